@@ -300,21 +300,25 @@ def cron_facts(*jobs, timezone=None, now=WINTER, installed=True, version="1.4-1"
      Status.FAILED, "runs on '0 * * * *'"),
     ({"job": "m", "active": True}, cron_facts(("m", "0 * * * *", False)), Status.FAILED, "inactive"),
     ({"job": "m", "active": True}, cron_facts(installed=False), Status.ERROR, "not installed"),
-    # 05:00 Europe/London is 05:00 GMT in winter and 04:00 GMT in summer (pg_cron < 1.5 runs in GMT)
+    # 05:00 Europe/London is 05:00 GMT in winter and 04:00 GMT in summer (pg_cron < 1.5 runs in GMT): a schedule
+    # is moved by the offset of the months it fires in, whenever it is checked
+    ({"job": "w", "active": True, "schedule": "0 5 * 1 *", "timezone": "Europe/London"},
+     cron_facts(("w", "0 5 * 1 *", True), now=SUMMER), Status.PASSED, ""),
+    ({"job": "w", "active": True, "schedule": "0 5 * 7 *", "timezone": "Europe/London"},
+     cron_facts(("w", "0 5 * 7 *", True)), Status.FAILED, "runs on '0 5 * 7 *'"),
+    ({"job": "w", "active": True, "schedule": "0 5 * 7 *", "timezone": "Europe/London"},
+     cron_facts(("w", "0 4 * 7 *", True)), Status.PASSED, ""),
+    # ... and one firing in both is no one pg_cron line in GMT
     ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
-     cron_facts(("w", "0 5 * * *", True)), Status.PASSED, ""),
-    ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
-     cron_facts(("w", "0 5 * * *", True), now=SUMMER), Status.FAILED, "runs on '0 5 * * *'"),
-    ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
-     cron_facts(("w", "0 4 * * *", True), now=SUMMER), Status.PASSED, ""),
+     cron_facts(("w", "0 5 * * *", True)), Status.ERROR, "both sides of a change of offset"),
     ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
      cron_facts(("w", "0 5 * * *", True), timezone="Europe/London", now=SUMMER, version="1.5.2"), Status.PASSED, ""),
     # pg_cron 1.4 accepts a cron.timezone placeholder and ignores it: still GMT
-    ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
-     cron_facts(("w", "0 5 * * *", True), timezone="Europe/London", now=SUMMER), Status.FAILED,
-     "runs on '0 5 * * *'"),
-    ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
-     cron_facts(("w", "0 4 * * *", True), timezone="Europe/London", now=SUMMER), Status.PASSED, ""),
+    ({"job": "w", "active": True, "schedule": "0 5 * 7 *", "timezone": "Europe/London"},
+     cron_facts(("w", "0 5 * 7 *", True), timezone="Europe/London", now=SUMMER), Status.FAILED,
+     "runs on '0 5 * 7 *'"),
+    ({"job": "w", "active": True, "schedule": "0 5 * 7 *", "timezone": "Europe/London"},
+     cron_facts(("w", "0 4 * 7 *", True), timezone="Europe/London", now=SUMMER), Status.PASSED, ""),
     ({"job": "w", "active": True, "schedule": "0 5 * * *", "timezone": "Europe/London"},
      cron_facts(("w", "0 5 * * *", True), version="dev"), Status.ERROR, "its version reads 'dev'"),
     # a cron.job table without the pg_cron extension: nothing runs its rows
@@ -356,21 +360,23 @@ def cron_facts(*jobs, timezone=None, now=WINTER, installed=True, version="1.4-1"
     # pg_cron's @yearly is not assumed to be 0 0 1 1 *
     ({"job": "m", "active": True, "schedule": "0 0 1 1 *"}, cron_facts(("m", "@yearly", True)), Status.FAILED,
      "runs on '@yearly'"),
-    # a list of hours moves hour by hour (05:00 and 17:00 New York are 10:00 and 22:00 GMT in winter) ...
-    ({"job": "w", "active": True, "schedule": "0 5,17 * * *", "timezone": "America/New_York"},
-     cron_facts(("w", "0 5,17 * * *", True)), Status.FAILED, "runs on '0 5,17 * * *'"),
-    ({"job": "w", "active": True, "schedule": "0 5,17 * * *", "timezone": "America/New_York"},
-     cron_facts(("w", "0 10,22 * * *", True)), Status.PASSED, "active on '0 10,22 * * *'"),
+    # a list of hours moves hour by hour (05:00 and 17:00 New York are 10:00 and 22:00 GMT in January) ...
+    ({"job": "w", "active": True, "schedule": "0 5,17 * 1 *", "timezone": "America/New_York"},
+     cron_facts(("w", "0 5,17 * 1 *", True)), Status.FAILED, "runs on '0 5,17 * 1 *'"),
+    ({"job": "w", "active": True, "schedule": "0 5,17 * 1 *", "timezone": "America/New_York"},
+     cron_facts(("w", "0 10,22 * 1 *", True)), Status.PASSED, "active on '0 10,22 * 1 *'"),
     # ... a range cannot be moved: never compared as written
-    ({"job": "w", "active": True, "schedule": "0 9-17 * * 1-5", "timezone": "America/New_York"},
-     cron_facts(("w", "0 9-17 * * 1-5", True)), Status.ERROR, "cannot convert '0 9-17 * * 1-5'"),
-    ({"job": "w", "active": True, "schedule": "0 9-17 * * 1-5", "timezone": "Europe/London"},
-     cron_facts(("w", "0 9-17 * * 1-5", True)), Status.PASSED, ""),  # London is GMT all day in winter
-    # minutes only, zones whole hours apart: the same instants — not a conversion to refuse
+    ({"job": "w", "active": True, "schedule": "0 9-17 * 1 1-5", "timezone": "America/New_York"},
+     cron_facts(("w", "0 9-17 * 1 1-5", True)), Status.ERROR, "cannot convert '0 9-17 * 1 1-5'"),
+    ({"job": "w", "active": True, "schedule": "0 9-17 * 1 1-5", "timezone": "Europe/London"},
+     cron_facts(("w", "0 9-17 * 1 1-5", True), now=SUMMER), Status.PASSED, ""),  # London is GMT all January
+    # minutes only, every date: the same instants wherever the offset leaves them — not a conversion to refuse
     ({"job": "w", "active": True, "schedule": "*/5 * * * *", "timezone": "Europe/Berlin"},
      cron_facts(("w", "*/5 * * * *", True)), Status.PASSED, ""),
     ({"job": "w", "active": True, "schedule": "*/5 * * * *", "timezone": "Asia/Kolkata"},  # 5 h 30 apart
-     cron_facts(("w", "*/5 * * * *", True)), Status.ERROR, "cannot convert"),
+     cron_facts(("w", "*/5 * * * *", True)), Status.PASSED, ""),
+    ({"job": "w", "active": True, "schedule": "0 * * * *", "timezone": "Asia/Kolkata"},  # :30 past in GMT
+     cron_facts(("w", "0 * * * *", True)), Status.ERROR, "cannot convert"),
     # row level security on cron.job hides other roles' jobs: "no job" would be a guess
     ({"job": "publish-queue", "active": False}, {**cron_facts(), "jobs_filtered": True}, Status.ERROR,
      "row level security on cron.job"),

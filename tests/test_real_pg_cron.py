@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import socket
@@ -10,7 +9,6 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -112,21 +110,19 @@ def _outcomes(url: str, tmp_path: Path, system: str = "cheersai", checks: list |
     return {c.id: results[f"{c.system}:{c.key}"] for c in checks}
 
 
-def _london_five_in_gmt() -> str:
-    today = dt.datetime.now(dt.timezone.utc).date()
-    there = dt.datetime.combine(today, dt.time(5, 0), tzinfo=ZoneInfo("Europe/London")).astimezone(dt.timezone.utc)
-    return f"{there.minute} {there.hour} * * *"
-
-
 def test_scheduler_checks_against_real_pg_cron(pg_cron, tmp_path):
     with psycopg.connect(pg_cron, autocommit=True) as conn:
         assert conn.execute("select extversion from pg_extension where extname = 'pg_cron'").fetchone()[0]
         # what the cheersai runbook wants: no publish-queue job, the other two on their cadence
-        conn.execute("select cron.schedule('materialise-weekly', %s, 'select 1')", (_london_five_in_gmt(),))
+        conn.execute("select cron.schedule('materialise-weekly', '0 5 * * *', 'select 1')")
         conn.execute("select cron.schedule('media-derivatives', '*/15 * * * *', 'select 1')")
         healthy = _outcomes(pg_cron, tmp_path)
-        assert {k: o.status for k, o in healthy.items()} == {"C7": Status.PASSED, "C8": Status.PASSED,
+        # C8 wants 05:00 London every day: pg_cron 1.4 has no cron.timezone and runs in GMT, where that is 05:00 in
+        # winter and 04:00 in summer — no one line, whatever the date of the run
+        assert {k: o.status for k, o in healthy.items()} == {"C7": Status.PASSED, "C8": Status.ERROR,
                                                               "C9": Status.PASSED}, healthy
+        assert healthy["C8"].observed.startswith("cannot convert '0 5 * * *' from Europe/London to GMT: the dates it"
+                                                 " fires on"), healthy["C8"].observed
         assert healthy["C8"].evidence["server_timezone"] == "GMT"  # pg_cron 1.4 has no cron.timezone
 
         # someone re-enables the Supabase scheduler for publish-queue: C7 must go red
@@ -183,22 +179,26 @@ def _item(item_id: str, params: str) -> str:
 
 
 def test_a_cron_timezone_that_pg_cron_before_1_5_ignores_is_not_believed(pg_cron, tmp_path):
-    """pg_cron 1.4 takes `cron.timezone` as a placeholder and still runs in GMT: 05:00 Berlin is never
-    '0 5 * * *' there."""
+    """pg_cron 1.4 takes `cron.timezone` as a placeholder and still runs in GMT: 05:00 Berlin in January is
+    '0 4 * 1 *' there, never '0 5 * 1 *' (whatever the date of the run)."""
     with psycopg.connect(pg_cron, autocommit=True) as conn:
         version = conn.execute("select extversion from pg_extension where extname = 'pg_cron'").fetchone()[0]
         if tuple(int(n) for n in version.split("-")[0].split(".")[:2]) >= (1, 5):
             pytest.skip(f"pg_cron {version} reads cron.timezone")
         conn.execute("alter database postgres set cron.timezone = 'Europe/Berlin'")
-        conn.execute("select cron.schedule('berlin-five', '0 5 * * *', 'select 1')")
+        conn.execute("select cron.schedule('berlin-five', '0 5 * 1 *', 'select 1')")
+        conn.execute("select cron.schedule('berlin-four', '0 4 * 1 *', 'select 1')")
         try:
             berlin = _own_outcomes(pg_cron, tmp_path, _item(
-                "K1", "{job: berlin-five, active: true, schedule: '0 5 * * *', timezone: Europe/Berlin}"))
+                "K1", "{job: berlin-five, active: true, schedule: '0 5 * 1 *', timezone: Europe/Berlin}") + _item(
+                "K2", "{job: berlin-four, active: true, schedule: '0 5 * 1 *', timezone: Europe/Berlin}"))
         finally:
             conn.execute("select cron.unschedule('berlin-five')")
+            conn.execute("select cron.unschedule('berlin-four')")
             conn.execute("alter database postgres reset cron.timezone")
     assert berlin["K1"].status is Status.FAILED, berlin["K1"]
     assert berlin["K1"].evidence["server_timezone"] == "GMT"
+    assert berlin["K2"].status is Status.PASSED, berlin["K2"]
 
 
 def test_a_cron_job_table_without_pg_cron_is_not_read_as_jobs(pg_cron, tmp_path):

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import psycopg
 import pytest
+from freezegun import freeze_time
 from pydantic import ValidationError
 
 from opsverify.checklist import load_item_params
@@ -176,14 +177,14 @@ def test_intervals_compare_as_the_seconds_pg_cron_reads(wanted, running, status)
     assert outcome.status is status, outcome
 
 
-@pytest.mark.parametrize("wanted, running", [
-    ("@daily", "0 5 * * *"),  # midnight in New York is 05:00 GMT in January
-    ("@hourly", "0 * * * *"),
-    ("@weekly", "0 5 * * 0"),
-    ("30 seconds", "30 seconds"),  # an interval is the same in every zone
+@pytest.mark.parametrize("wanted, zone, running", [
+    ("@daily", "America/Bogota", "0 5 * * *"),  # midnight in Bogota is 05:00 GMT (no summer time there)
+    ("@weekly", "America/Bogota", "0 5 * * 0"),
+    ("@hourly", "America/New_York", "0 * * * *"),  # on the hour whatever New York's offset
+    ("30 seconds", "America/New_York", "30 seconds"),  # an interval is the same in every zone
 ])
-def test_macros_and_intervals_are_converted_with_timezone(wanted, running):
-    outcome = _judge({"job": "m", "active": True, "schedule": wanted, "timezone": "America/New_York"},
+def test_macros_and_intervals_are_converted_with_timezone(wanted, zone, running):
+    outcome = _judge({"job": "m", "active": True, "schedule": wanted, "timezone": zone},
                      _facts(_job(1, "m", running), timezone="GMT"))
     assert outcome.status is Status.PASSED, outcome
 
@@ -197,7 +198,7 @@ def test_a_cron_timezone_hidden_from_the_checker_errors_only_the_items_that_need
     assert _judge({"job": "m", "active": True, "schedule": "0 5 * * *"}, hidden).status is Status.PASSED
     # before 1.5 pg_cron runs in GMT whatever the setting says: nothing to read
     old = {**hidden, "version": "1.4-1"}
-    assert _judge({"job": "m", "active": True, "schedule": "0 0 * * *", "timezone": "America/New_York"},
+    assert _judge({"job": "m", "active": True, "schedule": "0 0 * * *", "timezone": "America/Bogota"},
                   old).status is Status.PASSED
 
 
@@ -744,8 +745,8 @@ def test_a_database_the_item_names_that_does_not_exist_is_an_error(active):
     ({"schedule": "0 5 * * 1-5"}, [_job(1, "wk", "0  5 * * 1-5 extra")], "'wk' active on '0 5 * * 1-5'"),
     ({"schedule": "@daily"}, [_job(1, "wk", "0 0 * * *"), _job(2, "wk", "@midnight", username="alice")],
      "2 active jobs named 'wk' (pg_cron runs each) on '0 0 * * *' and '@midnight' (= '@daily')"),
-    ({"schedule": "@daily", "timezone": "America/New_York"}, [_job(1, "wk", "0 5 * * *")],
-     "'wk' active on '0 5 * * *' (= '@daily' in America/New_York today)"),
+    ({"schedule": "@daily", "timezone": "America/Bogota"}, [_job(1, "wk", "0 5 * * *")],
+     "'wk' active on '0 5 * * *' (= '@daily' in America/Bogota)"),
 ])
 def test_a_passing_schedule_is_shown_as_stored(params, jobs, observed):
     outcome = _judge({"job": "wk", "active": True, **params}, _facts(*jobs, timezone="GMT"))
@@ -1046,8 +1047,8 @@ def test_gather_reads_cron_launch_active_jobs_as_pg_cron_reads_it(answer, read):
 @pytest.mark.parametrize("zone", ["utc", "europe/london", "EUROPE/LONDON", "etc/utc"])
 def test_a_cron_timezone_spelt_in_another_case_is_the_zone_postgresql_reads(zone):
     """PostgreSQL matches zone names ignoring case: `cron.timezone = 'europe/london'` is Europe/London."""
-    facts = _facts(_job(1, "m", "0 10 * * *"), timezone=zone)  # New York's 05:00 in January is 10:00 in London
-    outcome = _judge({"job": "m", "active": True, "schedule": "0 5 * * *", "timezone": "America/New_York"}, facts)
+    facts = _facts(_job(1, "m", "0 10 * 1 *"), timezone=zone)  # New York's 05:00 in January is 10:00 in London
+    outcome = _judge({"job": "m", "active": True, "schedule": "0 5 * 1 *", "timezone": "America/New_York"}, facts)
     assert outcome.status is Status.PASSED, outcome
 
 
@@ -1059,3 +1060,59 @@ def test_a_posix_cron_timezone_is_an_error_naming_it_not_an_internal_error(zone)
     assert outcome.status is Status.ERROR, outcome
     assert outcome.observed.startswith(f"could not look: cron.timezone is '{zone}'"), outcome.observed
     assert _judge({"job": "m", "active": True, "schedule": "0 5 * * *"}, facts).status is Status.PASSED
+
+
+# -- a zone's offset on the dates a schedule fires, not on the day it is checked -------------------------------------
+DECEMBER = dt.datetime(2026, 12, 5, 10, 0, tzinfo=dt.timezone.utc)  # London is GMT
+JULY = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.timezone.utc)  # London is GMT+1 (BST)
+
+
+def _checked_on(now: dt.datetime, *jobs: dict) -> dict:
+    return {**_facts(*jobs, version="1.4-1"), "now": now}  # pg_cron before 1.5 runs in GMT
+
+
+@pytest.mark.parametrize("now, wall_clock", [(DECEMBER, JULY), (JULY, DECEMBER)])
+@pytest.mark.parametrize("stored, status", [("0 4 * 7 *", Status.PASSED), ("0 5 * 7 *", Status.FAILED)])
+def test_a_schedule_is_moved_by_the_offset_of_the_months_it_fires_in(now, wall_clock, stored, status):
+    """05:00 London in July is 04:00 GMT, whether it is checked in July or in December (the database's date; the
+    checker's own clock, frozen at the other season, is not read)."""
+    with freeze_time(wall_clock):
+        outcome = _judge({"job": "summer-sync", "active": True, "schedule": "0 5 * 7 *", "timezone": "Europe/London"},
+                         _checked_on(now, _job(1, "summer-sync", stored)))
+    assert outcome.status is status, outcome
+    assert outcome.evidence["expected_in_server_timezone"] == "0 4 * 7 *"
+
+
+@pytest.mark.parametrize("now", [DECEMBER, JULY])
+@pytest.mark.parametrize("schedule, stored", [
+    ("0 5 * * *", "0 5 * * *"), ("0 5 * * *", "0 4 * * *"),  # daily: 05:00 GMT in winter, 04:00 in summer
+    ("0 5 * 3 *", "0 5 * 3 *"),  # London moves to BST on March's last Sunday
+    ("0 9-17 * * 1-5", "0 9-17 * * 1-5"),
+    ("* * * * 1-5", "* * * * 1-5"),  # Monday 00:30 in London is Sunday 23:30 GMT half the year
+])
+def test_a_schedule_firing_on_both_sides_of_a_change_of_offset_is_an_error(now, schedule, stored):
+    """No one pg_cron line in GMT fires at 05:00 London all year: never a verdict from the offset of the day."""
+    outcome = _judge({"job": "j", "active": True, "schedule": schedule, "timezone": "Europe/London"},
+                     _checked_on(now, _job(1, "j", stored)))
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith(f"cannot convert '{schedule}' from Europe/London to GMT: the dates it fires on"
+                                       f" in the year from {now.date().isoformat()} fall on both sides of a change of"
+                                       f" offset (Europe/London is "), outcome.observed
+    assert "+00:00 on " in outcome.observed and "+01:00 on " in outcome.observed
+    assert "cron.timezone = 'Europe/London'" in outcome.observed
+
+
+@pytest.mark.parametrize("schedule, zone, stored, status", [
+    ("* * * * *", "Asia/Kolkata", "* * * * *", Status.PASSED),  # 5 h 30 from GMT: every minute is every minute
+    ("*/15 * * * *", "Asia/Kolkata", "*/15 * * * *", Status.PASSED),
+    ("*/15 * * * *", "Asia/Kolkata", "*/10 * * * *", Status.FAILED),
+    ("0 * * * *", "Europe/London", "0 * * * *", Status.PASSED),  # on the hour on both sides of summer time
+    ("0 5 * 1-2 *", "Europe/London", "0 5 * 1-2 *", Status.PASSED),  # London is GMT all of January and February
+    ("0 5 * * *", "Asia/Kolkata", "30 23 * * *", Status.PASSED),  # one offset all year: moved
+    ("0 * * * *", "Asia/Kolkata", "30 * * * *", Status.ERROR),  # moved, and only fixed hours are moved
+])
+def test_schedules_one_offset_moves_or_leaves_alone_are_converted(schedule, zone, stored, status):
+    outcome = _judge({"job": "j", "active": True, "schedule": schedule, "timezone": zone},
+                     _checked_on(JULY, _job(1, "j", stored)))
+    assert outcome.status is status, outcome
+

@@ -1,10 +1,12 @@
 """scheduler: a pg_cron job is active with its schedule, or absent/inactive as the runbook says.
 
 pg_cron before 1.5 has no `cron.timezone` and runs schedules in GMT, whatever such a setting says (an
-unknown `cron.*` placeholder is accepted and ignored); a runbook time in another zone is converted on
-the database's own date, so DST is judged correctly. Fixed minutes and
-hours (lists too) are converted; a range or step (`9-17`, `*/2`) in a zone whose offset differs is not
-convertible: *error*, never a literal comparison.
+unknown `cron.*` placeholder is accepted and ignored); a runbook time in another zone is converted by the
+offset in force on the dates the schedule fires, in the year from the database's date (a July-only `0 5 * 7 *` in
+London is `0 4 * 7 *` in GMT, checked in any month). Fixed minutes and hours (lists too) are moved; a schedule
+whose times of day the offset leaves as they are (`*/15 * * * *`) is unchanged; one that fires on both sides of a
+change of offset (`0 5 * * *` in London, daily, against GMT) is no one pg_cron line, nor is a range or step
+(`9-17`, `*/2`) the offset moves: *error*, never a literal comparison and never a verdict from the day's offset.
 
 `cron.job` has row level security (each role sees its own jobs): a checker role it applies to would
 read "no job" for a job that runs, so that is *error* naming the fix (BYPASSRLS), never a pass. So is a
@@ -686,50 +688,126 @@ def _zone_keys_ignoring_case() -> dict[str, str]:
     return {key.lower(): key for key in available_timezones()}
 
 
-def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date) -> str | None:
-    """The expression that fires at `schedule` (in `zone`) when read in `server_zone` on `today`, or None
-    when it cannot be written there. Fixed minutes and hours (`30 5,17 * * *`) are moved one by one; any other
-    schedule is unchanged only if the two zones agree all day today. A macro is moved as its fields (`@daily` as
-    `0 0 * * *`); an interval (`30 seconds`) fires at the same instants in every zone."""
+class CannotConvert(Exception):
+    """No one schedule in pg_cron's zone fires at the instants an item's schedule does in its own: why."""
+
+
+YEAR_OF_DAYS = 366  # the dates a schedule is converted on: those it fires on from the database's date, a year on
+YEARS_LOOKED = 8  # how far to look for the first date of a schedule that fires on none in a year (`0 0 29 2 *`)
+
+
+def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date, version: Any = None) -> str:
+    """The expression that fires at `schedule` (in `zone`) when read in `server_zone`, by the offset between the two
+    zones on the dates it fires in the year from `today` — a July-only job by July's, whenever it is checked. Fixed
+    minutes and hours (`30 5,17 * * *`) are moved one by one; any other schedule is unchanged only where the offset
+    leaves its times of day as they are (zones that agree, `*/15 * * * *` beside a zone 5 h 30 apart). A macro is
+    moved as its fields (`@daily` as `0 0 * * *`); an interval (`30 seconds`) fires at the same instants in every
+    zone. CannotConvert: no one line does — it fires on both sides of a change of offset (DST), or a range or step
+    would be moved, or its times would no longer form one minute list and one hour list."""
     written = _normal(schedule)
     if _INTERVAL.fullmatch(written):
         return written
     fields = _MACRO_FIELDS.get(written, written).split(" ")
-    if len(fields) != 5 or not all(re.fullmatch(r"[0-9]{1,2}(,[0-9]{1,2})*", f) for f in fields[:2]):
-        if _same_all_day(zone, server_zone, today):
-            return written
-        # minutes only (`*/5 * * * *`, `0 * * * *`): the same instants wherever the zones differ by whole hours
-        if len(fields) == 5 and fields[1:] == ["*"] * 4 and _whole_hours_apart_all_day(zone, server_zone, today):
-            return " ".join(fields)
-        return None
-    minutes, hours, rest = [int(m) for m in fields[0].split(",")], [int(h) for h in fields[1].split(",")], fields[2:]
+    fixed = len(fields) == 5 and all(re.fullmatch(r"[0-9]{1,2}(,[0-9]{1,2})*", f) for f in fields[:2])
+    reads = as_pg_cron_reads(written, version)
+    if isinstance(reads, tuple) and reads[0] != "seconds":
+        minutes, hours, months, on = reads
+        times: frozenset[int] | None = frozenset(h * 60 + m for h in hours for m in minutes)
+        fires_on = _firing_days(months, on, today)
+    else:
+        # `@yearly`, `$`: the dates are not read here, so every date counts (never a verdict from fewer)
+        times = frozenset(int(h) * 60 + int(m) for h in fields[1].split(",") for m in fields[0].split(",")) \
+            if fixed else None
+        fires_on = [today + dt.timedelta(days=n) for n in range(YEAR_OF_DAYS)]
+    first_on = _offsets_on(fires_on, times, zone, server_zone)  # offset (seconds) -> the first date it fires at it
+    if set(first_on) <= {0}:
+        return written
+    days_fixed = fields[2:] == ["*", "*", "*"]
+    if times is not None and all(_unmoved(times, gap, days_fixed) for gap in first_on):
+        return " ".join(fields)  # (`*/15 * * * *` beside Asia/Kolkata: the same instants)
+    if len(first_on) > 1:
+        apart = ", ".join(f"{_offset(gap)} on {day.isoformat()}" for gap, day in sorted(first_on.items(),
+                                                                                       key=lambda kv: kv[1]))
+        raise CannotConvert(f"the dates it fires on in the year from {today.isoformat()} fall on both sides of a"
+                            f" change of offset ({zone} is {apart} from {server_zone}), and one pg_cron line keeps"
+                            f" one time in {server_zone} (to follow {zone}'s clock a job needs pg_cron 1.5 on, with"
+                            f" cron.timezone = '{zone}')")
+    (gap,) = first_on
+    if not fixed or gap % 60:
+        raise CannotConvert(f"{zone} is {_offset(gap)} from {server_zone} on the dates it fires, which moves its"
+                            f" times, and only fixed minutes and hours are moved (not a range, a step or `@yearly`)")
     moved = set()
-    for hour in hours:
-        for minute in minutes:
-            local = dt.datetime.combine(today, dt.time(hour, minute), tzinfo=ZoneInfo(zone))
-            there = local.astimezone(ZoneInfo(server_zone))
-            if there.date() != local.date() and rest != ["*", "*", "*"]:
-                return None  # the day fields would shift too
-            moved.add((there.minute, there.hour))
+    for at in sorted(times):
+        there = at - gap // 60
+        if not 0 <= there < 24 * 60 and not days_fixed:
+            raise CannotConvert(f"{at // 60:02}:{at % 60:02} in {zone} is on another date in {server_zone}, and"
+                                f" its day fields would have to move too")
+        moved.add((there % 60, there // 60 % 24))
     new_minutes, new_hours = sorted({m for m, _ in moved}), sorted({h for _, h in moved})
     if len(moved) != len(new_minutes) * len(new_hours):
-        return None  # the times no longer form one minute list × one hour list
-    return " ".join([",".join(map(str, new_minutes)), ",".join(map(str, new_hours)), *rest])
+        raise CannotConvert(f"in {server_zone} its times no longer form one list of minutes and one of hours")
+    return " ".join([",".join(map(str, new_minutes)), ",".join(map(str, new_hours)), *fields[2:]])
 
 
-def _gaps(zone: str, server_zone: str, today: dt.date) -> set[float]:
-    """The seconds between the two zones' clocks, hour by hour through `today` (UTC)."""
-    hours = [dt.datetime.combine(today, dt.time(h), tzinfo=dt.timezone.utc) for h in range(0, 24)]
-    return {(t.astimezone(ZoneInfo(zone)).utcoffset() - t.astimezone(ZoneInfo(server_zone)).utcoffset())
-            .total_seconds() for t in hours}
+def _firing_days(months: frozenset[int], on: frozenset[tuple[int, int]], today: dt.date) -> list[dt.date]:
+    """The dates from `today` a year on that pg_cron's reading of a schedule fires on (`as_pg_cron_reads`); for one
+    firing on none of them (`0 0 29 2 *`), those of the first such year after."""
+    found: list[dt.date] = []
+    for n in range(YEARS_LOOKED * YEAR_OF_DAYS):
+        if n >= YEAR_OF_DAYS and found:
+            break
+        day = today + dt.timedelta(days=n)
+        if day.month in months and (day.day, day.isoweekday() % 7) in on:  # (pg_cron's Sunday is 0)
+            found.append(day)
+    return found
 
 
-def _whole_hours_apart_all_day(zone: str, server_zone: str, today: dt.date) -> bool:
-    return all(gap % 3600 == 0 for gap in _gaps(zone, server_zone, today))
+def _offsets_on(days: list[dt.date], times: frozenset[int] | None, zone: str,
+                server_zone: str) -> dict[int, dt.date]:
+    """Each offset (seconds) of `zone` from `server_zone` at which the schedule fires on `days` (its minutes of the
+    day `times`, else any), with the first date it does: one per date where it holds all that date, else each
+    firing time's own (the date of a change of offset)."""
+    first_on: dict[int, dt.date] = {}
+    for day in days:
+        through_day = _offsets_through(day, zone, server_zone)
+        if len(through_day) > 1 and times is not None:
+            through_day = {_offset_at(dt.datetime.combine(day, dt.time(at // 60, at % 60), tzinfo=ZoneInfo(zone)),
+                                      zone, server_zone) for at in times}
+        for gap in through_day:
+            first_on.setdefault(gap, day)
+    return first_on
 
 
-def _same_all_day(zone: str, server_zone: str, today: dt.date) -> bool:
-    return _gaps(zone, server_zone, today) == {0.0}
+@functools.lru_cache(maxsize=4096)
+def _offsets_through(day: dt.date, zone: str, server_zone: str) -> frozenset[int]:
+    """The offsets of `zone` from `server_zone` from the start of `day` in `zone` to the next, hour by hour (a change
+    of offset lasts longer than an hour)."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(zone)).astimezone(dt.timezone.utc)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=ZoneInfo(zone)).astimezone(dt.timezone.utc)
+    hours = int((end - start) / dt.timedelta(hours=1))
+    instants = [start + dt.timedelta(hours=h) for h in range(hours + 1)] + [end]
+    return frozenset(_offset_at(t, zone, server_zone) for t in instants)
+
+
+def _offset_at(instant: dt.datetime, zone: str, server_zone: str) -> int:
+    return int((instant.astimezone(ZoneInfo(zone)).utcoffset()
+                - instant.astimezone(ZoneInfo(server_zone)).utcoffset()).total_seconds())
+
+
+def _unmoved(times: frozenset[int], gap: int, days_fixed: bool) -> bool:
+    """Whether the minutes of the day `times` are the same ones when read `gap` seconds away — on the same dates
+    (no time passes midnight) unless the day fields are all `*`."""
+    if gap % 60:
+        return False
+    shifted = [at - gap // 60 for at in times]
+    return ({at % (24 * 60) for at in shifted} == times
+            and (days_fixed or all(0 <= at < 24 * 60 for at in shifted)))
+
+
+def _offset(seconds: int) -> str:
+    """An offset as `+01:00`, `-05:30`."""
+    sign, rest = ("-" if seconds < 0 else "+"), abs(seconds) // 60
+    return f"{sign}{rest // 60:02}:{rest % 60:02}"
 
 
 def judge(check, facts) -> Outcome:
@@ -892,10 +970,12 @@ def judge(check, facts) -> Outcome:
                          f" cron.timezone to a zone name (Europe/London, Etc/UTC)", **evidence)
         now = facts["now"]
         today = now.date() if isinstance(now, dt.datetime) else dt.date.fromisoformat(str(now)[:10])
-        converted = server_schedule(p.schedule, p.timezone, zone_key, today)
-        if converted is None:
-            return error(f"cannot convert '{p.schedule}' from {p.timezone} to {server_zone}", **evidence)
         evidence["server_timezone"] = server_zone
+        try:
+            converted = server_schedule(p.schedule, p.timezone, zone_key, today, version)
+        except CannotConvert as why:
+            return error(f"cannot convert '{p.schedule}' from {p.timezone} to {server_zone}: {why}; write the item's"
+                         f" schedule in {server_zone} without `timezone:`", **evidence)
         evidence["expected_in_server_timezone"] = converted
         wanted = converted
     # (jobname, username) is pg_cron's key: another role's job of the name runs as well, so each one must match
@@ -903,7 +983,7 @@ def judge(check, facts) -> Outcome:
     other = [j for j in active if as_pg_cron_reads(runs_on[j["jobid"]][0], version) != fires]
     if not other:
         return passed(expected, _runs_as_stored(p, active, runs_on), **evidence)
-    note = (f" (= '{wanted}' in {evidence['server_timezone']} today)" if p.timezone else "")
+    note = (f" (= '{wanted}' in {evidence['server_timezone']})" if p.timezone else "")
     if len(active) == 1:
         return failed(expected + note, f"'{p.job}' runs on '{runs_on[active[0]['jobid']][0]}'", **evidence)
     shown = "; ".join(f"jobid {j['jobid']} (owned by {j.get('username')}) runs on '{runs_on[j['jobid']][0]}'"
@@ -920,7 +1000,7 @@ def _runs_as_stored(p: Params, active: list[dict], runs_on: dict[Any, tuple[str,
            else f"{len(active)} active jobs named '{p.job}' (pg_cron runs each)")
     seen = f"{who} on " + " and ".join(f"'{schedule}'" for schedule in stored)
     if p.timezone:
-        return f"{seen} (= '{p.schedule}' in {p.timezone} today)"
+        return f"{seen} (= '{p.schedule}' in {p.timezone})"
     return seen if stored == [_normal(p.schedule)] else f"{seen} (= '{p.schedule}')"
 
 
