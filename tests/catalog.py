@@ -71,9 +71,11 @@ def constraint(name: str, type_: str, columns: list[str], *, validated: bool = T
 
 def function(name: str, *, schema: str = "public", args: str = "uuid", definer: bool = True,
              config: Iterable[str] | None = ("search_path=public, pg_temp",), grants_: Iterable[tuple[str, str]] | None = None,
-             extension_member: bool = False, owner: str = "postgres") -> dict:
+             extension_member: bool = False, owner: str = "postgres", kind: str = "f") -> dict:
+    """`kind`: pg_proc.prokind (f function, p procedure, a aggregate, w window function)."""
     acl = grants(*(grants_ if grants_ is not None else [("postgres", "EXECUTE")]))
-    return {"schema": schema, "name": name, "args": args, "security_definer": definer, "owner": role_name(owner),
+    return {"schema": schema, "name": name, "args": args, "kind": kind, "security_definer": definer,
+            "owner": role_name(owner),
             "config": list(config) if config else None, "grants": acl, "extension_member": extension_member}
 
 

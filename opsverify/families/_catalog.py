@@ -331,14 +331,15 @@ _PUBLISHED = """published as (
 )""".replace("_ATTACHED_", _ATTACHED)
 _TOP_PARTS = {
     "functions": f"""(select coalesce(json_agg(json_build_object(
-      'schema', n.nspname, 'name', p.proname, 'args', pg_get_function_identity_arguments(p.oid),
+      'schema', n.nspname, 'name', p.proname, 'args', pg_get_function_identity_arguments(p.oid), 'kind', p.prokind,
       'security_definer', p.prosecdef, 'config', p.proconfig, 'owner', pg_get_userbyid(p.proowner),
       'grants', {_acl("coalesce(p.proacl, acldefault('f', p.proowner))")},
       'extension_member', exists (select from pg_depend d where d.classid = 'pg_proc'::regclass
                                   and d.objid = p.oid and d.deptype = 'e')
     ) order by n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)), '[]'::json)
     from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-    where n.nspname = any(%(function_schemas)s) and p.prokind in ('f', 'p'))""",
+    -- aggregates and window functions too: ALL FUNCTIONS IN SCHEMA grants on them, and PUBLIC may EXECUTE them
+    where n.nspname = any(%(function_schemas)s) and p.prokind in ('f', 'p', 'a', 'w'))""",
     "extensions": """(select coalesce(json_agg(json_build_object(
       'name', e.extname, 'schema', n.nspname, 'version', e.extversion, 'default_version', a.default_version
     ) order by e.extname), '[]'::json)

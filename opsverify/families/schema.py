@@ -6,7 +6,7 @@ An item names one subject and states expectations about it:
                                      policies, unique keys, foreign keys, publication membership
     views_in                         security_invoker, grants (materialized views too)
     foreign_tables_in                grants
-    functions_in                     SECURITY DEFINER, fixed search_path, EXECUTE grants
+    functions_in                     SECURITY DEFINER, fixed search_path, EXECUTE grants (aggregates too)
     extensions / all_extensions      installed or not, versions, schema
     schemas                          USAGE / CREATE grants
 
@@ -187,7 +187,7 @@ class Params(StrictParams):
     all_tables_in: SchemaName | None = None       # every table of a schema
     views_in: SchemaName | None = None            # every view and materialized view of a schema
     foreign_tables_in: SchemaName | None = None   # every foreign table of a schema
-    functions_in: SchemaName | None = None        # every function and procedure of a schema
+    functions_in: SchemaName | None = None        # every function, procedure and aggregate of a schema
     extensions: Names | None = None               # these extensions
     all_extensions: Literal[True] | None = None   # every installed extension
     schemas: SchemaNames | None = None            # these schemas (their privileges)
@@ -1659,6 +1659,9 @@ def _not_a_view(relation: dict | None, kinds: tuple[str, ...]) -> tuple[str, str
 
 
 # -- functions -------------------------------------------------------------------------------------
+FUNCTION_KINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window function"}  # pg_proc.prokind
+
+
 def _signature(f: dict) -> str:
     return f"{qualified(f['schema'], f['name'])}({f['args']})"
 
@@ -1790,15 +1793,23 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
     _check_roles(p, facts.roles, findings)
     for f in found:
         name = _signature(f)
-        if p.security_definer is not None and f["security_definer"] != p.security_definer:
+        aggregate = f["kind"] == "a"
+        if p.security_definer and aggregate:
+            findings.add(name, *_verb("is an aggregate,", "are aggregates,", "never SECURITY DEFINER (only support"
+                                                                          " functions may be, each a function of"
+                                                                          " its own)"))
+        elif p.security_definer is not None and f["security_definer"] != p.security_definer:
             findings.add(name, *_verb("is", "are", "SECURITY DEFINER" if f["security_definer"] else "SECURITY INVOKER"))
-        if p.fixed_search_path:
+        # an aggregate has no search_path of its own (no SET): it calls its support functions by oid, and each of
+        # those is judged as a function where its schema is an item's
+        if p.fixed_search_path and not aggregate:
             problem = _search_path_problem(f["config"] or []) or _open_path_problem(p, f, facts)
             if problem:
                 findings.add(name, *_verb("has", "have", problem))
         _judge_grants(p, name, f["grants"], f["owner"], facts, "function", findings)
     return _finish(expected, findings, [_signature(f) for f in found],
-                   functions={_signature(f): {"security_definer": f["security_definer"], "config": f["config"] or [],
+                   functions={_signature(f): {"kind": FUNCTION_KINDS[f["kind"]],
+                                              "security_definer": f["security_definer"], "config": f["config"] or [],
                                               "grants": _grant_list(f["grants"]), "owner": role_label(f["owner"])}
                               for f in found}, **unmatched)
 
