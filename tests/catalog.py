@@ -92,7 +92,10 @@ def role(name: str, *, member_of: Iterable[str] = (), superuser: bool = False, i
 def catalog(*relations: dict, functions: Iterable[dict] = (), extensions: Iterable[dict] = (),
             schemas: dict[str, list[tuple[str, str]] | None] | None = None, roles: Iterable[dict] | None = None,
             publications: Iterable[str] = ("supabase_realtime",),
-            schema_owners: dict[str, str] | None = None, database: dict | None = None) -> Catalog:
+            schema_owners: dict[str, str] | None = None, database: dict | None = None,
+            types: Iterable[tuple[str, str]] = ()) -> Catalog:
+    """`types`: (schema, pg_type name) of types of the database's own that exist beside those of the relations'
+    columns (PostgreSQL's own exist always)."""
     schema_rows = schemas if schemas is not None else {"public": [("postgres", "USAGE"), ("postgres", "CREATE"),
                                                                   ("PUBLIC", "USAGE")], "auth": None}
     return read_catalog({
@@ -103,6 +106,17 @@ def catalog(*relations: dict, functions: Iterable[dict] = (), extensions: Iterab
                      "grants": grants(*g) if g is not None else None} for n, g in schema_rows.items()],
         "roles": list(roles) if roles is not None else [role(r, superuser=r == "postgres") for r in ROLES],
         "publications": list(publications),
+        "types": [list(t) for t in {*_column_types(relations), *types}],
         "database": database or {"owner": "postgres", "grants": grants(
             ("PUBLIC", "CONNECT"), ("PUBLIC", "TEMPORARY"), ("postgres", "CREATE"), ("postgres", "CONNECT"))},
     })
+
+
+def _column_types(relations: Iterable[dict]) -> set[tuple[str, str]]:
+    """(schema, pg_type name) of each column's type (PostgreSQL's own too: harmless, they exist)."""
+    out = set()
+    for relation in relations:
+        for c in relation.get("columns") or []:
+            name = parse_type(c["type"]).name
+            out.add((c["type_schema"], name[1:-1].replace('""', '"') if name.startswith('"') else name))
+    return out

@@ -1,6 +1,8 @@
-"""An aggregate is one of a schema's functions, as PostgreSQL has it: ALL FUNCTIONS IN SCHEMA grants on it, PUBLIC may
-EXECUTE it, and it runs its support functions as they say — a SECURITY DEFINER one as its owner, so an aggregate anon
-may execute over such a function revoked from PUBLIC runs it as its owner.
+"""What a `schema` item names is judged as PostgreSQL has it: an aggregate is one of a schema's functions (ALL FUNCTIONS
+IN SCHEMA grants on it, PUBLIC may EXECUTE it, and it runs its support functions as they say — a SECURITY DEFINER one
+as its owner), and a schema, type or relation a field names that does not exist is an error, never a pass on nothing
+(`reading: [auth.user]`, `references_primary_keys_in: [auht]`, `not_in_schemas: [pubilc]`,
+`no_columns_of_type: [regprok]`: a typo would pass where the right spelling fails).
 
 Judged on fabricated catalog facts, and on a scratch database of the demo's PostgreSQL 18 and of Debian's
 PostgreSQL 15 as the read-only checker role.
@@ -10,15 +12,18 @@ from __future__ import annotations
 
 import pytest
 
+from opsverify.families import schema
 from opsverify.outcome import Status
 
-from .catalog import catalog, function
+from .catalog import catalog, column, constraint, extension, function, table, view
+from .kit import make_check
 from . import test_schema_stranger
 from .test_schema_stranger import expect, judge_on, verdict
 
 server = test_schema_stranger.server  # the fixture: a scratch database of PostgreSQL 18, and of 15
 
-PASSED, FAILED = Status.PASSED, Status.FAILED
+PASSED, FAILED, ERROR = Status.PASSED, Status.FAILED, Status.ERROR
+NOTHING = "does not exist on the target; nothing was checked for it"
 
 
 # -- aggregates are functions of the schema -----------------------------------------------------------
@@ -72,4 +77,97 @@ def test_aggregates_on_a_real_database(server):
                       (FAILED, "function public.whoami(integer) is an aggregate, never SECURITY DEFINER")])
     assert outcomes[0].evidence["functions"]["public.whoami(integer)"]["kind"] == "aggregate"
     assert outcomes[0].evidence["functions"]["public.step(s text, x integer)"]["kind"] == "function"
+
+
+# -- a relation `reading` names must exist ------------------------------------------------------------
+READERS = catalog(view("emails", reads=["auth.users"], grants_=[("anon", "SELECT")]),
+                  table("users", schema="auth"), table("sessions", schema="auth"))
+
+
+@pytest.mark.parametrize("reading, status, seen", [
+    (["auth.users"], FAILED, "view public.emails grants SELECT to anon"),
+    (["auth.sessions"], PASSED, "no views reading auth.sessions in schema public, as allow_empty permits"),
+    (["auth.user"], ERROR, f"reading: relation auth.user {NOTHING}"),
+    (["users"], ERROR, f"reading: relation public.users {NOTHING}"),  # public's, as a table's name is read
+    (["auth.users", "auth.user"], ERROR, f"reading: relation auth.user {NOTHING}"),  # the other is judged
+])
+def test_a_relation_reading_names_that_does_not_exist_is_an_error(reading, status, seen):
+    verdict({"views_in": "public", "reading": reading, "no_grants_to": ["anon"], "allow_empty": True}, READERS,
+            status, seen)
+
+
+def test_the_relations_reading_names_are_read_by_name():
+    check = make_check("schema", {"views_in": "public", "reading": ["auth.users", '"billing.v2".invoices', "users"]})
+    ((_, params),) = schema.database_statements(None, [check])
+    assert list(zip(params["named_schemas"], params["named_relations"])) == [
+        ("auth", "users"), ("billing.v2", "invoices"), ("public", "users")]
+
+
+# -- a schema or type a "must not" names must exist ---------------------------------------------------
+NAMED = catalog(table("p", columns=["id", column("em"), column("hook", "regproc"), column("m", "public.mood")],
+                      constraints=[constraint("p_em_fkey", "f", ["em"], references="auth.users",
+                                              references_primary_key=False)]),
+                extensions=[extension("pg_trgm", schema="public")],
+                schemas={"public": None, "auth": None, "extensions": None}, types=[("extensions", "citext")])
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"table": "public.p", "references_primary_keys_in": ["auth"]}, FAILED, "foreign key p_em_fkey to auth.users"),
+    ({"table": "public.p", "references_primary_keys_in": ["auht"]}, ERROR,
+     f"references_primary_keys_in: schema auht {NOTHING}"),
+    ({"table": "public.p", "references_primary_keys_in": ["extensions"]}, PASSED, "1 table as expected"),
+    ({"extensions": ["pg_trgm"], "not_in_schemas": ["public"]}, FAILED, "extension pg_trgm is installed in schema"),
+    ({"extensions": ["pg_trgm"], "not_in_schemas": ["pubilc"]}, ERROR, f"not_in_schemas: schema pubilc {NOTHING}"),
+    ({"all_extensions": True, "not_in_schemas": ["pubilc"], "except_extensions": ["pg_trgm"], "allow_empty": True},
+     ERROR, f"not_in_schemas: schema pubilc {NOTHING}"),
+    ({"extensions": ["pg_trgm"], "not_in_schemas": ["extensions"]}, PASSED, "1 extension as expected"),
+    ({"table": "public.p", "no_columns_of_type": ["regproc"]}, FAILED, "column hook of type regproc"),
+    ({"table": "public.p", "no_columns_of_type": ["regprok"]}, ERROR, f"no_columns_of_type: type regprok {NOTHING}"),
+    ({"table": "public.p", "no_columns_of_type": ["pg_catalog.regprok"]}, ERROR, "type pg_catalog.regprok does not"),
+    ({"table": "public.p", "no_columns_of_type": ["public.citext"]}, ERROR, "type public.citext does not exist"),
+    ({"table": "public.p", "no_columns_of_type": ["citext", "extensions.citext", "regrole"]}, PASSED, "1 table"),
+    ({"table": "public.p", "no_columns_of_type": ["mood"]}, FAILED, "column m of type public.mood"),
+    ({"table": "public.p", "no_columns_of_type": ["auth.mood"]}, ERROR, "type auth.mood does not exist"),
+])
+def test_a_schema_or_type_a_must_not_names_that_does_not_exist_is_an_error(params, status, seen):
+    verdict(params, NAMED, status, seen)
+
+
+def test_the_types_no_columns_of_type_names_are_asked_by_name():
+    checks = [make_check("schema", {"table": "a", "no_columns_of_type": ["regproc", '"Mood"', "app.hook[]"]}),
+              make_check("schema", {"all_tables_in": "public", "no_columns_of_type": ["pg_catalog.regprok", "text"]})]
+    ((_, params),) = schema.database_statements(None, checks)
+    assert params["type_names"] == ["Mood", "hook", "regprok"]  # PostgreSQL's own are never asked
+
+
+def test_names_that_do_not_exist_on_a_real_database(server):
+    _, fresh = server
+    ddl = """create schema auth; create table auth.users(id int primary key, email text unique);
+             create type public."Mood" as enum ('up');
+             create table public.p(id int primary key, em text references auth.users(email), hook regproc,
+                                   m public."Mood");
+             create extension pg_trgm schema public;
+             create view public.emails as select id, email from auth.users;
+             grant select on public.emails to anon;"""
+    items = [({"table": "public.p", "references_primary_keys_in": ["auth"]}, FAILED, "on a unique key"),
+             ({"table": "public.p", "references_primary_keys_in": ["auht"]}, ERROR, "schema auht does not exist"),
+             ({"extensions": ["pg_trgm"], "not_in_schemas": ["public"]}, FAILED, "installed in schema public"),
+             ({"extensions": ["pg_trgm"], "not_in_schemas": ["pubilc"]}, ERROR, "schema pubilc does not exist"),
+             ({"table": "public.p", "no_columns_of_type": ["regproc"]}, FAILED, "column hook of type regproc"),
+             ({"table": "public.p", "no_columns_of_type": ["regprok"]}, ERROR, "type regprok does not exist"),
+             ({"table": "public.p", "no_columns_of_type": ["pg_catalog.regprok"]}, ERROR, "pg_catalog.regprok"),
+             ({"table": "public.p", "no_columns_of_type": ['"Mood"']}, FAILED, 'column m of type public."Mood"'),
+             ({"table": "public.p", "no_columns_of_type": ['auth."Mood"']}, ERROR, 'type auth."Mood" does not'),
+             ({"table": "public.p", "no_columns_of_type": ["mood"]}, ERROR, "type mood does not exist"),
+             ({"views_in": "public", "reading": ["auth.users"], "no_grants_to": ["anon"], "allow_empty": True},
+              FAILED, "view public.emails grants SELECT to anon"),
+             ({"views_in": "public", "reading": ["auth.user"], "no_grants_to": ["anon"], "allow_empty": True},
+              ERROR, "reading: relation auth.user does not exist"),
+             ({"views_in": "public", "reading": ["users"], "no_grants_to": ["anon"], "allow_empty": True},
+              ERROR, "reading: relation public.users does not exist"),
+             ({"views_in": "public", "reading": ["public.p"], "no_grants_to": ["anon"], "allow_empty": True},
+              PASSED, "no views reading public.p in schema public, as allow_empty permits")]
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [params for params, _, _ in items])
+    expect(outcomes, [(status, seen) for _, status, seen in items])
 

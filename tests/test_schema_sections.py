@@ -129,7 +129,8 @@ def _all_schemas(target) -> dict[str, list[str]]:
                                  " where nspname !~ '^pg_(toast|temp)'")
     names = rows[0]["names"]
     return {**{key: names for key in ("table_schemas", "view_schemas", "foreign_table_schemas", "function_schemas",
-                                      "schema_grants")}, "named_schemas": [], "named_relations": []}
+                                      "schema_grants")}, "named_schemas": [], "named_relations": [],
+            "type_names": ["int4", "regproc", "text"]}
 
 
 @pytest.mark.parametrize("faults", [(), SCHEMA_FAULTS], ids=["healthy", "broken"])

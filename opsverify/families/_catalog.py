@@ -1,6 +1,7 @@
 """What the `schema` family reads from `pg_catalog`: one query per target, built from the sections the
 selected items read, and the pure helpers that turn its answer into facts (relations, functions,
-extensions, schemas, roles, publications). A section not read is `NotRead`, which refuses every use.
+extensions, schemas, roles, publications, the types items name). A section not read is `NotRead`, which refuses
+every use.
 
 Read from `pg_catalog`, never `information_schema` (which hides what the checker's role may not see),
 so a read-only role without superuser sees the same facts. Privileges come from the ACLs themselves;
@@ -69,7 +70,8 @@ RELATION_SECTIONS = {  # per relation: section -> the key it fills in each relat
     "table_publications_partly": "publications_partly", "reads": "reads",
     "security_invoker": "security_invoker", "extension_members": "extension_member",
 }
-SECTIONS = frozenset({"relations", *RELATION_SECTIONS, "functions", "extensions", "schemas", "roles", "publications"})
+SECTIONS = frozenset({"relations", *RELATION_SECTIONS, "functions", "extensions", "schemas", "roles", "publications",
+                      "types"})
 
 _COLUMNS = """(select coalesce(json_agg(json_build_object(
             'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
@@ -371,6 +373,9 @@ _TOP_PARTS = {
                       where d.datname = current_database() and d.datdba = r.oid) x)
     ) order by r.rolname), '[]'::json) from pg_roles r)""",
     "publications": "(select coalesce(json_agg(pubname order by pubname), '[]'::json) from pg_publication)",
+    # [schema, name] of each type whose name is one an item names (type_lookup), in any schema: whether it exists
+    "types": """(select coalesce(json_agg(json_build_array(yn.nspname, y.typname)), '[]'::json)
+    from pg_type y join pg_namespace yn on yn.oid = y.typnamespace where y.typname = any(%(type_names)s::name[]))""",
 }
 
 
@@ -393,8 +398,9 @@ def catalog_query(sections: frozenset[str]) -> str:
     """One query reading only `sections` (closed over what they need), answering one row `facts`:
     a JSON object with a key per top-level section read. Parameters: the schemas whose tables / views /
     foreign tables / functions / ACLs the selected items read (table_schemas, view_schemas,
-    foreign_table_schemas, function_schemas, schema_grants), and the relations items name, of any kind
-    (named_schemas and named_relations, pairwise); a section that does not use one ignores it."""
+    foreign_table_schemas, function_schemas, schema_grants), the relations items name, of any kind
+    (named_schemas and named_relations, pairwise), and the type names they name (type_names); a section that
+    does not use one ignores it."""
     read = closed(sections)
     ctes, top = [], []
     if "relations" in read:
@@ -530,6 +536,8 @@ class Catalog:
     publications: frozenset[str] | NotRead
     server_version: int | None = None  # server_version_num, read with every section; None: not known
     database: dict | NotRead | None = None  # its owner and grants, read with the schemas; None: not known
+    # (schema, pg_type name) of each type named as an item names one (type_lookup): the types that exist
+    types: frozenset[tuple[str, str]] | NotRead = NotRead("types")
 
     def only(self, sections: frozenset[str]) -> "Catalog":
         """These facts as a query reading only `sections` would give them."""
@@ -541,7 +549,7 @@ class Catalog:
         return Catalog(keep("relations", relations), keep("functions", self.functions),
                        keep("extensions", self.extensions), keep("schemas", self.schemas),
                        keep("roles", self.roles), keep("publications", self.publications), self.server_version,
-                       keep("schemas", self.database))
+                       keep("schemas", self.database), types=keep("types", self.types))
 
 
 def _relation_row(row: dict, read: frozenset[str]) -> dict:
@@ -580,6 +588,7 @@ def read_catalog(raw: dict | str, sections: frozenset[str] = SECTIONS) -> Catalo
         publications=section("publications", frozenset),
         server_version=facts.get("server_version"),
         database=facts.get("database") if "schemas" in read else NotRead("schemas"),
+        types=section("types", lambda rows: frozenset(tuple(row) for row in rows)),
     )
 
 
@@ -812,6 +821,22 @@ BUILT_IN_TYPES = frozenset({
     "regproc", "regprocedure", "regrole", "regtype", "xid", "xid8", "cid", "tid", "pg_lsn", "pg_snapshot",
     "txid_snapshot", "refcursor", "aclitem", "int2vector", "oidvector", "pg_node_tree",
 })
+
+
+def type_lookup(text: str) -> tuple[str | None, str] | None:
+    """What must exist for `text` (a type as an item writes it) to name a type: (its schema, None for any; its name
+    in pg_type); None for PostgreSQL's own types as format_type names them, which every server has."""
+    want = parse_type(text)
+    if want.schema in (None, "pg_catalog") and want.name in BUILT_IN_TYPES:
+        return None
+    name = want.name[1:-1].replace('""', '"') if want.name.startswith('"') else want.name
+    return want.schema, name
+
+
+def type_exists(text: str, types: frozenset[tuple[str, str]]) -> bool:
+    """Whether the type `text` names is among `types` (the catalog's answer for it) or is PostgreSQL's own."""
+    lookup = type_lookup(text)
+    return lookup is None or any(name == lookup[1] and lookup[0] in (None, schema) for schema, name in types)
 
 
 def same_type(expected: str, actual: str, actual_schema: str | None = None, *, element: bool = False) -> bool:

@@ -61,6 +61,8 @@ from ._catalog import (
     same_type,
     search_path_schemas,
     server_privileges,
+    type_exists,
+    type_lookup,
     Via,
 )
 from ._nodetree import BOOL_TESTS, Node, arguments, has_sublink, is_constant, read_tree, simple_case
@@ -170,6 +172,10 @@ FIELD_SECTIONS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("policies_for", "no_policies_for", "no_open_write_policies_for"), frozenset({"policies", "roles"})),
     # a relation's ACL is its own section; functions and schemas carry theirs (see catalog_sections)
     **dict.fromkeys(GRANT_FIELDS, frozenset({"roles"})),
+    # what a "must not" names must exist, or a typo would pass: its schemas, its types
+    "references_primary_keys_in": frozenset({*_KEYS, "schemas"}),
+    "not_in_schemas": frozenset({"schemas"}),
+    "no_columns_of_type": frozenset({"columns", "types"}),
 }
 _VERSION = re.compile(r"\d+(\.\d+)*")
 # an installed version: a dotted number, and at most a pre-release tag after it (1.5beta1, 1.5-dev, 1.5.0-rc.2), which
@@ -308,6 +314,7 @@ def database_statements(target, checks) -> list[tuple[str, dict[str, list[str]]]
     wanted: dict[str, set[str]] = {k: set() for k in ("table_schemas", "view_schemas", "foreign_table_schemas",
                                                         "function_schemas", "schema_grants")}
     named: set[tuple[str, str]] = set()  # read whatever their kind, to say what a named non-table is
+    type_names: set[str] = set()
     for check in checks:
         p: Params = check.params
         # a named table is read by itself, not with its schema's every table: a migration's lock on another one
@@ -320,12 +327,16 @@ def database_statements(target, checks) -> list[tuple[str, dict[str, list[str]]]
         if p.views_in and p.views:  # a schema-qualified view is read in its own schema, and by name
             named.update(split_name(n, p.views_in) for n in p.views)  # to say what one of another kind is
             wanted["view_schemas"].update(split_name(n, p.views_in)[0] for n in p.views)
+        if p.reading:  # read to tell one that does not exist (a typo) from one no view reads
+            named.update(split_name(n) for n in p.reading)
+        type_names.update(lookup[1] for lookup in map(type_lookup, p.no_columns_of_type) if lookup)
         wanted["schema_grants"].update(p.schemas or [])
         if p.fixed_search_path:  # every schema's: which a function's search_path names is known once it is read
             wanted["schema_grants"].add("*")
     params = {key: sorted(values) for key, values in wanted.items()}
     params["named_schemas"] = [schema for schema, _ in sorted(named)]
     params["named_relations"] = [name for _, name in sorted(named)]
+    params["type_names"] = sorted(type_names)
     return [(Pinned(catalog_query(_sections(checks))), params)]
 
 
@@ -770,6 +781,23 @@ def _check_roles(p: Params, roles: Roles, findings: Findings) -> None:
             findings.item.append(f"role {role_label(role)} does not exist")
 
 
+def _check_named_objects(p: Params, facts: Catalog, findings: Findings) -> None:
+    """A schema, type or relation a field names must exist, as a role must: the views `reading` one, the foreign keys
+    into one, the extensions in one, the columns of one would be none, and the item would pass on a typo (`auht`,
+    `regprok`, `auth.user`). An error, whatever the field: nothing was checked for it."""
+    nothing = "does not exist on the target; nothing was checked for it"
+    for field in ("references_primary_keys_in", "not_in_schemas"):
+        for schema in dict.fromkeys(getattr(p, field)):
+            if schema not in facts.schemas:
+                findings.errors.append(f"{field}: schema {quote_ident(schema)} {nothing}")
+    for text in dict.fromkeys(p.no_columns_of_type):
+        if not type_exists(text, facts.types):
+            findings.errors.append(f"no_columns_of_type: type {normal_type(text)} {nothing}")
+    for name in dict.fromkeys(p.reading):
+        if split_name(name) not in facts.relations:
+            findings.errors.append(f"reading: relation {qualified(*split_name(name))} {nothing}")
+
+
 def _check_rls_binds(p: Params, roles: Roles, findings: Findings) -> None:
     """A role the policies are judged for must be one they bind: a superuser or a role with BYPASSRLS reads and writes
     every row whatever they say, so no policy (nor the lack of one) says what it may do. The role's own attribute
@@ -925,13 +953,14 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
     findings = Findings("table")
     expected = _describe(p)
     unmatched: dict[str, list[str]] = {}
+    _check_named_objects(p, facts, findings)
     if p.all_tables_in:
         in_schema = {key: t for key, t in facts.relations.items()
                      if key[0] == p.all_tables_in and t["kind"] in ("r", "p")}
         excluded = _except_tables(p)
         skipped = set(excluded)
         tables = [t for key, t in in_schema.items() if key not in skipped]
-        if not tables:
+        if not tables and not findings.errors:
             return _empty(p, "tables", f"schema {quote_ident(p.all_tables_in)}", expected,
                           p.all_tables_in in facts.schemas)
         unmatched = _matching_nothing("except_tables", [qualified(*key) for key in excluded if key not in in_schema])
@@ -1632,7 +1661,8 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
     if p.reading:
         reading = {split_name(n) for n in p.reading}
         found = [r for r in found if reading & {tuple(x) for x in r["reads"]}]
-    if not found and not findings.groups:
+    _check_named_objects(p, facts, findings)
+    if not found and not findings.groups and not findings.errors:
         what = f"{noun}s" + (f" reading {', '.join(p.reading)}" if p.reading else "")
         return _empty(p, what, f"schema {quote_ident(schema)}", expected, schema in facts.schemas)
     _check_roles(p, facts.roles, findings)
@@ -1841,6 +1871,7 @@ def _judge_extensions(p: Params, facts: Catalog) -> Outcome:
     findings = Findings("extension")
     expected = _describe(p)
     installed = facts.extensions
+    _check_named_objects(p, facts, findings)
     if p.extensions is not None and not p.installed:
         for name in p.extensions:
             if name in installed:
@@ -1855,7 +1886,7 @@ def _judge_extensions(p: Params, facts: Catalog) -> Outcome:
         subject = [installed[n] for n in p.extensions if n in installed]
     else:
         subject = [e for n, e in sorted(installed.items()) if n not in p.except_extensions]
-        if not subject:
+        if not subject and not findings.errors:
             return _empty(p, "extensions", "the database", expected, True)
     unmatched = _matching_nothing("except_extensions", [n for n in dict.fromkeys(p.except_extensions)
                                                         if n not in installed])
