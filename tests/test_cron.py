@@ -46,6 +46,24 @@ def test_without_the_secret(without, wrong, status, seen):
     assert outcome.status is status and seen in outcome.observed, outcome
 
 
+@pytest.mark.parametrize("without, wrong, seen, undecided", [
+    (404, Reply(503, 1.0), "without a secret: status 404", "with a wrong secret: 503 (server error)"),
+    (302, Reply(429, 1.0), "without a secret: status 302", "with a wrong secret: 429 (rate-limited)"),
+    (405, Reply(None, 1.0, failure="timed out"), "without a secret: status 405",
+     "with a wrong secret: no answer (timed out)"),
+])
+def test_a_failure_seen_fails_beside_a_request_not_seen(without, wrong, seen, undecided):
+    """A 404 (no job there), a 302 to a login page or a 405 fails the item by itself: a request that shows nothing
+    of the secret check beside it (a 5xx, turned away, no answer) is said as undecided, never hides it (as the
+    webhook family judges the same mix)."""
+    check = make_check("cron", GUARDED)
+    outcome = cron.judge(check, {check.key: [("without a secret", "u", Reply(without, 1.0)),
+                                             ("with a wrong secret", "u", wrong)]})
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == f"{seen}; and 1 could not be judged: {undecided}", outcome.observed
+    assert outcome.evidence["undecided"] == [undecided], outcome.evidence
+
+
 @pytest.mark.parametrize("answer, status, seen", [
     (200, Status.PASSED, "status 200"),
     (429, Status.ERROR, "could not look: with the secret: 429 (rate-limited): whether the job runs was not seen"),

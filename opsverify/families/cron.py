@@ -6,9 +6,10 @@ every request it sends uses that method, and an endpoint that checks no secret r
 requests that expect a rejection.
 
 Without the secret, no answer, a 408 or 429 (turned away before the secret was read) or a 5xx (it failed, with or
-without a secret) shows nothing of the secret check: *error* — unless another request was accepted, which fails
-it: the acceptance alone is the failure — a 2xx head too, whose body was then cut short or never finished (any
-other answer whose body never came whole is not judged). A request the HTTP client refused to write reads "not sent".
+without a secret) shows nothing of the secret check: *error* — unless another answer fails it by itself: accepted
+(a 2xx head too, whose body was then cut short or never finished), or neither accepted nor refused (a 404, a 302 to
+a login page); what was not seen is then said beside the failure, undecided (as webhook judges the same mix). Any
+other answer whose body never came whole is not judged. A request the HTTP client refused to write reads "not sent".
 With the secret, a 408 or 429 is an *error* too (whether the job runs was not seen), as is a 503 with Retry-After;
 any other 5xx fails (the job did).
 A request turned away for now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names (at
@@ -326,21 +327,22 @@ def judge(check, facts) -> Outcome:
                 + (f": {guessed[how]}" if how in guessed and checks_a_secret else "")
                 for how, reply in answered if 200 <= reply.status < 300]
     unseen = [text for how, reply in answered if (text := _unseen(how, reply.status))]
-    if not accepted:  # an accepted call fails the item, whatever the others answered, or if they answered at all
-        if silent:
-            return replace(error(f"could not look: {'; '.join(silent)}", **evidence), expected=expected)
-        if unseen:
-            turned_away = any(retry_wait_s(reply) is not None for _, reply in answered)
-            again = NOT_ASKED_AGAIN_MUTATING if check.mutating else ASKED_AGAIN
-            return replace(error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen"
-                                 + (f"; {again}" if turned_away else ""), **evidence), expected=expected)
-    # a refusal not seen (no answer, turned away, a server error) is undecided beside the failure, never one of its
-    # reasons: a waiver or --fail-on accepts the failure, not what could not be judged beside it (as webhook says)
     problems = accepted + [f"{how}: {status_said(reply)}" for how, reply in answered
                            if not 200 <= reply.status < 300 and reply.status not in REJECTIONS
                            and not _unseen(how, reply.status)]
+    # an answer that fails the item by itself (accepted, a 404, a 302 to a login page) fails it, whatever the others
+    # answered, or if they answered at all; a refusal not seen (no answer, turned away, a server error) is undecided
+    # beside the failure, never one of its reasons: a waiver or --fail-on accepts the failure, not what could not be
+    # judged beside it (as webhook says)
     if problems and (silent or unseen):
         return failed(expected, "; ".join(problems), undecided=silent + unseen, **evidence)
+    if silent:
+        return replace(error(f"could not look: {'; '.join(silent)}", **evidence), expected=expected)
+    if unseen:
+        turned_away = any(retry_wait_s(reply) is not None for _, reply in answered)
+        again = NOT_ASKED_AGAIN_MUTATING if check.mutating else ASKED_AGAIN
+        return replace(error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen"
+                             + (f"; {again}" if turned_away else ""), **evidence), expected=expected)
     seen = " and ".join(f"{how}: {r.status}" for how, _, r in attempts)
     unsent = "" if NEAR_MISS in hows else f"; {NEAR_MISS_UNSENT}"
     return verdict(expected, problems, f"{seen}; {NOT_RULED_OUT}{unsent}", **evidence)
