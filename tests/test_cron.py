@@ -114,8 +114,8 @@ def test_the_requests_without_the_secret_are_as_mutating_as_the_item(method, mut
     check = make_check("cron", {**GUARDED, "method": method}, mutating=mutating)
     cron.gather(target, [check])
     assert [(p.method, p.mutating, p.expect_rejection, p.connect_s) for p in sent] == [
-        (method, mutating, False, 1.5)] * 6  # a connection opens within the environment's connect_s
-    assert [p.headers for p in sent[3:]] == [{"authorization": "Bearer undefined"}, {"authorization": "Bearer null"},
+        (method, mutating, False, 1.5)] * 7  # a connection opens within the environment's connect_s
+    assert [p.headers for p in sent[4:]] == [{"authorization": "Bearer undefined"}, {"authorization": "Bearer null"},
                                              {"authorization": "Bearer"}]
     for probe in sent:
         guard(probe)
@@ -265,13 +265,13 @@ def _refuses(status: int):
     return lambda _headers, _body: (status, "{}")
 
 
-def _gather_and_judge(routes: dict, params: dict, *, mutating: bool = False):
+def _gather_and_judge(routes: dict, params: dict, *, mutating: bool = False, secret: str = "cron-9f3e7a1c5b2d"):
     from opsverify.engine import gather_and_judge
 
     from .kit import make_target, route_server
 
     with route_server(routes) as base:
-        target = make_target({"services": {"app": {"url": base}}, "secrets": {"CRON_SECRET": "cron-9f3e7a1c5b2d"}})
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"CRON_SECRET": secret}})
         try:
             outcome, = gather_and_judge(target, cron, [make_check("cron", params, mutating=mutating)])
         finally:
@@ -299,7 +299,8 @@ def test_the_secret_an_unset_variable_becomes_is_refused(route, status, seen):
     shows it. These are sent where the item's other rejected requests are (prod too, for a GET)."""
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): route}, GUARDED)
     assert outcome.status is status and seen in outcome.observed, outcome
-    assert set(outcome.evidence) == {"without a secret", "with a wrong secret", cron.NEAR_MISS, *UNSET_HOWS}, \
+    assert set(outcome.evidence) == {"without a secret", "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT,
+                                     *UNSET_HOWS}, \
         outcome.evidence
 
 
@@ -313,7 +314,7 @@ def test_a_custom_header_gets_the_unset_values_raw(unset_as, status, seen):
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): _compares_with(unset_as, "x-cron-secret")},
                                 {**GUARDED, "header": "x-cron-secret"})
     assert outcome.status is status and seen in outcome.observed, outcome
-    assert set(outcome.evidence) == {"without a secret", "with a wrong secret", cron.NEAR_MISS,
+    assert set(outcome.evidence) == {"without a secret", "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT,
                                      "with x-cron-secret: undefined",
                                      "with x-cron-secret: null", "with x-cron-secret empty"}, outcome.evidence
 
@@ -357,8 +358,8 @@ def test_body_rules_are_refused_where_http_refuses_them(params, problem):
 
 
 def test_the_bound_counts_every_request_an_item_sends():
-    """Six requests for an item without the secret (none, a wrong one, the near miss, three unset values), one with
-    it: 16 go at once, so three of the first are two waves."""
+    """Seven requests for an item without the secret (none, a wrong one, the near miss, the secret cut short, three
+    unset values), one with it: 16 go at once, so three of the first are two waves."""
     from .kit import make_target
 
     target = make_target({"services": {"app": {"url": "http://127.0.0.1:9"}}}, timeouts={"connect_s": 2, "http_s": 5})
@@ -366,8 +367,8 @@ def test_the_bound_counts_every_request_an_item_sends():
     # then each request turned away for now asked again: a round per request of an item, each a capped wait and one
     # wave of the items' requests
     retry = 5.0 + 5
-    assert cron.bound(target, without[:2]) == 2 + 5 + 6 * retry  # 12 requests: one wave
-    assert cron.bound(target, without[:3]) == 2 + 5 * 2 + 6 * retry  # 18 requests: two
+    assert cron.bound(target, without[:2]) == 2 + 5 + 7 * retry  # 14 requests: one wave
+    assert cron.bound(target, without[:3]) == 2 + 5 * 2 + 7 * retry  # 21 requests: two
     # the job run is never asked again (it may have run), nor are a mutating item's requests
     assert cron.bound(target, [make_check("cron", {**GUARDED, "with_secret": True}, mutating=True)]) == 2 + 5
     assert cron.bound(target, [make_check("cron", {**GUARDED, "method": "POST"}, mutating=True)]) == 2 + 5
@@ -398,12 +399,12 @@ def _rate_limited(answer, params: dict, *, mutating: bool = False, **limit):
 
 
 def test_a_rate_limited_endpoint_is_asked_again_after_its_retry_after():
-    """Six requests go together; a rate limit of two turns four away with 429 (Retry-After: 1). Each is asked
+    """Seven requests go together; a rate limit of two turns five away with 429 (Retry-After: 1). Each is asked
     once more after the wait it names, one at a time: the endpoint refuses them all, as it should: a pass."""
     outcome, tries = _rate_limited(_refuses(401), GUARDED)
     assert outcome.status is Status.PASSED, outcome
     assert all(answer["status"] == 401 for answer in outcome.evidence.values()), outcome.evidence
-    assert tries == [1, 1, 2, 2, 2, 2]
+    assert tries == [1, 1, 2, 2, 2, 2, 2]
 
 
 def test_an_unset_secret_behind_a_rate_limit_still_fails(monkeypatch):
@@ -434,7 +435,7 @@ def test_the_requests_of_a_mutating_item_are_not_asked_again(monkeypatch):
     request once, turned away or not."""
     monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited(_refuses(401), {**GUARDED, "method": "POST"}, mutating=True, let_through=0)
-    assert tries == [1] * 6
+    assert tries == [1] * 7
     assert outcome.status is Status.ERROR, outcome
     assert "with a wrong secret: 429 (rate-limited)" in outcome.observed, outcome.observed
     assert outcome.observed.endswith("not asked again: the item is mutating, and a job that checks no secret runs on "
@@ -455,14 +456,14 @@ def test_a_request_turned_away_twice_is_not_judged(monkeypatch):
     assert outcome.observed.endswith("with a bare 'Bearer': 429 (rate-limited): whether it checks CRON_SECRET was not "
                                      "seen; each turned away for now (429, or 503 with Retry-After) was asked again "
                                      "once, after the wait it names (at most 5 s)"), outcome.observed
-    assert tries == [2] * 6
+    assert tries == [2] * 7
 
 
 def test_a_503_naming_no_wait_is_not_asked_again(monkeypatch):
     monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited(_refuses(401), GUARDED, retry_after=None, status=503)
     assert outcome.status is Status.ERROR and "503 (server error)" in outcome.observed, outcome
-    assert "asked again" not in outcome.observed and tries == [1] * 6
+    assert "asked again" not in outcome.observed and tries == [1] * 7
 
 
 # -- a head that came, then a body that did not ----------------------------------------------------------------
@@ -604,22 +605,89 @@ def _compares_part_of(secret: str):
     return {("GET", path): answer(path) for path in (LENGTH_ONLY, PREFIX_ONLY)}
 
 
-@pytest.mark.parametrize("path", [LENGTH_ONLY, PREFIX_ONLY])
-def test_an_endpoint_comparing_part_of_the_secret_fails(path):
+NEAR_MISS_TAKEN = (f"{cron.NEAR_MISS}: accepted with 200: the endpoint compares only part of CRON_SECRET (its length,"
+                   " or its first characters)")
+CUT_SHORT_TAKEN = (f"{cron.CUT_SHORT}: accepted with 200: the endpoint takes a part of CRON_SECRET (it compares only as"
+                   " many characters as it is given: the secret can be found one character at a time)")
+
+
+@pytest.mark.parametrize("path, seen", [(LENGTH_ONLY, NEAR_MISS_TAKEN),
+                                        (PREFIX_ONLY, f"{NEAR_MISS_TAKEN}; {CUT_SHORT_TAKEN}")])
+def test_an_endpoint_comparing_part_of_the_secret_fails(path, seen):
     """A random wrong secret is 32 characters and shares no prefix with the secret: only a near miss of the secret
     itself shows such a check. It is named in words, never shown."""
     secret = "cron-9f3e7a1c5b2d"  # 17 characters: not the random one's 32
     outcome = _gather_and_judge({**_compares_part_of(secret), ("GET", "/api/cron/publish"): _refuses(401)},
                                 {**GUARDED, "path": path})
     assert outcome.status is Status.FAILED, outcome
-    assert outcome.observed == (f"{cron.NEAR_MISS}: accepted with 200: the endpoint compares only part of CRON_SECRET"
-                                " (its length, or its first characters)"), outcome.observed
+    assert outcome.observed == seen, outcome.observed
     assert "with CRON_SECRET but for its next-to-last character" in outcome.expected, outcome.expected
     shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
     assert cron.near_miss(secret) not in shown and secret not in shown and secret[:8] not in shown, shown
     correct = _gather_and_judge({("GET", "/api/cron/publish"): _refuses(401)}, GUARDED)
     assert correct.status is Status.PASSED and f"{cron.NEAR_MISS}: 401" in correct.observed, correct
-    assert cron.NEAR_MISS_UNSENT not in correct.observed
+    assert f"{cron.CUT_SHORT}: 401" in correct.observed and "unsent" not in correct.observed, correct
+    assert cron.PARTS_UNSENT not in correct.observed and cron.CUT_SHORT_UNSENT not in correct.observed
+
+
+@pytest.mark.parametrize("secret, part", [
+    ("cron-9f3e7a1c5b2d", "cron-9f3e7a1c5b2"), ("cronsecretkey==", "cronsecretke"), ("Zq3vT9kLm2X=", "Zq3vT9kLm2"),
+    ("abcdefg", "abcdef"), ("abcdef", None), ("abcdefg=", "abcdef"), ("abcdef==", None),
+])
+def test_the_secret_cut_short_is_without_its_last_character_and_padding(secret, part):
+    """A decoder reads the key without its `=` padding: left off alone, the key itself. Shorter than the redactor
+    masks, it is not made (it could not be kept out of an echo)."""
+    assert cron.cut_short(secret) == part
+
+
+@pytest.mark.parametrize("key_bytes", [16, 31, 32, 33])
+def test_the_secret_cut_short_decodes_to_fewer_bytes_than_the_key(key_bytes):
+    """An endpoint comparing the decoded key (in constant time) refuses it, however leniently it decodes (the
+    whole bytes its characters hold): no false failure. Its padding alone left off, it would decode to the key."""
+    import base64
+    import secrets as random
+
+    key = random.token_bytes(key_bytes)
+    for token, bits in ((base64.b64encode(key).decode(), 6), (base64.urlsafe_b64encode(key).decode().rstrip("="), 6),
+                        (key.hex(), 4)):
+        assert len(cron.cut_short(token)) * bits // 8 < key_bytes, token
+
+
+def _takes_what_the_secret_starts_with(secret: str, shortest: int = 1):
+    """`CRON_SECRET.startsWith(token)` behind a guard refusing no token, an empty one and the unset values: it refuses
+    no secret, a random one and the near miss, and takes every part the secret begins with (`shortest` at least)."""
+    def check(headers, _body):
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        takes = token not in ("", "Bearer", "undefined", "null") and len(token) >= shortest and secret.startswith(token)
+        return (200, '{"ran": true}') if takes else (401, '{"error": "unauthorized"}')
+    return check
+
+
+@pytest.mark.parametrize("shortest", [1, 12])
+def test_an_endpoint_taking_a_part_the_secret_starts_with_fails(shortest):
+    """Found one character at a time: only a part of the secret itself shows it (the near miss is as long as the
+    secret, and differs before its end). The longest part is sent, so a guard wanting a token of some length does
+    not hide it. Named in words, never shown."""
+    secret = "cron-9f3e7a1c5b2d"
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_what_the_secret_starts_with(secret, shortest)},
+                                GUARDED)
+    assert outcome.status is Status.FAILED and outcome.observed == CUT_SHORT_TAKEN, outcome
+    assert "with CRON_SECRET without its last character" in outcome.expected, outcome.expected
+    shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
+    assert secret[:8] not in shown and cron.cut_short(secret) not in shown, shown
+
+
+def test_a_secret_too_short_to_mask_cut_short_is_not_sent_and_a_pass_says_so():
+    received = []
+
+    def records(headers, _body):
+        received.append(headers.get("authorization", ""))
+        return 401, "{}"
+
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): records}, GUARDED, secret="c9f3e7")
+    assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.CUT_SHORT_UNSENT), outcome
+    assert cron.CUT_SHORT not in outcome.evidence and cron.NEAR_MISS in outcome.evidence, outcome.evidence
+    assert len(received) == 6 and "Bearer c9f3e" not in received, received
 
 
 def test_the_near_miss_never_crosses_the_network_in_clear():
@@ -642,6 +710,7 @@ def test_the_near_miss_never_crosses_the_network_in_clear():
             outcome, = gather_and_judge(target, cron, [make_check("cron", GUARDED)])
         finally:
             target.close()
-    assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.NEAR_MISS_UNSENT), outcome
+    assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.PARTS_UNSENT), outcome
     assert cron.NEAR_MISS not in outcome.evidence and "but for its next-to-last character" not in outcome.expected
+    assert cron.CUT_SHORT not in outcome.evidence and "without its last character" not in outcome.expected
     assert len(received) == 5 and not any("cron-9f3e7a1c5b2" in value for value in received), received

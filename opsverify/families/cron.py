@@ -13,21 +13,26 @@ other answer whose body never came whole is not judged. A request the HTTP clien
 With the secret, a 408 or 429 is an *error* too (whether the job runs was not seen), as is a 503 with Retry-After;
 any other 5xx fails (the job did).
 A request turned away for now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names (at
-most RETRY_WAIT_CAP_S, 5 s): the six sent together trip a rate limit one alone would not. Never the job's call with
+most RETRY_WAIT_CAP_S, 5 s): the seven sent together trip a rate limit one alone would not. Never the job's call with
 the secret, nor any request of a mutating item: a 503 does not show the job did not run, and a second call would run
 it twice. The job's call so turned away is an *error*, naming its status and Retry-After.
 
 Without the secret also means with what an unset secret reads as: `Bearer ${process.env.CRON_SECRET}` sends
 "Bearer undefined" when the variable is unset, and a job deployed without it compares with the same text, so it
-refuses a random wrong secret and takes these. And with a near miss of the secret: the secret with its last
+refuses a random wrong secret and takes these. And with a near miss of the secret: the secret with its next-to-last
 character changed for another of its kind (a digit for a digit, a letter for a letter), so as long as it and equal
 but for that character — a check of only the token's length, or of its first characters, refuses the random wrong
-secret (32 characters, no prefix in common) and takes it. It is all of the secret but one character: registered
-with the redactor before it is sent, named in words only, and not sent where the item's requests would cross the
-network in clear (plain http:// to another machine, or through a proxy; a pass there says what that leaves open).
+secret (32 characters, no prefix in common) and takes it. And with the secret cut short: without its last character
+(and its `=` padding, which a decoder reads the key without) — a comparison of only as many characters as it is
+given (`CRON_SECRET.startsWith(token)`, a loop over the token's length) refuses no secret, the random one and the
+near miss, and takes every part of the secret it begins with: found one character at a time. The longest such part,
+so a check that also wants a token of some length takes it too. Each is all of the secret but one character:
+registered with the redactor before it is sent, named in words only, and not sent where the item's requests would
+cross the network in clear (plain http:// to another machine, or through a proxy; a pass there says what that
+leaves open) — nor the cut one where it would be too short to be masked (Redactor.MIN_LENGTH).
 Each must be refused, as the calls without a secret and with a wrong one must (400, 401 or 403: RFC 6750 answers a
 missing or malformed credential with 400 as well, and many frameworks refuse a missing header so); a 2xx fails,
-naming the value taken (the near miss by its name).
+naming the value taken (the near miss and the cut one by their names).
 
 With the secret, the body of the answer may be judged by the http family's body rules (`json`, `json_has`,
 `json_min`, `json_max`, `body_includes`, `body_excludes`): a job that failed may still answer 200.
@@ -46,6 +51,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from ..outcome import Outcome, error, failed, passed, verdict
+from ..secrets import Redactor
 from ..transports.http import SAFE_METHODS, Probe, Reply
 from . import REQUESTS_AT_ONCE
 from ._common import SecretName, StrictParams, UrlPath
@@ -72,10 +78,17 @@ NOT_ASKED_AGAIN_MUTATING = "not asked again: the item is mutating, and a job tha
 # characters, refuses a random wrong secret and takes this. Named, never shown: it is all of the secret but one
 # character
 NEAR_MISS = "with the secret, its next-to-last character changed"
-# where its requests cross the network in clear it is not sent: an eavesdropper would be one guess from the secret
-NEAR_MISS_UNSENT = ("the secret with its next-to-last character changed was not sent (plain http:// to another machine, or "
-                    "through a proxy: it would give the secret away but one character), so a check of only part of it "
-                    "is not ruled out")
+# the secret without its last character (`cut_short`): a comparison of only as many characters as it is given
+# (`CRON_SECRET.startsWith(token)`) takes it, and every part the secret begins with. Named, never shown: it is all of
+# the secret but one character
+CUT_SHORT = "with the secret, its last character left off"
+# where its requests cross the network in clear neither is sent: an eavesdropper would be one guess from the secret
+PARTS_UNSENT = ("the secret with its next-to-last character changed, and without its last character, were not sent "
+                "(plain http:// to another machine, or through a proxy: each would give the secret away but one "
+                "character), so a check of only part of it is not ruled out")
+CUT_SHORT_UNSENT = (f"the secret without its last character was not sent (shorter than {Redactor.MIN_LENGTH} "
+                    "characters, it could not be masked where an endpoint echoed it), so a comparison of only as many "
+                    "characters as it is given is not ruled out")
 # a character of each kind, so the near miss keeps the secret's shape: a digit for a digit, a letter for a letter
 _KINDS = (string.digits, string.ascii_lowercase, string.ascii_uppercase, "-_")
 
@@ -196,16 +209,16 @@ def needs(params: Params) -> tuple[str, ...]:
 
 
 def sends_secrets(params: Params) -> tuple[str, ...]:
-    """Only a with_secret item sends the secret; the others send wrong values, and none at all (the near miss of it
-    only where it does not cross the network in clear: `gather` leaves it out there)."""
+    """Only a with_secret item sends the secret; the others send wrong values, and none at all (its near miss and
+    the secret cut short only where they do not cross the network in clear: `gather` leaves them out there)."""
     return (params.secret,) if params.with_secret else ()
 
 
 def bound(target, checks) -> float:
-    """One request for a with_secret item, else 3 (none, a wrong one, the near miss) + the unset values',
-    REQUESTS_AT_ONCE at a time, each within http_s; then those turned away for now, asked again (`fetch_retrying`):
-    none of a mutating item's."""
-    sent = [1 if c.params.with_secret else 3 + len(unset_values(c.params.header)) for c in checks]
+    """One request for a with_secret item, else 4 (none, a wrong one, the near miss, the secret cut short) + the
+    unset values', REQUESTS_AT_ONCE at a time, each within http_s; then those turned away for now, asked again
+    (`fetch_retrying`): none of a mutating item's."""
+    sent = [1 if c.params.with_secret else 4 + len(unset_values(c.params.header)) for c in checks]
     waves = math.ceil(sum(sent) / REQUESTS_AT_ONCE)
     resent = [0 if c.mutating or c.params.with_secret else n for c, n in zip(checks, sent)]
     return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, resent)
@@ -250,6 +263,16 @@ def near_miss(secret: str) -> str:
     return secret[:at] + changed + secret[at + 1:]
 
 
+def cut_short(secret: str) -> str | None:
+    """`secret` without its last character, before any `=` padding (a decoder reads the key the same without it): a
+    part of it that it begins with, as long as one can be, so a check that wants a token of some length as well
+    takes it too. Decoded (hex, base64), it is fewer bytes than the key. None where it would be shorter than the
+    redactor masks (Redactor.MIN_LENGTH): it could not be kept out of what an endpoint echoes. Almost the secret:
+    register it as one before it is sent."""
+    kept = secret.rstrip("=")[:-1]
+    return kept if len(kept) >= Redactor.MIN_LENGTH else None
+
+
 def gather(target, checks) -> dict[str, list]:
     plans: list[tuple[str, str, Probe]] = []
     for c in checks:
@@ -265,9 +288,13 @@ def gather(target, checks) -> dict[str, list]:
             plans.append((c.key, "without a secret", Probe(p.method, url, {}, **refused)))
             plans.append((c.key, "with a wrong secret", Probe(p.method, url, _auth(p.header, wrong), **refused)))
             if target.clear_text_route(url) is None:  # almost the secret: never across the network in clear
-                almost = near_miss(target.secret(p.secret))
+                secret = target.secret(p.secret)
+                almost = near_miss(secret)
                 target.redactor.add_declared(almost)  # an endpoint echoing it would show all of the secret but one
                 plans.append((c.key, NEAR_MISS, Probe(p.method, url, _auth(p.header, almost), **refused)))
+                if (part := cut_short(secret)) is not None:
+                    target.redactor.add_declared(part)  # as the near miss: all of the secret but one character
+                    plans.append((c.key, CUT_SHORT, Probe(p.method, url, _auth(p.header, part), **refused)))
             plans += [(c.key, how, Probe(p.method, url, {p.header: value}, **refused))
                       for how, value in unset_values(p.header).items()]
     # a rate limit that turned some away for now: asked again, once — a mutating item's never (they may run the job)
@@ -312,6 +339,8 @@ def judge(check, facts) -> Outcome:
     expected = f"{p.method} {p.path} rejects callers without {p.secret} with 400, 401 or 403"
     if NEAR_MISS in hows:
         expected += f", with {p.secret} but for its next-to-last character"
+    if CUT_SHORT in hows:
+        expected += f", with {p.secret} without its last character"
     if hows & set(unset):
         shown = ", ".join(repr(value) for value in unset.values())
         expected += f", and with what an unset {p.secret} reads as ({shown})"
@@ -321,7 +350,9 @@ def judge(check, facts) -> Outcome:
     # what it took when it refused no secret and a random one says how it compares: with what an unset secret reads
     # as, or only part of the secret
     guessed = {**{how: f"{p.secret} is probably unset in the deployment" for how in unset},
-               NEAR_MISS: f"the endpoint compares only part of {p.secret} (its length, or its first characters)"}
+               NEAR_MISS: f"the endpoint compares only part of {p.secret} (its length, or its first characters)",
+               CUT_SHORT: f"the endpoint takes a part of {p.secret} (it compares only as many characters as it is"
+                          " given: the secret can be found one character at a time)"}
     checks_a_secret = all(how in guessed for how in taken)
     accepted = [f"{how}: accepted with {reply.status}" + (f" ({reply.failure})" if reply.failure else "")
                 + (f": {guessed[how]}" if how in guessed and checks_a_secret else "")
@@ -344,7 +375,11 @@ def judge(check, facts) -> Outcome:
         return replace(error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen"
                              + (f"; {again}" if turned_away else ""), **evidence), expected=expected)
     seen = " and ".join(f"{how}: {r.status}" for how, _, r in attempts)
-    unsent = "" if NEAR_MISS in hows else f"; {NEAR_MISS_UNSENT}"
+    unsent = ""
+    if NEAR_MISS not in hows:  # neither went: the requests would cross the network in clear
+        unsent = f"; {PARTS_UNSENT}"
+    elif CUT_SHORT not in hows:  # too short to be masked
+        unsent = f"; {CUT_SHORT_UNSENT}"
     return verdict(expected, problems, f"{seen}; {NOT_RULED_OUT}{unsent}", **evidence)
 
 
