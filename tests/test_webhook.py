@@ -214,7 +214,7 @@ def test_deliveries_signed_with_the_endpoint_secret_verify_as_the_sender_signs_t
     stripe = webhook.Params(**STRIPE_SIGNED)
     hows = [how for how, _, _ in webhook.deliveries(stripe, secret)]
     assert hows == ["unsigned", "wrong signature", webhook.NO_SIGNATURE, *webhook.UNSET_KEYS, webhook.EMPTY_SIGNATURE,
-                    webhook.OTHER_TYPE, webhook.REPLAYED, webhook.OTHER_BODY, "correctly signed"]
+                    webhook.OTHER_TYPE, webhook.REPLAYED, webhook.OTHER_BODY, webhook.CUT_SIGNATURE, "correctly signed"]
     _, headers, body = webhook.deliveries(stripe, secret)[-1]
     stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
     assert mac == hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -593,8 +593,8 @@ def test_a_genuine_delivery_turned_away_is_not_sent_again(monkeypatch, status):
     outcome, seen = _signed_item_behind(_verifies_stripe(STRIPE_SECRET.encode()), let_through=0, status=status)
     genuine = [tries for (_, _, headers, body), tries in seen.items()
                if _verifies_stripe(STRIPE_SECRET.encode())(dict(headers), body)[0] == 200]
-    assert genuine == [1], seen  # the real one once; so are the two correctly signed ones that must be refused
-    assert sorted(seen.values()) == [1] * 3 + [2] * 8, seen  # each signed with another key twice
+    assert genuine == [1], seen  # the real one once; so are the three correctly signed ones that must be refused
+    assert sorted(seen.values()) == [1] * 4 + [2] * 8, seen  # each signed with another key twice
     assert outcome.status is Status.ERROR, outcome
     assert f"correctly signed: {status}" in outcome.observed and "Retry-After: 1" in outcome.observed, outcome
     assert outcome.observed.endswith("not asked again: the delivery may have been acted on"), outcome.observed
@@ -676,7 +676,8 @@ def test_a_signature_made_with_the_endpoints_secret_never_reaches_the_evidence(s
 
 
 @pytest.mark.parametrize("path, status, seen", [
-    ("/strict", Status.PASSED, "correctly signed an hour ago: 400 and correctly signed for another body: 401"),
+    ("/strict", Status.PASSED, "correctly signed an hour ago: 400 and correctly signed for another body: 401 and "
+                               f"{webhook.CUT_SIGNATURE}: 401"),
     ("/replayable", Status.FAILED, "correctly signed an hour ago: accepted with 200: the endpoint does not check "
                                    "the signature's timestamp (a captured delivery can be sent again)"),
 ])
@@ -691,7 +692,80 @@ def test_an_endpoint_that_takes_a_replayed_delivery_fails(path, status, seen):
         finally:
             target.close()
     assert outcome.status is status and seen in outcome.observed, outcome
-    assert "refuses one signed an hour ago and one signed for another body" in outcome.expected, outcome.expected
+    assert ("refuses one signed an hour ago, one signed for another body and one signed, its signature cut short by a"
+            " character, with 4xx") in outcome.expected, outcome.expected
+
+
+# -- the right signature cut short: a comparison of as many characters as it is given ------------------------------
+def test_a_correct_signature_cut_short_by_a_character_is_its_first_characters():
+    """Stripe's hex one character short; Shopify's base64 one character short of its `=` padding too (a decoder reads
+    the digest the same without it): one byte short decoded. Each its own delivery, not the genuine one again."""
+    secret = "whsec_field-test-0123456789abcdef"
+    stripe = {how: (headers, body) for how, headers, body in webhook.deliveries(webhook.Params(**STRIPE_SIGNED),
+                                                                                secret)}
+    headers, body = stripe[webhook.CUT_SIGNATURE]
+    stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{63})", headers["stripe-signature"]).groups()
+    assert mac == hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()[:-1]
+    assert body != stripe[webhook.GENUINE][1] and b'"type":"opsverify.probe"' in body  # inert as well
+    shop = webhook.Params(**SHOPIFY, signed_with="{secret:SHOPIFY_WEBHOOK_SECRET}")
+    shopify = {how: (headers, body) for how, headers, body in webhook.deliveries(shop, secret)}
+    headers, body = shopify[webhook.CUT_SIGNATURE]
+    whole = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    assert whole.endswith("=") and headers["x-shopify-hmac-sha256"] == whole[:-2], headers
+    assert len(base64.b64decode(headers["x-shopify-hmac-sha256"] + "==")) == 31
+    assert body != shopify[webhook.GENUINE][1] and b'"test":true' in body
+    assert headers["x-shopify-webhook-id"] != shopify[webhook.GENUINE][0]["x-shopify-webhook-id"]  # its own delivery
+    assert webhook.CUT_SIGNATURE not in dict((how, 0) for how, _, _ in webhook.deliveries(webhook.Params(**SHOPIFY)))
+
+
+def _compares_as_many_as_given(key: bytes, shortest: int = 1):
+    """A hand-made check that refuses an empty signature (and one shorter than `shortest`), then compares only as
+    many characters as it was given (`expected.startsWith(given)`): it refuses every forgery but a part of the right
+    signature, which anyone finds one character at a time. Stripe's time is checked."""
+    def answer(headers, body):
+        if "x-shopify-hmac-sha256" in headers:
+            given = headers["x-shopify-hmac-sha256"]
+            expected = base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
+        else:
+            found = dict(part.split("=", 1) for part in headers.get("stripe-signature", "").split(",") if "=" in part)
+            given, stamp = found.get("v1", ""), found.get("t", "0")
+            if abs(time.time() - int(stamp)) > 300:
+                return 400, '{"error": "timestamp outside the tolerance zone"}'
+            expected = hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        if len(given) >= max(shortest, 1) and expected.startswith(given):
+            return 200, '{"received": true}'
+        return 401, '{"error": "bad signature"}'
+    return answer
+
+
+@pytest.mark.parametrize("params", [STRIPE_SIGNED, {**SHOPIFY, "service": "app", "path": "/hook",
+                                                    "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}],
+                         ids=["stripe", "shopify"])
+@pytest.mark.parametrize("shortest", [1, 32])
+def test_an_endpoint_comparing_as_many_characters_as_it_is_given_fails_with_signed_with(params, shortest):
+    """It refuses the empty signature and every other forgery: only a part of the right signature shows it, the
+    longest, so a guard wanting a signature of some length does not hide it. Named, never shown."""
+    sent = []
+
+    def records(headers, body):
+        answer = _compares_as_many_as_given(STRIPE_SECRET.encode(), shortest)(headers, body)
+        sent.append((headers.get("x-shopify-hmac-sha256") or headers.get("stripe-signature", ""), answer[0]))
+        return answer
+
+    with route_server({("POST", "/hook"): records}) as base:
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
+        try:
+            outcome, = gather_and_judge(target, webhook, [make_check("webhook", params, mutating=True)])
+            shown = target.redactor.text(json.dumps([outcome.observed, outcome.expected, outcome.evidence],
+                                                    default=str))
+        finally:
+            target.close()
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == (f"{webhook.CUT_SIGNATURE}: accepted with 200: the endpoint compares only as much of "
+                                "the signature as it is given (a signature can be found one character at a time)"), \
+        outcome.observed
+    cut = min((value for value, status in sent if status == 200), key=len)  # taken: it and the genuine one
+    assert cut not in shown and cut.split("v1=")[-1] not in shown, (cut, shown)
 
 
 def _signed_facts(c: Check, answers: dict[str, int]) -> dict:
@@ -813,7 +887,7 @@ def test_a_delivery_carrying_a_correct_signature_is_never_sent_twice(monkeypatch
 
     outcome, seen = _signed_item_behind(acts_then_busy, let_through=100)  # its own 503s only
     assert len(acted) == len(set(acted)) == 2, acted  # the genuine delivery and the one signed an hour ago, once each
-    assert sorted(seen.values()) == [1] * 11, seen  # none was turned away but those two and the genuine one
+    assert sorted(seen.values()) == [1] * 12, seen  # none was turned away but those two and the genuine one
     assert outcome.status is Status.ERROR, outcome
     for how in (webhook.REPLAYED, webhook.GENUINE):
         assert f"{how}: 503 (unavailable; Retry-After: 1): whether " in outcome.observed, outcome.observed

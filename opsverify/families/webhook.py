@@ -20,14 +20,16 @@ probe's content (an event type it does not handle) answers the same, and a pass 
 endpoint's signing secret: a third delivery of the same body, correctly signed, must then not be refused (2xx; a
 4xx leaves signature checking unshown: error; a 5xx fails). That delivery is a real one, so the item must be
 marked mutating, and it is never sent twice: turned away for now, it is an error, not asked again. Its answer's body
-may be judged by the http family's body rules, as cron judges a job run's. With the secret, two deliveries a correct
-endpoint refuses though their signature is right: one signed for another body (the signature must bind the body),
-and for Stripe, whose signature carries its time, one signed an hour ago (beyond its 300 s tolerance: a captured
-delivery replayed, its event's `created` as old). Any 4xx refusal will do for these two, whatever `status` says. An
-endpoint missing the check one of them tests acts on it: like the genuine one, neither is ever sent twice (turned away
-for now, it is an error, not asked again). Fal signs with its own ed25519 key, which no secret of the endpoint can
-reproduce: no `signed_with` for fal. No delivery is signed with a near miss of the secret (as cron sends one): HMAC
-reads its whole key, so a verifier that takes one refuses no random key either.
+may be judged by the http family's body rules, as cron judges a job run's. With the secret, deliveries a correct
+endpoint refuses though they carry the right signature: one signed for another body (the signature must bind the
+body), one whose signature is cut short by a character (its last, and base64's `=` padding, which a decoder reads the
+digest without: a comparison of only as many characters as it is given, behind a guard against an empty one, takes
+it — a forgery found one character at a time), and for Stripe, whose signature carries its time, one signed an hour
+ago (beyond its 300 s tolerance: a captured delivery replayed, its event's `created` as old). Any 4xx refusal will do
+for these, whatever `status` says. An endpoint missing the check one of them tests acts on it: like the genuine one,
+none is ever sent twice (turned away for now, it is an error, not asked again). Fal signs with its own ed25519 key,
+which no secret of the endpoint can reproduce: no `signed_with` for fal. No delivery is signed with a near miss of
+the secret (as cron sends one): HMAC reads its whole key, so a verifier that takes one refuses no random key either.
 
 ```yaml
 params:
@@ -81,10 +83,16 @@ GENUINE = "correctly signed"  # the delivery signed with the endpoint's own secr
 # signed with the endpoint's own secret too, yet to be refused: what a correct signature check also rules out
 REPLAYED = "correctly signed an hour ago"  # a captured delivery sent again (schemes whose signature has a time)
 OTHER_BODY = "correctly signed for another body"  # a signature moved onto a body it was not made for
+# the right signature without its last character: a comparison of only as many characters as it is given
+# (`expected.startsWith(given)`, a loop over the given's length) behind a guard against an empty one takes it, and any
+# part the signature begins with — a forgery found one character at a time (Stripe's hex: 16 guesses a character)
+CUT_SIGNATURE = "correctly signed, its signature cut short by a character"
 STALE_S = 3600  # beyond every sender's tolerance (Stripe's libraries allow 300 s)
 SIGNED_REFUSALS = {REPLAYED: "the endpoint does not check the signature's timestamp (a captured delivery can be "
                              "sent again)",
-                   OTHER_BODY: "the endpoint does not check the signature against the body"}
+                   OTHER_BODY: "the endpoint does not check the signature against the body",
+                   CUT_SIGNATURE: "the endpoint compares only as much of the signature as it is given (a signature "
+                                  "can be found one character at a time)"}
 NOT_ASKED_AGAIN = "not asked again: the delivery may have been acted on"
 OTHERS_ASKED_AGAIN = ("each other delivery turned away for now (429, or 503 with Retry-After) was asked again once, "
                       f"after the wait it names (at most {RETRY_WAIT_CAP_S:g} s)")
@@ -234,13 +242,16 @@ def _signature(scheme: str, key: bytes, body: bytes, now: str) -> dict[str, str]
 def _made_with_the_secret(headers: dict[str, str]) -> list[str]:
     """The signatures made with the endpoint's signing secret: each a valid delivery's for ever (Shopify's carry no
     time), and a test of any guess of the secret offline, so a secret of the run's as soon as it is made."""
-    digests = []
+    found, digests = [], []
+    # a signature cut short (`_cut_short`) is no whole digest: the text sent is what an endpoint may quote of it
     if "x-shopify-hmac-sha256" in headers:
-        digests.append(base64.b64decode(headers["x-shopify-hmac-sha256"]))
-    found = []
+        found.append(signature := headers["x-shopify-hmac-sha256"])
+        if len(signature) % 4 == 0:
+            digests.append(base64.b64decode(signature))
     if "stripe-signature" in headers:
-        found.append(headers["stripe-signature"])
-        digests.append(bytes.fromhex(headers["stripe-signature"].partition(",v1=")[2]))
+        found += [headers["stripe-signature"], signature := headers["stripe-signature"].partition(",v1=")[2]]
+        if len(signature) % 2 == 0:
+            digests.append(bytes.fromhex(signature))
     for digest in digests:  # in each form an endpoint may quote it: the header's own, the other, and the byte forms
         # the redactor reads a declared secret's bytes in (hex with colons, base32: a debug page's, a TOTP tool's)
         found += [base64.b64encode(digest).decode(), digest.hex(), base64.urlsafe_b64encode(digest).decode(),
@@ -248,13 +259,22 @@ def _made_with_the_secret(headers: dict[str, str]) -> list[str]:
     return found
 
 
+def _cut_short(signed: dict[str, str]) -> dict[str, str]:
+    """The signature header with the signature's last character left off — before base64's `=` padding, which a
+    decoder reads the same digest without: one byte short decoded, and as long as a part of it can be, so a check
+    that wants a signature of some length takes it too."""
+    if "x-shopify-hmac-sha256" in signed:
+        return {"x-shopify-hmac-sha256": signed["x-shopify-hmac-sha256"].rstrip("=")[:-1]}
+    return {"stripe-signature": signed["stripe-signature"][:-1]}  # `t=…,v1=<hex>`: the hex ends it
+
+
 def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[str, dict[str, str], bytes]]:
     """(how, headers, body) of the unsigned and the wrongly signed deliveries (a random key, for Stripe a header
     with no signature, for Shopify and Stripe each key of UNSET_KEYS and an empty signature, and the random key
     again as OTHER_CONTENT_TYPE),
-    and — given the endpoint's signing secret — of two correctly signed ones that must be refused all the same
-    (Stripe's signed an hour ago; one whose signature was made for another body), and of the same body correctly
-    signed."""
+    and — given the endpoint's signing secret — of three correctly signed ones that must be refused all the same
+    (Stripe's signed an hour ago; one whose signature was made for another body; one whose signature is cut short by
+    a character), and of the same body correctly signed."""
     now = str(int(time.time()))
     body = _body(params.scheme, at=int(now))
     base = {"content-type": "application/json"}
@@ -286,6 +306,9 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
                       at=int(now))
         own = {"x-shopify-webhook-id": str(uuid.uuid4())} if params.scheme == "shopify" else {}
         found.append((OTHER_BODY, base | own | _signature(params.scheme, key, body, now), other))
+        cut = _body(params.scheme, note="opsverify signature probe, its signature cut short", at=int(now))
+        own = {"x-shopify-webhook-id": str(uuid.uuid4())} if params.scheme == "shopify" else {}
+        found.append((CUT_SIGNATURE, base | own | _cut_short(_signature(params.scheme, key, cut, now)), cut))
         found.append((GENUINE, base | _signature(params.scheme, key, body, now), body))
     return found
 
@@ -333,7 +356,7 @@ def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
                 for value in _made_with_the_secret(headers):  # an endpoint echoing it would show a forgery's key
                     target.redactor.add(value, even_if_plain=True)
             genuine = how == GENUINE  # a real delivery: sent only for an item marked mutating, and never twice
-            # the other two signed with the endpoint's secret: one missing the very check they test acts on them,
+            # the others signed with the endpoint's secret: one missing the very check they test acts on them,
             # so they are never sent twice either (`_retry.asked_again`)
             acted_on = (genuine and c.mutating) or how in SIGNED_REFUSALS
             plans.append((c.key, how, Probe("POST", url, headers, body, mutating=acted_on,
@@ -456,10 +479,12 @@ def judge(check, facts) -> Outcome:
     expected = f"POST {p.path} rejects an unsigned and a wrongly signed {p.scheme} delivery{signed} with {p.wanted}"
     if OTHER_TYPE in hows and p.status is not None:  # refused for its type is refused: not only `status`
         expected += f" ({OTHER_CONTENT_TYPE}: any 4xx)"
-    signed_refusals = [how for how, _, _ in attempts if how in SIGNED_REFUSALS]
+    signed_refusals = [how.replace("correctly signed", "one signed") for how, _, _ in attempts
+                       if how in SIGNED_REFUSALS]
     if signed_refusals:
-        expected += (", refuses " + " and ".join(how.replace("correctly signed", "one signed")
-                                                 for how in signed_refusals) + " with 4xx")
+        listed = " and ".join([", ".join(signed_refusals[:-1]), signed_refusals[-1]] if signed_refusals[:-1]
+                              else signed_refusals)
+        expected += f", refuses {listed}, with 4xx"
     rules = p.body_rules
     if p.signed_with:
         expected += f", and accepts one signed with {p.secret_name} with 2xx"
