@@ -32,13 +32,15 @@ def policy(name: str, roles: Iterable[str] = ("authenticated",), command: str = 
 def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: bool = True, force_rls: bool = False,
           columns: Iterable[Any] = ("id", "updated_at"), grants_: Iterable[tuple[str, str]] = (),
           policies: Iterable[dict] = (), constraints: Iterable[dict] = (), indexes: Iterable[dict] | None = None,
-          publications: Iterable[str] = (), publications_partly: dict | None = None, reads: Iterable[str] = (),
+          publications: Iterable[str] = (), publications_partly: dict | None = None,
+          publication_gaps: dict | None = None, reads: Iterable[str] = (),
           security_invoker: bool = False,
           extension_member: bool = False, owner: str = "postgres",
           partitions: Iterable[tuple[str, bool]] = (), locks: Iterable[dict] = ()) -> dict:
     """`partitions`: (qualified name, RLS on) of each partition of a partitioned table, at every level;
-    `publications_partly`: publication -> {"sent": [[schema, name], …], "unsent": […]}; `locks`: another session's
-    ACCESS EXCLUSIVE locks on it or on a relation its policies read ({schema, name, pid, granted})."""
+    `publications_partly`: publication -> {"sent": [[schema, name], …], "unsent": […]}; `publication_gaps`:
+    publication -> {"operations": […], "filters": [{"relation": [schema, name], "filter": …}], "columns": […]}; `locks`:
+    another session's ACCESS EXCLUSIVE locks on it or on a relation its policies read ({schema, name, pid, granted})."""
     cols = [c if isinstance(c, dict) else column(c) for c in columns]
     return {"schema": schema, "name": name, "kind": kind, "rls": rls, "force_rls": force_rls, "owner": role_name(owner),
             "partitions": [{**dict(zip(("schema", "name"), split_name(p))), "rls": on} for p, on in partitions],
@@ -47,7 +49,8 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
             "constraints": list(constraints),
             "indexes": list(indexes) if indexes is not None else [index(f"{name}_pkey", ["id"])],
             "policies": list(policies), "publications": list(publications),
-            "publications_partly": dict(publications_partly or {}), "reads": [list(split_name(r)) for r in reads],
+            "publications_partly": dict(publications_partly or {}),
+            "publication_gaps": dict(publication_gaps or {}), "reads": [list(split_name(r)) for r in reads],
             "locks": list(locks) or None}
 
 

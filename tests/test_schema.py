@@ -281,6 +281,35 @@ def test_publications(params, status, seen):
         "supabase_realtime"]), status, seen)
 
 
+@pytest.mark.parametrize("gaps, seen", [
+    ({"operations": ["insert", "update", "delete"]},
+     "table public.jobs is in publication supabase_realtime, which leaves out operations insert, update, delete"
+     " (not in its publish option)"),
+    ({"filters": [{"relation": ["public", "jobs"], "filter": "false"}]},
+     "which leaves out the rows its row filter on public.jobs does not pass: WHERE false"),
+    ({"filters": [{"relation": ["public", "jobs"], "filter": None}]},
+     "does not pass (its expression not read: another session holds an ACCESS EXCLUSIVE lock on public.jobs)"),
+    ({"operations": ["delete"], "columns": [{"relation": ["public", "jobs"], "columns": ["updated_at"]}]},
+     "which leaves out operation delete (not in its publish option); column updated_at (not in its column list of"
+     " public.jobs)"),
+])
+def test_a_publication_holding_the_table_must_send_each_change_in_full(gaps, seen):
+    facts = catalog(table(publications=["supabase_realtime"], publication_gaps={"supabase_realtime": gaps}),
+                    publications=["supabase_realtime"])
+    outcome = verdict({"table": "jobs", "published_in": ["supabase_realtime"]}, facts, FAILED, seen)
+    assert outcome.evidence["tables"]["public.jobs"]["publication_gaps"] == {"supabase_realtime": gaps}
+    # it sends some of the table's changes all the same
+    verdict({"table": "jobs", "not_published_in": ["supabase_realtime"]}, facts, FAILED,
+            "table public.jobs is in publication supabase_realtime")
+
+
+def test_a_column_list_naming_every_column_leaves_nothing_out():
+    gaps = {"supabase_realtime": {"columns": [{"relation": ["public", "jobs"], "columns": None}]}}
+    verdict({"table": "jobs", "published_in": ["supabase_realtime"]},
+            catalog(table(publications=["supabase_realtime"], publication_gaps=gaps), publications=["supabase_realtime"]),
+            PASSED)
+
+
 def test_publication_membership_missing():
     verdict({"tables": ["a", "b"], "published_in": ["supabase_realtime"]},
             catalog(table("a", publications=["supabase_realtime"]), table("b")), FAILED,

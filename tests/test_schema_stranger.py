@@ -322,6 +322,73 @@ def test_publication_membership_follows_inheritance_children_schemas_and_empty_p
     _assert_cases(server, INHERITED_PUBLICATIONS, INHERITED_PUBLICATION_CASES)
 
 
+# A publication holding a table sends each change of it in full only where it publishes insert, update and delete, has
+# no row filter and no column list for it — as pgoutput picks them: the listed relation's own (PostgreSQL 15+), the
+# topmost listed partitioned table's with publish_via_partition_root, none through FOR ALL TABLES or IN SCHEMA.
+PUBLICATION_GAPS = """
+create table public.orders (id int primary key, total int, note text, twice int generated always as (total * 2) stored);
+create publication pub_filtered for table public.orders where (false);
+create publication pub_silent for table public.orders with (publish = '');
+create publication pub_no_truncate for table public.orders with (publish = 'insert, update, delete');
+create publication pub_some_columns for table public.orders (id, total);
+create publication pub_every_column for table public.orders (id, total, note);
+create table public.events (id int, k int, total int) partition by list (k);
+create table public.events_1 partition of public.events for values in (1);
+create table public.events_2 partition of public.events for values in (2);
+create publication pub_root_filter for table public.events where (total > 0) with (publish_via_partition_root = true);
+create publication pub_partition_filter for table public.events_1 where (total > 1), public.events_2;
+create publication pub_partitions for table public.events;
+create schema feed;
+create table feed.items (id int);
+create publication pub_feed for tables in schema feed;
+create publication pub_all for all tables;
+create table public.notes (id int);
+create table public.notes_old () inherits (public.notes);
+create publication pub_child_filter for table only public.notes, public.notes_old where (id > 5);
+"""
+PUBLICATION_GAP_CASES = [
+    ({"table": "public.orders", "published_in": ["pub_filtered"]}, FAILED,
+     "table public.orders is in publication pub_filtered, which leaves out the rows its row filter on public.orders"
+     " does not pass: WHERE false"),
+    ({"table": "public.orders", "published_in": ["pub_silent"]}, FAILED,
+     "table public.orders is in publication pub_silent, which leaves out operations insert, update, delete"),
+    ({"table": "public.orders", "published_in": ["pub_some_columns"]}, FAILED,
+     "which leaves out column note (not in its column list of public.orders)"),  # a generated column is never sent
+    ({"table": "public.orders", "published_in": ["pub_no_truncate", "pub_every_column", "pub_all"]}, PASSED, ""),
+    ({"table": "public.events", "published_in": ["pub_root_filter"]}, FAILED,
+     "its row filter on public.events does not pass: WHERE (total > 0)"),
+    ({"table": "public.events_2", "published_in": ["pub_root_filter"]}, FAILED,  # its root's filter
+     "its row filter on public.events does not pass: WHERE (total > 0)"),
+    ({"table": "public.events", "published_in": ["pub_partition_filter"]}, FAILED,
+     "its row filter on public.events_1 does not pass: WHERE (total > 1)"),
+    ({"table": "public.events_2", "published_in": ["pub_partition_filter", "pub_partitions", "pub_all"]}, PASSED, ""),
+    ({"table": "feed.items", "published_in": ["pub_feed"]}, PASSED, ""),
+    ({"table": "public.notes", "published_in": ["pub_child_filter"]}, FAILED,
+     "its row filter on public.notes_old does not pass: WHERE (id > 5)"),
+    # not_published_in as before: a publication that filters rows or publishes no operation still holds the table
+    ({"table": "public.orders", "not_published_in": ["pub_filtered"]}, FAILED,
+     "table public.orders is in publication pub_filtered"),
+    ({"table": "public.notes", "not_published_in": ["pub_child_filter"]}, FAILED,
+     "table public.notes is in publication pub_child_filter"),
+]
+
+
+def test_a_publication_leaving_out_operations_rows_or_columns_does_not_pass_published_in(server):
+    _assert_cases(server, PUBLICATION_GAPS, PUBLICATION_GAP_CASES)
+
+
+def test_a_lock_on_a_filtered_table_leaves_its_filter_unread_not_the_verdict(server):
+    _, fresh = server
+    with fresh("create table public.orders (id int, total int);"
+               "create publication realtime for table public.orders where (total > 0);") as url:
+        with psycopg.connect(url.admin, connect_timeout=10) as migration:  # its transaction stays open
+            migration.execute("lock table public.orders in access exclusive mode")
+            outcomes = judge_on(url, [{"table": "public.orders", "published_in": ["realtime"]}])
+    expect(outcomes, [(FAILED, "table public.orders is in publication realtime, which leaves out the rows its row"
+                               " filter on public.orders does not pass (its expression not read: another session holds"
+                               " an ACCESS EXCLUSIVE lock on public.orders)")])
+
+
 # A migration holds ACCESS EXCLUSIVE on a partition of another partitioned table, and on a table another publication
 # lists: the catalog read of this table (one query for the group) follows partitions and publications through the
 # catalog alone, taking no lock (pg_partition_tree, and pg_publication_tables from PostgreSQL 16, lock each relation)

@@ -67,7 +67,8 @@ def _acl(expression: str) -> str:
 RELATION_SECTIONS = {  # per relation: section -> the key it fills in each relation's row
     "columns": "columns", "grants": "grants", "constraints": "constraints", "indexes": "indexes",
     "policies": "policies", "table_publications": "publications",
-    "table_publications_partly": "publications_partly", "reads": "reads",
+    "table_publications_partly": "publications_partly", "table_publication_gaps": "publication_gaps",
+    "reads": "reads",
     "security_invoker": "security_invoker", "extension_members": "extension_member",
 }
 SECTIONS = frozenset({"relations", *RELATION_SECTIONS, "functions", "extensions", "schemas", "roles", "publications",
@@ -206,6 +207,9 @@ _RELATION_PARTS = {
     # publication -> {sent, unsent}: the relations of the table's tree holding rows it does and does not send
     "table_publications_partly": """(select coalesce(json_object_agg(b.pubname, b.part order by b.pubname), '{}'::json)
                        from published b where b.relid = r.oid and not b.whole)""",
+    # publication -> what it leaves out of the rows of a table it holds whole (see _GAPS)
+    "table_publication_gaps": """(select coalesce(json_object_agg(b.pubname, b.gaps order by b.pubname), '{}'::json)
+                       from published b where b.relid = r.oid and b.gaps is not null)""",
     "reads": """(select coalesce(jsonb_agg(distinct jsonb_build_array(rn.nspname, rc.relname)), '[]'::jsonb)
                 from pg_rewrite w
                 join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid
@@ -294,18 +298,37 @@ _PUBLISHED = """published as (
   with recursive tree(root, relid) as (
     select r.oid, r.oid from rels r where r.kind in ('r', 'p')
     union select t.root, i.inhrelid from tree t join pg_inherits i on i.inhparent = t.relid and _ATTACHED_
-  ), up(relid, above) as (  -- each relation of a tree: itself, and each partitioned table it is a partition of
-    select distinct relid, relid from tree
-    union select u.relid, i.inhparent from up u join pg_class a on a.oid = u.above and a.relispartition
+  ), up(relid, above, depth) as (  -- each relation of a tree: itself, and each partitioned table it is a partition of
+    select distinct relid, relid, 0 from tree
+    union select u.relid, i.inhparent, u.depth + 1 from up u join pg_class a on a.oid = u.above and a.relispartition
     join pg_inherits i on i.inhrelid = u.above and _ATTACHED_
   ), in_schema(pubid, nspid) as (
     select p.refobjid, s.refobjid from pg_depend p
     join pg_depend s on s.classid = p.classid and s.objid = p.objid and s.refclassid = 'pg_namespace'::regclass
     where p.classid = to_regclass('pg_catalog.pg_publication_namespace') and p.refclassid = 'pg_publication'::regclass
+  ), listed_at(relid, pubid, above, depth) as (  -- listed itself (depth 0), or through a partitioned table above
+    select u.relid, l.prpubid, u.above, u.depth from up u join pg_publication_rel l on l.prrelid = u.above
+    union select u.relid, s.pubid, u.above, u.depth from up u join pg_class a on a.oid = u.above
+    join in_schema s on s.nspid = a.relnamespace
   ), listed(relid, pubid) as (
-    select u.relid, l.prpubid from up u join pg_publication_rel l on l.prrelid = u.above
-    union select u.relid, s.pubid from up u join pg_class a on a.oid = u.above join in_schema s on s.nspid = a.relnamespace
+    select relid, pubid from listed_at
     union select t.relid, b.oid from (select distinct relid from tree) t cross join pg_publication b where b.puballtables
+  ), shaped(relid, pubid, as_relid, qual, attrs) as (  -- the row filter or column list pgoutput applies to it, if any
+    select * from (
+      select a.relid, a.pubid, a.as_relid, (select prqual from pg_publication_rel l
+                                            where l.prrelid = a.as_relid and l.prpubid = a.pubid) as qual,
+             (select prattrs from pg_publication_rel l where l.prrelid = a.as_relid and l.prpubid = a.pubid) as attrs
+      -- with publish_via_partition_root (PostgreSQL 13+: read through to_jsonb), the topmost listed table's
+      from (select distinct on (x.relid, x.pubid) x.relid, x.pubid,
+                   case when (to_jsonb(b) ->> 'pubviaroot')::bool then x.above else x.relid end as as_relid
+            from listed_at x join pg_publication b on b.oid = x.pubid
+            order by x.relid, x.pubid, x.depth desc) a
+      join pg_class c on c.oid = a.as_relid
+      -- PostgreSQL 15+ names them; before, `prqual` and `prattrs` above are these nulls (SQL reads a name in the
+      -- innermost query that has it)
+      cross join (select null::pg_node_tree as prqual, null::int2vector as prattrs) before_15
+      where not exists (select from in_schema s where s.pubid = a.pubid and s.nspid = c.relnamespace)) f
+    where qual is not null or attrs is not null
   ), held(root, relid, sendable) as (  -- each relation of a tree holding rows (a partitioned table holds none)
     select t.root, t.relid, c.relkind = 'r' and c.relpersistence = 'p' and c.oid >= 16384
     from tree t join pg_class c on c.oid = t.relid where c.relkind in ('r', 'f')
@@ -314,8 +337,27 @@ _PUBLISHED = """published as (
   ), sent(root, pubid, total) as (
     select h.root, l.pubid, count(*) from held h join listed l on l.relid = h.relid where h.sendable
     group by h.root, l.pubid
+  ), left_out(root, pubid, filters, columns) as (  -- the row filters and column lists on the rows of each table read
+    select f.root, f.pubid,
+           json_agg(json_build_object('relation', json_build_array(n.nspname, c.relname), 'filter', _FILTER_TEXT_)
+                    order by n.nspname, c.relname) filter (where f.qual is not null),
+           json_agg(json_build_object('relation', json_build_array(n.nspname, c.relname),
+                    'columns', (select json_agg(a.attname order by a.attnum) from pg_attribute a
+                                where a.attrelid = f.as_relid and a.attnum > 0 and not a.attisdropped
+                                  -- never sent without a column list either (before PostgreSQL 18, nor with one)
+                                  and a.attgenerated = '' and a.attnum <> all(f.attrs::int2[])))
+                    order by n.nspname, c.relname) filter (where f.attrs is not null)
+    from (select distinct on (x.root, x.pubid, x.as_relid) x.* from (
+            select h.root, s.pubid, s.as_relid, s.qual, s.attrs from shaped s
+            join held h on h.relid = s.relid and h.sendable
+            union all  -- a partitioned table without partitions yet: its own
+            select s.relid, s.pubid, s.as_relid, s.qual, s.attrs from shaped s join rels r on r.oid = s.relid
+            where r.kind = 'p') x) f
+    join pg_class c on c.oid = f.as_relid join pg_namespace n on n.oid = c.relnamespace
+    group by f.root, f.pubid
   )
   select b.pubname, s.root as relid, s.total = h.total as whole,
+         case when s.total = h.total then _WHOLE_GAPS_ end as gaps,
          case when s.total < h.total then json_build_object(
            'sent', (select json_agg(json_build_array(n.nspname, c.relname) order by n.nspname, c.relname)
                     from held x join listed l on l.relid = x.relid and l.pubid = s.pubid
@@ -327,10 +369,24 @@ _PUBLISHED = """published as (
                         select from listed l where l.relid = x.relid and l.pubid = s.pubid)))) end as part
   from sent s join holders h on h.root = s.root join pg_publication b on b.oid = s.pubid
   union all
-  select b.pubname, l.relid, true, null from listed l join rels r on r.oid = l.relid
+  select b.pubname, l.relid, true, _ROOT_GAPS_, null from listed l join rels r on r.oid = l.relid
   join pg_publication b on b.oid = l.pubid
   where r.kind = 'p' and not exists (select from held x where x.root = r.oid)
 )""".replace("_ATTACHED_", _ATTACHED)
+# What a publication holding a table whole leaves out of its changes (null: nothing): the operations of insert, update
+# and delete it does not publish, and the row filters and column lists pgoutput applies to the table or any partition
+# or child of it (`shaped`, `left_out`). A filter's expression is not deparsed where another session holds ACCESS
+# EXCLUSIVE on its relation: pg_get_expr would wait for the lock (see _HELD_LOCKS). Read only where an item asks.
+_GAPS = """(select case when o.root is not null or ops.names is not null
+                  then json_build_object('operations', ops.names, 'filters', o.filters, 'columns', o.columns) end
+     from (select json_agg(v.op order by v.n) as names
+           from (values (1, 'insert', b.pubinsert), (2, 'update', b.pubupdate), (3, 'delete', b.pubdelete))
+                v(n, op, published) where not v.published) ops
+     left join left_out o on o.root = _ROOT_ and o.pubid = b.oid)"""
+_FILTER_TEXT = """case when not exists (select from held_locks k where k.relation = f.as_relid)
+                                         then pg_get_expr(f.qual, f.as_relid) end"""
+
+
 _TOP_PARTS = {
     "functions": f"""(select coalesce(json_agg(json_build_object(
       'schema', n.nspname, 'name', p.proname, 'args', pg_get_function_identity_arguments(p.oid), 'kind', p.prokind,
@@ -404,8 +460,9 @@ def catalog_query(sections: frozenset[str]) -> str:
     read = closed(sections)
     ctes, top = [], []
     if "relations" in read:
-        if read & {"columns", "policies"}:  # what deparses (see _HELD_LOCKS)
+        if read & {"columns", "policies", "table_publication_gaps"}:  # what deparses (see _HELD_LOCKS)
             ctes.append(_HELD_LOCKS)
+        if read & {"columns", "policies"}:
             named = _LOCKS_NAMED_BY_POLICIES if "policies" in read else ""
             rels = (_RELS.replace("_LOCKS_", _LOCKS.format(named=named))
                     .replace("_LOCKED_ITSELF_", "exists (select from held_locks l where l.relation = c.oid)"))
@@ -421,8 +478,11 @@ def catalog_query(sections: frozenset[str]) -> str:
                 parts.append(f"'{key}', {_COLUMNS.format(grants=grants)}")
             elif section in read:
                 parts.append(f"'{key}', {_RELATION_PARTS[section]}")
-        if read & {"table_publications", "table_publications_partly"}:
-            ctes.append(_PUBLISHED)
+        if read & {"table_publications", "table_publications_partly", "table_publication_gaps"}:
+            gaps = "table_publication_gaps" in read
+            ctes.append(_PUBLISHED.replace("_FILTER_TEXT_", _FILTER_TEXT if gaps else "null::text")
+                        .replace("_WHOLE_GAPS_", _GAPS.replace("_ROOT_", "s.root") if gaps else "null::json")
+                        .replace("_ROOT_GAPS_", _GAPS.replace("_ROOT_", "l.relid") if gaps else "null::json"))
         top.append("'relations', (select coalesce(json_agg(json_build_object(\n      "
                    + ",\n      ".join(parts) + "\n    ) order by r.schema, r.name), '[]'::json) from rels r)")
     top += [f"'{name}', {part}" for name, part in _TOP_PARTS.items() if name in read

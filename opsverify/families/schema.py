@@ -3,7 +3,8 @@
 An item names one subject and states expectations about it:
 
     table / tables / all_tables_in   columns (existence, NOT NULL, defaults, types, CHECK), RLS, grants,
-                                     policies, unique keys, foreign keys, publication membership
+                                     policies, unique keys, foreign keys, publication membership (and that
+                                     the publication sends every change in full: operations, rows, columns)
     views_in                         security_invoker, grants (materialized views too)
     foreign_tables_in                grants
     functions_in                     SECURITY DEFINER, fixed search_path, EXECUTE grants (aggregates too)
@@ -166,7 +167,8 @@ FIELD_SECTIONS: dict[str, frozenset[str]] = {
     "not_null": frozenset({"columns", *_KEYS}),  # PostgreSQL 18+: a NOT NULL constraint may be NOT VALID
     "checked": frozenset({"columns", *_KEYS}),
     **dict.fromkeys(("unique", "foreign_keys_indexed", "references_primary_keys_in"), _KEYS),
-    "published_in": frozenset({"publications", "table_publications", "table_publications_partly"}),
+    "published_in": frozenset({"publications", "table_publications", "table_publications_partly",
+                               "table_publication_gaps"}),
     "not_published_in": frozenset({"publications", "table_publications", "table_publications_partly"}),
     **dict.fromkeys(("policies", "policies_never_mention"), frozenset({"policies"})),
     **dict.fromkeys(("policies_for", "no_policies_for", "no_open_write_policies_for"), frozenset({"policies", "roles"})),
@@ -1046,7 +1048,9 @@ def _matching_nothing(field: str, names: list[str]) -> dict[str, list[str]]:
 def _judge_publications(p: Params, name: str, t: dict, facts: Catalog, findings: Findings) -> None:
     """A table is in a publication where it sends every row a query on the table returns: its own, each partition's
     and each inheritance child's (`publications`); where it sends some of them only (`publications_partly`), the
-    table is not in it (realtime would miss the rest), yet it publishes rows all the same."""
+    table is not in it (realtime would miss the rest), yet it publishes rows all the same. For published_in, one that
+    holds it so must also publish each change of those rows in full (`publication_gaps`): insert, update and delete,
+    no row filter, every column."""
     partly = t["publications_partly"] if p.published_in or p.not_published_in else {}
     what = "partition" if t["kind"] == "p" else "child table"
     for pub in p.published_in:
@@ -1055,6 +1059,10 @@ def _judge_publications(p: Params, name: str, t: dict, facts: Catalog, findings:
             detail = (f": it sends the rows of {first_few(_names(part['sent']))}, not those of"
                       f" {first_few(_names(part['unsent']))}") if part else ""
             findings.add(name, *_verb("is not", "are not", f"in publication {pub}{detail}"))
+        elif pub in t["publications"]:
+            left_out = _left_out(t["publication_gaps"].get(pub) or {})
+            if left_out:
+                findings.add(name, *_verb("is", "are", f"in publication {pub}, which leaves out {'; '.join(left_out)}"))
     for pub in p.not_published_in:
         if pub in t["publications"]:
             through = (" (itself or through its partitions)" if t["kind"] == "p"
@@ -1069,6 +1077,25 @@ def _judge_publications(p: Params, name: str, t: dict, facts: Catalog, findings:
                                              f"{'s' if len(others) > 1 else ''} {first_few(others)})" if others else "")))
             else:
                 findings.add(name, *_verb("has", "have", f"{what}s in publication {pub}: {first_few(others)}"))
+
+
+def _left_out(gaps: dict) -> list[str]:
+    """What a publication holding a table leaves out of its changes, in words: the operations it does not publish,
+    the rows a row filter does not pass, the columns a column list does not name."""
+    out = []
+    if gaps.get("operations"):
+        out.append(f"operation{'s' if len(gaps['operations']) > 1 else ''} {', '.join(gaps['operations'])}"
+                   " (not in its publish option)")
+    for f in gaps.get("filters") or ():
+        relation = qualified(*f["relation"])
+        out.append(f"the rows its row filter on {relation} does not pass: WHERE {f['filter']}" if f["filter"] is not None
+                   else f"the rows its row filter on {relation} does not pass (its expression not read: another"
+                        f" session holds an ACCESS EXCLUSIVE lock on {relation})")
+    for c in gaps.get("columns") or ():
+        if c["columns"]:
+            out.append(f"column{'s' if len(c['columns']) > 1 else ''} {', '.join(c['columns'])}"
+                       f" (not in its column list of {qualified(*c['relation'])})")
+    return out
 
 
 def _names(pairs: list[list[str]] | None) -> list[str]:
@@ -1631,6 +1658,8 @@ def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
         out["publications"] = t["publications"]
         if t["publications_partly"]:
             out["publications_partly"] = t["publications_partly"]
+        if "published_in" in fields and t["publication_gaps"]:
+            out["publication_gaps"] = t["publication_gaps"]
     return out
 
 
