@@ -377,6 +377,30 @@ def test_a_publication_leaving_out_operations_rows_or_columns_does_not_pass_publ
     _assert_cases(server, PUBLICATION_GAPS, PUBLICATION_GAP_CASES)
 
 
+def test_the_publication_read_runs_on_a_catalog_before_row_filters(server):
+    """PostgreSQL 14's shape, stood in by views ahead of pg_catalog: pg_publication_rel without prqual and prattrs,
+    pg_publication without pubviaroot (PostgreSQL 13+). The one query still answers, reading no filter there."""
+    _, fresh = server
+    with fresh("create table public.orders (id int, total int);"
+               "create publication filtered for table public.orders where (total > 0);"
+               "create publication inserts for table public.orders with (publish = 'insert');"
+               "create schema older;"
+               "create view older.pg_publication_rel as select oid, prpubid, prrelid from pg_catalog.pg_publication_rel;"
+               "create view older.pg_publication as select oid, pubname, puballtables, pubinsert, pubupdate, pubdelete,"
+               " pubtruncate from pg_catalog.pg_publication;") as url:
+        check = make_check("schema", {"table": "public.orders", "published_in": ["filtered", "inserts"]})
+        ((query, params),) = schema.database_statements(None, [check])
+        with psycopg.connect(url.admin, autocommit=True, connect_timeout=10) as conn:
+            read = {}
+            for path in ("pg_catalog", "older, pg_catalog"):
+                conn.execute(f"set search_path = {path}")
+                read[path] = conn.execute(str(query), params).fetchone()[0]
+    gaps = {path: facts["relations"][0]["publication_gaps"] for path, facts in read.items()}
+    assert gaps["pg_catalog"]["filtered"]["filters"] == [{"relation": ["public", "orders"], "filter": "(total > 0)"}]
+    assert "filtered" not in gaps["older, pg_catalog"]
+    assert gaps["older, pg_catalog"]["inserts"]["operations"] == ["update", "delete"]
+
+
 def test_a_lock_on_a_filtered_table_leaves_its_filter_unread_not_the_verdict(server):
     _, fresh = server
     with fresh("create table public.orders (id int, total int);"
