@@ -67,7 +67,7 @@ def categories_file() -> bytes:
 
 def history_id(env: str, system: str, key: str) -> str:
     """Stable from run to run, so the report's history follows an item across deploys."""
-    return hashlib.md5(f"{env}:{system}:{key}".encode()).hexdigest()
+    return hashlib.md5(f"{env}:{system}:{key}".encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def result_files(row: dict[str, Any], *, env: str, start_ms: int, uid: str | None = None) -> dict[str, bytes]:

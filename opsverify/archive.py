@@ -683,18 +683,45 @@ class ArchiveReporter:
 
     def _verdict_of(self, report: pytest.TestReport) -> dict[str, Any] | None:
         """The check's record of the item, as the engine kept it (see verdicts): a conftest may have rebuilt the report,
-        or cleared its user properties. Off the report only where nothing was kept (a worker apart from the shared
-        folder); None where the check never ran."""
+        or cleared its user properties. Off the report only from a worker apart from the shared folder, which keeps
+        nothing there; None where the check never ran."""
+        kept = self._kept_verdict(report.nodeid)
+        if kept is None and self._reports_carry_verdicts(report.nodeid):
+            carried = next((value for key, value in report.user_properties if key == "opsverify"), None)
+            kept = self._carried_record(report.nodeid, carried) if carried is not None else None
+        return kept
+
+    def _kept_verdict(self, nodeid: str) -> dict[str, Any] | None:
+        """The record the check's run kept of the item (in this process, or sealed by a worker); None if it kept none,
+        and an error naming why where the kept one does not open under the run's key."""
         try:
-            kept = self.state.verdicts.record_of(report.nodeid)
+            kept = self.state.verdicts.record_of(nodeid)
         except VerdictAltered as exc:  # its verdict is unknown: the item could not be checked, named as any other
-            check = self._check_of_node(report.nodeid)
+            check = self._check_of_node(nodeid)
             return None if check is None else {
                 **check_fields(check), "remediation": check.remediation, "status": "error",
                 "message": f"{check.key} {check.title}: could not look: {exc}", "observed": f"could not look: {exc}"}
-        if kept is None:
-            kept = next((value for key, value in report.user_properties if key == "opsverify"), None)
         return json.loads(kept) if kept is not None else None
+
+    def _reports_carry_verdicts(self, nodeid: str) -> bool:
+        """Whether the item's reports are all there is of its verdict: from a worker apart from the run's shared
+        folder (`--tx socket=…`: none of them said what it collected). Serially the verdict is this process's, and a
+        worker sharing the folder keeps each one there: a record riding on a report is then a conftest's, never the
+        check's (forged on a team's own test, or on an item whose check never ran)."""
+        return bool(self.xdist_collected) and self.state.verdicts.item_of(nodeid) is None
+
+    def _carried_record(self, nodeid: str, carried: Any) -> dict[str, Any] | None:
+        """A record a report carried, if it is one the plugin makes of the item the report is of; else None (the
+        item then reads as never checked, a team's test as its own)."""
+        try:
+            record = json.loads(carried)
+        except (TypeError, ValueError):
+            return None
+        check = self._check_of_node(nodeid)
+        if (not isinstance(record, dict) or check is None or record.get("status") not in STATUSES
+                or (record.get("system"), record.get("key")) != (check.system, check.key)):
+            return None
+        return record
 
     def _learn_family_test(self, nodeid: str, info: dict[str, Any]) -> None:
         """Under xdist the controller collects nothing: the test that stands for a family is told by the items its
@@ -760,6 +787,7 @@ class ArchiveReporter:
         """Every result as results.json holds it, in runbook order (systems, then each checklist's order);
         built once the run is over (the summary reads the archive's)."""
         if self._records is None or len(self._records) != len(self.rows):
+            self._take_unreported_verdicts()
             order = self._runbook_order()
             for row in self.rows.values():
                 if row.record is None:  # no teardown reported (interrupted, or a plugin's own protocol)
@@ -768,6 +796,17 @@ class ArchiveReporter:
             self._records = sorted(records, key=lambda r: (order.get((r.get("system"), r.get("key")), len(order)),
                                                            r["nodeid"]))
         return self._records
+
+    def _take_unreported_verdicts(self) -> None:
+        """An item this process began whose check decided, but no report of which came (Ctrl-C or SIGTERM between the
+        two): the verdict kept is its outcome — never "interrupted, no verdict recorded" beside a failure its check
+        saw. (Under xdist an interrupted controller reads only what its workers reported: a worker may go on to finish
+        the item it ran after the run was stopped, and what the archive says must not hang on when it did.)"""
+        for nodeid in sorted(self.begun - self.rows.keys()):
+            kept = self.state.verdicts.record_here(nodeid)
+            if kept is not None:
+                row = self.rows[nodeid] = _Row(nodeid)
+                row.info = json.loads(kept)
 
     def selected(self) -> list:
         """The run's selected checks. An xdist master collects nothing itself (its `state.selected` is empty):

@@ -41,6 +41,10 @@ class Verdicts:
         if self.shared is not None:
             _write_sealed(self.shared, _verdict_file(nodeid), record)
 
+    def record_here(self, nodeid: str) -> str | None:
+        """The record this process's check made of the node id (serially: every item's), or None."""
+        return self._records.get(nodeid)
+
     def record_of(self, nodeid: str) -> str | None:
         """The record kept for the node id, here or by a worker; None if its check never ran (or ran on a worker
         apart from the folder). VerdictAltered if its file does not open under the run's key."""

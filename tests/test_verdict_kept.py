@@ -815,3 +815,92 @@ def test_a_workers_kept_verdict_reaches_the_controller_sealed_and_an_altered_one
     with pytest.raises(VerdictAltered, match=f"the run-private file {kept.name} was altered"):
         controller.record_of("checklists/site.yaml::F1-broken")
     assert Verdicts(None).item_of("checklists/site.yaml::F1-broken") is None, "no folder: the reports' marks tell"
+
+
+# -- a record riding on a report is a conftest's: the check's is where its run kept it ------------------------------
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+@pytest.mark.parametrize("value", ["1.0", "{}", '{"system": "site", "key": "P1-healthy", "status": "passed"}'],
+                         ids=["number", "object", "a-checks-record"])
+def test_a_teams_own_property_named_opsverify_is_no_verdict(project, workers, value):
+    """record_property("opsverify", …) on a team's own test was read as a check's record: the archive's end crashed
+    (a number), the hook raised (an object), or the test stood as P1 beside P1 ('engine bug: ran 2 times')."""
+    (project.root / "test_team.py").write_text(
+        f"def test_team(record_property):\n    record_property('opsverify', {value!r})\n", encoding="utf-8")
+    ran = project.run("--env", "local", "checklists", "test_team.py", *workers)
+    assert "Traceback" not in ran.output and "INTERNALERROR" not in ran.output, ran.output[-3000:]
+    records = json.loads((ran.archive() / "results.json").read_text(encoding="utf-8"))["checks"]
+    team = next(r for r in records if r["nodeid"] == "test_team.py::test_team")
+    assert team["status"] == "passed" and not team.get("key"), team
+    assert ran.statuses() == {"F1-broken": "failed", "P1-healthy": "passed"}, ran.output[-3000:]
+    assert ran.code == 1 and "ran 2 times" not in ran.output, ran.output[-3000:]
+
+
+FORGED_BEFORE_THE_CHECK = """
+import json, pytest
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if "F1-" in item.nodeid:
+        pytest.skip("quarantined")
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if "F1-" in item.nodeid:
+        record = {"system": "site", "id": "F1", "key": "F1-broken", "status": "passed", "message": "ok"}
+        report.outcome, report.longrepr = "passed", None
+        report.user_properties = [("opsverify", json.dumps(record))]
+    return report
+"""
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_a_record_a_conftest_puts_on_the_reports_of_an_item_never_checked_is_not_its_verdict(project, workers):
+    """F1's target is broken; a conftest skips it before its check and marks its reports passed with a record of its
+    own making: it was archived passed, exit 0 (serially; under xdist the shared folder held no verdict for it)."""
+    (project.root / "conftest.py").write_text(FORGED_BEFORE_THE_CHECK, encoding="utf-8")
+    ran = project.run("--env", "local", *workers)
+    row = ran.rows()["F1-broken"]
+    assert row["status"] != "passed" and ran.code != 0, (row, ran.output[-3000:])
+
+
+@pytest.mark.parametrize("sent", ["SIGTERM", "SIGINT"])
+def test_a_signal_between_a_failed_check_and_its_first_report_keeps_the_failure(project, sent):
+    """Serially, a signal after F1's check had decided failed (its verdict kept) but before pytest reported its setup:
+    F1 was archived 'skipped: … no verdict recorded', the run interrupted (2) — README: a run stopped after a check
+    failed exits 1 (under -n 2 the same moment already read the verdict kept)."""
+    (project.root / "conftest.py").write_text(f"""
+import os, signal, pytest
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_setup(item):
+    if "F1-" in item.nodeid:
+        os.kill(os.getpid(), signal.{sent})
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    row = ran.rows()["F1-broken"]
+    assert (row["status"], ran.code) == ("failed", 1), (row, ran.output[-3000:])
+
+
+def test_a_teams_test_in_a_folder_whose_name_is_not_utf8_is_archived(project):
+    """Linux names a folder with any bytes; pytest names its test with a surrogate ('team\\udcff/test_a.py'): its
+    Allure history id could not be hashed (UnicodeEncodeError) — a traceback at the end, and no archive."""
+    import os
+    import subprocess
+    import sys
+
+    from .helpers import UNUSED_PLUGINS
+
+    folder = os.path.join(os.fsencode(project.root), b"team\xff")
+    os.mkdir(folder)
+    with open(os.path.join(folder, b"test_a.py"), "w", encoding="utf-8") as written:
+        written.write("def test_a():\n    pass\n")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
+    done = subprocess.run([sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "-p", "no:cacheprovider", "--env", "local",
+                           "--import-mode=importlib", "checklists", os.fsdecode(b"team\xff")], cwd=project.root,
+                          env={**environ, **project.variables}, capture_output=True, timeout=240)  # bytes: it prints them
+    output = (done.stdout + done.stderr).decode("utf-8", "replace")
+    assert "Traceback" not in output, output[-3000:]
+    (archive,) = [p for p in (project.root / "reports" / "local").iterdir() if not p.name.startswith(".")]
+    records = json.loads((archive / "results.json").read_text(encoding="utf-8"))["checks"]
+    assert [r["status"] for r in records if r["nodeid"].endswith("test_a.py::test_a")] == ["passed"], records
