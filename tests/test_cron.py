@@ -677,6 +677,63 @@ def test_an_endpoint_taking_a_part_the_secret_starts_with_fails(shortest):
     assert secret[:8] not in shown and cron.cut_short(secret) not in shown, shown
 
 
+CRASHED_ON_LENGTH = ("a server error to it alone, a token of another length than the secret: a crash on it, which ran "
+                     "nothing, read as refused")
+
+
+def _timing_safe_equal_behind_a_length_guard(secret: str, shortest: int = 16):
+    """`if (!token || token.length < 16) return 401;` then `crypto.timingSafeEqual(Buffer.from(token),
+    Buffer.from(CRON_SECRET))`, which throws on buffers of different lengths (500). With a secret as long as the
+    random one (32), the secret cut short is the only token that reaches the comparison at another length."""
+    def check(headers, _body):
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        if len(token) < shortest:
+            return 401, '{"error": "unauthorized"}'
+        if len(token.encode()) != len(secret.encode()):
+            return 500, "RangeError: Input buffers must have the same byte length"
+        return (200, '{"ran": true}') if token == secret else (401, '{"error": "unauthorized"}')
+    return check
+
+
+def test_a_job_crashing_on_a_token_of_another_length_passes_and_says_so():
+    """It refuses every value but the secret: the secret cut short reaches its comparison alone at another length,
+    and its 500 is a crash that ran nothing — refused, said in the pass. It was an error ("server error")."""
+    secret = "cron-9f3e7a1c5b2d4e6f8a0b2c4d6e8"  # as long as the random wrong one
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _timing_safe_equal_behind_a_length_guard(secret)},
+                                GUARDED, secret=secret)
+    assert outcome.status is Status.PASSED, outcome
+    assert f"{cron.CUT_SHORT}: 500 ({CRASHED_ON_LENGTH})" in outcome.observed, outcome.observed
+
+
+REFUSED_HOWS = ["without a secret", "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT,
+                *cron.unset_values("authorization")]
+
+
+def _judged_refusals(answers: dict[str, int]):
+    check = make_check("cron", GUARDED)
+    return cron.judge(check, {check.key: [(how, "u", Reply(answers.get(how, 401), 1.0))
+                                      for how in REFUSED_HOWS]})
+
+
+@pytest.mark.parametrize("answers, status, seen", [
+    ({cron.CUT_SHORT: 500}, Status.PASSED, f"{cron.CUT_SHORT}: 500 ({CRASHED_ON_LENGTH})"),
+    ({cron.CUT_SHORT: 200}, Status.FAILED, f"{cron.CUT_SHORT}: accepted with 200"),
+    # a server error to another request too: not a length alone, not seen as before
+    ({cron.CUT_SHORT: 500, "with 'Bearer undefined'": 500}, Status.ERROR,
+     f"could not look: {cron.CUT_SHORT}: 500 (server error); with 'Bearer undefined': 500 (server error)"),
+    ({cron.CUT_SHORT: 500, "with a wrong secret": 200}, Status.FAILED, "with a wrong secret: accepted with 200"),
+])
+def test_judge_a_server_error_to_the_secret_cut_short(answers, status, seen):
+    outcome = _judged_refusals(answers)
+    assert outcome.status is status and seen in outcome.observed, outcome
+
+
+def test_judge_an_endpoint_failing_every_request_is_judged_as_before():
+    outcome = _judged_refusals(dict.fromkeys(REFUSED_HOWS, 500))
+    assert outcome.status is Status.ERROR, outcome
+    assert f"{cron.CUT_SHORT}: 500 (server error)" in outcome.observed and CRASHED_ON_LENGTH not in outcome.observed
+
+
 def test_a_secret_too_short_to_mask_cut_short_is_not_sent_and_a_pass_says_so():
     received = []
 

@@ -602,6 +602,9 @@ def test_a_genuine_delivery_turned_away_is_not_sent_again(monkeypatch, status):
 
 # -- a correct signature that must still be refused: replayed, or for another body ---------------------------------
 REPLAYED, OTHER_BODY, GENUINE = "correctly signed an hour ago", "correctly signed for another body", "correctly signed"
+CUT_SIGNATURE = "correctly signed, its signature cut short by a character"
+CRASHED_ON_LENGTH = ("a server error to the one signature of another length alone: a crash on it, which took nothing, "
+                     "read as refused")
 
 
 def test_a_correctly_signed_delivery_of_an_hour_ago_or_for_another_body_must_be_refused():
@@ -766,6 +769,73 @@ def test_an_endpoint_comparing_as_many_characters_as_it_is_given_fails_with_sign
         outcome.observed
     cut = min((value for value, status in sent if status == 200), key=len)  # taken: it and the genuine one
     assert cut not in shown and cut.split("v1=")[-1] not in shown, (cut, shown)
+
+
+def _node_timing_safe_equal(key: bytes):
+    """A verifier as Shopify's Node sample and many tutorials write it: `if (!hmac) return 400;` then
+    `crypto.timingSafeEqual(Buffer.from(hmac), Buffer.from(computed))`, which throws on buffers of different lengths
+    (500 from Express). It refuses every forgery and takes the genuine delivery; Stripe's `v1` compared so as well."""
+    def answer(headers, body):
+        if "x-shopify-hmac-sha256" in headers:
+            given = headers["x-shopify-hmac-sha256"]
+            computed = base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
+        else:
+            found = dict(part.split("=", 1) for part in headers.get("stripe-signature", "").split(",") if "=" in part)
+            given, stamp = found.get("v1", ""), found.get("t", "0")
+            if abs(time.time() - int(stamp)) > 300:
+                return 400, '{"error": "timestamp outside the tolerance zone"}'
+            computed = hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        if not given:
+            return 400, '{"error": "missing signature"}'
+        if len(given.encode()) != len(computed.encode()):
+            return 500, "RangeError: Input buffers must have the same byte length"
+        return (200, '{"received": true}') if hmac.compare_digest(given, computed) else (401, '{"error": "bad"}')
+    return answer
+
+
+@pytest.mark.parametrize("params", [STRIPE_SIGNED, {**SHOPIFY, "service": "app", "path": "/hook",
+                                                    "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}],
+                         ids=["stripe", "shopify"])
+def test_a_verifier_crashing_on_a_signature_of_another_length_passes_and_says_so(params):
+    """Node's timingSafeEqual throws on a signature of another length: the one cut short by a character is the only
+    such signature sent (no sender sends one), so its 500 is a crash that took nothing — refused, said in the pass.
+    It failed the item ("server error; the sender will retry")."""
+    with route_server({("POST", "/hook"): _node_timing_safe_equal(STRIPE_SECRET.encode())}) as base:
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
+        try:
+            outcome, = gather_and_judge(target, webhook, [make_check("webhook", params, mutating=True)])
+        finally:
+            target.close()
+    assert outcome.status is Status.PASSED, outcome
+    assert f"{webhook.CUT_SIGNATURE}: 500 ({CRASHED_ON_LENGTH})" in outcome.observed, outcome.observed
+    assert "correctly signed: 200" in outcome.observed
+
+
+@pytest.mark.parametrize("answers, status, seen", [
+    # the cut one alone crashed: refused, as the pass says
+    ({CUT_SIGNATURE: 500, GENUINE: 200}, Status.PASSED, f"{CUT_SIGNATURE}: 500 ({CRASHED_ON_LENGTH})"),
+    ({CUT_SIGNATURE: 502, GENUINE: 200}, Status.PASSED, f"{CUT_SIGNATURE}: 502 ({CRASHED_ON_LENGTH})"),
+    # taken still fails
+    ({CUT_SIGNATURE: 200, GENUINE: 200}, Status.FAILED, f"{CUT_SIGNATURE}: accepted with 200"),
+    # a server error elsewhere too: the endpoint fails on more than a length, judged as before
+    ({CUT_SIGNATURE: 500, GENUINE: 500}, Status.FAILED,
+     f"{CUT_SIGNATURE}: 500 (server error; the sender will retry); correctly signed: 500"),
+    ({CUT_SIGNATURE: 500, "unsigned": 500, GENUINE: 200}, Status.FAILED,
+     f"unsigned: 500 (server error; the sender will retry); {CUT_SIGNATURE}: 500 (server error"),
+])
+def test_judge_a_server_error_to_the_signature_cut_short(answers, status, seen):
+    c = check(**STRIPE_SIGNED)
+    outcome = webhook.judge(c, _signed_facts(c, answers))
+    assert outcome.status is status and seen in outcome.observed, outcome
+
+
+def test_judge_an_endpoint_crashing_on_every_delivery_is_judged_as_before():
+    c = check(**STRIPE_SIGNED)
+    hows = [how for how, _, _ in webhook.deliveries(c.params, "whsec_x")]
+    outcome = webhook.judge(c, _signed_facts(c, dict.fromkeys(hows, 500)))
+    assert outcome.status is Status.FAILED, outcome
+    assert f"{CUT_SIGNATURE}: 500 (server error; the sender will retry)" in outcome.observed, outcome.observed
+    assert CRASHED_ON_LENGTH not in outcome.observed
 
 
 def _signed_facts(c: Check, answers: dict[str, int]) -> dict:

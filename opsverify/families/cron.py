@@ -32,7 +32,9 @@ cross the network in clear (plain http:// to another machine, or through a proxy
 leaves open) — nor the cut one where it would be too short to be masked (Redactor.MIN_LENGTH).
 Each must be refused, as the calls without a secret and with a wrong one must (400, 401 or 403: RFC 6750 answers a
 missing or malformed credential with 400 as well, and many frameworks refuse a missing header so); a 2xx fails,
-naming the value taken (the near miss and the cut one by their names).
+naming the value taken (the near miss and the cut one by their names). A 5xx to the cut one, where no other request
+got one, is read as refused and a pass says so: a job comparing with Node's `crypto.timingSafeEqual` behind a guard
+against short tokens throws on a token of another length than the secret (a crash that ran nothing).
 
 With the secret, the body of the answer may be judged by the http family's body rules (`json`, `json_has`,
 `json_min`, `json_max`, `body_includes`, `body_excludes`): a job that failed may still answer 200.
@@ -328,6 +330,29 @@ def _unseen(how: str, status: int) -> str | None:
     return None
 
 
+def _server_error(reply: Reply) -> bool:
+    """A 5xx that came whole, not one saying when to come back (turned away for now)."""
+    return (reply.status is not None and reply.status >= 500 and not reply.failure
+            and retry_wait_s(reply) is None)
+
+
+def crashed_on_its_length(attempts: list) -> bool:
+    """Whether the endpoint answered the secret cut short alone with a server error: a job comparing with Node's
+    `crypto.timingSafeEqual` behind a guard against short tokens throws on a token of another length than the secret
+    (500), and that one is all of the secret but its last character — a crash, not a run, so it reads as refused.
+    Where any other request was answered with a server error too (one saying to come back aside), the endpoint
+    fails on more than a length: judged as before (not seen)."""
+    cut = next((reply for how, _, reply in attempts if how == CUT_SHORT), None)
+    if cut is None or not _server_error(cut):
+        return False
+    return not any(_server_error(reply) for how, _, reply in attempts if how != CUT_SHORT)
+
+
+# how a pass reads the cut secret's 5xx (`crashed_on_its_length`)
+CRASHED_ON_LENGTH = ("a server error to it alone, a token of another length than the secret: a crash on it, which ran "
+                     "nothing, read as refused")
+
+
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     attempts = facts[check.key]
@@ -357,7 +382,9 @@ def judge(check, facts) -> Outcome:
     accepted = [f"{how}: accepted with {reply.status}" + (f" ({reply.failure})" if reply.failure else "")
                 + (f": {guessed[how]}" if how in guessed and checks_a_secret else "")
                 for how, reply in answered if 200 <= reply.status < 300]
-    unseen = [text for how, reply in answered if (text := _unseen(how, reply.status))]
+    crashed = crashed_on_its_length(attempts)  # a 5xx to the secret cut short alone: refused
+    unseen = [text for how, reply in answered
+              if not (crashed and how == CUT_SHORT) and (text := _unseen(how, reply.status))]
     problems = accepted + [f"{how}: {status_said(reply)}" for how, reply in answered
                            if not 200 <= reply.status < 300 and reply.status not in REJECTIONS
                            and not _unseen(how, reply.status)]
@@ -374,7 +401,8 @@ def judge(check, facts) -> Outcome:
         again = NOT_ASKED_AGAIN_MUTATING if check.mutating else ASKED_AGAIN
         return replace(error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen"
                              + (f"; {again}" if turned_away else ""), **evidence), expected=expected)
-    seen = " and ".join(f"{how}: {r.status}" for how, _, r in attempts)
+    seen = " and ".join(f"{how}: {r.status}" + (f" ({CRASHED_ON_LENGTH})" if crashed and how == CUT_SHORT else "")
+                        for how, _, r in attempts)
     unsent = ""
     if NEAR_MISS not in hows:  # neither went: the requests would cross the network in clear
         unsent = f"; {PARTS_UNSENT}"

@@ -26,10 +26,13 @@ body), one whose signature is cut short by a character (its last, and base64's `
 digest without: a comparison of only as many characters as it is given, behind a guard against an empty one, takes
 it — a forgery found one character at a time), and for Stripe, whose signature carries its time, one signed an hour
 ago (beyond its 300 s tolerance: a captured delivery replayed, its event's `created` as old). Any 4xx refusal will do
-for these, whatever `status` says. An endpoint missing the check one of them tests acts on it: like the genuine one,
-none is ever sent twice (turned away for now, it is an error, not asked again). Fal signs with its own ed25519 key,
-which no secret of the endpoint can reproduce: no `signed_with` for fal. No delivery is signed with a near miss of
-the secret (as cron sends one): HMAC reads its whole key, so a verifier that takes one refuses no random key either.
+for these, whatever `status` says — and for the one cut short a 5xx, where no other delivery got one: a verifier
+comparing with Node's `crypto.timingSafeEqual` throws on a signature of another length, which no sender sends (a crash
+that took nothing, read as refused and said so; a 2xx still fails). An endpoint missing the check one of them tests
+acts on it: like the genuine one, none is ever sent twice (turned away for now, it is an error, not asked again). Fal
+signs with its own ed25519 key, which no secret of the endpoint can reproduce: no `signed_with` for fal. No delivery
+is signed with a near miss of the secret (as cron sends one): HMAC reads its whole key, so a verifier that takes one
+refuses no random key either.
 
 ```yaml
 params:
@@ -384,6 +387,29 @@ def not_judged(how: str, reply: Reply) -> str | None:
     return None
 
 
+def crashed_on_its_length(attempts: list) -> bool:
+    """Whether the endpoint answered the cut-short signature alone with a server error: a verifier comparing with
+    Node's `crypto.timingSafeEqual` throws on buffers of different lengths (500), and that signature is the only one
+    of another length no sender ever sends — a crash, not a taking, so it reads as refused. Where any other delivery
+    was answered with a server error too (one saying to come back aside), the endpoint fails on more than a length:
+    judged as before."""
+    cut = next((reply for how, _, reply in attempts if how == CUT_SIGNATURE), None)
+    if cut is None or not _server_error(cut):
+        return False
+    return not any(_server_error(reply) for how, _, reply in attempts if how != CUT_SIGNATURE)
+
+
+def _server_error(reply: Reply) -> bool:
+    """A 5xx that came whole, not one saying when to come back (turned away: `not_judged`)."""
+    return (reply.status is not None and reply.status >= 500 and not reply.failure
+            and retry_wait_s(reply) is None)
+
+
+# how a pass reads a cut-short signature's 5xx (`crashed_on_its_length`)
+CRASHED_ON_LENGTH = ("a server error to the one signature of another length alone: a crash on it, which took nothing, "
+                     "read as refused")
+
+
 def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) -> str | None:
     """What fails the item in the answer to a delivery it must refuse; `checks_a_key`: the endpoint refused the
     unsigned and the randomly signed ones, so one it takes signed with an unset key says which key it holds, and
@@ -494,8 +520,9 @@ def judge(check, facts) -> Outcome:
     unseen = [text for how, _, reply in refusals if (text := not_judged(how, reply))]
     checks_a_key = not any(how not in UNSET_KEYS and how not in SIGNED_REFUSALS and how not in FORGERY_TAKEN
                            and reply.status is not None and 200 <= reply.status < 300 for how, _, reply in refusals)
-    problems = [text for how, _, reply in refusals
-                if reply.status is not None and (text := problem(p, how, reply, checks_a_key))]
+    crashed = crashed_on_its_length(attempts)  # a 5xx to the cut-short signature alone: refused
+    problems = [text for how, _, reply in refusals if reply.status is not None
+                and not (crashed and how == CUT_SIGNATURE) and (text := problem(p, how, reply, checks_a_key))]
     if genuine is not None and genuine.status is not None and (text := genuine_problem(genuine)):
         problems.append(text)
     body, unread = [], []  # what the genuine delivery's answer says of it, by the body rules
@@ -518,5 +545,6 @@ def judge(check, facts) -> Outcome:
     if unread:
         return replace(error("could not look: " + "; ".join(f"{GENUINE}: {text}" for text in unread), **evidence),
                        expected=expected)
-    seen = " and ".join(f"{how}: {reply.status}" for how, _, reply in attempts)
+    seen = " and ".join(f"{how}: {reply.status}" + (f" ({CRASHED_ON_LENGTH})" if crashed and how == CUT_SIGNATURE
+                                                     else "") for how, _, reply in attempts)
     return passed(expected, seen if genuine is not None else f"{seen}; {not_ruled_out(p)}", **evidence)
