@@ -1096,10 +1096,42 @@ def test_a_schedule_firing_on_both_sides_of_a_change_of_offset_is_an_error(now, 
                      _checked_on(now, _job(1, "j", stored)))
     assert outcome.status is Status.ERROR, outcome
     assert outcome.observed.startswith(f"cannot convert '{schedule}' from Europe/London to GMT: the dates it fires on"
-                                       f" in the year from {now.date().isoformat()} fall on both sides of a change of"
-                                       f" offset (Europe/London is "), outcome.observed
+                                       f" in the 28 years from {now.date().isoformat()} fall on both sides of a"
+                                       f" change of offset (Europe/London is "), outcome.observed
     assert "+00:00 on " in outcome.observed and "+01:00 on " in outcome.observed
     assert "cron.timezone = 'Europe/London'" in outcome.observed
+
+
+@pytest.mark.parametrize("now", [dt.datetime(2026, 1, 10, 12, tzinfo=dt.timezone.utc), DECEMBER])
+@pytest.mark.parametrize("schedule, stored", [
+    ("0 5 1 11 *", "0 10 1 11 *"), ("0 5 1 11 *", "0 9 1 11 *"),  # 1 November: EST in 2026 and 2037, else EDT
+    ("0 5 1-6 11 *", "0 9 1-6 11 *"),  # EDT every year but those whose first Sunday is among them
+])
+def test_a_fixed_date_on_either_side_of_a_change_of_offset_from_year_to_year_is_an_error(now, schedule, stored):
+    """A verdict from one year's offset is wrong in another: '0 10 1 11 *' in GMT is 05:00 New York in 2026 and
+    06:00 in 2027. It passed when checked in January 2026 and failed in December, for the same stored line."""
+    outcome = _judge({"job": "fiscal", "active": True, "schedule": schedule, "timezone": "America/New_York"},
+                     _checked_on(now, _job(1, "fiscal", stored)))
+    assert outcome.status is Status.ERROR, outcome
+    assert "fall on both sides of a change of offset (America/New_York is " in outcome.observed, outcome.observed
+    assert "-05:00 on " in outcome.observed and "-04:00 on " in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("schedule, zone", [("0 5 * * *", "Europe/London"), ("0 5 * * *", "Asia/Kolkata"),
+                                            ("0 5 29 2 *", "America/New_York"), ("*/15 * * * *", "Asia/Kolkata")])
+def test_the_dates_read_one_by_one_are_those_of_the_changes_of_offset(monkeypatch, schedule, zone):
+    """28 years of a daily schedule are ten thousand dates: between two changes of offset only the first a
+    schedule fires on is read (its offset is that of the span); the dates a change falls on are read one by one."""
+    read = []
+    offsets_on = scheduler._offsets_on
+    monkeypatch.setattr(scheduler, "_offsets_on", lambda days, *rest: read.extend(days) or offsets_on(days, *rest))
+    try:
+        scheduler.server_schedule(schedule, zone, "GMT", dt.date(2026, 12, 5), "1.4-1")
+    except scheduler.CannotConvert:
+        pass
+    # two changes a year, the date of each read as the end of one span and the start of the next; and the first and
+    # last dates of all
+    assert len(read) <= 2 * 2 * scheduler.CYCLE_YEARS + 2, len(read)
 
 
 @pytest.mark.parametrize("schedule, zone, stored, status", [

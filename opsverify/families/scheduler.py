@@ -2,10 +2,11 @@
 
 pg_cron before 1.5 has no `cron.timezone` and runs schedules in GMT, whatever such a setting says (an
 unknown `cron.*` placeholder is accepted and ignored); a runbook time in another zone is converted by the
-offset in force on the dates the schedule fires, in the year from the database's date (a July-only `0 5 * 7 *` in
-London is `0 4 * 7 *` in GMT, checked in any month). Fixed minutes and hours (lists too) are moved; a schedule
-whose times of day the offset leaves as they are (`*/15 * * * *`) is unchanged; one that fires on both sides of a
-change of offset (`0 5 * * *` in London, daily, against GMT) is no one pg_cron line, nor is a range or step
+offset in force on the dates the schedule fires, in the 28 years from the database's date — the calendar's cycle of
+dates and weekdays (a July-only `0 5 * 7 *` in London is `0 4 * 7 *` in GMT, checked in any month). Fixed minutes
+and hours (lists too) are moved; a schedule whose times of day the offset leaves as they are (`*/15 * * * *`) is
+unchanged; one that fires on both sides of a change of offset (`0 5 * * *` in London, daily, against GMT; `0 5 1 11
+*` in New York, whose 1 November is EST in some years, EDT in others) is no one pg_cron line, nor is a range or step
 (`9-17`, `*/2`) the offset moves: *error*, never a literal comparison and never a verdict from the day's offset.
 
 `cron.job` has row level security (each role sees its own jobs): a checker role it applies to would
@@ -692,13 +693,20 @@ class CannotConvert(Exception):
     """No one schedule in pg_cron's zone fires at the instants an item's schedule does in its own: why."""
 
 
-YEAR_OF_DAYS = 366  # the dates a schedule is converted on: those it fires on from the database's date, a year on
-YEARS_LOOKED = 8  # how far to look for the first date of a schedule that fires on none in a year (`0 0 29 2 *`)
+# the dates a schedule is converted on: those it fires on from the database's date, 28 years on — the Gregorian
+# calendar's cycle of dates and weekdays (within a century), so a fixed date (`0 5 1 11 *`) meets a change of offset
+# in every year it can: 1 November is New York's first Sunday, and a winter date, in some years only
+CYCLE_YEARS = 28
+CYCLE_DAYS = CYCLE_YEARS * 365 + 7  # its 7 leap days
+# each zone's offset is read a week apart, and a change found there is narrowed to the second: a change of offset
+# undone within a week would be missed (no zone's rules make one)
+OFFSET_READ_EVERY = dt.timedelta(days=7)
 
 
 def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date, version: Any = None) -> str:
     """The expression that fires at `schedule` (in `zone`) when read in `server_zone`, by the offset between the two
-    zones on the dates it fires in the year from `today` — a July-only job by July's, whenever it is checked. Fixed
+    zones on the dates it fires in the CYCLE_YEARS from `today` — a July-only job by July's, whenever it is checked;
+    a 1 November one by November's of every year (EST some years, EDT in others). Fixed
     minutes and hours (`30 5,17 * * *`) are moved one by one; any other schedule is unchanged only where the offset
     leaves its times of day as they are (zones that agree, `*/15 * * * *` beside a zone 5 h 30 apart). A macro is
     moved as its fields (`@daily` as `0 0 * * *`); an interval (`30 seconds`) fires at the same instants in every
@@ -713,13 +721,17 @@ def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date, 
     if isinstance(reads, tuple) and reads[0] != "seconds":
         minutes, hours, months, on = reads
         times: frozenset[int] | None = frozenset(h * 60 + m for h in hours for m in minutes)
-        fires_on = _firing_days(months, on, today)
+
+        def fires(day: dt.date) -> bool:  # pg_cron's reading (`as_pg_cron_reads`); its Sunday is 0
+            return day.month in months and (day.day, day.isoweekday() % 7) in on
     else:
         # `@yearly`, `$`: the dates are not read here, so every date counts (never a verdict from fewer)
         times = frozenset(int(h) * 60 + int(m) for h in fields[1].split(",") for m in fields[0].split(",")) \
             if fixed else None
-        fires_on = [today + dt.timedelta(days=n) for n in range(YEAR_OF_DAYS)]
-    first_on = _offsets_on(fires_on, times, zone, server_zone)  # offset (seconds) -> the first date it fires at it
+
+        def fires(day: dt.date) -> bool:
+            return True
+    first_on = _first_dates(fires, times, zone, server_zone, today)  # offset (seconds) -> the first date at it
     if set(first_on) <= {0}:
         return written
     days_fixed = fields[2:] == ["*", "*", "*"]
@@ -728,7 +740,8 @@ def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date, 
     if len(first_on) > 1:
         apart = ", ".join(f"{_offset(gap)} on {day.isoformat()}" for gap, day in sorted(first_on.items(),
                                                                                        key=lambda kv: kv[1]))
-        raise CannotConvert(f"the dates it fires on in the year from {today.isoformat()} fall on both sides of a"
+        raise CannotConvert(f"the dates it fires on in the {CYCLE_YEARS} years from {today.isoformat()} fall on both"
+                            f" sides of a"
                             f" change of offset ({zone} is {apart} from {server_zone}), and one pg_cron line keeps"
                             f" one time in {server_zone} (to follow {zone}'s clock a job needs pg_cron 1.5 on, with"
                             f" cron.timezone = '{zone}')")
@@ -749,16 +762,62 @@ def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date, 
     return " ".join([",".join(map(str, new_minutes)), ",".join(map(str, new_hours)), *fields[2:]])
 
 
-def _firing_days(months: frozenset[int], on: frozenset[tuple[int, int]], today: dt.date) -> list[dt.date]:
-    """The dates from `today` a year on that pg_cron's reading of a schedule fires on (`as_pg_cron_reads`); for one
-    firing on none of them (`0 0 29 2 *`), those of the first such year after."""
-    found: list[dt.date] = []
-    for n in range(YEARS_LOOKED * YEAR_OF_DAYS):
-        if n >= YEAR_OF_DAYS and found:
-            break
-        day = today + dt.timedelta(days=n)
-        if day.month in months and (day.day, day.isoweekday() % 7) in on:  # (pg_cron's Sunday is 0)
-            found.append(day)
+def _first_dates(fires, times: frozenset[int] | None, zone: str, server_zone: str,
+                 today: dt.date) -> dict[int, dt.date]:
+    """Each offset (seconds) of `zone` from `server_zone` at which the schedule fires (`fires(date)`, at its minutes
+    of the day `times`, else any) in the CYCLE_YEARS from `today`, with the first date it does. Between two changes
+    of offset every date has the one offset: only its first firing date is read there, and the dates a change falls
+    on one by one (`_offsets_on`) — a few dozen a year, whether it fires daily or once a year."""
+    first_on: dict[int, dt.date] = {}
+    local = ZoneInfo(zone)
+    for begin, end, gap in _offset_spans(zone, server_zone, today):
+        first, last = begin.astimezone(local).date(), (end - dt.timedelta(microseconds=1)).astimezone(local).date()
+        if fires(first):  # the date of the change before it, or `today`
+            for found, day in _offsets_on([first], times, zone, server_zone).items():
+                first_on.setdefault(found, day)
+        day = first + dt.timedelta(days=1)
+        while day < last:  # wholly at `gap`
+            if fires(day):
+                first_on.setdefault(gap, day)
+                break
+            day += dt.timedelta(days=1)
+        if last > first and fires(last):  # the date of the change after it
+            for found, day in _offsets_on([last], times, zone, server_zone).items():
+                first_on.setdefault(found, day)
+    return first_on
+
+
+@functools.lru_cache(maxsize=256)
+def _offset_spans(zone: str, server_zone: str, today: dt.date) -> tuple[tuple[dt.datetime, dt.datetime, int], ...]:
+    """(from, until, offset of `zone` from `server_zone` in seconds): the CYCLE_YEARS from `today`'s start in `zone`,
+    cut at every change of either zone's offset."""
+    local = ZoneInfo(zone)
+    begin, end = (dt.datetime.combine(day, dt.time(0), tzinfo=local).astimezone(dt.timezone.utc)
+                  for day in (today, today + dt.timedelta(days=CYCLE_DAYS)))
+    cuts = sorted({*_changes_of_offset(zone, begin, end), *_changes_of_offset(server_zone, begin, end)})
+    bounds = [begin, *cuts, end]
+    return tuple((since, until, _offset_at(since, zone, server_zone)) for since, until in zip(bounds, bounds[1:]))
+
+
+def _changes_of_offset(zone: str, begin: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    """The instants (UTC) in (begin, end) at which `zone`'s offset from UTC changes: read every OFFSET_READ_EVERY,
+    each change narrowed to the second it takes effect."""
+    local = ZoneInfo(zone)
+
+    def offset(instant: dt.datetime) -> dt.timedelta | None:
+        return instant.astimezone(local).utcoffset()
+
+    found, before, was = [], begin, offset(begin)
+    while before < end:
+        after = min(before + OFFSET_READ_EVERY, end)
+        now = offset(after)
+        if now != was:
+            low, high = before, after  # `was` at low, another at high
+            while high - low > dt.timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle) == was else (low, middle)
+            found.append(high)
+        before, was = after, now
     return found
 
 
