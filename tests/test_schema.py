@@ -206,6 +206,35 @@ def test_banned_types_are_read_as_postgresql_reads_them(banned, status, seen):
     verdict({"table": "public.people", "no_columns_of_type": banned}, catalog(PEOPLE, types=others), status, seen)
 
 
+@pytest.mark.parametrize("written, printed", [
+    ("_text", "text[]"), ('"_text"', "text[]"), ("_int4", "integer[]"), ("_varchar(20)", "character varying(20)[]"),
+    ("_bpchar", "character[]"), ("_char", '"char"[]'), ("_timestamptz(3)", "timestamp(3) with time zone[]"),
+    ("pg_catalog._numeric(8)", "pg_catalog.numeric(8,0)[]"), ("_text[]", "text[]"),
+    # not PostgreSQL's own: whatever type of that name the catalog holds
+    ("_mood", "_mood"), ("public._text", "public._text"), ('"_TEXT"', '"_TEXT"'), ("_int", "_int"),
+])
+def test_an_array_types_own_name_is_that_array_type(written, printed):
+    """PostgreSQL names its array types `_` and the element's pg_type name: `_text` is text[] in SQL, and what
+    information_schema's udt_name shows for a text[] column."""
+    assert normal_type(written) == printed
+
+
+ARRAYS = table("posts", columns=[column("id", "integer"), column("tags", "text[]"),
+                                 column("sizes", "character varying(20)[]")])
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    # it matched no text[] column and passed (it exists: no error), where text[] fails
+    ({"no_columns_of_type": ["_text"]}, FAILED, "has column tags of type text[]"),
+    ({"no_columns_of_type": ["_varchar"]}, FAILED, "has column sizes of type character varying(20)[]"),
+    ({"no_columns_of_type": ["_int8"]}, PASSED, ""),
+    ({"types": {"tags": "_text", "sizes": "_varchar(20)", "id": "int4"}}, PASSED, ""),  # it failed: not _text
+    ({"types": {"tags": "_varchar"}}, FAILED, "has tags of type text[], not character varying[]"),
+])
+def test_an_array_type_named_as_pg_type_names_it_is_that_array_type(params, status, seen):
+    verdict({"table": "public.posts", **params}, catalog(ARRAYS, types=[("pg_catalog", "_text")]), status, seen)
+
+
 @pytest.mark.parametrize("field", ["types", "no_columns_of_type"])
 @pytest.mark.parametrize("written", ["timestamp(3", "text text", "a.b.c", '"Mood" x', "int[](3)"])
 def test_a_type_that_is_no_type_name_is_refused(field, written):

@@ -16,7 +16,7 @@ import enum
 import functools
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # Everyone (grantee oid 0), as the catalog query writes it: lower-case `public`, the one name PostgreSQL refuses
@@ -766,6 +766,14 @@ _SPLIT_MODIFIER = ("timestamp with time zone", "timestamp without time zone", "t
                    "time without time zone")
 _MULTIWORD = {"double precision", "character varying", "char varying", "bit varying", *_SPLIT_MODIFIER}
 _INTERVAL_FIELDS = {"year", "month", "day", "hour", "minute", "second", "to"}
+# pg_type's own names (what information_schema's udt_name shows) where format_type prints another: an array type of
+# PostgreSQL's is its element's pg_type name after `_` (`_int4` is integer[], `_bpchar` character[], `_char` "char"[])
+_PG_TYPE_NAMES = {
+    "int2": "smallint", "int4": "integer", "int8": "bigint", "float4": "real", "float8": "double precision",
+    "bool": "boolean", "varchar": "character varying", "bpchar": "character", "varbit": "bit varying",
+    "timestamp": "timestamp without time zone", "timestamptz": "timestamp with time zone",
+    "time": "time without time zone", "timetz": "time with time zone", "char": '"char"',
+}
 # SQL keywords among type names: quoted, they name another type than unquoted (`"char"`, not character)
 _TYPE_KEYWORDS = {"bigint", "bit", "boolean", "char", "character", "dec", "decimal", "double", "float", "int",
                   "integer", "interval", "national", "nchar", "numeric", "real", "smallint", "time", "timestamp",
@@ -833,6 +841,11 @@ def parse_type(text: str) -> TypeName:
     schema = parts[0][0] if len(parts) == 2 else None
     name, quoted = parts[-1]
     modifier = modifiers[0] if modifiers else ""
+    element = _PG_TYPE_NAMES.get(name[1:], name[1:])
+    if name.startswith("_") and not words and schema in (None, "pg_catalog") and element in BUILT_IN_TYPES:
+        # `_text` (quoted too): pg_type's own name of text[], as information_schema's udt_name shows it — every
+        # `_` type of PostgreSQL's is the array of the type its name goes on with
+        return replace(parse_type(f"{schema}.{element}{modifier}" if schema else f"{element}{modifier}"), array=True)
     if quoted or schema not in (None, "pg_catalog"):  # a name of the catalog's, not an SQL spelling
         if words:
             raise ValueError(f"{text!r} is not a type name")
