@@ -10,6 +10,7 @@ import gzip
 import math
 import re
 import threading
+import time
 import tracemalloc
 import zlib
 
@@ -432,6 +433,21 @@ GO_DOWN = '{"status":"down","detail":"\\u003cdb\\u003e timeout \\u0026 retries e
     # a `"` in a JSON body is its syntax: a string holding {"ok":true} does not make the body say "ok":true
     ('{"ok": false, "last": "{\\"ok\\":true}"}', "body_includes", '"ok":true', Status.FAILED,
      "body lacks '\"ok\":true'"),
+    # the body read whole, each escaped string decoded in place (structure and spacing as written): a key and its
+    # value — it passed {"status":"\u00e9chec"}, which it fails written unescaped
+    ('{"status":"\\u00e9chec"}', "body_excludes", '"status":"échec"', Status.FAILED,
+     "body contains '\"status\":\"échec\"' at character 1, read as a JSON client decodes its strings' escapes"),
+    (FLASK_DOWN, "body_excludes", '"status": "échec"', Status.FAILED, "at character 1, read as a JSON client"),
+    (FLASK_DOWN, "body_excludes", '"status":"échec"', Status.PASSED, "status 200"),  # spacing as written
+    ('{"pad": "' + "x" * 300 + '", "s": "\\u00e9chec"}', "body_excludes", '"s": "échec"', Status.FAILED,
+     "at character 312 (past the 300 the evidence keeps), read as a JSON client decodes its strings' escapes"),
+    (GO_DOWN, "body_includes", '"detail":"<db> timeout', Status.PASSED, "status 200"),
+    ('{"status":"\\u006fk"}', "body_includes", '"status":"ok"', Status.PASSED, "status 200"),
+    # ... where every `"` it holds is the body's syntax: one decoded from an escape is a string's content
+    ('{"ok": false, "last": "\\"status\\":\\"ok\\""}', "body_includes", '"status":"ok"', Status.FAILED,
+     "body lacks '\"status\":\"ok\"'"),
+    ('{"last": "\\u0022status\\u0022:\\u0022ok", "status":"o\\u006b"}', "body_includes", '"status":"ok"',
+     Status.PASSED, "status 200"),  # its second reading is the body's own
 ])
 def test_json_strings_are_read_as_a_json_client_decodes_their_escapes(body, rule, text, status, seen):
     """JSON writers escape text by default (Python's json.dumps writes `échec` as `\\u00e9chec`, Go's encoding/json
@@ -456,6 +472,15 @@ def test_the_json_strings_of_a_hostile_body_are_read_in_linear_time():
     body = "[" * 100_000 + '"' + '\\"' * 30_000  # nested too deep to parse (JSON all the same), then never closed
     _, outcome = judge({"body_excludes": ["échec"]}, reply(200, body))
     assert outcome.status is Status.PASSED, outcome
+
+
+def test_a_json_body_read_whole_is_read_in_linear_time():
+    """Every string escaped, and a text whose every place in the reading holds a `"` decoded from an escape."""
+    body = "[" + ",".join(['"\\u00e9\\""'] * 40_000) + ',"' + '\\"' * 60_000 + '"]'
+    started = time.perf_counter()
+    _, outcome = judge({"body_includes": ['é""'], "body_excludes": ['"é","x']}, reply(200, body))
+    assert outcome.status is Status.FAILED and "body lacks" in outcome.observed, outcome
+    assert time.perf_counter() - started < 2, time.perf_counter() - started
 
 
 def test_what_an_unreadable_body_lacks_or_parses_to_is_not_judged():

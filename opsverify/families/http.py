@@ -513,7 +513,7 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
                 problems += json_bound_problems(document, p.json_max, ambiguous, upper=True)
                 unknown += dict.fromkeys(ambiguous)  # a path two rules name is said once
     for text in p.body_includes:
-        if text in reply.text or (_prose(text) and _in_json_string(reply, text)):
+        if text in reply.text or _in_json_reading(reply, text, syntax_quotes=True) is not None:
             continue
         if reply.truncated:
             unknown.append(f"'{text}' not in the first {BODY_LIMIT} bytes")
@@ -534,6 +534,11 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
             past = " (past the 300 the evidence keeps)" if end > BODY_START_KEPT else ""
             problems.append(f"body contains '{text}' in the JSON string at character {at}{past}, read as a JSON"
                             " client decodes its escapes")
+        elif found := _in_json_reading(reply, text):  # `"status":"\u00e9chec"`: a key and its value, decoded
+            at, end = found
+            past = " (past the 300 the evidence keeps)" if end > BODY_START_KEPT else ""
+            problems.append(f"body contains '{text}' at character {at}{past}, read as a JSON client decodes its"
+                            " strings' escapes")
         elif reply.truncated:
             unknown.append(f"{cut}; '{text}' may be in the rest")
         elif reply.misread:
@@ -566,11 +571,17 @@ def _in_json_string(reply: Reply, text: str) -> tuple[int, int] | None:
     return next(((at, end) for at, end, decoded in reply.json_strings if text in decoded), None)
 
 
-def _prose(text: str) -> bool:
-    """Whether `text` may be looked for in a JSON body's decoded strings to be found *present*. A `"` in a JSON body
-    as written is always its syntax (in a string it is `\\"`), so a text holding one (`"ok":true`) names the
-    body's structure, which a string holding `{\\"ok\\":true}` is not. Its absence is looked for everywhere."""
-    return '"' not in text
+def _in_json_reading(reply: Reply, text: str, *, syntax_quotes: bool = False) -> tuple[int, int] | None:
+    """Where `text` first is in a JSON body read whole as its clients read it, each escaped string decoded in place
+    (`Reply.json_reading`): its start and end in the body as written, or None. `syntax_quotes`, to find it *present*:
+    only where each `"` it holds is JSON's syntax as the body writes it — a `"` decoded from an escape is a string's
+    content, and a string holding `{\\"ok\\":true}` is no part of the body's structure. Its absence is looked for
+    everywhere."""
+    reading = reply.json_reading
+    at = reading.find(text, syntax_quotes=syntax_quotes) if reading is not None and text else None
+    if at is None:
+        return None
+    return reading.written_span(at, at + len(text))
 
 
 def _unread_bytes_may_hold(body: str, text: str) -> bool:

@@ -8,6 +8,7 @@ expected to reject unread (an unsigned webhook).
 from __future__ import annotations
 
 import ast
+import bisect
 import asyncio
 import codecs
 import concurrent.futures
@@ -124,6 +125,14 @@ class Reply:
             return ()
         return tuple(_escaped_strings(self.text)) if self.is_json else ()
 
+    @functools.cached_property
+    def json_reading(self) -> JsonReading | None:
+        """The body as a JSON client reads it whole: each string written with escapes (`json_strings`) replaced in
+        place by its decoded text between its quotes, the rest (structure, spacing, strings without one) as written;
+        None where no string holds an escape. `{"status":"\\u00e9chec"}` reads `{"status":"échec"}`."""
+        strings = self.json_strings
+        return JsonReading.of(self.text, strings) if strings else None
+
     def header(self, name: str) -> str:
         """A header's value (`name` in lower case) as Go's Header.Get reads it: the first of several sent, where a
         raw probe kept it; else as `headers` holds it; "" when none came."""
@@ -181,6 +190,68 @@ def strict_json(text: str) -> Any:
     except ValueError:  # valid JSON, but int() refuses an integer this long (CVE-2020-10735's limit)
         raise UnreadableJson(f"JSON holds an integer of more than {sys.get_int_max_str_digits()} digits, "
                              "longer than it can be read") from None
+
+
+@dataclass(frozen=True)
+class JsonReading:
+    """A JSON body with its escaped strings decoded in place (`Reply.json_reading`): no longer than the body (an
+    escape decodes to fewer characters), made in one pass. A `"` decoded from an escape (`\\"`, `\\u0022`) is
+    string content, which reads in `text` like JSON's syntax: `decoded_quotes` says where each is."""
+
+    text: str
+    decoded_quotes: tuple[int, ...]  # where in `text` a `"` is one an escape decoded to, in order
+    # where each piece of `text` starts, and where it starts in the body as written: a piece as written, or one
+    # decoded string (its quotes with it)
+    starts: tuple[int, ...]
+    written_starts: tuple[int, ...]
+    decoded: tuple[bool, ...]  # whether each piece is a decoded string
+
+    @classmethod
+    def of(cls, body: str, strings: tuple[tuple[int, int, str], ...]) -> JsonReading:
+        parts: list[str] = []
+        quotes: list[int] = []
+        starts: list[int] = []
+        written_starts: list[int] = []
+        decoded: list[bool] = []
+        length = written = 0
+        for at, end, content in strings:
+            for text, is_decoded, written_at in ((body[written:at], False, written), (f'"{content}"', True, at)):
+                if is_decoded:
+                    found = content.find('"')
+                    while found != -1:
+                        quotes.append(length + 1 + found)
+                        found = content.find('"', found + 1)
+                starts.append(length)
+                written_starts.append(written_at)
+                decoded.append(is_decoded)
+                parts.append(text)
+                length += len(text)
+            written = end
+        starts.append(length)
+        written_starts.append(written)
+        decoded.append(False)
+        parts.append(body[written:])
+        return cls("".join(parts), tuple(quotes), tuple(starts), tuple(written_starts), tuple(decoded))
+
+    def written_span(self, start: int, end: int) -> tuple[int, int]:
+        """Where `text[start:end]` is in the body as written: a character decoded counts as all of its escaped
+        string, quotes and all."""
+        first, last = (bisect.bisect_right(self.starts, index) - 1 for index in (start, end - 1))
+        return (self.written_starts[first] + (0 if self.decoded[first] else start - self.starts[first]),
+                self.written_starts[last + 1] if self.decoded[last]
+                else self.written_starts[last] + end - self.starts[last])
+
+    def find(self, text: str, *, syntax_quotes: bool = False) -> int | None:
+        """Where `text` first is in the reading; `syntax_quotes`: only where every `"` it holds is one JSON's syntax
+        writes (a string's own quotes), none decoded from an escape — a string holding `{\\"ok\\":true}` reads like
+        the body's structure but is no part of it."""
+        at = self.text.find(text)
+        while at != -1 and syntax_quotes:
+            nearest = bisect.bisect_left(self.decoded_quotes, at)
+            if nearest == len(self.decoded_quotes) or self.decoded_quotes[nearest] >= at + len(text):
+                break
+            at = self.text.find(text, at + 1)
+        return None if at == -1 else at
 
 
 def _escaped_strings(text: str) -> Iterator[tuple[int, int, str]]:
