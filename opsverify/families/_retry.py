@@ -70,3 +70,21 @@ def retries_bound(target, sent: list[int]) -> float:
     rounds = range(1, max(sent, default=0) + 1)
     asked = [sum(n >= round_ for n in sent) for round_ in rounds]  # items with a request asked again in that round
     return sum(RETRY_WAIT_CAP_S + target.timeouts.http_s * math.ceil(n / REQUESTS_AT_ONCE) for n in asked)
+
+
+def crashed_on_length_alone(attempts: list, cut: str) -> bool:
+    """Whether the endpoint answered the request `cut` names (a value cut short by a character: the cron secret, a
+    webhook signature) alone with a server error that came whole. A verifier comparing with Node's
+    `crypto.timingSafeEqual` throws on a value of another length than the one it holds (500), and that one is the only
+    such value sent — a crash, which took and ran nothing: refused. Where any other request got a server error too
+    (one saying when to come back aside), the endpoint fails on more than a length: judged as any other answer."""
+    cut_reply = next((reply for how, _, reply in attempts if how == cut), None)
+    if cut_reply is None or not _server_error(cut_reply):
+        return False
+    return not any(_server_error(reply) for how, _, reply in attempts if how != cut)
+
+
+def _server_error(reply: Reply) -> bool:
+    """A 5xx that came whole, not one saying when to come back (turned away for now)."""
+    return (reply.status is not None and reply.status >= 500 and not reply.failure
+            and retry_wait_s(reply) is None)

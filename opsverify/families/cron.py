@@ -60,7 +60,8 @@ from ._common import SecretName, StrictParams, UrlPath
 from .http import HTTP_TOKEN, READ_BY_HTTP, ExactPath, JsonBound, JsonType, body_problems, describe_reply, \
     expectations, status_said
 from .http import Params as HttpParams
-from ._retry import ASKED_AGAIN, fetch_retrying, retries_bound, retry_after_said, retry_wait_s
+from ._retry import (ASKED_AGAIN, crashed_on_length_alone, fetch_retrying, retries_bound, retry_after_said,
+                     retry_wait_s)
 
 NAME = "cron"
 NEEDS = ("url",)
@@ -330,25 +331,7 @@ def _unseen(how: str, status: int) -> str | None:
     return None
 
 
-def _server_error(reply: Reply) -> bool:
-    """A 5xx that came whole, not one saying when to come back (turned away for now)."""
-    return (reply.status is not None and reply.status >= 500 and not reply.failure
-            and retry_wait_s(reply) is None)
-
-
-def crashed_on_its_length(attempts: list) -> bool:
-    """Whether the endpoint answered the secret cut short alone with a server error: a job comparing with Node's
-    `crypto.timingSafeEqual` behind a guard against short tokens throws on a token of another length than the secret
-    (500), and that one is all of the secret but its last character — a crash, not a run, so it reads as refused.
-    Where any other request was answered with a server error too (one saying to come back aside), the endpoint
-    fails on more than a length: judged as before (not seen)."""
-    cut = next((reply for how, _, reply in attempts if how == CUT_SHORT), None)
-    if cut is None or not _server_error(cut):
-        return False
-    return not any(_server_error(reply) for how, _, reply in attempts if how != CUT_SHORT)
-
-
-# how a pass reads the cut secret's 5xx (`crashed_on_its_length`)
+# how a pass reads the cut secret's 5xx (`crashed_on_length_alone`)
 CRASHED_ON_LENGTH = ("a server error to it alone, a token of another length than the secret: a crash on it, which ran "
                      "nothing, read as refused")
 
@@ -382,7 +365,7 @@ def judge(check, facts) -> Outcome:
     accepted = [f"{how}: accepted with {reply.status}" + (f" ({reply.failure})" if reply.failure else "")
                 + (f": {guessed[how]}" if how in guessed and checks_a_secret else "")
                 for how, reply in answered if 200 <= reply.status < 300]
-    crashed = crashed_on_its_length(attempts)  # a 5xx to the secret cut short alone: refused
+    crashed = crashed_on_length_alone(attempts, CUT_SHORT)  # a 5xx to the secret cut short alone: refused
     unseen = [text for how, reply in answered
               if not (crashed and how == CUT_SHORT) and (text := _unseen(how, reply.status))]
     problems = accepted + [f"{how}: {status_said(reply)}" for how, reply in answered

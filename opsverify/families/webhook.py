@@ -70,7 +70,8 @@ from ..target import SECRET_REF
 from ..transports.http import Probe, Reply
 from . import REQUESTS_AT_ONCE
 from ._common import UrlPath, a_secret_name
-from ._retry import ASKED_AGAIN, RETRY_WAIT_CAP_S, fetch_retrying, retries_bound, retry_after_said, retry_wait_s
+from ._retry import (ASKED_AGAIN, RETRY_WAIT_CAP_S, crashed_on_length_alone, fetch_retrying, retries_bound,
+                     retry_after_said, retry_wait_s)
 from .cron import AnswerBodyRules
 from .http import body_problems, describe_reply, expectations, status_said
 
@@ -387,25 +388,7 @@ def not_judged(how: str, reply: Reply) -> str | None:
     return None
 
 
-def crashed_on_its_length(attempts: list) -> bool:
-    """Whether the endpoint answered the cut-short signature alone with a server error: a verifier comparing with
-    Node's `crypto.timingSafeEqual` throws on buffers of different lengths (500), and that signature is the only one
-    of another length no sender ever sends — a crash, not a taking, so it reads as refused. Where any other delivery
-    was answered with a server error too (one saying to come back aside), the endpoint fails on more than a length:
-    judged as before."""
-    cut = next((reply for how, _, reply in attempts if how == CUT_SIGNATURE), None)
-    if cut is None or not _server_error(cut):
-        return False
-    return not any(_server_error(reply) for how, _, reply in attempts if how != CUT_SIGNATURE)
-
-
-def _server_error(reply: Reply) -> bool:
-    """A 5xx that came whole, not one saying when to come back (turned away: `not_judged`)."""
-    return (reply.status is not None and reply.status >= 500 and not reply.failure
-            and retry_wait_s(reply) is None)
-
-
-# how a pass reads a cut-short signature's 5xx (`crashed_on_its_length`)
+# how a pass reads a cut-short signature's 5xx (`crashed_on_length_alone`)
 CRASHED_ON_LENGTH = ("a server error to the one signature of another length alone: a crash on it, which took nothing, "
                      "read as refused")
 
@@ -520,7 +503,7 @@ def judge(check, facts) -> Outcome:
     unseen = [text for how, _, reply in refusals if (text := not_judged(how, reply))]
     checks_a_key = not any(how not in UNSET_KEYS and how not in SIGNED_REFUSALS and how not in FORGERY_TAKEN
                            and reply.status is not None and 200 <= reply.status < 300 for how, _, reply in refusals)
-    crashed = crashed_on_its_length(attempts)  # a 5xx to the cut-short signature alone: refused
+    crashed = crashed_on_length_alone(attempts, CUT_SIGNATURE)  # a 5xx to the cut signature alone: refused
     problems = [text for how, _, reply in refusals if reply.status is not None
                 and not (crashed and how == CUT_SIGNATURE) and (text := problem(p, how, reply, checks_a_key))]
     if genuine is not None and genuine.status is not None and (text := genuine_problem(genuine)):
