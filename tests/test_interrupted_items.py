@@ -61,6 +61,17 @@ def interrupted_once_posted(run: subprocess.Popen, posted: threading.Event, rele
     return output
 
 
+def origin_items_project(root: Path, count: int) -> Project:
+    """alpha: `count` env items E1… reading one variable of a dotenv file that has it (each passes)."""
+    project = Project(root)
+    project.checklist("alpha", "".join(f"""
+    - {{id: E{n}, name: origin, section: S, title: the origin is set, family: env, cadence: postdeploy,
+       params: {{service: web, required: [APP_ORIGIN]}}}}""" for n in range(1, count + 1)))
+    (root / "web.env").write_text("APP_ORIGIN=https://shop.example\n", encoding="utf-8")
+    project.environment(f"systems:\n  alpha: {{services: {{web: {{env: {{dotenv: '{root / 'web.env'}'}}}}}}}}\n")
+    return project
+
+
 @pytest.mark.parametrize("workers, whom, sent", [
     ((), "run", signal.SIGINT),  # Ctrl-C, one process
     (("-n", "2"), "group", signal.SIGINT),  # a terminal's Ctrl-C reaches the controller and its workers
@@ -106,12 +117,7 @@ def test_a_mutating_item_interrupted_while_its_call_is_out_says_its_call_may_hav
 def test_an_item_whose_worker_died_reads_error_on_the_console_as_in_the_archive(tmp_path):
     """xdist reports an item whose worker died as failed; it was not checked: the console says ERROR and counts
     it an error, as the summary, results.json and the exit code (10, could not check) do."""
-    project = Project(tmp_path)
-    project.checklist("alpha", "".join(f"""
-    - {{id: E{n}, name: origin, section: S, title: the origin is set, family: env, cadence: postdeploy,
-       params: {{service: web, required: [APP_ORIGIN]}}}}""" for n in range(1, 4)))
-    (tmp_path / "web.env").write_text("APP_ORIGIN=https://shop.example\n", encoding="utf-8")
-    project.environment(f"systems:\n  alpha: {{services: {{web: {{env: {{dotenv: '{tmp_path / 'web.env'}'}}}}}}}}\n")
+    project = origin_items_project(tmp_path, 3)
     (tmp_path / "conftest.py").write_text(
         "import os, signal, pytest\n"
         "@pytest.hookimpl(tryfirst=True)\n"
@@ -152,12 +158,7 @@ def test_a_ctrl_c_while_the_archive_takes_an_items_report_keeps_what_the_check_d
     no outcome of it", and the run 'could not check' (10) where it was interrupted (2): under xdist, about one run in
     two of test_a_mutating_item_interrupted… once the controller read verdicts from files. The signal now waits for
     the hook's end."""
-    project = Project(tmp_path)
-    project.checklist("alpha", "".join(f"""
-    - {{id: E{n}, name: origin, section: S, title: the origin is set, family: env, cadence: postdeploy,
-       params: {{service: web, required: [APP_ORIGIN]}}}}""" for n in range(1, 3)))
-    (tmp_path / "web.env").write_text("APP_ORIGIN=https://shop.example\n", encoding="utf-8")
-    project.environment(f"systems:\n  alpha: {{services: {{web: {{env: {{dotenv: '{tmp_path / 'web.env'}'}}}}}}}}\n")
+    project = origin_items_project(tmp_path, 2)
     (tmp_path / "conftest.py").write_text(SIGNAL_INSIDE_THE_ARCHIVES_HOOK, encoding="utf-8")
     ran = project.run("-m", "postdeploy", "--env", "local", *workers)
     assert ran.code == exitcodes.INTERRUPTED, ran.output[-3000:]

@@ -721,20 +721,27 @@ def test_a_correct_signature_cut_short_by_a_character_is_its_first_characters():
     assert webhook.CUT_SIGNATURE not in dict((how, 0) for how, _, _ in webhook.deliveries(webhook.Params(**SHOPIFY)))
 
 
+def _given_and_expected(key: bytes, headers: dict, body: bytes) -> tuple[str, str | None]:
+    """The signature a delivery gives (Shopify's header, Stripe's `v1`) and the one `key` makes of it; None for the
+    expected one of a Stripe delivery outside its 300 s tolerance."""
+    if "x-shopify-hmac-sha256" in headers:
+        return (headers["x-shopify-hmac-sha256"],
+                base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode())
+    found = dict(part.split("=", 1) for part in headers.get("stripe-signature", "").split(",") if "=" in part)
+    given, stamp = found.get("v1", ""), found.get("t", "0")
+    if abs(time.time() - int(stamp)) > 300:
+        return given, None
+    return given, hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
 def _compares_as_many_as_given(key: bytes, shortest: int = 1):
     """A hand-made check that refuses an empty signature (and one shorter than `shortest`), then compares only as
     many characters as it was given (`expected.startsWith(given)`): it refuses every forgery but a part of the right
     signature, which anyone finds one character at a time. Stripe's time is checked."""
     def answer(headers, body):
-        if "x-shopify-hmac-sha256" in headers:
-            given = headers["x-shopify-hmac-sha256"]
-            expected = base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
-        else:
-            found = dict(part.split("=", 1) for part in headers.get("stripe-signature", "").split(",") if "=" in part)
-            given, stamp = found.get("v1", ""), found.get("t", "0")
-            if abs(time.time() - int(stamp)) > 300:
-                return 400, '{"error": "timestamp outside the tolerance zone"}'
-            expected = hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        given, expected = _given_and_expected(key, headers, body)
+        if expected is None:
+            return 400, '{"error": "timestamp outside the tolerance zone"}'
         if len(given) >= max(shortest, 1) and expected.startswith(given):
             return 200, '{"received": true}'
         return 401, '{"error": "bad signature"}'
@@ -776,15 +783,9 @@ def _node_timing_safe_equal(key: bytes):
     `crypto.timingSafeEqual(Buffer.from(hmac), Buffer.from(computed))`, which throws on buffers of different lengths
     (500 from Express). It refuses every forgery and takes the genuine delivery; Stripe's `v1` compared so as well."""
     def answer(headers, body):
-        if "x-shopify-hmac-sha256" in headers:
-            given = headers["x-shopify-hmac-sha256"]
-            computed = base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
-        else:
-            found = dict(part.split("=", 1) for part in headers.get("stripe-signature", "").split(",") if "=" in part)
-            given, stamp = found.get("v1", ""), found.get("t", "0")
-            if abs(time.time() - int(stamp)) > 300:
-                return 400, '{"error": "timestamp outside the tolerance zone"}'
-            computed = hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        given, computed = _given_and_expected(key, headers, body)
+        if computed is None:
+            return 400, '{"error": "timestamp outside the tolerance zone"}'
         if not given:
             return 400, '{"error": "missing signature"}'
         if len(given.encode()) != len(computed.encode()):
