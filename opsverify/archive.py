@@ -686,7 +686,7 @@ class ArchiveReporter:
         or cleared its user properties. Off the report only from a worker apart from the shared folder, which keeps
         nothing there; None where the check never ran."""
         kept = self._kept_verdict(report.nodeid)
-        if kept is None and self._reports_carry_verdicts(report.nodeid):
+        if kept is None and self._reports_carry_verdicts(report):
             carried = next((value for key, value in report.user_properties if key == "opsverify"), None)
             kept = self._carried_record(report.nodeid, carried) if carried is not None else None
         return kept
@@ -703,12 +703,17 @@ class ArchiveReporter:
                 "message": f"{check.key} {check.title}: could not look: {exc}", "observed": f"could not look: {exc}"}
         return json.loads(kept) if kept is not None else None
 
-    def _reports_carry_verdicts(self, nodeid: str) -> bool:
-        """Whether the item's reports are all there is of its verdict: from a worker apart from the run's shared
-        folder (`--tx socket=…`: none of them said what it collected). Serially the verdict is this process's, and a
-        worker sharing the folder keeps each one there: a record riding on a report is then a conftest's, never the
-        check's (forged on a team's own test, or on an item whose check never ran)."""
-        return bool(self.xdist_collected) and self.state.verdicts.item_of(nodeid) is None
+    def _reports_carry_verdicts(self, report: pytest.TestReport) -> bool:
+        """Whether a report's record is all there is of its item's verdict: it came from an xdist worker apart from the
+        run's shared folder (`--tx socket=…`), which keeps none there — beside workers sharing it or not. Serially the
+        verdict is this process's, and a worker sharing the folder keeps each one there: a record riding on a report
+        is then a conftest's, never the check's (forged on a team's own test, or on an item whose check never ran)."""
+        if not self.xdist_collected:
+            return False
+        worker = getattr(getattr(getattr(report, "node", None), "gateway", None), "id", None)  # xdist's, as it came
+        if isinstance(worker, str):
+            return not self.state.verdicts.shares_folder(worker)
+        return self.state.verdicts.item_of(report.nodeid) is None  # none said what it collected: none shares it
 
     def _carried_record(self, nodeid: str, carried: Any) -> dict[str, Any] | None:
         """A record a report carried, if it is one the plugin makes of the item the report is of; else None (the

@@ -1344,7 +1344,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     state = config.stash.get(STATE, None)
     if state is not None and hasattr(config, "workerinput"):  # xdist's controller collects nothing: it is told here
         state.verdicts.name_items({item.nodeid: f"{check.system}/{check.key}" for item in session.items
-                                   if (check := item_check(item)) is not None})
+                                   if (check := item_check(item)) is not None}, str(config.workerinput["workerid"]))
     if state is not None:
         # what is alive now lives as long as the run: the imports, the checklists, the items, the demo's servers (its
         # imports are frozen already, see _start_demo). Every collection of the oldest generation walked it all;

@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from .errors import OpsverifyError
 
 _VERDICT = "verdict-"  # + a digest of the node id: any text, a path's too, makes one file name
-_ITEMS = "items-"  # + the worker's pid: the node ids of checklist items it collected
+_ITEMS = "items-"  # + the xdist worker's id (gw0): the node ids of checklist items it collected
 
 
 class VerdictAltered(OpsverifyError):
@@ -55,10 +56,17 @@ class Verdicts:
             return None
         return _read_sealed(path)
 
-    def name_items(self, items: dict[str, str]) -> None:
-        """A worker's collected checklist items (node id -> `system/key`), for the controller (see `item_of`)."""
+    def name_items(self, items: dict[str, str], worker: str) -> None:
+        """A worker's collected checklist items (node id -> `system/key`), for the controller (see `item_of`); its
+        file also tells the controller the worker shares the folder (`shares_folder`)."""
         if self.shared is not None:
-            _write_sealed(self.shared, f"{_ITEMS}{os.getpid()}.json", json.dumps(items))
+            _write_sealed(self.shared, _items_file(worker), json.dumps(items))
+
+    def shares_folder(self, worker: str) -> bool:
+        """Whether the xdist worker `worker` (its id: gw0) keeps its verdicts in the run's folder: it named its items
+        there once it had collected, before it ran any. One apart from it (`--tx socket=…`, a popen spec emptying the
+        folder's variable) keeps none there: its reports carry them."""
+        return self.shared is not None and (self.shared / _items_file(worker)).exists()
 
     def item_of(self, nodeid: str) -> str | None:
         """`system/key` of the checklist item the node id is, as the workers collected it; "" for a node id they
@@ -74,6 +82,10 @@ class Verdicts:
         if nodeid in self._items:
             return self._items[nodeid]
         return "" if self._maps_read else None
+
+
+def _items_file(worker: str) -> str:
+    return f"{_ITEMS}{re.sub(r'[^A-Za-z0-9_-]', '_', worker)}.json"  # an id is gw0, but a file name takes none other
 
 
 def _verdict_file(nodeid: str) -> str:

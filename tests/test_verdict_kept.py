@@ -803,7 +803,8 @@ def test_a_workers_kept_verdict_reaches_the_controller_sealed_and_an_altered_one
     from opsverify.verdicts import VerdictAltered, Verdicts
 
     worker, controller = Verdicts(tmp_path), Verdicts(tmp_path)
-    worker.name_items({"checklists/site.yaml::F1-broken": "site/F1-broken"})
+    worker.name_items({"checklists/site.yaml::F1-broken": "site/F1-broken"}, "gw0")
+    assert controller.shares_folder("gw0") and not controller.shares_folder("gw1"), "gw1 said nothing there"
     worker.keep("checklists/site.yaml::F1-broken", '{"status": "failed"}')
     assert controller.record_of("checklists/site.yaml::F1-broken") == '{"status": "failed"}'
     assert controller.record_of("checklists/site.yaml::P1-healthy") is None  # its check never ran
@@ -904,3 +905,21 @@ def test_a_teams_test_in_a_folder_whose_name_is_not_utf8_is_archived(project):
     (archive,) = [p for p in (project.root / "reports" / "local").iterdir() if not p.name.startswith(".")]
     records = json.loads((archive / "results.json").read_text(encoding="utf-8"))["checks"]
     assert [r["status"] for r in records if r["nodeid"].endswith("test_a.py::test_a")] == ["passed"], records
+
+
+def test_workers_sharing_the_runs_folder_beside_one_apart_each_keep_their_verdicts(tmp_path):
+    """`--tx popen --tx popen//env:OPSVERIFY_SHARED_OUTCOMES=`: one worker keeps its verdicts in the run's folder, the
+    other (as a `--tx socket` one) apart from it, on its reports. The first's map of what it collected made the
+    controller ignore the second's reports: its failing items were archived 'could not check', its passing ones
+    'pytest reported it passed, but its check never ran' — exit 10 where 1."""
+    project = Project(tmp_path)
+    (tmp_path / "app.env").write_text("PRESENT=1\n", encoding="utf-8")
+    project.checklist("shop", "".join(f"""
+    - {{id: E{n}, name: item-{n}, section: S, title: a variable is set, family: env, cadence: postdeploy,
+       params: {{service: app, required: [{'PRESENT' if n % 2 == 0 else 'MISSING'}]}}}}""" for n in range(12)))
+    project.environment(f"systems:\n  shop: {{services: {{app: {{env: {{dotenv: '{tmp_path / 'app.env'}'}}}}}}}}\n")
+    ran = project.run("-m", "postdeploy", "--env", "local", "--tx", "popen", "--tx",
+                      "popen//env:OPSVERIFY_SHARED_OUTCOMES=", "--dist", "load")
+    expected = {f"E{n}-item-{n}": "passed" if n % 2 == 0 else "failed" for n in range(12)}
+    assert ran.statuses() == expected, ran.output[-3000:]
+    assert ran.code == 1, ran.output[-3000:]
