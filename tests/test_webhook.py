@@ -602,7 +602,7 @@ def test_a_genuine_delivery_turned_away_is_not_sent_again(monkeypatch, status):
 
 # -- a correct signature that must still be refused: replayed, or for another body ---------------------------------
 REPLAYED, OTHER_BODY, GENUINE = "correctly signed an hour ago", "correctly signed for another body", "correctly signed"
-CUT_SIGNATURE = "correctly signed, its signature cut short by a character"
+CUT_SIGNATURE = "correctly signed, its signature cut short by whole bytes"
 CRASHED_ON_LENGTH = ("a server error to the one signature of another length alone: a crash on it, which took nothing, "
                      "read as refused")
 
@@ -695,27 +695,30 @@ def test_an_endpoint_that_takes_a_replayed_delivery_fails(path, status, seen):
         finally:
             target.close()
     assert outcome.status is status and seen in outcome.observed, outcome
-    assert ("refuses one signed an hour ago, one signed for another body and one signed, its signature cut short by a"
-            " character, with 4xx") in outcome.expected, outcome.expected
+    assert ("refuses one signed an hour ago, one signed for another body and one signed, its signature cut short by"
+            " whole bytes, with 4xx") in outcome.expected, outcome.expected
 
 
 # -- the right signature cut short: a comparison of as many characters as it is given ------------------------------
-def test_a_correct_signature_cut_short_by_a_character_is_its_first_characters():
-    """Stripe's hex one character short; Shopify's base64 one character short of its `=` padding too (a decoder reads
-    the digest the same without it): one byte short decoded. Each its own delivery, not the genuine one again."""
+def test_a_correct_signature_cut_short_by_whole_bytes_is_its_first_characters_and_decodes_to_its_first_bytes():
+    """Stripe's hex 2 characters short (31 bytes); Shopify's base64 its first 40 characters (30 bytes, the `=` padding
+    and the group it ends left off): what the right signature begins with, as text and decoded — Python's strict
+    decoders (bytes.fromhex, base64.b64decode) raised on one cut by a character. Each its own delivery."""
     secret = "whsec_field-test-0123456789abcdef"
     stripe = {how: (headers, body) for how, headers, body in webhook.deliveries(webhook.Params(**STRIPE_SIGNED),
                                                                                 secret)}
     headers, body = stripe[webhook.CUT_SIGNATURE]
-    stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{63})", headers["stripe-signature"]).groups()
-    assert mac == hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()[:-1]
+    stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{62})", headers["stripe-signature"]).groups()
+    digest = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).digest()
+    assert mac == digest.hex()[:-2] and bytes.fromhex(mac) == digest[:31], mac
     assert body != stripe[webhook.GENUINE][1] and b'"type":"opsverify.probe"' in body  # inert as well
     shop = webhook.Params(**SHOPIFY, signed_with="{secret:SHOPIFY_WEBHOOK_SECRET}")
     shopify = {how: (headers, body) for how, headers, body in webhook.deliveries(shop, secret)}
     headers, body = shopify[webhook.CUT_SIGNATURE]
-    whole = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-    assert whole.endswith("=") and headers["x-shopify-hmac-sha256"] == whole[:-2], headers
-    assert len(base64.b64decode(headers["x-shopify-hmac-sha256"] + "==")) == 31
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    whole = base64.b64encode(digest).decode()
+    assert len(whole) == 44 and headers["x-shopify-hmac-sha256"] == whole[:40], headers
+    assert base64.b64decode(headers["x-shopify-hmac-sha256"], validate=True) == digest[:30]
     assert body != shopify[webhook.GENUINE][1] and b'"test":true' in body
     assert headers["x-shopify-webhook-id"] != shopify[webhook.GENUINE][0]["x-shopify-webhook-id"]  # its own delivery
     assert webhook.CUT_SIGNATURE not in dict((how, 0) for how, _, _ in webhook.deliveries(webhook.Params(**SHOPIFY)))
@@ -772,10 +775,64 @@ def test_an_endpoint_comparing_as_many_characters_as_it_is_given_fails_with_sign
             target.close()
     assert outcome.status is Status.FAILED, outcome
     assert outcome.observed == (f"{webhook.CUT_SIGNATURE}: accepted with 200: the endpoint compares only as much of "
-                                "the signature as it is given (a signature can be found one character at a time)"), \
-        outcome.observed
+                                "the signature as it is given (a signature can be found a character or a byte at a "
+                                "time)"), outcome.observed
     cut = min((value for value, status in sent if status == 200), key=len)  # taken: it and the genuine one
     assert cut not in shown and cut.split("v1=")[-1] not in shown, (cut, shown)
+
+
+def _decodes_then_compares_as_many_bytes_as_given(key: bytes):
+    """A Python verifier that decodes the signature first (`bytes.fromhex(v1)`, `base64.b64decode(header)`: strict,
+    raising on an odd length or bad padding, a 500 from Flask) and then compares only as many bytes as it was given,
+    in a hand-made "constant time" loop: forgeable a byte at a time (256 guesses a byte). It quotes the bytes it took,
+    as hex and base64, in its answer."""
+    def answer(headers, body):
+        given_text, expected_text = _given_and_expected(key, headers, body)
+        if expected_text is None:
+            return 400, '{"error": "timestamp outside the tolerance zone"}'
+        try:
+            if "x-shopify-hmac-sha256" in headers:
+                given, expected = base64.b64decode(given_text), base64.b64decode(expected_text)
+            else:
+                given, expected = bytes.fromhex(given_text), bytes.fromhex(expected_text)
+        except ValueError:
+            return 500, "Internal Server Error"
+        if not given or any(a != b for a, b in zip(given, expected)):
+            return 401, '{"error": "bad signature"}'
+        return 200, json.dumps({"received": True, "hex": given.hex(), "b64": base64.b64encode(given).decode()})
+    return answer
+
+
+@pytest.mark.parametrize("params", [STRIPE_SIGNED, {**SHOPIFY, "service": "app", "path": "/hook",
+                                                    "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}],
+                         ids=["stripe", "shopify"])
+def test_an_endpoint_decoding_the_signature_then_comparing_as_many_bytes_as_given_fails(params):
+    """A signature cut by one character could not be decoded: the endpoint raised, and its lone 500 was read as
+    refused (Node's timingSafeEqual crashes so) — a pass for an endpoint forgeable a byte at a time. Cut by whole
+    bytes it decodes, and is taken. What it quotes of the cut signature, in either encoding, is masked."""
+    taken = []
+
+    def records(headers, body):
+        status, text = _decodes_then_compares_as_many_bytes_as_given(STRIPE_SECRET.encode())(headers, body)
+        if status == 200:
+            taken.append(json.loads(text))
+        return status, text
+
+    with route_server({("POST", "/hook"): records}) as base:
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
+        try:
+            outcome, = gather_and_judge(target, webhook, [make_check("webhook", params, mutating=True)])
+            shown = target.redactor.text(json.dumps([outcome.observed, outcome.expected, outcome.evidence],
+                                                    default=str))
+        finally:
+            target.close()
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith(f"{webhook.CUT_SIGNATURE}: accepted with 200: the endpoint compares only as "
+                                       "much of the signature as it is given"), outcome.observed
+    cut = min(taken, key=lambda quoted: len(quoted["hex"]))  # taken: it and the genuine one
+    assert len(bytes.fromhex(cut["hex"])) < 32 and "received" in shown, (cut, shown)  # its answer is shown
+    for value in (cut["hex"], cut["b64"], cut["b64"].rstrip("=")):
+        assert value not in shown, (value, shown)
 
 
 def _node_timing_safe_equal(key: bytes):
@@ -798,7 +855,7 @@ def _node_timing_safe_equal(key: bytes):
                                                     "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}],
                          ids=["stripe", "shopify"])
 def test_a_verifier_crashing_on_a_signature_of_another_length_passes_and_says_so(params):
-    """Node's timingSafeEqual throws on a signature of another length: the one cut short by a character is the only
+    """Node's timingSafeEqual throws on a signature of another length: the one cut short by whole bytes is the only
     such signature sent (no sender sends one), so its 500 is a crash that took nothing — refused, said in the pass.
     It failed the item ("server error; the sender will retry")."""
     with route_server({("POST", "/hook"): _node_timing_safe_equal(STRIPE_SECRET.encode())}) as base:

@@ -73,8 +73,8 @@ def retries_bound(target, sent: list[int]) -> float:
 
 
 def crashed_on_length_alone(attempts: list, cut: str) -> bool:
-    """Whether the endpoint answered the request `cut` names (a value cut short by a character: the cron secret, a
-    webhook signature) alone with a server error that came whole. A verifier comparing with Node's
+    """Whether the endpoint answered the request `cut` names (a value cut short: the cron secret by a character, a
+    webhook signature by whole bytes) alone with a server error that came whole. A verifier comparing with Node's
     `crypto.timingSafeEqual` throws on a value of another length than the one it holds (500), and that one is the only
     such value sent — a crash, which took and ran nothing: refused. Where any other request got a server error too
     (one saying when to come back aside), the endpoint fails on more than a length: judged as any other answer."""

@@ -22,17 +22,19 @@ endpoint's signing secret: a third delivery of the same body, correctly signed, 
 marked mutating, and it is never sent twice: turned away for now, it is an error, not asked again. Its answer's body
 may be judged by the http family's body rules, as cron judges a job run's. With the secret, deliveries a correct
 endpoint refuses though they carry the right signature: one signed for another body (the signature must bind the
-body), one whose signature is cut short by a character (its last, and base64's `=` padding, which a decoder reads the
-digest without: a comparison of only as many characters as it is given, behind a guard against an empty one, takes
-it — a forgery found one character at a time), and for Stripe, whose signature carries its time, one signed an hour
-ago (beyond its 300 s tolerance: a captured delivery replayed, its event's `created` as old). Any 4xx refusal will do
-for these, whatever `status` says — and for the one cut short a 5xx, where no other delivery got one: a verifier
-comparing with Node's `crypto.timingSafeEqual` throws on a signature of another length, which no sender sends (a crash
-that took nothing, read as refused and said so; a 2xx still fails). An endpoint missing the check one of them tests
-acts on it: like the genuine one, none is ever sent twice (turned away for now, it is an error, not asked again). Fal
-signs with its own ed25519 key, which no secret of the endpoint can reproduce: no `signed_with` for fal. No delivery
-is signed with a near miss of the secret (as cron sends one): HMAC reads its whole key, so a verifier that takes one
-refuses no random key either.
+body), one whose signature is cut short by whole bytes (Stripe's hex without its last 2 characters, 31 bytes;
+Shopify's base64 without its last 4, padding with them, 30 bytes: still what the right one begins with, and still
+decodable): a comparison of only as many characters, or decoded bytes, as it is given, behind a guard against an
+empty one, takes it — a forgery found a character or a byte at a time (cut by one character, it made a verifier that
+decodes first, as Python's do, raise: a 500 that hid the flaw), and for Stripe, whose signature carries its time,
+one signed an hour ago (beyond its 300 s tolerance: a captured delivery replayed, its event's `created` as old). Any
+4xx refusal will do for these, whatever `status` says — and for the one cut short a 5xx, where no other delivery got
+one: a verifier comparing with Node's `crypto.timingSafeEqual` throws on a signature of another length, which no
+sender sends (a crash that took nothing, read as refused and said so; a 2xx still fails). An endpoint missing the
+check one of them tests acts on it: like the genuine one, none is ever sent twice (turned away for now, it is an
+error, not asked again). Fal signs with its own ed25519 key, which no secret of the endpoint can reproduce: no
+`signed_with` for fal. No delivery is signed with a near miss of the secret (as cron sends one): HMAC reads its whole
+key, so a verifier that takes one refuses no random key either.
 
 ```yaml
 params:
@@ -87,16 +89,17 @@ GENUINE = "correctly signed"  # the delivery signed with the endpoint's own secr
 # signed with the endpoint's own secret too, yet to be refused: what a correct signature check also rules out
 REPLAYED = "correctly signed an hour ago"  # a captured delivery sent again (schemes whose signature has a time)
 OTHER_BODY = "correctly signed for another body"  # a signature moved onto a body it was not made for
-# the right signature without its last character: a comparison of only as many characters as it is given
-# (`expected.startsWith(given)`, a loop over the given's length) behind a guard against an empty one takes it, and any
-# part the signature begins with — a forgery found one character at a time (Stripe's hex: 16 guesses a character)
-CUT_SIGNATURE = "correctly signed, its signature cut short by a character"
+# the right signature without its last whole bytes (`_cut_short`): a comparison of only as many characters or decoded
+# bytes as it is given (`expected.startsWith(given)`, a loop over the given's length) behind a guard against an empty
+# one takes it, and any part the signature begins with — a forgery found one character (Stripe's hex: 16 guesses) or
+# one byte (256) at a time
+CUT_SIGNATURE = "correctly signed, its signature cut short by whole bytes"
 STALE_S = 3600  # beyond every sender's tolerance (Stripe's libraries allow 300 s)
 SIGNED_REFUSALS = {REPLAYED: "the endpoint does not check the signature's timestamp (a captured delivery can be "
                              "sent again)",
                    OTHER_BODY: "the endpoint does not check the signature against the body",
                    CUT_SIGNATURE: "the endpoint compares only as much of the signature as it is given (a signature "
-                                  "can be found one character at a time)"}
+                                  "can be found a character or a byte at a time)"}
 NOT_ASKED_AGAIN = "not asked again: the delivery may have been acted on"
 OTHERS_ASKED_AGAIN = ("each other delivery turned away for now (429, or 503 with Retry-After) was asked again once, "
                       f"after the wait it names (at most {RETRY_WAIT_CAP_S:g} s)")
@@ -247,7 +250,8 @@ def _made_with_the_secret(headers: dict[str, str]) -> list[str]:
     """The signatures made with the endpoint's signing secret: each a valid delivery's for ever (Shopify's carry no
     time), and a test of any guess of the secret offline, so a secret of the run's as soon as it is made."""
     found, digests = [], []
-    # a signature cut short (`_cut_short`) is no whole digest: the text sent is what an endpoint may quote of it
+    # a signature cut short (`_cut_short`) decodes to the digest's first bytes, as good as it for a test of guesses of
+    # the secret: masked in each form as well
     if "x-shopify-hmac-sha256" in headers:
         found.append(signature := headers["x-shopify-hmac-sha256"])
         if len(signature) % 4 == 0:
@@ -264,12 +268,17 @@ def _made_with_the_secret(headers: dict[str, str]) -> list[str]:
 
 
 def _cut_short(signed: dict[str, str]) -> dict[str, str]:
-    """The signature header with the signature's last character left off — before base64's `=` padding, which a
-    decoder reads the same digest without: one byte short decoded, and as long as a part of it can be, so a check
-    that wants a signature of some length takes it too."""
+    """The signature header with the signature's last whole bytes left off, so what is sent is both a part the right
+    signature begins with and, decoded, a part of the digest: a verifier decoding the signature first
+    (`bytes.fromhex`, `base64.b64decode`, strict as Python's are) raises on one cut by a character, and its 500, read
+    as refused, hid a comparison of only as many bytes as given. Stripe's hex without its last 2 characters (31
+    bytes); Shopify's base64 (44 characters, 32 bytes) without its last group of 4, `=` with them: its first 40 (30
+    bytes, no padding needed). As long as a decodable part can be, so a check that wants a signature of some length
+    takes it too."""
     if "x-shopify-hmac-sha256" in signed:
-        return {"x-shopify-hmac-sha256": signed["x-shopify-hmac-sha256"].rstrip("=")[:-1]}
-    return {"stripe-signature": signed["stripe-signature"][:-1]}  # `t=…,v1=<hex>`: the hex ends it
+        whole = signed["x-shopify-hmac-sha256"].rstrip("=")
+        return {"x-shopify-hmac-sha256": whole[:(len(whole) - 1) // 4 * 4]}  # whole groups of 4, one less
+    return {"stripe-signature": signed["stripe-signature"][:-2]}  # `t=…,v1=<hex>`: the hex ends it, 2 a byte
 
 
 def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[str, dict[str, str], bytes]]:
@@ -278,7 +287,7 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
     again as OTHER_CONTENT_TYPE),
     and — given the endpoint's signing secret — of three correctly signed ones that must be refused all the same
     (Stripe's signed an hour ago; one whose signature was made for another body; one whose signature is cut short by
-    a character), and of the same body correctly signed."""
+    whole bytes), and of the same body correctly signed."""
     now = str(int(time.time()))
     body = _body(params.scheme, at=int(now))
     base = {"content-type": "application/json"}
