@@ -98,7 +98,8 @@ def catalog(*relations: dict, functions: Iterable[dict] = (), extensions: Iterab
             schema_owners: dict[str, str] | None = None, database: dict | None = None,
             types: Iterable[tuple[str, str]] = ()) -> Catalog:
     """`types`: (schema, pg_type name) of types of the database's own that exist beside those of the relations'
-    columns (PostgreSQL's own exist always)."""
+    columns (PostgreSQL's own exist always), and how format_type prints it where that matters: (public, _mood,
+    public.mood[])."""
     schema_rows = schemas if schemas is not None else {"public": [("postgres", "USAGE"), ("postgres", "CREATE"),
                                                                   ("PUBLIC", "USAGE")], "auth": None}
     return read_catalog({

@@ -140,6 +140,55 @@ def test_the_types_no_columns_of_type_names_are_asked_by_name():
     assert params["type_names"] == ["Mood", "hook", "regprok"]  # PostgreSQL's own are never asked
 
 
+# -- a user type's array named as pg_type names it ----------------------------------------------------
+# `_mood` is mood[] (PostgreSQL reads '_mood'::regtype so; information_schema's udt_name shows it): where the catalog
+# says so. A type taking an array's name (`create type _feel`) renames the array (`__feel`), so only the catalog knows
+USER_ARRAYS = catalog(table("posts", columns=["id", column("moods", "public.mood[]"), column("pairs", "public.pair[]"),
+                                              column("feels", "public.feel[]"), column("own", "public._feel")]),
+                      table("feelings", columns=["id", column("feels", "public.feel[]")]),
+                      types=[("public", "_mood", "public.mood[]"), ("public", "_pair", "public.pair[]"),
+                             ("public", "_feel", "public._feel"), ("public", "__feel", "public.feel[]")])
+USER_ARRAY_ITEMS = [
+    # it matched no mood[] column and passed (it exists: no error), where mood[] fails
+    ({"table": "public.posts", "no_columns_of_type": ["_mood"]}, FAILED, "column moods of type public.mood[]"),
+    ({"table": "public.posts", "no_columns_of_type": ["public._mood"]}, FAILED, "column moods of type public.mood[]"),
+    ({"table": "public.posts", "no_columns_of_type": ["_pair"]}, FAILED, "column pairs of type public.pair[]"),
+    ({"table": "public.posts", "no_columns_of_type": ["auth._mood"]}, ERROR, f"type auth._mood {NOTHING}"),
+    # a type of its own named `_feel` is itself, not feel[]; `__feel` is feel's array
+    ({"table": "public.feelings", "no_columns_of_type": ["_feel"]}, PASSED, "1 table as expected"),
+    ({"table": "public.feelings", "no_columns_of_type": ["__feel"]}, FAILED, "column feels of type public.feel[]"),
+    # it failed: not _mood
+    ({"table": "public.posts", "types": {"moods": "_mood", "pairs": "public._pair", "own": "_feel", "feels": "__feel"}},
+     PASSED, "1 table as expected"),
+    ({"table": "public.posts", "types": {"pairs": "_mood"}}, FAILED, "has pairs of type public.pair[], not public.mood[]"),
+    ({"table": "public.posts", "types": {"feels": "_feel"}}, FAILED, "has feels of type public.feel[], not _feel"),
+]
+
+
+@pytest.mark.parametrize("params, status, seen", USER_ARRAY_ITEMS)
+def test_a_user_types_array_named_as_pg_type_names_it_is_that_array(params, status, seen):
+    verdict(params, USER_ARRAYS, status, seen)
+
+
+def test_the_types_types_names_are_asked_by_name():
+    check = make_check("schema", {"table": "a", "types": {"a": "_mood", "b": "text", "c": "_text", "d": "app._pair"}})
+    assert "types" in check.params.catalog_sections()
+    ((_, params),) = schema.database_statements(None, [check])
+    assert params["type_names"] == ["_mood", "_pair"]  # PostgreSQL's own are never asked
+
+
+def test_a_user_types_array_named_as_pg_type_names_it_on_a_real_database(server):
+    _, fresh = server
+    ddl = """create type public.mood as enum ('up'); create type public.pair as (a int, b text);
+             create type public.feel as enum ('x'); create type public._feel as enum ('y');  -- feel[] is now __feel
+             create table public.posts(id int, moods public.mood[], pairs public.pair[], feels public.feel[],
+                                       own public._feel);
+             create table public.feelings(id int, feels public.feel[]);"""
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [params for params, _, _ in USER_ARRAY_ITEMS])
+    expect(outcomes, [(status, seen) for _, status, seen in USER_ARRAY_ITEMS])
+
+
 def test_names_that_do_not_exist_on_a_real_database(server):
     _, fresh = server
     ddl = """create schema auth; create table auth.users(id int primary key, email text unique);

@@ -429,8 +429,11 @@ _TOP_PARTS = {
                       where d.datname = current_database() and d.datdba = r.oid) x)
     ) order by r.rolname), '[]'::json) from pg_roles r)""",
     "publications": "(select coalesce(json_agg(pubname order by pubname), '[]'::json) from pg_publication)",
-    # [schema, name] of each type whose name is one an item names (type_lookup), in any schema: whether it exists
-    "types": """(select coalesce(json_agg(json_build_array(yn.nspname, y.typname)), '[]'::json)
+    # [schema, name, as format_type prints it] of each type whose name is one an item names (type_lookup), in any
+    # schema: whether it exists, and what it is — `_mood` is mood[] where it is mood's array (only the catalog can
+    # say: PostgreSQL renames an array whose name a new type takes, and `_mood` may be a type of its own)
+    "types": """(select coalesce(json_agg(json_build_array(yn.nspname, y.typname, format_type(y.oid, null))),
+                  '[]'::json)
     from pg_type y join pg_namespace yn on yn.oid = y.typnamespace where y.typname = any(%(type_names)s::name[]))""",
 }
 
@@ -596,8 +599,9 @@ class Catalog:
     publications: frozenset[str] | NotRead
     server_version: int | None = None  # server_version_num, read with every section; None: not known
     database: dict | NotRead | None = None  # its owner and grants, read with the schemas; None: not known
-    # (schema, pg_type name) of each type named as an item names one (type_lookup): the types that exist
-    types: frozenset[tuple[str, str]] | NotRead = NotRead("types")
+    # (schema, pg_type name) of each type named as an item names one (type_lookup): the types that exist, each with
+    # how format_type prints it (None: not known)
+    types: dict[tuple[str, str], str | None] | NotRead = NotRead("types")
 
     def only(self, sections: frozenset[str]) -> "Catalog":
         """These facts as a query reading only `sections` would give them."""
@@ -648,7 +652,7 @@ def read_catalog(raw: dict | str, sections: frozenset[str] = SECTIONS) -> Catalo
         publications=section("publications", frozenset),
         server_version=facts.get("server_version"),
         database=facts.get("database") if "schemas" in read else NotRead("schemas"),
-        types=section("types", lambda rows: frozenset(tuple(row) for row in rows)),
+        types=section("types", lambda rows: {(row[0], row[1]): row[2] if len(row) > 2 else None for row in rows}),
     )
 
 
@@ -906,10 +910,31 @@ def type_lookup(text: str) -> tuple[str | None, str] | None:
     return want.schema, name
 
 
-def type_exists(text: str, types: frozenset[tuple[str, str]]) -> bool:
+def type_exists(text: str, types: dict[tuple[str, str], str | None]) -> bool:
     """Whether the type `text` names is among `types` (the catalog's answer for it) or is PostgreSQL's own."""
     lookup = type_lookup(text)
     return lookup is None or any(name == lookup[1] and lookup[0] in (None, schema) for schema, name in types)
+
+
+def catalog_types(text: str, types: dict[tuple[str, str], str | None]) -> list[str]:
+    """The types `text` (as an item writes one) names as the catalog has them: a `_name` that is pg_type's name of
+    an array (`_mood`: what information_schema's udt_name shows for a mood[] column) is that array, in each schema
+    where it is one (`public.mood[]`), as PostgreSQL reads '_mood'::regtype; any other text is itself (a type of
+    its own named `_foo` stays `_foo`, and PostgreSQL's own arrays `_text`, `_int4` are read so by parse_type)."""
+    lookup = type_lookup(text)
+    if lookup is None or not lookup[1].startswith("_"):
+        return [text]
+    modifier = parse_type(text).modifier
+    out = []
+    for (schema, name), printed in types.items():
+        if name != lookup[1] or lookup[0] not in (None, schema):
+            continue
+        try:
+            held = parse_type(printed) if printed else None
+        except ValueError:
+            held = None
+        out.append(replace(held, schema=schema, modifier=modifier).text() if held and held.array else text)
+    return list(dict.fromkeys(out)) or [text]
 
 
 def same_type(expected: str, actual: str, actual_schema: str | None = None, *, element: bool = False) -> bool:

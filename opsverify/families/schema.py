@@ -48,6 +48,7 @@ from ._catalog import (
     NotRead,
     SectionNotRead,
     catalog_query,
+    catalog_types,
     find_not_read,
     held_privileges,
     locked_itself,
@@ -178,6 +179,7 @@ FIELD_SECTIONS: dict[str, frozenset[str]] = {
     "references_primary_keys_in": frozenset({*_KEYS, "schemas"}),
     "not_in_schemas": frozenset({"schemas"}),
     "no_columns_of_type": frozenset({"columns", "types"}),
+    "types": frozenset({"columns", "types"}),  # `_mood` is mood[] where the catalog says it is mood's array
 }
 _VERSION = re.compile(r"\d+(\.\d+)*")
 # an installed version: a dotted number, and at most a pre-release tag after it (1.5beta1, 1.5-dev, 1.5.0-rc.2), which
@@ -332,6 +334,7 @@ def database_statements(target, checks) -> list[tuple[str, dict[str, list[str]]]
         if p.reading:  # read to tell one that does not exist (a typo) from one no view reads
             named.update(split_name(n) for n in p.reading)
         type_names.update(lookup[1] for lookup in map(type_lookup, p.no_columns_of_type) if lookup)
+        type_names.update(lookup[1] for lookup in map(type_lookup, p.types.values()) if lookup)
         wanted["schema_grants"].update(p.schemas or [])
         if p.fixed_search_path:  # every schema's: which a function's search_path names is known once it is read
             wanted["schema_grants"].add("*")
@@ -991,7 +994,7 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
         if unread:  # an error: nothing else of it is judged
             findings.errors.append(unread)
             continue
-        _judge_columns(p, name, t, findings)
+        _judge_columns(p, name, t, facts, findings)
         if p.rls is not None and t["rls"] != p.rls:
             findings.add(name, *_verb("has", "have", f"row level security {'on' if t['rls'] else 'off'}"))
         if p.rls:  # a partition or inheritance child queried directly applies its own policies only
@@ -1111,7 +1114,7 @@ def _check_publications(p: Params, facts: Catalog, findings: Findings) -> None:
             findings.errors.append(f"publication {pub} does not exist on the target; nothing was checked for it")
 
 
-def _judge_columns(p: Params, name: str, t: dict, findings: Findings) -> None:
+def _judge_columns(p: Params, name: str, t: dict, facts: Catalog, findings: Findings) -> None:
     named = [*p.columns, *p.not_null, *p.defaults, *p.types, *p.checked]
     if not named and not p.no_columns_of_type:  # columns are read only when the item names some
         return
@@ -1134,8 +1137,11 @@ def _judge_columns(p: Params, name: str, t: dict, findings: Findings) -> None:
             if problem:
                 findings.add(name, *_verb("has", "have", problem))
     for column, want in p.types.items():
-        if column in columns and not same_type(want, columns[column]["type"], columns[column]["type_schema"]):
-            findings.add(name, *_verb("has", "have", f"{column} of type {columns[column]['type']}, not {normal_type(want)}"))
+        wants = catalog_types(want, facts.types)
+        if column in columns and not any(same_type(w, columns[column]["type"], columns[column]["type_schema"])
+                                         for w in wants):
+            findings.add(name, *_verb("has", "have", f"{column} of type {columns[column]['type']}, not"
+                                                    f" {' or '.join(map(normal_type, wants))}"))
     checks = [k for k in t["constraints"] if k["type"] == "c"] if p.checked else []
     for column in p.checked:
         if column not in columns:
@@ -1145,16 +1151,17 @@ def _judge_columns(p: Params, name: str, t: dict, findings: Findings) -> None:
             findings.add(name, *_verb("has", "have", f"no CHECK constraint on {column}"))
         elif not any(k["validated"] for k in covering):
             findings.add(name, *_verb("has", "have", f"CHECK {covering[0]['name']} on {column} NOT VALID"))
-    for column in t["columns"] if p.no_columns_of_type else ():
+    banned = [x for text in p.no_columns_of_type for x in catalog_types(text, facts.types)]
+    for column in t["columns"] if banned else ():
         base = column.get("base") or {}  # a domain's type underneath (pg_upgrade looks through domains too)
-        if any(same_type(x, column["type"], column["type_schema"], element=True) for x in p.no_columns_of_type):
+        if any(same_type(x, column["type"], column["type_schema"], element=True) for x in banned):
             findings.add(name, *_verb("has", "have", f"column {column['name']} of type {column['type']}"))
-        elif base and any(same_type(x, base["type"], base["schema"], element=True) for x in p.no_columns_of_type):
+        elif base and any(same_type(x, base["type"], base["schema"], element=True) for x in banned):
             findings.add(name, *_verb("has", "have", f"column {column['name']} of type {column['type']}, a domain"
                                                     f" over {base['type']}"))
         else:  # a composite type's field, a range's subtype (at any depth): pg_upgrade refuses those too
             held = [x["type"] for x in column.get("inside") or []
-                    if any(same_type(banned, x["type"], x["schema"], element=True) for banned in p.no_columns_of_type)]
+                    if any(same_type(b, x["type"], x["schema"], element=True) for b in banned)]
             if held:
                 findings.add(name, *_verb("has", "have", f"column {column['name']} of type {column['type']}, which"
                                                         f" holds {', '.join(sorted(held))}"))
