@@ -575,6 +575,20 @@ def _verifies_stripe(key: bytes, tolerance_s: float | None = 300):
     return answer
 
 
+def _judged_on(routes: dict, params: dict) -> tuple[object, str]:
+    """One webhook item of `params` (mutating: its genuine delivery is sent) judged against an endpoint of `routes`,
+    and what its outcome shows once the run's secrets are masked."""
+    with route_server(routes) as base:
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
+        try:
+            outcome, = gather_and_judge(target, webhook, [make_check("webhook", params, mutating=True)])
+            shown = target.redactor.text(json.dumps([outcome.observed, outcome.expected, outcome.evidence],
+                                                    default=str))
+        finally:
+            target.close()
+    return outcome, shown
+
+
 def _signed_item_behind(answer, **limit):
     with rate_limited(answer, **limit) as (base, seen):
         target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
@@ -687,13 +701,7 @@ def test_a_signature_made_with_the_endpoints_secret_never_reaches_the_evidence(s
 def test_an_endpoint_that_takes_a_replayed_delivery_fails(path, status, seen):
     routes = {("POST", "/strict"): _verifies_stripe(STRIPE_SECRET.encode()),
               ("POST", "/replayable"): _verifies_stripe(STRIPE_SECRET.encode(), tolerance_s=None)}
-    with route_server(routes) as base:
-        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
-        try:
-            outcome, = gather_and_judge(target, webhook, [make_check("webhook", {**STRIPE_SIGNED, "path": path},
-                                                                     mutating=True)])
-        finally:
-            target.close()
+    outcome, _ = _judged_on(routes, {**STRIPE_SIGNED, "path": path})
     assert outcome.status is status and seen in outcome.observed, outcome
     assert ("refuses one signed an hour ago, one signed for another body and one signed, its signature cut short by"
             " whole bytes, with 4xx") in outcome.expected, outcome.expected
@@ -765,14 +773,7 @@ def test_an_endpoint_comparing_as_many_characters_as_it_is_given_fails_with_sign
         sent.append((headers.get("x-shopify-hmac-sha256") or headers.get("stripe-signature", ""), answer[0]))
         return answer
 
-    with route_server({("POST", "/hook"): records}) as base:
-        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
-        try:
-            outcome, = gather_and_judge(target, webhook, [make_check("webhook", params, mutating=True)])
-            shown = target.redactor.text(json.dumps([outcome.observed, outcome.expected, outcome.evidence],
-                                                    default=str))
-        finally:
-            target.close()
+    outcome, shown = _judged_on({("POST", "/hook"): records}, params)
     assert outcome.status is Status.FAILED, outcome
     assert outcome.observed == (f"{webhook.CUT_SIGNATURE}: accepted with 200: the endpoint compares only as much of "
                                 "the signature as it is given (a signature can be found a character or a byte at a "
@@ -818,14 +819,7 @@ def test_an_endpoint_decoding_the_signature_then_comparing_as_many_bytes_as_give
             taken.append(json.loads(text))
         return status, text
 
-    with route_server({("POST", "/hook"): records}) as base:
-        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
-        try:
-            outcome, = gather_and_judge(target, webhook, [make_check("webhook", params, mutating=True)])
-            shown = target.redactor.text(json.dumps([outcome.observed, outcome.expected, outcome.evidence],
-                                                    default=str))
-        finally:
-            target.close()
+    outcome, shown = _judged_on({("POST", "/hook"): records}, params)
     assert outcome.status is Status.FAILED, outcome
     assert outcome.observed.startswith(f"{webhook.CUT_SIGNATURE}: accepted with 200: the endpoint compares only as "
                                        "much of the signature as it is given"), outcome.observed
@@ -858,12 +852,7 @@ def test_a_verifier_crashing_on_a_signature_of_another_length_passes_and_says_so
     """Node's timingSafeEqual throws on a signature of another length: the one cut short by whole bytes is the only
     such signature sent (no sender sends one), so its 500 is a crash that took nothing — refused, said in the pass.
     It failed the item ("server error; the sender will retry")."""
-    with route_server({("POST", "/hook"): _node_timing_safe_equal(STRIPE_SECRET.encode())}) as base:
-        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
-        try:
-            outcome, = gather_and_judge(target, webhook, [make_check("webhook", params, mutating=True)])
-        finally:
-            target.close()
+    outcome, _ = _judged_on({("POST", "/hook"): _node_timing_safe_equal(STRIPE_SECRET.encode())}, params)
     assert outcome.status is Status.PASSED, outcome
     assert f"{webhook.CUT_SIGNATURE}: 500 ({CRASHED_ON_LENGTH})" in outcome.observed, outcome.observed
     assert "correctly signed: 200" in outcome.observed
@@ -933,13 +922,7 @@ def _receives(text: str):
 ])
 def test_the_answer_to_a_genuine_delivery_is_judged_by_http_body_rules(text, rules, status, seen):
     """An endpoint may answer 200 and say it did not take the delivery: the http family's body rules judge it."""
-    with route_server({("POST", "/hook"): _receives(text)}) as base:
-        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
-        try:
-            outcome, = gather_and_judge(target, webhook, [make_check("webhook", {**STRIPE_SIGNED, **rules},
-                                                                     mutating=True)])
-        finally:
-            target.close()
+    outcome, _ = _judged_on({("POST", "/hook"): _receives(text)}, {**STRIPE_SIGNED, **rules})
     assert outcome.status is status and seen in outcome.observed, outcome
     assert "accepts one signed with STRIPE_WEBHOOK_SECRET with 2xx, its answer " in outcome.expected, outcome.expected
 
@@ -968,12 +951,7 @@ def test_a_delivery_signed_an_hour_ago_carries_an_event_of_an_hour_ago():
     assert json.loads(body)["created"] == int(stamp) <= time.time() - webhook.STALE_S
     genuine_headers, genuine_body = deliveries[webhook.GENUINE]
     assert f"t={json.loads(genuine_body)['created']}," in genuine_headers["stripe-signature"]  # signed as sent
-    with route_server({("POST", "/hook"): _refuses_events_older_than(STRIPE_SECRET.encode())}) as base:
-        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
-        try:
-            outcome, = gather_and_judge(target, webhook, [make_check("webhook", STRIPE_SIGNED, mutating=True)])
-        finally:
-            target.close()
+    outcome, _ = _judged_on({("POST", "/hook"): _refuses_events_older_than(STRIPE_SECRET.encode())}, STRIPE_SIGNED)
     assert outcome.status is Status.PASSED, outcome
     assert "correctly signed an hour ago: 400" in outcome.observed, outcome.observed
 
