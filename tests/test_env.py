@@ -179,6 +179,14 @@ CASES = [
     (api(not_placeholder=["SESSION_SECRET"]), {"SESSION_SECRET": "changeme-session-secret"}, Status.FAILED,
      "SESSION_SECRET is still the placeholder from .env.example (hmac:"),
     (api(not_placeholder=["SESSION_SECRET"]), {"X": "1"}, Status.FAILED, "SESSION_SECRET is not set on api"),
+    # what JavaScript writes of a variable never set is no value of its own: `undefined` had 9 characters, and was
+    # neither the literal nor the placeholder
+    (api(min_length={"SESSION_SECRET": 8}), {"SESSION_SECRET": "undefined"}, Status.FAILED,
+     "SESSION_SECRET is 'undefined' (what JavaScript writes of a variable that was never set)"),
+    (api(not_equal={"SESSION_SECRET": "changeme"}), {"SESSION_SECRET": "null"}, Status.FAILED,
+     "SESSION_SECRET is 'null'"),
+    (api(not_placeholder=["SESSION_SECRET"]), {"SESSION_SECRET": " undefined"}, Status.FAILED,
+     "SESSION_SECRET is 'undefined'"),
     (api(not_placeholder=["K"]), {"K": SECRET}, Status.ERROR, ".env.example does not list K: no placeholder"),
     (api(not_placeholder=["EMPTY_ONE"]), {"EMPTY_ONE": SECRET}, Status.ERROR,
      ".env.example has no value for EMPTY_ONE"),

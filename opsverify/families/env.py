@@ -549,7 +549,9 @@ def is_unset(value: str | None) -> bool:
 
 
 def _required_unset(name: str, value: str | None) -> str | None:
-    """`_unset`, and for a value required to be set, the words an unset variable is written as."""
+    """`_unset`, and for a value required to be set — by `required`, and by the rules that ask a value of its own
+    (min_length, not_equal, not_placeholder: `undefined` is 9 characters, and no placeholder) — the words an unset
+    variable is written as."""
     if value is not None and value.strip() in UNSET_WORDS:
         return f"{name} is '{value.strip()}' (what JavaScript writes of a variable that was never set)"
     return _unset(name, value)
@@ -778,7 +780,7 @@ def _judge_min_length(p: Params, env: dict[str, str], f: Findings) -> None:
         value = env.get(name)
         if not f.clear(env, name):
             continue
-        if why := _unset(name, value):
+        if why := _required_unset(name, value):  # a value of its own is asked: `undefined` is none
             f.problem("min_length", name, why)
         elif len(shown := showing(value)) < least:  # padding is no strength: 31 blanks and `x`
             padded = (f" ({len(value)} with the blanks at its ends and the invisible characters in it)"
@@ -828,7 +830,7 @@ def _judge_not_equal(p: Params, env: dict[str, str], f: Findings) -> None:
         value = env.get(name)
         if not f.clear(env, name):
             continue
-        if why := _unset(name, value):
+        if why := _required_unset(name, value):  # a value of its own is asked: `undefined` is none
             f.problem("not_equal", name, why)
         elif value == literal:
             f.problem("not_equal", name, f"{name} is the value not_equal forbids ({fingerprint(value)})")
@@ -845,7 +847,7 @@ def _judge_not_placeholder(p: Params, env: dict[str, str], examples: dict[str, A
         value = env.get(name)
         if not f.clear(env, name):
             continue
-        if why := _unset(name, value):
+        if why := _required_unset(name, value):  # a value of its own is asked: `undefined` is none
             f.problem("not_placeholder", name, why)
         elif placeholders is None or isinstance(placeholders, GatherError):
             f.cannot(f"cannot read {file}: {placeholders or 'it was not gathered'}")
