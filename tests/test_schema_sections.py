@@ -47,7 +47,8 @@ def test_a_columns_item_reads_neither_privileges_nor_roles_nor_extensions():
     assert check.params.catalog_sections() == {"relations", "columns"}
     ((query, _),) = schema.database_statements(None, [check])
     for absent in ("aclexplode", "pg_roles", "pg_policy", "pg_constraint", "pg_index", "pg_available_extensions",
-                   "pg_publication", "pg_proc", "pg_rewrite", "pg_depend"):
+                   "pg_publication", "pg_proc", "pg_rewrite", "pg_depend",
+                   "pg_range", "recursive chain"):  # what a column's type holds: only no_columns_of_type looks
         assert absent not in query, absent
 
 
@@ -95,6 +96,7 @@ def _judged_as(catalog, params: dict):
     # each judge needs a section it is not given
     ({"table": "public.jobs", "no_grants_to": ["anon"]}, {"relations"}),
     ({"table": "public.jobs", "columns": ["status"]}, {"relations"}),
+    ({"table": "public.jobs", "no_columns_of_type": ["money"]}, {"relations", "columns", "types"}),
     ({"table": "public.jobs", "policies": True}, {"relations", "columns"}),
     ({"table": "public.jobs", "published_in": ["supabase_realtime"]}, {"relations", "table_publications"}),
     ({"all_tables_in": "empty", "rls": True, "allow_empty": True}, {"relations"}),  # does the schema exist?
@@ -182,12 +184,12 @@ def test_each_section_alone_reads_what_the_whole_query_reads(demo):
 
 def _as_read(catalog, section: str):
     """The plain facts of one section (relation rows: only the keys that section fills)."""
-    if section != "relations" and section not in RELATION_SECTIONS:
+    if section not in ("relations", "column_types") and section not in RELATION_SECTIONS:
         value = getattr(catalog, section)
         return value if section != "roles" else (value.names, value.superusers, value.parents)
     keys = {"schema", "name", "kind", "rls", RELATION_SECTIONS.get(section, "name")}
-    if section == "grants":
-        keys.add("columns")  # column privileges ride in the columns
+    if section in ("grants", "column_types"):
+        keys.add("columns")  # column privileges, and what a column's type holds, ride in the columns
 
     def plain(key: str, value):
         if key != "columns":

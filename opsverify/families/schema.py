@@ -178,7 +178,7 @@ FIELD_SECTIONS: dict[str, frozenset[str]] = {
     # what a "must not" names must exist, or a typo would pass: its schemas, its types
     "references_primary_keys_in": frozenset({*_KEYS, "schemas"}),
     "not_in_schemas": frozenset({"schemas"}),
-    "no_columns_of_type": frozenset({"columns", "types"}),
+    "no_columns_of_type": frozenset({"columns", "column_types", "types"}),  # through domains, arrays, fields
     "types": frozenset({"columns", "types"}),  # `_mood` is mood[] where the catalog says it is mood's array
 }
 _VERSION = re.compile(r"\d+(\.\d+)*")
