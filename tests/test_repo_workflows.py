@@ -301,7 +301,7 @@ def stepped(steps: str) -> str:
     ("\n      - uses:", "job `deploy`'s step 1's `uses:` is empty"),
     ("\n      - {run: ./deploy.sh, with: {a: 1}}",
      "job `deploy`'s step 1 has the key `with`, which a `run:` step has not (\"Unexpected value 'with'\"; it takes:"
-     " run, id, if, name, env, continue-on-error, timeout-minutes, shell, working-directory)"),
+     " run, id, if, name, env, continue-on-error, timeout-minutes, shell, working-directory, background)"),
     ("\n      - {uses: ./deploy, working-directory: app}",
      "job `deploy`'s step 1 has the key `working-directory`, which a `uses:` step (an action) has not"),
     ("\n      - {uses: ./deploy, shell: bash}", "job `deploy`'s step 1 has the key `shell`, which a `uses:` step"),
@@ -321,6 +321,74 @@ def test_every_key_a_step_has_is_taken():
              "\n      - run:")  # an empty command: no rule of GitHub's refuses it
     outcome = judge(stepped(steps), triggers_present=["workflow_dispatch"])
     assert outcome.status is Status.PASSED, outcome.observed
+
+
+# -- parallel steps (2026-06-25): `background: true` on a `run:` or `uses:` step; steps that wait for or cancel them --
+# (workflow-v1.0.json: run-step and regular-step take `background`; wait-step, wait-all-step, cancel-step take
+# `name`, `id`, `continue-on-error` and their own key; converter/steps.ts: the ids named are earlier steps')
+SERVER = "\n      - {id: server, run: npm start, background: true}"
+
+
+def test_parallel_steps_are_taken():
+    steps = (SERVER + "\n      - {id: Warm, uses: actions/cache@v4, with: {path: x, key: y}, background: true}"
+             "\n      - {id: lint, run: npm run lint, background: false}"
+             "\n      - wait: warm"  # ids are matched ignoring case, as `needs:` is
+             "\n      - {name: both, id: joined, continue-on-error: true, wait: [server, Warm]}"
+             "\n      - run: npm test"
+             "\n      - {name: stop, id: stopped, continue-on-error: false, cancel: server}"
+             "\n      - wait-all:"
+             "\n      - {name: all, wait-all: true}")
+    outcome = judge(stepped(steps), triggers_present=["workflow_dispatch"])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+@pytest.mark.parametrize("ask", ASKS, ids=["present", "absent"])
+@pytest.mark.parametrize("steps, reason", [
+    # a step is one kind: no schema definition takes another kind's key
+    ("\n      - {run: npm test, wait: server}", "job `deploy`'s step 2 has both `run:` and `wait:`"),
+    ("\n      - {wait: server, wait-all: }", "job `deploy`'s step 2 has both `wait:` and `wait-all:`"),
+    ("\n      - {uses: ./stop, cancel: server}", "job `deploy`'s step 2 has both `uses:` and `cancel:`"),
+    # a step that waits or cancels has no condition, env or timeout of its own
+    ("\n      - {wait: server, if: always()}",
+     "job `deploy`'s step 2 has the key `if`, which a `wait:` step has not (\"Unexpected value 'if'\"; it takes: wait,"
+     " id, name, continue-on-error)"),
+    ("\n      - {wait-all: , env: {A: 1}}",
+     "job `deploy`'s step 2 has the key `env`, which a `wait-all:` step has not"),
+    ("\n      - {cancel: server, timeout-minutes: 1}",
+     "job `deploy`'s step 2 has the key `timeout-minutes`, which a `cancel:` step has not"),
+    ("\n      - {cancel: server, background: true}",
+     "job `deploy`'s step 2 has the key `background`, which a `cancel:` step has not"),
+    # `background:` is a boolean, with no expression
+    ("\n      - {run: npm test, background: 'yes'}",
+     "job `deploy`'s step 2's `background:` is 'yes', not true or false"),
+    ("\n      - {uses: ./x, background: '${{ inputs.bg }}'}", "job `deploy`'s step 2's `background:` is '${{ inputs"),
+    ("\n      - {run: npm test, background: }", "job `deploy`'s step 2's `background:` is None, not true or false"),
+    # `wait:` one id or a list of ids; `cancel:` one id; `wait-all:` nothing or true
+    ("\n      - wait:", "job `deploy`'s step 2's `wait:` is empty, not the id of the background step it waits for"),
+    ("\n      - wait: [server, '']", "job `deploy`'s step 2's `wait:` holds an id that is empty"),
+    ("\n      - {wait: {id: server}}",
+     "job `deploy`'s step 2's `wait:` is a dict, not a step id or a list of step ids"),
+    ("\n      - cancel: ''",
+     "job `deploy`'s step 2's `cancel:` is empty, not the id of the background step it cancels"),
+    ("\n      - cancel: [server]", "job `deploy`'s step 2's `cancel:` is a list, not one step id"),
+    ("\n      - wait-all: false",
+     "job `deploy`'s step 2 has `wait-all: false` (\"The value of 'wait-all' must be true or omitted\")"),
+    ("\n      - wait-all: now", "job `deploy`'s step 2's `wait-all:` is 'now': it takes nothing or true"),
+    # the ids named are earlier steps' (a renamed step, its waits not; a wait written before the step it waits for)
+    ("\n      - wait: build",
+     "job `deploy`'s step 2 waits for `build`, which is the `id:` of no earlier step of the job (\"Step references"
+     " unknown step ID 'build'\")"),
+    ("\n      - wait: [server, build]", "job `deploy`'s step 2 waits for `build`, which is the `id:` of no earlier"),
+    ("\n      - cancel: sever", "job `deploy`'s step 2 cancels `sever`, which is the `id:` of no earlier step"),
+    ("\n      - wait: web\n      - {id: web, run: npm start, background: true}",
+     "job `deploy`'s step 2 waits for `web`, which is the `id:` of no earlier step"),
+    ("\n      - {id: stop, cancel: stop}", "job `deploy`'s step 2 cancels itself (`stop`) (\"Step 'stop' cannot"
+     " reference itself\")"),
+])
+def test_a_parallel_step_github_refuses_fails_whatever_it_is_asked(ask, steps, reason):
+    outcome = judge(stepped(SERVER + steps), **ask)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(REFUSED + reason), outcome.observed
 
 
 def test_a_workflow_of_every_documented_key_is_taken():

@@ -18,8 +18,10 @@ Params, one kind per item:
                                        read as GitHub reads it: only the key `on` (not `On`, `true`); a file
                                        GitHub refuses (a key twice, a `<<` merge, an `on:` name that is no
                                        event, a `schedule:` that is no list of `- cron:` GitHub takes, no job,
-                                       a job without `runs-on:` or `uses:`, a step without `run:` or
-                                       `uses:` or with both, a key the workflow, a job, a step or
+                                       a job without `runs-on:` or `uses:`, a step of no kind or of two
+                                       (`run:`, `uses:`; `wait:`, `wait-all:`, `cancel:` for background
+                                       steps), a `wait:` or `cancel:` naming no earlier step's `id:`, a
+                                       key the workflow, a job, a step or
                                        an event's filters have not, a filter beside its `-ignore` twin
                                        (`branches:` and `branches-ignore:`), a `needs:` naming no job of the
                                        file or going round in a cycle, no job without `needs:`) fails whatever
@@ -1350,15 +1352,17 @@ def workflow_jobs(document: dict) -> None:
 
 
 def _steps_github_takes(job_name: str, steps: Any) -> None:
-    """WorkflowRefused unless a job's `steps:` is a list of mappings, each a step that runs a command (`run:`) or
-    one that runs an action (`uses:`, not empty), not both, with only the keys that kind of step has (GitHub's
-    schema: run-step, regular-step; its errors "every step must define a `uses` or `run` key", "a step cannot
-    have both the `uses` and `run` keys", "Unexpected value"). An empty list is not judged: no rule of GitHub's
-    refuses it."""
+    """WorkflowRefused unless a job's `steps:` is a list of mappings, each of one kind only (GitHub's schema:
+    run-step, regular-step, wait-step, wait-all-step, cancel-step; its errors "every step must define a `uses` or
+    `run` key", "a step cannot have both the `uses` and `run` keys", "Unexpected value"): one that runs a command
+    (`run:`) or an action (`uses:`, not empty), either maybe `background: true`, or one that waits for background
+    steps (`wait:`, `wait-all:`) or cancels one (`cancel:`, `_control_step_github_takes`), with only the keys its
+    kind has. An empty list is not judged: no rule of GitHub's refuses it."""
     if not isinstance(steps, list):
         seen = "empty" if steps is None else f"a {type(steps).__name__}"
         raise WorkflowRefused(f"{job_name}'s `steps:` is {seen}, not a list of steps (each a mapping with `run:` or"
                               " `uses:`)")
+    earlier_ids: set[str] = set()
     for number, step in enumerate(steps, 1):
         named = step.get("name") if isinstance(step, dict) else None
         where = f"{job_name}'s step {number}" + (f" ({cut(spelled(named))})" if isinstance(named, str) else "")
@@ -1370,15 +1374,65 @@ def _steps_github_takes(job_name: str, steps: Any) -> None:
             keys = f" (its keys: {', '.join(spelled(str(key)) for key in step)})" if step else " (it is empty)"
             raise WorkflowRefused(f"{where} has neither `run:` nor `uses:`{keys} (\"every step must define a `uses`"
                                   " or `run` key\")")
-        if len(kinds) == 2:
+        if kinds[:2] == ["run", "uses"]:
             raise WorkflowRefused(f"{where} has both `run:` and `uses:` (\"a step cannot have both the `uses` and"
                                   " `run` keys\"): a step runs a command or an action; make them two steps")
-        if kinds == ["uses"] and (step["uses"] is None or step["uses"] == ""):
+        if len(kinds) > 1:  # no kind of GitHub's takes the other's key
+            raise WorkflowRefused(f"{where} has both `{kinds[0]}:` and `{kinds[1]}:`: a step runs a command (`run:`)"
+                                  " or an action (`uses:`), or waits for background steps (`wait:`, `wait-all:`) or"
+                                  " cancels one (`cancel:`), one of them; make them two steps")
+        kind = kinds[0]
+        if kind == "uses" and (step["uses"] is None or step["uses"] == ""):
             raise WorkflowRefused(f"{where}'s `uses:` is empty (it names the action to run)")
-        if extra := [str(key) for key in step if key not in STEP_KEYS[kinds[0]]]:
-            kind = "a `run:` step" if kinds == ["run"] else "a `uses:` step (an action)"
-            raise WorkflowRefused(f"{where} has the key `{spelled(extra[0])}`, which {kind} has not (\"Unexpected"
-                                  f" value '{spelled(extra[0])}'\"; it takes: {', '.join(STEP_KEYS[kinds[0]])})")
+        if extra := [str(key) for key in step if key not in STEP_KEYS[kind]]:
+            raise WorkflowRefused(f"{where} has the key `{spelled(extra[0])}`, which {STEP_KINDS[kind]} has not"
+                                  f" (\"Unexpected value '{spelled(extra[0])}'\"; it takes:"
+                                  f" {', '.join(STEP_KEYS[kind])})")
+        if "background" in step and not isinstance(step["background"], bool):  # the schema's boolean, no expression
+            raise WorkflowRefused(f"{where}'s `background:` is {cut(repr(step['background']))}, not true or false")
+        if kind in ("wait", "wait-all", "cancel"):
+            _control_step_github_takes(where, kind, step, earlier_ids)
+        if isinstance(step.get("id"), (str, int, float)):  # GitHub reads a scalar id as its text
+            earlier_ids.add(str(step["id"]).lower())
+
+
+def _control_step_github_takes(where: str, kind: str, step: dict, earlier_ids: set[str]) -> None:
+    """WorkflowRefused unless a step that waits for or cancels background steps is written as GitHub's parser takes
+    it (converter/steps.ts): `wait:` one step id or a list of them, `wait-all:` nothing or true, `cancel:` one step
+    id; each id one an earlier step of the job has (`earlier_ids`, lower case), not the step's own. Ids are matched
+    ignoring case, as `needs:` is: a file GitHub may run must not fail here. An id YAML reads as a number or a
+    boolean is not judged (GitHub reads it as text, which Python may spell otherwise)."""
+    value = step[kind]
+    if kind == "wait-all":
+        if value is False:
+            raise WorkflowRefused(f"{where} has `wait-all: false` (\"The value of 'wait-all' must be true or"
+                                  " omitted\"): leave the step out, or write `wait-all:` alone")
+        if value is not None and value is not True:
+            raise WorkflowRefused(f"{where}'s `wait-all:` is {cut(repr(value))}: it takes nothing or true (it waits"
+                                  " for every earlier background step)")
+        return
+    verb = "waits for" if kind == "wait" else "cancels"
+    if kind == "wait" and isinstance(value, list):
+        targets = value
+    elif isinstance(value, (dict, list)):
+        wanted = "a step id or a list of step ids" if kind == "wait" else "one step id (it cancels one step)"
+        raise WorkflowRefused(f"{where}'s `{kind}:` is a {type(value).__name__}, not {wanted}")
+    else:
+        targets = [value]
+    own = step.get("id")
+    for target in targets:
+        if target is None or target == "" or isinstance(target, (dict, list)):
+            seen = "empty" if target is None or target == "" else f"a {type(target).__name__}"
+            raise WorkflowRefused(f"{where}'s `{kind}:` {'is' if target is value else 'holds an id that is'} {seen},"
+                                  f" not the id of the background step it {verb}")
+        if not isinstance(target, str):
+            continue
+        said = cut(spelled(target))
+        if isinstance(own, str) and target.lower() == own.lower():
+            raise WorkflowRefused(f"{where} {verb} itself (`{said}`) (\"Step '{said}' cannot reference itself\")")
+        if target.lower() not in earlier_ids:
+            raise WorkflowRefused(f"{where} {verb} `{said}`, which is the `id:` of no earlier step of the job (\"Step"
+                                  f" references unknown step ID '{said}'\")")
 
 
 def _needs_github_takes(jobs: dict) -> None:
@@ -1444,10 +1498,16 @@ JOB_KEYS = {  # a job that runs on a runner (job-factory); one that calls a reus
     "uses": _COMMON_JOB_KEYS | {"uses", "with", "secrets"},
 }
 _COMMON_STEP_KEYS = ("id", "if", "name", "env", "continue-on-error", "timeout-minutes")
-STEP_KEYS = {  # a step that runs a command (run-step); one that runs an action (regular-step)
-    "run": ("run", *_COMMON_STEP_KEYS, "shell", "working-directory"),
-    "uses": ("uses", *_COMMON_STEP_KEYS, "with"),
+_CONTROL_STEP_KEYS = ("id", "name", "continue-on-error")  # no `if`, `env`, `timeout-minutes`: the schema has none
+STEP_KEYS = {  # run-step, regular-step (either may run in the background); wait-step, wait-all-step, cancel-step
+    "run": ("run", *_COMMON_STEP_KEYS, "shell", "working-directory", "background"),
+    "uses": ("uses", *_COMMON_STEP_KEYS, "with", "background"),
+    "wait": ("wait", *_CONTROL_STEP_KEYS),
+    "wait-all": ("wait-all", *_CONTROL_STEP_KEYS),
+    "cancel": ("cancel", *_CONTROL_STEP_KEYS),
 }
+STEP_KINDS = {"run": "a `run:` step", "uses": "a `uses:` step (an action)", "wait": "a `wait:` step",
+              "wait-all": "a `wait-all:` step", "cancel": "a `cancel:` step"}
 EVENT_FILTERS = {
     **dict.fromkeys(("push",), ("branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore")),
     **dict.fromkeys(("pull_request", "pull_request_target"),
