@@ -391,6 +391,23 @@ def test_a_parallel_step_github_refuses_fails_whatever_it_is_asked(ask, steps, r
     assert outcome.observed.startswith(REFUSED + reason), outcome.observed
 
 
+def test_a_parallel_group_is_taken_and_its_steps_judged():
+    """The changelog's `parallel:` group (not in the schema followed): its steps are steps; its ids may be waited for."""
+    group = ("\n      - name: builds\n        parallel:\n          - {id: front, run: npm run build:front}"
+             "\n          - {id: back, uses: ./build}\n      - wait: [front, back]")
+    assert judge(stepped(group), triggers_present=["workflow_dispatch"]).status is Status.PASSED
+    for steps, reason in [
+        ("\n      - parallel: []", "job `deploy`'s step 1's `parallel:` is empty, not a list of the steps it runs"),
+        ("\n      - parallel: {run: x}", "job `deploy`'s step 1's `parallel:` is a dict, not a list of the steps"),
+        ("\n      - parallel:\n          - {name: lost}",
+         "job `deploy`'s step 1's parallel step 1 (lost) has neither `run:` nor `uses:`"),
+        ("\n      - parallel:\n          - {run: a, with: {x: 1}}",
+         "job `deploy`'s step 1's parallel step 1 has the key `with`, which a `run:` step has not"),
+    ]:
+        outcome = judge(stepped(steps), triggers_present=["workflow_dispatch"])
+        assert outcome.status is Status.FAILED and outcome.observed.startswith(REFUSED + reason), outcome.observed
+
+
 def test_a_workflow_of_every_documented_key_is_taken():
     text = ("name: ci\nrun-name: r\ndescription: d\non:\n  push: {branches: [main], paths-ignore: [docs/**]}\n"
             "  pull_request: {types: [opened], branches-ignore: [x]}\n  workflow_dispatch: {inputs: {level: {}}}\n"

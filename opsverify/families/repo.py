@@ -1362,14 +1362,28 @@ def _steps_github_takes(job_name: str, steps: Any) -> None:
         seen = "empty" if steps is None else f"a {type(steps).__name__}"
         raise WorkflowRefused(f"{job_name}'s `steps:` is {seen}, not a list of steps (each a mapping with `run:` or"
                               " `uses:`)")
-    earlier_ids: set[str] = set()
+    _step_list_github_takes(f"{job_name}'s step", steps, set())
+
+
+def _step_list_github_takes(label: str, steps: list, earlier_ids: set[str]) -> None:
     for number, step in enumerate(steps, 1):
         named = step.get("name") if isinstance(step, dict) else None
-        where = f"{job_name}'s step {number}" + (f" ({cut(spelled(named))})" if isinstance(named, str) else "")
+        where = f"{label} {number}" + (f" ({cut(spelled(named))})" if isinstance(named, str) else "")
         if not isinstance(step, dict):
             seen = "empty" if step is None else f"{cut(repr(step))}"
             raise WorkflowRefused(f"{where} is {seen}, not a mapping with `run:` or `uses:`")
         kinds = [key for key in STEP_KEYS if key in step]  # as written: GitHub matches these keys by case
+        if not kinds and "parallel" in step:
+            # GitHub's changelog names a `parallel:` group of steps (run in the background, then waited for), which
+            # the schema followed here has not: its steps are judged as steps, its own other keys are not
+            group = step["parallel"]
+            if not isinstance(group, list) or not group:
+                seen = "empty" if group is None or group == [] else f"a {type(group).__name__}"
+                raise WorkflowRefused(f"{where}'s `parallel:` is {seen}, not a list of the steps it runs together")
+            _step_list_github_takes(f"{where}'s parallel step", group, earlier_ids)
+            if isinstance(step.get("id"), (str, int, float)):
+                earlier_ids.add(str(step["id"]).lower())
+            continue
         if not kinds:
             keys = f" (its keys: {', '.join(spelled(str(key)) for key in step)})" if step else " (it is empty)"
             raise WorkflowRefused(f"{where} has neither `run:` nor `uses:`{keys} (\"every step must define a `uses`"
