@@ -1652,6 +1652,37 @@ def test_no_columns_of_type_looks_inside_postgresqls_own_composite_range_and_arr
     expect([vector], [(FAILED, "column v of type oidvector, which holds oid")])
 
 
+def test_no_columns_of_type_finds_a_banned_domain_or_composite_inside_another(server):
+    """A banned domain or composite type is held through another domain or composite as a scalar is: a domain over
+    the banned domain (or an array of one), a composite with a field of it, a composite with a field of a banned
+    composite. Only the scalars at the bottom had been kept of what a column holds, so each of these passed. The
+    innermost banned type is still the one named, as before."""
+    _, fresh = server
+    ddl = """create domain public.dint as int; create domain public.dint2 as public.dint;
+             create type public.comp as (x public.dint); create type public.comp2 as (y public.comp);
+             create type public.dints as (x public.dint[]);
+             create table public.nested (id int, a public.dint2, e public.dint2[], c public.comp, d public.comp2,
+                                         s public.dints);"""
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [{"table": "public.nested", "no_columns_of_type": ["dint"]},
+                                  {"table": "public.nested", "no_columns_of_type": ["comp"]},
+                                  {"table": "public.nested", "no_columns_of_type": ["int", "dint"]}])
+    dint, comp, both = outcomes
+    assert dint.status is FAILED, dint
+    for seen in ("column a of type public.dint2, which holds public.dint",  # a domain over a domain
+                 "column e of type public.dint2[], which holds public.dint",  # an array of one
+                 "column c of type public.comp, which holds public.dint",  # a composite's field
+                 "column d of type public.comp2, which holds public.dint",  # at any depth
+                 "column s of type public.dints, which holds public.dint[]"):  # named as before
+        assert seen in dint.observed, (seen, dint.observed)
+    assert comp.status is FAILED and "column d of type public.comp2, which holds public.comp" in comp.observed, comp
+    assert "column c of type public.comp;" in comp.observed + ";", comp.observed  # its own type, named once
+    assert comp.observed.count("column c ") == 1, comp.observed
+    # both banned: the innermost is named, as it was
+    assert "column c of type public.comp, which holds integer;" in both.observed + ";", both.observed
+    assert "column a of type public.dint2, a domain over integer" in both.observed, both.observed
+
+
 # -- a partition left DETACH PENDING is no longer its parent's ------------------------------------------------------
 def _leave_detach_pending(admin_url: str, parent: str, partition: str) -> None:
     """An interrupted `DETACH PARTITION … CONCURRENTLY`: its first transaction marks the partition detach-pending

@@ -104,7 +104,9 @@ _COLUMN_TYPES = """            -- a domain's (or an array's) type underneath, th
             -- every type held inside it, as pg_upgrade looks for one: through domains, arrays, a composite type's
             -- fields and a range's (or multirange's) subtype, at any depth — PostgreSQL's own composite, range,
             -- multirange and array types too (a system catalog's row type: regproc fields; tsrange: timestamp);
-            -- its scalars hold nothing. An array's element is held, not the element a fixed-length type is read by
+            -- its scalars hold nothing. Each type on the way is held, the domains and composite types between too
+            -- (a domain over a banned domain, a composite with a field of one), not only the scalars at the bottom;
+            -- the column's own type is not (it is the column's type, matched as that). `kind`: pg_type's typtype. An array's element is held, not the element a fixed-length type is read by
             -- when subscripted (name's "char", point's float8), which pg_upgrade's walk follows too — none of them
             -- is a reg* type, the ones it looks for
             'inside', case when a.atttypid >= 10000 or exists (
@@ -121,9 +123,10 @@ _COLUMN_TYPES = """            -- a domain's (or an array's) type underneath, th
                      union all select g.rngsubtype from pg_range g where t.typtype = 'r' and g.rngtypid = t.oid
                      union all select g.rngtypid from pg_range g where t.typtype = 'm' and g.rngmultitypid = t.oid
                    ) x(oid))
-                 select json_agg(distinct jsonb_build_object('type', format_type(b.oid, null), 'schema', bn.nspname))
+                 select json_agg(distinct jsonb_build_object('type', format_type(b.oid, null), 'schema', bn.nspname,
+                                                            'kind', b.typtype))
                  from held h join pg_type b on b.oid = h.oid join pg_namespace bn on bn.oid = b.typnamespace
-                 where h.oid <> a.atttypid and b.typtype not in ('d', 'c')) end,
+                 where h.oid <> a.atttypid) end,
 """
 # Of the functions, operators and types a policy's stored expressions (pg_node_tree) name, those PostgreSQL may be asked
 # to evaluate (see _nodetree): its own (oid below FirstNormalObjectId, 16384: no function of the database's own is

@@ -1159,9 +1159,14 @@ def _judge_columns(p: Params, name: str, t: dict, facts: Catalog, findings: Find
         elif base and any(same_type(x, base["type"], base["schema"], element=True) for x in banned):
             findings.add(name, *_verb("has", "have", f"column {column['name']} of type {column['type']}, a domain"
                                                     f" over {base['type']}"))
-        else:  # a composite type's field, a range's subtype (at any depth): pg_upgrade refuses those too
-            held = [x["type"] for x in column.get("inside") or []
+        else:  # a composite type's field, a range's subtype, a domain under a domain (at any depth): pg_upgrade
+            # refuses those too
+            held = [x for x in column.get("inside") or []
                     if any(same_type(b, x["type"], x["schema"], element=True) for b in banned)]
+            # the innermost named, as `base` is: a domain or composite type on the way only where nothing it holds
+            # is banned too (`comp` holding `dint` holding integer, both banned: holds integer)
+            held = ([x["type"] for x in held if x.get("kind") not in ("d", "c")]
+                    or [x["type"] for x in held])
             if held:
                 findings.add(name, *_verb("has", "have", f"column {column['name']} of type {column['type']}, which"
                                                         f" holds {', '.join(sorted(held))}"))
