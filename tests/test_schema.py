@@ -243,6 +243,16 @@ def test_a_type_that_is_no_type_name_is_refused(field, written):
         schema.Params.model_validate({"table": "a", field: value})
 
 
+@pytest.mark.parametrize("field", ["types", "no_columns_of_type"])
+@pytest.mark.parametrize("written", ['""', 'public.""', '"".mood', '""[]'])
+def test_an_empty_quoted_type_name_is_refused(field, written):
+    """PostgreSQL refuses a zero-length quoted identifier; it had loaded, to fail `types:` or make
+    no_columns_of_type an ERROR only when run."""
+    value = {"a": written} if field == "types" else [written]
+    with pytest.raises(ValidationError, match="is not a type name: a quoted name may not be empty"):
+        schema.Params.model_validate({"table": "a", field: value})
+
+
 def test_names_holding_dots_stay_apart():
     """Two tables whose names print alike without quotes: each judged on its own facts, named as SQL writes it."""
     facts = catalog(table("invoices", schema="billing.v2", rls=True), table("v2.invoices", schema="billing", rls=False))

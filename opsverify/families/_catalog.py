@@ -835,6 +835,8 @@ def parse_type(text: str) -> TypeName:
     for kind, value in tokens:
         if kind in ("quoted", "word") and expect_part:
             quoted = kind == "quoted"
+            if value == '""':  # PostgreSQL refuses it: "zero-length delimited identifier"
+                raise ValueError(f"{text!r} is not a type name: a quoted name may not be empty")
             parts.append((value[1:-1].replace('""', '"') if quoted else _fold(value), quoted))
             expect_part = False
         elif kind == "dot" and not expect_part and not words and not modifiers and len(parts) < 2:
