@@ -511,9 +511,16 @@ def is_falsy_to_every_reader(value: str) -> bool:
 # 40 U+3164 is no 40-character secret
 _INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}\x00-\x1f\x7f-\x9f\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d"
                         "\u2800\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]")
-# what JavaScript writes of a variable that was never set (`${process.env.X}`, String(null)) and a service reads as
-# a value: set to it, a required key is as missing as unset (cron and webhook refuse these same words as keys)
-UNSET_WORDS = ("undefined", "null")
+# what a language writes of a value it never had, when a deploy script or template turns it into text, and a service
+# reads as a value: set to one, a required key is as missing as unset (cron and webhook refuse the first two as keys).
+# As written only: `NULL` or `none` may be a value of someone's (a Laravel driver may be `null`: values, contains,
+# matches and format keep these as values)
+UNSET_WORDS = {
+    "undefined": "what JavaScript writes of a variable that was never set",
+    "null": "what JavaScript writes of null",
+    "None": "what Python writes of None",
+    "<no value>": "what a Go template (Helm) writes of a value it was not given",
+}
 
 
 # a process environment holds C strings: a NUL byte ends a value there (Node's process.env reads "\0abc" as "") and
@@ -551,9 +558,9 @@ def is_unset(value: str | None) -> bool:
 def _required_unset(name: str, value: str | None) -> str | None:
     """`_unset`, and for a value required to be set — by `required`, and by the rules that ask a value of its own
     (min_length, not_equal, not_placeholder: `undefined` is 9 characters, and no placeholder) — the words an unset
-    variable is written as."""
+    value is written as (UNSET_WORDS)."""
     if value is not None and value.strip() in UNSET_WORDS:
-        return f"{name} is '{value.strip()}' (what JavaScript writes of a variable that was never set)"
+        return f"{name} is '{value.strip()}' ({UNSET_WORDS[value.strip()]})"
     return _unset(name, value)
 
 

@@ -1670,7 +1670,7 @@ def _judge_env(p: Params, text: str, facts: dict, evidence: dict) -> Outcome:
                 unseen.append(service)
             elif how := env_family.how_read_two_ways(env, key):
                 split.setdefault(service, {})[key] = how
-            elif env_family.is_unset(env.get(key)):  # `undefined` or `null` too: JavaScript's word for one unset
+            elif env_family.is_unset(env.get(key)):  # `undefined`, `None` too: as env's `required` reads one unset
                 missing.setdefault(service, []).append(key)
     evidence.update({"keys_in_file": len(keys), "ignored": p.ignore, "missing": missing})
     if split:
