@@ -223,12 +223,13 @@ LAUNCHER_ROWS = ([{"enable_superuser_jobs": "on", "defined": True}],  # pg_cron 
                  [{"launch_active_jobs": None, "defined": False}])
 SCHEDULER_ROW = {"scheduler_running": True, "others_hidden": False}
 SOCKETS_ROW = {"unix_socket_directories": "/var/run/postgresql"}
+DAY_FIELDS_ROW = {"dom_dow_and_logic": None, "defined": False}  # before pg_cron 1.6.8: no cron.dom_dow_and_logic
 
 
 def test_gather_reads_a_refused_cron_timezone_as_unreadable_not_as_an_error():
     refused = QueryFailed('permission denied to examine "cron.timezone"', "42501")
     target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW], refused,
-                                               [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW]))
+                                               [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW], [DAY_FIELDS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["timezone_unreadable"] and facts["timezone"] is None
     assert facts["jobs"][0]["database"] == "app"
@@ -306,7 +307,7 @@ def test_gather_reads_whether_a_scheduler_is_connected_in_its_own_statement():
     assert "'pg_cron scheduler'" in scheduler.SCHEDULER and "pg_stat_activity" not in scheduler.SETTINGS
     target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW],
                                                [{**SCHEDULER_ROW, "scheduler_running": False}], [{"timezone": None}],
-                                               [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW]))
+                                               [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW], [DAY_FIELDS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["scheduler_running"] is False
     assert _judge({"job": "m", "active": True}, facts).status is Status.FAILED
@@ -392,11 +393,11 @@ def _settings_and_scheduler(scheduler_answer, **settings):
     answers = {"jobs": [_job(1, "m", "0 5 * * *"), _job(2, "off", "0 5 * * *", active=False)],
                "settings": [{**SETTINGS_ROW, "in_recovery": False, **settings}], "scheduler": scheduler_answer,
                "timezone": [{"timezone": None}], "workers": [WORKERS_ROW], "superuser_jobs": LAUNCHER_ROWS[0],
-               "launch": LAUNCHER_ROWS[1], "sockets": [SOCKETS_ROW]}
+               "launch": LAUNCHER_ROWS[1], "sockets": [SOCKETS_ROW], "days_and": [DAY_FIELDS_ROW]}
     order = {scheduler.JOBS: "jobs", scheduler.SETTINGS: "settings", scheduler.SCHEDULER: "scheduler",
              scheduler.TIMEZONE: "timezone", scheduler.BACKGROUND_WORKERS: "workers",
              scheduler.SUPERUSER_JOBS: "superuser_jobs", scheduler.LAUNCH_ACTIVE_JOBS: "launch",
-             scheduler.SOCKETS: "sockets"}
+             scheduler.SOCKETS: "sockets", scheduler.DAY_FIELDS_AND: "days_and"}
     statements = scheduler.database_statements(None, [])
     return scheduler.gather(SimpleNamespace(database=_Answers(*[answers[order[s]] for s in statements])), [])
 
@@ -713,10 +714,11 @@ def test_a_job_stored_in_a_database_dropped_since_fails_when_the_item_names_it()
 def test_gather_reads_each_jobs_database_and_role_and_the_databases_in_the_same_round_trip():
     assert "pg_database" in scheduler.JOBS and "rolcanlogin" in scheduler.JOBS
     assert "pg_database" in scheduler.SETTINGS
-    assert len(scheduler.database_statements(None, [])) == 8  # asked with the others, one round trip
+    assert len(scheduler.database_statements(None, [])) == 9  # asked with the others, one round trip
     row = _catalog(_job(1, "m", "0 5 * * *"), role_can_login=False)
     target = SimpleNamespace(database=_Answers([row], [{**SETTINGS_ROW, "databases": ["app"]}], [SCHEDULER_ROW],
-                                               [{"timezone": None}], [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW]))
+                                               [{"timezone": None}], [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW],
+                                               [DAY_FIELDS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["databases"] == ["app"]
     assert "cannot log in" in _judge({"job": "m", "active": True}, facts).observed
@@ -958,7 +960,8 @@ def test_gather_reads_cron_use_background_workers_in_its_own_statement():
     refused = QueryFailed('permission denied to examine "cron.use_background_workers"', "42501")
     target = SimpleNamespace(database=_Answers([_connecting(_job(1, "m", "0 5 * * *"), nodeport=1)],
                                                [SETTINGS_ROW], [SCHEDULER_ROW],
-                                               [{"timezone": None}], refused, *LAUNCHER_ROWS, [SOCKETS_ROW]))
+                                               [{"timezone": None}], refused, *LAUNCHER_ROWS, [SOCKETS_ROW],
+                                               [DAY_FIELDS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["background_workers_unreadable"] and facts["use_background_workers"] is None
     assert _judge({"job": "m", "active": True}, facts).status is Status.ERROR
@@ -1037,10 +1040,122 @@ def test_gather_reads_cron_launch_active_jobs_as_pg_cron_reads_it(answer, read):
     assert "pg_settings" in scheduler.LAUNCH_ACTIVE_JOBS and "pg_settings" in scheduler.SUPERUSER_JOBS
     target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW],
                                                [{"timezone": None}], [WORKERS_ROW], LAUNCHER_ROWS[0], answer,
-                                               [SOCKETS_ROW]))
+                                               [SOCKETS_ROW], [DAY_FIELDS_ROW]))
     facts = scheduler.gather(target, [])
     assert {key: facts[key] for key in read} == read
     assert facts["enable_superuser_jobs"] == "on" and not facts["enable_superuser_jobs_unreadable"]
+
+
+# -- cron.dom_dow_and_logic (pg_cron 1.6.8 on): both day fields, not either ----------------------------------------
+@pytest.mark.parametrize("answer, read", [
+    ([{"dom_dow_and_logic": "on", "defined": True}],
+     {"dom_dow_and_logic": "on", "dom_dow_and_logic_unreadable": False}),
+    # a line of postgresql.conf an older pg_cron never reads: a placeholder, any role may read it, pg_settings hides it
+    ([{"dom_dow_and_logic": "on", "defined": False}], {"dom_dow_and_logic": None}),
+    ([{"dom_dow_and_logic": None, "defined": False}], {"dom_dow_and_logic": None}),
+    (QueryFailed('permission denied to examine "cron.dom_dow_and_logic"', "42501"),
+     {"dom_dow_and_logic": None, "dom_dow_and_logic_unreadable": True}),
+])
+def test_gather_reads_cron_dom_dow_and_logic_as_pg_cron_reads_it(answer, read):
+    """Its own statement in the family's one round trip: refused, it takes neither the jobs nor the settings along."""
+    assert scheduler.DAY_FIELDS_AND in scheduler.database_statements(None, [])
+    assert "current_setting('cron.dom_dow_and_logic', true)" in scheduler.DAY_FIELDS_AND
+    target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW],
+                                               [{"timezone": None}], [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW],
+                                               answer))
+    facts = scheduler.gather(target, [])
+    assert {key: facts[key] for key in read} == read
+    assert facts["version"] == "1.6" and facts["jobs"][0]["jobname"] == "m"
+
+
+def _days(*jobs: dict, **settings) -> dict:
+    return {**_facts(*jobs, version="1.6"), "dom_dow_and_logic": None, "dom_dow_and_logic_unreadable": False,
+            **settings}
+
+
+AND_ON = {"dom_dow_and_logic": "on"}
+AND_UNREAD = {"dom_dow_and_logic_unreadable": True}
+
+
+def test_with_cron_dom_dow_and_logic_on_a_job_whose_day_and_weekday_never_meet_fails():
+    """`0 3 31 2 1`: February's 31st never comes; read as either (vixie cron) it runs on February's Mondays, as both
+    never."""
+    never = _job(1, "nightly", "0 3 31 2 1")
+    outcome = _judge({"job": "nightly", "active": True}, _days(never, **AND_ON))
+    assert outcome.status is Status.FAILED, outcome
+    assert "pg_cron fires the stored schedule of jobid 1" in outcome.observed, outcome.observed
+    assert "with cron.dom_dow_and_logic on its weekdays (field 5, '1') do not fire instead" in outcome.observed, \
+        outcome.observed
+    assert "'0 3 31 2 1'" in outcome.evidence["dom_dow_and_logic"]
+    for off in ({"dom_dow_and_logic": "off"}, {}):  # off, or a pg_cron that defines no such setting: Mondays
+        assert _judge({"job": "nightly", "active": True}, _days(never, **off)).status is Status.PASSED
+    # the item's own schedule that never fires so is no question this pg_cron can answer
+    asked = _judge({"job": "nightly", "active": True, "schedule": "0 3 31 2 1"}, _days(_job(1, "nightly", "0 3 * * *"),
+                                                                                     **AND_ON))
+    assert asked.status is Status.ERROR and "fires on no minute" in asked.observed, asked
+
+
+@pytest.mark.parametrize("stored, wanted, when_off, when_on", [
+    # weekdays only, not daily
+    ("0 3 1-31 * 1-5", "0 3 * * *", Status.PASSED, Status.FAILED),
+    # the first Sunday of the month, not the first seven days and every Sunday
+    ("0 5 1-7 * 0", "0 5 1-7 * 0", Status.PASSED, Status.PASSED),
+    ("0 5 * * 0", "0 5 1-7 * 0", Status.FAILED, Status.FAILED),
+    ("0 5 1-7 * 0,7", "0 5 1-7 * sun", Status.PASSED, Status.PASSED),
+    # `1-7` beside a weekday field starting with `*` wants both either way
+    ("0 5 1-7 * */1", "0 5 1-7 * *", Status.PASSED, Status.PASSED),
+    ("0 3 1,15 * 1", "0 3 1,15 * *", Status.FAILED, Status.FAILED),
+])
+def test_with_cron_dom_dow_and_logic_on_schedules_compare_by_the_dates_that_are_both(stored, wanted, when_off,
+                                                                                      when_on):
+    item = {"job": "nightly", "active": True, "schedule": wanted}
+    off = _judge(item, _days(_job(1, "nightly", stored), dom_dow_and_logic="off"))
+    on = _judge(item, _days(_job(1, "nightly", stored), **AND_ON))
+    assert (off.status, on.status) == (when_off, when_on), (off, on)
+    if on.status is Status.FAILED and when_off is Status.PASSED:
+        assert on.observed == (f"'nightly' runs on '{stored}' (cron.dom_dow_and_logic is on: pg_cron fires a schedule"
+                               f" naming a day of month and a weekday on dates that are both)"), on.observed
+
+
+def test_with_cron_dom_dow_and_logic_on_a_runbook_time_is_converted_on_the_dates_that_are_both():
+    """05:00 New York on the first Sunday of November: that Sunday is the day EDT ends (at 02:00), so both day fields
+    wanted it is always EST, 10:00 GMT; either wanted, November's 1st to 7th fall on both sides of the change."""
+    item = {"job": "fall-back", "active": True, "schedule": "0 5 1-7 11 0", "timezone": "America/New_York"}
+    facts = _days(_job(1, "fall-back", "0 10 1-7 11 0"), timezone="GMT")
+    on = _judge(item, {**facts, **AND_ON})
+    assert on.status is Status.PASSED, on
+    assert on.evidence["expected_in_server_timezone"] == "0 10 1-7 11 0"
+    off = _judge(item, facts)
+    assert off.status is Status.ERROR and "both sides of a change of offset" in off.observed, off
+
+
+@pytest.mark.parametrize("stored, wanted", [
+    ("0 3 31 2 1", None),  # idle read as both, February's Mondays read as either
+    ("0 3 1-31 * 1-5", "0 3 * * *"),  # weekdays read as both, daily read as either
+    ("0 10 1-7 11 0", "0 5 1-7 11 0"),  # converted read as both, not one line read as either (below, New York)
+])
+def test_a_schedule_cron_dom_dow_and_logic_changes_is_an_error_where_the_checker_may_not_read_it(stored, wanted):
+    item = {"job": "nightly", "active": True, **({"schedule": wanted} if wanted else {})}
+    if wanted == "0 5 1-7 11 0":
+        item["timezone"] = "America/New_York"
+    outcome = _judge(item, _days(_job(1, "nightly", stored), timezone="GMT", **AND_UNREAD))
+    assert outcome.status is Status.ERROR, outcome
+    assert "cron.dom_dow_and_logic" in outcome.observed, outcome.observed
+    assert "grant pg_read_all_settings to checker" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("stored, wanted, status", [
+    ("0 3 * * *", "0 3 * * *", Status.PASSED),  # no schedule names both day fields: it does not matter
+    ("0 3 * * 1-5", "0 3 * * mon-fri", Status.PASSED),
+    ("0 3 1 * *", None, Status.PASSED),
+    ("0 3 1-31 * 0-6", "0 3 * * *", Status.PASSED),  # every day read either way
+    ("0 3 1 * 1", "0 3 1 * 1", Status.PASSED),  # the same dates, whichever pg_cron reads
+    ("0 3 1 * 1", "0 3 * * *", Status.FAILED),  # not daily, whichever pg_cron reads
+])
+def test_where_cron_dom_dow_and_logic_cannot_change_the_verdict_an_unreadable_one_is_no_error(stored, wanted, status):
+    item = {"job": "nightly", "active": True, **({"schedule": wanted} if wanted else {})}
+    outcome = _judge(item, _days(_job(1, "nightly", stored), **AND_UNREAD))
+    assert outcome.status is status, outcome
 
 
 # -- a cron.timezone PostgreSQL reads that zoneinfo names otherwise, or not at all --------------------------------

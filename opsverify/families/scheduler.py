@@ -13,7 +13,13 @@ unchanged; one that fires on both sides of a change of offset (`0 5 * * *` in Lo
 read "no job" for a job that runs, so that is *error* naming the fix (BYPASSRLS), never a pass. So is a
 `cron.job` table without the pg_cron extension: no scheduler reads it. Schedules compare as pg_cron
 reads them: month and weekday names in any case are their numbers (`MON` is `mon` is `1`), an interval
-is its number of seconds (`30 Seconds` is `30 second`).
+is its number of seconds (`30 Seconds` is `30 second`). Days are those pg_cron fires on: both day fields where either
+starts with `*`, else either (vixie cron) — or both, with `cron.dom_dow_and_logic` on (pg_cron 1.6.8 on; read in its
+own statement, a placeholder no loaded pg_cron defines read as off): `0 3 1-31 * 1-5` is then weekdays only, not
+`0 3 * * *`, and `0 3 31 2 1` never fires. That reading holds for the comparison, for whether a schedule ever fires and
+for the dates a runbook time is converted on. Where the checker role is refused that setting (pg_cron declares its
+settings superuser-only to read), a schedule it changes is judged both ways: the same verdict stands, differing ones
+are *error* naming the setting and the grant.
 
 What is in cron.job is not all that runs. Where the extension is but no pg_cron launcher is connected to the
 database (`cron.database_name` names another one, or pg_cron is not in `shared_preload_libraries`), its jobs
@@ -70,7 +76,7 @@ from pydantic import field_validator, model_validator
 
 from ..display import cut
 from ..errors import GatherError, QueryFailed
-from ..outcome import Outcome, error, failed, passed
+from ..outcome import Outcome, Status, error, failed, passed
 from ..transports.pgvalues import Pinned
 from ._common import StrictParams
 
@@ -145,6 +151,14 @@ SUPERUSER_JOBS = Pinned(
 LAUNCH_ACTIVE_JOBS = Pinned(
     "select current_setting('cron.launch_active_jobs', true) as launch_active_jobs,"
     " exists (select from pg_catalog.pg_settings where name = 'cron.launch_active_jobs') as defined")
+# On (pg_cron 1.6.8 on, PR #421), a schedule whose day fields neither start with `*` fires on the dates that match
+# both, not either (vixie cron's OR: ShouldRunTask). Its own statement like the other cron.* settings, which pg_cron
+# declares superuser-only to read: refused, only an item whose schedule it changes is an error. Where no loaded
+# pg_cron defines it, a line of postgresql.conf is a placeholder it never reads (pg_settings hides it): OR holds.
+# Read in the checker's session: set for the server (postgresql.conf, ALTER SYSTEM), it is the launcher's value too.
+DAY_FIELDS_AND = Pinned(
+    "select current_setting('cron.dom_dow_and_logic', true) as dom_dow_and_logic,"
+    " exists (select from pg_catalog.pg_settings where name = 'cron.dom_dow_and_logic') as defined")
 _INTERVAL = re.compile(r"([1-9]|[1-5][0-9]) seconds?", re.IGNORECASE)  # pg_cron 1.5+: 1 to 59 seconds
 # what pg_cron 1.5+ reads as an interval (TryParseInterval: sscanf(lower(text), " %u secon%c%c %c")): blanks, a number
 # (a sign too: %u is strtoul's), blanks, then `second` and nothing more, or `seconds` and blanks; asc_tolower, so ASCII
@@ -254,10 +268,10 @@ def pg_cron_interval(schedule: str) -> int | None:
     return seconds if 1 <= seconds <= 59 else None
 
 
-def stored_schedule_idle(schedule: str, version: Any = None) -> str | None:
+def stored_schedule_idle(schedule: str, version: Any = None, days_and: bool = False) -> str | None:
     """Why a schedule pg_cron reads from cron.job fires on no minute, else None (call it on one that
     stored_schedule_problem passed): see `_idle_fields`."""
-    idle = _idle_fields(schedule, version)
+    idle = _idle_fields(schedule, version, days_and)
     return f"'{schedule}': {idle[0]}" if idle else None
 
 
@@ -265,12 +279,13 @@ def stored_schedule_idle(schedule: str, version: Any = None) -> str | None:
 MONTH_DAYS = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
 
 
-def _idle_fields(schedule: str, version: Any) -> tuple[str, str] | None:
+def _idle_fields(schedule: str, version: Any, days_and: bool = False) -> tuple[str, str] | None:
     """(why `schedule` fires on no minute on the `version` of pg_cron, how to write it instead), else None: a range
     written high-to-low may set no value (`range_values`), so a field of only those leaves nothing to fire on — and
-    the days only when pg_cron wants both day fields (either one starts with *); or its days of month come in none
-    of its months (`0 0 31 2 *`: pg_cron fires on the dates there are), where no weekday fires instead (pg_cron wants
-    either day field only when neither starts with *; every date falls on each weekday in some year)."""
+    the days only when pg_cron wants both day fields (either one starts with *, or `days_and`: cron.dom_dow_and_logic
+    on); or its days of month come in none of its months (`0 0 31 2 *`: pg_cron fires on the dates there are), where
+    no weekday fires instead (pg_cron wants either day field only when neither starts with * and `days_and` is off;
+    every date falls on each weekday in some year, so with both wanted a date that comes is enough)."""
     written = _past_comments(schedule).rstrip(" \t\n")
     fields = _BLANKS.split(written)[:5]
     if written.startswith("@") or len(fields) < 5:
@@ -280,7 +295,8 @@ def _idle_fields(schedule: str, version: Any) -> tuple[str, str] | None:
     except NotUnderstood:
         return None  # (a step pg_cron would wrap: no verdict read from it)
     minute, hour, day, month, weekday = sets
-    either_day = not (fields[2].startswith("*") or fields[4].startswith("*"))
+    days_restricted = not (fields[2].startswith("*") or fields[4].startswith("*"))
+    either_day = days_restricted and not days_and
     if not (minute and hour and month and ((day or weekday) if either_day else (day and weekday))):
         empty = [f"field {position + 1} ('{field}')" for position, (field, sets_one) in enumerate(zip(fields, sets))
                  if not sets_one]
@@ -288,7 +304,9 @@ def _idle_fields(schedule: str, version: Any) -> tuple[str, str] | None:
                 "write a range that wraps as two ('22-23,0-2')")
     if (either_day and weekday) or _a_date_comes(day, month):
         return None
-    return (f"field 3 ('{fields[2]}') names no day that field 4 ('{fields[3]}') has: {_never_comes(day, month)}",
+    both = (f", and with cron.dom_dow_and_logic on its weekdays (field 5, '{fields[4]}') do not fire instead"
+            if days_restricted and days_and else "")
+    return (f"field 3 ('{fields[2]}') names no day that field 4 ('{fields[3]}') has: {_never_comes(day, month)}{both}",
             "name a day those months have")
 
 
@@ -533,17 +551,19 @@ FIRST_WITH_TIMEZONE = (1, 5)  # pg_cron reads cron.timezone from 1.5 on
 
 
 def database_statements(target, checks) -> list[str]:
-    return [JOBS, SETTINGS, SCHEDULER, TIMEZONE, BACKGROUND_WORKERS, SUPERUSER_JOBS, LAUNCH_ACTIVE_JOBS, SOCKETS]
+    return [JOBS, SETTINGS, SCHEDULER, TIMEZONE, BACKGROUND_WORKERS, SUPERUSER_JOBS, LAUNCH_ACTIVE_JOBS, SOCKETS,
+            DAY_FIELDS_AND]
 
 
 def gather(target, checks) -> dict[str, Any]:
-    jobs, settings, launcher, timezone, workers, superuser_jobs, launch, sockets = target.database.query_many(
-        database_statements(target, checks))
+    jobs, settings, launcher, timezone, workers, superuser_jobs, launch, sockets, days_and = \
+        target.database.query_many(database_statements(target, checks))
     if isinstance(settings, GatherError):
         raise settings
     facts = {"database": target.database.where, **settings[0], **_scheduler(launcher), **_timezone(timezone),
              **_background_workers(workers), **_superuser_only(superuser_jobs, "enable_superuser_jobs"),
-             **_superuser_only(launch, "launch_active_jobs"), **_sockets(sockets)}
+             **_superuser_only(launch, "launch_active_jobs"), **_sockets(sockets),
+             **_superuser_only(days_and, "dom_dow_and_logic")}
     if isinstance(jobs, GatherError):
         if getattr(jobs, "sqlstate", "") == UNDEFINED_TABLE:
             return {"installed": False, "jobs": [], **facts}
@@ -620,10 +640,11 @@ _MACRO_FIELDS = {"@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0", "@daily": "0 0
 _LONGEST_MONTH = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}  # in any year
 
 
-def as_pg_cron_reads(schedule: str, version: Any = None) -> Any:
+def as_pg_cron_reads(schedule: str, version: Any = None, days_and: bool = False) -> Any:
     """What a schedule fires on, so that spellings of one schedule compare equal: the minutes, hours and months
     (`*/2` = `0-59/2`, `@daily` = `0 0 * * *`), and the (day of month, weekday) pairs it fires on — pg_cron wants
-    both when either field starts with `*`, else either (`MON` = `1`, Sunday `7` = `0`, `0 0 * * 0-6` = `0 0 * * *`).
+    both when either field starts with `*` or `days_and` (cron.dom_dow_and_logic on), else either (`MON` = `1`,
+    Sunday `7` = `0`, `0 0 * * 0-6` = `0 0 * * *`).
     A range written high-to-low as the `version` of pg_cron reading it sets it (`range_values`); with no version (no
     pg_cron reads it: a Vercel cron) a schedule holding one is compared as written. An interval is its number of
     seconds (`30 Seconds` = `30 second`). Else the text as written."""
@@ -652,7 +673,7 @@ def as_pg_cron_reads(schedule: str, version: Any = None) -> Any:
             values.update(range_values(first, last, int(match.group(2) or 1), position, version))
         fires.append(frozenset(v % 7 for v in values) if position == 4 else frozenset(values))
     minutes, hours, days, months, weekdays = fires
-    both = fields[2].startswith("*") or fields[4].startswith("*")
+    both = days_and or fields[2].startswith("*") or fields[4].startswith("*")
     # a day no month of the schedule has never comes: `1-29 2` fires on the days `* 2` does
     last = max((_LONGEST_MONTH[month] for month in months), default=31)
     on = frozenset((day, weekday) for day in range(1, last + 1) for weekday in range(7)
@@ -703,21 +724,23 @@ CYCLE_DAYS = CYCLE_YEARS * 365 + 7  # its 7 leap days
 OFFSET_READ_EVERY = dt.timedelta(days=7)
 
 
-def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date, version: Any = None) -> str:
+def server_schedule(schedule: str, zone: str, server_zone: str, today: dt.date, version: Any = None,
+                    days_and: bool = False) -> str:
     """The expression that fires at `schedule` (in `zone`) when read in `server_zone`, by the offset between the two
     zones on the dates it fires in the CYCLE_YEARS from `today` — a July-only job by July's, whenever it is checked;
     a 1 November one by November's of every year (EST some years, EDT in others). Fixed
     minutes and hours (`30 5,17 * * *`) are moved one by one; any other schedule is unchanged only where the offset
     leaves its times of day as they are (zones that agree, `*/15 * * * *` beside a zone 5 h 30 apart). A macro is
     moved as its fields (`@daily` as `0 0 * * *`); an interval (`30 seconds`) fires at the same instants in every
-    zone. CannotConvert: no one line does — it fires on both sides of a change of offset (DST), or a range or step
-    would be moved, or its times would no longer form one minute list and one hour list."""
+    zone. The dates are pg_cron's reading (`as_pg_cron_reads`, with `days_and`). CannotConvert: no one line does — it
+    fires on both sides of a change of offset (DST), or a range or step would be moved, or its times would no longer
+    form one minute list and one hour list."""
     written = _normal(schedule)
     if _INTERVAL.fullmatch(written):
         return written
     fields = _MACRO_FIELDS.get(written, written).split(" ")
     fixed = len(fields) == 5 and all(re.fullmatch(r"[0-9]{1,2}(,[0-9]{1,2})*", f) for f in fields[:2])
-    reads = as_pg_cron_reads(written, version)
+    reads = as_pg_cron_reads(written, version, days_and)
     if isinstance(reads, tuple) and reads[0] != "seconds":
         minutes, hours, months, on = reads
         times: frozenset[int] | None = frozenset(h * 60 + m for h in hours for m in minutes)
@@ -949,8 +972,22 @@ def judge(check, facts) -> Outcome:
                for shown in ranges_high_to_low(schedule, version)]
     if read_as:
         evidence["ranges_high_to_low"] = list(dict.fromkeys(read_as))
+    days_and = _days_and(facts)
+    on_both_days = [schedule for schedule in [*(read for read, _ in runs_on.values()), *([p.schedule] if p.schedule
+                                                                                          else [])]
+                    if days_rule_matters(schedule, version)]
+    # the day-field rules pg_cron may read the schedules by: both where the checker may not read which and it changes
+    # one of them (each judged by both)
+    rules = [False, True] if days_and is None and on_both_days else [bool(days_and)]
+    if on_both_days and days_and is not False:
+        evidence["dom_dow_and_logic"] = (
+            ("on" if days_and else "not readable by the checker role") + ": "
+            + ", ".join(f"'{schedule}'" for schedule in dict.fromkeys(on_both_days))
+            + (" names" if len(set(on_both_days)) == 1 else " each name")
+            + " a day of month and a weekday, which pg_cron fires on "
+            + ("dates that are both" if days_and else "dates that are either with it off, both with it on"))
     unreadable, idle, unknown, unconnectable, elsewhere_maybe, skipped, skipped_maybe = [], [], [], [], [], [], []
-    sockets_maybe = []
+    sockets_maybe, days_maybe = [], []
     for job in active:
         elsewhere = _connects_elsewhere(job, facts)
         if cannot := "; ".join(filter(None, [_cannot_connect(job), elsewhere if _reads_node(facts) else ""])):
@@ -965,14 +1002,16 @@ def judge(check, facts) -> Outcome:
                                                          f" is a superuser)")
         try:
             problem = stored_schedule_problem(job["schedule"], version)
-            never = None if problem else stored_schedule_idle(job["schedule"], version)
+            nevers = [] if problem else [stored_schedule_idle(job["schedule"], version, rule) for rule in rules]
         except NotUnderstood as exc:
             unknown.append(f"jobid {job['jobid']} ({exc})")
             continue
         if problem:
             unreadable.append(f"jobid {job['jobid']} ({problem})")
-        if never:
-            idle.append(f"jobid {job['jobid']} ({never})")
+        if nevers and all(nevers):
+            idle.append(f"jobid {job['jobid']} ({nevers[0]})")  # (idle read as either: idle read as both)
+        elif any(nevers):
+            days_maybe.append(f"jobid {job['jobid']} ('{runs_on[job['jobid']][0]}')")
     never_runs = unreadable or idle or unconnectable or skipped
     viewer = facts.get("viewer")
     if elsewhere_maybe and not never_runs:
@@ -991,6 +1030,11 @@ def judge(check, facts) -> Outcome:
         return error(f"could not look whether pg_cron starts '{p.job}': it starts no active job while"
                      f" cron.launch_active_jobs is off, which the checker role {viewer} may not read; grant"
                      f" pg_read_all_settings to {viewer}", **evidence)
+    if days_maybe and not never_runs:
+        return error(f"could not look whether pg_cron ever runs {', '.join(days_maybe)}: it fires on no date with"
+                     f" cron.dom_dow_and_logic on (pg_cron 1.6.8 on: both day fields must match), on some with it"
+                     f" off, and the checker role {viewer} may not read that setting; grant pg_read_all_settings to"
+                     f" {viewer}", **evidence)
     if unknown and not never_runs:
         return error(f"could not look: whether pg_cron reads the stored schedule of {', '.join(unknown)} is not known"
                      " here: compare it with cron.job_run_details, or store it as cron.schedule writes it",
@@ -1003,7 +1047,30 @@ def judge(check, facts) -> Outcome:
         return failed(expected, f"{'; '.join(why)}: the job never runs", **evidence)
     if not p.schedule:
         return passed(expected, f"'{p.job}' active", **evidence)
-    if never := _idle_fields(p.schedule, version):
+    if len(rules) == 1:
+        return _on_schedule(p, facts, expected, active, runs_on, evidence, rules[0])
+    either, both = (_on_schedule(p, facts, expected, active, runs_on, dict(evidence), rule) for rule in rules)
+    if either.status is both.status:
+        return either  # (the verdict the setting would give either way)
+    return error(f"could not look whether '{p.job}' runs on '{p.schedule}': with cron.dom_dow_and_logic off it"
+                 f" {_verdict(either)}, with it on it {_verdict(both)}, and the checker role {viewer} may not read"
+                 f" that setting (pg_cron 1.6.8 on); grant pg_read_all_settings to {viewer}", **evidence)
+
+
+def _verdict(outcome: Outcome) -> str:
+    """An outcome said for a message: `passes`, `fails ('nightly' runs on …)`, `cannot be judged (…)`."""
+    if outcome.status is Status.PASSED:
+        return "passes"
+    said = "fails" if outcome.status is Status.FAILED else "cannot be judged"
+    return f"{said} ({outcome.observed})"
+
+
+def _on_schedule(p: Params, facts: dict, expected: str, active: list[dict], runs_on: dict[Any, tuple[str, str]],
+                 evidence: dict, days_and: bool) -> Outcome:
+    """The item's `schedule` against what pg_cron runs each active job on, its day fields read by `days_and`
+    (cron.dom_dow_and_logic): both wanted, or either where neither starts with `*`."""
+    version = facts["version"]
+    if never := _idle_fields(p.schedule, version, days_and):
         # no job can run on it here, whatever runs: the item asks what this pg_cron cannot do
         why, instead = never
         return error(f"the item's schedule '{p.schedule}' fires on no minute on pg_cron {version}: {why}; {instead}",
@@ -1031,23 +1098,27 @@ def judge(check, facts) -> Outcome:
         today = now.date() if isinstance(now, dt.datetime) else dt.date.fromisoformat(str(now)[:10])
         evidence["server_timezone"] = server_zone
         try:
-            converted = server_schedule(p.schedule, p.timezone, zone_key, today, version)
+            converted = server_schedule(p.schedule, p.timezone, zone_key, today, version, days_and)
         except CannotConvert as why:
             return error(f"cannot convert '{p.schedule}' from {p.timezone} to {server_zone}: {why}; write the item's"
                          f" schedule in {server_zone} without `timezone:`", **evidence)
         evidence["expected_in_server_timezone"] = converted
         wanted = converted
     # (jobname, username) is pg_cron's key: another role's job of the name runs as well, so each one must match
-    fires = as_pg_cron_reads(wanted, version)
-    other = [j for j in active if as_pg_cron_reads(runs_on[j["jobid"]][0], version) != fires]
+    fires = as_pg_cron_reads(wanted, version, days_and)
+    other = [j for j in active if as_pg_cron_reads(runs_on[j["jobid"]][0], version, days_and) != fires]
     if not other:
         return passed(expected, _runs_as_stored(p, active, runs_on), **evidence)
     note = (f" (= '{wanted}' in {evidence['server_timezone']})" if p.timezone else "")
+    # the rule that makes two spellings differ is said beside them
+    both = (" (cron.dom_dow_and_logic is on: pg_cron fires a schedule naming a day of month and a weekday on dates"
+            " that are both)" if days_and and any(days_rule_matters(schedule, version) for schedule in
+                                                   [wanted, *(runs_on[j["jobid"]][0] for j in other)]) else "")
     if len(active) == 1:
-        return failed(expected + note, f"'{p.job}' runs on '{runs_on[active[0]['jobid']][0]}'", **evidence)
+        return failed(expected + note, f"'{p.job}' runs on '{runs_on[active[0]['jobid']][0]}'{both}", **evidence)
     shown = "; ".join(f"jobid {j['jobid']} (owned by {j.get('username')}) runs on '{runs_on[j['jobid']][0]}'"
                       for j in other)
-    return failed(expected + note, f"{len(active)} active jobs are named '{p.job}' (pg_cron runs each): {shown}",
+    return failed(expected + note, f"{len(active)} active jobs are named '{p.job}' (pg_cron runs each): {shown}{both}",
                   **evidence)
 
 
@@ -1119,6 +1190,31 @@ def _skips_superuser_job(job: dict, facts: dict) -> bool | None:
     if job.get("role_is_superuser") is not True:
         return False
     return None if facts.get("enable_superuser_jobs_unreadable") else _is_off(facts.get("enable_superuser_jobs"))
+
+
+def _days_and(facts: dict) -> bool | None:
+    """Whether pg_cron wants both day fields of every schedule: cron.dom_dow_and_logic on (1.6.8 on; off, or where
+    this pg_cron defines no such setting, it wants either where neither starts with `*`); None where the checker
+    role may not read that setting."""
+    if facts.get("dom_dow_and_logic_unreadable"):
+        return None
+    return str(facts.get("dom_dow_and_logic")).lower() in ("on", "true", "1", "yes")
+
+
+def days_rule_matters(schedule: str, version: Any = None) -> bool:
+    """Whether cron.dom_dow_and_logic changes the dates `schedule` (as pg_cron reads it) fires on: neither day field
+    starts with `*` (pg_cron's DOM_STAR and DOW_STAR), and what it fires on differs (`0 0 1-31 * 0-6` is every day
+    either way; `$` beside a weekday is not read here, so it matters)."""
+    fields = _normal(schedule).lower().split(" ")
+    if len(fields) != 5 or fields[2].startswith("*") or fields[4].startswith("*"):
+        return False
+    try:
+        if stored_schedule_problem(schedule, version):
+            return False  # pg_cron never runs it (said apart)
+    except NotUnderstood:
+        return False
+    either, both = (as_pg_cron_reads(schedule, version, rule) for rule in (False, True))
+    return either != both or not isinstance(either, tuple)
 
 
 def _launches_active_jobs(facts: dict) -> bool | None:
