@@ -90,8 +90,8 @@ _COLUMNS = """(select coalesce(json_agg(json_build_object(
           where a.attrelid = r.oid and a.attnum > 0 and not a.attisdropped)"""
 # what a column's type holds, read only for the items that look inside it (`no_columns_of_type`): the
 # recursive walks are most of the columns' cost to plan in a fresh session
-_COLUMN_TYPES = """            -- a domain's (or an array's) type underneath, through every domain and array in any order (a domain
-            -- over an array of a domain …): what the column holds
+_COLUMN_TYPES = """            -- a domain's (or an array's) type underneath, through every domain and array in any order
+            -- (a domain over an array of a domain …): what the column holds
             'base', case when a.atttypid >= 10000 then
                 (with recursive chain(oid) as (
                    select a.atttypid
@@ -106,9 +106,10 @@ _COLUMN_TYPES = """            -- a domain's (or an array's) type underneath, th
             -- multirange and array types too (a system catalog's row type: regproc fields; tsrange: timestamp);
             -- its scalars hold nothing. Each type on the way is held, the domains and composite types between too
             -- (a domain over a banned domain, a composite with a field of one), not only the scalars at the bottom;
-            -- the column's own type is not (it is the column's type, matched as that). `kind`: pg_type's typtype. An array's element is held, not the element a fixed-length type is read by
-            -- when subscripted (name's "char", point's float8), which pg_upgrade's walk follows too — none of them
-            -- is a reg* type, the ones it looks for
+            -- the column's own type is not (it is the column's type, matched as that). `kind`: pg_type's typtype.
+            -- An array's element is held, not the element a fixed-length type is read by when subscripted (name's
+            -- "char", point's float8), which pg_upgrade's walk follows too — none of them is a reg* type, the ones
+            -- it looks for
             'inside', case when a.atttypid >= 10000 or exists (
                   select from pg_type ct where ct.oid = a.atttypid
                   and (ct.typtype in ('c', 'r', 'm') or ct.typcategory = 'A')) then
