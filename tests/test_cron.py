@@ -561,12 +561,58 @@ def test_an_http_item_with_another_secret_or_path_is_not_the_jobs_call(tmp_path)
 
 # -- a check of only part of the secret ----------------------------------------------------------------------------
 @pytest.mark.parametrize("secret, almost", [
-    ("cron-9f3e7a1c5b2d", "cron-9f3e7a1c5b3d"), ("cron-secret-9", "cron-secret_9"), ("CRON_SECRET_ZZ", "CRON_SECRET_AZ"),
-    ("cron-secret-za", "cron-secret-aa"), ("cron-secret-x", "cron-secret_x"), ("cronsecretkey==", "cronsecretkfy=="),
-    ("cron.secret.k", "cron.secretak"), ("abc+d", "abcad"), ("abc/d", "abcad"),
+    ("cron-9f3e7a1c5b2d", "cron-9f3e7a1c5b3d"), ("cron-secret-9", "cron-secret99"), ("CRON_SECRET_ZZ", "CRON_SECRET_CZ"),
+    ("cron-secret-za", "cron-secret-aa"), ("cron-secret_x", "cron-secret-x"), ("cronsecretkey==", "cronsecretkky=="),
+    ("cron.secret.k", "cron.secretck"), ("abc+d", "abcad"), ("abc/d", "abcad"), ("ab-c+d", "ab-cad"),
+    # a hex secret stays hex ('f' is followed by no letter it holds: round to the first), digits stay digits
+    ("9c1e5a7b3d2f4e6a9ff0", "9c1e5a7b3d2f4e6a9fa0"), ("4242424242", "4242424222"),
+    # one character throughout: none other held, the next of its kind
+    ("aaaaaaaa", "aaaaaaba"), ("........", "......a."),
 ])
-def test_the_near_miss_is_the_secret_with_its_next_to_last_character_changed_for_one_of_its_kind(secret, almost):
+def test_the_near_miss_is_the_secret_with_its_next_to_last_character_changed_for_another_it_holds(secret, almost):
     assert cron.near_miss(secret) == almost
+
+
+@pytest.mark.parametrize("alphabet, make", [
+    ("0123456789abcdef", lambda random: random.token_hex(32)),
+    ("0123456789ABCDEF", lambda random: random.token_hex(32).upper()),
+    ("0123456789", lambda random: "".join(random.choice("0123456789") for _ in range(24))),
+    ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=",
+     lambda random: __import__("base64").b64encode(random.token_bytes(32)).decode()),
+    ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+     lambda random: random.token_urlsafe(32)),
+])
+def test_the_near_miss_keeps_the_secrets_alphabet(alphabet, make):
+    """A hex secret's near miss whose `f` became `g` was no longer hex: a correct endpoint decoding the key (Node's
+    Buffer.from(token, 'hex') stops at the `g`) crashed on it alone, and the item was an error. Its character is one
+    the secret holds."""
+    import secrets as random
+
+    for _ in range(200):
+        secret = make(random)
+        almost = cron.near_miss(secret)
+        assert len(almost) == len(secret) and set(almost) <= set(secret) <= set(alphabet), (secret, almost)
+        assert sum(a != b for a, b in zip(almost, secret)) == 1, (secret, almost)
+        assert cron.near_miss(secret) == almost  # the same every run: nothing random in it
+
+
+def test_a_job_decoding_a_hex_secret_refuses_its_near_miss_and_passes():
+    """`crypto.timingSafeEqual(Buffer.from(token, 'hex'), key)` behind a guard on the token's length: it refuses every
+    token of the secret's alphabet, and threw (500) on a near miss that was not hex."""
+    secret = "9c1e5a7b3d2f4e6a8b0c1d3e5f7a9b1c2d4e6f8a0b1c3d5e7f9a1b3c5d7e9ff0"  # its next-to-last character an f
+
+    def decodes_hex(headers, _body):
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        if len(token) != len(secret):
+            return 401, '{"error": "unauthorized"}'
+        try:
+            given = bytes.fromhex(token)
+        except ValueError:
+            return 500, "RangeError: Input buffers must have the same byte length"
+        return (200, '{"ran": true}') if given == bytes.fromhex(secret) else (401, '{"error": "unauthorized"}')
+
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): decodes_hex}, GUARDED, secret=secret)
+    assert outcome.status is Status.PASSED and f"{cron.NEAR_MISS}: 401" in outcome.observed, outcome
 
 
 def test_the_near_miss_of_a_base64url_key_decodes_to_another_key():

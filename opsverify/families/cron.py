@@ -20,8 +20,9 @@ it twice. The job's call so turned away is an *error*, naming its status and Ret
 Without the secret also means with what an unset secret reads as: `Bearer ${process.env.CRON_SECRET}` sends
 "Bearer undefined" when the variable is unset, and a job deployed without it compares with the same text, so it
 refuses a random wrong secret and takes these. And with a near miss of the secret: the secret with its next-to-last
-character changed for another of its kind (a digit for a digit, a letter for a letter), so as long as it and equal
-but for that character — a check of only the token's length, or of its first characters, refuses the random wrong
+character changed for another the secret holds (of its kind where it holds one: a digit for a digit, a letter for a
+letter), so as long as it, equal but for that character, and of its alphabet (a hex secret stays hex: an endpoint
+decoding the key refuses it, not crashes on it) — a check of only the token's length, or of its first characters, refuses the random wrong
 secret (32 characters, no prefix in common) and takes it. And with the secret cut short: without its last character
 (and its `=` padding, which a decoder reads the key without) — a comparison of only as many characters as it is
 given (`CRON_SECRET.startsWith(token)`, a loop over the token's length) refuses no secret, the random one and the
@@ -94,6 +95,8 @@ CUT_SHORT_UNSENT = (f"the secret without its last character was not sent (shorte
                     "characters as it is given is not ruled out")
 # a character of each kind, so the near miss keeps the secret's shape: a digit for a digit, a letter for a letter
 _KINDS = (string.digits, string.ascii_lowercase, string.ascii_uppercase, "-_")
+# one base64 digit in each alphabet: a decoder reading both (Node's Buffer.from(s, 'base64')) reads them as one
+_TWINS = {"+": "-", "-": "+", "/": "_", "_": "/"}
 
 
 def _carries_a_secret(value: str) -> str:
@@ -254,16 +257,28 @@ def unset_values(header: str) -> dict[str, str]:
 
 
 def near_miss(secret: str) -> str:
-    """`secret` with its next-to-last character (before any `=` padding) changed for the next of its kind (a digit, a
-    lower- or an upper-case letter; '-' for '_' and back; any other for a letter): as long, and equal but for that
-    one character. Not the last: base64's last character may hold bits a decoder drops (the 43rd of
-    `token_urlsafe(32)` holds two), so an endpoint comparing the decoded key would take a change there as the secret
-    itself; nor `+` for `-` (or `/` for `_`): a decoder reading both alphabets reads them as one digit. Almost the
-    secret: register it as one before it is sent."""
+    """`secret` with its next-to-last character (before any `=` padding) changed for another the secret holds
+    (`_stand_in`): as long, equal but for that one character, and of the secret's own alphabet — a hex secret stays
+    hex, a base64 one base64, so an endpoint decoding the key refuses it rather than crashing on it. Not the last:
+    base64's last character may hold bits a decoder drops (the 43rd of `token_urlsafe(32)` holds two), so an
+    endpoint comparing the decoded key would take a change there as the secret itself. Almost the secret: register it
+    as one before it is sent."""
     at = max(len(secret.rstrip("=")) - 2, 0)
-    kind = next((chars for chars in _KINDS if secret[at] in chars), None)
-    changed = kind[(kind.index(secret[at]) + 1) % len(kind)] if kind else "a"
-    return secret[:at] + changed + secret[at + 1:]
+    return secret[:at] + _stand_in(secret, secret[at]) + secret[at + 1:]
+
+
+def _stand_in(secret: str, old: str) -> str:
+    """Another character for `old`, from those `secret` holds: of its kind where it holds one (a digit for a digit, a
+    letter for a letter of the same case), else any; the next after `old` in that order, round again to the first:
+    the same for the same secret. Never `=` (where a decoder stops), nor `old`'s twin in base64's other alphabet
+    (`+` for `-`, `/` for `_`: a decoder reading both reads them as one digit). A secret of one character throughout
+    holds no other: the next of its kind ('a' where it has none)."""
+    held = sorted(set(secret) - {old, _TWINS.get(old), "="})
+    kind = next((chars for chars in _KINDS if old in chars), "")
+    pool = [char for char in held if char in kind] or held
+    if pool:
+        return next((char for char in pool if char > old), pool[0])
+    return kind[(kind.index(old) + 1) % len(kind)] if kind else "a"
 
 
 def cut_short(secret: str) -> str | None:
