@@ -114,8 +114,8 @@ def test_the_requests_without_the_secret_are_as_mutating_as_the_item(method, mut
     check = make_check("cron", {**GUARDED, "method": method}, mutating=mutating)
     cron.gather(target, [check])
     assert [(p.method, p.mutating, p.expect_rejection, p.connect_s) for p in sent] == [
-        (method, mutating, False, 1.5)] * 7  # a connection opens within the environment's connect_s
-    assert [p.headers for p in sent[4:]] == [{"authorization": "Bearer undefined"}, {"authorization": "Bearer null"},
+        (method, mutating, False, 1.5)] * 8  # a connection opens within the environment's connect_s
+    assert [p.headers for p in sent[5:]] == [{"authorization": "Bearer undefined"}, {"authorization": "Bearer null"},
                                              {"authorization": "Bearer"}]
     for probe in sent:
         guard(probe)
@@ -300,7 +300,7 @@ def test_the_secret_an_unset_variable_becomes_is_refused(route, status, seen):
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): route}, GUARDED)
     assert outcome.status is status and seen in outcome.observed, outcome
     assert set(outcome.evidence) == {"without a secret", "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT,
-                                     *UNSET_HOWS}, \
+                                     cron.CUT_SHORT_CHANGED, *UNSET_HOWS}, \
         outcome.evidence
 
 
@@ -315,7 +315,7 @@ def test_a_custom_header_gets_the_unset_values_raw(unset_as, status, seen):
                                 {**GUARDED, "header": "x-cron-secret"})
     assert outcome.status is status and seen in outcome.observed, outcome
     assert set(outcome.evidence) == {"without a secret", "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT,
-                                     "with x-cron-secret: undefined",
+                                     cron.CUT_SHORT_CHANGED, "with x-cron-secret: undefined",
                                      "with x-cron-secret: null", "with x-cron-secret empty"}, outcome.evidence
 
 
@@ -358,8 +358,8 @@ def test_body_rules_are_refused_where_http_refuses_them(params, problem):
 
 
 def test_the_bound_counts_every_request_an_item_sends():
-    """Seven requests for an item without the secret (none, a wrong one, the near miss, the secret cut short, three
-    unset values), one with it: 16 go at once, so three of the first are two waves."""
+    """Eight requests for an item without the secret (none, a wrong one, the near miss, the secret and the near miss
+    cut short, three unset values), one with it: 16 go at once, so three of the first are two waves."""
     from .kit import make_target
 
     target = make_target({"services": {"app": {"url": "http://127.0.0.1:9"}}}, timeouts={"connect_s": 2, "http_s": 5})
@@ -367,8 +367,8 @@ def test_the_bound_counts_every_request_an_item_sends():
     # then each request turned away for now asked again: a round per request of an item, each a capped wait and one
     # wave of the items' requests
     retry = 5.0 + 5
-    assert cron.bound(target, without[:2]) == 2 + 5 + 7 * retry  # 14 requests: one wave
-    assert cron.bound(target, without[:3]) == 2 + 5 * 2 + 7 * retry  # 21 requests: two
+    assert cron.bound(target, without[:2]) == 2 + 5 + 8 * retry  # 16 requests: one wave
+    assert cron.bound(target, without[:3]) == 2 + 5 * 2 + 8 * retry  # 24 requests: two
     # the job run is never asked again (it may have run), nor are a mutating item's requests
     assert cron.bound(target, [make_check("cron", {**GUARDED, "with_secret": True}, mutating=True)]) == 2 + 5
     assert cron.bound(target, [make_check("cron", {**GUARDED, "method": "POST"}, mutating=True)]) == 2 + 5
@@ -399,12 +399,12 @@ def _rate_limited(answer, params: dict, *, mutating: bool = False, **limit):
 
 
 def test_a_rate_limited_endpoint_is_asked_again_after_its_retry_after():
-    """Seven requests go together; a rate limit of two turns five away with 429 (Retry-After: 1). Each is asked
+    """Eight requests go together; a rate limit of two turns six away with 429 (Retry-After: 1). Each is asked
     once more after the wait it names, one at a time: the endpoint refuses them all, as it should: a pass."""
     outcome, tries = _rate_limited(_refuses(401), GUARDED)
     assert outcome.status is Status.PASSED, outcome
     assert all(answer["status"] == 401 for answer in outcome.evidence.values()), outcome.evidence
-    assert tries == [1, 1, 2, 2, 2, 2, 2]
+    assert tries == [1, 1, 2, 2, 2, 2, 2, 2]
 
 
 def test_an_unset_secret_behind_a_rate_limit_still_fails(monkeypatch):
@@ -435,7 +435,7 @@ def test_the_requests_of_a_mutating_item_are_not_asked_again(monkeypatch):
     request once, turned away or not."""
     monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited(_refuses(401), {**GUARDED, "method": "POST"}, mutating=True, let_through=0)
-    assert tries == [1] * 7
+    assert tries == [1] * 8
     assert outcome.status is Status.ERROR, outcome
     assert "with a wrong secret: 429 (rate-limited)" in outcome.observed, outcome.observed
     assert outcome.observed.endswith("not asked again: the item is mutating, and a job that checks no secret runs on "
@@ -456,14 +456,14 @@ def test_a_request_turned_away_twice_is_not_judged(monkeypatch):
     assert outcome.observed.endswith("with a bare 'Bearer': 429 (rate-limited): whether it checks CRON_SECRET was not "
                                      "seen; each turned away for now (429, or 503 with Retry-After) was asked again "
                                      "once, after the wait it names (at most 5 s)"), outcome.observed
-    assert tries == [2] * 7
+    assert tries == [2] * 8
 
 
 def test_a_503_naming_no_wait_is_not_asked_again(monkeypatch):
     monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited(_refuses(401), GUARDED, retry_after=None, status=503)
     assert outcome.status is Status.ERROR and "503 (server error)" in outcome.observed, outcome
-    assert "asked again" not in outcome.observed and tries == [1] * 7
+    assert "asked again" not in outcome.observed and tries == [1] * 8
 
 
 # -- a head that came, then a body that did not ----------------------------------------------------------------
@@ -657,8 +657,12 @@ CUT_SHORT_TAKEN = (f"{cron.CUT_SHORT}: accepted with 200: the endpoint takes a p
                    " many characters as it is given: the secret can be found one character at a time)")
 
 
-@pytest.mark.parametrize("path, seen", [(LENGTH_ONLY, NEAR_MISS_TAKEN),
-                                        (PREFIX_ONLY, f"{NEAR_MISS_TAKEN}; {CUT_SHORT_TAKEN}")])
+CUT_SHORT_CHANGED_TAKEN = (f"{cron.CUT_SHORT_CHANGED}: accepted with 200: the endpoint compares only part of "
+                           "CRON_SECRET (its first characters)")
+
+
+@pytest.mark.parametrize("path, seen", [
+    (LENGTH_ONLY, NEAR_MISS_TAKEN), (PREFIX_ONLY, f"{NEAR_MISS_TAKEN}; {CUT_SHORT_TAKEN}; {CUT_SHORT_CHANGED_TAKEN}")])
 def test_an_endpoint_comparing_part_of_the_secret_fails(path, seen):
     """A random wrong secret is 32 characters and shares no prefix with the secret: only a near miss of the secret
     itself shows such a check. It is named in words, never shown."""
@@ -723,8 +727,9 @@ def test_an_endpoint_taking_a_part_the_secret_starts_with_fails(shortest):
     assert secret[:8] not in shown and cron.cut_short(secret) not in shown, shown
 
 
-CRASHED_ON_LENGTH = ("a server error to it alone, a token of another length than the secret: a crash on it, which ran "
-                     "nothing, read as refused")
+CRASHED_ON_LENGTH = ("a server error to these two alone, shorter than the secret, one it begins with and one it does "
+                     "not: a crash on their length, which ran nothing, read as refused")
+CRASHED_ON_BOTH = f"{cron.CUT_SHORT}: 500 and {cron.CUT_SHORT_CHANGED}: 500 ({CRASHED_ON_LENGTH})"
 
 
 def _timing_safe_equal_behind_a_length_guard(secret: str, shortest: int = 16):
@@ -742,16 +747,45 @@ def _timing_safe_equal_behind_a_length_guard(secret: str, shortest: int = 16):
 
 
 def test_a_job_crashing_on_a_token_of_another_length_passes_and_says_so():
-    """It refuses every value but the secret: the secret cut short reaches its comparison alone at another length,
-    and its 500 is a crash that ran nothing — refused, said in the pass. It was an error ("server error")."""
+    """It refuses every value but the secret: the secret and its near miss cut short reach its comparison alone at
+    another length, and their 500 is a crash that ran nothing — refused, said in the pass. It was an error ("server
+    error")."""
     secret = "cron-9f3e7a1c5b2d4e6f8a0b2c4d6e8"  # as long as the random wrong one
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): _timing_safe_equal_behind_a_length_guard(secret)},
                                 GUARDED, secret=secret)
     assert outcome.status is Status.PASSED, outcome
-    assert f"{cron.CUT_SHORT}: 500 ({CRASHED_ON_LENGTH})" in outcome.observed, outcome.observed
+    assert CRASHED_ON_BOTH in outcome.observed, outcome.observed
 
 
-REFUSED_HOWS = ["without a secret", "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT,
+def test_a_job_taking_a_part_of_the_secret_and_then_failing_fails():
+    """`CRON_SECRET.startsWith(token)` before a job that fails on its own (an upstream down: 500): the secret cut short
+    got a 500 alone, read as a crash on its length — a pass for an endpoint whose secret anyone finds a character at a
+    time, that ran its job on a part of it. The near miss cut short, as long, is refused: no length crash, taken."""
+    secret = "cron-9f3e7a1c5b2d"
+    ran_on = []
+
+    def starts_with_then_fails(headers, _body):
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        if token in ("", "Bearer", "undefined", "null") or not secret.startswith(token):
+            return 401, '{"error": "unauthorized"}'
+        ran_on.append(token)
+        return 500, '{"error": "job failed: upstream timeout"}'
+
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): starts_with_then_fails}, GUARDED, secret=secret)
+    assert ran_on == [cron.cut_short(secret)], "the job ran on the secret cut short"
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == TAKEN_THEN_FAILED, outcome.observed
+    shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
+    assert secret[:8] not in shown and cron.cut_short(cron.near_miss(secret)) not in shown, shown
+
+
+TAKEN_THEN_FAILED = (f"{cron.CUT_SHORT}: 500 (server error), where {cron.CUT_SHORT_CHANGED}, as long, was refused with"
+                     " 401: the job took it past its check and failed after; the endpoint takes a part of CRON_SECRET"
+                     " (it compares only as many characters as it is given: the secret can be found one character at"
+                     " a time)")
+
+
+REFUSED_HOWS = ["without a secret", "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT, cron.CUT_SHORT_CHANGED,
                 *cron.unset_values("authorization")]
 
 
@@ -762,11 +796,21 @@ def _judged_refusals(answers: dict[str, int]):
 
 
 @pytest.mark.parametrize("answers, status, seen", [
-    ({cron.CUT_SHORT: 500}, Status.PASSED, f"{cron.CUT_SHORT}: 500 ({CRASHED_ON_LENGTH})"),
+    # both cut short crashed, and nothing else: their length, refused
+    ({cron.CUT_SHORT: 500, cron.CUT_SHORT_CHANGED: 500}, Status.PASSED, CRASHED_ON_BOTH),
     ({cron.CUT_SHORT: 200}, Status.FAILED, f"{cron.CUT_SHORT}: accepted with 200"),
+    # the one the secret begins with alone: the other, as long, was refused — taken past the check, then failed
+    ({cron.CUT_SHORT: 500}, Status.FAILED, TAKEN_THEN_FAILED),
+    ({cron.CUT_SHORT: 502, cron.CUT_SHORT_CHANGED: 403}, Status.FAILED,
+     f"{cron.CUT_SHORT}: 502 (server error), where {cron.CUT_SHORT_CHANGED}, as long, was refused with 403"),
+    # the other neither refused nor crashed: the cut one's 5xx is not read either way
+    ({cron.CUT_SHORT: 500, cron.CUT_SHORT_CHANGED: 404}, Status.FAILED,
+     f"{cron.CUT_SHORT_CHANGED}: status 404; and 1 could not be judged: {cron.CUT_SHORT}: 500 (server error)"),
+    ({cron.CUT_SHORT_CHANGED: 500}, Status.ERROR, f"could not look: {cron.CUT_SHORT_CHANGED}: 500 (server error)"),
     # a server error to another request too: not a length alone, not seen as before
-    ({cron.CUT_SHORT: 500, "with 'Bearer undefined'": 500}, Status.ERROR,
-     f"could not look: {cron.CUT_SHORT}: 500 (server error); with 'Bearer undefined': 500 (server error)"),
+    ({cron.CUT_SHORT: 500, cron.CUT_SHORT_CHANGED: 500, "with 'Bearer undefined'": 500}, Status.ERROR,
+     f"could not look: {cron.CUT_SHORT}: 500 (server error); {cron.CUT_SHORT_CHANGED}: 500 (server error); with "
+     "'Bearer undefined': 500 (server error)"),
     ({cron.CUT_SHORT: 500, "with a wrong secret": 200}, Status.FAILED, "with a wrong secret: accepted with 200"),
 ])
 def test_judge_a_server_error_to_the_secret_cut_short(answers, status, seen):

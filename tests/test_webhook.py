@@ -214,7 +214,8 @@ def test_deliveries_signed_with_the_endpoint_secret_verify_as_the_sender_signs_t
     stripe = webhook.Params(**STRIPE_SIGNED)
     hows = [how for how, _, _ in webhook.deliveries(stripe, secret)]
     assert hows == ["unsigned", "wrong signature", webhook.NO_SIGNATURE, *webhook.UNSET_KEYS, webhook.EMPTY_SIGNATURE,
-                    webhook.OTHER_TYPE, webhook.REPLAYED, webhook.OTHER_BODY, webhook.CUT_SIGNATURE, "correctly signed"]
+                    webhook.OTHER_TYPE, webhook.REPLAYED, webhook.OTHER_BODY, webhook.CUT_SIGNATURE, webhook.WRONG_CUT,
+                    "correctly signed"]
     _, headers, body = webhook.deliveries(stripe, secret)[-1]
     stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
     assert mac == hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -395,9 +396,10 @@ def test_the_bound_counts_the_unset_keys_deliveries():
     assert webhook.bound(target, stripe) == 2 + 5 * 2 + 8 * retry  # 32: two
     assert webhook.bound(target, fal) == 2 + 5 * 2 + 3 * retry  # Fal has no unset keys, nor an empty signature: 24
     signed = make_check("webhook", {**STRIPE_SIGNED, "path": "/h"}, name="signed", mutating=True)
-    # and the correctly signed one, and the two correctly signed ones that must be refused (signed an hour ago, and
-    # for another body): sent in the same wave, never asked again (an endpoint may have acted on each)
-    assert webhook.bound(target, [signed]) == 2 + 5 + 8 * retry
+    # and the correctly signed one, and the three correctly signed ones that must be refused (signed an hour ago, for
+    # another body, cut short): sent in the same wave, never asked again (an endpoint may have acted on each); the
+    # wrong signature cut short as far is asked again, as the other wrong ones are
+    assert webhook.bound(target, [signed]) == 2 + 5 + 9 * retry
     many = [make_check("webhook", {"service": "app", "path": "/h", "scheme": "stripe"}, name=f"m{i}")
             for i in range(17)]
     assert webhook.bound(target, many) == 2 + 5 * 9 + 8 * (retry + 5)  # 136 deliveries; 17 asked again per round
@@ -608,7 +610,7 @@ def test_a_genuine_delivery_turned_away_is_not_sent_again(monkeypatch, status):
     genuine = [tries for (_, _, headers, body), tries in seen.items()
                if _verifies_stripe(STRIPE_SECRET.encode())(dict(headers), body)[0] == 200]
     assert genuine == [1], seen  # the real one once; so are the three correctly signed ones that must be refused
-    assert sorted(seen.values()) == [1] * 4 + [2] * 8, seen  # each signed with another key twice
+    assert sorted(seen.values()) == [1] * 4 + [2] * 9, seen  # each signed with another key twice
     assert outcome.status is Status.ERROR, outcome
     assert f"correctly signed: {status}" in outcome.observed and "Retry-After: 1" in outcome.observed, outcome
     assert outcome.observed.endswith("not asked again: the delivery may have been acted on"), outcome.observed
@@ -617,8 +619,13 @@ def test_a_genuine_delivery_turned_away_is_not_sent_again(monkeypatch, status):
 # -- a correct signature that must still be refused: replayed, or for another body ---------------------------------
 REPLAYED, OTHER_BODY, GENUINE = "correctly signed an hour ago", "correctly signed for another body", "correctly signed"
 CUT_SIGNATURE = "correctly signed, its signature cut short by whole bytes"
-CRASHED_ON_LENGTH = ("a server error to the one signature of another length alone: a crash on it, which took nothing, "
-                     "read as refused")
+WRONG_CUT = "wrong signature, cut short by as many whole bytes"
+CRASHED_ON_LENGTH = ("a server error to these two alone, signatures of another length, the right one's first bytes and "
+                     "a wrong one's: a crash on their length, which took nothing, read as refused")
+CRASHED_ON_BOTH = f"{CUT_SIGNATURE}: 500 and {WRONG_CUT}: 500 ({CRASHED_ON_LENGTH})"
+TAKEN_THEN_FAILED = (f"{CUT_SIGNATURE}: 500 (server error), where {WRONG_CUT}, as long, was refused with 401: the "
+                     "endpoint took it past its check and failed after; the endpoint compares only as much of the "
+                     "signature as it is given (a signature can be found a character or a byte at a time)")
 
 
 def test_a_correctly_signed_delivery_of_an_hour_ago_or_for_another_body_must_be_refused():
@@ -849,31 +856,72 @@ def _node_timing_safe_equal(key: bytes):
                                                     "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}],
                          ids=["stripe", "shopify"])
 def test_a_verifier_crashing_on_a_signature_of_another_length_passes_and_says_so(params):
-    """Node's timingSafeEqual throws on a signature of another length: the one cut short by whole bytes is the only
-    such signature sent (no sender sends one), so its 500 is a crash that took nothing — refused, said in the pass.
-    It failed the item ("server error; the sender will retry")."""
+    """Node's timingSafeEqual throws on a signature of another length: the right one and a wrong one cut short by
+    whole bytes are the only such signatures sent (no sender sends one), so their 500 is a crash that took nothing —
+    refused, said in the pass. It failed the item ("server error; the sender will retry")."""
     outcome, _ = _judged_on({("POST", "/hook"): _node_timing_safe_equal(STRIPE_SECRET.encode())}, params)
     assert outcome.status is Status.PASSED, outcome
-    assert f"{webhook.CUT_SIGNATURE}: 500 ({CRASHED_ON_LENGTH})" in outcome.observed, outcome.observed
+    assert CRASHED_ON_BOTH in outcome.observed, outcome.observed
     assert "correctly signed: 200" in outcome.observed
 
 
 @pytest.mark.parametrize("answers, status, seen", [
-    # the cut one alone crashed: refused, as the pass says
-    ({CUT_SIGNATURE: 500, GENUINE: 200}, Status.PASSED, f"{CUT_SIGNATURE}: 500 ({CRASHED_ON_LENGTH})"),
-    ({CUT_SIGNATURE: 502, GENUINE: 200}, Status.PASSED, f"{CUT_SIGNATURE}: 502 ({CRASHED_ON_LENGTH})"),
+    # the two cut ones alone crashed: their length, refused, as the pass says
+    ({CUT_SIGNATURE: 500, WRONG_CUT: 500, GENUINE: 200}, Status.PASSED, CRASHED_ON_BOTH),
+    ({CUT_SIGNATURE: 502, WRONG_CUT: 500, GENUINE: 200}, Status.PASSED,
+     f"{CUT_SIGNATURE}: 502 and {WRONG_CUT}: 500 ({CRASHED_ON_LENGTH})"),
     # taken still fails
     ({CUT_SIGNATURE: 200, GENUINE: 200}, Status.FAILED, f"{CUT_SIGNATURE}: accepted with 200"),
+    # the right one's alone, the wrong one as long refused: taken past the check, then failed (a duplicate order)
+    ({CUT_SIGNATURE: 500, GENUINE: 200}, Status.FAILED, TAKEN_THEN_FAILED),
+    ({CUT_SIGNATURE: 503, WRONG_CUT: 400, GENUINE: 200}, Status.FAILED,
+     f"{CUT_SIGNATURE}: 503 (server error), where {WRONG_CUT}, as long, was refused with 400: the endpoint took it"),
+    # the wrong one cut short taken: the endpoint compares no signature of another length
+    ({WRONG_CUT: 200, GENUINE: 200}, Status.FAILED, f"{WRONG_CUT}: accepted with 200: the endpoint does not compare a "
+                                                    "signature of another length than the right one's"),
     # a server error elsewhere too: the endpoint fails on more than a length, judged as before
-    ({CUT_SIGNATURE: 500, GENUINE: 500}, Status.FAILED,
-     f"{CUT_SIGNATURE}: 500 (server error; the sender will retry); correctly signed: 500"),
-    ({CUT_SIGNATURE: 500, "unsigned": 500, GENUINE: 200}, Status.FAILED,
+    ({CUT_SIGNATURE: 500, WRONG_CUT: 500, GENUINE: 500}, Status.FAILED,
+     f"{CUT_SIGNATURE}: 500 (server error; the sender will retry); {WRONG_CUT}: 500 (server error; the sender will "
+     "retry); correctly signed: 500"),
+    ({CUT_SIGNATURE: 500, WRONG_CUT: 500, "unsigned": 500, GENUINE: 200}, Status.FAILED,
      f"unsigned: 500 (server error; the sender will retry); {CUT_SIGNATURE}: 500 (server error"),
 ])
 def test_judge_a_server_error_to_the_signature_cut_short(answers, status, seen):
     c = check(**STRIPE_SIGNED)
     outcome = webhook.judge(c, _signed_facts(c, answers))
     assert outcome.status is status and seen in outcome.observed, outcome
+
+
+def test_a_prefix_verifier_whose_handler_fails_on_an_order_it_has_fails():
+    """`expected.startsWith(given)` behind a guard against an empty signature, in front of a handler whose insert of
+    the order fails (500) when the order is already there: the cut delivery, taken, got a 500 alone — read as a crash
+    on its length, a pass for an endpoint forgeable a byte at a time. The wrong signature cut short as far is refused:
+    no length crash. (The genuine delivery is let through first: in a run, a race between two sent together.)"""
+    orders: set[int] = set()
+    lock, genuine_done, forged = threading.Lock(), threading.Event(), []
+
+    def endpoint(headers, body):
+        given = headers.get("x-shopify-hmac-sha256", "")
+        expected = base64.b64encode(hmac.new(STRIPE_SECRET.encode(), body, hashlib.sha256).digest()).decode()
+        if not given or not expected.startswith(given):
+            return 401, '{"error": "bad signature"}'
+        if given != expected:
+            forged.append(given)
+            genuine_done.wait(3)
+        with lock:  # INSERT INTO orders: a unique violation, unhandled
+            order = json.loads(body)["id"]
+            if order in orders:
+                return 500, '{"error": "duplicate key value violates unique constraint"}'
+            orders.add(order)
+        genuine_done.set()
+        return 200, '{"received": true}'
+
+    params = {**SHOPIFY, "service": "app", "path": "/hook", "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}
+    outcome, _ = _judged_on({("POST", "/hook"): endpoint}, params)
+    assert len(forged) == 1, forged  # the cut one, taken
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith(f"{CUT_SIGNATURE}: ") and ("the endpoint compares only as much of the signature"
+                                                                  " as it is given") in outcome.observed, outcome
 
 
 def test_judge_an_endpoint_crashing_on_every_delivery_is_judged_as_before():
@@ -993,7 +1041,7 @@ def test_a_delivery_carrying_a_correct_signature_is_never_sent_twice(monkeypatch
 
     outcome, seen = _signed_item_behind(acts_then_busy, let_through=100)  # its own 503s only
     assert len(acted) == len(set(acted)) == 2, acted  # the genuine delivery and the one signed an hour ago, once each
-    assert sorted(seen.values()) == [1] * 12, seen  # none was turned away but those two and the genuine one
+    assert sorted(seen.values()) == [1] * 13, seen  # none was turned away but those two and the genuine one
     assert outcome.status is Status.ERROR, outcome
     for how in (webhook.REPLAYED, webhook.GENUINE):
         assert f"{how}: 503 (unavailable; Retry-After: 1): whether " in outcome.observed, outcome.observed

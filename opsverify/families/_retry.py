@@ -9,6 +9,8 @@ import math
 import re
 import time
 
+from typing import Callable
+
 from ..transports.http import Probe, Reply
 from . import REQUESTS_AT_ONCE
 
@@ -72,16 +74,31 @@ def retries_bound(target, sent: list[int]) -> float:
     return sum(RETRY_WAIT_CAP_S + target.timeouts.http_s * math.ceil(n / REQUESTS_AT_ONCE) for n in asked)
 
 
-def crashed_on_length_alone(attempts: list, cut: str) -> bool:
+def crashed_on_length_alone(attempts: list, cut: str, as_long: str) -> bool:
     """Whether the endpoint answered the request `cut` names (a value cut short: the cron secret by a character, a
-    webhook signature by whole bytes) alone with a server error that came whole. A verifier comparing with Node's
-    `crypto.timingSafeEqual` throws on a value of another length than the one it holds (500), and that one is the only
-    such value sent — a crash, which took and ran nothing: refused. Where any other request got a server error too
-    (one saying when to come back aside), the endpoint fails on more than a length: judged as any other answer."""
-    cut_reply = next((reply for how, _, reply in attempts if how == cut), None)
-    if cut_reply is None or not _server_error(cut_reply):
+    webhook signature by whole bytes) and the one `as_long` names (a value of the same length that the right one does
+    not begin with) both with a server error that came whole, and no other request so. A verifier comparing with
+    Node's `crypto.timingSafeEqual` throws on a value of another length than the one it holds (500), on these two
+    alike, the only such values sent — a crash, which took and ran nothing: refused. Where `as_long` was refused, or
+    any other request got a server error too (one saying when to come back aside), it is no length alone: judged as
+    any other answer (`took_the_cut`)."""
+    pair = {how: reply for how, _, reply in attempts if how in (cut, as_long)}
+    if len(pair) != 2 or not all(map(_server_error, pair.values())):
         return False
-    return not any(_server_error(reply) for how, _, reply in attempts if how != cut)
+    return not any(_server_error(reply) for how, _, reply in attempts if how not in pair)
+
+
+def took_the_cut(attempts: list, cut: str, as_long: str, refused: Callable[[int], bool]) -> bool:
+    """Whether the endpoint answered the value cut short (`cut`) with a server error that came whole, yet refused
+    (`refused`, of its whole answer's status) the one `as_long` names, of the same length but not what the right value
+    begins with. A crash on the length alone meets both: this one got past the check on what the right value begins
+    with, and failed after it (a job or a handler failing on its own — an upstream down, an order already recorded):
+    taken."""
+    replies = {how: reply for how, _, reply in attempts if how in (cut, as_long)}
+    if cut not in replies or as_long not in replies or not _server_error(replies[cut]):
+        return False
+    other = replies[as_long]
+    return other.status is not None and not other.failure and refused(other.status)
 
 
 def _server_error(reply: Reply) -> bool:

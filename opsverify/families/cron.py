@@ -13,7 +13,7 @@ other answer whose body never came whole is not judged. A request the HTTP clien
 With the secret, a 408 or 429 is an *error* too (whether the job runs was not seen), as is a 503 with Retry-After;
 any other 5xx fails (the job did).
 A request turned away for now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names (at
-most RETRY_WAIT_CAP_S, 5 s): the seven sent together trip a rate limit one alone would not. Never the job's call with
+most RETRY_WAIT_CAP_S, 5 s): the eight sent together trip a rate limit one alone would not. Never the job's call with
 the secret, nor any request of a mutating item: a 503 does not show the job did not run, and a second call would run
 it twice. The job's call so turned away is an *error*, naming its status and Retry-After.
 
@@ -22,20 +22,23 @@ Without the secret also means with what an unset secret reads as: `Bearer ${proc
 refuses a random wrong secret and takes these. And with a near miss of the secret: the secret with its next-to-last
 character changed for another the secret holds (of its kind where it holds one: a digit for a digit, a letter for a
 letter), so as long as it, equal but for that character, and of its alphabet (a hex secret stays hex: an endpoint
-decoding the key refuses it, not crashes on it) — a check of only the token's length, or of its first characters, refuses the random wrong
-secret (32 characters, no prefix in common) and takes it. And with the secret cut short: without its last character
+decoding the key refuses it, not crashes on it) — a check of only the token's length, or of its first characters,
+refuses the random wrong secret (32 characters, no prefix in common) and takes it. And with the secret cut short: without its last character
 (and its `=` padding, which a decoder reads the key without) — a comparison of only as many characters as it is
 given (`CRON_SECRET.startsWith(token)`, a loop over the token's length) refuses no secret, the random one and the
 near miss, and takes every part of the secret it begins with: found one character at a time. The longest such part,
-so a check that also wants a token of some length takes it too. Each is all of the secret but one character:
+so a check that also wants a token of some length takes it too. And with the near miss cut short as well: as long as
+the cut one, and not what the secret begins with. Each is all of the secret but a character or two:
 registered with the redactor before it is sent, named in words only, and not sent where the item's requests would
 cross the network in clear (plain http:// to another machine, or through a proxy; a pass there says what that
-leaves open) — nor the cut one where it would be too short to be masked (Redactor.MIN_LENGTH).
+leaves open) — nor the cut ones where they would be too short to be masked (Redactor.MIN_LENGTH).
 Each must be refused, as the calls without a secret and with a wrong one must (400, 401 or 403: RFC 6750 answers a
 missing or malformed credential with 400 as well, and many frameworks refuse a missing header so); a 2xx fails,
-naming the value taken (the near miss and the cut one by their names). A 5xx to the cut one, where no other request
-got one, is read as refused and a pass says so: a job comparing with Node's `crypto.timingSafeEqual` behind a guard
-against short tokens throws on a token of another length than the secret (a crash that ran nothing).
+naming the value taken (the near miss and the cut ones by their names). A 5xx to both cut ones, where no other
+request got one, is read as refused and a pass says so: a job comparing with Node's `crypto.timingSafeEqual` behind a
+guard against short tokens throws on a token of another length than the secret (a crash that ran nothing). A 5xx to
+the secret cut short where the near miss cut short was refused fails: the job took it past its check, then failed
+(`CRON_SECRET.startsWith(token)` before a job whose upstream is down).
 
 With the secret, the body of the answer may be judged by the http family's body rules (`json`, `json_has`,
 `json_min`, `json_max`, `body_includes`, `body_excludes`): a job that failed may still answer 200.
@@ -62,7 +65,7 @@ from .http import HTTP_TOKEN, READ_BY_HTTP, ExactPath, JsonBound, JsonType, body
     expectations, status_said
 from .http import Params as HttpParams
 from ._retry import (ASKED_AGAIN, crashed_on_length_alone, fetch_retrying, retries_bound, retry_after_said,
-                     retry_wait_s)
+                     retry_wait_s, took_the_cut)
 
 NAME = "cron"
 NEEDS = ("url",)
@@ -86,13 +89,17 @@ NEAR_MISS = "with the secret, its next-to-last character changed"
 # (`CRON_SECRET.startsWith(token)`) takes it, and every part the secret begins with. Named, never shown: it is all of
 # the secret but one character
 CUT_SHORT = "with the secret, its last character left off"
+# the near miss cut short (`cut_short(near_miss(secret))`): as long as CUT_SHORT, and not what the secret begins with.
+# A job crashing on a token's length alone crashes on both; one that refuses this and fails on CUT_SHORT took that
+# past its check (`took_the_cut`). All of the secret but two characters: named, never shown
+CUT_SHORT_CHANGED = "with the secret, its last character left off and the one before it changed"
 # where its requests cross the network in clear neither is sent: an eavesdropper would be one guess from the secret
-PARTS_UNSENT = ("the secret with its next-to-last character changed, and without its last character, were not sent "
-                "(plain http:// to another machine, or through a proxy: each would give the secret away but one "
-                "character), so a check of only part of it is not ruled out")
-CUT_SHORT_UNSENT = (f"the secret without its last character was not sent (shorter than {Redactor.MIN_LENGTH} "
-                    "characters, it could not be masked where an endpoint echoed it), so a comparison of only as many "
-                    "characters as it is given is not ruled out")
+PARTS_UNSENT = ("the secret with its next-to-last character changed, and without its last character (that changed or"
+                " not), were not sent (plain http:// to another machine, or through a proxy: each would give the secret"
+                " away but a character or two), so a check of only part of it is not ruled out")
+CUT_SHORT_UNSENT = (f"the secret without its last character (its next-to-last changed or not) was not sent (shorter "
+                    f"than {Redactor.MIN_LENGTH} characters, it could not be masked where an endpoint echoed it), so a "
+                    "comparison of only as many characters as it is given is not ruled out")
 # a character of each kind, so the near miss keeps the secret's shape: a digit for a digit, a letter for a letter
 _KINDS = (string.digits, string.ascii_lowercase, string.ascii_uppercase, "-_")
 # one base64 digit in each alphabet: a decoder reading both (Node's Buffer.from(s, 'base64')) reads them as one
@@ -216,15 +223,15 @@ def needs(params: Params) -> tuple[str, ...]:
 
 def sends_secrets(params: Params) -> tuple[str, ...]:
     """Only a with_secret item sends the secret; the others send wrong values, and none at all (its near miss and
-    the secret cut short only where they do not cross the network in clear: `gather` leaves them out there)."""
+    the two cut short only where they do not cross the network in clear: `gather` leaves them out there)."""
     return (params.secret,) if params.with_secret else ()
 
 
 def bound(target, checks) -> float:
-    """One request for a with_secret item, else 4 (none, a wrong one, the near miss, the secret cut short) + the
-    unset values', REQUESTS_AT_ONCE at a time, each within http_s; then those turned away for now, asked again
-    (`fetch_retrying`): none of a mutating item's."""
-    sent = [1 if c.params.with_secret else 4 + len(unset_values(c.params.header)) for c in checks]
+    """One request for a with_secret item, else 5 (none, a wrong one, the near miss, the secret and the near miss cut
+    short) + the unset values', REQUESTS_AT_ONCE at a time, each within http_s; then those turned away for now, asked
+    again (`fetch_retrying`): none of a mutating item's."""
+    sent = [1 if c.params.with_secret else 5 + len(unset_values(c.params.header)) for c in checks]
     waves = math.ceil(sum(sent) / REQUESTS_AT_ONCE)
     resent = [0 if c.mutating or c.params.with_secret else n for c, n in zip(checks, sent)]
     return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, resent)
@@ -310,9 +317,12 @@ def gather(target, checks) -> dict[str, list]:
                 almost = near_miss(secret)
                 target.redactor.add_declared(almost)  # an endpoint echoing it would show all of the secret but one
                 plans.append((c.key, NEAR_MISS, Probe(p.method, url, _auth(p.header, almost), **refused)))
-                if (part := cut_short(secret)) is not None:
+                if (part := cut_short(secret)) is not None:  # as long as the other cut, so masked as surely
+                    other = cut_short(almost)
                     target.redactor.add_declared(part)  # as the near miss: all of the secret but one character
+                    target.redactor.add_declared(other)  # ... or two
                     plans.append((c.key, CUT_SHORT, Probe(p.method, url, _auth(p.header, part), **refused)))
+                    plans.append((c.key, CUT_SHORT_CHANGED, Probe(p.method, url, _auth(p.header, other), **refused)))
             plans += [(c.key, how, Probe(p.method, url, {p.header: value}, **refused))
                       for how, value in unset_values(p.header).items()]
     # a rate limit that turned some away for now: asked again, once — a mutating item's never (they may run the job)
@@ -346,9 +356,9 @@ def _unseen(how: str, status: int) -> str | None:
     return None
 
 
-# how a pass reads the cut secret's 5xx (`crashed_on_length_alone`)
-CRASHED_ON_LENGTH = ("a server error to it alone, a token of another length than the secret: a crash on it, which ran "
-                     "nothing, read as refused")
+# how a pass reads the two cut tokens' 5xx (`crashed_on_length_alone`), said after the second
+CRASHED_ON_LENGTH = ("a server error to these two alone, shorter than the secret, one it begins with and one it does "
+                     "not: a crash on their length, which ran nothing, read as refused")
 
 
 def judge(check, facts) -> Outcome:
@@ -363,7 +373,7 @@ def judge(check, facts) -> Outcome:
     if NEAR_MISS in hows:
         expected += f", with {p.secret} but for its next-to-last character"
     if CUT_SHORT in hows:
-        expected += f", with {p.secret} without its last character"
+        expected += f", with {p.secret} without its last character, and so cut with its next-to-last changed"
     if hows & set(unset):
         shown = ", ".join(repr(value) for value in unset.values())
         expected += f", and with what an unset {p.secret} reads as ({shown})"
@@ -375,17 +385,25 @@ def judge(check, facts) -> Outcome:
     guessed = {**{how: f"{p.secret} is probably unset in the deployment" for how in unset},
                NEAR_MISS: f"the endpoint compares only part of {p.secret} (its length, or its first characters)",
                CUT_SHORT: f"the endpoint takes a part of {p.secret} (it compares only as many characters as it is"
-                          " given: the secret can be found one character at a time)"}
+                          " given: the secret can be found one character at a time)",
+               CUT_SHORT_CHANGED: f"the endpoint compares only part of {p.secret} (its first characters)"}
     checks_a_secret = all(how in guessed for how in taken)
     accepted = [f"{how}: accepted with {reply.status}" + (f" ({reply.failure})" if reply.failure else "")
                 + (f": {guessed[how]}" if how in guessed and checks_a_secret else "")
                 for how, reply in answered if 200 <= reply.status < 300]
-    crashed = crashed_on_length_alone(attempts, CUT_SHORT)  # a 5xx to the secret cut short alone: refused
-    unseen = [text for how, reply in answered
-              if not (crashed and how == CUT_SHORT) and (text := _unseen(how, reply.status))]
+    # a 5xx to the two cut short alone: refused; to the one the secret begins with, the other refused: taken
+    crashed = crashed_on_length_alone(attempts, CUT_SHORT, CUT_SHORT_CHANGED)
+    took = took_the_cut(attempts, CUT_SHORT, CUT_SHORT_CHANGED, lambda status: status in REJECTIONS)
+    read = {CUT_SHORT, CUT_SHORT_CHANGED} if crashed else {CUT_SHORT} if took else set()  # not unseen: judged
+    unseen = [text for how, reply in answered if how not in read and (text := _unseen(how, reply.status))]
     problems = accepted + [f"{how}: {status_said(reply)}" for how, reply in answered
                            if not 200 <= reply.status < 300 and reply.status not in REJECTIONS
                            and not _unseen(how, reply.status)]
+    if took:
+        cut, other = (next(reply for how, _, reply in attempts if how == named) for named in (CUT_SHORT,
+                                                                                               CUT_SHORT_CHANGED))
+        problems.append(f"{CUT_SHORT}: {cut.status} (server error), where {CUT_SHORT_CHANGED}, as long, was refused"
+                        f" with {other.status}: the job took it past its check and failed after; {guessed[CUT_SHORT]}")
     # an answer that fails the item by itself (accepted, a 404, a 302 to a login page) fails it, whatever the others
     # answered, or if they answered at all; a refusal not seen (no answer, turned away, a server error) is undecided
     # beside the failure, never one of its reasons: a waiver or --fail-on accepts the failure, not what could not be
@@ -399,7 +417,8 @@ def judge(check, facts) -> Outcome:
         again = NOT_ASKED_AGAIN_MUTATING if check.mutating else ASKED_AGAIN
         return replace(error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen"
                              + (f"; {again}" if turned_away else ""), **evidence), expected=expected)
-    seen = " and ".join(f"{how}: {r.status}" + (f" ({CRASHED_ON_LENGTH})" if crashed and how == CUT_SHORT else "")
+    seen = " and ".join(f"{how}: {r.status}" + (f" ({CRASHED_ON_LENGTH})" if crashed and how == CUT_SHORT_CHANGED
+                                                 else "")
                         for how, _, r in attempts)
     unsent = ""
     if NEAR_MISS not in hows:  # neither went: the requests would cross the network in clear

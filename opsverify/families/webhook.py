@@ -28,9 +28,12 @@ decodable): a comparison of only as many characters, or decoded bytes, as it is 
 empty one, takes it — a forgery found a character or a byte at a time (cut by one character, it made a verifier that
 decodes first, as Python's do, raise: a 500 that hid the flaw), and for Stripe, whose signature carries its time,
 one signed an hour ago (beyond its 300 s tolerance: a captured delivery replayed, its event's `created` as old). Any
-4xx refusal will do for these, whatever `status` says — and for the one cut short a 5xx, where no other delivery got
-one: a verifier comparing with Node's `crypto.timingSafeEqual` throws on a signature of another length, which no
-sender sends (a crash that took nothing, read as refused and said so; a 2xx still fails). An endpoint missing the
+4xx refusal will do for these, whatever `status` says. With the one cut short goes a wrong signature cut short as far
+(as long, and not what the right one begins with: any 4xx will do); a 5xx to both, where no other delivery got one,
+is read as refused: a verifier comparing with Node's `crypto.timingSafeEqual` throws on a signature of another
+length, which no sender sends (a crash that took nothing, said so; a 2xx still fails). A 5xx to the right one cut
+short where the wrong one was refused fails: the verifier took it past its check, and the handler failed after (on
+an order already recorded, say). An endpoint missing the
 check one of them tests acts on it: like the genuine one, none is ever sent twice (turned away for now, it is an
 error, not asked again). Fal signs with its own ed25519 key, which no secret of the endpoint can reproduce: no
 `signed_with` for fal. No delivery is signed with a near miss of the secret (as cron sends one): HMAC reads its whole
@@ -73,7 +76,7 @@ from ..transports.http import Probe, Reply
 from . import REQUESTS_AT_ONCE
 from ._common import UrlPath, a_secret_name
 from ._retry import (ASKED_AGAIN, RETRY_WAIT_CAP_S, crashed_on_length_alone, fetch_retrying, retries_bound,
-                     retry_after_said, retry_wait_s)
+                     retry_after_said, retry_wait_s, took_the_cut)
 from .cron import AnswerBodyRules
 from .http import body_problems, describe_reply, expectations, status_said
 
@@ -94,6 +97,10 @@ OTHER_BODY = "correctly signed for another body"  # a signature moved onto a bod
 # one takes it, and any part the signature begins with — a forgery found one character (Stripe's hex: 16 guesses) or
 # one byte (256) at a time
 CUT_SIGNATURE = "correctly signed, its signature cut short by whole bytes"
+# a wrong signature cut short the same way: as long as CUT_SIGNATURE's, and not what the right one begins with. A
+# verifier crashing on a signature's length alone crashes on both; one that refuses this and fails on CUT_SIGNATURE
+# took that past its check (`took_the_cut`)
+WRONG_CUT = "wrong signature, cut short by as many whole bytes"
 STALE_S = 3600  # beyond every sender's tolerance (Stripe's libraries allow 300 s)
 SIGNED_REFUSALS = {REPLAYED: "the endpoint does not check the signature's timestamp (a captured delivery can be "
                              "sent again)",
@@ -123,7 +130,8 @@ OTHER_CONTENT_TYPE = "text/plain"
 OTHER_TYPE = f"wrong signature, sent as {OTHER_CONTENT_TYPE}"
 # what a forgery of these taken says of an endpoint that refuses the plain ones (unsigned, a random key)
 FORGERY_TAKEN = {EMPTY_SIGNATURE: "the endpoint compares only as much of the signature as it is given",
-                 OTHER_TYPE: f"the endpoint does not check the signature of a delivery sent as {OTHER_CONTENT_TYPE}"}
+                 OTHER_TYPE: f"the endpoint does not check the signature of a delivery sent as {OTHER_CONTENT_TYPE}",
+                 WRONG_CUT: "the endpoint does not compare a signature of another length than the right one's"}
 
 def _rejection(value: int) -> int:
     if not 400 <= value <= 499:
@@ -287,7 +295,8 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
     again as OTHER_CONTENT_TYPE),
     and — given the endpoint's signing secret — of three correctly signed ones that must be refused all the same
     (Stripe's signed an hour ago; one whose signature was made for another body; one whose signature is cut short by
-    whole bytes), and of the same body correctly signed."""
+    whole bytes), of a wrong signature cut short as far (WRONG_CUT: what tells a crash on the length from a prefix
+    taken), and of the same body correctly signed."""
     now = str(int(time.time()))
     body = _body(params.scheme, at=int(now))
     base = {"content-type": "application/json"}
@@ -322,6 +331,10 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
         cut = _body(params.scheme, note="opsverify signature probe, its signature cut short", at=int(now))
         own = {"x-shopify-webhook-id": str(uuid.uuid4())} if params.scheme == "shopify" else {}
         found.append((CUT_SIGNATURE, base | own | _cut_short(_signature(params.scheme, key, cut, now)), cut))
+        wrong = _body(params.scheme, note="opsverify signature probe, a wrong signature cut short", at=int(now))
+        own = {"x-shopify-webhook-id": str(uuid.uuid4())} if params.scheme == "shopify" else {}
+        wrong_cut = _cut_short(_signature(params.scheme, _random.token_bytes(32), wrong, now))
+        found.append((WRONG_CUT, base | own | wrong_cut, wrong))
         found.append((GENUINE, base | _signature(params.scheme, key, body, now), body))
     return found
 
@@ -344,9 +357,10 @@ def _sent(params: Params) -> int:
 
 
 def _signed_with_another_key(params: Params) -> int:
-    """How many deliveries of `deliveries` carry no signature made with the endpoint's secret (all it makes without
-    the secret). Only these are asked again: one correctly signed may be acted on."""
-    return len(deliveries(params))
+    """How many deliveries of `deliveries` carry no signature made with the endpoint's secret. Only these are asked
+    again: one correctly signed may be acted on."""
+    return sum(how != GENUINE and how not in SIGNED_REFUSALS
+               for how, _, _ in deliveries(params, "" if params.signed_with else None))
 
 
 def bound(target, checks) -> float:
@@ -397,9 +411,9 @@ def not_judged(how: str, reply: Reply) -> str | None:
     return None
 
 
-# how a pass reads a cut-short signature's 5xx (`crashed_on_length_alone`)
-CRASHED_ON_LENGTH = ("a server error to the one signature of another length alone: a crash on it, which took nothing, "
-                     "read as refused")
+# how a pass reads the two cut signatures' 5xx (`crashed_on_length_alone`), said after the second
+CRASHED_ON_LENGTH = ("a server error to these two alone, signatures of another length, the right one's first bytes and "
+                     "a wrong one's: a crash on their length, which took nothing, read as refused")
 
 
 def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) -> str | None:
@@ -410,10 +424,11 @@ def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) 
     accepted = 200 <= reply.status < 300
     if reply.failure and not accepted:  # its body never came whole: not judged, `not_judged` says so
         return None
-    # refused for another reason than its signature too: the correctly signed ones by any refusal, the one of another
+    # refused for another reason than its signature too: the correctly signed ones and the wrong one cut short (of a
+    # length no sender sends: a 400 for its shape) by any refusal, the one of another
     # content type by any 4xx a server judging it gives — a router matching the content type has no route for it
     # (gorilla/mux, Spring: 404, 405, 415), refused all the same where the route is there (`routed_elsewhere`)
-    if params.accepts(reply.status) or (how in SIGNED_REFUSALS and _refused(reply.status)) or (
+    if params.accepts(reply.status) or (how in (*SIGNED_REFUSALS, WRONG_CUT) and _refused(reply.status)) or (
             how == OTHER_TYPE and 400 <= reply.status < 500 and reply.status not in TURNED_AWAY):
         return None
     if reply.status in TURNED_AWAY or retry_wait_s(reply) is not None:  # not judged: `not_judged` says so
@@ -489,7 +504,8 @@ def judge(check, facts) -> Outcome:
     hows = {how for how, _, _ in attempts}
     wrongly = [said for how, said in ((NO_SIGNATURE, "a header with no signature"),
                                       (EMPTY_SIGNATURE, "an empty signature"),
-                                      (OTHER_TYPE, f"one sent as {OTHER_CONTENT_TYPE}")) if how in hows]
+                                      (OTHER_TYPE, f"one sent as {OTHER_CONTENT_TYPE}"),
+                                      (WRONG_CUT, "one cut short by whole bytes")) if how in hows]
     if hows & set(UNSET_KEYS):
         wrongly.append("the empty, 'undefined' and 'null' keys an unset secret reads as")
     keys = ["a random key", *wrongly]
@@ -497,6 +513,8 @@ def judge(check, facts) -> Outcome:
     expected = f"POST {p.path} rejects an unsigned and a wrongly signed {p.scheme} delivery{signed} with {p.wanted}"
     if OTHER_TYPE in hows and p.status is not None:  # refused for its type is refused: not only `status`
         expected += f" ({OTHER_CONTENT_TYPE}: any 4xx)"
+    if WRONG_CUT in hows and p.status is not None:  # of a length no sender sends: refused for its shape, refused
+        expected += " (the one cut short: any 4xx)"
     signed_refusals = [how.replace("correctly signed", "one signed") for how, _, _ in attempts
                        if how in SIGNED_REFUSALS]
     if signed_refusals:
@@ -512,9 +530,17 @@ def judge(check, facts) -> Outcome:
     unseen = [text for how, _, reply in refusals if (text := not_judged(how, reply))]
     checks_a_key = not any(how not in UNSET_KEYS and how not in SIGNED_REFUSALS and how not in FORGERY_TAKEN
                            and reply.status is not None and 200 <= reply.status < 300 for how, _, reply in refusals)
-    crashed = crashed_on_length_alone(attempts, CUT_SIGNATURE)  # a 5xx to the cut signature alone: refused
+    # a 5xx to the two cut signatures alone: refused; to the right one's, the wrong one refused: taken
+    crashed = crashed_on_length_alone(attempts, CUT_SIGNATURE, WRONG_CUT)
+    took = took_the_cut(attempts, CUT_SIGNATURE, WRONG_CUT, lambda status: _refused(status) or p.accepts(status))
+    read = {CUT_SIGNATURE, WRONG_CUT} if crashed else {CUT_SIGNATURE} if took else set()  # judged here
     problems = [text for how, _, reply in refusals if reply.status is not None
-                and not (crashed and how == CUT_SIGNATURE) and (text := problem(p, how, reply, checks_a_key))]
+                and how not in read and (text := problem(p, how, reply, checks_a_key))]
+    if took:
+        cut, wrong = (next(reply for how, _, reply in attempts if how == named) for named in (CUT_SIGNATURE, WRONG_CUT))
+        problems.append(f"{CUT_SIGNATURE}: {cut.status} (server error), where {WRONG_CUT}, as long, was refused with "
+                        f"{wrong.status}: the endpoint took it past its check and failed after; "
+                        f"{SIGNED_REFUSALS[CUT_SIGNATURE]}")
     if genuine is not None and genuine.status is not None and (text := genuine_problem(genuine)):
         problems.append(text)
     body, unread = [], []  # what the genuine delivery's answer says of it, by the body rules
@@ -537,6 +563,6 @@ def judge(check, facts) -> Outcome:
     if unread:
         return replace(error("could not look: " + "; ".join(f"{GENUINE}: {text}" for text in unread), **evidence),
                        expected=expected)
-    seen = " and ".join(f"{how}: {reply.status}" + (f" ({CRASHED_ON_LENGTH})" if crashed and how == CUT_SIGNATURE
+    seen = " and ".join(f"{how}: {reply.status}" + (f" ({CRASHED_ON_LENGTH})" if crashed and how == WRONG_CUT
                                                      else "") for how, _, reply in attempts)
     return passed(expected, seen if genuine is not None else f"{seen}; {not_ruled_out(p)}", **evidence)
