@@ -13,11 +13,13 @@ then cut short or never finished); a 408, a 429 or a 503 with Retry-After was tu
 read: not judged (an error, never a pass), so no `status` may name one; nor is any other answer whose body never
 came whole. One turned away for now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names
 (at most RETRY_WAIT_CAP_S). The body is small, realistic and harmless (a test order, an unknown Stripe event type,
-an unknown Fal request id), so a broken target that does accept it has nothing real to act on.
+an unknown Fal request id), so a broken target that does accept it has nothing real to act on; each delivery's is
+its own (its own order, event or request id, and Shopify webhook id: a handler keyed on one fails on none for having
+taken another first), the one sent as text/plain aside (the randomly signed one as it is but for its type).
 
 A 4xx does not show by itself that the signature was refused: an endpoint that checks none but refuses the
 probe's content (an event type it does not handle) answers the same, and a pass says so. `signed_with` cites the
-endpoint's signing secret: a third delivery of the same body, correctly signed, must then not be refused (2xx; a
+endpoint's signing secret: a third delivery, correctly signed, must then not be refused (2xx; a
 4xx leaves signature checking unshown: error; a 5xx fails). That delivery is a real one, so the item must be
 marked mutating, and it is never sent twice: turned away for now, it is an error, not asked again. Its answer's body
 may be judged by the http family's body rules, as cron judges a job run's. With the secret, deliveries a correct
@@ -227,12 +229,15 @@ class Params(AnswerBodyRules):
 
 
 # -- what a delivery of each scheme looks like ---------------------------------------------
-def _body(scheme: str, note: str = "opsverify signature probe, not a real order", at: int | None = None) -> bytes:
-    """A delivery's body; `at`: when its event happened (now by default): a captured delivery's is as old as its
-    signature."""
+PROBE_NOTE = "opsverify signature probe, not a real order"
+
+
+def _body(scheme: str, note: str = PROBE_NOTE, at: int | None = None) -> bytes:
+    """A delivery's body, with an id of its own (an order's, an event's, a request's); `at`: when its event happened
+    (now by default): a captured delivery's is as old as its signature."""
     at = int(time.time()) if at is None else at
-    if scheme == "shopify":
-        order = 820982911946154508  # Shopify's documented sample order id
+    if scheme == "shopify":  # 13 digits, as Shopify's order ids now have: exact in a JavaScript number (< 2**53)
+        order = 10 ** 12 + _random.randbelow(9 * 10 ** 12)
         document = {"id": order, "admin_graphql_api_id": f"gid://shopify/Order/{order}", "name": "#OPSVERIFY",
                     "email": "opsverify@example.com", "test": True, "currency": "AUD", "total_price": "0.00",
                     "line_items": [], "note": note}
@@ -296,46 +301,61 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
     and — given the endpoint's signing secret — of three correctly signed ones that must be refused all the same
     (Stripe's signed an hour ago; one whose signature was made for another body; one whose signature is cut short by
     whole bytes), of a wrong signature cut short as far (WRONG_CUT: what tells a crash on the length from a prefix
-    taken), and of the same body correctly signed."""
+    taken), and of one correctly signed. Each is a delivery of its own (`delivery`) but OTHER_TYPE, the randomly
+    signed one again."""
     now = str(int(time.time()))
-    body = _body(params.scheme, at=int(now))
     base = {"content-type": "application/json"}
     if params.scheme == "shopify":
         base |= {"x-shopify-topic": "orders/create", "x-shopify-shop-domain": params.shop_domain or "",
-                 "x-shopify-webhook-id": str(uuid.uuid4()), "x-shopify-api-version": "2024-10"}
-    if params.scheme == "fal":  # Fal signs request id, user id, timestamp and sha256(body) with ed25519: 64 bytes, hex
-        signed = {"x-fal-webhook-request-id": json.loads(body)["request_id"],
-                  "x-fal-webhook-user-id": "opsverify", "x-fal-webhook-timestamp": now,
-                  "x-fal-webhook-signature": _random.token_hex(64)}
-    else:
-        signed = _signature(params.scheme, _random.token_bytes(32), body, now)
-    found = [("unsigned", base, body), ("wrong signature", base | signed, body)]
+                 "x-shopify-api-version": "2024-10"}
+
+    def delivery(note: str = PROBE_NOTE, at: int = int(now)) -> tuple[dict[str, str], bytes]:
+        """A body of its own — its own order, event or request id, so a handler keyed on it (an order inserted once)
+        fails on none for having taken another first — and the headers its sender sends with it (Shopify's webhook
+        id, each delivery's own too)."""
+        body = _body(params.scheme, note, at)
+        own = {"x-shopify-webhook-id": str(uuid.uuid4())} if params.scheme == "shopify" else {}
+        return base | own, body
+
+    def randomly_signed(headers: dict[str, str], body: bytes) -> dict[str, str]:
+        if params.scheme == "fal":  # Fal signs request id, user id, timestamp and sha256(body) with ed25519: hex
+            return headers | {"x-fal-webhook-request-id": json.loads(body)["request_id"],
+                              "x-fal-webhook-user-id": "opsverify", "x-fal-webhook-timestamp": now,
+                              "x-fal-webhook-signature": _random.token_hex(64)}
+        return headers | _signature(params.scheme, _random.token_bytes(32), body, now)
+
+    found = [("unsigned", *delivery())]
+    headers, body = delivery()
+    wrong_signature = randomly_signed(headers, body), body
+    found.append(("wrong signature", *wrong_signature))
     if params.scheme == "stripe":
-        found.append((NO_SIGNATURE, base | {"stripe-signature": f"t={now}"}, body))
+        headers, body = delivery()
+        found.append((NO_SIGNATURE, headers | {"stripe-signature": f"t={now}"}, body))
     if params.scheme != "fal":  # Fal's signature is made with Fal's key, never with one the endpoint holds
-        found += [(how, base | _signature(params.scheme, key.encode(), body, now), body)
-                  for how, key in UNSET_KEYS.items()]
+        for how, key in UNSET_KEYS.items():
+            headers, body = delivery()
+            found.append((how, headers | _signature(params.scheme, key.encode(), body, now), body))
         empty = {"x-shopify-hmac-sha256": ""} if params.scheme == "shopify" else {"stripe-signature": f"t={now},v1="}
-        found.append((EMPTY_SIGNATURE, base | empty, body))
-    found.append((OTHER_TYPE, base | signed | {"content-type": OTHER_CONTENT_TYPE}, body))
+        headers, body = delivery()
+        found.append((EMPTY_SIGNATURE, headers | empty, body))
+    # the randomly signed one again, as it is but for its type: only its type can make it taken where that was refused
+    headers, body = wrong_signature
+    found.append((OTHER_TYPE, headers | {"content-type": OTHER_CONTENT_TYPE}, body))
     if signing_secret is not None:
         key = signing_secret.encode()
+        genuine_headers, genuine = delivery()
         if params.scheme == "stripe":  # each its own event, not the genuine one again (which a dedup would take)
             old = int(now) - STALE_S  # as captured: the event of an hour ago, with the signature it was sent with
-            stale = _body(params.scheme, at=old)
-            found.append((REPLAYED, base | _signature(params.scheme, key, stale, str(old)), stale))
-        other = _body(params.scheme, note="opsverify signature probe, sent with another delivery's signature",
-                      at=int(now))
-        own = {"x-shopify-webhook-id": str(uuid.uuid4())} if params.scheme == "shopify" else {}
-        found.append((OTHER_BODY, base | own | _signature(params.scheme, key, body, now), other))
-        cut = _body(params.scheme, note="opsverify signature probe, its signature cut short", at=int(now))
-        own = {"x-shopify-webhook-id": str(uuid.uuid4())} if params.scheme == "shopify" else {}
-        found.append((CUT_SIGNATURE, base | own | _cut_short(_signature(params.scheme, key, cut, now)), cut))
-        wrong = _body(params.scheme, note="opsverify signature probe, a wrong signature cut short", at=int(now))
-        own = {"x-shopify-webhook-id": str(uuid.uuid4())} if params.scheme == "shopify" else {}
-        wrong_cut = _cut_short(_signature(params.scheme, _random.token_bytes(32), wrong, now))
-        found.append((WRONG_CUT, base | own | wrong_cut, wrong))
-        found.append((GENUINE, base | _signature(params.scheme, key, body, now), body))
+            headers, stale = delivery(at=old)
+            found.append((REPLAYED, headers | _signature(params.scheme, key, stale, str(old)), stale))
+        headers, other = delivery(note="opsverify signature probe, sent with another delivery's signature")
+        found.append((OTHER_BODY, headers | _signature(params.scheme, key, genuine, now), other))
+        headers, cut = delivery(note="opsverify signature probe, its signature cut short")
+        found.append((CUT_SIGNATURE, headers | _cut_short(_signature(params.scheme, key, cut, now)), cut))
+        headers, wrong = delivery(note="opsverify signature probe, a wrong signature cut short")
+        found.append((WRONG_CUT, headers | _cut_short(_signature(params.scheme, _random.token_bytes(32), wrong, now)),
+                      wrong))
+        found.append((GENUINE, genuine_headers | _signature(params.scheme, key, genuine, now), genuine))
     return found
 
 
