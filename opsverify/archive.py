@@ -673,23 +673,31 @@ class ArchiveReporter:
             row.record = _record(row)
             self._write_early(row)
 
-    def _item_of(self, report: pytest.TestReport, known: str | None) -> str:
+    def _item_of(self, report: pytest.TestReport, known: str | None) -> str | None:
         """The checklist item (`system/key`) a report is of, "" for a team's own test: as xdist's workers said when
-        they collected, for a conftest may rebuild a report without the plugin's mark; else as the plugin marked it."""
+        they collected, for a conftest may rebuild a report without the plugin's mark; else as the plugin marked it —
+        but not by a worker that keeps nothing where it was started to (see `_unkept_by`): its node id tells."""
         collected = self.state.verdicts.item_of(report.nodeid)
         if collected is not None:
             return collected
+        if self.xdist_collected and self._unkept_by(report):
+            return known
         return next((str(value) for key, value in report.user_properties if key == ITEM_MARK), known or "")
 
     def _verdict_of(self, report: pytest.TestReport) -> dict[str, Any] | None:
         """The check's record of the item, as the engine kept it (see verdicts): a conftest may have rebuilt the report,
-        or cleared its user properties. Off the report only from a worker apart from the shared folder, which keeps
-        nothing there; None where the check never ran."""
+        or cleared its user properties. Off the report only from a worker the controller started apart from the shared
+        folder, which keeps nothing there; an error naming why from one started sharing it that keeps nothing there
+        (`_unkept_by`); None where the check never ran."""
         kept = self._kept_verdict(report.nodeid)
-        if kept is None and self._reports_carry_verdicts(report):
+        if kept is not None or not self.xdist_collected:  # serially the verdict is this process's, kept or not
+            return kept
+        if self._reports_carry_verdicts(report):
             carried = next((value for key, value in report.user_properties if key == "opsverify"), None)
-            kept = self._carried_record(report.nodeid, carried) if carried is not None else None
-        return kept
+            return self._carried_record(report.nodeid, carried) if carried is not None else None
+        unkept = self._unkept_by(report)
+        check = self._check_of_node(report.nodeid) if unkept else None
+        return None if check is None else _could_not_look(check, unkept)
 
     def _kept_verdict(self, nodeid: str) -> dict[str, Any] | None:
         """The record the check's run kept of the item (in this process, or sealed by a worker); None if it kept none,
@@ -698,22 +706,33 @@ class ArchiveReporter:
             kept = self.state.verdicts.record_of(nodeid)
         except VerdictAltered as exc:  # its verdict is unknown: the item could not be checked, named as any other
             check = self._check_of_node(nodeid)
-            return None if check is None else {
-                **check_fields(check), "remediation": check.remediation, "status": "error",
-                "message": f"{check.key} {check.title}: could not look: {exc}", "observed": f"could not look: {exc}"}
+            return None if check is None else _could_not_look(check, str(exc))
         return json.loads(kept) if kept is not None else None
 
     def _reports_carry_verdicts(self, report: pytest.TestReport) -> bool:
-        """Whether a report's record is all there is of its item's verdict: it came from an xdist worker apart from the
-        run's shared folder (`--tx socket=…`), which keeps none there — beside workers sharing it or not. Serially the
-        verdict is this process's, and a worker sharing the folder keeps each one there: a record riding on a report
-        is then a conftest's, never the check's (forged on a team's own test, or on an item whose check never ran)."""
-        if not self.xdist_collected:
-            return False
-        worker = getattr(getattr(getattr(report, "node", None), "gateway", None), "id", None)  # xdist's, as it came
-        if isinstance(worker, str):
-            return not self.state.verdicts.shares_folder(worker)
-        return self.state.verdicts.item_of(report.nodeid) is None  # none said what it collected: none shares it
+        """Whether a report's record is all there is of its item's verdict: the controller started its xdist worker
+        apart from the run's shared folder (`--tx socket=…`, a popen spec emptying the folder's variable), or made no
+        folder. Decided by how the worker was started, never by what it keeps there: a worker started sharing the
+        folder keeps each verdict there, and a record riding on its report is a conftest's, never the check's (forged
+        on a team's own test, on an item whose check never ran, or by one that made the worker keep nothing there)."""
+        from .plugin import started_sharing
+
+        spec = getattr(getattr(getattr(report, "node", None), "gateway", None), "spec", None)  # xdist's, as it came
+        return spec is not None and (self.state.shared is None or not started_sharing(spec))
+
+    def _unkept_by(self, report: pytest.TestReport) -> str:
+        """Why the xdist worker of a report, which the controller started sharing the run's folder, is not trusted:
+        it keeps no list of its items there ("" where it does). A worker names them once it has collected, before
+        any of its reports leave it: none means it kept nothing there (a conftest dropped the folder's variable in
+        it), or what it kept was removed."""
+        gateway = getattr(getattr(report, "node", None), "gateway", None)
+        worker = getattr(gateway, "id", None)
+        if not isinstance(worker, str) or self._reports_carry_verdicts(report) \
+                or self.state.verdicts.named_items(worker):
+            return ""
+        return (f"xdist worker {worker} was started sharing the run's folder, but keeps nothing there (a conftest "
+                "dropped the folder's variable in it, or its files were removed): what its reports say is not taken "
+                "for the check's verdict")
 
     def _carried_record(self, nodeid: str, carried: Any) -> dict[str, Any] | None:
         """A record a report carried, if it is one the plugin makes of the item the report is of; else None (the
@@ -1672,6 +1691,12 @@ def _worker_crash(report: pytest.TestReport) -> bool:
     after the item's own reports (the worker died between items): it is no new attempt of the item, as a rerun
     plugin's next setup report is."""
     return report.when not in PHASES
+
+
+def _could_not_look(check: Check, why: str) -> dict[str, Any]:
+    """The record of an item whose verdict is unknown: it could not be checked, named as any other."""
+    return {**check_fields(check), "remediation": check.remediation, "status": "error",
+            "message": f"{check.key} {check.title}: could not look: {why}", "observed": f"could not look: {why}"}
 
 
 def _weighed(row: _Row) -> None:

@@ -1372,8 +1372,7 @@ def pytest_xdist_setupnodes(config: pytest.Config, specs: list[Any]) -> None:
     state = config.stash.get(STATE, None)
     if state is None or state.shared is None or hasattr(config, "workerinput"):
         return
-    apart = [spec for spec in specs if not getattr(spec, "popen", None) or getattr(spec, "via", None)
-             or SHARED_ENV in (getattr(spec, "env", None) or {})]
+    apart = [spec for spec in specs if not started_sharing(spec)]
     if apart:
         named = ", ".join(dict.fromkeys(visible(_spec_text(spec)) for spec in apart))
         say_live(config, f"{len(apart)} of {len(specs)} xdist workers ({named}) cannot reach the run's shared folder "
@@ -1394,6 +1393,14 @@ def pytest_handlecrashitem(crashitem: str, report: pytest.TestReport, sched: Any
     if check is not None:
         path = report.location[0] if report.location else crashitem.split("::", 1)[0]
         report.location = (path, None, f"{check.system} {check.key}")
+
+
+def started_sharing(spec: Any) -> bool:
+    """Whether xdist starts the worker of this --tx spec reaching the run's shared folder: a local popen process that
+    inherits this one's environment (`-n N`, `--tx N*popen`). The controller's word, from what it starts — never what
+    the worker keeps there or does with its environment (a conftest may drop the folder's variable as it loads)."""
+    return bool(getattr(spec, "popen", None)) and not getattr(spec, "via", None) \
+        and SHARED_ENV not in (getattr(spec, "env", None) or {})
 
 
 def _spec_text(spec: Any) -> str:

@@ -7,8 +7,10 @@ xdist: the archive's reporter reads it here), and under xdist in the run's priva
 run's sharing key as the engine's outcomes are — written before the report of the phase that judged it leaves the
 worker, so the controller reads it as that report comes. Each worker also writes there, once it has collected, which
 of its node ids are checklist items (`system/key`): the controller collected nothing, and a report that lost the
-plugin's mark must never make an item a team's own test. A worker apart from the folder (`--tx socket=…`) keeps
-nothing there: its reports' user properties are all the controller has of it.
+plugin's mark must never make an item a team's own test. A worker the controller started apart from the folder
+(`--tx socket=…`) keeps nothing there: its reports' user properties are all the controller has of it. Which workers
+those are is the controller's word, from how it started them: one started sharing the folder that keeps nothing there
+is not trusted.
 """
 
 from __future__ import annotations
@@ -51,21 +53,24 @@ class Verdicts:
         apart from the folder). VerdictAltered if its file does not open under the run's key."""
         if nodeid in self._records:
             return self._records[nodeid]
-        path = self.shared / _verdict_file(nodeid) if self.shared is not None else None
-        if path is None or not path.exists():
+        if self.shared is None:
             return None
-        return _read_sealed(path)
+        try:
+            return _read_sealed(self.shared / _verdict_file(nodeid))
+        except FileNotFoundError:  # never kept, or removed while the run ran: as if its check never ran
+            return None
 
     def name_items(self, items: dict[str, str], worker: str) -> None:
         """A worker's collected checklist items (node id -> `system/key`), for the controller (see `item_of`); its
-        file also tells the controller the worker shares the folder (`shares_folder`)."""
+        file also tells the controller the worker keeps its verdicts there (`named_items`)."""
         if self.shared is not None:
             _write_sealed(self.shared, _items_file(worker), json.dumps(items))
 
-    def shares_folder(self, worker: str) -> bool:
-        """Whether the xdist worker `worker` (its id: gw0) keeps its verdicts in the run's folder: it named its items
-        there once it had collected, before it ran any. One apart from it (`--tx socket=…`, a popen spec emptying the
-        folder's variable) keeps none there: its reports carry them."""
+    def named_items(self, worker: str) -> bool:
+        """Whether the xdist worker `worker` (its id: gw0) named its items in the run's folder: it does once it has
+        collected, before it runs any. Whether a worker should have is the controller's word, from how it started it
+        (plugin.started_sharing), never this file's: one started sharing the folder that named nothing here kept
+        nothing the controller can trust."""
         return self.shared is not None and (self.shared / _items_file(worker)).exists()
 
     def item_of(self, nodeid: str) -> str | None:
@@ -76,8 +81,8 @@ class Verdicts:
             for path in sorted(self.shared.glob(f"{_ITEMS}*.json")):
                 try:
                     self._items.update(json.loads(_read_sealed(path)))
-                except VerdictAltered:  # read as if never written: the reports' marks and the verdicts still tell
-                    continue
+                except (VerdictAltered, FileNotFoundError):  # read as if never written (or removed since it was
+                    continue  # listed): the reports' marks and the verdicts still tell
                 self._maps_read.add(path.name)
         if nodeid in self._items:
             return self._items[nodeid]

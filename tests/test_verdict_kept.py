@@ -804,7 +804,7 @@ def test_a_workers_kept_verdict_reaches_the_controller_sealed_and_an_altered_one
 
     worker, controller = Verdicts(tmp_path), Verdicts(tmp_path)
     worker.name_items({"checklists/site.yaml::F1-broken": "site/F1-broken"}, "gw0")
-    assert controller.shares_folder("gw0") and not controller.shares_folder("gw1"), "gw1 said nothing there"
+    assert controller.named_items("gw0") and not controller.named_items("gw1"), "gw1 said nothing there"
     worker.keep("checklists/site.yaml::F1-broken", '{"status": "failed"}')
     assert controller.record_of("checklists/site.yaml::F1-broken") == '{"status": "failed"}'
     assert controller.record_of("checklists/site.yaml::P1-healthy") is None  # its check never ran
@@ -816,6 +816,20 @@ def test_a_workers_kept_verdict_reaches_the_controller_sealed_and_an_altered_one
     with pytest.raises(VerdictAltered, match=f"the run-private file {kept.name} was altered"):
         controller.record_of("checklists/site.yaml::F1-broken")
     assert Verdicts(None).item_of("checklists/site.yaml::F1-broken") is None, "no folder: the reports' marks tell"
+
+
+def test_a_workers_file_removed_while_the_controller_reads_the_folder_reads_as_never_kept(tmp_path):
+    """A team's test removing the run's files between the controller listing the folder and reading a file (here: a
+    list of items whose file is gone as it is read) ended the run INTERNALERROR (FileNotFoundError), exit 3."""
+    from opsverify.verdicts import Verdicts
+
+    Verdicts(tmp_path).name_items({"checklists/site.yaml::F1-broken": "site/F1-broken"}, "gw0")
+    (tmp_path / "items-gw1.json").symlink_to(tmp_path / "removed")  # listed by the controller, gone as it is read
+    controller = Verdicts(tmp_path)
+    assert controller.item_of("checklists/site.yaml::F1-broken") == "site/F1-broken", "gw0's list still tells"
+    (tmp_path / "items-gw0.json").unlink()
+    assert Verdicts(tmp_path).item_of("checklists/site.yaml::F1-broken") is None, "no list left: the marks tell"
+    assert controller.record_of("checklists/site.yaml::F1-broken") is None, "a verdict never kept, or removed"
 
 
 # -- a record riding on a report is a conftest's: the check's is where its run kept it ------------------------------
@@ -923,3 +937,53 @@ def test_workers_sharing_the_runs_folder_beside_one_apart_each_keep_their_verdic
     expected = {f"E{n}-item-{n}": "passed" if n % 2 == 0 else "failed" for n in range(12)}
     assert ran.statuses() == expected, ran.output[-3000:]
     assert ran.code == 1, ran.output[-3000:]
+
+
+# a conftest that forges every report's record "passed", after making the worker keep nothing the controller reads in
+# the run's shared folder — by dropping the folder's variable as it loads in the worker, or by removing the files
+FORGES_PASSED = """
+import json, pytest
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    {before}
+    properties = []
+    for key, value in report.user_properties:
+        if key == "opsverify":
+            value = json.dumps({{**json.loads(value), "status": "passed", "message": "forged", "observed": "forged"}})
+        if key != "{drop}":
+            properties.append((key, value))
+    report.user_properties = properties
+    if report.failed:
+        report.outcome, report.longrepr = "passed", None
+"""
+UNSHARED_BY_A_CONFTEST = {
+    "variable-dropped": "import os\nos.environ.pop('OPSVERIFY_SHARED_OUTCOMES', None)\n"
+                        + FORGES_PASSED.format(before="", drop=""),
+    "variable-and-item-mark-dropped": "import os\nos.environ.pop('OPSVERIFY_SHARED_OUTCOMES', None)\n"
+                                      + FORGES_PASSED.format(before="", drop="opsverify-item"),
+    "files-removed": "import os, pathlib\n" + FORGES_PASSED.format(before="""
+    if "F1-" in item.nodeid and report.when == "setup":  # F1's verdict is kept, its first report not yet sent
+        for kept in [*pathlib.Path(os.environ["OPSVERIFY_SHARED_OUTCOMES"]).glob("items-gw*.json"),
+                     *pathlib.Path(os.environ["OPSVERIFY_SHARED_OUTCOMES"]).glob("verdict-*.json")]:
+            kept.unlink(missing_ok=True)""", drop=""),
+}
+
+
+@pytest.mark.parametrize("conftest", sorted(UNSHARED_BY_A_CONFTEST))
+def test_a_worker_started_sharing_the_folder_that_kept_nothing_there_is_not_trusted(project, conftest):
+    """Under plain `-n 2` a conftest made each worker keep nothing in the run's shared folder (it dropped the folder's
+    variable in the worker, or removed the worker's files), then forged its reports' records passed: the controller
+    took a worker with no list of items there for one started apart from it, trusted the forged records, and archived
+    F1's failure passed, exit 0. Whether a worker is apart is the controller's word (how it started it): F1 is an
+    error naming why, never passed."""
+    (project.root / "conftest.py").write_text(UNSHARED_BY_A_CONFTEST[conftest], encoding="utf-8")
+    ran = project.run("--env", "local", "-n", "2")
+    row = ran.rows()["F1-broken"]
+    assert row["status"] == "error", f"F1 expected error (its worker kept nothing in the shared folder); saw {row}"
+    assert "was started sharing the run's folder, but keeps nothing there" in row["message"], row
+    assert row["message"].startswith("F1-broken the broken page answers: could not look: xdist worker gw"), row
+    assert "forged" not in row["message"], row
+    assert ran.statuses().get("P1-healthy") in ("passed", "error"), ran.output[-3000:]
+    assert ran.code == 10, f"F1 could not be checked, so the run ends 10; it ended {ran.code}:\n{ran.output[-3000:]}"
