@@ -12,8 +12,9 @@ Each item's Allure result is built and written as soon as the item ends, by a wr
 (`archive_writer`), while later items still run: pytest's thread only hands it the item's record. At the end
 every file, early ones included, is scrubbed again with every secret the run learnt — the early ones by the
 writer, with the run's final secrets, while pytest's thread writes results.json — and an early file that this
-changes is rewritten before anything is hashed. Should the writer stop, or a secret be learnt after it was given
-them, pytest's thread builds, scrubs and writes every one of those files itself.
+changes is rewritten before anything is hashed. Should the writer stop (or stall past its bound, `_Writer.END_S`:
+it is then killed), or a secret be learnt after it was given them, pytest's thread builds, scrubs and writes every
+one of those files itself.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ import json
 import os
 import pickle
 import re
+import selectors
 import shutil
 import signal
 import subprocess
 import tempfile
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -426,10 +429,17 @@ class _Writer:
     """Hands work to the writer process (see `archive_writer`) through a pipe. A feeder thread sends what
     has piled up, in one write, every FEED_S or as soon as BATCH bytes wait: pytest's thread only appends to
     a list (a wake-up per item would cost it more). If the process cannot be started, nothing is written
-    early: `complete` writes those files itself; so it does if the process stops (`finish` says None)."""
+    early: `complete` writes those files itself; so it does if the process stops, or stalls past END_S (`finish`
+    says None)."""
 
     BATCH = 64 * 1024
     FEED_S = 0.05
+    # how long the run waits for the writer's end: what is left of its input, then a scrub and hash of what it wrote
+    # (under a millisecond a file on a loaded machine, see benchmarks/). Past it the writer is stuck — stopped
+    # (SIGSTOP), its pipe never read — and is killed: the run writes the files itself, as when the writer dies,
+    # slower but whole, so the bound need not be generous
+    END_S = 10.0
+    END_PER_FRAME_S = 0.002
     _FLUSH = archive_writer.frame(archive_writer.FLUSH, "")
 
     def __init__(self, root: Path) -> None:
@@ -438,6 +448,7 @@ class _Writer:
         self.ended = False
         self._batch: list[bytes] = []
         self._batched = 0
+        self._frames = 0  # handed over in all: the work the writer's end may have to do (END_PER_FRAME_S)
         self._lock = threading.Lock()
         self._wake = threading.Event()
         try:
@@ -467,6 +478,7 @@ class _Writer:
                 return False
             self._batch.append(frame)
             self._batched += len(frame)
+            self._frames += 1
             full = self._batched >= self.BATCH
         if full:
             self._wake.set()
@@ -501,22 +513,28 @@ class _Writer:
 
     def finish(self, *, cancel: bool = False) -> dict[str, Any] | None:
         """Wait until the writer has done its work (or, cancelling, stop it at once); what it reports (None when it
-        stopped before its end, or was cancelled)."""
+        stopped before its end, was cancelled, or was still not done after END_S and END_PER_FRAME_S a frame handed
+        over: then it is killed, and is stopped)."""
         process = self._process
         if process is None:
             return None
         if cancel:
             process.kill()
         self.end()
-        self._feeder.join()
+        deadline = time.monotonic() + self.END_S + self.END_PER_FRAME_S * self._frames
+        self._feeder.join(max(deadline - time.monotonic(), 0.0))  # blocked on a full pipe while the writer is stuck
+        said = _said_by(process, deadline) if not self._feeder.is_alive() else None
+        if said is None:  # stuck: killed, so its sends fail and nothing of it writes in the archive from now on
+            process.kill()
+            self.stopped = True
+            self._feeder.join()
         assert process.stdout is not None
-        with process.stdout:  # the feeder closed stdin: the writer finishes and says how it went
-            said = process.stdout.read().decode(errors="replace")
+        process.stdout.close()
         process.wait()
         if cancel or self.stopped:
             return None
         try:
-            report = json.loads(said)
+            report = json.loads(said.decode(errors="replace"))
         except ValueError:
             report = None
         if not isinstance(report, dict) or process.returncode != 0:
@@ -526,6 +544,27 @@ class _Writer:
             number, text, name = (str(report["failure"]).split("\t", 2) + ["", ""])[:3]
             self.failure = OSError(int(number) if number.isdigit() else 0, text, name)
         return report
+
+
+def _said_by(process: subprocess.Popen, deadline: float) -> bytes | None:
+    """All the writer prints, up to its end (its stdout closed, then its exit); None if that is not by `deadline`."""
+    assert process.stdout is not None
+    said: list[bytes] = []
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                return None
+            piece = os.read(process.stdout.fileno(), 64 * 1024)
+            if not piece:
+                break
+            said.append(piece)
+    try:
+        process.wait(max(deadline - time.monotonic(), 0.0))
+    except subprocess.TimeoutExpired:
+        return None
+    return b"".join(said)
 
 
 # -- what pytest reported -------------------------------------------------------------------------

@@ -7,8 +7,10 @@ import datetime as dt
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,6 +24,7 @@ from opsverify.outcome import Outcome, Status
 from opsverify.secrets import Redactor
 
 from .helpers import interruptible
+from .project import Project
 from .runbook import CANARY, make_runbook, read_json
 
 LATE = "late-learnt-secret-Qx81vTz"
@@ -289,7 +292,7 @@ def test_a_writer_that_stops_leaves_the_run_to_write_every_file(tmp_path, monkey
     writer._process = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(3)"],
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # a writer that died
     writer._process.wait(30)
-    writer._feeder = SimpleNamespace(join=lambda: None)
+    writer._feeder = SimpleNamespace(join=lambda timeout=None: None, is_alive=lambda: False)
     final = archive.complete({"results.json": b"{}"}, {})
     hashes = _manifest_hashes(final)
     for name in kept:
@@ -297,6 +300,86 @@ def test_a_writer_that_stops_leaves_the_run_to_write_every_file(tmp_path, monkey
         assert LATE.encode() not in data and hashes[name] == hashlib.sha256(data).hexdigest()
     assert not any((final / name).exists() for name in gone) and not set(gone) & set(hashes)
     assert set(hashes) == {*kept, "results.json"}
+
+
+def test_a_writer_that_stalls_is_killed_past_its_bound_and_the_run_writes_every_file(tmp_path):
+    """A writer that stops making progress without dying (SIGSTOP: a team's test paused it) made the end of the run
+    wait for it without bound: `complete` never returned (no archive, no exit code). Past the writer's bound it is
+    killed, and the run builds, scrubs and writes every early file itself, as when the writer dies."""
+    redactor = Redactor()
+    redactor.add(LATE)
+    archive = _archive(tmp_path, redactor)
+    kept = [name for n in range(40) for name in archive.write_result(f"u{n}", _row(f"token {LATE} {'x' * 4000}"), 0)]
+    writer = archive._writer
+    os.kill(writer._process.pid, signal.SIGSTOP)  # stopped: it never reads its pipe or ends, however long we wait
+    try:
+        writer.END_S, writer.END_PER_FRAME_S = 0.5, 0.0  # a stopped writer is past any bound: a short one will do
+        ended: list[Path] = []
+        completing = threading.Thread(target=lambda: ended.append(archive.complete({"results.json": b"{}"}, {})),
+                                      daemon=True)
+        completing.start()
+        completing.join(120)
+        assert ended, "the archive was never completed: the run waited for its stopped writer without bound"
+    finally:
+        if writer._process.poll() is None:  # a stopped child left behind
+            writer._process.kill()
+            writer._process.wait()
+    assert writer._process.returncode == -signal.SIGKILL, "the stalled writer was not killed"
+    hashes = _manifest_hashes(ended[0])
+    assert set(hashes) == {*kept, "results.json"}, sorted(set(hashes) ^ {*kept, "results.json"})
+    for name in kept:
+        data = (ended[0] / name).read_bytes()
+        assert LATE.encode() not in data and hashes[name] == hashlib.sha256(data).hexdigest(), name
+
+
+# A team's test beside the checklists that pauses the run's archive writer (its child), saying which process it paused
+PAUSES_THE_WRITER = """
+import os, signal
+from pathlib import Path
+
+def test_pause_the_writer():
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if parent == os.getpid() and b"archive_writer" in command:
+            os.kill(int(pid), signal.SIGSTOP)
+            Path(__file__).with_name("paused.pid").write_text(pid)
+"""
+
+
+def test_a_run_whose_writer_a_team_test_paused_ends_with_its_archive_and_exit_code(tmp_path):
+    """The run waited for its paused writer without end: no archive, no exit code. Past the writer's bound it is
+    killed, and the run writes its archive itself: E2's failure archived (Allure too), the run ended 1."""
+    project = Project(tmp_path)
+    (tmp_path / "app.env").write_text("PRESENT=1\n", encoding="utf-8")
+    project.checklist("shop", """
+    - {id: E1, name: set, section: S, title: a variable is set, family: env, cadence: postdeploy,
+       params: {service: app, required: [PRESENT]}}
+    - {id: E2, name: unset, section: S, title: a variable is set, family: env, cadence: postdeploy,
+       params: {service: app, required: [MISSING]}}""")
+    project.environment(f"systems:\n  shop: {{services: {{app: {{env: {{dotenv: '{tmp_path / 'app.env'}'}}}}}}}}\n")
+    (tmp_path / "test_zz_team.py").write_text(PAUSES_THE_WRITER, encoding="utf-8")
+    try:
+        ran = project.run("--env", "local", "checklists", "test_zz_team.py", timeout=120)
+    finally:  # a writer still paused (the run waited for it, and was stopped) is this test's to end
+        paused = tmp_path / "paused.pid"
+        try:
+            if b"archive_writer" in Path(f"/proc/{paused.read_text()}/cmdline").read_bytes():
+                os.kill(int(paused.read_text()), signal.SIGKILL)
+        except OSError:  # none paused, or it is gone
+            pass
+    assert (tmp_path / "paused.pid").exists(), "the team's test found no writer to pause"
+    assert ran.statuses() == {"E1-set": "passed", "E2-unset": "failed"}, ran.output[-3000:]
+    assert ran.code == 1, f"E2 failed, so the run ends 1; it ended {ran.code}:\n{ran.output[-3000:]}"
+    final = ran.archive()
+    hashes = _manifest_hashes(final)
+    allure = [name for name in hashes if name.startswith("allure-results/") and name.endswith("-result.json")]
+    assert len(allure) == 3, f"expected an Allure result for E1, E2 and the team's test; saw {sorted(hashes)}"
+    for name, digest in hashes.items():
+        assert hashlib.sha256((final / name).read_bytes()).hexdigest() == digest, name
 
 
 def test_the_writer_runs_the_package_the_run_loaded_whatever_shadows_it(tmp_path, monkeypatch):
