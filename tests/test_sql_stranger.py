@@ -493,6 +493,91 @@ def test_rls_is_seen_whatever_the_databases_search_path_puts_before_pg_catalog(d
     assert "row level security on public.jobs" in outcome.observed, outcome.observed
 
 
+# -- the checker bypasses RLS; a view's or a SECURITY DEFINER function's owner may not --------------
+OWNED_UNDER_RLS = """
+create role {owner}; create role {reporting}; create role {trusted} bypassrls;
+create table public.jobs (id serial, tenant_id int, status text);
+insert into public.jobs (tenant_id, status) select 1, 'processing' from generate_series(1, 7);
+alter table public.jobs owner to {owner};
+alter table public.jobs enable row level security;
+alter table public.jobs force row level security;
+create policy tenant on public.jobs using (tenant_id = nullif(current_setting('app.tenant', true), '')::int);
+grant select on public.jobs to {reporting}, {trusted};
+create table public.notes (id int, status text);  -- no RLS
+insert into public.notes values (1, 'processing');
+alter table public.notes enable row level security;
+alter table public.notes owner to {reporting};  -- its owner, not forced: RLS does not apply to it there
+create schema app;
+create view app.stuck_jobs as select * from public.jobs where status = 'processing';
+alter view app.stuck_jobs owner to {owner};  -- the table's owner, and the table FORCEs RLS
+create view public.report as select * from public.jobs where status = 'processing';
+alter view public.report owner to {reporting};  -- no BYPASSRLS
+create materialized view public.snapshot as select * from public.jobs;
+alter materialized view public.snapshot owner to {reporting};
+create function public.stuck_count() returns bigint language sql stable security definer
+  as $$ select count(*) from public.jobs where status = 'processing' $$;
+alter function public.stuck_count() owner to {owner};
+-- as healthy: an invoker's view, a view whose owner bypasses RLS, an invoker's function
+create view public.invoker_report with (security_invoker = on) as select * from public.jobs;
+alter view public.invoker_report owner to {reporting};
+create view public.trusted_report as select * from public.jobs;
+alter view public.trusted_report owner to {trusted};
+create function public.stuck_invoker() returns bigint language sql stable
+  as $$ select count(*) from public.jobs where status = 'processing' $$;
+alter function public.stuck_invoker() owner to {owner};
+do $$ begin execute format('alter database %I set search_path = app, public', current_database()); end $$;
+"""
+
+OWNED_CASES = [
+    ("table", "select count(*) as stuck from public.jobs where status = 'processing'", Status.FAILED, ()),
+    ("view-of-the-forced-owner", "select count(*) as stuck from app.stuck_jobs", Status.ERROR,
+     ("view app.stuck_jobs (owner {owner})", "security_invoker = true")),
+    ("unqualified-view", "select count(*) as stuck from stuck_jobs", Status.ERROR, ("view app.stuck_jobs",)),
+    ("view-of-another-owner", "select count(*) as stuck from public.report", Status.ERROR,
+     ("view public.report (owner {reporting})", "BYPASSRLS")),
+    ("materialized-view", "select count(*) as stuck from public.snapshot", Status.ERROR,
+     ("materialized view public.snapshot",)),
+    ("definer-function", "select public.stuck_count() as stuck", Status.ERROR,
+     ("function public.stuck_count() (owner {owner})", "query the tables directly")),
+    ("definer-function-unqualified", "select stuck_count() as stuck", Status.ERROR, ("stuck_count()",)),
+    ("invoker-view", "select count(*) as stuck from public.invoker_report where status = 'processing'",
+     Status.FAILED, ()),
+    ("bypassing-owners-view", "select count(*) as stuck from public.trusted_report where status = 'processing'",
+     Status.FAILED, ()),
+    ("invoker-function", "select public.stuck_invoker() as stuck", Status.FAILED, ()),
+    ("owners-own-table-unforced", "select count(*) - 1 as stuck from public.notes", Status.PASSED, ()),
+]
+
+
+def test_a_view_or_definer_function_whose_owner_rls_applies_to_is_an_error_for_the_bypassing_checker(
+        demo_deployment, monkeypatch):
+    """The demo's checker bypasses RLS, yet PostgreSQL applies the policies as a view's owner (not security_invoker)
+    and as a SECURITY DEFINER function's: 7 stuck jobs read as 0 through them, and `stuck: {eq: 0}` passed. Each
+    such item is an error naming the object, its owner and the fix; the same rows read directly, through an invoker's
+    view or function, or a view whose owner bypasses RLS, are judged — all in the one round trip."""
+    names = {key: f"{key}_{secrets.token_hex(4)}" for key in ("owner", "reporting", "trusted")}
+    sent: list[list[bytes]] = []
+    real = postgres._Conversation.run
+    monkeypatch.setattr(postgres._Conversation, "run",
+                        lambda self, texts, pinned=(): sent.append(list(texts)) or real(self, texts, pinned))
+    items = [make_check("sql", {"query": q, "expect": {"stuck": {"eq": 0}}}, item=f"O{i}", name=name)
+             for i, (name, q, *_) in enumerate(OWNED_CASES)]
+    try:
+        with scratch_database(demo_deployment, OWNED_UNDER_RLS.format(**names), prefix="owned") as db:
+            outcomes = _judged(db["url"], items)
+    finally:
+        with demo_deployment.pg.admin() as conn:
+            for role in names.values():
+                conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(role)))
+    wrong = [_said(name, want, outcome) for (name, _, want, _), outcome in zip(OWNED_CASES, outcomes, strict=True)
+             if outcome.status is not want]
+    assert not wrong, "\n".join(wrong)
+    for (name, _, _, said), outcome in zip(OWNED_CASES, outcomes):
+        missing = [part.format(**names) for part in said if part.format(**names) not in outcome.observed]
+        assert not missing, f"item {name}: expected the error to name {missing}; saw {outcome.observed!r}"
+    assert len(sent) == 1, f"round trips: expected 1 (the visibility facts ride along), saw {len(sent)}"
+
+
 def test_a_number_yaml_read_as_text_says_how_to_write_it():
     check = make_check("sql", {"query": "select 1", "expect": {"v": {"lt": "1e-3"}}}, name="tiny")
     outcome = sql.judge(check, _facts(check, [{"v": decimal.Decimal("0.0001")}]))

@@ -9,7 +9,9 @@ A checker role that row level security applies to could count rows RLS hides: fo
 then) a second round trip asks the database what each relation a query names resolves to in that session
 (search_path, case folding: `to_regclass`) and whether RLS applies to the role there
 (`row_security_active`); a query reading such a table, a view, or a function of the database's own ends
-as an error, never a pass.
+as an error, never a pass. A checker that bypasses RLS does not bypass it through a view (not security_invoker) or a
+SECURITY DEFINER function: PostgreSQL applies the policies as its owner, so the visibility facts list each of those
+whose owner RLS applies to, and a query reading one is an error too (`_owner_problem`).
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
@@ -108,6 +110,12 @@ class Params(StrictParams):
 # public.pg_class, an operator public.= on a search_path listing public first) can stand in for one. (Multi-array
 # unnest is written as ROWS FROM: a qualified pg_catalog.unnest takes one array.)
 _EQ, _NE, _CAT = "operator(pg_catalog.=)", "operator(pg_catalog.<>)", "operator(pg_catalog.||)"
+# the roles row level security applies to on some table: neither superuser nor BYPASSRLS, and either no owner of it
+# (pg_has_role USAGE: PostgreSQL's owner test takes a member of the owning role as its owner) or it FORCEs RLS
+_SUBJECT_OWNERS = (
+    "select s.oid from pg_catalog.pg_roles s where not s.rolsuper and not s.rolbypassrls and exists (select 1"
+    " from pg_catalog.pg_class t where t.relrowsecurity and (t.relforcerowsecurity"
+    " or not pg_catalog.pg_has_role(s.oid, t.relowner, 'USAGE')))")
 _WHO_SEES_WHAT = (
     "select current_user as viewer, r.rolsuper or r.rolbypassrls as sees_all,"
     f" (select coalesce(pg_catalog.array_agg(n.nspname {_CAT} '.' {_CAT} c.relname), '{{}}')"
@@ -121,7 +129,29 @@ _WHO_SEES_WHAT = (
     # servers' lacks): only one a user made can be (initdb's are all deterministic), and under one 'A' = 'a' may hold
     " (select coalesce(pg_catalog.bool_or(pg_catalog.to_jsonb(k.*) operator(pg_catalog.->>) 'collisdeterministic'"
     f"  {_EQ} 'false'), false) from pg_catalog.pg_collation k"
-    "  where k.oid operator(pg_catalog.>=) '16384'::pg_catalog.oid) as loose_collations"
+    "  where k.oid operator(pg_catalog.>=) '16384'::pg_catalog.oid) as loose_collations,"
+    # PostgreSQL applies RLS as a view's owner (unless it is security_invoker; a materialized view's rows are its
+    # owner's at refresh) and as a SECURITY DEFINER function's owner, whatever the checker's BYPASSRLS: each of the
+    # database's own whose owner is subject to RLS on some table — neither superuser nor BYPASSRLS, and no owner of
+    # that table (by membership too, as PostgreSQL tells) unless it is FORCE ROW LEVEL SECURITY. Empty where no
+    # table has RLS: the owners are found first, once (a hashed subquery), and only they are looked for.
+    f" (select coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('kind', o.kind, 'schema', o.schema,"
+    "   'name', o.name, 'owner', pg_catalog.pg_get_userbyid(o.owner)) order by o.schema, o.name), '[]'::pg_catalog.json)"
+    "  from (select case c.relkind when 'm' then 'materialized view' else 'view' end as kind, n.nspname as schema,"
+    "   c.relname as name, c.relowner as owner"
+    f"   from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid {_EQ} c.relnamespace"
+    f"   where c.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[])"
+    f"   and n.nspname {_NE} all ('{{pg_catalog,information_schema}}'::pg_catalog.name[])"
+    f"   and c.relowner {_EQ} any ({_SUBJECT_OWNERS})"
+    "   and not exists (select 1 from pg_catalog.pg_options_to_table(c.reloptions) v"
+    f"    where v.option_name {_EQ} 'security_invoker' and v.option_value::pg_catalog.bool)"
+    "  union all select 'function', n.nspname, p.proname, p.proowner"
+    f"   from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid {_EQ} p.pronamespace"
+    f"   where p.prosecdef and n.nspname {_NE} all ('{{pg_catalog,information_schema}}'::pg_catalog.name[])"
+    f"   and p.proowner {_EQ} any ({_SUBJECT_OWNERS})"
+    f"   and not exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ}"
+    f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e')) as o)"
+    " as owners_under_rls"
 )
 _OF_THE_CHECKER = f" from pg_catalog.pg_roles r where r.rolname {_EQ} current_user"
 VISIBILITY = Pinned(_WHO_SEES_WHAT + _OF_THE_CHECKER)
@@ -842,8 +872,10 @@ def rls_problem(query: str, visibility: Any) -> str | None:
     if isinstance(visibility, GatherError) or not visibility:
         return f"could not tell which rows the checker role sees: {visibility or 'no answer'}"
     row = visibility[0]
-    if row["sees_all"] or not row.get("rls_tables"):
-        return None  # the role bypasses row level security, or no table has it: nothing is hidden
+    if not row.get("rls_tables"):
+        return None  # no table has row level security: nothing is hidden
+    if row["sees_all"]:  # the role bypasses it; a view's or a SECURITY DEFINER function's owner may not
+        return _owner_problem(query, row.get("owners_under_rls") or [])
     names = names_read(query)
     hidden = "; give the checker role BYPASSRLS (its sessions stay read-only)"
     if names is None:
@@ -871,6 +903,44 @@ def rls_problem(query: str, visibility: Any) -> str | None:
         return (f"role {row['viewer']} is subject to row level security and the query reads"
                 f" {', '.join(sorted(unknown))}, which may hide rows from it{hidden}")
     return None
+
+
+def _owner_problem(query: str, under_rls: list[dict[str, Any]]) -> str | None:
+    """Why a checker role that bypasses row level security may still not see every row: the query reads a view (not
+    security_invoker) or a SECURITY DEFINER function whose owner RLS applies to — PostgreSQL applies the policies as
+    that owner. A name written unqualified is matched in every schema (the visibility query runs with search_path
+    pinned, so which one the query's search_path finds is not known here): at worst an error, never a pass."""
+    if not under_rls:
+        return None
+    names = names_read(query)
+    shown = [f"{o['kind']} {o['schema']}.{o['name']}{'()' if o['kind'] == 'function' else ''} (owner {o['owner']})"
+             for o in under_rls]
+    if names is None:
+        return (f"the query could not be parsed to tell whether it reads one of {', '.join(shown[:3])}"
+                f"{f' (+{len(shown) - 3} more)' if len(shown) > 3 else ''}, whose owner is subject to row level"
+                " security (PostgreSQL applies the policies as that owner, so rows may be hidden although the checker"
+                " role bypasses RLS); write the query in plainer SQL, or query the tables directly")
+    relations = {tuple(p[1:-1].replace('""', '"') for p in _split_quoted(written)) for written in names.tables}
+    read = []
+    for found, said in zip(under_rls, shown):
+        key = (found["schema"], found["name"])
+        if found["kind"] == "function":
+            hit = (found["schema"], found["name"]) in names.functions or ("", found["name"]) in names.functions
+        else:
+            hit = key in relations or (found["name"],) in relations
+        if hit:
+            read.append((found, said))
+    if not read:
+        return None
+    fixes = ["set security_invoker = true on the view (PostgreSQL 15+)"] if any(
+        f["kind"] == "view" for f, _ in read) else []
+    owners = sorted({f["owner"] for f, _ in read})
+    fixes += [f"give {'its owner' if len(owners) == 1 else 'their owners'} ({', '.join(owners)}) BYPASSRLS",
+              "query the tables directly"]
+    return (f"the query reads {', '.join(said for _, said in read)}, whose owner is subject to row level security:"
+            " PostgreSQL applies the policies as a view's (or a SECURITY DEFINER function's) owner, so rows may be"
+            f" hidden although the checker role bypasses RLS, and a count read so may be silently low;"
+            f" {', or '.join(fixes)}")
 
 
 # -- comparing ---------------------------------------------------------------------------------
