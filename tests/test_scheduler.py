@@ -1263,3 +1263,20 @@ def test_schedules_one_offset_moves_or_leaves_alone_are_converted(schedule, zone
                      _checked_on(JULY, _job(1, "j", stored)))
     assert outcome.status is status, outcome
 
+
+
+def test_the_scheduler_reads_now_in_utc_whatever_zone_the_database_sets(demo_deployment):
+    """The session's TimeZone is pinned to UTC by its first conversation (no longer by a startup option, which hid
+    the database's zone from the sql family): pg_cron's day is taken from the database's now(), read in UTC, so a
+    schedule's date is the same on a database set to +14 (Pacific/Kiritimati) — never that zone's tomorrow."""
+    ddl = ("do $$ begin execute format('alter database %I set timezone = ''Pacific/Kiritimati''', current_database());"
+           " end $$;")
+    with scratch_database(demo_deployment, ddl, prefix="cronzone") as db:
+        target = make_target({"database": db["url"]})
+        try:
+            facts = scheduler.gather(target, [])
+        finally:
+            target.close()
+    now = facts["now"]
+    assert isinstance(now, dt.datetime) and now.utcoffset() == dt.timedelta(0), \
+        f"the scheduler's now(): expected it read in UTC (offset 0), saw {now!r}"

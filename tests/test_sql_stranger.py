@@ -1229,21 +1229,98 @@ def test_the_deploy_time_in_a_comment_or_outside_strings_loads():
         sql.Params.model_validate({"query": written, "expect": {"n": {"eq": 0}}})
 
 
-@pytest.mark.parametrize("setting", ["timezone = 'Asia/Tokyo'", "datestyle = 'German, DMY'",
-                                     "intervalstyle = 'sql_standard'", "datestyle = 'SQL, DMY'"])
+@pytest.mark.parametrize("setting", ["datestyle = 'German, DMY'", "intervalstyle = 'sql_standard'",
+                                     "datestyle = 'SQL, DMY'"])
 def test_the_databases_own_time_settings_decide_nothing(demo_deployment, setting):
-    """A role or database may set its session's TimeZone, DateStyle or IntervalStyle: the checker's session pins
-    them (UTC, ISO), so a `timestamp` column compares with the deploy time as UTC, and every value is read."""
+    """A role or database may set its session's DateStyle or IntervalStyle: the checker's session pins them (ISO),
+    so every value is read, and a `timestamp` column compares with the deploy time as UTC."""
     ddl = _TIME_DDL + (f"do $$ begin execute format('alter database %I set {setting.replace(chr(39), chr(39) * 2)}',"
                        " current_database()); end $$;")
-    failed = make_check("sql", {"query": "select count(*) as failed, max(created_at) as last, interval '1 day 2 hours'"
-                                         " as span, (select max(created_at) from public.app_errors) as last_error"
-                                         " from public.jobs"
-                                         " where status = 'failed' and created_at >= {deployed_at}",
-                                "expect": {"failed": {"eq": 0}}}, item="T3", name="failed-since")
     with scratch_database(demo_deployment, ddl, prefix="tz") as db:
-        (outcome,) = _judged(db["url"], [failed], dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=30))
+        (outcome,) = _judged(db["url"], [_FAILED_SINCE], dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=30))
     assert outcome.status is Status.FAILED and "failed = 2" in outcome.observed, outcome
+
+
+_FAILED_SINCE = make_check("sql", {"query": "select count(*) as failed, max(created_at) as last,"
+                                            " interval '1 day 2 hours' as span,"
+                                            " (select max(created_at) from public.app_errors) as last_error"
+                                            " from public.jobs where status = 'failed' and created_at >= {deployed_at}",
+                                   "expect": {"failed": {"eq": 0}}}, item="T3", name="failed-since")
+_IN_TOKYO = "do $$ begin execute format('alter database %I set timezone = ''Asia/Tokyo''', current_database()); end $$;"
+# a worker that stamps its heartbeat as `default now()` does: the database's wall time, in a column of no zone
+_HEARTBEATS = """
+set timezone = 'Asia/Tokyo';  -- the app's session, in the database's zone
+create table public.heartbeats (worker text, beat timestamp default now(), beat_tz timestamptz default now());
+insert into public.heartbeats values ('dead', now() - interval '8 hours', now() - interval '8 hours');
+insert into public.heartbeats (worker) values ('alive');
+"""
+_AGE = ("select extract(epoch from now() - max(beat))::int as age_s from public.heartbeats"
+        " where worker = '{worker}'")
+
+
+def _fresh(worker: str, query: str = _AGE) -> object:
+    return make_check("sql", {"query": query.format(worker=worker), "expect": {"age_s": {"le": 600}}},
+                      item=f"H{worker}", name=f"heartbeat-{worker}")
+
+
+def test_a_timestamp_whose_zone_decides_the_verdict_is_an_error_not_the_checkers_utc(demo_deployment):
+    """The database's default TimeZone is Asia/Tokyo; `beat timestamp default now()` holds Tokyo's wall time. In the
+    checker's UTC a heartbeat 8 hours stale read as an hour in the future, and `age_s <= 600` passed; an app stamping
+    UTC into such a column (`_TIME_DDL`'s jobs) reads right only in UTC, and in the database's zone 2 failures since
+    the deploy read as none. Which one the app does cannot be told: where the two readings judge otherwise, the item
+    is an error naming the zone; where they agree, or the query reads no time of no zone, it is judged as ever."""
+    items = [_fresh("dead"), _fresh("alive"),
+             _fresh("dead-tz", "select extract(epoch from now() - max(beat_tz))::int as age_s from public.heartbeats"
+                               " where worker = 'dead'"),
+             _FAILED_SINCE]
+    with scratch_database(demo_deployment, _TIME_DDL + _HEARTBEATS + _IN_TOKYO, prefix="tokyo") as db:
+        dead, alive, dead_tz, failed_since = _judged(db["url"], items, dt.datetime.now(UTC) - dt.timedelta(minutes=30))
+    for name, outcome in (("heartbeat-dead", dead), ("failed-since", failed_since)):
+        assert outcome.status is Status.ERROR, _said(name, Status.ERROR, outcome)
+        assert "depends on the time zone" in outcome.observed and "in Asia/Tokyo" in outcome.observed, outcome.observed
+        assert "now() at time zone 'Asia/Tokyo'" in outcome.observed, outcome.observed
+    assert "in UTC (the checker's session) it passed (age_s = -3600" in dead.observed, dead.observed
+    assert "in Asia/Tokyo (the database's default, as the app's sessions read it) it failed (age_s = 28800" \
+        in dead.observed, dead.observed
+    assert alive.status is Status.PASSED, _said("heartbeat-alive", Status.PASSED, alive)  # both readings pass it
+    assert dead_tz.status is Status.FAILED, _said("heartbeat-dead-tz", Status.FAILED, dead_tz)  # a timestamptz
+
+
+def test_a_database_whose_zone_is_utc_costs_no_second_round_trip(demo_deployment, monkeypatch):
+    """The zone is read and the session pinned to UTC in the first conversation, outside any transaction; only a
+    database whose default zone is not UTC has its queries asked again in that zone."""
+    sent: list[list[bytes]] = []
+    real = postgres._Conversation.run
+    monkeypatch.setattr(postgres._Conversation, "run",
+                        lambda self, texts, pinned=(): sent.append(list(texts)) or real(self, texts, pinned))
+    utc_etc = "do $$ begin execute format('alter database %I set timezone = ''Etc/UTC''', current_database()); end $$;"
+    for ddl, trips in ((_HEARTBEATS + utc_etc, 1), (_HEARTBEATS + _IN_TOKYO, 2)):
+        sent.clear()
+        with scratch_database(demo_deployment, ddl, prefix="trips") as db:
+            (outcome,) = _judged(db["url"], [_fresh("dead")])
+        assert len(sent) == trips, f"{ddl[-60:]}: round trips: expected {trips}, saw {len(sent)}"
+        if trips == 2:  # (stamped in Tokyo: on the Etc/UTC database the data is not the app's)
+            assert outcome.status is Status.ERROR, _said("heartbeat-dead", Status.ERROR, outcome)
+
+
+def test_the_session_reads_time_in_utc_whatever_the_database_sets(demo_deployment):
+    """What the pin protected stays: a checklist's query and the suite's own statements run in UTC and a timestamptz
+    reads with offset +00:00 (evidence says times alike on every database), after a new session too; the zone the
+    app's sessions get is read before the pin."""
+    asked = "select current_setting('TimeZone') as zone, timestamptz '2026-01-01 09:00+09' as at"
+    with scratch_database(demo_deployment, _IN_TOKYO, prefix="pin") as db:
+        database = postgres.Database(db["url"], connect_timeout_s=5, statement_timeout_ms=2000, label="tz")
+        try:
+            plain, pinned = database.query_many([asked, postgres.Pinned(asked)])
+            assert database.default_zone == ("Asia/Tokyo", False), database.default_zone
+            database._abandon()  # a new session pins it again
+            (again,) = database.query_many([asked + " -- again"])
+        finally:
+            database.close()
+    for name, rows in (("query", plain), ("pinned", pinned), ("new session", again)):
+        assert not isinstance(rows, GatherError) and rows[0]["zone"] == "UTC", f"{name}: expected UTC, saw {rows}"
+        assert rows[0]["at"].utcoffset() == dt.timedelta(0) and str(rows[0]["at"]) == "2026-01-01 00:00:00+00:00", \
+            f"{name}: expected the instant in UTC, saw {rows[0]['at']}"
 
 
 @pytest.mark.parametrize("setting", ["extra_float_digits = -14", "client_encoding = 'SQL_ASCII'"])

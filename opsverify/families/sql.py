@@ -21,6 +21,11 @@ exactly as PostgreSQL does — a value of a type the driver reads as text (an en
 its equality, where the database has a nondeterministic collation), a timetz — is asked of PostgreSQL in one more
 round trip, only when some item has one (see `_asked_of_postgresql`).
 
+The session reads time in UTC (see the transport). Where the database's default TimeZone — the app's sessions' —
+is not UTC, each query is asked once more in that zone, in one more round trip: an item judged otherwise there (a
+`timestamp` without time zone, which the app may stamp in either zone) is an error, never UTC's pass
+(`_zone_decides`).
+
 A bytea is shown as its text when it is UTF-8 text, else as PostgreSQL writes it (`\\x` and hex): either way
 a secret it holds is in a form the redactor masks, never in a Python bytes repr (`\\xc3\\xbc`).
 """
@@ -42,8 +47,8 @@ from ..checklist import _YAML12_NUMBER, WrittenNumber
 from ..display import cut
 from ..errors import GatherError
 from ..limits import CLOCK_SKEW
-from ..outcome import Outcome, error, failed, verdict
-from ..transports.pgvalues import BlankPadded, Pinned
+from ..outcome import Outcome, Status, error, failed, verdict
+from ..transports.pgvalues import BlankPadded, InZone, Pinned
 from ._common import RUNS_SQL, StrictParams, holds_non_finite, read_only_query, sql_statements
 
 NAME = "sql"
@@ -576,13 +581,25 @@ def gather(target, checks) -> dict[str, Any]:
     if len(answers) != len(statements):
         raise GatherError(f"the database gave {len(answers)} answers to {len(statements)} statements")
     visibility, *rest = answers
-    if _rls_may_hide(visibility):  # a second round trip: what the database makes of each name the queries read
-        (visibility,) = target.database.query_many([_resolution(checks)])
+    # a second round trip, only where needed: what the database makes of each name the queries read (a checker under
+    # RLS), and each query as the app's sessions read time (a database whose default zone is not UTC)
+    second: list[Any] = [_resolution(checks)] if _rls_may_hide(visibility) else []
+    zone = getattr(target.database, "default_zone", None)
+    in_zone = [check for check in checks if zone and not zone[1]]
+    second += [InZone(bounded(render(check.params.query, deployed_at), MEASURED_ROWS), zone[0]) for check in in_zone]
+    resolved = target.database.query_many(second) if second else []
+    if len(resolved) != len(second):
+        raise GatherError(f"the database gave {len(resolved)} answers to {len(second)} statements")
+    if _rls_may_hide(visibility):
+        visibility, *resolved = resolved
     facts: dict[str, Any] = {
         "visibility": visibility,
         "deployed_at": deployed_at.isoformat() if deployed_at else None,
         "answers": {},
     }
+    if in_zone:
+        facts["in_zone"] = {"zone": zone[0], "answers": {check.key: answer
+                                                         for check, answer in zip(in_zone, resolved, strict=True)}}
     for (key, kind), answer in zip(asked, rest, strict=True):
         if kind == "clock":
             facts["database_now"] = answer
@@ -1571,6 +1588,38 @@ def _null_window_said(window: str, ran: str, given: str | None) -> str:
 
 
 def judge(check, facts) -> Outcome:
+    outcome = _judged(check, facts)
+    return _zone_decides(check, facts, outcome) or outcome
+
+
+def _zone_decides(check, facts: dict[str, Any], outcome: Outcome) -> Outcome | None:
+    """An error where the database's default TimeZone (the app's sessions') is not UTC and reading the query in it
+    judges otherwise than in the checker's UTC: a `timestamp` (without time zone) holds no zone, and whether the app
+    stamps it in UTC (`now() at time zone 'utc'`, most ORMs) or in the database's zone (`default now()`) cannot be told
+    here — reading it in either would pass the other's stale rows. None where the zone decides nothing."""
+    in_zone = facts.get("in_zone")
+    if not in_zone or check.key not in in_zone["answers"] or outcome.status not in (Status.PASSED, Status.FAILED):
+        return None
+    answers = facts["answers"][check.key]
+    zoned = in_zone["answers"][check.key]
+    other = _judged(check, {**facts, "answers": {**facts["answers"], check.key: {**answers, "query": zoned}}})
+    # a comparison asked of PostgreSQL was asked of the value read in UTC: a value read otherwise there is not judged
+    asked_differs = not isinstance(zoned, GatherError) and len(zoned) == 1 and any(
+        zoned[0].get(column) != answers["query"][0].get(column) for column in answers.get("compared", {}))
+    if other.status is outcome.status and not asked_differs:
+        return None
+    zone = in_zone["zone"]
+    return error(f"the verdict depends on the time zone the query is read in: in UTC (the checker's session) it"
+                 f" {outcome.status.value} ({cut(outcome.observed, SHOWN_CHARS)}), in {zone} (the database's default,"
+                 f" as the app's sessions read it) it {other.status.value} ({cut(other.observed, SHOWN_CHARS)}) — a"
+                 " `timestamp without time zone` (or a date or time of now()) reads otherwise in each, and in which"
+                 " zone the app stamps it cannot be told; write the zone in the query: compare such a column with"
+                 f" now() at time zone '{zone}' where the app stamps it by the database's clock (default now()),"
+                 " with now() at time zone 'utc' where it stamps UTC — or store timestamptz",
+                 utc=outcome.observed, in_zone=other.observed, zone=zone)
+
+
+def _judged(check, facts) -> Outcome:
     p: Params = check.params
     answers = facts["answers"][check.key]
     given = facts.get("deployed_at")

@@ -29,3 +29,14 @@ class Pinned(str):
     database."""
 
     __slots__ = ()
+
+
+class InZone(str):
+    """A checklist's query run with TimeZone set to `zone` in its own transaction, the session's staying UTC: how the
+    app's sessions, given the database's default zone, read a `timestamp` (without time zone) or now()'s date. The
+    sql family asks it only where that zone is not UTC, to tell whether the zone decides an item's verdict."""
+
+    def __new__(cls, text: str, zone: str) -> "InZone":
+        made = super().__new__(cls, text)
+        made.zone = zone
+        return made

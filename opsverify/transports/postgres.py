@@ -7,7 +7,9 @@ pipelined round trip; each answer — rows, or the server's error with its SQLST
 its own statement by position, in order, every run. A job that knows every statement its families
 will send asks them all at once (`prefetch`); each answer is kept for the one later `query_many`
 that asks exactly that statement (same text, same bound values), so the families' conversations
-cost one round trip together, and a statement nobody foresaw is asked on its own.
+cost one round trip together, and a statement nobody foresaw is asked on its own. The one statement outside a
+transaction is the session's first: it reads the TimeZone the session was given (`default_zone`: the app's) and sets
+UTC for the rest of the session (`SESSION_ZONE`).
 
 Time is bounded on the client too: `statement_timeout` only helps while the server is alive, so
 the conversation waits at most `statement_timeout + grace` for each next answer. A database that
@@ -41,7 +43,7 @@ from ..display import cut, one_line
 from ..environment import LIBPQ_KEYWORDS
 from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..limits import READ_GRACE_S, database_total_s
-from .pgvalues import BlankPadded, Bounded, Pinned
+from .pgvalues import BlankPadded, Bounded, InZone, Pinned
 
 Rows = list[dict[str, Any]]
 Statement = str | tuple[str, Mapping[str, Any] | Sequence[Any] | None]  # a Pinned text, or a tuple's, is pinned
@@ -55,6 +57,20 @@ PINNED_SETTINGS = (b"select pg_catalog.set_config('search_path', 'pg_catalog, pg
                    b" pg_catalog.set_config('array_nulls', 'on', true),"
                    b" pg_catalog.set_config('xmloption', 'content', true),"
                    b" pg_catalog.set_config('transform_null_equals', 'off', true)")
+# before an InZone statement, in its transaction: the zone it reads time in (the session's stays UTC)
+ZONE_SETTING = b"select pg_catalog.set_config('TimeZone', %s, true)"
+# first in a session's first conversation, outside any transaction (so that it lasts): the TimeZone the session was
+# given — the server's, the database's, the role's or the URL's `options`: the zone the app's sessions read time in
+# by default — and whether that reads as UTC (now and half a year ago: no daylight saving either); then UTC for the
+# session, so the suite's own questions, a `timestamp` against {deployed_at} and the values read (a timestamptz's
+# offset in evidence) are the same whatever the database sets. Not in the startup options, which would hide that zone.
+# (Qualified: it runs with the session's search_path.)
+SESSION_ZONE = (b"select d.zone, d.utc, pg_catalog.set_config('TimeZone', 'UTC', false) as pinned from (select"
+                b" pg_catalog.current_setting('TimeZone') as zone, (select pg_catalog.bool_and(pg_catalog.timezone("
+                b"pg_catalog.current_setting('TimeZone'), t.at) operator(pg_catalog.=) pg_catalog.timezone('UTC', t.at))"
+                b" from pg_catalog.unnest(array[pg_catalog.now(), pg_catalog.now() operator(pg_catalog.-)"
+                b" '6 months'::pg_catalog.interval]) as t(at)) as utc offset 0) as d")
+SESSION_LEVEL = "session"  # a statement run outside any transaction: only SESSION_ZONE
 # after each statement, in its own sync segment so it runs even when the statement failed (qualified: it runs with
 # the session's search_path, where a function public.pg_advisory_unlock_all could stand in for it)
 CLEANUP = (b"rollback", b"select pg_catalog.pg_advisory_unlock_all()")
@@ -127,6 +143,9 @@ class Database:
         self._budget_ends: float | None = None  # set by the first statement sent
         self.warning: str | None = None  # what the checker role could do if sessions were not read-only
         self._role_checked = False
+        # the TimeZone the app's sessions get (see SESSION_ZONE) and whether it reads as UTC; None until read
+        self.default_zone: tuple[str, bool] | None = None
+        self._zone_pinned = False  # this session's TimeZone is UTC (a new session pins it again)
         self.statement_timeout_ms = statement_timeout_ms
         self._conn: psycopg.Connection | None = None
         self._unavailable: DatabaseUnavailable | None = None
@@ -156,9 +175,9 @@ class Database:
             f" -c statement_timeout={self.statement_timeout_ms}"
             f" -c lock_timeout={min(self.statement_timeout_ms, 2000)}"
             f" -c idle_in_transaction_session_timeout={self.statement_timeout_ms * 2}"
-            # the session reads and compares times the same way whatever the role or database sets: a
-            # `timestamp` column against {deployed_at} as UTC, dates and intervals in forms the client reads
-            " -c TimeZone=UTC -c DateStyle=ISO,MDY -c IntervalStyle=postgres"
+            # dates and intervals in forms the client reads, whatever the role or database sets (TimeZone is
+            # pinned to UTC by the session's first conversation, once it has read the database's: SESSION_ZONE)
+            " -c DateStyle=ISO,MDY -c IntervalStyle=postgres"
             # and every value as it is: a float to its last digit (-14 would read 1234.5 as 1000), and strings as the
             # checklists' tokenizer reads them (a backslash ends nothing), so a call it finds is the server's call
             " -c extra_float_digits=3 -c standard_conforming_strings=on"
@@ -166,6 +185,7 @@ class Database:
             # compiled for longer than it runs (PostgreSQL 11+, as every supported server is)
             " -c jit=off"
         )
+        self._zone_pinned = False
         try:
             self._conn = psycopg.connect(
                 self.url,
@@ -268,12 +288,17 @@ class Database:
         texts = [self._text(s) for s in statements]
         if self._budget_ends is None:
             self._budget_ends = time.monotonic() + self.bounds.budget_s
-        sent = [(t, _pinned(s)) for s, t in zip(statements, texts) if not isinstance(t, GatherError)]
+        sent = [(t, _opening(s)) for s, t in zip(statements, texts) if not isinstance(t, GatherError)]
         first = not self._role_checked
         if first:
             sent.insert(0, (ROLE_CHECK.encode(), True))
+        pin_zone = not self._zone_pinned
+        if pin_zone:
+            sent.insert(0, (SESSION_ZONE, SESSION_LEVEL))
         answers = _Conversation(self._conn, self.bounds, self.where, self._budget_ends, self._closing).run(
             [text for text, _ in sent], [pinned for _, pinned in sent])
+        if pin_zone:
+            answers = self._zone_pinned_by(answers.pop(0), answers)
         if first:
             self._role_checked = True
             self.warning = self._role_warning(answers.pop(0))
@@ -285,6 +310,17 @@ class Database:
             self._abandon(cancel=stopped.kind in (CLOSED, "budget"))
         merged = iter(answers)
         return [t if isinstance(t, GatherError) else next(merged) for t in texts]
+
+    def _zone_pinned_by(self, zone: Rows | GatherError, answers: list[Rows | GatherError]) -> list[Rows | GatherError]:
+        """The answers, once SESSION_ZONE has set the session's TimeZone to UTC (and read the database's); where it
+        could not, each answer was read in a zone not pinned: an error (the next conversation tries again)."""
+        if not isinstance(zone, GatherError) and zone:
+            self._zone_pinned = True
+            self.default_zone = (str(zone[0]["zone"]), bool(zone[0]["utc"]))
+            return answers
+        unpinned = GatherError(f"database {self.where}: could not set the session's TimeZone to UTC:"
+                               f" {zone or 'no answer'}")
+        return [answer if isinstance(answer, DatabaseUnavailable) else unpinned for answer in answers]
 
     def _text(self, statement: Statement) -> bytes | GatherError:
         sql, params = _parts(statement)
@@ -387,13 +423,18 @@ def _url_options(url: str) -> str:
 
 def _identity(statement: Statement) -> Any:
     """What makes two statements the same question: the text, the bound values (repr keeps types:
-    1 and True, a list and a tuple, differ) and whether its search_path is pinned."""
+    1 and True, a list and a tuple, differ) and what its transaction sets first (its search_path pinned, its zone)."""
     sql, params = _parts(statement)
-    return (_pinned(statement), sql) if params is None else (_pinned(statement), sql, repr(params))
+    return (_opening(statement), sql) if params is None else (_opening(statement), sql, repr(params))
 
 
-def _pinned(statement: Statement) -> bool:
-    return isinstance(_parts(statement)[0], Pinned)
+def _opening(statement: Statement) -> bool | bytes:
+    """What a statement's transaction sets before it: True, the pinned settings (`Pinned`); a statement, its zone
+    (`InZone`); False, nothing."""
+    sql = _parts(statement)[0]
+    if isinstance(sql, InZone):
+        return ZONE_SETTING % ("'" + sql.zone.replace("'", "''") + "'").encode()  # standard_conforming_strings
+    return isinstance(sql, Pinned)
 
 
 def _parts(statement: Statement) -> tuple[str, Any]:
@@ -445,8 +486,8 @@ def _send_cancel(request: Any) -> None:
 
 
 class _Conversation:
-    """One pipelined exchange: per statement, [BEGIN READ ONLY, (SET LOCAL search_path,) statement] Sync
-    [ROLLBACK, unlock] Sync."""
+    """One pipelined exchange: per statement, [BEGIN READ ONLY, (its pinned settings or its zone,) statement] Sync
+    [ROLLBACK, unlock] Sync; a SESSION_LEVEL one (SESSION_ZONE) alone, [statement] Sync."""
 
     def __init__(self, conn: psycopg.Connection, bounds: Bounds, where: str, budget_ends: float,
                  closing: threading.Event | None = None):
@@ -458,21 +499,26 @@ class _Conversation:
         self.closing = closing or threading.Event()
         self.received = 0  # bytes read from the server in this conversation (as the kernel counted them waiting)
 
-    def run(self, texts: list[bytes], pinned: Sequence[bool] = ()) -> list[Rows | GatherError]:
-        """`pinned`: per text, whether its search_path is pinned (see `Pinned`); none where not given."""
+    def run(self, texts: list[bytes], pinned: Sequence[bool | bytes | str] = ()) -> list[Rows | GatherError]:
+        """`pinned`: per text, what its transaction sets first (see `_opening`), or SESSION_LEVEL for one run outside
+        any transaction; nothing where not given."""
         if not texts:
             return []
         pg = self.pg
         answers: list[Rows | GatherError] = []
-        pins = [bool(p) for p in pinned] or [False] * len(texts)
+        pins = list(pinned) or [False] * len(texts)
         if len(pins) != len(texts):
             raise ValueError(f"{len(texts)} statements, {len(pins)} pinned flags")
         try:
             pg.enter_pipeline_mode()
             for text, pin in zip(texts, pins):
+                if pin == SESSION_LEVEL:
+                    pg.send_query_params(text, None)
+                    pg.pipeline_sync()
+                    continue
                 pg.send_query_params(BEGIN, None)
-                if pin:
-                    pg.send_query_params(PINNED_SETTINGS, None)
+                for setting in _settings(pin):
+                    pg.send_query_params(setting, None)
                 pg.send_query_params(text, None)
                 pg.pipeline_sync()
                 for cleanup in CLEANUP:
@@ -480,7 +526,10 @@ class _Conversation:
                 pg.pipeline_sync()
             self._flush()
             for pin in pins:
-                *opening, statement = self._results(3 if pin else 2)
+                if pin == SESSION_LEVEL:
+                    answers.append(self._answer([], *self._results(1)))
+                    continue
+                *opening, statement = self._results(2 + len(_settings(pin)))
                 self._results(len(CLEANUP))
                 answers.append(self._answer(opening, statement))
             pg.exit_pipeline_mode()
@@ -549,8 +598,8 @@ class _Conversation:
         return out
 
     def _answer(self, opening: list[pq.PGresult | None], result: pq.PGresult | None) -> Rows | GatherError:
-        """`opening`: the results of BEGIN READ ONLY, and of pinning the search_path where it was."""
-        for step, said in zip(opening, ("could not open a read-only transaction: ", "could not pin search_path: ")):
+        """`opening`: the results of BEGIN READ ONLY, and of its settings (the pinned search_path, or its zone)."""
+        for step, said in zip(opening, ("could not open a read-only transaction: ", "could not set up its session: ")):
             if step is not None and step.status == pq.ExecStatus.FATAL_ERROR:
                 return _failure(step, self.pg, said)
         if result is None:
@@ -570,6 +619,13 @@ class _Conversation:
         if result.status == pq.ExecStatus.PIPELINE_ABORTED:
             return GatherError("the statement was not run: an earlier command in its segment failed")
         return GatherError(f"unexpected answer {result.status.name}")
+
+
+def _settings(pin: bool | bytes | str) -> list[bytes]:
+    """What a transaction runs between BEGIN and its statement (see `_opening`)."""
+    if isinstance(pin, bytes):
+        return [pin]
+    return [PINNED_SETTINGS] if pin else []
 
 
 def _waiting_bytes(fd: int) -> int:
