@@ -10,8 +10,8 @@ then) a second round trip asks the database what each relation a query names res
 (search_path, case folding: `to_regclass`) and whether RLS applies to the role there
 (`row_security_active`); a query reading such a table, a view, or a function of the database's own ends
 as an error, never a pass. A checker that bypasses RLS does not bypass it through a view (not security_invoker) or a
-SECURITY DEFINER function: PostgreSQL applies the policies as its owner, so the visibility facts list each of those
-whose owner RLS applies to, and a query reading one is an error too (`_owner_problem`).
+SECURITY DEFINER function: PostgreSQL applies the policies as its owner, so where a query's words name one, one more
+round trip lists each of those whose owner RLS applies to, and a query reading one is an error too (`_owner_problem`).
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
@@ -38,6 +38,7 @@ import functools
 import json
 import math
 import re
+import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,13 +135,19 @@ _WHO_SEES_WHAT = (
     # servers' lacks): only one a user made can be (initdb's are all deterministic), and under one 'A' = 'a' may hold
     " (select coalesce(pg_catalog.bool_or(pg_catalog.to_jsonb(k.*) operator(pg_catalog.->>) 'collisdeterministic'"
     f"  {_EQ} 'false'), false) from pg_catalog.pg_collation k"
-    "  where k.oid operator(pg_catalog.>=) '16384'::pg_catalog.oid) as loose_collations,"
-    # PostgreSQL applies RLS as a view's owner (unless it is security_invoker; a materialized view's rows are its
-    # owner's at refresh) and as a SECURITY DEFINER function's owner, whatever the checker's BYPASSRLS: each of the
-    # database's own whose owner is subject to RLS on some table — neither superuser nor BYPASSRLS, and no owner of
-    # that table (by membership too, as PostgreSQL tells) unless it is FORCE ROW LEVEL SECURITY. Empty where no
-    # table has RLS: the owners are found first, once (a hashed subquery), and only they are looked for.
-    f" (select coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('kind', o.kind, 'schema', o.schema,"
+    "  where k.oid operator(pg_catalog.>=) '16384'::pg_catalog.oid) as loose_collations"
+)
+_OF_THE_CHECKER = f" from pg_catalog.pg_roles r where r.rolname {_EQ} current_user"
+VISIBILITY = Pinned(_WHO_SEES_WHAT + _OF_THE_CHECKER)
+# PostgreSQL applies RLS as a view's owner (unless it is security_invoker; a materialized view's rows are its owner's
+# at refresh) and as a SECURITY DEFINER function's owner, whatever the checker's BYPASSRLS: each of the database's own
+# whose owner is subject to RLS on some table — neither superuser nor BYPASSRLS, and no owner of that table (by
+# membership too, as PostgreSQL tells) unless it is FORCE ROW LEVEL SECURITY. The owners are found first, once (a
+# hashed subquery), and only they are looked for. Asked in a second round trip, only of a database where some table
+# has RLS, the checker bypasses it and a query reads a view or a SECURITY DEFINER function (`_reads_as_owner`): a cold
+# session's planning of it cost a fleet's 200 databases half a second of the server's CPU asked with every query
+OWNERS_UNDER_RLS = Pinned(
+    "select (select coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('kind', o.kind, 'schema', o.schema,"
     "   'name', o.name, 'owner', pg_catalog.pg_get_userbyid(o.owner)) order by o.schema, o.name), '[]'::pg_catalog.json)"
     "  from (select case c.relkind when 'm' then 'materialized view' else 'view' end as kind, n.nspname as schema,"
     "   c.relname as name, c.relowner as owner"
@@ -156,10 +163,14 @@ _WHO_SEES_WHAT = (
     f"   and p.proowner {_EQ} any ({_SUBJECT_OWNERS})"
     f"   and not exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ}"
     f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e')) as o)"
-    " as owners_under_rls"
-)
-_OF_THE_CHECKER = f" from pg_catalog.pg_roles r where r.rolname {_EQ} current_user"
-VISIBILITY = Pinned(_WHO_SEES_WHAT + _OF_THE_CHECKER)
+    " as owners_under_rls")
+# which of the functions the queries call (by name) are SECURITY DEFINER functions of the database's own: with
+# VISIBILITY's views, what tells whether OWNERS_UNDER_RLS is worth its round trip (asked where a query calls one)
+DEFINERS = Pinned(
+    "select coalesce(pg_catalog.array_agg(distinct p.proname::pg_catalog.text), '{}') as definers"
+    f" from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid {_EQ} p.pronamespace"
+    f" where p.proname {_EQ} any (%(names)s::pg_catalog.name[]) and p.prosecdef"
+    f" and n.nspname {_NE} all ('{{pg_catalog,information_schema}}'::pg_catalog.name[])")
 # sql's own question adds, for every relation and function its queries name, what the database
 # itself makes of that name in this session (its search_path, its folding of case): the relation
 # `to_regclass` finds, its kind, and whether row level security applies to the current role on it
@@ -528,12 +539,18 @@ def _never_null(node, exp, known: Any = None, given: bool = False) -> bool:
 
 
 def _plan(target, checks) -> tuple[list[tuple[str, str]], list[Any]]:
-    """The visibility facts, then each item's query (and detail), in checklist order, then the database's clock
-    where a query cites a given deploy time; with what each statement after the first answers: (check key,
-    "query" | "detail"), ("", "clock")."""
+    """The visibility facts, which SECURITY DEFINER functions the queries' words name (where they have any), each
+    item's query (and detail) in checklist order, then the database's clock where a query cites a given deploy time;
+    with what each statement after the first answers: ("", "definers"), (check key, "query" | "detail"),
+    ("", "clock")."""
     deployed_at = target.deployed_at
     asked: list[tuple[str, str]] = []
     statements: list[Any] = [VISIBILITY]
+    # every word that may name a function (not parsed: sqlglot loads only where RLS makes it matter, `_owner_problem`)
+    called = sorted(set().union(*(_identifiers(check.params.query) for check in checks))) if checks else []
+    if called:
+        asked.append(("", "definers"))
+        statements.append((DEFINERS, {"names": called}))
     for check in checks:
         asked.append((check.key, "query"))
         statements.append(bounded(render(check.params.query, deployed_at), MEASURED_ROWS))
@@ -584,6 +601,11 @@ def gather(target, checks) -> dict[str, Any]:
     # a second round trip, only where needed: what the database makes of each name the queries read (a checker under
     # RLS), and each query as the app's sessions read time (a database whose default zone is not UTC)
     second: list[Any] = [_resolution(checks)] if _rls_may_hide(visibility) else []
+    definers = next((answer for (_, kind), answer in zip(asked, rest) if kind == "definers"), [])
+    if _bypasses_where_rls_is(visibility):
+        visibility = [{**visibility[0], "definers": _definer_names(definers)}]
+        if any(_reads_as_owner(check.params.query, visibility[0]) for check in checks):
+            second.append(OWNERS_UNDER_RLS)
     zone = getattr(target.database, "default_zone", None)
     in_zone = [check for check in checks if zone and not zone[1]]
     second += [InZone(bounded(render(check.params.query, deployed_at), MEASURED_ROWS), zone[0]) for check in in_zone]
@@ -592,6 +614,10 @@ def gather(target, checks) -> dict[str, Any]:
         raise GatherError(f"the database gave {len(resolved)} answers to {len(second)} statements")
     if _rls_may_hide(visibility):
         visibility, *resolved = resolved
+    elif second and second[0] is OWNERS_UNDER_RLS:
+        owners, *resolved = resolved
+        visibility = [{**visibility[0], "owners_under_rls": owners if isinstance(owners, GatherError)
+                       else owners[0]["owners_under_rls"] if owners else GatherError("no answer")}]
     facts: dict[str, Any] = {
         "visibility": visibility,
         "deployed_at": deployed_at.isoformat() if deployed_at else None,
@@ -603,7 +629,7 @@ def gather(target, checks) -> dict[str, Any]:
     for (key, kind), answer in zip(asked, rest, strict=True):
         if kind == "clock":
             facts["database_now"] = answer
-        else:
+        elif kind != "definers":  # (read into the visibility above)
             facts["answers"].setdefault(key, {})[kind] = answer
     _ask_comparisons(target, checks, facts)
     return facts
@@ -717,6 +743,74 @@ def _clock_problem(facts: dict[str, Any]) -> str | None:
 def _behind(gap: dt.timedelta) -> str:
     minutes = gap.total_seconds() / 60
     return f"{minutes:.0f} minutes" if minutes < 120 else f"{minutes / 60:.1f} hours"
+
+
+def _bypasses_where_rls_is(visibility: Any) -> bool:
+    """The checker role bypasses row level security, and some table has it: a view's or a SECURITY DEFINER function's
+    owner may not (see OWNERS_UNDER_RLS)."""
+    if isinstance(visibility, GatherError) or not visibility:
+        return False
+    return bool(visibility[0]["sees_all"]) and bool(visibility[0]["rls_tables"])
+
+
+def _definer_names(answer: Any) -> list[str] | GatherError:
+    """DEFINERS' answer: the SECURITY DEFINER functions of the database's own among those the queries call."""
+    if isinstance(answer, GatherError):
+        return answer
+    return list(answer[0]["definers"]) if answer else []
+
+
+def _reads_as_owner(query: str, row: dict[str, Any]) -> bool:
+    """Whether the query may read rows as another role's: a word of it is the name of one of the database's views or
+    of its SECURITY DEFINER functions (`definers`), or which functions are so is not known. Read from its words, not
+    parsed: at worst one more round trip (OWNERS_UNDER_RLS), never one left out."""
+    definers = row.get("definers", [])
+    if isinstance(definers, GatherError):
+        return True
+    words = _identifiers(query)
+    return any(view.partition(".")[2] in words for view in row.get("views") or ()) or any(
+        name in words for name in definers)
+
+
+# a word of SQL that may be an identifier: unquoted (folded to lower case, as PostgreSQL folds it: ASCII letters only)
+# or double-quoted (as written); `U&"…"` escapes are not decoded, so a query holding one is read as naming anything
+_ANY_WORD = re.compile(r'U&"|"((?:[^"]|"")+)"|([^\W\d][\w$]*)', re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1024)
+def _identifiers(query: str) -> frozenset[str]:
+    """Every word of `query` that may name a relation or a function, as PostgreSQL would read it — a superset (words in
+    strings and comments too). A `U&"…"` identifier, not decoded here, reads as every name: `_ANY_NAME`."""
+    words: set[str] = set()
+    for match in _ANY_WORD.finditer(query):
+        quoted, plain = match.group(1), match.group(2)
+        if quoted is None and plain is None:
+            return _ANY_NAME
+        words.add(quoted.replace('""', '"') if quoted is not None else _fold_ascii(plain))
+    return frozenset(words)
+
+
+class _AnyName(frozenset):
+    """The words of a query this module cannot read: every name is among them."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_ANY_NAME = _AnyName()
+
+
+def _fold_ascii(word: str) -> str:
+    """An unquoted identifier as PostgreSQL folds it: ASCII letters to lower case, others as written."""
+    return word.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _relations_written(names: "Names") -> set[tuple[str, ...]]:
+    """Each relation a query names, as its parts (schema and name, or the name alone), unquoted."""
+    return {tuple(p[1:-1].replace('""', '"') for p in _split_quoted(written)) for written in names.tables}
 
 
 def _rls_may_hide(visibility: Any) -> bool:
@@ -892,7 +986,13 @@ def rls_problem(query: str, visibility: Any) -> str | None:
     if not row.get("rls_tables"):
         return None  # no table has row level security: nothing is hidden
     if row["sees_all"]:  # the role bypasses it; a view's or a SECURITY DEFINER function's owner may not
-        return _owner_problem(query, row.get("owners_under_rls") or [])
+        if "owners_under_rls" not in row:  # not asked: no query of this database reads a view or such a function
+            return ("could not tell whose rows the query reads (the owners of the views and functions it may read"
+                    " were not asked)") if _reads_as_owner(query, row) else None
+        under_rls = row["owners_under_rls"]
+        if isinstance(under_rls, GatherError):
+            return f"could not tell whose rows the query reads through its views and functions: {under_rls}"
+        return _owner_problem(query, under_rls or [])
     names = names_read(query)
     hidden = "; give the checker role BYPASSRLS (its sessions stay read-only)"
     if names is None:
@@ -937,7 +1037,7 @@ def _owner_problem(query: str, under_rls: list[dict[str, Any]]) -> str | None:
                 f"{f' (+{len(shown) - 3} more)' if len(shown) > 3 else ''}, whose owner is subject to row level"
                 " security (PostgreSQL applies the policies as that owner, so rows may be hidden although the checker"
                 " role bypasses RLS); write the query in plainer SQL, or query the tables directly")
-    relations = {tuple(p[1:-1].replace('""', '"') for p in _split_quoted(written)) for written in names.tables}
+    relations = _relations_written(names)
     read = []
     for found, said in zip(under_rls, shown):
         key = (found["schema"], found["name"])
