@@ -218,7 +218,8 @@ def test_a_cron_item_that_sends_an_unsafe_method_is_mutating(tmp_path):
         ran = project.run("-m", "postdeploy", "--env", "local")
         assert ran.statuses() == {"C1-refuses-delete": "skipped", "C2-refuses-get": "failed"}, ran.output[-3000:]
         assert "allow_mutating: false" in ran.rows()["C1-refuses-delete"]["message"]
-        # none, a wrong one, the near miss, the secret and the near miss cut short, three an unset one reads as
+        # none, a wrong one, the near miss, the secret cut short (as is, and with its first changed), three an unset
+        # one reads as
         assert seen == [("GET", "/api/cron/publish")] * 8
         seen.clear()
         project.checklist("jobs", CRON_PROBES.replace("mutating: true,", ""))

@@ -23,12 +23,13 @@ refuses a random wrong secret and takes these. And with a near miss of the secre
 character changed for another the secret holds (of its kind where it holds one: a digit for a digit, a letter for a
 letter), so as long as it, equal but for that character, and of its alphabet (a hex secret stays hex: an endpoint
 decoding the key refuses it, not crashes on it) — a check of only the token's length, or of its first characters,
-refuses the random wrong secret (32 characters, no prefix in common) and takes it. And with the secret cut short: without its last character
-(and its `=` padding, which a decoder reads the key without) — a comparison of only as many characters as it is
+refuses the random wrong secret (32 characters, no prefix in common) and takes it. And with the secret cut short:
+without its last character (and its `=` padding, which a decoder reads the key without) — a comparison of only as many characters as it is
 given (`CRON_SECRET.startsWith(token)`, a loop over the token's length) refuses no secret, the random one and the
 near miss, and takes every part of the secret it begins with: found one character at a time. The longest such part,
-so a check that also wants a token of some length takes it too. And with the near miss cut short as well: as long as
-the cut one, and not what the secret begins with. Each is all of the secret but a character or two:
+so a check that also wants a token of some length takes it too. And with that cut one's first character changed (as
+the near miss's is: `first_changed`) as well: as long, and not what the secret begins with — its first character, not
+its last, which a decoder reading the key as hex or base64 may drop. Each is all of the secret but a character or two:
 registered with the redactor before it is sent, named in words only, and not sent where the item's requests would
 cross the network in clear (plain http:// to another machine, or through a proxy; a pass there says what that
 leaves open) — nor the cut ones where they would be too short to be masked (Redactor.MIN_LENGTH).
@@ -37,7 +38,7 @@ missing or malformed credential with 400 as well, and many frameworks refuse a m
 naming the value taken (the near miss and the cut ones by their names). A 5xx to both cut ones, where no other
 request got one, is read as refused and a pass says so: a job comparing with Node's `crypto.timingSafeEqual` behind a
 guard against short tokens throws on a token of another length than the secret (a crash that ran nothing). A 5xx to
-the secret cut short where the near miss cut short was refused fails: the job took it past its check, then failed
+the secret cut short where the other cut one was refused fails: the job took it past its check, then failed
 (`CRON_SECRET.startsWith(token)` before a job whose upstream is down).
 
 With the secret, the body of the answer may be judged by the http family's body rules (`json`, `json_has`,
@@ -89,15 +90,17 @@ NEAR_MISS = "with the secret, its next-to-last character changed"
 # (`CRON_SECRET.startsWith(token)`) takes it, and every part the secret begins with. Named, never shown: it is all of
 # the secret but one character
 CUT_SHORT = "with the secret, its last character left off"
-# the near miss cut short (`cut_short(near_miss(secret))`): as long as CUT_SHORT, and not what the secret begins with.
-# A job crashing on a token's length alone crashes on both; one that refuses this and fails on CUT_SHORT took that
-# past its check (`took_the_cut`). All of the secret but two characters: named, never shown
-CUT_SHORT_CHANGED = "with the secret, its last character left off and the one before it changed"
+# the secret cut short with its first character changed (`first_changed`): as long as CUT_SHORT, and not what the
+# secret begins with — changed at its start, which no decoder drops (hex drops an odd last digit, base64 a last
+# partial one: a change there would decode as the cut secret itself). A job crashing on a token's length alone crashes
+# on both; one that refuses this and fails on CUT_SHORT took that past its check (`took_the_cut`). All of the secret
+# but two characters: named, never shown
+CUT_SHORT_CHANGED = "with the secret, its last character left off and its first changed"
 # where its requests cross the network in clear neither is sent: an eavesdropper would be one guess from the secret
-PARTS_UNSENT = ("the secret with its next-to-last character changed, and without its last character (that changed or"
-                " not), were not sent (plain http:// to another machine, or through a proxy: each would give the secret"
-                " away but a character or two), so a check of only part of it is not ruled out")
-CUT_SHORT_UNSENT = (f"the secret without its last character (its next-to-last changed or not) was not sent (shorter "
+PARTS_UNSENT = ("the secret with its next-to-last character changed, and without its last character (its first"
+                " changed or not), were not sent (plain http:// to another machine, or through a proxy: each would give"
+                " the secret away but a character or two), so a check of only part of it is not ruled out")
+CUT_SHORT_UNSENT = (f"the secret without its last character (its first changed or not) was not sent (shorter "
                     f"than {Redactor.MIN_LENGTH} characters, it could not be masked where an endpoint echoed it), so a "
                     "comparison of only as many characters as it is given is not ruled out")
 # a character of each kind, so the near miss keeps the secret's shape: a digit for a digit, a letter for a letter
@@ -288,6 +291,12 @@ def _stand_in(secret: str, old: str) -> str:
     return kind[(kind.index(old) + 1) % len(kind)] if kind else "a"
 
 
+def first_changed(value: str, secret: str) -> str:
+    """`value` with its first character changed for another the secret holds (`_stand_in`): as long, and not what the
+    secret begins with, wherever a decoder stops reading it."""
+    return _stand_in(secret, value[0]) + value[1:] if value else value
+
+
 def cut_short(secret: str) -> str | None:
     """`secret` without its last character, before any `=` padding (a decoder reads the key the same without it): a
     part of it that it begins with, as long as one can be, so a check that wants a token of some length as well
@@ -318,7 +327,7 @@ def gather(target, checks) -> dict[str, list]:
                 target.redactor.add_declared(almost)  # an endpoint echoing it would show all of the secret but one
                 plans.append((c.key, NEAR_MISS, Probe(p.method, url, _auth(p.header, almost), **refused)))
                 if (part := cut_short(secret)) is not None:  # as long as the other cut, so masked as surely
-                    other = cut_short(almost)
+                    other = first_changed(part, secret)
                     target.redactor.add_declared(part)  # as the near miss: all of the secret but one character
                     target.redactor.add_declared(other)  # ... or two
                     plans.append((c.key, CUT_SHORT, Probe(p.method, url, _auth(p.header, part), **refused)))
@@ -373,7 +382,7 @@ def judge(check, facts) -> Outcome:
     if NEAR_MISS in hows:
         expected += f", with {p.secret} but for its next-to-last character"
     if CUT_SHORT in hows:
-        expected += f", with {p.secret} without its last character, and so cut with its next-to-last changed"
+        expected += f", with {p.secret} without its last character, and so cut with its first changed"
     if hows & set(unset):
         shown = ", ".join(repr(value) for value in unset.values())
         expected += f", and with what an unset {p.secret} reads as ({shown})"
