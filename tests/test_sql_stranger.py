@@ -611,9 +611,20 @@ def test_where_no_query_names_a_view_or_definer_function_their_owners_cost_nothi
     ("select my$fn()", "my$fn"),
     ("select count(*) from Ärger", "Ärger"),  # only ASCII letters fold
     ("select 'report' as x", "report"),  # words in strings too: a superset, never one left out
+    ("select count(*) from public.stuck€", "stuck€"),  # any character past ASCII is part of an unquoted name
+    ("select count(*) from report\u00a0x", "report\u00a0x"),  # (a no-break space too, as PostgreSQL's lexer reads it)
+    ("select count(*) from " + "v" * 70, "v" * 63),  # cut to 63 bytes, as PostgreSQL cuts a name
+    ('select count(*) from "' + "é" * 40 + '"', "é" * 31),  # between characters: 62 of its bytes
 ])
 def test_the_words_that_may_name_a_view_or_function(query, named):
     assert named in sql._identifiers(query)
+
+
+def test_a_views_listed_name_is_read_whatever_dots_its_schema_has():
+    """VISIBILITY lists `schema.name` unquoted: a schema "a.b" is not told from a name "b.stuck"; both are looked for."""
+    row = {"views": ["a.b.stuck"], "definers": []}
+    assert sql._reads_as_owner("select count(*) from \"a.b\".stuck", row)
+    assert not sql._reads_as_owner("select count(*) from public.jobs", row)
 
 
 def test_a_unicode_escaped_identifier_reads_as_naming_anything():
@@ -1335,14 +1346,27 @@ def test_a_database_whose_zone_is_utc_costs_no_second_round_trip(demo_deployment
     real = postgres._Conversation.run
     monkeypatch.setattr(postgres._Conversation, "run",
                         lambda self, texts, pinned=(): sent.append(list(texts)) or real(self, texts, pinned))
-    utc_etc = "do $$ begin execute format('alter database %I set timezone = ''Etc/UTC''', current_database()); end $$;"
-    for ddl, trips in ((_HEARTBEATS + utc_etc, 1), (_HEARTBEATS + _IN_TOKYO, 2)):
+    def zone(name: str) -> str:
+        return f"do $$ begin execute format('alter database %I set timezone = ''{name}''', current_database()); end $$;"
+
+    # WET: the zone (UTC+1 in summer), which timezone('WET', …) would read as the abbreviation (UTC all year)
+    for ddl, trips in ((_HEARTBEATS + zone("Etc/UTC"), 1), (_HEARTBEATS + zone("UTC0"), 1),
+                       (_HEARTBEATS + _IN_TOKYO, 2), (_HEARTBEATS + zone("WET"), 2)):
         sent.clear()
         with scratch_database(demo_deployment, ddl, prefix="trips") as db:
             (outcome,) = _judged(db["url"], [_fresh("dead")])
         assert len(sent) == trips, f"{ddl[-60:]}: round trips: expected {trips}, saw {len(sent)}"
-        if trips == 2:  # (stamped in Tokyo: on the Etc/UTC database the data is not the app's)
+        if ddl.endswith(_IN_TOKYO):  # (stamped in Tokyo: on the other databases the data is not the app's)
             assert outcome.status is Status.ERROR, _said("heartbeat-dead", Status.ERROR, outcome)
+
+
+def test_the_runners_pgtz_does_not_pass_for_the_databases_zone(demo_deployment, monkeypatch):
+    """libpq sends PGTZ from the runner's environment as the session's TimeZone: taken for the database's, a Tokyo
+    database's stale heartbeat passed in UTC with no second reading. The checker's sessions never take it."""
+    monkeypatch.setenv("PGTZ", "UTC")
+    with scratch_database(demo_deployment, _HEARTBEATS + _IN_TOKYO, prefix="pgtz") as db:
+        (dead,) = _judged(db["url"], [_fresh("dead")])
+    assert dead.status is Status.ERROR and "in Asia/Tokyo" in dead.observed, _said("heartbeat-dead", Status.ERROR, dead)
 
 
 def test_the_session_reads_time_in_utc_whatever_the_database_sets(demo_deployment):

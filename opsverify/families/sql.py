@@ -768,26 +768,44 @@ def _reads_as_owner(query: str, row: dict[str, Any]) -> bool:
     if isinstance(definers, GatherError):
         return True
     words = _identifiers(query)
-    return any(view.partition(".")[2] in words for view in row.get("views") or ()) or any(
+    return any(name in words for view in row.get("views") or () for name in _names_in(view)) or any(
         name in words for name in definers)
 
 
-# a word of SQL that may be an identifier: unquoted (folded to lower case, as PostgreSQL folds it: ASCII letters only)
-# or double-quoted (as written); `U&"…"` escapes are not decoded, so a query holding one is read as naming anything
-_ANY_WORD = re.compile(r'U&"|"((?:[^"]|"")+)"|([^\W\d][\w$]*)', re.IGNORECASE)
+def _names_in(qualified: str) -> list[str]:
+    """What a `schema.name` VISIBILITY lists (unquoted, so a schema's own dots are not told apart) may name: the part
+    after each dot."""
+    return [qualified[at + 1:] for at, char in enumerate(qualified) if char == "."] or [qualified]
+
+
+# a word of SQL that may be an identifier, as PostgreSQL's lexer reads one: unquoted (a letter, `_` or any character
+# past ASCII, then those, digits and `$`; folded to lower case: ASCII letters only) or double-quoted (as written);
+# `U&"…"` escapes are not decoded, so a query holding one is read as naming anything
+_ANY_WORD = re.compile(r'U&"|"((?:[^"]|"")+)"|([A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*)',
+                       re.IGNORECASE)
+NAME_BYTES = 63  # PostgreSQL cuts a longer identifier to this (NAMEDATALEN - 1), when it is created and when named
 
 
 @functools.lru_cache(maxsize=1024)
 def _identifiers(query: str) -> frozenset[str]:
-    """Every word of `query` that may name a relation or a function, as PostgreSQL would read it — a superset (words in
-    strings and comments too). A `U&"…"` identifier, not decoded here, reads as every name: `_ANY_NAME`."""
+    """Every word of `query` that may name a relation or a function, as PostgreSQL would read it (cut to NAME_BYTES)
+    — a superset (words in strings and comments too). A `U&"…"` identifier, not decoded here, reads as every name:
+    `_ANY_NAME`."""
     words: set[str] = set()
     for match in _ANY_WORD.finditer(query):
         quoted, plain = match.group(1), match.group(2)
         if quoted is None and plain is None:
             return _ANY_NAME
-        words.add(quoted.replace('""', '"') if quoted is not None else _fold_ascii(plain))
+        words.add(_cut_name(quoted.replace('""', '"') if quoted is not None else _fold_ascii(plain)))
     return frozenset(words)
+
+
+def _cut_name(word: str) -> str:
+    """An identifier as PostgreSQL keeps it: at most NAME_BYTES bytes of UTF-8, cut between characters."""
+    data = word.encode("utf-8", "surrogatepass")
+    if len(data) <= NAME_BYTES:
+        return word
+    return data[:NAME_BYTES].decode("utf-8", "ignore")
 
 
 class _AnyName(frozenset):
@@ -806,11 +824,6 @@ def _fold_ascii(word: str) -> str:
 
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-
-
-def _relations_written(names: "Names") -> set[tuple[str, ...]]:
-    """Each relation a query names, as its parts (schema and name, or the name alone), unquoted."""
-    return {tuple(p[1:-1].replace('""', '"') for p in _split_quoted(written)) for written in names.tables}
 
 
 def _rls_may_hide(visibility: Any) -> bool:
@@ -1023,30 +1036,16 @@ def rls_problem(query: str, visibility: Any) -> str | None:
 
 
 def _owner_problem(query: str, under_rls: list[dict[str, Any]]) -> str | None:
-    """Why a checker role that bypasses row level security may still not see every row: the query reads a view (not
+    """Why a checker role that bypasses row level security may still not see every row: the query names a view (not
     security_invoker) or a SECURITY DEFINER function whose owner RLS applies to — PostgreSQL applies the policies as
-    that owner. A name written unqualified is matched in every schema (the visibility query runs with search_path
-    pinned, so which one the query's search_path finds is not known here): at worst an error, never a pass."""
+    that owner. Named as its words tell (`_identifiers`), not parsed: in any schema (which one the query's
+    search_path finds is not known here), and a column or a string of that name counts too — at worst an error, never
+    a pass."""
     if not under_rls:
         return None
-    names = names_read(query)
-    shown = [f"{o['kind']} {o['schema']}.{o['name']}{'()' if o['kind'] == 'function' else ''} (owner {o['owner']})"
-             for o in under_rls]
-    if names is None:
-        return (f"the query could not be parsed to tell whether it reads one of {', '.join(shown[:3])}"
-                f"{f' (+{len(shown) - 3} more)' if len(shown) > 3 else ''}, whose owner is subject to row level"
-                " security (PostgreSQL applies the policies as that owner, so rows may be hidden although the checker"
-                " role bypasses RLS); write the query in plainer SQL, or query the tables directly")
-    relations = _relations_written(names)
-    read = []
-    for found, said in zip(under_rls, shown):
-        key = (found["schema"], found["name"])
-        if found["kind"] == "function":
-            hit = (found["schema"], found["name"]) in names.functions or ("", found["name"]) in names.functions
-        else:
-            hit = key in relations or (found["name"],) in relations
-        if hit:
-            read.append((found, said))
+    words = _identifiers(query)  # as the owners were asked: by the query's words (never a name left out)
+    read = [(found, f"{found['kind']} {found['schema']}.{found['name']}{'()' if found['kind'] == 'function' else ''}"
+                    f" (owner {found['owner']})") for found in under_rls if found["name"] in words]
     if not read:
         return None
     fixes = ["set security_invoker = true on the view (PostgreSQL 15+)"] if any(
@@ -1054,7 +1053,7 @@ def _owner_problem(query: str, under_rls: list[dict[str, Any]]) -> str | None:
     owners = sorted({f["owner"] for f, _ in read})
     fixes += [f"give {'its owner' if len(owners) == 1 else 'their owners'} ({', '.join(owners)}) BYPASSRLS",
               "query the tables directly"]
-    return (f"the query reads {', '.join(said for _, said in read)}, whose owner is subject to row level security:"
+    return (f"the query names {', '.join(said for _, said in read)}, whose owner is subject to row level security:"
             " PostgreSQL applies the policies as a view's (or a SECURITY DEFINER function's) owner, so rows may be"
             f" hidden although the checker role bypasses RLS, and a count read so may be silently low;"
             f" {', or '.join(fixes)}")

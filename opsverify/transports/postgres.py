@@ -24,6 +24,7 @@ import fractions
 import functools
 import json
 import math
+import os
 import re
 import selectors
 import struct
@@ -61,13 +62,14 @@ PINNED_SETTINGS = (b"select pg_catalog.set_config('search_path', 'pg_catalog, pg
 ZONE_SETTING = b"select pg_catalog.set_config('TimeZone', %s, true)"
 # first in a session's first conversation, outside any transaction (so that it lasts): the TimeZone the session was
 # given — the server's, the database's, the role's or the URL's `options`: the zone the app's sessions read time in
-# by default — and whether that reads as UTC (now and half a year ago: no daylight saving either); then UTC for the
+# by default — and whether that reads as UTC (the session's own offset now and half a year ago: no daylight saving
+# either; not timezone(name, …), which reads `WET` as the abbreviation, UTC all year, not the zone); then UTC for the
 # session, so the suite's own questions, a `timestamp` against {deployed_at} and the values read (a timestamptz's
 # offset in evidence) are the same whatever the database sets. Not in the startup options, which would hide that zone.
 # (Qualified: it runs with the session's search_path.)
 SESSION_ZONE = (b"select d.zone, d.utc, pg_catalog.set_config('TimeZone', 'UTC', false) as pinned from (select"
-                b" pg_catalog.current_setting('TimeZone') as zone, (select pg_catalog.bool_and(pg_catalog.timezone("
-                b"pg_catalog.current_setting('TimeZone'), t.at) operator(pg_catalog.=) pg_catalog.timezone('UTC', t.at))"
+                b" pg_catalog.current_setting('TimeZone') as zone, (select pg_catalog.bool_and(pg_catalog.date_part("
+                b"'timezone', t.at) operator(pg_catalog.=) 0)"
                 b" from pg_catalog.unnest(array[pg_catalog.now(), pg_catalog.now() operator(pg_catalog.-)"
                 b" '6 months'::pg_catalog.interval]) as t(at)) as utc offset 0) as d")
 SESSION_LEVEL = "session"  # a statement run outside any transaction: only SESSION_ZONE
@@ -186,6 +188,9 @@ class Database:
             " -c jit=off"
         )
         self._zone_pinned = False
+        # libpq sends the runner's PGTZ as the session's TimeZone, which SESSION_ZONE would then take for the one the
+        # app's sessions get: the checker's own environment must not hide the database's zone
+        os.environ.pop("PGTZ", None)
         try:
             self._conn = psycopg.connect(
                 self.url,
