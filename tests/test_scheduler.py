@@ -1151,6 +1151,7 @@ def test_a_schedule_cron_dom_dow_and_logic_changes_is_an_error_where_the_checker
     ("0 3 1-31 * 0-6", "0 3 * * *", Status.PASSED),  # every day read either way
     ("0 3 1 * 1", "0 3 1 * 1", Status.PASSED),  # the same dates, whichever pg_cron reads
     ("0 3 1 * 1", "0 3 * * *", Status.FAILED),  # not daily, whichever pg_cron reads
+    ("0 3 31 6 1", "0 3 * * *", Status.FAILED),  # never read as both, June's Mondays read as either: not daily
 ])
 def test_where_cron_dom_dow_and_logic_cannot_change_the_verdict_an_unreadable_one_is_no_error(stored, wanted, status):
     item = {"job": "nightly", "active": True, **({"schedule": wanted} if wanted else {})}

@@ -1030,6 +1030,14 @@ def judge(check, facts) -> Outcome:
         return error(f"could not look whether pg_cron starts '{p.job}': it starts no active job while"
                      f" cron.launch_active_jobs is off, which the checker role {viewer} may not read; grant"
                      f" pg_read_all_settings to {viewer}", **evidence)
+    if days_maybe and not never_runs and p.schedule and not unknown:
+        # with the setting on it never runs (a fail); with it off it runs on the dates either day field names, judged
+        # against the item's schedule: failing too, the verdict is the same either way
+        off = _on_schedule(p, facts, expected, active, runs_on, dict(evidence), False)
+        if off.status is Status.FAILED:
+            return failed(expected, f"{off.observed} with cron.dom_dow_and_logic off, and with it on pg_cron fires"
+                                    f" the stored schedule of {', '.join(days_maybe)} on no date (the checker role"
+                                    f" {viewer} may not read that setting: it fails either way)", **evidence)
     if days_maybe and not never_runs:
         return error(f"could not look whether pg_cron ever runs {', '.join(days_maybe)}: it fires on no date with"
                      f" cron.dom_dow_and_logic on (pg_cron 1.6.8 on: both day fields must match), on some with it"
