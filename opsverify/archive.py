@@ -754,10 +754,9 @@ class ArchiveReporter:
         folder. Decided by how the worker was started, never by what it keeps there: a worker started sharing the
         folder keeps each verdict there, and a record riding on its report is a conftest's, never the check's (forged
         on a team's own test, on an item whose check never ran, or by one that made the worker keep nothing there)."""
-        from .plugin import started_sharing
-
-        spec = getattr(getattr(getattr(report, "node", None), "gateway", None), "spec", None)  # xdist's, as it came
-        return spec is not None and (self.state.shared is None or not started_sharing(spec))
+        worker = getattr(getattr(getattr(report, "node", None), "gateway", None), "id", None)  # xdist's, as it came
+        sharing = self.state.workers_sharing.get(worker) if isinstance(worker, str) else None
+        return sharing is not None and (self.state.shared is None or not sharing)  # a worker not started: none
 
     def _unkept_by(self, report: pytest.TestReport) -> str:
         """Why the xdist worker of a report, which the controller started sharing the run's folder, is not trusted:

@@ -96,6 +96,9 @@ class State:
     whole_secrets: tuple[str, ...] | None = None  # see _leaking_node
     # each item's verdict by node id, where a hook rewriting its reports cannot reach (under xdist: in `shared`)
     verdicts: Verdicts = field(default_factory=lambda: Verdicts(None))
+    # under xdist, in the controller: each worker's id, as it was started, and whether it was started sharing `shared`
+    # (`started_sharing`, read once from its --tx spec: a spec is an object a conftest may change later)
+    workers_sharing: dict[str, bool] = field(default_factory=dict)
 
     def in_scope(self, check: Check) -> bool:
         return (not self.systems or check.system in self.systems) and (
@@ -1378,6 +1381,16 @@ def pytest_xdist_setupnodes(config: pytest.Config, specs: list[Any]) -> None:
         say_live(config, f"{len(apart)} of {len(specs)} xdist workers ({named}) cannot reach the run's shared folder "
                          "(only -n N and --tx N*popen workers inherit it): each checks its items alone, so read-only "
                          "targets may be asked once per worker, and their mutating items are not sent (error)")
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_configure_node(node: Any) -> None:
+    """Each xdist worker, as the controller starts it (a restarted one too): whether it shares the run's folder is
+    told here, once, from its spec (see State.workers_sharing)."""
+    state = node.config.stash.get(STATE, None)
+    gateway = getattr(node, "gateway", None)
+    if state is not None and isinstance(getattr(gateway, "id", None), str):
+        state.workers_sharing.setdefault(gateway.id, started_sharing(getattr(gateway, "spec", None)))
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -963,6 +963,15 @@ UNSHARED_BY_A_CONFTEST = {
                         + FORGES_PASSED.format(before="", drop=""),
     "variable-and-item-mark-dropped": "import os\nos.environ.pop('OPSVERIFY_SHARED_OUTCOMES', None)\n"
                                       + FORGES_PASSED.format(before="", drop="opsverify-item"),
+    # and in the controller, each worker's spec then made one emptying the folder's variable, as it reports
+    "spec-changed-in-the-controller": "import os\nos.environ.pop('OPSVERIFY_SHARED_OUTCOMES', None)\n"
+                                      + FORGES_PASSED.format(before="", drop="") + """
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report):
+    spec = getattr(getattr(getattr(report, "node", None), "gateway", None), "spec", None)
+    if spec is not None:
+        spec.env["OPSVERIFY_SHARED_OUTCOMES"] = ""
+""",
     "files-removed": "import os, pathlib\n" + FORGES_PASSED.format(before="""
     if "F1-" in item.nodeid and report.when == "setup":  # F1's verdict is kept, its first report not yet sent
         for kept in [*pathlib.Path(os.environ["OPSVERIFY_SHARED_OUTCOMES"]).glob("items-gw*.json"),
