@@ -25,6 +25,7 @@ import idna
 import yaml
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
+from dotenv.variables import Variable, parse_variables
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from . import families
@@ -249,10 +250,9 @@ def _local_values(local_file: Path) -> dict[str, str]:
     if not local_file.is_file():
         return {}
     try:
-        _check_lines(local_file, local_file.read_text(encoding="utf-8"))
-        values = {k: v for k, v in dotenv_values(local_file, encoding="utf-8").items() if v is not None}
-        _check_expansions(local_file, values)
-        return values
+        lines = _check_lines(local_file, local_file.read_text(encoding="utf-8"))
+        _check_expansions(local_file, lines)
+        return {k: v for k, v in dotenv_values(local_file, encoding="utf-8").items() if v is not None}
     except UnicodeDecodeError as exc:
         raise MissingVariable(f"{shown(local_file)}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
                               f"{exc.start}); save the file as UTF-8") from None
@@ -260,26 +260,61 @@ def _local_values(local_file: Path) -> dict[str, str]:
         raise MissingVariable(f"{shown(local_file)}: cannot read: {exc.strerror}") from None
 
 
-def _check_expansions(local_file: Path, values: dict[str, str]) -> None:
-    """python-dotenv expands `${NAME}` in a value, quoted or not (single quotes too): one naming a variable set nowhere
-    becomes nothing, and a password holding `${` would silently be another (then refused as wrong credentials).
-    Refused, naming the key and the reference, never the value."""
+def _check_expansions(local_file: Path, lines: dict[str, int]) -> None:
+    """python-dotenv expands `${NAME}` in a value, quoted or not (single quotes too), line by line
+    (`dotenv.main.resolve_variables`, override=True in dotenv_values): from the value a line above gave NAME, else the
+    process environment's, else the default (only where NAME is unset, not where it is empty), else nothing — a later
+    line, the key itself, is never seen. A reference that comes to nothing silently makes the value another (a password
+    dropped from a URL, then refused as wrong credentials): refused, naming the key and the reference, never the value.
+    `${NAME:-}` says the part is optional. A key the process environment sets is taken from there: its line is not
+    read, but a later line's reference still reads it."""
     written = dotenv_values(local_file, encoding="utf-8", interpolate=False)
-    for key, value in written.items():
-        if value is None or values.get(key) == value or key in os.environ:  # the process's value wins: it is used
+    above: dict[str, str] = {}  # each key's value as python-dotenv has expanded it so far
+    hollow: dict[str, str] = {}  # key -> the reference in its line that came to nothing
+    for key, value in written.items():  # in the file's order; a key given twice was refused (_check_lines)
+        if value is None:
             continue
-        unset = [name for name in re.findall(r"\$\{([^}:]*)\}", value)
-                 if name not in os.environ and name not in written]
-        if unset:
-            raise ConfigError(f"{shown(local_file)}: {spelled(key)}: ${{{spelled(unset[0])}}} is set nowhere, so "
-                              "python-dotenv expands it to nothing (quoted or not) and the value is not the one "
-                              f"written; set {spelled(key)} in the process environment instead (taken as written, and "
-                              f"it wins over the file), or set {spelled(unset[0])}")
+        seen = {**os.environ, **above}  # as resolve_variables builds it: the lines above win
+        for atom in parse_variables(value):
+            if not isinstance(atom, Variable) or atom.default == "":
+                continue
+            why = _came_to_nothing(atom.name, atom.default is not None, key, above, hollow, lines)
+            if why:
+                hollow.setdefault(key, atom.name)
+                if key not in os.environ:  # the process's value wins: this line's is not used
+                    fix = (f"define {spelled(atom.name)} on a line above {spelled(key)}"
+                           if atom.name in written and atom.name != key else f"set {spelled(atom.name)}")
+                    raise ConfigError(
+                        f"{shown(local_file)}: {spelled(key)}: ${{{spelled(atom.name)}}} {why}, so the value is not "
+                        f"the one written; {fix}, or set {spelled(key)} in the process environment instead (taken as "
+                        "written, and it wins over the file)")
+        above[key] = "".join(atom.resolve(seen) for atom in parse_variables(value))
 
 
-def _check_lines(local_file: Path, text: str) -> None:
+def _came_to_nothing(name: str, has_default: bool, key: str, above: dict[str, str], hollow: dict[str, str],
+                     lines: dict[str, int]) -> str:
+    """Why python-dotenv reads `${name}` in key's line as nothing, or as a value missing a part; '' when it does not."""
+    unset_default = ", and python-dotenv takes a default only where the name is unset" if has_default else ""
+    if name in above:
+        if name in hollow:
+            return (f"reads line {lines[name]}, whose own ${{{spelled(hollow[name])}}} expands to nothing "
+                    "(python-dotenv takes the line above over the process environment)")
+        return f"is empty (line {lines[name]}){unset_default}" if above[name] == "" else ""
+    if name in os.environ:
+        return f"is empty in the process environment{unset_default}" if os.environ[name] == "" else ""
+    if has_default:
+        return ""
+    if name == key:
+        return f"names {spelled(key)} itself, which python-dotenv reads as nothing (no line above sets it)"
+    if name in lines:
+        return (f"is defined only below it (line {lines[name]}), and python-dotenv expands a line with the lines "
+                "above it: it expands to nothing")
+    return "is set nowhere, so python-dotenv expands it to nothing (quoted or not)"
+
+
+def _check_lines(local_file: Path, text: str) -> dict[str, int]:
     """What python-dotenv passes over with a log line or reads as unset: a line it cannot parse, a bare `KEY`, a
-    key given twice (it keeps the last). Said with the line number, never the value."""
+    key given twice (it keeps the last). Said with the line number, never the value. Each key's line."""
     first_line: dict[str, int] = {}
     for binding in parse_stream(io.StringIO(text)):
         start = binding.original.string
@@ -301,6 +336,7 @@ def _check_lines(local_file: Path, text: str) -> None:
             raise ConfigError(f"{shown(local_file)}: {visible(binding.key)} is given twice (lines "
                               f"{first_line[binding.key]} and {line}); keep one")
         first_line[binding.key] = line
+    return first_line
 
 
 def _in_url_path(value: str, at: int) -> bool:

@@ -436,6 +436,46 @@ def test_a_secrets_file_value_python_dotenv_would_expand_to_nothing_is_refused(t
     assert env.model.systems["shop"].database == "postgresql://checker:pw-123456@db/x"
 
 
+# python-dotenv expands line by line (dotenv.main.resolve_variables): a `${NAME}` reads NAME's value from the lines
+# above, else from the process environment, else its default, else nothing — a later line is never seen
+@pytest.mark.parametrize("lines, process, said", [
+    ("A=postgresql://u:${PW}@db/x\nPW=Zq8vLm2xKp4w\n", {}, "A: ${PW} is defined only below it (line 2)"),
+    ("A=postgresql://u:Zq8${A}Xy9@db/x\n", {}, "A: ${A} names A itself"),
+    ("PW=\nA=postgresql://u:${PW}@db/x\n", {}, "A: ${PW} is empty (line 1)"),
+    ("A=postgresql://u:${PW}@db/x\n", {"PW": ""}, "A: ${PW} is empty in the process environment"),
+    ("PW=\nA=postgresql://u:${PW:-Zq8vLm2xKp4w}@db/x\n", {},
+     "A: ${PW} is empty (line 1), and python-dotenv takes a default only where the name is unset"),
+    # BASE's own line loses a part; the process's BASE is not what A reads: python-dotenv takes the line above first
+    ("BASE=Zq8${NOPE}Xy9\nA=postgresql://u:${BASE}@db/x\n", {"BASE": "Zq8vLm2xKp4w"},
+     "A: ${BASE} reads line 1, whose own ${NOPE} expands to nothing"),
+])
+def test_a_secrets_file_reference_python_dotenv_reads_as_nothing_is_refused(tmp_path, monkeypatch, lines, process,
+                                                                            said):
+    for name in ("A", "PW", "BASE", "NOPE"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match=re.escape(f"local.secrets.env: {said}")) as raised:
+        _load(tmp_path, monkeypatch, "  shop: {database: \"${A}\"}\n", secrets_env=lines, variables=process)
+    for piece in ("Zq8", "Xy9", "Lm2x", "postgresql"):
+        assert piece not in raised.value.message
+    assert "\n" not in raised.value.message
+
+
+@pytest.mark.parametrize("lines, process, database", [
+    ("PW=Zq8vLm2xKp4w\nA=postgresql://u:${PW}@db/x\n", {}, "postgresql://u:Zq8vLm2xKp4w@db/x"),
+    ("A=postgresql://u:${PW}@db/x\n", {"PW": "Zq8vLm2xKp4w"}, "postgresql://u:Zq8vLm2xKp4w@db/x"),
+    ("A=postgresql://u:${PW:-Zq8vLm2xKp4w}@db/x\n", {}, "postgresql://u:Zq8vLm2xKp4w@db/x"),
+    ("A=postgresql://u:Zq8vLm2xKp4w@db/x${OPT:-}\n", {}, "postgresql://u:Zq8vLm2xKp4w@db/x"),  # said optional
+    # the process's A wins and is taken as written: its line in the file is not read
+    ("A=postgresql://u:${PW}@db/x\nPW=Zq8vLm2xKp4w\n", {"A": "postgresql://u:Zq8vLm2xKp4w@db/y"},
+     "postgresql://u:Zq8vLm2xKp4w@db/y"),
+])
+def test_a_secrets_file_reference_python_dotenv_fills_in_is_taken(tmp_path, monkeypatch, lines, process, database):
+    for name in ("A", "PW", "OPT"):
+        monkeypatch.delenv(name, raising=False)
+    env = _load(tmp_path, monkeypatch, "  shop: {database: \"${A}\"}\n", secrets_env=lines, variables=process)
+    assert env.model.systems["shop"].database == database
+
+
 # -- messages that say what to write ------------------------------------------------------------
 @pytest.mark.parametrize("value", [".nan", ".inf"])
 def test_a_timeout_that_is_no_number_is_said_so(tmp_path, monkeypatch, value):
