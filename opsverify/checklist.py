@@ -1551,11 +1551,26 @@ def _unread_checklists(directory: Path) -> list[str]:
             problems.append(f"{shown(path)}: checklists are *.yaml files; rename it {path.stem}.yaml")
         elif path.suffix != ".yaml" and path.is_dir():
             found = sorted(_yaml_files(path))
-            if found:
+            archived = _in_a_run_archive(found[0], path) if found else None
+            if archived:  # its inputs/ copies: moved over the checklists, they would undo the checklists' changes
+                problems.append(f"{shown(path)}: holds run archives ({shown(archived)}), whose copies of the "
+                                f"checklists would be read as checklists; move {shown(path)} out of "
+                                f"{shown(directory)}, and give --reports-dir a folder outside it")
+            elif found:
                 more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
                 problems.append(f"{shown(found[0])}{more}: checklists in a subfolder are not read; move it to "
                                 f"{shown(directory / found[0].stem)}.yaml")
     return problems
+
+
+def _in_a_run_archive(found: Path, top: Path) -> Path | None:
+    """The run archive (a folder holding manifest.json, below `top`) `found` was copied into, else None."""
+    for folder in found.parents:
+        if folder == top.parent:
+            return None
+        if (folder / "manifest.json").is_file():
+            return folder
+    return None
 
 
 def _yaml_files(folder: Path) -> list[Path]:

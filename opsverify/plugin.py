@@ -483,6 +483,25 @@ def _named_systems(config: pytest.Config, checklists: Path) -> frozenset[str] | 
     return frozenset(named) or None
 
 
+def _reports_outside_checklists(config: pytest.Config, checklists: Path) -> None:
+    """An archive keeps copies of the checklists (inputs/checklists/): written in the checklists folder, they would
+    be read as checklists in a subfolder, and every later run of the project stop on them. The environments and
+    waivers folders read only their own top-level files: an archive there is harmless."""
+    reports = folder(config, "ov_reports", "reports")
+    given = config.getoption("ov_reports")
+    try:
+        inside = reports.resolve().is_relative_to(checklists.resolve())
+    except (OSError, RuntimeError):  # a folder that cannot be looked at is said where it is read
+        return
+    if inside:
+        from .checklist import shown
+
+        where = f"--reports-dir {spelled(cut(given))}" if given else f"the reports folder {shown(reports)}"
+        raise ConfigError(f"{where}: inside the checklists folder {shown(checklists)}, where each run "
+                          "archive's copies of the checklists would be read as checklists and stop every later run; "
+                          "give a folder outside it (default: reports)")
+
+
 def _folder_options_keep_the_ini(config: pytest.Config) -> None:
     """`--reports-dir /elsewhere`, with a space: pytest finds its ini file before any plugin's options are known,
     so it reads `/elsewhere` as a test path, and looks for the ini file from there. Outside the project, that loses
@@ -549,6 +568,8 @@ def _prepare(config: pytest.Config, name: str) -> State:
         _folder_options_keep_the_ini(config)
     root = project_root(config)
     checklists = folder(config, "ov_checklists", "checklists")
+    if not hasattr(config, "workerinput") and not config.getoption("ov_no_archive") and not _runs_no_item(config.option):
+        _reports_outside_checklists(config, checklists)
     checks = checklist.load_checklists(checklists)
     # a system named twice is one system: dealt twice, it would fall in two shards and be checked by both
     systems = tuple(dict.fromkeys(config.getoption("ov_systems")))

@@ -474,6 +474,43 @@ def _run_edited_runbook(tmp_path, setup, args):
                                    env={**environ, **runbook.variables()})
 
 
+def _link_to_checklists(runbook) -> None:
+    (runbook.root / "linked").symlink_to(runbook.root / "checklists")
+
+
+@pytest.mark.parametrize("setup, reports, said", [
+    (_nothing, "checklists", "--reports-dir checklists: inside the checklists folder checklists"),
+    (_nothing, "checklists/archives", "--reports-dir checklists/archives: inside the checklists folder checklists"),
+    (_link_to_checklists, "linked/archives", "--reports-dir linked/archives: inside the checklists folder checklists"),
+], ids=["the-folder", "a-subfolder", "through-a-link"])
+def test_a_reports_dir_inside_the_checklists_folder_is_refused_before_anything_is_written(tmp_path, setup, reports,
+                                                                                           said):
+    """Each archive keeps copies of the checklists (inputs/checklists/): written among them, every later run stops
+    on "checklists in a subfolder are not read; move it to checklists/shop.yaml" — advice that would put an archived
+    copy over the real checklist."""
+    runbook, result = _run_edited_runbook(tmp_path, setup, (f"--reports-dir={reports}",))
+    _assert_one_clear_line(result, ConfigError.exit_code, said, "give a folder outside it")
+    assert sorted(p.name for p in (tmp_path / "checklists").rglob("*")) == ["shop.yaml", "till.yaml"]
+    _no_archive(runbook.reports)
+    again = runbook.run("--system", "till")  # the project's next run is not stopped by what this one left
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_run_archives_already_in_the_checklists_folder_are_named_as_archives(tmp_path):
+    """Left there by an earlier version: the fix is to move the archives out, never a copy over a checklist."""
+    def archived(runbook) -> None:
+        archive = runbook.root / "checklists" / "fx" / "20260101T000000Z_local"
+        (archive / "inputs" / "checklists").mkdir(parents=True)
+        (archive / "manifest.json").write_text("{}")
+        shutil.copy(runbook.root / "checklists" / "shop.yaml", archive / "inputs" / "checklists" / "shop.yaml")
+
+    runbook, result = _run_edited_runbook(tmp_path, archived, ())
+    line = _assert_one_clear_line(result, ConfigError.exit_code,
+                                  "checklists/fx: holds run archives (checklists/fx/20260101T000000Z_local)",
+                                  "move checklists/fx out of checklists")
+    assert "move it to checklists/shop.yaml" not in line
+
+
 @pytest.mark.parametrize("value", ["http://", "https://", "postgresql://"])
 def test_a_variable_holding_a_scheme_alone_leaves_the_fix_readable(tmp_path, monkeypatch, value):
     """A refusal is masked by every value the environment file cites (it may not load, so which are secrets is not
