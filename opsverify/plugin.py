@@ -602,6 +602,8 @@ def _prepare(config: pytest.Config, name: str) -> State:
         what = ("the lowest severity: every failure fails the run without --fail-on" if fail_on == "trivial"
                 else "not a severity")
         raise ConfigError(f"--fail-on {visible(fail_on[:40])}: {what}; one of {', '.join(FAIL_ON)}")
+    if config.getoption("ov_html") and config.getoption("ov_no_archive"):  # else the page is dropped without a word
+        raise ConfigError("--html renders the run's archive, and --no-archive writes none; drop one of them")
     env_dir = folder(config, "ov_environments", "environments")
     peeked = environment.peek(env_dir, name)
     is_worker = hasattr(config, "workerinput")

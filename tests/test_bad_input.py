@@ -384,6 +384,9 @@ def _edit_shop(old: str, new: str):
     (_nothing, ("--deployed-at", "0001-01-01T00:00:00+01:00"), ConfigError.exit_code, "outside the calendar"),
     (_nothing, ("--fail-on", "huge"), ConfigError.exit_code, "--fail-on huge: not a severity"),
     (_nothing, ("--fail-on", "trivial"), ConfigError.exit_code, "--fail-on trivial: the lowest severity"),
+    # the page is rendered from the archive: without one, --html would be dropped without a word
+    (_nothing, ("--html", "--no-archive"), ConfigError.exit_code,
+     "--html renders the run's archive, and --no-archive writes none; drop one of them"),
     # a name no item uses is a typo whose items would skip, the run green
     (_shop_endpoint("rdis"), (), ConfigError.exit_code, "systems.shop.endpoints.rdis: no item of shop uses this endpoint; remove it"),
     # "since the deploy" from a time to come would be an empty window: every such item would pass unlooked
@@ -448,7 +451,7 @@ def _edit_shop(old: str, new: str):
     (_nothing, ("-k", "S1 and (", "-n", "2"), exitcodes.USAGE,
      "-k 'S1 and (': not an expression pytest can read (at column 9"),
     (_nothing, ("-m", "postdeploy and", "-n", "2"), exitcodes.USAGE, "-m 'postdeploy and': not an expression"),
-], ids=["dev-zero", "fifo", "symlink-loop", "no-such-date", "long-env", "empty-env", "deployed-at-edge", "fail-on", "fail-on-trivial", "endpoint-typo",
+], ids=["dev-zero", "fifo", "symlink-loop", "no-such-date", "long-env", "empty-env", "deployed-at-edge", "fail-on", "fail-on-trivial", "html-without-archive", "endpoint-typo",
         "deployed-at-future",
         "shard-escape", "deployed-at-escape", "system-rtl",
         "waiver-number", "secrets-env-bytes", "yml", "no-items", "subfolder", "upper-case-extension", "string-bomb",
