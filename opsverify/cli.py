@@ -28,10 +28,27 @@ from pathlib import Path
 from . import __version__, exitcodes
 from .checklist import load_checklists
 from .coverage import coverage_report, format_coverage, sorted_ids
-from .display import spelled, visible
+from .display import cannot_look, shown_path, spelled, visible
 from .errors import ArchiveFailed, ConfigError, StopRun
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _looked_at(path: Path | str, flag: str, stop: type[StopRun], fix: str) -> None:
+    """A path given that cannot even be looked at — a name too long for the file system, a loop of links, a file where
+    one of its folders belongs, a folder on its way one may not search — is one line naming it (cut) and the fix, with
+    the command's code for a bad path: `Path.is_dir()` raises some of these (a traceback) and reads others as a path
+    that is not there. A path that is not there is the command's to judge (init and keygen make theirs)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        said = f"{flag} {shown_path(path)}" if flag else shown_path(path)
+        raise stop(f"{said}: {cannot_look(exc)}; {fix}") from None
+
+
+_ARCHIVE_PATH_FIX = "give the path of a run archive, a reports/<env> folder or reports/"
 
 
 def default_checklists() -> Path:
@@ -44,6 +61,8 @@ def default_checklists() -> Path:
 
 
 def coverage(args: argparse.Namespace) -> int:
+    if args.checklists is not None:
+        _looked_at(args.checklists, "--checklists", ConfigError, "give the checklists folder")
     checks = load_checklists(args.checklists or default_checklists(), runner="opsverify coverage",
                              flag="--checklists DIR")
     known = {c.system for c in checks}
@@ -85,6 +104,7 @@ def init(args: argparse.Namespace) -> int:
     from .scaffold import GITIGNORE, gitignore_missing, problems, variable_prefix, write_project
 
     root = Path(args.dir)
+    _looked_at(root, "", ConfigError, "give a project folder (opsverify init [DIR])")
     if not args.system.isprintable():  # never a system name: scaffold's own words, naming it with every character seen
         raise ConfigError(problems(root, spelled(args.system))[0])  # (a line break as \x0a, not a line of its own)
     kept = os.path.lexists(root / GITIGNORE)
@@ -133,19 +153,20 @@ def _public_key(args: argparse.Namespace):
 
     if args.public_key is None:
         return None
+    _looked_at(args.public_key, "--public-key", ConfigError, "give the file holding the ed25519 public key")
     try:  # a regular file of a key's size: a FIFO would be waited on for ever, /dev/zero read until memory ends
         data = seal.read_regular(args.public_key, KEY_FILE_LIMIT, "public key file", follow_symlinks=True)
     except seal.Malformed as exc:
-        raise ConfigError(f"--public-key {args.public_key}: {exc}; give the file holding the ed25519 public key (PEM, "
+        raise ConfigError(f"--public-key {shown_path(args.public_key)}: {exc}; give the file holding the ed25519 public key (PEM, "
                           "or 32 bytes in base64)") from None
     except OSError as exc:
-        raise ConfigError(f"--public-key {args.public_key}: {exc.strerror}") from None
+        raise ConfigError(f"--public-key {shown_path(args.public_key)}: {exc.strerror}") from None
     try:
         trusted = seal.parse_public_key(data.decode("utf-8"))
     except UnicodeDecodeError:  # a DER or raw key file: said as any other unreadable key
         trusted = None
     if trusted is None:
-        raise ConfigError(f"--public-key {args.public_key}: not an ed25519 public key (PEM, or 32 bytes in base64)")
+        raise ConfigError(f"--public-key {shown_path(args.public_key)}: not an ed25519 public key (PEM, or 32 bytes in base64)")
     return trusted
 
 
@@ -166,7 +187,9 @@ def _folder(text: str) -> Path:
 
 def verify(args: argparse.Namespace) -> int:
     from . import seal
+    from .report import NotAnArchive
 
+    _looked_at(args.path, "", NotAnArchive, _ARCHIVE_PATH_FIX)
     trusted = _public_key(args)
     verdict = seal.verify(args.path, trusted, tuple(map(_manifest_hash, args.expect)), pages=True)
     for finding in verdict.findings:
@@ -187,9 +210,12 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    from .report import env_verdict, left_out_note, newest_archive, render
+    from .report import NotAnArchive, RenderFailed, env_verdict, left_out_note, newest_archive, render
     from .seal import is_archive
 
+    _looked_at(args.path, "", NotAnArchive, _ARCHIVE_PATH_FIX)
+    if args.output is not None:
+        _looked_at(args.output, "-o", RenderFailed, "give the report's file name")
     trusted = _public_key(args)
     if is_archive(args.path):
         archive = args.path
@@ -211,6 +237,7 @@ def prune(args: argparse.Namespace) -> int:
     from .retention import env_dirs, linked_env_dirs, prune_env
 
     keep = _keep_count(args.keep)
+    _looked_at(args.path, "", NotAnArchive, "give reports/ or a reports/<env> folder")
     envs = env_dirs(args.path) if args.path.is_dir() else []
     linked = linked_env_dirs(args.path) if args.path.is_dir() else []
     if not envs and not linked:
@@ -289,6 +316,8 @@ def _new_key_file(text: str) -> Path:
     if not text.strip():
         raise ConfigError("--public-key: give the public key's file name (e.g. --public-key opsverify.pub)")
     target = Path(text)
+    _looked_at(target, "--public-key", ConfigError, "give a new file name in a folder that exists (e.g. --public-key "
+                                                     "opsverify.pub)")
     shown = visible(text)
     if target.is_dir():
         raise ConfigError(f"--public-key {shown}: is a folder; give a file name (e.g. {visible(str(target / 'opsverify.pub'))})")

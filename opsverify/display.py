@@ -4,6 +4,7 @@ The redactor knows both forms, so a secret learned late is still found in what w
 
 from __future__ import annotations
 
+import errno
 import re
 from typing import Any
 
@@ -103,3 +104,24 @@ def shown_forms(value: str) -> set[str]:
 def cut(text: str, limit: int = 80) -> str:
     """A long text as a message or evidence keeps it: its start, and how long it was (the verdict read all of it)."""
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def shown_path(path: Any) -> str:
+    """A path given on a command line, in a message: every character seen, each overlong name in it cut to its start
+    and length (`aaaa… (300 characters)`): the path stays readable, and says which of its names is too long."""
+    return "/".join(cut(name, 40) if len(name) > 64 else name for name in spelled(str(path)).split("/"))
+
+
+def cannot_look(exc: BaseException) -> str:
+    """Why a path could not be looked at, in words: what `Path.is_dir()`/`exists()` raise (a name too long, a folder
+    on the way one may not search) beside what they pass over (a loop of links; `resolve()` raises RuntimeError)."""
+    number = getattr(exc, "errno", None)
+    if isinstance(exc, RuntimeError) or number == errno.ELOOP:
+        return "a loop of symbolic links"
+    if number == errno.ENAMETOOLONG:
+        return "a name too long for the file system"
+    if number == errno.ENOTDIR:
+        return "a file is where one of its folders belongs"
+    if number in (errno.EACCES, errno.EPERM):
+        return "a folder on its way may not be looked into (permission denied)"
+    return (getattr(exc, "strerror", None) or "cannot be looked at").lower()

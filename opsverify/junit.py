@@ -24,6 +24,7 @@ The same bytes go to `--junitxml PATH` when a run is given one (see `take_over`)
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -33,6 +34,8 @@ from pathlib import Path
 from typing import Any
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
+
+from .display import cannot_look
 
 if TYPE_CHECKING:
     import pytest
@@ -154,10 +157,12 @@ def writable_folder(path: Path, option: str = "--junitxml") -> str:
     """'' when `path` can be written (its folder made if need be), else why not: asked before any check runs."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():  # raises on a name too long for the file system (ENAMETOOLONG)
+            return "is a folder"
     except OSError as exc:
+        if exc.errno in (errno.ENAMETOOLONG, errno.ELOOP):
+            return f"{cannot_look(exc)}; give {option} another path"
         return _not_a_folder(path, option) or exc.strerror or str(exc)
-    if path.is_dir():
-        return "is a folder"
     # a file made and removed there, as write() makes one: os.access says yes to root everywhere, even in /proc or
     # on a read-only mount, and the run would find out only after every check
     try:
@@ -175,7 +180,8 @@ def _not_a_folder(path: Path, option: str) -> str:
     in_the_way = next((p for p in path.parents if os.path.lexists(p)), None)
     if in_the_way is None or in_the_way.is_dir():
         return ""
-    what = "a file" if in_the_way.is_file() else "not a folder"
+    what = ("a file" if in_the_way.is_file() else "a symbolic link to nothing (or a loop of links)"
+            if in_the_way.is_symlink() and not in_the_way.exists() else "not a folder")
     return f"{shown(in_the_way)} is {what} where a folder belongs; move it away, or give {option} a path in a folder"
 
 

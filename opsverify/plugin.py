@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import gc
 import hashlib
 import inspect
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import pytest
 
 from . import __version__, exitcodes
-from .display import cut, spelled, visible
+from .display import cannot_look, cut, shown_path, spelled, visible
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun, UsageError
 from .heap import collect_less, collector_paused
 from .items import CADENCES, ITEM_MARK, ChecklistFile, ChecklistItem, marks_for
@@ -410,16 +409,8 @@ def folder(config: pytest.Config, option: str, default: str) -> Path:
         path = (config.invocation_params.dir / value).resolve()
         path.exists()  # raises what resolve() passes over: a name too long, a folder one may not look into
     except (OSError, RuntimeError) as exc:  # resolve() raises RuntimeError on a loop of links
-        raise ConfigError(f"{FOLDER_FLAGS[option]} {cut(spelled(value))}: {_cannot_look(exc)}; name a folder") from None
+        raise ConfigError(f"{FOLDER_FLAGS[option]} {cut(spelled(value))}: {cannot_look(exc)}; name a folder") from None
     return path
-
-
-def _cannot_look(exc: BaseException) -> str:
-    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
-        return "a loop of symbolic links"
-    if getattr(exc, "errno", None) == errno.ENAMETOOLONG:
-        return "a name too long for the file system"
-    return (getattr(exc, "strerror", None) or "cannot be looked at").lower()
 
 
 def _folders_readable(config: pytest.Config) -> None:
@@ -806,7 +797,7 @@ def _junit_writable(config: pytest.Config, is_worker: bool, own_env: Path) -> No
     _outside_the_evidence("--junitxml", target, own_env, kept="junit.xml")
     problem = writable_folder(target)
     if problem:
-        raise ArchiveFailed(f"--junitxml {shown(target)}: {problem}")
+        raise ArchiveFailed(f"--junitxml {shown_path(shown(target))}: {problem}")
 
 
 def _alluredir_taken_over(config: pytest.Config, is_worker: bool, own_env: Path) -> allureresults.Destination | None:
@@ -833,7 +824,7 @@ def _alluredir_taken_over(config: pytest.Config, is_worker: bool, own_env: Path)
                             "folder of its own (e.g. --alluredir=allure-results)")
     problem = writable_folder(target / allureresults.CATEGORIES_FILE, option="--alluredir")
     if problem:
-        raise ArchiveFailed(f"--alluredir {shown(target)}: {problem}")
+        raise ArchiveFailed(f"--alluredir {shown_path(shown(target))}: {problem}")
     return destination
 
 

@@ -100,8 +100,9 @@ FALLBACK_NAME_MAX = 255  # bytes of one file name, where the file system does no
 
 def _existing_ancestor(path: Path) -> Path:
     for candidate in (path, *path.parents):
-        if candidate.is_dir():
-            return candidate
+        with contextlib.suppress(OSError):  # a name too long for the file system is no folder there
+            if candidate.is_dir():
+                return candidate
     return Path(".")
 
 

@@ -786,3 +786,49 @@ def test_a_stop_asked_while_rendering_ends_the_renderer(renderer, archive):
     assert not report.report_path(archive).exists()
     with pytest.raises(ProcessLookupError):  # ended and reaped: no renderer left running
         os.kill(int(pid_file.read_text()), 0)
+
+
+# -- a path that cannot even be looked at: one line, the command's code for a bad path, never a traceback ----------
+LONG_NAME = "a" * 300  # longer than any file system's name (ENAMETOOLONG)
+UNLOOKABLE = {"too-long": LONG_NAME, "too-long-folder": f"{LONG_NAME}/x", "loop": "loop", "through-a-loop": "loop/x"}
+SAID = {"too-long": "a name too long for the file system", "too-long-folder": "a name too long for the file system",
+        "loop": "a loop of symbolic links", "through-a-loop": "a loop of symbolic links"}
+
+
+@pytest.mark.parametrize("kind", list(UNLOOKABLE))
+@pytest.mark.parametrize("argv, code, fix", [
+    (["verify", "{}"], exitcodes.NOT_AN_ARCHIVE, "give the path of a run archive, a reports/<env> folder or reports/"),
+    (["report", "{}"], exitcodes.NOT_AN_ARCHIVE, "give the path of a run archive"),
+    (["prune", "{}", "--keep", "1"], exitcodes.NOT_AN_ARCHIVE, "give reports/ or a reports/<env> folder"),
+    (["keygen", "--public-key", "{}"], exitcodes.BAD_CONFIG, "give a new file name in a folder that exists"),
+    (["init", "{}"], exitcodes.BAD_CONFIG, "give a project folder"),
+    (["coverage", "--checklists", "{}"], exitcodes.BAD_CONFIG, "give the checklists folder"),
+    (["verify", "{archive}", "--public-key", "{}"], exitcodes.BAD_CONFIG, "give the file holding the ed25519 public key"),
+    (["report", "{archive}", "-o", "{}"], exitcodes.REPORT, "give the report's file name"),
+], ids=["verify", "report", "prune", "keygen", "init", "coverage", "verify-public-key", "report-o"])
+def test_a_path_that_cannot_be_looked_at_is_one_line_with_the_commands_code(archive, tmp_path, capsys, monkeypatch,
+                                                                            argv, code, fix, kind):
+    monkeypatch.chdir(tmp_path)
+    os.symlink("loop", "loop")
+    before = tree(tmp_path)
+    code_seen, out, err = run(capsys, *(word.format(UNLOOKABLE[kind], archive=archive) for word in argv))
+    line = one_line(err)
+    assert code_seen == code, line
+    assert line.startswith("opsverify: ") and SAID[kind] in line and fix in line, line
+    assert LONG_NAME[:100] not in line  # named, cut to its start
+    assert "PRIVATE KEY" not in out and tree(tmp_path) == before  # nothing written
+
+
+@pytest.mark.parametrize("kind", ["too-long", "too-long-folder", "through-a-loop"])  # a loop named as the file itself
+def test_a_junitxml_path_that_cannot_be_looked_at_stops_the_run_before_any_check(tmp_path, kind):  # is replaced
+    from .runbook import make_runbook
+
+    runbook = make_runbook(tmp_path / "rb")
+    os.symlink("loop", runbook.root / "loop")
+    ran = runbook.run("--system", "till", "--junitxml", f"{UNLOOKABLE[kind]}.xml")
+    lines = [line for line in ran.stderr.splitlines() if line.startswith("opsverify: ")]
+    assert ran.returncode == exitcodes.ARCHIVE and "Traceback" not in ran.stdout + ran.stderr, ran.stderr
+    assert len(lines) == 1 and lines[0].startswith("opsverify: --junitxml ") and ("loop of" if "loop" in kind else SAID[kind]) in lines[0], \
+        ran.stderr
+    assert LONG_NAME[:100] not in lines[0]
+    assert not runbook.archives()
