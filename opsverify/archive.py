@@ -1169,7 +1169,7 @@ class ArchiveReporter:
         except OSError as exc:
             archive.discard()
             self.not_written = f"archive not written: {shown(_failed_at(archive, exc))}: {exc.strerror or exc}"
-            session.exitstatus = self.exit_code = exitcodes.ARCHIVE
+            session.exitstatus = self.exit_code = exitcodes.evidence_missing(self.exit_code)  # a failed check keeps 1
             return
         if config.getoption("ov_html", False) and archive.final is not None:
             self._render(session, archive.final)
@@ -1229,7 +1229,7 @@ class ArchiveReporter:
             junit.write(destination, self.state.run.redactor.text(data.decode()).encode())
         except OSError as exc:
             self.junit_line = f"junit not written: {shown(destination.path)}: {exc.strerror or exc}"
-            session.exitstatus = self.exit_code = exitcodes.ARCHIVE  # as for the archive: evidence is missing
+            session.exitstatus = self.exit_code = exitcodes.evidence_missing(self.exit_code)  # as for the archive
             return
         self.junit_line = f"junit: {shown(destination.path)}"
 
@@ -1247,7 +1247,7 @@ class ArchiveReporter:
             allureresults.write_folder(destination, files)
         except OSError as exc:
             self.alluredir_line = f"allure results not written: {shown(destination.folder)}: {exc.strerror or exc}"
-            session.exitstatus = self.exit_code = exitcodes.ARCHIVE  # as for --junitxml: evidence is missing
+            session.exitstatus = self.exit_code = exitcodes.evidence_missing(self.exit_code)  # as for --junitxml
             return
         self.alluredir_line = f"allure results: {shown(destination.folder)}"
 

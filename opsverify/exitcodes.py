@@ -52,7 +52,8 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(25, "demo", "the demo deployment could not start, or an unknown demo fault was named"),
     ExitCode(26, "archive", "the run archive, the --junitxml file or the --alluredir folder could not be written "
                             "(folder full or read-only, or a file where a folder belongs; a missing folder is made): one "
-                            "line says why; the checks' results are only on the console; or, before any check, one of "
+                            "line says why; the checks' results are only on the console (a run in which a check failed "
+                            "still ends 1, and one that could not check 24, 23 or 10); or, before any check, one of "
                             "them would be written among the evidence (inside a run archive, a reports/<env> folder, its "
                             ".pruned/ or chain.jsonl). Also an `opsverify` command whose output could not be "
                             "written (stdout on a full disk), and a prune that could not remove an archive it tried to"),
@@ -81,6 +82,7 @@ TABLE: tuple[ExitCode, ...] = (
 
 # said beside the table (README, --help): which code a run that checked items ends with when more than one holds
 PRECEDENCE = ("A run that checked items ends with the first code that holds, interrupted or not: 1, then 24, 23, 10, "
+              "then 26 (its archive, --junitxml file or --alluredir folder could not be written: one line says why), "
               "then 2, then 27, then 5 (an `--item` it names was not selected), else 0 — a run stopped by Ctrl-C or "
               "SIGTERM after a check failed exits 1, and its archive says it was interrupted.")
 
@@ -111,3 +113,15 @@ def markdown() -> str:
 def plain() -> str:
     """For --help."""
     return "\n".join([*(f"  {e.code:>3}  {e.name:<17} {e.meaning}" for e in TABLE), PRECEDENCE])
+
+
+# Where 26 falls in PRECEDENCE. What the target is (1) and that it could not be looked at (24, 23, 10) are what a CI
+# acts on, and the console holds their detail: evidence that could not be written must not hide a broken deploy. 26
+# outranks what only the lost archive would have said of the run itself — items never checked (2), an expired waiver
+# (27), an --item not selected (5) — and, unlike an interruption, a storage fault recurs when the run is repeated.
+OUTRANK_MISSING_EVIDENCE = (FAILED, CREDENTIALS, UNREACHABLE, COULD_NOT_CHECK)
+
+
+def evidence_missing(code: int) -> int:
+    """A run's code once its archive, --junitxml file or --alluredir folder could not be written at its end."""
+    return code if code in OUTRANK_MISSING_EVIDENCE else ARCHIVE

@@ -731,18 +731,25 @@ def _file_size_limit(limit: int):
     return apply
 
 
-def test_full_disk_at_the_end_is_one_line_and_its_own_code(tmp_path):
-    """The checks ran, the archive could not be written: exit 26 and one line, not an INTERNALERROR."""
+@pytest.mark.parametrize("selected, code", [
+    (("--item", "S1"), exitcodes.ARCHIVE),  # it passed: the lost evidence is what the run has to say
+    (("--item", "S1", "--item", "S2"), exitcodes.FAILED),  # S2 failed: the broken deploy is not hidden behind 26
+    (("--item", "S1", "--item", "S4"), exitcodes.COULD_NOT_CHECK),  # S4 could not be checked: nor is that
+])
+def test_full_disk_at_the_end_is_one_line_and_the_runs_code(tmp_path, selected, code):
+    """The checks ran, the archive could not be written: one line, not an INTERNALERROR; the code is 26 unless a
+    check failed (1) or could not be checked (24, 23, 10), which outrank it (exitcodes.PRECEDENCE)."""
     runbook = make_runbook(tmp_path)
     command = [sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "checklists", "--env", "fx", "-p", "no:cacheprovider",
                "-m", "postdeploy",
-               "--reports-dir", str(runbook.reports)]
+               "--reports-dir", str(runbook.reports), *selected]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120,
                             env={**os.environ, **runbook.variables()}, preexec_fn=_file_size_limit(2048))
-    assert result.returncode == exitcodes.ARCHIVE, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == code, result.stdout[-3000:] + result.stderr[-3000:]
     assert "INTERNALERROR" not in result.stdout + result.stderr
     lines = [line for line in result.stdout.splitlines() if "archive not written" in line]
     assert len(lines) == 1 and lines[0].startswith("opsverify: archive not written: reports/fx")
+    assert runbook.archives() == []
     assert runbook.archives() == [] and not [n for n in _leftovers(runbook) if n.startswith(".partial")]
 
 

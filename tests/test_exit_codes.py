@@ -3,6 +3,7 @@ what the table says; `opsverify --help` prints the table."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -242,7 +243,7 @@ def test_the_order_of_the_codes_is_said_beside_the_table(capsys):
     in the words exitcodes.py orders them by."""
     from .helpers import ROOT
 
-    assert "1, then 24, 23, 10, then 2, then 27" in exitcodes.PRECEDENCE
+    assert "1, then 24, 23, 10, then 26 (" in exitcodes.PRECEDENCE and "then 2, then 27, then 5" in exitcodes.PRECEDENCE
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert exitcodes.PRECEDENCE in readme
     with pytest.raises(SystemExit):
@@ -272,6 +273,21 @@ def test_the_first_exit_code_that_holds_wins(exitstatus, blocking, errors, cause
 
     assert run_exit_code(exitstatus, blocking=blocking, errors=errors, cause_kinds=causes, expired=expired,
                          interrupted=interrupted) == code
+
+
+@pytest.mark.parametrize("code, then", [
+    (exitcodes.FAILED, exitcodes.FAILED), (exitcodes.CREDENTIALS, exitcodes.CREDENTIALS),
+    (exitcodes.UNREACHABLE, exitcodes.UNREACHABLE), (exitcodes.COULD_NOT_CHECK, exitcodes.COULD_NOT_CHECK),
+    (exitcodes.INTERRUPTED, exitcodes.ARCHIVE), (exitcodes.WAIVER_EXPIRED, exitcodes.ARCHIVE),
+    (exitcodes.NO_CHECKS, exitcodes.ARCHIVE), (exitcodes.OK, exitcodes.ARCHIVE),
+])
+def test_evidence_not_written_falls_after_1_24_23_10(code, then):
+    """26 where PRECEDENCE puts it: a broken deploy, or one that could not be looked at, is never hidden by a disk that
+    filled up at the end of the run; 26 outranks what only the lost archive would have said (2, 27, 5)."""
+    assert exitcodes.evidence_missing(code) == then
+    order = [int(n) for n in re.findall(r"\b\d+\b", exitcodes.PRECEDENCE.split(" else 0")[0].split(": ", 1)[1])]
+    assert order == [1, 24, 23, 10, 26, 2, 27, 5]
+    assert all(order.index(c) < order.index(exitcodes.ARCHIVE) for c in exitcodes.OUTRANK_MISSING_EVIDENCE)
 
 
 @pytest.mark.parametrize("stop", [("-x",), ("--maxfail", "1")], ids=["x", "maxfail"])
