@@ -549,20 +549,14 @@ OWNED_CASES = [
 ]
 
 
-def test_a_view_or_definer_function_whose_owner_rls_applies_to_is_an_error_for_the_bypassing_checker(
-        demo_deployment, monkeypatch):
-    """The demo's checker bypasses RLS, yet PostgreSQL applies the policies as a view's owner (not security_invoker)
-    and as a SECURITY DEFINER function's: 7 stuck jobs read as 0 through them, and `stuck: {eq: 0}` passed. Each
-    such item is an error naming the object, its owner and the fix; the same rows read directly, through an invoker's
-    view or function, or a view whose owner bypasses RLS, are judged. The owners are asked in one more round trip,
-    as the queries' words name views and a SECURITY DEFINER function."""
+def _judged_where_owners_are_under_rls(demo_deployment, monkeypatch, items: list) -> tuple[dict, list, list]:
+    """The items judged on a scratch database of OWNED_UNDER_RLS (its roles' names made unique, dropped after): the
+    names, the outcomes, and what each round trip sent."""
     names = {key: f"{key}_{secrets.token_hex(4)}" for key in ("owner", "reporting", "trusted")}
     sent: list[list[bytes]] = []
     real = postgres._Conversation.run
     monkeypatch.setattr(postgres._Conversation, "run",
                         lambda self, texts, pinned=(): sent.append(list(texts)) or real(self, texts, pinned))
-    items = [make_check("sql", {"query": q, "expect": {"stuck": {"eq": 0}}}, item=f"O{i}", name=name)
-             for i, (name, q, *_) in enumerate(OWNED_CASES)]
     try:
         with scratch_database(demo_deployment, OWNED_UNDER_RLS.format(**names), prefix="owned") as db:
             outcomes = _judged(db["url"], items)
@@ -570,6 +564,19 @@ def test_a_view_or_definer_function_whose_owner_rls_applies_to_is_an_error_for_t
         with demo_deployment.pg.admin() as conn:
             for role in names.values():
                 conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(role)))
+    return names, outcomes, sent
+
+
+def test_a_view_or_definer_function_whose_owner_rls_applies_to_is_an_error_for_the_bypassing_checker(
+        demo_deployment, monkeypatch):
+    """The demo's checker bypasses RLS, yet PostgreSQL applies the policies as a view's owner (not security_invoker)
+    and as a SECURITY DEFINER function's: 7 stuck jobs read as 0 through them, and `stuck: {eq: 0}` passed. Each
+    such item is an error naming the object, its owner and the fix; the same rows read directly, through an invoker's
+    view or function, or a view whose owner bypasses RLS, are judged. The owners are asked in one more round trip,
+    as the queries' words name views and a SECURITY DEFINER function."""
+    items = [make_check("sql", {"query": q, "expect": {"stuck": {"eq": 0}}}, item=f"O{i}", name=name)
+             for i, (name, q, *_) in enumerate(OWNED_CASES)]
+    names, outcomes, sent = _judged_where_owners_are_under_rls(demo_deployment, monkeypatch, items)
     wrong = [_said(name, want, outcome) for (name, _, want, _), outcome in zip(OWNED_CASES, outcomes, strict=True)
              if outcome.status is not want]
     assert not wrong, "\n".join(wrong)
@@ -583,23 +590,12 @@ def test_where_no_query_names_a_view_or_definer_function_their_owners_cost_nothi
     """The same database (RLS on, a view and a SECURITY DEFINER function whose owners it applies to), queries reading
     tables and PostgreSQL's own functions only: judged in the one round trip, the owners never asked (a fleet's 200
     databases paid half a second of the server's CPU when every query asked them)."""
-    names = {key: f"{key}_{secrets.token_hex(4)}" for key in ("owner", "reporting", "trusted")}
-    sent: list[list[bytes]] = []
-    real = postgres._Conversation.run
-    monkeypatch.setattr(postgres._Conversation, "run",
-                        lambda self, texts, pinned=(): sent.append(list(texts)) or real(self, texts, pinned))
     items = [make_check("sql", {"query": "select count(*) as stuck from public.jobs where status = 'processing'"
                                          " and now() > '2000-01-01'", "expect": {"stuck": {"eq": 0}}},
                         item="T1", name="table"),
              make_check("sql", {"query": "select coalesce(max(id), 0) as stuck from notes",
                                 "expect": {"stuck": {"eq": 0}}}, item="T2", name="notes")]
-    try:
-        with scratch_database(demo_deployment, OWNED_UNDER_RLS.format(**names), prefix="owned") as db:
-            outcomes = _judged(db["url"], items)
-    finally:
-        with demo_deployment.pg.admin() as conn:
-            for role in names.values():
-                conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(role)))
+    _, outcomes, sent = _judged_where_owners_are_under_rls(demo_deployment, monkeypatch, items)
     assert [o.status for o in outcomes] == [Status.FAILED, Status.FAILED], outcomes
     assert len(sent) == 1 and sql.OWNERS_UNDER_RLS.encode() not in sent[0], f"round trips: {len(sent)}"
 
