@@ -59,7 +59,7 @@ def test_the_statements_sent_ask_only_for_the_rows_judged():
     check = make_check("sql", {"query": "select count(*) as n from t", "expect": {"n": {"eq": 0}},
                                "detail": "select id from t order by id"}, name="stuck")
     target = make_target({"database": "postgresql://checker@127.0.0.1:9/x"})
-    _, query, detail = sql.database_statements(target, [check])
+    *_, query, detail = sql.database_statements(target, [check])  # (after the visibility facts, and DEFINERS)
     assert query.endswith("limit 2") and "\nselect count(*) as n from t\n" in query, query
     assert detail.endswith(f"limit {sql.KEPT_ROWS + 1}") and "\nselect id from t order by id\n" in detail, detail
 
