@@ -623,6 +623,25 @@ def test_a_views_listed_name_is_read_whatever_dots_its_schema_has():
     assert not sql._reads_as_owner("select count(*) from public.jobs", row)
 
 
+@pytest.mark.parametrize("query", [
+    "select count(*) filter (where status <> '\"') as stuck from public.stuck_report where \"status\" = 'x'",
+    "select count(*) from public.stuck_report where s = E'it\\'s \"' and \"t\" = 1",
+    "select $q$\"$q$ as a, count(*) from stuck_report where \"t\" = 1",
+    "select /* \" */ count(*) from stuck_report where \"t\" = 1",
+])
+def test_a_quote_inside_a_string_or_a_comment_hides_no_name(query):
+    """A `"` in a string, a dollar-quoted body or a comment paired with the next quoted name, and the view's name
+    between them was read as part of one quoted word: its owner was never asked."""
+    assert "stuck_report" in sql._identifiers(query)
+    assert sql._reads_as_owner(query, {"views": ["public.stuck_report"], "definers": []})
+
+
+def test_a_unicode_escaped_call_asks_the_owners_with_no_view_to_name():
+    """`public.U&"stuck\\005fcount"()` names a SECURITY DEFINER function DEFINERS cannot ask about by its words: the
+    owners are asked (the database had no view, so nothing else asked them)."""
+    assert sql._reads_as_owner('select public.U&"stuck\\005fcount"() as stuck', {"views": [], "definers": []})
+
+
 def test_a_unicode_escaped_identifier_reads_as_naming_anything():
     assert "anything" in sql._identifiers('select count(*) from U&"d\\0061t"')
 
@@ -1363,6 +1382,19 @@ def test_the_runners_pgtz_does_not_pass_for_the_databases_zone(demo_deployment, 
     with scratch_database(demo_deployment, _HEARTBEATS + _IN_TOKYO, prefix="pgtz") as db:
         (dead,) = _judged(db["url"], [_fresh("dead")])
     assert dead.status is Status.ERROR and "in Asia/Tokyo" in dead.observed, _said("heartbeat-dead", Status.ERROR, dead)
+
+
+def test_the_runners_pgdatestyle_does_not_undo_the_pinned_datestyle(demo_deployment, monkeypatch):
+    """libpq sends PGDATESTYLE after the session's options: 'SQL, DMY' made a timestamptz unreadable to the driver (an
+    error) and '03/04/2026' a 3 April read as 4 March."""
+    monkeypatch.setenv("PGDATESTYLE", "SQL, DMY")
+    items = [make_check("sql", {"query": "select now() as at, 1 as n", "expect": {"n": {"eq": 1}}}, item="D1",
+                        name="reads-a-time"),
+             make_check("sql", {"query": "select extract(month from date '03/04/2026')::int as month",
+                                "expect": {"month": {"eq": 3}}}, item="D2", name="month-first")]
+    with scratch_database(demo_deployment, "select 1", prefix="datestyle") as db:
+        outcomes = _judged(db["url"], items)
+    assert [o.status for o in outcomes] == [Status.PASSED, Status.PASSED], outcomes
 
 
 def test_the_session_reads_time_in_utc_whatever_the_database_sets(demo_deployment):

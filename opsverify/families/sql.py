@@ -765,9 +765,9 @@ def _reads_as_owner(query: str, row: dict[str, Any]) -> bool:
     of its SECURITY DEFINER functions (`definers`), or which functions are so is not known. Read from its words, not
     parsed: at worst one more round trip (OWNERS_UNDER_RLS), never one left out."""
     definers = row.get("definers", [])
-    if isinstance(definers, GatherError):
-        return True
     words = _identifiers(query)
+    if isinstance(definers, GatherError) or isinstance(words, _AnyName):  # (DEFINERS could not ask by its words)
+        return True
     return any(name in words for view in row.get("views") or () for name in _names_in(view)) or any(
         name in words for name in definers)
 
@@ -789,15 +789,54 @@ NAME_BYTES = 63  # PostgreSQL cuts a longer identifier to this (NAMEDATALEN - 1)
 @functools.lru_cache(maxsize=1024)
 def _identifiers(query: str) -> frozenset[str]:
     """Every word of `query` that may name a relation or a function, as PostgreSQL would read it (cut to NAME_BYTES)
-    — a superset (words in strings and comments too). A `U&"…"` identifier, not decoded here, reads as every name:
-    `_ANY_NAME`."""
-    words: set[str] = set()
-    for match in _ANY_WORD.finditer(query):
-        quoted, plain = match.group(1), match.group(2)
-        if quoted is None and plain is None:
-            return _ANY_NAME
-        words.add(_cut_name(quoted.replace('""', '"') if quoted is not None else _fold_ascii(plain)))
-    return frozenset(words)
+    — a superset: read as PostgreSQL's lexer reads the query (strings, dollar-quoted bodies and comments passed over,
+    `_lexed_words`), and as well as plain text twice — quoted names paired as they come, and `"` as a blank — so a
+    quote inside a string can hide no name. A `U&"…"` identifier, not decoded here, reads as every name: `_ANY_NAME`."""
+    if re.search(r'[uU]&"', query):
+        return _ANY_NAME
+    words = set(_lexed_words(query))
+    for text in (query, query.replace('"', " ")):
+        for match in _ANY_WORD.finditer(text):
+            quoted, plain = match.group(1), match.group(2)
+            words.add(quoted.replace('""', '"') if quoted is not None else _fold_ascii(plain))
+    return frozenset(_cut_name(word) for word in words)
+
+
+_LEXEME = re.compile(r"""(?P<line>--[^\n]*)|(?P<block>/\*)|(?P<estring>[eE]'(?:[^'\\]|\\.|'')*'?)
+    |(?P<string>'(?:[^']|'')*'?)|(?P<dollar>\$(?:[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_\u0080-\U0010ffff]*)?\$)
+    |(?P<quoted>"(?:[^"]|"")*"?)|(?P<word>[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*)""",
+                     re.VERBOSE | re.DOTALL)
+
+
+def _lexed_words(query: str) -> list[str]:
+    """The names of `query` as PostgreSQL's lexer finds them (standard_conforming_strings on, as the session sets it):
+    `'…'` and `E'…'` strings, `$tag$…$tag$` bodies, `--` and nested `/* */` comments are passed over."""
+    words, at = [], 0
+    while at < len(query):
+        match = _LEXEME.match(query, at)
+        if match is None:
+            at += 1
+            continue
+        kind, at = match.lastgroup, match.end()
+        if kind == "block":  # nested, as PostgreSQL's are
+            depth = 1
+            while depth and at < len(query):
+                opening, closing = query.find("/*", at), query.find("*/", at)
+                if closing < 0:
+                    at = len(query)
+                elif 0 <= opening < closing:
+                    depth, at = depth + 1, opening + 2
+                else:
+                    depth, at = depth - 1, closing + 2
+        elif kind == "dollar":
+            end = query.find(match.group(), at)
+            at = len(query) if end < 0 else end + len(match.group())
+        elif kind == "quoted":
+            words.append(match.group()[1:-1].replace('""', '"') if match.group().endswith('"') and len(match.group()) > 1
+                         else match.group()[1:])
+        elif kind == "word":
+            words.append(_fold_ascii(match.group()))
+    return words
 
 
 def _cut_name(word: str) -> str:

@@ -188,9 +188,11 @@ class Database:
             " -c jit=off"
         )
         self._zone_pinned = False
-        # libpq sends the runner's PGTZ as the session's TimeZone, which SESSION_ZONE would then take for the one the
-        # app's sessions get: the checker's own environment must not hide the database's zone
-        os.environ.pop("PGTZ", None)
+        # libpq sends the runner's PGTZ and PGDATESTYLE as the session's TimeZone and DateStyle, after `options`: the
+        # one SESSION_ZONE would take for the app's zone, the other would undo the DateStyle pinned above (a timestamptz
+        # the driver cannot read, '03/04/2026' read day first). The checker's own environment decides neither
+        for name in ("PGTZ", "PGDATESTYLE"):
+            os.environ.pop(name, None)
         try:
             self._conn = psycopg.connect(
                 self.url,
