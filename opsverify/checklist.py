@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from .display import acted_on, cut, spelled, visible
+from .display import acted_on, cut, one_line, spelled, visible
 from .errors import ConfigError
 
 # A team's own stable ids: H1, db-rls-01, PAY-12 — letters, digits, '.', '_' and '-', at most 40 characters.
@@ -183,8 +183,10 @@ class Check:
 
 
 def shown(path: Path) -> str:
-    """A path as the operator typed it: relative to the working directory when inside it."""
-    return _shown(str(path), os.getcwd())
+    """A path as the operator typed it: relative to the working directory when inside it — every character a terminal
+    acts on written as its escape, a line break too (a file named with ESC or a newline is the repository's, not the
+    run's, and must not clear a terminal or print a line of its own)."""
+    return one_line(_shown(str(path), os.getcwd()))
 
 
 @functools.lru_cache(maxsize=256)  # a fleet names its environment file once per database

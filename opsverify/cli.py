@@ -303,8 +303,8 @@ def keygen(args: argparse.Namespace) -> int:
             target.unlink()
         raise ArchiveFailed(f"the private key could not be written to standard output ({lost.strerror or lost}): "
                             f"no key pair made, {target} removed; run keygen again where its output can be read")
-    print(f"opsverify: public key {seal.key_id(key.public_key())} written to {args.public_key}; the private key above "
-          f"is saved nowhere: put it in the CI secret store as {seal.SIGNING_KEY_ENV}", file=sys.stderr)
+    print(f"opsverify: public key {seal.key_id(key.public_key())} written to {shown_path(args.public_key)}; the private"
+          f" key above is saved nowhere: put it in the CI secret store as {seal.SIGNING_KEY_ENV}", file=sys.stderr)
     return 0
 
 

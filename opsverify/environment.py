@@ -282,6 +282,14 @@ def _check_expansions(local_file: Path, lines: dict[str, int]) -> None:
             if why:
                 hollow.setdefault(key, atom.name)
                 if key not in os.environ:  # the process's value wins: this line's is not used
+                    if atom.name not in written and atom.name not in os.environ and atom.name != key:
+                        # named by no variable: `${…}` may be part of a generated password, never shown
+                        raise ConfigError(
+                            f"{shown(local_file)}: {spelled(key)}: a `${{…}}` in its value ({len(atom.name)} characters"
+                            " between the braces, naming no variable set here) is expanded to nothing by python-dotenv"
+                            " (quoted or not), so the value is not the one written; set the variable it names, or set"
+                            f" {spelled(key)} in the process environment instead (taken as written, and it wins over"
+                            " the file)")
                     fix = (f"define {spelled(atom.name)} on a line above {spelled(key)}"
                            if atom.name in written and atom.name != key else f"set {spelled(atom.name)}")
                     raise ConfigError(

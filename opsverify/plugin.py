@@ -435,7 +435,8 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         with collector_paused():  # the checklists' nodes and values, pydantic's models: see heap
             state = _prepare(config, name)
     except StopRun as exc:
-        sys.stderr.write(f"opsverify: {_masked_by_the_environment(config, name, exc.message)}\n")
+        # (visible: a path or a file name in it is the command line's or the repository's: shown, never obeyed)
+        sys.stderr.write(f"opsverify: {visible(_masked_by_the_environment(config, name, exc.message))}\n")
         sys.stderr.flush()
         return exc.exit_code
     except KeyboardInterrupt as exc:  # Ctrl-C while the demo starts or the inputs load: nothing ran, nothing is written
@@ -474,14 +475,15 @@ def _named_systems(config: pytest.Config, checklists: Path) -> frozenset[str] | 
     return frozenset(named) or None
 
 
-def _reports_outside_checklists(config: pytest.Config, checklists: Path) -> None:
+def _reports_outside_checklists(config: pytest.Config, checklists: Path, name: str) -> None:
     """An archive keeps copies of the checklists (inputs/checklists/): written in the checklists folder, they would
-    be read as checklists in a subfolder, and every later run of the project stop on them. The environments and
-    waivers folders read only their own top-level files: an archive there is harmless."""
+    be read as checklists in a subfolder, and every later run of the project stop on them — the reports folder's, or
+    the environment's folder in it (`reports/<env>`, a symlink there too). The environments and waivers folders read
+    only their own top-level files: an archive there is harmless."""
     reports = folder(config, "ov_reports", "reports")
     given = config.getoption("ov_reports")
     try:
-        inside = reports.resolve().is_relative_to(checklists.resolve())
+        inside = any(where.resolve().is_relative_to(checklists.resolve()) for where in (reports, reports / name))
     except (OSError, RuntimeError):  # a folder that cannot be looked at is said where it is read
         return
     if inside:
@@ -560,7 +562,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
     root = project_root(config)
     checklists = folder(config, "ov_checklists", "checklists")
     if not hasattr(config, "workerinput") and not config.getoption("ov_no_archive") and not _runs_no_item(config.option):
-        _reports_outside_checklists(config, checklists)
+        _reports_outside_checklists(config, checklists, name)
     checks = checklist.load_checklists(checklists)
     # a system named twice is one system: dealt twice, it would fall in two shards and be checked by both
     systems = tuple(dict.fromkeys(config.getoption("ov_systems")))

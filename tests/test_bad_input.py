@@ -481,11 +481,18 @@ def _link_to_checklists(runbook) -> None:
     (runbook.root / "linked").symlink_to(runbook.root / "checklists")
 
 
+def _env_folder_linked_into_checklists(runbook) -> None:
+    """reports/fx, the environment's folder of a reports folder outside checklists/, a link into it."""
+    (runbook.root / "outside").mkdir()
+    (runbook.root / "outside" / "fx").symlink_to(runbook.root / "checklists")
+
+
 @pytest.mark.parametrize("setup, reports, said", [
     (_nothing, "checklists", "--reports-dir checklists: inside the checklists folder checklists"),
     (_nothing, "checklists/archives", "--reports-dir checklists/archives: inside the checklists folder checklists"),
     (_link_to_checklists, "linked/archives", "--reports-dir linked/archives: inside the checklists folder checklists"),
-], ids=["the-folder", "a-subfolder", "through-a-link"])
+    (_env_folder_linked_into_checklists, "outside", "--reports-dir outside: inside the checklists folder checklists"),
+], ids=["the-folder", "a-subfolder", "through-a-link", "its-environment-folder-a-link"])
 def test_a_reports_dir_inside_the_checklists_folder_is_refused_before_anything_is_written(tmp_path, setup, reports,
                                                                                            said):
     """Each archive keeps copies of the checklists (inputs/checklists/): written among them, every later run stops
@@ -497,6 +504,19 @@ def test_a_reports_dir_inside_the_checklists_folder_is_refused_before_anything_i
     _no_archive(runbook.reports)
     again = runbook.run("--system", "till")  # the project's next run is not stopped by what this one left
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_a_checklist_file_named_with_terminal_controls_is_shown_escaped(tmp_path):
+    """A file name is the repository's: ESC[2J (clear the screen), an OSC setting the window title, a bell, a line
+    break — printed raw in the refusal line, they reached the operator's terminal and the CI log."""
+    def planted(runbook) -> None:
+        (runbook.root / "checklists" / "ev\x1b[2J\x1b]0;pwned\x07il\nPASSED.yaml").write_text("system: [\n")
+
+    _, result = _run_edited_runbook(tmp_path, planted, ())
+    out = result.stdout + result.stderr
+    assert result.returncode == ConfigError.exit_code, out
+    assert not any(char in out for char in "\x1b\x07"), repr(out[-400:])
+    assert "ev\\x1b[2J\\x1b]0;pwned\\x07il\\x0aPASSED.yaml" in out, repr(out[-400:])
 
 
 def test_run_archives_already_in_the_checklists_folder_are_named_as_archives(tmp_path):
