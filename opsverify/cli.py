@@ -157,8 +157,8 @@ def _public_key(args: argparse.Namespace):
     try:  # a regular file of a key's size: a FIFO would be waited on for ever, /dev/zero read until memory ends
         data = seal.read_regular(args.public_key, KEY_FILE_LIMIT, "public key file", follow_symlinks=True)
     except seal.Malformed as exc:
-        raise ConfigError(f"--public-key {shown_path(args.public_key)}: {exc}; give the file holding the ed25519 public key (PEM, "
-                          "or 32 bytes in base64)") from None
+        raise ConfigError(f"--public-key {shown_path(args.public_key)}: {exc}; give the file holding the ed25519"
+                          " public key (PEM, or 32 bytes in base64)") from None
     except OSError as exc:
         raise ConfigError(f"--public-key {shown_path(args.public_key)}: {exc.strerror}") from None
     try:
@@ -166,7 +166,8 @@ def _public_key(args: argparse.Namespace):
     except UnicodeDecodeError:  # a DER or raw key file: said as any other unreadable key
         trusted = None
     if trusted is None:
-        raise ConfigError(f"--public-key {shown_path(args.public_key)}: not an ed25519 public key (PEM, or 32 bytes in base64)")
+        raise ConfigError(f"--public-key {shown_path(args.public_key)}: not an ed25519 public key (PEM, or 32 bytes in"
+                          " base64)")
     return trusted
 
 

@@ -285,8 +285,9 @@ def _check_expansions(local_file: Path, lines: dict[str, int]) -> None:
                     if atom.name not in written and atom.name not in os.environ and atom.name != key:
                         # named by no variable: `${…}` may be part of a generated password, never shown
                         raise ConfigError(
-                            f"{shown(local_file)}: {spelled(key)}: a `${{…}}` in its value ({len(atom.name)} characters"
-                            " between the braces, naming no variable set here) is expanded to nothing by python-dotenv"
+                            f"{shown(local_file)}: {spelled(key)}: a `${{…}}` in its value ({len(atom.name)}"
+                            " characters between the braces, naming no variable set here) is expanded to nothing by"
+                            " python-dotenv"
                             " (quoted or not), so the value is not the one written; set the variable it names, or set"
                             f" {spelled(key)} in the process environment instead (taken as written, and it wins over"
                             " the file)")
