@@ -760,7 +760,7 @@ _SEARCH_PATH_PART = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^\s,"]+))\s*(?:,|$)')
 def search_path_schemas(value: str) -> list[str]:
     """The schemas of a search_path setting (as `proconfig` holds it) as PostgreSQL reads the list: unquoted
     names folded to lower case, quoted ones kept (`"pg_temp, public"` is one schema of that name)."""
-    return [m.group(1).replace('""', '"') if m.group(1) is not None else _fold(m.group(2))
+    return [m.group(1).replace('""', '"') if m.group(1) is not None else fold_identifier(m.group(2))
             for m in _SEARCH_PATH_PART.finditer(value)]
 
 
@@ -838,15 +838,15 @@ def parse_type(text: str) -> TypeName:
             quoted = kind == "quoted"
             if value == '""':  # PostgreSQL refuses it: "zero-length delimited identifier"
                 raise ValueError(f"{text!r} is not a type name: a quoted name may not be empty")
-            parts.append((value[1:-1].replace('""', '"') if quoted else _fold(value), quoted))
+            parts.append((value[1:-1].replace('""', '"') if quoted else fold_identifier(value), quoted))
             expect_part = False
         elif kind == "dot" and not expect_part and not words and not modifiers and len(parts) < 2:
             expect_part = True
         elif kind == "word" and not array and not parts[-1][1]:  # double precision, with time zone, ...
-            if _fold(value) == "array":
+            if fold_identifier(value) == "array":
                 array = True
             else:
-                words.append(_fold(value))
+                words.append(fold_identifier(value))
         elif kind == "modifier" and not array:
             modifiers.append(re.sub(r"\s", "", value))
         elif kind == "array":
@@ -883,9 +883,21 @@ def parse_type(text: str) -> TypeName:
     return TypeName(schema, name if " " in name else quote_ident(name), modifier, array)
 
 
-def _fold(word: str) -> str:
+def fold_identifier(word: str) -> str:
     """An unquoted identifier as PostgreSQL folds it: ASCII letters to lower case only."""
     return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in word)
+
+
+NAME_BYTES = 63  # a `name` (an identifier, cron.job.jobname): PostgreSQL keeps this many bytes of it (NAMEDATALEN - 1)
+
+
+def as_postgres_stores_a_name(text: str) -> str:
+    """`text` as a `name` holds it: its first NAME_BYTES bytes, clipped on a character boundary (pg_mbcliplen; a UTF-8
+    database) — as PostgreSQL keeps an identifier longer than that, created or named, and cron.schedule a job's name."""
+    data = text.encode(errors="surrogatepass")  # (no such name reaches PostgreSQL; it must not crash the judge)
+    if len(data) <= NAME_BYTES:
+        return text
+    return data[:NAME_BYTES].decode(errors="ignore")  # (drops only the character the cut split)
 
 
 def normal_type(text: str) -> str:

@@ -78,6 +78,7 @@ from ..display import cut
 from ..errors import GatherError, QueryFailed
 from ..outcome import Outcome, Status, error, failed, passed
 from ..transports.pgvalues import Pinned
+from ._catalog import NAME_BYTES, as_postgres_stores_a_name  # cron.job.jobname is a `name`
 from ._common import StrictParams
 
 NAME = "scheduler"
@@ -166,7 +167,6 @@ _C_BLANKS = "[ \t\n\v\f\r]*"  # C's isspace
 _PG_CRON_INTERVAL = re.compile(f"{_C_BLANKS}([+-]?)([0-9]+){_C_BLANKS}second(?:s{_C_BLANKS})?",
                                re.IGNORECASE | re.ASCII)
 UINT = 2 ** 32  # %u reads into an unsigned int: a number beyond wraps as the platform's strtoul has it, not known here
-NAME_BYTES = 63  # cron.job.jobname is a `name`: PostgreSQL keeps this many bytes of it (NAMEDATALEN - 1)
 _MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", "@reboot"}
 _NAMES = {3: "jan feb mar apr may jun jul aug sep oct nov dec".split(), 4: "sun mon tue wed thu fri sat".split()}
 _RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))  # minute, hour, day of month, month, day of week
@@ -1369,15 +1369,6 @@ def _no_such_database(job: str, database: str, named: list[dict]) -> str:
     return (f"database '{database}' does not exist (no such name in pg_database; names are case-sensitive)"
             + (f", and a job '{job}' is active in another ({active})" if active else "")
             + "; set `database:` to the database the job runs in, as cron.job names it")
-
-
-def as_postgres_stores_a_name(text: str) -> str:
-    """`text` as a `name` column holds it: its first NAME_BYTES bytes, clipped on a character boundary (pg_mbcliplen;
-    a UTF-8 database), as cron.schedule stores a job's name and cron.unschedule looks it up."""
-    data = text.encode(errors="surrogatepass")  # (no such name reaches PostgreSQL; it must not crash the judge)
-    if len(data) <= NAME_BYTES:
-        return text
-    return data[:NAME_BYTES].decode(errors="ignore")  # (drops only the character the cut split)
 
 
 def _scheduler_unknown(facts: dict) -> str | None:

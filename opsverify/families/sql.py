@@ -38,7 +38,6 @@ import functools
 import json
 import math
 import re
-import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +49,7 @@ from ..errors import GatherError
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, Status, error, failed, verdict
 from ..transports.pgvalues import BlankPadded, InZone, Pinned
+from ._catalog import as_postgres_stores_a_name, fold_identifier
 from ._common import RUNS_SQL, StrictParams, holds_non_finite, read_only_query, sql_statements
 
 NAME = "sql"
@@ -783,12 +783,11 @@ def _names_in(qualified: str) -> list[str]:
 # `U&"…"` escapes are not decoded, so a query holding one is read as naming anything
 _ANY_WORD = re.compile(r'U&"|"((?:[^"]|"")+)"|([A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*)',
                        re.IGNORECASE)
-NAME_BYTES = 63  # PostgreSQL cuts a longer identifier to this (NAMEDATALEN - 1), when it is created and when named
 
 
 @functools.lru_cache(maxsize=1024)
 def _identifiers(query: str) -> frozenset[str]:
-    """Every word of `query` that may name a relation or a function, as PostgreSQL would read it (cut to NAME_BYTES)
+    """Every word of `query` that may name a relation or a function, as PostgreSQL would read it (cut to NAME_BYTES, as PostgreSQL keeps it)
     — a superset: read as PostgreSQL's lexer reads the query (strings, dollar-quoted bodies and comments passed over,
     `_lexed_words`), and as well as plain text twice — quoted names paired as they come, and `"` as a blank — so a
     quote inside a string can hide no name. A `U&"…"` identifier, not decoded here, reads as every name: `_ANY_NAME`."""
@@ -798,8 +797,8 @@ def _identifiers(query: str) -> frozenset[str]:
     for text in (query, query.replace('"', " ")):
         for match in _ANY_WORD.finditer(text):
             quoted, plain = match.group(1), match.group(2)
-            words.add(quoted.replace('""', '"') if quoted is not None else _fold_ascii(plain))
-    return frozenset(_cut_name(word) for word in words)
+            words.add(quoted.replace('""', '"') if quoted is not None else fold_identifier(plain))
+    return frozenset(as_postgres_stores_a_name(word) for word in words)
 
 
 _LEXEME = re.compile(r"""(?P<line>--[^\n]*)|(?P<block>/\*)|(?P<estring>[eE]'(?:[^'\\]|\\.|'')*'?)
@@ -835,16 +834,8 @@ def _lexed_words(query: str) -> list[str]:
             words.append(match.group()[1:-1].replace('""', '"') if match.group().endswith('"') and len(match.group()) > 1
                          else match.group()[1:])
         elif kind == "word":
-            words.append(_fold_ascii(match.group()))
+            words.append(fold_identifier(match.group()))
     return words
-
-
-def _cut_name(word: str) -> str:
-    """An identifier as PostgreSQL keeps it: at most NAME_BYTES bytes of UTF-8, cut between characters."""
-    data = word.encode("utf-8", "surrogatepass")
-    if len(data) <= NAME_BYTES:
-        return word
-    return data[:NAME_BYTES].decode("utf-8", "ignore")
 
 
 class _AnyName(frozenset):
@@ -855,14 +846,6 @@ class _AnyName(frozenset):
 
 
 _ANY_NAME = _AnyName()
-
-
-def _fold_ascii(word: str) -> str:
-    """An unquoted identifier as PostgreSQL folds it: ASCII letters to lower case, others as written."""
-    return word.translate(_ASCII_LOWER)
-
-
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 def _rls_may_hide(visibility: Any) -> bool:
@@ -886,7 +869,7 @@ def _folded(identifier: Any) -> str:
     text = identifier.this if hasattr(identifier, "this") else str(identifier)
     if getattr(identifier, "quoted", False):
         return text
-    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
+    return fold_identifier(text)
 
 
 def _quoted(part: str) -> str:
