@@ -678,13 +678,21 @@ def test_an_endpoint_comparing_part_of_the_secret_fails(path, seen):
     assert cron.PARTS_UNSENT not in correct.observed and cron.CUT_SHORT_UNSENT not in correct.observed
 
 
+HEX_KEY = "9c1e5a7b3d2f4e6a8b0c1d3e5f7a9b1c2d4e6f8a0b1c3d5e7f9a1b3c5d7e9fa0"  # openssl rand -hex 32
+BASE64URL_16 = "Xk3vT9qLm2Z7wR4pN8sYbA"  # token_urlsafe(16): 22 characters
+BASE64URL_32 = "v8kp-YkHR-2SJywuytWLYQeklE4T1LGz10KbCCTmXsg"  # token_urlsafe(32): 43 characters
+
+
 @pytest.mark.parametrize("secret, part", [
     ("cron-9f3e7a1c5b2d", "cron-9f3e7a1c5b2"), ("cronsecretkey==", "cronsecretke"), ("Zq3vT9kLm2X=", "Zq3vT9kLm2"),
     ("abcdefg", "abcdef"), ("abcdef", None), ("abcdefg=", "abcdef"), ("abcdef==", None),
+    # an even length: a hex key's whole bytes, a base64 text no decoder refuses (never 1 more than a multiple of 4)
+    (HEX_KEY, HEX_KEY[:62]), (BASE64URL_16, BASE64URL_16[:20]), (BASE64URL_32, BASE64URL_32[:42]),
 ])
-def test_the_secret_cut_short_is_without_its_last_character_and_padding(secret, part):
-    """A decoder reads the key without its `=` padding: left off alone, the key itself. Shorter than the redactor
-    masks, it is not made (it could not be kept out of an echo)."""
+def test_the_secret_cut_short_is_its_longest_even_length_part_without_padding(secret, part):
+    """A decoder reads the key without its `=` padding: left off alone, the key itself. The part is of an even length
+    (a character or two off): a strict decoder reads it. Shorter than the redactor masks, it is not made (it could
+    not be kept out of an echo)."""
     assert cron.cut_short(secret) == part
 
 
@@ -720,9 +728,64 @@ def test_an_endpoint_taking_a_part_the_secret_starts_with_fails(shortest):
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_what_the_secret_starts_with(secret, shortest)},
                                 GUARDED)
     assert outcome.status is Status.FAILED and outcome.observed == CUT_SHORT_TAKEN, outcome
-    assert "with CRON_SECRET without its last character" in outcome.expected, outcome.expected
+    assert "with CRON_SECRET without its last character or two" in outcome.expected, outcome.expected
     shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
     assert secret[:8] not in shown and cron.cut_short(secret) not in shown, shown
+
+
+def _strict_hex(token: str) -> bytes:
+    return bytes.fromhex(token)  # an odd length or a digit that is no hex: ValueError
+
+
+def _strict_base64url(token: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))  # 1 more than a multiple of 4: binascii.Error
+
+
+def _takes_a_prefix_of_the_key_decoded_strictly(secret: str, decode):
+    """Decodes the token strictly (a text it cannot read: 401), wants 8 bytes at least, and takes it where the key
+    begins with them (`key.startswith(given)`, a loop over the given bytes): every whole-byte prefix of the key."""
+    key = decode(secret)
+
+    def check(headers, _body):
+        try:
+            given = decode(headers.get("authorization", "").removeprefix("Bearer "))
+        except ValueError:  # binascii.Error is one
+            return 401, '{"error": "unauthorized"}'
+        takes = len(given) >= 8 and key.startswith(given)
+        return (200, '{"ran": true}') if takes else (401, '{"error": "unauthorized"}')
+    return check
+
+
+@pytest.mark.parametrize("secret, decode", [(HEX_KEY, _strict_hex), (BASE64URL_16, _strict_base64url)])
+def test_an_endpoint_taking_a_prefix_of_the_key_it_decodes_strictly_fails(secret, decode):
+    """The key found a byte at a time. The secret without its last character alone was 63 hex digits (no whole
+    bytes), or 21 base64 ones (1 more than a multiple of 4): a strict decoder refused it and the item passed."""
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_a_prefix_of_the_key_decoded_strictly(
+        secret, decode)}, GUARDED, secret=secret)
+    assert outcome.status is Status.FAILED and outcome.observed == CUT_SHORT_TAKEN, outcome
+    shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
+    assert secret[:8] not in shown and cron.cut_short(secret) not in shown, shown
+
+
+def test_a_job_comparing_a_strictly_decoded_hex_key_in_constant_time_passes():
+    """`hmac.compare_digest(bytes.fromhex(token), key)` behind a guard refusing every other length with 401: every
+    request refused, none crashed on (a 500 on nothing)."""
+    import hmac
+
+    def compares_the_key(headers, _body):
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        if len(token) != len(HEX_KEY):
+            return 401, '{"error": "unauthorized"}'
+        try:
+            given = bytes.fromhex(token)
+        except ValueError:
+            return 401, '{"error": "unauthorized"}'
+        return (200, '{"ran": true}') if hmac.compare_digest(given, bytes.fromhex(HEX_KEY)) else (401, "{}")
+
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): compares_the_key}, GUARDED, secret=HEX_KEY)
+    assert outcome.status is Status.PASSED and f"{cron.CUT_SHORT}: 401" in outcome.observed, outcome
 
 
 CRASHED_ON_LENGTH = ("a server error to these two alone, shorter than the secret, one it begins with and one it does "
@@ -857,7 +920,7 @@ def test_the_near_miss_never_crosses_the_network_in_clear():
             target.close()
     assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.PARTS_UNSENT), outcome
     assert cron.NEAR_MISS not in outcome.evidence and "but for its next-to-last character" not in outcome.expected
-    assert cron.CUT_SHORT not in outcome.evidence and "without its last character" not in outcome.expected
+    assert cron.CUT_SHORT not in outcome.evidence and "without its last character or two" not in outcome.expected
     assert len(received) == 5 and not any("cron-9f3e7a1c5b2" in value for value in received), received
 
 
@@ -886,8 +949,8 @@ def _node_base64url(token: str) -> bytes:
 ])
 def test_a_job_taking_a_prefix_of_its_decoded_key_then_failing_fails(secret, decode):
     """A job that reads the token as the key's encoding and takes a prefix of the key, then fails on its own (500):
-    the secret cut short decodes to a prefix, and so would one changed at its end (a decoder drops an odd last hex
-    digit, a last partial base64 one) — the other cut value is changed at its start, so it is refused, and the 5xx
+    the secret cut short decodes to a prefix, and so might one changed at its end (a decoder drops a last partial
+    base64 digit's bits) — the other cut value is changed at its start, so it is refused, and the 5xx
     to the cut secret is no crash on a length: taken, failed."""
     ran_on = []
 

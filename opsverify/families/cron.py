@@ -24,12 +24,14 @@ character changed for another the secret holds (of its kind where it holds one: 
 letter), so as long as it, equal but for that character, and of its alphabet (a hex secret stays hex: an endpoint
 decoding the key refuses it, not crashes on it) — a check of only the token's length, or of its first characters,
 refuses the random wrong secret (32 characters, no prefix in common) and takes it. And with the secret cut short:
-without its last character (and its `=` padding, which a decoder reads the key without) — a comparison of only as many characters as it is
-given (`CRON_SECRET.startsWith(token)`, a loop over the token's length) refuses no secret, the random one and the
-near miss, and takes every part of the secret it begins with: found one character at a time. The longest such part,
-so a check that also wants a token of some length takes it too. And with that cut one's first character changed (as
-the near miss's is: `first_changed`) as well: as long, and not what the secret begins with — its first character, not
-its last, which a decoder reading the key as hex or base64 may drop. Each is all of the secret but a character or two:
+its last character or two left off (cut to an even length: whole bytes of a hex key, a base64 text any decoder
+reads; and its `=` padding, which a decoder reads the key without) — a comparison of only as many characters or bytes
+as it is given (`CRON_SECRET.startsWith(token)`, a loop over the token's length, `key.startswith(bytes.fromhex(token))`)
+refuses no secret, the random one and the near miss, and takes every part of the secret it begins with: found one
+character (or byte) at a time. The longest such part, so a check that also wants a token of some length takes it
+too. And with that cut one's first character changed (as the near miss's is: `first_changed`) as well: as long, and
+not what the secret begins with — its first character, not its last, which a decoder reading the key as base64
+may drop. Each is all of the secret but a few characters:
 registered with the redactor before it is sent, named in words only, and not sent where the item's requests would
 cross the network in clear (plain http:// to another machine, or through a proxy; a pass there says what that
 leaves open) — nor the cut ones where they would be too short to be masked (Redactor.MIN_LENGTH).
@@ -86,21 +88,22 @@ NOT_ASKED_AGAIN_MUTATING = "not asked again: the item is mutating, and a job tha
 # characters, refuses a random wrong secret and takes this. Named, never shown: it is all of the secret but one
 # character
 NEAR_MISS = "with the secret, its next-to-last character changed"
-# the secret without its last character (`cut_short`): a comparison of only as many characters as it is given
+# the secret without its last character or two (`cut_short`: an even length, whole bytes of a hex key and a base64
+# text any decoder reads): a comparison of only as many characters or decoded bytes as it is given
 # (`CRON_SECRET.startsWith(token)`) takes it, and every part the secret begins with. Named, never shown: it is all of
-# the secret but one character
-CUT_SHORT = "with the secret, its last character left off"
+# the secret but a character or two
+CUT_SHORT = "with the secret, its last character or two left off"
 # the secret cut short with its first character changed (`first_changed`): as long as CUT_SHORT, and not what the
-# secret begins with — changed at its start, which no decoder drops (hex drops an odd last digit, base64 a last
-# partial one: a change there would decode as the cut secret itself). A job crashing on a token's length alone crashes
-# on both; one that refuses this and fails on CUT_SHORT took that past its check (`took_the_cut`). All of the secret
-# but two characters: named, never shown
-CUT_SHORT_CHANGED = "with the secret, its last character left off and its first changed"
+# secret begins with — changed at its start, which no decoder drops (base64 drops a last partial digit's bits, as
+# the last of the 42 of `token_urlsafe(32)` cut short: a change there could decode as the cut secret itself). A job
+# crashing on a token's length alone crashes on both; one that refuses this and fails on CUT_SHORT took that past its
+# check (`took_the_cut`). All of the secret but two or three characters: named, never shown
+CUT_SHORT_CHANGED = "with the secret, its last character or two left off and its first changed"
 # where its requests cross the network in clear neither is sent: an eavesdropper would be one guess from the secret
-PARTS_UNSENT = ("the secret with its next-to-last character changed, and without its last character (its first"
-                " changed or not), were not sent (plain http:// to another machine, or through a proxy: each would give"
-                " the secret away but a character or two), so a check of only part of it is not ruled out")
-CUT_SHORT_UNSENT = (f"the secret without its last character (its first changed or not) was not sent (shorter "
+PARTS_UNSENT = ("the secret with its next-to-last character changed, and without its last character or two (its"
+                " first changed or not), were not sent (plain http:// to another machine, or through a proxy: each"
+                " would give the secret away but a few characters), so a check of only part of it is not ruled out")
+CUT_SHORT_UNSENT = (f"the secret without its last character or two (its first changed or not) was not sent (shorter "
                     f"than {Redactor.MIN_LENGTH} characters, it could not be masked where an endpoint echoed it), so a "
                     "comparison of only as many characters as it is given is not ruled out")
 # a character of each kind, so the near miss keeps the secret's shape: a digit for a digit, a letter for a letter
@@ -298,12 +301,16 @@ def first_changed(value: str, secret: str) -> str:
 
 
 def cut_short(secret: str) -> str | None:
-    """`secret` without its last character, before any `=` padding (a decoder reads the key the same without it): a
-    part of it that it begins with, as long as one can be, so a check that wants a token of some length as well
-    takes it too. Decoded (hex, base64), it is fewer bytes than the key. None where it would be shorter than the
-    redactor masks (Redactor.MIN_LENGTH): it could not be kept out of what an endpoint echoes. Almost the secret:
-    register it as one before it is sent."""
-    kept = secret.rstrip("=")[:-1]
+    """`secret` without its last character or two, before any `=` padding (a decoder reads the key the same without
+    it): cut to the largest even length shorter than it. An even length is whole bytes of a hex key, and never 1 more
+    than a multiple of 4 (a base64 text every decoder reads), so an endpoint decoding the token strictly and taking a
+    prefix of the key takes it as well (one character off alone left 63 of 64 hex digits, which `bytes.fromhex`
+    refuses). A part of it that it begins with, as long as such a part can be, so a check that wants a token of some
+    length as well takes it too. Decoded (hex, base64), it is fewer bytes than the key. None where it would be shorter
+    than the redactor masks (Redactor.MIN_LENGTH): it could not be kept out of what an endpoint echoes. Almost the
+    secret: register it as one before it is sent."""
+    unpadded = secret.rstrip("=")
+    kept = unpadded[:(len(unpadded) - 1) // 2 * 2]
     return kept if len(kept) >= Redactor.MIN_LENGTH else None
 
 
@@ -328,8 +335,8 @@ def gather(target, checks) -> dict[str, list]:
                 plans.append((c.key, NEAR_MISS, Probe(p.method, url, _auth(p.header, almost), **refused)))
                 if (part := cut_short(secret)) is not None:  # as long as the other cut, so masked as surely
                     other = first_changed(part, secret)
-                    target.redactor.add_declared(part)  # as the near miss: all of the secret but one character
-                    target.redactor.add_declared(other)  # ... or two
+                    target.redactor.add_declared(part)  # as the near miss: all of the secret but a character or two
+                    target.redactor.add_declared(other)  # ... or three
                     plans.append((c.key, CUT_SHORT, Probe(p.method, url, _auth(p.header, part), **refused)))
                     plans.append((c.key, CUT_SHORT_CHANGED, Probe(p.method, url, _auth(p.header, other), **refused)))
             plans += [(c.key, how, Probe(p.method, url, {p.header: value}, **refused))
@@ -382,7 +389,7 @@ def judge(check, facts) -> Outcome:
     if NEAR_MISS in hows:
         expected += f", with {p.secret} but for its next-to-last character"
     if CUT_SHORT in hows:
-        expected += f", with {p.secret} without its last character, and so cut with its first changed"
+        expected += f", with {p.secret} without its last character or two, and so cut with its first changed"
     if hows & set(unset):
         shown = ", ".join(repr(value) for value in unset.values())
         expected += f", and with what an unset {p.secret} reads as ({shown})"
