@@ -253,6 +253,31 @@ def test_a_job_scheduled_in_another_database_is_judged_there(pg_cron, tmp_path):
     assert seen["K2"].evidence["jobs"][0]["database"] == "cronapp"
 
 
+def test_a_disabled_copy_here_does_not_pass_a_job_active_in_another_database(pg_cron, tmp_path):
+    """The job runs in `cronapp` as its owner; an old copy of the name, postgres's own, is disabled in `postgres`:
+    an item without `database:` cannot tell which is meant, as without the copy — never "present but inactive"."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        conn.execute("drop database if exists cronapp")
+        conn.execute("create database cronapp")
+        conn.execute("drop role if exists cronapp_owner")
+        conn.execute("create role cronapp_owner login")
+        running = conn.execute("select cron.schedule_in_database('app-publish', '* * * * *', 'select 1', 'cronapp',"
+                               " 'cronapp_owner')").fetchone()[0]
+        copy = conn.execute("select cron.schedule('app-publish', '* * * * *', 'select 1')").fetchone()[0]
+        conn.execute("select cron.alter_job(%s, active := false)", (copy,))
+        try:
+            seen = _own_outcomes(pg_cron, tmp_path, _item("K1", "{job: app-publish, active: false}")
+                                 + _item("K2", "{job: app-publish, active: false, database: postgres}"))
+        finally:
+            conn.execute("select cron.unschedule(%s)", (running,))
+            conn.execute("select cron.unschedule(%s)", (copy,))
+            conn.execute("drop database cronapp")
+            conn.execute("drop role cronapp_owner")
+    assert {k: o.status for k, o in seen.items()} == {"K1": Status.ERROR, "K2": Status.PASSED}, seen
+    assert f"(jobid {copy} there is inactive), but one is active elsewhere (jobid {running} in cronapp)" \
+        in seen["K1"].observed, seen["K1"].observed
+
+
 def test_a_checker_that_may_not_read_cron_timezone_is_told_the_grant(pg_cron, tmp_path):
     """pg_cron >= 1.5 keeps cron.timezone from roles without pg_read_all_settings: the item that needs the
     zone is an error naming the grant; the others are judged. (The job is not a superuser's: whether pg_cron runs

@@ -110,10 +110,19 @@ def test_a_job_that_runs_in_another_database_does_not_count_here():
     assert "database: staging" in only_there.observed  # the fix, if staging is the one meant
 
 
-def test_a_job_active_in_another_database_does_not_fail_active_false_here():
+def test_a_disabled_row_here_does_not_hide_the_job_active_in_another_database():
+    """An old disabled copy of the job here, the job itself active in `staging`: without `database:` which one the
+    item means cannot be told, as with no row here at all — never "present but inactive" for a job that runs."""
     outcome = _judge({"job": "nightly", "active": False}, NIGHTLY_ELSEWHERE)
-    assert outcome.status is Status.PASSED, outcome
-    assert "present but inactive" in outcome.observed
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed == (
+        "cannot tell whether 'nightly' is disabled: no active job of that name runs in database app (jobid 1 there is"
+        " inactive), but one is active elsewhere (jobid 2 in staging); set `database:` on the item to the database it"
+        " is about"), outcome.observed
+    named_here = _judge({"job": "nightly", "active": False, "database": "app"}, NIGHTLY_ELSEWHERE)
+    assert named_here.status is Status.PASSED and "present but inactive" in named_here.observed, named_here
+    assert _judge({"job": "nightly", "active": False, "database": "staging"}, NIGHTLY_ELSEWHERE).status \
+        is Status.FAILED
 
 
 def test_a_job_absent_beside_a_close_name_passes_saying_the_close_one():
@@ -277,9 +286,12 @@ def test_jobs_are_judged_in_the_database_they_run_in(pg_cron_here):
     finally:
         target.close()
         launcher.close()
-    # K3: the stand-in's `staging` job names a database and a role this server has not: pg_cron could not connect
-    assert [o.status for o in outcomes] == [Status.FAILED, Status.PASSED, Status.FAILED, Status.PASSED], outcomes
+    # K2: `nightly` is disabled here but active in `staging`, and the item names no database: which is meant cannot
+    # be told. K3: the stand-in's `staging` job names a database and a role this server has not: pg_cron could not
+    # connect
+    assert [o.status for o in outcomes] == [Status.FAILED, Status.ERROR, Status.FAILED, Status.PASSED], outcomes
     assert "'nightly' is inactive" in outcomes[0].observed
+    assert "but one is active elsewhere (jobid 3 in staging)" in outcomes[1].observed, outcomes[1].observed
     assert "(its database 'staging' does not exist; its role 'stager' does not exist)" in outcomes[2].observed
     assert {j["database"] for j in outcomes[1].evidence["jobs"]} == {here, "staging"}
     assert outcomes[3].evidence["server_timezone"] == "America/New_York"

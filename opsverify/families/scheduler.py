@@ -51,7 +51,9 @@ cron.unschedule, looking one up).
 pg_cron keeps every job in one database (its `cron.database_name`) and runs each in the database named
 in its row (`cron.schedule_in_database`): an item judges only the jobs that run in its database — the
 one the checker is connected to, or `database:` when pg_cron lives elsewhere (`postgres`) — and a job of
-that name running only in other databases is named in the message, never counted.
+that name running only in other databases is named in the message, never counted. An `active: false` item without
+`database:` whose job is active only in other databases is *error* (which one it means cannot be told), a disabled
+row of the name here or not.
 
 pg_cron 1.5 and later declare `cron.timezone` superuser-only: a checker role without pg_read_all_settings
 is refused it. That is read apart from the other settings, so only an item that needs the zone (one with
@@ -936,13 +938,16 @@ def judge(check, facts) -> Outcome:
             shown = ", ".join(f"jobid {j['jobid']} '{j['schedule']}'" for j in active)
             return failed(expected, f"'{p.job}' is active ({shown})", **evidence)
         elsewhere = [j for j in named if j["active"] and j not in rows]
-        if not rows and elsewhere and p.database is None:
+        if elsewhere and p.database is None:
             # the job runs, only not where the checker is connected: pg_cron living in `postgres` and running it in
-            # the app's database is common, so "disabled" cannot be told without knowing which database is meant
+            # the app's database is common, so "disabled" cannot be told without knowing which database is meant —
+            # nor where a disabled row of the name is here (an old copy): it runs nowhere here either
             shown = ", ".join(f"jobid {j['jobid']} in {j.get('database')}" for j in elsewhere)
-            return error(f"cannot tell whether '{p.job}' is disabled: no job of that name runs in database {runs_in},"
-                         f" but one is active elsewhere ({shown}); set `database:` on the item to the database it"
-                         f" is about", **evidence)
+            here = (f"no active job of that name runs in database {runs_in} ("
+                    + ", ".join(f"jobid {j['jobid']}" for j in rows) + f" there {'is' if len(rows) == 1 else 'are'}"
+                    f" inactive)" if rows else f"no job of that name runs in database {runs_in}")
+            return error(f"cannot tell whether '{p.job}' is disabled: {here}, but one is active elsewhere ({shown});"
+                         f" set `database:` on the item to the database it is about", **evidence)
         seen = (f"'{p.job}' present but inactive" if rows
                 else absent + _close_names(stored_as, runs_in, facts["jobs"], evidence))
         return passed(expected, seen, **evidence)
