@@ -313,6 +313,51 @@ def test_jobs_no_scheduler_reads_fail_the_items_that_need_them_running():
     assert _judge({"job": "gone", "active": False}, idle).status is Status.PASSED
 
 
+STALE = {**_facts(_job(1, "nightly", "0 5 * * *"), _job(2, "off", "0 5 * * *", active=False)),
+         "scheduler_running": False, "scheduler_elsewhere": ["postgres"]}
+
+
+@pytest.mark.parametrize("params", [{"job": "nightly", "active": True}, {"job": "nightly", "active": False},
+                                    {"job": "off", "active": False}, {"job": "off", "active": True},
+                                    {"job": "gone", "active": False}, {"job": "off", "active": False,
+                                                                      "database": "app"}])
+def test_a_cron_job_table_the_launcher_left_behind_gives_no_verdict(params):
+    """cron.database_name moved to `postgres`: the launcher reads cron.job there only, and this one (the extension
+    still in it) was left behind. What it says, active or not, is not what runs: the job may be active there."""
+    outcome = _judge(params, STALE)
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed == (
+        "no pg_cron scheduler reads cron.job in database app: pg_cron's launcher ('pg_cron scheduler' in"
+        " pg_stat_activity) is connected to database postgres and reads cron.job there only; point the system's"
+        " database at the database pg_cron runs in (cron.database_name: postgres)"), outcome.observed
+    assert outcome.evidence["scheduler_elsewhere"] == ["postgres"]
+
+
+@pytest.mark.parametrize("facts, active_on, inactive_off", [
+    # none seen anywhere (pg_cron not preloaded): as before, an active job never runs, an inactive one is judged
+    ({**STALE, "scheduler_elsewhere": []}, Status.FAILED, Status.PASSED),
+    # a launcher here: a session of that name in another database (a client named so) changes nothing
+    ({**STALE, "scheduler_running": True}, Status.PASSED, Status.PASSED),
+    # what cannot be told stays so: a standby (no launcher runs on one), another role's sessions hidden, not read
+    ({**STALE, "in_recovery": True}, Status.ERROR, Status.PASSED),
+    ({**STALE, "scheduler_elsewhere": [], "others_hidden": True}, Status.ERROR, Status.PASSED),
+    ({key: value for key, value in STALE.items() if key != "scheduler_elsewhere"}, Status.FAILED, Status.PASSED),
+])
+def test_a_launcher_elsewhere_is_read_only_where_it_is_seen_and_none_is_here(facts, active_on, inactive_off):
+    assert _judge({"job": "nightly", "active": True}, facts).status is active_on
+    assert _judge({"job": "off", "active": False}, facts).status is inactive_off
+
+
+def test_gather_reads_where_else_a_launcher_is_connected_with_the_same_test_of_one():
+    """The launcher elsewhere is told as the one here: by its application name, and its backend_type where shown."""
+    assert scheduler.SCHEDULER.count("application_name = 'pg_cron scheduler'") == 2
+    assert scheduler.SCHEDULER.count("(backend_type is null or backend_type = 'pg_cron launcher')") == 2
+    facts = _settings_and_scheduler([{"scheduler_running": False, "others_hidden": False,
+                                      "scheduler_elsewhere": ["postgres"]}])
+    assert facts["scheduler_elsewhere"] == ["postgres"]
+    assert _judge({"job": "off", "active": False}, facts).status is Status.ERROR
+
+
 def test_gather_reads_whether_a_scheduler_is_connected_in_its_own_statement():
     """Its own statement (a revoked pg_stat_activity must not take the settings with it), asked in the family's one
     round trip."""
@@ -791,9 +836,12 @@ def test_the_scheduler_is_the_pg_cron_launcher_not_a_client_named_so():
     assert "backend_type" in scheduler.SCHEDULER and "'pg_cron launcher'" in scheduler.SCHEDULER
 
 
-def test_a_client_session_named_as_the_launcher_is_not_taken_for_it(pg_cron_here):
+def test_a_client_session_named_as_the_launcher_is_not_taken_for_it(demo_deployment, pg_cron_here):
     """Against the demo's PostgreSQL, the checker's own session named 'pg_cron scheduler': it sees its backend_type
-    ('client backend'), so no launcher runs the job."""
+    ('client backend'), so no launcher runs the job. (The demo's stand-in launcher, a session in another database,
+    is let go meanwhile: seen, it is a launcher elsewhere — the next test.)"""
+    held = demo_deployment.pg_cron_launcher is not None and not demo_deployment.pg_cron_launcher.closed
+    demo_deployment.release_pg_cron_launcher()
     target = make_target({"database": pg_cron_here["url"]})
     impostor = psycopg.connect(pg_cron_here["url"], autocommit=True, application_name="pg_cron scheduler")
     try:
@@ -801,8 +849,35 @@ def test_a_client_session_named_as_the_launcher_is_not_taken_for_it(pg_cron_here
     finally:
         target.close()
         impostor.close()
+        if held:
+            demo_deployment.hold_pg_cron_launcher()
     assert outcome.status is Status.FAILED, outcome
     assert "no pg_cron scheduler is connected" in outcome.observed
+
+
+def test_a_cron_job_table_beside_a_launcher_connected_to_another_database_is_not_judged(demo_deployment,
+                                                                                       pg_cron_here):
+    """The demo's stand-in launcher is connected to its own system's database: to the demo's checker role (no
+    pg_read_all_stats: its backend_type hidden) that is pg_cron's launcher reading cron.job there, so this database's
+    cron.job, extension and all, is one it left behind — no item is judged from its rows, active or not."""
+    demo_deployment.hold_pg_cron_launcher()
+    elsewhere = demo_deployment.pg_cron_launcher.info.dbname
+    target = make_target({"database": pg_cron_here["url"]})
+    try:
+        outcomes = gather_and_judge(target, scheduler, [
+            make_check("scheduler", {"job": "rollup", "active": True}, item="K1"),
+            make_check("scheduler", {"job": "nightly", "active": False, "database": pg_cron_here["name"]},
+                       item="K2")])
+    finally:
+        target.close()
+    assert [o.status for o in outcomes] == [Status.ERROR, Status.ERROR], outcomes
+    for outcome in outcomes:
+        assert outcome.observed == (
+            f"no pg_cron scheduler reads cron.job in database {pg_cron_here['name']}: pg_cron's launcher ('pg_cron"
+            f" scheduler' in pg_stat_activity) is connected to database {elsewhere} and reads cron.job there only;"
+            f" point the system's database at the database pg_cron runs in (cron.database_name: {elsewhere})"), \
+            outcome.observed
+        assert outcome.evidence["scheduler_elsewhere"] == [elsewhere]
 
 
 # -- a stored schedule with text after its fifth field: pg_cron reads the five and ignores the rest ----------------

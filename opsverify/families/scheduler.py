@@ -22,9 +22,12 @@ settings superuser-only to read), a schedule it changes is judged both ways: the
 are *error* naming the setting and the grant.
 
 What is in cron.job is not all that runs. Where the extension is but no pg_cron launcher is connected to the
-database (`cron.database_name` names another one, or pg_cron is not in `shared_preload_libraries`), its jobs
-never run: an active item fails, an inactive one is judged as usual — unless that cannot be told (a standby, a
-pg_stat_activity the checker may not read or that shows it no other role's session): then it is *error*. A
+database, its jobs never run. Where the launcher is seen connected to another database (`cron.database_name` names
+it: this table was left behind when it moved), it reads cron.job there only: every item is *error* naming that
+database (the job may be active there, or gone), never a verdict read from rows nothing runs. Where none is seen
+at all (pg_cron is not in `shared_preload_libraries`) an active item fails, an inactive one is judged as usual —
+unless that cannot be told (a standby, a pg_stat_activity the checker may not read or that shows it no other role's
+session: no launcher is seen anywhere then, and an inactive item is judged as usual): then it is *error*. A
 stored schedule pg_cron is known to refuse (`0 5 * * 8`, written by an UPDATE of cron.job; `90 seconds`, out of
 the 1 to 59 its interval parser takes) never runs either: it fails, and so does one whose ranges written
 high-to-low leave it no minute (`5-1 * * * *`: pg_cron takes it and sets nothing from it) or whose days of month come
@@ -133,7 +136,12 @@ SCHEDULER = Pinned(
     " and (backend_type is null or backend_type = 'pg_cron launcher')) as scheduler_running,"
     # sessions of roles the checker is a member of prove nothing: a provider hiding others' sessions shows them
     " not exists (select from pg_catalog.pg_stat_activity where pid <> pg_backend_pid()"
-    " and (usesysid is null or not pg_catalog.pg_has_role(current_user, usesysid, 'member'))) as others_hidden"
+    " and (usesysid is null or not pg_catalog.pg_has_role(current_user, usesysid, 'member'))) as others_hidden,"
+    # the launcher connected to another database reads cron.job there only: this one was left behind (its
+    # cron.database_name moved), and what runs is not in it
+    " array(select distinct datname::text from pg_catalog.pg_stat_activity where datname <> current_database()"
+    " and application_name = 'pg_cron scheduler' and (backend_type is null or backend_type = 'pg_cron launcher')"
+    " order by 1) as scheduler_elsewhere"
 )
 # its own statement: refused (superuser-only from pg_cron 1.5) it must not take the other settings with it.
 # Not pg_settings: that hides a placeholder (a cron.timezone no loaded library defines) as well.
@@ -921,6 +929,15 @@ def judge(check, facts) -> Outcome:
         # a table of that name that no scheduler reads: its rows say nothing about what runs
         return error(f"cron.job in database {facts.get('database', '?')} is not pg_cron's: the pg_cron extension is"
                      " not installed there; point the system's database at the one pg_cron runs in", **evidence)
+    if moved := _scheduler_elsewhere(facts):
+        # pg_cron reads cron.job only in the database its launcher is connected to: this table's rows, active or
+        # not, say nothing of what runs (the job may be active there, or gone), so no verdict is read from them
+        evidence["scheduler_elsewhere"] = moved
+        there = " and ".join(moved)
+        return error(f"no pg_cron scheduler reads cron.job in database {facts.get('current_database')}: pg_cron's"
+                     f" launcher ('pg_cron scheduler' in pg_stat_activity) is connected to database {there} and reads"
+                     f" cron.job there only; point the system's database at the database pg_cron runs in"
+                     f" (cron.database_name: {there})", **evidence)
     if facts.get("jobs_filtered"):
         return error(f"could not look: row level security on cron.job shows the checker role {facts['viewer']}"
                      " only its own jobs; give the checker role BYPASSRLS (its sessions stay read-only)", **evidence)
@@ -1400,6 +1417,16 @@ def _scheduler_unknown(facts: dict) -> str | None:
         return ("could not look: no pg_cron scheduler session is seen, and whether the checker sees other sessions"
                 " or the database is a standby was not read")
     return None
+
+
+def _scheduler_elsewhere(facts: dict) -> list[str]:
+    """The databases a pg_cron launcher is seen connected to, where none is connected to this one (on a primary), else
+    []: also where that cannot be told (pg_stat_activity not read, or showing the checker no other role's session)."""
+    elsewhere = facts.get("scheduler_elsewhere")
+    if facts.get("scheduler_running") is not False or facts.get("in_recovery") is not False \
+            or not isinstance(elsewhere, list):
+        return []
+    return [str(database) for database in elsewhere]
 
 
 def _not_running(job: str, database: str | None) -> str:
