@@ -101,6 +101,17 @@ def deploys(status):
     return [{"deploy": {"id": "dep-1", "status": status, "finishedAt": iso(hours=1)}, "cursor": "c"}]
 
 
+def service(suspended="not_suspended", suspenders=()):
+    """A Render service as `GET /services/{id}` answers it (the fields around the two judged, trimmed)."""
+    return {"id": "srv-1", "name": "joslyn-web", "type": "web_service", "suspended": suspended,
+            "suspenders": list(suspenders)}
+
+
+def running(*names: str) -> dict:
+    """The services' own answers: none suspended."""
+    return {f"service:{name}": ok(service()) for name in names}
+
+
 def cron_events(*runs):
     return [{"event": {"id": f"evt-{n}", "type": kind, "timestamp": iso(hours=hours),
                        "details": {"cronJobRunId": f"crj-{n}", "status": status}}, "cursor": "c"}
@@ -163,12 +174,32 @@ CASES = [
     ("vercel more pages, seen", {"platform": "vercel", "required": ["CRON_SECRET"]},
      {"env": ok({"envs": VERCEL, "more": True})}, Status.PASSED, ["set in the Vercel project's production env"]),
     ("render live", {"platform": "render", "services": ["web", "api"], "deploy_status": "live"},
-     {"deploy:web": ok(deploys("live")), "deploy:api": ok(deploys("live"))}, Status.PASSED, ["live"]),
+     {"deploy:web": ok(deploys("live")), "deploy:api": ok(deploys("live")), **running("web", "api")}, Status.PASSED,
+     ["newest deploys live, no service suspended"]),
     ("render failed", {"platform": "render", "services": ["web", "api"], "deploy_status": "live"},
-     {"deploy:web": ok(deploys("live")), "deploy:api": ok(deploys("update_failed"))}, Status.FAILED,
-     ["api: newest deploy dep-1 is update_failed"]),
+     {"deploy:web": ok(deploys("live")), "deploy:api": ok(deploys("update_failed")), **running("web", "api")},
+     Status.FAILED, ["api: newest deploy dep-1 is update_failed"]),
     ("render no deploys", {"platform": "render", "services": ["web"], "deploy_status": "live"},
-     {"deploy:web": ok([])}, Status.FAILED, ["web has no deploys"]),
+     {"deploy:web": ok([]), **running("web")}, Status.FAILED, ["web has no deploys"]),
+    # a suspended service keeps its last deploy "live" and serves nothing
+    ("render suspended, newest deploy live",
+     {"platform": "render", "services": ["web", "api"], "deploy_status": "live"},
+     {"deploy:web": ok(deploys("live")), "deploy:api": ok(deploys("live")), **running("web"),
+      "service:api": ok(service("suspended", ["billing", "user"]))}, Status.FAILED,
+     ["api: service suspended by billing, user"]),
+    ("render suspended by no one named", {"platform": "render", "services": ["web"], "deploy_status": "live"},
+     {"deploy:web": ok(deploys("live")), "service:web": ok(service("suspended"))}, Status.FAILED,
+     ["web: service suspended (Render names no suspender)"]),
+    ("render suspended and newest deploy failed", {"platform": "render", "services": ["web"], "deploy_status": "live"},
+     {"deploy:web": ok(deploys("build_failed")), "service:web": ok(service("suspended", ["admin"]))}, Status.FAILED,
+     ["web: newest deploy dep-1 is build_failed", "web: service suspended by admin"]),
+    # whether a service is suspended, not said: never a pass
+    ("render service without suspended", {"platform": "render", "services": ["web"], "deploy_status": "live"},
+     {"deploy:web": ok(deploys("live")), "service:web": ok({"id": "srv-1", "name": "joslyn-web"})}, Status.ERROR,
+     ["web: Render's service answer holds no readable suspended (missing), not suspended or not_suspended"]),
+    ("render suspended in another word", {"platform": "render", "services": ["web"], "deploy_status": "live"},
+     {"deploy:web": ok(deploys("live")), "service:web": ok(service(True))}, Status.ERROR,
+     ["web: Render's service answer holds no readable suspended (true)"]),
     ("cron ran", {"platform": "render", "cron_jobs": {"trim": {"max_age_hours": 2}}},
      {"cron:trim": ok(cron_events(("cron_job_run_started", 0.4, None), ("cron_job_run_ended", 0.5, "successful"),
                                   ("cron_job_run_ended", 1.5, "unsuccessful")))},
@@ -256,7 +287,8 @@ CASES = [
                           {"key": "CRON_SECRET", "type": "encrypted", "target": ["production"], "updatedAt": ms(3)}],
                  "more": False})}, Status.ERROR, ["CRON_SECRET is listed twice for the production env"]),
     ("render two deploys for limit=1", {"platform": "render", "services": ["web"], "deploy_status": "live"},
-     {"deploy:web": ok(deploys("live") + deploys("build_failed"))}, Status.ERROR, ["2 deploys of web in answer to limit=1"]),
+     {"deploy:web": ok(deploys("live") + deploys("build_failed")), **running("web")}, Status.ERROR,
+     ["2 deploys of web in answer to limit=1"]),
     ("cron run without a readable time", {"platform": "render", "cron_jobs": {"trim": {"max_age_hours": 2}}},
      {"cron:trim": ok([{"event": {"id": "e0", "type": "cron_job_run_ended", "timestamp": "yesterday-ish",
                                   "details": {"status": "unsuccessful"}}}]
@@ -344,15 +376,23 @@ STALE_ORG = {"total_count": 1, "secrets": [{"name": "CRON_SECRET", "updated_at":
 MIXED = [
     # (id, params, facts by role, status, words in the observed text, undecided)
     ("render deploy failed beside a 503", {"platform": "render", "services": ["web", "api"], "deploy_status": "live"},
-     {"deploy:web": ok(deploys("build_failed")), "deploy:api": down()},
+     {"deploy:web": ok(deploys("build_failed")), "deploy:api": down(), **running("web", "api")},
      Status.FAILED, ["web: newest deploy dep-1 is build_failed", f"; and 1 could not be judged: {DOWN}"], [DOWN]),
     ("render deploy failed beside an answer of another shape",
      {"platform": "render", "services": ["web", "api"], "deploy_status": "live"},
-     {"deploy:web": ok(deploys("build_failed")), "deploy:api": ok(deploys("live") + deploys("live"))},
+     {"deploy:web": ok(deploys("build_failed")), "deploy:api": ok(deploys("live") + deploys("live")),
+      **running("web", "api")},
      Status.FAILED, ["web: newest deploy dep-1 is build_failed"], [SHAPE]),
     ("render deploy live beside a 503: not looked at",
      {"platform": "render", "services": ["web", "api"], "deploy_status": "live"},
-     {"deploy:web": ok(deploys("live")), "deploy:api": down()}, Status.ERROR, [DOWN], None),
+     {"deploy:web": ok(deploys("live")), "deploy:api": down(), **running("web", "api")}, Status.ERROR, [DOWN], None),
+    ("render suspended beside its deploys not read",
+     {"platform": "render", "services": ["web"], "deploy_status": "live"},
+     {"deploy:web": down(), "service:web": ok(service("suspended", ["billing"]))},
+     Status.FAILED, ["web: service suspended by billing"], [DOWN]),
+    ("render deploy live beside the service not read: not looked at",
+     {"platform": "render", "services": ["web"], "deploy_status": "live"},
+     {"deploy:web": ok(deploys("live")), "service:web": down()}, Status.ERROR, [DOWN], None),
     ("render cron failed beside a 503", {"platform": "render", "cron_jobs": {"a": {"max_age_hours": 25},
                                                                             "b": {"max_age_hours": 25}}},
      {"cron:a": ok(cron_events(("cron_job_run_ended", 1, "unsuccessful"))), "cron:b": down()},
@@ -577,6 +617,60 @@ def test_a_secret_listed_on_two_pages_is_listed_twice():
     assert "unexpected shape (ValueError: the secret S005 is listed twice)" in outcome.observed
 
 
+# -- a Render service suspended: its last deploy stays "live" and it serves nothing -------------------------------
+def render_api(service_answer: str):
+    """A Render API on 127.0.0.1 whose web service's newest deploy is live; `service_answer`: its service object."""
+    finished = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    live = json.dumps([{"deploy": {"id": "dep-9", "status": "live", "finishedAt": finished}, "cursor": "c"}])
+    return route_server({("GET", "/services/srv-web/deploys?limit=1"): lambda h, b: (200, live),
+                         ("GET", "/services/srv-web"): lambda h, b: (200, service_answer)})
+
+
+def judged_against(service_answer: str):
+    check = make_check(platform="render", services=["web"], deploy_status="live")
+    with render_api(service_answer) as url:
+        target = make_target({"providers": {"render": {"base_url": url, "token": "rnd-token-0123456789",
+                                                       "service.web": "srv-web"}}})
+        try:
+            return check, judge(check, provider.gather(target, [check]))
+        finally:
+            target.close()
+
+
+def test_a_suspended_service_fails_though_its_newest_deploy_is_live():
+    """Suspended by its owner, for billing or by Render, a service keeps its last deploy "live": it passed."""
+    answer = {**service("suspended", ["billing"]), "id": "srv-web",
+              "serviceDetails": {"envSpecificDetails": {"startCommand": "node server.js"}}}
+    check, outcome = judged_against(json.dumps(answer))
+    assert outcome.status is Status.FAILED, outcome
+    text = message(check, outcome)
+    assert text.startswith("X1-provider-check a platform fact: expected newest Render deploy of web is live and the "
+                           "service not suspended; saw web: service suspended by billing"), text
+    assert outcome.evidence["suspended"] == {"web": {"suspended": "suspended", "suspenders": ["billing"]}}
+    assert outcome.evidence["deploys"]["web"]["status"] == "live"
+    asked = [request.rsplit("/services/", 1)[1] for request in outcome.evidence["requests"]]
+    assert asked == ["srv-web/deploys?limit=1", "srv-web"], asked
+    assert "startCommand" not in repr(outcome.evidence)  # what is not judged is not kept
+
+
+def test_a_service_not_suspended_with_its_newest_deploy_live_passes():
+    check, outcome = judged_against(json.dumps({**service(), "id": "srv-web"}))
+    assert outcome.status is Status.PASSED, outcome
+    assert outcome.evidence["suspended"] == {"web": {"suspended": "not_suspended", "suspenders": []}}
+
+
+@pytest.mark.parametrize("answer, words", [
+    (json.dumps({"id": "srv-web", "name": "joslyn-web"}), "holds no readable suspended (missing)"),
+    (json.dumps({"id": "srv-web", "suspended": None}), "holds no readable suspended (null)"),
+    (json.dumps([service("not_suspended")]), "unexpected shape (TypeError: the service is a list, not an object)"),
+    ("null", "unexpected shape (TypeError: the service is null, not an object)"),
+], ids=["missing", "null", "a-list", "json-null"])
+def test_a_service_that_does_not_say_whether_it_is_suspended_is_an_error(answer, words):
+    _, outcome = judged_against(answer)
+    assert outcome.status is Status.ERROR, outcome
+    assert words in outcome.observed, outcome.observed
+
+
 # -- against the demo ----------------------------------------------------------------------------
 PROVIDER_IDS = {"S6", "S15", "S16", "J6", "J19", "J20", "C19", "B14", "B15"}
 
@@ -658,8 +752,9 @@ def test_bound_counts_every_request_and_githubs_further_pages():
          "cron_jobs": {"trim": {"max_age_hours": 1}}},
         {"platform": "supabase", "backups": {"max_age_hours": 1}, "pitr_days": 7, "required": ["B"]},
     )]
-    assert [provider.calls_at_most(i.params) for i in items] == [3, 4, 3]
-    # 10 requests: one wave; the secrets of up to 100 environments: 7 more; up to 9 further pages of the
+    # the render item: each service's newest deploy and the service itself (suspended?), and the cron job's events
+    assert [provider.calls_at_most(i.params) for i in items] == [3, 7, 3]
+    # 13 requests: one wave; the secrets of up to 100 environments: 7 more; up to 9 further pages of the
     # repository's and the organisation's lists: 2 more
     assert provider.bound(target, items) == 1 + 10 * 10
 

@@ -20,7 +20,7 @@ from opsverify.transports.http import Reply
 
 from .kit import make_target, route_server
 from .project import KeepAliveHttp, Project, raw_reply
-from .test_provider import DATE, GITHUB_CALL, NOW, backups, cron_events, deploys, gh, iso, make_check, ms, ok
+from .test_provider import DATE, GITHUB_CALL, NOW, backups, cron_events, deploys, gh, iso, make_check, ms, ok, running
 from .test_secret_sweep import _forms, _leaks
 
 
@@ -248,7 +248,7 @@ def test_a_render_deploy_without_a_status_is_unknown():
     data = deploys("live")
     del data[0]["deploy"]["status"]
     check = make_check(platform="render", services=["web"], deploy_status="live")
-    outcome = judge(check, {check.key: {"deploy:web": ok(data)}})
+    outcome = judge(check, {check.key: {"deploy:web": ok(data), **running("web")}})
     assert outcome.status is Status.ERROR, outcome
     assert "web: newest deploy dep-1 has no status" in outcome.observed, outcome.observed
 

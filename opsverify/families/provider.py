@@ -40,7 +40,8 @@ Checks (one or more per item; `platform` says which API):
                                                           preview, development or a custom environment's
                                                           id (env_…); age from each var's `updatedAt`
     platform: render    services: [web, api, worker]
-                        deploy_status: live               newest deploy of each service is live
+                        deploy_status: live               newest deploy of each service is live, and the
+                                                          service not suspended
                         cron_jobs: {name: {max_age_hours}}  newest finished run succeeded, recently
                         secret_age: {names, max_days}     see the limit below
     platform: supabase  backups: {max_age_hours}          newest completed backup (or PITR point)
@@ -71,6 +72,9 @@ Honest limits of the platforms:
   (`physical_backup_data.latest_physical_backup_date_unix`): `backups` ages that point. A list the answer does not
   hold (`backups`, `selected_addons` missing, null or not a list) is an ERROR naming it and the request, never none;
   so are two PITR add-ons selected (a project has one: which holds is not known), named, whatever their order.
+- A suspended Render service (by its owner, for billing, by Render) keeps its last deploy "live" and serves
+  nothing: `deploy_status` also reads each service (`GET /services/{id}`) and fails one whose `suspended` is
+  "suspended", naming its `suspenders`; one that says neither "suspended" nor "not_suspended" is unknown, never a pass.
 - Render has no "list cron runs" call; the newest `cron_job_run_ended` service event (type and
   status from its event details) is the last finished run; an event that names no type (null, "", missing) may be
   it, so the job is unknown, never judged by an older run (one of another type is passed over). Render lists only the events of a time window,
@@ -234,8 +238,8 @@ def calls_at_most(p: Params) -> int:
         return 3  # the repository's secrets, the organisation's shared with it, the environments (or the one's)
     if p.platform == "vercel":
         return 1
-    if p.platform == "render":
-        return ((len(p.services) if p.deploy_status else 0) + len(p.cron_jobs)
+    if p.platform == "render":  # each service's newest deploy and the service itself (suspended?)
+        return ((2 * len(p.services) if p.deploy_status else 0) + len(p.cron_jobs)
                 + (1 + len(p.services) if p.secret_age else 0))
     return (1 if p.backups or p.pitr_days else 0) + (1 if p.pitr_days else 0) + (1 if p.required or p.secret_age else 0)
 
@@ -356,6 +360,8 @@ def _plan(target, p: Params, asked_at: datetime) -> dict[str, Call]:
         if p.deploy_status:
             for name in p.services:
                 calls[f"deploy:{name}"] = call(f"{base}/services/{quote(service_id(name))}/deploys?limit=1", "plain")
+                # a suspended service keeps its last deploy "live": only the service says it serves nothing
+                calls[f"service:{name}"] = call(f"{base}/services/{quote(service_id(name))}", "render-service")
         for name, limit in p.cron_jobs.items():
             # without startTime Render lists the last hour only; endTime defaults to its now
             since = _stamp(asked_at - timedelta(hours=limit.max_age_hours) - CRON_WINDOW_MARGIN)
@@ -863,6 +869,14 @@ def _render_service_env(data: Any, redactor) -> dict:
     return {"keys": keys, "full": len(keys) >= RENDER_ENV_PAGE}
 
 
+def _render_service(data: Any, redactor) -> dict:
+    """A service (`GET /services/{id}`): only what is judged, whether it is suspended and by whom (missing stays
+    missing); its commands, URLs and settings are not kept."""
+    if not isinstance(data, dict):
+        raise TypeError(f"the service is {_json_kind(data)}, not an object")
+    return {name: data[name] for name in ("id", "name", "suspended", "suspenders") if name in data}
+
+
 def _supabase_secrets(data: Any, redactor) -> list[dict]:
     if not isinstance(data, list):  # iterating an object would read as no secrets at all
         raise TypeError(f"the secrets are {_json_kind(data)}, not a list")
@@ -878,7 +892,7 @@ SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, Ove
 SANITIZERS = {"plain": _keep_plain, "github-secrets": _github_secrets, "github-env-secrets": _github_secrets,
               "github-environments": _github_environments_list, "vercel-env": _vercel_env,
               "render-env-group": _render_env_group, "render-service-env": _render_service_env,
-              "supabase-secrets": _supabase_secrets}
+              "render-service": _render_service, "supabase-secrets": _supabase_secrets}
 
 
 # -- judging ---------------------------------------------------------------------------------
@@ -1234,12 +1248,15 @@ def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
 
 def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
     if p.deploy_status:
-        v.expected.append(f"newest Render deploy of {', '.join(p.services)} is {p.deploy_status}")
-        v.evidence["deploys"] = {}
+        v.expected.append(f"newest Render deploy of {', '.join(p.services)} is {p.deploy_status} and the "
+                          f"{'service' if len(p.services) == 1 else 'services'} not suspended")
+        v.evidence["deploys"], v.evidence["suspended"] = {}, {}
         for name in p.services:
-            with v.part():  # each service's deploys are their own call
+            with v.part():  # each service's deploys are their own call, and so is the service
                 _judge_deploy(v, name, p.deploy_status, _read(found, f"deploy:{name}"))
-        v.notes.append(f"newest deploys {p.deploy_status}")
+            with v.part():
+                _judge_suspension(v, name, _read(found, f"service:{name}"))
+        v.notes.append(f"newest deploys {p.deploy_status}, no service suspended")
     for name, limit in p.cron_jobs.items():
         v.expected.append(f"cron job {name}: newest run succeeded within {limit.max_age_hours:g} h")
         with v.part():
@@ -1281,6 +1298,29 @@ def _judge_deploy(v: _Verdict, name: str, wanted: str, answer: Answer) -> None:
                          f"({cut(json.dumps(status), 40)})")
     elif status != wanted:
         v.problems.append(f"{name}: newest deploy {_kept(deploy.get('id'))} is {cut(status, 40)}")
+
+
+SUSPENDERS_SHOWN = 5  # who may suspend a service is a short list (user, billing, admin, …): a longer one is cut
+
+
+def _judge_suspension(v: _Verdict, name: str, answer: Answer) -> None:
+    """A service: not suspended. A suspended one serves nothing, whatever its newest deploy says."""
+    service = answer.data
+    state, suspenders = service.get("suspended"), service.get("suspenders")
+    if isinstance(suspenders, list) and all(isinstance(s, str) for s in suspenders):
+        shown = [cut(s, 40) for s in suspenders[:SUSPENDERS_SHOWN]]
+        if len(suspenders) > SUSPENDERS_SHOWN:
+            shown.append(f"{len(suspenders) - SUSPENDERS_SHOWN} more")
+        by = f"by {', '.join(shown)}" if shown else "(Render names no suspender)"
+    else:  # who suspended it is said beside the verdict, never instead of it
+        shown = _kept(suspenders, 80)
+        by = f"(suspenders {_held(service, 'suspenders')})"
+    v.evidence["suspended"][name] = {"suspended": _kept(state, 40), "suspenders": shown}
+    if state == "suspended":
+        v.problems.append(f"{name}: service suspended {by}")
+    elif state != "not_suspended":  # a service in no state Render documents is not one that serves
+        v.unknown.append(f"{name}: Render's service answer holds no readable suspended "
+                         f"({_held(service, 'suspended')}), not suspended or not_suspended")
 
 
 def _judge_env_group(v: _Verdict, p: Params, answer: Answer, service_ids: dict[str, str]) -> None:

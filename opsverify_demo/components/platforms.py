@@ -83,6 +83,8 @@ class PlatformState:
     # deployment environment -> its own secrets (name -> updated ago), which its jobs see over the repository's
     github_environments: dict[str, dict[str, timedelta]] = field(default_factory=dict)
     render_deploys: dict[str, str] = field(default_factory=dict)  # service name -> newest deploy status
+    # service name -> who suspended it (Render's `suspenders`): a suspended service keeps its last deploy live
+    render_suspended: dict[str, list[str]] = field(default_factory=dict)
     render_cron: dict[str, list[CronRun]] = field(default_factory=dict)
     render_group_updated: timedelta = timedelta(days=12)
     # service name -> the env vars it sets itself (key -> value), used over the env group's
@@ -237,7 +239,7 @@ class PlatformAPIs:
                                  Route(f"{base}/environments/{{name}}/secrets", environment_secrets,
                                        methods=["GET"])])
 
-    # -- Render: /v1/services/{id}/deploys, /v1/services/{id}/events, /v1/env-groups/{id} ---
+    # -- Render: /v1/services/{id}, its /deploys, /events and /env-vars, /v1/env-groups/{id} ---
     def _render(self) -> Starlette:
         by_id = {sid: name for name, (sid, _) in RENDER_SERVICES.items()}
         guard = _guard(lambda: self.tokens["render"], {"id": "unauthorized", "message": "unauthorized"})
@@ -261,6 +263,22 @@ class PlatformAPIs:
                     "finishedAt": _iso(ago - timedelta(minutes=4)),
                 }, "cursor": f"c{n}"})
             return JSONResponse(rows[:limit])
+
+        @guard
+        async def service(request: Request) -> Response:
+            sid = request.path_params["service_id"]
+            name = by_id.get(sid)
+            if name is None:
+                return not_found
+            suspenders = self.state.render_suspended.get(name, [])
+            return JSONResponse({
+                "id": sid, "name": f"joslyn-{name}", "type": RENDER_SERVICES[name][1], "slug": f"joslyn-{name}",
+                "ownerId": "tea-joslyndemo00000000", "repo": "https://github.com/joslyn-ai/joslyn", "branch": "main",
+                "autoDeploy": "yes", "notifyOnFail": "default", "rootDir": "",
+                "createdAt": _iso(timedelta(days=400)), "updatedAt": _iso(timedelta(days=2)),
+                "suspended": "suspended" if suspenders else "not_suspended", "suspenders": suspenders,
+                "dashboardUrl": f"https://dashboard.render.com/web/{sid}",
+            })
 
         @guard
         async def events(request: Request) -> Response:
@@ -318,6 +336,7 @@ class PlatformAPIs:
                                  for i, (key, value) in enumerate(sorted(own.items()))][:limit])
 
         return Starlette(routes=[
+            Route("/v1/services/{service_id}", service, methods=["GET"]),
             Route("/v1/services/{service_id}/env-vars", service_env, methods=["GET"]),
             Route("/v1/services/{service_id}/deploys", deploys, methods=["GET"]),
             Route("/v1/services/{service_id}/events", events, methods=["GET"]),

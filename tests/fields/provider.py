@@ -34,6 +34,8 @@ BY_PLATFORM = {
     "render": {
         "deploy:web": answer([{"deploy": {"id": "dep-1", "status": "live", "finishedAt": ago(hours=1)}}]),
         "deploy:worker": answer([{"deploy": {"id": "dep-2", "status": "build_failed", "finishedAt": ago(hours=1)}}]),
+        "service:web": answer({"id": "srv-web", "suspended": "not_suspended", "suspenders": []}),
+        "service:worker": answer({"id": "srv-worker", "suspended": "not_suspended", "suspenders": []}),
         "cron:trim": answer([run(hours=1)]),
         "cron:purge": answer([run(hours=30)]),
         "env_group": answer({"name": "secrets", "updatedAt": ago(days=3), "keys": ["API_KEY"],
