@@ -738,6 +738,19 @@ def test_fault_names_item_expected_and_seen(demo):
     assert "saw cron job database-purge has no finished run in the last 27 h (since " in text
 
 
+def test_a_suspended_demo_service_fails_its_deploy_item(demo):
+    """The demo's Render suspends the API for billing: its newest deploy still reads live."""
+    demo.apply("render-service-suspended")
+    (check, outcome), = evaluate(demo, [c for c in by_id("J19") if c.family == "provider"]).values()
+    text = message(check, outcome)
+    assert outcome.status is Status.FAILED, outcome
+    assert text.startswith("J19-latest-deploy-live latest Render deploy of web, API and worker is live: expected "
+                           "newest Render deploy of web, api, worker is live and the services not suspended; "
+                           "saw api: service suspended by billing"), text
+    assert outcome.evidence["deploys"]["api"]["status"] == "live"
+    assert outcome.evidence["suspended"]["api"] == {"suspended": "suspended", "suspenders": ["billing"]}
+
+
 
 def test_bound_counts_every_request_and_githubs_further_pages():
     from types import SimpleNamespace
