@@ -98,8 +98,10 @@ class Reply:
             document = strict_json(self.text)
         except ValueError as exc:
             self.__dict__.setdefault("is_json", isinstance(exc, UnreadableJson))  # so `is_json` parses it no more
+            self.__dict__.setdefault("keys_twice", getattr(exc, "keys_twice", ()))  # nor `keys_twice`
             raise
         self.__dict__.setdefault("is_json", True)
+        self.__dict__.setdefault("keys_twice", ())
         return document
 
     @functools.cached_property  # (a frozen dataclass keeps it: the cache is written past its __setattr__)
@@ -114,6 +116,18 @@ class Reply:
         except ValueError:
             return False
         return True
+
+    @functools.cached_property
+    def keys_twice(self) -> tuple[str, ...]:
+        """The keys an object of a JSON body names twice (`UnreadableJson.keys_twice`), learned from the one parse as
+        `is_json` is; () where none is, or the body is no JSON, or JSON that cannot be read whole (too deep)."""
+        try:
+            self.json()
+        except UnreadableJson as exc:
+            return exc.keys_twice
+        except ValueError:
+            pass
+        return ()
 
     @functools.cached_property
     def json_strings(self) -> tuple[tuple[int, int, str], ...]:
@@ -176,20 +190,35 @@ def location_shown(reply: Reply) -> str:
 class UnreadableJson(ValueError):
     """Valid JSON whose meaning a judge cannot take: a key given twice in one object (readers differ on which
     one counts, so a lying target could pick), nesting deeper than the parser goes, or an integer longer than
-    Python converts."""
+    Python converts. `keys_twice`: every key an object names twice, each once, in the order the parse met them."""
+
+    def __init__(self, message: str, keys_twice: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.keys_twice = keys_twice
+
+
+def key_twice_said(key: str) -> str:
+    """How a key an object names twice is said, by the JSON rules and the text rules alike."""
+    return f"a JSON object names the key {cut(json.dumps(key))} twice"
 
 
 def strict_json(text: str) -> Any:
-    """A target's JSON; raises ValueError when it is not JSON, `UnreadableJson` when it cannot be judged."""
+    """A target's JSON; raises ValueError when it is not JSON, `UnreadableJson` when it cannot be judged. A key
+    given twice is said by the first found, and every such key is learned in the one parse (the text rules ask
+    which keys: `Reply.keys_twice`)."""
+    twice: dict[str, None] = {}  # each key once, in the order met
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
+        document = json.loads(text, object_pairs_hook=functools.partial(_unique_keys, twice))
     except RecursionError:
         raise UnreadableJson("JSON nested deeper than it can be read") from None
-    except (UnreadableJson, json.JSONDecodeError):
+    except json.JSONDecodeError:
         raise
     except ValueError:  # valid JSON, but int() refuses an integer this long (CVE-2020-10735's limit)
         raise UnreadableJson(f"JSON holds an integer of more than {sys.get_int_max_str_digits()} digits, "
                              "longer than it can be read") from None
+    if twice:
+        raise UnreadableJson(key_twice_said(next(iter(twice))), tuple(twice))
+    return document
 
 
 @dataclass(frozen=True)
@@ -269,12 +298,12 @@ def _escaped_strings(text: str) -> Iterator[tuple[int, int, str]]:
         at = text.find('"', end)
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _unique_keys(twice: dict[str, None], pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object as `dict` reads it, each key it names twice added to `twice`: the parse goes on, so it learns all."""
     found = dict(pairs)
     if len(found) != len(pairs):
         seen: set[str] = set()
-        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise UnreadableJson(f"a JSON object names the key {cut(json.dumps(twice))} twice")
+        twice.update((key, None) for key, _ in pairs if key in seen or seen.add(key))
     return found
 
 
