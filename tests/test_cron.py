@@ -335,6 +335,11 @@ def _job_says(text: str):
     ('{"published": 0}', {"json_min": {"published": 1}}, Status.FAILED, "published = 0"),
     ("<html>done</html>", {"json_has": ["published"]}, Status.FAILED, "body is not JSON"),
     ('{"ok": true, "ok": false}', {"json": {"ok": True}}, Status.ERROR, "names the key \"ok\" twice"),
+    # a text naming a key the answer gives twice: JSON.parse, Python and Go read this job's answer as ok=false
+    ('{"ok":true,"published":0,"ok":false,"error":"job failed"}', {"body_includes": ['"ok":true']}, Status.ERROR,
+     '\'"ok":true\' was not judged: a JSON object names the key "ok" twice'),
+    ('{"ok":true,"published":1,"published":2}', {"body_includes": ['"ok":true']}, Status.PASSED, "status 200"),
+    ('{"ok":true,"published":3}', {"body_includes": ['"ok":true']}, Status.PASSED, "status 200"),
 ])
 def test_the_body_of_a_job_run_is_judged_as_http_judges_one(answer, rules, status, seen):
     """A job that failed may say so in a 200's body: judged by the http family's body rules."""

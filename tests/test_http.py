@@ -467,6 +467,44 @@ def test_a_json_body_is_parsed_once_for_its_json_and_its_text(monkeypatch):
     assert len(parsed) == 1, parsed
 
 
+JOB_SAID_TWICE = '{"ok":true,"n":1,"ok":false,"error":"job failed"}'  # JSON.parse, Python and Go read ok=false
+TWICE = 'was not judged: a JSON object names the key "ok" twice'
+
+
+@pytest.mark.parametrize("body, rule, text, status, seen", [
+    # a text naming a key an object gives twice: which value counts is the reader's choice, as the json rule says
+    (JOB_SAID_TWICE, "body_includes", '"ok":true', Status.ERROR, f"'\"ok\":true' {TWICE}"),
+    ('{"job": {"ok": true, "ok": false}}', "body_includes", '"ok": true', Status.ERROR, TWICE),
+    ('{"ok":false,"ok":false}', "body_includes", '"ok":true', Status.ERROR, TWICE),  # read back, it may be there
+    ('{"ok":false,"ok":true}', "body_excludes", '"ok":false', Status.ERROR, TWICE),  # JSON.parse reads ok=true
+    ('{"ok":true,"n":1,"ok":false}', "body_excludes", '"ok":false,"n"', Status.ERROR, TWICE),  # {"ok":false,"n":1}
+    # spelled as the body writes it, or as its clients decode it
+    ('{"\\u006fk":true,"ok":false}', "body_includes", '"ok":true', Status.ERROR, TWICE),
+    ('{"\\u006fk":true,"ok":false}', "body_includes", '"\\u006fk":true', Status.ERROR, TWICE),
+    # a key given twice that the text does not name changes nothing
+    ('{"ok":true,"n":1,"n":2}', "body_includes", '"ok":true', Status.PASSED, "status 200"),
+    ('{"ok":true,"n":1,"n":2}', "body_excludes", '"ok":false', Status.PASSED, "status 200"),
+    ('{"ok":false,"ok":false,"error":"job failed"}', "body_excludes", "job failed", Status.FAILED,
+     "body contains 'job failed' at character 32"),
+    ('{"ok":true,"n":1}', "body_includes", '"ok":true', Status.PASSED, "status 200"),
+])
+def test_a_text_naming_a_key_given_twice_is_not_judged(body, rule, text, status, seen):
+    """`body_includes: ['"ok":true']` passed a job's answer naming "ok" twice, which JSON.parse, Python and Go read
+    as ok=false, though the json rule calls that body undecidable."""
+    _, outcome = judge({rule: [text]}, reply(200, body))
+    assert outcome.status is status and seen in outcome.observed, outcome
+
+
+def test_a_body_naming_a_key_twice_is_parsed_once_for_its_json_and_its_text(monkeypatch):
+    parsed = []
+    real = http_transport.strict_json
+    monkeypatch.setattr(http_transport, "strict_json", lambda text: parsed.append(text) or real(text))
+    _, outcome = judge({"json": {"ok": True}, "body_includes": ['"ok":true']}, reply(200, JOB_SAID_TWICE))
+    assert outcome.status is Status.ERROR and "its JSON was not judged" in outcome.observed, outcome
+    assert f"'\"ok\":true' {TWICE}" in outcome.observed, outcome
+    assert len(parsed) == 1, parsed
+
+
 def test_the_json_strings_of_a_hostile_body_are_read_in_linear_time():
     """A scan that tried each `"` of an unterminated run of escaped quotes to the end would take minutes."""
     body = "[" * 100_000 + '"' + '\\"' * 30_000  # nested too deep to parse (JSON all the same), then never closed

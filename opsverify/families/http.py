@@ -4,6 +4,10 @@ An item judges what it states. The status is always judged: the item's `status`,
 states none, any 2xx — and `expected` then says "2xx (default status)", so a fast 500 on a
 latency-only item reads as what it is. A latency or a body of an error page is not the
 latency or the body the runbook asks about.
+
+JSON whose object names a key twice means what its reader chooses (JSON.parse, Python and Go take the last value):
+the JSON rules are an ERROR on it, and so is a `body_includes` or `body_excludes` text naming such a key (`"ok"`, as
+the body spells it or its clients decode it), found or not; a text naming none is judged as any other.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from .. import display
 from ..checklist import WrittenNumber
 from ..outcome import Outcome, error, failed, passed
 from ..target import SECRET_REF
-from ..transports.http import UnreadableJson, BODY_LIMIT, SAFE_METHODS, Probe, Reply, location_shown
+from ..transports.http import UnreadableJson, BODY_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
 from ._common import StrictParams, UrlPath, holds_non_finite, reference_problem
 
 NAME = "http"
@@ -512,7 +516,18 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
                 problems += json_bound_problems(document, p.json_min, ambiguous, upper=False)
                 problems += json_bound_problems(document, p.json_max, ambiguous, upper=True)
                 unknown += dict.fromkeys(ambiguous)  # a path two rules name is said once
+    # A text naming a key an object gives twice is judged by neither text rule: which value counts is the reader's
+    # choice (JSON.parse, Python and Go take the last, others the first or refuse the body), so `"ok":true` found as
+    # written is no proof a client reads ok=true — nor `"ok":false` found proof it reads ok=false (`body_excludes`:
+    # the same choice, the target's to make) — and a text's absence as written is no proof of its absence from what
+    # a client reads (`{"ok":true,"n":1,"ok":false}` parsed and written again is `{"ok":false,"n":1}`). As the JSON
+    # rules say of such a body, an ERROR naming the key; a key given twice that the text does not name changes nothing.
+    spelled_twice = _keys_twice_spelled(reply) if any('"' in text for text in p.body_includes + p.body_excludes) \
+        else {}
     for text in p.body_includes:
+        if twice := _named_twice(spelled_twice, text):
+            unknown.append(f"'{text}' was not judged: {key_twice_said(twice)}")
+            continue
         if text in reply.text or _in_json_reading(reply, text, syntax_quotes=True) is not None:
             continue
         if reply.truncated:
@@ -524,7 +539,9 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
         else:
             problems.append(f"body lacks '{text}'")
     for text in p.body_excludes:
-        if text in reply.text:
+        if twice := _named_twice(spelled_twice, text):
+            unknown.append(f"'{text}' was not judged: {key_twice_said(twice)}")
+        elif text in reply.text:
             problems.append(f"body contains '{text}' {_where_found(reply.text, text)}")
         elif text in reply.other_text:  # what another reader takes it for (a browser, a JSON client)
             problems.append(f"body contains '{text}' {_where_found(reply.other_text, text)}, read"
@@ -549,6 +566,23 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
             unknown.append(f"{reply.unasked_bytes} bytes followed the reply past the end its headers gave it (the"
                            f" server sent more than its Content-Length); '{text}' may be in them")
     return problems, unknown
+
+
+def _keys_twice_spelled(reply: Reply) -> dict[str, str]:
+    """Each spelling of a key that an object of a JSON body gives twice (`Reply.keys_twice`) → that key: as a JSON
+    string read as its clients decode it (`"ok"`), and as the body writes it with escapes (`"\\u006fk"`). {} where no
+    key is given twice, or the body is no JSON."""
+    twice = reply.keys_twice
+    spelled = {f'"{key}"': key for key in twice}
+    if twice:
+        wanted = set(twice)
+        spelled.update((reply.text[at:end], decoded) for at, end, decoded in reply.json_strings if decoded in wanted)
+    return spelled
+
+
+def _named_twice(spelled_twice: dict[str, str], text: str) -> str | None:
+    """The key given twice that `text` names (holds one of its spellings, quotes and all), or None."""
+    return next((key for spelling, key in spelled_twice.items() if spelling in text), None)
 
 
 UNREAD_BYTES = "the body holds bytes its charset (UTF-8 when it declares none) cannot read"
