@@ -845,6 +845,24 @@ def test_a_job_taking_a_part_of_the_secret_and_then_failing_fails():
     assert secret[:8] not in shown and cron.cut_short(cron.near_miss(secret)) not in shown, shown
 
 
+def test_a_server_error_to_the_secret_cut_short_beside_others_is_not_read_as_taken():
+    """An endpoint failing some of the requests sent together (overloaded: a 503 naming no wait), among them the secret
+    cut short, while its twin as long was refused: which failed before any check cannot be told — undecided, never
+    "took it past its check" (a healthy endpoint had failed so, by the order its requests happened to arrive in)."""
+    secret = "cron-9f3e7a1c5b2d"
+
+    def overloaded(headers, _body):
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        if token in ("", cron.cut_short(secret)):  # what it happened to fail: the cut one, and a call without a secret
+            return 503, "Service Unavailable"
+        return 401, '{"error": "unauthorized"}'
+
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): overloaded}, GUARDED, secret=secret)
+    assert outcome.status is Status.ERROR, outcome
+    assert "took it past its check" not in outcome.observed, outcome.observed
+    assert f"{cron.CUT_SHORT}: 503 (server error)" in outcome.observed, outcome.observed
+
+
 TAKEN_THEN_FAILED = (f"{cron.CUT_SHORT}: 500 (server error), where {cron.CUT_SHORT_CHANGED}, as long, was refused with"
                      " 401: the job took it past its check and failed after; the endpoint takes a part of CRON_SECRET"
                      " (it compares only as many characters as it is given: the secret can be found one character at"

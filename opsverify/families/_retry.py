@@ -93,9 +93,12 @@ def took_the_cut(attempts: list, cut: str, as_long: str, refused: Callable[[int]
     (`refused`, of its whole answer's status) the one `as_long` names, of the same length but not what the right value
     begins with. A crash on the length alone meets both: this one got past the check on what the right value begins
     with, and failed after it (a job or a handler failing on its own — an upstream down, an order already recorded):
-    taken."""
+    taken. Only where no other request got a server error too: an endpoint failing some of the requests sent
+    together (overloaded, a 503 naming no wait) may have failed this one before any check — which cannot be told."""
     replies = {how: reply for how, _, reply in attempts if how in (cut, as_long)}
     if cut not in replies or as_long not in replies or not _server_error(replies[cut]):
+        return False
+    if any(_server_error(reply) for how, _, reply in attempts if how != cut):
         return False
     other = replies[as_long]
     return other.status is not None and not other.failure and refused(other.status)
