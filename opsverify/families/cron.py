@@ -40,8 +40,9 @@ missing or malformed credential with 400 as well, and many frameworks refuse a m
 naming the value taken (the near miss and the cut ones by their names). A 5xx to both cut ones, where no other
 request got one, is read as refused and a pass says so: a job comparing with Node's `crypto.timingSafeEqual` behind a
 guard against short tokens throws on a token of another length than the secret (a crash that ran nothing). A 5xx to
-the secret cut short where the other cut one was refused fails: the job took it past its check, then failed
-(`CRON_SECRET.startsWith(token)` before a job whose upstream is down).
+the secret cut short where the other cut one was refused, and no other request got one, fails: the job took it past
+its check, then failed (`CRON_SECRET.startsWith(token)` before a job whose upstream is down); with 5xx to others as
+well (overloaded), which failed before any check cannot be told: *error*.
 
 With the secret, the body of the answer may be judged by the http family's body rules (`json`, `json_has`,
 `json_min`, `json_max`, `body_includes`, `body_excludes`): a job that failed may still answer 200.
