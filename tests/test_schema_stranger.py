@@ -507,7 +507,8 @@ def test_a_view_in_another_schema_on_a_real_database(demo_deployment):
 
 
 # -- 13: a write policy that is always true without saying `true` ------------------------------------
-@pytest.mark.parametrize("command, using, with_check, status", [
+# (command, USING, WITH CHECK, status of `no_open_write_policies_for: [anon]`), as PostgreSQL prints each back
+WRITE_POLICY_CASES = [
     ("a", None, "(true OR (owner_id = 1))", FAILED),
     ("w", "(0 = 0)", None, FAILED),                      # WITH CHECK falls back to USING
     ("d", "('a'::text = 'a'::text)", None, FAILED),
@@ -529,6 +530,7 @@ def test_a_view_in_another_schema_on_a_real_database(demo_deployment):
     ("d", "COALESCE(true, false)", None, FAILED),        # a constant first argument is the value
     ("a", None, "((owner_id IS NULL) OR (owner_id IS NOT NULL))", FAILED),
     ("w", "(((owner_id IS NOT NULL) OR (owner_id IS NULL)) OR (owner_id = 1))", None, FAILED),
+    ("w", "((owner_id IS NOT NULL) OR (owner_id = 1) OR (owner_id IS NULL))", None, FAILED),  # apart, as printed
     ("a", None, "( SELECT auth.uid() AS uid)", PASSED),  # a function's answer is no constant
     ("d", "COALESCE(owner_id, 0) = 1", None, PASSED),
     ("d", "((owner_id IS NULL) OR (tenant_id IS NOT NULL))", None, PASSED),  # two columns
@@ -554,7 +556,14 @@ def test_a_view_in_another_schema_on_a_real_database(demo_deployment):
     ("d", "CASE WHEN (owner_id = 1) THEN true ELSE false END", None, PASSED),
     ("d", "\nCASE\n    WHEN (owner_id = 1) THEN true\n    ELSE NULL::boolean\nEND", None, PASSED),  # no ELSE written
     ("d", "CASE WHEN (owner_id = 1) THEN true END", None, PASSED),
-])
+    # a column not distinct from itself: TRUE, its NULL too
+    ("d", "(NOT (owner_id IS DISTINCT FROM owner_id))", None, FAILED),
+    ("a", None, "(NOT (owner_id IS DISTINCT FROM tenant_id))", PASSED),
+    ("d", "(owner_id IS DISTINCT FROM owner_id)", None, PASSED),
+]
+
+
+@pytest.mark.parametrize("command, using, with_check, status", WRITE_POLICY_CASES)
 def test_always_true_write_policies_are_folded_by_the_simplifier(command, using, with_check, status):
     pol = policy("p1", ["anon"], command, using=using, check=with_check)
     outcome = verdict({"table": "public.notes", "no_open_write_policies_for": ["anon"]},
@@ -582,6 +591,49 @@ def test_open_write_policies_on_a_real_database(demo_deployment):
     for text in ("INSERT policy n_ins", "UPDATE policy n_upd", "DELETE policy n_del"):
         assert f"table public.notes has {text} that is always true for anon" in notes.observed, notes.observed
     assert safe.status is PASSED, safe
+
+
+@pytest.mark.parametrize("value", ["not null", "undecided: canceling statement due to statement timeout"])
+def test_postgresqls_value_of_the_parts_does_not_hide_an_open_policy(value):
+    """What the database said of the parts (TRUE or FALSE; or not in time) beside the written reading (TRUE)."""
+    pol = {**policy("p1", ["anon"], "a", using=None, check="((owner_id IS NULL) OR (owner_id IS NOT NULL))"),
+           "check_value": value}
+    verdict({"table": "public.notes", "no_open_write_policies_for": ["anon"]}, catalog(table("notes", policies=[pol])),
+            FAILED, "table public.notes has INSERT policy p1 that is always true for anon")
+
+
+# what cannot be written as a policy on a table of integer columns: not SQL, or not a boolean
+UNWRITABLE = {"(((( unparsable", "(owner_id OR NOT owner_id)", "( SELECT auth.uid() AS uid)"}
+# what PostgreSQL's value finds that the written reading cannot: the server's collation orders the two
+DATABASE_FINDS = {"('b'::text > 'a'::text)": FAILED}
+POLICY_COMMANDS = {"r": "select", "a": "insert", "w": "update", "d": "delete", "*": "all"}
+
+
+def judge_policies_on(fresh, cases: list[tuple], params: dict) -> list:
+    """Each (command, USING, WITH CHECK, …) made a policy p1 for anon on a table of its own (public.t0, t1, …;
+    public.notes and auth.uid() beside them, as the policies read them), judged by `params` as the checker role."""
+    ddl = ["create schema auth; create function auth.uid() returns integer language sql stable as 'select 1';",
+           "create table public.notes (id int, owner_id int, tenant_id int);"]
+    for n, (command, using, with_check, *_) in enumerate(cases):
+        ddl.append(f"create table public.t{n} (id int, owner_id int, tenant_id int);"
+                   f" alter table public.t{n} enable row level security;"
+                   f" create policy p1 on public.t{n} for {POLICY_COMMANDS[command]} to anon"
+                   + (f" using ({using})" if using else "") + (f" with check ({with_check})" if with_check else "")
+                   + ";")
+    with fresh("\n".join(ddl)) as url:
+        return judge_on(url, [{"table": f"public.t{n}", **params} for n in range(len(cases))])
+
+
+def test_write_policies_read_from_a_real_database_as_from_written_facts(server):
+    """Each policy above made on a real server: PostgreSQL's value of its constant parts may find a policy open
+    that the written reading misses, never hide one it finds (`x IS NULL OR x IS NOT NULL` is TRUE or FALSE as
+    PostgreSQL evaluates its two parts apart, and so had passed)."""
+    _, fresh = server
+    cases = [case for case in WRITE_POLICY_CASES if not {case[1], case[2]} & UNWRITABLE]
+    outcomes = judge_policies_on(fresh, cases, {"no_open_write_policies_for": ["anon"]})
+    differing = [(case, outcome.observed) for case, outcome in zip(cases, outcomes, strict=True)
+                 if outcome.status is not DATABASE_FINDS.get(case[1] or case[2], case[3])]
+    assert not differing, differing
 
 
 # -- 14: an older Supabase CLI's history table: version only ---------------------------------------
@@ -1045,16 +1097,33 @@ def test_a_policy_that_grants_no_row_does_not_count_for_policies_for(server):
     ])
 
 
-@pytest.mark.parametrize("using, status", [
+# (USING of a SELECT policy, status of `policies_for: {select: [...]}`): no row passes one always false or NULL
+NO_ROW_CASES = [
     ("(1 = 2)", FAILED), ("(NOT true)", FAILED), ("(false AND (id > 0))", FAILED), ("(NULL::boolean AND true)", FAILED),
     ("false", FAILED), ("(owner_id = 1)", PASSED), ("(id > 0)", PASSED), ("true", PASSED),
     ("CASE WHEN (owner_id = 1) THEN false ELSE false END", FAILED),
     ("CASE WHEN (owner_id = 1) THEN false ELSE true END", PASSED),
-])
+    ("(owner_id IS DISTINCT FROM owner_id)", FAILED), ("(NOT (owner_id IS DISTINCT FROM owner_id))", PASSED),
+    ("((owner_id IS NULL) AND (owner_id IS NOT NULL))", FAILED), ("((owner_id IS NULL) AND (id IS NOT NULL))", PASSED),
+]
+
+
+@pytest.mark.parametrize("using, status", NO_ROW_CASES)
 def test_a_policy_no_row_passes_grants_none_whatever_its_spelling(using, status):
     facts = catalog(table("notes", policies=[policy("p1", ["authenticated"], "r", using=using)]))
     verdict({"table": "public.notes", "policies_for": {"select": ["authenticated"]}}, facts, status,
             "that grants a row" if status is FAILED else "1 table as expected")
+
+
+def test_a_policy_no_row_passes_read_from_a_real_database_as_from_written_facts(server):
+    """PostgreSQL's value of a part (`x IS DISTINCT FROM x` is TRUE or FALSE, never NULL) does not hide what the
+    written reading finds (FALSE whatever x is)."""
+    _, fresh = server
+    outcomes = judge_policies_on(fresh, [("r", using, None) for using, _ in NO_ROW_CASES],
+                                 {"policies_for": {"select": ["anon"]}})
+    differing = [(using, outcome.observed) for (using, status), outcome in zip(NO_ROW_CASES, outcomes, strict=True)
+                 if outcome.status is not status]
+    assert not differing, differing
 
 
 # An UPDATE needs a row a policy lets be seen (USING) and a new row a policy lets be written (WITH CHECK, else

@@ -1280,29 +1280,27 @@ def _constant(policy: dict, key: str) -> str | None:
 
 
 def _always_true(policy: dict, key: str | None) -> bool:
-    """The policy's `key` expression is TRUE whatever the row: as PostgreSQL evaluates it where it is constant;
-    else its literal spellings, or what sqlglot's simplifier folds to TRUE (`true OR owner_id = 1`)."""
+    """The policy's `key` expression is TRUE whatever the row, as either reading says: PostgreSQL's value of it, or
+    of its constant parts (`_ask_constants`); or its literal spellings, or what sqlglot's simplifier folds to TRUE
+    (`true OR owner_id = 1`, `x IS NULL OR x IS NOT NULL`). Either is enough: PostgreSQL's values of the parts are
+    taken as free of each other, so `x IS NULL OR x IS NOT NULL` is TRUE or FALSE to it (`not null`), TRUE here."""
     expression = policy[key] if key else None
     if expression is None:
         return False
-    value = _constant(policy, key)
-    if value is not None:
-        return value == "true"
-    return re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_TRUE or _folded(expression) == "true"
+    return (_constant(policy, key) == "true" or re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_TRUE
+            or _folded(expression) == "true")
 
 
 def _always_false(policy: dict, key: str | None) -> bool:
-    """No row passes the policy's `key` expression: where it is constant, PostgreSQL says FALSE or NULL, or it raises
-    (the statement fails); else FALSE or NULL as written or as sqlglot's simplifier folds it (`false AND id > 0`), or
-    one of its top-level AND-ed terms compares a column with itself by `<>`, `<` or `>` (false, or NULL where it is
-    NULL)."""
+    """No row passes the policy's `key` expression, as either reading says (see `_always_true`): PostgreSQL's value of
+    it, or of its constant parts, is FALSE or NULL, or it raises (the statement fails); or it is FALSE or NULL as
+    written or as sqlglot's simplifier folds it (`false AND id > 0`, `x IS DISTINCT FROM x`), or one of its top-level
+    AND-ed terms compares a column with itself by `<>`, `<` or `>` (false, or NULL where it is NULL)."""
     expression = policy[key] if key else None
     if expression is None:
         return False
-    value = _constant(policy, key)
-    if value is not None:
-        return value in ("false", "null", "not true", "raises")
-    return (re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_FALSE or _folded(expression) in ("false", "null")
+    return (_constant(policy, key) in ("false", "null", "not true", "raises")
+            or re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_FALSE or _folded(expression) in ("false", "null")
             or _never_itself(expression))
 
 
@@ -1314,9 +1312,10 @@ def _undecided(policy: dict, keys: Iterable[str | None]) -> list[str]:
 
 @functools.lru_cache(maxsize=1024)
 def _folded(expression: str) -> str | None:
-    """What an expression that is no constant of PostgreSQL's (see `_constant`) is whatever the row: "true", "false"
-    or "null" as sqlglot (PostgreSQL dialect) simplifies it (`true OR owner_id = 1`); None when it cannot be parsed,
-    or does not fold to one. The simplifier keeps SQL's NULL logic (`a OR NOT a` stays as it is)."""
+    """What an expression is whatever the row: "true", "false" or "null" as sqlglot (PostgreSQL dialect) simplifies it
+    (`true OR owner_id = 1`), with what it misses of one column read twice (`x IS NULL OR x IS NOT NULL`, `x IS
+    DISTINCT FROM x`) — a reading beside PostgreSQL's (see `_always_true`); None when it cannot be parsed, or does not
+    fold to one. The simplifier keeps SQL's NULL logic (`a OR NOT a` stays as it is)."""
     try:
         sqlglot = lazy.load("sqlglot")
         exp = lazy.load("sqlglot.expressions")
@@ -1353,6 +1352,11 @@ def _folded(expression: str) -> str | None:
             while isinstance(node, exp.Paren):
                 node = node.this
             return node
+
+        def junction_terms(node, kind=None) -> list:  # `a OR (b OR c)`: [a, b, c] (so AND), unwrapped
+            node, kind = unwrapped(node), kind or type(node)
+            return ([*junction_terms(node.this, kind), *junction_terms(node.expression, kind)]
+                    if isinstance(node, kind) else [node])
 
         def read(node):
             # equality of two string constants does not depend on the cast; order would (collation)
@@ -1394,11 +1398,21 @@ def _folded(expression: str) -> str | None:
                 if isinstance(array, exp.Array) and array.expressions and all(map(constant, array.expressions)):
                     return exp.or_(*(read(exp.EQ(this=node.this.copy(), expression=e.copy()))
                                      for e in array.expressions))
-            # `x IS NULL OR x IS NOT NULL`: true whatever x is (the simplifier keeps SQL's NULL logic and misses it)
+            # `x IS NULL OR … OR x IS NOT NULL`: true whatever x is (the simplifier keeps SQL's NULL logic and misses
+            # it), in any order among the OR-ed terms (PostgreSQL prints `a OR b OR c` flat)
             if isinstance(node, exp.Or):
-                left, right = null_test(unwrapped(node.this)), null_test(unwrapped(node.expression))
-                if left and right and left[0] == right[0] and left[1] != right[1]:
+                tests = {test for term in junction_terms(node) if (test := null_test(term))}
+                if any((column, not negated) in tests for column, negated in tests):
                     return exp.true()
+            # `x IS NULL AND … AND x IS NOT NULL`: false whatever x is
+            if isinstance(node, exp.And):
+                tests = {test for term in junction_terms(node) if (test := null_test(term))}
+                if any((column, not negated) in tests for column, negated in tests):
+                    return exp.false()
+            # `x IS [NOT] DISTINCT FROM x` of one column: FALSE (TRUE) whatever x is, NULL too
+            if isinstance(node, (exp.NullSafeEQ, exp.NullSafeNEQ)) and isinstance(node.this, exp.Column) \
+                    and node.this == node.expression:
+                return exp.Boolean(this=isinstance(node, exp.NullSafeEQ))
             return node
 
         def branches(node) -> bool | None:
@@ -1576,12 +1590,11 @@ def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, fi
         for pol in policies:
             if not roles.covers(role, pol["roles"] or [PUBLIC]):
                 continue
-            if pol["permissive"] and COMMANDS[pol["command"]] != "select" and _said_undecided(
-                    name, [(pol, _write_keys(pol))], f"is always true for {role_label(role)}", findings):
-                continue
-            if _open_write(pol):
+            if _open_write(pol):  # read so by either reading: what PostgreSQL could not evaluate does not hide it
                 findings.add(name, *_verb("has", "have", f"{COMMANDS[pol['command']].upper()} policy {pol['name']}"
                                                         f" that is always true for {role_label(role)}"))
+            elif pol["permissive"] and COMMANDS[pol["command"]] != "select":
+                _said_undecided(name, [(pol, _write_keys(pol))], f"is always true for {role_label(role)}", findings)
     for word in p.policies_never_mention:
         for pol in policies:
             if any(_mentions(expression, word) for expression in (pol["using"], pol["check"]) if expression):
