@@ -562,6 +562,10 @@ VIEWS = [view("stats", security_invoker=True, grants_=[("authenticated", "SELECT
 @pytest.mark.parametrize("params, status, seen", [
     ({"security_invoker": True}, FAILED, "view public.profiles_v runs with its owner's privileges"),
     ({"views": ["stats"], "security_invoker": True}, PASSED, "1 view as expected"),
+    # one named is asked to read with the caller's rights: a materialized view never does
+    ({"views": ["stats", "daily"], "security_invoker": True}, FAILED,
+     "view public.daily is a materialized view: it has no security_invoker — its rows are read with its owner's"
+     " rights when refreshed, and anyone granted SELECT on it reads them all"),
     ({"views": ["nope"]}, FAILED, "view public.nope does not exist"),
     ({"reading": ["auth.users"], "no_grants_to": ["anon", "authenticated"]}, FAILED,
      "view public.profiles_v grants SELECT to anon"),

@@ -826,6 +826,9 @@ VIEW_KINDS = [
     ({"views_in": "public", "views": ["mv_base"], "materialized": False}, "view public.mv_base is a materialized view"),
     ({"views_in": "public", "views": ["base"]}, "view public.base is a table"),
     ({"views_in": "public", "views": ["v_base"], "materialized": True}, "materialized view public.v_base is a view"),
+    ({"views_in": "public", "views": ["mv_base"], "security_invoker": True},
+     "view public.mv_base is a materialized view: it has no security_invoker — its rows are read with its owner's"
+     " rights when refreshed, and anyone granted SELECT on it reads them all"),
 ]
 
 

@@ -5,7 +5,8 @@ An item names one subject and states expectations about it:
     table / tables / all_tables_in   columns (existence, NOT NULL, defaults, types, CHECK), RLS, grants,
                                      policies, unique keys, foreign keys, publication membership (and that
                                      the publication sends every change in full: operations, rows, columns)
-    views_in                         security_invoker, grants (materialized views too)
+    views_in                         security_invoker (of plain views; a materialized view named fails it), grants
+                                     (materialized views too)
     foreign_tables_in                grants
     functions_in                     SECURITY DEFINER, fixed search_path, EXECUTE grants (aggregates too)
     extensions / all_extensions      installed or not, versions, schema
@@ -1725,6 +1726,13 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
         name = _qualified(r)
         if p.security_invoker and r["kind"] == "v" and not r["security_invoker"]:
             findings.add(name, *_verb("runs", "run", "with its owner's privileges (security_invoker is off)"))
+        # named, it was asked to read with the caller's rights, which a materialized view never does (a schema's
+        # unnamed ones are not asked: security_invoker is the plain views' there)
+        if p.security_invoker and r["kind"] == "m" and p.views is not None:
+            findings.add(name, "is a materialized view: it has no security_invoker — its rows are read with its"
+                               " owner's rights when refreshed, and anyone granted SELECT on it reads them all",
+                         "are materialized views: they have no security_invoker — their rows are read with their"
+                         " owners' rights when refreshed, and anyone granted SELECT on one reads them all")
         _judge_grants(p, name, r["grants"], r["owner"], facts, "relation", findings, r["columns"])
     return _finish(expected, findings, [_qualified(r) for r in found],
                    relations={_qualified(r): {"kind": RELATION_KINDS[r["kind"]], "security_invoker": r["security_invoker"],
