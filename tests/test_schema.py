@@ -128,6 +128,44 @@ def test_columns(params, status, seen):
         assert outcome.observed.count("ghost") <= 1
 
 
+def _tree(kind: str, *children: dict) -> list[dict]:
+    """A table `ev` (with v NOT NULL and CHECK ev_q on q) and the partitions or inheritance children given."""
+    return [table("ev", kind=kind, columns=[column("v", not_null=True), column("q", "integer")],
+                  constraints=[constraint("ev_q", "c", ["q"])],
+                  partitions=[(f"public.{c['name']}", True) for c in children]),
+            *children]
+
+
+def _child(name: str, *, v_not_null: bool = True, q_checked: bool = True) -> dict:
+    return table(name, columns=[column("v", not_null=v_not_null), column("q", "integer")],
+                 constraints=[constraint("ev_q", "c", ["q"])] if q_checked else [])
+
+
+@pytest.mark.parametrize("kind, what", [("r", "child table"), ("p", "partition")])
+def test_not_null_and_checked_hold_on_every_child_the_tables_reads_return(kind, what):
+    """Their rows are the table's: a child allowing NULL (ALTER TABLE ONLY … DROP NOT NULL before PostgreSQL 18), or
+    without the table's CHECK (declared NO INHERIT), fails the table — partitions are judged the same way."""
+    params = {"table": "ev", "not_null": ["v"], "checked": ["q"]}
+    verdict(params, catalog(*_tree(kind, _child("ev1"), _child("ev2"))), PASSED)
+    broken = verdict(params, catalog(*_tree(kind, _child("ev1"), _child("ev2", v_not_null=False, q_checked=False))),
+                     FAILED, f"table public.ev2 ({what} of public.ev) allows NULL in v; table public.ev2 ({what} of"
+                             " public.ev) has no CHECK constraint on q")
+    seen = broken.evidence["tables"]["public.ev"]["partitions_columns" if kind == "p" else "child_tables_columns"]
+    assert seen["public.ev2"]["not_null"] == {"v": False} and seen["public.ev2"]["constraints"] == []
+
+
+def test_a_child_judged_as_a_table_of_its_own_is_said_once():
+    facts = catalog(*_tree("r", _child("ev1", v_not_null=False)))
+    outcome = verdict({"tables": ["ev", "ev1"], "not_null": ["v"]}, facts, FAILED, "table public.ev1 allows NULL in v")
+    assert "child table" not in outcome.observed, outcome.observed
+
+
+def test_a_child_not_read_with_its_table_is_an_error():
+    facts = catalog(*_tree("r", _child("ev1"))[:1])
+    verdict({"table": "ev", "not_null": ["v"]}, facts, ERROR,
+            "public.ev1 (child table of public.ev) was not read with public.ev; check again")
+
+
 @pytest.mark.parametrize("written, printed", [
     ("timestamptz", "timestamp with time zone"), ("varchar(20)", "character varying(20)"),
     ("INT", "integer"), ("numeric( 8, 2 )", "numeric(8,2)"), ("bool[]", "boolean[]"), ("serial", "integer"),

@@ -267,6 +267,25 @@ FACTS = [
          "alter table public.orders drop constraint orders_stage_check;",
          "alter table public.orders add constraint orders_stage_check check (stage in ('new', 'done'));",
          "public.orders"),
+    # a query on a table returns its inheritance children's rows: a child may allow NULL where the parent does not
+    # (PostgreSQL before 18: ALTER TABLE ONLY drops the inherited NOT NULL; 18: the parent's is NO INHERIT)
+    Lint("not_null-on-an-inheritance-child", {"table": "public.par", "not_null": ["v"]},
+         "create table public.par (id int not null, v text not null);"
+         " create table public.kid () inherits (public.par);",
+         "do $$ begin if current_setting('server_version_num')::int >= 180000 then"
+         " execute 'alter table public.par alter column v drop not null';"  # (in text: 15 cannot parse the next one)
+         " execute 'alter table only public.par add constraint par_v_nn not null v no inherit';"
+         " else alter table only public.kid alter column v drop not null; end if; end $$;",
+         "alter table public.par alter column v drop not null; alter table public.par alter column v set not null;",
+         "table public.kid (child table of public.par) allows NULL in v"),
+    # a CHECK declared NO INHERIT holds on the parent's own rows only
+    Lint("checked-on-an-inheritance-child", {"table": "public.par", "checked": ["q"]},
+         "create table public.par (id int, q int constraint q_pos check (q > 0));"
+         " create table public.kid () inherits (public.par);",
+         "alter table public.par drop constraint q_pos;"
+         " alter table public.par add constraint q_pos check (q > 0) no inherit;",
+         "alter table public.par drop constraint q_pos; alter table public.par add constraint q_pos check (q > 0);",
+         "table public.kid (child table of public.par) has no CHECK constraint on q"),
     Lint("foreign-keys-indexed", {"all_tables_in": "public", "foreign_keys_indexed": True},
          "create table public.parents (id bigint primary key);"
          " create table public.children (id bigint primary key, parent_id bigint references public.parents (id));"

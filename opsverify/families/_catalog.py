@@ -278,7 +278,8 @@ _RELS = """rels as (
                   join unnest(%(named_schemas)s::text[], %(named_relations)s::text[]) w(s, r)
                     on w.s = xn.nspname and w.r = x.relname)
      -- every partition and inheritance child, at every level, of a table read above, wherever its schema: queried
-     -- directly, one applies its own grants and policies to rows that are the parent's too
+     -- directly, one applies its own grants and policies to rows that are the parent's too, and its own NOT NULL
+     -- and CHECK constraints hold them
      or c.oid in (with recursive below(oid) as (
                     select i.inhrelid from pg_inherits i join pg_class pc on pc.oid = i.inhparent
                     join pg_namespace pn on pn.oid = pc.relnamespace

@@ -989,6 +989,7 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
     # tree. One left out by except_tables is still judged with its parent: its rows are the parent's (except the
     # parent to leave them out)
     parts_skipped = {_qualified(x) for x in tables}
+    children_skipped = set(parts_skipped)  # the same, for what each must hold (NOT NULL, CHECK)
     for t in tables:
         name = _qualified(t)
         unread = _unread_while_locked(p, name, t)
@@ -996,6 +997,7 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
             findings.errors.append(unread)
             continue
         _judge_columns(p, name, t, facts, findings)
+        _judge_children_columns(p, name, t, facts, findings, skipped=children_skipped)
         if p.rls is not None and t["rls"] != p.rls:
             findings.add(name, *_verb("has", "have", f"row level security {'on' if t['rls'] else 'off'}"))
         if p.rls:  # a partition or inheritance child queried directly applies its own policies only
@@ -1011,7 +1013,11 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
         _judge_parts(p, name, t, facts, findings, skipped=parts_skipped)
         _judge_publications(p, name, t, facts, findings)
     return _finish(expected, findings, [_qualified(t) for t in tables],
-                   tables={_qualified(t): _table_evidence(p, t) for t in tables}, **unmatched)
+                   tables={_qualified(t): _table_evidence(p, t, facts) for t in tables}, **unmatched)
+
+
+def _part_label(part_name: str, t: dict, name: str) -> str:
+    return f"{part_name} ({'partition' if t['kind'] == 'p' else 'child table'} of {name})"
 
 
 def _judge_parts(p: Params, name: str, t: dict, facts: Catalog, findings: Findings, skipped: set[str]) -> None:
@@ -1026,7 +1032,7 @@ def _judge_parts(p: Params, name: str, t: dict, facts: Catalog, findings: Findin
         if part_name in skipped:
             continue
         skipped.add(part_name)
-        label = f"{part_name} ({'partition' if t['kind'] == 'p' else 'child table'} of {name})"
+        label = _part_label(part_name, t, name)
         if row is None:  # read with its parent in the same query: only a table made since is missing
             findings.errors.append(f"{label} was not read with {name}; check again")
             continue
@@ -1123,15 +1129,7 @@ def _judge_columns(p: Params, name: str, t: dict, facts: Catalog, findings: Find
     absent = [c for c in dict.fromkeys(named) if c not in columns]
     if absent:  # reported once, whatever else the item says about these columns
         findings.add(name, *_verb("lacks", "lack", f"column{'s' if len(absent) > 1 else ''} {', '.join(absent)}"))
-    present = [c for c in p.not_null if c in columns and not columns[c]["not_null"]]
-    if present:
-        findings.add(name, *_verb("allows", "allow", f"NULL in {', '.join(present)}"))
-    # PostgreSQL 18+: NOT NULL ... NOT VALID sets attnotnull but leaves the NULLs already there
-    not_valid = [k for k in t["constraints"] if k["type"] == "n" and not k["validated"]] if p.not_null else []
-    for column in dict.fromkeys(p.not_null):
-        invalid = [k["name"] for k in not_valid if column in (k["columns"] or [])]
-        if column in columns and columns[column]["not_null"] and invalid:
-            findings.add(name, *_verb("has", "have", f"NOT NULL constraint {invalid[0]} on {column} NOT VALID"))
+    _judge_nulls_and_checks(p, name, t, findings)
     for column, want in p.defaults.items():
         if column in columns:
             problem = _default_problem(column, want, columns[column]["default"])
@@ -1143,15 +1141,6 @@ def _judge_columns(p: Params, name: str, t: dict, facts: Catalog, findings: Find
                                          for w in wants):
             findings.add(name, *_verb("has", "have", f"{column} of type {columns[column]['type']}, not"
                                                     f" {' or '.join(map(normal_type, wants))}"))
-    checks = [k for k in t["constraints"] if k["type"] == "c"] if p.checked else []
-    for column in p.checked:
-        if column not in columns:
-            continue
-        covering = [k for k in checks if column in (k["columns"] or [])]
-        if not covering:
-            findings.add(name, *_verb("has", "have", f"no CHECK constraint on {column}"))
-        elif not any(k["validated"] for k in covering):
-            findings.add(name, *_verb("has", "have", f"CHECK {covering[0]['name']} on {column} NOT VALID"))
     banned = [x for text in p.no_columns_of_type for x in catalog_types(text, facts.types)]
     for column in t["columns"] if banned else ():
         base = column.get("base") or {}  # a domain's type underneath (pg_upgrade looks through domains too)
@@ -1171,6 +1160,52 @@ def _judge_columns(p: Params, name: str, t: dict, facts: Catalog, findings: Find
             if held:
                 findings.add(name, *_verb("has", "have", f"column {column['name']} of type {column['type']}, which"
                                                         f" holds {', '.join(sorted(held))}"))
+
+
+def _judge_nulls_and_checks(p: Params, name: str, t: dict, findings: Findings) -> None:
+    """not_null and checked on the rows of `t` itself (a column it lacks is said once, by _judge_columns)."""
+    if not (p.not_null or p.checked):
+        return
+    columns = {c["name"]: c for c in t["columns"]}
+    present = [c for c in p.not_null if c in columns and not columns[c]["not_null"]]
+    if present:
+        findings.add(name, *_verb("allows", "allow", f"NULL in {', '.join(present)}"))
+    # PostgreSQL 18+: NOT NULL ... NOT VALID sets attnotnull but leaves the NULLs already there
+    not_valid = [k for k in t["constraints"] if k["type"] == "n" and not k["validated"]] if p.not_null else []
+    for column in dict.fromkeys(p.not_null):
+        invalid = [k["name"] for k in not_valid if column in (k["columns"] or [])]
+        if column in columns and columns[column]["not_null"] and invalid:
+            findings.add(name, *_verb("has", "have", f"NOT NULL constraint {invalid[0]} on {column} NOT VALID"))
+    checks = [k for k in t["constraints"] if k["type"] == "c"] if p.checked else []
+    for column in p.checked:
+        if column not in columns:
+            continue
+        covering = [k for k in checks if column in (k["columns"] or [])]
+        if not covering:
+            findings.add(name, *_verb("has", "have", f"no CHECK constraint on {column}"))
+        elif not any(k["validated"] for k in covering):
+            findings.add(name, *_verb("has", "have", f"CHECK {covering[0]['name']} on {column} NOT VALID"))
+
+
+def _judge_children_columns(p: Params, name: str, t: dict, facts: Catalog, findings: Findings,
+                            skipped: set[str]) -> None:
+    """not_null and checked on each partition and inheritance child too (but those in `skipped`, which is given each
+    one judged here): their rows are the table's to a query on it, and a child may allow what the table does not —
+    a CHECK declared NO INHERIT holds on the table's own rows only (a NOT NULL too, from PostgreSQL 18), and before
+    18 ALTER TABLE ONLY drops a child's inherited NOT NULL. A partition cannot differ so, and is judged the same."""
+    if not (p.not_null or p.checked):
+        return
+    for part in t["partitions"]:
+        part_name = _qualified(part)
+        if part_name in skipped:
+            continue
+        skipped.add(part_name)
+        label = _part_label(part_name, t, name)
+        row = facts.relations.get((part["schema"], part["name"]))
+        if row is None:  # read with its parent in the same query: only a table made since is missing
+            findings.errors.append(f"{label} was not read with {name}; check again")
+            continue
+        _judge_nulls_and_checks(p, label, row, findings)
 
 
 def _default_problem(column: str, want: bool | int | float | str, have: str | None) -> str | None:
@@ -1646,7 +1681,7 @@ def _mentions(expression: str, word: str) -> bool:
 NOT_READ_LOCKED = "(not read: locked by another session)"
 
 
-def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
+def _table_evidence(p: Params, t: dict, facts: Catalog) -> dict[str, Any]:
     """The facts this item reads, per table (not the whole catalog row)."""
     fields = p.model_fields_set
     out: dict[str, Any] = {}
@@ -1663,6 +1698,14 @@ def _table_evidence(p: Params, t: dict) -> dict[str, Any]:
         out["columns"] = {c["name"]: {"type": c["type"], "not_null": c["not_null"],
                                       "default": NOT_READ_LOCKED if isinstance(c["default"], NotRead) else c["default"]}
                           for c in t["columns"]}
+    if fields & {"not_null", "checked"} and t["partitions"]:  # their rows are the table's (_judge_children_columns)
+        rows = {_qualified(x): facts.relations.get((x["schema"], x["name"])) for x in t["partitions"]}
+        out["partitions_columns" if t["kind"] == "p" else "child_tables_columns"] = {
+            child: None if row is None else {
+                "not_null": {c["name"]: c["not_null"] for c in row["columns"] if c["name"] in p.not_null},
+                "constraints": [{k: c[k] for k in ("name", "type", "columns", "validated")}
+                                for c in row["constraints"] if c["type"] in ("c", "n")]}
+            for child, row in rows.items()}
     if fields & {"no_grants_to", "no_write_grants_to", "grants_to"}:
         out["grants"] = _grant_list(t["grants"], t["columns"])
         out["owner"] = role_label(t["owner"])
