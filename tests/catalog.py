@@ -16,11 +16,19 @@ def grants(*pairs: tuple[str, str]) -> list[dict]:
 
 
 def column(name: str, type_: str = "text", *, not_null: bool = False, default: str | None = None,
-           grants_: Iterable[tuple[str, str]] = (), type_schema: str | None = None) -> dict:
-    """`type_` as format_type prints it; its schema: as printed, else `type_schema`, else pg_catalog."""
+           grants_: Iterable[tuple[str, str]] = (), type_schema: str | None = None,
+           domains: Iterable[dict] | None = None) -> dict:
+    """`type_` as format_type prints it; its schema: as printed, else `type_schema`, else pg_catalog; `domains`: the
+    domains it is, nearest first (see `domain`)."""
     schema = type_schema or parse_type(type_).schema or "pg_catalog"
     return {"name": name, "type": type_, "type_schema": schema, "not_null": not_null, "default": default,
-            "grants": grants(*grants_)}
+            "grants": grants(*grants_), "domains": list(domains) if domains is not None else None}
+
+
+def domain(name: str, *, checks: Iterable[tuple[str, bool]] = ()) -> dict:
+    """One level of a column's domains: its qualified name, and (name, validated) of each CHECK of it."""
+    schema, bare = split_name(name)
+    return {"schema": schema, "name": bare, "checks": [{"name": k, "validated": v} for k, v in checks]}
 
 
 def policy(name: str, roles: Iterable[str] = ("authenticated",), command: str = "r", *, permissive: bool = True,

@@ -13,7 +13,7 @@ from opsverify.families import schema
 from opsverify.families._catalog import PUBLIC, normal_type, role_label, role_name, same_type
 from opsverify.outcome import Status
 
-from .catalog import catalog, column, constraint, extension, function, index, policy, role, table, view
+from .catalog import catalog, column, constraint, domain, extension, function, index, policy, role, table, view
 from .kit import make_check
 
 PASSED, FAILED, ERROR = Status.PASSED, Status.FAILED, Status.ERROR
@@ -126,6 +126,22 @@ def test_columns(params, status, seen):
     outcome = verdict({"table": "public.orders", **params}, catalog(ORDERS), status, seen)
     if status is FAILED:
         assert outcome.observed.count("ghost") <= 1
+
+
+@pytest.mark.parametrize("levels, status, seen, said", [
+    ([domain("ledger.amount"), domain("ledger.posint", checks=[("posint_positive", True)])], PASSED, "",
+     "checked by its domain ledger.posint"),
+    ([domain("ledger.amount", checks=[("amount_cap", True)]),
+      domain("ledger.posint", checks=[("posint_positive", True)])], PASSED, "",
+     "checked by its domains ledger.amount, ledger.posint"),
+    ([domain("ledger.posint", checks=[("posint_positive", False)])], FAILED,
+     "has CHECK posint_positive on amount NOT VALID (of its domain ledger.posint)", None),
+    ([domain("ledger.posint")], FAILED, "has no CHECK constraint on amount", None),
+])
+def test_a_domains_check_constrains_its_columns(levels, status, seen, said):
+    facts = catalog(table("entries", schema="ledger", columns=[column("amount", "ledger.amount", domains=levels)]))
+    outcome = verdict({"table": "ledger.entries", "checked": ["amount"]}, facts, status, seen)
+    assert outcome.evidence["tables"]["ledger.entries"].get("checked_by_domain", {}).get("amount") == said
 
 
 def _tree(kind: str, *children: dict) -> list[dict]:

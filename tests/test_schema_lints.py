@@ -286,6 +286,13 @@ FACTS = [
          " alter table public.par add constraint q_pos check (q > 0) no inherit;",
          "alter table public.par drop constraint q_pos; alter table public.par add constraint q_pos check (q > 0);",
          "table public.kid (child table of public.par) has no CHECK constraint on q"),
+    # a domain's CHECK constrains each column of it, through a domain over it too
+    Lint("checked-through-a-domain", {"table": "ledger.entries", "checked": ["amount"]},
+         "create schema ledger; create domain ledger.posint as int constraint posint_positive check (value > 0);"
+         " create domain ledger.amount as ledger.posint; create table ledger.entries (id int, amount ledger.amount);",
+         "alter domain ledger.posint drop constraint posint_positive;",
+         "alter domain ledger.posint add constraint posint_positive check (value > 0);",
+         "table ledger.entries has no CHECK constraint on amount"),
     Lint("foreign-keys-indexed", {"all_tables_in": "public", "foreign_keys_indexed": True},
          "create table public.parents (id bigint primary key);"
          " create table public.children (id bigint primary key, parent_id bigint references public.parents (id));"
@@ -393,6 +400,22 @@ def test_healthy_broken_fixed(lint: Lint, scratch):
     run(lint.fixed)
     fixed = _judge(target, lint.params)
     assert fixed.status is Status.PASSED, fixed
+
+
+def test_a_column_checked_by_its_domain_says_so(scratch):
+    """Counted, and said: the table itself has no CHECK on the column; one NOT VALID on the domain fails."""
+    run, target = scratch
+    run("create schema ledger; create domain ledger.posint as int; create table ledger.entries (amount ledger.posint);"
+        "alter domain ledger.posint add constraint posint_positive check (value > 0) not valid;")
+    params = {"table": "ledger.entries", "checked": ["amount"]}
+    not_valid = _judge(target, params)
+    assert not_valid.status is Status.FAILED, not_valid
+    assert "has CHECK posint_positive on amount NOT VALID (of its domain ledger.posint)" in not_valid.observed
+    run("alter domain ledger.posint validate constraint posint_positive;")
+    valid = _judge(target, params)
+    assert valid.status is Status.PASSED, valid
+    assert valid.evidence["tables"]["ledger.entries"]["checked_by_domain"] == {
+        "amount": "checked by its domain ledger.posint"}
 
 
 def test_items_of_every_subject_share_one_catalog_query(scratch, monkeypatch):

@@ -48,7 +48,8 @@ def test_a_columns_item_reads_neither_privileges_nor_roles_nor_extensions():
     ((query, _),) = schema.database_statements(None, [check])
     for absent in ("aclexplode", "pg_roles", "pg_policy", "pg_constraint", "pg_index", "pg_available_extensions",
                    "pg_publication", "pg_proc", "pg_rewrite", "pg_depend",
-                   "pg_range", "recursive chain"):  # what a column's type holds: only no_columns_of_type looks
+                   "pg_range", "recursive chain",  # what a column's type holds: only no_columns_of_type looks
+                   "domain_levels"):  # the domains it is: only checked looks
         assert absent not in query, absent
 
 
@@ -184,12 +185,12 @@ def test_each_section_alone_reads_what_the_whole_query_reads(demo):
 
 def _as_read(catalog, section: str):
     """The plain facts of one section (relation rows: only the keys that section fills)."""
-    if section not in ("relations", "column_types") and section not in RELATION_SECTIONS:
+    if section not in ("relations", "column_types", "column_domains") and section not in RELATION_SECTIONS:
         value = getattr(catalog, section)
         return value if section != "roles" else (value.names, value.superusers, value.parents)
     keys = {"schema", "name", "kind", "rls", RELATION_SECTIONS.get(section, "name")}
-    if section in ("grants", "column_types"):
-        keys.add("columns")  # column privileges, and what a column's type holds, ride in the columns
+    if section in ("grants", "column_types", "column_domains"):
+        keys.add("columns")  # column privileges, what a column's type holds and its domains ride in the columns
 
     def plain(key: str, value):
         if key != "columns":

@@ -167,7 +167,7 @@ FIELD_SECTIONS: dict[str, frozenset[str]] = {
                      "not_in_schemas"), frozenset()),  # read from the subject's own sections
     **dict.fromkeys(("columns", "not_null", "defaults", "types", "no_columns_of_type"), frozenset({"columns"})),
     "not_null": frozenset({"columns", *_KEYS}),  # PostgreSQL 18+: a NOT NULL constraint may be NOT VALID
-    "checked": frozenset({"columns", *_KEYS}),
+    "checked": frozenset({"columns", "column_domains", *_KEYS}),  # a domain's CHECK constrains its columns
     **dict.fromkeys(("unique", "foreign_keys_indexed", "references_primary_keys_in"), _KEYS),
     "published_in": frozenset({"publications", "table_publications", "table_publications_partly",
                                "table_publication_gaps"}),
@@ -1181,10 +1181,23 @@ def _judge_nulls_and_checks(p: Params, name: str, t: dict, findings: Findings) -
         if column not in columns:
             continue
         covering = [k for k in checks if column in (k["columns"] or [])]
-        if not covering:
-            findings.add(name, *_verb("has", "have", f"no CHECK constraint on {column}"))
-        elif not any(k["validated"] for k in covering):
+        by_domains = _domain_checks(columns[column])
+        if any(k["validated"] for k in covering) or any(k["validated"] for _, k in by_domains):
+            continue
+        if covering:
             findings.add(name, *_verb("has", "have", f"CHECK {covering[0]['name']} on {column} NOT VALID"))
+        elif by_domains:
+            domain, k = by_domains[0]
+            findings.add(name, *_verb("has", "have",
+                                      f"CHECK {k['name']} on {column} NOT VALID (of its domain {domain})"))
+        else:
+            findings.add(name, *_verb("has", "have", f"no CHECK constraint on {column}"))
+
+
+def _domain_checks(column: dict) -> list[tuple[str, dict]]:
+    """(domain, its CHECK constraint) for each CHECK of the domains the column's type is, nearest first: PostgreSQL
+    checks every value stored in the column against each of them (a domain over a domain: every level)."""
+    return [(qualified(d["schema"], d["name"]), k) for d in column.get("domains") or () for k in d["checks"]]
 
 
 def _judge_children_columns(p: Params, name: str, t: dict, facts: Catalog, findings: Findings,
@@ -1698,6 +1711,14 @@ def _table_evidence(p: Params, t: dict, facts: Catalog) -> dict[str, Any]:
         out["columns"] = {c["name"]: {"type": c["type"], "not_null": c["not_null"],
                                       "default": NOT_READ_LOCKED if isinstance(c["default"], NotRead) else c["default"]}
                           for c in t["columns"]}
+    checked_by_domain = {}
+    for column in (c for c in t["columns"] if c["name"] in p.checked) if p.checked else ():
+        domains = list(dict.fromkeys(domain for domain, k in _domain_checks(column) if k["validated"]))
+        if domains:  # said: the table's own constraints do not show it
+            checked_by_domain[column["name"]] = (f"checked by its domain{'s' if len(domains) > 1 else ''}"
+                                                 f" {', '.join(domains)}")
+    if checked_by_domain:
+        out["checked_by_domain"] = checked_by_domain
     if fields & {"not_null", "checked"} and t["partitions"]:  # their rows are the table's (_judge_children_columns)
         rows = {_qualified(x): facts.relations.get((x["schema"], x["name"])) for x in t["partitions"]}
         out["partitions_columns" if t["kind"] == "p" else "child_tables_columns"] = {
