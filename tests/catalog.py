@@ -25,10 +25,12 @@ def column(name: str, type_: str = "text", *, not_null: bool = False, default: s
             "grants": grants(*grants_), "domains": list(domains) if domains is not None else None}
 
 
-def domain(name: str, *, checks: Iterable[tuple[str, bool]] = ()) -> dict:
-    """One level of a column's domains: its qualified name, and (name, validated) of each CHECK of it."""
+def domain(name: str, *, checks: Iterable[tuple[str, bool]] = (), default: str | None = None) -> dict:
+    """One level of a column's domains: its qualified name, (name, validated) of each CHECK of it, its default as
+    pg_get_expr prints it."""
     schema, bare = split_name(name)
-    return {"schema": schema, "name": bare, "checks": [{"name": k, "validated": v} for k, v in checks]}
+    return {"schema": schema, "name": bare, "default": default,
+            "checks": [{"name": k, "validated": v} for k, v in checks]}
 
 
 def policy(name: str, roles: Iterable[str] = ("authenticated",), command: str = "r", *, permissive: bool = True,

@@ -144,6 +144,35 @@ def test_a_domains_check_constrains_its_columns(levels, status, seen, said):
     assert outcome.evidence["tables"]["ledger.entries"].get("checked_by_domain", {}).get("amount") == said
 
 
+FLAG = [domain("public.flag", default="false")]
+AMOUNT = [domain("ledger.amount"), domain("ledger.posint", default="7")]
+
+
+@pytest.mark.parametrize("col, want, status, seen", [
+    (column("x", "public.flag", domains=FLAG), False, FAILED,
+     "has a default for x (false, from its domain public.flag)"),
+    (column("x", "public.flag", domains=FLAG), True, PASSED, ""),
+    (column("x", "public.flag", domains=FLAG), "false", PASSED, ""),
+    (column("x", "public.flag", domains=FLAG), "true", FAILED, "has default false for x (from its domain public.flag),"
+                                                              " not true"),
+    # the column's own comes first; its DEFAULT NULL (kept only over a domain) overrides the domain's: none
+    (column("x", "public.flag", default="true", domains=FLAG), "true", PASSED, ""),
+    (column("x", "public.flag", default="NULL::boolean", domains=FLAG), False, PASSED, ""),
+    (column("x", "public.flag", default="NULL::boolean", domains=FLAG), True, FAILED, "has no default for x"),
+    # the nearest level with one, down a domain over a domain
+    (column("n", "ledger.amount", domains=AMOUNT), 7, PASSED, ""),
+    (column("n", "ledger.amount", domains=AMOUNT), 8, FAILED,
+     "has default 7 for n (from its domain ledger.posint), not 8"),
+    (column("n", "ledger.amount", domains=[domain("ledger.amount", default="8"), *AMOUNT[1:]]), 7, FAILED,
+     "has default 8 for n (from its domain ledger.amount), not 7"),
+])
+def test_a_column_without_a_default_of_its_own_gets_its_domains(col, want, status, seen):
+    """An INSERT without the column gets its domain's default: judged as PostgreSQL applies it."""
+    outcome = verdict({"table": "t", "defaults": {col["name"]: want}}, catalog(table("t", columns=[col])), status, seen)
+    said = outcome.evidence["tables"]["public.t"].get("defaults_from_domains", {})
+    assert bool(said) == (col["default"] is None), said
+
+
 def _tree(kind: str, *children: dict) -> list[dict]:
     """A table `ev` (with v NOT NULL and CHECK ev_q on q) and the partitions or inheritance children given."""
     return [table("ev", kind=kind, columns=[column("v", not_null=True), column("q", "integer")],

@@ -293,6 +293,19 @@ FACTS = [
          "alter domain ledger.posint drop constraint posint_positive;",
          "alter domain ledger.posint add constraint posint_positive check (value > 0);",
          "table ledger.entries has no CHECK constraint on amount"),
+    # an INSERT without the column gets its domain's default (the column's own, even DEFAULT NULL, comes first)
+    Lint("defaults-none-but-the-domain-has-one", {"table": "public.flags", "defaults": {"x": False}},
+         "create domain public.flag as boolean; create table public.flags (id int, x public.flag);",
+         "alter domain public.flag set default false;",
+         "alter table public.flags alter column x set default null;",
+         "has a default for x (false, from its domain public.flag)"),
+    # the nearest domain's default, where a domain over a domain has one
+    Lint("defaults-this-one-from-the-domain", {"table": "ledger.entries", "defaults": {"n": 7}},
+         "create schema ledger; create domain ledger.posint as int default 7; create domain ledger.amount as"
+         " ledger.posint; create table ledger.entries (id int, n ledger.amount);",
+         "alter domain ledger.amount set default 8;",
+         "alter domain ledger.amount drop default;",
+         "has default 8 for n (from its domain ledger.amount), not 7"),
     Lint("foreign-keys-indexed", {"all_tables_in": "public", "foreign_keys_indexed": True},
          "create table public.parents (id bigint primary key);"
          " create table public.children (id bigint primary key, parent_id bigint references public.parents (id));"
@@ -416,6 +429,15 @@ def test_a_column_checked_by_its_domain_says_so(scratch):
     assert valid.status is Status.PASSED, valid
     assert valid.evidence["tables"]["ledger.entries"]["checked_by_domain"] == {
         "amount": "checked by its domain ledger.posint"}
+
+
+def test_a_generated_column_has_no_default_of_its_domain(scratch):
+    """Its value is its expression's: the domain's default never applies to it."""
+    run, target = scratch
+    run("create domain public.level as int default 1; create table public.scores (raw int,"
+        " level public.level generated always as (raw / 10) stored);")
+    outcome = _judge(target, {"table": "public.scores", "defaults": {"level": False}})
+    assert outcome.status is Status.PASSED, outcome
 
 
 def test_items_of_every_subject_share_one_catalog_query(scratch, monkeypatch):

@@ -130,13 +130,15 @@ _COLUMN_TYPES = """            -- a domain's (or an array's) type underneath, th
                  where h.oid <> a.atttypid) end,
 """
 # the domains a column's type is, nearest first (a domain over a domain: each level; not through an array), read only
-# for the items that look at what they add to the column (`checked`): null where its type is no domain
+# for the items that look at what they add to the column (`checked`: their CHECKs, `defaults`: their defaults): null
+# where its type is no domain. A generated column's value is its expression's: no domain's default applies to it
 _COLUMN_DOMAINS = """            'domains', case when a.atttypid >= 10000 then
                 (with recursive domain_levels(oid, depth) as (
                    select y.oid, 0 from pg_type y where y.oid = a.atttypid and y.typtype = 'd'
                    union all select y.typbasetype, l.depth + 1 from domain_levels l join pg_type y on y.oid = l.oid
                    join pg_type below on below.oid = y.typbasetype where below.typtype = 'd')
                  select json_agg(json_build_object('schema', yn.nspname, 'name', y.typname,
+                   'default', case when a.attgenerated = '' then pg_get_expr(y.typdefaultbin, 0) end,
                    'checks', (select coalesce(json_agg(json_build_object('name', k.conname, 'validated', k.convalidated)
                                                        order by k.conname), '[]'::json)
                               from pg_constraint k where k.contypid = y.oid and k.contype = 'c')) order by l.depth)

@@ -168,6 +168,7 @@ FIELD_SECTIONS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("columns", "not_null", "defaults", "types", "no_columns_of_type"), frozenset({"columns"})),
     "not_null": frozenset({"columns", *_KEYS}),  # PostgreSQL 18+: a NOT NULL constraint may be NOT VALID
     "checked": frozenset({"columns", "column_domains", *_KEYS}),  # a domain's CHECK constrains its columns
+    "defaults": frozenset({"columns", "column_domains"}),  # an INSERT without the column gets its domain's default
     **dict.fromkeys(("unique", "foreign_keys_indexed", "references_primary_keys_in"), _KEYS),
     "published_in": frozenset({"publications", "table_publications", "table_publications_partly",
                                "table_publication_gaps"}),
@@ -1132,7 +1133,7 @@ def _judge_columns(p: Params, name: str, t: dict, facts: Catalog, findings: Find
     _judge_nulls_and_checks(p, name, t, findings)
     for column, want in p.defaults.items():
         if column in columns:
-            problem = _default_problem(column, want, columns[column]["default"])
+            problem = _default_problem(column, want, *_applied_default(columns[column]))
             if problem:
                 findings.add(name, *_verb("has", "have", problem))
     for column, want in p.types.items():
@@ -1221,15 +1222,34 @@ def _judge_children_columns(p: Params, name: str, t: dict, facts: Catalog, findi
         _judge_nulls_and_checks(p, label, row, findings)
 
 
-def _default_problem(column: str, want: bool | int | float | str, have: str | None) -> str | None:
+_NULL_DEFAULT = re.compile(r"NULL(?:::[\w .,\"\[\]()]+)?")  # DEFAULT NULL, as PostgreSQL prints one it keeps
+
+
+def _applied_default(column: dict) -> tuple[str | None, str | None]:
+    """The default an INSERT without the column gets, as PostgreSQL applies it, and the domain it is of (None: the
+    column's own): the column's own, else the nearest of its domains' (a domain over a domain: down the levels).
+    A column's own DEFAULT NULL is kept only over a domain, to override its default: no default."""
+    own = column["default"]
+    if own is not None:
+        return (None if isinstance(own, str) and _NULL_DEFAULT.fullmatch(own) else own), None
+    for level in column.get("domains") or ():
+        if level.get("default") is not None:
+            return level["default"], qualified(level["schema"], level["name"])
+    return None, None
+
+
+def _default_problem(column: str, want: bool | int | float | str, have: str | None,
+                     domain: str | None = None) -> str | None:
+    source = f"from its domain {domain}" if domain else ""
     if want is True:
         return None if have is not None else f"no default for {column}"
     if want is False:
-        return None if have is None else f"a default for {column} ({have})"
+        return None if have is None else f"a default for {column} ({', '.join(filter(None, (have, source)))})"
     want = str(want)
     if have is None:
         return f"no default for {column} (expected {want})"
-    return None if _same_default(want, have) else f"default {have} for {column}, not {want}"
+    return (None if _same_default(want, have)
+            else f"default {have} for {column}{f' ({source})' if source else ''}, not {want}")
 
 
 def _same_default(want: str, have: str) -> bool:
@@ -1711,6 +1731,11 @@ def _table_evidence(p: Params, t: dict, facts: Catalog) -> dict[str, Any]:
         out["columns"] = {c["name"]: {"type": c["type"], "not_null": c["not_null"],
                                       "default": NOT_READ_LOCKED if isinstance(c["default"], NotRead) else c["default"]}
                           for c in t["columns"]}
+    applied = {c["name"]: _applied_default(c) for c in t["columns"] if c["name"] in p.defaults} if p.defaults else {}
+    from_domains = {name: f"{default} (from its domain {domain})"
+                    for name, (default, domain) in applied.items() if domain}
+    if from_domains:  # said: the table's own columns do not show it
+        out["defaults_from_domains"] = from_domains
     checked_by_domain = {}
     for column in (c for c in t["columns"] if c["name"] in p.checked) if p.checked else ():
         domains = list(dict.fromkeys(domain for domain, k in _domain_checks(column) if k["validated"]))
