@@ -114,8 +114,8 @@ def test_the_requests_without_the_secret_are_as_mutating_as_the_item(method, mut
     check = make_check("cron", {**GUARDED, "method": method}, mutating=mutating)
     cron.gather(target, [check])
     assert [(p.method, p.mutating, p.expect_rejection, p.connect_s) for p in sent] == [
-        (method, mutating, False, 1.5)] * 8  # a connection opens within the environment's connect_s
-    assert [p.headers for p in sent[5:]] == [{"authorization": "Bearer undefined"}, {"authorization": "Bearer null"},
+        (method, mutating, False, 1.5)] * 10  # a connection opens within the environment's connect_s
+    assert [p.headers for p in sent[7:]] == [{"authorization": "Bearer undefined"}, {"authorization": "Bearer null"},
                                              {"authorization": "Bearer"}]
     for probe in sent:
         guard(probe)
@@ -300,7 +300,8 @@ def test_the_secret_an_unset_variable_becomes_is_refused(route, status, seen):
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): route}, GUARDED)
     assert outcome.status is status and seen in outcome.observed, outcome
     assert set(outcome.evidence) == {"without a secret", "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT,
-                                     cron.CUT_SHORT_CHANGED, *UNSET_HOWS}, \
+                                     cron.CUT_SHORT_CHANGED, cron.CUT_AT_START, cron.CUT_AT_START_CHANGED,
+                                     *UNSET_HOWS}, \
         outcome.evidence
 
 
@@ -315,7 +316,8 @@ def test_a_custom_header_gets_the_unset_values_raw(unset_as, status, seen):
                                 {**GUARDED, "header": "x-cron-secret"})
     assert outcome.status is status and seen in outcome.observed, outcome
     assert set(outcome.evidence) == {"without a secret", "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT,
-                                     cron.CUT_SHORT_CHANGED, "with x-cron-secret: undefined",
+                                     cron.CUT_SHORT_CHANGED, cron.CUT_AT_START, cron.CUT_AT_START_CHANGED,
+                                     "with x-cron-secret: undefined",
                                      "with x-cron-secret: null", "with x-cron-secret empty"}, outcome.evidence
 
 
@@ -363,8 +365,9 @@ def test_body_rules_are_refused_where_http_refuses_them(params, problem):
 
 
 def test_the_bound_counts_every_request_an_item_sends():
-    """Eight requests for an item without the secret (none, a wrong one, the near miss, the secret and the near miss
-    cut short, three unset values), one with it: 16 go at once, so three of the first are two waves."""
+    """Ten requests for an item without the secret (none, a wrong one, the near miss, the secret cut short at its end
+    and at its start, each as is and changed, three unset values), one with it: 16 go at once, so two of the first
+    are two waves, and four are three."""
     from .kit import make_target
 
     target = make_target({"services": {"app": {"url": "http://127.0.0.1:9"}}}, timeouts={"connect_s": 2, "http_s": 5})
@@ -372,8 +375,9 @@ def test_the_bound_counts_every_request_an_item_sends():
     # then each request turned away for now asked again: a round per request of an item, each a capped wait and one
     # wave of the items' requests
     retry = 5.0 + 5
-    assert cron.bound(target, without[:2]) == 2 + 5 + 8 * retry  # 16 requests: one wave
-    assert cron.bound(target, without[:3]) == 2 + 5 * 2 + 8 * retry  # 24 requests: two
+    assert cron.bound(target, without[:1]) == 2 + 5 + 10 * retry  # 10 requests: one wave
+    assert cron.bound(target, without[:2]) == 2 + 5 * 2 + 10 * retry  # 20 requests: two
+    assert cron.bound(target, without) == 2 + 5 * 3 + 10 * retry  # 40: three; a round asks each item's again at once
     # the job run is never asked again (it may have run), nor are a mutating item's requests
     assert cron.bound(target, [make_check("cron", {**GUARDED, "with_secret": True}, mutating=True)]) == 2 + 5
     assert cron.bound(target, [make_check("cron", {**GUARDED, "method": "POST"}, mutating=True)]) == 2 + 5
@@ -404,12 +408,12 @@ def _rate_limited(answer, params: dict, *, mutating: bool = False, **limit):
 
 
 def test_a_rate_limited_endpoint_is_asked_again_after_its_retry_after():
-    """Eight requests go together; a rate limit of two turns six away with 429 (Retry-After: 1). Each is asked
+    """Ten requests go together; a rate limit of two turns eight away with 429 (Retry-After: 1). Each is asked
     once more after the wait it names, one at a time: the endpoint refuses them all, as it should: a pass."""
     outcome, tries = _rate_limited(_refuses(401), GUARDED)
     assert outcome.status is Status.PASSED, outcome
     assert all(answer["status"] == 401 for answer in outcome.evidence.values()), outcome.evidence
-    assert tries == [1, 1, 2, 2, 2, 2, 2, 2]
+    assert tries == [1, 1] + [2] * 8
 
 
 def test_an_unset_secret_behind_a_rate_limit_still_fails(monkeypatch):
@@ -440,7 +444,7 @@ def test_the_requests_of_a_mutating_item_are_not_asked_again(monkeypatch):
     request once, turned away or not."""
     monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited(_refuses(401), {**GUARDED, "method": "POST"}, mutating=True, let_through=0)
-    assert tries == [1] * 8
+    assert tries == [1] * 10
     assert outcome.status is Status.ERROR, outcome
     assert "with a wrong secret: 429 (rate-limited)" in outcome.observed, outcome.observed
     assert outcome.observed.endswith("not asked again: the item is mutating, and a job that checks no secret runs on "
@@ -461,14 +465,14 @@ def test_a_request_turned_away_twice_is_not_judged(monkeypatch):
     assert outcome.observed.endswith("with a bare 'Bearer': 429 (rate-limited): whether it checks CRON_SECRET was not "
                                      "seen; each turned away for now (429, or 503 with Retry-After) was asked again "
                                      "once, after the wait it names (at most 5 s)"), outcome.observed
-    assert tries == [2] * 8
+    assert tries == [2] * 10
 
 
 def test_a_503_naming_no_wait_is_not_asked_again(monkeypatch):
     monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited(_refuses(401), GUARDED, retry_after=None, status=503)
     assert outcome.status is Status.ERROR and "503 (server error)" in outcome.observed, outcome
-    assert "asked again" not in outcome.observed and tries == [1] * 8
+    assert "asked again" not in outcome.observed and tries == [1] * 10
 
 
 # -- a head that came, then a body that did not ----------------------------------------------------------------
@@ -793,9 +797,12 @@ def test_a_job_comparing_a_strictly_decoded_hex_key_in_constant_time_passes():
     assert outcome.status is Status.PASSED and f"{cron.CUT_SHORT}: 401" in outcome.observed, outcome
 
 
-CRASHED_ON_LENGTH = ("a server error to these two alone, shorter than the secret, one it begins with and one it does "
-                     "not: a crash on their length, which ran nothing, read as refused")
+CRASHED_ON_LENGTH = ("a server error to these two, shorter than the secret, one it begins with and one it does not, "
+                     "and to no request but the cut ones: a crash on their length, which ran nothing, read as refused")
 CRASHED_ON_BOTH = f"{cron.CUT_SHORT}: 500 and {cron.CUT_SHORT_CHANGED}: 500 ({CRASHED_ON_LENGTH})"
+CRASHED_AT_START_ON_BOTH = (f"{cron.CUT_AT_START}: 500 and {cron.CUT_AT_START_CHANGED}: 500 (a server error to these"
+                            " two, shorter than the secret, one it ends with and one it does not, and to no request"
+                            " but the cut ones: a crash on their length, which ran nothing, read as refused)")
 
 
 def _timing_safe_equal_behind_a_length_guard(secret: str, shortest: int = 16):
@@ -813,14 +820,14 @@ def _timing_safe_equal_behind_a_length_guard(secret: str, shortest: int = 16):
 
 
 def test_a_job_crashing_on_a_token_of_another_length_passes_and_says_so():
-    """It refuses every value but the secret: the secret cut short, as is and with its first changed, reach its comparison alone at
-    another length, and their 500 is a crash that ran nothing — refused, said in the pass. It was an error ("server
-    error")."""
+    """It refuses every value but the secret: the secret cut short at its end and at its start, each as is and
+    changed, reach its comparison alone at another length, and their 500 is a crash that ran nothing — refused, said
+    in the pass for each pair. It was an error ("server error")."""
     secret = "cron-9f3e7a1c5b2d4e6f8a0b2c4d6e8"  # as long as the random wrong one
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): _timing_safe_equal_behind_a_length_guard(secret)},
                                 GUARDED, secret=secret)
     assert outcome.status is Status.PASSED, outcome
-    assert CRASHED_ON_BOTH in outcome.observed, outcome.observed
+    assert CRASHED_ON_BOTH in outcome.observed and CRASHED_AT_START_ON_BOTH in outcome.observed, outcome.observed
 
 
 def test_a_job_taking_a_part_of_the_secret_and_then_failing_fails():
@@ -870,7 +877,7 @@ TAKEN_THEN_FAILED = (f"{cron.CUT_SHORT}: 500 (server error), where {cron.CUT_SHO
 
 
 REFUSED_HOWS = ["without a secret", "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT, cron.CUT_SHORT_CHANGED,
-                *cron.unset_values("authorization")]
+                cron.CUT_AT_START, cron.CUT_AT_START_CHANGED, *cron.unset_values("authorization")]
 
 
 def _judged_refusals(answers: dict[str, int]):
@@ -944,6 +951,7 @@ def test_the_near_miss_never_crosses_the_network_in_clear():
     assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.PARTS_UNSENT), outcome
     assert cron.NEAR_MISS not in outcome.evidence and "but for its next-to-last character" not in outcome.expected
     assert cron.CUT_SHORT not in outcome.evidence and "without its last character or two" not in outcome.expected
+    assert cron.CUT_AT_START not in outcome.evidence and "without its first four" not in outcome.expected
     assert len(received) == 5 and not any("cron-9f3e7a1c5b2" in value for value in received), received
 
 
@@ -991,3 +999,146 @@ def test_a_job_taking_a_prefix_of_its_decoded_key_then_failing_fails(secret, dec
     assert f"{cron.CUT_SHORT}: 500 (server error), where {cron.CUT_SHORT_CHANGED}, as long, was refused with 401" \
         in outcome.observed, outcome.observed
     assert secret[:12] not in outcome.observed
+
+
+# -- the mirror: the secret without its first characters, a part it ends with ---------------------------------------
+@pytest.mark.parametrize("secret, part", [
+    ("cron-9f3e7a1c5b2d", "-9f3e7a1c5b2d"), ("cronsecretkey==", "secretkey=="), ("abcdefghij", "efghij"),
+    ("abcdefghi", None), ("abcdefghi=", None),  # five left, its padding aside: shorter than the redactor masks
+    (HEX_KEY, HEX_KEY[4:]), (BASE64URL_16, BASE64URL_16[4:]), (BASE64URL_32, BASE64URL_32[4:]),
+])
+def test_the_secret_cut_at_its_start_is_it_without_its_first_four_characters_its_padding_kept(secret, part):
+    assert cron.cut_at_start(secret) == part
+
+
+@pytest.mark.parametrize("key_bytes", [16, 31, 32, 33])
+def test_the_secret_cut_at_its_start_decodes_to_the_keys_last_bytes_and_its_twin_to_none(key_bytes):
+    """Four characters are whole bytes of hex and a whole group of base64: decoded, the part is an ending of the key
+    (an endpoint decoding the token and taking an ending of the key takes it); its twin, changed at its first
+    character, decodes to no ending of the key."""
+    import base64
+    import secrets as random
+
+    key = random.token_bytes(key_bytes)
+    for token, decode in ((base64.b64encode(key).decode(), base64.b64decode),
+                          (base64.urlsafe_b64encode(key).decode().rstrip("="), _strict_base64url),
+                          (key.hex(), bytes.fromhex)):
+        part = cron.cut_at_start(token)
+        assert key.endswith(decode(part)) and len(decode(part)) < key_bytes, token
+        twin = cron.first_changed(part, token)
+        assert len(twin) == len(part) and not key.endswith(decode(twin)), token
+
+
+def _takes_what_the_secret_ends_with(secret: str, shortest: int = 1, then: int = 200):
+    """`CRON_SECRET.endsWith(token)` behind a guard refusing no token, an empty one and the unset values: it refuses
+    no secret, a random one, the near miss and every part the secret begins with, and takes every part it ends with
+    (`shortest` at least), answering `then` (a job failing on its own after: 500)."""
+    ran_on = []
+
+    def check(headers, _body):
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        if token in ("", "Bearer", "undefined", "null") or len(token) < shortest or not secret.endswith(token):
+            return 401, '{"error": "unauthorized"}'
+        ran_on.append(token)
+        return then, '{"ran": true}' if then == 200 else '{"error": "job failed: upstream timeout"}'
+    check.ran_on = ran_on
+    return check
+
+
+CUT_AT_START_TAKEN = (f"{cron.CUT_AT_START}: accepted with 200: the endpoint takes an ending of CRON_SECRET (it"
+                      " compares only the characters it is given, from the end: found one character at a time)")
+
+
+@pytest.mark.parametrize("shortest", [1, 12])
+def test_an_endpoint_taking_a_part_the_secret_ends_with_fails(shortest):
+    """The mirror of `startsWith`: anyone finds the secret one character at a time from its end. Every part the
+    secret begins with is refused by it, so only a part it ends with shows it; the longest sent but four characters,
+    so a guard wanting a token of some length does not hide it. Named in words, never shown."""
+    secret = "cron-9f3e7a1c5b2d"
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_what_the_secret_ends_with(secret, shortest)},
+                                GUARDED)
+    assert outcome.status is Status.FAILED and outcome.observed == CUT_AT_START_TAKEN, outcome
+    assert "with CRON_SECRET without its first four characters, and so cut with its fifth changed" in outcome.expected
+    shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
+    ending = cron.cut_at_start(secret)
+    assert secret[-8:] not in shown and ending not in shown and cron.first_changed(ending, secret) not in shown, shown
+
+
+def _takes_an_ending_of_the_key_decoded_strictly(secret: str, decode):
+    """Decodes the token strictly (a text it cannot read: 401), wants 8 bytes at least, and takes it where the key
+    ends with them (`key.endswith(given)`): every whole-byte ending of the key."""
+    key = decode(secret)
+
+    def check(headers, _body):
+        try:
+            given = decode(headers.get("authorization", "").removeprefix("Bearer "))
+        except ValueError:  # binascii.Error is one
+            return 401, '{"error": "unauthorized"}'
+        takes = len(given) >= 8 and key.endswith(given)
+        return (200, '{"ran": true}') if takes else (401, '{"error": "unauthorized"}')
+    return check
+
+
+@pytest.mark.parametrize("secret, decode", [(HEX_KEY, _strict_hex), (BASE64URL_16, _strict_base64url)])
+def test_an_endpoint_taking_an_ending_of_the_key_it_decodes_strictly_fails(secret, decode):
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_an_ending_of_the_key_decoded_strictly(
+        secret, decode)}, GUARDED, secret=secret)
+    assert outcome.status is Status.FAILED and outcome.observed == CUT_AT_START_TAKEN, outcome
+    shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
+    assert secret[-8:] not in shown and cron.cut_at_start(secret) not in shown, shown
+
+
+def test_a_job_taking_an_ending_of_the_secret_and_then_failing_fails():
+    """`CRON_SECRET.endsWith(token)` before a job failing on its own (500): the secret's ending alone got past the
+    check — its twin, as long, was refused — so its 500 is no crash on a length: taken, failed."""
+    secret = "cron-9f3e7a1c5b2d"
+    endpoint = _takes_what_the_secret_ends_with(secret, then=500)
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): endpoint}, GUARDED, secret=secret)
+    assert endpoint.ran_on == [cron.cut_at_start(secret)], "the job ran on the secret's ending"
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == (
+        f"{cron.CUT_AT_START}: 500 (server error), where {cron.CUT_AT_START_CHANGED}, as long, was refused with 401:"
+        " the job took it past its check and failed after; the endpoint takes an ending of CRON_SECRET (it compares"
+        " only the characters it is given, from the end: found one character at a time)"), outcome.observed
+
+
+def test_a_job_comparing_the_whole_secret_refuses_its_ending_and_passes():
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _refuses(401)}, GUARDED)
+    assert outcome.status is Status.PASSED, outcome
+    assert f"{cron.CUT_AT_START}: 401 and {cron.CUT_AT_START_CHANGED}: 401" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("answers, status, seen", [
+    ({cron.CUT_AT_START: 500, cron.CUT_AT_START_CHANGED: 500}, Status.PASSED, CRASHED_AT_START_ON_BOTH),
+    # all four cut ones crashed, and nothing else: each pair a crash on its length
+    ({cron.CUT_SHORT: 500, cron.CUT_SHORT_CHANGED: 500, cron.CUT_AT_START: 500, cron.CUT_AT_START_CHANGED: 500},
+     Status.PASSED, f"{CRASHED_ON_BOTH} and {CRASHED_AT_START_ON_BOTH}"),
+    ({cron.CUT_AT_START: 200}, Status.FAILED, CUT_AT_START_TAKEN),
+    ({cron.CUT_AT_START_CHANGED: 200}, Status.FAILED,
+     f"{cron.CUT_AT_START_CHANGED}: accepted with 200: the endpoint compares only part of CRON_SECRET (its last"
+     " characters)"),
+    ({cron.CUT_AT_START: 502, cron.CUT_AT_START_CHANGED: 403}, Status.FAILED,
+     f"{cron.CUT_AT_START}: 502 (server error), where {cron.CUT_AT_START_CHANGED}, as long, was refused with 403"),
+    # one pair crashed, and the other's part taken past its check: failed
+    ({cron.CUT_SHORT: 500, cron.CUT_SHORT_CHANGED: 500, cron.CUT_AT_START: 500}, Status.FAILED,
+     f"{cron.CUT_AT_START}: 500 (server error), where {cron.CUT_AT_START_CHANGED}, as long, was refused with 401"),
+    # a twin's 5xx alone beside a crashed pair: not seen
+    ({cron.CUT_SHORT: 500, cron.CUT_SHORT_CHANGED: 500, cron.CUT_AT_START_CHANGED: 500}, Status.ERROR,
+     f"could not look: {cron.CUT_AT_START_CHANGED}: 500 (server error)"),
+])
+def test_judge_a_server_error_to_the_secret_cut_at_its_start(answers, status, seen):
+    outcome = _judged_refusals(answers)
+    assert outcome.status is status and seen in outcome.observed, outcome
+
+
+def test_a_secret_too_short_to_mask_cut_at_its_start_is_not_sent_and_a_pass_says_so():
+    received = []
+
+    def records(headers, _body):
+        received.append(headers.get("authorization", ""))
+        return 401, "{}"
+
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): records}, GUARDED, secret="c9f3e7a1b")
+    assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.CUT_AT_START_UNSENT), outcome
+    assert cron.CUT_SHORT in outcome.evidence and cron.CUT_AT_START not in outcome.evidence, outcome.evidence
+    assert len(received) == 8 and not any(value.endswith("e7a1b") for value in received), received

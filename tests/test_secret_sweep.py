@@ -583,14 +583,16 @@ def test_a_warning_class_whose_own_text_quotes_a_secret_is_masked(tmp_path):
 
 
 def test_a_cron_secrets_near_miss_echoed_back_stays_out(tmp_path):
-    """A cron item sends its secret with its next-to-last character changed, and without its last character or two
-    (as is, and with its first changed): each all of the secret but a few characters. Endpoints echo the header
+    """A cron item sends its secret with its next-to-last character changed, without its last character or two (as
+    is, and with its first changed) and without its first four (as is, and with its fifth changed): each all of the
+    secret but a few characters. Endpoints echo the header
     they got into their answer's body and headers — one refusing it, one taking it (it compares the token's length
     only), and the job run with the secret itself: neither the secret nor its near miss nor its cuts are in the
     console or any file the run wrote (archive, Allure results, junit, log file)."""
     from http.server import BaseHTTPRequestHandler
 
-    from opsverify.families.cron import CUT_SHORT, CUT_SHORT_CHANGED, NEAR_MISS, cut_short, first_changed, near_miss
+    from opsverify.families.cron import (CUT_AT_START, CUT_AT_START_CHANGED, CUT_SHORT, CUT_SHORT_CHANGED, NEAR_MISS,
+                                         cut_at_start, cut_short, first_changed, near_miss)
 
     from .kit import handler_server
 
@@ -638,9 +640,11 @@ def test_a_cron_secrets_near_miss_echoed_back_stays_out(tmp_path):
     rows = ran.rows()
     assert f"{NEAR_MISS}: accepted with 200: the endpoint compares only part of CRON_SECRET" in rows["C2-length"][
         "message"], rows["C2-length"]
-    for how in (NEAR_MISS, CUT_SHORT, CUT_SHORT_CHANGED):
+    for how in (NEAR_MISS, CUT_SHORT, CUT_SHORT_CHANGED, CUT_AT_START, CUT_AT_START_CHANGED):
         echoed = json.dumps(rows["C1-refuses"]["evidence"][how])  # it was sent, and its echo masked
         assert '"authorization": "Bearer [redacted' in echoed.replace('\\"', '"'), echoed
     assert any((tmp_path / "allure").iterdir())  # the Allure results were written, and searched
-    assert _leaks(_forms({"CRON": canary, "NEAR": almost, "CUT": cut_short(canary), "NEARCUT": first_changed(cut_short(canary), canary)}),
+    assert _leaks(_forms({"CRON": canary, "NEAR": almost, "CUT": cut_short(canary),
+                          "NEARCUT": first_changed(cut_short(canary), canary), "ENDING": cut_at_start(canary),
+                          "NEARENDING": first_changed(cut_at_start(canary), canary)}),
                   {"console": ran.output}, [tmp_path], inputs=set()) == []

@@ -74,27 +74,29 @@ def retries_bound(target, sent: list[int]) -> float:
     return sum(RETRY_WAIT_CAP_S + target.timeouts.http_s * math.ceil(n / REQUESTS_AT_ONCE) for n in asked)
 
 
-def crashed_on_length_alone(attempts: list, cut: str, as_long: str) -> bool:
-    """Whether the endpoint answered the request `cut` names (a value cut short: the cron secret by a character, a
-    webhook signature by whole bytes) and the one `as_long` names (a value of the same length that the right one does
-    not begin with) both with a server error that came whole, and no other request so. A verifier comparing with
-    Node's `crypto.timingSafeEqual` throws on a value of another length than the one it holds (500), on these two
-    alike, the only such values sent — a crash, which took and ran nothing: refused. Where `as_long` was refused, or
-    any other request got a server error too (one saying when to come back aside), it is no length alone: judged as
-    any other answer (`took_the_cut`)."""
+def crashed_on_length_alone(attempts: list, cut: str, as_long: str, alike: tuple[str, ...] = ()) -> bool:
+    """Whether the endpoint answered the request `cut` names (a value cut short: the cron secret by a character or
+    two, or by its first four; a webhook signature by whole bytes, at its end or its start) and the one `as_long`
+    names (a value of the same length that is not that part of the right one) both with a server error that came
+    whole, and no other request so but those `alike` names (the other pair of values cut short, judged as a pair of
+    their own). A verifier comparing with Node's `crypto.timingSafeEqual` throws on a value of another length than
+    the one it holds (500), on all these alike, the only such values sent — a crash, which took and ran nothing:
+    refused. Where `as_long` was refused, or any other request got a server error too (one saying when to come back
+    aside), it is no length alone: judged as any other answer (`took_the_cut`)."""
     pair = {how: reply for how, _, reply in attempts if how in (cut, as_long)}
     if len(pair) != 2 or not all(map(_server_error, pair.values())):
         return False
-    return not any(_server_error(reply) for how, _, reply in attempts if how not in pair)
+    return not any(_server_error(reply) for how, _, reply in attempts if how not in pair and how not in alike)
 
 
 def took_the_cut(attempts: list, cut: str, as_long: str, refused: Callable[[int], bool]) -> bool:
     """Whether the endpoint answered the value cut short (`cut`) with a server error that came whole, yet refused
-    (`refused`, of its whole answer's status) the one `as_long` names, of the same length but not what the right value
-    begins with. A crash on the length alone meets both: this one got past the check on what the right value begins
-    with, and failed after it (a job or a handler failing on its own — an upstream down, an order already recorded):
-    taken. Only where no other request got a server error too: an endpoint failing some of the requests sent
-    together (overloaded, a 503 naming no wait) may have failed this one before any check — which cannot be told."""
+    (`refused`, of its whole answer's status) the one `as_long` names, of the same length but not that part of the
+    right value (what it begins with, or ends with). A crash on the length alone meets both: this one got past the
+    check on that part of the right value, and failed after it (a job or a handler failing on its own — an upstream
+    down, an order already recorded): taken. Only where no other request got a server error too: an endpoint failing
+    some of the requests sent together (overloaded, a 503 naming no wait) may have failed this one before any check —
+    which cannot be told."""
     replies = {how: reply for how, _, reply in attempts if how in (cut, as_long)}
     if cut not in replies or as_long not in replies or not _server_error(replies[cut]):
         return False

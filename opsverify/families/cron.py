@@ -13,7 +13,7 @@ other answer whose body never came whole is not judged. A request the HTTP clien
 With the secret, a 408 or 429 is an *error* too (whether the job runs was not seen), as is a 503 with Retry-After;
 any other 5xx fails (the job did).
 A request turned away for now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names (at
-most RETRY_WAIT_CAP_S, 5 s): the eight sent together trip a rate limit one alone would not. Never the job's call with
+most RETRY_WAIT_CAP_S, 5 s): the ten sent together trip a rate limit one alone would not. Never the job's call with
 the secret, nor any request of a mutating item: a 503 does not show the job did not run, and a second call would run
 it twice. The job's call so turned away is an *error*, naming its status and Retry-After.
 
@@ -31,18 +31,24 @@ refuses no secret, the random one and the near miss, and takes every part of the
 character (or byte) at a time. The longest such part, so a check that also wants a token of some length takes it
 too. And with that cut one's first character changed (as the near miss's is: `first_changed`) as well: as long, and
 not what the secret begins with — its first character, not its last, which a decoder reading the key as base64
-may drop. Each is all of the secret but a few characters:
+may drop. And the mirror of the two: the secret without its first four characters (`cut_at_start`; its `=` padding
+kept: it still belongs), which `CRON_SECRET.endsWith(token)` takes, with every part the secret ends with — found one
+character at a time from its end; four keep a base64 text aligned to whole 3-byte groups and a hex one to whole
+bytes, so decoded it is the key's last bytes too — and that one with its first character (the secret's fifth)
+changed: as long, and not what the secret ends with. Each is all of the secret but a few characters:
 registered with the redactor before it is sent, named in words only, and not sent where the item's requests would
 cross the network in clear (plain http:// to another machine, or through a proxy; a pass there says what that
-leaves open) — nor the cut ones where they would be too short to be masked (Redactor.MIN_LENGTH).
+leaves open) — nor the cut ones where they would be too short to be masked (Redactor.MIN_LENGTH), nor those cut at
+the start where the ones cut at the end are not sent.
 Each must be refused, as the calls without a secret and with a wrong one must (400, 401 or 403: RFC 6750 answers a
 missing or malformed credential with 400 as well, and many frameworks refuse a missing header so); a 2xx fails,
-naming the value taken (the near miss and the cut ones by their names). A 5xx to both cut ones, where no other
-request got one, is read as refused and a pass says so: a job comparing with Node's `crypto.timingSafeEqual` behind a
-guard against short tokens throws on a token of another length than the secret (a crash that ran nothing). A 5xx to
-the secret cut short where the other cut one was refused, and no other request got one, fails: the job took it past
-its check, then failed (`CRON_SECRET.startsWith(token)` before a job whose upstream is down); with 5xx to others as
-well (overloaded), which failed before any check cannot be told: *error*.
+naming the value taken (the near miss and the cut ones by their names). Each pair of cut ones (at the end, at the
+start) is judged alike: a 5xx to both, where no other request but the other cut ones got one, is read as refused and
+a pass says so: a job comparing with Node's `crypto.timingSafeEqual` behind a guard against short tokens throws on a
+token of another length than the secret (a crash that ran nothing). A 5xx to the part of the secret where its twin
+was refused, and no other request got one, fails: the job took it past its check, then failed
+(`CRON_SECRET.startsWith(token)`, or `endsWith`, before a job whose upstream is down); with 5xx to others as well
+(overloaded), which failed before any check cannot be told: *error*.
 
 With the secret, the body of the answer may be judged by the http family's body rules (`json`, `json_has`,
 `json_min`, `json_max`, `body_includes`, `body_excludes`): a job that failed may still answer 200.
@@ -100,13 +106,30 @@ CUT_SHORT = "with the secret, its last character or two left off"
 # crashing on a token's length alone crashes on both; one that refuses this and fails on CUT_SHORT took that past its
 # check (`took_the_cut`). All of the secret but two or three characters: named, never shown
 CUT_SHORT_CHANGED = "with the secret, its last character or two left off and its first changed"
+# the secret without its first DROPPED_AT_START characters (`cut_at_start`): the mirror of CUT_SHORT, a comparison of
+# only the characters it is given from the end (`CRON_SECRET.endsWith(token)`) takes it, and every part the secret
+# ends with. Four: a base64 text stays aligned to whole 3-byte groups and a hex one to whole bytes, so decoded it is the
+# key's last bytes. All of the secret but four characters: named, never shown
+DROPPED_AT_START = 4
+CUT_AT_START = "with the secret, its first four characters left off"
+# that one with its first character (the secret's fifth) changed (`first_changed`): as long, and not what the secret
+# ends with, nothing a decoder drops. A job crashing on a token's length alone crashes on both; one that refuses this
+# and fails on CUT_AT_START took that past its check (`took_the_cut`). Named, never shown
+CUT_AT_START_CHANGED = "with the secret, its first four characters left off and its fifth changed"
+# each value cut short, with its twin as long: judged as a pair (`crashed_on_length_alone`, `took_the_cut`)
+CUT_PAIRS = ((CUT_SHORT, CUT_SHORT_CHANGED), (CUT_AT_START, CUT_AT_START_CHANGED))
 # where its requests cross the network in clear neither is sent: an eavesdropper would be one guess from the secret
-PARTS_UNSENT = ("the secret with its next-to-last character changed, and without its last character or two (its"
-                " first changed or not), were not sent (plain http:// to another machine, or through a proxy: each"
-                " would give the secret away but a few characters), so a check of only part of it is not ruled out")
-CUT_SHORT_UNSENT = (f"the secret without its last character or two (its first changed or not) was not sent (shorter "
-                    f"than {Redactor.MIN_LENGTH} characters, it could not be masked where an endpoint echoed it), so a "
-                    "comparison of only as many characters as it is given is not ruled out")
+PARTS_UNSENT = ("the secret with its next-to-last character changed, without its last character or two and without"
+                " its first four (each cut one as is and changed), were not sent (plain http:// to another machine, or"
+                " through a proxy: each would give the secret away but a few characters), so a check of only part of"
+                " it is not ruled out")
+CUT_SHORT_UNSENT = (f"the secret without its last character or two, and without its first four (each as is and "
+                    f"changed), was not sent (shorter than {Redactor.MIN_LENGTH} characters, it could not be masked "
+                    "where an endpoint echoed it), so a comparison of only as many characters as it is given is not "
+                    "ruled out")
+CUT_AT_START_UNSENT = (f"the secret without its first four characters (its fifth changed or not) was not sent (shorter"
+                       f" than {Redactor.MIN_LENGTH} characters, it could not be masked where an endpoint echoed it),"
+                       " so a comparison of only the characters it is given, from the end, is not ruled out")
 # a character of each kind, so the near miss keeps the secret's shape: a digit for a digit, a letter for a letter
 _KINDS = (string.digits, string.ascii_lowercase, string.ascii_uppercase, "-_")
 # one base64 digit in each alphabet: a decoder reading both (Node's Buffer.from(s, 'base64')) reads them as one
@@ -230,15 +253,15 @@ def needs(params: Params) -> tuple[str, ...]:
 
 def sends_secrets(params: Params) -> tuple[str, ...]:
     """Only a with_secret item sends the secret; the others send wrong values, and none at all (its near miss and
-    the two cut short only where they do not cross the network in clear: `gather` leaves them out there)."""
+    the four cut short only where they do not cross the network in clear: `gather` leaves them out there)."""
     return (params.secret,) if params.with_secret else ()
 
 
 def bound(target, checks) -> float:
-    """One request for a with_secret item, else 5 (none, a wrong one, the near miss, the secret and the near miss cut
-    short) + the unset values', REQUESTS_AT_ONCE at a time, each within http_s; then those turned away for now, asked
-    again (`fetch_retrying`): none of a mutating item's."""
-    sent = [1 if c.params.with_secret else 5 + len(unset_values(c.params.header)) for c in checks]
+    """One request for a with_secret item, else 7 (none, a wrong one, the near miss, the secret cut short at its end
+    and at its start, each as is and changed) + the unset values', REQUESTS_AT_ONCE at a time, each within http_s;
+    then those turned away for now, asked again (`fetch_retrying`): none of a mutating item's."""
+    sent = [1 if c.params.with_secret else 7 + len(unset_values(c.params.header)) for c in checks]
     waves = math.ceil(sum(sent) / REQUESTS_AT_ONCE)
     resent = [0 if c.mutating or c.params.with_secret else n for c, n in zip(checks, sent)]
     return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, resent)
@@ -315,6 +338,16 @@ def cut_short(secret: str) -> str | None:
     return kept if len(kept) >= Redactor.MIN_LENGTH else None
 
 
+def cut_at_start(secret: str) -> str | None:
+    """`secret` without its first DROPPED_AT_START characters, its `=` padding kept (it belongs to its last group): a
+    part it ends with, the mirror of `cut_short`. Four keep a base64 text aligned to whole 3-byte groups and a hex one
+    to whole bytes, so decoded it is the key's last bytes: an endpoint decoding the token and taking an ending of the
+    key takes it as well. None where what is left, its padding aside, is shorter than the redactor masks
+    (Redactor.MIN_LENGTH). Almost the secret: register it as one before it is sent."""
+    part = secret[DROPPED_AT_START:]
+    return part if len(part.rstrip("=")) >= Redactor.MIN_LENGTH else None
+
+
 def gather(target, checks) -> dict[str, list]:
     plans: list[tuple[str, str, Probe]] = []
     for c in checks:
@@ -340,6 +373,13 @@ def gather(target, checks) -> dict[str, list]:
                     target.redactor.add_declared(other)  # ... or three
                     plans.append((c.key, CUT_SHORT, Probe(p.method, url, _auth(p.header, part), **refused)))
                     plans.append((c.key, CUT_SHORT_CHANGED, Probe(p.method, url, _auth(p.header, other), **refused)))
+                    if (ending := cut_at_start(secret)) is not None:  # shorter still: only where the cut one goes
+                        twin = first_changed(ending, secret)
+                        target.redactor.add_declared(ending)  # all of the secret but four characters
+                        target.redactor.add_declared(twin)  # ... or five
+                        plans.append((c.key, CUT_AT_START, Probe(p.method, url, _auth(p.header, ending), **refused)))
+                        plans.append((c.key, CUT_AT_START_CHANGED, Probe(p.method, url, _auth(p.header, twin),
+                                                                         **refused)))
             plans += [(c.key, how, Probe(p.method, url, {p.header: value}, **refused))
                       for how, value in unset_values(p.header).items()]
     # a rate limit that turned some away for now: asked again, once — a mutating item's never (they may run the job)
@@ -373,9 +413,12 @@ def _unseen(how: str, status: int) -> str | None:
     return None
 
 
-# how a pass reads the two cut tokens' 5xx (`crashed_on_length_alone`), said after the second
-CRASHED_ON_LENGTH = ("a server error to these two alone, shorter than the secret, one it begins with and one it does "
-                     "not: a crash on their length, which ran nothing, read as refused")
+# how a pass reads a pair of cut tokens' 5xx (`crashed_on_length_alone`), said after the second of the pair
+CRASHED_ON_LENGTH = ("a server error to these two, shorter than the secret, one it begins with and one it does not,"
+                     " and to no request but the cut ones: a crash on their length, which ran nothing, read as refused")
+CRASHED_ON_LENGTH_AT_START = ("a server error to these two, shorter than the secret, one it ends with and one it does"
+                              " not, and to no request but the cut ones: a crash on their length, which ran nothing,"
+                              " read as refused")
 
 
 def judge(check, facts) -> Outcome:
@@ -391,6 +434,8 @@ def judge(check, facts) -> Outcome:
         expected += f", with {p.secret} but for its next-to-last character"
     if CUT_SHORT in hows:
         expected += f", with {p.secret} without its last character or two, and so cut with its first changed"
+    if CUT_AT_START in hows:
+        expected += f", with {p.secret} without its first four characters, and so cut with its fifth changed"
     if hows & set(unset):
         shown = ", ".join(repr(value) for value in unset.values())
         expected += f", and with what an unset {p.secret} reads as ({shown})"
@@ -403,24 +448,29 @@ def judge(check, facts) -> Outcome:
                NEAR_MISS: f"the endpoint compares only part of {p.secret} (its length, or its first characters)",
                CUT_SHORT: f"the endpoint takes a part of {p.secret} (it compares only as many characters as it is"
                           " given: the secret can be found one character at a time)",
-               CUT_SHORT_CHANGED: f"the endpoint compares only part of {p.secret} (its first characters)"}
+               CUT_SHORT_CHANGED: f"the endpoint compares only part of {p.secret} (its first characters)",
+               CUT_AT_START: f"the endpoint takes an ending of {p.secret} (it compares only the characters it is"
+                             " given, from the end: found one character at a time)",
+               CUT_AT_START_CHANGED: f"the endpoint compares only part of {p.secret} (its last characters)"}
     checks_a_secret = all(how in guessed for how in taken)
     accepted = [f"{how}: accepted with {reply.status}" + (f" ({reply.failure})" if reply.failure else "")
                 + (f": {guessed[how]}" if how in guessed and checks_a_secret else "")
                 for how, reply in answered if 200 <= reply.status < 300]
-    # a 5xx to the two cut short alone: refused; to the one the secret begins with, the other refused: taken
-    crashed = crashed_on_length_alone(attempts, CUT_SHORT, CUT_SHORT_CHANGED)
-    took = took_the_cut(attempts, CUT_SHORT, CUT_SHORT_CHANGED, lambda status: status in REJECTIONS)
-    read = {CUT_SHORT, CUT_SHORT_CHANGED} if crashed else {CUT_SHORT} if took else set()  # not unseen: judged
+    # a 5xx to a pair cut short (and to no other request but the other pair): refused; to the part of the secret, its
+    # twin refused: taken
+    cut_hows = {how for pair in CUT_PAIRS for how in pair}
+    crashed = [pair for pair in CUT_PAIRS
+               if crashed_on_length_alone(attempts, *pair, alike=tuple(cut_hows - set(pair)))]
+    took = [pair for pair in CUT_PAIRS if took_the_cut(attempts, *pair, lambda status: status in REJECTIONS)]
+    read = {how for pair in crashed for how in pair} | {cut for cut, _ in took}  # not unseen: judged
     unseen = [text for how, reply in answered if how not in read and (text := _unseen(how, reply.status))]
     problems = accepted + [f"{how}: {status_said(reply)}" for how, reply in answered
                            if not 200 <= reply.status < 300 and reply.status not in REJECTIONS
                            and not _unseen(how, reply.status)]
-    if took:
-        cut, other = (next(reply for how, _, reply in attempts if how == named) for named in (CUT_SHORT,
-                                                                                               CUT_SHORT_CHANGED))
-        problems.append(f"{CUT_SHORT}: {cut.status} (server error), where {CUT_SHORT_CHANGED}, as long, was refused"
-                        f" with {other.status}: the job took it past its check and failed after; {guessed[CUT_SHORT]}")
+    for cut, twin in took:
+        cut_reply, twin_reply = (next(reply for how, _, reply in attempts if how == named) for named in (cut, twin))
+        problems.append(f"{cut}: {cut_reply.status} (server error), where {twin}, as long, was refused with"
+                        f" {twin_reply.status}: the job took it past its check and failed after; {guessed[cut]}")
     # an answer that fails the item by itself (accepted, a 404, a 302 to a login page) fails it, whatever the others
     # answered, or if they answered at all; a refusal not seen (no answer, turned away, a server error) is undecided
     # beside the failure, never one of its reasons: a waiver or --fail-on accepts the failure, not what could not be
@@ -434,14 +484,17 @@ def judge(check, facts) -> Outcome:
         again = NOT_ASKED_AGAIN_MUTATING if check.mutating else ASKED_AGAIN
         return replace(error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen"
                              + (f"; {again}" if turned_away else ""), **evidence), expected=expected)
-    seen = " and ".join(f"{how}: {r.status}" + (f" ({CRASHED_ON_LENGTH})" if crashed and how == CUT_SHORT_CHANGED
-                                                 else "")
+    said_after = {CUT_SHORT_CHANGED: CRASHED_ON_LENGTH, CUT_AT_START_CHANGED: CRASHED_ON_LENGTH_AT_START}
+    crash_said = {twin: said_after[twin] for _, twin in crashed}
+    seen = " and ".join(f"{how}: {r.status}" + (f" ({crash_said[how]})" if how in crash_said else "")
                         for how, _, r in attempts)
     unsent = ""
     if NEAR_MISS not in hows:  # neither went: the requests would cross the network in clear
         unsent = f"; {PARTS_UNSENT}"
     elif CUT_SHORT not in hows:  # too short to be masked
         unsent = f"; {CUT_SHORT_UNSENT}"
+    elif CUT_AT_START not in hows:  # shorter by four: too short to be masked
+        unsent = f"; {CUT_AT_START_UNSENT}"
     return verdict(expected, problems, f"{seen}; {NOT_RULED_OUT}{unsent}", **evidence)
 
 
