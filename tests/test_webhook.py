@@ -242,7 +242,7 @@ def test_deliveries_signed_with_the_endpoint_secret_verify_as_the_sender_signs_t
     hows = [how for how, _, _ in webhook.deliveries(stripe, secret)]
     assert hows == ["unsigned", "wrong signature", webhook.NO_SIGNATURE, *webhook.UNSET_KEYS, webhook.EMPTY_SIGNATURE,
                     webhook.OTHER_TYPE, webhook.REPLAYED, webhook.OTHER_BODY, webhook.CUT_SIGNATURE, webhook.WRONG_CUT,
-                    "correctly signed"]
+                    webhook.CUT_SIGNATURE_START, webhook.WRONG_CUT_START, "correctly signed"]
     _, headers, body = webhook.deliveries(stripe, secret)[-1]
     stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
     assert mac == hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -423,10 +423,10 @@ def test_the_bound_counts_the_unset_keys_deliveries():
     assert webhook.bound(target, stripe) == 2 + 5 * 2 + 8 * retry  # 32: two
     assert webhook.bound(target, fal) == 2 + 5 * 2 + 3 * retry  # Fal has no unset keys, nor an empty signature: 24
     signed = make_check("webhook", {**STRIPE_SIGNED, "path": "/h"}, name="signed", mutating=True)
-    # and the correctly signed one, and the three correctly signed ones that must be refused (signed an hour ago, for
-    # another body, cut short): sent in the same wave, never asked again (an endpoint may have acted on each); the
-    # wrong signature cut short as far is asked again, as the other wrong ones are
-    assert webhook.bound(target, [signed]) == 2 + 5 + 9 * retry
+    # and the correctly signed one, and the four correctly signed ones that must be refused (signed an hour ago, for
+    # another body, cut short, without its first bytes): sent in the same wave (15 in all), never asked again (an
+    # endpoint may have acted on each); the wrong signatures cut as far are asked again, as the other wrong ones are
+    assert webhook.bound(target, [signed]) == 2 + 5 + 10 * retry
     many = [make_check("webhook", {"service": "app", "path": "/h", "scheme": "stripe"}, name=f"m{i}")
             for i in range(17)]
     assert webhook.bound(target, many) == 2 + 5 * 9 + 8 * (retry + 5)  # 136 deliveries; 17 asked again per round
@@ -636,8 +636,8 @@ def test_a_genuine_delivery_turned_away_is_not_sent_again(monkeypatch, status):
     outcome, seen = _signed_item_behind(_verifies_stripe(STRIPE_SECRET.encode()), let_through=0, status=status)
     genuine = [tries for (_, _, headers, body), tries in seen.items()
                if _verifies_stripe(STRIPE_SECRET.encode())(dict(headers), body)[0] == 200]
-    assert genuine == [1], seen  # the real one once; so are the three correctly signed ones that must be refused
-    assert sorted(seen.values()) == [1] * 4 + [2] * 9, seen  # each signed with another key twice
+    assert genuine == [1], seen  # the real one once; so are the four correctly signed ones that must be refused
+    assert sorted(seen.values()) == [1] * 5 + [2] * 10, seen  # each signed with another key twice
     assert outcome.status is Status.ERROR, outcome
     assert f"correctly signed: {status}" in outcome.observed and "Retry-After: 1" in outcome.observed, outcome
     assert outcome.observed.endswith("not asked again: the delivery may have been acted on"), outcome.observed
@@ -647,9 +647,17 @@ def test_a_genuine_delivery_turned_away_is_not_sent_again(monkeypatch, status):
 REPLAYED, OTHER_BODY, GENUINE = "correctly signed an hour ago", "correctly signed for another body", "correctly signed"
 CUT_SIGNATURE = "correctly signed, its signature cut short by whole bytes"
 WRONG_CUT = "wrong signature, cut short by as many whole bytes"
-CRASHED_ON_LENGTH = ("a server error to these two alone, signatures of another length, the right one's first bytes and "
-                     "a wrong one's: a crash on their length, which took nothing, read as refused")
+CRASHED_ON_LENGTH = ("a server error to these two, signatures of another length, the right one's first bytes and a "
+                     "wrong one's, and to no delivery but the cut ones: a crash on their length, which took nothing, "
+                     "read as refused")
 CRASHED_ON_BOTH = f"{CUT_SIGNATURE}: 500 and {WRONG_CUT}: 500 ({CRASHED_ON_LENGTH})"
+CUT_SIGNATURE_START = "correctly signed, its signature without its first whole bytes"
+WRONG_CUT_START = "wrong signature, without as many of its first whole bytes"
+CRASHED_AT_START_ON_BOTH = (f"{CUT_SIGNATURE_START}: 500 and {WRONG_CUT_START}: 500 (a server error to these two, "
+                            "signatures of another length, the right one's last bytes and a wrong one's, and to no "
+                            "delivery but the cut ones: a crash on their length, which took nothing, read as refused)")
+ENDING_TAKEN = (f"{CUT_SIGNATURE_START}: accepted with 200: the endpoint takes an ending of the signature (it compares "
+                "only as much as it is given, from the end: a signature can be found a character or a byte at a time)")
 TAKEN_THEN_FAILED = (f"{CUT_SIGNATURE}: 500 (server error), where {WRONG_CUT}, as long, was refused with 401: the "
                      "endpoint took it past its check and failed after; the endpoint compares only as much of the "
                      "signature as it is given (a signature can be found a character or a byte at a time)")
@@ -721,14 +729,26 @@ def test_a_signature_made_with_the_endpoints_secret_never_reaches_the_evidence(s
             signed = stamp[2:].encode() + b"." + body
             if scheme == "stripe" and mac == hmac.new(key, signed, hashlib.sha256).hexdigest():
                 made.update({value, mac, base64.b64encode(bytes.fromhex(mac)).decode()})
-    assert made and "invalid hmac" in shown, (received, shown)
-    for value in made:
+    cut = set()  # the right signature cut at its end or its start, as sent and in the other encoding
+    for value, body in received:
+        stamp, _, mac = value.partition(",v1=")
+        if scheme == "shopify":
+            whole = base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
+            if value and value != whole and (whole.startswith(value) or whole.endswith(value)):
+                cut.update({value, base64.b64decode(value).hex()})
+        else:
+            whole = hmac.new(key, stamp[2:].encode() + b"." + body, hashlib.sha256).hexdigest()
+            if mac and mac != whole and (whole.startswith(mac) or whole.endswith(mac)):
+                cut.update({mac, base64.b64encode(bytes.fromhex(mac)).decode()})
+    assert made and len(cut) == 4 and "invalid hmac" in shown, (received, shown)
+    for value in made | cut:
         assert value not in shown, (value, shown)
 
 
 @pytest.mark.parametrize("path, status, seen", [
     ("/strict", Status.PASSED, "correctly signed an hour ago: 400 and correctly signed for another body: 401 and "
-                               f"{webhook.CUT_SIGNATURE}: 401"),
+                               f"{webhook.CUT_SIGNATURE}: 401 and {webhook.WRONG_CUT}: 401 and "
+                               f"{webhook.CUT_SIGNATURE_START}: 401 and {webhook.WRONG_CUT_START}: 401"),
     ("/replayable", Status.FAILED, "correctly signed an hour ago: accepted with 200: the endpoint does not check "
                                    "the signature's timestamp (a captured delivery can be sent again)"),
 ])
@@ -737,8 +757,9 @@ def test_an_endpoint_that_takes_a_replayed_delivery_fails(path, status, seen):
               ("POST", "/replayable"): _verifies_stripe(STRIPE_SECRET.encode(), tolerance_s=None)}
     outcome, _ = _judged_on(routes, {**STRIPE_SIGNED, "path": path})
     assert outcome.status is status and seen in outcome.observed, outcome
-    assert ("refuses one signed an hour ago, one signed for another body and one signed, its signature cut short by"
-            " whole bytes, with 4xx") in outcome.expected, outcome.expected
+    assert ("refuses one signed an hour ago, one signed for another body, one signed, its signature cut short by"
+            " whole bytes and one signed, its signature without its first whole bytes, with 4xx") in outcome.expected, \
+        outcome.expected
 
 
 # -- the right signature cut short: a comparison of as many characters as it is given ------------------------------
@@ -883,12 +904,13 @@ def _node_timing_safe_equal(key: bytes):
                                                     "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}],
                          ids=["stripe", "shopify"])
 def test_a_verifier_crashing_on_a_signature_of_another_length_passes_and_says_so(params):
-    """Node's timingSafeEqual throws on a signature of another length: the right one and a wrong one cut short by
-    whole bytes are the only such signatures sent (no sender sends one), so their 500 is a crash that took nothing —
-    refused, said in the pass. It failed the item ("server error; the sender will retry")."""
+    """Node's timingSafeEqual throws on a signature of another length: the right one and a wrong one cut by whole
+    bytes, at their end and at their start, are the only such signatures sent (no sender sends one), so their 500 is
+    a crash that took nothing — refused, said in the pass for each pair. It failed the item ("server error; the sender
+    will retry")."""
     outcome, _ = _judged_on({("POST", "/hook"): _node_timing_safe_equal(STRIPE_SECRET.encode())}, params)
     assert outcome.status is Status.PASSED, outcome
-    assert CRASHED_ON_BOTH in outcome.observed, outcome.observed
+    assert CRASHED_ON_BOTH in outcome.observed and CRASHED_AT_START_ON_BOTH in outcome.observed, outcome.observed
     assert "correctly signed: 200" in outcome.observed
 
 
@@ -1068,7 +1090,7 @@ def test_a_delivery_carrying_a_correct_signature_is_never_sent_twice(monkeypatch
 
     outcome, seen = _signed_item_behind(acts_then_busy, let_through=100)  # its own 503s only
     assert len(acted) == len(set(acted)) == 2, acted  # the genuine delivery and the one signed an hour ago, once each
-    assert sorted(seen.values()) == [1] * 13, seen  # none was turned away but those two and the genuine one
+    assert sorted(seen.values()) == [1] * 15, seen  # none was turned away but those two and the genuine one
     assert outcome.status is Status.ERROR, outcome
     for how in (webhook.REPLAYED, webhook.GENUINE):
         assert f"{how}: 503 (unavailable; Retry-After: 1): whether " in outcome.observed, outcome.observed
@@ -1267,3 +1289,153 @@ def test_an_empty_signature_is_refused(params):
     assert sent[webhook.EMPTY_SIGNATURE].get("x-shopify-hmac-sha256", "") == ""
     assert webhook.EMPTY_SIGNATURE not in dict((how, 0) for how, _, _ in webhook.deliveries(
         webhook.Params(**{**STRIPE_ITEM, "scheme": "fal"})))
+
+
+# -- the mirror: the right signature without its first whole bytes, a part it ends with ------------------------------
+def test_a_correct_signature_without_its_first_whole_bytes_is_its_last_characters_and_decodes_to_its_last_bytes():
+    """Stripe's hex without its first 4 characters (30 bytes); Shopify's base64 without its first group of 4, its `=`
+    padding kept (29 bytes): what the right signature ends with, as text and decoded. The wrong one cut so is as long,
+    and ends otherwise. Each its own delivery."""
+    secret = "whsec_field-test-0123456789abcdef"
+    stripe = {how: (headers, body) for how, headers, body in webhook.deliveries(webhook.Params(**STRIPE_SIGNED),
+                                                                                secret)}
+    headers, body = stripe[webhook.CUT_SIGNATURE_START]
+    stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{60})", headers["stripe-signature"]).groups()
+    digest = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).digest()
+    assert mac == digest.hex()[4:] and bytes.fromhex(mac) == digest[2:], mac
+    wrong = re.fullmatch(r"t=\d+,v1=([0-9a-f]{60})", stripe[webhook.WRONG_CUT_START][0]["stripe-signature"]).group(1)
+    assert wrong != mac
+    assert body != stripe[webhook.GENUINE][1] and b'"type":"opsverify.probe"' in body  # inert as well
+    shop = webhook.Params(**SHOPIFY, signed_with="{secret:SHOPIFY_WEBHOOK_SECRET}")
+    shopify = {how: (headers, body) for how, headers, body in webhook.deliveries(shop, secret)}
+    headers, body = shopify[webhook.CUT_SIGNATURE_START]
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    whole = base64.b64encode(digest).decode()
+    assert headers["x-shopify-hmac-sha256"] == whole[4:] and whole.endswith("="), headers
+    assert base64.b64decode(headers["x-shopify-hmac-sha256"], validate=True) == digest[3:]
+    assert len(shopify[webhook.WRONG_CUT_START][0]["x-shopify-hmac-sha256"]) == 40
+    assert headers["x-shopify-webhook-id"] != shopify[webhook.GENUINE][0]["x-shopify-webhook-id"]  # its own delivery
+    assert webhook.CUT_SIGNATURE_START not in dict((how, 0) for how, _, _ in webhook.deliveries(
+        webhook.Params(**SHOPIFY)))
+
+
+def _compares_the_end_given(key: bytes, shortest: int = 1, then: int = 200):
+    """`expected.endsWith(given)` behind a guard refusing an empty signature (and one shorter than `shortest`): it
+    refuses every forgery, and every part the right signature begins with, but takes a part it ends with, which anyone
+    finds one character at a time from its end; answering `then` (a handler failing after: 500). Stripe's time is
+    checked."""
+    def answer(headers, body):
+        given, expected = _given_and_expected(key, headers, body)
+        if expected is None:
+            return 400, '{"error": "timestamp outside the tolerance zone"}'
+        if len(given) >= max(shortest, 1) and expected.endswith(given):
+            return (200, '{"received": true}') if then == 200 or given == expected else (then, '{"error": "failed"}')
+        return 401, '{"error": "bad signature"}'
+    return answer
+
+
+SHOPIFY_SIGNED = {**SHOPIFY, "service": "app", "path": "/hook", "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}
+
+
+@pytest.mark.parametrize("params", [STRIPE_SIGNED, SHOPIFY_SIGNED], ids=["stripe", "shopify"])
+@pytest.mark.parametrize("shortest", [1, 28])
+def test_an_endpoint_taking_what_the_signature_ends_with_fails(params, shortest):
+    """The mirror of `startsWith`: a signature cut short is a part the right one begins with, which it refuses; only
+    a part it ends with shows it, the longest sent but whole bytes, so a guard wanting a signature of some length
+    does not hide it. Named, never shown."""
+    sent = []
+
+    def records(headers, body):
+        answer = _compares_the_end_given(STRIPE_SECRET.encode(), shortest)(headers, body)
+        sent.append((headers.get("x-shopify-hmac-sha256") or headers.get("stripe-signature", ""), answer[0]))
+        return answer
+
+    outcome, shown = _judged_on({("POST", "/hook"): records}, params)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == ENDING_TAKEN, outcome.observed
+    ending = min((value for value, status in sent if status == 200), key=len)  # taken: it and the genuine one
+    assert ending not in shown and ending.split("v1=")[-1] not in shown, (ending, shown)
+
+
+def _decodes_then_takes_an_ending_of_the_digest(key: bytes):
+    """Decodes the signature strictly (`bytes.fromhex`, `base64.b64decode`: a 500 on what it cannot read), then takes
+    it where the digest ends with its bytes (8 at least): forgeable a byte at a time from the end."""
+    def answer(headers, body):
+        given_text, expected_text = _given_and_expected(key, headers, body)
+        if expected_text is None:
+            return 400, '{"error": "timestamp outside the tolerance zone"}'
+        try:
+            if "x-shopify-hmac-sha256" in headers:
+                given, expected = base64.b64decode(given_text), base64.b64decode(expected_text)
+            else:
+                given, expected = bytes.fromhex(given_text), bytes.fromhex(expected_text)
+        except ValueError:
+            return 500, "Internal Server Error"
+        if len(given) < 8 or not expected.endswith(given):
+            return 401, '{"error": "bad signature"}'
+        return 200, '{"received": true}'
+    return answer
+
+
+@pytest.mark.parametrize("params", [STRIPE_SIGNED, SHOPIFY_SIGNED], ids=["stripe", "shopify"])
+def test_an_endpoint_decoding_the_signature_then_taking_an_ending_of_the_digest_fails(params):
+    outcome, _ = _judged_on({("POST", "/hook"): _decodes_then_takes_an_ending_of_the_digest(
+        STRIPE_SECRET.encode())}, params)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == ENDING_TAKEN, outcome.observed
+
+
+@pytest.mark.parametrize("params", [STRIPE_SIGNED, SHOPIFY_SIGNED], ids=["stripe", "shopify"])
+def test_an_endpoint_taking_an_ending_then_failing_in_its_handler_fails(params):
+    """`expected.endsWith(given)` in front of a handler that fails on a forged delivery (500): the cut signature's
+    500 alone, its wrong twin refused, is no crash on a length — taken past the check."""
+    outcome, _ = _judged_on({("POST", "/hook"): _compares_the_end_given(STRIPE_SECRET.encode(), then=500)}, params)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed == (
+        f"{CUT_SIGNATURE_START}: 500 (server error), where {WRONG_CUT_START}, as long, was refused with 401: the "
+        "endpoint took it past its check and failed after; the endpoint takes an ending of the signature (it compares "
+        "only as much as it is given, from the end: a signature can be found a character or a byte at a time)"), \
+        outcome.observed
+
+
+@pytest.mark.parametrize("params", [STRIPE_SIGNED, SHOPIFY_SIGNED], ids=["stripe", "shopify"])
+def test_a_verifier_comparing_the_whole_signature_refuses_its_ending_and_passes(params):
+    outcome, _ = _judged_on({("POST", "/hook"): _node_timing_safe_equal_or_refuses(STRIPE_SECRET.encode())}, params)
+    assert outcome.status is Status.PASSED, outcome
+    assert f"{CUT_SIGNATURE_START}: 401 and {WRONG_CUT_START}: 401" in outcome.observed, outcome.observed
+
+
+def _node_timing_safe_equal_or_refuses(key: bytes):
+    """As `_node_timing_safe_equal`, its length checked first (a 401, no crash)."""
+    def answer(headers, body):
+        given, computed = _given_and_expected(key, headers, body)
+        if computed is None:
+            return 400, '{"error": "timestamp outside the tolerance zone"}'
+        if not given or len(given) != len(computed):
+            return 401, '{"error": "bad signature"}'
+        return (200, '{"received": true}') if hmac.compare_digest(given, computed) else (401, '{"error": "bad"}')
+    return answer
+
+
+@pytest.mark.parametrize("answers, status, seen", [
+    ({CUT_SIGNATURE_START: 500, WRONG_CUT_START: 500, GENUINE: 200}, Status.PASSED, CRASHED_AT_START_ON_BOTH),
+    # all four cut ones crashed, and nothing else: each pair a crash on its length
+    ({CUT_SIGNATURE: 500, WRONG_CUT: 500, CUT_SIGNATURE_START: 500, WRONG_CUT_START: 500, GENUINE: 200},
+     Status.PASSED, f"{CRASHED_ON_BOTH} and {CRASHED_AT_START_ON_BOTH}"),
+    ({CUT_SIGNATURE_START: 200, GENUINE: 200}, Status.FAILED, ENDING_TAKEN),
+    ({CUT_SIGNATURE_START: 500, GENUINE: 200}, Status.FAILED,
+     f"{CUT_SIGNATURE_START}: 500 (server error), where {WRONG_CUT_START}, as long, was refused with 401: the "
+     "endpoint took it past its check"),
+    # one pair crashed, the other's right one taken past its check: failed
+    ({CUT_SIGNATURE: 500, WRONG_CUT: 500, CUT_SIGNATURE_START: 502, GENUINE: 200}, Status.FAILED,
+     f"{CUT_SIGNATURE_START}: 502 (server error), where {WRONG_CUT_START}, as long, was refused with 401"),
+    ({WRONG_CUT_START: 200, GENUINE: 200}, Status.FAILED, f"{WRONG_CUT_START}: accepted with 200: the endpoint does "
+                                                          "not compare a signature of another length"),
+    # the wrong one's 5xx alone beside a crashed pair: a server error, as before
+    ({CUT_SIGNATURE: 500, WRONG_CUT: 500, WRONG_CUT_START: 500, GENUINE: 200}, Status.FAILED,
+     f"{WRONG_CUT_START}: 500 (server error; the sender will retry)"),
+])
+def test_judge_a_server_error_to_the_signature_without_its_first_bytes(answers, status, seen):
+    c = check(**STRIPE_SIGNED)
+    outcome = webhook.judge(c, _signed_facts(c, answers))
+    assert outcome.status is status and seen in outcome.observed, outcome

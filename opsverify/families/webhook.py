@@ -28,14 +28,18 @@ body), one whose signature is cut short by whole bytes (Stripe's hex without its
 Shopify's base64 without its last 4, padding with them, 30 bytes: still what the right one begins with, and still
 decodable): a comparison of only as many characters, or decoded bytes, as it is given, behind a guard against an
 empty one, takes it — a forgery found a character or a byte at a time (cut by one character, it made a verifier that
-decodes first, as Python's do, raise: a 500 that hid the flaw), and for Stripe, whose signature carries its time,
+decodes first, as Python's do, raise: a 500 that hid the flaw), one whose signature is without its first whole bytes
+(the mirror: Stripe's hex without its first 4 characters, 30 bytes; Shopify's base64 without its first group of 4,
+its `=` padding kept, 29 bytes: what the right one ends with, and decoded the digest's last bytes): a comparison of
+only what it is given from the end (`expected.endsWith(given)`) takes it — a forgery found a character or a byte at
+a time from its end — and for Stripe, whose signature carries its time,
 one signed an hour ago (beyond its 300 s tolerance: a captured delivery replayed, its event's `created` as old). Any
-4xx refusal will do for these, whatever `status` says. With the one cut short goes a wrong signature cut short as far
-(as long, and not what the right one begins with: any 4xx will do); a 5xx to both, where no other delivery got one,
-is read as refused: a verifier comparing with Node's `crypto.timingSafeEqual` throws on a signature of another
-length, which no sender sends (a crash that took nothing, said so; a 2xx still fails). A 5xx to the right one cut
-short where the wrong one was refused fails: the verifier took it past its check, and the handler failed after (on
-an order already recorded, say). An endpoint missing the
+4xx refusal will do for these, whatever `status` says. With each cut one goes a wrong signature cut as far, the same
+way (as long, and not what the right one begins or ends with: any 4xx will do); each pair is judged alike: a 5xx to
+both, where no other delivery but the other cut ones got one, is read as refused: a verifier comparing with Node's
+`crypto.timingSafeEqual` throws on a signature of another length, which no sender sends (a crash that took nothing,
+said so; a 2xx still fails). A 5xx to the right one cut where the wrong one was refused fails: the verifier took it
+past its check, and the handler failed after (on an order already recorded, say). An endpoint missing the
 check one of them tests acts on it: like the genuine one, none is ever sent twice (turned away for now, it is an
 error, not asked again). Fal signs with its own ed25519 key, which no secret of the endpoint can reproduce: no
 `signed_with` for fal. No delivery is signed with a near miss of the secret (as cron sends one): HMAC reads its whole
@@ -103,12 +107,23 @@ CUT_SIGNATURE = "correctly signed, its signature cut short by whole bytes"
 # verifier crashing on a signature's length alone crashes on both; one that refuses this and fails on CUT_SIGNATURE
 # took that past its check (`took_the_cut`)
 WRONG_CUT = "wrong signature, cut short by as many whole bytes"
+# the mirror: the right signature without its first whole bytes (`_cut_at_start`): a comparison of only the characters
+# or decoded bytes it is given, from the end (`expected.endsWith(given)`), takes it, and any part the signature ends
+# with — a forgery found one character or byte at a time from its end
+CUT_SIGNATURE_START = "correctly signed, its signature without its first whole bytes"
+# a wrong signature cut so as well: as long as CUT_SIGNATURE_START's, and not what the right one ends with
+WRONG_CUT_START = "wrong signature, without as many of its first whole bytes"
+# each signature cut, with a wrong one cut as far: judged as a pair (`crashed_on_length_alone`, `took_the_cut`)
+CUT_PAIRS = ((CUT_SIGNATURE, WRONG_CUT), (CUT_SIGNATURE_START, WRONG_CUT_START))
 STALE_S = 3600  # beyond every sender's tolerance (Stripe's libraries allow 300 s)
 SIGNED_REFUSALS = {REPLAYED: "the endpoint does not check the signature's timestamp (a captured delivery can be "
                              "sent again)",
                    OTHER_BODY: "the endpoint does not check the signature against the body",
                    CUT_SIGNATURE: "the endpoint compares only as much of the signature as it is given (a signature "
-                                  "can be found a character or a byte at a time)"}
+                                  "can be found a character or a byte at a time)",
+                   CUT_SIGNATURE_START: "the endpoint takes an ending of the signature (it compares only as much as "
+                                        "it is given, from the end: a signature can be found a character or a byte "
+                                        "at a time)"}
 NOT_ASKED_AGAIN = "not asked again: the delivery may have been acted on"
 OTHERS_ASKED_AGAIN = ("each other delivery turned away for now (429, or 503 with Retry-After) was asked again once, "
                       f"after the wait it names (at most {RETRY_WAIT_CAP_S:g} s)")
@@ -133,7 +148,8 @@ OTHER_TYPE = f"wrong signature, sent as {OTHER_CONTENT_TYPE}"
 # what a forgery of these taken says of an endpoint that refuses the plain ones (unsigned, a random key)
 FORGERY_TAKEN = {EMPTY_SIGNATURE: "the endpoint compares only as much of the signature as it is given",
                  OTHER_TYPE: f"the endpoint does not check the signature of a delivery sent as {OTHER_CONTENT_TYPE}",
-                 WRONG_CUT: "the endpoint does not compare a signature of another length than the right one's"}
+                 WRONG_CUT: "the endpoint does not compare a signature of another length than the right one's",
+                 WRONG_CUT_START: "the endpoint does not compare a signature of another length than the right one's"}
 
 def _rejection(value: int) -> int:
     if not 400 <= value <= 499:
@@ -294,14 +310,25 @@ def _cut_short(signed: dict[str, str]) -> dict[str, str]:
     return {"stripe-signature": signed["stripe-signature"][:-2]}  # `t=…,v1=<hex>`: the hex ends it, 2 a byte
 
 
+def _cut_at_start(signed: dict[str, str]) -> dict[str, str]:
+    """The signature header with the signature's first whole bytes left off (the mirror of `_cut_short`), so what is
+    sent is both a part the right signature ends with and, decoded, the digest's last bytes: Stripe's hex without its
+    first 4 characters (2 bytes: 30 left); Shopify's base64 without its first group of 4 (3 bytes: 29 left), its `=`
+    padding kept, as it still belongs to its last group."""
+    if "x-shopify-hmac-sha256" in signed:
+        return {"x-shopify-hmac-sha256": signed["x-shopify-hmac-sha256"][4:]}
+    head, _, mac = signed["stripe-signature"].partition(",v1=")
+    return {"stripe-signature": f"{head},v1={mac[4:]}"}
+
+
 def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[str, dict[str, str], bytes]]:
     """(how, headers, body) of the unsigned and the wrongly signed deliveries (a random key, for Stripe a header
     with no signature, for Shopify and Stripe each key of UNSET_KEYS and an empty signature, and the random key
     again as OTHER_CONTENT_TYPE),
-    and — given the endpoint's signing secret — of three correctly signed ones that must be refused all the same
-    (Stripe's signed an hour ago; one whose signature was made for another body; one whose signature is cut short by
-    whole bytes), of a wrong signature cut short as far (WRONG_CUT: what tells a crash on the length from a prefix
-    taken), and of one correctly signed. Each is a delivery of its own (`delivery`) but OTHER_TYPE, the randomly
+    and — given the endpoint's signing secret — of correctly signed ones that must be refused all the same (Stripe's
+    signed an hour ago; one whose signature was made for another body; one whose signature is cut short by whole
+    bytes, and one without its first whole bytes), of a wrong signature cut as far each way (WRONG_CUT,
+    WRONG_CUT_START: what tells a crash on the length from a part taken), and of one correctly signed. Each is a delivery of its own (`delivery`) but OTHER_TYPE, the randomly
     signed one again."""
     now = str(int(time.time()))
     base = {"content-type": "application/json"}
@@ -355,6 +382,12 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
         headers, wrong = delivery(note="opsverify signature probe, a wrong signature cut short")
         found.append((WRONG_CUT, headers | _cut_short(_signature(params.scheme, _random.token_bytes(32), wrong, now)),
                       wrong))
+        headers, ending = delivery(note="opsverify signature probe, its signature without its first bytes")
+        found.append((CUT_SIGNATURE_START, headers | _cut_at_start(_signature(params.scheme, key, ending, now)),
+                      ending))
+        headers, wrong = delivery(note="opsverify signature probe, a wrong signature without its first bytes")
+        found.append((WRONG_CUT_START, headers | _cut_at_start(_signature(params.scheme, _random.token_bytes(32),
+                                                                          wrong, now)), wrong))
         found.append((GENUINE, genuine_headers | _signature(params.scheme, key, genuine, now), genuine))
     return found
 
@@ -431,9 +464,13 @@ def not_judged(how: str, reply: Reply) -> str | None:
     return None
 
 
-# how a pass reads the two cut signatures' 5xx (`crashed_on_length_alone`), said after the second
-CRASHED_ON_LENGTH = ("a server error to these two alone, signatures of another length, the right one's first bytes and "
-                     "a wrong one's: a crash on their length, which took nothing, read as refused")
+# how a pass reads a pair of cut signatures' 5xx (`crashed_on_length_alone`), said after the second of the pair
+CRASHED_ON_LENGTH = ("a server error to these two, signatures of another length, the right one's first bytes and a "
+                     "wrong one's, and to no delivery but the cut ones: a crash on their length, which took nothing, "
+                     "read as refused")
+CRASHED_ON_LENGTH_AT_START = ("a server error to these two, signatures of another length, the right one's last bytes "
+                              "and a wrong one's, and to no delivery but the cut ones: a crash on their length, which "
+                              "took nothing, read as refused")
 
 
 def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) -> str | None:
@@ -444,11 +481,12 @@ def problem(params: Params, how: str, reply: Reply, checks_a_key: bool = False) 
     accepted = 200 <= reply.status < 300
     if reply.failure and not accepted:  # its body never came whole: not judged, `not_judged` says so
         return None
-    # refused for another reason than its signature too: the correctly signed ones and the wrong one cut short (of a
+    # refused for another reason than its signature too: the correctly signed ones and the wrong ones cut (of a
     # length no sender sends: a 400 for its shape) by any refusal, the one of another
     # content type by any 4xx a server judging it gives — a router matching the content type has no route for it
     # (gorilla/mux, Spring: 404, 405, 415), refused all the same where the route is there (`routed_elsewhere`)
-    if params.accepts(reply.status) or (how in (*SIGNED_REFUSALS, WRONG_CUT) and _refused(reply.status)) or (
+    if params.accepts(reply.status) or (
+            how in (*SIGNED_REFUSALS, WRONG_CUT, WRONG_CUT_START) and _refused(reply.status)) or (
             how == OTHER_TYPE and 400 <= reply.status < 500 and reply.status not in TURNED_AWAY):
         return None
     if reply.status in TURNED_AWAY or retry_wait_s(reply) is not None:  # not judged: `not_judged` says so
@@ -525,7 +563,8 @@ def judge(check, facts) -> Outcome:
     wrongly = [said for how, said in ((NO_SIGNATURE, "a header with no signature"),
                                       (EMPTY_SIGNATURE, "an empty signature"),
                                       (OTHER_TYPE, f"one sent as {OTHER_CONTENT_TYPE}"),
-                                      (WRONG_CUT, "one cut short by whole bytes")) if how in hows]
+                                      (WRONG_CUT, "one cut short by whole bytes"),
+                                      (WRONG_CUT_START, "one without its first whole bytes")) if how in hows]
     if hows & set(UNSET_KEYS):
         wrongly.append("the empty, 'undefined' and 'null' keys an unset secret reads as")
     keys = ["a random key", *wrongly]
@@ -534,7 +573,7 @@ def judge(check, facts) -> Outcome:
     if OTHER_TYPE in hows and p.status is not None:  # refused for its type is refused: not only `status`
         expected += f" ({OTHER_CONTENT_TYPE}: any 4xx)"
     if WRONG_CUT in hows and p.status is not None:  # of a length no sender sends: refused for its shape, refused
-        expected += " (the one cut short: any 4xx)"
+        expected += " (those cut: any 4xx)" if WRONG_CUT_START in hows else " (the one cut short: any 4xx)"
     signed_refusals = [how.replace("correctly signed", "one signed") for how, _, _ in attempts
                        if how in SIGNED_REFUSALS]
     if signed_refusals:
@@ -550,17 +589,21 @@ def judge(check, facts) -> Outcome:
     unseen = [text for how, _, reply in refusals if (text := not_judged(how, reply))]
     checks_a_key = not any(how not in UNSET_KEYS and how not in SIGNED_REFUSALS and how not in FORGERY_TAKEN
                            and reply.status is not None and 200 <= reply.status < 300 for how, _, reply in refusals)
-    # a 5xx to the two cut signatures alone: refused; to the right one's, the wrong one refused: taken
-    crashed = crashed_on_length_alone(attempts, CUT_SIGNATURE, WRONG_CUT)
-    took = took_the_cut(attempts, CUT_SIGNATURE, WRONG_CUT, lambda status: _refused(status) or p.accepts(status))
-    read = {CUT_SIGNATURE, WRONG_CUT} if crashed else {CUT_SIGNATURE} if took else set()  # judged here
+    # a 5xx to a pair of cut signatures (and to no other delivery but the other pair): refused; to the right one's,
+    # the wrong one refused: taken
+    cut_hows = {how for pair in CUT_PAIRS for how in pair}
+    crashed = [pair for pair in CUT_PAIRS
+               if crashed_on_length_alone(attempts, *pair, alike=tuple(cut_hows - set(pair)))]
+    took = [pair for pair in CUT_PAIRS
+            if took_the_cut(attempts, *pair, lambda status: _refused(status) or p.accepts(status))]
+    read = {how for pair in crashed for how in pair} | {cut for cut, _ in took}  # judged here
     problems = [text for how, _, reply in refusals if reply.status is not None
                 and how not in read and (text := problem(p, how, reply, checks_a_key))]
-    if took:
-        cut, wrong = (next(reply for how, _, reply in attempts if how == named) for named in (CUT_SIGNATURE, WRONG_CUT))
-        problems.append(f"{CUT_SIGNATURE}: {cut.status} (server error), where {WRONG_CUT}, as long, was refused with "
-                        f"{wrong.status}: the endpoint took it past its check and failed after; "
-                        f"{SIGNED_REFUSALS[CUT_SIGNATURE]}")
+    for cut, wrong in took:
+        cut_reply, wrong_reply = (next(reply for how, _, reply in attempts if how == named) for named in (cut, wrong))
+        problems.append(f"{cut}: {cut_reply.status} (server error), where {wrong}, as long, was refused with "
+                        f"{wrong_reply.status}: the endpoint took it past its check and failed after; "
+                        f"{SIGNED_REFUSALS[cut]}")
     if genuine is not None and genuine.status is not None and (text := genuine_problem(genuine)):
         problems.append(text)
     body, unread = [], []  # what the genuine delivery's answer says of it, by the body rules
@@ -583,6 +626,8 @@ def judge(check, facts) -> Outcome:
     if unread:
         return replace(error("could not look: " + "; ".join(f"{GENUINE}: {text}" for text in unread), **evidence),
                        expected=expected)
-    seen = " and ".join(f"{how}: {reply.status}" + (f" ({CRASHED_ON_LENGTH})" if crashed and how == WRONG_CUT
-                                                     else "") for how, _, reply in attempts)
+    said_after = {WRONG_CUT: CRASHED_ON_LENGTH, WRONG_CUT_START: CRASHED_ON_LENGTH_AT_START}
+    crash_said = {wrong: said_after[wrong] for _, wrong in crashed}
+    seen = " and ".join(f"{how}: {reply.status}" + (f" ({crash_said[how]})" if how in crash_said else "")
+                        for how, _, reply in attempts)
     return passed(expected, seen if genuine is not None else f"{seen}; {not_ruled_out(p)}", **evidence)
