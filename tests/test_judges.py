@@ -114,6 +114,9 @@ def test_sql_could_not_decide():
     ("with j as (select * from public.jobs) select count(*) as n from j", ["public.jobs"], [], Status.ERROR),
     ("select count(*) as n from public.v", ["public.jobs"], ["public.v"], Status.ERROR),  # a view may read jobs
     ("select count(*) as n from public.v", [], ["public.v"], Status.PASSED),  # no table has RLS: nothing hidden
+    # a catalog view leaving out the statistics rows of the tables RLS applies to for the role
+    ("select count(*) as n from pg_catalog.pg_stats where null_frac > 0.3", ["public.jobs"], [], Status.ERROR),
+    ("select count(*) as n from pg_stats", [], [], Status.PASSED),  # no table has RLS: nothing left out
 ])
 def test_sql_rls_matters_only_for_tables_it_guards(query, rls_tables, views, status):
     """A checker role without BYPASSRLS may still run catalog-only (and RLS-free) measures."""

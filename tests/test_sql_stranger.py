@@ -253,10 +253,17 @@ def test_a_cte_hides_a_table_only_where_postgresql_resolves_the_name_to_it(query
     assert names is not None and names.tables == tables, f"query {query!r}: expected {tables}, saw {names}"
 
 
-def _reading(*reads, functions=(), rls_tables=("app.jobs",)):
-    return [{"viewer": "reader", "sees_all": False, "rls_tables": list(rls_tables), "views": [],
-             "reads": [dict(zip(("name", "relation", "schema", "kind", "rls"), r)) for r in reads],
-             "own_functions": list(functions)}]
+def _reading(*reads, functions=(), rls_tables=("app.jobs",), rls_on_viewer=None):
+    row = {"viewer": "reader", "sees_all": False, "rls_tables": list(rls_tables), "views": [],
+           "reads": [dict(zip(("name", "relation", "schema", "kind", "rls"), r)) for r in reads],
+           "own_functions": list(functions)}
+    if rls_on_viewer is not None:  # the tables RLS applies to for the role, as RESOLVED asks them
+        row["rls_on_viewer"] = list(rls_on_viewer)
+    return [row]
+
+
+def _statistics(name, view="pg_stats", **kwargs):
+    return _reading((name, f"pg_catalog.{view}", "pg_catalog", "v", False), **kwargs)
 
 
 GUARDED = [
@@ -282,6 +289,24 @@ GUARDED = [
     ("ts-rewrite", "select numnode(ts_rewrite('a'::tsquery, 'select t, s from app.aliases')) as n", _reading(),
      Status.ERROR),
     ("not-asked", "select count(*) as n from jobs", _reading(), Status.ERROR),
+    # PostgreSQL's statistics views leave out the rows of every table RLS applies to for the role: a catalog read
+    # that hides rows, however it is written
+    ("pg-stats", "select count(*) as n from pg_stats where null_frac > 0.3",
+     _statistics('"pg_stats"', rls_on_viewer=["app.jobs"]), Status.ERROR),
+    ("pg-stats-qualified-upper", "SELECT COUNT(*) AS n FROM PG_CATALOG.PG_STATS",
+     _statistics('"pg_catalog"."pg_stats"', rls_on_viewer=["app.jobs"]), Status.ERROR),
+    ("pg-stats-ext-quoted", 'select count(*) as n from "pg_catalog"."pg_stats_ext"',
+     _statistics('"pg_catalog"."pg_stats_ext"', "pg_stats_ext", rls_on_viewer=["app.jobs"]), Status.ERROR),
+    ("pg-stats-ext-exprs", "select count(*) as n from pg_stats_ext_exprs",
+     _statistics('"pg_stats_ext_exprs"', "pg_stats_ext_exprs", rls_on_viewer=["app.jobs"]), Status.ERROR),
+    ("pg-stats-run-as-text", "select length(query_to_xml('select * from pg_stats', true, true, '')::text) as n",
+     _reading(rls_on_viewer=["app.jobs"]), Status.ERROR),
+    ("pg-stats-not-resolved", "select count(*) as n from pg_stats", _reading(), Status.ERROR),  # every RLS table
+    # RLS applies to the role on no table (it owns them, none FORCEs it), or no table has RLS: nothing is left out
+    ("pg-stats-owner", "select count(*) as n from pg_stats", _statistics('"pg_stats"', rls_on_viewer=[]),
+     Status.PASSED),
+    ("pg-stats-no-rls", "select count(*) as n from pg_stats", _statistics('"pg_stats"', rls_tables=()),
+     Status.PASSED),
 ]
 
 
@@ -316,6 +341,7 @@ create table app.aliases (t tsquery, s tsquery);
 insert into app.aliases values ('a', 'b & c');
 alter table app.aliases enable row level security;
 create extension citext schema public;
+analyze app.jobs;
 do $$ begin execute format('alter database %I set search_path = app, public', current_database()); end $$;
 """
 
@@ -365,6 +391,9 @@ REAL = [
      Status.FAILED, Status.FAILED),
     ("interval-lt", "select interval '10 hours' as lag", {"lag": {"lt": "9:00:00"}}, Status.ERROR, Status.ERROR),
     ("dup-cols", "select 5 as bad, 0 as bad", {"bad": {"eq": 0}}, Status.ERROR, Status.ERROR),
+    # a catalog view hiding the statistics rows of the tables RLS applies to for the role
+    ("pg-stats", "select count(*) as columns from pg_stats where schemaname = 'app' and tablename = 'jobs'",
+     {"columns": {"eq": 0}}, Status.ERROR, Status.FAILED),
 ]
 
 
@@ -421,6 +450,8 @@ def test_sql_items_on_a_strangers_database(stranger, url_key, column, monkeypatc
         assert "public.tasks" in by_name["upper-unquoted"].observed
         assert "stuck_jobs" in by_name["invoker-function"].observed
         assert "function nvl()" in by_name["function-named-like-a-known-one"].observed
+        stats = by_name["pg-stats"].observed
+        assert "app.jobs" in stats and "app.orders" in stats and "pg_catalog.pg_stats" in stats, stats
     assert "bad 2 times" in by_name["dup-cols"].observed, _said("dup-cols", Status.ERROR, by_name["dup-cols"])
     assert "cannot be compared" in by_name["setting-text-ne"].observed
 

@@ -9,9 +9,11 @@ A checker role that row level security applies to could count rows RLS hides: fo
 then) a second round trip asks the database what each relation a query names resolves to in that session
 (search_path, case folding: `to_regclass`) and whether RLS applies to the role there
 (`row_security_active`); a query reading such a table, a view, or a function of the database's own ends
-as an error, never a pass. A checker that bypasses RLS does not bypass it through a view (not security_invoker) or a
-SECURITY DEFINER function: PostgreSQL applies the policies as its owner, so where a query's words name one, one more
-round trip lists each of those whose owner RLS applies to, and a query reading one is an error too (`_owner_problem`).
+as an error, never a pass. So does one naming `pg_stats`, `pg_stats_ext` or `pg_stats_ext_exprs` (catalog views that
+leave out the statistics rows of every table RLS applies to for the role) where RLS applies to the role on some table.
+A checker that bypasses RLS does not bypass it through a view (not security_invoker) or a SECURITY DEFINER function:
+PostgreSQL applies the policies as its owner, so where a query's words name one, one more round trip lists each of
+those whose owner RLS applies to, and a query reading one is an error too (`_owner_problem`).
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
@@ -190,6 +192,11 @@ RESOLVED = (
     f"   from pg_catalog.pg_namespace u where u.nspname {_EQ} w.schema"
     "   and pg_catalog.has_schema_privilege(u.oid, 'USAGE')) then pg_catalog.to_regclass(w.name) end"
     f"  left join pg_catalog.pg_namespace n on n.oid {_EQ} c.relnamespace) as reads,"
+    # the tables RLS applies to for the role: the ones whose statistics rows STATISTICS_HIDING_RLS leave out
+    f" (select coalesce(pg_catalog.array_agg(pg_catalog.quote_ident(n.nspname) {_CAT} '.' {_CAT}"
+    "   pg_catalog.quote_ident(c.relname) order by n.nspname, c.relname), '{}')"
+    f"  from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid {_EQ} c.relnamespace"
+    "  where c.relrowsecurity and pg_catalog.row_security_active(c.oid)) as rls_on_viewer,"
     " (select coalesce(pg_catalog.json_agg(distinct f.name), '[]'::pg_catalog.json)"
     "  from rows from (pg_catalog.unnest(%(function_schemas)s::pg_catalog.text[]),"
     "                  pg_catalog.unnest(%(function_names)s::pg_catalog.text[])) as f(schema, name)"
@@ -202,6 +209,10 @@ RESOLVED = (
     + _OF_THE_CHECKER
 )
 CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
+# PostgreSQL's views that leave out every row of a table RLS applies to for the current role — their definitions end
+# in `c.relrowsecurity = false OR NOT row_security_active(c.oid)` — so a catalog read that RLS hides rows from; no
+# other view of pg_catalog or information_schema filters so (PostgreSQL 15 and 18)
+STATISTICS_HIDING_RLS = ("pg_stats", "pg_stats_ext", "pg_stats_ext_exprs")
 # (RUNS_SQL: PostgreSQL's own functions that run SQL given as text, as the current role, so under its RLS)
 
 MEASURED_ROWS = 2  # of the query's rows, fetched: one is the measure, a second says there is more than one
@@ -1013,8 +1024,9 @@ def rls_problem(query: str, visibility: Any) -> str | None:
     """Why RLS may hide rows from this query's viewer, or None when it cannot: the role bypasses RLS,
     or every relation the query names is a catalog, or a table on which RLS does not apply to the role
     (as the database resolves the name). A view, or a function of the database's own (it may read
-    tables under RLS), counts as unknown while any table has RLS. Reads through other routes (a
-    trigger, an operator's function) are not seen."""
+    tables under RLS), counts as unknown while any table has RLS. A query whose words name one of
+    STATISTICS_HIDING_RLS reads as every table RLS applies to for the role: those views leave out its
+    statistics rows. Reads through other routes (a trigger, an operator's function) are not seen."""
     if isinstance(visibility, GatherError) or not visibility:
         return f"could not tell which rows the checker role sees: {visibility or 'no answer'}"
     row = visibility[0]
@@ -1048,9 +1060,17 @@ def rls_problem(query: str, visibility: Any) -> str | None:
     for schema, name in names.functions:
         if (name in own) or (name in RUNS_SQL and schema in ("", "pg_catalog")):
             unknown.add(f"function {schema + '.' if schema else ''}{name}()")
+    # by the query's words, as `_owner_problem` reads them: also named in a string some function runs as SQL
+    words = _identifiers(query)
+    statistics = [f"pg_catalog.{view}" for view in STATISTICS_HIDING_RLS if view in words]
+    # not resolved (facts without the database's own answer): every table with RLS, at worst
+    under_rls = set(row["rls_on_viewer"] if "rls_on_viewer" in row else row["rls_tables"]) if statistics else set()
+    guarded |= under_rls
     if guarded:
+        through = (f" (the query names {', '.join(statistics)}, which shows the role no statistics rows of a table"
+                   " row level security applies to for it)") if under_rls else ""
         return (f"role {row['viewer']} is subject to row level security on {', '.join(sorted(guarded))},"
-                f" so counts may be silently low{hidden}")
+                f" so counts may be silently low{through}{hidden}")
     if unknown:
         return (f"role {row['viewer']} is subject to row level security and the query reads"
                 f" {', '.join(sorted(unknown))}, which may hide rows from it{hidden}")
