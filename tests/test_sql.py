@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 
+import psycopg
 import pytest
 from psycopg import sql as pgsql
 
@@ -16,6 +17,7 @@ from opsverify.outcome import Status
 from opsverify.transports.postgres import Database
 
 from .kit import make_check, make_target
+from .project import scratch_database
 
 # each tried on PostgreSQL 18 in BEGIN READ ONLY: not refused there, and its effect outlives the rollback (the
 # standby's — replay, slot sync — on a hot standby, whose every transaction is read-only)
@@ -43,6 +45,10 @@ OUTSIDE = [
     ("pg_buffercache_evict", "select count(*) as n from pg_buffercache_evict(1)"),
     ("pg_buffercache_evict_relation", "select count(*) as n from pg_buffercache_evict_relation('public.h')"),
     ("pg_buffercache_evict_all", "select count(*) as n from pg_buffercache_evict_all()"),
+    # pg_prewarm's: a file in the data directory, a lasting background worker, pages loaded over others'
+    ("autoprewarm_dump_now", "select autoprewarm_dump_now() >= 0 as n"),
+    ("autoprewarm_start_worker", 'select public."autoprewarm_start_worker"() is null as n'),
+    ("pg_prewarm", "select PG_PREWARM('public.h'::regclass, 'buffer') as n"),
 ]
 # ... and what stays a read: peeking does not consume; what PostgreSQL refuses in a read-only transaction, or rolls
 # back with it (a notification is sent at commit; a new origin or collation is a catalog row)
@@ -115,6 +121,25 @@ def test_an_item_cannot_consume_a_logical_slots_changes(logical_pg):
     finally:
         target.close()
     assert _pending(logical_pg) == pending, "the slot's pending changes were consumed by a read-only item"
+
+
+def test_an_item_cannot_write_the_autoprewarm_file_or_prewarm_buffers(demo_deployment):
+    """pg_prewarm's calls run in BEGIN READ ONLY and their effect outlives its rollback — autoprewarm.blocks stays
+    written in the data directory (what the server loads at its next start), a relation's pages stay in shared
+    buffers — so an item calling one is refused at load, as every other call of that list is."""
+    with scratch_database(demo_deployment, "create extension pg_prewarm; create table public.h as"
+                          " select generate_series(1, 1000) as x", prefix="prewarm") as db:
+        with psycopg.connect(db["admin"]) as conn:  # a transaction of its own, rolled back on leaving
+            conn.execute("begin read only")
+            loaded, dumped = conn.execute("select pg_prewarm('public.h'), autoprewarm_dump_now()").fetchone()
+            conn.rollback()
+            written = conn.execute("select (pg_stat_file('autoprewarm.blocks', true)).size").fetchone()[0]
+        assert loaded > 0 and dumped > 0 and written, (
+            f"pg_prewarm in BEGIN READ ONLY: expected pages loaded and autoprewarm.blocks written past the rollback,"
+            f" saw {loaded} pages loaded, {dumped} dumped, a file of {written} bytes")
+        for function, query in OUTSIDE[-3:]:
+            with pytest.raises(ValueError, match=rf"calls {function}\(\).*outside the checker's read-only transaction"):
+                make_check("sql", {"query": query, "expect": {"n": {"ge": 0}}}, name=function)
 
 
 # -- the role check: a checker role with REPLICATION ------------------------------------------------------

@@ -317,6 +317,15 @@ _OUTSIDE = {
     "pg_truncate_visibility_map": ("truncates a table's visibility map (pg_visibility)", "could slow the server"),
     **dict.fromkeys(("pg_buffercache_evict", "pg_buffercache_evict_relation", "pg_buffercache_evict_all"),
                     ("evicts pages from the server's shared buffers (pg_buffercache)", "could slow the server")),
+    # pg_prewarm's (also tried on PostgreSQL 15); its 'read' and 'prefetch' modes fill the OS cache instead
+    "pg_prewarm": ("loads a relation's pages into the server's shared buffers or its OS cache (pg_prewarm),"
+                   " evicting others", "could slow the server"),
+    "autoprewarm_dump_now": ("writes the list of the pages in the server's shared buffers to autoprewarm.blocks in"
+                             " its data directory (pg_prewarm)",
+                             "could change what the server loads at its next start"),
+    "autoprewarm_start_worker": ("starts a background worker that outlives the transaction and keeps rewriting"
+                                 " autoprewarm.blocks in the server's data directory (pg_prewarm)",
+                                 "could change the server"),
     "pg_stat_statements_reset": ("resets the server's statistics", "could erase them"),
 }
 
