@@ -89,18 +89,24 @@ def crashed_on_length_alone(attempts: list, cut: str, as_long: str, alike: tuple
     return not any(_server_error(reply) for how, _, reply in attempts if how not in pair and how not in alike)
 
 
-def took_the_cut(attempts: list, cut: str, as_long: str, refused: Callable[[int], bool]) -> bool:
+def took_the_cut(attempts: list, cut: str, as_long: str, refused: Callable[[int], bool],
+                 alike: tuple[str, ...] = ()) -> bool:
     """Whether the endpoint answered the value cut short (`cut`) with a server error that came whole, yet refused
     (`refused`, of its whole answer's status) the one `as_long` names, of the same length but not that part of the
     right value (what it begins with, or ends with). A crash on the length alone meets both: this one got past the
     check on that part of the right value, and failed after it (a job or a handler failing on its own — an upstream
-    down, an order already recorded): taken. Only where no other request got a server error too: an endpoint failing
-    some of the requests sent together (overloaded, a 503 naming no wait) may have failed this one before any check —
-    which cannot be told."""
+    down, an order already recorded): taken. Only where no other request got a server error too — but the other
+    pair of values cut short (`alike`) where it got one to both, a crash on its length that explains them: an
+    endpoint failing some of the requests sent together (overloaded, a 503 naming no wait) may have failed this one
+    before any check, which cannot be told."""
     replies = {how: reply for how, _, reply in attempts if how in (cut, as_long)}
     if cut not in replies or as_long not in replies or not _server_error(replies[cut]):
         return False
-    if any(_server_error(reply) for how, _, reply in attempts if how != cut):
+    others = [(how, reply) for how, _, reply in attempts if how != cut]
+    crashed_alike = {how for how, _ in others if how in alike}
+    if not (len(crashed_alike) == len(alike) and all(_server_error(r) for how, r in others if how in alike)):
+        crashed_alike = set()
+    if any(_server_error(reply) for how, reply in others if how not in crashed_alike):
         return False
     other = replies[as_long]
     return other.status is not None and not other.failure and refused(other.status)

@@ -461,7 +461,8 @@ def judge(check, facts) -> Outcome:
     cut_hows = {how for pair in CUT_PAIRS for how in pair}
     crashed = [pair for pair in CUT_PAIRS
                if crashed_on_length_alone(attempts, *pair, alike=tuple(cut_hows - set(pair)))]
-    took = [pair for pair in CUT_PAIRS if took_the_cut(attempts, *pair, lambda status: status in REJECTIONS)]
+    took = [pair for pair in CUT_PAIRS if took_the_cut(attempts, *pair, lambda status: status in REJECTIONS,
+                                                       alike=tuple(cut_hows - set(pair)))]
     read = {how for pair in crashed for how in pair} | {cut for cut, _ in took}  # not unseen: judged
     unseen = [text for how, reply in answered if how not in read and (text := _unseen(how, reply.status))]
     problems = accepted + [f"{how}: {status_said(reply)}" for how, reply in answered

@@ -595,7 +595,8 @@ def judge(check, facts) -> Outcome:
     crashed = [pair for pair in CUT_PAIRS
                if crashed_on_length_alone(attempts, *pair, alike=tuple(cut_hows - set(pair)))]
     took = [pair for pair in CUT_PAIRS
-            if took_the_cut(attempts, *pair, lambda status: _refused(status) or p.accepts(status))]
+            if took_the_cut(attempts, *pair, lambda status: _refused(status) or p.accepts(status),
+                            alike=tuple(cut_hows - set(pair)))]
     read = {how for pair in crashed for how in pair} | {cut for cut, _ in took}  # judged here
     problems = [text for how, _, reply in refusals if reply.status is not None
                 and how not in read and (text := problem(p, how, reply, checks_a_key))]
