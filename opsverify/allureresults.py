@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .display import literal
+from .folders import remove_tree
 from .jsontext import compact, readable, utf8
 
 if TYPE_CHECKING:
@@ -246,10 +246,13 @@ def take_over(config: pytest.Config) -> Destination | None:
 
 def write_folder(destination: Destination, files: dict[str, bytes]) -> None:
     """Each file whole or not at all (a temporary name, then renamed), as allure-pytest writes its own; emptied
-    first under --clean-alluredir, as allure-pytest empties it."""
+    first under --clean-alluredir, as allure-pytest empties it. OSError: a folder that cannot be emptied gets no
+    file (an earlier run's results among this one's would read as this run's)."""
     folder = destination.folder
-    if destination.clean:
-        shutil.rmtree(folder, ignore_errors=True)
+    if destination.clean and folder.is_dir() and not folder.is_symlink():  # a symlink is left, as rmtree leaves it
+        left = remove_tree(folder)  # DIR is anyone's: it may be nested past shutil.rmtree's recursion
+        if left is not None:
+            raise OSError(left.errno, f"--clean-alluredir could not empty it ({left.strerror or left})")
     for name, data in files.items():
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)

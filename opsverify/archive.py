@@ -50,6 +50,7 @@ from .items import ITEM_MARK, check_fields, marks_for
 from .display import visible
 from .environment import Environment
 from .errors import ArchiveFailed
+from .folders import remove_tree
 from .outcome import and_undecided
 from .secrets import MASK, Redactor
 from .verdicts import VerdictAltered
@@ -113,8 +114,9 @@ def hold_partial(partial: Path) -> int:
 
 
 def remove_if_unheld(folder: Path, marked: bool = False) -> bool:
-    """Remove a run's working folder that no live run holds (see hold_partial); True if it went. `marked`: only
-    one held_folder made (it holds HELD)."""
+    """Remove a run's working folder that no live run holds (see hold_partial); True if it went, False if a run
+    holds it or it is not one. `marked`: only one held_folder made (it holds HELD). OSError: no run holds it, but
+    it could not all be removed (the first error met; the rest of it went)."""
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:  # not a folder (nor ours to touch), or gone meanwhile
@@ -128,14 +130,24 @@ def remove_if_unheld(folder: Path, marked: bool = False) -> bool:
         return False
     finally:
         os.close(fd)
-    shutil.rmtree(folder, ignore_errors=True)
-    return not os.path.lexists(folder)
+    left = remove_tree(folder)  # a killed run's folder is anyone's: it may be nested past rmtree's recursion
+    if left is not None:
+        raise left
+    return True
 
 
-def remove_stale_partials(env_dir: Path) -> list[str]:
-    """`.partial-*` folders no live run holds (see hold_partial): their run was killed, or the machine stopped."""
-    return [partial.name for partial in sorted([*env_dir.glob(".partial-*"), *env_dir.glob(".making-*")])
-            if remove_if_unheld(partial)]
+def remove_stale_partials(env_dir: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """`.partial-*` folders no live run holds (see hold_partial): their run was killed, or the machine stopped.
+    The names of those removed, and (name, why) of those that could not be: left, said, never stopping the run."""
+    removed: list[str] = []
+    left: list[tuple[str, str]] = []
+    for partial in sorted([*env_dir.glob(".partial-*"), *env_dir.glob(".making-*")]):
+        try:
+            if remove_if_unheld(partial):
+                removed.append(partial.name)
+        except OSError as exc:
+            left.append((partial.name, exc.strerror or str(exc)))
+    return removed, left
 
 
 HELD = ".held-by-its-run"  # in a folder held_folder made: an unlocked folder without it is not ours to sweep
@@ -164,6 +176,7 @@ class Archive:
     redactor: Redactor
     signing_key: Any = None  # an ed25519 private key, or None (not signed)
     stale_removed: list[str] = field(default_factory=list)
+    stale_left: list[tuple[str, str]] = field(default_factory=list)  # (name, why): stale, but could not be removed
     final: Path | None = None
     manifest_sha256: str = ""  # of the sealed manifest, once final
     chain_warning: str = ""  # the chain heads it did not link to, and why; chain.jsonl's unread lines (seal.choose_head)
@@ -204,7 +217,7 @@ class Archive:
         try:
             env_dir.mkdir(parents=True, exist_ok=True)
             with seal.env_lock(env_dir):  # another run's sweep never meets a folder made but not yet locked
-                stale = remove_stale_partials(env_dir)
+                stale, stale_left = remove_stale_partials(env_dir)
                 making.mkdir()
                 held = hold_partial(making)
                 os.rename(making, partial)
@@ -213,8 +226,8 @@ class Archive:
                                 " move it away, or give another --reports-dir") from None
         except OSError as exc:
             raise ArchiveFailed(f"archive not written: {shown(env_dir)}: {exc.strerror or exc}") from None
-        return cls(reports, env, deploy, suite_commit(root), started, partial, redactor, key, stale, _held=held,
-                   _made=made)
+        return cls(reports, env, deploy, suite_commit(root), started, partial, redactor, key, stale, stale_left,
+                   _held=held, _made=made)
 
     @property
     def env_dir(self) -> Path:
@@ -1616,6 +1629,9 @@ class ArchiveReporter:
         archive = state.archive
         for name in (archive.stale_removed if archive is not None else []):
             write(f"removed a stale partial archive {name} (its run is gone)")
+        for name, why in (archive.stale_left if archive is not None else []):
+            write(f"warning: a stale partial archive {visible(name)} (its run is gone) could not be removed ({why}): "
+                  "delete it by hand", yellow=True)
         if self.not_written:
             failed = self.not_written.startswith("archive not written")
             write(f"opsverify: {self.not_written}", red=failed, bold=failed)

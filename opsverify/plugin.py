@@ -1099,7 +1099,8 @@ def xdist_starts_workers(option: Any) -> bool:
 
 def _shared_folder() -> tuple[Path, int]:
     """Where xdist workers share outcomes: a private temp folder, locked while the run lives. One left by a run
-    killed with SIGKILL (its lock gone with it) is removed here, by the next run under xdist."""
+    killed with SIGKILL (its lock gone with it) is removed here, by the next run under xdist; one that cannot be
+    (remove_if_unheld's OSError) stays, unsaid: it is no evidence, and the run goes on in a folder of its own."""
     from . import archive
 
     temp = Path(tempfile.gettempdir())

@@ -19,7 +19,6 @@ import errno
 import json
 import os
 import re
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +26,12 @@ from typing import Any
 
 from . import exitcodes
 from .errors import StopRun
+from .folders import remove_tree
 from .report import _not_replaceable  # what `report -o` would not replace is not a report of ours
 from .seal import CHAIN, FOUND, MANIFEST, MANIFEST_LIMIT, PRUNED, PRUNING, SIGNATURE, EnvChain, Finding, Malformed, \
-    archive_dirs, archives_oldest_first, env_lock, forced_reason, found_record, keeps_evidence, kept_manifest, \
-    leftover_manifest, leftover_of, parse_manifest, prune_leftovers, read_manifest_bytes, read_pruned, read_regular, \
-    read_signature_bytes, sha256_bytes, sha256_file
+    archive_contents, archive_dirs, archives_oldest_first, env_lock, forced_reason, found_record, keeps_evidence, \
+    kept_manifest, leftover_manifest, leftover_of, parse_manifest, prune_leftovers, read_manifest_bytes, read_pruned, \
+    read_regular, read_signature_bytes, sha256_bytes, sha256_file
 
 
 @dataclass
@@ -150,10 +150,9 @@ def _finish_interrupted(env_dir: Path, result: Pruned, *, dry_run: bool = False)
             continue
         data = leftover_manifest(leaving)
         if data is None and _rest_of_a_pruned_archive(env_dir, leaving, name, entries):  # killed while deleting it
-            if not dry_run:
-                shutil.rmtree(leaving, ignore_errors=True)
-            result.notes.append(f"{would}finished removing {name} (an earlier prune was interrupted while deleting "
-                                f"it; {CHAIN} remembers it)")
+            if dry_run or _deleted(leaving, name, result):
+                result.notes.append(f"{would}finished removing {name} (an earlier prune was interrupted while "
+                                    f"deleting it; {CHAIN} remembers it)")
             continue
         if data is None:
             result.notes.append(f"{leaving.name} is left from an interrupted prune, without a readable manifest: "
@@ -166,9 +165,8 @@ def _finish_interrupted(env_dir: Path, result: Pruned, *, dry_run: bool = False)
                                 "delete it by hand")
             continue
         if digest in remembered:
-            if not dry_run:
-                shutil.rmtree(leaving, ignore_errors=True)
-            result.notes.append(f"{would}finished removing {name} (an earlier prune was interrupted)")
+            if dry_run or _deleted(leaving, name, result):
+                result.notes.append(f"{would}finished removing {name} (an earlier prune was interrupted)")
         elif name and not os.path.lexists(env_dir / name):
             try:
                 if not dry_run:
@@ -178,6 +176,17 @@ def _finish_interrupted(env_dir: Path, result: Pruned, *, dry_run: bool = False)
                 continue
             result.notes.append(f"{'would have put' if dry_run else 'put'} {name} back (an earlier prune was "
                                 "interrupted before it was remembered)")
+
+
+def _deleted(leaving: Path, name: str, result: Pruned) -> bool:
+    """Delete what a prune left of an archive chain.jsonl remembers; when some of it cannot go, say so (it is
+    out of the chain already: only the hand can finish it)."""
+    left = remove_tree(leaving)  # an archive may hold folders nested past shutil.rmtree's recursion
+    if left is None:
+        return True
+    result.notes.append(f"{name} left the chain, but {leaving.name} could not be deleted ({left.strerror or left}): "
+                        "delete it by hand")
+    return False
 
 
 def _rest_of_a_pruned_archive(env_dir: Path, leaving: Path, name: str, entries: list[dict[str, Any]],
@@ -194,22 +203,21 @@ def _rest_of_a_pruned_archive(env_dir: Path, leaving: Path, name: str, entries: 
         manifest = read_regular(kept_manifest(env_dir, digest), MANIFEST_LIMIT, MANIFEST)
         listed = parse_manifest(manifest).get("files")
         signature = kept_manifest(env_dir, digest, ".sig")
-        for folder, dirs, files in os.walk(leaving):
-            for entry in (*dirs, *files):
-                path = Path(folder, entry)
-                if path.is_symlink() or not (path.is_dir() or path.is_file()):
+        # archive_contents, not os.walk: Python 3.11's os.walk recurses per level (a RecursionError on a folder
+        # nested thousands deep), and skips a folder it cannot list, which may hold anything
+        kinds, unlisted = archive_contents(leaving)
+        if unlisted or any(kind not in ("file", "folder") for kind in kinds.values()):
+            return False
+        for relative in sorted(entry for entry, kind in kinds.items() if kind == "file"):
+            path = leaving / relative
+            if relative == SIGNATURE:
+                if not signature.is_file() or path.read_bytes() != signature.read_bytes():
                     return False
-            for file in files:
-                path = Path(folder, file)
-                relative = path.relative_to(leaving).as_posix()
-                if relative == SIGNATURE:
-                    if not signature.is_file() or path.read_bytes() != signature.read_bytes():
-                        return False
-                elif relative == MANIFEST:
-                    if sha256_file(path) != digest:
-                        return False
-                elif not isinstance(listed, dict) or listed.get(relative) != sha256_file(path):
+            elif relative == MANIFEST:
+                if sha256_file(path) != digest:
                     return False
+            elif not isinstance(listed, dict) or listed.get(relative) != sha256_file(path):
+                return False
     except (OSError, Malformed, ValueError):
         return False
     return True
@@ -294,10 +302,7 @@ def _remove(env_dir: Path, archive: Path, kept: tuple[dict[str, Any], bytes, byt
         if isinstance(exc, _Refused):
             raise _Refused(why) from None
         return why
-    with contextlib.suppress(RecursionError):  # folders nested thousands deep: left for the hand, said below
-        shutil.rmtree(leaving, ignore_errors=True)
-    if os.path.lexists(leaving):
-        result.notes.append(f"{archive.name} left the chain, but {leaving.name} could not be deleted: delete it by hand")
+    _deleted(leaving, archive.name, result)
     _remove_report(archive, result)
     return ""
 

@@ -7,11 +7,19 @@ stops the run."""
 from __future__ import annotations
 
 import errno
+import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from opsverify import archive, exitcodes, retention, seal
+from opsverify.allureresults import Destination, write_folder
+from opsverify.cli import main
+
+from .runbook import make_runbook
 
 DEPTH = 1600  # past Python's default recursion limit (1,000), below PATH_MAX with one-letter names
 
@@ -37,6 +45,165 @@ def _nothing_deep_left(tmp_path):
     """pytest's own clean-up of tmp_path is shutil.rmtree: whatever a test leaves nested goes by `rm -rf` first."""
     yield
     subprocess.run(["rm", "-rf", str(tmp_path)], check=False)
+
+
+def _refused(*_args, **_kwargs) -> OSError:
+    return OSError(errno.EACCES, os.strerror(errno.EACCES))
+
+
+# -- a killed run's partial archive -----------------------------------------------------------------------------
+
+def test_a_stale_partial_nested_past_recursion_is_removed_and_the_run_goes_on(tmp_path):
+    runbook = make_runbook(tmp_path)
+    stale = runbook.env_dir / ".partial-20200101T000000Z-99999-deadbeef"
+    stale.mkdir(parents=True)
+    nest(stale, bottom="results.json")
+    result = runbook.run("--item", "S1")
+    assert result.returncode == exitcodes.OK, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "RecursionError" not in result.stdout + result.stderr
+    assert not stale.exists()
+    assert f"removed a stale partial archive {stale.name} (its run is gone)" in result.stdout
+    assert len(runbook.archives()) == 1
+
+
+def test_a_stale_partial_that_cannot_be_removed_is_left_and_said(tmp_path, monkeypatch):
+    """No live run holds it, but it cannot go (a permission): the run is not stopped; the summary warns of it."""
+    stale = tmp_path / ".partial-20200101T000000Z-99999-deadbeef"
+    gone = tmp_path / ".partial-20200101T000000Z-99998-cafebabe"
+    stale.mkdir()
+    gone.mkdir()
+    real = archive.remove_tree
+    monkeypatch.setattr(archive, "remove_tree", lambda folder: _refused() if folder == stale else real(folder))
+    removed, left = archive.remove_stale_partials(tmp_path)
+    assert removed == [gone.name] and left == [(stale.name, "Permission denied")]
+    assert stale.is_dir() and not gone.exists()
+
+
+# -- a prune's leftover --------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def two_archives(tmp_path_factory):
+    runbook = make_runbook(tmp_path_factory.mktemp("deep") / "runbook")
+    for deploy in ("first", "second"):
+        ran = runbook.run("--system", "till", "--deploy-id", deploy)
+        assert ran.returncode == exitcodes.OK, ran.stdout[-2000:]
+    return runbook
+
+
+@pytest.fixture
+def env_dir(two_archives, tmp_path) -> Path:
+    target = tmp_path / "reports" / "fx"
+    shutil.copytree(two_archives.env_dir, target, symlinks=True)  # nothing nested in them yet
+    return target
+
+
+def _left_by_a_killed_prune(env_dir: Path) -> tuple[Path, str]:
+    """The first archive remembered in chain.jsonl, moved aside, its files deleted (a prune killed while deleting)
+    but a folder nested past recursion."""
+    first = seal.archives_oldest_first(env_dir)[0]
+    data = (first / "manifest.json").read_bytes()
+    signature = (first / "manifest.sig").read_bytes() if (first / "manifest.sig").exists() else None
+    retention._remember(env_dir, first, json.loads(data), data, signature)
+    leftover = env_dir / f".pruning-{first.name}-4243"
+    first.rename(leftover)
+    for path in sorted(leftover.rglob("*"), reverse=True):
+        path.unlink() if not path.is_dir() else path.rmdir()
+    nest(leftover)
+    return leftover, first.name
+
+
+def test_an_archive_holding_a_folder_nested_past_recursion_is_pruned_whole(env_dir, capsys):
+    first = seal.archives_oldest_first(env_dir)[0]
+    (first / "junk").mkdir()
+    nest(first / "junk")
+    assert main(["prune", str(env_dir), "--keep", "1", "--force"]) == exitcodes.OK
+    out = capsys.readouterr().out
+    assert "could not be deleted" not in out, out
+    assert not first.exists() and not list(env_dir.glob(".pruning-*"))
+
+
+def test_a_prune_leftover_nested_past_recursion_is_finished_by_the_next_prune(env_dir, capsys):
+    leftover, name = _left_by_a_killed_prune(env_dir)
+    assert main(["prune", str(env_dir), "--keep", "5"]) == exitcodes.OK
+    out = capsys.readouterr().out
+    assert f"finished removing {name} (an earlier prune was interrupted while deleting it" in out, out
+    assert not leftover.exists()
+    assert main(["verify", str(env_dir)]) == exitcodes.OK
+
+
+def test_a_prune_leftover_that_cannot_be_deleted_is_said_not_finished(env_dir, capsys, monkeypatch):
+    leftover, name = _left_by_a_killed_prune(env_dir)
+    monkeypatch.setattr(retention, "remove_tree", _refused)
+    assert main(["prune", str(env_dir), "--keep", "5"]) == exitcodes.OK
+    out = capsys.readouterr().out
+    assert (f"{name} left the chain, but {leftover.name} could not be deleted (Permission denied): delete it by hand"
+            in out), out
+    assert "finished removing" not in out and leftover.is_dir()
+
+
+# -- --alluredir under --clean-alluredir ------------------------------------------------------------------------------
+
+def test_clean_alluredir_empties_a_folder_nested_past_recursion(tmp_path):
+    out = tmp_path / "out"
+    (out / "old").mkdir(parents=True)
+    (out / "earlier-result.json").write_text("{}")
+    nest(out / "old", bottom="x-result.json")
+    write_folder(Destination(out, clean=True), {"a-result.json": b"{}"})
+    assert sorted(p.name for p in out.iterdir()) == ["a-result.json"]
+
+
+def test_clean_alluredir_that_cannot_empty_the_folder_writes_nothing_there(tmp_path, monkeypatch):
+    """An earlier run's results left among this run's would read as this run's: the caller says one line (26)."""
+    from opsverify import allureresults
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "earlier-result.json").write_text("{}")
+    monkeypatch.setattr(allureresults, "remove_tree", _refused)
+    with pytest.raises(OSError, match=r"--clean-alluredir could not empty it \(Permission denied\)"):
+        write_folder(Destination(out, clean=True), {"a-result.json": b"{}"})
+    assert [p.name for p in out.iterdir()] == ["earlier-result.json"]
+
+
+# -- xdist's shared folder ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def temp_dir(tmp_path, monkeypatch) -> Path:
+    import tempfile
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    return temp
+
+
+def _stale_shared(temp: Path) -> Path:
+    stale = temp / "opsverify-shared-stale0000"
+    stale.mkdir()
+    (stale / archive.HELD).touch()
+    nest(stale)
+    return stale
+
+
+def test_a_stale_shared_folder_nested_past_recursion_is_swept(temp_dir):
+    from opsverify.plugin import _shared_folder
+
+    stale = _stale_shared(temp_dir)
+    shared, held = _shared_folder()
+    os.close(held)
+    assert not stale.exists() and shared.is_dir() and shared.parent == temp_dir
+
+
+def test_a_stale_shared_folder_that_cannot_be_removed_does_not_stop_the_run(temp_dir, monkeypatch):
+    from opsverify.plugin import _shared_folder
+
+    stale = temp_dir / "opsverify-shared-stale0000"
+    stale.mkdir()
+    (stale / archive.HELD).touch()
+    monkeypatch.setattr(archive, "remove_tree", _refused)
+    shared, held = _shared_folder()
+    os.close(held)
+    assert stale.is_dir() and shared.is_dir() and shared != stale
 
 
 # -- the helpers themselves -----------------------------------------------------------------------------------------
