@@ -23,6 +23,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from .display import acted_on, cut, one_line, spelled, visible
 from .errors import ConfigError
+from .folders import walk
 
 # A team's own stable ids: H1, db-rls-01, PAY-12 — letters, digits, '.', '_' and '-', at most 40 characters.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
@@ -1576,8 +1577,8 @@ def _in_a_run_archive(found: Path, top: Path) -> Path | None:
 
 
 def _yaml_files(folder: Path) -> list[Path]:
-    found = []
-    for where, folders, names in os.walk(folder):  # symlinked folders inside it are not followed: no loop
+    found = []  # folders.walk, not os.walk: a folder nested thousands deep under checklists/ is no RecursionError
+    for where, folders, names in walk(folder):  # symlinked folders inside it are not followed: no loop
         folders[:] = [name for name in folders if not name.startswith(".")]
         found += [Path(where) / name for name in names if Path(name).suffix.lower() in (".yaml", ".yml")]
     return found

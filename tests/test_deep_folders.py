@@ -206,6 +206,24 @@ def test_a_stale_shared_folder_that_cannot_be_removed_does_not_stop_the_run(temp
     assert stale.is_dir() and shared.is_dir() and shared != stale
 
 
+# -- walked: a checklists subfolder, a repo's checkout ------------------------------------------------------------
+
+def test_a_checklist_in_a_subfolder_nested_past_recursion_is_still_named(tmp_path):
+    from opsverify.checklist import _unread_checklists
+
+    (tmp_path / "old").mkdir()
+    nest(tmp_path / "old", bottom="shop.yaml")
+    (problem,) = _unread_checklists(tmp_path)
+    assert "checklists in a subfolder are not read" in problem, problem
+
+
+def test_a_repo_folder_nested_past_recursion_is_listed(tmp_path):
+    from opsverify.families.repo import _plain_files
+
+    nest(tmp_path, bottom="deep.sql")
+    assert list(_plain_files(tmp_path)) == ["/".join(["d"] * DEPTH + ["deep.sql"])]
+
+
 # -- the helpers themselves -----------------------------------------------------------------------------------------
 
 def test_remove_tree_removes_files_and_unlinks_symlinks_without_following_them(tmp_path):

@@ -97,6 +97,7 @@ from pydantic import field_validator, model_validator
 from ..checklist import _yaml_loader
 from ..display import cut, spelled
 from ..errors import GatherError, NotConfigured
+from ..folders import walk
 from ..outcome import Outcome, error, failed, skipped, verdict
 from ..transports.envsource import parse_dotenv
 from ..transports.http import Probe
@@ -426,7 +427,9 @@ def _plain_files(folder: Path) -> dict[str, float]:
         raise exc
 
     files: dict[str, float] = {}
-    for top, _, names in os.walk(folder, onerror=refuse):  # followlinks=False: a linked folder is not entered
+    # folders.walk, not os.walk: a folder of the checkout nested thousands deep is no RecursionError; a linked one is
+    # not entered
+    for top, _, names in walk(folder, onerror=refuse):
         for name in names:
             path = Path(top) / name
             if not path.is_symlink() and path.is_file():
