@@ -19,7 +19,9 @@ Written as text (ElementTree costs more than every other reporter together on a 
 escaped for XML, and characters XML 1.0 cannot hold (a target's control bytes in a message) become `\\xNN`
 so a CI parser never chokes on the file.
 
-The same bytes go to `--junitxml PATH` when a run is given one (see `take_over`).
+The same bytes go to `--junitxml PATH` when a run is given one (see `take_over`): a new or regular file is
+replaced whole (a temporary file renamed over it); a symlink, a device or a FIFO there is written through, as
+pytest's own writer does (see `writes_through`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -185,8 +188,41 @@ def _not_a_folder(path: Path, option: str) -> str:
     return f"{shown(in_the_way)} is {what} where a folder belongs; move it away, or give {option} a path in a folder"
 
 
+def writes_through(path: Path) -> bool:
+    """Whether `--junitxml PATH` is written through rather than replaced: PATH is there and is not a regular file
+    of its own — a symlink, a device (`/dev/null`, `/dev/stdout`), a FIFO a CI's log collector reads. pytest's own
+    writer opens PATH and writes into it; a rename over it would put a regular file in its place (as root, in
+    place of the system's own /dev/null) and leave a FIFO's reader waiting for ever."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:  # not there (or not to be looked at: said by writable_folder): a file is made
+        return False
+    return not stat.S_ISREG(mode)
+
+
+def writable_through(path: Path) -> str:
+    """'' when the symlink, device or FIFO at `path` can be opened for writing, else why not: asked before any
+    check runs, in place of writable_folder's trial file (`/dev` is no folder a user may make files in)."""
+    if os.path.isdir(path):
+        return "is a folder"
+    if os.path.exists(path):
+        return "" if os.access(path, os.W_OK) else "not writable"
+    return writable_folder(Path(os.path.realpath(path)))  # a symlink to a file not there yet: made where it points
+
+
+class NoReader(OSError):
+    """A FIFO at `--junitxml PATH` that no process had open for reading when the run ended."""
+
+    def __init__(self) -> None:
+        super().__init__(errno.ENXIO, "a FIFO no process reads from (nothing had it open for reading as the run "
+                                      "ended); start its reader before the run, or give --junitxml a file")
+
+
 def write(destination: Destination, data: bytes) -> None:
-    """Whole or not at all: a CI that reads the file never sees half of it."""
+    """Whole or not at all: a CI that reads the file never sees half of it. A symlink, a device or a FIFO at the
+    path is written through, as pytest's own writer does (see writes_through)."""
+    if writes_through(destination.path):
+        return _write_through(destination.path, data)
     folder = destination.path.parent
     folder.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{destination.path.name}.", suffix=".partial")
@@ -198,3 +234,18 @@ def write(destination: Destination, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _write_through(path: Path, data: bytes) -> None:
+    """Open `path` and write into it: a symlink's target gets the bytes (made if not there), a device or a FIFO
+    its reader. Opened without blocking, so a FIFO no process reads is said (NoReader) instead of holding the run
+    for ever; then written blocking, as a reader slower than the pipe's buffer expects."""
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NONBLOCK, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO and stat.S_ISFIFO(os.stat(path).st_mode):
+            raise NoReader() from None
+        raise
+    with os.fdopen(handle, "wb") as out:
+        os.set_blocking(handle, True)
+        out.write(data)

@@ -790,14 +790,14 @@ def _junit_writable(config: pytest.Config, is_worker: bool, own_env: Path) -> No
     the archive."""
     from .checklist import shown
     from .errors import ArchiveFailed
-    from .junit import writable_folder
+    from .junit import writable_folder, writable_through, writes_through
 
     path = getattr(config.option, "xmlpath", None)
     if not path or is_worker:
         return
     target = Path(os.path.abspath(os.path.expanduser(os.path.expandvars(path))))  # as pytest's writer reads it
     _outside_the_evidence("--junitxml", target, own_env, kept="junit.xml")
-    problem = writable_folder(target)
+    problem = writable_through(target) if writes_through(target) else writable_folder(target)
     if problem:
         raise ArchiveFailed(f"--junitxml {shown_path(shown(target))}: {problem}")
 
