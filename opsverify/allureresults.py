@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -242,6 +243,33 @@ def take_over(config: pytest.Config) -> Destination | None:
     config.option.allure_report_dir = None
     clean = bool(getattr(config.option, "clean_alluredir", False)) and not config.option.collectonly
     return Destination(Path(os.path.abspath(given)), clean)  # as allure-pytest reads it
+
+
+# What an Allure results folder holds: allure-pytest's (and this archive's) results, containers and attachments, the
+# folder's own files, Allure's trend history a CI copies in from its last report, and a write of ours cut short
+_RESULT_FILE = re.compile(r"[^/]+-(result\.json|container\.json|attachment(\.[^/]*)?)")
+_FOLDER_FILES = {CATEGORIES_FILE, "environment.properties", "executor.json"}
+_HISTORY = "history"
+
+
+def not_results(folder: Path) -> list[str]:
+    """What `folder` holds that is no Allure result (sorted), so `--clean-alluredir` never empties a folder of anything
+    else: allure-pytest empties whatever it is given, and a folder named by mistake (`--alluredir=.`, a project's
+    `environments/` with its untracked secrets) lost everything. [] for a folder not there yet."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except FileNotFoundError:
+        return []
+    others = []
+    for entry in entries:
+        name = entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if name != _HISTORY or any(inner.is_dir(follow_symlinks=False) for inner in os.scandir(entry.path)):
+                others.append(f"{name}/")
+        elif not (name in _FOLDER_FILES or _RESULT_FILE.fullmatch(name)
+                  or (name.startswith(".") and name.endswith(".partial"))):
+            others.append(name)
+    return others
 
 
 def write_folder(destination: Destination, files: dict[str, bytes]) -> None:

@@ -187,7 +187,11 @@ def shown(path: Path) -> str:
     """A path as the operator typed it: relative to the working directory when inside it — every character a terminal
     acts on written as its escape, a line break too (a file named with ESC or a newline is the repository's, not the
     run's, and must not clear a terminal or print a line of its own)."""
-    return one_line(_shown(str(path), os.getcwd()))
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the working directory was removed under the run (a folder emptied): the path as it is
+        return one_line(str(path))
+    return one_line(_shown(str(path), cwd))
 
 
 @functools.lru_cache(maxsize=256)  # a fleet names its environment file once per database

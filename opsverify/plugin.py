@@ -824,10 +824,50 @@ def _alluredir_taken_over(config: pytest.Config, is_worker: bool, own_env: Path)
         raise ArchiveFailed(f"--alluredir {shown(target)} --clean-alluredir: it holds the run archives in "
                             f"{shown(own_env.parent)}, which emptying it first would delete — fix: give --alluredir a "
                             "folder of its own (e.g. --alluredir=allure-results)")
+    if destination.clean:
+        _clean_alluredir_harmless(config, target)
     problem = writable_folder(target / allureresults.CATEGORIES_FILE, option="--alluredir")
     if problem:
         raise ArchiveFailed(f"--alluredir {shown_path(shown(target))}: {problem}")
     return destination
+
+
+def _clean_alluredir_harmless(config: pytest.Config, target: Path) -> None:
+    """`--clean-alluredir` empties DIR at the end of the run: refused before any check (exit 20, a bad option value)
+    when DIR is, or holds, one of the project's own folders (its checklists, environments with their untracked
+    secrets, waivers, the project itself, the folder the run started in, the user's home, `/`), is in a .git or holds
+    one, or holds anything but Allure results. allure-pytest empties whatever it is given; we are stricter because a
+    mistyped DIR (`--alluredir=.` with the reports elsewhere) deleted the whole project."""
+    from . import allureresults
+    from .checklist import shown
+
+    real = Path(os.path.realpath(target))
+    places = [(Path("/"), "the whole file system"), (Path(os.path.expanduser("~")), "your home folder"),
+              (project_root(config), "the project"), (Path(config.rootpath), "the project (pytest's rootdir)"),
+              (config.invocation_params.dir, "the folder the run started in"),
+              (folder(config, "ov_checklists", "checklists"), "the checklists"),
+              (folder(config, "ov_environments", "environments"), "the environments (and their untracked secrets)"),
+              (folder(config, "ov_waivers", "waivers"), "the waivers")]
+    places = [(Path(os.path.realpath(place)), shown(place), what) for place, what in places]
+    why = next((f"it is {what} ({named})" for place, named, what in places if real == place), "")
+    why = why or next((f"it holds {what} ({named})" for place, named, what in places if real in place.parents), "")
+    if not why and ".git" in real.parts:
+        why = "it is inside a .git folder"
+    elif not why and os.path.lexists(real / ".git"):
+        why = "it holds a .git"
+    if not why:
+        try:
+            others = allureresults.not_results(real)
+        except OSError as exc:
+            others = [f"what cannot be listed ({exc.strerror or exc})"]
+        if others:
+            more = f" and {len(others) - 1} more" if len(others) > 1 else ""
+            why = (f"it holds {spelled(others[0][:80])}{more}, "
+                   f"{'which are no Allure results' if more else 'which is no Allure result'}")
+    if why:
+        raise ConfigError(f"--alluredir {shown(target)} --clean-alluredir: {why}; emptying it would delete that"
+                          " — fix: give --alluredir a folder of its own (e.g. --alluredir=allure-results), or drop "
+                          "--clean-alluredir")
 
 
 def _outside_the_evidence(option: str, target: Path, own_env: Path, *, kept: str, is_folder: bool = False) -> None:
