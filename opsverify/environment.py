@@ -862,7 +862,11 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     if malformed:
         raise ConfigError(_summarise([f"{shown(path)}: {problem}" for problem in malformed], "environment"))
     if missing or garbled or too_short:
-        raise MissingVariable(_variables_message(path, local_file, missing, garbled, too_short))
+        # an empty exported variable (GitHub Actions' value for a missing secret) wins over the file's value: said so,
+        # or the fix given ("add it to the file") would be one already made
+        hidden = {var for _, var, is_empty in missing
+                  if is_empty and var in os.environ and (local.get(var) or "").strip("\r\n")}
+        raise MissingVariable(_variables_message(path, local_file, missing, garbled, too_short, hidden))
     model = _validate(path, resolved)
     problems = []  # every address and file problem, said together: a run finds them all
     for system, config in model.systems.items():
@@ -903,45 +907,60 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
                        defined_nowhere=nowhere)
 
 
-def _missing_message(path: Path, local_file: Path, missing: list[tuple[str, str, bool]]) -> str:
+def _hides(local_file: Path) -> str:
+    """What an empty exported variable does to the value the secrets file holds for it, and the fix (never the value)."""
+    return f"exported empty, which hides its value in {shown(local_file)}: unset it, or export its value"
+
+
+def _missing_message(path: Path, local_file: Path, missing: list[tuple[str, str, bool]], hidden: set[str]) -> str:
     """Every unset variable, once, with every field that needs it: all of them are needed before anything runs, so
     naming a few would leave the rest to be found one run at a time. One variable is one line; more are a line
-    saying how many and the fix, then one line each."""
+    saying how many and the fix, then one line each. One exported empty over the secrets file's value (`hidden`)
+    is said so, with its own fix."""
     fields: dict[str, list[str]] = {}  # variable -> the fields needing it, in the file's order
     empty: set[str] = set()
     for where, var, is_empty in missing:
         fields.setdefault(var, []).append(where)
         if is_empty:
             empty.add(var)
-    optional = "; write ${NAME:-} where a value may be empty" if empty else ""
+    optional = "; write ${NAME:-} where a value may be empty" if empty - hidden else ""
     fix = f"or add {'it' if len(fields) == 1 else 'them'} to {shown(local_file)} (untracked){optional}"
 
     def name(var: str) -> str:
+        if var in hidden:
+            return f"${{{var}}} ({_hides(local_file)})"
         return f"${{{var}}}{' (set but empty)' if var in empty else ''}"
 
     if len(fields) == 1:
         [(var, places)] = fields.items()
         need = "needs" if len(places) == 1 else "need"
+        if var in hidden:
+            return (f"{shown(path)}: 1 variable not set: {', '.join(places)} {need} ${{{var}}}; {var} is "
+                    f"{_hides(local_file)}")
         return f"{shown(path)}: 1 variable not set: {', '.join(places)} {need} {name(var)}; export it {fix}"
     lines = "".join(f"\n  {name(var)}: {', '.join(places)}" for var, places in fields.items())
-    return (f"{shown(path)}: {len(fields)} variables not set, each below with the fields that need it; export them "
-            f"{fix}:{lines}")
+    how = (f"export them {fix}" if set(fields) - hidden else
+           f"each is exported empty, which hides its value in {shown(local_file)}: unset them, or export their values")
+    return f"{shown(path)}: {len(fields)} variables not set, each below with the fields that need it; {how}:{lines}"
 
 
 def _variables_message(path: Path, local_file: Path, missing: list[tuple[str, str, bool]],
-                       garbled: list[tuple[str, str, str]], too_short: list[str]) -> str:
+                       garbled: list[tuple[str, str, str]], too_short: list[str], hidden: set[str]) -> str:
     """Every variable problem at once, each with the fields it concerns, never a value: one run finds them all.
     Only unset ones: as _missing_message says them. One other problem alone: one line, as it was."""
     others = [f"{', '.join(places)}: ${{{var}}} {problem}"
               for (var, problem), places in _fields_of(garbled).items()] + too_short
     if not others:
-        return _missing_message(path, local_file, missing)
+        return _missing_message(path, local_file, missing, hidden)
     if not missing and len(others) == 1:
         return f"{shown(path)}: {others[0]}"
-    unset = [f"{', '.join(places)}: ${{{var}}} is {'set but empty' if is_empty else 'not set'}"
+    unset = [f"{', '.join(places)}: ${{{var}}} is "
+             f"{_hides(local_file) if var in hidden else 'set but empty' if is_empty else 'not set'}"
              for (var, is_empty), places in _fields_of(missing).items()]
-    optional = "; write ${NAME:-} where a value may be empty" if any(is_empty for *_, is_empty in missing) else ""
-    fix = f" (a variable not set: export it or add it to {shown(local_file)} (untracked){optional})" if unset else ""
+    optional = ("; write ${NAME:-} where a value may be empty"
+                if any(is_empty and var not in hidden for _, var, is_empty in missing) else "")
+    fix = (f" (a variable not set: export it or add it to {shown(local_file)} (untracked){optional})"
+           if any(var not in hidden for _, var, _ in missing) else "")
     lines = "".join(f"\n  {line}" for line in unset + others)
     count = len(unset) + len(others)
     return f"{shown(path)}: {count} variable problems, each below with the fields it concerns{fix}:{lines}"

@@ -115,6 +115,39 @@ def test_a_variable_set_but_empty_is_missing(tmp_path, monkeypatch, field, text,
     assert raised.value.exit_code == 22 and "\n" not in raised.value.message
 
 
+SHOP_URL = "http://127.0.0.1:1/private-Qz7Kp2Lm9Xw4"
+
+
+def test_an_empty_exported_variable_hiding_the_secrets_file_value_is_said_so(tmp_path, monkeypatch):
+    """GitHub Actions exports "" for a secret it does not have, which wins over the value local.secrets.env holds: the
+    message used to say "export it or add it to local.secrets.env", a fix already made."""
+    with pytest.raises(MissingVariable) as raised:
+        _load(tmp_path, monkeypatch, "  shop: {services: {web: {url: \"${X}\"}}}\n", variables={"X": ""},
+              secrets_env=f"X={SHOP_URL}\n")
+    message = raised.value.message
+    assert message.endswith(f"systems.shop.services.web.url needs ${{X}}; X is exported empty, which hides its value "
+                            f"in {tmp_path / 'local.secrets.env'}: unset it, or export its value"), message
+    assert "add it to" not in message and "Qz7Kp2" not in message and raised.value.exit_code == 22
+
+
+def test_hidden_and_unset_variables_each_get_their_own_fix(tmp_path, monkeypatch):
+    monkeypatch.delenv("Y", raising=False)
+    with pytest.raises(MissingVariable) as raised:
+        _load(tmp_path, monkeypatch, "  shop: {services: {web: {url: \"${X}\"}, api: {url: \"${Y}\"}}}\n",
+              variables={"X": ""}, secrets_env=f"X={SHOP_URL}\n")
+    message = raised.value.message
+    assert "2 variables not set" in message and "export them or add them to" in message, message
+    assert f"\n  ${{X}} (exported empty, which hides its value in {tmp_path / 'local.secrets.env'}: unset it, or " \
+           "export its value): systems.shop.services.web.url" in message, message
+    assert "\n  ${Y}: systems.shop.services.api.url" in message and "Qz7Kp2" not in message, message
+
+
+def test_an_empty_exported_variable_the_file_leaves_empty_too_is_set_but_empty(tmp_path, monkeypatch):
+    with pytest.raises(MissingVariable, match=re.escape("needs ${X} (set but empty); export it or add it")):
+        _load(tmp_path, monkeypatch, "  shop: {services: {web: {url: \"${X}\"}}}\n", variables={"X": ""},
+              secrets_env="X=\n")
+
+
 def test_a_default_applies_to_an_empty_value_as_in_the_shell(tmp_path, monkeypatch):
     env = _load(tmp_path, monkeypatch, "  shop: {services: {web: {url: \"${X:-http://fallback}\"}}}\n",
                 variables={"X": ""})
