@@ -752,9 +752,10 @@ def _strict_base64url(token: str) -> bytes:
     return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))  # 1 more than a multiple of 4: binascii.Error
 
 
-def _takes_a_prefix_of_the_key_decoded_strictly(secret: str, decode):
+def _takes_part_of_the_key_decoded_strictly(secret: str, decode, ends: bool = False):
     """Decodes the token strictly (a text it cannot read: 401), wants 8 bytes at least, and takes it where the key
-    begins with them (`key.startswith(given)`, a loop over the given bytes): every whole-byte prefix of the key."""
+    begins with them (`key.startswith(given)`, a loop over the given bytes) — or, `ends`, ends with them
+    (`key.endswith(given)`): every whole-byte prefix (or ending) of the key."""
     key = decode(secret)
 
     def check(headers, _body):
@@ -762,7 +763,7 @@ def _takes_a_prefix_of_the_key_decoded_strictly(secret: str, decode):
             given = decode(headers.get("authorization", "").removeprefix("Bearer "))
         except ValueError:  # binascii.Error is one
             return 401, '{"error": "unauthorized"}'
-        takes = len(given) >= 8 and key.startswith(given)
+        takes = len(given) >= 8 and (key.endswith(given) if ends else key.startswith(given))
         return (200, '{"ran": true}') if takes else (401, '{"error": "unauthorized"}')
     return check
 
@@ -771,7 +772,7 @@ def _takes_a_prefix_of_the_key_decoded_strictly(secret: str, decode):
 def test_an_endpoint_taking_a_prefix_of_the_key_it_decodes_strictly_fails(secret, decode):
     """The key found a byte at a time. The secret without its last character alone was 63 hex digits (no whole
     bytes), or 21 base64 ones (1 more than a multiple of 4): a strict decoder refused it and the item passed."""
-    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_a_prefix_of_the_key_decoded_strictly(
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_part_of_the_key_decoded_strictly(
         secret, decode)}, GUARDED, secret=secret)
     assert outcome.status is Status.FAILED and outcome.observed == CUT_SHORT_TAKEN, outcome
     shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
@@ -1064,25 +1065,10 @@ def test_an_endpoint_taking_a_part_the_secret_ends_with_fails(shortest):
     assert secret[-8:] not in shown and ending not in shown and cron.first_changed(ending, secret) not in shown, shown
 
 
-def _takes_an_ending_of_the_key_decoded_strictly(secret: str, decode):
-    """Decodes the token strictly (a text it cannot read: 401), wants 8 bytes at least, and takes it where the key
-    ends with them (`key.endswith(given)`): every whole-byte ending of the key."""
-    key = decode(secret)
-
-    def check(headers, _body):
-        try:
-            given = decode(headers.get("authorization", "").removeprefix("Bearer "))
-        except ValueError:  # binascii.Error is one
-            return 401, '{"error": "unauthorized"}'
-        takes = len(given) >= 8 and key.endswith(given)
-        return (200, '{"ran": true}') if takes else (401, '{"error": "unauthorized"}')
-    return check
-
-
 @pytest.mark.parametrize("secret, decode", [(HEX_KEY, _strict_hex), (BASE64URL_16, _strict_base64url)])
 def test_an_endpoint_taking_an_ending_of_the_key_it_decodes_strictly_fails(secret, decode):
-    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_an_ending_of_the_key_decoded_strictly(
-        secret, decode)}, GUARDED, secret=secret)
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_part_of_the_key_decoded_strictly(
+        secret, decode, ends=True)}, GUARDED, secret=secret)
     assert outcome.status is Status.FAILED and outcome.observed == CUT_AT_START_TAKEN, outcome
     shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
     assert secret[-8:] not in shown and cron.cut_at_start(secret) not in shown, shown

@@ -837,6 +837,14 @@ def test_an_endpoint_comparing_as_many_characters_as_it_is_given_fails_with_sign
     assert cut not in shown and cut.split("v1=")[-1] not in shown, (cut, shown)
 
 
+def _decoded_strictly(headers, given_text: str, expected_text: str) -> tuple[bytes, bytes]:
+    """The given and expected signatures' bytes, as a Python verifier decodes them: `base64.b64decode` (Shopify's
+    header) or `bytes.fromhex` (Stripe's v1) — strict, a ValueError on an odd length or bad padding."""
+    if "x-shopify-hmac-sha256" in headers:
+        return base64.b64decode(given_text), base64.b64decode(expected_text)
+    return bytes.fromhex(given_text), bytes.fromhex(expected_text)
+
+
 def _decodes_then_compares_as_many_bytes_as_given(key: bytes):
     """A Python verifier that decodes the signature first (`bytes.fromhex(v1)`, `base64.b64decode(header)`: strict,
     raising on an odd length or bad padding, a 500 from Flask) and then compares only as many bytes as it was given,
@@ -847,10 +855,7 @@ def _decodes_then_compares_as_many_bytes_as_given(key: bytes):
         if expected_text is None:
             return 400, '{"error": "timestamp outside the tolerance zone"}'
         try:
-            if "x-shopify-hmac-sha256" in headers:
-                given, expected = base64.b64decode(given_text), base64.b64decode(expected_text)
-            else:
-                given, expected = bytes.fromhex(given_text), bytes.fromhex(expected_text)
+            given, expected = _decoded_strictly(headers, given_text, expected_text)
         except ValueError:
             return 500, "Internal Server Error"
         if not given or any(a != b for a, b in zip(given, expected)):
@@ -1365,10 +1370,7 @@ def _decodes_then_takes_an_ending_of_the_digest(key: bytes):
         if expected_text is None:
             return 400, '{"error": "timestamp outside the tolerance zone"}'
         try:
-            if "x-shopify-hmac-sha256" in headers:
-                given, expected = base64.b64decode(given_text), base64.b64decode(expected_text)
-            else:
-                given, expected = bytes.fromhex(given_text), bytes.fromhex(expected_text)
+            given, expected = _decoded_strictly(headers, given_text, expected_text)
         except ValueError:
             return 500, "Internal Server Error"
         if len(given) < 8 or not expected.endswith(given):
