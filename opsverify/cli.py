@@ -101,7 +101,8 @@ def faults(args: argparse.Namespace) -> int:
 def init(args: argparse.Namespace) -> int:
     """Write a minimal working project: one HTTP item, one database item, their environment. Everything is
     checked before anything is written, and a failure leaves nothing behind (see scaffold.write_project)."""
-    from .scaffold import GITIGNORE, gitignore_missing, problems, variable_prefix, write_project
+    from .scaffold import (GITIGNORE, GITIGNORE_LINES, gitignore_missing, gitignore_not_a_file, problems,
+                           variable_prefix, write_project)
 
     root = Path(args.dir)
     _looked_at(root, "", ConfigError, "give a project folder (opsverify init [DIR])")
@@ -111,8 +112,13 @@ def init(args: argparse.Namespace) -> int:
     for path in write_project(root, args.system):
         _say(f"wrote {path}")
     if kept:  # the repo's own .gitignore is never edited: what it should hold is said instead
-        missing = gitignore_missing(root)
-        if missing:
+        odd = gitignore_not_a_file(root)
+        missing = [] if odd else gitignore_missing(root)
+        if odd:  # git takes no rules from it: the secrets file the next line asks for would be committable
+            _say(f"{root / GITIGNORE}: is {odd}, not a file, so git reads no ignore rules from it and "
+                 f"environments/*.secrets.env is not ignored; make it a file holding these lines: "
+                 f"{', '.join(GITIGNORE_LINES)}")
+        elif missing:
             _say(f"kept {root / GITIGNORE} as it is; add these lines to it: {', '.join(missing)}")
     prefix = variable_prefix(args.system)
     here = os.path.abspath(root) == os.path.abspath(".")

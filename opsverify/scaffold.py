@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 from pathlib import Path, PurePath
 
 import yaml
@@ -220,9 +221,25 @@ def write_project(root: Path, system: str) -> list[Path]:
     return written
 
 
+def gitignore_not_a_file(root: Path) -> str | None:
+    """What the .gitignore in `root` is when it is there but no regular file (`a folder`, `a FIFO`, …): git reads
+    no ignore rules from such a path. Looked at with lstat only: a FIFO is never opened (that would wait for a
+    writer). None when it is a file or is not there."""
+    try:
+        mode = os.lstat(root / GITIGNORE).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISLNK, "a symlink"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+    return next((word for test, word in kinds if test(mode)), "a special file")
+
+
 def gitignore_missing(root: Path) -> list[str]:
     """The lines of GITIGNORE_LINES an existing .gitignore in `root` lacks (as written, one per line), which
-    `opsverify init` leaves as it is and asks the user to add; [] when it holds them all or is not a file."""
+    `opsverify init` leaves as it is and asks the user to add; [] when it holds them all or is not a file
+    (gitignore_not_a_file says so instead)."""
     path = root / GITIGNORE
     try:
         if not path.is_file():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,41 @@ def test_an_existing_gitignore_is_asked_for_venv_unless_it_has_it(tmp_path, caps
     code, out, _ = init(capsys, str(tmp_path), "--system", "shop")
     assert code == 0
     assert ("add these lines to it: .venv/" in out) is asked, out
+
+
+def _watched(fifo: Path, seconds: float, run):
+    """run(), and whether a reader was still blocked opening `fifo` after `seconds` (it is then let go: the
+    test fails instead of hanging)."""
+    def let_go() -> None:
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # succeeds only while a reader waits
+            blocked.append(True)
+        except OSError:
+            pass
+    blocked: list[bool] = []
+    timer = threading.Timer(seconds, let_go)
+    timer.start()
+    try:
+        return run(), bool(blocked)
+    finally:
+        timer.cancel()
+
+
+@pytest.mark.parametrize("make", [os.mkdir, os.mkfifo], ids=["folder", "fifo"])
+def test_a_gitignore_that_is_not_a_file_is_named_with_the_lines_to_add(tmp_path, capsys, make):
+    """Git reads no ignore rules from a .gitignore that is a folder or a FIFO: the secrets file init asks for
+    would not be ignored. One line says so and lists the lines; a FIFO is never opened (init would wait on it)."""
+    make(tmp_path / ".gitignore")
+    (code, out, err), blocked = _watched(tmp_path / ".gitignore", 10,
+                                         lambda: init(capsys, str(tmp_path), "--system", "shop"))
+    assert not blocked, "init opened the .gitignore FIFO and waited for a writer"
+    assert code == 0, out + err
+    kind = "a folder" if make is os.mkdir else "a FIFO"
+    said = [line for line in out.splitlines() if ".gitignore" in line]
+    assert said == [f"{tmp_path / '.gitignore'}: is {kind}, not a file, so git reads no ignore rules from it and "
+                    "environments/*.secrets.env is not ignored; make it a file holding these lines: reports/, "
+                    "environments/*.secrets.env, .pytest_cache/, .venv/"], out
+    assert (tmp_path / "checklists" / "shop.yaml").is_file()
 
 
 @pytest.mark.parametrize("folder", ["environments", "checklists"])
