@@ -27,6 +27,7 @@ from pathlib import Path
 
 from . import __version__, exitcodes
 from .checklist import load_checklists
+from .console import Stdout
 from .coverage import coverage_report, format_coverage, sorted_ids
 from .display import cannot_look, shown_path, spelled, visible
 from .errors import ArchiveFailed, ConfigError, StopRun
@@ -418,57 +419,6 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-class _Stdout:
-    """The command's standard output, which may go away under it: a reader that stopped reading (`opsverify
-    verify reports/prod | head -1`: EPIPE) or a disk that is full (ENOSPC). Either way the command goes on to
-    its end, so that its exit code is its own verdict (30-33 of verify, whatever the reader did); what it could
-    not write is dropped, and `lost` says why."""
-
-    def __init__(self, stream):
-        self.stream = stream
-        # a command started with its standard output closed (`opsverify coverage >&-`) has none: Python's is None
-        self.lost: OSError | None = None if stream is not None else OSError(errno.EBADF, "standard output is closed")
-
-    def write(self, text: str) -> int:
-        if self.lost is None:
-            try:
-                return self._write(text)
-            except OSError as exc:
-                self._lose(exc)
-        return len(text)
-
-    def _write(self, text: str) -> int:
-        """An output that cannot encode a character (PYTHONIOENCODING=ascii, a C locale) gets its escape: the
-        verdict is printed, and the exit code stays the command's."""
-        try:
-            return self.stream.write(text)
-        except UnicodeEncodeError:  # raised before anything is written
-            encoding = getattr(self.stream, "encoding", None) or "ascii"
-            return self.stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
-
-    def flush(self) -> None:
-        if self.lost is None:
-            try:
-                self.stream.flush()
-            except OSError as exc:
-                self._lose(exc)
-
-    def _lose(self, exc: OSError) -> None:
-        self.lost = exc
-        try:  # what stays buffered would fail again when the interpreter exits (a warning, and exit code 120)
-            fd = self.stream.fileno()
-        except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation is an OSError too
-            return
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, fd)
-        finally:
-            os.close(devnull)
-
-    def __getattr__(self, name: str):
-        return getattr(self.stream, name)
-
-
 def _interrupted_words() -> dict:
     return {prune: "the next `opsverify prune` finishes or undoes what this one began (verify checks the chain as "
                    "it is meanwhile)",
@@ -481,7 +431,7 @@ def _interrupted_words() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     real = sys.stdout
-    out = sys.stdout = _Stdout(real)
+    out = sys.stdout = Stdout(real)
     stopped = False
     try:
         args = parser().parse_args(argv)  # --help too: `opsverify --help | head`

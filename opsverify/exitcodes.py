@@ -56,7 +56,9 @@ TABLE: tuple[ExitCode, ...] = (
                             "still ends 1, and one that could not check 24, 23 or 10); or, before any check, one of "
                             "them would be written among the evidence (inside a run archive, a reports/<env> folder, its "
                             ".pruned/ or chain.jsonl). Also an `opsverify` command whose output could not be "
-                            "written (stdout on a full disk), and a prune that could not remove an archive it tried to"),
+                            "written (stdout on a full disk; not a verification run's console: its archive is the "
+                            "evidence, and it keeps its checks' code), and a prune that could not remove an archive "
+                            "it tried to"),
     ExitCode(27, "waiver-expired", "nothing failed, every check could decide and every selected item ran (else 10, 23, "
                                    "24 or 2), but a waiver of a checked item has expired (the summary names it): "
                                    "renew it with a new approval, or remove it"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import gc
 import hashlib
 import inspect
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import pytest
 
 from . import __version__, exitcodes
+from .console import Stdout
 from .display import cannot_look, cut, shown_path, spelled, visible
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun, UsageError
 from .heap import collect_less, collector_paused
@@ -154,6 +156,7 @@ FAMILY_TESTS = pytest.StashKey[dict[str, str]]()  # family -> the node id of the
 BAD_TEST_MODULE = pytest.StashKey[bool]()  # a checks/ module was refused while collecting: bad input, exit 20
 REFUSED = "opsverify: "  # how a refused module's collection error begins: xdist's controller tells it by this
 SESSION = pytest.StashKey[pytest.Session]()
+CONSOLE = pytest.StashKey[tuple[Stdout, Any]]()  # the terminal reporter's stdout, and the one it stood in for
 ARCHIVE_FOLDERS = pytest.StashKey[tuple[frozenset[str], frozenset[Path]]]()  # never walked while collecting
 WITHOUT_ENV = pytest.StashKey[bool]()  # runbook checks were collected, but no --env says where to check them
 MUTATING_SAID = pytest.StashKey[bool]()  # the run's mutating items were said to be allowed (once, as it starts)
@@ -319,8 +322,33 @@ def _started_as_pytest() -> bool:
     return False
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # before pytest's capture keeps the stdout it puts back after each test
+def pytest_load_initial_conftests(early_config: pytest.Config):
+    """A verification run started with its standard output closed (`>&-`: Python's is None) gets one that drops what
+    it is given: else pytest could not make its terminal (an INTERNALERROR), nor flush stdout as its program ends."""
+    if getattr(early_config.known_args_namespace, "ov_env", None) is not None and sys.stdout is None:
+        sys.stdout = Stdout(None)
+    return (yield)
+
+
+@pytest.hookimpl(tryfirst=True, specname="pytest_configure")
+def pytest_configure_console(config: pytest.Config) -> None:
+    """pytest's terminal reporter writes to the sys.stdout of the moment it is made (pytest_configure, after this
+    hook): a verification run hands it a Stdout (see console), put back once it is made (pytest_configure below). A
+    reader gone away (`| head -1`), a full disk or a closed stdout then never raises out of the run: pytest stopped it
+    there, its program ended 1 (a check failed, it says), and the archive was never sealed."""
+    if config.stash.get(STATE, None) is None or hasattr(config, "workerinput"):  # a worker's output is not a console
+        return
+    console = sys.stdout if isinstance(sys.stdout, Stdout) else Stdout(sys.stdout)
+    config.stash[CONSOLE] = (console, sys.stdout)
+    sys.stdout = console
+
+
 @pytest.hookimpl(trylast=True)  # after pytest's logging plugin has made its handlers
 def pytest_configure(config: pytest.Config) -> None:
+    console, before = config.stash.get(CONSOLE, (None, None))
+    if console is not None and sys.stdout is console:
+        sys.stdout = before  # the reporter is made: a print of anyone's is as it was
     state = config.stash.get(STATE, None)
     if state is not None:
         redact_logging(config, state.run.redactor)
@@ -1707,11 +1735,40 @@ def _run_over(config: pytest.Config) -> None:
     then ends without the interpreter's teardown of the demo servers' libraries (see quickexit)."""
     session = config.stash.get(SESSION, None)
     _end_interrupted(session)
+    _said_if_console_lost(config, session)
     state = config.stash.get(STATE, None)
     if session is not None and state is not None and state.demo is not None and INTERRUPTIONS.whole_process:
         from . import quickexit
 
         quickexit.arm(session.exitstatus)
+
+
+def _said_if_console_lost(config: pytest.Config, session: pytest.Session | None) -> None:
+    """The console written out (what pytest's program would flush as it ends). Lost, the run's exit code stays its
+    checks': the console is not the evidence, the archive is. A reader that stopped on purpose (`| head -1`: EPIPE)
+    is told nothing; else (a full disk, a closed stdout) one line on stderr says so, and where the archive is, with
+    the hash `verify --expect` takes (the summary that held them is gone)."""
+    console, _ = config.stash.get(CONSOLE, (None, None))
+    if console is None:
+        return
+    console.flush()
+    if console.lost is None or console.lost.errno == errno.EPIPE:
+        return
+    from .checklist import shown
+
+    reporter = config.pluginmanager.get_plugin("opsverify-archive")
+    state = config.stash[STATE]
+    if reporter is not None and reporter.not_written:
+        where = reporter.not_written
+    elif state.archive is not None and state.archive.final is not None:  # as the summary says it
+        where = f"archive: {shown(state.archive.final)} (manifest sha256:{state.archive.manifest_sha256[:32]})"
+    else:
+        where = "no archive"
+    code = f", exit {int(session.exitstatus)}" if session is not None else ""
+    sys.stderr.write(f"opsverify: the console could not be written ({console.lost.strerror or console.lost}): its "
+                     f"summary is missing or cut short; the run went on to its end{code}; "
+                     f"{visible(state.run.redactor.text(where))}\n")
+    sys.stderr.flush()
 
 
 def _end_interrupted(session: pytest.Session | None) -> None:

@@ -51,15 +51,20 @@ class Project:
             every_plugin: bool = False) -> "Ran":
         """`python -m pytest ARGS` in the project folder, as a user runs it (without UNUSED_PLUGINS, unless
         `every_plugin`: a test of what one of them does in a run); with its wall time."""
+        command, environ = self.command(*args, env=env, cache=cache, every_plugin=every_plugin)
+        started = time.monotonic()
+        done = subprocess.run(command, cwd=self.root, capture_output=True, text=True, timeout=timeout, env=environ,
+                              preexec_fn=interruptible)  # Ctrl-C as a terminal gives it, whoever started the suite
+        return Ran(done, time.monotonic() - started, self.root)
+
+    def command(self, *args: str, env: dict[str, str] | None = None, cache: bool = False,
+                every_plugin: bool = False) -> tuple[list[str], dict[str, str]]:
+        """What `run` starts, and its environment: for a test that starts it another way (its stdout its own)."""
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPSVERIFY_"))}
         environ.update(self.variables)
         environ.update(env or {})
-        started = time.monotonic()
         options = [*(() if every_plugin else UNUSED_PLUGINS), *([] if cache else ["-p", "no:cacheprovider"])]
-        done = subprocess.run([sys.executable, "-m", "pytest", *options, *args],
-                              cwd=self.root, capture_output=True, text=True, timeout=timeout, env=environ,
-                              preexec_fn=interruptible)  # Ctrl-C as a terminal gives it, whoever started the suite
-        return Ran(done, time.monotonic() - started, self.root)
+        return [sys.executable, "-m", "pytest", *options, *args], environ
 
 
 @dataclass
