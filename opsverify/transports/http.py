@@ -99,9 +99,11 @@ class Reply:
         except ValueError as exc:
             self.__dict__.setdefault("is_json", isinstance(exc, UnreadableJson))  # so `is_json` parses it no more
             self.__dict__.setdefault("keys_twice", getattr(exc, "keys_twice", ()))  # nor `keys_twice`
+            self.__dict__.setdefault("unreadable_json", str(exc) if isinstance(exc, UnreadableJson) else "")
             raise
         self.__dict__.setdefault("is_json", True)
         self.__dict__.setdefault("keys_twice", ())
+        self.__dict__.setdefault("unreadable_json", "")
         return document
 
     @functools.cached_property  # (a frozen dataclass keeps it: the cache is written past its __setattr__)
@@ -120,7 +122,8 @@ class Reply:
     @functools.cached_property
     def keys_twice(self) -> tuple[str, ...]:
         """The keys an object of a JSON body names twice (`UnreadableJson.keys_twice`), learned from the one parse as
-        `is_json` is; () where none is, or the body is no JSON, or JSON that cannot be read whole (too deep)."""
+        `is_json` is; () where none is, or the body is no JSON, or JSON that cannot be read whole (too deep, an integer
+        too long: `unreadable_json` says which)."""
         try:
             self.json()
         except UnreadableJson as exc:
@@ -128,6 +131,18 @@ class Reply:
         except ValueError:
             pass
         return ()
+
+    @functools.cached_property
+    def unreadable_json(self) -> str:
+        """Why a JSON body cannot be judged (`UnreadableJson`'s message: a key given twice, nested too deep, an
+        integer too long), learned from the one parse as `is_json` is; "" where it can, or the body is no JSON."""
+        try:
+            self.json()
+        except UnreadableJson as exc:
+            return str(exc)
+        except ValueError:
+            pass
+        return ""
 
     @functools.cached_property
     def json_strings(self) -> tuple[tuple[int, int, str], ...]:
