@@ -9,6 +9,7 @@ import datetime as dt
 import gzip
 import math
 import re
+import sys
 import threading
 import time
 import tracemalloc
@@ -503,6 +504,57 @@ def test_a_body_naming_a_key_twice_is_parsed_once_for_its_json_and_its_text(monk
     assert outcome.status is Status.ERROR and "its JSON was not judged" in outcome.observed, outcome
     assert f"'\"ok\":true' {TWICE}" in outcome.observed, outcome
     assert len(parsed) == 1, parsed
+
+
+UNSEEN = 'the body could not be read whole ({}): whether it gives "ok" twice was not seen'
+PAST_LIMIT = '{"ok":true,"log":"' + "x" * BODY_LIMIT + '","ok":false}'  # read: its first BODY_LIMIT characters
+DEEP = '{"ok":true,"d":' + "[" * 3000 + "]" * 3000 + ',"ok":false}'
+LONG_NUMBER = '{"ok":true,"n":' + "1" * 5000 + ',"ok":false}'  # JSON.parse reads it: ok=false
+TOO_DEEP = "JSON nested deeper than it can be read"
+TOO_LONG = f"JSON holds an integer of more than {sys.get_int_max_str_digits()} digits, longer than it can be read"
+
+
+@pytest.mark.parametrize("body, truncated, rule, text, status, seen", [
+    # JSON not read whole: which keys it gives twice was not seen, so a text naming a key is not judged, found or not
+    (PAST_LIMIT[:BODY_LIMIT], True, "body_includes", '"ok":true', Status.ERROR,
+     "'\"ok\":true' was not judged: " + UNSEEN.format(f"longer than the {BODY_LIMIT} bytes read")),
+    (DEEP, False, "body_includes", '"ok":true', Status.ERROR, UNSEEN.format(TOO_DEEP)),
+    (LONG_NUMBER, False, "body_includes", '"ok":true', Status.ERROR, UNSEEN.format(TOO_LONG)),
+    (LONG_NUMBER, False, "body_excludes", '"ok":false', Status.ERROR, UNSEEN.format(TOO_LONG)),
+    (" \n[" + PAST_LIMIT[:BODY_LIMIT], True, "body_excludes", '"ok": false', Status.ERROR, "whether it gives"),
+    (DEEP, False, "body_includes", '"ok"', Status.ERROR, UNSEEN.format(TOO_DEEP)),  # a key, no value
+    (DEEP, False, "body_includes", '"status":"ok"', Status.ERROR, 'whether it gives "status" twice'),
+    # a text naming no key is judged as before
+    (PAST_LIMIT[:BODY_LIMIT], True, "body_includes", "ok", Status.PASSED, "status 200"),
+    (PAST_LIMIT[:BODY_LIMIT], True, "body_excludes", "failed", Status.ERROR, "may be in the rest"),
+    (DEEP, False, "body_includes", "true", Status.PASSED, "status 200"),
+    # a body cut short that is no JSON is text: a quoted text in it is judged as text
+    ('job "ok": ' + "x" * BODY_LIMIT, True, "body_includes", '"ok"', Status.PASSED, "status 200"),
+    ("<p>" + "x" * BODY_LIMIT, True, "body_excludes", '"ok":false', Status.ERROR, "may be in the rest"),
+    # JSON read whole, no key given twice
+    ('{"ok":true,"n":' + "1" * 400 + "}", False, "body_includes", '"ok":true', Status.PASSED, "status 200"),
+    ('{"ok":true,"d":' + "[" * 50 + "]" * 50 + "}", False, "body_excludes", '"ok":false', Status.PASSED, "status 200"),
+])
+def test_a_text_naming_a_key_of_json_not_read_whole_is_not_judged(body, truncated, rule, text, status, seen):
+    """`body_includes: ['"ok":true']` passed an answer whose second "ok" (false, as JSON.parse reads it) lay past the
+    read limit, or beside nesting or an integer Python does not read: the key-twice ERROR needed a whole parse."""
+    _, outcome = judge({rule: [text]}, reply(200, body, truncated=truncated))
+    assert outcome.status is status and seen in outcome.observed, outcome
+
+
+def test_a_job_answer_giving_ok_twice_past_the_read_limit_is_not_judged():
+    """As a target sends it: the second "ok" lies past the bytes read, where no parse can see it."""
+    from .kit import route_server
+
+    check = make_check("http", {"service": "api", "path": "/job", "body_includes": ['"ok":true']})
+    with route_server({("GET", "/job"): lambda h, b: (200, PAST_LIMIT)}) as base:
+        target = make_target({"services": {"api": {"url": base}}})
+        try:
+            outcome, = gather_and_judge(target, http, [check])
+        finally:
+            target.close()
+    assert outcome.status is Status.ERROR and UNSEEN.format(f"longer than the {BODY_LIMIT} bytes read") \
+        in outcome.observed, outcome
 
 
 def test_the_json_strings_of_a_hostile_body_are_read_in_linear_time():

@@ -7,7 +7,9 @@ latency or the body the runbook asks about.
 
 JSON whose object names a key twice means what its reader chooses (JSON.parse, Python and Go take the last value):
 the JSON rules are an ERROR on it, and so is a `body_includes` or `body_excludes` text naming such a key (`"ok"`, as
-the body spells it or its clients decode it), found or not; a text naming none is judged as any other.
+the body spells it or its clients decode it), found or not; a text naming none is judged as any other. Where the
+keys given twice cannot be seen — JSON (or a body starting as JSON does) cut at the read limit, nested too deep or
+holding an integer too long for Python to read — a text holding any quoted string is such an ERROR.
 """
 
 from __future__ import annotations
@@ -522,11 +524,18 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
     # the same choice, the target's to make) — and a text's absence as written is no proof of its absence from what
     # a client reads (`{"ok":true,"n":1,"ok":false}` parsed and written again is `{"ok":false,"n":1}`). As the JSON
     # rules say of such a body, an ERROR naming the key; a key given twice that the text does not name changes nothing.
-    spelled_twice = _keys_twice_spelled(reply) if any('"' in text for text in p.body_includes + p.body_excludes) \
-        else {}
+    # Where the body is JSON (or starts as JSON does) not read whole — cut at the read limit, nested deeper or holding
+    # an integer longer than Python reads, which JSON.parse reads all the same — which keys it gives twice was not
+    # seen: a text that may name a key (holds a quoted string, `_key_named`) is an ERROR saying so, never judged.
+    quoting = any('"' in text for text in p.body_includes + p.body_excludes)
+    spelled_twice = _keys_twice_spelled(reply) if quoting else {}
+    not_whole = _json_not_read_whole(reply) if quoting else ""
     for text in p.body_includes:
         if twice := _named_twice(spelled_twice, text):
             unknown.append(f"'{text}' was not judged: {key_twice_said(twice)}")
+            continue
+        if not_whole and (key := _key_named(text)):
+            unknown.append(_twice_unseen(text, key, not_whole))
             continue
         if text in reply.text or _in_json_reading(reply, text, syntax_quotes=True) is not None:
             continue
@@ -541,6 +550,8 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
     for text in p.body_excludes:
         if twice := _named_twice(spelled_twice, text):
             unknown.append(f"'{text}' was not judged: {key_twice_said(twice)}")
+        elif not_whole and (key := _key_named(text)):
+            unknown.append(_twice_unseen(text, key, not_whole))
         elif text in reply.text:
             problems.append(f"body contains '{text}' {_where_found(reply.text, text)}")
         elif text in reply.other_text:  # what another reader takes it for (a browser, a JSON client)
@@ -583,6 +594,37 @@ def _keys_twice_spelled(reply: Reply) -> dict[str, str]:
 def _named_twice(spelled_twice: dict[str, str], text: str) -> str | None:
     """The key given twice that `text` names (holds one of its spellings, quotes and all), or None."""
     return next((key for spelling, key in spelled_twice.items() if spelling in text), None)
+
+
+JSON_SPACE = " \t\n\r"  # the whitespace JSON allows between its tokens
+QUOTED = re.compile(r'"[^"]*"')
+QUOTED_KEY = re.compile(r'"[^"]*"(?=[ \t\n\r]*:)')
+
+
+def _json_not_read_whole(reply: Reply) -> str:
+    """Why a body that is JSON, or starts as JSON holding objects does (`{`, `[`), was not read whole — so the keys it gives twice
+    (`Reply.keys_twice`) are not known; "" where it was, or the body is no JSON. A body cut at the read limit is not
+    parsed for this: no part of JSON is JSON."""
+    if reply.truncated:
+        starts_as_json = reply.text.lstrip(JSON_SPACE)[:1] in ("{", "[")
+        return f"longer than the {BODY_LIMIT} bytes read" if starts_as_json else ""
+    if reply.keys_twice:  # its parse went to the end: the keys it gives twice are known
+        return ""
+    return reply.unreadable_json  # nested too deep, an integer too long
+
+
+def _key_named(text: str) -> str | None:
+    """The key a text may name: a quoted string it holds (`"ok"`), the first one a `:` follows where there is one;
+    None where it holds none. Any quoted string, not only one a `:` follows: a text that would be an ERROR had the
+    key been seen given twice (`_named_twice`: `'"ok"'`, `'"ok", "n"'`) is one while it cannot be seen."""
+    found = QUOTED_KEY.search(text) or QUOTED.search(text)
+    return found.group() if found else None
+
+
+def _twice_unseen(text: str, key: str, why: str) -> str:
+    """How a text naming `key` in a body not read whole (`why`) is said: not judged."""
+    return f"'{text}' was not judged: the body could not be read whole ({why}): whether it gives {key} twice was not" \
+           " seen"
 
 
 UNREAD_BYTES = "the body holds bytes its charset (UTF-8 when it declares none) cannot read"
