@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 import functools
 import math
@@ -342,16 +343,38 @@ def _acts_outside(name: str) -> tuple[str, str] | None:
 
 
 # PostgreSQL's own functions that run SQL given as text (as the current role, in its transaction): sql's RLS guard
-# reads them. The check below does not rely on this list: it reads every literal that reads as a statement.
+# reads them. The check below reads the SQL given to those of `_SQL_ARGUMENTS`, and every literal that reads as a
+# statement, whatever function it goes to.
 RUNS_SQL = frozenset({"query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema", "table_to_xml",
                       "table_to_xmlschema", "table_to_xml_and_xmlschema", "schema_to_xml", "schema_to_xmlschema",
                       "schema_to_xml_and_xmlschema", "database_to_xml", "database_to_xmlschema",
                       "database_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema", "ts_stat",
                       "ts_rewrite"})  # ts_rewrite(query, 'select target, substitute …'): its second argument
+
+
+@dataclasses.dataclass(frozen=True)
+class _SqlArgument:
+    """Which arguments of a function are SQL it runs: by position (None: every one) or, in named notation
+    (`query => …`), by name; `arity`: only in the form taking that many arguments."""
+    positions: tuple[int, ...] | None
+    names: tuple[str, ...] = ()
+    arity: int | None = None
+
+
+# Functions that run the SQL text they are given (PostgreSQL's own; tablefunc's, which splices its text arguments
+# into the SQL it runs): that text is read as SQL whatever it starts with — PostgreSQL skips blanks, comments and
+# empty statements (`;`) before one — and must be a string constant, since SQL built at run time cannot be read.
+_QUERY = _SqlArgument((0,), ("query",))
+_SQL_ARGUMENTS = {
+    "query_to_xml": _QUERY, "query_to_xmlschema": _QUERY, "query_to_xml_and_xmlschema": _QUERY, "ts_stat": _QUERY,
+    "ts_rewrite": _SqlArgument((1,), arity=2),  # ts_rewrite(tsquery, text); its three arguments are tsqueries
+    **dict.fromkeys(("crosstab", "crosstab2", "crosstab3", "crosstab4", "connectby", "connectby_text"),
+                    _SqlArgument(None)),
+}
 # what may spell such a name: the name, or an escape (U&"d\0062link_exec"; E'\x64blink…' given as SQL text), or a
 # string constant continued on the next line ('select dbl'\n'ink…'). A backslash elsewhere is a plain character
 # (standard_conforming_strings is on): LIKE 'admin\_%' needs no tokenizer, so loading a runbook imports no SQL parser
-_MAY_SPELL = ("dblink", "pg_background", "http", "pg_stat_reset", "u&", *_OUTSIDE)
+_MAY_SPELL = ("dblink", "pg_background", "http", "pg_stat_reset", "u&", *_OUTSIDE, *_SQL_ARGUMENTS)
 _ESCAPE_STRING = re.compile(r"(?<![\w$])[eE]'")
 # PostgreSQL joins two string constants separated by whitespace holding a newline (`--` comments count as whitespace)
 _CONTINUED = r"(?:[ \t\f\v]|--[^\n\r]*+)*+[\n\r](?:\s|--[^\n\r]*+)*+"
@@ -374,14 +397,16 @@ def _tokenizer():
     return Tokenizer()
 
 
-def _runs_elsewhere(query: str, literal: bool = False) -> str | None:
+def _runs_elsewhere(query: str, literal: bool = False, run: bool = False) -> str | None:
     """Why the query is refused when it calls a function that acts outside the read-only transaction — also in SQL
     given as a string literal, to whatever function runs it (`query_to_xml('select dblink…')`, `ts_rewrite`).
     Calls are read with a PostgreSQL tokenizer, so a literal that only mentions dblink is no call, and a quoted,
-    qualified or upper-case name is one. A literal is read as SQL when it starts as a statement does (a keyword or
-    a parenthesis), so a function's signature (`'dblink_exec(text, text)'`) or a pattern (`'^http(s)?://'`) is
-    text. Not seen: SQL built at run time (`'select dbl' || 'ink…'`), and a function of the database's own that
-    calls one."""
+    qualified or upper-case name is one. SQL given to a function of `_SQL_ARGUMENTS` (`run`) is read whatever it
+    starts with, and must be a literal; any other literal is read as SQL when it starts as a statement does (a
+    keyword or a parenthesis, after the empty statements PostgreSQL skips: `;select …`), so a function's signature
+    (`'dblink_exec(text, text)'`) or a pattern (`'^http(s)?://'`) is text. Not seen: SQL built at run time for
+    another function (one of the database's own that EXECUTEs its argument), and a function of the database's own
+    that calls one."""
     lowered = query.lower()
     if (not any(mark in lowered for mark in _MAY_SPELL) and not _ESCAPE_STRING.search(query)
             and not _CONTINUES.search(query)):
@@ -391,44 +416,121 @@ def _runs_elsewhere(query: str, literal: bool = False) -> str | None:
     try:
         tokens = _tokenizer().tokenize(query)
     except TokenError:
-        if literal:
+        if literal and not run:
             return None  # not SQL: the server could not run it either
-        return ("cannot be read by a SQL tokenizer, so a call of a function that acts outside the checker's read-only"
-                " transaction (dblink, pgsql-http, …) cannot be ruled out: check its quotes and comments")
-    if literal and not _starts_a_statement(tokens):
+        unread = "gives a function SQL to run that a SQL tokenizer cannot read" if run else (
+            "cannot be read by a SQL tokenizer")
+        return (f"{unread}, so a call of a function that acts outside the checker's read-only transaction (dblink,"
+                " pgsql-http, …) cannot be ruled out: check its quotes and comments")
+    if literal and not run and not _starts_a_statement(tokens):
         return None
-    calls, literals = _calls_and_literals(query, tokens)
+    calls, literals, built = _calls_and_literals(query, tokens)
     for name in calls:
         found = _acts_outside(name)
         if found is not None:
             what, could = found
             return (f"calls {name}(), which {what}, outside the checker's read-only transaction, so it {could}:"
                     " a measure only reads the database, through the checker's own session")
-    return next(filter(None, (_runs_elsewhere(text, literal=True) for text in literals)), None)
+    if built:
+        return (f"gives {built[0]}() SQL built at run time, so whether that SQL calls a function acting outside the"
+                " checker's read-only transaction (dblink, pgsql-http, …) cannot be read: give it the SQL it runs as"
+                " a string literal")
+    return next(filter(None, (_runs_elsewhere(text, literal=True, run=runs) for text, runs in literals)), None)
 
 
 def _starts_a_statement(tokens: list) -> bool:
-    first = tokens[0] if tokens else None
+    """Whether the text reads as a statement: its first token a keyword or `(`, after the `;` of the empty
+    statements PostgreSQL skips (the tokenizer drops blanks and comments, nested ones too)."""
+    first = next((t for t in tokens if t.token_type.name != "SEMICOLON"), None)
     return first is not None and (first.token_type.name == "L_PAREN" or (
         first.token_type.name not in _NOT_STATEMENT_STARTS and first.text.isalpha()))
 
 
-def _calls_and_literals(query: str, tokens: list) -> tuple[list[str], list[str]]:
-    """The names called (lower case: "DBLINK_EXEC" is another function to PostgreSQL, refused all the same) and
-    the string literals, as PostgreSQL reads them: a constant continued on the next line joined to its start."""
-    calls, literals, i = [], [], 0
+def _calls_and_literals(query: str, tokens: list) -> tuple[list[str], list[tuple[str, bool]], list[str]]:
+    """The names called (lower case: "DBLINK_EXEC" is another function to PostgreSQL, refused all the same); the
+    string literals, as PostgreSQL reads them (a constant continued on the next line joined to its start), each
+    with whether a function of `_SQL_ARGUMENTS` runs it; and those functions given SQL that is no literal."""
+    calls, literals, built, run_at, i = [], [], [], set(), 0
     while i < len(tokens):
         token = tokens[i]
         if token.token_type.name in _STRINGS:
+            start = i
             pieces, i = _continued(query, tokens, i)
             text, i = _spelled(tokens, i, "".join(pieces), unicode=token.token_type.name == "UNICODE_STRING")
-            literals.append(text)
+            literals.append((text, start in run_at))
             continue
         text, following = _spelled(tokens, i + 1, token.text, unicode=_unicode_identifier(tokens, i))
         if following < len(tokens) and tokens[following].token_type.name == "L_PAREN":
-            calls.append(text.lower())
+            name = text.lower()
+            calls.append(name)
+            if name in _SQL_ARGUMENTS:
+                starts = _sql_given(query, tokens, following, _SQL_ARGUMENTS[name])
+                if starts is None:
+                    built.append(name)
+                else:
+                    run_at |= starts
         i = following
-    return calls, literals
+    return calls, literals, built
+
+
+def _sql_given(query: str, tokens: list, opening: int, argument: _SqlArgument) -> set[int] | None:
+    """Where the string constants start that the call whose `(` is token `opening` gives as SQL to run; None when
+    one of those arguments is not a string constant (SQL built at run time: `concat(…)`, a column, `'…' || x`)."""
+    arguments = _arguments(tokens, opening)
+    if arguments is None:
+        return set()  # no closing parenthesis: the server cannot run it either
+    if argument.arity is not None and len(arguments) != argument.arity:
+        return set()
+    starts = set()
+    for position, (first, end) in enumerate(arguments):
+        named = end - first > 2 and tokens[first + 1].token_type.name in ("FARROW", "COLON_EQ")
+        if named:
+            runs = argument.positions is None or tokens[first].text.lower() in argument.names
+            first += 2
+        else:
+            runs = argument.positions is None or position in argument.positions
+        if not runs:
+            continue
+        if [t.token_type.name for t in tokens[first:end]] in (["NUMBER"], ["DASH", "NUMBER"], ["PLUS", "NUMBER"]):
+            continue  # crosstab(sql, 4), connectby(…, -1): a number is no SQL
+        if tokens[first].token_type.name not in _STRINGS:
+            return None
+        _, after = _continued(query, tokens, first)
+        _, after = _spelled(tokens, after, "", unicode=tokens[first].token_type.name == "UNICODE_STRING")
+        if not _only_casts(tokens[after:end]):
+            return None
+        starts.add(first)
+    return starts
+
+
+def _arguments(tokens: list, opening: int) -> list[tuple[int, int]] | None:
+    """The token ranges of a call's arguments, split at its own commas (not those in parentheses or brackets)."""
+    arguments, depth, first = [], 0, opening + 1
+    for at in range(opening + 1, len(tokens)):
+        kind = tokens[at].token_type.name
+        if kind in ("L_PAREN", "L_BRACKET"):
+            depth += 1
+        elif kind in ("R_PAREN", "R_BRACKET") and depth:
+            depth -= 1
+        elif kind == "R_PAREN" or (kind == "COMMA" and not depth):
+            if at > first:
+                arguments.append((first, at))
+            if kind == "R_PAREN":
+                return arguments
+            first = at + 1
+    return None
+
+
+_TYPE_NAME = re.compile(r"[^\W\d][\w$ ]*")  # a word of a type's name (`character varying` is one token)
+
+
+def _only_casts(tokens: list) -> bool:
+    """Whether the tokens after a string constant only cast it (`::text`, `::varchar(100)[]`, `::pg_catalog.text`)."""
+    kinds = "".join("w" if t.token_type.name == "IDENTIFIER" or (t.token_type.name not in _STRINGS
+                                                                   and _TYPE_NAME.fullmatch(t.text))
+                    else {"DCOLON": ":", "DOT": ".", "L_PAREN": "(", "R_PAREN": ")", "COMMA": ",", "NUMBER": "n",
+                          "L_BRACKET": "[", "R_BRACKET": "]"}.get(t.token_type.name, "?") for t in tokens)
+    return re.fullmatch(r"(:w+(\.w+)*(\(n(,n)*\))?(\[n?\])*)*", kinds) is not None
 
 
 def _continued(query: str, tokens: list, i: int) -> tuple[list[str], int]:
