@@ -16,20 +16,23 @@ def grants(*pairs: tuple[str, str]) -> list[dict]:
 
 
 def column(name: str, type_: str = "text", *, not_null: bool = False, default: str | None = None,
-           grants_: Iterable[tuple[str, str]] = (), type_schema: str | None = None,
+           default_is_null: bool = False, grants_: Iterable[tuple[str, str]] = (), type_schema: str | None = None,
            domains: Iterable[dict] | None = None) -> dict:
     """`type_` as format_type prints it; its schema: as printed, else `type_schema`, else pg_catalog; `domains`: the
-    domains it is, nearest first (see `domain`)."""
+    domains it is, nearest first (see `domain`); `default_is_null`: its default is a DEFAULT NULL (kept only over a
+    domain), as the catalog reads the stored expression."""
     schema = type_schema or parse_type(type_).schema or "pg_catalog"
     return {"name": name, "type": type_, "type_schema": schema, "not_null": not_null, "default": default,
+            "default_is_null": default_is_null,
             "grants": grants(*grants_), "domains": list(domains) if domains is not None else None}
 
 
-def domain(name: str, *, checks: Iterable[tuple[str, bool]] = (), default: str | None = None) -> dict:
+def domain(name: str, *, checks: Iterable[tuple[str, bool]] = (), default: str | None = None,
+           default_is_null: bool = False) -> dict:
     """One level of a column's domains: its qualified name, (name, validated) of each CHECK of it, its default as
-    pg_get_expr prints it."""
+    pg_get_expr prints it (`default_is_null`: a DEFAULT NULL, kept over a domain to override its default)."""
     schema, bare = split_name(name)
-    return {"schema": schema, "name": bare, "default": default,
+    return {"schema": schema, "name": bare, "default": default, "default_is_null": default_is_null,
             "checks": [{"name": k, "validated": v} for k, v in checks]}
 
 

@@ -145,6 +145,7 @@ def test_a_domains_check_constrains_its_columns(levels, status, seen, said):
 
 
 FLAG = [domain("public.flag", default="false")]
+# ledger.amount, a domain over ledger.posint, made while posint had no default; posint's default set later
 AMOUNT = [domain("ledger.amount"), domain("ledger.posint", default="7")]
 
 
@@ -157,20 +158,30 @@ AMOUNT = [domain("ledger.amount"), domain("ledger.posint", default="7")]
                                                               " not true"),
     # the column's own comes first; its DEFAULT NULL (kept only over a domain) overrides the domain's: none
     (column("x", "public.flag", default="true", domains=FLAG), "true", PASSED, ""),
-    (column("x", "public.flag", default="NULL::boolean", domains=FLAG), False, PASSED, ""),
-    (column("x", "public.flag", default="NULL::boolean", domains=FLAG), True, FAILED, "has no default for x"),
-    # the nearest level with one, down a domain over a domain
-    (column("n", "ledger.amount", domains=AMOUNT), 7, PASSED, ""),
-    (column("n", "ledger.amount", domains=AMOUNT), 8, FAILED,
-     "has default 7 for n (from its domain ledger.posint), not 8"),
+    (column("x", "public.flag", default="NULL::boolean", default_is_null=True, domains=FLAG), False, PASSED, ""),
+    (column("x", "public.flag", default="NULL::boolean", default_is_null=True, domains=FLAG), True, FAILED,
+     "has no default for x"),
+    # however its type's name prints: the catalog says it is a NULL constant
+    (column("x", "public.m", default='NULL::public."my-type"', default_is_null=True,
+            domains=[domain("public.m", default="'a'::public.\"my-type\"")]), True, FAILED, "has no default for x"),
+    # only the column's type's own: PostgreSQL does not look down a domain over a domain (get_typdefault)
+    (column("n", "ledger.amount", domains=AMOUNT), True, FAILED, "has no default for n"),
+    (column("n", "ledger.amount", domains=AMOUNT), False, PASSED, ""),
+    (column("n", "ledger.amount", domains=[domain("ledger.amount", default="7"), *AMOUNT[1:]]), 7, PASSED, ""),
     (column("n", "ledger.amount", domains=[domain("ledger.amount", default="8"), *AMOUNT[1:]]), 7, FAILED,
      "has default 8 for n (from its domain ledger.amount), not 7"),
+    # a domain's own DEFAULT NULL (kept over a domain, printed NULL::integer) is no default
+    (column("n", "ledger.amount", domains=[domain("ledger.amount", default="NULL::integer", default_is_null=True),
+                                           *AMOUNT[1:]]), True, FAILED, "has no default for n"),
+    (column("n", "ledger.amount", domains=[domain("ledger.amount", default="NULL::integer", default_is_null=True),
+                                           *AMOUNT[1:]]), False, PASSED, ""),
 ])
 def test_a_column_without_a_default_of_its_own_gets_its_domains(col, want, status, seen):
     """An INSERT without the column gets its domain's default: judged as PostgreSQL applies it."""
     outcome = verdict({"table": "t", "defaults": {col["name"]: want}}, catalog(table("t", columns=[col])), status, seen)
     said = outcome.evidence["tables"]["public.t"].get("defaults_from_domains", {})
-    assert bool(said) == (col["default"] is None), said
+    assert bool(said) == (col["default"] is None and bool(col["domains"][0]["default"])
+                          and not col["domains"][0]["default_is_null"]), said
 
 
 def _tree(kind: str, *children: dict) -> list[dict]:

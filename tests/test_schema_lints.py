@@ -299,12 +299,13 @@ FACTS = [
          "alter domain public.flag set default false;",
          "alter table public.flags alter column x set default null;",
          "has a default for x (false, from its domain public.flag)"),
-    # the nearest domain's default, where a domain over a domain has one
+    # the default of the column's own domain: a domain over a domain copies its base's when created (7 here), and
+    # keeps its own since — dropped, none applies, whatever its base's
     Lint("defaults-this-one-from-the-domain", {"table": "ledger.entries", "defaults": {"n": 7}},
          "create schema ledger; create domain ledger.posint as int default 7; create domain ledger.amount as"
          " ledger.posint; create table ledger.entries (id int, n ledger.amount);",
          "alter domain ledger.amount set default 8;",
-         "alter domain ledger.amount drop default;",
+         "alter domain ledger.amount set default 7;",
          "has default 8 for n (from its domain ledger.amount), not 7"),
     Lint("foreign-keys-indexed", {"all_tables_in": "public", "foreign_keys_indexed": True},
          "create table public.parents (id bigint primary key);"
@@ -438,6 +439,25 @@ def test_a_generated_column_has_no_default_of_its_domain(scratch):
         " level public.level generated always as (raw / 10) stored);")
     outcome = _judge(target, {"table": "public.scores", "defaults": {"level": False}})
     assert outcome.status is Status.PASSED, outcome
+
+
+def test_a_default_is_the_one_postgresql_applies(scratch):
+    """The column's own, else the one stored on its type (get_typdefault looks no further down): a default set on a
+    base domain after a domain over it was made never reaches its columns, and a DEFAULT NULL — a domain's own over
+    a domain, or a column's own over a domain, whatever its type's name prints — is none. Each INSERT stores NULL."""
+    run, target = scratch
+    run("""create domain public.d1 as int; create domain public.d2 as public.d1; alter domain public.d1 set default 5;
+           create domain public.d3 as int default 7; create domain public.d4 as public.d3 default null;
+           create type public."my-type" as enum ('a'); create domain public.md as public."my-type" default 'a';
+           create domain public.short as varchar(10) default 'x';
+           create table public.t (a public.d2, b public.d4, c public.md default null, e public.short default null,
+                                  f public.md);  -- f: its domain's own""")
+    columns = ("a", "b", "c", "e")
+    none = _judge(target, {"table": "public.t", "defaults": {**dict.fromkeys(columns, False), "f": True}})
+    assert none.status is Status.PASSED, none
+    some = _judge(target, {"table": "public.t", "defaults": dict.fromkeys(columns, True)})
+    assert some.status is Status.FAILED, some
+    assert all(f"no default for {c}" in some.observed for c in columns), some.observed
 
 
 def test_items_of_every_subject_share_one_catalog_query(scratch, monkeypatch):

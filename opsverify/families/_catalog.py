@@ -129,22 +129,36 @@ _COLUMN_TYPES = """            -- a domain's (or an array's) type underneath, th
                  from held h join pg_type b on b.oid = h.oid join pg_namespace bn on bn.oid = b.typnamespace
                  where h.oid <> a.atttypid) end,
 """
+# Whether a stored default (pg_node_tree) is a DEFAULT NULL, as PostgreSQL keeps one only over a domain (elsewhere it
+# stores none): a NULL constant coerced to the domain, maybe through the implicit length coercion of its base type's
+# modifier (varchar(10): a strict function, NULL for NULL). Read from the tree, not from how it prints: the printed
+# type name may be anything (`NULL::public."my-type"`)
+_NULL_CONSTANT = r"""coalesce(_TREE_::text ~ '^\{COERCETODOMAIN :arg \{CONST [^{}]* :constisnull true '
+                   or exists (select from pg_proc f where f.proisstrict and f.oid = (regexp_match(_TREE_::text,
+                     '^\{COERCETODOMAIN :arg \{FUNCEXPR :funcid (\d+) [^{}]*:funcformat 2 [^{}]*:args \(\{CONST'
+                     ' [^{}]* :constisnull true '))[1]::oid), false)"""
 # the domains a column's type is, nearest first (a domain over a domain: each level; not through an array), read only
 # for the items that look at what they add to the column (`checked`: their CHECKs, `defaults`: their defaults): null
-# where its type is no domain. A generated column's value is its expression's: no domain's default applies to it
-_COLUMN_DOMAINS = """            'domains', case when a.atttypid >= 10000 then
+# where its type is no domain. A generated column's value is its expression's: no domain's default applies to it.
+# PostgreSQL applies the column's own default, else the one stored on the column's type (get_typdefault reads no
+# further down): a domain over a domain copies its base's default when created, and a default set on the base later
+# never reaches it. `default_is_null`: the column's own default, or a domain's, is a DEFAULT NULL (no default)
+_COLUMN_DOMAINS = """            'default_is_null', d.adbin is not null and _OWN_NULL_,
+            'domains', case when a.atttypid >= 10000 then
                 (with recursive domain_levels(oid, depth) as (
                    select y.oid, 0 from pg_type y where y.oid = a.atttypid and y.typtype = 'd'
                    union all select y.typbasetype, l.depth + 1 from domain_levels l join pg_type y on y.oid = l.oid
                    join pg_type below on below.oid = y.typbasetype where below.typtype = 'd')
                  select json_agg(json_build_object('schema', yn.nspname, 'name', y.typname,
                    'default', case when a.attgenerated = '' then pg_get_expr(y.typdefaultbin, 0) end,
+                   'default_is_null', y.typdefaultbin is not null and _TYPE_NULL_,
                    'checks', (select coalesce(json_agg(json_build_object('name', k.conname, 'validated', k.convalidated)
                                                        order by k.conname), '[]'::json)
                               from pg_constraint k where k.contypid = y.oid and k.contype = 'c')) order by l.depth)
                  from domain_levels l join pg_type y on y.oid = l.oid join pg_namespace yn on yn.oid = y.typnamespace)
                 end,
-"""
+""".replace("_OWN_NULL_", _NULL_CONSTANT.replace("_TREE_", "d.adbin")).replace(
+    "_TYPE_NULL_", _NULL_CONSTANT.replace("_TREE_", "y.typdefaultbin"))
 # Of the functions, operators and types a policy's stored expressions (pg_node_tree) name, those PostgreSQL may be asked
 # to evaluate (see _nodetree): its own (oid below FirstNormalObjectId, 16384: no function of the database's own is
 # called, it could act or hang) and IMMUTABLE — `function:65`, `operator:96` (its function), `type:23`, and `io:23`
@@ -657,7 +671,8 @@ def _relation_row(row: dict, read: frozenset[str]) -> dict:
     column_parts = {**({"grants": NotRead("grants")} if "grants" not in read else {}),
                     **({"base": NotRead("column_types"), "inside": NotRead("column_types")}
                        if "column_types" not in read else {}),
-                    **({"domains": NotRead("column_domains")} if "column_domains" not in read else {})}
+                    **({"domains": NotRead("column_domains"), "default_is_null": NotRead("column_domains")}
+                       if "column_domains" not in read else {})}
     if not missing and not column_parts:
         return row
     out = {**row, **missing}

@@ -1222,19 +1222,19 @@ def _judge_children_columns(p: Params, name: str, t: dict, facts: Catalog, findi
         _judge_nulls_and_checks(p, label, row, findings)
 
 
-_NULL_DEFAULT = re.compile(r"NULL(?:::[\w .,\"\[\]()]+)?")  # DEFAULT NULL, as PostgreSQL prints one it keeps
-
-
 def _applied_default(column: dict) -> tuple[str | None, str | None]:
     """The default an INSERT without the column gets, as PostgreSQL applies it, and the domain it is of (None: the
-    column's own): the column's own, else the nearest of its domains' (a domain over a domain: down the levels).
-    A column's own DEFAULT NULL is kept only over a domain, to override its default: no default."""
+    column's own): the column's own, else the one stored on its type where that is a domain — get_typdefault reads
+    no further down (a domain over a domain copied its base's default when it was created; one set on the base
+    later never reaches it). A DEFAULT NULL (the catalog's `default_is_null`: a column's own, kept only over a
+    domain to override its default, or a domain's own over a domain) is no default."""
     own = column["default"]
     if own is not None:
-        return (None if isinstance(own, str) and _NULL_DEFAULT.fullmatch(own) else own), None
-    for level in column.get("domains") or ():
-        if level.get("default") is not None:
-            return level["default"], qualified(level["schema"], level["name"])
+        return (None if column.get("default_is_null") is True else own), None
+    levels = column.get("domains")
+    top = levels[0] if isinstance(levels, list) and levels else None
+    if top and top.get("default") is not None and top.get("default_is_null") is not True:
+        return top["default"], qualified(top["schema"], top["name"])
     return None, None
 
 
