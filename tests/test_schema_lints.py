@@ -451,9 +451,9 @@ def test_a_default_is_the_one_postgresql_applies(scratch):
            create type public."my-type" as enum ('a'); create domain public.md as public."my-type" default 'a';
            create domain public.short as varchar(10) default 'x';
            create table public.t (a public.d2, b public.d4, c public.md default null, e public.short default null,
-                                  f public.md);  -- f: its domain's own""")
+                                  f public.md);  -- f: its domain's own, printed 'a'::public."my-type" """)
     columns = ("a", "b", "c", "e")
-    none = _judge(target, {"table": "public.t", "defaults": {**dict.fromkeys(columns, False), "f": True}})
+    none = _judge(target, {"table": "public.t", "defaults": {**dict.fromkeys(columns, False), "f": "'a'"}})
     assert none.status is Status.PASSED, none
     some = _judge(target, {"table": "public.t", "defaults": dict.fromkeys(columns, True)})
     assert some.status is Status.FAILED, some

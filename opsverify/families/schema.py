@@ -1300,8 +1300,10 @@ def as_public_path(printed: str) -> str:
     return "".join(out)
 
 _QUOTED_OR_BLANK = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\s+")
-_TRAILING_CAST = re.compile(r"::([\w .\"\[\]]+)$")
-_NUMERIC_CAST = re.compile(r"integer|bigint|smallint|numeric|real|double precision")
+# a type name as format_type prints it: words, a quoted name (any character, "" for "; never two quoted names
+# together, which keeps the match linear), a modifier, []
+_TRAILING_CAST = re.compile(r'::((?:"(?:[^"]|"")*"(?!")|[\w .$]|\(\d+(?:,\d+)?\)|\[\])+)$')
+_NUMERIC_CAST = re.compile(r"(?:integer|bigint|smallint|numeric|real|double precision)(?:\(\d+(?:,\d+)?\))?")
 _NUMBER = re.compile(r"(?P<n>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
 _QUOTED_NUMBER = re.compile(rf"'{_NUMBER.pattern}'")
 
