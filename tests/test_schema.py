@@ -212,6 +212,20 @@ def test_not_null_and_checked_hold_on_every_child_the_tables_reads_return(kind, 
     assert seen["public.ev2"]["not_null"] == {"v": False} and seen["public.ev2"]["constraints"] == []
 
 
+@pytest.mark.parametrize("kind, what", [("r", "child table"), ("p", "partition")])
+def test_a_foreign_child_fails_not_null_and_checked_whatever_it_declares(kind, what):
+    """PostgreSQL copies the table's NOT NULL and CHECK onto a foreign partition or child, and enforces neither
+    there: the remote server's rows cannot be shown to hold them."""
+    params = {"table": "ev", "not_null": ["v"], "checked": ["q"]}
+    remote = {**_child("ev2"), "kind": "f"}
+    outcome = verdict(params, catalog(*_tree(kind, _child("ev1"), remote)), FAILED,
+                      f"table public.ev2 ({what} of public.ev) is a foreign table: its rows are the remote server's,"
+                      " PostgreSQL enforces no NOT NULL or CHECK on them")
+    assert "public.ev1" not in outcome.observed
+    seen = outcome.evidence["tables"]["public.ev"]["partitions_columns" if kind == "p" else "child_tables_columns"]
+    assert seen["public.ev2"]["foreign_table"] is True and "foreign_table" not in seen["public.ev1"]
+
+
 def test_a_child_judged_as_a_table_of_its_own_is_said_once():
     facts = catalog(*_tree("r", _child("ev1", v_not_null=False)))
     outcome = verdict({"tables": ["ev", "ev1"], "not_null": ["v"]}, facts, FAILED, "table public.ev1 allows NULL in v")

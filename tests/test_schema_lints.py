@@ -278,6 +278,24 @@ FACTS = [
          " else alter table only public.kid alter column v drop not null; end if; end $$;",
          "alter table public.par alter column v drop not null; alter table public.par alter column v set not null;",
          "table public.kid (child table of public.par) allows NULL in v"),
+    # PostgreSQL copies a table's NOT NULL and CHECK onto a foreign partition or child but never enforces them there
+    # (postgres_fdw's remote rows come back NULL or out of the CHECK); the wrapper here has no handler — the
+    # catalog is what is judged, the same as postgres_fdw's, without contrib installed
+    Lint("not_null-checked-on-a-foreign-partition",
+         {"table": "public.orders", "not_null": ["x"], "checked": ["y"]},
+         "create foreign data wrapper remote_rows; create server remote foreign data wrapper remote_rows;"
+         " create table public.orders (x int not null, y int check (y > 0), k int) partition by list (k);"
+         " create table public.orders_local partition of public.orders for values in (1);",
+         "create foreign table public.orders_remote partition of public.orders for values in (2) server remote;",
+         "drop foreign table public.orders_remote;",
+         "table public.orders_remote (partition of public.orders) is a foreign table: its rows are the remote"
+         " server's, PostgreSQL enforces no NOT NULL or CHECK on them"),
+    Lint("not_null-on-a-foreign-inheritance-child", {"table": "public.par", "not_null": ["v"]},
+         "create foreign data wrapper remote_rows; create server remote foreign data wrapper remote_rows;"
+         " create table public.par (id int, v text not null);",
+         "create foreign table public.kid () inherits (public.par) server remote;",
+         "drop foreign table public.kid;",
+         "table public.kid (child table of public.par) is a foreign table"),
     # a CHECK declared NO INHERIT holds on the parent's own rows only
     Lint("checked-on-an-inheritance-child", {"table": "public.par", "checked": ["q"]},
          "create table public.par (id int, q int constraint q_pos check (q > 0));"

@@ -1206,7 +1206,10 @@ def _judge_children_columns(p: Params, name: str, t: dict, facts: Catalog, findi
     """not_null and checked on each partition and inheritance child too (but those in `skipped`, which is given each
     one judged here): their rows are the table's to a query on it, and a child may allow what the table does not —
     a CHECK declared NO INHERIT holds on the table's own rows only (a NOT NULL too, from PostgreSQL 18), and before
-    18 ALTER TABLE ONLY drops a child's inherited NOT NULL. A partition cannot differ so, and is judged the same."""
+    18 ALTER TABLE ONLY drops a child's inherited NOT NULL. A partition cannot differ so, and is judged the same.
+    A foreign table fails whatever it declares: PostgreSQL copies the table's NOT NULL and CHECK onto it but never
+    enforces them there — its rows are the remote server's, and cannot be shown to hold them (as a CHECK NOT VALID
+    cannot)."""
     if not (p.not_null or p.checked):
         return
     for part in t["partitions"]:
@@ -1219,7 +1222,15 @@ def _judge_children_columns(p: Params, name: str, t: dict, facts: Catalog, findi
         if row is None:  # read with its parent in the same query: only a table made since is missing
             findings.errors.append(f"{label} was not read with {name}; check again")
             continue
+        if row["kind"] == "f":
+            findings.add(label, *_FOREIGN_CHILD)
+            continue
         _judge_nulls_and_checks(p, label, row, findings)
+
+
+_FOREIGN_CHILD = ("is a foreign table: its rows are the remote server's, PostgreSQL enforces no NOT NULL or CHECK on"
+                  " them", "are foreign tables: their rows are the remote server's, PostgreSQL enforces no NOT NULL or"
+                  " CHECK on them")
 
 
 def _applied_default(column: dict) -> tuple[str | None, str | None]:
@@ -1750,6 +1761,7 @@ def _table_evidence(p: Params, t: dict, facts: Catalog) -> dict[str, Any]:
         rows = {_qualified(x): facts.relations.get((x["schema"], x["name"])) for x in t["partitions"]}
         out["partitions_columns" if t["kind"] == "p" else "child_tables_columns"] = {
             child: None if row is None else {
+                **({"foreign_table": True} if row["kind"] == "f" else {}),  # what it declares is not enforced
                 "not_null": {c["name"]: c["not_null"] for c in row["columns"] if c["name"] in p.not_null},
                 "constraints": [{k: c[k] for k in ("name", "type", "columns", "validated")}
                                 for c in row["constraints"] if c["type"] in ("c", "n")]}
