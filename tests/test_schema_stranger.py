@@ -535,6 +535,9 @@ WRITE_POLICY_CASES = [
     ("d", "COALESCE(owner_id, 0) = 1", None, PASSED),
     ("d", "((owner_id IS NULL) OR (tenant_id IS NOT NULL))", None, PASSED),  # two columns
     ("d", "((owner_id IS NULL) OR (owner_id IS NULL))", None, PASSED),
+    # a row is tested field by field: both are FALSE where some of its fields are NULL (`(a, b)` prints ROW(a, b))
+    ("a", None, "((ROW(owner_id, tenant_id) IS NULL) OR (ROW(owner_id, tenant_id) IS NOT NULL))", PASSED),
+    ("w", "(((owner_id, tenant_id) IS NULL) OR ((owner_id, tenant_id) IS NOT NULL))", None, PASSED),
     # booleans compared, NULLs before a constant, a bare EXISTS, a constant among constants
     ("w", "(true = true)", None, FAILED),
     ("w", "(true IS TRUE)", None, FAILED),
@@ -600,6 +603,34 @@ def test_postgresqls_value_of_the_parts_does_not_hide_an_open_policy(value):
            "check_value": value}
     verdict({"table": "public.notes", "no_open_write_policies_for": ["anon"]}, catalog(table("notes", policies=[pol])),
             FAILED, "table public.notes has INSERT policy p1 that is always true for anon")
+
+
+@pytest.mark.parametrize("told, status", [(True, PASSED), (None, FAILED)])
+def test_a_composite_columns_null_tests_are_not_read_as_always_true(told, status):
+    """`p IS NULL OR p IS NOT NULL` of a composite column p is FALSE where some of p's fields are NULL: not always
+    true where the catalog's tree says a column of a row type is tested; without the tree, p is taken as scalar."""
+    pol = {**policy("p1", ["anon"], "a", using=None, check="((p IS NULL) OR (p IS NOT NULL))"),
+           **({"check_row_column_tested": told} if told is not None else {})}
+    verdict({"table": "public.notes", "no_open_write_policies_for": ["anon"]}, catalog(table("notes", policies=[pol])),
+            status)
+
+
+def test_a_composite_columns_null_tests_on_a_real_database(server):
+    """PostgreSQL refuses the row (1, 2, ROW(1, NULL)) by `p IS NULL OR p IS NOT NULL`: the policy is not open; the same
+    tests of a scalar column are."""
+    _, fresh = server
+    ddl = """create type public.pair as (a int, b int);
+             create table public.t (a int, b int, p public.pair);
+             alter table public.t enable row level security;
+             create policy rows_whole on public.t for insert to anon with check (p is null or p is not null);
+             create table public.s (a int, b int);
+             alter table public.s enable row level security;
+             create policy open on public.s for insert to anon with check (a is null or a is not null);"""
+    with fresh(ddl) as url:
+        composite, scalar = judge_on(url, [{"table": "public.t", "no_open_write_policies_for": ["anon"]},
+                                           {"table": "public.s", "no_open_write_policies_for": ["anon"]}])
+    assert composite.status is PASSED, composite
+    assert scalar.status is FAILED and "INSERT policy open that is always true for anon" in scalar.observed, scalar
 
 
 # what cannot be written as a policy on a table of integer columns: not SQL, or not a boolean
@@ -1108,6 +1139,8 @@ NO_ROW_CASES = [
     ("CASE WHEN (owner_id = 1) THEN false ELSE true END", PASSED),
     ("(owner_id IS DISTINCT FROM owner_id)", FAILED), ("(NOT (owner_id IS DISTINCT FROM owner_id))", PASSED),
     ("((owner_id IS NULL) AND (owner_id IS NOT NULL))", FAILED), ("((owner_id IS NULL) AND (id IS NOT NULL))", PASSED),
+    ("(NOT ((owner_id IS NULL) OR (owner_id IS NOT NULL)))", FAILED),
+    ("(NOT ((ROW(owner_id, id) IS NULL) OR (ROW(owner_id, id) IS NOT NULL)))", PASSED),  # ROW(1, NULL) passes
 ]
 
 

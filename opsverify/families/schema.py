@@ -68,7 +68,7 @@ from ._catalog import (
     type_lookup,
     Via,
 )
-from ._nodetree import BOOL_TESTS, Node, arguments, has_sublink, is_constant, read_tree, simple_case
+from ._nodetree import BOOL_TESTS, Node, arguments, has_sublink, is_constant, nodes, read_tree, simple_case
 from ._common import StrictParams, quoted_parts, first_few, nothing_found, plural, split_name
 
 NAME = "schema"
@@ -370,7 +370,8 @@ def _ask_constants(database, relations: list[dict]) -> None:
     the arguments deciding it (AND / OR / NOT, IS TRUE, COALESCE, CASE) — each in a statement and read-only
     transaction of its own, so one that raises or runs out of time spoils no other. What the whole then is, whatever
     the row, is kept beside it as `using_value` / `check_value` (see `_whole_value`); none where that depends on the
-    row. A second round trip only where there is such a part."""
+    row. A second round trip only where there is such a part. Whether the expression tests a column of a row type for
+    NULL is kept too, as `using_row_column_tested` / `check_row_column_tested` (see `_row_column_tested`)."""
     read: list[tuple[dict, str, Node, frozenset[str]]] = []
     asked: dict[str, None] = {}
     for relation in relations:
@@ -379,6 +380,7 @@ def _ask_constants(database, relations: list[dict]) -> None:
             for key in ("using", "check"):
                 tree = read_tree(pol.pop(f"{key}_tree", None))
                 if tree is not None and pol[key] is not None:
+                    pol[f"{key}_row_column_tested"] = _row_column_tested(tree)
                     read.append((pol, key, tree, safe))  # one with no such part may be told all the same (IN … NULL)
                     asked.update(dict.fromkeys(dict(_constant_parts(tree, pol[key], safe))))
     said: dict[str, str] = {}
@@ -392,6 +394,15 @@ def _ask_constants(database, relations: list[dict]) -> None:
         value = _whole_value(tree, pol[key], safe, said)
         if value is not None:
             pol[f"{key}_value"] = value
+
+
+def _row_column_tested(tree: Node) -> bool:
+    """The expression tests for NULL a value of a row type that is not written as ROW(…) — a column of a composite
+    type (or a domain over one), the whole row: PostgreSQL's parser marks such a test `argisrow`, and reads it field
+    by field (`p IS NULL` and `p IS NOT NULL` are both FALSE where some of p's fields are NULL)."""
+    return any(node.name == "NULLTEST" and node.fields.get("argisrow") == "true"
+               and not (isinstance(node.fields.get("arg"), Node) and node.fields["arg"].name == "ROWEXPR")
+               for node in nodes(tree))
 
 
 def _constant_parts(tree: Node, text: str, safe: frozenset[str]) -> Iterator[tuple[str, Node]]:
@@ -1365,12 +1376,14 @@ def _always_true(policy: dict, key: str | None) -> bool:
     """The policy's `key` expression is TRUE whatever the row, as either reading says: PostgreSQL's value of it, or
     of its constant parts (`_ask_constants`); or its literal spellings, or what sqlglot's simplifier folds to TRUE
     (`true OR owner_id = 1`, `x IS NULL OR x IS NOT NULL`). Either is enough: PostgreSQL's values of the parts are
-    taken as free of each other, so `x IS NULL OR x IS NOT NULL` is TRUE or FALSE to it (`not null`), TRUE here."""
+    taken as free of each other, so `x IS NULL OR x IS NOT NULL` is TRUE or FALSE to it (`not null`), TRUE here —
+    where x is a column of a scalar type: not where the catalog's tree says the expression tests a column of a row
+    type for NULL (`_row_column_tested`; unknown: any column is taken as scalar)."""
     expression = policy[key] if key else None
     if expression is None:
         return False
     return (_constant(policy, key) == "true" or re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_TRUE
-            or _folded(expression) == "true")
+            or _folded(expression, row_columns=_row_columns(policy, key)) == "true")
 
 
 def _always_false(policy: dict, key: str | None) -> bool:
@@ -1382,8 +1395,14 @@ def _always_false(policy: dict, key: str | None) -> bool:
     if expression is None:
         return False
     return (_constant(policy, key) in ("false", "null", "not true", "raises")
-            or re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_FALSE or _folded(expression) in ("false", "null")
+            or re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_FALSE
+            or _folded(expression, row_columns=_row_columns(policy, key)) in ("false", "null")
             or _never_itself(expression))
+
+
+def _row_columns(policy: dict, key: str) -> bool:
+    """The policy's `key` expression tests a column of a row type for NULL, as the catalog's tree says (unknown: no)."""
+    return policy.get(f"{key}_row_column_tested") is True
 
 
 def _undecided(policy: dict, keys: Iterable[str | None]) -> list[str]:
@@ -1393,11 +1412,12 @@ def _undecided(policy: dict, keys: Iterable[str | None]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _folded(expression: str) -> str | None:
+def _folded(expression: str, row_columns: bool = False) -> str | None:
     """What an expression is whatever the row: "true", "false" or "null" as sqlglot (PostgreSQL dialect) simplifies it
     (`true OR owner_id = 1`), with what it misses of one column read twice (`x IS NULL OR x IS NOT NULL`, `x IS
     DISTINCT FROM x`) — a reading beside PostgreSQL's (see `_always_true`); None when it cannot be parsed, or does not
-    fold to one. The simplifier keeps SQL's NULL logic (`a OR NOT a` stays as it is)."""
+    fold to one. The simplifier keeps SQL's NULL logic (`a OR NOT a` stays as it is). `row_columns`: some column it
+    tests for NULL is of a row type (see `_row_column_tested`)."""
     try:
         sqlglot = lazy.load("sqlglot")
         exp = lazy.load("sqlglot.expressions")
@@ -1425,6 +1445,9 @@ def _folded(expression: str) -> str | None:
             if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
                 return node.this, negated != bool(node.args.get("negate"))
             return None
+
+        def scalar_column(node) -> bool:  # a column reference (not t.*), none of the expression's of a row type
+            return isinstance(node, exp.Column) and isinstance(node.this, exp.Identifier) and not row_columns
 
         def quantified(node) -> bool:  # ANY / ALL / SOME (…): a set of values (sqlglot may read ALL as a function)
             return isinstance(node, (exp.Any, exp.All, exp.Subquery)) or (
@@ -1481,10 +1504,12 @@ def _folded(expression: str) -> str | None:
                     return exp.or_(*(read(exp.EQ(this=node.this.copy(), expression=e.copy()))
                                      for e in array.expressions))
             # `x IS NULL OR … OR x IS NOT NULL`: true whatever x is (the simplifier keeps SQL's NULL logic and misses
-            # it), in any order among the OR-ed terms (PostgreSQL prints `a OR b OR c` flat)
+            # it), in any order among the OR-ed terms (PostgreSQL prints `a OR b OR c` flat) — where x is a column of
+            # a scalar type: a row (ROW(a, b), (a, b), a composite column, t.*) is tested field by field, and both
+            # are FALSE where some of its fields are NULL
             if isinstance(node, exp.Or):
                 tests = {test for term in junction_terms(node) if (test := null_test(term))}
-                if any((column, not negated) in tests for column, negated in tests):
+                if any((column, not negated) in tests for column, negated in tests if scalar_column(column)):
                     return exp.true()
             # `x IS NULL AND … AND x IS NOT NULL`: false whatever x is
             if isinstance(node, exp.And):
