@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 import yaml
@@ -1088,9 +1087,9 @@ def test_a_trailing_cast_left_out_is_any_type_name(want, have, same):
 
 
 def test_a_trailing_cast_is_found_in_linear_time():
-    started = time.monotonic()
+    """A run of doubled quotes that a backtracking pattern reads 2^40 ways: it returns at all only if the pattern reads
+    each character once (no clock is read: a slow machine is no failure, a pattern gone exponential never returns)."""
     assert not schema._same_default("'a'", "'a'::" + '""' * 40 + "'")
-    assert time.monotonic() - started < 1
 
 
 # -- what another session's lock kept from being deparsed is never read as "no default" / "no policy" ---------------
