@@ -693,18 +693,23 @@ def test_an_endpoint_comparing_part_of_the_secret_fails(path, seen):
 HEX_KEY = "9c1e5a7b3d2f4e6a8b0c1d3e5f7a9b1c2d4e6f8a0b1c3d5e7f9a1b3c5d7e9fa0"  # openssl rand -hex 32
 BASE64URL_16 = "Xk3vT9qLm2Z7wR4pN8sYbA"  # token_urlsafe(16): 22 characters
 BASE64URL_32 = "v8kp-YkHR-2SJywuytWLYQeklE4T1LGz10KbCCTmXsg"  # token_urlsafe(32): 43 characters
+BASE64_32 = "q1lC0m2XfJ7b3Yk8sR9tVwZpA4uE6nH5dG+/LxMoIaQ="  # openssl rand -base64 32: 44 characters, one `=`
+BASE32_20 = "HJ7RTQXELMENN4NCTQ36QC2NL5RKSHB6"  # a 20-byte base32 key (a TOTP seed's shape): 32 characters
 
 
 @pytest.mark.parametrize("secret, part", [
-    ("cron-9f3e7a1c5b2d", "cron-9f3e7a1c5b2"), ("cronsecretkey==", "cronsecretke"), ("Zq3vT9kLm2X=", "Zq3vT9kLm2"),
-    ("abcdefg", "abcdef"), ("abcdef", None), ("abcdefg=", "abcdef"), ("abcdef==", None),
-    # an even length: a hex key's whole bytes, a base64 text no decoder refuses (never 1 more than a multiple of 4)
-    (HEX_KEY, HEX_KEY[:62]), (BASE64URL_16, BASE64URL_16[:20]), (BASE64URL_32, BASE64URL_32[:42]),
+    ("cron-9f3e7a1c5b2d", "cron-9f3e7a1c5b2"), ("cronsecretkey==", "cronsecr"), ("Zq3vT9kLm2X=", "Zq3vT9kL"),
+    ("abcdefghi", "abcdefgh"), ("abcdefghijklmnop", "abcdefgh"),
+    # 8 or fewer: no whole group of 8 as long as the redactor masks, so an even length (a hex key's whole bytes)
+    ("abcdefg", "abcdef"), ("abcdefgh", "abcdef"), ("abcdef", None), ("abcdefg=", "abcdef"), ("abcdef==", None),
+    # a multiple of 8: whole groups of hex, base64 and base32, no padding wanted, no bits left over
+    (HEX_KEY, HEX_KEY[:56]), (BASE64URL_16, BASE64URL_16[:16]), (BASE64URL_32, BASE64URL_32[:40]),
+    (BASE64_32, BASE64_32[:40]), (BASE32_20, BASE32_20[:24]),
 ])
-def test_the_secret_cut_short_is_its_longest_even_length_part_without_padding(secret, part):
-    """A decoder reads the key without its `=` padding: left off alone, the key itself. The part is of an even length
-    (a character or two off): a strict decoder reads it. Shorter than the redactor masks, it is not made (it could
-    not be kept out of an echo)."""
+def test_the_secret_cut_short_is_its_longest_part_of_whole_groups_of_8_without_padding(secret, part):
+    """A decoder reads the key without its `=` padding: left off alone, the key itself. The part is a multiple of 8
+    characters (one to eight off): every strict decoder reads it. Where that is shorter than the redactor masks, an
+    even length; shorter still, it is not made (it could not be kept out of an echo)."""
     assert cron.cut_short(secret) == part
 
 
@@ -719,6 +724,27 @@ def test_the_secret_cut_short_decodes_to_fewer_bytes_than_the_key(key_bytes):
     for token, bits in ((base64.b64encode(key).decode(), 6), (base64.urlsafe_b64encode(key).decode().rstrip("="), 6),
                         (key.hex(), 4)):
         assert len(cron.cut_short(token)) * bits // 8 < key_bytes, token
+
+
+def _encodings(key: bytes):
+    """The key as tools write it, each with a strict decoder: hex, padded base64, unpadded base64url, padded base32."""
+    import base64
+
+    return ((key.hex(), _strict_hex), (base64.b64encode(key).decode(), _strict_base64),
+            (base64.urlsafe_b64encode(key).decode().rstrip("="), _canonical_base64url),
+            (base64.b32encode(key).decode(), _strict_base32))
+
+
+@pytest.mark.parametrize("key_bytes", [16, 20, 31, 32, 33])
+def test_the_secret_cut_short_is_read_by_strict_decoders_as_the_keys_first_bytes(key_bytes):
+    """A job decoding its token strictly (padding wanted, no stray bits, whole groups of base32) and taking a prefix
+    of the key takes the cut secret: it is whole groups, no padding wanted. An even length was refused."""
+    import secrets as random
+
+    key = random.token_bytes(key_bytes)
+    for token, decode in _encodings(key):
+        part = cron.cut_short(token)
+        assert key.startswith(decode(part)) and len(decode(part)) < key_bytes, token
 
 
 def _takes_what_the_secret_starts_with(secret: str, shortest: int = 1):
@@ -740,7 +766,7 @@ def test_an_endpoint_taking_a_part_the_secret_starts_with_fails(shortest):
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_what_the_secret_starts_with(secret, shortest)},
                                 GUARDED)
     assert outcome.status is Status.FAILED and outcome.observed == CUT_SHORT_TAKEN, outcome
-    assert "with CRON_SECRET without its last character or two" in outcome.expected, outcome.expected
+    assert "with CRON_SECRET without its last one to eight characters" in outcome.expected, outcome.expected
     shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
     assert secret[:8] not in shown and cron.cut_short(secret) not in shown, shown
 
@@ -753,6 +779,35 @@ def _strict_base64url(token: str) -> bytes:
     import base64
 
     return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))  # 1 more than a multiple of 4: binascii.Error
+
+
+def _strict_base64(token: str) -> bytes:
+    """As Python's base64.b64decode and Go's StdEncoding read a token: its `=` padding required, none added."""
+    import base64
+
+    return base64.b64decode(token, validate=True)  # not whole 4-character groups: binascii.Error
+
+
+def _canonical_base64url(token: str) -> bytes:
+    """As Go's RawURLEncoding.Strict() and Rust's base64 engines read a token: no bits set past its last whole byte
+    (decoded and encoded again, it is the same text)."""
+    import base64
+
+    given = _strict_base64url(token)
+    if base64.urlsafe_b64encode(given).decode().rstrip("=") != token:
+        raise ValueError("stray bits after the last whole byte")
+    return given
+
+
+def _strict_base32(token: str) -> bytes:
+    import base64
+
+    return base64.b32decode(token)  # not whole 8-character groups: binascii.Error
+
+
+# a secret as a tool makes it, and a decoder refusing any other text than such a tool's
+STRICT_DECODERS = [(HEX_KEY, _strict_hex), (BASE64URL_16, _strict_base64url), (BASE64_32, _strict_base64),
+                   (BASE64URL_32, _canonical_base64url), (BASE32_20, _strict_base32)]
 
 
 def _takes_part_of_the_key_decoded_strictly(secret: str, decode, ends: bool = False):
@@ -771,10 +826,11 @@ def _takes_part_of_the_key_decoded_strictly(secret: str, decode, ends: bool = Fa
     return check
 
 
-@pytest.mark.parametrize("secret, decode", [(HEX_KEY, _strict_hex), (BASE64URL_16, _strict_base64url)])
+@pytest.mark.parametrize("secret, decode", STRICT_DECODERS)
 def test_an_endpoint_taking_a_prefix_of_the_key_it_decodes_strictly_fails(secret, decode):
-    """The key found a byte at a time. The secret without its last character alone was 63 hex digits (no whole
-    bytes), or 21 base64 ones (1 more than a multiple of 4): a strict decoder refused it and the item passed."""
+    """The key found a byte at a time. The secret cut to any even length was refused by a strict decoder, and the
+    item passed: 42 of `openssl rand -base64 32`'s characters want their `=`, 42 of `token_urlsafe(32)`'s leave bits
+    set after the last whole byte, and base32 comes in groups of 8."""
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_part_of_the_key_decoded_strictly(
         secret, decode)}, GUARDED, secret=secret)
     assert outcome.status is Status.FAILED and outcome.observed == CUT_SHORT_TAKEN, outcome
@@ -799,6 +855,26 @@ def test_a_job_comparing_a_strictly_decoded_hex_key_in_constant_time_passes():
 
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): compares_the_key}, GUARDED, secret=HEX_KEY)
     assert outcome.status is Status.PASSED and f"{cron.CUT_SHORT}: 401" in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("secret, decode", STRICT_DECODERS)
+def test_a_job_comparing_the_key_it_decodes_strictly_in_constant_time_passes(secret, decode):
+    """`hmac.compare_digest(decode(token), key)`, a token it cannot read refused: every value sent but the secret is
+    refused (compare_digest refuses bytes of another length, no crash), whatever the decoder."""
+    import hmac
+
+    key = decode(secret)
+
+    def compares_the_key(headers, _body):
+        try:
+            given = decode(headers.get("authorization", "").removeprefix("Bearer "))
+        except ValueError:
+            return 401, '{"error": "unauthorized"}'
+        return (200, '{"ran": true}') if hmac.compare_digest(given, key) else (401, '{"error": "unauthorized"}')
+
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): compares_the_key}, GUARDED, secret=secret)
+    assert outcome.status is Status.PASSED, outcome
+    assert f"{cron.CUT_SHORT}: 401" in outcome.observed and f"{cron.CUT_AT_START}: 401" in outcome.observed, outcome
 
 
 CRASHED_ON_LENGTH = ("a server error to these two, shorter than the secret, one it begins with and one it does not, "
@@ -954,8 +1030,8 @@ def test_the_near_miss_never_crosses_the_network_in_clear():
             target.close()
     assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.PARTS_UNSENT), outcome
     assert cron.NEAR_MISS not in outcome.evidence and "but for its next-to-last character" not in outcome.expected
-    assert cron.CUT_SHORT not in outcome.evidence and "without its last character or two" not in outcome.expected
-    assert cron.CUT_AT_START not in outcome.evidence and "without its first four" not in outcome.expected
+    assert cron.CUT_SHORT not in outcome.evidence and "without its last one to eight" not in outcome.expected
+    assert cron.CUT_AT_START not in outcome.evidence and "without its first eight" not in outcome.expected
     assert len(received) == 5 and not any("cron-9f3e7a1c5b2" in value for value in received), received
 
 
@@ -1007,26 +1083,24 @@ def test_a_job_taking_a_prefix_of_its_decoded_key_then_failing_fails(secret, dec
 
 # -- the mirror: the secret without its first characters, a part it ends with ---------------------------------------
 @pytest.mark.parametrize("secret, part", [
-    ("cron-9f3e7a1c5b2d", "-9f3e7a1c5b2d"), ("cronsecretkey==", "secretkey=="), ("abcdefghij", "efghij"),
-    ("abcdefghi", None), ("abcdefghi=", None),  # five left, its padding aside: shorter than the redactor masks
-    (HEX_KEY, HEX_KEY[4:]), (BASE64URL_16, BASE64URL_16[4:]), (BASE64URL_32, BASE64URL_32[4:]),
+    ("cron-9f3e7a1c5b2d", "e7a1c5b2d"), ("cronsecretkey12==", "etkey12=="), ("abcdefghijklmn", "ijklmn"),
+    ("abcdefghijklm", None), ("abcdefghijklm=", None),  # five left, its padding aside: shorter than the redactor masks
+    (HEX_KEY, HEX_KEY[8:]), (BASE64URL_16, BASE64URL_16[8:]), (BASE64URL_32, BASE64URL_32[8:]),
+    (BASE64_32, BASE64_32[8:]), (BASE32_20, BASE32_20[8:]),
 ])
-def test_the_secret_cut_at_its_start_is_it_without_its_first_four_characters_its_padding_kept(secret, part):
+def test_the_secret_cut_at_its_start_is_it_without_its_first_eight_characters_its_padding_kept(secret, part):
     assert cron.cut_at_start(secret) == part
 
 
-@pytest.mark.parametrize("key_bytes", [16, 31, 32, 33])
+@pytest.mark.parametrize("key_bytes", [16, 20, 31, 32, 33])
 def test_the_secret_cut_at_its_start_decodes_to_the_keys_last_bytes_and_its_twin_to_none(key_bytes):
-    """Four characters are whole bytes of hex and a whole group of base64: decoded, the part is an ending of the key
+    """Eight characters are whole groups of hex, base64 and base32: decoded strictly, the part is an ending of the key
     (an endpoint decoding the token and taking an ending of the key takes it); its twin, changed at its first
     character, decodes to no ending of the key."""
-    import base64
     import secrets as random
 
     key = random.token_bytes(key_bytes)
-    for token, decode in ((base64.b64encode(key).decode(), base64.b64decode),
-                          (base64.urlsafe_b64encode(key).decode().rstrip("="), _strict_base64url),
-                          (key.hex(), bytes.fromhex)):
+    for token, decode in _encodings(key):
         part = cron.cut_at_start(token)
         assert key.endswith(decode(part)) and len(decode(part)) < key_bytes, token
         twin = cron.first_changed(part, token)
@@ -1056,19 +1130,19 @@ CUT_AT_START_TAKEN = (f"{cron.CUT_AT_START}: accepted with 200: the endpoint tak
 @pytest.mark.parametrize("shortest", [1, 12])
 def test_an_endpoint_taking_a_part_the_secret_ends_with_fails(shortest):
     """The mirror of `startsWith`: anyone finds the secret one character at a time from its end. Every part the
-    secret begins with is refused by it, so only a part it ends with shows it; the longest sent but four characters,
+    secret begins with is refused by it, so only a part it ends with shows it; the longest sent but eight characters,
     so a guard wanting a token of some length does not hide it. Named in words, never shown."""
-    secret = "cron-9f3e7a1c5b2d"
+    secret = "cron-9f3e7a1c5b2d4e6f8"  # 13 characters left at its start: a guard wanting 12 lets them through
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_what_the_secret_ends_with(secret, shortest)},
-                                GUARDED)
+                                GUARDED, secret=secret)
     assert outcome.status is Status.FAILED and outcome.observed == CUT_AT_START_TAKEN, outcome
-    assert "with CRON_SECRET without its first four characters, and so cut with its fifth changed" in outcome.expected
+    assert "with CRON_SECRET without its first eight characters, and so cut with its ninth changed" in outcome.expected
     shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
     ending = cron.cut_at_start(secret)
     assert secret[-8:] not in shown and ending not in shown and cron.first_changed(ending, secret) not in shown, shown
 
 
-@pytest.mark.parametrize("secret, decode", [(HEX_KEY, _strict_hex), (BASE64URL_16, _strict_base64url)])
+@pytest.mark.parametrize("secret, decode", STRICT_DECODERS)
 def test_an_endpoint_taking_an_ending_of_the_key_it_decodes_strictly_fails(secret, decode):
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_part_of_the_key_decoded_strictly(
         secret, decode, ends=True)}, GUARDED, secret=secret)
@@ -1127,7 +1201,7 @@ def test_a_secret_too_short_to_mask_cut_at_its_start_is_not_sent_and_a_pass_says
         received.append(headers.get("authorization", ""))
         return 401, "{}"
 
-    outcome = _gather_and_judge({("GET", "/api/cron/publish"): records}, GUARDED, secret="c9f3e7a1b")
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): records}, GUARDED, secret="c9f3e7a1b5d2f")
     assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.CUT_AT_START_UNSENT), outcome
     assert cron.CUT_SHORT in outcome.evidence and cron.CUT_AT_START not in outcome.evidence, outcome.evidence
-    assert len(received) == 8 and not any(value.endswith("e7a1b") for value in received), received
+    assert len(received) == 8 and not any(value.endswith("b5d2f") for value in received), received

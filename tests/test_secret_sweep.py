@@ -583,8 +583,8 @@ def test_a_warning_class_whose_own_text_quotes_a_secret_is_masked(tmp_path):
 
 
 def test_a_cron_secrets_near_miss_echoed_back_stays_out(tmp_path):
-    """A cron item sends its secret with its next-to-last character changed, without its last character or two (as
-    is, and with its first changed) and without its first four (as is, and with its fifth changed): each all of the
+    """A cron item sends its secret with its next-to-last character changed, without its last one to eight characters
+    (as is, and with its first changed) and without its first eight (as is, and with its ninth changed): each all of the
     secret but a few characters. Endpoints echo the header
     they got into their answer's body and headers — one refusing it, one taking it (it compares the token's length
     only), and the job run with the secret itself: neither the secret nor its near miss nor its cuts are in the

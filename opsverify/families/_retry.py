@@ -75,12 +75,12 @@ def retries_bound(target, sent: list[int]) -> float:
 
 
 def crashed_on_length_alone(attempts: list, cut: str, as_long: str, alike: tuple[str, ...] = ()) -> bool:
-    """Whether the endpoint answered the request `cut` names (a value cut short: the cron secret by a character or
-    two, or by its first four; a webhook signature by whole bytes, at its end or its start) and the one `as_long`
-    names (a value of the same length that is not that part of the right one) both with a server error that came
-    whole, and no other request so but those `alike` names (the other pair of values cut short, judged as a pair of
-    their own). A verifier comparing with Node's `crypto.timingSafeEqual` throws on a value of another length than
-    the one it holds (500), on all these alike, the only such values sent — a crash, which took and ran nothing:
+    """Whether the endpoint answered the request `cut` names (a value cut short: the cron secret by its last one to
+    eight characters, or by its first eight; a webhook signature by whole bytes, at its end or its start) and the
+    one `as_long` names (a value of the same length that is not that part of the right one) both with a server error
+    that came whole, and no other request so but those `alike` names (the other pair of values cut short, judged as a
+    pair of their own). A verifier comparing with Node's `crypto.timingSafeEqual` throws on a value of another length
+    than the one it holds (500), on all these alike, the only such values sent — a crash, which took and ran nothing:
     refused. Where `as_long` was refused, or any other request got a server error too (one saying when to come back
     aside), it is no length alone: judged as any other answer (`took_the_cut`)."""
     pair = {how: reply for how, _, reply in attempts if how in (cut, as_long)}

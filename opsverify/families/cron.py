@@ -24,18 +24,18 @@ character changed for another the secret holds (of its kind where it holds one: 
 letter), so as long as it, equal but for that character, and of its alphabet (a hex secret stays hex: an endpoint
 decoding the key refuses it, not crashes on it) — a check of only the token's length, or of its first characters,
 refuses the random wrong secret (32 characters, no prefix in common) and takes it. And with the secret cut short:
-its last character or two left off (cut to an even length: whole bytes of a hex key, a base64 text any decoder
-reads; and its `=` padding, which a decoder reads the key without) — a comparison of only as many characters or bytes
-as it is given (`CRON_SECRET.startsWith(token)`, a loop over the token's length, `key.startswith(bytes.fromhex(token))`)
-refuses no secret, the random one and the near miss, and takes every part of the secret it begins with: found one
-character (or byte) at a time. The longest such part, so a check that also wants a token of some length takes it
-too. And with that cut one's first character changed (as the near miss's is: `first_changed`) as well: as long, and
-not what the secret begins with — its first character, not its last, which a decoder reading the key as base64
-may drop. And the mirror of the two: the secret without its first four characters (`cut_at_start`; its `=` padding
-kept: it still belongs), which `CRON_SECRET.endsWith(token)` takes, with every part the secret ends with — found one
-character at a time from its end; four keep a base64 text aligned to whole 3-byte groups and a hex one to whole
-bytes, so decoded it is the key's last bytes too — and that one with its first character (the secret's fifth)
-changed: as long, and not what the secret ends with. Each is all of the secret but a few characters:
+its last one to eight characters left off (cut to a multiple of 8: whole bytes of hex, whole groups of base64 and
+base32, a text every strict decoder reads; and its `=` padding, which a decoder reads the key without) — a comparison
+of only as many characters or bytes as it is given (`CRON_SECRET.startsWith(token)`, a loop over the token's length,
+`key.startswith(b64decode(token))`) refuses no secret, the random one and the near miss, and takes every part of the
+secret it begins with: found one character (or byte) at a time. The longest such part of whole groups, so a check
+that also wants a token of some length takes it too. And with that cut one's first character changed (as the near
+miss's is: `first_changed`) as well: as long, and not what the secret begins with — its first character, not its
+last, which a decoder reading the key as base64 may drop. And the mirror of the two: the secret without its first
+eight characters (`cut_at_start`; its `=` padding kept: it still belongs), which `CRON_SECRET.endsWith(token)` takes,
+with every part the secret ends with — found one character at a time from its end; eight keep hex, base64 and base32
+aligned to whole groups, so decoded it is the key's last bytes too — and that one with its first character (the
+secret's ninth) changed: as long, and not what the secret ends with. Each is all of the secret but a few characters:
 registered with the redactor before it is sent, named in words only, and not sent where the item's requests would
 cross the network in clear (plain http:// to another machine, or through a proxy; a pass there says what that
 leaves open) — nor the cut ones where they would be too short to be masked (Redactor.MIN_LENGTH), nor those cut at
@@ -95,39 +95,42 @@ NOT_ASKED_AGAIN_MUTATING = "not asked again: the item is mutating, and a job tha
 # characters, refuses a random wrong secret and takes this. Named, never shown: it is all of the secret but one
 # character
 NEAR_MISS = "with the secret, its next-to-last character changed"
-# the secret without its last character or two (`cut_short`: an even length, whole bytes of a hex key and a base64
-# text any decoder reads): a comparison of only as many characters or decoded bytes as it is given
+# the secret without its last one to eight characters (`cut_short`: a multiple of WHOLE_GROUPS, a text every strict
+# decoder reads): a comparison of only as many characters or decoded bytes as it is given
 # (`CRON_SECRET.startsWith(token)`) takes it, and every part the secret begins with. Named, never shown: it is all of
-# the secret but a character or two
-CUT_SHORT = "with the secret, its last character or two left off"
+# the secret but a few characters
+CUT_SHORT = "with the secret, its last one to eight characters left off"
+# characters in whole groups of hex (4 bytes), base64 (6) and base32 (5): what a strict decoder reads, no padding
+# wanted, no bits left over
+WHOLE_GROUPS = 8
 # the secret cut short with its first character changed (`first_changed`): as long as CUT_SHORT, and not what the
-# secret begins with — changed at its start, which no decoder drops (base64 drops a last partial digit's bits, as
-# the last of the 42 of `token_urlsafe(32)` cut short: a change there could decode as the cut secret itself). A job
-# crashing on a token's length alone crashes on both; one that refuses this and fails on CUT_SHORT took that past its
-# check (`took_the_cut`). All of the secret but two or three characters: named, never shown
-CUT_SHORT_CHANGED = "with the secret, its last character or two left off and its first changed"
+# secret begins with — changed at its start, which no decoder drops (base64 drops a last partial digit's bits: a
+# change there could decode as the cut secret itself). A job crashing on a token's length alone crashes on both; one
+# that refuses this and fails on CUT_SHORT took that past its check (`took_the_cut`). All of the secret but a few
+# characters: named, never shown
+CUT_SHORT_CHANGED = "with the secret, its last one to eight characters left off and its first changed"
 # the secret without its first DROPPED_AT_START characters (`cut_at_start`): the mirror of CUT_SHORT, a comparison of
 # only the characters it is given from the end (`CRON_SECRET.endsWith(token)`) takes it, and every part the secret
-# ends with. Four: a base64 text stays aligned to whole 3-byte groups and a hex one to whole bytes, so decoded it is the
-# key's last bytes. All of the secret but four characters: named, never shown
-DROPPED_AT_START = 4
-CUT_AT_START = "with the secret, its first four characters left off"
-# that one with its first character (the secret's fifth) changed (`first_changed`): as long, and not what the secret
+# ends with. WHOLE_GROUPS: hex, base64 and base32 stay aligned to whole groups, so decoded it is the key's last bytes.
+# All of the secret but eight characters: named, never shown
+DROPPED_AT_START = WHOLE_GROUPS
+CUT_AT_START = "with the secret, its first eight characters left off"
+# that one with its first character (the secret's ninth) changed (`first_changed`): as long, and not what the secret
 # ends with, nothing a decoder drops. A job crashing on a token's length alone crashes on both; one that refuses this
 # and fails on CUT_AT_START took that past its check (`took_the_cut`). Named, never shown
-CUT_AT_START_CHANGED = "with the secret, its first four characters left off and its fifth changed"
+CUT_AT_START_CHANGED = "with the secret, its first eight characters left off and its ninth changed"
 # each value cut short, with its twin as long: judged as a pair (`crashed_on_length_alone`, `took_the_cut`)
 CUT_PAIRS = ((CUT_SHORT, CUT_SHORT_CHANGED), (CUT_AT_START, CUT_AT_START_CHANGED))
 # where its requests cross the network in clear neither is sent: an eavesdropper would be one guess from the secret
-PARTS_UNSENT = ("the secret with its next-to-last character changed, without its last character or two and without"
-                " its first four (each cut one as is and changed), were not sent (plain http:// to another machine, or"
-                " through a proxy: each would give the secret away but a few characters), so a check of only part of"
-                " it is not ruled out")
-CUT_SHORT_UNSENT = (f"the secret without its last character or two, and without its first four (each as is and "
-                    f"changed), was not sent (shorter than {Redactor.MIN_LENGTH} characters, it could not be masked "
-                    "where an endpoint echoed it), so a comparison of only as many characters as it is given is not "
-                    "ruled out")
-CUT_AT_START_UNSENT = (f"the secret without its first four characters (its fifth changed or not) was not sent (shorter"
+PARTS_UNSENT = ("the secret with its next-to-last character changed, without its last one to eight characters and"
+                " without its first eight (each cut one as is and changed), were not sent (plain http:// to another"
+                " machine, or through a proxy: each would give the secret away but a few characters), so a check of"
+                " only part of it is not ruled out")
+CUT_SHORT_UNSENT = (f"the secret without its last one to eight characters, and without its first eight (each as is"
+                    f" and changed), was not sent (shorter than {Redactor.MIN_LENGTH} characters, it could not be"
+                    " masked where an endpoint echoed it), so a comparison of only as many characters as it is given is"
+                    " not ruled out")
+CUT_AT_START_UNSENT = (f"the secret without its first eight characters (its ninth changed or not) was not sent (shorter"
                        f" than {Redactor.MIN_LENGTH} characters, it could not be masked where an endpoint echoed it),"
                        " so a comparison of only the characters it is given, from the end, is not ruled out")
 # a character of each kind, so the near miss keeps the secret's shape: a digit for a digit, a letter for a letter
@@ -325,24 +328,28 @@ def first_changed(value: str, secret: str) -> str:
 
 
 def cut_short(secret: str) -> str | None:
-    """`secret` without its last character or two, before any `=` padding (a decoder reads the key the same without
-    it): cut to the largest even length shorter than it. An even length is whole bytes of a hex key, and never 1 more
-    than a multiple of 4 (a base64 text every decoder reads), so an endpoint decoding the token strictly and taking a
-    prefix of the key takes it as well (one character off alone left 63 of 64 hex digits, which `bytes.fromhex`
-    refuses). A part of it that it begins with, as long as such a part can be, so a check that wants a token of some
-    length as well takes it too. Decoded (hex, base64), it is fewer bytes than the key. None where it would be shorter
-    than the redactor masks (Redactor.MIN_LENGTH): it could not be kept out of what an endpoint echoes. Almost the
-    secret: register it as one before it is sent."""
+    """`secret` without its last one to eight characters, before any `=` padding (a decoder reads the key the same
+    without it): cut to the largest multiple of WHOLE_GROUPS shorter than it — whole bytes of hex, whole 3-byte groups
+    of base64 (no padding wanted, no bits left over) and whole 5-byte groups of base32, a text every strict decoder
+    reads, so an endpoint decoding the token strictly and taking a prefix of the key takes it as well (an even length
+    was not enough: 42 of `openssl rand -base64 32`'s characters want their `=` in Python's and Go's decoders, 42 of
+    `token_urlsafe(32)`'s leave bits set that Go's strict one refuses). A part it begins with, the longest of whole
+    groups, so a check that wants a token of some length as well takes it too. Decoded, it is fewer bytes than the
+    key. Where that is shorter than the redactor masks (Redactor.MIN_LENGTH), the largest even length shorter than it
+    (whole bytes of hex), else None: it could not be kept out of what an endpoint echoes. Almost the secret: register
+    it as one before it is sent."""
     unpadded = secret.rstrip("=")
-    kept = unpadded[:(len(unpadded) - 1) // 2 * 2]
-    return kept if len(kept) >= Redactor.MIN_LENGTH else None
+    for length in ((len(unpadded) - 1) // WHOLE_GROUPS * WHOLE_GROUPS, (len(unpadded) - 1) // 2 * 2):
+        if length >= Redactor.MIN_LENGTH:
+            return unpadded[:length]
+    return None
 
 
 def cut_at_start(secret: str) -> str | None:
     """`secret` without its first DROPPED_AT_START characters, its `=` padding kept (it belongs to its last group): a
-    part it ends with, the mirror of `cut_short`. Four keep a base64 text aligned to whole 3-byte groups and a hex one
-    to whole bytes, so decoded it is the key's last bytes: an endpoint decoding the token and taking an ending of the
-    key takes it as well. None where what is left, its padding aside, is shorter than the redactor masks
+    part it ends with, the mirror of `cut_short`. Eight keep hex, base64 and base32 aligned to whole groups, so
+    decoded it is the key's last bytes: an endpoint decoding the token strictly and taking an ending of the key takes
+    it as well. None where what is left, its padding aside, is shorter than the redactor masks
     (Redactor.MIN_LENGTH). Almost the secret: register it as one before it is sent."""
     part = secret[DROPPED_AT_START:]
     return part if len(part.rstrip("=")) >= Redactor.MIN_LENGTH else None
@@ -369,14 +376,14 @@ def gather(target, checks) -> dict[str, list]:
                 plans.append((c.key, NEAR_MISS, Probe(p.method, url, _auth(p.header, almost), **refused)))
                 if (part := cut_short(secret)) is not None:  # as long as the other cut, so masked as surely
                     other = first_changed(part, secret)
-                    target.redactor.add_declared(part)  # as the near miss: all of the secret but a character or two
-                    target.redactor.add_declared(other)  # ... or three
+                    target.redactor.add_declared(part)  # as the near miss: all of the secret but a few characters
+                    target.redactor.add_declared(other)  # ... and one changed
                     plans.append((c.key, CUT_SHORT, Probe(p.method, url, _auth(p.header, part), **refused)))
                     plans.append((c.key, CUT_SHORT_CHANGED, Probe(p.method, url, _auth(p.header, other), **refused)))
-                    if (ending := cut_at_start(secret)) is not None:  # shorter still: only where the cut one goes
+                    if (ending := cut_at_start(secret)) is not None:  # never longer: only where the cut one goes
                         twin = first_changed(ending, secret)
-                        target.redactor.add_declared(ending)  # all of the secret but four characters
-                        target.redactor.add_declared(twin)  # ... or five
+                        target.redactor.add_declared(ending)  # all of the secret but eight characters
+                        target.redactor.add_declared(twin)  # ... and one changed
                         plans.append((c.key, CUT_AT_START, Probe(p.method, url, _auth(p.header, ending), **refused)))
                         plans.append((c.key, CUT_AT_START_CHANGED, Probe(p.method, url, _auth(p.header, twin),
                                                                          **refused)))
@@ -433,9 +440,9 @@ def judge(check, facts) -> Outcome:
     if NEAR_MISS in hows:
         expected += f", with {p.secret} but for its next-to-last character"
     if CUT_SHORT in hows:
-        expected += f", with {p.secret} without its last character or two, and so cut with its first changed"
+        expected += f", with {p.secret} without its last one to eight characters, and so cut with its first changed"
     if CUT_AT_START in hows:
-        expected += f", with {p.secret} without its first four characters, and so cut with its fifth changed"
+        expected += f", with {p.secret} without its first eight characters, and so cut with its ninth changed"
     if hows & set(unset):
         shown = ", ".join(repr(value) for value in unset.values())
         expected += f", and with what an unset {p.secret} reads as ({shown})"
@@ -494,7 +501,7 @@ def judge(check, facts) -> Outcome:
         unsent = f"; {PARTS_UNSENT}"
     elif CUT_SHORT not in hows:  # too short to be masked
         unsent = f"; {CUT_SHORT_UNSENT}"
-    elif CUT_AT_START not in hows:  # shorter by four: too short to be masked
+    elif CUT_AT_START not in hows:  # shorter: too short to be masked
         unsent = f"; {CUT_AT_START_UNSENT}"
     return verdict(expected, problems, f"{seen}; {NOT_RULED_OUT}{unsent}", **evidence)
 
