@@ -670,9 +670,14 @@ CUT_SHORT_TAKEN = (f"{cron.CUT_SHORT}: accepted with 200: the endpoint takes a p
 
 
 
+CUT_SHORT_CHANGED_TAKEN = (f"{cron.CUT_SHORT_CHANGED}: accepted with 200: the endpoint compares only part of"
+                           " CRON_SECRET (its first characters)")
+
+
 @pytest.mark.parametrize("path, seen", [
-    # (the cut secret with its first character changed is refused by both: it differs where a prefix is compared)
-    (LENGTH_ONLY, NEAR_MISS_TAKEN), (PREFIX_ONLY, f"{NEAR_MISS_TAKEN}; {CUT_SHORT_TAKEN}")])
+    # the cut secret with its middle (9th of 16) character changed: the length check refuses it (it is shorter), the
+    # check of the first 8 takes it
+    (LENGTH_ONLY, NEAR_MISS_TAKEN), (PREFIX_ONLY, f"{NEAR_MISS_TAKEN}; {CUT_SHORT_TAKEN}; {CUT_SHORT_CHANGED_TAKEN}")])
 def test_an_endpoint_comparing_part_of_the_secret_fails(path, seen):
     """A random wrong secret is 32 characters and shares no prefix with the secret: only a near miss of the secret
     itself shows such a check. It is named in words, never shown."""
@@ -738,13 +743,30 @@ def _encodings(key: bytes):
 @pytest.mark.parametrize("key_bytes", [16, 20, 31, 32, 33])
 def test_the_secret_cut_short_is_read_by_strict_decoders_as_the_keys_first_bytes(key_bytes):
     """A job decoding its token strictly (padding wanted, no stray bits, whole groups of base32) and taking a prefix
-    of the key takes the cut secret: it is whole groups, no padding wanted. An even length was refused."""
+    of the key takes the cut secret: it is whole groups, no padding wanted. An even length was refused. Its twin,
+    changed in its middle, decodes to no prefix of the key."""
     import secrets as random
 
     key = random.token_bytes(key_bytes)
     for token, decode in _encodings(key):
         part = cron.cut_short(token)
         assert key.startswith(decode(part)) and len(decode(part)) < key_bytes, token
+        twin = cron.middle_changed(part, token)
+        assert len(twin) == len(part) and not key.startswith(decode(twin)), token
+
+
+@pytest.mark.parametrize("secret", ["cron_9f3e7a1c5b2d4e6f8a0b2c4d6e8f0a1b", "sk_live_51HqLyjWDarjtT1zdp7dc",
+                                    "9f3e7a1c5b2d4e6f8a0b2c4d6e8f0a1b_prod", BASE64_32, BASE32_20])
+def test_the_twins_of_the_cut_secret_keep_its_first_and_last_characters(secret):
+    """Changed in their middle: a check of a fixed prefix or suffix (`cron_`, `sk_live_`, `_prod`) reads each twin as
+    it reads its cut value — changed at its first character, the twin lost the prefix the cut one kept, and a job
+    refusing it there while crashing on the cut one's length read as having taken the cut one. Yet neither is what the
+    secret begins or ends with."""
+    for part, belongs in ((cron.cut_short(secret), secret.startswith), (cron.cut_at_start(secret), secret.endswith)):
+        twin = cron.middle_changed(part, secret)
+        unpadded = part.rstrip("=")
+        assert len(twin) == len(part) and twin[:5] == part[:5] and twin.rstrip("=")[-5:] == unpadded[-5:], part
+        assert sum(a != b for a, b in zip(twin, part)) == 1 and belongs(part) and not belongs(twin), part
 
 
 def _takes_what_the_secret_starts_with(secret: str, shortest: int = 1):
@@ -910,6 +932,42 @@ def test_a_job_crashing_on_a_token_of_another_length_passes_and_says_so():
     assert CRASHED_ON_BOTH in outcome.observed and CRASHED_AT_START_ON_BOTH in outcome.observed, outcome.observed
 
 
+def _checks_its_format_then_crashes_on_length(secret: str, well_formed):
+    """`if (!wellFormed(token)) return 401;` (a fixed prefix or suffix: `cron_…`, `sk_live_…`, `…_prod`) then
+    `crypto.timingSafeEqual`, which throws on another length (500): a healthy job, that refuses every value but the
+    secret."""
+    ran_on = []
+
+    def check(headers, _body):
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        if not well_formed(token):
+            return 401, '{"error": "unauthorized"}'
+        if len(token.encode()) != len(secret.encode()):
+            return 500, "RangeError: Input buffers must have the same byte length"
+        if token != secret:
+            return 401, '{"error": "unauthorized"}'
+        ran_on.append(token)
+        return 200, '{"ran": true}'
+    check.ran_on = ran_on
+    return check
+
+
+@pytest.mark.parametrize("secret, well_formed, crashed", [
+    ("cron_9f3e7a1c5b2d4e6f8a0b2c4d6e8f0a1b", lambda token: token.startswith("cron_"), CRASHED_ON_BOTH),
+    ("9f3e7a1c5b2d4e6f8a0b2c4d6e8f0a1b_prod", lambda token: token.endswith("_prod"), CRASHED_AT_START_ON_BOTH),
+], ids=["prefix", "suffix"])
+def test_a_job_checking_its_tokens_format_before_a_comparison_crashing_on_length_passes(secret, well_formed, crashed):
+    """The cut one that keeps the secret's prefix (or suffix) reaches the comparison and crashes on its length, and so
+    does its twin, changed in its middle: a crash, which ran nothing, read as refused. Changed at its first character,
+    the twin lost the prefix the cut one kept and was refused (401): the job was failed as having taken the cut one
+    past its check."""
+    endpoint = _checks_its_format_then_crashes_on_length(secret, well_formed)
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): endpoint}, GUARDED, secret=secret)
+    assert endpoint.ran_on == [], "the job never ran"
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert crashed in outcome.observed, outcome.observed
+
+
 def test_a_job_taking_a_part_of_the_secret_and_then_failing_fails():
     """`CRON_SECRET.startsWith(token)` before a job that fails on its own (an upstream down: 500): the secret cut short
     got a 500 alone, read as a crash on its length — a pass for an endpoint whose secret anyone finds a character at a
@@ -1061,7 +1119,7 @@ def _node_base64url(token: str) -> bytes:
 def test_a_job_taking_a_prefix_of_its_decoded_key_then_failing_fails(secret, decode):
     """A job that reads the token as the key's encoding and takes a prefix of the key, then fails on its own (500):
     the secret cut short decodes to a prefix, and so might one changed at its end (a decoder drops a last partial
-    base64 digit's bits) — the other cut value is changed at its start, so it is refused, and the 5xx
+    base64 digit's bits) — the other cut value is changed in its middle, so it is refused, and the 5xx
     to the cut secret is no crash on a length: taken, failed."""
     ran_on = []
 
@@ -1095,15 +1153,15 @@ def test_the_secret_cut_at_its_start_is_it_without_its_first_eight_characters_it
 @pytest.mark.parametrize("key_bytes", [16, 20, 31, 32, 33])
 def test_the_secret_cut_at_its_start_decodes_to_the_keys_last_bytes_and_its_twin_to_none(key_bytes):
     """Eight characters are whole groups of hex, base64 and base32: decoded strictly, the part is an ending of the key
-    (an endpoint decoding the token and taking an ending of the key takes it); its twin, changed at its first
-    character, decodes to no ending of the key."""
+    (an endpoint decoding the token and taking an ending of the key takes it); its twin, changed in its middle,
+    decodes to no ending of the key."""
     import secrets as random
 
     key = random.token_bytes(key_bytes)
     for token, decode in _encodings(key):
         part = cron.cut_at_start(token)
         assert key.endswith(decode(part)) and len(decode(part)) < key_bytes, token
-        twin = cron.first_changed(part, token)
+        twin = cron.middle_changed(part, token)
         assert len(twin) == len(part) and not key.endswith(decode(twin)), token
 
 
@@ -1136,10 +1194,11 @@ def test_an_endpoint_taking_a_part_the_secret_ends_with_fails(shortest):
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_what_the_secret_ends_with(secret, shortest)},
                                 GUARDED, secret=secret)
     assert outcome.status is Status.FAILED and outcome.observed == CUT_AT_START_TAKEN, outcome
-    assert "with CRON_SECRET without its first eight characters, and so cut with its ninth changed" in outcome.expected
+    assert ("with CRON_SECRET without its first eight characters, and so cut with a middle one changed"
+            in outcome.expected), outcome.expected
     shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
     ending = cron.cut_at_start(secret)
-    assert secret[-8:] not in shown and ending not in shown and cron.first_changed(ending, secret) not in shown, shown
+    assert secret[-8:] not in shown and ending not in shown and cron.middle_changed(ending, secret) not in shown, shown
 
 
 @pytest.mark.parametrize("secret, decode", STRICT_DECODERS)

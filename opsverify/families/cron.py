@@ -29,13 +29,14 @@ base32, a text every strict decoder reads; and its `=` padding, which a decoder 
 of only as many characters or bytes as it is given (`CRON_SECRET.startsWith(token)`, a loop over the token's length,
 `key.startswith(b64decode(token))`) refuses no secret, the random one and the near miss, and takes every part of the
 secret it begins with: found one character (or byte) at a time. The longest such part of whole groups, so a check
-that also wants a token of some length takes it too. And with that cut one's first character changed (as the near
-miss's is: `first_changed`) as well: as long, and not what the secret begins with — its first character, not its
-last, which a decoder reading the key as base64 may drop. And the mirror of the two: the secret without its first
-eight characters (`cut_at_start`; its `=` padding kept: it still belongs), which `CRON_SECRET.endsWith(token)` takes,
-with every part the secret ends with — found one character at a time from its end; eight keep hex, base64 and base32
-aligned to whole groups, so decoded it is the key's last bytes too — and that one with its first character (the
-secret's ninth) changed: as long, and not what the secret ends with. Each is all of the secret but a few characters:
+that also wants a token of some length takes it too. And with that cut one's middle character changed for another
+the secret holds (`middle_changed`) as well: as long, and not what the secret begins with — in its middle, so a format
+check on the secret's first or last characters (`token.startsWith("cron_")`) treats the two alike, and not its last,
+which a decoder reading the key as base64 may drop. And the mirror of the two: the secret without its first eight
+characters (`cut_at_start`; its `=` padding kept: it still belongs), which `CRON_SECRET.endsWith(token)` takes, with
+every part the secret ends with — found one character at a time from its end; eight keep hex, base64 and base32
+aligned to whole groups, so decoded it is the key's last bytes too — and that one with its middle character changed:
+as long, and not what the secret ends with. Each is all of the secret but a few characters:
 registered with the redactor before it is sent, named in words only, and not sent where the item's requests would
 cross the network in clear (plain http:// to another machine, or through a proxy; a pass there says what that
 leaves open) — nor the cut ones where they would be too short to be masked (Redactor.MIN_LENGTH), nor those cut at
@@ -103,22 +104,23 @@ CUT_SHORT = "with the secret, its last one to eight characters left off"
 # characters in whole groups of hex (4 bytes), base64 (6) and base32 (5): what a strict decoder reads, no padding
 # wanted, no bits left over
 WHOLE_GROUPS = 8
-# the secret cut short with its first character changed (`first_changed`): as long as CUT_SHORT, and not what the
-# secret begins with — changed at its start, which no decoder drops (base64 drops a last partial digit's bits: a
-# change there could decode as the cut secret itself). A job crashing on a token's length alone crashes on both; one
-# that refuses this and fails on CUT_SHORT took that past its check (`took_the_cut`). All of the secret but a few
+# the secret cut short with its middle character changed (`middle_changed`): as long as CUT_SHORT, and not what the
+# secret begins with — changed in its middle, which no decoder drops and no check of a fixed prefix or suffix reads
+# (changed at its first, it lost a `cron_` the cut one kept: a job refusing it there and crashing on the cut one's
+# length read as having taken the cut one). A job crashing on a token's length alone crashes on both; one that
+# refuses this and fails on CUT_SHORT took that past its check (`took_the_cut`). All of the secret but a few
 # characters: named, never shown
-CUT_SHORT_CHANGED = "with the secret, its last one to eight characters left off and its first changed"
+CUT_SHORT_CHANGED = "with the secret, its last one to eight characters left off and a middle one changed"
 # the secret without its first DROPPED_AT_START characters (`cut_at_start`): the mirror of CUT_SHORT, a comparison of
 # only the characters it is given from the end (`CRON_SECRET.endsWith(token)`) takes it, and every part the secret
 # ends with. WHOLE_GROUPS: hex, base64 and base32 stay aligned to whole groups, so decoded it is the key's last bytes.
 # All of the secret but eight characters: named, never shown
 DROPPED_AT_START = WHOLE_GROUPS
 CUT_AT_START = "with the secret, its first eight characters left off"
-# that one with its first character (the secret's ninth) changed (`first_changed`): as long, and not what the secret
-# ends with, nothing a decoder drops. A job crashing on a token's length alone crashes on both; one that refuses this
-# and fails on CUT_AT_START took that past its check (`took_the_cut`). Named, never shown
-CUT_AT_START_CHANGED = "with the secret, its first eight characters left off and its ninth changed"
+# that one with its middle character changed (`middle_changed`): as long, and not what the secret ends with, nothing
+# a decoder drops nor a check of a fixed prefix or suffix reads. A job crashing on a token's length alone crashes on
+# both; one that refuses this and fails on CUT_AT_START took that past its check (`took_the_cut`). Named, never shown
+CUT_AT_START_CHANGED = "with the secret, its first eight characters left off and a middle one changed"
 # each value cut short, with its twin as long: judged as a pair (`crashed_on_length_alone`, `took_the_cut`)
 CUT_PAIRS = ((CUT_SHORT, CUT_SHORT_CHANGED), (CUT_AT_START, CUT_AT_START_CHANGED))
 # where its requests cross the network in clear neither is sent: an eavesdropper would be one guess from the secret
@@ -130,9 +132,10 @@ CUT_SHORT_UNSENT = (f"the secret without its last one to eight characters, and w
                     f" and changed), was not sent (shorter than {Redactor.MIN_LENGTH} characters, it could not be"
                     " masked where an endpoint echoed it), so a comparison of only as many characters as it is given is"
                     " not ruled out")
-CUT_AT_START_UNSENT = (f"the secret without its first eight characters (its ninth changed or not) was not sent (shorter"
-                       f" than {Redactor.MIN_LENGTH} characters, it could not be masked where an endpoint echoed it),"
-                       " so a comparison of only the characters it is given, from the end, is not ruled out")
+CUT_AT_START_UNSENT = (f"the secret without its first eight characters (a middle one changed or not) was not sent"
+                       f" (shorter than {Redactor.MIN_LENGTH} characters, it could not be masked where an endpoint"
+                       " echoed it), so a comparison of only the characters it is given, from the end, is not ruled"
+                       " out")
 # a character of each kind, so the near miss keeps the secret's shape: a digit for a digit, a letter for a letter
 _KINDS = (string.digits, string.ascii_lowercase, string.ascii_uppercase, "-_")
 # one base64 digit in each alphabet: a decoder reading both (Node's Buffer.from(s, 'base64')) reads them as one
@@ -321,10 +324,15 @@ def _stand_in(secret: str, old: str) -> str:
     return kind[(kind.index(old) + 1) % len(kind)] if kind else "a"
 
 
-def first_changed(value: str, secret: str) -> str:
-    """`value` with its first character changed for another the secret holds (`_stand_in`): as long, and not what the
-    secret begins with, wherever a decoder stops reading it."""
-    return _stand_in(secret, value[0]) + value[1:] if value else value
+def middle_changed(value: str, secret: str) -> str:
+    """`value` with its middle character (its `=` padding aside) changed for another the secret holds (`_stand_in`):
+    as long, and neither what the secret begins with nor what it ends with. In the middle, so a check of a fixed
+    prefix or suffix (`cron_`, `sk_live_`) reads it as it reads `value` (changed at its first, it lost a prefix the cut
+    secret kept); never its last character, whose bits a base64 or base32 decoder may drop."""
+    if not value:
+        return value
+    at = len(value.rstrip("=")) // 2
+    return value[:at] + _stand_in(secret, value[at]) + value[at + 1:]
 
 
 def cut_short(secret: str) -> str | None:
@@ -375,13 +383,13 @@ def gather(target, checks) -> dict[str, list]:
                 target.redactor.add_declared(almost)  # an endpoint echoing it would show all of the secret but one
                 plans.append((c.key, NEAR_MISS, Probe(p.method, url, _auth(p.header, almost), **refused)))
                 if (part := cut_short(secret)) is not None:  # as long as the other cut, so masked as surely
-                    other = first_changed(part, secret)
+                    other = middle_changed(part, secret)
                     target.redactor.add_declared(part)  # as the near miss: all of the secret but a few characters
                     target.redactor.add_declared(other)  # ... and one changed
                     plans.append((c.key, CUT_SHORT, Probe(p.method, url, _auth(p.header, part), **refused)))
                     plans.append((c.key, CUT_SHORT_CHANGED, Probe(p.method, url, _auth(p.header, other), **refused)))
                     if (ending := cut_at_start(secret)) is not None:  # never longer: only where the cut one goes
-                        twin = first_changed(ending, secret)
+                        twin = middle_changed(ending, secret)
                         target.redactor.add_declared(ending)  # all of the secret but eight characters
                         target.redactor.add_declared(twin)  # ... and one changed
                         plans.append((c.key, CUT_AT_START, Probe(p.method, url, _auth(p.header, ending), **refused)))
@@ -440,9 +448,9 @@ def judge(check, facts) -> Outcome:
     if NEAR_MISS in hows:
         expected += f", with {p.secret} but for its next-to-last character"
     if CUT_SHORT in hows:
-        expected += f", with {p.secret} without its last one to eight characters, and so cut with its first changed"
+        expected += f", with {p.secret} without its last one to eight characters, and so cut with a middle one changed"
     if CUT_AT_START in hows:
-        expected += f", with {p.secret} without its first eight characters, and so cut with its ninth changed"
+        expected += f", with {p.secret} without its first eight characters, and so cut with a middle one changed"
     if hows & set(unset):
         shown = ", ".join(repr(value) for value in unset.values())
         expected += f", and with what an unset {p.secret} reads as ({shown})"
