@@ -1165,6 +1165,33 @@ def test_the_secret_cut_at_its_start_decodes_to_the_keys_last_bytes_and_its_twin
         assert len(twin) == len(part) and not key.endswith(decode(twin)), token
 
 
+@pytest.mark.parametrize("secret", [
+    "9c1e5a7b3d2f4e6a8b0c1d3e5f7a9b1c.2d4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a1",  # <key id>.<key>: the cut's middle is the dot
+    "3f2b9c1e-5a7b-4d2f-8e6a-0b1c3d5e7f9a:5a7b3d2f-4e6a-4b0c-9d3e-5f7a9b1c2d4e",  # two UUIDs joined
+])
+def test_the_twin_keeps_the_tokens_separators(secret):
+    """Changed in its middle, the twin would lose a separator that falls there (a dot for a digit): a healthy endpoint
+    refusing a malformed token (401) before a comparison that throws on another length (500) then answered the cut one
+    500 and its twin 401 — read as taken past its check, a wrong failure. The twin changes the nearest letter or digit."""
+    for part in (cron.cut_short(secret), cron.cut_at_start(secret)):
+        twin = cron.middle_changed(part, secret)
+        assert [c for c in twin if not c.isalnum()] == [c for c in part if not c.isalnum()], (part, twin)
+        assert sum(a != b for a, b in zip(twin, part)) == 1 and not secret.startswith(twin), (part, twin)
+
+    def splits_then_compares(headers, _body):  # malformed or another key id: 401; the key part: timingSafeEqual
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        sep = "." if "." in secret else ":"
+        kid, _, key = token.partition(sep)
+        if not key or not kid or any(not c.isalnum() and c != "-" for c in kid + key):
+            return 401, '{"error": "malformed"}'
+        if len(token) != len(secret):
+            return 500, "RangeError: Input buffers must have the same byte length"
+        return (200, '{"ran": true}') if token == secret else (401, '{"error": "unauthorized"}')
+
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): splits_then_compares}, GUARDED, secret=secret)
+    assert outcome.status is Status.PASSED, outcome
+
+
 def _takes_what_the_secret_ends_with(secret: str, shortest: int = 1, then: int = 200):
     """`CRON_SECRET.endsWith(token)` behind a guard refusing no token, an empty one and the unset values: it refuses
     no secret, a random one, the near miss and every part the secret begins with, and takes every part it ends with

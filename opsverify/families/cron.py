@@ -328,10 +328,15 @@ def middle_changed(value: str, secret: str) -> str:
     """`value` with its middle character (its `=` padding aside) changed for another the secret holds (`_stand_in`):
     as long, and neither what the secret begins with nor what it ends with. In the middle, so a check of a fixed
     prefix or suffix (`cron_`, `sk_live_`) reads it as it reads `value` (changed at its first, it lost a prefix the cut
-    secret kept); never its last character, whose bits a base64 or base32 decoder may drop."""
+    secret kept); never its last character, whose bits a base64 or base32 decoder may drop. A letter or digit, the
+    nearest to the middle where it is a separator (`.`, `-`, `:` of `<key id>.<key>` or two UUIDs joined): a check of
+    the token's form reads it as it reads `value`, and only its content differs."""
     if not value:
         return value
-    at = len(value.rstrip("=")) // 2
+    body = len(value.rstrip("="))
+    middle = body // 2
+    at = min((i for i in range(max(body - 1, 1)) if value[i].isalnum()), key=lambda i: (abs(i - middle), i),
+             default=middle)
     return value[:at] + _stand_in(secret, value[at]) + value[at + 1:]
 
 
