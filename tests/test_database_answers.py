@@ -188,6 +188,11 @@ ESCAPES = [
                     " 'id', 'status', '1', 0) as t(id int, parent int, level int)"),
     ("pg_prewarm", "select count(*) as n from crosstab('values (pg_prewarm(''public.orders''), 1, 1)')"
                    " as t(a int, b int)"),
+    # xml2's xpath_table splices its key and criteria into `SELECT key, document FROM relation WHERE criteria`
+    ("dblink_exec", "select count(*) as n from xpath_table('dblink_exec(''loopback'', ''create table pwned()'')',"
+                    " 'doc', 'public.orders', '/a', 'true') as t(id text, a text)"),
+    ("dblink_exec", "select count(*) as n from xpath_table('id', 'doc', 'public.orders', '/a',"
+                    " '1=1 and dblink_exec(''loopback'', ''x'') is not null') as t(id text, a text)"),
     # a literal that reaches such a function by another way (a CTE's column) is read when it starts as a statement
     ("dblink_exec", "with q(s) as (values (';;select dblink_exec(''loopback'', ''delete from public.orders'')'))"
                     " select count(*) as n from q"),
@@ -230,6 +235,8 @@ NOT_ESCAPES = [
 ]
 # SQL built at run time cannot be read: a function that runs it is not given it
 BUILT = [
+    ("xpath_table", "select count(*) as n from xpath_table('id', 'doc', 'public.orders', '/a', concat('1=', '1'))"
+                    " as t(id text, a text)"),
     ("query_to_xml", "select length(query_to_xml(concat(';sel', 'ect dblink_exec(''loopback'', ''x'')'), true, true,"
                      " '')::text) as n"),
     ("query_to_xml", "select length(query_to_xml(format('select %s(''x'')', 'pg_prewarm'), true, true, '')::text)"

@@ -361,8 +361,8 @@ class _SqlArgument:
     arity: int | None = None
 
 
-# Functions that run the SQL text they are given (PostgreSQL's own; tablefunc's, which splices its text arguments
-# into the SQL it runs): that text is read as SQL whatever it starts with — PostgreSQL skips blanks, comments and
+# Functions that run the SQL text they are given (PostgreSQL's own; tablefunc's and xml2's xpath_table, which splice
+# their text arguments into the SQL they run): that text is read as SQL whatever it starts with — PostgreSQL skips blanks, comments and
 # empty statements (`;`) before one — and must be a string constant, since SQL built at run time cannot be read.
 _QUERY = _SqlArgument((0,), ("query",))
 _SQL_ARGUMENTS = {
@@ -370,6 +370,8 @@ _SQL_ARGUMENTS = {
     "ts_rewrite": _SqlArgument((1,), arity=2),  # ts_rewrite(tsquery, text); its three arguments are tsqueries
     **dict.fromkeys(("crosstab", "crosstab2", "crosstab3", "crosstab4", "connectby", "connectby_text"),
                     _SqlArgument(None)),
+    # xml2's: `SELECT key, document FROM relation WHERE criteria`, each of its text arguments spliced in as written
+    "xpath_table": _SqlArgument(None),
 }
 # what may spell such a name: the name, or an escape (U&"d\0062link_exec"; E'\x64blink…' given as SQL text), or a
 # string constant continued on the next line ('select dbl'\n'ink…'). A backslash elsewhere is a plain character
