@@ -31,7 +31,8 @@ of only as many characters or bytes as it is given (`CRON_SECRET.startsWith(toke
 secret it begins with: found one character (or byte) at a time. The longest such part of whole groups, so a check
 that also wants a token of some length takes it too. And with that cut one's middle character changed for another
 the secret holds (`middle_changed`) as well: as long, and not what the secret begins with — in its middle, so a format
-check on the secret's first or last characters (`token.startsWith("cron_")`) treats the two alike, and not its last,
+check on the secret's first or last characters (`token.startsWith("cron_")`) treats the two alike (a letter or digit:
+the nearest to the middle where a separator stands there, `<key id>.<key>`), and not its last,
 which a decoder reading the key as base64 may drop. And the mirror of the two: the secret without its first eight
 characters (`cut_at_start`; its `=` padding kept: it still belongs), which `CRON_SECRET.endsWith(token)` takes, with
 every part the secret ends with — found one character at a time from its end; eight keep hex, base64 and base32
