@@ -1,5 +1,6 @@
-"""Standard output that may go away under the program writing it: a reader that stopped reading (`| head -1`:
-EPIPE), a disk that is full (ENOSPC), an output that cannot be written at all, or none (started with `>&-`).
+"""Standard output (and standard error: Stderr) that may go away under the program writing it: a reader that stopped
+reading (`| head -1`: EPIPE), a disk that is full (ENOSPC), an output that cannot be written at all, or none (started
+with `>&-`, `2>&-`).
 
 Either way the program goes on to its end, so that its exit code is its own verdict: an `opsverify` command's
 (verify's 30-33, whatever the reader did), a verification run's (its checks', its archive sealed — the console is not
@@ -12,10 +13,12 @@ import os
 
 
 class Stdout:
+    CLOSED = "standard output is closed"
+
     def __init__(self, stream):
         # started with its standard output closed, a program has none (Python's is None): what it writes goes to the
-        # null device, so that whoever asks the stream what it is (isatty, encoding) gets an answer
-        self.lost: OSError | None = None if stream is not None else OSError(errno.EBADF, "standard output is closed")
+        # null device, so that whoever asks the stream what it is (isatty, encoding, fileno) gets an answer
+        self.lost: OSError | None = None if stream is not None else OSError(errno.EBADF, self.CLOSED)
         self.stream = stream if stream is not None else open(os.devnull, "w", encoding="utf-8")
 
     def write(self, text: str) -> int:
@@ -63,3 +66,10 @@ class Stdout:
 
     def __getattr__(self, name: str):
         return getattr(self.stream, name)
+
+
+class Stderr(Stdout):
+    """The same for standard error: a line of the program's own there (a progress line, the one saying the console
+    was lost) is dropped when stderr is gone (`2>&1 | head -1`, `2>&-`), never the end of the program."""
+
+    CLOSED = "standard error is closed"

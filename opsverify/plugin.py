@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import pytest
 
 from . import __version__, exitcodes
-from .console import Stdout
+from .console import Stderr, Stdout
 from .display import cannot_look, cut, shown_path, spelled, visible
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun, UsageError
 from .heap import collect_less, collector_paused
@@ -157,6 +157,7 @@ BAD_TEST_MODULE = pytest.StashKey[bool]()  # a checks/ module was refused while 
 REFUSED = "opsverify: "  # how a refused module's collection error begins: xdist's controller tells it by this
 SESSION = pytest.StashKey[pytest.Session]()
 CONSOLE = pytest.StashKey[tuple[Stdout, Any]]()  # the terminal reporter's stdout, and the one it stood in for
+STDERR = pytest.StashKey[Stderr]()  # where the run's own lines go (see stderr_line)
 ARCHIVE_FOLDERS = pytest.StashKey[tuple[frozenset[str], frozenset[Path]]]()  # never walked while collecting
 WITHOUT_ENV = pytest.StashKey[bool]()  # runbook checks were collected, but no --env says where to check them
 MUTATING_SAID = pytest.StashKey[bool]()  # the run's mutating items were said to be allowed (once, as it starts)
@@ -325,9 +326,16 @@ def _started_as_pytest() -> bool:
 @pytest.hookimpl(wrapper=True, tryfirst=True)  # before pytest's capture keeps the stdout it puts back after each test
 def pytest_load_initial_conftests(early_config: pytest.Config):
     """A verification run started with its standard output closed (`>&-`: Python's is None) gets one that drops what
-    it is given: else pytest could not make its terminal (an INTERNALERROR), nor flush stdout as its program ends."""
-    if getattr(early_config.known_args_namespace, "ov_env", None) is not None and sys.stdout is None:
-        sys.stdout = Stdout(None)
+    it is given: else pytest could not make its terminal (an INTERNALERROR), nor flush stdout as its program ends.
+    The same for its standard error (`2>&-`), before pytest's faulthandler asks it for its file descriptor (its
+    pytest_configure, later: an INTERNALERROR, nothing checked). The run's own lines go to the stderr of this moment,
+    pytest's capture not yet started, through a Stderr (see stderr_line)."""
+    if getattr(early_config.known_args_namespace, "ov_env", None) is not None:
+        if sys.stdout is None:
+            sys.stdout = Stdout(None)
+        if sys.stderr is None:
+            sys.stderr = Stderr(None)
+        early_config.stash[STDERR] = sys.stderr if isinstance(sys.stderr, Stderr) else Stderr(sys.stderr)
     return (yield)
 
 
@@ -464,13 +472,11 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
             state = _prepare(config, name)
     except StopRun as exc:
         # (visible: a path or a file name in it is the command line's or the repository's: shown, never obeyed)
-        sys.stderr.write(f"opsverify: {visible(_masked_by_the_environment(config, name, exc.message))}\n")
-        sys.stderr.flush()
+        stderr_line(config, f"opsverify: {visible(_masked_by_the_environment(config, name, exc.message))}")
         return exc.exit_code
     except KeyboardInterrupt as exc:  # Ctrl-C while the demo starts or the inputs load: nothing ran, nothing is written
         phase = getattr(exc, "phase", "loading the checklists and environment")
-        sys.stderr.write(f"opsverify: interrupted while {phase}: nothing was checked\n")
-        sys.stderr.flush()
+        stderr_line(config, f"opsverify: interrupted while {phase}: nothing was checked")
         return exitcodes.INTERRUPTED
     config.stash[STATE] = state
     config.add_cleanup(collect_less())  # the run's objects live until its end: see heap
@@ -650,13 +656,13 @@ def _prepare(config: pytest.Config, name: str) -> State:
     state: State | None = None
     try:
         if peeked.demo and not is_worker:
-            say("starting the demo deployment …")
+            say(config, "starting the demo deployment …")
             started = time.monotonic()
             try:
                 demo = _start_demo(faults)
             except KeyboardInterrupt:
                 raise InterruptedWhile("starting the demo deployment") from None
-            say(f"demo ready in {time.monotonic() - started:.1f} s")
+            say(config, f"demo ready in {time.monotonic() - started:.1f} s")
         env = environment.load_environment(env_dir, name, checks=checks, systems=systems)
         run = Run(env, redactor, deployed_at=deployed_at)
         _no_secret_in_node_ids(checks, redactor)
@@ -917,10 +923,20 @@ def _outside_the_evidence(option: str, target: Path, own_env: Path, *, kept: str
                             f"reports/<env> folders (the archive keeps its own {kept})")
 
 
-def say(text: str) -> None:
+def stderr_line(config: pytest.Config, line: str) -> None:
+    """A line of the run's own on stderr, through a Stderr (see console): a stderr gone away (`2>&1 | head -1`, a
+    full disk, `2>&-`) drops it, and the run goes on to its checks' exit code and its sealed archive — the console is
+    not the evidence. A BrokenPipeError raised out of the run ended it 1 ("a check failed"), nothing checked."""
+    stderr = config.stash.get(STDERR, None)
+    if stderr is None:  # a run pytest's first hook did not see as one (pytest.main() given the plugin object)
+        stderr = config.stash[STDERR] = sys.stderr if isinstance(sys.stderr, Stderr) else Stderr(sys.stderr)
+    stderr.write(line + "\n")
+    stderr.flush()
+
+
+def say(config: pytest.Config, text: str) -> None:
     """A line on the console about what the run waits for (stderr: it never mixes with results)."""
-    sys.stderr.write(f"opsverify: {text}\n")
-    sys.stderr.flush()
+    stderr_line(config, f"opsverify: {text}")
 
 
 def say_live(config: pytest.Config, text: str) -> None:
@@ -928,7 +944,7 @@ def say_live(config: pytest.Config, text: str) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     capture = config.pluginmanager.get_plugin("capturemanager")
     if reporter is None or capture is None:
-        return say(text)
+        return say(config, text)
     with capture.global_and_fixture_disabled():
         reporter.ensure_newline()  # a file's results line (it names the file)
         writer = config.get_terminal_writer()
@@ -1598,7 +1614,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     if (config.stash.get(WITHOUT_ENV, False) and not hasattr(config, "workerinput")
             and xdist_starts_workers(config.option) and not config.option.collectonly):
-        sys.stderr.write(f"ERROR: {_without_env(config)}\n")
+        stderr_line(config, f"ERROR: {_without_env(config)}")
         session.exitstatus = exitcodes.USAGE
     _why_none_ran_without_an_archive(session)
 
@@ -1734,7 +1750,7 @@ def _run_over(config: pytest.Config) -> None:
     """The last cleanup: the exit code decided, nothing of the run is left to do. A demo run in pytest's own program
     then ends without the interpreter's teardown of the demo servers' libraries (see quickexit)."""
     session = config.stash.get(SESSION, None)
-    _end_interrupted(session)
+    _end_interrupted(config, session)
     _said_if_console_lost(config, session)
     state = config.stash.get(STATE, None)
     if session is not None and state is not None and state.demo is not None and INTERRUPTIONS.whole_process:
@@ -1765,13 +1781,12 @@ def _said_if_console_lost(config: pytest.Config, session: pytest.Session | None)
     else:
         where = "no archive"
     code = f", exit {int(session.exitstatus)}" if session is not None else ""
-    sys.stderr.write(f"opsverify: the console could not be written ({console.lost.strerror or console.lost}): its "
-                     f"summary is missing or cut short; the run went on to its end{code}; "
-                     f"{visible(state.run.redactor.text(where))}\n")
-    sys.stderr.flush()
+    stderr_line(config, f"opsverify: the console could not be written ({console.lost.strerror or console.lost}): its "
+                        f"summary is missing or cut short; the run went on to its end{code}; "
+                        f"{visible(state.run.redactor.text(where))}")
 
 
-def _end_interrupted(session: pytest.Session | None) -> None:
+def _end_interrupted(config: pytest.Config, session: pytest.Session | None) -> None:
     """A signal noted while the run was ending (see _Interruptions), until its last cleanup (the demo stopping): the
     run exits 2 where it would have ended 0 or 27, in the order exitcodes.py states, as archive.run_exit_code follows
     it — a failure (1) or a verifier that could not look (24, 23, 10) says more, and is kept; so is pytest's own
@@ -1783,11 +1798,10 @@ def _end_interrupted(session: pytest.Session | None) -> None:
         return
     said = f"opsverify: {noted} arrived as the run was ending: its archive and summary are complete; "
     if session.exitstatus in INTERRUPTED_OUTRANKS:
-        sys.stderr.write(said + "exit 2 (interrupted)\n")
+        stderr_line(config, said + "exit 2 (interrupted)")
         session.exitstatus = exitcodes.INTERRUPTED
     elif session.exitstatus in SAYS_MORE_THAN_INTERRUPTED:
-        sys.stderr.write(said + f"it exits {int(session.exitstatus)}, which outranks 2 (interrupted)\n")
-    sys.stderr.flush()
+        stderr_line(config, said + f"it exits {int(session.exitstatus)}, which outranks 2 (interrupted)")
 
 
 def run_warnings(state: State) -> list[str]:
