@@ -246,10 +246,15 @@ def take_over(config: pytest.Config) -> Destination | None:
 
 
 # What an Allure results folder holds: allure-pytest's (and this archive's) results, containers and attachments, the
-# folder's own files, Allure's trend history a CI copies in from its last report, and a write of ours cut short
+# folder's own files (and the `.gitkeep` of a results folder a CI keeps in git), Allure's trend history a CI copies in
+# from its last report, and a write of ours cut short
 _RESULT_FILE = re.compile(r"[^/]+-(result\.json|container\.json|attachment(\.[^/]*)?)")
-_FOLDER_FILES = {CATEGORIES_FILE, "environment.properties", "executor.json"}
+_FOLDER_FILES = {CATEGORIES_FILE, "environment.properties", "executor.json", ".gitkeep"}
 _HISTORY = "history"
+# the files Allure's report writes into its history/ (allure2's HistoryPlugin and its trend plugins), and no other:
+# a history/ is no licence to empty whatever a user keeps under that name
+_HISTORY_FILES = {"history.json", "history-trend.json", "duration-trend.json", "categories-trend.json",
+                  "retry-trend.json"}
 
 
 def not_results(folder: Path) -> list[str]:
@@ -264,11 +269,21 @@ def not_results(folder: Path) -> list[str]:
     for entry in entries:
         name = entry.name
         if entry.is_dir(follow_symlinks=False):
-            if name != _HISTORY or any(inner.is_dir(follow_symlinks=False) for inner in os.scandir(entry.path)):
-                others.append(f"{name}/")
+            others.extend([f"{name}/"] if name != _HISTORY else _not_history(entry.path))
         elif not (name in _FOLDER_FILES or _RESULT_FILE.fullmatch(name)
                   or (name.startswith(".") and name.endswith(".partial"))):
             others.append(name)
+    return others
+
+
+def _not_history(folder: str) -> list[str]:
+    """What a results folder's `history/` holds that is none of Allure's trend files, as `history/<name>`."""
+    others = []
+    for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
+        if entry.is_dir(follow_symlinks=False):
+            others.append(f"{_HISTORY}/{entry.name}/")
+        elif entry.name not in _HISTORY_FILES:
+            others.append(f"{_HISTORY}/{entry.name}")
     return others
 
 

@@ -94,3 +94,45 @@ def test_a_path_is_shown_when_the_working_folder_was_removed(tmp_path, monkeypat
     monkeypatch.chdir(gone)
     os.rmdir(gone)
     assert shown(tmp_path / "reports" / "x") == str(tmp_path / "reports" / "x")
+
+
+@pytest.mark.parametrize(("holds", "others"), [
+    (["history/secrets.env", "history/notes.md"], ["history/notes.md", "history/secrets.env"]),
+    (["history/history.json", "history/old/x.json"], ["history/old/"]),
+    (["history/history.json", "history/history-trend.json", "history/duration-trend.json",
+      "history/categories-trend.json", "history/retry-trend.json", "0a-result.json"], []),
+    ([".gitkeep", "0a-result.json"], []),
+    ([".gitignore", "history/.gitkeep"], [".gitignore", "history/.gitkeep"]),
+])
+def test_history_holds_only_allures_trend_files_and_a_gitkeep_is_accepted(tmp_path, holds, others):
+    """history/ used to be accepted whatever files it held (only folders in it were looked at), and a results folder
+    kept in git (a `.gitkeep`) was refused."""
+    for name in holds:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}", encoding="utf-8")
+    assert not_results(tmp_path) == others
+
+
+def test_a_history_of_a_users_files_is_refused_and_kept(tmp_path):
+    project = _project(tmp_path / "p")
+    (project.root / "notes" / "history").mkdir(parents=True)
+    (project.root / "notes" / "history" / "secrets.env").write_text("DB_PASSWORD=hunter2\n", encoding="utf-8")
+    before = _everything(tmp_path)
+    ran = project.run("-m", "postdeploy", "--env", "local", "--alluredir=notes", "--clean-alluredir", every_plugin=True)
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-2000:]
+    (line,) = [line for line in ran.output.splitlines() if line.startswith("opsverify: ")]
+    assert "--clean-alluredir: it holds history/secrets.env, which is no Allure result; " in line, line
+    assert "hunter2" not in ran.output and "E1" not in ran.output, ran.output[-2000:]
+    assert _everything(tmp_path) == before, "nothing deleted, nothing written"
+
+
+def test_a_results_folder_kept_in_git_is_emptied(tmp_path):
+    project = _project(tmp_path / "p")
+    out = project.root / "allure-results"
+    out.mkdir()
+    (out / ".gitkeep").write_text("", encoding="utf-8")
+    (out / "0a-result.json").write_text("{}", encoding="utf-8")
+    ran = project.run("-m", "postdeploy", "--env", "local", "--alluredir=allure-results", "--clean-alluredir",
+                      every_plugin=True)
+    assert ran.code == exitcodes.OK, ran.output[-2000:]
+    assert not (out / "0a-result.json").exists() and len(list(out.glob("*-result.json"))) == 1
