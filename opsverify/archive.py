@@ -1151,8 +1151,6 @@ class ArchiveReporter:
         session.exitstatus = self.exit_code = code
         if self.interrupted and not config.option.collectonly:
             self.not_run = self._never_ran(session, records)
-        if self.state.junit is not None:
-            self._write_junit(session, records)
         archive = self.state.archive
         if archive is None and config.option.collectonly and not config.getoption("ov_no_archive", False):
             self.not_written = _no_archive_reason(pytest_exit, config, self.state)  # begun never: no folder, no git
@@ -1163,6 +1161,9 @@ class ArchiveReporter:
         if archive is not None and not archive.completed:
             self._end_archive(session, records, code, pytest_exit, expired,
                               checked_nothing=bool(only_manual or unconfigured or own))
+        # after the seal: an output that cannot be written (a FIFO whose reader stopped) never costs the run its archive
+        if self.state.junit is not None:
+            self._write_junit(session, records)
         if getattr(self.state, "alluredir", None) is not None:
             self._write_alluredir(session, records)
 

@@ -21,7 +21,8 @@ so a CI parser never chokes on the file.
 
 The same bytes go to `--junitxml PATH` when a run is given one (see `take_over`): a new or regular file is
 replaced whole (a temporary file renamed over it); a symlink, a device or a FIFO there is written through, as
-pytest's own writer does (see `writes_through`).
+pytest's own writer does (see `writes_through`), never waiting for ever on a reader that has stopped reading (see
+`Stalled`); it is written once the run's archive is sealed, so it never stands in the archive's way.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import select
 import stat
 import tempfile
 from collections import Counter
@@ -39,6 +41,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from .display import cannot_look
+from .limits import OUTPUT_STALL_S
 
 if TYPE_CHECKING:
     import pytest
@@ -218,11 +221,21 @@ class NoReader(OSError):
                                       "ended); start its reader before the run, or give --junitxml a file")
 
 
-def write(destination: Destination, data: bytes) -> None:
+class Stalled(OSError):
+    """A reader of `--junitxml PATH` (a FIFO, a pipe) that has it open and took no byte for `stall_s` seconds."""
+
+    def __init__(self, stall_s: float, written: int, size: int) -> None:
+        super().__init__(errno.ETIMEDOUT, f"its reader took no byte for {stall_s:g} s (it has the FIFO open and stopped "
+                                          f"reading): cut short after {written} of {size} bytes; see to its reader, "
+                                          "or give --junitxml a file")
+
+
+def write(destination: Destination, data: bytes, *, stall_s: float = OUTPUT_STALL_S) -> None:
     """Whole or not at all: a CI that reads the file never sees half of it. A symlink, a device or a FIFO at the
-    path is written through, as pytest's own writer does (see writes_through)."""
+    path is written through, as pytest's own writer does (see writes_through); its reader gets what it took before
+    it stopped reading for `stall_s` seconds (Stalled), never the run held for ever."""
     if writes_through(destination.path):
-        return _write_through(destination.path, data)
+        return _write_through(destination.path, data, stall_s)
     folder = destination.path.parent
     folder.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{destination.path.name}.", suffix=".partial")
@@ -236,16 +249,35 @@ def write(destination: Destination, data: bytes) -> None:
         raise
 
 
-def _write_through(path: Path, data: bytes) -> None:
+def _write_through(path: Path, data: bytes, stall_s: float) -> None:
     """Open `path` and write into it: a symlink's target gets the bytes (made if not there), a device or a FIFO
     its reader. Opened without blocking, so a FIFO no process reads is said (NoReader) instead of holding the run
-    for ever; then written blocking, as a reader slower than the pipe's buffer expects."""
+    for ever; written without blocking too, waiting for the reader only while it takes bytes (a reader slower than
+    the pipe's buffer is waited on; one that has stopped is not: signals are only noted while a run ends, so a
+    blocking write to it would hold the run until SIGKILL)."""
     try:
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NONBLOCK, 0o644)
     except OSError as exc:
         if exc.errno == errno.ENXIO and stat.S_ISFIFO(os.stat(path).st_mode):
             raise NoReader() from None
         raise
-    with os.fdopen(handle, "wb") as out:
-        os.set_blocking(handle, True)
-        out.write(data)
+    try:
+        _write_while_read(handle, data, stall_s)
+    finally:
+        os.close(handle)
+
+
+def _write_while_read(handle: int, data: bytes, stall_s: float) -> None:
+    """All of `data` into the non-blocking `handle`, waiting at most `stall_s` for its reader to make room each time
+    its buffer is full (Stalled when it makes none)."""
+    left = memoryview(data)
+    ready = select.poll()
+    ready.register(handle, select.POLLOUT)
+    while left:
+        try:
+            left = left[os.write(handle, left):]
+            continue
+        except BlockingIOError:  # the pipe's buffer is full
+            pass
+        if not ready.poll(stall_s * 1000):
+            raise Stalled(stall_s, len(data) - len(left), len(data))

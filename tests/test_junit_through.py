@@ -6,6 +6,7 @@ test never touches /dev."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import stat
 import threading
@@ -15,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from opsverify import exitcodes
-from opsverify.junit import Destination, NoReader, write
+from opsverify.cli import main
+from opsverify.junit import Destination, NoReader, Stalled, write
 
 from .project import Project
 
@@ -67,6 +69,34 @@ def test_a_fifo_no_process_reads_is_said_at_once_not_waited_on(tmp_path):
         write(_to(fifo), XML)
     assert time.monotonic() - started < 5
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def _stalled_reader(fifo: Path) -> int:
+    """The FIFO made and opened for reading by a reader that never reads, its pipe already full: a log collector
+    that stopped. One page of pipe (the least there is), filled by a writer of the test's own, so no timing and no
+    size of the JUnit decides whether the next write would block."""
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    fcntl.fcntl(reader, fcntl.F_SETPIPE_SZ, 4096)
+    filler = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    try:
+        while True:
+            os.write(filler, b"x" * 4096)
+    except BlockingIOError:
+        pass
+    finally:
+        os.close(filler)
+    return reader
+
+
+def test_a_fifo_whose_reader_stopped_reading_is_said_not_waited_on_for_ever(tmp_path):
+    reader = _stalled_reader(tmp_path / "fifo")
+    try:
+        with pytest.raises(Stalled, match=r"its reader took no byte for 0\.2 s .*cut short after 0 of 50000 bytes"):
+            write(_to(tmp_path / "fifo"), b"y" * 50_000, stall_s=0.2)
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "fifo").st_mode)
 
 
 def test_a_symlink_has_its_target_written(tmp_path):
@@ -133,3 +163,20 @@ def test_a_symlink_into_the_reports_folder_is_still_refused(tmp_path):
     assert ran.code == exitcodes.ARCHIVE, ran.output[-2000:]
     assert "opsverify: --junitxml into-reports.xml: " in ran.output and "E1" not in ran.output, ran.output[-2000:]
     assert not (project.root / "reports" / "local" / "chain.jsonl").exists()
+
+
+def test_a_run_whose_fifo_reader_stopped_ends_26_with_its_archive_sealed(tmp_path):
+    """The run wrote blocking into a FIFO whose reader had stopped, before sealing its archive: it never ended
+    (SIGTERM and Ctrl-C are only noted while a run ends), and no archive was left. The timeout is the harness's."""
+    project = _passing_project(tmp_path / "p")
+    (project.root / "out").mkdir()
+    reader = _stalled_reader(project.root / "out" / "fifo")
+    try:
+        ran = project.run("-m", "postdeploy", "--env", "local", "--junitxml=out/fifo", timeout=60)
+    finally:
+        os.close(reader)
+    assert ran.code == exitcodes.ARCHIVE, ran.output[-2000:]
+    said = [line for line in ran.output.splitlines() if "junit not written" in line]
+    assert len(said) == 1 and "out/fifo: its reader took no byte for 5 s" in said[0], ran.output[-2000:]
+    (sealed,) = (project.root / "reports" / "local").glob("*/manifest.json")
+    assert main(["verify", str(sealed.parent)]) == exitcodes.OK, "the archive is sealed whatever the FIFO does"
