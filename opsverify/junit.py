@@ -21,8 +21,9 @@ so a CI parser never chokes on the file.
 
 The same bytes go to `--junitxml PATH` when a run is given one (see `take_over`): a new or regular file is
 replaced whole (a temporary file renamed over it); a symlink, a device or a FIFO there is written through, as
-pytest's own writer does (see `writes_through`), never waiting for ever on a reader that has stopped reading (see
-`Stalled`); it is written once the run's archive is sealed, so it never stands in the archive's way.
+pytest's own writer does (see `writes_through`) — only where the path led as the run started, the place then
+checked to be outside the evidence (see `Resolved`) —, never waiting for ever on a reader that has stopped
+reading (see `Stalled`); it is written once the run's archive is sealed, so it never stands in the archive's way.
 """
 
 from __future__ import annotations
@@ -135,15 +136,38 @@ def _case(row: dict[str, Any], prefix: str | None) -> str:
 
 # -- pytest's --junitxml in a verification run ------------------------------------------------------
 @dataclass(frozen=True)
+class Resolved:
+    """Where `--junitxml PATH` led when the run started, the place then checked to be outside the evidence: the only
+    place its bytes go at the end. A symlink re-pointed meanwhile (at a sealed archive's results.json) is not
+    followed: its target would be written, and that archive's seal broken."""
+
+    real: Path  # os.path.realpath(PATH): every link on the way followed
+    through: bool  # written through (a symlink, a device, a FIFO), not replaced: see writes_through
+    identity: tuple[int, int] | None  # (st_dev, st_ino) of what PATH led to; None: nothing there yet
+
+
+def resolve(path: Path) -> Resolved:
+    """Where `path` leads now (see Resolved)."""
+    try:
+        seen = os.stat(path)
+    except OSError:  # not there yet (or a loop, or not to be looked at: said by writable_through)
+        identity = None
+    else:
+        identity = (seen.st_dev, seen.st_ino)
+    return Resolved(Path(os.path.realpath(path)), writes_through(path), identity)
+
+
+@dataclass(frozen=True)
 class Destination:
     """Where `--junitxml` asked for the file, with pytest's own naming options for it."""
 
     path: Path
     suite_name: str | None  # junit_suite_name, when set to other than pytest's default
     prefix: str | None  # --junit-prefix
+    resolved: Resolved | None = None  # where `path` led as the run started; None: resolved when written
 
 
-def take_over(config: pytest.Config) -> Destination | None:
+def take_over(config: pytest.Config, resolved: Resolved | None = None) -> Destination | None:
     """In a verification run, `--junitxml PATH` gets this JUnit, the archive's, from the same rows as
     results.json: pytest's writer would describe test modules rather than the runbook, time the test body
     rather than the check, and cost more per item than every other reporter together. Its writer is
@@ -156,7 +180,7 @@ def take_over(config: pytest.Config) -> Destination | None:
     config.pluginmanager.unregister(writer)
     del config.stash[junitxml.xml_key]
     return Destination(Path(writer.logfile), writer.suite_name if writer.suite_name != "pytest" else None,
-                       writer.prefix or None)
+                       writer.prefix or None, resolved)
 
 
 def writable_folder(path: Path, option: str = "--junitxml") -> str:
@@ -225,46 +249,90 @@ class Stalled(OSError):
     """A reader of `--junitxml PATH` (a FIFO, a pipe) that has it open and took no byte for `stall_s` seconds."""
 
     def __init__(self, stall_s: float, written: int, size: int) -> None:
-        super().__init__(errno.ETIMEDOUT, f"its reader took no byte for {stall_s:g} s (it has the FIFO open and stopped "
-                                          f"reading): cut short after {written} of {size} bytes; see to its reader, "
-                                          "or give --junitxml a file")
+        super().__init__(errno.ETIMEDOUT, f"its reader took no byte for {stall_s:g} s (it has the FIFO open and "
+                                          f"stopped reading): cut short after {written} of {size} bytes; see to its "
+                                          "reader, or give --junitxml a file")
+
+
+class Repointed(OSError):
+    """`--junitxml PATH` leads elsewhere than when the run started (a symlink re-pointed, a file put in its place)."""
+
+    def __init__(self, now: Path, then: Path) -> None:
+        from .checklist import shown
+
+        changed = (f"it now leads to {shown(now)}, not to {shown(then)} as when the run started" if now != then
+                   else f"{shown(then)} is another file than when the run started")
+        super().__init__(errno.ESTALE, f"{changed} (changed during the run; only where it led then was checked to be "
+                                       "outside the evidence): nothing written")
 
 
 def write(destination: Destination, data: bytes, *, stall_s: float = OUTPUT_STALL_S) -> None:
     """Whole or not at all: a CI that reads the file never sees half of it. A symlink, a device or a FIFO at the
     path is written through, as pytest's own writer does (see writes_through); its reader gets what it took before
-    it stopped reading for `stall_s` seconds (Stalled), never the run held for ever."""
-    if writes_through(destination.path):
-        return _write_through(destination.path, data, stall_s)
-    folder = destination.path.parent
+    it stopped reading for `stall_s` seconds (Stalled), never the run held for ever. Only where the path led as the
+    run started (see Resolved): if it leads elsewhere now, Repointed, and nothing is written."""
+    path = destination.path
+    resolved = destination.resolved or resolve(path)
+    now = Path(os.path.realpath(path))
+    if now != resolved.real:
+        raise Repointed(now, resolved.real)
+    if resolved.through:
+        return _write_through(path, resolved, data, stall_s)
+    # into the folder resolved at the start, never through a link on the way re-pointed since
+    folder, name = resolved.real.parent, resolved.real.name
     folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{destination.path.name}.", suffix=".partial")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".partial")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.chmod(temporary, 0o644)
-        os.replace(temporary, destination.path)
+        os.replace(temporary, folder / name)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def _write_through(path: Path, data: bytes, stall_s: float) -> None:
-    """Open `path` and write into it: a symlink's target gets the bytes (made if not there), a device or a FIFO
-    its reader. Opened without blocking, so a FIFO no process reads is said (NoReader) instead of holding the run
-    for ever; written without blocking too, waiting for the reader only while it takes bytes (a reader slower than
-    the pipe's buffer is waited on; one that has stopped is not: signals are only noted while a run ends, so a
-    blocking write to it would hold the run until SIGKILL)."""
+def _write_through(path: Path, resolved: Resolved, data: bytes, stall_s: float) -> None:
+    """Write into what `path` led to as the run started: a symlink's target gets the bytes (made if not there), a
+    device or a FIFO its reader. Opened without blocking, so a FIFO no process reads is said (NoReader) instead of
+    holding the run for ever; written without blocking too, waiting for the reader only while it takes bytes (a
+    reader slower than the pipe's buffer is waited on; one that has stopped is not: signals are only noted while a
+    run ends, so a blocking write to it would hold the run until SIGKILL)."""
+    handle = _open_where_it_led(path, resolved)
     try:
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NONBLOCK, 0o644)
+        _write_while_read(handle, data, stall_s)
+    finally:
+        os.close(handle)
+
+
+def _open_where_it_led(path: Path, resolved: Resolved) -> int:
+    """`path` opened for writing, only if what it opens is what it led to as the run started (Repointed if not);
+    a regular file emptied only then."""
+    flags = os.O_WRONLY | os.O_NONBLOCK
+    try:
+        if resolved.identity is None:  # made where the link led, never through a link put there since
+            handle = os.open(resolved.real, flags | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        else:  # by its own name: a pipe's (/dev/stdout leads to `pipe:[…]`) is no path that can be opened
+            handle = os.open(path, flags)
     except OSError as exc:
         if exc.errno == errno.ENXIO and stat.S_ISFIFO(os.stat(path).st_mode):
             raise NoReader() from None
         raise
     try:
-        _write_while_read(handle, data, stall_s)
-    finally:
+        seen = os.fstat(handle)
+        if resolved.identity is not None:
+            # a regular file may have been replaced whole at the same place (an editor's save); anything else is the
+            # very node (the same FIFO, device, pipe) or another one
+            there = os.stat(resolved.real) if stat.S_ISREG(seen.st_mode) else None
+            expected = (there.st_dev, there.st_ino) if there is not None else resolved.identity
+            if (seen.st_dev, seen.st_ino) != expected:
+                raise Repointed(Path(os.path.realpath(path)), resolved.real)
+        if stat.S_ISREG(seen.st_mode):
+            os.ftruncate(handle, 0)
+    except BaseException:
         os.close(handle)
+        raise
+    return handle
 
 
 def _write_while_read(handle: int, data: bytes, stall_s: float) -> None:

@@ -90,6 +90,7 @@ class State:
     loop_took: float = 0.0
     waivers: waivers.Waivers | None = None
     junit: junit.Destination | None = None  # --junitxml: written from the run's rows (see junit.take_over)
+    junit_resolved: junit.Resolved | None = None  # where --junitxml led as the run started, checked then
     alluredir: allureresults.Destination | None = None  # --alluredir: the archive's Allure results (see take_over)
     releasing: threading.Thread | None = None  # see release_targets_early
     inputs_changed: str | None = None  # an xdist worker that read other inputs than the run: it judges nothing
@@ -366,7 +367,7 @@ def pytest_configure(config: pytest.Config) -> None:
             from .junit import take_over
 
             state.run.on_wait = lambda text: say_live(config, visible(state.run.redactor.text(text)))
-            state.junit = take_over(config)
+            state.junit = take_over(config, state.junit_resolved)
         elif state.shared is not None:  # a worker has no console: the controller prints what it waits for
             shared = state.shared
             state.run.on_wait = lambda text: tell_the_controller(shared, state.run.redactor.text(text))
@@ -635,7 +636,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
     peeked = environment.peek(env_dir, name)
     is_worker = hasattr(config, "workerinput")
     own_env = folder(config, "ov_reports", "reports") / name  # where this run's archive goes
-    _junit_writable(config, is_worker, own_env)
+    junit_resolved = _junit_writable(config, is_worker, own_env)
     alluredir = _alluredir_taken_over(config, is_worker, own_env)
     demo = None
     faults = config.getoption("ov_faults")
@@ -672,6 +673,7 @@ def _prepare(config: pytest.Config, name: str) -> State:
                       shard_systems=shard_systems, named_systems=_named_systems(config, checklists))
         state.waivers = run_waivers
         state.alluredir = alluredir
+        state.junit_resolved = junit_resolved
         if is_worker and os.environ.get(SHARED_ENV) and Path(os.environ[SHARED_ENV]).is_dir():
             state.shared = Path(os.environ[SHARED_ENV])
             state.inputs_changed = _inputs_changed(_input_digests(state))
@@ -819,21 +821,23 @@ def _inputs_changed(mine: dict[str, str]) -> str | None:
             " than the run archived); run it again once the files stay put")
 
 
-def _junit_writable(config: pytest.Config, is_worker: bool, own_env: Path) -> None:
+def _junit_writable(config: pytest.Config, is_worker: bool, own_env: Path) -> junit.Resolved | None:
     """`--junitxml` among the evidence, or to a place that cannot be written, is said before any check runs, as for
-    the archive."""
+    the archive. Where it leads is resolved once, here: the place checked is the place written (junit.Resolved)."""
     from .checklist import shown
     from .errors import ArchiveFailed
-    from .junit import writable_folder, writable_through, writes_through
+    from .junit import resolve, writable_folder, writable_through
 
     path = getattr(config.option, "xmlpath", None)
     if not path or is_worker:
-        return
+        return None
     target = Path(os.path.abspath(os.path.expanduser(os.path.expandvars(path))))  # as pytest's writer reads it
-    _outside_the_evidence("--junitxml", target, own_env, kept="junit.xml")
-    problem = writable_through(target) if writes_through(target) else writable_folder(target)
+    resolved = resolve(target)
+    _outside_the_evidence("--junitxml", target, own_env, kept="junit.xml", real=resolved.real)
+    problem = writable_through(target) if resolved.through else writable_folder(target)
     if problem:
         raise ArchiveFailed(f"--junitxml {shown_path(shown(target))}: {problem}")
+    return resolved
 
 
 def _alluredir_taken_over(config: pytest.Config, is_worker: bool, own_env: Path) -> allureresults.Destination | None:
@@ -904,17 +908,19 @@ def _clean_alluredir_harmless(config: pytest.Config, target: Path) -> None:
                           "--clean-alluredir")
 
 
-def _outside_the_evidence(option: str, target: Path, own_env: Path, *, kept: str, is_folder: bool = False) -> None:
+def _outside_the_evidence(option: str, target: Path, own_env: Path, *, kept: str, is_folder: bool = False,
+                          real: Path | None = None) -> None:
     """A report file or folder among the evidence is refused, as `--reports-dir` there is: inside a run archive (or a
     run's or a prune's working folder), a reports/<env> folder, its .pruned/ or chain.jsonl, or this run's own env
     folder (its archive's name is known only as it is sealed, and a path can name it). Written there, it would break
-    a sealed archive's seal, and the run would then link its own archive past that one: a fork of the chain."""
+    a sealed archive's seal, and the run would then link its own archive past that one: a fork of the chain. `real`:
+    where `target` leads, when the caller resolved it already (the place it will write)."""
     from .checklist import shown
     from .errors import ArchiveFailed
     from .report import evidence_of
     from .scaffold import evidence_folder
 
-    real, env_dir = Path(os.path.realpath(target)), Path(os.path.realpath(own_env))
+    real, env_dir = real or Path(os.path.realpath(target)), Path(os.path.realpath(own_env))
     why = evidence_of(real) or evidence_folder(real if is_folder else real.parent)
     if not why and (env_dir in real.parents or (is_folder and real == env_dir)):
         why = f"inside {env_dir}, the reports/<env> folder this run's archive goes to"

@@ -17,8 +17,9 @@ import pytest
 
 from opsverify import exitcodes
 from opsverify.cli import main
-from opsverify.junit import Destination, NoReader, Stalled, write
+from opsverify.junit import Destination, NoReader, Repointed, Stalled, resolve, write
 
+from .kit import route_server
 from .project import Project
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="making a device node (mknod) needs root")
@@ -180,3 +181,84 @@ def test_a_run_whose_fifo_reader_stopped_ends_26_with_its_archive_sealed(tmp_pat
     assert len(said) == 1 and "out/fifo: its reader took no byte for 5 s" in said[0], ran.output[-2000:]
     (sealed,) = (project.root / "reports" / "local").glob("*/manifest.json")
     assert main(["verify", str(sealed.parent)]) == exitcodes.OK, "the archive is sealed whatever the FIFO does"
+
+
+# -- the place checked as the run starts is the place written ----------------------------------------------
+def _repoint(link: Path, to: Path) -> None:
+    os.symlink(to, link.with_name(link.name + ".new"))
+    os.replace(link.with_name(link.name + ".new"), link)
+
+
+def test_a_symlink_re_pointed_after_the_start_is_not_followed(tmp_path):
+    """Resolved as the run starts (and checked then to be outside the evidence), re-pointed before the end: its
+    new target was written (a sealed archive's results.json, in the run below)."""
+    victim = tmp_path / "victim.json"
+    victim.write_bytes(b'{"sealed": true}')
+    for there in (True, False):  # a target there at the start, and one to be made
+        mine = tmp_path / f"mine-{there}.xml"
+        if there:
+            mine.write_bytes(b"old")
+        link = tmp_path / f"link-{there}.xml"
+        link.symlink_to(mine)
+        resolved = resolve(link)
+        _repoint(link, victim)
+        with pytest.raises(Repointed, match=r"it now leads to .*victim\.json, not to .*mine-.*\.xml as when the run "
+                                            r"started .*nothing written"):
+            write(Destination(link, None, None, resolved), XML)
+        assert victim.read_bytes() == b'{"sealed": true}'
+        assert (mine.read_bytes() == b"old") if there else not mine.exists()
+
+
+def test_a_folder_on_the_way_re_pointed_after_the_start_is_not_followed(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "sealed").mkdir()
+    (tmp_path / "out").symlink_to(tmp_path / "mine")
+    resolved = resolve(tmp_path / "out" / "junit.xml")
+    _repoint(tmp_path / "out", tmp_path / "sealed")
+    with pytest.raises(Repointed, match="nothing written"):
+        write(Destination(tmp_path / "out" / "junit.xml", None, None, resolved), XML)
+    assert not any((tmp_path / "sealed").iterdir()) and not any((tmp_path / "mine").iterdir())
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="no /proc on this system")
+def test_a_link_to_the_runs_own_stdout_still_reaches_it(tmp_path):
+    """As /dev/stdout is (a link to /proc/self/fd/1, which names `pipe:[…]`, no path to open): made in tmp_path."""
+    project = _passing_project(tmp_path / "p")
+    (project.root / "stdout.xml").symlink_to("/proc/self/fd/1")
+    ran = project.run("-m", "postdeploy", "--env", "local", "--no-archive", "--junitxml=stdout.xml", timeout=60)
+    assert ran.code == exitcodes.OK, ran.output[-2000:]
+    assert "<testsuites" in ran.done.stdout and "E1-stripe" in ran.done.stdout, ran.output[-2000:]
+
+
+def test_a_run_whose_junit_link_is_re_pointed_at_a_sealed_archive_leaves_it_sealed(tmp_path):
+    link: list[Path] = []
+    sealed_results: list[Path] = []
+
+    def health(headers, body):
+        if link and sealed_results:  # the run is past its start: the link now names the first archive's results
+            _repoint(link[0], sealed_results[0])
+        return 200, "{}"
+
+    with route_server({("GET", "/health"): health}) as base:
+        project = Project(tmp_path, {"WEB_URL": base})
+        project.checklist("site", """
+        - {id: S1, name: health, section: Web, title: up, family: http, cadence: postdeploy,
+           params: {service: web, path: /health}}
+        """)
+        project.environment("systems:\n  site:\n    services: {web: {url: \"${WEB_URL}\"}}\n")
+        first = project.run("-m", "postdeploy", "--env", "local", timeout=120)
+        assert first.code == exitcodes.OK, first.output[-2000:]
+        (manifest,) = (tmp_path / "reports" / "local").glob("*/manifest.json")
+        results = manifest.parent / "results.json"
+        before = results.read_bytes()
+        (tmp_path / "out").mkdir()
+        link.append(tmp_path / "junit.xml")
+        link[0].symlink_to(tmp_path / "out" / "junit.xml")
+        sealed_results.append(results)
+        ran = project.run("-m", "postdeploy", "--env", "local", "--junitxml=junit.xml", timeout=120)
+    assert ran.code == exitcodes.ARCHIVE, ran.output[-2000:]
+    said = [line for line in ran.output.splitlines() if "junit not written" in line]
+    assert len(said) == 1 and "junit.xml: it now leads to reports/local/" in said[0], ran.output[-2000:]
+    assert results.read_bytes() == before
+    assert main(["verify", str(manifest.parent)]) == exitcodes.OK
+    assert not (tmp_path / "out" / "junit.xml").exists()
