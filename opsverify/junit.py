@@ -230,6 +230,12 @@ def writes_through(path: Path) -> bool:
 def writable_through(path: Path) -> str:
     """'' when the symlink, device or FIFO at `path` can be opened for writing, else why not: asked before any
     check runs, in place of writable_folder's trial file (`/dev` is no folder a user may make files in)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:  # a symlink to a file not there yet: looked at below
+        pass
+    except OSError as exc:  # a loop of links (a → b → a), which exists() and isdir() pass over as "not there"
+        return f"{cannot_look(exc)}; give --junitxml another path"
     if os.path.isdir(path):
         return "is a folder"
     if os.path.exists(path):

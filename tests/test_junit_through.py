@@ -262,3 +262,16 @@ def test_a_run_whose_junit_link_is_re_pointed_at_a_sealed_archive_leaves_it_seal
     assert results.read_bytes() == before
     assert main(["verify", str(manifest.parent)]) == exitcodes.OK
     assert not (tmp_path / "out" / "junit.xml").exists()
+
+
+def test_a_loop_of_symlinks_at_the_path_is_refused_before_any_check(tmp_path):
+    """a → b → a: said only after every check, when it could not be opened."""
+    project = _passing_project(tmp_path / "p")
+    (project.root / "a.xml").symlink_to("b.xml")
+    (project.root / "b.xml").symlink_to("a.xml")
+    ran = project.run("-m", "postdeploy", "--env", "local", "--junitxml=a.xml", timeout=60)
+    assert ran.code == exitcodes.ARCHIVE, ran.output[-2000:]
+    (line,) = [line for line in ran.output.splitlines() if "a.xml" in line]
+    assert line.startswith("opsverify: --junitxml a.xml: a loop of symbolic links; "), line
+    assert "E1" not in ran.output and not (project.root / "reports").exists(), ran.output[-2000:]
+    assert os.readlink(project.root / "a.xml") == "b.xml" and os.readlink(project.root / "b.xml") == "a.xml"
