@@ -464,7 +464,7 @@ def test_ctrl_c_while_loading_is_one_line_and_exit_2(monkeypatch, capsys):
 
     monkeypatch.setattr(plugin, "_prepare", interrupted)
     config = SimpleNamespace(getoption=lambda name: "fx", option=SimpleNamespace(),  # no --help: a run
-                             add_cleanup=lambda cleanup: None)
+                             add_cleanup=lambda cleanup: None, stash={})
     assert plugin.pytest_cmdline_main(config) == exitcodes.INTERRUPTED
     assert capsys.readouterr().err == ("opsverify: interrupted while loading the checklists and environment: "
                                        "nothing was checked\n")
