@@ -933,9 +933,10 @@ def stderr_line(config: pytest.Config, line: str) -> None:
     """A line of the run's own on stderr, through a Stderr (see console): a stderr gone away (`2>&1 | head -1`, a
     full disk, `2>&-`) drops it, and the run goes on to its checks' exit code and its sealed archive — the console is
     not the evidence. A BrokenPipeError raised out of the run ended it 1 ("a check failed"), nothing checked."""
-    stderr = config.stash.get(STDERR, None)
+    stash = getattr(config, "stash", {})  # (a stand-in config of the engine's tests keeps none)
+    stderr = stash.get(STDERR, None)
     if stderr is None:  # a run pytest's first hook did not see as one (pytest.main() given the plugin object)
-        stderr = config.stash[STDERR] = sys.stderr if isinstance(sys.stderr, Stderr) else Stderr(sys.stderr)
+        stderr = stash[STDERR] = sys.stderr if isinstance(sys.stderr, Stderr) else Stderr(sys.stderr)
     stderr.write(line + "\n")
     stderr.flush()
 
