@@ -814,6 +814,15 @@ def _compares_as_many_as_given(key: bytes, shortest: int = 1):
     return answer
 
 
+def _recorded(answer, sent: list):
+    """`answer`, each signature it was given and its status noted in `sent`."""
+    def records(headers, body):
+        reply = answer(headers, body)
+        sent.append((headers.get("x-shopify-hmac-sha256") or headers.get("stripe-signature", ""), reply[0]))
+        return reply
+    return records
+
+
 @pytest.mark.parametrize("params", [STRIPE_SIGNED, {**SHOPIFY, "service": "app", "path": "/hook",
                                                     "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}],
                          ids=["stripe", "shopify"])
@@ -822,13 +831,8 @@ def test_an_endpoint_comparing_as_many_characters_as_it_is_given_fails_with_sign
     """It refuses the empty signature and every other forgery: only a part of the right signature shows it, the
     longest, so a guard wanting a signature of some length does not hide it. Named, never shown."""
     sent = []
-
-    def records(headers, body):
-        answer = _compares_as_many_as_given(STRIPE_SECRET.encode(), shortest)(headers, body)
-        sent.append((headers.get("x-shopify-hmac-sha256") or headers.get("stripe-signature", ""), answer[0]))
-        return answer
-
-    outcome, shown = _judged_on({("POST", "/hook"): records}, params)
+    outcome, shown = _judged_on({("POST", "/hook"): _recorded(_compares_as_many_as_given(STRIPE_SECRET.encode(), shortest), sent)},
+                                params)
     assert outcome.status is Status.FAILED, outcome
     assert outcome.observed == (f"{webhook.CUT_SIGNATURE}: accepted with 200: the endpoint compares only as much of "
                                 "the signature as it is given (a signature can be found a character or a byte at a "
@@ -1349,13 +1353,8 @@ def test_an_endpoint_taking_what_the_signature_ends_with_fails(params, shortest)
     a part it ends with shows it, the longest sent but whole bytes, so a guard wanting a signature of some length
     does not hide it. Named, never shown."""
     sent = []
-
-    def records(headers, body):
-        answer = _compares_the_end_given(STRIPE_SECRET.encode(), shortest)(headers, body)
-        sent.append((headers.get("x-shopify-hmac-sha256") or headers.get("stripe-signature", ""), answer[0]))
-        return answer
-
-    outcome, shown = _judged_on({("POST", "/hook"): records}, params)
+    outcome, shown = _judged_on({("POST", "/hook"): _recorded(_compares_the_end_given(STRIPE_SECRET.encode(), shortest), sent)},
+                                params)
     assert outcome.status is Status.FAILED, outcome
     assert outcome.observed == ENDING_TAKEN, outcome.observed
     ending = min((value for value, status in sent if status == 200), key=len)  # taken: it and the genuine one
