@@ -751,21 +751,24 @@ def test_the_secret_cut_short_is_read_by_strict_decoders_as_the_keys_first_bytes
     for token, decode in _encodings(key):
         part = cron.cut_short(token)
         assert key.startswith(decode(part)) and len(decode(part)) < key_bytes, token
-        twin = cron.middle_changed(part, token)
+        twin = cron.changed_inside(part, token, at_end=True)
         assert len(twin) == len(part) and not key.startswith(decode(twin)), token
 
 
 @pytest.mark.parametrize("secret", ["cron_9f3e7a1c5b2d4e6f8a0b2c4d6e8f0a1b", "sk_live_51HqLyjWDarjtT1zdp7dc",
                                     "9f3e7a1c5b2d4e6f8a0b2c4d6e8f0a1b_prod", BASE64_32, BASE32_20])
-def test_the_twins_of_the_cut_secret_keep_its_first_and_last_characters(secret):
+def test_the_twins_of_the_cut_secret_keep_what_a_job_checks_of_its_form(secret):
     """Changed in their middle: a check of a fixed prefix or suffix (`cron_`, `sk_live_`, `_prod`) reads each twin as
     it reads its cut value — changed at its first character, the twin lost the prefix the cut one kept, and a job
     refusing it there while crashing on the cut one's length read as having taken the cut one. Yet neither is what the
     secret begins or ends with."""
-    for part, belongs in ((cron.cut_short(secret), secret.startswith), (cron.cut_at_start(secret), secret.endswith)):
-        twin = cron.middle_changed(part, secret)
+    for part, belongs, at_end in ((cron.cut_short(secret), secret.startswith, True),
+                                  (cron.cut_at_start(secret), secret.endswith, False)):
+        twin = cron.changed_inside(part, secret, at_end=at_end)
         unpadded = part.rstrip("=")
-        assert len(twin) == len(part) and twin[:5] == part[:5] and twin.rstrip("=")[-5:] == unpadded[-5:], part
+        # the cut secret's twin keeps all it begins with; the one cut at the start all it ends with
+        kept = twin[:len(unpadded) - 1] == part[:len(unpadded) - 1] if at_end else twin[1:] == part[1:]
+        assert len(twin) == len(part) and kept, (part, twin)
         assert sum(a != b for a, b in zip(twin, part)) == 1 and belongs(part) and not belongs(twin), part
 
 
@@ -1161,7 +1164,7 @@ def test_the_secret_cut_at_its_start_decodes_to_the_keys_last_bytes_and_its_twin
     for token, decode in _encodings(key):
         part = cron.cut_at_start(token)
         assert key.endswith(decode(part)) and len(decode(part)) < key_bytes, token
-        twin = cron.middle_changed(part, token)
+        twin = cron.changed_inside(part, token, at_end=False)
         assert len(twin) == len(part) and not key.endswith(decode(twin)), token
 
 
@@ -1169,20 +1172,23 @@ def test_the_secret_cut_at_its_start_decodes_to_the_keys_last_bytes_and_its_twin
     "9c1e5a7b3d2f4e6a8b0c1d3e5f7a9b1c.2d4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a1",  # <key id>.<key>: the cut's middle is the dot
     "3f2b9c1e-5a7b-4d2f-8e6a-0b1c3d5e7f9a:5a7b3d2f-4e6a-4b0c-9d3e-5f7a9b1c2d4e",  # two UUIDs joined
 ])
-def test_the_twin_keeps_the_tokens_separators(secret):
-    """Changed in its middle, the twin would lose a separator that falls there (a dot for a digit): a healthy endpoint
-    refusing a malformed token (401) before a comparison that throws on another length (500) then answered the cut one
-    500 and its twin 401 — read as taken past its check, a wrong failure. The twin changes the nearest letter or digit."""
-    for part in (cron.cut_short(secret), cron.cut_at_start(secret)):
-        twin = cron.middle_changed(part, secret)
+def test_the_twin_keeps_the_tokens_form_and_key_id(secret):
+    """Changed in its middle, the twin lost a separator that fell there (a dot for a digit), or changed the key id of a
+    token of equal halves: a healthy endpoint refusing a malformed token or an unknown key id (401) before a
+    comparison that throws on another length (500) then answered the cut one 500 and its twin 401 — read as taken
+    past its check, a wrong failure. The twin changes a letter or digit at the cut one's end (the start of the one cut
+    at its start), past the key id."""
+    sep = "." if "." in secret else ":"
+    kid_wanted = secret.partition(sep)[0]
+    for part, at_end in ((cron.cut_short(secret), True), (cron.cut_at_start(secret), False)):
+        twin = cron.changed_inside(part, secret, at_end=at_end)
         assert [c for c in twin if not c.isalnum()] == [c for c in part if not c.isalnum()], (part, twin)
         assert sum(a != b for a, b in zip(twin, part)) == 1 and not secret.startswith(twin), (part, twin)
 
     def splits_then_compares(headers, _body):  # malformed or another key id: 401; the key part: timingSafeEqual
         token = headers.get("authorization", "").removeprefix("Bearer ")
-        sep = "." if "." in secret else ":"
         kid, _, key = token.partition(sep)
-        if not key or not kid or any(not c.isalnum() and c != "-" for c in kid + key):
+        if not key or kid != kid_wanted or any(not c.isalnum() and c != "-" for c in kid + key):
             return 401, '{"error": "malformed"}'
         if len(token) != len(secret):
             return 500, "RangeError: Input buffers must have the same byte length"
@@ -1221,11 +1227,11 @@ def test_an_endpoint_taking_a_part_the_secret_ends_with_fails(shortest):
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_what_the_secret_ends_with(secret, shortest)},
                                 GUARDED, secret=secret)
     assert outcome.status is Status.FAILED and outcome.observed == CUT_AT_START_TAKEN, outcome
-    assert ("with CRON_SECRET without its first eight characters, and so cut with a middle one changed"
+    assert ("with CRON_SECRET without its first eight characters, and so cut with one more changed"
             in outcome.expected), outcome.expected
     shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
     ending = cron.cut_at_start(secret)
-    assert secret[-8:] not in shown and ending not in shown and cron.middle_changed(ending, secret) not in shown, shown
+    assert secret[-8:] not in shown and ending not in shown and cron.changed_inside(ending, secret, at_end=False) not in shown, shown
 
 
 @pytest.mark.parametrize("secret, decode", STRICT_DECODERS)

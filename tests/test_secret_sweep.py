@@ -584,7 +584,7 @@ def test_a_warning_class_whose_own_text_quotes_a_secret_is_masked(tmp_path):
 
 def test_a_cron_secrets_near_miss_echoed_back_stays_out(tmp_path):
     """A cron item sends its secret with its next-to-last character changed, without its last one to eight characters
-    (as is, and with a middle one changed) and without its first eight (as is, and so changed): each all of the
+    (as is, and with one more changed) and without its first eight (as is, and so changed): each all of the
     secret but a few characters. Endpoints echo the header
     they got into their answer's body and headers — one refusing it, one taking it (it compares the token's length
     only), and the job run with the secret itself: neither the secret nor its near miss nor its cuts are in the
@@ -592,7 +592,7 @@ def test_a_cron_secrets_near_miss_echoed_back_stays_out(tmp_path):
     from http.server import BaseHTTPRequestHandler
 
     from opsverify.families.cron import (CUT_AT_START, CUT_AT_START_CHANGED, CUT_SHORT, CUT_SHORT_CHANGED, NEAR_MISS,
-                                         cut_at_start, cut_short, middle_changed, near_miss)
+                                         cut_at_start, cut_short, changed_inside, near_miss)
 
     from .kit import handler_server
 
@@ -645,6 +645,6 @@ def test_a_cron_secrets_near_miss_echoed_back_stays_out(tmp_path):
         assert '"authorization": "Bearer [redacted' in echoed.replace('\\"', '"'), echoed
     assert any((tmp_path / "allure").iterdir())  # the Allure results were written, and searched
     assert _leaks(_forms({"CRON": canary, "NEAR": almost, "CUT": cut_short(canary),
-                          "NEARCUT": middle_changed(cut_short(canary), canary), "ENDING": cut_at_start(canary),
-                          "NEARENDING": middle_changed(cut_at_start(canary), canary)}),
+                          "NEARCUT": changed_inside(cut_short(canary), canary, at_end=True), "ENDING": cut_at_start(canary),
+                          "NEARENDING": changed_inside(cut_at_start(canary), canary, at_end=False)}),
                   {"console": ran.output}, [tmp_path], inputs=set()) == []

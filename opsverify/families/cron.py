@@ -29,14 +29,13 @@ base32, a text every strict decoder reads; and its `=` padding, which a decoder 
 of only as many characters or bytes as it is given (`CRON_SECRET.startsWith(token)`, a loop over the token's length,
 `key.startswith(b64decode(token))`) refuses no secret, the random one and the near miss, and takes every part of the
 secret it begins with: found one character (or byte) at a time. The longest such part of whole groups, so a check
-that also wants a token of some length takes it too. And with that cut one's middle character changed for another
-the secret holds (`middle_changed`) as well: as long, and not what the secret begins with — in its middle, so a format
-check on the secret's first or last characters (`token.startsWith("cron_")`) treats the two alike (a letter or digit:
-the nearest to the middle where a separator stands there, `<key id>.<key>`), and not its last,
-which a decoder reading the key as base64 may drop. And the mirror of the two: the secret without its first eight
+that also wants a token of some length takes it too. And with that cut one's last letter or digit changed for another
+the secret holds (`changed_inside`) as well: as long, and not what the secret begins with — at its end, so whatever a
+job checks of the token's form or identity first (`token.startsWith("cron_")`, a key id of `<key id>.<key>`) treats
+the two alike; a whole group, whose bits no decoder drops (a short secret's even-length cut: nearest its middle). And the mirror of the two: the secret without its first eight
 characters (`cut_at_start`; its `=` padding kept: it still belongs), which `CRON_SECRET.endsWith(token)` takes, with
 every part the secret ends with — found one character at a time from its end; eight keep hex, base64 and base32
-aligned to whole groups, so decoded it is the key's last bytes too — and that one with its middle character changed:
+aligned to whole groups, so decoded it is the key's last bytes too — and that one with its first letter or digit changed:
 as long, and not what the secret ends with. Each is all of the secret but a few characters:
 registered with the redactor before it is sent, named in words only, and not sent where the item's requests would
 cross the network in clear (plain http:// to another machine, or through a proxy; a pass there says what that
@@ -105,23 +104,23 @@ CUT_SHORT = "with the secret, its last one to eight characters left off"
 # characters in whole groups of hex (4 bytes), base64 (6) and base32 (5): what a strict decoder reads, no padding
 # wanted, no bits left over
 WHOLE_GROUPS = 8
-# the secret cut short with its middle character changed (`middle_changed`): as long as CUT_SHORT, and not what the
-# secret begins with — changed in its middle, which no decoder drops and no check of a fixed prefix or suffix reads
-# (changed at its first, it lost a `cron_` the cut one kept: a job refusing it there and crashing on the cut one's
-# length read as having taken the cut one). A job crashing on a token's length alone crashes on both; one that
+# the secret cut short with its last letter or digit changed (`changed_inside`): as long as CUT_SHORT, and not what the
+# secret begins with — changed at its end, a whole group no decoder drops, past whatever a job checks of the token's
+# form first (changed at its first, it lost a `cron_` the cut one kept, at its middle a key id: a job refusing it
+# there and crashing on the cut one's length read as having taken the cut one). A job crashing on a token's length alone crashes on both; one that
 # refuses this and fails on CUT_SHORT took that past its check (`took_the_cut`). All of the secret but a few
 # characters: named, never shown
-CUT_SHORT_CHANGED = "with the secret, its last one to eight characters left off and a middle one changed"
+CUT_SHORT_CHANGED = "with the secret, its last one to eight characters left off and one more changed"
 # the secret without its first DROPPED_AT_START characters (`cut_at_start`): the mirror of CUT_SHORT, a comparison of
 # only the characters it is given from the end (`CRON_SECRET.endsWith(token)`) takes it, and every part the secret
 # ends with. WHOLE_GROUPS: hex, base64 and base32 stay aligned to whole groups, so decoded it is the key's last bytes.
 # All of the secret but eight characters: named, never shown
 DROPPED_AT_START = WHOLE_GROUPS
 CUT_AT_START = "with the secret, its first eight characters left off"
-# that one with its middle character changed (`middle_changed`): as long, and not what the secret ends with, nothing
-# a decoder drops nor a check of a fixed prefix or suffix reads. A job crashing on a token's length alone crashes on
+# that one with its first letter or digit changed (`changed_inside`): as long, and not what the secret ends with, the
+# start of a whole group, before whatever a job checks at the token's end (a checksum). A job crashing on a token's length alone crashes on
 # both; one that refuses this and fails on CUT_AT_START took that past its check (`took_the_cut`). Named, never shown
-CUT_AT_START_CHANGED = "with the secret, its first eight characters left off and a middle one changed"
+CUT_AT_START_CHANGED = "with the secret, its first eight characters left off and one more changed"
 # each value cut short, with its twin as long: judged as a pair (`crashed_on_length_alone`, `took_the_cut`)
 CUT_PAIRS = ((CUT_SHORT, CUT_SHORT_CHANGED), (CUT_AT_START, CUT_AT_START_CHANGED))
 # where its requests cross the network in clear neither is sent: an eavesdropper would be one guess from the secret
@@ -133,7 +132,7 @@ CUT_SHORT_UNSENT = (f"the secret without its last one to eight characters, and w
                     f" and changed), was not sent (shorter than {Redactor.MIN_LENGTH} characters, it could not be"
                     " masked where an endpoint echoed it), so a comparison of only as many characters as it is given is"
                     " not ruled out")
-CUT_AT_START_UNSENT = (f"the secret without its first eight characters (a middle one changed or not) was not sent"
+CUT_AT_START_UNSENT = (f"the secret without its first eight characters (one more changed or not) was not sent"
                        f" (shorter than {Redactor.MIN_LENGTH} characters, it could not be masked where an endpoint"
                        " echoed it), so a comparison of only the characters it is given, from the end, is not ruled"
                        " out")
@@ -325,19 +324,26 @@ def _stand_in(secret: str, old: str) -> str:
     return kind[(kind.index(old) + 1) % len(kind)] if kind else "a"
 
 
-def middle_changed(value: str, secret: str) -> str:
-    """`value` with its middle character (its `=` padding aside) changed for another the secret holds (`_stand_in`):
-    as long, and neither what the secret begins with nor what it ends with. In the middle, so a check of a fixed
-    prefix or suffix (`cron_`, `sk_live_`) reads it as it reads `value` (changed at its first, it lost a prefix the cut
-    secret kept); never its last character, whose bits a base64 or base32 decoder may drop. A letter or digit, the
-    nearest to the middle where it is a separator (`.`, `-`, `:` of `<key id>.<key>` or two UUIDs joined): a check of
-    the token's form reads it as it reads `value`, and only its content differs."""
-    if not value:
-        return value
+def changed_inside(value: str, secret: str, *, at_end: bool) -> str:
+    """`value` (a part of the secret) with one letter or digit changed for another the secret holds (`_stand_in`): as
+    long, and not that part of the secret. The last of a part the secret begins with (`at_end`: the secret cut short),
+    the first of a part it ends with (cut at its start), so whatever a job checks of the token's form or identity
+    before comparing it — a fixed prefix (`cron_`, `sk_live_`), a key id (`<key id>.<key>`), a checksum at its end —
+    reads the twin as it reads `value`, and only the content it compares differs (changed at the part's first
+    character, the twin lost a prefix the cut one kept; at its middle, the key id of a token of equal halves). Both
+    ends are whole groups (WHOLE_GROUPS: nothing a decoder drops); where the cut is not (an even length, a short
+    secret's), the character nearest the middle, never the last, whose bits a base64 decoder may drop."""
     body = len(value.rstrip("="))
-    middle = body // 2
-    at = min((i for i in range(max(body - 1, 1)) if value[i].isalnum()), key=lambda i: (abs(i - middle), i),
-             default=middle)
+    if not body:
+        return value
+    if at_end and body % WHOLE_GROUPS == 0:
+        order = list(range(body - 1, -1, -1))
+    elif not at_end:
+        order = list(range(body))
+    else:
+        middle = body // 2
+        order = sorted(range(max(body - 1, 1)), key=lambda i: (abs(i - middle), i))
+    at = next((i for i in order if value[i].isalnum()), order[0])
     return value[:at] + _stand_in(secret, value[at]) + value[at + 1:]
 
 
@@ -389,13 +395,13 @@ def gather(target, checks) -> dict[str, list]:
                 target.redactor.add_declared(almost)  # an endpoint echoing it would show all of the secret but one
                 plans.append((c.key, NEAR_MISS, Probe(p.method, url, _auth(p.header, almost), **refused)))
                 if (part := cut_short(secret)) is not None:  # as long as the other cut, so masked as surely
-                    other = middle_changed(part, secret)
+                    other = changed_inside(part, secret, at_end=True)
                     target.redactor.add_declared(part)  # as the near miss: all of the secret but a few characters
                     target.redactor.add_declared(other)  # ... and one changed
                     plans.append((c.key, CUT_SHORT, Probe(p.method, url, _auth(p.header, part), **refused)))
                     plans.append((c.key, CUT_SHORT_CHANGED, Probe(p.method, url, _auth(p.header, other), **refused)))
                     if (ending := cut_at_start(secret)) is not None:  # never longer: only where the cut one goes
-                        twin = middle_changed(ending, secret)
+                        twin = changed_inside(ending, secret, at_end=False)
                         target.redactor.add_declared(ending)  # all of the secret but eight characters
                         target.redactor.add_declared(twin)  # ... and one changed
                         plans.append((c.key, CUT_AT_START, Probe(p.method, url, _auth(p.header, ending), **refused)))
@@ -454,9 +460,9 @@ def judge(check, facts) -> Outcome:
     if NEAR_MISS in hows:
         expected += f", with {p.secret} but for its next-to-last character"
     if CUT_SHORT in hows:
-        expected += f", with {p.secret} without its last one to eight characters, and so cut with a middle one changed"
+        expected += f", with {p.secret} without its last one to eight characters, and so cut with one more changed"
     if CUT_AT_START in hows:
-        expected += f", with {p.secret} without its first eight characters, and so cut with a middle one changed"
+        expected += f", with {p.secret} without its first eight characters, and so cut with one more changed"
     if hows & set(unset):
         shown = ", ".join(repr(value) for value in unset.values())
         expected += f", and with what an unset {p.secret} reads as ({shown})"
