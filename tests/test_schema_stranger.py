@@ -1605,6 +1605,73 @@ def test_a_deferrable_unique_constraint_on_a_real_database(server):
                       (PASSED, "1 table as expected")])
 
 
+# -- a unique index holds on its own table's rows only: an inheritance child's rows are outside it ------------------
+# A query on the table returns its children's rows too (`create table c () inherits (t)`), so a key may repeat across
+# them, and ON CONFLICT on the table never sees a child's row. A partitioned table's valid unique index holds on
+# every partition's rows; one made ON ONLY the parent stays INVALID until each partition has its own attached.
+@pytest.mark.parametrize("facts, status, seen", [
+    (catalog(table("orders", columns=["id", "email"], indexes=[index("orders_email", ["email"])],
+                   partitions=[("archive.orders_2024", False), ("public.orders_2025", False)])), FAILED,
+     "table public.orders has inheritance children archive.orders_2024, public.orders_2025: PostgreSQL enforces a"
+     " unique index per table only, so (email) may repeat across them"),
+    (catalog(table("orders", columns=["id", "email"], indexes=[index("orders_email", ["email"])],
+                   partitions=[("public.orders_2025", True)])), FAILED,
+     "table public.orders has inheritance child public.orders_2025: PostgreSQL enforces"),
+    (catalog(table("orders", kind="p", columns=["id", "email"], indexes=[index("orders_email", ["email"])],
+                   partitions=[("public.orders_2025", True)])), PASSED, "1 table as expected"),
+    (catalog(table("orders", kind="p", columns=["id", "email"],
+                   indexes=[index("orders_email", ["email"], valid=False)],
+                   partitions=[("public.orders_2025", True)])), FAILED,
+     "table public.orders has no unique constraint or index on (email)"),
+    (catalog(table("orders", columns=["id", "email"], indexes=[index("orders_email", ["email"])])), PASSED,
+     "1 table as expected"),
+])
+def test_a_unique_index_does_not_cover_inheritance_children(facts, status, seen):
+    outcome = verdict({"table": "public.orders", "unique": ["email"]}, facts, status, seen)
+    children = [x["schema"] + "." + x["name"] for x in facts.relations[("public", "orders")]["partitions"]]
+    evidence = outcome.evidence["tables"]["public.orders"]
+    is_inherited = facts.relations[("public", "orders")]["kind"] == "r" and children
+    assert evidence.get("inheritance_children") == (children if is_inherited else None), evidence
+    # the other fields of keys are not judged on children
+    verdict({"table": "public.orders", "foreign_keys_indexed": True}, facts, PASSED, "1 table as expected")
+
+
+UNIQUE_AND_CHILDREN = """
+create table public.orders (id int, email text);
+create unique index orders_email on public.orders (email);
+create table public.orders_2025 () inherits (public.orders);
+create table public.orders_2026 () inherits (public.orders);
+insert into public.orders_2025 values (1, 'a@x');
+insert into public.orders_2026 values (2, 'a@x');   -- what the verdict stands for: a duplicate through the parent
+create table public.events (id int, email text, at date not null) partition by range (at);
+create unique index events_email_at on public.events (email, at);
+create table public.events_2025 partition of public.events for values from ('2025-01-01') to ('2026-01-01');
+create table public.logs (id int, email text, at date not null) partition by range (at);
+create table public.logs_2025 partition of public.logs for values from ('2025-01-01') to ('2026-01-01');
+create unique index logs_email_at on only public.logs (email, at);   -- INVALID: no partition's index attached
+create table public.plain (id int, email text unique);
+"""
+
+
+def test_a_unique_index_and_inheritance_children_on_a_real_database(server):
+    _, fresh = server
+    with fresh(UNIQUE_AND_CHILDREN) as url:
+        outcomes = judge_on(url, [{"table": "public.orders", "unique": ["email"]},
+                                  {"table": "public.events", "unique": ["email", "at"]},
+                                  {"table": "public.logs", "unique": ["email", "at"]},
+                                  {"table": "public.plain", "unique": ["email"]}])
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            repeated = conn.execute("select count(*) - count(distinct email) from public.orders").fetchone()[0]
+    assert repeated == 1
+    expect(outcomes, [(FAILED, "table public.orders has inheritance children public.orders_2025, public.orders_2026:"
+                               " PostgreSQL enforces a unique index per table only"),
+                      (PASSED, "1 table as expected"),
+                      (FAILED, "table public.logs has no unique constraint or index on (email, at)"),
+                      (PASSED, "1 table as expected")])
+    assert outcomes[0].evidence["tables"]["public.orders"]["inheritance_children"] == [
+        "public.orders_2025", "public.orders_2026"]
+
+
 # -- no object of the database's own can stand in for the catalog's ------------------------------------------------
 # What a database's owner may do without superuser (and, before PostgreSQL 15, any role: PUBLIC may CREATE in
 # public). The catalog query runs with search_path pinned to pg_catalog, pg_temp: every item still reads the real

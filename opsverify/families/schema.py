@@ -1347,6 +1347,16 @@ def _judge_keys(p: Params, name: str, t: dict, findings: Findings) -> None:
         elif len(deferred) == len(keys):
             findings.add(name, *_verb("has", "have", f"unique ({columns}) only as DEFERRABLE {', '.join(deferred)},"
                                                     " which ON CONFLICT cannot use (nor a foreign key reference)"))
+        # a query on the table returns its inheritance children's rows too, and PostgreSQL enforces a unique index
+        # on its own table's rows only: a child may repeat a parent's key, or another child's, and ON CONFLICT on
+        # the parent never sees them. A partitioned table's valid unique index is on every partition's rows too
+        children = _inheritance_children(t)
+        if children:
+            findings.add(name, *_verb("has", "have", f"inheritance child{'ren' if len(children) > 1 else ''}"
+                                                    f" {first_few(children)}: PostgreSQL enforces a unique index per"
+                                                    f" table only, so ({columns}) may repeat across them (partition"
+                                                    f" it declaratively by columns of ({columns}), or drop the"
+                                                    " inheritance)"))
     foreign_keys = [k for k in t["constraints"] if k["type"] == "f"]
     if p.foreign_keys_indexed:
         for fk in foreign_keys:
@@ -1358,6 +1368,12 @@ def _judge_keys(p: Params, name: str, t: dict, findings: Findings) -> None:
         if fk["references"][0] in p.references_primary_keys_in and not fk["references_primary_key"]:
             findings.add(name, *_verb("has", "have", f"foreign key {fk['name']} to {qualified(*fk['references'])}"
                                                     " on a unique key, not its primary key"))
+
+
+def _inheritance_children(t: dict) -> list[str]:
+    """The tables inheriting from `t` (`create table c () inherits (t)`, at every level); none of a partitioned
+    table, whose descendants are its partitions."""
+    return [] if t["kind"] == "p" else [_qualified(x) for x in t["partitions"]]
 
 
 _ALWAYS_TRUE = {"true", "1=1"}
@@ -1808,6 +1824,8 @@ def _table_evidence(p: Params, t: dict, facts: Catalog) -> dict[str, Any]:
                               for c in t["constraints"]]
         out["indexes"] = [{k: i[k] for k in ("name", "unique", "partial", "valid", "immediate", "columns")}
                           for i in t["indexes"]]
+        if p.unique is not None and _inheritance_children(t):  # rows no index of the table covers (_judge_keys)
+            out["inheritance_children"] = _inheritance_children(t)
     if fields & {"published_in", "not_published_in"}:
         out["publications"] = t["publications"]
         if t["publications_partly"]:
