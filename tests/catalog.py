@@ -52,7 +52,8 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
           partitions: Iterable[tuple[str, bool]] = (), locks: Iterable[dict] = ()) -> dict:
     """`partitions`: (qualified name, RLS on) of each partition of a partitioned table, at every level;
     `publications_partly`: publication -> {"sent": [[schema, name], …], "unsent": […]}; `publication_gaps`:
-    publication -> {"operations": […], "filters": [{"relation": [schema, name], "filter": …}], "columns": […]}; `locks`:
+    publication -> {"operations": […], "filters": [{"relation": [schema, name], "filter": …}], "columns": […],
+    "no_replica_identity": [{"relation": [schema, name], "identity": relreplident, "index": {…} or None}]}; `locks`:
     another session's ACCESS EXCLUSIVE locks on it or on a relation its policies read ({schema, name, pid, granted})."""
     cols = [c if isinstance(c, dict) else column(c) for c in columns]
     return {"schema": schema, "name": name, "kind": kind, "rls": rls, "force_rls": force_rls, "owner": role_name(owner),

@@ -451,6 +451,38 @@ def test_a_publication_holding_the_table_must_send_each_change_in_full(gaps, see
             "table public.jobs is in publication supabase_realtime")
 
 
+def _no_identity(relation: str, identity: str, index: dict | None = None) -> dict:
+    return {"relation": relation.split("."), "identity": identity, "index": index}
+
+
+@pytest.mark.parametrize("gaps, seen", [
+    ({"no_replica_identity": [_no_identity("public.jobs", "d")]},
+     "table public.jobs is in publication supabase_realtime, which publishes update and delete, yet it has no usable"
+     " replica identity (REPLICA IDENTITY DEFAULT, without a primary key): PostgreSQL refuses every UPDATE and DELETE"
+     " of it and the publication sends none — add a primary key, or set REPLICA IDENTITY FULL, or USING INDEX"),
+    ({"no_replica_identity": [_no_identity("public.jobs", "n")]}, "(REPLICA IDENTITY NOTHING)"),
+    ({"no_replica_identity": [_no_identity("public.jobs", "i")]}, "(REPLICA IDENTITY USING INDEX, its index dropped)"),
+    ({"no_replica_identity": [_no_identity("public.jobs", "i", {"name": "jobs_key", "valid": False, "unique": True,
+                                                                "immediate": True, "partial": False})]},
+     "(REPLICA IDENTITY USING INDEX, its index jobs_key not valid)"),
+    ({"no_replica_identity": [_no_identity("public.jobs", "d", {"name": "jobs_pkey", "valid": True, "unique": True,
+                                                                "immediate": False, "partial": False})]},
+     "(REPLICA IDENTITY DEFAULT, its primary key jobs_pkey DEFERRABLE)"),
+    # it publishes insert and update only: UPDATE is refused, DELETE is not published at all
+    ({"operations": ["delete"], "no_replica_identity": [_no_identity("public.jobs", "d")]},
+     "which publishes update, yet it has no usable replica identity (REPLICA IDENTITY DEFAULT, without a primary key):"
+     " PostgreSQL refuses every UPDATE of it"),
+    ({"no_replica_identity": [_no_identity("public.jobs_1", "d"), _no_identity("public.jobs_2", "n")]},
+     "yet public.jobs_1 (REPLICA IDENTITY DEFAULT, without a primary key), public.jobs_2 (REPLICA IDENTITY NOTHING)"
+     " have no usable replica identity: PostgreSQL refuses every UPDATE and DELETE of them"),
+])
+def test_a_publication_sending_updates_needs_a_replica_identity_on_what_it_holds(gaps, seen):
+    facts = catalog(table(publications=["supabase_realtime"], publication_gaps={"supabase_realtime": gaps}),
+                    publications=["supabase_realtime"])
+    outcome = verdict({"table": "jobs", "published_in": ["supabase_realtime"]}, facts, FAILED, seen)
+    assert outcome.evidence["tables"]["public.jobs"]["publication_gaps"] == {"supabase_realtime": gaps}
+
+
 def test_a_column_list_naming_every_column_leaves_nothing_out():
     gaps = {"supabase_realtime": {"columns": [{"relation": ["public", "jobs"], "columns": None}]}}
     verdict({"table": "jobs", "published_in": ["supabase_realtime"]},

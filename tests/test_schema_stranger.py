@@ -219,10 +219,10 @@ def test_a_partitioned_table_says_it_counts_with_its_partitions():
 
 PARTITIONS = """
 create schema archive;
-create table public.events (id bigint, at date not null, payload text) partition by range (at);
+create table public.events (id bigint, at date not null, payload text, primary key (id, at)) partition by range (at);
 create table public.events_2026 partition of public.events for values from ('2026-01-01') to ('2027-01-01');
 create table archive.events_2025 partition of public.events for values from ('2025-01-01') to ('2026-01-01');
-create table public.logs (id bigint, at date not null) partition by range (at);
+create table public.logs (id bigint, at date not null, primary key (id, at)) partition by range (at);
 create table public.logs_2026 partition of public.logs for values from ('2026-01-01') to ('2027-01-01');
 create table public.logs_2025 partition of public.logs for values from ('2025-01-01') to ('2026-01-01');
 create table public.plain (id bigint primary key);
@@ -277,17 +277,17 @@ def test_publication_membership_follows_the_partition_tree(server):
 # (published_in fails). Membership as pgoutput decides it: listed, through a listed partition root, a listed schema,
 # FOR ALL TABLES (never an unlogged table); a partitioned table with no partition yet is in the one that lists it.
 INHERITED_PUBLICATIONS = """
-create table public.audit_logs (id int, who text);
-create table public.audit_logs_2024 () inherits (public.audit_logs);
+create table public.audit_logs (id int primary key, who text);
+create table public.audit_logs_2024 (primary key (id)) inherits (public.audit_logs);  -- a child's own key
 create publication pub_child for table only public.audit_logs_2024;
-create table public.notes (id int);
-create table public.notes_old () inherits (public.notes);
+create table public.notes (id int primary key);
+create table public.notes_old (primary key (id)) inherits (public.notes);
 create publication pub_parent for table only public.notes;
 create publication pub_family for table public.notes;                       -- without ONLY: the child too
 create table public.queue (id int, k int) partition by list (k);           -- no partition yet
 create publication pub_queue for table public.queue;
 create schema feed;
-create table feed.items (id int);
+create table feed.items (id int primary key);
 create publication pub_feed for tables in schema feed;                      -- PostgreSQL 15+
 create unlogged table public.cache (id int);
 create publication pub_all for all tables;
@@ -332,18 +332,18 @@ create publication pub_silent for table public.orders with (publish = '');
 create publication pub_no_truncate for table public.orders with (publish = 'insert, update, delete');
 create publication pub_some_columns for table public.orders (id, total);
 create publication pub_every_column for table public.orders (id, total, note);
-create table public.events (id int, k int, total int) partition by list (k);
+create table public.events (id int, k int, total int, primary key (id, k)) partition by list (k);
 create table public.events_1 partition of public.events for values in (1);
 create table public.events_2 partition of public.events for values in (2);
 create publication pub_root_filter for table public.events where (total > 0) with (publish_via_partition_root = true);
 create publication pub_partition_filter for table public.events_1 where (total > 1), public.events_2;
 create publication pub_partitions for table public.events;
 create schema feed;
-create table feed.items (id int);
+create table feed.items (id int primary key);
 create publication pub_feed for tables in schema feed;
 create publication pub_all for all tables;
-create table public.notes (id int);
-create table public.notes_old () inherits (public.notes);
+create table public.notes (id int primary key);
+create table public.notes_old (primary key (id)) inherits (public.notes);
 create publication pub_child_filter for table only public.notes, public.notes_old where (id > 5);
 """
 PUBLICATION_GAP_CASES = [
@@ -377,11 +377,83 @@ def test_a_publication_leaving_out_operations_rows_or_columns_does_not_pass_publ
     _assert_cases(server, PUBLICATION_GAPS, PUBLICATION_GAP_CASES)
 
 
+# A publication that publishes update or delete makes PostgreSQL refuse those commands on each relation it sends that
+# has no usable replica identity (and so sends none of them): DEFAULT without a primary key, NOTHING, USING INDEX whose
+# index is dropped or not valid, a DEFERRABLE primary key. Each relation holding rows has its own: a partition's.
+REPLICA_IDENTITY = """
+create table public.bare (id int, body text);
+create table public.nothing (id int primary key, body text);
+alter table public.nothing replica identity nothing;
+create table public.gone (id int not null, body text);
+create unique index gone_id on public.gone (id);
+alter table public.gone replica identity using index gone_id;
+drop index public.gone_id;
+create table public.stale (id int not null, body text);
+create unique index stale_id on public.stale (id);
+alter table public.stale replica identity using index stale_id;
+update pg_index set indisvalid = false where indexrelid = 'public.stale_id'::regclass;  -- as a failed REINDEX leaves it
+create table public.deferred (id int primary key deferrable, body text);
+create table public.keyed (id int primary key, body text);
+create table public.full_rows (id int, body text);
+alter table public.full_rows replica identity full;
+create table public.indexed (id int not null, body text);
+create unique index indexed_id on public.indexed (id);
+alter table public.indexed replica identity using index indexed_id;
+create table public.parts (id int, k int) partition by list (k);
+create table public.parts_1 partition of public.parts for values in (1);
+create table public.parts_2 partition of public.parts for values in (2);
+alter table public.parts_2 replica identity full;
+create publication realtime for table public.bare, public.nothing, public.gone, public.stale, public.deferred,
+  public.keyed, public.full_rows, public.indexed, public.parts;
+create publication inserts for table public.bare with (publish = 'insert');
+create publication no_deletes for table public.bare with (publish = 'insert, update');
+"""
+REFUSED = "has no usable replica identity"
+REPLICA_IDENTITY_CASES = [
+    ({"table": "public.bare", "published_in": ["realtime"]}, FAILED,
+     "table public.bare is in publication realtime, which publishes update and delete, yet it has no usable replica"
+     " identity (REPLICA IDENTITY DEFAULT, without a primary key): PostgreSQL refuses every UPDATE and DELETE of it and"
+     " the publication sends none — add a primary key, or set REPLICA IDENTITY FULL, or USING INDEX"),
+    ({"table": "public.nothing", "published_in": ["realtime"]}, FAILED, f"{REFUSED} (REPLICA IDENTITY NOTHING)"),
+    ({"table": "public.gone", "published_in": ["realtime"]}, FAILED,
+     f"{REFUSED} (REPLICA IDENTITY USING INDEX, its index dropped)"),
+    ({"table": "public.stale", "published_in": ["realtime"]}, FAILED,
+     f"{REFUSED} (REPLICA IDENTITY USING INDEX, its index stale_id not valid)"),
+    ({"table": "public.deferred", "published_in": ["realtime"]}, FAILED,
+     f"{REFUSED} (REPLICA IDENTITY DEFAULT, its primary key deferred_pkey DEFERRABLE)"),
+    ({"tables": ["public.keyed", "public.full_rows", "public.indexed"], "published_in": ["realtime"]}, PASSED, ""),
+    ({"table": "public.parts", "published_in": ["realtime"]}, FAILED,  # each partition's own identity
+     "which publishes update and delete, yet public.parts_1 (REPLICA IDENTITY DEFAULT, without a primary key) has no"
+     " usable replica identity: PostgreSQL refuses every UPDATE and DELETE of it"),
+    ({"table": "public.bare", "published_in": ["no_deletes"]}, FAILED,
+     "which publishes update, yet it has no usable replica identity (REPLICA IDENTITY DEFAULT, without a primary key):"
+     " PostgreSQL refuses every UPDATE of it"),
+    # publishing inserts alone, PostgreSQL needs no identity: what it leaves out is said, nothing of an identity
+    ({"table": "public.bare", "published_in": ["inserts"]}, FAILED,
+     "table public.bare is in publication inserts, which leaves out operations update, delete (not in its publish"
+     " option)"),
+    ({"table": "public.bare", "not_published_in": ["realtime"]}, FAILED, "table public.bare is in publication realtime"),
+]
+
+
+def test_a_publication_sending_updates_fails_a_table_without_a_usable_replica_identity(server):
+    _assert_cases(server, REPLICA_IDENTITY, REPLICA_IDENTITY_CASES)
+    _, fresh = server
+    with fresh(REPLICA_IDENTITY) as url:
+        [inserts_only] = judge_on(url, [{"table": "public.bare", "published_in": ["inserts"]}])
+        with psycopg.connect(url.admin, autocommit=True, connect_timeout=10) as conn:
+            conn.execute("insert into public.parts values (1, 1), (2, 2)")
+            with pytest.raises(psycopg.Error, match="does not have a replica identity"):  # as the item says
+                conn.execute("update public.parts set id = 3 where k = 1")
+            conn.execute("update public.parts set id = 3 where k = 2")  # FULL: sent in full
+    assert "replica identity" not in inserts_only.observed, inserts_only.observed
+
+
 def test_the_publication_read_runs_on_a_catalog_before_row_filters(server):
     """PostgreSQL 14's shape, stood in by views ahead of pg_catalog: pg_publication_rel without prqual and prattrs,
     pg_publication without pubviaroot (PostgreSQL 13+). The one query still answers, reading no filter there."""
     _, fresh = server
-    with fresh("create table public.orders (id int, total int);"
+    with fresh("create table public.orders (id int primary key, total int);"
                "create publication filtered for table public.orders where (total > 0);"
                "create publication inserts for table public.orders with (publish = 'insert');"
                "create schema older;"

@@ -412,15 +412,39 @@ _PUBLISHED = """published as (
   where r.kind = 'p' and not exists (select from held x where x.root = r.oid)
 )""".replace("_ATTACHED_", _ATTACHED)
 # What a publication holding a table whole leaves out of its changes (null: nothing): the operations of insert, update
-# and delete it does not publish, and the row filters and column lists pgoutput applies to the table or any partition
-# or child of it (`shaped`, `left_out`). A filter's expression is not deparsed where another session holds ACCESS
+# and delete it does not publish, the row filters and column lists pgoutput applies to the table or any partition
+# or child of it (`shaped`, `left_out`), and where it publishes update or delete, each of them without a usable
+# replica identity (`_NO_IDENTITY`). A filter's expression is not deparsed where another session holds ACCESS
 # EXCLUSIVE on its relation: pg_get_expr would wait for the lock (see _HELD_LOCKS). Read only where an item asks.
-_GAPS = """(select case when o.root is not null or ops.names is not null
-                  then json_build_object('operations', ops.names, 'filters', o.filters, 'columns', o.columns) end
+_GAPS = """(select case when o.root is not null or ops.names is not null or ids.relations is not null
+                  then json_build_object('operations', ops.names, 'filters', o.filters, 'columns', o.columns,
+                                         'no_replica_identity', ids.relations) end
      from (select json_agg(v.op order by v.n) as names
            from (values (1, 'insert', b.pubinsert), (2, 'update', b.pubupdate), (3, 'delete', b.pubdelete))
                 v(n, op, published) where not v.published) ops
+     cross join _NO_IDENTITY_ ids
      left join left_out o on o.root = _ROOT_ and o.pubid = b.oid)"""
+# Each relation of the table's tree the publication sends whose replica identity is none PostgreSQL can use, where the
+# publication publishes update or delete: PostgreSQL then refuses each UPDATE (or DELETE) of it, and sends none
+# (CheckCmdReplicaIdentity, on the relation holding the row). Usable, as the relcache picks it: FULL; DEFAULT with a
+# primary key, USING INDEX with the index marked indisreplident — either one valid, unique, immediate (not
+# DEFERRABLE), without a predicate. A dropped USING INDEX index leaves relreplident 'i' with no index: as NOTHING.
+# `index`: the one the identity names (the primary key, or the USING INDEX one), if it exists, to say what it lacks.
+_NO_IDENTITY = """(select json_agg(json_build_object('relation', json_build_array(n.nspname, c.relname),
+                                  'identity', c.relreplident, 'index', x.index) order by n.nspname, c.relname)
+                  as relations
+     from held h join pg_class c on c.oid = h.relid join pg_namespace n on n.oid = c.relnamespace
+     left join lateral (
+       select json_build_object('name', ic.relname, 'valid', i.indisvalid, 'unique', i.indisunique,
+                                'immediate', i.indimmediate, 'partial', i.indpred is not null) as index,
+              i.indisvalid and i.indisunique and i.indimmediate and i.indpred is null as usable
+       from pg_index i join pg_class ic on ic.oid = i.indexrelid
+       where i.indrelid = c.oid and case c.relreplident when 'd' then i.indisprimary when 'i' then i.indisreplident
+                                                        else false end
+       limit 1) x on true
+     where h.root = _ROOT_ and h.sendable and (b.pubupdate or b.pubdelete)
+       and c.relreplident <> 'f' and x.usable is not true)"""
+_GAPS = _GAPS.replace("_NO_IDENTITY_", _NO_IDENTITY)
 _FILTER_TEXT = """case when not exists (select from held_locks k where k.relation = f.as_relid)
                                          then pg_get_expr(f.qual, f.as_relid) end"""
 

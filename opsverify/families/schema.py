@@ -4,7 +4,8 @@ An item names one subject and states expectations about it:
 
     table / tables / all_tables_in   columns (existence, NOT NULL, defaults, types, CHECK), RLS, grants,
                                      policies, unique keys, foreign keys, publication membership (and that
-                                     the publication sends every change in full: operations, rows, columns)
+                                     the publication sends every change in full: operations, rows, columns, and
+                                     a replica identity where it publishes update or delete)
     views_in                         security_invoker (of plain views; a materialized view named fails it), grants
                                      (materialized views too)
     foreign_tables_in                grants
@@ -1082,9 +1083,13 @@ def _judge_publications(p: Params, name: str, t: dict, facts: Catalog, findings:
                       f" {first_few(_names(part['unsent']))}") if part else ""
             findings.add(name, *_verb("is not", "are not", f"in publication {pub}{detail}"))
         elif pub in t["publications"]:
-            left_out = _left_out(t["publication_gaps"].get(pub) or {})
+            gaps = t["publication_gaps"].get(pub) or {}
+            left_out = _left_out(gaps)
             if left_out:
                 findings.add(name, *_verb("is", "are", f"in publication {pub}, which leaves out {'; '.join(left_out)}"))
+            refused = _refused_for_identity(name, gaps)
+            if refused:
+                findings.add(name, *_verb("is", "are", f"in publication {pub}, {refused}"))
     for pub in p.not_published_in:
         if pub in t["publications"]:
             through = (" (itself or through its partitions)" if t["kind"] == "p"
@@ -1118,6 +1123,42 @@ def _left_out(gaps: dict) -> list[str]:
             out.append(f"column{'s' if len(c['columns']) > 1 else ''} {', '.join(c['columns'])}"
                        f" (not in its column list of {qualified(*c['relation'])})")
     return out
+
+
+def _refused_for_identity(table: str, gaps: dict) -> str:
+    """Where a publication publishing update or delete holds relations of the table without a usable replica identity,
+    in words: which identity each has, that PostgreSQL refuses those commands on them (and so sends none), and the
+    fix. (The relations are in the evidence, with `publication_gaps`.)"""
+    lacking = gaps.get("no_replica_identity") or []
+    if not lacking:
+        return ""
+    ops = [op for op in ("update", "delete") if op not in (gaps.get("operations") or ())]
+    if [qualified(*x["relation"]) for x in lacking] == [table]:
+        whose, them = f"it has no usable replica identity ({_identity_text(lacking[0])})", "it"
+    else:
+        described = [f"{qualified(*x['relation'])} ({_identity_text(x)})" for x in lacking]
+        whose = f"{first_few(described)} {'has' if len(lacking) == 1 else 'have'} no usable replica identity"
+        them = "it" if len(lacking) == 1 else "them"
+    return (f"which publishes {' and '.join(ops)}, yet {whose}: PostgreSQL refuses every"
+            f" {' and '.join(op.upper() for op in ops)} of {them} and the publication sends none — add a primary key,"
+            " or set REPLICA IDENTITY FULL, or USING INDEX on a valid, unique, non-deferrable index without WHERE")
+
+
+_IDENTITIES = {"d": "DEFAULT", "n": "NOTHING", "i": "USING INDEX", "f": "FULL"}
+
+
+def _identity_text(row: dict) -> str:
+    """A relation's replica identity as it stands, and what keeps PostgreSQL from using it."""
+    identity = f"REPLICA IDENTITY {_IDENTITIES.get(row['identity'], row['identity'])}"
+    index = row.get("index")
+    if row["identity"] == "n":
+        return identity
+    if index is None:
+        return f"{identity}, {'without a primary key' if row['identity'] == 'd' else 'its index dropped'}"
+    lacks = [why for why, bad in (("not valid", not index["valid"]), ("not unique", not index["unique"]),
+                                  ("DEFERRABLE", not index["immediate"]), ("partial", index["partial"])) if bad]
+    what = "its primary key" if row["identity"] == "d" else "its index"
+    return f"{identity}, {what} {quote_ident(index['name'])} {', '.join(lacks) or 'not usable'}"
 
 
 def _names(pairs: list[list[str]] | None) -> list[str]:
