@@ -1950,7 +1950,7 @@ def test_a_partition_left_detach_pending_is_judged_as_postgresql_reads_it(server
     through it, its RLS and grants no longer the parent's. It had been followed through pg_inherits all the same:
     published_in passed on a table none of whose changes are sent."""
     _, fresh = server
-    ddl = """create table public.ev (id int, k int) partition by list (k);
+    ddl = """create table public.ev (id int, k int, primary key (id, k)) partition by list (k);
              create table public.ev1 partition of public.ev for values in (1);
              create table public.ev2 partition of public.ev for values in (2);
              alter table public.ev enable row level security; alter table public.ev2 enable row level security;
