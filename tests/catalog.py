@@ -46,7 +46,7 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
           columns: Iterable[Any] = ("id", "updated_at"), grants_: Iterable[tuple[str, str]] = (),
           policies: Iterable[dict] = (), constraints: Iterable[dict] = (), indexes: Iterable[dict] | None = None,
           publications: Iterable[str] = (), publications_partly: dict | None = None,
-          publication_gaps: dict | None = None, reads: Iterable[str] = (),
+          publication_gaps: dict | None = None, reads: Iterable[str | dict] = (),
           security_invoker: bool = False,
           extension_member: bool = False, owner: str = "postgres",
           partitions: Iterable[tuple[str, bool]] = (), locks: Iterable[dict] = ()) -> dict:
@@ -64,8 +64,16 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
             "indexes": list(indexes) if indexes is not None else [index(f"{name}_pkey", ["id"])],
             "policies": list(policies), "publications": list(publications),
             "publications_partly": dict(publications_partly or {}),
-            "publication_gaps": dict(publication_gaps or {}), "reads": [list(split_name(r)) for r in reads],
+            "publication_gaps": dict(publication_gaps or {}),
+            "reads": [r if isinstance(r, dict) else read(r, by=[f"{schema}.{name}"]) for r in reads],
             "locks": list(locks) or None}
+
+
+def read(name: str, *, by: Iterable[str], kind: str = "r", security_invoker: bool = False) -> dict:
+    """One relation a view reads, as the catalog's `reads` has it: `by` the views of the chain reading it (the view
+    itself for what its own query reads). A plain name in `table(reads=…)` is a table the view reads itself."""
+    return {"relation": list(split_name(name)), "kind": kind, "security_invoker": security_invoker,
+            "by": [list(split_name(b)) for b in by]}
 
 
 def view(name: str, **kwargs: Any) -> dict:

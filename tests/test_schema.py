@@ -14,7 +14,8 @@ from opsverify.families import schema
 from opsverify.families._catalog import PUBLIC, normal_type, role_label, role_name, same_type
 from opsverify.outcome import Status
 
-from .catalog import catalog, column, constraint, domain, extension, function, index, policy, role, table, view
+from .catalog import (catalog, column, constraint, domain, extension, function, index, policy, read, role, table,
+                      view)
 from .kit import make_check
 
 PASSED, FAILED, ERROR = Status.PASSED, Status.FAILED, Status.ERROR
@@ -720,6 +721,77 @@ def test_views(params, status, seen):
     read = [table("users", schema="auth"), table("sessions", schema="auth"), table("profiles")]  # what views read
     outcome = verdict({"views_in": "public", **params}, catalog(*VIEWS, *read), status, seen)
     assert "pg_stat_statements" not in str(outcome.evidence)  # extension-owned views are not the app's
+
+
+# A security_invoker view reads with the caller's rights only as far as each view it reads does too: a plain view
+# without it, in any schema and at any depth, reads what it reads with its owner's rights and RLS (`reads` follows
+# plain views through plain views; `by` names the views of the chain that read each relation).
+CHAIN = [view("my_notes", security_invoker=True, reads=[
+             read("private.notes_all", by=["public.my_notes"], kind="v"),
+             read("public.notes", by=["private.notes_all"])]),
+         view("notes_all", schema="private"), table("notes")]
+
+
+@pytest.mark.parametrize("relations, seen", [
+    (CHAIN, "view public.my_notes reads through view private.notes_all (public.my_notes → private.notes_all), which"
+            " runs with its owner's privileges (security_invoker is off): what it reads is read with its owner's rights"
+            " and RLS, not the caller's — set security_invoker on private.notes_all too"),
+    # three deep, through invoker views, each in another schema: the path to the nearest definer view, and no further
+    ([view("deep", security_invoker=True, reads=[
+         read("a.one", by=["public.deep"], kind="v", security_invoker=True),
+         read("b.two", by=["a.one"], kind="v", security_invoker=True),
+         read("c.three", by=["b.two"], kind="v"),
+         read("d.four", by=["c.three"], kind="v"),       # behind the definer view: its owner's reads
+         read("public.notes", by=["d.four"])])],
+     "view public.deep reads through view c.three (public.deep → a.one → b.two → c.three)"),
+])
+def test_a_security_invoker_view_reading_through_a_definer_view_fails(relations, seen):
+    outcome = verdict({"views_in": "public", "security_invoker": True}, catalog(*relations), FAILED, seen)
+    assert "d.four" not in outcome.observed
+
+
+@pytest.mark.parametrize("reads", [
+    # invoker views all the way down
+    [read("private.notes_mine", by=["public.my_notes"], kind="v", security_invoker=True),
+     read("public.notes", by=["private.notes_mine"])],
+    # a materialized view stores its rows: what it read is its own subject (its grants), not the view's read
+    [read("private.notes_daily", by=["public.my_notes"], kind="m"),
+     read("private.notes_all", by=["private.notes_daily"], kind="v")],
+    # a cycle (CREATE OR REPLACE VIEW can make one) ends the walk
+    [read("a.one", by=["public.my_notes", "b.two"], kind="v", security_invoker=True),
+     read("b.two", by=["a.one"], kind="v", security_invoker=True),
+     read("public.my_notes", by=["b.two"], kind="v", security_invoker=True)],
+])
+def test_a_security_invoker_view_over_invoker_views_or_a_materialized_view_passes(reads):
+    verdict({"views_in": "public", "security_invoker": True},
+            catalog(view("my_notes", security_invoker=True, reads=reads)), PASSED, "1 view as expected")
+
+
+def test_a_definer_view_reached_through_a_long_chain_is_found_without_recursion():
+    depth = 5000  # far past Python's recursion limit
+    names = [f"s{n}.v" for n in range(depth)]
+    reads = [read(names[0], by=["public.top"], kind="v", security_invoker=True)]
+    reads += [read(names[n], by=[names[n - 1]], kind="v", security_invoker=n < depth - 1) for n in range(1, depth)]
+    outcome = verdict({"views_in": "public", "security_invoker": True},
+                      catalog(view("top", security_invoker=True, reads=reads)), FAILED,
+                      f"view public.top reads through view {names[-1]} (public.top → s0.v → s1.v → … ({depth - 4}"
+                      f" more) → {names[-2]} → {names[-1]}), which runs with its owner's privileges")
+    assert outcome.evidence["relations"]["public.top"]["reads"] == ["s0.v"]
+    assert len(outcome.evidence["relations"]["public.top"]["reads_through_views"]) == depth - 1
+    assert outcome.evidence["relations"]["public.top"]["reads_through_definer_views"] == {
+        names[-1]: ["public.top", *names]}  # the whole path
+
+
+def test_reading_follows_views_through_views_not_through_a_materialized_view():
+    facts = catalog(view("emails", reads=[read("private.users_v", by=["public.emails"], kind="v"),
+                                          read("auth.users", by=["private.users_v"])]),
+                    view("snapshot", reads=[read("private.users_mv", by=["public.snapshot"], kind="m")]),
+                    table("users", schema="auth"))
+    outcome = verdict({"views_in": "public", "reading": ["auth.users"]}, facts, PASSED, "1 view as expected")
+    assert outcome.evidence["checked"] == ["public.emails"]
+    assert outcome.evidence["relations"]["public.emails"] == {
+        "kind": "view", "security_invoker": False, "reads": ["private.users_v"], "reads_through_views": ["auth.users"],
+        "grants": ["postgres:SELECT"]}
 
 
 def test_foreign_tables():

@@ -578,6 +578,57 @@ def test_a_view_in_another_schema_on_a_real_database(demo_deployment):
     assert outcomes[0].expected == "views private.secret_view in public, security_invoker on"
 
 
+# A security_invoker view reads with the caller's rights only as far as each view it reads does: one reading through a
+# plain (definer) view, in any schema and at any depth, reads that view's tables with its owner's rights and RLS.
+NEST = 100  # invoker views in a row
+INVOKER_CHAINS = """
+create schema private; create schema a; create schema b; create schema nest;
+create table public.notes (id int primary key, owner text);
+alter table public.notes enable row level security;                          -- no policy: the caller sees none
+create view private.notes_all as select * from public.notes;                 -- definer: its owner sees all
+create view public.my_notes with (security_invoker = true) as select * from private.notes_all;
+create view a.one with (security_invoker = true) as select * from private.notes_all;
+create view b.two with (security_invoker = true) as select * from a.one;
+create view public.deep with (security_invoker = true) as select * from b.two;
+create view private.notes_mine with (security_invoker = true) as select * from public.notes;
+create view public.mine with (security_invoker = true) as select * from private.notes_mine;
+create materialized view private.notes_daily as select * from private.notes_all;  -- stored rows: its own subject
+create view public.daily with (security_invoker = true) as select * from private.notes_daily;
+create view a.c1 with (security_invoker = true) as select 1 as x;
+create view a.c2 with (security_invoker = true) as select * from a.c1;
+create view public.loop with (security_invoker = true) as select * from a.c1;
+create or replace view a.c1 with (security_invoker = true) as select * from a.c2;  -- a cycle PostgreSQL lets be
+create view nest.v0 with (security_invoker = true) as select * from private.notes_mine;
+""" + "".join(f"create view nest.v{n} with (security_invoker = true) as select * from nest.v{n - 1};\n"
+              for n in range(1, NEST))
+
+
+def test_a_security_invoker_view_reading_through_a_definer_view_on_a_real_database(server):
+    _, fresh = server
+    with fresh(INVOKER_CHAINS) as url:
+        outcomes = judge_on(url, [
+            {"views_in": "public", "views": ["my_notes"], "security_invoker": True},
+            {"views_in": "public", "views": ["deep"], "security_invoker": True},
+            {"views_in": "public", "views": ["mine", "daily", "loop"], "security_invoker": True},
+            {"views_in": "nest", "security_invoker": True},
+            {"views_in": "public", "reading": ["public.notes"]},   # through views, not through a materialized view
+            {"views_in": "nest", "reading": ["public.notes"]}])
+    expect(outcomes, [
+        (FAILED, "view public.my_notes reads through view private.notes_all (public.my_notes → private.notes_all),"
+                 " which runs with its owner's privileges (security_invoker is off): what it reads is read with its"
+                 " owner's rights and RLS, not the caller's — set security_invoker on private.notes_all too"),
+        (FAILED, "view public.deep reads through view private.notes_all (public.deep → b.two → a.one →"
+                 " private.notes_all)"),
+        (PASSED, "3 views as expected"),
+        (PASSED, f"{NEST} views as expected"),
+        (PASSED, "3 views as expected"),
+        (PASSED, f"{NEST} views as expected")])
+    assert outcomes[4].evidence["checked"] == ["public.deep", "public.mine", "public.my_notes"]
+    assert outcomes[4].evidence["relations"]["public.deep"]["reads"] == ["b.two"]
+    assert outcomes[1].evidence["relations"]["public.deep"]["reads_through_definer_views"] == {
+        "private.notes_all": ["public.deep", "b.two", "a.one", "private.notes_all"]}
+
+
 # -- 13: a write policy that is always true without saying `true` ------------------------------------
 # (command, USING, WITH CHECK, status of `no_open_write_policies_for: [anon]`), as PostgreSQL prints each back
 WRITE_POLICY_CASES = [

@@ -198,14 +198,42 @@ _SAFE_OIDS = rf"""(select coalesce(json_agg(distinct u.tag), '[]'::json)
                     'resulttype|funcresulttype|opresulttype|array_typeid|element_typeid|casetype|coalescetype|'
                     'minmaxtype|row_typeid|paramtype|refcontainertype|refelemtype|refrestype) (\d+)', 'g') m))
           u(tag))"""
+# A view's security_invoker, the value as written (`security_invoker = 't'` is stored as t), read as parse_bool reads
+# it: any case, any prefix of true / yes, or on, or 1 (_RELATION_: the pg_class row's alias)
+_SECURITY_INVOKER = """coalesce((select lower(split_part(o, '=', 2)) in ('t', 'tr', 'tru', 'true', 'y', 'ye', 'yes',
+                                                                       'on', '1')
+                                    from unnest(_RELATION_.reloptions) o where o like 'security_invoker=%%' limit 1),
+                                   false)"""
+# Each relation a view's query reads (its SELECT rule's pg_depend rows; an INSTEAD rule's target is written, not read),
+# and each one a view it reads reads in turn, at any depth and in any schema: {relation, kind, security_invoker, by},
+# `by` naming the views of the chain that read it (the view itself for what it reads directly), so a judge can tell
+# the path. Followed through plain views only: a materialized view stores its rows (its query ran at refresh, as its
+# owner), so what it read is no read of the view's. UNION keeps each (relation, reader) pair once: the walk ends however
+# the views nest, and a cycle (CREATE OR REPLACE VIEW can make one) ends it too.
+_READS = """(with recursive chain(relid, reader) as (
+      select d.refobjid, w.ev_class from pg_rewrite w
+      join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid
+                      and d.refclassid = 'pg_class'::regclass and d.deptype = 'n'
+      where w.ev_class = r.oid and w.ev_type = '1' and d.refobjid <> w.ev_class
+      union
+      select d.refobjid, w.ev_class from chain c join pg_class v on v.oid = c.relid and v.relkind = 'v'
+      join pg_rewrite w on w.ev_class = v.oid and w.ev_type = '1'
+      join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid
+                      and d.refclassid = 'pg_class'::regclass and d.deptype = 'n'
+      where d.refobjid <> w.ev_class)
+    select coalesce(json_agg(json_build_object('relation', json_build_array(rn.nspname, rc.relname),
+                                               'kind', rc.relkind, 'security_invoker', _INVOKER_, 'by', x.readers)
+                             order by rn.nspname, rc.relname), '[]'::json)
+    from (select c.relid, json_agg(json_build_array(bn.nspname, bc.relname)
+                                   order by bn.nspname, bc.relname) as readers
+          from chain c join pg_class bc on bc.oid = c.reader join pg_namespace bn on bn.oid = bc.relnamespace
+          where c.relid <> r.oid group by c.relid) x
+    join pg_class rc on rc.oid = x.relid join pg_namespace rn on rn.oid = rc.relnamespace)""".replace(
+    "_INVOKER_", _SECURITY_INVOKER.replace("_RELATION_", "rc"))
 _RELATION_PARTS = {
     "extension_members": """exists (select from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = r.oid
                                   and d.deptype = 'e')""",
-    # the value as written (`security_invoker = 't'` is stored as t), read as parse_bool reads it: any case,
-    # any prefix of true / yes, or on, or 1
-    "security_invoker": """coalesce((select lower(split_part(o, '=', 2)) in ('t', 'tr', 'tru', 'true', 'y', 'ye', 'yes',
-                                                                         'on', '1')
-                                    from unnest(r.reloptions) o where o like 'security_invoker=%%' limit 1), false)""",
+    "security_invoker": _SECURITY_INVOKER.replace("_RELATION_", "r"),
     "grants": _acl("r.acl"),
     "constraints": """(select coalesce(json_agg(json_build_object(
             'name', k.conname, 'type', k.contype, 'validated', k.convalidated,
@@ -247,12 +275,7 @@ _RELATION_PARTS = {
     # publication -> what it leaves out of the rows of a table it holds whole (see _GAPS)
     "table_publication_gaps": """(select coalesce(json_object_agg(b.pubname, b.gaps order by b.pubname), '{}'::json)
                        from published b where b.relid = r.oid and b.gaps is not null)""",
-    "reads": """(select coalesce(jsonb_agg(distinct jsonb_build_array(rn.nspname, rc.relname)), '[]'::jsonb)
-                from pg_rewrite w
-                join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid
-                                and d.refclassid = 'pg_class'::regclass and d.deptype = 'n'
-                join pg_class rc on rc.oid = d.refobjid join pg_namespace rn on rn.oid = rc.relnamespace
-                where w.ev_class = r.oid and d.refobjid <> r.oid)""",
+    "reads": _READS,
 }
 # A row of pg_inherits `i` that still attaches its child: not one an interrupted `DETACH PARTITION … CONCURRENTLY` left
 # detach-pending (inhdetachpending, PostgreSQL 14+; read through to_jsonb, so an older server's row, without the

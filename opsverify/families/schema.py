@@ -6,8 +6,9 @@ An item names one subject and states expectations about it:
                                      policies, unique keys, foreign keys, publication membership (and that
                                      the publication sends every change in full: operations, rows, columns, and
                                      a replica identity where it publishes update or delete)
-    views_in                         security_invoker (of plain views; a materialized view named fails it), grants
-                                     (materialized views too)
+    views_in                         security_invoker (of plain views, and of each plain view they read through,
+                                     in any schema; a materialized view named fails it, one read ends the chain),
+                                     grants (materialized views too); `reading` follows views through views
     foreign_tables_in                grants
     functions_in                     SECURITY DEFINER, fixed search_path, EXECUTE grants (aggregates too)
     extensions / all_extensions      installed or not, versions, schema
@@ -24,6 +25,7 @@ counted what it did not read as "depends on the row".
 
 from __future__ import annotations
 
+import collections
 import decimal
 import functools
 import json
@@ -1900,19 +1902,27 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
     else:
         found = [r for (s, _), r in facts.relations.items()
                  if s == schema and r["kind"] in kinds and not r["extension_member"]]
-    if p.reading:
+    if p.reading:  # what a view reads through other views too (see _catalog._READS)
         reading = {split_name(n) for n in p.reading}
-        found = [r for r in found if reading & {tuple(x) for x in r["reads"]}]
+        found = [r for r in found if reading & {tuple(x["relation"]) for x in r["reads"]}]
     _check_named_objects(p, facts, findings)
     if not found and not findings.groups and not findings.errors:
         what = f"{noun}s" + (f" reading {', '.join(p.reading)}" if p.reading else "")
         return _empty(p, what, f"schema {quote_ident(schema)}", expected, schema in facts.schemas)
     _check_roles(p, facts.roles, findings)
     _check_privileges_exist(p, facts, findings)
+    definer_paths: dict[str, dict[str, list[str]]] = {}  # view -> each definer view it reads through -> the path
     for r in found:
         name = _qualified(r)
         if p.security_invoker and r["kind"] == "v" and not r["security_invoker"]:
             findings.add(name, *_verb("runs", "run", "with its owner's privileges (security_invoker is off)"))
+        elif p.security_invoker and r["kind"] == "v":
+            for inner, path in _definer_views_read(r):
+                definer_paths.setdefault(name, {})[inner] = path
+                findings.add(name, *_verb("reads", "read", f"through view {inner} ({_path_text(path)}), which runs"
+                                          " with its owner's privileges (security_invoker is off): what it reads is"
+                                          " read with its owner's rights and RLS, not the caller's — set"
+                                          f" security_invoker on {inner} too"))
         # named, it was asked to read with the caller's rights, which a materialized view never does (a schema's
         # unnamed ones are not asked: security_invoker is the plain views' there)
         if p.security_invoker and r["kind"] == "m" and p.views is not None:
@@ -1923,9 +1933,62 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
         _judge_grants(p, name, r["grants"], r["owner"], facts, "relation", findings, r["columns"])
     return _finish(expected, findings, [_qualified(r) for r in found],
                    relations={_qualified(r): {"kind": RELATION_KINDS[r["kind"]], "security_invoker": r["security_invoker"],
-                                              "reads": [qualified(*x) for x in r["reads"]],
+                                              "reads": [qualified(*x["relation"]) for x in r["reads"]
+                                                        if _read_by_itself(r, x)],
+                                              **_reads_through_views(r),
+                                              **({"reads_through_definer_views": definer_paths[_qualified(r)]}
+                                                 if _qualified(r) in definer_paths else {}),
                                               "grants": _grant_list(r["grants"], r["columns"])}
                               for r in found})
+
+
+def _read_by_itself(view: dict, read: dict) -> bool:
+    return [view["schema"], view["name"]] in read["by"]
+
+
+def _reads_through_views(view: dict) -> dict[str, list[str]]:
+    """Evidence of what a view reads only through other views (its `reads` names what its own query reads)."""
+    through = [qualified(*x["relation"]) for x in view["reads"] if not _read_by_itself(view, x)]
+    return {"reads_through_views": through} if through else {}
+
+
+def _definer_views_read(view: dict) -> list[tuple[str, list[str]]]:
+    """Each plain view without security_invoker that a security_invoker view reads, directly or through other
+    security_invoker views, with the shortest path to it (names, the view's first). A definer view's own reads are
+    its owner's, not followed further; a materialized view is none: its stored rows are its own subject. A walk over
+    the chain's edges (`by`), breadth first, each relation once: no recursion however deep the views nest."""
+    start = (view["schema"], view["name"])
+    reads = {tuple(x["relation"]): x for x in view["reads"]}
+    read_by: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for key, x in reads.items():
+        for reader in x["by"]:
+            read_by.setdefault(tuple(reader), []).append(key)
+    came_from: dict[tuple[str, str], tuple[str, str]] = {start: start}
+    queue, out = collections.deque([start]), []
+    while queue:
+        reader = queue.popleft()
+        for key in sorted(read_by.get(reader, ())):
+            if key in came_from:
+                continue
+            came_from[key] = reader
+            if reads[key]["kind"] != "v":
+                continue
+            if not reads[key]["security_invoker"]:
+                path, at = [key], key
+                while at != start:
+                    at = came_from[at]
+                    path.append(at)
+                out.append((qualified(*key), [qualified(*x) for x in reversed(path)]))
+            else:
+                queue.append(key)
+    return out
+
+
+def _path_text(path: list[str]) -> str:
+    """A chain of views as one readable line: its ends kept, a long middle counted (the whole path is in evidence)."""
+    if len(path) <= 5:
+        return " → ".join(path)
+    return f"{' → '.join(path[:3])} → … ({len(path) - 5} more) → {' → '.join(path[-2:])}"
 
 
 def _not_a_view(relation: dict | None, kinds: tuple[str, ...]) -> tuple[str, str]:
