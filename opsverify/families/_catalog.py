@@ -208,7 +208,8 @@ _SECURITY_INVOKER = """coalesce((select lower(split_part(o, '=', 2)) in ('t', 't
 # and each one a view it reads reads in turn, at any depth and in any schema: {relation, kind, security_invoker, by},
 # `by` naming the views of the chain that read it (the view itself for what it reads directly), so a judge can tell
 # the path. Followed through plain views only: a materialized view stores its rows (its query ran at refresh, as its
-# owner), so what it read is no read of the view's. UNION keeps each (relation, reader) pair once: the walk ends however
+# owner), so what it read is no read of the view's; nor through the system's own views (pg_catalog's,
+# information_schema's: they run as their owner by design, over catalogs that no RLS filters). UNION keeps each (relation, reader) pair once: the walk ends however
 # the views nest, and a cycle (CREATE OR REPLACE VIEW can make one) ends it too.
 _READS = """(with recursive chain(relid, reader) as (
       select d.refobjid, w.ev_class from pg_rewrite w
@@ -217,6 +218,8 @@ _READS = """(with recursive chain(relid, reader) as (
       where w.ev_class = r.oid and w.ev_type = '1' and d.refobjid <> w.ev_class
       union
       select d.refobjid, w.ev_class from chain c join pg_class v on v.oid = c.relid and v.relkind = 'v'
+                                    and v.relnamespace not in ('pg_catalog'::regnamespace,
+                                                               'information_schema'::regnamespace)
       join pg_rewrite w on w.ev_class = v.oid and w.ev_type = '1'
       join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid
                       and d.refclassid = 'pg_class'::regclass and d.deptype = 'n'

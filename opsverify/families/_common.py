@@ -342,6 +342,9 @@ def _acts_outside(name: str) -> tuple[str, str] | None:
     return _OUTSIDE.get(name)
 
 
+# PostgreSQL's own schemas: what is in them is the system's, no app's
+CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
+
 # PostgreSQL's own functions that run SQL given as text (as the current role, in its transaction): sql's RLS guard
 # reads them. The check below reads the SQL given to those of `_SQL_ARGUMENTS`, and every literal that reads as a
 # statement, whatever function it goes to.

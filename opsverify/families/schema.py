@@ -72,7 +72,7 @@ from ._catalog import (
     Via,
 )
 from ._nodetree import BOOL_TESTS, Node, arguments, has_sublink, is_constant, nodes, read_tree, simple_case
-from ._common import StrictParams, quoted_parts, first_few, nothing_found, plural, split_name
+from ._common import CATALOG_SCHEMAS, StrictParams, quoted_parts, first_few, nothing_found, plural, split_name
 
 NAME = "schema"
 NEEDS = ("database",)
@@ -1971,7 +1971,7 @@ def _definer_views_read(view: dict) -> list[tuple[str, list[str]]]:
             if key in came_from:
                 continue
             came_from[key] = reader
-            if reads[key]["kind"] != "v":
+            if reads[key]["kind"] != "v" or key[0] in CATALOG_SCHEMAS:  # the system's views: definer by design
                 continue
             if not reads[key]["security_invoker"]:
                 path, at = [key], key

@@ -52,7 +52,7 @@ from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, Status, error, failed, verdict
 from ..transports.pgvalues import BlankPadded, InZone, Pinned
 from ._catalog import as_postgres_stores_a_name, fold_identifier
-from ._common import RUNS_SQL, StrictParams, holds_non_finite, read_only_query, sql_statements
+from ._common import CATALOG_SCHEMAS, RUNS_SQL, StrictParams, holds_non_finite, read_only_query, sql_statements
 
 NAME = "sql"
 NEEDS = ("database",)
@@ -208,7 +208,6 @@ RESOLVED = (
     f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e'))) as own_functions"
     + _OF_THE_CHECKER
 )
-CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
 # PostgreSQL's views that leave out every row of a table RLS applies to for the current role — their definitions end
 # in `c.relrowsecurity = false OR NOT row_security_active(c.oid)` — so a catalog read that RLS hides rows from; no
 # other view of pg_catalog or information_schema filters so (PostgreSQL 15 and 18)
