@@ -69,11 +69,12 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
             "locks": list(locks) or None}
 
 
-def read(name: str, *, by: Iterable[str], kind: str = "r", security_invoker: bool = False) -> dict:
+def read(name: str, *, by: Iterable[str], kind: str = "r", security_invoker: bool = False,
+         extension: bool = False) -> dict:
     """One relation a view reads, as the catalog's `reads` has it: `by` the views of the chain reading it (the view
     itself for what its own query reads). A plain name in `table(reads=…)` is a table the view reads itself."""
     return {"relation": list(split_name(name)), "kind": kind, "security_invoker": security_invoker,
-            "by": [list(split_name(b)) for b in by]}
+            "by": [list(split_name(b)) for b in by], "extension": extension}
 
 
 def view(name: str, **kwargs: Any) -> dict:

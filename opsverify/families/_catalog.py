@@ -204,12 +204,16 @@ _SECURITY_INVOKER = """coalesce((select lower(split_part(o, '=', 2)) in ('t', 't
                                                                        'on', '1')
                                     from unnest(_RELATION_.reloptions) o where o like 'security_invoker=%%' limit 1),
                                    false)"""
+# A relation an extension created (postgis's geometry_columns, pg_stat_statements): the extension's, no app's
+_EXTENSION_MEMBER = """exists (select from pg_depend d where d.classid = 'pg_class'::regclass
+                            and d.objid = _RELATION_.oid and d.deptype = 'e')"""
 # Each relation a view's query reads (its SELECT rule's pg_depend rows; an INSTEAD rule's target is written, not read),
 # and each one a view it reads reads in turn, at any depth and in any schema: {relation, kind, security_invoker, by},
 # `by` naming the views of the chain that read it (the view itself for what it reads directly), so a judge can tell
 # the path. Followed through plain views only: a materialized view stores its rows (its query ran at refresh, as its
 # owner), so what it read is no read of the view's; nor through the system's own views (pg_catalog's,
-# information_schema's: they run as their owner by design, over catalogs that no RLS filters). UNION keeps each (relation, reader) pair once: the walk ends however
+# information_schema's: they run as their owner by design, over catalogs that no RLS filters), and an extension's
+# views are judged so (`extension`: created by one) where they are read. UNION keeps each (relation, reader) pair once: the walk ends however
 # the views nest, and a cycle (CREATE OR REPLACE VIEW can make one) ends it too.
 _READS = """(with recursive chain(relid, reader) as (
       select d.refobjid, w.ev_class from pg_rewrite w
@@ -225,17 +229,18 @@ _READS = """(with recursive chain(relid, reader) as (
                       and d.refclassid = 'pg_class'::regclass and d.deptype = 'n'
       where d.refobjid <> w.ev_class)
     select coalesce(json_agg(json_build_object('relation', json_build_array(rn.nspname, rc.relname),
-                                               'kind', rc.relkind, 'security_invoker', _INVOKER_, 'by', x.readers)
+                                               'kind', rc.relkind, 'security_invoker', _INVOKER_, 'by', x.readers,
+                                               'extension', _MEMBER_)
                              order by rn.nspname, rc.relname), '[]'::json)
     from (select c.relid, json_agg(json_build_array(bn.nspname, bc.relname)
                                    order by bn.nspname, bc.relname) as readers
           from chain c join pg_class bc on bc.oid = c.reader join pg_namespace bn on bn.oid = bc.relnamespace
           where c.relid <> r.oid group by c.relid) x
     join pg_class rc on rc.oid = x.relid join pg_namespace rn on rn.oid = rc.relnamespace)""".replace(
-    "_INVOKER_", _SECURITY_INVOKER.replace("_RELATION_", "rc"))
+    "_INVOKER_", _SECURITY_INVOKER.replace("_RELATION_", "rc")).replace("_MEMBER_", _EXTENSION_MEMBER.replace(
+    "_RELATION_", "rc"))
 _RELATION_PARTS = {
-    "extension_members": """exists (select from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = r.oid
-                                  and d.deptype = 'e')""",
+    "extension_members": _EXTENSION_MEMBER.replace("_RELATION_", "r"),
     "security_invoker": _SECURITY_INVOKER.replace("_RELATION_", "r"),
     "grants": _acl("r.acl"),
     "constraints": """(select coalesce(json_agg(json_build_object(

@@ -1971,8 +1971,8 @@ def _definer_views_read(view: dict) -> list[tuple[str, list[str]]]:
             if key in came_from:
                 continue
             came_from[key] = reader
-            if reads[key]["kind"] != "v" or key[0] in CATALOG_SCHEMAS:  # the system's views: definer by design
-                continue
+            if reads[key]["kind"] != "v" or key[0] in CATALOG_SCHEMAS or reads[key].get("extension"):
+                continue  # the system's views, and an extension's: its owner's by design, none of the app's
             if not reads[key]["security_invoker"]:
                 path, at = [key], key
                 while at != start:
