@@ -211,7 +211,9 @@ _UNION_MEMBER = re.compile(r"(?:[a-z][a-z-]*)?\[.*\]", re.DOTALL)  # pydantic's 
 
 def _location(loc: tuple) -> str:
     """A field's path as a checklist writes it: pydantic's names of the union member tried
-    (`function-after[_status_code(), int]`, `list[int]`) are its own, not the user's (whose keys stay)."""
+    (`function-after[_status_code(), int]`, `list[int]`) are its own, not the user's (whose keys stay). Told by the
+    word, for the checklist's, environment's and waivers' own models; params, whose unions name plain members (`int`,
+    `float`) a user's key may be called too, are told by their model's shape (`_one_form_each`)."""
     return _path(part for part in loc if not (isinstance(part, str) and _UNION_MEMBER.fullmatch(part)))
 
 
@@ -1213,16 +1215,16 @@ def _params_problems(family: str, params: dict, mutating: bool | None, misread: 
     try:
         validated = model_cls.model_validate(params)
     except ValidationError as exc:
-        errors = _one_form_each(model_cls, exc.errors())
+        errors = _one_form_each(model_cls, exc.errors())  # each at its path as written
         # a field tried as each member of a union: the member whose own check spoke says why
-        spoke = {_location(e["loc"]) for e in errors if e["type"] == "value_error"}
+        spoke = {e["loc"] for e in errors if e["type"] == "value_error"}
         near = _near_params(model_cls, errors)
-        meant = {_location((*loc[:-1], close)) for loc, close in near.items()}
+        meant = {(*loc[:-1], close) for loc, close in near.items()}
         said = []
         for err in errors:
-            if _location(err["loc"]) in spoke and err["type"] != "value_error":
+            if err["loc"] in spoke and err["type"] != "value_error":
                 continue
-            if err["type"] == "missing" and _location(err["loc"]) in meant:
+            if err["type"] == "missing" and err["loc"] in meant:
                 continue  # `servce:` is one typo, not also a missing `service`
             text = error_text(err)
             if near.get(err["loc"]):  # a typo: the field it was likely meant to be
@@ -1230,7 +1232,7 @@ def _params_problems(family: str, params: dict, mutating: bool | None, misread: 
             elif err["type"] == "extra_forbidden" and len(err["loc"]) > 1:  # else say what is taken there
                 taken = _params_fields_at(model_cls, err["loc"][:-1])
                 if taken:
-                    text += f" (params.{_location(err['loc'][:-1])} takes: {', '.join(sorted(taken))})"
+                    text += f" (params.{_path(err['loc'][:-1])} takes: {', '.join(sorted(taken))})"
             elif err["type"] == "extra_forbidden":
                 text += f" (the {family} family takes: {', '.join(sorted(_field_names(model_cls)))})"
             said.append(f"{_params_error_at(err)}: {text}")
@@ -1252,8 +1254,9 @@ def _blank_words(item: ItemModel) -> list[str]:
 
 
 def _params_error_at(err: dict) -> str:
-    """`params.status`, or `params` for a rule between fields (pydantic places it at no field)."""
-    field = _location(err["loc"])
+    """`params.status`, or `params` for a rule between fields (pydantic places it at no field); the error's path is
+    as written (`_one_form_each`)."""
+    field = _path(err["loc"])
     return f"params.{field}" if field else "params"
 
 
@@ -1265,48 +1268,61 @@ def error_text(err: dict) -> str:
     return err["msg"]
 
 
-def _union_at(loc: tuple) -> int | None:
-    """Where pydantic names the union member it tried in an error's path (`list[int]`), if it does."""
-    return next((i for i, part in enumerate(loc) if isinstance(part, str) and _UNION_MEMBER.fullmatch(part)), None)
+def _written(model_cls: type[BaseModel], err: dict) -> tuple[dict, list[int]]:
+    """An error of params with its path as the checklist writes it (pydantic's names of the union member tried and its
+    `[key]` left out, the data's keys kept, whatever they are called), and the length of the path at each union it
+    went through, outermost first."""
+    from .families._common import pydantic_own_parts
+
+    members, key_refused = pydantic_own_parts(model_cls, err["loc"])
+    loc = err["loc"][:-1] if key_refused else err["loc"]
+    unions = [at - before for before, at in enumerate(members)]
+    return {**err, "loc": tuple(part for at, part in enumerate(loc) if at not in members)}, unions
 
 
-def _shape_error(err: dict, at: int) -> bool:
+def _shape_error(err: dict, union: int) -> bool:
     """An error that says only that the value is not of this member's shape (not a list, not an integer)."""
-    return len(err["loc"]) == at + 1 and (err["type"].endswith(("_type", "_parsing"))
-                                          or err["type"] in ("int_from_float", "literal_error"))
+    return len(err["loc"]) == union and (err["type"].endswith(("_type", "_parsing"))
+                                         or err["type"] in ("int_from_float", "literal_error"))
 
 
 def _one_form_each(model_cls: type[BaseModel], errors: list[dict]) -> list[dict]:
-    """A field of several forms (`status: 200`, `status: [200, 204]`) is tried as each, and pydantic says why each
-    failed: 'a valid integer' and 'a valid list', of one value. The form the value has the shape of (a list whose
-    element is wrong, a list too short) says what is wrong; a value of none of the shapes is one line naming them."""
-    members: dict[tuple, list[dict]] = {}
-    for err in errors:
-        at = _union_at(err["loc"])
-        if at is not None:
-            members.setdefault(err["loc"][:at], []).append(err)
-    kept: list[dict] = []
-    said: set[tuple] = set()
-    for err in errors:
-        at = _union_at(err["loc"])
-        if at is None:
-            kept.append(err)
-            continue
-        union = err["loc"][:at]
-        if any(not _shape_error(other, at) for other in members[union]):
-            if not _shape_error(err, at):
-                kept.append(err)
-        elif union not in said:
-            said.add(union)
-            kept.append({"type": "no_form", "loc": union, "msg": _forms_taken(model_cls, union, err["input"])})
-    return kept
+    """A field of several forms (`status: 200`, `status: [200, 204]`, `json_max: {lag: 5}` of a whole number or
+    a number) is tried as each, and pydantic says why each failed: 'a valid integer' and 'a valid list', of one
+    value. The form the value has the shape of (a list whose element is wrong, a list too short) says what is
+    wrong; a value of none of the shapes is one line naming them. The innermost union is settled first, so one
+    inside another is said once too. The errors come back with their paths as written (`_written`)."""
+    pending = [_written(model_cls, err) for err in errors]
+    while any(unions for _, unions in pending):
+        deepest = max(unions[-1] for _, unions in pending if unions)
+        members: dict[tuple, list[dict]] = {}
+        for err, unions in pending:
+            if unions and unions[-1] == deepest:
+                members.setdefault(err["loc"][:deepest], []).append(err)
+        settled: list[tuple[dict, list[int]]] = []
+        said: set[tuple] = set()
+        for err, unions in pending:
+            if not unions or unions[-1] != deepest:
+                settled.append((err, unions))
+                continue
+            union = err["loc"][:deepest]
+            if any(not _shape_error(other, deepest) for other in members[union]):
+                if not _shape_error(err, deepest):
+                    settled.append((err, unions[:-1]))
+            elif union not in said:
+                said.add(union)
+                settled.append(({"type": "no_form", "loc": union, "input": err["input"],
+                                 "msg": _forms_taken(model_cls, union, err["input"])}, unions[:-1]))
+        pending = settled
+    return [err for err, _ in pending]
 
 
-def _forms_taken(model_cls: type[BaseModel], union: tuple, value: Any) -> str:
+def _forms_taken(model_cls: type[BaseModel], path: tuple, value: Any) -> str:
     from .families._common import annotations_at
 
-    path = tuple(part for part in union if not (isinstance(part, str) and _UNION_MEMBER.fullmatch(part)))
     forms = [_form(choice) for choice in annotations_at(model_cls, path) if choice is not type(None)]
+    if _FORMS[float][0] in forms:  # a whole number is a number: `int | float` takes a number
+        forms = [form for form in forms if form != _FORMS[int][0]]
     given = f"'{spelled(value)}'" if isinstance(value, str) else spelled(json.dumps(value, default=str))
     return f"takes {' or '.join(dict.fromkeys(forms))}, not {cut(given)}"
 
@@ -1437,10 +1453,9 @@ def _near_params(model_cls: type[BaseModel], errors: list[dict]) -> dict[tuple, 
 
 
 def _params_fields_at(model_cls: type[BaseModel], where: tuple) -> list[str]:
-    """The fields of the params model at `where` (pydantic's location of a mapping): the family's own at the top."""
+    """The fields of the params model at `where` (a mapping's path as written): the family's own at the top."""
     from .families._common import annotations_at
 
-    where = tuple(part for part in where if not (isinstance(part, str) and _UNION_MEMBER.fullmatch(part)))
     models = [c for c in annotations_at(model_cls, where) if isinstance(c, type) and issubclass(c, BaseModel)]
     return _field_names(models[0]) if models else []
 

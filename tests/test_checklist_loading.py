@@ -816,6 +816,40 @@ def test_a_status_of_no_form_it_takes_is_one_line_naming_the_forms(tmp_path, sta
         message
 
 
+@pytest.mark.parametrize("family, params, said", [
+    ("http", "path: /, json_max: {lag: ten}", "params.json_max.lag: takes a number, not 'ten'"),
+    ("http", "path: /, json_min: {lag: [1]}", "params.json_min.lag: takes a number, not [1]"),
+    ("cron", "service: web, path: /, secret: s, json_max: {lag: ten}", "params.json_max.lag: takes a number, not 'ten'"),
+    ("schema", "table: t, defaults: {c: [1]}", "params.defaults.c: takes true or false or a number or a text, not [1]"),
+    # a key of the user's named as pydantic names a union's member is kept: the model's shape tells them apart
+    ("http", "path: /, json_max: {int: ten}", "params.json_max.int: takes a number, not 'ten'"),
+    ("schema", "table: t, defaults: {str: {a: 1}}",
+     'params.defaults.str: takes true or false or a number or a text, not {"a": 1}'),
+    ("http", "path: /, json_min: {'list[int]': 1}",
+     "params.json_min.list[int]: 'list[int]': give an exact dotted path (globs are accepted in `json` only)"),
+], ids=["http-word", "http-list", "cron", "schema-defaults", "key-int", "key-str", "key-list[int]"])
+def test_a_value_of_no_form_a_union_of_plain_types_takes_is_one_line_at_its_key(tmp_path, family, params, said):
+    message = _refused(_folder(tmp_path, {"shop.yaml": _params(family, params)}))
+    assert message.endswith(f"K1-k: {said}") and "\n" not in message, message
+
+
+def test_unions_inside_unions_are_each_said_once(tmp_path):
+    from pydantic import BaseModel, ValidationError
+
+    from opsverify.checklist import _one_form_each
+
+    class Nested(BaseModel):
+        bounds: list[int | float] | str = ""
+        limits: dict[str, dict[str, int | str] | bool] = {}
+
+    with pytest.raises(ValidationError) as raised:
+        Nested.model_validate({"bounds": [1, "a"], "limits": {"int": {"str": [1]}, "b": 5}})
+    said = [(err["loc"], err["msg"]) for err in _one_form_each(Nested, raised.value.errors())]
+    assert said == [(("bounds", 1), "takes a number, not 'a'"),
+                    (("limits", "int", "str"), "takes a whole number or a text, not [1]"),
+                    (("limits", "b"), "takes a mapping or true or false, not 5")], said
+
+
 def test_a_list_of_statuses_says_only_what_is_wrong_inside_it(tmp_path):
     message = _refused(_folder(tmp_path, {"shop.yaml": _params("http", "path: /, status: [200, 2.5]")}))
     assert message.endswith("K1-k: params.status.1: Input should be a valid integer, got a number with a fractional"

@@ -158,6 +158,26 @@ def annotations_at(model: type[BaseModel], path: tuple) -> list[Any]:
     return found
 
 
+def pydantic_own_parts(model: type[BaseModel], loc: tuple) -> tuple[tuple[int, ...], bool]:
+    """Where pydantic's error location (`loc`) of `model` holds words of its own rather than the data's: the positions
+    of the union members it names (`int`, `list[int]`: what follows a field of several forms is always the form tried,
+    for the value there is one value), and whether it ends in `[key]`, said after a mapping's key that was refused.
+    Told by the model's shape, not by the word: a checklist's own key may be `int` or `list[int]`."""
+    members: list[int] = []
+    found: list[Any] = [model]
+    keyed = False
+    for at, part in enumerate(loc):
+        forms = [choice for choice in found if choice is not type(None)]
+        if len(forms) > 1 and isinstance(part, str) and (not members or members[-1] != at - 1):
+            members.append(at)  # the forms stay as they are: the next part is read in each of them
+            continue
+        if keyed and part == "[key]" and at == len(loc) - 1:
+            return tuple(members), True
+        keyed = any(get_origin(choice) in (dict, abc.Mapping) for choice in forms)
+        found = [inner for outer in forms for inner in _inside(outer, part)]
+    return tuple(members), False
+
+
 def key_annotations_at(model: type[BaseModel], path: tuple) -> list[Any]:
     """What the keys of the mapping at `path` may be: a field's name is text, and so is a JSON object's key."""
     keys: list[Any] = []
