@@ -254,7 +254,7 @@ def encodings(value: str) -> set[str]:
     whole |= _quote_doubled_forms(value)
     # what holds less than all of it, or the secret's bytes among others' (base64 behind a prefix)
     parts = {*_base64_pieces(raw), *_rare_spellings(value, raw), *_line_forms(value), *_broken_at_its_own(value),
-             *_json_base64_pieces(value), *_other_bytes_forms(value, raw)}
+             *_json_base64_pieces(value), *_other_bytes_forms(value, raw), *_base64_in_hex(raw)}
     parts.update(_unbroken_forms({value, *whole, *parts}))
     # a whole respelling tells the secret as the secret does, so it is looked for as short as a secret may be
     # (`KX7#Q2` of `Kx7#q2`); MIN_RUN is for parts, which must be told from ordinary text
@@ -280,6 +280,18 @@ def _other_bytes_forms(value: str, raw: bytes) -> set[str]:
     for piece in _base64_pieces(raw):
         forms |= {piece.upper(), piece.lower()}
     return forms
+
+
+def _base64_in_hex(raw: bytes) -> set[str]:
+    """The secret's base64, whole and behind a prefix (`_base64_pieces`: the password in a Basic header's
+    `user:password`), as a hexdump of the bytes that carry it shows it: `tcpdump -X` or `xxd` of a request's
+    `Authorization: Basic …` (its hex column is read across its lines, as for the secret's own hex), either case.
+    Hex of a pair's whole base64 is the header's. Of a small secret only, as its other rare spellings: each form is
+    about 2.7 times its length."""
+    if len(raw) > SMALL_SECRET_BYTES:
+        return set()
+    pieces = {base64.b64encode(raw).decode(), *_base64_pieces(raw)}
+    return {hexed for piece in pieces for hexed in (piece.encode().hex(), piece.encode().hex().upper())}
 
 
 def _quoted_forms(text: str) -> set[str]:

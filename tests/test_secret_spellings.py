@@ -1,14 +1,16 @@
 """Spellings of a secret that a probe found leaking: base64 of its base64 (a Kubernetes pull secret), its bytes as a
-hexdump prints them, a copy split by invisible soft-wrap marks, every character escaped inside a long text, the
-upper-case and YAML hex escapes of its characters, base32 of it behind a prefix, and its quotes and backslashes as
-SQL and CSV write them (doubled, or in octal) — each is masked, and ordinary text holding the same kinds of spelling
-without a secret is left as it was."""
+hexdump prints them, the hex of its base64 (a hexdump of a request's `Authorization: Basic …`), a copy split by
+invisible soft-wrap marks, every character escaped inside a long text, the upper-case and YAML hex escapes of its
+characters, base32 of it behind a prefix, and its quotes and backslashes as SQL and CSV write them (doubled, or in
+octal) — each is masked, and ordinary text holding the same kinds of spelling without a secret is left as it was."""
 
 from __future__ import annotations
 
 import base64
 import json
+import math
 import re
+from urllib.parse import quote
 
 import pytest
 
@@ -218,6 +220,55 @@ def test_a_hexdump_without_a_secret_stays():
     for dump in DUMPS.values():
         text = dump(bytes(range(256)) + b"x-api-key: not-the-key-at-all\r\n")
         assert redactor.text(text) == text
+
+
+# -- the hex of a secret's base64: a hexdump of a request's `Authorization: Basic …` --------------------------------
+HEXES = {**DUMPS, "hex": lambda data: data.hex(), "HEX": lambda data: data.hex().upper()}
+SENT = {  # how a request carries the secret in base64: a header line, its base64 at the line's end
+    "the-urls-basic-pair": lambda secret: b"Authorization: Basic " + base64.b64encode(f"svc:{secret}".encode()),
+    "another-users-basic-pair":  # `ci-bot7:` puts the secret at another of base64's alignments than `svc:`
+        lambda secret: b"Authorization: Basic " + base64.b64encode(f"ci-bot7:{secret}".encode()),
+    "its-own-base64": lambda secret: b"x-token: " + base64.b64encode(secret.encode()),
+}
+
+
+def _hex_shown(shown: str, dump: str) -> str:
+    """The hex digits a cleaned dump still shows, in order: its hex column's (as the hexdump test reads them), or a
+    plain hex string's."""
+    if dump in DUMPS:
+        columns = "\n".join(line[10:58] for line in shown.splitlines())
+        return "".join(re.findall(r"(?<![0-9A-Za-z])[0-9a-fA-F]{2,4}(?![0-9A-Za-z])", columns)).lower()
+    return "".join(re.findall(r"[0-9a-fA-F]{8,}", shown)).lower()
+
+
+@pytest.mark.parametrize("prefix", [0, 5], ids=lambda n: f"at-{n}")
+@pytest.mark.parametrize("dump", HEXES, ids=list(HEXES))
+@pytest.mark.parametrize("sent", SENT, ids=list(SENT))
+@pytest.mark.parametrize("secret", [SECRET, ALNUM, UMLAUT], ids=["anchored", "alnum", "non-ascii"])
+def test_the_hex_of_a_secrets_base64_is_masked(secret, sent, dump, prefix):
+    """`tcpdump -X` or `xxd` of a request a client sent with the URL's password (`Authorization: Basic …`, under that
+    URL's user or another), or a plain hex string of it: the hex spells the base64, which decodes straight back to
+    the password. No 3 of the secret's bytes stay readable there."""
+    redactor = Redactor()
+    redactor.add(f"https://svc:{quote(secret, safe='')}@api.example.com/")
+    line = SENT[sent](secret)
+    data = b"GET / HTTP/1.1\r\n" + b"h" * prefix + line + b"\r\nhost: api.example.com\r\n"
+    shown = _assert_masked(redactor, f"request was:\n{HEXES[dump](data)}\n(end)")
+    base64_text = line.split(b" ")[-1]
+    secret_at = len(base64.b64decode(base64_text)) - len(secret.encode())  # after `user:` in a pair
+    # the base64 characters that depend on the secret's bytes alone, as hex: none of their 4-character runs stays
+    alone = base64_text[math.ceil(secret_at * 4 / 3):(secret_at + len(secret.encode())) // 3 * 4].hex()
+    left = _hex_shown(shown, dump)
+    kept = [alone[at:at + 8] for at in range(0, len(alone) - 7, 2) if alone[at:at + 8] in left]
+    assert not kept, f"{sent} in {dump}: expected no hex of the secret's base64 left, saw {len(kept)} runs: {shown}"
+    assert shown.startswith("request was:\n") and shown.endswith("\n(end)"), shown
+
+
+def test_the_hex_of_a_basic_header_of_other_credentials_stays():
+    redactor = _redactor(SECRET, ALNUM, UMLAUT)
+    data = b"Authorization: Basic " + base64.b64encode(b"svc:not-the-password-at-all") + b"\r\n"
+    for dump in HEXES.values():
+        assert redactor.text(dump(data)) == dump(data)
 
 
 # -- full-width forms (NFKC folds them back) --------------------------------------------------------------------------
