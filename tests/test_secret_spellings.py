@@ -10,11 +10,16 @@ import base64
 import json
 import math
 import re
+import secrets as random
 from urllib.parse import quote
 
 import pytest
 
+from opsverify import exitcodes
 from opsverify.secrets import MASK, Redactor
+
+from .kit import route_server
+from .project import Project
 
 SECRET = "Tr0ub4dor&3/ueber-staple-K9x"  # an anchor-bearing secret (its longest run of letters and digits: `ueber`)
 ALNUM = "Zq7PmX2kR9tLw4VbN8cYh3Jd"  # letters and digits only: no anchor at all
@@ -269,6 +274,69 @@ def test_the_hex_of_a_basic_header_of_other_credentials_stays():
     data = b"Authorization: Basic " + base64.b64encode(b"svc:not-the-password-at-all") + b"\r\n"
     for dump in HEXES.values():
         assert redactor.text(dump(data)) == dump(data)
+
+
+DUMP_ITEMS = """
+- {id: W1, name: dump, section: Web, title: the debug page shows no request, family: http, cadence: postdeploy,
+   params: {service: web, path: /debug/request, body_excludes: [Authorization]}}
+"""
+
+
+def _column_runs(dump: str, data: bytes, start: int, end: int) -> list[str]:
+    """What each line of a `tcpdump -X` dump of `data` shows in its hex column of `data[start:end]`, 4 bytes or more."""
+    runs = []
+    for line, at in zip(dump.splitlines(), range(0, len(data), 16)):
+        first, last = max(start, at) - at, min(end, at + 16) - at - 1
+        if last - first >= 3:
+            column = line.split(":  ", 1)[1]
+            runs.append(column[first // 2 * 5 + first % 2 * 2:last // 2 * 5 + last % 2 * 2 + 2])
+    return runs
+
+
+TEAM_TEST = """import os
+
+import httpx
+
+
+def test_the_debug_page():
+    reply = httpx.get(os.environ["WEB_URL"] + "/debug/request")
+    print(reply.text)
+    shows_the_request = "Authorization" in reply.text
+    assert not shows_the_request
+"""
+
+
+def test_the_hex_of_a_basic_header_a_page_dumps_stays_out_of_the_console_and_the_archive(tmp_path):
+    """A debug page showing the request it got as `tcpdump -X` does: the client sent the service URL's user and
+    password as `Authorization: Basic …`, whose hex column decodes back to the password. The item fetching it keeps
+    the page in the archive; a team's own test beside the checklists printing it puts it on the console."""
+    password = f"CANARY{random.token_hex(10)}"
+    seen: list[str] = []
+
+    def dump_request(headers, body):
+        seen.append(_tcpdump_x(f"Authorization: {headers.get('authorization', '')}\r\n".encode()))
+        return 200, seen[-1]
+
+    with route_server({("GET", "/debug/request"): dump_request}) as web:
+        project = Project(tmp_path, {"WEB_URL": web.replace("http://", f"http://svc:{password}@")})
+        project.checklist("shop", DUMP_ITEMS)
+        project.environment('systems: {shop: {services: {web: {url: "${WEB_URL}"}}}}\n')
+        (tmp_path / "tests").mkdir()
+        (tmp_path / "tests" / "test_debug.py").write_text(TEAM_TEST, encoding="utf-8")
+        ran = project.run("--env", "local", "tests", "checklists", "-rA")
+    assert ran.code == exitcodes.FAILED and ran.statuses() == {"W1-dump": "failed"}, ran.output[-3000:]
+    basic = base64.b64encode(f"svc:{password}".encode())
+    data = b"Authorization: Basic " + basic + b"\r\n"
+    assert len(seen) == 2 and set(seen) == {_tcpdump_x(data)}, "expected the item and the team test to get the dump"
+    runs = _column_runs(seen[0], data, len(data) - len(basic) - 2, len(data) - 2)
+    written = {str(p): p.read_text(encoding="utf-8", errors="replace") for p in tmp_path.rglob("*") if p.is_file()}
+    shown = {"console": ran.output, **written}
+    for where in ("console", str(ran.archive() / "results.json")):
+        assert "0x0000:" in shown[where] and "[redacted" in shown[where], f"{where}: expected the dump, masked"
+    for where, text in shown.items():
+        kept = [run for run in runs if run in text]
+        assert not kept and password not in text and basic.decode()[:16] not in text, \
+            f"{where}: expected no hex of the Basic header's base64, saw {len(kept)} of its {len(runs)} lines' runs"
 
 
 # -- full-width forms (NFKC folds them back) --------------------------------------------------------------------------
