@@ -14,6 +14,16 @@ from opsverify_demo import Deployment
 collect_less()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "starts_first: a test of a minute or more, handed to a worker before the rest")
+
+
+def pytest_collection_modifyitems(items):
+    """The longest tests first (a stable sort: the rest keep their order): xdist hands items out in this order, and a
+    test of a minute started last keeps one worker busy alone while the other has nothing left to run."""
+    items.sort(key=lambda item: item.get_closest_marker("starts_first") is None)
+
+
 @pytest.fixture(scope="session")
 def demo_deployment():
     """One demo deployment for the engine tests; each user resets it to healthy first."""

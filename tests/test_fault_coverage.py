@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from opsverify.outcome import Status
 from opsverify_demo import FAULTS
 from opsverify_demo.components import FAULTS as COMPONENT_FAULTS
@@ -31,6 +33,7 @@ def test_every_automated_item_is_failed_by_a_named_fault():
     assert sorted(automated - failed) == []
 
 
+@pytest.mark.starts_first  # every fault against the demo, one after another
 def test_every_automated_entry_fails_under_some_fault(demo):
     """Per entry, as run: each entry of an item is a check of its own, and one of them failing proves nothing of
     its siblings. Each fault is run on the entries of its ids not yet seen failing (so most run on few or none)."""

@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from .helpers import ROOT
 from .kit import route_server
@@ -74,6 +75,7 @@ def _build_leftovers() -> dict[str, int]:
     return {str(p): p.stat().st_mtime_ns for top in found if top.exists() for p in [top, *top.rglob("*")]}
 
 
+@pytest.mark.starts_first  # a fresh venv and its installs: a minute or more
 def test_the_readme_tutorial_runs_as_written(tmp_path, demo_deployment, monkeypatch):
     commands = tutorial_commands()
     assert any("opsverify init" in c for c in commands) and commands[-1].startswith(".venv/bin/pytest")
