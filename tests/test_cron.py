@@ -114,9 +114,9 @@ def test_the_requests_without_the_secret_are_as_mutating_as_the_item(method, mut
     check = make_check("cron", {**GUARDED, "method": method}, mutating=mutating)
     cron.gather(target, [check])
     assert [(p.method, p.mutating, p.expect_rejection, p.connect_s) for p in sent] == [
-        (method, mutating, False, 1.5)] * 10  # a connection opens within the environment's connect_s
+        (method, mutating, False, 1.5)] * 11  # a connection opens within the environment's connect_s
     assert [p.headers for p in sent[7:]] == [{"authorization": "Bearer undefined"}, {"authorization": "Bearer null"},
-                                             {"authorization": "Bearer"}]
+                                             {"authorization": "Bearer None"}, {"authorization": "Bearer"}]
     for probe in sent:
         guard(probe)
     with pytest.raises(Refused, match="POST .* only GET/HEAD/OPTIONS are sent unless the item is marked mutating"):
@@ -279,7 +279,7 @@ def _gather_and_judge(routes: dict, params: dict, *, mutating: bool = False, sec
     return outcome
 
 
-UNSET_HOWS = {"with 'Bearer undefined'", "with 'Bearer null'", "with a bare 'Bearer'"}
+UNSET_HOWS = {"with 'Bearer undefined'", "with 'Bearer null'", "with a bare 'Bearer'", "with 'Bearer None'"}
 
 
 @pytest.mark.parametrize("route, status, seen", [
@@ -293,6 +293,9 @@ UNSET_HOWS = {"with 'Bearer undefined'", "with 'Bearer null'", "with a bare 'Bea
      "with 'Bearer undefined': accepted with 200: CRON_SECRET is probably unset in the deployment"),
     (_compares_with("Bearer null"), Status.FAILED, "with 'Bearer null': accepted with 200"),
     (_compares_with("Bearer"), Status.FAILED, "with a bare 'Bearer': accepted with 200"),
+    # Python's f"Bearer {os.getenv('CRON_SECRET')}": an unset variable reads as None
+    (_compares_with("Bearer None"), Status.FAILED,
+     "with 'Bearer None': accepted with 200: CRON_SECRET is probably unset in the deployment"),
 ])
 def test_the_secret_an_unset_variable_becomes_is_refused(route, status, seen):
     """A random wrong secret is refused by a job whose own secret is unset too: only what an unset secret reads as
@@ -310,6 +313,7 @@ def test_the_secret_an_unset_variable_becomes_is_refused(route, status, seen):
     ("undefined", Status.FAILED, "with x-cron-secret: undefined: accepted with 200"),
     ("null", Status.FAILED, "with x-cron-secret: null: accepted with 200"),
     ("", Status.FAILED, "with x-cron-secret empty: accepted with 200: CRON_SECRET is probably unset"),
+    ("None", Status.FAILED, "with x-cron-secret: None: accepted with 200: CRON_SECRET is probably unset"),
 ])
 def test_a_custom_header_gets_the_unset_values_raw(unset_as, status, seen):
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): _compares_with(unset_as, "x-cron-secret")},
@@ -318,7 +322,8 @@ def test_a_custom_header_gets_the_unset_values_raw(unset_as, status, seen):
     assert set(outcome.evidence) == {"without a secret", "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT,
                                      cron.CUT_SHORT_CHANGED, cron.CUT_AT_START, cron.CUT_AT_START_CHANGED,
                                      "with x-cron-secret: undefined",
-                                     "with x-cron-secret: null", "with x-cron-secret empty"}, outcome.evidence
+                                     "with x-cron-secret: null", "with x-cron-secret empty",
+                                     "with x-cron-secret: None"}, outcome.evidence
 
 
 # -- what the job says of its run ---------------------------------------------------------------------------------
@@ -368,8 +373,8 @@ def test_body_rules_are_refused_where_http_refuses_them(params, problem):
 
 
 def test_the_bound_counts_every_request_an_item_sends():
-    """Ten requests for an item without the secret (none, a wrong one, the near miss, the secret cut short at its end
-    and at its start, each as is and changed, three unset values), one with it: 16 go at once, so two of the first
+    """Eleven requests for an item without the secret (none, a wrong one, the near miss, the secret cut short at its
+    end and at its start, each as is and changed, four unset values), one with it: 16 go at once, so two of the first
     are two waves, and four are three."""
     from .kit import make_target
 
@@ -378,9 +383,9 @@ def test_the_bound_counts_every_request_an_item_sends():
     # then each request turned away for now asked again: a round per request of an item, each a capped wait and one
     # wave of the items' requests
     retry = 5.0 + 5
-    assert cron.bound(target, without[:1]) == 2 + 5 + 10 * retry  # 10 requests: one wave
-    assert cron.bound(target, without[:2]) == 2 + 5 * 2 + 10 * retry  # 20 requests: two
-    assert cron.bound(target, without) == 2 + 5 * 3 + 10 * retry  # 40: three; a round asks each item's again at once
+    assert cron.bound(target, without[:1]) == 2 + 5 + 11 * retry  # 11 requests: one wave
+    assert cron.bound(target, without[:2]) == 2 + 5 * 2 + 11 * retry  # 22 requests: two
+    assert cron.bound(target, without) == 2 + 5 * 3 + 11 * retry  # 44: three; a round asks each item's again at once
     # the job run is never asked again (it may have run), nor are a mutating item's requests
     assert cron.bound(target, [make_check("cron", {**GUARDED, "with_secret": True}, mutating=True)]) == 2 + 5
     assert cron.bound(target, [make_check("cron", {**GUARDED, "method": "POST"}, mutating=True)]) == 2 + 5
@@ -411,12 +416,12 @@ def _rate_limited(answer, params: dict, *, mutating: bool = False, **limit):
 
 
 def test_a_rate_limited_endpoint_is_asked_again_after_its_retry_after():
-    """Ten requests go together; a rate limit of two turns eight away with 429 (Retry-After: 1). Each is asked
+    """Eleven requests go together; a rate limit of two turns nine away with 429 (Retry-After: 1). Each is asked
     once more after the wait it names, one at a time: the endpoint refuses them all, as it should: a pass."""
     outcome, tries = _rate_limited(_refuses(401), GUARDED)
     assert outcome.status is Status.PASSED, outcome
     assert all(answer["status"] == 401 for answer in outcome.evidence.values()), outcome.evidence
-    assert tries == [1, 1] + [2] * 8
+    assert tries == [1, 1] + [2] * 9
 
 
 def test_an_unset_secret_behind_a_rate_limit_still_fails(monkeypatch):
@@ -447,7 +452,7 @@ def test_the_requests_of_a_mutating_item_are_not_asked_again(monkeypatch):
     request once, turned away or not."""
     monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited(_refuses(401), {**GUARDED, "method": "POST"}, mutating=True, let_through=0)
-    assert tries == [1] * 10
+    assert tries == [1] * 11
     assert outcome.status is Status.ERROR, outcome
     assert "with a wrong secret: 429 (rate-limited)" in outcome.observed, outcome.observed
     assert outcome.observed.endswith("not asked again: the item is mutating, and a job that checks no secret runs on "
@@ -468,14 +473,14 @@ def test_a_request_turned_away_twice_is_not_judged(monkeypatch):
     assert outcome.observed.endswith("with a bare 'Bearer': 429 (rate-limited): whether it checks CRON_SECRET was not "
                                      "seen; each turned away for now (429, or 503 with Retry-After) was asked again "
                                      "once, after the wait it names (at most 5 s)"), outcome.observed
-    assert tries == [2] * 10
+    assert tries == [2] * 11
 
 
 def test_a_503_naming_no_wait_is_not_asked_again(monkeypatch):
     monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited(_refuses(401), GUARDED, retry_after=None, status=503)
     assert outcome.status is Status.ERROR and "503 (server error)" in outcome.observed, outcome
-    assert "asked again" not in outcome.observed and tries == [1] * 10
+    assert "asked again" not in outcome.observed and tries == [1] * 11
 
 
 # -- a head that came, then a body that did not ----------------------------------------------------------------
@@ -1066,7 +1071,7 @@ def test_a_secret_too_short_to_mask_cut_short_is_not_sent_and_a_pass_says_so():
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): records}, GUARDED, secret="c9f3e7")
     assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.CUT_SHORT_UNSENT), outcome
     assert cron.CUT_SHORT not in outcome.evidence and cron.NEAR_MISS in outcome.evidence, outcome.evidence
-    assert len(received) == 6 and "Bearer c9f3e" not in received, received
+    assert len(received) == 7 and "Bearer c9f3e" not in received, received
 
 
 def test_the_near_miss_never_crosses_the_network_in_clear():
@@ -1093,7 +1098,7 @@ def test_the_near_miss_never_crosses_the_network_in_clear():
     assert cron.NEAR_MISS not in outcome.evidence and "but for its next-to-last character" not in outcome.expected
     assert cron.CUT_SHORT not in outcome.evidence and "without its last one to eight" not in outcome.expected
     assert cron.CUT_AT_START not in outcome.evidence and "without its first eight" not in outcome.expected
-    assert len(received) == 5 and not any("cron-9f3e7a1c5b2" in value for value in received), received
+    assert len(received) == 6 and not any("cron-9f3e7a1c5b2" in value for value in received), received
 
 
 def _node_hex(token: str) -> bytes:
@@ -1296,4 +1301,4 @@ def test_a_secret_too_short_to_mask_cut_at_its_start_is_not_sent_and_a_pass_says
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): records}, GUARDED, secret="c9f3e7a1b5d2f")
     assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.CUT_AT_START_UNSENT), outcome
     assert cron.CUT_SHORT in outcome.evidence and cron.CUT_AT_START not in outcome.evidence, outcome.evidence
-    assert len(received) == 8 and not any(value.endswith("b5d2f") for value in received), received
+    assert len(received) == 9 and not any(value.endswith("b5d2f") for value in received), received

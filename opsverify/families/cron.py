@@ -18,8 +18,8 @@ the secret, nor any request of a mutating item: a 503 does not show the job did 
 it twice. The job's call so turned away is an *error*, naming its status and Retry-After.
 
 Without the secret also means with what an unset secret reads as: `Bearer ${process.env.CRON_SECRET}` sends
-"Bearer undefined" when the variable is unset, and a job deployed without it compares with the same text, so it
-refuses a random wrong secret and takes these. And with a near miss of the secret: the secret with its next-to-last
+"Bearer undefined" when the variable is unset (Python's `f"Bearer {os.getenv('CRON_SECRET')}"` "Bearer None"), and a
+job deployed without it compares with the same text, so it refuses a random wrong secret and takes these. And with a near miss of the secret: the secret with its next-to-last
 character changed for another the secret holds (of its kind where it holds one: a digit for a digit, a letter for a
 letter), so as long as it, equal but for that character, and of its alphabet (a hex secret stays hex: an endpoint
 decoding the key refuses it, not crashes on it) — a check of only the token's length, or of its first characters,
@@ -291,12 +291,14 @@ def _auth(header: str, value: str) -> dict[str, str]:
 
 def unset_values(header: str) -> dict[str, str]:
     """how → the header's value when the secret is unset where it is read or sent: JavaScript's text for undefined
-    or null, or nothing. `Bearer ${""}` ends in a blank that HTTP trims (and h11 will not send): a bare "Bearer"
-    is what the job reads, and what `split(" ")[1]` makes undefined."""
+    or null (Java's `"Bearer " + null` too), Python's for None (`f"Bearer {os.getenv('CRON_SECRET')}"`), or nothing
+    (Ruby's nil, PHP's null, Go's unset variable). `Bearer ${""}` ends in a blank that HTTP trims (and h11 will not
+    send): a bare "Bearer" is what the job reads, and what `split(" ")[1]` makes undefined."""
     if header.lower() == "authorization":
         return {"with 'Bearer undefined'": "Bearer undefined", "with 'Bearer null'": "Bearer null",
-                "with a bare 'Bearer'": "Bearer"}
-    return {f"with {header}: undefined": "undefined", f"with {header}: null": "null", f"with {header} empty": ""}
+                "with 'Bearer None'": "Bearer None", "with a bare 'Bearer'": "Bearer"}
+    return {f"with {header}: undefined": "undefined", f"with {header}: null": "null", f"with {header}: None": "None",
+            f"with {header} empty": ""}
 
 
 def near_miss(secret: str) -> str:
