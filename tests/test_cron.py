@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import time
 from dataclasses import replace
 from types import SimpleNamespace
@@ -658,7 +659,7 @@ PREFIX_ONLY = "/api/cron/prefix-only"
 
 def _compares_part_of(secret: str):
     """Two common hand-made checks: the token's length only, or its first 8 characters only. Each refuses no
-    header, a random 32-character secret and every unset value."""
+    header and every unset value; the first takes a random secret as long as the secret."""
     def answer(path):
         def check(headers, _body):
             token = headers.get("authorization", "").removeprefix("Bearer ")
@@ -675,6 +676,8 @@ CUT_SHORT_TAKEN = (f"{cron.CUT_SHORT}: accepted with 200: the endpoint takes a p
 
 
 
+WRONG_SECRET_TAKEN = ("with a wrong secret: accepted with 200: the endpoint checks only the token's length or form,"
+                      " not CRON_SECRET itself (a random one as long, of its alphabet)")
 CUT_SHORT_CHANGED_TAKEN = (f"{cron.CUT_SHORT_CHANGED}: accepted with 200: the endpoint compares only part of"
                            " CRON_SECRET (its first characters)")
 
@@ -682,10 +685,11 @@ CUT_SHORT_CHANGED_TAKEN = (f"{cron.CUT_SHORT_CHANGED}: accepted with 200: the en
 @pytest.mark.parametrize("path, seen", [
     # the cut secret with its middle (9th of 16) character changed: the length check refuses it (it is shorter), the
     # check of the first 8 takes it
-    (LENGTH_ONLY, NEAR_MISS_TAKEN), (PREFIX_ONLY, f"{NEAR_MISS_TAKEN}; {CUT_SHORT_TAKEN}; {CUT_SHORT_CHANGED_TAKEN}")])
+    (LENGTH_ONLY, f"{WRONG_SECRET_TAKEN}; {NEAR_MISS_TAKEN}"),
+    (PREFIX_ONLY, f"{NEAR_MISS_TAKEN}; {CUT_SHORT_TAKEN}; {CUT_SHORT_CHANGED_TAKEN}")])
 def test_an_endpoint_comparing_part_of_the_secret_fails(path, seen):
-    """A random wrong secret is 32 characters and shares no prefix with the secret: only a near miss of the secret
-    itself shows such a check. It is named in words, never shown."""
+    """A random wrong secret is as long as the secret and shares no prefix with it: a check of the length alone takes
+    it, a check of the first characters only a near miss of the secret itself. It is named in words, never shown."""
     secret = "cron-9f3e7a1c5b2d"  # 17 characters: not the random one's 32
     outcome = _gather_and_judge({**_compares_part_of(secret), ("GET", "/api/cron/publish"): _refuses(401)},
                                 {**GUARDED, "path": path})
@@ -938,6 +942,97 @@ def test_a_job_crashing_on_a_token_of_another_length_passes_and_says_so():
                                 GUARDED, secret=secret)
     assert outcome.status is Status.PASSED, outcome
     assert CRASHED_ON_BOTH in outcome.observed and CRASHED_AT_START_ON_BOTH in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("secret", [
+    "cron-9f3e7a1c5b2d4e6f8a0b2c4d6e8", HEX_KEY, BASE64URL_32, BASE64_32, BASE32_20, "cron-9f3e7a1c5b2d4e6f"],
+    ids=["32", "hex-64", "base64url-43", "base64-44", "base32-32", "21"])
+def test_a_job_crashing_on_a_token_of_another_length_passes_whatever_the_secrets_length(secret):
+    """The random wrong secret was always 32 characters: with a secret of any other length (`openssl rand -hex 32`'s
+    64) the job crashed on it too, and the item was an error ("whether it checks CRON_SECRET was not seen"). It is as
+    long as the secret, so the cut ones are the only tokens of another length."""
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _timing_safe_equal_behind_a_length_guard(secret)},
+                                GUARDED, secret=secret)
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert "with a wrong secret: 401" in outcome.observed, outcome.observed
+
+
+def _decoded_strictly(token: str, alphabet: str) -> bytes:
+    """The bytes a strict decoder reads (Go's RawURLEncoding.Strict, Python's validate=True): one that would drop
+    bits, or read a character of another alphabet, raises."""
+    import base64
+    import binascii
+
+    body = token.rstrip("=")
+    if alphabet == "hex":
+        return bytes.fromhex(token)
+    if alphabet == "base32":
+        key = base64.b32decode(body + "=" * (-len(body) % 8))
+        assert base64.b32encode(key).decode().rstrip("=") == body, f"{token}: bits a strict decoder refuses"
+        return key
+    decode, encode = ((base64.urlsafe_b64decode, base64.urlsafe_b64encode) if alphabet == "base64url"
+                      else (lambda text: base64.b64decode(text, validate=True), base64.b64encode))
+    if alphabet == "base64url" and set(body) - set(string.ascii_letters + string.digits + "-_"):
+        raise binascii.Error(f"{token}: not base64url")
+    key = decode(body + "=" * (-len(body) % 4))
+    assert encode(key).decode().rstrip("=") == body, f"{token}: bits a strict decoder refuses"
+    return key
+
+
+@pytest.mark.parametrize("secret, alphabet", [
+    (HEX_KEY, "hex"), (HEX_KEY.upper(), "hex"), ("9f3e7a1c", "hex"), ("c9f3e7", "hex"), (BASE64URL_32, "base64url"),
+    (BASE64URL_16, "base64url"), (BASE64_32, "base64"), ("q1lC0m2XfJ7b3Yk8sR9tVwZpA4uE6nH5dG+/LxMoIQ==", "base64"),
+    (BASE32_20, "base32"), ("HJ7RTQXELMENN4NCTQ36QC2NL5RKSHB6HJ7RTQA", "base32"),
+    ("cron-9f3e7a1c5b2d", None), ("cron_9f3e7a1c5b2d4e6f8a0b2c4d6e8f0a1b", None), ("20251107", None),
+    ("pa$$word!With.Symbols", None),
+])
+def test_the_wrong_secret_is_random_as_long_as_the_secret_and_of_its_alphabet(secret, alphabet):
+    """A job crashing on a token of another length (`crypto.timingSafeEqual`) or on one it cannot decode
+    (`Buffer.from(token, 'hex')`, a strict base64 decoder) crashed on the 32 characters of `opsverify-wrong-<hex>` —
+    another length, and not hex. It is as long as the secret, `=` padding and all, of its alphabet, decoded as
+    strictly, never the secret — and random: nothing of the secret but its length and alphabet."""
+    drawn = {cron.wrong_secret(secret) for _ in range(50)}
+    assert len(drawn) > 1 and secret not in drawn, drawn
+    narrowest = next(chars for chars in (string.digits, "0123456789abcdef", "0123456789ABCDEF",
+                                         string.ascii_letters + string.digits + "-_",
+                                         string.ascii_letters + string.digits + "+/",
+                                         string.ascii_letters + string.digits + string.punctuation)
+                     if set(secret.rstrip("=")) <= set(chars))
+    for wrong in drawn:
+        assert len(wrong) == len(secret) and len(wrong.rstrip("=")) == len(secret.rstrip("=")), (secret, wrong)
+        assert set(wrong.rstrip("=")) <= set(narrowest), (secret, wrong)
+        if alphabet:
+            assert len(_decoded_strictly(wrong, alphabet)) == len(_decoded_strictly(secret, alphabet)), wrong
+    # the same characters wherever they fall: no character of the secret is kept in place
+    kept = sum(sum(a == b for a, b in zip(wrong, secret.rstrip("="))) for wrong in drawn) / len(drawn)
+    assert kept < len(secret.rstrip("=")) / 2, (secret, drawn)
+
+
+def test_a_job_taking_any_token_is_not_said_to_have_an_unset_secret():
+    """`if (!token) return 401`: it takes the random wrong secret and "Bearer undefined" alike — no unset secret is
+    shown by what it takes, nor a check of the length alone."""
+    check = make_check("cron", GUARDED)
+    taken = ["with a wrong secret", *cron.unset_values("authorization")]
+    outcome = cron.judge(check, {check.key: [("without a secret", "u", Reply(401, 1.0))]
+                                 + [(how, "u", Reply(200, 1.0)) for how in taken]})
+    assert outcome.status is Status.FAILED and "with 'Bearer None': accepted with 200" in outcome.observed, outcome
+    assert "probably unset" not in outcome.observed and "length" not in outcome.observed, outcome.observed
+
+
+def test_the_wrong_secret_sent_is_one_of_its_own_each_run():
+    from opsverify.secrets import Redactor
+
+    sent: list[Probe] = []
+    target = SimpleNamespace(url=lambda service, path: "http://127.0.0.1:9/" + path, verify_tls=lambda service: True,
+                             timeouts=SimpleNamespace(connect_s=1.5), secret=lambda name: HEX_KEY,
+                             clear_text_route=lambda url: None, redactor=Redactor(),
+                             fetch_all=lambda probes: [sent.extend(probes), [Reply(401, 1.0) for _ in probes]][1])
+    for _ in range(2):
+        cron.gather(target, [make_check("cron", GUARDED)])
+    each_run = len(sent) // 2  # none, then the wrong one
+    wrong = [probe.headers["authorization"].removeprefix("Bearer ") for probe in (sent[1], sent[each_run + 1])]
+    assert wrong[0] != wrong[1], "a wrong secret of its own each run"
+    assert all(len(token) == len(HEX_KEY) and bytes.fromhex(token) != bytes.fromhex(HEX_KEY) for token in wrong)
 
 
 def _checks_its_format_then_crashes_on_length(secret: str, well_formed):

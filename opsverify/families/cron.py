@@ -22,8 +22,11 @@ Without the secret also means with what an unset secret reads as: `Bearer ${proc
 job deployed without it compares with the same text, so it refuses a random wrong secret and takes these. And with a near miss of the secret: the secret with its next-to-last
 character changed for another the secret holds (of its kind where it holds one: a digit for a digit, a letter for a
 letter), so as long as it, equal but for that character, and of its alphabet (a hex secret stays hex: an endpoint
-decoding the key refuses it, not crashes on it) — a check of only the token's length, or of its first characters,
-refuses the random wrong secret (32 characters, no prefix in common) and takes it. And with the secret cut short:
+decoding the key refuses it, not crashes on it) — a check of only the token's first characters refuses the random
+wrong secret (no prefix in common) and takes it; one of only its length takes both. The wrong secret is random, drawn
+anew each run, as long as the secret and of its alphabet (`=` padding and all, decoded as strictly: `wrong_secret`),
+so a job that decodes the key or compares with `crypto.timingSafeEqual` reaches its comparison and refuses it. And
+with the secret cut short:
 its last one to eight characters left off (cut to a multiple of 8: whole bytes of hex, whole groups of base64 and
 base32, a text every strict decoder reads; and its `=` padding, which a decoder reads the key without) — a comparison
 of only as many characters or bytes as it is given (`CRON_SECRET.startsWith(token)`, a loop over the token's length,
@@ -46,7 +49,8 @@ missing or malformed credential with 400 as well, and many frameworks refuse a m
 naming the value taken (the near miss and the cut ones by their names). Each pair of cut ones (at the end, at the
 start) is judged alike: a 5xx to both, where no other request but the other cut ones got one, is read as refused and
 a pass says so: a job comparing with Node's `crypto.timingSafeEqual` behind a guard against short tokens throws on a
-token of another length than the secret (a crash that ran nothing). A 5xx to the part of the secret where its twin
+token of another length than the secret (a crash that ran nothing), and the cut ones are the only such tokens that
+pass that guard (the wrong secret is as long as the secret, the unset values are short). A 5xx to the part of the secret where its twin
 was refused, and no other request got one, fails: the job took it past its check, then failed
 (`CRON_SECRET.startsWith(token)`, or `endsWith`, before a job whose upstream is down); with 5xx to others as well
 (overloaded), which failed before any check cannot be told: *error*.
@@ -92,8 +96,8 @@ NOT_ASKED_AGAIN = "not asked again: the call may have run the job"
 NOT_RULED_OUT = ("not ruled out: a path where every caller is refused (an auth wall in front of it, or no route"
                  " behind one) reads the same (a with_secret item shows the job answers its secret)")
 NOT_ASKED_AGAIN_MUTATING = "not asked again: the item is mutating, and a job that checks no secret runs on each"
-# the secret with its next-to-last character changed (`near_miss`): a check of only the token's length, or of its first
-# characters, refuses a random wrong secret and takes this. Named, never shown: it is all of the secret but one
+# the secret with its next-to-last character changed (`near_miss`): a check of only the token's first characters
+# refuses a random wrong secret and takes this (a check of only its length takes both). Named, never shown: it is all of the secret but one
 # character
 NEAR_MISS = "with the secret, its next-to-last character changed"
 # the secret without its last one to eight characters (`cut_short`: a multiple of WHOLE_GROUPS, a text every strict
@@ -136,6 +140,18 @@ CUT_AT_START_UNSENT = (f"the secret without its first eight characters (one more
                        f" (shorter than {Redactor.MIN_LENGTH} characters, it could not be masked where an endpoint"
                        " echoed it), so a comparison of only the characters it is given, from the end, is not ruled"
                        " out")
+# the alphabets a random wrong secret is drawn from (`wrong_secret`), narrowest first: the first holding every character
+# of the secret's (its `=` padding aside) is its own, so an endpoint decoding the key (hex, base32, base64) reads a
+# wrong one as it reads the secret, and refuses it rather than crashing on it
+_B64_DIGITS = string.ascii_uppercase + string.ascii_lowercase + string.digits  # base64's first 62, in its order
+_ALPHABETS = (string.digits, string.digits + "abcdef", string.digits + "ABCDEF", string.hexdigits,
+              string.ascii_uppercase + "234567", string.ascii_lowercase + "234567", _B64_DIGITS, _B64_DIGITS + "-_",
+              _B64_DIGITS + "+/", string.ascii_letters + string.digits + string.punctuation.replace("=", ""))
+# base32's and base64's digits, each at its value, the bits each holds, and the characters of a whole group: a strict
+# decoder wants the bits of a text's last character past its last whole byte zero
+_HEX = _ALPHABETS[:4]  # decimal digits, and hex of either case
+_BASES = ((string.ascii_uppercase + "234567", 5, 8), (string.ascii_lowercase + "234567", 5, 8),
+          (_B64_DIGITS + "+/", 6, 4), (_B64_DIGITS + "-_", 6, 4))
 # a character of each kind, so the near miss keeps the secret's shape: a digit for a digit, a letter for a letter
 _KINDS = (string.digits, string.ascii_lowercase, string.ascii_uppercase, "-_")
 # one base64 digit in each alphabet: a decoder reading both (Node's Buffer.from(s, 'base64')) reads them as one
@@ -301,6 +317,30 @@ def unset_values(header: str) -> dict[str, str]:
             f"with {header} empty": ""}
 
 
+def wrong_secret(secret: str) -> str:
+    """A random secret as long as `secret` and of its alphabet (`_ALPHABETS`: a hex secret's is hex, a base64 one's
+    base64), its `=` padding as long, never `secret` itself: so a job comparing with `crypto.timingSafeEqual` (which
+    throws on another length) or decoding the key strictly reaches its comparison and refuses it — the secret cut
+    short, and cut at its start, are the only tokens of another length sent. Base32's and base64's last character
+    leaves no bits set past the last whole byte, which a strict decoder (Go's) refuses. Nothing of the secret but its
+    length and alphabet: drawn anew each run, it is no secret of the run."""
+    body = secret.rstrip("=") or secret
+    padding = secret[len(body):]
+    alphabet = next(chars for chars in _ALPHABETS if set(body) <= set(chars)) if set(body) <= set(_ALPHABETS[-1]) \
+        else _ALPHABETS[-1]
+    last = alphabet
+    for digits, bits, per_group in _BASES if alphabet not in _HEX else ():  # hex: any digit ends a whole half-byte
+        if set(alphabet) <= set(digits):
+            spare = len(body) * bits % 8  # bits past the last whole byte, all in the last character
+            if len(body) % per_group and spare < bits:
+                last = [char for char in alphabet if digits.index(char) % (1 << spare) == 0]
+            break
+    while True:
+        drawn = "".join(_random.choice(alphabet) for _ in body[:-1]) + _random.choice(last) + padding
+        if drawn != secret:
+            return drawn
+
+
 def near_miss(secret: str) -> str:
     """`secret` with its next-to-last character (before any `=` padding) changed for another the secret holds
     (`_stand_in`): as long, equal but for that one character, and of the secret's own alphabet — a hex secret stays
@@ -387,7 +427,7 @@ def gather(target, checks) -> dict[str, list]:
             plans.append((c.key, "with the secret", Probe(p.method, url, _auth(p.header, target.secret(p.secret)),
                                                           mutating=True, **sent)))
         else:  # no exemption for an expected rejection: a job that checks no secret runs on these too
-            wrong = "opsverify-wrong-" + _random.token_hex(8)
+            wrong = wrong_secret(target.secret(p.secret))  # as long: no other length but the cut ones
             refused = {**sent, "mutating": c.mutating, "judged_by_status": True}  # a 2xx head alone fails the item
             plans.append((c.key, "without a secret", Probe(p.method, url, {}, **refused)))
             plans.append((c.key, "with a wrong secret", Probe(p.method, url, _auth(p.header, wrong), **refused)))
@@ -471,9 +511,12 @@ def judge(check, facts) -> Outcome:
     answered = [(how, reply) for how, _, reply in attempts if _whole_or_accepted(reply)]
     silent = [_silent(how, reply) for how, _, reply in attempts if not _whole_or_accepted(reply)]
     taken = [how for how, reply in answered if 200 <= reply.status < 300]
-    # what it took when it refused no secret and a random one says how it compares: with what an unset secret reads
-    # as, or only part of the secret
-    guessed = {**{how: f"{p.secret} is probably unset in the deployment" for how in unset},
+    # what it took when it refused no secret says how it compares: with what an unset secret reads as (where it
+    # refused a random one), only the token's form (a random one as long, of its alphabet), or only part of the secret
+    wrong_taken = "with a wrong secret" in taken
+    guessed = {**{how: f"{p.secret} is probably unset in the deployment" for how in unset if not wrong_taken},
+               "with a wrong secret": f"the endpoint checks only the token's length or form, not {p.secret} itself"
+                                      " (a random one as long, of its alphabet)",
                NEAR_MISS: f"the endpoint compares only part of {p.secret} (its length, or its first characters)",
                CUT_SHORT: f"the endpoint takes a part of {p.secret} (it compares only as many characters as it is"
                           " given: the secret can be found one character at a time)",
