@@ -116,8 +116,10 @@ def test_the_requests_without_the_secret_are_as_mutating_as_the_item(method, mut
     cron.gather(target, [check])
     assert [(p.method, p.mutating, p.expect_rejection, p.connect_s) for p in sent] == [
         (method, mutating, False, 1.5)] * 11  # a connection opens within the environment's connect_s
-    assert [p.headers for p in sent[7:]] == [{"authorization": "Bearer undefined"}, {"authorization": "Bearer null"},
-                                             {"authorization": "Bearer None"}, {"authorization": "Bearer"}]
+    as_the_scheduler = {"user-agent": "vercel-cron/1.0"}  # anyone can send it: a job trusting it is open
+    assert [p.headers for p in sent[7:]] == [as_the_scheduler | {"authorization": value} for value in (
+        "Bearer undefined", "Bearer null", "Bearer None", "Bearer")]
+    assert sent[0].headers == as_the_scheduler, sent[0].headers
     for probe in sent:
         guard(probe)
     with pytest.raises(Refused, match="POST .* only GET/HEAD/OPTIONS are sent unless the item is marked mutating"):
@@ -325,6 +327,53 @@ def test_a_custom_header_gets_the_unset_values_raw(unset_as, status, seen):
                                      "with x-cron-secret: undefined",
                                      "with x-cron-secret: null", "with x-cron-secret empty",
                                      "with x-cron-secret: None"}, outcome.evidence
+
+
+# -- a job trusting the scheduler's User-Agent ---------------------------------------------------------------------
+def _trusts_the_schedulers_user_agent(secret: str, *, alone: bool):
+    """`if (req.headers["user-agent"] === "vercel-cron/1.0") return run();` — instead of its secret (`alone`), or as
+    well as it: anyone sends that header."""
+    def check(headers, _body):
+        from_scheduler = headers.get("user-agent") == "vercel-cron/1.0"
+        with_secret = headers.get("authorization") == f"Bearer {secret}"
+        takes = from_scheduler if alone else from_scheduler or with_secret
+        return (200, '{"ran": true}') if takes else (401, '{"error": "unauthorized"}')
+    return check
+
+
+@pytest.mark.parametrize("alone", [True, False], ids=["instead-of-the-secret", "as-well-as-the-secret"])
+def test_a_job_trusting_the_schedulers_user_agent_fails(alone):
+    """Vercel calls a cron job with `User-Agent: vercel-cron/1.0`; a job that takes that header as the scheduler's
+    word takes anyone's call. Every request without the secret says it: each is taken, and the item fails."""
+    secret = "cron-9f3e7a1c5b2d"
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _trusts_the_schedulers_user_agent(secret, alone=alone)},
+                                GUARDED, secret=secret)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith(
+        "without a secret: accepted with 200: the endpoint checks no CRON_SECRET, or trusts the User-Agent Vercel's"
+        " scheduler sends (vercel-cron/1.0), which anyone can send;"), outcome.observed
+    assert all(answer["status"] == 200 for answer in outcome.evidence.values()), outcome.evidence
+
+
+def test_only_the_job_run_with_the_secret_keeps_the_suites_own_user_agent():
+    """The job's call with its secret is the suite's own (`opsverify` in the job's logs); each without it is made as
+    the scheduler's — but where the item's `header` is the User-Agent itself, whose value is what is sent."""
+    seen: list[tuple[str, str]] = []
+
+    def records(headers, _body):
+        seen.append((headers.get("user-agent", ""), headers.get("authorization", "")))
+        return (200, '{"ran": true}') if headers.get("authorization") == "Bearer cron-9f3e7a1c5b2d" else (401, "{}")
+
+    route = {("GET", "/api/cron/publish"): records}
+    assert _gather_and_judge(route, {**GUARDED, "with_secret": True}, mutating=True).status is Status.PASSED
+    assert seen == [("opsverify", "Bearer cron-9f3e7a1c5b2d")], seen
+    seen.clear()
+    assert _gather_and_judge(route, GUARDED).status is Status.PASSED
+    assert len(seen) == 11 and {agent for agent, _ in seen} == {"vercel-cron/1.0"}, seen
+    seen.clear()
+    _gather_and_judge(route, {**GUARDED, "header": "user-agent"})
+    agents = [agent for agent, _ in seen]  # the call without a secret alone made as the scheduler's
+    assert agents.count("vercel-cron/1.0") == 1 and "undefined" in agents and len(agents) == 11, seen
 
 
 # -- what the job says of its run ---------------------------------------------------------------------------------

@@ -17,6 +17,12 @@ most RETRY_WAIT_CAP_S, 5 s): the ten sent together trip a rate limit one alone w
 the secret, nor any request of a mutating item: a 503 does not show the job did not run, and a second call would run
 it twice. The job's call so turned away is an *error*, naming its status and Retry-After.
 
+Every request without the secret says it comes from Vercel's scheduler (`User-Agent: vercel-cron/1.0`, the header
+Vercel calls a cron job with): a job taking that header as the scheduler's word, instead of its secret or as well as
+it, takes anyone's call, and fails the item ("without a secret: accepted with 200: the endpoint checks no CRON_SECRET,
+or trusts the User-Agent Vercel's scheduler sends …"). The job's call with the secret keeps the suite's own
+(`opsverify`); an item whose `header` is the User-Agent itself sends its values in it.
+
 Without the secret also means with what an unset secret reads as: `Bearer ${process.env.CRON_SECRET}` sends
 "Bearer undefined" when the variable is unset (Python's `f"Bearer {os.getenv('CRON_SECRET')}"` "Bearer None"), and a
 job deployed without it compares with the same text, so it refuses a random wrong secret and takes these. And with a near miss of the secret: the secret with its next-to-last
@@ -87,6 +93,10 @@ NEEDS = ("url",)
 
 # a call without the secret, refused: RFC 6750 answers a missing or malformed credential (a bare "Bearer") with 400
 REJECTIONS = (400, 401, 403)
+# the User-Agent Vercel's scheduler calls a cron job with: a job taking it as the scheduler's word, instead of its
+# secret or as well as it, takes anyone's call (anyone can send it). Every request without the secret carries it; the
+# job's call with the secret keeps the suite's own
+SCHEDULER_USER_AGENT = "vercel-cron/1.0"
 # the http family's body rules, judged on the answer of a job run: as checklists name them, and as fields
 BODY_RULES = {"json": "json_fields", "json_has": "json_has", "json_min": "json_min", "json_max": "json_max",
               "body_includes": "body_includes", "body_excludes": "body_excludes"}
@@ -305,6 +315,14 @@ def _auth(header: str, value: str) -> dict[str, str]:
     return {header: f"Bearer {value}" if header.lower() == "authorization" else value}
 
 
+def _as_the_scheduler(headers: dict[str, str]) -> dict[str, str]:
+    """`headers` with the scheduler's User-Agent (SCHEDULER_USER_AGENT), unless the item's header is that one: its
+    value is what is sent."""
+    if any(name.lower() == "user-agent" for name in headers):
+        return headers
+    return {"user-agent": SCHEDULER_USER_AGENT, **headers}
+
+
 def unset_values(header: str) -> dict[str, str]:
     """how → the header's value when the secret is unset where it is read or sent: JavaScript's text for undefined
     or null (Java's `"Bearer " + null` too), Python's for None (`f"Bearer {os.getenv('CRON_SECRET')}"`), or nothing
@@ -429,27 +447,30 @@ def gather(target, checks) -> dict[str, list]:
         else:  # no exemption for an expected rejection: a job that checks no secret runs on these too
             wrong = wrong_secret(target.secret(p.secret))  # as long: no other length but the cut ones
             refused = {**sent, "mutating": c.mutating, "judged_by_status": True}  # a 2xx head alone fails the item
-            plans.append((c.key, "without a secret", Probe(p.method, url, {}, **refused)))
-            plans.append((c.key, "with a wrong secret", Probe(p.method, url, _auth(p.header, wrong), **refused)))
+
+            def without(headers: dict[str, str]) -> Probe:  # made as the scheduler's call: anyone can send that
+                return Probe(p.method, url, _as_the_scheduler(headers), **refused)
+
+            plans.append((c.key, "without a secret", without({})))
+            plans.append((c.key, "with a wrong secret", without(_auth(p.header, wrong))))
             if target.clear_text_route(url) is None:  # almost the secret: never across the network in clear
                 secret = target.secret(p.secret)
                 almost = near_miss(secret)
                 target.redactor.add_declared(almost)  # an endpoint echoing it would show all of the secret but one
-                plans.append((c.key, NEAR_MISS, Probe(p.method, url, _auth(p.header, almost), **refused)))
+                plans.append((c.key, NEAR_MISS, without(_auth(p.header, almost))))
                 if (part := cut_short(secret)) is not None:  # as long as the other cut, so masked as surely
                     other = changed_inside(part, secret, at_end=True)
                     target.redactor.add_declared(part)  # as the near miss: all of the secret but a few characters
                     target.redactor.add_declared(other)  # ... and one changed
-                    plans.append((c.key, CUT_SHORT, Probe(p.method, url, _auth(p.header, part), **refused)))
-                    plans.append((c.key, CUT_SHORT_CHANGED, Probe(p.method, url, _auth(p.header, other), **refused)))
+                    plans.append((c.key, CUT_SHORT, without(_auth(p.header, part))))
+                    plans.append((c.key, CUT_SHORT_CHANGED, without(_auth(p.header, other))))
                     if (ending := cut_at_start(secret)) is not None:  # never longer: only where the cut one goes
                         twin = changed_inside(ending, secret, at_end=False)
                         target.redactor.add_declared(ending)  # all of the secret but eight characters
                         target.redactor.add_declared(twin)  # ... and one changed
-                        plans.append((c.key, CUT_AT_START, Probe(p.method, url, _auth(p.header, ending), **refused)))
-                        plans.append((c.key, CUT_AT_START_CHANGED, Probe(p.method, url, _auth(p.header, twin),
-                                                                         **refused)))
-            plans += [(c.key, how, Probe(p.method, url, {p.header: value}, **refused))
+                        plans.append((c.key, CUT_AT_START, without(_auth(p.header, ending))))
+                        plans.append((c.key, CUT_AT_START_CHANGED, without(_auth(p.header, twin))))
+            plans += [(c.key, how, without({p.header: value}))
                       for how, value in unset_values(p.header).items()]
     # a rate limit that turned some away for now: asked again, once — a mutating item's never (they may run the job)
     replies = fetch_retrying(target, plans)
@@ -525,8 +546,11 @@ def judge(check, facts) -> Outcome:
                              " given, from the end: found one character at a time)",
                CUT_AT_START_CHANGED: f"the endpoint compares only part of {p.secret} (its last characters)"}
     checks_a_secret = all(how in guessed for how in taken)
+    guessed_anyway = {"without a secret": f"the endpoint checks no {p.secret}, or trusts the User-Agent Vercel's"
+                                          f" scheduler sends ({SCHEDULER_USER_AGENT}), which anyone can send"}
     accepted = [f"{how}: accepted with {reply.status}" + (f" ({reply.failure})" if reply.failure else "")
                 + (f": {guessed[how]}" if how in guessed and checks_a_secret else "")
+                + (f": {guessed_anyway[how]}" if how in guessed_anyway else "")
                 for how, reply in answered if 200 <= reply.status < 300]
     # a 5xx to a pair cut short (and to no other request but the other pair): refused; to the part of the secret, its
     # twin refused: taken
