@@ -25,14 +25,14 @@ or trusts the User-Agent Vercel's scheduler sends …"). The job's call with the
 
 Without the secret also means with what an unset secret reads as: `Bearer ${process.env.CRON_SECRET}` sends
 "Bearer undefined" when the variable is unset (Python's `f"Bearer {os.getenv('CRON_SECRET')}"` "Bearer None"), and a
-job deployed without it compares with the same text, so it refuses a random wrong secret and takes these. And with a near miss of the secret: the secret with its next-to-last
-character changed for another the secret holds (of its kind where it holds one: a digit for a digit, a letter for a
-letter), so as long as it, equal but for that character, and of its alphabet (a hex secret stays hex: an endpoint
-decoding the key refuses it, not crashes on it) — a check of only the token's first characters refuses the random
-wrong secret (no prefix in common) and takes it; one of only its length takes both. The wrong secret is random, drawn
-anew each run, as long as the secret and of its alphabet (`=` padding and all, decoded as strictly: `wrong_secret`),
-so a job that decodes the key or compares with `crypto.timingSafeEqual` reaches its comparison and refuses it. And
-with the secret cut short:
+job deployed without it compares with the same text, so it refuses a random wrong secret and takes these. And with
+a near miss of the secret: the secret with its next-to-last character changed for another the secret holds (of its
+kind where it holds one: a digit for a digit, a letter for a letter), so as long as it, equal but for that
+character, and of its alphabet (a hex secret stays hex: an endpoint decoding the key refuses it, not crashes on it) —
+a check of only the token's first characters refuses the random wrong secret (no prefix in common) and takes it; one
+of only its length takes both. The wrong secret is random, drawn anew each run, as long as the secret and of its
+alphabet (`=` padding and all, decoded as strictly: `wrong_secret`), so a job that decodes the key or compares with
+`crypto.timingSafeEqual` reaches its comparison and refuses it. And with the secret cut short:
 its last one to eight characters left off (cut to a multiple of 8: whole bytes of hex, whole groups of base64 and
 base32, a text every strict decoder reads; and its `=` padding, which a decoder reads the key without) — a comparison
 of only as many characters or bytes as it is given (`CRON_SECRET.startsWith(token)`, a loop over the token's length,
@@ -56,8 +56,8 @@ naming the value taken (the near miss and the cut ones by their names). Each pai
 start) is judged alike: a 5xx to both, where no other request but the other cut ones got one, is read as refused and
 a pass says so: a job comparing with Node's `crypto.timingSafeEqual` behind a guard against short tokens throws on a
 token of another length than the secret (a crash that ran nothing), and the cut ones are the only such tokens that
-pass that guard (the wrong secret is as long as the secret, the unset values are short). A 5xx to the part of the secret where its twin
-was refused, and no other request got one, fails: the job took it past its check, then failed
+pass that guard (the wrong secret is as long as the secret, the unset values are short). A 5xx to the part of the
+secret where its twin was refused, and no other request got one, fails: the job took it past its check, then failed
 (`CRON_SECRET.startsWith(token)`, or `endsWith`, before a job whose upstream is down); with 5xx to others as well
 (overloaded), which failed before any check cannot be told: *error*.
 
@@ -107,8 +107,8 @@ NOT_RULED_OUT = ("not ruled out: a path where every caller is refused (an auth w
                  " behind one) reads the same (a with_secret item shows the job answers its secret)")
 NOT_ASKED_AGAIN_MUTATING = "not asked again: the item is mutating, and a job that checks no secret runs on each"
 # the secret with its next-to-last character changed (`near_miss`): a check of only the token's first characters
-# refuses a random wrong secret and takes this (a check of only its length takes both). Named, never shown: it is all of the secret but one
-# character
+# refuses a random wrong secret and takes this (a check of only its length takes both). Named, never shown: it is
+# all of the secret but one character
 NEAR_MISS = "with the secret, its next-to-last character changed"
 # the secret without its last one to eight characters (`cut_short`: a multiple of WHOLE_GROUPS, a text every strict
 # decoder reads): a comparison of only as many characters or decoded bytes as it is given
