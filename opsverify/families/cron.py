@@ -13,7 +13,7 @@ other answer whose body never came whole is not judged. A request the HTTP clien
 With the secret, a 408 or 429 is an *error* too (whether the job runs was not seen), as is a 503 with Retry-After;
 any other 5xx fails (the job did).
 A request turned away for now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names (at
-most RETRY_WAIT_CAP_S, 5 s): the ten sent together trip a rate limit one alone would not. Never the job's call with
+most RETRY_WAIT_CAP_S, 5 s): the eleven sent together trip a rate limit one alone would not. Never the job's call with
 the secret, nor any request of a mutating item: a 503 does not show the job did not run, and a second call would run
 it twice. The job's call so turned away is an *error*, naming its status and Retry-After.
 
