@@ -53,8 +53,10 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
     """`partitions`: (qualified name, RLS on) of each partition of a partitioned table, at every level;
     `publications_partly`: publication -> {"sent": [[schema, name], …], "unsent": […]}; `publication_gaps`:
     publication -> {"operations": […], "filters": [{"relation": [schema, name], "filter": …}], "columns": […],
-    "no_replica_identity": [{"relation": [schema, name], "identity": relreplident, "index": {…} or None}]}; `locks`:
-    another session's ACCESS EXCLUSIVE locks on it or on a relation its policies read ({schema, name, pid, granted})."""
+    "no_replica_identity": [{"relation": [schema, name], "identity": relreplident, "index": {…} or None}],
+    "refused": [{"relation": [schema, name], "publication": …, "operations": […], "identity": relreplident, …}]};
+    `locks`: another session's ACCESS EXCLUSIVE locks on it or on a relation its policies read ({schema, name, pid,
+    granted})."""
     cols = [c if isinstance(c, dict) else column(c) for c in columns]
     return {"schema": schema, "name": name, "kind": kind, "rls": rls, "force_rls": force_rls, "owner": role_name(owner),
             "partitions": [{**dict(zip(("schema", "name"), split_name(p))), "rls": on} for p, on in partitions],

@@ -484,6 +484,56 @@ def test_a_publication_sending_updates_needs_a_replica_identity_on_what_it_holds
     assert outcome.evidence["tables"]["public.jobs"]["publication_gaps"] == {"supabase_realtime": gaps}
 
 
+def _refusal(publication: str, identity: str = "d", relation: str = "public.jobs", **problem) -> dict:
+    return {"relation": relation.split("."), "publication": publication, "operations": ["update", "delete"],
+            "identity": identity, **({"identity_columns": ["id"]} if identity != "f" else {}), **problem}
+
+
+@pytest.mark.parametrize("refused, seen", [
+    ([_refusal("audit", filter="(total > 0)", outside_identity=["total"], operations=["update"])],
+     "table public.jobs is in publication supabase_realtime, which publishes update, yet PostgreSQL refuses every"
+     " UPDATE of it and the publication sends none: publication audit's row filter WHERE (total > 0) reads column"
+     " total, outside the replica identity of public.jobs (id) — filter on replica identity columns alone, or set"
+     " REPLICA IDENTITY FULL on public.jobs"),
+    # the filter's text not read (a lock), its columns are: from the stored tree
+    ([_refusal("audit", outside_identity=["total", "Note"])],
+     "publication audit's row filter reads columns total, \"Note\", outside the replica identity"),
+    ([_refusal("supabase_realtime", filter="(total > 0)", outside_identity=["total"])],
+     "and the publication sends none: its own row filter WHERE (total > 0) reads column total"),
+    ([_refusal("audit", column_list=["total", "note"], uncovered=["id"])],
+     "which publishes update and delete, yet PostgreSQL refuses every UPDATE and DELETE of it and the publication"
+     " sends none: publication audit's column list (total, note) leaves out column id of the replica identity of"
+     " public.jobs (id) — add it to the column list"),
+    ([_refusal("audit", "f", column_list=["id", "total"])],
+     "publication audit's column list (id, total) is one PostgreSQL never takes with REPLICA IDENTITY FULL, which"
+     " public.jobs has — drop the column list, or give public.jobs a replica identity by key that the list covers"),
+    ([_refusal("audit", "f", generated=["twice"])],
+     "REPLICA IDENTITY FULL of public.jobs holds generated column twice, which publication audit does not publish —"
+     " set publish_generated_columns = stored on audit"),
+    ([_refusal("supabase_realtime", "i", generated=["code"])],
+     "the replica identity of public.jobs (id) holds generated column code, which publication supabase_realtime does"
+     " not publish"),
+    ([_refusal("audit", "f", virtual=["label"])],
+     "REPLICA IDENTITY FULL of public.jobs holds virtual generated column label, which no publication sends — give"
+     " public.jobs a replica identity by key"),
+    # a partition's: named, and each publication's refusal is its own finding
+    ([_refusal("audit", relation="public.jobs_1", filter="(total > 0)", outside_identity=["total"],
+               operations=["delete"]),
+      _refusal("archive", relation="public.jobs_2", column_list=["note"], uncovered=["id"])],
+     "which publishes delete, yet PostgreSQL refuses every DELETE of public.jobs_1 and the publication sends none:"
+     " publication audit's row filter WHERE (total > 0) reads column total, outside the replica identity of"
+     " public.jobs_1 (id) — filter on replica identity columns alone, or set REPLICA IDENTITY FULL on public.jobs_1;"
+     " table public.jobs is in publication supabase_realtime, which publishes update and delete, yet PostgreSQL"
+     " refuses every UPDATE and DELETE of public.jobs_2"),
+])
+def test_a_publication_whose_filter_or_column_list_misses_the_replica_identity_refuses_updates(refused, seen):
+    gaps = {"refused": refused}
+    facts = catalog(table(publications=["supabase_realtime"], publication_gaps={"supabase_realtime": gaps}),
+                    publications=["supabase_realtime"])
+    outcome = verdict({"table": "jobs", "published_in": ["supabase_realtime"]}, facts, FAILED, seen)
+    assert outcome.evidence["tables"]["public.jobs"]["publication_gaps"] == {"supabase_realtime": gaps}
+
+
 def test_a_column_list_naming_every_column_leaves_nothing_out():
     gaps = {"supabase_realtime": {"columns": [{"relation": ["public", "jobs"], "columns": None}]}}
     verdict({"table": "jobs", "published_in": ["supabase_realtime"]},

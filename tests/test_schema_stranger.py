@@ -335,6 +335,9 @@ create publication pub_every_column for table public.orders (id, total, note);
 create table public.events (id int, k int, total int, primary key (id, k)) partition by list (k);
 create table public.events_1 partition of public.events for values in (1);
 create table public.events_2 partition of public.events for values in (2);
+-- else PostgreSQL refuses their UPDATE and DELETE: a filter reads total, outside the primary key
+alter table public.events_1 replica identity full;
+alter table public.events_2 replica identity full;
 create publication pub_root_filter for table public.events where (total > 0) with (publish_via_partition_root = true);
 create publication pub_partition_filter for table public.events_1 where (total > 1), public.events_2;
 create publication pub_partitions for table public.events;
@@ -447,6 +450,110 @@ def test_a_publication_sending_updates_fails_a_table_without_a_usable_replica_id
                 conn.execute("update public.parts set id = 3 where k = 1")
             conn.execute("update public.parts set id = 3 where k = 2")  # FULL: sent in full
     assert "replica identity" not in inserts_only.observed, inserts_only.observed
+
+
+# PostgreSQL refuses an UPDATE (DELETE) of a relation where any publication it is in that publishes update (delete)
+# has a row filter reading a column outside its replica identity, or a column list leaving out one of the identity's
+# columns, or any column list at all with REPLICA IDENTITY FULL — or, from PostgreSQL 18, an identity holding a
+# generated column the publication does not send: then every other publication holding it sends none of them either.
+# A filter on the key, a filter of a publication of inserts alone, and any filter with FULL are fine.
+REFUSED_BY_PUBLICATIONS = """
+create table public.orders (id int primary key, total int, note text);
+create publication pfilt for table public.orders where (total > 0) with (publish = 'insert, update');
+create table public.items (id int primary key, total int, note text);
+create publication pcols for table public.items (total, note);
+create table public.keyed (id int primary key, total int);
+create table public.keyed_list (id int primary key, total int);
+create publication pkey for table public.keyed where (id > 0), public.keyed_list (id, total);
+create table public.inserts (id int primary key, total int);
+create table public.inserts_list (id int primary key, total int);
+create publication pins for table public.inserts where (total > 0), public.inserts_list (total)
+  with (publish = 'insert');
+create table public.full_rows (id int primary key, total int);
+alter table public.full_rows replica identity full;
+create publication pfull_filter for table public.full_rows where (total > 0);
+create table public.full_list (id int primary key, total int);
+alter table public.full_list replica identity full;
+create publication pfull_list for table public.full_list (id, total);
+create table public.by_code (id int primary key, code int not null, note text);
+create unique index by_code_code on public.by_code (code) include (note);
+alter table public.by_code replica identity using index by_code_code;
+create publication pinclude for table public.by_code where (note <> '') with (publish = 'delete');
+create table public.events (id int, k int, total int, primary key (id, k)) partition by list (k);
+create table public.events_1 partition of public.events for values in (1);
+create table public.events_2 partition of public.events for values in (2);
+alter table public.events_2 replica identity full;
+create publication proot for table public.events where (total > 0) with (publish_via_partition_root = true);
+create table public.own (id int primary key, total int);
+create table public.stored (id int primary key, total int, doubled int generated always as (total * 2) stored);
+alter table public.stored replica identity full;
+create publication realtime for table public.orders, public.items, public.keyed, public.keyed_list, public.inserts,
+  public.inserts_list, public.full_rows, public.full_list, public.by_code, public.events, public.own where (total > 1),
+  public.stored;
+insert into public.orders values (1, 5); insert into public.items values (1, 5); insert into public.keyed values (1, 5);
+insert into public.keyed_list values (1, 5); insert into public.inserts values (1, 5);
+insert into public.inserts_list values (1, 5); insert into public.full_rows values (1, 5);
+insert into public.full_list values (1, 5); insert into public.by_code values (1, 1, 'a');
+insert into public.events values (1, 1, 5), (2, 2, 5); insert into public.own values (1, 5);
+insert into public.stored values (1, 5);
+"""
+REFUSING = "yet PostgreSQL refuses every"
+REFUSED_CASES = [
+    ("public.orders",
+     "table public.orders is in publication realtime, which publishes update, yet PostgreSQL refuses every UPDATE of"
+     " it and the publication sends none: publication pfilt's row filter WHERE (total > 0) reads column total,"
+     " outside the replica identity of public.orders (id) — filter on replica identity columns alone, or set REPLICA"
+     " IDENTITY FULL on public.orders"),
+    ("public.items",
+     "which publishes update and delete, yet PostgreSQL refuses every UPDATE and DELETE of it and the publication"
+     " sends none: publication pcols's column list (total, note) leaves out column id of the replica identity of"
+     " public.items (id) — add it to the column list"),
+    ("public.keyed", ""), ("public.keyed_list", ""), ("public.inserts", ""), ("public.inserts_list", ""),
+    ("public.full_rows", ""),
+    ("public.full_list",
+     "publication pfull_list's column list (id, total) is one PostgreSQL never takes with REPLICA IDENTITY FULL,"
+     " which public.full_list has — drop the column list, or give public.full_list a replica identity by key that the"
+     " list covers"),
+    ("public.by_code",  # the identity is the index's key column, not its INCLUDE one nor the primary key
+     "which publishes delete, yet PostgreSQL refuses every DELETE of it and the publication sends none: publication"
+     " pinclude's row filter WHERE (note <> ''::text) reads column note, outside the replica identity of"
+     " public.by_code (code)"),
+    ("public.events",  # the root's filter, on the partition's own identity
+     "which publishes update and delete, yet PostgreSQL refuses every UPDATE and DELETE of public.events_1 and the"
+     " publication sends none: publication proot's row filter WHERE (total > 0) reads column total, outside the"
+     " replica identity of public.events_1 (id, k)"),
+    ("public.own", "its own row filter WHERE (total > 1) reads column total"),
+    ("public.stored",  # PostgreSQL 18: its generated column, which realtime does not publish
+     "pg18:REPLICA IDENTITY FULL of public.stored holds generated column doubled, which publication realtime does not"
+     " publish — set publish_generated_columns = stored on realtime"),
+]
+
+
+def test_another_publication_whose_filter_or_column_list_misses_the_replica_identity_fails_published_in(server):
+    """The verdict is what PostgreSQL does: published_in says it refuses UPDATE (DELETE) of a relation exactly where
+    an UPDATE (DELETE) of it fails."""
+    version, fresh = server
+    with fresh(REFUSED_BY_PUBLICATIONS) as url:
+        outcomes = judge_on(url, [{"table": t, "published_in": ["realtime"]} for t, _ in REFUSED_CASES])
+        refused = {}
+        with psycopg.connect(url.admin, autocommit=True, connect_timeout=10) as conn:
+            for t, _ in REFUSED_CASES:
+                for op, command in (("UPDATE", "update {} set id = id"), ("DELETE", "delete from {}")):
+                    try:
+                        with conn.transaction(force_rollback=True):
+                            conn.execute(pgsql.SQL(command).format(pgsql.Identifier(*t.split("."))))
+                    except psycopg.Error as ex:
+                        assert ex.diag.message_primary.startswith("cannot"), ex
+                        refused.setdefault(t, []).append(op)
+    for (t, seen), outcome in zip(REFUSED_CASES, outcomes, strict=True):
+        if seen.startswith("pg18:"):
+            seen = seen.removeprefix("pg18:") if version == "pg18" else ""
+        says = [op for op in ("UPDATE", "DELETE") if REFUSING in outcome.observed
+                and op in outcome.observed.split(REFUSING)[1].split(" of ")[0]]
+        assert says == refused.get(t, []), (t, refused.get(t), outcome.observed)
+        assert seen in outcome.observed, (t, outcome.observed)
+        if not refused.get(t) and t != "public.own":
+            assert outcome.status is PASSED, (t, outcome)
 
 
 def test_the_publication_read_runs_on_a_catalog_before_row_filters(server):

@@ -424,7 +424,7 @@ _PUBLISHED = """published as (
             where r.kind = 'p') x) f
     join pg_class c on c.oid = f.as_relid join pg_namespace n on n.oid = c.relnamespace
     group by f.root, f.pubid
-  )
+  ), refusing(relid, relation, pubname, pubupdate, pubdelete, problem) as (_REFUSING_)
   select b.pubname, s.root as relid, s.total = h.total as whole,
          case when s.total = h.total then _WHOLE_GAPS_ end as gaps,
          case when s.total < h.total then json_build_object(
@@ -445,37 +445,104 @@ _PUBLISHED = """published as (
 # What a publication holding a table whole leaves out of its changes (null: nothing): the operations of insert, update
 # and delete it does not publish, the row filters and column lists pgoutput applies to the table or any partition
 # or child of it (`shaped`, `left_out`), and where it publishes update or delete, each of them without a usable
-# replica identity (`_NO_IDENTITY`). A filter's expression is not deparsed where another session holds ACCESS
-# EXCLUSIVE on its relation: pg_get_expr would wait for the lock (see _HELD_LOCKS). Read only where an item asks.
+# replica identity (`_NO_IDENTITY`) or whose UPDATE / DELETE PostgreSQL refuses for a publication's row filter, column
+# list or unsent generated columns (`refusing`, `_REFUSED`). A filter's expression is not deparsed where another
+# session holds ACCESS EXCLUSIVE on its relation: pg_get_expr would wait for the lock (see _HELD_LOCKS). Read only where
+# an item asks.
 _GAPS = """(select case when o.root is not null or ops.names is not null or ids.relations is not null
+                       or refused.problems is not null
                   then json_build_object('operations', ops.names, 'filters', o.filters, 'columns', o.columns,
-                                         'no_replica_identity', ids.relations) end
+                                         'no_replica_identity', ids.relations, 'refused', refused.problems) end
      from (select json_agg(v.op order by v.n) as names
            from (values (1, 'insert', b.pubinsert), (2, 'update', b.pubupdate), (3, 'delete', b.pubdelete))
                 v(n, op, published) where not v.published) ops
      cross join _NO_IDENTITY_ ids
+     cross join _REFUSED_ refused
      left join left_out o on o.root = _ROOT_ and o.pubid = b.oid)"""
 # Each relation of the table's tree the publication sends whose replica identity is none PostgreSQL can use, where the
 # publication publishes update or delete: PostgreSQL then refuses each UPDATE (or DELETE) of it, and sends none
 # (CheckCmdReplicaIdentity, on the relation holding the row). Usable, as the relcache picks it: FULL; DEFAULT with a
 # primary key, USING INDEX with the index marked indisreplident — either one valid, unique, immediate (not
 # DEFERRABLE), without a predicate. A dropped USING INDEX index leaves relreplident 'i' with no index: as NOTHING.
-# `index`: the one the identity names (the primary key, or the USING INDEX one), if it exists, to say what it lacks.
+# `index`: the one the identity names (the primary key, or the USING INDEX one), if it exists, to say what it lacks;
+# `keys`: its key columns (not INCLUDE's), the identity's.
+_IDENTITY_INDEX = """(
+       select json_build_object('name', ic.relname, 'valid', i.indisvalid, 'unique', i.indisunique,
+                                'immediate', i.indimmediate, 'partial', i.indpred is not null) as index,
+              i.indisvalid and i.indisunique and i.indimmediate and i.indpred is null as usable,
+              array(select k.attnum from unnest(i.indkey::int2[]) with ordinality k(attnum, n)
+                    where k.n <= i.indnkeyatts) as keys
+       from pg_index i join pg_class ic on ic.oid = i.indexrelid
+       where i.indrelid = c.oid and case c.relreplident when 'd' then i.indisprimary when 'i' then i.indisreplident
+                                                        else false end
+       limit 1)"""
 _NO_IDENTITY = """(select json_agg(json_build_object('relation', json_build_array(n.nspname, c.relname),
                                   'identity', c.relreplident, 'index', x.index) order by n.nspname, c.relname)
                   as relations
      from held h join pg_class c on c.oid = h.relid join pg_namespace n on n.oid = c.relnamespace
-     left join lateral (
-       select json_build_object('name', ic.relname, 'valid', i.indisvalid, 'unique', i.indisunique,
-                                'immediate', i.indimmediate, 'partial', i.indpred is not null) as index,
-              i.indisvalid and i.indisunique and i.indimmediate and i.indpred is null as usable
-       from pg_index i join pg_class ic on ic.oid = i.indexrelid
-       where i.indrelid = c.oid and case c.relreplident when 'd' then i.indisprimary when 'i' then i.indisreplident
-                                                        else false end
-       limit 1) x on true
+     left join lateral _IDENTITY_INDEX_ x on true
      where h.root = _ROOT_ and h.sendable and (b.pubupdate or b.pubdelete)
        and c.relreplident <> 'f' and x.usable is not true)"""
-_GAPS = _GAPS.replace("_NO_IDENTITY_", _NO_IDENTITY)
+# Each relation holding rows with a replica identity PostgreSQL can use (one without is _NO_IDENTITY's) whose UPDATE,
+# or DELETE, PostgreSQL refuses all the same, for a publication it is in (listed, through a partitioned table above or
+# a schema, FOR ALL TABLES) that publishes update or delete: each check RelationBuildPublicationDesc makes of each such
+# publication, on the row filter and column list it applies to the relation (`shaped`: with publish_via_partition_root
+# the topmost listed table's, its columns matched to the relation's by name) — a row filter reading a column outside
+# the identity's key columns (pub_rf_contains_invalid_column: the VARs of the stored tree, as pull_varattnos reads
+# them; with REPLICA IDENTITY FULL any column is in it), a column list leaving out one of them, or any column list at
+# all with REPLICA IDENTITY FULL (pub_contains_invalid_column); from PostgreSQL 18 (where pg_publication has
+# pubgencols), a generated column in the identity the publication does not send: a stored one without
+# publish_generated_columns = stored and no column list, a virtual one ever (with FULL, any of the relation's).
+# A FOR ALL TABLES publication has no filter nor column list.
+_REFUSING = """select * from (
+      select h.relid, json_build_array(n.nspname, c.relname), q.pubname, q.pubupdate, q.pubdelete, json_build_object(
+               'identity', c.relreplident,
+               'identity_columns', (select json_agg(a.attname order by a.attnum) from pg_attribute a
+                                    where a.attrelid = c.oid and a.attnum = any(x.keys)),
+               'filter', case when s.qual is not null then _FILTER_TEXT_ end,
+               'outside_identity', (
+                 select json_agg(v.attname order by v.attnum) from (
+                   select distinct a.attnum, a.attname
+                   from regexp_matches(s.qual::text, '[{]VAR :varno 1 :varattno ([0-9]+) ', 'g') m
+                   join pg_attribute fa on fa.attrelid = s.as_relid and fa.attnum = m[1]::int2
+                   join pg_attribute a on a.attrelid = c.oid and a.attname = fa.attname
+                   where c.relreplident <> 'f' and a.attnum <> all(x.keys)) v),
+               'column_list', (select json_agg(a.attname order by a.attnum) from pg_attribute a
+                               where a.attrelid = s.as_relid and a.attnum = any(s.attrs::int2[])),
+               'uncovered', (select json_agg(a.attname order by a.attnum) from pg_attribute a
+                             where a.attrelid = c.oid and a.attnum = any(x.keys) and s.attrs is not null
+                               and not exists (select from pg_attribute la where la.attrelid = s.as_relid
+                                               and la.attname = a.attname and la.attnum = any(s.attrs::int2[]))),
+               'generated', (select json_agg(a.attname order by a.attnum) from pg_attribute a
+                             where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                               and a.attgenerated = 's' and (to_jsonb(q) ->> 'pubgencols') <> 's'
+                               and (c.relreplident = 'f' or (s.attrs is null and a.attnum = any(x.keys)))),
+               'virtual', (select json_agg(a.attname order by a.attnum) from pg_attribute a
+                           where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                             and a.attgenerated = 'v' and (to_jsonb(q) ->> 'pubgencols') is not null
+                             and (c.relreplident = 'f' or (s.attrs is null and a.attnum = any(x.keys))))) as problem
+      from (select distinct relid from held where sendable) h
+      join pg_class c on c.oid = h.relid join pg_namespace n on n.oid = c.relnamespace
+      left join lateral _IDENTITY_INDEX_ x on true
+      join listed l on l.relid = h.relid join pg_publication q on q.oid = l.pubid and (q.pubupdate or q.pubdelete)
+      left join shaped s on s.relid = h.relid and s.pubid = q.oid
+      cross join lateral (select s.qual, s.as_relid) f  -- the names the filter text reads
+      where c.relreplident = 'f' or x.usable) r
+    where (r.problem ->> 'outside_identity') is not null or (r.problem ->> 'uncovered') is not null
+       or (r.problem ->> 'generated') is not null or (r.problem ->> 'virtual') is not null
+       or ((r.problem ->> 'identity') = 'f' and (r.problem ->> 'column_list') is not null)"""
+# Of _REFUSING's, each relation of the table's tree the publication sends whose UPDATE or DELETE PostgreSQL refuses
+# where the publication publishes it: the publication sends none of those.
+_REFUSED = """(select json_agg(json_build_object('relation', r.relation, 'publication', r.pubname,
+                                  'operations', (select json_agg(v.op order by v.n)
+                                                 from (values (1, 'update', r.pubupdate and b.pubupdate),
+                                                              (2, 'delete', r.pubdelete and b.pubdelete)) v(n, op, cut)
+                                                 where v.cut)) :: jsonb || jsonb_strip_nulls(r.problem::jsonb)
+                    order by r.relation ->> 0, r.relation ->> 1, r.pubname) as problems
+     from refusing r join held h on h.relid = r.relid
+     where h.root = _ROOT_ and h.sendable and ((r.pubupdate and b.pubupdate) or (r.pubdelete and b.pubdelete)))"""
+_GAPS = (_GAPS.replace("_NO_IDENTITY_", _NO_IDENTITY).replace("_REFUSED_", _REFUSED)
+         .replace("_IDENTITY_INDEX_", _IDENTITY_INDEX))
 _FILTER_TEXT = """case when not exists (select from held_locks k where k.relation = f.as_relid)
                                          then pg_get_expr(f.qual, f.as_relid) end"""
 
@@ -579,7 +646,9 @@ def catalog_query(sections: frozenset[str]) -> str:
                 parts.append(f"'{key}', {_RELATION_PARTS[section]}")
         if read & {"table_publications", "table_publications_partly", "table_publication_gaps"}:
             gaps = "table_publication_gaps" in read
-            ctes.append(_PUBLISHED.replace("_FILTER_TEXT_", _FILTER_TEXT if gaps else "null::text")
+            ctes.append(_PUBLISHED.replace("_REFUSING_", _REFUSING.replace("_IDENTITY_INDEX_", _IDENTITY_INDEX)
+                                           if gaps else "select null, null, null, null, null, null::json")
+                        .replace("_FILTER_TEXT_", _FILTER_TEXT if gaps else "null::text")
                         .replace("_WHOLE_GAPS_", _GAPS.replace("_ROOT_", "s.root") if gaps else "null::json")
                         .replace("_ROOT_GAPS_", _GAPS.replace("_ROOT_", "l.relid") if gaps else "null::json"))
         top.append("'relations', (select coalesce(json_agg(json_build_object(\n      "

@@ -5,7 +5,8 @@ An item names one subject and states expectations about it:
     table / tables / all_tables_in   columns (existence, NOT NULL, defaults, types, CHECK), RLS, grants,
                                      policies, unique keys, foreign keys, publication membership (and that
                                      the publication sends every change in full: operations, rows, columns, and
-                                     a replica identity where it publishes update or delete)
+                                     where it publishes update or delete, a replica identity that it and every
+                                     other publication of the table fit, else PostgreSQL refuses them)
     views_in                         security_invoker (of plain views, and of each plain view they read through,
                                      in any schema; a materialized view named fails it, one read ends the chain),
                                      grants (materialized views too); `reading` follows views through views
@@ -1092,6 +1093,8 @@ def _judge_publications(p: Params, name: str, t: dict, facts: Catalog, findings:
             refused = _refused_for_identity(name, gaps)
             if refused:
                 findings.add(name, *_verb("is", "are", f"in publication {pub}, {refused}"))
+            for refusal in _refused_by_publications(name, pub, gaps):
+                findings.add(name, *_verb("is", "are", f"in publication {pub}, {refusal}"))
     for pub in p.not_published_in:
         if pub in t["publications"]:
             through = (" (itself or through its partitions)" if t["kind"] == "p"
@@ -1144,6 +1147,52 @@ def _refused_for_identity(table: str, gaps: dict) -> str:
     return (f"which publishes {' and '.join(ops)}, yet {whose}: PostgreSQL refuses every"
             f" {' and '.join(op.upper() for op in ops)} of {them} and the publication sends none — add a primary key,"
             " or set REPLICA IDENTITY FULL, or USING INDEX on a valid, unique, non-deferrable index without WHERE")
+
+
+def _refused_by_publications(table: str, pub: str, gaps: dict) -> list[str]:
+    """For each relation of the table that `pub` sends updates or deletes of, and each publication it is in (`pub`
+    itself or another) whose row filter, column list or unsent generated columns do not fit its replica identity, in
+    words: the commands PostgreSQL refuses on it (so `pub` sends none of them), what of that publication's lacks
+    what, and the fix. (The rows are in the evidence, with `publication_gaps`.)"""
+    out = []
+    for row in gaps.get("refused") or ():
+        relation = qualified(*row["relation"])
+        them = "it" if relation == table else relation
+        other = row["publication"]
+        whose = "its own" if other == pub else f"publication {other}'s"
+        identity = ("REPLICA IDENTITY FULL" if row["identity"] == "f"
+                    else f"the replica identity of {relation} ({', '.join(row.get('identity_columns') or ())})")
+        reasons = []
+        if row.get("outside_identity"):
+            text = f" WHERE {row['filter']}" if row.get("filter") is not None else ""
+            reasons.append(f"{whose} row filter{text} reads {_columns_text(row['outside_identity'])}, outside"
+                           f" {identity} — filter on replica identity columns alone, or set REPLICA IDENTITY FULL"
+                           f" on {relation}")
+        if row.get("uncovered"):
+            reasons.append(f"{whose} column list ({', '.join(row['column_list'])}) leaves out"
+                           f" {_columns_text(row['uncovered'])} of {identity} — add"
+                           f" {'it' if len(row['uncovered']) == 1 else 'them'} to the column list")
+        elif row["identity"] == "f" and row.get("column_list"):
+            reasons.append(f"{whose} column list ({', '.join(row['column_list'])}) is one PostgreSQL never takes with"
+                           f" REPLICA IDENTITY FULL, which {relation} has — drop the column list, or give {relation}"
+                           " a replica identity by key that the list covers")
+        if row.get("generated"):
+            holder = f"REPLICA IDENTITY FULL of {relation}" if row["identity"] == "f" else identity
+            reasons.append(f"{holder} holds generated {_columns_text(row['generated'])}, which publication {other}"
+                           f" does not publish — set publish_generated_columns = stored on {other}")
+        if row.get("virtual"):
+            reasons.append(f"REPLICA IDENTITY FULL of {relation} holds virtual generated"
+                           f" {_columns_text(row['virtual'])}, which no publication sends — give {relation} a replica"
+                           " identity by key")
+        ops = row.get("operations") or []
+        out.append(f"which publishes {' and '.join(ops)}, yet PostgreSQL refuses every"
+                   f" {' and '.join(op.upper() for op in ops)} of {them} and the publication sends none: "
+                   + "; ".join(reasons))
+    return out
+
+
+def _columns_text(names: list[str]) -> str:
+    return f"column{'s' if len(names) > 1 else ''} {', '.join(quote_ident(n) for n in names)}"
 
 
 _IDENTITIES = {"d": "DEFAULT", "n": "NOTHING", "i": "USING INDEX", "f": "FULL"}
