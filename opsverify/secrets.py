@@ -961,8 +961,10 @@ class _Kept(_Unbroken):
     hexdump's hex digits, or its printable column, across its lines. A secret found here is masked there from its
     first character to its last."""
 
-    def __init__(self, text: str, regions: list[tuple[int, int]], *, blanks: bool = False) -> None:
+    def __init__(self, text: str, regions: list[tuple[int, int]], *, blanks: bool = False,
+                 heads: list[int] | None = None) -> None:
         self.original = text
+        self.heads = heads or []  # where in `text` a piece starts that a cut began
         self.breaks = _NEVER  # nothing between two pieces tells two numbers apart: a dump's lines are one run of bytes
         self.regions, self.blanks = regions, blanks
         self.text = "".join(text[start:end] if blanks else "".join(text[start:end].split()) for start, end in regions)
@@ -1010,25 +1012,50 @@ def _dump_views(text: str) -> list[_Kept]:
     """A text's hexdump read two ways, each across its lines: the hex digits of its bytes (a secret's bytes are its hex
     there, as `encodings` spells it) and its printable column (the secret as it is). A dump's first line is found
     where three of its bytes are (it may follow other text: `key rejected: 00000000  78 2d…`), and each line after it
-    that is one too (the last may hold a byte or two)."""
+    that is one too (the last may hold a byte or two), behind the same margin as the first where it had one: a dump
+    quoted line by line (pytest's `E   ` and its diff's `+ `, a mail's `> `) is one run of bytes all the same. Where
+    a dump starts past its data's first byte (its first offset not 0: a diff that skipped its lines before) is a cut
+    in each view (`_Kept.heads`): a secret's bytes cut there show their end."""
     digits: list[tuple[int, int]] = []  # each line's bytes, blanks and all
     printable: list[tuple[int, int]] = []
+    heads: tuple[list[int], list[int]] = ([], [])  # where, in each view's text, a dump starts past its first byte
+    read = [0, 0]  # how long each view's text is so far
     done = 0
     for hint in _DUMP_HINT.finditer(text):
         if hint.start() < done:
             continue
         line_start = text.rfind("\n", 0, hint.start()) + 1
         line = _DUMP_LINE.search(text, line_start, _line_end(text, hint.end()))
+        margin = text[line_start:line.start()] if line is not None else ""
+        if line is not None and int(_DUMP_OFFSET.match(line.group()).group(1), 16):
+            heads[0].append(read[0])
+            heads[1].append(read[1])
         while line is not None:
             digits.append(line.span(1))
+            read[0] += len("".join(line.group(1).split()))
             column = line.span(2)
             if line.group(2) and len(line.group(2)) > 1 and line.group(2)[0] == line.group(2)[-1] == "|":
                 column = (column[0] + 1, column[1] - 1)
             if column[1] > column[0]:
                 printable.append(column)
+                read[1] += column[1] - column[0]
             done = text.find("\n", line.end()) + 1 or len(text)
-            line = _DUMP_LINE.match(text, done, _line_end(text, done)) if done < len(text) else None
-    return [view for view in (_Kept(text, digits), _Kept(text, printable, blanks=True)) if view.text]
+            line = _next_dump_line(text, done, margin) if done < len(text) else None
+    views = (_Kept(text, digits, heads=heads[0]), _Kept(text, printable, blanks=True, heads=heads[1]))
+    return [view for view in views if view.text]
+
+
+_DUMP_OFFSET = re.compile(r"(?:0[xX])?([0-9A-Fa-f]+)")
+
+
+def _next_dump_line(text: str, at: int, margin: str) -> re.Match[str] | None:
+    """The dump's line starting at `at`, behind the margin its first line had or at the line's start."""
+    end = _line_end(text, at)
+    if margin and text.startswith(margin, at, end):
+        line = _DUMP_LINE.match(text, at + len(margin), end)
+        if line is not None:
+            return line
+    return _DUMP_LINE.match(text, at, end)
 
 
 def _line_end(text: str, at: int) -> int:
@@ -1178,6 +1205,12 @@ class Redactor:
     def text(self, text: str) -> str:
         matcher = self._current()
         return text if matcher is None else matcher.clean(text)
+
+    def text_keeping_lines(self, text: str) -> str:
+        """`text` masked as `text` masks it, each line break inside a mask kept after it: a text printed line by line
+        (pytest's failure lines, each behind its margin) keeps its lines, where a mask spans some (a hexdump's)."""
+        matcher = self._current()
+        return text if matcher is None else matcher.clean(text, keep_lines=True)
 
     def data(self, obj: Any, *, keys: bool = True) -> Any:
         """`obj` with every string cleaned; with keys=False a mapping's keys are left as they are (a document
@@ -1583,7 +1616,9 @@ class _Matcher:
         self.seen = {}
         self._build_automaton()
 
-    def clean(self, text: str) -> str:
+    def clean(self, text: str, keep_lines: bool = False) -> str:
+        if keep_lines and "\n" in text:  # long texts, never memoized
+            return self._clean(text, keep_lines=True)
         known = self.seen.get(text)
         if known is not None:
             return known
@@ -1595,11 +1630,11 @@ class _Matcher:
     MEMO_TEXT = 200  # characters: the words of evidence, not whole bodies
     MEMO_ENTRIES = 100_000
 
-    def _clean(self, text: str) -> str:
+    def _clean(self, text: str, keep_lines: bool = False) -> str:
         spans, near = self._found_unbroken(text)
         if _may_hold_escape(text):  # an escape may hide a secret (most texts hold none)
             spans += self._found_behind_escapes(text, near)
-        return _masked(text, spans) if spans else text
+        return _masked(text, spans, keep_lines) if spans else text
 
     def _found_behind_escapes(self, text: str, near: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
         """What an escape hides in a text that holds one: a copy broken by escaped line breaks, and around each
@@ -1641,6 +1676,10 @@ class _Matcher:
         if _holds_dump(text):  # a hexdump: its bytes' hex and its printable column, each whole across its lines
             for dump in _dump_views(text):
                 spans += self._found(dump.text, head=False, tail=False, within=dump, cuts=False)[0]
+                for at in dump.heads:  # a dump cut before its first byte may start with a secret's end
+                    cut = self._cut_at_start(dump.text[at:at + self.edge_reach])
+                    if cut is not None:
+                        spans.append((dump.start(at), dump.end(at + cut[0]), f"[redacted part of {cut[1]}]"))
         return spans, near
 
     # how many times a text is read escape by escape: a repr of a repr escapes a quote twice (`\\\'`), a repr of that
@@ -1923,16 +1962,21 @@ def _in_base64(text: str, start: int, stop: int) -> tuple[int, int]:
     return start, end
 
 
-def _masked(text: str, spans: list[tuple[int, int, str]]) -> str:
-    """`text` with each span replaced by its label; overlapping spans (two forms, or two secrets, sharing
-    characters) become one, so no character of either is left between them."""
+def _masked(text: str, spans: list[tuple[int, int, str]], keep_lines: bool = False) -> str:
+    """`text` with each span replaced by its label (and, keep_lines, the line breaks it spanned); overlapping spans
+    (two forms, or two secrets, sharing characters) become one, so no character of either is left between them."""
     spans = [(*_in_base64(text, start, stop), label) for start, stop, label in spans]
     pieces, last = [], 0
     # of two spans alike, the whole secret's label: a run of it found in one reading, all of it in another
     for start, end, label in sorted(spans, key=lambda span: (span[0], -span[1], span[2].startswith("[redacted part"))):
         if start < last:  # overlaps the mask before: widen it
+            if keep_lines and end > last:
+                pieces += _LINE_BREAKS.findall(text, last, end)
             last = max(last, end)
             continue
-        pieces += [text[last:start], label]
+        pieces += [text[last:start], label, *(_LINE_BREAKS.findall(text, start, end) if keep_lines else ())]
         last = end
     return "".join(pieces) + text[last:]
+
+
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")

@@ -220,6 +220,44 @@ def test_a_secret_in_a_hexdump_is_masked_in_its_hex_and_printable_columns(secret
     assert shown.startswith("request was:\n") and shown.endswith("\n(end)"), shown
 
 
+@pytest.mark.parametrize("margin", ["E         + ", "    ", "> "], ids=["pytest-diff", "indented", "mail-quote"])
+@pytest.mark.parametrize("dump", DUMPS, ids=list(DUMPS))
+def test_a_hexdump_quoted_behind_a_margin_is_masked_and_keeps_its_lines(dump, margin):
+    """A dump quoted line by line (pytest's failure `E` and its diff's `+ `, an indented excerpt, a mail's `> `): each
+    line behind the same margin is one run of bytes all the same, its last too (two bytes: too few to be told a dump's
+    line alone). Masked keeping its lines (as pytest's lines are printed), the text has as many lines as before, each
+    behind its margin."""
+    redactor = _redactor(ALNUM)
+    data = b"x-api-key: " + b"h" * 15 + ALNUM.encode()  # its last 2 bytes alone on the last line
+    text = "request was:\n" + "\n".join(margin + line for line in DUMPS[dump](data).splitlines())
+    def hex_shown(shown: str) -> str:
+        return _hex_shown("\n".join(line.replace(margin, "", 1) for line in shown.splitlines()), dump)
+
+    shown = redactor.text(text)
+    assert ALNUM.encode()[:6].hex() not in hex_shown(shown) and ALNUM.encode()[-6:].hex() not in hex_shown(shown), shown
+    kept = redactor.text_keeping_lines(text)
+    assert ALNUM.encode()[:6].hex() not in hex_shown(kept) and ALNUM.encode()[-6:].hex() not in hex_shown(kept), kept
+    assert kept.count("\n") == text.count("\n") and MASK.search(kept), kept
+    assert all(line.startswith(margin) for line in kept.split("\n")[1:3]), kept
+
+
+def test_a_hexdump_a_diff_cut_before_its_first_byte_is_masked_at_the_cut():
+    """pytest's diff of `'x-api-key' not in dump` skips the dump's lines before the term and guides its line with a `?`:
+    the dump goes on from a later offset, its first bytes the rest of a key. No 3 of the key's bytes stay there; a dump
+    from offset 0 holding no secret is unchanged."""
+    redactor = _redactor(ALNUM)
+    data = b"GET / HTTP/1.1\r\nx-api-key: " + ALNUM.encode() + b"\r\nhost: shop.example\r\n"
+    lines = _xxd(data).splitlines()
+    text = f"'x-api-key' is contained here:\n  4e 4152   x-api-key: {ALNUM[:5]}\n?           +++++++++\n" + \
+        "\n".join("  " + line for line in lines[2:])
+    shown = _assert_masked(redactor, text)
+    digits = _hex_shown("\n".join(line[2:] for line in shown.splitlines()), "xxd")
+    kept = [at for at in range(5, len(ALNUM) - 2) if ALNUM.encode()[at:at + 3].hex() in digits]
+    assert not kept, f"expected none of the key's bytes after the cut in the dump's hex, saw them at {kept}: {shown}"
+    assert redactor.text(_xxd(b"GET / HTTP/1.1\r\nx-api-key: not-the-key\r\n")) == _xxd(
+        b"GET / HTTP/1.1\r\nx-api-key: not-the-key\r\n")
+
+
 def test_a_hexdump_without_a_secret_stays():
     redactor = _redactor(SECRET, ALNUM, UMLAUT)
     for dump in DUMPS.values():
