@@ -1871,9 +1871,43 @@ def _masked_in_place(repr_: object, redactor: Redactor) -> None:
             continue
         seen.add(id(node))
         for name, value in list(vars(node).items()):
-            masked = _masked_value(value, redactor, pending)
+            if name == "lines" and isinstance(value, (list, tuple)) and all(isinstance(line, str) for line in value):
+                masked = _masked_lines(value, redactor, native=type(node).__name__ == "ReprEntryNative")
+            else:
+                masked = _masked_value(value, redactor, pending)
             if masked is not value:
                 object.__setattr__(node, name, masked)  # some of pytest's reprs are frozen dataclasses
+
+
+FAIL_MARGIN = re.compile(r"E +")  # pytest's margin of a failure's lines: `E` and the failing statement's indent
+SOURCE_MARGIN = len("E   ")  # and of a source line (`>   `, `    `), as pytest's terminal writer cuts it
+
+
+def _masked_lines(lines, redactor: Redactor, *, native: bool = False):
+    """pytest's lines of a repr — a traceback entry's source and failure lines, the locals — masked as one text, each
+    without its margin: a secret's form spread over lines (a hexdump's hex column read across them) is found only
+    there. Each line keeps its margin and its place, printed line by line as before: a mask spanning lines stands
+    on the first of them, the others keep their margins. --tb=native's lines are pieces of one text: masked whole."""
+    if native:
+        joined = "".join(lines)
+        masked = redactor.text(joined)
+        return lines if masked == joined else [masked]
+    if not lines:
+        return lines
+    failing = next((at for at, line in enumerate(lines) if line.startswith("E   ")), len(lines))
+    failure_margins = [FAIL_MARGIN.match(line) for line in lines[failing:]]
+    failure_margin = min((len(m.group()) for m in failure_margins), default=0) if all(failure_margins) else 0
+    source_margin = SOURCE_MARGIN if failing and all(line.startswith(("    ", ">   ")) for line in lines[:failing]) \
+        else 0
+    margins = [source_margin] * failing + [failure_margin] * (len(lines) - failing)
+    text = "\n".join(line[margin:] for line, margin in zip(lines, margins))
+    masked = redactor.text_keeping_lines(text)
+    if masked == text:
+        return lines
+    cleaned = masked.split("\n")
+    if len(cleaned) != len(lines):  # a line holding a break of its own (a CR): each line masked alone, as pytest had it
+        return type(lines)(redactor.text(line) for line in lines)
+    return type(lines)(line[:margin] + clean for line, margin, clean in zip(lines, margins, cleaned))
 
 
 def _masked_value(value: object, redactor: Redactor, pending: list) -> object:

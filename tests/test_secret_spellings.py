@@ -377,6 +377,96 @@ def test_the_hex_of_a_basic_header_a_page_dumps_stays_out_of_the_console_and_the
             f"{where}: expected no hex of the Basic header's base64, saw {len(kept)} of its {len(runs)} lines' runs"
 
 
+DUMPING_TEAM_TEST = """import base64, os
+from urllib.parse import urlsplit
+
+
+def xxd(data):
+    lines = []
+    for at in range(0, len(data), 16):
+        chunk = data[at:at + 16]
+        hexes = " ".join(chunk[i:i + 2].hex() for i in range(0, len(chunk), 2))
+        lines.append(f"{at:08x}: {hexes:<40}  {''.join(chr(b) if 32 <= b < 127 else '.' for b in chunk)}")
+    return "\\n".join(lines)
+
+
+URL = urlsplit(os.environ["SVC_URL"])
+KEY_SENT = xxd(b"GET /v1/charges HTTP/1.1\\r\\nHost: api\\r\\nx-api-key: " + os.environ["SHOP_API_KEY"].encode()
+               + b"\\r\\nAccept: */*\\r\\n\\r\\n")
+BASIC_SENT = xxd(b"GET / HTTP/1.1\\r\\nAuthorization: Basic "
+                 + base64.b64encode(f"{URL.username}:{URL.password}".encode()) + b"\\r\\nHost: api\\r\\n\\r\\n")
+
+
+def test_the_key_is_not_sent():
+    assert "x-api-key" not in KEY_SENT
+
+
+def test_no_request_with_the_key_is_logged():
+    assert KEY_SENT == ""
+
+
+def test_the_password_is_not_sent():
+    assert "Authorization" not in BASIC_SENT
+
+
+def test_no_request_with_the_password_is_logged():
+    assert BASIC_SENT == ""
+"""
+_XXD_OFFSET = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{8}: ")
+_HEX_GROUP = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{2,4}(?![0-9A-Za-z])")
+
+
+def _dump_lines_hex(text: str) -> str:
+    """The hex digits every `xxd` line in a text shows (quoted behind any margin, in JSON's escaped lines too), one
+    run: what a reader rebuilds the dumped bytes from."""
+    lines = text.replace("\\n", "\n").splitlines()
+    return "".join("".join(_HEX_GROUP.findall(line[offset.end():offset.end() + 40]))
+                   for line in lines if (offset := _XXD_OFFSET.search(line))).lower()
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_team_tests_assertion_quoting_a_hexdump_of_a_secret_is_masked_everywhere(tmp_path, workers):
+    """A team's own test asserting on an `xxd` dump of a request: pytest quotes the dump's lines in its failure
+    (`'x-api-key' is contained here:` and the lines after, an `==` diff's `+ ` lines), each behind pytest's `E` margin.
+    The key's hex and the hex of the Basic header's base64 run across those lines — masked on the console, in the
+    archive's results, JUnit and Allure, serial and under xdist; the console's failure keeps its lines, each behind its
+    `E`."""
+    key, password = f"Kq7{random.token_hex(12)}", f"Pw9{random.token_hex(12)}"
+    project = Project(tmp_path, {"SHOP_API_KEY": key, "SVC_URL": f"https://svc:{password}@api.example.com/"})
+    project.checklist("vault", """
+    - {id: M1, name: by-hand, section: S, title: looked at by hand, family: manual, reason: a person looks}
+    """)
+    project.environment('systems: {vault: {secrets: {API_KEY: "${SHOP_API_KEY}", SVC_URL: "${SVC_URL}"}}}\n')
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_dumps.py").write_text(DUMPING_TEAM_TEST, encoding="utf-8")
+    ran = project.run("--env", "local", "tests", "checklists", "-rA", "--junitxml=junit.xml", *workers)
+    assert ran.code == exitcodes.FAILED and ran.output.count("AssertionError") >= 4, ran.output[-3000:]
+    basic = base64.b64encode(f"svc:{password}".encode())
+    alone = basic[math.ceil(4 * 4 / 3):(4 + len(password)) // 3 * 4].hex()  # what `svc:` does not shape
+    key_hex, password_hex = key.encode().hex(), password.encode().hex()
+    # every file the run wrote (reports/, junit.xml), its inputs aside
+    written = {str(path): path.read_text(encoding="utf-8", errors="replace") for path in tmp_path.rglob("*")
+               if path.is_file() and path.relative_to(tmp_path).parts[0] not in ("tests", "checklists", "environments")}
+    assert any("junit.xml" in where for where in written) and any("results.json" in where for where in written)
+    for where, text in {"console": ran.output, **written}.items():
+        assert key not in text and password not in text and basic.decode() not in text, f"{where}: a secret as is"
+        shown = _dump_lines_hex(text)
+        kept = [f"{name} at byte {at // 2}" for name, hexed, run in (("the key", key_hex, 6),
+                                                                  ("the password", password_hex, 6),
+                                                                  ("the Basic header's base64", alone, 8))
+                for at in range(0, len(hexed) - run + 1, 2) if hexed[at:at + run] in shown]
+        assert not kept, f"{where}: expected no 3 bytes of a secret in a dump's hex, saw {kept}"
+    # pytest's layout kept: the dump's other lines as they were, and each line of a failure behind its `E`
+    assert "E         + 00000000: 4745 5420 2f76 312f 6368 6172 6765 7320   GET /v1/charges " in ran.output
+    assert "[redacted" in ran.output, ran.output[-3000:]
+    for failure in re.findall(r"\n>   [^\n]*\n((?:E[^\n]*\n)+)\n", ran.output):
+        assert failure.count("\n") >= 4, f"expected the dump's lines kept, each behind its E, saw {failure}"
+    dumped = len(b"GET / HTTP/1.1\r\nAuthorization: Basic \r\nHost: api\r\n\r\n" + basic)
+    lines = {len(block.splitlines()) for block in re.findall(r'assert BASIC_SENT == ""\n((?:E[^\n]*\n)+)', ran.output)}
+    assert lines == {2 + math.ceil(dumped / 16)}, \
+        f"expected the diff's every line of the dump behind its E, saw {lines} lines: {ran.output[-3000:]}"
+
+
 # -- full-width forms (NFKC folds them back) --------------------------------------------------------------------------
 @pytest.mark.parametrize("secret", [SECRET, ALNUM], ids=["anchored", "alnum"])
 def test_a_secret_in_full_width_characters_is_masked(secret):
