@@ -46,7 +46,7 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
           columns: Iterable[Any] = ("id", "updated_at"), grants_: Iterable[tuple[str, str]] = (),
           policies: Iterable[dict] = (), constraints: Iterable[dict] = (), indexes: Iterable[dict] | None = None,
           publications: Iterable[str] = (), publications_partly: dict | None = None,
-          publication_gaps: dict | None = None, reads: Iterable[str | dict] = (),
+          publication_gaps: dict | None = None, reads: Iterable[str] = (),
           security_invoker: bool = False,
           extension_member: bool = False, owner: str = "postgres",
           partitions: Iterable[tuple[str, bool]] = (), locks: Iterable[dict] = ()) -> dict:
@@ -67,16 +67,8 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
             "policies": list(policies), "publications": list(publications),
             "publications_partly": dict(publications_partly or {}),
             "publication_gaps": dict(publication_gaps or {}),
-            "reads": [r if isinstance(r, dict) else read(r, by=[f"{schema}.{name}"]) for r in reads],
+            "reads": [list(split_name(r)) for r in reads],
             "locks": list(locks) or None}
-
-
-def read(name: str, *, by: Iterable[str], kind: str = "r", security_invoker: bool = False,
-         extension: bool = False) -> dict:
-    """One relation a view reads, as the catalog's `reads` has it: `by` the views of the chain reading it (the view
-    itself for what its own query reads). A plain name in `table(reads=…)` is a table the view reads itself."""
-    return {"relation": list(split_name(name)), "kind": kind, "security_invoker": security_invoker,
-            "by": [list(split_name(b)) for b in by], "extension": extension}
 
 
 def view(name: str, **kwargs: Any) -> dict:
@@ -136,6 +128,7 @@ def catalog(*relations: dict, functions: Iterable[dict] = (), extensions: Iterab
         "roles": list(roles) if roles is not None else [role(r, superuser=r == "postgres") for r in ROLES],
         "publications": list(publications),
         "types": [list(t) for t in {*_column_types(relations), *types}],
+        "view_graph": view_graph(relations),
         "database": database or {"owner": "postgres", "grants": grants(
             ("PUBLIC", "CONNECT"), ("PUBLIC", "TEMPORARY"), ("postgres", "CREATE"), ("postgres", "CONNECT"))},
     })
@@ -149,3 +142,18 @@ def _column_types(relations: Iterable[dict]) -> set[tuple[str, str]]:
             name = parse_type(c["type"]).name
             out.add((c["type_schema"], name[1:-1].replace('""', '"') if name.startswith('"') else name))
     return out
+
+
+def view_graph(relations: Iterable[dict]) -> dict:
+    """The catalog's graph of what every view reads (_catalog._VIEW_GRAPH), of these relations: each view's `reads`
+    its edges; a relation read that is not among them is a table."""
+    rows = {(r["schema"], r["name"]): r for r in relations}
+    names = list(rows)
+    for r in rows.values():
+        names += [tuple(x) for x in r["reads"] if tuple(x) not in rows]
+    oid = {name: str(16384 + n) for n, name in enumerate(dict.fromkeys(names))}
+    return {"reads": {oid[key]: [int(oid[tuple(x)]) for x in r["reads"]]
+                      for key, r in rows.items() if r["kind"] in ("v", "m")},
+            "relations": {oid[name]: [*name, rows[name]["kind"], rows[name]["security_invoker"],
+                                      rows[name]["extension_member"]] if name in rows else [*name, "r", False, False]
+                          for name in oid}}

@@ -115,7 +115,7 @@ def test_a_judge_reading_a_section_not_read_ends_as_error(params, sections):
 
 def test_a_section_not_read_that_would_only_reach_the_evidence_is_an_error_too():
     """A view's `reads` is shown in evidence only: never as a silent placeholder in a report."""
-    sections = schema.SUBJECT_SECTIONS["views_in"] - {"reads"}
+    sections = (schema.SUBJECT_SECTIONS["views_in"] | schema.FIELD_SECTIONS["security_invoker"]) - {"reads"}
     outcome = _judged_as(field_cases.VIEWS.only(sections), {"views_in": "public", "security_invoker": True})
     assert outcome.status is Status.ERROR and "'reads' was not read" in outcome.observed, outcome
 

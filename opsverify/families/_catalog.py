@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ._common import CATALOG_SCHEMAS
+
 # Everyone (grantee oid 0), as the catalog query writes it: lower-case `public`, the one name PostgreSQL refuses
 # for a role (`role name "public" is reserved`, on CREATE and RENAME alike). A real role may be called "PUBLIC" or
 # "Public" (only the lower-case name is reserved): read by its name, it is never taken for everyone.
@@ -72,7 +74,7 @@ RELATION_SECTIONS = {  # per relation: section -> the key it fills in each relat
     "security_invoker": "security_invoker", "extension_members": "extension_member",
 }
 SECTIONS = frozenset({"relations", *RELATION_SECTIONS, "functions", "extensions", "schemas", "roles", "publications",
-                      "types", "column_types", "column_domains"})
+                      "types", "column_types", "column_domains", "view_graph"})
 
 _COLUMNS = """(select coalesce(json_agg(json_build_object(
             'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
@@ -207,38 +209,49 @@ _SECURITY_INVOKER = """coalesce((select lower(split_part(o, '=', 2)) in ('t', 't
 # A relation an extension created (postgis's geometry_columns, pg_stat_statements): the extension's, no app's
 _EXTENSION_MEMBER = """exists (select from pg_depend d where d.classid = 'pg_class'::regclass
                             and d.objid = _RELATION_.oid and d.deptype = 'e')"""
-# Each relation a view's query reads (its SELECT rule's pg_depend rows; an INSTEAD rule's target is written, not read),
-# and each one a view it reads reads in turn, at any depth and in any schema: {relation, kind, security_invoker, by},
-# `by` naming the views of the chain that read it (the view itself for what it reads directly), so a judge can tell
-# the path. Followed through plain views only: a materialized view stores its rows (its query ran at refresh, as its
-# owner), so what it read is no read of the view's; nor through the system's own views (pg_catalog's,
-# information_schema's: they run as their owner by design, over catalogs that no RLS filters), and an extension's
-# views are judged so (`extension`: created by one) where they are read. UNION keeps each (relation, reader) pair once: the walk ends however
-# the views nest, and a cycle (CREATE OR REPLACE VIEW can make one) ends it too.
-_READS = """(with recursive chain(relid, reader) as (
-      select d.refobjid, w.ev_class from pg_rewrite w
-      join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid
-                      and d.refclassid = 'pg_class'::regclass and d.deptype = 'n'
-      where w.ev_class = r.oid and w.ev_type = '1' and d.refobjid <> w.ev_class
-      union
-      select d.refobjid, w.ev_class from chain c join pg_class v on v.oid = c.relid and v.relkind = 'v'
-                                    and v.relnamespace not in ('pg_catalog'::regnamespace,
-                                                               'information_schema'::regnamespace)
-      join pg_rewrite w on w.ev_class = v.oid and w.ev_type = '1'
-      join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid
-                      and d.refclassid = 'pg_class'::regclass and d.deptype = 'n'
-      where d.refobjid <> w.ev_class)
-    select coalesce(json_agg(json_build_object('relation', json_build_array(rn.nspname, rc.relname),
-                                               'kind', rc.relkind, 'security_invoker', _INVOKER_, 'by', x.readers,
-                                               'extension', _MEMBER_)
-                             order by rn.nspname, rc.relname), '[]'::json)
-    from (select c.relid, json_agg(json_build_array(bn.nspname, bc.relname)
-                                   order by bn.nspname, bc.relname) as readers
-          from chain c join pg_class bc on bc.oid = c.reader join pg_namespace bn on bn.oid = bc.relnamespace
-          where c.relid <> r.oid group by c.relid) x
-    join pg_class rc on rc.oid = x.relid join pg_namespace rn on rn.oid = rc.relnamespace)""".replace(
-    "_INVOKER_", _SECURITY_INVOKER.replace("_RELATION_", "rc")).replace("_MEMBER_", _EXTENSION_MEMBER.replace(
-    "_RELATION_", "rc"))
+# The relations a view's query reads: each range-table entry of a relation in its SELECT rule's stored query tree, at
+# any depth of it (a subquery's, a CTE's, a sublink's: the tree's text holds theirs too). outfuncs writes such an entry
+# as `:rtekind 0 :relid N` (PostgreSQL 15 and 18 alike) and backslashes every space inside a name, so the pattern is
+# found nowhere else. pg_depend records more than reads — a `'v'::regclass` constant, a function's `setof v` row type
+# — but every relation of the range table too, so its rows are the candidates, each looked for in the tree (`strpos`
+# over the detoasted text: no regular expression). An INSTEAD rule's target is written, not read; the view itself (the
+# OLD and NEW entries before PostgreSQL 16) is no read. _RULE_: the pg_rewrite row's alias, _TREE_: its text.
+_RULE_READS = """(select distinct d.refobjid from pg_depend d
+                  where d.classid = 'pg_rewrite'::regclass and d.objid = _RULE_.oid and d.deptype = 'n'
+                    and d.refclassid = 'pg_class'::regclass and d.refobjid <> _RULE_.ev_class
+                    and strpos(_TREE_, ':rtekind 0 :relid ' || d.refobjid || ' ') > 0)"""
+# What each view's own query reads (see _RULE_READS): [schema, name] of each
+_READS = """(select coalesce(json_agg(json_build_array(rn.nspname, rc.relname) order by rn.nspname, rc.relname),
+                          '[]'::json)
+            from pg_rewrite w cross join lateral _RULE_READS_ x join pg_class rc on rc.oid = x.refobjid
+            join pg_namespace rn on rn.oid = rc.relnamespace
+            where w.ev_class = r.oid and w.ev_type = '1')""".replace(
+    "_RULE_READS_", _RULE_READS.replace("_RULE_", "w").replace("_TREE_", "w.ev_action::text"))
+# What every view of the database reads (see _RULE_READS), to follow an item's views through the views they read, at any
+# depth and in any schema: `reads` {view oid: [oid read, …]} and `relations` {oid: [schema, name, kind,
+# security_invoker, extension]} of each view and each relation read, where `extension` marks one an extension created.
+# The system's own views (pg_catalog's, information_schema's) are not followed: they run as their owner by design, over
+# catalogs no RLS filters. One pass over the rules, not correlated with any relation: the walk itself is the judge's,
+# over this graph (a query per view walking its chain cost 2,000 nested views 37 s). Read only where an item asks
+# (security_invoker, reading).
+_VIEW_GRAPH = """(with rule_tree as materialized (
+      select w.oid, w.ev_class, w.ev_action::text as tree from pg_rewrite w
+      join pg_class v on v.oid = w.ev_class and v.relkind in ('v', 'm')
+                     and v.relnamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+      where w.ev_type = '1'
+    ), edge(viewid, relid) as materialized (
+      select t.ev_class, x.refobjid from rule_tree t cross join lateral _RULE_READS_ x
+    )
+    select json_build_object(
+      'reads', (select coalesce(json_object_agg(g.viewid, g.relids), '{}'::json)
+                from (select viewid, json_agg(relid order by relid) as relids from edge group by viewid) g),
+      'relations', (select coalesce(json_object_agg(c.oid, json_build_array(n.nspname, c.relname, c.relkind,
+                                                                           _INVOKER_, _MEMBER_)), '{}'::json)
+                    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                    where c.oid in (select viewid from edge union select relid from edge))))""".replace(
+    "_RULE_READS_", _RULE_READS.replace("_RULE_", "t").replace("_TREE_", "t.tree")).replace(
+    "_INVOKER_", _SECURITY_INVOKER.replace("_RELATION_", "c")).replace(
+    "_MEMBER_", _EXTENSION_MEMBER.replace("_RELATION_", "c"))
 _RELATION_PARTS = {
     "extension_members": _EXTENSION_MEMBER.replace("_RELATION_", "r"),
     "security_invoker": _SECURITY_INVOKER.replace("_RELATION_", "r"),
@@ -589,6 +602,7 @@ _TOP_PARTS = {
                       where d.datname = current_database() and d.datdba = r.oid) x)
     ) order by r.rolname), '[]'::json) from pg_roles r)""",
     "publications": "(select coalesce(json_agg(pubname order by pubname), '[]'::json) from pg_publication)",
+    "view_graph": _VIEW_GRAPH,
     # [schema, name, as format_type prints it] of each type whose name is one an item names (type_lookup), in any
     # schema: whether it exists, and what it is — `_mood` is mood[] where it is mood's array (only the catalog can
     # say: PostgreSQL renames an array whose name a new type takes, and `_mood` may be a type of its own)
@@ -767,6 +781,7 @@ class Catalog:
     # (schema, pg_type name) of each type named as an item names one (type_lookup): the types that exist, each with
     # how format_type prints it (None: not known)
     types: dict[tuple[str, str], str | None] | NotRead = NotRead("types")
+    view_graph: "ViewGraph | NotRead" = NotRead("view_graph")  # what every view reads (see _VIEW_GRAPH)
 
     def only(self, sections: frozenset[str]) -> "Catalog":
         """These facts as a query reading only `sections` would give them."""
@@ -778,7 +793,8 @@ class Catalog:
         return Catalog(keep("relations", relations), keep("functions", self.functions),
                        keep("extensions", self.extensions), keep("schemas", self.schemas),
                        keep("roles", self.roles), keep("publications", self.publications), self.server_version,
-                       keep("schemas", self.database), types=keep("types", self.types))
+                       keep("schemas", self.database), types=keep("types", self.types),
+                       view_graph=keep("view_graph", self.view_graph))
 
 
 def _relation_row(row: dict, read: frozenset[str]) -> dict:
@@ -805,6 +821,104 @@ def _relation_row(row: dict, read: frozenset[str]) -> dict:
     return out
 
 
+@dataclass(frozen=True)
+class ViewRead:
+    """A relation as the view graph knows it: what a view reading it reads through it."""
+
+    kind: str  # pg_class.relkind
+    security_invoker: bool
+    extension: bool  # an extension created it
+
+    def followed(self, name: tuple[str, str]) -> bool:
+        """Whether what it reads is read by a view reading it: a plain view's query runs within the reader's (not a
+        materialized view's, which stores its rows, nor the system's own views, see _VIEW_GRAPH)."""
+        return self.kind == "v" and name[0] not in CATALOG_SCHEMAS
+
+
+@dataclass(frozen=True, eq=False)
+class ViewGraph:
+    """What each view of the database reads itself (`reads`: view -> relations, see _VIEW_GRAPH) and what each relation
+    named there is. The walks through it are done once per group and kept (`_walks`): every item sharing the catalog
+    shares them — iterative, each node once per walk, so a chain of thousands of views or a cycle ends."""
+
+    reads: dict[tuple[str, str], tuple[tuple[str, str], ...]]
+    relations: dict[tuple[str, str], ViewRead]
+    _walks: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, raw: dict) -> "ViewGraph":
+        names = {oid: (row[0], row[1]) for oid, row in raw["relations"].items()}  # JSON's keys: oids as text
+        return cls(reads={names[view]: tuple(sorted(names[str(oid)] for oid in read))
+                          for view, read in raw["reads"].items()},
+                   relations={names[oid]: ViewRead(row[2], bool(row[3]), bool(row[4]))
+                              for oid, row in raw["relations"].items()})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ViewGraph) and (self.reads, self.relations) == (other.reads, other.relations)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def readers(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
+        """relation -> the views reading it themselves (the graph's edges turned round), kept."""
+        if "readers" not in self._walks:
+            readers: dict[tuple[str, str], list[tuple[str, str]]] = {}
+            for view, read in self.reads.items():
+                for relation in read:
+                    readers.setdefault(relation, []).append(view)
+            self._walks["readers"] = readers
+        return self._walks["readers"]
+
+    def reaching(self, targets: frozenset[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+        """Every view reading one of `targets`, itself or through plain views (`ViewRead.followed`) at any depth: the
+        edges walked backwards from the targets, each view once."""
+        key = ("reaching", targets)
+        if key not in self._walks:
+            readers, seen = self.readers(), set()
+            stack = list(targets)
+            while stack:
+                relation = stack.pop()
+                for view in readers.get(relation, ()):
+                    if view not in seen:
+                        seen.add(view)
+                        if self.relations[view].followed(view):
+                            stack.append(view)
+            self._walks[key] = frozenset(seen)
+        return self._walks[key]
+
+    def definer_views(self) -> dict[tuple[str, str], dict[tuple[str, str], tuple[int, tuple[str, str]]]]:
+        """For each security_invoker view that reads, itself or through other such views, a plain view without it
+        (not the system's nor an extension's: their owner's by design): definer view -> (how many views down, the
+        next view on the way). Walked backwards from each definer view a level at a time, so each invoker view's way
+        is a shortest one, and of those the one whose names come first (the next view the least, then its own way)."""
+        if "definer_views" in self._walks:
+            return self._walks["definer_views"]
+        readers = self.readers()
+        out: dict[tuple[str, str], dict[tuple[str, str], tuple[int, tuple[str, str]]]] = {}
+        for inner in sorted(n for n in readers if self.is_definer_view(n)):
+            level, depth, reached = [inner], 0, {inner}
+            while level:
+                depth += 1
+                nearest: dict[tuple[str, str], tuple[str, str]] = {}
+                for below in level:
+                    for view in readers.get(below, ()):
+                        if view not in reached and self.is_invoker_view(view):
+                            nearest[view] = min(nearest.get(view, below), below)
+                reached.update(nearest)
+                for view, below in nearest.items():
+                    out.setdefault(view, {})[inner] = (depth, below)
+                level = list(nearest)
+        self._walks["definer_views"] = out
+        return out
+
+    def is_definer_view(self, name: tuple[str, str]) -> bool:
+        read = self.relations.get(name)
+        return read is not None and read.followed(name) and not read.extension and not read.security_invoker
+
+    def is_invoker_view(self, name: tuple[str, str]) -> bool:
+        read = self.relations.get(name)
+        return read is not None and read.followed(name) and not read.extension and read.security_invoker
+
+
 def read_catalog(raw: dict | str, sections: frozenset[str] = SECTIONS) -> Catalog:
     """The answer of `catalog_query(sections)` as facts; every section not read is `NotRead`."""
     facts = json.loads(raw) if isinstance(raw, str) else raw
@@ -823,6 +937,7 @@ def read_catalog(raw: dict | str, sections: frozenset[str] = SECTIONS) -> Catalo
         server_version=facts.get("server_version"),
         database=facts.get("database") if "schemas" in read else NotRead("schemas"),
         types=section("types", lambda rows: {(row[0], row[1]): row[2] if len(row) > 2 else None for row in rows}),
+        view_graph=section("view_graph", ViewGraph.of),
     )
 
 

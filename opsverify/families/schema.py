@@ -9,7 +9,9 @@ An item names one subject and states expectations about it:
                                      other publication of the table fit, else PostgreSQL refuses them)
     views_in                         security_invoker (of plain views, and of each plain view they read through,
                                      in any schema; a materialized view named fails it, one read ends the chain),
-                                     grants (materialized views too); `reading` follows views through views
+                                     grants (materialized views too); `reading` follows views through views —
+                                     a view reads what its query's range table holds (FROM, at any depth of it),
+                                     not what a function it selects from reads
     foreign_tables_in                grants
     functions_in                     SECURITY DEFINER, fixed search_path, EXECUTE grants (aggregates too)
     extensions / all_extensions      installed or not, versions, schema
@@ -26,7 +28,6 @@ counted what it did not read as "depends on the row".
 
 from __future__ import annotations
 
-import collections
 import decimal
 import functools
 import json
@@ -73,7 +74,7 @@ from ._catalog import (
     Via,
 )
 from ._nodetree import BOOL_TESTS, Node, arguments, has_sublink, is_constant, nodes, read_tree, simple_case
-from ._common import CATALOG_SCHEMAS, StrictParams, quoted_parts, first_few, nothing_found, plural, split_name
+from ._common import StrictParams, quoted_parts, first_few, nothing_found, plural, split_name
 
 NAME = "schema"
 NEEDS = ("database",)
@@ -165,10 +166,12 @@ SUBJECT_SECTIONS: dict[str, frozenset[str]] = {
 _KEYS = frozenset({"constraints", "indexes"})
 FIELD_SECTIONS: dict[str, frozenset[str]] = {
     **dict.fromkeys(SUBJECTS, frozenset()),  # see SUBJECT_SECTIONS
-    **dict.fromkeys(("except_tables", "views", "materialized", "reading", "functions", "except_functions",
+    **dict.fromkeys(("except_tables", "views", "materialized", "functions", "except_functions",
                      "security_definer_only", "except_extensions", "allow_empty", "rls", "security_definer",
-                     "fixed_search_path", "security_invoker", "installed", "min_versions", "up_to_date",
+                     "fixed_search_path", "installed", "min_versions", "up_to_date",
                      "not_in_schemas"), frozenset()),  # read from the subject's own sections
+    # what the views read read in turn, at any depth and in any schema
+    **dict.fromkeys(("reading", "security_invoker"), frozenset({"view_graph"})),
     **dict.fromkeys(("columns", "not_null", "defaults", "types", "no_columns_of_type"), frozenset({"columns"})),
     "not_null": frozenset({"columns", *_KEYS}),  # PostgreSQL 18+: a NOT NULL constraint may be NOT VALID
     "checked": frozenset({"columns", "column_domains", *_KEYS}),  # a domain's CHECK constrains its columns
@@ -1951,9 +1954,10 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
     else:
         found = [r for (s, _), r in facts.relations.items()
                  if s == schema and r["kind"] in kinds and not r["extension_member"]]
-    if p.reading:  # what a view reads through other views too (see _catalog._READS)
-        reading = {split_name(n) for n in p.reading}
-        found = [r for r in found if reading & {tuple(x["relation"]) for x in r["reads"]}]
+    through: dict[str, list[str]] = {}  # view -> what of `reading` it reads only through other views
+    if p.reading:  # what a view reads through other views too (see _catalog.ViewGraph)
+        through = _read_through_views(found, [split_name(n) for n in p.reading], facts.view_graph)
+        found = [r for r in found if _qualified(r) in through]
     _check_named_objects(p, facts, findings)
     if not found and not findings.groups and not findings.errors:
         what = f"{noun}s" + (f" reading {', '.join(p.reading)}" if p.reading else "")
@@ -1966,7 +1970,7 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
         if p.security_invoker and r["kind"] == "v" and not r["security_invoker"]:
             findings.add(name, *_verb("runs", "run", "with its owner's privileges (security_invoker is off)"))
         elif p.security_invoker and r["kind"] == "v":
-            for inner, path in _definer_views_read(r):
+            for inner, path in _definer_views_read(r, facts.view_graph):
                 definer_paths.setdefault(name, {})[inner] = path
                 findings.add(name, *_verb("reads", "read", f"through view {inner} ({_path_text(path)}), which runs"
                                           " with its owner's privileges (security_invoker is off): what it reads is"
@@ -1982,55 +1986,42 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
         _judge_grants(p, name, r["grants"], r["owner"], facts, "relation", findings, r["columns"])
     return _finish(expected, findings, [_qualified(r) for r in found],
                    relations={_qualified(r): {"kind": RELATION_KINDS[r["kind"]], "security_invoker": r["security_invoker"],
-                                              "reads": [qualified(*x["relation"]) for x in r["reads"]
-                                                        if _read_by_itself(r, x)],
-                                              **_reads_through_views(r),
+                                              "reads": [qualified(*x) for x in r["reads"]],
+                                              **({"reads_through_views": through[_qualified(r)]}
+                                                 if through.get(_qualified(r)) else {}),
                                               **({"reads_through_definer_views": definer_paths[_qualified(r)]}
                                                  if _qualified(r) in definer_paths else {}),
                                               "grants": _grant_list(r["grants"], r["columns"])}
                               for r in found})
 
 
-def _read_by_itself(view: dict, read: dict) -> bool:
-    return [view["schema"], view["name"]] in read["by"]
-
-
-def _reads_through_views(view: dict) -> dict[str, list[str]]:
-    """Evidence of what a view reads only through other views (its `reads` names what its own query reads)."""
-    through = [qualified(*x["relation"]) for x in view["reads"] if not _read_by_itself(view, x)]
-    return {"reads_through_views": through} if through else {}
-
-
-def _definer_views_read(view: dict) -> list[tuple[str, list[str]]]:
-    """Each plain view without security_invoker that a security_invoker view reads, directly or through other
-    security_invoker views, with the shortest path to it (names, the view's first). A definer view's own reads are
-    its owner's, not followed further; a materialized view is none: its stored rows are its own subject. A walk over
-    the chain's edges (`by`), breadth first, each relation once: no recursion however deep the views nest."""
-    start = (view["schema"], view["name"])
-    reads = {tuple(x["relation"]): x for x in view["reads"]}
-    read_by: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for key, x in reads.items():
-        for reader in x["by"]:
-            read_by.setdefault(tuple(reader), []).append(key)
-    came_from: dict[tuple[str, str], tuple[str, str]] = {start: start}
-    queue, out = collections.deque([start]), []
-    while queue:
-        reader = queue.popleft()
-        for key in sorted(read_by.get(reader, ())):
-            if key in came_from:
-                continue
-            came_from[key] = reader
-            if reads[key]["kind"] != "v" or key[0] in CATALOG_SCHEMAS or reads[key].get("extension"):
-                continue  # the system's views, and an extension's: its owner's by design, none of the app's
-            if not reads[key]["security_invoker"]:
-                path, at = [key], key
-                while at != start:
-                    at = came_from[at]
-                    path.append(at)
-                out.append((qualified(*key), [qualified(*x) for x in reversed(path)]))
-            else:
-                queue.append(key)
+def _read_through_views(views: list[dict], reading: list[tuple[str, str]], graph) -> dict[str, list[str]]:
+    """Of `views`, each reading one of `reading` (itself or through plain views, see ViewGraph.reaching) -> those it
+    reads only through other views (evidence of why it was chosen; what it reads itself is its `reads`)."""
+    out: dict[str, list[str]] = {}
+    for view in views:
+        key, own = (view["schema"], view["name"]), {tuple(x) for x in view["reads"]}
+        read = [target for target in reading if target in own or key in graph.reaching(frozenset({target}))]
+        if read:
+            out[_qualified(view)] = [qualified(*target) for target in sorted(set(read) - own)]
     return out
+
+
+def _definer_views_read(view: dict, graph) -> list[tuple[str, list[str]]]:
+    """Each plain view without security_invoker that a security_invoker view reads, directly or through other
+    security_invoker views, with the shortest path to it (names, the view's first), the nearest first. A definer
+    view's own reads are its owner's, not followed further; a materialized view is none: its stored rows are its own
+    subject; nor the system's views or an extension's: their owner's by design. Read off the graph's walk
+    (ViewGraph.definer_views), done once for every view: following each view's next one, no recursion."""
+    walked, start = graph.definer_views(), (view["schema"], view["name"])
+    paths = []
+    for inner in walked.get(start, {}):
+        path = [start]
+        while path[-1] != inner:  # each next view is one nearer
+            path.append(walked[path[-1]][inner][1])
+        paths.append(path)
+    paths.sort(key=lambda path: (len(path), path))
+    return [(qualified(*path[-1]), [qualified(*x) for x in path]) for path in paths]
 
 
 def _path_text(path: list[str]) -> str:
