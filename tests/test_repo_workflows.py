@@ -232,6 +232,60 @@ def test_a_schedule_with_a_cron_of_a_date_there_is_fires(text):
     assert judge(text, triggers_present=["schedule"]).status is Status.PASSED
 
 
+# -- every job switched off by an `if:` of the literal false: the triggers start nothing -------------------------
+CRON_ON = "on:\n  workflow_dispatch:\n  schedule:\n    - cron: '*/5 * * * *'\n"
+
+
+def switched(*conditions: str, needs: str = "") -> str:
+    jobs = "".join(f"  job{number}:\n    if: {condition}\n    runs-on: ubuntu-latest\n    steps: [{{run: ./poll.sh}}]\n"
+                   for number, condition in enumerate(conditions, 1))
+    return CRON_ON + "jobs:\n" + jobs + needs
+
+
+@pytest.mark.parametrize("condition", [
+    "false", "False", "FALSE",  # a plain YAML 1.2 boolean, which GitHub reads as the expression `false`
+    "${{ false }}", "${{false}}", "'${{ false }}'", '"${{  (false)  }}"',
+    "'false'", "' false '", '"(false)"', '"\\tfalse\\n"',  # `${{ }}` may be left out; whitespace is skipped
+])
+@pytest.mark.parametrize("trigger", ["schedule", "workflow_dispatch"])
+def test_a_workflow_whose_every_job_is_switched_off_starts_nothing(condition, trigger):
+    outcome = judge(switched(condition, condition), triggers_present=[trigger])
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "wf.yml runs no job: every job is switched off (`job1`: `if: " in outcome.observed, outcome.observed
+    assert f"so its {trigger} trigger starts nothing" in outcome.observed, outcome.observed
+    assert outcome.evidence["switched_off_jobs"]["job2"].startswith("`if: "), outcome.evidence
+
+
+def test_a_job_needing_a_switched_off_job_is_skipped_with_it():
+    needs = "  deploy:\n    needs: JOB1\n    runs-on: ubuntu-latest\n    steps: [{run: ./deploy.sh}]\n"
+    outcome = judge(switched("${{ false }}", needs=needs), triggers_present=["schedule"])
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "(`job1`: `if: ${{ false }}`; `deploy`: needs `JOB1`, which is skipped)" in outcome.observed, \
+        outcome.observed
+    # with a condition of its own it may run all the same (`if: always()`): not evaluated, taken as running
+    always = needs.replace("    needs:", "    if: always()\n    needs:")
+    assert judge(switched("false", needs=always), triggers_present=["schedule"]).status is Status.PASSED
+
+
+@pytest.mark.parametrize("conditions", [
+    ("false", "true"),  # one job that runs is enough
+    ("false", "github.event_name == 'schedule'"),  # other expressions are not evaluated: taken as running
+    ("'False'",), ("no",), ("off",),  # not the expression `false` (GitHub reads `no` and `'False'` as text)
+    ("'${{ false }} '",), ("' ${{ false }}'",),  # text beside the expression: a non-empty string, true
+    ("${{ false && true }}",), ("${{ (false) || (true) }}",), ("'!false'",), ("0",),
+])
+def test_a_workflow_with_a_job_not_switched_off_by_the_literal_false_passes(conditions):
+    assert judge(switched(*conditions), triggers_present=["schedule"]).status is Status.PASSED
+
+
+def test_a_switched_off_workflow_still_has_its_triggers_written():
+    # `triggers_absent` judges what the file asks for, as for a schedule of no cron
+    outcome = judge(switched("false"), triggers_absent=["schedule"])
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert ".github/workflows/wf.yml has a schedule trigger" in outcome.observed, outcome.observed
+    assert judge(switched("false"), triggers_absent=["push"]).status is Status.PASSED
+
+
 @pytest.mark.parametrize("ask", ASKS, ids=["present", "absent"])
 @pytest.mark.parametrize("text, reason", [
     ("on:\n  workflow_dispatch:\nschedule:\n  - cron: '0 5 * * *'\n" + JOBS,  # mis-indented: a key of its own

@@ -26,7 +26,10 @@ Params, one kind per item:
                                        (`branches:` and `branches-ignore:`), a `needs:` naming no job of the
                                        file or going round in a cycle, no job without `needs:`) fails whatever
                                        is asked; a `schedule` named without crons (`on: [schedule]`), or whose
-                                       crons all name dates that never come (`0 0 30 2 *`), never fires
+                                       crons all name dates that never come (`0 0 30 2 *`), never fires; a
+                                       workflow whose every job is switched off (`if: ${{ false }}`, or
+                                       needing only such jobs) starts nothing: triggers_present fails (no
+                                       other `if:` expression is evaluated)
 
     file: vercel.json
     crons: [{path: /api/cron/publish, schedule: "* * * * *"}]   entries that must be there; refused at load
@@ -1490,6 +1493,55 @@ def _needs_of(jobs: dict) -> dict[str, list[str]] | None:
     return needs
 
 
+def switched_off_jobs(text: str, jobs: dict) -> dict[str, str]:
+    """The jobs GitHub never runs, each with why (`if: ${{ false }}`): an `if:` that is the literal `false`
+    (`literally_false`), and a job without `if:` that needs one of them (a job whose need was skipped is skipped,
+    unless its own condition says otherwise). No other expression is evaluated: such a job is taken as running."""
+    conditions = _job_conditions(text)
+    off = {name: f"`if: {cut(spelled(written))}`" for name, (written, plain) in conditions.items()
+           if literally_false(written, plain)}
+    needs = _needs_of(jobs) or {}
+    ids = {str(name).lower(): name for name in jobs}
+    while skipped := {name: need for name, wanted in needs.items() if name not in off and name not in conditions
+                      for need in wanted if ids.get(need.lower()) in off}:
+        off.update({name: f"needs `{spelled(need)}`, which is skipped" for name, need in skipped.items()})
+    return {name: off[name] for name in jobs if name in off}  # in the file's order
+
+
+def _job_conditions(text: str) -> dict[str, tuple[str, bool]]:
+    """Each job's `if:` as written — (its text, whether it is a plain scalar) — from the file's YAML nodes: a plain
+    `false` and a plain `no` are one value once loaded, but only the first is a boolean to GitHub (YAML 1.2)."""
+    root = yaml.compose(text, Loader=_WorkflowLoader)
+    jobs = next((value for key, value in root.value if key.value == "jobs"), None)
+    conditions = {}
+    for job_key, job in jobs.value:
+        condition = next((value for key, value in job.value if key.value == "if"), None)
+        if isinstance(condition, yaml.ScalarNode):
+            conditions[job_key.value] = (condition.value, not condition.style)  # plain: None, or "" from libyaml
+    return conditions
+
+
+_FALSE_BOOLEANS = ("false", "False", "FALSE")  # YAML 1.2's core schema, which GitHub's reader follows
+_WHOLE_EXPRESSION = re.compile(r"\$\{\{(.*)\}\}", re.DOTALL)
+
+
+def literally_false(written: str, plain: bool) -> bool:
+    """Whether a job's `if:` is GitHub's literal `false`: a plain YAML boolean (read as the text `false`), or the
+    expression `false` — in `${{ }}` or without it (`if:` may leave it out), in whitespace and parentheses, which
+    the expression's reader skips. Its keywords are case-sensitive (`False` in an expression is no literal), and
+    text beside `${{ }}` makes the value a string, which is true."""
+    if plain and written in _FALSE_BOOLEANS:
+        return True
+    if whole := _WHOLE_EXPRESSION.fullmatch(written):
+        written = whole[1]
+    elif "${{" in written:
+        return False
+    expression = written.strip()
+    while expression.startswith("(") and expression.endswith(")"):
+        expression = expression[1:-1].strip()
+    return expression == "false"
+
+
 def _needs_cycle(needs: dict[str, list[str]]) -> list[str]:
     """The jobs of one cycle of `needs` (every need a job of it), in the order each needs the next; [] if none."""
     started: set[str] = set()
@@ -1577,6 +1629,13 @@ def _judge_workflow(p: Params, text: str, evidence: dict) -> Outcome:
         never = [f"'{cut(spelled(cron))}' ({why})" for cron in crons if (why := date_never_comes(cron))]
         if len(never) == len(crons):
             problems.append(f"{p.file}'s schedule trigger never fires: {'; '.join(never)}")
+    present = [t for t in p.triggers_present if t in triggers]
+    if present and len(off := switched_off_jobs(text, document["jobs"])) == len(document["jobs"]):
+        # as a workflow renamed `.yml.off`: the run starts, and every job of it is skipped
+        evidence["switched_off_jobs"] = off
+        said = "; ".join(f"`{spelled(name)}`: {why}" for name, why in off.items())
+        problems.append(f"{p.file} runs no job: every job is switched off ({said}), so its {', '.join(present)}"
+                        f" trigger{'s' if len(present) > 1 else ''} start{'' if len(present) > 1 else 's'} nothing")
     return verdict(expected, problems, f"{p.file} triggers: {', '.join(triggers) or 'none'}", **evidence)
 
 
