@@ -14,7 +14,7 @@ from opsverify.engine import message
 from opsverify.families import bundle
 from opsverify.outcome import Status
 from opsverify.secrets import Redactor, fingerprint
-from opsverify.transports.http import Probe, Reply, fetch_all
+from opsverify.transports.http import Probe, Reply, as_url_parser_reads, fetch_all
 
 from .helpers import by_id, evaluate
 
@@ -1182,3 +1182,31 @@ def test_a_source_map_header_is_named_too():
     assert outcome.status is Status.PASSED, outcome.observed
     assert outcome.observed == "1 script scanned, no JWT; 1 source map named, not read"
     assert outcome.evidence["source_maps_not_read"] == ["/app.js"]
+
+
+# -- references read as the WHATWG URL parser reads them: in an http(s) URL `\` is `/`; tabs and line breaks dropped --
+@pytest.mark.parametrize("written, base, read", [
+    ("\\assets\\app.js", "https://a.example/", "/assets/app.js"),
+    ("..\\lib\\x.js?a\\b#c\\d", "https://a.example/", "../lib/x.js?a\\b#c\\d"),  # a query's and fragment's stay
+    ("HTTPS:\\\\cdn.example\\x.js", "", "HTTPS://cdn.example/x.js"),
+    (" \x00/a\tb\n.js\r\x1f ", "https://a.example/", "/ab.js"),  # C0 controls and spaces off the ends
+    ("data:text/javascript,a\\b", "https://a.example/", "data:text/javascript,a\\b"),  # not a special scheme
+    ("x\\y.js", "blob:https://a.example/1", "x\\y.js"),  # relative to a base of no special scheme
+])
+def test_a_reference_is_read_as_the_url_parser_reads_it(written, base, read):
+    assert as_url_parser_reads(written, base) == read
+
+
+def test_a_page_naming_its_scripts_with_backslashes_loads_them_as_a_browser_does():
+    fact = bundle.Crawl("https://a.example/app/page", bundle.Params(service="app"))
+    fact.read_page(Reply(200, 1, content=b'<script src="\\assets\\app.js"></script><script src="/t&#9;a&#10;b.js">'
+                                         b'</script><base href="\\v2\\"><script src="lib\\x.js"></script>',
+                         headers={"Link": "<\\pre\\load.js>; rel=modulepreload"}))
+    assert [url for url, _ in fact.queue] == ["https://a.example/pre/load.js", "https://a.example/assets/app.js",
+                                              "https://a.example/tab.js", "https://a.example/v2/lib/x.js"]
+
+
+def test_a_key_in_a_script_named_with_backslashes_is_found():
+    outcome = served({"/": (HTML, '<script src="\\assets\\app.js"></script>'), "/assets/app.js": (JS, KEY_JS)})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith("in /assets/app.js"), outcome.observed

@@ -4,9 +4,9 @@ The page's same-origin scripts (`<script src>`, an SVG script's `href`, `<link r
 `<link rel=preload|prefetch>` `as` a script-like destination — script, worker, sharedworker, serviceworker,
 audioworklet, paintworklet — or a prefetch without `as` of a `.js`, `.mjs` or `.cjs` file, and what its inline scripts
 import; resolved as a browser does, against the page's first `<base href>` from where it stands, spaces around a URL
-dropped; a preload without `as`, or `as` another destination, fetches no script and is not followed) and the same
-links in the page's HTTP `Link` header (RFC 8288: every header, every link of one, each resolved against the page's
-own URL) are fetched, then
+dropped, `\\` read as `/` in an http(s) one (`as_url_parser_reads`); a preload without `as`, or `as` another
+destination, fetches no script and is not followed) and the same links in the page's HTTP `Link` header (RFC 8288:
+every header, every link of one, each resolved against the page's own URL) are fetched, then
 the chunks they import — imports (of a quoted path, whatever its extension; JS comments may stand wherever blanks may,
 `import(/* webpackChunkName: "admin" */ "./admin")`, unless one holds a word an import starts with: see _GAP), every
 string argument of `importScripts`, a worker's `new URL(path, import.meta.url)` (resolved against the script's own
@@ -82,7 +82,8 @@ from ..display import cut
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
 from ..secrets import fingerprint
-from ..transports.http import URL_EDGES, Probe, Reply, ascii_compatible, decoded, location_shown, strict_json
+from ..transports.http import (URL_EDGES, Probe, Reply, as_url_parser_reads, ascii_compatible, decoded, location_shown,
+                               strict_json)
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, UrlPath, nothing_found, plural
 
@@ -651,13 +652,16 @@ def _imported(an_import: _Import, given: set[tuple[bytes, bool, bool]], asset_ur
 
 
 def _resolved(ref: str, asset_url: str, page_url: str) -> str:
+    ref = as_url_parser_reads(ref, asset_url)  # `.\x.js` is `./x.js`, relative to the script as that is
     base = asset_url if ref.startswith(("./", "../", "/")) or "://" in ref else _base(ref, asset_url, page_url)
     return _joined(base, ref)
 
 
 def _joined(base: str, ref: str) -> str:
-    """`ref` resolved against `base`; as written when it is no URL (`http://[::1/x.js`): the crawl names it as that
-    reference's problem (see Crawl.enqueue), it does not end the walk."""
+    """`ref` resolved against `base` as a browser resolves it (`as_url_parser_reads`: `\\assets\\app.js` is
+    /assets/app.js); as written when it is no URL (`http://[::1/x.js`): the crawl names it as that reference's
+    problem (see Crawl.enqueue), it does not end the walk."""
+    ref = as_url_parser_reads(ref, base)
     try:
         return urljoin(base, ref)
     except ValueError:

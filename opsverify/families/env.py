@@ -33,6 +33,7 @@ from ..outcome import Outcome, error, failed, passed
 from ..secrets import describe, fingerprint
 from ..lazy import load
 from ..transports.envsource import READ_S, WITHHELD, EnvFile, parse_dotenv
+from ..transports.http import as_url_parser_reads
 from ._common import StrictParams, first_few, nothing_found, plural
 from .repo import Params as RepoParams, source as repo_source  # repo_source: a system's checkout or GitHub
 
@@ -53,8 +54,6 @@ _EMAIL = re.compile(rf"{_ADDRESS}|[^<>\x00-\x1f\x7f]*<{_ADDRESS}>")  # `a@b.c` o
 _BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]+")
 # where a WHATWG URL's host must not hold them (forbidden domain code points), besides C0 controls
 _NOT_IN_HOST = set(" #%/:<>?@[\\]^|\x7f")
-_C0_OR_SPACE = "".join(map(chr, range(0x21)))  # what a WHATWG parser trims off the input's ends
-_TAB_OR_NEWLINE = re.compile("[\t\n\r]")  # ... and drops wherever they are
 _SPECIAL_SCHEME = re.compile(r"(https?:)/*", re.IGNORECASE)  # its slashes, any number (none too)
 _AUTHORITY = re.compile(r"[^/?#]*")
 _RIGHT_TO_LEFT_KINDS = {"R", "AL", "AN", "EN", "ES", "CS", "ET", "ON", "BN", "NSM"}  # Bidi classes (RFC 5893 rule 2)
@@ -332,9 +331,9 @@ def _pubkeys_problem(value: str) -> str | None:
 
 def _url_problem(value: str, *, https: bool) -> str | None:
     """Read as the app (Node's WHATWG URL) reads it: C0 controls and spaces trimmed, tabs and line breaks dropped,
-    `\\` read as `/`, any slashes after `http:` or `https:` (or none) taken as `//`, the user info no part of the
-    host, a port 0-65535."""
-    value = _TAB_OR_NEWLINE.sub("", value.strip(_C0_OR_SPACE)).replace("\\", "/")
+    `\\` before the query read as `/` (`as_url_parser_reads`), any slashes after `http:` or `https:` (or none) taken
+    as `//`, the user info no part of the host, a port 0-65535."""
+    value = as_url_parser_reads(value)
     special = _SPECIAL_SCHEME.match(value)
     if not special:
         return "is not an http(s) URL"

@@ -171,6 +171,23 @@ class Reply:
 
 
 URL_EDGES = "".join(map(chr, range(0x21)))  # a URL parser drops controls and spaces around a URL: `src=" /a.js "`
+_TAB_OR_NEWLINE = re.compile("[\t\n\r]")  # ... and tabs and line breaks wherever they are
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+SPECIAL_SCHEMES = frozenset({"ftp", "file", "http", "https", "ws", "wss"})  # the WHATWG URL standard's
+_BEFORE_QUERY = re.compile(r"[^?#]*")
+
+
+def as_url_parser_reads(written: str, base: str = "") -> str:
+    """A URL (or a reference relative to `base`) as the WHATWG URL parser — a browser's, Node's — reads it before
+    anything else: C0 controls and spaces trimmed off its ends, tabs and line breaks dropped, and in a URL of a
+    special scheme (http, https, …; a relative one takes its base's) each `\\` before the query read as `/`:
+    `<script src="\\assets\\app.js">` loads /assets/app.js."""
+    text = _TAB_OR_NEWLINE.sub("", written.strip(URL_EDGES))
+    scheme = _SCHEME.match(text) or _SCHEME.match(base)
+    if not scheme or scheme[1].lower() not in SPECIAL_SCHEMES:
+        return text
+    path_end = _BEFORE_QUERY.match(text).end()
+    return text[:path_end].replace("\\", "/") + text[path_end:]
 
 
 def location_named(reply: Reply, url: str, learn: Callable[[str], None]) -> str:
