@@ -288,14 +288,12 @@ _RELATION_PARTS = {
             'using_tree', p.polqual::text, 'check_tree', p.polwithcheck::text, 'safe', {_SAFE_OIDS}
           ) order by p.polname), '[]'::json)
           from pg_policy p where p.polrelid = r.oid) end""",
-    "table_publications": """(select coalesce(json_agg(b.pubname order by b.pubname), '[]'::json)
-                       from published b where b.relid = r.oid and b.whole)""",
+    # of `publications_of`, joined to each relation read (see catalog_query)
+    "table_publications": "coalesce(pb.whole, '[]'::json)",
     # publication -> {sent, unsent}: the relations of the table's tree holding rows it does and does not send
-    "table_publications_partly": """(select coalesce(json_object_agg(b.pubname, b.part order by b.pubname), '{}'::json)
-                       from published b where b.relid = r.oid and not b.whole)""",
+    "table_publications_partly": "coalesce(pb.partly, '{}'::json)",
     # publication -> what it leaves out of the rows of a table it holds whole (see _GAPS)
-    "table_publication_gaps": """(select coalesce(json_object_agg(b.pubname, b.gaps order by b.pubname), '{}'::json)
-                       from published b where b.relid = r.oid and b.gaps is not null)""",
+    "table_publication_gaps": "coalesce(pb.gaps, '{}'::json)",
     "reads": _READS,
 }
 # A row of pg_inherits `i` that still attaches its child: not one an interrupted `DETACH PARTITION … CONCURRENTLY` left
@@ -437,9 +435,12 @@ _PUBLISHED = """published as (
             where r.kind = 'p') x) f
     join pg_class c on c.oid = f.as_relid join pg_namespace n on n.oid = c.relnamespace
     group by f.root, f.pubid
-  ), refusing(relid, relation, pubname, pubupdate, pubdelete, problem) as (_REFUSING_)
+  ), refusing(relid, relation, pubname, pubupdate, pubdelete, problem) as materialized (_REFUSING_
+  ), unidentified(root, relations) as (_NO_IDENTITY_
+  ), refused(root, pubid, problems) as (_REFUSED_
+  )
   select b.pubname, s.root as relid, s.total = h.total as whole,
-         case when s.total = h.total then _WHOLE_GAPS_ end as gaps,
+         case when s.total = h.total then _GAPS_ end as gaps,
          case when s.total < h.total then json_build_object(
            'sent', (select json_agg(json_build_array(n.nspname, c.relname) order by n.nspname, c.relname)
                     from held x join listed l on l.relid = x.relid and l.pubid = s.pubid
@@ -449,29 +450,39 @@ _PUBLISHED = """published as (
                       from held x join pg_class c on c.oid = x.relid join pg_namespace n on n.oid = c.relnamespace
                       where x.root = s.root and not (x.sendable and exists (
                         select from listed l where l.relid = x.relid and l.pubid = s.pubid)))) end as part
-  from sent s join holders h on h.root = s.root join pg_publication b on b.oid = s.pubid
+  from sent s join holders h on h.root = s.root join pg_publication b on b.oid = s.pubid_WHOLE_LOOKUPS_
   union all
-  select b.pubname, l.relid, true, _ROOT_GAPS_, null from listed l join rels r on r.oid = l.relid
-  join pg_publication b on b.oid = l.pubid
+  select b.pubname, l.relid, true, _GAPS_, null from listed l join rels r on r.oid = l.relid
+  join pg_publication b on b.oid = l.pubid_LISTED_LOOKUPS_
   where r.kind = 'p' and not exists (select from held x where x.root = r.oid)
 )""".replace("_ATTACHED_", _ATTACHED)
+# `published` by table, one row each: joined to the relations read by hash (a lookup of `published` per relation and
+# part scanned every (publication, table) row of it for each table)
+_PUBLICATIONS_OF = """publications_of(relid, whole, partly, gaps) as (
+  select b.relid, json_agg(b.pubname order by b.pubname) filter (where b.whole),
+         json_object_agg(b.pubname, b.part order by b.pubname) filter (where not b.whole),
+         json_object_agg(b.pubname, b.gaps order by b.pubname) filter (where b.gaps is not null)
+  from published b group by b.relid
+)"""
 # What a publication holding a table whole leaves out of its changes (null: nothing): the operations of insert, update
 # and delete it does not publish, the row filters and column lists pgoutput applies to the table or any partition
 # or child of it (`shaped`, `left_out`), and where it publishes update or delete, each of them without a usable
 # replica identity (`_NO_IDENTITY`) or whose UPDATE / DELETE PostgreSQL refuses for a publication's row filter, column
 # list or unsent generated columns (`refusing`, `_REFUSED`). A filter's expression is not deparsed where another
 # session holds ACCESS EXCLUSIVE on its relation: pg_get_expr would wait for the lock (see _HELD_LOCKS). Read only where
-# an item asks.
+# an item asks. Each of them is read once for every table (or table and publication), and joined here by hash
+# (_GAP_LOOKUPS): a subquery of them per publication and table scanned each one whole for every pair.
 _GAPS = """(select case when o.root is not null or ops.names is not null or ids.relations is not null
-                       or refused.problems is not null
+                       or rf.problems is not null
                   then json_build_object('operations', ops.names, 'filters', o.filters, 'columns', o.columns,
-                                         'no_replica_identity', ids.relations, 'refused', refused.problems) end
+                                         'no_replica_identity', ids.relations, 'refused', rf.problems) end
      from (select json_agg(v.op order by v.n) as names
            from (values (1, 'insert', b.pubinsert), (2, 'update', b.pubupdate), (3, 'delete', b.pubdelete))
-                v(n, op, published) where not v.published) ops
-     cross join _NO_IDENTITY_ ids
-     cross join _REFUSED_ refused
-     left join left_out o on o.root = _ROOT_ and o.pubid = b.oid)"""
+                v(n, op, published) where not v.published) ops)"""
+_GAP_LOOKUPS = """
+  left join left_out o on o.root = _ROOT_ and o.pubid = b.oid
+  left join unidentified ids on ids.root = _ROOT_ and (b.pubupdate or b.pubdelete)
+  left join refused rf on rf.root = _ROOT_ and rf.pubid = b.oid"""
 # Each relation of the table's tree the publication sends whose replica identity is none PostgreSQL can use, where the
 # publication publishes update or delete: PostgreSQL then refuses each UPDATE (or DELETE) of it, and sends none
 # (CheckCmdReplicaIdentity, on the relation holding the row). Usable, as the relcache picks it: FULL; DEFAULT with a
@@ -489,13 +500,14 @@ _IDENTITY_INDEX = """(
        where i.indrelid = c.oid and case c.relreplident when 'd' then i.indisprimary when 'i' then i.indisreplident
                                                         else false end
        limit 1)"""
-_NO_IDENTITY = """(select json_agg(json_build_object('relation', json_build_array(n.nspname, c.relname),
-                                  'identity', c.relreplident, 'index', x.index) order by n.nspname, c.relname)
-                  as relations
-     from held h join pg_class c on c.oid = h.relid join pg_namespace n on n.oid = c.relnamespace
-     left join lateral _IDENTITY_INDEX_ x on true
-     where h.root = _ROOT_ and h.sendable and (b.pubupdate or b.pubdelete)
-       and c.relreplident <> 'f' and x.usable is not true)"""
+_NO_IDENTITY = """
+    select h.root, json_agg(json_build_object('relation', json_build_array(n.nspname, c.relname),
+                                              'identity', c.relreplident, 'index', x.index)
+                            order by n.nspname, c.relname)
+    from held h join pg_class c on c.oid = h.relid join pg_namespace n on n.oid = c.relnamespace
+    left join lateral _IDENTITY_INDEX_ x on true
+    where h.sendable and c.relreplident <> 'f' and x.usable is not true
+    group by h.root"""
 # Each relation holding rows with a replica identity PostgreSQL can use (one without is _NO_IDENTITY's) whose UPDATE,
 # or DELETE, PostgreSQL refuses all the same, for a publication it is in (listed, through a partitioned table above or
 # a schema, FOR ALL TABLES) that publishes update or delete: each check RelationBuildPublicationDesc makes of each such
@@ -506,7 +518,8 @@ _NO_IDENTITY = """(select json_agg(json_build_object('relation', json_build_arra
 # all with REPLICA IDENTITY FULL (pub_contains_invalid_column); from PostgreSQL 18 (where pg_publication has
 # pubgencols), a generated column in the identity the publication does not send: a stored one without
 # publish_generated_columns = stored and no column list, a virtual one ever (with FULL, any of the relation's).
-# A FOR ALL TABLES publication has no filter nor column list.
+# A FOR ALL TABLES publication has no filter nor column list. A pair neither shaped nor of a relation with a generated
+# column has none of these: not built (they are most pairs, and each costs a handful of lookups).
 _REFUSING = """select * from (
       select h.relid, json_build_array(n.nspname, c.relname), q.pubname, q.pubupdate, q.pubdelete, json_build_object(
                'identity', c.relreplident,
@@ -534,28 +547,32 @@ _REFUSING = """select * from (
                            where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
                              and a.attgenerated = 'v' and (to_jsonb(q) ->> 'pubgencols') is not null
                              and (c.relreplident = 'f' or (s.attrs is null and a.attnum = any(x.keys))))) as problem
-      from (select distinct relid from held where sendable) h
+      from (select d.relid, exists (select from pg_attribute g where g.attrelid = d.relid and g.attnum > 0
+                                    and not g.attisdropped and g.attgenerated <> '') as generates
+            from (select distinct relid from held where sendable) d) h
       join pg_class c on c.oid = h.relid join pg_namespace n on n.oid = c.relnamespace
       left join lateral _IDENTITY_INDEX_ x on true
       join listed l on l.relid = h.relid join pg_publication q on q.oid = l.pubid and (q.pubupdate or q.pubdelete)
       left join shaped s on s.relid = h.relid and s.pubid = q.oid
       cross join lateral (select s.qual, s.as_relid) f  -- the names the filter text reads
-      where c.relreplident = 'f' or x.usable) r
+      where (c.relreplident = 'f' or x.usable) and (s.relid is not null or h.generates)) r
     where (r.problem ->> 'outside_identity') is not null or (r.problem ->> 'uncovered') is not null
        or (r.problem ->> 'generated') is not null or (r.problem ->> 'virtual') is not null
        or ((r.problem ->> 'identity') = 'f' and (r.problem ->> 'column_list') is not null)"""
 # Of _REFUSING's, each relation of the table's tree the publication sends whose UPDATE or DELETE PostgreSQL refuses
-# where the publication publishes it: the publication sends none of those.
-_REFUSED = """(select json_agg(json_build_object('relation', r.relation, 'publication', r.pubname,
+# where the publication publishes it: the publication sends none of those. Per table and publication sending any of
+# it (`sent`).
+_REFUSED = """
+    select s.root, s.pubid, json_agg(json_build_object('relation', r.relation, 'publication', r.pubname,
                                   'operations', (select json_agg(v.op order by v.n)
                                                  from (values (1, 'update', r.pubupdate and b.pubupdate),
                                                               (2, 'delete', r.pubdelete and b.pubdelete)) v(n, op, cut)
                                                  where v.cut)) :: jsonb || jsonb_strip_nulls(r.problem::jsonb)
-                    order by r.relation ->> 0, r.relation ->> 1, r.pubname) as problems
-     from refusing r join held h on h.relid = r.relid
-     where h.root = _ROOT_ and h.sendable and ((r.pubupdate and b.pubupdate) or (r.pubdelete and b.pubdelete)))"""
-_GAPS = (_GAPS.replace("_NO_IDENTITY_", _NO_IDENTITY).replace("_REFUSED_", _REFUSED)
-         .replace("_IDENTITY_INDEX_", _IDENTITY_INDEX))
+                    order by r.relation ->> 0, r.relation ->> 1, r.pubname)
+    from sent s join pg_publication b on b.oid = s.pubid
+    join held h on h.root = s.root and h.sendable join refusing r on r.relid = h.relid
+    where (r.pubupdate and b.pubupdate) or (r.pubdelete and b.pubdelete)
+    group by s.root, s.pubid"""
 _FILTER_TEXT = """case when not exists (select from held_locks k where k.relation = f.as_relid)
                                          then pg_get_expr(f.qual, f.as_relid) end"""
 
@@ -647,6 +664,7 @@ def catalog_query(sections: frozenset[str]) -> str:
         else:
             rels = _RELS.replace("_LOCKS_", "null::json").replace("_LOCKED_ITSELF_", "false")
         ctes.append(rels)
+        relations_from = "rels r"
         parts = ["'schema', r.schema", "'name', r.name", "'kind', r.kind", "'rls', r.rls", "'force_rls', r.force_rls",
                  "'owner', r.owner", "'locks', r.locks",
                  f"'partitions', {_PARTITIONS}"]
@@ -660,13 +678,20 @@ def catalog_query(sections: frozenset[str]) -> str:
                 parts.append(f"'{key}', {_RELATION_PARTS[section]}")
         if read & {"table_publications", "table_publications_partly", "table_publication_gaps"}:
             gaps = "table_publication_gaps" in read
-            ctes.append(_PUBLISHED.replace("_REFUSING_", _REFUSING.replace("_IDENTITY_INDEX_", _IDENTITY_INDEX)
-                                           if gaps else "select null, null, null, null, null, null::json")
+            none = "select null, null, null, null, null, null::json"
+            ctes.append(_PUBLISHED.replace("_REFUSING_", _REFUSING if gaps else none)
+                        .replace("_NO_IDENTITY_", _NO_IDENTITY if gaps else "select null::oid, null::json")
+                        .replace("_REFUSED_", _REFUSED if gaps else "select null::oid, null::oid, null::json")
+                        .replace("_IDENTITY_INDEX_", _IDENTITY_INDEX)
                         .replace("_FILTER_TEXT_", _FILTER_TEXT if gaps else "null::text")
-                        .replace("_WHOLE_GAPS_", _GAPS.replace("_ROOT_", "s.root") if gaps else "null::json")
-                        .replace("_ROOT_GAPS_", _GAPS.replace("_ROOT_", "l.relid") if gaps else "null::json"))
+                        .replace("_GAPS_", _GAPS if gaps else "null::json")
+                        .replace("_WHOLE_LOOKUPS_", _GAP_LOOKUPS.replace("_ROOT_", "s.root") if gaps else "")
+                        .replace("_LISTED_LOOKUPS_", _GAP_LOOKUPS.replace("_ROOT_", "l.relid") if gaps else ""))
+            ctes.append(_PUBLICATIONS_OF)
+            relations_from += " left join publications_of pb on pb.relid = r.oid"
         top.append("'relations', (select coalesce(json_agg(json_build_object(\n      "
-                   + ",\n      ".join(parts) + "\n    ) order by r.schema, r.name), '[]'::json) from rels r)")
+                   + ",\n      ".join(parts)
+                   + f"\n    ) order by r.schema, r.name), '[]'::json) from {relations_from})")
     top += [f"'{name}', {part}" for name, part in _TOP_PARTS.items() if name in read
             or (name == "database" and "schemas" in read)]
     # always: which privileges exist depends on the server (a superuser holds MAINTAIN from PostgreSQL 17)
