@@ -331,12 +331,48 @@ def test_a_vercel_walk_stops_at_the_page_limit_and_a_name_not_seen_is_unknown():
 
 
 def test_a_vercel_cursor_given_again_ends_the_walk_as_not_read_whole():
+    # the page that names the cursor it was asked with is not merged: a server that ignores `until` does so too
     target = VercelPagesStub([["CRON_SECRET"], ["PAGE2_VAR"]], cursors=[1_700_000_000_000, 1_700_000_000_000])
     check = make_check(platform="vercel", required=["NOPE"])
     outcome = judge(check, provider.gather(target, [check]))
     assert len(target.asked) == 2, target.asked
     assert outcome.status is Status.ERROR, outcome
-    assert "NOPE not among the 2 env vars of the 2 pages Vercel answered (it has more pages)" in outcome.observed
+    assert ("NOPE not among the 1 env vars of the first page Vercel answered (it has more pages; page 2 came as a "
+            "repeat, a cursor or entries already read: not merged)") in outcome.observed, outcome.observed
+
+
+def test_a_vercel_server_ignoring_until_is_not_read_as_each_key_listed_twice():
+    # `until` is no documented parameter of the env list: a server that ignores it answers page 1 again, same
+    # `next` — a repeat, not more keys: a key present passes, a missing one is unknown (the list not read whole)
+    from dataclasses import replace
+
+    class IgnoresUntil(VercelPagesStub):
+        def fetch_all(self, probes):
+            replies = super().fetch_all([replace(p, url=p.url.split("until=")[0].rstrip("?&")) for p in probes])
+            self.asked[-len(probes):] = [p.url for p in probes]
+            return replies
+
+    target = IgnoresUntil([["CRON_SECRET"], ["PAGE2_VAR"]])
+    check = make_check(platform="vercel", required=["CRON_SECRET"])
+    outcome = judge(check, provider.gather(target, [check]))
+    assert len(target.asked) == 2 and "until=1700000000000" in target.asked[1], target.asked
+    assert outcome.status is Status.PASSED, outcome
+    target = IgnoresUntil([["CRON_SECRET"], ["PAGE2_VAR"]])
+    check = make_check(platform="vercel", required=["CRON_SECRET", "NOPE"])
+    outcome = judge(check, provider.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert "listed twice" not in outcome.observed, outcome.observed
+    assert ("NOPE not among the 1 env vars of the first page Vercel answered (it has more pages; page 2 came as a "
+            "repeat, a cursor or entries already read: not merged)") in outcome.observed, outcome.observed
+
+
+def test_a_vercel_page_identical_to_one_read_is_not_merged_again():
+    # a new cursor on the same entries (a server answering page 1 again with a `next` of its own): still a repeat
+    target = VercelPagesStub([["CRON_SECRET"], ["CRON_SECRET"], ["PAGE3_VAR"]])
+    check = make_check(platform="vercel", required=["CRON_SECRET"])
+    outcome = judge(check, provider.gather(target, [check]))
+    assert len(target.asked) == 2, target.asked
+    assert outcome.status is Status.PASSED, outcome
 
 
 def test_a_vercel_page_that_fails_leaves_the_item_unchecked_naming_that_page():

@@ -506,7 +506,9 @@ def _github_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, An
 def _vercel_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, Answer | Trouble]:
     """Vercel's REST API pages a list by cursor: the same request with `until` set to the previous page's
     `pagination.next`, until `next` is null. Every list's next page goes out in one wave; at most VERCEL_MAX_PAGES
-    pages a list, and a cursor given twice ends its walk (it would loop): such a list stays not read whole."""
+    pages a list. A page that names a cursor already given, or lists just what a page read did (a server that
+    ignores `until` answers page 1 again), ends its walk unmerged — its entries would read as each key listed twice,
+    and it would loop: such a list stays not read whole."""
     walks: dict[Call, list[Answer]] = {}
     asked: dict[Call, list[str]] = {}
     for call in (c for c in calls if c.sanitize == "vercel-env"):
@@ -518,7 +520,7 @@ def _vercel_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, An
         step = {}
         for call, pages in walks.items():
             cursor = pages[-1].data["next"]
-            if len(pages) >= VERCEL_MAX_PAGES or any(p.data["next"] == cursor for p in pages[:-1]):
+            if len(pages) >= VERCEL_MAX_PAGES:
                 continue  # read as far as it goes: what is left stays "more"
             joiner = "&" if "?" in call.url else "?"
             step[call] = Call(call.platform, f"{call.url}{joiner}{urlencode({'until': cursor})}", call.headers,
@@ -532,6 +534,10 @@ def _vercel_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, An
             if isinstance(page, Trouble):
                 done[call] = replace(page, pages=tuple(asked.pop(call)))
                 walks.pop(call)
+            elif any(page.data["envs"] == p.data["envs"] or (page.data["next"] is not None
+                                                             and page.data["next"] == p.data["next"])
+                     for p in walks[call]):
+                done[call] = _vercel_pages(walks.pop(call), asked.pop(call), repeated=True)
             elif page.data["next"] is None:
                 done[call] = _vercel_pages([*walks.pop(call), page], asked.pop(call))
             else:
@@ -539,11 +545,12 @@ def _vercel_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, An
     return done
 
 
-def _vercel_pages(pages: list[Answer], asked: list[str]) -> Answer:
-    """The pages of one Vercel list as one answer; `more` when its last page read still names a next one."""
+def _vercel_pages(pages: list[Answer], asked: list[str], repeated: bool = False) -> Answer:
+    """The pages of one Vercel list as one answer; `more` when its last page read still names a next one;
+    `repeated`: the page after them repeated one read (not merged)."""
     first = pages[0]
     data = {"envs": [e for page in pages for e in page.data["envs"]], "next": pages[-1].data["next"],
-            "more": pages[-1].data["next"] is not None, "pages": len(pages)}
+            "more": pages[-1].data["next"] is not None, "pages": len(pages), "repeated": repeated}
     return Answer(first.request, data, first.platform_now, max(page.received for page in pages),
                   pages=tuple(asked) if len(asked) > 1 else ())
 
@@ -1206,9 +1213,11 @@ def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
     where = f"in the Vercel project's {f'custom environment {p.target}' if custom else f'{p.target} env'}"
     envs = answer.data["envs"]
     pages = answer.data.get("pages", 1)
+    repeated = (f"; page {pages + 1} came as a repeat, a cursor or entries already read: not merged"
+                if answer.data.get("repeated") else "")
     unread = (f"not among the {len(envs)} env vars of the {'first page' if pages == 1 else f'{pages} pages'} "
-              f"Vercel answered (it has more pages)" if answer.data["more"] else None)  # a name not seen may be on
-    # a page not read (past the page limit, or a cursor given twice)
+              f"Vercel answered (it has more pages{repeated})" if answer.data["more"] else None)  # a name not seen
+    # may be on a page not read (past the page limit, or one answered as a repeat: a server ignoring `until`)
     generic: dict[str, Any] = {}  # key -> updatedAt of the target's own value
     branches: dict[str, list[str]] = {}  # key -> the git branches with a value of their own (preview)
     seen: set[tuple[str, Any]] = set()
