@@ -695,6 +695,26 @@ def test_fake_platforms_send_a_date_header_and_refuse_wrong_tokens(demo):
                       timeout=5).status_code == 405
 
 
+def test_the_demos_supabase_backups_answer_as_the_real_api_does(demo):
+    # a PITR project lists no daily backups (Supabase stops them once PITR is on): its point in time is the
+    # physical_backup_data; a project without PITR lists its daily backups, each with an id
+    platforms = next(c for c in demo.components if type(c).__name__ == "PlatformAPIs")
+    headers = {"authorization": f"Bearer {platforms.tokens['supabase']}"}
+
+    def answer(ref):
+        return httpx.get(f"{platforms.urls['supabase']}/v1/projects/{ref}/database/backups", headers=headers,
+                         timeout=5).json()
+
+    pitr = answer("bakeryopsdemoproject")
+    assert pitr["pitr_enabled"] is True and pitr["walg_enabled"] is True, pitr
+    assert pitr["backups"] == [], pitr
+    assert set(pitr["physical_backup_data"]) == {"earliest_physical_backup_date_unix",
+                                                 "latest_physical_backup_date_unix"}, pitr
+    daily = answer("cheersaidemoproject0")
+    assert daily["pitr_enabled"] is False and daily["backups"], daily
+    assert all(isinstance(b.get("id"), int) for b in daily["backups"]), daily["backups"]
+
+
 def test_wrong_token_is_a_clear_error_naming_platform_and_fix(demo, tmp_path, monkeypatch):
     text = (ROOT / "environments" / "demo.yaml").read_text()
     (tmp_path / "demo.yaml").write_text(text.replace("${DEMO_PLATFORM_RENDER_TOKEN}", "${WRONG_RENDER_TOKEN}"))

@@ -357,8 +357,11 @@ class PlatformAPIs:
             if system is None:
                 return JSONResponse({"message": "Project not found"}, status_code=404)
             s = self.state.supabase_backups[system]
-            daily = [{"is_physical_backup": True, "status": "COMPLETED", "inserted_at": _iso(s["daily_ago"] + n * timedelta(days=1))}
-                     for n in range(7)]
+            # as Supabase answers: once PITR is on it takes no daily backups (an empty list), and its recovery
+            # window is the physical_backup_data; without PITR, the daily backups, each with its id
+            daily = [] if s["pitr"] else [
+                {"id": 1000 + 7 - n, "is_physical_backup": True, "status": "COMPLETED",
+                 "inserted_at": _iso(s["daily_ago"] + n * timedelta(days=1))} for n in range(7)]
             physical = {}
             if s["pitr"] and s["physical_ago"] is not None:
                 days = int(s["pitr"].split("_")[1])
@@ -453,7 +456,8 @@ FAULTS = [
           _change(lambda s: setattr(s, "render_group_updated", timedelta(days=120)))),
     Fault("backups-stale", frozenset({"C19"}), "cheersai's newest Supabase backup is 50 hours old",
           _change(_stale_backups("cheersai"))),
-    Fault("bakery-backups-stale", frozenset({"B14"}), "bakery-ops' newest backup and PITR point are 50 hours old",
+    Fault("bakery-backups-stale", frozenset({"B14"}),
+          "bakery-ops' PITR point (its newest backup: PITR takes no daily ones) is 50 hours old",
           _change(_stale_backups("bakery-ops"))),
     Fault("pitr-disabled", frozenset({"B14"}), "PITR is off for the bakery-ops Supabase project",
           _change(_pitr_off)),
