@@ -1446,3 +1446,90 @@ def test_a_secret_too_short_to_mask_cut_at_its_start_is_not_sent_and_a_pass_says
     assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.CUT_AT_START_UNSENT), outcome
     assert cron.CUT_SHORT in outcome.evidence and cron.CUT_AT_START not in outcome.evidence, outcome.evidence
     assert len(received) == 9 and not any(value.endswith("b5d2f") for value in received), received
+
+
+# -- a secret with blanks (a passphrase): every value sent is one HTTP can carry ---------------------------------------
+SPACED = "the cron secret value"  # cut to 16, "the cron secret " would end in a blank; without its first 8, start in one
+SPACED_LONGER = "the cron secret value of this job"  # without its first 8 it starts in a blank, without its first 16 not
+
+
+def _carried_by_http(value: str) -> bool:
+    """What h11 writes as a header value: no blank (space or tab) at either end, which HTTP would trim."""
+    return value == value.strip(" \t")
+
+
+@pytest.mark.parametrize("secret, part, ending", [
+    # cut to 16 it ends in a blank: the next smaller whole group; without its first 16, five left: too short to mask
+    (SPACED, "the cron", None),
+    (SPACED_LONGER, SPACED_LONGER[:32], SPACED_LONGER[16:]),
+    ("abcdefg abcdefg x", None, "abcdefg x"),  # every whole group of 8 it begins with ends in a blank
+    (" leading blank secrets!", None, "ecrets!"),  # every part it begins with starts in one
+    ("abcdefghijklmno\tabcdef", "abcdefgh", "ijklmno\tabcdef"),  # a tab too
+])
+def test_the_secret_cut_is_never_a_value_with_a_blank_at_either_end(secret, part, ending):
+    """HTTP cannot carry a header value starting or ending with a blank (h11 refuses it: "not sent"), so a healthy
+    job could never pass: the cut moves to the next smaller whole group whose ends are no blank, else is not made."""
+    assert (cron.cut_short(secret), cron.cut_at_start(secret)) == (part, ending)
+
+
+@pytest.mark.parametrize("secret", [SPACED, SPACED_LONGER, "aaaa aaaa aaaa aaaa a", "a b c d e f g h i j k l m n o",
+                                    "two blanks  inside  and   more words", "tell no one this cron secret"])
+def test_no_value_sent_for_a_spaced_secret_starts_or_ends_with_a_blank(secret):
+    """The near miss, the wrong secret, the cut ones and their twins: a twin's changed character is never a blank
+    ('aaaa aaaa aaaa a' changed at its end once ended in one)."""
+    sent = [cron.near_miss(secret), cron.wrong_secret(secret)]
+    for part, at_end in ((cron.cut_short(secret), True), (cron.cut_at_start(secret), False)):
+        if part is not None:
+            sent += [part, cron.changed_inside(part, secret, at_end=at_end)]
+    assert all(map(_carried_by_http, sent)), [repr(value) for value in sent]
+
+
+def _compares_the_whole_secret(secret: str, header: str):
+    def check(headers, _body):
+        token = headers.get(header, "")
+        token = token.removeprefix("Bearer ") if header == "authorization" else token
+        return (200, '{"ran": true}') if token == secret else (401, '{"error": "unauthorized"}')
+    return check
+
+
+@pytest.mark.parametrize("secret", [SPACED, SPACED_LONGER])
+@pytest.mark.parametrize("header", ["x-cron-secret", "authorization"])
+def test_a_healthy_job_whose_secret_holds_blanks_passes(secret, header):
+    """A passphrase as the secret: every request is sent and refused, so the item passes (it was an ERROR on every
+    run, the secret cut short to a blank at its end 'not sent')."""
+    params = {**GUARDED, "header": header}
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _compares_the_whole_secret(secret, header)}, params,
+                                secret=secret)
+    assert outcome.status is Status.PASSED and "not sent:" not in outcome.observed, outcome
+    shown = outcome.observed + outcome.expected + json.dumps(outcome.evidence)
+    assert secret[:8] not in shown, shown
+
+
+def test_an_endpoint_taking_a_part_a_spaced_secret_starts_with_fails_on_the_cut_moved_to_a_smaller_group():
+    secret = SPACED
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_what_the_secret_starts_with(secret)}, GUARDED,
+                                secret=secret)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith(f"{cron.CUT_SHORT_FURTHER}: accepted with 200: the endpoint takes a part of"
+                                       " CRON_SECRET"), outcome.observed
+    assert "without more than its last eight characters" in outcome.expected, outcome.expected
+    assert cron.CUT_SHORT not in outcome.evidence and cron.CUT_SHORT_FURTHER_CHANGED in outcome.evidence
+
+
+def test_an_endpoint_taking_an_ending_of_a_spaced_secret_fails_on_the_cut_moved_to_a_smaller_group():
+    secret = SPACED_LONGER
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_what_the_secret_ends_with(secret)}, GUARDED,
+                                secret=secret)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith(f"{cron.CUT_AT_START_FURTHER}: accepted with 200: the endpoint takes an ending"
+                                       " of CRON_SECRET"), outcome.observed
+    assert "without more than its first eight characters" in outcome.expected, outcome.expected
+    assert cron.CUT_AT_START not in outcome.evidence and cron.CUT_AT_START_FURTHER_CHANGED in outcome.evidence
+
+
+def test_a_spaced_secret_with_no_cut_http_carries_is_not_cut_and_a_pass_says_so():
+    secret = "abcdefg abcdefg x"
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _compares_the_whole_secret(secret, "authorization")},
+                                GUARDED, secret=secret)
+    assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.CUT_SHORT_UNSENT), outcome
+    assert not {cron.CUT_SHORT, cron.CUT_SHORT_FURTHER, cron.CUT_AT_START} & set(outcome.evidence), outcome.evidence

@@ -38,18 +38,22 @@ base32, a text every strict decoder reads; and its `=` padding, which a decoder 
 of only as many characters or bytes as it is given (`CRON_SECRET.startsWith(token)`, a loop over the token's length,
 `key.startswith(b64decode(token))`) refuses no secret, the random one and the near miss, and takes every part of the
 secret it begins with: found one character (or byte) at a time. The longest such part of whole groups, so a check
-that also wants a token of some length takes it too. And with that cut one's last letter or digit changed for another
+that also wants a token of some length takes it too — of those HTTP carries: where it would start or end with a blank
+(a passphrase's space), which no header value can (the request would never be sent), the next smaller one that does
+not ("more than its last eight characters left off"). And with that cut one's last letter or digit changed for another
 the secret holds (`changed_inside`) as well: as long, and not what the secret begins with — at its end, so whatever a
 job checks of the token's form or identity first (`token.startsWith("cron_")`, a key id of `<key id>.<key>`) treats
 the two alike; a whole group, whose bits no decoder drops (a short secret's even-length cut: nearest its middle). And the mirror of the two: the secret without its first eight
-characters (`cut_at_start`; its `=` padding kept: it still belongs), which `CRON_SECRET.endsWith(token)` takes, with
+characters (`cut_at_start`; its `=` padding kept: it still belongs; where it would start with a blank, without its
+first 16, 24 …: "more than its first eight characters left off"), which `CRON_SECRET.endsWith(token)` takes, with
 every part the secret ends with — found one character at a time from its end; eight keep hex, base64 and base32
 aligned to whole groups, so decoded it is the key's last bytes too — and that one with its first letter or digit changed:
-as long, and not what the secret ends with. Each is all of the secret but a few characters:
+as long, and not what the secret ends with. No character changed becomes a blank: each value sent in the secret's place
+is one HTTP carries, and a healthy job whose secret is a passphrase passes. Each is all of the secret but a few characters:
 registered with the redactor before it is sent, named in words only, and not sent where the item's requests would
 cross the network in clear (plain http:// to another machine, or through a proxy; a pass there says what that
-leaves open) — nor the cut ones where they would be too short to be masked (Redactor.MIN_LENGTH), nor those cut at
-the start where the ones cut at the end are not sent.
+leaves open) — nor the cut ones where they would be too short to be masked (Redactor.MIN_LENGTH), or no cut long
+enough is free of a blank at either end, nor those cut at the start where the ones cut at the end are not sent.
 Each must be refused, as the calls without a secret and with a wrong one must (400, 401 or 403: RFC 6750 answers a
 missing or malformed credential with 400 as well, and many frameworks refuse a missing header so); a 2xx fails,
 naming the value taken (the near miss and the cut ones by their names). Each pair of cut ones (at the end, at the
@@ -135,20 +139,35 @@ CUT_AT_START = "with the secret, its first eight characters left off"
 # start of a whole group, before whatever a job checks at the token's end (a checksum). A job crashing on a token's length alone crashes on
 # both; one that refuses this and fails on CUT_AT_START took that past its check (`took_the_cut`). Named, never shown
 CUT_AT_START_CHANGED = "with the secret, its first eight characters left off and one more changed"
-# each value cut short, with its twin as long: judged as a pair (`crashed_on_length_alone`, `took_the_cut`)
-CUT_PAIRS = ((CUT_SHORT, CUT_SHORT_CHANGED), (CUT_AT_START, CUT_AT_START_CHANGED))
+# a secret with blanks (a passphrase): where the cut would start or end with one, which HTTP cannot carry, it moves to
+# the next smaller whole group (`cut_short`, `cut_at_start`), and is named so: more than eight characters left off
+CUT_SHORT_FURTHER = "with the secret, more than its last eight characters left off"
+CUT_SHORT_FURTHER_CHANGED = "with the secret, more than its last eight characters left off and one more changed"
+CUT_AT_START_FURTHER = "with the secret, more than its first eight characters left off"
+CUT_AT_START_FURTHER_CHANGED = "with the secret, more than its first eight characters left off and one more changed"
+# each value cut short, with its twin as long: judged as a pair (`crashed_on_length_alone`, `took_the_cut`); at most
+# one pair cut at the end and one cut at the start is sent
+CUT_PAIRS = ((CUT_SHORT, CUT_SHORT_CHANGED), (CUT_AT_START, CUT_AT_START_CHANGED),
+             (CUT_SHORT_FURTHER, CUT_SHORT_FURTHER_CHANGED), (CUT_AT_START_FURTHER, CUT_AT_START_FURTHER_CHANGED))
+CUTS_AT_END = (CUT_SHORT, CUT_SHORT_FURTHER)
+CUTS_AT_START = (CUT_AT_START, CUT_AT_START_FURTHER)
+# what HTTP trims off a header value's ends (h11 will not write a value starting or ending with one): never at either
+# end of a value sent in the secret's place
+BLANKS = " \t"
 # where its requests cross the network in clear neither is sent: an eavesdropper would be one guess from the secret
 PARTS_UNSENT = ("the secret with its next-to-last character changed, without its last one to eight characters and"
                 " without its first eight (each cut one as is and changed), were not sent (plain http:// to another"
                 " machine, or through a proxy: each would give the secret away but a few characters), so a check of"
                 " only part of it is not ruled out")
 CUT_SHORT_UNSENT = (f"the secret without its last one to eight characters, and without its first eight (each as is"
-                    f" and changed), was not sent (shorter than {Redactor.MIN_LENGTH} characters, it could not be"
-                    " masked where an endpoint echoed it), so a comparison of only as many characters as it is given is"
-                    " not ruled out")
+                    f" and changed), was not sent (neither it nor a shorter part of whole groups was both"
+                    f" {Redactor.MIN_LENGTH} characters or more, to be masked where an endpoint echoed it, and free of"
+                    " a blank at either end, which HTTP cannot carry), so a comparison of only as many characters as it"
+                    " is given is not ruled out")
 CUT_AT_START_UNSENT = (f"the secret without its first eight characters (one more changed or not) was not sent"
-                       f" (shorter than {Redactor.MIN_LENGTH} characters, it could not be masked where an endpoint"
-                       " echoed it), so a comparison of only the characters it is given, from the end, is not ruled"
+                       f" (neither it nor a shorter part of whole groups was both {Redactor.MIN_LENGTH} characters or"
+                       " more, to be masked where an endpoint echoed it, and free of a blank at either end, which HTTP"
+                       " cannot carry), so a comparison of only the characters it is given, from the end, is not ruled"
                        " out")
 # the alphabets a random wrong secret is drawn from (`wrong_secret`), narrowest first: the first holding every character
 # of the secret's (its `=` padding aside) is its own, so an endpoint decoding the key (hex, base32, base64) reads a
@@ -341,7 +360,8 @@ def wrong_secret(secret: str) -> str:
     throws on another length) or decoding the key strictly reaches its comparison and refuses it — the secret cut
     short, and cut at its start, are the only tokens of another length sent. Base32's and base64's last character
     leaves no bits set past the last whole byte, which a strict decoder (Go's) refuses. Nothing of the secret but its
-    length and alphabet: drawn anew each run, it is no secret of the run."""
+    length and alphabet: drawn anew each run, it is no secret of the run. A passphrase's (a secret with blanks) is drawn
+    from the widest alphabet, which holds no blank: none at its ends, where HTTP could not carry it."""
     body = secret.rstrip("=") or secret
     padding = secret[len(body):]
     alphabet = next(chars for chars in _ALPHABETS if set(body) <= set(chars)) if set(body) <= set(_ALPHABETS[-1]) \
@@ -374,9 +394,10 @@ def _stand_in(secret: str, old: str) -> str:
     """Another character for `old`, from those `secret` holds: of its kind where it holds one (a digit for a digit, a
     letter for a letter of the same case), else any; the next after `old` in that order, round again to the first:
     the same for the same secret. Never `=` (where a decoder stops), nor `old`'s twin in base64's other alphabet
-    (`+` for `-`, `/` for `_`: a decoder reading both reads them as one digit). A secret of one character throughout
-    holds no other: the next of its kind ('a' where it has none)."""
-    held = sorted(set(secret) - {old, _TWINS.get(old), "="})
+    (`+` for `-`, `/` for `_`: a decoder reading both reads them as one digit), nor a blank (`BLANKS`: at a value's
+    end, HTTP cannot carry it). A secret of one character throughout holds no other: the next of its kind ('a' where
+    it has none)."""
+    held = sorted(set(secret) - {old, _TWINS.get(old), "=", *BLANKS})
     kind = next((chars for chars in _KINDS if old in chars), "")
     pool = [char for char in held if char in kind] or held
     if pool:
@@ -416,23 +437,35 @@ def cut_short(secret: str) -> str | None:
     `token_urlsafe(32)`'s leave bits set that Go's strict one refuses). A part it begins with, the longest of whole
     groups, so a check that wants a token of some length as well takes it too. Decoded, it is fewer bytes than the
     key. Where that is shorter than the redactor masks (Redactor.MIN_LENGTH), the largest even length shorter than it
-    (whole bytes of hex), else None: it could not be kept out of what an endpoint echoes. Almost the secret: register
-    it as one before it is sent."""
+    (whole bytes of hex), else None: it could not be kept out of what an endpoint echoes. Where it would start or end
+    with a blank (a passphrase's space, `BLANKS`), which HTTP cannot carry (the request would never be sent), the next
+    smaller whole group that does not, so long as the redactor masks it, else None. Almost the secret: register it as
+    one before it is sent."""
     unpadded = secret.rstrip("=")
-    for length in ((len(unpadded) - 1) // WHOLE_GROUPS * WHOLE_GROUPS, (len(unpadded) - 1) // 2 * 2):
-        if length >= Redactor.MIN_LENGTH:
-            return unpadded[:length]
-    return None
+    groups = range((len(unpadded) - 1) // WHOLE_GROUPS * WHOLE_GROUPS, Redactor.MIN_LENGTH - 1, -WHOLE_GROUPS)
+    lengths = groups or range((len(unpadded) - 1) // 2 * 2, Redactor.MIN_LENGTH - 1, -2)
+    return next((unpadded[:length] for length in lengths if _carried(unpadded[:length])), None)
 
 
 def cut_at_start(secret: str) -> str | None:
     """`secret` without its first DROPPED_AT_START characters, its `=` padding kept (it belongs to its last group): a
     part it ends with, the mirror of `cut_short`. Eight keep hex, base64 and base32 aligned to whole groups, so
     decoded it is the key's last bytes: an endpoint decoding the token strictly and taking an ending of the key takes
-    it as well. None where what is left, its padding aside, is shorter than the redactor masks
+    it as well. Where it would start with a blank (`BLANKS`: HTTP cannot carry it), a further whole group is left off,
+    and another, until it does not. None where what is left, its padding aside, is shorter than the redactor masks
     (Redactor.MIN_LENGTH). Almost the secret: register it as one before it is sent."""
-    part = secret[DROPPED_AT_START:]
-    return part if len(part.rstrip("=")) >= Redactor.MIN_LENGTH else None
+    for dropped in range(DROPPED_AT_START, len(secret), WHOLE_GROUPS):
+        part = secret[dropped:]
+        if len(part.rstrip("=")) < Redactor.MIN_LENGTH:
+            return None
+        if _carried(part):
+            return part
+    return None
+
+
+def _carried(value: str) -> bool:
+    """Whether HTTP carries `value` as a header value as it is: no blank at either end (`BLANKS`)."""
+    return value == value.strip(BLANKS)
 
 
 def gather(target, checks) -> dict[str, list]:
@@ -462,14 +495,19 @@ def gather(target, checks) -> dict[str, list]:
                     other = changed_inside(part, secret, at_end=True)
                     target.redactor.add_declared(part)  # as the near miss: all of the secret but a few characters
                     target.redactor.add_declared(other)  # ... and one changed
-                    plans.append((c.key, CUT_SHORT, without(_auth(p.header, part))))
-                    plans.append((c.key, CUT_SHORT_CHANGED, without(_auth(p.header, other))))
-                    if (ending := cut_at_start(secret)) is not None:  # never longer: only where the cut one goes
+                    # moved to a smaller whole group (a blank would have ended it): named as what it is
+                    further = len(secret.rstrip("=")) - len(part) > WHOLE_GROUPS
+                    named, twin_named = CUT_PAIRS[2] if further else CUT_PAIRS[0]
+                    plans.append((c.key, named, without(_auth(p.header, part))))
+                    plans.append((c.key, twin_named, without(_auth(p.header, other))))
+                    if (ending := cut_at_start(secret)) is not None:  # only where the cut one goes
                         twin = changed_inside(ending, secret, at_end=False)
-                        target.redactor.add_declared(ending)  # all of the secret but eight characters
+                        target.redactor.add_declared(ending)  # all of the secret but eight characters (or more)
                         target.redactor.add_declared(twin)  # ... and one changed
-                        plans.append((c.key, CUT_AT_START, without(_auth(p.header, ending))))
-                        plans.append((c.key, CUT_AT_START_CHANGED, without(_auth(p.header, twin))))
+                        further = len(secret) - len(ending) > DROPPED_AT_START
+                        named, twin_named = CUT_PAIRS[3] if further else CUT_PAIRS[1]
+                        plans.append((c.key, named, without(_auth(p.header, ending))))
+                        plans.append((c.key, twin_named, without(_auth(p.header, twin))))
             plans += [(c.key, how, without({p.header: value}))
                       for how, value in unset_values(p.header).items()]
     # a rate limit that turned some away for now: asked again, once — a mutating item's never (they may run the job)
@@ -524,8 +562,12 @@ def judge(check, facts) -> Outcome:
         expected += f", with {p.secret} but for its next-to-last character"
     if CUT_SHORT in hows:
         expected += f", with {p.secret} without its last one to eight characters, and so cut with one more changed"
+    if CUT_SHORT_FURTHER in hows:  # a blank would have ended the cut to eight or fewer
+        expected += f", with {p.secret} without more than its last eight characters, and so cut with one more changed"
     if CUT_AT_START in hows:
         expected += f", with {p.secret} without its first eight characters, and so cut with one more changed"
+    if CUT_AT_START_FURTHER in hows:  # a blank would have started the cut by eight
+        expected += f", with {p.secret} without more than its first eight characters, and so cut with one more changed"
     if hows & set(unset):
         shown = ", ".join(repr(value) for value in unset.values())
         expected += f", and with what an unset {p.secret} reads as ({shown})"
@@ -545,6 +587,7 @@ def judge(check, facts) -> Outcome:
                CUT_AT_START: f"the endpoint takes an ending of {p.secret} (it compares only the characters it is"
                              " given, from the end: found one character at a time)",
                CUT_AT_START_CHANGED: f"the endpoint compares only part of {p.secret} (its last characters)"}
+    guessed |= {further: guessed[cut] for further, cut in zip(CUT_PAIRS[2] + CUT_PAIRS[3], CUT_PAIRS[0] + CUT_PAIRS[1])}
     checks_a_secret = all(how in guessed for how in taken)
     guessed_anyway = {"without a secret": f"the endpoint checks no {p.secret}, or trusts the User-Agent Vercel's"
                                           f" scheduler sends ({SCHEDULER_USER_AGENT}), which anyone can send"}
@@ -554,7 +597,7 @@ def judge(check, facts) -> Outcome:
                 for how, reply in answered if 200 <= reply.status < 300]
     # a 5xx to a pair cut short (and to no other request but the other pair): refused; to the part of the secret, its
     # twin refused: taken
-    cut_hows = {how for pair in CUT_PAIRS for how in pair}
+    cut_hows = {how for pair in CUT_PAIRS for how in pair} & hows  # the pairs sent: judged alike
     crashed = [pair for pair in CUT_PAIRS
                if crashed_on_length_alone(attempts, *pair, alike=tuple(cut_hows - set(pair)))]
     took = [pair for pair in CUT_PAIRS if took_the_cut(attempts, *pair, lambda status: status in REJECTIONS,
@@ -581,16 +624,17 @@ def judge(check, facts) -> Outcome:
         again = NOT_ASKED_AGAIN_MUTATING if check.mutating else ASKED_AGAIN
         return replace(error(f"could not look: {'; '.join(unseen)}: whether it checks {p.secret} was not seen"
                              + (f"; {again}" if turned_away else ""), **evidence), expected=expected)
-    said_after = {CUT_SHORT_CHANGED: CRASHED_ON_LENGTH, CUT_AT_START_CHANGED: CRASHED_ON_LENGTH_AT_START}
+    said_after = {CUT_SHORT_CHANGED: CRASHED_ON_LENGTH, CUT_AT_START_CHANGED: CRASHED_ON_LENGTH_AT_START,
+                  CUT_SHORT_FURTHER_CHANGED: CRASHED_ON_LENGTH, CUT_AT_START_FURTHER_CHANGED: CRASHED_ON_LENGTH_AT_START}
     crash_said = {twin: said_after[twin] for _, twin in crashed}
     seen = " and ".join(f"{how}: {r.status}" + (f" ({crash_said[how]})" if how in crash_said else "")
                         for how, _, r in attempts)
     unsent = ""
     if NEAR_MISS not in hows:  # neither went: the requests would cross the network in clear
         unsent = f"; {PARTS_UNSENT}"
-    elif CUT_SHORT not in hows:  # too short to be masked
+    elif not hows & set(CUTS_AT_END):  # too short to be masked, or a blank at an end of each cut
         unsent = f"; {CUT_SHORT_UNSENT}"
-    elif CUT_AT_START not in hows:  # shorter: too short to be masked
+    elif not hows & set(CUTS_AT_START):  # so too, at its start
         unsent = f"; {CUT_AT_START_UNSENT}"
     return verdict(expected, problems, f"{seen}; {NOT_RULED_OUT}{unsent}", **evidence)
 
