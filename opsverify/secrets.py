@@ -988,10 +988,11 @@ class _Kept(_Unbroken):
 _NOT_BLANK = re.compile(r"\S+")
 _NEVER = re.compile(r"(?!)")
 # A hexdump's line (`hexdump -C`, `xxd`, tcpdump's `-X`): an offset, the bytes in hex one or two at a time spaced by
-# one or two blanks, and maybe the printable column (`|x-api-key: Kq7…|`, or after two blanks)
+# one or two blanks, and maybe the printable column (`|x-api-key: Kq7…|`, or after two blanks); ended by LF, CRLF or
+# a CR alone (a dump of raw HTTP written with its own line ends)
 _DUMP_LINE = re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?[0-9A-Fa-f]{4,16}:?[ \t]{1,3}"
                         r"((?:[0-9A-Fa-f]{2}){1,2}(?:[ \t]{1,2}(?:[0-9A-Fa-f]{2}){1,2}){0,15})"
-                        r"(?:[ \t]{2,}(\|[^\r\n]{0,16}\||[^\r\n]{1,16}?))?[ \t]*(?=\r?\n|\Z)")
+                        r"(?:[ \t]{2,}(\|[^\r\n]{0,16}\||[^\r\n]{1,16}?))?[ \t]*(?=[\r\n]|\Z)")
 # where three of a dump's bytes are spaced: `hexdump -C`'s two blanks after the offset or in the middle (in a long text
 # looked for only beside the two blanks that lead its printable column, `  |`: trying a text's every blank took 20 ms a
 # MB of prose), `xxd`'s and tcpdump's colon; then the dump's every line where a blank leads three bytes
@@ -1024,7 +1025,7 @@ def _dump_views(text: str) -> list[_Kept]:
     for hint in _DUMP_HINT.finditer(text):
         if hint.start() < done:
             continue
-        line_start = text.rfind("\n", 0, hint.start()) + 1
+        line_start = max(text.rfind("\n", 0, hint.start()), text.rfind("\r", 0, hint.start())) + 1
         line = _DUMP_LINE.search(text, line_start, _line_end(text, hint.end()))
         margin = text[line_start:line.start()] if line is not None else ""
         if line is not None and int(_DUMP_OFFSET.match(line.group()).group(1), 16):
@@ -1039,7 +1040,7 @@ def _dump_views(text: str) -> list[_Kept]:
             if column[1] > column[0]:
                 printable.append(column)
                 read[1] += column[1] - column[0]
-            done = text.find("\n", line.end()) + 1 or len(text)
+            done = line.end() + (2 if text.startswith("\r\n", line.end()) else 1)  # past its line's end
             line = _next_dump_line(text, done, margin) if done < len(text) else None
     views = (_Kept(text, digits, heads=heads[0]), _Kept(text, printable, blanks=True, heads=heads[1]))
     return [view for view in views if view.text]
@@ -1058,9 +1059,13 @@ def _next_dump_line(text: str, at: int, margin: str) -> re.Match[str] | None:
     return _DUMP_LINE.match(text, at, end)
 
 
+_CR_OR_LF = re.compile(r"[\r\n]")
+
+
 def _line_end(text: str, at: int) -> int:
-    end = text.find("\n", at)
-    return len(text) if end == -1 else end
+    """Where the line holding `at` ends: at its LF, its CRLF's CR or a CR alone."""
+    end = _CR_OR_LF.search(text, at)
+    return len(text) if end is None else end.start()
 
 
 class Redactor:
@@ -1617,7 +1622,7 @@ class _Matcher:
         self._build_automaton()
 
     def clean(self, text: str, keep_lines: bool = False) -> str:
-        if keep_lines and "\n" in text:  # long texts, never memoized
+        if keep_lines and ("\n" in text or "\r" in text):  # long texts, never memoized
             return self._clean(text, keep_lines=True)
         known = self.seen.get(text)
         if known is not None:

@@ -258,6 +258,64 @@ def test_a_hexdump_a_diff_cut_before_its_first_byte_is_masked_at_the_cut():
         b"GET / HTTP/1.1\r\nx-api-key: not-the-key\r\n")
 
 
+@pytest.mark.parametrize("line_end", ["\r\n", "\r"], ids=["crlf", "cr"])
+@pytest.mark.parametrize("dump", DUMPS, ids=list(DUMPS))
+def test_a_hexdump_whose_lines_end_in_a_cr_is_masked_and_keeps_its_cr(dump, line_end):
+    """A dump of raw HTTP written with its own line ends (CRLF, or a CR alone): its hex and printable columns are read
+    across its lines as an LF-ended dump's are, its last short line too. Masked keeping its lines, each CR stays where
+    it was."""
+    redactor = _redactor(ALNUM)
+    data = b"x-api-key: " + b"h" * 15 + ALNUM.encode()  # its last 2 bytes alone on the last line
+    text = "request was:" + line_end + line_end.join(DUMPS[dump](data).splitlines())
+    for shown in (redactor.text(text), redactor.text_keeping_lines(text)):
+        digits = _hex_shown(shown.replace("\r", "\n"), dump)
+        kept = [at for at in range(len(ALNUM) - 2) if ALNUM.encode()[at:at + 3].hex() in digits]
+        assert not kept and ALNUM[:6] not in shown and MASK.search(shown), \
+            f"expected none of the key's bytes in a {line_end!r}-ended dump, saw them at {kept}: {shown!r}"
+    kept = redactor.text_keeping_lines(text)
+    assert [m.group() for m in re.finditer(r"\r\n?|\n", kept)] == [m.group() for m in re.finditer(r"\r\n?|\n", text)], \
+        f"expected the dump's line ends kept, saw {kept!r}"
+
+
+WRAPPED = {  # a text wrapped at a fixed width, as tools print it
+    "base64 at 76 (base64.encodebytes, openssl base64)":
+        lambda data: base64.encodebytes(data).decode(),
+    "hex at 60 (xxd -p)": lambda data: "\n".join(data.hex()[at:at + 60] for at in range(0, 2 * len(data), 60)),
+    "HEX at 20": lambda data: "\n".join(data.hex().upper()[at:at + 20] for at in range(0, 2 * len(data), 20)),
+}
+
+
+def _told(texts: list[str], kind: str) -> list[str]:
+    """What of the key wrapped lines (each behind `… + ` where a diff quotes them) still tell a reader: a line of
+    base64 decoding to 16 of its characters; 6 of its bytes in the lines' runs of hex read as one (`xxd -p` wrapped);
+    3 of its bytes in a dump's hex column read across its lines."""
+    texts = [text.split("+ ", 1)[1] if "+ " in text else text for text in texts]
+    if kind.startswith("base64"):
+        runs = [max(re.findall(r"[A-Za-z0-9+/]+", text) or [""], key=len) for text in texts]
+        return [run for run in runs if any(ALNUM[at:at + 16].encode() in base64.b64decode(run[:len(run) // 4 * 4])
+                                           for at in range(len(ALNUM) - 15))]
+    dump = kind.startswith("xxd")
+    digits, width = _hex_shown("\n".join(texts).replace("\r", ""), "xxd" if dump else "hex"), 3 if dump else 6
+    return [f"bytes {at}-{at + width - 1}" for at in range(len(ALNUM) - width + 1)
+            if ALNUM.encode()[at:at + width].hex() in digits]
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"], ids=["lf", "crlf"])
+@pytest.mark.parametrize("wrapped", WRAPPED, ids=list(WRAPPED))
+def test_a_secrets_wrapped_base64_or_hex_is_read_across_its_line_breaks(wrapped, line_end):
+    """A secret's base64 or hex that a wrap broke over lines reads whole without the breaks: masked, no line of base64
+    decodes to 16 of its characters (one at 76 columns holds 57 bytes, all but one of a 24-character key), no 6 of
+    its bytes are left in the hex read across the lines. The lines stay, each line end as it was."""
+    redactor = _redactor(ALNUM)
+    data = b"header-padding-0123456789-" * 2 + b"key=" + ALNUM.encode() + b";tail" * 10
+    text = WRAPPED[wrapped](data).replace("\n", line_end)
+    assert _told(text.splitlines(), wrapped), "expected the unmasked lines to tell the key"
+    shown = redactor.text_keeping_lines(text)
+    assert shown.count(line_end) == text.count(line_end) and MASK.search(shown), shown
+    told = _told(shown.splitlines(), wrapped)
+    assert not told, f"expected nothing of the key in the {wrapped}, saw {told}: {shown!r}"
+
+
 def test_a_hexdump_without_a_secret_stays():
     redactor = _redactor(SECRET, ALNUM, UMLAUT)
     for dump in DUMPS.values():
