@@ -1881,13 +1881,19 @@ def _masked_in_place(repr_: object, redactor: Redactor) -> None:
 
 FAIL_MARGIN = re.compile(r"E +")  # pytest's margin of a failure's lines: `E` and the failing statement's indent
 SOURCE_MARGIN = len("E   ")  # and of a source line (`>   `, `    `), as pytest's terminal writer cuts it
+# and, behind it and the diff's indent, the marker of a line of pytest's diff (`+ ` and `- ` each side's, `? ` a guide's,
+# two blanks a line both sides share): a text wrapped over the diff's lines (base64 at 76 columns, `xxd -p`'s hex) is
+# one text without them
+DIFF_MARKER = re.compile(r"[-+?](?: |\Z)|  ")
+DIFF_CHANGE = re.compile(r"( *)[-+?](?: |\Z)")
 
 
 def _masked_lines(lines, redactor: Redactor, *, native: bool = False):
     """pytest's lines of a repr — a traceback entry's source and failure lines, the locals — masked as one text, each
-    without its margin: a secret's form spread over lines (a hexdump's hex column read across them) is found only
-    there. Each line keeps its margin and its place, printed line by line as before: a mask spanning lines stands
-    on the first of them, the others keep their margins. --tb=native's lines are pieces of one text: masked whole."""
+    without its margin (and a diff's line without its marker): a secret's form spread over lines (a hexdump's hex
+    column, base64 or hex wrapped, read across them) is found only there. Each line keeps its margin and its place,
+    printed line by line as before: a mask spanning lines stands on the first of them, the others keep their margins.
+    --tb=native's lines are pieces of one text: masked whole."""
     if native:
         joined = "".join(lines)
         masked = redactor.text(joined)
@@ -1900,21 +1906,53 @@ def _masked_lines(lines, redactor: Redactor, *, native: bool = False):
     source_margin = SOURCE_MARGIN if failing and all(line.startswith(("    ", ">   ")) for line in lines[:failing]) \
         else 0
     margins = [source_margin] * failing + [failure_margin] * (len(lines) - failing)
-    text = "\n".join(line[margin:] for line, margin in zip(lines, margins))
+    margins = [margin + marker for margin, marker in
+               zip(margins, _diff_markers([line[margin:] for line, margin in zip(lines, margins)]))]
+    pieces = [line[margin:] for line, margin in zip(lines, margins)]
+    text = "\n".join(pieces)
     masked = redactor.text_keeping_lines(text)
     if masked == text:
         return lines
     cleaned = masked.split("\n")
-    if len(cleaned) != len(lines):  # a line holding a break of its own (a CR): each line masked alone, as pytest had it
-        return type(lines)(redactor.text(line) for line in lines)
-    return type(lines)(line[:margin] + clean for line, margin, clean in zip(lines, margins, cleaned))
+    if len(cleaned) != text.count("\n") + 1:  # never so (a mask keeps the breaks it spans): the text whole, unlaid
+        return type(lines)(cleaned)
+    laid, at = [], 0
+    for line, margin, piece in zip(lines, margins, pieces):  # a line holding breaks of its own takes as many back
+        taken = piece.count("\n") + 1
+        laid.append(line[:margin] + "\n".join(cleaned[at:at + taken]))
+        at += taken
+    return type(lines)(laid)
+
+
+def _diff_markers(texts: list[str]) -> list[int]:
+    """How far each text's diff marker reaches, its indent and all (0 for none): a run of texts each led by a marker
+    at one indent, one at least a change's (`+`, `-`, `?`) — a text indented by blanks alone is no diff, and keeps
+    them."""
+    markers = [0] * len(texts)
+    for at, text in enumerate(texts):
+        change = DIFF_CHANGE.match(text)
+        if change is None or markers[at]:
+            continue
+        indent = change.group(1)
+        def marker(text: str) -> int:
+            led = text.startswith(indent) and DIFF_MARKER.match(text, len(indent))
+            return led.end() if led else 0
+        start = at
+        while start > 0 and not markers[start - 1] and marker(texts[start - 1]):
+            start -= 1
+        end = at
+        while end < len(texts) and marker(texts[end]):
+            markers[end] = marker(texts[end])
+            end += 1
+        markers[start:at] = [marker(text) for text in texts[start:at]]
+    return markers
 
 
 def _masked_value(value: object, redactor: Redactor, pending: list) -> object:
     """A text masked; a list or tuple of them masked item by item (a new one where any changed); pytest's repr
     objects inside queued for `_masked_in_place`."""
-    if isinstance(value, str):
-        masked = redactor.text(value)
+    if isinstance(value, str):  # a text of lines (a crash's message quoting a diff) read as a repr's lines are
+        masked = "\n".join(_masked_lines(value.split("\n"), redactor)) if "\n" in value else redactor.text(value)
         return value if masked == value else masked
     if isinstance(value, (list, tuple)):
         items = [_masked_value(item, redactor, pending) for item in value]

@@ -316,6 +316,37 @@ def test_a_secrets_wrapped_base64_or_hex_is_read_across_its_line_breaks(wrapped,
     assert not told, f"expected nothing of the key in the {wrapped}, saw {told}: {shown!r}"
 
 
+DIFFED = {  # pytest's failure lines of `assert text == ""`: each line of the text behind `E`, its indent and `+ `
+    **WRAPPED,
+    "xxd with CRLF": lambda data: "\r\n".join(_xxd(data).splitlines()),
+}
+
+
+@pytest.mark.parametrize("diffed", DIFFED, ids=list(DIFFED))
+def test_a_wrapped_text_pytest_diffs_line_by_line_is_masked_across_its_markers(diffed):
+    """pytest's `==` diff prints each line of a text behind its `E`, the diff's indent and a marker (`+ `, `- `, `? `,
+    two blanks where both sides share it), its crash message (JUnit's message, the short summary) the same lines
+    without the `E`: the plugin reads them without all that, so a secret's base64 or hex wrapped over those lines is
+    whole there. Each line keeps its margin and marker, and tells nothing of the key; a diff holding no secret is
+    left as it was."""
+    from opsverify.plugin import _masked_lines
+
+    redactor = _redactor(ALNUM)
+    data = b"header-padding-0123456789-" * 2 + b"key=" + ALNUM.encode() + b";tail" * 10
+    wrapped = DIFFED[diffed](data).split("\n")
+    failure = [">       assert body == \"\"", "E       AssertionError: assert 'aGVh...' == ''", "E         ",
+               *[f"E         + {line}" for line in wrapped]]
+    message = ["AssertionError: assert 'aGVh...' == ''", "  ", *[f"  + {line}" for line in wrapped]]
+    assert _told(failure, diffed) and _told(message, diffed), "expected the unmasked lines to tell the key"
+    for lines, margin in ((failure, "E         + "), (message, "  + ")):
+        shown = _masked_lines(lines, redactor)
+        assert len(shown) == len(lines) and all(line.startswith(margin) for line in shown[-len(wrapped):]), shown
+        assert any(MASK.search(line) for line in shown), shown
+        assert not _told(shown, diffed), f"expected no line to tell the key, saw {_told(shown, diffed)}: {shown}"
+    plain = [*failure[:3], *[f"E         {marker} {line}" for marker, line in zip("+-? ", ["dGFpbA==", "abc", "^", "x"])]]
+    assert _masked_lines(plain, redactor) is plain
+
+
 def test_a_hexdump_without_a_secret_stays():
     redactor = _redactor(SECRET, ALNUM, UMLAUT)
     for dump in DUMPS.values():
@@ -469,6 +500,26 @@ def test_the_password_is_not_sent():
 
 def test_no_request_with_the_password_is_logged():
     assert BASIC_SENT == ""
+
+
+def test_no_request_with_the_key_is_logged_with_its_own_line_ends():
+    dump = "\\r\\n".join(KEY_SENT.splitlines())  # a dump of raw HTTP, CRLF-ended
+    assert not dump, dump
+
+
+BODY = b"header-padding-0123456789-" * 2 + b"key=" + os.environ["SHOP_API_KEY"].encode() + b";tail" * 10
+
+
+def test_no_body_with_the_key_in_wrapped_base64():
+    assert base64.encodebytes(BODY).decode() == ""  # 76 columns, as openssl base64 and mail wrap it
+
+
+def test_no_body_with_the_key_in_wrapped_hex():
+    assert "\\n".join(BODY.hex()[at:at + 60] for at in range(0, 2 * len(BODY), 60)) == ""  # xxd -p
+
+
+def test_no_body_with_the_key_in_wrapped_upper_case_hex():
+    assert "\\n".join(BODY.hex().upper()[at:at + 20] for at in range(0, 2 * len(BODY), 20)) == ""
 """
 _XXD_OFFSET = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{8}: ")
 _HEX_GROUP = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{2,4}(?![0-9A-Za-z])")
@@ -488,7 +539,9 @@ def test_a_team_tests_assertion_quoting_a_hexdump_of_a_secret_is_masked_everywhe
     (`'x-api-key' is contained here:` and the lines after, an `==` diff's `+ ` lines), each behind pytest's `E` margin.
     The key's hex and the hex of the Basic header's base64 run across those lines — masked on the console, in the
     archive's results, JUnit and Allure, serial and under xdist; the console's failure keeps its lines, each behind its
-    `E`."""
+    `E`. So are the key's in the dump's CRLF-ended lines, and its base64 and hex wrapped over an `==` diff's `+ `
+    lines (base64 at 76 columns, `xxd -p`'s hex at 60, upper-case hex at 20): read across the lines, no line of
+    base64 decodes to 16 of its characters, no 6 of its bytes are left in the hex runs read as one."""
     key, password = f"Kq7{random.token_hex(12)}", f"Pw9{random.token_hex(12)}"
     project = Project(tmp_path, {"SHOP_API_KEY": key, "SVC_URL": f"https://svc:{password}@api.example.com/"})
     project.checklist("vault", """
@@ -498,7 +551,11 @@ def test_a_team_tests_assertion_quoting_a_hexdump_of_a_secret_is_masked_everywhe
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_dumps.py").write_text(DUMPING_TEAM_TEST, encoding="utf-8")
     ran = project.run("--env", "local", "tests", "checklists", "-rA", "--junitxml=junit.xml", *workers)
-    assert ran.code == exitcodes.FAILED and ran.output.count("AssertionError") >= 4, ran.output[-3000:]
+    assert ran.code == exitcodes.FAILED and ran.output.count("AssertionError") >= 8, ran.output[-3000:]
+    body = b"header-padding-0123456789-" * 2 + b"key=" + key.encode() + b";tail" * 10
+    base64_lines = [line for line in base64.encodebytes(body).decode().splitlines()
+                    if any(key[at:at + 16].encode() in base64.b64decode(line) for at in range(len(key) - 15))]
+    assert base64_lines, "expected a wrapped line of the body's base64 to hold 16 of the key's characters"
     basic = base64.b64encode(f"svc:{password}".encode())
     alone = basic[math.ceil(4 * 4 / 3):(4 + len(password)) // 3 * 4].hex()  # what `svc:` does not shape
     key_hex, password_hex = key.encode().hex(), password.encode().hex()
@@ -514,6 +571,11 @@ def test_a_team_tests_assertion_quoting_a_hexdump_of_a_secret_is_masked_everywhe
                                                                   ("the Basic header's base64", alone, 8))
                 for at in range(0, len(hexed) - run + 1, 2) if hexed[at:at + run] in shown]
         assert not kept, f"{where}: expected no 3 bytes of a secret in a dump's hex, saw {kept}"
+        assert not [line for line in base64_lines if line in text], \
+            f"{where}: expected no wrapped line of base64 holding 16 of the key's characters"
+        runs = "".join(re.findall(r"[0-9a-fA-F]{8,}", text)).lower()  # the hex runs, read across the diff's lines
+        kept = [at // 2 for at in range(0, len(key_hex) - 12 + 1, 2) if key_hex[at:at + 12] in runs]
+        assert not kept, f"{where}: expected no 6 bytes of the key in wrapped hex, saw them at bytes {kept}"
     # pytest's layout kept: the dump's other lines as they were, and each line of a failure behind its `E`
     assert "E         + 00000000: 4745 5420 2f76 312f 6368 6172 6765 7320   GET /v1/charges " in ran.output
     assert "[redacted" in ran.output, ran.output[-3000:]
