@@ -1505,26 +1505,20 @@ def test_a_healthy_job_whose_secret_holds_blanks_passes(secret, header):
     assert secret[:8] not in shown, shown
 
 
-def test_an_endpoint_taking_a_part_a_spaced_secret_starts_with_fails_on_the_cut_moved_to_a_smaller_group():
-    secret = SPACED
-    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_what_the_secret_starts_with(secret)}, GUARDED,
-                                secret=secret)
+@pytest.mark.parametrize("secret, endpoint, sent, taken, unsent, twin", [
+    (SPACED, _takes_what_the_secret_starts_with, cron.CUT_SHORT_FURTHER, "a part of", cron.CUT_SHORT,
+     cron.CUT_SHORT_FURTHER_CHANGED),
+    (SPACED_LONGER, _takes_what_the_secret_ends_with, cron.CUT_AT_START_FURTHER, "an ending of", cron.CUT_AT_START,
+     cron.CUT_AT_START_FURTHER_CHANGED)], ids=["starts-with", "ends-with"])
+def test_an_endpoint_taking_a_piece_of_a_spaced_secret_fails_on_the_cut_moved_to_a_smaller_group(
+        secret, endpoint, sent, taken, unsent, twin):
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): endpoint(secret)}, GUARDED, secret=secret)
     assert outcome.status is Status.FAILED, outcome
-    assert outcome.observed.startswith(f"{cron.CUT_SHORT_FURTHER}: accepted with 200: the endpoint takes a part of"
-                                       " CRON_SECRET"), outcome.observed
-    assert "without more than its last eight characters" in outcome.expected, outcome.expected
-    assert cron.CUT_SHORT not in outcome.evidence and cron.CUT_SHORT_FURTHER_CHANGED in outcome.evidence
-
-
-def test_an_endpoint_taking_an_ending_of_a_spaced_secret_fails_on_the_cut_moved_to_a_smaller_group():
-    secret = SPACED_LONGER
-    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _takes_what_the_secret_ends_with(secret)}, GUARDED,
-                                secret=secret)
-    assert outcome.status is Status.FAILED, outcome
-    assert outcome.observed.startswith(f"{cron.CUT_AT_START_FURTHER}: accepted with 200: the endpoint takes an ending"
-                                       " of CRON_SECRET"), outcome.observed
-    assert "without more than its first eight characters" in outcome.expected, outcome.expected
-    assert cron.CUT_AT_START not in outcome.evidence and cron.CUT_AT_START_FURTHER_CHANGED in outcome.evidence
+    assert outcome.observed.startswith(f"{sent}: accepted with 200: the endpoint takes {taken} CRON_SECRET"), \
+        outcome.observed
+    end = "last" if sent == cron.CUT_SHORT_FURTHER else "first"
+    assert f"without more than its {end} eight characters" in outcome.expected, outcome.expected
+    assert unsent not in outcome.evidence and twin in outcome.evidence
 
 
 def test_a_spaced_secret_with_no_cut_http_carries_is_not_cut_and_a_pass_says_so():
