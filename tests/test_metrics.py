@@ -112,6 +112,11 @@ ROUTES = ('# TYPE d histogram\nd_bucket{route="/a",le="1"} 1\nd_bucket{route="/a
      'd_bucket{le="+Inf"} 3 < d_bucket{le="0.5"} 4'),
     (HISTOGRAM.format(low=1, top=3, count=1, sum=2), {"d": "histogram"}, Status.FAILED,
      'd_count 1 ≠ d_bucket{le="+Inf"} 3'),
+    # equal as Prometheus holds them (float64), however each is spelled: an integer and a float of one value
+    (HISTOGRAM.format(low=1, top="1e20", count="100000000000000000001", sum=2), {"d": "histogram"}, Status.PASSED,
+     "all 1 present"),
+    (HISTOGRAM.format(low="100000000000000000001", top="1e20", count="1e20", sum=2), {"d": "histogram"},
+     Status.PASSED, "all 1 present"),
     ('# TYPE d histogram\nd_bucket{le="0.5"} 3\nd_count 1\nd_sum 2\n', {"d": "histogram"}, Status.FAILED,
      'histogram d: d_bucket{le="0.5"} is the last bucket: no le="+Inf"'),
     ('# TYPE s summary\ns{quantile="0.5"} NaN\ns_count 0\ns_sum 0\n', {"s": "summary"}, Status.PASSED,

@@ -841,14 +841,14 @@ def _uncumulative(family, clock: Clock = UNBOUNDED) -> list[str]:
     for group in groups.values():
         buckets = sorted(group["buckets"], key=lambda bucket: bucket[0])
         for (_, lower), (_, upper) in zip(buckets, buckets[1:]):
-            if upper.value < lower.value:
+            if _float64(upper.value) < _float64(lower.value):  # as Prometheus holds them, however spelled
                 bad.append(f"{_series(upper)} {_number(upper.value)} < {_series(lower)} {_number(lower.value)}")
         if not buckets:
             continue  # judged as a missing _bucket series
         (top_le, top), count = buckets[-1], group["count"]
         if top_le != math.inf:
             bad.append(f'{_series(top)} is the last bucket: no le="+Inf"')
-        elif count is not None and count.value != top.value:
+        elif count is not None and _float64(count.value) != _float64(top.value):
             bad.append(f"{_series(count)} {_number(count.value)} ≠ {_series(top)} {_number(top.value)}")
     return bad
 
