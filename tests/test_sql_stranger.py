@@ -556,10 +556,33 @@ alter view public.trusted_report owner to {trusted};
 create function public.stuck_invoker() returns bigint language sql stable
   as $$ select count(*) from public.jobs where status = 'processing' $$;
 alter function public.stuck_invoker() owner to {owner};
+-- read through other views, in another schema, through an invoker's view: public.report's owner reads the rows
+create schema deep;
+create view deep.middle with (security_invoker = on) as select * from public.report;
+alter view deep.middle owner to {reporting};
+create view public.overview as select * from deep.middle;  -- the superuser's
+-- two views reading each other (CREATE OR REPLACE allows it; a query of either fails)
+create view public.loop_a as select 1 as stuck;
+create view public.loop_b as select * from public.loop_a;
+create or replace view public.loop_a as select * from public.loop_b;
+-- as healthy: views over views over a table without RLS, and over a view whose owner bypasses RLS
+create table public.events (id int, status text);
+insert into public.events values (1, 'processing');
+grant select on public.events to {trusted};
+create view public.events_inner as select * from public.events;
+alter view public.events_inner owner to {trusted};
+create view public.events_overview as select * from public.events_inner;
+create view public.trusted_overview as select * from public.trusted_report;
 do $$ begin execute format('alter database %I set search_path = app, public', current_database()); end $$;
 """
 
 OWNED_CASES = [
+    ("view-through-views", "select count(*) as stuck from overview", Status.ERROR,
+     ("view public.overview, which reads view deep.middle, which reads view public.report (owner {reporting})",)),
+    ("views-in-a-cycle", "select count(*) as stuck from public.loop_a", Status.ERROR, ("infinite recursion",)),
+    ("views-over-a-table-without-rls", "select count(*) as stuck from public.events_overview", Status.FAILED, ()),
+    ("view-over-a-bypassing-owners-view",
+     "select count(*) as stuck from public.trusted_overview where status = 'processing'", Status.FAILED, ()),
     ("table", "select count(*) as stuck from public.jobs where status = 'processing'", Status.FAILED, ()),
     ("view-of-the-forced-owner", "select count(*) as stuck from app.stuck_jobs", Status.ERROR,
      ("view app.stuck_jobs (owner {owner})", "security_invoker = true")),
@@ -602,9 +625,11 @@ def test_a_view_or_definer_function_whose_owner_rls_applies_to_is_an_error_for_t
         demo_deployment, monkeypatch):
     """The demo's checker bypasses RLS, yet PostgreSQL applies the policies as a view's owner (not security_invoker)
     and as a SECURITY DEFINER function's: 7 stuck jobs read as 0 through them, and `stuck: {eq: 0}` passed. Each
-    such item is an error naming the object, its owner and the fix; the same rows read directly, through an invoker's
-    view or function, or a view whose owner bypasses RLS, are judged. The owners are asked in one more round trip,
-    as the queries' words name views and a SECURITY DEFINER function."""
+    such item is an error naming the object, its owner and the fix — also one the query reaches only through other
+    views (a superuser's view over an invoker's view over it: 0 passed), naming the path; the same rows read directly,
+    through an invoker's view or function, or a view whose owner bypasses RLS (directly or under another view), are
+    judged, and views reading each other in a cycle end the walk. The owners, and the views each view reads, are asked
+    in one more round trip, as the queries' words name views and a SECURITY DEFINER function."""
     items = [make_check("sql", {"query": q, "expect": {"stuck": {"eq": 0}}}, item=f"O{i}", name=name)
              for i, (name, q, *_) in enumerate(OWNED_CASES)]
     names, outcomes, sent = _judged_where_owners_are_under_rls(demo_deployment, monkeypatch, items)
@@ -615,6 +640,20 @@ def test_a_view_or_definer_function_whose_owner_rls_applies_to_is_an_error_for_t
         missing = [part.format(**names) for part in said if part.format(**names) not in outcome.observed]
         assert not missing, f"item {name}: expected the error to name {missing}; saw {outcome.observed!r}"
     assert len(sent) == 2 and sent[1] == [sql.OWNERS_UNDER_RLS.encode()], f"round trips: {len(sent)}"
+
+
+def test_views_read_through_a_cycle_are_followed_once_each_to_the_view_whose_owner_rls_applies_to():
+    """Views reading each other in a cycle (a → b → a) and on to a view whose owner RLS applies to: the walk ends,
+    naming the shortest path; what that view reads is its owner's, not followed; an unnamed cycle is no error."""
+    under_rls = [{"kind": "view", "schema": "app", "name": "hidden", "owner": "reporting"},
+                 {"kind": "view", "schema": "app", "name": "beyond", "owner": "other"}]
+    view_reads = [["x", "a", "v", "x", "b"], ["x", "b", "v", "x", "a"], ["x", "b", "m", "app", "hidden"],
+                  ["app", "hidden", "v", "app", "beyond"], ["x", "c", "v", "x", "c"]]
+    said = sql._owner_problem("select count(*) as stuck from a", under_rls, view_reads)
+    path = "view x.a, which reads materialized view x.b, which reads view app.hidden (owner reporting)"
+    assert said and path in said and "beyond" not in said, (
+        f"a → b → hidden: expected the path named, hidden's reads not followed; saw {said!r}")
+    assert sql._owner_problem("select count(*) as stuck from c", under_rls, view_reads) is None
 
 
 def test_where_no_query_names_a_view_or_definer_function_their_owners_cost_nothing(demo_deployment, monkeypatch):

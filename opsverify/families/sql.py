@@ -13,7 +13,8 @@ as an error, never a pass. So does one naming `pg_stats`, `pg_stats_ext` or `pg_
 leave out the statistics rows of every table RLS applies to for the role) where RLS applies to the role on some table.
 A checker that bypasses RLS does not bypass it through a view (not security_invoker) or a SECURITY DEFINER function:
 PostgreSQL applies the policies as its owner, so where a query's words name one, one more round trip lists each of
-those whose owner RLS applies to, and a query reading one is an error too (`_owner_problem`).
+those whose owner RLS applies to, and the views each view reads; a query reading one, directly or through any chain of
+views, is an error too (`_owner_problem`; a function's body is not followed).
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
@@ -34,6 +35,7 @@ a secret it holds is in a form the redactor masks, never in a Python bytes repr 
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import decimal
 import functools
@@ -51,7 +53,7 @@ from ..errors import GatherError
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, Status, error, failed, verdict
 from ..transports.pgvalues import BlankPadded, InZone, Pinned
-from ._catalog import as_postgres_stores_a_name, fold_identifier
+from ._catalog import _RULE_READS, as_postgres_stores_a_name, fold_identifier
 from ._common import CATALOG_SCHEMAS, RUNS_SQL, StrictParams, holds_non_finite, read_only_query, sql_statements
 
 NAME = "sql"
@@ -165,7 +167,22 @@ OWNERS_UNDER_RLS = Pinned(
     f"   and p.proowner {_EQ} any ({_SUBJECT_OWNERS})"
     f"   and not exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ}"
     f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e')) as o)"
-    " as owners_under_rls")
+    " as owners_under_rls,"
+    # and the views each view of the database's own reads ([reader schema, name, relkind, read schema, name]), to
+    # follow the query's views through theirs to one of those (`_owner_problem`): one pass over the rules
+    "  (with rule_tree as materialized (select w.oid, w.ev_class, w.ev_action::pg_catalog.text as tree"
+    f"    from pg_catalog.pg_rewrite w join pg_catalog.pg_class v on v.oid {_EQ} w.ev_class"
+    f"    and v.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[]) and v.relnamespace {_NE} all (array["
+    "    'pg_catalog'::pg_catalog.regnamespace, 'information_schema'::pg_catalog.regnamespace]::pg_catalog.oid[])"
+    f"    where w.ev_type {_EQ} '1')"
+    "   select coalesce(pg_catalog.json_agg(pg_catalog.json_build_array(vn.nspname, v.relname, v.relkind,"
+    "    rn.nspname, r.relname)), '[]'::pg_catalog.json)"
+    f"   from rule_tree t cross join lateral {_RULE_READS.replace('_RULE_', 't').replace('_TREE_', 't.tree')} x"
+    f"   join pg_catalog.pg_class v on v.oid {_EQ} t.ev_class"
+    f"   join pg_catalog.pg_namespace vn on vn.oid {_EQ} v.relnamespace"
+    f"   join pg_catalog.pg_class r on r.oid {_EQ} x.refobjid"
+    f"   and r.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[])"
+    f"   join pg_catalog.pg_namespace rn on rn.oid {_EQ} r.relnamespace) as view_reads")
 # which of the functions the queries call (by name) are SECURITY DEFINER functions of the database's own: with
 # VISIBILITY's views, what tells whether OWNERS_UNDER_RLS is worth its round trip (asked where a query calls one)
 DEFINERS = Pinned(
@@ -627,7 +644,9 @@ def gather(target, checks) -> dict[str, Any]:
     elif second and second[0] is OWNERS_UNDER_RLS:
         owners, *resolved = resolved
         visibility = [{**visibility[0], "owners_under_rls": owners if isinstance(owners, GatherError)
-                       else owners[0]["owners_under_rls"] if owners else GatherError("no answer")}]
+                       else owners[0]["owners_under_rls"] if owners else GatherError("no answer"),
+                       "view_reads": owners[0]["view_reads"] if owners and not isinstance(owners, GatherError)
+                       else []}]
     facts: dict[str, Any] = {
         "visibility": visibility,
         "deployed_at": deployed_at.isoformat() if deployed_at else None,
@@ -1038,7 +1057,7 @@ def rls_problem(query: str, visibility: Any) -> str | None:
         under_rls = row["owners_under_rls"]
         if isinstance(under_rls, GatherError):
             return f"could not tell whose rows the query reads through its views and functions: {under_rls}"
-        return _owner_problem(query, under_rls or [])
+        return _owner_problem(query, under_rls or [], row.get("view_reads") or [])
     names = names_read(query)
     hidden = "; give the checker role BYPASSRLS (its sessions stay read-only)"
     if names is None:
@@ -1076,21 +1095,25 @@ def rls_problem(query: str, visibility: Any) -> str | None:
     return None
 
 
-def _owner_problem(query: str, under_rls: list[dict[str, Any]]) -> str | None:
+def _owner_problem(query: str, under_rls: list[dict[str, Any]], view_reads: list[list[str]]) -> str | None:
     """Why a checker role that bypasses row level security may still not see every row: the query names a view (not
     security_invoker) or a SECURITY DEFINER function whose owner RLS applies to — PostgreSQL applies the policies as
-    that owner. Named as its words tell (`_identifiers`), not parsed: in any schema (which one the query's
-    search_path finds is not known here), and a column or a string of that name counts too — at worst an error, never
-    a pass."""
+    that owner — or a view that reads such a view through any chain of views (`view_reads`: [schema, name, relkind,
+    read schema, read name] of each read; a view whose owner bypasses RLS, or a security_invoker one, passes the
+    reading on to the views it reads). Named as its words tell (`_identifiers`), not parsed: in any schema (which one
+    the query's search_path finds is not known here), and a column or a string of that name counts too — at worst an
+    error, never a pass. A function's body is not followed."""
     if not under_rls:
         return None
     words = _identifiers(query)  # as the owners were asked: by the query's words (never a name left out)
     read = [(found, f"{found['kind']} {found['schema']}.{found['name']}{'()' if found['kind'] == 'function' else ''}"
                     f" (owner {found['owner']})") for found in under_rls if found["name"] in words]
+    read += [(found, f"{path}, which reads {found['kind']} {found['schema']}.{found['name']} (owner {found['owner']})")
+             for found, path in _reached_through_views(words, under_rls, view_reads)]
     if not read:
         return None
     fixes = ["set security_invoker = true on the view (PostgreSQL 15+)"] if any(
-        f["kind"] == "view" for f, _ in read) else []
+        f["kind"] != "function" for f, _ in read) else []
     owners = sorted({f["owner"] for f, _ in read})
     fixes += [f"give {'its owner' if len(owners) == 1 else 'their owners'} ({', '.join(owners)}) BYPASSRLS",
               "query the tables directly"]
@@ -1098,6 +1121,30 @@ def _owner_problem(query: str, under_rls: list[dict[str, Any]]) -> str | None:
             " PostgreSQL applies the policies as a view's (or a SECURITY DEFINER function's) owner, so rows may be"
             f" hidden although the checker role bypasses RLS, and a count read so may be silently low;"
             f" {', or '.join(fixes)}")
+
+
+def _reached_through_views(words: Any, under_rls: list[dict[str, Any]],
+                           view_reads: list[list[str]]) -> list[tuple[dict[str, Any], str]]:
+    """Each view of `under_rls` the query's words do not name but one of its views reads, at any depth, with the path
+    that reaches it (the shortest; views may read each other in a cycle, so walked breadth first, each view once)."""
+    flagged = {(found["schema"], found["name"]): found for found in under_rls if found["kind"] != "function"}
+    reads: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    kinds: dict[tuple[str, str], str] = {}
+    for schema, name, relkind, read_schema, read_name in view_reads:
+        reads.setdefault((schema, name), []).append((read_schema, read_name))
+        kinds[(schema, name)] = "materialized view" if relkind == "m" else "view"
+    # a flagged view is an error where it is met: what it reads is read as its owner, not followed further
+    paths = {view: [view] for view in reads if view[1] in words}
+    queue = collections.deque(view for view in paths if view not in flagged)
+    while queue:
+        view = queue.popleft()
+        for read in reads[view]:
+            if read not in paths:
+                paths[read] = paths[view] + [read]
+                if read not in flagged and read in reads:
+                    queue.append(read)
+    return [(flagged[view], ", which reads ".join(f"{kinds[step]} {step[0]}.{step[1]}" for step in path[:-1]))
+            for view, path in paths.items() if view in flagged and view[1] not in words]
 
 
 # -- comparing ---------------------------------------------------------------------------------
