@@ -450,6 +450,39 @@ def test_a_source_that_never_stops_sending_rows_is_stopped_at_the_answer_limit(m
     assert "answered more than 2 MiB; not read further" in str(answer), answer
 
 
+def test_one_value_larger_than_the_answer_limit_is_counted_whole_and_stopped_there(monkeypatch, shop):
+    """A real PostgreSQL sends a long value as one message, which libpq reads on for as long as more arrives: the
+    bytes waiting at each wake-up were a few percent of it (24 MiB counted as about 1), and a value far past the
+    limit was read whole and passed. What the kernel received on the connection is counted, however libpq reads it."""
+    from opsverify.transports import postgres
+
+    counted = []
+    results = postgres._Conversation._results
+
+    def counting(self, queries):
+        try:
+            return results(self, queries)
+        finally:
+            counted.append(self.received)
+
+    monkeypatch.setattr(postgres._Conversation, "_results", counting)
+    value = 24 << 20
+    check = make_check("sql", {"query": f"select repeat('x', {value}) as body", "expect": {"body": {"ne": ""}}})
+    for limit in (postgres.ANSWER_LIMIT, 2 << 20):
+        monkeypatch.setattr(postgres, "ANSWER_LIMIT", limit)
+        target = make_target({"database": shop["url"]})
+        try:
+            (outcome,) = gather_and_judge(target, sql, [check])
+        finally:
+            target.close()
+        if limit > value:
+            assert outcome.status == Status.PASSED, (outcome.status, outcome.observed[:80])
+            assert max(counted) >= value, f"a {value >> 20} MiB value counted as {max(counted) / (1 << 20):.1f} MiB"
+        else:
+            assert outcome.status == Status.ERROR, (outcome.status, outcome.observed[:80])
+            assert "answered more than 2 MiB; not read further" in outcome.observed, outcome.observed
+
+
 def test_a_source_that_floods_without_answering_is_stopped_at_the_databases_time():
     """ParameterStatus after ParameterStatus, never an answer: each wait found data ready, so the run's time for the
     database (timeouts.database_s) was never looked at, and a CPU stayed pinned to the end of the run. Then the

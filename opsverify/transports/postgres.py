@@ -27,6 +27,7 @@ import math
 import os
 import re
 import selectors
+import socket
 import struct
 import threading
 import time
@@ -504,7 +505,10 @@ class _Conversation:
         self.where = where
         self.budget_ends = budget_ends
         self.closing = closing or threading.Event()
-        self.received = 0  # bytes read from the server in this conversation (as the kernel counted them waiting)
+        self.received = 0  # bytes the server sent in this conversation, as `_count_received` can tell
+        # Linux's count of the bytes the connection received, read or not, as this conversation began (None: not a
+        # TCP connection on Linux — a Unix socket, another OS — where only FIONREAD's waiting bytes are seen)
+        self.kernel_received_at_start: int | None = None
 
     def run(self, texts: list[bytes], pinned: Sequence[bool | bytes | str] = ()) -> list[Rows | GatherError]:
         """`pinned`: per text, what its transaction sets first (see `_opening`), or SESSION_LEVEL for one run outside
@@ -517,6 +521,7 @@ class _Conversation:
         if len(pins) != len(texts):
             raise ValueError(f"{len(texts)} statements, {len(pins)} pinned flags")
         try:
+            self.kernel_received_at_start = _kernel_received(pg.socket)
             pg.enter_pipeline_mode()
             for text, pin in zip(texts, pins):
                 if pin == SESSION_LEVEL:
@@ -584,12 +589,26 @@ class _Conversation:
     def _next_result(self) -> pq.PGresult | None:
         while self.pg.is_busy():
             self._wait(selectors.EVENT_READ, "read")
-            self.received += _waiting_bytes(self.pg.socket)
-            if self.received > ANSWER_LIMIT:
-                raise _Stopped(f"answered more than {ANSWER_LIMIT >> 20} MiB; not read further (no check's answer is"
-                               " that large: a pooler or proxy in front of it may be broken)", "stopped")
+            self._count_received(waiting=True)
             self.pg.consume_input()
+            # libpq reads on while more arrives (a long message, a value of hundreds of MB): counted after it too
+            self._count_received(waiting=False)
         return self.pg.get_result()
+
+    def _count_received(self, waiting: bool) -> None:
+        """Stop the conversation once the server has sent more than ANSWER_LIMIT. On Linux over TCP the kernel's
+        count of the bytes received is exact (what libpq took in, and what waits); elsewhere the bytes waiting at
+        each wake-up (`waiting`) are all that can be seen, and what arrives while libpq reads is missed."""
+        if self.kernel_received_at_start is not None:
+            now = _kernel_received(self.pg.socket)
+            if now is not None:
+                self.received = now - self.kernel_received_at_start
+        elif waiting:
+            self.received += _waiting_bytes(self.pg.socket)
+        if self.received > ANSWER_LIMIT:
+            raise _Stopped(f"answered more than {ANSWER_LIMIT >> 20} MiB; not read further (no check's answer is"
+                           " that large: measure a large value in the query — length(), md5() —; else a pooler or"
+                           " proxy in front of it may be broken)", "stopped")
 
     def _results(self, queries: int) -> list[pq.PGresult | None]:
         """The last result of each of `queries` queries, then the segment's sync marker."""
@@ -633,6 +652,32 @@ def _settings(pin: bool | bytes | str) -> list[bytes]:
     if isinstance(pin, bytes):
         return [pin]
     return [PINNED_SETTINGS] if pin else []
+
+
+# struct tcp_info (linux/tcp.h, kernel 4.1 and later): tcpi_bytes_received, a u64, at this offset
+_TCPI_BYTES_RECEIVED = 128
+
+
+def _kernel_received(fd: int) -> int | None:
+    """The bytes the kernel has received on the TCP connection `fd`, read or still waiting (tcpi_bytes_received:
+    its FIN counts one); None where it cannot say (a Unix socket, another OS, an older kernel)."""
+    if not hasattr(socket, "TCP_INFO"):
+        return None
+    try:
+        sock = socket.socket(fileno=fd)  # borrowed, never closed: libpq owns the descriptor
+    except OSError:
+        return None
+    try:
+        if sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return None
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    except OSError:
+        return None
+    finally:
+        sock.detach()
+    if len(info) < _TCPI_BYTES_RECEIVED + 8:
+        return None
+    return struct.unpack_from("=Q", info, _TCPI_BYTES_RECEIVED)[0]
 
 
 def _waiting_bytes(fd: int) -> int:
