@@ -203,6 +203,7 @@ ESCAPES = [
     ("pg_terminate_backend", "select count(*) as n from pg_stat_activity where pg_terminate_backend(pid)"),
     ("pg_cancel_backend", "select pg_catalog.pg_cancel_backend(42) as n"),
     ("pg_reload_conf", "select pg_reload_conf() as n"),
+    ("pg_rotate_logfile_old", "select pg_rotate_logfile_old() as n"),  # pg_rotate_logfile's older name (PG 15)
     ("lo_export", "select lo_export(16400, '/tmp/out') as n"),
     ("pg_create_physical_replication_slot", "select pg_create_physical_replication_slot('s') is null as n"),
     ("pg_stat_reset", "select pg_stat_reset() is null as n"),

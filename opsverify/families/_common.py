@@ -307,7 +307,9 @@ _OUTSIDE = {
     **dict.fromkeys(("pg_terminate_backend", "pg_cancel_backend"),
                     ("signals another server process, ending its session or its query", "could stop other work")),
     "pg_reload_conf": ("makes the server reload its configuration", "could change the server"),
-    "pg_rotate_logfile": ("rotates the server's log file", "could change the server"),
+    # pg_rotate_logfile_old: its older name, still in pg_catalog on PostgreSQL 15
+    **dict.fromkeys(("pg_rotate_logfile", "pg_rotate_logfile_old"),
+                    ("rotates the server's log file", "could change the server")),
     "lo_export": ("writes a file on the database server", "could overwrite a file"),
     **dict.fromkeys(("pg_file_write", "pg_file_rename", "pg_file_unlink"),
                     ("writes, renames or removes a file on the database server (adminpack)", "could change a file")),
