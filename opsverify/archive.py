@@ -401,10 +401,16 @@ class Archive:
         return True
 
     def _final_name(self) -> Path:
-        """The first free name: one taken by anything at all (a symlink leading nowhere too) is taken, or the
-        archive would be renamed onto it and lost."""
+        """The first free name after every one of the same second and deploy (`…_local`, `…_local-2`, …): so names
+        sort as the runs ran, even where a prune freed an earlier one. One taken by anything at all (a symlink leading
+        nowhere too) is taken, or the archive would be renamed onto it and lost."""
         base = f"{self.started:%Y%m%dT%H%M%SZ}_{self.deploy}"
-        final, suffix = self.env_dir / base, 1
+        same = re.compile(re.escape(base) + r"(?:-([0-9]+))?")
+        taken: list[int] = []
+        with contextlib.suppress(OSError):  # no folder yet: none taken
+            taken = [int(m.group(1) or 1) for name in os.listdir(self.env_dir) if (m := same.fullmatch(name))]
+        suffix = max(taken, default=0) + 1
+        final = self.env_dir / (base if suffix == 1 else f"{base}-{suffix}")
         while os.path.lexists(final):
             suffix += 1
             final = self.env_dir / f"{base}-{suffix}"

@@ -97,6 +97,20 @@ def test_a_name_taken_while_the_manifest_is_sealed_is_stepped_around(tmp_path, m
     assert main(["verify", str(final)]) == exitcodes.OK
 
 
+def test_a_name_a_prune_freed_is_not_taken_before_a_later_one_of_the_same_second(tmp_path):
+    """Runs of one second are named `…_d1`, `…_d1-2`, …: a prune that removed `…_d1` left the name free, and the next
+    run of that second took it, so its name sorted before the archive it follows (a fast machine's test saw it)."""
+    from opsverify.secrets import Redactor
+
+    from .test_archive_stream import _archive
+
+    archive = _archive(tmp_path, Redactor())
+    (archive.env_dir / "20261201T000000Z_d1-2").mkdir(parents=True)  # `…_d1` pruned: `…_d1-2` the newest kept
+    (archive.env_dir / "20261201T000000Z_d1-x").mkdir()  # no run's name: not counted
+    final = archive.complete({"results.json": b"{}"}, {})
+    assert final.name == "20261201T000000Z_d1-3"
+
+
 @pytest.mark.parametrize("options, code", [(("-k", "nomatch"), exitcodes.NO_CHECKS), (("--collect-only",), exitcodes.OK)],
                          ids=["nothing-selected", "collect-only"])
 def test_the_junit_of_a_run_that_checked_nothing_lists_no_manual_item(tmp_path, options, code):
