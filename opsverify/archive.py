@@ -150,6 +150,7 @@ def remove_stale_partials(env_dir: Path) -> tuple[list[str], list[tuple[str, str
     return removed, left
 
 
+NAME_MAX = 255  # bytes of one file name on the file systems reports live on (Linux's, macOS's)
 HELD = ".held-by-its-run"  # in a folder held_folder made: an unlocked folder without it is not ours to sweep
 
 
@@ -410,6 +411,8 @@ class Archive:
         with contextlib.suppress(OSError):  # no folder yet: none taken
             taken = [int(m.group(1) or 1) for name in os.listdir(self.env_dir) if (m := same.fullmatch(name))]
         suffix = max(taken, default=0) + 1
+        if len(f"{base}-{suffix}".encode()) > NAME_MAX:  # a suffix nothing here writes, grown past a file name's room
+            suffix = 1
         final = self.env_dir / (base if suffix == 1 else f"{base}-{suffix}")
         while os.path.lexists(final):
             suffix += 1

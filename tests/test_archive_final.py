@@ -111,6 +111,17 @@ def test_a_name_a_prune_freed_is_not_taken_before_a_later_one_of_the_same_second
     assert final.name == "20261201T000000Z_d1-3"
 
 
+def test_a_suffix_grown_past_a_file_names_room_is_stepped_back_from(tmp_path):
+    from opsverify.secrets import Redactor
+
+    from .test_archive_stream import _archive
+
+    archive = _archive(tmp_path, Redactor())
+    base = "20261201T000000Z_d1"
+    (archive.env_dir / f"{base}-{'9' * (255 - len(base) - 1)}").mkdir(parents=True)  # no run's: as long as a name goes
+    assert archive.complete({"results.json": b"{}"}, {}).name == base
+
+
 @pytest.mark.parametrize("options, code", [(("-k", "nomatch"), exitcodes.NO_CHECKS), (("--collect-only",), exitcodes.OK)],
                          ids=["nothing-selected", "collect-only"])
 def test_the_junit_of_a_run_that_checked_nothing_lists_no_manual_item(tmp_path, options, code):

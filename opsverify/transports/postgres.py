@@ -606,9 +606,10 @@ class _Conversation:
         elif waiting:
             self.received += _waiting_bytes(self.pg.socket)
         if self.received > ANSWER_LIMIT:
-            raise _Stopped(f"answered more than {ANSWER_LIMIT >> 20} MiB; not read further (no check's answer is"
-                           " that large: measure a large value in the query — length(), md5() —; else a pooler or"
-                           " proxy in front of it may be broken)", "stopped")
+            raise _Stopped(f"answered more than {ANSWER_LIMIT >> 20} MiB; not read further (the bound is the whole"
+                           " conversation's, every item of this database together, counted up to this statement; no"
+                           " checks' answers are that large: measure a large value in the query — length(), md5() —;"
+                           " else a pooler or proxy in front of it may be broken)", "stopped")
 
     def _results(self, queries: int) -> list[pq.PGresult | None]:
         """The last result of each of `queries` queries, then the segment's sync marker."""
