@@ -385,6 +385,15 @@ def cron_facts(*jobs, timezone=None, now=WINTER, installed=True, version="1.4-1"
      "row level security on cron.job"),
     ({"job": "m", "active": True}, {**cron_facts(("m", "0 * * * *", True)), "jobs_filtered": True}, Status.ERROR,
      "give the checker role BYPASSRLS"),
+    # cron.use_background_workers on: the launchers hold both slots of max_worker_processes, no run can start
+    ({"job": "m", "active": True}, {**cron_facts(("m", "0 * * * *", True)), "use_background_workers": "on",
+                                    "max_worker_processes": 2, "sessions_unseen": 0,
+                                    "slot_holders": ["logical replication launcher", "pg_cron launcher"]},
+     Status.FAILED, "no slot is left for its runs"),
+    ({"job": "m", "active": True}, {**cron_facts(("m", "0 * * * *", True)), "use_background_workers": "on",
+                                    "max_worker_processes": 8, "sessions_unseen": 0,
+                                    "slot_holders": ["logical replication launcher", "pg_cron launcher"]},
+     Status.PASSED, "'m' active"),
 ])
 def test_scheduler_judge(params, facts, status, seen):
     outcome = scheduler.judge(make(scheduler, params), facts)

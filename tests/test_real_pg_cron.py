@@ -766,3 +766,31 @@ def test_a_superusers_job_pg_cron_skips_with_cron_enable_superuser_jobs_off_fail
     else:  # pg_cron's own setting: no active job runs
         assert {k: o.status for k, o in launch_off.items()} == {"K1": Status.FAILED, "K2": Status.FAILED}, launch_off
         assert "cron.launch_active_jobs is off" in launch_off["K2"].observed, launch_off["K2"].observed
+
+
+def test_an_active_job_with_no_background_worker_slot_left_for_its_runs_fails(tmp_path):
+    """Seen on pg_cron 1.4.2: with `cron.use_background_workers = on` and `max_worker_processes = 2` the pg_cron
+    launcher and the logical replication launcher hold both slots, and every run ends `failed` with "could not start
+    background process". A checker not shown other roles' backend_type (no pg_read_all_stats) cannot tell: an error."""
+    cluster = _Cluster()
+    items = _item("K1", "{job: bg, active: true}")
+    try:
+        cluster.restart_with("cron.use_background_workers = on\nmax_worker_processes = 2")
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:
+            conn.execute("create extension pg_cron")
+            conn.execute("create role checker login bypassrls in role pg_read_all_data, pg_read_all_settings")
+            conn.execute("select cron.schedule('bg', '* * * * *', 'select 1')")
+        cluster.wait_for_launcher("postgres")
+        full = _own_outcomes(cluster.url(), tmp_path, items)["K1"]
+        unseen = _own_outcomes(cluster.url(user="checker"), tmp_path, items)["K1"]
+
+        cluster.restart_with("max_worker_processes = 3")
+        cluster.wait_for_launcher("postgres")
+        free = _own_outcomes(cluster.url(), tmp_path, items)["K1"]
+    finally:
+        cluster.stop()
+    assert full.status is Status.FAILED, full
+    assert ("no slot is left for its runs: max_worker_processes is 2, and 2 background workers hold a slot (logical"
+            " replication launcher, pg_cron launcher)") in full.observed, full.observed
+    assert unseen.status is Status.ERROR and "grant pg_read_all_stats to checker" in unseen.observed, unseen
+    assert free.status is Status.PASSED, free

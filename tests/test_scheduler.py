@@ -233,12 +233,15 @@ LAUNCHER_ROWS = ([{"enable_superuser_jobs": "on", "defined": True}],  # pg_cron 
 SCHEDULER_ROW = {"scheduler_running": True, "others_hidden": False}
 SOCKETS_ROW = {"unix_socket_directories": "/var/run/postgresql"}
 DAY_FIELDS_ROW = {"dom_dow_and_logic": None, "defined": False}  # before pg_cron 1.6.8: no cron.dom_dow_and_logic
+SLOTS_ROW = {"max_worker_processes": 8, "slot_holders": ["logical replication launcher", "pg_cron launcher"],
+             "sessions_unseen": 0}
 
 
 def test_gather_reads_a_refused_cron_timezone_as_unreadable_not_as_an_error():
     refused = QueryFailed('permission denied to examine "cron.timezone"', "42501")
     target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW], refused,
-                                               [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW], [DAY_FIELDS_ROW]))
+                                               [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW], [DAY_FIELDS_ROW],
+                                               [SLOTS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["timezone_unreadable"] and facts["timezone"] is None
     assert facts["jobs"][0]["database"] == "app"
@@ -364,7 +367,8 @@ def test_gather_reads_whether_a_scheduler_is_connected_in_its_own_statement():
     assert "'pg_cron scheduler'" in scheduler.SCHEDULER and "pg_stat_activity" not in scheduler.SETTINGS
     target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW],
                                                [{**SCHEDULER_ROW, "scheduler_running": False}], [{"timezone": None}],
-                                               [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW], [DAY_FIELDS_ROW]))
+                                               [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW], [DAY_FIELDS_ROW],
+                                               [SLOTS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["scheduler_running"] is False
     assert _judge({"job": "m", "active": True}, facts).status is Status.FAILED
@@ -450,11 +454,13 @@ def _settings_and_scheduler(scheduler_answer, **settings):
     answers = {"jobs": [_job(1, "m", "0 5 * * *"), _job(2, "off", "0 5 * * *", active=False)],
                "settings": [{**SETTINGS_ROW, "in_recovery": False, **settings}], "scheduler": scheduler_answer,
                "timezone": [{"timezone": None}], "workers": [WORKERS_ROW], "superuser_jobs": LAUNCHER_ROWS[0],
-               "launch": LAUNCHER_ROWS[1], "sockets": [SOCKETS_ROW], "days_and": [DAY_FIELDS_ROW]}
+               "launch": LAUNCHER_ROWS[1], "sockets": [SOCKETS_ROW], "days_and": [DAY_FIELDS_ROW],
+               "slots": [SLOTS_ROW]}
     order = {scheduler.JOBS: "jobs", scheduler.SETTINGS: "settings", scheduler.SCHEDULER: "scheduler",
              scheduler.TIMEZONE: "timezone", scheduler.BACKGROUND_WORKERS: "workers",
              scheduler.SUPERUSER_JOBS: "superuser_jobs", scheduler.LAUNCH_ACTIVE_JOBS: "launch",
-             scheduler.SOCKETS: "sockets", scheduler.DAY_FIELDS_AND: "days_and"}
+             scheduler.SOCKETS: "sockets", scheduler.DAY_FIELDS_AND: "days_and",
+             scheduler.WORKER_SLOTS: "slots"}
     statements = scheduler.database_statements(None, [])
     return scheduler.gather(SimpleNamespace(database=_Answers(*[answers[order[s]] for s in statements])), [])
 
@@ -771,11 +777,11 @@ def test_a_job_stored_in_a_database_dropped_since_fails_when_the_item_names_it()
 def test_gather_reads_each_jobs_database_and_role_and_the_databases_in_the_same_round_trip():
     assert "pg_database" in scheduler.JOBS and "rolcanlogin" in scheduler.JOBS
     assert "pg_database" in scheduler.SETTINGS
-    assert len(scheduler.database_statements(None, [])) == 9  # asked with the others, one round trip
+    assert len(scheduler.database_statements(None, [])) == 10  # asked with the others, one round trip
     row = _catalog(_job(1, "m", "0 5 * * *"), role_can_login=False)
     target = SimpleNamespace(database=_Answers([row], [{**SETTINGS_ROW, "databases": ["app"]}], [SCHEDULER_ROW],
                                                [{"timezone": None}], [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW],
-                                               [DAY_FIELDS_ROW]))
+                                               [DAY_FIELDS_ROW], [SLOTS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["databases"] == ["app"]
     assert "cannot log in" in _judge({"job": "m", "active": True}, facts).observed
@@ -1048,7 +1054,7 @@ def test_gather_reads_cron_use_background_workers_in_its_own_statement():
     target = SimpleNamespace(database=_Answers([_connecting(_job(1, "m", "0 5 * * *"), nodeport=1)],
                                                [SETTINGS_ROW], [SCHEDULER_ROW],
                                                [{"timezone": None}], refused, *LAUNCHER_ROWS, [SOCKETS_ROW],
-                                               [DAY_FIELDS_ROW]))
+                                               [DAY_FIELDS_ROW], [SLOTS_ROW]))
     facts = scheduler.gather(target, [])
     assert facts["background_workers_unreadable"] and facts["use_background_workers"] is None
     assert _judge({"job": "m", "active": True}, facts).status is Status.ERROR
@@ -1127,7 +1133,7 @@ def test_gather_reads_cron_launch_active_jobs_as_pg_cron_reads_it(answer, read):
     assert "pg_settings" in scheduler.LAUNCH_ACTIVE_JOBS and "pg_settings" in scheduler.SUPERUSER_JOBS
     target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW],
                                                [{"timezone": None}], [WORKERS_ROW], LAUNCHER_ROWS[0], answer,
-                                               [SOCKETS_ROW], [DAY_FIELDS_ROW]))
+                                               [SOCKETS_ROW], [DAY_FIELDS_ROW], [SLOTS_ROW]))
     facts = scheduler.gather(target, [])
     assert {key: facts[key] for key in read} == read
     assert facts["enable_superuser_jobs"] == "on" and not facts["enable_superuser_jobs_unreadable"]
@@ -1149,7 +1155,7 @@ def test_gather_reads_cron_dom_dow_and_logic_as_pg_cron_reads_it(answer, read):
     assert "current_setting('cron.dom_dow_and_logic', true)" in scheduler.DAY_FIELDS_AND
     target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW],
                                                [{"timezone": None}], [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW],
-                                               answer))
+                                               answer, [SLOTS_ROW]))
     facts = scheduler.gather(target, [])
     assert {key: facts[key] for key in read} == read
     assert facts["version"] == "1.6" and facts["jobs"][0]["jobname"] == "m"
@@ -1368,3 +1374,58 @@ def test_the_scheduler_reads_now_in_utc_whatever_zone_the_database_sets(demo_dep
     now = facts["now"]
     assert isinstance(now, dt.datetime) and now.utcoffset() == dt.timedelta(0), \
         f"the scheduler's now(): expected it read in UTC (offset 0), saw {now!r}"
+
+
+# -- cron.use_background_workers on: each run needs a free slot of max_worker_processes ---------------------------
+def _slot_facts(*jobs: dict, **settings) -> dict:
+    return {**_launcher_facts(*jobs), "use_background_workers": "on", "max_worker_processes": 2,
+            "slot_holders": ["logical replication launcher", "pg_cron launcher"], "sessions_unseen": 0, **settings}
+
+
+@pytest.mark.parametrize("settings, status, seen", [
+    # the launchers hold both slots: pg_cron 1.4.2 logs every run 'could not start background process'
+    ({}, Status.FAILED, "'owned' is active, but cron.use_background_workers is on (each run is a background worker)"
+                        " and no slot is left for its runs: max_worker_processes is 2, and 2 background workers hold a"
+                        " slot (logical replication launcher, pg_cron launcher); every run fails 'could not start"
+                        " background process' — raise max_worker_processes (a restart) or turn"
+                        " cron.use_background_workers off"),
+    ({"max_worker_processes": 3}, Status.PASSED, "'owned' active"),
+    # runs go through libpq then: no slot needed
+    ({"use_background_workers": "off"}, Status.PASSED, "'owned' active"),
+    ({"use_background_workers": None}, Status.PASSED, "'owned' active"),  # no pg_cron library defines it
+    # sessions of other roles whose backend_type the checker is not shown may be background workers
+    ({"max_worker_processes": 3, "slot_holders": ["pg_cron launcher"], "sessions_unseen": 2}, Status.ERROR,
+     "the checker role checker is not shown the backend_type of 2 sessions of other roles, which may be background"
+     " workers holding the rest; grant pg_read_all_stats to checker"),
+    ({"max_worker_processes": 8, "slot_holders": [], "sessions_unseen": 2}, Status.PASSED, "'owned' active"),
+    ({"use_background_workers": None, "background_workers_unreadable": True}, Status.ERROR,
+     "grant pg_read_all_settings to checker"),
+    ({"use_background_workers": None, "background_workers_unreadable": True, "max_worker_processes": 3},
+     Status.PASSED, "'owned' active"),
+    ({"worker_slots_unread": "permission denied for view pg_stat_activity"}, Status.ERROR,
+     "grant select on pg_catalog.pg_stat_activity to checker"),
+])
+def test_an_active_job_fails_when_no_background_worker_slot_is_left_for_its_runs(settings, status, seen):
+    outcome = _judge({"job": "owned", "active": True}, _slot_facts(OWNERS_JOB, **settings))
+    assert outcome.status is status, outcome
+    assert seen in outcome.observed, outcome.observed
+    # whether it runs matters only to an item that wants it to
+    assert _judge({"job": "owned", "active": False}, _slot_facts(OWNERS_JOB, **settings)).status is Status.FAILED
+
+
+def test_gather_counts_only_the_background_workers_that_hold_a_slot_for_good():
+    """PostgreSQL's own processes take no slot of max_worker_processes; parallel query workers and pg_cron's job runs
+    come and go. Its own statement: refused, it takes nothing else along."""
+    assert scheduler.WORKER_SLOTS in scheduler.database_statements(None, [])
+    for transient_or_not_a_bgworker in ("parallel worker", "pg_cron", "autovacuum launcher", "walsender",
+                                        "client backend", "checkpointer"):
+        assert f"'{transient_or_not_a_bgworker}'" in scheduler.WORKER_SLOTS
+    assert "'pg_cron launcher'" not in scheduler.WORKER_SLOTS
+    refused = QueryFailed("permission denied for view pg_stat_activity", "42501")
+    facts = _settings_and_scheduler([SCHEDULER_ROW])
+    assert facts["max_worker_processes"] == 8 and facts["slot_holders"] == SLOTS_ROW["slot_holders"]
+    target = SimpleNamespace(database=_Answers([_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW],
+                                               [{"timezone": None}], [WORKERS_ROW], *LAUNCHER_ROWS, [SOCKETS_ROW],
+                                               [DAY_FIELDS_ROW], refused))
+    facts = scheduler.gather(target, [])
+    assert facts["worker_slots_unread"] and facts["jobs"][0]["jobname"] == "m"

@@ -40,7 +40,11 @@ cron.use_background_workers off pg_cron opens each run to the job's nodename:nod
 fails (see `_connects_elsewhere`: a socket directory none of unix_socket_directories — an *error* where the checker
 may not read that setting —, a name padded with blanks); where the checker may not read that setting, such a job is
 *error*. A job a superuser owns never runs with cron.enable_superuser_jobs off (pg_cron 1.4 on skips it), nor any
-active job with cron.launch_active_jobs off (1.5 on): it fails, or is *error* where the checker may not read the setting. The launcher
+active job with cron.launch_active_jobs off (1.5 on): it fails, or is *error* where the checker may not read the
+setting. With cron.use_background_workers on each run needs a free slot of max_worker_processes: where the background
+workers pg_stat_activity shows holding one fill them all, an active job fails ('could not start background
+process'), or is *error* where other roles' sessions the checker is not shown the backend_type of (no
+pg_read_all_stats) could fill the rest. The launcher
 is the session named 'pg_cron scheduler' whose backend_type, where the checker may see it, is 'pg_cron launcher' (a
 client may take the name). Runs in cron.job_run_details are not judged. A `database:` that names no database (and no
 job's) is *error*. A range written high-to-low means what the server's pg_cron sets from it, in the stored schedule
@@ -149,6 +153,25 @@ TIMEZONE = Pinned("select current_setting('cron.timezone', true) as timezone")
 # its own statement too: superuser-only (without pg_read_all_settings it is refused), NULL where no pg_cron library
 # is loaded to define it (no launcher either then). Not pg_settings: that hides the one and the other alike.
 BACKGROUND_WORKERS = Pinned("select current_setting('cron.use_background_workers', true) as use_background_workers")
+# With cron.use_background_workers on each run is a background worker (bgw_type 'pg_cron'), which needs a slot of
+# max_worker_processes (readable by any role) free: every bgworker holds one while it lives, and the launchers
+# (pg_cron's, logical replication's, an extension's) hold theirs for good. pg_stat_activity shows a bgworker's
+# bgw_type as its backend_type; the types below are PostgreSQL's own processes (13 to 18), which take no slot.
+# Parallel query workers and pg_cron's own job runs come and go: not counted. Without pg_read_all_stats another
+# role's backend_type is NULL: such a session that has a role (auxiliary processes have none) may be a bgworker,
+# counted apart. A bgworker that never connects is not in pg_stat_activity: what is counted is the least that holds
+# slots. Its own statement: a revoked pg_stat_activity must not take the settings with it.
+NOT_WORKER_SLOTS = ("not initialized", "archiver", "autovacuum launcher", "autovacuum worker", "background writer",
+                    "checkpointer", "client backend", "dead-end client backend", "io worker", "logger",
+                    "slotsync worker", "standalone backend", "startup", "walreceiver", "walsender", "walsummarizer",
+                    "walwriter", "parallel worker", "pg_cron")
+WORKER_SLOTS = Pinned(
+    "select current_setting('max_worker_processes')::int as max_worker_processes,"
+    " array(select backend_type::text from pg_catalog.pg_stat_activity where backend_type is not null"
+    " and backend_type not in (" + ", ".join(f"'{t}'" for t in NOT_WORKER_SLOTS) + ") order by 1)"
+    " as slot_holders,"
+    " (select count(*)::int from pg_catalog.pg_stat_activity where backend_type is null and usesysid is not null)"
+    " as sessions_unseen")
 # where the server's unix sockets are: what a job's nodename naming a directory must be. Superuser-only to read
 # (pg_read_all_settings reads it): its own statement
 SOCKETS = Pinned("select current_setting('unix_socket_directories') as unix_socket_directories")
@@ -562,18 +585,18 @@ FIRST_WITH_TIMEZONE = (1, 5)  # pg_cron reads cron.timezone from 1.5 on
 
 def database_statements(target, checks) -> list[str]:
     return [JOBS, SETTINGS, SCHEDULER, TIMEZONE, BACKGROUND_WORKERS, SUPERUSER_JOBS, LAUNCH_ACTIVE_JOBS, SOCKETS,
-            DAY_FIELDS_AND]
+            DAY_FIELDS_AND, WORKER_SLOTS]
 
 
 def gather(target, checks) -> dict[str, Any]:
-    jobs, settings, launcher, timezone, workers, superuser_jobs, launch, sockets, days_and = \
+    jobs, settings, launcher, timezone, workers, superuser_jobs, launch, sockets, days_and, slots = \
         target.database.query_many(database_statements(target, checks))
     if isinstance(settings, GatherError):
         raise settings
     facts = {"database": target.database.where, **settings[0], **_scheduler(launcher), **_timezone(timezone),
              **_background_workers(workers), **_superuser_only(superuser_jobs, "enable_superuser_jobs"),
              **_superuser_only(launch, "launch_active_jobs"), **_sockets(sockets),
-             **_superuser_only(days_and, "dom_dow_and_logic")}
+             **_superuser_only(days_and, "dom_dow_and_logic"), **_worker_slots(slots)}
     if isinstance(jobs, GatherError):
         if getattr(jobs, "sqlstate", "") == UNDEFINED_TABLE:
             return {"installed": False, "jobs": [], **facts}
@@ -614,6 +637,16 @@ def _background_workers(answer: Any) -> dict[str, Any]:
             return {"use_background_workers": None, "background_workers_unreadable": True}
         raise answer
     return {"use_background_workers": answer[0]["use_background_workers"], "background_workers_unreadable": False}
+
+
+def _worker_slots(answer: Any) -> dict[str, Any]:
+    """max_worker_processes and the background workers seen holding a slot, or why pg_stat_activity would not say
+    (only an active item with cron.use_background_workers on needs it)."""
+    if isinstance(answer, QueryFailed):
+        return {"worker_slots_unread": answer.message}
+    if isinstance(answer, GatherError):
+        raise answer
+    return dict(answer[0])
 
 
 def _sockets(answer: Any) -> dict[str, Any]:
@@ -982,6 +1015,13 @@ def judge(check, facts) -> Outcome:
     if launches is False:
         return failed(expected, f"'{p.job}' is active, but cron.launch_active_jobs is off: pg_cron starts no active"
                                 f" job while it is, so the job never runs", **evidence)
+    no_slot, slot_unsure = _worker_slot_problem(facts)
+    if no_slot or slot_unsure:
+        evidence["worker_slots"] = {"max_worker_processes": facts.get("max_worker_processes"),
+                                    "held_by": facts.get("slot_holders"),
+                                    "sessions_unseen": facts.get("sessions_unseen")}
+    if no_slot:
+        return failed(expected, f"'{p.job}' is active, but {no_slot}", **evidence)
     version = facts["version"]
     # pg_cron reads a stored schedule's first five fields (or its macro's word) and ignores what follows
     runs_on = {j["jobid"]: pg_cron_reads_of(j["schedule"]) for j in active}
@@ -1052,6 +1092,8 @@ def judge(check, facts) -> Outcome:
         return error(f"could not look whether pg_cron starts '{p.job}': it starts no active job while"
                      f" cron.launch_active_jobs is off, which the checker role {viewer} may not read; grant"
                      f" pg_read_all_settings to {viewer}", **evidence)
+    if slot_unsure and not never_runs:
+        return error(f"could not look whether pg_cron can start '{p.job}': {slot_unsure}", **evidence)
     if days_maybe and not never_runs and p.schedule and not unknown:
         # with the setting on it never runs (a fail); with it off it runs on the dates either day field names, judged
         # against the item's schedule: failing too, the verdict is the same either way
@@ -1206,6 +1248,40 @@ def _reads_node(facts: dict) -> bool | None:
     if facts.get("background_workers_unreadable"):
         return None
     return _is_off(facts.get("use_background_workers"))
+
+
+def _worker_slot_problem(facts: dict) -> tuple[str, str]:
+    """Why no background-worker slot is left for a job's run, and why that cannot be told, each "" where not so.
+    With cron.use_background_workers on each run needs a slot of max_worker_processes free; where the background
+    workers seen holding one for good fill them all, every run fails ("could not start background process")."""
+    viewer = facts.get("viewer")
+    unreadable = facts.get("background_workers_unreadable")
+    if not unreadable and str(facts.get("use_background_workers")).lower() not in ("on", "true", "1", "yes"):
+        return "", ""
+    setting = ("cron.use_background_workers is on (each run is a background worker)" if not unreadable else
+               f"cron.use_background_workers, which the checker role {viewer} may not read, may be on (then each run"
+               f" is a background worker); grant pg_read_all_settings to {viewer}")
+    if facts.get("worker_slots_unread"):
+        return "", "" if unreadable else (
+            f"{setting}, and pg_stat_activity, which shows the background workers holding the slots of"
+            f" max_worker_processes, was refused ({facts['worker_slots_unread']}); grant select on"
+            f" pg_catalog.pg_stat_activity to {viewer}")
+    limit, holders = facts.get("max_worker_processes"), list(facts.get("slot_holders") or [])
+    unseen = facts.get("sessions_unseen") or 0
+    if not isinstance(limit, int):
+        return "", ""
+    held = f"max_worker_processes is {limit}, and {len(holders)} background worker{'s' if len(holders) != 1 else ''}" \
+           f" hold{'s' if len(holders) == 1 else ''} a slot" + (f" ({', '.join(holders)})" if holders else "")
+    if len(holders) >= limit:
+        if unreadable:
+            return "", f"{setting}: {held}, none left for a run"
+        return (f"{setting} and no slot is left for its runs: {held}; every run fails 'could not start background"
+                f" process' — raise max_worker_processes (a restart) or turn cron.use_background_workers off"), ""
+    if len(holders) + unseen >= limit:
+        return "", (f"{setting}: {held}, and the checker role {viewer} is not shown the backend_type of {unseen}"
+                    f" session{'s' if unseen != 1 else ''} of other roles, which may be background workers holding"
+                    f" the rest; grant pg_read_all_stats to {viewer}")
+    return "", ""
 
 
 def _is_off(setting: Any) -> bool:
