@@ -90,8 +90,8 @@ def test_every_family_of_a_database_shares_one_round_trip(shop, conversations):
     # the session's zone (read, then UTC), role check, catalog query, sql (its visibility facts, which SECURITY DEFINER
     # functions its queries' words name, then each query),
     # scheduler (jobs, settings, scheduler, time zone, background workers, superuser jobs, launch active jobs, socket
-    # directories, day fields' logic)
-    assert len(conversations[0]) == 1 + 1 + 1 + (2 + 4) + 9
+    # directories, day fields' logic, worker slots)
+    assert len(conversations[0]) == 1 + 1 + 1 + (2 + 4) + 10
     # a failing statement is its own item's error alone, with the server's SQLSTATE
     assert 'relation "public.refunds" does not exist (SQLSTATE 42P01)' in outcomes["D4"].observed
 
