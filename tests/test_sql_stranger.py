@@ -573,6 +573,9 @@ create view public.events_inner as select * from public.events;
 alter view public.events_inner owner to {trusted};
 create view public.events_overview as select * from public.events_inner;
 create view public.trusted_overview as select * from public.trusted_report;
+-- a superuser's view calling the SECURITY DEFINER function whose owner RLS applies to (the function, not a view, reads)
+create view public.stuck_summary as select public.stuck_count() as stuck;
+create view public.invoker_summary as select public.stuck_invoker() as stuck;  -- healthy: the caller's rights
 do $$ begin execute format('alter database %I set search_path = app, public', current_database()); end $$;
 """
 
@@ -580,6 +583,9 @@ OWNED_CASES = [
     ("view-through-views", "select count(*) as stuck from overview", Status.ERROR,
      ("view public.overview, which reads view deep.middle, which reads view public.report (owner {reporting})",)),
     ("views-in-a-cycle", "select count(*) as stuck from public.loop_a", Status.ERROR, ("infinite recursion",)),
+    ("view-calling-a-definer-function", "select stuck from public.stuck_summary", Status.ERROR,
+     ("view public.stuck_summary, which calls function public.stuck_count() (owner {owner})",)),
+    ("view-calling-an-invoker-function", "select stuck from public.invoker_summary", Status.FAILED, ()),
     ("views-over-a-table-without-rls", "select count(*) as stuck from public.events_overview", Status.FAILED, ()),
     ("view-over-a-bypassing-owners-view",
      "select count(*) as stuck from public.trusted_overview where status = 'processing'", Status.FAILED, ()),

@@ -13,8 +13,8 @@ as an error, never a pass. So does one naming `pg_stats`, `pg_stats_ext` or `pg_
 leave out the statistics rows of every table RLS applies to for the role) where RLS applies to the role on some table.
 A checker that bypasses RLS does not bypass it through a view (not security_invoker) or a SECURITY DEFINER function:
 PostgreSQL applies the policies as its owner, so where a query's words name one, one more round trip lists each of
-those whose owner RLS applies to, and the views each view reads; a query reading one, directly or through any chain of
-views, is an error too (`_owner_problem`; a function's body is not followed).
+those whose owner RLS applies to, and the views (and SECURITY DEFINER functions) each view reads; a query reading one,
+directly or through any chain of views, is an error too (`_owner_problem`; a function's body is not followed).
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
@@ -175,14 +175,24 @@ OWNERS_UNDER_RLS = Pinned(
     f"    and v.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[]) and v.relnamespace {_NE} all (array["
     "    'pg_catalog'::pg_catalog.regnamespace, 'information_schema'::pg_catalog.regnamespace]::pg_catalog.oid[])"
     f"    where w.ev_type {_EQ} '1')"
-    "   select coalesce(pg_catalog.json_agg(pg_catalog.json_build_array(vn.nspname, v.relname, v.relkind,"
-    "    rn.nspname, r.relname)), '[]'::pg_catalog.json)"
+    "   select coalesce(pg_catalog.json_agg(e.edge), '[]'::pg_catalog.json) from ("
+    "   select pg_catalog.json_build_array(vn.nspname, v.relname, v.relkind, rn.nspname, r.relname, 'relation') edge"
     f"   from rule_tree t cross join lateral {_RULE_READS.replace('_RULE_', 't').replace('_TREE_', 't.tree')} x"
     f"   join pg_catalog.pg_class v on v.oid {_EQ} t.ev_class"
     f"   join pg_catalog.pg_namespace vn on vn.oid {_EQ} v.relnamespace"
     f"   join pg_catalog.pg_class r on r.oid {_EQ} x.refobjid"
     f"   and r.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[])"
-    f"   join pg_catalog.pg_namespace rn on rn.oid {_EQ} r.relnamespace) as view_reads")
+    f"   join pg_catalog.pg_namespace rn on rn.oid {_EQ} r.relnamespace"
+    # and the SECURITY DEFINER functions each view calls (its rule's dependencies on them): run as their owner
+    "   union all select pg_catalog.json_build_array(vn.nspname, v.relname, v.relkind, pn.nspname, p.proname,"
+    "    'function') from rule_tree t"
+    f"   join pg_catalog.pg_depend d on d.classid {_EQ} 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+    f"   and d.objid {_EQ} t.oid and d.refclassid {_EQ} 'pg_catalog.pg_proc'::pg_catalog.regclass"
+    f"   and d.deptype {_EQ} 'n'"
+    f"   join pg_catalog.pg_proc p on p.oid {_EQ} d.refobjid and p.prosecdef"
+    f"   join pg_catalog.pg_namespace pn on pn.oid {_EQ} p.pronamespace"
+    f"   join pg_catalog.pg_class v on v.oid {_EQ} t.ev_class"
+    f"   join pg_catalog.pg_namespace vn on vn.oid {_EQ} v.relnamespace) e) as view_reads")
 # which of the functions the queries call (by name) are SECURITY DEFINER functions of the database's own: with
 # VISIBILITY's views, what tells whether OWNERS_UNDER_RLS is worth its round trip (asked where a query calls one)
 DEFINERS = Pinned(
@@ -1098,9 +1108,10 @@ def rls_problem(query: str, visibility: Any) -> str | None:
 def _owner_problem(query: str, under_rls: list[dict[str, Any]], view_reads: list[list[str]]) -> str | None:
     """Why a checker role that bypasses row level security may still not see every row: the query names a view (not
     security_invoker) or a SECURITY DEFINER function whose owner RLS applies to — PostgreSQL applies the policies as
-    that owner — or a view that reads such a view through any chain of views (`view_reads`: [schema, name, relkind,
-    read schema, read name] of each read; a view whose owner bypasses RLS, or a security_invoker one, passes the
-    reading on to the views it reads). Named as its words tell (`_identifiers`), not parsed: in any schema (which one
+    that owner — or a view that reads such a view, or calls such a function, through any chain of views
+    (`view_reads`: [schema, name, relkind, read schema, read name, and whether the read is a relation or a SECURITY
+    DEFINER function the view calls] of each read; a view whose owner bypasses RLS, or a security_invoker one, passes
+    the reading on to what it reads). Named as its words tell (`_identifiers`), not parsed: in any schema (which one
     the query's search_path finds is not known here), and a column or a string of that name counts too — at worst an
     error, never a pass. A function's body is not followed."""
     if not under_rls:
@@ -1108,7 +1119,9 @@ def _owner_problem(query: str, under_rls: list[dict[str, Any]], view_reads: list
     words = _identifiers(query)  # as the owners were asked: by the query's words (never a name left out)
     read = [(found, f"{found['kind']} {found['schema']}.{found['name']}{'()' if found['kind'] == 'function' else ''}"
                     f" (owner {found['owner']})") for found in under_rls if found["name"] in words]
-    read += [(found, f"{path}, which reads {found['kind']} {found['schema']}.{found['name']} (owner {found['owner']})")
+    read += [(found, f"{path}, which {'calls' if found['kind'] == 'function' else 'reads'} {found['kind']}"
+                     f" {found['schema']}.{found['name']}{'()' if found['kind'] == 'function' else ''}"
+                     f" (owner {found['owner']})")
              for found, path in _reached_through_views(words, under_rls, view_reads)]
     if not read:
         return None
@@ -1127,11 +1140,13 @@ def _reached_through_views(words: Any, under_rls: list[dict[str, Any]],
                            view_reads: list[list[str]]) -> list[tuple[dict[str, Any], str]]:
     """Each view of `under_rls` the query's words do not name but one of its views reads, at any depth, with the path
     that reaches it (the shortest; views may read each other in a cycle, so walked breadth first, each view once)."""
-    flagged = {(found["schema"], found["name"]): found for found in under_rls if found["kind"] != "function"}
+    # a function is keyed apart from a relation of its name (`()`): a function's body is not followed
+    flagged = {(found["schema"], found["name"] + ("()" if found["kind"] == "function" else "")): found
+               for found in under_rls}
     reads: dict[tuple[str, str], list[tuple[str, str]]] = {}
     kinds: dict[tuple[str, str], str] = {}
-    for schema, name, relkind, read_schema, read_name in view_reads:
-        reads.setdefault((schema, name), []).append((read_schema, read_name))
+    for schema, name, relkind, read_schema, read_name, *read_kind in view_reads:
+        reads.setdefault((schema, name), []).append((read_schema, read_name + ("()" if read_kind == ["function"] else "")))
         kinds[(schema, name)] = "materialized view" if relkind == "m" else "view"
     # a flagged view is an error where it is met: what it reads is read as its owner, not followed further
     paths = {view: [view] for view in reads if view[1] in words}
@@ -1144,7 +1159,7 @@ def _reached_through_views(words: Any, under_rls: list[dict[str, Any]],
                 if read not in flagged and read in reads:
                     queue.append(read)
     return [(flagged[view], ", which reads ".join(f"{kinds[step]} {step[0]}.{step[1]}" for step in path[:-1]))
-            for view, path in paths.items() if view in flagged and view[1] not in words]
+            for view, path in paths.items() if view in flagged and flagged[view]["name"] not in words]
 
 
 # -- comparing ---------------------------------------------------------------------------------
