@@ -393,11 +393,14 @@ _PUBLISHED = """published as (
   ), listed(relid, pubid) as (
     select relid, pubid from listed_at
     union select t.relid, b.oid from (select distinct relid from tree) t cross join pg_publication b where b.puballtables
-  ), shaped(relid, pubid, as_relid, qual, attrs) as (  -- the row filter or column list pgoutput applies to it, if any
+  ), shaped(relid, pubid, as_relid, qual, attrs, unapplied) as (  -- the row filter or column list stored for it
+    -- (`unapplied`: pgoutput applies neither where the publication lists as_relid's schema too, but PostgreSQL's
+    -- check before each UPDATE / DELETE reads them all the same; a column list never meets a listed schema)
     select * from (
       select a.relid, a.pubid, a.as_relid, (select prqual from pg_publication_rel l
                                             where l.prrelid = a.as_relid and l.prpubid = a.pubid) as qual,
-             (select prattrs from pg_publication_rel l where l.prrelid = a.as_relid and l.prpubid = a.pubid) as attrs
+             (select prattrs from pg_publication_rel l where l.prrelid = a.as_relid and l.prpubid = a.pubid) as attrs,
+             exists (select from in_schema s where s.pubid = a.pubid and s.nspid = c.relnamespace) as unapplied
       -- with publish_via_partition_root (PostgreSQL 13+: read through to_jsonb), the topmost listed table's
       from (select distinct on (x.relid, x.pubid) x.relid, x.pubid,
                    case when (to_jsonb(b) ->> 'pubviaroot')::bool then x.above else x.relid end as as_relid
@@ -406,8 +409,7 @@ _PUBLISHED = """published as (
       join pg_class c on c.oid = a.as_relid
       -- PostgreSQL 15+ names them; before, `prqual` and `prattrs` above are these nulls (SQL reads a name in the
       -- innermost query that has it)
-      cross join (select null::pg_node_tree as prqual, null::int2vector as prattrs) before_15
-      where not exists (select from in_schema s where s.pubid = a.pubid and s.nspid = c.relnamespace)) f
+      cross join (select null::pg_node_tree as prqual, null::int2vector as prattrs) before_15) f
     where qual is not null or attrs is not null
   ), held(root, relid, sendable) as (  -- each relation of a tree holding rows (a partitioned table holds none)
     select t.root, t.relid, c.relkind = 'r' and c.relpersistence = 'p' and c.oid >= 16384
@@ -429,10 +431,10 @@ _PUBLISHED = """published as (
                     order by n.nspname, c.relname) filter (where f.attrs is not null)
     from (select distinct on (x.root, x.pubid, x.as_relid) x.* from (
             select h.root, s.pubid, s.as_relid, s.qual, s.attrs from shaped s
-            join held h on h.relid = s.relid and h.sendable
+            join held h on h.relid = s.relid and h.sendable where not s.unapplied
             union all  -- a partitioned table without partitions yet: its own
             select s.relid, s.pubid, s.as_relid, s.qual, s.attrs from shaped s join rels r on r.oid = s.relid
-            where r.kind = 'p') x) f
+            where r.kind = 'p' and not s.unapplied) x) f
     join pg_class c on c.oid = f.as_relid join pg_namespace n on n.oid = c.relnamespace
     group by f.root, f.pubid
   ), refusing(relid, relation, pubname, pubupdate, pubdelete, problem) as materialized (_REFUSING_
@@ -511,8 +513,9 @@ _NO_IDENTITY = """
 # Each relation holding rows with a replica identity PostgreSQL can use (one without is _NO_IDENTITY's) whose UPDATE,
 # or DELETE, PostgreSQL refuses all the same, for a publication it is in (listed, through a partitioned table above or
 # a schema, FOR ALL TABLES) that publishes update or delete: each check RelationBuildPublicationDesc makes of each such
-# publication, on the row filter and column list it applies to the relation (`shaped`: with publish_via_partition_root
-# the topmost listed table's, its columns matched to the relation's by name) — a row filter reading a column outside
+# publication, on the row filter and column list stored for the relation whose ones it applies (`shaped`: with
+# publish_via_partition_root the topmost listed table's, its columns matched to the relation's by name; read even where
+# pgoutput applies none, the publication listing that table's schema too) — a row filter reading a column outside
 # the identity's key columns (pub_rf_contains_invalid_column: the VARs of the stored tree, as pull_varattnos reads
 # them; with REPLICA IDENTITY FULL any column is in it), a column list leaving out one of them, or any column list at
 # all with REPLICA IDENTITY FULL (pub_contains_invalid_column); from PostgreSQL 18 (where pg_publication has
@@ -526,6 +529,9 @@ _REFUSING = """select * from (
                'identity_columns', (select json_agg(a.attname order by a.attnum) from pg_attribute a
                                     where a.attrelid = c.oid and a.attnum = any(x.keys)),
                'filter', case when s.qual is not null then _FILTER_TEXT_ end,
+               'unapplied_for_schema', case when s.qual is not null and s.unapplied then (
+                 select sn.nspname from pg_class sc join pg_namespace sn on sn.oid = sc.relnamespace
+                 where sc.oid = s.as_relid) end,
                'outside_identity', (
                  select json_agg(v.attname order by v.attnum) from (
                    select distinct a.attnum, a.attname

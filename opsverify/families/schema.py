@@ -1168,6 +1168,9 @@ def _refused_by_publications(table: str, pub: str, gaps: dict) -> list[str]:
         reasons = []
         if row.get("outside_identity"):
             text = f" WHERE {row['filter']}" if row.get("filter") is not None else ""
+            if row.get("unapplied_for_schema"):  # sends the rows whole, yet PostgreSQL checks the filter
+                text += (f" (unapplied, as the publication lists schema {quote_ident(row['unapplied_for_schema'])}"
+                         " too, yet checked)")
             reasons.append(f"{whose} row filter{text} reads {_columns_text(row['outside_identity'])}, outside"
                            f" {identity} — filter on replica identity columns alone, or set REPLICA IDENTITY FULL"
                            f" on {relation}")
