@@ -391,6 +391,42 @@ def test_a_stored_schedule_pg_cron_cannot_read_fails(pg_cron, tmp_path):
         assert "the job never runs" in outcome.observed
 
 
+# a line break ends a field, but pg_cron parts fields by spaces and tabs only (its Skip_Blanks)
+BROKEN_OVER_LINES = ["0 5\n * * *", "0\n5 * * *", "0 5 * *\n *", "1\n,2 * * * *", "0 5\r\n* * *", "#c\n0 5\n* * *"]
+AFTER_THE_FIFTH = ["0 5 * * *\n", "0 5 * * *\nextra", "0 5 * * * \n# a note", "0 5 * * *\r\n", "0 5 * *\t*\n"]
+
+
+def test_stored_schedules_over_lines_are_read_as_pg_cron_reads_them(pg_cron, tmp_path):
+    """cron.schedule refuses each of BROKEN_OVER_LINES (the parser the launcher reads cron.job with: stored by an
+    UPDATE, the launcher logs "invalid pg_cron schedule" and never runs the job) and takes AFTER_THE_FIFTH; the
+    family agrees with it on each, and fails the job stored with the first as never running."""
+    from opsverify.families.scheduler import stored_schedule_problem
+
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        version = conn.execute("select extversion from pg_extension where extname = 'pg_cron'").fetchone()[0]
+        refused = {}
+        for stored in BROKEN_OVER_LINES + AFTER_THE_FIFTH:
+            try:
+                jobid = conn.execute("select cron.schedule('probe', %s, 'select 1')", (stored,)).fetchone()[0]
+                conn.execute("select cron.unschedule(%s)", (jobid,))
+                refused[stored] = False
+            except psycopg.errors.InvalidParameterValue:
+                refused[stored] = True
+        jobid = conn.execute("select cron.schedule('nightly', '0 5 * * *', 'select 1')").fetchone()[0]
+        conn.execute("update cron.job set schedule = %s where jobid = %s", (BROKEN_OVER_LINES[0], jobid))
+        try:
+            seen = _own_outcomes(pg_cron, tmp_path, _item("K1", "{job: nightly, active: true}")
+                                 + _item("K2", "{job: nightly, active: true, schedule: '0 5 * * *'}"))
+        finally:
+            conn.execute("select cron.unschedule(%s)", (jobid,))
+    assert refused == {stored: stored in BROKEN_OVER_LINES for stored in refused}, refused
+    assert {stored: stored_schedule_problem(stored, version) is not None for stored in refused} == refused
+    for outcome in seen.values():
+        assert outcome.status is Status.FAILED, outcome
+        assert (f"pg_cron cannot read the stored schedule of jobid {jobid} ('0 5\\x0a * * *': field 3 starts on a"
+                f" line break") in outcome.observed, outcome.observed  # (the line break shown escaped)
+
+
 def test_another_roles_job_of_the_same_name_counts(pg_cron, tmp_path):
     """pg_cron's job names are unique per (jobname, username): alice's `nightly` every minute runs too."""
     with psycopg.connect(pg_cron, autocommit=True) as conn:

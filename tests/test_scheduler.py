@@ -449,6 +449,36 @@ def test_a_stored_schedule_pg_cron_refuses_fails(stored, problem):
     assert problem in outcome.observed and "the job never runs" in outcome.observed
 
 
+# pg_cron's parser (vixie cron's get_list) ends a field at a space, a tab or a line break, then skips spaces and
+# tabs only: a field that would start on a line break has no value, and cron.schedule refuses it (seen on pg_cron
+# 1.4: an UPDATE storing `0 5\n * * *` leaves the launcher logging "invalid pg_cron schedule", the job never runs)
+@pytest.mark.parametrize("stored, field", [
+    ("0 5\n * * *", 3), ("0 5\n* * *", 3), ("0\n5 * * *", 2), ("0 5 * *\n *", 5), ("0 5 * * \n*", 5),
+    ("1\n,2 * * * *", 2), ("0 5\r\n* * *", 3), ("0 5\t\n * * *", 3), ("#c\n0 5\n* * *", 3),
+])
+def test_a_stored_schedule_broken_over_lines_before_its_fifth_field_fails(stored, field):
+    facts = _facts(_job(22, "nightly", stored))
+    for params in ({"job": "nightly", "active": True}, {"job": "nightly", "active": True, "schedule": "0 5 * * *"}):
+        outcome = _judge(params, facts)
+        assert outcome.status is Status.FAILED, outcome
+        assert "pg_cron cannot read the stored schedule of jobid 22" in outcome.observed, outcome.observed
+        assert (f"field {field} starts on a line break, where pg_cron reads a value (it reads the five fields on one"
+                f" line: apart by spaces and tabs only)") in outcome.observed, outcome.observed
+        assert "the job never runs" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("stored, ignored", [
+    ("0 5 * * *\n", None), ("0 5 * * * \n", None), ("0 5 * * *\nextra", "extra"), ("0 5 * * *\n# a note", "# a note"),
+    ("0 5 * * *\r\n", None),  # `*\r`: the rest of a field after its list is skipped
+])
+def test_a_stored_schedule_with_a_line_break_after_its_fifth_field_runs_on_the_five(stored, ignored):
+    """pg_cron reads five fields and ignores what follows, a line break and another line too."""
+    outcome = _judge({"job": "nightly", "active": True, "schedule": "0 5 * * *"}, _facts(_job(22, "nightly", stored)))
+    assert outcome.status is Status.PASSED, outcome
+    assert outcome.evidence.get("ignored_by_pg_cron") == ([f"jobid 22: '{ignored}' after the fifth field"]
+                                                          if ignored else None), outcome.evidence
+
+
 def _settings_and_scheduler(scheduler_answer, **settings):
     """gather over a database answering the jobs, settings, scheduler and time zone statements."""
     answers = {"jobs": [_job(1, "m", "0 5 * * *"), _job(2, "off", "0 5 * * *", active=False)],

@@ -206,7 +206,9 @@ _RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))  # minute, hour, day of m
 
 
 _PART = re.compile(r"(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:/([0-9]+))?")  # `*`, a value or range, and a step
-_BLANKS = re.compile(r"[ \t]+")  # all pg_cron (vixie cron's entry.c) separates fields by: not an NBSP, not a VT
+# a field as pg_cron's get_list reads it: up to a space, a tab or a line break (Skip_Nonblanks), then the spaces and
+# tabs after it (Skip_Blanks: not a line break, an NBSP or a VT) — the same in every pg_cron (cron.h)
+_FIELD = re.compile(r"([^ \t\n]*)[ \t]*")
 
 
 def schedule_problem(schedule: str, version: Any = None) -> str | None:
@@ -261,7 +263,8 @@ def stored_schedule_problem(schedule: str, version: Any = None) -> str | None:
     then logs "invalid pg_cron schedule" and never runs the job), else None. It is read as pg_cron's parser reads
     it, not by the checklist rule: fields apart by spaces and tabs, the first five read, in each a list of ranges
     after which the rest of the field is skipped (so `**` runs as `*`). NotUnderstood: what pg_cron makes of it is
-    not known here (a number it would wrap), so no verdict is read from it."""
+    not known here (a number it would wrap), so no verdict is read from it. A line break ends a field, but only
+    spaces and tabs part two: a field that would start on one has no value (`0 5\\n * * *` is refused)."""
     if not _before_1_5(version) and pg_cron_interval(schedule) is not None:
         return None  # pg_cron 1.5+ reads it as an interval (once its cron parser has refused it: no length limit)
     if len(schedule.encode()) > PG_CRON_LONGEST:
@@ -272,20 +275,36 @@ def stored_schedule_problem(schedule: str, version: Any = None) -> str | None:
         if macro in PG_CRON_MACROS:
             return None
         return f"'{schedule}': pg_cron has no such macro (it knows {', '.join(sorted(PG_CRON_MACROS))}, as written)"
-    fields = _BLANKS.split(written) if written else []
+    fields, rest = pg_cron_fields(written)
     if len(fields) < 5:
         if _before_1_5(version) and _INTERVAL.fullmatch(" ".join(written.split())):
             return _no_interval(schedule, version)
         if not _before_1_5(version) and re.search("second", schedule, re.IGNORECASE):
             return (f"'{schedule}' is no interval pg_cron reads: a number of 1 to 59, then 'second', or 'seconds'"
                     f" and blanks only")
+        if rest:  # a line break where the next field is due
+            return (f"'{schedule}': field {len(fields) + 1} starts on a line break, where pg_cron reads a value (it"
+                    f" reads the five fields on one line: apart by spaces and tabs only)")
         return (f"'{schedule}' has {len(fields)} of the five fields pg_cron reads (it separates them by spaces and"
                 f" tabs only)")
-    for position, field in enumerate(fields[:5]):  # pg_cron ignores what follows the fifth
+    for position, field in enumerate(fields):  # pg_cron ignores what follows the fifth
         problem, _ = _read_field(schedule, position, field, version)
         if problem:
             return f"'{schedule}': field {position + 1} ('{field}') {problem}"
     return None
+
+
+def pg_cron_fields(written: str) -> tuple[list[str], str]:
+    """(the fields pg_cron's parser reads from `written` — past its comments and leading blanks —, five at most;
+    the text after the last one): each up to a space, a tab or a line break, the spaces and tabs after it skipped.
+    Fewer than five where the text ends, or where a line break comes before the next field (pg_cron reads that
+    field from the line break and finds no value: it refuses the schedule)."""
+    fields, at = [], 0
+    while len(fields) < 5 and written[at:at + 1] not in ("", "\n"):
+        match = _FIELD.match(written, at)
+        fields.append(match.group(1))
+        at = match.end()
+    return fields, written[at:]
 
 
 def pg_cron_interval(schedule: str) -> int | None:
@@ -320,7 +339,7 @@ def _idle_fields(schedule: str, version: Any, days_and: bool = False) -> tuple[s
     no weekday fires instead (pg_cron wants either day field only when neither starts with * and `days_and` is off;
     every date falls on each weekday in some year, so with both wanted a date that comes is enough)."""
     written = _past_comments(schedule).rstrip(" \t\n")
-    fields = _BLANKS.split(written)[:5]
+    fields, _ = pg_cron_fields(written)
     if written.startswith("@") or len(fields) < 5:
         return None  # a macro, or an interval
     try:
@@ -1213,10 +1232,10 @@ def pg_cron_reads_of(schedule: str) -> tuple[str, str]:
     if written.startswith("@"):
         word, *rest = re.split(r"[ \t\n]+", written, maxsplit=1)  # pg_cron reads the word up to a blank
         return word, " ".join(" ".join(rest).split())
-    fields = _BLANKS.split(written) if written else []
-    if len(fields) <= 5:
+    fields, rest = pg_cron_fields(written)
+    if len(fields) < 5 or not rest:
         return _normal(written), ""  # five fields, or an interval (or what pg_cron refuses: never compared)
-    return _normal(" ".join(fields[:5])), " ".join(" ".join(fields[5:]).split())
+    return _normal(" ".join(fields)), " ".join(rest.split())
 
 
 def _cannot_connect(job: dict) -> str:
