@@ -17,6 +17,7 @@ from opsverify_demo.postgres import free_port
 from opsverify.checklist import load_checklists
 from opsverify.engine import Run
 from opsverify.environment import load_environment
+from opsverify.families import scheduler
 from opsverify.outcome import Status
 
 from .helpers import ROOT
@@ -400,8 +401,6 @@ def test_stored_schedules_over_lines_are_read_as_pg_cron_reads_them(pg_cron, tmp
     """cron.schedule refuses each of BROKEN_OVER_LINES (the parser the launcher reads cron.job with: stored by an
     UPDATE, the launcher logs "invalid pg_cron schedule" and never runs the job) and takes AFTER_THE_FIFTH; the
     family agrees with it on each, and fails the job stored with the first as never running."""
-    from opsverify.families.scheduler import stored_schedule_problem
-
     with psycopg.connect(pg_cron, autocommit=True) as conn:
         version = conn.execute("select extversion from pg_extension where extname = 'pg_cron'").fetchone()[0]
         refused = {}
@@ -420,7 +419,7 @@ def test_stored_schedules_over_lines_are_read_as_pg_cron_reads_them(pg_cron, tmp
         finally:
             conn.execute("select cron.unschedule(%s)", (jobid,))
     assert refused == {stored: stored in BROKEN_OVER_LINES for stored in refused}, refused
-    assert {stored: stored_schedule_problem(stored, version) is not None for stored in refused} == refused
+    assert {stored: scheduler.stored_schedule_problem(stored, version) is not None for stored in refused} == refused
     for outcome in seen.values():
         assert outcome.status is Status.FAILED, outcome
         assert (f"pg_cron cannot read the stored schedule of jobid {jobid} ('0 5\\x0a * * *': field 3 starts on a"
@@ -749,6 +748,27 @@ def test_listen_addresses_localhost_is_127_0_0_1_not_every_loopback_address(tmp_
                                                       "K3": Status.PASSED, "K4": Status.PASSED}, seen
     assert ("its nodename '127.0.0.2' is no address this server listens on (listen_addresses 'localhost')"
             in seen["K1"].observed), seen["K1"].observed
+
+
+def test_a_job_at_0_0_0_0_reaches_the_server_listening_on_127_0_0_1(pg_cron, tmp_path):
+    """cron.host = '0.0.0.0': Linux connects to it as 127.0.0.1, so libpq (as pg_cron opens each run) reaches the
+    server there — seen on pg_cron 1.4.2, the job ran every minute."""
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        port = conn.execute("show port").fetchone()[0]
+        assert conn.execute("show listen_addresses").fetchone()[0] == "127.0.0.1"
+        jobid = conn.execute("select cron.schedule('zero-host', '0 5 * * *', 'select 1')").fetchone()[0]
+        conn.execute("update cron.job set nodename = '0.0.0.0' where jobid = %s", (jobid,))
+        try:
+            with psycopg.connect(host="0.0.0.0", port=port, user="postgres", dbname="postgres") as zero:
+                reached = zero.execute("select host(inet_server_addr())").fetchone()[0]
+            seen = _own_outcomes(pg_cron, tmp_path, _item("K1", "{job: zero-host, active: true}"))["K1"]
+        finally:
+            conn.execute("select cron.unschedule(%s)", (jobid,))
+    assert reached == "127.0.0.1"
+    assert seen.status is Status.PASSED, seen
+    with psycopg.connect(pg_cron) as conn:  # judged as Linux connects, not left unjudged: the platform is read
+        platform = conn.execute(scheduler.SETTINGS).fetchone()[-1]
+    assert "-linux" in platform, platform
 
 
 def _logged(cluster: _Cluster, text: str) -> bool:

@@ -943,8 +943,9 @@ def _connecting(job: dict, **catalog) -> dict:
 
 def _node_facts(*jobs: dict, workers: str | None = "off", workers_unreadable: bool = False,
                 listen: str | None = "localhost", port: int = 5432, address: str | None = "127.0.0.1",
-                sockets: str | None = "/var/run/postgresql") -> dict:
+                sockets: str | None = "/var/run/postgresql", platform: str | None = "x86_64-pc-linux-gnu") -> dict:
     return {**_facts_with_catalog(*jobs), "server_port": port, "listen_addresses": listen, "server_address": address,
+            "server_platform": platform,
             "use_background_workers": workers, "background_workers_unreadable": workers_unreadable,
             "unix_socket_directories": sockets, "sockets_unreadable": False}
 
@@ -1004,6 +1005,18 @@ def test_connection_limits_that_do_not_stop_the_job_pass(catalog):
     ({"nodename": " 127.0.0.1"}, {}, "its nodename ' 127.0.0.1' holds blanks"),
     ({"nodename": "local host"}, {}, "its nodename 'local host' holds blanks"),
     ({"nodename": "::1 "}, {}, "its nodename '::1 ' holds blanks"),
+    # Linux connects to 0.0.0.0 as 127.0.0.1 and to :: as ::1: not where a server listens on another address only
+    ({"nodename": "0.0.0.0"}, {"listen": "10.0.0.5", "address": "10.0.0.5"},
+     "its nodename '0.0.0.0' (which Linux connects to as 127.0.0.1) is no address this server listens on"
+     " (listen_addresses '10.0.0.5')"),
+    ({"nodename": "0.0.0.0"}, {"listen": "127.0.0.2", "address": "127.0.0.2"},
+     "its nodename '0.0.0.0' (which Linux connects to as 127.0.0.1) is no address"),
+    ({"nodename": "::"}, {"listen": "127.0.0.1"}, "its nodename '::' (which Linux connects to as ::1) is no address"),
+    ({"nodename": "::ffff:0.0.0.0"}, {"listen": "::1", "address": None},
+     "its nodename '::ffff:0.0.0.0' (which Linux connects to as 127.0.0.1) is no address"),
+    # 0.0.0.0 is this host wherever it connects (or no connection at all): another port is not this server
+    ({"nodename": "0.0.0.0", "nodeport": 1}, {}, "its nodeport 1 is not this server's port 5432"),
+    ({"nodename": "::", "nodeport": 1}, {"platform": None}, "its nodeport 1 is not this server's port 5432"),
 ])
 def test_an_active_job_pg_cron_connects_elsewhere_for_fails(node, settings, why):
     """With cron.use_background_workers off, pg_cron opens each run through libpq to the job's nodename:nodeport."""
@@ -1043,6 +1056,15 @@ def test_an_active_job_pg_cron_connects_elsewhere_for_fails(node, settings, why)
     # a list in turn
     ({"nodename": "//var/run/postgresql"}, {}), ({"nodename": "/nonexistent,/var/run/postgresql"}, {}),
     ({"nodename": "db.invalid,localhost"}, {}),
+    # seen on PostgreSQL 15 + pg_cron 1.4.2 (cron.host = '0.0.0.0'): every run succeeded, Linux connecting to
+    # 0.0.0.0 as 127.0.0.1 (and libpq to :: as ::1)
+    ({"nodename": "0.0.0.0"}, {"listen": "127.0.0.1"}), ({"nodename": "0.0.0.0"}, {}),
+    ({"nodename": "0.0.0.0"}, {"listen": "*", "address": "10.0.0.5"}), ({"nodename": "0.0.0.0"}, {"listen": "0.0.0.0"}),
+    ({"nodename": "::ffff:0.0.0.0"}, {}), ({"nodename": "::"}, {"listen": "::1", "address": None}),
+    ({"nodename": "::"}, {"listen": "localhost"}),  # whether localhost is ::1 there too is not seen
+    # elsewhere (BSD connects to an address of the host, Windows not at all): not judged but by port
+    ({"nodename": "0.0.0.0"}, {"listen": "10.0.0.5", "address": "10.0.0.5", "platform": "aarch64-apple-darwin23.2.0"}),
+    ({"nodename": "0.0.0.0"}, {"listen": "10.0.0.5", "address": "10.0.0.5", "platform": None}),
 ])
 def test_a_job_that_connects_to_this_server_or_cannot_be_told_passes(node, settings):
     facts = _node_facts(_connecting(_job(3, "ghost", "* * * * *"), **node), **settings)

@@ -124,7 +124,9 @@ SETTINGS = Pinned(
     # where this server listens (readable by any role): what a job's nodename and nodeport must reach. `port`, not
     # inet_server_port(): that is NULL when the checker came through a unix socket
     " current_setting('port')::int as server_port, current_setting('listen_addresses') as listen_addresses,"
-    " host(inet_server_addr()) as server_address"
+    " host(inet_server_addr()) as server_address,"
+    # the system the server was built for (`x86_64-pc-linux-gnu`): where a job's nodename 0.0.0.0 connects to
+    " split_part(split_part(version(), ' on ', 2), ',', 1) as server_platform"
 )
 # pg_cron's launcher reads cron.job only in cron.database_name (a GUC superuser-only to read) and only when
 # preloaded; its session's application name and database are visible to any role. Any client may name its session
@@ -1355,7 +1357,8 @@ def _connects_elsewhere(job: dict, facts: dict) -> str:
     Local (and judged by port only): localhost or a loopback address the server listens on (a listen_addresses
     'localhost' is 127.0.0.1, maybe ::1: not judged, and no other loopback address); localhost or a loopback address
     at another port is judged by port even where listening there cannot be told. An address listed in listen_addresses, or the
-    one the checker reached, is the server too. A host name other than localhost resolves
+    one the checker reached, is the server too. 0.0.0.0 and :: are where Linux connects to them, 127.0.0.1 and ::1
+    (`_unspecified_reaches`). A host name other than localhost resolves
     where the server runs, which the catalog does not show: not judged, unless it is one that never resolves
     (RFC 6761's `.invalid`). A local address with a port other than the server's `port` is taken as not this server:
     pg_cron stores that port (PostPortNumber), so another was written by hand or came with another server's rows (a
@@ -1380,13 +1383,27 @@ def _connects_elsewhere(job: dict, facts: dict) -> str:
     lowered = name.lower().rstrip(".")
     if lowered == "invalid" or lowered.endswith(".invalid"):
         return f"its nodename '{name}' never resolves (RFC 6761)"
-    listens = _listens_on(lowered, facts.get("listen_addresses"), facts.get("server_address"))
+    unspecified = getattr(_ip(lowered), "is_unspecified", False)
+    reached = _unspecified_reaches(_ip(lowered), facts.get("server_platform")) if unspecified else lowered
+    listens = None if reached is None else _listens_on(reached, facts.get("listen_addresses"),
+                                                       facts.get("server_address"))
     if listens is False:
-        return (f"its nodename '{name}' is no address this server listens on (listen_addresses"
+        how = f" (which Linux connects to as {reached})" if unspecified else ""
+        return (f"its nodename '{name}'{how} is no address this server listens on (listen_addresses"
                 f" '{facts.get('listen_addresses')}')")
-    # localhost or a loopback address is this host, even where whether the server listens there cannot be told
-    this_host = lowered == "localhost" or getattr(_ip(lowered), "is_loopback", False)
+    # localhost or a loopback address is this host, even where whether the server listens there cannot be told;
+    # 0.0.0.0 too, wherever it connects
+    this_host = lowered == "localhost" or unspecified or getattr(_ip(lowered), "is_loopback", False)
     return wrong_port if listens or (listens is None and this_host) else ""
+
+
+def _unspecified_reaches(address: ipaddress.IPv4Address | ipaddress.IPv6Address, platform: Any) -> str | None:
+    """Where a connection to 0.0.0.0 or :: goes on a server built for `platform` (version()'s): on Linux the
+    loopback address 127.0.0.1 or ::1 (seen: libpq reaches a server listening there, and only there); None
+    elsewhere or where not known (BSD connects to an address of the host, Windows refuses)."""
+    if not isinstance(platform, str) or "-linux" not in platform.lower():
+        return None
+    return "127.0.0.1" if address.version == 4 else "::1"
 
 
 def _socket_elsewhere(name: str, directories: str | None) -> str:
