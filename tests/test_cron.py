@@ -116,7 +116,8 @@ def test_the_requests_without_the_secret_are_as_mutating_as_the_item(method, mut
     cron.gather(target, [check])
     assert [(p.method, p.mutating, p.expect_rejection, p.connect_s) for p in sent] == [
         (method, mutating, False, 1.5)] * 11  # a connection opens within the environment's connect_s
-    as_the_scheduler = {"user-agent": "vercel-cron/1.0"}  # anyone can send it: a job trusting it is open
+    as_the_scheduler = {"user-agent": "vercel-cron/1.0", "x-vercel-cron": "1",  # anyone can send them: a job
+                        "x-vercel-cron-schedule": "0 0 * * *"}  # trusting them is open
     assert [p.headers for p in sent[7:]] == [as_the_scheduler | {"authorization": value} for value in (
         "Bearer undefined", "Bearer null", "Bearer None", "Bearer")]
     assert sent[0].headers == as_the_scheduler, sent[0].headers
@@ -350,8 +351,9 @@ def test_a_job_trusting_the_schedulers_user_agent_fails(alone):
                                 GUARDED, secret=secret)
     assert outcome.status is Status.FAILED, outcome
     assert outcome.observed.startswith(
-        "without a secret: accepted with 200: the endpoint checks no CRON_SECRET, or trusts the User-Agent Vercel's"
-        " scheduler sends (vercel-cron/1.0), which anyone can send;"), outcome.observed
+        "without a secret: accepted with 200: the endpoint checks no CRON_SECRET, or trusts the headers Vercel's"
+        " scheduler calls with (user-agent: vercel-cron/1.0, x-vercel-cron: 1, x-vercel-cron-schedule: 0 0 * * *),"
+        " which anyone can send;"), outcome.observed
     assert all(answer["status"] == 200 for answer in outcome.evidence.values()), outcome.evidence
 
 
@@ -1527,3 +1529,49 @@ def test_a_spaced_secret_with_no_cut_http_carries_is_not_cut_and_a_pass_says_so(
                                 GUARDED, secret=secret)
     assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.CUT_SHORT_UNSENT), outcome
     assert not {cron.CUT_SHORT, cron.CUT_SHORT_FURTHER, cron.CUT_AT_START} & set(outcome.evidence), outcome.evidence
+
+
+# -- a job trusting the other headers Vercel's scheduler sends -------------------------------------------------------
+def _trusts(trusted):
+    """A job that lets in a call its `trusted(headers)` reads as the scheduler's, else one with its secret."""
+    def check(headers, _body):
+        takes = trusted(headers) or headers.get("authorization") == "Bearer cron-9f3e7a1c5b2d"
+        return (200, '{"ran": true}') if takes else (401, '{"error": "unauthorized"}')
+    return check
+
+
+@pytest.mark.parametrize("trusted", [
+    lambda h: h.get("x-vercel-cron") == "1",  # `req.headers['x-vercel-cron'] === '1'`
+    lambda h: bool(h.get("x-vercel-cron")),  # `!!req.headers['x-vercel-cron']`
+    lambda h: h.get("user-agent") == "vercel-cron/1.0" and bool(h.get("x-vercel-cron-schedule")),
+    lambda h: bool(h.get("x-vercel-cron-schedule")),
+], ids=["x-vercel-cron-is-1", "x-vercel-cron-there", "user-agent-and-schedule", "schedule-there"])
+def test_a_job_trusting_the_schedulers_other_headers_fails(trusted):
+    """Vercel's scheduler calls with `x-vercel-cron-schedule` (the job's schedule) beside its User-Agent, and many
+    jobs take `x-vercel-cron: 1` as its mark: anyone can send either. Each request without the secret carries them,
+    and the failure says what was sent."""
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _trusts(trusted)}, GUARDED)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith(
+        "without a secret: accepted with 200: the endpoint checks no CRON_SECRET, or trusts the headers Vercel's"
+        " scheduler calls with (user-agent: vercel-cron/1.0, x-vercel-cron: 1, x-vercel-cron-schedule: 0 0 * * *),"
+        " which anyone can send;"), outcome.observed
+
+
+def test_the_schedule_sent_is_the_items_own():
+    """A job comparing the schedule header with its own (`=== "*/5 * * * *"`) takes the call that names it: the item
+    names it (`schedule`), as vercel.json does."""
+    trusted = _trusts(lambda h: h.get("x-vercel-cron-schedule") == "*/5 * * * *")
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): trusted}, {**GUARDED, "schedule": "*/5 * * * *"})
+    assert outcome.status is Status.FAILED, outcome
+    assert "x-vercel-cron-schedule: */5 * * * *)" in outcome.observed, outcome.observed
+    assert _gather_and_judge({("GET", "/api/cron/publish"): trusted}, GUARDED).status is Status.PASSED
+
+
+@pytest.mark.parametrize("params, said", [
+    ({"schedule": "every minute"}, "schedule"),
+    ({"schedule": "* * * * *", "with_secret": True}, "schedule is sent with with_secret: false only"),
+])
+def test_a_schedule_vercel_would_not_take_is_refused_at_load(params, said):
+    with pytest.raises(ValidationError, match=re.escape(said)):
+        load_item_params("cron", {**GUARDED, **params})

@@ -17,11 +17,13 @@ most RETRY_WAIT_CAP_S, 5 s): the eleven sent together trip a rate limit one alon
 the secret, nor any request of a mutating item: a 503 does not show the job did not run, and a second call would run
 it twice. The job's call so turned away is an *error*, naming its status and Retry-After.
 
-Every request without the secret says it comes from Vercel's scheduler (`User-Agent: vercel-cron/1.0`, the header
-Vercel calls a cron job with): a job taking that header as the scheduler's word, instead of its secret or as well as
-it, takes anyone's call, and fails the item ("without a secret: accepted with 200: the endpoint checks no CRON_SECRET,
-or trusts the User-Agent Vercel's scheduler sends …"). The job's call with the secret keeps the suite's own
-(`opsverify`); an item whose `header` is the User-Agent itself sends its values in it.
+Every request without the secret says it comes from Vercel's scheduler (`scheduler_headers`: `User-Agent:
+vercel-cron/1.0` and `x-vercel-cron-schedule`, the headers Vercel calls a cron job with, the latter with the item's
+`schedule` or DEFAULT_SCHEDULE; and `x-vercel-cron: 1`, which many jobs check): a job taking any of them as the
+scheduler's word, instead of its secret or as well as it, takes anyone's call, and fails the item ("without a secret:
+accepted with 200: the endpoint checks no CRON_SECRET, or trusts the headers Vercel's scheduler calls with (…)"). The
+job's call with the secret keeps the suite's own User-Agent (`opsverify`) and sends none of the others; an item whose
+`header` is one of them sends its values in it.
 
 Without the secret also means with what an unset secret reads as: `Bearer ${process.env.CRON_SECRET}` sends
 "Bearer undefined" when the variable is unset (Python's `f"Bearer {os.getenv('CRON_SECRET')}"` "Bearer None"), and a
@@ -86,6 +88,7 @@ from ..secrets import Redactor
 from ..transports.http import SAFE_METHODS, Probe, Reply
 from . import REQUESTS_AT_ONCE
 from ._common import SecretName, StrictParams, UrlPath
+from .repo import vercel_schedule_problem
 from .http import HTTP_TOKEN, READ_BY_HTTP, ExactPath, JsonBound, JsonType, body_problems, describe_reply, \
     expectations, status_said
 from .http import Params as HttpParams
@@ -101,6 +104,12 @@ REJECTIONS = (400, 401, 403)
 # secret or as well as it, takes anyone's call (anyone can send it). Every request without the secret carries it; the
 # job's call with the secret keeps the suite's own
 SCHEDULER_USER_AGENT = "vercel-cron/1.0"
+# the other headers a job takes as the scheduler's mark, as forgeable: `x-vercel-cron-schedule` (the cron expression
+# that fired, Vercel's docs) and `x-vercel-cron: 1` (what many jobs check: `req.headers['x-vercel-cron'] === '1'`)
+SCHEDULER_MARK = "x-vercel-cron"
+SCHEDULE_HEADER = "x-vercel-cron-schedule"
+# the schedule sent where the item names none: once a day, one every Vercel plan takes
+DEFAULT_SCHEDULE = "0 0 * * *"
 # the http family's body rules, judged on the answer of a job run: as checklists name them, and as fields
 BODY_RULES = {"json": "json_fields", "json_has": "json_has", "json_min": "json_min", "json_max": "json_max",
               "body_includes": "body_includes", "body_excludes": "body_excludes"}
@@ -274,6 +283,8 @@ class Params(AnswerBodyRules):
     with_secret: bool = False
     method: Annotated[str, AfterValidator(_method)] = "GET"
     status: Success | None = None  # with_secret only: the answer the job gives (default 200)
+    # without the secret only: the job's schedule, as vercel.json writes it, sent as the scheduler sends it
+    schedule: str | None = None
     # with_secret only: the body rules (AnswerBodyRules), the job's answer judged as the http family judges one
 
     @model_validator(mode="after")
@@ -281,6 +292,12 @@ class Params(AnswerBodyRules):
         if self.status is not None and not self.with_secret:
             raise ValueError("status is judged with with_secret: true only; without the secret the endpoint "
                              "must answer 400, 401 or 403")
+        if self.schedule is not None:
+            if self.with_secret:
+                raise ValueError("schedule is sent with with_secret: false only (in the scheduler's headers, which "
+                                 "anyone can send); the job's call with the secret keeps the suite's own")
+            if problem := vercel_schedule_problem(self.schedule):
+                raise ValueError(f"schedule: {problem}")
         given = self.given_body_rules
         if given and not self.with_secret:
             raise ValueError(f"{', '.join(given)}: the body of a job run is judged with with_secret: true only; "
@@ -334,12 +351,17 @@ def _auth(header: str, value: str) -> dict[str, str]:
     return {header: f"Bearer {value}" if header.lower() == "authorization" else value}
 
 
-def _as_the_scheduler(headers: dict[str, str]) -> dict[str, str]:
-    """`headers` with the scheduler's User-Agent (SCHEDULER_USER_AGENT), unless the item's header is that one: its
-    value is what is sent."""
-    if any(name.lower() == "user-agent" for name in headers):
-        return headers
-    return {"user-agent": SCHEDULER_USER_AGENT, **headers}
+def scheduler_headers(schedule: str | None) -> dict[str, str]:
+    """The headers a call from Vercel's scheduler carries that anyone can send: its User-Agent, the mark many jobs
+    check (`x-vercel-cron: 1`), and the schedule that fired (the item's, else DEFAULT_SCHEDULE)."""
+    return {"user-agent": SCHEDULER_USER_AGENT, SCHEDULER_MARK: "1", SCHEDULE_HEADER: schedule or DEFAULT_SCHEDULE}
+
+
+def _as_the_scheduler(headers: dict[str, str], schedule: str | None) -> dict[str, str]:
+    """`headers` with the scheduler's (`scheduler_headers`), but where the item's header is one of those: its value
+    is what is sent."""
+    own = {name.lower() for name in headers}
+    return {**{name: value for name, value in scheduler_headers(schedule).items() if name not in own}, **headers}
 
 
 def unset_values(header: str) -> dict[str, str]:
@@ -482,7 +504,7 @@ def gather(target, checks) -> dict[str, list]:
             refused = {**sent, "mutating": c.mutating, "judged_by_status": True}  # a 2xx head alone fails the item
 
             def without(headers: dict[str, str]) -> Probe:  # made as the scheduler's call: anyone can send that
-                return Probe(p.method, url, _as_the_scheduler(headers), **refused)
+                return Probe(p.method, url, _as_the_scheduler(headers, p.schedule), **refused)
 
             plans.append((c.key, "without a secret", without({})))
             plans.append((c.key, "with a wrong secret", without(_auth(p.header, wrong))))
@@ -589,8 +611,9 @@ def judge(check, facts) -> Outcome:
                CUT_AT_START_CHANGED: f"the endpoint compares only part of {p.secret} (its last characters)"}
     guessed |= {further: guessed[cut] for further, cut in zip(CUT_PAIRS[2] + CUT_PAIRS[3], CUT_PAIRS[0] + CUT_PAIRS[1])}
     checks_a_secret = all(how in guessed for how in taken)
-    guessed_anyway = {"without a secret": f"the endpoint checks no {p.secret}, or trusts the User-Agent Vercel's"
-                                          f" scheduler sends ({SCHEDULER_USER_AGENT}), which anyone can send"}
+    sent = ", ".join(f"{name}: {value}" for name, value in scheduler_headers(p.schedule).items())
+    guessed_anyway = {"without a secret": f"the endpoint checks no {p.secret}, or trusts the headers Vercel's"
+                                          f" scheduler calls with ({sent}), which anyone can send"}
     accepted = [f"{how}: accepted with {reply.status}" + (f" ({reply.failure})" if reply.failure else "")
                 + (f": {guessed[how]}" if how in guessed and checks_a_secret else "")
                 + (f": {guessed_anyway[how]}" if how in guessed_anyway else "")

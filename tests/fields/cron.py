@@ -30,6 +30,9 @@ CASES = {
     "header": Live(WITH_SECRET, {**WITH_SECRET, "header": "x-cron-secret"}, LOCAL),
     "with_secret": Flips(GUARDED, {**GUARDED, "with_secret": True}, rejected_twice),
     "method": Live(GUARDED, {**GUARDED, "method": "POST"}, LOCAL),
+    # the schedule sent in x-vercel-cron-schedule: a job trusting its own takes the call that names it
+    "schedule": Live({**GUARDED, "path": "/cron-every-5"},
+                     {**GUARDED, "path": "/cron-every-5", "schedule": "*/5 * * * *"}, LOCAL),
     "status": Flips(WITH_SECRET, {**WITH_SECRET, "status": 202}, accepted),
     "json_fields": Flips(WITH_SECRET, {**WITH_SECRET, "json": {"ok": True}}, job_says('{"ok": false}')),
     "json_has": Flips(WITH_SECRET, {**WITH_SECRET, "json_has": ["published"]}, job_says('{"ok": true}')),
