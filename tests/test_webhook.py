@@ -119,7 +119,7 @@ def test_judge_with_a_correctly_signed_delivery(statuses, status, observed):
     outcome = webhook.judge(c, facts(c, *statuses))
     assert outcome.status is status, outcome
     assert observed in outcome.observed, outcome.observed
-    assert "and accepts one signed with STRIPE_WEBHOOK_SECRET with 2xx" in outcome.expected
+    assert "and accepts one signed with STRIPE_WEBHOOK_SECRET as Stripe signs it (its body pretty-printed JSON) with 2xx" in outcome.expected
     assert set(outcome.evidence) - {"undecided"} == {"unsigned", "wrong signature", "correctly signed"}
     assert "would read the same" not in outcome.observed
 
@@ -242,11 +242,11 @@ def test_deliveries_signed_with_the_endpoint_secret_verify_as_the_sender_signs_t
     hows = [how for how, _, _ in webhook.deliveries(stripe, secret)]
     assert hows == ["unsigned", "wrong signature", webhook.NO_SIGNATURE, *webhook.UNSET_KEYS, webhook.EMPTY_SIGNATURE,
                     webhook.OTHER_TYPE, webhook.REPLAYED, webhook.OTHER_BODY, webhook.CUT_SIGNATURE, webhook.WRONG_CUT,
-                    webhook.CUT_SIGNATURE_START, webhook.WRONG_CUT_START, "correctly signed"]
+                    webhook.CUT_SIGNATURE_START, webhook.WRONG_CUT_START, webhook.REWRITTEN, "correctly signed"]
     _, headers, body = webhook.deliveries(stripe, secret)[-1]
     stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
     assert mac == hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    assert b'"type":"opsverify.probe"' in body  # as inert a body as the refused ones
+    assert json.loads(body)["type"] == "opsverify.probe"  # as inert a body as the refused ones
     shop = webhook.Params(**SHOPIFY, signed_with="{secret:SHOPIFY_WEBHOOK_SECRET}")
     _, headers, body = webhook.deliveries(shop, secret)[-1]
     assert headers["x-shopify-hmac-sha256"] == base64.b64encode(
@@ -636,8 +636,8 @@ def test_a_genuine_delivery_turned_away_is_not_sent_again(monkeypatch, status):
     outcome, seen = _signed_item_behind(_verifies_stripe(STRIPE_SECRET.encode()), let_through=0, status=status)
     genuine = [tries for (_, _, headers, body), tries in seen.items()
                if _verifies_stripe(STRIPE_SECRET.encode())(dict(headers), body)[0] == 200]
-    assert genuine == [1], seen  # the real one once; so are the four correctly signed ones that must be refused
-    assert sorted(seen.values()) == [1] * 5 + [2] * 10, seen  # each signed with another key twice
+    assert genuine == [1, 1], seen  # the real one once, and it re-serialized; so are the four correctly signed ones
+    assert sorted(seen.values()) == [1] * 6 + [2] * 10, seen  # that must be refused; each signed with another key twice
     assert outcome.status is Status.ERROR, outcome
     assert f"correctly signed: {status}" in outcome.observed and "Retry-After: 1" in outcome.observed, outcome
     assert outcome.observed.endswith("not asked again: the delivery may have been acted on"), outcome.observed
@@ -677,7 +677,7 @@ def test_a_correctly_signed_delivery_of_an_hour_ago_or_for_another_body_must_be_
     headers, body = stripe[webhook.OTHER_BODY]
     stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
     assert mac != hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    assert b'"type":"opsverify.probe"' in body and body != genuine_body  # inert as well
+    assert json.loads(body)["type"] == "opsverify.probe" and body != genuine_body  # inert as well
     shop = webhook.Params(**SHOPIFY, signed_with="{secret:SHOPIFY_WEBHOOK_SECRET}")
     shopify = {how: (headers, body) for how, headers, body in webhook.deliveries(shop, secret)}
     assert webhook.REPLAYED not in shopify
@@ -774,7 +774,7 @@ def test_a_correct_signature_cut_short_by_whole_bytes_is_its_first_characters_an
     stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{62})", headers["stripe-signature"]).groups()
     digest = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).digest()
     assert mac == digest.hex()[:-2] and bytes.fromhex(mac) == digest[:31], mac
-    assert body != stripe[webhook.GENUINE][1] and b'"type":"opsverify.probe"' in body  # inert as well
+    assert body != stripe[webhook.GENUINE][1] and json.loads(body)["type"] == "opsverify.probe"  # inert as well
     shop = webhook.Params(**SHOPIFY, signed_with="{secret:SHOPIFY_WEBHOOK_SECRET}")
     shopify = {how: (headers, body) for how, headers, body in webhook.deliveries(shop, secret)}
     headers, body = shopify[webhook.CUT_SIGNATURE]
@@ -1030,7 +1030,7 @@ def test_the_answer_to_a_genuine_delivery_is_judged_by_http_body_rules(text, rul
     """An endpoint may answer 200 and say it did not take the delivery: the http family's body rules judge it."""
     outcome, _ = _judged_on({("POST", "/hook"): _receives(text)}, {**STRIPE_SIGNED, **rules})
     assert outcome.status is status and seen in outcome.observed, outcome
-    assert "accepts one signed with STRIPE_WEBHOOK_SECRET with 2xx, its answer " in outcome.expected, outcome.expected
+    assert "accepts one signed with STRIPE_WEBHOOK_SECRET as Stripe signs it (its body pretty-printed JSON) with 2xx, its answer " in outcome.expected, outcome.expected
 
 
 # -- a replay is the captured delivery itself: its event dated when it was signed ----------------------------------
@@ -1098,8 +1098,8 @@ def test_a_delivery_carrying_a_correct_signature_is_never_sent_twice(monkeypatch
         return 503, '{"error": "queue full"}', BUSY
 
     outcome, seen = _signed_item_behind(acts_then_busy, let_through=100)  # its own 503s only
-    assert len(acted) == len(set(acted)) == 2, acted  # the genuine delivery and the one signed an hour ago, once each
-    assert sorted(seen.values()) == [1] * 15, seen  # none was turned away but those two and the genuine one
+    assert len(acted) == len(set(acted)) == 3, acted  # the genuine delivery, it re-serialized and the one signed an
+    assert sorted(seen.values()) == [1] * 16, seen  # hour ago, once each: none was turned away but those
     assert outcome.status is Status.ERROR, outcome
     for how in (webhook.REPLAYED, webhook.GENUINE):
         assert f"{how}: 503 (unavailable; Retry-After: 1): whether " in outcome.observed, outcome.observed
@@ -1314,7 +1314,7 @@ def test_a_correct_signature_without_its_first_whole_bytes_is_its_last_character
     assert mac == digest.hex()[4:] and bytes.fromhex(mac) == digest[2:], mac
     wrong = re.fullmatch(r"t=\d+,v1=([0-9a-f]{60})", stripe[webhook.WRONG_CUT_START][0]["stripe-signature"]).group(1)
     assert wrong != mac
-    assert body != stripe[webhook.GENUINE][1] and b'"type":"opsverify.probe"' in body  # inert as well
+    assert body != stripe[webhook.GENUINE][1] and json.loads(body)["type"] == "opsverify.probe"  # inert as well
     shop = webhook.Params(**SHOPIFY, signed_with="{secret:SHOPIFY_WEBHOOK_SECRET}")
     shopify = {how: (headers, body) for how, headers, body in webhook.deliveries(shop, secret)}
     headers, body = shopify[webhook.CUT_SIGNATURE_START]
@@ -1440,3 +1440,77 @@ def test_judge_a_server_error_to_the_signature_without_its_first_bytes(answers, 
     c = check(**STRIPE_SIGNED)
     outcome = webhook.judge(c, _signed_facts(c, answers))
     assert outcome.status is status and seen in outcome.observed, outcome
+
+
+# -- a delivery's bytes as its sender writes them ----------------------------------------------------------------------
+def _js_stringify(body: bytes) -> bytes:
+    """`JSON.stringify(req.body)` after `express.json()`: the body parsed, then written again compact."""
+    return json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _verifies_the_body_rewritten(key: bytes):
+    """Stripe's best-known webhook bug (stripe-node #341, stripe-php #884), Shopify's too: the signature checked over
+    the body re-serialized from its parsed JSON, not over the bytes sent — every real delivery is refused, and one
+    whose bytes JSON.stringify would write the same is taken."""
+    def answer(headers, body):
+        try:
+            rewritten = _js_stringify(body)
+        except ValueError:
+            return 400, '{"error": "bad json"}'
+        if "x-shopify-hmac-sha256" in headers:
+            given, expected = headers["x-shopify-hmac-sha256"], base64.b64encode(
+                hmac.new(key, rewritten, hashlib.sha256).digest()).decode()
+        else:
+            found = dict(part.split("=", 1) for part in headers.get("stripe-signature", "").split(",") if "=" in part)
+            stamp = found.get("t", "")
+            if not stamp.isdigit() or abs(time.time() - int(stamp)) > 300:
+                return 400, '{"error": "no signature"}'
+            given, expected = found.get("v1", ""), hmac.new(key, stamp.encode() + b"." + rewritten,
+                                                            hashlib.sha256).hexdigest()
+        return (200, '{"received": true}') if hmac.compare_digest(given, expected) else (400, '{"error": "bad"}')
+    return answer
+
+
+@pytest.mark.parametrize("params, as_sent", [
+    (STRIPE_SIGNED, "as Stripe signs it (its body pretty-printed JSON)"),
+    ({**SHOPIFY, "service": "app", "path": "/hook", "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"},
+     "as Shopify signs it (its body compact JSON, / written \\/)"),
+], ids=["stripe", "shopify"])
+def test_an_endpoint_verifying_the_body_rewritten_from_its_json_fails(params, as_sent):
+    """The genuine delivery's bytes are its sender's: Stripe's pretty-printed, Shopify's compact with `/` escaped.
+    An endpoint verifying the signature over the body re-serialized refuses it — and takes the same delivery whose
+    bytes JSON.stringify writes alike: the item fails, naming both answers."""
+    outcome, _ = _judged_on({("POST", "/hook"): _verifies_the_body_rewritten(STRIPE_SECRET.encode())}, params)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.expected.endswith(f"and accepts one signed with STRIPE_WEBHOOK_SECRET {as_sent} with 2xx"), \
+        outcome.expected
+    assert outcome.observed == (
+        f"correctly signed: refused with 400, where {webhook.REWRITTEN}, was accepted with 200: the endpoint verifies"
+        " the signature over the body re-serialized from its parsed JSON, not over the bytes sent: it refuses every"
+        " real delivery"), outcome.observed
+
+
+@pytest.mark.parametrize("path, status", [("/checks", Status.PASSED), ("/reads-type", Status.ERROR)])
+def test_a_delivery_with_its_body_rewritten_changes_no_other_verdict(path, status):
+    """A verifier over the raw bytes takes both; one refusing the probe's content refuses both: not shown, as
+    before."""
+    outcome, _ = _judged_on({("POST", "/checks"): _checks_signatures, ("POST", "/reads-type"): _reads_the_type_only},
+                            {**STRIPE_SIGNED, "path": path})
+    assert outcome.status is status, outcome
+    assert outcome.evidence[webhook.REWRITTEN]["status"] in (200, 400), outcome.evidence
+
+
+def test_the_genuine_deliverys_bytes_are_its_senders():
+    """Stripe delivers its events pretty-printed (two-space indents, `": "`); Shopify compact, `/` written `\\/`
+    (`gid:\\/\\/shopify\\/Order\\/…`). The delivery re-serialized is compact, as JSON.stringify writes it."""
+    secret = "whsec_field-test-0123456789abcdef"
+    stripe = {how: body for how, _, body in webhook.deliveries(webhook.Params(**STRIPE_SIGNED), secret)}
+    assert stripe[webhook.GENUINE].startswith(b'{\n  "id": "evt_opsverify_'), stripe[webhook.GENUINE]
+    assert b'\n  "type": "opsverify.probe",\n' in stripe[webhook.GENUINE]
+    assert stripe[webhook.REWRITTEN] == _js_stringify(stripe[webhook.REWRITTEN])
+    shop = webhook.Params(**SHOPIFY, signed_with="{secret:SHOPIFY_WEBHOOK_SECRET}")
+    shopify = {how: body for how, _, body in webhook.deliveries(shop, secret)}
+    assert b'"admin_graphql_api_id":"gid:\\/\\/shopify\\/Order\\/' in shopify[webhook.GENUINE]
+    assert b'"test":true' in shopify[webhook.GENUINE] and b"\n" not in shopify[webhook.GENUINE]
+    assert shopify[webhook.REWRITTEN] == _js_stringify(shopify[webhook.REWRITTEN])
+    assert b'"gid://shopify/Order/' in shopify[webhook.REWRITTEN]

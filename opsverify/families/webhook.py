@@ -19,8 +19,10 @@ taken another first), the one sent as text/plain aside (the randomly signed one 
 
 A 4xx does not show by itself that the signature was refused: an endpoint that checks none but refuses the
 probe's content (an event type it does not handle) answers the same, and a pass says so. `signed_with` cites the
-endpoint's signing secret: a third delivery, correctly signed, must then not be refused (2xx; a
-4xx leaves signature checking unshown: error; a 5xx fails). That delivery is a real one, so the item must be
+endpoint's signing secret: a third delivery, correctly signed, its body's bytes as its sender writes them (Stripe's
+pretty-printed, Shopify's compact with `/` escaped), must then not be refused (2xx; a 4xx leaves signature checking
+unshown: error — but fails where the same delivery with its body re-serialized as JSON.stringify writes it was taken:
+the signature is checked over the body re-parsed and written again, and every real delivery is refused; a 5xx fails). That delivery is a real one, so the item must be
 marked mutating, and it is never sent twice: turned away for now, it is an error, not asked again. Its answer's body
 may be judged by the http family's body rules, as cron judges a job run's. With the secret, deliveries a correct
 endpoint refuses though they carry the right signature: one signed for another body (the signature must bind the
@@ -94,7 +96,16 @@ NOT_DEPLOYED = {404: "not deployed", 405: "does not take POST", 410: "gone: the 
 # refusals that say nothing of the signature: the request was turned away before one was read
 TURNED_AWAY = {408: "request timeout", 413: "content too large", 414: "URI too long", 426: "upgrade required",
                429: "rate-limited", 431: "request headers too large"}
-GENUINE = "correctly signed"  # the delivery signed with the endpoint's own secret (signed_with)
+GENUINE = "correctly signed"  # the delivery signed with the endpoint's own secret (signed_with), as its sender writes it
+# a delivery correctly signed too, its body compact JSON as JSON.stringify writes it (`_rewritten`): a verifier over
+# the body re-serialized from its parsed JSON (`JSON.stringify(req.body)` after express.json(), the best-known
+# webhook bug) takes it, and refuses GENUINE, whose bytes are the sender's: every real delivery. A correct endpoint
+# may take it or refuse it; it tells that bug from a refusal of the probe's content (which refuses both)
+REWRITTEN = "correctly signed, its body re-serialized (compact JSON, as JSON.stringify writes it)"
+# the deliveries signed over their body as sent, which a correct endpoint acts on: sent once, never asked again
+SIGNED_AS_SENT = (GENUINE, REWRITTEN)
+# how each sender writes a delivery's body, as `expected` names it (`_as_sent`)
+AS_SENT = {"stripe": "its body pretty-printed JSON", "shopify": "its body compact JSON, / written \\/"}
 # signed with the endpoint's own secret too, yet to be refused: what a correct signature check also rules out
 REPLAYED = "correctly signed an hour ago"  # a captured delivery sent again (schemes whose signature has a time)
 OTHER_BODY = "correctly signed for another body"  # a signature moved onto a body it was not made for
@@ -248,9 +259,10 @@ class Params(AnswerBodyRules):
 PROBE_NOTE = "opsverify signature probe, not a real order"
 
 
-def _body(scheme: str, note: str = PROBE_NOTE, at: int | None = None) -> bytes:
+def _body(scheme: str, note: str = PROBE_NOTE, at: int | None = None, rewritten: bool = False) -> bytes:
     """A delivery's body, with an id of its own (an order's, an event's, a request's); `at`: when its event happened
-    (now by default): a captured delivery's is as old as its signature."""
+    (now by default): a captured delivery's is as old as its signature. Its bytes as its sender writes them
+    (`_as_sent`), or `rewritten` as JSON.stringify would (`_rewritten`)."""
     at = int(time.time()) if at is None else at
     if scheme == "shopify":  # 13 digits, as Shopify's order ids now have: exact in a JavaScript number (< 2**53)
         order = 10 ** 12 + _random.randbelow(9 * 10 ** 12)
@@ -264,7 +276,23 @@ def _body(scheme: str, note: str = PROBE_NOTE, at: int | None = None) -> bytes:
         request_id = str(uuid.uuid4())
         document = {"request_id": request_id, "gateway_request_id": request_id, "status": "OK",
                     "payload": {"video": None}, "error": None}
-    return json.dumps(document, separators=(",", ":")).encode()
+    return _rewritten(document) if rewritten else _as_sent(scheme, document)
+
+
+def _as_sent(scheme: str, document: dict) -> bytes:
+    """The bytes its sender sends: Stripe pretty-prints its events (two-space indents, `": "`, as its deliveries and
+    the Stripe CLI show them); Shopify writes compact JSON with `/` escaped as `\\/` and `&` as `\\u0026`
+    (`"gid:\\/\\/shopify\\/Order\\/…"`). So a verifier over the body re-serialized refuses it, as it refuses every
+    real delivery. Fal's bytes are not known here (no delivery of it is signed with the endpoint's key): compact."""
+    if scheme == "stripe":
+        return json.dumps(document, indent=2).encode()
+    text = json.dumps(document, separators=(",", ":"))
+    return (text.replace("/", "\\/").replace("&", "\\u0026") if scheme == "shopify" else text).encode()
+
+
+def _rewritten(document: dict) -> bytes:
+    """The body as `JSON.stringify` writes it once parsed: compact, `/` and non-ASCII as they are."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _signature(scheme: str, key: bytes, body: bytes, now: str) -> dict[str, str]:
@@ -336,11 +364,11 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
         base |= {"x-shopify-topic": "orders/create", "x-shopify-shop-domain": params.shop_domain or "",
                  "x-shopify-api-version": "2024-10"}
 
-    def delivery(note: str = PROBE_NOTE, at: int = int(now)) -> tuple[dict[str, str], bytes]:
+    def delivery(note: str = PROBE_NOTE, at: int = int(now), rewritten: bool = False) -> tuple[dict[str, str], bytes]:
         """A body of its own — its own order, event or request id, so a handler keyed on it (an order inserted once)
         fails on none for having taken another first — and the headers its sender sends with it (Shopify's webhook
         id, each delivery's own too)."""
-        body = _body(params.scheme, note, at)
+        body = _body(params.scheme, note, at, rewritten)
         own = {"x-shopify-webhook-id": str(uuid.uuid4())} if params.scheme == "shopify" else {}
         return base | own, body
 
@@ -388,6 +416,8 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
         headers, wrong = delivery(note="opsverify signature probe, a wrong signature without its first bytes")
         found.append((WRONG_CUT_START, headers | _cut_at_start(_signature(params.scheme, _random.token_bytes(32),
                                                                           wrong, now)), wrong))
+        headers, rewritten = delivery(note="opsverify signature probe, its body re-serialized", rewritten=True)
+        found.append((REWRITTEN, headers | _signature(params.scheme, key, rewritten, now), rewritten))
         found.append((GENUINE, genuine_headers | _signature(params.scheme, key, genuine, now), genuine))
     return found
 
@@ -412,7 +442,7 @@ def _sent(params: Params) -> int:
 def _signed_with_another_key(params: Params) -> int:
     """How many deliveries of `deliveries` carry no signature made with the endpoint's secret. Only these are asked
     again: one correctly signed may be acted on."""
-    return sum(how != GENUINE and how not in SIGNED_REFUSALS
+    return sum(how not in SIGNED_AS_SENT and how not in SIGNED_REFUSALS
                for how, _, _ in deliveries(params, "" if params.signed_with else None))
 
 
@@ -432,10 +462,10 @@ def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
         url = target.url(p.service, p.path)
         secret = target.secret(p.secret_name) if p.secret_name else None
         for how, headers, body in deliveries(p, secret):
-            if secret is not None and how in (*SIGNED_REFUSALS, GENUINE):
+            if secret is not None and how in (*SIGNED_REFUSALS, *SIGNED_AS_SENT):
                 for value in _made_with_the_secret(headers):  # an endpoint echoing it would show a forgery's key
                     target.redactor.add(value, even_if_plain=True)
-            genuine = how == GENUINE  # a real delivery: sent only for an item marked mutating, and never twice
+            genuine = how in SIGNED_AS_SENT  # real deliveries: sent only for an item marked mutating, never twice
             # the others signed with the endpoint's secret: one missing the very check they test acts on them,
             # so they are never sent twice either (`_retry.asked_again`)
             acted_on = (genuine and c.mutating) or how in SIGNED_REFUSALS
@@ -520,16 +550,29 @@ def routed_elsewhere(attempts: list, genuine: Reply | None) -> list[str]:
             for how, _, reply in attempts if how == OTHER_TYPE and reply.status in NOT_DEPLOYED]
 
 
-def genuine_problem(reply: Reply) -> str | None:
+def genuine_problem(reply: Reply, how: str = GENUINE) -> str | None:
     """What fails the item in the answer to a correctly signed delivery (its 4xx, and a 503 saying to come back,
     are judged apart)."""
     if retry_wait_s(reply) is not None:
         return None
     if reply.status >= 500:
-        return f"{GENUINE}: {reply.status} (server error on a genuine delivery; the sender will retry)"
+        return f"{how}: {reply.status} (server error on a genuine delivery; the sender will retry)"
     if not (200 <= reply.status < 300 or 400 <= reply.status < 500):
-        return f"{GENUINE}: {status_said(reply)}"
+        return f"{how}: {status_said(reply)}"
     return None
+
+
+def rewritten_problem(genuine: Reply | None, rewritten: Reply | None) -> str | None:
+    """The genuine delivery, its bytes the sender's, refused where the same one re-serialized was taken: the endpoint
+    verifies the signature over the body re-serialized from its parsed JSON, and refuses every real delivery. A
+    refusal of both (the probe's content) is not this: `genuine_unseen` says what it leaves unshown."""
+    if genuine is None or rewritten is None or genuine.status is None or rewritten.status is None:
+        return None
+    if genuine.failure or not _refused(genuine.status) or not 200 <= rewritten.status < 300:
+        return None
+    return (f"{GENUINE}: refused with {genuine.status}, where {REWRITTEN}, was accepted with {rewritten.status}: the"
+            " endpoint verifies the signature over the body re-serialized from its parsed JSON, not over the bytes"
+            " sent: it refuses every real delivery")
 
 
 def genuine_unseen(params: Params, reply: Reply) -> str | None:
@@ -557,8 +600,9 @@ def not_ruled_out(params: Params) -> str:
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     attempts = facts[check.key]
-    refusals = [(how, url, reply) for how, url, reply in attempts if how != GENUINE]
+    refusals = [(how, url, reply) for how, url, reply in attempts if how not in SIGNED_AS_SENT]
     genuine = next((reply for how, _, reply in attempts if how == GENUINE), None)
+    rewritten = next((reply for how, _, reply in attempts if how == REWRITTEN), None)
     hows = {how for how, _, _ in attempts}
     wrongly = [said for how, said in ((NO_SIGNATURE, "a header with no signature"),
                                       (EMPTY_SIGNATURE, "an empty signature"),
@@ -582,7 +626,8 @@ def judge(check, facts) -> Outcome:
         expected += f", refuses {listed}, with 4xx"
     rules = p.body_rules
     if p.signed_with:
-        expected += f", and accepts one signed with {p.secret_name} with 2xx"
+        expected += (f", and accepts one signed with {p.secret_name} as {p.scheme.capitalize()} signs it"
+                     f" ({AS_SENT[p.scheme]}) with 2xx")
         if rules:
             expected += ", its answer " + ", ".join(expectations(rules)[1:])  # the first is http's status
     evidence = {how: describe_reply(url, "POST", reply) for how, url, reply in attempts}
@@ -607,6 +652,10 @@ def judge(check, facts) -> Outcome:
                         f"{SIGNED_REFUSALS[cut]}")
     if genuine is not None and genuine.status is not None and (text := genuine_problem(genuine)):
         problems.append(text)
+    if rewritten is not None and rewritten.status is not None and (text := genuine_problem(rewritten, REWRITTEN)):
+        problems.append(text)
+    if text := rewritten_problem(genuine, rewritten):
+        problems.append(text)
     body, unread = [], []  # what the genuine delivery's answer says of it, by the body rules
     if rules and genuine is not None and genuine.status is not None and 200 <= genuine.status < 300:
         body, unread = body_problems(rules, genuine)
@@ -620,7 +669,7 @@ def judge(check, facts) -> Outcome:
     unseen += routed_elsewhere(attempts, genuine)
     if unseen:  # each turned away for now says whether it was asked again (only those signed with another key are)
         turned_away = [how for how, _, reply in attempts if retry_wait_s(reply) is not None]
-        asked_again = [how for how in turned_away if how != GENUINE and how not in SIGNED_REFUSALS]
+        asked_again = [how for how in turned_away if how not in SIGNED_AS_SENT and how not in SIGNED_REFUSALS]
         again = ASKED_AGAIN if asked_again == turned_away else OTHERS_ASKED_AGAIN
         return replace(error("could not look: " + "; ".join(unseen) + (f"; {again}" if asked_again else ""),
                              **evidence), expected=expected)
