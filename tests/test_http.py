@@ -570,7 +570,8 @@ def test_a_json_body_read_whole_is_read_in_linear_time():
     started = time.perf_counter()
     _, outcome = judge({"body_includes": ['é""'], "body_excludes": ['"é","x']}, reply(200, body))
     assert outcome.status is Status.FAILED and "body lacks" in outcome.observed, outcome
-    assert time.perf_counter() - started < 2, time.perf_counter() - started
+    # a hang guard, not a speed verdict: the quadratic reading this guards against takes minutes
+    assert time.perf_counter() - started < 60, time.perf_counter() - started
 
 
 def test_what_an_unreadable_body_lacks_or_parses_to_is_not_judged():
