@@ -5,6 +5,7 @@ that share a name."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import json
@@ -1458,6 +1459,89 @@ def test_the_runners_pgtz_does_not_pass_for_the_databases_zone(demo_deployment, 
     with scratch_database(demo_deployment, _HEARTBEATS + _IN_TOKYO, prefix="pgtz") as db:
         (dead,) = _judged(db["url"], [_fresh("dead")])
     assert dead.status is Status.ERROR and "in Asia/Tokyo" in dead.observed, _said("heartbeat-dead", Status.ERROR, dead)
+
+
+@contextlib.contextmanager
+def _checker_with_its_own_zone(demo_deployment, ddl: str, how: str, zone: str = "UTC"):
+    """A scratch database of `ddl` and the URL of a checker whose session gets `zone` from its own setting, not the
+    app's: its role's (ALTER ROLE … SET, a role made for it), its role's in that database, or its URL's `options`."""
+    role, password = f"checker_tz_{secrets.token_hex(4)}", secrets.token_hex(12)
+    with demo_deployment.pg.admin() as conn:
+        conn.execute(pgsql.SQL("create role {} login bypassrls password {} in role pg_read_all_data").format(
+            pgsql.Identifier(role), pgsql.Literal(password)))
+        if how == "role":
+            conn.execute(pgsql.SQL("alter role {} set timezone = {}").format(pgsql.Identifier(role),
+                                                                               pgsql.Literal(zone)))
+    try:
+        with scratch_database(demo_deployment, ddl, prefix="ownzone") as db:
+            url = demo_deployment.pg.url(db["name"], role, password)
+            if how == "role in database":
+                with demo_deployment.pg.admin() as conn:
+                    conn.execute(pgsql.SQL("alter role {} in database {} set timezone = {}").format(
+                        pgsql.Identifier(role), pgsql.Identifier(db["name"]), pgsql.Literal(zone)))
+            elif how == "url options":
+                url += ("&" if "?" in url else "?") + f"options=-c%20timezone%3D{zone.replace('/', '%2F')}"
+            yield db, url
+    finally:
+        with demo_deployment.pg.admin() as conn:
+            conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(role)))
+
+
+@pytest.mark.parametrize("how", ["role", "role in database", "url options"])
+def test_the_checkers_own_zone_does_not_pass_for_the_apps(demo_deployment, how):
+    """A monitoring role that sets its own TimeZone (ALTER ROLE checker SET timezone = 'UTC'), or a URL whose
+    `options` do, gave the checker's session UTC: taken for the app's zone, a Tokyo database's heartbeat 8 hours
+    stale read -3600 s with no second reading and passed. The app's sessions get the database's zone, Tokyo."""
+    with _checker_with_its_own_zone(demo_deployment, _HEARTBEATS + _IN_TOKYO, how) as (_, url):
+        dead, alive = _judged(url, [_fresh("dead"), _fresh("alive")])
+        database = postgres.Database(url, connect_timeout_s=5, statement_timeout_ms=2000, label="tz")
+        try:
+            database.query("select 1")
+            assert database.default_zone == ("Asia/Tokyo", False), f"{how}: {database.default_zone}"
+        finally:
+            database.close()
+    assert dead.status is Status.ERROR and "in Asia/Tokyo" in dead.observed, _said("heartbeat-dead", Status.ERROR, dead)
+    assert alive.status is Status.PASSED, _said("heartbeat-alive", Status.PASSED, alive)
+
+
+def test_alter_role_all_gives_the_apps_zone_where_the_database_sets_none(demo_deployment):
+    """ALTER ROLE ALL SET timezone is every session's default where the database sets none (and the database's wins
+    over it): the app's zone for a checker whose own zone is not the app's. (This worker's own server: reset after.)"""
+    kolkata = _IN_TOKYO.replace("Asia/Tokyo", "Asia/Kolkata")
+    zones = []
+    with demo_deployment.pg.admin() as conn:
+        conn.execute("alter role all set timezone = 'Asia/Tokyo'")
+    try:
+        for ddl in (_HEARTBEATS, _HEARTBEATS + kolkata):
+            with _checker_with_its_own_zone(demo_deployment, ddl, "role") as (_, url):
+                database = postgres.Database(url, connect_timeout_s=5, statement_timeout_ms=2000, label="tz")
+                try:
+                    database.query("select 1")
+                    zones.append((database.default_zone, database.unknown_zone))
+                finally:
+                    database.close()
+                if ddl == _HEARTBEATS:
+                    (dead,) = _judged(url, [_fresh("dead")])
+    finally:
+        with demo_deployment.pg.admin() as conn:
+            conn.execute("alter role all reset timezone")
+    assert zones == [(("Asia/Tokyo", False), None), (("Asia/Kolkata", False), None)], zones
+    assert dead.status is Status.ERROR and "in Asia/Tokyo" in dead.observed, _said("heartbeat-dead", Status.ERROR, dead)
+
+
+@pytest.mark.parametrize("how", ["role", "url options"])
+def test_an_apps_zone_the_checker_cannot_read_is_an_error_never_its_own(demo_deployment, how):
+    """The checker's session has its own zone and neither the database nor ALTER ROLE ALL sets one: the app's sessions
+    get the server's configured zone, which only a superuser can read. Each item is an error naming what is not
+    known and how to make it known, never a verdict read in the checker's zone."""
+    items = [_fresh("dead"), make_check("sql", {"query": "select 1 as n", "expect": {"n": {"eq": 1}}}, item="N1",
+                                        name="one")]
+    with _checker_with_its_own_zone(demo_deployment, _HEARTBEATS, how) as (db, url):
+        outcomes = _judged(url, items)
+    for name, outcome in zip(("heartbeat-dead", "one"), outcomes, strict=True):
+        assert outcome.status is Status.ERROR, _said(name, Status.ERROR, outcome)
+        assert "zone the app's sessions read time in is not known" in outcome.observed, outcome.observed
+        assert f"alter database {db['name']} set timezone" in outcome.observed.lower(), outcome.observed
 
 
 def test_the_runners_pgdatestyle_does_not_undo_the_pinned_datestyle(demo_deployment, monkeypatch):

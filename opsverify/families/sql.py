@@ -27,7 +27,8 @@ round trip, only when some item has one (see `_asked_of_postgresql`).
 The session reads time in UTC (see the transport). Where the database's default TimeZone — the app's sessions' —
 is not UTC, each query is asked once more in that zone, in one more round trip: an item judged otherwise there (a
 `timestamp` without time zone, which the app may stamp in either zone) is an error, never UTC's pass
-(`_zone_decides`).
+(`_zone_decides`). Where that zone cannot be read (the checker's session has its own, and the database sets none),
+every item is an error naming how to make it known.
 
 A bytea is shown as its text when it is UTF-8 text, else as PostgreSQL writes it (`\\x` and hex): either way
 a secret it holds is in a form the redactor masks, never in a Python bytes repr (`\\xc3\\xbc`).
@@ -662,6 +663,9 @@ def gather(target, checks) -> dict[str, Any]:
         "deployed_at": deployed_at.isoformat() if deployed_at else None,
         "answers": {},
     }
+    unknown_zone = getattr(target.database, "unknown_zone", None)
+    if unknown_zone:
+        facts["unknown_zone"] = unknown_zone
     if in_zone:
         facts["in_zone"] = {"zone": zone[0], "answers": {check.key: answer
                                                          for check, answer in zip(in_zone, resolved, strict=True)}}
@@ -1798,7 +1802,13 @@ def _zone_decides(check, facts: dict[str, Any], outcome: Outcome) -> Outcome | N
     """An error where the database's default TimeZone (the app's sessions') is not UTC and reading the query in it
     judges otherwise than in the checker's UTC: a `timestamp` (without time zone) holds no zone, and whether the app
     stamps it in UTC (`now() at time zone 'utc'`, most ORMs) or in the database's zone (`default now()`) cannot be told
-    here — reading it in either would pass the other's stale rows. None where the zone decides nothing."""
+    here — reading it in either would pass the other's stale rows. None where the zone decides nothing. Where the app's
+    zone is not known (the checker's is its own, and the database sets none), every verdict is an error: read in a
+    guessed zone, such a column would pass as above."""
+    if facts.get("unknown_zone") and outcome.status in (Status.PASSED, Status.FAILED):
+        return error(f"{facts['unknown_zone']}. In UTC (the checker's session) the item {outcome.status.value}"
+                     f" ({cut(outcome.observed, SHOWN_CHARS)}): no verdict, as a `timestamp without time zone` (or a"
+                     " date or time of now()) reads otherwise in each zone", utc=outcome.observed)
     in_zone = facts.get("in_zone")
     if not in_zone or check.key not in in_zone["answers"] or outcome.status not in (Status.PASSED, Status.FAILED):
         return None

@@ -8,8 +8,9 @@ its own statement by position, in order, every run. A job that knows every state
 will send asks them all at once (`prefetch`); each answer is kept for the one later `query_many`
 that asks exactly that statement (same text, same bound values), so the families' conversations
 cost one round trip together, and a statement nobody foresaw is asked on its own. The one statement outside a
-transaction is the session's first: it reads the TimeZone the session was given (`default_zone`: the app's) and sets
-UTC for the rest of the session (`SESSION_ZONE`).
+transaction is the session's first: it reads the TimeZone the app's sessions get (`default_zone`: the session's own,
+unless the checker's role or URL set it, then the database's; `unknown_zone` where it cannot be read) and sets UTC for
+the rest of the session (`SESSION_ZONE`).
 
 Time is bounded on the client too: `statement_timeout` only helps while the server is alive, so
 the conversation waits at most `statement_timeout + grace` for each next answer. A database that
@@ -61,18 +62,36 @@ PINNED_SETTINGS = (b"select pg_catalog.set_config('search_path', 'pg_catalog, pg
                    b" pg_catalog.set_config('transform_null_equals', 'off', true)")
 # before an InZone statement, in its transaction: the zone it reads time in (the session's stays UTC)
 ZONE_SETTING = b"select pg_catalog.set_config('TimeZone', %s, true)"
-# first in a session's first conversation, outside any transaction (so that it lasts): the TimeZone the session was
-# given — the server's, the database's, the role's or the URL's `options`: the zone the app's sessions read time in
-# by default — and whether that reads as UTC (the session's own offset now and half a year ago: no daylight saving
-# either; not timezone(name, …), which reads `WET` as the abbreviation, UTC all year, not the zone); then UTC for the
-# session, so the suite's own questions, a `timestamp` against {deployed_at} and the values read (a timestamptz's
-# offset in evidence) are the same whatever the database sets. Not in the startup options, which would hide that zone.
+# first in a session's first conversation, outside any transaction (so that it lasts): the TimeZone the app's sessions
+# read time in by default, and whether that reads as UTC (its offset now and half a year ago, read with the session set
+# to it: no daylight saving either; not timezone(name, …), which reads `WET` as the abbreviation, UTC all year, not the
+# zone); then UTC for the session, so the suite's own questions, a `timestamp` against {deployed_at} and the values
+# read (a timestamptz's offset in evidence) are the same whatever the database sets. Not in the startup options, which
+# would hide that zone. The app's zone is the one the session was given (the server's, ALTER ROLE ALL's or the
+# database's) unless the checker's own setting gave it — its role's, its role's in this database, or its URL's
+# `options` (source 'client': the transport sets no TimeZone and drops PGTZ), which the app's sessions do not get:
+# then it is the database's setting (ALTER DATABASE, ALTER ROLE ALL IN DATABASE), else ALTER ROLE ALL's, else the
+# server's configured one, which only a superuser can read: NULL (`own` says whence the checker's came; `unknown_zone`).
 # (Qualified: it runs with the session's search_path.)
-SESSION_ZONE = (b"select d.zone, d.utc, pg_catalog.set_config('TimeZone', 'UTC', false) as pinned from (select"
-                b" pg_catalog.current_setting('TimeZone') as zone, (select pg_catalog.bool_and(pg_catalog.date_part("
-                b"'timezone', t.at) operator(pg_catalog.=) 0)"
-                b" from pg_catalog.unnest(array[pg_catalog.now(), pg_catalog.now() operator(pg_catalog.-)"
-                b" '6 months'::pg_catalog.interval]) as t(at)) as utc offset 0) as d")
+SESSION_ZONE = (
+    b"select d.zone, d.utc, d.own, d.checker_zone, d.role, d.db,"
+    b" pg_catalog.set_config('TimeZone', 'UTC', false) as pinned from (select a.*,"
+    b" pg_catalog.date_part('timezone', pg_catalog.now()) operator(pg_catalog.=) 0"
+    b" and pg_catalog.date_part('timezone', pg_catalog.now() operator(pg_catalog.-) '6 months'::pg_catalog.interval)"
+    b" operator(pg_catalog.=) 0 as utc from (select z.*, pg_catalog.set_config('TimeZone',"
+    b" coalesce(z.zone, z.checker_zone), false) as read from (select case when z.own is null"
+    b" then z.checker_zone else (select l.zone from (select r.setdatabase, pg_catalog.substr(c.setting,"
+    b" pg_catalog.strpos(c.setting, '=') operator(pg_catalog.+) 1) as zone from pg_catalog.pg_db_role_setting r,"
+    b" pg_catalog.unnest(r.setconfig) as c(setting) where r.setrole operator(pg_catalog.=) 0::pg_catalog.oid"
+    b" and r.setdatabase operator(pg_catalog.=) any(array[0::pg_catalog.oid, (select b.oid from"
+    b" pg_catalog.pg_database b where b.datname operator(pg_catalog.=) pg_catalog.current_database())])"
+    b" and pg_catalog.lower(pg_catalog.split_part(c.setting, '=', 1)) operator(pg_catalog.=) 'timezone') as l"
+    b" order by l.setdatabase operator(pg_catalog.=) 0::pg_catalog.oid limit 1) end as zone, z.* from (select"
+    b" pg_catalog.current_setting('TimeZone') as checker_zone, current_user::pg_catalog.text as role,"
+    b" pg_catalog.quote_ident(pg_catalog.current_database()) as db, (select s.source from pg_catalog.pg_settings s"
+    b" where s.name operator(pg_catalog.=) 'TimeZone' and s.source operator(pg_catalog.=)"
+    b" any(array['user', 'database user', 'client'])) as own offset 0) as z offset 0) as z offset 0) as a offset 0)"
+    b" as d")
 SESSION_LEVEL = "session"  # a statement run outside any transaction: only SESSION_ZONE
 # after each statement, in its own sync segment so it runs even when the statement failed (qualified: it runs with
 # the session's search_path, where a function public.pg_advisory_unlock_all could stand in for it)
@@ -99,6 +118,24 @@ select current_user as role, r.rolsuper as superuser, r.rolreplication as replic
    where m.usename in (current_user, 'public') and has_server_privilege(m.srvid, 'USAGE')) as servers
 from pg_roles r where r.rolname = current_user
 """)
+
+
+# whence the checker's session got its own TimeZone (pg_settings.source), and how to drop it
+_OWN_ZONE = {"user": ("its role's own setting (ALTER ROLE {role} SET timezone)", "ALTER ROLE {role} RESET timezone"),
+             "database user": ("its role's own setting in this database (ALTER ROLE {role} IN DATABASE {db} SET"
+                               " timezone)", "ALTER ROLE {role} IN DATABASE {db} RESET timezone"),
+             "client": ("the database URL's options (-c timezone=…)", "drop it from the URL's options")}
+
+
+def _unknown_zone(row: Mapping[str, Any]) -> str:
+    """Why the zone the app's sessions read time in is not known (SESSION_ZONE found none), and how to make it so."""
+    whence, undo = (text.format(role=row["role"], db=row["db"]) for text in _OWN_ZONE[row["own"]])
+    return (f"the zone the app's sessions read time in is not known: the checker's session got its TimeZone"
+            f" ('{row['checker_zone']}') from {whence}, which the app's sessions do not get, and neither the database"
+            " (ALTER DATABASE … SET timezone) nor ALTER ROLE ALL sets one: the app's sessions get the server's"
+            " configured zone, which only a superuser can read. Say the app's zone where the checker reads it:"
+            f" ALTER DATABASE {row['db']} SET timezone = '<the app's zone>' (or {undo}, so that the checker's"
+            " session gets the server's zone as the app's do)")
 
 
 def describe_url(url: str) -> str:
@@ -148,6 +185,7 @@ class Database:
         self._role_checked = False
         # the TimeZone the app's sessions get (see SESSION_ZONE) and whether it reads as UTC; None until read
         self.default_zone: tuple[str, bool] | None = None
+        self.unknown_zone: str | None = None  # why the app's zone is not known, where it is not (see SESSION_ZONE)
         self._zone_pinned = False  # this session's TimeZone is UTC (a new session pins it again)
         self.statement_timeout_ms = statement_timeout_ms
         self._conn: psycopg.Connection | None = None
@@ -324,7 +362,10 @@ class Database:
         could not, each answer was read in a zone not pinned: an error (the next conversation tries again)."""
         if not isinstance(zone, GatherError) and zone:
             self._zone_pinned = True
-            self.default_zone = (str(zone[0]["zone"]), bool(zone[0]["utc"]))
+            row = zone[0]
+            known = row["zone"] is not None
+            self.default_zone = (str(row["zone"]), bool(row["utc"])) if known else None
+            self.unknown_zone = None if known else _unknown_zone(row)
             return answers
         unpinned = GatherError(f"database {self.where}: could not set the session's TimeZone to UTC:"
                                f" {zone or 'no answer'}")
