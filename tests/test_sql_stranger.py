@@ -1529,19 +1529,54 @@ def test_alter_role_all_gives_the_apps_zone_where_the_database_sets_none(demo_de
     assert dead.status is Status.ERROR and "in Asia/Tokyo" in dead.observed, _said("heartbeat-dead", Status.ERROR, dead)
 
 
+_STALE = "select count(*) as stale from public.heartbeats where beat_tz < now() - interval '1 hour'"
+
+
 @pytest.mark.parametrize("how", ["role", "url options"])
-def test_an_apps_zone_the_checker_cannot_read_is_an_error_never_its_own(demo_deployment, how):
+def test_where_the_apps_zone_is_unknown_only_an_item_the_zone_decides_is_an_error(demo_deployment, how, monkeypatch):
     """The checker's session has its own zone and neither the database nor ALTER ROLE ALL sets one: the app's sessions
-    get the server's configured zone, which only a superuser can read. Each item is an error naming what is not
-    known and how to make it known, never a verdict read in the checker's zone."""
-    items = [_fresh("dead"), make_check("sql", {"query": "select 1 as n", "expect": {"n": {"eq": 1}}}, item="N1",
-                                        name="one")]
+    get the server's configured zone, which only a superuser can read. Each query is read again at the two ends of
+    the zones in use, UTC-12 and UTC+14, in the one second round trip a known zone costs: an item judged otherwise at
+    either is an error naming what is not known and how to make it known, never a verdict read in the checker's
+    zone (a heartbeat stamped in Tokyo wall time, 8 hours stale, passed in UTC); an item no zone decides — `select 1`,
+    a count over a timestamptz, a heartbeat within a day wherever it was stamped — is judged on its own merits."""
+    sent: list[tuple[list[bytes], list]] = []
+    real = postgres._Conversation.run
+    monkeypatch.setattr(postgres._Conversation, "run",
+                        lambda self, texts, pinned=(): sent.append((list(texts), list(pinned)))
+                        or real(self, texts, pinned))
+    items = [_fresh("dead"), _fresh("alive"),
+             make_check("sql", {"query": "select 1 as n", "expect": {"n": {"eq": 1}}}, item="N1", name="one"),
+             make_check("sql", {"query": _STALE, "expect": {"stale": {"eq": 1}}}, item="C1", name="one-stale"),
+             make_check("sql", {"query": _STALE, "expect": {"stale": {"eq": 0}}}, item="C2", name="none-stale"),
+             make_check("sql", {"query": _AGE.format(worker="dead"), "expect": {"age_s": {"le": 86400}}}, item="H3",
+                        name="beat-within-a-day"),
+             # text is compared by PostgreSQL, on the value read in UTC: the hour read otherwise is not judged
+             make_check("sql", {"query": "select to_char(now(), 'HH24') as h", "expect": {"h": {"ge": "00"}}},
+                        item="Z1", name="hour-of-now")]
     with _checker_with_its_own_zone(demo_deployment, _HEARTBEATS, how) as (db, url):
-        outcomes = _judged(url, items)
-    for name, outcome in zip(("heartbeat-dead", "one"), outcomes, strict=True):
+        dead, alive, one, one_stale, none_stale, within_a_day, hour = _judged(url, items)
+    for name, outcome in (("heartbeat-dead", dead), ("heartbeat-alive", alive), ("hour-of-now", hour)):
         assert outcome.status is Status.ERROR, _said(name, Status.ERROR, outcome)
         assert "zone the app's sessions read time in is not known" in outcome.observed, outcome.observed
-        assert f"alter database {db['name']} set timezone" in outcome.observed.lower(), outcome.observed
+        assert f"alter database {db['name']} set timezone = '<the app's zone>'" in outcome.observed.lower(), \
+            outcome.observed
+    # 8 hours stale in Tokyo's wall time: an hour ahead read in UTC, 13 hours behind at UTC-12, 13 ahead at UTC+14
+    assert "in UTC (the checker's session) it passed (age_s = " in dead.observed, dead.observed
+    assert "at UTC-12 (Etc/GMT+12) it passed (age_s = -" in dead.observed, dead.observed
+    assert "at UTC+14 (Etc/GMT-14) it failed (age_s = " in dead.observed, dead.observed
+    assert "at UTC+14 (Etc/GMT-14) it failed" in alive.observed, alive.observed  # 9 hours ahead in UTC, 5 behind there
+    assert hour.observed.startswith("a value compared depends"), hour.observed  # passed in each, each hour another
+    for name, outcome, want in (("one", one, Status.PASSED), ("one-stale", one_stale, Status.PASSED),
+                                ("none-stale", none_stale, Status.FAILED),
+                                ("beat-within-a-day", within_a_day, Status.PASSED)):
+        assert outcome.status is want, _said(name, want, outcome)
+    assert "stale = 1" in none_stale.observed, none_stale.observed
+    # as for a known zone: the queries (and the zone read first); each read in another zone; the text compared
+    assert len(sent) == 3, f"round trips: expected 3 (as for a known zone), saw {len(sent)}"
+    zones = sorted(pin for pin in sent[1][1] if isinstance(pin, bytes))
+    assert zones == sorted([b"select pg_catalog.set_config('TimeZone', 'Etc/GMT+12', true)",
+                            b"select pg_catalog.set_config('TimeZone', 'Etc/GMT-14', true)"] * len(items)), zones
 
 
 def test_the_runners_pgdatestyle_does_not_undo_the_pinned_datestyle(demo_deployment, monkeypatch):

@@ -28,7 +28,8 @@ The session reads time in UTC (see the transport). Where the database's default 
 is not UTC, each query is asked once more in that zone, in one more round trip: an item judged otherwise there (a
 `timestamp` without time zone, which the app may stamp in either zone) is an error, never UTC's pass
 (`_zone_decides`). Where that zone cannot be read (the checker's session has its own, and the database sets none),
-every item is an error naming how to make it known.
+each query is asked instead at the two ends of the zones in use, UTC-12 and UTC+14, in that same round trip: an item
+judged otherwise at either is an error naming how to make the zone known (`EXTREME_ZONES`).
 
 A bytea is shown as its text when it is UTF-8 text, else as PostgreSQL writes it (`\\x` and hex): either way
 a secret it holds is in a form the redactor masks, never in a Python bytes repr (`\\xc3\\xbc`).
@@ -72,6 +73,14 @@ SHOWN_ROWS = 3  # offending rows quoted in a failure message (the first KEPT_ROW
 KEPT_ROWS = 25
 SHOWN_CHARS = 120  # of a value in a message: its start, and its length
 KEPT_CHARS = 2048  # of a value in the evidence (its JSON, for an array or object), as rpc keeps a node's
+# Where the app's zone is not known, each query is read at the two ends of the zones in use (POSIX signs: Etc/GMT+12
+# is 12 hours behind UTC, Etc/GMT-14 14 ahead). Why two suffice for the usual shapes: an age or a window compared with
+# now() — now() - beat, beat > now() - interval '10 minutes', current_date — moves monotonically with the zone's offset
+# (a `timestamp` read in a zone ahead is an earlier instant), so each bound but `ne` holds on one interval of offsets:
+# a pass at -12 and at +14 is a pass in every zone between (so is a failure, for a one-sided bound: a ray of offsets).
+# An assumption for other shapes: date_trunc('day', now()) or an hour of the day wraps round (a day's boundary is not
+# monotone in the offset); reading each query at every offset in use (some 38) would multiply its cost for that edge.
+EXTREME_ZONES = {"Etc/GMT+12": "UTC-12", "Etc/GMT-14": "UTC+14"}
 # digits of the longest integer kept as an int: Python writes none longer as text (json, str), unless told to
 INT_DIGITS = 4300
 
@@ -644,9 +653,9 @@ def gather(target, checks) -> dict[str, Any]:
         visibility = [{**visibility[0], "definers": _definer_names(definers)}]
         if any(_reads_as_owner(check.params.query, visibility[0]) for check in checks):
             second.append(OWNERS_UNDER_RLS)
-    zone = getattr(target.database, "default_zone", None)
-    in_zone = [check for check in checks if zone and not zone[1]]
-    second += [InZone(bounded(render(check.params.query, deployed_at), MEASURED_ROWS), zone[0]) for check in in_zone]
+    zones = _zones_read(target.database)
+    second += [InZone(bounded(render(check.params.query, deployed_at), MEASURED_ROWS), zone)
+               for zone in zones for check in checks]
     resolved = target.database.query_many(second) if second else []
     if len(resolved) != len(second):
         raise GatherError(f"the database gave {len(resolved)} answers to {len(second)} statements")
@@ -666,9 +675,10 @@ def gather(target, checks) -> dict[str, Any]:
     unknown_zone = getattr(target.database, "unknown_zone", None)
     if unknown_zone:
         facts["unknown_zone"] = unknown_zone
-    if in_zone:
-        facts["in_zone"] = {"zone": zone[0], "answers": {check.key: answer
-                                                         for check, answer in zip(in_zone, resolved, strict=True)}}
+    if zones:  # each zone's answers, in the order asked
+        facts["in_zone"] = [{"zone": zone, "answers": {check.key: resolved[n * len(checks) + i]
+                                                       for i, check in enumerate(checks)}}
+                            for n, zone in enumerate(zones)]
     for (key, kind), answer in zip(asked, rest, strict=True):
         if kind == "clock":
             facts["database_now"] = answer
@@ -676,6 +686,15 @@ def gather(target, checks) -> dict[str, Any]:
             facts["answers"].setdefault(key, {})[kind] = answer
     _ask_comparisons(target, checks, facts)
     return facts
+
+
+def _zones_read(database) -> tuple[str, ...]:
+    """The zones each query is read in besides UTC: the app's sessions' where it is known and not UTC; where it is not
+    known (the checker's session has its own), the two ends of the zones in use (`EXTREME_ZONES`)."""
+    zone = getattr(database, "default_zone", None)
+    if zone:
+        return () if zone[1] else (zone[0],)
+    return tuple(EXTREME_ZONES) if getattr(database, "unknown_zone", None) else ()
 
 
 def _ask_comparisons(target, checks, facts: dict[str, Any]) -> None:
@@ -1803,32 +1822,42 @@ def _zone_decides(check, facts: dict[str, Any], outcome: Outcome) -> Outcome | N
     judges otherwise than in the checker's UTC: a `timestamp` (without time zone) holds no zone, and whether the app
     stamps it in UTC (`now() at time zone 'utc'`, most ORMs) or in the database's zone (`default now()`) cannot be told
     here — reading it in either would pass the other's stale rows. None where the zone decides nothing. Where the app's
-    zone is not known (the checker's is its own, and the database sets none), every verdict is an error: read in a
-    guessed zone, such a column would pass as above."""
-    if facts.get("unknown_zone") and outcome.status in (Status.PASSED, Status.FAILED):
-        return error(f"{facts['unknown_zone']}. In UTC (the checker's session) the item {outcome.status.value}"
-                     f" ({cut(outcome.observed, SHOWN_CHARS)}): no verdict, as a `timestamp without time zone` (or a"
-                     " date or time of now()) reads otherwise in each zone", utc=outcome.observed)
-    in_zone = facts.get("in_zone")
-    if not in_zone or check.key not in in_zone["answers"] or outcome.status not in (Status.PASSED, Status.FAILED):
+    zone is not known (the checker's is its own, and the database sets none), the query was read at both ends of the
+    zones in use (`EXTREME_ZONES`): judged otherwise at either, the app's zone might judge otherwise too — an error."""
+    if outcome.status not in (Status.PASSED, Status.FAILED):
         return None
-    answers = facts["answers"][check.key]
-    zoned = in_zone["answers"][check.key]
-    other = _judged(check, {**facts, "answers": {**facts["answers"], check.key: {**answers, "query": zoned}}})
-    # a comparison asked of PostgreSQL was asked of the value read in UTC: a value read otherwise there is not judged
-    asked_differs = not isinstance(zoned, GatherError) and len(zoned) == 1 and any(
-        zoned[0].get(column) != answers["query"][0].get(column) for column in answers.get("compared", {}))
-    if other.status is outcome.status and not asked_differs:
+    readings = [(reading["zone"], _judged_in(check, facts, reading["answers"][check.key]))
+                for reading in facts.get("in_zone", ()) if check.key in reading["answers"]]
+    if all(other.status is outcome.status and not asked_differs for _, (other, asked_differs) in readings):
         return None
-    zone = in_zone["zone"]
-    return error(f"the verdict depends on the time zone the query is read in: in UTC (the checker's session) it"
-                 f" {outcome.status.value} ({cut(outcome.observed, SHOWN_CHARS)}), in {zone} (the database's default,"
-                 f" as the app's sessions read it) it {other.status.value} ({cut(other.observed, SHOWN_CHARS)}) — a"
+    in_utc = f"in UTC (the checker's session) it {outcome.status.value} ({cut(outcome.observed, SHOWN_CHARS)})"
+    depends = ("the verdict depends" if any(other.status is not outcome.status for _, (other, _) in readings) else
+               "a value compared depends (PostgreSQL compared the one read in UTC)")
+    if facts.get("unknown_zone"):
+        read = "; ".join(f"at {EXTREME_ZONES.get(zone, zone)} ({zone}) it {other.status.value}"
+                         f" ({cut(other.observed, SHOWN_CHARS)})" for zone, (other, _) in readings)
+        return error(f"{depends} on the time zone the query is read in: {in_utc}; {read} — a `timestamp"
+                     " without time zone` (or a date or time of now()) reads otherwise in each, and"
+                     f" {facts['unknown_zone']}", utc=outcome.observed,
+                     at_extremes={zone: other.observed for zone, (other, _) in readings})
+    ((zone, (other, _)),) = readings
+    return error(f"{depends} on the time zone the query is read in: {in_utc}, in {zone} (the database's default, as"
+                 f" the app's sessions read it) it {other.status.value} ({cut(other.observed, SHOWN_CHARS)}) — a"
                  " `timestamp without time zone` (or a date or time of now()) reads otherwise in each, and in which"
                  " zone the app stamps it cannot be told; write the zone in the query: compare such a column with"
                  f" now() at time zone '{zone}' where the app stamps it by the database's clock (default now()),"
                  " with now() at time zone 'utc' where it stamps UTC — or store timestamptz",
                  utc=outcome.observed, in_zone=other.observed, zone=zone)
+
+
+def _judged_in(check, facts: dict[str, Any], zoned) -> tuple[Outcome, bool]:
+    """The item judged on its query's answer read in another zone, and whether a value compared by PostgreSQL (which
+    was asked of the value read in UTC: the one read there is not judged) differs from UTC's."""
+    answers = facts["answers"][check.key]
+    other = _judged(check, {**facts, "answers": {**facts["answers"], check.key: {**answers, "query": zoned}}})
+    asked_differs = not isinstance(zoned, GatherError) and len(zoned) == 1 and any(
+        zoned[0].get(column) != answers["query"][0].get(column) for column in answers.get("compared", {}))
+    return other, asked_differs
 
 
 def _judged(check, facts) -> Outcome:
