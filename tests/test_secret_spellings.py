@@ -11,6 +11,8 @@ import json
 import math
 import re
 import secrets as random
+import shutil
+import subprocess
 from urllib.parse import quote
 
 import pytest
@@ -95,6 +97,140 @@ def test_a_secrets_bytes_listed_as_numbers_are_masked(secret, form):
                                   "{0x00, 0x01, 0xff, 0x7f}"])
 def test_numbers_listed_without_a_secret_stay(text):
     assert _redactor(SECRET, ALNUM).text(text) == text
+
+
+# -- a secret's bytes one number (or character) a byte, as a dump lays them out across lines ------------------------
+def _lines_of(data: bytes, width: int, line) -> list[str]:
+    return [line(at, data[at:at + width]) for at in range(0, len(data), width)]
+
+
+def _od_cell(byte: int) -> str:
+    escapes = {0: "\\0", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r"}
+    return f"{escapes[byte]:>4}" if byte in escapes else f"{chr(byte):>4}" if 32 <= byte < 127 else f" {byte:03o}"
+
+
+def _od(data: bytes, field, offsets: bool = True) -> str:
+    """GNU od's layout: 16 bytes a line, each line behind its octal offset (none with -An), the data's length last."""
+    lines = _lines_of(data, 16, lambda at, chunk: (f"{at:07o}" if offsets else "") + "".join(map(field, chunk)))
+    return "\n".join([*lines, f"{len(data):07o}"] if offsets else lines)
+
+
+def _xxd_i(data: bytes) -> str:
+    return ",\n".join(_lines_of(data, 12, lambda at, chunk: "  " + ", ".join(f"0x{b:02x}" for b in chunk)))
+
+
+def _xxd_b(data: bytes) -> str:
+    def line(at: int, chunk: bytes) -> str:
+        octets = " ".join(f"{b:08b}" for b in chunk)
+        return f"{at:08x}: {octets:<53}  {''.join(chr(b) if 32 <= b < 127 else '.' for b in chunk)}"
+    return "\n".join(_lines_of(data, 6, line))
+
+
+BYTE_DUMPS = {  # each as the tool prints it (checked against xxd and od where installed)
+    "go %v of a []byte": lambda data: "[" + " ".join(map(str, data)) + "]",
+    "xxd -i": _xxd_i,
+    "0x list without blanks": lambda data: ",".join(f"0x{b:02x}" for b in data),
+    "od -An -tx1": lambda data: _od(data, lambda b: f" {b:02x}", offsets=False),
+    "od -tx1": lambda data: _od(data, lambda b: f" {b:02x}"),
+    "od -An -tu1": lambda data: _od(data, lambda b: f"{b:4d}", offsets=False),
+    "od -An -td1": lambda data: _od(data, lambda b: f"{b if b < 128 else b - 256:5d}", offsets=False),
+    "od -b": lambda data: _od(data, lambda b: f" {b:03o}"),
+    "od -c": lambda data: _od(data, _od_cell),
+    "od -An -c": lambda data: _od(data, _od_cell, offsets=False),
+    "xxd -b": _xxd_b,
+}
+TOOL_COMMANDS = {"xxd -i": ["xxd", "-i"], "od -An -tx1": ["od", "-An", "-tx1"], "od -tx1": ["od", "-tx1"],
+                 "od -An -tu1": ["od", "-An", "-tu1"], "od -An -td1": ["od", "-An", "-td1"], "od -b": ["od", "-b"],
+                 "od -c": ["od", "-c"], "od -An -c": ["od", "-An", "-c"], "xxd -b": ["xxd", "-b"]}
+CANARY = "Kq7c3a9f0e1d2bX4a5f6Z"  # 21 characters, as an API key
+
+
+@pytest.mark.parametrize("dump", TOOL_COMMANDS, ids=list(TOOL_COMMANDS))
+def test_the_byte_dumps_these_tests_write_are_the_tools_own(dump):
+    if shutil.which(TOOL_COMMANDS[dump][0]) is None:
+        pytest.skip(f"{TOOL_COMMANDS[dump][0]} is not installed")
+    data = b"x-key: " + "pässwort\t+".encode() + CANARY.encode() + b"\r\n\x00\x7f"
+    printed = subprocess.run(TOOL_COMMANDS[dump], input=data, capture_output=True, check=True).stdout.decode()
+    assert BYTE_DUMPS[dump](data) == printed.rstrip("\n"), f"expected our {dump} to be the tool's, saw {printed!r}"
+
+
+def _key_lines(dump: str, data: bytes, start: int, end: int) -> list[str]:
+    """The lines of `dump` of `data` holding 3 or more of `data[start:end]`'s bytes."""
+    width = {"xxd -i": 12, "xxd -b": 6}.get(dump, 16 if dump.startswith("od") else len(data))
+    lines = BYTE_DUMPS[dump](data).splitlines()
+    return [line for at, line in zip(range(0, len(data), width), lines)
+            if min(end, at + width) - max(start, at) >= 3]
+
+
+@pytest.mark.parametrize("secret", [CANARY, UMLAUT], ids=["21-characters", "non-ascii"])
+@pytest.mark.parametrize("prefix", [0, 7, 13], ids=lambda n: f"at-{n}")
+@pytest.mark.parametrize("dump", BYTE_DUMPS, ids=list(BYTE_DUMPS))
+def test_a_secrets_bytes_dumped_a_number_a_byte_across_lines_are_masked(dump, prefix, secret):
+    """A target echoing the key it refused as a byte dump (Go's `%v` of a []byte, `xxd -i` at 12 a line, od's columns,
+    `xxd -b`'s octets): read as bytes across its lines, whatever the blanks, commas, indentation and offsets between
+    them. No line holding 3 of the key's bytes stays; what is around it does."""
+    data = b"x-key: "[:prefix] + b"h" * max(0, prefix - 7) + secret.encode() + b"\r\nhost: web.example\r\n"
+    start = len(data) - len(secret.encode()) - len(b"\r\nhost: web.example\r\n")
+    text = f"bad key, got:\n{BYTE_DUMPS[dump](data)}\n(end)"
+    shown = _assert_masked(_redactor(secret), text)
+    kept = [line for line in _key_lines(dump, data, start, start + len(secret.encode())) if line in shown]
+    assert not kept, f"{dump}: expected no line of the key's bytes left, saw {kept}: {shown}"
+    assert shown.startswith("bad key, got:\n") and shown.endswith("\n(end)"), shown
+    if dump == "xxd -b":  # its printable column too, read across its lines
+        runs = [secret[at:at + 4] for at in range(len(secret) - 3) if secret[at:at + 4] in shown]
+        assert not runs, f"expected no 4 characters of the key in xxd -b's printable column, saw {runs}: {shown}"
+
+
+@pytest.mark.parametrize("text", [
+    "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]", '{"counts": [0, 0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233]}',
+    "2025-11-30T12:34:56Z 10.0.0.1 10.20.30.40 255.255.255.0 01 02 03 04 05 06 07 08",
+    "[75 113 55 99 51 97 57 102 48 101 49 100 50 98 51 99 52 97 53 102 55 90]",  # a byte off: not the key
+    "1 2 3 4 5 6\n7 8 9 10 11 12\n  13 14 15 16 17 18", "a b c d e f be ad de fa ce", "0x00, 0x01, 0xff, 0x7f, 0x10, 0x20",
+    _od(b"x-key: not-the-key-at-all\r\n" * 3, _od_cell), _xxd_b(b"x-key: not-the-key-at-all\r\n"),
+    _od(bytes(range(256)), lambda b: f"{b:4d}", offsets=False),
+])
+def test_numbers_in_ordinary_evidence_stay(text):
+    """Numbers one a byte's size, spaced as a dump's are (a JSON array, a timestamp, addresses, a table, another key's
+    dump), are read as bytes only to look for a secret's: without one they stay as they were."""
+    redactor = _redactor(CANARY, SECRET, ALNUM, UMLAUT)
+    assert redactor.text(text) == text and redactor.text_keeping_lines(text) == text
+
+
+BYTE_DUMP_ITEMS = "".join(f"""
+- {{id: B{at}, name: dump{at}, section: Web, title: a refusal dumping the key, family: http, cadence: postdeploy,
+   params: {{service: web, path: /{at}, headers: {{x-key: "{{secret:API_KEY}}"}}, body_includes: [never-there]}}}}
+""" for at in range(len(BYTE_DUMPS)))
+
+
+def test_a_key_a_target_echoes_as_a_byte_dump_stays_out_of_every_file(tmp_path):
+    """A target that echoes the `{secret:...}` header it got as a byte dump: each item's `evidence.body_start` in
+    results.json, its Allure attachment in the archive and under `--alluredir`, JUnit and the console show no line of
+    the key's bytes."""
+    key = f"Kq7{random.token_hex(9)}"  # 21 characters
+
+    def echo(dump: str):
+        def answer(headers, body):
+            return 401, f"bad key, got:\n{BYTE_DUMPS[dump](headers.get('x-key', '').encode())}\n"
+        return answer
+
+    with route_server({("GET", f"/{at}"): echo(dump) for at, dump in enumerate(BYTE_DUMPS)}) as web:
+        project = Project(tmp_path, {"WEB_URL": web, "API_KEY": key})
+        project.checklist("vault", BYTE_DUMP_ITEMS)
+        project.environment('systems: {vault: {services: {web: {url: "${WEB_URL}"}}, secrets: {API_KEY: "${API_KEY}"}}}\n')
+        ran = project.run("--env", "local", "-rA", "--junitxml=junit.xml", "--alluredir=allure", every_plugin=True)
+    assert ran.code == exitcodes.FAILED and len(ran.statuses()) == len(BYTE_DUMPS), ran.output[-3000:]
+    unmasked = [key for key, row in ran.rows().items() if "[redacted" not in json.dumps(row)]
+    assert not unmasked, f"expected each item's dump masked in results.json, saw {unmasked} unmasked"
+    written = {str(p.relative_to(tmp_path)): p.read_text(encoding="utf-8", errors="replace")
+               for p in tmp_path.rglob("*") if p.is_file() and p.suffix in (".json", ".xml", ".txt", ".md", ".html")}
+    assert any(where.startswith("allure/") for where in written) and \
+        any("allure-results" in where for where in written), sorted(written)[:20]
+    lines = {dump: [line for line in BYTE_DUMPS[dump](key.encode()).splitlines() if len(line.strip()) > 12]
+             for dump in BYTE_DUMPS}
+    for where, text in {"console": ran.output, **written}.items():
+        kept = [f"{dump}: {line.strip()}" for dump, shown in lines.items() for line in shown
+                if line.strip() in text or json.dumps(line.strip())[1:-1] in text]
+        assert key not in text and not kept, f"{where}: expected no line of the key's bytes, saw {kept[:4]}"
 
 
 # -- 2: a copy split by invisible soft-wrap marks -------------------------------------------------------------------
