@@ -447,6 +447,29 @@ def _byte_lists(raw: bytes) -> set[str]:
             ", ".join(f"0x{b:02x}" for b in raw)}
 
 
+_BYTE_RUN_HINT = ("bytes",)  # what a `_byte_run_hints` word is in the automaton: no form, no anchor
+HINTED_BYTES = 3  # a secret's first bytes whose pairs hint at it written a number a byte: a dump's line holds two
+
+
+def _byte_run_hints(value: str) -> set[str]:
+    """Where a small secret's bytes may be written a number a byte (`_Bytes` reads such runs across their lines, in
+    their hex): two of its first bytes side by side, as each way writes them on a line — decimal (blanks or a comma
+    between, od's right-aligned columns, Java's signed bytes), hex (od -tx1, `xxd -i`), octal (od -b), binary
+    (`xxd -b`), od -c's characters. Found by the automaton's one pass, they spare the texts that hold none a reading (a
+    regular expression looking for such runs anywhere cost 40 to 200 ms a MB, an automaton of their own 10). Not of a
+    URL or a `user:password` pair, as `_rare_spellings`."""
+    raw = _bytes(value)
+    if len(raw) > SMALL_SECRET_BYTES or "://" in value or isinstance(value, _PairText):
+        return set()
+    hints: set[str] = set()
+    for a, b in zip(raw[:HINTED_BYTES], raw[1:HINTED_BYTES]):
+        signed_a, signed_b = a - 256 * (a > 127), b - 256 * (b > 127)
+        hints |= {f"{a} {b}", f"{a},{b}", f"{a}, {b}", f"{a}{b:>4}", f"{signed_a}{signed_b:>5}",
+                  f"{signed_a}, {signed_b}", f"{a:02x} {b:02x}", f"0x{a:02x}, 0x{b:02x}", f"0x{a:02x},0x{b:02x}",
+                  f"{a:03o} {b:03o}", f"{a:08b} {b:08b}", _od_cell(a).lstrip(" ") + _od_cell(b)}
+    return hints
+
+
 def _base64_of_base64(raw: bytes) -> set[str]:
     """Base64 of the secret's own base64 at each alignment (its base64 behind a prefix, `user:` of a pull secret's
     `auth`), each encoded again at each alignment: the characters that depend on the secret alone, both times."""
@@ -988,18 +1011,20 @@ class _Kept(_Unbroken):
 _NOT_BLANK = re.compile(r"\S+")
 _NEVER = re.compile(r"(?!)")
 # A hexdump's line (`hexdump -C`, `xxd`, tcpdump's `-X`): an offset, the bytes in hex one or two at a time spaced by
-# one or two blanks, and maybe the printable column (`|x-api-key: Kq7…|`, or after two blanks); ended by LF, CRLF or
-# a CR alone (a dump of raw HTTP written with its own line ends)
+# one or two blanks (or in binary, `xxd -b`'s octets, read as bytes by `_Bytes`), and maybe the printable column
+# (`|x-api-key: Kq7…|`, or after two blanks); ended by LF, CRLF or a CR alone (a dump of raw HTTP written with its own
+# line ends)
 _DUMP_LINE = re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?[0-9A-Fa-f]{4,16}:?[ \t]{1,3}"
-                        r"((?:[0-9A-Fa-f]{2}){1,2}(?:[ \t]{1,2}(?:[0-9A-Fa-f]{2}){1,2}){0,15})"
+                        r"((?:[0-9A-Fa-f]{2}){1,2}(?:[ \t]{1,2}(?:[0-9A-Fa-f]{2}){1,2}){0,15}"
+                        r"|[01]{8}(?:[ \t][01]{8}){0,7})"
                         r"(?:[ \t]{2,}(\|[^\r\n]{0,16}\||[^\r\n]{1,16}?))?[ \t]*(?=[\r\n]|\Z)")
 # where three of a dump's bytes are spaced: `hexdump -C`'s two blanks after the offset or in the middle (in a long text
 # looked for only beside the two blanks that lead its printable column, `  |`: trying a text's every blank took 20 ms a
 # MB of prose), `xxd`'s and tcpdump's colon; then the dump's every line where a blank leads three bytes
 _DUMP_HINTS = (re.compile(r"  [0-9A-Fa-f]{2} [0-9A-Fa-f]{2} [0-9A-Fa-f]{2}"),
-               re.compile(r":[ \t]{1,2}[0-9A-Fa-f]{4} [0-9A-Fa-f]{4} [0-9A-Fa-f]{4}"))
+               re.compile(r":[ \t]{1,2}(?:[0-9A-Fa-f]{4} [0-9A-Fa-f]{4} [0-9A-Fa-f]{4}|[01]{8} [01]{8} [01]{8})"))
 _DUMP_HINT = re.compile(r" (?:[0-9A-Fa-f]{2}[ \t]{1,2}[0-9A-Fa-f]{2}[ \t]{1,2}[0-9A-Fa-f]{2}"
-                        r"|[0-9A-Fa-f]{4} [0-9A-Fa-f]{4} [0-9A-Fa-f]{4})")
+                        r"|[0-9A-Fa-f]{4} [0-9A-Fa-f]{4} [0-9A-Fa-f]{4}|[01]{8} [01]{8} [01]{8})")
 
 
 def _holds_dump(text: str) -> bool:
@@ -1032,8 +1057,9 @@ def _dump_views(text: str) -> list[_Kept]:
             heads[0].append(read[0])
             heads[1].append(read[1])
         while line is not None:
-            digits.append(line.span(1))
-            read[0] += len("".join(line.group(1).split()))
+            if not _OCTET.match(line.group(1)):  # `xxd -b`'s binary is `_Bytes`' to read
+                digits.append(line.span(1))
+                read[0] += len("".join(line.group(1).split()))
             column = line.span(2)
             if line.group(2) and len(line.group(2)) > 1 and line.group(2)[0] == line.group(2)[-1] == "|":
                 column = (column[0] + 1, column[1] - 1)
@@ -1047,6 +1073,7 @@ def _dump_views(text: str) -> list[_Kept]:
 
 
 _DUMP_OFFSET = re.compile(r"(?:0[xX])?([0-9A-Fa-f]+)")
+_OCTET = re.compile(r"[01]{8}")
 
 
 def _next_dump_line(text: str, at: int, margin: str) -> re.Match[str] | None:
@@ -1066,6 +1093,118 @@ def _line_end(text: str, at: int) -> int:
     """Where the line holding `at` ends: at its LF, its CRLF's CR or a CR alone."""
     end = _CR_OR_LF.search(text, at)
     return len(text) if end is None else end.start()
+
+
+# A run of bytes written one number a byte: Go's `%v` of a []byte (`[75 113 55 …]`), Python's list and Java's
+# Arrays.toString (`75, 113, …`; Java's signed: `-61`), a Node Buffer's JSON (`75,113,…`), a C array as `xxd -i`
+# wraps it (`0x4b, 0x71,` twelve a line), od's columns (`-tx1`, `-tu1` and `-td1` right-aligned, `-b`'s octal),
+# `xxd -b`'s octets. Each way of writing a byte is read alone, as (its pattern, its base); its numbers are spaced by
+# blanks or a comma and run on across a line break, behind the next line's indentation or offset (od's seven octal
+# digits, `xxd`'s with its colon), past a printable column ending the line after two blanks (`xxd -b`'s)
+_BYTE_WAYS = ((r"0[xX][0-9A-Fa-f]{1,2}", 16), (r"[0-9A-Fa-f]{2}", 16),
+              (r"25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]|-(?:12[0-8]|1[01][0-9]|[1-9][0-9]?)", 10),
+              (r"[0-3][0-7]{2}", 8), (r"[01]{8}", 2))
+_BYTE_GAP = (r"(?:[ \t]*,[ \t]*|[ \t]+|[ \t]*,?(?:[ \t]{2,}[^\r\n]{1,16}?)?[ \t]*(?:\r\n|\r|\n)[ \t]*"
+             r"(?:(?:0[xX])?[0-9A-Fa-f]{4,16}:[ \t]*|[0-7]{7}[ \t]+)?)")
+_NOT_IN_A_WORD = r"(?<![0-9A-Za-z_.:/+-])"  # a number of its own: not a piece of a word, a version, a time, a path
+_WORD_ENDS = r"(?![0-9A-Za-z_.:/+-])"
+# per way: a run of six of its numbers (a secret has six bytes at least), its first number, each gap and number after
+_BYTE_RUNS = tuple((re.compile(rf"{_NOT_IN_A_WORD}(?:{way}){_WORD_ENDS}(?:{_BYTE_GAP}{_NOT_IN_A_WORD}(?:{way})"
+                               rf"{_WORD_ENDS}){{5,}}"), re.compile(rf"(?:{way}){_WORD_ENDS}"),
+                    re.compile(rf"{_BYTE_GAP}{_NOT_IN_A_WORD}((?:{way})){_WORD_ENDS}"), base)
+                   for way, base in _BYTE_WAYS)
+_BYTE_TOKEN = re.compile(rf"{_NOT_IN_A_WORD}(?:0[xX])?-?[0-9A-Fa-f]{{1,8}}{_WORD_ENDS}")
+# od -c: each byte a character right-aligned in a column four wide (`   K`), an escape (`  \n`) or octal (` 303`),
+# sixteen a line, each line behind od's offset or none (-An)
+_OD_CELL = r"   [ -~]|  \\[0abfnrtv]| [0-3][0-7]{2}"
+_OD_CHARACTERS = re.compile(rf"(?:{_OD_CELL}){{6,}}(?:(?:\r\n|\r|\n)(?:[0-7]{{7}})?(?:{_OD_CELL})+)*")
+_OD_CELLS = re.compile(_OD_CELL)
+_OD_ESCAPES = {0: "\\0", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r"}
+_OD_ESCAPED = {escape[1]: byte for byte, escape in _OD_ESCAPES.items()}
+# how far before a hint (`_byte_run_hints`: two of a secret's first bytes) its first byte may be written, and in how
+# many numbers: one, or a line break before it, the printable column and the offset around that
+_RUN_REACH = 160
+_NUMBERS_BACK = 8
+
+
+def _od_cell(byte: int) -> str:
+    """A byte as od -c shows it, in its column four wide."""
+    shown = _OD_ESCAPES.get(byte) or (chr(byte) if 32 <= byte < 127 else f"{byte:03o}")
+    return f"{shown:>4}"
+
+
+def _od_byte(cell: str) -> int:
+    shown = cell.lstrip(" ") or " "
+    if len(shown) == 3:
+        return int(shown, 8)
+    return _OD_ESCAPED[shown[1]] if len(shown) == 2 else ord(shown)
+
+
+class _Bytes(_Unbroken):
+    """A text's runs of bytes written a number (or od's character) a byte, read as the bytes' hex (a secret's bytes
+    are its hex there, as `encodings` spells it): each run in each way it reads (`31 32 33` in hex and in decimal), a
+    line apart. A secret found here is masked there from the number of its first byte to that of its last."""
+
+    def __init__(self, text: str, runs: list[list[tuple[int, int, int]]]) -> None:
+        self.original, self.breaks, self.heads = text, _NEVER, []
+        self.at_view: list[int] = []  # where each number's byte starts in the view
+        self.spans: list[tuple[int, int]] = []  # where that number is in the text
+        hexed: list[str] = []
+        length = 0
+        for run in runs:
+            for start, end, byte in run:
+                self.at_view.append(length)
+                self.spans.append((start, end))
+                hexed.append(f"{byte:02x}")
+                length += 2
+            hexed.append("\n")  # no secret's hex runs on from one run into the next
+            length += 1
+        self.text = "".join(hexed)
+
+    def _number(self, at: int) -> tuple[int, int]:
+        return self.spans[min(max(bisect.bisect_right(self.at_view, at) - 1, 0), len(self.spans) - 1)]
+
+    def start(self, at: int) -> int:
+        return self._number(at)[0]
+
+    def end(self, at: int) -> int:
+        return self._number(at - 1)[1]
+
+    @staticmethod
+    def of(text: str, hints: list[int]) -> "_Bytes | None":
+        """The runs of bytes that reach past each hint (where two of a secret's bytes are written so); None for none."""
+        runs: list[list[tuple[int, int, int]]] = []
+        done = 0
+        for at in hints:
+            if at >= done:
+                done = max(at + 1, _read_runs(text, at, runs))
+        return _Bytes(text, runs) if runs else None
+
+
+def _read_runs(text: str, at: int, runs: list[list[tuple[int, int, int]]]) -> int:
+    """Each run of bytes that reaches past `at`, in each way it reads, added to `runs`: (start, end, byte) of each of
+    its numbers. Where the last ends."""
+    reach, done = max(0, at - _RUN_REACH), at
+    # where it may start: a secret's first byte is a number or two before its hint, maybe on the line before (behind
+    # its offset, after that line's printable column)
+    starts = [m.start() for m in _BYTE_TOKEN.finditer(text, reach, at + 1)][-_NUMBERS_BACK:]
+    for run, first, step, base in _BYTE_RUNS:
+        # the first that runs past the hint, read only that far: then read whole
+        found = next((m for m in (run.match(text, start, at + _RUN_REACH) for start in starts) if m and m.end() > at),
+                     None)
+        if found is not None:
+            found = run.match(text, found.start())
+            head = first.match(text, found.start())
+            numbers = [head.span(), *(m.span(1) for m in step.finditer(text, head.end(), found.end()))]
+            runs.append([(start, end, int(text[start:end], base) % 256) for start, end in numbers])
+            done = max(done, found.end())
+    cells = _OD_CHARACTERS.search(text, reach, at + 64)
+    if cells is not None and cells.start() <= at:
+        cells = _OD_CHARACTERS.match(text, cells.start())  # all of it, past where it was looked for
+        runs.append([(cell.start(), cell.end(), _od_byte(cell.group()))
+                     for cell in _OD_CELLS.finditer(text, cells.start(), cells.end())])
+        done = max(done, cells.end())
+    return done
 
 
 class Redactor:
@@ -1460,7 +1599,8 @@ class _Index:
 
     - words: what the automaton finds — each form (its length, its secret's mark, and for a piece of a form longer
       than LONGEST_WORD that form and where the piece sits in it), each run of a secret quoted inside a text, and
-      each anchor (how far around it the escaped secret may reach); a word may be more than one. A form is found
+      each anchor (how far around it the escaped secret may reach), and where a secret's bytes may be written a
+      number a byte (`_byte_run_hints`); a word may be more than one. A form is found
       as itself before anything else that reads the same (a run of another secret, an anchor).
     - pieces: a run-long piece of every secret's edge part every STRIDE characters, and its last STRIDE -> where it
       sits: (part, offset, mark). A text that ends (or starts) with a piece of a secret holds one of those within
@@ -1507,6 +1647,8 @@ class _Index:
             self._add_inner_runs(secret)
         for secret in targets:
             self._add_anchor(secret)
+            for word in _byte_run_hints(secret):  # where to read bytes written a number a byte; no form's place
+                self.words.setdefault(word, (len(word), None, 0, _BYTE_RUN_HINT))
         for part, secret in edges.items():
             if len(part) >= self.run:
                 self._add_edge(part, self.mark(secret))
@@ -1527,7 +1669,8 @@ class _Index:
             length = _inner_run(len(base))
             for offset in range(len(base) - length + 1):
                 piece = base[offset:offset + length]
-                if piece not in self.words and _short_key(piece):  # a window of words (`password`) is no key's
+                # (a window of words, `password`, is no key's; a byte run's hint gives way)
+                if (piece not in self.words or self.words[piece][3] == _BYTE_RUN_HINT) and _short_key(piece):
                     # whether the base is the secret itself: all of it found is then the whole secret
                     self.words[piece] = (length, mark, 0, (base, offset, base == secret))
 
@@ -1668,10 +1811,11 @@ class _Matcher:
         text of UTF-16 or UTF-32 read as UTF-8 (a body without its charset) holds a NUL beside each ASCII character:
         it is read without them too."""
         unbroken = _Unbroken.of(text)
+        hints: list[int] = []  # where a secret's bytes may be written a number a byte
         if unbroken is None:
-            spans, near = self._found(text, head, tail)
+            spans, near = self._found(text, head, tail, hints=hints)
         else:
-            spans, near = self._found(unbroken.text, head, tail, within=unbroken)
+            spans, near = self._found(unbroken.text, head, tail, within=unbroken, hints=hints)
             kept = unbroken.keeping_equals()
             if kept is not None:  # a '=' before a break: both readings, soft break and the secret's own
                 spans += self._found(kept.text, head, tail, within=kept)[0]
@@ -1685,6 +1829,9 @@ class _Matcher:
                     cut = self._cut_at_start(dump.text[at:at + self.edge_reach])
                     if cut is not None:
                         spans.append((dump.start(at), dump.end(at + cut[0]), f"[redacted part of {cut[1]}]"))
+        listed = _Bytes.of(text, sorted(hints)) if hints else None
+        if listed is not None:  # bytes written a number a byte (`[75 113 …]`, od's columns): their hex, across lines
+            spans += self._found(listed.text, head=False, tail=False, within=listed, cuts=False)[0]
         return spans, near
 
     # how many times a text is read escape by escape: a repr of a repr escapes a quote twice (`\\\'`), a repr of that
@@ -1722,18 +1869,22 @@ class _Matcher:
         return merged
 
     def _found(self, text: str, head: bool = True, tail: bool = True,
-               within: "_Unbroken | None" = None, cuts: bool = True) -> tuple[list, list]:
+               within: "_Unbroken | None" = None, cuts: bool = True,
+               hints: list[int] | None = None) -> tuple[list, list]:
         """Where a secret (or, at an end of the text, a piece of one) is in `text` — start, end and what
         replaces it — and where an anchor may have an escaped secret around it. `text` may be a text read without
         its line breaks (`within`): one pass, whose places are given in the text itself. (All a plain pass finds,
         this one does: each form is registered as well as it reads there, `_unbroken_forms`.) `cuts`: an ellipsis
-        inside it is an excerpt's cut (not in a hexdump's printable column, whose dots are bytes)."""
+        inside it is an excerpt's cut (not in a hexdump's printable column, whose dots are bytes). `hints`: where a
+        `_byte_run_hints` word starts, in the text itself, is added to it."""
         spans, near = [], []
         # where a piece of a form, widened, was found whole: (the form, where the form would start in the text) ->
         # (start, stop). A copy of a 2 KB secret holds ~2,000 of its pieces, each widened to that same copy: a piece
         # found inside one is masked already (`_masked` keeps the widest of spans that start together)
         widened: dict[tuple[int, int], tuple[int, int]] = {}
         for end, (length, mark, reach, piece_of) in self._matches(text):
+            if piece_of == _BYTE_RUN_HINT and hints is not None:  # (equal, not the same: a pickled matcher's)
+                hints.append(within.start(end + 1 - length) if within is not None else end + 1 - length)
             if mark is not None:
                 start, stop = end + 1 - length, end + 1
                 if piece_of is not None:

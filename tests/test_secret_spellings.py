@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import pickle
 import re
 import secrets as random
 import shutil
@@ -128,6 +129,7 @@ def _xxd_b(data: bytes) -> str:
 
 BYTE_DUMPS = {  # each as the tool prints it (checked against xxd and od where installed)
     "go %v of a []byte": lambda data: "[" + " ".join(map(str, data)) + "]",
+    "Java's Arrays.toString of a byte[]": lambda data: "[" + ", ".join(str(b - 256 * (b > 127)) for b in data) + "]",
     "xxd -i": _xxd_i,
     "0x list without blanks": lambda data: ",".join(f"0x{b:02x}" for b in data),
     "od -An -tx1": lambda data: _od(data, lambda b: f" {b:02x}", offsets=False),
@@ -185,7 +187,8 @@ def test_a_secrets_bytes_dumped_a_number_a_byte_across_lines_are_masked(dump, pr
     "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]", '{"counts": [0, 0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233]}',
     "2025-11-30T12:34:56Z 10.0.0.1 10.20.30.40 255.255.255.0 01 02 03 04 05 06 07 08",
     "[75 113 55 99 51 97 57 102 48 101 49 100 50 98 51 99 52 97 53 102 55 90]",  # a byte off: not the key
-    "1 2 3 4 5 6\n7 8 9 10 11 12\n  13 14 15 16 17 18", "a b c d e f be ad de fa ce", "0x00, 0x01, 0xff, 0x7f, 0x10, 0x20",
+    "1 2 3 4 5 6\n7 8 9 10 11 12\n  13 14 15 16 17 18", "a b c d e f be ad de fa ce",
+    "0x00, 0x01, 0xff, 0x7f, 0x10, 0x20",
     _od(b"x-key: not-the-key-at-all\r\n" * 3, _od_cell), _xxd_b(b"x-key: not-the-key-at-all\r\n"),
     _od(bytes(range(256)), lambda b: f"{b:4d}", offsets=False),
 ])
@@ -194,6 +197,15 @@ def test_numbers_in_ordinary_evidence_stay(text):
     dump), are read as bytes only to look for a secret's: without one they stay as they were."""
     redactor = _redactor(CANARY, SECRET, ALNUM, UMLAUT)
     assert redactor.text(text) == text and redactor.text_keeping_lines(text) == text
+
+
+def test_the_archive_writers_matcher_reads_byte_dumps_as_this_process_does():
+    """The archive's writer process scrubs the files it wrote with this process's matcher, pickled."""
+    matcher, pickled = _redactor(CANARY).shared_matcher()
+    for dump in ("go %v of a []byte", "xxd -i", "od -c"):
+        text = f"got:\n{BYTE_DUMPS[dump](CANARY.encode())}\n"
+        shown = pickle.loads(pickled).clean(text)
+        assert shown == matcher.clean(text) and MASK.search(shown), f"{dump}: expected it masked alike, saw {shown!r}"
 
 
 BYTE_DUMP_ITEMS = "".join(f"""
@@ -216,7 +228,8 @@ def test_a_key_a_target_echoes_as_a_byte_dump_stays_out_of_every_file(tmp_path):
     with route_server({("GET", f"/{at}"): echo(dump) for at, dump in enumerate(BYTE_DUMPS)}) as web:
         project = Project(tmp_path, {"WEB_URL": web, "API_KEY": key})
         project.checklist("vault", BYTE_DUMP_ITEMS)
-        project.environment('systems: {vault: {services: {web: {url: "${WEB_URL}"}}, secrets: {API_KEY: "${API_KEY}"}}}\n')
+        project.environment('systems: {vault: {services: {web: {url: "${WEB_URL}"}}, '
+                            'secrets: {API_KEY: "${API_KEY}"}}}\n')
         ran = project.run("--env", "local", "-rA", "--junitxml=junit.xml", "--alluredir=allure", every_plugin=True)
     assert ran.code == exitcodes.FAILED and len(ran.statuses()) == len(BYTE_DUMPS), ran.output[-3000:]
     unmasked = [key for key, row in ran.rows().items() if "[redacted" not in json.dumps(row)]
