@@ -669,6 +669,44 @@ def test_equal_on_blank_values_fails_saying_so():
     assert outcome.observed == "JWT is blank on web, api; K is not set on api"
 
 
+@pytest.mark.parametrize("web, api_value, seen", [
+    # a deploy script wrote JavaScript's undefined into both exports: two never-given values agree on nothing
+    ("undefined", "undefined", "JWT is 'undefined' (what JavaScript writes of a variable that was never set) on web, api"),
+    ("None", "null", "JWT is 'None' (what Python writes of None) on web and 'null' (what JavaScript writes of null) on "
+                     "api"),
+    (" <no value> ", "<no value>", "JWT is '<no value>' (what a Go template (Helm) writes of a value it was not given) "
+                                   "on web, api"),
+    ("undefined", None, "JWT is not set on api and 'undefined' (what JavaScript writes of a variable that was never "
+                          "set) on web"),
+    (SECRET, "undefined", "JWT is 'undefined' (what JavaScript writes of a variable that was never set) on api"),
+])
+def test_equal_on_values_written_as_unset_fails_as_required_does(web, api_value, seen):
+    """`required` fails `undefined` (what JavaScript writes of a variable never set), and `equal` called the value
+    unset beside a withheld one; with every service read cleanly, `undefined` on both "agreed" and passed."""
+    check = make_check("env", {"equal": {"names": ["JWT"], "services": ["web", "api"]}})
+    values = {"web": {"JWT": web}, "api": {"X": "1"} if api_value is None else {"JWT": api_value}}
+    outcome = env.judge(check, {"services": values})
+    assert outcome.status is Status.FAILED, outcome
+    assert seen in outcome.observed, outcome.observed
+    assert outcome.evidence["failed_rules"] == {"equal": ["JWT"]}
+    assert SECRET not in repr(outcome) + message(check, outcome)
+
+
+def test_equal_fails_undefined_on_both_services_read_from_env_files(tmp_path):
+    """The probe's case end to end: both dotenv files say API_JWT_SECRET=undefined; `required` on the same value
+    already failed it."""
+    for service in ("web", "api"):
+        (tmp_path / f"{service}.env").write_text("PORT=3000\nAPI_JWT_SECRET=undefined\n")
+    target = make_target({"services": {s: {"url": "https://example.com", "env": {"dotenv": str(tmp_path / f"{s}.env")}}
+                                       for s in ("web", "api")}})
+    equal = make_check("env", {"equal": {"names": ["API_JWT_SECRET"], "services": ["web", "api"]}}, item="E1")
+    required = make_check("env", {"service": "web", "required": ["API_JWT_SECRET"]}, item="E2")
+    equal_out, required_out = gather_and_judge(target, env, [equal, required])
+    assert required_out.status is Status.FAILED, required_out
+    assert equal_out.status is Status.FAILED, equal_out
+    assert "API_JWT_SECRET is 'undefined'" in equal_out.observed and "on web, api" in equal_out.observed
+
+
 @pytest.mark.parametrize("params, problem", [
     (api(values={"A": "  "}), "blank: a blank value reads as unset"),
     (api(when={"A": " "}, required=["B"]), "blank: a blank value reads as unset"),

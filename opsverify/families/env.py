@@ -912,29 +912,40 @@ def _judge_equal(p: Params, services: dict[str, dict[str, str]], f: Findings, ev
             clean = {s: values[s] for s in p.equal.services if readable[s]}
             unset = [s for s, v in clean.items() if is_unset(v)]
             if unset and all(values[s] in WITHHELD for s in p.equal.services if not readable[s]):
-                f.problems.append(f"{name} is not set on {', '.join(unset)}, and set on the others")
+                f.problems.append(f"{name} is {_unset_where({s: clean[s] for s in unset})}, and set on the others")
                 f.failed.setdefault("equal", []).append(name)
             elif len({v for v in clean.values() if not is_unset(v)}) > 1:
                 shown = ", ".join(f"{s} {fingerprint(v)}" for s, v in clean.items() if not is_unset(v))
                 f.problems.append(f"{name} differs across services ({shown})")
                 f.failed.setdefault("equal", []).append(name)
             continue
-        absent = [s for s, v in values.items() if v is None]
-        blank = [s for s, v in values.items() if v is not None and is_blank(v)]
         nul = [s for s, v in values.items() if v is not None and NUL in v]
         if nul:  # the part before it may agree where the values do not: neither is what a service gets
             f.problems.append(f"{name} holds a NUL byte on {', '.join(nul)}, which ends a value in every process "
                               f"environment — fix: remove the NUL byte from {name}")
             f.failed.setdefault("equal", []).append(name)
-        elif absent or blank:  # blank on both is no agreement: neither has a value
-            said = ([f"not set on {', '.join(absent)}"] if absent else []) + ([f"blank on {', '.join(blank)}"]
-                                                                            if blank else [])
-            f.problems.append(f"{name} is {' and '.join(said)}")
+        elif any(is_unset(v) for v in values.values()):  # unset on both is no agreement: neither has a value
+            f.problems.append(f"{name} is {_unset_where(values)}")
             f.failed.setdefault("equal", []).append(name)
         elif len(set(values.values())) > 1:
             shown = ", ".join(f"{s} {fingerprint(v)}" for s, v in values.items())
             f.problems.append(f"{name} differs across services ({shown})")
             f.failed.setdefault("equal", []).append(name)
+
+
+def _unset_where(values: dict[str, str | None]) -> str:
+    """Where a name is unset, as is_unset means it (missing, blank, or a word an unset variable is written as), by
+    service: `not set on web and 'undefined' (what JavaScript writes …) on api`. The words are no one's secret."""
+    where: dict[str, list[str]] = {"not set": [], "blank": []}  # in this order, then each word as seen
+    for service, value in values.items():
+        if value is None:
+            where["not set"].append(service)
+        elif is_blank(value):
+            where["blank"].append(service)
+        elif value.strip() in UNSET_WORDS:
+            word = value.strip()
+            where.setdefault(f"'{word}' ({UNSET_WORDS[word]})", []).append(service)
+    return " and ".join(f"{how} on {', '.join(services)}" for how, services in where.items() if services)
 
 
 def _with_notes(observed: str, f: Findings) -> str:
