@@ -283,6 +283,13 @@ def test_equal_values_a_platform_export_withholds_are_not_known_equal():
     unset = env.judge(check, {"services": {"web": {"CRON_SECRET": WITHHELD}, "worker": {"OTHER": "1"}},
                               "examples": EXAMPLE})
     assert unset.status is Status.FAILED and "CRON_SECRET is not set on worker" in unset.observed, unset
+    for written, seen in (("undefined", "'undefined' (what JavaScript writes of a variable that was never set)"),
+                          ("\0" + SECRET, "holding a NUL byte")):
+        unset = env.judge(check, {"services": {"web": {"CRON_SECRET": WITHHELD}, "worker": {"CRON_SECRET": written}},
+                                  "examples": EXAMPLE})
+        assert unset.status is Status.FAILED, unset
+        assert f"CRON_SECRET is {seen}" in unset.observed and "on worker, and set on the others" in unset.observed
+        assert SECRET not in repr(unset)
     three = make_check("env", {"equal": {"names": ["CRON_SECRET"], "services": ["web", "worker", "jobs"]}})
     differ = env.judge(three, {"services": {"web": {"CRON_SECRET": WITHHELD}, "worker": {"CRON_SECRET": SECRET},
                                             "jobs": {"CRON_SECRET": SHORT}}, "examples": EXAMPLE})

@@ -934,7 +934,7 @@ def _judge_equal(p: Params, services: dict[str, dict[str, str]], f: Findings, ev
 
 
 def _unset_where(values: dict[str, str | None]) -> str:
-    """Where a name is unset, as is_unset means it (missing, blank, or a word an unset variable is written as), by
+    """Where a name is unset, as is_unset means it (missing, blank, a NUL byte, a word an unset variable is written as), by
     service: `not set on web and 'undefined' (what JavaScript writes …) on api`. The words are no one's secret."""
     where: dict[str, list[str]] = {"not set": [], "blank": []}  # in this order, then each word as seen
     for service, value in values.items():
@@ -942,6 +942,8 @@ def _unset_where(values: dict[str, str | None]) -> str:
             where["not set"].append(service)
         elif is_blank(value):
             where["blank"].append(service)
+        elif NUL in value:
+            where.setdefault("holding a NUL byte (which ends a value in every process environment)", []).append(service)
         elif value.strip() in UNSET_WORDS:
             word = value.strip()
             where.setdefault(f"'{word}' ({UNSET_WORDS[word]})", []).append(service)
