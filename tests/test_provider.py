@@ -8,6 +8,8 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
+from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -139,7 +141,17 @@ def own_env(*services: str, keys=("PORT",)) -> dict:
     return {f"service_env:{name}": ok({"keys": list(keys), "full": False}) for name in services}
 
 
-GROUP = {"name": "secrets", "updatedAt": iso(days=20), "keys": ["A", "B"], "service_ids": ["srv-w", "srv-a"]}
+GROUP = {"id": "evg-1", "name": "secrets", "updatedAt": iso(days=20), "keys": ["A", "B"],
+         "service_ids": ["srv-w", "srv-a"]}
+
+
+def listed(*others: dict, group: dict = GROUP) -> dict:
+    """The env groups' list as gather keeps it (the named group `evg-1`, then `others`), and the named group's id;
+    each other group linked to a service is read too (`linked_group:<id>`, as `GROUP` is)."""
+    entries = [group, *others]
+    return {"env_groups": ok({"groups": [{k: g[k] for k in ("id", "name", "updatedAt", "service_ids")}
+                                         for g in entries], "more": False, "pages": 1}),
+            "env_group_id": "evg-1", **{f"linked_group:{g['id']}": ok(g) for g in others}}
 
 CASES = [
     # (id, params, facts by role, status, words in the observed text)
@@ -214,14 +226,26 @@ CASES = [
      {"cron:purge": ok(cron_events(("cron_job_run_started", 1, None)))}, Status.FAILED, ["no finished run"]),
     ("render group fresh", {"platform": "render", "services": ["web", "api"],
                             "secret_age": {"names": ["A", "B"], "max_days": 92}},
-     {"env_group": ok(GROUP), "service_ids": {"web": "srv-w", "api": "srv-a"}, **own_env("web", "api")}, Status.PASSED,
+     {"env_group": ok(GROUP), **listed(), "service_ids": {"web": "srv-w", "api": "srv-a"}, **own_env("web", "api")}, Status.PASSED,
      ["changed 20.0 days ago", "not that each key did"]),
     ("render group stale", {"platform": "render", "services": ["web"],
                             "secret_age": {"names": ["A"], "max_days": 10}},
-     {"env_group": ok(GROUP), "service_ids": {"web": "srv-w"}, **own_env("web")}, Status.FAILED, ["last changed 20.0 days ago"]),
+     {"env_group": ok(GROUP), **listed(), "service_ids": {"web": "srv-w"}, **own_env("web")}, Status.FAILED, ["last changed 20.0 days ago"]),
+    # another group linked to web sets A too: Render documents no order among linked groups, so it may be in force
+    ("render other linked group stale", {"platform": "render", "services": ["web"],
+                                         "secret_age": {"names": ["A"], "max_days": 30}},
+     {"env_group": ok(GROUP), "service_ids": {"web": "srv-w"}, **own_env("web"),
+      **listed({"id": "evg-2", "name": "legacy", "updatedAt": iso(days=400), "keys": ["A"], "service_ids": ["srv-w"]})},
+     Status.FAILED, ["A also set in env group 'legacy' (evg-2), linked to web: it last changed 400.0 days ago"]),
+    ("render other linked group not read", {"platform": "render", "services": ["web"],
+                                            "secret_age": {"names": ["A"], "max_days": 30}},
+     {"env_group": ok(GROUP), "service_ids": {"web": "srv-w"}, **own_env("web"),
+      **{**listed({"id": "evg-2", "name": "legacy", "updatedAt": iso(days=1), "keys": [], "service_ids": ["srv-w"]}),
+         "linked_group:evg-2": Trouble("GET https://api.example/evg-2", "Render API answered 503 for evg-2")}},
+     Status.ERROR, ["Render API answered 503 for evg-2"]),
     ("render group lacks key and link", {"platform": "render", "services": ["worker"],
                                          "secret_age": {"names": ["A", "C"], "max_days": 92}},
-     {"env_group": ok(GROUP), "service_ids": {"worker": "srv-k"}, **own_env("worker")}, Status.FAILED,
+     {"env_group": ok(GROUP), **listed(), "service_ids": {"worker": "srv-k"}, **own_env("worker")}, Status.FAILED,
      ["C not in env group 'secrets'", "not linked to worker"]),
     # a time later than the platform's own clock proves nothing fresh: unknown, never a pass
     ("github age in the future", {"platform": "github", "secret_age": {"names": ["CRON_SECRET"], "max_days": 90}},
@@ -232,7 +256,7 @@ CASES = [
      Status.ERROR, ["cron job trim: its newest run's end is"]),
     ("render group changed in the future", {"platform": "render", "services": ["web"],
                                             "secret_age": {"names": ["A"], "max_days": 10}},
-     {"env_group": ok({**GROUP, "updatedAt": iso(days=-1)}), "service_ids": {"web": "srv-w"}, **own_env("web")}, Status.ERROR,
+     {"env_group": ok({**GROUP, "updatedAt": iso(days=-1)}), **listed(), "service_ids": {"web": "srv-w"}, **own_env("web")}, Status.ERROR,
      ["env group 'secrets' updatedAt is"]),
     ("backup in the future", {"platform": "supabase", "backups": {"max_age_hours": 26}},
      {"backups": ok(backups(daily_hours=(-72, 30)))}, Status.ERROR, ["the newest backup's time is"]),
@@ -399,7 +423,7 @@ MIXED = [
      Status.FAILED, ["cron job a: newest run ended unsuccessful"], [DOWN]),
     ("render env group stale beside a service's env vars not read",
      {"platform": "render", "services": ["web"], "secret_age": {"names": ["A"], "max_days": 5}},
-     {"env_group": ok(GROUP), "service_ids": {"web": "srv-w"}, "service_env:web": down()},
+     {"env_group": ok(GROUP), **listed(), "service_ids": {"web": "srv-w"}, "service_env:web": down()},
      Status.FAILED, ["env group 'secrets' last changed 20.0 days ago"], [DOWN]),
     ("supabase backup stale beside its secrets not read",
      {"platform": "supabase", "backups": {"max_age_hours": 26}, "required": ["A"]},
@@ -557,7 +581,8 @@ def test_render_env_group_values_are_dropped_and_redacted():
     body = ('{"id": "evg-1", "name": "g", "updatedAt": "2026-11-01T00:00:00Z", "serviceLinks": [{"id": "srv-1"}],'
             ' "envVars": [{"key": "K", "value": "render-secret-value-9"}], "secretFiles": []}')
     answer = interpret(call, Reply(200, 1.0, DATE, body), redactor, NOW)
-    assert answer.data == {"name": "g", "updatedAt": "2026-11-01T00:00:00Z", "keys": ["K"], "service_ids": ["srv-1"]}
+    assert answer.data == {"id": "evg-1", "name": "g", "updatedAt": "2026-11-01T00:00:00Z", "keys": ["K"],
+                           "service_ids": ["srv-1"]}
     assert "render-secret-value-9" not in redactor.text("render-secret-value-9")
 
 
@@ -790,6 +815,20 @@ def test_bound_counts_every_request_and_githubs_further_pages():
     # 13 requests: one wave; the secrets of up to 100 environments: 7 more; up to 9 further pages of the
     # repository's and the organisation's lists: 2 more
     assert provider.bound(target, items) == 1 + 10 * 10
+
+
+def test_bound_counts_renders_env_group_pages_and_the_groups_linked():
+    from types import SimpleNamespace
+
+    from opsverify.environment import TimeoutsModel
+
+    target = SimpleNamespace(timeouts=TimeoutsModel(connect_s=1, http_s=10))
+    item = SimpleNamespace(params=Params.model_validate(
+        {"platform": "render", "services": ["web", "api"], "secret_age": {"names": ["A"], "max_days": 9}}))
+    # the named group, the groups' list, each service's own env vars
+    assert provider.calls_at_most(item.params) == 4
+    # one wave; up to 9 further pages of the list, a wave each; up to 32 linked groups: 2 waves
+    assert provider.bound(target, [item]) == 1 + 10 * (1 + 9 + 2)
 
 
 GITHUB_CALL = Call("github", "https://api.github.com/repos/o/r/actions/secrets?per_page=100&page=1", (),
@@ -1180,6 +1219,25 @@ def test_the_demo_render_fake_lists_a_window_newest_first(demo):
     assert bad.status_code == 400 and set(bad.json()) == {"id", "message"} and "startTime" in bad.json()["message"]
 
 
+def test_the_demo_render_fake_lists_env_groups_as_render_does(demo):
+    """`GET /env-groups`: `{envGroup, cursor}` entries without values, a page of `limit`, the next from after the
+    cursor given; and J6 reads every group linked to its services (the config group sets none of its names)."""
+    platforms = next(c for c in demo.components if type(c).__name__ == "PlatformAPIs")
+    url = platforms.urls["render"] + "/v1/env-groups"
+    headers = {"authorization": f"Bearer {platforms.tokens['render']}"}
+    whole = httpx.get(url, params={"limit": 100}, headers=headers, timeout=5).json()
+    assert [set(row) for row in whole] == [{"envGroup", "cursor"}] * 2, whole
+    assert all("envVars" not in row["envGroup"] and row["envGroup"]["serviceLinks"] for row in whole), whole
+    first = httpx.get(url, params={"limit": 1}, headers=headers, timeout=5).json()
+    rest = httpx.get(url, params={"limit": 1, "cursor": first[0]["cursor"]}, headers=headers, timeout=5).json()
+    assert [row["cursor"] for row in first + rest] == [row["cursor"] for row in whole]
+    (result,) = evaluate(demo, by_id("J6")).values()
+    check, outcome = result
+    assert outcome.status is Status.PASSED, outcome
+    (config,) = outcome.evidence["linked_env_groups"].values()
+    assert config["name"] == "production-config" and config["sets"] == [], outcome.evidence
+
+
 def test_a_full_page_listed_oldest_first_cannot_show_the_newest_run():
     """Render lists newest first; a full page in the other order may stop before the newest run (a failed one
     past twenty older successes): which run is newest is unknown, never read from the page's newest."""
@@ -1282,3 +1340,198 @@ def test_a_platform_s_calls_read_only_the_settings_it_declares(params):
 
     provider._plan(Target(), p, NOW)
     assert {"service." if key.startswith("service.") else key for key in settings.read} == declared
+
+
+# -- Render: every env group linked to the services, not only the one named ------------------------------------------
+def _group(gid: str, name: str, days: float, keys: tuple[str, ...], links: tuple[str, ...] = ("srv-web",)) -> dict:
+    """An env group as `GET /env-groups/{id}` answers it; `days`: how long ago it last changed (by the real clock:
+    the route server's Date is)."""
+    changed = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat().replace("+00:00", "Z")
+    return {"id": gid, "name": name, "ownerId": "tea-1", "createdAt": "2024-01-01T00:00:00Z", "updatedAt": changed,
+            "serviceLinks": [{"id": sid, "name": sid, "type": "web_service"} for sid in links],
+            "envVars": [{"key": k, "value": f"{name}-{k}-value-0123456789"} for k in keys], "secretFiles": []}
+
+
+def _meta(group: dict) -> dict:
+    """The group as `GET /env-groups` lists it (envGroupMeta: no envVars, no secretFiles)."""
+    return {k: v for k, v in group.items() if k not in ("envVars", "secretFiles")}
+
+
+def render_groups(groups: list[dict], asked: list[str] | None = None, *, pages: list[list[dict]] | None = None,
+                  bare: bool = False, broken: tuple[str, ...] = ()) -> dict:
+    """Routes of a Render API holding `groups` (listed as `pages`, a page a request: each names the next by the
+    cursor of its last entry), web's own env vars (PORT only) and api's; `asked` records each path; `broken`: paths
+    answered 500."""
+    pages = pages if pages is not None else [groups]
+
+    def answer(path: str, body: Any):
+        def handler(headers, _body):
+            if asked is not None:
+                asked.append(path)
+            return (500, '{"message": "internal"}') if path in broken else (200, json.dumps(body))
+        return handler
+
+    routes = {}
+    cursor = None
+    for page in pages:
+        path = "/env-groups?" + urlencode({"limit": 100, **({"cursor": cursor} if cursor else {})})
+        listed = [_meta(g) if bare else {"envGroup": _meta(g), "cursor": f"cur-{g['id']}"} for g in page]
+        routes[("GET", path)] = answer(path, listed)
+        cursor = f"cur-{page[-1]['id']}" if page else None
+    for group in groups:
+        routes[("GET", f"/env-groups/{group['id']}")] = answer(f"/env-groups/{group['id']}", group)
+    for sid in ("srv-web", "srv-api"):
+        path = f"/services/{sid}/env-vars?limit=100"
+        routes[("GET", path)] = answer(path, [{"envVar": {"key": "PORT", "value": "3000"}, "cursor": "c"}])
+    return routes
+
+
+def run_render(routes: dict, *checks: Check) -> list[Outcome]:
+    with route_server(routes) as url:
+        target = make_target({"providers": {"render": {
+            "base_url": url, "token": "rnd-token-0123456789", "service.web": "srv-web", "service.api": "srv-api",
+            "env_group": "evg-new"}}})
+        try:
+            facts = provider.gather(target, list(checks))
+            return [judge(check, facts) for check in checks]
+        finally:
+            target.close()
+
+
+def jwt_age(*services: str, item: str = "X1") -> Check:
+    check = make_check(platform="render", services=list(services) or ["web"],
+                       secret_age={"names": ["API_JWT_SECRET"], "max_days": 90})
+    return replace(check, id=item)
+
+
+NEW = _group("evg-new", "rotated", 2, ("API_JWT_SECRET",))
+OLD = _group("evg-old", "legacy", 400, ("API_JWT_SECRET",))
+
+
+def test_render_secret_age_fails_on_a_stale_group_linked_beside_the_named_one():
+    """web is linked to two groups that both set API_JWT_SECRET: the one named changed 2 days ago, the other 400.
+    Render documents no order among a service's linked groups, so the 400-day-old value may be the one web runs. The
+    item had passed on the named group's age."""
+    (outcome,) = run_render(render_groups([NEW, OLD]), jwt_age())
+    assert outcome.status is Status.FAILED, outcome
+    assert ("API_JWT_SECRET also set in env group 'legacy' (evg-old), linked to web: it last changed 400.0 days ago"
+            in outcome.observed), outcome.observed
+    assert "Render documents no order among a service's linked env groups" in outcome.observed
+    assert outcome.evidence["linked_env_groups"]["evg-old"]["sets"] == ["API_JWT_SECRET"]
+    said = repr(outcome)
+    assert "API_JWT_SECRET-value" not in said and "rnd-token-0123456789" not in said
+
+
+@pytest.mark.parametrize("other, status, seen", [
+    # a fresh value is fresh whichever group Render takes it from
+    (_group("evg-old", "legacy", 10, ("API_JWT_SECRET",)), Status.PASSED,
+     "API_JWT_SECRET also set in env group 'legacy' (evg-old), linked to web, changed 10.0 days ago"),
+    # a stale group linked to web that does not set the name has no say in it
+    (_group("evg-old", "legacy", 400, ("LOG_LEVEL",)), Status.PASSED, "env group 'rotated' changed 2.0 days ago"),
+    # nor does one linked to another service only
+    (_group("evg-old", "legacy", 400, ("API_JWT_SECRET",), links=("srv-other",)), Status.PASSED,
+     "env group 'rotated' changed 2.0 days ago"),
+    # a time later than Render's own clock proves nothing fresh
+    (_group("evg-old", "legacy", -3, ("API_JWT_SECRET",)), Status.ERROR,
+     "env group 'legacy' (evg-old) updatedAt is"),
+])
+def test_render_secret_age_judges_each_other_group_linked_to_the_services(other, status, seen):
+    (outcome,) = run_render(render_groups([NEW, other]), jwt_age())
+    assert outcome.status is status, outcome
+    assert seen in outcome.observed, outcome.observed
+
+
+def test_render_env_groups_are_listed_once_and_each_read_once_for_every_item():
+    """Two items over the same services: the list is asked once, each linked group once (facts gathered once per
+    run, in waves)."""
+    asked: list[str] = []
+    api_only = _group("evg-api", "api-extra", 1, ("OTHER",), links=("srv-api",))
+    outcomes = run_render(render_groups([NEW, OLD, api_only], asked), jwt_age("web", item="A1"),
+                          jwt_age("web", "api", item="A2"))
+    assert [o.status for o in outcomes] == [Status.FAILED, Status.FAILED], outcomes
+    assert sorted(asked) == sorted(["/env-groups?limit=100", "/env-groups/evg-new", "/env-groups/evg-old",
+                                    "/env-groups/evg-api", "/services/srv-web/env-vars?limit=100",
+                                    "/services/srv-api/env-vars?limit=100"]), asked
+    assert "linked to web" in outcomes[0].observed and "evg-api" not in outcomes[0].observed
+
+
+def test_render_env_groups_are_read_page_after_page_by_cursor():
+    """Render lists 100 groups a page at most, each entry with its cursor; the next page is the same request with
+    `cursor` set to the last entry's. The stale group linked to web is on page 2."""
+    others = [_group(f"evg-{n:03d}", f"g{n}", 400, ("API_JWT_SECRET",), links=("srv-other",)) for n in range(99)]
+    asked: list[str] = []
+    (outcome,) = run_render(render_groups([NEW, *others, OLD], asked, pages=[[NEW, *others], [OLD]]), jwt_age())
+    assert outcome.status is Status.FAILED and "env group 'legacy' (evg-old)" in outcome.observed, outcome
+    assert "/env-groups?limit=100&cursor=cur-evg-098" in asked, asked
+    assert any(r.endswith("/env-groups?limit=100&cursor=cur-evg-098") for r in outcome.evidence["requests"])
+
+
+def test_render_env_groups_listed_as_the_openapi_declares_them_are_read_too():
+    """Render's OpenAPI declares the list as bare envGroupMeta entries (no cursor beside them): a short page is read
+    the same; a full one names no cursor to go on from, so a linked group past it is unknown, never none."""
+    (outcome,) = run_render(render_groups([NEW, OLD], bare=True), jwt_age())
+    assert outcome.status is Status.FAILED and "env group 'legacy' (evg-old)" in outcome.observed, outcome
+    others = [_group(f"evg-{n:03d}", f"g{n}", 1, ("X",), links=("srv-other",)) for n in range(99)]
+    (outcome,) = run_render(render_groups([NEW, *others], bare=True), jwt_age())
+    assert outcome.status is Status.ERROR, outcome
+    assert "Render listed 100 env groups and more were not read" in outcome.observed, outcome.observed
+
+
+def test_render_env_groups_beyond_the_pages_read_are_unknown():
+    pages = [[_group(f"evg-{p}-{n:03d}", f"g{p}-{n}", 1, ("X",), links=("srv-other",)) for n in range(100)]
+             for p in range(provider.RENDER_GROUPS_MAX_PAGES + 1)]
+    groups = [NEW] + [g for page in pages for g in page]
+    (outcome,) = run_render(render_groups(groups, pages=pages), jwt_age())
+    assert outcome.status is Status.ERROR, outcome
+    assert f"Render listed {100 * provider.RENDER_GROUPS_MAX_PAGES} env groups and more were not read" in outcome.observed
+
+
+@pytest.mark.parametrize("broken, seen", [
+    ("/env-groups/evg-old", "answered 500 for GET http"),
+    ("/env-groups?limit=100", "answered 500 for GET http"),
+])
+def test_render_env_groups_not_read_leave_the_item_an_error(broken, seen):
+    (outcome,) = run_render(render_groups([NEW, OLD], broken=(broken,)), jwt_age())
+    assert outcome.status is Status.ERROR, outcome
+    assert seen in outcome.observed and broken in outcome.observed, outcome.observed
+
+
+def test_render_secret_age_beside_a_stale_linked_group_that_could_not_be_read_still_fails():
+    """The named group is stale: the item fails on it, the linked group not read said beside it."""
+    stale = _group("evg-new", "rotated", 200, ("API_JWT_SECRET",))
+    (outcome,) = run_render(render_groups([stale, OLD], broken=("/env-groups/evg-old",)), jwt_age())
+    assert outcome.status is Status.FAILED and "env group 'rotated' last changed 200.0 days ago" in outcome.observed
+    assert any("/env-groups/evg-old" in u for u in outcome.evidence["undecided"]), outcome.evidence
+
+
+def test_render_env_groups_linked_past_those_read_are_unknown():
+    many = [_group(f"evg-{n:03d}", f"g{n}", 1, ("X",)) for n in range(provider.RENDER_LINKED_GROUPS)]
+    (outcome,) = run_render(render_groups([NEW, *many]), jwt_age())
+    assert outcome.status is Status.ERROR, outcome
+    assert (f"env group 'g{provider.RENDER_LINKED_GROUPS - 1}' (evg-{provider.RENDER_LINKED_GROUPS - 1:03d}) is linked "
+            f"to web and was not read") in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("body, words", [
+    ('{"envGroups": []}', "the env groups are an object, not a list"),
+    ('[{"envGroup": {"name": "x", "serviceLinks": []}, "cursor": "c"}]', "an env group listed has no id"),
+    ('[{"envGroup": {"id": "evg-1"}, "cursor": "c"}]', "serviceLinks is missing, not a list"),
+    ('[{"envGroup": {"id": "evg-1", "serviceLinks": null}, "cursor": "c"}]', "serviceLinks is null, not a list"),
+    ('[{"envGroup": {"id": "evg-1", "serviceLinks": []}, "cursor": 7}]', "cursor is a number, not text"),
+])
+def test_render_env_groups_listed_in_another_shape_are_an_error(body, words):
+    """A list Render does not document is never read as no groups (nor a group as linked to nothing)."""
+    call = Call("render", "https://api.render.com/v1/env-groups?limit=100", (), "render-env-groups")
+    answer = interpret(call, Reply(200, 1.0, DATE, body), Redactor(), NOW)
+    assert isinstance(answer, Trouble) and words in answer.reason, answer
+
+
+def test_render_env_group_values_a_list_would_hold_go_to_the_redactor():
+    """The list documents no values; one that held them (a full group in each entry) has them masked, never kept."""
+    redactor = Redactor()
+    call = Call("render", "https://api.render.com/v1/env-groups?limit=100", (), "render-env-groups")
+    body = json.dumps([{"envGroup": {"id": "evg-1", "serviceLinks": [], "envVars": [
+        {"key": "API_JWT_SECRET", "value": "listed-jwt-secret-value-4410"}]}, "cursor": "c"}])
+    answer = interpret(call, Reply(200, 1.0, DATE, body), redactor, NOW)
+    assert isinstance(answer, Answer) and "listed-jwt" not in json.dumps(answer.data), answer
+    assert "listed-jwt-secret-value-4410" not in redactor.text("x listed-jwt-secret-value-4410 y")

@@ -702,11 +702,12 @@ def test_a_github_environment_name_is_text_a_job_could_name():
 def test_a_key_a_render_service_sets_itself_leaves_the_groups_age_unable_to_vouch_for_it():
     """The group changed 20 days ago; the worker sets A itself, and Render keeps no change time for that value: the
     group's age says nothing of what the worker runs with. It had passed as the group's."""
-    from .test_provider import GROUP, own_env
+    from .test_provider import GROUP, listed, own_env
 
     check = make_check(platform="render", services=["web", "worker"], secret_age={"names": ["A"], "max_days": 30})
     facts = {"env_group": ok({**GROUP, "service_ids": ["srv-w", "srv-k"]}),
-             "service_ids": {"web": "srv-w", "worker": "srv-k"}, **own_env("web"), **own_env("worker", keys=("A",))}
+             "service_ids": {"web": "srv-w", "worker": "srv-k"}, **listed(), **own_env("web"),
+             **own_env("worker", keys=("A",))}
     outcome = judge(check, {check.key: facts})
     assert outcome.status is Status.ERROR, outcome
     assert "A is also set on service worker itself, whose value Render uses over the group's" in outcome.observed

@@ -3,7 +3,8 @@ Render deploys, cron runs and env groups, Supabase backups, PITR and secrets.
 
 Every request is a GET, sent concurrently through `target.fetch_all`; identical
 requests of several checks go out once, then GitHub's further pages of every list in one more wave, then
-Vercel's, a page of every list a wave (each page names the next: `until` = its `pagination.next`). Values
+Vercel's, a page of every list a wave (each page names the next: `until` = its `pagination.next`), then Render's
+env groups alike (`cursor` = the last entry's), then every env group linked to an item's services in one wave. Values
 are never kept: env var values and env group values go to the redactor the moment they arrive — those secret by
 an env file's rule, or marked so by the platform — secret digests all, and all are dropped from the facts.
 
@@ -65,7 +66,11 @@ Honest limits of the platforms:
   (`providers.render.env_group`) that must hold the names and be linked to `services`: its
   `updatedAt` moves on any change to the group, so a stale group proves no rotation (FAILED) and
   a fresh one only shows the group changed — the outcome says so. A name one of `services` sets itself is used
-  there over the group's, with no change time at all: an error, never the group's age.
+  there over the group's, with no change time at all: an error, never the group's age. A service may be linked to
+  other groups too (`GET /env-groups`, every page by cursor, shared by the items; then each group linked to
+  `services`): Render documents no order among a service's linked groups, so a name another one sets may be the
+  value in force — aged the same, a stale one fails naming it; a linked group not read, or a list not read whole,
+  is an error, never a pass.
 - Supabase lists secrets as name + SHA-256 digest; `updated_at` is optional in its schema. A name
   without it cannot be aged: the check is an ERROR naming it, never a pass.
 - Supabase `pitr_days` judges the `pitr_enabled` flag and the PITR add-on only, not that a recovery point exists
@@ -141,6 +146,12 @@ GITHUB_MAX_PAGES = 10  # 1000 secrets: far beyond any repository; keeps the walk
 VERCEL_MAX_PAGES = 10
 RENDER_EVENTS = 20  # newest events of the window scanned for the last finished cron run
 RENDER_ENV_PAGE = 100  # a service's own env vars read (Render's largest page): a fuller list is not read whole
+# the workspace's env groups are listed 100 a page (Render's largest), each further page by the cursor of the last
+# entry, at most RENDER_GROUPS_MAX_PAGES; of them, the groups linked to an item's services are each read (their keys),
+# at most RENDER_LINKED_GROUPS an item: what is not read leaves the item unknown, never a pass
+RENDER_GROUPS_PAGE = 100
+RENDER_GROUPS_MAX_PAGES = 10
+RENDER_LINKED_GROUPS = 32
 # the events window reaches this far past an item's max_age_hours: a run just too old is still listed, and
 # failed with its age rather than as no run at all (a runner's clock behind Render's only widens the window)
 CRON_WINDOW_MARGIN = timedelta(hours=1)
@@ -238,24 +249,29 @@ def calls_at_most(p: Params) -> int:
         return 3  # the repository's secrets, the organisation's shared with it, the environments (or the one's)
     if p.platform == "vercel":
         return 1
-    if p.platform == "render":  # each service's newest deploy and the service itself (suspended?)
+    if p.platform == "render":  # each service's newest deploy and the service itself (suspended?); the env group,
+        # the env groups' list and each service's own env vars
         return ((2 * len(p.services) if p.deploy_status else 0) + len(p.cron_jobs)
-                + (1 + len(p.services) if p.secret_age else 0))
+                + (2 + len(p.services) if p.secret_age else 0))
     return (1 if p.backups or p.pitr_days else 0) + (1 if p.pitr_days else 0) + (1 if p.required or p.secret_age else 0)
 
 
 def bound(target, checks) -> float:
     """One wave of every item's GETs, then one wave of GitHub's further pages, then Vercel's further pages one
-    page of every list a wave (each asks for the page its previous one named); REQUESTS_AT_ONCE at a time, each
-    within http_s."""
+    page of every list a wave (each asks for the page its previous one named), Render's env groups' alike, then the
+    groups linked to the items' services; REQUESTS_AT_ONCE at a time, each within http_s."""
     first = sum(calls_at_most(c.params) for c in checks)
     github = [c for c in checks if c.params.platform == "github"]
     environments = GITHUB_PAGE * sum(1 for c in github if c.params.environment is None)  # each one's secrets
     pages = (GITHUB_MAX_PAGES - 1) * 2 * len(github)  # the repository's list and the organisation's
     vercel_lists = sum(1 for c in checks if c.params.platform == "vercel")
+    render_lists = sum(1 for c in checks if c.params.platform == "render" and c.params.secret_age)
     waves = (math.ceil(first / REQUESTS_AT_ONCE) + math.ceil(environments / REQUESTS_AT_ONCE)
              + math.ceil(pages / REQUESTS_AT_ONCE)
-             + (VERCEL_MAX_PAGES - 1) * math.ceil(vercel_lists / REQUESTS_AT_ONCE))
+             + (VERCEL_MAX_PAGES - 1) * math.ceil(vercel_lists / REQUESTS_AT_ONCE)
+             # the env groups' further pages, then the groups linked to each item's services
+             + (RENDER_GROUPS_MAX_PAGES - 1) * math.ceil(render_lists / REQUESTS_AT_ONCE)
+             + math.ceil(RENDER_LINKED_GROUPS * render_lists / REQUESTS_AT_ONCE))
     return target.timeouts.connect_s + target.timeouts.http_s * max(1, waves)
 
 
@@ -370,6 +386,9 @@ def _plan(target, p: Params, asked_at: datetime) -> dict[str, Call]:
         if p.secret_age:
             group = _setting(settings, platform, "env_group", target)
             calls["env_group"] = call(f"{base}/env-groups/{quote(group)}", "render-env-group")
+            # a service may be linked to other groups too: which of them sets a name is read from the list
+            calls["env_groups"] = call(f"{base}/env-groups?{urlencode({'limit': RENDER_GROUPS_PAGE})}",
+                                       "render-env-groups")
             for name in p.services:  # a key a service sets itself is used over the group's
                 calls[f"service_env:{name}"] = call(f"{base}/services/{quote(service_id(name))}/env-vars?"
                                                     f"{urlencode({'limit': RENDER_ENV_PAGE})}", "render-service-env")
@@ -415,16 +434,22 @@ def gather(target, checks) -> dict[str, Any]:
     _github_environments(target, answers, plans)
     answers.update(_github_more_pages(target, answers, calls))
     answers.update(_vercel_more_pages(target, answers, calls))
+    answers.update(_render_more_pages(target, answers, calls))
+    linked: dict[str, dict[str, str]] = {}  # each Render secret_age item's services, by name: their ids
+    for check in checks:
+        if check.params.platform == "render" and check.params.secret_age and isinstance(plans[check.key], dict):
+            settings = target.provider("render")
+            linked[check.key] = {n: settings.get(f"service.{n}") for n in check.params.services}
+    _render_linked_groups(target, answers, plans, linked)
     facts: dict[str, Any] = {}
     for key, plan in plans.items():
         if isinstance(plan, NotConfigured):
             facts[key] = plan
         else:
             facts[key] = {role: answers[call] for role, call in plan.items()}
-    for check in checks:
-        if check.params.platform == "render" and check.params.secret_age and isinstance(facts.get(check.key), dict):
-            settings = target.provider("render")
-            facts[check.key]["service_ids"] = {n: settings.get(f"service.{n}") for n in check.params.services}
+    for key, service_ids in linked.items():
+        facts[key]["service_ids"] = service_ids
+        facts[key]["env_group_id"] = target.provider("render").get("env_group")
     return facts
 
 
@@ -553,6 +578,80 @@ def _vercel_pages(pages: list[Answer], asked: list[str], repeated: bool = False)
             "more": pages[-1].data["next"] is not None, "pages": len(pages), "repeated": repeated}
     return Answer(first.request, data, first.platform_now, max(page.received for page in pages),
                   pages=tuple(asked) if len(asked) > 1 else ())
+
+
+def _render_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, Answer | Trouble]:
+    """Render pages a list by cursor: the same request with `cursor` set to the last entry's, until a page holds
+    fewer than the limit asked. Every list's next page goes out in one wave; at most RENDER_GROUPS_MAX_PAGES pages a
+    list. A page that names a cursor already given, or lists just what a page read did (a server that ignores
+    `cursor`), ends the walk unmerged, as does a full page that names no cursor (the bare entries Render's OpenAPI
+    declares): such a list stays not read whole (`more`)."""
+    walks: dict[Call, list[Answer]] = {}
+    asked: dict[Call, list[str]] = {}
+    done: dict[Call, Answer | Trouble] = {}
+    for call in (c for c in calls if c.sanitize == "render-env-groups"):
+        first = answers[call]
+        if isinstance(first, Answer) and first.data["full"]:
+            walks[call], asked[call] = [first], [call.request]
+        elif isinstance(first, Answer):
+            done[call] = _render_pages([first], [call.request], more=False)
+    while walks:
+        step = {}
+        for call, pages in walks.items():
+            cursor = pages[-1].data["cursor"]
+            if cursor is not None and len(pages) < RENDER_GROUPS_MAX_PAGES:
+                step[call] = Call(call.platform, f"{call.url}&{urlencode({'cursor': cursor})}", call.headers,
+                                  call.sanitize)
+        for call in set(walks) - set(step):  # read as far as it goes: what is left stays "more"
+            done[call] = _render_pages(walks.pop(call), asked.pop(call), more=True)
+        fetched = _fetch(target, sorted(step.values(), key=lambda c: c.url))
+        for call, page_call in step.items():
+            asked[call].append(page_call.request)
+            page = fetched[page_call]
+            if isinstance(page, Trouble):
+                done[call] = replace(page, pages=tuple(asked.pop(call)))
+                walks.pop(call)
+            elif page.data["groups"] and any(page.data["groups"] == p.data["groups"] or (
+                    page.data["cursor"] is not None and page.data["cursor"] == p.data["cursor"]) for p in walks[call]):
+                done[call] = _render_pages(walks.pop(call), asked.pop(call), more=True)
+            elif not page.data["full"]:
+                done[call] = _render_pages([*walks.pop(call), page], asked.pop(call), more=False)
+            else:
+                walks[call].append(page)
+    return done
+
+
+def _render_pages(pages: list[Answer], asked: list[str], *, more: bool) -> Answer:
+    """The pages of Render's env groups list as one answer: each group once (by id, its links from every page that
+    lists it); `more`: the list was not read whole."""
+    groups: dict[str, dict] = {}
+    for group in (g for page in pages for g in page.data["groups"]):
+        seen = groups.setdefault(group["id"], {**group, "service_ids": []})
+        seen["service_ids"] = list(dict.fromkeys([*seen["service_ids"], *group["service_ids"]]))
+    first = pages[0]
+    return Answer(first.request, {"groups": list(groups.values()), "more": more, "pages": len(pages)},
+                  first.platform_now, max(page.received for page in pages), pages=tuple(asked) if len(asked) > 1 else ())
+
+
+def _render_linked_groups(target, answers: dict, plans: dict, linked: dict[str, dict[str, str]]) -> None:
+    """One more wave: every env group Render lists as linked to an item's services (`linked`: each item's service
+    ids), read for its keys — at most RENDER_LINKED_GROUPS an item, each once whatever the items asking. Each such
+    item then holds one role per group read, `linked_group:<id>`."""
+    wanted: dict[str, dict[str, Call]] = {}
+    for key, service_ids in linked.items():
+        plan = plans[key]
+        listed = answers.get(plan["env_groups"])
+        if not isinstance(listed, Answer):
+            continue
+        ids = set(service_ids.values())
+        base = plan["env_groups"].url.split("/env-groups?", 1)[0]
+        groups = [g["id"] for g in listed.data["groups"] if ids & set(g["service_ids"])]
+        wanted[key] = {gid: Call("render", f"{base}/env-groups/{_segment(gid)}", plan["env_groups"].headers,
+                                 "render-env-group") for gid in groups[:RENDER_LINKED_GROUPS]}
+    fresh = {c for each in wanted.values() for c in each.values() if c not in answers}  # the named group: read
+    answers.update(_fetch(target, sorted(fresh, key=lambda c: c.url)))
+    for key, each in wanted.items():
+        plans[key].update({f"linked_group:{gid}": c for gid, c in each.items()})
 
 
 def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer | Trouble:
@@ -842,9 +941,16 @@ def _texts(env: dict, name: str) -> list[str]:
 def _render_env_group(data: Any, redactor) -> dict:
     """Its keys and linked services (both judged, so each must be the list Render documents: a group without
     `envVars` holds no key only if it says so), its values to the redactor."""
-    env_vars = data.get("envVars")
-    files = data.get("secretFiles")
-    # to the redactor even if the rest is misshapen
+    _group_values_to_redactor(data, redactor)  # even if the rest is misshapen
+    env_vars, links = _field_list(data, "envVars"), _field_list(data, "serviceLinks")
+    return {"id": data.get("id"), "name": data.get("name") or data.get("id"), "updatedAt": data["updatedAt"],
+            "keys": [v["key"] for v in env_vars], "service_ids": [link.get("id") for link in links]}
+
+
+def _group_values_to_redactor(data: Any, redactor) -> None:
+    """An env group's env var values and secret files' contents, each to the redactor."""
+    env_vars = data.get("envVars") if isinstance(data, dict) else None
+    files = data.get("secretFiles") if isinstance(data, dict) else None
     for entry, held in [*((var, "value") for var in (env_vars if isinstance(env_vars, list) else [])),
                         *((file, "content") for file in (files if isinstance(files, list) else []))]:
         if isinstance(entry, dict) and isinstance(entry.get(held), str):
@@ -853,9 +959,30 @@ def _render_env_group(data: Any, redactor) -> dict:
             key = entry.get("key")
             redactor.add_env_var(key if isinstance(key, str) else "", entry[held],
                                  marked_secret=held == "content" or not isinstance(key, str))
-    env_vars, links = _field_list(data, "envVars"), _field_list(data, "serviceLinks")
-    return {"name": data.get("name") or data.get("id"), "updatedAt": data["updatedAt"],
-            "keys": [v["key"] for v in env_vars], "service_ids": [link.get("id") for link in links]}
+
+
+def _render_env_groups(data: Any, redactor) -> dict:
+    """A page of `GET /env-groups`: each group's id, name, updatedAt and linked service ids (the list holds no
+    values; one that did would have them go to the redactor). Render lists `{envGroup, cursor}` as its other lists
+    do, and its OpenAPI declares the bare group: both are read, the bare one with no cursor to go on from. `full`: a
+    whole page came, so more may follow."""
+    for entry in data if isinstance(data, list) else []:
+        _group_values_to_redactor(entry.get("envGroup", entry) if isinstance(entry, dict) else None, redactor)
+    if not isinstance(data, list):  # iterating an object would read as no groups at all
+        raise TypeError(f"the env groups are {_json_kind(data)}, not a list")
+    groups, cursor = [], None
+    for entry in data:
+        wrapped = isinstance(entry, dict) and "envGroup" in entry
+        group = entry["envGroup"] if wrapped else entry
+        if not isinstance(group, dict) or not isinstance(group.get("id"), str) or not group["id"]:
+            raise TypeError("an env group listed has no id")
+        links = _field_list(group, "serviceLinks")
+        groups.append({"id": group["id"], "name": group.get("name") or group["id"], "updatedAt": group.get("updatedAt"),
+                       "service_ids": [link["id"] for link in links]})
+        cursor = entry.get("cursor") if wrapped else None
+    if cursor is not None and not isinstance(cursor, str):
+        raise TypeError(f"an env group's cursor is {_json_kind(cursor)}, not text")
+    return {"groups": groups, "cursor": cursor or None, "full": len(data) >= RENDER_GROUPS_PAGE}
 
 
 def _render_service_env(data: Any, redactor) -> dict:
@@ -898,7 +1025,8 @@ SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, Ove
 
 SANITIZERS = {"plain": _keep_plain, "github-secrets": _github_secrets, "github-env-secrets": _github_secrets,
               "github-environments": _github_environments_list, "vercel-env": _vercel_env,
-              "render-env-group": _render_env_group, "render-service-env": _render_service_env,
+              "render-env-group": _render_env_group, "render-env-groups": _render_env_groups,
+              "render-service-env": _render_service_env,
               "render-service": _render_service, "supabase-secrets": _supabase_secrets}
 
 
@@ -1275,6 +1403,8 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
     if p.secret_age:
         with v.part():
             _judge_env_group(v, p, _read(found, "env_group"), found["service_ids"])
+        with v.part():
+            _judge_linked_groups(v, p, found)
         for service in p.services:  # a key the service sets itself is used over the group's: its age is not told
             with v.part():
                 own = _read(found, f"service_env:{service}").data
@@ -1359,6 +1489,51 @@ def _judge_env_group(v: _Verdict, p: Params, answer: Answer, service_ids: dict[s
         else:
             v.notes.append(f"env group '{group['name']}' changed {_days(elapsed)} ago — Render keeps no "
                            f"per-variable time, so this shows the group changed, not that each key did")
+
+
+def _judge_linked_groups(v: _Verdict, p: Params, found: dict) -> None:
+    """Every other env group Render lists as linked to the services: Render documents no order among a service's
+    linked groups, so a name one of them sets may be the value in force — aged as the named group is, a stale one a
+    failure naming it. A group linked and not read, or a list not read whole, leaves the item unknown."""
+    listing = _read(found, "env_groups").data
+    names = ", ".join(p.secret_age.names)
+    v.expected.append(f"every other env group linked to {', '.join(p.services)} that sets {names} changed within "
+                      f"{p.secret_age.max_days:g} days (Render documents no order among a service's linked groups)")
+    v.evidence["linked_env_groups"] = {}
+    for group in listing["groups"]:
+        linked_to = [n for n, sid in found["service_ids"].items() if sid in group["service_ids"]]
+        if group["id"] == found["env_group_id"] or not linked_to:
+            continue
+        label = f"env group '{_kept(group['name'], 60)}' ({_kept(group['id'], 40)})"
+        if f"linked_group:{group['id']}" not in found:
+            v.unknown.append(f"{label} is linked to {', '.join(linked_to)} and was not read (an item reads "
+                             f"{RENDER_LINKED_GROUPS} linked groups at most): it may set {names}")
+            continue
+        with v.part():  # each group is its own call
+            _judge_linked_group(v, p, label, linked_to, _read(found, f"linked_group:{group['id']}"))
+    if listing["more"]:
+        v.unknown.append(f"Render listed {len(listing['groups'])} env groups and more were not read: one of them may "
+                         f"be linked to {', '.join(p.services)} and set {names}")
+
+
+def _judge_linked_group(v: _Verdict, p: Params, label: str, linked_to: list[str], answer: Answer) -> None:
+    group = answer.data
+    sets = [n for n in p.secret_age.names if n in group["keys"]]
+    v.evidence["linked_env_groups"][_kept(group["id"] or label, 40)] = {
+        "name": _kept(group["name"]), "linked_to": linked_to, "sets": sets, "updatedAt": _kept(group["updatedAt"])}
+    if not sets:
+        return
+    where = f"{', '.join(sets)} also set in {label}, linked to {', '.join(linked_to)}"
+    updated = parse_time(group["updatedAt"])
+    if updated is None:
+        v.unknown.append(f"{where}, whose updatedAt is {_held(group, 'updatedAt')}, not ISO 8601 text")
+    elif not _in_the_future(v, updated, answer, f"{label} updatedAt"):
+        elapsed = answer.now - updated
+        if elapsed > timedelta(days=p.secret_age.max_days):
+            v.problems.append(f"{where}: it last changed {_days(elapsed)} ago ({_stamp(updated)}) — Render documents "
+                              f"no order among a service's linked env groups, so its value may be the one in force")
+        else:
+            v.notes.append(f"{where}, changed {_days(elapsed)} ago")
 
 
 def _judge_cron(v: _Verdict, name: str, limit: MaxAge, answer: Answer) -> None:

@@ -27,6 +27,7 @@ VERCEL_PROJECT = "prj_sora_studio_demo"
 VERCEL_TEAM = "team_demo"
 GITHUB_REPO = "sora-studio/sora-studio"
 RENDER_ENV_GROUP = "evg-joslyn0secrets00000"
+RENDER_CONFIG_GROUP = "evg-joslyn0config000000"  # a second group linked to the same services: config, no secrets
 RENDER_SERVICES = {  # name -> (id, type)
     "web": ("srv-joslynweb00000000000", "web_service"),
     "api": ("srv-joslynapi00000000000", "web_service"),
@@ -239,7 +240,7 @@ class PlatformAPIs:
                                  Route(f"{base}/environments/{{name}}/secrets", environment_secrets,
                                        methods=["GET"])])
 
-    # -- Render: /v1/services/{id}, its /deploys, /events and /env-vars, /v1/env-groups/{id} ---
+    # -- Render: /v1/services/{id}, its /deploys, /events and /env-vars, /v1/env-groups and /v1/env-groups/{id} ---
     def _render(self) -> Starlette:
         by_id = {sid: name for name, (sid, _) in RENDER_SERVICES.items()}
         guard = _guard(lambda: self.tokens["render"], {"id": "unauthorized", "message": "unauthorized"})
@@ -307,22 +308,47 @@ class PlatformAPIs:
                    if (not wanted or kind in wanted) and start <= at <= end]
             return JSONResponse(out[:limit])
 
-        @guard
-        async def env_group(request: Request) -> Response:
-            if request.path_params["group_id"] != RENDER_ENV_GROUP:
-                return JSONResponse({"id": "not-found", "message": "env group not found"}, status_code=404)
+        def groups() -> dict[str, dict]:
+            """The workspace's env groups as `GET /env-groups/{id}` answers them: the secrets the services share, and
+            their config (linked to the same services, setting none of the secrets)."""
             joslyn = self.deployment.secrets["joslyn-ai"]
             keys = ("NEXTAUTH_SECRET", "API_JWT_SECRET", "INTERNAL_API_KEY", "ADMIN_API_KEY", "SMTP_PASS",
                     "S3_SECRET_ACCESS_KEY")
             env_vars = [{"key": k, "value": joslyn[k]} for k in keys]
             env_vars.append({"key": "S3_ACCESS_KEY_ID", "value": "AKIADEMOJOSLYN0001"})
-            return JSONResponse({
-                "id": RENDER_ENV_GROUP, "name": "production-secrets", "ownerId": "tea-joslyndemo00000000",
-                "createdAt": _iso(timedelta(days=400)), "updatedAt": _iso(self.state.render_group_updated),
-                "serviceLinks": [{"id": RENDER_SERVICES[n][0], "name": f"joslyn-{n}", "type": RENDER_SERVICES[n][1]}
-                                 for n in ("web", "api", "worker")],
-                "envVars": env_vars, "secretFiles": [],
-            })
+            links = [{"id": RENDER_SERVICES[n][0], "name": f"joslyn-{n}", "type": RENDER_SERVICES[n][1]}
+                     for n in ("web", "api", "worker")]
+            owner = "tea-joslyndemo00000000"
+            return {
+                RENDER_ENV_GROUP: {
+                    "id": RENDER_ENV_GROUP, "name": "production-secrets", "ownerId": owner,
+                    "createdAt": _iso(timedelta(days=400)), "updatedAt": _iso(self.state.render_group_updated),
+                    "serviceLinks": links, "envVars": env_vars, "secretFiles": []},
+                RENDER_CONFIG_GROUP: {
+                    "id": RENDER_CONFIG_GROUP, "name": "production-config", "ownerId": owner,
+                    "createdAt": _iso(timedelta(days=400)), "updatedAt": _iso(timedelta(days=200)),
+                    "serviceLinks": links, "envVars": [{"key": "LOG_LEVEL", "value": "info"}], "secretFiles": []},
+            }
+
+        @guard
+        async def env_group(request: Request) -> Response:
+            group = groups().get(request.path_params["group_id"])
+            if group is None:
+                return JSONResponse({"id": "not-found", "message": "env group not found"}, status_code=404)
+            return JSONResponse(group)
+
+        @guard
+        async def env_groups(request: Request) -> Response:
+            """As Render lists: `{envGroup, cursor}` entries (the group without its env vars and secret files), `limit`
+            (20 by default, 100 at most) a page, from after the entry whose cursor is given."""
+            limit = min(100, int(request.query_params.get("limit", "20")))
+            rows = [{"envGroup": {k: v for k, v in g.items() if k not in ("envVars", "secretFiles")}, "cursor": gid}
+                    for gid, g in sorted(groups().items())]
+            after = request.query_params.get("cursor")
+            start = next((i + 1 for i, row in enumerate(rows) if row["cursor"] == after), None) if after else 0
+            if start is None:
+                return JSONResponse({"id": "invalid-parameter", "message": "invalid cursor"}, status_code=400)
+            return JSONResponse(rows[start:start + limit])
 
         @guard
         async def service_env(request: Request) -> Response:
@@ -340,6 +366,7 @@ class PlatformAPIs:
             Route("/v1/services/{service_id}/env-vars", service_env, methods=["GET"]),
             Route("/v1/services/{service_id}/deploys", deploys, methods=["GET"]),
             Route("/v1/services/{service_id}/events", events, methods=["GET"]),
+            Route("/v1/env-groups", env_groups, methods=["GET"]),
             Route("/v1/env-groups/{group_id}", env_group, methods=["GET"]),
         ])
 
