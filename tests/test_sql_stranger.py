@@ -254,10 +254,50 @@ def test_a_cte_hides_a_table_only_where_postgresql_resolves_the_name_to_it(query
     assert names is not None and names.tables == tables, f"query {query!r}: expected {tables}, saw {names}"
 
 
-def _reading(*reads, functions=(), rls_tables=("app.jobs",), rls_on_viewer=None):
+# PostgreSQL reads `x.name` as name(x) where x has no column name (attribute notation): each name after a dot may be
+# such a call; and the SQL a function runs as the role (given as a string constant) is read as the query's own
+@pytest.mark.parametrize("query, attributes, tables, given, unread", [
+    ("select sum(q.backlog) as n from queues q", ("backlog",), ('"queues"',), (), ()),
+    ("select (q).backlog + (q.*).other + q.a.b + s.t.c as n from queues q", ("a", "b", "backlog", "c", "other", "t"),
+     ('"queues"',), (), ()),
+    ("select count(*) as n from app.jobs", (), ('"app"."jobs"',), (), ()),
+    ("select sum(n) as n from crosstab('select s, s, count(*)::int from app.jobs group by 1 order by 1')"
+     " as ct(s text, n int)", (), ('"app"."jobs"',), (('"app"."jobs"', "crosstab"),), ()),
+    # its source and category queries; a number is no SQL; E'' escapes and $$ bodies read as PostgreSQL reads them
+    ("select 1 as n from public.crosstab(E'select 1 from \\x61pp.a', $$select 1 from b$$),"
+     " crosstab('select 1 from c', 2)",
+     (), ('"app"."a"', '"b"', '"c"'), (('"app"."a"', "crosstab"), ('"b"', "crosstab"), ('"c"', "crosstab")), ()),
+    # connectby splices its relation, key, parent (and orderby) into a SELECT: a key may read another table
+    ("select count(*) as n from connectby('app.jobs', '(select max(id) from app.s)', 'parent', '1', 0)"
+     " as t(id int, parent int, level int)", (), ('"app"."jobs"', '"app"."s"'),
+     (('"app"."jobs"', "connectby"), ('"app"."s"', "connectby")), ()),
+    ("select count(*) as n from connectby('app.jobs', 'id', 'parent', '(select 1 from app.o)', '1', 0)"
+     " as t(id int, parent int, level int, s int)", (), ('"app"."jobs"', '"app"."o"'),
+     (('"app"."jobs"', "connectby"), ('"app"."o"', "connectby")), ()),
+    ("select count(*) as n from xpath_table('id', 'doc', 'app.docs', '/a', 'id in (select id from app.s)')"
+     " as t(id int, a text)", (), ('"app"."docs"', '"app"."s"'),
+     (('"app"."docs"', "xpath_table"), ('"app"."s"', "xpath_table")), ()),
+    ("select length(query_to_xml(query => 'select 1 from app.jobs', nulls => true, tableforest => true,"
+     " targetns => '')::text) as n", (), ('"app"."jobs"',), (('"app"."jobs"', "query_to_xml"),), ()),
+    # SQL that cannot be followed: built at run time, or not parsed
+    ("select count(*) as n from crosstab(q.sql) as ct(s text, n int), queries q", ("sql",), ('"queries"',), (),
+     ("crosstab",)),
+    ("select count(*) as n from connectby(r.name, 'id', 'parent', '1', 0) as t(id int, parent int, level int),"
+     " rels r", ("name",), ('"rels"',), (), ("connectby",)),
+    ("select count(*) as n from crosstab('select from where') as ct(s text, n int)", (), (), (), ("crosstab",)),
+])
+def test_names_read_follow_attribute_notation_and_sql_run_by_functions(query, attributes, tables, given, unread):
+    names = sql.names_read(query)
+    seen = None if names is None else (names.attributes, names.tables, names.given, names.unread)
+    assert seen == (attributes, tables, given, unread), (
+        f"query {query!r}: expected attributes, tables, given and unread {(attributes, tables, given, unread)},"
+        f" saw {seen}")
+
+
+def _reading(*reads, functions=(), rls_tables=("app.jobs",), rls_on_viewer=None, attribute_functions=()):
     row = {"viewer": "reader", "sees_all": False, "rls_tables": list(rls_tables), "views": [],
            "reads": [dict(zip(("name", "relation", "schema", "kind", "rls"), r)) for r in reads],
-           "own_functions": list(functions)}
+           "own_functions": list(functions), "own_attribute_functions": list(attribute_functions)}
     if rls_on_viewer is not None:  # the tables RLS applies to for the role, as RESOLVED asks them
         row["rls_on_viewer"] = list(rls_on_viewer)
     return [row]
@@ -290,6 +330,28 @@ GUARDED = [
     ("ts-rewrite", "select numnode(ts_rewrite('a'::tsquery, 'select t, s from app.aliases')) as n", _reading(),
      Status.ERROR),
     ("not-asked", "select count(*) as n from jobs", _reading(), Status.ERROR),
+    ("query-to-xml-unguarded", "select length(query_to_xml('select * from public.orders', true, true, '')::text) as n",
+     _reading(('"public"."orders"', "public.orders", "public", "r", False)), Status.PASSED),
+    ("table-to-xml", "select length(table_to_xml('public.orders', true, true, '')::text) as n", _reading(),
+     Status.ERROR),  # a table given as regclass: not followed
+    # a function of the database's own called in attribute notation: q.backlog is backlog(q)
+    ("attribute-notation", "select sum(q.backlog) as n from public.queues q",
+     _reading(('"public"."queues"', "public.queues", "public", "r", False), attribute_functions=["backlog"]),
+     Status.ERROR),
+    ("attribute-a-column", "select sum(q.backlog) as n from public.queues q",
+     _reading(('"public"."queues"', "public.queues", "public", "r", False)), Status.PASSED),
+    # an extension's function running the SQL (or reading the table) it is given, as the role
+    ("crosstab", "select sum(n) as n from crosstab('select s, s, count(*)::int from app.jobs group by 1 order by 1')"
+     " as ct(s text, n int)", _reading(('"app"."jobs"', "app.jobs", "app", "r", True)), Status.ERROR),
+    ("crosstab-unguarded", "select sum(n) as n from crosstab('select s, s, count(*)::int from public.orders"
+     " group by 1 order by 1') as ct(s text, n int)",
+     _reading(('"public"."orders"', "public.orders", "public", "r", False)), Status.PASSED),
+    ("connectby", "select count(*) as n from connectby('app.jobs', 'id', 'parent', '1', 0)"
+     " as t(id int, parent int, level int)", _reading(('"app"."jobs"', "app.jobs", "app", "r", True)), Status.ERROR),
+    ("xpath-table-criteria", "select count(*) as n from xpath_table('id', 'doc', 'public.docs', '/a',"
+     " 'id in (select id from app.jobs)') as t(id int, a text)",
+     _reading(('"app"."jobs"', "app.jobs", "app", "r", True),
+              ('"public"."docs"', "public.docs", "public", "r", False)), Status.ERROR),
     # PostgreSQL's statistics views leave out the rows of every table RLS applies to for the role: a catalog read
     # that hides rows, however it is written
     ("pg-stats", "select count(*) as n from pg_stats where null_frac > 0.3",
@@ -318,6 +380,23 @@ def test_sql_rls_guard_uses_the_databases_resolution(name, query, visibility, wa
     assert outcome.status is want, _said(name, want, outcome)
 
 
+@pytest.mark.parametrize("query, said", [
+    ("select sum(q.backlog) as n from public.queues q", "function backlog() (called in attribute notation"),
+    ("select sum(n) as n from crosstab('select s, s, count(*)::int from app.jobs group by 1 order by 1')"
+     " as ct(s text, n int)", "app.jobs (in the SQL given to crosstab())"),
+    ("select sum(n) as n from queries q, crosstab(q.sql) as ct(s text, n int)",
+     "function crosstab() (given SQL to run that is no string constant"),
+])
+def test_the_rls_guard_names_the_function_that_reads(query, said):
+    """(SQL built at run time for crosstab is refused as a checklist loads, `_runs_elsewhere`: asked of the guard.)"""
+    visibility = _reading(('"public"."queues"', "public.queues", "public", "r", False),
+                          ('"app"."jobs"', "app.jobs", "app", "r", True),
+                          ('"queries"', "public.queries", "public", "r", False), attribute_functions=["backlog"])
+    problem = sql.rls_problem(query, visibility)
+    assert problem is not None and said in problem, (
+        f"query {query!r}: expected an RLS problem saying {said!r}, saw {problem!r}")
+
+
 # -- against a real database, as a checker role without BYPASSRLS ------------------------------------
 STRANGER = """
 create schema app;
@@ -342,6 +421,11 @@ create table app.aliases (t tsquery, s tsquery);
 insert into app.aliases values ('a', 'b & c');
 alter table app.aliases enable row level security;
 create extension citext schema public;
+create extension tablefunc schema public;
+create table public.queues (name text);
+insert into public.queues values ('stuck');
+create function public.backlog(q public.queues) returns bigint language sql stable
+  as $$ select count(*) from app.jobs where status = q.name $$;
 analyze app.jobs;
 do $$ begin execute format('alter database %I set search_path = app, public', current_database()); end $$;
 """
@@ -364,6 +448,18 @@ REAL = [
     ("ts-rewrite", "select numnode(ts_rewrite('a'::tsquery, 'select t, s from app.aliases')) as stuck",
      {"stuck": {"eq": 1}}, Status.ERROR, Status.FAILED),
     ("function-named-like-a-known-one", "select nvl(0) as stuck", {"stuck": {"eq": 0}}, Status.ERROR, Status.FAILED),
+    # a function of the database's own in attribute notation: q.backlog is backlog(q), which counts app.jobs
+    ("attribute-notation", "select sum(q.backlog) as stuck from public.queues q", {"stuck": {"eq": 0}},
+     Status.ERROR, Status.FAILED),
+    # tablefunc's crosstab and connectby run the SQL (splice the table) they are given, as the checker role
+    ("crosstab", "select coalesce(sum(n), 0) as stuck from crosstab('select status, status, count(*)::int"
+     " from app.jobs group by 1 order by 1') as ct(status text, n int)", {"stuck": {"eq": 0}},
+     Status.ERROR, Status.FAILED),
+    ("crosstab-unguarded", "select coalesce(sum(n), 0) as paid from crosstab('select status, status, count(*)::int"
+     " from public.orders group by 1 order by 1') as ct(status text, n int)", {"paid": {"eq": 1}},
+     Status.PASSED, Status.PASSED),
+    ("connectby", "select count(*) - 1 as stuck from connectby('app.jobs', 'id::text', 'status', 'stuck', 0)"
+     " as t(id text, parent text, level int)", {"stuck": {"eq": 0}}, Status.ERROR, Status.FAILED),
     # an extension's overload of a built-in (citext's max, replace) is no function of the app's: it reads no table
     ("extension-overloads", "select max(id) as top, replace(max(status), 'p', 'q') as s from public.orders",
      {"top": {"eq": 1}, "s": {"eq": "qaid"}}, Status.PASSED, Status.PASSED),
@@ -451,6 +547,9 @@ def test_sql_items_on_a_strangers_database(stranger, url_key, column, monkeypatc
         assert "public.tasks" in by_name["upper-unquoted"].observed
         assert "stuck_jobs" in by_name["invoker-function"].observed
         assert "function nvl()" in by_name["function-named-like-a-known-one"].observed
+        assert "function backlog() (called in attribute notation" in by_name["attribute-notation"].observed
+        assert "app.jobs (in the SQL given to crosstab())" in by_name["crosstab"].observed
+        assert "app.jobs (in the SQL given to connectby())" in by_name["connectby"].observed
         stats = by_name["pg-stats"].observed
         assert "app.jobs" in stats and "app.orders" in stats and "pg_catalog.pg_stats" in stats, stats
     assert "bad 2 times" in by_name["dup-cols"].observed, _said("dup-cols", Status.ERROR, by_name["dup-cols"])

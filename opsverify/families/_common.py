@@ -398,6 +398,9 @@ _SQL_ARGUMENTS = {
     # xml2's: `SELECT key, document FROM relation WHERE criteria`, each of its text arguments spliced in as written
     "xpath_table": _SqlArgument(None),
 }
+# PostgreSQL's own of RUNS_SQL whose reads the RLS guard does not follow: a table given by regclass or OID, a schema,
+# the database, a cursor (it follows the SQL given to those of `_SQL_ARGUMENTS`: `sql_run_by`)
+RUNS_UNFOLLOWED_SQL = RUNS_SQL - frozenset(_SQL_ARGUMENTS)
 # what may spell such a name: the name, or an escape (U&"d\0062link_exec"; E'\x64blink…' given as SQL text), or a
 # string constant continued on the next line ('select dbl'\n'ink…'). A backslash elsewhere is a plain character
 # (standard_conforming_strings is on): LIKE 'admin\_%' needs no tokenizer, so loading a runbook imports no SQL parser
@@ -528,6 +531,99 @@ def _sql_given(query: str, tokens: list, opening: int, argument: _SqlArgument) -
             return None
         starts.add(first)
     return starts
+
+
+_NUMBER = object()  # an argument that is a number constant: no SQL
+
+
+def sql_run_by(query: str) -> list[tuple[str, list[str] | None]] | None:
+    """Each call in `query` of a function of `_SQL_ARGUMENTS` (found by its name, however qualified), with the SQL it
+    runs as the current role: the string constants it is given there, as PostgreSQL reads them, each a statement — or
+    for connectby and xpath_table the SELECT they splice theirs into (`_SPLICED`); None for a call given anything else
+    there (SQL built at run time cannot be followed). None when the query cannot be tokenized (nor parsed)."""
+    lowered = query.lower()
+    if not any(mark in lowered for mark in ("u&", *_SQL_ARGUMENTS)):
+        return []  # no such name is spelled here: nothing to tokenize
+    from sqlglot.errors import TokenError
+
+    try:
+        tokens = _tokenizer().tokenize(query)
+    except TokenError:
+        return None
+    runs, i = [], 0
+    while i < len(tokens):
+        if tokens[i].token_type.name in _STRINGS:
+            i += 1
+            continue
+        text, following = _spelled(tokens, i + 1, tokens[i].text, unicode=_unicode_identifier(tokens, i))
+        name = text.lower()
+        if name in _SQL_ARGUMENTS and following < len(tokens) and tokens[following].token_type.name == "L_PAREN":
+            arguments = _arguments(tokens, following)
+            if arguments is not None:  # (no closing parenthesis: the server cannot run it either)
+                runs.append((name, _statements_given(name, [_argument(query, tokens, *at) for at in arguments])))
+        i = following
+    return runs
+
+
+def _argument(query: str, tokens: list, first: int, end: int) -> tuple[str | None, Any]:
+    """An argument's name in named notation (`query => …`, else None) and its value: a string constant's text as
+    PostgreSQL reads it (cast or not), `_NUMBER`, or None for anything else."""
+    name = None
+    if end - first > 2 and tokens[first + 1].token_type.name in ("FARROW", "COLON_EQ"):
+        name, first = tokens[first].text.lower(), first + 2
+    sign = 1 if tokens[first].token_type.name in ("DASH", "PLUS") else 0
+    if first + sign < end and tokens[first + sign].token_type.name == "NUMBER":
+        return name, _NUMBER if _only_casts(tokens[first + sign + 1:end]) else None
+    if tokens[first].token_type.name not in _STRINGS:
+        return name, None
+    pieces, after = _continued(query, tokens, first)
+    text, after = _spelled(tokens, after, "".join(pieces), unicode=tokens[first].token_type.name == "UNICODE_STRING")
+    return name, text if _only_casts(tokens[after:end]) else None
+
+
+def _statements_given(name: str, values: list[tuple[str | None, Any]]) -> list[str] | None:
+    """The SQL the call of `name` with these arguments runs; None when some of it is no string constant."""
+    if name in _SPLICED:
+        return _SPLICED[name]([value for _, value in values])
+    argument = _SQL_ARGUMENTS[name]
+    if argument.arity is not None and len(values) != argument.arity:
+        return []
+    given = [value for position, (named, value) in enumerate(values)
+             if argument.positions is None or (named in argument.names if named else position in argument.positions)]
+    if any(value is None for value in given):
+        return None
+    return [value for value in given if value is not _NUMBER]  # crosstab(sql, 4): a number is no SQL
+
+
+def _connectby(values: list[Any]) -> list[str] | None:
+    """connectby(relation, key, parent, [orderby,] start, depth [, delimiter]) runs `SELECT key, parent FROM relation
+    WHERE parent = 'start' … [ORDER BY orderby]`: the start is quoted, the others spliced as written (tried on
+    PostgreSQL 15: a key `(select n from t)` reads t). Of six arguments the fifth is the depth (a number) when no
+    orderby is given; which it is when neither is a number constant is not known, so the fourth is read as SQL."""
+    if len(values) not in (5, 6, 7):
+        return []  # no such function: the server refuses the call
+    with_order = len(values) == 7 or (len(values) == 6 and values[4] is not _NUMBER)
+    spliced = values[:4] if with_order else values[:3]
+    if not all(isinstance(value, str) for value in spliced):
+        return None
+    relation, key, parent, *order = spliced
+    return [f"SELECT {key}, {parent} FROM {relation}" + (f" ORDER BY {order[0]}" if order else "")]
+
+
+def _xpath_table(values: list[Any]) -> list[str] | None:
+    """xml2's xpath_table(key, document, relation, xpaths, criteria) runs
+    `SELECT key, CAST(document AS text) FROM relation WHERE criteria`, each spliced as written."""
+    if len(values) != 5:
+        return []
+    spliced = [values[0], values[1], values[2], values[4]]
+    if not all(isinstance(value, str) for value in spliced):
+        return None
+    key, document, relation, criteria = spliced
+    return [f"SELECT {key}, CAST({document} AS text) FROM {relation} WHERE {criteria}"]
+
+
+# the functions that splice their text arguments into a SELECT of their own: the statement they run
+_SPLICED = {"connectby": _connectby, "connectby_text": _connectby, "xpath_table": _xpath_table}
 
 
 def _arguments(tokens: list, opening: int) -> list[tuple[int, int]] | None:

@@ -8,8 +8,10 @@ judged are fetched: two of a query (one is the measure), the first 25 and one mo
 A checker role that row level security applies to could count rows RLS hides: for such a role (and only
 then) a second round trip asks the database what each relation a query names resolves to in that session
 (search_path, case folding: `to_regclass`) and whether RLS applies to the role there
-(`row_security_active`); a query reading such a table, a view, or a function of the database's own ends
-as an error, never a pass. So does one naming `pg_stats`, `pg_stats_ext` or `pg_stats_ext_exprs` (catalog views that
+(`row_security_active`); a query reading such a table, a view, or a function of the database's own (also called in
+attribute notation, `q.backlog`) ends as an error, never a pass — also in the SQL it gives a function that runs it as
+the role (crosstab, connectby, query_to_xml: `sql_run_by`), which is read as the query's own.
+So does one naming `pg_stats`, `pg_stats_ext` or `pg_stats_ext_exprs` (catalog views that
 leave out the statistics rows of every table RLS applies to for the role) where RLS applies to the role on some table.
 A checker that bypasses RLS does not bypass it through a view (not security_invoker) or a SECURITY DEFINER function:
 PostgreSQL applies the policies as its owner, so where a query's words name one, one more round trip lists each of
@@ -56,7 +58,8 @@ from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, Status, error, failed, verdict
 from ..transports.pgvalues import BlankPadded, InZone, Pinned
 from ._catalog import _RULE_READS, as_postgres_stores_a_name, fold_identifier
-from ._common import CATALOG_SCHEMAS, RUNS_SQL, StrictParams, holds_non_finite, read_only_query, sql_statements
+from ._common import (CATALOG_SCHEMAS, RUNS_UNFOLLOWED_SQL, StrictParams, holds_non_finite, read_only_query, sql_run_by,
+                      sql_statements)
 
 NAME = "sql"
 NEEDS = ("database",)
@@ -242,14 +245,31 @@ RESOLVED = (
     f"   then n.nspname {_EQ} any (pg_catalog.current_schemas(true)) else n.nspname {_EQ} f.schema end"
     # an extension's function (citext's max(citext), pg_trgm's similarity) is none of the app's: it reads no table
     f"   and not exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ}"
-    f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e'))) as own_functions"
+    f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e')))"
+    " as own_functions,"
+    # and which names after a dot (`q.backlog`) name such a function the search_path finds (attribute notation takes
+    # no schema) that a row can be given alone: its first argument a composite, a domain or a pseudo-type (record,
+    # anyelement), any other defaulted
+    " (select coalesce(pg_catalog.json_agg(distinct a.name), '[]'::pg_catalog.json)"
+    "  from pg_catalog.unnest(%(attribute_names)s::pg_catalog.text[]) as a(name)"
+    f"  where exists (select 1 from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid {_EQ} p.pronamespace"
+    f"   join pg_catalog.pg_type t on t.oid {_EQ} p.proargtypes[0]"
+    f"   where p.proname {_EQ} a.name and n.nspname {_NE} 'pg_catalog'"
+    f"   and n.nspname {_EQ} any (pg_catalog.current_schemas(true))"
+    "   and p.pronargs operator(pg_catalog.-) p.pronargdefaults operator(pg_catalog.<=) 1"
+    f"   and t.typtype {_EQ} any ('{{c,p,d}}'::pg_catalog.\"char\"[])"
+    f"   and not exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ}"
+    f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e')))"
+    " as own_attribute_functions"
     + _OF_THE_CHECKER
 )
 # PostgreSQL's views that leave out every row of a table RLS applies to for the current role — their definitions end
 # in `c.relrowsecurity = false OR NOT row_security_active(c.oid)` — so a catalog read that RLS hides rows from; no
 # other view of pg_catalog or information_schema filters so (PostgreSQL 15 and 18)
 STATISTICS_HIDING_RLS = ("pg_stats", "pg_stats_ext", "pg_stats_ext_exprs")
-# (RUNS_SQL: PostgreSQL's own functions that run SQL given as text, as the current role, so under its RLS)
+# (the SQL given as text to a function that runs it as the current role — PostgreSQL's query_to_xml or ts_stat,
+# tablefunc's crosstab and connectby, xml2's xpath_table — is read as the query's own: `sql_run_by`; PostgreSQL's
+# others that read what they are given, RUNS_UNFOLLOWED_SQL, are not followed)
 
 MEASURED_ROWS = 2  # of the query's rows, fetched: one is the measure, a second says there is more than one
 
@@ -615,15 +635,17 @@ def _resolution(checks) -> tuple[str, dict[str, list[str]]]:
     row level security applies to: the recommended role bypasses it, and pays nothing for this)."""
     tables: set[str] = set()
     functions: set[tuple[str, str]] = set()
+    attributes: set[str] = set()
     for check in checks:
         found = names_read(check.params.query)
         if found is not None:
             tables.update(found.tables)
             functions.update(found.functions)
+            attributes.update(found.attributes)
     ordered, written = sorted(functions), sorted(tables)
     return RESOLVED, {"tables": written, "table_schemas": [_schema_of(name) for name in written],
                       "function_schemas": [schema for schema, _ in ordered],
-                      "function_names": [name for _, name in ordered]}
+                      "function_names": [name for _, name in ordered], "attribute_names": sorted(attributes)}
 
 
 def _schema_of(written: str) -> str:
@@ -924,6 +946,11 @@ class Names:
     to lower case, quoted ones kept; relations written fully quoted (`"app"."jobs"`), for `to_regclass`."""
     tables: tuple[str, ...]
     functions: tuple[tuple[str, str], ...]  # (schema, or "" when unqualified; name)
+    # names after a dot PostgreSQL may read as a call on the row before it (`q.backlog` is backlog(q)): `_attributes`
+    attributes: tuple[str, ...] = ()
+    # (table, function): a table named in the SQL a function of `_SQL_ARGUMENTS` is given, which it reads as the role
+    given: tuple[tuple[str, str], ...] = ()
+    unread: tuple[str, ...] = ()  # such functions given SQL that cannot be followed (no string constant, not parsed)
 
 
 def _folded(identifier: Any) -> str:
@@ -975,7 +1002,38 @@ def names_read(query: str) -> Names | None:
             schema = _folded(parent.this.this)
         functions.add((schema, _folded(name)))
     functions.update(("", name) for name in _known_calls(query, tree, exp))
-    return Names(tuple(sorted(tables)), tuple(sorted(functions)))
+    runs = sql_run_by(query)
+    if runs is None:
+        return None
+    attributes, given, unread = _attributes(tree, exp), set(), set()
+    # the SQL a function runs as the role (crosstab's, connectby's): read as the query's own, and named so
+    for function, statements in runs:
+        inner = [names_read(text) for text in statements] if statements is not None else [None]
+        if None in inner:
+            unread.add(function)
+        for found in filter(None, inner):
+            tables.update(found.tables)
+            functions.update(found.functions)
+            attributes.update(found.attributes)
+            given.update((table, function) for table in found.tables)
+            given.update(found.given)
+            unread.update(found.unread)
+    return Names(tuple(sorted(tables)), tuple(sorted(functions)), tuple(sorted(attributes)), tuple(sorted(given)),
+                 tuple(sorted(unread)))
+
+
+def _attributes(tree, exp) -> set[str]:
+    """Each name PostgreSQL may read as a function called on the row before its dot (attribute notation: `q.backlog`
+    is backlog(q) where q's relation has no column backlog, `(q).backlog` and `q.backlog.x` too): every part of a
+    column reference but its first, and a field taken of an expression. Which of them is a column is not asked: the
+    database tells which names a function of its own taking a row (`RESOLVED`)."""
+    names = set()
+    for column in tree.find_all(exp.Column):
+        names.update(_folded(part) for part in column.parts[1:] if isinstance(part, exp.Identifier))
+    for dot in tree.find_all(exp.Dot):
+        if isinstance(dot.expression, exp.Identifier):
+            names.add(_folded(dot.expression))
+    return names
 
 
 def _known_calls(query: str, tree, exp) -> set[str]:
@@ -1075,7 +1133,9 @@ def rls_problem(query: str, visibility: Any) -> str | None:
     """Why RLS may hide rows from this query's viewer, or None when it cannot: the role bypasses RLS,
     or every relation the query names is a catalog, or a table on which RLS does not apply to the role
     (as the database resolves the name). A view, or a function of the database's own (it may read
-    tables under RLS), counts as unknown while any table has RLS. A query whose words name one of
+    tables under RLS; also called in attribute notation, `q.backlog`), counts as unknown while any table has RLS; the
+    SQL a function runs as the role (`sql_run_by`) is read as the query's own, and one given SQL that cannot be
+    followed counts as unknown. A query whose words name one of
     STATISTICS_HIDING_RLS reads as every table RLS applies to for the role: those views leave out its
     statistics rows. Reads through other routes (a trigger, an operator's function) are not seen."""
     if isinstance(visibility, GatherError) or not visibility:
@@ -1097,20 +1157,29 @@ def rls_problem(query: str, visibility: Any) -> str | None:
         return f"role {row['viewer']} is subject to row level security and the query could not be parsed{hidden}"
     resolved = {r["name"]: r for r in (row["reads"] if "reads" in row else _by_lists(names, row))}
     guarded, unknown = set(), set()
+    given = collections.defaultdict(set)  # a table named in the SQL a function runs: which functions
+    for table, function in names.given:
+        given[table].add(f"{function}()")
     for written in names.tables:
         found = resolved.get(written)
+        through = f" (in the SQL given to {', '.join(sorted(given[written]))})" if written in given else ""
         if found is None:
-            unknown.add(written)  # not asked: assume the worst
+            unknown.add(written + through)  # not asked: assume the worst
         elif found["relation"] is None or found["schema"] in CATALOG_SCHEMAS:
             continue  # no such relation (a CTE; or the query fails on its own), or a catalog
         elif found["rls"]:
-            guarded.add(found["relation"])
+            guarded.add(found["relation"] + through)
         elif found["kind"] in ("v", "m"):
-            unknown.add(f"view {found['relation']}")
+            unknown.add(f"view {found['relation']}{through}")
     own = set(row.get("own_functions") or ())  # some table has RLS (else returned above)
     for schema, name in names.functions:
-        if (name in own) or (name in RUNS_SQL and schema in ("", "pg_catalog")):
+        if (name in own) or (name in RUNS_UNFOLLOWED_SQL and schema in ("", "pg_catalog")):
             unknown.add(f"function {schema + '.' if schema else ''}{name}()")
+    by_attribute = set(row.get("own_attribute_functions") or ())
+    unknown.update(f"function {name}() (called in attribute notation: x.{name} is {name}(x) where x has no column"
+                   f" {name})" for name in names.attributes if name in by_attribute)
+    unknown.update(f"function {name}() (given SQL to run that is no string constant or cannot be parsed, so what it"
+                   " reads cannot be followed)" for name in names.unread)
     # by the query's words, as `_owner_problem` reads them: also named in a string some function runs as SQL
     words = _identifiers(query)
     statistics = [f"pg_catalog.{view}" for view in STATISTICS_HIDING_RLS if view in words]
