@@ -426,6 +426,9 @@ create table public.queues (name text);
 insert into public.queues values ('stuck');
 create function public.backlog(q public.queues) returns bigint language sql stable
   as $$ select count(*) from app.jobs where status = q.name $$;
+create function public.backlogs(variadic qs public.queues[]) returns bigint language sql stable
+  as $$ select count(*) from app.jobs where status = qs[1].name $$;
+create function public.status(int) returns bigint language sql stable as $$ select count(*) from app.jobs $$;
 analyze app.jobs;
 do $$ begin execute format('alter database %I set search_path = app, public', current_database()); end $$;
 """
@@ -451,6 +454,11 @@ REAL = [
     # a function of the database's own in attribute notation: q.backlog is backlog(q), which counts app.jobs
     ("attribute-notation", "select sum(q.backlog) as stuck from public.queues q", {"stuck": {"eq": 0}},
      Status.ERROR, Status.FAILED),
+    ("attribute-notation-variadic", "select sum(q.backlogs) as stuck from public.queues q", {"stuck": {"eq": 0}},
+     Status.ERROR, Status.FAILED),
+    # a column named like a function a row cannot be given alone (public.status(int)) is the column
+    ("attribute-a-column", "select count(*) as paid from public.orders o where o.status = 'paid'", {"paid": {"eq": 1}},
+     Status.PASSED, Status.PASSED),
     # tablefunc's crosstab and connectby run the SQL (splice the table) they are given, as the checker role
     ("crosstab", "select coalesce(sum(n), 0) as stuck from crosstab('select status, status, count(*)::int"
      " from app.jobs group by 1 order by 1') as ct(status text, n int)", {"stuck": {"eq": 0}},

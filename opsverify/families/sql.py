@@ -249,7 +249,7 @@ RESOLVED = (
     " as own_functions,"
     # and which names after a dot (`q.backlog`) name such a function the search_path finds (attribute notation takes
     # no schema) that a row can be given alone: its first argument a composite, a domain or a pseudo-type (record,
-    # anyelement), any other defaulted
+    # anyelement) or VARIADIC (of queues[]: PostgreSQL 15 reads q.f as f(VARIADIC array[q])), any other defaulted
     " (select coalesce(pg_catalog.json_agg(distinct a.name), '[]'::pg_catalog.json)"
     "  from pg_catalog.unnest(%(attribute_names)s::pg_catalog.text[]) as a(name)"
     f"  where exists (select 1 from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid {_EQ} p.pronamespace"
@@ -257,7 +257,7 @@ RESOLVED = (
     f"   where p.proname {_EQ} a.name and n.nspname {_NE} 'pg_catalog'"
     f"   and n.nspname {_EQ} any (pg_catalog.current_schemas(true))"
     "   and p.pronargs operator(pg_catalog.-) p.pronargdefaults operator(pg_catalog.<=) 1"
-    f"   and t.typtype {_EQ} any ('{{c,p,d}}'::pg_catalog.\"char\"[])"
+    f"   and (t.typtype {_EQ} any ('{{c,p,d}}'::pg_catalog.\"char\"[]) or p.provariadic {_NE} 0)"
     f"   and not exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ}"
     f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e')))"
     " as own_attribute_functions"
