@@ -356,3 +356,40 @@ def test_a_worker_built_by_new_url_outside_new_worker_is_scanned_and_must_be_the
     outcome, _ = walked({"/": page, "/assets/index-1a2b.js": main})
     assert outcome.status is Status.ERROR, outcome.observed
     assert outcome.observed == "could not look at every script: /assets/worker-abc.js: 404", outcome.observed
+
+
+# -- a script the page names only in an attribute (a consent manager's or a lazy loader's `data-src`) -------------------
+@pytest.mark.parametrize("tag, chunk", [
+    ('<script type="text/plain" data-name="stats" data-src="/assets/stats-3f2a.js"></script>',
+     "/assets/stats-3f2a.js"),  # Klaro
+    ('<div data-main="assets/stats-3f2a.js"></div>', "/assets/stats-3f2a.js"),  # against the document's base
+    ("<span data-config='{\"entry\": \"/assets/stats-3f2a.js?v=2\", \"size\": 3}'></span>",
+     "/assets/stats-3f2a.js?v=2"),  # JSON in an attribute
+    ('<base href="/assets/"><div data-lazy-script=" stats-3f2a.mjs "></div>', "/assets/stats-3f2a.mjs"),
+], ids=["klaro-data-src", "data-main", "json-attribute", "under-a-base"])
+def test_a_script_named_only_in_an_attribute_is_fetched_and_scanned(tag, chunk):
+    """A loader turns `data-src` into a real `<script src>`: the browser downloads the file, so it is scanned (as a
+    guess: no attribute name says it is loaded for certain)."""
+    outcome, _ = walked({"/": f'<html><script src="/loader.js"></script>{tag}</html>', "/loader.js": "1",
+                         chunk: KEY_JS})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(f" in {chunk}"), outcome.observed
+
+
+def test_a_script_an_attribute_names_that_is_not_there_is_a_guess():
+    outcome, _ = walked({"/": '<html><script src="/main.js"></script><a href="/docs/example.js">an example</a>'
+                              '<img src="/logo.svg" data-x="not a file"></html>', "/main.js": "1"})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["not_assets"] == ["/docs/example.js: 404"]
+
+
+def test_attribute_references_are_read_in_every_reading_of_the_page():
+    links = bundle._script_links('<noscript><div data-src="/a.js"></div></noscript><template><i data-src="t.js">'
+                                 '</i></template><p title="x.js y.js" data-s="/b.mjs?v=1"></p>')
+    assert links.named == [("/b.mjs?v=1", None), ("t.js", None), ("/a.js", None)]
+
+
+def test_an_xhtml_pages_attribute_references_are_read():
+    page = ('<html xmlns="http://www.w3.org/1999/xhtml"><body><div data-src="/assets/s.js"/></body></html>')
+    assert bundle._xml_links(page).named == [("/assets/s.js", None)]
+

@@ -6,7 +6,8 @@ audioworklet, paintworklet — or a prefetch without `as` of a `.js`, `.mjs` or 
 import; resolved as a browser does, against the page's first `<base href>` from where it stands, spaces around a URL
 dropped, `\\` read as `/` in an http(s) one (`as_url_parser_reads`); a preload without `as`, or `as` another
 destination, fetches no script and is not followed) and the same links in the page's HTTP `Link` header (RFC 8288:
-every header, every link of one, each resolved against the page's own URL) are fetched, then
+every header, every link of one, each resolved against the page's own URL) are fetched — and, as guesses, the
+`.js` and `.mjs` files any attribute names (`data-src="/assets/stats.js"`: a consent manager's or lazy loader's) — then
 the chunks they import — imports (of a quoted path, whatever its extension; JS comments may stand wherever blanks may,
 `import(/* webpackChunkName: "admin" */ "./admin")`, unless one holds a word an import starts with: see _GAP), every
 string argument of `importScripts`, a worker's `new URL(path, import.meta.url)` (resolved against the script's own
@@ -283,6 +284,9 @@ class _ScriptLinks:
     found: list[tuple[str, str | None]] = field(default_factory=list)  # (src, the base then)
     inline: list[tuple[str | None, str]] = field(default_factory=list)  # (the base then, the code): <script> sans src
     import_maps: list[tuple[str | None, int]] = field(default_factory=list)  # (the base then, its index in inline)
+    # (ref, the base then): a script's file any attribute of any element names (`data-src`, `data-main`): a loader
+    # may turn it into a script at run time, so it is fetched as a guess
+    named: list[tuple[str, str | None]] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)  # why a reading of the page was not made: not looked at
 
 
@@ -321,6 +325,8 @@ def _script_links(html: str, *, xhtml: bool = False) -> _ScriptLinks:
         links.found += [link for link in other.found if link not in found]
         found.update(other.found)
         links.unread += other.unread
+        named = set(links.named)
+        links.named += [link for link in other.named if link not in named]
         maps = {index for _, index in other.import_maps}
         for index, script in enumerate(other.inline):
             if script not in inline:
@@ -374,12 +380,22 @@ def _loads_a_script(attributes: dict[str, str]) -> bool:
     return False
 
 
+def _attribute_scripts(values: Iterable[str], base: str | None) -> list[tuple[str, str | None]]:
+    """(ref, base) of each script's file (`.js`, `.mjs`) attribute values name: a whole value (`data-src="/x.js"`,
+    blanks around it dropped as a browser's URL parser drops them), or a quoted string inside one (JSON,
+    `data-config='{"entry": "/x.js"}'`) — whatever the attribute's name: a loader reads any it likes."""
+    return [(found.group(1).decode("ascii"), base) for value in values if ".js" in value or ".mjs" in value
+            for found in JS_REFERENCE.finditer(b'"%s"' % value.strip(URL_EDGES).encode("utf-8", errors="replace"))]
+
+
 def _take(node, links: _ScriptLinks, base: str | None) -> None:
-    """What one element adds: the first `<base href>`, a script's source, a script preload, an inline script."""
+    """What one element adds: the first `<base href>`, a script's source, a script preload, an inline script, and
+    the script files its attributes name."""
     tag = node.tag
+    values = {name: value or "" for name, value in node.attributes.items()}
+    links.named += _attribute_scripts(values.values(), base)
     if tag not in ("script", "base", "link"):
         return
-    values = {name: value or "" for name, value in node.attributes.items()}
     if tag == "base":
         if "href" in values and links.base is None and _foreign(node) is None:
             links.base = values["href"]
@@ -486,6 +502,7 @@ class _XhtmlScripts:
         scope = {**self.scopes[-1], **declared} if declared else self.scopes[-1]  # copied only where it changes
         self.scopes.append(scope)
         name, links = self._named(tag, scope), self.links
+        links.named += _attribute_scripts(attributes.values(), links.base)
         if name == f"{_XHTML}base" and attributes.get("href") is not None and links.base is None:
             links.base = attributes["href"]
         elif name == f"{_XHTML}link" and _loads_a_script(attributes):
@@ -946,6 +963,9 @@ class Crawl:
             self.run_time_chunks(js, base_url, where)
         for base, index in links.import_maps:  # what a bare import resolves to: a module the app may load
             self.enqueue([(url, False) for url in _mapped(links.inline[index][1], self._document_base(base))], where)
+        # a script's file an attribute names (`<script type="text/plain" data-src="/assets/stats.js">`, which a
+        # consent manager turns into a script): a guess, as a file-like string in code is
+        self.enqueue([(_joined(self._document_base(base), ref), False) for ref, base in links.named], where)
 
     def _redirected(self, reply: Reply) -> None:
         """Where a redirecting page points, to be named without its user and password (`location_shown`); its
