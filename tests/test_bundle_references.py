@@ -393,3 +393,46 @@ def test_an_xhtml_pages_attribute_references_are_read():
     page = ('<html xmlns="http://www.w3.org/1999/xhtml"><body><div data-src="/assets/s.js"/></body></html>')
     assert bundle._xml_links(page).named == [("/assets/s.js", None)]
 
+
+# -- a bare import the page's import map resolves is named for certain ------------------------------------------------
+IMPORT_MAP_PAGE = ('<html><script type="importmap">{"imports": {"admin": "/assets/admin-3f2a.js", "lib/":'
+                   ' "/vendor/lib/", "unused": "/assets/unused.js"}, "scopes": {"/legacy/": {"admin":'
+                   ' "/legacy/admin-old.js"}}}</script><script type="module" src="/assets/index.js"></script></html>')
+
+
+@pytest.mark.parametrize("index, missing", [
+    ('import "admin"; console.log(1)', "/assets/admin-3f2a.js"),
+    ('const m = () => import("admin")', "/assets/admin-3f2a.js"),
+    ('import {x} from "lib/x.js"', "/vendor/lib/x.js"),  # a prefix the map maps
+], ids=["side-effect", "dynamic", "prefix"])
+def test_a_module_imported_through_the_import_map_that_is_not_there_is_not_looked_at(index, missing):
+    """`import "admin"` loads what the map resolves it to: a module the app imports for certain; a 404 there is a
+    broken deploy, not a guess listed as no asset."""
+    outcome, _ = walked({"/": IMPORT_MAP_PAGE, "/assets/index.js": index, "/assets/unused.js": "1",
+                         "/legacy/admin-old.js": "1", "/vendor/lib/": "1"})
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed == f"could not look at every script: {missing}: 404", outcome.observed
+
+
+def test_an_import_map_entry_no_script_imports_stays_a_guess():
+    outcome, _ = walked({"/": IMPORT_MAP_PAGE, "/assets/index.js": "console.log(1)", "/assets/admin-3f2a.js": "1",
+                         "/vendor/lib/": "1"})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert set(outcome.evidence["not_assets"]) == {"/assets/unused.js: 404", "/legacy/admin-old.js: 404"}
+
+
+def test_an_import_map_resolves_a_bare_name_by_the_importing_scripts_scope():
+    imports = bundle.ImportMap.of([('{"imports": {"a": "/a.js", "p/": "/p/"}, "scopes": {"/legacy/": {"a":'
+                                    ' "/old/a.js", "p/x": "/old/x.js"}}}', "https://a.example/")])
+    assert imports.resolve("a", "https://a.example/assets/i.js") == "https://a.example/a.js"
+    assert imports.resolve("a", "https://a.example/legacy/i.js") == "https://a.example/old/a.js"
+    assert imports.resolve("p/x", "https://a.example/legacy/i.js") == "https://a.example/old/x.js"
+    assert imports.resolve("p/y/z.js", "https://a.example/legacy/i.js") == "https://a.example/p/y/z.js"
+    assert imports.resolve("react", "https://a.example/i.js") is None
+
+
+def test_import_map_scopes_written_twice_or_not_json_map_nothing_wrongly():
+    imports = bundle.ImportMap.of([('{"scopes": {"/x/": {"a": "/1.js"}, "./x/": {"a": "/2.js"}}}', "https://a.example/"),
+                                   ("not json", "https://a.example/")])
+    assert imports.resolve("a", "https://a.example/x/i.js") in ("https://a.example/1.js", "https://a.example/2.js")
+    assert imports.resolve("a", "https://a.example/i.js") is None

@@ -41,7 +41,8 @@ A page that does not answer 200 (or not at all; a redirect is not followed: its 
 scripts unseen: *error*; so does a page
 larger than 2 MiB (the rest is not read), and an imported chunk that fails to answer (5xx, no answer
 within the deadline, 408, 429) or asks for credentials (401: a signed-in browser gets a script there)
-— or is named for certain (by the page, an import, a build manifest, a script `new URL(…, import.meta.url)` names)
+— or is named for certain (by the page, an import — a bare one through the page's import map —, a build manifest,
+a script `new URL(…, import.meta.url)` names)
 and refused with 404 or 403: a broken deploy
 or a path resolved wrongly, not looked at either way; so is one named for certain that is no URL
 (`http://[::1/x.js`), and one answered with an HTML page instead of a script (an app's fallback for unknown paths);
@@ -531,9 +532,37 @@ class _XhtmlScripts:
             self.links.inline.append((self.links.base, "".join(inline)))
 
 
-def _mapped(code: str, base_url: str) -> list[str]:
-    """The URLs an import map (`{"imports": {"admin": "/imap/admin"}, "scopes": {…}}`) maps bare names to, resolved
-    against the document's base; none from one that is no JSON (a browser ignores it too)."""
+@dataclass
+class ImportMap:
+    """The page's import maps (`{"imports": {"admin": "/imap/admin"}, "scopes": {"/x/": {…}}}`), their URLs resolved
+    against the document's base: what a bare import (`import "admin"`) loads, as a browser resolves it."""
+
+    # per map, in the page's order: its scopes (the scope's URL, its names), most specific first, then its imports
+    maps: list[list[tuple[str | None, dict[str, str]]]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, written: Iterable[tuple[str, str]]) -> ImportMap:
+        """From each map's (code, the document's base then); one that is no JSON maps nothing (a browser ignores it
+        too)."""
+        return cls([_import_map(code, base_url) for code, base_url in written])
+
+    def targets(self) -> list[str]:
+        """Every URL a name is mapped to."""
+        return [url for scopes in self.maps for _, names in scopes for url in names.values()]
+
+    def resolve(self, name: str, referrer: str) -> str | None:
+        """The URL the bare name `name` imported by the script at `referrer` loads (the scopes `referrer` stands in,
+        the most specific first, then the map's imports; an earlier map's rule first); None when no map names it."""
+        for scopes in self.maps:
+            for scope, names in scopes:
+                if scope is None or scope == referrer or (scope.endswith("/") and referrer.startswith(scope)):
+                    if (url := _mapped_name(names, name)) is not None:
+                        return url
+        return None
+
+
+def _import_map(code: str, base_url: str) -> list[tuple[str | None, dict[str, str]]]:
+    """One import map's scopes (most specific first) and its imports (scope None), URLs resolved against `base_url`."""
     try:
         document = json.loads(code)
     except ValueError:
@@ -541,9 +570,25 @@ def _mapped(code: str, base_url: str) -> list[str]:
     if not isinstance(document, dict):
         return []
     scopes = document.get("scopes")
-    maps = [document.get("imports"), *(scopes.values() if isinstance(scopes, dict) else ())]
-    return [_joined(base_url, target.strip(URL_EDGES)) for mapping in maps if isinstance(mapping, dict)
-            for target in mapping.values() if isinstance(target, str) and target.strip(URL_EDGES)]
+    # a longer prefix sorts after its own prefix: reversed, before it
+    written = sorted(((_joined(base_url, scope), names) for scope, names in scopes.items() if isinstance(names, dict)),
+                     key=lambda scope: scope[0], reverse=True) if isinstance(scopes, dict) else []
+    imports = document.get("imports")
+    written += [(None, imports)] if isinstance(imports, dict) else []
+    return [(scope, {name: _joined(base_url, target.strip(URL_EDGES)) for name, target in names.items()
+                     if isinstance(target, str) and target.strip(URL_EDGES)}) for scope, names in written]
+
+
+def _mapped_name(names: dict[str, str], name: str) -> str | None:
+    """`name`'s URL in one map: its own entry, else the longest `prefix/` entry it starts with (`"lib/": "/v/lib/"`
+    maps `lib/x.js` to /v/lib/x.js)."""
+    if name in names:
+        return names[name]
+    prefixes = [prefix for prefix in names if prefix.endswith("/") and name.startswith(prefix)]
+    if not prefixes:
+        return None
+    prefix = max(prefixes, key=len)
+    return _joined(names[prefix], name[len(prefix):])
 
 
 def header_links(value: str) -> list[tuple[str, dict[str, str]]]:
@@ -570,13 +615,16 @@ def page_scripts(html: str) -> list[str]:
     return [src for src, _ in _script_links(html).found]
 
 
-def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str) -> Iterator[tuple[str, bool]]:
+def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str,
+                     import_map: ImportMap | None = None) -> Iterator[tuple[str, bool]]:
     """(url, certain) of each module path in `js`, each once, in order. A path from `./` or `/` is the importing
     module's (an inline script's module is the page); a bare one (`assets/x.js`, Next's `static/chunks/x.js`) is the
     app's base's: the importing asset's path up to where the reference's first folder begins (`/assets/index.js` →
     `/`, `/_next/static/<id>/_buildManifest.js` → `/_next/`), else `/_next/` in a Next.js asset, else the page; an
-    absolute or protocol-relative one names its origin. `certain`: an import, Vite's preload list or a Next build
-    manifest names it — not a string that only looks like a file name. A generator: the caller stops taking."""
+    absolute or protocol-relative one names its origin; a bare name an import loads (`import "admin"`) is what the
+    page's `import_map` maps it to, for the script at `asset_url`. `certain`: an import, Vite's preload list or a
+    Next build manifest names it — not a string that only looks like a file name. A generator: the caller stops
+    taking."""
     # the build manifest itself (`_buildManifest.js` assigns it): Next's main script only reads it, and holds other
     # file-like strings (an error table's `next.config.js`)
     manifest = urlsplit(asset_url).path.endswith("/_buildManifest.js") and NEXT_MANIFEST in js
@@ -588,7 +636,7 @@ def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str) -> It
         quote = found.start()
         while an_import is not None and an_import.quote < quote:
             if an_import.quote != taken:
-                yield from _imported(an_import, given, asset_url, page_url)
+                yield from _imported(an_import, given, asset_url, page_url, import_map)
             an_import = next(imports, None)
         while a_list is not None and a_list.end(1) <= quote:
             a_list = next(lists, None)
@@ -601,10 +649,13 @@ def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str) -> It
             continue
         given.add((written, certain, own_url))
         ref = written.decode("ascii")  # the pattern takes ASCII only
-        yield (_joined(asset_url, ref) if own_url else _resolved(ref, asset_url, page_url)), certain
+        if imported and (mapped := _bare_import(an_import, import_map, asset_url)) is not None:
+            yield mapped, True  # `import "lib/x.js"` the import map maps: the browser loads the map's URL
+        else:
+            yield (_joined(asset_url, ref) if own_url else _resolved(ref, asset_url, page_url)), certain
     while an_import is not None:  # the imports after the last file-like string
         if an_import.quote != taken:
-            yield from _imported(an_import, given, asset_url, page_url)
+            yield from _imported(an_import, given, asset_url, page_url, import_map)
         an_import = next(imports, None)
 
 
@@ -648,14 +699,28 @@ def _names_a_script(written: bytes) -> bool:
     return written.split(b"#", 1)[0].split(b"?", 1)[0].lower().endswith(SCRIPT_FILE_NAMES)
 
 
-def _imported(an_import: _Import, given: set[tuple[bytes, bool, bool]], asset_url: str,
-              page_url: str) -> Iterator[tuple[str, bool]]:
+def _bare_import(an_import: _Import, import_map: ImportMap | None, asset_url: str) -> str | None:
+    """The URL the page's import map resolves a bare import to (`import "admin"`), for the script at `asset_url`;
+    None for a path, a URL, a name no map names, or when the page has no import map."""
+    if import_map is None or an_import.own_url or IMPORT_PATH.match(an_import.written) or an_import.template:
+        return None
+    return import_map.resolve(an_import.written.decode("utf-8", errors="replace"), asset_url)
+
+
+def _imported(an_import: _Import, given: set[tuple[bytes, bool, bool]], asset_url: str, page_url: str,
+              import_map: ImportMap | None = None) -> Iterator[tuple[str, bool]]:
     """An import JS_REFERENCE did not take (`import("./chunk-admin")`, `from "./x.cjs"`): a module the code loads
     whatever its file's extension, so certain — when it is a path or URL. A bare name (`react`: an import map's or
-    a bundler's) and a template literal's path (built at run time) are not guessed at; a path `new URL` resolves
+    a bundler's) is what the page's import map maps it to, certain, else not guessed at; a template literal's path
+    (built at run time) is not guessed at; a path `new URL` resolves
     against the script's own URL (`new URL("worker.js", import.meta.url)`) is no bare name — and outside a worker's
     constructor it is followed only when it names a script's file."""
     written, own_url = an_import.written, an_import.own_url
+    if (mapped := _bare_import(an_import, import_map, asset_url)) is not None:
+        if (written, True, own_url) not in given:
+            given.add((written, True, own_url))
+            yield mapped, True
+        return
     if not (own_url or IMPORT_PATH.match(written)) or (written, True, own_url) in given \
             or (an_import.template and b"${" in written) or (an_import.built and not _names_a_script(written)):
         return
@@ -926,6 +991,7 @@ class Crawl:
         self.data_depth = 0  # data: scripts being read inside one another
         self.moved_to = ""  # where the page redirects (its Location without user or password), not followed
         self.source_maps: list[str] = []  # scripts that name a source map: not read
+        self.import_map: ImportMap | None = None  # the page's import maps, if it has any: what bare imports load
 
     def read_page(self, reply: Reply) -> None:
         """The page's own keys (inline scripts), and the scripts it loads."""
@@ -952,17 +1018,21 @@ class Crawl:
                       in header_links(headers.get("link", "")) if _loads_a_script({**parameters, "href": target})],
                      f"{where} (its Link header)")
         self.base_url = self._document_base(links.base)
+        if links.import_maps:
+            self.import_map = ImportMap.of((links.inline[index][1], self._document_base(base))
+                                           for base, index in links.import_maps)
         self.enqueue([(_joined(self._document_base(base), src), True) for src, base in links.found], where)
         for base, code in links.inline:  # an inline module's imports are the document's: resolved against its base
             js, base_url = code.encode("utf-8", errors="replace"), self._document_base(base)
-            self.enqueue(chunk_references(js, base_url, base_url), where)
+            self.enqueue(chunk_references(js, base_url, base_url, self.import_map), where)
             if b'\\"' in js:  # JSON inside a string (Next's flight data: `[\"static/chunks/x.js\"]`): its paths too,
                 # as guesses: such a string may be text (a docs page's code block) naming what no one loads
                 unescaped = js.replace(b'\\"', b'"')
                 self.enqueue(((url, False) for url, _ in chunk_references(unescaped, base_url, base_url)), where)
             self.run_time_chunks(js, base_url, where)
-        for base, index in links.import_maps:  # what a bare import resolves to: a module the app may load
-            self.enqueue([(url, False) for url in _mapped(links.inline[index][1], self._document_base(base))], where)
+        if self.import_map is not None:  # what a bare import resolves to: a module the app may load; certain once a
+            # script imports its name (chunk_references)
+            self.enqueue([(url, False) for url in self.import_map.targets()], where)
         # a script's file an attribute names (`<script type="text/plain" data-src="/assets/stats.js">`, which a
         # consent manager turns into a script): a guess, as a file-like string in code is
         self.enqueue([(_joined(self._document_base(base), ref), False) for ref, base in links.named], where)
@@ -1035,7 +1105,7 @@ class Crawl:
         data += hinted(reply.content)
         self.scan(path, data, map_header=bool(headers & {"sourcemap", "x-sourcemap"}))
         for view in data:
-            self.enqueue(chunk_references(view, url, self.base_url), path)
+            self.enqueue(chunk_references(view, url, self.base_url, self.import_map), path)
             self.run_time_chunks(view, url, path)
 
     def _not_a_script(self, url: str, note: str, certain: bool, unavailable: bool = False) -> None:
@@ -1132,7 +1202,7 @@ class Crawl:
         self.data_depth += 1
         try:
             for view in data:
-                self.enqueue(chunk_references(view, self.base_url, self.base_url), name)
+                self.enqueue(chunk_references(view, self.base_url, self.base_url, self.import_map), name)
                 self.run_time_chunks(view, self.base_url, name)
         finally:
             self.data_depth -= 1
