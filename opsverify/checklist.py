@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from .display import acted_on, cut, one_line, spelled, visible
+from .display import acted_on, blank, blank_held, cut, one_line, spelled, visible
 from .errors import ConfigError
 from .folders import walk
 
@@ -965,8 +965,8 @@ def load_checklists(directory: Path, *, runner: str = "pytest", flag: str = "--c
             continue
         system, runbook, items, structural = _validated_parts(raw)
         problems += _structural_problems(label, raw, structural, misread)
-        if runbook is not None and not runbook.strip():
-            problems.append(f"{label}: runbook: blank: name the runbook the items come from")
+        if runbook is not None and blank(runbook):
+            problems.append(f"{label}: runbook: blank: name the runbook the items come from{blank_held(runbook)}")
         if system is not None:
             if system != path.stem:
                 problems.append(f"{label}: system '{system}' does not match the file name '{path.stem}' (a system's"
@@ -986,8 +986,9 @@ def load_checklists(directory: Path, *, runner: str = "pytest", flag: str = "--c
                 continue
             written = item.model_fields_set
             if item.family == "manual":
-                if not item.reason.strip():  # blanks say no more than nothing
-                    problems.append(f"{where}: reason: a manual item needs the reason it cannot be automated")
+                if blank(item.reason):  # blanks, or characters that show as nothing, say no more than nothing
+                    problems.append(f"{where}: reason: a manual item needs the reason it cannot be automated"
+                                    f"{blank_held(item.reason)}")
                 problems += [f"{where}: {field}: a manual item {why}: remove it" for field, why in (
                     ("params", "is not checked, so it has no params"),
                     ("mutating", "makes no target do work"),
@@ -1249,8 +1250,8 @@ _BLANK_FIXES = {"section": "name the runbook's section it is in", "title": "say 
 
 
 def _blank_words(item: ItemModel) -> list[str]:
-    return [f"{field}: blank: {fix}" for field, fix in _BLANK_FIXES.items()
-            if field in item.model_fields_set and not getattr(item, field).strip()]
+    return [f"{field}: blank: {fix}{blank_held(getattr(item, field))}" for field, fix in _BLANK_FIXES.items()
+            if field in item.model_fields_set and blank(getattr(item, field))]
 
 
 def _params_error_at(err: dict) -> str:

@@ -24,6 +24,21 @@ FORMAT_CHARACTERS = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u1
                      "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
                      "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
 _NOT_SHOWN = re.compile(f"[{_ACTED_ON_CHARACTERS}{FORMAT_CHARACTERS}]")
+_FORMAT = re.compile(f"[{FORMAT_CHARACTERS}]")
+
+
+def blank(text: str) -> bool:
+    """Whether words a person wrote say nothing: only blanks, or characters that show as nothing (a zero-width
+    space, a byte order mark) — a reason, a title or an approver of them names nothing and no one. One notion for
+    every file a person writes (checklists, waivers)."""
+    return not _FORMAT.sub("", text).strip()
+
+
+def blank_held(text: str) -> str:
+    """What a message calling `text` blank adds: nothing for blanks; for characters that show as nothing, what it
+    holds, spelled (in the file it does not look blank)."""
+    held = text.strip()
+    return f" (it holds only characters that show as nothing: {spelled(held)})" if held else ""
 
 
 def acted_on(text: str) -> str | None:

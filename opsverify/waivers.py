@@ -32,21 +32,18 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from .checklist import (Check, Misread, Unquoted, WordKeepingLoader, Words, _location, _null_key, _read_otherwise,
                         _read_yaml, entries_of, file_errors, number_or_text, shown)
 from .coverage import near_ids
-from .display import FORMAT_CHARACTERS, spelled, visible
+from .display import blank, blank_held, spelled, visible
 from .errors import ConfigError
 
 EXPIRES_FORMS = "write a date, 2026-12-31 (through that day, UTC), or a time with its zone, 2026-12-31T18:00:00Z"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # how every ISO date or time starts; 20991231 would read as a Unix time
 
 
-_INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}]")
-
-
 def _not_blank(value: str) -> str:
     """An approver, ticket or reason of blanks, or of characters that show as nothing (a zero-width space, a byte
     order mark), names no one and nothing: the waiver would accept a failure unsigned."""
-    if not _INVISIBLE.sub("", value).strip():
-        raise ValueError("is blank: write who approved it, the ticket and why")
+    if blank(value):
+        raise ValueError(f"is blank: write who approved it, the ticket and why{blank_held(value)}")
     return value.strip()
 
 

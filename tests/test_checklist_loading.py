@@ -572,6 +572,32 @@ def test_a_blank_runbook_is_refused(tmp_path):
     assert message.endswith("shop.yaml: runbook: blank: name the runbook the items come from"), message
 
 
+@pytest.mark.parametrize("items, said", [
+    (WEB + MANUAL.replace("reason: a phone call", 'reason: "\\u200b\\ufeff"') % "",
+     "M1-call: reason: a manual item needs the reason it cannot be automated (it holds only characters that show as"
+     " nothing: \\u200b\\ufeff)"),
+    (WEB.replace("title: t", 'title: "\\u200b"'),
+     "W1-origin: title: blank: say what the item checks (it holds only characters that show as nothing: \\u200b)"),
+    (WEB.replace("section: S", 'section: "\\ufeff \\u00ad"'), "W1-origin: section: blank: name the runbook's"
+     " section it is in (it holds only characters that show as nothing: \\ufeff \\u00ad)"),
+    (WEB.replace("title: t", 'title: t, remediation: "\\u2060"'), "W1-origin: remediation: blank: say how to fix a"
+     " failure, or remove it (it holds only characters that show as nothing: \\u2060)"),
+], ids=["manual-reason", "title", "section", "remediation"])
+def test_words_of_only_characters_that_show_as_nothing_are_blank(tmp_path, items, said):
+    """A zero-width space or a byte order mark says nothing to the person who reads the item, as a blank does (a
+    waiver refuses the same characters): one line names the file, the item, the field and what it holds."""
+    message = _refused(_folder(tmp_path, {"shop.yaml": _checklist(items=items)}))
+    lines = [line for line in message.splitlines() if "shop.yaml: " in line]
+    assert len(lines) == 1 and lines[0].endswith(f"shop.yaml: {said}"), message
+
+
+def test_a_runbook_of_only_characters_that_show_as_nothing_is_blank(tmp_path):
+    checklist = _checklist().replace("runbook: r", 'runbook: "\\u200b"')
+    message = _refused(_folder(tmp_path, {"shop.yaml": checklist}))
+    assert message.endswith("shop.yaml: runbook: blank: name the runbook the items come from (it holds only"
+                            " characters that show as nothing: \\u200b)"), message
+
+
 # -- 12. pydantic's errors said in the checklist's words ---------------------------------------------
 def test_a_params_problem_of_two_fields_names_params_not_an_empty_field(tmp_path):
     items = WEB.replace("required: [APP_ORIGIN]", "required: [APP_ORIGIN], placeholders_from: x.env")

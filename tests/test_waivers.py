@@ -507,3 +507,12 @@ def test_an_empty_waiver_entry_says_what_to_write_not_a_class_name(tmp_path):
         load_waivers(tmp_path, "local", [])
     assert "empty or not a mapping: write a waiver as keys and values (item, system, reason" in refused.value.message
     assert "WaiverModel" not in refused.value.message
+
+
+def test_a_blank_word_of_characters_that_show_as_nothing_is_spelled(runbook):
+    """The one notion of blank checklists share (display.blank): the message says what the word holds, which does not
+    look blank in the file."""
+    with pytest.raises(ConfigError) as caught:
+        _load(runbook, {**ACTIVE, "reason": "\u200b\ufeff"})
+    assert caught.value.message.endswith("reason: is blank: write who approved it, the ticket and why (it holds only"
+                                         " characters that show as nothing: \\u200b\\ufeff)"), caught.value.message
