@@ -335,6 +335,7 @@ def _script_links(html: str, *, xhtml: bool = False) -> _ScriptLinks:
                 if index in maps:
                     links.import_maps.append((script[0], len(links.inline)))
                 links.inline.append(script)
+    links.named = list(dict.fromkeys(links.named))  # a file many elements name (an icon set's loader) once
     return links
 
 
