@@ -358,7 +358,7 @@ def test_a_worker_built_by_new_url_outside_new_worker_is_scanned_and_must_be_the
     assert outcome.observed == "could not look at every script: /assets/worker-abc.js: 404", outcome.observed
 
 
-# -- a script the page names only in an attribute (a consent manager's or a lazy loader's `data-src`) -------------------
+# -- a script the page names only in an attribute (a consent manager's or a lazy loader's `data-src`) ---------------
 @pytest.mark.parametrize("tag, chunk", [
     ('<script type="text/plain" data-name="stats" data-src="/assets/stats-3f2a.js"></script>',
      "/assets/stats-3f2a.js"),  # Klaro
@@ -432,7 +432,8 @@ def test_an_import_map_resolves_a_bare_name_by_the_importing_scripts_scope():
 
 
 def test_import_map_scopes_written_twice_or_not_json_map_nothing_wrongly():
-    imports = bundle.ImportMap.of([('{"scopes": {"/x/": {"a": "/1.js"}, "./x/": {"a": "/2.js"}}}', "https://a.example/"),
-                                   ("not json", "https://a.example/")])
+    page = "https://a.example/"
+    imports = bundle.ImportMap.of([('{"scopes": {"/x/": {"a": "/1.js"}, "./x/": {"a": "/2.js"}}}', page),
+                                   ("not json", page)])
     assert imports.resolve("a", "https://a.example/x/i.js") in ("https://a.example/1.js", "https://a.example/2.js")
     assert imports.resolve("a", "https://a.example/i.js") is None

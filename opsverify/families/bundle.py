@@ -7,8 +7,8 @@ import; resolved as a browser does, against the page's first `<base href>` from 
 dropped, `\\` read as `/` in an http(s) one (`as_url_parser_reads`); a preload without `as`, or `as` another
 destination, fetches no script and is not followed) and the same links in the page's HTTP `Link` header (RFC 8288:
 every header, every link of one, each resolved against the page's own URL) are fetched — and, as guesses, the
-`.js` and `.mjs` files any attribute names (`data-src="/assets/stats.js"`: a consent manager's or lazy loader's) — then
-the chunks they import — imports (of a quoted path, whatever its extension; JS comments may stand wherever blanks may,
+`.js` and `.mjs` files any attribute names (`data-src="/assets/stats.js"`: a consent manager's, a lazy loader's) —
+then the chunks they import — imports (of a quoted path, whatever its extension; JS comments may stand wherever blanks may,
 `import(/* webpackChunkName: "admin" */ "./admin")`, unless one holds a word an import starts with: see _GAP), every
 string argument of `importScripts`, a worker's `new URL(path, import.meta.url)` (resolved against the script's own
 URL), a script's file (`.js`, `.mjs`, `.cjs`) that `new URL(path, import.meta.url)` names anywhere else — kept in a
