@@ -258,8 +258,8 @@ def test_a_cte_hides_a_table_only_where_postgresql_resolves_the_name_to_it(query
 # such a call; and the SQL a function runs as the role (given as a string constant) is read as the query's own
 @pytest.mark.parametrize("query, attributes, tables, given, unread", [
     ("select sum(q.backlog) as n from queues q", ("backlog",), ('"queues"',), (), ()),
-    ("select (q).backlog + (q.*).other + q.a.b + s.t.c as n from queues q", ("a", "b", "backlog", "c", "other", "t"),
-     ('"queues"',), (), ()),
+    ("select (q).backlog + (q.*).other + q.a.b + s.t.c as n from queues q", ("a", "b", "c", "t"), ('"queues"',), (),
+     ()),
     ("select count(*) as n from app.jobs", (), ('"app"."jobs"',), (), ()),
     ("select sum(n) as n from crosstab('select s, s, count(*)::int from app.jobs group by 1 order by 1')"
      " as ct(s text, n int)", (), ('"app"."jobs"',), (('"app"."jobs"', "crosstab"),), ()),
@@ -294,10 +294,32 @@ def test_names_read_follow_attribute_notation_and_sql_run_by_functions(query, at
         f" saw {seen}")
 
 
-def _reading(*reads, functions=(), rls_tables=("app.jobs",), rls_on_viewer=None, attribute_functions=()):
+# after a dot that follows an expression (`(x).f`, `x[1].f`, `$1.f`) PostgreSQL reads f(x) whatever x's type (an int,
+# text, an array): such names are asked about apart from those after a relation's name (`q.f`, `s.t.f`: a row);
+# a qualified type's name (`::app.money_t`) is neither
+@pytest.mark.parametrize("query, values, attributes", [
+    ("select ('stuck'::text).stuck_of as n", ("stuck_of",), ()),
+    ("select (1).backlog + (q).other + (q.*).more + (select 1).sub as n from queues q",
+     ("backlog", "more", "other", "sub"), ()),
+    ("select q.arr[1].f + (q.id).g.h + $1.p as n from queues q", ("f", "g", "h", "p"), ("arr", "id")),
+    ("select sum(q.backlog)::app.money_t as n from app.queues q", (), ("backlog", "money_t")),
+    ("select sum(n) as n from crosstab('select s, s, (count(*)).c::int from app.jobs group by 1 order by 1')"
+     " as ct(s text, n int)", ("c",), ()),
+])
+def test_names_read_tell_a_call_on_any_value_from_one_on_a_row(query, values, attributes):
+    names = sql.names_read(query)
+    seen = None if names is None else (names.values, names.attributes)
+    assert seen == (values, attributes), (
+        f"query {query!r}: expected names after an expression's dot {values} and after a relation's {attributes},"
+        f" saw {seen}")
+
+
+def _reading(*reads, functions=(), rls_tables=("app.jobs",), rls_on_viewer=None, attribute_functions=(),
+             value_functions=()):
     row = {"viewer": "reader", "sees_all": False, "rls_tables": list(rls_tables), "views": [],
            "reads": [dict(zip(("name", "relation", "schema", "kind", "rls"), r)) for r in reads],
-           "own_functions": list(functions), "own_attribute_functions": list(attribute_functions)}
+           "own_functions": list(functions), "own_attribute_functions": list(attribute_functions),
+           "own_value_functions": list(value_functions)}
     if rls_on_viewer is not None:  # the tables RLS applies to for the role, as RESOLVED asks them
         row["rls_on_viewer"] = list(rls_on_viewer)
     return [row]
@@ -340,6 +362,16 @@ GUARDED = [
      Status.ERROR),
     ("attribute-a-column", "select sum(q.backlog) as n from public.queues q",
      _reading(('"public"."queues"', "public.queues", "public", "r", False)), Status.PASSED),
+    # ... on any value: (x).f is f(x) whatever x's type; after a relation's name only a row is given
+    ("attribute-notation-on-text", "select ('stuck'::text).stuck_of as n", _reading(value_functions=["stuck_of"]),
+     Status.ERROR),
+    ("attribute-notation-on-an-int", "select (1).backlog as n", _reading(value_functions=["backlog"]), Status.ERROR),
+    ("attribute-notation-on-an-element", "select sum(q.ids[1].backlog) as n from public.queues q",
+     _reading(('"public"."queues"', "public.queues", "public", "r", False), value_functions=["backlog"]),
+     Status.ERROR),
+    ("attribute-a-column-not-on-a-row", "select count(*) as n from public.orders o where o.status = 'paid'",
+     _reading(('"public"."orders"', "public.orders", "public", "r", False), value_functions=["status"]),
+     Status.PASSED),
     # an extension's function running the SQL (or reading the table) it is given, as the role
     ("crosstab", "select sum(n) as n from crosstab('select s, s, count(*)::int from app.jobs group by 1 order by 1')"
      " as ct(s text, n int)", _reading(('"app"."jobs"', "app.jobs", "app", "r", True)), Status.ERROR),
@@ -429,6 +461,8 @@ create function public.backlog(q public.queues) returns bigint language sql stab
 create function public.backlogs(variadic qs public.queues[]) returns bigint language sql stable
   as $$ select count(*) from app.jobs where status = qs[1].name $$;
 create function public.status(int) returns bigint language sql stable as $$ select count(*) from app.jobs $$;
+create function public.stuck_of(s text) returns bigint language sql stable
+  as $$ select count(*) from app.jobs where status = s $$;
 analyze app.jobs;
 do $$ begin execute format('alter database %I set search_path = app, public', current_database()); end $$;
 """
@@ -455,6 +489,12 @@ REAL = [
     ("attribute-notation", "select sum(q.backlog) as stuck from public.queues q", {"stuck": {"eq": 0}},
      Status.ERROR, Status.FAILED),
     ("attribute-notation-variadic", "select sum(q.backlogs) as stuck from public.queues q", {"stuck": {"eq": 0}},
+     Status.ERROR, Status.FAILED),
+    # ... and on a value of any type: (x).f is f(x), also where f takes text or an int (public.status(int))
+    ("attribute-notation-on-text", "select ('stuck'::text).stuck_of as stuck", {"stuck": {"eq": 0}},
+     Status.ERROR, Status.FAILED),
+    ("attribute-notation-on-an-int", "select (1).status as stuck", {"stuck": {"eq": 0}}, Status.ERROR, Status.FAILED),
+    ("attribute-notation-on-an-element", "select (array[1])[1].status as stuck", {"stuck": {"eq": 0}},
      Status.ERROR, Status.FAILED),
     # a column named like a function a row cannot be given alone (public.status(int)) is the column
     ("attribute-a-column", "select count(*) as paid from public.orders o where o.status = 'paid'", {"paid": {"eq": 1}},
@@ -556,6 +596,7 @@ def test_sql_items_on_a_strangers_database(stranger, url_key, column, monkeypatc
         assert "stuck_jobs" in by_name["invoker-function"].observed
         assert "function nvl()" in by_name["function-named-like-a-known-one"].observed
         assert "function backlog() (called in attribute notation" in by_name["attribute-notation"].observed
+        assert "function stuck_of() (called in attribute notation" in by_name["attribute-notation-on-text"].observed
         assert "app.jobs (in the SQL given to crosstab())" in by_name["crosstab"].observed
         assert "app.jobs (in the SQL given to connectby())" in by_name["connectby"].observed
         stats = by_name["pg-stats"].observed

@@ -213,6 +213,17 @@ DEFINERS = Pinned(
     f" from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid {_EQ} p.pronamespace"
     f" where p.proname {_EQ} any (%(names)s::pg_catalog.name[]) and p.prosecdef"
     f" and n.nspname {_NE} all ('{{pg_catalog,information_schema}}'::pg_catalog.name[])")
+# the names after a dot (`attribute_names`) that name a function of the database's own the search_path finds that
+# one argument can be given alone (its first, of type t; any others defaulted): RESOLVED narrows it by t
+_CALLED_WITH_ONE = (
+    "  from pg_catalog.unnest(%(attribute_names)s::pg_catalog.text[]) as a(name)"
+    f"  where exists (select 1 from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid {_EQ} p.pronamespace"
+    f"   join pg_catalog.pg_type t on t.oid {_EQ} p.proargtypes[0]"
+    f"   where p.proname {_EQ} a.name and n.nspname {_NE} 'pg_catalog'"
+    f"   and n.nspname {_EQ} any (pg_catalog.current_schemas(true))"
+    "   and p.pronargs operator(pg_catalog.-) p.pronargdefaults operator(pg_catalog.<=) 1"
+    f"   and not exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ}"
+    f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e')")
 # sql's own question adds, for every relation and function its queries name, what the database
 # itself makes of that name in this session (its search_path, its folding of case): the relation
 # `to_regclass` finds, its kind, and whether row level security applies to the current role on it
@@ -247,20 +258,16 @@ RESOLVED = (
     f"   and not exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ}"
     f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e')))"
     " as own_functions,"
-    # and which names after a dot (`q.backlog`) name such a function the search_path finds (attribute notation takes
-    # no schema) that a row can be given alone: its first argument a composite, a domain or a pseudo-type (record,
-    # anyelement) or VARIADIC (of queues[]: PostgreSQL 15 reads q.f as f(VARIADIC array[q])), any other defaulted
-    " (select coalesce(pg_catalog.json_agg(distinct a.name), '[]'::pg_catalog.json)"
-    "  from pg_catalog.unnest(%(attribute_names)s::pg_catalog.text[]) as a(name)"
-    f"  where exists (select 1 from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid {_EQ} p.pronamespace"
-    f"   join pg_catalog.pg_type t on t.oid {_EQ} p.proargtypes[0]"
-    f"   where p.proname {_EQ} a.name and n.nspname {_NE} 'pg_catalog'"
-    f"   and n.nspname {_EQ} any (pg_catalog.current_schemas(true))"
-    "   and p.pronargs operator(pg_catalog.-) p.pronargdefaults operator(pg_catalog.<=) 1"
-    f"   and (t.typtype {_EQ} any ('{{c,p,d}}'::pg_catalog.\"char\"[]) or p.provariadic {_NE} 0)"
-    f"   and not exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ}"
-    f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e')))"
-    " as own_attribute_functions"
+    # and which names after a dot name such a function the search_path finds (attribute notation takes no schema)
+    # that one argument can be given alone (any others defaulted): after an expression (`(x).f`, `x[1].f`) any such
+    # function, x may be of any type; after a relation's name (`q.backlog`) one a row can be given: its first
+    # argument a composite, a domain or a pseudo-type (record, anyelement) or VARIADIC (of queues[]: PostgreSQL 15
+    # reads q.f as f(VARIADIC array[q]))
+    f" (select coalesce(pg_catalog.json_agg(distinct a.name), '[]'::pg_catalog.json) {_CALLED_WITH_ONE}"
+    f"   and (t.typtype {_EQ} any ('{{c,p,d}}'::pg_catalog.\"char\"[]) or p.provariadic {_NE} 0)))"
+    " as own_attribute_functions,"
+    f" (select coalesce(pg_catalog.json_agg(distinct a.name), '[]'::pg_catalog.json) {_CALLED_WITH_ONE}))"
+    " as own_value_functions"
     + _OF_THE_CHECKER
 )
 # PostgreSQL's views that leave out every row of a table RLS applies to for the current role — their definitions end
@@ -641,7 +648,7 @@ def _resolution(checks) -> tuple[str, dict[str, list[str]]]:
         if found is not None:
             tables.update(found.tables)
             functions.update(found.functions)
-            attributes.update(found.attributes)
+            attributes.update(found.attributes, found.values)
     ordered, written = sorted(functions), sorted(tables)
     return RESOLVED, {"tables": written, "table_schemas": [_schema_of(name) for name in written],
                       "function_schemas": [schema for schema, _ in ordered],
@@ -946,8 +953,10 @@ class Names:
     to lower case, quoted ones kept; relations written fully quoted (`"app"."jobs"`), for `to_regclass`."""
     tables: tuple[str, ...]
     functions: tuple[tuple[str, str], ...]  # (schema, or "" when unqualified; name)
-    # names after a dot PostgreSQL may read as a call on the row before it (`q.backlog` is backlog(q)): `_attributes`
+    # names after a dot PostgreSQL may read as a call on the row before it (`q.backlog` is backlog(q)), and on the
+    # value of an expression before it, whatever its type (`(1).backlog` is backlog(1)): `_attributes`
     attributes: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
     # (table, function): a table named in the SQL a function of `_SQL_ARGUMENTS` is given, which it reads as the role
     given: tuple[tuple[str, str], ...] = ()
     unread: tuple[str, ...] = ()  # such functions given SQL that cannot be followed (no string constant, not parsed)
@@ -1005,7 +1014,7 @@ def names_read(query: str) -> Names | None:
     runs = sql_run_by(query)
     if runs is None:
         return None
-    attributes, given, unread = _attributes(tree, exp), set(), set()
+    (attributes, values), given, unread = _attributes(tree, exp), set(), set()
     # the SQL a function runs as the role (crosstab's, connectby's): read as the query's own, and named so
     for function, statements in runs:
         inner = [names_read(text) for text in statements] if statements is not None else [None]
@@ -1015,25 +1024,29 @@ def names_read(query: str) -> Names | None:
             tables.update(found.tables)
             functions.update(found.functions)
             attributes.update(found.attributes)
+            values.update(found.values)
             given.update((table, function) for table in found.tables)
             given.update(found.given)
             unread.update(found.unread)
-    return Names(tuple(sorted(tables)), tuple(sorted(functions)), tuple(sorted(attributes)), tuple(sorted(given)),
-                 tuple(sorted(unread)))
+    return Names(tuple(sorted(tables)), tuple(sorted(functions)), tuple(sorted(attributes)), tuple(sorted(values)),
+                 tuple(sorted(given)), tuple(sorted(unread)))
 
 
-def _attributes(tree, exp) -> set[str]:
-    """Each name PostgreSQL may read as a function called on the row before its dot (attribute notation: `q.backlog`
-    is backlog(q) where q's relation has no column backlog, `(q).backlog` and `q.backlog.x` too): every part of a
-    column reference but its first, and a field taken of an expression. Which of them is a column is not asked: the
-    database tells which names a function of its own taking a row (`RESOLVED`)."""
-    names = set()
+def _attributes(tree, exp) -> tuple[set[str], set[str]]:
+    """The names PostgreSQL may read as a function called on what stands before their dot (attribute notation):
+    after a relation's name, on its row (`q.backlog` is backlog(q) where q's relation has no column backlog; a
+    reference's parts are relation, then column: `s.q.backlog` too, never `q.column.f`): every part of a column
+    reference but its first, and of a qualified name (a type's); and after an expression, on its value whatever its
+    type (`(q).backlog`, `(1).backlog`, `q.ids[1].backlog`, `(x).f.g`): a field taken of anything else. Which of them
+    is a column is not asked: the database tells which names a function of its own one can be given (`RESOLVED`)."""
+    on_rows, on_values = set(), set()
     for column in tree.find_all(exp.Column):
-        names.update(_folded(part) for part in column.parts[1:] if isinstance(part, exp.Identifier))
+        on_rows.update(_folded(part) for part in column.parts[1:] if isinstance(part, exp.Identifier))
     for dot in tree.find_all(exp.Dot):
         if isinstance(dot.expression, exp.Identifier):
-            names.add(_folded(dot.expression))
-    return names
+            qualified = isinstance(dot.this, exp.Identifier)
+            (on_rows if qualified else on_values).add(_folded(dot.expression))
+    return on_rows, on_values
 
 
 def _known_calls(query: str, tree, exp) -> set[str]:
@@ -1178,6 +1191,9 @@ def rls_problem(query: str, visibility: Any) -> str | None:
     by_attribute = set(row.get("own_attribute_functions") or ())
     unknown.update(f"function {name}() (called in attribute notation: x.{name} is {name}(x) where x has no column"
                    f" {name})" for name in names.attributes if name in by_attribute)
+    by_value = set(row.get("own_value_functions") or ())
+    unknown.update(f"function {name}() (called in attribute notation: (x).{name} is {name}(x) for x of any type)"
+                   for name in names.values if name in by_value)
     unknown.update(f"function {name}() (given SQL to run that is no string constant or cannot be parsed, so what it"
                    " reads cannot be followed)" for name in names.unread)
     # by the query's words, as `_owner_problem` reads them: also named in a string some function runs as SQL
