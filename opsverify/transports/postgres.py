@@ -96,6 +96,9 @@ SESSION_LEVEL = "session"  # a statement run outside any transaction: only SESSI
 # after each statement, in its own sync segment so it runs even when the statement failed (qualified: it runs with
 # the session's search_path, where a function public.pg_advisory_unlock_all could stand in for it)
 CLEANUP = (b"rollback", b"select pg_catalog.pg_advisory_unlock_all()")
+# of the server's words (or the driver's about a value it cannot read) in an outcome: their start, which names the
+# problem, and how long they were — PostgreSQL quotes a value it cannot read whole, megabytes of it
+SERVER_TEXT_CHARS = 300
 
 
 # What the checker role could do if a session were not read-only (see README: the checker role); and the known ways
@@ -379,7 +382,7 @@ class Database:
             # bound on the client: the pipeline sends plain text, and psycopg quotes every value
             return psycopg.ClientCursor(self._conn).mogrify(sql, params).encode()
         except (psycopg.Error, TypeError, KeyError, IndexError) as exc:
-            return GatherError(f"statement could not be prepared: {type(exc).__name__}: {exc}")
+            return GatherError(f"statement could not be prepared: {type(exc).__name__}: {_said(str(exc))}")
 
     def _abandon(self, cancel: bool = False) -> None:
         """Drop a session that stopped answering without waiting for it to say goodbye. With `cancel`, a server
@@ -590,7 +593,8 @@ class _Conversation:
             lost = DatabaseUnavailable(f"database {self.where}: {stop.phase}", stop.kind)
             return answers + [lost] * (len(texts) - len(answers))
         except psycopg.Error as exc:
-            lost = DatabaseUnavailable(f"database {self.where}: the session broke: {_first_line(exc)}", "stopped")
+            lost = DatabaseUnavailable(f"database {self.where}: the session broke: {_said(_first_line(exc))}",
+                                       "stopped")
             return answers + [lost] * (len(texts) - len(answers))
         return answers
 
@@ -678,7 +682,7 @@ class _Conversation:
             except Exception as exc:  # a value Python cannot hold ('infinity'::timestamptz), or in a form the
                 # client does not read: this answer's problem alone (raised, it would leave the pipeline mid-way,
                 # and a later question of the session would read this conversation's leftover answers)
-                return GatherError(f"the answer holds a value the client cannot read: {_first_line(exc)}"
+                return GatherError(f"the answer holds a value the client cannot read: {_said(_first_line(exc))}"
                                    " (cast it in the query, e.g. to text)")
         if result.status == pq.ExecStatus.COMMAND_OK:
             return []
@@ -795,7 +799,13 @@ def _failure(result: pq.PGresult, pg: pq.PGconn, prefix: str = "") -> QueryFaile
         return value.decode(errors="replace") if value else ""
 
     message = field(pq.DiagnosticField.MESSAGE_PRIMARY) or result.get_error_message().decode(errors="replace")
-    return QueryFailed(prefix + message.strip(), field(pq.DiagnosticField.SQLSTATE))
+    return QueryFailed(prefix + _said(message.strip()), field(pq.DiagnosticField.SQLSTATE))
+
+
+def _said(text: str) -> str:
+    """A server's or the driver's words, cut as every target's are (`display.cut`: the redactor reads its ellipsis as
+    an edge, so a piece of a secret quoted up to the cut is masked)."""
+    return cut(text, SERVER_TEXT_CHARS)
 
 
 def _first_line(exc: Exception) -> str:

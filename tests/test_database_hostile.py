@@ -1,0 +1,180 @@
+"""What a database says is bounded like what any target says, and so is the time it takes to connect: a server that
+quotes a 20 MB value in its error, or sends a value the client cannot read, gives the item a message of a few hundred
+characters; a URL of many hosts that never answer ends within connect_s, and closing the session stops a connect in
+progress."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from typing import Callable
+
+from opsverify.engine import gather_and_judge
+from opsverify.families import sql
+from opsverify.outcome import Status
+from opsverify.secrets import Redactor
+from opsverify.transports import postgres
+from opsverify.transports.postgres import Database
+
+from .kit import make_check, make_target, serving, silent_server
+from .project import Project, scratch_database
+
+HUGE = 1 << 20  # characters: far past any message's bound, small enough to send fast
+HANG_GUARD_S = 60  # only a guard against hanging: a bounded connect ends in seconds
+
+
+def _message(kind: bytes, body: bytes = b"") -> bytes:
+    return kind + struct.pack("!I", len(body) + 4) + body
+
+
+def _columns(*columns: tuple[str, int]) -> bytes:
+    body = struct.pack("!H", len(columns))
+    for name, oid in columns:
+        body += name.encode() + b"\0" + struct.pack("!IHIhih", 0, 0, oid, -1, -1, 0)
+    return _message(b"T", body)
+
+
+def _row(*values: bytes | None) -> bytes:
+    body = struct.pack("!H", len(values))
+    for value in values:
+        body += struct.pack("!i", -1) if value is None else struct.pack("!i", len(value)) + value
+    return _message(b"D", body)
+
+
+def _suites_own(query: bytes) -> bytes | None:
+    """The answer (RowDescription, rows, CommandComplete) to a statement the session sends itself, else None."""
+    if query.startswith(b"select d.zone"):
+        return _columns(("zone", 25), ("utc", 16), ("pinned", 25)) + _row(b"UTC", b"t", b"UTC")
+    if b"with writable as" in query:
+        return (_columns(("role", 19), ("superuser", 16), ("replication", 16), ("writable", 20), ("first", 1009),
+                         ("runs_elsewhere", 1009), ("servers", 1009))
+                + _row(b"checker", b"f", b"f", b"0", None, None, None))
+    if b"as sees_all" in query:  # the sql family's: whether the checker sees every row
+        return (_columns(("viewer", 19), ("sees_all", 16), ("rls_tables", 1009), ("views", 1009),
+                         ("loose_collations", 16)) + _row(b"checker", b"f", b"{}", b"{}", b"f"))
+    if query.startswith((b"begin", b"rollback")):
+        return _message(b"n")
+    if b"advisory_unlock_all" in query:
+        return _columns(("unlocked", 16)) + _row(b"t")
+    return None
+
+
+def _fake_postgres(answer: Callable[[bytes], bytes]) -> Callable[[socket.socket, threading.Event], None]:
+    """A server speaking enough of PostgreSQL's protocol to be logged in to (trust) and asked pipelined statements:
+    the session's own are answered as a real server would, the item's by `answer(query)` (its messages after
+    BindComplete: a RowDescription and rows, or an ErrorResponse)."""
+
+    def handle(conn: socket.socket, stopping: threading.Event) -> None:
+        conn.settimeout(30)
+        reader = conn.makefile("rb")
+        while True:  # SSLRequest and GSSENCRequest: no
+            length, code = struct.unpack("!II", reader.read(8))
+            reader.read(length - 8)
+            if code not in (80877103, 80877104):
+                break
+            conn.sendall(b"N")
+        hello = _message(b"R", struct.pack("!I", 0))
+        for name, value in ((b"server_version", b"15.4"), (b"server_encoding", b"UTF8"), (b"client_encoding", b"UTF8"),
+                            (b"DateStyle", b"ISO, MDY"), (b"integer_datetimes", b"on"),
+                            (b"standard_conforming_strings", b"on")):
+            hello += _message(b"S", name + b"\0" + value + b"\0")
+        conn.sendall(hello + _message(b"K", struct.pack("!II", 1, 2)) + _message(b"Z", b"I"))
+        query, failed, out = b"", False, b""
+        while not stopping.is_set():
+            kind = reader.read(1)
+            if not kind or kind == b"X":
+                return
+            body = reader.read(struct.unpack("!I", reader.read(4))[0] - 4)
+            if kind == b"S":
+                conn.sendall(out + _message(b"Z", b"I"))
+                failed, out = False, b""
+            elif failed:
+                continue
+            elif kind == b"P":
+                query = body.partition(b"\0")[2].partition(b"\0")[0]
+                out += _message(b"1")
+            elif kind == b"B":
+                out += _message(b"2")
+            elif kind == b"E":
+                said = _suites_own(query)
+                if said is None:
+                    said = answer(query)
+                    failed = said.startswith(b"E")
+                    out += said if failed else said + _message(b"C", b"SELECT 1\0")
+                else:
+                    out += said + _message(b"C", (query.split()[0].upper() if said == _message(b"n") else
+                                                  b"SELECT 1") + b"\0")
+
+    return handle
+
+
+def _error(text: bytes, sqlstate: bytes = b"22P02") -> bytes:
+    return _message(b"E", b"SERROR\0VERROR\0C" + sqlstate + b"\0M" + text + b"\0Dthe detail " + b"d" * HUGE
+                    + b"\0Hthe hint\0\0")
+
+
+def _ask(port: int, query: str = "select v from measured") -> str:
+    check = make_check("sql", {"query": query, "expect": {"v": {"eq": 1}}})
+    target = make_target({"database": f"postgresql://checker:pw@127.0.0.1:{port}/shop?sslmode=disable"},
+                         timeouts={"connect_s": 5, "statement_ms": 5000, "database_s": 30})
+    try:
+        (outcome,) = gather_and_judge(target, sql, [check])
+    finally:
+        target.close()
+    assert outcome.status == Status.ERROR, (outcome.status, outcome.observed[:300])
+    return outcome.observed
+
+
+# -- what the server says is cut ------------------------------------------------------------------------------------
+def test_a_servers_error_quoting_a_huge_value_is_cut_to_its_start_and_length(demo_deployment):
+    """A real PostgreSQL quotes the whole value it cannot read (`invalid input syntax for type integer: "xxxx…"`):
+    the item's message keeps the start, which names the problem, and says how long it was — not megabytes."""
+    with scratch_database(demo_deployment, "select 1", prefix="huge") as db:
+        check = make_check("sql", {"query": f"select ('x' || repeat('y', {HUGE}))::int as n",
+                                   "expect": {"n": {"eq": 1}}})
+        target = make_target({"database": db["url"]})
+        try:
+            (outcome,) = gather_and_judge(target, sql, [check])
+        finally:
+            target.close()
+    said = outcome.observed
+    assert outcome.status == Status.ERROR, (outcome.status, said[:300])
+    assert len(said) < 2000, f"the item's message is {len(said):,} characters: {said[:300]}…"
+    assert 'invalid input syntax for type integer: "xyyy' in said, said
+    assert f"… ({HUGE + 42:,} characters)" in said and "(SQLSTATE 22P02)" in said, said
+
+
+def test_an_error_response_of_a_lying_server_is_cut_detail_and_all():
+    with serving(_fake_postgres(lambda _query: _error(b"bad value: " + b"q" * HUGE))) as port:
+        said = _ask(port)
+    assert len(said) < 2000, f"the item's message is {len(said):,} characters: {said[:300]}…"
+    assert "bad value: qqq" in said and f"… ({HUGE + 11:,} characters)" in said and "(SQLSTATE 22P02)" in said, said
+    assert "the detail" not in said, said  # the detail stays unsaid, as before: only the message names the problem
+
+
+def test_a_value_the_client_cannot_read_is_named_by_a_cut_message():
+    """The driver's words for a value it cannot read quote the value: a date of megabytes is an error of a few
+    hundred characters, whatever the type."""
+    for oid in (1082, 1114, 1184, 700, 869):  # date, timestamp, timestamptz, float4, inet
+        value = b"x" * HUGE
+        with serving(_fake_postgres(lambda _query, oid=oid: _columns(("v", oid)) + _row(value))) as port:
+            said = _ask(port)
+        assert len(said) < 2000, f"type {oid}: the item's message is {len(said):,} characters: {said[:300]}…"
+        assert "the answer holds a value the client cannot read" in said, (oid, said)
+
+
+def test_a_secret_cut_where_the_servers_message_is_cut_is_masked():
+    """The cut is the one every target's words get (`display.cut`): the redactor reads its ellipsis as an edge, so
+    the piece of a secret the server quoted up to the cut is masked."""
+    secret = "pw-4eC39HqLyjWDarjtT1zdp7dc"
+    redactor = Redactor()
+    redactor.add(secret)
+    kept = postgres.SERVER_TEXT_CHARS
+    for at in (kept - 8, kept - 14, kept - 20):
+        text = ("v" * at + secret + "w" * 1000).encode()
+        with serving(_fake_postgres(lambda _query, text=text: _error(text))) as port:
+            said = _ask(port)
+        shown = redactor.text(said)
+        assert secret[:kept - at] not in shown and "[redacted part of" in shown, (at, shown)
