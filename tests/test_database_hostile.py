@@ -178,3 +178,66 @@ def test_a_secret_cut_where_the_servers_message_is_cut_is_masked():
             said = _ask(port)
         shown = redactor.text(said)
         assert secret[:kept - at] not in shown and "[redacted part of" in shown, (at, shown)
+
+
+# -- connecting is bounded as a whole, and a close stops it -----------------------------------------------------------
+def _many_hosts(port: int, hosts: int) -> str:
+    return f"postgresql://checker:pw-hostile-1@{','.join([f'127.0.0.1:{port}'] * hosts)}/shop?sslmode=disable"
+
+
+def test_a_multi_host_url_whose_hosts_never_answer_ends_within_connect_s():
+    """libpq's connect_timeout is per attempt (each host, each address of a name): 40 silent hosts took 40 ×
+    connect_s. The whole connect has the one deadline."""
+    with silent_server() as silent:
+        database = Database(_many_hosts(silent["port"], 40), connect_timeout_s=1, statement_timeout_ms=1000,
+                            label="shop")
+        answers: list = []
+        asking = threading.Thread(target=lambda: answers.extend(database.query_many(["select 1 as x"])), daemon=True)
+        asking.start()
+        asking.join(HANG_GUARD_S)
+        try:
+            assert not asking.is_alive(), f"still connecting after {HANG_GUARD_S} s (40 hosts × connect_s 1 s)"
+        finally:
+            database.close(abort=True)
+    (answer,) = answers
+    assert isinstance(answer, postgres.DatabaseUnavailable) and answer.kind == "unreachable", answer
+    assert "no connection within 1 s (connect timeout)" in str(answer), answer
+
+
+def test_closing_the_session_stops_a_connect_in_progress():
+    """Target.close (the run ending) waits for the session's lock: a connect held it to its end, and the process
+    outlived its printed bound by that much."""
+    with silent_server() as silent:
+        database = Database(_many_hosts(silent["port"], 1), connect_timeout_s=600, statement_timeout_ms=1000,
+                            label="shop")
+        answers: list = []
+        asking = threading.Thread(target=lambda: answers.extend(database.query_many(["select 1 as x"])), daemon=True)
+        asking.start()
+        while silent["connections"] == 0 and asking.is_alive():
+            time.sleep(0.05)
+        closing = threading.Thread(target=database.close, kwargs={"abort": True}, daemon=True)
+        closing.start()
+        closing.join(HANG_GUARD_S)
+        asking.join(HANG_GUARD_S)
+        assert not closing.is_alive() and not asking.is_alive(), "close waited for the connect (connect_s 600 s)"
+    (answer,) = answers
+    assert isinstance(answer, postgres.DatabaseUnavailable) and answer.kind == postgres.CLOSED, answer
+    assert database.unavailable is None  # the database did nothing wrong: a later question may connect again
+
+
+def test_a_run_with_many_silent_hosts_ends_within_its_printed_bound(tmp_path):
+    with silent_server() as silent:
+        project = Project(tmp_path, {"SHOP_DATABASE_URL": _many_hosts(silent["port"], 60)})
+        project.checklist("shop", """
+        - {id: S1, name: counted, section: DB, title: a count, family: sql, cadence: postdeploy,
+           params: {query: "select 1 as n", expect: {n: {eq: 1}}}}
+        """)
+        project.environment("timeouts: {connect_s: 1, statement_ms: 1000, database_s: 2, http_s: 2}\n"
+                            "systems:\n  shop: {database: \"${SHOP_DATABASE_URL}\"}\n")
+        ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.statuses() == {"S1-counted": "error"}, ran.output[-3000:]
+    assert "no connection within 1 s (connect timeout)" in ran.rows()["S1-counted"]["message"], ran.output[-3000:]
+    bound, took = ran.bound_and_took()
+    assert took <= bound, (took, bound)
+    # the process itself, summary printed: not the 60 attempts × 2 s (libpq's least connect_timeout) it took
+    assert ran.wall_s < bound + HANG_GUARD_S, (ran.wall_s, bound)

@@ -38,7 +38,7 @@ from typing import Any, Mapping, Sequence
 import psycopg
 from psycopg import pq
 from psycopg.adapt import Loader
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.types.json import set_json_loads
 from psycopg.types.string import TextLoader
 
@@ -236,24 +236,30 @@ class Database:
         for name in ("PGTZ", "PGDATESTYLE"):
             os.environ.pop(name, None)
         try:
-            self._conn = psycopg.connect(
+            conninfo = make_conninfo(
                 self.url,
+                # each attempt's, as libpq reads it (each host, each address of a name): the whole connect is bounded
+                # by `_connected`, all of them together
                 connect_timeout=max(2, math.ceil(self.bounds.connect_s)),
                 options=options,
                 client_encoding="UTF8",  # SQL_ASCII would make every text read as bytes
                 application_name="opsverify",
-                autocommit=True,
-                prepare_threshold=None,
                 # a peer that vanishes without a word is noticed by the kernel, too
                 keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
                 tcp_user_timeout=int(self.bounds.answer_s * 1000),
             )
+            self._conn = _connected(conninfo, time.monotonic() + self.bounds.connect_s, self._closing)
+            self._conn.autocommit = True
+            self._conn.prepare_threshold = None
             # a JSON number as the number it is: 9007199254740993.0 is not 2^53, as a float would have it
             set_json_loads(_JSON_LOADS, self._conn)
             # a char(n) as one, its padding kept: compared without it, as PostgreSQL compares it
             self._conn.adapters.register_loader("bpchar", _BlankPaddedLoader)
             # a real as the float4 it is, widened: what PostgreSQL compares with a float8 or a numeric
             self._conn.adapters.register_loader("float4", _Float4Loader)
+        except _Stopped as stop:  # the run is ending (`close`): the database did nothing wrong, nothing is remembered
+            where = one_line(self.where)
+            raise DatabaseUnavailable(f"{self.label}: database {where}: {stop.phase}", stop.kind) from None
         except psycopg.OperationalError as exc:
             self._unavailable = _classify(exc, self.label, self.where, self.bounds.connect_s)
             raise self._unavailable from None
@@ -512,6 +518,47 @@ def _cancel_request(pgconn: Any) -> Any:
     if pq.version() >= 170000 and hasattr(pgconn, "cancel_conn"):
         return pgconn.cancel_conn()
     return pgconn.get_cancel()
+
+
+def _connected(conninfo: str, ends: float, closing: threading.Event) -> psycopg.Connection:
+    """A session opened by `ends` (time.monotonic()), or an error. libpq's connect_timeout is each attempt's — each
+    host of `host1,host2,…`, each address of a name, twice with target_session_attrs=prefer-standby —, so twenty
+    silent hosts took twenty times connect_s; here every attempt shares the one deadline. `closing` set meanwhile (the run is
+    ending) stops it at once, its socket closed: `close` waits for the lock this connect holds."""
+    pgconn = pq.PGconn.connect_start(conninfo.encode())
+    try:
+        while True:  # psycopg's own connect, polled with this deadline
+            if pgconn.status == pq.ConnStatus.BAD:  # a connection string libpq refuses before trying any host
+                raise psycopg.OperationalError(f"connection is bad: {_libpq_said(pgconn)}")
+            status = pgconn.connect_poll()
+            if status == pq.PollingStatus.OK:
+                break
+            if status == pq.PollingStatus.FAILED:
+                raise psycopg.OperationalError(f"connection failed: {_libpq_said(pgconn)}")
+            events = selectors.EVENT_READ if status == pq.PollingStatus.READING else selectors.EVENT_WRITE
+            _wait_to_connect(pgconn.socket, events, ends, closing)
+    except BaseException:
+        pgconn.finish()
+        raise
+    pgconn.nonblocking = 1
+    return psycopg.Connection(pgconn)
+
+
+def _wait_to_connect(fd: int, events: int, ends: float, closing: threading.Event) -> None:
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, events)
+        while True:  # in slices: a session closed meanwhile is noticed within CLOSING_POLL_S
+            if closing.is_set():
+                raise _Stopped("not waited for: the run ended before it connected", CLOSED)
+            left = ends - time.monotonic()
+            if left <= 0:
+                raise psycopg.errors.ConnectionTimeout("connection timeout expired")
+            if selector.select(timeout=min(CLOSING_POLL_S, left)):
+                return
+
+
+def _libpq_said(pgconn: pq.PGconn) -> str:
+    return pgconn.error_message.decode(errors="replace")
 
 
 def _send_cancel(request: Any) -> None:
