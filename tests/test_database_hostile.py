@@ -77,7 +77,7 @@ def _fake_postgres(answer: Callable[[bytes], bytes]) -> Callable[[socket.socket,
             conn.sendall(b"N")
         hello = _message(b"R", struct.pack("!I", 0))
         for name, value in ((b"server_version", b"15.4"), (b"server_encoding", b"UTF8"), (b"client_encoding", b"UTF8"),
-                            (b"DateStyle", b"ISO, MDY"), (b"integer_datetimes", b"on"),
+                            (b"DateStyle", b"ISO, MDY"), (b"IntervalStyle", b"postgres"), (b"integer_datetimes", b"on"),
                             (b"standard_conforming_strings", b"on")):
             hello += _message(b"S", name + b"\0" + value + b"\0")
         conn.sendall(hello + _message(b"K", struct.pack("!II", 1, 2)) + _message(b"Z", b"I"))
@@ -241,3 +241,30 @@ def test_a_run_with_many_silent_hosts_ends_within_its_printed_bound(tmp_path):
     assert took <= bound, (took, bound)
     # the process itself, summary printed: not the 60 attempts × 2 s (libpq's least connect_timeout) it took
     assert ran.wall_s < bound + HANG_GUARD_S, (ran.wall_s, bound)
+
+
+def test_a_bool_or_interval_the_client_cannot_read_is_an_error_never_false_or_zero():
+    """psycopg reads any bool but `t` as false and an interval it cannot parse as 0:00:00 (its pattern matches the
+    empty start of any text): a lying server's `xxxx` would pass `eq: false` or `lt: 1 minute`."""
+    for oid, value in ((16, b"xxxx"), (16, b""), (1000, b"{t,xxxx}"), (1186, b"xxxx"), (1186, b"1 day xxxx"),
+                       (1186, b""), (1187, b"{00:00:01,xxxx}")):  # bool, bool[], interval, interval[]
+        with serving(_fake_postgres(lambda _query, oid=oid, value=value: _columns(("v", oid)) + _row(value))) as port:
+            said = _ask(port)
+        assert "the answer holds a value the client cannot read" in said, (oid, value, said)
+
+
+def test_a_bool_or_interval_as_postgresql_writes_it_is_read():
+    from datetime import timedelta
+
+    for oid, value, read in ((16, b"t", True), (16, b"f", False), (1000, b"{t,f,NULL}", [True, False, None]),
+                             (1186, b"1 year 2 mons -3 days +04:05:06.5", timedelta(days=365 + 60 - 3, hours=4,
+                                                                                  minutes=5, seconds=6.5)),
+                             (1186, b"-00:00:01", timedelta(seconds=-1)), (1186, b"00:00:00", timedelta(0))):
+        with serving(_fake_postgres(lambda _query, oid=oid, value=value: _columns(("v", oid)) + _row(value))) as port:
+            database = Database(f"postgresql://checker:pw@127.0.0.1:{port}/shop?sslmode=disable", connect_timeout_s=5,
+                                statement_timeout_ms=5000, label="shop")
+            try:
+                (answer,) = database.query_many(["select v from t"])
+            finally:
+                database.close()
+        assert list(answer) == [{"v": read}], (oid, value, answer)

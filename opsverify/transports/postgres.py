@@ -39,6 +39,7 @@ import psycopg
 from psycopg import pq
 from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.types.datetime import IntervalLoader
 from psycopg.types.json import set_json_loads
 from psycopg.types.string import TextLoader
 
@@ -257,6 +258,10 @@ class Database:
             self._conn.adapters.register_loader("bpchar", _BlankPaddedLoader)
             # a real as the float4 it is, widened: what PostgreSQL compares with a float8 or a numeric
             self._conn.adapters.register_loader("float4", _Float4Loader)
+            # a bool and an interval only as PostgreSQL writes them: psycopg reads any bool but `t` as false, and an
+            # interval it cannot parse as 0:00:00 — a lying server's `xxxx` would pass `eq: false`
+            self._conn.adapters.register_loader("bool", _StrictBoolLoader)
+            self._conn.adapters.register_loader("interval", _StrictIntervalLoader)
         except _Stopped as stop:  # the run is ending (`close`): the database did nothing wrong, nothing is remembered
             where = one_line(self.where)
             raise DatabaseUnavailable(f"{self.label}: database {where}: {stop.phase}", stop.kind) from None
@@ -451,6 +456,25 @@ class _Float4Loader(Loader):
 
     def load(self, data):
         return widened_float4(bytes(data).decode("ascii"))
+
+
+class _StrictBoolLoader(Loader):
+    """A bool (in an array too): `t` or `f`, as PostgreSQL writes it, else an error (never false)."""
+
+    def load(self, data):
+        if data == b"t" or data == b"f":
+            return data == b"t"
+        raise psycopg.DataError(f"can't parse boolean {bytes(data).decode(errors='replace')!r}")
+
+
+class _StrictIntervalLoader(IntervalLoader):
+    """An interval (in an array too) read only when psycopg's pattern reads all of it: it matches the empty start of
+    any text, which it reads as 0:00:00."""
+
+    def load(self, data):
+        if not bytes(data) or not self._re_interval.fullmatch(data):
+            raise psycopg.DataError(f"can't parse interval {bytes(data).decode(errors='replace')!r}")
+        return super().load(data)
 
 
 _FLOAT4, _FLOAT4_BITS = struct.Struct("<f"), struct.Struct("<I")
