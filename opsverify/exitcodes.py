@@ -70,8 +70,8 @@ TABLE: tuple[ExitCode, ...] = (
                            "(an env's newest) is where an interrupted prune moved it aside (`.pruning-*`: it says how to "
                            "put it back, or to render it with -o); or `opsverify setup` could not install the renderer "
                            "(the one installed before is kept)"),
-    ExitCode(30, "tampered", "`opsverify verify`: a file of an archive was added, removed or changed after sealing; "
-             "or the page beside an archive (`<archive>.html`) was rendered from another archive"),
+    ExitCode(30, "tampered", "`opsverify verify`: a file of an archive was added, removed or changed after sealing "
+             "(its manifest.json too: a folder under an archive's name without one); or the page beside an archive (`<archive>.html`) was rendered from another archive"),
     ExitCode(31, "bad-signature", "`opsverify verify`: a manifest's signature does not verify, is by another key than "
                                   "--public-key, or is missing where a key was given; without --public-key, "
                                   "is missing after signed archives of the chain"),
@@ -79,7 +79,8 @@ TABLE: tuple[ExitCode, ...] = (
                                  "hold (one removed, replaced, re-hashed, renamed or swapped); or an env folder "
                                  "holds another env's archives"),
     ExitCode(33, "not-an-archive", "`opsverify verify/report/prune`: the path is not a run archive nor a "
-                                   "reports/<env> folder"),
+                                   "reports/<env> folder (what an env folder holds besides its archives is named in a "
+                                   "note, never judged)"),
 )
 
 # said beside the table (README, --help): which code a run that checked items ends with when more than one holds

@@ -374,7 +374,7 @@ def evidence_of(target: Path) -> str:
     return ""
 
 
-RUN_FILES = ("results.json", "allure-results", seal.SIGNATURE, "junit.xml", "coverage.json")
+RUN_FILES = seal.RUN_FILES
 
 
 def run_archive(folder: Path) -> bool:

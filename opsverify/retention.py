@@ -31,7 +31,7 @@ from .report import _not_replaceable  # what `report -o` would not replace is no
 from .seal import CHAIN, FOUND, MANIFEST, MANIFEST_LIMIT, PRUNED, PRUNING, SIGNATURE, EnvChain, Finding, Malformed, \
     archive_contents, archive_dirs, archives_oldest_first, env_lock, forced_reason, found_record, keeps_evidence, \
     kept_manifest, leftover_manifest, leftover_of, parse_manifest, prune_leftovers, read_manifest_bytes, read_pruned, \
-    read_regular, read_signature_bytes, sha256_bytes, sha256_file
+    read_regular, read_signature_bytes, sha256_bytes, sha256_file, subfolders
 
 
 @dataclass
@@ -55,7 +55,7 @@ def env_dirs(path: Path) -> list[Path]:
     reports` takes in each env `prune reports/<env>` would) but those that are symlinks (linked_env_dirs)."""
     if _is_env(path):
         return [path]
-    return [p for p in archive_dirs(path) if not p.is_symlink() and _is_env(p)]
+    return [p for p in subfolders(path) if not p.is_symlink() and _is_env(p)]
 
 
 def linked_env_dirs(path: Path) -> list[Path]:
@@ -64,7 +64,7 @@ def linked_env_dirs(path: Path) -> list[Path]:
     pruned where the user says it is."""
     if _is_env(path):
         return []
-    return [p for p in archive_dirs(path) if p.is_symlink() and _is_env(p)]
+    return [p for p in subfolders(path) if p.is_symlink() and _is_env(p)]
 
 
 class ChainUnreadable(StopRun):

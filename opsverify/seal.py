@@ -497,11 +497,34 @@ class Node:
     sealed_by: str | None = None  # the key id its manifest's seal names, "" unsigned; None: not read (pruned)
 
 
+def subfolders(path: Path) -> list[Path]:
+    """Visible folders (not `.partial-*`, `.pruned`), a symlink to one too, sorted by name: under `reports/`, the
+    env folders."""
+    return sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def archive_named(name: str) -> bool:
+    """Named as a run names its archive (`<UTC start>_<deploy id>`, archive.py): only such an entry of an env folder
+    is one of its archives. A `latest` link, a README, a folder of notes are not; an archive renamed out of such a
+    name has left the chain as a deleted one has (the next archive's link finds it gone, --expect the newest)."""
+    return _NAMED_TIME.match(name) is not None
+
+
 def archive_dirs(env_dir: Path) -> list[Path]:
-    """The archives of an env: visible folders (not `.partial-*`), sorted by name — a listing, not an age:
-    which archive is older is `archives_oldest_first`'s to say. A symlink to a folder is listed too:
-    `verify` reports it, `prune` leaves it alone."""
-    return sorted(p for p in env_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    """The archives of an env: its folders under an archive's name, sorted by name — a listing, not an age:
+    which archive is older is `archives_oldest_first`'s to say. A symlink to a folder under such a name is listed
+    too: `verify` reports it, `prune` leaves it alone."""
+    return [p for p in subfolders(env_dir) if archive_named(p.name)]
+
+
+def not_archives(env_dir: Path) -> list[Path]:
+    """What else is in an env folder, visible and not under an archive's name (nor chain.jsonl), sorted by name: a
+    `latest` link, a README, a folder of notes. Not verified, not in the chain; prune leaves it."""
+    try:
+        entries = list(env_dir.iterdir())
+    except OSError:
+        return []
+    return sorted(p for p in entries if not p.name.startswith(".") and not archive_named(p.name) and p.name != CHAIN)
 
 
 def _strays(env_dir: Path) -> list[Path]:
@@ -983,8 +1006,8 @@ def verify_archive(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verd
         verdict.findings.append(Finding("tampered", f"{folder.name}/{MANIFEST}", f"not a manifest as opsverify "
                                                                                   f"writes it: {exc}"))
         return None
-    except OSError:
-        verdict.findings.append(Finding("not-an-archive", folder.name, "no readable manifest.json"))
+    except OSError as exc:  # under an archive's name (archive_dirs): destroyed evidence, not "no archive"
+        verdict.findings.append(Finding("tampered", f"{folder.name}/{MANIFEST}", _manifest_lost(exc, IN_ENV)))
         return None
     verdict.checked.append(folder.name)
     verdict.findings += verify_files(folder, manifest)
@@ -998,6 +1021,15 @@ def verify_archive(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verd
         verdict.findings.append(Finding("broken-chain", folder.name, f"holds the archive sealed as {sealed_as}, not "
                                                                      f"{expected} (renamed, or swapped with another)"))
     return manifest
+
+
+IN_ENV = "the folder stands under an archive's name in an env folder"
+
+
+def _manifest_lost(exc: OSError, where: str) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"missing (deleted: {where}, and none of its files can be checked without it)"
+    return f"{_why(exc)}: {where}, and none of its files can be checked without it"
 
 
 def verify_chain(env_dir: Path, verdict: Verdict, only: str | None = None, nodes: list[Node] | None = None,
@@ -1543,6 +1575,28 @@ def _holds_archives(folder: Path) -> bool:
             or bool(prune_leftovers(folder)))
 
 
+# What a run writes beside its manifest: a folder under an archive's name holding one lost its manifest
+RUN_FILES = ("results.json", "allure-results", SIGNATURE, "junit.xml", "coverage.json")
+
+
+def _lost_manifest(path: Path) -> str:
+    """Why `path`, holding no manifest.json, is an archive that lost it ('' when it is not one): under an archive's
+    name, in an env folder or holding a run's files."""
+    if not archive_named(path.name):
+        return ""
+    if _holds_archives(path.parent):
+        where = IN_ENV
+    elif any(os.path.lexists(path / name) for name in RUN_FILES):
+        where = "the folder, under an archive's name, holds a run's files"
+    else:
+        return ""
+    try:
+        os.lstat(path / MANIFEST)
+    except OSError as exc:
+        return _manifest_lost(exc, where)
+    return ""
+
+
 def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[str, ...] = (), *,
            pages: bool = False) -> Verdict:
     """An archive, `reports/<env>` (every archive of it and the whole chain), or `reports/` (every env).
@@ -1561,7 +1615,11 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         if pages:
             _say_pages(path.parent, verdict, only=path.name)
         return verdict
-    envs = [p for p in archive_dirs(path) if not is_archive(p) and _holds_archives(p)]
+    lost = _lost_manifest(path)
+    if lost:
+        verdict.findings.append(Finding("tampered", f"{path.name}/{MANIFEST}", lost))
+        return verdict
+    envs = [p for p in subfolders(path) if not is_archive(p) and _holds_archives(p)]
     if not (envs and not _holds_archives(path)):
         folders = archive_dirs(path)
         if not folders and not os.path.lexists(path / CHAIN) and not prune_leftovers(path):
@@ -1579,6 +1637,7 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         manifests += [verify_leftover(folder, trusted, verdict, remembered, covered)
                       for folder in prune_leftovers(env_dir)]
         _say_strays(env_dir, verdict)
+        _say_not_archives(env_dir, verdict)
         if pages:
             _say_pages(env_dir, verdict)
         verdict.findings += in_chain
@@ -1685,6 +1744,29 @@ def _say_strays(env_dir: Path, verdict: Verdict) -> None:
         else:
             verdict.notes.append(f"{stray.name}: under an archive's name, but a file, not an archive folder: "
                                  "nothing in it is verified (opsverify writes none; runs name their archives around it)")
+
+
+NOT_ARCHIVES_SHOWN = 12  # the note names this many, then counts the rest
+
+
+def _say_not_archives(env_dir: Path, verdict: Verdict) -> None:
+    """What is in an env folder not under an archive's name, in one note: not a finding (an archive renamed out of
+    its name left the chain, where the next archive's link or --expect finds it gone), nothing in it verified."""
+    others = not_archives(env_dir)
+    if not others:
+        return
+    shown = [f"{p.name} ({_entry_kind(p)})" for p in others[:NOT_ARCHIVES_SHOWN]]
+    more = f", … {len(others) - NOT_ARCHIVES_SHOWN} more" if len(others) > NOT_ARCHIVES_SHOWN else ""
+    verdict.notes.append(f"{env_dir.name}: not under an archive's name (<UTC start>_<deploy id>), so not verified as "
+                         f"archives: {', '.join(shown)}{more}")
+
+
+def _entry_kind(path: Path) -> str:
+    if path.is_symlink():
+        return "a symlink"
+    if path.is_dir():
+        return "a folder holding a manifest.json" if is_archive(path) else "a folder"
+    return "a file"
 
 
 def _say_pages(env_dir: Path, verdict: Verdict, only: str | None = None) -> None:

@@ -109,8 +109,9 @@ def test_report_of_an_env_needs_the_whole_env_to_verify(env_dir, tmp_path, capsy
     newest = seal.archives_oldest_first(env_dir)[-1]
     (newest / "manifest.json").unlink()  # the newest archive broken: "the newest" would silently be the one before
     code, out = _run(capsys, "report", str(env_dir), "-o", str(tmp_path / "r.html"))
-    assert code == exitcodes.NOT_AN_ARCHIVE, out
+    assert code == exitcodes.TAMPERED, out  # destroyed evidence under an archive's name
     assert f"{env_dir}: not rendered, the env does not verify" in out and not (tmp_path / "r.html").exists()
+    assert f"{newest.name}/manifest.json: missing" in out, out
 
 
 def test_a_planted_symlink_beside_the_page_is_never_written_through(env_dir, tmp_path, monkeypatch):

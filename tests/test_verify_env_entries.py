@@ -1,0 +1,151 @@
+"""What an env folder holds besides its archives: only an entry under an archive's name (`<UTC start>_<deploy id>`)
+is judged as an archive. A `latest` link to the newest archive, a README, a folder of notes are no archives: verify
+names them in one note and ends 0, and report renders. Renaming an archive out of the chain (`latest-old`) hides
+it no more than deleting it does: the chain finds a middle one, --expect the newest. A folder under an archive's
+name whose manifest.json was deleted is tampered (30), not "not an archive"."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from opsverify import exitcodes, seal
+from opsverify.cli import main
+
+from .runbook import make_runbook
+from .test_report_html import _needed, _renderer_installed
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory):
+    """Three clean unsigned archives of env fx."""
+    runbook = make_runbook(tmp_path_factory.mktemp("three") / "runbook")
+    for deploy in ("first", "second", "third"):
+        assert runbook.run("--item", "S1", "--deploy-id", deploy).returncode == exitcodes.OK
+    return runbook
+
+
+def _copy(runbook, tmp_path: Path) -> Path:
+    target = tmp_path / "reports" / "fx"
+    shutil.copytree(runbook.env_dir, target, symlinks=True)
+    return target
+
+
+def _verify(capsys, *args: str | Path) -> tuple[int, str]:
+    code = main(["verify", *map(str, args)])
+    return code, capsys.readouterr().out
+
+
+def _manifest_hash(archive: Path) -> str:
+    return seal.sha256_file(archive / seal.MANIFEST)
+
+
+def test_a_latest_link_a_readme_and_a_folder_of_notes_are_said_ignored_not_tampered(three, tmp_path, capsys):
+    env_dir = _copy(three, tmp_path)
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    (env_dir / "latest").symlink_to(newest.name, target_is_directory=True)
+    (env_dir / "README").write_text("prod's verification archives\n")
+    (env_dir / "notes").mkdir()
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.OK, out
+    assert "OK: 3 archives of env fx verified" in out, out
+    ignored = [line for line in out.splitlines() if "not under an archive's name" in line]
+    assert ignored == ["note           fx: not under an archive's name (<UTC start>_<deploy id>), so not verified as "
+                       "archives: README (a file), latest (a symlink), notes (a folder)"], out
+    assert [p.name for p in seal.archive_dirs(env_dir)] == [p.name for p in seal.archives_oldest_first(env_dir)]
+    assert "latest" not in [p.name for p in seal.archives_oldest_first(env_dir)]
+
+
+def test_report_renders_the_newest_archive_beside_a_latest_link(three, tmp_path, capsys, monkeypatch):
+    _needed(_renderer_installed(), "the renderer is not installed (make setup)")
+    env_dir = _copy(three, tmp_path)
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    (env_dir / "latest").symlink_to(newest.name, target_is_directory=True)
+    code = main(["report", str(env_dir)])
+    out = capsys.readouterr().out
+    assert code == exitcodes.OK, out
+    assert f"report: {env_dir / (newest.name + '.html')}" in out, out
+
+
+def test_a_folder_holding_no_archive_but_a_symlinked_folder_is_not_an_archive(tmp_path, capsys):
+    somewhere = tmp_path / "some" / "dir"
+    (tmp_path / "elsewhere").mkdir()
+    somewhere.mkdir(parents=True)
+    (somewhere / "data").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (somewhere / "plain").mkdir()
+    code, out = _verify(capsys, somewhere)
+    assert code == exitcodes.NOT_AN_ARCHIVE, out
+    assert f"not-an-archive {somewhere}: neither an archive (no manifest.json) nor a reports/<env> folder" in out, out
+    assert "tampered" not in out, out
+
+
+def test_a_middle_archive_renamed_out_of_the_chain_is_still_a_broken_chain(three, tmp_path, capsys):
+    env_dir = _copy(three, tmp_path)
+    first, middle, newest = seal.archives_oldest_first(env_dir)
+    middle.rename(env_dir / "latest-old")
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert (f"broken-chain   {newest.name}: its previous archive {middle.name} is missing (removed without opsverify "
+            "prune)") in out, out
+    assert "archives: latest-old (a folder holding a manifest.json)" in out, out  # said, not in the chain's place
+
+
+def test_the_newest_archive_renamed_out_of_the_chain_is_found_by_expect(three, tmp_path, capsys):
+    """As deleting it: nothing links to the newest archive yet, so only the hash the run printed finds it gone."""
+    env_dir = _copy(three, tmp_path)
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    digest = _manifest_hash(newest)
+    newest.rename(env_dir / "latest-old")
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.OK, out  # by design, as a deletion: README, Evidence and verification
+    code, out = _verify(capsys, env_dir, "--expect", digest)
+    assert code == exitcodes.BROKEN_CHAIN, out
+    assert f"no archive in the chain has manifest sha256 {digest}" in out, out
+
+
+def test_an_archive_whose_manifest_was_deleted_is_tampered(three, tmp_path, capsys):
+    env_dir = _copy(three, tmp_path)
+    first, middle, newest = seal.archives_oldest_first(env_dir)
+    (middle / seal.MANIFEST).unlink()
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.TAMPERED, out
+    lost = (f"tampered       {middle.name}/manifest.json: missing (deleted: the folder stands under an archive's "
+            "name in an env folder, and none of its files can be checked without it)")
+    assert lost in out and "not-an-archive" not in out, out
+    code, out = _verify(capsys, middle)  # named itself
+    assert code == exitcodes.TAMPERED and lost in out, out
+    alone = tmp_path / "copied" / middle.name  # out of its env: it holds a run's files
+    shutil.copytree(middle, alone)
+    code, out = _verify(capsys, alone)
+    assert code == exitcodes.TAMPERED, out
+    assert (f"tampered       {middle.name}/manifest.json: missing (deleted: the folder, under an archive's name, "
+            "holds a run's files") in out, out
+    (alone.parent / "plain").mkdir()
+    code, out = _verify(capsys, alone.parent / "plain")  # neither: not an archive, as before
+    assert code == exitcodes.NOT_AN_ARCHIVE, out
+
+
+def test_a_symlink_under_an_archive_name_stays_tampered_beside_a_latest_link(three, tmp_path, capsys):
+    env_dir = _copy(three, tmp_path)
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    (env_dir / "latest").symlink_to(newest.name, target_is_directory=True)
+    forged = env_dir / "20990101T000000Z_forged"
+    forged.symlink_to(newest.name, target_is_directory=True)
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.TAMPERED, out
+    assert f"tampered       {forged.name}: a symlink, not an archive folder" in out, out
+    assert "latest (a symlink)" in out, out
+
+
+def test_prune_leaves_a_latest_link_alone_and_unnamed(three, tmp_path, capsys):
+    env_dir = _copy(three, tmp_path)
+    first, middle, newest = seal.archives_oldest_first(env_dir)
+    (env_dir / "latest").symlink_to(newest.name, target_is_directory=True)
+    assert main(["prune", str(env_dir), "--keep", "1", "--force"]) == exitcodes.OK
+    out = capsys.readouterr().out
+    assert "latest" not in out, out
+    assert [p.name for p in seal.archive_dirs(env_dir)] == [newest.name]
+    assert (env_dir / "latest").is_symlink()
+    assert _verify(capsys, env_dir)[0] == exitcodes.OK
