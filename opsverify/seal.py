@@ -1750,11 +1750,17 @@ NOT_ARCHIVES_SHOWN = 12  # the note names this many, then counts the rest
 
 
 def _say_not_archives(env_dir: Path, verdict: Verdict) -> None:
-    """What is in an env folder not under an archive's name, in one note: not a finding (an archive renamed out of
-    its name left the chain, where the next archive's link or --expect finds it gone), nothing in it verified."""
+    """What is in an env folder not under an archive's name, in one note: not a finding, nothing in it verified — but
+    a folder (not a link) holding a manifest.json there is an archive renamed out of its name, the newest one too
+    (which nothing links to yet): `tampered`."""
     others = not_archives(env_dir)
     if not others:
         return
+    for path in others:
+        if not path.is_symlink() and path.is_dir() and is_archive(path):
+            verdict.findings.append(Finding("tampered", path.name, "holds an archive's manifest.json under a name that"
+                                            " is not an archive's (<UTC start>_<deploy id>): an archive renamed out of"
+                                            " the chain"))
     shown = [f"{p.name} ({_entry_kind(p)})" for p in others[:NOT_ARCHIVES_SHOWN]]
     more = f", … {len(others) - NOT_ARCHIVES_SHOWN} more" if len(others) > NOT_ARCHIVES_SHOWN else ""
     verdict.notes.append(f"{env_dir.name}: not under an archive's name (<UTC start>_<deploy id>), so not verified as "

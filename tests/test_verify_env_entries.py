@@ -1,7 +1,7 @@
 """What an env folder holds besides its archives: only an entry under an archive's name (`<UTC start>_<deploy id>`)
 is judged as an archive. A `latest` link to the newest archive, a README, a folder of notes are no archives: verify
-names them in one note and ends 0, and report renders. Renaming an archive out of the chain (`latest-old`) hides
-it no more than deleting it does: the chain finds a middle one, --expect the newest. A folder under an archive's
+names them in one note and ends 0, and report renders. An archive renamed out of the chain (`latest-old`) is found:
+a folder holding a manifest.json under another name is tampered, a middle one's absence breaks the chain too. A folder under an archive's
 name whose manifest.json was deleted is tampered (30), not "not an archive"."""
 
 from __future__ import annotations
@@ -86,22 +86,25 @@ def test_a_middle_archive_renamed_out_of_the_chain_is_still_a_broken_chain(three
     first, middle, newest = seal.archives_oldest_first(env_dir)
     middle.rename(env_dir / "latest-old")
     code, out = _verify(capsys, env_dir)
-    assert code == exitcodes.BROKEN_CHAIN, out
+    assert code == exitcodes.TAMPERED, out  # the folder holding its manifest under another name
+    assert "tampered       latest-old: holds an archive's manifest.json under a name that is not an archive's" in out, out
     assert (f"broken-chain   {newest.name}: its previous archive {middle.name} is missing (removed without opsverify "
             "prune)") in out, out
     assert "archives: latest-old (a folder holding a manifest.json)" in out, out  # said, not in the chain's place
 
 
-def test_the_newest_archive_renamed_out_of_the_chain_is_found_by_expect(three, tmp_path, capsys):
-    """As deleting it: nothing links to the newest archive yet, so only the hash the run printed finds it gone."""
+def test_the_newest_archive_renamed_out_of_the_chain_is_tampered(three, tmp_path, capsys):
+    """Nothing links to the newest archive yet: renamed out of an archive's name, a folder holding its manifest is
+    what finds it (deleted, only the hash the run printed does: --expect)."""
     env_dir = _copy(three, tmp_path)
     newest = seal.archives_oldest_first(env_dir)[-1]
     digest = _manifest_hash(newest)
     newest.rename(env_dir / "latest-old")
     code, out = _verify(capsys, env_dir)
-    assert code == exitcodes.OK, out  # by design, as a deletion: README, Evidence and verification
+    assert code == exitcodes.TAMPERED, out
+    assert "tampered       latest-old: holds an archive's manifest.json under a name that is not an archive's" in out, out
     code, out = _verify(capsys, env_dir, "--expect", digest)
-    assert code == exitcodes.BROKEN_CHAIN, out
+    assert code == exitcodes.TAMPERED, out
     assert f"no archive in the chain has manifest sha256 {digest}" in out, out
 
 
