@@ -773,24 +773,22 @@ def _no_proxy_the_client_reads() -> None:
                               f" write the IPv6 address without brackets ({spelled(bare)})")
 
 
-def load_environment(directory: Path, name: str, *, checks: list[Check] | None = None,
-                     systems: tuple[str, ...] | list[str] = ()) -> Environment:
-    """`checks` (every item of the checklists) cross-check the names the environment gives: a misspelt
-    system, service, endpoint, provider or secret would leave its items skipped, and the run green."""
-    path = environment_path(directory, name)
-    _no_proxy_the_client_reads()
-    kept: dict[Path, bytes] = {}
-    raw = _load_raw(path, kept)
-    _validate(path, raw, as_written=True)  # structure first: a typo is reported even when variables are unset
-    _check_credentials_are_references(path, raw)
+@dataclass
+class _Substitution:
+    """What setting a file's ${VAR}s met: the problems load_environment refuses, and the values a run redacts."""
 
-    local_file = directory / f"{name}.secrets.env"
-    local = _local_values(local_file)
-    missing: list[tuple[str, str, bool]] = []  # (where, variable, whether it is set but empty)
-    garbled: list[tuple[str, str, str]] = []  # (where, variable, what is wrong with it)
-    malformed: list[str] = []  # a `$` that is neither `$$` nor a ${VAR}
-    too_short: list[str] = []  # a URL's password, a secret written in the file: too short to be redacted
-    used: list[str] = []
+    missing: list[tuple[str, str, bool]] = field(default_factory=list)  # (where, variable, set but empty)
+    garbled: list[tuple[str, str, str]] = field(default_factory=list)  # (where, variable, what is wrong with it)
+    malformed: list[str] = field(default_factory=list)  # a `$` that is neither `$$` nor a ${VAR}
+    too_short: list[str] = field(default_factory=list)  # a URL's password, a secret written in the file: too short
+    used: list[str] = field(default_factory=list)  # values from ${VAR}s that hold secrets: redacted everywhere
+
+
+def _substituted(raw: Any, local: dict[str, str]) -> tuple[Any, _Substitution]:
+    """`raw` with each ${VAR} set from the process's environment or `local`, and what that met."""
+    met = _Substitution()
+    missing, garbled, malformed, too_short, used = (met.missing, met.garbled, met.malformed, met.too_short,
+                                                    met.used)
 
     def substitute(value: Any, where: tuple) -> Any:
         if isinstance(value, dict):
@@ -818,6 +816,11 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
                 if default is None:
                     missing.append((_location(where), var, found is not None))
                 return ""  # `${VAR:-}`: optional, so empty means not configured
+            secret = _secret_field(where, var, found)
+            if secret or (_in_url_path(value, match.start()) and may_be_a_key(found)):
+                # a key in a URL's path or query (…/rpc/${KEY}) too; kept before any problem with the value is said:
+                # a refusal of the inputs is masked by it where the environment does not load (`as_far_as_it_reads`)
+                used.append(found)
             if _CONTROL.search(found):  # a control character left inside the value
                 garbled.append((_location(where), var, "holds a control character inside the value (a line break,"
                                 " a tab, or another such as a bell); set it to the value alone (e.g. printf '%s' ..."
@@ -827,17 +830,13 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
                 garbled.append((_location(where), var, "holds bytes that are not UTF-8 text; set it to the value "
                                 "as UTF-8"))
                 return ""
-            if _secret_field(where, var, found):
-                if len(found) < Redactor.MIN_LENGTH and "secrets" in map(str, where):
-                    # a default is the file's to fix, not the variable's
-                    what = (f"is {'unset' if unset else 'empty'}, and its default written in the file is"
-                            if from_default else "is")
-                    garbled.append((_location(where), var, f"{what} {len(found)} characters: {_TOO_SHORT}; use one "
-                                    f"of at least {Redactor.MIN_LENGTH}"))
-                    return ""
-                used.append(found)
-            elif _in_url_path(value, match.start()) and may_be_a_key(found):
-                used.append(found)  # a key in a URL's path or query (…/rpc/${KEY}): redacted wherever it shows
+            if secret and len(found) < Redactor.MIN_LENGTH and "secrets" in map(str, where):
+                # a default is the file's to fix, not the variable's
+                what = (f"is {'unset' if unset else 'empty'}, and its default written in the file is"
+                        if from_default else "is")
+                garbled.append((_location(where), var, f"{what} {len(found)} characters: {_TOO_SHORT}; use one "
+                                f"of at least {Redactor.MIN_LENGTH}"))
+                return ""
             return found
 
         said = len(garbled)
@@ -856,9 +855,27 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
                 f"it one of at least {_LONG_PASSWORD}")
         return text
 
+    return substitute(raw, ()), met
+
+
+def load_environment(directory: Path, name: str, *, checks: list[Check] | None = None,
+                     systems: tuple[str, ...] | list[str] = ()) -> Environment:
+    """`checks` (every item of the checklists) cross-check the names the environment gives: a misspelt
+    system, service, endpoint, provider or secret would leave its items skipped, and the run green."""
+    path = environment_path(directory, name)
+    _no_proxy_the_client_reads()
+    kept: dict[Path, bytes] = {}
+    raw = _load_raw(path, kept)
+    _validate(path, raw, as_written=True)  # structure first: a typo is reported even when variables are unset
+    _check_credentials_are_references(path, raw)
+
+    local_file = directory / f"{name}.secrets.env"
+    local = _local_values(local_file)
     if systems:  # narrowed with --system: the other systems' variables are not needed
         raw = {**raw, "systems": {k: v for k, v in (raw.get("systems") or {}).items() if k in systems}}
-    resolved = substitute(raw, ())
+    resolved, met = _substituted(raw, local)
+    missing, garbled, malformed, too_short, used = (met.missing, met.garbled, met.malformed, met.too_short,
+                                                    met.used)
     if malformed:
         raise ConfigError(_summarise([f"{shown(path)}: {problem}" for problem in malformed], "environment"))
     if missing or garbled or too_short:
@@ -905,6 +922,70 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     _check_sendable(path, model, _http_endpoints(checks or []), _redis_endpoints(checks or []))
     return Environment(name=name, path=path, model=model, secret_values=tuple(used), data=kept[path],
                        defined_nowhere=nowhere)
+
+
+def as_far_as_it_reads(path: Path, text: str) -> tuple[Environment | None, list[str], list[str]]:
+    """The environment file at `path` (its `text`), for masking a refusal of the inputs, which may be of this very
+    file (a ${VAR} unset, a file it names missing, a key misspelt): read leniently, every ${VAR} set substituted as
+    load_environment sets it and every problem passed over. The environment where its structure validates; the
+    values of its ${VAR}s a run redacts, judged as load_environment judges them; the URLs it holds once set. A file
+    YAML cannot read is read line by line, each line's keys those above it by indentation."""
+    from .transports.envsource import salvaged
+
+    local_file = path.with_name(f"{path.stem}.secrets.env")
+    try:
+        local = _local_values(local_file)
+    except (ConfigError, MissingVariable):  # refused, perhaps the refusal itself: its lines as far as they read
+        local = dict(salvaged(str(local_file)))
+    raw = _read_yaml(path, [], _EnvironmentLoader)
+    try:
+        resolved, met = _substituted(raw, local)
+    except RecursionError:  # nested deeper than a walk of it goes
+        raw = None
+    if not isinstance(raw, dict):
+        return None, *_secrets_line_by_line(text, local)
+    urls = [value for value in _texts(resolved) if "://" in value]
+    try:
+        model = _validate(path, resolved)
+    except ConfigError:  # its structure is what is refused: the values judged secret, and the URLs' credentials
+        return None, met.used, urls
+    return Environment(name=path.stem, path=path, model=model, secret_values=tuple(met.used)), met.used, urls
+
+
+def _texts(data: Any) -> list[str]:
+    if isinstance(data, dict):
+        return [text for value in data.values() for text in _texts(value)]
+    if isinstance(data, list):
+        return [text for value in data for text in _texts(value)]
+    return [data] if isinstance(data, str) else []
+
+
+def _secrets_line_by_line(text: str, local: dict[str, str]) -> tuple[list[str], list[str]]:
+    """As `as_far_as_it_reads`, for a file YAML cannot read: each line's value set where the keys above it and on it
+    (`secrets: {API_TOKEN: ${X}}`) lead, its ${VAR}s judged there."""
+    used: list[str] = []
+    urls: list[str] = []
+    above: list[tuple[int, str]] = []  # (indentation, key) of the lines this one is under
+    for line in text.splitlines():
+        keyed = _LINE_KEY.match(line)
+        if keyed:
+            while above and above[-1][0] >= keyed.start("key"):
+                above.pop()
+            above.append((keyed.start("key"), keyed.group("key")))
+        value = line[keyed.end():] if keyed else line
+        if "${" not in value:
+            continue
+        for key in reversed([key for _, key in above] + _FLOW_KEY.findall(value.rsplit("${", 1)[0])):
+            value = {key: value}
+        resolved, met = _substituted(value, local)
+        used += met.used
+        urls += _URL_IN_TEXT.findall(" ".join(_texts(resolved)))
+    return used, urls
+
+
+_LINE_KEY = re.compile(r"""^[ \t]*(?:-[ \t]+)*(["']?)(?P<key>[^\s"'#:{}\[\],][^"'#:{}\[\],]*?)\1[ \t]*:(?=\s|$)""")
+_FLOW_KEY = re.compile(r"""([^\s"'#:{}\[\],]+)["']?[ \t]*:(?=\s)""")
+_URL_IN_TEXT = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s"'{}\[\],]+""")
 
 
 def _hides(local_file: Path) -> str:

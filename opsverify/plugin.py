@@ -709,10 +709,14 @@ _SCHEME_ALONE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:/*")
 
 
 def _masked_by_the_environment(config: pytest.Config, name: str, message: str) -> str:
-    """A refusal of the inputs, its words masked by what the environment file can hold: a waivers or checklist file
-    refused before the environment loads quotes what it holds, a declared secret's value too (`waivers[0] (tok-…):
-    unknown item`). Read leniently, as the environment may be what cannot load (a ${VAR} unset, another system's):
-    every ${VAR} it cites that is set, and the files those name (a dotenv: its secrets by the env family's rule)."""
+    """A refusal of the inputs, its words masked by the secrets the environment holds, as a run registers them
+    (learn_secrets): a waivers or checklist file refused before the environment loads quotes what it holds, a
+    declared secret's value too (`waivers[0] (tok-…): unknown item`). Read leniently, as the environment may be what
+    cannot load (a ${VAR} unset, a file it names missing): where its structure is refused, the values of its
+    ${VAR}s judged secret where they are used, and its URLs' credentials; and the secrets of the dotenv files it
+    names, by the env family's rule. A path a ${VAR} holds (a CA bundle, a dotenv) is the fix: shown."""
+    from .engine import learn_secrets
+    from .environment import as_far_as_it_reads
     from .secrets import Redactor
     from .transports.envsource import salvaged
 
@@ -725,12 +729,18 @@ def _masked_by_the_environment(config: pytest.Config, name: str, message: str) -
     except (StopRun, OSError, ValueError):  # the folder itself refused (a loop of links, a name too long)
         return message
     redactor = Redactor()
+    env, secret_values, urls = as_far_as_it_reads(path, text)
+    if env is not None:
+        learn_secrets(redactor, env)
+    else:  # its structure refused: each value judged secret, whatever it looks like, and what each URL carries
+        for value in secret_values:
+            if not _SCHEME_ALONE.fullmatch(value):  # `http://` holds nothing, and a fix names it
+                redactor.add_declared(value)
+        for url in urls:
+            redactor.add_url_parts(url)
     files = [written for written in _WRITTEN_DOTENV.findall(text) if "${" not in written]
-    for variable in dict.fromkeys(_CITED_VARIABLE.findall(text)):
-        value = os.environ.get(variable)
-        if value and not _SCHEME_ALONE.fullmatch(value):  # `http://` holds nothing, and a fix names it
-            redactor.add_declared(value)
-            files.append(value)
+    files += [os.environ[variable] for variable in dict.fromkeys(_CITED_VARIABLE.findall(text))
+              if os.environ.get(variable)]
     for file in files:  # a dotenv the environment names, by a ${VAR} or as written: the file's secrets
         try:
             path = Path(file) if Path(file).is_absolute() else project_root(config) / file

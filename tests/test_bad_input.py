@@ -536,9 +536,8 @@ def test_run_archives_already_in_the_checklists_folder_are_named_as_archives(tmp
 
 @pytest.mark.parametrize("value", ["http://", "https://", "postgresql://"])
 def test_a_variable_holding_a_scheme_alone_leaves_the_fix_readable(tmp_path, monkeypatch, value):
-    """A refusal is masked by every value the environment file cites (it may not load, so which are secrets is not
-    known): `SHOP_BARE_URL=http://` masked the fix's own `http://` ("write [redacted hmac:…]host:port"). A scheme
-    alone holds nothing secret."""
+    """A refusal is masked by what the environment holds secret: `SHOP_BARE_URL=http://` had masked the fix's own
+    `http://` ("write [redacted hmac:…]host:port"). A scheme alone holds nothing secret."""
     monkeypatch.setenv("SHOP_BARE_URL", value)
     setup = _edit_fx("      web:\n        env:", "      web:\n        url: '${SHOP_BARE_URL}'\n        env:")
     runbook, result = _run_edited_runbook(tmp_path, setup, ())
