@@ -466,7 +466,13 @@ def _byte_run_hints(value: str) -> set[str]:
         signed_a, signed_b = a - 256 * (a > 127), b - 256 * (b > 127)
         hints |= {f"{a} {b}", f"{a},{b}", f"{a}, {b}", f"{a}{b:>4}", f"{signed_a}{signed_b:>5}",
                   f"{signed_a}, {signed_b}", f"{a:02x} {b:02x}", f"0x{a:02x}, 0x{b:02x}", f"0x{a:02x},0x{b:02x}",
-                  f"{a:03o} {b:03o}", f"{a:08b} {b:08b}", _od_cell(a).lstrip(" ") + _od_cell(b)}
+                  f"{a:03o} {b:03o}", f"{a:08b} {b:08b}", _od_cell(a).lstrip(" ") + _od_cell(b),
+                  f"0X{a:02X}, 0X{b:02X}", f"{a:02X} {b:02X}",  # `xxd -i -u`, `xxd -u -g1`
+                  # one a line (od -w1), as the text reads without its line breaks and the indentation after them
+                  f"{a}{b}", f"{signed_a}{signed_b}", f"{a:03o}{b:03o}"}
+    for a in raw[:1]:  # one a line behind xxd -c1's offset, its character after it: the first byte beside that
+        shown = chr(a) if 32 <= a < 127 else "."
+        hints |= {f"{a:02x}  {shown}", f"{a:02X}  {shown}", f"{a:08b}  {shown}"}
     return hints
 
 
@@ -1174,37 +1180,41 @@ class _Bytes(_Unbroken):
     def of(text: str, hints: list[int]) -> "_Bytes | None":
         """The runs of bytes that reach past each hint (where two of a secret's bytes are written so); None for none."""
         runs: list[list[tuple[int, int, int]]] = []
-        done = 0
+        read = [0] * (len(_BYTE_RUNS) + 1)  # per way (od -c's last): how far the text was read so, never again
         for at in hints:
-            if at >= done:
-                done = max(at + 1, _read_runs(text, at, runs))
+            _read_runs(text, at, runs, read)
         return _Bytes(text, runs) if runs else None
 
 
-def _read_runs(text: str, at: int, runs: list[list[tuple[int, int, int]]]) -> int:
+def _read_runs(text: str, at: int, runs: list[list[tuple[int, int, int]]], read: list[int]) -> None:
     """Each run of bytes that reaches past `at`, in each way it reads, added to `runs`: (start, end, byte) of each of
-    its numbers. Where the last ends."""
-    reach, done = max(0, at - _RUN_REACH), at
+    its numbers. `read`: per way, how far the text was read already — a number is tried as a run's start once a way,
+    whatever the hints near it (a text dense with them is read in a time linear in its length)."""
+    reach = max(0, at - _RUN_REACH)
     # where it may start: a secret's first byte is a number or two before its hint, maybe on the line before (behind
     # its offset, after that line's printable column)
-    starts = [m.start() for m in _BYTE_TOKEN.finditer(text, reach, at + 1)][-_NUMBERS_BACK:]
-    for run, first, step, base in _BYTE_RUNS:
-        # the first that runs past the hint, read only that far: then read whole
-        found = next((m for m in (run.match(text, start, at + _RUN_REACH) for start in starts) if m and m.end() > at),
-                     None)
-        if found is not None:
-            found = run.match(text, found.start())
-            head = first.match(text, found.start())
-            numbers = [head.span(), *(m.span(1) for m in step.finditer(text, head.end(), found.end()))]
-            runs.append([(start, end, int(text[start:end], base) % 256) for start, end in numbers])
-            done = max(done, found.end())
-    cells = _OD_CHARACTERS.search(text, reach, at + 64)
-    if cells is not None and cells.start() <= at:
-        cells = _OD_CHARACTERS.match(text, cells.start())  # all of it, past where it was looked for
-        runs.append([(cell.start(), cell.end(), _od_byte(cell.group()))
-                     for cell in _OD_CELLS.finditer(text, cells.start(), cells.end())])
-        done = max(done, cells.end())
-    return done
+    starts = [m.start() for m in _BYTE_TOKEN.finditer(text, max(reach, min(read)), at + 1)][-_NUMBERS_BACK:]
+    for way, (run, first, step, base) in enumerate(_BYTE_RUNS):
+        # the first that runs past the hint: each start read once (a run ending before it reaches no later hint)
+        for start in (start for start in starts if start >= read[way]):
+            found = run.match(text, start)
+            read[way] = max(read[way], start + 1)
+            if found is not None and found.end() > at:
+                head = first.match(text, found.start())
+                numbers = [head.span(), *(m.span(1) for m in step.finditer(text, head.end(), found.end()))]
+                runs.append([(start, end, int(text[start:end], base) % 256) for start, end in numbers])
+                read[way] = found.end()
+                break
+        read[way] = max(read[way], at + 1)
+    if read[-1] <= at:
+        cells = _OD_CHARACTERS.search(text, max(reach, read[-1]), at + 64)
+        if cells is not None and cells.start() <= at:
+            cells = _OD_CHARACTERS.match(text, cells.start())  # all of it, past where it was looked for
+            runs.append([(cell.start(), cell.end(), _od_byte(cell.group()))
+                         for cell in _OD_CELLS.finditer(text, cells.start(), cells.end())])
+        # (a run of cells found later is found again from there; none found: none starts before its last six fit)
+        read[-1] = max(at + 1, cells.end() if cells is not None and cells.start() <= at
+                       else cells.start() if cells is not None else at + 64 - 6 * 4)
 
 
 class Redactor:

@@ -7,6 +7,7 @@ octal) — each is masked, and ordinary text holding the same kinds of spelling 
 from __future__ import annotations
 
 import base64
+import collections
 import json
 import math
 import pickle
@@ -18,7 +19,7 @@ from urllib.parse import quote
 
 import pytest
 
-from opsverify import exitcodes
+from opsverify import exitcodes, secrets
 from opsverify.secrets import MASK, Redactor
 
 from .kit import route_server
@@ -116,8 +117,18 @@ def _od(data: bytes, field, offsets: bool = True) -> str:
     return "\n".join([*lines, f"{len(data):07o}"] if offsets else lines)
 
 
-def _xxd_i(data: bytes) -> str:
-    return ",\n".join(_lines_of(data, 12, lambda at, chunk: "  " + ", ".join(f"0x{b:02x}" for b in chunk)))
+def _xxd_i(data: bytes, upper: bool = False) -> str:
+    cell = "0X{:02X}" if upper else "0x{:02x}"
+    return ",\n".join(_lines_of(data, 12, lambda at, chunk: "  " + ", ".join(map(cell.format, chunk))))
+
+
+def _one_a_line(data: bytes, field) -> str:
+    """A dump of one byte a line (`od -w1`, `xxd -c1`): field(offset, byte)."""
+    return "\n".join(field(at, byte) for at, byte in enumerate(data))
+
+
+def _shown(byte: int) -> str:
+    return chr(byte) if 32 <= byte < 127 else "."
 
 
 def _xxd_b(data: bytes) -> str:
@@ -140,10 +151,20 @@ BYTE_DUMPS = {  # each as the tool prints it (checked against xxd and od where i
     "od -c": lambda data: _od(data, _od_cell),
     "od -An -c": lambda data: _od(data, _od_cell, offsets=False),
     "xxd -b": _xxd_b,
+    "xxd -i -u": lambda data: _xxd_i(data, upper=True),
+    "od -An -tu1 -w1": lambda data: _one_a_line(data, lambda at, b: f"{b:4d}"),
+    "od -An -td1 -w1": lambda data: _one_a_line(data, lambda at, b: f"{b if b < 128 else b - 256:5d}"),
+    "od -An -b -w1": lambda data: _one_a_line(data, lambda at, b: f" {b:03o}"),
+    "xxd -c1": lambda data: _one_a_line(data, lambda at, b: f"{at:08x}: {b:02x}  {_shown(b)}"),
+    "xxd -u -c1": lambda data: _one_a_line(data, lambda at, b: f"{at:08x}: {b:02X}  {_shown(b)}"),
+    "xxd -b -c1": lambda data: _one_a_line(data, lambda at, b: f"{at:08x}: {b:08b}  {_shown(b)}"),
 }
 TOOL_COMMANDS = {"xxd -i": ["xxd", "-i"], "od -An -tx1": ["od", "-An", "-tx1"], "od -tx1": ["od", "-tx1"],
                  "od -An -tu1": ["od", "-An", "-tu1"], "od -An -td1": ["od", "-An", "-td1"], "od -b": ["od", "-b"],
-                 "od -c": ["od", "-c"], "od -An -c": ["od", "-An", "-c"], "xxd -b": ["xxd", "-b"]}
+                 "od -c": ["od", "-c"], "od -An -c": ["od", "-An", "-c"], "xxd -b": ["xxd", "-b"],
+                 "xxd -i -u": ["xxd", "-i", "-u"], "xxd -c1": ["xxd", "-c1"], "xxd -u -c1": ["xxd", "-u", "-c1"],
+                 "xxd -b -c1": ["xxd", "-b", "-c1"],  # od -w1 as -v writes it: the data's `ss` not squeezed to `*`
+                 **{dump: [*dump.split(), "-v"] for dump in ("od -An -tu1 -w1", "od -An -td1 -w1", "od -An -b -w1")}}
 CANARY = "Kq7c3a9f0e1d2bX4a5f6Z"  # 21 characters, as an API key
 
 
@@ -158,7 +179,8 @@ def test_the_byte_dumps_these_tests_write_are_the_tools_own(dump):
 
 def _key_lines(dump: str, data: bytes, start: int, end: int) -> list[str]:
     """The lines of `dump` of `data` holding 3 or more of `data[start:end]`'s bytes."""
-    width = {"xxd -i": 12, "xxd -b": 6}.get(dump, 16 if dump.startswith("od") else len(data))
+    width = 1 if dump.endswith(("-w1", "-c1")) else {"xxd -i": 12, "xxd -i -u": 12, "xxd -b": 6}.get(
+        dump, 16 if dump.startswith("od") else len(data))
     lines = BYTE_DUMPS[dump](data).splitlines()
     return [line for at, line in zip(range(0, len(data), width), lines)
             if min(end, at + width) - max(start, at) >= 3]
@@ -1006,3 +1028,40 @@ def test_three_dots_in_ordinary_text_stay():
     redactor.add("sk_live_4eC39HqLyjWDarjtT1zdp7dcXYZ", even_if_plain=True)
     for text in ["Loading... done ... ok", "...", "a...b", "wait...", "...and then"]:
         assert redactor.text(text) == text
+
+
+class _Counted:
+    """A compiled pattern whose calls are recorded: (what was called, where it was asked to start, where to stop)."""
+
+    def __init__(self, pattern: re.Pattern[str], name: str, calls: list) -> None:
+        self.pattern, self.name, self.calls = pattern, name, calls
+
+    def __getattr__(self, method: str):
+        def call(text: str, pos: int = 0, endpos: int | None = None, *rest):
+            self.calls.append((self.name, method, pos, len(text) if endpos is None else endpos))
+            return getattr(self.pattern, method)(text, pos, *([] if endpos is None else [endpos]))
+        return call
+
+
+@pytest.mark.parametrize("dense", [
+    lambda b: " x ".join(f"{b[0]} {b[1]}" for _ in range(3000)),  # hints alone, each a few characters apart
+    lambda b: "\n".join(f"{b[0]} {b[1]} {b[2]} 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16" for _ in range(600)),
+    lambda b: ",".join(str(b[at % 2]) for at in range(8000)),  # a comma list of the key's two first codes
+    lambda b: "\n".join(f"{at:08x}: {b[0]:02x}  {chr(b[0])}" for at in range(2000)),  # xxd -c1 of one byte
+], ids=["hints-apart", "broken-runs", "comma-list", "one-a-line"])
+def test_a_text_dense_with_byte_hints_is_read_once(monkeypatch, dense):
+    """A text dense with hints (`_byte_run_hints`) is read as bytes in a time linear in its length: each number is
+    tried as a run's start once per way, and the text is looked through for numbers and od's cells about once —
+    not again for each hint near it (5 MB of `75 113 x` cost 100 s so). Work counted, not timed."""
+    calls: list = []
+    monkeypatch.setattr(secrets, "_BYTE_RUNS", tuple((_Counted(run, f"way {at}", calls), first, step, base)
+                                                     for at, (run, first, step, base) in enumerate(secrets._BYTE_RUNS)))
+    monkeypatch.setattr(secrets, "_BYTE_TOKEN", _Counted(secrets._BYTE_TOKEN, "numbers", calls))
+    monkeypatch.setattr(secrets, "_OD_CHARACTERS", _Counted(secrets._OD_CHARACTERS, "od -c", calls))
+    text = dense(CANARY.encode())
+    assert _redactor(CANARY).text(text) == text
+    starts = collections.Counter((name, pos) for name, method, pos, _ in calls if name.startswith("way"))
+    again = [start for start, times in starts.items() if times > 1]
+    assert starts and not again, f"expected each number tried once a way, saw {len(again)} tried again: {again[:5]}"
+    looked = sum(end - pos for name, method, pos, end in calls if name in ("numbers", "od -c") and method != "match")
+    assert looked <= 3 * len(text), f"expected the text looked through about once ({len(text)}), saw {looked}"
