@@ -1155,14 +1155,17 @@ class _Bytes(_Unbroken):
         self.original, self.breaks, self.heads = text, _NEVER, []
         self.at_view: list[int] = []  # where each number's byte starts in the view
         self.spans: list[tuple[int, int]] = []  # where that number is in the text
+        self.runs: list[tuple[int, int]] = []  # where each run's hex is in the view
         hexed: list[str] = []
         length = 0
         for run in runs:
+            began = length
             for start, end, byte in run:
                 self.at_view.append(length)
                 self.spans.append((start, end))
                 hexed.append(f"{byte:02x}")
                 length += 2
+            self.runs.append((began, length))
             hexed.append("\n")  # no secret's hex runs on from one run into the next
             length += 1
         self.text = "".join(hexed)
@@ -1842,6 +1845,10 @@ class _Matcher:
         listed = _Bytes.of(text, sorted(hints)) if hints else None
         if listed is not None:  # bytes written a number a byte (`[75 113 …]`, od's columns): their hex, across lines
             spans += self._found(listed.text, head=False, tail=False, within=listed, cuts=False)[0]
+            for began, ended in listed.runs:  # a run that ends with a secret's start: a dump cut short (an excerpt)
+                cut = self._cut_at_end(listed.text[began:ended])
+                if cut is not None:
+                    spans.append((listed.start(began + cut[0]), listed.end(ended), f"[redacted part of {cut[1]}]"))
         return spans, near
 
     # how many times a text is read escape by escape: a repr of a repr escapes a quote twice (`\\\'`), a repr of that
