@@ -961,31 +961,14 @@ def _texts(data: Any) -> list[str]:
 
 
 def _secrets_line_by_line(text: str, local: dict[str, str]) -> tuple[list[str], list[str]]:
-    """As `as_far_as_it_reads`, for a file YAML cannot read: each line's value set where the keys above it and on it
-    (`secrets: {API_TOKEN: ${X}}`) lead, its ${VAR}s judged there."""
-    used: list[str] = []
-    urls: list[str] = []
-    above: list[tuple[int, str]] = []  # (indentation, key) of the lines this one is under
-    for line in text.splitlines():
-        keyed = _LINE_KEY.match(line)
-        if keyed:
-            while above and above[-1][0] >= keyed.start("key"):
-                above.pop()
-            above.append((keyed.start("key"), keyed.group("key")))
-        value = line[keyed.end():] if keyed else line
-        if "${" not in value:
-            continue
-        for key in reversed([key for _, key in above] + _FLOW_KEY.findall(value.rsplit("${", 1)[0])):
-            value = {key: value}
-        resolved, met = _substituted(value, local)
-        used += met.used
-        urls += _URL_IN_TEXT.findall(" ".join(_texts(resolved)))
-    return used, urls
+    """As `as_far_as_it_reads`, for a file YAML cannot read: where a value stands (a URL's password with a comma in it,
+    a flow mapping over two lines) cannot be told, so every ${VAR} it cites that is set is taken as a secret — a path
+    among them is masked too, in a refusal that is about this file anyway."""
+    values = [os.environ.get(name) or local.get(name) for name in dict.fromkeys(_CITED.findall(text))]
+    return [value for value in values if value], []
 
 
-_LINE_KEY = re.compile(r"""^[ \t]*(?:-[ \t]+)*(["']?)(?P<key>[^\s"'#:{}\[\],][^"'#:{}\[\],]*?)\1[ \t]*:(?=\s|$)""")
-_FLOW_KEY = re.compile(r"""([^\s"'#:{}\[\],]+)["']?[ \t]*:(?=\s)""")
-_URL_IN_TEXT = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s"'{}\[\],]+""")
+_CITED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def _hides(local_file: Path) -> str:
