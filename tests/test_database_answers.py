@@ -15,7 +15,7 @@ from opsverify.engine import gather_and_judge
 from opsverify.families import migrations, rpc, scheduler, schema, sql
 from opsverify.outcome import Status
 from opsverify.transports.pgvalues import Pinned
-from opsverify.transports.postgres import ROLE_CHECK, Database, QueryFailed, describe_url
+from opsverify.transports.postgres import ROLE_CHECK, Database, DatabaseUnavailable, GatherError, QueryFailed, describe_url
 
 from .kit import make_check, make_target
 from .project import scratch_database
@@ -556,3 +556,21 @@ def test_every_session_reads_json_with_the_same_loaders(shop):
         finally:
             database.close()
     assert loaders[0] == loaders[1], loaders
+
+
+@pytest.mark.parametrize("attrs, connects", [("read-write", True), ("read-only", False), ("primary", True)])
+def test_target_session_attrs_are_asked_of_the_servers_role(shop, demo_deployment, attrs, connects):
+    """Every session is read-only (default_transaction_read_only in its options): libpq's read-write refused a
+    healthy primary ("session is read-only"), its read-only would take one. Asked as primary / standby instead."""
+    url = demo_deployment.pg.url(shop["name"]) + f"?target_session_attrs={attrs}"
+    database = Database(url, connect_timeout_s=5, statement_timeout_ms=2000, label="test")
+    try:
+        answers = database.query_many(["select 1 as one"])
+    except DatabaseUnavailable as exc:
+        answers = exc
+    finally:
+        database.close()
+    if connects:
+        assert answers == [[{"one": 1}]], answers
+    else:  # no standby here: the primary is not taken for one
+        assert isinstance(answers, DatabaseUnavailable) or isinstance(answers[0], GatherError), answers

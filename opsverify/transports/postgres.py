@@ -239,6 +239,7 @@ class Database:
         try:
             conninfo = make_conninfo(
                 self.url,
+                **_session_attrs_as_read_only(self.url),
                 # each attempt's, as libpq reads it (each host, each address of a name): the whole connect is bounded
                 # by `_connected`, all of them together
                 connect_timeout=max(2, math.ceil(self.bounds.connect_s)),
@@ -542,6 +543,21 @@ def _cancel_request(pgconn: Any) -> Any:
     if pq.version() >= 170000 and hasattr(pgconn, "cancel_conn"):
         return pgconn.cancel_conn()
     return pgconn.get_cancel()
+
+
+# every session here is read-only (`default_transaction_read_only=on` in its options), so libpq's read-write would
+# refuse every server and its read-only take any: asked of the server's role instead (libpq 14+), as the URL meant
+_SESSION_ATTRS_BY_ROLE = {"read-write": "primary", "read-only": "standby"}
+
+
+def _session_attrs_as_read_only(url: str) -> dict[str, str]:
+    """target_session_attrs (the URL's, else PGTARGETSESSIONATTRS) as this read-only session can ask it."""
+    try:
+        asked = conninfo_to_dict(url).get("target_session_attrs") or os.environ.get("PGTARGETSESSIONATTRS")
+    except psycopg.ProgrammingError:  # malformed: make_conninfo says so, never echoing it
+        return {}
+    by_role = _SESSION_ATTRS_BY_ROLE.get(str(asked).strip().lower()) if asked else None
+    return {"target_session_attrs": by_role} if by_role else {}
 
 
 def _connected(conninfo: str, ends: float, closing: threading.Event) -> psycopg.Connection:
