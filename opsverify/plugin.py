@@ -718,7 +718,7 @@ def _masked_by_the_environment(config: pytest.Config, name: str, message: str) -
     from .engine import learn_secrets
     from .environment import as_far_as_it_reads
     from .secrets import Redactor
-    from .transports.envsource import salvaged
+    from .transports.envsource import read_process, salvaged
 
     try:
         path = folder(config, "ov_environments", "environments") / f"{name}.yaml"
@@ -749,11 +749,15 @@ def _masked_by_the_environment(config: pytest.Config, name: str, message: str) -
             continue
         for key, read in salvaged(str(path)) if named else ():
             redactor.add_env_var(key, read)
+    for prefix in dict.fromkeys(_WRITTEN_PREFIX.findall(text)):  # a service's env read from the runner's own, as a run
+        for key, read in read_process(prefix).items():  # learns it at its start
+            redactor.add_env_var(key, read)
     return redactor.text(message)
 
 
 _CITED_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 _WRITTEN_DOTENV = re.compile(r"""dotenv:\s*["']?([^"'\s,}]+)""")
+_WRITTEN_PREFIX = re.compile(r"""process_prefix:\s*["']?([A-Za-z_][A-Za-z0-9_]*)""")
 
 
 def _no_secret_in_node_ids(checks: list[Check], redactor: Redactor) -> None:

@@ -162,3 +162,15 @@ def test_where_yaml_cannot_read_the_environment_every_variable_it_cites_masks(tm
     comma = "pw,with'quote-Qx81"
     masked = _masked(tmp_path, "not-yaml", f"unknown family '{comma}'", monkeypatch, {"SHOP_WEB_ROBOT": comma})
     assert comma not in masked and "redacted" in masked, masked
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_a_secret_a_service_reads_from_the_runners_environment_masks_a_refusal(tmp_path, monkeypatch, state):
+    """`env: {process_prefix: SHOPWEB_}`: a run learns SHOPWEB_STRIPE_SECRET_KEY at its start; a refusal before it
+    masks it too."""
+    secret = "sk_live_" + "Zq4" * 8
+    monkeypatch.setenv("SHOPWEB_STRIPE_SECRET_KEY", secret)
+    environment = ENVIRONMENT.replace("dotenv: ${SHOP_WEB_ENV}", "process_prefix: SHOPWEB_")
+    monkeypatch.setattr(sys.modules[__name__], "ENVIRONMENT", environment)
+    masked = _masked(tmp_path, state, f"unknown family '{secret}'", monkeypatch)
+    assert secret not in masked and "redacted" in masked, masked
