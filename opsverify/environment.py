@@ -964,11 +964,11 @@ def _secrets_line_by_line(text: str, local: dict[str, str]) -> tuple[list[str], 
     """As `as_far_as_it_reads`, for a file YAML cannot read: where a value stands (a URL's password with a comma in it,
     a flow mapping over two lines) cannot be told, so every ${VAR} it cites that is set is taken as a secret — a path
     among them is masked too, in a refusal that is about this file anyway."""
-    values = [os.environ.get(name) or local.get(name) for name in dict.fromkeys(_CITED.findall(text))]
+    values = [os.environ.get(name) or local.get(name) for name in dict.fromkeys(CITED_VARIABLE.findall(text))]
     return [value for value in values if value], []
 
 
-_CITED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
+CITED_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")  # a ${VAR} the file cites
 
 
 def _hides(local_file: Path) -> str:

@@ -716,7 +716,7 @@ def _masked_by_the_environment(config: pytest.Config, name: str, message: str) -
     ${VAR}s judged secret where they are used, and its URLs' credentials; and the secrets of the dotenv files it
     names, by the env family's rule. A path a ${VAR} holds (a CA bundle, a dotenv) is the fix: shown."""
     from .engine import learn_secrets
-    from .environment import as_far_as_it_reads
+    from .environment import CITED_VARIABLE, as_far_as_it_reads
     from .secrets import Redactor
     from .transports.envsource import read_process, salvaged
 
@@ -739,7 +739,7 @@ def _masked_by_the_environment(config: pytest.Config, name: str, message: str) -
         for url in urls:
             redactor.add_url_parts(url)
     files = [written for written in _WRITTEN_DOTENV.findall(text) if "${" not in written]
-    files += [os.environ[variable] for variable in dict.fromkeys(_CITED_VARIABLE.findall(text))
+    files += [os.environ[variable] for variable in dict.fromkeys(CITED_VARIABLE.findall(text))
               if os.environ.get(variable)]
     for file in files:  # a dotenv the environment names, by a ${VAR} or as written: the file's secrets
         try:
@@ -755,7 +755,6 @@ def _masked_by_the_environment(config: pytest.Config, name: str, message: str) -
     return redactor.text(message)
 
 
-_CITED_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 _WRITTEN_DOTENV = re.compile(r"""dotenv:\s*["']?([^"'\s,}]+)""")
 _WRITTEN_PREFIX = re.compile(r"""process_prefix:\s*["']?([A-Za-z_][A-Za-z0-9_]*)""")
 
