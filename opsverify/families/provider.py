@@ -433,8 +433,8 @@ def gather(target, checks) -> dict[str, Any]:
     _no_organisation(answers, plans)
     _github_environments(target, answers, plans)
     answers.update(_github_more_pages(target, answers, calls))
-    answers.update(_vercel_more_pages(target, answers, calls))
-    answers.update(_render_more_pages(target, answers, calls))
+    for paging in (VERCEL_PAGING, RENDER_GROUPS_PAGING):
+        answers.update(_more_pages(target, answers, calls, paging))
     linked: dict[str, dict[str, str]] = {}  # each Render secret_age item's services, by name: their ids
     for check in checks:
         if check.params.platform == "render" and check.params.secret_age and isinstance(plans[check.key], dict):
@@ -528,30 +528,44 @@ def _github_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, An
     return extra
 
 
-def _vercel_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, Answer | Trouble]:
-    """Vercel's REST API pages a list by cursor: the same request with `until` set to the previous page's
-    `pagination.next`, until `next` is null. Every list's next page goes out in one wave; at most VERCEL_MAX_PAGES
-    pages a list. A page that names a cursor already given, or lists just what a page read did (a server that
-    ignores `until` answers page 1 again), ends its walk unmerged — its entries would read as each key listed twice,
-    and it would loop: such a list stays not read whole."""
+@dataclass(frozen=True)
+class _CursorPaging:
+    """How one platform pages a list by cursor: the same request with `param` set to the cursor its previous page
+    gave (`cursor` in its data), until `last` says a page ends the list; at most `max_pages` pages a list. Its pages
+    read (`entries`: what each lists) become one answer by `merge`."""
+    sanitize: str
+    param: str
+    cursor: str
+    entries: str
+    max_pages: int
+    last: Any  # (page data) -> bool
+    merge: Any  # (pages, asked, *, more, repeated) -> Answer
+
+
+def _more_pages(target, answers: dict, calls: set[Call], paging: _CursorPaging) -> dict[Call, Answer | Trouble]:
+    """Every list's next page goes out in one wave. A page that names a cursor already given, or lists just what a
+    page read did (a server that ignores the cursor answers page 1 again), ends its walk unmerged — its entries
+    would read as each listed twice, and it would loop — as does a page that names no cursor but is not the last:
+    such a list stays not read whole (`more`)."""
     walks: dict[Call, list[Answer]] = {}
     asked: dict[Call, list[str]] = {}
-    for call in (c for c in calls if c.sanitize == "vercel-env"):
-        first = answers[call]
-        if isinstance(first, Answer) and first.data["next"] is not None:
-            walks[call], asked[call] = [first], [call.request]
     done: dict[Call, Answer | Trouble] = {}
+    for call in (c for c in calls if c.sanitize == paging.sanitize):
+        first = answers[call]
+        if isinstance(first, Answer) and paging.last(first.data):
+            done[call] = paging.merge([first], [call.request], more=False, repeated=False)
+        elif isinstance(first, Answer):
+            walks[call], asked[call] = [first], [call.request]
     while walks:
         step = {}
         for call, pages in walks.items():
-            cursor = pages[-1].data["next"]
-            if len(pages) >= VERCEL_MAX_PAGES:
-                continue  # read as far as it goes: what is left stays "more"
-            joiner = "&" if "?" in call.url else "?"
-            step[call] = Call(call.platform, f"{call.url}{joiner}{urlencode({'until': cursor})}", call.headers,
-                              call.sanitize)
-        for call in set(walks) - set(step):
-            done[call] = _vercel_pages(walks.pop(call), asked.pop(call))
+            cursor = pages[-1].data[paging.cursor]
+            if cursor is not None and len(pages) < paging.max_pages:
+                joiner = "&" if "?" in call.url else "?"
+                step[call] = Call(call.platform, f"{call.url}{joiner}{urlencode({paging.param: cursor})}",
+                                  call.headers, call.sanitize)
+        for call in set(walks) - set(step):  # read as far as it goes: what is left stays "more"
+            done[call] = paging.merge(walks.pop(call), asked.pop(call), more=True, repeated=False)
         fetched = _fetch(target, sorted(step.values(), key=lambda c: c.url))
         for call, page_call in step.items():
             asked[call].append(page_call.request)
@@ -559,71 +573,33 @@ def _vercel_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, An
             if isinstance(page, Trouble):
                 done[call] = replace(page, pages=tuple(asked.pop(call)))
                 walks.pop(call)
-            elif any(page.data["envs"] == p.data["envs"] or (page.data["next"] is not None
-                                                             and page.data["next"] == p.data["next"])
-                     for p in walks[call]):
-                done[call] = _vercel_pages(walks.pop(call), asked.pop(call), repeated=True)
-            elif page.data["next"] is None:
-                done[call] = _vercel_pages([*walks.pop(call), page], asked.pop(call))
+            elif any(_repeats(page.data, p.data, paging) for p in walks[call]):
+                done[call] = paging.merge(walks.pop(call), asked.pop(call), more=True, repeated=True)
+            elif paging.last(page.data):
+                done[call] = paging.merge([*walks.pop(call), page], asked.pop(call), more=False, repeated=False)
             else:
                 walks[call].append(page)
     return done
 
 
-def _vercel_pages(pages: list[Answer], asked: list[str], repeated: bool = False) -> Answer:
+def _repeats(page: dict, earlier: dict, paging: _CursorPaging) -> bool:
+    return page[paging.entries] == earlier[paging.entries] or (
+        page[paging.cursor] is not None and page[paging.cursor] == earlier[paging.cursor])
+
+
+def _vercel_pages(pages: list[Answer], asked: list[str], *, more: bool, repeated: bool) -> Answer:
     """The pages of one Vercel list as one answer; `more` when its last page read still names a next one;
     `repeated`: the page after them repeated one read (not merged)."""
     first = pages[0]
     data = {"envs": [e for page in pages for e in page.data["envs"]], "next": pages[-1].data["next"],
-            "more": pages[-1].data["next"] is not None, "pages": len(pages), "repeated": repeated}
+            "more": more, "pages": len(pages), "repeated": repeated}
     return Answer(first.request, data, first.platform_now, max(page.received for page in pages),
                   pages=tuple(asked) if len(asked) > 1 else ())
 
 
-def _render_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, Answer | Trouble]:
-    """Render pages a list by cursor: the same request with `cursor` set to the last entry's, until a page holds
-    fewer than the limit asked. Every list's next page goes out in one wave; at most RENDER_GROUPS_MAX_PAGES pages a
-    list. A page that names a cursor already given, or lists just what a page read did (a server that ignores
-    `cursor`), ends the walk unmerged, as does a full page that names no cursor (the bare entries Render's OpenAPI
-    declares): such a list stays not read whole (`more`)."""
-    walks: dict[Call, list[Answer]] = {}
-    asked: dict[Call, list[str]] = {}
-    done: dict[Call, Answer | Trouble] = {}
-    for call in (c for c in calls if c.sanitize == "render-env-groups"):
-        first = answers[call]
-        if isinstance(first, Answer) and first.data["full"]:
-            walks[call], asked[call] = [first], [call.request]
-        elif isinstance(first, Answer):
-            done[call] = _render_pages([first], [call.request], more=False)
-    while walks:
-        step = {}
-        for call, pages in walks.items():
-            cursor = pages[-1].data["cursor"]
-            if cursor is not None and len(pages) < RENDER_GROUPS_MAX_PAGES:
-                step[call] = Call(call.platform, f"{call.url}&{urlencode({'cursor': cursor})}", call.headers,
-                                  call.sanitize)
-        for call in set(walks) - set(step):  # read as far as it goes: what is left stays "more"
-            done[call] = _render_pages(walks.pop(call), asked.pop(call), more=True)
-        fetched = _fetch(target, sorted(step.values(), key=lambda c: c.url))
-        for call, page_call in step.items():
-            asked[call].append(page_call.request)
-            page = fetched[page_call]
-            if isinstance(page, Trouble):
-                done[call] = replace(page, pages=tuple(asked.pop(call)))
-                walks.pop(call)
-            elif page.data["groups"] and any(page.data["groups"] == p.data["groups"] or (
-                    page.data["cursor"] is not None and page.data["cursor"] == p.data["cursor"]) for p in walks[call]):
-                done[call] = _render_pages(walks.pop(call), asked.pop(call), more=True)
-            elif not page.data["full"]:
-                done[call] = _render_pages([*walks.pop(call), page], asked.pop(call), more=False)
-            else:
-                walks[call].append(page)
-    return done
-
-
-def _render_pages(pages: list[Answer], asked: list[str], *, more: bool) -> Answer:
+def _render_pages(pages: list[Answer], asked: list[str], *, more: bool, repeated: bool) -> Answer:
     """The pages of Render's env groups list as one answer: each group once (by id, its links from every page that
-    lists it); `more`: the list was not read whole."""
+    lists it); `more`: the list was not read whole (a repeated page is not merged: the list stays `more`)."""
     groups: dict[str, dict] = {}
     for group in (g for page in pages for g in page.data["groups"]):
         seen = groups.setdefault(group["id"], {**group, "service_ids": []})
@@ -631,6 +607,15 @@ def _render_pages(pages: list[Answer], asked: list[str], *, more: bool) -> Answe
     first = pages[0]
     return Answer(first.request, {"groups": list(groups.values()), "more": more, "pages": len(pages)},
                   first.platform_now, max(page.received for page in pages), pages=tuple(asked) if len(asked) > 1 else ())
+
+
+# Vercel: `until` = the previous page's `pagination.next`, until `next` is null.
+VERCEL_PAGING = _CursorPaging("vercel-env", "until", "next", "envs", VERCEL_MAX_PAGES,
+                              last=lambda data: data["next"] is None, merge=_vercel_pages)
+# Render: `cursor` = the last entry's, until a page holds fewer than the limit asked; a full page naming no cursor
+# (the bare entries Render's OpenAPI declares) cannot be gone on from.
+RENDER_GROUPS_PAGING = _CursorPaging("render-env-groups", "cursor", "cursor", "groups", RENDER_GROUPS_MAX_PAGES,
+                                     last=lambda data: not data["full"], merge=_render_pages)
 
 
 def _render_linked_groups(target, answers: dict, plans: dict, linked: dict[str, dict[str, str]]) -> None:
