@@ -317,7 +317,8 @@ def test_names_read_tell_a_call_on_any_value_from_one_on_a_row(query, values, at
 def _reading(*reads, functions=(), rls_tables=("app.jobs",), rls_on_viewer=None, attribute_functions=(),
              value_functions=()):
     row = {"viewer": "reader", "sees_all": False, "rls_tables": list(rls_tables), "views": [],
-           "reads": [dict(zip(("name", "relation", "schema", "kind", "rls"), r)) for r in reads],
+           "reads": [{**dict(zip(("name", "relation", "schema", "kind", "rls"), r)),
+                      "built_in": r[2] in ("pg_catalog", "information_schema")} for r in reads],
            "own_functions": list(functions), "own_attribute_functions": list(attribute_functions),
            "own_value_functions": list(value_functions)}
     if rls_on_viewer is not None:  # the tables RLS applies to for the role, as RESOLVED asks them
@@ -671,6 +672,88 @@ def test_rls_is_seen_whatever_the_databases_search_path_puts_before_pg_catalog(d
             conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(role)))
     assert outcome.status is Status.ERROR, _said("stuck", Status.ERROR, outcome)
     assert "row level security on public.jobs" in outcome.observed, outcome.observed
+
+
+# an extension's functions that read tables as the caller (Supabase Queues' pgmq.metrics: PL/pgSQL counting a queue
+# table, RLS on; pgmq itself is not installed here, so the functions are made tablefunc's members), and what a
+# superuser may create in the catalogs' schemas: none of it is PostgreSQL's
+EXTENDED_RLS = """
+create role {owner};
+create extension tablefunc;
+create schema pgmq;
+grant usage on schema pgmq to {owner};
+create table pgmq.q_emails (msg_id bigserial, message jsonb);
+insert into pgmq.q_emails (message) select '{{}}' from generate_series(1, 500);
+alter table pgmq.q_emails enable row level security;  -- no policy: a role RLS applies to sees no row
+grant select on pgmq.q_emails to {owner};
+create function pgmq.metrics(queue_name text, out queue_length bigint) language plpgsql as $$
+begin execute format('select count(*) from pgmq.%I', 'q_' || queue_name) into queue_length; end $$;
+alter extension tablefunc add function pgmq.metrics(text);
+create function pgmq.metrics_as_owner(queue_name text, out queue_length bigint) language plpgsql security definer
+  as $$ begin execute format('select count(*) from pgmq.%I', 'q_' || queue_name) into queue_length; end $$;
+alter function pgmq.metrics_as_owner(text) owner to {owner};
+alter extension tablefunc add function pgmq.metrics_as_owner(text);
+create function pg_catalog.queue_depth() returns bigint language sql stable
+  as 'select count(*) from pgmq.q_emails';
+create table information_schema.q_backlog (id int);
+insert into information_schema.q_backlog select generate_series(1, 500);
+alter table information_schema.q_backlog enable row level security;
+create view information_schema.backlog_view as select * from pgmq.q_emails;
+alter view information_schema.backlog_view owner to {owner};
+"""
+
+EXTENDED_CASES = [  # name, query, expected under RLS, expected for the checker that bypasses it
+    ("extension-invoker-function", "select queue_length from pgmq.metrics('emails')", Status.ERROR, Status.FAILED),
+    ("extension-definer-function", "select queue_length from pgmq.metrics_as_owner('emails')", Status.ERROR,
+     Status.ERROR),
+    ("extension-c-function", "select count(*) - 400 as queue_length from normal_rand(500, 0, 1)", Status.PASSED,
+     Status.PASSED),
+    ("function-in-pg-catalog", "select queue_depth() as queue_length", Status.ERROR, Status.FAILED),
+    ("table-in-information-schema", "select count(*) as queue_length from information_schema.q_backlog",
+     Status.ERROR, Status.FAILED),
+    ("view-in-information-schema", "select count(*) as queue_length from information_schema.backlog_view",
+     Status.ERROR, Status.ERROR),
+    ("postgresqls-own", "select count(*) - 1 as queue_length from pg_catalog.pg_class c"
+     " join information_schema.tables t on t.table_name = c.relname where c.relname = 'q_emails'",
+     Status.PASSED, Status.PASSED),
+]
+
+
+@pytest.mark.parametrize("who", ["under-rls", "bypassrls"])
+def test_an_extensions_function_or_a_superusers_object_in_a_catalog_schema_is_no_builtin(demo_deployment, who):
+    """An extension's PL/pgSQL function counting a queue table as the caller (pgmq.metrics) read 0 of 500 messages
+    under RLS and `queue_length: {le: 100}` passed: an extension's function not written in C (nor IMMUTABLE) is
+    judged as the app's own are — an error under RLS, and for the checker that bypasses it when it is SECURITY
+    DEFINER of an owner RLS applies to. A function, a table or a view a superuser created in pg_catalog or
+    information_schema is told from PostgreSQL's by its OID, not its schema; PostgreSQL's own and an extension's C
+    function (tablefunc's normal_rand) are still trusted."""
+    role, password, owner = f"queues_{secrets.token_hex(4)}", secrets.token_hex(12), f"qowner_{secrets.token_hex(4)}"
+    column = 2 if who == "under-rls" else 3
+    items = [make_check("sql", {"query": q, "expect": {"queue_length": {"le": 100}}}, item=f"E{i}", name=name)
+             for i, (name, q, *_) in enumerate(EXTENDED_CASES)]
+    with demo_deployment.pg.admin() as conn:
+        conn.execute(pgsql.SQL("create role {} login password {} nobypassrls in role pg_read_all_data").format(
+            pgsql.Identifier(role), pgsql.Literal(password)))
+    try:
+        with scratch_database(demo_deployment, EXTENDED_RLS.format(owner=owner), prefix="extended") as db:
+            url = demo_deployment.pg.url(db["name"], role, password) if who == "under-rls" else db["url"]
+            outcomes = _judged(url, items)
+    finally:
+        with demo_deployment.pg.admin() as conn:
+            for name in (role, owner):
+                conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(name)))
+    wrong = [_said(case[0], case[column], outcome) for case, outcome in zip(EXTENDED_CASES, outcomes, strict=True)
+             if outcome.status is not case[column]]
+    assert not wrong, "\n".join(wrong)
+    by_name = {check.name: outcome for check, outcome in zip(items, outcomes)}
+    said = {"extension-invoker-function": "function pgmq.metrics()", "function-in-pg-catalog": "queue_depth()",
+            "table-in-information-schema": "information_schema.q_backlog",
+            "view-in-information-schema": "information_schema.backlog_view"} if who == "under-rls" else {
+        "extension-definer-function": f"function pgmq.metrics_as_owner() (owner {owner})",
+        "view-in-information-schema": f"view information_schema.backlog_view (owner {owner})"}
+    missing = [f"item {name}: expected the error to name {part!r}; saw {by_name[name].observed!r}"
+               for name, part in said.items() if part not in by_name[name].observed]
+    assert not missing, "\n".join(missing)
 
 
 # -- the checker bypasses RLS; a view's or a SECURITY DEFINER function's owner may not --------------

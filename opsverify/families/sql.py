@@ -9,7 +9,8 @@ A checker role that row level security applies to could count rows RLS hides: fo
 then) a second round trip asks the database what each relation a query names resolves to in that session
 (search_path, case folding: `to_regclass`) and whether RLS applies to the role there
 (`row_security_active`); a query reading such a table, a view, or a function of the database's own (also called in
-attribute notation, `q.backlog`) ends as an error, never a pass — also in the SQL it gives a function that runs it as
+attribute notation, `q.backlog`; an extension's too, unless written in C or IMMUTABLE; PostgreSQL's own told by OID,
+not schema) ends as an error, never a pass — also in the SQL it gives a function that runs it as
 the role (crosstab, connectby, query_to_xml: `sql_run_by`), which is read as the query's own.
 So does one naming `pg_stats`, `pg_stats_ext` or `pg_stats_ext_exprs` (catalog views that
 leave out the statistics rows of every table RLS applies to for the role) where RLS applies to the role on some table.
@@ -133,6 +134,17 @@ class Params(StrictParams):
 # public.pg_class, an operator public.= on a search_path listing public first) can stand in for one. (Multi-array
 # unnest is written as ROWS FROM: a qualified pg_catalog.unnest takes one array.)
 _EQ, _NE, _CAT = "operator(pg_catalog.=)", "operator(pg_catalog.<>)", "operator(pg_catalog.||)"
+# PostgreSQL's own objects are initdb's: their OIDs are below FirstNormalObjectId, whatever their schema (a superuser
+# may create a function in pg_catalog, a table or a view in information_schema: none is PostgreSQL's)
+_BUILT_IN = "_OBJECT_.oid operator(pg_catalog.<) '16384'::pg_catalog.oid"
+# the functions that read no table of the app's as the caller: PostgreSQL's own, and an extension's compiled ones
+# (languages internal and C, OIDs 12 and 13 in every version: citext's max(citext), pg_trgm's similarity) or IMMUTABLE
+# ones (citext's replace is SQL; IMMUTABLE promises no database lookup). An extension's other functions may read any
+# table as the caller (pgmq's metrics: PL/pgSQL counting a queue table), as the app's own may. _OBJECT_: pg_proc's alias
+_TRUSTED_FUNCTION = (
+    f"({_BUILT_IN} or (_OBJECT_.prolang {_EQ} any ('{{12,13}}'::pg_catalog.oid[]) or _OBJECT_.provolatile {_EQ} 'i')"
+    f" and exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ} 'pg_catalog.pg_proc'::pg_catalog.regclass"
+    f" and d.objid {_EQ} _OBJECT_.oid and d.deptype {_EQ} 'e'))")
 # the roles row level security applies to on some table: neither superuser nor BYPASSRLS, and either no owner of it
 # (pg_has_role USAGE: PostgreSQL's owner test takes a member of the owning role as its owner) or it FORCEs RLS
 _SUBJECT_OWNERS = (
@@ -147,7 +159,7 @@ _WHO_SEES_WHAT = (
     f" (select coalesce(pg_catalog.array_agg(n.nspname {_CAT} '.' {_CAT} c.relname), '{{}}')"
     f"  from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid {_EQ} c.relnamespace"
     f"  where c.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[])"
-    f"  and n.nspname {_NE} all ('{{pg_catalog,information_schema}}'::pg_catalog.name[])) as views,"
+    f"  and not {_BUILT_IN.replace('_OBJECT_', 'c')}) as views,"
     # whether the database has a nondeterministic collation (PostgreSQL 12+; read through the row's JSON, which older
     # servers' lacks): only one a user made can be (initdb's are all deterministic), and under one 'A' = 'a' may hold
     " (select coalesce(pg_catalog.bool_or(pg_catalog.to_jsonb(k.*) operator(pg_catalog.->>) 'collisdeterministic'"
@@ -169,24 +181,20 @@ OWNERS_UNDER_RLS = Pinned(
     "  from (select case c.relkind when 'm' then 'materialized view' else 'view' end as kind, n.nspname as schema,"
     "   c.relname as name, c.relowner as owner"
     f"   from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid {_EQ} c.relnamespace"
-    f"   where c.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[])"
-    f"   and n.nspname {_NE} all ('{{pg_catalog,information_schema}}'::pg_catalog.name[])"
+    f"   where c.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[]) and not {_BUILT_IN.replace('_OBJECT_', 'c')}"
     f"   and c.relowner {_EQ} any ({_SUBJECT_OWNERS})"
     "   and not exists (select 1 from pg_catalog.pg_options_to_table(c.reloptions) v"
     f"    where v.option_name {_EQ} 'security_invoker' and v.option_value::pg_catalog.bool)"
     "  union all select 'function', n.nspname, p.proname, p.proowner"
     f"   from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid {_EQ} p.pronamespace"
-    f"   where p.prosecdef and n.nspname {_NE} all ('{{pg_catalog,information_schema}}'::pg_catalog.name[])"
-    f"   and p.proowner {_EQ} any ({_SUBJECT_OWNERS})"
-    f"   and not exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ}"
-    f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e')) as o)"
+    f"   where p.prosecdef and not {_TRUSTED_FUNCTION.replace('_OBJECT_', 'p')}"
+    f"   and p.proowner {_EQ} any ({_SUBJECT_OWNERS})) as o)"
     " as owners_under_rls,"
     # and the views each view of the database's own reads ([reader schema, name, relkind, read schema, name]), to
     # follow the query's views through theirs to one of those (`_owner_problem`): one pass over the rules
     "  (with rule_tree as materialized (select w.oid, w.ev_class, w.ev_action::pg_catalog.text as tree"
     f"    from pg_catalog.pg_rewrite w join pg_catalog.pg_class v on v.oid {_EQ} w.ev_class"
-    f"    and v.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[]) and v.relnamespace {_NE} all (array["
-    "    'pg_catalog'::pg_catalog.regnamespace, 'information_schema'::pg_catalog.regnamespace]::pg_catalog.oid[])"
+    f"    and v.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[]) and not {_BUILT_IN.replace('_OBJECT_', 'v')}"
     f"    where w.ev_type {_EQ} '1')"
     "   select coalesce(pg_catalog.json_agg(e.edge), '[]'::pg_catalog.json) from ("
     "   select pg_catalog.json_build_array(vn.nspname, v.relname, v.relkind, rn.nspname, r.relname, 'relation') edge"
@@ -212,30 +220,29 @@ DEFINERS = Pinned(
     "select coalesce(pg_catalog.array_agg(distinct p.proname::pg_catalog.text), '{}') as definers"
     f" from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid {_EQ} p.pronamespace"
     f" where p.proname {_EQ} any (%(names)s::pg_catalog.name[]) and p.prosecdef"
-    f" and n.nspname {_NE} all ('{{pg_catalog,information_schema}}'::pg_catalog.name[])")
+    f" and not {_TRUSTED_FUNCTION.replace('_OBJECT_', 'p')}")
 # the names after a dot (`attribute_names`) that name a function of the database's own the search_path finds that
 # one argument can be given alone (its first, of type t; any others defaulted): RESOLVED narrows it by t
 _CALLED_WITH_ONE = (
     "  from pg_catalog.unnest(%(attribute_names)s::pg_catalog.text[]) as a(name)"
     f"  where exists (select 1 from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid {_EQ} p.pronamespace"
     f"   join pg_catalog.pg_type t on t.oid {_EQ} p.proargtypes[0]"
-    f"   where p.proname {_EQ} a.name and n.nspname {_NE} 'pg_catalog'"
+    f"   where p.proname {_EQ} a.name and not {_TRUSTED_FUNCTION.replace('_OBJECT_', 'p')}"
     f"   and n.nspname {_EQ} any (pg_catalog.current_schemas(true))"
-    "   and p.pronargs operator(pg_catalog.-) p.pronargdefaults operator(pg_catalog.<=) 1"
-    f"   and not exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ}"
-    f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e')")
+    "   and p.pronargs operator(pg_catalog.-) p.pronargdefaults operator(pg_catalog.<=) 1")
 # sql's own question adds, for every relation and function its queries name, what the database
 # itself makes of that name in this session (its search_path, its folding of case): the relation
-# `to_regclass` finds, its kind, and whether row level security applies to the current role on it
-# (`row_security_active`); and which of the functions named are the database's own: neither PostgreSQL's nor an
-# extension's. Not pinned (see above): the names are resolved as the app's query resolves them.
+# `to_regclass` finds, its kind, whether row level security applies to the current role on it
+# (`row_security_active`) and whether it is PostgreSQL's own; and which of the functions named may read the app's
+# tables: none of `_TRUSTED_FUNCTION`. Not pinned (see above): the names are resolved as the app's query resolves them.
 RESOLVED = (
     _WHO_SEES_WHAT + ","
     # the relation named as SQL writes it (quote_ident), so "billing.v2".invoices and billing."v2.invoices" differ
     " (select coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('name', w.name,"
     f"   'relation', pg_catalog.quote_ident(n.nspname) {_CAT} '.' {_CAT} pg_catalog.quote_ident(c.relname),"
     "   'schema', n.nspname, 'kind', c.relkind::pg_catalog.text,"
-    "   'rls', pg_catalog.row_security_active(c.oid))), '[]'::pg_catalog.json)"
+    f"   'rls', pg_catalog.row_security_active(c.oid), 'built_in', {_BUILT_IN.replace('_OBJECT_', 'c')})),"
+    "   '[]'::pg_catalog.json)"
     "  from rows from (pg_catalog.unnest(%(tables)s::pg_catalog.text[]),"
     "                  pg_catalog.unnest(%(table_schemas)s::pg_catalog.text[])) as w(name, schema)"
     # to_regclass raises for a schema the role may not use: such a name is left to its own item's query
@@ -252,11 +259,9 @@ RESOLVED = (
     "  from rows from (pg_catalog.unnest(%(function_schemas)s::pg_catalog.text[]),"
     "                  pg_catalog.unnest(%(function_names)s::pg_catalog.text[])) as f(schema, name)"
     f"  where exists (select 1 from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid {_EQ} p.pronamespace"
-    f"   where p.proname {_EQ} f.name and n.nspname {_NE} 'pg_catalog' and case when f.schema {_EQ} ''"
+    f"   where p.proname {_EQ} f.name and case when f.schema {_EQ} ''"
     f"   then n.nspname {_EQ} any (pg_catalog.current_schemas(true)) else n.nspname {_EQ} f.schema end"
-    # an extension's function (citext's max(citext), pg_trgm's similarity) is none of the app's: it reads no table
-    f"   and not exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ}"
-    f"    'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid {_EQ} p.oid and d.deptype {_EQ} 'e')))"
+    f"   and not {_TRUSTED_FUNCTION.replace('_OBJECT_', 'p')}))"
     " as own_functions,"
     # and which names after a dot name such a function the search_path finds (attribute notation takes no schema)
     # that one argument can be given alone (any others defaulted): after an expression (`(x).f`, `x[1].f`) any such
@@ -1118,7 +1123,8 @@ def _by_lists(names: Names, row: dict[str, Any]) -> list[dict[str, Any]]:
         schema = parts[0] if len(parts) > 1 else ("pg_catalog" if parts[-1].startswith("pg_") else "public")
         relation = f"{schema}.{parts[-1]}"
         kind = "v" if relation in views else "r"
-        out.append({"name": written, "relation": relation, "schema": schema, "kind": kind, "rls": relation in rls})
+        out.append({"name": written, "relation": relation, "schema": schema, "kind": kind, "rls": relation in rls,
+                    "built_in": schema in CATALOG_SCHEMAS and relation not in views})
     return out
 
 
@@ -1178,10 +1184,12 @@ def rls_problem(query: str, visibility: Any) -> str | None:
         through = f" (in the SQL given to {', '.join(sorted(given[written]))})" if written in given else ""
         if found is None:
             unknown.add(written + through)  # not asked: assume the worst
-        elif found["relation"] is None or found["schema"] in CATALOG_SCHEMAS:
-            continue  # no such relation (a CTE; or the query fails on its own), or a catalog
+        elif found["relation"] is None:
+            continue  # no such relation (a CTE; or the query fails on its own)
         elif found["rls"]:
             guarded.add(found["relation"] + through)
+        elif found["built_in"]:
+            continue  # PostgreSQL's own: a catalog, or a view of catalogs
         elif found["kind"] in ("v", "m"):
             unknown.add(f"view {found['relation']}{through}")
     own = set(row.get("own_functions") or ())  # some table has RLS (else returned above)
