@@ -16,8 +16,10 @@ So does one naming `pg_stats`, `pg_stats_ext` or `pg_stats_ext_exprs` (catalog v
 leave out the statistics rows of every table RLS applies to for the role) where RLS applies to the role on some table.
 A checker that bypasses RLS does not bypass it through a view (not security_invoker) or a SECURITY DEFINER function:
 PostgreSQL applies the policies as its owner, so where a query's words name one, one more round trip lists each of
-those whose owner RLS applies to, and the views (and SECURITY DEFINER functions) each view reads; a query reading one,
-directly or through any chain of views, is an error too (`_owner_problem`; a function's body is not followed).
+those whose owner RLS applies to, each materialized view reading a table with RLS (its rows are its last refresh's,
+read with rights its owner had then, whoever owns it now), and the views (and SECURITY DEFINER functions) each view
+reads; a query reading one, directly or through any chain of views, is an error too (`_owner_problem`; a function's
+body is not followed).
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
@@ -168,40 +170,55 @@ _WHO_SEES_WHAT = (
 )
 _OF_THE_CHECKER = f" from pg_catalog.pg_roles r where r.rolname {_EQ} current_user"
 VISIBILITY = Pinned(_WHO_SEES_WHAT + _OF_THE_CHECKER)
-# PostgreSQL applies RLS as a view's owner (unless it is security_invoker; a materialized view's rows are its owner's
-# at refresh) and as a SECURITY DEFINER function's owner, whatever the checker's BYPASSRLS: each of the database's own
-# whose owner is subject to RLS on some table — neither superuser nor BYPASSRLS, and no owner of that table (by
-# membership too, as PostgreSQL tells) unless it is FORCE ROW LEVEL SECURITY. The owners are found first, once (a
-# hashed subquery), and only they are looked for. Asked in a second round trip, only of a database where some table
-# has RLS, the checker bypasses it and a query reads a view or a SECURITY DEFINER function (`_reads_as_owner`): a cold
-# session's planning of it cost a fleet's 200 databases half a second of the server's CPU asked with every query
+# PostgreSQL applies RLS as a view's owner (unless it is security_invoker) and as a SECURITY DEFINER function's owner,
+# whatever the checker's BYPASSRLS: each of the database's own whose owner is subject to RLS on some table — neither
+# superuser nor BYPASSRLS, and no owner of that table (by membership too, as PostgreSQL tells) unless it is FORCE ROW
+# LEVEL SECURITY. The owners are found first, once (a hashed subquery), and only they are looked for. A materialized
+# view holds the rows of its last refresh, read with the rights its owner had then, which nothing records (its owner
+# may have been given BYPASSRLS since, or changed): each that reads a table with RLS, directly or through views at any
+# depth, whoever owns it now, with those tables (`reads`). Asked in a second round trip, only of a database where some
+# table has RLS, the checker bypasses it and a query reads a view or a SECURITY DEFINER function (`_reads_as_owner`):
+# a cold session's planning of it cost a fleet's 200 databases half a second of the server's CPU asked with every query
 OWNERS_UNDER_RLS = Pinned(
+    # what each view of the database's own reads: one pass over the rules
+    "with recursive rule_tree as materialized (select w.oid, w.ev_class, w.ev_action::pg_catalog.text as tree"
+    f"  from pg_catalog.pg_rewrite w join pg_catalog.pg_class v on v.oid {_EQ} w.ev_class"
+    f"  and v.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[]) and not {_BUILT_IN.replace('_OBJECT_', 'v')}"
+    f"  where w.ev_type {_EQ} '1'),"
+    " edge as materialized (select t.ev_class as viewid, x.refobjid as relid"
+    f"  from rule_tree t cross join lateral {_RULE_READS.replace('_RULE_', 't').replace('_TREE_', 't.tree')} x),"
+    # from each materialized view through what it reads, at any depth (a cycle ends: `union` keeps each pair once)
+    " reach(matview, relid) as (select e.viewid, e.relid from edge e"
+    f"  join pg_catalog.pg_class m on m.oid {_EQ} e.viewid and m.relkind {_EQ} 'm'"
+    f"  union select r.matview, e.relid from reach r join edge e on e.viewid {_EQ} r.relid)"
     "select (select coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('kind', o.kind, 'schema', o.schema,"
-    "   'name', o.name, 'owner', pg_catalog.pg_get_userbyid(o.owner)) order by o.schema, o.name), '[]'::pg_catalog.json)"
-    "  from (select case c.relkind when 'm' then 'materialized view' else 'view' end as kind, n.nspname as schema,"
-    "   c.relname as name, c.relowner as owner"
+    "   'name', o.name, 'owner', pg_catalog.pg_get_userbyid(o.owner), 'reads', o.reads) order by o.schema, o.name),"
+    "   '[]'::pg_catalog.json)"
+    "  from (select 'view' as kind, n.nspname as schema, c.relname as name, c.relowner as owner,"
+    "   null::pg_catalog.text[] as reads"
     f"   from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid {_EQ} c.relnamespace"
-    f"   where c.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[]) and not {_BUILT_IN.replace('_OBJECT_', 'c')}"
+    f"   where c.relkind {_EQ} 'v' and not {_BUILT_IN.replace('_OBJECT_', 'c')}"
     f"   and c.relowner {_EQ} any ({_SUBJECT_OWNERS})"
     "   and not exists (select 1 from pg_catalog.pg_options_to_table(c.reloptions) v"
     f"    where v.option_name {_EQ} 'security_invoker' and v.option_value::pg_catalog.bool)"
-    "  union all select 'function', n.nspname, p.proname, p.proowner"
+    "  union all select 'materialized view', n.nspname, c.relname, c.relowner,"
+    f"   pg_catalog.array_agg(distinct tn.nspname {_CAT} '.' {_CAT} t.relname)"
+    f"   from reach r join pg_catalog.pg_class t on t.oid {_EQ} r.relid and t.relrowsecurity"
+    f"   join pg_catalog.pg_namespace tn on tn.oid {_EQ} t.relnamespace"
+    f"   join pg_catalog.pg_class c on c.oid {_EQ} r.matview"
+    f"   join pg_catalog.pg_namespace n on n.oid {_EQ} c.relnamespace group by n.nspname, c.relname, c.relowner"
+    "  union all select 'function', n.nspname, p.proname, p.proowner, null"
     f"   from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid {_EQ} p.pronamespace"
     f"   where p.prosecdef and not {_TRUSTED_FUNCTION.replace('_OBJECT_', 'p')}"
     f"   and p.proowner {_EQ} any ({_SUBJECT_OWNERS})) as o)"
     " as owners_under_rls,"
-    # and the views each view of the database's own reads ([reader schema, name, relkind, read schema, name]), to
-    # follow the query's views through theirs to one of those (`_owner_problem`): one pass over the rules
-    "  (with rule_tree as materialized (select w.oid, w.ev_class, w.ev_action::pg_catalog.text as tree"
-    f"    from pg_catalog.pg_rewrite w join pg_catalog.pg_class v on v.oid {_EQ} w.ev_class"
-    f"    and v.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[]) and not {_BUILT_IN.replace('_OBJECT_', 'v')}"
-    f"    where w.ev_type {_EQ} '1')"
-    "   select coalesce(pg_catalog.json_agg(e.edge), '[]'::pg_catalog.json) from ("
+    # and the views each view reads ([reader schema, name, relkind, read schema, name, 'relation']), to follow the
+    # query's views through theirs to one of those (`_owner_problem`)
+    "  (select coalesce(pg_catalog.json_agg(e.edge), '[]'::pg_catalog.json) from ("
     "   select pg_catalog.json_build_array(vn.nspname, v.relname, v.relkind, rn.nspname, r.relname, 'relation') edge"
-    f"   from rule_tree t cross join lateral {_RULE_READS.replace('_RULE_', 't').replace('_TREE_', 't.tree')} x"
-    f"   join pg_catalog.pg_class v on v.oid {_EQ} t.ev_class"
+    f"   from edge x join pg_catalog.pg_class v on v.oid {_EQ} x.viewid"
     f"   join pg_catalog.pg_namespace vn on vn.oid {_EQ} v.relnamespace"
-    f"   join pg_catalog.pg_class r on r.oid {_EQ} x.refobjid"
+    f"   join pg_catalog.pg_class r on r.oid {_EQ} x.relid"
     f"   and r.relkind {_EQ} any ('{{v,m}}'::pg_catalog.\"char\"[])"
     f"   join pg_catalog.pg_namespace rn on rn.oid {_EQ} r.relnamespace"
     # and the SECURITY DEFINER functions each view calls (its rule's dependencies on them): run as their owner
@@ -1191,7 +1208,7 @@ def rls_problem(query: str, visibility: Any) -> str | None:
         elif found["built_in"]:
             continue  # PostgreSQL's own: a catalog, or a view of catalogs
         elif found["kind"] in ("v", "m"):
-            unknown.add(f"view {found['relation']}{through}")
+            unknown.add(f"{'materialized view' if found['kind'] == 'm' else 'view'} {found['relation']}{through}")
     own = set(row.get("own_functions") or ())  # some table has RLS (else returned above)
     for schema, name in names.functions:
         if (name in own) or (name in RUNS_UNFOLLOWED_SQL and schema in ("", "pg_catalog")):
@@ -1224,7 +1241,8 @@ def rls_problem(query: str, visibility: Any) -> str | None:
 def _owner_problem(query: str, under_rls: list[dict[str, Any]], view_reads: list[list[str]]) -> str | None:
     """Why a checker role that bypasses row level security may still not see every row: the query names a view (not
     security_invoker) or a SECURITY DEFINER function whose owner RLS applies to — PostgreSQL applies the policies as
-    that owner — or a view that reads such a view, or calls such a function, through any chain of views
+    that owner — or a materialized view reading a table with RLS (its rows are its last refresh's, read with rights
+    its owner had then), or a view that reads one of those, or calls such a function, through any chain of views
     (`view_reads`: [schema, name, relkind, read schema, read name, and whether the read is a relation or a SECURITY
     DEFINER function the view calls] of each read; a view whose owner bypasses RLS, or a security_invoker one, passes
     the reading on to what it reads). Named as its words tell (`_identifiers`), not parsed: in any schema (which one
@@ -1233,23 +1251,40 @@ def _owner_problem(query: str, under_rls: list[dict[str, Any]], view_reads: list
     if not under_rls:
         return None
     words = _identifiers(query)  # as the owners were asked: by the query's words (never a name left out)
-    read = [(found, f"{found['kind']} {found['schema']}.{found['name']}{'()' if found['kind'] == 'function' else ''}"
-                    f" (owner {found['owner']})") for found in under_rls if found["name"] in words]
-    read += [(found, f"{path}, which {'calls' if found['kind'] == 'function' else 'reads'} {found['kind']}"
-                     f" {found['schema']}.{found['name']}{'()' if found['kind'] == 'function' else ''}"
-                     f" (owner {found['owner']})")
+    read = [(found, _as_read(found)) for found in under_rls if found["name"] in words]
+    read += [(found, f"{path}, which {'calls' if found['kind'] == 'function' else 'reads'} {_as_read(found)}")
              for found, path in _reached_through_views(words, under_rls, view_reads)]
-    if not read:
-        return None
-    fixes = ["set security_invoker = true on the view (PostgreSQL 15+)"] if any(
-        f["kind"] != "function" for f, _ in read) else []
-    owners = sorted({f["owner"] for f, _ in read})
-    fixes += [f"give {'its owner' if len(owners) == 1 else 'their owners'} ({', '.join(owners)}) BYPASSRLS",
-              "query the tables directly"]
-    return (f"the query names {', '.join(said for _, said in read)}, whose owner is subject to row level security:"
+    stored = [said for found, said in read if found["kind"] == "materialized view"]
+    owned = [(found, said) for found, said in read if found["kind"] != "materialized view"]
+    problems = []
+    if owned:
+        fixes = ["set security_invoker = true on the view (PostgreSQL 15+)"] if any(
+            f["kind"] == "view" for f, _ in owned) else []
+        owners = sorted({f["owner"] for f, _ in owned})
+        fixes += [f"give {'its owner' if len(owners) == 1 else 'their owners'} ({', '.join(owners)}) BYPASSRLS",
+                  "query the tables directly"]
+        problems.append(
+            f"the query names {', '.join(said for _, said in owned)}, whose owner is subject to row level security:"
             " PostgreSQL applies the policies as a view's (or a SECURITY DEFINER function's) owner, so rows may be"
             f" hidden although the checker role bypasses RLS, and a count read so may be silently low;"
             f" {', or '.join(fixes)}")
+    if stored:
+        problems.append(
+            f"the query names {', '.join(stored)}: a materialized view holds the rows of its last refresh, read with"
+            " the rights its owner had then, which PostgreSQL does not record — rows RLS hid then stay hidden whatever"
+            " its owner's rights now, and a count read so may be silently low; query the tables directly,"
+            " or through a plain view over them")
+    return "; and ".join(problems) or None
+
+
+def _as_read(found: dict[str, Any]) -> str:
+    """One of OWNERS_UNDER_RLS as a message names it: its kind and name, and its owner, or the tables with RLS a
+    materialized view reads."""
+    name = f"{found['kind']} {found['schema']}.{found['name']}{'()' if found['kind'] == 'function' else ''}"
+    if found["kind"] == "materialized view":
+        tables = found.get("reads") or []
+        return f"{name} (reads {', '.join(tables)}, which {'has' if len(tables) == 1 else 'have'} row level security)"
+    return f"{name} (owner {found['owner']})"
 
 
 def _reached_through_views(words: Any, under_rls: list[dict[str, Any]],
