@@ -386,10 +386,10 @@ def chain_head(env_dir: Path, trusted: Ed25519PublicKey | None = None) -> dict[s
 def choose_head(env_dir: Path, trusted: Ed25519PublicKey | None = None) -> ChainHead:
     """The archive a new one links to: the one no other archive (or pruned entry) links to. A run signing with
     `trusted`'s key never extends an archive the key did not sign once the key signed any: an unsigned archive
-    after the newest one it signed (a seal stripped, or a forged chain start) would otherwise be vouched for by
-    the new signature. It links to the newest archive that verifies under the key (by its signed start), and
-    names the heads it left. Without such an archive, several heads (two chain starts, a fork): the chain with
-    the most archives is extended (a chain start copied or forged beside it is shorter), the newest of equals."""
+    after the last one it signed (a seal stripped, or a forged chain start) would otherwise be vouched for by
+    the new signature. It links to the end of the chain the key signed (see _signed_end), and names the heads it
+    left. Without such an archive, several heads (two chain starts, a fork): the chain with the most archives is
+    extended (a chain start copied or forged beside it is shorter), the newest of equals."""
     unread: list[Finding] = []  # what of chain.jsonl is no entry: said in the new archive, never the run's crash
     nodes = [n for n in chain_nodes(env_dir, unread) if n.readable]
     return replace(_choose_head(env_dir, nodes, trusted), unread=tuple(f"{f.where}: {f.what}" for f in unread))
@@ -404,13 +404,14 @@ def _choose_head(env_dir: Path, nodes: list[Node], trusted: Ed25519PublicKey | N
         rank = {folder.name: place for place, folder in enumerate(archives_oldest_first(env_dir))}
         heads.sort(key=lambda n: (n.folder is not None, rank.get(n.folder or "", -1), _natural(n.archive)))
     if trusted is not None:
-        signed = _newest_verified(env_dir, nodes, trusted)
+        seals = _Seals(env_dir, trusted)  # each manifest read once, whichever way the archive is found
+        signed = _signed_end(env_dir, nodes, heads, seals) or _newest_verified(env_dir, nodes, seals)
         if signed is not None:
             if len(heads) == 1 and heads[0] is signed:
                 return ChainHead(_as_link(signed))
             return ChainHead(_as_link(signed), tuple(_label(n) for n in heads if n is not signed),
-                             "the signing key did not sign it, or the chain forks there, and an archive signed by "
-                             f"the key ({_label(signed)}) is newer or beside it")
+                             "the signing key did not sign it, or the chain forks there; the end of the chain the "
+                             f"key signed is {_label(signed)}")
     if len(heads) == 1:
         return ChainHead(_as_link(heads[0]))
     by_hash = {n.manifest_sha256: n for n in nodes}
@@ -435,24 +436,59 @@ def _chain_length(node: Node | None, by_hash: dict[str, Node]) -> int:
     return len(seen)
 
 
-def _newest_verified(env_dir: Path, nodes: list[Node], trusted: Ed25519PublicKey) -> Node | None:
-    """The newest archive (by the start its signed manifest says) that verifies under the key, or None."""
-    seals = _Seals(env_dir, trusted)
-    signed = [n for n in nodes if seals.signed_by_key(n)]
+def _signed_end(env_dir: Path, nodes: list[Node], heads: list[Node], seals: _Seals) -> Node | None:
+    """The end of the chain the key signed: from each head back along its links, the first archive that verifies
+    under the key (an unsigned or edited archive at the end is passed, never vouched for). The chain's order, not
+    the starts: a run that overlapped a longer one, or ran on a clock stepped back, started after the archive that
+    links to it. Of several (a fork, or a forged head beside the chain's end), one on the way back from another is
+    older; the newest (by signed start) of the rest. None: no head's chain holds one."""
+    by_hash = {n.manifest_sha256: n for n in nodes}
+    ends: list[Node] = []
+    for head in heads:
+        end = next((n for n in _back_from(head, by_hash) if _verifies(env_dir, n, seals)), None)
+        if end is not None and end not in ends:
+            ends.append(end)
+    if len(ends) > 1:
+        before = {id(n) for end in ends for n in _back_from(end, by_hash)[1:]}
+        ends = [n for n in ends if id(n) not in before] or ends  # none left: a loop chain.jsonl made
+    return _newest_first(ends, seals)[0] if ends else None
+
+
+def _back_from(node: Node, by_hash: dict[str, Node]) -> list[Node]:
+    """`node`, then the archive it links to, and so on back to the chain's start (once each: a loop ends it)."""
+    way: list[Node] = []
+    while node is not None and all(n is not node for n in way):
+        way.append(node)
+        node = by_hash.get(node.previous_sha256 or "")
+    return way
+
+
+def _verifies(env_dir: Path, node: Node, seals: _Seals) -> bool:
+    """Signed by `seals`' key, and every file and link of it as sealed."""
+    if not seals.signed_by_key(node):
+        return False
+    check = Verdict()
+    if node.folder is not None:
+        verify_archive(env_dir / node.folder, seals.trusted, check, leftover_of(env_dir / node.folder))
+    else:
+        verify_pruned(env_dir, seals.trusted, check, only={node.manifest_sha256})
+    return not check.findings
+
+
+def _newest_first(signed: list[Node], seals: _Seals) -> list[Node]:
+    """Signed archives, the newest start first (what each one's signed manifest says)."""
     # a start is in whole seconds: of two runs started in one second, the one another links to came first (by name,
     # `_first` sorts after `_failing`, and a run linked to it: a fork of an honest chain)
     linked_to = {seals.previous(n) for n in signed}
-    signed.sort(key=lambda n: (seals.started(n)[:2], n.manifest_sha256 not in linked_to, seals.started(n)),
-                reverse=True)
-    for node in signed:
-        check = Verdict()
-        if node.folder is not None:
-            verify_archive(env_dir / node.folder, trusted, check, leftover_of(env_dir / node.folder))
-        else:
-            verify_pruned(env_dir, trusted, check, only={node.manifest_sha256})
-        if not check.findings:
-            return node
-    return None
+    return sorted(signed, key=lambda n: (seals.started(n)[:2], n.manifest_sha256 not in linked_to, seals.started(n)),
+                  reverse=True)
+
+
+def _newest_verified(env_dir: Path, nodes: list[Node], seals: _Seals) -> Node | None:
+    """The newest archive (by the start its signed manifest says) that verifies under the key, or None: one no
+    head's chain reaches (a loop chain.jsonl made) still keeps a signing run from extending an unsigned head."""
+    return next((n for n in _newest_first([n for n in nodes if seals.signed_by_key(n)], seals)
+                 if _verifies(env_dir, n, seals)), None)
 
 
 def _linked(data: bytes) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from opsverify import exitcodes, report, seal
 from opsverify.cli import main
 
 from .runbook import CANARY, Runbook, make_runbook, read_json
+from .test_cli_edges import renderer  # noqa: F401 (a fixture: a stand-in for the report's renderer)
 
 
 def _raw_b64(key: Ed25519PrivateKey) -> str:
@@ -618,6 +619,34 @@ def test_a_signing_run_never_extends_a_forged_unsigned_chain_start(adopted, tmp_
     assert manifest["previous"]["archive"] == s2.name
     assert f"not extended from {forged.name}" in manifest["chain_warning"]
     assert f"warning: the chain was not extended from {forged.name}" in result.stdout
+
+
+def test_a_signing_run_after_overlapping_runs_extends_the_chains_end_and_the_env_verifies(adopted, tmp_path, capsys,
+                                                                                          renderer):
+    """Two signing runs overlapped: a long one started, a short one started and ended inside it, the long one ended
+    last and linked to the short one. The next signing run linked to the short one (the newest start), beside the
+    long one: genuine archives forked (broken-chain, exit 32), the run warned that the key had not signed the long
+    one, and report refused the env. The manifests say the starts (no clock is moved)."""
+    root = tmp_path / "runbook"
+    shutil.copytree(adopted[0].root, root)
+    runbook, key = Runbook(root), adopted[1]
+    u1, u2, s1, s2 = _archives(runbook.env_dir)
+    short = _signed_link(runbook.env_dir, s2, "29991231T235500Z_short", s2, key, "2999-12-31T23:55:00Z")
+    long = _signed_link(runbook.env_dir, s2, "29991231T235000Z_long", short, key, "2999-12-31T23:50:00Z")
+    result = runbook.run("--system", "till", env={seal.SIGNING_KEY_ENV: seal.private_pem(key)})
+    assert result.returncode == exitcodes.OK, result.stdout[-2000:]
+    assert "warning: the chain was not extended" not in result.stdout, result.stdout[-2000:]
+    newest = [a for a in _archives(runbook.env_dir) if a not in (u1, u2, s1, s2, short, long)][0]
+    manifest = read_json(newest / "manifest.json")
+    assert manifest["previous"]["archive"] == long.name, (
+        f"expected the run to link to the chain's end {long.name}, saw {manifest['previous']['archive']}")
+    assert not manifest.get("chain_warning"), manifest.get("chain_warning")
+    code, out = _verify(capsys, runbook.env_dir, adopted[2])
+    assert code == exitcodes.OK, f"expected the genuine signed chain to verify (exit 0), saw exit {code}: {out}"
+    page = tmp_path / "report.html"
+    assert main(["report", str(runbook.env_dir), "--public-key", str(adopted[2]), "-o", str(page)]) == exitcodes.OK, \
+        capsys.readouterr()
+    assert page.is_file()
 
 
 @pytest.mark.parametrize("line", [r'{"archive": "x", "manifest_sha256": "a\u0000b"}',

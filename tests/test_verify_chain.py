@@ -170,3 +170,70 @@ def test_a_signing_run_extends_the_newest_of_two_archives_started_in_one_second(
     later = _sign(make_archive(env_dir, "20261125T100000Z_failing", first), key)  # same second; sorts before
     head = seal.choose_head(env_dir, key.public_key())
     assert (head.link["archive"], head.left) == (later.name, ()), head
+
+
+# -- a signing run extends the chain's end, whatever order the signed starts are in -----------------------------
+def _signed_at(env_dir: Path, name: str, after: Path | None, key: Ed25519PrivateKey, started: str) -> Path:
+    """A fabricated archive linking to `after`, signed by `key`, whose manifest says it started at `started`."""
+    archive = make_archive(env_dir, name, after)
+    manifest = json.loads((archive / seal.MANIFEST).read_text(encoding="utf-8"))
+    manifest["started"] = manifest["ended"] = started
+    (archive / seal.MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return _sign(archive, key)
+
+
+def _out_of_order(env_dir: Path, key: Ed25519PrivateKey, case: str) -> list[Path]:
+    """A signed chain whose end started before the archive it links to, as genuine runs leave one."""
+    first = _signed_at(env_dir, "20261125T100000Z_first", None, key, "2026-11-25T10:00:00Z")
+    if case == "overlapping-runs":  # a long run started, a short one started and ended inside it; the long ended last
+        short = _signed_at(env_dir, "20261125T100200Z_short", first, key, "2026-11-25T10:02:00Z")
+        return [first, short, _signed_at(env_dir, "20261125T100100Z_long", short, key, "2026-11-25T10:01:00Z")]
+    # a run whose clock was stepped back an hour (an NTP correction, a runner with a skewed clock)
+    return [first, _signed_at(env_dir, "20261125T090000Z_behind", first, key, "2026-11-25T09:00:00Z")]
+
+
+@pytest.mark.parametrize("case", ["overlapping-runs", "clock-stepped-back"])
+def test_a_signing_run_extends_the_chains_end_though_an_archive_before_it_started_later(env_dir, tmp_path, capsys,
+                                                                                        case):
+    """A signing run linked to the signed archive with the newest start, not the chain's end: genuine archives
+    forked, and verify said broken-chain (exit 32) of them, prune kept them, report refused."""
+    key = Ed25519PrivateKey.generate()
+    chain = _out_of_order(env_dir, key, case)
+    head = seal.choose_head(env_dir, key.public_key())
+    assert (head.link["archive"], head.left, head.warning) == (chain[-1].name, (), ""), head
+    _signed_at(env_dir, "20261125T110000Z_next", env_dir / head.link["archive"], key, "2026-11-25T11:00:00Z")
+    code, out, _ = run(capsys, "verify", str(env_dir), "--public-key", str(_public(tmp_path, key)))
+    assert code == exitcodes.OK, f"{case}: expected the genuine signed chain to verify (exit 0), saw exit {code}: {out}"
+    code, out, err = run(capsys, "prune", str(env_dir), "--keep", "1", "--dry-run")
+    assert code == exitcodes.OK and "does not verify" not in out + err, out + err
+
+
+@pytest.mark.parametrize("case", ["overlapping-runs", "clock-stepped-back"])
+def test_a_signing_run_never_extends_an_unsigned_archive_at_the_end_of_an_out_of_order_chain(env_dir, case):
+    """An archive planted at the chain's end without the key (unsigned, linking to the last signed one) is never
+    extended: the new signature would vouch for it. The run links to the last archive the key signed on the chain
+    (not the one with the newest start, which forks it), and names the one it left."""
+    key = Ed25519PrivateKey.generate()
+    chain = _out_of_order(env_dir, key, case)
+    planted = make_archive(env_dir, "20261125T120000Z_planted", chain[-1])
+    head = seal.choose_head(env_dir, key.public_key())
+    assert (head.link["archive"], head.left) == (chain[-1].name, (planted.name,)), head
+    assert f"not extended from {planted.name}: the signing key did not sign it" in head.warning, head.warning
+
+
+def test_a_signing_run_beside_a_forged_chain_start_extends_the_signed_chains_end(env_dir):
+    key = Ed25519PrivateKey.generate()
+    chain = _out_of_order(env_dir, key, "overlapping-runs")
+    forged = make_archive(env_dir, "20261125T120000Z_forged")  # a chain start, unsigned, the newest of all
+    head = seal.choose_head(env_dir, key.public_key())
+    assert (head.link["archive"], head.left) == (chain[-1].name, (forged.name,)), head
+
+
+def test_a_signing_run_never_extends_a_signed_end_whose_files_changed(env_dir):
+    """The chain's end claims the key but does not verify (a file edited since): the run links to the archive before
+    it that does, and names the end it left."""
+    key = Ed25519PrivateKey.generate()
+    first, short, long = _out_of_order(env_dir, key, "overlapping-runs")
+    (long / "results.json").write_text("{}")
+    head = seal.choose_head(env_dir, key.public_key())
+    assert (head.link["archive"], head.left) == (short.name, (long.name,)), head
