@@ -11,6 +11,8 @@ import threading
 import time
 from typing import Callable
 
+import pytest
+
 from opsverify.engine import gather_and_judge
 from opsverify.families import sql
 from opsverify.outcome import Status
@@ -61,10 +63,12 @@ def _suites_own(query: bytes) -> bytes | None:
     return None
 
 
-def _fake_postgres(answer: Callable[[bytes], bytes]) -> Callable[[socket.socket, threading.Event], None]:
+def _fake_postgres(answer: Callable[[bytes], bytes], own: Callable[[bytes], bytes | None] = _suites_own
+                   ) -> Callable[[socket.socket, threading.Event], None]:
     """A server speaking enough of PostgreSQL's protocol to be logged in to (trust) and asked pipelined statements:
-    the session's own are answered as a real server would, the item's by `answer(query)` (its messages after
-    BindComplete: a RowDescription and rows, or an ErrorResponse)."""
+    the session's own are answered by `own` (as a real server would, unless told otherwise), the item's by
+    `answer(query)` (its messages after BindComplete: a RowDescription and rows, or an ErrorResponse). A primary:
+    it says it is not in hot standby, as PostgreSQL 14+ does at login."""
 
     def handle(conn: socket.socket, stopping: threading.Event) -> None:
         conn.settimeout(30)
@@ -78,7 +82,7 @@ def _fake_postgres(answer: Callable[[bytes], bytes]) -> Callable[[socket.socket,
         hello = _message(b"R", struct.pack("!I", 0))
         for name, value in ((b"server_version", b"15.4"), (b"server_encoding", b"UTF8"), (b"client_encoding", b"UTF8"),
                             (b"DateStyle", b"ISO, MDY"), (b"IntervalStyle", b"postgres"), (b"integer_datetimes", b"on"),
-                            (b"standard_conforming_strings", b"on")):
+                            (b"standard_conforming_strings", b"on"), (b"in_hot_standby", b"off")):
             hello += _message(b"S", name + b"\0" + value + b"\0")
         conn.sendall(hello + _message(b"K", struct.pack("!II", 1, 2)) + _message(b"Z", b"I"))
         query, failed, out = b"", False, b""
@@ -98,7 +102,7 @@ def _fake_postgres(answer: Callable[[bytes], bytes]) -> Callable[[socket.socket,
             elif kind == b"B":
                 out += _message(b"2")
             elif kind == b"E":
-                said = _suites_own(query)
+                said = own(query)
                 if said is None:
                     said = answer(query)
                     failed = said.startswith(b"E")
@@ -268,3 +272,103 @@ def test_a_bool_or_interval_as_postgresql_writes_it_is_read():
             finally:
                 database.close()
         assert list(answer) == [{"v": read}], (oid, value, answer)
+
+
+# -- an answer the client cannot follow never leaves the pipeline mid-way ---------------------------------------------
+def _counts(query: bytes) -> bytes:
+    """`bad`: two columns described, one value sent (libpq makes that error itself: no server message); `stuck`: 5;
+    any other count: 0."""
+    if b"bad" in query:
+        return _columns(("v", 20), ("w", 20)) + _row(b"1")
+    return _columns(("n", 20)) + _row(b"5" if b"stuck" in query else b"0")
+
+
+def _session(port: int) -> Database:
+    return Database(f"postgresql://checker:pw-hostile-1@127.0.0.1:{port}/shop?sslmode=disable", connect_timeout_s=5,
+                    statement_timeout_ms=5000, label="shop")
+
+
+def test_an_error_libpq_makes_itself_is_that_statements_alone_and_the_next_reads_its_own_answer():
+    """libpq's own error (no server message) was read with .decode() on the str psycopg gives: the exception left
+    the pipeline mid-way, the session stayed, and the next conversation read the leftover answers as its own (the
+    server's 5 read as another statement's 0)."""
+    with serving(_fake_postgres(_counts)) as port:
+        database = _session(port)
+        try:
+            assert database.query_many(["select 0 as n"]) == [[{"n": 0}]]
+            bad, other = database.query_many(["select 1 as bad", "select count(*) as n from orders where false"])
+            (stuck,) = database.query_many(["select count(*) as n from stuck_jobs"])
+        finally:
+            database.close(abort=True)
+    assert isinstance(bad, postgres.QueryFailed) and "unexpected field count" in str(bad).lower(), bad
+    assert other == [{"n": 0}], other
+    assert stuck == [{"n": 5}], f"select count(*) from stuck_jobs: expected the server's 5, read {stuck!r}"
+
+
+def test_a_failure_the_client_did_not_foresee_gives_up_the_session_and_no_later_answer_is_stale(monkeypatch):
+    """Any exception while the pipeline is being read (a bug of the client's, an answer it cannot follow) ends the
+    session: its statements are errors saying so, and no later conversation reads the leftover answers."""
+    def unforeseen(*_args, **_kwargs):
+        raise RuntimeError("unforeseen")
+
+    monkeypatch.setattr(postgres, "_failure", unforeseen)
+    with serving(_fake_postgres(_counts)) as port:
+        database = _session(port)
+        try:
+            assert database.query_many(["select 0 as n"]) == [[{"n": 0}]]
+            bad, other = database.query_many(["select 1 as bad", "select count(*) as n from orders where false"])
+            (stuck,) = database.query_many(["select count(*) as n from stuck_jobs"])
+        finally:
+            database.close(abort=True)
+    for answer in (bad, other):
+        assert isinstance(answer, postgres.DatabaseUnavailable), answer
+        assert "the session was given up" in str(answer) and "RuntimeError: unforeseen" in str(answer), answer
+    assert stuck != [{"n": 0}], "select count(*) from stuck_jobs read the broken conversation's leftover answer"
+    assert isinstance(stuck, postgres.GatherError), stuck
+
+
+# -- the session's own questions, answered without what they ask ------------------------------------------------------
+def _lying(role_row: bytes | None = None, zone_row: bytes | None = None) -> Callable[[bytes], bytes | None]:
+    def own(query: bytes) -> bytes | None:
+        if role_row is not None and b"with writable as" in query:
+            return role_row
+        if zone_row is not None and query.startswith(b"select d.zone"):
+            return zone_row
+        return _suites_own(query)
+
+    return own
+
+
+@pytest.mark.parametrize("own, said", [
+    (_lying(role_row=_columns(("role", 19), ("superuser", 16)) + _row(b"checker", b"f")),
+     "the answer to the suite's role check lacks the columns replication, writable, first, runs_elsewhere, servers"),
+    (_lying(zone_row=_columns(("zone", 25), ("utc", 16), ("own", 25), ("checker_zone", 25), ("role", 25), ("db", 25))
+            + _row(None, None, None, b"UTC", b"checker", b"shop")),
+     "names no zone and no source of the checker's own (own: None)"),
+    (_lying(zone_row=_columns(("pinned", 25)) + _row(b"UTC")),
+     "the answer to the session's TimeZone question lacks the columns zone, utc"),
+], ids=["role-check", "zone-and-own-null", "zone-columns"])
+def test_an_answer_to_the_sessions_own_question_lacking_what_it_asks_is_a_clear_error(own, said):
+    with serving(_fake_postgres(_counts, own)) as port:
+        database = _session(port)
+        try:
+            (answer,) = database.query_many(["select count(*) as n from stuck_jobs"])
+        finally:
+            database.close(abort=True)
+    assert isinstance(answer, postgres.GatherError), f"expected an error, read {answer!r}"
+    assert said in str(answer) and "127.0.0.1" in str(answer), answer
+    assert "KeyError" not in str(answer), answer
+
+
+def test_a_role_check_saying_writable_tables_without_their_names_still_warns():
+    row = (_columns(("role", 19), ("superuser", 16), ("replication", 16), ("writable", 20), ("first", 1009),
+                    ("runs_elsewhere", 1009), ("servers", 1009)) + _row(b"checker", b"f", b"f", b"3", None, None, None))
+    with serving(_fake_postgres(_counts, _lying(role_row=row))) as port:
+        database = _session(port)
+        try:
+            (answer,) = database.query_many(["select count(*) as n from stuck_jobs"])
+        finally:
+            database.close(abort=True)
+    assert answer == [{"n": 5}], answer
+    assert database.warning is not None and "may write to 3 tables" in database.warning, database.warning
+

@@ -15,7 +15,8 @@ the rest of the session (`SESSION_ZONE`).
 Time is bounded on the client too: `statement_timeout` only helps while the server is alive, so
 the conversation waits at most `statement_timeout + grace` for each next answer. A database that
 stops answering (a half-open network, a frozen server) is abandoned; its remaining statements,
-and every later one in this run, end as an error naming the phase and the bound.
+and every later one in this run, end as an error naming the phase and the bound. So is one whose answers the client
+cannot follow (any exception mid-pipeline): no later conversation may read its leftover answers as its own.
 """
 
 from __future__ import annotations
@@ -122,6 +123,25 @@ select current_user as role, r.rolsuper as superuser, r.rolreplication as replic
    where m.usename in (current_user, 'public') and has_server_privilege(m.srvid, 'USAGE')) as servers
 from pg_roles r where r.rolname = current_user
 """)
+
+
+ROLE_COLUMNS = ("role", "superuser", "replication", "writable", "first", "runs_elsewhere", "servers")
+
+
+def _lacking(row: Mapping[str, Any], columns: Sequence[str]) -> str | None:
+    """What of `columns` a row of the session's own question lacks, said; None if none."""
+    missing = [column for column in columns if column not in row]
+    return f"lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}" if missing else None
+
+
+def _zone_lacks(row: Mapping[str, Any]) -> str | None:
+    """What SESSION_ZONE's row lacks that `_zone_pinned_by` reads (`_unknown_zone` too, where it names no zone)."""
+    lacks = _lacking(row, ("zone", "utc"))
+    if lacks is None and row["zone"] is None:
+        lacks = _lacking(row, ("own", "checker_zone", "role", "db"))
+        if lacks is None and row["own"] not in _OWN_ZONE:  # NULL only where the zone is the checker's: never NULL
+            return f"names no zone and no source of the checker's own (own: {row['own']!r})"
+    return lacks
 
 
 # whence the checker's session got its own TimeZone (pg_settings.source), and how to drop it
@@ -290,8 +310,9 @@ class Database:
             found.append("has the REPLICATION attribute (it may create, consume and drop replication slots, which act"
                          " outside the read-only transaction; remove it: ALTER ROLE … NOREPLICATION)")
         if row["writable"]:
-            names = ", ".join(row["first"] or [])
-            more = f", … (+{row['writable'] - len(row['first'])})" if row["writable"] > len(row["first"] or []) else ""
+            first = row["first"] or []
+            names = ", ".join(first)
+            more = f", … (+{row['writable'] - len(first)})" if row["writable"] > len(first) else ""
             found.append(f"may write to {row['writable']} table{'s' if row['writable'] != 1 else ''} ({names}{more})")
         if row.get("runs_elsewhere"):
             found.append(f"may execute {', '.join(row['runs_elsewhere'])}, which act outside the read-only"
@@ -350,19 +371,25 @@ class Database:
         if self._budget_ends is None:
             self._budget_ends = time.monotonic() + self.bounds.budget_s
         sent = [(t, _opening(s)) for s, t in zip(statements, texts) if not isinstance(t, GatherError)]
+        asked = len(sent)
         first = not self._role_checked
         if first:
             sent.insert(0, (ROLE_CHECK.encode(), True))
         pin_zone = not self._zone_pinned
         if pin_zone:
             sent.insert(0, (SESSION_ZONE, SESSION_LEVEL))
-        answers = _Conversation(self._conn, self.bounds, self.where, self._budget_ends, self._closing).run(
-            [text for text, _ in sent], [pinned for _, pinned in sent])
-        if pin_zone:
-            answers = self._zone_pinned_by(answers.pop(0), answers)
-        if first:
-            self._role_checked = True
-            self.warning = self._role_warning(answers.pop(0))
+        try:
+            answers = _Conversation(self._conn, self.bounds, self.where, self._budget_ends, self._closing).run(
+                [text for text, _ in sent], [pinned for _, pinned in sent])
+            if pin_zone:
+                answers = self._zone_pinned_by(answers.pop(0), answers)
+            if first:
+                answers = self._role_checked_by(answers.pop(0), answers)
+        except Exception as exc:  # noqa: BLE001 - the session's own answers not as PostgreSQL gives them (or a bug)
+            answers = [_given_up(self.where, exc)] * asked
+        except BaseException:  # Ctrl-C mid-conversation: its answers are not all read, so the session is not reused
+            self._abandon(cancel=True)
+            raise
         stopped = next((a for a in answers if isinstance(a, DatabaseUnavailable)), None)
         if stopped is not None:
             if stopped.kind != CLOSED:  # the database did nothing wrong: a later question may open a new session
@@ -375,6 +402,9 @@ class Database:
     def _zone_pinned_by(self, zone: Rows | GatherError, answers: list[Rows | GatherError]) -> list[Rows | GatherError]:
         """The answers, once SESSION_ZONE has set the session's TimeZone to UTC (and read the database's); where it
         could not, each answer was read in a zone not pinned: an error (the next conversation tries again)."""
+        lacks = None if isinstance(zone, GatherError) or not zone else _zone_lacks(zone[0])
+        if lacks is not None:
+            return self._unread(f"the answer to the session's TimeZone question {lacks}", answers)
         if not isinstance(zone, GatherError) and zone:
             self._zone_pinned = True
             row = zone[0]
@@ -385,6 +415,23 @@ class Database:
         unpinned = GatherError(f"database {self.where}: could not set the session's TimeZone to UTC:"
                                f" {zone or 'no answer'}")
         return [answer if isinstance(answer, DatabaseUnavailable) else unpinned for answer in answers]
+
+    def _role_checked_by(self, check: Rows | GatherError, answers: list[Rows | GatherError]
+                         ) -> list[Rows | GatherError]:
+        """The answers, once the role check's answer is read (`warning`); where it lacks what the check asks, each
+        answer is an error (the next conversation asks again)."""
+        lacks = None if isinstance(check, GatherError) or not check else _lacking(check[0], ROLE_COLUMNS)
+        if lacks is not None:
+            return self._unread(f"the answer to the suite's role check {lacks}", answers)
+        self._role_checked = True
+        self.warning = self._role_warning(check)
+        return answers
+
+    def _unread(self, what: str, answers: list[Rows | GatherError]) -> list[Rows | GatherError]:
+        """Each answer as an error: the server answered the session's own question as no PostgreSQL does."""
+        error = GatherError(f"database {self.where}: {what} — no PostgreSQL answers so (a broken proxy or pooler in"
+                            " front of it, or not PostgreSQL?); this conversation's answers are not read")
+        return [answer if isinstance(answer, DatabaseUnavailable) else error for answer in answers]
 
     def _text(self, statement: Statement) -> bytes | GatherError:
         sql, params = _parts(statement)
@@ -683,6 +730,9 @@ class _Conversation:
             lost = DatabaseUnavailable(f"database {self.where}: the session broke: {_said(_first_line(exc))}",
                                        "stopped")
             return answers + [lost] * (len(texts) - len(answers))
+        except Exception as exc:  # noqa: BLE001 - raised, it would leave the pipeline mid-way: a later conversation
+            # on the session would read this one's leftover answers as its own
+            return answers + [_given_up(self.where, exc)] * (len(texts) - len(answers))
         return answers
 
     # -- the wire ------------------------------------------------------------------------
@@ -824,6 +874,14 @@ def _waiting_bytes(fd: int) -> int:
         return 0
 
 
+def _given_up(where: str, exc: Exception) -> DatabaseUnavailable:
+    """The session's end when the client could not follow its answers (an answer no PostgreSQL gives, a bug of the
+    client's): whatever it had yet to read is not read, by this conversation or any later one."""
+    return DatabaseUnavailable(f"database {where}: the session was given up: the client could not follow its answers"
+                               f" ({type(exc).__name__}: {_said(_first_line(exc))}); nothing more is asked of it in"
+                               " this run", "stopped")
+
+
 class _Stopped(Exception):
     def __init__(self, phase: str, kind: str):
         super().__init__(phase)
@@ -885,7 +943,9 @@ def _failure(result: pq.PGresult, pg: pq.PGconn, prefix: str = "") -> QueryFaile
         value = result.error_field(code)
         return value.decode(errors="replace") if value else ""
 
-    message = field(pq.DiagnosticField.MESSAGE_PRIMARY) or result.get_error_message().decode(errors="replace")
+    own = result.get_error_message()  # libpq's own words where no server sent any: str in psycopg 3.3, bytes before
+    message = field(pq.DiagnosticField.MESSAGE_PRIMARY) or (
+        own.decode(errors="replace") if isinstance(own, bytes) else str(own or "no message"))
     return QueryFailed(prefix + _said(message.strip()), field(pq.DiagnosticField.SQLSTATE))
 
 
