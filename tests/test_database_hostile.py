@@ -20,7 +20,7 @@ from opsverify.secrets import Redactor
 from opsverify.transports import postgres
 from opsverify.transports.postgres import Database
 
-from .kit import make_check, make_target, serving, silent_server
+from .kit import make_check, make_target, refused_port, serving, silent_server
 from .project import Project, scratch_database
 
 HUGE = 1 << 20  # characters: far past any message's bound, small enough to send fast
@@ -372,3 +372,38 @@ def test_a_role_check_saying_writable_tables_without_their_names_still_warns():
     assert answer == [{"n": 5}], answer
     assert database.warning is not None and "may write to 3 tables" in database.warning, database.warning
 
+
+# -- libpq's own reason for not connecting is said, with the setting that fits ---------------------------------------
+def _tls_refusing(conn: socket.socket, _stopping: threading.Event) -> None:
+    """A server without TLS: it says no to the SSLRequest, and then waits for the client to give up."""
+    reader = conn.makefile("rb")
+    length, _code = struct.unpack("!II", reader.read(8))
+    reader.read(length - 8)
+    conn.sendall(b"N")
+    reader.read(1)
+
+
+@pytest.mark.parametrize("url, said, fix", [
+    ("postgresql://checker:pw-hostile-1@127.0.0.1:{port}/shop?sslmode=require",
+     "server does not support SSL, but SSL was required", "sslmode"),
+    ("postgresql://checker:pw-hostile-1@127.0.0.1:{refused},127.0.0.1:{port}/shop?sslmode=disable"
+     "&target_session_attrs=standby", "server is not in hot standby mode", "target_session_attrs"),
+    ("postgresql://checker:pw-hostile-1@127.0.0.1:{port}/shop?sslmode=disable&target_session_attrs=read-only",
+     "server is not in hot standby mode", "target_session_attrs"),
+], ids=["sslmode-require", "standby-two-hosts", "read-only"])
+def test_libpqs_reason_for_not_connecting_is_said_with_the_setting_to_fix(url, said, fix):
+    """A server without TLS under sslmode=require read "connection failed; check … reachable", and a primary asked
+    for a standby "connection refused" (its first host's): libpq's own reason was dropped."""
+    handle = _tls_refusing if "require" in url else _fake_postgres(_counts)
+    with serving(handle) as port:
+        database = Database(url.format(port=port, refused=refused_port()), connect_timeout_s=5,
+                            statement_timeout_ms=5000, label="shop")
+        try:
+            (answer,) = database.query_many(["select count(*) as n from stuck_jobs"])
+        finally:
+            database.close(abort=True)
+    assert isinstance(answer, postgres.DatabaseUnavailable), answer
+    assert said in str(answer) and fix in str(answer), answer
+    assert "pw-hostile" not in str(answer), answer
+    if "{refused}" in url:
+        assert "Connection refused" in str(answer), answer  # the first host's reason too, each by its host

@@ -366,3 +366,25 @@ def test_connecting_with_a_url_libpq_refuses_is_a_config_problem(url, said):
     assert problem is not None and raised.value is problem
     assert problem.kind == "config" and said in problem.message, problem.message
     assert "TailSecret" not in problem.message and "Kanary" not in problem.message
+
+
+@pytest.mark.parametrize("text, said", [
+    (SERVER + "server is in hot standby mode", "127.0.0.1:5432: server is in hot standby mode; the URL's"
+     " target_session_attrs asks for a primary"),
+    (SERVER + 'root certificate file "/home/ops/.postgresql/root.crt" does not exist\nEither provide the file, use the'
+     ' system\'s trusted roots with sslrootcert=system, or change sslmode to disable server certificate verification.',
+     "root.crt\" does not exist; check the URL's TLS settings (sslmode, sslrootcert"),
+    ('connection to server on socket "/run/postgresql/.s.PGSQL.5432" failed: No such file or directory\n\tIs the'
+     " server running locally and accepting connections on that socket?",
+     "connection failed (libpq: /run/postgresql/.s.PGSQL.5432: No such file or directory); check the URL"),
+    (SERVER + "Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?",
+     "connection refused (libpq: 127.0.0.1:5432: Connection refused); check the URL"),
+    ('could not translate host name "db.internal" to address: Name or service not known\n',
+     'host name not found (libpq: could not translate host name "db.internal" to address: Name or service not'),
+])
+def test_libpqs_own_reason_for_not_connecting_is_kept_with_the_setting_it_points_at(text, said):
+    """libpq's reason was dropped unless it held a few words: a standby taken for a primary, a missing root
+    certificate, a socket that is not there read "connection failed; check … reachable"."""
+    found = _classify(psycopg.OperationalError("connection failed: " + text), "systems.pay.database", "h:5432/app", 5)
+    assert found.kind == "unreachable" and said in found.message, found.message
+    assert "Is the server running" not in found.message and "\n" not in found.message, found.message

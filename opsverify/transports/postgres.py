@@ -1025,14 +1025,55 @@ def _classify(exc: psycopg.OperationalError, label: str, where: str, connect_s: 
         reason = cut(one_line(server_said.removeprefix("FATAL:").strip().splitlines()[0]), 160)
         return DatabaseUnavailable(f"{label}: database {where} refused the connection: {reason}; see the server's"
                                    " state (its connection slots, a restart under way)", "unreachable")
-    if "timeout" in client_said or "timed out" in client_said:
-        reason = f"no connection within {connect_s:g} s (connect timeout)"
-    elif "refused" in client_said:
+    if "timeout" in client_said or "timed out" in client_said:  # the connect's own deadline (`_connected`)
+        return DatabaseUnavailable(f"{label}: cannot reach database {where}: no connection within {connect_s:g} s"
+                                   " (connect timeout); check the URL and that it is reachable from here", "unreachable")
+    libpq = _libpq_reasons(text[:fatal_at] if fatal_at >= 0 else text)
+    fix = next((fix for pattern, fix in _SETTING_FIXES if pattern.search(libpq)), None)
+    if fix is not None:  # reached, and not taken for what the URL asks (TLS, a standby, a primary)
+        return DatabaseUnavailable(f"{label}: cannot connect to database {where}: libpq: {libpq}; {fix}",
+                                   "unreachable")
+    if "refused" in client_said:
         reason = "connection refused"
     elif "could not translate host name" in client_said or "name or service not known" in client_said:
         reason = "host name not found"
     else:
         reason = "connection failed"
-    return DatabaseUnavailable(
-        f"{label}: cannot reach database {where}: {reason}; check the URL and that it is reachable from here",
-        "unreachable")
+    return DatabaseUnavailable(f"{label}: cannot reach database {where}: {reason} (libpq: {libpq}); check the URL and"
+                               " that it is reachable from here", "unreachable")
+
+
+# libpq's words for one attempt that failed: `connection to server at "db" (10.0.0.5), port 5432 failed: <reason>`, or
+# `… on socket "/run/postgresql/.s.PGSQL.5432" failed: …`; a reason's later lines are libpq's hints
+_ATTEMPT = re.compile(r'connection to server (?:at "([^"\n]*)"(?: \([^)\n]*\))?, port (\d+)|on socket "([^"\n]*)")'
+                      r" failed: ")
+
+
+def _libpq_reasons(text: str) -> str:
+    """libpq's own reason for each attempt that failed, by its host (`db:5432: Connection refused; db2:5432: server
+    is not in hot standby mode`), cut as a server's words are."""
+    for prefix in ("connection is bad: ", "connection failed: "):
+        text = text.removeprefix(prefix)
+    pieces = _ATTEMPT.split(text.strip())
+    said = [pieces[0].strip().splitlines()[0]] if pieces[0].strip() else []
+    for host, port, unix_socket, reason in zip(*[iter(pieces[1:])] * 4):
+        place = f"{host}:{port}" if unix_socket is None else unix_socket
+        said.append(f"{place}: {(reason.strip().splitlines() or ['(no reason given)'])[0]}")
+    return _said(one_line("; ".join(said) or "(no reason given)"))
+
+
+# libpq's reasons for not taking a server the URL's settings turn away, and the setting to look at
+_STANDBY_ASKED = ("the URL's target_session_attrs asks for a standby (standby, or read-only) and no host that answered"
+                  " is one: name a standby, or set target_session_attrs=prefer-standby (or any)")
+_PRIMARY_ASKED = ("the URL's target_session_attrs asks for a primary (primary, or read-write) and no host that"
+                  " answered is one: name the primary, or set target_session_attrs=any")
+_SETTING_FIXES = tuple((re.compile(pattern, re.IGNORECASE), fix) for pattern, fix in (
+    (r"server does not support SSL, but SSL was required", "the URL's sslmode requires TLS and the server offers"
+     " none: turn on ssl in the server, or, only where the network is trusted, set sslmode=prefer (or disable)"),
+    (r"not in hot standby mode|session is not read-only", _STANDBY_ASKED),
+    (r"is in hot standby mode|session is read-only", _PRIMARY_ASKED),
+    (r"certificate|\bSSL\b|\bTLS\b", "check the URL's TLS settings (sslmode, sslrootcert, sslcert, sslkey) against"
+     " the server's"),
+    (r"\bGSS", "check the URL's gssencmode (and the client's Kerberos setup)"),
+    (r"channel binding", "check the URL's channel_binding against the server's authentication (SCRAM over TLS)"),
+))
