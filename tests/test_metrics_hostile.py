@@ -617,3 +617,59 @@ def test_a_nan_bucket_bound_fails_and_hides_no_other_fault():
     assert outcome.status is Status.FAILED, outcome.observed
     assert 'h_bucket{le="NaN"} has le NaN' in outcome.observed and 'h_bucket{le="2"} 2 < h_bucket{le="1"} 5' \
         in outcome.observed, outcome.observed
+
+
+# -- whitespace Prometheus's lexers do not skip: only blanks and tabs (OpenMetrics: one space) part a sample's tokens --
+@pytest.mark.parametrize("line, char", [
+    ("g 3\f", "\\x0c"), ("g \f1", "\\x0c"), ('g{a="1"}\f1', "\\x0c"), ("\fg 1", "\\x0c"),
+    (f"g 1 {AT_MS}\f", "\\x0c"), ("g 1\v", "\\x0b"), ("g 1\xa0", "\\xa0"), ("g 1\u2028", "\\u2028"),
+    ("g 1\x1c", "\\x1c"), ("g 1\x85", "\\x85"), ('g{a="1",\fb="2"} 1', "\\x0c"), ("\f", "\\x0c"),
+    ("\f# a comment", "\\x0c"), ("g 1\r 2", "\\r"),
+])
+def test_whitespace_other_than_blanks_and_tabs_in_a_sample_line_is_malformed(line, char):
+    """Prometheus's text lexer (promlex.l) reads a value as `[^{ \\t\\n]+`: `3\\f` is no float; it has no rule for a
+    form feed at a line's start, between labels or after a timestamp, and refuses the scrape. The parser strips any
+    Unicode whitespace, and passed them. The line is named, its character escaped."""
+    sampled = line.lstrip().startswith("g")
+    outcome = judged(f"# TYPE g gauge\n{line}\n" if sampled else f"# TYPE g gauge\ng 1\n{line}\n", {"g": "gauge"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith("malformed exposition: line "), outcome.observed
+    assert char in outcome.observed and "Prometheus" in outcome.observed, outcome.observed
+    assert "\f" not in outcome.observed and "\u2028" not in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("line", ['g{a="1"}\f1', 'g{a="1"}\t1', "g 1\f", f"g 1 {AT}\f", "g 1\u3000"])
+def test_openmetrics_parts_a_sample_by_one_space_alone(line):
+    """openmetricslex.l: a value follows one space (`{S}[^ \\n]+`): a form feed or a tab after `}` is refused."""
+    outcome = om(f"# TYPE g gauge\n{line}\n", {"g": "gauge"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith("malformed exposition: line 2: "), outcome.observed
+
+
+@pytest.mark.parametrize("text", [
+    '# TYPE g gauge\ng{a="x\fy\u2028"} 1\n',  # in a label value: read as it is
+    "# HELP g a help\fwith a form feed\n# TYPE g gauge\ng 1\n",
+    "# a comment\v\xa0\n# TYPE g gauge\ng 1\n",
+    "# TYPE g gauge\n \tg\t1 \t\n",  # blanks and tabs anywhere between the tokens
+])
+def test_other_whitespace_where_prometheus_reads_text_passes(text):
+    assert judged(text, {"g": "gauge"}).status is Status.PASSED
+
+
+def test_a_form_feed_after_a_value_fails_through_the_transport():
+    """The probe's case: the bytes as an exporter sends them."""
+    body = b"# TYPE queue_depth gauge\nqueue_depth 3\x0c\n"
+    with KeepAliveHttp({("GET", "/metrics"): _raw_200(body, "text/plain; version=0.0.4; charset=utf-8")}) as server:
+        target = make_target({"services": {"worker-metrics": {"url": server.url}}})
+        c = make_check("metrics", {"service": "worker-metrics", "families": {"queue_depth": "gauge"}})
+        outcome = metrics.judge(c, metrics.gather(target, [c]))
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "line 2: 'queue_depth 3\\x0c'" in outcome.observed, outcome.observed
+
+
+def test_every_whitespace_the_parser_strips_is_judged():
+    """ODD_SPACES is every character Python's str.isspace reads (the parser's and float()'s whitespace) but the line
+    feed, the blank and the tab: one left out would pass as it did."""
+    stripped = {chr(c) for c in range(0x110000) if chr(c).isspace()} - {"\n", " ", "\t"}
+    assert {c for c in stripped if metrics.UNSKIPPED_SPACE["text"].fullmatch(c)} == stripped
+    assert not metrics.UNSKIPPED_SPACE["text"].search(" \t\n\u200b")

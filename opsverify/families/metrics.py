@@ -27,7 +27,9 @@ of the exposition (at a line's start, or in a comment whose `#` no blank follows
 timestamp after its value, or a timestamp of another form (text: int64 milliseconds in digits alone; OpenMetrics:
 seconds), a value Go's ParseFloat refuses where Python reads it: no ASCII number (Python reads `٣` as 3), beyond
 float64's range (`1e400`, an integer of 400 digits: ErrRange) or a NaN with a sign (`-nan`), a sample or `# TYPE`
-line ending in a carriage return (CRLF: the parser drops it, Prometheus refuses it), a `# TYPE` or `# HELP` line
+line ending in a carriage return (CRLF: the parser drops it, Prometheus refuses it), a sample line holding, outside
+its label values, whitespace other than blanks and tabs (a form feed, a vertical tab, a no-break space, U+2028;
+OpenMetrics: other than one space), which the parser strips and Prometheus's lexer does not skip, a `# TYPE` or `# HELP` line
 whose tokens are apart by other than blanks and tabs (the parser reads a declaration where Prometheus reads a
 comment), a type Prometheus does not read as written (`# TYPE x  counter`, a blank after it; in the text format an
 OpenMetrics type: `unknown`, `info`, `stateset`, `gaugehistogram`), a name declared (`# TYPE`, plain or quoted) twice
@@ -54,6 +56,7 @@ import io
 import math
 import re
 import time
+import unicodedata
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -119,6 +122,13 @@ TYPE_START = re.compile(r"[ \t]*#[ \t]+TYPE[ \t]")  # Prometheus reads the rest 
 # and inside them, which Prometheus's lexer skips), then what follows them
 SAMPLE_TAIL = re.compile(r'[^{\s]*[ \t]*(\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?(.*)')
 QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+# whitespace the parser strips from a sample line, and splits it on, that Prometheus's lexers never skip there: all
+# Python's str.isspace reads as one (the parser's and float()'s), less the line feed, the blank — and the tab, which
+# the text format's lexer skips too (promlex.l: `[ \t]+`; a value is `[^{ \t\n]+`); OpenMetrics parts a sample's
+# tokens by one space alone (openmetricslex.l: `{S}[^ \n]+`)
+ODD_SPACES = "\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+UNSKIPPED_SPACE = {"text": re.compile(f"[{ODD_SPACES}]"), "openmetrics": re.compile(f"[\t{ODD_SPACES}]")}
+SPACE_NAMES = {"\t": "tab", "\v": "vertical tab", "\f": "form feed", "\r": "carriage return", "\x85": "next line"}
 LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")  # an unquoted label name, as both of Prometheus's lexers read one
 VALUE = re.compile(r"[ \t]*([^ \t]*)")  # as Prometheus reads it: up to a blank or a tab
 TIMESTAMP_MS = re.compile(r"[0-9]+")  # Prometheus's lexer reads a text-format timestamp as digits alone (promlex.l)
@@ -414,6 +424,8 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
 
     if crlf := carriage_return(text, clock):
         return {}, crlf
+    if unskipped := unskipped_space(text, clock, openmetrics=openmetrics):
+        return {}, unskipped
     if not openmetrics and "\x00" in text and (cut_short := nul_ends_input(text, clock)):
         return {}, cut_short
     declared, misread = declarations(text, clock, openmetrics=openmetrics)
@@ -556,6 +568,30 @@ def carriage_return(text: str, clock: Clock = UNBOUNDED) -> str:
             return (f"{cut(repr(line))}: the line ends in a carriage return (CRLF line endings), which Prometheus "
                     "refuses: end each line with \\n alone")
     return ""
+
+
+def unskipped_space(text: str, clock: Clock = UNBOUNDED, *, openmetrics: bool = False) -> str:
+    """The first sample line holding, outside its quoted label values, whitespace Prometheus's lexer does not skip
+    (UNSKIPPED_SPACE): a form feed or a no-break space after a value makes it no float to Go's ParseFloat, and one
+    at a line's start, between labels or after a timestamp matches no rule: the scrape is refused. The parser strips
+    it and reads on. A comment or a help text may hold it (declarations are judged by `declarations`)."""
+    unskipped = UNSKIPPED_SPACE["openmetrics" if openmetrics else "text"]
+    if not unskipped.search(text):
+        return ""
+    for number, line in enumerate(clock.each(text.split("\n")), start=1):
+        if not unskipped.search(line) or line.lstrip(" \t").startswith("#"):
+            continue
+        if found := unskipped.search(QUOTED.sub('""', line)):
+            parted = "one space alone parts" if openmetrics else "blanks and tabs alone part"
+            return (f"line {number}: {cut(repr(line))}: a {_space_name(found[0])} outside a label value: in a sample "
+                    f"line {parted} its name, labels, value and timestamp, so Prometheus reads no number there (or "
+                    "no token at all) and refuses the scrape")
+    return ""
+
+
+def _space_name(char: str) -> str:
+    name = SPACE_NAMES.get(char) or unicodedata.name(char, "information separator").lower()
+    return f"{name} (U+{ord(char):04X})"
 
 
 def nul_ends_input(text: str, clock: Clock = UNBOUNDED) -> str:
