@@ -424,13 +424,13 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
 
     if crlf := carriage_return(text, clock):
         return {}, crlf
-    if unskipped := unskipped_space(text, clock, openmetrics=openmetrics):
-        return {}, unskipped
     if not openmetrics and "\x00" in text and (cut_short := nul_ends_input(text, clock)):
         return {}, cut_short
     declared, misread = declarations(text, clock, openmetrics=openmetrics)
     if misread or (misread := declared_twice(declared)):
         return {}, misread
+    if unskipped := unskipped_space(text, clock, openmetrics=openmetrics):  # (a declaration's are said above)
+        return {}, unskipped
     found: dict[str, dict] = {}
     exposed: set[tuple] = set()
     parsed = 0
@@ -573,8 +573,8 @@ def carriage_return(text: str, clock: Clock = UNBOUNDED) -> str:
 def unskipped_space(text: str, clock: Clock = UNBOUNDED, *, openmetrics: bool = False) -> str:
     """The first sample line holding, outside its quoted label values, whitespace Prometheus's lexer does not skip
     (UNSKIPPED_SPACE): a form feed or a no-break space after a value makes it no float to Go's ParseFloat, and one
-    at a line's start, between labels or after a timestamp matches no rule: the scrape is refused. The parser strips
-    it and reads on. A comment or a help text may hold it (declarations are judged by `declarations`)."""
+    at a line's start (a comment's too), between labels or after a timestamp matches no rule: the scrape is refused.
+    The parser strips it and reads on. A comment or a help text may hold it past its `#`."""
     unskipped = UNSKIPPED_SPACE["openmetrics" if openmetrics else "text"]
     if not unskipped.search(text):
         return ""
@@ -582,10 +582,10 @@ def unskipped_space(text: str, clock: Clock = UNBOUNDED, *, openmetrics: bool = 
         if not unskipped.search(line) or line.lstrip(" \t").startswith("#"):
             continue
         if found := unskipped.search(QUOTED.sub('""', line)):
-            parted = "one space alone parts" if openmetrics else "blanks and tabs alone part"
-            return (f"line {number}: {cut(repr(line))}: a {_space_name(found[0])} outside a label value: in a sample "
-                    f"line {parted} its name, labels, value and timestamp, so Prometheus reads no number there (or "
-                    "no token at all) and refuses the scrape")
+            apart = "one space alone" if openmetrics else "blanks and tabs alone"
+            return (f"line {number}: {cut(repr(line))}: a {_space_name(found[0])} outside a label value, where "
+                    f"Prometheus's lexer skips {apart} (between a sample's name, labels, value and timestamp): it "
+                    "reads no number there, or no token at all, and refuses the scrape")
     return ""
 
 
