@@ -228,6 +228,26 @@ def test_a_head_whose_body_no_charset_reads_keeps_its_status_only_where_the_stat
     assert whole.status is None and whole.failure.startswith("HTTP 200 in charset 'hex'"), whole
 
 
+def _coded(coding: str, body: bytes) -> bytes:
+    return (f"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-encoding: {coding}\r\n"
+            f"content-length: {len(body)}\r\n\r\n").encode() + body
+
+
+def test_a_whole_body_that_is_no_such_coding_says_so_apart_from_a_body_never_read():
+    """A plain body under `Content-Encoding: gzip` came whole: its bytes are the target's fault, said in
+    `undecodable` beside the failure (the metrics family fails it); a coding this client does not undo (`br`) is
+    no fault of the bytes, and says nothing there. A probe not judged by its status has no answer either way."""
+    with KeepAliveHttp({("GET", "/gzip"): _coded("gzip", b"plain text"),
+                        ("GET", "/br"): _coded("br", b"\x0b\x02\x80plain")}) as server:
+        plain, br, whole = fetch_all([Probe("GET", server.url + "/gzip", judged_by_status=True),
+                                      Probe("GET", server.url + "/br", judged_by_status=True),
+                                      Probe("GET", server.url + "/gzip")], timeout_s=5)
+    assert plain.status == 200 and plain.failure.startswith("its body could not be read: DecodingError: gzip: "), plain
+    assert plain.undecodable.startswith("gzip: ") and "incorrect header check" in plain.undecodable, plain
+    assert br.status == 200 and "is not read" in br.failure and br.undecodable == "", br
+    assert whole.status is None and whole.undecodable == "", whole
+
+
 def test_a_status_line_that_is_not_http_is_quoted_as_text_never_a_bytes_repr():
     with KeepAliveHttp({("GET", "/x"): b"HELLO \x1b[31mTHERE\r\n\r\n"}) as server:
         session = Session(timeout_s=5, concurrency=1)

@@ -892,10 +892,36 @@ def test_a_content_type_sent_twice_is_read_by_its_first_as_prometheus_reads_it()
     assert outcome.status is Status.FAILED and "Content-Type application/json" in outcome.observed, outcome.observed
 
 
+def cut_short(headers, whole: bytes, sent: bytes):
+    """A 200 whose head promises `whole` (its Content-Length) and whose connection closes after `sent`: a body
+    that never came whole."""
+    from .kit import handler_server, make_check, make_target
+
+    class Short(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(whole)))
+            self.end_headers()
+            self.wfile.write(sent)  # then the handler returns: HTTP/1.0, the connection closes
+
+        def log_message(self, *args) -> None:
+            pass
+
+    with handler_server(Short) as url:
+        target = make_target({"services": {"m": {"url": url}}})
+        c = make_check("metrics", {"service": "m", "families": {"depth": "gauge"}})
+        return metrics.judge(c, metrics.gather(target, [c]))
+
+
 def test_a_body_cut_short_after_a_200_head_is_not_judged():
     """The head is kept (its status and codings are judged), but a body that never came whole is no exposition:
     could not look, never a pass or a 'missing' family."""
-    outcome, _ = negotiated(lambda asked: ([TEXT, ("content-encoding", "gzip")], b"\x1f\x8b\x08\x00garbage"))
+    import gzip
+
+    whole = gzip.compress(b"# TYPE depth gauge\ndepth 3\n")
+    outcome = cut_short([TEXT, ("content-encoding", "gzip")], whole, whole[:12])
     assert outcome.status is Status.ERROR, outcome.observed
     assert outcome.observed.startswith("could not look: m answered 200, but"), outcome.observed
 
@@ -903,7 +929,31 @@ def test_a_body_cut_short_after_a_200_head_is_not_judged():
 def test_a_body_cut_short_is_judged_by_its_first_content_encoding_too():
     """The head kept for a body that never came whole keeps the first of a header sent twice, as a whole reply does:
     `gzip`, then another, is gzip to Prometheus — not a coding it would refuse."""
-    outcome, _ = negotiated(lambda asked: ([TEXT, ("content-encoding", "gzip"), ("content-encoding", "br")],
-                                           b"\x1f\x8b\x08\x00garbage"))
+    import gzip
+
+    whole = gzip.compress(b"# TYPE depth gauge\ndepth 3\n")
+    outcome = cut_short([TEXT, ("content-encoding", "gzip"), ("content-encoding", "br")], whole, whole[:12])
     assert outcome.status is Status.ERROR, outcome.observed
     assert outcome.observed.startswith("could not look: m answered 200, but"), outcome.observed
+
+
+def _gzip_then(tail: bytes) -> bytes:
+    import gzip
+
+    return gzip.compress(b"# TYPE depth gauge\ndepth 3\n", mtime=0) + tail  # (one test id for every worker)
+
+
+@pytest.mark.parametrize("body, why", [
+    (b"# TYPE depth gauge\ndepth 3\n", "incorrect header check"),  # a header set, the body left plain
+    (b"\x1f\x8b\x08\x00garbage", "gzip: "),  # the magic, then no gzip stream
+    (_gzip_then(b"trailing garbage"), "incorrect header check"),  # bytes after the stream Go reads as a member
+    (_gzip_then(b"\x1f\x8b"), "cut short"),  # the start of a member that never comes
+], ids=["plain", "magic-then-garbage", "trailing-garbage", "a-second-member-cut-short"])
+def test_a_whole_body_that_is_not_the_gzip_its_header_says_fails(body, why):
+    """The body came whole, and Go's gzip reader cannot read it (invalid header, or a member it reads after the
+    first: multistream): Prometheus fails this scrape every time (up == 0). opsverify looked: failed, not could not
+    look, naming the coding."""
+    outcome, _ = negotiated(lambda asked: ([TEXT, ("content-encoding", "gzip")], body))
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "Content-Encoding gzip" in outcome.observed and why in outcome.observed, outcome.observed
+    assert "Prometheus" in outcome.observed, outcome.observed

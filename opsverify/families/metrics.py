@@ -21,7 +21,8 @@ byte-order mark, UTF-16 fail, naming the line and the byte) — where Prometheus
 format (`# Export\xe9 par l'agent`), or a quoted name in its `# HELP` or `# TYPE`, may hold any byte.
 An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or an exposition too
 large to read whole, or one whose parse runs past PARSE_S (ours, said so: never "no answer") — leaves the item
-unchecked: *error*. An answer other than 200, or text the parser rejects, fails it: exposing metrics is what it
+unchecked: *error*. An answer other than 200, a body under `Content-Encoding: gzip` that is no gzip stream (Go's
+gzip reader refuses it, the scrape fails every time), or text the parser rejects, fails it: exposing metrics is what it
 checks. So does a label set opening with a comma (`x{,a="1"}`), a NUL byte Prometheus's text parser reads as the end
 of the exposition (at a line's start, or in a comment whose `#` no blank follows), a sample line with more than a
 timestamp after its value, or a timestamp of another form (text: int64 milliseconds in digits alone; OpenMetrics:
@@ -990,6 +991,10 @@ def judge(check, facts) -> Outcome:
                      " the path it leads to", **evidence)
     if reply.status != 200:
         return failed(expected, f"status {reply.status}", **evidence)
+    if reply.undecodable:  # the bytes came, and are no gzip: Go's gzip reader fails this scrape every time
+        return failed(expected, f"Content-Encoding gzip, but the body is no gzip stream ({cut(reply.undecodable)}): "
+                      "Prometheus's gzip reader refuses it and the scrape fails (up == 0) — send the body gzipped, "
+                      "or without that header", **evidence)
     if reply.failure:  # the head came, the body did not come whole: nothing to judge
         return error(f"could not look: {p.service} answered 200, but {reply.failure}", **evidence)
     read_as = protocol(reply, p.fallback_protocol)

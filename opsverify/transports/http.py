@@ -87,6 +87,9 @@ class Reply:
     first_values: dict[str, str] = field(default_factory=dict)
     received_at: float | None = None  # the wall clock (time.time()) when the whole reply had come: this reply's own
     read_as: str = ""  # how its body was read as text when not plainly as declared (a byte-order mark, U+FFFD)
+    # with a status (a head kept): why its body's content-coding could not be undone — the bytes came, and are not the
+    # coding its header names (a plain body under `gzip`, bytes after the stream): the target's, not the transfer's
+    undecodable: str = ""
     # the body's other clean reading, where it has one: its declared charset's where it was read as the UTF-8 it
     # cleanly is (a browser shows that: `異常` in UTF-16LE is the ASCII `pu8^`), UTF-8's where it was read as
     # declared (what fetch().text() and JSON readers take); and how it was read so
@@ -588,6 +591,12 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
         if written:  # refused later, on what came back or the body: the request went out
             return Reply(None, _ms(started), failure=_protocol_failure(exc, replied=response is not None)), False
         return Reply(None, _ms(started), failure=_unsendable(probe, exc), sent=False), False
+    except httpx.DecodingError as exc:  # raised by `_Inflater` alone: the bytes that came are no such coding (or one
+        # it does not undo: `coding_unread`)
+        failure = Reply(None, _ms(started), failure=_protocol_failure(exc, replied=True))
+        kept = _head_kept(probe, response, failure)
+        undecodable = kept.status is not None and not getattr(exc, "coding_unread", False)
+        return (replace(kept, undecodable=str(exc)) if undecodable else kept), False
     except httpx.HTTPError as exc:
         stale = isinstance(exc, httpx.RemoteProtocolError) and not connected
         failure = Reply(None, _ms(started), failure=_protocol_failure(exc, replied=response is not None))
@@ -966,7 +975,7 @@ class _Inflater:
         """Pieces of at most PIECE bytes, together at most `room` (> 0) bytes when inflating; more input than
         that yields is dropped, as reading stops there."""
         if data and self.unreadable:
-            self._fail(self.unreadable)
+            self._fail(self.unreadable, ours=True)
         if self.zlib is None:
             if data:
                 yield data
@@ -998,8 +1007,11 @@ class _Inflater:
         if self.zlib is not None and self.fed and not self.zlib.eof:
             self._fail(f"{self.coding}: the body ends before its compressed stream does (cut short)")
 
-    def _fail(self, why: str) -> None:
-        raise load("httpx").DecodingError(why, request=self.response.request)
+    def _fail(self, why: str, *, ours: bool = False) -> None:
+        """`ours`: a coding this client does not undo (the bytes may be fine), not bytes that are no such coding."""
+        exc = load("httpx").DecodingError(why, request=self.response.request)
+        exc.coding_unread = ours
+        raise exc
 
 
 def _ms(started: float) -> float:
