@@ -26,7 +26,8 @@ def judged(body: str, families: dict[str, str], *, headers=None, at: float | Non
     c = make_check("metrics", {"service": "worker-metrics", "families": families, **params})
     reply = Reply(200, 5, headers=TEXT if headers is None else headers, text=body)
     honored = at if c.params.honor_timestamps else None  # as gather() judges it
-    read, problem = metrics.read(reply, fallback=c.params.fallback_protocol, at=honored)
+    read, problem = metrics.read(reply, fallback=c.params.fallback_protocol, at=honored,
+                                 lookback_s=c.params.lookback_s)
     return metrics.judge(c, {c.key: {"url": "http://worker:9090/metrics", "reply": reply, "families": read,
                                      "parse_error": problem}})
 
@@ -235,7 +236,7 @@ def test_items_sharing_a_url_with_other_fallbacks_each_read_it_their_way():
 # -- 3. a sample's own timestamp, as Prometheus's TSDB takes it -----------------------------------------------------
 @pytest.mark.parametrize("timestamp_ms, passes", [
     (AT_MS, True),
-    (AT_MS - 30 * 60_000, True),  # half an hour old: in the head block
+    (AT_MS - 4 * 60_000, True),  # four minutes old: in the head block, and within the query lookback
     (AT_MS + 5 * 60_000, True),  # 5 minutes ahead: within Prometheus's 10
     (AT_MS - 2 * 3600_000, False),  # two hours old: out of bounds
     (AT_MS + 20 * 60_000, False),  # too far into the future
@@ -322,6 +323,82 @@ def test_each_scrape_judges_timestamps_against_the_time_its_own_reply_came():
     outcome = metrics.judge(c, metrics.gather(target, [c]))
     assert outcome.status is Status.FAILED, outcome.observed
     assert "10 minutes after the scrape" in outcome.observed, outcome.observed
+
+
+def test_a_sample_older_than_the_query_lookback_fails():
+    """Kept by the TSDB (under an hour old), but an instant query — an alert rule, a dashboard's latest value —
+    looks back 5 minutes (Prometheus's --query.lookback-delta), and a sample with its own timestamp is never marked
+    stale: stuck half an hour ago, nothing sees it now."""
+    for outcome in (judged(f"# TYPE g gauge\ng 1 {AT_MS - 30 * 60_000}\n", {"g": "gauge"}),
+                    om(f"# TYPE g gauge\ng 1 {AT - 30 * 60}\n", {"g": "gauge"})):
+        assert outcome.status is Status.FAILED, outcome.observed
+        assert outcome.observed.startswith("gauge g: g is timestamped 2025-06-15T14:36:40Z, 30 minutes before the "
+                                           "scrape"), outcome.observed
+        assert "looks back 5 minutes" in outcome.observed and "lookback_s" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("age_s, passes", [(299, True), (300, True), (301, False)])
+def test_the_lookback_is_five_minutes_by_default(age_s, passes):
+    outcome = judged(f"# TYPE g gauge\ng 1 {AT_MS - age_s * 1000}\n", {"g": "gauge"})
+    assert (outcome.status is Status.PASSED) is passes, outcome.observed
+
+
+@pytest.mark.parametrize("lookback_s, passes", [(1800, True), (600, False)])
+def test_lookback_s_says_the_query_lookback_of_the_prometheus(lookback_s, passes):
+    outcome = judged(f"# TYPE g gauge\ng 1 {AT_MS - 20 * 60_000}\n", {"g": "gauge"}, lookback_s=lookback_s)
+    assert (outcome.status is Status.PASSED) is passes, outcome.observed
+    if not passes:
+        assert "looks back 10 minutes" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("params", [{"lookback_s": 0}, {"lookback_s": -5}, {"lookback_s": True},
+                                    {"lookback_s": 10 * 86400},
+                                    {"lookback_s": 600, "honor_timestamps": False}])
+def test_a_lookback_that_means_nothing_is_refused(params):
+    with pytest.raises(ValidationError):
+        metrics.Params(service="s", families={"g": "gauge"}, **params)
+
+
+def test_honor_timestamps_false_judges_no_staleness():
+    outcome = judged(f"# TYPE g gauge\ng 1 {AT_MS - 30 * 60_000}\n", {"g": "gauge"}, honor_timestamps=False)
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_items_sharing_a_url_each_judge_their_own_lookback():
+    body = f"# TYPE g gauge\ng 1 {int((time.time() - 20 * 60) * 1000)}\n".encode()
+    with KeepAliveHttp({("GET", "/metrics"): _raw_200(body, "text/plain")}) as server:
+        target = make_target({"services": {"worker-metrics": {"url": server.url}}})
+        checks = [make_check("metrics", {"service": "worker-metrics", "families": {"g": "gauge"}, **extra},
+                             name=name)
+                  for name, extra in (("default", {}), ("long", {"lookback_s": 3000}))]
+        facts = metrics.gather(target, checks)
+    assert [metrics.judge(c, facts).status for c in checks] == [Status.FAILED, Status.PASSED]
+
+
+def test_a_stale_sample_is_judged_by_the_targets_clock_too():
+    """The scrape's time is this runner's clock; the sample's, the target's. Where the target's Date header says the
+    sample is fresh by its own clock, the two clocks disagree by minutes and which one Prometheus's agrees with is
+    not seen: could not look, both clocks named — not a failure this runner's clock alone would make."""
+    stale = f"# TYPE g gauge\ng 1 {AT_MS - 30 * 60_000}\n"
+    behind = {**TEXT, "date": "Sun, 15 Jun 2025 14:37:00 GMT"}  # the target's clock 29 min 40 s behind AT
+    outcome = judged(stale, {"g": "gauge"}, headers=behind)
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert "30 minutes before the scrape by this runner's clock" in outcome.observed, outcome.observed
+    assert "20 s before the target's own Date (2025-06-15T14:37:00Z)" in outcome.observed, outcome.observed
+    agreeing = {**TEXT, "date": "Sun, 15 Jun 2025 15:06:40 GMT"}
+    assert judged(stale, {"g": "gauge"}, headers=agreeing).status is Status.FAILED
+    other_fault = judged(stale + "# TYPE c counter\nc_total -1\n", {"g": "gauge", "c": "counter"}, headers=behind)
+    assert other_fault.status is Status.FAILED and "could not be judged" in other_fault.observed, other_fault.observed
+
+
+def test_gather_judges_staleness_through_the_transport():
+    """The probe's case: an exporter whose only sample is stamped 30 minutes before the scrape."""
+    body = f"# TYPE queue_depth gauge\nqueue_depth 3 {int((time.time() - 30 * 60) * 1000)}\n".encode()
+    with KeepAliveHttp({("GET", "/metrics"): _raw_200(body, "text/plain; version=0.0.4")}) as server:
+        target = make_target({"services": {"worker-metrics": {"url": server.url}}})
+        c = make_check("metrics", {"service": "worker-metrics", "families": {"queue_depth": "gauge"}})
+        outcome = metrics.judge(c, metrics.gather(target, [c]))
+    assert outcome.status is Status.FAILED and "no instant query sees it" in outcome.observed, outcome.observed
 
 
 # -- 4. a negative timestamp: text refuses its sign, OpenMetrics reads it and the TSDB drops it --------------------

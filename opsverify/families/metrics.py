@@ -8,7 +8,9 @@ params:
     jobs_processed: counter         # a counter may be named with or without `_total`
     job_duration_seconds: histogram
   fallback_protocol: text           # optional: the scrape config's fallback_scrape_protocol (text | openmetrics)
-  honor_timestamps: false           # optional, default true: the scrape config's honor_timestamps
+  honor_timestamps: true            # optional, default true: the scrape config's honor_timestamps
+  lookback_s: 600                   # optional, default 300: the Prometheus's --query.lookback-delta, in seconds
+                                    # (honor_timestamps: false judges no timestamp, and takes no lookback_s)
 ```
 The exposition is parsed with prometheus_client's parser for its content type — Prometheus text, or OpenMetrics
 (`application/openmetrics-text`) — loaded only when a scrape is parsed; the same rules hold for both. Any other
@@ -40,8 +42,9 @@ label set of it — missing part of itself (a counter's `_total`; `_bucket`, `_c
 alone measures nothing — and a value that measures nothing either: NaN in a counter, gauge, histogram or a summary's
 count and sum; a counter below 0 or infinite; a sample whose own timestamp Prometheus's TSDB drops (more than 10
 minutes ahead of the scrape, or over an hour before it; not judged with `honor_timestamps: false`, where Prometheus
-stamps each sample with the scrape's time); a histogram whose buckets are not cumulative or whose `le="+Inf"` bucket
-is missing or differs from its `_count`; two buckets with one bound (`le="1"`, `le="1.0"`), or two quantiles with one
+stamps each sample with the scrape's time) or no instant query sees (older than `lookback_s`, the query lookback: 5
+minutes by default; where the reply's Date says it is fresh by the target's clock, the clocks disagree: *error*); a
+histogram whose buckets are not cumulative or whose `le="+Inf"` bucket is missing or differs from its `_count`; two buckets with one bound (`le="1"`, `le="1.0"`), or two quantiles with one
 rank, in a label set: Prometheus 3 reads them as one series given twice, Prometheus 2's histogram_quantile adds their
 counts up. (A gauge may be ±Inf, and a summary's quantiles NaN: a window without observations.) Names are the
 format's: in the text format a gauge `x` and a counter `x_total` are two metrics, and samples `x_total` or
@@ -59,15 +62,16 @@ import re
 import time
 import unicodedata
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from typing import Iterable, Iterator, Literal, TypeVar
 
-from pydantic import field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..display import cut
 from ..lazy import load
-from ..outcome import Outcome, error, failed, verdict
+from ..outcome import Outcome, error, failed, passed
 from ..transports.http import Probe, Reply
 from ._common import StrictParams, UrlPath, first_few
 from .http import describe_reply, redirected_to
@@ -90,9 +94,16 @@ LINE_LIMIT = 1 << 16
 
 def local_s(checks) -> float:
     # a scrape is parsed once for each way an item reads it (its fallback protocol, when its media type is unknown;
-    # its timestamps judged or not)
-    return PARSE_S * len({(c.params.service, c.params.path, c.params.fallback_protocol, c.params.honor_timestamps)
+    # its timestamps judged against which lookback, or not)
+    return PARSE_S * len({(c.params.service, c.params.path, c.params.fallback_protocol, _lookback(c.params))
                           for c in checks})
+
+
+def _lookback(p: "Params") -> int | None:
+    """How an item judges a sample's own timestamp: against its lookback, or not at all (None: the scrape config
+    stamps each sample with the scrape's time)."""
+    return p.lookback_s if p.honor_timestamps else None
+
 
 MetricType = Literal["counter", "gauge", "histogram", "summary"]
 # what a counter, histogram or summary is made of (as the parser names the samples after the family's name): a
@@ -150,6 +161,10 @@ EXEMPLAR = re.compile(r' # \{(?:[^"}]|"(?:[^"\\]|\\.)*")*\} ([^ ]*)')
 # the time the reply came: each bound is the least Prometheus takes, so a sample judged dropped is dropped
 AHEAD_S = 10 * 60
 BEHIND_S = 60 * 60
+# A sample Prometheus keeps may still be seen by no query: an instant query (an alert rule, a dashboard's latest
+# value) takes the newest sample no older than its lookback (--query.lookback-delta, 5 minutes by default), and a
+# sample carrying its own timestamp is never marked stale — one stamped longer ago is invisible at the scrape's time
+LOOKBACK_S = 5 * 60
 INT64_MAX = 2**63 - 1
 BAD_VALUES_KEPT = 20  # per family, in evidence
 
@@ -165,6 +180,8 @@ class Params(StrictParams):
     fallback_protocol: ScrapeProtocol | None = None
     # the scrape config's honor_timestamps: false, Prometheus stamps each sample with the scrape's time, not its own
     honor_timestamps: bool = True
+    # the Prometheus's --query.lookback-delta, in seconds: a sample whose own timestamp is older no instant query sees
+    lookback_s: int = Field(default=LOOKBACK_S, gt=0, le=86400)
 
     @field_validator("families")
     @classmethod
@@ -176,6 +193,13 @@ class Params(StrictParams):
                 raise ValueError(f"{name!r} is no metric family name: a name alone, without labels (a series' "
                                  "labels are not judged)")
         return value
+
+    @model_validator(mode="after")
+    def _lookback_judged(self) -> "Params":
+        if "lookback_s" in self.model_fields_set and not self.honor_timestamps:
+            raise ValueError("lookback_s judges a sample's own timestamp, which honor_timestamps: false ignores "
+                             "(Prometheus stamps each sample with the scrape's time): leave it out")
+        return self
 
 
 OPENMETRICS = "application/openmetrics-text"
@@ -217,6 +241,16 @@ class LongLine(Exception):
 
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Stamps:
+    """What a sample's own timestamp is judged against: `at`, this runner's clock when the reply came (Prometheus's
+    is not seen: this one stands for it); `dated`, the target's own, its Date header (to the second; None: none it
+    could read); `lookback_s`, the query lookback."""
+    at: float
+    dated: float | None = None
+    lookback_s: float = LOOKBACK_S
 
 
 class Clock:
@@ -343,11 +377,12 @@ def _parameter_value(text: str) -> tuple[str, str] | None:
     return None  # never closed
 
 
-def read(reply: Reply, *, within: float | None = None, fallback: str | None = None,
-         at: float | None = None) -> tuple[dict[str, dict], str]:
+def read(reply: Reply, *, within: float | None = None, fallback: str | None = None, at: float | None = None,
+         lookback_s: float = LOOKBACK_S) -> tuple[dict[str, dict], str]:
     """The families of a 200 reply read whole, parsed as Prometheus reads it (its media type, else `fallback`);
     ({}, "") for any other reply, or one Prometheus or opsverify does not read. `at`: the time the reply came, which a
-    sample's own timestamp is judged against (None: not judged). Raises SlowParse past `within` seconds."""
+    sample's own timestamp is judged against with the reply's Date and `lookback_s` (None: not judged). Raises
+    SlowParse past `within` seconds."""
     read_as = protocol(reply, fallback)
     if reply.status != 200 or reply.truncated or read_as not in ("text", "openmetrics"):
         return {}, ""
@@ -355,7 +390,17 @@ def read(reply: Reply, *, within: float | None = None, fallback: str | None = No
     text, undecodable = exposition_text(reply, openmetrics=openmetrics)
     if undecodable:
         return {}, undecodable
-    return parse(text, openmetrics=openmetrics, within=within, at=at)
+    stamps = None if at is None else Stamps(at, _http_date(reply.header("date")), lookback_s)
+    return parse(text, openmetrics=openmetrics, within=within, stamps=stamps)
+
+
+def _http_date(value: str) -> float | None:
+    """An HTTP Date as seconds since 1970, None where there is none it can read."""
+    try:
+        date = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    return None if date is None else (date if date.tzinfo else date.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def exposition_text(reply: Reply, *, openmetrics: bool = False) -> tuple[str, str]:
@@ -412,10 +457,10 @@ def _not_utf8(number: int, line: bytes, exc: UnicodeDecodeError) -> str:
 
 
 def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
-          at: float | None = None) -> tuple[dict[str, dict], str]:
-    """{family name: {type, samples, series, incomplete, bad_values}} of an exposition — Prometheus text, or
-    OpenMetrics when the reply says so — or why it is malformed. A sample's own timestamp is judged against `at`, the
-    time of the scrape (None: not judged). Raises SlowParse past `within` seconds."""
+          stamps: Stamps | None = None) -> tuple[dict[str, dict], str]:
+    """{family name: {type, samples, series, incomplete, bad_values, unsure}} of an exposition — Prometheus text, or
+    OpenMetrics when the reply says so — or why it is malformed. A sample's own timestamp is judged against `stamps`,
+    the time of the scrape (None: not judged). Raises SlowParse past `within` seconds."""
     module = "prometheus_client.openmetrics.parser" if openmetrics else "prometheus_client.parser"
     text_fd_to_metric_families = load(module).text_fd_to_metric_families
     clock = Clock(within)
@@ -450,9 +495,11 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
                 exposed.add(series)
             parsed += len(family.samples)
             suffixes = sorted({sample.name[len(family.name):] for sample in family.samples})
+            unsure: list[str] = []
             found[key] = {"type": family.type, "samples": len(family.samples), "series": suffixes,
                           "incomplete": incomplete(family, clock)[:BAD_VALUES_KEPT],
-                          "bad_values": bad_values(family, clock, at)[:BAD_VALUES_KEPT]}
+                          "bad_values": bad_values(family, clock, stamps, unsure)[:BAD_VALUES_KEPT],
+                          "unsure": unsure[:BAD_VALUES_KEPT]}
     except SlowParse:
         raise
     except Exception as exc:  # the parser raises ValueError, and worse on some garbage
@@ -758,15 +805,23 @@ def go_refuses(value: str) -> str:
     return "beyond float64's range (Go's ParseFloat: value out of range)" if math.isinf(number) else ""
 
 
-def bad_values(family, clock: Clock = UNBOUNDED, at: float | None = None) -> list[str]:
-    """Samples whose values measure nothing, or that Prometheus drops for their own timestamp (judged against `at`,
-    the time of the scrape, when known), and (histograms) buckets that do not add up."""
+def bad_values(family, clock: Clock = UNBOUNDED, stamps: Stamps | None = None,
+               unsure: list[str] | None = None) -> list[str]:
+    """Samples whose values measure nothing, or that Prometheus drops for their own timestamp or no instant query
+    sees (judged against `stamps`, the time of the scrape, when known), and (histograms) buckets that do not add up.
+    A sample stale by this runner's clock but not by the target's is said in `unsure`: not judged."""
     bad = []
     for sample in clock.each(family.samples):
         if not _measures(family, sample):
             bad.append(f"{_series(sample)} is {_number(sample.value)}")
-        elif at is not None and sample.timestamp is not None and (dropped := _dropped(sample, at)):
+        elif stamps is not None and sample.timestamp is not None and (dropped := _dropped(sample, stamps.at)):
             bad.append(dropped)
+        elif stamps is not None and sample.timestamp is not None and (stale := _stale(sample, stamps)):
+            by_both, why = stale
+            if by_both:
+                bad.append(why)
+            elif unsure is not None:
+                unsure.append(why)
     if bad or family.type not in BOUNDS:
         return bad  # bounds are compared, and buckets added up, only when each sample measures something
     return _twin_bounds(family, clock) or (_uncumulative(family, clock) if family.type == "histogram" else [])
@@ -794,6 +849,28 @@ def _dropped(sample, at: float) -> str:
         return (f"{_series(sample)} is timestamped {_date(when)}, {_span(at - when)} before the scrape: Prometheus "
                 "drops a sample older than its head block takes (out of bounds: an hour, by default)")
     return ""
+
+
+def _stale(sample, stamps: Stamps) -> tuple[bool, str] | None:
+    """Whether a sample is older than the query lookback by this runner's clock (None: not) — and by the target's
+    too, when its Date says: (True, why) when both clocks say so (or only this one is known); (False, why) when the
+    target's says it is fresh. Prometheus judges it by its own clock, which this runner's stands for: where the two
+    disagree by minutes, which one it agrees with is not seen here."""
+    when, at = float(sample.timestamp), stamps.at
+    if at - when <= stamps.lookback_s:
+        return None
+    unseen = (f"an instant query (an alert rule, a dashboard's latest value) looks back {_span(stamps.lookback_s)} "
+              "(Prometheus's --query.lookback-delta; lookback_s says another), and a sample carrying its own timestamp "
+              "is never marked stale")
+    # the Date is cut to the second: the target's clock read up to a second later than it says
+    if stamps.dated is None or stamps.dated + 1 - when > stamps.lookback_s:
+        return True, (f"{_series(sample)} is timestamped {_date(when)}, {_span(at - when)} before the scrape: "
+                      f"{unseen}: no instant query sees it")
+    return False, (f"{_series(sample)} is timestamped {_date(when)}, {_span(at - when)} before the scrape by this "
+                   f"runner's clock, but {_span(max(stamps.dated - when, 0))} before the target's own Date "
+                   f"({_date(stamps.dated)}): the two clocks differ by {_span(abs(at - stamps.dated))}, and an instant "
+                   f"query looks back {_span(stamps.lookback_s)} by Prometheus's, which is not seen here — set the "
+                   "wrong clock right")
 
 
 def _date(seconds: float) -> str:
@@ -929,20 +1006,20 @@ def gather(target, checks) -> dict[str, dict]:
     for check in checks:
         scrape, fallback, honored = scrapes[check.key], check.params.fallback_protocol, check.params.honor_timestamps
         reply = replies[scrape]
-        reading = (scrape, protocol(reply, fallback), honored)
+        reading = (scrape, protocol(reply, fallback), _lookback(check.params))
         # a sample's own timestamp is judged against the time its reply came, not the slowest scrape's
         at = reply.received_at if reply.received_at is not None else time.time()
         if reading not in readings:  # honor_timestamps: false, Prometheus stamps the samples itself: none is judged
-            readings[reading] = _scraped(reply, fallback, at if honored else None)
+            readings[reading] = _scraped(reply, fallback, at if honored else None, check.params.lookback_s)
         facts[check.key] = {"url": scrape[0], **readings[reading]}
     return facts
 
 
-def _scraped(reply: Reply, fallback: str | None, at: float | None) -> dict:
+def _scraped(reply: Reply, fallback: str | None, at: float | None, lookback_s: float = LOOKBACK_S) -> dict:
     """A scrape's reply (its text as evidence shows it) and families, read within PARSE_S of its own."""
     shown = replace(reply, text=bytes(reply.content).decode("utf-8", "replace")) if reply.content else reply
     try:
-        families, parse_error = read(reply, within=PARSE_S, fallback=fallback, at=at)
+        families, parse_error = read(reply, within=PARSE_S, fallback=fallback, at=at, lookback_s=lookback_s)
     except SlowParse:
         return {"reply": shown, "families": {}, "parse_error": "", "slow_s": PARSE_S}
     except LongLine as long:
@@ -1024,7 +1101,7 @@ def judge(check, facts) -> Outcome:
     if scrape["parse_error"]:
         return failed(expected, f"malformed exposition: {scrape['parse_error']}{_coding_said(reply)}", **evidence)
     families: dict[str, dict] = scrape["families"]
-    problems, seen = [], {}
+    problems, unsure, seen = [], [], {}
     for name, kind in p.families.items():
         match = lookup(families, name, kind)
         if match is None:
@@ -1032,6 +1109,8 @@ def judge(check, facts) -> Outcome:
             continue
         found_name, family = match
         seen[found_name] = family
+        if family["type"] == kind and family.get("unsure"):  # stale by one clock of two: not judged
+            unsure.append(f"{kind} {found_name}: {first_few(family['unsure'], 2)}")
         if family["type"] != kind:
             problems.append(f"{found_name} is typed {family['type']}, not {kind}")
         elif not family["samples"]:  # a `# TYPE` line alone: declared, never measured
@@ -1043,5 +1122,8 @@ def judge(check, facts) -> Outcome:
         elif family["bad_values"]:  # a value that measures nothing is no measure
             problems.append(f"{kind} {found_name}: {first_few(family['bad_values'], 2)}")
     evidence = {**evidence, "families_exposed": len(families), "checked": seen}
-    return verdict(expected, problems, f"all {len(p.families)} present with their types ({len(families)} exposed)",
-                   **evidence)
+    if problems:
+        return failed(expected, "; ".join(problems), undecided=unsure, **evidence)
+    if unsure:
+        return error(f"could not look: {'; '.join(unsure)}", **evidence)
+    return passed(expected, f"all {len(p.families)} present with their types ({len(families)} exposed)", **evidence)

@@ -16,6 +16,9 @@ PAGES = {
     "http://worker:9090/stamped": Reply(200, 5, headers=TEXT, text="# TYPE jobs_processed_total counter\n"
                                                                    "jobs_processed_total 5 1000\n"),
     "http://api:8000/metrics": Reply(503, 5, text="Service Unavailable"),
+    # a sample stamped 20 minutes before the scrape: kept, but past the default query lookback (5 minutes)
+    "http://worker:9090/recent": Reply(200, 5, headers=TEXT, text="# TYPE jobs_processed_total counter\n"
+                                                                  "jobs_processed_total 5 1749998800000\n"),
 }
 HOSTS = {"worker-metrics": "http://worker:9090", "api": "http://api:8000"}
 SCRAPED_AT = 1_750_000_000.0  # the time the reply came, as gather() gives it
@@ -25,7 +28,8 @@ def scraped(check):
     url = HOSTS[check.params.service] + check.params.path
     reply = PAGES[url]
     at = SCRAPED_AT if check.params.honor_timestamps else None  # as gather() judges a sample's own timestamp
-    families, parse_error = metrics.read(reply, fallback=check.params.fallback_protocol, at=at)
+    families, parse_error = metrics.read(reply, fallback=check.params.fallback_protocol, at=at,
+                                         lookback_s=check.params.lookback_s)
     return {check.key: {"url": url, "reply": reply, "families": families, "parse_error": parse_error}}
 
 
@@ -39,4 +43,5 @@ CASES = {
                                scraped),
     "honor_timestamps": Flips({**BASE, "path": "/stamped"}, {**BASE, "path": "/stamped", "honor_timestamps": False},
                               scraped),
+    "lookback_s": Flips({**BASE, "path": "/recent"}, {**BASE, "path": "/recent", "lookback_s": 1800}, scraped),
 }
