@@ -224,15 +224,49 @@ def holds_non_finite(value: Any, as_written: bool = False) -> bool:
     return False
 
 
-def split_name(qualified: str, default_schema: str = "public") -> tuple[str, str]:
+def split_name(qualified: str, default_schema: str = "public", what: str = "table") -> tuple[str, str]:
     """`schema.table` or `table`, names exactly as the catalog spells them; a part in double quotes, as SQL
-    writes it, may hold a dot (`"billing.v2".invoices`, `""` for a quote)."""
-    if '"' in qualified:
-        parts = quoted_parts(qualified)
-        if parts is not None and 1 <= len(parts) <= 2:
-            return (parts[0], parts[1]) if len(parts) == 2 else (default_schema, parts[0])
-    schema, _, name = qualified.rpartition(".")
-    return (schema or default_schema, name)
+    writes it, may hold a dot (`"billing.v2".invoices`, `""` for a quote). ValueError, naming the fix, for text that
+    names no table: a quote left open, more than two parts, an empty or blank part (`''`, `a..b`, `.x`)."""
+    parts = quoted_parts(qualified) if '"' in qualified else qualified.split(".")
+    why = unreadable_name(qualified, parts, most=2)
+    if why is not None:
+        raise ValueError(f"{no_name(qualified, why, what)}: write {what} or schema.{what}, each part"
+                         " as the catalog spells it or in double quotes as SQL writes it, a quote inside doubled"
+                         " ('\"billing.v2\".invoices')")
+    return (parts[0], parts[1]) if len(parts) == 2 else (default_schema, parts[0])
+
+
+def unreadable_name(written: str, parts: list[str] | None, most: int) -> str | None:
+    """Why the parts `quoted_parts` read of a name name nothing (None: they name one): the first thing wrong."""
+    if not written.strip():
+        return "empty" if not written else "blank"
+    if parts is None:
+        return "a double quote is left open"
+    if not all(part.strip() for part in parts):  # (`a..b` is a.b mistyped, not three parts)
+        if len(parts) == 1:
+            return "empty in its quotes" if not parts[0] else "blank in its quotes"
+        return "an empty part" if not all(parts) else "a blank part"
+    if len(parts) > most:
+        return f"{len(parts)} parts"
+    return None
+
+
+def no_name(written: str, why: str, what: str) -> str:
+    """How a refusal says that a name an item wrote names no `what`: `an empty name is no table name`, or
+    `'a..b' is no table name (an empty part)`."""
+    if not written:
+        return f"an empty name is no {what} name"
+    return f"{display.visible(display.cut(written, 60))!r} is no {what} name ({why})"
+
+
+def a_name(value: str, what: str) -> str:
+    """A name written as the catalog spells it (a column, an extension, a publication): one that is empty or blank
+    names nothing, and an item holding it would judge nothing of it."""
+    if not value.strip():
+        raise ValueError(f"{no_name(value, 'blank', what)}: write the {what}'s name as the catalog spells it, or"
+                         " leave it out")
+    return value
 
 
 def quoted_parts(text: str) -> list[str] | None:

@@ -74,21 +74,21 @@ from ._catalog import (
     Via,
 )
 from ._nodetree import BOOL_TESTS, Node, arguments, has_sublink, is_constant, nodes, read_tree, simple_case
-from ._common import StrictParams, quoted_parts, first_few, nothing_found, plural, split_name
+from ._common import (StrictParams, a_name, first_few, no_name, nothing_found, plural, quoted_parts, split_name,
+                      unreadable_name)
 
 NAME = "schema"
 NEEDS = ("database",)
 
 
 def _one_name(value: str, what: str, example: str) -> str:
-    """One name as `table:` writes a part: as the catalog spells it, or in double quotes as SQL writes it
-    ('"App"', '"billing.v2"')."""
-    if '"' not in value:
-        return value
-    parts = quoted_parts(value)
-    if parts is None or len(parts) != 1 or not parts[0]:
-        raise ValueError(f"{value} is no {what} name: write it as the catalog spells it, or in double quotes"
-                         f' with a quote inside doubled ({example})')
+    """One name as `table:` writes a part: as the catalog spells it (a dot and all), or in double quotes as SQL
+    writes it ('"App"', '"billing.v2"'). An empty or blank one names nothing: refused."""
+    parts = quoted_parts(value) if '"' in value else [value]
+    why = unreadable_name(value, parts, most=1)
+    if why is not None:
+        raise ValueError(f"{no_name(value, why, what)}: write it as the catalog spells it, or in double quotes"
+                         f" with a quote inside doubled ({example})")
     return parts[0]
 
 
@@ -99,6 +99,37 @@ def _schema_name(value: str) -> str:
 def _function_name(value: str) -> str:
     """A function of the subject's schema (functions_in names it), written as a table's name part is."""
     return _one_name(value, "function", '"MixedFn"')
+
+
+def _table_name(value: str) -> str:
+    split_name(value)  # one it cannot read is refused at load, not judged as a table no database has
+    return value
+
+
+def _view_name(value: str) -> str:
+    split_name(value, what="view")
+    return value
+
+
+def _column(value: str) -> str:
+    return a_name(value, "column")
+
+
+def _extension(value: str) -> str:
+    return a_name(value, "extension")
+
+
+def _publication(value: str) -> str:
+    return a_name(value, "publication")
+
+
+def _word(value: str) -> str:
+    """A word no policy may mention: an empty or blank one is in every expression (blanks are not compared)."""
+    if not value.strip():
+        shown = "an empty word" if not value else f"{value!r} (blank)"
+        raise ValueError(f"{shown} is in every policy expression, so it would always be mentioned: write the word,"
+                         " or leave it out")
+    return value
 
 
 def _privilege(value: str) -> str:
@@ -117,13 +148,21 @@ def _command(value: str) -> str:
 
 
 Role = Annotated[str, AfterValidator(role_name)]
+TableName = Annotated[str, AfterValidator(_table_name)]
+ViewName = Annotated[str, AfterValidator(_view_name)]
+Column = Annotated[str, AfterValidator(_column)]
+Extension = Annotated[str, AfterValidator(_extension)]
+Publication = Annotated[str, AfterValidator(_publication)]
+Word = Annotated[str, AfterValidator(_word)]
 SchemaName = Annotated[str, AfterValidator(_schema_name)]
 FunctionName = Annotated[str, AfterValidator(_function_name)]
 FunctionNames = Annotated[list[FunctionName], Field(min_length=1)]
 Privilege = Annotated[str, AfterValidator(_privilege)]
 Command = Annotated[str, AfterValidator(_command)]
 TypeText = Annotated[str, AfterValidator(_type)]
-Names = Annotated[list[str], Field(min_length=1)]  # a subject list: an empty one would check nothing
+TableNames = Annotated[list[TableName], Field(min_length=1)]  # a subject list: an empty one would check nothing
+ViewNames = Annotated[list[ViewName], Field(min_length=1)]
+Extensions = Annotated[list[Extension], Field(min_length=1)]
 SchemaNames = Annotated[list[SchemaName], Field(min_length=1)]
 
 SUBJECTS = ("table", "tables", "all_tables_in", "views_in", "foreign_tables_in", "functions_in",
@@ -201,43 +240,43 @@ _PRE_RELEASE = {"dev": 0, "alpha": 1, "a": 1, "beta": 2, "b": 2, "rc": 3}
 
 class Params(StrictParams):
     # -- the subject: exactly one ------------------------------------------------------------
-    table: str | None = None                      # one table, schema-qualified (default public)
-    tables: Names | None = None                   # these tables
+    table: TableName | None = None                # one table, schema-qualified (default public)
+    tables: TableNames | None = None              # these tables
     all_tables_in: SchemaName | None = None       # every table of a schema
     views_in: SchemaName | None = None            # every view and materialized view of a schema
     foreign_tables_in: SchemaName | None = None   # every foreign table of a schema
     functions_in: SchemaName | None = None        # every function, procedure and aggregate of a schema
-    extensions: Names | None = None               # these extensions
+    extensions: Extensions | None = None          # these extensions
     all_extensions: Literal[True] | None = None   # every installed extension
     schemas: SchemaNames | None = None            # these schemas (their privileges)
     # -- narrowing a schema-wide subject -----------------------------------------------------
-    except_tables: list[str] = []
-    views: Names | None = None                    # only these views (each must exist)
+    except_tables: list[TableName] = []
+    views: ViewNames | None = None                # only these views (each must exist)
     materialized: bool | None = None              # only materialized (true) or only plain (false) views
-    reading: list[str] = []                       # only views that read one of these tables (auth.users)
+    reading: list[TableName] = []                 # only views that read one of these tables (auth.users)
     functions: FunctionNames | None = None        # only these functions (each must exist; all overloads)
     except_functions: list[FunctionName] = []
     security_definer_only: Literal[True] | None = None
-    except_extensions: list[str] = []
+    except_extensions: list[Extension] = []
     allow_empty: bool = False                     # an empty subject passes instead of being an error
     # -- tables: columns, constraints, RLS, policies, publications ---------------------------
-    columns: list[str] = []                       # exist
-    not_null: list[str] = []                      # are NOT NULL
-    defaults: dict[str, bool | int | float | str] = {}  # true: any default; false: none; else: this default
-    types: dict[str, TypeText] = {}               # column -> type, as PostgreSQL reads it (aliases allowed)
-    checked: list[str] = []                       # each is covered by a validated CHECK constraint
+    columns: list[Column] = []                    # exist
+    not_null: list[Column] = []                   # are NOT NULL
+    defaults: dict[Column, bool | int | float | str] = {}  # true: any default; false: none; else: this default
+    types: dict[Column, TypeText] = {}            # column -> type, as PostgreSQL reads it (aliases allowed)
+    checked: list[Column] = []                    # each is covered by a validated CHECK constraint
     no_columns_of_type: list[TypeText] = []       # no column has one of these types
     rls: bool | None = None
-    unique: list[str] | None = None               # a unique constraint or index on exactly these columns
+    unique: list[Column] | None = None            # a unique constraint or index on exactly these columns
     foreign_keys_indexed: Literal[True] | None = None
     references_primary_keys_in: list[SchemaName] = []  # foreign keys into these schemas use the primary key
-    published_in: list[str] = []                  # the table is in these publications
-    not_published_in: list[str] = []
+    published_in: list[Publication] = []          # the table is in these publications
+    not_published_in: list[Publication] = []
     policies: bool | None = None                  # true: at least one policy; false: none
     policies_for: dict[Command, list[Role]] = {}  # command -> roles a permissive policy must cover
     no_policies_for: list[Role] = []              # no policy applies to these roles (or PUBLIC)
     no_open_write_policies_for: list[Role] = []   # no write policy for them is always true
-    policies_never_mention: list[str] = []        # no policy expression contains these words
+    policies_never_mention: list[Word] = []       # no policy expression contains these words
     # -- privileges ---------------------------------------------------------------------------
     no_grants_to: list[Role] | dict[Role, list[Privilege]] = []   # roles: none at all; mapping: not these
     no_write_grants_to: list[Role] = []           # no INSERT/UPDATE/DELETE/TRUNCATE
@@ -247,7 +286,7 @@ class Params(StrictParams):
     fixed_search_path: Literal[True] | None = None
     security_invoker: Literal[True] | None = None
     installed: bool = True                        # false: the listed extensions must be absent
-    min_versions: dict[str, str] = {}             # extension -> lowest acceptable version
+    min_versions: dict[Extension, str] = {}       # extension -> lowest acceptable version
     up_to_date: Literal[True] | None = None       # installed version is the server's default version
     not_in_schemas: list[SchemaName] = []         # extensions live outside these schemas
 
@@ -312,7 +351,7 @@ class Params(StrictParams):
         return frozenset(read)
 
     def table_names(self) -> list[tuple[str, str]]:
-        names = [self.table] if self.table else (self.tables or [])
+        names = [self.table] if self.table is not None else (self.tables or [])
         return [split_name(n) for n in names]
 
 
@@ -335,7 +374,7 @@ def database_statements(target, checks) -> list[tuple[str, dict[str, list[str]]]
         named.update(p.table_names())
         for key, value in (("table_schemas", p.all_tables_in), ("view_schemas", p.views_in),
                            ("foreign_table_schemas", p.foreign_tables_in), ("function_schemas", p.functions_in)):
-            if value:
+            if value is not None:
                 wanted[key].add(value)
         if p.views_in and p.views:  # a schema-qualified view is read in its own schema, and by name
             named.update(split_name(n, p.views_in) for n in p.views)  # to say what one of another kind is
@@ -979,7 +1018,7 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
     expected = _describe(p)
     unmatched: dict[str, list[str]] = {}
     _check_named_objects(p, facts, findings)
-    if p.all_tables_in:
+    if p.all_tables_in is not None:
         in_schema = {key: t for key, t in facts.relations.items()
                      if key[0] == p.all_tables_in and t["kind"] in ("r", "p")}
         excluded = _except_tables(p)

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator, NamedTuple, TypeVar
 from ...display import cut
 from ...transports.pgvalues import BlankPadded
 from .._catalog import qualified
-from .._common import quoted_parts, split_name
+from .._common import split_name
 
 MAX_FILE_BYTES = 16 << 20  # a migration larger than this is a data dump, not something we hash
 SKIPPED_DIRS = frozenset({"node_modules", "site-packages", "__pycache__", "venv"})
@@ -28,13 +28,9 @@ class Table:
 
     @classmethod
     def parse(cls, written: str) -> "Table":
-        """`schema.table` or `table` (in public), read as the schema family reads `table:`: names as the catalog
-        spells them, a part in double quotes as SQL writes it (`"my.app"._prisma_migrations`). ValueError for
-        text that names no table: a quote left open, an empty part, more than two parts."""
-        parts = quoted_parts(written) if '"' in written else written.split(".")
-        if parts is None or not 1 <= len(parts) <= 2 or not all(parts):
-            raise ValueError("must be a table name, optionally schema-qualified: schema.table (a part holding a dot"
-                             ' in double quotes, a quote inside it doubled: \'"my.app"._prisma_migrations\')')
+        """`schema.table` or `table` (in public), read as the schema family reads `table:` (`split_name`): names as
+        the catalog spells them, a part in double quotes as SQL writes it (`"my.app"._prisma_migrations`).
+        ValueError for text that names no table: a quote left open, an empty or blank part, more than two parts."""
         return cls(*split_name(written))
 
     @property
