@@ -18,7 +18,7 @@ from opsverify.families import sql
 from opsverify.outcome import Status
 from opsverify.secrets import Redactor
 from opsverify.transports import postgres
-from opsverify.transports.postgres import Database
+from opsverify.transports.postgres import Database, GatherError
 
 from .kit import make_check, make_target, refused_port, serving, silent_server
 from .project import Project, scratch_database
@@ -407,3 +407,135 @@ def test_libpqs_reason_for_not_connecting_is_said_with_the_setting_to_fix(url, s
     assert "pw-hostile" not in str(answer), answer
     if "{refused}" in url:
         assert "Connection refused" in str(answer), answer  # the first host's reason too, each by its host
+
+
+# a value psycopg reads only the start of, or in a form PostgreSQL never writes (the session pins ISO DateStyle)
+_LAX_VALUES = (
+    (1114, b"2026-01-01 00:00:00xxxx"), (1114, b"2026-01-01 00:00:00 yesterday"),  # timestamp
+    (1114, b"2026-01-01T00:00:00"), (1114, b"2026/01/01 00:00:00"), (1114, b"2026-01-01 00:00:00.1234567"),
+    (1184, b"2026-01-01 00:00:00+00:00:00xyz"), (1184, b"2026-01-01 00:00:00+00 tomorrow"),  # timestamptz
+    (1184, b"2026-01-01 00:00:00"),
+    (1083, b"12:00:00 yesterday"), (1083, b"12:00:00.5.5"), (1083, b"12:00"),  # time
+    (1266, b"12:00:00+00 x"), (1266, b"12:00:00"),  # timetz
+    (1082, b"2026-01-01x"), (1082, b"2026-01-01 00:00:00"), (1082, b"infinityx"),  # date
+    (1115, b'{"2026-01-01 00:00:00xxxx"}'), (1183, b"{12:00:00x}"),  # timestamp[], time[]
+    (23, b" 5"), (23, b"+5"), (23, b"1_0"), (23, b"5 "), (23, b""),  # int4
+    (20, b"1_0"), (21, b"+5"), (26, b"1_0"),  # int8, int2, oid
+    (1007, b"{1_0}"),  # int4[]
+    (1700, b" 5"), (1700, b"+5"), (1700, b"1_0"), (1700, b"1e1"), (1700, b"inf"), (1700, b"sNaN"),  # numeric
+    (701, b"1_0"), (701, b"+5"), (701, b"0x10"), (701, b"inf"), (700, b"1_0"), (700, b" 5"),  # float8, float4
+)
+
+
+def _read(oid: int, value: bytes) -> object:
+    """The answer a Database reads of one row of column `last_seen`, typed `oid`, holding `value`."""
+    answer = _columns(("last_seen", oid)) + _row(value)
+    with serving(_fake_postgres(lambda _query: answer)) as port:
+        database = Database(f"postgresql://checker:pw@127.0.0.1:{port}/shop?sslmode=disable", connect_timeout_s=5,
+                            statement_timeout_ms=5000, label="shop")
+        try:
+            (read,) = database.query_many(["select last_seen from measured"])
+        finally:
+            database.close()
+    return read
+
+
+def test_a_value_postgresql_never_writes_is_an_error_naming_its_column_and_text_never_its_start():
+    """psycopg reads the start of a timestamp, a time or a date and drops the rest, and an int or a numeric with
+    blanks, a `+` or a `_` in it: a lying server's `2026-01-01 00:00:00xxxx` would pass `eq: 2026-01-01T00:00:00`,
+    and `1_0` `eq: 10`."""
+    wrong = []
+    for oid, value in _LAX_VALUES:
+        read = _read(oid, value)
+        text = value.decode().strip('{}"')
+        if not isinstance(read, GatherError) or 'column "last_seen"' not in str(read) or repr(text) not in str(read):
+            wrong.append((oid, value, read))
+    assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_a_lying_servers_timestamp_or_time_read_by_its_start_passes_no_sql_item():
+    for oid, value, expected in ((1114, b"2026-01-01 00:00:00xxxx", "2026-01-01T00:00:00"),
+                                 (1184, b"2026-01-01 00:00:00+00:00:00xyz", "2026-01-01T00:00:00+00:00"),
+                                 (1083, b"12:00:00 yesterday", "12:00:00"), (23, b"1_0", 10)):
+        answer = _columns(("last_seen", oid)) + _row(value)
+        with serving(_fake_postgres(lambda _query, answer=answer: answer)) as port:
+            check = make_check("sql", {"query": "select last_seen from measured",
+                                       "expect": {"last_seen": {"eq": expected}}})
+            target = make_target({"database": f"postgresql://checker:pw@127.0.0.1:{port}/shop?sslmode=disable"},
+                                 timeouts={"connect_s": 5, "statement_ms": 5000, "database_s": 30})
+            try:
+                (outcome,) = gather_and_judge(target, sql, [check])
+            finally:
+                target.close()
+        assert outcome.status == Status.ERROR, (value, outcome.status, outcome.observed)
+        assert 'the answer holds a value the client cannot read: column "last_seen"' in outcome.observed, outcome
+        assert repr(value.decode()) in outcome.observed, outcome
+
+
+def test_a_huge_value_postgresql_never_writes_is_an_error_of_a_few_hundred_characters():
+    for oid, value in ((1114, b"2026-01-01 00:00:00." + b"1" * HUGE), (1184, b"2026-01-01 00:00:00" + b"+00" * HUGE),
+                       (1083, b"12:00:00" + b"0" * HUGE), (1082, b"2" * HUGE + b"-01-01"), (23, b"1" * HUGE + b"x"),
+                       (1700, b"1" * HUGE + b"." + b"1" * HUGE + b"x"), (701, b"1" * HUGE + b"e")):
+        with serving(_fake_postgres(lambda _query, oid=oid, value=value: _columns(("v", oid)) + _row(value))) as port:
+            said = _ask(port)
+        assert len(said) < 2000, f"type {oid}: the item's message is {len(said):,} characters: {said[:300]}…"
+        assert "the answer holds a value the client cannot read" in said and '"v"' in said, (oid, said)
+
+
+def test_every_value_as_postgresql_writes_it_reads_as_before(demo_deployment):
+    """What a real PostgreSQL writes reads as ever: fractions, offsets to the second (a zone's local mean time),
+    the ends of each type's range, arrays; what Python cannot hold is the same error, with its hint to cast."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from opsverify.transports.pgvalues import InZone
+
+    utc, real = dt.timezone.utc, (lambda text: struct.unpack("<f", struct.pack("<f", float(text)))[0])
+    read_as = {
+        "'2026-07-04 12:34:56.789'::timestamp": dt.datetime(2026, 7, 4, 12, 34, 56, 789000),
+        "'0001-01-01 00:00:00'::timestamp": dt.datetime(1, 1, 1),
+        "'9999-12-31 23:59:59.999999'::timestamp": dt.datetime(9999, 12, 31, 23, 59, 59, 999999),
+        "'2026-01-01 00:00:00.5+05:30'::timestamptz": dt.datetime(2025, 12, 31, 18, 30, 0, 500000, utc),
+        "'2026-01-01'::date": dt.date(2026, 1, 1), "'0001-01-01'::date": dt.date(1, 1, 1),
+        "'9999-12-31'::date": dt.date(9999, 12, 31),
+        "'00:00:00'::time": dt.time(0), "'23:59:59.999999'::time": dt.time(23, 59, 59, 999999),
+        "'12:00:00.5-05:53:28'::timetz": dt.time(12, 0, 0, 500000, dt.timezone(-dt.timedelta(hours=5, minutes=53,
+                                                                                            seconds=28))),
+        "'12:00:00+05:30'::timetz": dt.time(12, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))),
+        "'-32768'::int2": -32768, "'-2147483648'::int4": -2147483648, "'9223372036854775807'::int8": 2**63 - 1,
+        "'4294967295'::oid": 2**32 - 1, "'0'::int4": 0,
+        "'1.50'::numeric": Decimal("1.50"), "'-0.000001'::numeric": Decimal("-0.000001"),
+        "'1e100'::numeric": Decimal(10) ** 100, "'1e-100'::numeric": Decimal("1e-100"),
+        "'Infinity'::numeric": Decimal("Infinity"), "'-Infinity'::numeric": Decimal("-Infinity"),
+        "'1e300'::float8": 1e300, "'-1.5e-300'::float8": -1.5e-300, "'0.1'::float8": 0.1,
+        "'123456789012345678901'::float8": 1.2345678901234568e20, "'-Infinity'::float8": float("-inf"),
+        "'0.1'::real": real("0.1"), "'1e-45'::real": real("1e-45"), "'3.4e38'::real": real("3.4e38"),
+        "'-0'::float8": -0.0, "true": True, "'1 day -00:00:01.5'::interval": dt.timedelta(days=1, seconds=-1.5),
+        "array['2026-01-01 00:00:00'::timestamp, null]": [dt.datetime(2026, 1, 1), None],
+        "array['12:00:00.25'::time]": [dt.time(12, 0, 0, 250000)], "array[1, -2]::int8[]": [1, -2],
+        "array[1.5, -2]::numeric[]": [Decimal("1.5"), Decimal(-2)], "array['2026-01-01'::date]": [dt.date(2026, 1, 1)],
+    }
+    cannot = {
+        "'infinity'::timestamp": "too large", "'-infinity'::timestamp": "too small",
+        "'0001-01-01 00:00:00 BC'::timestamp": "too small", "'10000-01-01'::timestamp": "too large",
+        "'294276-12-31 23:59:59.999999'::timestamp": "too large", "'infinity'::timestamptz": "too large",
+        "'0001-01-01 00:00:00+00 BC'::timestamptz": "too small", "'infinity'::date": "too large",
+        "'4713-01-01 BC'::date": "too small", "'5874897-12-31'::date": "too large", "'24:00:00'::time": "hour must be",
+    }
+    with scratch_database(demo_deployment, "select 1", prefix="written") as db:
+        database = Database(db["url"], connect_timeout_s=5, statement_timeout_ms=5000, label="shop")
+        try:
+            answers = database.query_many([f"select {expression} as v" for expression in [*read_as, *cannot]]
+                                          + [InZone("select '1900-01-01 00:00:00+00'::timestamptz as v,"
+                                                    " '1900-01-01 00:00:00+00'::timestamptz::text as t", "Asia/Kolkata")])
+        finally:
+            database.close()
+    values, unreadable, (lmt,) = answers[:len(read_as)], answers[len(read_as):-1], answers[-1]
+    wrong = [(expression, answer) for (expression, expected), answer in zip(read_as.items(), values, strict=True)
+             if isinstance(answer, GatherError) or answer[0]["v"] != expected or type(answer[0]["v"]) != type(expected)]
+    assert not wrong, wrong
+    for (expression, said), answer in zip(cannot.items(), unreadable, strict=True):
+        assert isinstance(answer, GatherError) and said in str(answer) and "(cast it in the query" in str(answer) \
+            and 'column "v"' in str(answer), (expression, answer)
+    # Kolkata's zone in 1900 is Madras time: +05:21:10, an offset to the second
+    assert lmt["t"] == "1900-01-01 05:21:10+05:21:10" and lmt["v"] == dt.datetime(1900, 1, 1, tzinfo=utc), lmt

@@ -277,12 +277,15 @@ class Database:
             set_json_loads(_JSON_LOADS, self._conn)
             # a char(n) as one, its padding kept: compared without it, as PostgreSQL compares it
             self._conn.adapters.register_loader("bpchar", _BlankPaddedLoader)
-            # a real as the float4 it is, widened: what PostgreSQL compares with a float8 or a numeric
-            self._conn.adapters.register_loader("float4", _Float4Loader)
             # a bool and an interval only as PostgreSQL writes them: psycopg reads any bool but `t` as false, and an
             # interval it cannot parse as 0:00:00 — a lying server's `xxxx` would pass `eq: false`
             self._conn.adapters.register_loader("bool", _StrictBoolLoader)
             self._conn.adapters.register_loader("interval", _StrictIntervalLoader)
+            # and so dates, times and numbers: psycopg reads the start of `2026-01-01 00:00:00xxxx` and drops the
+            # rest, and `1_0` as 10; a real then as the float4 it is, widened (`_Float4Loader`): what PostgreSQL
+            # compares with a float8 or a numeric
+            for name, loader in _AS_WRITTEN_LOADERS.items():
+                self._conn.adapters.register_loader(name, loader)
         except _Stopped as stop:  # the run is ending (`close`): the database did nothing wrong, nothing is remembered
             where = one_line(self.where)
             raise DatabaseUnavailable(f"{self.label}: database {where}: {stop.phase}", stop.kind) from None
@@ -525,6 +528,42 @@ class _StrictIntervalLoader(IntervalLoader):
         return super().load(data)
 
 
+class _AsWrittenLoader(Loader):
+    """A value (in an array too) read by the type's own loader only when all of it is as PostgreSQL writes that type
+    in the session's settings (ISO DateStyle), else an error: psycopg's loaders read the start of any text that
+    starts like one. What PostgreSQL writes but Python cannot hold (a BC date, infinity, a year past 9999) is the
+    type's own loader's error, as ever."""
+
+    kind = ""
+    written: re.Pattern[bytes]
+    read: type[Loader]
+
+    def __init__(self, oid: int, context: Any = None):
+        super().__init__(oid, context)
+        self._read = self.read(oid, context).load
+
+    def load(self, data):
+        if self.written.fullmatch(data) is None:
+            raise psycopg.DataError(f"can't parse {self.kind} {bytes(data).decode(errors='replace')!r}: not as"
+                                    " PostgreSQL writes one")
+        return self._read(data)
+
+
+def _as_written(kind: str, written: bytes, read: type[Loader] | None = None) -> type[Loader]:
+    """`_AsWrittenLoader` for type `kind`, in front of `read` (psycopg's own loader, its C one where installed).
+    Made once: psycopg keeps every loader class it is given."""
+    read = read or psycopg.adapters.get_loader(psycopg.adapters.types[kind].oid, pq.Format.TEXT)
+    return type(f"_AsWritten_{kind}", (_AsWrittenLoader,), {"kind": kind, "written": re.compile(written), "read": read})
+
+
+# How PostgreSQL writes each (EncodeDateOnly, EncodeTimeOnly, EncodeDateTime with DateStyle ISO; int8out, numeric_out,
+# float8out): a year of 4 digits or more (294276 and 5874897 are the last of a timestamp and a date), ` BC` last,
+# fractions of a second to the microsecond, an offset to the second (`+05:53:28`, a zone's local mean time). Each
+# run of digits is bounded or possessive (`\d++`, never given back): a value of megabytes is refused in one pass.
+_DATE, _TIME, _OFFSET = rb"\d{4,7}-\d\d-\d\d", rb"\d\d:\d\d:\d\d(?:\.\d{1,6})?", rb"[+-]\d\d(?::\d\d(?::\d\d)?)?"
+_INTEGER, _FLOAT = rb"-?\d++", rb"-?\d++(?:\.\d++)?(?:e[+-]\d++)?|NaN|-?Infinity"
+
+
 _FLOAT4, _FLOAT4_BITS = struct.Struct("<f"), struct.Struct("<I")
 
 
@@ -540,6 +579,19 @@ def widened_float4(text: str) -> float:
     finite = [(abs(fractions.Fraction(c) - exact), _FLOAT4_BITS.unpack(_FLOAT4.pack(c))[0] & 1, c)
               for c in candidates if math.isfinite(c)]
     return min(finite)[2]
+
+
+_AS_WRITTEN_LOADERS = {
+    "date": _as_written("date", rb"-?infinity|" + _DATE + rb"(?: BC)?"),
+    "timestamp": _as_written("timestamp", rb"-?infinity|" + _DATE + b" " + _TIME + rb"(?: BC)?"),
+    "timestamptz": _as_written("timestamptz", rb"-?infinity|" + _DATE + b" " + _TIME + _OFFSET + rb"(?: BC)?"),
+    "time": _as_written("time", _TIME),
+    "timetz": _as_written("timetz", _TIME + _OFFSET),
+    **{kind: _as_written(kind, _INTEGER) for kind in ("int2", "int4", "int8", "oid")},
+    "numeric": _as_written("numeric", rb"-?\d++(?:\.\d++)?|NaN|-?Infinity"),
+    "float8": _as_written("float8", _FLOAT),
+    "float4": _as_written("float4", _FLOAT, _Float4Loader),
+}
 
 
 def _url_options(url: str) -> str:
@@ -917,7 +969,13 @@ def _rows(conn: psycopg.Connection, result: pq.PGresult) -> Rows:
     names = [(result.fname(i) or b"?").decode() for i in range(result.nfields)]
     transformer = Transformer(conn)
     transformer.set_pgresult(result)
-    loaded = transformer.load_rows(0, result.ntuples, list)
+    try:
+        loaded = transformer.load_rows(0, result.ntuples, list)
+    except Exception as exc:  # which column's value it is: psycopg's words name the value alone
+        column = _unreadable_column(transformer, result)
+        if column is None:
+            raise
+        raise psycopg.DataError(f'column "{cut(one_line(names[column]), 64)}": {_first_line(exc)}') from None
     for r, values in enumerate(loaded):
         for i, value in enumerate(values):
             if isinstance(value, list) and result.ftype(i) not in _JSON_TYPES:  # a JSON array has no bounds
@@ -926,6 +984,21 @@ def _rows(conn: psycopg.Connection, result: pq.PGresult) -> Rows:
     types = {name: result.ftype(i) for i, name in enumerate(names)}
     repeated = {name: names.count(name) for name in names if names.count(name) > 1}
     return RepeatedNames(rows, repeated, types) if repeated else TypedRows(rows, types)
+
+
+def _unreadable_column(transformer: Any, result: pq.PGresult) -> int | None:
+    """The first column holding a value the client cannot read, found by reading the answer again column by column
+    (only once it failed)."""
+    for column in range(result.nfields):
+        loader = transformer.get_loader(result.ftype(column), result.fformat(column))
+        for row in range(result.ntuples):
+            data = result.get_value(row, column)
+            try:
+                if data is not None:
+                    loader.load(data)
+            except Exception:
+                return column
+    return None
 
 
 _JSON_TYPES = frozenset({114, 3802})  # json, jsonb
