@@ -1449,8 +1449,9 @@ def before_signing(env_dir: Path, trusted: Ed25519PublicKey | None, nodes: list[
     fixes the hash of the one before, back to the chain's start — so each is as it was when signing began. Only
     an unbroken run of unsigned archives from the chain's start up to an archive the key signed is covered: an
     unsigned archive after a signed one (signing stopped, or a seal stripped), one whose link does not hold, one
-    beside the chain, any in an env the key signed nothing of, or one before a later signed archive (only the first
-    one the key signed, by its signed start, pruned ones included, began signing), is not."""
+    beside the chain, any in an env the key signed nothing of, or one before a later signed archive, is not: only
+    the first archive the key signed (pruned ones included) began signing — along a chain, the first from its
+    start; of several chains' (a forged chain start a signing run extended), the one whose signed start is earliest."""
     if trusted is None:
         return {}
     nodes = chain_nodes(env_dir) if nodes is None else nodes
@@ -1460,12 +1461,31 @@ def before_signing(env_dir: Path, trusted: Ed25519PublicKey | None, nodes: list[
     if not signed:
         return {}
     # only the first: a later signed archive linking to an unsigned one (a chain start forged after signing began,
-    # then extended by a signing run) must not make it "before signing"; its start is signed, so cannot be moved
-    first = min(signed, key=seals.started)
+    # then extended by a signing run) must not make it "before signing"; its start is signed, so cannot be moved.
+    # Starts are compared only between chains: along one, the chain's order says which came first (a run that
+    # overlapped the first signing run, or ran on a clock stepped back, started before the archive it links to)
+    signed_hashes = {n.manifest_sha256 for n in signed}
+    firsts = [n for n in signed if not _signed_before(n, by_hash, signed_hashes, seals)]
+    if not firsts:
+        return {}  # every signed archive has one before it: a loop of links
+    first = min(firsts, key=seals.started)
     previous = by_hash.get(seals.previous(first) or "")
     if previous is None or seals.unsigned(previous) is None:
         return {}
     return dict.fromkeys(_unsigned_to_start(previous, by_hash, seals), first.folder or first.archive)
+
+
+def _signed_before(node: Node, by_hash: dict[str, Node], signed: set[str], seals: _Seals) -> bool:
+    """An archive the key signed (`signed`: their manifest hashes) is before `node` in its chain, through the links
+    the sealed manifests say (a loop ends the way)."""
+    seen = {node.manifest_sha256}
+    node = by_hash.get(seals.previous(node) or "")
+    while node is not None and node.manifest_sha256 not in seen:
+        if node.manifest_sha256 in signed:
+            return True
+        seen.add(node.manifest_sha256)
+        node = by_hash.get(seals.previous(node) or "")
+    return False
 
 
 def _unsigned_to_start(node: Node | None, by_hash: dict[str, Node], seals: _Seals) -> list[str]:

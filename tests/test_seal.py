@@ -571,8 +571,9 @@ def _signed_link(env_dir: Path, source: Path, name: str, previous: Path, key, st
 
 
 def test_a_forged_chain_start_a_signed_archive_links_to_is_not_before_signing(adopted, tmp_path, capsys):
-    """Only the first archive the key signed (by its signed start) covers the unsigned ones before it: a chain start
-    forged after signing began stays unsigned under the key, though a later signed archive links to it."""
+    """Only the first archive the key signed (of two chains' firsts, by its signed start) covers the unsigned ones
+    before it: a chain start forged after signing began stays unsigned under the key, though a later signed archive
+    links to it."""
     env_dir = _adopted_copy(adopted, tmp_path)
     u1, u2, s1, s2 = _archives(env_dir)
     forged = _forged_start(env_dir, u1, "29991231T235000Z_local", "2999-12-31T23:50:00Z")

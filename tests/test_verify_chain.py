@@ -173,13 +173,18 @@ def test_a_signing_run_extends_the_newest_of_two_archives_started_in_one_second(
 
 
 # -- a signing run extends the chain's end, whatever order the signed starts are in -----------------------------
-def _signed_at(env_dir: Path, name: str, after: Path | None, key: Ed25519PrivateKey, started: str) -> Path:
-    """A fabricated archive linking to `after`, signed by `key`, whose manifest says it started at `started`."""
+def _started_at(env_dir: Path, name: str, after: Path | None, started: str) -> Path:
+    """A fabricated unsigned archive linking to `after`, whose manifest says it started at `started`."""
     archive = make_archive(env_dir, name, after)
     manifest = json.loads((archive / seal.MANIFEST).read_text(encoding="utf-8"))
     manifest["started"] = manifest["ended"] = started
     (archive / seal.MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return _sign(archive, key)
+    return archive
+
+
+def _signed_at(env_dir: Path, name: str, after: Path | None, key: Ed25519PrivateKey, started: str) -> Path:
+    """A fabricated archive linking to `after`, signed by `key`, whose manifest says it started at `started`."""
+    return _sign(_started_at(env_dir, name, after, started), key)
 
 
 def _out_of_order(env_dir: Path, key: Ed25519PrivateKey, case: str) -> list[Path]:
@@ -237,3 +242,56 @@ def test_a_signing_run_never_extends_a_signed_end_whose_files_changed(env_dir):
     (long / "results.json").write_text("{}")
     head = seal.choose_head(env_dir, key.public_key())
     assert (head.link["archive"], head.left) == (short.name, (long.name,)), head
+
+
+# -- signing adopted: the first archive the key signed is the first along the chain, whatever its start says ------
+def _adopted_out_of_order(env_dir: Path, key: Ed25519PrivateKey, case: str) -> tuple[list[Path], list[Path]]:
+    """Two unsigned archives from before signing began, then signed ones a genuine chain holds: (unsigned, signed),
+    the signed in chain order, one started before the first signed archive."""
+    u1 = _started_at(env_dir, "20261125T080000Z_u1", None, "2026-11-25T08:00:00Z")
+    unsigned = [u1, _started_at(env_dir, "20261125T083000Z_u2", u1, "2026-11-25T08:30:00Z")]
+    if case == "overlapping-runs":  # the first signing runs overlapped: a long run started, a short one started and
+        # ended inside it (linking to the last unsigned archive), the long one ended last and linked to the short one
+        short = _signed_at(env_dir, "20261125T100100Z_short", unsigned[-1], key, "2026-11-25T10:01:00Z")
+        return unsigned, [short, _signed_at(env_dir, "20261125T100000Z_long", short, key, "2026-11-25T10:00:00Z")]
+    first = _signed_at(env_dir, "20261125T100000Z_first", unsigned[-1], key, "2026-11-25T10:00:00Z")
+    # the next run's clock was stepped back two hours, to before signing began (an NTP correction, a skewed runner)
+    return unsigned, [first, _signed_at(env_dir, "20261125T080000Z_behind", first, key, "2026-11-25T08:00:00Z")]
+
+
+@pytest.mark.parametrize("case", ["overlapping-runs", "clock-stepped-back"])
+def test_archives_from_before_signing_stay_covered_when_a_later_signed_one_started_earlier(env_dir, tmp_path, capsys,
+                                                                                          case):
+    """The first archive the key signed was taken by its signed start: a signed archive later in the chain that
+    started earlier (a run overlapping the first signing run, or a clock stepped back) was "first", its previous
+    archive signed, so nothing was covered: the genuine archives from before signing began were bad-signature."""
+    key = Ed25519PrivateKey.generate()
+    unsigned, signed = _adopted_out_of_order(env_dir, key, case)
+    covered = seal.before_signing(env_dir, key.public_key())
+    expected = {seal.sha256_file(a / seal.MANIFEST): signed[0].name for a in unsigned}
+    assert covered == expected, (f"{case}: expected {signed[0].name} to cover {[a.name for a in unsigned]}, saw "
+                                 f"{covered}")
+    code, out, _ = run(capsys, "verify", str(env_dir), "--public-key", str(_public(tmp_path, key)))
+    assert code == exitcodes.OK, f"{case}: expected the genuine adopted chain to verify (exit 0), saw {code}: {out}"
+    for archive in unsigned:
+        assert f"{archive.name}: unsigned, before signing began; covered by {signed[0].name}'s link" in out, out
+
+
+@pytest.mark.parametrize("case", ["overlapping-runs", "clock-stepped-back"])
+def test_a_forged_chain_start_stays_uncovered_beside_an_out_of_order_adopted_chain(env_dir, tmp_path, capsys, case):
+    """A chain start forged after signing began that a signing run extended (as one did, before it refused to) begins
+    a chain whose first signed archive is the one linking to it: of the chains' first signed archives, only the one
+    that started first began signing, so the forged start stays a bad signature and the genuine ones covered."""
+    key = Ed25519PrivateKey.generate()
+    unsigned, signed = _adopted_out_of_order(env_dir, key, case)
+    forged = _started_at(env_dir, "20261125T120000Z_forged", None, "2026-11-25T12:00:00Z")
+    laundered = _signed_at(env_dir, "20261125T120500Z_laundered", forged, key, "2026-11-25T12:05:00Z")
+    covered = seal.before_signing(env_dir, key.public_key())
+    assert seal.sha256_file(forged / seal.MANIFEST) not in covered, f"{case}: {forged.name} covered: {covered}"
+    assert set(covered.values()) == {signed[0].name} and len(covered) == 2, covered
+    code, out, _ = run(capsys, "verify", str(env_dir), "--public-key", str(_public(tmp_path, key)))
+    assert code == exitcodes.BAD_SIGNATURE, out
+    assert f"bad-signature  {forged.name}: not signed, but a public key was given" in out, out
+    assert f"covered by {laundered.name}" not in out, out
+    for archive in unsigned:
+        assert f"{archive.name}: unsigned, before signing began; covered by {signed[0].name}'s link" in out, out
