@@ -443,24 +443,39 @@ def _signed_end(env_dir: Path, nodes: list[Node], heads: list[Node], seals: _Sea
     links to it. Of several (a fork, or a forged head beside the chain's end), one on the way back from another is
     older; the newest (by signed start) of the rest. None: no head's chain holds one."""
     by_hash = {n.manifest_sha256: n for n in nodes}
-    ends: list[Node] = []
+    end_of: dict[int, Node | None] = {}  # each archive walked (and verified) once: the first that verifies back from it
+    ends: dict[int, Node] = {}  # by identity, in the heads' order
     for head in heads:
-        end = next((n for n in _back_from(head, by_hash) if _verifies(env_dir, n, seals)), None)
-        if end is not None and end not in ends:
-            ends.append(end)
-    if len(ends) > 1:
-        before = {id(n) for end in ends for n in _back_from(end, by_hash)[1:]}
-        ends = [n for n in ends if id(n) not in before] or ends  # none left: a loop chain.jsonl made
-    return _newest_first(ends, seals)[0] if ends else None
+        walked, end = [], None
+        for node in _back_from(head, by_hash):
+            if id(node) in end_of:  # walked from another head: the same way back from here
+                end = end_of[id(node)]
+                break
+            walked.append(node)
+            if _verifies(env_dir, node, seals):
+                end = node
+                break
+        end_of.update((id(node), end) for node in walked)
+        if end is not None:
+            ends.setdefault(id(end), end)
+    if len(ends) > 1:  # the archives before any end, each walked once (a loop chain.jsonl made: its ends too)
+        before: set[int] = set()
+        for end in ends.values():
+            node = by_hash.get(end.previous_sha256 or "")
+            while node is not None and id(node) not in before:
+                before.add(id(node))
+                node = by_hash.get(node.previous_sha256 or "")
+        ends = {key: n for key, n in ends.items() if key not in before} or ends  # none left: a loop chain.jsonl made
+    return _newest_first(list(ends.values()), seals)[0] if ends else None
 
 
-def _back_from(node: Node, by_hash: dict[str, Node]) -> list[Node]:
+def _back_from(node: Node | None, by_hash: dict[str, Node]) -> Iterator[Node]:
     """`node`, then the archive it links to, and so on back to the chain's start (once each: a loop ends it)."""
-    way: list[Node] = []
-    while node is not None and all(n is not node for n in way):
-        way.append(node)
+    seen: set[int] = set()
+    while node is not None and id(node) not in seen:
+        seen.add(id(node))
+        yield node
         node = by_hash.get(node.previous_sha256 or "")
-    return way
 
 
 def _verifies(env_dir: Path, node: Node, seals: _Seals) -> bool:

@@ -750,3 +750,24 @@ def test_every_whitespace_the_parser_strips_is_judged():
     stripped = {chr(c) for c in range(0x110000) if chr(c).isspace()} - {"\n", " ", "\t"}
     assert {c for c in stripped if metrics.UNSKIPPED_SPACE["text"].fullmatch(c)} == stripped
     assert not metrics.UNSKIPPED_SPACE["text"].search(" \t\n\u200b")
+
+
+@pytest.mark.parametrize("date", ["1 Jan 99999999999999999999 0:0:0", "Mon, 01 Jan 2024 99:99:99 GMT", "junk"])
+def test_an_unreadable_date_header_is_no_date_and_every_service_is_judged(date):
+    """The reply's Date is a second clock for a sample's own timestamp: one Python's date parser overflows on (a year
+    of 20 digits) is no Date, never the gather's crash — which made every metrics item of the target an internal
+    error, other services' healthy ones too."""
+    from opsverify import engine
+
+    body = b"# TYPE g gauge\ng 1\n"
+
+    def raw(stamp: str) -> bytes:
+        return (f"HTTP/1.1 200 OK\r\ncontent-type: text/plain; version=0.0.4\r\ndate: {stamp}\r\n"
+                f"content-length: {len(body)}\r\n\r\n").encode() + body
+
+    with KeepAliveHttp({("GET", "/metrics"): raw("Mon, 01 Jan 2024 00:00:00 GMT")}) as good, \
+            KeepAliveHttp({("GET", "/metrics"): raw(date)}) as odd:
+        target = make_target({"services": {"good": {"url": good.url}, "odd": {"url": odd.url}}})
+        checks = [make_check("metrics", {"service": s, "families": {"g": "gauge"}}, name=s) for s in ("good", "odd")]
+        outcomes = engine.gather_and_judge(target, metrics, checks)
+    assert [o.status for o in outcomes] == [Status.PASSED, Status.PASSED], [o.observed for o in outcomes]

@@ -295,3 +295,90 @@ def test_a_forged_chain_start_stays_uncovered_beside_an_out_of_order_adopted_cha
     assert f"covered by {laundered.name}" not in out, out
     for archive in unsigned:
         assert f"{archive.name}: unsigned, before signing began; covered by {signed[0].name}'s link" in out, out
+
+
+# -- choosing the head is linear in the chain: each archive walked, and verified, at most once ------------------------
+def _counting(monkeypatch) -> dict[str, int]:
+    """Counts of `_verifies` calls and of archives `_back_from` yields, while choose_head runs."""
+    counts = {"verified": 0, "walked": 0}
+    verifies, back_from = seal._verifies, seal._back_from
+
+    def verifying(*args, **kwargs):
+        counts["verified"] += 1
+        return verifies(*args, **kwargs)
+
+    def walking(*args, **kwargs):
+        way = back_from(*args, **kwargs)
+        if isinstance(way, list):  # built whole before the first is looked at
+            counts["walked"] += len(way)
+        for node in way:
+            counts["walked"] += not isinstance(way, list)
+            yield node
+
+    monkeypatch.setattr(seal, "_verifies", verifying)
+    monkeypatch.setattr(seal, "_back_from", walking)
+    return counts
+
+
+def _signed_chain(env: Path, key: Ed25519PrivateKey, n: int) -> list[Path]:
+    made: list[Path] = []
+    for i in range(n):
+        hour, minute = divmod(i, 60)
+        made.append(_sign(make_archive(env, f"20261125T{hour:02d}{minute:02d}00Z_d{i}", made[-1] if made else None),
+                          key))
+    return made
+
+
+def test_an_honest_pruned_chain_is_not_walked_back(tmp_path, monkeypatch, capsys):
+    """Every signing run chooses its head: on an honest chain (most of it pruned) the end verifies, and nothing
+    behind it is walked (a list scanned per step walked all of chain.jsonl, N²/2 comparisons)."""
+    env = tmp_path / "reports" / "fx"
+    env.mkdir(parents=True)
+    key = Ed25519PrivateKey.generate()
+    made = _signed_chain(env, key, 60)
+    assert run(capsys, "prune", str(env), "--keep", "1")[0] == 0
+    counts = _counting(monkeypatch)
+    head = seal.choose_head(env, key.public_key())
+    assert head.link["archive"] == made[-1].name and not head.left, head
+    assert counts == {"verified": 1, "walked": 1}, counts
+
+
+def test_a_looped_chain_file_is_walked_once(tmp_path, monkeypatch, capsys):
+    """Someone without the key edits chain.jsonl into a loop (the first pruned entry linking to an entry that links
+    to the newest archive): every archive is a head. Each is walked and verified once, not once per head."""
+    env = tmp_path / "reports" / "fx"
+    env.mkdir(parents=True)
+    key = Ed25519PrivateKey.generate()
+    made = _signed_chain(env, key, 40)
+    assert run(capsys, "prune", str(env), "--keep", "1")[0] == 0
+    lines = (env / "chain.jsonl").read_text().splitlines()
+    first, fake = json.loads(lines[0]), "f" * 64
+    first.update(previous_sha256=fake, previous_archive="20261125T000000Z_x")
+    lines[0] = json.dumps(first)
+    lines.append(json.dumps({"archive": "20261125T000000Z_x", "manifest_sha256": fake,
+                             "previous_archive": made[-1].name,
+                             "previous_sha256": seal.sha256_file(made[-1] / seal.MANIFEST)}))
+    (env / "chain.jsonl").write_text("\n".join(lines) + "\n")
+    counts = _counting(monkeypatch)
+    head = seal.choose_head(env, key.public_key())
+    assert head.link is not None, head
+    nodes = len(lines) + 1  # the chain file's entries and the archive kept
+    # each archive walked once, and each head's walk stops at one walked before
+    assert counts["verified"] <= nodes and counts["walked"] <= 2 * nodes, (counts, nodes)
+
+
+def test_planted_heads_over_edited_archives_verify_each_archive_once(tmp_path, monkeypatch):
+    """K unsigned heads planted over M archives whose files were edited: the way back from each head is the same,
+    so each archive is verified once (K×M whole-archive hashings before)."""
+    env = tmp_path / "reports" / "fx"
+    env.mkdir(parents=True)
+    key = Ed25519PrivateKey.generate()
+    made = _signed_chain(env, key, 24)
+    for archive in made[-12:]:
+        (archive / "results.json").write_text("{}")  # still claims the key; no longer verifies
+    for k in range(12):
+        make_archive(env, f"20261125T12{k:02d}00Z_planted{k}", made[-1])
+    counts = _counting(monkeypatch)
+    head = seal.choose_head(env, key.public_key())
+    assert head.link["archive"] == made[-13].name, head.link
+    assert counts["verified"] <= 12 + 13, counts

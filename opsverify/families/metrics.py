@@ -398,9 +398,9 @@ def _http_date(value: str) -> float | None:
     """An HTTP Date as seconds since 1970, None where there is none it can read."""
     try:
         date = parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError):
+        return None if date is None else (date if date.tzinfo else date.replace(tzinfo=timezone.utc)).timestamp()
+    except (TypeError, ValueError, OverflowError):  # a year of 20 digits overflows: no date it can read
         return None
-    return None if date is None else (date if date.tzinfo else date.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def exposition_text(reply: Reply, *, openmetrics: bool = False) -> tuple[str, str]:
