@@ -20,7 +20,8 @@ T = TypeVar("T")
 class DaemonExecutor(ThreadPoolExecutor):
     """A loop's default executor (asyncio takes only a ThreadPoolExecutor) that runs each call on a fresh daemon
     thread and never waits for one: not on shutdown, not at exit. Calls are few (a lookup per connection). The tls
-    family, which has no loop, looks names up on one too, waiting for the answer only until its deadline."""
+    family and the postgres transport, which have no loop, look names up on one too, waiting for the answer only
+    until their deadline."""
 
     def __init__(self) -> None:
         super().__init__(max_workers=1, thread_name_prefix="opsverify-lookup")  # its own pool is never used

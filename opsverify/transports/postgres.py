@@ -33,7 +33,9 @@ import socket
 import struct
 import threading
 import time
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
+from ipaddress import ip_address
 from typing import Any, Mapping, Sequence
 
 import psycopg
@@ -48,6 +50,7 @@ from ..display import cut, one_line
 from ..environment import LIBPQ_KEYWORDS
 from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..limits import READ_GRACE_S, database_total_s
+from .loops import DaemonExecutor
 from .pgvalues import BlankPadded, Bounded, InZone, Pinned
 
 Rows = list[dict[str, Any]]
@@ -289,6 +292,13 @@ class Database:
         except _Stopped as stop:  # the run is ending (`close`): the database did nothing wrong, nothing is remembered
             where = one_line(self.where)
             raise DatabaseUnavailable(f"{self.label}: database {where}: {stop.phase}", stop.kind) from None
+        except _NotResolved as late:  # a silent name server: libpq's own lookup would have held every thread
+            where, names = one_line(self.where), one_line(str(late))
+            self._unavailable = DatabaseUnavailable(
+                f"{self.label}: cannot reach database {where}: could not resolve {names} within"
+                f" {self.bounds.connect_s:g} s (connect_s); check the host name and this machine's name servers",
+                "unreachable")
+            raise self._unavailable from None
         except psycopg.OperationalError as exc:
             self._unavailable = _classify(exc, self.label, self.where, self.bounds.connect_s)
             raise self._unavailable from None
@@ -662,8 +672,10 @@ def _session_attrs_as_read_only(url: str) -> dict[str, str]:
 def _connected(conninfo: str, ends: float, closing: threading.Event) -> psycopg.Connection:
     """A session opened by `ends` (time.monotonic()), or an error. libpq's connect_timeout is each attempt's — each
     host of `host1,host2,…`, each address of a name, twice with target_session_attrs=prefer-standby —, so twenty
-    silent hosts took twenty times connect_s; here every attempt shares the one deadline. `closing` set meanwhile (the run is
-    ending) stops it at once, its socket closed: `close` waits for the lock this connect holds."""
+    silent hosts took twenty times connect_s; here every attempt shares the one deadline, the name lookups too
+    (`_with_addresses`). `closing` set meanwhile (the run is ending) stops it at once, its socket closed: `close`
+    waits for the lock this connect holds."""
+    conninfo, unknown = _with_addresses(conninfo, ends, closing)
     pgconn = pq.PGconn.connect_start(conninfo.encode())
     try:
         while True:  # psycopg's own connect, polled with this deadline
@@ -672,8 +684,8 @@ def _connected(conninfo: str, ends: float, closing: threading.Event) -> psycopg.
             status = pgconn.connect_poll()
             if status == pq.PollingStatus.OK:
                 break
-            if status == pq.PollingStatus.FAILED:
-                raise psycopg.OperationalError(f"connection failed: {_libpq_said(pgconn)}")
+            if status == pq.PollingStatus.FAILED:  # the hosts left out as not found are named too
+                raise psycopg.OperationalError(f"connection failed: {''.join(unknown)}{_libpq_said(pgconn)}")
             events = selectors.EVENT_READ if status == pq.PollingStatus.READING else selectors.EVENT_WRITE
             _wait_to_connect(pgconn.socket, events, ends, closing)
     except BaseException:
@@ -681,6 +693,86 @@ def _connected(conninfo: str, ends: float, closing: threading.Event) -> psycopg.
         raise
     pgconn.nonblocking = 1
     return psycopg.Connection(pgconn)
+
+
+_LOOKUPS = DaemonExecutor()  # name lookups nobody waits for past their connect's deadline
+
+
+class _NotResolved(Exception):
+    """Host names whose lookup did not end by the connect's deadline (the message: their names)."""
+
+
+def _with_addresses(conninfo: str, ends: float, closing: threading.Event) -> tuple[str, list[str]]:
+    """`conninfo` with its host names looked up here, by `ends`, and handed to libpq as numeric `hostaddr`s (`host`
+    stays: TLS verifies it and sends it as SNI, messages name it); and libpq's words for each name not found, left
+    out of the list (an error like libpq's when no host is left). libpq would look a name up inside PQconnectPoll,
+    which psycopg calls holding the interpreter's lock: a silent name server stopped every thread — other jobs, the
+    job watchdog, the console — for as long as the resolver waited. Here each lookup runs on a daemon thread
+    (getaddrinfo lets go of the lock), all at once, and is left behind when late. A name of several addresses becomes
+    that many entries, in the resolver's order (libpq's own call), as libpq tries every address of a name. A Unix
+    socket, a numeric host and one the URL gives a hostaddr need no lookup (an empty entry: libpq takes the host);
+    a list libpq will refuse (hosts and hostaddrs or ports that do not match) is left for it to say so."""
+    params = conninfo_to_dict(conninfo)
+    hosts, given, ports = (_listed(params, key, env) for key, env in
+                           (("host", "PGHOST"), ("hostaddr", "PGHOSTADDR"), ("port", "PGPORT")))
+    if (given and len(given) != len(hosts)) or len(ports) > 1 and len(ports) != len(hosts):
+        return conninfo, []
+    given = given or [""] * len(hosts)
+    names = {host for host, addr in zip(hosts, given) if not addr and _needs_lookup(host)}
+    if not names:
+        return conninfo, []
+    lookups = {name: _LOOKUPS.submit(socket.getaddrinfo, name, None, socket.AF_UNSPEC, socket.SOCK_STREAM)
+               for name in sorted(names)}
+    _wait_for_lookups(lookups, ends, closing)
+    entries: list[tuple[str, str, str | None]] = []  # host, hostaddr, its own port (None: one port for all)
+    unknown: list[str] = []
+    for i, (host, addr) in enumerate(zip(hosts, given)):
+        port = ports[i] if len(ports) > 1 else None
+        if host not in names or addr:
+            entries.append((host, addr, port))
+            continue
+        try:
+            addresses = dict.fromkeys(str(found[4][0]) for found in lookups[host].result())
+        except (OSError, UnicodeError) as exc:  # libpq's words, which `_classify` reads as a host name not found
+            said = getattr(exc, "strerror", None) or exc  # UnicodeError: not a name IDNA can write
+            unknown.append(f'could not translate host name "{host}" to address: {said}\n')
+            continue
+        entries.extend((host, address, port) for address in addresses)
+    if not entries:
+        raise psycopg.OperationalError("".join(unknown).strip())
+    listed = {"host": ",".join(e[0] for e in entries), "hostaddr": ",".join(e[1] for e in entries)}
+    if len(ports) > 1:
+        listed["port"] = ",".join(str(e[2]) for e in entries)
+    return make_conninfo(conninfo, **listed), unknown
+
+
+def _listed(params: Mapping[str, Any], key: str, env: str) -> list[str]:
+    """A connection option's comma-separated list, the environment's where the string has none (as libpq reads it)."""
+    value = params.get(key)
+    value = os.environ.get(env) if value is None else value
+    return str(value).split(",") if value else []
+
+
+def _needs_lookup(host: str) -> bool:
+    """A host name, not a Unix socket's directory (or abstract name), the default or an address."""
+    if not host or host.startswith(("/", "@")):
+        return False
+    try:
+        ip_address(host)
+    except ValueError:
+        return True
+    return False
+
+
+def _wait_for_lookups(lookups: Mapping[str, Future], ends: float, closing: threading.Event) -> None:
+    pending = set(lookups.values())
+    while pending:  # in slices: a session closed meanwhile is noticed within CLOSING_POLL_S
+        if closing.is_set():
+            raise _Stopped("not waited for: the run ended before it connected", CLOSED)
+        left = ends - time.monotonic()
+        if left <= 0:
+            raise _NotResolved(", ".join(name for name, lookup in lookups.items() if lookup in pending))
+        pending = wait(pending, timeout=min(CLOSING_POLL_S, left)).not_done
 
 
 def _wait_to_connect(fd: int, events: int, ends: float, closing: threading.Event) -> None:
