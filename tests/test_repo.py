@@ -960,7 +960,8 @@ def test_an_empty_on_or_a_job_id_github_refuses_is_named(ask, text, reason):
 
 
 def test_job_ids_github_takes_pass():
-    text = "on: workflow_dispatch\njobs:\n  _poll-2:\n    runs-on: x\n  Build_x:\n    runs-on: x\n"
+    text = ("on: workflow_dispatch\njobs:\n  _poll-2:\n    runs-on: x\n    steps: [{run: x}]\n  Build_x:\n"
+            "    runs-on: x\n    steps: [{run: x}]\n")
     outcome = repo.judge(check(file=WF, triggers_present=["workflow_dispatch"]), facts(files={WF: text}))
     assert outcome.status is Status.PASSED, outcome.observed
 
@@ -997,13 +998,14 @@ def test_a_file_the_checkout_holds_otherwise_than_its_commit_is_not_judged(tmp_p
     checkout = tmp_path / "app"  # a folder inside the repository (a monorepo's app): paths from its top
     workflows = checkout / ".github" / "workflows"
     workflows.mkdir(parents=True)
-    (workflows / "dirty.yml").write_text("on: {schedule: [{cron: '0 5 * * *'}]}\njobs: {a: {runs-on: x, steps: []}}\n")
-    (workflows / "gone.yml").write_text("on: [push]\njobs: {a: {runs-on: x, steps: []}}\n")
-    (workflows / "clean.yml").write_text("on: [push]\njobs: {a: {runs-on: x, steps: []}}\n")
+    jobs = "jobs: {a: {runs-on: x, steps: [{run: x}]}}\n"
+    (workflows / "dirty.yml").write_text("on: {schedule: [{cron: '0 5 * * *'}]}\n" + jobs)
+    (workflows / "gone.yml").write_text("on: [push]\n" + jobs)
+    (workflows / "clean.yml").write_text("on: [push]\n" + jobs)
     _git(tmp_path, "init", "-q")
     _git(tmp_path, "add", "-A", date="2025-01-01T00:00:00+00:00")
     _git(tmp_path, "commit", "-q", "-m", "deployed", date="2025-01-01T00:00:00+00:00")
-    (workflows / "dirty.yml").write_text("on: workflow_dispatch\njobs: {a: {runs-on: x, steps: []}}\n")
+    (workflows / "dirty.yml").write_text("on: workflow_dispatch\n" + jobs)
     (workflows / "gone.yml").unlink()
     (workflows / "new.yml").write_text("on: [push]\n")
     paths = [f".github/workflows/{name}.yml" for name in ("dirty", "gone", "new", "clean")]
@@ -1022,7 +1024,7 @@ def _committed_workflow(tmp_path: Path) -> tuple[Path, Path]:
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
     poll = workflows / "poll.yml"
-    poll.write_text("on: {schedule: [{cron: '0 5 * * *'}]}\njobs: {a: {runs-on: x, steps: []}}\n")
+    poll.write_text("on: {schedule: [{cron: '0 5 * * *'}]}\njobs: {a: {runs-on: x, steps: [{run: x}]}}\n")
     _git(tmp_path, "init", "-q")
     _git(tmp_path, "add", "-A", date="2025-01-01T00:00:00+00:00")
     _git(tmp_path, "commit", "-q", "-m", "deployed", date="2025-01-01T00:00:00+00:00")
@@ -1036,7 +1038,7 @@ def test_an_edit_the_index_is_told_to_overlook_is_still_not_the_commits(tmp_path
 
     checkout, poll = _committed_workflow(tmp_path)
     _git(checkout, "update-index", flag, ".github/workflows/poll.yml")
-    poll.write_text("on: workflow_dispatch\njobs: {a: {runs-on: x, steps: []}}\n")
+    poll.write_text("on: workflow_dispatch\njobs: {a: {runs-on: x, steps: [{run: x}]}}\n")
     read = Checkout(checkout).read_files([".github/workflows/poll.yml"])[".github/workflows/poll.yml"]
     assert isinstance(read, GatherError) and "differs in the checkout from the commit" in str(read), read
 
@@ -1073,7 +1075,7 @@ def test_a_checkout_git_refuses_is_an_error_not_read_as_it_is(tmp_path):
     """A checkout another user owns: git refuses it ("dubious ownership"), which had read as no git checkout, and an
     uncommitted edit was judged."""
     checkout, poll = _committed_workflow(tmp_path / "owned")
-    poll.write_text("on: workflow_dispatch\njobs: {a: {runs-on: x, steps: []}}\n")
+    poll.write_text("on: workflow_dispatch\njobs: {a: {runs-on: x, steps: [{run: x}]}}\n")
     for folder, _, names in os.walk(checkout):
         os.chown(folder, 65534, 65534)
         for name in names:

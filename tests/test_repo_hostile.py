@@ -17,8 +17,8 @@ from opsverify.families.repo import Checkout, folder_as_committed
 from opsverify_demo.components.repos import _git
 
 POLL = ".github/workflows/poll.yml"
-SCHEDULED = "on: {schedule: [{cron: '0 5 * * *'}]}\njobs: {a: {runs-on: x, steps: []}}\n"
-MANUAL = "on: {workflow_dispatch: {}}\njobs: {a: {runs-on: x, steps: []}}\n"  # the schedule removed
+SCHEDULED = "on: {schedule: [{cron: '0 5 * * *'}]}\njobs: {a: {runs-on: x, steps: [{run: x}]}}\n"
+MANUAL = "on: {workflow_dispatch: {}}\njobs: {a: {runs-on: x, steps: [{run: x}]}}\n"  # the schedule removed
 
 
 def committed(folder: Path, files: dict[str, str] | None = None) -> Path:

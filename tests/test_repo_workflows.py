@@ -149,6 +149,16 @@ def test_a_schedule_entry_with_its_timezone_is_a_schedule(entry):
     ("jobs: {poll: {runs-on: , steps: [{run: x}]}}\n", "job `poll`'s `runs-on:` is empty"),
     ("jobs: {poll: {runs-on: '', steps: [{run: x}]}}\n", "job `poll`'s `runs-on:` is empty"),
     ("jobs: {poll: {uses: ''}}\n", "job `poll`'s `uses:` is empty"),
+    # GitHub refuses a job with nothing to run: "No steps defined in `steps` and no workflow called in `uses` for
+    # the following jobs: poll" (an empty list as well as none)
+    ("jobs: {poll: {runs-on: ubuntu-latest}}\n", "job `poll` has no steps (no `steps:`) and calls no reusable workflow"
+     " (`uses:`), so it has nothing to run (\"No steps defined in `steps` and no workflow called in `uses` for the"
+     " following jobs: poll\")"),
+    ("jobs: {poll: {runs-on: ubuntu-latest, timeout-minutes: 5}}\n", "job `poll` has no steps (no `steps:`)"),
+    ("jobs: {poll: {runs-on: ubuntu-latest, steps: []}}\n", "job `poll` has no steps (`steps: []`) and calls no"
+     " reusable workflow (`uses:`), so it has nothing to run"),
+    ("jobs:\n  ok: {runs-on: ubuntu-latest, steps: [{run: x}]}\n  poll: {runs-on: ubuntu-latest}\n",
+     "job `poll` has no steps (no `steps:`)"),
 ])
 def test_a_job_github_refuses_fails_whatever_it_is_asked(ask, jobs, reason):
     outcome = judge("on: workflow_dispatch\n" + jobs, **ask)
@@ -166,6 +176,14 @@ def test_a_job_github_refuses_fails_whatever_it_is_asked(ask, jobs, reason):
 def test_a_job_github_takes_passes(jobs):
     outcome = judge("on: workflow_dispatch\n" + jobs, triggers_present=["workflow_dispatch"])
     assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_a_scheduled_workflow_whose_job_has_no_steps_never_fires():
+    # GitHub refuses the whole file, so its schedule never fires: the item names the job
+    text = "on:\n  schedule:\n    - cron: '0 5 * * *'\njobs:\n  poll:\n    runs-on: ubuntu-latest\n"
+    outcome = judge(text, triggers_present=["schedule"])
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(REFUSED + "job `poll` has no steps"), outcome.observed
 
 
 # -- `needs:` GitHub cannot order (converter/jobs.ts): the whole workflow is refused ------------------------------
@@ -468,7 +486,7 @@ def test_a_workflow_of_every_documented_key_is_taken():
             "permissions: read-all\nenv: {A: 1}\ndefaults: {run: {shell: bash}}\nconcurrency: g\njobs:\n"
             "  a: {name: a, runs-on: ubuntu-latest, needs: [], if: true, environment: e, outputs: {}, env: {},"
             " timeout-minutes: 5, cancel-timeout-minutes: 1, strategy: {}, continue-on-error: false, container: c,"
-            " services: {}, steps: []}\n"
+            " services: {}, steps: [{run: x}]}\n"
             "  b: {uses: o/r/.github/workflows/w.yml@v1, with: {}, secrets: inherit, needs: [a]}\n")
     outcome = judge(text, triggers_present=["workflow_dispatch"])
     assert outcome.status is Status.PASSED, outcome.observed

@@ -1317,7 +1317,8 @@ def _js_number(text: str) -> float:
 def workflow_jobs(document: dict) -> None:
     """WorkflowRefused unless the workflow has a `jobs:` mapping with at least one job, each a mapping that runs on
     a runner (`runs-on:`) or calls a reusable workflow (`uses:`), as GitHub's schema requires (`job-factory`,
-    `workflow-job`), whose steps GitHub takes (`_steps_github_takes`) and whose `needs:` GitHub can order
+    `workflow-job`); one on a runner has at least one step (GitHub: "No steps defined in `steps` and no workflow
+    called in `uses`"), whose steps GitHub takes (`_steps_github_takes`) and whose `needs:` GitHub can order
     (`_needs_github_takes`)."""
     unknown = [str(key) for key in document if key not in WORKFLOW_KEYS and not _taken_for_on(key)]
     if unknown:  # (a `true:` or `On:` is said by workflow_triggers)
@@ -1354,6 +1355,11 @@ def workflow_jobs(document: dict) -> None:
                                   f" (\"Unexpected value '{spelled(extra[0])}'\")")
         if "steps" in job:  # (a job calling a reusable workflow has none: its `steps:` is refused above)
             _steps_github_takes(job_name, job["steps"])
+        if keys == ["runs-on"] and not job.get("steps"):  # GitHub runs no job with nothing to run
+            written = "`steps: []`" if "steps" in job else "no `steps:`"
+            raise WorkflowRefused(f"{job_name} has no steps ({written}) and calls no reusable workflow (`uses:`), so it"
+                                  " has nothing to run (\"No steps defined in `steps` and no workflow called in `uses`"
+                                  f" for the following jobs: {spelled(name)}\")")
     _needs_github_takes(jobs)
 
 
@@ -1363,7 +1369,7 @@ def _steps_github_takes(job_name: str, steps: Any) -> None:
     `run` key", "a step cannot have both the `uses` and `run` keys", "Unexpected value"): one that runs a command
     (`run:`) or an action (`uses:`, not empty), either maybe `background: true`, or one that waits for background
     steps (`wait:`, `wait-all:`) or cancels one (`cancel:`, `_control_step_github_takes`), with only the keys its
-    kind has. An empty list is not judged: no rule of GitHub's refuses it."""
+    kind has. An empty list is refused by workflow_jobs (a job with nothing to run)."""
     if not isinstance(steps, list):
         seen = "empty" if steps is None else f"a {type(steps).__name__}"
         raise WorkflowRefused(f"{job_name}'s `steps:` is {seen}, not a list of steps (each a mapping with `run:` or"
