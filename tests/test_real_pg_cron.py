@@ -587,6 +587,38 @@ def test_a_schedule_of_a_date_that_never_comes_is_taken_by_pg_cron_and_fails_as_
     assert "day 31 of month 2 never comes" in seen["K1"].observed and "the job never runs" in seen["K1"].observed
 
 
+def test_a_yearly_macro_is_judged_by_the_pg_cron_version_the_catalog_names(pg_cron, tmp_path):
+    """`@yearly` / `@annually`: before 1.6 pg_cron sets January (bit 0) and the job runs on 1 January; from 1.6.0 its
+    entry.c sets the month from FIRST_MINUTE (0), below the first month, so no month bit is set and the job never
+    runs. Judged from pg_extension.extversion: the real one here, then the catalog made to say 1.6."""
+    items = (_item("Y1", "{job: year-end, active: true}") + _item("Y2", "{job: year-end, active: true, schedule:"
+                                                                        " '@yearly'}")
+             + _item("Y3", "{job: annual, active: true, schedule: '@annually'}"))
+    (tmp_path / "before").mkdir()
+    (tmp_path / "after").mkdir()
+    with psycopg.connect(pg_cron, autocommit=True) as conn:
+        version = conn.execute("select extversion from pg_extension where extname = 'pg_cron'").fetchone()[0]
+        if _version_of(conn) >= (1, 6):
+            pytest.skip(f"pg_cron {version} is one whose @yearly never fires: this asks for one before 1.6")
+        yearly = conn.execute("select cron.schedule('year-end', '@yearly', 'select 1')").fetchone()[0]
+        annual = conn.execute("select cron.schedule('annual', '@annually', 'select 1')").fetchone()[0]
+        try:
+            before = _own_outcomes(pg_cron, tmp_path / "before", items)
+            conn.execute("update pg_extension set extversion = '1.6' where extname = 'pg_cron'")
+            try:
+                after = _own_outcomes(pg_cron, tmp_path / "after", items)
+            finally:
+                conn.execute("update pg_extension set extversion = %s where extname = 'pg_cron'", (version,))
+        finally:
+            conn.execute("select cron.unschedule(%s)", (yearly,))
+            conn.execute("select cron.unschedule(%s)", (annual,))
+    assert {k: o.status for k, o in before.items()} == dict.fromkeys(("Y1", "Y2", "Y3"), Status.PASSED), before
+    assert {k: o.status for k, o in after.items()} == dict.fromkeys(("Y1", "Y2", "Y3"), Status.FAILED), after
+    assert f"pg_cron fires the stored schedule of jobid {yearly} ('@yearly': pg_cron 1.6 sets no month from" \
+        in after["Y1"].observed, after["Y1"].observed
+    assert "write '0 0 1 1 *'" in after["Y3"].observed and "the job never runs" in after["Y3"].observed, after["Y3"]
+
+
 def test_a_range_written_high_to_low_is_read_as_this_pg_cron_reads_it(pg_cron, tmp_path):
     """`0 22-2 * * *` loads (pg_cron 1.6 runs it at 22-2), and is read as the server's pg_cron reads it: before 1.6
     (the 1.4 here) it sets nothing, so the stored job never runs, and an item asking for it cannot be met."""

@@ -755,6 +755,36 @@ def test_a_checklist_schedule_whose_days_never_come_cannot_be_met():
     assert outcome.observed.endswith("; name a day those months have"), outcome.observed
 
 
+# -- @yearly / @annually: pg_cron 1.6.0 on sets their month from FIRST_MINUTE (0), below the first month: no bit --
+@pytest.mark.parametrize("stored", ["@yearly", "@annually", "@yearly  # year end"])
+def test_a_stored_yearly_macro_on_pg_cron_1_6_never_fires(stored):
+    """entry.c (1.6.0 on): set_element(e->month, FIRST_MONTH, LAST_MONTH, FIRST_MINUTE) sets no month, and
+    ShouldRunTask wants the month's bit: the job never runs. The message names the version and what to write."""
+    outcome = _judge({"job": "j", "active": True}, _facts(_job(6, "j", stored), version="1.6"))
+    assert outcome.status is Status.FAILED, outcome
+    assert f"pg_cron fires the stored schedule of jobid 6 ('{stored}': pg_cron 1.6 sets no month from" \
+        in outcome.observed, outcome.observed
+    assert "write '0 0 1 1 *'" in outcome.observed and "the job never runs" in outcome.observed, outcome.observed
+    asked = _judge({"job": "j", "active": True, "schedule": "@yearly"}, _facts(_job(6, "j", stored), version="1.6"))
+    assert asked.status is Status.FAILED and "the job never runs" in asked.observed, asked
+
+
+@pytest.mark.parametrize("version", ["1.4-1", "1.5", "devel"])  # before 1.6 the month is January (bit 0)
+@pytest.mark.parametrize("stored", ["@yearly", "@annually"])
+def test_a_stored_yearly_macro_before_pg_cron_1_6_passes(stored, version):
+    outcome = _judge({"job": "j", "active": True, "schedule": stored}, _facts(_job(6, "j", stored), version=version))
+    assert outcome.status is Status.PASSED, outcome
+
+
+def test_a_checklist_yearly_macro_on_pg_cron_1_6_cannot_be_met():
+    outcome = _judge({"job": "j", "active": True, "schedule": "@annually"},
+                     _facts(_job(6, "j", "0 0 1 1 *"), version="1.6"))
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith("the item's schedule '@annually' fires on no minute on pg_cron 1.6: pg_cron 1.6"
+                                       " sets no month from '@annually'"), outcome.observed
+    assert outcome.observed.endswith("; write '0 0 1 1 *' (what it meant before 1.6)"), outcome.observed
+
+
 def test_an_unknown_pg_cron_version_reads_a_reversed_range_as_before_1_6_and_says_so():
     outcome = _judge({"job": "j", "active": True}, _facts(_job(6, "j", "0 22-2 * * *"), version="devel"))
     assert outcome.status is Status.FAILED and "the job never runs" in outcome.observed, outcome

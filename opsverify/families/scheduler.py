@@ -31,7 +31,8 @@ session: no launcher is seen anywhere then, and an inactive item is judged as us
 stored schedule pg_cron is known to refuse (`0 5 * * 8`, written by an UPDATE of cron.job; `90 seconds`, out of
 the 1 to 59 its interval parser takes) never runs either: it fails, and so does one whose ranges written
 high-to-low leave it no minute (`5-1 * * * *`: pg_cron takes it and sets nothing from it) or whose days of month come
-in none of its months (`0 0 31 2 *`), where no weekday fires instead; one it reads though a
+in none of its months (`0 0 31 2 *`), where no weekday fires instead, or that is `@yearly` / `@annually` on pg_cron
+1.6 on (it sets no month from them); one it reads though a
 checklist may not write it (`* ** * * *`) is compared as written, past the text it ignores (blank and `#` lines before
 it, all after the fifth field or a macro's word). A job pg_cron cannot connect for never runs either, and fails: its
 database is gone or allows no connections, or its role is gone or cannot log in (pg_database, pg_roles); its role
@@ -323,10 +324,10 @@ def pg_cron_interval(schedule: str) -> int | None:
 
 
 def stored_schedule_idle(schedule: str, version: Any = None, days_and: bool = False) -> str | None:
-    """Why a schedule pg_cron reads from cron.job fires on no minute, else None (call it on one that
-    stored_schedule_problem passed): see `_idle_fields`."""
+    """Why a schedule pg_cron reads from cron.job fires on no minute, and how to write it instead, else None (call it
+    on one that stored_schedule_problem passed): see `_idle_fields`."""
     idle = _idle_fields(schedule, version, days_and)
-    return f"'{schedule}': {idle[0]}" if idle else None
+    return f"'{schedule}': {idle[0]}; {idle[1]}" if idle else None
 
 
 # the days each month has at most (February's 29th comes in leap years), by month
@@ -339,11 +340,14 @@ def _idle_fields(schedule: str, version: Any, days_and: bool = False) -> tuple[s
     the days only when pg_cron wants both day fields (either one starts with *, or `days_and`: cron.dom_dow_and_logic
     on); or its days of month come in none of its months (`0 0 31 2 *`: pg_cron fires on the dates there are), where
     no weekday fires instead (pg_cron wants either day field only when neither starts with * and `days_and` is off;
-    every date falls on each weekday in some year, so with both wanted a date that comes is enough)."""
+    every date falls on each weekday in some year, so with both wanted a date that comes is enough); or it is a macro
+    that version sets no month from (`_idle_macro`)."""
     written = _past_comments(schedule).rstrip(" \t\n")
     fields, _ = pg_cron_fields(written)
-    if written.startswith("@") or len(fields) < 5:
-        return None  # a macro, or an interval
+    if written.startswith("@"):
+        return _idle_macro(re.split(r"[ \t\n]", written, maxsplit=1)[0], version)
+    if len(fields) < 5:
+        return None  # an interval
     try:
         sets = [_read_field(schedule, position, field, version)[1] for position, field in enumerate(fields)]
     except NotUnderstood:
@@ -362,6 +366,22 @@ def _idle_fields(schedule: str, version: Any, days_and: bool = False) -> tuple[s
             if days_restricted and days_and else "")
     return (f"field 3 ('{fields[2]}') names no day that field 4 ('{fields[3]}') has: {_never_comes(day, month)}{both}",
             "name a day those months have")
+
+
+YEARLY_MACROS = ("@yearly", "@annually")
+
+
+def _idle_macro(macro: str, version: Any) -> tuple[str, str] | None:
+    """(why a macro fires on no minute on the `version` of pg_cron, how to write it instead), else None: from 1.6.0
+    (vixie cron's set_element, PR #271) entry.c sets @yearly's and @annually's month with set_element(e->month,
+    FIRST_MONTH, LAST_MONTH, FIRST_MINUTE): 0 is below the first month, so no month bit is set, and ShouldRunTask
+    wants one (no release through 1.6.7 says it fixed that; 1.6.x all report extversion 1.6). Before 1.6 bit 0 is
+    set: January. An unknown version is read as before 1.6."""
+    if macro not in YEARLY_MACROS or not _sets_by_bytes(version):
+        return None
+    return (f"pg_cron {version} sets no month from '{macro}' (from 1.6.0 its entry.c sets that month with"
+            f" set_element(e->month, FIRST_MONTH, LAST_MONTH, FIRST_MINUTE): 0, below the first month, sets no"
+            f" bit), so it fires in no month", "write '0 0 1 1 *' (what it meant before 1.6)")
 
 
 def _a_date_comes(days: set[int], months: set[int]) -> bool:
@@ -695,8 +715,8 @@ def _normal(schedule: str) -> str:
     return " ".join(schedule.split())
 
 
-# what pg_cron (vixie cron's entry.c) expands them to; @yearly and @annually are left as written: pg_cron sets
-# their month from a minute constant, so whether they fire at all is not something to assume equal
+# what pg_cron (vixie cron's entry.c) expands them to; @yearly and @annually are left as written: before 1.6 they
+# fire on 1 January, from 1.6.0 on no date (their month is set from a minute constant: `_idle_macro`)
 _MACRO_FIELDS = {"@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
                  "@hourly": "0 * * * *"}
 
