@@ -22,7 +22,7 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from html.entities import html5
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
 
 from . import lazy
@@ -1020,10 +1020,15 @@ _NEVER = re.compile(r"(?!)")
 # one or two blanks (or in binary, `xxd -b`'s octets, read as bytes by `_Bytes`), and maybe the printable column
 # (`|x-api-key: Kq7…|`, or after two blanks); ended by LF, CRLF or a CR alone (a dump of raw HTTP written with its own
 # line ends)
-_DUMP_LINE = re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?[0-9A-Fa-f]{4,16}:?[ \t]{1,3}"
-                        r"((?:[0-9A-Fa-f]{2}){1,2}(?:[ \t]{1,2}(?:[0-9A-Fa-f]{2}){1,2}){0,15}"
-                        r"|[01]{8}(?:[ \t][01]{8}){0,7})"
+_DUMP_OFFSET_AND_BYTES = (r"(?<![0-9A-Za-z])(?:0[xX])?[0-9A-Fa-f]{4,16}:?[ \t]{1,3}"
+                          r"((?:[0-9A-Fa-f]{2}){1,2}(?:[ \t]{1,2}(?:[0-9A-Fa-f]{2}){1,2}){0,15}"
+                          r"|[01]{8}(?:[ \t][01]{8}){0,7})")
+_DUMP_LINE = re.compile(_DUMP_OFFSET_AND_BYTES +
                         r"(?:[ \t]{2,}(\|[^\r\n]{0,16}\||[^\r\n]{1,16}?))?[ \t]*(?=[\r\n]|\Z)")
+# the same line with other text running on after its printable column (a `</pre>`, a JSON string's closing quote)
+_DUMP_LINE_RUNNING_ON = re.compile(_DUMP_OFFSET_AND_BYTES + r"[ \t]{2,}(?=[^ \t\r\n])")
+_DUMP_LINE_START = re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?[0-9A-Fa-f]{4}")  # where a dump's line may start
+_DUMP_REACH = 128  # how far before a hint (`_DUMP_HINT`) its line's offset may be: the offset, 16 groups of hex
 # where three of a dump's bytes are spaced: `hexdump -C`'s two blanks after the offset or in the middle (in a long text
 # looked for only beside the two blanks that lead its printable column, `  |`: trying a text's every blank took 20 ms a
 # MB of prose), `xxd`'s and tcpdump's colon; then the dump's every line where a blank leads three bytes
@@ -1040,56 +1045,103 @@ def _holds_dump(text: str) -> bool:
             or (":" in text and colon.search(text) is not None))
 
 
+class _DumpLine(NamedTuple):
+    start: int  # its offset's
+    end: int  # its line's end, or where other text runs on after its printable column
+    digits: tuple[int, int]  # its bytes' hex (or xxd -b's octets), blanks and all
+    printable: tuple[int, int]  # its printable column, hexdump -C's bars left out; empty for none
+    octets: bool  # xxd -b's binary: `_Bytes`' to read
+    ended: bool  # its line ends with it: the dump may go on on the next
+
+
 def _dump_views(text: str) -> list[_Kept]:
     """A text's hexdump read two ways, each across its lines: the hex digits of its bytes (a secret's bytes are its hex
     there, as `encodings` spells it) and its printable column (the secret as it is). A dump's first line is found
-    where three of its bytes are (it may follow other text: `key rejected: 00000000  78 2d…`), and each line after it
-    that is one too (the last may hold a byte or two), behind the same margin as the first where it had one: a dump
-    quoted line by line (pytest's `E   ` and its diff's `+ `, a mail's `> `) is one run of bytes all the same. Where
-    a dump starts past its data's first byte (its first offset not 0: a diff that skipped its lines before) is a cut
-    in each view (`_Kept.heads`): a secret's bytes cut there show their end."""
+    where three of its bytes are (it may follow other text: `key rejected: 00000000  78 2d…`, `<pre>00000000: …`),
+    and each line after it that is one too (the last may hold a byte or two, and other text may run on after it: a
+    `</pre>`), behind the same margin as the first where it had one: a dump quoted line by line (pytest's `E   ` and
+    its diff's `+ `, a mail's `> `) is one run of bytes all the same. Where a dump starts past its data's first byte
+    (its first offset not 0: a diff that skipped its lines before) is a cut in each view (`_Kept.heads`): a secret's
+    bytes cut there show their end. Read in a time linear in the text: each place a line may start is tried once."""
     digits: list[tuple[int, int]] = []  # each line's bytes, blanks and all
     printable: list[tuple[int, int]] = []
     heads: tuple[list[int], list[int]] = ([], [])  # where, in each view's text, a dump starts past its first byte
     read = [0, 0]  # how long each view's text is so far
-    done = 0
+    done = 0  # where the text was read up to: past a dump's last line, or past the places tried before a hint
+    line_start, line_end = 0, -1  # the line holding the hint
     for hint in _DUMP_HINT.finditer(text):
         if hint.start() < done:
             continue
-        line_start = max(text.rfind("\n", 0, hint.start()), text.rfind("\r", 0, hint.start())) + 1
-        line = _DUMP_LINE.search(text, line_start, _line_end(text, hint.end()))
-        margin = text[line_start:line.start()] if line is not None else ""
-        if line is not None and int(_DUMP_OFFSET.match(line.group()).group(1), 16):
+        if hint.start() > line_end:
+            line_start = max(text.rfind("\n", 0, hint.start()), text.rfind("\r", 0, hint.start())) + 1
+            line_end = _line_end(text, hint.start())
+        line = None
+        for start in _DUMP_LINE_START.finditer(text, max(line_start, hint.start() - _DUMP_REACH, done), hint.start()):
+            line = _dump_line(text, start.start(), line_end)
+            if line is not None:
+                break
+        done = hint.start()
+        margin = text[line_start:line.start] if line is not None else ""
+        if line is not None and int(_DUMP_OFFSET.match(text, line.start).group(1), 16):
             heads[0].append(read[0])
             heads[1].append(read[1])
         while line is not None:
-            if not _OCTET.match(line.group(1)):  # `xxd -b`'s binary is `_Bytes`' to read
-                digits.append(line.span(1))
-                read[0] += len("".join(line.group(1).split()))
-            column = line.span(2)
-            if line.group(2) and len(line.group(2)) > 1 and line.group(2)[0] == line.group(2)[-1] == "|":
-                column = (column[0] + 1, column[1] - 1)
-            if column[1] > column[0]:
-                printable.append(column)
-                read[1] += column[1] - column[0]
-            done = line.end() + (2 if text.startswith("\r\n", line.end()) else 1)  # past its line's end
+            if not line.octets:
+                digits.append(line.digits)
+                read[0] += len("".join(text[line.digits[0]:line.digits[1]].split()))
+            if line.printable[1] > line.printable[0]:
+                printable.append(line.printable)
+                read[1] += line.printable[1] - line.printable[0]
+            if not line.ended:  # other text runs on after it: the dump ends there
+                done = line.end
+                break
+            done = line.end + (2 if text.startswith("\r\n", line.end) else 1)  # past its line's end
             line = _next_dump_line(text, done, margin) if done < len(text) else None
     views = (_Kept(text, digits, heads=heads[0]), _Kept(text, printable, blanks=True, heads=heads[1]))
     return [view for view in views if view.text]
+
+
+def _dump_line(text: str, at: int, end: int) -> _DumpLine | None:
+    """The dump's line starting at `at` (its text's line ending at `end`), or None. Its printable column shows a
+    character a byte: longer, it is followed by other text (a `</pre>`, a JSON string's quote), where the dump ends."""
+    line = _DUMP_LINE.match(text, at, end)
+    if line is not None:
+        octets = bool(_OCTET.match(line.group(1)))
+        column = line.span(2)
+        if line.group(2) and len(line.group(2)) > 1 and line.group(2)[0] == line.group(2)[-1] == "|":
+            return _DumpLine(line.start(), line.end(), line.span(1), (column[0] + 1, column[1] - 1), octets, True)
+        if not line.group(2) or len(line.group(2)) <= _bytes_shown(line.group(1), octets):
+            return _DumpLine(line.start(), line.end(), line.span(1), column, octets, True)
+    line = _DUMP_LINE_RUNNING_ON.match(text, at, end)
+    if line is None:
+        return None
+    octets = bool(_OCTET.match(line.group(1)))
+    column, length = line.end(), _bytes_shown(line.group(1), octets)
+    if text.startswith("|", column) and text.startswith("|", column + 1 + length, end):  # hexdump -C's, in bars
+        return _DumpLine(line.start(), column + length + 2, line.span(1), (column + 1, column + 1 + length), octets,
+                         False)
+    if column + length > end:
+        return None
+    return _DumpLine(line.start(), column + length, line.span(1), (column, column + length), octets, False)
+
+
+def _bytes_shown(column: str, octets: bool) -> int:
+    """How many bytes a dump line's hex (or binary) column shows."""
+    return len(column.split()) if octets else len("".join(column.split())) // 2
 
 
 _DUMP_OFFSET = re.compile(r"(?:0[xX])?([0-9A-Fa-f]+)")
 _OCTET = re.compile(r"[01]{8}")
 
 
-def _next_dump_line(text: str, at: int, margin: str) -> re.Match[str] | None:
+def _next_dump_line(text: str, at: int, margin: str) -> _DumpLine | None:
     """The dump's line starting at `at`, behind the margin its first line had or at the line's start."""
     end = _line_end(text, at)
     if margin and text.startswith(margin, at, end):
-        line = _DUMP_LINE.match(text, at + len(margin), end)
+        line = _dump_line(text, at + len(margin), end)
         if line is not None:
             return line
-    return _DUMP_LINE.match(text, at, end)
+    return _dump_line(text, at, end)
 
 
 _CR_OR_LF = re.compile(r"[\r\n]")

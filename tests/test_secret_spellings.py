@@ -448,6 +448,46 @@ def test_a_hexdump_whose_lines_end_in_a_cr_is_masked_and_keeps_its_cr(dump, line
         f"expected the dump's line ends kept, saw {kept!r}"
 
 
+
+KEY_40 = "Kq7Zx9LmWt4Rv8Ks3PnB2cHy6Jd5Fg1Qa0Ue7Tw3"  # an API key of 40 letters and digits
+AROUND = {  # what a dump's first line follows and its last line runs on into, on their own lines
+    "html-pre": ("<pre>", "</pre>"), "json-string": ('{"dump": "', '", "status": 500}'),
+    "log-line": ("request bytes: ", " (truncated)"), "pre-then-break": ("<pre>\n", "\n</pre>"),
+}
+
+
+def _told_of_key(shown: str) -> list[str]:
+    """What of KEY_40 a cleaned text still tells: 4 of its characters in a row, or 3 of its bytes in the hex the
+    text's groups of 2 to 4 hex digits spell read in order (a dump's hex column, its offsets left out)."""
+    digits = "".join(_HEX_GROUP.findall(shown)).lower()
+    return ([KEY_40[at:at + 4] for at in range(len(KEY_40) - 3) if KEY_40[at:at + 4] in shown]
+            + [f"hex of {KEY_40[at:at + 3]}" for at in range(len(KEY_40) - 2)
+               if KEY_40[at:at + 3].encode().hex() in digits])
+
+
+@pytest.mark.parametrize("prefix", [0, 3, 5, 11], ids=lambda n: f"at-{n}")
+@pytest.mark.parametrize("dump", DUMPS, ids=list(DUMPS))
+@pytest.mark.parametrize("around", AROUND, ids=list(AROUND))
+def test_a_hexdump_with_text_before_its_first_line_and_after_its_last_is_masked(around, dump, prefix):
+    """A dump a target quotes inside other text with no line break at its ends (an HTML debug page's
+    `<pre>00000000: …</pre>`, a JSON string, a log line): its first and last lines are read as the lines between are
+    — each line's printable column as many characters as its hex column has bytes, what runs on after it is other
+    text. No 4 of the key's characters, nor the hex of 3 of its bytes, stay; the text around the dump does."""
+    lead, trail = AROUND[around]
+    data = b"x" * prefix + KEY_40.encode()
+    lines = DUMPS[dump](data).splitlines()[:math.ceil(len(data) / 16)]  # hexdump -C's closing offset left out
+    text = lead + "\n".join(lines) + trail
+    assert _told_of_key(text), f"expected the unmasked {dump} to tell the key: {text!r}"
+    redactor = _redactor(KEY_40)
+    for shown in (redactor.text(text), redactor.text_keeping_lines(text)):
+        told = _told_of_key(shown)
+        assert not told, f"{dump} inside {around}: expected nothing of the key left, saw {told}: {shown!r}"
+        assert shown.startswith(lead) and shown.endswith(trail), f"expected {lead!r}…{trail!r} kept, saw {shown!r}"
+    # the same dump of bytes holding no secret is left as it was
+    other = lead + "\n".join(DUMPS[dump](b"x" * prefix + b"not-the-key-at-all").splitlines()[:2]) + trail
+    assert redactor.text(other) == other
+
+
 WRAPPED = {  # a text wrapped at a fixed width, as tools print it
     "base64 at 76 (base64.encodebytes, openssl base64)":
         lambda data: base64.encodebytes(data).decode(),
@@ -1031,15 +1071,18 @@ def test_three_dots_in_ordinary_text_stay():
 
 
 class _Counted:
-    """A compiled pattern whose calls are recorded: (what was called, where it was asked to start, where to stop)."""
+    """A compiled pattern whose calls are recorded: (what was called, where it was asked to start, where it stopped:
+    where it was asked to, or a search's find)."""
 
     def __init__(self, pattern: re.Pattern[str], name: str, calls: list) -> None:
         self.pattern, self.name, self.calls = pattern, name, calls
 
     def __getattr__(self, method: str):
         def call(text: str, pos: int = 0, endpos: int | None = None, *rest):
-            self.calls.append((self.name, method, pos, len(text) if endpos is None else endpos))
-            return getattr(self.pattern, method)(text, pos, *([] if endpos is None else [endpos]))
+            found = getattr(self.pattern, method)(text, pos, *([] if endpos is None else [endpos]))
+            stop = found.end() if method == "search" and found is not None else len(text) if endpos is None else endpos
+            self.calls.append((self.name, method, pos, stop))
+            return found
         return call
 
 
@@ -1064,4 +1107,28 @@ def test_a_text_dense_with_byte_hints_is_read_once(monkeypatch, dense):
     again = [start for start, times in starts.items() if times > 1]
     assert starts and not again, f"expected each number tried once a way, saw {len(again)} tried again: {again[:5]}"
     looked = sum(end - pos for name, method, pos, end in calls if name in ("numbers", "od -c") and method != "match")
+    assert looked <= 3 * len(text), f"expected the text looked through about once ({len(text)}), saw {looked}"
+
+
+@pytest.mark.parametrize("dense", [
+    lambda: "got: 4c71 3761 6263\n" + "x 4c 71 37 " * 1000,  # hints alone on one long line
+    lambda: "  |\n" + "  4b 71 37 zz " * 1000,  # hexdump -C's spacing, no dump
+    lambda: "<pre>00000000: 4b71 3761 6263  Kq7abc</pre> " * 1000,  # one-line dumps, each run on into text
+    lambda: _xxd(bytes(range(256)) * 60),  # a dump of 15 KB
+], ids=["hints-on-one-line", "spaced-hints", "dumps-run-on", "long-dump"])
+def test_a_text_dense_with_dump_hints_is_read_once(monkeypatch, dense):
+    """A text dense with a hexdump's hints (`_DUMP_HINT`: three bytes spaced so) is read for a dump's lines in a time
+    linear in its length: each place a line may start is tried about once, and the text looked through about once —
+    not again for each hint on a long line (44 KB of `x 4b 71 37` cost 35 s so). Work counted, not timed."""
+    calls: list = []
+    for name in ("_DUMP_LINE", "_DUMP_LINE_RUNNING_ON", "_DUMP_LINE_START", "_CR_OR_LF"):
+        if hasattr(secrets, name):
+            monkeypatch.setattr(secrets, name, _Counted(getattr(secrets, name), name, calls))
+    text = dense()
+    assert _redactor(CANARY).text(text) == text
+    assert calls, "expected the text read for a dump's lines"
+    tried = collections.Counter((name, pos) for name, method, pos, _ in calls if method == "match")
+    again = [start for start, times in tried.items() if times > 2]
+    assert not again, f"expected each place a line may start tried about once, saw {len(again)} again: {again[:5]}"
+    looked = sum(end - pos for name, method, pos, end in calls if method != "match")
     assert looked <= 3 * len(text), f"expected the text looked through about once ({len(text)}), saw {looked}"
