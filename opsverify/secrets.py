@@ -1144,6 +1144,44 @@ def _next_dump_line(text: str, at: int, margin: str) -> _DumpLine | None:
     return _dump_line(text, at, end)
 
 
+# hexdump's default and od -x: a 7-digit offset (hexdump's in hex, od's in octal), then up to eight 16-bit words in
+# hex, each its two bytes little-endian (`714b` is `Kq`, the last word of an odd length padded with a zero byte); od's
+# default, the same words in octal (`070513`). A dump's first line is found at its offset 0
+_WORD_DUMP_START = "0000000 "
+_WORD_DUMP_LINE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{7}"
+                             r"((?:[ \t][0-9A-Fa-f]{4}){1,8}|(?:[ \t][0-7]{6}){1,8})(?![0-9A-Za-z])")
+_WORD_DIGITS = re.compile(r"[0-9A-Fa-f]+")
+_BLANKS_TO_LINE_END = re.compile(r"[ \t]*(?:\r\n|\r|\n)")
+
+
+def _word_dumps(text: str) -> "_Bytes | None":
+    """The bytes hexdump's and od's 16-bit words show (`_WORD_DUMP_LINE`), read in their order across each dump's
+    lines (behind the margin its first had, as `_dump_views` reads them); None for none. Each dump is read from its
+    first line on, once: in a time linear in the text."""
+    runs: list[list[tuple[int, int, int]]] = []
+    at = text.find(_WORD_DUMP_START)
+    while at != -1:
+        line, margin, run = _WORD_DUMP_LINE.match(text, at), None, []
+        while line is not None:
+            base = 16 if len(line.group(1)) % 5 == 0 else 8  # ` 714b` a word, or ` 070513`
+            for word in _WORD_DIGITS.finditer(text, *line.span(1)):
+                value = int(word.group(), base)
+                run += [(word.start(), word.end(), value & 0xFF), (word.start(), word.end(), value >> 8 & 0xFF)]
+            at = line.end()
+            end = _BLANKS_TO_LINE_END.match(text, at)
+            if end is None:  # other text runs on after it: the dump ends there
+                break
+            if margin is None:
+                margin = text[max(text.rfind("\n", 0, line.start()), text.rfind("\r", 0, line.start())) + 1:
+                              line.start()]
+            behind = end.end() + len(margin) if margin and text.startswith(margin, end.end()) else end.end()
+            line = _WORD_DUMP_LINE.match(text, behind) or _WORD_DUMP_LINE.match(text, end.end())
+        if run:
+            runs.append(run)
+        at = text.find(_WORD_DUMP_START, at + 1)
+    return _Bytes(text, runs) if runs else None
+
+
 _CR_OR_LF = re.compile(r"[\r\n]")
 
 
@@ -1894,6 +1932,9 @@ class _Matcher:
                     cut = self._cut_at_start(dump.text[at:at + self.edge_reach])
                     if cut is not None:
                         spans.append((dump.start(at), dump.end(at + cut[0]), f"[redacted part of {cut[1]}]"))
+        words = _word_dumps(text) if _WORD_DUMP_START in text else None
+        if words is not None:  # hexdump's and od's 16-bit words: their bytes' hex, in order across their lines
+            spans += self._found(words.text, head=False, tail=False, within=words, cuts=False)[0]
         listed = _Bytes.of(text, sorted(hints)) if hints else None
         if listed is not None:  # bytes written a number a byte (`[75 113 …]`, od's columns): their hex, across lines
             spans += self._found(listed.text, head=False, tail=False, within=listed, cuts=False)[0]

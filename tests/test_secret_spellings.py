@@ -1115,13 +1115,14 @@ def test_a_text_dense_with_byte_hints_is_read_once(monkeypatch, dense):
     lambda: "  |\n" + "  4b 71 37 zz " * 1000,  # hexdump -C's spacing, no dump
     lambda: "<pre>00000000: 4b71 3761 6263  Kq7abc</pre> " * 1000,  # one-line dumps, each run on into text
     lambda: _xxd(bytes(range(256)) * 60),  # a dump of 15 KB
-], ids=["hints-on-one-line", "spaced-hints", "dumps-run-on", "long-dump"])
+    lambda: "0000000 714c 5a37 " * 2000,  # hexdump's first lines, each run on into the next
+], ids=["hints-on-one-line", "spaced-hints", "dumps-run-on", "long-dump", "word-dumps-run-on"])
 def test_a_text_dense_with_dump_hints_is_read_once(monkeypatch, dense):
     """A text dense with a hexdump's hints (`_DUMP_HINT`: three bytes spaced so) is read for a dump's lines in a time
     linear in its length: each place a line may start is tried about once, and the text looked through about once —
     not again for each hint on a long line (44 KB of `x 4b 71 37` cost 35 s so). Work counted, not timed."""
     calls: list = []
-    for name in ("_DUMP_LINE", "_DUMP_LINE_RUNNING_ON", "_DUMP_LINE_START", "_CR_OR_LF"):
+    for name in ("_DUMP_LINE", "_DUMP_LINE_RUNNING_ON", "_DUMP_LINE_START", "_CR_OR_LF", "_WORD_DUMP_LINE"):
         if hasattr(secrets, name):
             monkeypatch.setattr(secrets, name, _Counted(getattr(secrets, name), name, calls))
     text = dense()
@@ -1132,3 +1133,59 @@ def test_a_text_dense_with_dump_hints_is_read_once(monkeypatch, dense):
     assert not again, f"expected each place a line may start tried about once, saw {len(again)} again: {again[:5]}"
     looked = sum(end - pos for name, method, pos, end in calls if method != "match")
     assert looked <= 3 * len(text), f"expected the text looked through about once ({len(text)}), saw {looked}"
+
+
+# -- hexdump's default and od's: 16-bit words, little-endian ---------------------------------------------------------
+def _words(data: bytes, word, offset, width: int = 0) -> str:
+    """hexdump's default and od's layout: eight 16-bit words a line (each its two bytes little-endian, the last padded
+    with a zero byte), behind a 7-digit offset, the data's length last; hexdump pads the last line to its width."""
+    padded = data + b"\0" * (len(data) % 2)
+    def line(at: int, chunk: bytes) -> str:
+        words = "".join(" " + word(int.from_bytes(chunk[i:i + 2], "little")) for i in range(0, len(chunk), 2))
+        return f"{offset(at) + words:<{width}}"
+    lines = _lines_of(padded, 16, line)
+    return "\n".join([*lines, offset(len(data))])
+
+
+WORD_DUMPS = {
+    "hexdump": lambda data: _words(data, "{:04x}".format, "{:07x}".format, width=47),
+    "od -x": lambda data: _words(data, "{:04x}".format, "{:07o}".format),
+    "od": lambda data: _words(data, "{:06o}".format, "{:07o}".format),
+}
+
+
+@pytest.mark.parametrize("dump", WORD_DUMPS, ids=list(WORD_DUMPS))
+def test_the_word_dumps_these_tests_write_are_the_tools_own(dump):
+    if shutil.which(dump.split()[0]) is None:
+        pytest.skip(f"{dump.split()[0]} is not installed")
+    data = b"x-key: " + "pässwort\t+".encode() + CANARY.encode() + b"\r\n\x00\x7fz"
+    printed = subprocess.run([*dump.split(), "-v"], input=data, capture_output=True, check=True).stdout.decode()
+    assert WORD_DUMPS[dump](data) == printed.rstrip("\n"), f"expected our {dump} to be the tool's, saw {printed!r}"
+
+
+def _words_told(shown: str, secret: bytes) -> list[str]:
+    """Which 3 of the secret's bytes in a row the words a cleaned word dump still shows spell, read in order."""
+    words = re.findall(r"(?<![0-9A-Za-z])(?:[0-9a-f]{4}|[0-7]{6})(?![0-9A-Za-z])", shown)
+    data = b"".join(int(word, 16 if len(word) == 4 else 8).to_bytes(2, "little") for word in words)
+    return [f"bytes {at}-{at + 2}" for at in range(len(secret) - 2) if secret[at:at + 3] in data]
+
+
+@pytest.mark.parametrize("around", [("request:\n", "\n(end)"), ("<pre>", "</pre>")], ids=["own-lines", "html-pre"])
+@pytest.mark.parametrize("prefix", [0, 7, 13], ids=lambda n: f"at-{n}")
+@pytest.mark.parametrize("dump", WORD_DUMPS, ids=list(WORD_DUMPS))
+@pytest.mark.parametrize("secret", [CANARY, UMLAUT, KEY_40], ids=["21-characters", "non-ascii", "40-characters"])
+def test_a_secret_in_a_word_dump_is_masked(secret, dump, prefix, around):
+    """`hexdump` and `od -x` without options print a request's bytes as 16-bit words, each its two bytes swapped
+    (`714b` is `Kq`), `od` the same words in octal: read as the bytes they are, in order across their lines, no 3 of
+    the key's bytes stay; the text around does, and a dump holding no secret is left as it was."""
+    data = b"x-key: " + b"h" * prefix + secret.encode() + b"\r\nhost: web.example\r\n"
+    lead, trail = around
+    text = lead + WORD_DUMPS[dump](data).rsplit("\n", 1)[0] + trail  # its closing length left out
+    assert _words_told(text, secret.encode()), f"expected the unmasked {dump} to tell the key: {text!r}"
+    redactor = _redactor(secret)
+    for shown in (redactor.text(text), redactor.text_keeping_lines(text)):
+        told = _words_told(shown, secret.encode())
+        assert not told and MASK.search(shown), f"{dump}: expected none of the key's bytes left, saw {told}: {shown!r}"
+        assert shown.startswith(lead) and shown.endswith(trail), f"expected {lead!r}…{trail!r} kept, saw {shown!r}"
+    other = lead + WORD_DUMPS[dump](b"x-key: not-the-key-at-all\r\n" * 2) + trail
+    assert redactor.text(other) == other
