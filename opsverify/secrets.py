@@ -1163,9 +1163,8 @@ def _word_dumps(text: str) -> "_Bytes | None":
     while at != -1:
         line, margin, run = _WORD_DUMP_LINE.match(text, at), None, []
         while line is not None:
-            base = 16 if len(line.group(1)) % 5 == 0 else 8  # ` 714b` a word, or ` 070513`
             for word in _WORD_DIGITS.finditer(text, *line.span(1)):
-                value = int(word.group(), base)
+                value = int(word.group(), 16 if len(word.group()) == 4 else 8)  # `714b` a word, or `070513`
                 run += [(word.start(), word.end(), value & 0xFF), (word.start(), word.end(), value >> 8 & 0xFF)]
             at = line.end()
             end = _BLANKS_TO_LINE_END.match(text, at)
