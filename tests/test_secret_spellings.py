@@ -1189,3 +1189,14 @@ def test_a_secret_in_a_word_dump_is_masked(secret, dump, prefix, around):
         assert shown.startswith(lead) and shown.endswith(trail), f"expected {lead!r}…{trail!r} kept, saw {shown!r}"
     other = lead + WORD_DUMPS[dump](b"x-key: not-the-key-at-all\r\n" * 2) + trail
     assert redactor.text(other) == other
+
+
+@pytest.mark.parametrize("dump", WORD_DUMPS, ids=list(WORD_DUMPS))
+def test_a_word_dumps_last_line_of_any_length_is_read(dump):
+    """The key ending on a dump's last line, of one word to eight (five octal words are as long as seven hex ones)."""
+    redactor = _redactor(KEY_40)
+    for pad in range(16):
+        data = b"x" * pad + KEY_40.encode()
+        text = WORD_DUMPS[dump](data).rsplit("\n", 1)[0] + "</pre>"
+        told = _words_told(redactor.text(text), KEY_40.encode())
+        assert not told, f"{dump} of the key behind {pad} bytes: expected none of its bytes left, saw {told}"
