@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from opsverify import exitcodes
+from opsverify.environment import known_environments
 from opsverify.errors import ConfigError, MissingVariable, UnknownEnvironment
 
 from .helpers import ROOT, UNUSED_PLUGINS, placeholder, run_pytest
@@ -54,7 +55,8 @@ def _no_archive(reports: Path) -> None:
 
 def test_unknown_environment(tmp_path):
     result, _, reports = _run(tmp_path, "--env", "prd")
-    _assert_one_clear_line(result, UnknownEnvironment.exit_code, "--env prd", "known: demo, prod, staging")
+    known = ", ".join(known_environments(ROOT / "environments"))  # a team's own added there too
+    _assert_one_clear_line(result, UnknownEnvironment.exit_code, "--env prd", f"known: {known}")
     _no_archive(reports)
 
 
