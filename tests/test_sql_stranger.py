@@ -693,6 +693,20 @@ create function pgmq.metrics_as_owner(queue_name text, out queue_length bigint) 
   as $$ begin execute format('select count(*) from pgmq.%I', 'q_' || queue_name) into queue_length; end $$;
 alter function pgmq.metrics_as_owner(text) owner to {owner};
 alter extension tablefunc add function pgmq.metrics_as_owner(text);
+-- an extension's aggregates: pg_proc lists each as internal and IMMUTABLE, whatever its state or final function is
+-- written in (here the extension's PL/pgSQL counting the queue table as the caller); and one whose are PostgreSQL's
+create function pgmq.backlog_step(acc bigint, x int) returns bigint language plpgsql stable
+  as $$ begin return acc + (select count(*) from pgmq.q_emails); end $$;
+create aggregate pgmq.backlog_total(int) (sfunc = pgmq.backlog_step, stype = bigint, initcond = '0');
+create function pgmq.backlog_final(acc bigint) returns bigint language plpgsql stable
+  as $$ begin return coalesce(acc, 0) + (select count(*) from pgmq.q_emails); end $$;
+create aggregate pgmq.backlog_after(int) (sfunc = pg_catalog.int4_sum, stype = bigint, finalfunc = pgmq.backlog_final);
+create aggregate pgmq.biggest(int) (sfunc = pg_catalog.int4larger, stype = int);
+alter extension tablefunc add function pgmq.backlog_step(bigint, int);
+alter extension tablefunc add aggregate pgmq.backlog_total(int);
+alter extension tablefunc add function pgmq.backlog_final(bigint);
+alter extension tablefunc add aggregate pgmq.backlog_after(int);
+alter extension tablefunc add aggregate pgmq.biggest(int);
 create function pg_catalog.queue_depth() returns bigint language sql stable
   as 'select count(*) from pgmq.q_emails';
 create table information_schema.q_backlog (id int);
@@ -708,6 +722,11 @@ EXTENDED_CASES = [  # name, query, expected under RLS, expected for the checker 
      Status.ERROR),
     ("extension-c-function", "select count(*) - 400 as queue_length from normal_rand(500, 0, 1)", Status.PASSED,
      Status.PASSED),
+    ("extension-aggregate-of-plpgsql", "select pgmq.backlog_total(1) as queue_length", Status.ERROR, Status.FAILED),
+    ("extension-aggregate-finishing-in-plpgsql", "select pgmq.backlog_after(1) as queue_length", Status.ERROR,
+     Status.FAILED),
+    ("extension-aggregate-of-postgresqls-own", "select pgmq.biggest(g) - 400 as queue_length"
+     " from generate_series(1, 500) g", Status.PASSED, Status.PASSED),
     ("function-in-pg-catalog", "select queue_depth() as queue_length", Status.ERROR, Status.FAILED),
     ("table-in-information-schema", "select count(*) as queue_length from information_schema.q_backlog",
      Status.ERROR, Status.FAILED),
@@ -726,7 +745,9 @@ def test_an_extensions_function_or_a_superusers_object_in_a_catalog_schema_is_no
     judged as the app's own are — an error under RLS, and for the checker that bypasses it when it is SECURITY
     DEFINER of an owner RLS applies to. A function, a table or a view a superuser created in pg_catalog or
     information_schema is told from PostgreSQL's by its OID, not its schema; PostgreSQL's own and an extension's C
-    function (tablefunc's normal_rand) are still trusted."""
+    function (tablefunc's normal_rand) are still trusted. An extension's aggregate is judged by its state and final
+    functions (pg_proc lists every aggregate as internal and IMMUTABLE): one whose are the extension's PL/pgSQL read
+    0 of 500 under RLS and passed; one whose are PostgreSQL's is trusted."""
     role, password, owner = f"queues_{secrets.token_hex(4)}", secrets.token_hex(12), f"qowner_{secrets.token_hex(4)}"
     column = 2 if who == "under-rls" else 3
     items = [make_check("sql", {"query": q, "expect": {"queue_length": {"le": 100}}}, item=f"E{i}", name=name)
@@ -747,6 +768,8 @@ def test_an_extensions_function_or_a_superusers_object_in_a_catalog_schema_is_no
     assert not wrong, "\n".join(wrong)
     by_name = {check.name: outcome for check, outcome in zip(items, outcomes)}
     said = {"extension-invoker-function": "function pgmq.metrics()", "function-in-pg-catalog": "queue_depth()",
+            "extension-aggregate-of-plpgsql": "function pgmq.backlog_total()",
+            "extension-aggregate-finishing-in-plpgsql": "function pgmq.backlog_after()",
             "table-in-information-schema": "information_schema.q_backlog",
             "view-in-information-schema": "information_schema.backlog_view"} if who == "under-rls" else {
         "extension-definer-function": f"function pgmq.metrics_as_owner() (owner {owner})",

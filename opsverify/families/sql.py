@@ -9,9 +9,9 @@ A checker role that row level security applies to could count rows RLS hides: fo
 then) a second round trip asks the database what each relation a query names resolves to in that session
 (search_path, case folding: `to_regclass`) and whether RLS applies to the role there
 (`row_security_active`); a query reading such a table, a view, or a function of the database's own (also called in
-attribute notation, `q.backlog`; an extension's too, unless written in C or IMMUTABLE; PostgreSQL's own told by OID,
-not schema) ends as an error, never a pass — also in the SQL it gives a function that runs it as
-the role (crosstab, connectby, query_to_xml: `sql_run_by`), which is read as the query's own.
+attribute notation, `q.backlog`; an extension's too, unless written in C or IMMUTABLE — an aggregate judged by the
+functions it runs; PostgreSQL's own told by OID, not schema) ends as an error, never a pass — also in the SQL it gives
+a function that runs it as the role (crosstab, connectby, query_to_xml: `sql_run_by`), which is read as the query's own.
 So does one naming `pg_stats`, `pg_stats_ext` or `pg_stats_ext_exprs` (catalog views that
 leave out the statistics rows of every table RLS applies to for the role) where RLS applies to the role on some table.
 A checker that bypasses RLS does not bypass it through a view (not security_invoker) or a SECURITY DEFINER function:
@@ -143,10 +143,19 @@ _BUILT_IN = "_OBJECT_.oid operator(pg_catalog.<) '16384'::pg_catalog.oid"
 # (languages internal and C, OIDs 12 and 13 in every version: citext's max(citext), pg_trgm's similarity) or IMMUTABLE
 # ones (citext's replace is SQL; IMMUTABLE promises no database lookup). An extension's other functions may read any
 # table as the caller (pgmq's metrics: PL/pgSQL counting a queue table), as the app's own may. _OBJECT_: pg_proc's alias
-_TRUSTED_FUNCTION = (
+_TRUSTED_ALONE = (
     f"({_BUILT_IN} or (_OBJECT_.prolang {_EQ} any ('{{12,13}}'::pg_catalog.oid[]) or _OBJECT_.provolatile {_EQ} 'i')"
     f" and exists (select 1 from pg_catalog.pg_depend d where d.classid {_EQ} 'pg_catalog.pg_proc'::pg_catalog.regclass"
     f" and d.objid {_EQ} _OBJECT_.oid and d.deptype {_EQ} 'e'))")
+# pg_proc lists every aggregate as internal and IMMUTABLE, whatever its functions are written in: an aggregate is
+# trusted when each function it runs (state, final, combine, (de)serial, and the moving-aggregate ones) is
+_AGGREGATE_RUNS = ("aggtransfn", "aggfinalfn", "aggcombinefn", "aggserialfn", "aggdeserialfn", "aggmtransfn",
+                   "aggminvtransfn", "aggmfinalfn")
+_TRUSTED_FUNCTION = (
+    f"({_TRUSTED_ALONE} and not exists (select 1 from pg_catalog.pg_aggregate trusted_agg"
+    f" join pg_catalog.pg_proc trusted_step on trusted_step.oid {_EQ} any (array["
+    + ", ".join(f"trusted_agg.{run}::pg_catalog.oid" for run in _AGGREGATE_RUNS) + "])"
+    f" where trusted_agg.aggfnoid {_EQ} _OBJECT_.oid and not {_TRUSTED_ALONE.replace('_OBJECT_', 'trusted_step')}))")
 # the roles row level security applies to on some table: neither superuser nor BYPASSRLS, and either no owner of it
 # (pg_has_role USAGE: PostgreSQL's owner test takes a member of the owning role as its owner) or it FORCEs RLS
 _SUBJECT_OWNERS = (
