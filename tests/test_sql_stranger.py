@@ -839,8 +839,35 @@ set role {reporting}; refresh materialized view public.stale_snapshot; reset rol
 alter materialized view public.stale_snapshot owner to {trusted};
 create view public.stale_overview as select * from public.stale_snapshot;
 create materialized view public.superuser_snapshot as select * from public.jobs;
--- as healthy: a materialized view over a table without RLS
+-- materialized views whose owner RLS applies to, reading the table through a function (SQL, PL/pgSQL; neither
+-- SECURITY DEFINER): the refresh runs as the owner, so they hold none of the rows, and their rules name no table
+create function public.processing_rows() returns setof public.jobs language sql stable
+  as $$ select * from public.jobs where status = 'processing' $$;
+create function public.processing_count() returns bigint language plpgsql stable
+  as $$ begin return (select count(*) from public.jobs where status = 'processing'); end $$;
+create materialized view public.rows_through_function as select * from public.processing_rows() with no data;
+create materialized view public.count_through_function as select public.processing_count() as stuck with no data;
+-- one refreshed under RLS on a table whose RLS was disabled since (its owner still subject to it on public.jobs)
+create table public.tasks (id int, tenant_id int, status text);
+insert into public.tasks select g, 1, 'processing' from generate_series(1, 4) g;
+alter table public.tasks enable row level security;  -- no policy: a role RLS applies to sees no row
+grant select on public.tasks to {reporting};
+create materialized view public.tasks_snapshot as select * from public.tasks with no data;
+-- one refreshed through the function while its owner was subject to RLS, then given to one that bypasses it
+create materialized view public.stale_count as select public.processing_count() as stuck with no data;
+alter materialized view public.rows_through_function owner to {reporting};
+alter materialized view public.count_through_function owner to {reporting};
+alter materialized view public.tasks_snapshot owner to {reporting};
+alter materialized view public.stale_count owner to {reporting};
+set role {reporting};
+refresh materialized view public.rows_through_function; refresh materialized view public.count_through_function;
+refresh materialized view public.tasks_snapshot; refresh materialized view public.stale_count;
+reset role;
+alter table public.tasks disable row level security;
+alter materialized view public.stale_count owner to {trusted};
+-- as healthy: materialized views over a table without RLS (one calling PostgreSQL's own function)
 create materialized view public.events_snapshot as select * from public.events;
+create materialized view public.events_lowered as select pg_catalog.lower(status) as status from public.events;
 do $$ begin execute format('alter database %I set search_path = app, public', current_database()); end $$;
 """
 
@@ -870,6 +897,17 @@ OWNED_CASES = [
      ("materialized view public.superuser_snapshot",)),
     ("materialized-view-over-a-table-without-rls", "select count(*) as stuck from public.events_snapshot",
      Status.FAILED, ()),
+    ("materialized-view-calling-postgresqls-own", "select count(*) as stuck from public.events_lowered",
+     Status.FAILED, ()),
+    ("materialized-view-reading-through-a-function", "select count(*) as stuck from public.rows_through_function",
+     Status.ERROR, ("materialized view public.rows_through_function (owner {reporting}, subject to row level"
+                    " security", "calls public.processing_rows()")),
+    ("materialized-view-reading-through-plpgsql", "select stuck from public.count_through_function", Status.ERROR,
+     ("materialized view public.count_through_function (owner {reporting}",)),
+    ("materialized-view-over-a-table-rls-left-since", "select count(*) as stuck from public.tasks_snapshot",
+     Status.ERROR, ("materialized view public.tasks_snapshot (owner {reporting}, subject to row level security",)),
+    ("materialized-view-through-a-function-whose-owner-bypasses-rls-now", "select stuck from public.stale_count",
+     Status.ERROR, ("materialized view public.stale_count (calls public.processing_count()",)),
     ("definer-function", "select public.stuck_count() as stuck", Status.ERROR,
      ("function public.stuck_count() (owner {owner})", "query the tables directly")),
     ("definer-function-unqualified", "select stuck_count() as stuck", Status.ERROR, ("stuck_count()",)),
@@ -907,8 +945,11 @@ def test_a_view_or_definer_function_whose_owner_rls_applies_to_is_an_error_for_t
     such item is an error naming the object, its owner and the fix — also one the query reaches only through other
     views (a superuser's view over an invoker's view over it: 0 passed), naming the path; the same rows read directly,
     through an invoker's view or function, or a view whose owner bypasses RLS (directly or under another view), are
-    judged, and views reading each other in a cycle end the walk. The owners, and the views each view reads, are asked
-    in one more round trip, as the queries' words name views and a SECURITY DEFINER function."""
+    judged, and views reading each other in a cycle end the walk. A materialized view whose owner RLS applies to read
+    0 of 7 through a function (SQL, PL/pgSQL) and passed, as did one over a table whose RLS was disabled after its
+    refresh, and one refreshed through a function before its owner got BYPASSRLS: each is an error naming why; one
+    over a table without RLS, calling PostgreSQL's own function, is judged. The owners, and the views each view reads,
+    are asked in one more round trip, as the queries' words name views and a SECURITY DEFINER function."""
     items = [make_check("sql", {"query": q, "expect": {"stuck": {"eq": 0}}}, item=f"O{i}", name=name)
              for i, (name, q, *_) in enumerate(OWNED_CASES)]
     names, outcomes, sent = _judged_where_owners_are_under_rls(demo_deployment, monkeypatch, items)
@@ -947,6 +988,18 @@ def test_a_materialized_view_reading_a_table_under_rls_is_an_error_whatever_its_
     assert said and "materialized view public.stuck_jobs" in said and "public.jobs" in said, said
     assert "refresh" in said and "query the tables directly" in said, said
     assert "security_invoker" not in said and "BYPASSRLS" not in said and "whose owner" not in said, said
+
+
+def test_a_materialized_view_says_each_reason_its_rows_may_be_short():
+    """Its owner subject to RLS (the refresh ran as it: any function it calls may read a table with RLS), the tables
+    with RLS it reads, the functions of the database's own it calls (their bodies are not followed): each named,
+    none with advice a materialized view cannot take."""
+    under_rls = [{"kind": "materialized view", "schema": "public", "name": "stuck_mv", "owner": "reporting",
+                  "owner_under_rls": True, "reads": None, "calls": ["public.stuck_rows"]}]
+    said = sql._owner_problem("select count(*) as stuck from public.stuck_mv", under_rls, [])
+    assert said and ("materialized view public.stuck_mv (owner reporting, subject to row level security; calls"
+                     " public.stuck_rows()") in said, said
+    assert "reads public" not in said and "security_invoker" not in said, said
 
 
 def test_where_no_query_names_a_view_or_definer_function_their_owners_cost_nothing(demo_deployment, monkeypatch):

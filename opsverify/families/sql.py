@@ -16,10 +16,10 @@ So does one naming `pg_stats`, `pg_stats_ext` or `pg_stats_ext_exprs` (catalog v
 leave out the statistics rows of every table RLS applies to for the role) where RLS applies to the role on some table.
 A checker that bypasses RLS does not bypass it through a view (not security_invoker) or a SECURITY DEFINER function:
 PostgreSQL applies the policies as its owner, so where a query's words name one, one more round trip lists each of
-those whose owner RLS applies to, each materialized view reading a table with RLS (its rows are its last refresh's,
-read with rights its owner had then, whoever owns it now), and the views (and SECURITY DEFINER functions) each view
-reads; a query reading one, directly or through any chain of views, is an error too (`_owner_problem`; a function's
-body is not followed).
+those whose owner RLS applies to, each materialized view whose owner it applies to or that reads a table with RLS,
+or calls a function of the database's own, whoever owns it now (its rows are its last refresh's, read with rights its
+owner had then), and the views (and SECURITY DEFINER functions) each view reads; a query reading one, directly or
+through any chain of views, is an error too (`_owner_problem`; a function's body is not followed).
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
@@ -184,8 +184,10 @@ VISIBILITY = Pinned(_WHO_SEES_WHAT + _OF_THE_CHECKER)
 # superuser nor BYPASSRLS, and no owner of that table (by membership too, as PostgreSQL tells) unless it is FORCE ROW
 # LEVEL SECURITY. The owners are found first, once (a hashed subquery), and only they are looked for. A materialized
 # view holds the rows of its last refresh, read with the rights its owner had then, which nothing records (its owner
-# may have been given BYPASSRLS since, or changed): each that reads a table with RLS, directly or through views at any
-# depth, whoever owns it now, with those tables (`reads`). Asked in a second round trip, only of a database where some
+# may have been given BYPASSRLS since, or changed; a table's RLS disabled since): each whose owner is subject to RLS
+# now (any function it calls may read a table with RLS, as for a view), and, whoever owns it now, each that reads a
+# table with RLS (`reads`) or calls a function that may (`calls`: not `_TRUSTED_FUNCTION`; its body is not followed),
+# directly or through views at any depth. Asked in a second round trip, only of a database where some
 # table has RLS, the checker bypasses it and a query reads a view or a SECURITY DEFINER function (`_reads_as_owner`):
 # a cold session's planning of it cost a fleet's 200 databases half a second of the server's CPU asked with every query
 OWNERS_UNDER_RLS = Pinned(
@@ -201,22 +203,35 @@ OWNERS_UNDER_RLS = Pinned(
     f"  join pg_catalog.pg_class m on m.oid {_EQ} e.viewid and m.relkind {_EQ} 'm'"
     f"  union select r.matview, e.relid from reach r join edge e on e.viewid {_EQ} r.relid)"
     "select (select coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('kind', o.kind, 'schema', o.schema,"
-    "   'name', o.name, 'owner', pg_catalog.pg_get_userbyid(o.owner), 'reads', o.reads) order by o.schema, o.name),"
-    "   '[]'::pg_catalog.json)"
+    "   'name', o.name, 'owner', pg_catalog.pg_get_userbyid(o.owner), 'owner_under_rls', o.owner_under_rls,"
+    "   'reads', o.reads, 'calls', o.calls) order by o.schema, o.name), '[]'::pg_catalog.json)"
     "  from (select 'view' as kind, n.nspname as schema, c.relname as name, c.relowner as owner,"
-    "   null::pg_catalog.text[] as reads"
+    "   true as owner_under_rls, null::pg_catalog.text[] as reads, null::pg_catalog.text[] as calls"
     f"   from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid {_EQ} c.relnamespace"
     f"   where c.relkind {_EQ} 'v' and not {_BUILT_IN.replace('_OBJECT_', 'c')}"
     f"   and c.relowner {_EQ} any ({_SUBJECT_OWNERS})"
     "   and not exists (select 1 from pg_catalog.pg_options_to_table(c.reloptions) v"
     f"    where v.option_name {_EQ} 'security_invoker' and v.option_value::pg_catalog.bool)"
-    "  union all select 'materialized view', n.nspname, c.relname, c.relowner,"
-    f"   pg_catalog.array_agg(distinct tn.nspname {_CAT} '.' {_CAT} t.relname)"
-    f"   from reach r join pg_catalog.pg_class t on t.oid {_EQ} r.relid and t.relrowsecurity"
-    f"   join pg_catalog.pg_namespace tn on tn.oid {_EQ} t.relnamespace"
-    f"   join pg_catalog.pg_class c on c.oid {_EQ} r.matview"
-    f"   join pg_catalog.pg_namespace n on n.oid {_EQ} c.relnamespace group by n.nspname, c.relname, c.relowner"
-    "  union all select 'function', n.nspname, p.proname, p.proowner, null"
+    # each materialized view whose owner is subject to RLS now, or that reads a table with RLS, or calls a function
+    # that may (its own rule's, or a view's it reads at any depth), whoever owns it now
+    "  union all select 'materialized view', m.schema, m.name, m.owner, m.owner_under_rls, m.reads, m.calls from ("
+    "   select n.nspname as schema, c.relname as name, c.relowner as owner,"
+    f"    c.relowner {_EQ} any ({_SUBJECT_OWNERS}) as owner_under_rls,"
+    f"    (select pg_catalog.array_agg(distinct tn.nspname {_CAT} '.' {_CAT} t.relname)"
+    f"     from reach r join pg_catalog.pg_class t on t.oid {_EQ} r.relid and t.relrowsecurity"
+    f"     join pg_catalog.pg_namespace tn on tn.oid {_EQ} t.relnamespace where r.matview {_EQ} c.oid) as reads,"
+    f"    (select pg_catalog.array_agg(distinct pn.nspname {_CAT} '.' {_CAT} p.proname) from rule_tree t"
+    f"     join pg_catalog.pg_depend d on d.classid {_EQ} 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+    f"     and d.objid {_EQ} t.oid and d.refclassid {_EQ} 'pg_catalog.pg_proc'::pg_catalog.regclass"
+    f"     and d.deptype {_EQ} 'n'"
+    f"     join pg_catalog.pg_proc p on p.oid {_EQ} d.refobjid and not {_TRUSTED_FUNCTION.replace('_OBJECT_', 'p')}"
+    f"     join pg_catalog.pg_namespace pn on pn.oid {_EQ} p.pronamespace"
+    f"     where t.ev_class {_EQ} c.oid or t.ev_class {_EQ} any (select r.relid from reach r"
+    f"     where r.matview {_EQ} c.oid)) as calls"
+    f"   from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid {_EQ} c.relnamespace"
+    f"   where c.relkind {_EQ} 'm' and not {_BUILT_IN.replace('_OBJECT_', 'c')}) m"
+    "   where m.owner_under_rls or m.reads is not null or m.calls is not null"
+    "  union all select 'function', n.nspname, p.proname, p.proowner, true, null, null"
     f"   from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid {_EQ} p.pronamespace"
     f"   where p.prosecdef and not {_TRUSTED_FUNCTION.replace('_OBJECT_', 'p')}"
     f"   and p.proowner {_EQ} any ({_SUBJECT_OWNERS})) as o)"
@@ -1250,8 +1265,9 @@ def rls_problem(query: str, visibility: Any) -> str | None:
 def _owner_problem(query: str, under_rls: list[dict[str, Any]], view_reads: list[list[str]]) -> str | None:
     """Why a checker role that bypasses row level security may still not see every row: the query names a view (not
     security_invoker) or a SECURITY DEFINER function whose owner RLS applies to — PostgreSQL applies the policies as
-    that owner — or a materialized view reading a table with RLS (its rows are its last refresh's, read with rights
-    its owner had then), or a view that reads one of those, or calls such a function, through any chain of views
+    that owner — or a materialized view whose owner RLS applies to, or that reads a table with RLS or calls a function
+    that may, whoever owns it now (its rows are its last refresh's, read with rights its owner had then), or a view
+    that reads one of those, or calls such a function, through any chain of views
     (`view_reads`: [schema, name, relkind, read schema, read name, and whether the read is a relation or a SECURITY
     DEFINER function the view calls] of each read; a view whose owner bypasses RLS, or a security_invoker one, passes
     the reading on to what it reads). Named as its words tell (`_identifiers`), not parsed: in any schema (which one
@@ -1287,13 +1303,20 @@ def _owner_problem(query: str, under_rls: list[dict[str, Any]], view_reads: list
 
 
 def _as_read(found: dict[str, Any]) -> str:
-    """One of OWNERS_UNDER_RLS as a message names it: its kind and name, and its owner, or the tables with RLS a
-    materialized view reads."""
+    """One of OWNERS_UNDER_RLS as a message names it: its kind and name, and its owner, or why a materialized view's
+    rows may be short: its owner subject to RLS, the tables with RLS it reads, the functions that may read one it
+    calls."""
     name = f"{found['kind']} {found['schema']}.{found['name']}{'()' if found['kind'] == 'function' else ''}"
-    if found["kind"] == "materialized view":
-        tables = found.get("reads") or []
-        return f"{name} (reads {', '.join(tables)}, which {'has' if len(tables) == 1 else 'have'} row level security)"
-    return f"{name} (owner {found['owner']})"
+    if found["kind"] != "materialized view":
+        return f"{name} (owner {found['owner']})"
+    tables, functions = found.get("reads") or [], found.get("calls") or []
+    why = [f"owner {found['owner']}, subject to row level security"] if found.get("owner_under_rls") else []
+    if tables:
+        why.append(f"reads {', '.join(tables)}, which {'has' if len(tables) == 1 else 'have'} row level security")
+    if functions:
+        why.append(f"calls {', '.join(f'{function}()' for function in functions)}, which may read a table with row"
+                   " level security (not followed)")
+    return f"{name} ({'; '.join(why)})"
 
 
 def _reached_through_views(words: Any, under_rls: list[dict[str, Any]],
