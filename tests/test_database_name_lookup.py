@@ -104,6 +104,30 @@ def test_a_name_not_found_is_host_name_not_found_and_the_other_hosts_are_tried()
     assert answer == [{"v": 1}], answer
 
 
+@pytest.mark.parametrize("name", ["ssl-proxy.example.test", "db.tls.example.test", "gss-primary.example.test"])
+def test_a_host_named_with_ssl_tls_or_gss_not_found_is_not_blamed_on_the_urls_settings(name):
+    """libpq's words name the host: `ssl` in its name was read as a TLS problem ("check the URL's TLS settings")."""
+    def unknown() -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with answering({name: unknown}):
+        (answer,) = _ask(f"postgresql://checker:pw@{name}:5432/shop?sslmode=disable")
+    said = str(answer)
+    assert isinstance(answer, postgres.DatabaseUnavailable) and "host name not found" in said, \
+        f"{name}: expected 'host name not found', saw: {said}"
+    assert "TLS settings" not in said and "gssencmode" not in said, f"{name}: expected no TLS/GSS advice, saw: {said}"
+
+
+def test_a_socket_folder_named_with_ssl_and_no_server_is_not_blamed_on_tls(tmp_path):
+    folder = tmp_path / "pg-ssl"
+    folder.mkdir()  # no server listens in it
+    (answer,) = _ask(f"postgresql://checker:pw@/shop?host={folder}")
+    said = str(answer)
+    assert isinstance(answer, postgres.DatabaseUnavailable) and "connection failed" in said, \
+        f"expected 'connection failed' for {folder}, saw: {said}"
+    assert "TLS settings" not in said, f"expected no TLS advice for {folder}, saw: {said}"
+
+
 def test_libpq_is_given_one_address_per_host_and_address_in_order_and_keeps_each_host_name():
     """A Unix socket and a numeric host need no lookup (an empty hostaddr: libpq takes the host); a name of two
     addresses becomes two entries of the list, its port repeated; `host` stays, for TLS verification and messages."""

@@ -388,3 +388,56 @@ def test_libpqs_own_reason_for_not_connecting_is_kept_with_the_setting_it_points
     found = _classify(psycopg.OperationalError("connection failed: " + text), "systems.pay.database", "h:5432/app", 5)
     assert found.kind == "unreachable" and said in found.message, found.message
     assert "Is the server running" not in found.message and "\n" not in found.message, found.message
+
+
+# a host or a socket folder whose name holds a word a setting's reason holds (ssl, tls, gss, refused, timeout)
+_NAMED = 'connection to server at "{}" (10.0.0.5), port 5432 failed: '
+
+
+@pytest.mark.parametrize("text, said", [
+    ('could not translate host name "ssl-proxy.corp" to address: Name or service not known\n', "host name not found"),
+    ('could not translate host name "db.tls.corp" to address: Name or service not known\n', "host name not found"),
+    ('could not translate host name "gss-primary" to address: Name or service not known\n', "host name not found"),
+    ('could not translate host name "refused.corp" to address: Name or service not known\n', "host name not found"),
+    ('could not translate host name "timeout-db" to address: Name or service not known\n', "host name not found"),
+    ('could not translate host name "ssl-proxy.corp" to address: Name or service not known\n'
+     'could not translate host name "gss-replica.corp" to address: Temporary failure in name resolution\n',
+     "host name not found"),
+    (_NAMED.format("ssl-proxy.corp") + "Connection refused\n\tIs the server running on that host and accepting"
+     " TCP/IP connections?", "connection refused (libpq: ssl-proxy.corp:5432: Connection refused)"),
+    (_NAMED.format("db.tls.corp") + "Network is unreachable", "connection failed (libpq: db.tls.corp:5432:"),
+    (_NAMED.format("gss-primary") + "No route to host", "connection failed (libpq: gss-primary:5432:"),
+    ('connection to server on socket "/srv/pg-ssl/.s.PGSQL.5432" failed: No such file or directory\n\tIs the'
+     " server running locally and accepting connections on that socket?",
+     "connection failed (libpq: /srv/pg-ssl/.s.PGSQL.5432: No such file or directory)"),
+    ('could not translate host name "gss-primary" to address: Name or service not known\n'
+     + _NAMED.format("db.tls.corp") + "Connection refused", "connection refused"),
+])
+def test_a_hosts_name_is_never_read_as_libpqs_reason(text, said):
+    """The words that point at a setting (SSL, TLS, GSS) or a kind of failure (refused, timeout) are looked for in
+    libpq's reason for each attempt, never in the host's name or the socket's path it names: an unreachable
+    `ssl-proxy.corp` was told to check the URL's TLS settings, not that its name was not found."""
+    found = _classify(psycopg.OperationalError("connection failed: " + text), "systems.pay.database", "h:5432/app", 5)
+    assert found.kind == "unreachable" and said in found.message, f"expected {said!r}, saw: {found.message}"
+    for advice in ("TLS settings", "gssencmode", "connect timeout"):
+        assert advice not in found.message, f"expected no {advice!r} advice, saw: {found.message}"
+
+
+def test_every_host_name_not_found_is_named():
+    """Each host the lookup did not find is said, not only the first."""
+    text = ('could not translate host name "ssl-proxy.corp" to address: Name or service not known\n'
+            'could not translate host name "gss-replica.corp" to address: Name or service not known\n')
+    found = _classify(psycopg.OperationalError("connection failed: " + text), "systems.pay.database", "h:5432/app", 5)
+    assert '"ssl-proxy.corp"' in found.message and '"gss-replica.corp"' in found.message, found.message
+
+
+@pytest.mark.parametrize("text, fix", [
+    (_NAMED.format("db") + "SSL error: certificate verify failed", "check the URL's TLS settings"),
+    (_NAMED.format("db") + "GSSAPI encryption required but was impossible (possibly no credential cache, no server"
+     " support, or using a local socket)", "check the URL's gssencmode"),
+    ('could not translate host name "gone.corp" to address: Name or service not known\n'
+     + _NAMED.format("db") + "server does not support SSL, but SSL was required", "the URL's sslmode requires TLS"),
+])
+def test_a_reason_that_points_at_a_setting_still_names_it(text, fix):
+    found = _classify(psycopg.OperationalError("connection failed: " + text), "systems.pay.database", "h:5432/app", 5)
+    assert fix in found.message, f"expected {fix!r}, saw: {found.message}"

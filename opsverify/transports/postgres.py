@@ -1174,8 +1174,11 @@ def _classify(exc: psycopg.OperationalError, label: str, where: str, connect_s: 
     text, where = str(exc), one_line(where)  # a database's name may hold a line break
     fatal_at = text.find("FATAL:")
     server_said = text[fatal_at:] if fatal_at >= 0 else ""  # the server's own answer, from its first FATAL
-    client_said = (text[:fatal_at] if fatal_at >= 0 else text).lower()  # libpq's words, before any of the server's
-    if _CREDENTIALS_REFUSED.match(server_said) or "no password supplied" in client_said:
+    # libpq's words, before any of the server's, by attempt: only their reasons are read, never the host's name or
+    # the socket's path they name (`ssl-proxy.corp` not found is no TLS problem, `refused.corp` no refusal)
+    attempts = _libpq_attempts(text[:fatal_at] if fatal_at >= 0 else text)
+    reasons = " ".join(attempt.reason for attempt in attempts).lower()
+    if _CREDENTIALS_REFUSED.match(server_said) or "no password supplied" in reasons:
         return DatabaseUnavailable(
             f"{label}: database {where} rejected the credentials; check the user and password in the database URL",
             "credentials")
@@ -1190,17 +1193,17 @@ def _classify(exc: psycopg.OperationalError, label: str, where: str, connect_s: 
         reason = cut(one_line(server_said.removeprefix("FATAL:").strip().splitlines()[0]), 160)
         return DatabaseUnavailable(f"{label}: database {where} refused the connection: {reason}; see the server's"
                                    " state (its connection slots, a restart under way)", "unreachable")
-    if "timeout" in client_said or "timed out" in client_said:  # the connect's own deadline (`_connected`)
+    if "timeout" in reasons or "timed out" in reasons:  # the connect's own deadline (`_connected`)
         return DatabaseUnavailable(f"{label}: cannot reach database {where}: no connection within {connect_s:g} s"
                                    " (connect timeout); check the URL and that it is reachable from here", "unreachable")
-    libpq = _libpq_reasons(text[:fatal_at] if fatal_at >= 0 else text)
-    fix = next((fix for pattern, fix in _SETTING_FIXES if pattern.search(libpq)), None)
+    libpq = _said(one_line("; ".join(attempt.said for attempt in attempts) or "(no reason given)"))
+    fix = next((fix for pattern, fix in _SETTING_FIXES if any(pattern.search(a.reason) for a in attempts)), None)
     if fix is not None:  # reached, and not taken for what the URL asks (TLS, a standby, a primary)
         return DatabaseUnavailable(f"{label}: cannot connect to database {where}: libpq: {libpq}; {fix}",
                                    "unreachable")
-    if "refused" in client_said:
+    if "refused" in reasons:
         reason = "connection refused"
-    elif "could not translate host name" in client_said or "name or service not known" in client_said:
+    elif any(attempt.not_found for attempt in attempts) or "name or service not known" in reasons:
         reason = "host name not found"
     else:
         reason = "connection failed"
@@ -1212,19 +1215,32 @@ def _classify(exc: psycopg.OperationalError, label: str, where: str, connect_s: 
 # `… on socket "/run/postgresql/.s.PGSQL.5432" failed: …`; a reason's later lines are libpq's hints
 _ATTEMPT = re.compile(r'connection to server (?:at "([^"\n]*)"(?: \([^)\n]*\))?, port (\d+)|on socket "([^"\n]*)")'
                       r" failed: ")
+# and for a host name not found, before any attempt (libpq's own lookup, or `_with_addresses`'s, in libpq's words)
+_NOT_FOUND = re.compile(r'could not translate host name "[^"\n]*" to address: ')
 
 
-def _libpq_reasons(text: str) -> str:
-    """libpq's own reason for each attempt that failed, by its host (`db:5432: Connection refused; db2:5432: server
-    is not in hot standby mode`), cut as a server's words are."""
+@dataclass(frozen=True)
+class _Attempt:
+    said: str  # as the message shows it: where (a host and port, a socket), then libpq's reason
+    reason: str  # libpq's reason alone, which names no host: what the words of a setting or a failure are looked for in
+    not_found: bool = False  # a host name not found
+
+
+def _libpq_attempts(text: str) -> list[_Attempt]:
+    """libpq's own reason for each attempt that failed, by its host (`db:5432: Connection refused`, `db2:5432:
+    server is not in hot standby mode`), and each host name not found; else libpq's first line, as it is."""
     for prefix in ("connection is bad: ", "connection failed: "):
         text = text.removeprefix(prefix)
     pieces = _ATTEMPT.split(text.strip())
-    said = [pieces[0].strip().splitlines()[0]] if pieces[0].strip() else []
+    lead = [line.strip() for line in pieces[0].strip().splitlines()]
+    said = [_Attempt(line, line[found.end():], True) for line in lead if (found := _NOT_FOUND.match(line))]
+    if lead and not said:  # words of libpq's own that name no attempt (its older form, a connect's deadline)
+        said.append(_Attempt(lead[0], lead[0]))
     for host, port, unix_socket, reason in zip(*[iter(pieces[1:])] * 4):
         place = f"{host}:{port}" if unix_socket is None else unix_socket
-        said.append(f"{place}: {(reason.strip().splitlines() or ['(no reason given)'])[0]}")
-    return _said(one_line("; ".join(said) or "(no reason given)"))
+        reason = (reason.strip().splitlines() or ["(no reason given)"])[0]
+        said.append(_Attempt(f"{place}: {reason}", reason))
+    return said
 
 
 # libpq's reasons for not taking a server the URL's settings turn away, and the setting to look at
