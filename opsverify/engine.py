@@ -42,6 +42,7 @@ from .checklist import Check
 from .display import one_line
 from .environment import Environment
 from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
+from .limits import CANCEL_WAIT_S
 from .outcome import Outcome, Status, error, skipped
 from .secrets import Redactor, database_passwords, sealed, unsealed
 from .target import Target, services_named
@@ -349,6 +350,11 @@ class Run:
             claimed.close()
         for target in self.targets.values():
             target.close()
+        # a statement cut short is cancelled on the server before the process may exit (with it, the request's
+        # thread): every target's requests waited for together, within one bound
+        ends = time.monotonic() + CANCEL_WAIT_S
+        for target in self.targets.values():
+            target.cancels_sent(ends)
 
 
 class _Schedule:

@@ -256,6 +256,12 @@ class Target:
         if self._database is not None:
             self._database.close(abort=True)
 
+    def cancels_sent(self, ends: float) -> None:
+        """Wait, until `ends` (time.monotonic()), for the database's requests to cancel the statements its close cut
+        short (see transports.postgres: Database.cancels_sent); at once when there are none."""
+        if self._database is not None:
+            self._database.cancels_sent(ends)
+
 
 def _not_proxied(host: str, port: int | None, no_proxy: str) -> bool:
     """Whether NO_PROXY surely keeps the client (httpx) from sending this host's requests through the proxy: `*`, or

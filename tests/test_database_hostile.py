@@ -247,6 +247,51 @@ def test_a_run_with_many_silent_hosts_ends_within_its_printed_bound(tmp_path):
     assert ran.wall_s < bound + HANG_GUARD_S, (ran.wall_s, bound)
 
 
+CANCEL_REQUEST_CODE = 80877102  # the startup code of PostgreSQL's CancelRequest
+
+
+def test_the_runs_end_waits_for_a_cancel_on_its_way_but_only_until_its_bound(monkeypatch):
+    """A session closed while its statement runs sends a cancel request from a daemon thread, which an exiting
+    interpreter kills before it is sent: `cancels_sent` waits for it — up to the bound it is given, never for a
+    server that holds the request (it is left to its statement_timeout) — and at once when none is on its way."""
+    asked, cancel_held, released = threading.Event(), threading.Event(), threading.Event()
+    answering = _fake_postgres(lambda _query: (asked.set(), released.wait(HANG_GUARD_S))
+                               and _columns(("v", 23)) + _row(b"1"))
+
+    def handle(conn: socket.socket, stopping: threading.Event) -> None:
+        length, code = struct.unpack("!II", conn.recv(8, socket.MSG_PEEK | socket.MSG_WAITALL))
+        if code != CANCEL_REQUEST_CODE:
+            return answering(conn, stopping)
+        cancel_held.set()  # taken, and held open: the request is not done until the server closes it
+        released.wait(HANG_GUARD_S)
+
+    monkeypatch.setattr(postgres, "CANCEL_S", HANG_GUARD_S)  # the request's own bound is not what ends it here
+    with serving(handle) as port:
+        database = Database(f"postgresql://checker:pw@127.0.0.1:{port}/shop?sslmode=disable", connect_timeout_s=5,
+                            statement_timeout_ms=600_000, label="shop", budget_s=600)
+        try:
+            database.cancels_sent(time.monotonic() + HANG_GUARD_S)  # none on its way: returns at once
+            asking = threading.Thread(target=database.query_many, args=(["select v from measured"],), daemon=True)
+            asking.start()
+            assert asked.wait(HANG_GUARD_S), "the statement never reached the server"
+            database.close(abort=True)
+            asking.join(HANG_GUARD_S)
+            assert cancel_held.wait(HANG_GUARD_S), "expected a cancel request once the session closed: none came"
+            waiting = threading.Thread(target=database.cancels_sent, args=(time.monotonic() + 0.2,), daemon=True)
+            waiting.start()
+            waiting.join(HANG_GUARD_S)
+            assert not waiting.is_alive(), f"cancels_sent still waiting {HANG_GUARD_S} s past its bound of 0.2 s"
+            sending = list(database._cancels)
+            assert sending and all(t.is_alive() for t in sending), \
+                "expected the held cancel request still on its way once the wait's bound passed"
+            released.set()  # the server closes it: the request is done
+            database.cancels_sent(time.monotonic() + HANG_GUARD_S)
+            assert not any(t.is_alive() for t in sending), "expected the cancel request waited for until done"
+        finally:
+            released.set()
+            database.close(abort=True)
+
+
 def test_a_bool_or_interval_the_client_cannot_read_is_an_error_never_false_or_zero():
     """psycopg reads any bool but `t` as false and an interval it cannot parse as 0:00:00 (its pattern matches the
     empty start of any text): a lying server's `xxxx` would pass `eq: false` or `lt: 1 minute`."""

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import time
 from dataclasses import replace
 import secrets
 from pathlib import Path
 
+import psycopg
 import pytest
+
+from opsverify import exitcodes
 
 from opsverify.errors import GatherError
 from opsverify.outcome import Status
@@ -15,7 +21,8 @@ from opsverify.transports.http import Probe, guard
 from opsverify.errors import Refused
 from opsverify.transports.postgres import Database
 
-from .helpers import CHECKS, ROOT, evaluate, run_pytest
+from .helpers import CHECKS, ROOT, evaluate, interruptible, run_pytest
+from .project import Project, scratch_database
 
 
 def test_database_session_refuses_writes(demo):
@@ -88,6 +95,52 @@ def test_closing_a_session_stops_the_statement_in_flight_and_cancels_it_on_the_s
         assert database.query("select 1 as one") == [{"one": 1}]  # the database did nothing wrong
     finally:
         database.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_run_interrupted_while_a_statement_runs_has_it_cancelled_before_it_exits(demo, tmp_path, signum):
+    """Ctrl-C or SIGTERM while an item's statement runs: the run ends (exit 2), and the server must not go on running
+    the statement up to its statement_timeout (120 s here) — the cancel request was sent from a daemon thread that
+    the exiting interpreter killed first. The hang guard (60 s after the exit) is only that: far below the 120 s."""
+    marker = f"opsverify_interrupted_{secrets.token_hex(4)}"
+    with scratch_database(demo, "select 1") as db:
+        project = Project(tmp_path, {"DB_URL": db["url"]})
+        project.checklist("data", f"""
+        - {{id: D1, name: slow, section: S, title: slow, family: sql, cadence: postdeploy,
+           params: {{query: "select count(*) as n from pg_sleep(300) as {marker}", expect: {{n: {{eq: 1}}}}}}}}
+        """)
+        project.environment("""
+        timeouts: {connect_s: 5, statement_ms: 120000, database_s: 600}
+        systems: {data: {database: "${DB_URL}"}}
+        """)
+        command, env = project.command("-m", "postdeploy", "--env", "local")
+        active = ("select count(*) from pg_stat_activity where state = 'active' and pid <> pg_backend_pid()"
+                  f" and query like '%{marker}%'")
+        run = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, preexec_fn=interruptible)
+        try:
+            with psycopg.connect(db["admin"], autocommit=True) as conn:
+                deadline = time.monotonic() + HANG_GUARD_S
+                while run.poll() is None and not conn.execute(active).fetchone()[0] and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert run.poll() is None and conn.execute(active).fetchone()[0] == 1, \
+                    f"D1: expected its statement running on the server before the signal, saw exit {run.poll()}"
+                run.send_signal(signum)
+                output, _ = run.communicate(timeout=HANG_GUARD_S)
+                assert run.returncode == exitcodes.INTERRUPTED, (run.returncode, output[-3000:])
+                deadline = time.monotonic() + HANG_GUARD_S
+                while conn.execute(active).fetchone()[0] and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                left = conn.execute(active).fetchone()[0]
+            assert left == 0, (f"D1: expected its statement cancelled once the run exited ({signal.Signals(signum).name}),"
+                               f" saw it still running on the server {HANG_GUARD_S} s later")
+        finally:
+            if run.poll() is None:
+                run.kill()
+                run.communicate()
+
+
+HANG_GUARD_S = 60  # only a guard against hanging: well below the statement's own 120 s statement_timeout
 
 
 def test_http_transport_sends_only_safe_methods():

@@ -222,6 +222,7 @@ class Database:
         # set by `close` from another thread: a conversation in flight stops waiting (Ctrl-C must not wait for a
         # slow statement, up to timeouts.database_s, holding the lock `close` needs)
         self._closing = threading.Event()
+        self._cancels: list[threading.Thread] = []  # cancel requests sent on threads of their own (`_abandon`)
 
     @property
     def unavailable(self) -> DatabaseUnavailable | None:
@@ -459,7 +460,8 @@ class Database:
     def _abandon(self, cancel: bool = False) -> None:
         """Drop a session that stopped answering without waiting for it to say goodbye. With `cancel`, a server
         that is working on a statement (slow, not gone) is asked to stop it — from a thread of its own, as a cancel
-        request is a new connection to the server: the run does not wait for it."""
+        request is a new connection to the server: the run does not wait for it (but for `cancels_sent`, as it
+        ends)."""
         conn, self._conn = self._conn, None
         if conn is None:
             return
@@ -474,7 +476,17 @@ class Database:
         except Exception:
             pass
         if request is not None:
-            threading.Thread(target=_send_cancel, args=(request,), name="opsverify-pg-cancel", daemon=True).start()
+            sending = threading.Thread(target=_send_cancel, args=(request,), name="opsverify-pg-cancel", daemon=True)
+            sending.start()
+            self._cancels = [thread for thread in self._cancels if thread.is_alive()] + [sending]
+
+    def cancels_sent(self, ends: float) -> None:
+        """Wait, until `ends` (time.monotonic()), for the cancel requests still on their way (`_abandon`): the run
+        is ending, and an interpreter that exits kills their daemon threads, the request unsent — the server would
+        run the statement on, up to its statement_timeout. Returns at once when none is."""
+        for thread in self._cancels:
+            thread.join(max(0.0, ends - time.monotonic()))
+        self._cancels = [thread for thread in self._cancels if thread.is_alive()]
 
     def close(self, *, abort: bool = False) -> None:
         """Close the session; a later question opens a new one (what was learnt — a failure, the
