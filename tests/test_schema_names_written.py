@@ -69,13 +69,16 @@ def test_every_field_that_names_something_is_covered():
     assert {field for _, field in NAMED} == set(schema.Params.model_fields) - not_names
 
 
-@pytest.mark.parametrize("name", ["", "  ", '""', '" "'], ids=["empty", "blank", "empty-quoted", "blank-quoted"])
+# the fields that read a name in double quotes
+QUOTING = ("table", "tables", "all_tables_in", "views_in", "foreign_tables_in", "functions_in", "schemas",
+           "except_tables", "views", "reading", "functions", "except_functions", "references_primary_keys_in",
+           "not_in_schemas")
+
+
+@pytest.mark.parametrize("name", ["", "  ", '""'], ids=["empty", "blank", "empty-quoted"])
 @pytest.mark.parametrize("params, field", NAMED, ids=[field for _, field in NAMED])
 def test_an_empty_or_blank_name_is_refused_at_load(params, field, name):
-    if not name.startswith('"') or field in ("table", "tables", "all_tables_in", "views_in", "foreign_tables_in",
-                                             "functions_in", "schemas", "except_tables", "views", "reading",
-                                             "functions", "except_functions", "references_primary_keys_in",
-                                             "not_in_schemas"):  # the fields that read a name in double quotes
+    if not name.startswith('"') or field in QUOTING:
         with pytest.raises(ValidationError) as refused:
             schema.Params.model_validate(_written(params, name))
         assert refused.value.errors()[0]["loc"][0] == field, refused.value
@@ -102,8 +105,78 @@ def test_a_table_name_that_names_no_table_is_refused_at_load(field, written, why
     assert why in str(refused.value) and "schema." in str(refused.value), refused.value
 
 
+@pytest.mark.parametrize("field", QUOTING)
+def test_a_name_blank_inside_its_quotes_is_a_name(field):
+    """PostgreSQL takes `create table " " ()`: a quoted name is exact, and one blank is a name (`""` is none)."""
+    params = _written(next(p for p, f in NAMED if f == field), '" "')
+    schema.Params.model_validate(params)
+
+
+@pytest.mark.parametrize("written, why", [
+    ('"a"b', "text after a closing double quote"),
+    ('x."a"b', "text after a closing double quote"),
+    ('a"b"', "a double quote inside a part not in double quotes"),
+    ('a"b', "a double quote inside a part not in double quotes"),
+    ('a""b', "a double quote inside a part not in double quotes"),
+    ('"Billing" . invoices', "a blank outside double quotes"),
+    ('"Billing".invoices ', "a blank outside double quotes"),
+    ('x."a b" ', "a blank outside double quotes"),
+    ('Billing .invoices', "a blank outside double quotes"),
+    (' jobs', "a blank outside double quotes"),
+])
+@pytest.mark.parametrize("field", ["table", "except_tables", "views", "reading"])
+def test_a_table_name_sql_reads_otherwise_is_refused_at_load(field, written, why):
+    """`"a"b` and `a"b"` are no SQL name, and read as `ab`; around a dot SQL drops a blank that a name as the catalog
+    spells it keeps (`"Billing" . invoices` was schema `Billing ` and table ` invoices`): each is refused, saying
+    why and how to write it, not judged as a table no database has."""
+    params = _written(next(p for p, f in NAMED if f == field), written)
+    with pytest.raises(ValidationError) as refused:
+        schema.Params.model_validate(params)
+    assert refused.value.errors()[0]["loc"][0] == field, refused.value
+    assert why in str(refused.value) and "schema." in str(refused.value), refused.value
+    with pytest.raises(ValueError, match="schema.table"):
+        Table.parse(written)
+
+
+@pytest.mark.parametrize("written, why", [
+    ('"App"x', "text after a closing double quote"),
+    ('A"pp"', "a double quote inside a part not in double quotes"),
+    ('"App" ', "a blank outside double quotes"),
+    ('public ', "a blank outside double quotes"),
+])
+@pytest.mark.parametrize("field", ["all_tables_in", "schemas", "functions", "not_in_schemas"])
+def test_a_schema_or_function_name_sql_reads_otherwise_is_refused_at_load(field, written, why):
+    params = _written(next(p for p, f in NAMED if f == field), written)
+    with pytest.raises(ValidationError) as refused:
+        schema.Params.model_validate(params)
+    assert refused.value.errors()[0]["loc"][0] == field, refused.value
+    assert why in str(refused.value), refused.value
+
+
+def test_a_run_refuses_a_name_sql_reads_otherwise_before_it_connects(tmp_path):
+    project = Project(tmp_path)
+    project.checklist("shop", """\
+        - {id: DB-1, name: spaced, section: Database, title: t has RLS on, family: schema, cadence: postdeploy,
+           severity: critical, params: {table: '"Billing" . invoices', rls: true}}
+        """)
+    project.environment("systems:\n  shop:\n    database: postgresql://checker:not-a-secret-9@127.0.0.1:9/x\n")
+    ran = project.run("-m", "postdeploy", "--env", "local", timeout=120)
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output
+    said = [line.strip() for line in ran.done.stderr.splitlines() if "shop.yaml" in line]
+    assert len(said) == 1, ran.done.stderr
+    assert "DB-1-spaced: params.table: '\"Billing\" . invoices' is no table name (a blank outside double quotes" \
+        in said[0], said[0]
+
+
 @pytest.mark.parametrize("written, read", [
     ("jobs", ("public", "jobs")),
+    ("select", ("public", "select")),
+    ("a$b", ("public", "a$b")),
+    ("Ünï", ("public", "Ünï")),
+    ("my app.my table", ("my app", "my table")),
+    ('"a""b"', ("public", 'a"b')),
+    ('" "', ("public", " ")),
+    ('" "." "', (" ", " ")),
     ("auth.users", ("auth", "users")),
     ('"billing.v2".invoices', ("billing.v2", "invoices")),
     ('"App"."Users"', ("App", "Users")),

@@ -227,28 +227,89 @@ def holds_non_finite(value: Any, as_written: bool = False) -> bool:
 def split_name(qualified: str, default_schema: str = "public", what: str = "table") -> tuple[str, str]:
     """`schema.table` or `table`, names exactly as the catalog spells them; a part in double quotes, as SQL
     writes it, may hold a dot (`"billing.v2".invoices`, `""` for a quote). ValueError, naming the fix, for text that
-    names no table: a quote left open, more than two parts, an empty or blank part (`''`, `a..b`, `.x`)."""
-    parts = quoted_parts(qualified) if '"' in qualified else qualified.split(".")
-    why = unreadable_name(qualified, parts, most=2)
+    names no table or that SQL reads otherwise (see `name_parts`)."""
+    parts = table_parts(qualified, what)
+    return (parts[0], parts[1]) if len(parts) == 2 else (default_schema, parts[0])
+
+
+def table_parts(qualified: str, what: str = "table") -> list[str]:
+    """The one or two names of `schema.table` or `table`, as written (see `split_name`)."""
+    parts, why = read_name(qualified, most=2)
     if why is not None:
         raise ValueError(f"{no_name(qualified, why, what)}: write {what} or schema.{what}, each part"
                          " as the catalog spells it or in double quotes as SQL writes it, a quote inside doubled"
                          " ('\"billing.v2\".invoices')")
-    return (parts[0], parts[1]) if len(parts) == 2 else (default_schema, parts[0])
+    return parts
 
 
-def unreadable_name(written: str, parts: list[str] | None, most: int) -> str | None:
-    """Why the parts `quoted_parts` read of a name name nothing (None: they name one): the first thing wrong."""
+def read_name(written: str, most: int) -> tuple[list[str], str | None]:
+    """The parts of a name an item writes, and why they name nothing, or not what SQL reads (None: they name one): the
+    first thing wrong. Of one part only (`most` 1), a name without a double quote is one name, a dot and all."""
     if not written.strip():
-        return "empty" if not written else "blank"
-    if parts is None:
-        return "a double quote is left open"
-    if not all(part.strip() for part in parts):  # (`a..b` is a.b mistyped, not three parts)
-        if len(parts) == 1:
-            return "empty in its quotes" if not parts[0] else "blank in its quotes"
-        return "an empty part" if not all(parts) else "a blank part"
-    if len(parts) > most:
-        return f"{len(parts)} parts"
+        return [], "empty" if not written else "blank"
+    if most == 1 and '"' not in written:
+        return [written], _bare_problem(written)
+    parts, why = name_parts(written)
+    if why is None and len(parts) > most:
+        why = f"{len(parts)} parts"
+    if written == '""':
+        why = "empty in its quotes"
+    return parts, why
+
+
+_QUOTE_OPEN = "a double quote is left open"
+_EMPTY_PART = "an empty part"
+_BLANK_OUTSIDE = ("a blank outside double quotes, beside a dot or at an end: SQL would drop it, and the catalog's"
+                  " spelling keep it")
+
+
+def name_parts(text: str) -> tuple[list[str], str | None]:
+    """The dot-separated parts of a name, each as the catalog spells it or all in double quotes (a quote inside doubled:
+    as SQL writes it), their quotes taken off; and why the text is no such name (None: it is), the first thing wrong
+    in it — what SQL reads otherwise is never read here some other way: a quote left open or in a part not in quotes
+    (`a"b"`), text after a part's closing quote (`"a"b`), a blank outside quotes beside a dot or at an end (SQL drops
+    it: `"Billing" . invoices`), an empty part (`a..b`, `""`) or a blank one not in quotes. A quoted name is exact:
+    one blank inside its quotes is a name."""
+    parts, at = [], 0
+    while True:
+        if text.startswith('"', at):
+            part, at, why = _quoted_part(text, at)
+        else:
+            end = text.find(".", at)
+            part, at = text[at:] if end == -1 else text[at:end], len(text) if end == -1 else end
+            why = _bare_problem(part)
+        if why is not None:
+            return parts, why
+        parts.append(part)
+        if at == len(text):
+            return parts, None
+        at += 1  # (the dot)
+
+
+def _quoted_part(text: str, at: int) -> tuple[str, int, str | None]:
+    """The name in the double quotes opening at `at`, where the text goes on after it, and what is wrong there."""
+    closing = at + 1
+    while (closing := text.find('"', closing)) != -1 and text.startswith('""', closing):
+        closing += 2
+    if closing == -1:
+        return "", len(text), _QUOTE_OPEN
+    name, after = text[at + 1:closing].replace('""', '"'), closing + 1
+    if after < len(text) and text[after] != ".":
+        return name, after, (_BLANK_OUTSIDE if text[after].isspace()
+                             else "text after a closing double quote: a part is all in double quotes or has none")
+    return name, after, None if name else _EMPTY_PART
+
+
+def _bare_problem(part: str) -> str | None:
+    """What is wrong with a part not in double quotes, if anything."""
+    if not part:
+        return _EMPTY_PART
+    if not part.strip():
+        return "a blank part"
+    if part != part.strip():
+        return _BLANK_OUTSIDE
+    if '"' in part:
+        return "a double quote inside a part not in double quotes: a part is all in double quotes or has none"
     return None
 
 
@@ -267,25 +328,6 @@ def a_name(value: str, what: str) -> str:
         raise ValueError(f"{no_name(value, 'blank', what)}: write the {what}'s name as the catalog spells it, or"
                          " leave it out")
     return value
-
-
-def quoted_parts(text: str) -> list[str] | None:
-    """The dot-separated parts of an SQL-style name; None if a quote is left open."""
-    parts, current, i, quoted = [], [], 0, False
-    while i < len(text):
-        char = text[i]
-        if quoted and char == '"' and text[i + 1:i + 2] == '"':
-            current.append('"')
-            i += 1
-        elif char == '"':
-            quoted = not quoted
-        elif char == "." and not quoted:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-        i += 1
-    return None if quoted else [*parts, "".join(current)]
 
 
 def plural(count: int, word: str) -> str:

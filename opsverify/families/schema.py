@@ -74,8 +74,8 @@ from ._catalog import (
     Via,
 )
 from ._nodetree import BOOL_TESTS, Node, arguments, has_sublink, is_constant, nodes, read_tree, simple_case
-from ._common import (StrictParams, a_name, first_few, no_name, nothing_found, plural, quoted_parts, split_name,
-                      unreadable_name)
+from ._common import (StrictParams, a_name, first_few, no_name, nothing_found, plural, read_name, split_name,
+                      table_parts)
 
 NAME = "schema"
 NEEDS = ("database",)
@@ -83,9 +83,9 @@ NEEDS = ("database",)
 
 def _one_name(value: str, what: str, example: str) -> str:
     """One name as `table:` writes a part: as the catalog spells it (a dot and all), or in double quotes as SQL
-    writes it ('"App"', '"billing.v2"'). An empty or blank one names nothing: refused."""
-    parts = quoted_parts(value) if '"' in value else [value]
-    why = unreadable_name(value, parts, most=1)
+    writes it ('"App"', '"billing.v2"'). An empty or blank one names nothing, and one SQL reads otherwise (`"App" `)
+    would be judged as another: refused."""
+    parts, why = read_name(value, most=1)
     if why is not None:
         raise ValueError(f"{no_name(value, why, what)}: write it as the catalog spells it, or in double quotes"
                          f" with a quote inside doubled ({example})")
@@ -102,12 +102,12 @@ def _function_name(value: str) -> str:
 
 
 def _table_name(value: str) -> str:
-    split_name(value)  # one it cannot read is refused at load, not judged as a table no database has
+    table_parts(value)  # one it cannot read is refused at load, not judged as a table no database has
     return value
 
 
 def _view_name(value: str) -> str:
-    split_name(value, what="view")
+    table_parts(value, what="view")
     return value
 
 
