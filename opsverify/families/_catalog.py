@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ._common import CATALOG_SCHEMAS
+from ._common import CATALOG_SCHEMAS, as_postgres_stores_a_name
 
 # Everyone (grantee oid 0), as the catalog query writes it: lower-case `public`, the one name PostgreSQL refuses
 # for a role (`role name "public" is reserved`, on CREATE and RENAME alike). A real role may be called "PUBLIC" or
@@ -1143,7 +1143,7 @@ def parse_type(text: str) -> TypeName:
             quoted = kind == "quoted"
             if value == '""':  # PostgreSQL refuses it: "zero-length delimited identifier"
                 raise ValueError(f"{text!r} is not a type name: a quoted name may not be empty")
-            parts.append((value[1:-1].replace('""', '"') if quoted else fold_identifier(value), quoted))
+            parts.append((as_postgres_stores_a_name(_written_type_name(kind, value)), quoted))
             expect_part = False
         elif kind == "dot" and not expect_part and not words and not modifiers and len(parts) < 2:
             expect_part = True
@@ -1193,18 +1193,6 @@ def fold_identifier(word: str) -> str:
     return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in word)
 
 
-NAME_BYTES = 63  # a `name` (an identifier, cron.job.jobname): PostgreSQL keeps this many bytes of it (NAMEDATALEN - 1)
-
-
-def as_postgres_stores_a_name(text: str) -> str:
-    """`text` as a `name` holds it: its first NAME_BYTES bytes, clipped on a character boundary (pg_mbcliplen; a UTF-8
-    database) — as PostgreSQL keeps an identifier longer than that, created or named, and cron.schedule a job's name."""
-    data = text.encode(errors="surrogatepass")  # (no such name reaches PostgreSQL; it must not crash the judge)
-    if len(data) <= NAME_BYTES:
-        return text
-    return data[:NAME_BYTES].decode(errors="ignore")  # (drops only the character the cut split)
-
-
 def normal_type(text: str) -> str:
     """A type as `format_type` prints it: `timestamptz(3)` -> `timestamp(3) with time zone`; text that is no
     type name is returned as it is."""
@@ -1228,6 +1216,17 @@ BUILT_IN_TYPES = frozenset({
     "regproc", "regprocedure", "regrole", "regtype", "xid", "xid8", "cid", "tid", "pg_lsn", "pg_snapshot",
     "txid_snapshot", "refcursor", "aclitem", "int2vector", "oidvector", "pg_node_tree",
 })
+
+
+def _written_type_name(kind: str, value: str) -> str:
+    """A name in a type's text as PostgreSQL reads it, before it keeps its first NAME_BYTES bytes."""
+    return value[1:-1].replace('""', '"') if kind == "quoted" else fold_identifier(value)
+
+
+def written_type_names(text: str) -> list[str]:
+    """The names a type's text (one `parse_type` reads) holds, as read before PostgreSQL keeps NAME_BYTES of each."""
+    return [_written_type_name(found.lastgroup, found.group(found.lastgroup))
+            for found in _TYPE_TOKEN.finditer(text) if found.lastgroup in ("quoted", "word")]
 
 
 def type_lookup(text: str) -> tuple[str | None, str] | None:

@@ -224,11 +224,60 @@ def holds_non_finite(value: Any, as_written: bool = False) -> bool:
     return False
 
 
+NAME_BYTES = 63  # a `name` (an identifier, cron.job.jobname): PostgreSQL keeps this many bytes of it (NAMEDATALEN - 1)
+
+
+def as_postgres_stores_a_name(text: str) -> str:
+    """`text` as a `name` holds it: its first NAME_BYTES bytes, clipped on a character boundary (pg_mbcliplen; a UTF-8
+    database) — as PostgreSQL keeps an identifier longer than that, created or named, and cron.schedule a job's name."""
+    data = text.encode(errors="surrogatepass")  # (no such name reaches PostgreSQL; it must not crash the judge)
+    if len(data) <= NAME_BYTES:
+        return text
+    return data[:NAME_BYTES].decode(errors="ignore")  # (drops only the character the cut split)
+
+
+class Noted(str):
+    """What a field holds of a name an item wrote — the name as PostgreSQL stores it, or text a judge reads names from
+    again (`schema.table`, a type) — with `cut`: each name in it longer than PostgreSQL keeps, as written -> as stored.
+    A judge says so beside the names it shows, which are not the ones the item wrote."""
+
+    cut: dict[str, str]
+
+
+def noting_cuts(value: str, names: abc.Iterable[str]) -> str:
+    """`value`, noting which of `names` (those it holds, as written) PostgreSQL cuts (see Noted)."""
+    cut = {name: stored for name in names if (stored := as_postgres_stores_a_name(name)) != name}
+    if not cut:
+        return value
+    noted = Noted(value)
+    noted.cut = cut
+    return noted
+
+
+def stored_name(written: str) -> str:
+    """One name as PostgreSQL stores it, and so finds it where SQL names it with all its characters; noted if cut."""
+    return noting_cuts(as_postgres_stores_a_name(written), [written])
+
+
+def names_cut(value: Any) -> dict[str, str]:
+    """Every cut noted (see Noted) in `value`: a Params, its fields' values, their lists and mappings (keys too)."""
+    if isinstance(value, Noted):
+        return dict(value.cut)
+    if isinstance(value, BaseModel):
+        value = [getattr(value, name) for name in type(value).model_fields]
+    elif isinstance(value, dict):
+        value = [*value, *value.values()]
+    elif not isinstance(value, (list, tuple)):
+        return {}
+    return {written: stored for inner in value for written, stored in names_cut(inner).items()}
+
+
 def split_name(qualified: str, default_schema: str = "public", what: str = "table") -> tuple[str, str]:
     """`schema.table` or `table`, names exactly as the catalog spells them; a part in double quotes, as SQL
-    writes it, may hold a dot (`"billing.v2".invoices`, `""` for a quote). ValueError, naming the fix, for text that
-    names no table or that SQL reads otherwise (see `name_parts`)."""
-    parts = table_parts(qualified, what)
+    writes it, may hold a dot (`"billing.v2".invoices`, `""` for a quote). Each name as PostgreSQL stores it (its
+    first NAME_BYTES bytes). ValueError, naming the fix, for text that names no table or that SQL reads otherwise
+    (see `name_parts`)."""
+    parts = [as_postgres_stores_a_name(part) for part in table_parts(qualified, what)]
     return (parts[0], parts[1]) if len(parts) == 2 else (default_schema, parts[0])
 
 
@@ -240,6 +289,11 @@ def table_parts(qualified: str, what: str = "table") -> list[str]:
                          " as the catalog spells it or in double quotes as SQL writes it, a quote inside doubled"
                          " ('\"billing.v2\".invoices')")
     return parts
+
+
+def a_table_name(value: str, what: str = "table") -> str:
+    """A table's name as an item writes it (`split_name` reads it), refused at load if it reads as none."""
+    return noting_cuts(value, table_parts(value, what))
 
 
 def read_name(written: str, most: int) -> tuple[list[str], str | None]:
@@ -322,12 +376,12 @@ def no_name(written: str, why: str, what: str) -> str:
 
 
 def a_name(value: str, what: str) -> str:
-    """A name written as the catalog spells it (a column, an extension, a publication): one that is empty or blank
-    names nothing, and an item holding it would judge nothing of it."""
+    """A name written as the catalog spells it (a column, an extension, a publication), read as PostgreSQL stores it:
+    one that is empty or blank names nothing, and an item holding it would judge nothing of it."""
     if not value.strip():
         raise ValueError(f"{no_name(value, 'blank', what)}: write the {what}'s name as the catalog spells it, or"
                          " leave it out")
-    return value
+    return stored_name(value)
 
 
 def plural(count: int, word: str) -> str:

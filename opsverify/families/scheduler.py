@@ -88,8 +88,7 @@ from ..display import cut
 from ..errors import GatherError, QueryFailed
 from ..outcome import Outcome, Status, error, failed, passed
 from ..transports.pgvalues import Pinned
-from ._catalog import NAME_BYTES, as_postgres_stores_a_name  # cron.job.jobname is a `name`
-from ._common import StrictParams
+from ._common import NAME_BYTES, StrictParams, as_postgres_stores_a_name  # cron.job.jobname is a `name`
 
 NAME = "scheduler"
 NEEDS = ("database",)

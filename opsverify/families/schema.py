@@ -32,14 +32,14 @@ import decimal
 import functools
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Iterable, Iterator, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from .. import lazy
 from ..errors import GatherError, QueryFailed
-from ..outcome import Outcome, error, failed, passed
+from ..outcome import Outcome, Status, error, failed, passed
 from ..transports.pgvalues import Pinned
 from ._catalog import (
     ALL_PRIVILEGES,
@@ -71,11 +71,12 @@ from ._catalog import (
     server_privileges,
     type_exists,
     type_lookup,
+    written_type_names,
     Via,
 )
 from ._nodetree import BOOL_TESTS, Node, arguments, has_sublink, is_constant, nodes, read_tree, simple_case
-from ._common import (StrictParams, a_name, first_few, no_name, nothing_found, plural, read_name, split_name,
-                      table_parts)
+from ._common import (NAME_BYTES, StrictParams, a_name, a_table_name, first_few, names_cut, no_name, noting_cuts,
+                      nothing_found, plural, read_name, split_name, stored_name)
 
 NAME = "schema"
 NEEDS = ("database",)
@@ -83,13 +84,13 @@ NEEDS = ("database",)
 
 def _one_name(value: str, what: str, example: str) -> str:
     """One name as `table:` writes a part: as the catalog spells it (a dot and all), or in double quotes as SQL
-    writes it ('"App"', '"billing.v2"'). An empty or blank one names nothing, and one SQL reads otherwise (`"App" `)
-    would be judged as another: refused."""
+    writes it ('"App"', '"billing.v2"'), read as PostgreSQL stores it. An empty or blank one names nothing, and one
+    SQL reads otherwise (`"App" `) would be judged as another: refused."""
     parts, why = read_name(value, most=1)
     if why is not None:
         raise ValueError(f"{no_name(value, why, what)}: write it as the catalog spells it, or in double quotes"
                          f" with a quote inside doubled ({example})")
-    return parts[0]
+    return stored_name(parts[0])
 
 
 def _schema_name(value: str) -> str:
@@ -102,13 +103,11 @@ def _function_name(value: str) -> str:
 
 
 def _table_name(value: str) -> str:
-    table_parts(value)  # one it cannot read is refused at load, not judged as a table no database has
-    return value
+    return a_table_name(value)  # one it cannot read is refused at load, not judged as a table no database has
 
 
 def _view_name(value: str) -> str:
-    table_parts(value, what="view")
-    return value
+    return a_table_name(value, what="view")
 
 
 def _column(value: str) -> str:
@@ -138,7 +137,11 @@ def _privilege(value: str) -> str:
 
 def _type(value: str) -> str:
     parse_type(value)  # a typo is a config error, not a type no column has
-    return value
+    return noting_cuts(value, written_type_names(value))
+
+
+def _role(value: str) -> str:
+    return stored_name(role_name(value))
 
 
 def _command(value: str) -> str:
@@ -147,7 +150,7 @@ def _command(value: str) -> str:
     return value.lower()
 
 
-Role = Annotated[str, AfterValidator(role_name)]
+Role = Annotated[str, AfterValidator(_role)]
 TableName = Annotated[str, AfterValidator(_table_name)]
 ViewName = Annotated[str, AfterValidator(_view_name)]
 Column = Annotated[str, AfterValidator(_column)]
@@ -779,7 +782,20 @@ def judge(check, facts: Catalog) -> Outcome:
     missing = find_not_read(outcome.evidence)
     if missing is not None:  # a section not read must not reach a report as if it were a fact
         raise SectionNotRead(missing.section)
-    return outcome
+    return _saying_cuts(outcome, names_cut(check.params))
+
+
+def _saying_cuts(outcome: Outcome, cut: dict[str, str]) -> Outcome:
+    """Where PostgreSQL keeps only the first NAME_BYTES bytes of a name the item wrote, the outcome judges the name it
+    keeps, and says so (the evidence; a failure's message too, which shows that name, not the one written)."""
+    if not cut:
+        return outcome
+    evidence = {**outcome.evidence, "names_as_stored": cut}
+    observed = outcome.observed
+    if outcome.status is not Status.PASSED:
+        said = "; ".join(f"{written} is {stored}" for written, stored in cut.items())
+        observed += f" (PostgreSQL keeps the first {NAME_BYTES} bytes of a name: {said})"
+    return replace(outcome, observed=observed, evidence=evidence)
 
 
 def _judge(p: Params, facts: Catalog) -> Outcome:

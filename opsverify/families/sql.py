@@ -60,9 +60,9 @@ from ..errors import GatherError
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, Status, error, failed, verdict
 from ..transports.pgvalues import BlankPadded, InZone, Pinned
-from ._catalog import _RULE_READS, as_postgres_stores_a_name, fold_identifier
-from ._common import (CATALOG_SCHEMAS, RUNS_UNFOLLOWED_SQL, StrictParams, holds_non_finite, read_only_query, sql_run_by,
-                      sql_statements)
+from ._catalog import _RULE_READS, fold_identifier
+from ._common import (CATALOG_SCHEMAS, RUNS_UNFOLLOWED_SQL, StrictParams, as_postgres_stores_a_name, holds_non_finite,
+                      read_only_query, sql_run_by, sql_statements)
 
 NAME = "sql"
 NEEDS = ("database",)
