@@ -42,7 +42,6 @@ from .checklist import Check
 from .display import one_line
 from .environment import Environment
 from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
-from .limits import CANCEL_WAIT_S
 from .outcome import Outcome, Status, error, skipped
 from .secrets import Redactor, database_passwords, sealed, unsealed
 from .target import Target, services_named
@@ -351,8 +350,9 @@ class Run:
         for target in self.targets.values():
             target.close()
         # a statement cut short is cancelled on the server before the process may exit (with it, the request's
-        # thread): every target's requests waited for together, within one bound
-        ends = time.monotonic() + CANCEL_WAIT_S
+        # thread): every target's requests waited for together, within one bound — a cancel request is a connection,
+        # given the connect timeout a connection is (a loaded machine or a slow link takes over a second to open one)
+        ends = time.monotonic() + max((t.timeouts.connect_s for t in self.targets.values()), default=0.0)
         for target in self.targets.values():
             target.cancels_sent(ends)
 
