@@ -333,10 +333,9 @@ def _session(port: int) -> Database:
                     statement_timeout_ms=5000, label="shop")
 
 
-def test_an_error_libpq_makes_itself_is_that_statements_alone_and_the_next_reads_its_own_answer():
-    """libpq's own error (no server message) was read with .decode() on the str psycopg gives: the exception left
-    the pipeline mid-way, the session stayed, and the next conversation read the leftover answers as its own (the
-    server's 5 read as another statement's 0)."""
+def _three_conversations() -> tuple:
+    """Against `_counts`' server: a healthy conversation, then one whose first answer libpq cannot follow (with
+    another statement's), then the next one's answer: (bad, other, stuck)."""
     with serving(_fake_postgres(_counts)) as port:
         database = _session(port)
         try:
@@ -345,6 +344,14 @@ def test_an_error_libpq_makes_itself_is_that_statements_alone_and_the_next_reads
             (stuck,) = database.query_many(["select count(*) as n from stuck_jobs"])
         finally:
             database.close(abort=True)
+    return bad, other, stuck
+
+
+def test_an_error_libpq_makes_itself_is_that_statements_alone_and_the_next_reads_its_own_answer():
+    """libpq's own error (no server message) was read with .decode() on the str psycopg gives: the exception left
+    the pipeline mid-way, the session stayed, and the next conversation read the leftover answers as its own (the
+    server's 5 read as another statement's 0)."""
+    bad, other, stuck = _three_conversations()
     assert isinstance(bad, postgres.QueryFailed) and "unexpected field count" in str(bad).lower(), bad
     assert other == [{"n": 0}], other
     assert stuck == [{"n": 5}], f"select count(*) from stuck_jobs: expected the server's 5, read {stuck!r}"
@@ -357,14 +364,7 @@ def test_a_failure_the_client_did_not_foresee_gives_up_the_session_and_no_later_
         raise RuntimeError("unforeseen")
 
     monkeypatch.setattr(postgres, "_failure", unforeseen)
-    with serving(_fake_postgres(_counts)) as port:
-        database = _session(port)
-        try:
-            assert database.query_many(["select 0 as n"]) == [[{"n": 0}]]
-            bad, other = database.query_many(["select 1 as bad", "select count(*) as n from orders where false"])
-            (stuck,) = database.query_many(["select count(*) as n from stuck_jobs"])
-        finally:
-            database.close(abort=True)
+    bad, other, stuck = _three_conversations()
     for answer in (bad, other):
         assert isinstance(answer, postgres.DatabaseUnavailable), answer
         assert "the session was given up" in str(answer) and "RuntimeError: unforeseen" in str(answer), answer
