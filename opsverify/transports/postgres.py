@@ -1219,7 +1219,9 @@ def _classify(exc: psycopg.OperationalError, label: str, where: str, connect_s: 
         reason = "host name not found"
     else:
         reason = "connection failed"
-    return DatabaseUnavailable(f"{label}: cannot reach database {where}: {reason} (libpq: {libpq}); check the URL and"
+    # libpq's words where they tell more: which host said what (several attempts), or a failure of no known kind
+    told = "" if reason != "connection failed" and len(attempts) <= 1 else f" (libpq: {libpq})"
+    return DatabaseUnavailable(f"{label}: cannot reach database {where}: {reason}{told}; check the URL and"
                                " that it is reachable from here", "unreachable")
 
 
