@@ -309,13 +309,7 @@ def test_a_bool_or_interval_as_postgresql_writes_it_is_read():
                              (1186, b"1 year 2 mons -3 days +04:05:06.5", timedelta(days=365 + 60 - 3, hours=4,
                                                                                   minutes=5, seconds=6.5)),
                              (1186, b"-00:00:01", timedelta(seconds=-1)), (1186, b"00:00:00", timedelta(0))):
-        with serving(_fake_postgres(lambda _query, oid=oid, value=value: _columns(("v", oid)) + _row(value))) as port:
-            database = Database(f"postgresql://checker:pw@127.0.0.1:{port}/shop?sslmode=disable", connect_timeout_s=5,
-                                statement_timeout_ms=5000, label="shop")
-            try:
-                (answer,) = database.query_many(["select v from t"])
-            finally:
-                database.close()
+        answer = _read(oid, value, column="v")
         assert list(answer) == [{"v": read}], (oid, value, answer)
 
 
@@ -472,14 +466,14 @@ _LAX_VALUES = (
 )
 
 
-def _read(oid: int, value: bytes) -> object:
-    """The answer a Database reads of one row of column `last_seen`, typed `oid`, holding `value`."""
-    answer = _columns(("last_seen", oid)) + _row(value)
+def _read(oid: int, value: bytes, column: str = "last_seen") -> object:
+    """The answer a Database reads of one row of `column`, typed `oid`, holding `value`."""
+    answer = _columns((column, oid)) + _row(value)
     with serving(_fake_postgres(lambda _query: answer)) as port:
         database = Database(f"postgresql://checker:pw@127.0.0.1:{port}/shop?sslmode=disable", connect_timeout_s=5,
                             statement_timeout_ms=5000, label="shop")
         try:
-            (read,) = database.query_many(["select last_seen from measured"])
+            (read,) = database.query_many([f"select {column} from measured"])
         finally:
             database.close()
     return read
