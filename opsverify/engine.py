@@ -50,7 +50,7 @@ JUDGE_SLACK_S = 1.0  # judging and bookkeeping after the last answer
 WAIT_SHOWN_S = 1.0  # a job still running after this long is named on the console
 WAIT_REPEAT_S = 10.0  # ... and named again this often, with the time it has left
 WAIT_POLL_S = 0.02
-LEARNED = ".secrets"  # under xdist: a learner group's file of what its worker's redactor knows (see _SharedGroups)
+LEARNED = ".secrets"  # under xdist: a group's file of what its worker's redactor knows (see _SharedGroups)
 GIVE_UP_S = 5.0  # under xdist, at close: the longest wait for the background evaluation to stop starting jobs
 _WARNINGS_WRITTEN = threading.Lock()  # one worker's warnings file, written from two threads
 
@@ -587,9 +587,11 @@ class _SharedGroups:
     (`asking-<pid>-<n>.lock`) while it may still ask for outcomes: a worker whose own items are done evaluates its
     groups to their end only while another may still need them (_Claimed.close).
 
-    A group whose family learns secrets from its target publishes, just before its outcomes, the secrets its
-    worker's redactor knows (`<group>.secrets`). Before reporting any outcome, a worker waits for every such group of
-    the selection and learns what they learned; the master does as well before it writes the archive
+    Every group publishes, just before its outcomes, the secrets its worker's redactor knows (`<group>.secrets`): a
+    worker reporting a group's outcomes learns them first, so it cleans them as the worker that evaluated them did (a
+    gather may register values of its own: the cron family's near misses of a secret). A group whose family learns
+    secrets from its target is waited for as well: before reporting any outcome, a worker waits for every such group
+    of the selection and learns what they learned; the master learns every group's before it writes the archive
     (`learn_shared_secrets`). Outcomes and secrets are sealed on disk (`secrets.sealed`): an outcome published before
     a secret was learned may hold it, and a folder left by a killed run is read by no one."""
 
@@ -626,8 +628,8 @@ class _SharedGroups:
                 results.update(self._wait_for(name, by_group[name]))
         for claimed in self.run._claimed:  # what this worker's other groups have found by now
             results.update({key: o for key, o in claimed.known().items() if key not in self.run._outcomes})
-        for name in learners:  # ... and what the others' learned is known here
-            if self._own(name):  # (this worker's redactor learned its own groups' secrets as it evaluated them)
+        for name in dict.fromkeys([needed, *learners]):  # ... and what the workers that evaluated them knew is known
+            if self._own(name):  # here (this worker's redactor learned its own groups' secrets as it evaluated them)
                 continue
             try:
                 self._learn(name)
@@ -854,8 +856,10 @@ class _Claimed:
             try:
                 for name in [n for n in self.unpublished if self._whole(n)]:
                     members = self.members[name]
-                    if _learns_secrets(families.get(members[0].family)):  # known to waiters once they see it ended
-                        self.groups._write_sealed(f"{name}{LEARNED}", self.groups.run.redactor.known())
+                    # what this worker's redactor knows, there before the outcomes: a worker reporting them cleans
+                    # them with it too — a learner group's secrets, and what any gather registered as it asked (the
+                    # cron family's near misses of a secret), else two workers would show one outcome two ways
+                    self.groups._write_sealed(f"{name}{LEARNED}", self.groups.run.redactor.known())
                     self.groups._publish(name, {Run._key(c): self.results[Run._key(c)] for c in members})
                     self.unpublished.pop(name).close()
             finally:

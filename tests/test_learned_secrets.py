@@ -141,6 +141,35 @@ def test_xdist_workers_and_the_master_learn_what_another_worker_learned_without_
     assert [form for form in {secret, *encodings(secret)} if form.encode() in on_disk] == []
 
 
+def test_a_worker_reporting_a_group_cleans_it_with_what_its_evaluator_registered(fakes, tmp_path):
+    """A gather may register values of its own as it asks (the cron family's near misses of a secret: a piece of it
+    reads as one to the redactor). Worker one evaluates both groups: `echo`'s outcome, published before `near`
+    registered its value, is cleaned with it when worker one reports it. Worker two reports `near`'s item, then
+    `echo`'s: it learned what `near`'s worker knew, so it shows `echo` as worker one does (it showed the piece)."""
+    piece, registered = f"piece{random.token_hex(12)}", threading.Event()
+
+    def near_gather(target, checks):
+        registered.wait(SLOW_S)  # (until echo's group is published)
+        target.redactor.add_declared(piece)
+        return {}
+
+    fakes["near"] = _fake_family("near", near_gather, lambda c, f: passed("quiet", "quiet"))
+    fakes["echo"] = _fake_family("echo", lambda target, checks: {}, lambda c, f: failed("no key", f"saw {piece}"))
+    near, echo = make_check("near", {}, item="N1"), make_check("echo", {}, item="E1")
+    one, two = _run(), _run()
+    try:
+        one.outcome(echo, [echo, near], shared=tmp_path)  # echo's group is published: near may go on
+        registered.set()
+        one.outcome(near, [echo, near], shared=tmp_path)
+        by_one = one.outcome(echo, [echo, near], shared=tmp_path)
+        two.outcome(near, [echo, near], shared=tmp_path)
+        by_two = two.outcome(echo, [echo, near], shared=tmp_path)
+    finally:
+        one.close()
+        two.close()
+    assert piece not in by_one.observed and by_two == by_one, (by_one, by_two)
+
+
 # -- a project, run as a user runs it ------------------------------------------------------------------------------
 def _service_role_jwt() -> str:
     def b64(data: bytes) -> str:

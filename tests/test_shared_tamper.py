@@ -54,7 +54,7 @@ def test_an_altered_outcome_file_makes_its_items_errors(fakes, tmp_path):
 def test_an_altered_secrets_file_shows_no_outcome_that_could_hold_them(fakes, tmp_path):
     secret = f"learned{random.token_hex(12)}"
     slow, echo = _published(fakes, tmp_path, secret)
-    _flip_one_byte(next(tmp_path.glob(f"*{engine.LEARNED}")))
+    _flip_one_byte(next(tmp_path.glob(f"*slow{engine.LEARNED}")))
     told = _told_by_worker_two(slow, echo, tmp_path)
     assert told.status is Status.ERROR and "no outcome is shown that could hold a secret" in told.observed, told
     assert secret not in told.observed
@@ -62,7 +62,7 @@ def test_an_altered_secrets_file_shows_no_outcome_that_could_hold_them(fakes, tm
 
 def test_the_master_is_told_when_a_secrets_file_was_altered(fakes, tmp_path):
     _published(fakes, tmp_path, f"learned{random.token_hex(12)}")
-    (learned,) = tmp_path.glob(f"*{engine.LEARNED}")
+    (learned,) = tmp_path.glob(f"*slow{engine.LEARNED}")
     learned.write_bytes(next(tmp_path.glob("*echo.json")).read_bytes())  # another file's sealed content
     with pytest.raises(engine.SharedFileAltered, match="was altered while the run ran"):
         engine.learn_shared_secrets(tmp_path, Redactor())
