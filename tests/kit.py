@@ -105,7 +105,7 @@ def refused_port() -> int:
         return sock.getsockname()[1]
 
 
-Handler = Callable[[dict[str, str], bytes], tuple[int, str]]
+Handler = Callable[[dict[str, str], bytes], tuple[int, str] | tuple[int, str, dict[str, str]]]
 
 
 
@@ -119,17 +119,20 @@ class RealBacklogServer(ThreadingHTTPServer):
 
 @contextmanager
 def route_server(routes: dict[tuple[str, str], Handler]) -> Iterator[str]:
-    """A small HTTP server on 127.0.0.1: `routes[(method, path)](headers, body) -> (status, text)`;
-    anything else answers 404. Yields its base URL; stopped on exit."""
+    """A small HTTP server on 127.0.0.1: `routes[(method, path)](headers, body) -> (status, text)`, or
+    `(status, text, headers)` for a reply with headers of its own; anything else answers 404. Yields its base URL;
+    stopped on exit."""
 
     class Routes(BaseHTTPRequestHandler):
         def _answer(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
             route = routes.get((self.command, self.path))
-            status, text = route({k.lower(): v for k, v in self.headers.items()}, body) if route else (404, "")
+            status, text, *extra = route({k.lower(): v for k, v in self.headers.items()}, body) if route else (404, "")
             data = text.encode()
             self.send_response(status)
+            for name, value in (extra[0] if extra else {}).items():
+                self.send_header(name, value)
             self.send_header("content-type", "application/json" if text.startswith("{") else "text/plain")
             self.send_header("content-length", str(len(data)))
             self.end_headers()
