@@ -6,6 +6,7 @@ honest verdict, never a secret's piece in any file, never a verdict that depends
 from __future__ import annotations
 
 import json
+import re
 import secrets as random
 from email.utils import formatdate
 
@@ -689,6 +690,86 @@ def test_a_misspelt_environment_is_named_in_the_404s_fix():
         outcome = _github(url, required=["CRON_SECRET"], environment="prodution")
     assert outcome.status is Status.ERROR, outcome
     assert "check the item's environment (a deployment environment's name" in outcome.observed, outcome.observed
+
+
+# GitHub documents one fine-grained repository permission for each call the family makes: "List repository secrets"
+# and "List repository organization secrets" need Secrets, "List environments" Actions, "List environment secrets"
+# Environments (docs.github.com/rest/actions/secrets, /rest/deployments/environments). A call without it is refused
+# with 403, and GitHub names what it accepts in x-accepted-github-permissions.
+def _github_permissions_server(granted: set[str]):
+    """GitHub as a fine-grained token with `granted` (GitHub's names: secrets, actions, …) meets it."""
+    def answer(needs: str, body: dict):
+        def reply(_headers, _body):
+            if needs in granted:
+                return 200, json.dumps(body)
+            return 403, json.dumps({"message": "Resource not accessible by personal access token", "status": "403"}), \
+                {"x-accepted-github-permissions": f"{needs}=read"}
+        return reply
+    page = "?per_page=100&page=1"
+    return route_server({
+        ("GET", f"/repos/o/r/actions/secrets{page}"): answer("secrets", _listed(CRON_SECRET=FRESH)),
+        ("GET", f"/repos/o/r/actions/organization-secrets{page}"): answer("secrets", _listed()),
+        ("GET", f"/repos/o/r/environments{page}"): answer("actions", {"total_count": 1, "environments": [
+            {"id": 1, "name": "production"}]}),
+        ("GET", f"/repos/o/r/environments/production/secrets{page}"): answer("environments",
+                                                                              _listed(CRON_SECRET=FRESH)),
+    })
+
+
+def _advised() -> set[str]:
+    """The fine-grained permissions the GitHub token's fix asks for, as GitHub's header names them."""
+    advice = re.search(r"fine-grained: ([^)]*?): read", provider.TOKEN_HINTS["github"])
+    assert advice, provider.TOKEN_HINTS["github"]
+    return {name.strip().lower() for name in re.split(r",| and ", advice.group(1))}
+
+
+@pytest.mark.parametrize("params", [
+    {"required": ["CRON_SECRET"]},
+    {"secret_age": {"names": ["CRON_SECRET"], "max_days": 90}},
+    {"required": ["CRON_SECRET"], "environment": "production"},
+], ids=["required", "secret_age", "environment"])
+def test_a_github_token_made_as_the_fix_says_reads_every_place(params):
+    """The fix had asked for Secrets, Environments and Metadata: the list of environments (Actions) was refused to
+    such a token, and each run repeated the same advice."""
+    with _github_permissions_server(_advised()) as url:
+        outcome = _github(url, **params)
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+@pytest.mark.parametrize("missing, needs", [("actions", "Actions"), ("environments", "Environments"),
+                                            ("secrets", "Secrets")])
+def test_a_refused_github_call_names_the_permission_it_needs_and_githubs_own_word(missing, needs):
+    with _github_permissions_server({"secrets", "actions", "environments"} - {missing}) as url:
+        outcome = _github(url, required=["CRON_SECRET"])
+    assert outcome.status is Status.ERROR, outcome
+    assert "GitHub API refused the token with 403" in outcome.observed
+    assert f"this call needs {needs}: read" in outcome.observed, outcome.observed
+    assert f"GitHub's x-accepted-github-permissions: {missing}=read" in outcome.observed, outcome.observed
+
+
+ENVIRONMENTS_CALL = Call("github", "https://api.github.com/repos/o/r/environments?per_page=100&page=1",
+                         (("authorization", f"Bearer {TOKEN}"),), "github-environments")
+
+
+@pytest.mark.parametrize("header, shown", [
+    (None, None),  # a classic token's refusal, or a bad token's: no header, nothing said of one
+    ("actions=read", "GitHub's x-accepted-github-permissions: actions=read"),
+    ("repository_projects=write; organization_projects=admin",  # GitHub's form for either of two sets
+     "GitHub's x-accepted-github-permissions: repository_projects=write; organization_projects=admin"),
+    ("actions=read\x1b[2J" + "x" * 300, "actions=read\\x1b[2J"),  # a control character written out, and cut
+    (f"actions=read, {TOKEN[:12]}", "GitHub's x-accepted-github-permissions quotes part of the token: not shown"),
+], ids=["none", "one", "two-sets", "hostile", "echoes-token"])
+def test_githubs_accepted_permissions_are_shown_as_it_gives_them(header, shown):
+    headers = {**DATE, **({"x-accepted-github-permissions": header} if header is not None else {})}
+    reply = Reply(403, 1.0, headers, '{"message": "Resource not accessible by personal access token"}')
+    reason = interpret(ENVIRONMENTS_CALL, reply, Redactor(), NOW).reason
+    assert "this call needs Actions: read" in reason, reason
+    assert len(reason) < 700, reason
+    if shown is None:
+        assert "x-accepted-github-permissions" not in reason, reason
+    else:
+        assert shown in reason, reason
+    assert TOKEN[:8] not in reason, reason
 
 
 def test_a_github_environment_name_is_text_a_job_could_name():

@@ -131,12 +131,18 @@ PROVIDER_SETTINGS = {
 LABELS = {"github": "GitHub API", "vercel": "Vercel API", "render": "Render API",
           "supabase": "Supabase Management API"}
 TOKEN_HINTS = {
-    "github": ("a GitHub token that may read the repository's Actions secrets, its environments' and the "
-               "organisation secrets shared with it (fine-grained: Secrets, Environments and Metadata: read)"),
+    "github": ("a GitHub token that may read the repository's Actions secrets, the organisation secrets shared "
+               "with it, its environments and each one's secrets (fine-grained: Secrets, Actions and Environments: "
+               "read)"),
     "vercel": "a Vercel access token with access to the project (and its team)",
     "render": "a Render API key of the workspace that owns the services",
     "supabase": "a Supabase access token with access to the project",
 }
+# the fine-grained repository permission GitHub documents for each call, by the call's reader: "List repository
+# secrets" and "List repository organization secrets" need Secrets, "List environments" Actions (not Environments),
+# "List environment secrets" Environments (docs.github.com/rest/actions/secrets, /rest/deployments/environments)
+GITHUB_PERMISSIONS = {"github-secrets": "Secrets", "github-environments": "Actions",
+                      "github-env-secrets": "Environments"}
 GITHUB_PAGE = 100
 GITHUB_MAX_PAGES = 10  # 1000 secrets: far beyond any repository; keeps the walk bounded
 # a repository's environments and each one's secrets are read one page each (100): more is not read, and what is
@@ -651,7 +657,7 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer 
                                 f"{limited}")
     if reply.status in (401, 403):
         return Trouble(request, f"{label} refused the token with {reply.status} for {request}: set "
-                                f"providers.{call.platform}.token to {TOKEN_HINTS[call.platform]}")
+                                f"providers.{call.platform}.token to {TOKEN_HINTS[call.platform]}{_needs(call, reply)}")
     if reply.status == 404 and call.sanitize == "github-env-secrets":  # the item's `environment`, or one listed
         return Trouble(request, f"{label} answered 404 for {request}: check the item's environment (a deployment "
                                 f"environment's name as the repository's settings list it), providers.github's repo,"
@@ -689,6 +695,19 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer 
         return Trouble(request, f"{label} answered {request} with an answer that quotes part of the token sent: "
                                 f"not judged, as what it says cannot be shown")
     return Answer(request, data, now, received)
+
+
+def _needs(call: Call, reply: Reply) -> str:
+    """What a refused call needs: the permission GitHub documents for it, and the permissions GitHub's answer says it
+    accepts (x-accepted-github-permissions, sets split by `;`: the authoritative fix, and no secret), as given."""
+    needs = GITHUB_PERMISSIONS.get(call.sanitize) if call.platform == "github" else None
+    said = f"; this call needs {needs}: read" if needs else ""
+    accepted = reply.header("x-accepted-github-permissions").strip()
+    if not accepted:
+        return said
+    if _quotes_a_secret(call, accepted):
+        return f"{said} — GitHub's x-accepted-github-permissions quotes part of the token: not shown"
+    return f"{said} — GitHub's x-accepted-github-permissions: {visible(cut(accepted, 120))}"
 
 
 MOVED = (301, 302, 307, 308)  # an id that now lives elsewhere: GitHub's answer for a renamed or transferred repository
