@@ -503,3 +503,135 @@ def test_a_timezone_is_not_refused_where_this_machine_has_no_tz_database(monkeyp
     monkeypatch.setattr(zoneinfo, "available_timezones", lambda: set())
     outcome = judge(scheduled("{cron: '0 5 * * *', timezone: Europe/Kyiv}"), triggers_present=["schedule"])
     assert outcome.status is Status.PASSED, outcome.observed
+
+
+# -- values inside the workflow's and its jobs' settings (workflow-v1.0.json: permissions, strategy, concurrency,
+# workflow_dispatch inputs, timeout-minutes, env; a step's `uses:`): GitHub refuses the whole file ("Invalid workflow
+# file ... Unexpected value 'workflows'"), so a scheduled workflow never runs ---------------------------------------
+ON_BOTH = "on:\n  workflow_dispatch:\n  schedule:\n    - cron: '0 5 * * *'\n"
+
+
+def settled(top: str = "", job: str = "", step: str = "") -> str:
+    return (ON_BOTH + top + "jobs:\n  poll:\n    runs-on: ubuntu-latest\n" + job
+            + f"    steps:\n      - {{run: ./poll.sh{step}}}\n")
+
+
+def dispatched(inputs: str) -> str:
+    return f"on:\n  schedule:\n    - cron: '0 5 * * *'\n  workflow_dispatch:\n    inputs: {inputs}\n" + JOBS
+
+
+@pytest.mark.parametrize("ask", ASKS + [{"triggers_present": ["schedule", "workflow_dispatch"]}],
+                         ids=["present", "absent", "both"])
+@pytest.mark.parametrize("text, reason", [
+    # a scope GitHub's token has not: `workflows: write` is a common mistake (a PAT's scope, not GITHUB_TOKEN's)
+    (settled(top="permissions:\n  contents: read\n  workflows: write\n"),
+     "`permissions:` names the scope `workflows`, which GitHub's token has not (\"Unexpected value 'workflows'\"; the"
+     " scopes GitHub's workflow schema has: actions, artifact-metadata, attestations, checks, contents,"
+     " copilot-requests, deployments, discussions, id-token, issues, models, packages, pages, pull-requests,"
+     " repository-projects, security-events, statuses, vulnerability-alerts"),
+    (settled(job="    permissions: {Contents: read}\n"), "job `poll`'s `permissions:` names the scope `Contents`"),
+    (settled(job="    permissions: {contents: wrte}\n"),
+     "job `poll`'s `permissions:` gives `contents` 'wrte', which GitHub takes not (\"Unexpected value 'wrte'\"; it"
+     " takes read, write or none)"),
+    (settled(job="    permissions: {contents: [read]}\n"), "job `poll`'s `permissions:` gives `contents` ['read']"),
+    (settled(job="    permissions: {contents: yes}\n"), "job `poll`'s `permissions:` gives `contents` True"),
+    (settled(top="permissions: {id-token: read}\n"),
+     "`permissions:` gives `id-token` 'read', which GitHub takes not (\"Unexpected value 'read'\"; it takes write or"
+     " none)"),
+    (settled(top="permissions: {models: write}\n"), "`permissions:` gives `models` 'write', which GitHub takes not"
+     " (\"Unexpected value 'write'\"; it takes read or none)"),
+    (settled(top="permissions: read\n"),
+     "`permissions:` is 'read', which GitHub takes not: it takes read-all, write-all, {} (none) or a mapping of"
+     " scopes to read, write or none"),
+    (settled(job="    permissions: [contents]\n"), "job `poll`'s `permissions:` is ['contents'], which GitHub takes"),
+    (settled(job="    strategy: {matrx: {node: [18, 20]}}\n"),
+     "job `poll`'s `strategy:` has `matrx:`, which it has not (\"Unexpected value 'matrx'\"; it takes: matrix,"
+     " fail-fast, max-parallel)"),
+    (settled(job="    strategy: [node]\n"), "job `poll`'s `strategy:` is ['node'], not a mapping"),
+    (settled(top="concurrency: {grop: poller}\n"),
+     "`concurrency:` has `grop:`, which it has not (\"Unexpected value 'grop'\"; it takes: group, cancel-in-progress,"
+     " queue)"),
+    (settled(job="    concurrency: {cancel-in-progress: true}\n"),
+     "job `poll`'s `concurrency:` has no `group:`, which GitHub requires (\"Required property is missing: group\")"),
+    (settled(job="    concurrency: {group: g, queue: all}\n"),
+     "job `poll`'s `concurrency:` has `queue: 'all'`, which GitHub takes not (\"Unexpected value 'all'\"; it takes"
+     " single or max)"),
+    (settled(top="concurrency: [poller]\n"), "`concurrency:` is ['poller'], not a group name nor a mapping"),
+    (dispatched("{level: {type: strng}}"),
+     "`workflow_dispatch:`'s input `level` has `type: 'strng'`, which GitHub takes not (\"Unexpected value"
+     " 'strng'\"; it takes: boolean, choice, number, environment, string)"),
+    (dispatched("{level: {type: string, defualt: x}}"),
+     "`workflow_dispatch:`'s input `level` has `defualt:`, which an input has not (\"Unexpected value 'defualt'\";"
+     " it takes: description, type, required, default, options)"),
+    (dispatched("{level: string}"), "`workflow_dispatch:`'s input `level` is 'string', not a mapping"),
+    (settled(job="    timeout-minutes: 10m\n"),
+     "job `poll`'s `timeout-minutes:` is '10m', not a number of minutes (nor an expression `${{ }}`)"),
+    (settled(step=", timeout-minutes: [5]"),
+     "job `poll`'s step 1's `timeout-minutes:` is [5], not a number of minutes"),
+    (settled(top="env: [A=1]\n"), "`env:` is ['A=1'], not a mapping of variables"),
+    (settled(job="    env: A=1\n"), "job `poll`'s `env:` is 'A=1', not a mapping of variables"),
+    (settled(step=", env: [A]"), "job `poll`'s step 1's `env:` is ['A'], not a mapping of variables"),
+])
+def test_a_value_github_refuses_inside_a_setting_fails_whatever_it_is_asked(ask, text, reason):
+    outcome = judge(text, **ask)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(REFUSED + reason), outcome.observed
+
+
+@pytest.mark.parametrize("ask", ASKS, ids=["present", "absent"])
+@pytest.mark.parametrize("uses", ["actions/checkout", "checkout@v4", ".github/actions/poll", "actions/checkout@",
+                                  "actions//@v4", "actions/checkout@v4@v5"])
+def test_a_remote_action_without_owner_repo_and_ref_fails_whatever_it_is_asked(ask, uses):
+    text = f"on: [workflow_dispatch]\njobs:\n  poll:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: {uses}\n"
+    outcome = judge(text, **ask)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(
+        f"{REFUSED}job `poll`'s step 1's `uses:` is '{uses}', which GitHub takes not (\"the `uses' attribute must be a"
+        " path, a Docker image, or owner/repo@ref\": ./a/local/path, docker://image, or owner/repo[/path]@ref)"), \
+        outcome.observed
+
+
+@pytest.mark.parametrize("text", [
+    settled(top="permissions: {}\n"),
+    settled(top="permissions: write-all\n", job="    permissions: read-all\n"),
+    settled(top="permissions:\n  actions: read\n  artifact-metadata: write\n  attestations: write\n  checks: none\n"
+                "  contents: write\n  copilot-requests: write\n  deployments: read\n  discussions: write\n"
+                "  id-token: write\n  issues: none\n  models: read\n  packages: read\n  pages: write\n"
+                "  pull-requests: write\n  repository-projects: read\n  security-events: write\n  statuses: write\n"
+                "  vulnerability-alerts: read\n",
+            job="    permissions: {id-token: none, models: none, copilot-requests: none}\n"),
+    settled(job="    permissions: {contents: '${{ inputs.level }}'}\n"),  # expressions are not judged
+    settled(job="    permissions:\n"),  # null: not judged
+    settled(job="    strategy: {matrix: {node: [18, 20], include: [{node: 22}]}, fail-fast: false, max-parallel: 2}\n"),
+    settled(job="    strategy: {}\n"),
+    settled(job="    strategy: ${{ fromJSON(vars.STRATEGY) }}\n"),
+    settled(job="    strategy: {matrix: '${{ fromJSON(vars.MATRIX) }}'}\n"),
+    settled(top="concurrency: poller-${{ github.ref }}\n", job="    concurrency: {group: g}\n"),
+    settled(top="concurrency: {group: g, cancel-in-progress: '${{ github.ref != ''refs/heads/main'' }}',"
+                " queue: max}\n"),
+    settled(job="    concurrency: ${{ vars.GROUP }}\n"),
+    settled(top="concurrency: 5\n"),  # a scalar: not judged
+    settled(job="    timeout-minutes: 10\n", step=", timeout-minutes: 2.5"),
+    settled(job="    timeout-minutes: ${{ fromJSON(vars.MINUTES) }}\n", step=", timeout-minutes: '${{ inputs.m }}'"),
+    settled(job="    timeout-minutes: '10'\n"),  # text of a number: not judged
+    settled(job="    timeout-minutes: 0o17\n"),  # YAML 1.2's octal (PyYAML reads it as text)
+    settled(job="    timeout-minutes:\n    cancel-timeout-minutes: 0x5\n"),
+    settled(top="env: {A: 1}\n", job="    env: ${{ fromJSON(vars.ENV) }}\n", step=", env: {B: x}"),
+    settled(top="env:\n"),
+    dispatched("{level: {description: d, type: choice, required: true, default: a, options: [a, b]},"
+               " n: {type: number}, b: {type: boolean}, e: {type: environment}, s: {type: string}, x: {}, y: }"),
+])
+def test_settings_github_takes_pass(text):
+    outcome = judge(text, triggers_present=["schedule", "workflow_dispatch"])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+@pytest.mark.parametrize("uses", ["actions/checkout@v4", "actions/aws/ec2@main", "./.github/actions/poll",
+                                  ".\\actions\\poll", "docker://alpine:3.20",
+                                  "octo-org/octo-repo@8f4b7f84864484a7bf31766abe9204da3cbe65b3",
+                                  "${{ vars.ACTION }}"])
+def test_an_action_github_takes_passes(uses):
+    text = (f"on: [workflow_dispatch]\njobs:\n  poll:\n    runs-on: ubuntu-latest\n    steps:\n"
+            f"      - uses: '{uses}'\n")
+    outcome = judge(text, triggers_present=["workflow_dispatch"])
+    assert outcome.status is Status.PASSED, outcome.observed

@@ -22,7 +22,11 @@ Params, one kind per item:
                                        (`run:`, `uses:`; `wait:`, `wait-all:`, `cancel:` for background
                                        steps), a `wait:` or `cancel:` naming no earlier step's `id:`, a
                                        key the workflow, a job, a step or
-                                       an event's filters have not, a filter beside its `-ignore` twin
+                                       an event's filters have not, a value GitHub's schema refuses in
+                                       `permissions:` (a scope or level it has not: `workflows: write`),
+                                       `strategy:`, `concurrency:`, `env:`, `timeout-minutes:` or a
+                                       workflow_dispatch input (no `${{ }}` judged), a step's `uses:` that is
+                                       no ./path, docker://image or owner/repo@ref, a filter beside its `-ignore` twin
                                        (`branches:` and `branches-ignore:`), a `needs:` naming no job of the
                                        file or going round in a cycle, no job without `needs:`) fails whatever
                                        is asked; a `schedule` named without crons (`on: [schedule]`), or whose
@@ -1186,9 +1190,28 @@ def _event_filters_github_takes(name: Any, config: Any) -> None:
     if extra := [str(key) for key in config if key not in takes]:
         raise WorkflowRefused(f"`{name}:` has `{spelled(extra[0])}:`, which it has not (it takes: {', '.join(takes)};"
                               f" \"Unexpected value '{spelled(extra[0])}'\")")
-    if name == "workflow_dispatch" and config.get("inputs") is not None and not isinstance(config["inputs"], dict):
-        raise WorkflowRefused(f"`workflow_dispatch:`'s `inputs:` is {cut(repr(config['inputs']))}, not a mapping of"
-                              " inputs")
+    if name == "workflow_dispatch" and config.get("inputs") is not None:
+        _dispatch_inputs_github_takes(config["inputs"])
+
+
+def _dispatch_inputs_github_takes(inputs: Any) -> None:
+    """WorkflowRefused unless `workflow_dispatch:`'s inputs are a mapping of inputs, each a mapping of the keys
+    GitHub's schema has (workflow-dispatch-input) with a `type:` it has. An input written empty is not judged."""
+    if not isinstance(inputs, dict):
+        raise WorkflowRefused(f"`workflow_dispatch:`'s `inputs:` is {cut(repr(inputs))}, not a mapping of inputs")
+    for name, config in inputs.items():
+        where = f"`workflow_dispatch:`'s input `{spelled(str(name))}`"
+        if config is None:
+            continue
+        if not isinstance(config, dict):
+            raise WorkflowRefused(f"{where} is {cut(repr(config))}, not a mapping (of {', '.join(INPUT_KEYS)})")
+        if extra := [str(key) for key in config if key not in INPUT_KEYS]:
+            raise WorkflowRefused(f"{where} has `{spelled(extra[0])}:`, which an input has not (\"Unexpected value"
+                                  f" '{spelled(extra[0])}'\"; it takes: {', '.join(INPUT_KEYS)})")
+        kind = config.get("type")
+        if kind is not None and not _expression(kind) and kind not in INPUT_TYPES:
+            raise WorkflowRefused(f"{where} has `type: {cut(repr(kind))}`, which GitHub takes not"
+                                  f" ({_unexpected(kind)}it takes: {', '.join(INPUT_TYPES)})")
 
 
 LIST_OF_CRONS = "not a list of `- cron: ...` entries (GitHub's schedule syntax)"
@@ -1324,6 +1347,7 @@ def workflow_jobs(document: dict) -> None:
     if unknown:  # (a `true:` or `On:` is said by workflow_triggers)
         raise WorkflowRefused(f"it has the top-level key `{spelled(unknown[0])}`, which GitHub's workflow syntax has"
                               f" not (\"Unexpected value '{spelled(unknown[0])}'\"; it takes: {', '.join(WORKFLOW_KEYS)})")
+    _settings_github_takes("", document)
     if "jobs" not in document:
         raise WorkflowRefused("it has no `jobs:` (a workflow needs at least one job)")
     jobs = document["jobs"]
@@ -1353,6 +1377,7 @@ def workflow_jobs(document: dict) -> None:
             kind = "a job" if keys[0] == "runs-on" else "a job calling a reusable workflow (`uses:`)"
             raise WorkflowRefused(f"{job_name} has the key `{spelled(extra[0])}`, which {kind} has not"
                                   f" (\"Unexpected value '{spelled(extra[0])}'\")")
+        _settings_github_takes(job_name, job)
         if "steps" in job:  # (a job calling a reusable workflow has none: its `steps:` is refused above)
             _steps_github_takes(job_name, job["steps"])
         if keys == ["runs-on"] and not job.get("steps"):  # GitHub runs no job with nothing to run
@@ -1416,10 +1441,125 @@ def _step_list_github_takes(label: str, steps: list, earlier_ids: set[str]) -> N
                                   f" {', '.join(STEP_KEYS[kind])})")
         if "background" in step and not isinstance(step["background"], bool):  # the schema's boolean, no expression
             raise WorkflowRefused(f"{where}'s `background:` is {cut(repr(step['background']))}, not true or false")
+        _settings_github_takes(where, step)
+        if kind == "uses":
+            _action_github_takes(where, step["uses"])
         if kind in ("wait", "wait-all", "cancel"):
             _control_step_github_takes(where, kind, step, earlier_ids)
         if isinstance(step.get("id"), (str, int, float)):  # GitHub reads a scalar id as its text
             earlier_ids.add(str(step["id"]).lower())
+
+
+def _expression(value: Any) -> bool:
+    """A text holding an expression `${{ }}`: GitHub takes one in place of most values, known only when it runs."""
+    return isinstance(value, str) and "${{" in value
+
+
+def _named(owner: str, key: str) -> str:
+    return f"{owner}'s `{key}:`" if owner else f"`{key}:`"
+
+
+def _settings_github_takes(owner: str, holder: dict) -> None:
+    """WorkflowRefused for a value GitHub's schema refuses inside the settings of the workflow (`owner` ""), of a job
+    or of a step (their keys already judged): `permissions:`, `strategy:`, `concurrency:`, `env:`,
+    `timeout-minutes:`. A value written empty, or an expression `${{ }}` where one may stand, is not judged."""
+    if holder.get("permissions") is not None:
+        _permissions_github_takes(_named(owner, "permissions"), holder["permissions"])
+    if holder.get("strategy") is not None:
+        _strategy_github_takes(_named(owner, "strategy"), holder["strategy"])
+    if holder.get("concurrency") is not None:
+        _concurrency_github_takes(_named(owner, "concurrency"), holder["concurrency"])
+    env = holder.get("env")
+    if env is not None and not isinstance(env, dict) and not _expression(env):
+        raise WorkflowRefused(f"{_named(owner, 'env')} is {cut(repr(env))}, not a mapping of variables (nor an"
+                              " expression `${{ }}`)")
+    for key in ("timeout-minutes", "cancel-timeout-minutes"):
+        if not _minutes(holder.get(key)):
+            raise WorkflowRefused(f"{_named(owner, key)} is {cut(repr(holder[key]))}, not a number of minutes (nor an"
+                                  " expression `${{ }}`)")
+
+
+def _minutes(value: Any) -> bool:
+    """False only for what is surely no number to GitHub: a mapping, a list, a boolean, or a text no reading of
+    numbers takes (`10m`); a text that is one (`'10'`, YAML 1.2's `0o17`, which PyYAML reads as text) is let be."""
+    if value is None or _expression(value):
+        return True
+    if isinstance(value, bool) or isinstance(value, (dict, list)):
+        return False
+    return not isinstance(value, str) or not math.isnan(_js_number(value))
+
+
+def _permissions_github_takes(where: str, permissions: Any) -> None:
+    if _expression(permissions) or permissions in PERMISSION_SHORTHANDS:
+        return
+    if not isinstance(permissions, dict):
+        raise WorkflowRefused(f"{where} is {cut(repr(permissions))}, which GitHub takes not: it takes"
+                              f" {', '.join(PERMISSION_SHORTHANDS)}, {{}} (none) or a mapping of scopes to read, write"
+                              " or none")
+    for scope, level in permissions.items():
+        if scope not in PERMISSION_SCOPES:
+            # GitHub adds scopes now and then: the one named lets a reader see whether this list is behind
+            said = spelled(str(scope))
+            raise WorkflowRefused(f"{where} names the scope `{said}`, which GitHub's token has not (\"Unexpected"
+                                  f" value '{said}'\"; the scopes GitHub's workflow schema has:"
+                                  f" {', '.join(PERMISSION_SCOPES)}; should GitHub have added `{said}` since, this"
+                                  " list is behind)")
+        takes = PERMISSION_SCOPES[scope]
+        if level is not None and not _expression(level) and level not in takes:
+            raise WorkflowRefused(f"{where} gives `{scope}` {cut(repr(level))}, which GitHub takes not"
+                                  f" ({_unexpected(level)}it takes {_either(takes)})")
+
+
+def _unexpected(value: Any) -> str:
+    """GitHub's words for a text it takes not; none for another value, which it spells otherwise than Python."""
+    return f"\"Unexpected value '{cut(spelled(value))}'\"; " if isinstance(value, str) else ""
+
+
+def _either(words: tuple[str, ...]) -> str:
+    return f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def _strategy_github_takes(where: str, strategy: Any) -> None:
+    if _expression(strategy):
+        return
+    if not isinstance(strategy, dict):
+        raise WorkflowRefused(f"{where} is {cut(repr(strategy))}, not a mapping (of {', '.join(STRATEGY_KEYS)})")
+    if extra := [str(key) for key in strategy if key not in STRATEGY_KEYS]:
+        raise WorkflowRefused(f"{where} has `{spelled(extra[0])}:`, which it has not (\"Unexpected value"
+                              f" '{spelled(extra[0])}'\"; it takes: {', '.join(STRATEGY_KEYS)})")
+
+
+def _concurrency_github_takes(where: str, concurrency: Any) -> None:
+    """A group's name (text, or a scalar: not judged), or a mapping with `group:` (converter/concurrency.ts)."""
+    if isinstance(concurrency, list):
+        raise WorkflowRefused(f"{where} is {cut(repr(concurrency))}, not a group name nor a mapping (of"
+                              f" {', '.join(CONCURRENCY_KEYS)})")
+    if not isinstance(concurrency, dict):
+        return
+    if extra := [str(key) for key in concurrency if key not in CONCURRENCY_KEYS]:
+        raise WorkflowRefused(f"{where} has `{spelled(extra[0])}:`, which it has not (\"Unexpected value"
+                              f" '{spelled(extra[0])}'\"; it takes: {', '.join(CONCURRENCY_KEYS)})")
+    if "group" not in concurrency:
+        raise WorkflowRefused(f"{where} has no `group:`, which GitHub requires (\"Required property is missing:"
+                              " group\")")
+    queue = concurrency.get("queue")
+    if queue is not None and not _expression(queue) and queue not in CONCURRENCY_QUEUES:
+        raise WorkflowRefused(f"{where} has `queue: {cut(repr(queue))}`, which GitHub takes not ({_unexpected(queue)}it"
+                              f" takes {_either(CONCURRENCY_QUEUES)})")
+
+
+def _action_github_takes(where: str, uses: Any) -> None:
+    """WorkflowRefused unless a step's `uses:` names a local action (`./…`), a Docker image (`docker://…`) or a
+    repository's at a ref: `owner/repo[/path]@ref`, as GitHub's parser reads it (one `@`; owner, repo and ref not
+    empty). A remote action without `@ref` is the common mistake."""
+    if not isinstance(uses, str) or _expression(uses) or uses.startswith(("./", ".\\", "docker://")):
+        return
+    name, at, ref = uses.partition("@")
+    if at and ref and "@" not in ref and len([part for part in re.split(r"[\\/]", name) if part]) >= 2:
+        return
+    raise WorkflowRefused(f"{where}'s `uses:` is {cut(repr(uses))}, which GitHub takes not (\"the `uses' attribute"
+                          " must be a path, a Docker image, or owner/repo@ref\": ./a/local/path, docker://image, or"
+                          " owner/repo[/path]@ref)")
 
 
 def _control_step_github_takes(where: str, kind: str, step: dict, earlier_ids: set[str]) -> None:
@@ -1583,6 +1723,25 @@ STEP_KEYS = {  # run-step, regular-step (either may run in the background); wait
 }
 STEP_KINDS = {"run": "a `run:` step", "uses": "a `uses:` step (an action)", "wait": "a `wait:` step",
               "wait-all": "a `wait-all:` step", "cancel": "a `cancel:` step"}
+# values inside settings (workflow-v1.0.json: permissions-mapping and its levels, strategy, concurrency-mapping,
+# workflow-dispatch-input). GitHub adds token scopes now and then: a scope it added since is refused, by name
+PERMISSION_SCOPES = {
+    **dict.fromkeys(("actions", "artifact-metadata", "attestations", "checks", "contents"), ("read", "write", "none")),
+    "copilot-requests": ("write", "none"),
+    **dict.fromkeys(("deployments", "discussions"), ("read", "write", "none")),
+    "id-token": ("write", "none"),
+    "issues": ("read", "write", "none"),
+    "models": ("read", "none"),
+    **dict.fromkeys(("packages", "pages", "pull-requests", "repository-projects", "security-events", "statuses"),
+                    ("read", "write", "none")),
+    "vulnerability-alerts": ("read", "none"),
+}
+PERMISSION_SHORTHANDS = ("read-all", "write-all")
+STRATEGY_KEYS = ("matrix", "fail-fast", "max-parallel")
+CONCURRENCY_KEYS = ("group", "cancel-in-progress", "queue")
+CONCURRENCY_QUEUES = ("single", "max")
+INPUT_KEYS = ("description", "type", "required", "default", "options")
+INPUT_TYPES = ("boolean", "choice", "number", "environment", "string")
 EVENT_FILTERS = {
     **dict.fromkeys(("push",), ("branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore")),
     **dict.fromkeys(("pull_request", "pull_request_target"),
