@@ -3,6 +3,7 @@ workflow-parser: its schema workflow-v1.0.json, converter/events.ts and cron.ts)
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -634,4 +635,43 @@ def test_an_action_github_takes_passes(uses):
     text = (f"on: [workflow_dispatch]\njobs:\n  poll:\n    runs-on: ubuntu-latest\n    steps:\n"
             f"      - uses: '{uses}'\n")
     outcome = judge(text, triggers_present=["workflow_dispatch"])
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+# -- a job needing a skipped job, with an `if:` of its own: GitHub adds success() unless it calls a status function --
+def needing_the_switched_off(condition: str) -> str:
+    """`gate` switched off; `poll` needs it, with `condition` as its `if:` (written as a JSON, i.e. YAML, string)."""
+    return (CRON_ON + "jobs:\n  gate:\n    if: false\n    runs-on: ubuntu-latest\n    steps: [{run: echo paused}]\n"
+            f"  poll:\n    needs: gate\n    if: {json.dumps(condition)}\n    runs-on: ubuntu-latest\n"
+            "    steps: [{run: ./poll.sh}]\n")
+
+
+@pytest.mark.parametrize("condition", [
+    "github.repository == 'acme/app'", "${{ github.repository == 'acme/app' }}", "true", "",
+    # a status function's name in a string is no call: GitHub still adds success()
+    "contains(github.ref, 'always()')", "github.ref == 'it''s always() here'",
+    # success() itself is false once a need is skipped, and so is a conjunction holding it
+    "success()", "${{ SUCCESS() }}", "Success ( )", "(success())",
+    "success() && github.ref == 'refs/heads/main'", "github.ref == 'x' && (success())",
+    "success() && (github.ref == 'a' || github.ref == 'b')",
+])
+def test_a_dependant_whose_if_is_false_after_a_skipped_need_is_skipped_with_it(condition):
+    """`if: github.repository == 'acme/app'` on a job needing one switched off had passed: GitHub reads it as
+    `success() && (...)`, false after a skipped need, so the schedule ran nothing."""
+    outcome = judge(needing_the_switched_off(condition), triggers_present=["schedule"])
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "wf.yml runs no job: every job is switched off" in outcome.observed, outcome.observed
+    assert "`poll`: needs `gate`, which is skipped" in outcome.observed, outcome.observed
+    assert "poll" in outcome.evidence["switched_off_jobs"], outcome.evidence
+
+
+@pytest.mark.parametrize("condition", [
+    "always()", "${{ always() }}", "Always()", "always ()", "!cancelled()", "${{ !cancelled() }}", "failure()",
+    "cancelled() || github.ref == 'x'", "success() || always()", "success() || github.ref == 'refs/heads/main'",
+    "github.ref == 'it''s' || always()", "!success()", "success() == false",
+    "github.ref == 'unclosed",  # a string not closed: read with doubt, so taken as running
+    "always() ${{ github.ref }}",  # text beside `${{ }}`: not judged
+])
+def test_a_dependant_whose_if_may_hold_after_a_skipped_need_is_taken_as_running(condition):
+    outcome = judge(needing_the_switched_off(condition), triggers_present=["schedule"])
     assert outcome.status is Status.PASSED, outcome.observed

@@ -32,8 +32,9 @@ Params, one kind per item:
                                        is asked; a `schedule` named without crons (`on: [schedule]`), or whose
                                        crons all name dates that never come (`0 0 30 2 *`), never fires; a
                                        workflow whose every job is switched off (`if: ${{ false }}`, or
-                                       needing only such jobs) starts nothing: triggers_present fails (no
-                                       other `if:` expression is evaluated)
+                                       needing such a job with no `if:` or one false then: calling no
+                                       always()/failure()/cancelled(), to which GitHub adds success()) starts
+                                       nothing: triggers_present fails (no other `if:` is evaluated)
 
     file: vercel.json
     crons: [{path: /api/cron/publish, schedule: "* * * * *"}]   entries that must be there; refused at load
@@ -1641,16 +1642,19 @@ def _needs_of(jobs: dict) -> dict[str, list[str]] | None:
 
 def switched_off_jobs(text: str, jobs: dict) -> dict[str, str]:
     """The jobs GitHub never runs, each with why (`if: ${{ false }}`): an `if:` that is the literal `false`
-    (`literally_false`), and a job without `if:` that needs one of them (a job whose need was skipped is skipped,
-    unless its own condition says otherwise). No other expression is evaluated: such a job is taken as running."""
+    (`literally_false`), and a job that needs one of them whose own `if:`, if any, is false once a need is skipped
+    (`false_after_a_skipped_need`). No other expression is evaluated: such a job is taken as running."""
     conditions = _job_conditions(text)
     off = {name: f"`if: {cut(spelled(written))}`" for name, (written, plain) in conditions.items()
            if literally_false(written, plain)}
     needs = _needs_of(jobs) or {}
     ids = {str(name).lower(): name for name in jobs}
-    while skipped := {name: need for name, wanted in needs.items() if name not in off and name not in conditions
+    held = {name: written for name, (written, _) in conditions.items() if not false_after_a_skipped_need(written)}
+    while skipped := {name: need for name, wanted in needs.items() if name not in off and name not in held
                       for need in wanted if ids.get(need.lower()) in off}:
-        off.update({name: f"needs `{spelled(need)}`, which is skipped" for name, need in skipped.items()})
+        off.update({name: f"needs `{spelled(need)}`, which is skipped" + (
+            f" (its `if: {cut(spelled(conditions[name][0]))}` is false then: {_WHY_FALSE})" if name in conditions
+            else "") for name, need in skipped.items()})
     return {name: off[name] for name in jobs if name in off}  # in the file's order
 
 
@@ -1686,6 +1690,69 @@ def literally_false(written: str, plain: bool) -> bool:
     while expression.startswith("(") and expression.endswith(")"):
         expression = expression[1:-1].strip()
     return expression == "false"
+
+
+# GitHub's status functions, called in any case (`Always()`), maybe with whitespace before the parenthesis: a name
+# that goes on (`always_x(`) is none; a property (`needs.always`) is no call
+_STATUS_CALL = re.compile(r"(?<![\w-])(?:success|failure|cancelled|always)\s*\(", re.IGNORECASE)
+_SUCCESS_CALL = re.compile(r"success\s*\(\s*\)", re.IGNORECASE)
+_EXPRESSION_STRING = re.compile(r"'(?:[^']|'')*'")  # the expressions' only string: single quotes, '' for one
+_WHY_FALSE = "GitHub reads a condition calling no always(), failure() or cancelled() as success() && (…)"
+
+
+def false_after_a_skipped_need(written: str) -> bool:
+    """Whether a job's `if:` (as `_job_conditions` gives it) is false once a job it needs was skipped: GitHub
+    wraps a condition calling no status function (success(), failure(), cancelled(), always(); a name in a string
+    is no call) as `success() && (…)`, and success() is false after a skipped need — as is a condition that is
+    success() `&&` others. Any other (`always()`, `!cancelled()`, `success() || …`), and one read with doubt (a
+    string not closed, text beside `${{ }}`), may hold: False, the job is taken as running."""
+    if whole := _WHOLE_EXPRESSION.fullmatch(written):
+        written = whole[1]
+    if "${{" in written or "}}" in written:  # text beside an expression: a format() whose parts are not read here
+        return not _STATUS_CALL.search(written)
+    expression = _EXPRESSION_STRING.sub("0", written)
+    if "'" in expression:
+        return False
+    if not _STATUS_CALL.search(expression):
+        return True
+    conjuncts = _top_level_conjuncts(expression)
+    return conjuncts is not None and any(_SUCCESS_CALL.fullmatch(_unwrapped(part)) for part in conjuncts)
+
+
+def _top_level_conjuncts(expression: str) -> list[str] | None:
+    """The operands of an expression's top-level `&&` (itself alone if none); None where it has a top-level `||`,
+    which binds looser: then it is no conjunction."""
+    parts, depth, start, at = [], 0, 0, 0
+    while at < len(expression):
+        char = expression[at]
+        depth += (char in "([") - (char in ")]")
+        if depth == 0 and expression.startswith("||", at):
+            return None
+        if depth == 0 and expression.startswith("&&", at):
+            parts.append(expression[start:at])
+            start = at = at + 2
+            continue
+        at += 1
+    return parts + [expression[start:]]
+
+
+def _unwrapped(expression: str) -> str:
+    """An expression without whitespace around it nor parentheses that hold it whole (`( (a) )` is `a`; `(a) && (b)`
+    stays)."""
+    expression = expression.strip()
+    while expression.startswith("(") and expression.endswith(")") and _closes_at_end(expression):
+        expression = expression[1:-1].strip()
+    return expression
+
+
+def _closes_at_end(expression: str) -> bool:
+    """Whether the parenthesis opening `expression` is the one closing it."""
+    depth = 0
+    for at, char in enumerate(expression):
+        depth += (char == "(") - (char == ")")
+        if depth == 0:
+            return at == len(expression) - 1
+    return False
 
 
 def _needs_cycle(needs: dict[str, list[str]]) -> list[str]:
