@@ -1361,3 +1361,124 @@ def test_a_github_folder_listing_of_another_shape_is_that_items_error(entry, sai
     assert "the listing of reports/sub/ holds" in str(listed["reports"])
     assert listed["other"].files == ["b.md"]  # the other folder's item is judged
     assert all(".." not in path for path in source.asked), source.asked
+
+
+# -- a local reusable workflow is read from where its caller is: the checkout, or the contents API at the ref ----------
+SCHEDULED_CALLER = ("on:\n  schedule:\n    - cron: '0 5 * * *'\njobs:\n  poll:\n"
+                    "    uses: ./.github/workflows/_poll.yml\n")
+NOT_REUSABLE = "on: [push]\njobs:\n  run: {runs-on: ubuntu-latest, steps: [{run: ./poll.sh}]}\n"
+REUSABLE = "on: {workflow_call: }\njobs:\n  run: {runs-on: ubuntu-latest, steps: [{run: ./poll.sh}]}\n"
+
+
+def _calling_checkout(tmp_path: Path, called: str | None) -> Path:
+    """A committed checkout whose poller.yml calls ./.github/workflows/_poll.yml (`called`; None: not committed)."""
+    from opsverify_demo.components.repos import _git
+
+    workflows = tmp_path / "app" / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "poller.yml").write_text(SCHEDULED_CALLER)
+    if called is not None:
+        (workflows / "_poll.yml").write_text(called)
+    _git(tmp_path / "app", "init", "-q")
+    _git(tmp_path / "app", "add", "-A", date="2025-01-01T00:00:00+00:00")
+    _git(tmp_path / "app", "commit", "-q", "-m", "deployed", date="2025-01-01T00:00:00+00:00")
+    return tmp_path / "app"
+
+
+@pytest.mark.parametrize("called, status, seen", [
+    (None, Status.FAILED, "job `poll` calls ./.github/workflows/_poll.yml, which checkout {root} does not hold"),
+    (NOT_REUSABLE, Status.FAILED, "job `poll` calls ./.github/workflows/_poll.yml, which is not reusable"),
+    (REUSABLE, Status.PASSED, ".github/workflows/poller.yml triggers: schedule"),
+], ids=["missing", "not-reusable", "reusable"])
+def test_a_checkouts_local_reusable_workflow_is_read_from_the_checkout(tmp_path, called, status, seen):
+    """A scheduled workflow calling a reusable workflow renamed away (or without `on: workflow_call`) had passed:
+    GitHub refuses the caller, every scheduled run fails at its start."""
+    from opsverify.engine import gather_and_judge
+    from .kit import make_check, make_target
+
+    checkout = _calling_checkout(tmp_path, called)
+    item = make_check("repo", {"file": ".github/workflows/poller.yml", "triggers_present": ["schedule"]})
+    (outcome,) = gather_and_judge(make_target({"repo": str(checkout)}), repo, [item])
+    assert outcome.status is status, outcome
+    assert seen.format(root=checkout) in outcome.observed, outcome.observed
+
+
+def test_a_called_workflow_the_checkout_holds_otherwise_than_its_commit_is_not_judged(tmp_path):
+    """The called file is read as the caller is: an edit not committed is not the deployed workflow."""
+    from opsverify.engine import gather_and_judge
+    from .kit import make_check, make_target
+
+    checkout = _calling_checkout(tmp_path, NOT_REUSABLE)
+    (checkout / ".github" / "workflows" / "_poll.yml").write_text(REUSABLE)  # fixed on disk, not in the commit
+    item = make_check("repo", {"file": ".github/workflows/poller.yml", "triggers_present": ["schedule"]})
+    (outcome,) = gather_and_judge(make_target({"repo": str(checkout)}), repo, [item])
+    assert outcome.status is Status.ERROR, outcome
+    assert "could not read ./.github/workflows/_poll.yml" in outcome.observed, outcome.observed
+    assert "differs in the checkout from the commit" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("called, status", [(None, Status.FAILED), (NOT_REUSABLE, Status.FAILED),
+                                            (REUSABLE, Status.PASSED)], ids=["missing", "not-reusable", "reusable"])
+def test_a_local_reusable_workflow_is_read_through_github_at_the_callers_ref(github, monkeypatch, called, status):
+    files = {".github/workflows/poller.yml": SCHEDULED_CALLER}
+    if called is not None:
+        files[".github/workflows/_poll.yml"] = called
+    monkeypatch.setitem(github.repos, "acme/sora-studio", files)
+    settings = {"base_url": github.url, "token": TOKEN, "repo": "acme/sora-studio", "ref": REF}
+    item = make_check("repo", {"file": ".github/workflows/poller.yml", "triggers_present": ["schedule"]})
+    target = make_plain_target({"providers": {"github": settings}})
+    try:
+        outcome = repo.judge(item, repo.gather(target, [item]))
+    finally:
+        target.close()
+    assert outcome.status is status, outcome
+    asked = [(path, ref) for _, _, path, ref, *_ in github.seen if not path.startswith("commits/")]
+    assert asked == [(".github/workflows/poller.yml", REF), (".github/workflows/_poll.yml", REF)], asked
+    if called is None:
+        assert f"which GitHub acme/sora-studio@{REF} does not hold" in outcome.observed, outcome.observed
+
+
+def test_a_loop_of_reusable_workflows_is_read_once(tmp_path):
+    """A workflow calling itself is read once, never round and round: GitHub refuses the loop."""
+    from opsverify.engine import gather_and_judge
+    from .kit import make_check, make_target
+
+    selfcall = "on: {workflow_call: }\njobs:\n  again: {uses: ./.github/workflows/_poll.yml}\n"
+    checkout = _calling_checkout(tmp_path, selfcall)
+    item = make_check("repo", {"file": ".github/workflows/poller.yml", "triggers_present": ["schedule"]})
+    (outcome,) = gather_and_judge(make_target({"repo": str(checkout)}), repo, [item])
+    assert outcome.status is Status.FAILED, outcome
+    assert "calls ./.github/workflows/_poll.yml again: a loop of workflows" in outcome.observed, outcome.observed
+
+
+class _Commit:
+    """A source of the commit's files that counts the reads asked of it (`Checkout`, `GitHubContents` alike)."""
+
+    def __init__(self, files: dict):
+        self.files, self.asked = files, []
+
+    def read_files(self, paths: list[str]) -> dict:
+        self.asked.append(paths)
+        return {path: self.files.get(path) for path in paths}
+
+
+def test_called_workflows_are_read_level_by_level_each_once():
+    called = ("on: workflow_call\njobs:\n  a: {uses: ./.github/workflows/_b.yml}\n"
+              "  b: {uses: ./.github/workflows/_poll.yml}\n")
+    commit = _Commit({".github/workflows/_poll.yml": called, ".github/workflows/_b.yml": called})
+    read = repo.called_workflows(commit, {".github/workflows/poller.yml": SCHEDULED_CALLER})
+    assert commit.asked == [[".github/workflows/_poll.yml"], [".github/workflows/_b.yml"]], commit.asked
+    assert read == {".github/workflows/_poll.yml": called, ".github/workflows/_b.yml": called}
+
+
+def test_called_workflows_past_the_waves_bound_counts_are_not_read():
+    many = "on: workflow_call\njobs:\n" + "".join(f"  j{n}: {{uses: ./.github/workflows/_{n}.yml}}\n"
+                                                  for n in range(repo.CALL_WAVES * repo.REQUESTS_AT_ONCE + 1))
+    commit = _Commit({})
+    read = repo.called_workflows(commit, {".github/workflows/poller.yml": many})
+    assert commit.asked == [] and len(read) == repo.CALL_WAVES * repo.REQUESTS_AT_ONCE + 1, commit.asked
+    outcome = repo.judge(check(file=".github/workflows/poller.yml", triggers_present=["workflow_call"]),
+                         facts(files={".github/workflows/poller.yml": many, **read}))
+    assert outcome.status is Status.ERROR, outcome
+    assert ("could not read ./.github/workflows/_0.yml, which job `j0` of .github/workflows/poller.yml calls: not"
+            " read: the reusable workflows called take more than 12 waves") in outcome.observed, outcome.observed

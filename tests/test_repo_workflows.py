@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from opsverify.errors import GatherError
 from opsverify.families import repo
 from opsverify.families.repo import Params
 from opsverify.outcome import Status
@@ -168,7 +169,6 @@ def test_a_job_github_refuses_fails_whatever_it_is_asked(ask, jobs, reason):
 
 
 @pytest.mark.parametrize("jobs", [
-    "jobs: {poll: {uses: ./.github/workflows/poll.yml}}\n",
     "jobs: {poll: {uses: acme/ops/.github/workflows/poll.yml@v1, with: {a: 1}, secrets: inherit}}\n",
     "jobs: {poll: {runs-on: [self-hosted, linux], steps: [{run: x}]}}\n",
     "jobs: {poll: {runs-on: {group: pollers}, steps: [{run: x}]}}\n",
@@ -675,3 +675,112 @@ def test_a_dependant_whose_if_is_false_after_a_skipped_need_is_skipped_with_it(c
 def test_a_dependant_whose_if_may_hold_after_a_skipped_need_is_taken_as_running(condition):
     outcome = judge(needing_the_switched_off(condition), triggers_present=["schedule"])
     assert outcome.status is Status.PASSED, outcome.observed
+
+
+# -- a job calling a reusable workflow of the same commit (`uses: ./…`): GitHub reads it with the caller ------------
+CALLER = "on:\n  schedule:\n    - cron: '0 5 * * *'\njobs:\n  poll:\n    uses: ./.github/workflows/_poll.yml\n"
+POLL = ".github/workflows/_poll.yml"
+REUSABLE = "on:\n  workflow_call:\njobs:\n  run: {runs-on: ubuntu-latest, steps: [{run: ./poll.sh}]}\n"
+
+
+def judge_calling(called: dict, caller: str = CALLER, **asked):
+    """The item's workflow `caller`, with the files of the commit it calls (`called`: path -> text, None for one
+    the commit lacks) read beside it, as `repo.gather` reads them."""
+    check = SimpleNamespace(key="X1-test", params=Params.model_validate({"file": WF, **(asked or {
+        "triggers_present": ["schedule"]})}))
+    return repo.judge(check, {"source": "checkout /srv/app", "files": {WF: caller, **called}, "folders": {},
+                              "env": {}, "deployed": None})
+
+
+def calling(path: str) -> str:
+    """A reusable workflow whose one job calls `path` of the same commit."""
+    return f"on: {{workflow_call: }}\njobs:\n  next: {{uses: ./{path}}}\n"
+
+
+@pytest.mark.parametrize("ask", [{"triggers_present": ["schedule"]}, {"triggers_absent": ["push"]}],
+                         ids=["present", "absent"])
+@pytest.mark.parametrize("called, reason", [
+    ({POLL: None}, "job `poll` calls ./.github/workflows/_poll.yml, which checkout /srv/app does not hold"
+                   " (\"failed to fetch workflow: workflow was not found\")"),
+    ({POLL: "on: [push]\njobs:\n  run: {runs-on: ubuntu-latest, steps: [{run: ./poll.sh}]}\n"},
+     "job `poll` calls ./.github/workflows/_poll.yml, which is not reusable: its `on:` has no workflow_call"
+     " (\"workflow is not reusable as it is missing a `on.workflow_call` trigger\")"),
+    ({POLL: "on:\n  workflow_dispatch:\njobs:\n  run: {runs-on: ubuntu-latest, steps: [{run: ./poll.sh}]}\n"},
+     "job `poll` calls ./.github/workflows/_poll.yml, which is not reusable"),
+    ({POLL: "on: {workflow_call: }\njobs: {}\n"},
+     "job `poll` calls ./.github/workflows/_poll.yml, which GitHub refuses: `jobs:` holds no job"),
+    ({POLL: "on: {workflow_call: }\njobs: [\n"}, "job `poll` calls ./.github/workflows/_poll.yml, which is not"
+                                                 " valid YAML"),
+    # nested: the chain is named
+    ({POLL: calling(".github/workflows/_b.yml"), ".github/workflows/_b.yml": None},
+     "job `poll` calls ./.github/workflows/_poll.yml, whose job `next` calls ./.github/workflows/_b.yml, which"
+     " checkout /srv/app does not hold"),
+    # loops: a workflow calling itself, or one calling it (the item's own file too)
+    ({POLL: calling(POLL)}, "job `poll` calls ./.github/workflows/_poll.yml, whose job `next` calls"
+                            " ./.github/workflows/_poll.yml again: a loop of workflows (\"Loops in the workflow tree"
+                            " are not permitted\")"),
+    ({POLL: calling(".github/workflows/_b.yml"), ".github/workflows/_b.yml": calling(POLL)},
+     "job `poll` calls ./.github/workflows/_poll.yml, whose job `next` calls ./.github/workflows/_b.yml, whose job"
+     " `next` calls ./.github/workflows/_poll.yml again: a loop of workflows"),
+    ({POLL: calling(WF)}, "job `poll` calls ./.github/workflows/_poll.yml, whose job `next` calls"
+                          " ./.github/workflows/wf.yml again: a loop of workflows"),
+])
+def test_a_local_reusable_workflow_github_cannot_call_refuses_the_caller(ask, called, reason):
+    """A scheduled workflow whose job calls `./.github/workflows/_poll.yml` had passed with that file renamed away
+    or without `on: workflow_call`: GitHub refuses the caller ("error parsing called workflow"), so nothing runs."""
+    outcome = judge_calling(called, **ask)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(REFUSED + reason), outcome.observed
+
+
+def test_workflows_called_past_ten_levels_refuse_the_caller():
+    """GitHub connects ten levels of workflows at most: the caller and nine called in turn."""
+    chain = {f".github/workflows/_{n}.yml": calling(f".github/workflows/_{n + 1}.yml") for n in range(10)}
+    chain.update({POLL: calling(".github/workflows/_0.yml"), ".github/workflows/_10.yml": REUSABLE})
+    outcome = judge_calling(chain)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(REFUSED + "job `poll` calls ./.github/workflows/_poll.yml, whose job `next`"
+                                       " calls ./.github/workflows/_0.yml, whose"), outcome.observed
+    assert outcome.observed.endswith("whose job `next` calls ./.github/workflows/_8.yml, an eleventh level of"
+                                     " workflows: GitHub connects ten at most"), outcome.observed
+
+
+@pytest.mark.parametrize("path, why", [
+    (".github/workflows/sub/_poll.yml", "not where GitHub reads a reusable workflow"),
+    ("ci/_poll.yml", "not where GitHub reads a reusable workflow"),
+])
+def test_a_local_call_outside_the_workflows_folder_refuses_the_caller(path, why):
+    caller = CALLER.replace(POLL, path)
+    outcome = judge_calling({}, caller)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(REFUSED + f"job `poll` calls ./{path}, which is {why}"), outcome.observed
+
+
+@pytest.mark.parametrize("called", [
+    {POLL: REUSABLE},
+    {POLL: "on:\n  workflow_dispatch:\n  workflow_call:\n    inputs: {level: {type: string}}\n"
+           "jobs:\n  run: {runs-on: ubuntu-latest, steps: [{run: ./poll.sh}]}\n"},
+    {POLL: "on: [workflow_call, push]\njobs:\n  run: {runs-on: ubuntu-latest, steps: [{run: ./poll.sh}]}\n"},
+    {POLL: "on: workflow_call\njobs:\n  run: {runs-on: ubuntu-latest, steps: [{run: ./poll.sh}]}\n"},
+    # four levels: the caller and three nested; ten on GitHub.com (four on GitHub Enterprise Server: not held)
+    {POLL: calling(".github/workflows/_b.yml"), ".github/workflows/_b.yml": calling(".github/workflows/_c.yml"),
+     ".github/workflows/_c.yml": REUSABLE},
+    {**{f".github/workflows/_{n}.yml": calling(f".github/workflows/_{n + 1}.yml") for n in range(7)},
+     POLL: calling(".github/workflows/_0.yml"), ".github/workflows/_7.yml": REUSABLE},
+    # one workflow called by several jobs, at several levels: no loop
+    {POLL: "on: workflow_call\njobs:\n  a: {uses: ./.github/workflows/_b.yml}\n"
+           "  b: {uses: ./.github/workflows/_c.yml}\n",
+     ".github/workflows/_b.yml": calling(".github/workflows/_c.yml"), ".github/workflows/_c.yml": REUSABLE},
+    # a remote call inside is another repository's: not judged
+    {POLL: "on: workflow_call\njobs:\n  next: {uses: acme/ops/.github/workflows/gone.yml@v1}\n"},
+])
+def test_a_local_reusable_workflow_github_can_call_passes(called):
+    outcome = judge_calling(called)
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_a_called_workflow_that_could_not_be_read_leaves_the_item_unjudged():
+    outcome = judge_calling({POLL: GatherError("cannot read .github/workflows/_poll.yml: denied")})
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert "could not read ./.github/workflows/_poll.yml, which job `poll` of .github/workflows/wf.yml calls:" \
+        in outcome.observed, outcome.observed

@@ -34,7 +34,13 @@ Params, one kind per item:
                                        workflow whose every job is switched off (`if: ${{ false }}`, or
                                        needing such a job with no `if:` or one false then: calling no
                                        always()/failure()/cancelled(), to which GitHub adds success()) starts
-                                       nothing: triggers_present fails (no other `if:` is evaluated)
+                                       nothing: triggers_present fails (no other `if:` is evaluated). A job
+                                       calling a workflow of the same commit (`uses: ./.github/workflows/x.yml`)
+                                       has it read from the same checkout or ref, and those it calls in turn:
+                                       one missing, outside .github/workflows/, refused whole, without
+                                       `workflow_call` in its `on:`, a loop, or calls past ten levels fail
+                                       whatever is asked (GitHub refuses the caller); another repository's
+                                       (`owner/repo/….yml@ref`) is not judged
 
     file: vercel.json
     crons: [{path: /api/cron/publish, schedule: "* * * * *"}]   entries that must be there; refused at load
@@ -275,13 +281,16 @@ def needs(params: Params) -> tuple[str, ...]:
 
 def bound(target, checks) -> float:
     """Files, then folders: one wave each of GETs (contents API, REQUESTS_AT_ONCE at a time, each
-    within http_s) or local reads; then `git log` for the deploy's time, within GIT_TIMEOUT_S."""
+    within http_s) or local reads, and through the contents API up to CALL_WAVES of the reusable workflows the
+    workflows call; then `git log` for the deploy's time, within GIT_TIMEOUT_S."""
     files = len({c.params.file for c in checks if c.params.file})
     folders = len({c.params.folder for c in checks if c.params.folder})
     # the contents API's first batch also asks for the ref's commit
     waves = math.ceil((files + 1) / REQUESTS_AT_ONCE) + math.ceil(folders / REQUESTS_AT_ONCE)
     if folders and not target.config.repo:  # through the contents API: each folder's subfolders, one after another
         waves += WALK_WAVES * folders
+    if any(c.params.kind == "workflow" for c in checks) and not target.config.repo:
+        waves += CALL_WAVES  # the reusable workflows they call, level by level
     git = GIT_TIMEOUT_S if any(c.params.newer_than_deploy for c in checks) else 0.0
     return target.timeouts.connect_s + target.timeouts.http_s * waves + git + 1.0
 
@@ -1052,13 +1061,73 @@ def source(target) -> Checkout | GitHubContents:
                         f"for {target.system} in {target.env.name}")
 
 
+# GitHub connects up to ten levels of workflows, a caller and nine called in turn (four on GitHub Enterprise Server,
+# which is not held against a workflow: GitHub's "Reusing workflows")
+CALL_LEVELS = 10
+CALL_WAVES = 12  # waves of called workflows read (REQUESTS_AT_ONCE each) that `bound` counts: no more are read
+
+
+def called_workflows(where, callers: dict[str, Any]) -> dict[str, str | None | GatherError]:
+    """The workflows of the commit `callers` (path -> text) call (`uses: ./…`), and those call in turn down to the
+    tenth level (an eleventh is refused unread), read from `where` as the callers were — the checkout, or the
+    contents API at the same ref: a local call is the caller's own commit's file. Level by level, each a wave of
+    reads of files not read yet (so a loop ends); past CALL_WAVES waves a file is not read (an error for the items
+    calling it)."""
+    read: dict[str, Any] = {}
+    level, waves = list(callers.values()), 0
+    for _ in range(CALL_LEVELS - 1):
+        wanted = sorted({path for text in level if isinstance(text, str) for path in local_calls(text).values()
+                         if path and WORKFLOW_FILE.fullmatch(path)} - set(callers) - set(read))
+        if not wanted:
+            break
+        waves += math.ceil(len(wanted) / REQUESTS_AT_ONCE)
+        if waves > CALL_WAVES:
+            read.update(dict.fromkeys(wanted, GatherError(
+                f"not read: the reusable workflows called take more than {CALL_WAVES} waves of {REQUESTS_AT_ONCE}"
+                " reads")))
+            break
+        level = list(where.read_files(wanted).values())
+        read.update(zip(wanted, level))
+    return read
+
+
+def local_calls(text: str) -> dict[str, str | None]:
+    """job id -> the path from the repository's top (None: not judged, see `called_path`) of each job of a workflow
+    calling one of the same commit (`uses: ./.github/workflows/x.yml`); {} for a file not read as a workflow (it is
+    judged on its own)."""
+    try:
+        document = read_workflow(text)
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return {}
+    return _local_calls(document.get("jobs") if isinstance(document, dict) else None)
+
+
+def _local_calls(jobs: Any) -> dict[str, str | None]:
+    """`local_calls` of a workflow's `jobs:` as read, whatever its shape."""
+    if not isinstance(jobs, dict):
+        return {}
+    return {str(name): called_path(job["uses"]) for name, job in jobs.items()
+            if isinstance(job, dict) and isinstance(job.get("uses"), str) and job["uses"].startswith("./")}
+
+
+def called_path(uses: str) -> str | None:
+    """The path a local call (`./…`) names, as git names it (`a//b` is `a/b`); None where it is not judged: it holds
+    an expression, an `@` (a ref: the local form has none) or `..`."""
+    rest = uses[2:]
+    if "@" in rest or "${{" in rest or ".." in PurePosixPath(rest).parts:
+        return None
+    return PurePosixPath(rest).as_posix()
+
+
 def gather(target, checks) -> dict[str, Any]:
     where = source(target)
     files = sorted({c.params.file for c in checks if c.params.file})
     folders = sorted({c.params.folder for c in checks if c.params.folder})
+    read = where.read_files(files) if files else {}
+    workflows = {c.params.file: read[c.params.file] for c in checks if c.params.kind == "workflow"}
     facts: dict[str, Any] = {
         "source": where.label,
-        "files": where.read_files(files) if files else {},
+        "files": {**read, **called_workflows(where, workflows)},
         "folders": where.list_folders(folders) if folders else {},
         "env": {},
         "deployed": None,
@@ -1833,12 +1902,15 @@ def expectation(p: Params) -> str:
     return "; ".join(parts + ([f"{p.folder}/ newer than the deployed commit"] if p.newer_than_deploy else []))
 
 
-def _judge_workflow(p: Params, text: str, evidence: dict) -> Outcome:
+def _judge_workflow(p: Params, text: str, facts: dict, evidence: dict) -> Outcome:
     expected = expectation(p)
     try:
         document = read_workflow(text)
         triggers = workflow_triggers(document)
         workflow_jobs(document)
+        _calls_github_takes(p.file, document, facts)
+    except GatherError as exc:  # a workflow it calls could not be read: no verdict either way
+        return error(str(exc), **evidence)
     except RecursionError:  # the pure-Python loader (without libyaml, which refuses such depth itself) recurses
         return error(f"could not read {p.file}: {TOO_DEEP}", **evidence)
     except GitHubRefuses as exc:  # the whole file: whatever its triggers, it never runs and cannot be dispatched
@@ -1869,6 +1941,67 @@ def _judge_workflow(p: Params, text: str, evidence: dict) -> Outcome:
         problems.append(f"{p.file} runs no job: every job is switched off ({said}), so its {', '.join(present)}"
                         f" trigger{'s' if len(present) > 1 else ''} start{'' if len(present) > 1 else 's'} nothing")
     return verdict(expected, problems, f"{p.file} triggers: {', '.join(triggers) or 'none'}", **evidence)
+
+
+def _calls_github_takes(caller: str, document: dict, facts: dict, chain: str = "", above: tuple[str, ...] = (),
+                        judged: set | None = None) -> None:
+    """WorkflowRefused where a job calls a workflow of the same commit (`uses: ./…`) GitHub cannot call, which
+    refuses the caller ("error parsing called workflow"): one outside `.github/workflows/` (a subfolder too), one
+    the commit lacks ("workflow was not found"), one GitHub refuses whole, one not reusable (no `workflow_call` in
+    its `on:`), a loop (one calling a workflow that calls it), or calls nested past ten levels; each called one
+    judged so in turn. GatherError where one could not be read. A call of another repository's workflow
+    (`owner/repo/…@ref`) is not judged, nor a local one holding an expression, a ref or `..`. `above`: the
+    workflows calling `caller`, in turn; `judged`: (path, level) found fine."""
+    judged = set() if judged is None else judged
+    above, level = (*above, caller), len(above) + 1
+    for name, path in _local_calls(document["jobs"]).items():
+        uses = document["jobs"][name]["uses"]
+        said = f"{chain}job `{spelled(name)}` calls {cut(spelled(uses))}"
+        if path is None or (path, level) in judged:
+            continue
+        if not WORKFLOW_FILE.fullmatch(path):
+            raise WorkflowRefused(f"{said}, which is not where GitHub reads a reusable workflow (a .yml or .yaml file"
+                                  " directly in .github/workflows/: \"Subdirectories of the workflows directory are"
+                                  " not supported\")")
+        if path in above:
+            raise WorkflowRefused(f"{said} again: a loop of workflows (\"Loops in the workflow tree are not"
+                                  " permitted\")")
+        if level == CALL_LEVELS:
+            raise WorkflowRefused(f"{said}, an eleventh level of workflows: GitHub connects ten at most")
+        if path not in facts["files"] or isinstance(facts["files"][path], GatherError):
+            why = facts["files"].get(path) or f"{path} was not read"
+            raise GatherError(f"could not read {cut(spelled(uses))}, which job `{spelled(name)}` of {caller} calls:"
+                              f" {why}")
+        called = _called_document(said, path, facts["source"], facts["files"][path])
+        _calls_github_takes(path, called, facts, f"{said}, whose ", above, judged)
+        judged.add((path, level))
+
+
+def _called_document(said: str, path: str, source: str, text: str | None) -> dict:
+    """A called workflow's data, as GitHub must take it to call it; WorkflowRefused (`said` the call) where it
+    cannot: missing, refused whole, or not reusable."""
+    if text is None:
+        raise WorkflowRefused(f"{said}, which {source} does not hold (\"failed to fetch workflow: workflow was not"
+                              " found\")")
+    try:
+        document = read_workflow(text)
+        triggers = workflow_triggers(document)
+        workflow_jobs(document)
+    except RecursionError:
+        raise GatherError(f"{said}, which could not be read: {TOO_DEEP}") from None
+    except GitHubRefuses as exc:
+        raise WorkflowRefused(f"{said}, which GitHub refuses (line {exc.problem_mark.line + 1}: {exc.problem})") \
+            from None
+    except yaml.YAMLError as exc:
+        raise WorkflowRefused(f"{said}, which is not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    except WorkflowRefused as exc:
+        raise WorkflowRefused(f"{said}, which GitHub refuses: {exc}") from None
+    except ValueError as exc:
+        raise WorkflowRefused(f"{said}, which GitHub refuses: {path} {exc}") from None
+    if "workflow_call" not in triggers:
+        raise WorkflowRefused(f"{said}, which is not reusable: its `on:` has no workflow_call (\"workflow is not"
+                              " reusable as it is missing a `on.workflow_call` trigger\")")
+    return document
 
 
 def _judge_crons(p: Params, text: str, evidence: dict) -> Outcome:
@@ -2063,7 +2196,7 @@ def judge(check, facts) -> Outcome:
     if text is None:
         return failed(expectation(p), f"{p.file} not found in {facts['source']}", **evidence)
     if p.kind == "workflow":
-        return _judge_workflow(p, text, evidence)
+        return _judge_workflow(p, text, facts, evidence)
     if p.kind == "crons":
         return _judge_crons(p, text, evidence)
     return _judge_env(p, text, facts, evidence)
