@@ -1718,7 +1718,7 @@ def switched_off_jobs(text: str, jobs: dict) -> dict[str, str]:
            if literally_false(written, plain)}
     needs = _needs_of(jobs) or {}
     ids = {str(name).lower(): name for name in jobs}
-    held = {name: written for name, (written, _) in conditions.items() if not false_after_a_skipped_need(written)}
+    held = {name for name, (written, _) in conditions.items() if not false_after_a_skipped_need(written)}
     while skipped := {name: need for name, wanted in needs.items() if name not in off and name not in held
                       for need in wanted if ids.get(need.lower()) in off}:
         off.update({name: f"needs `{spelled(need)}`, which is skipped" + (
@@ -1761,8 +1761,8 @@ def literally_false(written: str, plain: bool) -> bool:
     return expression == "false"
 
 
-# GitHub's status functions, called in any case (`Always()`), maybe with whitespace before the parenthesis: a name
-# that goes on (`always_x(`) is none; a property (`needs.always`) is no call
+# GitHub's status functions, called in any case (`Always()`), maybe with whitespace before the parenthesis: a longer
+# name (`my_always(`) is none; a property (`needs.always`) no call
 _STATUS_CALL = re.compile(r"(?<![\w-])(?:success|failure|cancelled|always)\s*\(", re.IGNORECASE)
 _SUCCESS_CALL = re.compile(r"success\s*\(\s*\)", re.IGNORECASE)
 _EXPRESSION_STRING = re.compile(r"'(?:[^']|'')*'")  # the expressions' only string: single quotes, '' for one
