@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import string
@@ -422,6 +423,78 @@ def test_the_body_of_a_job_run_is_judged_as_http_judges_one(answer, rules, statu
 def test_body_rules_are_refused_where_http_refuses_them(params, problem):
     with pytest.raises(ValidationError, match=problem):
         make_check("cron", params, mutating=True)
+
+
+# each rule refused where http refuses it, as `json` names it and as its field's name (`json_fields`) does: the
+# loader takes both spellings, so both are checked at load, before the job is called
+@pytest.mark.parametrize("rule, problem", [
+    ({"db.*": {"ok": True}}, "json: db.* is a glob with an object value"),
+    ({}, "json given empty"),
+    ({"at": datetime.date(2026, 1, 1)}, "json: at expects a date"),
+    ({"n": float("nan")}, "json: n expects a value that is not a finite number"),
+])
+@pytest.mark.parametrize("spelling", ["json", "json_fields"])
+def test_a_json_rule_is_refused_at_load_whichever_name_it_is_written_under(spelling, rule, problem):
+    with pytest.raises(ValidationError, match=re.escape(problem)):
+        make_check("cron", {**GUARDED, "with_secret": True, spelling: rule}, mutating=True)
+    with pytest.raises(ValidationError, match="a HEAD answer has no body: json need GET"):
+        make_check("cron", {**GUARDED, "with_secret": True, "method": "HEAD", spelling: {"ok": True}}, mutating=True)
+    with pytest.raises(ValidationError, match="json: the body of a job run is judged with with_secret: true only"):
+        make_check("cron", {**GUARDED, spelling: {"ok": True}})
+
+
+def test_a_json_rule_under_its_fields_name_is_refused_before_any_request_is_sent(tmp_path):
+    """A bad rule written as `json_fields` (the name the loader also takes for `json`) was checked only when judged:
+    the job ran with its secret, the signed delivery went, and the item ended as an internal error. Refused at load,
+    one line an item, as `json` is, and nothing is sent."""
+    from opsverify import exitcodes
+
+    from .kit import route_server
+    from .project import Project
+
+    sent = []
+
+    def answers(headers, _body):
+        sent.append(headers)
+        return 200, '{"ok": true}'
+
+    with route_server({("GET", "/api/cron/run"): answers, ("HEAD", "/api/cron/run"): answers,
+                       ("POST", "/hook"): answers}) as base:
+        project = Project(tmp_path, {"WEB_URL": base, "CRON_SECRET": "cron-" + "9f3e7a1c5b2d",
+                                     "STRIPE_WEBHOOK_SECRET": "whsec_" + "0123456789abcdef"})
+        project.checklist("shop", """
+        - {id: C1, name: globbed, section: Cron, title: t, family: cron, cadence: postdeploy, mutating: true,
+           params: {service: web, path: /api/cron/run, secret: CRON_SECRET, with_secret: true,
+                    json_fields: {"db.*": {ok: true}}}}
+        - {id: C2, name: head, section: Cron, title: t, family: cron, cadence: postdeploy, mutating: true,
+           params: {service: web, path: /api/cron/run, secret: CRON_SECRET, with_secret: true, method: HEAD,
+                    json_fields: {ok: true}}}
+        - {id: C3, name: empty, section: Cron, title: t, family: cron, cadence: postdeploy, mutating: true,
+           params: {service: web, path: /api/cron/run, secret: CRON_SECRET, with_secret: true, json_fields: {}}}
+        - {id: W1, name: globbed, section: Hooks, title: t, family: webhook, cadence: postdeploy, mutating: true,
+           params: {service: web, path: /hook, scheme: stripe, signed_with: "{secret:STRIPE_WEBHOOK_SECRET}",
+                    json_fields: {"db.*": {ok: true}}}}
+        - {id: W2, name: empty, section: Hooks, title: t, family: webhook, cadence: postdeploy, mutating: true,
+           params: {service: web, path: /hook, scheme: stripe, signed_with: "{secret:STRIPE_WEBHOOK_SECRET}",
+                    json_fields: {}}}
+        """)
+        project.environment("""
+        allow_mutating: true
+        timeouts: {connect_s: 2, http_s: 3}
+        systems: {shop: {services: {web: {url: "${WEB_URL}"}},
+                         secrets: {CRON_SECRET: "${CRON_SECRET}", STRIPE_WEBHOOK_SECRET: "${STRIPE_WEBHOOK_SECRET}"}}}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
+    assert sent == [], sent
+    said = ran.output.replace("Value error, ", "")
+    for line in ("C1-globbed: params: json: db.* is a glob with an object value",
+                 "C2-head: params: a HEAD answer has no body: json need GET",
+                 "C3-empty: params: json given empty: name what to check, or leave it out",
+                 "W1-globbed: params: json: db.* is a glob with an object value",
+                 "W2-empty: params: json given empty: name what to check, or leave it out"):
+        assert line in said, said[-3000:]
+    assert "ValidationError" not in said and "internal error" not in said, said[-3000:]
 
 
 def test_the_bound_counts_every_request_an_item_sends():

@@ -1033,6 +1033,19 @@ def test_the_answer_to_a_genuine_delivery_is_judged_by_http_body_rules(text, rul
     assert "accepts one signed with STRIPE_WEBHOOK_SECRET as Stripe signs it (its body pretty-printed JSON) with 2xx, its answer " in outcome.expected, outcome.expected
 
 
+@pytest.mark.parametrize("rule, problem", [
+    ({"db.*": {"ok": True}}, "json: db.* is a glob with an object value"),
+    ({}, "json given empty"),
+])
+@pytest.mark.parametrize("spelling", ["json", "json_fields"])
+def test_a_json_rule_is_refused_at_load_whichever_name_it_is_written_under(spelling, rule, problem):
+    """Refused before the correctly signed delivery is sent, as `json` or as its field's name (`json_fields`)."""
+    with pytest.raises(ValidationError, match=re.escape(problem)):
+        make_check("webhook", {**STRIPE_SIGNED, spelling: rule}, mutating=True)
+    with pytest.raises(ValidationError, match="json: the answer to a correctly signed delivery is judged with"):
+        make_check("webhook", {**STRIPE_SIGNED, "signed_with": None, spelling: {"ok": True}})
+
+
 # -- a replay is the captured delivery itself: its event dated when it was signed ----------------------------------
 def _refuses_events_older_than(key: bytes, tolerance_s: float = 300):
     """Verifies v1 over "<t>.<body>" without looking at t, and refuses a replay by the signed event's own `created`
