@@ -89,7 +89,7 @@ from ..transports.http import SAFE_METHODS, Probe, Reply
 from . import REQUESTS_AT_ONCE
 from ._common import SecretName, StrictParams, UrlPath
 from .repo import vercel_schedule_problem
-from .http import HTTP_TOKEN, READ_BY_HTTP, ExactPath, JsonBound, JsonType, body_problems, describe_reply, \
+from .http import HTTP_TOKEN, READ_BY_HTTP, ExactPath, JsonBound, JsonHas, body_problems, describe_reply, \
     expectations, status_said
 from .http import Params as HttpParams
 from ._retry import (ASKED_AGAIN, crashed_on_length_alone, fetch_retrying, retries_bound, retry_after_said,
@@ -234,29 +234,34 @@ class AnswerBodyRules(StrictParams):
     ANSWERED_WITH: ClassVar[str | None] = None  # the method of that request; None: the item's own `method`
 
     json_fields: dict[str, Any] = Field(default={}, alias="json")
-    json_has: list[ExactPath] | dict[ExactPath, JsonType] = []
+    json_has: JsonHas = []
     json_min: dict[ExactPath, JsonBound] = {}
     json_max: dict[ExactPath, JsonBound] = {}
     body_includes: list[Annotated[str, Field(min_length=1)]] = []
     body_excludes: list[Annotated[str, Field(min_length=1)]] = []
 
-    @model_validator(mode="before")
-    @classmethod
-    def _body_rules_as_http_takes_them(cls, raw: Any) -> Any:
+    @model_validator(mode="after")
+    def _body_rules_as_http_takes_them(self) -> "AnswerBodyRules":
         """The body rules are refused where an http item's would be (given empty, a HEAD, no value could pass),
-        in its words: checked by the http family's own Params. A value of the wrong type is left to the fields
-        below, which name where it is."""
-        given = {name: raw[name] for name in BODY_RULES if name in raw} if isinstance(raw, dict) else {}
+        in its words: checked by the http family's own Params, on the values read — so under whichever name a rule
+        was written (`json` or its field's name, `json_fields`), and as the judge will take them. A value of the wrong
+        type was refused before, by the fields, which name where it is."""
+        given = self._given_body_rules
         if given:
-            method = cls.ANSWERED_WITH or raw.get("method", "GET")
             try:
-                HttpParams.model_validate({"service": "cron", "path": "/", **given,
-                                           "method": method if isinstance(method, str) else "GET"})
+                self._as_http_item(given)
             except ValidationError as exc:
-                said = [_said(problem) for problem in exc.errors() if problem["type"] == "value_error"]
-                if said:
-                    raise ValueError("; ".join(said)) from None
-        return raw
+                raise ValueError("; ".join(map(_said, exc.errors()))) from None
+        return self
+
+    @property
+    def _given_body_rules(self) -> dict[str, Any]:
+        """The body rules the item gives, by field, given empty or not."""
+        return {field: getattr(self, field) for field in BODY_RULES.values() if field in self.model_fields_set}
+
+    def _as_http_item(self, rules: dict[str, Any]) -> HttpParams:
+        return HttpParams.model_validate({"service": self.service, "path": self.path,
+                                          "method": self.ANSWERED_WITH or self.method, **rules})
 
     @property
     def given_body_rules(self) -> list[str]:
@@ -267,12 +272,8 @@ class AnswerBodyRules(StrictParams):
     def body_rules(self) -> HttpParams | None:
         """The body rules as an http item holding them, for the http family's judge; None when none is given (one
         given empty is refused at load)."""
-        given = {field: getattr(self, field) for field in BODY_RULES.values()
-                 if field in self.model_fields_set and getattr(self, field)}
-        if not given:
-            return None
-        return HttpParams.model_validate({"service": self.service, "path": self.path,
-                                          "method": self.ANSWERED_WITH or self.method, **given})
+        given = {field: rule for field, rule in self._given_body_rules.items() if rule}
+        return self._as_http_item(given) if given else None
 
 
 class Params(AnswerBodyRules):

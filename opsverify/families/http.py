@@ -23,7 +23,7 @@ import re
 from typing import Annotated, Any, Iterable, Iterator, Literal
 from urllib.parse import quote
 
-from pydantic import AfterValidator, Field, ValidatorFunctionWrapHandler, WrapValidator, field_validator, \
+from pydantic import AfterValidator, BeforeValidator, Field, ValidatorFunctionWrapHandler, WrapValidator, field_validator, \
     model_validator
 
 from .. import display
@@ -123,6 +123,18 @@ JsonBound = Annotated[int | float, AfterValidator(_finite), WrapValidator(_as_wr
 StatusCode = Annotated[int, AfterValidator(_status_code)]
 
 
+def _null_is_quoted(value: Any) -> Any:
+    bare = [path for path, kind in value.items() if kind is None] if isinstance(value, dict) else []
+    if bare:  # YAML reads `n: null` as no value at all, not as the type's name
+        raise ValueError(f"{bare[0]}: null is YAML's empty value; to ask for a JSON null, quote the type: "
+                         f"{bare[0]}: \"null\"")
+    return value
+
+
+# paths that must exist (of this type)
+JsonHas = Annotated[list[ExactPath] | dict[ExactPath, JsonType], BeforeValidator(_null_is_quoted)]
+
+
 def _not_json(value: Any) -> str:
     """What of an expected value JSON has no type for (a YAML date, bytes, a set), named; "" when it is all JSON."""
     if value is None or isinstance(value, str | bool | int | float):
@@ -142,7 +154,7 @@ class Params(StrictParams):
     headers: dict[HeaderName, HeaderValue] = {}
     status: StatusCode | Annotated[list[StatusCode], Field(min_length=1)] | None = None  # None: any 2xx
     json_fields: dict[str, Any] = Field(default={}, alias="json")  # `json` in checklists
-    json_has: list[ExactPath] | dict[ExactPath, JsonType] = []  # paths that must exist (of this type)
+    json_has: JsonHas = []
     json_max: dict[ExactPath, JsonBound] = {}  # numeric JSON fields at most this (e.g. a reported DB ping)
     json_min: dict[ExactPath, JsonBound] = {}  # numeric JSON fields at least this
     body_excludes: list[Annotated[str, Field(min_length=1)]] = []
@@ -164,15 +176,6 @@ class Params(StrictParams):
                 raise ValueError(f"{name}: a credential written into the checklist would be sent, shown and archived "
                                  "as written; cite it from the environment's secrets: {secret:NAME} (e.g. "
                                  f"'{name}: Bearer {{secret:API_TOKEN}}')")
-        return value
-
-    @field_validator("json_has", mode="before")
-    @classmethod
-    def _null_is_quoted(cls, value: Any) -> Any:
-        bare = [path for path, kind in value.items() if kind is None] if isinstance(value, dict) else []
-        if bare:  # YAML reads `n: null` as no value at all, not as the type's name
-            raise ValueError(f"{bare[0]}: null is YAML's empty value; to ask for a JSON null, quote the type: "
-                             f"{bare[0]}: \"null\"")
         return value
 
     @model_validator(mode="after")
