@@ -40,7 +40,8 @@ def test_migrations_prisma_unfinished_and_rolled_back():
         def at(day):  # timestamps, as Prisma writes them
             return None if day is None else dt.datetime.fromisoformat(day).replace(hour=12, tzinfo=dt.timezone.utc)
         return {"migration_name": name, "checksum": "x", "started_at": at(started),
-                "finished_at": at(started) if finished else None, "rolled_back_at": at(rolled_back)}
+                "finished_at": at(started) if finished else None, "rolled_back_at": at(rolled_back),
+                "logs": None if finished else "Database error code: 42P07", "applied_steps_count": int(finished)}
     rows = [row("a", "2024-01-01"), row("b", "2024-01-02", finished=False),
             row("c", "2024-01-03", rolled_back="2024-01-04")]
     outcome = migrations.judge(make(migrations, {"tool": "prisma", "none_failed": True}),

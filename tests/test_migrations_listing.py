@@ -34,7 +34,8 @@ def judged(root: Path, tool: str, rows: list[dict], **params) -> Outcome:
 
 ALEMBIC_A = "revision = 'aaa'\ndown_revision = None\n"
 PRISMA_ROW = {"migration_name": "20240101000000_init", "checksum": None, "started_at": None,
-              "finished_at": datetime(2024, 1, 1, tzinfo=timezone.utc), "rolled_back_at": None}
+              "finished_at": datetime(2024, 1, 1, tzinfo=timezone.utc), "rolled_back_at": None, "logs": None,
+              "applied_steps_count": 1}
 # tool, files (the first applied, the one inside `hidden` never ran), the folder the checker may not list, rows
 UNLISTABLE = [
     ("flyway", {"V1__init.sql": "select 1;\n", "2024/V2__orders.sql": "select 2;\n"}, "2024",

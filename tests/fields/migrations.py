@@ -24,7 +24,8 @@ def supabase(*versions: str, repo: tuple[str, ...] = ()) -> dict:
 def prisma_row(name: str, *, finished: bool = True) -> dict:
     started = datetime(2025, 1, 1, 10, tzinfo=timezone.utc)  # timestamps, as Prisma writes them
     return {"migration_name": name, "checksum": "c", "started_at": started,
-            "finished_at": started.replace(minute=1) if finished else None, "rolled_back_at": None}
+            "finished_at": started.replace(minute=1) if finished else None, "rolled_back_at": None,
+            "logs": None if finished else "Database error code: 42P07", "applied_steps_count": int(finished)}
 
 
 CASES = {

@@ -9,24 +9,31 @@ for good: it is history, not a failure. Prisma's failed set is finished_at IS NU
 rolled_back_at IS NULL; a rolled-back attempt it ignores. A migration is applied when any of its
 rows finished and was not rolled back (`migrate deploy` runs only a migration with no row whose
 rolled_back_at is null), whatever came before or after it; with rolled-back rows only, it is
-pending while its folder is in the repo, and nothing at all once the folder is gone.
+pending while its folder is in the repo, and nothing at all once the folder is gone. A failed step writes the
+error to `logs` and counts no step (record_failed_step); a success counts its step, `migrate resolve --applied`
+writes logs '' (an old CLI wrote the script as a success's logs, with its step counted). A row that finished with
+an error in `logs` and no step counted had finished_at set by hand over its failure: Prisma takes it for applied.
 
 Files: prisma/migrations/<timestamp>_<name>/migration.sql (+ migration_lock.toml); every folder of it is a
-migration, a hidden one too (listMigrations: readdir, isDirectory). The checksum
-is the SHA-256 hex of migration.sql; Prisma also accepts the script with its line endings
-swapped (git may convert them) and, for old rows, hex digits without zero padding
-(schema-connector checksum.rs).
+migration, a hidden one too (listMigrations: readdir, isDirectory). A lock file naming another provider than
+postgresql makes every command refuse the folder (P3019, error_on_changed_provider: the first line starting
+`provider`, less `provider = ` and quotes; no TOML parser); one missing or unreadable is no check (readFile(...)
+.catch(() => null)). The checksum is the SHA-256 hex of migration.sql as the CLI reads it (utf-8: an invalid byte
+becomes U+FFFD); Prisma also accepts the script with its line endings swapped (git may convert them) and, for old
+rows, hex digits without zero padding (schema-connector checksum.rs).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from pathlib import Path
 
 from ._model import (
-    Applied, History, Query, RepoListing, RepoMigration, Table, checksummed, listed, regular_file, typed_rows,
-    visible_files, when)
+    Applied, History, Query, RepoListing, RepoMigration, Table, checksummed, listed, read_bytes, regular_file,
+    typed_rows, visible_files, when)
+from ...display import cut
 
 NAME = "prisma"
 TABLE = "public._prisma_migrations"
@@ -36,10 +43,12 @@ RECORDS_CHECKSUMS = True
 RECORDS_EACH = True
 PER_APP = False
 LABEL = None
+LOCK_FILE = "migration_lock.toml"
+PROVIDER = "postgresql"  # the postgres connector_type (cockroachdb is another)
 # as the postgres flavour writes them (started_at only orders and dates a message): a finished_at of text '' is
 # no finished attempt; a checksum may be NULL in a table of the team's own making (named "no checksum recorded")
 COLUMNS = {"history": {"migration_name": "text", "checksum": "text?", "finished_at": "timestamp?",
-                       "rolled_back_at": "timestamp?"}}
+                       "rolled_back_at": "timestamp?", "logs": "text?", "applied_steps_count": "integer"}}
 
 
 def canonical(label: str) -> str:
@@ -48,16 +57,16 @@ def canonical(label: str) -> str:
 
 def queries(table: Table, none_failed: bool) -> dict[str, Query]:
     return {"history": Query(table, (
-        "select migration_name, checksum, started_at, finished_at, rolled_back_at"
+        "select migration_name, checksum, started_at, finished_at, rolled_back_at, logs, applied_steps_count"
         f" from {table.sql} order by started_at, finished_at nulls last, id"))}
 
 
 def read_repo(folder: Path, checksums: bool = False) -> RepoListing:
     """The migration folders by name; their scripts are read only to hash them (`checksums`): a large seed script
     is a migration like any other until its checksum is asked."""
-    migrations, ignored, refused = [], [], []
+    migrations, ignored, refused = [], [], list(_lock_refused(folder))
     for path in visible_files(folder, takes=lambda name: False):  # Prisma reads no file here as a migration
-        if path.name != "migration_lock.toml":
+        if path.name != LOCK_FILE:
             ignored.append(path.name)
     # every folder is a migration, a hidden one too (listMigrations: readdir, isDirectory; a symlink is none)
     for directory in sorted(folder / e.name for e in listed(folder, folder) if e.is_dir(follow_symlinks=False)):
@@ -69,8 +78,36 @@ def read_repo(folder: Path, checksums: bool = False) -> RepoListing:
     return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), tuple(refused))
 
 
+def _lock_refused(folder: Path) -> tuple[tuple[str, str], ...]:
+    """The lock file, when the provider Prisma reads from it is not postgresql: it refuses the folder (P3019)."""
+    try:
+        text = read_bytes(folder / LOCK_FILE, folder).decode("utf-8", "replace")
+    except OSError:  # missing or unreadable: Prisma checks nothing
+        return ()
+    found = lock_provider(text)
+    if found == PROVIDER:
+        return ()
+    named = f"names provider {json.dumps(cut(found, 40))}" if found is not None else "names no provider"
+    return ((LOCK_FILE, f"{named}, not {PROVIDER}: P3019, Prisma refuses every migration of the folder; the"
+                        " migrations were made for another database: start a history for postgresql"),)
+
+
+def lock_provider(text: str) -> str | None:
+    """The provider as error_on_changed_provider reads it (None: no line starts with `provider`)."""
+    for line in text.split("\n"):  # Rust's lines(): \n or \r\n
+        line = line.removesuffix("\r")
+        if line.startswith("provider"):
+            while line.startswith("provider = "):  # trim_start_matches
+                line = line[len("provider = "):]
+            return line.strip('"')
+    return None
+
+
 def _sums(script: bytes) -> tuple[frozenset[str], str]:
-    return accepted_checksums(script), hashlib.sha256(script).hexdigest()
+    """Every form Prisma accepts, of the script as the CLI reads it (utf-8, an invalid byte as U+FFFD) and of its bytes
+    (the same for a utf-8 file), and the one it records now."""
+    read = script.decode("utf-8", "replace").encode()
+    return accepted_checksums(read) | accepted_checksums(script), hashlib.sha256(read).hexdigest()
 
 
 def accepted_checksums(script: bytes) -> frozenset[str]:
@@ -88,6 +125,11 @@ def history(answers: dict, repo: RepoListing | None) -> History:
     for name in sorted(attempts):
         unresolved = [a for a in attempts[name] if a["finished_at"] is None and a["rolled_back_at"] is None]
         failures += [f"{name} failed (started {when(a['started_at'])}) and is not resolved" for a in unresolved]
+        failures += [f"{name} failed (started {when(a['started_at'])}) and finished_at was set over its failure"
+                     f" ({when(a['finished_at'])}): Prisma takes it for applied, its script may have run in part;"
+                     " set finished_at back to NULL, then `prisma migrate resolve --rolled-back` and deploy again"
+                     " (or `--applied` once its changes are made by hand)"
+                     for a in attempts[name] if _forced(a)]
         rolled_back = [a for a in attempts[name] if a["rolled_back_at"] is not None]
         standing = [a for a in attempts[name] if a["finished_at"] is not None and a["rolled_back_at"] is None]
         if standing:  # Prisma would not run it again, whatever its other attempts did
@@ -100,3 +142,9 @@ def history(answers: dict, repo: RepoListing | None) -> History:
             not_applied.append((name, why))
     return History(tuple(applied), recorded=len(rows), failures=tuple(failures), resolved=tuple(resolved),
                    not_applied=tuple(not_applied))
+
+
+def _forced(attempt: dict) -> bool:
+    """A finished attempt holding a failed step's error and no step counted: no Prisma command writes that."""
+    return (attempt["finished_at"] is not None and attempt["rolled_back_at"] is None
+            and attempt["applied_steps_count"] == 0 and bool((attempt["logs"] or "").strip()))

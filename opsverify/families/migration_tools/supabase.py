@@ -6,7 +6,8 @@ repair; a table an older CLI created has `version` only (judged by version then)
 supabase/migrations/<version>_<name>.sql, version = the leading digits
 (pkg/migration/file.go `^([0-9]+)_(.*)\\.sql$`); other files are skipped by the CLI. A migration
 runs in one implicit transaction, so a failure leaves no row; no checksum is kept. Two files of one
-version are a folder the CLI refuses (the second insert of the version is a duplicate key).
+version are a folder the CLI refuses (the second insert of the version is a duplicate key). A
+checklist's label of digits only is a version, never a row's name (the CLI knows a row by its version).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ PER_APP = False
 LABEL = None  # any version, name or version_name
 
 FILE = re.compile(r"^([0-9]+)_(.*)\.sql$")
-LEGACY_INIT = re.compile(r"^([0-9]{14})_init\.sql$")  # the CLI skips an old first `<ts>_init.sql`
+# the CLI skips an old first `<ts>_init.sql`; its pattern is not anchored (FindStringSubmatch: anywhere in the name)
+LEGACY_INIT = re.compile(r"([0-9]{14})_init\.sql")
 VERSION_NAME = re.compile(r"^([0-9]+)_(.+)$")
 # version text not null primary key; the name as the query reads it ('' where none)
 COLUMNS = {"history": {"version": "text", "name": "text"}}
@@ -52,7 +54,7 @@ def read_repo(folder: Path) -> RepoListing:
     first = min(os.listdir(folder), key=os.fsencode, default=None)
     for path in visible_files(folder, takes=FILE.match):
         match = FILE.match(path.name)
-        legacy = LEGACY_INIT.match(path.name)
+        legacy = LEGACY_INIT.search(path.name)
         if path.name == first and legacy and int(legacy.group(1)) < 20211209000000:
             ignored.append(path.name)
         elif match:
@@ -96,6 +98,8 @@ def undecided(label: str, history: History) -> bool:
 def ambiguous(label: str, history: History, repo: RepoListing | None) -> tuple[str, ...]:
     """The versions whose name `label` is, by the history's rows and the repo's files (the CLI allows one name for
     many versions): more than one, and the label names no migration. A version or version_name names one."""
+    if label.isdigit():  # a version, never a name
+        return ()
     versions = {a.key for a in history.applied
                 if label in a.labels and label != a.key and not label.startswith(f"{a.key}_")}
     for migration in repo.migrations if repo else ():
@@ -113,6 +117,9 @@ def _repo_name(version: str, repo: RepoListing | None) -> str:
 
 def _labels(version: str, name: str, repo: RepoListing | None = None) -> frozenset[str]:
     """What a checklist may write for a row: its version, name and version_name. A row without a name
-    (an older CLI's table has no `name` column) is known by its version, and by its repo file's name."""
+    (an older CLI's table has no `name` column) is known by its version, and by its repo file's name. A name of
+    digits only is no label: digits are a version, and the CLI knows a row by its version alone."""
     name = name or _repo_name(version, repo)
-    return frozenset({version, name, f"{version}_{name}"} - {""}) if name else frozenset({version})
+    if not name:
+        return frozenset({version})
+    return frozenset({version, f"{version}_{name}"} | (set() if name.isdigit() else {name}))
