@@ -1068,18 +1068,35 @@ def test_prisma_refuses_a_migration_folder_without_its_script(tmp_path):
     (tmp_path / "20240501000000_e" / "README.md").write_text("x")
     (tmp_path / ".hidden").mkdir()  # every folder is a migration to Prisma, a hidden one too
     listing = prisma.read_repo(tmp_path)
-    assert [m.key for m in listing.migrations] == ["20240101000000_init"]
-    assert [what for what, _ in listing.refused] == [".hidden/", "20240501000000_e/"]
-    assert "P3015" in listing.refused[0][1] and listing.ignored == ()
+    assert [m.key for m in listing.migrations] == [".hidden", "20240101000000_init", "20240501000000_e"]
+    assert listing.refused == () and listing.ignored == ()
+    # `migrate deploy` reads the script of a migration it applies only (apply_migrations: unapplied_migrations)
+    refused = prisma.refuses({"history": []}, listing)
+    assert [what for what, _ in refused] == [".hidden/", "20240501000000_e/"] and "P3015" in refused[0][1]
+    rows = [{"migration_name": "20240501000000_e", "rolled_back_at": None}]
+    assert [what for what, _ in prisma.refuses({"history": rows}, listing)] == [".hidden/"]
 
 
 def test_a_prisma_folder_of_only_a_folder_without_its_script_fails(scratch):
     """Nothing Prisma would run, and a folder it refuses: that is the tool's refusal (fails), not "nothing found"."""
     prisma_healthy(scratch)
-    scratch.write(f"m/{P1}/notes.md", "x")
+    scratch.write(f"m/{P4}/notes.md", "x")
     outcome = scratch.check({"tool": "prisma", "from_repo": "m", "unknown_applied": "report"})
-    assert outcome.status is Status.FAILED and f"{P1}/ (no migration.sql" in outcome.observed, outcome
-    assert list(outcome.evidence["repo_refused"]) == [f"{P1}/"], outcome
+    assert outcome.status is Status.FAILED and f"{P4}/ (no migration.sql" in outcome.observed, outcome
+    assert list(outcome.evidence["repo_refused"]) == [f"{P4}/"], outcome
+
+
+def test_an_applied_prisma_folder_without_its_script_deploys_as_prisma_does(scratch):
+    """apply_migrations reads the script of an unapplied migration only: an applied one's folder may lack it. Its
+    checksum cannot be compared then (an error naming it)."""
+    prisma_healthy(scratch)
+    scratch.remove(f"prisma/migrations/{P1}/migration.sql")
+    scratch.write(f"prisma/migrations/{P1}/notes.md", "x")
+    assert passed(scratch.check({**PRISMA, "checksums": False})), scratch.check({**PRISMA, "checksums": False})
+    outcome = scratch.check(PRISMA)
+    assert outcome.status is Status.ERROR, outcome
+    assert f"could not compare the checksum of 1 applied migration: {P1}/migration.sql is not there" in \
+        outcome.observed, outcome.observed
 
 
 def test_a_changed_file_shows_both_checksums(scratch):

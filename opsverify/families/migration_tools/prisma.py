@@ -15,7 +15,8 @@ writes logs '' (an old CLI wrote the script as a success's logs, with its step c
 an error in `logs` and no step counted had finished_at set by hand over its failure: Prisma takes it for applied.
 
 Files: prisma/migrations/<timestamp>_<name>/migration.sql (+ migration_lock.toml); every folder of it is a
-migration, a hidden one too (listMigrations: readdir, isDirectory). A lock file naming another provider than
+migration, a hidden one too (listMigrations: readdir, isDirectory); one without migration.sql is refused (P3015) only
+when deploy would run it: it reads no applied migration's script. A lock file naming another provider than
 postgresql makes every command refuse the folder (P3019, error_on_changed_provider: the first line starting
 `provider`, less `provider = ` and quotes; no TOML parser); one missing or unreadable is no check (readFile(...)
 .catch(() => null)). The checksum is the SHA-256 hex of migration.sql as the CLI reads it (utf-8: an invalid byte
@@ -73,9 +74,18 @@ def read_repo(folder: Path, checksums: bool = False) -> RepoListing:
         if regular_file(directory / "migration.sql", folder):
             migration = RepoMigration(directory.name, f"{directory.name}/migration.sql")
             migrations.append(checksummed(migration, folder, _sums) if checksums else migration)
-        else:  # every folder is a migration to Prisma: it stops at this one, so none after it deploys
-            refused.append((f"{directory.name}/", "no migration.sql, P3015: restore it or delete the folder"))
+        else:  # a migration all the same: Prisma refuses it only when it is to run (`refuses`)
+            migrations.append(RepoMigration(directory.name, f"{directory.name}/",
+                                            unhashed=f"{directory.name}/migration.sql is not there"))
     return RepoListing(tuple(migrations), LAYOUT, tuple(ignored), tuple(refused))
+
+
+def refuses(answers: dict, repo: RepoListing) -> tuple[tuple[str, str], ...]:
+    """Folders without migration.sql of migrations `migrate deploy` would run (no row of the name stands un-rolled-
+    back: apply_migrations reads only their scripts): it stops at the first (P3015), so none after it deploys."""
+    standing = {row["migration_name"] for row in answers["history"] if row["rolled_back_at"] is None}
+    return tuple((m.file, "no migration.sql, P3015: restore it or delete the folder") for m in repo.migrations
+                 if m.file.endswith("/") and m.key not in standing)
 
 
 def _lock_refused(folder: Path) -> tuple[tuple[str, str], ...]:
