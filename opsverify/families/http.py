@@ -23,8 +23,8 @@ import re
 from typing import Annotated, Any, Iterable, Iterator, Literal
 from urllib.parse import quote
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidatorFunctionWrapHandler, WrapValidator, field_validator, \
-    model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidatorFunctionWrapHandler, WrapValidator, \
+    field_validator, model_validator
 
 from .. import display
 from ..checklist import WrittenNumber
