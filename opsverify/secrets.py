@@ -1393,6 +1393,9 @@ class Redactor:
                 self.add(value, even_if_plain=True)
 
     def _register(self, secrets: list[str]) -> None:
+        # a value holding a mask of ours was read from a text already cleaned: learned, every mask would be masked
+        # again, nested, its fingerprint no longer its secret's (any secret beside the mask is offered on its own)
+        secrets = [secret for secret in secrets if not MASK.search(secret)]
         with self._lock:
             new = [secret for secret in dict.fromkeys(secrets) if secret not in self._secrets]
             forms: dict[str, str] = {}  # what this call adds: form -> its secret, edge part -> its secret

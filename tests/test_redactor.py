@@ -79,6 +79,25 @@ def test_nothing_registered_changes_nothing_and_learning_moves_the_version():
     assert redactor.version == before + 1
 
 
+def test_a_value_that_is_or_holds_one_of_our_masks_is_never_learned_as_a_secret():
+    """A text already cleaned, read again for secrets (a log record each handler filters), offered the mask itself:
+    learned, every later mask was masked again, nested and garbled, its fingerprint no longer the secret's."""
+    redactor = _redactor()
+    mask = redactor.text(SECRET)
+    part_mask = mask.replace("[redacted ", "[redacted part of ")
+    before = redactor.version
+    for value in (mask, part_mask, f"/next?sig={mask}", f"Bearer {mask}"):
+        redactor.add(value, even_if_plain=True)
+        redactor.add_declared(value)
+    redactor.add_url_parts(f"https://sso.example/cb?sig={mask}", from_secret=True)
+    redactor.learn_known([(mask, False), (f"robot:{mask}", True)])
+    assert redactor.version == before, [value for value, _ in redactor.known() if "[redacted" in value]
+    assert redactor.text(f"key {SECRET} shown as {mask}") == f"key {mask} shown as {mask}"
+    token = "Zx9" + "".join(random.choices(string.ascii_letters + string.digits, k=20))
+    redactor.add_url_parts(f"https://sso.example/cb?sig={mask}&access_token={token}")
+    assert [value for value, _ in redactor.known() if value not in (SECRET,)] == [token]  # the rest still learned
+
+
 @pytest.mark.parametrize("stage", ["production", "Production", "staging", "development", "preview"])
 def test_a_stage_name_read_as_an_env_value_leaves_titles_and_messages_readable(stage):
     """NODE_ENV=production, VERCEL_ENV=preview: masking the word would hide which environment lacks a key in every
