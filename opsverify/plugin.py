@@ -384,18 +384,28 @@ _LOGGED_LOCATION = re.compile(r"""\(b'location', b(?:'([^']+)'|"([^"]+)")\)""", 
 
 class RedactingFilter(logging.Filter):
     """Every log record, whoever logged it (httpx logs request URLs at INFO, with any token in them),
-    passes the run's redactor before a handler writes it to the console, a report or a file."""
+    passes the run's redactor before a handler writes it to the console, a report or a file. The one filter sits on
+    every handler, so a record passes it once per handler: it learns from the record's text as logged, on the first
+    pass only (a later pass reads it masked, and would learn the mask of a Location as a secret), and cleans it again
+    only where a secret was learned since."""
+
+    CLEANED_AT = "_opsverify_cleaned_at"  # on a record: the redactor's version it was cleaned with
 
     def __init__(self, redactor: Redactor) -> None:
         super().__init__("opsverify")
         self.redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
+        cleaned_at = getattr(record, self.CLEANED_AT, None)
+        if cleaned_at == self.redactor.version:
+            return True  # cleaned for an earlier handler, with every secret known now
         text = record.getMessage()
-        if record.name.startswith("httpcore"):  # its DEBUG record lists a reply's headers before the run sees them
-            for quoted in _LOGGED_LOCATION.findall(text):  # a redirect's user, password and token: learned first
-                self.redactor.add(quoted[0] or quoted[1])  # b"…" where the value holds a quote
-        cleaned = self.redactor.text(text)
+        if cleaned_at is None and record.name.startswith("httpcore"):  # its DEBUG record lists a reply's headers
+            for quoted in _LOGGED_LOCATION.findall(text):  # before the run sees them: a redirect's user, password
+                self.redactor.add(quoted[0] or quoted[1])  # and token, learned first (b"…" where it holds a quote)
+        version = self.redactor.version  # taken before cleaning: a secret another thread learns meanwhile is
+        cleaned = self.redactor.text(text)  # masked by the next handler's pass
+        setattr(record, self.CLEANED_AT, version)
         if cleaned != text:
             record.msg, record.args = cleaned, ()
         if record.exc_info and record.exc_info[1] is not None:

@@ -515,6 +515,129 @@ def test_a_location_holding_a_quote_is_learned_from_httpcores_record_too():
     assert password not in record.getMessage() and password[3:] not in record.getMessage(), record.getMessage()
 
 
+def _handlers_sharing_the_filter(logger, redacting, count: int) -> list:
+    """`count` handlers writing `logger`'s records, each with the one filter: as the run adds it to pytest's
+    caplog, report, log file and live log handlers."""
+    import io
+    import logging
+
+    streams = []
+    for _ in range(count):
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.addFilter(redacting)
+        logger.addHandler(handler)
+        streams.append(stream)
+    return streams
+
+
+def test_a_record_passing_several_handlers_is_learned_from_once_as_logged():
+    """The one filter sits on every pytest log handler, and a record passes it once per handler: the second pass read
+    httpcore's record already masked and learned the mask of a redirect's Location as a secret, after which every
+    mask was masked again ("[redacted part of[redacted part of hmac:…]…]") and no fingerprint matched its secret."""
+    import logging
+
+    from opsverify.plugin import RedactingFilter
+    from opsverify.secrets import MASK, Redactor, fingerprint
+
+    secret = f"Zq{random.token_hex(12)}"
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    offered = []  # what the filter offers the redactor to learn
+    learn = redactor.add
+    redactor.add = lambda value, **how: offered.append(value) or learn(value, **how)
+    logger = logging.getLogger(f"httpcore.http11.{random.token_hex(4)}")
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    streams = _handlers_sharing_the_filter(logger, RedactingFilter(redactor), 3)
+    try:
+        logger.debug("receive_response_headers.complete return_value=%r",
+                     (b"HTTP/1.1", 302, b"Found", [(b"location", f"/next?sig={secret}".encode())]))
+    finally:
+        logger.handlers.clear()
+    written = [stream.getvalue() for stream in streams]
+    assert len(set(written)) == 1 and secret not in written[0], written  # each handler writes the same, masked
+    assert offered == [f"/next?sig={secret}"], f"expected the Location offered once as logged, saw {len(offered)} " \
+        f"offers, masked: {[value for value in offered if secret not in value]}"
+    learned_masks = [value for value, _ in redactor.known() if MASK.search(value)]
+    assert learned_masks == [], f"masks learned as secrets: {learned_masks}"
+    mask = f"[redacted {fingerprint(secret)}]"
+    shown = redactor.text(f"error: the key {secret} was refused")
+    assert shown == f"error: the key {mask} was refused", f"expected the secret's own mask {mask}, saw: {shown}"
+    assert redactor.text(shown) == shown, f"a mask was masked again: {redactor.text(shown)}"
+
+
+def test_a_record_cleaned_for_one_handler_is_cleaned_again_for_the_next_once_a_secret_is_learned():
+    """A record passes the filter once per handler: passed over where nothing was learned since its last pass, and
+    cleaned again where a secret was (another thread learned it between two handlers)."""
+    import logging
+
+    from opsverify.plugin import RedactingFilter
+    from opsverify.secrets import Redactor, fingerprint
+
+    key = f"Kq7{random.token_hex(10)}"
+    redactor = Redactor()
+    redactor.add_declared(f"Other{random.token_hex(10)}")
+    redacting = RedactingFilter(redactor)
+    record = logging.LogRecord("team", logging.INFO, __file__, 1, "sent %s", (key,), None)
+    redacting.filter(record)
+    assert record.getMessage() == f"sent {key}"  # not a secret yet
+    redactor.add_declared(key)
+    redacting.filter(record)
+    assert record.getMessage() == f"sent [redacted {fingerprint(key)}]", "expected the key masked on the next " \
+        "handler's pass, once learned"
+
+
+def test_a_redirects_secret_logged_at_debug_to_every_handler_shows_masked_once_with_its_own_fingerprint(
+        tmp_path, monkeypatch):
+    """A run logging at DEBUG to caplog, the report, a log file and the live log, against a redirect whose Location
+    holds a declared secret: every output showed nested masks of masks, its fingerprint no longer the secret's."""
+    import base64
+
+    from opsverify import secrets as secret_rules
+    from opsverify.secrets import MASK, fingerprint, use_fingerprint_key
+
+    secret = f"cAnaryCronZq{random.token_hex(7)}"
+    signing_key = base64.b64encode(os.urandom(32)).decode()
+    monkeypatch.setattr(secret_rules, "_fingerprint_key", secret_rules._fingerprint_key)  # restored afterwards
+    use_fingerprint_key({"OPSVERIFY_SIGNING_KEY": signing_key})  # the run's key: its fingerprints, computed here
+    mask = f"[redacted {fingerprint(secret)}]"
+    refused = f"error: the key {secret} was refused".encode()
+    replies = {("GET", "/r"): raw_reply(302, location=f"/next?sig={secret}"),
+               ("GET", "/b"): raw_reply(500, refused, content_type="text/plain")}
+    with KeepAliveHttp(replies) as web:
+        project = Project(tmp_path, {"WEB_URL": web.url, "CRON_SECRET": secret})
+        project.checklist("vault", """
+        - {id: R1, name: redirect, section: Web, title: redirects, family: http, cadence: postdeploy,
+           params: {service: web, path: /r, status: 200}}
+        - {id: B1, name: body, section: Web, title: echoes the key, family: http, cadence: postdeploy,
+           params: {service: web, path: /b, status: 200}}
+        """)
+        project.environment("""
+        timeouts: {connect_s: 2, http_s: 3}
+        systems: {vault: {services: {web: {url: "${WEB_URL}"}}, secrets: {CRON_SECRET: "${CRON_SECRET}"}}}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local", "-rA", "--log-level=DEBUG", "-o", "log_cli=true",
+                          "-o", "log_cli_level=DEBUG", "-o", "junit_logging=all", "--junitxml=junit.xml",
+                          "-o", "log_file=run.log", "--log-file-level=DEBUG", env={"OPSVERIFY_SIGNING_KEY": signing_key})
+    assert ran.statuses() == {"R1-redirect": "failed", "B1-body": "failed"}, ran.output[-3000:]
+    rows = ran.rows()
+    echoed = rows["B1-body"]["evidence"]["body_start"]
+    assert echoed == f"error: the key {mask} was refused", f"B1-body: expected the secret's own mask {mask}, saw: {echoed}"
+    location = rows["R1-redirect"]["evidence"]["location"]  # the Location, learned whole as the reply came
+    assert MASK.fullmatch(location), f"R1-redirect: expected its Location shown as one mask, saw: {location}"
+    assert location in rows["R1-redirect"]["message"], f"R1-redirect: expected {location} in its message, saw: " + (
+        rows["R1-redirect"]["message"])
+    outputs = {"console": ran.output, "results.json": (ran.archive() / "results.json").read_text(),
+               "junit.xml": (tmp_path / "junit.xml").read_text(), "run.log": (tmp_path / "run.log").read_text()}
+    for where, text in outputs.items():
+        assert secret not in text, f"{where}: the secret itself is shown"
+        whole, opened = len(MASK.findall(text)), text.count("[redacted")
+        assert opened == whole, f"{where}: {opened - whole} of {opened} masks are broken or nested (expected none)"
+    assert f"(b'location', b'{location}')" in outputs["run.log"], f"run.log: expected httpcore's record of the " \
+        f"Location masked as {location}, saw: {outputs['run.log'][-2000:]}"
+
+
 @pytest.mark.parametrize("where", ["waiver-item", "checklist-key", "waiver-item-of-a-dotenv"])
 def test_a_refused_input_quoting_a_declared_secret_is_masked(tmp_path, where):
     """A waivers or checklist file is refused before the environment loads, quoting what it holds: a waiver whose
