@@ -619,11 +619,13 @@ def test_a_redirects_secret_logged_at_debug_to_every_handler_shows_masked_once_w
         """)
         ran = project.run("-m", "postdeploy", "--env", "local", "-rA", "--log-level=DEBUG", "-o", "log_cli=true",
                           "-o", "log_cli_level=DEBUG", "-o", "junit_logging=all", "--junitxml=junit.xml",
-                          "-o", "log_file=run.log", "--log-file-level=DEBUG", env={"OPSVERIFY_SIGNING_KEY": signing_key})
+                          "-o", "log_file=run.log", "--log-file-level=DEBUG",
+                          env={"OPSVERIFY_SIGNING_KEY": signing_key})
     assert ran.statuses() == {"R1-redirect": "failed", "B1-body": "failed"}, ran.output[-3000:]
     rows = ran.rows()
     echoed = rows["B1-body"]["evidence"]["body_start"]
-    assert echoed == f"error: the key {mask} was refused", f"B1-body: expected the secret's own mask {mask}, saw: {echoed}"
+    assert echoed == f"error: the key {mask} was refused", f"B1-body: expected the secret's own mask {mask}, " \
+        f"saw: {echoed}"
     location = rows["R1-redirect"]["evidence"]["location"]  # the Location, learned whole as the reply came
     assert MASK.fullmatch(location), f"R1-redirect: expected its Location shown as one mask, saw: {location}"
     assert location in rows["R1-redirect"]["message"], f"R1-redirect: expected {location} in its message, saw: " + (
