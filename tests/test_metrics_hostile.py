@@ -723,6 +723,67 @@ def test_openmetrics_parts_a_sample_by_one_space_alone(line):
     assert outcome.observed.startswith("malformed exposition: line 2: "), outcome.observed
 
 
+# openmetricslex.l has no rule for a blank in a label set or an exemplar's (promlex.l skips `[ \t]+` anywhere): the
+# blank is tInvalid ("expected label name"), and the scrape is refused. A value, a timestamp, ` # {` and an exemplar's
+# value and timestamp each follow one space. The client library's parser skips the blank and passed them.
+@pytest.mark.parametrize("line", [
+    'jobs_total{queue="a", kind="b"} 5', 'jobs_total{ a="1"} 5', 'jobs_total{a = "1"} 5', 'jobs_total{a="1" } 5',
+    'jobs_total{a="1",b="2" } 5', '{"jobs_total", a="1"} 5',  # after a quoted name in the braces too
+    'jobs_total{a="1"} 5 # {trace_id="abc", span_id="d"} 1', 'jobs_total 5 # { trace_id="abc"} 1',
+    f'jobs_total 5 # {{trace_id="abc" }} 1 {AT}',
+    'jobs_total{a="1"} 5  # {trace_id="abc"} 1',  # two blanks before the exemplar's `#`
+])
+def test_a_blank_openmetrics_has_no_rule_for_is_malformed(line):
+    outcome = om(f"# TYPE jobs counter\n# HELP jobs jobs done\njobs_total{{q=\"0\"}} 1\n{line}\n", {"jobs": "counter"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(f"malformed exposition: line 4: {line!r}: a blank where OpenMetrics has "
+                                       "none"), outcome.observed
+
+
+HELP = "# HELP jobs jobs done, with  blanks \n# TYPE jobs counter\n"  # a help text is all the line's rest
+
+
+@pytest.mark.parametrize("text", [
+    HELP + 'jobs_total{queue="a b",kind=" x "} 5\n',  # blanks in a quoted label value are its own
+    HELP + f'jobs_total{{a="}} 1 2 "}} 5 {AT}\n',
+    HELP + '{"jobs_total",queue="a b"} 5\n# TYPE "g 2" gauge\n{"g 2"} 3\n',  # a quoted name, one with a blank
+    HELP + f'jobs_total{{a="1"}} 5 # {{trace_id="abc",span="x y"}} 1 {AT}\n',  # an exemplar written right
+    HELP + f'jobs_total 5 {AT} # {{trace_id="a b"}} 1\n',
+])
+def test_openmetrics_blanks_where_its_grammar_has_them_pass(text):
+    outcome = om(text, {"jobs": "counter"})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+@pytest.mark.parametrize("line", ['g{queue="a", kind="b"} 5', 'g { a = "1" } 5', "g  5", f"g 5  {AT_MS}"])
+def test_blanks_in_a_text_format_sample_line_pass(line):
+    """promlex.l skips blanks and tabs between any two tokens: the text format keeps every such line."""
+    assert judged(f"# TYPE g gauge\n{line}\n", {"g": "gauge"}).status is Status.PASSED
+
+
+def test_a_blank_in_an_openmetrics_label_set_fails_through_the_transport():
+    """The probe's case: each body as an exporter sends it, through gather."""
+    from .project import raw_reply
+
+    bodies = {"/labels": b'# TYPE jobs counter\njobs_total{queue="a", kind="b"} 5\n# EOF\n',
+              "/exemplar": b'# TYPE jobs counter\njobs_total{queue="a"} 5 # {trace_id="abc", span_id="d"} 1\n# EOF\n',
+              "/two-blanks": b'# TYPE jobs counter\njobs_total{queue="a"} 5  # {trace_id="abc"} 1\n# EOF\n',
+              "/healthy": b'# TYPE jobs counter\njobs_total{queue="a b"} 5 # {trace_id="abc"} 1\n# EOF\n'}
+    om_type = OPENMETRICS["content-type"]
+    with KeepAliveHttp({("GET", path): raw_reply(200, body, om_type) for path, body in bodies.items()}) as server:
+        target = make_target({"services": {"worker-metrics": {"url": server.url}}})
+        checks = [make_check("metrics", {"service": "worker-metrics", "path": path, "families": {"jobs": "counter"}},
+                             name=path.strip("/")) for path in bodies]
+        facts = metrics.gather(target, checks)
+        target.close()
+    outcomes = {c.params.path: metrics.judge(c, facts) for c in checks}
+    assert outcomes.pop("/healthy").status is Status.PASSED
+    for path, outcome in outcomes.items():
+        assert outcome.status is Status.FAILED, (path, outcome.observed)
+        assert outcome.observed.startswith("malformed exposition: line 2: "), (path, outcome.observed)
+        assert "a blank where OpenMetrics has none" in outcome.observed, (path, outcome.observed)
+
+
 @pytest.mark.parametrize("text", [
     '# TYPE g gauge\ng{a="x\fy\u2028"} 1\n',  # in a label value: read as it is
     "# HELP g a help\fwith a form feed\n# TYPE g gauge\ng 1\n",
