@@ -32,7 +32,9 @@ seconds), a value Go's ParseFloat refuses where Python reads it: no ASCII number
 float64's range (`1e400`, an integer of 400 digits: ErrRange) or a NaN with a sign (`-nan`), a sample or `# TYPE`
 line ending in a carriage return (CRLF: the parser drops it, Prometheus refuses it), a sample line holding, outside
 its label values, whitespace other than blanks and tabs (a form feed, a vertical tab, a no-break space, U+2028;
-OpenMetrics: other than one space), which the parser strips and Prometheus's lexer does not skip, a `# TYPE` or `# HELP` line
+OpenMetrics: other than one space), which the parser strips and Prometheus's lexer does not skip — in OpenMetrics a
+blank too where its grammar has none: in a label set or an exemplar's outside the quoted values (`x{a="1", b="2"}`),
+or two where it reads one (`5  # {`) —, a `# TYPE` or `# HELP` line
 whose tokens are apart by other than blanks and tabs (the parser reads a declaration where Prometheus reads a
 comment), a type Prometheus does not read as written (`# TYPE x  counter`, a blank after it; in the text format an
 OpenMetrics type: `unknown`, `info`, `stateset`, `gaugehistogram`), a name declared (`# TYPE`, plain or quoted) twice
@@ -155,6 +157,13 @@ GO_HEX = re.compile(r"[+-]?0[xX](?:_?[0-9a-fA-F](?:_?[0-9a-fA-F])*(?:\.(?:[0-9a-
                     r"|\.[0-9a-fA-F](?:_?[0-9a-fA-F])*)[pP][+-]?[0-9](?:_?[0-9])*")
 # an OpenMetrics exemplar after a sample's value (and timestamp): its labels, then its value
 EXEMPLAR = re.compile(r' # \{(?:[^"}]|"(?:[^"\\]|\\.)*")*\} ([^ ]*)')
+# an OpenMetrics sample line's blanks where openmetricslex.l has them: none in a label set outside its quoted values
+# (it has no blank rule there, where promlex.l skips `[ \t]+` anywhere), one space before the value and each
+# timestamp, ` # {` before an exemplar's labels, one before its value and timestamp. What the tokens hold the parser
+# judges. Each part is read one way (a token stops at a blank, a quoted value at its quote): linear in the line
+OPENMETRICS_LABELS = r'\{(?:[^ "}]|"(?:[^"\\]|\\.)*")*\}'
+OPENMETRICS_BLANKS = re.compile(rf'[^ {{]*(?:{OPENMETRICS_LABELS})?(?: (?:[^ #][^ ]*|#[^ ]+))+'
+                                rf'(?: # {OPENMETRICS_LABELS}(?: [^ ]+)+)?')
 # Prometheus's TSDB drops a sample whose own timestamp is out of its bounds (the scrape itself succeeds): more than
 # 10 minutes ahead of its clock (scrape/target.go, hard-coded), or older than its head block still takes — an hour
 # before its newest sample at the least, with the default 2 h blocks and no out_of_order_time_window. Judged against
@@ -504,6 +513,8 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
         raise
     except Exception as exc:  # the parser raises ValueError, and worse on some garbage
         return {}, f"{type(exc).__name__}: {exc}"
+    if openmetrics and (blank := misplaced_blank(text, clock)):  # (the parser's own faults said first)
+        return {}, blank
     if bad := _bad_tail(text, openmetrics=openmetrics, clock=clock):
         return {}, bad
     if openmetrics and parsed < (lines := sum(1 for line in text.split("\n") if line and not line.startswith("#"))):
@@ -634,6 +645,18 @@ def unskipped_space(text: str, clock: Clock = UNBOUNDED, *, openmetrics: bool = 
             return (f"line {number}: {cut(repr(line))}: a {_space_name(found[0])} outside a label value, where "
                     f"Prometheus's lexer skips {apart} (between a sample's name, labels, value and timestamp): it "
                     "reads no number there, or no token at all, and refuses the scrape")
+    return ""
+
+
+def misplaced_blank(text: str, clock: Clock = UNBOUNDED) -> str:
+    """The first OpenMetrics sample line with a blank where openmetricslex.l has none (OPENMETRICS_BLANKS): in a
+    label set or an exemplar's outside the quoted values (`{a="1", b="2"}`), or two where it reads one (`5  # {`).
+    Its lexer reads no token there and the scrape is refused; the parser skips the blank and reads on."""
+    for number, line in enumerate(clock.each(text.split("\n")), start=1):
+        if line and not line.startswith("#") and not OPENMETRICS_BLANKS.fullmatch(line):
+            return (f"line {number}: {cut(repr(line))}: a blank where OpenMetrics has none: its tokens are one space "
+                    "apart (`name{labels} value [timestamp] [# {labels} value [timestamp]]`), with no blank in a label "
+                    "set outside its quoted values — Prometheus's lexer reads no token there and refuses the scrape")
     return ""
 
 
