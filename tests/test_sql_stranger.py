@@ -1918,6 +1918,91 @@ def test_where_the_apps_zone_is_unknown_only_an_item_the_zone_decides_is_an_erro
                             b"select pg_catalog.set_config('TimeZone', 'Etc/GMT-14', true)"] * len(items)), zones
 
 
+def _in_zone(name: str) -> str:
+    """DDL setting the scratch database's default TimeZone (the app's sessions') to `name`."""
+    return _IN_TOKYO.replace("Asia/Tokyo", name)
+
+
+# sentinels of a timestamptz: "never expires", and Go's zero time ("never seen")
+_SENTINELS = """
+create table public.licenses (id int primary key, valid_until timestamptz not null default '9999-12-31 23:59:59+00');
+insert into public.licenses values (1, default), (2, now() + interval '30 days');
+create table public.devices (id int primary key, last_seen_at timestamptz not null default '0001-01-01 00:00:00+00');
+insert into public.devices values (1, now() - interval '1 minute'), (2, default);
+"""
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/Los_Angeles"])
+def test_a_timestamptz_sentinel_is_one_instant_in_every_zone(demo_deployment, zone):
+    """'9999-12-31 23:59:59+00' and '0001-01-01 00:00:00+00' are one instant each, whatever the zone; but east of UTC
+    PostgreSQL writes the first in the year 10000, and west of it the second in 1 BC, which Python's datetime cannot
+    hold: the reading in the database's zone was unreadable, and the item an error "the verdict depends on the time
+    zone … a `timestamp without time zone`" — of a timestamptz. Read as the instant it is, each is judged as in UTC;
+    a timestamptz the zone does move (a `timestamp` cast in the session's zone) is still an error."""
+    items = [
+        make_check("sql", {"query": "select max(valid_until) as latest from public.licenses",
+                           "expect": {"latest": {"gt": "2027-01-01T00:00:00Z"}}}, item="S1", name="one-valid"),
+        make_check("sql", {"query": "select min(last_seen_at) as oldest from public.devices",
+                           "expect": {"oldest": {"gt": "2020-01-01T00:00:00Z"}}}, item="S2", name="none-unseen"),
+        make_check("sql", {"query": "select (select min(last_seen_at) from public.devices) as oldest,"
+                                    " (select array[max(valid_until)] from public.licenses) as latest",
+                           "expect": {"oldest": {"eq": "0001-01-01T00:00:00Z"},
+                                      "latest": {"eq": ["9999-12-31T23:59:59Z"]}}}, item="S3", name="sentinels"),
+        # the zone moves this one: 12:00 of the session's zone
+        make_check("sql", {"query": "select timestamp '9999-12-31 12:00'::timestamptz as t",
+                           "expect": {"t": {"eq": "9999-12-31T12:00:00Z"}}}, item="S4", name="cast-in-the-zone"),
+    ]
+    with scratch_database(demo_deployment, _SENTINELS + _in_zone(zone), prefix="sentinel") as db:
+        outcomes = _judged(db["url"], items)
+    for item, outcome, want in zip(items, outcomes, (Status.PASSED, Status.FAILED, Status.PASSED, Status.ERROR)):
+        assert outcome.status is want, _said(f"{item.name} ({zone})", want, outcome)
+    assert "oldest = 0001-01-01 00:00:00+00:00" in outcomes[1].observed, outcomes[1].observed
+    assert "depends on the time zone" in outcomes[3].observed and f"in {zone}" in outcomes[3].observed, \
+        outcomes[3].observed
+
+
+@pytest.mark.parametrize("written, instant", [
+    (b"10000-01-01 08:59:59.5+09", dt.datetime(9999, 12, 31, 23, 59, 59, 500000, UTC)),
+    (b"0001-12-31 16:07:02-07:52:58 BC", dt.datetime(1, 1, 1, tzinfo=UTC)),  # Los Angeles' local mean time
+    (b"2026-05-01 10:00:00+02", dt.datetime(2026, 5, 1, 8, tzinfo=UTC)),
+    (b"10000-01-01 00:00:00+00", None),  # an instant past Python's years: the driver's error, as ever
+    (b"0001-12-31 23:00:00+00 BC", None),
+    (b"10000-02-30 00:00:00+09", None),
+])
+def test_a_timestamptz_is_read_as_its_instant_whatever_year_the_zone_writes(written, instant):
+    assert postgres._instant(written) == instant, f"{written!r}: expected {instant}, saw {postgres._instant(written)}"
+
+
+_ONLY_IN_UTC = "select 1 / (current_setting('TimeZone') = 'UTC')::int as n"  # divides by zero in any other zone
+
+
+@pytest.mark.parametrize("how", ["known", "unknown"])
+def test_a_reading_in_another_zone_that_fails_is_said_so_not_blamed_on_a_timestamp(demo_deployment, how):
+    """The query read again in another zone can fail for a reason of its own there (a lock, a timeout, an error):
+    it said "the verdict depends on the time zone … in Asia/Tokyo it error (…) — a `timestamp without time zone` …".
+    Whether the zone decides was not seen: an error that says which reading failed, where, and why. A reading that
+    is judged an error ("query returned 0 rows") is said in words, not "it error"."""
+    items = [make_check("sql", {"query": _ONLY_IN_UTC, "expect": {"n": {"eq": 1}}}, item="F1", name="fails-there"),
+             make_check("sql", {"query": "select 1 as n where current_setting('TimeZone') = 'UTC'",
+                                "expect": {"n": {"eq": 1}}}, item="F2", name="no-row-there")]
+    if how == "known":
+        with scratch_database(demo_deployment, _IN_TOKYO, prefix="unread") as db:
+            failing, no_row = _judged(db["url"], items)
+        where = "read again in Asia/Tokyo (the database's default, as the app's sessions read it)"
+    else:
+        with _checker_with_its_own_zone(demo_deployment, "select 1", "role") as (_, url):
+            failing, no_row = _judged(url, items)
+        where = "read again at UTC-12 (Etc/GMT+12)"
+    assert failing.status is Status.ERROR, _said("fails-there", Status.ERROR, failing)
+    assert failing.observed.startswith("whether the time zone the query is read in decides the verdict could not be"
+                                       " told: in UTC (the checker's session) it passed (n = 1)"), failing.observed
+    assert f"{where}, the query failed: division by zero" in failing.observed, failing.observed
+    assert "timestamp without time zone" not in failing.observed, failing.observed
+    assert no_row.status is Status.ERROR, _said("no-row-there", Status.ERROR, no_row)
+    assert " it error" not in no_row.observed and "it was an error (query returned 0 rows" in no_row.observed, \
+        no_row.observed
+
+
 def test_the_runners_pgdatestyle_does_not_undo_the_pinned_datestyle(demo_deployment, monkeypatch):
     """libpq sends PGDATESTYLE after the session's options: 'SQL, DMY' made a timestamptz unreadable to the driver (an
     error) and '03/04/2026' a 3 April read as 4 March."""

@@ -32,9 +32,11 @@ round trip, only when some item has one (see `_asked_of_postgresql`).
 The session reads time in UTC (see the transport). Where the database's default TimeZone — the app's sessions' —
 is not UTC, each query is asked once more in that zone, in one more round trip: an item judged otherwise there (a
 `timestamp` without time zone, which the app may stamp in either zone) is an error, never UTC's pass
-(`_zone_decides`). Where that zone cannot be read (the checker's session has its own, and the database sets none),
-each query is asked instead at the two ends of the zones in use, UTC-12 and UTC+14, in that same round trip: an item
-judged otherwise at either is an error naming how to make the zone known (`EXTREME_ZONES`).
+(`_zone_decides`); a reading there that fails is no verdict of that zone's, but an error saying what failed where
+(a timestamptz reads as its instant in any zone, whatever year the zone writes it in). Where that zone cannot be
+read (the checker's session has its own, and the database sets none), each query is asked instead at the two ends of
+the zones in use, UTC-12 and UTC+14, in that same round trip: an item judged otherwise at either is an error naming
+how to make the zone known (`EXTREME_ZONES`).
 
 A bytea is shown as its text when it is UTF-8 text, else as PostgreSQL writes it (`\\x` and hex): either way
 a secret it holds is in a form the redactor masks, never in a Python bytes repr (`\\xc3\\xbc`).
@@ -1983,26 +1985,32 @@ def _zone_decides(check, facts: dict[str, Any], outcome: Outcome) -> Outcome | N
     stamps it in UTC (`now() at time zone 'utc'`, most ORMs) or in the database's zone (`default now()`) cannot be told
     here — reading it in either would pass the other's stale rows. None where the zone decides nothing. Where the app's
     zone is not known (the checker's is its own, and the database sets none), the query was read at both ends of the
-    zones in use (`EXTREME_ZONES`): judged otherwise at either, the app's zone might judge otherwise too — an error."""
+    zones in use (`EXTREME_ZONES`): judged otherwise at either, the app's zone might judge otherwise too — an error.
+    A reading there that failed (a lock, a timeout, an error of its own) judges nothing: whether the zone decides was
+    not seen, an error that says which reading failed and why (`_zone_unread`)."""
     if outcome.status not in (Status.PASSED, Status.FAILED):
         return None
-    readings = [(reading["zone"], _judged_in(check, facts, reading["answers"][check.key]))
-                for reading in facts.get("in_zone", ()) if check.key in reading["answers"]]
+    answers = [(reading["zone"], reading["answers"][check.key])
+               for reading in facts.get("in_zone", ()) if check.key in reading["answers"]]
+    in_utc = f"in UTC (the checker's session) it {outcome.status.value} ({cut(outcome.observed, SHOWN_CHARS)})"
+    unread = [(zone, answer) for zone, answer in answers if isinstance(answer, GatherError)]
+    if unread:
+        return _zone_unread(facts, outcome, in_utc, unread)
+    readings = [(zone, _judged_in(check, facts, answer)) for zone, answer in answers]
     if all(other.status is outcome.status and not asked_differs for _, (other, asked_differs) in readings):
         return None
-    in_utc = f"in UTC (the checker's session) it {outcome.status.value} ({cut(outcome.observed, SHOWN_CHARS)})"
     depends = ("the verdict depends" if any(other.status is not outcome.status for _, (other, _) in readings) else
                "a value compared depends (PostgreSQL compared the one read in UTC)")
     if facts.get("unknown_zone"):
-        read = "; ".join(f"at {EXTREME_ZONES.get(zone, zone)} ({zone}) it {other.status.value}"
-                         f" ({cut(other.observed, SHOWN_CHARS)})" for zone, (other, _) in readings)
+        read = "; ".join(f"at {EXTREME_ZONES.get(zone, zone)} ({zone}) it {_ended(other)}"
+                         for zone, (other, _) in readings)
         return error(f"{depends} on the time zone the query is read in: {in_utc}; {read} — a `timestamp"
                      " without time zone` (or a date or time of now()) reads otherwise in each, and"
                      f" {facts['unknown_zone']}", utc=outcome.observed,
                      at_extremes={zone: other.observed for zone, (other, _) in readings})
     ((zone, (other, _)),) = readings
     return error(f"{depends} on the time zone the query is read in: {in_utc}, in {zone} (the database's default, as"
-                 f" the app's sessions read it) it {other.status.value} ({cut(other.observed, SHOWN_CHARS)}) — a"
+                 f" the app's sessions read it) it {_ended(other)} — a"
                  " `timestamp without time zone` (or a date or time of now()) reads otherwise in each, and in which"
                  " zone the app stamps it cannot be told; write the zone in the query: compare such a column with"
                  f" now() at time zone '{zone}' where the app stamps it by the database's clock (default now()),"
@@ -2010,12 +2018,30 @@ def _zone_decides(check, facts: dict[str, Any], outcome: Outcome) -> Outcome | N
                  utc=outcome.observed, in_zone=other.observed, zone=zone)
 
 
+def _ended(other: Outcome) -> str:
+    """How the item ended read in another zone, with what it saw there: `passed (n = 1)`, `was an error (…)`."""
+    said = "was an error" if other.status is Status.ERROR else other.status.value
+    return f"{said} ({cut(other.observed, SHOWN_CHARS)})"
+
+
+def _zone_unread(facts: dict[str, Any], outcome: Outcome, in_utc: str, unread: list) -> Outcome:
+    """The error for an item whose query, read again in another zone, failed there: no verdict of that zone's (the
+    same query in UTC was read), and no `timestamp` to blame — what failed, in which zone, is said as it is."""
+    known = not facts.get("unknown_zone")
+    where = [f"in {zone} (the database's default, as the app's sessions read it)" if known else
+             f"at {EXTREME_ZONES.get(zone, zone)} ({zone})" for zone, _ in unread]
+    failed_there = "; ".join(f"read again {place}, the query failed: {problem}{_failure_hint(problem)}"
+                             for place, (_, problem) in zip(where, unread))
+    return error(f"whether the time zone the query is read in decides the verdict could not be told: {in_utc};"
+                 f" {failed_there}", utc=outcome.observed, unread_in={zone: str(problem) for zone, problem in unread})
+
+
 def _judged_in(check, facts: dict[str, Any], zoned) -> tuple[Outcome, bool]:
-    """The item judged on its query's answer read in another zone, and whether a value compared by PostgreSQL (which
-    was asked of the value read in UTC: the one read there is not judged) differs from UTC's."""
+    """The item judged on its query's answer read in another zone (one that was read), and whether a value compared
+    by PostgreSQL (which was asked of the value read in UTC: the one read there is not judged) differs from UTC's."""
     answers = facts["answers"][check.key]
     other = _judged(check, {**facts, "answers": {**facts["answers"], check.key: {**answers, "query": zoned}}})
-    asked_differs = not isinstance(zoned, GatherError) and len(zoned) == 1 and any(
+    asked_differs = len(zoned) == 1 and any(
         zoned[0].get(column) != answers["query"][0].get(column) for column in answers.get("compared", {}))
     return other, asked_differs
 

@@ -21,6 +21,7 @@ cannot follow (any exception mid-pipeline): no later conversation may read its l
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import fractions
 import functools
@@ -42,7 +43,7 @@ import psycopg
 from psycopg import pq
 from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg.types.datetime import IntervalLoader
+from psycopg.types.datetime import IntervalLoader, TimestamptzLoader
 from psycopg.types.json import set_json_loads
 from psycopg.types.string import TextLoader
 
@@ -540,6 +541,54 @@ class _StrictBoolLoader(Loader):
         raise psycopg.DataError(f"can't parse boolean {bytes(data).decode(errors='replace')!r}")
 
 
+class _InstantLoader(TimestamptzLoader):
+    """A timestamptz (in an array, a range too) as the instant it is, also where the session's zone writes it in a
+    year Python cannot hold: east of UTC `9999-12-31 23:59:59+00` ("never expires") is written in the year 10000,
+    west of it Go's zero time `0001-01-01 00:00:00+00` in 1 BC. The sql family reads a query again in the app's zone:
+    the same instant must read the same there. One whose instant Python cannot hold stays psycopg's error."""
+
+    def load(self, data):
+        try:
+            return super().load(data)
+        except psycopg.DataError:
+            instant = _instant(bytes(data))
+            if instant is None:
+                raise
+            try:
+                return instant.astimezone(self._timezone)
+            except OverflowError:  # past the ends in the session's zone: in UTC, as the instant is
+                return instant
+
+
+_WRITTEN_TIMESTAMPTZ = re.compile(rb"(\d{4,7})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?"
+                                  rb"([+-])(\d\d)(?::(\d\d)(?::(\d\d))?)?( BC)?")
+_GREGORIAN_CYCLE = (400, 146097)  # years, days: the calendar repeats every 400 years
+
+
+def _instant(written: bytes) -> dt.datetime | None:
+    """The UTC instant of a timestamptz as PostgreSQL writes it (ISO DateStyle), whatever its year; None where it is
+    not written so, or is an instant outside Python's years 1 to 9999."""
+    found = _WRITTEN_TIMESTAMPTZ.fullmatch(written)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second, fraction, sign, *offset, bc = found.groups()
+    year = 1 - int(year) if bc else int(year)  # 1 BC is year 0
+    cycles = (year - 1) // _GREGORIAN_CYCLE[0]  # moved into years 1 to 400, where Python's date holds it
+    try:
+        day_number = (dt.date(year - cycles * _GREGORIAN_CYCLE[0], int(month), int(day)).toordinal()
+                      + cycles * _GREGORIAN_CYCLE[1])
+    except ValueError:
+        return None
+    east = sum(int(part or 0) * scale for part, scale in zip(offset, (3600, 60, 1))) * (1 if sign == b"+" else -1)
+    seconds = day_number * 86400 + int(hour) * 3600 + int(minute) * 60 + int(second) - east
+    days, seconds = divmod(seconds, 86400)
+    if not 1 <= days <= dt.date.max.toordinal():
+        return None
+    micros = int((fraction or b"").ljust(6, b"0"))
+    return dt.datetime.fromordinal(days).replace(tzinfo=dt.timezone.utc) + dt.timedelta(seconds=seconds,
+                                                                                        microseconds=micros)
+
+
 class _StrictIntervalLoader(IntervalLoader):
     """An interval (in an array too) read only when psycopg's pattern reads all of it: it matches the empty start of
     any text, which it reads as 0:00:00."""
@@ -606,7 +655,8 @@ def widened_float4(text: str) -> float:
 _AS_WRITTEN_LOADERS = {
     "date": _as_written("date", rb"-?infinity|" + _DATE + rb"(?: BC)?"),
     "timestamp": _as_written("timestamp", rb"-?infinity|" + _DATE + b" " + _TIME + rb"(?: BC)?"),
-    "timestamptz": _as_written("timestamptz", rb"-?infinity|" + _DATE + b" " + _TIME + _OFFSET + rb"(?: BC)?"),
+    "timestamptz": _as_written("timestamptz", rb"-?infinity|" + _DATE + b" " + _TIME + _OFFSET + rb"(?: BC)?",
+                               _InstantLoader),
     "time": _as_written("time", _TIME),
     "timetz": _as_written("timetz", _TIME + _OFFSET),
     **{kind: _as_written(kind, _INTEGER) for kind in ("int2", "int4", "int8", "oid")},
