@@ -17,6 +17,8 @@ import uuid
 import psycopg
 import pytest
 from psycopg import sql as pgsql
+from psycopg.types.multirange import Multirange
+from psycopg.types.range import Range
 
 from opsverify.checklist import load_checklists
 from opsverify.engine import gather_and_judge
@@ -93,6 +95,13 @@ COMPARED = [
     ("float-nan-ne-null", {"n": math.nan}, {"n": {"ne": None}}, Status.FAILED),
     ("numeric-inf-ne-null", {"n": decimal.Decimal("Infinity")}, {"n": {"ne": None}}, Status.FAILED),
     ("float-array-nan-ne-null", {"n": [1.0, math.nan]}, {"n": {"ne": None}}, Status.FAILED),
+    # ... nor for a built-in range or multirange holding one (numrange, nummultirange: the driver's Range objects)
+    ("numrange-nan-ne-null", {"n": Range(decimal.Decimal(0), decimal.Decimal("NaN"))}, {"n": {"ne": None}},
+     Status.FAILED),
+    ("nummultirange-inf-ne-null", {"n": Multirange([Range(decimal.Decimal(1), decimal.Decimal("Infinity"))])},
+     {"n": {"ne": None}}, Status.FAILED),
+    ("numrange-ne-null", {"n": Range(decimal.Decimal(0), decimal.Decimal(1))}, {"n": {"ne": None}}, Status.PASSED),
+    ("unbounded-numrange-ne-null", {"n": Range(None, decimal.Decimal(1))}, {"n": {"ne": None}}, Status.PASSED),
     # ... inside an array too: {NaN} ≠ {0} holds for PostgreSQL, but says nothing about a ratio
     ("numeric-array-nan-ne", {"r": [decimal.Decimal("NaN")]}, {"r": {"ne": [0]}}, Status.FAILED),
     ("numeric-array-neg-inf-ne", {"n": [decimal.Decimal("-Infinity"), 1]}, {"n": {"ne": [0, 1]}}, Status.FAILED),
@@ -2001,6 +2010,20 @@ def test_a_reading_in_another_zone_that_fails_is_said_so_not_blamed_on_a_timesta
     assert no_row.status is Status.ERROR, _said("no-row-there", Status.ERROR, no_row)
     assert " it error" not in no_row.observed and "it was an error (query returned 0 rows" in no_row.observed, \
         no_row.observed
+
+
+def test_a_built_in_range_holding_nan_or_infinity_is_no_pass_for_is_set(demo_deployment):
+    """`ne: null` is no pass for a NaN or ±Infinity, in an array, a composite, a range or a multirange: the driver
+    reads numrange and nummultirange as Range objects, which were not looked into."""
+    items = [make_check("sql", {"query": query, "expect": {"band": {"ne": None}}}, item=f"R{i}", name=name)
+             for i, (name, query) in enumerate((("nan", "select numrange(0, 'NaN') as band"),
+                                                ("inf", "select nummultirange(numrange(1, 'Infinity')) as band"),
+                                                ("finite", "select numrange(0, 1) as band")))]
+    with scratch_database(demo_deployment, "select 1", prefix="ranges") as db:
+        outcomes = _judged(db["url"], items)
+    for item, outcome, want in zip(items, outcomes, (Status.FAILED, Status.FAILED, Status.PASSED)):
+        assert outcome.status is want, _said(item.name, want, outcome)
+    assert "(holds a value that is not a finite number)" in outcomes[0].observed, outcomes[0].observed
 
 
 def test_the_runners_pgdatestyle_does_not_undo_the_pinned_datestyle(demo_deployment, monkeypatch):

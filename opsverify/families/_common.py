@@ -204,17 +204,21 @@ def _inside(outer: Any, part: Any) -> list[Any]:
 
 
 def holds_non_finite(value: Any, as_written: bool = False) -> bool:
-    """A NaN or an infinity, also inside a list or mapping: `{NaN} ≠ {0}` must not hold, and a bound holding one
-    could never be met. Walked without recursion, each list or mapping once: a value nests as deep as its file
-    lets it, and YAML's aliases make one list many lists' element. `as_written`: a number of a checklist is the
-    number written, for a family that compares it so (`1.0e+400` is one, though YAML's float of it is infinite)."""
+    """A NaN or an infinity, also inside a list or mapping, or a range or multirange the driver reads (psycopg's Range,
+    Multirange: numrange's bounds): `{NaN} ≠ {0}` must not hold, and a bound holding one could never be met. Walked
+    without recursion, each list or mapping once: a value nests as deep as its file lets it, and YAML's aliases make
+    one list many lists' element. `as_written`: a number of a checklist is the number written, for a family that
+    compares it so (`1.0e+400` is one, though YAML's float of it is infinite)."""
     stack, seen = [value], set()
     while stack:
         current = stack.pop()
-        if isinstance(current, (dict, list, tuple)):
+        # (a Multirange is a MutableSequence of ranges; a bytearray is one of bytes)
+        if isinstance(current, (dict, list, tuple, abc.MutableSequence)) and not isinstance(current, bytearray):
             if id(current) not in seen:
                 seen.add(id(current))
                 stack.extend(current.values() if isinstance(current, dict) else current)
+        elif _is_range(current):
+            stack.extend((current.lower, current.upper))
         elif isinstance(current, decimal.Decimal):
             if not current.is_finite():
                 return True
@@ -222,6 +226,11 @@ def holds_non_finite(value: Any, as_written: bool = False) -> bool:
             if not (as_written and isinstance(current, WrittenNumber) and current.exact().is_finite()):
                 return True
     return False
+
+
+def _is_range(value: Any) -> bool:
+    """A range as the driver reads one (psycopg's Range, told by its shape: a family's rules load no driver)."""
+    return all(hasattr(type(value), name) for name in ("lower", "upper", "bounds", "isempty"))
 
 
 NAME_BYTES = 63  # a `name` (an identifier, cron.job.jobname): PostgreSQL keeps this many bytes of it (NAMEDATALEN - 1)

@@ -1836,7 +1836,8 @@ def _holds(op: str, value: Any, bound: Any, column: _Typed = _Typed()) -> tuple[
         raise Uncomparable("a record (row(…), or an array of them) comes back with each field as text, its type"
                            " lost: a NaN, a number and a date read as words; select each field as a column of its own")
     if holds_non_finite(value):  # `ne: null` too: a NaN is there, but no number the runbook can mean
-        what = "holds a value that is not a finite number" if isinstance(value, (list, tuple)) else "not a finite number"
+        what = "not a finite number" if isinstance(value, (float, decimal.Decimal)) else \
+            "holds a value that is not a finite number"  # an array, a range
         return False, f"{_shown(value)} ({what})"
     if bound is None:
         return test(value, bound), _shown(value)
