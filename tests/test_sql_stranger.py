@@ -2026,6 +2026,31 @@ def test_a_built_in_range_holding_nan_or_infinity_is_no_pass_for_is_set(demo_dep
     assert "(holds a value that is not a finite number)" in outcomes[0].observed, outcomes[0].observed
 
 
+@pytest.mark.parametrize("params", [
+    {"query": 'select count(*) as n from "jobs\0"', "expect": {"n": {"eq": 0}}},
+    {"query": "select 0 as n", "detail": "select '\0' as id", "expect": {"n": {"eq": 0}}},
+    {"query": "select 0 as n", "expect": {"n\0": {"eq": 0}}},
+], ids=["query", "detail", "column"])
+def test_a_nul_in_what_goes_to_postgresql_is_refused_at_load(params):
+    """libpq sends SQL as C strings, and a column name holds no NUL: a NUL in a query was accepted, and where the
+    checker is subject to RLS the name it made went into the one statement that resolves every item's names — which
+    the driver refused, an error for every item on that database."""
+    with pytest.raises(ValueError, match=r"holds a NUL character \(\\0\)"):
+        make_check("sql", params)
+
+
+def test_a_nul_in_a_query_is_refused_at_load_in_one_line(tmp_path):
+    folder = tmp_path / "checklists"
+    folder.mkdir()
+    (folder / "shop.yaml").write_text(
+        "system: shop\nrunbook: r\nitems:\n  - id: N1\n    name: nul\n    section: s\n    title: t\n    family: sql\n"
+        '    cadence: postdeploy\n    params:\n      query: "select count(*) as n from \\"jobs\\0\\""\n'
+        "      expect:\n        n: {eq: 0}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"N1[\s\S]*query[\s\S]*holds a NUL character") as raised:
+        load_checklists(folder)
+    assert "\0" not in str(raised.value), repr(str(raised.value))  # never printed raw to a terminal
+
+
 def test_the_runners_pgdatestyle_does_not_undo_the_pinned_datestyle(demo_deployment, monkeypatch):
     """libpq sends PGDATESTYLE after the session's options: 'SQL, DMY' made a timestamptz unreadable to the driver (an
     error) and '03/04/2026' a 3 April read as 4 March."""

@@ -406,6 +406,9 @@ def sql_statements(text: str) -> tuple:
     return tuple(engine.FilterStack().run(text))
 
 
+NUL_SAID = "holds a NUL character (\\0), which PostgreSQL's protocol cannot carry in SQL or a name: remove it"
+
+
 @functools.lru_cache(maxsize=4096)  # a fleet repeats one query per database
 def read_only_query(value: str) -> str:
     """One read-only statement (SELECT, WITH, VALUES or TABLE ...), its trailing semicolon dropped; else ValueError.
@@ -416,6 +419,8 @@ def read_only_query(value: str) -> str:
     that act outside that transaction, which it cannot stop: `_runs_elsewhere`.)"""
     from sqlparse import tokens
 
+    if "\0" in value:  # libpq sends SQL as a C string: the server would read it only up to the NUL
+        raise ValueError(NUL_SAID)
     statements = [s for s in sql_statements(value) if _has_code(s)]
     if len(statements) != 1:
         raise ValueError("must be a single statement" if statements else "must be a query")

@@ -63,8 +63,8 @@ from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, Status, error, failed, verdict
 from ..transports.pgvalues import BlankPadded, InZone, Pinned
 from ._catalog import _RULE_READS, fold_identifier
-from ._common import (CATALOG_SCHEMAS, RUNS_UNFOLLOWED_SQL, StrictParams, as_postgres_stores_a_name, holds_non_finite,
-                      read_only_query, sql_run_by, sql_statements)
+from ._common import (CATALOG_SCHEMAS, NUL_SAID, RUNS_UNFOLLOWED_SQL, StrictParams,
+                      as_postgres_stores_a_name, holds_non_finite, read_only_query, sql_run_by, sql_statements)
 
 NAME = "sql"
 NEEDS = ("database",)
@@ -119,6 +119,8 @@ class Params(StrictParams):
     @classmethod
     def _known_operators(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         for column, ops in value.items():
+            if "\0" in column:  # (no column's name holds one; it would go into the SQL of a comparison)
+                raise ValueError(f"{json.dumps(column)}: {NUL_SAID}")
             unknown = set(ops) - set(OPERATORS)
             if unknown or not ops:
                 raise ValueError(f"{column}: operators must be some of {', '.join(OPERATORS)}")
