@@ -2051,6 +2051,18 @@ def test_a_nul_in_a_query_is_refused_at_load_in_one_line(tmp_path):
     assert "\0" not in str(raised.value), repr(str(raised.value))  # never printed raw to a terminal
 
 
+def test_an_expect_column_longer_than_postgresql_keeps_says_so(demo_deployment):
+    """PostgreSQL keeps the first 63 bytes of a column's alias: an `expect` naming all of a longer one found no such
+    column, and the error did not say why."""
+    long = "jobs_waiting_for_a_worker_longer_than_the_alert_threshold_in_seconds"  # 68 bytes
+    check = make_check("sql", {"query": f"select 0 as {long}", "expect": {long: {"eq": 0}}}, item="L1", name="long")
+    with scratch_database(demo_deployment, "select 1", prefix="longname") as db:
+        (outcome,) = _judged(db["url"], [check])
+    assert outcome.status is Status.ERROR, _said("long", Status.ERROR, outcome)
+    assert f"(PostgreSQL keeps the first 63 bytes of a name: {long} is {long[:63]})" in outcome.observed, \
+        outcome.observed
+
+
 def test_the_runners_pgdatestyle_does_not_undo_the_pinned_datestyle(demo_deployment, monkeypatch):
     """libpq sends PGDATESTYLE after the session's options: 'SQL, DMY' made a timestamptz unreadable to the driver (an
     error) and '03/04/2026' a 3 April read as 4 March."""

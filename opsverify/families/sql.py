@@ -63,7 +63,7 @@ from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, Status, error, failed, verdict
 from ..transports.pgvalues import BlankPadded, InZone, Pinned
 from ._catalog import _RULE_READS, fold_identifier
-from ._common import (CATALOG_SCHEMAS, NUL_SAID, RUNS_UNFOLLOWED_SQL, StrictParams,
+from ._common import (CATALOG_SCHEMAS, NAME_BYTES, NUL_SAID, RUNS_UNFOLLOWED_SQL, StrictParams,
                       as_postgres_stores_a_name, holds_non_finite, read_only_query, sql_run_by, sql_statements)
 
 NAME = "sql"
@@ -2092,7 +2092,10 @@ def _judged(check, facts) -> Outcome:
     row = {k: _kept(_plain(v)) for k, v in raw.items()}
     absent = [column for column in p.expect if column not in raw]
     if absent:
-        return error(f"query returned no column {', '.join(absent)} (columns: {', '.join(raw)})")
+        cut_names = "; ".join(f"{column} is {as_postgres_stores_a_name(column)}" for column in absent
+                              if as_postgres_stores_a_name(column) != column)  # the query's alias was cut so too
+        kept = f" (PostgreSQL keeps the first {NAME_BYTES} bytes of a name: {cut_names})" if cut_names else ""
+        return error(f"query returned no column {', '.join(absent)} (columns: {', '.join(raw)}){kept}")
     repeated = getattr(rows, "repeated", {}) or {}
     twice = [f"{column} {repeated[column]} times" for column in p.expect if column in repeated]
     if twice:
