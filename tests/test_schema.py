@@ -744,6 +744,40 @@ def test_a_partition_owned_by_the_role_fails_what_the_table_must_not_allow():
             "table public.ev1 (partition of public.ev) is owned by app_owner (inherited by authenticated)")
 
 
+# Row level security off: PostgreSQL applies no policy on the table to anyone — each role named reads and writes every
+# row its grants allow, as its owner does unforced
+@pytest.mark.parametrize("params, status, seen", [
+    ({"no_open_write_policies_for": ["anon"]}, FAILED,
+     "table public.jobs has row level security off, so no policy applies to anon — fix: ALTER TABLE … ENABLE ROW"
+     " LEVEL SECURITY"),
+    ({"no_policies_for": ["PUBLIC"]}, FAILED, "so no policy applies to PUBLIC"),
+    ({"policies_for": {"select": ["authenticated"]}, "no_policies_for": ["anon"]}, FAILED,
+     "so no policy applies to anon/authenticated"),
+    ({"no_policies_for": ["postgres", "member"]}, FAILED, "so no policy applies to member —"),  # postgres: said once
+    ({"policies": True, "policies_never_mention": ["user_metadata"]}, PASSED, ""),  # what is written, not whom it binds
+])
+def test_policy_fields_fail_a_table_whose_row_level_security_is_off(params, status, seen):
+    roles = [role("postgres", superuser=True), role("anon"), role("authenticated"), role("member")]
+    facts = catalog(table(rls=False, policies=[READ_OWN]), table("other", rls=False, policies=[READ_OWN]), roles=roles)
+    outcome = verdict({"table": "jobs", **params}, facts, status, seen)
+    assert "postgres —" not in outcome.observed and "postgres/" not in outcome.observed, outcome.observed
+    many = judge({"tables": ["jobs", "other"], **params}, facts)  # many tables: one line
+    assert many.status is status, many
+    if status is FAILED:
+        assert "2 tables have row level security off, so no policy applies to" in many.observed, many.observed
+
+
+def test_a_partition_with_row_level_security_off_fails_what_the_table_must_not_allow():
+    """Queried directly, a partition applies its own policies: with its RLS off, none."""
+    facts = catalog(table("ev", kind="p", partitions=[("public.ev1", False)], policies=[READ_OWN]),
+                    table("ev1", rls=False, grants_=[("anon", "INSERT")]))
+    verdict({"table": "ev", "no_open_write_policies_for": ["anon"]}, facts, FAILED,
+            "table public.ev1 (partition of public.ev) has row level security off, so no policy applies to anon")
+    outcome = verdict({"table": "ev", "rls": True, "no_policies_for": ["anon"]}, facts, FAILED,
+                      "table public.ev has partition public.ev1 with row level security off")
+    assert "no policy applies" not in outcome.observed, outcome.observed  # said once, by rls: true
+
+
 # -- views and foreign tables ----------------------------------------------------------------------
 VIEWS = [view("stats", security_invoker=True, grants_=[("authenticated", "SELECT")]),
          view("profiles_v", reads=["auth.users", "public.profiles"], grants_=[("anon", "SELECT")]),

@@ -1495,6 +1495,59 @@ def test_grants_and_policies_of_partitions_and_children_are_the_tables_own(serve
     assert "kept_2025" not in outcomes[5].observed  # judged as a table of the schema, once
 
 
+# PostgreSQL applies no policy on a table whose row level security is off, to anyone: anon writes every row its grants
+# allow, whatever the policies say. The policy fields had passed there (and on a partition with it off under a parent
+# with it on), though they fail a role that owns the table unforced — the same situation, for one role.
+RLS_OFF_POLICIES = """
+create table public.open_notes (id int, owner_id int);
+create table public.closed_notes (id int, owner_id int);
+alter table public.closed_notes enable row level security;
+create policy own_read on public.open_notes for select to authenticated using (owner_id = 1);
+create policy own_write on public.open_notes for insert to anon with check (owner_id = 1);
+create policy own_read on public.closed_notes for select to authenticated using (owner_id = 1);
+create policy own_write on public.closed_notes for insert to anon with check (owner_id = 1);
+grant select, insert, update, delete on public.open_notes, public.closed_notes to anon, authenticated;
+create table public.events (id int, owner_id int) partition by range (id);
+alter table public.events enable row level security;
+create table public.events_1 partition of public.events for values from (0) to (100);
+create policy own on public.events for all to anon using (owner_id = 1);
+grant select, insert on public.events_1 to anon;
+"""
+RLS_OFF_FIX = "— fix: ALTER TABLE … ENABLE ROW LEVEL SECURITY"
+
+
+def test_policy_fields_fail_a_table_or_partition_whose_row_level_security_is_off(server):
+    _, fresh = server
+    with fresh(RLS_OFF_POLICIES) as url:
+        outcomes = judge_on(url, [{"table": "public.open_notes", "policies_for": {"select": ["authenticated"]}},
+                                  {"table": "public.open_notes", "no_open_write_policies_for": ["anon"]},
+                                  {"table": "public.open_notes", "no_policies_for": ["anon"]},
+                                  {"table": "public.events", "no_open_write_policies_for": ["anon"]},
+                                  {"table": "public.closed_notes", "policies_for": {"select": ["authenticated"]},
+                                   "no_open_write_policies_for": ["anon"], "no_policies_for": ["service_role"]},
+                                  {"table": "public.open_notes", "rls": True, "no_open_write_policies_for": ["anon"]},
+                                  {"table": "public.open_notes", "policies_never_mention": ["user_metadata"]}])
+        with psycopg.connect(url.admin, autocommit=True, connect_timeout=10) as conn:  # what PostgreSQL lets anon do
+            conn.execute("set role anon")
+            conn.execute("insert into public.open_notes values (1, 2)")  # another's row: no policy stops it
+            conn.execute("insert into public.events_1 values (1, 2)")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("insert into public.closed_notes values (1, 2)")
+    expect(outcomes, [
+        (FAILED, "table public.open_notes has row level security off, so no policy applies to authenticated "
+                 + RLS_OFF_FIX),
+        (FAILED, f"table public.open_notes has row level security off, so no policy applies to anon {RLS_OFF_FIX}"),
+        (FAILED, f"table public.open_notes has row level security off, so no policy applies to anon {RLS_OFF_FIX}"),
+        (FAILED, "table public.events_1 (partition of public.events) has row level security off, so no policy applies"
+                 f" to anon {RLS_OFF_FIX}"),
+        (PASSED, "1 table as expected"),
+        (FAILED, "table public.open_notes has row level security off"),
+        (PASSED, "1 table as expected"),  # what the policies' text says, not whom they bind
+    ])
+    assert "no policy applies" not in outcomes[5].observed, outcomes[5].observed  # said once, by rls: true
+    assert outcomes[1].evidence["tables"]["public.open_notes"]["rls"] is False, outcomes[1].evidence
+
+
 # A policy counts for policies_for only where it grants a row: PostgreSQL skips a permissive policy without the
 # expression a command applies (USING; WITH CHECK for an INSERT), and one always false grants nothing; a restrictive
 # policy always false closes the table to the role whatever the permissive ones say.
