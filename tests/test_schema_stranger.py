@@ -1455,6 +1455,8 @@ grant insert on public.logs_child to anon;
 grant update (body) on public.logs_child to authenticated;
 create table public.kept (id int, created date not null) partition by range (created);
 create table public.kept_2025 partition of public.kept for values from ('2025-01-01') to ('2026-01-01');
+alter table public.kept enable row level security;  -- else no policy applies to anyone
+alter table public.kept_2025 enable row level security;
 create table public.tiers (id int, created date not null) partition by range (created);
 create table public.tiers_2025 partition of public.tiers for values from ('2025-01-01') to ('2026-01-01')
   partition by range (id);

@@ -277,7 +277,7 @@ class Params(StrictParams):
     not_published_in: list[Publication] = []
     policies: bool | None = None                  # true: at least one policy; false: none
     policies_for: dict[Command, list[Role]] = {}  # command -> roles a permissive policy must cover
-    no_policies_for: list[Role] = []              # no policy applies to these roles (or PUBLIC)
+    no_policies_for: list[Role] = []              # RLS on, and no policy applies to these roles (or PUBLIC)
     no_open_write_policies_for: list[Role] = []   # no write policy for them is always true
     policies_never_mention: list[Word] = []       # no policy expression contains these words
     # -- privileges ---------------------------------------------------------------------------
@@ -904,6 +904,21 @@ def _policy_roles(p: Params, negative_only: bool = False) -> list[str]:
     return sorted(named)
 
 
+def _check_rls_on(p: Params, name: str, t: dict, roles: Roles, findings: Findings, negative_only: bool = False) -> None:
+    """With row level security off, PostgreSQL applies no policy on the table to anyone: each role the policies are
+    judged for (PUBLIC too) reads and writes every row its grants allow, whatever they say — as the owner does unforced.
+    Not said where `rls: true` already fails it, nor for a superuser or BYPASSRLS role (said once, by
+    _check_rls_binds)."""
+    if t["rls"] or p.rls:
+        return
+    unbound = [role for role in _policy_roles(p, negative_only) if role == PUBLIC or (
+        roles.exists(role) and role not in roles.superusers and role not in roles.bypass_rls)]
+    if unbound:
+        findings.add(name, *_verb("has", "have", f"row level security off, so no policy applies to"
+                                                f" {_roles_text(unbound)} — fix: ALTER TABLE … ENABLE ROW LEVEL"
+                                                " SECURITY"))
+
+
 def _check_owner_bound(p: Params, name: str, t: dict, roles: Roles, findings: Findings,
                        negative_only: bool = False) -> None:
     """A role the policies are judged for that owns the table, or inherits from its owner, is bound by none of them
@@ -1082,6 +1097,7 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
                                                         f" {first_few(open_partitions)} with row level security off"))
         _judge_grants(p, name, t["grants"], t["owner"], facts, "relation", findings, t["columns"])
         _judge_keys(p, name, t, findings)
+        _check_rls_on(p, name, t, facts.roles, findings)
         _check_owner_bound(p, name, t, facts.roles, findings)
         _judge_policies(p, name, t["policies"], facts.roles, findings)
         _judge_parts(p, name, t, facts, findings, skipped=parts_skipped)
@@ -1115,6 +1131,7 @@ def _judge_parts(p: Params, name: str, t: dict, facts: Catalog, findings: Findin
             findings.errors.append(unread)
             continue
         _judge_forbidden_grants(p, label, row["grants"], row["owner"], facts, "relation", findings, row["columns"])
+        _check_rls_on(p, label, row, facts.roles, findings, negative_only=True)
         _check_owner_bound(p, label, row, facts.roles, findings, negative_only=True)
         _judge_policies(p, label, row["policies"], facts.roles, findings, negative_only=True)
 
@@ -1925,9 +1942,9 @@ def _table_evidence(p: Params, t: dict, facts: Catalog) -> dict[str, Any]:
     """The facts this item reads, per table (not the whole catalog row)."""
     fields = p.model_fields_set
     out: dict[str, Any] = {}
-    if "rls" in fields or _policy_roles(p):  # the owner, and who inherits from it, is bound only where forced
+    # the owner, and who inherits from it, is bound only where forced; no one where RLS is off
+    if "rls" in fields or _policy_roles(p):
         out["force_rls"] = t["force_rls"]
-    if "rls" in fields:
         out["rls"] = t["rls"]
         if t["partitions"]:
             out["partitions" if t["kind"] == "p" else "child_tables"] = {_qualified(x): x["rls"]
