@@ -221,3 +221,82 @@ def test_a_run_refuses_an_empty_subject_before_it_connects(tmp_path):
                             " doubled ('\"billing.v2\".invoices')"), said[0]
     assert "DB-2-rls-all: params.all_tables_in: an empty name is no schema name" in said[1], said[1]
     assert "DB-3-mangled: params.table: 'a..b' is no table name (an empty part): write table or schema.table" in said[2]
+
+
+# -- a NUL, and the blanks SQL drops ---------------------------------------------------------------
+# every field that names a role or a type, beside NAMED's: (params, field)
+ROLES_AND_TYPES = [
+    ({"table": "t", "policies_for": {"select": ["{}"]}}, "policies_for"),
+    ({"table": "t", "no_policies_for": ["{}"]}, "no_policies_for"),
+    ({"table": "t", "no_open_write_policies_for": ["{}"]}, "no_open_write_policies_for"),
+    ({"table": "t", "no_grants_to": ["{}"]}, "no_grants_to"),
+    ({"table": "t", "no_grants_to": {"{}": ["INSERT"]}}, "no_grants_to"),
+    ({"table": "t", "no_write_grants_to": ["{}"]}, "no_write_grants_to"),
+    ({"table": "t", "grants_to": {"{}": ["SELECT"]}}, "grants_to"),
+    ({"table": "t", "types": {"id": "{}"}}, "types"),
+    ({"table": "t", "no_columns_of_type": ["{}"]}, "no_columns_of_type"),
+]
+
+
+@pytest.mark.parametrize("name", ["t\x00x", '"t\x00x"', "app.t\x00", "\x00"], ids=["bare", "quoted", "end", "alone"])
+@pytest.mark.parametrize("params, field", NAMED + ROLES_AND_TYPES, ids=[f for _, f in NAMED + ROLES_AND_TYPES])
+def test_a_nul_in_a_name_is_refused_at_load(params, field, name):
+    """PostgreSQL's text holds no NUL: a name with one was accepted, and the group's one catalog query then failed on
+    it ("text fields cannot contain NUL"), every item of the group an ERROR. Refused at load, naming the field."""
+    with pytest.raises(ValidationError) as refused:
+        schema.Params.model_validate(_written(params, name))
+    assert refused.value.errors()[0]["loc"][0] == field, refused.value
+    assert "a NUL character" in str(refused.value), refused.value
+    assert "\x00" not in refused.value.errors()[0]["msg"], refused.value  # shown as its escape
+
+
+def test_a_run_refuses_a_nul_in_a_name_before_it_connects(tmp_path):
+    project = Project(tmp_path)
+    project.checklist("shop", """\
+        - {id: DB-1, name: nul, section: Database, title: t has RLS on, family: schema, cadence: postdeploy,
+           severity: critical, params: {table: "t\\0x", rls: true}}
+        - {id: DB-2, name: fine, section: Database, title: ok has RLS on, family: schema, cadence: postdeploy,
+           severity: critical, params: {table: ok, rls: true}}
+        """)
+    project.environment("systems:\n  shop:\n    database: postgresql://checker:not-a-secret-9@127.0.0.1:9/x\n")
+    ran = project.run("-m", "postdeploy", "--env", "local", timeout=120)
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output
+    said = [line.strip() for line in ran.done.stderr.splitlines() if "shop.yaml" in line]
+    assert len(said) == 1, ran.done.stderr
+    assert "DB-1-nul: params.table: 't\\x00x' is no table name (a NUL character" in said[0], said[0]
+
+
+@pytest.mark.parametrize("written, read", [
+    ("tbl\u00a0", ("public", "tbl\u00a0")),
+    ("\u00a0tbl", ("public", "\u00a0tbl")),
+    ("app\u3000.t", ("app\u3000", "t")),
+    ("app.\u00a0", ("app", "\u00a0")),
+    ("t\u2028", ("public", "t\u2028")),
+    ("\x85", ("public", "\x85")),
+])
+def test_a_bare_name_ending_in_a_blank_sql_keeps_is_that_name(written, read):
+    """PostgreSQL's scanner reads every character above ASCII as part of an identifier (`create table public.tbl<NBSP>
+    ()` makes 'tbl\\xa0'): only the ASCII blanks of its `space` class ( \\t\\n\\r\\f, and \\v from PostgreSQL 16) are
+    dropped — a non-ASCII blank at an end had been refused as one SQL drops."""
+    assert split_name(written) == read
+    assert schema.Params.model_validate({"table": written, "rls": True}).table_names() == [read]
+    schema.Params.model_validate({"all_tables_in": read[0], "rls": True})
+    assert schema.Params.model_validate({"table": "t", "columns": [read[1]]}).columns == [read[1]]
+
+
+@pytest.mark.parametrize("blank", [" ", "\t", "\n", "\r", "\f", "\v"], ids=repr)
+def test_a_bare_name_ending_in_an_ascii_blank_is_still_refused(blank):
+    """SQL drops them (PostgreSQL 15 refuses \\v outright, 16+ drops it): the name SQL reads is not the one written."""
+    for field, written in (("table", f"t{blank}"), ("table", f"{blank}t"), ("all_tables_in", f"app{blank}")):
+        with pytest.raises(ValidationError, match="a blank outside double quotes"):
+            schema.Params.model_validate({field: written, "rls": True})
+    with pytest.raises(ValidationError, match="blank"):
+        schema.Params.model_validate({"table": "t", "columns": [blank * 2]})
+
+
+def test_a_type_name_beginning_with_a_blank_sql_keeps_keeps_it():
+    """`create type "\\xa0mood"`, written bare: the blank is the name's, not space before it."""
+    assert schema.Params.model_validate({"table": "t", "no_columns_of_type": ["\u00a0mood"]})
+    from opsverify.families._catalog import parse_type
+    assert parse_type("\u00a0mood").name == '"\u00a0mood"'
+    assert parse_type(" mood ").name == "mood"

@@ -1180,6 +1180,30 @@ def test_a_strangers_names_and_types_on_a_real_database(server):
         assert other.observed == one.observed, (params, other)
 
 
+# PostgreSQL's scanner reads every character above ASCII as part of a bare name: these are made unquoted, each ending
+# (or made) in a blank of Unicode's, which an item names as the catalog spells it (they had been refused at load as
+# blanks SQL drops)
+NON_ASCII_BLANKS = """
+create schema app\u3000;
+create table public.tbl\u00a0 (\u00a0 int, id int);
+create table app\u3000.jobs (id int);
+"""
+
+
+def test_names_ending_in_a_blank_sql_keeps_on_a_real_database(server):
+    _, fresh = server
+    with fresh(NON_ASCII_BLANKS) as url:
+        with psycopg.connect(url.admin, autocommit=True, connect_timeout=10) as conn:
+            made = conn.execute("select c.relname, a.attname from pg_class c join pg_attribute a on a.attrelid = c.oid"
+                                " where c.relname like 'tbl%' and a.attnum = 1").fetchone()
+        outcomes = judge_on(url, [{"table": "tbl\u00a0", "columns": ["\u00a0", "id"], "rls": False},
+                                  {"all_tables_in": "app\u3000", "rls": False},
+                                  {"table": "app\u3000.jobs", "rls": True}])
+    assert made == ("tbl\u00a0", "\u00a0"), made
+    expect(outcomes, [(PASSED, "1 table as expected"), (PASSED, "1 table as expected"),
+                      (FAILED, "has row level security off")])
+
+
 def test_sqls_rls_guard_names_a_relation_as_sql_writes_it(demo_deployment):
     """The same naming in sql's row-level-security guard: the schema "billing.v2" is not billing."""
     reader, password = f"rls_reader_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex

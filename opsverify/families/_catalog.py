@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ._common import CATALOG_SCHEMAS, as_postgres_stores_a_name
+from ._common import CATALOG_SCHEMAS, NUL_IN_NAME, as_postgres_stores_a_name, no_name
 
 # Everyone (grantee oid 0), as the catalog query writes it: lower-case `public`, the one name PostgreSQL refuses
 # for a role (`role name "public" is reserved`, on CREATE and RENAME alike). A real role may be called "PUBLIC" or
@@ -1025,6 +1025,8 @@ def role_name(text: str) -> str:
     in double quotes (a quote inside it doubled) is the role it spells, so '"PUBLIC"' and '"Public"' are real roles
     (and '"public"' everyone, as in SQL); any other text is a role's name as it is. ValueError for broken quotes
     and for an empty name (PostgreSQL has none: it would fail only when the run asks for it)."""
+    if "\0" in text:
+        raise ValueError(f"{no_name(text, NUL_IN_NAME, 'role')}: write the role's name, or PUBLIC for everyone")
     if text in ("", '""'):
         quoted = ' ("" quotes no name)' if text else ""
         raise ValueError(f"role name is empty{quoted}: write the role's name, or PUBLIC for everyone")
@@ -1098,8 +1100,10 @@ _PG_TYPE_NAMES = {
 _TYPE_KEYWORDS = {"bigint", "bit", "boolean", "char", "character", "dec", "decimal", "double", "float", "int",
                   "integer", "interval", "national", "nchar", "numeric", "real", "smallint", "time", "timestamp",
                   "varchar"}
-_TYPE_TOKEN = re.compile(r'\s*(?:(?P<quoted>"(?:[^"]|"")*")|(?P<word>[A-Za-z_\x80-\U0010ffff][\w$\x80-\U0010ffff]*)'
-                         r"|(?P<dot>\.)|(?P<modifier>\([\s\d,]*\))|(?P<array>\[\s*\d*\s*\]))\s*")
+# blanks as SQL's (_common.SQL_BLANKS): a no-break space is part of a bare name, not space around it
+_TYPE_TOKEN = re.compile(r'[ \t\n\r\f\v]*(?:(?P<quoted>"(?:[^"]|"")*")|(?P<word>[A-Za-z_\x80-\U0010ffff][\w$\x80-\U0010ffff]*)'
+                         r"|(?P<dot>\.)|(?P<modifier>\([ \t\n\r\f\v\d,]*\))"
+                         r"|(?P<array>\[[ \t\n\r\f\v]*\d*[ \t\n\r\f\v]*\]))[ \t\n\r\f\v]*")
 
 
 @dataclass(frozen=True)
@@ -1126,6 +1130,8 @@ class TypeName:
 def parse_type(text: str) -> TypeName:
     """`text` (as an item or format_type writes a type) read as PostgreSQL reads it; ValueError if it is not
     a type name: `timestamptz(3)`, `timestamp(3) with time zone`, `public."Mood"[]`, `interval year to month`."""
+    if "\0" in text:
+        raise ValueError(no_name(text, NUL_IN_NAME, "type"))
     tokens, at = [], 0
     while at < len(text):
         match = _TYPE_TOKEN.match(text, at)
@@ -1153,7 +1159,7 @@ def parse_type(text: str) -> TypeName:
             else:
                 words.append(fold_identifier(value))
         elif kind == "modifier" and not array:
-            modifiers.append(re.sub(r"\s", "", value))
+            modifiers.append(re.sub(r"[ \t\n\r\f\v]", "", value))
         elif kind == "array":
             array = True
         else:

@@ -308,7 +308,9 @@ def a_table_name(value: str, what: str = "table") -> str:
 def read_name(written: str, most: int) -> tuple[list[str], str | None]:
     """The parts of a name an item writes, and why they name nothing, or not what SQL reads (None: they name one): the
     first thing wrong. Of one part only (`most` 1), a name without a double quote is one name, a dot and all."""
-    if not written.strip():
+    if "\0" in written:
+        return [], NUL_IN_NAME
+    if not written.strip(SQL_BLANKS):
         return [], "empty" if not written else "blank"
     if most == 1 and '"' not in written:
         return [written], _bare_problem(written)
@@ -320,6 +322,11 @@ def read_name(written: str, most: int) -> tuple[list[str], str | None]:
     return parts, why
 
 
+# what PostgreSQL's scanner drops around a name (scan.l's `space`; \v from PostgreSQL 16, a syntax error before): any
+# other character, every one above ASCII (a no-break space too), may be part of a bare name
+SQL_BLANKS = " \t\n\r\f\v"
+# PostgreSQL's text holds none: a name with one is refused at load, else the group's one catalog query fails on it
+NUL_IN_NAME = "a NUL character, which no PostgreSQL name holds"
 _QUOTE_OPEN = "a double quote is left open"
 _EMPTY_PART = "an empty part"
 _BLANK_OUTSIDE = ("a blank outside double quotes, beside a dot or at an end: SQL would drop it, and the catalog's"
@@ -358,7 +365,7 @@ def _quoted_part(text: str, at: int) -> tuple[str, int, str | None]:
         return "", len(text), _QUOTE_OPEN
     name, after = text[at + 1:closing].replace('""', '"'), closing + 1
     if after < len(text) and text[after] != ".":
-        return name, after, (_BLANK_OUTSIDE if text[after].isspace()
+        return name, after, (_BLANK_OUTSIDE if text[after] in SQL_BLANKS
                              else "text after a closing double quote: a part is all in double quotes or has none")
     return name, after, None if name else _EMPTY_PART
 
@@ -367,9 +374,9 @@ def _bare_problem(part: str) -> str | None:
     """What is wrong with a part not in double quotes, if anything."""
     if not part:
         return _EMPTY_PART
-    if not part.strip():
+    if not part.strip(SQL_BLANKS):
         return "a blank part"
-    if part != part.strip():
+    if part != part.strip(SQL_BLANKS):
         return _BLANK_OUTSIDE
     if '"' in part:
         return "a double quote inside a part not in double quotes: a part is all in double quotes or has none"
@@ -381,13 +388,16 @@ def no_name(written: str, why: str, what: str) -> str:
     `'a..b' is no table name (an empty part)`."""
     if not written:
         return f"an empty name is no {what} name"
-    return f"{display.visible(display.cut(written, 60))!r} is no {what} name ({why})"
+    return f"{display.visible(repr(display.cut(written, 60)))} is no {what} name ({why})"  # (a NUL as \x00, escaped once)
 
 
 def a_name(value: str, what: str) -> str:
     """A name written as the catalog spells it (a column, an extension, a publication), read as PostgreSQL stores it:
-    one that is empty or blank names nothing, and an item holding it would judge nothing of it."""
-    if not value.strip():
+    one that is empty or blank names nothing, and an item holding it would judge nothing of it; one with a NUL none
+    either (see NUL_IN_NAME)."""
+    if "\0" in value:
+        raise ValueError(f"{no_name(value, NUL_IN_NAME, what)}: write the {what}'s name as the catalog spells it")
+    if not value.strip(SQL_BLANKS):
         raise ValueError(f"{no_name(value, 'blank', what)}: write the {what}'s name as the catalog spells it, or"
                          " leave it out")
     return stored_name(value)

@@ -123,7 +123,11 @@ def _publication(value: str) -> str:
 
 
 def _word(value: str) -> str:
-    """A word no policy may mention: an empty or blank one is in every expression (blanks are not compared)."""
+    """A word no policy may mention: an empty or blank one is in every expression (blanks are not compared), one with
+    a NUL in none (PostgreSQL's text holds none)."""
+    if "\0" in value:
+        raise ValueError("a word holding a NUL character is in no policy expression (PostgreSQL's text holds none),"
+                         " so it would never be mentioned: write the word")
     if not value.strip():
         shown = "an empty word" if not value else f"{value!r} (blank)"
         raise ValueError(f"{shown} is in every policy expression, so it would always be mentioned: write the word,"
