@@ -1101,7 +1101,8 @@ _TYPE_KEYWORDS = {"bigint", "bit", "boolean", "char", "character", "dec", "decim
                   "integer", "interval", "national", "nchar", "numeric", "real", "smallint", "time", "timestamp",
                   "varchar"}
 # blanks as SQL's (_common.SQL_BLANKS): a no-break space is part of a bare name, not space around it
-_TYPE_TOKEN = re.compile(r'[ \t\n\r\f\v]*(?:(?P<quoted>"(?:[^"]|"")*")|(?P<word>[A-Za-z_\x80-\U0010ffff][\w$\x80-\U0010ffff]*)'
+_TYPE_TOKEN = re.compile(r'[ \t\n\r\f\v]*(?:(?P<quoted>"(?:[^"]|"")*")'
+                         r"|(?P<word>[A-Za-z_\x80-\U0010ffff][\w$\x80-\U0010ffff]*)"
                          r"|(?P<dot>\.)|(?P<modifier>\([ \t\n\r\f\v\d,]*\))"
                          r"|(?P<array>\[[ \t\n\r\f\v]*\d*[ \t\n\r\f\v]*\]))[ \t\n\r\f\v]*")
 

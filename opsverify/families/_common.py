@@ -388,7 +388,8 @@ def no_name(written: str, why: str, what: str) -> str:
     `'a..b' is no table name (an empty part)`."""
     if not written:
         return f"an empty name is no {what} name"
-    return f"{display.visible(repr(display.cut(written, 60)))} is no {what} name ({why})"  # (a NUL as \x00, escaped once)
+    shown = display.visible(repr(display.cut(written, 60)))  # each character that does not show escaped once (\x00)
+    return f"{shown} is no {what} name ({why})"
 
 
 def a_name(value: str, what: str) -> str:

@@ -910,7 +910,8 @@ def _policy_roles(p: Params, negative_only: bool = False) -> list[str]:
 
 def _check_rls_on(p: Params, name: str, t: dict, roles: Roles, findings: Findings, negative_only: bool = False) -> None:
     """With row level security off, PostgreSQL applies no policy on the table to anyone: each role the policies are
-    judged for (PUBLIC too) reads and writes every row its grants allow, whatever they say — as the owner does unforced.
+    judged for (PUBLIC too) reads and writes every row its grants allow, whatever they say — as the owner does
+    unforced.
     Not said where `rls: true` already fails it, nor for a superuser or BYPASSRLS role (said once, by
     _check_rls_binds)."""
     if t["rls"] or p.rls:
