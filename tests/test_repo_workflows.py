@@ -784,3 +784,14 @@ def test_a_called_workflow_that_could_not_be_read_leaves_the_item_unjudged():
     assert outcome.status is Status.ERROR, outcome.observed
     assert "could not read ./.github/workflows/_poll.yml, which job `poll` of .github/workflows/wf.yml calls:" \
         in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("value", ["=", "2024-02-30", "2023-13-01", "2024-01-01", "2024-01-01 10:00:00"])
+def test_a_value_yaml_1_1_types_and_github_reads_as_text_passes(value):
+    """GitHub reads a workflow with YAML 1.2's core schema: a lone `=` and a date are text. Read as YAML 1.1, the `=`
+    made the file "not valid YAML" and `2024-02-30` failed the item with Python's "day is out of range for month"."""
+    text = ("on: [workflow_dispatch]\njobs:\n  poll:\n    runs-on: ubuntu-latest\n    steps:\n"
+            f"      - uses: some/action@v1\n        with:\n          separator: {value}\n        env:\n"
+            f"          SEP: {value}\n")
+    outcome = judge(text, triggers_present=["workflow_dispatch"])
+    assert outcome.status is Status.PASSED, outcome.observed

@@ -1188,6 +1188,12 @@ class _WorkflowLoader(_yaml_loader()):
         _no_keys_differing_in_case(node)
 
 
+# values YAML 1.1 gives a type that GitHub's parser (YAML 1.2's core schema) reads as text: a lone `=` (1.1's "value"
+# key, which PyYAML cannot build: the file read as "not valid YAML") and a date (`2024-02-30`: a ValueError)
+for _tag in ("tag:yaml.org,2002:value", "tag:yaml.org,2002:timestamp"):
+    _WorkflowLoader.add_constructor(_tag, yaml.constructor.SafeConstructor.construct_yaml_str)
+
+
 def _no_keys_differing_in_case(node: yaml.MappingNode) -> None:
     seen: dict[str, Any] = {}
     for key_node, _ in node.value:
