@@ -86,3 +86,11 @@ def test_a_request_looks_for_no_module_once_the_client_is_warm():
         "server.shutdown()\n"
         "print(sorted(set(Looked.names)))\n")
     assert said == "[]"
+
+
+def test_a_copy_of_a_module_is_apart_from_the_shared_one():
+    from opsverify.lazy import load, load_copy
+    shared, copy = load("json.decoder"), load_copy("json.decoder")
+    assert copy is not shared and copy.JSONDecoder is not shared.JSONDecoder
+    copy.scanstring = None
+    assert shared.scanstring is not None
