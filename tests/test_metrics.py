@@ -524,6 +524,99 @@ def test_a_counter_without_its_total_fails(text, observed):
     assert outcome.status is Status.FAILED and outcome.observed == observed, outcome.observed
 
 
+# -- a value's sign: judged by the family's rules in either format -------------------------------------------------
+# prometheus_client's OpenMetrics parser applies the spec's sign rules (a `_sum` or a quantile never negative, a
+# histogram with a negative bucket without `_sum`), which Prometheus's OpenMetrics parser never does: it ingests them
+def python_client(*observed: float, buckets: tuple | None = None, summary: bool = False):
+    """A registry of prometheus_client's own: a histogram `lag_seconds` (or a summary) that observed `observed`."""
+    from prometheus_client import CollectorRegistry, Histogram, Summary
+    registry = CollectorRegistry()
+    if summary:
+        metric = Summary("lag_seconds", "Lag behind the producer's clock", registry=registry)
+    else:
+        metric = Histogram("lag_seconds", "Lag behind the producer's clock", registry=registry,
+                           **({"buckets": buckets} if buckets else {}))
+    for value in observed:
+        metric.observe(value)
+    return registry
+
+
+def both_formats(registry) -> dict[str, str]:
+    from prometheus_client.openmetrics.exposition import generate_latest as openmetrics_latest
+    return {"text": generate_latest(registry).decode(), "openmetrics": openmetrics_latest(registry).decode()}
+
+
+def judged_as(form: str, text: str, families: dict[str, str]):
+    return om_judged(text, families) if form == "openmetrics" else judged(text, families)
+
+
+# client_golang (promhttp with EnableOpenMetrics), as its expfmt writes them: examples/random's rpc_durations_seconds,
+# whose "normal" service observes a normal distribution around 0 (a negative quantile, a negative sum); a histogram
+# with a negative bucket, which it writes with its `_sum`
+GO_SUMMARY = ('# HELP rpc_durations_seconds RPC latency distributions.\n# TYPE rpc_durations_seconds summary\n'
+              'rpc_durations_seconds{service="normal",quantile="0.5"} -3.2e-05\n'
+              'rpc_durations_seconds{service="normal",quantile="0.9"} 0.000112\n'
+              'rpc_durations_seconds{service="normal",quantile="0.99"} 0.000231\n'
+              'rpc_durations_seconds_sum{service="normal"} -0.0015\n'
+              'rpc_durations_seconds_count{service="normal"} 1720\n'
+              '# EOF\n')
+GO_NEGATIVE_BUCKETS = ('# HELP clock_offset_seconds Offset of the local clock.\n# TYPE clock_offset_seconds histogram\n'
+                       'clock_offset_seconds_bucket{le="-0.1"} 1\nclock_offset_seconds_bucket{le="0.0"} 2\n'
+                       'clock_offset_seconds_bucket{le="0.1"} 3\nclock_offset_seconds_bucket{le="+Inf"} 3\n'
+                       'clock_offset_seconds_sum -0.12\nclock_offset_seconds_count 3\n# EOF\n')
+
+
+@pytest.mark.parametrize("form", ["text", "openmetrics"])
+@pytest.mark.parametrize("registry, kind", [
+    (lambda: python_client(0.2, -0.5), "histogram"),  # a negative sum, default buckets
+    (lambda: python_client(0.2, -0.5, summary=True), "summary"),
+    # a negative bucket: the client writes no _sum (OpenMetrics forbids it there: its sum is no counter)
+    (lambda: python_client(-0.5, 0.3, buckets=(-1, 0, 1)), "histogram"),
+], ids=["negative-sum", "summary-negative-sum", "negative-bucket"])
+def test_a_python_client_observing_negative_values_passes_in_either_format(registry, kind, form):
+    outcome = judged_as(form, both_formats(registry())[form], {"lag_seconds": kind})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+@pytest.mark.parametrize("text, families", [
+    (GO_SUMMARY, {"rpc_durations_seconds": "summary"}),
+    (GO_NEGATIVE_BUCKETS, {"clock_offset_seconds": "histogram"}),
+])
+def test_a_go_client_observing_negative_values_passes_as_openmetrics(text, families):
+    assert om_judged(text, families).status is Status.PASSED, om_judged(text, families).observed
+    # the same families as Prometheus text pass alike
+    plain = text.replace("# EOF\n", "")
+    assert judged(plain, families).status is Status.PASSED, judged(plain, families).observed
+
+
+@pytest.mark.parametrize("text, families, observed", [
+    # the family's own rules still hold: a counter, a count or a bucket below 0 counts nothing
+    ("# TYPE jobs counter\njobs_total -1\n# EOF\n", {"jobs": "counter"}, "counter jobs: jobs_total is -1"),
+    ('# TYPE d histogram\nd_bucket{le="+Inf"} -2\nd_count -2\nd_sum 1\n# EOF\n', {"d": "histogram"},
+     'histogram d: d_bucket{le="+Inf"} is -2, d_count is -2'),
+    ('# TYPE s summary\ns{quantile="0.5"} -1\ns_count -1\ns_sum -1\n# EOF\n', {"s": "summary"},
+     "summary s: s_count is -1"),
+    ("# TYPE d histogram\nd_bucket{le=\"+Inf\"} 3\nd_count 3\nd_sum -Inf\n# EOF\n", {"d": "histogram"},
+     "histogram d: d_sum is -Inf"),
+    # a histogram with no negative bucket has its _sum; one label set's negative bucket excuses no other's
+    ('# TYPE d histogram\nd_bucket{le="1.0"} 1\nd_bucket{le="+Inf"} 3\nd_count 3\n# EOF\n', {"d": "histogram"},
+     "histogram d lacks its d_sum series"),
+    ('# TYPE d histogram\nd_bucket{job="a",le="-1.0"} 1\nd_bucket{job="a",le="+Inf"} 3\nd_count{job="a"} 3\n'
+     'd_bucket{job="b",le="1.0"} 1\nd_bucket{job="b",le="+Inf"} 3\nd_count{job="b"} 3\n# EOF\n', {"d": "histogram"},
+     'histogram d: {job="b"} lacks d_sum'),
+])
+def test_negative_values_the_family_refuses_fail_in_either_format(text, families, observed):
+    for outcome in (om_judged(text, families), judged(text.replace("# EOF\n", ""), families)):
+        assert outcome.status is Status.FAILED and outcome.observed == observed, outcome.observed
+
+
+def test_a_negative_counter_not_asked_for_leaves_the_scrape_read():
+    """Prometheus ingests it, in either format: only an item asking for that counter judges it."""
+    text = "# TYPE jobs counter\njobs_total 4\n# TYPE drift counter\ndrift_total -3\n# EOF\n"
+    assert om_judged(text, {"jobs": "counter"}).status is Status.PASSED, om_judged(text, {"jobs": "counter"}).observed
+    assert judged(text.replace("# EOF\n", ""), {"jobs": "counter"}).status is Status.PASSED
+
+
 @pytest.mark.parametrize("text", [
     # OpenMetrics: a family's name may not be another's sample name (`jobs_total` is the counter jobs' sample)
     "# TYPE jobs counter\njobs_total 1\n# TYPE jobs_total counter\njobs_total_total 2\n# EOF\n",
@@ -958,3 +1051,13 @@ def test_a_whole_body_that_is_not_the_gzip_its_header_says_fails(body, why):
     assert outcome.status is Status.FAILED, outcome.observed
     assert "Content-Encoding gzip" in outcome.observed and why in outcome.observed, outcome.observed
     assert "Prometheus" in outcome.observed, outcome.observed
+
+
+def test_the_openmetrics_parser_is_relaxed_in_a_copy_of_its_own():
+    """The rules opsverify leaves to the family are left in its own copy: prometheus_client's, shared with whatever
+    else imports it, refuses what it refused."""
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+    families, malformed = metrics.parse(GO_SUMMARY, openmetrics=True)
+    assert not malformed and families["rpc_durations_seconds"]["type"] == "summary", malformed
+    with pytest.raises(ValueError, match="Quantile values cannot be negative"):
+        list(text_string_to_metric_families(GO_SUMMARY))

@@ -13,7 +13,10 @@ params:
                                     # (honor_timestamps: false judges no timestamp, and takes no lookback_s)
 ```
 The exposition is parsed with prometheus_client's parser for its content type — Prometheus text, or OpenMetrics
-(`application/openmetrics-text`) — loaded only when a scrape is parsed; the same rules hold for both. Any other
+(`application/openmetrics-text`) — loaded only when a scrape is parsed; the same rules hold for both (the OpenMetrics
+parser's rules on signs, which Prometheus never applies — a negative `_sum`, quantile or counter; a histogram's `_sum`
+beside a negative bucket, or none beside its `_count` — are left to these: a `_sum` or a quantile may be negative, a
+clock offset's). Any other
 Content-Type, none, or one whose parameters Go's mime.ParseMediaType cannot parse (`text/plain; charset`, a
 parameter named twice with two values), fails: Prometheus 3 refuses such a scrape unless its scrape config sets
 fallback_scrape_protocol, which `fallback_protocol` says (the reply is then read that way); a protobuf reply
@@ -41,8 +44,10 @@ OpenMetrics type: `unknown`, `info`, `stateset`, `gaugehistogram`), a name decla
 or a family exposed in two groups (the parser would keep one by order), a series exposed twice (Prometheus keeps one
 sample: which value counts would be luck), a family declared with no sample, a counter, histogram or summary — any
 label set of it — missing part of itself (a counter's `_total`; `_bucket`, `_count`, `_sum`): a name or a `_created`
-alone measures nothing — and a value that measures nothing either: NaN in a counter, gauge, histogram or a summary's
-count and sum; a counter below 0 or infinite; a sample whose own timestamp Prometheus's TSDB drops (more than 10
+alone measures nothing (a histogram's label set with a negative bucket needs no `_sum`: OpenMetrics wants none there,
+its sum being no counter, and prometheus_client writes none) — and a value that measures nothing either: NaN in a
+counter, gauge, histogram or a summary's count and sum; a counter below 0 or infinite; a sample whose own timestamp
+Prometheus's TSDB drops (more than 10
 minutes ahead of the scrape, or over an hour before it; not judged with `honor_timestamps: false`, where Prometheus
 stamps each sample with the scrape's time) or no instant query sees (older than `lookback_s`, the query lookback: 5
 minutes by default; where the reply's Date says it is fresh by the target's clock, the clocks disagree: *error*); a
@@ -58,6 +63,7 @@ once for each TLS setting that asks it: a service's `verify_tls` holds whatever 
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import math
 import re
@@ -67,12 +73,13 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from types import ModuleType
 from typing import Iterable, Iterator, Literal, TypeVar
 
 from pydantic import Field, field_validator, model_validator
 
 from ..display import cut
-from ..lazy import load
+from ..lazy import load, load_copy
 from ..outcome import Outcome, error, failed, passed
 from ..transports.http import Probe, Reply
 from ._common import StrictParams, UrlPath, first_few
@@ -109,7 +116,8 @@ def _lookback(p: "Params") -> int | None:
 
 MetricType = Literal["counter", "gauge", "histogram", "summary"]
 # what a counter, histogram or summary is made of (as the parser names the samples after the family's name): a
-# counter's `_created` alone, or a histogram's `_sum`, counts nothing
+# counter's `_created` alone, or a histogram's `_sum`, counts nothing (a histogram with a negative bucket may have no
+# `_sum`: `required_series`)
 REQUIRED_SERIES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "summary": ("_count", "_sum")}
 # the samples (by the part of their name after the family's) that a label bounds, read by Prometheus 3 as a float
 # (textparse's normalizeFloatsInLabelValues): a histogram's buckets by `le`, a summary's quantiles by `quantile`
@@ -467,11 +475,10 @@ def _not_utf8(number: int, line: bytes, exc: UnicodeDecodeError) -> str:
 
 def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
           stamps: Stamps | None = None) -> tuple[dict[str, dict], str]:
-    """{family name: {type, samples, series, incomplete, bad_values, unsure}} of an exposition — Prometheus text, or
-    OpenMetrics when the reply says so — or why it is malformed. A sample's own timestamp is judged against `stamps`,
-    the time of the scrape (None: not judged). Raises SlowParse past `within` seconds."""
-    module = "prometheus_client.openmetrics.parser" if openmetrics else "prometheus_client.parser"
-    text_fd_to_metric_families = load(module).text_fd_to_metric_families
+    """{family name: {type, samples, series, required, incomplete, bad_values, unsure}} of an exposition — Prometheus
+    text, or OpenMetrics when the reply says so — or why it is malformed. A sample's own timestamp is judged against
+    `stamps`, the time of the scrape (None: not judged). Raises SlowParse past `within` seconds."""
+    parser = openmetrics_parser() if openmetrics else load("prometheus_client.parser")
     clock = Clock(within)
     longest = max(text.split("\n"), key=len, default="")
     if len(longest) > LINE_LIMIT:
@@ -491,7 +498,9 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
     parsed = 0
     try:
         # the parser reads lines from a file: given them one by one, it is stopped at the deadline
-        families = list(text_fd_to_metric_families(clock.each(io.StringIO(text))))
+        families = list(parser.text_fd_to_metric_families(clock.each(io.StringIO(text))))
+        if openmetrics:
+            _signed(families, clock)
         named = _named(families, declared, openmetrics=openmetrics)
         for family, key, exposed_as in named:
             if key in found and {family.type, found[key]["type"]} != {"unknown"}:
@@ -506,6 +515,7 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
             suffixes = sorted({sample.name[len(family.name):] for sample in family.samples})
             unsure: list[str] = []
             found[key] = {"type": family.type, "samples": len(family.samples), "series": suffixes,
+                          "required": required_series(family, clock),
                           "incomplete": incomplete(family, clock)[:BAD_VALUES_KEPT],
                           "bad_values": bad_values(family, clock, stamps, unsure)[:BAD_VALUES_KEPT],
                           "unsure": unsure[:BAD_VALUES_KEPT]}
@@ -595,6 +605,57 @@ def _twice(text: str) -> str:
     return ""
 
 
+@functools.cache
+def openmetrics_parser() -> ModuleType:
+    """prometheus_client's OpenMetrics parser, a copy of our own in which the spec's rules on signs, which Prometheus's
+    OpenMetrics parser never applies (it ingests a negative `_sum`, quantile or counter), are left to the family's
+    own, as in the text format, whose parser has none: a negative value is shown to it as 0 (`_signed` gives it
+    back), and its histogram check sees the buckets alone — a `_count` and `_sum` are the family's to judge, per label
+    set; OpenMetrics wants no `_sum` beside a negative bucket, where client_golang writes one, and its parser a `_sum`
+    beside any `_count`, where prometheus_client writes none. A helper a later parser lacks is left unrelaxed."""
+    parser = load_copy("prometheus_client.openmetrics.parser")
+    if read_sample := getattr(parser, "_parse_sample", None):
+        class Unsigned(parser.Sample):
+            """A sample whose negative value the parser is shown as 0; `signed` is the sample as written."""
+
+        def unsigned(line: str):
+            sample = read_sample(line)
+            if not isinstance(sample.value, (int, float)) or not sample.value < 0:  # NaN is no negative
+                return sample
+            shown = Unsigned(*sample._replace(value=0))  # 0: its buckets as cumulative as they were
+            shown.signed = sample
+            return shown
+        parser._parse_sample = unsigned
+    if check_histogram := getattr(parser, "_check_histogram", None):
+        parser._check_histogram = lambda samples, name: check_histogram(
+            [sample for sample in samples if sample.name == name + "_bucket"], name)
+    return parser
+
+
+def _signed(families: list, clock: Clock = UNBOUNDED) -> None:
+    """The samples `openmetrics_parser` read with their own values, negative ones too."""
+    for family in families:
+        family.samples = [getattr(sample, "signed", sample) for sample in clock.each(family.samples)]
+
+
+def required_series(family, clock: Clock = UNBOUNDED) -> tuple[str, ...]:
+    """The parts (REQUIRED_SERIES) a family of its type must have, in some label set: a histogram with a negative
+    bucket bound has none but its buckets and `_count` (OpenMetrics wants no `_sum` there, its sum being no counter;
+    prometheus_client writes none, in either format) — each other label set still has its `_sum` (`incomplete`)."""
+    required = REQUIRED_SERIES.get(family.type, ())
+    if family.type == "histogram" and any(_below_zero(sample, family) for sample in clock.each(family.samples)):
+        return tuple(part for part in required if part != "_sum")
+    return required
+
+
+def _below_zero(sample, family) -> bool:
+    """Whether `sample` is a histogram's bucket whose bound, as Prometheus reads it, is negative."""
+    if sample.name != family.name + "_bucket":
+        return False
+    bound = _go_float(sample.labels.get("le", ""))
+    return bound is not None and bound < 0
+
+
 def incomplete(family, clock: Clock = UNBOUNDED) -> list[str]:
     """Per label set of a histogram or summary: the parts it lacks (`_bucket`, `_count`, `_sum`). One label set
     measured whole says nothing of another that has buckets but no count."""
@@ -602,15 +663,19 @@ def incomplete(family, clock: Clock = UNBOUNDED) -> list[str]:
     if not required:
         return []
     groups: dict[tuple, set[str]] = {}
+    unsummed = set()  # label sets with a negative bucket bound: no `_sum` needed (`required_series`)
     for sample in clock.each(family.samples):
         part = sample.name[len(family.name):]  # "" for a summary's quantile, which is optional
         # a bucket less its `le`, a quantile less its `quantile`: a label so named elsewhere is a label like any
         bounded, bound = BOUNDS[family.type][:2] if family.type in BOUNDS else (None, None)
         labels = _label_set(sample, bound) if part == bounded else _label_set(sample)
         groups.setdefault(labels, set()).add(part)
+        if family.type == "histogram" and _below_zero(sample, family):
+            unsummed.add(labels)
     lacking = []
     for labels, parts in groups.items():
-        if missing := [family.name + part for part in required if part not in parts]:
+        needed = [part for part in required if part not in parts and not (part == "_sum" and labels in unsummed)]
+        if missing := [family.name + part for part in needed]:
             where = "{" + ",".join(f'{k}="{v}"' for k, v in labels) + "}"
             lacking.append(cut(f"{where} lacks {', '.join(missing)}", 160))
     return lacking
@@ -1138,7 +1203,7 @@ def judge(check, facts) -> Outcome:
             problems.append(f"{found_name} is typed {family['type']}, not {kind}")
         elif not family["samples"]:  # a `# TYPE` line alone: declared, never measured
             problems.append(f"{found_name} is declared but has no sample")
-        elif missing := [s for s in REQUIRED_SERIES.get(kind, ()) if s not in family["series"]]:
+        elif missing := [s for s in family["required"] if s not in family["series"]]:
             problems.append(f"{kind} {found_name} lacks its {', '.join(found_name + s for s in missing)} series")
         elif family["incomplete"]:  # judged per label set: each one is a histogram (or summary) of its own
             problems.append(f"{kind} {found_name}: {first_few(family['incomplete'], 2)}")
