@@ -745,6 +745,90 @@ def test_a_signature_made_with_the_endpoints_secret_never_reaches_the_evidence(s
         assert value not in shown, (value, shown)
 
 
+# -- an endpoint whose refusal quotes the signature it expected: a signing oracle ------------------------------------
+def _stamp(headers: dict, body: bytes) -> str:
+    """The time a Stripe signature of `body` is made for: its header's, else its event's."""
+    found = dict(part.split("=", 1) for part in headers.get("stripe-signature", "").split(",") if "=" in part)
+    return found.get("t") or str(json.loads(body)["created"])
+
+
+def _valid_forms(scheme: str, headers: dict, body: bytes) -> set[str]:
+    """The valid signature of a delivery's body made with STRIPE_SECRET, in the forms an endpoint may quote it."""
+    signed = body if scheme == "shopify" else _stamp(headers, body).encode() + b"." + body
+    digest = hmac.new(STRIPE_SECRET.encode(), signed, hashlib.sha256).digest()
+    return {base64.b64encode(digest).decode(), digest.hex()}
+
+
+def _says_what_it_expected(scheme: str, form, received: list):
+    """A correct verifier whose refusal says the signature it expected (a debug message), in `form`: anyone can POST
+    a body and read back a valid signature of it."""
+    verify = _verifies_with(STRIPE_SECRET.encode()) if scheme == "shopify" else _verifies_stripe(STRIPE_SECRET.encode())
+
+    def answer(headers, body):
+        received.append((dict(headers), body))
+        status, text = verify(headers, body)
+        if status < 400:
+            return status, text
+        signed = body if scheme == "shopify" else _stamp(headers, body).encode() + b"." + body
+        expected = form(hmac.new(STRIPE_SECRET.encode(), signed, hashlib.sha256).digest())
+        return status, json.dumps({"error": "invalid hmac", "expected": expected})
+    return answer
+
+
+def _quotes_what_it_got(scheme: str):
+    """A correct verifier whose refusal quotes the signature header it got: no signature it did not receive."""
+    verify = _verifies_with(STRIPE_SECRET.encode()) if scheme == "shopify" else _verifies_stripe(STRIPE_SECRET.encode())
+    header = "x-shopify-hmac-sha256" if scheme == "shopify" else "stripe-signature"
+
+    def answer(headers, body):
+        status, text = verify(headers, body)
+        return (status, text) if status < 400 else (status, f"invalid hmac: got {headers.get(header, '')!r}")
+    return answer
+
+
+SIGNED_ITEMS = {"shopify": SHOPIFY | {"service": "app", "path": "/hook",
+                                      "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}, "stripe": STRIPE_SIGNED}
+
+
+@pytest.mark.parametrize("scheme", ["shopify", "stripe"])
+@pytest.mark.parametrize("form", [lambda raw: base64.b64encode(raw).decode(), lambda raw: raw.hex()],
+                         ids=["base64", "hex"])
+def test_an_endpoint_saying_the_signature_it_expected_fails_and_never_shows_one(scheme, form):
+    """`{"error": "invalid hmac", "expected": "<signature>"}` hands anyone a valid signature of any body they POST
+    (a signing oracle): it fails the item, naming the delivery whose answer carried one, and the valid signature of
+    each body sent is masked in the evidence (a forgery for ever, and a test of guesses of the secret)."""
+    received: list = []
+    with route_server({("POST", "/hook"): _says_what_it_expected(scheme, form, received)}) as base:
+        target = make_target({"services": {"app": {"url": base}}, "secrets": {"STRIPE_WEBHOOK_SECRET": STRIPE_SECRET}})
+        item = make_check("webhook", SIGNED_ITEMS[scheme], mutating=True)
+        try:
+            (outcome,) = gather_and_judge(target, webhook, [item])
+            shown = target.redactor.text(json.dumps([message(item, outcome), outcome.evidence], default=str))
+        finally:
+            target.close()
+    valid = {value for headers, body in received for value in _valid_forms(scheme, headers, body)}
+    assert valid and "invalid hmac" in shown, shown
+    for value in valid:
+        assert value not in shown, (value, shown)
+    assert outcome.status is Status.FAILED, outcome
+    assert message(item, outcome).startswith(item.key), message(item, outcome)
+    handed_out = re.search(r"carried the valid signature of the body sent, one it was not sent with \(masked "
+                           r"here\): (.*) — the endpoint hands out valid signatures: .* \(a signing oracle\)",
+                           outcome.observed)
+    assert handed_out and "wrong signature" in handed_out[1].split("; "), outcome.observed
+    assert webhook.GENUINE not in handed_out[1].split("; ")  # taken: it had nothing to quote
+
+
+@pytest.mark.parametrize("scheme", ["shopify", "stripe"])
+@pytest.mark.parametrize("answer", ["plain", "quotes"], ids=["plain", "quotes-what-it-got"])
+def test_an_endpoint_saying_no_signature_it_was_not_sent_passes(scheme, answer):
+    """A correct verifier passes whether its refusal says nothing of the signature or quotes the one it got (the
+    replayed and cut ones carry a right signature, or part of one: that is no signature handed out)."""
+    answer = _quotes_what_it_got(scheme) if answer == "quotes" else _verifies_stripe_and_shopify
+    outcome, _ = _judged_on({("POST", "/hook"): answer}, SIGNED_ITEMS[scheme])
+    assert outcome.status is Status.PASSED, outcome
+
+
 @pytest.mark.parametrize("path, status, seen", [
     ("/strict", Status.PASSED, "correctly signed an hour ago: 400 and correctly signed for another body: 401 and "
                                f"{webhook.CUT_SIGNATURE}: 401 and {webhook.WRONG_CUT}: 401 and "

@@ -44,7 +44,9 @@ said so; a 2xx still fails). A 5xx to the right one cut where the wrong one was 
 past its check, and the handler failed after (on an order already recorded, say). An endpoint missing the
 check one of them tests acts on it: like the genuine one, none is ever sent twice (turned away for now, it is an
 error, not asked again). Fal signs with its own ed25519 key, which no secret of the endpoint can reproduce: no
-`signed_with` for fal. No delivery is signed with a near miss of the secret (as cron sends one): HMAC reads its whole
+`signed_with` for fal. With the secret, an answer quoting the valid signature of the body sent, one the delivery
+did not carry (`{"expected": "<signature>"}`, a debug message), fails: anyone can POST a body and read back a
+signature of it (a signing oracle); each such signature is masked. No delivery is signed with a near miss of the secret (as cron sends one): HMAC reads its whole
 key, so a verifier that takes one refuses no random key either.
 
 ```yaml
@@ -135,6 +137,11 @@ SIGNED_REFUSALS = {REPLAYED: "the endpoint does not check the signature's timest
                    CUT_SIGNATURE_START: "the endpoint takes an ending of the signature (it compares only as much as "
                                         "it is given, from the end: a signature can be found a character or a byte "
                                         "at a time)"}
+# the answer to a delivery quoted the valid signature of its body, one it was not sent with (`{"expected": "<sig>"}`):
+# anyone can POST a body and read back its signature (signed_with only: the secret makes it)
+HANDED_OUT = "hands out signatures"
+SIGNING_ORACLE = ("the endpoint hands out valid signatures: anyone can POST a body and read back a signature of it (a "
+                  "signing oracle)")
 NOT_ASKED_AGAIN = "not asked again: the delivery may have been acted on"
 OTHERS_ASKED_AGAIN = ("each other delivery turned away for now (429, or 503 with Retry-After) was asked again once, "
                       f"after the wait it names (at most {RETRY_WAIT_CAP_S:g} s)")
@@ -324,6 +331,23 @@ def _made_with_the_secret(headers: dict[str, str]) -> list[str]:
     return found
 
 
+def _valid_signatures(scheme: str, key: bytes, headers: dict[str, str], body: bytes) -> list[str]:
+    """The valid signature of a delivery's body made with `key`, in each form `_made_with_the_secret` masks: what an
+    endpoint saying the signature it expected quotes (`{"expected": "<signature>"}`, a debug message). Stripe's for
+    the time its header carries, else its event's (`created`: the time it is sent at)."""
+    if scheme == "shopify":
+        return _made_with_the_secret(_signature(scheme, key, body, ""))
+    found = dict(part.split("=", 1) for part in headers.get("stripe-signature", "").split(",") if "=" in part)
+    return _made_with_the_secret(_signature(scheme, key, body, found.get("t") or str(json.loads(body)["created"])))
+
+
+def _hands_out(reply: Reply, signatures: list[str]) -> bool:
+    """Whether the answer quotes one of `signatures` (its body, or a header), `/` escaped too, as PHP's JSON does."""
+    seen = [reply.text, reply.other_text, *reply.headers.values()]
+    return any(form in text for signature in signatures for form in {signature, signature.replace("/", "\\/")}
+               for text in seen)
+
+
 def _cut_short(signed: dict[str, str]) -> dict[str, str]:
     """The signature header with the signature's last whole bytes left off, so what is sent is both a part the right
     signature begins with and, decoded, a part of the digest: a verifier decoding the signature first
@@ -455,16 +479,22 @@ def bound(target, checks) -> float:
     return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, resent)
 
 
-def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
+def gather(target, checks) -> dict:
+    """Each item's (how, url, reply) by its key; and by (its key, HANDED_OUT) the deliveries whose answer quoted a
+    valid signature of their body that they were not sent with (signed_with only: known with the secret alone)."""
     plans: list[tuple[str, str, Probe]] = []
+    unsent: list[list[str]] = []  # each delivery's valid signatures it does not carry, in the forms masked
     for c in checks:
         p: Params = c.params
         url = target.url(p.service, p.path)
         secret = target.secret(p.secret_name) if p.secret_name else None
         for how, headers, body in deliveries(p, secret):
-            if secret is not None and how in (*SIGNED_REFUSALS, *SIGNED_AS_SENT):
-                for value in _made_with_the_secret(headers):  # an endpoint echoing it would show a forgery's key
-                    target.redactor.add(value, even_if_plain=True)
+            valid = _valid_signatures(p.scheme, secret.encode(), headers, body) if secret is not None else []
+            sent = _made_with_the_secret(headers) if secret is not None else []
+            # an endpoint echoing the one it got, or saying the one it expected, would show a forgery's key
+            for value in valid + (sent if how in (*SIGNED_REFUSALS, *SIGNED_AS_SENT) else []):
+                target.redactor.add(value, even_if_plain=True)
+            unsent.append([value for value in valid if value not in sent])
             genuine = how in SIGNED_AS_SENT  # real deliveries: sent only for an item marked mutating, never twice
             # the others signed with the endpoint's secret: one missing the very check they test acts on them,
             # so they are never sent twice either (`_retry.asked_again`)
@@ -473,9 +503,11 @@ def gather(target, checks) -> dict[str, list[tuple[str, str, Reply]]]:
                                             expect_rejection=not genuine, judged_by_status=not genuine,
                                             verify=target.verify_tls(p.service), connect_s=target.timeouts.connect_s)))
     replies = fetch_retrying(target, plans)
-    facts: dict[str, list[tuple[str, str, Reply]]] = {}
-    for (key, how, probe), reply in zip(plans, replies):
+    facts: dict = {}
+    for (key, how, probe), reply, signatures in zip(plans, replies, unsent, strict=True):
         facts.setdefault(key, []).append((how, probe.url, reply))
+        if _hands_out(reply, signatures):  # looked for before the evidence is masked
+            facts.setdefault((key, HANDED_OUT), []).append(how)
     return facts
 
 
@@ -650,6 +682,9 @@ def judge(check, facts) -> Outcome:
         problems.append(f"{cut}: {cut_reply.status} (server error), where {wrong}, as long, was refused with "
                         f"{wrong_reply.status}: the endpoint took it past its check and failed after; "
                         f"{SIGNED_REFUSALS[cut]}")
+    if handed_out := facts.get((check.key, HANDED_OUT)):
+        problems.append("the answer to each of these carried the valid signature of the body sent, one it was not sent"
+                        f" with (masked here): {'; '.join(handed_out)} — {SIGNING_ORACLE}")
     if genuine is not None and genuine.status is not None and (text := genuine_problem(genuine)):
         problems.append(text)
     if rewritten is not None and rewritten.status is not None and (text := genuine_problem(rewritten, REWRITTEN)):
