@@ -46,8 +46,8 @@ check one of them tests acts on it: like the genuine one, none is ever sent twic
 error, not asked again). Fal signs with its own ed25519 key, which no secret of the endpoint can reproduce: no
 `signed_with` for fal. With the secret, an answer quoting the valid signature of the body sent, one the delivery
 did not carry (`{"expected": "<signature>"}`, a debug message), fails: anyone can POST a body and read back a
-signature of it (a signing oracle); each such signature is masked. No delivery is signed with a near miss of the secret (as cron sends one): HMAC reads its whole
-key, so a verifier that takes one refuses no random key either.
+signature of it (a signing oracle); each such signature is masked. No delivery is signed with a near miss of the
+secret (as cron sends one): HMAC reads its whole key, so a verifier that takes one refuses no random key either.
 
 ```yaml
 params:
