@@ -758,13 +758,37 @@ def test_a_partition_owned_by_the_role_fails_what_the_table_must_not_allow():
 ])
 def test_policy_fields_fail_a_table_whose_row_level_security_is_off(params, status, seen):
     roles = [role("postgres", superuser=True), role("anon"), role("authenticated"), role("member")]
-    facts = catalog(table(rls=False, policies=[READ_OWN]), table("other", rls=False, policies=[READ_OWN]), roles=roles)
+    grants = [("anon", "INSERT"), ("PUBLIC", "SELECT")]  # (what a role holds is what no policy keeps it from)
+    facts = catalog(table(rls=False, policies=[READ_OWN], grants_=grants),
+                    table("other", rls=False, policies=[READ_OWN], grants_=grants), roles=roles)
     outcome = verdict({"table": "jobs", **params}, facts, status, seen)
     assert "postgres —" not in outcome.observed and "postgres/" not in outcome.observed, outcome.observed
     many = judge({"tables": ["jobs", "other"], **params}, facts)  # many tables: one line
     assert many.status is status, many
     if status is FAILED:
         assert "2 tables have row level security off, so no policy applies to" in many.observed, many.observed
+
+
+@pytest.mark.parametrize("grants, params, status", [
+    ((), {"no_policies_for": ["anon"], "no_open_write_policies_for": ["anon"]}, PASSED),  # anon's grants revoked
+    ((), {"policies_for": {"select": ["anon"]}}, FAILED),  # the policies were to bind it: they bind no one
+    ((("anon", "SELECT"),), {"no_open_write_policies_for": ["anon"]}, PASSED),  # it reads, writes nothing
+    ((("anon", "SELECT"),), {"no_policies_for": ["anon"]}, FAILED),
+    ((("anon", "UPDATE(note)"),), {"no_open_write_policies_for": ["anon"]}, FAILED),  # a column's grant too
+    ((("PUBLIC", "DELETE"),), {"no_open_write_policies_for": ["anon"]}, FAILED),  # everyone's
+])
+def test_with_row_level_security_off_a_must_not_field_fails_only_for_a_role_holding_what_it_is_about(
+        grants, params, status):
+    """An internal table with RLS off and anon's grants revoked keeps anon out by its grants alone: a schema-wide
+    `no_open_write_policies_for: [anon]` holds there (it had failed every such table)."""
+    table_grants = [g for g in grants if "(" not in g[1]]
+    columns = ["id", column("note", grants_=[(g[0], g[1].split("(")[0]) for g in grants if "(" in g[1]])]
+    facts = catalog(table(rls=False, policies=[READ_OWN], grants_=table_grants, columns=columns),
+                    roles=[role("postgres", superuser=True), role("anon")])
+    outcome = judge({"table": "jobs", **params}, facts)
+    assert outcome.status is status, outcome.observed
+    if status is FAILED:
+        assert "row level security off, so no policy applies to anon" in outcome.observed, outcome.observed
 
 
 def test_a_partition_with_row_level_security_off_fails_what_the_table_must_not_allow():

@@ -227,7 +227,10 @@ FIELD_SECTIONS: dict[str, frozenset[str]] = {
                                "table_publication_gaps"}),
     "not_published_in": frozenset({"publications", "table_publications", "table_publications_partly"}),
     **dict.fromkeys(("policies", "policies_never_mention"), frozenset({"policies"})),
-    **dict.fromkeys(("policies_for", "no_policies_for", "no_open_write_policies_for"), frozenset({"policies", "roles"})),
+    "policies_for": frozenset({"policies", "roles"}),
+    # and, where RLS is off, what the roles hold (its columns' grants too): see _open_without_policies
+    **dict.fromkeys(("no_policies_for", "no_open_write_policies_for"),
+                    frozenset({"policies", "roles", "grants", "columns"})),
     # a relation's ACL is its own section; functions and schemas carry theirs (see catalog_sections)
     **dict.fromkeys(GRANT_FIELDS, frozenset({"roles"})),
     # what a "must not" names must exist, or a typo would pass: its schemas, its types
@@ -908,20 +911,43 @@ def _policy_roles(p: Params, negative_only: bool = False) -> list[str]:
     return sorted(named)
 
 
-def _check_rls_on(p: Params, name: str, t: dict, roles: Roles, findings: Findings, negative_only: bool = False) -> None:
+# what a "must not" policy field is about: a role that holds none of these on a table whose RLS is off is kept from
+# its rows by its grants alone, and the field holds (an internal table, RLS off, anon's grants revoked)
+_KEPT_BY_POLICIES = {"no_policies_for": {"SELECT", "INSERT", "UPDATE", "DELETE"},
+                     "no_open_write_policies_for": {"INSERT", "UPDATE", "DELETE"}}
+
+
+def _check_rls_on(p: Params, name: str, t: dict, facts: Catalog, findings: Findings,
+                  negative_only: bool = False) -> None:
     """With row level security off, PostgreSQL applies no policy on the table to anyone: each role the policies are
     judged for (PUBLIC too) reads and writes every row its grants allow, whatever they say — as the owner does
-    unforced.
+    unforced. A role `policies_for` names is one the policies must bind; one only a "must not" field names, only where
+    it holds (table or column) a privilege that field is about.
     Not said where `rls: true` already fails it, nor for a superuser or BYPASSRLS role (said once, by
     _check_rls_binds)."""
     if t["rls"] or p.rls:
         return
-    unbound = [role for role in _policy_roles(p, negative_only) if role == PUBLIC or (
-        roles.exists(role) and role not in roles.superusers and role not in roles.bypass_rls)]
+    roles = facts.roles
+    unbound = [role for role in _policy_roles(p, negative_only) if (role == PUBLIC or (
+        roles.exists(role) and role not in roles.superusers and role not in roles.bypass_rls))
+        and _open_without_policies(p, role, t, facts, negative_only)]
     if unbound:
         findings.add(name, *_verb("has", "have", f"row level security off, so no policy applies to"
                                                 f" {_roles_text(unbound)} — fix: ALTER TABLE … ENABLE ROW LEVEL"
                                                 " SECURITY"))
+
+
+def _open_without_policies(p: Params, role: str, t: dict, facts: Catalog, negative_only: bool) -> bool:
+    """Whether `role`, bound by no policy of table `t` (its RLS off), is let in where the item's policy fields say:
+    named by `policies_for` (unless `negative_only`), or holding a privilege a "must not" field naming it is about."""
+    if not negative_only and any(role in named for named in p.policies_for.values()):
+        return True
+    about = {privilege for field, privileges in _KEPT_BY_POLICIES.items() if role in getattr(p, field)
+             for privilege in privileges}
+    held = set(held_privileges(role, t["grants"], facts.roles, "relation", facts.server_version))
+    for column in t["columns"]:
+        held |= set(held_privileges(role, column.get("grants") or [], facts.roles, "relation", facts.server_version))
+    return bool(held & about)
 
 
 def _check_owner_bound(p: Params, name: str, t: dict, roles: Roles, findings: Findings,
@@ -1102,7 +1128,7 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
                                                         f" {first_few(open_partitions)} with row level security off"))
         _judge_grants(p, name, t["grants"], t["owner"], facts, "relation", findings, t["columns"])
         _judge_keys(p, name, t, findings)
-        _check_rls_on(p, name, t, facts.roles, findings)
+        _check_rls_on(p, name, t, facts, findings)
         _check_owner_bound(p, name, t, facts.roles, findings)
         _judge_policies(p, name, t["policies"], facts.roles, findings)
         _judge_parts(p, name, t, facts, findings, skipped=parts_skipped)
@@ -1136,7 +1162,7 @@ def _judge_parts(p: Params, name: str, t: dict, facts: Catalog, findings: Findin
             findings.errors.append(unread)
             continue
         _judge_forbidden_grants(p, label, row["grants"], row["owner"], facts, "relation", findings, row["columns"])
-        _check_rls_on(p, label, row, facts.roles, findings, negative_only=True)
+        _check_rls_on(p, label, row, facts, findings, negative_only=True)
         _check_owner_bound(p, label, row, facts.roles, findings, negative_only=True)
         _judge_policies(p, label, row["policies"], facts.roles, findings, negative_only=True)
 
