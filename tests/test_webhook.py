@@ -12,6 +12,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -771,6 +772,7 @@ def _says_what_it_expected(scheme: str, form, received: list):
             return status, text
         signed = body if scheme == "shopify" else _stamp(headers, body).encode() + b"." + body
         expected = form(hmac.new(STRIPE_SECRET.encode(), signed, hashlib.sha256).digest())
+        received.append(("quoted", expected))
         return status, json.dumps({"error": "invalid hmac", "expected": expected})
     return answer
 
@@ -791,8 +793,14 @@ SIGNED_ITEMS = {"shopify": SHOPIFY | {"service": "app", "path": "/hook",
 
 
 @pytest.mark.parametrize("scheme", ["shopify", "stripe"])
-@pytest.mark.parametrize("form", [lambda raw: base64.b64encode(raw).decode(), lambda raw: raw.hex()],
-                         ids=["base64", "hex"])
+@pytest.mark.parametrize("form", [
+    lambda raw: base64.b64encode(raw).decode(), lambda raw: raw.hex(), lambda raw: raw.hex().upper(),  # .NET, Java
+    lambda raw: base64.urlsafe_b64encode(raw).decode().rstrip("="),  # Node's digest('base64url')
+    lambda raw: base64.b64encode(raw).decode().rstrip("="), lambda raw: quote(base64.b64encode(raw).decode(), safe=""),
+    lambda raw: raw.hex("-").upper(),  # .NET's BitConverter.ToString
+    lambda raw: raw.hex(" "),
+], ids=["base64", "hex", "HEX", "base64url-unpadded", "base64-unpadded", "base64-url-encoded", "bitconverter",
+        "spaced-hex"])
 def test_an_endpoint_saying_the_signature_it_expected_fails_and_never_shows_one(scheme, form):
     """`{"error": "invalid hmac", "expected": "<signature>"}` hands anyone a valid signature of any body they POST
     (a signing oracle): it fails the item, naming the delivery whose answer carried one, and the valid signature of
@@ -806,8 +814,10 @@ def test_an_endpoint_saying_the_signature_it_expected_fails_and_never_shows_one(
             shown = target.redactor.text(json.dumps([message(item, outcome), outcome.evidence], default=str))
         finally:
             target.close()
-    valid = {value for headers, body in received for value in _valid_forms(scheme, headers, body)}
-    assert valid and "invalid hmac" in shown, shown
+    quoted = {value for headers, value in received if headers == "quoted"}
+    valid = {value for headers, body in received if headers != "quoted"
+             for value in _valid_forms(scheme, headers, body)} | quoted
+    assert quoted and "invalid hmac" in shown, shown
     for value in valid:
         assert value not in shown, (value, shown)
     assert outcome.status is Status.FAILED, outcome

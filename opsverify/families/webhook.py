@@ -75,6 +75,7 @@ import time
 import uuid
 from dataclasses import replace
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
@@ -327,7 +328,8 @@ def _made_with_the_secret(headers: dict[str, str]) -> list[str]:
     for digest in digests:  # in each form an endpoint may quote it: the header's own, the other, and the byte forms
         # the redactor reads a declared secret's bytes in (hex with colons, base32: a debug page's, a TOTP tool's)
         found += [base64.b64encode(digest).decode(), digest.hex(), base64.urlsafe_b64encode(digest).decode(),
-                  digest.hex(":"), digest.hex(":").upper(), base64.b32encode(digest).decode().rstrip("=")]
+                  base64.b32encode(digest).decode().rstrip("="),
+                  *(digest.hex(between) for between in ":- "), *(digest.hex(between).upper() for between in ":- ")]
     return found
 
 
@@ -342,10 +344,15 @@ def _valid_signatures(scheme: str, key: bytes, headers: dict[str, str], body: by
 
 
 def _hands_out(reply: Reply, signatures: list[str]) -> bool:
-    """Whether the answer quotes one of `signatures` (its body, or a header), `/` escaped too, as PHP's JSON does."""
-    seen = [reply.text, reply.other_text, *reply.headers.values()]
-    return any(form in text for signature in signatures for form in {signature, signature.replace("/", "\\/")}
-               for text in seen)
+    """Whether the answer quotes one of `signatures` (its body, or a header) as an endpoint may write a digest: in
+    either case (hex is written both ways, and no other text matches 32 bytes of base64 but for its case), base64
+    without its `=` padding, `/` escaped as PHP's JSON writes it, URL-encoded."""
+    wanted = {signature.rstrip("=").lower() for signature in signatures}
+    for text in (reply.text, reply.other_text, *reply.headers.values()):
+        views = {text or "", (text or "").replace("\\/", "/"), unquote(text or "")}
+        if any(form in view.lower() for view in views for form in wanted):
+            return True
+    return False
 
 
 def _cut_short(signed: dict[str, str]) -> dict[str, str]:
