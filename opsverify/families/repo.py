@@ -1281,9 +1281,7 @@ def _dispatch_inputs_github_takes(inputs: Any) -> None:
             continue
         if not isinstance(config, dict):
             raise WorkflowRefused(f"{where} is {cut(repr(config))}, not a mapping (of {', '.join(INPUT_KEYS)})")
-        if extra := [str(key) for key in config if key not in INPUT_KEYS]:
-            raise WorkflowRefused(f"{where} has `{spelled(extra[0])}:`, which an input has not (\"Unexpected value"
-                                  f" '{spelled(extra[0])}'\"; it takes: {', '.join(INPUT_KEYS)})")
+        _keys_github_takes(where, config, INPUT_KEYS, "an input")
         kind = config.get("type")
         if kind is not None and not _expression(kind) and kind not in INPUT_TYPES:
             raise WorkflowRefused(f"{where} has `type: {cut(repr(kind))}`, which GitHub takes not"
@@ -1600,9 +1598,14 @@ def _strategy_github_takes(where: str, strategy: Any) -> None:
         return
     if not isinstance(strategy, dict):
         raise WorkflowRefused(f"{where} is {cut(repr(strategy))}, not a mapping (of {', '.join(STRATEGY_KEYS)})")
-    if extra := [str(key) for key in strategy if key not in STRATEGY_KEYS]:
-        raise WorkflowRefused(f"{where} has `{spelled(extra[0])}:`, which it has not (\"Unexpected value"
-                              f" '{spelled(extra[0])}'\"; it takes: {', '.join(STRATEGY_KEYS)})")
+    _keys_github_takes(where, strategy, STRATEGY_KEYS)
+
+
+def _keys_github_takes(where: str, mapping: dict, takes: tuple[str, ...], holder: str = "it") -> None:
+    """WorkflowRefused, in GitHub's words, for the first key of `mapping` its schema has not (`takes`)."""
+    if extra := [str(key) for key in mapping if key not in takes]:
+        raise WorkflowRefused(f"{where} has `{spelled(extra[0])}:`, which {holder} has not (\"Unexpected value"
+                              f" '{spelled(extra[0])}'\"; it takes: {', '.join(takes)})")
 
 
 def _concurrency_github_takes(where: str, concurrency: Any) -> None:
@@ -1612,9 +1615,7 @@ def _concurrency_github_takes(where: str, concurrency: Any) -> None:
                               f" {', '.join(CONCURRENCY_KEYS)})")
     if not isinstance(concurrency, dict):
         return
-    if extra := [str(key) for key in concurrency if key not in CONCURRENCY_KEYS]:
-        raise WorkflowRefused(f"{where} has `{spelled(extra[0])}:`, which it has not (\"Unexpected value"
-                              f" '{spelled(extra[0])}'\"; it takes: {', '.join(CONCURRENCY_KEYS)})")
+    _keys_github_takes(where, concurrency, CONCURRENCY_KEYS)
     if "group" not in concurrency:
         raise WorkflowRefused(f"{where} has no `group:`, which GitHub requires (\"Required property is missing:"
                               " group\")")
