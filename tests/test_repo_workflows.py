@@ -231,7 +231,10 @@ def test_needs_github_can_order_pass(jobs):
 
 # -- a cron GitHub takes of a date that never comes (31 February): the schedule never fires ----------------------
 @pytest.mark.parametrize("cron, shown", [("0 0 30 2 *", "day 30 of month 2"), ("0 0 31 4,6 *", "day 31 of month 4,6"),
-                                         ("0 0 31 APR *", "day 31 of month 4")])
+                                         ("0 0 31 APR *", "day 31 of month 4"),
+                                         # a step from a single value runs to the field's end (GitHub's `20/15`)
+                                         ("0 0 31/5 2 *", "day 31 of month 2"), ("0 0 30/1 2 *", "day 30-31 of month 2"),
+                                         ("0 0 31 4/5 *", "day 31 of month 4,9"), ("0 0 30 2/12 *", "day 30 of month 2")])
 def test_a_schedule_whose_crons_all_name_dates_that_never_come_never_fires(cron, shown):
     outcome = judge(scheduled(f"cron: '{cron}'"), triggers_present=["schedule"])
     assert outcome.status is Status.FAILED, outcome.observed
@@ -245,6 +248,8 @@ def test_a_schedule_whose_crons_all_name_dates_that_never_come_never_fires(cron,
     scheduled("cron: '0 0 29 2 *'"),  # in leap years
     scheduled("cron: '0 0 31 2 1'"),  # both day fields named: either fires (Mondays of February)
     scheduled("cron: '0 0 31 */2 *'"),  # January's 31st
+    scheduled("cron: '0 0 31 FEB/2 *'"),  # from February to December, every second month: August's 31st
+    scheduled("cron: '0 0 29/5 2 *'"),  # the 29th (from it to the 31st, every fifth day): in leap years
     "on:\n  schedule:\n    - cron: '0 0 30 2 *'\n    - cron: '0 5 * * *'\n" + JOBS,  # one that fires is enough
 ])
 def test_a_schedule_with_a_cron_of_a_date_there_is_fires(text):

@@ -401,13 +401,24 @@ def date_never_comes(schedule: str) -> str | None:
     if len(fields) != 5 or fields[4] != "*":
         return None
     try:
-        (day_problem, days), (month_problem, months) = (_read_field(schedule, position, fields[position], None)
-                                                        for position in (2, 3))
+        (day_problem, days), (month_problem, months) = (
+            _read_field(schedule, position, _steps_to_the_end(fields[position], position), None)
+            for position in (2, 3))
     except NotUnderstood:
         return None
     if day_problem or month_problem or not days or not months or _a_date_comes(days, months):
         return None  # (a field such a scheduler refuses, or of which it sets nothing: another rule's to say)
     return _never_comes(days, months)
+
+
+def _steps_to_the_end(field: str, position: int) -> str:
+    """A field's steps from a single value (`20/15`) as the range GitHub documents them for ("from 20 through the
+    field's last value, every 15"): `20-<last>/15`, which pg_cron's parser reads (it refuses the single value)."""
+    last, parts = _RANGES[position][1], []
+    for part in field.split(","):
+        start, slash, step = part.partition("/")
+        parts.append(f"{start}-{last}/{step}" if slash and start != "*" and "-" not in start else part)
+    return ",".join(parts)
 
 
 def _past_comments(schedule: str) -> str:
