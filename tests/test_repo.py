@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -523,6 +524,12 @@ def github_app(repos: dict, seen: list, refs: tuple[str, ...] = (REF,)) -> Starl
         owner, name, ref = (request.path_params[k] for k in ("owner", "repo", "ref"))
         seen.append((request.method, f"{owner}/{name}", f"commits/{ref}", None,
                      request.headers.get("authorization"), request.headers.get("accept")))
+        if name == "no-contents":  # a fine-grained token without Contents: read, as GitHub refuses it
+            return JSONResponse({"message": "Resource not accessible by personal access token"}, status_code=403,
+                                headers={"x-accepted-github-permissions": "contents=read"})
+        if name == "spent":  # a rate limit spent: GitHub's 403 with none remaining
+            return JSONResponse({"message": "API rate limit exceeded for user ID 1."}, status_code=403,
+                                headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1900000000"})
         if f"{owner}/{name}" not in repos:
             return JSONResponse({"message": "Not Found"}, status_code=404)
         if ref not in refs:
@@ -680,7 +687,23 @@ def test_github_404_for_a_repo_or_ref_it_cannot_read_is_an_error_not_a_missing_f
             continue  # needs a local checkout: skipped
         assert outcome.status is Status.ERROR, outcome
         assert f"repo {owner}/{check.system} at ref {ref} is not readable with this token (GET commits/{ref} " \
-               f"{said}) — check repo, ref and token" in outcome.observed
+               f"{said}) — check repo, ref and token (Contents: read" in outcome.observed
+
+
+@pytest.mark.parametrize("repo, said", [
+    ("no-contents", "answered 403: Resource not accessible by personal access token — the token may not read the "
+                    "repository's files: give it Contents: read (fine-grained token; a classic token: the repo scope "
+                    "for a private repository) — GitHub's x-accepted-github-permissions: contents=read"),
+    ("spent", "answered 403, rate-limited (API rate limit exceeded for user ID 1.); the limit resets at 2030-03-17"),
+])
+def test_github_refusing_the_token_names_the_permission_it_needs_or_the_rate_limit(github, monkeypatch, repo, said):
+    """GitHub's 403 for a token that may not read contents says what to give it; a spent rate limit is said as one."""
+    env_dir = github.write()
+    text = (env_dir / "gh.yaml").read_text()
+    (env_dir / "gh.yaml").write_text(re.sub(r"repo: acme/[a-z-]+", f"repo: acme/{repo}", text))
+    for check, outcome in run_github(env_dir, ["S1"]).values():
+        assert outcome.status is Status.ERROR, outcome
+        assert f"GitHub acme/{repo}@{REF}: GET commits/{REF} {said}" in outcome.observed, outcome.observed
 
 
 def test_github_file_too_large_for_the_answer_is_said_so(github, monkeypatch):

@@ -133,7 +133,7 @@ LABELS = {"github": "GitHub API", "vercel": "Vercel API", "render": "Render API"
 TOKEN_HINTS = {
     "github": ("a GitHub token that may read the repository's Actions secrets, the organisation secrets shared "
                "with it, its environments and each one's secrets (fine-grained: Secrets, Actions and Environments: "
-               "read)"),
+               "read; the repo family's files, with the same token: Contents: read)"),
     "vercel": "a Vercel access token with access to the project (and its team)",
     "render": "a Render API key of the workspace that owns the services",
     "supabase": "a Supabase access token with access to the project",

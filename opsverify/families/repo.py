@@ -893,7 +893,15 @@ class GitHubContents:
         said = f"GET commits/{self.ref} answered {reply.status}"
         if reply.status in (404, 422):  # GitHub: no such repo (or not for this token), no such commit
             return GatherError(f"repo {self.repo} at ref {self.ref} is not readable with this token ({said}: "
-                               f"{_said(reply)}) — check repo, ref and token")
+                               f"{_said(reply)}) — check repo, ref and token ({CONTENTS_PERMISSION})")
+        if reply.status in (401, 403):
+            from .provider import _rate_limit  # GitHub's 403 of a spent limit: read as the provider family reads it
+
+            limited = _rate_limit(reply)
+            if limited:
+                return GatherError(f"{self.label}: {said}, rate-limited ({_said(reply)}); {limited}")
+            return GatherError(f"{self.label}: {said}: {_said(reply)} — the token may not read the repository's "
+                               f"files: give it {CONTENTS_PERMISSION}{_accepted(reply)}")
         if reply.status != 200:
             return GatherError(f"{self.label}: {said}: {_said(reply)}")
         if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", reply.text.strip()):  # a login page answers 200 too
@@ -1033,6 +1041,16 @@ def _file_content(label: str, path: str, body: dict) -> bytes | GatherError:
         return GatherError(f"{label}: the answer for {path} says size {cut(json.dumps(size), 20)}, its content holds"
                            f" {len(data)} bytes: not the file whole")
     return data
+
+
+# what GitHub documents a token needs to read a repository's commits and files
+CONTENTS_PERMISSION = "Contents: read (fine-grained token; a classic token: the repo scope for a private repository)"
+
+
+def _accepted(reply) -> str:
+    """GitHub's own word on what a call accepts (x-accepted-github-permissions: `contents=read`), when it gives it."""
+    accepted = reply.header("x-accepted-github-permissions").strip()
+    return f" — GitHub's x-accepted-github-permissions: {spelled(cut(accepted, 120))}" if accepted else ""
 
 
 def _said(reply) -> str:
