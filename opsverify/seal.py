@@ -1221,7 +1221,8 @@ def _kept_signature(env_dir: Path, entry: dict[str, Any], digest: str) -> bytes 
     return _b64(entry["signature"]) if isinstance(entry.get("signature"), str) else None
 
 
-EVIDENCE = ("failed", "waived", "could-not-check", "interrupted", "partial")  # what prune keeps unless --force
+# what prune keeps unless --force (an opsverify before "ended-not-ok" kept the rest)
+EVIDENCE = ("failed", "waived", "could-not-check", "interrupted", "partial", "ended-not-ok")
 EARLIER_EVIDENCE = ("failed", "waived")  # all an opsverify kept before FOUND named what it keeps
 
 
@@ -1232,6 +1233,16 @@ def evidence(manifest: dict[str, Any], kinds: tuple[str, ...] = EVIDENCE) -> lis
 
 
 def _unclean(manifest: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    said = list(_unclean_records(manifest))
+    yield from said
+    code = manifest.get("exit_code")
+    if not said and _whole(code) and code != exitcodes.OK:  # clean records, a red CI job all the same: a lapsed
+        # waiver (27), an error after every item ran (3)
+        name = next((e.name for e in exitcodes.TABLE if e.code == code), "unknown")
+        yield "ended-not-ok", f"a run that ended {code} ({name})"
+
+
+def _unclean_records(manifest: dict[str, Any]) -> Iterator[tuple[str, str]]:
     counts = manifest.get("counts") or {}
     if counts.get("failed"):
         yield "failed", f"{counts['failed']} failed"
@@ -1267,7 +1278,7 @@ def _whole(value: Any) -> bool:
 def keeps_evidence(manifest: dict[str, Any], kinds: tuple[str, ...] = EVIDENCE) -> str:
     """Why an archive must not be pruned without --force for what it records ('' when it may): it records no
     clean release — an item failed, was waived or could not be checked, or the run did not check every item in
-    its scope (interrupted, or narrowed: partial)."""
+    its scope (interrupted, or narrowed: partial), or it ended with another code than 0 all the same."""
     return next(iter(evidence(manifest, kinds)), "")
 
 

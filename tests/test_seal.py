@@ -781,3 +781,30 @@ def test_an_item_named_by_item_and_not_selected_is_no_clean_release():
                                                          "items_not_selected": [{"item": "D1", "why": "daily"}]}}
     assert seal.keeps_evidence(manifest) == "1 item named by --item not selected"
     assert seal.keeps_evidence({"counts": {"passed": 1}, "selection": {"items": ["S1"], "left_out": []}}) == ""
+
+
+@pytest.mark.parametrize("code, said", [(27, "a run that ended 27 (waiver-expired)"), (3, "a run that ended 3 (internal)")])
+def test_a_run_that_ended_not_ok_with_clean_counts_is_no_clean_release(code, said):
+    """Every item passed, yet the run ended red: a waiver lapsed (27), an error once every item ran (3). The CI job
+    failed, and what it failed on is what an auditor asks about: prune keeps it unless --force."""
+    manifest = {"counts": {"passed": 3}, "selection": {"items": [], "left_out": []}, "exit_code": code}
+    assert seal.keeps_evidence(manifest) == said
+    assert seal.keeps_evidence({**manifest, "exit_code": 0}) == ""
+    # a failed run is kept for its failure, said once (its exit code is that failure's)
+    assert seal.evidence({**manifest, "counts": {"failed": 1}, "exit_code": 1}) == ["1 failed"]
+    # what an earlier prune kept unless --force (its .found.json's kinds) is judged by those kinds alone
+    assert seal.keeps_evidence(manifest, seal.EARLIER_EVIDENCE) == ""
+
+
+def test_prune_keeps_the_archive_of_a_run_whose_waiver_expired(tmp_path, capsys):
+    runbook = make_runbook(tmp_path)
+    _web_env_fixed(runbook)
+    (runbook.root / "env" / "missing-worker.env").write_text("QUEUE_URL=redis://x\n")  # the worker's env: no error
+    runbook.waive({"item": "S1", "reason": "r", "approver": "a", "ticket": "T-1", "expires": "2020-01-01"})
+    assert runbook.run().returncode == exitcodes.BY_NAME["waiver-expired"]
+    lapsed = runbook.newest().name
+    capsys.readouterr()
+    assert main(["prune", str(runbook.env_dir), "--keep", "0"]) == 0
+    out = capsys.readouterr().out
+    assert f"kept {lapsed}: a run that ended 27 (waiver-expired) (evidence; --force removes it)" in out, out
+    assert (runbook.env_dir / lapsed).is_dir()
