@@ -207,6 +207,26 @@ ESCAPES = [
     ("lo_export", "select lo_export(16400, '/tmp/out') as n"),
     ("pg_create_physical_replication_slot", "select pg_create_physical_replication_slot('s') is null as n"),
     ("pg_stat_reset", "select pg_stat_reset() is null as n"),
+    # attribute notation: PostgreSQL runs `(x).f` as f(x), and `t.f` so where t has no column f (a scalar function in
+    # FROM makes t its value): a denied name after a dot is a call, however written (tried on PostgreSQL 15)
+    ("pg_terminate_backend", "select count(*) filter (where (pid).pg_terminate_backend) as n from pg_stat_activity"),
+    ("dblink_connect", "select ('host=127.0.0.1 dbname=app'::text).dblink_connect as n"),
+    ("dblink_exec", "select ('delete from public.orders'::text).\"dblink_exec\" as n"),
+    ("dblink_exec", "select ('delete from public.orders'::text).DBLINK_EXEC as n"),
+    ("dblink_exec", "select ((('delete from public.orders'))).dblink_exec as n"),
+    ("dblink_exec", "select (array['delete from public.orders'])[1].dblink_exec as n"),
+    ("dblink_exec", "select ('delete from public.orders'::text) . /* spaced */ dblink_exec as n"),
+    ("dblink_exec", "select ('delete from public.orders'::text).U&\"dblink_exe\\0063\" as n"),
+    ("dblink_exec", "select t.dblink_exec as n from lower('delete from public.orders') t"),
+    ("dblink_exec", "select trim(from t.dblink_exec) as n from lower('delete from public.orders') t"),
+    ("dblink_exec", "select 1 as n from lower('delete from public.orders') t order by 1, t.dblink_exec"),
+    ("pg_terminate_backend", "select (pid).pg_catalog.pg_terminate_backend as n from pg_stat_activity"),
+    ("pg_cancel_backend", 'select (pid).PG_CATALOG."pg_cancel_backend" as n from pg_stat_activity'),
+    ("http_get", "select (('http://127.0.0.1:1/'::varchar).http_get).status as n"),
+    ("pg_terminate_backend", "select length(query_to_xml('select (pid).pg_terminate_backend from pg_stat_activity',"
+                             " true, true, '')::text) as n"),
+    ("dblink_exec", "select (('select 1 from (values (1)) v where (''x''::text).dblink_exec is null'::text).ts_stat)"
+                    ".nentry as n"),
 ]
 NOT_ESCAPES = [
     "select count(*) as n from pg_stat_activity where query like '%dblink_exec(%'",  # a literal mentions it
@@ -220,7 +240,17 @@ NOT_ESCAPES = [
     "select has_function_privilege('dblink_exec(text, text)', 'execute') as n",
     "select count(*) as n from pg_proc where oid = 'public.http_post(varchar, varchar, varchar)'::regprocedure",
     "select count(*) as n from pg_stat_activity where query ~ '^http(s)?://'",
-    "select count(*) as n from public.links t where t.dblink_exec and t.http",  # columns, not calls
+    # a column named like no denied function, after a dot; a denied name in a literal or as an alias
+    "select count(*) as n from pg_stat_activity s where s.state = 'active' and s.pid > 0 and (s).pid > 0",
+    "select t.count as n from public.tallies t",
+    "select count(*) as n from pg_stat_activity where query like '%(pid).pg_terminate_backend%'",
+    "select 1 as pg_terminate_backend, 2 as n",
+    # a relation or a type named like one, qualified: where PostgreSQL reads a relation's or a type's name
+    "select count(*) as n from only public.dblink_log l, app.dblink_jobs j left join app.dblink_runs r using (id)",
+    "select public.dblink_log.id as n from public.dblink_log",
+    "table public.dblink_log",
+    "select null::public.dblink_pkey_results is null as n, cast(null as public.dblink_pkey_results) is null as m",
+    "select ((('select v from app.docs'::text)).ts_stat).nentry as n",
     "select 1 as n -- dblink_exec('loopback', 'x')\n",
     "select 'select dbl'\n'ink' as n",
     "select length(query_to_xml('select ''dblink_exec(''''a'''', ''''b'''')''', true, true, '')::text) as n",
@@ -250,6 +280,10 @@ BUILT = [
     ("ts_stat", "select count(*) as n from ts_stat((select 'select v from app.docs'))"),
     ("ts_rewrite", "select numnode(ts_rewrite('a'::tsquery, s)) as n from (values ('select 1')) as q(s)"),
     ("crosstab", "select count(*) as n from crosstab(repeat('values (1, 1, 1)', 1)) as t(a int, b int)"),
+    # in attribute notation too: `(x).ts_stat` runs x (tried on PostgreSQL 15)
+    ("ts_stat", "select ((concat('sel', 'ect v from app.docs')).ts_stat).nentry as n"),
+    ("ts_stat", "select (q.s).ts_stat as n from (values ('select 1')) as q(s)"),
+    ("ts_stat", "select ((array['select v from app.docs'])[1].ts_stat).nentry as n"),
 ]
 
 
@@ -350,6 +384,46 @@ def test_the_escapes_found_in_sql_text_really_write_and_are_refused_at_load(demo
             left = [row[0] for row in conn.execute("select id from public.orders order by id")]
         assert left == [], left  # each ran: what load refuses is a real write
     finally:
+        with psycopg.connect(shop["admin"], autocommit=True) as conn:
+            conn.execute(f"drop owned by {writer}")
+            conn.execute(f"drop role {writer}")
+
+
+def test_calls_in_attribute_notation_really_write_and_kill_and_are_refused_at_load(demo_deployment, shop):
+    """PostgreSQL runs `(x).f` as f(x): from a read-only session, `('delete …'::text).dblink_exec` deletes through
+    another session and `(pid).pg_terminate_backend` ends one. Each is refused at load."""
+    writer, password = f"attr_writer_{shop['name'][-8:]}", "attr-writer-pw-1"
+    with psycopg.connect(shop["admin"], autocommit=True) as conn:
+        conn.execute("create extension dblink")
+        conn.execute(f"create role {writer} login password '{password}'")
+        conn.execute(f"grant select, delete on public.orders to {writer}")
+    loop = f"host=127.0.0.1 port={shop['port']} dbname={shop['name']} user={writer} password={password}"
+    victim_app = f"victim_{shop['name'][-8:]}"
+    queries = [
+        "select ('LOOP'::text).dblink_connect as c, ('delete from public.orders where id = 1'::text).dblink_exec as d",
+        "select count(*) filter (where (pid).pg_terminate_backend) as n from pg_stat_activity"
+        f" where application_name = '{victim_app}'",
+    ]
+    victim = psycopg.connect(shop["admin"], autocommit=True, application_name=victim_app)
+    try:
+        for query in queries:
+            with pytest.raises(ValueError, match=r"calls (dblink_connect|pg_terminate_backend)\(\).*attribute notation"
+                                                 r".*outside the checker's read-only transaction"):
+                sql.Params.model_validate({"query": query, "expect": {"n": {"ne": None}}})
+        # as the server runs them, each in its read-only transaction (the admin may signal any session)
+        database = Database(shop["admin"], connect_timeout_s=5, statement_timeout_ms=5000, label="test")
+        try:
+            answers = database.query_many([q.replace("LOOP", loop) for q in queries])
+        finally:
+            database.close()
+        assert not any(isinstance(a, QueryFailed) for a in answers), answers
+        with psycopg.connect(shop["admin"], autocommit=True) as conn:
+            left = [row[0] for row in conn.execute("select id from public.orders order by id")]
+        assert left == [2, 3], left  # what load refuses is a real write
+        with pytest.raises(psycopg.OperationalError):
+            victim.execute("select 1")  # and a real kill
+    finally:
+        victim.close()
         with psycopg.connect(shop["admin"], autocommit=True) as conn:
             conn.execute(f"drop owned by {writer}")
             conn.execute(f"drop role {writer}")

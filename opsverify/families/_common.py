@@ -610,11 +610,13 @@ def _runs_elsewhere(query: str, literal: bool = False, run: bool = False) -> str
     if literal and not run and not _starts_a_statement(tokens):
         return None
     calls, literals, built = _calls_and_literals(query, tokens)
-    for name in calls:
+    for name, by_attribute in calls:
         found = _acts_outside(name)
         if found is not None:
             what, could = found
-            return (f"calls {name}(), which {what}, outside the checker's read-only transaction, so it {could}:"
+            how = (f" in attribute notation (PostgreSQL runs x.{name} as {name}(x) unless x has a column {name};"
+                   " a column of that name: select it unqualified)") if by_attribute else ""
+            return (f"calls {name}(){how}, which {what}, outside the checker's read-only transaction, so it {could}:"
                     " a measure only reads the database, through the checker's own session")
     if built:
         return (f"gives {built[0]}() SQL built at run time, so whether that SQL calls a function acting outside the"
@@ -631,31 +633,117 @@ def _starts_a_statement(tokens: list) -> bool:
         first.token_type.name not in _NOT_STATEMENT_STARTS and first.text.isalpha()))
 
 
-def _calls_and_literals(query: str, tokens: list) -> tuple[list[str], list[tuple[str, bool]], list[str]]:
-    """The names called (lower case: "DBLINK_EXEC" is another function to PostgreSQL, refused all the same); the
-    string literals, as PostgreSQL reads them (a constant continued on the next line joined to its start), each
-    with whether a function of `_SQL_ARGUMENTS` runs it; and those functions given SQL that is no literal."""
-    calls, literals, built, run_at, i = [], [], [], set(), 0
+def _calls_and_literals(query: str, tokens: list) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]], list[str]]:
+    """The names called (lower case: "DBLINK_EXEC" is another function to PostgreSQL, refused all the same), each
+    with whether in attribute notation — every name after a dot, since PostgreSQL runs `(x).f` as f(x), and `t.f`
+    so where t has no column f (`from lower('…') t`); the string literals, as PostgreSQL reads them (a constant
+    continued on the next line joined to its start), each with whether a function of `_SQL_ARGUMENTS` runs it; and
+    those functions given SQL that is no literal."""
+    calls, literals, built, run_at, i = [], {}, [], set(), 0
     while i < len(tokens):
         token = tokens[i]
         if token.token_type.name in _STRINGS:
             start = i
             pieces, i = _continued(query, tokens, i)
-            text, i = _spelled(tokens, i, "".join(pieces), unicode=token.token_type.name == "UNICODE_STRING")
-            literals.append((text, start in run_at))
+            literals[start], i = _spelled(tokens, i, "".join(pieces), unicode=token.token_type.name == "UNICODE_STRING")
             continue
-        text, following = _spelled(tokens, i + 1, token.text, unicode=_unicode_identifier(tokens, i))
+        unicode = _unicode_identifier(tokens, i)
+        text, following = _spelled(tokens, i + 1, token.text, unicode=unicode)
+        name, dot = text.lower(), i - (3 if unicode else 1)  # U&"…" starts two tokens before its name
+        starts: set[int] | None = set()  # where the SQL it runs starts (None: not a literal)
         if following < len(tokens) and tokens[following].token_type.name == "L_PAREN":
-            name = text.lower()
-            calls.append(name)
+            calls.append((name, False))
             if name in _SQL_ARGUMENTS:
                 starts = _sql_given(query, tokens, following, _SQL_ARGUMENTS[name])
-                if starts is None:
-                    built.append(name)
-                else:
-                    run_at |= starts
+        elif dot >= 0 and tokens[dot].token_type.name == "DOT" and not _names_no_call(tokens, dot, following):
+            calls.append((name, True))
+            if name in _SQL_ARGUMENTS:  # the whole value it is called on is the SQL: `('select …'::text).ts_stat`
+                opening = _parenthesized(tokens, dot)
+                starts = None if opening is None else _sql_given(query, tokens, opening, _SqlArgument(None))
+        if starts is None:
+            built.append(name)
+        else:
+            run_at |= starts
         i = following
-    return calls, literals, built
+    return calls, [(text, start in run_at) for start, text in literals.items()], built
+
+
+def _names_no_call(tokens: list, dot: int, following: int) -> bool:
+    """Whether the name after the dot at `dot` (up to `following`) is surely no call: a part of a qualified name
+    (`a.b`, `U&"a".b`) where PostgreSQL reads a relation or a type — its last part where a SELECT's FROM list, TABLE,
+    `::` or AS names one (`from public.dblink_log`), any other part before a column's (`public.dblink_log.id`). After
+    an expression (`(x).f`, `x[1].f`), or last after a name elsewhere (`t.f`: f(t) where t has no column f), it may
+    be one."""
+    start = dot - 1  # the qualified name's first part
+    while start >= 0 and tokens[start].token_type.name in _NAMES:
+        start -= 2 if _unicode_identifier(tokens, start) else 0
+        if start < 2 or tokens[start - 1].token_type.name != "DOT":
+            break
+        start -= 2
+    if start < 0 or tokens[start].token_type.name not in _NAMES:
+        return False  # after an expression
+    if following < len(tokens) and tokens[following].token_type.name == "DOT":
+        return True  # a schema's or a relation's name before a column's
+    before = start - 1
+    if before >= 0 and tokens[before].token_type.name == "ONLY":
+        before -= 1
+    return before >= 0 and (tokens[before].token_type.name in ("TABLE", "DCOLON", "ALIAS")
+                            or _in_from_list(tokens, before))
+
+
+_NAMES = ("VAR", "IDENTIFIER")
+# what stands between a FROM and a comma of its list: names, aliases, joins, parenthesized groups (their `(`)
+_FROM_ITEMS = frozenset({*_NAMES, "DOT", "COMMA", "ALIAS", "ONLY", "LATERAL", "LEFT", "RIGHT", "FULL", "INNER",
+                         "OUTER", "CROSS", "NATURAL", "USING", "L_PAREN", "L_BRACKET"})
+
+
+def _in_from_list(tokens: list, at: int) -> bool:
+    """Whether what follows token `at` is an item of a SELECT's FROM list: `at` is its FROM or a JOIN, or a comma
+    after them with only names, aliases and joins between (an ON condition's comma is not read as one); and a SELECT
+    comes before it in the same parentheses (`trim(from t.f)`, `extract(x from t.f)`: an argument, t.f a call)."""
+    if tokens[at].token_type.name == "COMMA":
+        while at is not None and tokens[at].token_type.name in _FROM_ITEMS:
+            at = _before(tokens, at)
+    if at is None or tokens[at].token_type.name not in ("FROM", "JOIN"):
+        return False
+    while at is not None and tokens[at].token_type.name != "SELECT":
+        at = _before(tokens, at)
+    return at is not None
+
+
+def _before(tokens: list, at: int) -> int | None:
+    """The token before `at` in the same parentheses, a parenthesized group standing for its `(`; None at the start
+    of the text or of those parentheses."""
+    at -= 1
+    if at < 0 or tokens[at].token_type.name in ("L_PAREN", "L_BRACKET"):
+        return None
+    return _opening(tokens, at) if tokens[at].token_type.name in ("R_PAREN", "R_BRACKET") else at
+
+
+def _parenthesized(tokens: list, dot: int) -> int | None:
+    """The `(` of the parentheses that end right before the dot at `dot` (the innermost of nested ones wrapping the
+    same value, `(('…'))`), where the value a name after it is called on in attribute notation is written; None when
+    that value is not written in parentheses (`x[1].f`, `t.f`)."""
+    if dot == 0 or tokens[dot - 1].token_type.name != "R_PAREN":
+        return None
+    opening, closing = _opening(tokens, dot - 1), dot - 1
+    if opening is None or (opening and tokens[opening - 1].token_type.name in _NAMES):
+        return None  # a call's parentheses (`f(x).g`, which PostgreSQL does not take)
+    while closing - opening > 2 and _opening(tokens, closing - 1) == opening + 1:
+        opening, closing = opening + 1, closing - 1
+    return opening
+
+
+def _opening(tokens: list, closing: int) -> int | None:
+    """The `(` or `[` that the `)` or `]` at `closing` closes."""
+    depth = 0
+    for at in range(closing, -1, -1):
+        kind = tokens[at].token_type.name
+        depth += kind in ("R_PAREN", "R_BRACKET")
+        depth -= kind in ("L_PAREN", "L_BRACKET")
+        if not depth:
+            return at
+    return None
 
 
 def _sql_given(query: str, tokens: list, opening: int, argument: _SqlArgument) -> set[int] | None:
