@@ -294,6 +294,10 @@ def test_a_cte_hides_a_table_only_where_postgresql_resolves_the_name_to_it(query
     ("select count(*) as n from connectby(r.name, 'id', 'parent', '1', 0) as t(id int, parent int, level int),"
      " rels r", ("name",), ('"rels"',), (), ("connectby",)),
     ("select count(*) as n from crosstab('select from where') as ct(s text, n int)", (), (), (), ("crosstab",)),
+    # called in attribute notation, `(x).ts_stat` runs x: a string constant is followed, anything else is not
+    ("select (('select v from app.docs'::text).ts_stat).nentry as n", (), ('"app"."docs"',),
+     (('"app"."docs"', "ts_stat"),), ()),
+    ("select ((q.s).ts_stat).nentry as n from queries q", ("s",), ('"queries"',), (), ("ts_stat",)),
 ])
 def test_names_read_follow_attribute_notation_and_sql_run_by_functions(query, attributes, tables, given, unread):
     names = sql.names_read(query)
@@ -388,6 +392,8 @@ GUARDED = [
     ("crosstab-unguarded", "select sum(n) as n from crosstab('select s, s, count(*)::int from public.orders"
      " group by 1 order by 1') as ct(s text, n int)",
      _reading(('"public"."orders"', "public.orders", "public", "r", False)), Status.PASSED),
+    ("ts-stat-attribute-notation", "select (('select v from app.jobs'::text).ts_stat).nentry as n",
+     _reading(('"app"."jobs"', "app.jobs", "app", "r", True)), Status.ERROR),
     ("connectby", "select count(*) as n from connectby('app.jobs', 'id', 'parent', '1', 0)"
      " as t(id int, parent int, level int)", _reading(('"app"."jobs"', "app.jobs", "app", "r", True)), Status.ERROR),
     ("xpath-table-criteria", "select count(*) as n from xpath_table('id', 'doc', 'public.docs', '/a',"

@@ -780,8 +780,9 @@ _NUMBER = object()  # an argument that is a number constant: no SQL
 
 
 def sql_run_by(query: str) -> list[tuple[str, list[str] | None]] | None:
-    """Each call in `query` of a function of `_SQL_ARGUMENTS` (found by its name, however qualified), with the SQL it
-    runs as the current role: the string constants it is given there, as PostgreSQL reads them, each a statement — or
+    """Each call in `query` of a function of `_SQL_ARGUMENTS` (found by its name, however qualified; in attribute
+    notation too, `('select …'::text).ts_stat`, given the value before its dot), with the SQL it runs as the current
+    role: the string constants it is given there, as PostgreSQL reads them, each a statement — or
     for connectby and xpath_table the SELECT they splice theirs into (`_SPLICED`); None for a call given anything else
     there (SQL built at run time cannot be followed). None when the query cannot be tokenized (nor parsed)."""
     lowered = query.lower()
@@ -798,12 +799,19 @@ def sql_run_by(query: str) -> list[tuple[str, list[str] | None]] | None:
         if tokens[i].token_type.name in _STRINGS:
             i += 1
             continue
-        text, following = _spelled(tokens, i + 1, tokens[i].text, unicode=_unicode_identifier(tokens, i))
-        name = text.lower()
+        unicode = _unicode_identifier(tokens, i)
+        text, following = _spelled(tokens, i + 1, tokens[i].text, unicode=unicode)
+        name, dot = text.lower(), i - (3 if unicode else 1)
         if name in _SQL_ARGUMENTS and following < len(tokens) and tokens[following].token_type.name == "L_PAREN":
             arguments = _arguments(tokens, following)
             if arguments is not None:  # (no closing parenthesis: the server cannot run it either)
                 runs.append((name, _statements_given(name, [_argument(query, tokens, *at) for at in arguments])))
+        elif (name in _SQL_ARGUMENTS and dot >= 0 and tokens[dot].token_type.name == "DOT"
+              and not _names_no_call(tokens, dot, following)):
+            opening = _parenthesized(tokens, dot)
+            arguments = None if opening is None else _arguments(tokens, opening)
+            runs.append((name, None if arguments is None else _statements_given(
+                name, [_argument(query, tokens, *at) for at in arguments])))
         i = following
     return runs
 
