@@ -2427,6 +2427,38 @@ def test_a_role_inheriting_the_tables_owner_fails_the_policy_items_unless_rls_is
     expect(forced, [(PASSED, "1 table as expected")] * 3)
 
 
+# With row level security off, FORCE binds no one: PostgreSQL applies no policy to anyone, the owner included, and the
+# owner holds every privilege whatever its ACL says (it grants itself back what it revoked). The items had passed.
+FORCED_BUT_OFF = """
+grant stranger_app to stranger_app_member;  -- with INHERIT: the member has its owner's privileges
+create table public.forced (id int, body text);
+alter table public.forced owner to stranger_app;
+alter table public.forced force row level security;  -- RLS itself left off
+revoke all on public.forced from stranger_app;
+"""
+
+
+def test_the_owner_of_a_table_with_rls_off_fails_the_policy_fields_forced_or_not(server):
+    _, fresh = server
+    with fresh(FORCED_BUT_OFF, roles=("stranger_app", "stranger_app_member")) as url:
+        for role_ in ("stranger_app", "stranger_app_member"):  # what PostgreSQL lets each do, whatever the ACL says
+            with psycopg.connect(url.admin, connect_timeout=10) as conn:
+                conn.execute(pgsql.SQL("set role {}").format(pgsql.Identifier(role_)))
+                conn.execute(pgsql.SQL("grant insert on public.forced to {}").format(pgsql.Identifier(role_)))
+                assert conn.execute("insert into public.forced values (1, 'x')").rowcount == 1
+                conn.rollback()
+        outcomes = judge_on(url, [{"table": "public.forced", "no_open_write_policies_for": ["stranger_app"]},
+                                  {"table": "public.forced", "no_policies_for": ["stranger_app_member"]},
+                                  {"table": "public.forced", "no_policies_for": ["anon"]}])
+    expect(outcomes, [
+        (FAILED, f"table public.forced has row level security off, so no policy applies to stranger_app {RLS_OFF_FIX}"),
+        (FAILED, "table public.forced has row level security off, so no policy applies to stranger_app_member"
+                 f" {RLS_OFF_FIX}"),
+        (PASSED, "1 table as expected"),  # anon holds nothing on it
+    ])
+    assert "FORCE ROW LEVEL SECURITY" not in outcomes[0].observed, outcomes[0].observed  # it is forced already
+
+
 # -- a migration's lock on one relation stops no other item's read ------------------------------------------------
 # Deparsing opens a relation (ACCESS SHARE): pg_get_expr opens the one a default or policy is of, and each table a
 # policy's subquery reads. Right after a deploy a migration may hold ACCESS EXCLUSIVE on one: what would wait for it is

@@ -939,11 +939,14 @@ def _check_rls_on(p: Params, name: str, t: dict, facts: Catalog, findings: Findi
 
 def _open_without_policies(p: Params, role: str, t: dict, facts: Catalog, negative_only: bool) -> bool:
     """Whether `role`, bound by no policy of table `t` (its RLS off), is let in where the item's policy fields say:
-    named by `policies_for` (unless `negative_only`), or holding a privilege a "must not" field naming it is about."""
+    named by `policies_for` (unless `negative_only`), or holding a privilege a "must not" field naming it is about —
+    as its owner, or inheriting from it, it holds every one, whatever its ACL says (it may grant itself back any)."""
     if not negative_only and any(role in named for named in p.policies_for.values()):
         return True
     about = {privilege for field, privileges in _KEPT_BY_POLICIES.items() if role in getattr(p, field)
              for privilege in privileges}
+    if about and _owned_by(role, t["owner"], facts.roles):
+        return True
     held = set(held_privileges(role, t["grants"], facts.roles, "relation", facts.server_version))
     for column in t["columns"]:
         held |= set(held_privileges(role, column.get("grants") or [], facts.roles, "relation", facts.server_version))
@@ -955,7 +958,8 @@ def _check_owner_bound(p: Params, name: str, t: dict, roles: Roles, findings: Fi
     """A role the policies are judged for that owns the table, or inherits from its owner, is bound by none of them
     unless the table FORCEs row level security (PostgreSQL's check_enable_rls: the owner is whoever has the privileges
     of the owning role): it reads and writes every row whatever they say, as a BYPASSRLS role does (said once for the
-    item by _check_rls_binds, as is a superuser)."""
+    item by _check_rls_binds, as is a superuser). FORCE binds it only with row level security on: where it is off,
+    _check_rls_on says that no policy applies to the owner either."""
     if t["force_rls"]:
         return
     for role in _policy_roles(p, negative_only):
