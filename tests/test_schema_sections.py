@@ -61,6 +61,23 @@ def test_grants_on_functions_and_schemas_do_not_read_the_relations():
     assert {"grants", "roles"} <= tables
 
 
+def test_a_tables_ancestors_are_read_only_for_the_fields_judging_who_reaches_its_rows():
+    """A query on a parent reads its children's rows: the fields saying who must not reach them read the table's
+    ancestors (their rows and grants, in the same query); the others do not."""
+    for params in ({"table": "public.jobs", "no_policies_for": ["anon"]},
+                   {"table": "public.jobs", "no_open_write_policies_for": ["anon"]},
+                   {"all_tables_in": "public", "no_grants_to": ["anon"]},
+                   {"table": "public.jobs", "no_write_grants_to": ["anon"]}):
+        assert "ancestors" in make_check("schema", params).params.catalog_sections(), params
+    for params in ({"table": "public.jobs", "rls": True, "columns": ["id"]},
+                   {"table": "public.jobs", "grants_to": {"anon": ["SELECT"]}},
+                   {"views_in": "public", "no_grants_to": ["anon"]}):
+        check = make_check("schema", params)
+        assert "ancestors" not in check.params.catalog_sections(), params
+        ((query, _),) = schema.database_statements(None, [check])
+        assert "ancestors" not in query, params
+
+
 # -- judged on its own sections, every case ends as on the whole catalog ---------------------------
 @pytest.mark.parametrize("name", sorted(n for n, case in field_cases.CASES.items() if isinstance(case, Flips)))
 def test_field_cases_judge_the_same_on_their_own_sections(name):

@@ -2427,6 +2427,30 @@ def test_a_role_inheriting_the_tables_owner_fails_the_policy_items_unless_rls_is
     expect(forced, [(PASSED, "1 table as expected")] * 3)
 
 
+ANCESTRY = catalog(table("base", rls=False, grants_=[("anon", "SELECT")]),
+                   table("notes", ancestors=[("public.base", 1)]), table("notes_2", ancestors=[("public.base", 1)]),
+                   table("forced", rls=False, force_rls=True, owner="reporting"))
+
+
+@pytest.mark.parametrize("params, status, seen", [
+    ({"tables": ["public.notes", "public.notes_2"], "no_grants_to": ["anon"]}, FAILED,
+     "table public.base (parent of public.notes, public.notes_2: their rows are reachable through it) grants SELECT"
+     " to anon"),
+    ({"table": "public.notes", "no_policies_for": ["anon"]}, FAILED,
+     "table public.base (parent of public.notes: the rows of public.notes are reachable through it) has row level"
+     " security off, so no policy applies to anon"),
+    ({"all_tables_in": "public", "no_grants_to": ["anon"]}, FAILED, "table public.base grants SELECT to anon"),
+    ({"table": "public.notes", "rls": True}, PASSED, "1 table as expected"),
+    ({"table": "public.notes", "no_policies_for": ["service_role"]}, PASSED, "1 table as expected"),
+    ({"table": "public.forced", "no_policies_for": ["reporting"]}, FAILED,
+     "table public.forced has row level security off, so no policy applies to reporting"),
+])
+def test_a_tables_ancestors_and_owner_in_written_facts(params, status, seen):
+    outcome = verdict(params, ANCESTRY, status, seen)
+    if "all_tables_in" in params:  # judged as a table itself, once
+        assert "(parent of" not in outcome.observed, outcome.observed
+
+
 # With row level security off, FORCE binds no one: PostgreSQL applies no policy to anyone, the owner included, and the
 # owner holds every privilege whatever its ACL says (it grants itself back what it revoked). The items had passed.
 FORCED_BUT_OFF = """
@@ -2457,6 +2481,81 @@ def test_the_owner_of_a_table_with_rls_off_fails_the_policy_fields_forced_or_not
         (PASSED, "1 table as expected"),  # anon holds nothing on it
     ])
     assert "FORCE ROW LEVEL SECURITY" not in outcomes[0].observed, outcomes[0].observed  # it is forced already
+
+
+# A query on a parent (an inheritance parent, or a partitioned table) reads and writes its children's rows under the
+# parent's grants and RLS, not the child's: a child with RLS on, even forced, is open where an ancestor is. The items
+# had judged a table's descendants only, and passed the child.
+OPEN_ANCESTORS = """
+create schema archive;
+create table public.base (id int, body text);
+grant select, update on public.base to anon;
+create table public.notes (owner_id int) inherits (public.base);
+alter table public.notes enable row level security;
+alter table public.notes force row level security;
+insert into public.notes values (1, 'private note', 7);
+create table public.events (id int, body text) partition by range (id);
+grant select, update on public.events to anon;
+create table archive.events_2024 partition of public.events for values from (0) to (100);
+alter table archive.events_2024 enable row level security;
+insert into public.events values (1, 'private event');
+-- two levels up: the root grants anon, the level between it and the leaf grants nothing
+create table public.ledger (id int, body text) partition by range (id);
+grant select on public.ledger to anon;
+create table public.ledger_2024 partition of public.ledger for values from (0) to (100) partition by range (id);
+alter table public.ledger_2024 enable row level security;
+create table archive.ledger_2024_q1 partition of public.ledger_2024 for values from (0) to (25);
+alter table archive.ledger_2024_q1 enable row level security;
+-- a parent with RLS on whose policy lets anon update every row
+create table public.shared (id int, body text);
+alter table public.shared enable row level security;
+create policy anyone_updates on public.shared for update to anon using (true);
+grant select, update on public.shared to anon;
+create table public.shared_child () inherits (public.shared);
+alter table public.shared_child enable row level security;
+-- a parent with RLS off that grants anon nothing: no way in through it
+create table public.quiet (id int);
+create table public.quiet_child () inherits (public.quiet);
+alter table public.quiet_child enable row level security;
+"""
+THROUGH_BASE = "table public.base (parent of public.notes: the rows of public.notes are reachable through it)"
+THROUGH_EVENTS = ("table public.events (parent of archive.events_2024: the rows of archive.events_2024 are reachable"
+                  " through it)")
+
+
+def test_a_childs_rows_reachable_through_an_open_ancestor_fail_the_childs_role_fields(server):
+    _, fresh = server
+    with fresh(OPEN_ANCESTORS) as url:
+        with psycopg.connect(url.admin, connect_timeout=10) as conn:  # what PostgreSQL lets anon do
+            conn.execute("set role anon")
+            for parent in ("public.base", "public.events"):
+                assert conn.execute(f"update {parent} set body = 'x' where id = 1").rowcount == 1
+            conn.rollback()
+        outcomes = judge_on(url, [
+            {"table": "public.notes", "rls": True, "no_policies_for": ["anon"], "no_open_write_policies_for": ["anon"]},
+            {"table": "archive.events_2024", "no_open_write_policies_for": ["anon"]},
+            {"table": "public.notes", "no_grants_to": ["anon"]},
+            {"table": "archive.ledger_2024_q1", "no_grants_to": ["anon"]},
+            {"table": "public.shared_child", "no_open_write_policies_for": ["anon"]},
+            {"table": "public.quiet_child", "no_policies_for": ["anon"], "no_grants_to": ["anon"]},
+            {"all_tables_in": "archive", "no_policies_for": ["anon"]},
+            {"table": "public.notes", "rls": True},  # the switch of the table itself
+        ])
+    expect(outcomes, [
+        (FAILED, f"{THROUGH_BASE} has row level security off, so no policy applies to anon {RLS_OFF_FIX}"),
+        (FAILED, f"{THROUGH_EVENTS} has row level security off, so no policy applies to anon {RLS_OFF_FIX}"),
+        (FAILED, f"{THROUGH_BASE} grants SELECT/UPDATE to anon"),
+        (FAILED, "table public.ledger (ancestor of archive.ledger_2024_q1, 2 levels up: the rows of"
+                 " archive.ledger_2024_q1 are reachable through it) grants SELECT to anon"),
+        (FAILED, "table public.shared (parent of public.shared_child: the rows of public.shared_child are reachable"
+                 " through it) has UPDATE policy anyone_updates that is always true for anon"),
+        (PASSED, "1 table as expected"),
+        (FAILED, THROUGH_EVENTS.removeprefix("table ")),  # said with public.ledger's, for 2 tables
+        (PASSED, "1 table as expected"),
+    ])
+    assert "ledger_2024 " not in outcomes[3].observed, outcomes[3].observed  # the level between grants nothing
+    assert "public.ledger (" in outcomes[6].observed, outcomes[6].observed
+    assert outcomes[0].evidence["tables"]["public.notes"]["ancestors"] == {"public.base": False}, outcomes[0].evidence
 
 
 # -- a migration's lock on one relation stops no other item's read ------------------------------------------------

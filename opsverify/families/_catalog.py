@@ -72,6 +72,7 @@ RELATION_SECTIONS = {  # per relation: section -> the key it fills in each relat
     "table_publications_partly": "publications_partly", "table_publication_gaps": "publication_gaps",
     "reads": "reads",
     "security_invoker": "security_invoker", "extension_members": "extension_member",
+    "ancestors": "ancestors",
 }
 SECTIONS = frozenset({"relations", *RELATION_SECTIONS, "functions", "extensions", "schemas", "roles", "publications",
                       "types", "column_types", "column_domains", "view_graph"})
@@ -314,6 +315,21 @@ _PARTITIONS = """case when r.kind in ('r', 'p') and exists (select from pg_inher
                               order by pn.nspname, pc.relname), '[]'::json)
      from descendants t join pg_class pc on pc.oid = t.relid join pg_namespace pn on pn.oid = pc.relnamespace)
     else '[]'::json end""".replace("_ATTACHED_", _ATTACHED)
+# The other way up: every table a table is a partition or inheritance child of, at every level (multiple inheritance:
+# each parent), nearest first (`depth` 1: a parent). A query on one reads and writes the table's rows under that one's
+# grants and policies, not the table's own. Each is read as a relation too (_ANCESTOR_ROWS), and only where an item
+# judges who must not reach the rows; a table that is no child costs one index probe of pg_inherits.
+_ANCESTORS = """case when r.kind in ('r', 'p') and exists (select from pg_inherits i where i.inhrelid = r.oid) then
+    (with recursive ancestors(relid, depth) as (
+       select i.inhparent, 1 from pg_inherits i where i.inhrelid = r.oid and _ATTACHED_
+       union select i.inhparent, a.depth + 1 from pg_inherits i join ancestors a on i.inhrelid = a.relid
+       where _ATTACHED_)
+     select coalesce(json_agg(json_build_object('schema', an.nspname, 'name', ac.relname, 'depth', x.depth)
+                              order by x.depth, an.nspname, ac.relname), '[]'::json)
+     from (select relid, min(depth) as depth from ancestors group by relid) x
+     join pg_class ac on ac.oid = x.relid join pg_namespace an on an.oid = ac.relnamespace)
+    else '[]'::json end""".replace("_ATTACHED_", _ATTACHED)
+_RELATION_PARTS["ancestors"] = _ANCESTORS
 # Relations another session holds ACCESS EXCLUSIVE on, or waits for it on (a waiting request queues every later one
 # behind it; by a prepared transaction too, which has no pid). Deparsing takes ACCESS SHARE on what it opens —
 # pg_get_expr the relation a default or policy is of, and each relation a policy's subquery reads — which would wait
@@ -360,8 +376,21 @@ _RELS = """rels as (
                         select * from unnest(%(named_schemas)s::text[], %(named_relations)s::text[])))
                       and _ATTACHED_
                     union select i.inhrelid from pg_inherits i join below b on i.inhparent = b.oid where _ATTACHED_)
-                  select oid from below)
+                  select oid from below)_ANCESTOR_ROWS_
 )""".replace("_ATTACHED_", _ATTACHED)
+# Where a table's ancestors are read (see _ANCESTORS): their rows too, wherever their schema — every table a table read
+# above by schema or name is a partition or inheritance child of, at every level
+_ANCESTOR_ROWS = """
+     -- its ancestors: a query on one of them reads and writes its rows under their grants and policies
+     or c.oid in (with recursive above(oid) as (
+                    select i.inhparent from pg_inherits i join pg_class cc on cc.oid = i.inhrelid
+                    join pg_namespace cn on cn.oid = cc.relnamespace
+                    where cc.relkind in ('r', 'p') and (cn.nspname = any(%(table_schemas)s)
+                      or (cn.nspname::text, cc.relname::text) in (
+                        select * from unnest(%(named_schemas)s::text[], %(named_relations)s::text[])))
+                      and _ATTACHED_
+                    union select i.inhparent from pg_inherits i join above a on i.inhrelid = a.oid where _ATTACHED_)
+                  select oid from above)""".replace("_ATTACHED_", _ATTACHED)
 # What a publication sends of each table read, as pgoutput decides it for each relation holding rows (a table; a
 # foreign table holds rows too, never sent): it is sent where the publication is FOR ALL TABLES, lists the relation or
 # its schema, or lists a partitioned table it is a partition of (at any level) or that one's schema — and it is a
@@ -669,7 +698,7 @@ def catalog_query(sections: frozenset[str]) -> str:
                     .replace("_LOCKED_ITSELF_", "exists (select from held_locks l where l.relation = c.oid)"))
         else:
             rels = _RELS.replace("_LOCKS_", "null::json").replace("_LOCKED_ITSELF_", "false")
-        ctes.append(rels)
+        ctes.append(rels.replace("_ANCESTOR_ROWS_", _ANCESTOR_ROWS if "ancestors" in read else ""))
         relations_from = "rels r"
         parts = ["'schema', r.schema", "'name', r.name", "'kind', r.kind", "'rls', r.rls", "'force_rls', r.force_rls",
                  "'owner', r.owner", "'locks', r.locks",

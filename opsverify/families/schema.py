@@ -196,7 +196,12 @@ READS: dict[str, set[str]] = {
 }
 PRIVILEGE_KIND = {"functions_in": "function", "schemas": "schema"}  # the others: relation
 RELATION_SUBJECTS = ("table", "tables", "all_tables_in", "views_in", "foreign_tables_in")
+TABLE_SUBJECTS = ("table", "tables", "all_tables_in")
 GRANT_FIELDS = {*GRANTS, "no_write_grants_to"}
+# what a table must not grant or allow, judged on its partitions and inheritance children (their rows are its rows) and
+# on the tables it is one of (a query on them reads and writes its rows): see _judge_parts, _judge_ancestors
+REACHING_FIELDS = {"no_grants_to", "no_write_grants_to", "no_policies_for", "no_open_write_policies_for",
+                   "policies_never_mention"}
 # the catalog sections (_catalog.SECTIONS) each subject's judge reads, and what each field adds to them
 SUBJECT_SECTIONS: dict[str, frozenset[str]] = {
     "table": frozenset({"relations"}),
@@ -358,7 +363,13 @@ class Params(StrictParams):
             read |= FIELD_SECTIONS.get(name, SECTIONS)
         if self.model_fields_set & GRANT_FIELDS and self.subject in RELATION_SUBJECTS:
             read.add("grants")
+        if self.judges_ancestors():
+            read.add("ancestors")
         return frozenset(read)
+
+    def judges_ancestors(self) -> bool:
+        """Whether the item judges the tables its tables are partitions or inheritance children of (_judge_ancestors)."""
+        return self.subject in TABLE_SUBJECTS and bool(self.model_fields_set & REACHING_FIELDS)
 
     def table_names(self) -> list[tuple[str, str]]:
         names = [self.table] if self.table is not None else (self.tables or [])
@@ -918,14 +929,14 @@ _KEPT_BY_POLICIES = {"no_policies_for": {"SELECT", "INSERT", "UPDATE", "DELETE"}
 
 
 def _check_rls_on(p: Params, name: str, t: dict, facts: Catalog, findings: Findings,
-                  negative_only: bool = False) -> None:
+                  negative_only: bool = False, said_by_rls: bool = True) -> None:
     """With row level security off, PostgreSQL applies no policy on the table to anyone: each role the policies are
     judged for (PUBLIC too) reads and writes every row its grants allow, whatever they say — as the owner does
     unforced. A role `policies_for` names is one the policies must bind; one only a "must not" field names, only where
     it holds (table or column) a privilege that field is about.
-    Not said where `rls: true` already fails it, nor for a superuser or BYPASSRLS role (said once, by
-    _check_rls_binds)."""
-    if t["rls"] or p.rls:
+    Not said where `rls: true` already fails it (`said_by_rls`: the table and its partitions, not its ancestors), nor
+    for a superuser or BYPASSRLS role (said once, by _check_rls_binds)."""
+    if t["rls"] or (p.rls and said_by_rls):
         return
     roles = facts.roles
     unbound = [role for role in _policy_roles(p, negative_only) if (role == PUBLIC or (
@@ -1114,6 +1125,7 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
     # parent to leave them out)
     parts_skipped = {_qualified(x) for x in tables}
     children_skipped = set(parts_skipped)  # the same, for what each must hold (NOT NULL, CHECK)
+    reached: dict[tuple[str, str], dict[str, int]] = {}  # ancestor -> {table whose rows it reaches: levels up}
     for t in tables:
         name = _qualified(t)
         unread = _unread_while_locked(p, name, t)
@@ -1137,6 +1149,9 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
         _judge_policies(p, name, t["policies"], facts.roles, findings)
         _judge_parts(p, name, t, facts, findings, skipped=parts_skipped)
         _judge_publications(p, name, t, facts, findings)
+        for ancestor in t["ancestors"] if p.judges_ancestors() else ():
+            reached.setdefault((ancestor["schema"], ancestor["name"]), {})[name] = ancestor["depth"]
+    _judge_ancestors(p, reached, facts, findings, skipped=parts_skipped)
     return _finish(expected, findings, [_qualified(t) for t in tables],
                    tables={_qualified(t): _table_evidence(p, t, facts) for t in tables}, **unmatched)
 
@@ -1167,6 +1182,41 @@ def _judge_parts(p: Params, name: str, t: dict, facts: Catalog, findings: Findin
             continue
         _judge_forbidden_grants(p, label, row["grants"], row["owner"], facts, "relation", findings, row["columns"])
         _check_rls_on(p, label, row, facts, findings, negative_only=True)
+        _check_owner_bound(p, label, row, facts.roles, findings, negative_only=True)
+        _judge_policies(p, label, row["policies"], facts.roles, findings, negative_only=True)
+
+
+def _ancestor_label(ancestor: str, children: dict[str, int]) -> str:
+    """`ancestor` as a message writes it: which of the item's tables it is a parent (or ancestor) of, whose rows a
+    query on it reaches."""
+    if len(children) == 1:
+        ((child, depth),) = children.items()
+        how = f"parent of {child}" if depth == 1 else f"ancestor of {child}, {depth} levels up"
+        return f"{ancestor} ({how}: the rows of {child} are reachable through it)"
+    kin = "parent" if set(children.values()) == {1} else "ancestor"
+    return f"{ancestor} ({kin} of {first_few(list(children))}: their rows are reachable through it)"
+
+
+def _judge_ancestors(p: Params, reached: dict[tuple[str, str], dict[str, int]], facts: Catalog,
+                     findings: Findings, skipped: set[str]) -> None:
+    """What a table must not grant or allow, judged on each table it is a partition or inheritance child of, at every
+    level (`reached`: ancestor -> the item's tables under it), but those in `skipped` (judged already, as a table or a
+    part): a query on one reads and writes the table's rows under that one's grants and policies, not the table's own —
+    anon updates a child's rows, its RLS forced, through a parent granting it UPDATE with RLS off."""
+    for key, children in sorted(reached.items()):
+        if qualified(*key) in skipped:
+            continue
+        label = _ancestor_label(qualified(*key), children)
+        row = facts.relations.get(key)
+        if row is None:  # read with its child in the same query: only a table made since is missing
+            findings.errors.append(f"{label} was not read; check again")
+            continue
+        unread = _unread_while_locked(p, label, row, negative_only=True)
+        if unread:
+            findings.errors.append(unread)
+            continue
+        _judge_forbidden_grants(p, label, row["grants"], row["owner"], facts, "relation", findings, row["columns"])
+        _check_rls_on(p, label, row, facts, findings, negative_only=True, said_by_rls=False)
         _check_owner_bound(p, label, row, facts.roles, findings, negative_only=True)
         _judge_policies(p, label, row["policies"], facts.roles, findings, negative_only=True)
 
@@ -1984,6 +2034,9 @@ def _table_evidence(p: Params, t: dict, facts: Catalog) -> dict[str, Any]:
         if t["partitions"]:
             out["partitions" if t["kind"] == "p" else "child_tables"] = {_qualified(x): x["rls"]
                                                                            for x in t["partitions"]}
+    if p.judges_ancestors() and t["ancestors"]:  # their RLS switch, as read (see _judge_ancestors)
+        rows = {_qualified(x): facts.relations.get((x["schema"], x["name"])) for x in t["ancestors"]}
+        out["ancestors"] = {name: None if row is None else row["rls"] for name, row in rows.items()}
     if t.get("locks"):  # what another session's lock kept from being read (see _unread_while_locked)
         out["locks"] = t["locks"]
     if fields & {"columns", "not_null", "defaults", "types", "checked", "no_columns_of_type"}:
