@@ -241,8 +241,8 @@ def test_deliveries_signed_with_the_endpoint_secret_verify_as_the_sender_signs_t
     secret = "whsec_field-test-0123456789abcdef"
     stripe = webhook.Params(**STRIPE_SIGNED)
     hows = [how for how, _, _ in webhook.deliveries(stripe, secret)]
-    assert hows == ["unsigned", "wrong signature", webhook.NO_SIGNATURE, *webhook.UNSET_KEYS, webhook.EMPTY_SIGNATURE,
-                    webhook.OTHER_TYPE, webhook.REPLAYED, webhook.OTHER_BODY, webhook.CUT_SIGNATURE, webhook.WRONG_CUT,
+    assert hows == ["unsigned", "wrong signature", webhook.NO_SIGNATURE, webhook.V0_ONLY, *webhook.UNSET_KEYS,
+                    webhook.EMPTY_SIGNATURE, webhook.OTHER_TYPE, webhook.REPLAYED, webhook.OTHER_BODY, webhook.CUT_SIGNATURE, webhook.WRONG_CUT,
                     webhook.CUT_SIGNATURE_START, webhook.WRONG_CUT_START, webhook.REWRITTEN, "correctly signed"]
     _, headers, body = webhook.deliveries(stripe, secret)[-1]
     stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
@@ -255,11 +255,12 @@ def test_deliveries_signed_with_the_endpoint_secret_verify_as_the_sender_signs_t
 
 
 def test_stripe_and_fal_deliveries():
-    (_, unsigned, _), (_, signed, _), (_, none, _), *unset, _, _ = webhook.deliveries(
+    (_, unsigned, _), (_, signed, _), (_, none, _), (_, v0, _), *unset, _, _ = webhook.deliveries(
         webhook.Params(service="app", path="/h", scheme="stripe"))
     assert "stripe-signature" not in unsigned
     assert re.fullmatch(r"t=\d{10},v1=[0-9a-f]{64}", signed["stripe-signature"])
     assert re.fullmatch(r"t=\d{10}", none["stripe-signature"])  # its time, and no signature at all
+    assert re.fullmatch(r"t=\d{10},v0=[0-9a-f]{64}", v0["stripe-signature"])  # its time, and only a test-mode v0
     for (_, headers, body), key in zip(unset, [b"", b"undefined", b"null"], strict=True):
         stamp, mac = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", headers["stripe-signature"]).groups()
         assert mac == hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -401,7 +402,7 @@ def test_a_delivery_signed_with_the_key_an_unset_secret_becomes_is_refused(schem
     assert set(outcome.evidence) == {"unsigned", "wrong signature", "signed with an empty key",
                                      "signed with the key 'undefined'", "signed with the key 'null'",
                                      webhook.EMPTY_SIGNATURE, webhook.OTHER_TYPE,
-                                     *([webhook.NO_SIGNATURE] if scheme == "stripe" else [])}
+                                     *([webhook.NO_SIGNATURE, webhook.V0_ONLY] if scheme == "stripe" else [])}
     assert "the empty, 'undefined' and 'null' keys an unset secret reads as" in outcome.expected
 
 
@@ -419,18 +420,19 @@ def test_the_bound_counts_the_unset_keys_deliveries():
     # then each delivery turned away for now asked again: a round per delivery of an item, each a capped wait and
     # one wave of the items' deliveries
     retry = _retry.RETRY_WAIT_CAP_S + 5
-    # a Stripe item's 8: unsigned, a random key, no v1, the three unset keys, an empty v1, and text/plain
-    assert webhook.bound(target, stripe[:2]) == 2 + 5 + 8 * retry  # 16 deliveries: one wave
-    assert webhook.bound(target, stripe) == 2 + 5 * 2 + 8 * retry  # 32: two
+    # a Stripe item's 9: unsigned, a random key, no v1, only a v0, the three unset keys, an empty v1, and text/plain
+    assert webhook.bound(target, stripe[:1]) == 2 + 5 + 9 * retry  # 9 deliveries: one wave
+    assert webhook.bound(target, stripe[:2]) == 2 + 5 * 2 + 9 * retry  # 18: two
+    assert webhook.bound(target, stripe) == 2 + 5 * 3 + 9 * retry  # 36: three
     assert webhook.bound(target, fal) == 2 + 5 * 2 + 3 * retry  # Fal has no unset keys, nor an empty signature: 24
     signed = make_check("webhook", {**STRIPE_SIGNED, "path": "/h"}, name="signed", mutating=True)
     # and the correctly signed one, and the four correctly signed ones that must be refused (signed an hour ago, for
-    # another body, cut short, without its first bytes): sent in the same wave (15 in all), never asked again (an
-    # endpoint may have acted on each); the wrong signatures cut as far are asked again, as the other wrong ones are
-    assert webhook.bound(target, [signed]) == 2 + 5 + 10 * retry
+    # another body, cut short, without its first bytes) and it re-serialized: 17 in all, two waves, never asked again
+    # (an endpoint may have acted on each); the wrong signatures cut as far are asked again, as the other wrong ones are
+    assert webhook.bound(target, [signed]) == 2 + 5 * 2 + 11 * retry
     many = [make_check("webhook", {"service": "app", "path": "/h", "scheme": "stripe"}, name=f"m{i}")
             for i in range(17)]
-    assert webhook.bound(target, many) == 2 + 5 * 9 + 8 * (retry + 5)  # 136 deliveries; 17 asked again per round
+    assert webhook.bound(target, many) == 2 + 5 * 10 + 9 * (retry + 5)  # 153 deliveries; 17 asked again per round
 
 
 def test_an_endpoint_that_takes_any_delivery_is_not_said_to_have_an_unset_secret():
@@ -474,10 +476,64 @@ def test_a_stripe_header_with_no_signature_is_refused():
         finally:
             target.close()
     assert every.status is Status.FAILED, every
-    assert every.observed == f"{webhook.NO_SIGNATURE}: accepted with 200", every.observed
+    assert every.observed == (f"{webhook.NO_SIGNATURE}: accepted with 200; {webhook.V0_ONLY}: accepted with 200"), \
+        every.observed  # a header whose only signature is a v0 holds no v1 either
     assert "a header with no signature" in every.expected, every.expected
     assert correct.status is Status.PASSED, correct
     assert f"{webhook.NO_SIGNATURE}: 401" in correct.observed
+
+
+def _takes_a_test_mode_signature(key: bytes):
+    """A Stripe verifier that lets test-mode events through: Stripe's test events carry a fake `v0` signature beside
+    v1, so a header holding some `v0=` is taken unread; any other is verified as Stripe's libraries do."""
+    verify = _verifies_stripe(key)
+
+    def answer(headers, body):
+        if any(part.startswith("v0=") for part in headers.get("stripe-signature", "").split(",")):
+            return 200, '{"received": true}'
+        return verify(headers, body)
+    return answer
+
+
+def _checks_every_signature_of_a_header_holding_one(key: bytes):
+    """A Stripe verifier that refuses a header with no signature of any scheme, then checks that every v1 given
+    matches: a header whose only signature is a v0 passes (an every() over no v1 is true)."""
+    every = _checks_every_signature_given(key)
+
+    def answer(headers, body):
+        if not re.search(r"(^|,)v\d+=", headers.get("stripe-signature", "")):
+            return 401, '{"error": "no signature"}'
+        return every(headers, body)
+    return answer
+
+
+@pytest.mark.parametrize("path", ["/test-mode", "/any-scheme"])
+def test_a_stripe_header_with_only_a_v0_signature_is_refused(path):
+    """Stripe's test events carry a fake `v0` signature beside v1; its libraries verify v1 only ("No signatures found
+    with expected scheme v1"), and its docs say to ignore every other scheme. A header with its time and only a v0
+    (random) is one anyone can write: an endpoint taking it fails, the message naming the item, what was expected and
+    what was seen; one verifying as Stripe's libraries do passes."""
+    routes = {("POST", "/test-mode"): _takes_a_test_mode_signature(STRIPE_SECRET.encode()),
+              ("POST", "/any-scheme"): _checks_every_signature_of_a_header_holding_one(STRIPE_SECRET.encode()),
+              ("POST", "/stripe"): _verifies_stripe(STRIPE_SECRET.encode())}
+    with route_server(routes) as base:
+        target = make_target({"services": {"app": {"url": base}}})
+        try:
+            item = make_check("webhook", {**STRIPE_ITEM, "path": path}, name="taken")
+            taken, correct = gather_and_judge(target, webhook, [
+                item, make_check("webhook", {**STRIPE_ITEM, "path": "/stripe"}, name="stripe")])
+        finally:
+            target.close()
+    assert taken.status is Status.FAILED, taken
+    assert taken.observed == (f"{webhook.V0_ONLY}: accepted with 200: the endpoint takes a signature of another "
+                              "scheme than v1 (Stripe's test events carry a fake v0 beside it: anyone can write one)"), \
+        taken.observed
+    text = message(item, taken)
+    assert text.startswith(f"{item.key} ") and f"expected POST {path} rejects" in text, text
+    assert "one with only a v0 signature" in text, text  # what was expected names it
+    assert f"; saw {webhook.V0_ONLY}: accepted with 200" in text, text
+    assert correct.status is Status.PASSED, correct
+    assert f"{webhook.V0_ONLY}: 401" in correct.observed, correct.observed
 
 
 # -- an endpoint behind a rate limit: the deliveries sent together are turned away for now -------------------------
@@ -518,8 +574,8 @@ def rate_limited(answer, *, let_through: int = 2, retry_after: str | None = "1",
 
 
 STRIPE_ITEM = {"service": "app", "path": "/hook", "scheme": "stripe"}
-STRIPE_HOWS = {"unsigned", "wrong signature", webhook.NO_SIGNATURE, *webhook.UNSET_KEYS, webhook.EMPTY_SIGNATURE,
-               webhook.OTHER_TYPE}
+STRIPE_HOWS = {"unsigned", "wrong signature", webhook.NO_SIGNATURE, webhook.V0_ONLY, *webhook.UNSET_KEYS,
+               webhook.EMPTY_SIGNATURE, webhook.OTHER_TYPE}
 
 
 def _rate_limited_outcome(**limit):
@@ -533,34 +589,34 @@ def _rate_limited_outcome(**limit):
 
 
 def test_a_rate_limited_endpoint_is_asked_again_after_its_retry_after():
-    """Eight deliveries go together; a rate limit of two turns six away with 429 (Retry-After: 1). Each is asked
+    """Nine deliveries go together; a rate limit of two turns seven away with 429 (Retry-After: 1). Each is asked
     once more after the wait it names, one at a time: the endpoint refuses them all, as it should: a pass."""
     outcome, tries = _rate_limited_outcome()
     assert outcome.status is Status.PASSED, outcome
     assert set(outcome.evidence) == STRIPE_HOWS
     assert all(answer["status"] == 401 for answer in outcome.evidence.values()), outcome.evidence
-    assert tries == [1, 1] + [2] * 6  # each turned-away delivery asked once more, no other
+    assert tries == [1, 1] + [2] * 7  # each turned-away delivery asked once more, no other
 
 
 @pytest.mark.parametrize("retry_after, status, waited", [
-    ("3", 429, [3.0] * 6), (None, 429, [1.0] * 6),  # a 429 naming no wait: 1 s
-    ("Wed, 21 Oct 2026 07:28:00 GMT", 429, [1.0] * 6),  # a date: 1 s too
-    ("3600", 429, [_retry.RETRY_WAIT_CAP_S] * 6),  # capped: the bound allows for no more
-    ("0", 503, [0.0] * 6),  # a 503 that says when to ask again is turned away for now too
+    ("3", 429, [3.0] * 7), (None, 429, [1.0] * 7),  # a 429 naming no wait: 1 s
+    ("Wed, 21 Oct 2026 07:28:00 GMT", 429, [1.0] * 7),  # a date: 1 s too
+    ("3600", 429, [_retry.RETRY_WAIT_CAP_S] * 7),  # capped: the bound allows for no more
+    ("0", 503, [0.0] * 7),  # a 503 that says when to ask again is turned away for now too
 ])
 def test_the_wait_before_asking_again(monkeypatch, retry_after, status, waited):
     waits = []
     monkeypatch.setattr(_retry.time, "sleep", waits.append)  # no test waits for real here
     outcome, tries = _rate_limited_outcome(retry_after=retry_after, status=status)
     assert outcome.status is Status.PASSED, outcome
-    assert waits == waited and tries == [1, 1] + [2] * 6
+    assert waits == waited and tries == [1, 1] + [2] * 7
 
 
 def test_a_503_naming_no_wait_is_not_asked_again(monkeypatch):
     monkeypatch.setattr(_retry.time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited_outcome(retry_after=None, status=503)
     assert outcome.status is Status.FAILED and "503 (server error; the sender will retry)" in outcome.observed
-    assert tries == [1] * 8
+    assert tries == [1] * 9
 
 
 BUSY = {"retry-after": "1"}
@@ -586,7 +642,7 @@ def test_a_delivery_turned_away_twice_is_not_judged(monkeypatch, reply, status, 
     assert outcome.status is Status.ERROR, outcome
     assert said in outcome.observed, outcome.observed
     assert outcome.observed.endswith(ending), outcome.observed
-    assert sorted(seen.values()) == [2] * 8  # each asked once more, never twice
+    assert sorted(seen.values()) == [2] * 9  # each asked once more, never twice
 
 
 # -- a genuine delivery is never sent twice ---------------------------------------------------------------------
@@ -638,7 +694,7 @@ def test_a_genuine_delivery_turned_away_is_not_sent_again(monkeypatch, status):
     genuine = [tries for (_, _, headers, body), tries in seen.items()
                if _verifies_stripe(STRIPE_SECRET.encode())(dict(headers), body)[0] == 200]
     assert genuine == [1, 1], seen  # the real one once, and it re-serialized; so are the four correctly signed ones
-    assert sorted(seen.values()) == [1] * 6 + [2] * 10, seen  # that must be refused; each signed with another key twice
+    assert sorted(seen.values()) == [1] * 6 + [2] * 11, seen  # that must be refused; each signed with another key twice
     assert outcome.status is Status.ERROR, outcome
     assert f"correctly signed: {status}" in outcome.observed and "Retry-After: 1" in outcome.observed, outcome
     assert outcome.observed.endswith("not asked again: the delivery may have been acted on"), outcome.observed
@@ -1206,7 +1262,7 @@ def test_a_delivery_carrying_a_correct_signature_is_never_sent_twice(monkeypatch
 
     outcome, seen = _signed_item_behind(acts_then_busy, let_through=100)  # its own 503s only
     assert len(acted) == len(set(acted)) == 3, acted  # the genuine delivery, it re-serialized and the one signed an
-    assert sorted(seen.values()) == [1] * 16, seen  # hour ago, once each: none was turned away but those
+    assert sorted(seen.values()) == [1] * 17, seen  # hour ago, once each: none was turned away but those
     assert outcome.status is Status.ERROR, outcome
     for how in (webhook.REPLAYED, webhook.GENUINE):
         assert f"{how}: 503 (unavailable; Retry-After: 1): whether " in outcome.observed, outcome.observed

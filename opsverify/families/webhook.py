@@ -1,7 +1,9 @@
 """webhook: a webhook endpoint is deployed and refuses deliveries it cannot authenticate.
 
 POSTs sent together: one without a signature, one signed with a random key, for Stripe one whose header holds its
-time and no signature (a verifier checking that every signature given matches takes it), for Shopify and Stripe
+time and no signature (a verifier checking that every signature given matches takes it) and one whose header holds
+its time and only a random `v0` signature (the fake scheme of Stripe's test events, which its libraries ignore: a
+verifier letting test events through, or taking any scheme, takes it), for Shopify and Stripe
 three signed with what a signing secret unset in the deployment reads as (an empty key, and the texts "undefined" and
 "null" JavaScript makes of a missing variable: a random key is refused by such an endpoint too, anyone can sign
 with these) and one whose signature header is there but empty (Stripe's `t=<now>,v1=`: a comparison of as many
@@ -154,6 +156,10 @@ UNSET_KEYS = {"signed with an empty key": "", "signed with the key 'undefined'":
 # libraries ("no signatures found"), but taken by a verifier that checks that each one given matches (an every()
 # over none is true)
 NO_SIGNATURE = "a signature header with its time and no v1 signature"
+# Stripe's test events carry a fake `v0` signature beside v1, and its docs say to ignore every scheme but v1 (a
+# downgrade): its libraries refuse a header with its time and only a v0 ("No signatures found with expected scheme
+# v1"). A verifier letting test events through on their v0, or taking a signature of any scheme, takes a random one
+V0_ONLY = "a signature header with its time and only a v0 signature (Stripe's test-mode scheme), no v1"
 # the signature header there, with nothing in it (Stripe's `t=<now>,v1=`): a hand-made comparison that checks as
 # many characters as it was given (`expected.startsWith(given)`, a loop over the given's length) takes it. HMAC
 # schemes only: Fal's ed25519 signature is verified, not compared
@@ -166,6 +172,8 @@ OTHER_CONTENT_TYPE = "text/plain"
 OTHER_TYPE = f"wrong signature, sent as {OTHER_CONTENT_TYPE}"
 # what a forgery of these taken says of an endpoint that refuses the plain ones (unsigned, a random key)
 FORGERY_TAKEN = {EMPTY_SIGNATURE: "the endpoint compares only as much of the signature as it is given",
+                 V0_ONLY: "the endpoint takes a signature of another scheme than v1 (Stripe's test events carry a "
+                          "fake v0 beside it: anyone can write one)",
                  OTHER_TYPE: f"the endpoint does not check the signature of a delivery sent as {OTHER_CONTENT_TYPE}",
                  WRONG_CUT: "the endpoint does not compare a signature of another length than the right one's",
                  WRONG_CUT_START: "the endpoint does not compare a signature of another length than the right one's"}
@@ -382,8 +390,8 @@ def _cut_at_start(signed: dict[str, str]) -> dict[str, str]:
 
 def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[str, dict[str, str], bytes]]:
     """(how, headers, body) of the unsigned and the wrongly signed deliveries (a random key, for Stripe a header
-    with no signature, for Shopify and Stripe each key of UNSET_KEYS and an empty signature, and the random key
-    again as OTHER_CONTENT_TYPE),
+    with no signature and one with only a v0 signature, for Shopify and Stripe each key of UNSET_KEYS and an empty
+    signature, and the random key again as OTHER_CONTENT_TYPE),
     and — given the endpoint's signing secret — of correctly signed ones that must be refused all the same (Stripe's
     signed an hour ago; one whose signature was made for another body; one whose signature is cut short by whole
     bytes, and one without its first whole bytes), of a wrong signature cut as far each way (WRONG_CUT,
@@ -417,6 +425,8 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
     if params.scheme == "stripe":
         headers, body = delivery()
         found.append((NO_SIGNATURE, headers | {"stripe-signature": f"t={now}"}, body))
+        headers, body = delivery()  # a v0 as long as a real one (hex of 32 bytes), made with no key at all
+        found.append((V0_ONLY, headers | {"stripe-signature": f"t={now},v0={_random.token_hex(32)}"}, body))
     if params.scheme != "fal":  # Fal's signature is made with Fal's key, never with one the endpoint holds
         for how, key in UNSET_KEYS.items():
             headers, body = delivery()
@@ -644,6 +654,7 @@ def judge(check, facts) -> Outcome:
     rewritten = next((reply for how, _, reply in attempts if how == REWRITTEN), None)
     hows = {how for how, _, _ in attempts}
     wrongly = [said for how, said in ((NO_SIGNATURE, "a header with no signature"),
+                                      (V0_ONLY, "one with only a v0 signature"),
                                       (EMPTY_SIGNATURE, "an empty signature"),
                                       (OTHER_TYPE, f"one sent as {OTHER_CONTENT_TYPE}"),
                                       (WRONG_CUT, "one cut short by whole bytes"),
