@@ -39,16 +39,19 @@ EXPIRES_FORMS = "write a date, 2026-12-31 (through that day, UTC), or a time wit
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # how every ISO date or time starts; 20991231 would read as a Unix time
 
 
-def _not_blank(value: str) -> str:
-    """An approver, ticket or reason of blanks, or of characters that show as nothing (a zero-width space, a byte
-    order mark), names no one and nothing: the waiver would accept a failure unsigned."""
-    if blank(value):
-        raise ValueError(f"is blank: write who approved it, the ticket and why{blank_held(value)}")
-    return value.strip()
+def _not_blank(fix: str):
+    """A check that a word is not of blanks, or of characters that show as nothing (a zero-width space, a byte order
+    mark), whose message says `fix`: an approver, ticket or reason so names no one and nothing (the waiver would
+    accept a failure unsigned), an item or system so names nothing to waive."""
+    def check(value: str) -> str:
+        if blank(value):
+            raise ValueError(f"is blank: {fix}{blank_held(value)}")
+        return value.strip()
+    return check
 
 
 # a person's words, shown on every console and in the report: checked as a checklist's words are, and not blank
-Written = Annotated[Words, AfterValidator(_not_blank)]
+Written = Annotated[Words, AfterValidator(_not_blank("write who approved it, the ticket and why"))]
 
 
 def _ticket_number(value: Any) -> Any:
@@ -90,8 +93,8 @@ class _Strict(BaseModel):
 class WaiverModel(_Strict):
     model_config = ConfigDict(title="a waiver")
 
-    item: Written
-    system: Written | None = None
+    item: Annotated[Words, AfterValidator(_not_blank("name the item it waives: its id, as its checklist writes it"))]
+    system: Annotated[Words, AfterValidator(_not_blank("name the system of the item, or leave system out"))] | None = None
     reason: Written
     approver: Written
     ticket: Ticket

@@ -516,3 +516,12 @@ def test_a_blank_word_of_characters_that_show_as_nothing_is_spelled(runbook):
         _load(runbook, {**ACTIVE, "reason": "\u200b\ufeff"})
     assert caught.value.message.endswith("reason: is blank: write who approved it, the ticket and why (it holds only"
                                          " characters that show as nothing: \\u200b\\ufeff)"), caught.value.message
+
+
+@pytest.mark.parametrize("field, fix", [("system", "name the system of the item, or leave system out"),
+                                        ("item", "name the item it waives: its id, as its checklist writes it")])
+def test_a_blank_item_or_system_says_what_to_name_there(runbook, field, fix):
+    """Not the approver's advice ("who approved it, the ticket and why"), which a blank system had."""
+    with pytest.raises(ConfigError) as caught:
+        _load(runbook, {**ACTIVE, field: "  "})
+    assert f"{field}: is blank: {fix}" in caught.value.message, caught.value.message
