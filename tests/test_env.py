@@ -1247,6 +1247,9 @@ NODE_URL = [
     ("https://xn--80ftp", None), ("https://a\u200d", None), ("https://a\u094d\u200c", "xn--a-1xd385o"),
     ("https://\u05d0a", None), ("https://\u05d0-", None), ("https://a\u05d0", "xn--a-0hc"),
     ("https://1\u05d0", "xn--1-0hc"),
+    # brackets that do not open the host: urlsplit takes their part (`v1.x`, an IPvFuture to it) for the host
+    ("https://api.example.com[v1.x]/", None), ("https://a[::1]", None), ("https://a]b", None), ("https://a[", None),
+    ("https://u:p@a.com[v1.x]:443/", None),
 ]
 
 

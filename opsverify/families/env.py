@@ -348,6 +348,8 @@ def _url_problem(value: str, *, https: bool) -> str | None:
     bracketed = host_and_port.startswith("[")
     if bracketed and host_and_port.partition("]")[2][:1] not in ("", ":"):  # `[::1]x`: urlsplit drops the x
         return "is not a URL"
+    if not bracketed and any(mark in host_and_port for mark in "[]"):  # `api.example.com[v1.x]`: urlsplit takes the
+        return "has no valid host"  # bracketed part for the host; WHATWG forbids `[` and `]` outside an IPv6 literal
     if not parts.hostname:
         return "is not an http(s) URL"
     host = _whatwg_host(parts.hostname, bracketed=bracketed)
