@@ -832,3 +832,41 @@ def test_an_unreadable_date_header_is_no_date_and_every_service_is_judged(date):
         checks = [make_check("metrics", {"service": s, "families": {"g": "gauge"}}, name=s) for s in ("good", "odd")]
         outcomes = engine.gather_and_judge(target, metrics, checks)
     assert [o.status for o in outcomes] == [Status.PASSED, Status.PASSED], [o.observed for o in outcomes]
+
+
+# -- a label set whose label has no value, or that names no metric (promparse.go, parseLVals and parseMetricSuffix) ----
+@pytest.mark.parametrize("line, label", [("queue_depth{queue=} 3", "queue"), ('queue_depth{a=,b="1"} 1', "a"),
+                                         ('queue_depth{b="1", a = } 1', "a"), ('{"queue_depth",a=} 1', "a")])
+def test_a_label_without_a_value_is_malformed(line, label):
+    """After `=` Prometheus wants a quoted value ("expected label value") and refuses the scrape; the client library's
+    text parser skips the label and reads `queue_depth 3`."""
+    outcome = judged(f"# TYPE queue_depth gauge\n{line}\n", {"queue_depth": "gauge"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == (f"malformed exposition: {line}: the label {label} has no value: Prometheus expects a "
+                                'quoted value after `=` (`label=""` for none) and refuses the scrape'), outcome.observed
+
+
+@pytest.mark.parametrize("line", ['{__name__="queue_depth",queue="a"} 3', '{queue="a",__name__="queue_depth"} 3',
+                                  '{"__name__"="queue_depth"} 3', '{ __name__ = "queue_depth" } 3'])
+def test_a_series_named_by_a_name_label_alone_is_malformed_in_either_format(line):
+    """Both of Prometheus's parsers read `__name__` in a label set, plain or quoted, as a label like any other: the
+    metric name is never set and the scrape is refused ("metric name not set"). The client library's parsers take it
+    for the name."""
+    text = f"# TYPE queue_depth gauge\n{line}\n"
+    outcomes = [judged(text, {"queue_depth": "gauge"})]
+    if " " not in line:  # (OpenMetrics refuses a blank in a label set first)
+        outcomes.append(om(text, {"queue_depth": "gauge"}))
+    for outcome in outcomes:
+        assert outcome.status is Status.FAILED, outcome.observed
+        assert outcome.observed.startswith(f"malformed exposition: {line}: no metric name: Prometheus reads "
+                                           "`__name__` in a label set as a label"), outcome.observed
+
+
+@pytest.mark.parametrize("line", ['{"queue_depth",queue="a"} 3', '{queue="a","queue_depth"} 3', '{"queue_depth"} 3',
+                                  'queue_depth{queue="a"} 3'])
+def test_a_series_named_quoted_in_its_label_set_passes_in_either_format(line):
+    """Prometheus 3 reads a quoted string alone in a label set as the metric's name."""
+    text = f"# TYPE queue_depth gauge\n{line}\n"
+    for outcome in (judged(text, {"queue_depth": "gauge"}), om(text, {"queue_depth": "gauge"})):
+        assert outcome.status is Status.PASSED, outcome.observed
+

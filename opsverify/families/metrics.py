@@ -28,16 +28,17 @@ An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or 
 large to read whole, or one whose parse runs past PARSE_S (ours, said so: never "no answer") — leaves the item
 unchecked: *error*. An answer other than 200, a body under `Content-Encoding: gzip` that is no gzip stream (Go's
 gzip reader refuses it, the scrape fails every time), or text the parser rejects, fails it: exposing metrics is what it
-checks. So does a label set opening with a comma (`x{,a="1"}`), a NUL byte Prometheus's text parser reads as the end
-of the exposition (at a line's start, or in a comment whose `#` no blank follows), a sample line with more than a
-timestamp after its value, or a timestamp of another form (text: int64 milliseconds in digits alone; OpenMetrics:
-seconds), a value Go's ParseFloat refuses where Python reads it: no ASCII number (Python reads `٣` as 3), beyond
-float64's range (`1e400`, an integer of 400 digits: ErrRange) or a NaN with a sign (`-nan`), a sample or `# TYPE`
-line ending in a carriage return (CRLF: the parser drops it, Prometheus refuses it), a sample line holding, outside
-its label values, whitespace other than blanks and tabs (a form feed, a vertical tab, a no-break space, U+2028;
-OpenMetrics: other than one space), which the parser strips and Prometheus's lexer does not skip — in OpenMetrics a
-blank too where its grammar has none: in a label set or an exemplar's outside the quoted values (`x{a="1", b="2"}`),
-or two where it reads one (`5  # {`) —, a `# TYPE` or `# HELP` line
+checks. So does a label set opening with a comma (`x{,a="1"}`), holding a label without a value (`x{a=}`) or naming
+no metric (`{__name__="x"}`: a label to Prometheus; `{"x",a="1"}` names it), a NUL byte Prometheus's text parser
+reads as the end of the exposition (at a line's start, or in a comment whose `#` no blank follows), a sample line
+with more than a timestamp after its value, or a timestamp of another form (text: int64 milliseconds in digits
+alone; OpenMetrics: seconds), a value Go's ParseFloat refuses where Python reads it: no ASCII number (Python reads
+`٣` as 3), beyond float64's range (`1e400`, an integer of 400 digits: ErrRange) or a NaN with a sign (`-nan`), a
+sample or `# TYPE` line ending in a carriage return (CRLF: the parser drops it, Prometheus refuses it), a sample
+line holding, outside its label values, whitespace other than blanks and tabs (a form feed, a vertical tab, a
+no-break space, U+2028; OpenMetrics: other than one space), which the parser strips and Prometheus's lexer does not
+skip — in OpenMetrics a blank too where its grammar has none: in a label set or an exemplar's outside the quoted
+values (`x{a="1", b="2"}`), or two where it reads one (`5  # {`) —, a `# TYPE` or `# HELP` line
 whose tokens are apart by other than blanks and tabs (the parser reads a declaration where Prometheus reads a
 comment), a type Prometheus does not read as written (`# TYPE x  counter`, a blank after it; in the text format an
 OpenMetrics type: `unknown`, `info`, `stateset`, `gaugehistogram`), a name declared (`# TYPE`, plain or quoted) twice
@@ -140,9 +141,9 @@ AS_WRITTEN = re.compile(r'[a-zA-Z_:][a-zA-Z0-9_:]*|"[^"\\]*"')
 HELP_AS_WRITTEN = re.compile(r'[ \t]*#[ \t]+HELP[ \t]+(?:[a-zA-Z_:][a-zA-Z0-9_:]*|"[^"\\]*")(?:[ \t\r\v\f].*)?')
 DECLARATION_FORMS = {"TYPE": "# TYPE name type", "HELP": "# HELP name text"}
 TYPE_START = re.compile(r"[ \t]*#[ \t]+TYPE[ \t]")  # Prometheus reads the rest as the name and the type
-# a text-format sample line: its name, its labels (a quoted value may hold `}` or spaces; blanks may stand before
-# and inside them, which Prometheus's lexer skips), then what follows them
-SAMPLE_TAIL = re.compile(r'[^{\s]*[ \t]*(\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?(.*)')
+# a text-format sample line: its name (none when its label set names it), its labels (a quoted value may hold `}` or
+# spaces; blanks may stand before and inside them, which Prometheus's lexer skips), then what follows them
+SAMPLE_TAIL = re.compile(r'([^{\s]*)[ \t]*(\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?(.*)')
 QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 # whitespace the parser strips from a sample line, and splits it on, that Prometheus's lexers never skip there: all
 # Python's str.isspace reads as one (the parser's and float()'s), less the line feed, the blank — and the tab, which
@@ -841,13 +842,9 @@ def _bad_tail(text: str, *, openmetrics: bool, clock: Clock = UNBOUNDED) -> str:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        labels, tail = SAMPLE_TAIL.match(line).groups()
-        if labels and labels[1:].lstrip(" \t").startswith(","):  # the OpenMetrics parser refuses it itself
-            return (f"{cut(line)}: a comma before the first label: Prometheus expects a label name after `{{` and "
-                    "refuses the scrape")
-        if labels and (name := _bad_label_name(labels)):
-            return (f"{cut(line)}: {cut(name, 40)} is no label name Prometheus reads unquoted "
-                    "([a-zA-Z_][a-zA-Z0-9_]*): it refuses the scrape")
+        name, labels, tail = SAMPLE_TAIL.match(line).groups()
+        if labels and (refused := _bad_label_set(labels, named=bool(name))):
+            return f"{cut(line)}: {refused}"
         value = VALUE.match(tail).group(1)
         if not all_ascii and not value.isascii():
             return f"{cut(line)}: the value {cut(ascii(value), 40)} is no ASCII number: Prometheus cannot read it"
@@ -868,14 +865,35 @@ def _bad_tail(text: str, *, openmetrics: bool, clock: Clock = UNBOUNDED) -> str:
     return ""
 
 
-def _bad_label_name(labels: str) -> str:
-    """The first unquoted label name of a sample's `{…}` that is none (`k8s:ns`; a parser of the client library reads
-    it), or ""."""
-    for pair in QUOTED.sub('""', labels[1:-1]).split(","):
-        name = pair.split("=", 1)[0].strip()
-        if name and name != '""' and not LABEL_NAME.fullmatch(name):
-            return name
+def _bad_label_set(labels: str, *, named: bool) -> str:
+    """Why Prometheus refuses a sample's `{…}` that a parser of the client library reads ("" when it reads it
+    too; `named`: a metric name stands before it): a comma first, an unquoted label name that is none (`k8s:ns`), a
+    label without a value (`{queue=}`: the text parser skips it), or no metric name — `__name__`, plain or quoted, is
+    a label to Prometheus (promparse.go's parseLVals): the name stands before `{` or is quoted alone in it."""
+    if labels[1:].lstrip(" \t").startswith(","):  # the OpenMetrics parser refuses it itself
+        return "a comma before the first label: Prometheus expects a label name after `{` and refuses the scrape"
+    pairs = _label_pairs(labels)
+    if bad := next((name for name, _, _ in pairs if name not in ("", '""') and not LABEL_NAME.fullmatch(name)), ""):
+        return (f"{cut(bad, 40)} is no label name Prometheus reads unquoted ([a-zA-Z_][a-zA-Z0-9_]*): it refuses "
+                "the scrape")
+    if valueless := next((name for name, equals, value in pairs if equals and not value), ""):
+        return (f"the label {cut(valueless, 40)} has no value: Prometheus expects a quoted value after `=` "
+                '(`label=""` for none) and refuses the scrape')
+    if not named and not any(name == '""' and not equals for name, equals, _ in pairs):
+        return ("no metric name: Prometheus reads `__name__` in a label set as a label like any other, and "
+                "refuses the scrape (metric name not set) — name the metric before `{`, or quoted alone in it "
+                '(`{"name",…}`)')
     return ""
+
+
+def _label_pairs(labels: str) -> list[tuple[str, str, str]]:
+    """(name, `=` or "", value) of each comma-separated term of a sample's `{…}`, blanks stripped, each quoted string
+    written `""` (a quoted name alone is the metric's name)."""
+    pairs = []
+    for term in QUOTED.sub('""', labels[1:-1]).split(","):
+        name, equals, value = term.partition("=")
+        pairs.append((name.strip(), equals, value.strip()))
+    return pairs
 
 
 def go_refuses(value: str) -> str:
