@@ -870,3 +870,40 @@ def test_a_series_named_quoted_in_its_label_set_passes_in_either_format(line):
     for outcome in (judged(text, {"queue_depth": "gauge"}), om(text, {"queue_depth": "gauge"})):
         assert outcome.status is Status.PASSED, outcome.observed
 
+
+# -- an OpenMetrics timestamp, as Go's ParseFloat reads it (openmetricsparse.go: parseFloat, which refuses p, P, _) ----
+STAMP = str(int(AT))
+ARABIC_INDIC = STAMP.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+FULL_WIDTH = STAMP.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+
+
+@pytest.mark.parametrize("timestamp", [ARABIC_INDIC, FULL_WIDTH, f"{STAMP}.+5", f"{STAMP}.٥"])
+@pytest.mark.parametrize("where", ["sample", "exemplar"])
+def test_an_openmetrics_timestamp_go_refuses_is_malformed(timestamp, where):
+    """The client library reads a timestamp with Python's int(), which takes any Unicode digit and a sign after the
+    point; Prometheus reads it with Go's ParseFloat and refuses the scrape."""
+    line = (f"queue_depth 3 {timestamp}" if where == "sample"
+            else f'jobs_total 3 # {{trace_id="a"}} 1 {timestamp}')
+    name, kind = ("queue_depth", "gauge") if where == "sample" else ("jobs", "counter")
+    outcome = om(f"# TYPE {name} {kind}\n{line}\n", {name: kind})
+    assert outcome.status is Status.FAILED, outcome.observed
+    what = "the timestamp" if where == "sample" else "the exemplar's timestamp"
+    assert outcome.observed.startswith(f"malformed exposition: {line}: {what} {ascii(timestamp)} is no number Go's "
+                                       "ParseFloat reads"), outcome.observed
+
+
+@pytest.mark.parametrize("timestamp", [STAMP, f"{STAMP}.5", f"{STAMP}.000", f"+{STAMP}", "1.75e9", f"{STAMP}."])
+def test_an_openmetrics_timestamp_go_reads_passes(timestamp):
+    text = (f"# TYPE queue_depth gauge\nqueue_depth 3 {timestamp}\n"
+            f'# TYPE jobs counter\njobs_total 3 # {{trace_id="a"}} 1 {timestamp}\n')
+    outcome = om(text, {"queue_depth": "gauge", "jobs": "counter"})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_an_openmetrics_timestamp_beyond_float64_is_malformed():
+    """Python's int() reads 400 digits; Go's ParseFloat refuses them (ErrRange)."""
+    line = "queue_depth 3 1" + "0" * 400
+    outcome = om(f"# TYPE queue_depth gauge\n{line}\n", {"queue_depth": "gauge"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert "the timestamp '1000" in outcome.observed and "is no number Go's ParseFloat reads" in outcome.observed, \
+        outcome.observed

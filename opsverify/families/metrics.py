@@ -32,16 +32,17 @@ checks. So does a label set opening with a comma (`x{,a="1"}`), holding a label 
 no metric (`{__name__="x"}`: a label to Prometheus; `{"x",a="1"}` names it), a NUL byte Prometheus's text parser
 reads as the end of the exposition (at a line's start, or in a comment whose `#` no blank follows), a sample line
 with more than a timestamp after its value, or a timestamp of another form (text: int64 milliseconds in digits
-alone; OpenMetrics: seconds), a value Go's ParseFloat refuses where Python reads it: no ASCII number (Python reads
-`٣` as 3), beyond float64's range (`1e400`, an integer of 400 digits: ErrRange) or a NaN with a sign (`-nan`), a
-sample or `# TYPE` line ending in a carriage return (CRLF: the parser drops it, Prometheus refuses it), a sample
-line holding, outside its label values, whitespace other than blanks and tabs (a form feed, a vertical tab, a
-no-break space, U+2028; OpenMetrics: other than one space), which the parser strips and Prometheus's lexer does not
-skip — in OpenMetrics a blank too where its grammar has none: in a label set or an exemplar's outside the quoted
-values (`x{a="1", b="2"}`), or two where it reads one (`5  # {`) —, a `# TYPE` or `# HELP` line
-whose tokens are apart by other than blanks and tabs (the parser reads a declaration where Prometheus reads a
-comment), a type Prometheus does not read as written (`# TYPE x  counter`, a blank after it; in the text format an
-OpenMetrics type: `unknown`, `info`, `stateset`, `gaugehistogram`), a name declared (`# TYPE`, plain or quoted) twice
+alone; OpenMetrics: seconds Go's ParseFloat reads, an exemplar's too), a value Go's ParseFloat refuses where Python
+reads it: no ASCII number (Python reads `٣` as 3), beyond float64's range (`1e400`, an integer of 400 digits:
+ErrRange) or a NaN with a sign (`-nan`), a sample or `# TYPE` line ending in a carriage return (CRLF: the parser
+drops it, Prometheus refuses it), a sample line holding, outside its label values, whitespace other than blanks and
+tabs (a form feed, a vertical tab, a no-break space, U+2028; OpenMetrics: other than one space), which the parser
+strips and Prometheus's lexer does not skip — in OpenMetrics a blank too where its grammar has none: in a label set
+or an exemplar's outside the quoted values (`x{a="1", b="2"}`), or two where it reads one (`5  # {`) —, a `# TYPE`
+or `# HELP` line whose tokens are apart by other than blanks and tabs (the parser reads a declaration where
+Prometheus reads a comment), a type Prometheus does not read as written (`# TYPE x  counter`, a blank after it;
+in the text format an OpenMetrics type: `unknown`, `info`, `stateset`, `gaugehistogram`), a name declared (`# TYPE`,
+plain or quoted) twice
 or a family exposed in two groups (the parser would keep one by order), a series exposed twice (Prometheus keeps one
 sample: which value counts would be luck), a family declared with no sample, a counter, histogram or summary — any
 label set of it — missing part of itself (a counter's `_total`; `_bucket`, `_count`, `_sum`): a name or a `_created`
@@ -164,8 +165,8 @@ GO_DECIMAL = re.compile(r"[+-]?(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?
                         r"(?:[eE][+-]?[0-9](?:_?[0-9])*)?")
 GO_HEX = re.compile(r"[+-]?0[xX](?:_?[0-9a-fA-F](?:_?[0-9a-fA-F])*(?:\.(?:[0-9a-fA-F](?:_?[0-9a-fA-F])*)?)?"
                     r"|\.[0-9a-fA-F](?:_?[0-9a-fA-F])*)[pP][+-]?[0-9](?:_?[0-9])*")
-# an OpenMetrics exemplar after a sample's value (and timestamp): its labels, then its value
-EXEMPLAR = re.compile(r' # \{(?:[^"}]|"(?:[^"\\]|\\.)*")*\} ([^ ]*)')
+# an OpenMetrics exemplar after a sample's value (and timestamp): its labels, then its value and timestamp, if any
+EXEMPLAR = re.compile(r' # \{(?:[^"}]|"(?:[^"\\]|\\.)*")*\} ([^ ]*)(?: ([^ ]*))?')
 # an OpenMetrics sample line's blanks where openmetricslex.l has them: none in a label set outside its quoted values
 # (it has no blank rule there, where promlex.l skips `[ \t]+` anywhere), one space before the value and each
 # timestamp, ` # {` before an exemplar's labels, one before its value and timestamp. What the tokens hold the parser
@@ -851,9 +852,8 @@ def _bad_tail(text: str, *, openmetrics: bool, clock: Clock = UNBOUNDED) -> str:
         if refused := go_refuses(value):
             return f"{cut(line)}: the value {cut(value, 40)} is {refused}: Prometheus refuses the scrape"
         if openmetrics:
-            if (exemplar := EXEMPLAR.search(tail)) and (refused := go_refuses(exemplar[1])):
-                return (f"{cut(line)}: the exemplar's value {cut(exemplar[1], 40)} is {refused}: Prometheus refuses "
-                        "the scrape")
+            if refused := _openmetrics_refuses(tail):
+                return f"{cut(line)}: {refused}"
             continue
         tokens = tail.split()
         after = tokens[1:]  # tokens[0] is the value, which the parser judges
@@ -863,6 +863,29 @@ def _bad_tail(text: str, *, openmetrics: bool, clock: Clock = UNBOUNDED) -> str:
             return (f"{cut(line)}: the timestamp {cut(after[0], 40)} is not an integer of milliseconds written in "
                     "digits alone (int64): Prometheus reads no sign, point or exponent there")
     return ""
+
+
+def _openmetrics_refuses(tail: str) -> str:
+    """Why Prometheus refuses what follows an OpenMetrics sample's value where the parser reads it ("" when it reads
+    it too): an exemplar's value Go's ParseFloat refuses, or a timestamp — the sample's or its exemplar's — it does
+    not read as a number (openmetricsparse.go), which the parser reads with Python's int(): any Unicode digit (`١`,
+    `１`), a sign after the point (`1700000000.+5`), digits beyond float64's range."""
+    stamp = tail.partition(" # ")[0].split()[1:2]  # (its tokens are one space apart: `misplaced_blank`)
+    exemplar = EXEMPLAR.search(tail)
+    if exemplar and (refused := go_refuses(exemplar[1])):
+        return f"the exemplar's value {cut(exemplar[1], 40)} is {refused}: Prometheus refuses the scrape"
+    for what, stamp in (("the timestamp", stamp[0] if stamp else None),
+                        ("the exemplar's timestamp", exemplar[2] if exemplar else None)):
+        if stamp is not None and _go_timestamp(stamp) is None:
+            return (f"{what} {cut(ascii(stamp), 80)} is no number Go's ParseFloat reads (seconds in ASCII digits, "
+                    "a point and an exponent): Prometheus refuses the scrape")
+    return ""
+
+
+def _go_timestamp(text: str) -> float | None:
+    """An OpenMetrics timestamp as Prometheus reads it (None: it refuses it): Go's ParseFloat, less the forms
+    newer than Go 1.13 (openmetricsparse.go's parseFloat: no `p`, `P` or `_`). NaN and ±Inf the parser refuses."""
+    return None if any(char in text for char in "pP_") else _go_float(text)
 
 
 def _bad_label_set(labels: str, *, named: bool) -> str:
@@ -947,7 +970,7 @@ def _measures(family, sample) -> bool:
 
 def _dropped(sample, at: float) -> str:
     """Why Prometheus's TSDB drops a sample for its own timestamp, `at` the time of the scrape ("" if it keeps it)."""
-    when = float(sample.timestamp)  # seconds: the text parser's milliseconds / 1000, or OpenMetrics' own
+    when = _seconds(sample)
     if when > at + AHEAD_S:
         return (f"{_series(sample)} is timestamped {_date(when)}, {_span(when - at)} after the scrape: Prometheus "
                 f"drops a sample more than {AHEAD_S // 60} minutes ahead of its clock")
@@ -957,12 +980,21 @@ def _dropped(sample, at: float) -> str:
     return ""
 
 
+def _seconds(sample) -> float:
+    """A sample's own timestamp in seconds (the text parser's milliseconds / 1000, or OpenMetrics' own): one of more
+    digits than a float64 holds, which the OpenMetrics parser reads and Go refuses (`_bad_tail`), is ±Inf here."""
+    try:
+        return float(sample.timestamp)
+    except OverflowError:
+        return -math.inf if getattr(sample.timestamp, "sec", sample.timestamp) < 0 else math.inf
+
+
 def _stale(sample, stamps: Stamps) -> tuple[bool, str] | None:
     """Whether a sample is older than the query lookback by this runner's clock (None: not) — and by the target's
     too, when its Date says: (True, why) when both clocks say so (or only this one is known); (False, why) when the
     target's says it is fresh. Prometheus judges it by its own clock, which this runner's stands for: where the two
     disagree by minutes, which one it agrees with is not seen here."""
-    when, at = float(sample.timestamp), stamps.at
+    when, at = _seconds(sample), stamps.at
     if at - when <= stamps.lookback_s:
         return None
     unseen = (f"an instant query (an alert rule, a dashboard's latest value) looks back {_span(stamps.lookback_s)} "
