@@ -907,3 +907,13 @@ def test_an_openmetrics_timestamp_beyond_float64_is_malformed():
     assert outcome.status is Status.FAILED, outcome.observed
     assert "the timestamp '1000" in outcome.observed and "is no number Go's ParseFloat reads" in outcome.observed, \
         outcome.observed
+
+
+def test_a_native_histogram_in_openmetrics_text_is_malformed_and_said_so():
+    """prometheus_client reads OpenMetrics 2.0's native histogram (`h {count:…}`), a sample without labels or value;
+    Prometheus's OpenMetrics parser reads `{count:…}` as a value and refuses the scrape."""
+    line = "h {count:1,sum:1,schema:0,zero_threshold:0,zero_count:0,positive_spans:[0:1],positive_deltas:[1]}"
+    outcome = om(f"# TYPE h histogram\n{line}\n", {"h": "histogram"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith("malformed exposition: h {count:1,sum:1,"), outcome.observed
+    assert "a native histogram written as text" in outcome.observed, outcome.observed

@@ -174,6 +174,8 @@ EXEMPLAR = re.compile(r' # \{(?:[^"}]|"(?:[^"\\]|\\.)*")*\} ([^ ]*)(?: ([^ ]*))?
 OPENMETRICS_LABELS = r'\{(?:[^ "}]|"(?:[^"\\]|\\.)*")*\}'
 OPENMETRICS_BLANKS = re.compile(rf'[^ {{]*(?:{OPENMETRICS_LABELS})?(?: (?:[^ #][^ ]*|#[^ ]+))+'
                                 rf'(?: # {OPENMETRICS_LABELS}(?: [^ ]+)+)?')
+# an OpenMetrics native histogram written as text (OpenMetrics 2.0's draft): a sample whose value is `{count:…}`
+NATIVE_HISTOGRAM = re.compile(rf'[^ {{]*(?:{OPENMETRICS_LABELS})? \{{')
 # Prometheus's TSDB drops a sample whose own timestamp is out of its bounds (the scrape itself succeeds): more than
 # 10 minutes ahead of its clock (scrape/target.go, hard-coded), or older than its head block still takes — an hour
 # before its newest sample at the least, with the default 2 h blocks and no out_of_order_time_window. Judged against
@@ -505,6 +507,8 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
             _signed(families, clock)
         named = _named(families, declared, openmetrics=openmetrics)
         for family, key, exposed_as in named:
+            if any(getattr(sample, "native_histogram", None) is not None for sample in family.samples):
+                return {}, native_histogram(text, family.name)  # a sample with neither labels nor value
             if key in found and {family.type, found[key]["type"]} != {"unknown"}:
                 # the parser splits a family whose lines are not one group; which part counts would be luck
                 return {}, f"{cut(key)} exposed in two groups, not one after its # TYPE line"
@@ -713,6 +717,16 @@ def unskipped_space(text: str, clock: Clock = UNBOUNDED, *, openmetrics: bool = 
                     f"Prometheus's lexer skips {apart} (between a sample's name, labels, value and timestamp): it "
                     "reads no number there, or no token at all, and refuses the scrape")
     return ""
+
+
+def native_histogram(text: str, name: str) -> str:
+    """Why an OpenMetrics exposition holding a native histogram written as text (`h {count:…}`, OpenMetrics 2.0's
+    draft) is refused, its first such line named: the parser reads it, Prometheus's OpenMetrics parser reads
+    `{count:…}` as a value, no number."""
+    shown = next((line for line in text.split("\n") if NATIVE_HISTOGRAM.match(line)), name)
+    return (f"{cut(shown)}: a native histogram written as text, which Prometheus's OpenMetrics parser does not "
+            "read (it reads native histograms from protobuf scrapes alone): it refuses the scrape — expose the "
+            "histogram's classic buckets (`_bucket`, `_count`, `_sum`)")
 
 
 def misplaced_blank(text: str, clock: Clock = UNBOUNDED) -> str:
