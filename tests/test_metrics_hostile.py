@@ -917,3 +917,41 @@ def test_a_native_histogram_in_openmetrics_text_is_malformed_and_said_so():
     assert outcome.status is Status.FAILED, outcome.observed
     assert outcome.observed.startswith("malformed exposition: h {count:1,sum:1,"), outcome.observed
     assert "a native histogram written as text" in outcome.observed, outcome.observed
+
+
+# -- a `# HELP` line apart from its family's samples: the parser makes a family of it alone, Prometheus metadata -------
+@pytest.mark.parametrize("text", [
+    "# HELP a Jobs.\n# HELP b Depth.\n# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n",  # all HELP lines first
+    "# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n# HELP a Jobs.\n",  # a HELP line after another family
+    "# HELP a Jobs.\n# TYPE b gauge\nb 1\n# TYPE a gauge\na 1\n",
+    "# HELP a Jobs.\n# TYPE b gauge\nb 1\n# TYPE a counter\na_total 1\n",
+])
+def test_a_help_line_apart_from_its_familys_samples_is_one_group(text):
+    """Prometheus's text parser (and client_golang's expfmt) reads a HELP line wherever it stands: no family is split
+    by it."""
+    families = {"a": "counter" if "a counter" in text else "gauge", "b": "gauge"}
+    outcome = judged(text, families)
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.observed == "all 2 present with their types (2 exposed)", outcome.observed
+
+
+@pytest.mark.parametrize("text", [
+    "# HELP a Jobs.\n# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\na 2\n",
+    "# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\n# HELP a Jobs.\na 2\n",
+    "# HELP a Jobs.\n# HELP b Depth.\n# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\na 2\n",
+])
+def test_a_family_split_by_another_familys_samples_still_fails(text):
+    outcome = judged(text, {"a": "gauge", "b": "gauge"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith("malformed exposition: a exposed in two groups"), outcome.observed
+
+
+def test_a_help_line_alone_is_still_no_family_of_the_type_asked():
+    outcome = judged("# HELP a Jobs.\n# TYPE b gauge\nb 1\n", {"a": "gauge"})
+    assert outcome.status is Status.FAILED and outcome.observed == "a is typed unknown, not gauge", outcome.observed
+
+
+def test_a_counters_help_line_apart_named_with_total_is_no_family_of_its_own():
+    text = "# HELP a_total Jobs.\n# TYPE b gauge\nb 1\n# TYPE a_total counter\na_total 1\n"
+    outcome = judged(text, {"a_total": "counter", "b": "gauge"})
+    assert outcome.observed == "all 2 present with their types (2 exposed)", outcome.observed

@@ -42,8 +42,8 @@ or an exemplar's outside the quoted values (`x{a="1", b="2"}`), or two where it 
 or `# HELP` line whose tokens are apart by other than blanks and tabs (the parser reads a declaration where
 Prometheus reads a comment), a type Prometheus does not read as written (`# TYPE x  counter`, a blank after it;
 in the text format an OpenMetrics type: `unknown`, `info`, `stateset`, `gaugehistogram`), a name declared (`# TYPE`,
-plain or quoted) twice
-or a family exposed in two groups (the parser would keep one by order), a series exposed twice (Prometheus keeps one
+plain or quoted) twice or a family exposed in two groups, its samples split by another family's (the parser would
+keep one by order; a `# HELP` line apart from its family splits none), a series exposed twice (Prometheus keeps one
 sample: which value counts would be luck), a family declared with no sample, a counter, histogram or summary — any
 label set of it — missing part of itself (a counter's `_total`; `_bucket`, `_count`, `_sum`): a name or a `_created`
 alone measures nothing (a histogram's label set with a negative bucket needs no `_sum`: OpenMetrics wants none there,
@@ -546,7 +546,7 @@ def _named(families: list, declared: list[tuple[str, str, str]], *, openmetrics:
     spelled the counter; Prometheus keeps that spelling, so a gauge `x` and a counter `x_total` are two metrics.
     A counter is keyed by the parser's name unless another family has that name too: then by its own."""
     counters = iter([] if openmetrics else [name for name, kind, _ in declared if kind == "counter"])
-    families, regrouped = (families, set()) if openmetrics else _regrouped(families, declared)
+    families, regrouped = (families, set()) if openmetrics else _regrouped(_help_apart(families), declared)
     names = Counter(family.name for family in families)
     named = []
     for family in families:
@@ -559,6 +559,20 @@ def _named(families: list, declared: list[tuple[str, str, str]], *, openmetrics:
         key = exposed_as if exposed_as and exposed_as != family.name and names[family.name] > 1 else family.name
         named.append((family, key, exposed_as))
     return named
+
+
+def _help_apart(families: list) -> list:
+    """The families less those the text parser made of a `# HELP` line alone, apart from its family's samples (all
+    HELP lines first, or one after another family): Prometheus reads it as the family's metadata wherever it stands,
+    so it splits no family in two groups. Narrow on purpose: a family with no sample, no type and a help text, whose
+    name another family has (or, `x_total`, a counter `x`); one split by another family's samples is still two."""
+    def help_alone(family) -> bool:
+        return not family.samples and family.type == "unknown" and bool(family.documentation)
+
+    names = {family.name for family in families if not help_alone(family)}
+    counters = {family.name for family in families if family.type == "counter"}
+    return [family for family in families
+            if not (help_alone(family) and (family.name in names or family.name.removesuffix("_total") in counters))]
 
 
 def _regrouped(families: list, declared: list[tuple[str, str, str]]) -> tuple[list, set[int]]:
