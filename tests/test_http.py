@@ -1006,6 +1006,9 @@ def test_json_bounds_from_a_checklist_are_compared_and_shown_as_written(tmp_path
     ("${LEDGER_INTERNAL_KEY}", "${LEDGER_INTERNAL_KEY} would be sent as written, not as a secret (${…} is the "
                                "environment file's syntax): write {secret:LEDGER_INTERNAL_KEY}"),
     ("Bearer {secrets:KEY}", "{secrets:KEY} would be sent as written, not as a secret: write {secret:KEY}"),
+    # GitHub Actions' `${{ secrets.KEY }}` misremembered: the fix names the secret, not `secrets.KEY` (no such one)
+    ("Bearer ${secrets.KEY}", "${secrets.KEY} would be sent as written, not as a secret (${…} is the environment "
+                              "file's syntax): write {secret:KEY}"),
     ("{Secret:KEY}", "{Secret:KEY} would be sent as written, not as a secret: write {secret:KEY}"),
     ("{secret: KEY}", "{secret: KEY} would be sent as written, not as a secret: did you mean {secret:KEY}?"),
     ("{ secret:KEY }", "{ secret:KEY } would be sent as written, not as a secret: did you mean {secret:KEY}?"),

@@ -955,10 +955,16 @@ _REFERENCED_NAME = re.compile(r"[^\s{}:$]+")
 
 
 def _cited_name(reference: str) -> str | None:
-    """The secret's name a reference-shaped text means (`SHOP_KEY` of `${SHOP_KEY}` or `{ Secret: SHOP_KEY }`)."""
+    """The secret's name a reference-shaped text means (`SHOP_KEY` of `${SHOP_KEY}` or `{ Secret: SHOP_KEY }`; of
+    `${secrets.SHOP_KEY}`, as GitHub Actions' `${{ secrets.X }}` is misremembered, the name without its namespace)."""
     inner = reference[2:] if reference.startswith("$") else reference.partition(":")[2]
     found = _REFERENCED_NAME.search(inner)
-    return found.group() if found else None
+    if found is None:
+        return None
+    return (_NAMESPACE.sub("", found.group()) or found.group()) if reference.startswith("$") else found.group()
+
+
+_NAMESPACE = re.compile(r"^(?:secrets?|env|vars)\.", re.IGNORECASE)  # `secrets.` of `${{ secrets.X }}`
 
 
 def reference_problem(value: str) -> str | None:
