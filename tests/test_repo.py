@@ -266,6 +266,38 @@ def test_every_event_github_knows_is_a_trigger(event, form):
     assert outcome.status is expected, outcome.observed
 
 
+# -- triggers_only: a workflow run by hand only (no push beside its dispatch) -----------------------------------
+ONLY = {"file": WF, "triggers_only": ["workflow_dispatch"]}
+
+
+@pytest.mark.parametrize("text, status, observed", [
+    (MANUAL, Status.PASSED, f"{WF} triggers: workflow_dispatch"),
+    ("on:\n  workflow_dispatch:\n  push: {branches: [main]}\n" + JOBS, Status.FAILED,
+     f"{WF} has a push trigger, which triggers_only does not list"),
+    ("on: [workflow_run, workflow_dispatch]\n" + JOBS, Status.FAILED,
+     f"{WF} has a workflow_run trigger, which triggers_only does not list"),
+    (SCHEDULED, Status.FAILED, f"{WF} has a schedule trigger, which triggers_only does not list"),
+    ("on: push\n" + JOBS, Status.FAILED, f"{WF} has a push trigger, which triggers_only does not list; "
+                                          f"{WF} has no workflow_dispatch trigger"),
+])
+def test_triggers_only_fails_any_other_trigger_and_a_missing_one(text, status, observed):
+    """The runbook's "trigger manually only": triggers_absent: [schedule] passed a `push:` added beside the dispatch."""
+    outcome = repo.judge(check(**ONLY), facts(files={WF: text}))
+    assert outcome.status is status, outcome.observed
+    assert outcome.observed.startswith(observed), outcome.observed
+    assert outcome.expected == f"{WF} with only a workflow_dispatch trigger"
+
+
+@pytest.mark.parametrize("params, said", [
+    ({**ONLY, "triggers_absent": ["schedule"]}, "leave triggers_absent and triggers_present out"),
+    ({**ONLY, "triggers_present": ["workflow_dispatch"]}, "leave triggers_absent and triggers_present out"),
+    ({"file": WF, "triggers_only": ["manually"]}, "'manually' is not a GitHub Actions event"),
+])
+def test_triggers_only_goes_alone_and_names_events(params, said):
+    with pytest.raises(ValidationError, match=said):
+        Params.model_validate(params)
+
+
 # -- vercel.json crons --------------------------------------------------------------------------
 CRONS = {"file": "vercel.json", "crons": [{"path": "/api/cron/publish", "schedule": "* * * * *"}]}
 

@@ -15,6 +15,8 @@ Params, one kind per item:
     file: .github/workflows/poller-cron.yml
     triggers_absent: [schedule]        workflow `on:` triggers that must not be there
     triggers_present: [workflow_dispatch]   (GitHub Actions event names: any other is refused at load)
+    triggers_only: [workflow_dispatch]      instead of both: exactly these triggers, each there and no other (a
+                                       workflow to run by hand only: a `push:` added beside it fails)
                                        read as GitHub reads it: only the key `on` (not `On`, `true`); a file
                                        GitHub refuses (a key twice, a `<<` merge, an `on:` name that is no
                                        event, a `schedule:` that is no list of `- cron:` GitHub takes, no job,
@@ -196,6 +198,7 @@ class Params(StrictParams):
     folder: str | None = None
     triggers_absent: list[str] = []
     triggers_present: list[str] = []
+    triggers_only: list[str] = []
     crons: list[Cron] = []
     services: list[str] = []
     per_key: dict[str, list[str]] = {}
@@ -215,7 +218,7 @@ class Params(StrictParams):
         # as git prints paths (`./a`, `a//b`, `a/./b`, `a/` are `a/b`): git's paths are matched against it
         return path.as_posix()
 
-    @field_validator("triggers_absent", "triggers_present")
+    @field_validator("triggers_absent", "triggers_present", "triggers_only")
     @classmethod
     def _github_events(cls, value: list[str]) -> list[str]:
         for name in value:  # a name no workflow can have would never be found: absent always passes
@@ -225,11 +228,11 @@ class Params(StrictParams):
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Params":
-        kinds = [k for k, on in (("workflow", self.triggers_absent or self.triggers_present),
+        kinds = [k for k, on in (("workflow", self.triggers_absent or self.triggers_present or self.triggers_only),
                                  ("crons", self.crons), ("env", self.services or self.per_key or self.ignore),
                                  ("report", self.not_empty or self.newer_than_deploy)) if on]
         if len(kinds) != 1:
-            raise ValueError("give exactly one of: triggers_absent/triggers_present, crons, "
+            raise ValueError("give exactly one of: triggers_absent/triggers_present (or triggers_only), crons, "
                              "services (with per_key, ignore), not_empty/newer_than_deploy")
         if kinds[0] == "report":
             if not self.folder or self.file:
@@ -251,6 +254,9 @@ class Params(StrictParams):
         both = sorted(set(self.triggers_absent) & set(self.triggers_present))
         if both:
             raise ValueError(f"{', '.join(both)} cannot be both absent and present")
+        if self.triggers_only and (self.triggers_absent or self.triggers_present):  # it says both already
+            raise ValueError("triggers_only names every trigger the workflow may have, each of which it must have: "
+                             "leave triggers_absent and triggers_present out")
         if self.newer_than_deploy and not self.not_empty:
             raise ValueError("newer_than_deploy needs not_empty: true (an empty folder has no report to date)")
         if self.allow_empty and kinds[0] != "env":
@@ -259,7 +265,7 @@ class Params(StrictParams):
 
     @property
     def kind(self) -> str:
-        if self.triggers_absent or self.triggers_present:
+        if self.triggers_absent or self.triggers_present or self.triggers_only:
             return "workflow"
         if self.crons:
             return "crons"
@@ -1916,6 +1922,9 @@ FILTER_PAIRS = ("branches", "tags", "paths")
 
 def expectation(p: Params) -> str:
     if p.kind == "workflow":
+        if p.triggers_only:
+            return f"{p.file} with only {' and '.join(f'a {t}' for t in p.triggers_only)} trigger" + \
+                "s" * (len(p.triggers_only) > 1)
         parts = [f"no {t} trigger" for t in p.triggers_absent] + [f"a {t} trigger" for t in p.triggers_present]
         return f"{p.file} with " + " and ".join(parts)
     if p.kind == "crons":
@@ -1947,18 +1956,21 @@ def _judge_workflow(p: Params, text: str, facts: dict, evidence: dict) -> Outcom
     except ValueError as exc:
         return failed(expected, f"{p.file} {exc}", **evidence)
     evidence["triggers"] = triggers
-    problems = [f"{p.file} has a {t} trigger" for t in p.triggers_absent if t in triggers]
-    problems += [f"{p.file} has no {t} trigger" for t in p.triggers_present if t not in triggers]
+    wanted = p.triggers_present or p.triggers_only  # (only: each of them there too)
+    unwanted = [t for t in triggers if t not in p.triggers_only] if p.triggers_only else p.triggers_absent
+    problems = [f"{p.file} has a {t} trigger" + (", which triggers_only does not list" if p.triggers_only else "")
+                for t in unwanted if t in triggers]
+    problems += [f"{p.file} has no {t} trigger" for t in wanted if t not in triggers]
     # `on: schedule` or `on: [schedule, ...]`: GitHub takes the file, with a schedule of no cron that never fires
-    if "schedule" in p.triggers_present and "schedule" in triggers and not isinstance(document["on"], dict):
+    if "schedule" in wanted and "schedule" in triggers and not isinstance(document["on"], dict):
         problems.append(f"{p.file}'s schedule trigger has no cron (`on:` names it without `- cron:` entries):"
                         " nothing fires")
-    elif "schedule" in p.triggers_present and "schedule" in triggers:  # GitHub takes a cron of a date that never comes
+    elif "schedule" in wanted and "schedule" in triggers:  # GitHub takes a cron of a date that never comes
         crons = [entry["cron"] for entry in document["on"]["schedule"]]
         never = [f"'{cut(spelled(cron))}' ({why})" for cron in crons if (why := date_never_comes(cron))]
         if len(never) == len(crons):
             problems.append(f"{p.file}'s schedule trigger never fires: {'; '.join(never)}")
-    present = [t for t in p.triggers_present if t in triggers]
+    present = [t for t in wanted if t in triggers]
     if present and len(off := switched_off_jobs(text, document["jobs"])) == len(document["jobs"]):
         # as a workflow renamed `.yml.off`: the run starts, and every job of it is skipped
         evidence["switched_off_jobs"] = off
