@@ -227,6 +227,36 @@ ESCAPES = [
                              " true, true, '')::text) as n"),
     ("dblink_exec", "select (('select 1 from (values (1)) v where (''x''::text).dblink_exec is null'::text).ts_stat)"
                     ".nentry as n"),
+    # the FROM of `IS [NOT] DISTINCT FROM` starts no FROM list: what follows it is an expression, `p.f` a call on p
+    ("pg_terminate_backend", "select count(*) as n from pg_stat_activity a, abs(a.pid) p"
+                             " where false is distinct from p.pg_terminate_backend"),
+    ("pg_terminate_backend", "select count(*) as n from pg_stat_activity a, abs(a.pid) p"
+                             " where true is not distinct from p.pg_terminate_backend"),
+    ("pg_terminate_backend", "select count(*) as n from pg_stat_activity a, abs(a.pid) p"
+                             ' where false is distinct from "p"."pg_terminate_backend"'),
+    ("pg_terminate_backend", "select count(*) as n from pg_stat_activity a, abs(a.pid) p"
+                             ' where false is distinct from p.U&"pg_terminate_backen\\0064"'),
+    ("pg_terminate_backend", "select count(*) as n from pg_stat_activity a, abs(a.pid) p"
+                             " where false is /* x */ distinct -- y\n from p . pg_terminate_backend"),
+    ("dblink_exec", "select 1 as n from lower('x') t order by null is distinct from t.dblink_exec"),
+    ("dblink_exec", "select 1 as n from lower('x') t join pg_class c on null is distinct from t.dblink_exec"),
+    ("dblink_exec", "select case when null is distinct from t.dblink_exec then 1 end as n from lower('x') t"),
+    ("dblink_exec", "select (select 1 from lower('x') t where null is distinct from t.dblink_exec) as n"),
+    ("dblink_exec", "select count(*) as n from lower('x') t, lateral (values (null is distinct from t.dblink_exec)) v"),
+    ("dblink_exec", "select count(*) as n from lower('x') t, rows from (abs(1)) r where 1 is distinct from r.abs"
+                    " and null is distinct from t.dblink_exec"),
+    ("dblink_exec", "with q as (select null is distinct from t.dblink_exec as n from lower('x') t) select n from q"),
+    ("dblink_exec", "select length(query_to_xml('select 1 from lower(''x'') t where null is distinct from"
+                    " t.dblink_exec', true, true, '')::text) as n"),
+    # nor a comma after it: the list it goes on is the SELECT's (or ORDER BY's, however spelled)
+    ("dblink_exec", "select null is distinct from t.t, t.dblink_exec as n from lower('x') t"),
+    ("dblink_exec", "select 1 as n from lower('x') t order /* split */ by n, t.dblink_exec"),
+    ("dblink_exec", "select 1 as n from lower('x') t group -- split\nby 1, t.dblink_exec"),
+    ("dblink_exec", "select 1 as n from lower('x') t join pg_class c on c.oid = 1, lower('y') u"
+                    " order by null is distinct from u.u, t.dblink_exec"),
+    # an ON condition is an expression: `t.f` there is a call, comma or not
+    ("dblink_exec", "select 1 as n from lower('x') t join pg_class c on c.relname = t.dblink_exec"),
+    ("dblink_exec", "select 1 as n from lower('x') t join pg_class c on c.relname in ('a', t.dblink_exec)"),
 ]
 NOT_ESCAPES = [
     "select count(*) as n from pg_stat_activity where query like '%dblink_exec(%'",  # a literal mentions it
@@ -249,6 +279,16 @@ NOT_ESCAPES = [
     "select count(*) as n from only public.dblink_log l, app.dblink_jobs j left join app.dblink_runs r using (id)",
     "select public.dblink_log.id as n from public.dblink_log",
     "table public.dblink_log",
+    # a FROM list goes on with a comma after an ON condition, TABLESAMPLE, WITH ORDINALITY, an alias's column list
+    "select count(*) as n from app.jobs j join app.runs r on r.job_id = j.id, public.dblink_log l",
+    "select count(*) as n from app.jobs j join app.runs r on r.job_id is distinct from j.id, public.dblink_log l",
+    "select count(*) as n from app.jobs j tablesample system (100) repeatable (1), public.dblink_log l",
+    "select count(*) as n from unnest(array[1]) with ordinality u(a, b), public.dblink_log l",
+    "select count(*) as n from rows from (abs(1), abs(2)) with ordinality r(a, b, o), public.dblink_log l",
+    "select count(*) as n from app.jobs j join app.runs r on case when r.a then true end, only public.dblink_log l"
+    " join public.dblink_runs d using (id)",
+    "select count(*) as n from app.jobs j, lateral (select 1 from app.runs r where r.id is distinct from j.id) s,"
+    " public.dblink_log l",
     "select null::public.dblink_pkey_results is null as n, cast(null as public.dblink_pkey_results) is null as m",
     "select ((('select v from app.docs'::text)).ts_stat).nentry as n",
     "select 1 as n -- dblink_exec('loopback', 'x')\n",
@@ -648,3 +688,49 @@ def test_target_session_attrs_are_asked_of_the_servers_role(shop, demo_deploymen
         assert answers == [[{"one": 1}]], answers
     else:  # no standby here: the primary is not taken for one
         assert isinstance(answers, DatabaseUnavailable) or isinstance(answers[0], GatherError), answers
+
+
+def test_calls_after_is_distinct_from_really_write_and_kill_and_are_refused_at_load(demo_deployment, shop):
+    """The FROM of `IS DISTINCT FROM` starts no FROM list: over a scalar FROM item, `false is distinct from
+    p.pg_terminate_backend` ends a session and `'' is distinct from t.dblink_exec` deletes, from a read-only
+    session. Each is refused at load; a relation named like dblink after a JOIN's ON condition loads and is read."""
+    writer, password = f"dist_writer_{shop['name'][-8:]}", "dist-writer-pw-1"
+    with psycopg.connect(shop["admin"], autocommit=True) as conn:
+        conn.execute("create extension dblink")
+        conn.execute(f"create role {writer} login password '{password}'")
+        conn.execute(f"grant select, delete on public.orders to {writer}")
+        conn.execute("create table public.dblink_log (id int); insert into public.dblink_log values (1)")
+    loop = f"host=127.0.0.1 port={shop['port']} dbname={shop['name']} user={writer} password={password}"
+    victim_app = f"victim_{shop['name'][-8:]}"
+    queries = [
+        "select count(*) as n from lower('LOOP') c, lower('delete from public.orders where id = 1') t"
+        " where '' is distinct from c.dblink_connect and '' is not distinct from t.dblink_exec",
+        "select count(*) as n from pg_stat_activity a, abs(a.pid) p"
+        f" where a.application_name = '{victim_app}' and false is distinct from p.pg_terminate_backend",
+    ]
+    healthy = "select count(*) as n from public.orders o join public.orders p on p.id = o.id, public.dblink_log l"
+    victim = psycopg.connect(shop["admin"], autocommit=True, application_name=victim_app)
+    try:
+        for query in queries:
+            with pytest.raises(ValueError, match=r"calls (dblink_connect|pg_terminate_backend)\(\).*attribute notation"
+                                                 r".*outside the checker's read-only transaction"):
+                sql.Params.model_validate({"query": query, "expect": {"n": {"ne": None}}})
+        sql.Params.model_validate({"query": healthy, "expect": {"n": {"eq": 3}}})
+        # as the server runs them, each in its read-only transaction (the admin may signal any session)
+        database = Database(shop["admin"], connect_timeout_s=5, statement_timeout_ms=5000, label="test")
+        try:
+            answers = database.query_many([q.replace("LOOP", loop) for q in [*queries, healthy]])
+        finally:
+            database.close()
+        assert not any(isinstance(a, QueryFailed) for a in answers), answers
+        assert answers[2] == [{"n": 3}], f"healthy query {healthy!r}: expected n = 3, saw {answers[2]}"
+        with psycopg.connect(shop["admin"], autocommit=True) as conn:
+            left = [row[0] for row in conn.execute("select id from public.orders order by id")]
+        assert left == [2, 3], left  # what load refuses is a real write
+        with pytest.raises(psycopg.OperationalError):
+            victim.execute("select 1")  # and a real kill
+    finally:
+        victim.close()
+        with psycopg.connect(shop["admin"], autocommit=True) as conn:
+            conn.execute(f"drop owned by {writer}")
+            conn.execute(f"drop role {writer}")

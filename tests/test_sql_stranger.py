@@ -298,6 +298,11 @@ def test_a_cte_hides_a_table_only_where_postgresql_resolves_the_name_to_it(query
     ("select (('select v from app.docs'::text).ts_stat).nentry as n", (), ('"app"."docs"',),
      (('"app"."docs"', "ts_stat"),), ()),
     ("select ((q.s).ts_stat).nentry as n from queries q", ("s",), ('"queries"',), (), ("ts_stat",)),
+    # after `IS DISTINCT FROM` (no FROM list), `t.ts_stat` runs t: a value that is no string constant there
+    ("select 1 as n from lower('select v from app.docs') t where null is distinct from t.ts_stat", ("ts_stat",), (),
+     (), ("ts_stat",)),
+    ("select null is not distinct from t.x, t.ts_stat as n from lower('select v from app.docs') t",
+     ("ts_stat", "x"), (), (), ("ts_stat",)),
 ])
 def test_names_read_follow_attribute_notation_and_sql_run_by_functions(query, attributes, tables, given, unread):
     names = sql.names_read(query)
