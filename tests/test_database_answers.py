@@ -719,11 +719,11 @@ def test_calls_after_is_distinct_from_really_write_and_kill_and_are_refused_at_l
         # as the server runs them, each in its read-only transaction (the admin may signal any session)
         database = Database(shop["admin"], connect_timeout_s=5, statement_timeout_ms=5000, label="test")
         try:
-            answers = database.query_many([q.replace("LOOP", loop) for q in [*queries, healthy]])
+            answers = database.query_many([q.replace("LOOP", loop) for q in [healthy, *queries]])
         finally:
             database.close()
         assert not any(isinstance(a, QueryFailed) for a in answers), answers
-        assert answers[2] == [{"n": 3}], f"healthy query {healthy!r}: expected n = 3, saw {answers[2]}"
+        assert answers[0] == [{"n": 3}], f"healthy query {healthy!r}: expected n = 3, saw {answers[0]}"
         with psycopg.connect(shop["admin"], autocommit=True) as conn:
             left = [row[0] for row in conn.execute("select id from public.orders order by id")]
         assert left == [2, 3], left  # what load refuses is a real write
