@@ -692,30 +692,54 @@ def _names_no_call(tokens: list, dot: int, following: int) -> bool:
 
 
 _NAMES = ("VAR", "IDENTIFIER")
-# what stands between a FROM and a comma of its list: names, aliases, joins, parenthesized groups (their `(`)
-_FROM_ITEMS = frozenset({*_NAMES, "DOT", "COMMA", "ALIAS", "ONLY", "LATERAL", "LEFT", "RIGHT", "FULL", "INNER",
-                         "OUTER", "CROSS", "NATURAL", "USING", "L_PAREN", "L_BRACKET"})
+# the words that start a clause of a statement (or a list in it), as a keyword's first word: `order /* … */ by`
+# comes as two names. A name spelled so (unquoted, where PostgreSQL allows it) ends a walk early: a refusal at worst
+_CLAUSES = frozenset({"select", "from", "where", "group", "having", "window", "order", "limit", "offset", "fetch",
+                      "for", "returning", "values", "union", "intersect", "except", "into"})
 
 
 def _in_from_list(tokens: list, at: int) -> bool:
-    """Whether what follows token `at` is an item of a SELECT's FROM list: `at` is its FROM or a JOIN, or a comma
-    after them with only names, aliases and joins between (an ON condition's comma is not read as one); and a SELECT
-    comes before it in the same parentheses (`trim(from t.f)`, `extract(x from t.f)`: an argument, t.f a call)."""
-    if tokens[at].token_type.name == "COMMA":
-        while at is not None and tokens[at].token_type.name in _FROM_ITEMS:
-            at = _before(tokens, at)
-    if at is None or tokens[at].token_type.name not in ("FROM", "JOIN"):
+    """Whether what follows token `at` is an item of a SELECT's FROM list: `at` is its FROM, or a JOIN or a comma
+    whose clause is that FROM (joins, ON conditions, TABLESAMPLE, WITH ORDINALITY, aliases' column lists stand
+    between; after `x is distinct from y, ` the list is the SELECT's), and a SELECT comes before it in the same
+    parentheses and statement (`trim(from t.f)`, `extract(x from t.f)`: an argument, t.f a call)."""
+    if tokens[at].token_type.name == "COMMA" or _keyword(tokens, at) == "join":
+        at = _clause(tokens, at)
+    if at is None or _keyword(tokens, at) != "from":
         return False
-    while at is not None and tokens[at].token_type.name != "SELECT":
+    while at is not None and _keyword(tokens, at) != "select":
         at = _before(tokens, at)
     return at is not None
 
 
+def _clause(tokens: list, at: int) -> int | None:
+    """The keyword that starts the clause token `at` stands in: the nearest of `_CLAUSES` before it in the same
+    parentheses and statement; None when there is none."""
+    at = _before(tokens, at)
+    while at is not None and _keyword(tokens, at) not in _CLAUSES:
+        at = _before(tokens, at)
+    return at
+
+
+def _keyword(tokens: list, at: int) -> str:
+    """The first word of the keyword at `at` in lower case ('' for a quoted name, a constant or a symbol); '' for a
+    FROM that starts no FROM list: `IS [NOT] DISTINCT FROM`'s (an operator), `ROWS FROM (…)`'s (a FROM item)."""
+    token = tokens[at]
+    if token.token_type.name in ("IDENTIFIER", *_STRINGS) or not token.text[:1].isalpha():
+        return ""
+    word = token.text.split()[0].lower()
+    if word == "from" and at:
+        previous, following = tokens[at - 1].token_type.name, [t.token_type.name for t in tokens[at + 1:at + 2]]
+        if previous == "DISTINCT" or (previous == "ROWS" and following == ["L_PAREN"]):
+            return ""
+    return word
+
+
 def _before(tokens: list, at: int) -> int | None:
-    """The token before `at` in the same parentheses, a parenthesized group standing for its `(`; None at the start
-    of the text or of those parentheses."""
+    """The token before `at` in the same parentheses and statement, a parenthesized group standing for its `(`; None
+    at the start of the text, of those parentheses or of the statement."""
     at -= 1
-    if at < 0 or tokens[at].token_type.name in ("L_PAREN", "L_BRACKET"):
+    if at < 0 or tokens[at].token_type.name in ("L_PAREN", "L_BRACKET", "SEMICOLON"):
         return None
     return _opening(tokens, at) if tokens[at].token_type.name in ("R_PAREN", "R_BRACKET") else at
 
