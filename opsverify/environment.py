@@ -727,16 +727,25 @@ def environment_path(directory: Path, name: str) -> Path:
         raise UnknownEnvironment(
             f"--env {name}: unknown environment ({shown(path)} not found); known: {known}{_unread_hint(path)}"
         )
+    twins = _spelled_otherwise(path)
+    if twins:  # never read: a fix made in it would be lost without a word
+        raise ConfigError(f"{shown(twins[0])} beside {shown(path)}: one environment, one file: merge it into "
+                          f"{path.name} and remove {twins[0].name}")
     return path
 
 
-def _unread_hint(path: Path) -> str:
-    """A `staging.yml` or `staging.YAML` beside where `staging.yaml` is looked for: said, as a checklist's is."""
+def _spelled_otherwise(path: Path) -> list[Path]:
+    """Files beside `staging.yaml` named as it but for the extension (`staging.yml`, `staging.YAML`): never read."""
     try:
-        found = sorted(p for p in path.parent.iterdir() if p.stem == path.stem and p.is_file()
-                       and p.suffix.lower() in (".yaml", ".yml") and p.suffix != ".yaml")
+        return sorted(p for p in path.parent.iterdir() if p.stem == path.stem and p.is_file()
+                      and p.suffix.lower() in (".yaml", ".yml") and p.suffix != ".yaml")
     except OSError:
-        return ""
+        return []
+
+
+def _unread_hint(path: Path) -> str:
+    """A `staging.yml` or `staging.YAML` where `staging.yaml` is looked for: said, as a checklist's is."""
+    found = _spelled_otherwise(path)
     return f"; {shown(found[0])}: environments are *.yaml files; rename it {path.name}" if found else ""
 
 
@@ -759,7 +768,17 @@ def peek(directory: Path, name: str) -> EnvironmentModel:
     """Validate the file's structure without resolving variables (e.g. to see `demo: true`)."""
     path = environment_path(directory, name)
     raw = _load_raw(path)
-    return _validate(path, raw, as_written=True)
+    return _as_written(path, raw)
+
+
+def _as_written(path: Path, raw: dict) -> EnvironmentModel:
+    """The file's structure, before its ${VAR}s are set. One that names no system (`systems: {}`, each commented out
+    in a merge) is refused: every item would skip "not configured", and the run end green having checked nothing."""
+    model = _validate(path, raw, as_written=True)
+    if not model.systems:
+        raise ConfigError(f"{shown(path)}: systems: names no system, so every item would skip and the run check "
+                          "nothing; name at least one system under it")
+    return model
 
 
 def _no_proxy_the_client_reads() -> None:
@@ -866,7 +885,7 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     _no_proxy_the_client_reads()
     kept: dict[Path, bytes] = {}
     raw = _load_raw(path, kept)
-    _validate(path, raw, as_written=True)  # structure first: a typo is reported even when variables are unset
+    _as_written(path, raw)  # structure first: a typo is reported even when variables are unset
     _check_credentials_are_references(path, raw)
 
     local_file = directory / f"{name}.secrets.env"

@@ -40,8 +40,8 @@ TABLE: tuple[ExitCode, ...] = (
                                     "answering, too slowly for timeouts.database_s; the summary names each cause "
                                     "(`could not check — …`)"),
     ExitCode(20, "bad-config", "invalid checklist or environment file (bad YAML, not UTF-8, unknown key, "
-                               "wrong value), a `checks/` module naming no family or a second test of one, or a "
-                               "bad option value"),
+                               "wrong value; an environment that names no system, or has a `.yml` twin), a "
+                               "`checks/` module naming no family or a second test of one, or a bad option value"),
     ExitCode(21, "unknown-env", "unknown environment name"),
     ExitCode(22, "missing-variable", "a ${VAR} of the environment is not set, or holds a control character or "
                                      "bytes that are not UTF-8"),

@@ -677,8 +677,16 @@ def _edit_fx(old: str, new: str):
     (_write("environments/my.env.yaml", "name: my.env\nsystems: {}\n"), ("--env", "my.env"),
      UnknownEnvironment.exit_code, "'my.env' is not an environment name (letters, digits, _ and -; known: fx); "
                                    "environments/my.env.yaml cannot be named: rename it my-env.yaml"),
+    # every system commented out (a bad merge): each item would skip "not configured", and the run end 0
+    (_write("environments/fx.yaml", "name: fx\nsystems: {}\n#  shop:\n#    services: {}\n"), (), ConfigError.exit_code,
+     "environments/fx.yaml: systems: names no system, so every item would skip and the run check nothing; name at "
+     "least one system under it"),
+    # the .yml would never be read, the fix made in it lost
+    (_write("environments/fx.yml", "name: fx\nsystems: {shop: {}}\n"), (), ConfigError.exit_code,
+     "environments/fx.yml beside environments/fx.yaml: one environment, one file: merge it into fx.yaml and remove "
+     "fx.yml"),
 ], ids=["service-url-no-scheme", "base-url-plain-http", "short-url-password", "no-as-system", "yes-at-top",
-        "escape-in-system", "empty-file", "dotted-file-name"])
+        "escape-in-system", "empty-file", "dotted-file-name", "no-system", "yml-beside-yaml"])
 def test_an_environment_file_mistake_is_one_line_with_its_own_code(tmp_path, setup, args, code, fragment):
     runbook, result = _run_edited_runbook(tmp_path, setup, args)
     line = _assert_one_clear_line(result, code, fragment)

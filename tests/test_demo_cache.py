@@ -131,7 +131,7 @@ def test_a_run_whose_demo_copy_is_interrupted_exits_2_and_keeps_the_cache(demo_d
     project.checklist("site", """
     - {id: M1, name: call, section: S, title: someone phones the vendor, family: manual, reason: a phone call}
     """)
-    project.environment("demo: true\nsystems: {}\n", name="demo")
+    project.environment("demo: true\nsystems: {site: {}}\n", name="demo")
     ran = project.run("--env", "demo", env={"XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"], "PATH": os.environ["PATH"]})
     assert ran.code == exitcodes.INTERRUPTED, ran.output[-3000:]
     assert "database cache" not in ran.output and "Traceback" not in ran.output

@@ -148,7 +148,8 @@ def test_a_switch_refuses_a_word_tagged_as_a_boolean_in_quotes(tmp_path, written
 @pytest.mark.parametrize("written, allowed", [("!!bool 'true'", True), ("!!bool \"FALSE\"", False),
                                               ("!!bool true", True)])
 def test_true_and_false_tagged_as_booleans_are_taken(tmp_path, written, allowed):
-    (tmp_path / "local.yaml").write_text(f"name: local\nallow_mutating: {written}\nsystems: {{}}\n", encoding="utf-8")
+    (tmp_path / "local.yaml").write_text(f"name: local\nallow_mutating: {written}\nsystems: {{shop: {{}}}}\n",
+                                         encoding="utf-8")
     assert load_environment(tmp_path, "local").allow_mutating is allowed
 
 

@@ -17,7 +17,7 @@ import trustme
 from opsverify import families
 from opsverify.checklist import Check, Severity, shown
 from opsverify.engine import Run
-from opsverify.environment import PLATFORMS, environment_path, load_environment
+from opsverify.environment import PLATFORMS, environment_path, load_environment, peek
 from opsverify.errors import ConfigError, MissingVariable, UnknownEnvironment
 from opsverify.families import provider
 from opsverify.outcome import Status
@@ -723,7 +723,7 @@ def test_a_key_is_shown_with_its_control_characters_escaped(tmp_path, monkeypatc
 
 
 def test_a_misnamed_file_name_field_is_shown_escaped(tmp_path, monkeypatch):
-    (tmp_path / "local.yaml").write_text('name: "loc\\e[8mal"\nsystems: {}\n', encoding="utf-8")
+    (tmp_path / "local.yaml").write_text('name: "loc\\e[8mal"\nsystems: {shop: {}}\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape("name: 'loc\\x1b[8mal' does not match the file name 'local'")):
         load_environment(tmp_path, "local")
 
@@ -878,7 +878,7 @@ def test_a_boolean_where_a_number_belongs_is_refused(tmp_path, text, field):
 
 def test_numbers_as_written_load(tmp_path):
     (tmp_path / "local.yaml").write_text("name: local\ntimeouts: {http_s: 0.5, connect_s: 10, statement_ms: 1000,"
-                                         " database_s: 1e1}\nconcurrency: 8\nsystems: {}\n", encoding="utf-8")
+                                         " database_s: 1e1}\nconcurrency: 8\nsystems: {shop: {}}\n", encoding="utf-8")
     timeouts = load_environment(tmp_path, "local").model.timeouts
     assert (timeouts.http_s, timeouts.connect_s, timeouts.statement_ms, timeouts.database_s) == (0.5, 10, 1000, 10)
 
@@ -890,7 +890,7 @@ def test_numbers_as_written_load(tmp_path):
 def test_an_exponent_number_is_the_number_as_in_checklist_params(tmp_path, written, statement_ms, concurrency):
     """YAML 1.1 reads `5e3` as text (it wants `5.0e+3`); YAML 1.2, JSON and a checklist's params read the number. A
     whole number written so is taken where a whole number belongs, as 5000.0 is."""
-    (tmp_path / "local.yaml").write_text(f"name: local\n{written}systems: {{}}\n", encoding="utf-8")
+    (tmp_path / "local.yaml").write_text(f"name: local\n{written}systems: {{shop: {{}}}}\n", encoding="utf-8")
     model = load_environment(tmp_path, "local").model
     assert (model.timeouts.statement_ms, model.concurrency) == (statement_ms, concurrency)
     assert type(model.timeouts.statement_ms) is int and type(model.concurrency) is int
@@ -1006,9 +1006,35 @@ def test_an_environment_file_named_yml_says_to_rename_it(tmp_path, file):
                                     "staging.yaml")
 
 
+@pytest.mark.parametrize("file", ["staging.yml", "staging.YAML"])
+def test_an_environment_file_beside_its_yml_twin_is_refused_naming_both(tmp_path, file):
+    """`staging.yml` beside `staging.yaml` (where the fix was made, perhaps): never read, so refused as one file too
+    many, not passed over."""
+    (tmp_path / "staging.yaml").write_text("name: staging\nsystems: {shop: {}}\n", encoding="utf-8")
+    (tmp_path / file).write_text("name: staging\nsystems: {shop: {}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        environment_path(tmp_path, "staging")
+    assert raised.value.exit_code == 20
+    assert raised.value.message == (f"{tmp_path / file} beside {tmp_path / 'staging.yaml'}: one environment, one "
+                                    f"file: merge it into staging.yaml and remove {file}")
+
+
+# -- an environment that names no system is refused: every item would skip, and the run end green -------------------
+@pytest.mark.parametrize("systems", ["systems: {}\n", "systems: {}\n#  shop:\n#    services: {web: {url: x}}\n"],
+                         ids=["empty", "each-commented-out"])
+def test_an_environment_naming_no_system_is_refused_at_load(tmp_path, systems):
+    (tmp_path / "local.yaml").write_text(f"name: local\n{systems}", encoding="utf-8")
+    said = (f"{tmp_path / 'local.yaml'}: systems: names no system, so every item would skip and the run check "
+            "nothing; name at least one system under it")
+    for load in (peek, load_environment):
+        with pytest.raises(ConfigError) as raised:
+            load(tmp_path, "local")
+        assert raised.value.exit_code == 20 and raised.value.message == said, raised.value.message
+
+
 def test_a_no_proxy_entry_the_http_client_cannot_read_is_bad_input(tmp_path, monkeypatch):
     """httpx cannot read `[::1]` in NO_PROXY: every request would end as an internal error blamed on its target."""
-    (tmp_path / "local.yaml").write_text("name: local\nsystems: {}\n", encoding="utf-8")
+    (tmp_path / "local.yaml").write_text("name: local\nsystems: {shop: {}}\n", encoding="utf-8")
     monkeypatch.setenv("NO_PROXY", "localhost, [::1]")
     with pytest.raises(ConfigError, match=r"NO_PROXY: the entry \[::1\] is one the HTTP client \(httpx\) cannot read;"
                                           r" write the IPv6 address without brackets \(::1\)"):

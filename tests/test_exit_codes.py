@@ -128,7 +128,7 @@ def archive_failed(tmp_path, web, request):
 
 def demo_failed(tmp_path, web, request):
     project = _project(tmp_path, web)
-    project.environment("demo: true\nsystems: {}\n", name="demo")
+    project.environment("demo: true\nsystems: {site: {}}\n", name="demo")
     return project.run("--env", "demo", "--demo-fault", "no-such-fault")
 
 
