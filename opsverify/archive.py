@@ -100,6 +100,22 @@ def suite_commit(root: Path) -> str:
     return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
+def _unmake(held: int | None, working: tuple[Path, ...], folders: tuple[Path, ...]) -> None:
+    """What an interrupted Archive.begin made goes: its working folder (under either name), its lock, and the
+    folders it made for it (the env's, reports/) while empty."""
+    if held is not None:
+        os.close(held)
+    for folder in working:
+        shutil.rmtree(folder, ignore_errors=True)
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except FileNotFoundError:  # interrupted before it was made
+            continue
+        except OSError:  # another's files are in it
+            break
+
+
 def utc(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -215,6 +231,7 @@ class Archive:
         name = f"{started:%Y%m%dT%H%M%SZ}-{os.getpid()}-{os.urandom(4).hex()}"
         partial, making = env_dir / f".partial-{name}", env_dir / f".making-{name}"
         made = tuple(folder for folder in env_dir.parents if not os.path.lexists(folder))  # innermost first
+        held = None
         try:
             env_dir.mkdir(parents=True, exist_ok=True)
             with seal.env_lock(env_dir):  # another run's sweep never meets a folder made but not yet locked
@@ -222,12 +239,16 @@ class Archive:
                 making.mkdir()
                 held = hold_partial(making)
                 os.rename(making, partial)
+            commit = suite_commit(root)  # git may take seconds in a large checkout: a Ctrl-C may well come now
         except FileExistsError:  # mkdir(exist_ok) says only "File exists" of a file where the folder belongs
             raise ArchiveFailed(f"archive not written: {shown(env_dir)}: a file is where the env's folder belongs;"
                                 " move it away, or give another --reports-dir") from None
         except OSError as exc:
             raise ArchiveFailed(f"archive not written: {shown(env_dir)}: {exc.strerror or exc}") from None
-        return cls(reports, env, deploy, suite_commit(root), started, partial, redactor, key, stale, stale_left,
+        except BaseException:  # Ctrl-C, SIGTERM: the run archives nothing, so it leaves nothing, as discard() does
+            _unmake(held, (making, partial), (env_dir, *made))
+            raise
+        return cls(reports, env, deploy, commit, started, partial, redactor, key, stale, stale_left,
                    _held=held, _made=made)
 
     @property
