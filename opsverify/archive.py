@@ -47,7 +47,7 @@ from . import __version__, archive_writer, exitcodes, seal
 from .jsontext import readable as _json
 from .checklist import Check, _yaml_loader, shown
 from .items import ITEM_MARK, check_fields, marks_for
-from .display import visible
+from .display import spelled, visible
 from .environment import Environment
 from .errors import ArchiveFailed
 from .folders import remove_tree
@@ -98,6 +98,16 @@ def suite_commit(root: Path) -> str:
     if out.returncode != 0:
         return "unknown"
     return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def _no_folder_there(env_dir: Path) -> str:
+    """Why the env's folder could not be made where something is: a symbolic link on the way that leads nowhere
+    (an evidence volume not mounted) is named with its target; else a file stands where the folder belongs."""
+    for place in (env_dir, *env_dir.parents):
+        if place.is_symlink() and not place.exists():
+            return (f"{shown(place)} is a symbolic link to {spelled(os.readlink(place))}, which does not exist: "
+                    "mount it or fix the link")
+    return f"{shown(env_dir)}: a file is where the env's folder belongs; move it away, or give another --reports-dir"
 
 
 def _unmake(held: int | None, working: tuple[Path, ...], folders: tuple[Path, ...]) -> None:
@@ -241,8 +251,7 @@ class Archive:
                 os.rename(making, partial)
             commit = suite_commit(root)  # git may take seconds in a large checkout: a Ctrl-C may well come now
         except FileExistsError:  # mkdir(exist_ok) says only "File exists" of a file where the folder belongs
-            raise ArchiveFailed(f"archive not written: {shown(env_dir)}: a file is where the env's folder belongs;"
-                                " move it away, or give another --reports-dir") from None
+            raise ArchiveFailed(f"archive not written: {_no_folder_there(env_dir)}") from None
         except OSError as exc:
             raise ArchiveFailed(f"archive not written: {shown(env_dir)}: {exc.strerror or exc}") from None
         except BaseException:  # Ctrl-C, SIGTERM: the run archives nothing, so it leaves nothing, as discard() does

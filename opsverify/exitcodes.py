@@ -51,7 +51,8 @@ TABLE: tuple[ExitCode, ...] = (
                                 "every other item was checked and archived)"),
     ExitCode(25, "demo", "the demo deployment could not start, or an unknown demo fault was named"),
     ExitCode(26, "archive", "the run archive, the --junitxml file or the --alluredir folder could not be written "
-                            "(folder full or read-only, or a file where a folder belongs; a missing folder is made): one "
+                            "(folder full or read-only, a file where a folder belongs, or reports/ or its env's folder "
+                            "a symbolic link to nothing — an evidence volume not mounted; a missing folder is made): one "
                             "line says why; the checks' results are only on the console (a run in which a check failed "
                             "still ends 1, and one that could not check 24, 23 or 10); or, before any check, one of "
                             "them would be written among the evidence (inside a run archive, a reports/<env> folder, its "

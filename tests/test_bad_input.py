@@ -466,14 +466,16 @@ def test_odd_input_is_one_line_with_its_own_code(tmp_path, setup, args, code, fr
     _no_archive(runbook.reports)
 
 
-def _run_edited_runbook(tmp_path, setup, args):
-    """The scratch runbook, edited by `setup`, run with `args` (`--env fx` unless they name one)."""
+def _run_edited_runbook(tmp_path, setup, args, *, reports_dir: bool = True):
+    """The scratch runbook, edited by `setup`, run with `args` (`--env fx` unless they name one); without
+    `reports_dir`, into the default reports/ as the project's own."""
     from .runbook import make_runbook
 
     runbook = make_runbook(tmp_path)
     setup(runbook)
-    command = [sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "checklists", "-p", "no:cacheprovider", "--reports-dir",
-               str(runbook.reports), *(args if "--env" in args else ("--env", "fx", *args))]
+    command = [sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "checklists", "-p", "no:cacheprovider",
+               *(("--reports-dir", str(runbook.reports)) if reports_dir else ()),
+               *(args if "--env" in args else ("--env", "fx", *args))]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("OPSVERIFY_")}
     return runbook, subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60,
                                    env={**environ, **runbook.variables()})
@@ -692,3 +694,18 @@ def test_an_environment_file_mistake_is_one_line_with_its_own_code(tmp_path, set
     line = _assert_one_clear_line(result, code, fragment)
     assert not re.search("[\x1b\r\u202e]", line) and ":abc@" not in line
     _no_archive(runbook.reports)
+
+
+@pytest.mark.parametrize("link", ["reports", "reports/fx"])
+def test_a_reports_folder_linked_to_nothing_names_the_link_and_its_target(tmp_path, link):
+    """An evidence volume not mounted: `reports` (or the env's folder) a symbolic link to a folder that is not
+    there. No file is where a folder belongs: the link and where it leads are named, with the fix."""
+    def setup(runbook) -> None:
+        (runbook.root / link).parent.mkdir(parents=True, exist_ok=True)
+        (runbook.root / link).symlink_to(runbook.root / "unmounted" / "evidence")
+
+    runbook, result = _run_edited_runbook(tmp_path, setup, (), reports_dir=False)
+    _assert_one_clear_line(result, exitcodes.ARCHIVE,
+                           f"opsverify: archive not written: {link} is a symbolic link to "
+                           f"{tmp_path / 'unmounted' / 'evidence'}, which does not exist: mount it or fix the link")
+    assert not (tmp_path / "unmounted").exists()  # nothing made where it leads
