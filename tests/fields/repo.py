@@ -32,6 +32,8 @@ CASES = {
                              {**A, "triggers_absent": ["push", "workflow_dispatch"]}, FACTS),
     "triggers_present": Flips({**A, "triggers_absent": ["schedule"]},
                               {**A, "triggers_absent": ["schedule"], "triggers_present": ["push"]}, FACTS),
+    # a.yml has a workflow_dispatch trigger alone: only it passes, only a schedule fails
+    "triggers_only": Flips({**A, "triggers_only": ["workflow_dispatch"]}, {**A, "triggers_only": ["schedule"]}, FACTS),
     "crons": Flips({"file": "vercel.json", "crons": [CRON]},
                    {"file": "vercel.json", "crons": [{**CRON, "schedule": "*/5 * * * *"}]}, FACTS),
     "services": Flips(ENV, {**ENV, "services": ["web"]}, FACTS),
