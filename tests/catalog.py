@@ -49,10 +49,11 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
           publication_gaps: dict | None = None, reads: Iterable[str] = (),
           security_invoker: bool = False,
           extension_member: bool = False, owner: str = "postgres",
-          partitions: Iterable[tuple[str, bool]] = (), ancestors: Iterable[tuple[str, int]] = (),
+          partitions: Iterable[tuple[str, bool]] = (), ancestors: Iterable[tuple] = (),
           locks: Iterable[dict] = ()) -> dict:
     """`partitions`: (qualified name, RLS on) of each partition of a partitioned table, at every level;
     `ancestors`: (qualified name, levels up) of each table it is a partition or inheritance child of, nearest first;
+    (qualified name, levels up, part) of each table outside it that one of its `partitions` is a child of too;
     `publications_partly`: publication -> {"sent": [[schema, name], …], "unsent": […]}; `publication_gaps`:
     publication -> {"operations": […], "filters": [{"relation": [schema, name], "filter": …}], "columns": […],
     "no_replica_identity": [{"relation": [schema, name], "identity": relreplident, "index": {…} or None}],
@@ -62,7 +63,9 @@ def table(name: str = "jobs", *, schema: str = "public", kind: str = "r", rls: b
     cols = [c if isinstance(c, dict) else column(c) for c in columns]
     return {"schema": schema, "name": name, "kind": kind, "rls": rls, "force_rls": force_rls, "owner": role_name(owner),
             "partitions": [{**dict(zip(("schema", "name"), split_name(p))), "rls": on} for p, on in partitions],
-            "ancestors": [{**dict(zip(("schema", "name"), split_name(a))), "depth": depth} for a, depth in ancestors],
+            "ancestors": [{**dict(zip(("schema", "name"), split_name(a))), "depth": depth,
+                           "via": dict(zip(("schema", "name"), split_name(via[0]))) if via else None}
+                          for a, depth, *via in ancestors],
             "extension_member": extension_member,
             "security_invoker": security_invoker, "grants": grants(("postgres", "SELECT"), *grants_), "columns": cols,
             "constraints": list(constraints),

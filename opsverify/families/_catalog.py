@@ -315,21 +315,40 @@ _PARTITIONS = """case when r.kind in ('r', 'p') and exists (select from pg_inher
                               order by pn.nspname, pc.relname), '[]'::json)
      from descendants t join pg_class pc on pc.oid = t.relid join pg_namespace pn on pn.oid = pc.relnamespace)
     else '[]'::json end""".replace("_ATTACHED_", _ATTACHED)
-# The other way up: every table a table is a partition or inheritance child of, at every level (multiple inheritance:
-# each parent), nearest first (`depth` 1: a parent). A query on one reads and writes the table's rows under that one's
-# grants and policies, not the table's own. Each is read as a relation too (_ANCESTOR_ROWS), and only where an item
-# judges who must not reach the rows; a table that is no child costs one index probe of pg_inherits.
-_ANCESTORS = """case when r.kind in ('r', 'p') and exists (select from pg_inherits i where i.inhrelid = r.oid) then
-    (with recursive ancestors(relid, depth) as (
-       select i.inhparent, 1 from pg_inherits i where i.inhrelid = r.oid and _ATTACHED_
-       union select i.inhparent, a.depth + 1 from pg_inherits i join ancestors a on i.inhrelid = a.relid
-       where _ATTACHED_)
-     select coalesce(json_agg(json_build_object('schema', an.nspname, 'name', ac.relname, 'depth', x.depth)
-                              order by x.depth, an.nspname, ac.relname), '[]'::json)
-     from (select relid, min(depth) as depth from ancestors group by relid) x
-     join pg_class ac on ac.oid = x.relid join pg_namespace an on an.oid = ac.relnamespace)
-    else '[]'::json end""".replace("_ATTACHED_", _ATTACHED)
-_RELATION_PARTS["ancestors"] = _ANCESTORS
+# The other way up: for each table the query reads by schema or name (not a partition read below one: its ancestors
+# are those of the table above it), every table outside its tree (itself and its partitions and inheritance children,
+# at every level) that one of the tree is a partition or inheritance child of, at every level. A query on one reads and
+# writes rows of the table under that one's grants and policies, not the table's own. First its own ancestors, nearest
+# first (`depth` 1: a parent; `via` null), then each other parent of a part of it (multiple inheritance: `create table
+# c () inherits (t, q)` — q reaches t's rows in c) with that one's ancestors (`via`: the part, `depth` counted from
+# it). Found once for the whole read, walking pg_inherits from those tables alone, and joined to them by hash: a walk
+# per relation read scanned pg_inherits and pg_class again for each (1,600 partitions: past the statement timeout).
+# Each is read as a relation too (see _ANCESTOR_ROWS), and only where an item judges who must not reach the rows.
+_ANCESTRY = """ancestry(root, via, relid, depth) as (
+  with recursive tree(root, relid) as (  -- each table read by schema or name, and each part of it at every level
+    select c.oid, c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p') and (n.nspname = any(%(table_schemas)s)
+      or (n.nspname::text, c.relname::text) in (
+        select * from unnest(%(named_schemas)s::text[], %(named_relations)s::text[])))
+    union select t.root, i.inhrelid from tree t join pg_inherits i on i.inhparent = t.relid and _ATTACHED_
+  ), up(root, via, relid, depth) as (  -- a parent of one of the tree outside it, then each parent of that one
+    select t.root, t.relid, i.inhparent, 1 from tree t join pg_inherits i on i.inhrelid = t.relid and _ATTACHED_
+    left join tree o on o.root = t.root and o.relid = i.inhparent
+    where o.relid is null
+    union select u.root, u.via, i.inhparent, u.depth + 1 from up u join pg_inherits i on i.inhrelid = u.relid
+    and _ATTACHED_
+  )
+  select root, via, relid, min(depth) from up group by root, via, relid
+), ancestors_of(relid, ancestors) as (
+  select a.root, json_agg(json_build_object('schema', an.nspname, 'name', ac.relname, 'depth', a.depth,
+                                            'via', case when a.via <> a.root then
+                                                     json_build_object('schema', vn.nspname, 'name', vc.relname) end)
+                          order by a.via <> a.root, vn.nspname, vc.relname, a.depth, an.nspname, ac.relname)
+  from ancestry a join pg_class ac on ac.oid = a.relid join pg_namespace an on an.oid = ac.relnamespace
+  join pg_class vc on vc.oid = a.via join pg_namespace vn on vn.oid = vc.relnamespace
+  group by a.root
+)""".replace("_ATTACHED_", _ATTACHED)
+_RELATION_PARTS["ancestors"] = "coalesce(ao.ancestors, '[]'::json)"
 # Relations another session holds ACCESS EXCLUSIVE on, or waits for it on (a waiting request queues every later one
 # behind it; by a prepared transaction too, which has no pid). Deparsing takes ACCESS SHARE on what it opens —
 # pg_get_expr the relation a default or policy is of, and each relation a policy's subquery reads — which would wait
@@ -355,7 +374,7 @@ _RELS = """rels as (
   select c.oid, n.nspname as schema, c.relname as name, c.relkind as kind, c.relrowsecurity as rls,
          c.relforcerowsecurity as force_rls, _LOCKS_ as locks, _LOCKED_ITSELF_ as locked_itself,
          pg_get_userbyid(c.relowner) as owner, coalesce(c.relacl, acldefault('r', c.relowner)) as acl, c.reloptions
-  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace_ANCESTOR_JOIN_
   where (c.relkind in ('r', 'p') and n.nspname = any(%(table_schemas)s))
      or (c.relkind in ('v', 'm') and n.nspname = any(%(view_schemas)s))
      or (c.relkind = 'f' and n.nspname = any(%(foreign_table_schemas)s))
@@ -378,19 +397,12 @@ _RELS = """rels as (
                     union select i.inhrelid from pg_inherits i join below b on i.inhparent = b.oid where _ATTACHED_)
                   select oid from below)_ANCESTOR_ROWS_
 )""".replace("_ATTACHED_", _ATTACHED)
-# Where a table's ancestors are read (see _ANCESTORS): their rows too, wherever their schema — every table a table read
-# above by schema or name is a partition or inheritance child of, at every level
+# Where a table's ancestors are read (see _ANCESTRY): their rows too, wherever their schema. Joined, so read by hash
+# in one pass: as `c.oid in (select …)` within the OR above, the planner scanned all of them again for each relation
+_ANCESTOR_JOIN = "\n  left join (select distinct relid from ancestry) reaching on reaching.relid = c.oid"
 _ANCESTOR_ROWS = """
-     -- its ancestors: a query on one of them reads and writes its rows under their grants and policies
-     or c.oid in (with recursive above(oid) as (
-                    select i.inhparent from pg_inherits i join pg_class cc on cc.oid = i.inhrelid
-                    join pg_namespace cn on cn.oid = cc.relnamespace
-                    where cc.relkind in ('r', 'p') and (cn.nspname = any(%(table_schemas)s)
-                      or (cn.nspname::text, cc.relname::text) in (
-                        select * from unnest(%(named_schemas)s::text[], %(named_relations)s::text[])))
-                      and _ATTACHED_
-                    union select i.inhparent from pg_inherits i join above a on i.inhrelid = a.oid where _ATTACHED_)
-                  select oid from above)""".replace("_ATTACHED_", _ATTACHED)
+     -- the tables a query on which reads and writes the rows of a table read above, under their grants and policies
+     or reaching.relid is not null"""
 # What a publication sends of each table read, as pgoutput decides it for each relation holding rows (a table; a
 # foreign table holds rows too, never sent): it is sent where the publication is FOR ALL TABLES, lists the relation or
 # its schema, or lists a partitioned table it is a partition of (at any level) or that one's schema — and it is a
@@ -698,8 +710,12 @@ def catalog_query(sections: frozenset[str]) -> str:
                     .replace("_LOCKED_ITSELF_", "exists (select from held_locks l where l.relation = c.oid)"))
         else:
             rels = _RELS.replace("_LOCKS_", "null::json").replace("_LOCKED_ITSELF_", "false")
-        ctes.append(rels.replace("_ANCESTOR_ROWS_", _ANCESTOR_ROWS if "ancestors" in read else ""))
-        relations_from = "rels r"
+        ancestors = "ancestors" in read
+        if ancestors:  # before the relations: they read its tables too
+            ctes.append(_ANCESTRY)
+        ctes.append(rels.replace("_ANCESTOR_JOIN_", _ANCESTOR_JOIN if ancestors else "")
+                    .replace("_ANCESTOR_ROWS_", _ANCESTOR_ROWS if ancestors else ""))
+        relations_from = "rels r" + (" left join ancestors_of ao on ao.relid = r.oid" if ancestors else "")
         parts = ["'schema', r.schema", "'name', r.name", "'kind', r.kind", "'rls', r.rls", "'force_rls', r.force_rls",
                  "'owner', r.owner", "'locks', r.locks",
                  f"'partitions', {_PARTITIONS}"]

@@ -1125,7 +1125,7 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
     # parent to leave them out)
     parts_skipped = {_qualified(x) for x in tables}
     children_skipped = set(parts_skipped)  # the same, for what each must hold (NOT NULL, CHECK)
-    reached: dict[tuple[str, str], dict[str, int]] = {}  # ancestor -> {table whose rows it reaches: levels up}
+    reached: dict[tuple[str, str], dict[str, Reach]] = {}  # ancestor -> {table whose rows it reaches: how}
     for t in tables:
         name = _qualified(t)
         unread = _unread_while_locked(p, name, t)
@@ -1150,14 +1150,23 @@ def _judge_tables(p: Params, facts: Catalog) -> Outcome:
         _judge_parts(p, name, t, facts, findings, skipped=parts_skipped)
         _judge_publications(p, name, t, facts, findings)
         for ancestor in t["ancestors"] if p.judges_ancestors() else ():
-            reached.setdefault((ancestor["schema"], ancestor["name"]), {})[name] = ancestor["depth"]
+            if ancestor["via"]:  # another parent of a part of it (or that one's ancestor)
+                whose, reach = _qualified(ancestor["via"]), Reach(ancestor["depth"], f"a {_part_kind(t)} of {name}")
+            else:
+                whose, reach = name, Reach(ancestor["depth"])
+            reached.setdefault((ancestor["schema"], ancestor["name"]), {}).setdefault(whose, reach)
     _judge_ancestors(p, reached, facts, findings, skipped=parts_skipped)
     return _finish(expected, findings, [_qualified(t) for t in tables],
                    tables={_qualified(t): _table_evidence(p, t, facts) for t in tables}, **unmatched)
 
 
+def _part_kind(t: dict) -> str:
+    """What a part of table `t` is to it, at any level."""
+    return "partition" if t["kind"] == "p" else "child table"
+
+
 def _part_label(part_name: str, t: dict, name: str) -> str:
-    return f"{part_name} ({'partition' if t['kind'] == 'p' else 'child table'} of {name})"
+    return f"{part_name} ({_part_kind(t)} of {name})"
 
 
 def _judge_parts(p: Params, name: str, t: dict, facts: Catalog, findings: Findings, skipped: set[str]) -> None:
@@ -1186,23 +1195,36 @@ def _judge_parts(p: Params, name: str, t: dict, facts: Catalog, findings: Findin
         _judge_policies(p, label, row["policies"], facts.roles, findings, negative_only=True)
 
 
-def _ancestor_label(ancestor: str, children: dict[str, int]) -> str:
-    """`ancestor` as a message writes it: which of the item's tables it is a parent (or ancestor) of, whose rows a
-    query on it reaches."""
+@dataclass(frozen=True)
+class Reach:
+    """How an ancestor reaches a table's rows (see _judge_ancestors): `depth` levels above it; `part`: where the table
+    is one of the item's own, None, else how it is a part of one (`a child table of public.t`)."""
+
+    depth: int
+    part: str | None = None
+
+
+def _ancestor_label(ancestor: str, children: dict[str, Reach]) -> str:
+    """`ancestor` as a message writes it: which of the item's tables (or of their parts, for another parent of a
+    part) it is a parent (or ancestor) of, whose rows a query on it reaches."""
     if len(children) == 1:
-        ((child, depth),) = children.items()
-        how = f"parent of {child}" if depth == 1 else f"ancestor of {child}, {depth} levels up"
+        ((child, reach),) = children.items()
+        if reach.part:
+            how = "another parent" if reach.depth == 1 else f"another ancestor ({reach.depth} levels up)"
+            return f"{ancestor} ({how} of {child}, {reach.part}: the rows of {child} are reachable through it)"
+        how = f"parent of {child}" if reach.depth == 1 else f"ancestor of {child}, {reach.depth} levels up"
         return f"{ancestor} ({how}: the rows of {child} are reachable through it)"
-    kin = "parent" if set(children.values()) == {1} else "ancestor"
+    kin = "parent" if {reach.depth for reach in children.values()} == {1} else "ancestor"
     return f"{ancestor} ({kin} of {first_few(list(children))}: their rows are reachable through it)"
 
 
-def _judge_ancestors(p: Params, reached: dict[tuple[str, str], dict[str, int]], facts: Catalog,
+def _judge_ancestors(p: Params, reached: dict[tuple[str, str], dict[str, Reach]], facts: Catalog,
                      findings: Findings, skipped: set[str]) -> None:
     """What a table must not grant or allow, judged on each table it is a partition or inheritance child of, at every
-    level (`reached`: ancestor -> the item's tables under it), but those in `skipped` (judged already, as a table or a
-    part): a query on one reads and writes the table's rows under that one's grants and policies, not the table's own —
-    anon updates a child's rows, its RLS forced, through a parent granting it UPDATE with RLS off."""
+    level, and on each other table a part of it is a child of (multiple inheritance) with that one's ancestors
+    (`reached`: ancestor -> the item's tables, or their parts, under it), but those in `skipped` (judged already, as a
+    table or a part): a query on one reads and writes the table's rows under that one's grants and policies, not the
+    table's own — anon updates a child's rows, its RLS forced, through a parent granting it UPDATE with RLS off."""
     for key, children in sorted(reached.items()):
         if qualified(*key) in skipped:
             continue
@@ -2035,8 +2057,11 @@ def _table_evidence(p: Params, t: dict, facts: Catalog) -> dict[str, Any]:
             out["partitions" if t["kind"] == "p" else "child_tables"] = {_qualified(x): x["rls"]
                                                                            for x in t["partitions"]}
     if p.judges_ancestors() and t["ancestors"]:  # their RLS switch, as read (see _judge_ancestors)
-        rows = {_qualified(x): facts.relations.get((x["schema"], x["name"])) for x in t["ancestors"]}
-        out["ancestors"] = {name: None if row is None else row["rls"] for name, row in rows.items()}
+        for key, via in (("ancestors", False), ("ancestors_of_parts", True)):
+            rows = {_qualified(x): facts.relations.get((x["schema"], x["name"])) for x in t["ancestors"]
+                    if bool(x["via"]) == via}
+            if rows:
+                out[key] = {name: None if row is None else row["rls"] for name, row in rows.items()}
     if t.get("locks"):  # what another session's lock kept from being read (see _unread_while_locked)
         out["locks"] = t["locks"]
     if fields & {"columns", "not_null", "defaults", "types", "checked", "no_columns_of_type"}:
