@@ -2456,7 +2456,10 @@ OTHER_PARENTS = catalog(
     # multiple inheritance: public.c is a child of public.t and of public.q, which anon reads
     table("t", force_rls=True, partitions=[("public.c", True)], ancestors=[("public.q", 1, "public.c")]),
     table("q", rls=False, grants_=[("anon", "SELECT")]),
-    table("c", force_rls=True, ancestors=[("public.q", 1), ("public.t", 1)]))
+    table("c", force_rls=True, ancestors=[("public.q", 1), ("public.t", 1)]),
+    # a foreign table has no row level security: only its grants keep anon out
+    table("ft", kind="f", rls=False, grants_=[("anon", "SELECT")], owner="reporting"),
+    table("fchild", ancestors=[("public.ft", 1)]))
 
 
 @pytest.mark.parametrize("params, status, seen", [
@@ -2465,10 +2468,15 @@ OTHER_PARENTS = catalog(
      " through it) grants SELECT to anon"),
     ({"table": "public.c", "no_grants_to": ["anon"]}, FAILED,
      "table public.q (parent of public.c: the rows of public.c are reachable through it) grants SELECT to anon"),
+    ({"table": "public.fchild", "no_policies_for": ["anon", "reporting"]}, FAILED,
+     "table public.ft (parent of public.fchild: the rows of public.fchild are reachable through it) is a foreign"
+     " table: PostgreSQL has no row level security for one, so no policy applies to anon/reporting — fix: REVOKE"
+     " their privileges on it, or give it another owner"),
 ])
-def test_a_parts_other_parents_in_written_facts(params, status, seen):
+def test_a_parts_other_parents_and_a_foreign_parent_in_written_facts(params, status, seen):
     outcome = verdict(params, OTHER_PARENTS, status, seen)
     assert "(parent of public.t" not in outcome.observed, outcome.observed  # public.q is public.c's parent
+    assert "ROW LEVEL SECURITY" not in outcome.observed, outcome.observed  # PostgreSQL refuses it on a foreign table
 
 
 # With row level security off, FORCE binds no one: PostgreSQL applies no policy to anyone, the owner included, and the
@@ -2642,6 +2650,42 @@ def test_a_tables_rows_reachable_through_another_parent_of_its_child_fail_the_ta
     assert "public.h " not in outcomes[2].observed, outcomes[2].observed  # RLS on, grants nothing
     assert "(another" not in outcomes[3].observed, outcomes[3].observed  # public.b3 is judged as public.t3's part
     assert outcomes[0].evidence["tables"]["public.t"]["ancestors_of_parts"] == {"public.q": False}, outcomes[0].evidence
+
+
+# A foreign table has no row level security (PostgreSQL refuses ENABLE and FORCE on one): only revoking its grants
+# keeps a role out of the rows reachable through it. Its message had said to enable row level security.
+FOREIGN_PARENTS = """
+create foreign data wrapper stranger_rows; create server stranger_far foreign data wrapper stranger_rows;
+create foreign table public.ft (id int) server stranger_far;
+grant select on public.ft to anon;
+create table public.fchild (x int) inherits (public.ft);
+alter table public.fchild enable row level security;
+create table public.fp (id int) partition by list (id);
+alter table public.fp enable row level security;
+create foreign table public.fp_1 partition of public.fp for values in (1) server stranger_far;
+grant select on public.fp_1 to anon;
+"""
+FOREIGN_FIX = ("is a foreign table: PostgreSQL has no row level security for one, so no policy applies to anon — fix:"
+               " REVOKE their privileges on it")
+
+
+def test_a_foreign_table_reaching_a_tables_rows_is_told_to_revoke_not_to_enable_rls(server):
+    _, fresh = server
+    with fresh(FOREIGN_PARENTS) as url:
+        with psycopg.connect(url.admin, autocommit=True, connect_timeout=10) as conn:
+            with pytest.raises(psycopg.errors.WrongObjectType):
+                conn.execute("alter table public.ft enable row level security")
+        outcomes = judge_on(url, [
+            {"table": "public.fchild", "no_policies_for": ["anon"]},
+            {"table": "public.fp", "no_policies_for": ["anon"], "no_open_write_policies_for": ["anon"]},
+        ])
+    expect(outcomes, [
+        (FAILED, "table public.ft (parent of public.fchild: the rows of public.fchild are reachable through it)"
+                 f" {FOREIGN_FIX}"),
+        (FAILED, f"table public.fp_1 (partition of public.fp) {FOREIGN_FIX}"),
+    ])
+    for outcome in outcomes:
+        assert "ROW LEVEL SECURITY" not in outcome.observed, outcome.observed
 
 
 # The tables a group's tables are partitions or children of are found once for the whole catalog read and joined, not

@@ -942,7 +942,14 @@ def _check_rls_on(p: Params, name: str, t: dict, facts: Catalog, findings: Findi
     unbound = [role for role in _policy_roles(p, negative_only) if (role == PUBLIC or (
         roles.exists(role) and role not in roles.superusers and role not in roles.bypass_rls))
         and _open_without_policies(p, role, t, facts, negative_only)]
-    if unbound:
+    if unbound and t["kind"] == "f":  # PostgreSQL refuses row level security on one: only its grants keep roles out
+        owner = ", or give it another owner" if any(_owned_by(role, t["owner"], roles) for role in unbound) else ""
+        roles_text = _roles_text(unbound)
+        findings.add(name, f"is a foreign table: PostgreSQL has no row level security for one, so no policy applies"
+                           f" to {roles_text} — fix: REVOKE their privileges on it{owner}",
+                     f"are foreign tables: PostgreSQL has no row level security for them, so no policy applies to"
+                     f" {roles_text} — fix: REVOKE their privileges on them{owner}")
+    elif unbound:
         findings.add(name, *_verb("has", "have", f"row level security off, so no policy applies to"
                                                 f" {_roles_text(unbound)} — fix: ALTER TABLE … ENABLE ROW LEVEL"
                                                 " SECURITY"))
@@ -970,8 +977,8 @@ def _check_owner_bound(p: Params, name: str, t: dict, roles: Roles, findings: Fi
     unless the table FORCEs row level security (PostgreSQL's check_enable_rls: the owner is whoever has the privileges
     of the owning role): it reads and writes every row whatever they say, as a BYPASSRLS role does (said once for the
     item by _check_rls_binds, as is a superuser). FORCE binds it only with row level security on: where it is off,
-    _check_rls_on says that no policy applies to the owner either."""
-    if t["force_rls"]:
+    _check_rls_on says that no policy applies to the owner either (and on a foreign table, which has none)."""
+    if t["force_rls"] or t["kind"] == "f":
         return
     for role in _policy_roles(p, negative_only):
         if role == PUBLIC or not roles.exists(role) or role in roles.superusers or role in roles.bypass_rls:
