@@ -250,10 +250,13 @@ def _a_role(value: str) -> str:
     return value
 
 
+KeyRole = Annotated[str, AfterValidator(_a_role)]  # a role as a key carries it (the env family's too)
+
+
 class Params(StrictParams):
     service: str
     path: UrlPath = "/"
-    forbidden_roles: list[Annotated[str, AfterValidator(_a_role)]] = Field(default=["service_role"], min_length=1)
+    forbidden_roles: list[KeyRole] = Field(default=["service_role"], min_length=1)
     max_assets: int = Field(default=40, ge=1, le=MAX_ASSETS)
     max_asset_bytes: int = Field(default=10_000_000, ge=1024, le=MAX_ASSET_BYTES)
     allow_empty: bool = False  # a page without script files passes (else: error, nothing was scanned)

@@ -7,6 +7,11 @@ quotes a value only when it is a flag (true, 0, off …) or a literal the item i
 Names are exact (`[A-Za-z_][A-Za-z0-9_]*`), except in `required` and `forbidden`, where `*` and
 `?` make a case-sensitive pattern (`NEXT_PUBLIC_*SECRET*`). Any other pattern character is a
 config error: a name is never silently read as a literal when it was meant as a pattern.
+
+`forbidden_jwt_roles` judges values, whatever their names: every variable of the service is scanned for keys as
+the bundle family scans scripts (a JWT's payload decoded, no signature check; a Supabase API key counted as the role
+it acts as), and one carrying a listed role fails, naming the variable and the role. A JWT-shaped value whose
+payload cannot be read is an error for that variable, never a pass.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from ..lazy import load
 from ..transports.envsource import READ_S, WITHHELD, EnvFile, parse_dotenv
 from ..transports.http import as_url_parser_reads
 from ._common import StrictParams, first_few, nothing_found, plural
+from .bundle import SUPABASE_KEY_ROLES, KeyRole, keys_in  # keys read in a value as in a script
 from .repo import Params as RepoParams, source as repo_source  # repo_source: a system's checkout or GitHub
 
 NAME = "env"
@@ -180,6 +186,8 @@ class Params(StrictParams):
     required: list[NameOrPattern] = []
     any_of: list[Annotated[list[EnvName], Field(min_length=1)]] = []
     forbidden: list[NameOrPattern] = []  # unset, blank or falsy
+    # no variable's value, whatever its name, is a key (a JWT, a Supabase API key) carrying one of these roles
+    forbidden_jwt_roles: list[KeyRole] = Field(default=[], min_length=1)
     values: dict[EnvName, Wanted] = {}  # a blank value reads as unset: expecting one could never be told apart
     values_if_set: dict[EnvName, Wanted] = {}  # unset is fine (the code's default); set, exactly this
     not_values: dict[EnvName, Annotated[list[Wanted], Field(min_length=1)]] = {}
@@ -195,7 +203,7 @@ class Params(StrictParams):
 
     @property
     def per_service_rules(self) -> list[str]:
-        rules = ("required", "any_of", "forbidden", "values", "values_if_set", "not_values", "format", "min_length",
+        rules = ("required", "any_of", "forbidden", "forbidden_jwt_roles", "values", "values_if_set", "not_values", "format", "min_length",
                  "contains", "matches", "not_equal", "not_placeholder")
         return [name for name in rules if getattr(self, name)]
 
@@ -213,8 +221,9 @@ class Params(StrictParams):
     def _shape(self) -> "Params":
         rules = self.per_service_rules
         if not rules and not self.equal:
-            raise ValueError("give at least one rule: required, any_of, forbidden, values, values_if_set, not_values, "
-                             "format, min_length, contains, matches, not_equal, not_placeholder or equal")
+            raise ValueError("give at least one rule: required, any_of, forbidden, forbidden_jwt_roles, values, "
+                             "values_if_set, not_values, format, min_length, contains, matches, not_equal, "
+                             "not_placeholder or equal")
         if (rules or self.when) and not self.service:
             raise ValueError(f"{', '.join(rules + (['when'] if self.when else []))} need a service")
         if self.service and not rules and not self.when:
@@ -600,6 +609,7 @@ class Findings:
     unknown: list[str] = field(default_factory=list)  # rules that could not be decided
     seen: dict[str, dict] = field(default_factory=dict)
     patterns: dict[str, list[str]] = field(default_factory=dict)
+    jwt_roles: dict[str, list[str]] = field(default_factory=dict)  # name -> the roles of the keys its value holds
     failed: dict[str, list[str]] = field(default_factory=dict)
     read_two_ways: dict[str, dict[str, str]] = field(default_factory=dict)  # service -> name -> how
     defined_twice: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -724,6 +734,33 @@ def _judge_forbidden(p: Params, env: dict[str, str], f: Findings) -> None:
             # a value of invisible characters only (U+200B) is set for forbidden: code reads it as true
             elif not is_falsy_to_every_reader(value):
                 f.problem("forbidden", name, f"{label} is set to {_shown(value)}")
+
+
+def _judge_forbidden_jwt_roles(p: Params, env: dict[str, str], f: Findings) -> None:
+    """Every variable, whatever its name (`VITE_SUPABASE_ANON_KEY` may hold the service_role key): the keys its value
+    holds, read as the bundle family reads a script's, and their roles."""
+    if not p.forbidden_jwt_roles:
+        return
+    api_keys = "".join(f" or Supabase {kind} key (sb_{kind}_)" for kind, role in SUPABASE_KEY_ROLES.items()
+                       if role in p.forbidden_jwt_roles)
+    f.expect(f"no variable holding a JWT with role {' or '.join(p.forbidden_jwt_roles)}{api_keys}")
+    names = set(env) | set(env.read_two_ways if isinstance(env, EnvFile) else ())  # as _names_matching: both readers'
+    for name in sorted(names):
+        if not f.clear(env, name) or env.get(name) is None:  # either reading may be the service's: said, not judged
+            continue
+        keys = keys_in(env[name].encode("utf-8", "replace"))  # a key is ASCII
+        if not keys:
+            continue
+        f.look(env, name)
+        f.jwt_roles[name] = [str(key["role"]) if key.get("decodable", True) else "unreadable" for key in keys]
+        for key in keys:
+            if key.get("decodable") is False:  # any role's key, as in the bundle family: not a pass
+                f.cannot(f"could not read the role of the JWT-shaped value of {name} {f.where} (its payload is no "
+                         f"JSON object; {key['fingerprint']})")
+            elif key["role"] in p.forbidden_jwt_roles:
+                kind = (f"a Supabase {key['prefix'][3:-1]} key ({key['prefix']}), role {key['role']}" if "prefix" in key
+                        else f"a JWT with role {key['role']}")
+                f.problem("forbidden_jwt_roles", name, f"{name} holds {kind} ({key['fingerprint']})")
 
 
 def _judge_values(p: Params, env: dict[str, str], f: Findings) -> None:
@@ -894,7 +931,7 @@ def _near_names(name: str, env: dict[str, str]) -> str:
     return f" (the service sets {' and '.join(near)}: is the condition's name misspelt?)" if near else ""
 
 
-PER_SERVICE = (_judge_required, _judge_any_of, _judge_forbidden, _judge_values, _judge_values_if_set,
+PER_SERVICE = (_judge_required, _judge_any_of, _judge_forbidden, _judge_forbidden_jwt_roles, _judge_values, _judge_values_if_set,
                _judge_not_values, _judge_format,
                _judge_min_length, _judge_contains, _judge_matches, _judge_not_equal)
 
@@ -1006,6 +1043,8 @@ def judge(check, facts) -> Outcome:
         evidence[p.service] = f.seen
         if f.patterns:
             evidence["patterns"] = f.patterns
+        if f.jwt_roles:
+            evidence["jwt_roles"] = f.jwt_roles
     if p.equal:
         _judge_equal(p, services, f, evidence)
     if f.failed:
