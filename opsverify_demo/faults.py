@@ -24,6 +24,17 @@ def _env(system: str, service: str, name: str, value: str | None) -> Callable:
     return lambda d: d.set_env(system, service, name, value)
 
 
+def _service_role_key_as(system: str, service: str, name: str) -> Callable:
+    """A Supabase service_role key (an HS256 JWT, as the demo's Supabase signs them) set as `name`."""
+    def apply(d) -> None:
+        from .envs import demo_secret
+        from .services import supabase_key
+
+        d.set_env(system, service, name, supabase_key(demo_secret("jwt_secret"), "service_role"))
+
+    return apply
+
+
 def _switch(update: Callable) -> Callable:
     return lambda d: update(d.switches)
 
@@ -228,6 +239,9 @@ _ALL = [
           _env("commit-to-ship", "app", "PRIVY_APP_SECRET", None)),
     Fault("client-env-service-role", frozenset({"B1"}), "the SPA's build env carries VITE_SERVICE_ROLE_KEY",
           _env("bakery-ops", "app", "VITE_SERVICE_ROLE_KEY", "demo_service_role_in_client_0123456789abcdef")),
+    Fault("client-env-service-role-as-anon-key", frozenset({"B1"}),
+          "the SPA's build env carries the service_role key as VITE_SUPABASE_ANON_KEY (the wrong key pasted)",
+          _service_role_key_as("bakery-ops", "app", "VITE_SUPABASE_ANON_KEY")),
     Fault("rpc-url-localhost", frozenset({"T5"}), "the app's SOLANA_RPC_URL points at a local validator",
           _env("commit-to-ship", "app", "SOLANA_RPC_URL", "http://localhost:8899")),
     Fault("sora-cron-secret-missing", frozenset({"S6", "S15"}), "CRON_SECRET is not set in sora-studio's Vercel env",

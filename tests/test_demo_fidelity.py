@@ -89,3 +89,28 @@ def test_prisma_none_failed_title_does_not_promise_that_nothing_was_rolled_back(
     ((_, outcome),) = evaluate(demo, [check]).values()
     assert outcome.status is Status.PASSED
     assert "rolled back" not in check.title.replace("neither finished nor rolled back", "")
+
+
+# -- B1: "keep secrets out of the client; client uses anon key", whatever the key is called ------------------------
+@pytest.mark.parametrize("name", ["VITE_SUPABASE_SERVICE_KEY", "VITE_supabase_service_role_key"])
+def test_b1_fails_a_service_role_key_in_the_client_env_under_another_name(demo, name):
+    """The name rule (`*SERVICE_ROLE*`, case-sensitive) misses these spellings: the key's role is what fails."""
+    from opsverify_demo.envs import demo_secret
+    from opsverify_demo.services import supabase_key
+
+    (b1,) = entries("B1", "env").values()
+    demo.set_env("bakery-ops", "app", name, supabase_key(demo_secret("jwt_secret"), "service_role"))
+    (_, outcome), = evaluate(demo, [b1]).values()
+    demo.reset()
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.evidence["failed_rules"] == {"forbidden_jwt_roles": [name]}, outcome
+    assert f"{name} holds a JWT with role service_role" in outcome.observed
+
+
+def test_b1_fails_the_service_role_key_pasted_as_the_anon_key(demo):
+    (b1,) = entries("B1", "env").values()
+    demo.apply("client-env-service-role-as-anon-key")
+    (_, outcome), = evaluate(demo, [b1]).values()
+    demo.reset()
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.evidence["failed_rules"] == {"forbidden_jwt_roles": ["VITE_SUPABASE_ANON_KEY"]}, outcome

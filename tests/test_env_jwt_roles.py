@@ -15,6 +15,7 @@ from opsverify.families import env
 from opsverify.outcome import Status
 from opsverify.secrets import fingerprint
 
+from .helpers import by_id
 from .kit import make_check
 
 JWT_SECRET = "test-jwt-secret-" + "x" * 24
@@ -94,3 +95,14 @@ def test_roles_are_written_as_a_key_carries_them(roles, problem):
         make_check("env", {"service": "app", "forbidden_jwt_roles": roles})
     assert problem in str(raised.value)
 
+
+def test_b1_fails_a_service_role_key_in_the_client_env_under_any_name():
+    """B1 (bakery-ops) as the checklist writes it: the runbook's "client uses anon key" whatever the key is called."""
+    (b1,) = [check for check in by_id("B1") if check.family == "env"]
+    healthy = {"VITE_SUPABASE_URL": "https://bakery.supabase.example", "VITE_SUPABASE_ANON_KEY": ANON}
+    passed = env.judge(b1, {"services": {"app": healthy}, "examples": {}})
+    assert passed.status is Status.PASSED, passed
+    for name in ("VITE_SUPABASE_SERVICE_KEY", "VITE_supabase_service_role_key", "VITE_SUPABASE_ANON_KEY"):
+        outcome = env.judge(b1, {"services": {"app": {**healthy, name: SERVICE_ROLE}}, "examples": {}})
+        assert outcome.status is Status.FAILED, (name, outcome)
+        assert f"{name} holds a JWT with role service_role" in outcome.observed
