@@ -49,6 +49,10 @@ Checks (one or more per item; `platform` says which API):
                         pitr_days: 7                      PITR on and the PITR add-on keeps ≥ N days
                         required / secret_age             Edge Function secrets (names; `updated_at`)
 
+A `secret_age` name may be an either-or group (`names: [NEXTAUTH_SECRET, [SMTP_PASS, EMAIL_SERVER]]`), on every
+platform: one of its names must be set (none set fails naming the group), each one set is aged; a list not read
+whole leaves a name of it not seen unknown.
+
 Vercel env vars of the preview target may carry a `gitBranch`: such a value is that branch's only, so it
 never counts as the target's value (a key set only for a branch is not set for the target, and a fresh
 branch value does not make a stale one of the target fresh); a `gitBranch` of "" names no branch. GitHub's secret
@@ -97,7 +101,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Callable, Literal
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -170,8 +174,32 @@ CENTURY_DAYS = 36_525  # an age limit beyond a century is a typo, and beyond the
 
 
 class SecretAge(StrictParams):
-    names: list[str] = Field(min_length=1)
+    # a name, or an either-or group ([SMTP_PASS, EMAIL_SERVER]): one of its names must be set, each one set is aged
+    names: list[str | Annotated[list[str], Field(min_length=2)]] = Field(min_length=1)
     max_days: float = Field(gt=0, le=CENTURY_DAYS)
+
+    @field_validator("names")
+    @classmethod
+    def _each_once(cls, names: list) -> list:
+        """A name in two places (a group and alone, two groups) would be required and optional at once."""
+        flat = [name for entry in names for name in ([entry] if isinstance(entry, str) else entry)]
+        twice = sorted({name for name in flat if flat.count(name) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(twice)} named twice in names: give each name once")
+        return names
+
+    @property
+    def groups(self) -> list[tuple[str, ...]]:
+        """Each entry as a group: a name standing alone is a group of one."""
+        return [(entry,) if isinstance(entry, str) else tuple(entry) for entry in self.names]
+
+    @property
+    def flat(self) -> list[str]:
+        return [name for group in self.groups for name in group]
+
+    @property
+    def shown(self) -> str:
+        return ", ".join(" or ".join(group) for group in self.groups)
 
 
 class MaxAge(StrictParams):
@@ -1164,14 +1192,41 @@ def _in_the_future(v: _Verdict, moment: datetime, answer: Answer, what: str) -> 
     return True
 
 
+def _to_age(v: _Verdict, age: SecretAge, is_set: Callable[[str], bool], unread: str | None, missing: str,
+            seen: dict[str, Any]) -> list[str]:
+    """The names to age: each name standing alone (its absence is said where it is aged), and of an either-or group
+    the ones set. A group none of whose names is set is absent (`missing` says so after "none of A / B"), unknown where
+    the list was not read whole (`unread` says why); a name of a group not seen there may still be set, so its age is
+    unknown too."""
+    names: list[str] = []
+    for group in age.groups:
+        there = [name for name in group if is_set(name)]
+        if len(group) == 1:
+            names.append(group[0])
+            continue
+        said = " / ".join(group)
+        if not there:
+            seen[said] = "none set"
+            (v.unknown if unread else v.problems).append(f"none of {said} was seen: {unread}" if unread
+                                                         else f"none of {said} {missing}")
+            continue
+        for name in group:
+            if name not in there:
+                seen[name] = f"not set (one of {said})"
+                if unread:
+                    v.unknown.append(f"{name} {unread}: set there, its age is not known")
+        names += there
+    return names
+
+
 def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], answer: Answer, where: str,
                missing_means: str, *, unread: str | None = None, absent: dict[str, str] | None = None,
                epoch_ms: bool = False) -> None:
     """stamps: name -> update time (None: the platform gives none); absent names are missing (`absent` may say
     why, by name) — unless the list was not read whole (`unread` says why): then their absence is unknown."""
-    v.expected.append(f"{', '.join(age.names)} updated within {age.max_days:g} days {where}")
-    seen = {}
-    for name in age.names:
+    v.expected.append(f"{age.shown} updated within {age.max_days:g} days {where}")
+    seen: dict[str, Any] = {}
+    for name in _to_age(v, age, lambda name: name in stamps, unread, f"is set {where}", seen):
         if name not in stamps:
             seen[name] = v.absent(name, unread, (absent or {}).get(name, missing_means))
             continue
@@ -1304,10 +1359,16 @@ def _github_ages(v: _Verdict, p: Params, age: SecretAge, scopes: list[_Scope], s
                  unread_envs: str | None) -> None:
     """With an `environment`, the value its jobs see; without, every value a job could see, each by where it is."""
     job = f"by a job of environment {p.environment}" if p.environment is not None else "wherever a job may see it"
-    v.expected.append(f"{', '.join(age.names)} updated within {age.max_days:g} days, {job}")
+    v.expected.append(f"{age.shown} updated within {age.max_days:g} days, {job}")
     seen: dict[str, Any] = {}
     unread = _unread(scopes, *([unread_envs] if unread_envs else []))
-    for name in age.names:
+    visible = scopes if p.environment is None else seen_by_job  # where a job may see a name
+
+    def is_set(name: str) -> bool:
+        return any(_github_name(name) in s.listed for s in visible)
+
+    for name in _to_age(v, age, is_set, unread and f"not among the secrets read {unread}",
+                        f"is an Actions secret ({_github_listing(scopes)})", seen):
         key = _github_name(name)
         if p.environment is None:
             holders = [s for s in scopes if key in s.listed]
@@ -1412,7 +1473,7 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
         for service in p.services:  # a key the service sets itself is used over the group's: its age is not told
             with v.part():
                 own = _read(found, f"service_env:{service}").data
-                shadowed = [n for n in p.secret_age.names if n in own["keys"]]
+                shadowed = [n for n in p.secret_age.flat if n in own["keys"]]
                 if shadowed:
                     v.unknown.append(f"{', '.join(shadowed)} {'is' if len(shadowed) == 1 else 'are'} also set on "
                                      f"service {service} itself, whose value Render uses over the group's: Render "
@@ -1420,7 +1481,7 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
                                      f"service, or rotate it and check by hand)")
                 elif own["full"]:
                     v.unknown.append(f"service {service} lists {len(own['keys'])} env vars of its own, a full page: "
-                                     f"more were not read, and one may set {', '.join(p.secret_age.names)} over the "
+                                     f"more were not read, and one may set {', '.join(p.secret_age.flat)} over the "
                                      f"group's")
 
 
@@ -1469,10 +1530,12 @@ def _judge_suspension(v: _Verdict, name: str, answer: Answer) -> None:
 def _judge_env_group(v: _Verdict, p: Params, answer: Answer, service_ids: dict[str, str]) -> None:
     """The env group that must hold the names: holds them, feeds the services, changed within max_days."""
     group = answer.data
-    v.expected.append(f"env group '{group['name']}' holds {', '.join(p.secret_age.names)}, feeds "
+    v.expected.append(f"env group '{group['name']}' holds {p.secret_age.shown}, feeds "
                       f"{', '.join(p.services)} and changed within {p.secret_age.max_days:g} days "
                       f"(Render keeps no per-variable change time)")
-    missing = [n for n in p.secret_age.names if n not in group["keys"]]
+    names = _to_age(v, p.secret_age, lambda name: name in group["keys"], None, f"is in env group '{group['name']}'",
+                    {})
+    missing = [n for n in names if n not in group["keys"]]
     if missing:
         v.problems.append(f"{', '.join(missing)} not in env group '{group['name']}'")
     unlinked = [n for n, sid in service_ids.items() if sid not in group["service_ids"]]
@@ -1484,7 +1547,7 @@ def _judge_env_group(v: _Verdict, p: Params, answer: Answer, service_ids: dict[s
     elif not _in_the_future(v, updated, answer, f"env group '{group['name']}' updatedAt"):
         elapsed = answer.now - updated
         v.evidence["env_group"] = {"name": _kept(group["name"]), "updatedAt": _kept(group["updatedAt"]),
-                                   "keys_checked": p.secret_age.names,
+                                   "keys_checked": names,
                                    "limit": "Render records no change time per variable; the group's updatedAt "
                                             "moves on any change to it"}
         if elapsed > timedelta(days=p.secret_age.max_days):
@@ -1500,7 +1563,7 @@ def _judge_linked_groups(v: _Verdict, p: Params, found: dict) -> None:
     linked groups, so a name one of them sets may be the value in force — aged as the named group is, a stale one a
     failure naming it. A group linked and not read, or a list not read whole, leaves the item unknown."""
     listing = _read(found, "env_groups").data
-    names = ", ".join(p.secret_age.names)
+    names = p.secret_age.shown
     v.expected.append(f"every other env group linked to {', '.join(p.services)} that sets {names} changed within "
                       f"{p.secret_age.max_days:g} days (Render documents no order among a service's linked groups)")
     v.evidence["linked_env_groups"] = {}
@@ -1522,7 +1585,7 @@ def _judge_linked_groups(v: _Verdict, p: Params, found: dict) -> None:
 
 def _judge_linked_group(v: _Verdict, p: Params, label: str, linked_to: list[str], answer: Answer) -> None:
     group = answer.data
-    sets = [n for n in p.secret_age.names if n in group["keys"]]
+    sets = [n for n in p.secret_age.flat if n in group["keys"]]
     v.evidence["linked_env_groups"][_kept(group["id"] or label, 40)] = {
         "name": _kept(group["name"]), "linked_to": linked_to, "sets": sets, "updatedAt": _kept(group["updatedAt"])}
     if not sets:
