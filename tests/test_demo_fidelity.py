@@ -114,3 +114,20 @@ def test_b1_fails_the_service_role_key_pasted_as_the_anon_key(demo):
     demo.reset()
     assert outcome.status is Status.FAILED, outcome
     assert outcome.evidence["failed_rules"] == {"forbidden_jwt_roles": ["VITE_SUPABASE_ANON_KEY"]}, outcome
+
+
+# -- J6: "SMTP credentials (… SMTP_PASS or EMAIL_SERVER)" rotated quarterly, whichever the deployment uses ----------
+def test_j6_passes_a_deployment_keeping_its_smtp_credentials_in_email_server(demo):
+    """J1 takes SMTP_PASS or EMAIL_SERVER; J6 aged SMTP_PASS only, so a healthy deployment using EMAIL_SERVER failed."""
+    from opsverify_demo.components.platforms import _component
+
+    secret = demo.secrets["joslyn-ai"]["SMTP_PASS"]
+    demo.set_env("joslyn-ai", "api", "SMTP_PASS", None)
+    demo.set_env("joslyn-ai", "api", "EMAIL_SERVER", f"smtp://joslyn:{secret}@smtp.joslyn.example:587")
+    _component(demo).state.render_group_renamed["SMTP_PASS"] = "EMAIL_SERVER"
+    checks = [c for c in CHECKS if c.system == "joslyn-ai" and c.id in ("J1", "J6")]
+    results = {c.key: o for c, o in evaluate(demo, checks).values()}
+    demo.reset()
+    assert {key: o.status for key, o in results.items()} == {key: Status.PASSED for key in results}, {
+        key: o.observed for key, o in results.items()}
+    assert results["J6-credentials-rotated-quarterly"].evidence["env_group"]["keys_checked"][4] == "EMAIL_SERVER"

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from opsverify.families.provider import Params, judge
 from opsverify.outcome import Status
 
+from .helpers import by_id
 from .test_provider import GROUP, gh, iso, listed, make_check, ms, ok, own_env
 
 EITHER = ["SMTP_PASS", "EMAIL_SERVER"]
@@ -109,3 +110,17 @@ def test_a_group_names_two_names_or_more_each_once(names, problem):
         Params.model_validate({"platform": "vercel", "secret_age": {"names": names, "max_days": 30}})
     assert problem in str(raised.value)
 
+
+def test_j6_passes_smtp_credentials_kept_in_email_server():
+    """J6 (joslyn-ai) as the checklist writes it: the runbook's "SMTP_PASS or EMAIL_SERVER", as J1 reads it."""
+    (j6,) = by_id("J6")
+    services = {"web": "srv-w", "api": "srv-a", "worker": "srv-k"}
+    keys = ["NEXTAUTH_SECRET", "API_JWT_SECRET", "INTERNAL_API_KEY", "ADMIN_API_KEY", "EMAIL_SERVER",
+            "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]
+    group = {**GROUP, "keys": keys, "updatedAt": iso(days=12), "service_ids": list(services.values())}
+    facts = {"env_group": ok(group), **listed(group=group), "service_ids": services, **own_env(*services)}
+    outcome = judge(j6, {j6.key: facts})
+    assert outcome.status is Status.PASSED, outcome
+    neither = judge(j6, {j6.key: {**facts, "env_group": ok({**group, "keys": [k for k in keys if k != "EMAIL_SERVER"]})}})
+    assert neither.status is Status.FAILED, neither
+    assert "none of SMTP_PASS / EMAIL_SERVER is in env group 'secrets'" in neither.observed

@@ -88,6 +88,8 @@ class PlatformState:
     render_suspended: dict[str, list[str]] = field(default_factory=dict)
     render_cron: dict[str, list[CronRun]] = field(default_factory=dict)
     render_group_updated: timedelta = timedelta(days=12)
+    # a secret the env group holds under another name the app reads as well (SMTP_PASS as EMAIL_SERVER): old -> new
+    render_group_renamed: dict[str, str] = field(default_factory=dict)
     # service name -> the env vars it sets itself (key -> value), used over the env group's
     render_service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     supabase_backups: dict[str, dict] = field(default_factory=dict)  # system -> settings
@@ -314,7 +316,7 @@ class PlatformAPIs:
             joslyn = self.deployment.secrets["joslyn-ai"]
             keys = ("NEXTAUTH_SECRET", "API_JWT_SECRET", "INTERNAL_API_KEY", "ADMIN_API_KEY", "SMTP_PASS",
                     "S3_SECRET_ACCESS_KEY")
-            env_vars = [{"key": k, "value": joslyn[k]} for k in keys]
+            env_vars = [{"key": self.state.render_group_renamed.get(k, k), "value": joslyn[k]} for k in keys]
             env_vars.append({"key": "S3_ACCESS_KEY_ID", "value": "AKIADEMOJOSLYN0001"})
             links = [{"id": RENDER_SERVICES[n][0], "name": f"joslyn-{n}", "type": RENDER_SERVICES[n][1]}
                      for n in ("web", "api", "worker")]
