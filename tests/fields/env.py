@@ -16,6 +16,8 @@ WEB = {"B": "1", "SESSION_SECRET": SECRET + "-web"}
 EXAMPLES = {".env.example": {"SESSION_SECRET": "changeme"}, "apps/api/.env.example": {"SESSION_SECRET": SECRET}}
 BOTH = facts(API, WEB, EXAMPLES)
 A = {"service": "api", "required": ["A"]}
+# a JWT whose payload claims the service_role role (header {"alg":"HS256"}, payload {"role":"service_role"})
+SERVICE_ROLE_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2lnbmF0dXJlLW5vdC1jaGVja2Vk"
 
 CASES = {
     "service": Flips(A, {**A, "service": "web"}, BOTH),
@@ -24,6 +26,8 @@ CASES = {
     "required": Flips(A, {**A, "required": ["A", "INNGEST_*"]}, BOTH),
     "any_of": Flips(A, {**A, "any_of": [["SMTP_PASS", "EMAIL_SERVER"]]}, BOTH),
     "forbidden": Flips(A, {**A, "forbidden": ["NEXT_PUBLIC_*SECRET*"]}, BOTH),
+    "forbidden_jwt_roles": Flips(A, {**A, "forbidden_jwt_roles": ["service_role"]},
+                                 facts({**API, "VITE_SUPABASE_ANON_KEY": SERVICE_ROLE_JWT})),
     "values": Flips(A, {**A, "values": {"PROVIDER": "inngest"}}, BOTH),
     "not_values": Flips(A, {**A, "not_values": {"TLS_REJECT": ["0", "false"]}}, BOTH),
     "values_if_set": Flips(A, {**A, "values_if_set": {"PROVIDER": "inngest"}}, BOTH),
