@@ -203,8 +203,8 @@ class Params(StrictParams):
 
     @property
     def per_service_rules(self) -> list[str]:
-        rules = ("required", "any_of", "forbidden", "forbidden_jwt_roles", "values", "values_if_set", "not_values", "format", "min_length",
-                 "contains", "matches", "not_equal", "not_placeholder")
+        rules = ("required", "any_of", "forbidden", "forbidden_jwt_roles", "values", "values_if_set", "not_values",
+                 "format", "min_length", "contains", "matches", "not_equal", "not_placeholder")
         return [name for name in rules if getattr(self, name)]
 
     @property
@@ -931,8 +931,8 @@ def _near_names(name: str, env: dict[str, str]) -> str:
     return f" (the service sets {' and '.join(near)}: is the condition's name misspelt?)" if near else ""
 
 
-PER_SERVICE = (_judge_required, _judge_any_of, _judge_forbidden, _judge_forbidden_jwt_roles, _judge_values, _judge_values_if_set,
-               _judge_not_values, _judge_format,
+PER_SERVICE = (_judge_required, _judge_any_of, _judge_forbidden, _judge_forbidden_jwt_roles, _judge_values,
+               _judge_values_if_set, _judge_not_values, _judge_format,
                _judge_min_length, _judge_contains, _judge_matches, _judge_not_equal)
 
 
