@@ -120,8 +120,8 @@ class RealBacklogServer(ThreadingHTTPServer):
 @contextmanager
 def route_server(routes: dict[tuple[str, str], Handler]) -> Iterator[str]:
     """A small HTTP server on 127.0.0.1: `routes[(method, path)](headers, body) -> (status, text)`, or
-    `(status, text, headers)` for a reply with headers of its own; anything else answers 404. Yields its base URL;
-    stopped on exit."""
+    `(status, text, headers)` for a reply with headers of its own (its content-type, else JSON's or text's by the
+    text); anything else answers 404. Yields its base URL; stopped on exit."""
 
     class Routes(BaseHTTPRequestHandler):
         def _answer(self) -> None:
@@ -131,9 +131,11 @@ def route_server(routes: dict[tuple[str, str], Handler]) -> Iterator[str]:
             status, text, *extra = route({k.lower(): v for k, v in self.headers.items()}, body) if route else (404, "")
             data = text.encode()
             self.send_response(status)
-            for name, value in (extra[0] if extra else {}).items():
+            headers = extra[0] if extra else {}
+            for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("content-type", "application/json" if text.startswith("{") else "text/plain")
+            if "content-type" not in map(str.lower, headers):  # a type of its own is sent alone
+                self.send_header("content-type", "application/json" if text.startswith("{") else "text/plain")
             self.send_header("content-length", str(len(data)))
             self.end_headers()
             if self.command != "HEAD":

@@ -442,7 +442,8 @@ def test_crawl_tells_page_assets_from_guessed_references():
     fact = bundle.Crawl(PAGE, bundle.Params(service="app"))
     fact.take(f"{PAGE}assets/index-1.js", Reply(404, 1), certain=True)
     fact.take(f"{PAGE}assets/maybe.js", Reply(404, 1), certain=False)
-    fact.take(f"{PAGE}assets/big.js", Reply(200, 1, text="x", truncated=True), certain=False)
+    fact.take(f"{PAGE}assets/big.js", Reply(200, 1, {"content-type": "text/javascript"}, content=b"x", truncated=True),
+              certain=False)
     # an imported chunk that fails to answer may be served next time: not a "not an asset"
     fact.take(f"{PAGE}assets/Admin-1.js", Reply(503, 1), certain=False)
     fact.take(f"{PAGE}assets/Slow-2.js", Reply(None, 1, failure="no complete answer within 2 s"), certain=False)
@@ -481,9 +482,14 @@ def test_a_page_cut_at_the_limit_is_not_read_to_the_end():
 
 # -- a walk through a real server -----------------------------------------------------------
 def walked(routes: dict[str, str], path: str = "/", **params):
+    """The item's outcome on a site serving `routes` (path -> text, or a function of the request's headers): the
+    page at `path` as HTML, everything else as JavaScript."""
     from .kit import make_target, route_server
 
-    with route_server({("GET", p): (lambda h, b, text=text: (200, text(h) if callable(text) else text))
+    def kind(p: str) -> dict[str, str]:
+        return {"content-type": "text/html" if p == path else "text/javascript"}
+
+    with route_server({("GET", p): (lambda h, b, text=text, p=p: (200, text(h) if callable(text) else text, kind(p)))
                        for p, text in routes.items()}) as base:
         target = make_target({"services": {"app": {"url": base}}})
         c = check(path=path, **params)
@@ -682,7 +688,7 @@ def test_the_worst_inputs_at_the_size_limits_are_scanned_to_the_end(tmp_path):
     page = _worst(bundle.PAGE_LIMIT - 200, f'<script>"{ANON}"</script><script src="/assets/app.js"></script>')
     script = _worst(bundle.MAX_ASSET_BYTES, f'"{SERVICE}";')
     routes = {("GET", "/"): lambda h, b: (200, "<html><script>" + page),
-              ("GET", "/assets/app.js"): lambda h, b: (200, script)}
+              ("GET", "/assets/app.js"): lambda h, b: (200, script, {"content-type": "text/javascript"})}
     with route_server(routes) as url:
         project = Project(tmp_path, {"APP_URL": url})
         project.checklist("site", f"""
