@@ -658,7 +658,8 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
                                                                  "NOT_URL_TEXT", "DATA_URL", "NOT_BASE64",
                                                                  "ASCII_SPACES", "LINK_VALUES", "LINK_TARGET",
                                                                  "LINK_PARAMETER", "QUOTED_PAIR", "IMPORT_ARGUMENT",
-                                                                 "IMPORT_META_URL"])
+                                                                 "IMPORT_META_URL", "NO_CODE_START", "PROSE",
+                                                                 "JSON_START"])
 def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
     """A repeat that gives back what it took, retried from every start, is what made "eyJ" × 80,000 take a minute:
     every unbounded repeat is possessive or atomic (that an attempt that scans far starts only where no earlier one
@@ -937,6 +938,116 @@ def test_a_script_is_read_as_a_script_when_nothing_says_page(kind, body):
     fact = bundle.Crawl(PAGE, bundle.Params(service="app"))
     fact.take(f"{PAGE}main.js", Reply(200, 1, headers, content=body.encode()), certain=True)
     assert fact.scanned == ["/main.js"] and fact.incomplete == []
+
+
+# what an API's catch-all, a "Not Found" sent 200 or a bucket answers where a script was expected: no JavaScript
+NOT_SCRIPTS = [
+    ("application/json", '{"detail": "no such route"}'),
+    ("application/json; charset=utf-8", "[]"),
+    ("text/plain", "Not Found"),
+    ("text/plain; charset=utf-8", f"const k = 1;"),  # a module script sent as text/plain: every browser refuses it
+    ("application/xml", "<?xml version='1.0'?><Error><Code>NoSuchKey</Code></Error>"),
+    ("text/css", "body{margin:0}"),
+    ("image/svg+xml", "<svg/>"),
+    ("text/javascript-not", "1"),
+    # sent as bytes or with no type: a script only if its body reads as one
+    ("binary/octet-stream", '{"detail": "no such route"}'),
+    ("application/octet-stream", "<?xml version='1.0'?><Error/>"),
+    ("binary/octet-stream", ""),
+    (None, ""),
+    (None, "  \n"),
+    (None, '{"detail": "no such route"}'),
+    (None, "Not Found"),
+    ("application/octet-stream", "404: page not found\n"),
+]
+
+
+@pytest.mark.parametrize("kind, body", NOT_SCRIPTS)
+def test_a_script_answered_with_no_javascript_is_no_script_scanned(kind, body):
+    """A webpack chunk resolved to the wrong place on an app whose API answers JSON, 200, for any path was
+    "scanned", and the item passed while the chunk the browser loads shipped a service_role key. A browser refuses
+    a module script sent with a type that is no JavaScript's; named for certain it is not looked at, an ERROR
+    naming it and its type; as a guess, it is listed under not_assets."""
+    headers = {"content-type": kind} if kind else {}
+    fact = bundle.Crawl(PAGE, bundle.Params(service="app"))
+    fact.take(f"{PAGE}884-989c7723.js", Reply(200, 1, headers, content=body.encode()), certain=True)
+    assert fact.scanned == [] and len(fact.incomplete) == 1, (fact.scanned, fact.incomplete)
+    shown = f"content-type {kind.split(';')[0]}" if kind else "no content-type"
+    assert fact.incomplete[0].startswith(f"/884-989c7723.js: answered with {shown}"), fact.incomplete
+    assert "not JavaScript" in fact.incomplete[0], fact.incomplete
+    fact.take(f"{PAGE}worker.js", Reply(200, 1, headers, content=body.encode()), certain=False)
+    assert fact.unresolved == [fact.incomplete[0].replace("/884-989c7723.js", "/worker.js")]
+    assert len(fact.incomplete) == 1 and fact.scanned == []
+
+
+@pytest.mark.parametrize("kind, body", [
+    ("text/javascript", "console.log(1)"),
+    ("application/javascript; charset=utf-8", "export const a=1;"),  # Express, CDNs
+    ("application/x-javascript", "var a=1"),  # old IIS and Apache
+    ("Text/JavaScript ; charset=UTF-8", "1"),
+    ("text/ecmascript", "1"),
+    ("text/javascript", ""),  # an empty chunk a build emits
+    ("text/javascript", '{"a": 1}'),  # what the type says: a script
+    # S3's default for an object uploaded without a type, an old server's for `.mjs`, Express's for `.cjs`
+    ("binary/octet-stream", "(self.webpackChunk=self.webpackChunk||[]).push([[884],{}]);"),
+    ("application/octet-stream", "import{a as b}from'./x.mjs';b()"),
+    ("application/node", "module.exports = 1;"),
+    (None, "console.log(1)"),
+    (None, "<!-- hide from old browsers\nvar a = 1;\n//-->"),
+    (None, "// empty"),
+])
+def test_a_script_sent_as_javascript_or_as_bytes_that_read_as_code_is_scanned(kind, body):
+    headers = {"content-type": kind} if kind else {}
+    fact = bundle.Crawl(PAGE, bundle.Params(service="app"))
+    fact.take(f"{PAGE}main.js", Reply(200, 1, headers, content=body.encode()), certain=True)
+    assert fact.scanned == ["/main.js"] and fact.incomplete == [], (fact.scanned, fact.incomplete)
+
+
+def test_a_key_in_a_body_that_is_no_javascript_still_fails():
+    """Its bytes reach the browser all the same: a key in a script sent as text/plain is shipped."""
+    outcome = served({"/": (HTML, '<script src="/legacy.js"></script>'), "/legacy.js": ("text/plain", KEY_JS)})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith("service_role key hmac:") and " in /legacy.js; " in outcome.observed
+    assert outcome.evidence["incomplete"] == ["/legacy.js: answered with content-type text/plain, not JavaScript: the"
+                                              " script's path resolved to something else, or the server sends the"
+                                              " script with another type"], outcome.evidence
+
+
+def test_a_chunk_resolved_to_an_api_catch_all_is_not_passed():
+    """The probe's app: a webpack 5 runtime whose chunks live under its publicPath, on a server whose API answers
+    JSON, 200, for every unknown path."""
+    from http.server import BaseHTTPRequestHandler
+
+    from .kit import handler_server, make_target
+
+    main = ('(()=>{var o={};o.p="/static/bundles/",o.u=e=>e+"-"+{884:"989c7723"}[e]+".js",'
+            'o.l=(e,t)=>{var n=new Error;n.name="ChunkLoadError"};"#admin"===location.hash&&o.e(884)})();')
+    files = {"/": ("text/html", '<script src="/static/bundles/main.js"></script>'),
+             "/static/bundles/main.js": ("text/javascript", main),
+             "/static/bundles/884-989c7723.js": ("text/javascript", KEY_JS)}
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self):
+            kind, text = files.get(self.path, ("application/json", '{"detail": "no such route"}'))
+            data = text.encode()
+            self.send_response(200)
+            self.send_header("content-type", kind)
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    with handler_server(Site) as base:
+        target = make_target({"services": {"app": {"url": base}}})
+        try:
+            c = check()
+            outcome = bundle.judge(c, bundle.gather(target, [c]))
+        finally:
+            target.close()
+    assert outcome.status is not Status.PASSED, outcome.observed
+    assert "content-type application/json" in outcome.observed, outcome.observed
 
 
 def test_a_key_in_a_script_that_starts_with_an_html_comment_fails():

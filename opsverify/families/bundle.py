@@ -45,10 +45,12 @@ within the deadline, 408, 429) or asks for credentials (401: a signed-in browser
 a script `new URL(…, import.meta.url)` names)
 and refused with 404 or 403: a broken deploy
 or a path resolved wrongly, not looked at either way; so is one named for certain that is no URL
-(`http://[::1/x.js`), and one answered with an HTML page instead of a script (an app's fallback for unknown paths);
-so is a webpack runtime that loads chunks by a chunk-URL function this check cannot read. Only a string that merely
-looks like a chunk and that the server refuses with another 4xx (or answers with a page) is no script a browser
-gets, and is listed as `not_assets`. A page that
+(`http://[::1/x.js`), one answered with an HTML page instead of a script (an app's fallback for unknown paths) or
+with no JavaScript (a type that is no JavaScript's — an API's JSON catch-all, `text/plain` —, or sent untyped or as
+bytes, a body that is empty, markup, JSON or words alone: a browser refuses a module script so sent; a key in it
+still counts); so is a webpack runtime that loads chunks by a chunk-URL function this check cannot read. Only a
+string that merely looks like a chunk and that the server refuses with another 4xx (or answers with a page or no
+JavaScript) is no script a browser gets, and is listed as `not_assets`. A page that
 loads no same-origin script file has shipped nothing to scan: an error naming the page, unless
 `allow_empty: true`. Every asset fetch has the environment's total deadline (http_s); the walk
 is at most MAX_ROUNDS rounds of concurrent fetches (see `bound`). Bodies are scanned as bytes (a JWT and a module
@@ -215,6 +217,22 @@ WEBPACK_LOADER = re.compile(rb"""\.name\s*+=\s*+["']ChunkLoadError["']|__webpack
 _HTML_COMMENT = rb"<!--(?:[^-]++|-(?!->))*+-->"
 HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?(?:[\t\n\x0c\r ]*+" + _HTML_COMMENT + rb")*+[\t\n\x0c\r ]*+"
                         rb"<(?i:!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p)[ >]")
+# JavaScript's MIME types (WHATWG MIME Sniffing): the only ones a browser runs a module script of (or, under
+# `nosniff`, a classic one)
+JAVASCRIPT_TYPES = frozenset({"application/ecmascript", "application/javascript", "application/x-ecmascript",
+                              "application/x-javascript", "text/ecmascript", "text/javascript", "text/jscript",
+                              "text/livescript", "text/x-ecmascript", "text/x-javascript",
+                              *(f"text/javascript1.{minor}" for minor in range(6))})
+# what a server sends a script's file as when it does not know its extension — none, S3's default for an object
+# uploaded without one, an old nginx's for `.mjs`, Express's `application/node` for `.cjs`: a script if the body
+# reads as code (see _not_code)
+UNTYPED = ("", "binary/octet-stream", "application/octet-stream", "application/node")
+# what no script starts with: nothing at all, or markup (`<` not opening a legacy script's `<!--` line comment)
+NO_CODE_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*+(?:\Z|<(?!!--))")
+# words alone ("Not Found", "404: page not found"): no script is written without `(`, `=`, `;`, `{`, `/` …
+PROSE = re.compile(rb"[\w\s.,:!?'\"\x80-\xff-]*+")
+# what an API's JSON starts with (a script may too: it is parsed, and read as code unless it is JSON)
+JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\r ]*+[\[{]")
 # the page's Link header (RFC 8288): its links at commas outside a quoted string or a `<target>`, each link's
 # `<target>`, then its parameters (`; name`, `; name=token`, `; name="quoted"`, blanks around `=` allowed)
 LINK_VALUES = re.compile(r"""(?:[^,"<]++|"(?:[^"\\]++|\\.)*+"?|<[^>]*+>?)++""")
@@ -224,7 +242,8 @@ QUOTED_PAIR = re.compile(r"\\(.)")
 # what runs on a target's bytes (or on its headers)
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
-                   LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL)
+                   LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
+                   JSON_START)
 
 
 def _an_origin(value: str) -> str:
@@ -1102,6 +1121,11 @@ class Crawl:
             self._not_a_script(url, f"{path}: answered with an HTML page ({page}), not a script: the script's path"
                                     " resolved to a page", certain)
             return
+        if kind := _not_javascript(reply.headers, data[-1]):  # an API answers JSON, 200, for any path it lacks
+            self.scan(path, [*data, *hinted(reply.content)])  # its bytes reach the browser all the same
+            self._not_a_script(url, f"{path}: answered with {kind}, not JavaScript: the script's path resolved to"
+                                    " something else, or the server sends the script with another type", certain)
+            return
         if reply.truncated:
             self.incomplete.append(f"{path}: larger than {self.params.max_asset_bytes} bytes")
         self.scanned.append(path)
@@ -1269,6 +1293,32 @@ def _a_page(headers: dict[str, str], body: bytes | bytearray) -> str:
     if not kind and HTML_START.match(body):
         return "no content-type, and it starts as an HTML document"
     return ""
+
+
+def _not_javascript(headers: dict[str, str], body: bytes | bytearray) -> str:
+    """Why a script's answer is no JavaScript ('' when it is): a type that is no JavaScript's (JSON, XML, plain text:
+    a browser refuses a module script sent so), or — sent without a type or as bytes — a body that is no code."""
+    kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind in JAVASCRIPT_TYPES:
+        return ""
+    if kind not in UNTYPED:
+        return f"content-type {kind}"
+    body_is = _not_code(body)
+    return body_is and f"{f'content-type {kind}' if kind else 'no content-type'} and {body_is}"
+
+
+def _not_code(body: bytes | bytearray) -> str:
+    """What an untyped body is instead of code ('' when it may be code): nothing, markup, a JSON document, words
+    alone."""
+    if start := NO_CODE_START.match(body):
+        return "an empty body" if start.end() == len(body) else "a body that starts as markup"
+    if JSON_START.match(body):
+        try:
+            json.loads(body)
+            return "a JSON document"
+        except (ValueError, RecursionError):  # no JSON: code that starts with a block or an array
+            pass
+    return "a body of words alone" if PROSE.fullmatch(body) else ""
 
 
 def _page_text(data: bytes | bytearray, charset: str | None) -> str:
