@@ -1050,6 +1050,47 @@ def test_a_chunk_resolved_to_an_api_catch_all_is_not_passed():
     assert "content-type application/json" in outcome.observed, outcome.observed
 
 
+def _redirecting_site(moved: dict[str, tuple[int, str]], page: str, main: str):
+    """The outcome on a site whose page loads /main.js, and whose paths in `moved` redirect (status, Location)."""
+    from .kit import make_target, route_server
+
+    routes = {("GET", "/"): lambda h, b: (200, page, {"content-type": "text/html"}),
+              ("GET", "/main.js"): lambda h, b: (200, main, {"content-type": "text/javascript"}),
+              **{("GET", path): (lambda h, b, status=status, to=to: (status, "", {"location": to}))
+                 for path, (status, to) in moved.items()}}
+    with route_server(routes) as base:
+        target = make_target({"services": {"app": {"url": base}}})
+        try:
+            c = check()
+            return bundle.judge(c, bundle.gather(target, [c]))
+        finally:
+            target.close()
+
+
+def test_a_guessed_script_that_redirects_is_listed_not_an_error():
+    """firebase's `'/firebase-messaging-sw.js'`, a string in a vendor library, on a host whose auth middleware sends
+    unknown paths to its login page: the item was an ERROR "…: 307", where a 404 or the login page itself is listed
+    under not_assets. A redirect is not followed: it is listed with its Location."""
+    outcome = _redirecting_site({"/firebase-messaging-sw.js": (307, "/login?next=%2Ffirebase-messaging-sw.js")},
+                                '<script src="/main.js"></script>',
+                                "const DEFAULT_SW_PATH='/firebase-messaging-sw.js';")
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["not_assets"] == ["/firebase-messaging-sw.js: 307 to /login?next=%2Ffirebase-messaging-sw.js"
+                                              " (a redirect is not followed)"], outcome.evidence
+
+
+def test_a_script_named_for_certain_that_redirects_is_not_looked_at():
+    """What a browser loads there is not scanned: an ERROR naming where it points, and that redirects are not
+    followed; one without a Location says so."""
+    outcome = _redirecting_site({"/moved.js": (302, "http://user:pw@127.0.0.1/login"), "/gone.js": (301, "")},
+                                '<script src="/main.js"></script><script src="/moved.js"></script>',
+                                'import("/gone.js")')
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed == ("could not look at every script: /moved.js: 302 to http://127.0.0.1/login (a redirect"
+                                " is not followed); /gone.js: 301 without a Location (a redirect is not followed)")
+    assert "pw" not in outcome.observed
+
+
 def test_a_key_in_a_script_that_starts_with_an_html_comment_fails():
     """A script sent without a type that starts `<!--` (a legacy script hiding itself from old browsers) is a
     script: JavaScript reads the line as a comment, and the key after it is shipped."""

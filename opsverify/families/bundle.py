@@ -48,9 +48,10 @@ or a path resolved wrongly, not looked at either way; so is one named for certai
 (`http://[::1/x.js`), one answered with an HTML page instead of a script (an app's fallback for unknown paths) or
 with no JavaScript (a type that is no JavaScript's — an API's JSON catch-all, `text/plain` —, or sent untyped or as
 bytes, a body that is empty, markup, JSON or words alone: a browser refuses a module script so sent; a key in it
-still counts); so is a webpack runtime that loads chunks by a chunk-URL function this check cannot read. Only a
-string that merely looks like a chunk and that the server refuses with another 4xx (or answers with a page or no
-JavaScript) is no script a browser gets, and is listed as `not_assets`. A page that
+still counts), and one that redirects (not followed: its Location is named); so is a webpack runtime that loads
+chunks by a chunk-URL function this check cannot read. Only a string that merely looks like a chunk and that the
+server refuses with another 4xx (or answers with a page, no JavaScript or a redirect) is no script a browser gets,
+and is listed as `not_assets`. A page that
 loads no same-origin script file has shipped nothing to scan: an error naming the page, unless
 `allow_empty: true`. Every asset fetch has the environment's total deadline (http_s); the walk
 is at most MAX_ROUNDS rounds of concurrent fetches (see `bound`). Bodies are scanned as bytes (a JWT and a module
@@ -1108,6 +1109,11 @@ class Crawl:
     def take(self, url: str, reply: Reply, certain: bool) -> None:
         """Scan one fetched asset and queue the further references it makes; its body is not kept."""
         path = _path(url)
+        if reply.status is not None and 300 <= reply.status < 400:  # a login page's redirect for unknown paths
+            moved = location_shown(reply)
+            self._not_a_script(url, f"{path}: {reply.status} {f'to {moved}' if moved else 'without a Location'}"
+                                    " (a redirect is not followed)", certain)
+            return
         if reply.status != 200:
             status = reply.status if reply.status is not None else reply.failure
             # a chunk-like string the server refuses (404, or 403: a CDN over S3 says so for a missing object) is
