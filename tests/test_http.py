@@ -59,6 +59,13 @@ CASES = [
     ({"body_excludes": ["Database connection failed"]}, reply(500, ""), Status.FAILED, "status 500",
      "2xx (default status), body without 'Database connection failed'"),
     ({"max_latency_ms": 100}, reply(200, ms=350.0), Status.FAILED, "took 350 ms", "within 100 ms"),
+    # a body longer than the bytes read: the clock stopped at the read limit, and the rest may take any time
+    ({"max_latency_ms": 3000}, reply(200, "<html>", ms=64.0, truncated=True), Status.ERROR,
+     f"could not look: the body is longer than the {BODY_LIMIT} bytes read: its end was not waited for, so the"
+     f" time to it is unknown (64 ms to the first {BODY_LIMIT} bytes)", "within 3000 ms"),
+    ({"max_latency_ms": 100}, reply(200, "<html>", ms=350.0, truncated=True), Status.FAILED,
+     f"took 350 ms to the first {BODY_LIMIT} bytes alone", ""),
+    ({"status": 200}, reply(200, "<html>", ms=64.0, truncated=True), Status.PASSED, "", ""),  # no latency asked
     # json_has: existence, and type when given
     ({"json_has": ["documents", "meta.count", "meta.next"]}, reply(200, DOCS), Status.PASSED, "", "JSON has documents"),
     ({"json_has": ["documents", "meta.total"]}, reply(200, DOCS), Status.FAILED, "meta.total is missing", ""),
@@ -70,22 +77,31 @@ CASES = [
     ({"json_has": {"meta.count": "integer"}}, reply(200, '{"meta": {"count": 3.0}}'), Status.PASSED, "", ""),
     ({"json_has": {"meta.ok": "number"}}, reply(200, DOCS), Status.FAILED, "meta.ok is a boolean, not a number", ""),
     ({"json_has": {"meta.next": "string"}}, reply(200, DOCS), Status.FAILED, "meta.next is null, not a string", ""),
-    ({"json_has": {"x": "number"}}, reply(200, '{"x": NaN}'), Status.FAILED, "x is NaN, not a finite number", ""),
-    ({"json_has": {"x": "integer"}}, reply(200, '{"x": Infinity}'), Status.FAILED, "x is Infinity, not a finite", ""),
-    ({"json_has": ["x"]}, reply(200, '{"x": NaN}'), Status.PASSED, "", ""),  # it exists; no type was asked
+    # a number past a float's range (JSON all the same) reads as Infinity: no finite number
+    ({"json_has": {"x": "number"}}, reply(200, '{"x": 1e999}'), Status.FAILED, "x is Infinity, not a finite number", ""),
+    ({"json_has": {"x": "integer"}}, reply(200, '{"x": -1e999}'), Status.FAILED, "x is -Infinity, not a finite", ""),
+    ({"json_has": ["x"]}, reply(200, '{"x": 1e999}'), Status.PASSED, "", ""),  # it exists; no type was asked
+    # NaN, Infinity and -Infinity are no JSON tokens (Python's json.dumps writes them; JSON.parse and Go refuse the
+    # whole body): the body is not JSON, wherever the token is, whatever the rules name
+    ({"json_has": ["x"]}, reply(200, '{"x": NaN}'), Status.FAILED, "body is not JSON (NaN at character 6", ""),
+    ({"json": {"ok": True}}, reply(200, '{"ok": true, "p99_ms": NaN}'), Status.FAILED,
+     "body is not JSON (NaN at character 23", ""),
+    ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {"ms": 3}, "rate": [1, -Infinity]}'), Status.FAILED,
+     "body is not JSON (-Infinity at character 30", ""),
+    ({"json_min": {"n": 1}}, reply(200, '{"n": 2, "m": Infinity}'), Status.FAILED, "(Infinity at character 14", ""),
+    ({"json": {"s": "NaN"}}, reply(200, '{"s": "NaN", "t": "-Infinity"}'), Status.PASSED, "", ""),  # strings: JSON
     ({"json_has": ["documents"]}, reply(200, '[{"documents": []}]'), Status.FAILED, "documents is missing", ""),
     ({"json_has": ["documents"]}, reply(200, "<html>"), Status.FAILED, "body is not JSON", ""),
     # json_min / json_max: finite numbers only
     ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {"ms": 4}}'), Status.PASSED, "", "JSON db.ms ≤ 500"),
     ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {"ms": 1800}}'), Status.FAILED, "db.ms = 1800", ""),
-    ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {"ms": NaN}}'), Status.FAILED, "db.ms is NaN, not a finite", ""),
-    ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {"ms": -Infinity}}'), Status.FAILED, "is -Infinity", ""),
+    ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {"ms": -1e999}}'), Status.FAILED, "is -Infinity", ""),
     ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {"ms": true}}'), Status.FAILED, "is a boolean, not a number", ""),
     ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {"ms": "4"}}'), Status.FAILED, "is a string, not a number", ""),
     ({"json_max": {"db.ms": 500}}, reply(200, '{"db": {}}'), Status.FAILED, "JSON field db.ms is missing", ""),
     ({"json_min": {"count": 1}}, reply(200, '{"count": 3}'), Status.PASSED, "", "JSON count ≥ 1"),
     ({"json_min": {"count": 1}}, reply(200, '{"count": 0}'), Status.FAILED, "count = 0", ""),
-    ({"json_min": {"count": 1}}, reply(200, '{"count": Infinity}'), Status.FAILED, "is Infinity, not a finite", ""),
+    ({"json_min": {"count": 1}}, reply(200, '{"count": 1e999}'), Status.FAILED, "is Infinity, not a finite", ""),
     ({"json_min": {"n": 1}, "json_max": {"n": 5}}, reply(200, '{"n": 5}'), Status.PASSED, "", "n ≥ 1, JSON n ≤ 5"),
     # json: equal values, booleans kept apart from numbers
     ({"json": {"ok": True}}, reply(200, '{"ok": true}'), Status.PASSED, "", "JSON ok=true"),
@@ -1125,3 +1141,40 @@ def test_where_a_match_is_says_nothing_of_what_surrounds_it(secret):
     said = http._where_found(body, "FAILED")
     assert said == "at character 6"
     assert not any(secret[i:i + 5] in said for i in range(len(secret) - 4))
+
+
+# -- a path is one line of visible text: a control character in it is refused at load, never sent ---------------
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path, said", [
+    ("/health\n", r"holds a line break ('\n') at character 7"), ("/x\r", r"holds a line break ('\r') at character 2"),
+    ("/a\tb", r"holds a control character ('\t') at character 2"),
+    ("\t/a", r"holds a control character ('\t') at character 0"),  # named before "must start with /"
+    ("/a\x00", r"('\x00') at character 2"), ("/a\x7f", r"('\x7f') at character 2"),
+])
+def test_a_control_character_in_a_path_is_refused_at_load(family, path, said):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+    assert said in str(raised.value) and "one line of visible text" in str(raised.value), str(raised.value)
+
+
+def test_a_path_a_yaml_block_ends_with_a_line_break_is_bad_input_in_one_line(tmp_path):
+    """`path: |` keeps the line break after `/health`: refused at load (exit 20), the character named escaped."""
+    project = Project(tmp_path, {"WEB_URL": "http://127.0.0.1:9"})
+    project.checklist("site", """
+    - id: H1
+      name: health
+      section: Web
+      title: health answers
+      family: http
+      cadence: postdeploy
+      params:
+        service: web
+        path: |
+          /health
+    """)
+    project.environment('systems: {site: {services: {web: {url: "${WEB_URL}"}}}}\n')
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
+    said = ran.output.replace("Value error, ", "")
+    line = next((line for line in said.splitlines() if "H1-health: params.path:" in line), "")
+    assert "holds a line break ('\\n') at character 7" in line, said[-3000:]

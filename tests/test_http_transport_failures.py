@@ -9,7 +9,7 @@ import pytest
 
 from opsverify.families import http
 from opsverify.outcome import Status
-from opsverify.transports.http import Probe, Session, _failure_words, fetch_all
+from opsverify.transports.http import Probe, Reply, Session, _failure_words, fetch_all
 
 from .kit import RealBacklogServer, make_check, make_target, reset_after_the_request, serving
 from .project import KeepAliveHttp, raw_reply
@@ -323,3 +323,98 @@ def test_requests_hung_at_one_service_leave_a_healthy_one_its_connection():
         for thread in hung:
             thread.join()
     assert reached == [0] and answer[0].status == 200, (reached, answer)
+
+
+# -- a request on a connection an earlier request had used --------------------------------------------------------
+def _request_came(conn) -> bool:
+    """Reads one request's head off `conn` (these carry no body); False when the client closed the connection."""
+    request = b""
+    while b"\r\n\r\n" not in request:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return False
+        request += chunk
+    return True
+
+
+def answers_then_breaks(broken: bytes, *, stall_s: float = 0.0):
+    """A `serving` handler answering the first request on each connection 200, and the second, after `stall_s`,
+    with `broken` — then it closes the connection; `connections` counts those accepted."""
+    def handle(conn, stopping) -> None:
+        handle.connections += 1
+        served = 0
+        while _request_came(conn):
+            if served:
+                stopping.wait(stall_s)
+                conn.sendall(broken)
+                return
+            conn.sendall(raw_reply(200, b'{"ok": true}'))
+            served += 1
+    handle.connections = 0
+    return handle
+
+
+def _warm_then(port: int, path: str, **probe) -> Reply:
+    """A request that leaves its kept-alive connection in the pool, then one on it."""
+    session = Session(timeout_s=20, concurrency=1)
+    try:
+        (warm,) = session.fetch_all([Probe("GET", f"http://127.0.0.1:{port}/warm")])
+        (reply,) = session.fetch_all([Probe("GET", f"http://127.0.0.1:{port}{path}", **probe)])
+    finally:
+        session.close()
+    assert warm.status == 200, warm
+    return reply
+
+
+def test_a_request_asked_again_after_a_stalled_reused_connection_counts_its_time_from_the_first_attempt():
+    """The reused connection held the GET 1.5 s, then closed without a byte: asked again on a new connection, it
+    answered at once — a user of the endpoint waited both. The elapsed time counts from the first attempt (a lower
+    bound the stall sets, whatever the machine's speed), and the evidence says there were two."""
+    handler = answers_then_breaks(b"", stall_s=1.5)
+    with serving(handler) as port:
+        reply = _warm_then(port, "/health")
+    assert reply.status == 200 and handler.connections == 2, (reply, handler.connections)
+    assert reply.elapsed_ms >= 1500, reply
+    assert reply.first_attempt.startswith("on a connection an earlier request had used, no byte of a reply came"), \
+        reply
+    check = make_check("http", {"service": "api", "path": "/health", "max_latency_ms": 1000})
+    outcome = http.judge(check, {check.key: ("http://x/health", reply)})
+    assert outcome.status is Status.FAILED and outcome.observed.startswith("took "), outcome
+    assert outcome.evidence["first_attempt"] == reply.first_attempt, outcome.evidence
+
+
+def test_a_reply_whose_head_came_on_a_reused_connection_is_never_asked_again():
+    """A 500 whose head came whole, then the connection closed mid-body, is the answer a client got: asked again on
+    a new connection (which answers 200) it was hidden, and `status: 200` with `body_excludes` passed. Browsers ask
+    again only where no byte of the reply came."""
+    broken = (b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/plain\r\ncontent-length: 200\r\n\r\n"
+              b"Database connection failed")
+    handler = answers_then_breaks(broken)
+    with serving(handler) as port:
+        reply = _warm_then(port, "/health")
+    assert handler.connections == 1, handler.connections
+    assert reply.status is None and not reply.first_attempt, reply
+    assert "peer closed connection without sending complete message body" in reply.failure, reply
+    assert "500" in reply.failure, reply  # the head that came is named
+    check = make_check("http", {"service": "api", "path": "/health", "status": 200,
+                                "body_excludes": ["Database connection failed"]})
+    outcome = http.judge(check, {check.key: ("http://x/health", reply)})
+    assert outcome.status is Status.ERROR, outcome
+
+
+def test_part_of_a_head_on_a_reused_connection_is_never_asked_again():
+    """Bytes of a reply came (a status line cut short): the server answered; what it said is not asked again."""
+    handler = answers_then_breaks(b"HTTP/1.1 500 Internal Ser")
+    with serving(handler) as port:
+        reply = _warm_then(port, "/health")
+    assert handler.connections == 1, handler.connections
+    assert reply.status is None and not reply.first_attempt, reply
+    assert "the connection closed after 25 bytes of the reply's head" in reply.failure, reply
+
+
+def test_a_reused_connection_closed_without_a_byte_is_asked_again_at_once():
+    handler = answers_then_breaks(b"")
+    with serving(handler) as port:
+        reply = _warm_then(port, "/health")
+    assert (reply.status, reply.text) == (200, '{"ok": true}') and handler.connections == 2, reply
+    assert reply.first_attempt, reply

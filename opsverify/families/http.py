@@ -669,6 +669,19 @@ def _unread_bytes_may_hold(body: str, text: str) -> bool:
     return "\ufffd" in body and not text.isascii()
 
 
+def latency_judged(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
+    """(problems, what could not be judged) of `max_latency_ms`. A body cut at the read limit stopped the clock
+    there: the rest may take any time (a page that never ends), so only a bound already passed is proven."""
+    if p.max_latency_ms is None:
+        return [], []
+    if not reply.truncated:
+        return ([f"took {reply.elapsed_ms:g} ms"] if reply.elapsed_ms > p.max_latency_ms else []), []
+    if reply.elapsed_ms > p.max_latency_ms:
+        return [f"took {reply.elapsed_ms:g} ms to the first {BODY_LIMIT} bytes alone"], []
+    return [], [f"the body is longer than the {BODY_LIMIT} bytes read: its end was not waited for, so the time to it"
+                f" is unknown ({reply.elapsed_ms:g} ms to the first {BODY_LIMIT} bytes)"]
+
+
 def judge(check, facts) -> Outcome:
     p: Params = check.params
     url, reply = facts[check.key]
@@ -680,8 +693,9 @@ def judge(check, facts) -> Outcome:
     problems = [] if p.accepts(reply.status) else [status_said(reply)]
     body, unknown = body_problems(p, reply)
     problems += body
-    if p.max_latency_ms is not None and reply.elapsed_ms > p.max_latency_ms:
-        problems.append(f"took {reply.elapsed_ms:g} ms")
+    latency, unproven = latency_judged(p, reply)
+    problems += latency
+    unknown += unproven
     if problems:
         return failed(expected, "; ".join(problems), undecided=unknown, **evidence)
     if unknown:
