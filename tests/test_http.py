@@ -599,8 +599,8 @@ def test_what_an_unreadable_body_lacks_or_parses_to_is_not_judged():
 
 @pytest.mark.parametrize("method, path", [("HEAD", "/ping"), ("GET", "/empty")])
 def test_a_body_http_says_is_not_there_never_starts_the_next_reply(method, path):
-    """A HEAD or 204 answered with a body leaves bytes on the kept-alive connection; the next request on
-    it meets them as its reply's start. A safe request is asked once more on a new connection."""
+    """A HEAD or 204 answered with a body leaves bytes on the kept-alive connection, where the next request would
+    meet them as its reply's start: the connection is closed, and the next request gets a new one."""
     replies = {("HEAD", "/ping"): raw_reply(200, b'{"ok": true}'), ("GET", "/empty"): raw_reply(204, b'{"ok": true}'),
                ("GET", "/ok"): raw_reply(200, b'{"ok": false}')}
     with KeepAliveHttp(replies) as server:

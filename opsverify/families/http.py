@@ -465,6 +465,7 @@ def describe_reply(url: str, method: str, reply: Reply, read_limit: int = BODY_L
         "status": reply.status,
         **({"location": to} if (to := redirected_to(reply)) else {}),
         "elapsed_ms": reply.elapsed_ms,
+        **({"first_attempt": reply.first_attempt} if reply.first_attempt else {}),
         "body_start": display.cut(reply.text, BODY_START_KEPT),  # marked: a secret cut there is masked
         **({"body_read": reply.read_as} if reply.read_as else {}),
         **({"failure": reply.failure} if reply.failure else {}),

@@ -95,6 +95,9 @@ class Reply:
     # declared (what fetch().text() and JSON readers take); and how it was read so
     other_text: str = ""
     other_read_as: str = ""
+    # where a safe request was asked again on a new connection: what became of its first attempt, on a connection an
+    # earlier request had used (`elapsed_ms` counts from that attempt's start: what a user of the endpoint waited)
+    first_attempt: str = ""
 
     def json(self) -> Any:
         try:
@@ -460,16 +463,18 @@ class Session:
         if probe.connect_s is None and self.connect_s is not None:  # the target's, for a probe naming none
             probe = replace(probe, connect_s=self.connect_s)
         timeout = self._timeout(probe)
+        started = time.perf_counter()
         reply, stale = await _send(self._clients[probe.verify], probe, timeout, heads)
         if stale and probe.method.upper() in SAFE_METHODS and not probe.mutating:  # a cron job runs once
-            # Bytes left after a reply (a second reply, a HEAD's or 204's body) close its connection as it ends
-            # (`_unasked_bytes`), and httpcore drops an idle one whose socket has bytes to read. Bytes that come
-            # only once the next request is on its way still read as its reply's start: a safe request that meets
-            # a broken reply on a reused connection is asked once more on a new one. One that is not safe is not:
-            # it fails as no answer.
-            heads.clear()  # the broken reply's head is not this request's answer
+            # A kept-alive connection the server closed (its idle timeout) as the request went out: no byte of a
+            # reply came, so a safe request is asked once more on a new one, as browsers do. Where any byte came
+            # (a head, part of one, bytes that are no HTTP) the server answered: that is the reply (`_send`). One
+            # that is not safe is never asked again: it fails as no answer. The time counts from the first attempt.
+            first = (f"on a connection an earlier request had used, no byte of a reply came ({reply.failure}) in "
+                     f"{reply.elapsed_ms:g} ms: asked again on a new connection")
             async with self._client(setting) as fresh:
                 reply, _ = await _send(fresh, probe, timeout, heads)
+            reply = replace(reply, elapsed_ms=_ms(started), first_attempt=first)
         return reply
 
     def close(self) -> None:
@@ -598,9 +603,15 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
         undecodable = kept.status is not None and not getattr(exc, "coding_unread", False)
         return (replace(kept, undecodable=str(exc)) if undecodable else kept), False
     except httpx.HTTPError as exc:
-        stale = isinstance(exc, httpx.RemoteProtocolError) and not connected
+        head_bytes = _head_bytes_unread(exc) if response is None else None
+        stale = isinstance(exc, httpx.RemoteProtocolError) and not connected and head_bytes == 0
         failure = Reply(None, _ms(started), failure=_protocol_failure(exc, replied=response is not None))
-        return (failure if stale else _head_kept(probe, response, failure)), stale  # a stale head is not this reply's
+        if head_bytes:  # httpcore says "without sending a response": part of a head had come
+            failure = replace(failure, failure=f"the connection closed after {head_bytes} bytes of the reply's head,"
+                                               " before its end")
+        if response is not None and not probe.judged_by_status:  # no whole answer, yet the status it gave is named
+            failure = replace(failure, failure=f"{failure.failure}; its head had said {response.status_code}")
+        return _head_kept(probe, response, failure), stale
     except h11.ProtocolError as exc:  # h11 holds the body to the head's content-length as it writes them, and httpcore
         # lets that error out as h11's own, which httpx does not map either: it fails this request, not its batch
         if not isinstance(exc, h11.LocalProtocolError):
@@ -658,6 +669,27 @@ def _head_kept(probe: Probe, response: httpx.Response | None, failed: Reply) -> 
     return replace(failed, status=response.status_code, headers=_headers(response),
                    first_values=_first_values(response) if probe.raw else {},
                    failure=f"its body could not be read: {failed.failure}")
+
+
+def _head_bytes_unread(exc: BaseException) -> int | None:
+    """How many bytes of a reply's head had come when its connection closed before the head's end (0: none), or None
+    where the reply was never waited for — or its bytes were no head (h11 refused them) or cannot be counted. httpcore
+    says "Server disconnected without sending a response" either way: the bytes are in the h11 state of the frame that
+    raised it, reached through the traceback (its private layout; None if a version lays it out otherwise)."""
+    h11 = load("h11")
+    cause: BaseException | None = exc
+    for _ in range(16):  # a chain is short; a cycle ends here
+        if cause is None:
+            return None
+        tb = cause.__traceback__
+        while tb is not None:
+            state = getattr(tb.tb_frame.f_locals.get("self"), "_h11_state", None)
+            if isinstance(state, h11.Connection):
+                waiting = state.our_state in (h11.DONE, h11.MUST_CLOSE) and state.their_state is h11.SEND_RESPONSE
+                return len(state.trailing_data[0]) if waiting else None
+            tb = tb.tb_next
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _unasked_bytes(response: httpx.Response) -> int:
