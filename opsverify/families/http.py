@@ -30,7 +30,7 @@ from .. import display
 from ..checklist import WrittenNumber
 from ..outcome import Outcome, error, failed, passed
 from ..target import SECRET_REF
-from ..transports.http import UnreadableJson, BODY_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
+from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
 from ._common import StrictParams, UrlPath, holds_non_finite, reference_problem
 
 NAME = "http"
@@ -513,6 +513,8 @@ def body_problems(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
                 document = reply.json()
             except UnreadableJson as exc:
                 unknown.append(f"its JSON was not judged: {exc}")
+            except NotStrictJson as exc:  # Python's reader takes it; no JSON client does
+                problems.append(f"body is not JSON ({exc})")
             except ValueError:
                 problems.append("body is not JSON")
             else:

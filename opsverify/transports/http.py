@@ -235,18 +235,45 @@ class UnreadableJson(ValueError):
         self.keys_twice = keys_twice
 
 
+class NotStrictJson(ValueError):
+    """A body Python's reader takes but JSON has not: a bare `NaN`, `Infinity` or `-Infinity` (Python's json.dumps
+    writes them for a float that is not finite). RFC 8259 has no such token, and JSON.parse and Go refuse the whole
+    body: it is not JSON, wherever the token is."""
+
+
+class _Constant(Exception):
+    """Raised out of the parse at a NaN or ±Infinity (`parse_constant`); not a ValueError, so it is told apart."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _Constant(name)
+
+
+# a JSON string (skipped: its text may spell NaN) or a constant outside one
+_CONSTANT_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+def _constant_at(text: str) -> int:
+    """Where the first NaN or ±Infinity outside a string is: the parse met it first, the body being JSON up to it."""
+    return next((found.start(1) for found in _CONSTANT_OR_STRING.finditer(text) if found.group(1)), -1)
+
+
 def key_twice_said(key: str) -> str:
     """How a key an object names twice is said, by the JSON rules and the text rules alike."""
     return f"a JSON object names the key {cut(json.dumps(key))} twice"
 
 
 def strict_json(text: str) -> Any:
-    """A target's JSON; raises ValueError when it is not JSON, `UnreadableJson` when it cannot be judged. A key
-    given twice is said by the first found, and every such key is learned in the one parse (the text rules ask
-    which keys: `Reply.keys_twice`)."""
+    """A target's JSON; raises ValueError when it is not JSON (`NotStrictJson` for a NaN or ±Infinity, which only
+    Python's reader takes), `UnreadableJson` when it cannot be judged. A key given twice is said by the first found,
+    and every such key is learned in the one parse (the text rules ask which keys: `Reply.keys_twice`)."""
     twice: dict[str, None] = {}  # each key once, in the order met
     try:
-        document = json.loads(text, object_pairs_hook=functools.partial(_unique_keys, twice))
+        document = json.loads(text, object_pairs_hook=functools.partial(_unique_keys, twice),
+                              parse_constant=_refuse_constant)
+    except _Constant as exc:
+        raise NotStrictJson(f"{exc} at character {_constant_at(text)}, which JSON has not: JSON.parse and Go refuse"
+                            " the whole body") from None
     except RecursionError:
         raise UnreadableJson("JSON nested deeper than it can be read") from None
     except json.JSONDecodeError:
