@@ -1027,6 +1027,11 @@ SecretName = Annotated[str, AfterValidator(a_secret_name)]
 
 
 def _absolute_path(value: str) -> str:
+    odd = next((at for at, ch in enumerate(value) if ch.isascii() and not ch.isprintable()), None)
+    if odd is not None:  # `path: |` keeps a line break; HTTP carries none, so it could only fail when sent
+        kind = "a line break" if value[odd] in "\r\n" else "a control character"
+        raise ValueError(f"holds {kind} ({value[odd]!r}) at character {odd}: a path is one line of visible text"
+                         " (a YAML `|` block ends with a line break: write the path on its key's line)")
     if not value.startswith("/"):
         raise ValueError("must start with /")
     cited = LIKE_A_REFERENCE.search(value)
