@@ -836,7 +836,6 @@ GITHUB_CALL = Call("github", "https://api.github.com/repos/o/r/actions/secrets?p
 
 
 @pytest.mark.parametrize("call, body, words", [
-    (GITHUB_CALL, '{"total_count": NaN, "secrets": []}', "total_count is NaN, not a count"),
     (GITHUB_CALL, '{"total_count": "lots", "secrets": []}', 'total_count is "lots", not a count'),
     (GITHUB_CALL, '{"total_count": 1e999, "secrets": []}', "total_count is Infinity, not a count"),
     (GITHUB_CALL, '{"total_count": 2, "secrets": [{"name": "A", "updated_at": "2001-01-01T00:00:00Z"},'
@@ -846,6 +845,14 @@ GITHUB_CALL = Call("github", "https://api.github.com/repos/o/r/actions/secrets?p
 def test_an_answer_shaped_otherwise_is_trouble_never_a_crash(call, body, words):
     answer = interpret(call, Reply(200, 1.0, DATE, body), Redactor(), NOW)
     assert isinstance(answer, Trouble) and "unexpected shape" in answer.reason and words in answer.reason, answer
+
+
+def test_an_answer_holding_a_bare_nan_is_no_json():
+    """JSON has no NaN (Python's json.dumps writes one; JSON.parse and Go refuse the whole body)."""
+    answer = interpret(GITHUB_CALL, Reply(200, 1.0, DATE, '{"total_count": NaN, "secrets": []}'), Redactor(), NOW)
+    assert isinstance(answer, Trouble) and answer.reason.endswith(
+        "with a body that is not JSON (NaN at character 16, which JSON has not: JSON.parse and Go refuse the whole"
+        " body)"), answer
 
 
 @pytest.mark.parametrize("params, found", [

@@ -109,7 +109,7 @@ from pydantic import Field, field_validator, model_validator
 from ..outcome import Outcome, error, failed, verdict
 from ..display import cut, visible
 from ..errors import NotConfigured
-from ..transports.http import Probe, Reply, UnreadableJson, location_shown
+from ..transports.http import NotStrictJson, Probe, Reply, UnreadableJson, location_shown
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, plural
 
@@ -705,6 +705,8 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer 
     except UnreadableJson as exc:  # JSON, but two readers could take it two ways: the reason is the finding
         return Trouble(request, f"{label} answered {request} with JSON that cannot be judged: "
                                 f"{_quotable(call, cut(str(exc), 160))}")
+    except NotStrictJson as exc:  # a bare NaN: Python's reader takes it, no JSON client does
+        return Trouble(request, f"{label} answered {request} with a body that is not JSON ({exc})")
     except ValueError:
         return Trouble(request, f"{label} answered {request} with a body that is not JSON")
     now = _date_header(reply)
