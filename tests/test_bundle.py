@@ -945,7 +945,7 @@ NOT_SCRIPTS = [
     ("application/json", '{"detail": "no such route"}'),
     ("application/json; charset=utf-8", "[]"),
     ("text/plain", "Not Found"),
-    ("text/plain; charset=utf-8", f"const k = 1;"),  # a module script sent as text/plain: every browser refuses it
+    ("text/plain; charset=utf-8", "const k = 1;"),  # a module script sent as text/plain: every browser refuses it
     ("application/xml", "<?xml version='1.0'?><Error><Code>NoSuchKey</Code></Error>"),
     ("text/css", "body{margin:0}"),
     ("image/svg+xml", "<svg/>"),

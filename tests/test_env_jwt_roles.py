@@ -5,7 +5,6 @@ and the role, never the token; a JWT-shaped value whose payload cannot be read i
 from __future__ import annotations
 
 import base64
-import json
 
 import jwt
 import pytest
