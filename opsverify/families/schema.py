@@ -1192,14 +1192,22 @@ def _judge_parts(p: Params, name: str, t: dict, facts: Catalog, findings: Findin
         if row is None:  # read with its parent in the same query: only a table made since is missing
             findings.errors.append(f"{label} was not read with {name}; check again")
             continue
-        unread = _unread_while_locked(p, label, row, negative_only=True)
-        if unread:
-            findings.errors.append(unread)
-            continue
-        _judge_forbidden_grants(p, label, row["grants"], row["owner"], facts, "relation", findings, row["columns"])
-        _check_rls_on(p, label, row, facts, findings, negative_only=True)
-        _check_owner_bound(p, label, row, facts.roles, findings, negative_only=True)
-        _judge_policies(p, label, row["policies"], facts.roles, findings, negative_only=True)
+        _judge_reaching(p, label, row, facts, findings)
+
+
+def _judge_reaching(p: Params, label: str, row: dict, facts: Catalog, findings: Findings,
+                    said_by_rls: bool = True) -> None:
+    """What the table must not grant or allow, judged on a relation whose rows are its rows or that reaches them (a
+    part, an ancestor): its grants, its row level security, its owner, its policies — unless a lock kept it unread.
+    `said_by_rls`: whether `rls: true` on the item already says that relation's row level security is off."""
+    unread = _unread_while_locked(p, label, row, negative_only=True)
+    if unread:
+        findings.errors.append(unread)
+        return
+    _judge_forbidden_grants(p, label, row["grants"], row["owner"], facts, "relation", findings, row["columns"])
+    _check_rls_on(p, label, row, facts, findings, negative_only=True, said_by_rls=said_by_rls)
+    _check_owner_bound(p, label, row, facts.roles, findings, negative_only=True)
+    _judge_policies(p, label, row["policies"], facts.roles, findings, negative_only=True)
 
 
 @dataclass(frozen=True)
@@ -1240,14 +1248,7 @@ def _judge_ancestors(p: Params, reached: dict[tuple[str, str], dict[str, Reach]]
         if row is None:  # read with its child in the same query: only a table made since is missing
             findings.errors.append(f"{label} was not read; check again")
             continue
-        unread = _unread_while_locked(p, label, row, negative_only=True)
-        if unread:
-            findings.errors.append(unread)
-            continue
-        _judge_forbidden_grants(p, label, row["grants"], row["owner"], facts, "relation", findings, row["columns"])
-        _check_rls_on(p, label, row, facts, findings, negative_only=True, said_by_rls=False)
-        _check_owner_bound(p, label, row, facts.roles, findings, negative_only=True)
-        _judge_policies(p, label, row["policies"], facts.roles, findings, negative_only=True)
+        _judge_reaching(p, label, row, facts, findings, said_by_rls=False)
 
 
 def _except_tables(p: Params) -> list[tuple[str, str]]:
