@@ -3,6 +3,7 @@ checklist statement does can write, or outlive its statement."""
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import subprocess
 from urllib.parse import quote
@@ -391,16 +392,43 @@ def test_a_checker_that_may_run_dblink_or_use_a_foreign_server_is_warned(demo_de
     assert "foreign server loopback" in said, said
 
 
-def test_the_escapes_found_in_sql_text_really_write_and_are_refused_at_load(demo_deployment, shop):
-    """SQL given as a literal to a function that runs it (ts_rewrite), joined across a newline as
-    PostgreSQL joins it or after empty statements it skips, runs dblink from the checker's read-only session and
-    deletes: each is refused at load."""
-    writer, password = f"loop_writer_{shop['name'][-8:]}", "loop-writer-pw-1"
+@contextlib.contextmanager
+def _loopback_writer(shop: dict, prefix: str, *setup: str):
+    """A role that may delete orders, and the dblink connection string that logs in as it (a loopback from the
+    checker's own read-only session), with dblink installed and `setup` run by the admin; dropped after."""
+    writer, password = f"{prefix}_writer_{shop['name'][-8:]}", f"{prefix}-writer-pw-1"
     with psycopg.connect(shop["admin"], autocommit=True) as conn:
         conn.execute("create extension dblink")
         conn.execute(f"create role {writer} login password '{password}'")
         conn.execute(f"grant select, delete on public.orders to {writer}")
-    loop = f"host=127.0.0.1 port={shop['port']} dbname={shop['name']} user={writer} password={password}"
+        for statement in setup:
+            conn.execute(statement)
+    try:
+        yield f"host=127.0.0.1 port={shop['port']} dbname={shop['name']} user={writer} password={password}"
+    finally:
+        with psycopg.connect(shop["admin"], autocommit=True) as conn:
+            conn.execute(f"drop owned by {writer}")
+            conn.execute(f"drop role {writer}")
+
+
+def _run_read_only(url: str, queries: list[str]) -> list:
+    """The queries as the checker runs them: each in its own read-only transaction."""
+    database = Database(url, connect_timeout_s=5, statement_timeout_ms=5000, label="test")
+    try:
+        return database.query_many(queries)
+    finally:
+        database.close()
+
+
+def _orders_left(shop: dict) -> list[int]:
+    with psycopg.connect(shop["admin"], autocommit=True) as conn:
+        return [row[0] for row in conn.execute("select id from public.orders order by id")]
+
+
+def test_the_escapes_found_in_sql_text_really_write_and_are_refused_at_load(demo_deployment, shop):
+    """SQL given as a literal to a function that runs it (ts_rewrite), joined across a newline as
+    PostgreSQL joins it or after empty statements it skips, runs dblink from the checker's read-only session and
+    deletes: each is refused at load."""
     queries = [
         "select ts_rewrite('a'::tsquery, 'select ''a''::tsquery, ''b''::tsquery from dbl'\n"
         "'ink_exec(''LOOP'', ''delete from public.orders where id = 1'') as d')::text as n",
@@ -410,63 +438,38 @@ def test_the_escapes_found_in_sql_text_really_write_and_are_refused_at_load(demo
         "select ts_rewrite('a'::tsquery, ' ;; /* skipped */ select ''a''::tsquery, ''b''::tsquery"
         " from dblink_exec(''LOOP'', ''delete from public.orders where id = 3'') as d')::text as n",
     ]
-    try:
+    with _loopback_writer(shop, "loop") as loop:
         for query in queries:
             with pytest.raises(ValueError, match=r"calls dblink(_exec)?\(\).*outside the checker's read-only"):
                 sql.Params.model_validate({"query": query, "expect": {"n": {"ne": None}}})
-        database = Database(shop["url"], connect_timeout_s=5, statement_timeout_ms=5000, label="test")
-        try:
-            answers = database.query_many([q.replace("LOOP", loop.replace("'", "")) for q in queries])
-        finally:
-            database.close()
+        answers = _run_read_only(shop["url"], [q.replace("LOOP", loop.replace("'", "")) for q in queries])
         assert not any(isinstance(a, QueryFailed) for a in answers), answers
-        with psycopg.connect(shop["admin"], autocommit=True) as conn:
-            left = [row[0] for row in conn.execute("select id from public.orders order by id")]
+        left = _orders_left(shop)
         assert left == [], left  # each ran: what load refuses is a real write
-    finally:
-        with psycopg.connect(shop["admin"], autocommit=True) as conn:
-            conn.execute(f"drop owned by {writer}")
-            conn.execute(f"drop role {writer}")
 
 
 def test_calls_in_attribute_notation_really_write_and_kill_and_are_refused_at_load(demo_deployment, shop):
     """PostgreSQL runs `(x).f` as f(x): from a read-only session, `('delete …'::text).dblink_exec` deletes through
     another session and `(pid).pg_terminate_backend` ends one. Each is refused at load."""
-    writer, password = f"attr_writer_{shop['name'][-8:]}", "attr-writer-pw-1"
-    with psycopg.connect(shop["admin"], autocommit=True) as conn:
-        conn.execute("create extension dblink")
-        conn.execute(f"create role {writer} login password '{password}'")
-        conn.execute(f"grant select, delete on public.orders to {writer}")
-    loop = f"host=127.0.0.1 port={shop['port']} dbname={shop['name']} user={writer} password={password}"
     victim_app = f"victim_{shop['name'][-8:]}"
     queries = [
         "select ('LOOP'::text).dblink_connect as c, ('delete from public.orders where id = 1'::text).dblink_exec as d",
         "select count(*) filter (where (pid).pg_terminate_backend) as n from pg_stat_activity"
         f" where application_name = '{victim_app}'",
     ]
-    victim = psycopg.connect(shop["admin"], autocommit=True, application_name=victim_app)
-    try:
+    with _loopback_writer(shop, "attr") as loop, \
+            psycopg.connect(shop["admin"], autocommit=True, application_name=victim_app) as victim:
         for query in queries:
             with pytest.raises(ValueError, match=r"calls (dblink_connect|pg_terminate_backend)\(\).*attribute notation"
                                                  r".*outside the checker's read-only transaction"):
                 sql.Params.model_validate({"query": query, "expect": {"n": {"ne": None}}})
         # as the server runs them, each in its read-only transaction (the admin may signal any session)
-        database = Database(shop["admin"], connect_timeout_s=5, statement_timeout_ms=5000, label="test")
-        try:
-            answers = database.query_many([q.replace("LOOP", loop) for q in queries])
-        finally:
-            database.close()
+        answers = _run_read_only(shop["admin"], [q.replace("LOOP", loop) for q in queries])
         assert not any(isinstance(a, QueryFailed) for a in answers), answers
-        with psycopg.connect(shop["admin"], autocommit=True) as conn:
-            left = [row[0] for row in conn.execute("select id from public.orders order by id")]
+        left = _orders_left(shop)
         assert left == [2, 3], left  # what load refuses is a real write
         with pytest.raises(psycopg.OperationalError):
             victim.execute("select 1")  # and a real kill
-    finally:
-        victim.close()
-        with psycopg.connect(shop["admin"], autocommit=True) as conn:
-            conn.execute(f"drop owned by {writer}")
-            conn.execute(f"drop role {writer}")
 
 
 SETTINGS = ("select current_setting('search_path') as search_path, current_setting('statement_timeout') as timeout,"
@@ -694,13 +697,6 @@ def test_calls_after_is_distinct_from_really_write_and_kill_and_are_refused_at_l
     """The FROM of `IS DISTINCT FROM` starts no FROM list: over a scalar FROM item, `false is distinct from
     p.pg_terminate_backend` ends a session and `'' is distinct from t.dblink_exec` deletes, from a read-only
     session. Each is refused at load; a relation named like dblink after a JOIN's ON condition loads and is read."""
-    writer, password = f"dist_writer_{shop['name'][-8:]}", "dist-writer-pw-1"
-    with psycopg.connect(shop["admin"], autocommit=True) as conn:
-        conn.execute("create extension dblink")
-        conn.execute(f"create role {writer} login password '{password}'")
-        conn.execute(f"grant select, delete on public.orders to {writer}")
-        conn.execute("create table public.dblink_log (id int); insert into public.dblink_log values (1)")
-    loop = f"host=127.0.0.1 port={shop['port']} dbname={shop['name']} user={writer} password={password}"
     victim_app = f"victim_{shop['name'][-8:]}"
     queries = [
         "select count(*) as n from lower('LOOP') c, lower('delete from public.orders where id = 1') t"
@@ -709,28 +705,19 @@ def test_calls_after_is_distinct_from_really_write_and_kill_and_are_refused_at_l
         f" where a.application_name = '{victim_app}' and false is distinct from p.pg_terminate_backend",
     ]
     healthy = "select count(*) as n from public.orders o join public.orders p on p.id = o.id, public.dblink_log l"
-    victim = psycopg.connect(shop["admin"], autocommit=True, application_name=victim_app)
-    try:
+    dblink_log = "create table public.dblink_log (id int); insert into public.dblink_log values (1)"
+    with _loopback_writer(shop, "dist", dblink_log) as loop, \
+            psycopg.connect(shop["admin"], autocommit=True, application_name=victim_app) as victim:
         for query in queries:
             with pytest.raises(ValueError, match=r"calls (dblink_connect|pg_terminate_backend)\(\).*attribute notation"
                                                  r".*outside the checker's read-only transaction"):
                 sql.Params.model_validate({"query": query, "expect": {"n": {"ne": None}}})
         sql.Params.model_validate({"query": healthy, "expect": {"n": {"eq": 3}}})
         # as the server runs them, each in its read-only transaction (the admin may signal any session)
-        database = Database(shop["admin"], connect_timeout_s=5, statement_timeout_ms=5000, label="test")
-        try:
-            answers = database.query_many([q.replace("LOOP", loop) for q in [healthy, *queries]])
-        finally:
-            database.close()
+        answers = _run_read_only(shop["admin"], [q.replace("LOOP", loop) for q in [healthy, *queries]])
         assert not any(isinstance(a, QueryFailed) for a in answers), answers
         assert answers[0] == [{"n": 3}], f"healthy query {healthy!r}: expected n = 3, saw {answers[0]}"
-        with psycopg.connect(shop["admin"], autocommit=True) as conn:
-            left = [row[0] for row in conn.execute("select id from public.orders order by id")]
+        left = _orders_left(shop)
         assert left == [2, 3], left  # what load refuses is a real write
         with pytest.raises(psycopg.OperationalError):
             victim.execute("select 1")  # and a real kill
-    finally:
-        victim.close()
-        with psycopg.connect(shop["admin"], autocommit=True) as conn:
-            conn.execute(f"drop owned by {writer}")
-            conn.execute(f"drop role {writer}")
