@@ -107,17 +107,19 @@ def test_a_templates_base_sets_nothing_and_its_scripts_take_the_documents():
     assert (links.base, links.found) == ("/app/", [("a.js", None), ("t.js", "/app/")])
 
 
-def walked_site(files: dict[str, tuple[list[tuple[str, str]], str | bytes]], path: str = "/"):
-    """The item's outcome on a site serving `files` (path -> (headers, text or bytes)); 404 elsewhere."""
+def walked_site(files: dict[str, tuple[list[tuple[str, str]], str | bytes]], path: str = "/",
+                elsewhere: tuple[list[tuple[str, str]], str] | None = None):
+    """The item's outcome on a site serving `files` (path -> (headers, text or bytes)); 404 elsewhere, or `elsewhere`
+    with 200 (an API catch-all)."""
     from http.server import BaseHTTPRequestHandler
 
     from .kit import handler_server, make_target
 
     class Site(BaseHTTPRequestHandler):
         def do_GET(self):
-            headers, text = files.get(self.path, ([("content-type", "text/plain")], ""))
+            headers, text = files.get(self.path, elsewhere or ([("content-type", "text/plain")], ""))
             data = text if isinstance(text, bytes) else text.encode()
-            self.send_response(200 if self.path in files else 404)
+            self.send_response(200 if self.path in files or elsewhere else 404)
             for name, value in headers:
                 self.send_header(name, value)
             self.send_header("content-length", str(len(data)))
@@ -1016,36 +1018,13 @@ def test_a_key_in_a_body_that_is_no_javascript_still_fails():
 def test_a_chunk_resolved_to_an_api_catch_all_is_not_passed():
     """The probe's app: a webpack 5 runtime whose chunks live under its publicPath, on a server whose API answers
     JSON, 200, for every unknown path."""
-    from http.server import BaseHTTPRequestHandler
-
-    from .kit import handler_server, make_target
-
     main = ('(()=>{var o={};o.p="/static/bundles/",o.u=e=>e+"-"+{884:"989c7723"}[e]+".js",'
             'o.l=(e,t)=>{var n=new Error;n.name="ChunkLoadError"};"#admin"===location.hash&&o.e(884)})();')
     files = {"/": ("text/html", '<script src="/static/bundles/main.js"></script>'),
              "/static/bundles/main.js": ("text/javascript", main),
              "/static/bundles/884-989c7723.js": ("text/javascript", KEY_JS)}
-
-    class Site(BaseHTTPRequestHandler):
-        def do_GET(self):
-            kind, text = files.get(self.path, ("application/json", '{"detail": "no such route"}'))
-            data = text.encode()
-            self.send_response(200)
-            self.send_header("content-type", kind)
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    with handler_server(Site) as base:
-        target = make_target({"services": {"app": {"url": base}}})
-        try:
-            c = check()
-            outcome = bundle.judge(c, bundle.gather(target, [c]))
-        finally:
-            target.close()
+    outcome = walked_site({path: ([("content-type", kind)], text) for path, (kind, text) in files.items()},
+                          elsewhere=([("content-type", "application/json")], '{"detail": "no such route"}'))
     assert outcome.status is not Status.PASSED, outcome.observed
     assert "content-type application/json" in outcome.observed, outcome.observed
 
