@@ -314,7 +314,7 @@ def test_a_jwt_behind_a_header_like_piece_is_read():
     import base64
 
     header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT","kid":"abc"}').rstrip(b"=")
-    found = bundle.keys_in(b'var k="' + header + b"." + SERVICE.encode() + b'"')
+    found, _ = bundle.keys_in(b'var k="' + header + b"." + SERVICE.encode() + b'"')
     assert "service_role" in [key["role"] for key in found]
 
 
@@ -325,7 +325,7 @@ def test_a_jwt_behind_a_header_like_piece_is_read():
     (b'k="sb_secret_n7und0ugjktvk-uodkm0hg_xsvempvz"', ["service_role"]),  # lower case and digits: random enough
 ], ids=["words", "xs", "key", "lower-and-digits"])
 def test_a_placeholder_of_one_kind_of_character_is_no_api_key(text, roles):
-    assert [key["role"] for key in bundle.keys_in(text)] == roles
+    assert [key["role"] for key in bundle.keys_in(text)[0]] == roles
 
 
 def test_chunk_references_resolve_like_vite():
@@ -365,7 +365,8 @@ def test_absolute_and_protocol_relative_references_are_resolved():
 
 def test_keys_in_reports_roles_and_fingerprints():
     text = f'const a="{ANON}",b=\'{SERVICE}\',c="eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24gYXQgYWxs.c2lnbmF0dXJlMTIz";'
-    found = bundle.keys_in((text + ANON).encode())  # the same key twice is one key
+    found, more = bundle.keys_in((text + ANON).encode())  # the same key twice is one key
+    assert not more
     assert [(k["role"], k["decodable"]) for k in found] == [("anon", True), ("service_role", True), (None, False)]
     assert found[0]["fingerprint"] == fingerprint(ANON) and found[0]["issuer"] == "supabase"
 
@@ -1166,7 +1167,7 @@ def _token(header: dict, claims: dict) -> str:
 def test_a_key_whose_header_a_jwt_library_refuses_is_read_by_its_payload():
     """Only the payload says what the key may do: a header PyJWT refuses (`"kid": 1`) hides nothing."""
     token = _token({"alg": "HS256", "typ": "JWT", "kid": 1}, {"iss": "supabase", "role": "service_role"})
-    [key] = bundle.keys_in(f'const k="{token}";'.encode())
+    [key], _ = bundle.keys_in(f'const k="{token}";'.encode())
     assert (key["role"], key["decodable"]) == ("service_role", True)
     outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f'const k="{token}";'})
     assert outcome.status is Status.FAILED and "service_role key hmac:" in outcome.observed, outcome.observed
@@ -1225,7 +1226,7 @@ def test_a_supabase_secret_key_right_after_an_escape_is_found(code):
     'const a="sb_secret_"',
 ])
 def test_a_name_that_merely_holds_the_prefix_is_no_supabase_key(code):
-    assert bundle.keys_in(code.encode()) == []
+    assert bundle.keys_in(code.encode()) == ([], False)
 
 
 def _spaced_token(header_json: bytes, claims: dict) -> str:

@@ -79,6 +79,21 @@ def test_a_jwt_shaped_value_whose_payload_cannot_be_read_is_no_pass():
     assert any("A on app" in said for said in beside.evidence["undecided"]), beside
 
 
+def test_keys_past_the_limit_read_in_one_value_are_no_pass():
+    """A value holding more JWT-shaped strings than are decoded (a list of tenants' keys): the forbidden one past the
+    limit is not read, so the item is an ERROR saying so — never a pass."""
+    from opsverify.families.bundle import MAX_TOKENS
+
+    many = [jwt.encode({"role": "anon", "n": n}, JWT_SECRET, algorithm="HS256") for n in range(MAX_TOKENS)]
+    outcome = judge({"forbidden_jwt_roles": ["service_role"]}, {"VITE_TENANT_KEYS": ",".join([*many, SERVICE_ROLE])})
+    assert outcome.status is Status.ERROR, outcome
+    assert (f"VITE_TENANT_KEYS on app holds more than {MAX_TOKENS} JWT-shaped strings or API keys: those past"
+            f" {MAX_TOKENS} were not read") in outcome.observed, outcome
+    assert SERVICE_ROLE not in repr(outcome)
+    found = judge({"forbidden_jwt_roles": ["service_role"]}, {"VITE_TENANT_KEYS": ",".join([SERVICE_ROLE, *many])})
+    assert found.status is Status.FAILED, found  # one read among the first is said whatever follows
+
+
 def test_a_withheld_value_cannot_be_looked_into():
     outcome = judge({"forbidden_jwt_roles": ["service_role"]}, {"VITE_SUPABASE_ANON_KEY": "[SENSITIVE]"})
     assert outcome.status is Status.ERROR and "VITE_SUPABASE_ANON_KEY on app is '[SENSITIVE]'" in outcome.observed

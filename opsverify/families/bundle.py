@@ -880,11 +880,14 @@ def _random_looking(key: bytes) -> bool:
     return sum(1 for kind in _KEY_CHARACTER_KINDS if kind.search(body)) >= 2
 
 
-def keys_in(data: bytes | bytearray) -> list[dict]:
+def keys_in(data: bytes | bytearray) -> tuple[list[dict], bool]:
     """Every JWT's role and fingerprint (a JWT-shaped string whose payload is unreadable: `decodable` false), then
-    every Supabase API key's."""
-    return ([_key(token.decode("ascii")) for token in tokens_in(data)[0]]
-            + [_api_key(token.decode("ascii")) for token in tokens_in(data, SUPABASE_KEY)[0]])
+    every Supabase API key's — at most MAX_TOKENS of each —, and whether there were more (not decoded: a caller
+    must not read their absence as no key)."""
+    tokens, more_tokens = tokens_in(data)
+    api_keys, more_api_keys = tokens_in(data, SUPABASE_KEY)
+    return ([_key(token.decode("ascii")) for token in tokens] + [_api_key(token.decode("ascii")) for token in api_keys],
+            more_tokens or more_api_keys)
 
 
 def _key(token: str) -> dict:

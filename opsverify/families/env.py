@@ -40,7 +40,7 @@ from ..lazy import load
 from ..transports.envsource import READ_S, WITHHELD, EnvFile, parse_dotenv
 from ..transports.http import as_url_parser_reads
 from ._common import StrictParams, first_few, nothing_found, plural
-from .bundle import SUPABASE_KEY_ROLES, KeyRole, keys_in  # keys read in a value as in a script
+from .bundle import MAX_TOKENS, SUPABASE_KEY_ROLES, KeyRole, keys_in  # keys read in a value as in a script
 from .repo import Params as RepoParams, source as repo_source  # repo_source: a system's checkout or GitHub
 
 NAME = "env"
@@ -748,10 +748,13 @@ def _judge_forbidden_jwt_roles(p: Params, env: dict[str, str], f: Findings) -> N
     for name in sorted(names):
         if not f.clear(env, name) or env.get(name) is None:  # either reading may be the service's: said, not judged
             continue
-        keys = keys_in(env[name].encode("utf-8", "replace"))  # a key is ASCII
+        keys, more = keys_in(env[name].encode("utf-8", "replace"))  # a key is ASCII
         if not keys:
             continue
         f.look(env, name)
+        if more:  # those past the limit are not decoded: one of them may be the forbidden role's
+            f.cannot(f"{name} {f.where} holds more than {MAX_TOKENS} JWT-shaped strings or API keys: those past"
+                     f" {MAX_TOKENS} were not read, so their roles are not known")
         f.jwt_roles[name] = [str(key["role"]) if key.get("decodable", True) else "unreadable" for key in keys]
         for key in keys:
             if key.get("decodable") is False:  # any role's key, as in the bundle family: not a pass
