@@ -914,6 +914,78 @@ def test_a_dependency_that_reads_nothing_is_no_read_on_a_real_database(server):
     assert outcomes[2].evidence["relations"]["api.nested"]["reads"] == ["private.note_shape", "private.notes"]
 
 
+# A view reading a table's partition or inheritance parent (at any level) returns the table's rows too, unless it reads
+# `ONLY` the parent (its range table entry without inh): `reading:` selects it as reading the table, itself or through
+# other views, and the evidence names the ancestor read.
+READING_ANCESTORS = """
+create schema part; create schema api; create schema private;
+create table public.events_all (id int, k int, body text) partition by list (k);
+create table part.events_2024 partition of public.events_all for values in (2024);
+create table public.logs_all (id int, y int, m int) partition by list (y);
+create table public.logs_2024 partition of public.logs_all for values in (2024) partition by list (m);
+create table part.logs_2024_01 partition of public.logs_2024 for values in (1);
+create table public.cities (name text);
+create table public.towns (name text, mayor text);
+create table public.capitals (state text) inherits (public.cities, public.towns);
+create table public.plain (id int);
+create view api.direct_events with (security_invoker = true) as select * from part.events_2024;
+create view api.all_events as select * from public.events_all;                  -- the partition's rows, to anon
+grant select on api.all_events to anon;
+create view api.only_events as select * from only public.events_all;            -- none of the partitions' rows
+grant select on api.only_events to anon;
+create view private.events_view as select id from public.events_all;
+create view api.via_view with (security_invoker = true) as select * from private.events_view;
+create view api.all_logs as select * from public.logs_all;                      -- two levels up
+create view api.mid_logs as select * from public.logs_2024;                     -- one level up of two
+create view api.all_cities as select * from public.cities;                      -- inheritance parent
+create view api.only_cities as select * from only public.cities;
+create view api.only_upd as select name from only public.cities where name <> '';         -- updatable, ONLY
+create view api.upd as select name from public.cities where name <> '' with check option;  -- updatable
+create view api.mixed as select name from only public.cities union all select name from public.cities;
+create view api.all_towns as select name from public.towns;       -- another parent of a child of public.cities
+create view api.capitals_direct as select * from public.capitals;
+create view api.plain_view with (security_invoker = true) as select * from public.plain;
+"""
+
+
+def test_a_view_reading_a_tables_ancestor_reads_the_table_on_a_real_database(server):
+    _, fresh = server
+    with fresh(READING_ANCESTORS) as url:
+        outcomes = judge_on(url, [
+            {"views_in": "api", "reading": ["part.events_2024"], "no_grants_to": ["anon"]},
+            {"views_in": "api", "reading": ["part.logs_2024_01"]},
+            {"views_in": "api", "reading": ["public.capitals"], "security_invoker": True},
+            {"views_in": "api", "reading": ["public.cities"]},
+            {"views_in": "api", "reading": ["public.plain"], "security_invoker": True}])
+    expect(outcomes, [
+        (FAILED, "view api.all_events grants SELECT to anon"),
+        (PASSED, "2 views as expected"),
+        (FAILED, "5 views run with its owner's privileges (security_invoker is off): api.all_cities, api.all_towns,"
+                 " api.capitals_direct, … (+2)"),
+        (PASSED, "6 views as expected"),
+        (PASSED, "1 view as expected")])
+    assert "only_events" not in outcomes[0].observed, outcomes[0].observed
+    assert outcomes[0].evidence["checked"] == ["api.all_events", "api.direct_events", "api.via_view"]
+    assert outcomes[1].evidence["checked"] == ["api.all_logs", "api.mid_logs"]
+    assert outcomes[2].evidence["checked"] == ["api.all_cities", "api.all_towns", "api.capitals_direct", "api.mixed",
+                                               "api.upd"]  # public.towns is a parent of public.capitals too
+    assert outcomes[3].evidence["checked"] == ["api.all_cities", "api.all_towns", "api.mixed", "api.only_cities",
+                                               "api.only_upd", "api.upd"]  # ONLY public.cities reads its own rows
+    assert outcomes[4].evidence["checked"] == ["api.plain_view"]
+    relations = outcomes[0].evidence["relations"]
+    assert relations["api.all_events"]["reads_through_ancestors"] == {"part.events_2024": ["public.events_all"]}
+    assert "reads_through_views" not in relations["api.all_events"], relations["api.all_events"]
+    assert relations["api.via_view"]["reads_through_views"] == ["part.events_2024"]
+    assert relations["api.via_view"]["reads_through_ancestors"] == {"part.events_2024": ["public.events_all"]}
+    assert "reads_through_ancestors" not in relations["api.direct_events"], relations["api.direct_events"]
+    assert outcomes[1].evidence["relations"]["api.all_logs"]["reads_through_ancestors"] == {
+        "part.logs_2024_01": ["public.logs_all"]}
+    assert outcomes[1].evidence["relations"]["api.mid_logs"]["reads_through_ancestors"] == {
+        "part.logs_2024_01": ["public.logs_2024"]}
+    assert outcomes[3].evidence["relations"]["api.all_towns"]["reads_through_ancestors"] == {
+        "public.cities": ["public.towns"]}
+
+
 # -- 13: a write policy that is always true without saying `true` ------------------------------------
 # (command, USING, WITH CHECK, status of `no_open_write_policies_for: [anon]`), as PostgreSQL prints each back
 WRITE_POLICY_CASES = [
@@ -2729,6 +2801,42 @@ def test_reading_the_ancestors_reads_the_catalog_a_few_times_not_once_per_table(
             assert extra <= bound, (f"{params}: reading the ancestors made the plan's scans read {extra} more rows,"
                                     f" expected at most {bound} (30 reads of the {catalog_rows} rows of pg_class and"
                                     f" pg_inherits, not one read per partition: {MANY_PARTITIONS})")
+
+
+# A view reading the parent of hundreds of partitions, each named in `reading:`: their ancestors are the one walk of
+# pg_inherits above (_ANCESTRY, shared), and only the views' edges to those ancestors have their stored trees read
+# again for ONLY — counted in rows the plan's scans read, not in time.
+VIEWS_OVER_PARTITIONS = PARTITIONED_ELSEWHERE + """
+create view public.ev_all as select * from public.ev;
+create view public.ev_only as select * from only public.ev;
+create view public.ev_top as select id from public.ev_all;
+"""
+
+
+def test_reading_through_a_partitions_ancestors_reads_the_catalog_a_few_times_not_once_per_partition(server):
+    _, fresh = server
+    every = [f"part.ev_{n}" for n in range(MANY_PARTITIONS)]
+    with fresh(VIEWS_OVER_PARTITIONS) as url:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+            (catalog_rows,) = conn.execute("select (select count(*) from pg_class) + (select count(*) from pg_inherits)"
+                                           ).fetchone()
+            for reading in (["part.ev_1"], every):
+                check = make_check("schema", {"views_in": "public", "reading": reading})
+                ((query, args),) = schema.database_statements(None, [check])
+                without = catalog_query(check.params.catalog_sections() - {"view_graph"})
+                read = {}
+                for name, text in (("without", without), ("with", str(query))):
+                    (plan,) = conn.execute("explain (analyze, format json) " + text, args).fetchone()[0]
+                    read[name] = _rows_read(plan["Plan"])
+                extra, bound = read["with"] - read["without"], 30 * catalog_rows
+                assert extra <= bound, (f"reading {len(reading)} partitions: the view graph made the plan's scans read"
+                                        f" {extra} more rows, expected at most {bound} (30 reads of the {catalog_rows}"
+                                        f" rows of pg_class and pg_inherits, not one read per partition)")
+        (outcome,) = judge_on(url, [{"views_in": "public", "reading": every}])
+    assert outcome.status is PASSED, outcome
+    assert outcome.evidence["checked"] == ["public.ev_all", "public.ev_top"], outcome.evidence["checked"]
+    assert outcome.evidence["relations"]["public.ev_top"]["reads_through_ancestors"] == {
+        name: ["public.ev"] for name in sorted(every)}
 
 
 # -- a migration's lock on one relation stops no other item's read ------------------------------------------------

@@ -2151,8 +2151,9 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
         found = [r for (s, _), r in facts.relations.items()
                  if s == schema and r["kind"] in kinds and not r["extension_member"]]
     through: dict[str, list[str]] = {}  # view -> what of `reading` it reads only through other views
-    if p.reading:  # what a view reads through other views too (see _catalog.ViewGraph)
-        through = _read_through_views(found, [split_name(n) for n in p.reading], facts.view_graph)
+    ancestors: dict[str, dict[str, list[str]]] = {}  # view -> what of `reading` it reads through which parents
+    if p.reading:  # what a view reads through other views and parents too (see _catalog.ViewGraph)
+        through, ancestors = _read_through_views(found, [split_name(n) for n in p.reading], facts.view_graph)
         found = [r for r in found if _qualified(r) in through]
     _check_named_objects(p, facts, findings)
     if not found and not findings.groups and not findings.errors:
@@ -2185,22 +2186,37 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
                                               "reads": [qualified(*x) for x in r["reads"]],
                                               **({"reads_through_views": through[_qualified(r)]}
                                                  if through.get(_qualified(r)) else {}),
+                                              **({"reads_through_ancestors": ancestors[_qualified(r)]}
+                                                 if _qualified(r) in ancestors else {}),
                                               **({"reads_through_definer_views": definer_paths[_qualified(r)]}
                                                  if _qualified(r) in definer_paths else {}),
                                               "grants": _grant_list(r["grants"], r["columns"])}
                               for r in found})
 
 
-def _read_through_views(views: list[dict], reading: list[tuple[str, str]], graph) -> dict[str, list[str]]:
-    """Of `views`, each reading one of `reading` (itself or through plain views, see ViewGraph.reaching) -> those it
-    reads only through other views (evidence of why it was chosen; what it reads itself is its `reads`)."""
-    out: dict[str, list[str]] = {}
+def _read_through_views(views: list[dict], reading: list[tuple[str, str]], graph) -> tuple[
+        dict[str, list[str]], dict[str, dict[str, list[str]]]]:
+    """Of `views`, each reading one of `reading` (itself or through plain views, see ViewGraph.reaching; or one of its
+    partition or inheritance parents, at any level, whole: their rows are its rows too) -> those it reads only through
+    other views, and -> for each it reads through such a parent, which (evidence of why it was chosen; what it reads
+    itself is its `reads`)."""
+    through: dict[str, list[str]] = {}
+    ancestors: dict[str, dict[str, list[str]]] = {}
     for view in views:
-        key, own = (view["schema"], view["name"]), {tuple(x) for x in view["reads"]}
-        read = [target for target in reading if target in own or key in graph.reaching(frozenset({target}))]
+        key, name = (view["schema"], view["name"]), _qualified(view)
+        own = {tuple(x) for x in view["reads"]}
+        read, itself = [], set()
+        for target in reading:
+            parents = [a for a in graph.ancestors.get(target, ()) if key in graph.reaching(frozenset({a}), whole=True)]
+            if target in own or parents or key in graph.reaching(frozenset({target})):
+                read.append(target)
+            if target in own or set(parents) & graph.whole.get(key, frozenset()):
+                itself.add(target)
+            if parents:
+                ancestors.setdefault(name, {})[qualified(*target)] = [qualified(*a) for a in parents]
         if read:
-            out[_qualified(view)] = [qualified(*target) for target in sorted(set(read) - own)]
-    return out
+            through[name] = [qualified(*target) for target in sorted(set(read) - itself)]
+    return through, ancestors
 
 
 def _definer_views_read(view: dict, graph) -> list[tuple[str, list[str]]]:
