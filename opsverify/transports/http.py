@@ -24,7 +24,7 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterator
+from typing import Any, AsyncIterator, Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from typing import TYPE_CHECKING
@@ -42,6 +42,9 @@ from ..errors import GatherError, Refused
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_LIMIT = 64 * 1024  # read at most this much of a body unless the probe asks for more
+# a body whose end is waited for (Probe.end_within_s) is read on to at most this many bytes as they come: a fast
+# endless stream is bounded by it, as a page that drips forever is by the time
+END_READ_LIMIT = 32 * 1024 * 1024
 # the content-codings asked for: the ones `_Inflater` undoes (httpx would also offer br/zstd when installed)
 ACCEPT_ENCODING = "gzip, deflate"
 CLOSE_S = 2.0  # closing a target's clients: a loop that has not done so by then is wedged, and left behind
@@ -67,6 +70,10 @@ class Probe:
     # Content-Encoding header says exactly `gzip` (Header.Get), else the bytes as they came. Any other probe undoes
     # every coding its headers list, in order, as browsers and curl do
     coding_as_go: bool = False
+    # a body longer than body_limit read on to its end (its bytes counted as they come, neither kept nor inflated)
+    # for at most this many seconds from the request's start and END_READ_LIMIT bytes: how long the whole body took
+    # (`max_latency_ms`). None: the rest of a longer body is not downloaded
+    end_within_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,11 @@ class Reply:
     # where a safe request was asked again on a new connection: what became of its first attempt, on a connection an
     # earlier request had used (`elapsed_ms` counts from that attempt's start: what a user of the endpoint waited)
     first_attempt: str = ""
+    # a body longer than body_limit whose end was waited for (Probe.end_within_s): "came" (`elapsed_ms` is to its end),
+    # "late" (still coming when that time ran out) or "capped" (more than END_READ_LIMIT bytes came, and no end);
+    # `body_bytes`: how many bytes of it came, as they came (content-coding not undone)
+    body_end: str = ""
+    body_bytes: int = 0
 
     def json(self) -> Any:
         try:
@@ -583,6 +595,7 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
     connected = written = False
     response: httpx.Response | None = None
     unasked = 0
+    body_end = ""
 
     async def trace(event: str, _info: dict) -> None:  # httpcore's hook: a new connection says so, and so does the
         nonlocal connected, written, unasked  # end of a reply, before its connection goes back to the pool
@@ -610,9 +623,12 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
         if heads is not None:
             heads.append(response)
         try:
-            body, truncated = await _read_at_most(response, probe.body_limit, as_go=probe.coding_as_go)
+            chunks = response.aiter_raw()  # one iterator: a body read on past the limit goes on where it stopped
+            body, truncated = await _read_at_most(response, probe.body_limit, as_go=probe.coding_as_go, chunks=chunks)
+            if truncated and probe.end_within_s is not None:
+                body_end = await _read_to_end(response, chunks, started + probe.end_within_s)
         finally:
-            await response.aclose()
+            await response.aclose()  # a body left mid-way closes its connection (httpcore reuses none not DONE)
     except httpx.TimeoutException as exc:
         setting = "connect_s" if probe.connect_s is not None else "the connect timeout"
         failure = Reply(None, _ms(started), failure=_timed_out(exc, timeout, setting))
@@ -655,7 +671,8 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
     if probe.raw:
         return Reply(response.status_code, _ms(started), _headers(response), truncated=truncated, content=body,
                      charset=response.charset_encoding, unasked_bytes=unasked,
-                     first_values=_first_values(response), received_at=received_at), False
+                     first_values=_first_values(response), received_at=received_at, body_end=body_end,
+                     body_bytes=response.num_bytes_downloaded if body_end else 0), False
     read = readings(body, response.encoding or "utf-8", complete=not truncated)
     if read is None:  # this reply alone cannot be read; the batch goes on
         unreadable = Reply(None, _ms(started), _headers(response),
@@ -666,7 +683,8 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
                                                complete=not truncated)
     return Reply(response.status_code, _ms(started), _headers(response), text, truncated=truncated,
                  misread=misread, unasked_bytes=unasked, received_at=received_at, read_as=read_as,
-                 other_text=other_text, other_read_as=other_read_as), False
+                 other_text=other_text, other_read_as=other_read_as, body_end=body_end,
+                 body_bytes=response.num_bytes_downloaded if body_end else 0), False
 
 
 def _other_reading(body: bytes | bytearray, charset: str, text: str, read_as: str, *,
@@ -989,14 +1007,15 @@ def _charset(response: httpx.Response) -> str:
     return f"charset {cut(response.encoding or '', 40)!r}, which is not a text encoding that can be read"
 
 
-async def _read_at_most(response: httpx.Response, limit: int, *, as_go: bool = False) -> tuple[bytearray, bool]:
+async def _read_at_most(response: httpx.Response, limit: int, *, as_go: bool = False,
+                        chunks: AsyncIterator[bytes] | None = None) -> tuple[bytearray, bool]:
     """At most `limit` bytes of the body, content-coding undone (`as_go`: as Go's client does, see
     Probe.coding_as_go), and whether there was more. The raw bytes are inflated here, never past the limit: httpx
     would inflate each chunk whole (64 KiB of a gzip bomb is 64 MiB of zeros). The buffer itself is returned: a copy
-    as bytes would hold the body twice."""
+    as bytes would hold the body twice. `chunks`: the body's raw iterator, where the caller reads on after."""
     inflater = _Inflater(response, as_go=as_go)
     body = bytearray()
-    async for chunk in response.aiter_raw():
+    async for chunk in chunks or response.aiter_raw():
         for piece in inflater.inflate(chunk, limit + 1 - len(body)):
             body += piece
         if len(body) > limit:
@@ -1004,6 +1023,24 @@ async def _read_at_most(response: httpx.Response, limit: int, *, as_go: bool = F
             return body, True
     inflater.finish()
     return body, False
+
+
+async def _read_to_end(response: httpx.Response, chunks: AsyncIterator[bytes], deadline: float) -> str:
+    """The rest of a body read on (`chunks`, where `_read_at_most` stopped) until its end, counted and dropped:
+    "came"; "late" where `deadline` (time.perf_counter()) passed first, "capped" where more than END_READ_LIMIT bytes
+    came first — either way it is left there, never waited for on (closing the response closes its connection).
+    A connection closed mid-body raises as it would in any read."""
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        return "late"
+    try:
+        async with asyncio.timeout(left):  # a chunk waited for is cut short too: a drip may be slower than the bound
+            async for _ in chunks:
+                if response.num_bytes_downloaded > END_READ_LIMIT:
+                    return "capped"
+    except TimeoutError:
+        return "late"
+    return "came"
 
 
 _WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
