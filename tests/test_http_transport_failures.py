@@ -3,13 +3,19 @@ and a request the HTTP library gives up on mid-write fails alone, never the batc
 
 from __future__ import annotations
 
+import gzip
+import random
+import re
+import threading
 
 import httpx
 import pytest
 
+from opsverify.engine import gather_and_judge
 from opsverify.families import http
 from opsverify.outcome import Status
-from opsverify.transports.http import Probe, Reply, Session, _failure_words, fetch_all
+from opsverify.transports import http as http_transport
+from opsverify.transports.http import BODY_LIMIT, Probe, Reply, Session, _failure_words, fetch_all
 
 from .kit import RealBacklogServer, make_check, make_target, reset_after_the_request, serving
 from .project import KeepAliveHttp, raw_reply
@@ -418,3 +424,132 @@ def test_a_reused_connection_closed_without_a_byte_is_asked_again_at_once():
         reply = _warm_then(port, "/health")
     assert (reply.status, reply.text) == (200, '{"ok": true}') and handler.connections == 2, reply
     assert reply.first_attempt, reply
+
+
+# -- a body longer than the bytes read, under max_latency_ms: its end is waited for ---------------------------------
+def _request_path(conn) -> str | None:
+    """The path of the next request read off `conn` (these carry no body); None when the client closed it."""
+    request = b""
+    while b"\r\n\r\n" not in request:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        request += chunk
+    return request.split(b" ", 2)[1].decode()
+
+
+def long_page(first: bytes, rest: bytes, *, before_rest=lambda stopping: None, close_early: bool = False,
+              **headers: str):
+    """A `serving` handler answering `/` with `first + rest` (its content-length the whole), calling
+    `before_rest(stopping)` between the two (`close_early`: closing the connection there instead), and `/ok` with a
+    small 200; `connections` counts those accepted."""
+    def handle(conn, stopping) -> None:
+        handle.connections += 1
+        while (path := _request_path(conn)) is not None:
+            if path != "/":
+                conn.sendall(raw_reply(200, b'{"ok": true}'))
+                continue
+            conn.sendall(raw_reply(200, first, "text/html", **headers).replace(
+                b"content-length: %d" % len(first), b"content-length: %d" % (len(first) + len(rest))))
+            if close_early:
+                return
+            before_rest(stopping)
+            conn.sendall(rest)
+    handle.connections = 0
+    return handle
+
+
+def endless_stream(conn, stopping) -> None:
+    """Answers 200 with a chunked body that never ends, as fast as the client takes it, until it hangs up."""
+    if _request_path(conn) is None:
+        return
+    conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ntransfer-encoding: chunked\r\n\r\n")
+    chunk = b"%x\r\n" % 65536 + b"x" * 65536 + b"\r\n"
+    while not stopping.is_set():
+        conn.sendall(chunk)
+
+
+def _judged_with(handler, params: dict, *, http_s: float = 30, then: str = "") -> tuple:
+    """The http item `params` (service `web`, path `/`) judged against `handler` through a target, and — where
+    `then` names a path — the reply to a request for it on the same target after (its kept-alive connection, if
+    one was left)."""
+    check = make_check("http", {"service": "web", "path": "/", **params})
+    with serving(handler) as port:
+        target = make_target({"services": {"web": {"url": f"http://127.0.0.1:{port}"}}}, timeouts={"http_s": http_s})
+        try:
+            (outcome,) = gather_and_judge(target, http, [check])
+            after = target.fetch_all([Probe("GET", f"http://127.0.0.1:{port}{then}")])[0] if then else None
+        finally:
+            target.close()
+    return outcome, after
+
+
+HOME_PAGE = b"<html><body>" + random.Random(147).randbytes(100 * 1024).hex().encode() + b"</body></html>"  # ~200 KiB
+
+
+@pytest.mark.parametrize("coding", ["identity", "gzip"])
+def test_a_long_page_whose_end_comes_within_the_bound_passes_with_the_time_to_its_end(coding):
+    """A server-rendered home page of 200 KiB under `max_latency_ms: 3000` was always an ERROR (its end past the 64 KiB
+    read was not waited for): read on to its end, counted and dropped, it passes. The server pauses 0.3 s before its
+    second half, so the time judged is to the body's end (at least that pause, whatever the machine's speed); the
+    connection, read to its end, serves the next request."""
+    body = HOME_PAGE if coding == "identity" else gzip.compress(HOME_PAGE)
+    half = len(body) // 2
+    handler = long_page(body[:half], body[half:], before_rest=lambda stopping: stopping.wait(0.3),
+                        content_encoding=coding)
+    outcome, after = _judged_with(handler, {"max_latency_ms": 60_000, "body_includes": ["<html><body>"]}, then="/ok")
+    assert outcome.status is Status.PASSED, outcome
+    assert outcome.evidence["elapsed_ms"] >= 300, outcome.evidence
+    assert outcome.observed == f"status 200 in {outcome.evidence['elapsed_ms']:g} ms", outcome
+    assert outcome.evidence["truncated_at_bytes"] == BODY_LIMIT, outcome.evidence  # body rules judged 64 KiB
+    assert outcome.evidence["body_end"] == f"came after {len(body)} bytes in all (read on, not kept): elapsed_ms is" \
+                                          " to it", outcome.evidence
+    assert after.status == 200 and handler.connections == 1, (after, handler.connections)
+
+
+def test_a_long_page_whose_rest_comes_after_the_bound_fails_without_waiting_for_it():
+    """The rest of the page comes only once the test releases it, after the check ended: the bound passed while the
+    body was still coming, so it fails, naming the bytes that had come. The connection, abandoned mid-body, is closed:
+    the next request goes on a new one."""
+    released = threading.Event()
+    handler = long_page(HOME_PAGE[:100 * 1024], HOME_PAGE[100 * 1024:],
+                        before_rest=lambda stopping: released.wait(60))
+    try:
+        outcome, after = _judged_with(handler, {"max_latency_ms": 200}, then="/ok")
+    finally:
+        released.set()
+    assert outcome.status is Status.FAILED, outcome
+    said = re.fullmatch(r"took more than 200 ms: the body was still coming after (\d+) bytes", outcome.observed)
+    assert said and BODY_LIMIT < int(said[1]) <= 100 * 1024, outcome
+    assert outcome.expected.endswith("within 200 ms"), outcome
+    assert outcome.evidence["body_end"].startswith(f"still coming after {said[1]} bytes"), outcome.evidence
+    assert after.status == 200 and handler.connections == 2, (after, handler.connections)
+
+
+def test_an_item_without_max_latency_reads_only_the_first_64_kib_of_a_long_page():
+    released = threading.Event()
+    handler = long_page(HOME_PAGE[:100 * 1024], HOME_PAGE[100 * 1024:],
+                        before_rest=lambda stopping: released.wait(60))
+    try:
+        outcome, _ = _judged_with(handler, {"body_includes": ["<html><body>"]})
+    finally:
+        released.set()
+    assert outcome.status is Status.PASSED, outcome
+
+
+def test_an_endless_fast_body_is_an_error_at_the_most_read_to_find_its_end():
+    """A body that never ends, sent as fast as it is taken: the bound (generous here) would not stop it soon, the
+    cap on bytes read to find its end does — an ERROR naming it, never a pass or a failure."""
+    outcome, _ = _judged_with(endless_stream, {"max_latency_ms": 100_000}, http_s=120)
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith(
+        f"could not look: the body went on past {http_transport.END_READ_LIMIT // 2 ** 20} MiB, the most read to find its end"), \
+        outcome
+
+
+def test_a_long_page_whose_connection_closes_mid_body_is_an_error():
+    """Its head promised 200 KiB; the connection closed after half: no whole answer, whatever the time."""
+    handler = long_page(HOME_PAGE[:100 * 1024], HOME_PAGE[100 * 1024:], close_early=True)
+    outcome, _ = _judged_with(handler, {"max_latency_ms": 60_000})
+    assert outcome.status is Status.ERROR, outcome
+    assert "peer closed connection without sending complete message body" in outcome.observed, outcome

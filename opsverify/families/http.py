@@ -30,7 +30,7 @@ from .. import display
 from ..checklist import WrittenNumber
 from ..outcome import Outcome, error, failed, passed
 from ..target import SECRET_REF
-from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
+from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, END_READ_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
 from ._common import StrictParams, UrlPath, holds_non_finite, reference_problem
 
 NAME = "http"
@@ -250,6 +250,8 @@ def gather(target, checks) -> dict[str, Reply]:
             mutating=c.mutating,
             verify=target.verify_tls(c.params.service),
             connect_s=target.timeouts.connect_s,
+            # a body past the bytes read is read on to its end (counted, not kept) for as long as the bound allows
+            end_within_s=None if c.params.max_latency_ms is None else c.params.max_latency_ms / 1000,
         )
         for c in checks
     ]
@@ -470,9 +472,17 @@ def describe_reply(url: str, method: str, reply: Reply, read_limit: int = BODY_L
         **({"body_read": reply.read_as} if reply.read_as else {}),
         **({"failure": reply.failure} if reply.failure else {}),
         **({"truncated_at_bytes": read_limit} if reply.truncated else {}),
+        **({"body_end": body_end_said(reply)} if reply.body_end else {}),
         **({"after_reply": f"{reply.unasked_bytes} bytes no request asked for followed this reply on its connection, "
                            "which was closed rather than reused"} if reply.unasked_bytes else {}),
     }
+
+
+def body_end_said(reply: Reply) -> str:
+    """How the end of a body longer than the bytes read went, where it was waited for (`Reply.body_end`)."""
+    return {"came": f"came after {reply.body_bytes} bytes in all (read on, not kept): elapsed_ms is to it",
+            "late": f"still coming after {reply.body_bytes} bytes when max_latency_ms had passed: not waited for",
+            "capped": f"not reached within {END_READ_LIMIT} bytes, the most read to find it"}[reply.body_end]
 
 
 # -- judging ---------------------------------------------------------------------------------
@@ -673,16 +683,22 @@ def _unread_bytes_may_hold(body: str, text: str) -> bool:
 
 
 def latency_judged(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
-    """(problems, what could not be judged) of `max_latency_ms`. A body cut at the read limit stopped the clock
-    there: the rest may take any time (a page that never ends), so only a bound already passed is proven."""
+    """(problems, what could not be judged) of `max_latency_ms`, to the body's end: a body longer than the bytes read
+    was read on to it (`gather`), for as long as the bound allows. One whose end was not reached within the read cap,
+    or not waited for, proves only a bound already passed."""
     if p.max_latency_ms is None:
         return [], []
-    if not reply.truncated:
-        return ([f"took {reply.elapsed_ms:g} ms"] if reply.elapsed_ms > p.max_latency_ms else []), []
+    if reply.body_end == "late":  # never waited for any longer: the rest may never come
+        return [f"took more than {p.max_latency_ms:g} ms: the body was still coming after {reply.body_bytes} bytes"], []
     if reply.elapsed_ms > p.max_latency_ms:
-        return [f"took {reply.elapsed_ms:g} ms to the first {BODY_LIMIT} bytes alone"], []
-    return [], [f"the body is longer than the {BODY_LIMIT} bytes read: its end was not waited for, so the time to it"
-                f" is unknown ({reply.elapsed_ms:g} ms to the first {BODY_LIMIT} bytes)"]
+        return [f"took {reply.elapsed_ms:g} ms"], []
+    if reply.body_end == "capped":
+        return [], [f"the body went on past {END_READ_LIMIT // 2 ** 20} MiB, the most read to find its end"
+                    f" ({reply.elapsed_ms:g} ms to them): the time to its end is unknown"]
+    if reply.truncated and reply.body_end != "came":
+        return [], [f"the body is longer than the {BODY_LIMIT} bytes read: its end was not waited for, so the time to"
+                    f" it is unknown ({reply.elapsed_ms:g} ms to the first {BODY_LIMIT} bytes)"]
+    return [], []
 
 
 def judge(check, facts) -> Outcome:
