@@ -65,7 +65,12 @@ SEEN = {"endpoint": "https://s3.example", "bucket": "docs", "region": "us-east-1
     ({}, {"head": {"status": 404}}, Status.ERROR,
      "could not look: https://s3.example answered HEAD of bucket docs with 404, and its listing was not asked: nothing"
      " tells an S3 API's refusal from a website's"),
-    ({}, {"head": {"status": 301}}, Status.FAILED, "bucket docs answered (HEAD 301)"),
+    # a status S3 never answers HEAD with (a 2xx but 200, a 3xx that is not its redirect naming the bucket's region)
+    *[({}, {"head": {"status": code}}, Status.ERROR,
+       f"could not look: https://s3.example answered HEAD of bucket docs with {code}, which is no S3 API's answer (it"
+       " answers 200, a refusal of 400 or more, or a redirect naming the bucket's region): it says nothing of the"
+       " bucket; is the endpoint an S3 API?")
+      for code in (204, 206, 300, 301, 304)],
     ({}, {"head": {"status": 301, "region": "eu-west-1"}}, Status.FAILED,
      "bucket docs answered (HEAD 301): it is in region eu-west-1"),
     # a redirect elsewhere that names no bucket region is a login page or a proxy, not S3; a 5xx is the server's
@@ -89,6 +94,16 @@ SEEN = {"endpoint": "https://s3.example", "bucket": "docs", "region": "us-east-1
      " requests, or too slow a request), which says nothing of the bucket"),
     ({}, {"head": {"status": 200}, "list": {"status": 403, "code": "AccessDenied"}}, Status.FAILED,
      "listing docs answered 403 AccessDenied"),
+    # a listing refused with no S3 error code (a website's 404 page, a WAF's 403) says nothing of the bucket
+    *[({}, {"head": {"status": 200}, "list": {"status": code}}, Status.ERROR,
+       f"could not look: https://s3.example answered the listing of bucket docs with {code} and no S3 error code, where"
+       " an S3 API refusing a listing names one (NoSuchBucket, AccessDenied …): a website's page or a proxy's refusal"
+       " says nothing of the bucket; is the endpoint an S3 API?")
+      for code in (400, 401, 403, 404)],
+    ({}, {"head": {"status": 200}, "list": {"status": 204, "key_count": None, "names_bucket": False}}, Status.ERROR,
+     "could not look: https://s3.example answered the listing of docs with 204, which is no S3 API's answer (it"
+     " answers 200, a refusal of 400 or more, or a redirect naming the bucket's region): it says nothing of the"
+     " bucket; is the endpoint an S3 API?"),
     # no HTTP answer: not checked
     ({}, {"failure": "EndpointConnectionError: Could not connect"}, Status.ERROR,
      "could not look: no answer from https://s3.example: EndpointConnectionError: Could not connect"),
@@ -613,3 +628,30 @@ def test_a_redirect_naming_the_configured_region_says_so():
     assert (outcome.status, outcome.observed) == (
         Status.FAILED, f"bucket {BUCKET} answered (HEAD 307): a redirect to login.example.com naming region "
                        "us-east-1, the one configured"), outcome
+
+
+HTML = b"<!DOCTYPE html><html><body><h1>Not Found</h1></body></html>"
+
+
+@pytest.mark.parametrize("list_status", [404, 403, 400, 204])
+def test_a_listing_a_web_page_refuses_is_an_error_not_a_failure_of_the_bucket(list_status):
+    """HEAD 200, then the listing answered by a website's or a WAF's page with no S3 error code: it failed the bucket
+    ("listing … answered 404"), where the same refusal of a HEAD was an error."""
+    with _answering(lambda command, path: (200, {}, b"") if command == "HEAD"
+                    else (list_status, {"content-type": "text/html"}, HTML)) as (url, asked):
+        outcome = _judged(url)
+    assert outcome.status is Status.ERROR, outcome
+    said = f"{list_status} and no S3 error code" if list_status != 204 else "204, which is no S3 API's answer"
+    assert outcome.observed.startswith(f"could not look: {url} answered the listing of "), outcome.observed
+    assert said in outcome.observed and BUCKET in outcome.observed, outcome.observed
+    assert len(asked) == 2
+
+
+@pytest.mark.parametrize("status, headers", [(204, {}), (206, {}), (300, {}), (304, {}), (301, {})])
+def test_a_head_answer_s3_never_gives_is_an_error(status, headers):
+    """A HEAD answered 204, 206, 300, 304, or 301 naming neither a place nor a region: no S3 API's answer."""
+    with s3_answering(status, headers) as (url, _):
+        outcome = _judged(url)
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith(f"could not look: {url} answered HEAD of bucket {BUCKET} with {status}, which"
+                                       " is no S3 API's answer"), outcome.observed

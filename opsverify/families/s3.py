@@ -17,9 +17,10 @@ letters, digits, `.`, `-`, `_`) is refused when the checklist loads; one in `pro
 An S3 API that gives no HTTP answer (refused, timed out, TLS, a drip past the deadline) leaves
 the item unchecked: *error* with the reason; so does a 5xx (the server failed, whatever the bucket),
 and a redirect elsewhere (`Location`) that names no bucket region (`x-amz-bucket-region`): a login
-page or a proxy, not S3. Any other answer that is not 200 (404 no such bucket, 403 keys refused,
-S3's 301 for a bucket of another region, named; a redirect naming the configured region is said as that) fails
-it. One attempt, no retries and no redirects (botocore's region redirector would follow one with more requests of its own, and recurse on a
+page or a proxy, not S3; and a status S3 never gives (204, 206, 300, 304, a 301 naming no region) or a listing refused
+naming no S3 error code (a website's 404 page, a WAF's 403). Any other answer that is not 200 (404 no such bucket,
+403 keys refused, S3's 301 for a bucket of another region, named; a redirect naming the configured region is said as
+that) fails it. One attempt, no retries and no redirects (botocore's region redirector would follow one with more requests of its own, and recurse on a
 redirect that names no region); every item's conversation runs at once, each
 within connect_s + 2 × http_s (plus a moment to make the client) from start to last byte. Items with the
 same endpoint, region and keys share one client. Object names are never read into evidence. boto3 is
@@ -516,7 +517,20 @@ def _not_about_the_bucket(answer: dict[str, Any], what: str, seen: dict[str, Any
     if "location" in answer and "region" not in answer:
         return (f"{seen['endpoint']} redirected {what} ({_shown(answer)}) to {answer['location']}, naming no bucket "
                 "region as S3 does: is the endpoint an S3 API, or behind a login?")
+    if _no_s3_status(answer):
+        return (f"{seen['endpoint']} answered {what} with {_shown(answer)}, which is no S3 API's answer (it answers 200,"
+                " a refusal of 400 or more, or a redirect naming the bucket's region): it says nothing of the bucket;"
+                " is the endpoint an S3 API?")
     return None
+
+
+def _no_s3_status(answer: dict[str, Any]) -> bool:
+    """A status S3 never answers HEAD or a listing with: a 2xx but 200 (204, 206), or a 3xx that is not its redirect
+    naming the bucket's region (300, 304, a bare 301)."""
+    status = answer["status"]
+    if not isinstance(status, int) or status == 200 or status >= 400:
+        return False
+    return not (status in REDIRECTS and "region" in answer)
 
 
 def _refused(head: dict[str, Any]) -> bool:
@@ -575,6 +589,11 @@ def judge(check, facts) -> Outcome:
         unseen = _not_about_the_bucket(listed, f"the listing of {bucket}", seen)
         if unseen:
             return error(f"could not look: {unseen}", **seen)
+        if listed["status"] != 200 and "code" not in listed:  # HEAD's 200 may be a website's too: no word of S3's
+            return error(f"could not look: {seen['endpoint']} answered the listing of bucket {bucket} with"
+                         f" {listed['status']} and no S3 error code, where an S3 API refusing a listing names one"
+                         " (NoSuchBucket, AccessDenied …): a website's page or a proxy's refusal says nothing of the"
+                         " bucket; is the endpoint an S3 API?", **seen)
         if listed["status"] != 200:
             return failed(expected, f"listing {bucket} answered {_shown(listed)}", **seen)
         if not listed.get("names_bucket") or "no_listing" in listed:
