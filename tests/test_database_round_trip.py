@@ -4,7 +4,10 @@ errors and causes that one conversation per family gave."""
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,12 +16,12 @@ import pytest
 from opsverify import engine
 from opsverify.engine import Run
 from opsverify.environment import Environment, EnvironmentModel
-from opsverify.families import sql
+from opsverify.families import rpc, sql
 from opsverify.outcome import Status
 from opsverify.transports import postgres
 from opsverify.transports.postgres import Database
 
-from .kit import make_check, refused_port
+from .kit import handler_server, make_check, refused_port
 from .project import scratch_database
 
 SHOP = """
@@ -196,3 +199,57 @@ def test_kept_answers_end_with_the_session(shop, conversations):
         assert len(conversations) == 2
     finally:
         database.close()
+
+
+# -- a clock read ahead ---------------------------------------------------------------------------------
+STALE_S, SLOW_S, MAX_AGE_S = 10, 8, 5  # honest, the block is STALE_S old; read SLOW_S early, it looked 2 s old
+
+
+class _StaleNode(BaseHTTPRequestHandler):
+    """A Solana node whose newest finalized block was made STALE_S before it answers (by this machine's clock, which
+    the database's shares)."""
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        calls = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        results = {"getLatestBlockhash": {"context": {"slot": 1000}, "value": {
+            "blockhash": "4sGjMW1sUnHzSxGspuhpqLDx6wiyjNtZAMdL4VZHirAn", "lastValidBlockHeight": 900}},
+            "getBlockTime": int(time.time()) - STALE_S}
+        replies = [{"jsonrpc": "2.0", "id": c["id"], "result": results[c["method"]]}
+                   for c in (calls if isinstance(calls, list) else [calls])]
+        body = json.dumps(replies if isinstance(calls, list) else replies[0]).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_a_block_time_is_judged_against_a_now_read_after_the_slow_statements(shop, conversations):
+    """rpc's now() was asked ahead with every other family's statements, and a slow sql query after it in that
+    round trip made the database's now look SLOW_S earlier than when rpc's clock started: a block STALE_S old passed
+    `max_age_s: MAX_AGE_S`. Whatever the machine's speed, an honest now() finds it at least STALE_S old."""
+    items = [make_check("rpc", {"method": "getBlockTime", "max_age_s": MAX_AGE_S}, item="R1", name="block-fresh"),
+             make_check("sql", {"query": f"select 1 as one from pg_sleep({SLOW_S})", "expect": {"one": {"eq": 1}}},
+                        item="R2", name="slow")]
+    with handler_server(_StaleNode) as node:
+        model = EnvironmentModel.model_validate({
+            "name": "test", "timeouts": {"connect_s": 5, "http_s": 5, "statement_ms": 60_000, "database_s": 120},
+            "systems": {"joslyn-ai": {"database": shop["url"], "endpoints": {"solana_rpc": node}}}})
+        run = Run(Environment(name="test", path=Path("environments/test.yaml"), model=model, secret_values=()))
+        try:
+            outcomes = run.evaluate(items)
+        finally:
+            run.close()
+    block, slow = (outcomes[f"joslyn-ai:{check.key}"] for check in items)
+    assert slow.status is Status.PASSED, slow
+    assert block.status is Status.FAILED, (block.status, block.observed)
+    assert block.observed.startswith("slot 1000 at ") and "s older than the database's now()" in block.observed
+    assert block.evidence["age_s"] >= STALE_S, block.evidence
+    # now() is rpc's last statement in a round trip after the slow one's, never before it in the same
+    asked_now = next(i for i, sent in enumerate(conversations) if rpc.DB_NOW.encode() in sent)
+    asked_slow = next(i for i, sent in enumerate(conversations) if any(b"pg_sleep" in s for s in sent))
+    assert asked_now > asked_slow and conversations[asked_now][-1] == rpc.DB_NOW.encode(), conversations

@@ -7,7 +7,8 @@
     getBlockTime          slot_from: getLatestBlockhash | getSlot   (default getLatestBlockhash)
                           max_age_s: 300      optional: the block time may differ from the
                                               database's now() by at most this (never the runner's clock;
-                                              now() carried on to when the node answered);
+                                              now() asked last, never ahead, and carried on to
+                                              when the node answered);
                                               ahead of it by more than CLOCK_SKEW is an error (a clock lies)
     getBalance            account: <base58 pubkey>, or
                           account_from_secret: ESCROW_FEE_PAYER_SECRET_KEY   a keypair in `service`'s env
@@ -280,7 +281,7 @@ def _register_url(redactor, url: str, named: frozenset[str] = frozenset()) -> No
 def gather(target, checks) -> Facts:
     params: list[Params] = [c.params for c in checks]
     rows, visibility, db_now = _ask_database(target, checks)
-    db_now_at = time.monotonic()
+    db_now_at = time.monotonic()  # now() was the last statement of that round trip, never asked ahead
 
     keypairs: dict[tuple[str, str], Keypair | GatherError] = {}
     for p in params:
@@ -319,7 +320,9 @@ def _database_plan(checks) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def database_statements(target, checks) -> list[str]:
-    return _database_plan(checks)[1]
+    # all but now(): asked ahead, later statements of the same round trip (a slow sql query) would run between its
+    # answer and `db_now_at`, each second of theirs a second the block seems younger. gather asks it, last, itself
+    return [s for s in _database_plan(checks)[1] if s is not DB_NOW]
 
 
 def _ask_database(target, checks) -> tuple[dict[str, Rows | GatherError], Any, Any]:
