@@ -1582,7 +1582,7 @@ class ArchiveReporter:
         }
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        from .plugin import not_configured, run_bound, run_warnings
+        from .plugin import not_configured, run_bound, run_warnings, took_said
 
         state = self.state
 
@@ -1663,7 +1663,7 @@ class ArchiveReporter:
             write(f"partial run: {len(left)} of the {in_scope} items in scope not selected ({narrowed}): "
                   f"{_some([f'{c.system} {c.key}' for c in left])}", yellow=True)
         if selected:
-            write(f"bound {run_bound(state, self.selected()):g} s, took {state.loop_took:.1f} s")
+            write(f"bound {run_bound(state, self.selected()):g} s, {took_said(state)}")
         for check in state.manual_items():
             write(f"manual — not checked: {check.system} {check.key} ({check.reason})")
         archive = state.archive

@@ -88,6 +88,10 @@ class State:
     named_systems: frozenset[str] | None = None  # the systems of checklist files named on the command line
     loop_started: float = 0.0
     loop_took: float = 0.0
+    # under xdist, the controller's clock: when the last worker had collected (xdist hands out no item before), and how
+    # many had; the bound counts the checks' time from there, not the workers' start-up
+    workers_ready_at: float = 0.0
+    workers_ready: int = 0
     waivers: waivers.Waivers | None = None
     junit: junit.Destination | None = None  # --junitxml: written from the run's rows (see junit.take_over)
     junit_resolved: junit.Resolved | None = None  # where --junitxml led as the run started, checked then
@@ -1755,6 +1759,26 @@ def pytest_runtestloop(session: pytest.Session):
         if state is not None:
             state.loop_took = time.monotonic() - state.loop_started
             state.run.stop()  # -x, Ctrl-C: jobs nobody will ask for are not started
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids) -> None:
+    state = node.config.stash.get(STATE, None)
+    sched = getattr(node.config.pluginmanager.getplugin("dsession"), "sched", None)
+    if getattr(sched, "collection_is_completed", False):  # a worker started in place of one that died: the checks
+        return  # had started already
+    if state is not None:
+        state.workers_ready_at, state.workers_ready = time.monotonic(), state.workers_ready + 1
+
+
+def took_said(state: State) -> str:
+    """The run's real time, as the bound counts it: under xdist from when its workers had started (interpreters,
+    imports, collection: local work no target's timeout bounds), that start-up said apart."""
+    if not state.workers_ready_at:
+        return f"took {state.loop_took:.1f} s"
+    startup = state.workers_ready_at - state.loop_started
+    return (f"took {state.loop_took - startup:.1f} s once its {state.workers_ready} workers had started"
+            f" ({startup:.1f} s before)")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -5,6 +5,7 @@ call (a cron run) is repeated."""
 from __future__ import annotations
 
 import json
+import re
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -107,3 +108,28 @@ def test_an_item_whose_test_id_looks_like_the_no_env_placeholder_is_an_item(tmp_
     ran = project.run("-m", "postdeploy", "--env", "local", "-n", "2")
     assert ran.code == 0, ran.output[-3000:]
     assert ran.statuses() == {"needs-env": "passed", "no-env": "passed"}
+
+
+def test_the_bound_counts_the_checks_time_from_when_the_workers_had_started(tmp_path):
+    """Under xdist the workers' start-up (interpreters, imports, collection) is local work no target's timeout bounds:
+    the summary says it apart, and the time set beside the bound starts once every worker had collected. A conftest
+    slow to configure each worker stands in for a slow start, so the start-up said is at least its sleep."""
+    project = Project(tmp_path)
+    (tmp_path / "web.env").write_text("APP_ORIGIN=https://shop.example\n", encoding="utf-8")
+    project.checklist("shop", """
+    - {id: S1, name: origin, section: S, title: the origin is set, family: env, cadence: postdeploy,
+       params: {service: web, required: [APP_ORIGIN]}}
+    """)
+    project.environment(f"systems:\n  shop: {{services: {{web: {{env: {{dotenv: '{tmp_path / 'web.env'}'}}}}}}}}\n")
+    (tmp_path / "conftest.py").write_text(
+        "import time\n\n\ndef pytest_configure(config):\n"
+        "    if hasattr(config, 'workerinput'):\n        time.sleep(2)\n", encoding="utf-8")
+    ran = project.run("-m", "postdeploy", "--env", "local", "-n", "2")
+    assert ran.code == 0, ran.output[-3000:]
+    (line,) = [line for line in ran.done.stdout.splitlines() if line.startswith("bound ")]
+    match = re.fullmatch(r"bound ([0-9.]+) s, took ([0-9.]+) s once its 2 workers had started \(([0-9.]+) s before\)",
+                         line.strip())
+    assert match, line
+    assert float(match[3]) >= 2.0, line
+    bound, took = ran.bound_and_took()
+    assert took <= bound, line
