@@ -1644,6 +1644,7 @@ def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check])
             have[kind] = _ids(config.providers.get(platform, {}))
             cited += [(kind, name, f"{spelled(platform)} service '{spelled(name)}' ({kind}.{spelled(name)})")
                       for name in names]
+        nowhere += _settings_set_nowhere(path, config, check, defined)
         for kind, name, said in sorted(cited):
             if name in have[kind] or (check.system, kind, name) in defined:
                 continue
@@ -1659,6 +1660,23 @@ def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check])
     if problems:
         raise ConfigError(_summarise(problems, "checklist"))
     return tuple(dict.fromkeys(nowhere))
+
+
+def _settings_set_nowhere(path: Path, config: Any, check: Check, defined: set[tuple[str, str, str]]) -> list[str]:
+    """A `providers.<platform>` setting a part of the item needs (Render's env_group, for secret_age) that neither
+    this environment nor any beside it sets: that part is checked in none (the rest of the item still is)."""
+    module = families.get(check.family)
+    said = []
+    for platform, keys in (families.platform_settings(module, check.params) if module is not None else {}).items():
+        configured = {key for key, value in config.providers.get(platform, {}).items() if value}
+        for key, part in sorted(keys.items()):
+            if key in configured or (check.system, f"providers.{platform}", key) in defined:
+                continue
+            where = shown(Path(check.source)) if check.source else spelled(check.system)
+            said.append(f"{where}: {check.key}: {spelled(platform)}'s {key} (providers.{spelled(platform)}.{key}) is "
+                        f"set for {spelled(check.system)} by no environment in {shown(path.parent)}: its {part} is "
+                        f"checked in none until one sets it")
+    return said
 
 
 def _platform_ids(check: Check) -> dict[str, set[str]]:
@@ -1691,6 +1709,8 @@ def _defined_anywhere(directory: Path, besides: Path) -> set[tuple[str, str, str
             for platform, settings in (providers.items() if isinstance(providers, dict) else ()):
                 names = _ids(settings) if isinstance(settings, dict) else set()
                 defined.update((str(system), f"providers.{platform}.service", name) for name in names)
+                defined.update((str(system), f"providers.{platform}", str(key))  # a setting given (env_group)
+                               for key, value in (settings.items() if isinstance(settings, dict) else ()) if value)
     return defined
 
 

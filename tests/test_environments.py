@@ -272,6 +272,29 @@ def test_a_platform_id_with_no_near_name_is_skipped_at_run(tmp_path, monkeypatch
           checks=[item])
 
 
+def test_an_env_group_no_environment_sets_is_warned_of(tmp_path, monkeypatch):
+    """Render secret_age needs providers.render.env_group: where no environment file sets it, that part is checked in
+    none of them (the item's deploy_status still is), which a green run must not hide."""
+    item = _check("R1", "provider", {"platform": "render", "services": ["web"], "deploy_status": "live",
+                                     "secret_age": {"names": ["API_JWT_SECRET"], "max_days": 92}})
+    env = _load(tmp_path, monkeypatch, RENDER, variables={"T": "rnd_Zk3mQ9wxLp2Tq7Vb"}, checks=[item])
+    said = (f"shop: R1-r1: render's env_group (providers.render.env_group) is set for shop by no environment in "
+            f"{tmp_path}: its secret_age is checked in none until one sets it")
+    assert said in env.warnings, env.warnings
+    # another environment beside it sets it (a prod-only group): this one rightly leaves that part unchecked
+    (tmp_path / "prod.yaml").write_text("name: prod\nsystems:\n  shop: {providers: {render: {env_group: evg-1}}}\n")
+    env = _load(tmp_path, monkeypatch, RENDER, checks=[item])
+    assert not [w for w in env.warnings if "env_group" in w], env.warnings
+    # nor is it warned of where this environment sets it, nor for an item that does not need it
+    set_here = RENDER.replace("service.web: srv-1", "service.web: srv-1, env_group: evg-1")
+    (tmp_path / "prod.yaml").unlink()
+    env = _load(tmp_path, monkeypatch, set_here, checks=[item])
+    assert not [w for w in env.warnings if "env_group" in w], env.warnings
+    deploy_only = _check("R2", "provider", {"platform": "render", "services": ["web"], "deploy_status": "live"})
+    env = _load(tmp_path, monkeypatch, RENDER, checks=[deploy_only])
+    assert not [w for w in env.warnings if "env_group" in w], env.warnings
+
+
 def test_a_provider_is_a_platform_or_named_by_an_item(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match=r"systems\.shop\.providers\.githib: not a platform; did you mean github\?"):
         _load(tmp_path, monkeypatch, "  shop: {providers: {githib: {repo: a/b}}}\n")  # even without the checks

@@ -16,6 +16,9 @@ A family is one module with the same names everywhere:
                                         optional, for a family whose items name a platform's objects by the
                                         `providers.<platform>.service.<name>` settings that map them to ids:
                                         the names an item cites, so a misspelt one is refused at load
+    platform_settings(params) -> {platform: {key: part}}
+                                        optional: the `providers.<platform>` settings a part of an item needs
+                                        beyond ids (the part, by key): one no environment sets is warned of
     PROVIDER_SETTINGS   optional, for a family that reads `providers.<platform>` settings: {platform: the keys
                         it reads there}; a key ending in "." stands for every key it begins (`service.` for
                         `service.web`), and platform "*" for whatever provider its items name in their needs
@@ -90,6 +93,11 @@ def sends_secrets(module: ModuleType, params: Any) -> tuple[str, ...]:
 
 def platform_ids(module: ModuleType, params: Any) -> dict[str, set[str]]:
     custom = getattr(module, "platform_ids", None)
+    return custom(params) if callable(custom) else {}
+
+
+def platform_settings(module: ModuleType, params: Any) -> dict[str, dict[str, str]]:
+    custom = getattr(module, "platform_settings", None)
     return custom(params) if callable(custom) else {}
 
 

@@ -69,7 +69,8 @@ Honest limits of the platforms:
 - Render keeps no change time per env var. `secret_age` on Render reads the env group
   (`providers.render.env_group`) that must hold the names and be linked to `services`: its
   `updatedAt` moves on any change to the group, so a stale group proves no rotation (FAILED) and
-  a fresh one only shows the group changed — the outcome says so. A name one of `services` sets itself is used
+  a fresh one only shows the group changed — the outcome says so. Without an env_group the rest of the item is judged
+  and secret_age said not checked (a failure beside it fails, else the item is skipped, never passed). A name one of `services` sets itself is used
   there over the group's, with no change time at all: an error, never the group's age. A service may be linked to
   other groups too (`GET /env-groups`, every page by cursor, shared by the items; then each group linked to
   `services`): Render documents no order among a service's linked groups, so a name another one sets may be the
@@ -106,7 +107,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from ..outcome import Outcome, error, failed, verdict
+from ..outcome import Outcome, error, failed, skipped, verdict
 from ..display import cut, visible
 from ..errors import NotConfigured
 from ..transports.http import NotStrictJson, Probe, Reply, UnreadableJson, location_shown
@@ -357,8 +358,12 @@ class Call:
 def _setting(settings: dict[str, str], platform: str, key: str, target) -> str:
     value = settings.get(key)
     if not value:
-        raise NotConfigured(f"providers.{platform}.{key} not configured for {target.system} in {target.env.name}")
+        raise _unset(platform, key, target)
     return value
+
+
+def _unset(platform: str, key: str, target) -> NotConfigured:
+    return NotConfigured(f"providers.{platform}.{key} not configured for {target.system} in {target.env.name}")
 
 
 def _headers(platform: str, token: str) -> tuple[tuple[str, str], ...]:
@@ -379,9 +384,16 @@ def platform_ids(params: Params) -> dict[str, set[str]]:
     return {params.platform: names} if names else {}
 
 
-def _plan(target, p: Params, asked_at: datetime) -> dict[str, Call]:
-    """The GET calls one check needs, by role ("secrets", "deploy:web", …). `asked_at`: the runner's clock,
-    one for every check, so items asking the same window share one call."""
+def platform_settings(params: Params) -> dict[str, dict[str, str]]:
+    """The settings a part of the item needs besides ids, by the part: Render's secret_age reads the env group (the
+    rest of a Render item does not), so an environment without it checks the rest and says that part was not."""
+    return {"render": {"env_group": "secret_age"}} if params.platform == "render" and params.secret_age else {}
+
+
+def _plan(target, p: Params, asked_at: datetime) -> dict[str, Call | NotConfigured]:
+    """The GET calls one check needs, by role ("secrets", "deploy:web", …); a part whose setting is not configured
+    (Render's env group) holds why, and the rest is asked all the same. `asked_at`: the runner's clock, one for every
+    check, so items asking the same window share one call."""
     platform = p.platform
     settings = target.provider(platform)
     token = _setting(settings, platform, "token", target)
@@ -417,8 +429,10 @@ def _plan(target, p: Params, asked_at: datetime) -> dict[str, Call]:
             since = _stamp(asked_at - timedelta(hours=limit.max_age_hours) - CRON_WINDOW_MARGIN)
             query = urlencode({"type": "cron_job_run_ended", "startTime": since, "limit": RENDER_EVENTS}, safe=":")
             calls[f"cron:{name}"] = call(f"{base}/services/{quote(service_id(name))}/events?{query}", "plain")
-        if p.secret_age:
-            group = _setting(settings, platform, "env_group", target)
+        if p.secret_age and not settings.get("env_group"):  # only secret_age reads the group: the rest is judged
+            calls["env_group"] = _unset(platform, "env_group", target)
+        elif p.secret_age:
+            group = settings["env_group"]
             calls["env_group"] = call(f"{base}/env-groups/{quote(group)}", "render-env-group")
             # a service may be linked to other groups too: which of them sets a name is read from the list
             calls["env_groups"] = call(f"{base}/env-groups?{urlencode({'limit': RENDER_GROUPS_PAGE})}",
@@ -462,7 +476,7 @@ def gather(target, checks) -> dict[str, Any]:
             plans[check.key] = _plan(target, check.params, asked_at)
         except NotConfigured as exc:
             plans[check.key] = exc
-    calls = {c for plan in plans.values() if isinstance(plan, dict) for c in plan.values()}
+    calls = {c for plan in plans.values() if isinstance(plan, dict) for c in plan.values() if isinstance(c, Call)}
     answers = _fetch(target, sorted(calls, key=lambda c: c.url))
     _no_organisation(answers, plans)
     _github_environments(target, answers, plans)
@@ -471,7 +485,7 @@ def gather(target, checks) -> dict[str, Any]:
         answers.update(_more_pages(target, answers, calls, paging))
     linked: dict[str, dict[str, str]] = {}  # each Render secret_age item's services, by name: their ids
     for check in checks:
-        if check.params.platform == "render" and check.params.secret_age and isinstance(plans[check.key], dict):
+        if isinstance(plans[check.key], dict) and "env_groups" in plans[check.key]:  # Render's secret_age, configured
             settings = target.provider("render")
             linked[check.key] = {n: settings.get(f"service.{n}") for n in check.params.services}
     _render_linked_groups(target, answers, plans, linked)
@@ -480,7 +494,8 @@ def gather(target, checks) -> dict[str, Any]:
         if isinstance(plan, NotConfigured):
             facts[key] = plan
         else:
-            facts[key] = {role: answers[call] for role, call in plan.items()}
+            facts[key] = {role: call if isinstance(call, NotConfigured) else answers[call]  # or why it is not asked
+                          for role, call in plan.items()}
     for key, service_ids in linked.items():
         facts[key]["service_ids"] = service_ids
         facts[key]["env_group_id"] = target.provider("render").get("env_group")
@@ -1128,6 +1143,7 @@ class _Verdict:
         self.unknown: list[str] = []  # facts the platform does not give: never a pass
         self.unread = unread  # calls that gave no usable answer, parts answered in another shape: not looked at
         self.notes: list[str] = []
+        self.not_configured: list[str] = []  # parts this environment does not configure: not checked, said so
         self.evidence: dict[str, Any] = {}
         self.clocks = ""  # said with whatever is seen when the platform's clock and the runner's disagree
 
@@ -1147,15 +1163,20 @@ class _Verdict:
 
     def outcome(self) -> Outcome:
         expected = "; ".join(self.expected)
+        unset = self.not_configured  # said with whatever the rest shows; never passed for what was not checked
+        if unset:
+            self.evidence["not_configured"] = unset
         if self.problems:  # a failure stands, whatever could not be looked at or judged beside it: said after it
-            return failed(expected, "; ".join(self.problems + self._clocks()), undecided=self.unread + self.unknown,
-                          **self.evidence)
+            return failed(expected, "; ".join(self.problems + self._clocks() + unset),
+                          undecided=self.unread + self.unknown, **self.evidence)
         judged = ["cannot judge: " + "; ".join(self.unknown + self._clocks())] if self.unknown else []
-        if self.unread:
-            return error("; ".join(self.unread + judged), **self.evidence)
-        if self.unknown:
-            return error(judged[0], **self.evidence)
-        return verdict(expected, [], "; ".join((self.notes or ["all as expected"]) + self._clocks()), **self.evidence)
+        if self.unread or self.unknown:
+            return error("; ".join(self.unread + judged + unset), **self.evidence)
+        fine = "; ".join((self.notes or ["all as expected"]) + self._clocks())
+        if unset:  # the rest passed: the item is skipped as a not-configured one is, saying what was checked
+            return skipped("; ".join(unset) + (f"; the rest as expected: {fine}" if self.notes else ""),
+                           **self.evidence)
+        return verdict(expected, [], fine, **self.evidence)
 
     def absent(self, name: str, unread: str | None, missing: str) -> str:
         """A name not listed: unknown where the list was not read whole (`unread` says why), else a problem
@@ -1467,7 +1488,9 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
             _judge_cron(v, name, limit, _read(found, f"cron:{name}"))
     if p.cron_jobs:
         v.notes.append(f"{plural(len(p.cron_jobs), 'cron job')} ran in their last cycle")
-    if p.secret_age:
+    if p.secret_age and isinstance(found["env_group"], NotConfigured):  # the rest of the item needs no group
+        v.not_configured.append(f"secret_age ({p.secret_age.shown}) not checked: {found['env_group']}")
+    elif p.secret_age:
         with v.part():
             _judge_env_group(v, p, _read(found, "env_group"), found["service_ids"])
         with v.part():
