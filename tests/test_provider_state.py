@@ -79,3 +79,21 @@ def test_an_item_of_secret_age_alone_without_the_env_group_is_skipped_asking_not
     assert outcome.status is Status.SKIPPED, outcome
     assert "providers.render.env_group not configured" in outcome.observed
     assert asked == []
+
+
+# -- GitHub: the repository's value shadows the organisation's --------------------------------------------------
+def test_an_organisation_secret_the_repositorys_shadows_is_not_aged():
+    """GitHub: the lowest level wins — a job sees the repository's value, never the organisation's of that name."""
+    check = make_check(platform="github", secret_age={"names": ["CRON_SECRET"], "max_days": 90})
+    outcome = judge(check, {check.key: gh(_listed(CRON_SECRET=FRESH), _listed(CRON_SECRET=STALE_400))})
+    assert outcome.status is Status.PASSED, outcome
+    seen = outcome.evidence["secret_age"]["CRON_SECRET"]
+    assert seen["the repository"].startswith(f"updated {FRESH}")
+    assert seen["the organisation"] == "shadowed by the repository's (no job sees it)"
+
+
+def test_an_organisation_secret_is_aged_where_the_repository_has_none():
+    check = make_check(platform="github", secret_age={"names": ["CRON_SECRET"], "max_days": 90})
+    outcome = judge(check, {check.key: gh(_listed(OTHER=FRESH), _listed(CRON_SECRET=STALE_400))})
+    assert outcome.status is Status.FAILED, outcome
+    assert "CRON_SECRET (the organisation) last updated 400.0 days ago" in outcome.observed

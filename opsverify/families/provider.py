@@ -62,8 +62,8 @@ A workflow sees a secret of the repository, of its organisation (shared with the
 names a deployment environment, of that environment, which wins over the other two, as the repository's wins over
 the organisation's. Every GitHub item reads the three: `required` holds when the repository or the organisation
 has the name (or the item's `environment`); `secret_age` ages the value a job of `environment` sees, and without
-one every value a job could see (the repository's, the organisation's and each environment's): a stale one anywhere
-fails, naming where.
+one every value a job could see (the repository's, the organisation's where the repository has no value of that name
+to shadow it, and each environment's): a stale one anywhere fails, naming where.
 
 Honest limits of the platforms:
 - Render keeps no change time per env var. `secret_age` on Render reads the env group
@@ -1393,8 +1393,10 @@ def _github_ages(v: _Verdict, p: Params, age: SecretAge, scopes: list[_Scope], s
     for name in _to_age(v, age, is_set, unread and f"not among the secrets read {unread}",
                         f"is an Actions secret ({_github_listing(scopes)})", seen):
         key = _github_name(name)
+        repo, org = scopes[:2]
+        shadowed = key in repo.listed and key in org.listed  # the repository's wins: no job sees the organisation's
         if p.environment is None:
-            holders = [s for s in scopes if key in s.listed]
+            holders = [s for s in scopes if key in s.listed and not (s is org and shadowed)]
         else:  # the first that holds it wins; one not read whole before it may hold it too
             first = next((s for s in seen_by_job if key in s.listed or s.unread), None)
             holders = [first] if first is not None and key in first.listed else []
@@ -1406,6 +1408,8 @@ def _github_ages(v: _Verdict, p: Params, age: SecretAge, scopes: list[_Scope], s
             v.unknown.append(f"not every value of {name} was read {unread}")
         seen[name] = {s.label: _age_one(v, age, name, s.listed[key], s.answer, f"in {s.label}",
                                         place=f" ({s.label})") for s in holders}
+        if p.environment is None and shadowed:
+            seen[name][org.label] = "shadowed by the repository's (no job sees it)"
     v.evidence["secret_age"] = seen
     v.notes.append(f"{plural(len(age.names), 'secret')} updated within {age.max_days:g} days")
 
