@@ -11,7 +11,7 @@ import pytest
 
 from opsverify.engine import gather_and_judge
 from opsverify.families import provider
-from opsverify.families.provider import Call, interpret, judge
+from opsverify.families.provider import Answer, Call, interpret, judge
 from opsverify.outcome import Status
 from opsverify.secrets import Redactor
 from opsverify.transports.http import Reply
@@ -79,6 +79,89 @@ def test_an_item_of_secret_age_alone_without_the_env_group_is_skipped_asking_not
     assert outcome.status is Status.SKIPPED, outcome
     assert "providers.render.env_group not configured" in outcome.observed
     assert asked == []
+
+
+# -- a state read from an answer whose Date is behind the runner's clock proves nothing now -------------------------
+RENDER_DEPLOYS = Call("render", "https://api.render.com/v1/services/srv-web/deploys?limit=1", (), "plain")
+RENDER_SERVICE = Call("render", "https://api.render.com/v1/services/srv-web", (), "render-service")
+SUPABASE_BACKUPS = Call("supabase", "https://api.supabase.com/v1/projects/p/database/backups", (), "plain")
+SUPABASE_ADDONS = Call("supabase", "https://api.supabase.com/v1/projects/p/billing/addons", (), "plain")
+SUPABASE_SECRETS = Call("supabase", "https://api.supabase.com/v1/projects/p/secrets", (), "supabase-secrets")
+VERCEL_ENV = Call("vercel", "https://api.vercel.com/v10/projects/p/env", (), "vercel-env")
+GITHUB_SECRETS = Call("github", "https://api.github.com/repos/o/r/actions/secrets?per_page=100&page=1", (),
+                      "github-secrets")
+
+
+def _answered(call: Call, body, hours_off: float):
+    """The call's answer with Date `hours_off` from the runner's clock (NOW)."""
+    return interpret(call, Reply(200, 1.0, _dated(hours_off), json.dumps(body)), Redactor(), NOW)
+
+
+def _render_deploy(hours_off: float, status: str = "live") -> dict:
+    return {"deploy:web": _answered(RENDER_DEPLOYS, deploys(status), hours_off),
+            "service:web": _answered(RENDER_SERVICE, service(), hours_off)}
+
+
+def _supabase_pitr(hours_off: float) -> dict:
+    return {"backups": _answered(SUPABASE_BACKUPS, backups(pitr=True, physical_hours=1), hours_off),
+            "addons": _answered(SUPABASE_ADDONS, addons("pitr_7"), hours_off)}
+
+
+def _github_required(hours_off: float) -> dict:
+    return {**gh(_listed()), "secrets": _answered(GITHUB_SECRETS, _listed(CRON_SECRET=FRESH), hours_off)}
+
+
+VERCEL_BODY = {"envs": [{"key": "CRON_SECRET", "type": "encrypted", "target": ["production"], "updatedAt": 1}]}
+REPLAYED = ("2026-11-24T16:00:00Z, 20.0 h behind this runner's clock as it asked (2026-11-25T12:00:00Z): a cached "
+            "or replayed answer shows the state as it was then, not now")
+
+
+@pytest.mark.parametrize("params, facts, words", [
+    ({"platform": "render", "services": ["web"], "deploy_status": "live"}, _render_deploy,
+     ["web's newest deploy not judged: Render API answered GET https://api.render.com/v1/services/srv-web/deploys"
+      "?limit=1 with Date " + REPLAYED, "web's suspension not judged"]),
+    ({"platform": "supabase", "pitr_days": 7}, _supabase_pitr,
+     ["pitr_enabled not judged: Supabase Management API answered GET https://api.supabase.com/v1/projects/p/"
+      "database/backups with Date " + REPLAYED, "the PITR add-on not judged"]),
+    ({"platform": "supabase", "required": ["CRON_SECRET"]},
+     lambda off: {"secrets": _answered(SUPABASE_SECRETS, [{"name": "CRON_SECRET", "value": "v" * 20}], off)},
+     ["CRON_SECRET set not judged: Supabase Management API answered"]),
+    ({"platform": "vercel", "required": ["CRON_SECRET"]},
+     lambda off: {"env": _answered(VERCEL_ENV, VERCEL_BODY, off)}, ["CRON_SECRET set not judged: Vercel API"]),
+    ({"platform": "github", "required": ["CRON_SECRET"]}, _github_required,
+     ["CRON_SECRET present not judged: GitHub API answered"]),
+], ids=["render-deploy", "supabase-pitr", "supabase-required", "vercel-required", "github-required"])
+def test_a_state_read_from_a_replayed_answer_is_an_error_not_a_pass(params, facts, words):
+    """A cache replaying a 20 h old answer: the deploy it shows live may have been replaced by a failed one since;
+    an age only looks older from it, a state may look healthier."""
+    check = make_check(**params)
+    outcome = judge(check, {check.key: facts(-20)})
+    assert outcome.status is Status.ERROR, outcome
+    for word in words:
+        assert word in outcome.observed, outcome.observed
+    # the same answers with the clocks agreeing (3 minutes apart: within the skew allowance) pass
+    assert judge(check, {check.key: facts(-0.05)}).status is Status.PASSED
+
+
+def test_a_slow_wave_makes_no_live_answer_look_replayed():
+    """Answers are taken in when the whole wave is in: a live answer dated 10 minutes before that, but after it was
+    asked, is no replay."""
+    check = make_check(platform="render", services=["web"], deploy_status="live")
+    asked, dated = NOW - timedelta(minutes=12), NOW - timedelta(minutes=10)
+    facts = {"deploy:web": Answer(RENDER_DEPLOYS.request, deploys("live"), dated, NOW, sent=asked),
+             "service:web": Answer(RENDER_SERVICE.request, service(), dated, NOW, sent=asked)}
+    assert judge(check, {check.key: facts}).status is Status.PASSED
+
+
+def test_a_failure_of_age_beside_a_replayed_state_still_fails():
+    """Ages keep their rule: measured from the later clock, a stale one stands; the state beside it is unknown."""
+    check = make_check(platform="supabase", pitr_days=7, backups={"max_age_hours": 26})
+    facts = {"backups": _answered(SUPABASE_BACKUPS, backups(pitr=True, daily_hours=(45,)), -20),
+             "addons": _answered(SUPABASE_ADDONS, addons("pitr_7"), -20)}
+    outcome = judge(check, {check.key: facts})
+    assert outcome.status is Status.FAILED, outcome
+    assert "newest backup is 45.0 h old" in outcome.observed
+    assert "pitr_enabled not judged" in outcome.observed, outcome.observed
 
 
 # -- GitHub: the repository's value shadows the organisation's --------------------------------------------------

@@ -19,7 +19,10 @@ answer, or one in another shape, said after the failure as could not be judged (
 "Now" is the later of two clocks: the HTTP `Date` header of the same answer (an answer without one is an
 error, never a guess) and the runner's, when the answer came. A stale or replayed answer (a Date behind) can
 only make things look older, never fresher; the outcome shows both clocks, and says so when they differ by
-more than CLOCK_SKEW. A time later than the platform's own Date is a lie or a bug (unknown, never a pass).
+more than CLOCK_SKEW. A state, though — a deploy's status, a suspension, PITR on and its add-on, a `required` name
+set — can look healthier from a replay (live, before today's failed deploy): one read from an answer whose Date is
+behind the runner's clock as it asked by more than CLOCK_SKEW is an error naming both, never judged. A time later
+than the platform's own Date is a lie or a bug (unknown, never a pass).
 A Date more than DATE_TRUST (a day) from the runner's clock is a platform answering nonsense (a cache
 replaying an old answer, a broken clock), not clock skew: an error naming both times, never an age.
 
@@ -318,10 +321,14 @@ class Answer:
     platform_now: datetime  # the platform's Date header: nothing it dates may be later
     received: datetime | None = None  # the runner's clock when the answer came; not known: taken as the platform's
     pages: tuple[str, ...] = ()  # every request it was read from, when more than one (GitHub's further pages)
+    # the runner's clock as it was asked (its first page's): a live answer is dated after it, whatever the wave took
+    sent: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.received is None:
             object.__setattr__(self, "received", self.platform_now)
+        if self.sent is None:
+            object.__setattr__(self, "sent", self.received)
 
     @property
     def now(self) -> datetime:
@@ -506,9 +513,11 @@ def _fetch(target, calls: list[Call]) -> dict[Call, Answer | Trouble]:
     if not calls:
         return {}
     probes = [Probe("GET", c.url, dict(c.headers), body_limit=API_BODY_LIMIT) for c in calls]
+    sent = datetime.now(timezone.utc)  # the runner's clock as they go out: the earlier bound
     replies = target.fetch_all(probes)
     received = datetime.now(timezone.utc)  # the runner's clock, once every answer is in: the later bound
-    return {c: interpret(c, reply, target.redactor, received) for c, reply in zip(calls, replies, strict=True)}
+    return {c: interpret(c, reply, target.redactor, received, sent=sent)
+            for c, reply in zip(calls, replies, strict=True)}
 
 
 def _no_organisation(answers: dict, plans: dict) -> None:
@@ -520,7 +529,7 @@ def _no_organisation(answers: dict, plans: dict) -> None:
         own, shared = answers[plan["secrets"]], answers[plan["org_secrets"]]
         if isinstance(own, Answer) and isinstance(shared, Trouble) and shared.status == 404:
             answers[plan["org_secrets"]] = Answer(shared.request, {"total_count": 0, "secrets": [], "owner": "user"},
-                                                  own.platform_now, own.received)
+                                                  own.platform_now, own.received, sent=own.sent)
 
 
 def _github_environments(target, answers: dict, plans: dict) -> None:
@@ -573,7 +582,7 @@ def _github_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, An
             extra[call] = replace(_unexpected_shape(call, exc), pages=asked)
             continue
         extra[call] = Answer(first.request, {"total_count": first.data["total_count"], "secrets": secrets},
-                             first.platform_now, max(page.received for page in pages), pages=asked)
+                             first.platform_now, max(page.received for page in pages), pages=asked, sent=first.sent)
     return extra
 
 
@@ -643,7 +652,7 @@ def _vercel_pages(pages: list[Answer], asked: list[str], *, more: bool, repeated
     data = {"envs": [e for page in pages for e in page.data["envs"]], "next": pages[-1].data["next"],
             "more": more, "pages": len(pages), "repeated": repeated}
     return Answer(first.request, data, first.platform_now, max(page.received for page in pages),
-                  pages=tuple(asked) if len(asked) > 1 else ())
+                  pages=tuple(asked) if len(asked) > 1 else (), sent=first.sent)
 
 
 def _render_pages(pages: list[Answer], asked: list[str], *, more: bool, repeated: bool) -> Answer:
@@ -655,7 +664,8 @@ def _render_pages(pages: list[Answer], asked: list[str], *, more: bool, repeated
         seen["service_ids"] = list(dict.fromkeys([*seen["service_ids"], *group["service_ids"]]))
     first = pages[0]
     return Answer(first.request, {"groups": list(groups.values()), "more": more, "pages": len(pages)},
-                  first.platform_now, max(page.received for page in pages), pages=tuple(asked) if len(asked) > 1 else ())
+                  first.platform_now, max(page.received for page in pages), pages=tuple(asked) if len(asked) > 1 else (),
+                  sent=first.sent)
 
 
 # Vercel: `until` = the previous page's `pagination.next`, until `next` is null.
@@ -688,9 +698,11 @@ def _render_linked_groups(target, answers: dict, plans: dict, linked: dict[str, 
         plans[key].update({f"linked_group:{gid}": c for gid, c in each.items()})
 
 
-def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer | Trouble:
+def interpret(call: Call, reply: Reply, redactor, received: datetime, *, sent: datetime | None = None
+              ) -> Answer | Trouble:
     """One platform answer as value-free data and the platform's time, or why it cannot be used. `received`: the
-    runner's time when it came, against which the platform's Date must be believable."""
+    runner's time when it came, against which the platform's Date must be believable; `sent`: when it was asked
+    (default `received`)."""
     label, request = LABELS[call.platform], call.request
     if reply.status is None:
         return Trouble(request, f"{label} did not answer {request}: {reply.failure}")
@@ -739,7 +751,7 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime) -> Answer 
     if _quotes_a_secret(call, json.dumps(data)):  # an echo: any field a verdict quotes might be the piece
         return Trouble(request, f"{label} answered {request} with an answer that quotes part of the token sent: "
                                 f"not judged, as what it says cannot be shown")
-    return Answer(request, data, now, received)
+    return Answer(request, data, now, received, sent=sent)
 
 
 def _needs(call: Call, reply: Reply) -> str:
@@ -1215,6 +1227,21 @@ def _in_the_future(v: _Verdict, moment: datetime, answer: Answer, what: str) -> 
     return True
 
 
+def _replayed(v: _Verdict, what: str, *answers: Answer) -> bool:
+    """A state (a deploy live, a service not suspended, PITR on, a name set) read from an answer dated before it was
+    asked, past the skew allowance: a cached or replayed answer shows it as it was then — from before today's failed
+    deploy, say — so it is unknown, never judged either way. (An age only looks older from it.) Measured from when it
+    was asked, not when the wave ended: a slow wave makes no live answer look replayed."""
+    answer = max(answers, key=lambda a: a.sent - a.platform_now)
+    behind = answer.sent - answer.platform_now
+    if behind <= CLOCK_SKEW:
+        return False
+    v.unknown.append(f"{what} not judged: {LABELS[v.platform]} answered {answer.request} with Date "
+                     f"{_stamp(answer.platform_now)}, {_hours(behind)} behind this runner's clock as it asked "
+                     f"({_stamp(answer.sent)}): a cached or replayed answer shows the state as it was then, not now")
+    return True
+
+
 def _to_age(v: _Verdict, age: SecretAge, is_set: Callable[[str], bool], unread: str | None, missing: str,
             seen: dict[str, Any]) -> list[str]:
     """The names to age: each name standing alone (its absence is said where it is aged), and of an either-or group
@@ -1350,6 +1377,7 @@ def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
              (f", or environment {p.environment}'s)" if p.environment is not None else ")"))
     if p.required:
         v.expected.append(f"{', '.join(p.required)} {where}")
+    if p.required and not _replayed(v, f"{', '.join(p.required)} present", *(s.answer for s in scopes if s.answer)):
         unread = _unread(seen_by_job)
         for name in p.required:
             if any(_github_name(name) in s.listed for s in seen_by_job):
@@ -1464,6 +1492,7 @@ def _judge_vercel(p: Params, found: dict, v: _Verdict) -> None:
 
     if p.required:
         v.expected.append(f"{', '.join(p.required)} set {where}")
+    if p.required and not _replayed(v, f"{', '.join(p.required)} set", answer):
         missing = [n for n in p.required if n not in generic]
         if missing and unread:
             v.unknown.append(f"{', '.join(missing)} {unread}")
@@ -1516,6 +1545,9 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
 
 def _judge_deploy(v: _Verdict, name: str, wanted: str, answer: Answer) -> None:
     """A service's newest deploy: in the state wanted."""
+    if _replayed(v, f"{name}'s newest deploy", answer):
+        v.evidence["deploys"][name] = "not judged: the answer's Date is behind this runner's clock"
+        return
     deploys = _a_list(answer, f"the deploys of {name}")
     if not deploys:
         v.problems.append(f"{name} has no deploys")
@@ -1538,6 +1570,9 @@ SUSPENDERS_SHOWN = 5  # who may suspend a service is a short list (user, billing
 
 def _judge_suspension(v: _Verdict, name: str, answer: Answer) -> None:
     """A service: not suspended. A suspended one serves nothing, whatever its newest deploy says."""
+    if _replayed(v, f"{name}'s suspension", answer):
+        v.evidence["suspended"][name] = "not judged: the answer's Date is behind this runner's clock"
+        return
     service = answer.data
     state, suspenders = service.get("suspended"), service.get("suspenders")
     if isinstance(suspenders, list) and all(isinstance(s, str) for s in suspenders):
@@ -1777,6 +1812,7 @@ def _judge_supabase(p: Params, found: dict, v: _Verdict) -> None:
             v.evidence["supabase_secrets"] = sorted(stamps)
             if p.required:
                 v.expected.append(f"{', '.join(p.required)} {where}")
+            if p.required and not _replayed(v, f"{', '.join(p.required)} set", answer):
                 missing = [n for n in p.required if n not in stamps]
                 if missing:
                     v.problems.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set {where}")
@@ -1839,12 +1875,14 @@ def _judge_backups(v: _Verdict, p: Params, answer: Answer) -> None:
             elif age > timedelta(hours=p.backups.max_age_hours):
                 v.problems.append(f"newest backup is {_hours(age)} old ({_stamp(newest)})")
             v.notes.append(f"newest backup {_hours(age)} old")
-    if p.pitr_days and not _flag(data, "pitr_enabled"):
+    if p.pitr_days and not _replayed(v, "pitr_enabled", answer) and not _flag(data, "pitr_enabled"):
         v.problems.append("pitr_enabled is false")
 
 
 def _judge_pitr_addon(v: _Verdict, p: Params, answer: Answer) -> None:
     """The add-ons answer: one PITR add-on, keeping at least pitr_days."""
+    if _replayed(v, "the PITR add-on", answer):
+        return
     selected = _listed(answer, "selected_addons")
     variants = [(a.get("variant") or {}).get("id") for a in selected if a.get("type") == "pitr"]
     untyped = [a for a in selected if not _a_word(a.get("type"))]
