@@ -774,3 +774,14 @@ def test_a_ping_answered_with_400_mib_is_not_read():
     assert outcome.status is Status.ERROR, outcome
     assert outcome.observed.endswith("did not answer in its protocol: replies of more than 64 KiB: read no further"), \
         outcome.observed
+
+
+# -- an SMTP code shorter than three digits is no SMTP reply ---------------------------------------------------------
+@pytest.mark.parametrize("sent", [b"2", b"22", b"2\r\n", b"22 ok\r\n"])
+def test_an_smtp_line_whose_code_is_not_three_digits_is_not_smtp(sent):
+    """`2` then a close was FAILED as "banner 002 ''", a code the server never sent: a line without a three-digit
+    code is no SMTP reply, so the server was not seen speaking SMTP."""
+    outcome = _smtp_scripted(sent)
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.endswith(f"did not answer in its protocol: not SMTP: {family.quoted(sent)}"), \
+        outcome.observed

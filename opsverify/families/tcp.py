@@ -244,7 +244,7 @@ async def smtp_reply(lines: SmtpLines) -> tuple[int, bytes]:
         if size > GREETING_LIMIT:
             raise NotProtocol(f"not SMTP: a reply longer than {GREETING_LIMIT // 1024} KiB")
         code, separator = line[:3], line[3:4]
-        if not code.isdigit() or separator not in (b" ", b"-", b"\r", b"\n", b""):
+        if len(code) != 3 or not code.isdigit() or separator not in (b" ", b"-", b"\r", b"\n", b""):
             raise NotProtocol(f"not SMTP: {quoted(line)}")
         if codes and int(code) != codes[0]:  # RFC 5321 4.2.1: every line of a reply carries the same code
             raise NotProtocol(f"not SMTP: a reply whose lines carry codes {codes[0]} and {int(code)}")
