@@ -669,12 +669,17 @@ _IDNA_WHERE = re.compile(r"\s*(?:U\+[0-9A-Fa-f]{4,6}|\bat position \d+)")  # the
 
 
 def _bare_port_problem(address: str) -> str | None:
-    """`host:port` (a tcp endpoint): a port of digits out of 1–65535 — 0 too, which the client reads as no port, so
-    the protocol's default port would be asked instead. Anything else is the family's to read."""
+    """`host:port` (a tcp endpoint): one the URL parser cannot read at all (`[::1:3310`, an unclosed '['), and a
+    port of digits out of 1–65535 — 0 too, which the client reads as no port, so the protocol's default port would
+    be asked instead. Anything else is the family's to read."""
+    as_url = f"tcp://{address}"
+    try:
+        parts = urlsplit(as_url)
+    except ValueError:  # an unclosed '[', a '[…]' holding no IP address, a character NFKC reads as ':' or '/'
+        return "not an address a client can read: write host:port, or an IPv6 address as [::1]:3310"
     if not _HOST_PORT.fullmatch(address):
         return None
-    as_url = f"tcp://{address}"
-    return _port_out_of_range(as_url, urlsplit(as_url))
+    return _port_out_of_range(as_url, parts)
 
 
 _HOST_PORT = re.compile(r"(?:\[[^\]]*\]|[^:/@\[\]]+):[0-9]+")  # name:port, [v6]:port

@@ -47,6 +47,16 @@ def test_a_host_port_endpoint_in_range_loads(tmp_path, address):
     assert load_environment(tmp_path, "local").model.systems["shop"].endpoints["clamd"] == address
 
 
+# -- a '[' no parser reads: refused at load, not an internal error of every tcp item ---------------------------------
+@pytest.mark.parametrize("address", ["[::1:3310", "::1]:3310", "[clamav]:3310", "clamav\uff1a3310", "[::1"])
+def test_a_host_port_endpoint_no_parser_reads_is_refused_at_load(tmp_path, address):
+    """`[::1:3310` (an unclosed '[', no scheme) loaded, then urlsplit raised in the tcp family: every tcp item of
+    the system, a healthy one beside it too, ended "internal error while gathering"."""
+    message = _refused(tmp_path, f"systems: {{shop: {{endpoints: {{clamd: '{address}'}}}}}}\n")
+    assert message == (f"{tmp_path / 'local.yaml'}: systems.shop.endpoints.clamd: not an address a client can read: "
+                       "write host:port, or an IPv6 address as [::1]:3310"), message
+
+
 # -- every problem of the file at once -------------------------------------------------------------------------------
 def test_every_ca_bundle_and_address_problem_is_said_at_once(tmp_path):
     """Two bad CA bundles and a bad port in two systems: one run says all four, not one per run."""

@@ -776,6 +776,32 @@ def test_a_ping_answered_with_400_mib_is_not_read():
         outcome.observed
 
 
+# -- an endpoint no parser reads is an error of its own item only -------------------------------------------------
+def _clamd_that_answers(conn: socket.socket, _stopping) -> None:
+    """A clamd answering one z-command, zPING or zVERSION, as the real one does, then closing."""
+    command = b""
+    while not command.endswith(b"\0") and (chunk := conn.recv(64)):
+        command += chunk
+    conn.sendall(b"PONG\0" if command == b"zPING\0" else b"ClamAV 1.4.6/27831/x\0")
+
+
+@pytest.mark.parametrize("value", ["[::1:3310", "::1]:3310", "[clamav]:3310", "clamav\uff1a3310",
+                                   "tcp://[::1:3310"])
+def test_an_endpoint_no_parser_reads_is_an_error_of_its_own_item_only(value):
+    """`[::1:3310` (an unclosed '['): urlsplit raised out of `address`, so every tcp item of the system, a healthy
+    clamd beside it too, ended "internal error while gathering"."""
+    with serving(_clamd_that_answers) as port:
+        target = make_target({"endpoints": {"clamav": f"127.0.0.1:{port}", "broken": value}},
+                             timeouts={"connect_s": 2, "statement_ms": 2000})
+        checks = [make_check("tcp", CLAMD, name="healthy"),
+                  make_check("tcp", {"endpoint": "broken", "protocol": "clamd"}, name="broken")]
+        facts = family.gather(target, checks)
+    healthy, broken = (family.judge(check, facts) for check in checks)
+    assert healthy.status is Status.PASSED, healthy
+    assert broken.status is Status.ERROR, broken
+    assert broken.observed == ("endpoint 'broken' is not usable: not an address a client can read: write host:port, "
+                               "or an IPv6 address as [::1]:3310"), broken.observed
+
 # -- an SMTP code shorter than three digits is no SMTP reply ---------------------------------------------------------
 @pytest.mark.parametrize("sent", [b"2", b"22", b"2\r\n", b"22 ok\r\n"])
 def test_an_smtp_line_whose_code_is_not_three_digits_is_not_smtp(sent):

@@ -109,8 +109,13 @@ SCHEMES = {"clamd": ("clamd", "tcp"), "smtp": ("smtp", "smtps")}
 
 
 def address(value: str, default_scheme: str) -> tuple[str, str, int]:
-    """(scheme, host, port) of `host:port` or `scheme://host:port`."""
-    parts = urlsplit(value if "://" in value else f"{default_scheme}://{value}")
+    """(scheme, host, port) of `host:port` or `scheme://host:port`; a GatherError, this item's alone, for one that
+    is no address."""
+    try:
+        parts = urlsplit(value if "://" in value else f"{default_scheme}://{value}")
+    except ValueError:  # an unclosed '[', a '[…]' holding no IP address: nothing of it is said (it may hold a password)
+        raise GatherError("not an address a client can read: write host:port, or an IPv6 address as "
+                          f"[::1]:{DEFAULT_PORTS[default_scheme]}") from None
     if parts.scheme.lower() not in SCHEMES[default_scheme]:
         written = " or ".join(f"{scheme}://host:port" for scheme in SCHEMES[default_scheme])
         raise GatherError(f"endpoint is a {parts.scheme}:// address, where a {default_scheme} item talks "
