@@ -614,18 +614,20 @@ def conninfo_settings(text: str) -> list[tuple[str, str]] | str:
 def _redis_url_problem(address: str) -> str | None:
     """A Redis URL that says more than its evidence would show (a query option: another database, HELLO 3,
     certificates unchecked): refused at load, as the redis families refuse it before connecting."""
-    if "://" not in address or urlsplit(address.strip()).scheme not in ("redis", "rediss", "unix"):
+    if "://" not in address or urlsplit(address).scheme not in ("redis", "rediss", "unix"):
         return None  # host:port (a tcp endpoint on a host named redis), or no Redis URL
     from .transports.redis import url_problem
 
-    return url_problem(address.strip())
+    return url_problem(address)
 
 
 def address_problem(url: str) -> str | None:
     """What an HTTP or Redis client would misread in a service's or endpoint's URL, said without quoting it: a
     password holding an unescaped '#', '?' or '/' ends the address there, and its first part becomes the port
-    (which the client's error would then print); a host the resolver cannot encode (`a..example`)."""
-    text = url.strip()
+    (which the client's error would then print); a host the resolver cannot encode (`a..example`); a blank around it."""
+    text = url
+    if text != text.strip():  # read as written, as the client reads it: a port '6379 ' stops every item on it
+        return _BLANK_AROUND
     if "://" not in text:
         return _bare_port_problem(text)  # host:port, as tcp endpoints are written
     try:
@@ -664,6 +666,8 @@ def address_problem(url: str) -> str | None:
     return None
 
 
+_BLANK_AROUND = ("a blank (a space, a tab, a no-break space …) at its start or end, which the client would read as "
+                 "part of the address (a port '6379 ' is no number): remove it")
 _IDNA_QUOTED = re.compile(r"""\s*(?:\b(?:in|of)\s+)?b?(?:'.*'|".*")""")  # the label, in '…' or "…" (to the last quote)
 _IDNA_WHERE = re.compile(r"\s*(?:U\+[0-9A-Fa-f]{4,6}|\bat position \d+)")  # the character and where it is
 
@@ -806,6 +810,8 @@ class _Substitution:
     malformed: list[str] = field(default_factory=list)  # a `$` that is neither `$$` nor a ${VAR}
     too_short: list[str] = field(default_factory=list)  # a URL's password, a secret written in the file: too short
     used: list[str] = field(default_factory=list)  # values from ${VAR}s that hold secrets: redacted everywhere
+    # where -> the ${VAR}s its value is set from: a problem with a value is said with them, never with the value
+    sources: dict[tuple, str] = field(default_factory=dict)
 
 
 def _substituted(raw: Any, local: dict[str, str]) -> tuple[Any, _Substitution]:
@@ -865,13 +871,15 @@ def _substituted(raw: Any, local: dict[str, str]) -> tuple[Any, _Substitution]:
 
         said = len(garbled)
         text = _DOLLAR.sub(one, value)
+        variables = dict.fromkeys(f"${{{m.group(1)}}}" for m in _DOLLAR.finditer(value) if m.group(1))
+        if variables:
+            met.sources[where] = ", ".join(variables)
         if _is_secret(where) and 0 < len(text) < Redactor.MIN_LENGTH and len(garbled) == said:
             # written in the file (a variable's own value too short is said above): the redactor would pass over it
             too_short.append(f"{_location(where)}: the value written in the file is {len(text)} characters: "
                              f"{_TOO_SHORT}; use one of at least {Redactor.MIN_LENGTH}")
         short = _short_url_password(text) if where[:1] == ("systems",) else None
         if short:  # said with the variables it came from, never the URL
-            variables = dict.fromkeys(f"${{{m.group(1)}}}" for m in _DOLLAR.finditer(value) if m.group(1))
             source = f" from {', '.join(variables)}" if variables else ""
             too_short.append(
                 f"{_location(where)}: the URL{source} has a password of {short} character{'s' if short > 1 else ''}: "
@@ -915,14 +923,14 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
         problem = database_url_problem(config.database) if config.database else None
         if problem:
             problems.append(f"{at}.database: {problem}")
-        addresses = {**{f"services.{spelled(name)}.url": service.url for name, service in config.services.items()},
-                     **{f"endpoints.{spelled(name)}": value for name, value in config.endpoints.items()}}
-        for where, address in addresses.items():
+        for where, address in _addresses(system, config).items():
             problem = address_problem(address) if isinstance(address, str) and address else None
-            if problem is None and isinstance(address, str) and where.startswith("endpoints."):
+            if problem is None and isinstance(address, str) and where[2] == "endpoints":
                 problem = _redis_url_problem(address)
+            if problem == _BLANK_AROUND and where in met.sources:  # the variable's value is to fix, not the file
+                problem += f" (it is set from {met.sources[where]})"
             if problem:
-                problems.append(f"{at}.{where}: {problem}")
+                problems.append(f"{at}.{'.'.join(map(spelled, where[2:]))}: {problem}")
         for service in config.services.values():
             source = service.env
             if source is not None and not (source.dotenv or source.process_prefix):
@@ -1144,7 +1152,7 @@ def _unsendable(config: SystemModel, http_endpoints: dict[str, str],
                     f" request of {item} as another method; leave it out")
     for name, item in (redis_endpoints or {}).items():
         value = config.endpoints.get(name)
-        parts = urlsplit(value.strip()) if value else None
+        parts = urlsplit(value) if value else None
         if parts is not None and parts.scheme.lower() in ("redis", "rediss") and not parts.hostname:
             return (f"endpoints.{spelled(name)}: a Redis URL with no host ({item} speaks Redis to it; the client "
                     "would ask localhost:6379): write redis://host:6379")
@@ -1165,7 +1173,7 @@ def _unsendable(config: SystemModel, http_endpoints: dict[str, str],
 def _http_host(url: str) -> tuple[str, str] | None:
     """(scheme, host) of an http(s) URL with a host, else None."""
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)  # a blank around it was refused with the addresses
         host = parts.hostname
     except ValueError:
         return None
@@ -1181,6 +1189,17 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:  # a name: it may resolve anywhere
         return False
+
+
+def _addresses(system: str, config: SystemModel) -> dict[tuple, Any]:
+    """Where in the file (`systems`, system, …) -> each address a client is given: a service's URL, an endpoint, a
+    provider's base_url."""
+    found: dict[tuple, Any] = {("systems", system, "services", name, "url"): service.url
+                               for name, service in config.services.items()}
+    found.update({("systems", system, "endpoints", name): value for name, value in config.endpoints.items()})
+    found.update({("systems", system, "providers", platform, "base_url"): settings.get("base_url")
+                  for platform, settings in config.providers.items()})
+    return found
 
 
 def _check_credentials_are_references(path: Path, raw: dict) -> None:

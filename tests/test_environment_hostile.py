@@ -47,7 +47,39 @@ def test_a_host_port_endpoint_in_range_loads(tmp_path, address):
     assert load_environment(tmp_path, "local").model.systems["shop"].endpoints["clamd"] == address
 
 
-# -- a '[' no parser reads: refused at load, not an internal error of every tcp item ---------------------------------
+# -- a blank around an address, a '[' no parser reads: refused at load, not an internal error of every item -------
+_BLANK = ("a blank (a space, a tab, a no-break space …) at its start or end, which the client would read as part of "
+          "the address (a port '6379 ' is no number): remove it")
+
+
+@pytest.mark.parametrize("field, body, value", [
+    ("endpoints.queue", "systems: {shop: {endpoints: {queue: '${QUEUE_URL}'}}}\n",
+     "redis://:pw-Secret99@127.0.0.1:6379 "),
+    ("endpoints.queue", "systems: {shop: {endpoints: {queue: '${QUEUE_URL}'}}}\n",
+     "redis://:pw-Secret99@127.0.0.1:6379/0\u00a0"),
+    ("endpoints.queue", "systems: {shop: {endpoints: {queue: '${QUEUE_URL}'}}}\n",
+     "\u3000redis://:pw-Secret99@127.0.0.1:6379"),
+    ("endpoints.clamd", "systems: {shop: {endpoints: {clamd: '${QUEUE_URL}'}}}\n", "127.0.0.1:3310 "),
+    ("services.web.url", "systems: {shop: {services: {web: {url: '${QUEUE_URL}'}}}}\n",
+     " https://ops:pw-Secret99@localhost:8443"),
+    ("providers.github.base_url", "systems: {shop: {providers: {github: {base_url: '${QUEUE_URL}'}}}}\n",
+     "https://api.github.com\u00a0"),
+])
+def test_a_blank_around_an_address_is_refused_at_load_naming_its_variable(tmp_path, monkeypatch, field, body, value):
+    """`REDIS_URL="redis://:pw@host:6379 "`: the load-time checks read the value stripped, the client read it as
+    written (a port '6379 '), and every redis item of the system, on good endpoints too, ended "internal error
+    while gathering". One line, naming where and the variable, never the value."""
+    monkeypatch.setenv("QUEUE_URL", value)
+    message = _refused(tmp_path, body)
+    assert message == f"{tmp_path / 'local.yaml'}: systems.shop.{field}: {_BLANK} (it is set from ${{QUEUE_URL}})", \
+        message
+
+
+def test_a_blank_written_in_the_file_around_an_address_is_refused_at_load(tmp_path):
+    message = _refused(tmp_path, "systems: {shop: {endpoints: {clamd: '127.0.0.1:3310\u3000'}}}\n")
+    assert message == f"{tmp_path / 'local.yaml'}: systems.shop.endpoints.clamd: {_BLANK}", message
+
+
 @pytest.mark.parametrize("address", ["[::1:3310", "::1]:3310", "[clamav]:3310", "clamav\uff1a3310", "[::1"])
 def test_a_host_port_endpoint_no_parser_reads_is_refused_at_load(tmp_path, address):
     """`[::1:3310` (an unclosed '[', no scheme) loaded, then urlsplit raised in the tcp family: every tcp item of

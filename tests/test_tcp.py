@@ -802,6 +802,24 @@ def test_an_endpoint_no_parser_reads_is_an_error_of_its_own_item_only(value):
     assert broken.observed == ("endpoint 'broken' is not usable: not an address a client can read: write host:port, "
                                "or an IPv6 address as [::1]:3310"), broken.observed
 
+
+@pytest.mark.parametrize("url", ["redis://:pw-Secret99@127.0.0.1:6379 ", "redis://:pw-Secret99@127.0.0.1:6379\u00a0",
+                                 "\u3000redis://:pw-Secret99@127.0.0.1:6379", "redis://:pw-Secret99@[::1:6379"])
+def test_a_redis_url_no_parser_reads_is_an_error_of_its_own_item_only(url):
+    """A REDIS_URL set with a trailing blank: `shown` raised on its port '6379 ', and every tcp item of the system
+    ended "internal error while gathering". Its own item is the error, saying nothing of the URL (it holds the
+    password); the others are judged."""
+    with serving(_clamd_that_answers) as port:
+        target = make_target({"endpoints": {"clamav": f"127.0.0.1:{port}", "redis": url}},
+                             timeouts={"connect_s": 2, "statement_ms": 2000})
+        checks = [make_check("tcp", CLAMD, name="healthy"), make_check("tcp", REDIS, name="spaced")]
+        facts = family.gather(target, checks)
+    healthy, spaced = (family.judge(check, facts) for check in checks)
+    assert healthy.status is Status.PASSED, healthy
+    assert spaced.status is Status.ERROR, spaced
+    assert spaced.observed.startswith("endpoint 'redis' is not usable: "), spaced.observed
+    assert "pw-Secret99" not in spaced.observed + str(spaced.evidence), spaced
+
 # -- an SMTP code shorter than three digits is no SMTP reply ---------------------------------------------------------
 @pytest.mark.parametrize("sent", [b"2", b"22", b"2\r\n", b"22 ok\r\n"])
 def test_an_smtp_line_whose_code_is_not_three_digits_is_not_smtp(sent):

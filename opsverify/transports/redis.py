@@ -42,8 +42,13 @@ def guard(command: tuple[Any, ...]) -> None:
 
 
 def shown(url: str) -> str:
-    """The URL without its credentials, fit for evidence: all it says the checker takes (`url_problem`)."""
-    parts = urlsplit(url)
+    """The URL without its credentials, fit for evidence: all it says the checker takes (`url_problem`). One no
+    parser reads (`redis://:pw@host:6379 `, an unclosed '[') is its scheme alone: what else it says may be the
+    password."""
+    parts = _parsed(url)
+    if parts is None:
+        scheme = url.partition("://")[0]
+        return f"{scheme if scheme in _SCHEMES else '?'}://?"
     if parts.scheme == "unix":  # the socket's path, and its database when the query names one
         database = dict(parse_qsl(parts.query)).get("db")
         return f"unix://{unquote(parts.path)}" + (f"?db={database}" if database else "")
@@ -55,14 +60,38 @@ def shown(url: str) -> str:
 
 
 def password(url: str) -> str | None:
-    return urlsplit(url).password
+    """The URL's password: one no parser reads (an unclosed '[') as written before its host, so it is redacted
+    all the same."""
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        userinfo = url.partition("://")[2].partition("/")[0].rpartition("@")[0]
+        return unquote(userinfo.partition(":")[2]) or None
+
+
+_SCHEMES = ("redis", "rediss", "unix")
+_UNPARSED = ("not a URL a client reads (a blank around it, an unclosed '[', a port that is no number): write "
+             "redis://:PASSWORD@host:6379/0, with no blank around it")
+
+
+def _parsed(url: str):
+    """`urlsplit(url)`, its port read too; None when either raises."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 — raises on a port that is no number: '6379 ' (a blank after it), 'port'
+    except ValueError:
+        return None
+    return parts
 
 
 def url_problem(url: str) -> str | None:
     """Why the checker will not use this Redis URL, said without its values, else None: what the URL says beyond
     what `shown` shows would change, unseen, what is read (a query's db, a path redis-py reads otherwise), what is
-    sent (HELLO 3, CLIENT SETNAME) or whom it trusts (ssl_cert_reqs=none). Only a unix socket's db is taken."""
-    parts = urlsplit(url)
+    sent (HELLO 3, CLIENT SETNAME) or whom it trusts (ssl_cert_reqs=none). Only a unix socket's db is taken. A URL
+    no parser reads is refused too: redis-py would raise on it, not as a Redis error."""
+    parts = _parsed(url)
+    if parts is None or url != url.strip():
+        return _UNPARSED
     if parts.scheme in ("redis", "rediss") and not DATABASE_PATH.fullmatch(parts.path):
         return (f"the URL's path is not a database number (redis-py reads /0/3 as database 3): write the database "
                 f"as {parts.scheme}://host:6379/3 (or no path, for database 0)")
@@ -133,9 +162,11 @@ class ReadOnlyRedis:
     def __init__(self, url: str, *, connect_timeout_s: float, read_timeout_s: float, deadline_s: float | None = None,
                  reply_limit: int = REPLY_LIMIT):
         self.url = url
-        if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        if (problem := url_problem(url)) == _UNPARSED:  # said before the scheme: a word of it may be the password
+            raise GatherError(problem)
+        if urlsplit(url).scheme not in _SCHEMES:
             raise GatherError("the endpoint is not a redis://, rediss:// or unix:// URL")
-        if problem := url_problem(url):
+        if problem:
             raise GatherError(problem)
         self.connect_timeout_s = connect_timeout_s
         self.read_timeout_s = read_timeout_s
