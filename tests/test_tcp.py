@@ -829,3 +829,14 @@ def test_an_smtp_line_whose_code_is_not_three_digits_is_not_smtp(sent):
     assert outcome.status is Status.ERROR, outcome
     assert outcome.observed.endswith(f"did not answer in its protocol: not SMTP: {family.quoted(sent)}"), \
         outcome.observed
+
+
+@pytest.mark.parametrize("value, said", [
+    ("smtp://mailer:Hunter2-canary@mail.example:25x", "endpoint 'smtp://mail.example:25x' has an invalid port"),
+    ("smtp://mailer:Hunter2-canary@:25", "endpoint 'smtp://:25' names no host"),
+])
+def test_an_endpoint_that_is_no_address_is_said_without_its_user_and_password(value, said):
+    with pytest.raises(GatherError) as raised:
+        family.address(value, "smtp")
+    assert str(raised.value) == said
+    assert "Hunter2" not in str(raised.value) and "mailer" not in str(raised.value)

@@ -120,12 +120,13 @@ def address(value: str, default_scheme: str) -> tuple[str, str, int]:
         written = " or ".join(f"{scheme}://host:port" for scheme in SCHEMES[default_scheme])
         raise GatherError(f"endpoint is a {parts.scheme}:// address, where a {default_scheme} item talks "
                           f"{default_scheme}: write host:port or {written}")
+    shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()  # never a user or password it holds
     try:
         port = parts.port
     except ValueError:
-        raise GatherError(f"endpoint '{value}' has an invalid port") from None
+        raise GatherError(f"endpoint '{shown}' has an invalid port") from None
     if not parts.hostname:
-        raise GatherError(f"endpoint '{value}' names no host")
+        raise GatherError(f"endpoint '{shown}' names no host")
     if port is None:  # a port written as 0 stays 0 (nothing answers there), never the default: another server
         port = DEFAULT_PORTS.get(parts.scheme.lower(), DEFAULT_PORTS[default_scheme])
     return parts.scheme.lower(), parts.hostname, port
