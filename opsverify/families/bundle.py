@@ -46,7 +46,8 @@ a script `new URL(…, import.meta.url)` names)
 and refused with 404 or 403: a broken deploy
 or a path resolved wrongly, not looked at either way; so is one named for certain that is no URL
 (`http://[::1/x.js`), one answered with an HTML page instead of a script (an app's fallback for unknown paths) or
-with no JavaScript (a type that is no JavaScript's — an API's JSON catch-all, `text/plain` —, or sent untyped or as
+with no JavaScript (a type that is no JavaScript's — an API's JSON catch-all, `text/plain`; read as a browser reads
+it, `mime_essence` —, or sent untyped or as
 bytes, a body that is empty, markup, JSON or words alone: a browser refuses a module script so sent; a key in it
 still counts), and one that redirects (not followed: its Location is named); so is a webpack runtime that loads
 chunks by a chunk-URL function this check cannot read. Only a string that merely looks like a chunk and that the
@@ -240,11 +241,16 @@ LINK_VALUES = re.compile(r"""(?:[^,"<]++|"(?:[^"\\]++|\\.)*+"?|<[^>]*+>?)++""")
 LINK_TARGET = re.compile(r"\s*+<([^>]*+)>")
 LINK_PARAMETER = re.compile(r"""\s*+;\s*+([^\s=;,]*+)\s*+(?:=\s*+(?:"((?:[^"\\]++|\\.)*+)"?|([^;,]*+)))?+""")
 QUOTED_PAIR = re.compile(r"\\(.)")
+# a Content-Type header as Fetch reads it ("extract a MIME type"): its values at commas outside a quoted string (a
+# header sent twice comes joined with ", "), each a MIME type's `type/subtype` (tokens, in any case) ending it or
+# followed by its parameters
+HEADER_VALUE = re.compile(r"""(?:[^,"]++|"(?:[^"\\]++|\\.?)*+"?)*+""", re.S)
+MIME_TYPE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]++)/([!#$%&'*+.^_`|~0-9A-Za-z-]++)[\t\n\r ]*+(?:;|\Z)")
 # what runs on a target's bytes (or on its headers)
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
                    LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
-                   JSON_START)
+                   JSON_START, HEADER_VALUE, MIME_TYPE)
 
 
 def _an_origin(value: str) -> str:
@@ -1034,9 +1040,8 @@ class Crawl:
         read = [html_text.unescape(text).encode("utf-8", errors="replace")] if "&" in text else []
         self.scan(_path(self.page_url), [*seen, *read, *hinted(reply.content)])
         headers = {k.lower(): v for k, v in reply.headers.items()}
-        kind = headers.get("content-type", "").split(";", 1)[0]
         # XHTML's type, or XML's or SVG's holding XHTML (a browser reads each as XML, and runs its scripts)
-        links = _script_links(text, xhtml=kind.strip().lower() in XML_PAGES)
+        links = _script_links(text, xhtml=mime_essence(headers.get("content-type", "")) in XML_PAGES)
         where = _path(self.page_url)
         self.incomplete += [f"{where}: {why}" for why in links.unread]
         # the page's Link header preloads as its <link>s do, before the body is read; a link's target is resolved
@@ -1293,10 +1298,25 @@ def _over_max_assets(most: int) -> str:
     return f"more than {most} scripts (max_assets, at its ceiling of {MAX_ASSETS}); the rest not scanned"
 
 
+def mime_essence(content_type: str) -> str:
+    """The MIME type a browser reads from a Content-Type header (Fetch's "extract a MIME type"): of its values (split
+    at commas outside quoted strings: a header sent twice, by an app and its proxy, comes joined so), the last that
+    parses as one and is not `*/*`; its essence (`type/subtype`, in lower case), or '' when none does."""
+    essence, at = "", 0
+    while True:
+        value = HEADER_VALUE.match(content_type, at)
+        mime = MIME_TYPE.match(value[0].strip("\t\n\r "))
+        if mime is not None and (found := f"{mime[1]}/{mime[2]}".lower()) != "*/*":
+            essence = found
+        at = value.end() + 1  # past the comma
+        if at > len(content_type):
+            return essence
+
+
 def _a_page(headers: dict[str, str], body: bytes | bytearray) -> str:
     """Why an answer is an HTML page, not a script ('' when nothing says so): its type, or — sent without one — how
     it starts, as a browser sniffs it."""
-    kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    kind = mime_essence(headers.get("content-type", ""))
     if kind in ("text/html", "application/xhtml+xml"):
         return f"content-type {kind}"
     if not kind and HTML_START.match(body):
@@ -1307,9 +1327,12 @@ def _a_page(headers: dict[str, str], body: bytes | bytearray) -> str:
 def _not_javascript(headers: dict[str, str], body: bytes | bytearray) -> str:
     """Why a script's answer is no JavaScript ('' when it is): a type that is no JavaScript's (JSON, XML, plain text:
     a browser refuses a module script sent so), or — sent without a type or as bytes — a body that is no code."""
-    kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    sent = headers.get("content-type", "")
+    kind = mime_essence(sent)
     if kind in JAVASCRIPT_TYPES:
         return ""
+    if not kind and sent.strip(" \t"):  # a header a browser reads no type from: no script's for a module
+        return f"a content-type that is no MIME type ({cut(sent.strip(), 60)})"
     if kind not in UNTYPED:
         return f"content-type {kind}"
     body_is = _not_code(body)
