@@ -662,7 +662,8 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
                                                                  "ASCII_SPACES", "LINK_VALUES", "LINK_TARGET",
                                                                  "LINK_PARAMETER", "QUOTED_PAIR", "IMPORT_ARGUMENT",
                                                                  "IMPORT_META_URL", "NO_CODE_START", "PROSE",
-                                                                 "JSON_START", "HEADER_VALUE", "MIME_TYPE"])
+                                                                 "JSON_START", "HEADER_VALUE", "MIME_TYPE",
+                                                                 "IMPORT_ATTRIBUTES"])
 def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
     """A repeat that gives back what it took, retried from every start, is what made "eyJ" × 80,000 take a minute:
     every unbounded repeat is possessive or atomic (that an attempt that scans far starts only where no earlier one
@@ -673,7 +674,8 @@ def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
 
 
 WORST = ("eyJ", "ewogICAg", "%22sb_secret_", "__vite__mapDeps([", "m.f=[", 'import("', '"a', "a.", "'./a/", 'e=>"a"+',
-         "(e)=>{//", "import(/*", "new Worker(new URL(//", 'new URL("a",/*')  # what each pattern could retry on
+         "(e)=>{//", "import(/*", "new Worker(new URL(//", 'new URL("a",/*',
+         'from"a"with{"type":/*', 'import("a",{with:{type://')  # what each pattern could retry on
 
 
 def _worst(limit: int, tail: str) -> str:

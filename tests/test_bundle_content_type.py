@@ -82,3 +82,103 @@ def test_a_script_sent_twice_over_a_walk_passes():
     })
     assert outcome.status is Status.PASSED, outcome.observed
     assert outcome.evidence["scanned"] == ["/app.js"]
+
+
+@pytest.mark.parametrize("js, loaded", [
+    (b'import cfg from "./config.json" with { type: "json" };', "json"),
+    (b'import cfg from"./config.json"with{type:"json"};', "json"),  # minified
+    (b'import cfg from "./config.json" assert { type: "json" };', "json"),  # the older keyword
+    (b'import cfg from "./config.json" with { "type": "json" };', "json"),
+    (b"import cfg from './config.json' with /* attrs */ {type: 'json'};", "json"),
+    (b'export { default as cfg } from "./config.json" with { type: "json" };', "json"),
+    (b'import "./config.json" with { type: "json" };', "json"),
+    (b'const cfg = await import("./config.json", { with: { type: "json" } });', "json"),
+    (b'import("./config.json",{assert:{type:"json"}})', "json"),
+    (b'import("./config.json", {"with": {"type": "json"}})', "json"),
+    (b'import sheet from "./config.json" with { type: "css" };', "css"),
+])
+def test_an_import_that_says_json_or_css_names_what_it_loads(js, loaded):
+    assert list(bundle.chunk_references(js, ASSET, "https://a.example/")) == [
+        ("https://a.example/assets/config.json", True, loaded)]
+
+
+@pytest.mark.parametrize("js", [
+    b'import cfg from "./config.json";',  # no attributes: a JavaScript module, as today
+    b'import cfg from "./config.json" with { type: "javascript" };',  # no type a browser loads
+    b'new Worker("./config.json", { type: "module" });',
+    b'import("./config.json", { type: "json" });',  # no `with`: not an import attribute
+])
+def test_an_import_without_json_or_css_attributes_names_a_script(js):
+    assert list(bundle.chunk_references(js, ASSET, "https://a.example/")) == [
+        ("https://a.example/assets/config.json", True)]
+
+
+def test_a_module_script_named_both_ways_is_named_twice():
+    js = b'import a from "./x.json" with { type: "json" }; import b from "./x.json";'
+    assert list(bundle.chunk_references(js, ASSET, "https://a.example/")) == [
+        ("https://a.example/assets/x.json", True, "json"), ("https://a.example/assets/x.json", True)]
+
+
+BUILDLESS_PAGE = '<!doctype html><html><head><script type="module" src="/app.js"></script></head></html>'
+BUILDLESS_APP = ('import cfg from "./config.json" with { type: "json" };\n'
+                 'import sheet from "./style.css" with { type: "css" };\n'
+                 'document.adoptedStyleSheets = [sheet];\nconsole.log(cfg.apiUrl);\n')
+
+
+def _buildless(config: tuple[str, str] = ("application/json", '{"apiUrl": "https://api.example"}'),
+               style: tuple[str, str] = ("text/css", "body { color: red; }"), app: str = BUILDLESS_APP):
+    return walked_site({
+        "/": ([("content-type", "text/html")], BUILDLESS_PAGE),
+        "/app.js": ([("content-type", "text/javascript")], app),
+        "/config.json": ([("content-type", config[0])], config[1]),
+        "/style.css": ([("content-type", style[0])], style[1]),
+    })
+
+
+def test_json_and_css_modules_answered_with_their_types_pass():
+    """The probe's buildless app: a browser loads both (and only with these types)."""
+    outcome = _buildless()
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["scanned"] == ["/app.js", "/config.json", "/style.css"], outcome.evidence
+    assert "incomplete" not in outcome.evidence
+
+
+@pytest.mark.parametrize("kind", ["application/json", "text/json", "application/manifest+json; charset=utf-8"])
+def test_a_json_module_is_answered_with_any_json_type(kind):
+    outcome = _buildless(config=(kind, "{}"))
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_a_key_in_a_json_module_fails():
+    outcome = _buildless(config=("application/json", f'{{"key": "{SERVICE}"}}'))
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert " in /config.json" in outcome.observed
+
+
+@pytest.mark.parametrize("config, style, wrong", [
+    # what a browser refuses for a JSON or CSS module: not looked at, as any script answered so
+    (("text/plain", "{}"), ("text/css", "a{}"),
+     '/config.json: answered with content-type text/plain, not JSON (its import says {type: "json"})'),
+    (("application/json", "{}"), ("text/plain", "a{}"),
+     '/style.css: answered with content-type text/plain, not CSS (its import says {type: "css"})'),
+    (("application/json", "{}"), ("application/json", "{}"),
+     '/style.css: answered with content-type application/json, not CSS (its import says {type: "css"})'),
+])
+def test_a_json_or_css_module_answered_with_another_type_is_not_looked_at(config, style, wrong):
+    outcome = _buildless(config=config, style=style)
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert wrong in outcome.observed, outcome.observed
+
+
+def test_json_imported_as_javascript_is_not_looked_at_as_today():
+    """Without `with {type: "json"}` a browser loads a JavaScript module: a JSON answer is none."""
+    outcome = _buildless(app='import cfg from "./config.json"; import "./style.css" with {type: "css"};')
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert "/config.json: answered with content-type application/json, not JavaScript" in outcome.observed
+
+
+def test_a_json_module_is_not_followed_as_code():
+    """A JSON module imports nothing: a path in its strings is no import (not fetched, so no 404 to report)."""
+    outcome = _buildless(config=("application/json", '{"entry": "/assets/missing.js"}'))
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert "not_assets" not in outcome.evidence, outcome.evidence

@@ -49,7 +49,8 @@ or a path resolved wrongly, not looked at either way; so is one named for certai
 with no JavaScript (a type that is no JavaScript's — an API's JSON catch-all, `text/plain`; read as a browser reads
 it, `mime_essence` —, or sent untyped or as
 bytes, a body that is empty, markup, JSON or words alone: a browser refuses a module script so sent; a key in it
-still counts), and one that redirects (not followed: its Location is named); so is a webpack runtime that loads
+still counts; a JSON or CSS module an import names `with {type: "json"}` is answered with its own type), and one
+that redirects (not followed: its Location is named); so is a webpack runtime that loads
 chunks by a chunk-URL function this check cannot read. Only a string that merely looks like a chunk and that the
 server refuses with another 4xx (or answers with a page, no JavaScript or a redirect) is no script a browser gets,
 and is listed as `not_assets`. A page that
@@ -163,6 +164,13 @@ IMPORT_ARGUMENT = re.compile(_GAP + rb"," + _GAP + rb"""["'`](?P<path>[^"'`\s]++
 # `new URL(path, import.meta.url)`: the path is the script's own URL's
 IMPORT_META_URL = re.compile(_GAP + rb"," + _GAP + rb"import" + _GAP + rb"\." + _GAP + rb"meta" + _GAP + rb"\." + _GAP
                              + rb"url\b")
+# an import's attributes that make what it loads a JSON or CSS module — `from "./x.json" with {type: "json"}` (or the
+# older `assert`), `import("./x.css", {with: {type: "css"}})` —, which a browser takes only with that type (see
+# Crawl.take); `type` is the only attribute a browser allows, so it comes first
+_KEY = rb"""(?:%s|"%s"|'%s')"""
+IMPORT_ATTRIBUTES = re.compile(_GAP + rb"(?:with|assert|," + _GAP + rb"\{" + _GAP + _KEY % ((rb"(?:with|assert)",) * 3)
+                               + _GAP + rb":)" + _GAP + rb"\{" + _GAP + _KEY % ((b"type",) * 3) + _GAP + rb":" + _GAP
+                               + rb"""["'`](?P<type>json|css)["'`]""")
 # an import's target that names a file: relative, absolute, protocol-relative, a URL, a data: URL — not a bare name
 IMPORT_PATH = re.compile(rb"(?:\.{1,2}/|/|(?i:https?:)//|(?i:data:))")
 NOT_URL_TEXT = re.compile(rb"[^\x21-\x7e]")  # what a browser percent-encodes in any URL: controls, non-ASCII
@@ -250,7 +258,7 @@ MIME_TYPE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]++)/([!#$%&'*+.^_`|~0-9A-Za-
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
                    LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
-                   JSON_START, HEADER_VALUE, MIME_TYPE)
+                   JSON_START, HEADER_VALUE, MIME_TYPE, IMPORT_ATTRIBUTES)
 
 
 def _an_origin(value: str) -> str:
@@ -646,21 +654,22 @@ def page_scripts(html: str) -> list[str]:
 
 
 def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str,
-                     import_map: ImportMap | None = None) -> Iterator[tuple[str, bool]]:
+                     import_map: ImportMap | None = None) -> Iterator[tuple[str, bool] | tuple[str, bool, str]]:
     """(url, certain) of each module path in `js`, each once, in order. A path from `./` or `/` is the importing
     module's (an inline script's module is the page); a bare one (`assets/x.js`, Next's `static/chunks/x.js`) is the
     app's base's: the importing asset's path up to where the reference's first folder begins (`/assets/index.js` →
     `/`, `/_next/static/<id>/_buildManifest.js` → `/_next/`), else `/_next/` in a Next.js asset, else the page; an
     absolute or protocol-relative one names its origin; a bare name an import loads (`import "admin"`) is what the
     page's `import_map` maps it to, for the script at `asset_url`. `certain`: an import, Vite's preload list or a
-    Next build manifest names it — not a string that only looks like a file name. A generator: the caller stops
+    Next build manifest names it — not a string that only looks like a file name. An import that loads a JSON or CSS
+    module (`with {type: "json"}`) adds its module type: (url, True, "json"). A generator: the caller stops
     taking."""
     # the build manifest itself (`_buildManifest.js` assigns it): Next's main script only reads it, and holds other
     # file-like strings (an error table's `next.config.js`)
     manifest = urlsplit(asset_url).path.endswith("/_buildManifest.js") and NEXT_MANIFEST in js
     imports, lists = _imports(js), VITE_DEPS.finditer(js)  # in step with the references: no set of them
     an_import, a_list = next(imports, None), next(lists, None)
-    given: set[tuple[bytes, bool, bool]] = set()
+    given: set[tuple[bytes, bool, bool, str]] = set()
     taken = -1  # where the last import JS_REFERENCE also found starts: given once, as certain
     for found in JS_REFERENCE.finditer(js):
         quote = found.start()
@@ -674,19 +683,27 @@ def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str,
         taken = quote if imported else taken
         certain = manifest or imported or (a_list is not None and a_list.start(1) <= quote)
         own_url = imported and an_import.own_url
+        module_type = an_import.module_type if imported else ""
         written = bytes(found.group(1))  # hashable even when the body is a bytearray
-        if (written, certain, own_url) in given:
+        if (written, certain, own_url, module_type) in given:
             continue
-        given.add((written, certain, own_url))
+        given.add((written, certain, own_url, module_type))
         ref = written.decode("ascii")  # the pattern takes ASCII only
         if imported and (mapped := _bare_import(an_import, import_map, asset_url)) is not None:
-            yield mapped, True  # `import "lib/x.js"` the import map maps: the browser loads the map's URL
+            # `import "lib/x.js"` the import map maps: the browser loads the map's URL
+            yield _reference(mapped, True, module_type)
         else:
-            yield (_joined(asset_url, ref) if own_url else _resolved(ref, asset_url, page_url)), certain
+            yield _reference(_joined(asset_url, ref) if own_url else _resolved(ref, asset_url, page_url), certain,
+                             module_type)
     while an_import is not None:  # the imports after the last file-like string
         if an_import.quote != taken:
             yield from _imported(an_import, given, asset_url, page_url, import_map)
         an_import = next(imports, None)
+
+
+def _reference(url: str, certain: bool, module_type: str = "") -> tuple[str, bool] | tuple[str, bool, str]:
+    """(url, certain), and the module type an import loads it as where it says one (see Crawl.enqueue)."""
+    return (url, certain, module_type) if module_type else (url, certain)
 
 
 @dataclass(frozen=True)
@@ -694,13 +711,15 @@ class _Import:
     """A path an import names: where its opening quote stands, the path as written, whether that quote is a template
     literal's (a `${…}` in it is built at run time), and whether it is the script's own URL's (`new URL(path,
     import.meta.url)`) rather than resolved as an import's path is; `built`: such a URL outside a worker's
-    constructor, a load only where it names a script's file (not an image's or a data file's: not fetched)."""
+    constructor, a load only where it names a script's file (not an image's or a data file's: not fetched);
+    `module_type`: "json" or "css" where the import's attributes say so, '' for a JavaScript module."""
 
     quote: int
     written: bytes
     template: bool
     own_url: bool = False
     built: bool = False
+    module_type: str = ""
 
 
 def _imports(js: bytes | bytearray) -> Iterator[_Import]:
@@ -713,15 +732,17 @@ def _imports(js: bytes | bytearray) -> Iterator[_Import]:
         own_url = (built or found.start("url") >= 0) and IMPORT_META_URL.match(js, at) is not None
         if built and not own_url:  # `new URL("./x.js", location.href)`: a string like any other (JS_REFERENCE's)
             continue
-        yield _import(found, own_url, built)
+        # an import's (`import`, `from`: not importScripts, a worker's or a URL's) attributes
+        typed = IMPORT_ATTRIBUTES.match(js, at) if found.start("scripts") < 0 and js[found.start()] in b"if" else None
+        yield _import(found, own_url, built, typed["type"].decode("ascii") if typed else "")
         while found.start("scripts") >= 0 and (argument := IMPORT_ARGUMENT.match(js, at)) is not None:
             at = argument.end()
             yield _import(argument)
 
 
-def _import(found: re.Match, own_url: bool = False, built: bool = False) -> _Import:
+def _import(found: re.Match, own_url: bool = False, built: bool = False, module_type: str = "") -> _Import:
     quote = found.start("path") - 1
-    return _Import(quote, bytes(found["path"]), found.string[quote] == ord("`"), own_url, built)
+    return _Import(quote, bytes(found["path"]), found.string[quote] == ord("`"), own_url, built, module_type)
 
 
 def _names_a_script(written: bytes) -> bool:
@@ -737,30 +758,30 @@ def _bare_import(an_import: _Import, import_map: ImportMap | None, asset_url: st
     return import_map.resolve(an_import.written.decode("utf-8", errors="replace"), asset_url)
 
 
-def _imported(an_import: _Import, given: set[tuple[bytes, bool, bool]], asset_url: str, page_url: str,
-              import_map: ImportMap | None = None) -> Iterator[tuple[str, bool]]:
+def _imported(an_import: _Import, given: set[tuple[bytes, bool, bool, str]], asset_url: str, page_url: str,
+              import_map: ImportMap | None = None) -> Iterator[tuple[str, bool] | tuple[str, bool, str]]:
     """An import JS_REFERENCE did not take (`import("./chunk-admin")`, `from "./x.cjs"`): a module the code loads
     whatever its file's extension, so certain — when it is a path or URL. A bare name (`react`: an import map's or
     a bundler's) is what the page's import map maps it to, certain, else not guessed at; a template literal's path
     (built at run time) is not guessed at; a path `new URL` resolves
     against the script's own URL (`new URL("worker.js", import.meta.url)`) is no bare name — and outside a worker's
     constructor it is followed only when it names a script's file."""
-    written, own_url = an_import.written, an_import.own_url
+    written, own_url, module_type = an_import.written, an_import.own_url, an_import.module_type
     if (mapped := _bare_import(an_import, import_map, asset_url)) is not None:
-        if (written, True, own_url) not in given:
-            given.add((written, True, own_url))
-            yield mapped, True
+        if (written, True, own_url, module_type) not in given:
+            given.add((written, True, own_url, module_type))
+            yield _reference(mapped, True, module_type)
         return
-    if not (own_url or IMPORT_PATH.match(written)) or (written, True, own_url) in given \
+    if not (own_url or IMPORT_PATH.match(written)) or (written, True, own_url, module_type) in given \
             or (an_import.template and b"${" in written) or (an_import.built and not _names_a_script(written)):
         return
-    given.add((written, True, own_url))
+    given.add((written, True, own_url, module_type))
     # a browser sends a path's non-ASCII characters percent-encoded; a data: URL's are decoded back with its body
     ref = NOT_URL_TEXT.sub(lambda byte: b"%%%02X" % byte[0][0], written).decode("ascii")
     if DATA_URL.match(ref):
-        yield ref, True
+        yield _reference(ref, True, module_type)
     else:
-        yield (_joined(asset_url, ref) if own_url else _resolved(ref, asset_url, page_url)), True
+        yield _reference(_joined(asset_url, ref) if own_url else _resolved(ref, asset_url, page_url), True, module_type)
 
 
 def _resolved(ref: str, asset_url: str, page_url: str) -> str:
@@ -1025,6 +1046,7 @@ class Crawl:
         self.moved_to = ""  # where the page redirects (its Location without user or password), not followed
         self.source_maps: list[str] = []  # scripts that name a source map: not read
         self.import_map: ImportMap | None = None  # the page's import maps, if it has any: what bare imports load
+        self.loaded_as: dict[str, set[str]] = {}  # a queued url -> how what names it for certain loads it (enqueue)
 
     def read_page(self, reply: Reply) -> None:
         """The page's own keys (inline scripts), and the scripts it loads."""
@@ -1135,10 +1157,11 @@ class Crawl:
             self._not_a_script(url, f"{path}: answered with an HTML page ({page}), not a script: the script's path"
                                     " resolved to a page", certain)
             return
-        if kind := _not_javascript(reply.headers, data[-1]):  # an API answers JSON, 200, for any path it lacks
+        loaded_as = self.loaded_as.get(url) or {SCRIPT}
+        if kind := _refused(loaded_as, reply.headers, data[-1]):  # an API answers JSON, 200, for any path it lacks
             self.scan(path, [*data, *hinted(reply.content)])  # its bytes reach the browser all the same
-            self._not_a_script(url, f"{path}: answered with {kind}, not JavaScript: the script's path resolved to"
-                                    " something else, or the server sends the script with another type", certain)
+            self._not_a_script(url, f"{path}: answered with {kind}: the script's path resolved to something else, or"
+                                    " the server sends the script with another type", certain)
             return
         if reply.truncated:
             self.incomplete.append(f"{path}: larger than {self.params.max_asset_bytes} bytes")
@@ -1146,6 +1169,8 @@ class Crawl:
         headers = {k.lower() for k in reply.headers}
         data += hinted(reply.content)
         self.scan(path, data, map_header=bool(headers & {"sourcemap", "x-sourcemap"}))
+        if _module_type(reply.headers) in loaded_as:  # a JSON or CSS module, sent as one: it imports nothing
+            return
         for view in data:
             self.enqueue(chunk_references(view, url, self.base_url, self.import_map), path)
             self.run_time_chunks(view, url, path)
@@ -1173,8 +1198,10 @@ class Crawl:
     def enqueue(self, references: Iterable[tuple[str, bool]], where: str = "") -> None:
         """Queue (url, certain) references not seen yet, at most MAX_REFERENCES from one script. A script on another
         origin is not fetched (a check talks to its service only, not to hosts a page names) and not silently
-        dropped: it is named as not looked at. Only what is queued or listed is remembered."""
-        for taken, (url, certain) in enumerate(references):
+        dropped: it is named as not looked at. Only what is queued or listed is remembered. A reference may add how
+        it is loaded (url, certain, how) — a module type (`json`, `css`) —, else it is a script (SCRIPT): each way a
+        queued url is named for certain is kept in `loaded_as`, for `take` to judge its answer by."""
+        for taken, (url, certain, *how) in enumerate(references):
             if taken == MAX_REFERENCES:
                 self.incomplete.append(f"{where}: more than {MAX_REFERENCES} module paths; the rest not followed")
                 return
@@ -1186,6 +1213,8 @@ class Crawl:
             except ValueError as exc:  # no URL (`http://[::1/x.js`): a browser cannot load it either
                 self._no_url(url, certain, exc)
                 continue
+            if certain and url in self.loaded_as:
+                self.loaded_as[url].add(how[0] if how else SCRIPT)
             if url in self.seen:
                 if certain:
                     self.sure.add(url)
@@ -1211,6 +1240,7 @@ class Crawl:
                 self.queue.append((url, certain))
                 if certain:
                     self.sure.add(url)
+                    self.loaded_as[url] = {how[0] if how else SCRIPT}
 
     def _data_script(self, url: str, certain: bool) -> None:
         """A data: script (`<script src="data:text/javascript;base64,…">`, an import of one): its content is in its
@@ -1322,6 +1352,30 @@ def _a_page(headers: dict[str, str], body: bytes | bytearray) -> str:
     if not kind and HTML_START.match(body):
         return "no content-type, and it starts as an HTML document"
     return ""
+
+
+SCRIPT = "script"  # how a reference loads a script unless it says otherwise: JavaScript (a module's, a worker's)
+
+
+def _refused(loaded_as: set[str], headers: dict[str, str], body: bytes | bytearray) -> str:
+    """Why an answer is none a browser takes for what names it ('' when it is): a JSON or CSS module is taken with
+    its own type (a JSON one, `text/css`), otherwise — and for any other way — it must be JavaScript
+    (`_not_javascript`); named two ways, both must take it. The reason says what was expected."""
+    module_type = _module_type(headers)
+    for way in sorted(loaded_as):
+        if way != module_type and (why := _not_javascript(headers, body)):
+            return f"{why}, not " + (f'{way.upper()} (its import says {{type: "{way}"}})' if way in ("json", "css")
+                                      else "JavaScript")
+    return ""
+
+
+def _module_type(headers: dict[str, str]) -> str:
+    """The module type an answer's content-type is a browser's for: "json" (`application/json`, `text/json`, any
+    `+json`), "css" (`text/css`), else ''."""
+    kind = mime_essence(headers.get("content-type", ""))
+    if kind in ("application/json", "text/json") or kind.endswith("+json"):
+        return "json"
+    return "css" if kind == "text/css" else ""
 
 
 def _not_javascript(headers: dict[str, str], body: bytes | bytearray) -> str:
