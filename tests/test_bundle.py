@@ -59,7 +59,7 @@ def test_page_scripts_are_the_ones_a_browser_loads(html, scripts):
 
 def test_the_first_of_two_base_hrefs_is_the_base():
     links = bundle._script_links('<base href="/zz/" href="/"><script src="x.js"></script>')
-    assert (links.base, links.found) == ("/zz/", [("x.js", "/zz/")])
+    assert (links.base, links.found) == ("/zz/", [("x.js", "/zz/", "classic")])
 
 
 # Where a browser builds the page otherwise than Python's HTMLParser read it, scripts it runs were never fetched:
@@ -104,7 +104,7 @@ def test_the_scripts_of_every_reading_are_fetched(page, scripts):
 def test_a_templates_base_sets_nothing_and_its_scripts_take_the_documents():
     links = bundle._script_links('<script src="a.js"></script><template><base href="/evil/"><script src="t.js">'
                                  '</script></template><base href="/app/">')
-    assert (links.base, links.found) == ("/app/", [("a.js", None), ("t.js", "/app/")])
+    assert (links.base, links.found) == ("/app/", [("a.js", None, "classic"), ("t.js", "/app/", "classic")])
 
 
 def walked_site(files: dict[str, tuple[list[tuple[str, str]], str | bytes]], path: str = "/",
@@ -172,7 +172,7 @@ XHTML = ('<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head>
 def test_a_page_served_as_xhtml_is_read_as_xml_too():
     """`<script src="a.js"/>` ends there in XML: the next script is one more, not the first one's text."""
     assert bundle.page_scripts(XHTML) == ["/assets/a.js"]  # HTML's reading alone
-    assert [src for src, _ in bundle._script_links(XHTML, xhtml=True).found] == ["/assets/a.js", "/assets/key.js"]
+    assert [src for src, *_ in bundle._script_links(XHTML, xhtml=True).found] == ["/assets/a.js", "/assets/key.js"]
 
 
 def test_an_xhtml_pages_script_preloads_and_scripts_before_a_break_are_read():
@@ -181,7 +181,7 @@ def test_an_xhtml_pages_script_preloads_and_scripts_before_a_break_are_read():
     page = ('<html xmlns="http://www.w3.org/1999/xhtml"><head><script src="/x.js"/><link rel="modulepreload" '
             'href="/k.js"/><link rel="preload" as="script" href="/p.js"/><script src="/before.js"/><p></head>')
     links = bundle._script_links(page, xhtml=True)
-    assert [src for src, _ in links.found] == ["/x.js", "/k.js", "/p.js", "/before.js"]
+    assert [src for src, *_ in links.found] == ["/x.js", "/k.js", "/p.js", "/before.js"]
     assert links.unread and "expat stops reading" in links.unread[0], links.unread
     hidden = ('<html xmlns="http://www.w3.org/1999/xhtml"><body><p><b\u2070>x</b\u2070></p><textarea>'
               '<script src="/evil.js"></script></textarea></body></html>')
@@ -212,7 +212,7 @@ def test_an_svg_scripts_href_is_read_before_its_xlink_href():
     page = ('<html xmlns="http://www.w3.org/1999/xhtml"><textarea><svg xmlns="http://www.w3.org/2000/svg" '
             'xmlns:xlink="http://www.w3.org/1999/xlink"><script xlink:href="/good.js" href="/evil.js"/></svg>'
             '</textarea></html>')
-    assert [src for src, _ in bundle._xml_links(page).found] == ["/evil.js"]
+    assert [src for src, *_ in bundle._xml_links(page).found] == ["/evil.js"]
 
 
 HIDDEN = '<textarea><script src="/evil.js"></script></textarea>'
@@ -236,7 +236,7 @@ XHTML_DOCTYPE = ('<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
 ], ids=["undeclared-entity", "unbound-prefix", "svg-inline", "svg-page"])
 def test_the_xml_reading_goes_on_where_a_browser_does(page, scripts):
     links = bundle._xml_links(page)
-    assert [src for src, _ in links.found] == scripts and not links.unread, links
+    assert [src for src, *_ in links.found] == scripts and not links.unread, links
     if not scripts:
         assert links.inline == [(None, 'import("/evil-svg.js")')], links.inline
 
@@ -256,7 +256,7 @@ def test_comments_before_the_root_cost_nothing_to_read():
     """A prolog of many comments had sent a regular expression backtracking for minutes (a healthy page, an error)."""
     page = '<?xml version="1.0"?>' + "<!-- generated -->\n" * 40 + '<html xmlns="http://www.w3.org/1999/xhtml">' + \
         '<script src="/a.js"/></html>'
-    assert [src for src, _ in bundle._xml_links(page).found] == ["/a.js"]
+    assert [src for src, *_ in bundle._xml_links(page).found] == ["/a.js"]
 
 
 @pytest.mark.parametrize("kind", ["text/xml", "application/xml; charset=utf-8", "image/svg+xml"])
@@ -1009,8 +1009,9 @@ def test_a_script_sent_as_javascript_or_as_bytes_that_read_as_code_is_scanned(ki
 
 
 def test_a_key_in_a_body_that_is_no_javascript_still_fails():
-    """Its bytes reach the browser all the same: a key in a script sent as text/plain is shipped."""
-    outcome = served({"/": (HTML, '<script src="/legacy.js"></script>'), "/legacy.js": ("text/plain", KEY_JS)})
+    """Its bytes reach the browser all the same: a key in a module script sent as text/plain is shipped."""
+    outcome = served({"/": (HTML, '<script type="module" src="/legacy.js"></script>'),
+                      "/legacy.js": ("text/plain", KEY_JS)})
     assert outcome.status is Status.FAILED, outcome.observed
     assert outcome.observed.startswith("service_role key hmac:") and " in /legacy.js; " in outcome.observed
     assert outcome.evidence["incomplete"] == ["/legacy.js: answered with content-type text/plain, not JavaScript: the"

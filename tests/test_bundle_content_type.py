@@ -182,3 +182,98 @@ def test_a_json_module_is_not_followed_as_code():
     outcome = _buildless(config=("application/json", '{"entry": "/assets/missing.js"}'))
     assert outcome.status is Status.PASSED, outcome.observed
     assert "not_assets" not in outcome.evidence, outcome.evidence
+
+
+def _classic(headers: list[tuple[str, str]], body: str = "window.app = {start: function () { return 1; }};",
+             tag: str = '<script src="/legacy.js"></script>', more: dict | None = None):
+    return walked_site({"/": ([("content-type", "text/html")], f"<!doctype html><html><head>{tag}</head></html>"),
+                        "/legacy.js": (headers, body), **(more or {})})
+
+
+@pytest.mark.parametrize("tag", ['<script src="/legacy.js"></script>', '<script type="" src="/legacy.js"></script>',
+                                 '<script type=" text/javascript " src="/legacy.js"></script>',
+                                 '<script type="application/ecmascript" src="/legacy.js"></script>',
+                                 '<script language="javascript" src="/legacy.js"></script>',
+                                 '<link rel="preload" as="script" href="/legacy.js">'
+                                 '<script src="/legacy.js"></script>'])
+@pytest.mark.parametrize("kind", ["text/plain", "application/json", "application/octet-stream", "text/html-not"])
+def test_a_classic_script_a_browser_runs_whatever_its_type_is_scanned(tag, kind):
+    """Browsers block a classic script only of an image, audio, video or CSV type, or — under nosniff — of one that
+    is no JavaScript's; anything else runs."""
+    outcome = _classic([("content-type", kind)], tag=tag)
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["scanned"] == ["/legacy.js"], outcome.evidence
+
+
+def test_a_key_in_a_classic_script_sent_as_text_plain_fails():
+    outcome = _classic([("content-type", "text/plain")], body=KEY_JS)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert " in /legacy.js" in outcome.observed and "incomplete" not in outcome.evidence, outcome.evidence
+
+
+@pytest.mark.parametrize("headers, shown", [
+    ([("content-type", "text/plain"), ("x-content-type-options", "nosniff")], "text/plain"),
+    ([("content-type", "text/plain"), ("X-Content-Type-Options", "NoSniff, other")], "text/plain"),
+    ([("content-type", "image/png")], "image/png"),
+    ([("content-type", "video/mp4")], "video/mp4"),
+    ([("content-type", "text/csv")], "text/csv"),
+])
+def test_a_classic_script_a_browser_blocks_is_not_looked_at(headers, shown):
+    outcome = _classic(headers)
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert f"/legacy.js: answered with content-type {shown}, not JavaScript" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("tag, more", [
+    ('<script type="module" src="/legacy.js"></script>', None),  # a module script needs JavaScript's type
+    ('<script type="text/plain" data-x src="/legacy.js"></script>', None),  # a data block: how it runs is unknown
+    ('<svg><script href="/legacy.js"></script></svg>', None),
+    # the same file imported as a module too: that import fails in a browser
+    ('<script src="/legacy.js"></script><script type="module">import "/legacy.js";</script>', None),
+])
+def test_a_script_not_known_to_be_classic_is_judged_as_today(tag, more):
+    outcome = _classic([("content-type", "text/plain")], tag=tag, more=more)
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert "/legacy.js: answered with content-type text/plain, not JavaScript" in outcome.observed, outcome.observed
+
+
+def test_what_a_classic_script_imports_is_followed():
+    outcome = _classic([("content-type", "text/plain")], body='import("/assets/lazy.js");',
+                       more={"/assets/lazy.js": ([("content-type", "text/javascript")], KEY_JS)})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert " in /assets/lazy.js" in outcome.observed
+
+
+@pytest.mark.parametrize("attributes, how", [
+    ({}, "classic"), ({"type": ""}, "classic"), ({"type": "\tTEXT/JavaScript "}, "classic"),
+    ({"language": ""}, "classic"), ({"language": "JavaScript1.2"}, "classic"),
+    ({"type": "", "language": "vbscript"}, "classic"),  # the type decides
+    ({"type": "module"}, "script"), ({"type": "MODULE"}, "script"),
+    # a data block: never run as it stands (an app may make it a script of either kind)
+    ({"type": "text/javascript; charset=utf-8"}, "script"), ({"type": "text/plain"}, "script"),
+    ({"language": "vbscript"}, "script"),
+])
+def test_a_script_elements_type_says_whether_it_is_classic(attributes, how):
+    assert bundle._script_type(attributes) == how
+
+
+def test_an_xhtml_pages_classic_script_is_read_as_one():
+    page = ('<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head><script src="/a.js"/>'
+            '<script type="module" src="/m.js"/></head></html>')
+    assert bundle._xml_links(page).found == [("/a.js", None, "classic"), ("/m.js", None, "script")]
+
+
+def test_a_classic_script_preloaded_by_the_link_header_is_judged_as_the_classic_script():
+    outcome = walked_site({
+        "/": ([("content-type", "text/html"), ("link", "</legacy.js>; rel=preload; as=script")],
+              '<script src="/legacy.js"></script>'),
+        "/legacy.js": ([("content-type", "text/plain")], "window.a = 1;")})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+def test_a_script_only_preloaded_is_judged_as_today():
+    outcome = walked_site({
+        "/": ([("content-type", "text/html"), ("link", "</legacy.js>; rel=preload; as=script")], "<p>hi</p>"),
+        "/legacy.js": ([("content-type", "text/plain")], "window.a = 1;")})
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert "/legacy.js: answered with content-type text/plain, not JavaScript" in outcome.observed

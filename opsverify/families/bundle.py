@@ -49,8 +49,9 @@ or a path resolved wrongly, not looked at either way; so is one named for certai
 with no JavaScript (a type that is no JavaScript's — an API's JSON catch-all, `text/plain`; read as a browser reads
 it, `mime_essence` —, or sent untyped or as
 bytes, a body that is empty, markup, JSON or words alone: a browser refuses a module script so sent; a key in it
-still counts; a JSON or CSS module an import names `with {type: "json"}` is answered with its own type), and one
-that redirects (not followed: its Location is named); so is a webpack runtime that loads
+still counts; a JSON or CSS module an import names `with {type: "json"}` is answered with its own type, and a
+page's classic `<script src>` with any a browser runs one of: see CLASSIC), and one that redirects (not followed:
+its Location is named); so is a webpack runtime that loads
 chunks by a chunk-URL function this check cannot read. Only a string that merely looks like a chunk and that the
 server refuses with another 4xx (or answers with a page, no JavaScript or a redirect) is no script a browser gets,
 and is listed as `not_assets`. A page that
@@ -319,7 +320,7 @@ class _ScriptLinks:
     against the document's base when it meets it, and only the first base element with an href sets one."""
 
     base: str | None = None  # the first <base href>, as written
-    found: list[tuple[str, str | None]] = field(default_factory=list)  # (src, the base then)
+    found: list[tuple[str, str | None, str]] = field(default_factory=list)  # (src, the base then, how: SCRIPT …)
     inline: list[tuple[str | None, str]] = field(default_factory=list)  # (the base then, the code): <script> sans src
     import_maps: list[tuple[str | None, int]] = field(default_factory=list)  # (the base then, its index in inline)
     # (ref, the base then): a script's file any attribute of any element names (`data-src`, `data-main`): a loader
@@ -394,6 +395,12 @@ def _read_links(document) -> _ScriptLinks:
     return links
 
 
+# How a reference loads what it names, by which its answer is judged (Crawl.take): SCRIPT, as JavaScript — a module's,
+# a worker's, and any script the crawl cannot tell how is run —; CLASSIC, a page's classic `<script src>`, which a
+# browser runs whatever its type but an image's, media's or CSV's (unless sent `nosniff`); PRELOAD, a preload or
+# prefetch, fetched and not run (whatever else names it decides: only preloaded, it is judged as SCRIPT); a JSON or
+# CSS module's type ("json", "css") an import's attributes name
+SCRIPT, CLASSIC, PRELOAD = "script", "classic", "preload"
 # HTML's script-like destinations: what a preload or prefetch `as` one of them fetches is a script
 SCRIPT_DESTINATIONS = ("script", "worker", "sharedworker", "serviceworker", "audioworklet", "paintworklet")
 SCRIPT_FILES = (".js", ".mjs", ".cjs")  # a prefetch without `as` of a file named so fetches a script
@@ -419,6 +426,23 @@ def _loads_a_script(attributes: dict[str, str]) -> bool:
     return False
 
 
+def _preloaded_as(attributes: dict[str, str]) -> str:
+    """How a `<link>` that loads a script loads it: a module preload as a module (SCRIPT), else as a PRELOAD."""
+    return SCRIPT if "modulepreload" in attributes.get("rel", "").lower().split() else PRELOAD
+
+
+def _script_type(attributes: dict[str, str]) -> str:
+    """How an HTML `<script src>` loads its script (HTML's "prepare the script element"): CLASSIC when its `type` is
+    absent, empty or a JavaScript MIME type's essence (blanks around it dropped), or — without a `type` — its
+    `language` is empty or `text/` and it name one; else SCRIPT (a module; or a data block, `type="text/plain"`,
+    that an app may turn into either)."""
+    if "type" in attributes:
+        written = attributes["type"].strip("\t\n\x0c\r ").lower()
+    else:
+        written = f"text/{attributes['language']}".lower() if attributes.get("language") else ""
+    return CLASSIC if not written or written in JAVASCRIPT_TYPES else SCRIPT
+
+
 def _attribute_scripts(values: Iterable[str], base: str | None) -> list[tuple[str, str | None]]:
     """(ref, base) of each script's file (`.js`, `.mjs`) attribute values name: a whole value (`data-src="/x.js"`,
     blanks around it dropped as a browser's URL parser drops them), or a quoted string inside one (JSON,
@@ -441,14 +465,14 @@ def _take(node, links: _ScriptLinks, base: str | None) -> None:
         return
     if tag == "link":
         if _loads_a_script(values) and _foreign(node) is None:
-            links.found.append((values["href"].strip(URL_EDGES), base))
+            links.found.append((values["href"].strip(URL_EDGES), base, _preloaded_as(values)))
         return
     space = _foreign(node)
     if space == "math":
         return
     source = (values.get("href") or values.get("xlink:href")) if space == "svg" else values.get("src")
     if source:  # blanks only: the base URL once stripped, for a browser too
-        links.found.append((source.strip(URL_EDGES), base))
+        links.found.append((source.strip(URL_EDGES), base, SCRIPT if space else _script_type(values)))
     else:
         if values.get("type", "").strip().lower() == "importmap":
             links.import_maps.append((base, len(links.inline)))
@@ -545,7 +569,7 @@ class _XhtmlScripts:
         if name == f"{_XHTML}base" and attributes.get("href") is not None and links.base is None:
             links.base = attributes["href"]
         elif name == f"{_XHTML}link" and _loads_a_script(attributes):
-            links.found.append((attributes["href"].strip(URL_EDGES), links.base))
+            links.found.append((attributes["href"].strip(URL_EDGES), links.base, _preloaded_as(attributes)))
         inline = None
         if name in (f"{_XHTML}script", f"{_SVG}script"):
             # SVG 2: `href` over `xlink:href`, as a browser takes it
@@ -554,7 +578,8 @@ class _XhtmlScripts:
             source = (attributes.get("src", "") if name == f"{_XHTML}script"
                       else attributes.get("href") or next(iter(linked), ""))
             if source.strip(URL_EDGES):
-                links.found.append((source.strip(URL_EDGES), links.base))
+                how = _script_type(attributes) if name == f"{_XHTML}script" else SCRIPT
+                links.found.append((source.strip(URL_EDGES), links.base, how))
             else:
                 inline = []
         self.texts.append(inline)
@@ -650,7 +675,7 @@ def header_links(value: str) -> list[tuple[str, dict[str, str]]]:
 
 
 def page_scripts(html: str) -> list[str]:
-    return [src for src, _ in _script_links(html).found]
+    return [src for src, *_ in _script_links(html).found]
 
 
 def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str,
@@ -1068,14 +1093,14 @@ class Crawl:
         self.incomplete += [f"{where}: {why}" for why in links.unread]
         # the page's Link header preloads as its <link>s do, before the body is read; a link's target is resolved
         # against the page's own URL (RFC 8288: not against a base the body sets)
-        self.enqueue([(_joined(self.page_url, target.strip(URL_EDGES)), True) for target, parameters
-                      in header_links(headers.get("link", "")) if _loads_a_script({**parameters, "href": target})],
-                     f"{where} (its Link header)")
+        self.enqueue([(_joined(self.page_url, target.strip(URL_EDGES)), True, _preloaded_as(parameters))
+                      for target, parameters in header_links(headers.get("link", ""))
+                      if _loads_a_script({**parameters, "href": target})], f"{where} (its Link header)")
         self.base_url = self._document_base(links.base)
         if links.import_maps:
             self.import_map = ImportMap.of((links.inline[index][1], self._document_base(base))
                                            for base, index in links.import_maps)
-        self.enqueue([(_joined(self._document_base(base), src), True) for src, base in links.found], where)
+        self.enqueue([(_joined(self._document_base(base), src), True, how) for src, base, how in links.found], where)
         for base, code in links.inline:  # an inline module's imports are the document's: resolved against its base
             js, base_url = code.encode("utf-8", errors="replace"), self._document_base(base)
             self.enqueue(chunk_references(js, base_url, base_url, self.import_map), where)
@@ -1157,7 +1182,7 @@ class Crawl:
             self._not_a_script(url, f"{path}: answered with an HTML page ({page}), not a script: the script's path"
                                     " resolved to a page", certain)
             return
-        loaded_as = self.loaded_as.get(url) or {SCRIPT}
+        loaded_as = (self.loaded_as.get(url, set()) - {PRELOAD}) or {SCRIPT}
         if kind := _refused(loaded_as, reply.headers, data[-1]):  # an API answers JSON, 200, for any path it lacks
             self.scan(path, [*data, *hinted(reply.content)])  # its bytes reach the browser all the same
             self._not_a_script(url, f"{path}: answered with {kind}: the script's path resolved to something else, or"
@@ -1354,19 +1379,29 @@ def _a_page(headers: dict[str, str], body: bytes | bytearray) -> str:
     return ""
 
 
-SCRIPT = "script"  # how a reference loads a script unless it says otherwise: JavaScript (a module's, a worker's)
-
-
 def _refused(loaded_as: set[str], headers: dict[str, str], body: bytes | bytearray) -> str:
     """Why an answer is none a browser takes for what names it ('' when it is): a JSON or CSS module is taken with
-    its own type (a JSON one, `text/css`), otherwise — and for any other way — it must be JavaScript
-    (`_not_javascript`); named two ways, both must take it. The reason says what was expected."""
+    its own type (a JSON one, `text/css`), a classic script unless `_blocked`; otherwise — and for any other way —
+    it must be JavaScript (`_not_javascript`); named two ways, both must take it. The reason says what was
+    expected."""
     module_type = _module_type(headers)
     for way in sorted(loaded_as):
+        if way == CLASSIC and not _blocked(headers):
+            continue
         if way != module_type and (why := _not_javascript(headers, body)):
             return f"{why}, not " + (f'{way.upper()} (its import says {{type: "{way}"}})' if way in ("json", "css")
                                       else "JavaScript")
     return ""
+
+
+def _blocked(headers: dict[str, str]) -> bool:
+    """Whether a browser refuses a classic script so answered (Fetch): an image, audio, video or CSV type; or, sent
+    with `X-Content-Type-Options: nosniff` (its first value), any type that is no JavaScript's."""
+    kind = mime_essence(headers.get("content-type", ""))
+    if kind.startswith(("image/", "audio/", "video/")) or kind == "text/csv":
+        return True
+    options = HEADER_VALUE.match(headers.get("x-content-type-options", ""))[0]
+    return options.strip(" \t").lower() == "nosniff" and kind not in JAVASCRIPT_TYPES
 
 
 def _module_type(headers: dict[str, str]) -> str:
