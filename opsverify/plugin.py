@@ -1500,6 +1500,15 @@ def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
 
         mutating = [c for c in state.checks if c.mutating]
         _say_mutating_allowed(node.config, [c for i in ids if (c := _check_of(i, mutating)) is not None])
+    _workers_ready(node, state)
+
+
+def _workers_ready(node, state: State | None) -> None:
+    """The controller's clock as a worker has collected: xdist hands out no item before the last of them has (see
+    took_said). A worker started in place of one that died collects once the checks had started: not counted."""
+    sched = getattr(node.config.pluginmanager.getplugin("dsession"), "sched", None)
+    if state is not None and not getattr(sched, "collection_is_completed", False):
+        state.workers_ready_at, state.workers_ready = time.monotonic(), state.workers_ready + 1
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -1759,16 +1768,6 @@ def pytest_runtestloop(session: pytest.Session):
         if state is not None:
             state.loop_took = time.monotonic() - state.loop_started
             state.run.stop()  # -x, Ctrl-C: jobs nobody will ask for are not started
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_node_collection_finished(node, ids) -> None:
-    state = node.config.stash.get(STATE, None)
-    sched = getattr(node.config.pluginmanager.getplugin("dsession"), "sched", None)
-    if getattr(sched, "collection_is_completed", False):  # a worker started in place of one that died: the checks
-        return  # had started already
-    if state is not None:
-        state.workers_ready_at, state.workers_ready = time.monotonic(), state.workers_ready + 1
 
 
 def took_said(state: State) -> str:
