@@ -17,7 +17,7 @@ from opsverify.secrets import Redactor
 from opsverify.transports.http import Reply
 
 from .kit import make_target, route_server
-from .test_provider import (NOW, _dated, addons, backups, deploys, gh, make_check, ok, service)
+from .test_provider import (NOW, _dated, addons, backups, deploys, gh, make_check, service)
 from .test_provider_hostile import _listed
 
 FRESH = (NOW - timedelta(days=3)).isoformat().replace("+00:00", "Z")
