@@ -116,12 +116,13 @@ def test_the_requests_without_the_secret_are_as_mutating_as_the_item(method, mut
     check = make_check("cron", {**GUARDED, "method": method}, mutating=mutating)
     cron.gather(target, [check])
     assert [(p.method, p.mutating, p.expect_rejection, p.connect_s) for p in sent] == [
-        (method, mutating, False, 1.5)] * 11  # a connection opens within the environment's connect_s
+        (method, mutating, False, 1.5)] * 12  # a connection opens within the environment's connect_s
     as_the_scheduler = {"user-agent": "vercel-cron/1.0", "x-vercel-cron": "1",  # anyone can send them: a job
                         "x-vercel-cron-schedule": "0 0 * * *"}  # trusting them is open
-    assert [p.headers for p in sent[7:]] == [as_the_scheduler | {"authorization": value} for value in (
+    assert [p.headers for p in sent[8:]] == [as_the_scheduler | {"authorization": value} for value in (
         "Bearer undefined", "Bearer null", "Bearer None", "Bearer")]
     assert sent[0].headers == as_the_scheduler, sent[0].headers
+    assert sent[1].headers == {}, sent[1].headers  # and once as anyone calls it: the suite's own User-Agent
     for probe in sent:
         guard(probe)
     with pytest.raises(Refused, match="POST .* only GET/HEAD/OPTIONS are sent unless the item is marked mutating"):
@@ -307,7 +308,8 @@ def test_the_secret_an_unset_variable_becomes_is_refused(route, status, seen):
     shows it. These are sent where the item's other rejected requests are (prod too, for a GET)."""
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): route}, GUARDED)
     assert outcome.status is status and seen in outcome.observed, outcome
-    assert set(outcome.evidence) == {"without a secret", "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT,
+    assert set(outcome.evidence) == {"without a secret", cron.PLAIN, "with a wrong secret", cron.NEAR_MISS,
+                                     cron.CUT_SHORT,
                                      cron.CUT_SHORT_CHANGED, cron.CUT_AT_START, cron.CUT_AT_START_CHANGED,
                                      *UNSET_HOWS}, \
         outcome.evidence
@@ -324,7 +326,8 @@ def test_a_custom_header_gets_the_unset_values_raw(unset_as, status, seen):
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): _compares_with(unset_as, "x-cron-secret")},
                                 {**GUARDED, "header": "x-cron-secret"})
     assert outcome.status is status and seen in outcome.observed, outcome
-    assert set(outcome.evidence) == {"without a secret", "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT,
+    assert set(outcome.evidence) == {"without a secret", cron.PLAIN, "with a wrong secret", cron.NEAR_MISS,
+                                     cron.CUT_SHORT,
                                      cron.CUT_SHORT_CHANGED, cron.CUT_AT_START, cron.CUT_AT_START_CHANGED,
                                      "with x-cron-secret: undefined",
                                      "with x-cron-secret: null", "with x-cron-secret empty",
@@ -355,7 +358,9 @@ def test_a_job_trusting_the_schedulers_user_agent_fails(alone):
         "without a secret: accepted with 200: the endpoint checks no CRON_SECRET, or trusts the headers Vercel's"
         " scheduler calls with (user-agent: vercel-cron/1.0, x-vercel-cron: 1, x-vercel-cron-schedule: 0 0 * * *),"
         " which anyone can send;"), outcome.observed
-    assert all(answer["status"] == 200 for answer in outcome.evidence.values()), outcome.evidence
+    # every request made as the scheduler's is taken; the plain one, no secret and none of its headers, refused
+    assert {how: answer["status"] for how, answer in outcome.evidence.items() if answer["status"] != 200} == {
+        cron.PLAIN: 401}, outcome.evidence
 
 
 def test_only_the_job_run_with_the_secret_keeps_the_suites_own_user_agent():
@@ -372,11 +377,12 @@ def test_only_the_job_run_with_the_secret_keeps_the_suites_own_user_agent():
     assert seen == [("opsverify", "Bearer cron-9f3e7a1c5b2d")], seen
     seen.clear()
     assert _gather_and_judge(route, GUARDED).status is Status.PASSED
-    assert len(seen) == 11 and {agent for agent, _ in seen} == {"vercel-cron/1.0"}, seen
+    assert len(seen) == 12 and sorted({agent for agent, _ in seen}) == ["opsverify", "vercel-cron/1.0"], seen
+    assert [agent for agent, _ in seen].count("opsverify") == 1, seen  # the plain call, as anyone makes it
     seen.clear()
     _gather_and_judge(route, {**GUARDED, "header": "user-agent"})
     agents = [agent for agent, _ in seen]  # the call without a secret alone made as the scheduler's
-    assert agents.count("vercel-cron/1.0") == 1 and "undefined" in agents and len(agents) == 11, seen
+    assert agents.count("vercel-cron/1.0") == 1 and "undefined" in agents and len(agents) == 12, seen
 
 
 # -- what the job says of its run ---------------------------------------------------------------------------------
@@ -498,9 +504,9 @@ def test_a_json_rule_under_its_fields_name_is_refused_before_any_request_is_sent
 
 
 def test_the_bound_counts_every_request_an_item_sends():
-    """Eleven requests for an item without the secret (none, a wrong one, the near miss, the secret cut short at its
-    end and at its start, each as is and changed, four unset values), one with it: 16 go at once, so two of the first
-    are two waves, and four are three."""
+    """Twelve requests for an item without the secret (none, as the scheduler and as anyone, a wrong one, the near
+    miss, the secret cut short at its end and at its start, each as is and changed, four unset values), one with it:
+    16 go at once, so two of the first are two waves, and four are three."""
     from .kit import make_target
 
     target = make_target({"services": {"app": {"url": "http://127.0.0.1:9"}}}, timeouts={"connect_s": 2, "http_s": 5})
@@ -508,9 +514,9 @@ def test_the_bound_counts_every_request_an_item_sends():
     # then each request turned away for now asked again: a round per request of an item, each a capped wait and one
     # wave of the items' requests
     retry = 5.0 + 5
-    assert cron.bound(target, without[:1]) == 2 + 5 + 11 * retry  # 11 requests: one wave
-    assert cron.bound(target, without[:2]) == 2 + 5 * 2 + 11 * retry  # 22 requests: two
-    assert cron.bound(target, without) == 2 + 5 * 3 + 11 * retry  # 44: three; a round asks each item's again at once
+    assert cron.bound(target, without[:1]) == 2 + 5 + 12 * retry  # 12 requests: one wave
+    assert cron.bound(target, without[:2]) == 2 + 5 * 2 + 12 * retry  # 24 requests: two
+    assert cron.bound(target, without) == 2 + 5 * 3 + 12 * retry  # 48: three; a round asks each item's again at once
     # the job run is never asked again (it may have run), nor are a mutating item's requests
     assert cron.bound(target, [make_check("cron", {**GUARDED, "with_secret": True}, mutating=True)]) == 2 + 5
     assert cron.bound(target, [make_check("cron", {**GUARDED, "method": "POST"}, mutating=True)]) == 2 + 5
@@ -541,12 +547,12 @@ def _rate_limited(answer, params: dict, *, mutating: bool = False, **limit):
 
 
 def test_a_rate_limited_endpoint_is_asked_again_after_its_retry_after():
-    """Eleven requests go together; a rate limit of two turns nine away with 429 (Retry-After: 1). Each is asked
+    """Twelve requests go together; a rate limit of two turns ten away with 429 (Retry-After: 1). Each is asked
     once more after the wait it names, one at a time: the endpoint refuses them all, as it should: a pass."""
     outcome, tries = _rate_limited(_refuses(401), GUARDED)
     assert outcome.status is Status.PASSED, outcome
     assert all(answer["status"] == 401 for answer in outcome.evidence.values()), outcome.evidence
-    assert tries == [1, 1] + [2] * 9
+    assert tries == [1, 1] + [2] * 10
 
 
 def test_an_unset_secret_behind_a_rate_limit_still_fails(monkeypatch):
@@ -577,7 +583,7 @@ def test_the_requests_of_a_mutating_item_are_not_asked_again(monkeypatch):
     request once, turned away or not."""
     monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited(_refuses(401), {**GUARDED, "method": "POST"}, mutating=True, let_through=0)
-    assert tries == [1] * 11
+    assert tries == [1] * 12
     assert outcome.status is Status.ERROR, outcome
     assert "with a wrong secret: 429 (rate-limited)" in outcome.observed, outcome.observed
     assert outcome.observed.endswith("not asked again: the item is mutating, and a job that checks no secret runs on "
@@ -598,14 +604,14 @@ def test_a_request_turned_away_twice_is_not_judged(monkeypatch):
     assert outcome.observed.endswith("with a bare 'Bearer': 429 (rate-limited): whether it checks CRON_SECRET was not "
                                      "seen; each turned away for now (429, or 503 with Retry-After) was asked again "
                                      "once, after the wait it names (at most 5 s)"), outcome.observed
-    assert tries == [2] * 11
+    assert tries == [2] * 12
 
 
 def test_a_503_naming_no_wait_is_not_asked_again(monkeypatch):
     monkeypatch.setattr(time, "sleep", lambda seconds: pytest.fail("waited"))
     outcome, tries = _rate_limited(_refuses(401), GUARDED, retry_after=None, status=503)
     assert outcome.status is Status.ERROR and "503 (server error)" in outcome.observed, outcome
-    assert "asked again" not in outcome.observed and tries == [1] * 11
+    assert "asked again" not in outcome.observed and tries == [1] * 12
 
 
 # -- a head that came, then a body that did not ----------------------------------------------------------------
@@ -1153,8 +1159,8 @@ def test_the_wrong_secret_sent_is_one_of_its_own_each_run():
                              fetch_all=lambda probes: [sent.extend(probes), [Reply(401, 1.0) for _ in probes]][1])
     for _ in range(2):
         cron.gather(target, [make_check("cron", GUARDED)])
-    each_run = len(sent) // 2  # none, then the wrong one
-    wrong = [probe.headers["authorization"].removeprefix("Bearer ") for probe in (sent[1], sent[each_run + 1])]
+    each_run = len(sent) // 2  # none, none as anyone, then the wrong one
+    wrong = [probe.headers["authorization"].removeprefix("Bearer ") for probe in (sent[2], sent[each_run + 2])]
     assert wrong[0] != wrong[1], "a wrong secret of its own each run"
     assert all(len(token) == len(HEX_KEY) and bytes.fromhex(token) != bytes.fromhex(HEX_KEY) for token in wrong)
 
@@ -1241,8 +1247,9 @@ TAKEN_THEN_FAILED = (f"{cron.CUT_SHORT}: 500 (server error), where {cron.CUT_SHO
                      " a time)")
 
 
-REFUSED_HOWS = ["without a secret", "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT, cron.CUT_SHORT_CHANGED,
-                cron.CUT_AT_START, cron.CUT_AT_START_CHANGED, *cron.unset_values("authorization")]
+REFUSED_HOWS = ["without a secret", cron.PLAIN, "with a wrong secret", cron.NEAR_MISS, cron.CUT_SHORT,
+                cron.CUT_SHORT_CHANGED, cron.CUT_AT_START, cron.CUT_AT_START_CHANGED,
+                *cron.unset_values("authorization")]
 
 
 def _judged_refusals(answers: dict[str, int]):
@@ -1290,7 +1297,7 @@ def test_a_secret_too_short_to_mask_cut_short_is_not_sent_and_a_pass_says_so():
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): records}, GUARDED, secret="c9f3e7")
     assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.CUT_SHORT_UNSENT), outcome
     assert cron.CUT_SHORT not in outcome.evidence and cron.NEAR_MISS in outcome.evidence, outcome.evidence
-    assert len(received) == 7 and "Bearer c9f3e" not in received, received
+    assert len(received) == 8 and "Bearer c9f3e" not in received, received
 
 
 def test_the_near_miss_never_crosses_the_network_in_clear():
@@ -1317,7 +1324,7 @@ def test_the_near_miss_never_crosses_the_network_in_clear():
     assert cron.NEAR_MISS not in outcome.evidence and "but for its next-to-last character" not in outcome.expected
     assert cron.CUT_SHORT not in outcome.evidence and "without its last one to eight" not in outcome.expected
     assert cron.CUT_AT_START not in outcome.evidence and "without its first eight" not in outcome.expected
-    assert len(received) == 6 and not any("cron-9f3e7a1c5b2" in value for value in received), received
+    assert len(received) == 7 and not any("cron-9f3e7a1c5b2" in value for value in received), received
 
 
 def _node_hex(token: str) -> bytes:
@@ -1520,7 +1527,7 @@ def test_a_secret_too_short_to_mask_cut_at_its_start_is_not_sent_and_a_pass_says
     outcome = _gather_and_judge({("GET", "/api/cron/publish"): records}, GUARDED, secret="c9f3e7a1b5d2f")
     assert outcome.status is Status.PASSED and outcome.observed.endswith(cron.CUT_AT_START_UNSENT), outcome
     assert cron.CUT_SHORT in outcome.evidence and cron.CUT_AT_START not in outcome.evidence, outcome.evidence
-    assert len(received) == 9 and not any(value.endswith("b5d2f") for value in received), received
+    assert len(received) == 10 and not any(value.endswith("b5d2f") for value in received), received
 
 
 # -- a secret with blanks (a passphrase): every value sent is one HTTP can carry ---------------------------------------
@@ -1648,3 +1655,50 @@ def test_the_schedule_sent_is_the_items_own():
 def test_a_schedule_vercel_would_not_take_is_refused_at_load(params, said):
     with pytest.raises(ValidationError, match=re.escape(said)):
         load_item_params("cron", {**GUARDED, **params})
+
+
+# -- a job asking only the scheduler for its secret ----------------------------------------------------------------
+def _asks_only_the_scheduler(claims):
+    """`if (req.headers['x-vercel-cron']) { if (auth !== `Bearer ${CRON_SECRET}`) return 401; } run();` — the secret
+    demanded only of a caller `claims(headers)` reads as the scheduler: anyone else, a plain `curl`, runs the job."""
+    def check(headers, _body):
+        if claims(headers) and headers.get("authorization") != "Bearer cron-9f3e7a1c5b2d":
+            return 401, '{"error": "unauthorized"}'
+        return 200, '{"ran": true}'
+    return check
+
+
+@pytest.mark.parametrize("claims", [
+    lambda h: "x-vercel-cron" in h,
+    lambda h: h.get("user-agent", "").startswith("vercel-cron"),
+    lambda h: "x-vercel-cron-schedule" in h,
+], ids=["x-vercel-cron", "user-agent", "schedule"])
+def test_a_job_asking_only_the_scheduler_for_its_secret_fails(claims):
+    """Every request made as the scheduler's is refused, yet a plain call with no secret and none of the scheduler's
+    headers runs the job: one such call goes too, judged as the others, and its 200 fails the item."""
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): _asks_only_the_scheduler(claims)}, GUARDED)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.startswith(
+        "without a secret or the scheduler's headers: accepted with 200: the endpoint asks for CRON_SECRET only of"
+        " callers saying they are Vercel's scheduler (user-agent: vercel-cron/1.0, x-vercel-cron: 1,"
+        " x-vercel-cron-schedule: 0 0 * * *): anyone else runs the job"), outcome.observed
+    assert outcome.evidence["without a secret"]["status"] == 401, outcome.evidence
+
+
+def test_the_plain_call_carries_no_secret_and_none_of_the_schedulers_headers():
+    """The second request an item without the secret sends is a plain caller's: the suite's own User-Agent, neither
+    `x-vercel-cron` nor `x-vercel-cron-schedule`, no `authorization`; every other one without the secret is made as
+    the scheduler's. A job that checks its secret of every caller refuses it: a pass, the plain call named in it."""
+    seen: list[dict] = []
+
+    def records(headers, _body):
+        seen.append(dict(headers))
+        return (200, '{"ran": true}') if headers.get("authorization") == "Bearer cron-9f3e7a1c5b2d" else (401, "{}")
+
+    outcome = _gather_and_judge({("GET", "/api/cron/publish"): records}, GUARDED)
+    assert outcome.status is Status.PASSED, outcome
+    assert "without a secret: 401 and without a secret or the scheduler's headers: 401 and" in outcome.observed
+    plain = [h for h in seen if "x-vercel-cron" not in h]
+    assert len(plain) == 1 and len(seen) == 12, seen
+    assert plain[0].get("user-agent") == "opsverify" and not {"authorization", "x-vercel-cron-schedule"} & set(
+        plain[0]), plain[0]

@@ -13,7 +13,7 @@ other answer whose body never came whole is not judged. A request the HTTP clien
 With the secret, a 408 or 429 is an *error* too (whether the job runs was not seen), as is a 503 with Retry-After;
 any other 5xx fails (the job did).
 A request turned away for now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names (at
-most RETRY_WAIT_CAP_S, 5 s): the eleven sent together trip a rate limit one alone would not. Never the job's call with
+most RETRY_WAIT_CAP_S, 5 s): the twelve sent together trip a rate limit one alone would not. Never the job's call with
 the secret, nor any request of a mutating item: a 503 does not show the job did not run, and a second call would run
 it twice. The job's call so turned away is an *error*, naming its status and Retry-After.
 
@@ -23,7 +23,9 @@ vercel-cron/1.0` and `x-vercel-cron-schedule`, the headers Vercel calls a cron j
 scheduler's word, instead of its secret or as well as it, takes anyone's call, and fails the item ("without a secret:
 accepted with 200: the endpoint checks no CRON_SECRET, or trusts the headers Vercel's scheduler calls with (…)"). The
 job's call with the secret keeps the suite's own User-Agent (`opsverify`) and sends none of the others; an item whose
-`header` is one of them sends its values in it.
+`header` is one of them sends its values in it. One more goes without the secret and without any of them, as anyone
+calls (`PLAIN`): a job asking only the scheduler for its secret (`if (req.headers['x-vercel-cron']) check it`) refuses
+every other request, and runs for that one, which fails the item as any 2xx does.
 
 Without the secret also means with what an unset secret reads as: `Bearer ${process.env.CRON_SECRET}` sends
 "Bearer undefined" when the variable is unset (Python's `f"Bearer {os.getenv('CRON_SECRET')}"` "Bearer None"), and a
@@ -108,6 +110,9 @@ SCHEDULER_USER_AGENT = "vercel-cron/1.0"
 # that fired, Vercel's docs) and `x-vercel-cron: 1` (what many jobs check: `req.headers['x-vercel-cron'] === '1'`)
 SCHEDULER_MARK = "x-vercel-cron"
 SCHEDULE_HEADER = "x-vercel-cron-schedule"
+# the one call without the secret that is not made as the scheduler's: a job asking only the scheduler for its secret
+# (`if (req.headers['x-vercel-cron']) check it`) refuses every other, and runs for a plain `curl`
+PLAIN = "without a secret or the scheduler's headers"
 # the schedule sent where the item names none: once a day, one every Vercel plan takes
 DEFAULT_SCHEDULE = "0 0 * * *"
 # the http family's body rules, judged on the answer of a job run: as checklists name them, and as fields
@@ -327,10 +332,11 @@ def sends_secrets(params: Params) -> tuple[str, ...]:
 
 
 def bound(target, checks) -> float:
-    """One request for a with_secret item, else 7 (none, a wrong one, the near miss, the secret cut short at its end
-    and at its start, each as is and changed) + the unset values', REQUESTS_AT_ONCE at a time, each within http_s;
-    then those turned away for now, asked again (`fetch_retrying`): none of a mutating item's."""
-    sent = [1 if c.params.with_secret else 7 + len(unset_values(c.params.header)) for c in checks]
+    """One request for a with_secret item, else 8 (none, as the scheduler and as anyone, a wrong one, the near miss,
+    the secret cut short at its end and at its start, each as is and changed) + the unset values', REQUESTS_AT_ONCE
+    at a time, each within http_s; then those turned away for now, asked again (`fetch_retrying`): none of a mutating
+    item's."""
+    sent = [1 if c.params.with_secret else 8 + len(unset_values(c.params.header)) for c in checks]
     waves = math.ceil(sum(sent) / REQUESTS_AT_ONCE)
     resent = [0 if c.mutating or c.params.with_secret else n for c, n in zip(checks, sent)]
     return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, resent)
@@ -508,6 +514,7 @@ def gather(target, checks) -> dict[str, list]:
                 return Probe(p.method, url, _as_the_scheduler(headers, p.schedule), **refused)
 
             plans.append((c.key, "without a secret", without({})))
+            plans.append((c.key, PLAIN, Probe(p.method, url, {}, **refused)))  # as anyone calls it
             plans.append((c.key, "with a wrong secret", without(_auth(p.header, wrong))))
             if target.clear_text_route(url) is None:  # almost the secret: never across the network in clear
                 secret = target.secret(p.secret)
@@ -615,6 +622,9 @@ def judge(check, facts) -> Outcome:
     sent = ", ".join(f"{name}: {value}" for name, value in scheduler_headers(p.schedule).items())
     guessed_anyway = {"without a secret": f"the endpoint checks no {p.secret}, or trusts the headers Vercel's"
                                           f" scheduler calls with ({sent}), which anyone can send"}
+    if "without a secret" not in taken:  # refused as the scheduler's, taken as anyone's
+        guessed_anyway[PLAIN] = (f"the endpoint asks for {p.secret} only of callers saying they are Vercel's"
+                                 f" scheduler ({sent}): anyone else runs the job")
     accepted = [f"{how}: accepted with {reply.status}" + (f" ({reply.failure})" if reply.failure else "")
                 + (f": {guessed[how]}" if how in guessed and checks_a_secret else "")
                 + (f": {guessed_anyway[how]}" if how in guessed_anyway else "")
