@@ -946,6 +946,80 @@ def test_a_family_split_by_another_familys_samples_still_fails(text):
     assert outcome.observed.startswith("malformed exposition: a exposed in two groups"), outcome.observed
 
 
+# -- metadata lines apart from their family's samples: Prometheus reads them wherever they stand (textparse), and
+# client_golang's expfmt finds a family by its name: each family's # HELP and # TYPE lines are read before its samples
+HISTOGRAM_FIRST = '# HELP h Latency.\n# TYPE h histogram\n'
+HISTOGRAM_SAMPLES = 'h_bucket{le="0.5"} 1\nh_bucket{le="+Inf"} 3\nh_count 3\nh_sum 1.5\n'
+SUMMARY_FIRST = '# HELP s Size.\n# TYPE s summary\n'
+SUMMARY_SAMPLES = 's{quantile="0.5"} 2\ns_count 4\ns_sum 8\n'
+COUNTER_FIRST = '# HELP jobs_total Jobs.\n# TYPE jobs_total counter\n'
+ALL_TYPES = {"h": "histogram", "s": "summary", "jobs": "counter", "g": "gauge"}
+
+
+@pytest.mark.parametrize("text, families", [
+    # a HELP (or TYPE) line of b standing between two of a's samples
+    ('# TYPE a gauge\na{x="1"} 1\n# HELP b Depth.\na{x="2"} 2\n# TYPE b gauge\nb 2\n', {"a": "gauge", "b": "gauge"}),
+    ('# TYPE a gauge\na{x="1"} 1\n# TYPE b gauge\na{x="2"} 2\nb 2\n', {"a": "gauge", "b": "gauge"}),
+    # every HELP and TYPE line first, then every sample (hand-written exporters)
+    ("# HELP a Jobs.\n# TYPE a gauge\n# HELP b Depth.\n# TYPE b gauge\na 1\nb 2\n", {"a": "gauge", "b": "gauge"}),
+    (HISTOGRAM_FIRST + SUMMARY_FIRST + COUNTER_FIRST + "# TYPE g gauge\n" + HISTOGRAM_SAMPLES + SUMMARY_SAMPLES
+     + "jobs_total 7\ng 1\n", ALL_TYPES),
+    # ... in another order than the samples', a family's samples undeclared between
+    ("# TYPE g gauge\n" + COUNTER_FIRST + SUMMARY_FIRST + HISTOGRAM_FIRST + "other 5\ng 1\n" + HISTOGRAM_SAMPLES
+     + "jobs_total 7\n" + SUMMARY_SAMPLES, ALL_TYPES),
+    # a quoted name, declared and exposed so
+    ('# TYPE "jobs.done" gauge\n# TYPE g gauge\n{"jobs.done",a="1"} 1\n{"jobs.done",a="2"} 2\ng 1\n',
+     {"jobs.done": "gauge", "g": "gauge"}),
+])
+def test_metadata_apart_from_its_familys_samples_is_read_as_prometheus_reads_it(text, families):
+    outcome = judged(text, families)
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.observed.startswith(f"all {len(families)} present with their types"), outcome.observed
+
+
+@pytest.mark.parametrize("histogram", [HISTOGRAM_SAMPLES.replace('+Inf"} 3', '+Inf"} 0'),  # not cumulative
+                                       HISTOGRAM_SAMPLES.replace("h_sum 1.5\n", "")])
+@pytest.mark.parametrize("summary", [SUMMARY_SAMPLES, SUMMARY_SAMPLES.replace("s_sum 8\n", "")])
+def test_samples_after_all_the_metadata_are_judged_as_their_declared_type(histogram, summary):
+    """As where each family's metadata stands right before its samples: not the untyped families the parser makes
+    of samples with no # TYPE line before them."""
+    families = {"h": "histogram", "s": "summary", "g": "gauge"}
+    grouped = judged(HISTOGRAM_FIRST + histogram + SUMMARY_FIRST + summary + "# TYPE g gauge\ng 1\n", families)
+    outcome = judged(HISTOGRAM_FIRST + SUMMARY_FIRST + "# TYPE g gauge\n" + histogram + summary + "g 1\n", families)
+    assert grouped.status is Status.FAILED and "histogram h" in grouped.observed, grouped.observed
+    assert (outcome.status, outcome.observed) == (grouped.status, grouped.observed), outcome.observed
+
+
+def test_a_counter_after_all_the_metadata_is_judged_as_a_counter():
+    outcome = judged(COUNTER_FIRST + "# TYPE g gauge\njobs_total -1\ng 1\n", {"jobs": "counter", "g": "gauge"})
+    assert outcome.status is Status.FAILED and outcome.observed == "counter jobs: jobs_total is -1", outcome.observed
+
+
+@pytest.mark.parametrize("text, observed", [
+    # a family's samples split by another family's, all metadata first or not
+    ("# TYPE a gauge\n# TYPE b gauge\na 1\nb 1\na 2\n", "a exposed in two groups"),
+    # a # TYPE line after the family's first sample: expfmt refuses it ("TYPE reported after samples")
+    ("a 1\n# TYPE a gauge\na 2\n", "a exposed in two groups"),
+    ("# TYPE b gauge\na 1\nb 1\n# TYPE a gauge\n", "a exposed in two groups"),
+    # two # HELP lines of one family apart: expfmt refuses the second ("second HELP line for metric name")
+    ("# HELP a x\n# HELP b y\n# HELP a z\n# TYPE a gauge\n# TYPE b gauge\na 1\nb 1\n", "a exposed in two groups"),
+])
+def test_metadata_apart_still_fails_what_prometheus_clients_refuse(text, observed):
+    outcome = judged(text, {"a": "gauge"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith(f"malformed exposition: {observed}"), outcome.observed
+
+
+def test_a_histogram_split_by_another_familys_sample_after_all_the_metadata_still_fails():
+    """Its metadata stays where it stood: the parser keeps the buckets before the split, as where it is declared
+    right before them."""
+    text = (HISTOGRAM_FIRST + "# TYPE a gauge\n"
+            + 'h_bucket{le="0.5"} 1\na 1\nh_bucket{le="+Inf"} 3\nh_count 3\nh_sum 1\n')
+    outcome = judged(text, {"h": "histogram", "a": "gauge"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith("histogram h lacks its h_count, h_sum series"), outcome.observed
+
+
 def test_a_help_line_alone_is_still_no_family_of_the_type_asked():
     outcome = judged("# HELP a Jobs.\n# TYPE b gauge\nb 1\n", {"a": "gauge"})
     assert outcome.status is Status.FAILED and outcome.observed == "a is typed unknown, not gauge", outcome.observed

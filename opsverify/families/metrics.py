@@ -43,7 +43,9 @@ or `# HELP` line whose tokens are apart by other than blanks and tabs (the parse
 Prometheus reads a comment), a type Prometheus does not read as written (`# TYPE x  counter`, a blank after it;
 in the text format an OpenMetrics type: `unknown`, `info`, `stateset`, `gaugehistogram`), a name declared (`# TYPE`,
 plain or quoted) twice or a family exposed in two groups, its samples split by another family's (the parser would
-keep one by order; a `# HELP` line apart from its family splits none), a series exposed twice (Prometheus keeps one
+keep one by order; a `# HELP` or `# TYPE` line apart from its family's samples — all of them first, or one between
+another family's samples — splits none: it is read before its family's first sample, as Prometheus reads it wherever
+it stands, and the samples are judged as the type it declares), a series exposed twice (Prometheus keeps one
 sample: which value counts would be luck), a family declared with no sample, a counter, histogram or summary — any
 label set of it — missing part of itself (a counter's `_total`; `_bucket`, `_count`, `_sum`): a name or a `_created`
 alone measures nothing (a histogram's label set with a negative bucket needs no `_sum`: OpenMetrics wants none there,
@@ -146,6 +148,13 @@ TYPE_START = re.compile(r"[ \t]*#[ \t]+TYPE[ \t]")  # Prometheus reads the rest 
 # spaces; blanks may stand before and inside them, which Prometheus's lexer skips), then what follows them
 SAMPLE_TAIL = re.compile(r'([^{\s]*)[ \t]*(\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?(.*)')
 QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+# a `# HELP` or `# TYPE` line's keyword and name (plain or quoted), and a sample line's name (plain, or quoted first in
+# its label set): what ties each metadata line and sample to its family (`_hoisted`)
+METADATA = re.compile(r'[ \t]*#[ \t]+(HELP|TYPE)[ \t]+("(?:[^"\\]|\\.)*"|[^\s"]+)[ \t]*(.*)')
+SAMPLE_NAME = re.compile(r'[ \t]*(?:([^{\s]+)|\{[ \t]*("(?:[^"\\]|\\.)*")[ \t]*[,}])')
+# the sample names a family declared `# TYPE name type` is given by the text parser, after its name (its
+# allowed_names): an undeclared family (a `# HELP` alone) has its own name only
+OWNED_SUFFIXES = {"summary": ("", "_count", "_sum"), "histogram": ("_bucket", "_count", "_sum")}
 # whitespace the parser strips from a sample line, and splits it on, that Prometheus's lexers never skip there: all
 # Python's str.isspace reads as one (the parser's and float()'s), less the line feed, the blank — and the tab, which
 # the text format's lexer skips too (promlex.l: `[ \t]+`; a value is `[^{ \t\n]+`); OpenMetrics parts a sample's
@@ -502,7 +511,8 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
     parsed = 0
     try:
         # the parser reads lines from a file: given them one by one, it is stopped at the deadline
-        families = list(parser.text_fd_to_metric_families(clock.each(io.StringIO(text))))
+        read = text if openmetrics else _hoisted(text, clock)
+        families = list(parser.text_fd_to_metric_families(clock.each(io.StringIO(read))))
         if openmetrics:
             _signed(families, clock)
         named = _named(families, declared, openmetrics=openmetrics)
@@ -559,6 +569,100 @@ def _named(families: list, declared: list[tuple[str, str, str]], *, openmetrics:
         key = exposed_as if exposed_as and exposed_as != family.name and names[family.name] > 1 else family.name
         named.append((family, key, exposed_as))
     return named
+
+
+def _hoisted(text: str, clock: Clock = UNBOUNDED) -> str:
+    """`text` with each family's `# HELP` and `# TYPE` lines that stand apart before its first sample (all of them
+    first, then the samples; or another family's between two of a family's samples) moved to just before that sample,
+    in their order: Prometheus reads metadata wherever it stands (textparse), client_golang's expfmt finds a family by
+    its name, and the text parser would make untyped families of the samples, and a family in two groups. Narrow on
+    purpose, what expfmt refuses kept as it is: a family whose samples another family's split, one with a metadata line
+    after its first sample ("TYPE reported after samples"), or one whose sample names another family declares too,
+    keeps its lines where they stood; an exposition with two HELP lines of one name ("second HELP line") is read as
+    written."""
+    lines = text.split("\n")
+    metadata: dict[str, list[int]] = {}  # family name → its HELP and TYPE lines
+    kinds: dict[str, list[str]] = {}
+    types: dict[str, str] = {}
+    for i, line in enumerate(clock.each(lines)):
+        if line.lstrip(" \t").startswith("#") and (form := METADATA.fullmatch(line)):
+            name = _unquoted(form[2])
+            metadata.setdefault(name, []).append(i)
+            kinds.setdefault(name, []).append(form[1])
+            if form[1] == "TYPE":
+                types[name] = form[3].strip(" \t")
+    if not metadata or any(said.count("HELP") > 1 for said in kinds.values()):
+        return text
+    owners: dict[str, set[str]] = {}  # sample name → the families it may belong to
+    owned: dict[str, str] = {}  # sample name → the family the text parser gives it (where it stands after its TYPE)
+    for name in metadata:
+        for suffix in OWNED_SUFFIXES.get(types.get(name, ""), ("",)):
+            owners.setdefault(name + suffix, set()).add(name)
+            owned[name + suffix] = name
+        if types.get(name) == "counter" and not name.endswith("_total"):  # may take `x_total` back (`_regrouped`)
+            owners.setdefault(name + "_total", set()).add(name)
+    if all(_followed_by_its_samples(lines, i, name, owned) for name, lines_of in metadata.items() for i in lines_of):
+        return text  # each family's metadata right before its samples: most expositions, read without another pass
+    samples: dict[str, list[int]] = {}  # family → the places of its samples among all samples
+    place_of: list[int] = []  # each sample's line
+    for i, line in enumerate(clock.each(lines)):
+        if not line.strip(" \t") or line.lstrip(" \t").startswith("#"):
+            continue
+        name = _sample_name(line)
+        if name in owned and len(owners[name]) == 1:
+            samples.setdefault(owned[name], []).append(len(place_of))
+        place_of.append(i)
+    moved: dict[int, list[int]] = {}  # a family's first sample's line → the metadata lines moved before it
+    for name, places in samples.items():
+        first, lines_of = place_of[places[0]], metadata[name]
+        split = places[-1] - places[0] + 1 != len(places)
+        ambiguous = any(len(owners[name + suffix]) > 1 for suffix in OWNED_SUFFIXES.get(types.get(name, ""), ("",)))
+        if split or ambiguous or lines_of[-1] > first:
+            continue
+        between = range(lines_of[0], first)  # apart: a line not its own metadata, a comment or blank stands there
+        if any(i not in lines_of and lines[i].strip(" \t") and not _comment(lines[i]) for i in between):
+            moved[first] = lines_of
+    if not moved:
+        return text
+    gone = {i for lines_of in moved.values() for i in lines_of}
+    hoisted: list[str] = []
+    for i, line in enumerate(lines):
+        hoisted += [lines[j] for j in moved.get(i, ())]
+        if i not in gone:
+            hoisted.append(line)
+    return "\n".join(hoisted)
+
+
+def _followed_by_its_samples(lines: list[str], at: int, family: str, owned: dict[str, str]) -> bool:
+    """Whether the metadata line at `at` is followed, past its family's other metadata lines, comments and blanks, by
+    a sample the text parser gives that family."""
+    for i in range(at + 1, len(lines)):
+        line = lines[i]
+        if not line.strip(" \t") or _comment(line):
+            continue
+        if (form := METADATA.fullmatch(line)) and _unquoted(form[2]) == family:
+            continue
+        return not line.lstrip(" \t").startswith("#") and owned.get(_sample_name(line)) == family
+    return False
+
+
+def _sample_name(line: str) -> str | None:
+    """A sample line's name: plain, or quoted first in its label set (None: it names none)."""
+    named = SAMPLE_NAME.match(line)
+    return (named[1] or _unquoted(named[2])) if named else None
+
+
+def _unquoted(name: str) -> str:
+    """A name as the text parser reads it: a quoted one less its quotes and escapes."""
+    if not name.startswith('"'):
+        return name
+    return re.sub(r"\\(.)", lambda escape: "\n" if escape[1] == "n" else escape[1], name[1:-1])
+
+
+def _comment(line: str) -> bool:
+    """Whether the text parser reads `line` as a comment: a `#` line whose second word is no HELP or TYPE (a bare
+    `# HELP` starts a family of no name to it)."""
+    return line.lstrip().startswith("#") and line.split(maxsplit=2)[1:2] not in (["HELP"], ["TYPE"])
 
 
 def _help_apart(families: list) -> list:
