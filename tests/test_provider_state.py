@@ -5,7 +5,9 @@ is no job's value."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -16,8 +18,8 @@ from opsverify.outcome import Status
 from opsverify.secrets import Redactor
 from opsverify.transports.http import Reply
 
-from .kit import make_target, route_server
-from .test_provider import (NOW, _dated, addons, backups, deploys, gh, make_check, service)
+from .kit import handler_server, make_target, route_server
+from .test_provider import (NOW, _dated, addons, backups, cron_events, deploys, gh, make_check, service)
 from .test_provider_hostile import _listed
 
 FRESH = (NOW - timedelta(days=3)).isoformat().replace("+00:00", "Z")
@@ -141,6 +143,78 @@ def test_a_state_read_from_a_replayed_answer_is_an_error_not_a_pass(params, fact
         assert word in outcome.observed, outcome.observed
     # the same answers with the clocks agreeing (3 minutes apart: within the skew allowance) pass
     assert judge(check, {check.key: facts(-0.05)}).status is Status.PASSED
+
+
+# -- a cron job's newest run is a state too: how it ended is not judged from a replay; its age keeps the rule ----------
+RENDER_EVENTS = Call("render", "https://api.render.com/v1/services/crn-1/events?type=cron_job_run_ended", (), "plain")
+CRON = {"platform": "render", "cron_jobs": {"trim": {"max_age_hours": 6}}}
+BEHIND_3H = ("2026-11-25T09:00:00Z, 3.0 h behind this runner's clock as it asked (2026-11-25T12:00:00Z): a cached or "
+             "replayed answer shows the state as it was then, not now")
+
+
+def _cron(events: list, hours_off: float) -> dict:
+    return {"cron:trim": _answered(RENDER_EVENTS, events, hours_off)}
+
+
+@pytest.mark.parametrize("status, live", [("successful", Status.PASSED), ("failed", Status.FAILED)])
+def test_how_a_cron_jobs_newest_run_ended_is_not_judged_from_a_replayed_answer(status, live):
+    """The events list of 3 h ago: its newest run (1 h before that) need not be the newest now, which may have ended
+    otherwise since — neither a pass nor a failure."""
+    check = make_check(**CRON)
+    events = cron_events(("cron_job_run_ended", 4, status))
+    outcome = judge(check, {check.key: _cron(events, -3)})
+    assert outcome.status is Status.ERROR, outcome
+    assert (f"cron job trim: its newest run's status not judged: Render API answered {RENDER_EVENTS.request} with "
+            f"Date {BEHIND_3H}") in outcome.observed, outcome.observed
+    assert outcome.evidence["cron_runs"]["trim"]["status"] == status  # what was seen, said as not judged
+    assert "not judged" in outcome.evidence["cron_runs"]["trim"]["judged"]
+    assert judge(check, {check.key: _cron(events, -0.05)}).status is live  # the clocks agreeing: judged
+
+
+def test_a_cron_run_too_old_in_a_replayed_answer_still_fails():
+    """Ages keep their rule: measured from the runner's clock, the newest run seen is 8 h old."""
+    check = make_check(**CRON)
+    outcome = judge(check, {check.key: _cron(cron_events(("cron_job_run_ended", 8, "successful")), -3)})
+    assert outcome.status is Status.FAILED, outcome
+    assert "cron job trim: newest run ended 8.0 h ago" in outcome.observed, outcome.observed
+    assert any("its newest run's status not judged" in u for u in outcome.evidence["undecided"]), outcome.evidence
+
+
+class _ReplayingEvents(BaseHTTPRequestHandler):
+    """A cache in front of Render's API answering the events list it stored 3 h ago, dated then: the newest run, 1 h
+    before that, had succeeded. (send_response_only: send_response would add a live Date before ours.)"""
+
+    def do_GET(self):
+        then = datetime.now(timezone.utc) - timedelta(hours=3)
+        ended = (then - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+        found = self.path.startswith("/services/crn-trim/events?")
+        body = json.dumps([{"event": {"id": "evt-1", "type": "cron_job_run_ended", "timestamp": ended,
+                                      "details": {"cronJobRunId": "crj-1", "status": "successful"}},
+                            "cursor": "c"}] if found else {}).encode()
+        self.send_response_only(200 if found else 404)
+        self.send_header("date", formatdate(then.timestamp(), usegmt=True))
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_run_replaying_a_cron_jobs_events_is_an_error():
+    """As a run gathers it: the answer's Date is measured against the runner's clock as it asked."""
+    check = make_check(**CRON)
+    with handler_server(_ReplayingEvents) as url:
+        target = make_target({"providers": {"render": {"base_url": url, "token": "rnd-token-0123456789",
+                                                       "service.trim": "crn-trim"}}})
+        try:
+            (outcome,) = gather_and_judge(target, provider, [check])
+        finally:
+            target.close()
+    assert outcome.status is Status.ERROR, outcome
+    assert "cron job trim: its newest run's status not judged" in outcome.observed, outcome.observed
+    assert "3.0 h behind this runner's clock as it asked" in outcome.observed, outcome.observed
 
 
 def test_a_slow_wave_makes_no_live_answer_look_replayed():

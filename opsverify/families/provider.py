@@ -19,9 +19,10 @@ answer, or one in another shape, said after the failure as could not be judged (
 "Now" is the later of two clocks: the HTTP `Date` header of the same answer (an answer without one is an
 error, never a guess) and the runner's, when the answer came. A stale or replayed answer (a Date behind) can
 only make things look older, never fresher; the outcome shows both clocks, and says so when they differ by
-more than CLOCK_SKEW. A state, though — a deploy's status, a suspension, PITR on and its add-on, a `required` name
-set — can look healthier from a replay (live, before today's failed deploy): one read from an answer whose Date is
-behind the runner's clock as it asked by more than CLOCK_SKEW is an error naming both, never judged. A time later
+more than CLOCK_SKEW. A state, though — a deploy's status, a suspension, how a cron job's newest run ended, PITR on
+and its add-on, a `required` name set — can look healthier from a replay (live, before today's failed deploy): one
+read from an answer whose Date is behind the runner's clock as it asked by more than CLOCK_SKEW is an error naming
+both, never judged (an age read beside it keeps the rule: a run too old still fails). A time later
 than the platform's own Date is a lie or a bug (unknown, never a pass).
 A Date more than DATE_TRUST (a day) from the runner's clock is a platform answering nonsense (a cache
 replaying an old answer, a broken clock), not clock skew: an error naming both times, never an age.
@@ -1715,7 +1716,9 @@ def _judge_cron(v: _Verdict, name: str, limit: MaxAge, answer: Answer) -> None:
     v.evidence.setdefault("cron_runs", {})[name] = {
         "ended": _kept(run.get("timestamp")), "status": _kept(status),
         "run": _kept((run.get("details") or {}).get("cronJobRunId"))}
-    if not _a_word(status):  # how it ended is not said: neither a success nor a failure (its age still counts)
+    if _replayed(v, f"cron job {name}: its newest run's status", answer):  # a run since may have ended otherwise
+        v.evidence["cron_runs"][name]["judged"] = "status not judged: the answer's Date is behind this runner's clock"
+    elif not _a_word(status):  # how it ended is not said: neither a success nor a failure (its age still counts)
         v.unknown.append(f"cron job {name}: its newest run event has no status ({cut(json.dumps(status), 40)})")
     elif status != "successful":
         v.problems.append(f"cron job {name}: newest run ended {cut(status, 40)} at {_stamp(ended)}")
