@@ -19,7 +19,8 @@ from opsverify.secrets import Redactor
 from opsverify.transports.http import Reply
 
 from .kit import handler_server, make_target, route_server
-from .test_provider import (NOW, _dated, addons, backups, cron_events, deploys, gh, make_check, service)
+from .test_provider import (GROUP, NOW, NO_SECRETS, _dated, addons, backups, cron_events, deploys, gh, iso, listed,
+                            make_check, ms, ok, own_env, service)
 from .test_provider_hostile import _listed
 
 FRESH = (NOW - timedelta(days=3)).isoformat().replace("+00:00", "Z")
@@ -215,6 +216,146 @@ def test_a_run_replaying_a_cron_jobs_events_is_an_error():
     assert outcome.status is Status.ERROR, outcome
     assert "cron job trim: its newest run's status not judged" in outcome.observed, outcome.observed
     assert "3.0 h behind this runner's clock as it asked" in outcome.observed, outcome.observed
+
+
+# -- secret_age: whether a name is set is a state; its age keeps the rule ------------------------------------------
+SUPABASE_SECRET = {"name": "CRON_SECRET", "value": "v" * 20}
+GITHUB_ENV_SECRETS = Call("github", "https://api.github.com/repos/o/r/environments/production/secrets?per_page=100&"
+                                    "page=1", (), "github-env-secrets")
+RENDER_GROUP = Call("render", "https://api.render.com/v1/env-groups/evg-1", (), "render-env-group")
+
+
+def _behind(data, hours_off: float, request: str) -> Answer:
+    """An answer as read (its sanitized shape), dated `hours_off` from the runner's clock (NOW) as it asked."""
+    return Answer(request, data, NOW + timedelta(hours=hours_off), NOW)
+
+
+def _vercel(hours_off: float, **days: float) -> dict:
+    envs = [{"key": k, "type": "encrypted", "target": ["production"], "updatedAt": ms(d)} for k, d in days.items()]
+    return {"env": _answered(VERCEL_ENV, {"envs": envs}, hours_off)}
+
+
+def _supabase(hours_off: float, **days: float) -> dict:
+    return {"secrets": _answered(SUPABASE_SECRETS, [{**SUPABASE_SECRET, "name": k, "updated_at": iso(days=d)}
+                                                    for k, d in days.items()], hours_off)}
+
+
+def _github(hours_off: float, **days: float) -> dict:
+    return {**gh(_listed()), "secrets": _answered(GITHUB_SECRETS, _listed(**{k: iso(days=d) for k, d in days.items()}),
+                                                  hours_off)}
+
+
+def _github_environment(hours_off: float, **days: float) -> dict:
+    return {"secrets": ok(NO_SECRETS), "org_secrets": ok(NO_SECRETS),
+            "env_secrets": _answered(GITHUB_ENV_SECRETS, _listed(**{k: iso(days=d) for k, d in days.items()}),
+                                     hours_off)}
+
+
+def _render(hours_off: float, linked: bool = True, **days: float) -> dict:
+    """The env group holding the names, changed as the freshest of them; linked to web, or not."""
+    group = {**GROUP, "keys": list(days), "updatedAt": iso(days=min(days.values(), default=2)),
+             "service_ids": ["srv-w"] if linked else []}
+    return {**listed(group=group), "env_group": _behind(group, hours_off, RENDER_GROUP.request),
+            "service_ids": {"web": "srv-w"}, **own_env("web")}
+
+
+SECRETS_OF = {"vercel": _vercel, "supabase": _supabase, "github": _github, "github-environment": _github_environment,
+              "render": _render}
+PRESENCE_NOT_JUDGED = {
+    "vercel": f"CRON_SECRET set not judged: Vercel API answered {VERCEL_ENV.request} with Date {REPLAYED}",
+    "supabase": f"CRON_SECRET set not judged: Supabase Management API answered {SUPABASE_SECRETS.request} with Date "
+                f"{REPLAYED}",
+    "github": f"CRON_SECRET present not judged: GitHub API answered {GITHUB_SECRETS.request} with Date {REPLAYED}",
+    "github-environment": f"CRON_SECRET present not judged: GitHub API answered {GITHUB_ENV_SECRETS.request} with "
+                          f"Date {REPLAYED}",
+    "render": f"env group 'secrets' holding CRON_SECRET and linked to web not judged: Render API answered "
+              f"{RENDER_GROUP.request} with Date {REPLAYED}"}
+
+
+def _secret_age(platform: str, names: list | None = None, max_days: float = 30):
+    more = {"environment": "production"} if platform == "github-environment" else {}
+    more |= {"services": ["web"]} if platform == "render" else {}
+    return make_check(platform=platform.removesuffix("-environment"),
+                      secret_age={"names": names or ["CRON_SECRET"], "max_days": max_days}, **more)
+
+
+@pytest.mark.parametrize("platform", sorted(SECRETS_OF))
+def test_a_name_set_in_a_replayed_answer_is_not_judged_set(platform):
+    """A Vercel answer dated 20 h behind showing CRON_SECRET set and fresh: it may have been removed since, as
+    `required` already says — secret_age had passed on it."""
+    check = _secret_age(platform)
+    outcome = judge(check, {check.key: SECRETS_OF[platform](-20, CRON_SECRET=2)})
+    assert outcome.status is Status.ERROR, outcome
+    assert PRESENCE_NOT_JUDGED[platform] in outcome.observed, outcome.observed
+    # the same answers with the clocks agreeing pass
+    assert judge(check, {check.key: SECRETS_OF[platform](-0.05, CRON_SECRET=2)}).status is Status.PASSED
+
+
+@pytest.mark.parametrize("platform", sorted(SECRETS_OF))
+@pytest.mark.parametrize("names", [["CRON_SECRET"], ["CRON_SECRET", ["SMTP_PASS", "EMAIL_SERVER"]]],
+                         ids=["a-name", "an-either-or-group"])
+def test_a_name_not_set_in_a_replayed_answer_is_not_a_failure(platform, names):
+    """It may have been set since: unknown, never 'not set' (the same answer live fails)."""
+    check = _secret_age(platform, names)
+    outcome = judge(check, {check.key: SECRETS_OF[platform](-20, OTHER=2)})
+    assert outcome.status is Status.ERROR, outcome
+    assert PRESENCE_NOT_JUDGED[platform].replace("CRON_SECRET", check.params.secret_age.shown) in outcome.observed, \
+        outcome.observed
+    assert judge(check, {check.key: SECRETS_OF[platform](-0.05, OTHER=2)}).status is Status.FAILED
+
+
+def test_a_render_env_group_not_linked_in_a_replayed_answer_is_not_a_failure():
+    check = _secret_age("render")
+    outcome = judge(check, {check.key: _render(-20, linked=False, CRON_SECRET=2)})
+    assert outcome.status is Status.ERROR, outcome
+    assert PRESENCE_NOT_JUDGED["render"] in outcome.observed, outcome.observed
+    live = judge(check, {check.key: _render(-0.05, linked=False, CRON_SECRET=2)})
+    assert live.status is Status.FAILED and "env group 'secrets' is not linked to web" in live.observed, live
+
+
+@pytest.mark.parametrize("platform", sorted(SECRETS_OF))
+def test_an_age_that_fails_in_a_replayed_answer_still_fails(platform):
+    """Measured from the runner's clock, a replay only makes a value look older: the failure stands, whether the
+    name is still set said as not judged beside it."""
+    check = _secret_age(platform)
+    outcome = judge(check, {check.key: SECRETS_OF[platform](-20, CRON_SECRET=100)})
+    assert outcome.status is Status.FAILED, outcome
+    assert "100.0 days ago" in outcome.observed, outcome.observed
+    assert PRESENCE_NOT_JUDGED[platform] in outcome.evidence["undecided"], outcome.evidence
+
+
+OTHER_GROUP = {"id": "evg-2", "name": "legacy", "updatedAt": iso(days=1), "keys": ["PORT"], "service_ids": ["srv-w"]}
+
+
+@pytest.mark.parametrize("role, replayed, words", [
+    ("env_groups", lambda facts: _behind(facts["env_groups"].data, -20, "GET https://api.render.com/v1/env-groups"),
+     "which env groups are linked to web not judged: Render API answered GET https://api.render.com/v1/env-groups"),
+    ("linked_group:evg-2", lambda facts: _behind(OTHER_GROUP, -20, "GET https://api.render.com/v1/env-groups/evg-2"),
+     "whether env group 'legacy' (evg-2) sets CRON_SECRET not judged: Render API answered"),
+    ("service_env:web", lambda facts: _behind({"keys": ["PORT"], "full": False}, -20,
+                                              "GET https://api.render.com/v1/services/srv-w/env-vars"),
+     "whether service web sets CRON_SECRET itself not judged: Render API answered"),
+], ids=["groups-listed", "another-linked-group", "the-services-own"])
+def test_which_render_groups_or_services_set_a_name_is_not_judged_from_a_replayed_answer(role, replayed, words):
+    """Another group linked since, or the service setting the name itself since, may hold a stale value in force."""
+    check = _secret_age("render")
+    facts = {**_render(-0.05, CRON_SECRET=2), **listed(OTHER_GROUP, group={**GROUP, "keys": ["CRON_SECRET"]})}
+    assert judge(check, {check.key: facts}).status is Status.PASSED
+    outcome = judge(check, {check.key: {**facts, role: replayed(facts)}})
+    assert outcome.status is Status.ERROR, outcome
+    assert words in outcome.observed, outcome.observed
+
+
+def test_a_replayed_list_of_githubs_environments_is_not_judged():
+    """An environment made since may hold a stale value a job sees."""
+    check = _secret_age("github")
+    facts = {**_github(-0.05, CRON_SECRET=2),
+             "environments": _behind({"total_count": 0, "names": []}, -20,
+                                     "GET https://api.github.com/repos/o/r/environments?per_page=100&page=1")}
+    outcome = judge(check, {check.key: facts})
+    assert outcome.status is Status.ERROR, outcome
+    assert ("CRON_SECRET present not judged: GitHub API answered GET https://api.github.com/repos/o/r/environments"
+            in outcome.observed), outcome.observed
 
 
 def test_a_slow_wave_makes_no_live_answer_look_replayed():

@@ -20,9 +20,11 @@ answer, or one in another shape, said after the failure as could not be judged (
 error, never a guess) and the runner's, when the answer came. A stale or replayed answer (a Date behind) can
 only make things look older, never fresher; the outcome shows both clocks, and says so when they differ by
 more than CLOCK_SKEW. A state, though — a deploy's status, a suspension, how a cron job's newest run ended, PITR on
-and its add-on, a `required` name set — can look healthier from a replay (live, before today's failed deploy): one
-read from an answer whose Date is behind the runner's clock as it asked by more than CLOCK_SKEW is an error naming
-both, never judged (an age read beside it keeps the rule: a run too old still fails). A time later
+and its add-on, a name set (`required`, and each name `secret_age` ages; on Render, the env group holding the names
+and linked to the services, which other groups are linked and set them, a service setting one itself) — can look
+healthier from a replay (live, before today's failed deploy): one read from an answer whose Date is behind the
+runner's clock as it asked by more than CLOCK_SKEW is an error naming both, never judged. An age read beside it keeps
+the rule: a run or a secret too old still fails (unless renewed in the gap the outcome names, it is that old now). A time later
 than the platform's own Date is a lie or a bug (unknown, never a pass).
 A Date more than DATE_TRUST (a day) from the runner's clock is a platform answering nonsense (a cache
 replaying an old answer, a broken clock), not clock skew: an error naming both times, never an age.
@@ -1191,9 +1193,12 @@ class _Verdict:
                            **self.evidence)
         return verdict(expected, [], fine, **self.evidence)
 
-    def absent(self, name: str, unread: str | None, missing: str) -> str:
+    def absent(self, name: str, unread: str | None, missing: str, *, replayed: bool = False) -> str:
         """A name not listed: unknown where the list was not read whole (`unread` says why), else a problem
-        (`missing` says so); what the evidence says of it."""
+        (`missing` says so); what the evidence says of it. From a `replayed` answer (said so already) it may have
+        been set since: neither."""
+        if replayed:
+            return NOT_SET_THEN
         if unread:
             self.unknown.append(f"{name} {unread}")
         else:
@@ -1237,18 +1242,23 @@ def _replayed(v: _Verdict, what: str, *answers: Answer) -> bool:
     behind = answer.sent - answer.platform_now
     if behind <= CLOCK_SKEW:
         return False
-    v.unknown.append(f"{what} not judged: {LABELS[v.platform]} answered {answer.request} with Date "
-                     f"{_stamp(answer.platform_now)}, {_hours(behind)} behind this runner's clock as it asked "
-                     f"({_stamp(answer.sent)}): a cached or replayed answer shows the state as it was then, not now")
+    said = (f"{what} not judged: {LABELS[v.platform]} answered {answer.request} with Date "
+            f"{_stamp(answer.platform_now)}, {_hours(behind)} behind this runner's clock as it asked "
+            f"({_stamp(answer.sent)}): a cached or replayed answer shows the state as it was then, not now")
+    if said not in v.unknown:  # `required` and secret_age of the same names, read from one answer: said once
+        v.unknown.append(said)
     return True
 
 
+NOT_SET_THEN = "not set in a replayed answer: not judged"  # the evidence of a name a replay does not show
+
+
 def _to_age(v: _Verdict, age: SecretAge, is_set: Callable[[str], bool], unread: str | None, missing: str,
-            seen: dict[str, Any]) -> list[str]:
+            seen: dict[str, Any], *, replayed: bool = False) -> list[str]:
     """The names to age: each name standing alone (its absence is said where it is aged), and of an either-or group
     the ones set. A group none of whose names is set is absent (`missing` says so after "none of A / B"), unknown where
     the list was not read whole (`unread` says why); a name of a group not seen there may still be set, so its age is
-    unknown too."""
+    unknown too. From a `replayed` answer (said so already) a name not set may have been set since: neither."""
     names: list[str] = []
     for group in age.groups:
         there = [name for name in group if is_set(name)]
@@ -1257,13 +1267,14 @@ def _to_age(v: _Verdict, age: SecretAge, is_set: Callable[[str], bool], unread: 
             continue
         said = " / ".join(group)
         if not there:
-            seen[said] = "none set"
-            (v.unknown if unread else v.problems).append(f"none of {said} was seen: {unread}" if unread
-                                                         else f"none of {said} {missing}")
+            seen[said] = NOT_SET_THEN if replayed else "none set"
+            if not replayed:
+                (v.unknown if unread else v.problems).append(f"none of {said} was seen: {unread}" if unread
+                                                             else f"none of {said} {missing}")
             continue
         for name in group:
             if name not in there:
-                seen[name] = f"not set (one of {said})"
+                seen[name] = f"{NOT_SET_THEN if replayed else 'not set'} (one of {said})"
                 if unread:
                     v.unknown.append(f"{name} {unread}: set there, its age is not known")
         names += there
@@ -1274,12 +1285,14 @@ def _age_check(v: _Verdict, age: SecretAge, stamps: dict[str, Any], answer: Answ
                missing_means: str, *, unread: str | None = None, absent: dict[str, str] | None = None,
                epoch_ms: bool = False) -> None:
     """stamps: name -> update time (None: the platform gives none); absent names are missing (`absent` may say
-    why, by name) — unless the list was not read whole (`unread` says why): then their absence is unknown."""
+    why, by name) — unless the list was not read whole (`unread` says why): then their absence is unknown. Whether
+    each name is set is a state: from a replayed answer it is not judged (the ages still are)."""
     v.expected.append(f"{age.shown} updated within {age.max_days:g} days {where}")
     seen: dict[str, Any] = {}
-    for name in _to_age(v, age, lambda name: name in stamps, unread, f"is set {where}", seen):
+    replayed = _replayed(v, f"{age.shown} set", answer)
+    for name in _to_age(v, age, lambda name: name in stamps, unread, f"is set {where}", seen, replayed=replayed):
         if name not in stamps:
-            seen[name] = v.absent(name, unread, (absent or {}).get(name, missing_means))
+            seen[name] = v.absent(name, unread, (absent or {}).get(name, missing_means), replayed=replayed)
             continue
         seen[name] = _age_one(v, age, name, stamps[name], answer, where, epoch_ms=epoch_ms)
     v.evidence["secret_age"] = seen
@@ -1392,8 +1405,10 @@ def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
                          f"is not an Actions secret ({_github_listing(scopes)})")
         v.notes.append(f"{', '.join(p.required)} present among {plural(len(repo.listed), 'Actions secret')} of the "
                        f"repository and {len(org.listed)} of the organisation")
-    if p.secret_age:
-        _github_ages(v, p, p.secret_age, scopes, seen_by_job, unread_envs)
+    if p.secret_age:  # which environments there are tells where a value may be, as each list does
+        listing = [found["environments"]] if isinstance(found.get("environments"), Answer) else []
+        replayed = _replayed(v, f"{p.secret_age.shown} present", *(s.answer for s in scopes if s.answer), *listing)
+        _github_ages(v, p, p.secret_age, scopes, seen_by_job, unread_envs, replayed=replayed)
 
 
 def _github_listing(scopes: list[_Scope]) -> str:
@@ -1408,8 +1423,9 @@ def _unread(scopes: list[_Scope], *more: str) -> str | None:
 
 
 def _github_ages(v: _Verdict, p: Params, age: SecretAge, scopes: list[_Scope], seen_by_job: list[_Scope],
-                 unread_envs: str | None) -> None:
-    """With an `environment`, the value its jobs see; without, every value a job could see, each by where it is."""
+                 unread_envs: str | None, *, replayed: bool) -> None:
+    """With an `environment`, the value its jobs see; without, every value a job could see, each by where it is.
+    `replayed`: a list read was dated behind the runner's clock (said so): a name not seen is not judged absent."""
     job = f"by a job of environment {p.environment}" if p.environment is not None else "wherever a job may see it"
     v.expected.append(f"{age.shown} updated within {age.max_days:g} days, {job}")
     seen: dict[str, Any] = {}
@@ -1420,7 +1436,7 @@ def _github_ages(v: _Verdict, p: Params, age: SecretAge, scopes: list[_Scope], s
         return any(_github_name(name) in s.listed for s in visible)
 
     for name in _to_age(v, age, is_set, unread and f"not among the secrets read {unread}",
-                        f"is an Actions secret ({_github_listing(scopes)})", seen):
+                        f"is an Actions secret ({_github_listing(scopes)})", seen, replayed=replayed):
         key = _github_name(name)
         repo, org = scopes[:2]
         shadowed = key in repo.listed and key in org.listed  # the repository's wins: no job sees the organisation's
@@ -1431,7 +1447,7 @@ def _github_ages(v: _Verdict, p: Params, age: SecretAge, scopes: list[_Scope], s
             holders = [first] if first is not None and key in first.listed else []
         if not holders:
             seen[name] = v.absent(name, unread and f"not among the secrets read {unread}",
-                                  f"is not an Actions secret ({_github_listing(scopes)})")
+                                  f"is not an Actions secret ({_github_listing(scopes)})", replayed=replayed)
             continue
         if p.environment is None and unread:  # a value not read may be the stale one
             v.unknown.append(f"not every value of {name} was read {unread}")
@@ -1531,7 +1547,10 @@ def _judge_render(p: Params, found: dict, v: _Verdict) -> None:
             _judge_linked_groups(v, p, found)
         for service in p.services:  # a key the service sets itself is used over the group's: its age is not told
             with v.part():
-                own = _read(found, f"service_env:{service}").data
+                answer = _read(found, f"service_env:{service}")
+                if _replayed(v, f"whether service {service} sets {p.secret_age.shown} itself", answer):
+                    continue
+                own = answer.data
                 shadowed = [n for n in p.secret_age.flat if n in own["keys"]]
                 if shadowed:
                     v.unknown.append(f"{', '.join(shadowed)} {'is' if len(shadowed) == 1 else 'are'} also set on "
@@ -1598,13 +1617,16 @@ def _judge_env_group(v: _Verdict, p: Params, answer: Answer, service_ids: dict[s
     v.expected.append(f"env group '{group['name']}' holds {p.secret_age.shown}, feeds "
                       f"{', '.join(p.services)} and changed within {p.secret_age.max_days:g} days "
                       f"(Render keeps no per-variable change time)")
+    # what it holds and feeds is a state: from a replayed answer not judged (its age still is)
+    replayed = _replayed(v, f"env group '{group['name']}' holding {p.secret_age.shown} and linked to "
+                            f"{', '.join(p.services)}", answer)
     names = _to_age(v, p.secret_age, lambda name: name in group["keys"], None, f"is in env group '{group['name']}'",
-                    {})
+                    {}, replayed=replayed)
     missing = [n for n in names if n not in group["keys"]]
-    if missing:
+    if missing and not replayed:
         v.problems.append(f"{', '.join(missing)} not in env group '{group['name']}'")
     unlinked = [n for n, sid in service_ids.items() if sid not in group["service_ids"]]
-    if unlinked:
+    if unlinked and not replayed:
         v.problems.append(f"env group '{group['name']}' is not linked to {', '.join(unlinked)}")
     updated = parse_time(group["updatedAt"])
     if updated is None:
@@ -1627,8 +1649,10 @@ def _judge_linked_groups(v: _Verdict, p: Params, found: dict) -> None:
     """Every other env group Render lists as linked to the services: Render documents no order among a service's
     linked groups, so a name one of them sets may be the value in force — aged as the named group is, a stale one a
     failure naming it. A group linked and not read, or a list not read whole, leaves the item unknown."""
-    listing = _read(found, "env_groups").data
-    names = p.secret_age.shown
+    answer = _read(found, "env_groups")
+    listing, names = answer.data, p.secret_age.shown
+    # which groups are linked is a state: from a replayed answer not judged (one linked since may set a stale name)
+    _replayed(v, f"which env groups are linked to {', '.join(p.services)}", answer)
     v.expected.append(f"every other env group linked to {', '.join(p.services)} that sets {names} changed within "
                       f"{p.secret_age.max_days:g} days (Render documents no order among a service's linked groups)")
     v.evidence["linked_env_groups"] = {}
@@ -1650,6 +1674,7 @@ def _judge_linked_groups(v: _Verdict, p: Params, found: dict) -> None:
 
 def _judge_linked_group(v: _Verdict, p: Params, label: str, linked_to: list[str], answer: Answer) -> None:
     group = answer.data
+    _replayed(v, f"whether {label} sets {p.secret_age.shown}", answer)  # it may set one since; a set one's age stands
     sets = [n for n in p.secret_age.flat if n in group["keys"]]
     v.evidence["linked_env_groups"][_kept(group["id"] or label, 40)] = {
         "name": _kept(group["name"]), "linked_to": linked_to, "sets": sets, "updatedAt": _kept(group["updatedAt"])}
