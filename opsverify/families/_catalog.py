@@ -342,25 +342,32 @@ _PARTITIONS = """case when r.kind in ('r', 'p') and exists (select from pg_inher
                               order by pn.nspname, pc.relname), '[]'::json)
      from descendants t join pg_class pc on pc.oid = t.relid join pg_namespace pn on pn.oid = pc.relnamespace)
     else '[]'::json end""".replace("_ATTACHED_", _ATTACHED)
-# The other way up: for each table the query reads by schema or name (not a partition read below one: its ancestors
-# are those of the table above it), every table outside its tree (itself and its partitions and inheritance children,
-# at every level) that one of the tree is a partition or inheritance child of, at every level. A query on one reads and
-# writes rows of the table under that one's grants and policies, not the table's own. First its own ancestors, nearest
-# first (`depth` 1: a parent; `via` null), then each other parent of a part of it (multiple inheritance: `create table
-# c () inherits (t, q)` — q reaches t's rows in c) with that one's ancestors (`via`: the part, `depth` counted from
-# it). Found once for the whole read, walking pg_inherits from those tables alone, and joined to them by hash: a walk
-# per relation read scanned pg_inherits and pg_class again for each (1,600 partitions: past the statement timeout).
-# Each is read as a relation too (see _ANCESTOR_ROWS), and only where an item judges who must not reach the rows.
-_ANCESTRY = """ancestry(root, via, relid, depth) as (
-  with recursive tree(root, relid) as (  -- each table read by schema or name, and each part of it at every level
+# Each table the query reads by schema or name (`root`) with itself and every part of it at every level (`relid`): its
+# partitions and inheritance children, whose rows a query on it returns. Walked once, from those tables alone, and
+# shared (see _ANCESTRY).
+_TABLE_TREE = """table_tree(root, relid) as materialized (
+  with recursive tree(root, relid) as (
     select c.oid, c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.relkind in ('r', 'p') and (n.nspname = any(%(table_schemas)s)
       or (n.nspname::text, c.relname::text) in (
         select * from unnest(%(named_schemas)s::text[], %(named_relations)s::text[])))
     union select t.root, i.inhrelid from tree t join pg_inherits i on i.inhparent = t.relid and _ATTACHED_
-  ), up(root, via, relid, depth) as (  -- a parent of one of the tree outside it, then each parent of that one
-    select t.root, t.relid, i.inhparent, 1 from tree t join pg_inherits i on i.inhrelid = t.relid and _ATTACHED_
-    left join tree o on o.root = t.root and o.relid = i.inhparent
+  )
+  select root, relid from tree
+)""".replace("_ATTACHED_", _ATTACHED)
+# The other way up: for each table the query reads by schema or name (not a partition read below one: its ancestors are
+# those of the table above it), every table outside its tree (_TABLE_TREE: itself and its partitions and inheritance
+# children, at every level) that one of the tree is a partition or inheritance child of, at every level. A query on one
+# reads and writes rows of the table under that one's grants and policies, not the table's own. First its own ancestors,
+# nearest first (`depth` 1: a parent; `via` null), then each other parent of a part of it (multiple inheritance: `create
+# table c () inherits (t, q)` — q reaches t's rows in c) with that one's ancestors (`via`: the part, `depth` counted
+# from it). Found once for the whole read, walking pg_inherits from those tables alone, and joined to them by hash: a
+# walk per relation read scanned pg_inherits and pg_class again for each (1,600 partitions: past the statement timeout).
+# Each is read as a relation too (see _ANCESTOR_ROWS), and only where an item judges who must not reach the rows.
+_ANCESTRY = """ancestry(root, via, relid, depth) as (
+  with recursive up(root, via, relid, depth) as (  -- a parent of one of the tree outside it, then each one's parents
+    select t.root, t.relid, i.inhparent, 1 from table_tree t join pg_inherits i on i.inhrelid = t.relid and _ATTACHED_
+    left join table_tree o on o.root = t.root and o.relid = i.inhparent
     where o.relid is null
     union select u.root, u.via, i.inhparent, u.depth + 1 from up u join pg_inherits i on i.inhrelid = u.relid
     and _ATTACHED_
@@ -729,7 +736,7 @@ def catalog_query(sections: frozenset[str]) -> str:
     read = closed(sections)
     ctes, top = [], []
     if read & {"ancestors", "view_graph"}:  # found once for both: before the relations, which read its tables too
-        ctes.append(_ANCESTRY)
+        ctes += [_TABLE_TREE, _ANCESTRY]
     if "relations" in read:
         if read & {"columns", "policies", "table_publication_gaps"}:  # what deparses (see _HELD_LOCKS)
             ctes.append(_HELD_LOCKS)
