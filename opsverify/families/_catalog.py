@@ -248,7 +248,9 @@ _READS = """(select coalesce(json_agg(json_build_array(rn.nspname, rc.relname) o
 # (security_invoker, reading). A query on a table's partition or inheritance parent, at any level, returns its rows
 # too (see _ANCESTRY, found once: its roots hold every table `reading:` names): `ancestors` {table oid: [[ancestor
 # oid, depth], …]} of those some view reads whole, and `whole` {view oid: [oid, …]} of such ancestors each view reads
-# whole (see _READS_WHOLE).
+# whole (see _READS_WHOLE). So does a query on one of its partitions or inheritance children, at any level, ONLY it
+# too (its own rows are the table's): `descendants` {table oid: [oid, …]} of those some view reads (_TABLE_TREE, the
+# same walk).
 _VIEW_GRAPH = """(with rule_tree as materialized (
       select w.oid, w.ev_class, w.ev_action::text as tree from pg_rewrite w
       join pg_class v on v.oid = w.ev_class and v.relkind in ('v', 'm')
@@ -262,6 +264,8 @@ _VIEW_GRAPH = """(with rule_tree as materialized (
     ), reached as materialized (
       select a.root, a.relid, min(a.depth) as depth from ancestry a where a.relid in (select relid from whole)
       group by a.root, a.relid
+    ), below(root, relid) as materialized (  -- a part of a table read that a view reads (ONLY too): the table's rows
+      select t.root, t.relid from table_tree t where t.relid <> t.root and t.relid in (select relid from edge)
     )
     select json_build_object(
       'reads', (select coalesce(json_object_agg(g.viewid, g.relids), '{}'::json)
@@ -271,11 +275,13 @@ _VIEW_GRAPH = """(with rule_tree as materialized (
       'ancestors', (select coalesce(json_object_agg(g.root, g.ancestors), '{}'::json)
                     from (select root, json_agg(json_build_array(relid, depth) order by depth, relid) as ancestors
                           from reached group by root) g),
+      'descendants', (select coalesce(json_object_agg(g.root, g.relids), '{}'::json)
+                      from (select root, json_agg(relid order by relid) as relids from below group by root) g),
       'relations', (select coalesce(json_object_agg(c.oid, json_build_array(n.nspname, c.relname, c.relkind,
                                                                            _INVOKER_, _MEMBER_)), '{}'::json)
                     from pg_class c join pg_namespace n on n.oid = c.relnamespace
                     where c.oid in (select viewid from edge union select relid from edge
-                                    union select root from reached))))""".replace(
+                                    union select root from reached union select root from below))))""".replace(
     "_RULE_READS_", _RULE_READS.replace("_RULE_", "t").replace("_TREE_", "t.tree")).replace(
     "_READS_WHOLE_", _READS_WHOLE).replace(
     "_INVOKER_", _SECURITY_INVOKER.replace("_RELATION_", "c")).replace(
@@ -344,7 +350,7 @@ _PARTITIONS = """case when r.kind in ('r', 'p') and exists (select from pg_inher
     else '[]'::json end""".replace("_ATTACHED_", _ATTACHED)
 # Each table the query reads by schema or name (`root`) with itself and every part of it at every level (`relid`): its
 # partitions and inheritance children, whose rows a query on it returns. Walked once, from those tables alone, and
-# shared (see _ANCESTRY).
+# shared (see _ANCESTRY, _VIEW_GRAPH).
 _TABLE_TREE = """table_tree(root, relid) as materialized (
   with recursive tree(root, relid) as (
     select c.oid, c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -950,13 +956,16 @@ class ViewGraph:
     """What each view of the database reads itself (`reads`: view -> relations, see _VIEW_GRAPH) and what each relation
     named there is; of the tables read, the partition and inheritance parents (any level) some view reads whole, with
     their partitions and children (`ancestors`: table -> those, nearest first), and which views read each so (`whole`:
-    view -> those it reads whole). The walks through it are done once per group and kept (`_walks`): every item sharing
-    the catalog shares them — iterative, each node once per walk, so a chain of thousands of views or a cycle ends."""
+    view -> those it reads whole); and the partitions and inheritance children (any level) some view reads, whole or
+    ONLY (`descendants`: table -> those). The walks through it are done once per group and kept (`_walks`): every
+    item sharing the catalog shares them — iterative, each node once per walk, so a chain of thousands of views or a
+    cycle ends."""
 
     reads: dict[tuple[str, str], tuple[tuple[str, str], ...]]
     relations: dict[tuple[str, str], ViewRead]
     whole: dict[tuple[str, str], frozenset[tuple[str, str]]] = field(default_factory=dict)
     ancestors: dict[tuple[str, str], tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    descendants: dict[tuple[str, str], tuple[tuple[str, str], ...]] = field(default_factory=dict)
     _walks: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -970,11 +979,13 @@ class ViewGraph:
                    whole={names[view]: frozenset(names[str(oid)] for oid in read)
                           for view, read in raw.get("whole", {}).items()},
                    ancestors={names[table]: tuple(dict.fromkeys(name for _, name in nearest(rows)))
-                              for table, rows in raw.get("ancestors", {}).items()})
+                              for table, rows in raw.get("ancestors", {}).items()},
+                   descendants={names[table]: tuple(sorted(names[str(oid)] for oid in read))
+                                for table, read in raw.get("descendants", {}).items()})
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ViewGraph) and ((self.reads, self.relations, self.whole, self.ancestors)
-                                                 == (other.reads, other.relations, other.whole, other.ancestors))
+        fields = lambda g: (g.reads, g.relations, g.whole, g.ancestors, g.descendants)  # noqa: E731
+        return isinstance(other, ViewGraph) and fields(self) == fields(other)
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -2152,8 +2152,10 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
                  if s == schema and r["kind"] in kinds and not r["extension_member"]]
     through: dict[str, list[str]] = {}  # view -> what of `reading` it reads only through other views
     ancestors: dict[str, dict[str, list[str]]] = {}  # view -> what of `reading` it reads through which parents
-    if p.reading:  # what a view reads through other views and parents too (see _catalog.ViewGraph)
-        through, ancestors = _read_through_views(found, [split_name(n) for n in p.reading], facts.view_graph)
+    descendants: dict[str, dict[str, list[str]]] = {}  # view -> what of `reading` it reads through which children
+    if p.reading:  # what a view reads through other views, parents and children too (see _catalog.ViewGraph)
+        through, ancestors, descendants = _read_through_views(found, [split_name(n) for n in p.reading],
+                                                              facts.view_graph)
         found = [r for r in found if _qualified(r) in through]
     _check_named_objects(p, facts, findings)
     if not found and not findings.groups and not findings.errors:
@@ -2188,6 +2190,8 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
                                                  if through.get(_qualified(r)) else {}),
                                               **({"reads_through_ancestors": ancestors[_qualified(r)]}
                                                  if _qualified(r) in ancestors else {}),
+                                              **({"reads_through_descendants": descendants[_qualified(r)]}
+                                                 if _qualified(r) in descendants else {}),
                                               **({"reads_through_definer_views": definer_paths[_qualified(r)]}
                                                  if _qualified(r) in definer_paths else {}),
                                               "grants": _grant_list(r["grants"], r["columns"])}
@@ -2195,28 +2199,44 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
 
 
 def _read_through_views(views: list[dict], reading: list[tuple[str, str]], graph) -> tuple[
-        dict[str, list[str]], dict[str, dict[str, list[str]]]]:
+        dict[str, list[str]], dict[str, dict[str, list[str]]], dict[str, dict[str, list[str]]]]:
     """Of `views`, each reading one of `reading` (itself or through plain views, see ViewGraph.reaching; or one of its
-    partition or inheritance parents, at any level, whole: their rows are its rows too) -> those it reads only through
-    other views, and -> for each it reads through such a parent, which (evidence of why it was chosen; what it reads
-    itself is its `reads`)."""
+    partition or inheritance parents, at any level, whole; or one of its partitions or inheritance children, at any
+    level, ONLY too: their rows are its rows too) -> those it reads only through other views, -> for each it reads
+    through such a parent, which, and -> for each it reads through such a child, which (evidence of why it was
+    chosen; what it reads itself is its `reads`)."""
     through: dict[str, list[str]] = {}
     ancestors: dict[str, dict[str, list[str]]] = {}
+    descendants: dict[str, dict[str, list[str]]] = {}
+    below = {target: _readers_of_parts(graph, target) for target in reading}  # once per table, not per view
     for view in views:
         key, name = (view["schema"], view["name"]), _qualified(view)
         own = {tuple(x) for x in view["reads"]}
         read, itself = [], set()
         for target in reading:
             parents = [a for a in graph.ancestors.get(target, ()) if key in graph.reaching(frozenset({a}), whole=True)]
-            if target in own or parents or key in graph.reaching(frozenset({target})):
+            children = below[target].get(key, [])
+            if target in own or parents or children or key in graph.reaching(frozenset({target})):
                 read.append(target)
-            if target in own or set(parents) & graph.whole.get(key, frozenset()):
+            if target in own or set(parents) & graph.whole.get(key, frozenset()) or own.intersection(children):
                 itself.add(target)
             if parents:
                 ancestors.setdefault(name, {})[qualified(*target)] = [qualified(*a) for a in parents]
+            if children:
+                descendants.setdefault(name, {})[qualified(*target)] = [qualified(*c) for c in children]
         if read:
             through[name] = [qualified(*target) for target in sorted(set(read) - itself)]
-    return through, ancestors
+    return through, ancestors, descendants
+
+
+def _readers_of_parts(graph, table: tuple[str, str]) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """view -> the partitions and inheritance children of `table` (any level) it reads, itself or through plain views,
+    whole or ONLY: a query on the table returns their rows, so theirs are its."""
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for part in graph.descendants.get(table, ()):
+        for view in graph.reaching(frozenset({part})):
+            out.setdefault(view, []).append(part)
+    return out
 
 
 def _definer_views_read(view: dict, graph) -> list[tuple[str, list[str]]]:
