@@ -2180,14 +2180,15 @@ def _left_out_by_marks(item: str, left_out: list[Check], markexpr: str) -> str:
     return f"--item {visible(item[:80])} is a {kind} item, which -m {visible(markexpr[:80])!r} leaves out"
 
 
-def _why_item_not_selected(config: pytest.Config, state, item: str) -> str:
+def _why_item_not_selected(config: pytest.Config, state, item: str, systems: tuple[str, ...] | None = None) -> str:
     """Why no check of an --item named was selected, said as an empty selection says it: -m leaves it out (its
     cadence), the checklist files named leave out its system, else what else narrowed the run (-k, --deselect, node
-    ids, a mark of the project's own in -m)."""
+    ids, a mark of the project's own in -m). `systems`: only the item of these (a demo fault's), not another system's
+    of the same id."""
     from . import provenance
 
     shown_item = visible(item[:80])
-    held = [c for c in state.checks if c.id == item and state.in_scope(c)]
+    held = [c for c in state.checks if c.id == item and state.in_scope(c) and (systems is None or c.system in systems)]
     chosen = [c for c in held if state.chosen(c)]
     if held and not chosen:
         systems = ", ".join(sorted({c.system for c in held}))

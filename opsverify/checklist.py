@@ -1695,14 +1695,3 @@ def _summarise(problems: list[str], what: str) -> str:
     shown = problems[:SHOWN_PROBLEMS]
     more = [f"… and {len(problems) - len(shown)} more (fix these first)"] if len(problems) > len(shown) else []
     return f"{len(problems)} {what} problems:\n  " + "\n  ".join(shown + more)
-
-
-def inventory_ids(inventory: Path) -> dict[str, str]:
-    """Inventory id -> family column, read from the INVENTORY.md tables."""
-    ids: dict[str, str] = {}
-    for line in inventory.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^\|\s*([SCJBT]\d{1,2})\s*\|(.*)$", line)
-        if match:
-            cells = [c.strip() for c in match.group(2).split("|")]
-            ids[match.group(1)] = cells[2] if len(cells) > 2 else ""
-    return ids

@@ -1244,17 +1244,22 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     selected = reporter.selected() if reporter is not None else state.selected
     if not selected:  # nothing selected (its own exit 5 and line), or interrupted before anything was
         return
-    for line in _faults_not_selected(config, state, {c.id for c in selected}):
+    for line in _faults_not_selected(config, state, selected):
         terminalreporter.write_line(f"opsverify: {line}", yellow=True)
 
 
-def _faults_not_selected(config: pytest.Config, state: State, selected_ids: set[str]) -> list[str]:
-    """For each --demo-fault whose items (the ones it fails or leaves unchecked) none is selected: which, and why."""
+def _faults_not_selected(config: pytest.Config, state: State, selected: list[Check]) -> list[str]:
+    """For each --demo-fault whose items (the ones it fails or leaves unchecked) none is selected: which, and why. A
+    fault's items are ids of the systems the demo deploys: a team's own system with an item of the same id is not
+    one of them."""
     try:
         from opsverify_demo import FAULTS
         from opsverify_demo.components import FAULTS as COMPONENT_FAULTS
+        from opsverify_demo.deployment import SYSTEMS
     except ImportError:
         return []
+
+    selected_ids = {c.id for c in selected if c.system in SYSTEMS}
 
     known = {**FAULTS, **COMPONENT_FAULTS}
     said = []
@@ -1265,22 +1270,22 @@ def _faults_not_selected(config: pytest.Config, state: State, selected_ids: set[
         items = sorted(fault.breaks | fault.unchecked)
         if not items or set(items) & selected_ids:
             continue
-        why = "; ".join(_why_fault_item_not_selected(config, state, item) for item in items)
+        why = "; ".join(_why_fault_item_not_selected(config, state, item, SYSTEMS) for item in items)
         said.append(f"--demo-fault {name} breaks {', '.join(items)}, which this run did not select ({why}): "
                     "no selected check can see the fault")
     return said
 
 
-def _why_fault_item_not_selected(config: pytest.Config, state: State, item: str) -> str:
+def _why_fault_item_not_selected(config: pytest.Config, state: State, item: str, systems: tuple[str, ...]) -> str:
     from .archive import _why_item_not_selected
 
-    held = [c for c in state.checks if c.id == item]
+    held = [c for c in state.checks if c.id == item and c.system in systems]
     if held and not any(state.in_scope(c) for c in held):  # an --item is refused there, so the archive has no words
         systems = ", ".join(sorted({c.system for c in held}))
         left_out_by = "--system" if state.systems and not set(state.systems) & {c.system for c in held} else "--shard"
         return f"{item} is an item of {systems}, which {left_out_by} leaves out"
     # the archive's wording of an --item left out ("--item T14 is a daily item, which -m ... leaves out")
-    return _why_item_not_selected(config, state, item).removeprefix("--item ")
+    return _why_item_not_selected(config, state, item, systems).removeprefix("--item ")
 
 
 def _faults_known(faults: list[str]) -> None:

@@ -6,17 +6,30 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from opsverify_demo import FAULTS
 from opsverify_demo.components import FAULTS as COMPONENT_FAULTS
 from opsverify import families
-from opsverify.checklist import inventory_ids, load_checklists
+from opsverify.checklist import load_checklists
 from opsverify.cli import main
 from opsverify.coverage import STATES, coverage_report
 
 from .helpers import CHECKS, ROOT
+
+
+def inventory_ids(inventory: Path) -> dict[str, str]:
+    """Inventory id -> family column, read from the seeds' INVENTORY.md tables (their ids: S1–S17, C1–C21, …)."""
+    ids: dict[str, str] = {}
+    for line in inventory.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^\|\s*([SCJBT]\d{1,2})\s*\|(.*)$", line)
+        if match:
+            cells = [c.strip() for c in match.group(2).split("|")]
+            ids[match.group(1)] = cells[2] if len(cells) > 2 else ""
+    return ids
+
 
 INVENTORY = ROOT / "checklists" / "INVENTORY.md"
 SHARED_INVENTORY = ROOT.parent / "shared" / "seeds" / "INVENTORY.md"  # beside the clone, when laid out

@@ -203,6 +203,8 @@ class StandIn:
                 out[name] = "postgresql://checker:stand-in-password@127.0.0.1:9/db"
             elif name.endswith("_URL"):
                 out[name] = "http://127.0.0.1:9"
+            elif name.endswith("_PASSWORD"):  # inside a URL: no '/' of a folder's path
+                out[name] = "stand-in-password"
             else:
                 out[name] = os.environ["STAND_IN_DIR"]
         return out
@@ -261,3 +263,25 @@ def test_ctrl_c_while_the_demo_starts_says_the_demo_was_starting(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.strip() and not line.endswith("…")]
     assert result.returncode == exitcodes.INTERRUPTED, result.stdout + result.stderr
     assert lines == ["opsverify: interrupted while starting the demo deployment: nothing was checked"], lines
+
+
+def test_a_teams_item_of_the_same_id_as_a_faults_does_not_hide_the_fault(tmp_path):
+    """A fault's items are the demo systems' (T14: commit-to-ship's daily trial balance). A team's own system with a
+    postdeploy item it also calls T14 is no item of the fault: the run still says the fault's was not selected."""
+    import shutil
+
+    from .helpers import ROOT
+
+    checklists = tmp_path / "checklists"
+    shutil.copytree(ROOT / "checklists", checklists)
+    (checklists / "ledger-hub.yaml").write_text(
+        "system: ledger-hub\nrunbook: ledger-hub-runbook.md\nitems:\n"
+        "  - {id: T14, name: trial-balance, section: Journal, title: trial balance is zero, family: sql,\n"
+        "     cadence: postdeploy, params: {query: select 0 as off_by, expect: {off_by: {eq: 0}}}}\n", encoding="utf-8")
+    result = _run_with_stand_in_demo(tmp_path, "--collect-only", "-q", "-m", "postdeploy", f"--checklists-dir={checklists}",
+                                     "--demo-fault", "escrow-underfunded")
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    said = [line for line in out.splitlines() if "escrow-underfunded" in line]
+    assert said == ["opsverify: --demo-fault escrow-underfunded breaks T14, which this run did not select (T14 is a "
+                    "daily item, which -m 'postdeploy' leaves out): no selected check can see the fault"], out

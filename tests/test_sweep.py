@@ -40,7 +40,7 @@ def test_nothing_a_run_writes_holds_a_secret(tmp_path):
     waivers = tmp_path / "waivers"
     waivers.mkdir()
     (waivers / "demo.yaml").write_text(yaml.safe_dump({"waivers": [
-        {"item": "J3", "reason": "secret rotation in progress", "approver": "jane.doe", "ticket": "SEC-7",
+        {"system": "joslyn-ai", "item": "J3", "reason": "secret rotation in progress", "approver": "jane.doe", "ticket": "SEC-7",
          "expires": "2099-12-31"}]}))
     args = ["checks", "--env", "demo", "-m", "postdeploy or daily or weekly or monthly or manual",
             "--reports-dir", str(tmp_path / "reports"), "--waivers-dir", str(waivers), "--html",
