@@ -2852,25 +2852,30 @@ def _rows_read(plan: dict) -> int:
     return rows + sum(_rows_read(child) for child in plan.get("Plans", []))
 
 
+def _extra_catalog_rows(conn, params: dict, section: str) -> tuple[int, int]:
+    """(rows the plan's scans read more with `section` than without, the bound: 30 reads of pg_class and pg_inherits)
+    for an item of `params`: how often the catalog is walked for it, counted in rows, not in time."""
+    (catalog_rows,) = conn.execute("select (select count(*) from pg_class) + (select count(*) from pg_inherits)"
+                                   ).fetchone()
+    check = make_check("schema", params)
+    ((query, args),) = schema.database_statements(None, [check])
+    read = {}
+    for name, text in (("without", catalog_query(check.params.catalog_sections() - {section})), ("with", str(query))):
+        (plan,) = conn.execute("explain (analyze, format json) " + text, args).fetchone()[0]
+        read[name] = _rows_read(plan["Plan"])
+    return read["with"] - read["without"], 30 * catalog_rows
+
+
 def test_reading_the_ancestors_reads_the_catalog_a_few_times_not_once_per_table(server):
     _, fresh = server
     with fresh(PARTITIONED_ELSEWHERE) as url, psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
-        (catalog_rows,) = conn.execute("select (select count(*) from pg_class) + (select count(*) from pg_inherits)"
-                                       ).fetchone()
         for params in ({"all_tables_in": "part", "no_open_write_policies_for": ["anon"]},
                        {"table": "public.ev", "no_grants_to": ["anon"]}):  # its partitions judge no ancestors
-            check = make_check("schema", params)
-            ((query, args),) = schema.database_statements(None, [check])
-            without = catalog_query(check.params.catalog_sections() - {"ancestors"})
-            read = {}
-            for name, text in (("without", without), ("with", str(query))):
-                (plan,) = conn.execute("explain (analyze, format json) " + text, args).fetchone()[0]
-                read[name] = _rows_read(plan["Plan"])
             # about 5 reads of them where found once, one per partition (300) where walked per relation read
-            extra, bound = read["with"] - read["without"], 30 * catalog_rows
+            extra, bound = _extra_catalog_rows(conn, params, "ancestors")
             assert extra <= bound, (f"{params}: reading the ancestors made the plan's scans read {extra} more rows,"
-                                    f" expected at most {bound} (30 reads of the {catalog_rows} rows of pg_class and"
-                                    f" pg_inherits, not one read per partition: {MANY_PARTITIONS})")
+                                    f" expected at most {bound} (30 reads of pg_class and pg_inherits, not one read"
+                                    f" per partition: {MANY_PARTITIONS})")
 
 
 # A view reading the parent of hundreds of partitions, each named in `reading:`: their ancestors are the one walk of
@@ -2888,20 +2893,11 @@ def test_reading_through_a_partitions_ancestors_reads_the_catalog_a_few_times_no
     every = [f"part.ev_{n}" for n in range(MANY_PARTITIONS)]
     with fresh(VIEWS_OVER_PARTITIONS) as url:
         with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
-            (catalog_rows,) = conn.execute("select (select count(*) from pg_class) + (select count(*) from pg_inherits)"
-                                           ).fetchone()
             for reading in (["part.ev_1"], every):
-                check = make_check("schema", {"views_in": "public", "reading": reading})
-                ((query, args),) = schema.database_statements(None, [check])
-                without = catalog_query(check.params.catalog_sections() - {"view_graph"})
-                read = {}
-                for name, text in (("without", without), ("with", str(query))):
-                    (plan,) = conn.execute("explain (analyze, format json) " + text, args).fetchone()[0]
-                    read[name] = _rows_read(plan["Plan"])
-                extra, bound = read["with"] - read["without"], 30 * catalog_rows
+                extra, bound = _extra_catalog_rows(conn, {"views_in": "public", "reading": reading}, "view_graph")
                 assert extra <= bound, (f"reading {len(reading)} partitions: the view graph made the plan's scans read"
-                                        f" {extra} more rows, expected at most {bound} (30 reads of the {catalog_rows}"
-                                        f" rows of pg_class and pg_inherits, not one read per partition)")
+                                        f" {extra} more rows, expected at most {bound} (30 reads of pg_class and"
+                                        " pg_inherits, not one read per partition)")
         (outcome,) = judge_on(url, [{"views_in": "public", "reading": every}])
     assert outcome.status is PASSED, outcome
     assert outcome.evidence["checked"] == ["public.ev_all", "public.ev_top"], outcome.evidence["checked"]
@@ -2921,19 +2917,10 @@ def test_reading_through_a_tables_partitions_reads_the_catalog_a_few_times_not_o
     params = {"views_in": "public", "reading": ["public.ev"]}
     with fresh(VIEWS_UNDER_PARTITIONS) as url:
         with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
-            (catalog_rows,) = conn.execute("select (select count(*) from pg_class) + (select count(*) from pg_inherits)"
-                                           ).fetchone()
-            check = make_check("schema", params)
-            ((query, args),) = schema.database_statements(None, [check])
-            without = catalog_query(check.params.catalog_sections() - {"view_graph"})
-            read = {}
-            for name, text in (("without", without), ("with", str(query))):
-                (plan,) = conn.execute("explain (analyze, format json) " + text, args).fetchone()[0]
-                read[name] = _rows_read(plan["Plan"])
-            extra, bound = read["with"] - read["without"], 30 * catalog_rows
+            extra, bound = _extra_catalog_rows(conn, params, "view_graph")
             assert extra <= bound, (f"a view over each of {MANY_PARTITIONS} partitions: the view graph made the plan's"
-                                    f" scans read {extra} more rows, expected at most {bound} (30 reads of the"
-                                    f" {catalog_rows} rows of pg_class and pg_inherits, not one read per partition)")
+                                    f" scans read {extra} more rows, expected at most {bound} (30 reads of pg_class"
+                                    " and pg_inherits, not one read per partition)")
         (outcome,) = judge_on(url, [params])
     assert outcome.status is PASSED, outcome
     assert outcome.evidence["checked"] == sorted(f"public.ev_v_{n}" for n in range(MANY_PARTITIONS)), outcome.evidence
