@@ -991,23 +991,21 @@ class ViewGraph:
 
     def readers(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
         """relation -> the views reading it themselves (the graph's edges turned round), kept."""
-        if "readers" not in self._walks:
-            readers: dict[tuple[str, str], list[tuple[str, str]]] = {}
-            for view, read in self.reads.items():
-                for relation in read:
-                    readers.setdefault(relation, []).append(view)
-            self._walks["readers"] = readers
-        return self._walks["readers"]
+        return self._turned_round("readers", self.reads)
 
     def whole_readers(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
         """ancestor -> the views reading it whole themselves (not ONLY it), kept."""
-        if "whole_readers" not in self._walks:
-            readers: dict[tuple[str, str], list[tuple[str, str]]] = {}
-            for view, read in self.whole.items():
+        return self._turned_round("whole_readers", self.whole)
+
+    def _turned_round(self, key: str, edges: dict) -> dict[tuple[str, str], list[tuple[str, str]]]:
+        """{view: relations it reads} as {relation: views reading it}, made once and kept under `key`."""
+        if key not in self._walks:
+            turned: dict[tuple[str, str], list[tuple[str, str]]] = {}
+            for view, read in edges.items():
                 for relation in read:
-                    readers.setdefault(relation, []).append(view)
-            self._walks["whole_readers"] = readers
-        return self._walks["whole_readers"]
+                    turned.setdefault(relation, []).append(view)
+            self._walks[key] = turned
+        return self._walks[key]
 
     def reaching(self, targets: frozenset[tuple[str, str]], whole: bool = False) -> frozenset[tuple[str, str]]:
         """Every view reading one of `targets` (`whole`: with its partitions and children, not ONLY it), itself or
