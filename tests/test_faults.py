@@ -226,6 +226,11 @@ def _run_with_stand_in_demo(tmp_path, *args, start="ok"):
                       timeout=300)
 
 
+# what `-m postdeploy --demo-fault escrow-underfunded` says: its one item, T14, is commit-to-ship's daily one
+ESCROW_NOT_SELECTED = ("opsverify: --demo-fault escrow-underfunded breaks T14, which this run did not select (T14 is a"
+                       " daily item, which -m 'postdeploy' leaves out): no selected check can see the fault")
+
+
 def test_a_fault_none_of_whose_items_is_selected_is_said_naming_its_items_and_why(tmp_path):
     """`-m postdeploy --demo-fault escrow-underfunded`: its item T14 is a daily item, so the run could not see the
     fault, and a green run must not read as "the suite missed it" — one line, visible with -q, says why."""
@@ -234,8 +239,7 @@ def test_a_fault_none_of_whose_items_is_selected_is_said_naming_its_items_and_wh
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     said = [line for line in out.splitlines() if "escrow-underfunded" in line]
-    assert said == ["opsverify: --demo-fault escrow-underfunded breaks T14, which this run did not select (T14 is a "
-                    "daily item, which -m 'postdeploy' leaves out): no selected check can see the fault"], out
+    assert said == [ESCROW_NOT_SELECTED], out
 
 
 def test_a_fault_of_a_system_the_run_leaves_out_is_said_naming_the_system(tmp_path):
@@ -283,5 +287,4 @@ def test_a_teams_item_of_the_same_id_as_a_faults_does_not_hide_the_fault(tmp_pat
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     said = [line for line in out.splitlines() if "escrow-underfunded" in line]
-    assert said == ["opsverify: --demo-fault escrow-underfunded breaks T14, which this run did not select (T14 is a "
-                    "daily item, which -m 'postdeploy' leaves out): no selected check can see the fault"], out
+    assert said == [ESCROW_NOT_SELECTED], out
