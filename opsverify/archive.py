@@ -2191,8 +2191,8 @@ def _why_item_not_selected(config: pytest.Config, state, item: str, systems: tup
     held = [c for c in state.checks if c.id == item and state.in_scope(c) and (systems is None or c.system in systems)]
     chosen = [c for c in held if state.chosen(c)]
     if held and not chosen:
-        systems = ", ".join(sorted({c.system for c in held}))
-        return f"--item {shown_item} is an item of {systems}, whose checklist file the command line does not name"
+        holding = ", ".join(sorted({c.system for c in held}))
+        return f"--item {shown_item} is an item of {holding}, whose checklist file the command line does not name"
     markexpr = (config.option.markexpr or "").strip()
     narrowed = []
     if markexpr:

@@ -1281,9 +1281,9 @@ def _why_fault_item_not_selected(config: pytest.Config, state: State, item: str,
 
     held = [c for c in state.checks if c.id == item and c.system in systems]
     if held and not any(state.in_scope(c) for c in held):  # an --item is refused there, so the archive has no words
-        systems = ", ".join(sorted({c.system for c in held}))
+        holding = ", ".join(sorted({c.system for c in held}))
         left_out_by = "--system" if state.systems and not set(state.systems) & {c.system for c in held} else "--shard"
-        return f"{item} is an item of {systems}, which {left_out_by} leaves out"
+        return f"{item} is an item of {holding}, which {left_out_by} leaves out"
     # the archive's wording of an --item left out ("--item T14 is a daily item, which -m ... leaves out")
     return _why_item_not_selected(config, state, item, systems).removeprefix("--item ")
 
