@@ -271,9 +271,9 @@ def test_a_cron_item_that_sends_an_unsafe_method_is_mutating(tmp_path):
         ran = project.run("-m", "postdeploy", "--env", "local")
         assert ran.statuses() == {"C1-refuses-delete": "skipped", "C2-refuses-get": "failed"}, ran.output[-3000:]
         assert "allow_mutating: false" in ran.rows()["C1-refuses-delete"]["message"]
-        # none, a wrong one, the near miss, the secret cut at its end and at its start (each as is, and changed),
-        # four an unset one reads as
-        assert seen == [("GET", "/api/cron/publish")] * 11
+        # none (as the scheduler, and as anyone), a wrong one, the near miss, the secret cut at its end and at its
+        # start (each as is, and changed), four an unset one reads as
+        assert seen == [("GET", "/api/cron/publish")] * 12
         seen.clear()
         project.checklist("jobs", CRON_PROBES.replace("mutating: true,", ""))
         refused = project.run("-m", "postdeploy", "--env", "local")
