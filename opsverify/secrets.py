@@ -220,7 +220,7 @@ def _is_plain_database_url(url: str) -> bool:
     if not passwords or min(map(len, passwords)) < Redactor.MIN_LENGTH:
         return False
     try:
-        parts = urlsplit(_without_userinfo(url))
+        parts = urlsplit(without_userinfo(url))
         parts.port  # noqa: B018 — raises for a port no parser reads, or several hosts (`h1:5432,h2:5432`)
     except ValueError:
         return False
@@ -1335,7 +1335,7 @@ class Redactor:
         of digits is one (a PIN); a word such as `production` is still none."""
         if not value or len(value) < self.MIN_LENGTH or (_NOT_SECRET_WORD if named else _NOT_SECRET).match(value):
             return
-        if not even_if_plain and (_is_plain_url(_without_userinfo(value)) or _is_plain_database_url(value)):
+        if not even_if_plain and (_is_plain_url(without_userinfo(value)) or _is_plain_database_url(value)):
             self._register(_url_credentials(value))  # its user or password is the secret
         else:
             self._register([value, *_url_credentials(value), *_basic_credentials(value)])
@@ -1577,7 +1577,7 @@ def _userinfo(value: str) -> tuple[str, str]:
     return unquote(user), unquote(password)
 
 
-def _without_userinfo(url: str) -> str:
+def without_userinfo(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -41,6 +41,7 @@ from ..display import cut
 from ..errors import GatherError
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
+from ..secrets import without_userinfo
 from ..transports import loops
 from ..transports.redis import CertificateRejected, ReadOnlyRedis, ReplyTooLong, password, shown
 from ._common import StrictParams
@@ -120,7 +121,7 @@ def address(value: str, default_scheme: str) -> tuple[str, str, int]:
         written = " or ".join(f"{scheme}://host:port" for scheme in SCHEMES[default_scheme])
         raise GatherError(f"endpoint is a {parts.scheme}:// address, where a {default_scheme} item talks "
                           f"{default_scheme}: write host:port or {written}")
-    shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()  # never a user or password it holds
+    shown = without_userinfo(parts.geturl())  # never a user or password it holds
     try:
         port = parts.port
     except ValueError:
