@@ -165,7 +165,22 @@ def problems(root: Path, system: str) -> list[str]:
         more = f" (and {len(existing) - 1} more of its files)" if len(existing) > 1 else ""
         found.append(f"{existing[0]}: already exists{more}; opsverify init writes only new files"
                      + _another_system(root, system))
+    elif made := _yaml_files(root, "checklists") + _yaml_files(root, "environments"):
+        # its own files are not there, yet checklists or environments are: init would add a second environment
+        # file beside the project's own, one that checks nothing the team set up
+        found.append(f"{root}: is an opsverify project already ({made[0]}); opsverify init writes only whole new"
+                     " projects" + _another_system(root, system))
     return found
+
+
+def _yaml_files(root: Path, folder: str) -> list[str]:
+    """The YAML files (`folder/NAME.yaml`, hidden ones left out) in root/folder, sorted; [] when there is none."""
+    try:
+        names = sorted(name for name in os.listdir(root / folder) if name.endswith(".yaml")
+                       and not name.startswith(".") and (root / folder / name).is_file())
+    except OSError:
+        return []
+    return [f"{folder}/{name}" for name in names]
 
 
 def _another_system(root: Path, system: str) -> str:
@@ -173,14 +188,13 @@ def _another_system(root: Path, system: str) -> str:
     (init writes only whole new projects: it never edits the environment file a second system goes in)."""
     if os.path.lexists(root / "checklists" / f"{system}.yaml"):
         return ""
-    try:
-        others = sorted(name for name in os.listdir(root / "checklists")
-                        if name.endswith(".yaml") and not name.startswith("."))
-    except OSError:
-        others = []
-    example = f"as checklists/{others[0]} is written, " if others else ""
+    others = _yaml_files(root, "checklists")
+    example = f"as {others[0]} is written, " if others else ""
+    envs = _yaml_files(root, "environments") or ["environments/local.yaml"]
+    where = (f"in {envs[0]}" if len(envs) == 1 else
+             f"in each environment file that should check it ({', '.join(envs)})")
     return (f"; to add the system {system} to this project, write checklists/{system}.yaml ({example}with system:"
-            f" {yaml_word(system)}) and add {yaml_word(system)} under systems: in environments/local.yaml")
+            f" {yaml_word(system)}) and add {yaml_word(system)} under systems: {where}")
 
 
 def write_project(root: Path, system: str) -> list[Path]:

@@ -142,6 +142,29 @@ def test_a_second_system_in_a_project_is_told_how_to_add_it(tmp_path, capsys):
     assert "to add the system" not in refused(capsys, tmp_path, "--system", "shop")  # shop is there already
 
 
+def test_a_project_with_other_environment_files_is_a_project_already_made(tmp_path, capsys):
+    """A project whose environments are demo/prod (no local.yaml): init wrote a local.yaml beside them, one that
+    checks nothing the team set up, though the README says a project already made gets nothing written."""
+    for name in ("checklists/bakery.yaml", "environments/prod.yaml", "environments/demo.yaml"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("mine\n")
+    err = refused(capsys, tmp_path, "--system", "shop")
+    assert "is an opsverify project already (checklists/bakery.yaml)" in err, err
+    assert ("write checklists/shop.yaml (as checklists/bakery.yaml is written, with system: shop) and add shop under"
+            " systems: in each environment file that should check it (environments/demo.yaml,"
+            " environments/prod.yaml)") in err, err
+    assert everything(tmp_path) == ["checklists", "checklists/bakery.yaml", "environments", "environments/demo.yaml",
+                                    "environments/prod.yaml"]
+
+
+def test_empty_checklists_and_environments_folders_are_no_project_yet(tmp_path, capsys):
+    (tmp_path / "checklists").mkdir()
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "environments" / ".hidden.yaml").write_text("")  # an editor's file is not the project's
+    assert init(capsys, str(tmp_path), "--system", "shop")[0] == 0
+    assert (tmp_path / "environments" / "local.yaml").is_file()
+
+
 def test_the_hint_for_a_system_named_as_a_yaml_word_quotes_it_and_that_checklist_is_refused_unquoted(tmp_path,
                                                                                                        capsys):
     """`init --system null` in a project: the hint wrote `system: null` unquoted, which YAML reads as nothing and the
