@@ -1124,6 +1124,24 @@ def test_supabase_two_files_of_one_applied_version_fail_naming_both(scratch):
     assert "supabase refuses m as it is" in outcome.observed and outcome.evidence["repo_refused"], outcome
 
 
+def test_a_supabase_file_renamed_after_it_ran_is_applied_by_its_version(scratch):
+    """Applied as 20250101000000_init, then renamed create_users in the repo: the CLI knows it by its version. With
+    from_repo the label the repo's file gives passes; without, it fails saying the version is applied as init, never
+    a bare "not applied"."""
+    scratch.ddl("supabase")
+    supabase_row("20250101000000", "init")(scratch)
+    scratch.write("m/20250101000000_create_users.sql", "select 1;\n")
+    label = {"tool": "supabase", "applied": ["20250101000000_create_users"]}
+    assert passed(scratch.check({**label, "from_repo": "m"}))
+    assert passed(scratch.check({**label, "applied": ["20250101000000_init", "20250101000000"], "from_repo": "m"}))
+    alone = scratch.check(label)
+    assert alone.status is Status.FAILED, alone
+    assert ("not applied: 20250101000000_create_users (version 20250101000000 is applied, recorded as"
+            " 20250101000000_init: write 20250101000000") in alone.observed, alone
+    other = scratch.check({"tool": "supabase", "applied": ["20250101000001_create_users"]})
+    assert other.status is Status.FAILED and "is applied" not in other.observed, other
+
+
 # -- prisma: `migrate resolve --rolled-back` is resolved history -----------------------------------
 def test_prisma_rolled_back_migration_whose_folder_is_gone_is_history_not_a_failure(scratch):
     """A failed deploy resolved with `migrate resolve --rolled-back`, its folder then deleted: Prisma ignores the

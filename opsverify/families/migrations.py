@@ -268,7 +268,11 @@ def judge(check, facts) -> Outcome:
         evidence["not_applied"] = missing
         if missing:
             twins = _twins(missing, labels)
-            problems.append(f"not applied: {first_few([_twin(_why(label, why), label, twins) for label in missing])}")
+            known = getattr(tool, "applied_as", lambda label, history: "")  # its version applied under another name
+            shown = [_twin(_why(label, why), label, twins) for label in missing]
+            shown = [f"{text} ({hint})" if (hint := known(label, history)) else text
+                     for text, label in zip(shown, missing)]
+            problems.append(f"not applied: {first_few(shown)}")
     if p.latest:
         scope = p.latest.split(".", 1)[0] if tool.PER_APP else ""
         where = f" in {scope}" if scope else ""

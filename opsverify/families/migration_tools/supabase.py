@@ -116,10 +116,21 @@ def _repo_name(version: str, repo: RepoListing | None) -> str:
 
 
 def _labels(version: str, name: str, repo: RepoListing | None = None) -> frozenset[str]:
-    """What a checklist may write for a row: its version, name and version_name. A row without a name
-    (an older CLI's table has no `name` column) is known by its version, and by its repo file's name. A name of
-    digits only is no label: digits are a version, and the CLI knows a row by its version alone."""
-    name = name or _repo_name(version, repo)
-    if not name:
-        return frozenset({version})
-    return frozenset({version, f"{version}_{name}"} | (set() if name.isdigit() else {name}))
+    """What a checklist may write for a row: its version, name and version_name, by the row's recorded name and by
+    its repo file's (a file renamed after it ran keeps its version: the CLI still takes it as applied). A row
+    without a name (an older CLI's table has no `name` column) is known by its version, and by its repo file's
+    name. A name of digits only is no label: digits are a version, and the CLI knows a row by its version alone."""
+    names = {name, _repo_name(version, repo)} - {""}
+    return frozenset({version} | {f"{version}_{n}" for n in names} | {n for n in names if not n.isdigit()})
+
+
+def applied_as(label: str, history: History) -> str:
+    """Why a `<version>_<name>` label no row bears is not applied though its version is: the row of that version
+    records another name (the file was renamed after it ran, or another migration took its version)."""
+    version_name = VERSION_NAME.match(label)
+    row = next((a for a in history.applied if version_name and a.key == version_name.group(1)), None)
+    if row is None:
+        return ""
+    recorded = sorted(n for n in row.labels if n.startswith(f"{row.key}_"))
+    return (f"version {row.key} is applied, recorded as {' and '.join(recorded)}: write {row.key} to judge the"
+            " version alone, or give from_repo so the repo's file of that version names it") if recorded else ""
