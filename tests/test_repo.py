@@ -87,6 +87,12 @@ def facts(files=None, folders=None, env=None, deployed=None):
     ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "0 0 1 * 1"}]}, "not both"),
     ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "60 * * * *"}]}, "out of range"),
     ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "5/10 * * * *"}]}, "not cron syntax"),
+    # Vercel's CLI refuses a range whose start is past its end (pg_cron wraps it round) and a schedule over 256
+    ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "0 22-2 * * *"}]},
+     "Vercel refuses the range 22-2 in the hour field .*; write it as two: 22-23,0-2"),
+    ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "0 0 * * 5-1"}]}, "write it as two: 5-6,0-1"),
+    ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "0 " + "0," * 130 + "0 * * *"}]},
+     "is 269 characters; Vercel takes at most 256"),
     # a cron no deploy could call: no vercel.json could meet it
     ({"file": "vercel.json", "crons": [{"path": "/a", "schedule": "0 0 31 2 *"}]},
      r"'0 0 31 2 \*' fires on no date: day 31 of month 2 never comes .*; name a day those months have"),
@@ -372,6 +378,18 @@ def test_a_cron_entry_vercel_refuses_fails_the_item(entry, reason):
     assert outcome.observed.startswith("Vercel refuses vercel.json's crons[1] "), outcome.observed
     assert reason in outcome.observed
     assert "no cron of the file runs" in outcome.observed
+
+
+@pytest.mark.parametrize("schedule, reason", [
+    ("0 22-2 * * *", "Vercel refuses the range 22-2 in the hour field"),
+    ("* " + "0," * 130 + "0 * * *", "is 269 characters; Vercel takes at most 256"),
+])
+def test_a_vercel_json_schedule_vercel_refuses_fails_the_item(schedule, reason):
+    """Compared as text, a vercel.json schedule of a range Vercel refuses (or one too long) matched the item's own."""
+    item = check(file="vercel.json", crons=[{"path": "/api/cron/publish", "schedule": "* * * * *"}])
+    text = json.dumps({"crons": [PUBLISH, {"path": "/api/cron/other", "schedule": schedule}]})
+    outcome = repo.judge(item, facts(files={"vercel.json": text}))
+    assert outcome.status is Status.FAILED and reason in outcome.observed, outcome.observed
 
 
 def test_a_vercel_json_vercel_takes_passes():

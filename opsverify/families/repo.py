@@ -145,6 +145,8 @@ JOB_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")  # GitHub's workflow docs: jobs.
 # where a workflow runs from: GitHub reads no subfolder and no other extension (Gitea and Forgejo read their own too)
 WORKFLOW_FILE = re.compile(r"\.(?:github|gitea|forgejo)/workflows/[^/]+\.ya?ml")
 VERCEL_CRON_FIELD = re.compile(r"[0-9*,/-]+")  # numbers, `*`, lists, ranges and steps: nothing else
+VERCEL_RANGE = re.compile(r"([0-9]+)-([0-9]+)")
+VERCEL_SCHEDULE_MAX = 256
 
 
 def not_an_event(name: Any) -> str | None:
@@ -161,6 +163,8 @@ def not_an_event(name: Any) -> str | None:
 def vercel_schedule_problem(schedule: str) -> str | None:
     """Why Vercel would refuse `schedule`, else None: five cron fields in numbers (no MON or JAN, no @daily),
     a day of month or a day of week but not both (Vercel's cron jobs docs)."""
+    if len(schedule) > VERCEL_SCHEDULE_MAX:  # vercel.json's schema (and the CLI's cron check) caps it
+        return f"'{schedule[:40]}…' is {len(schedule)} characters; Vercel takes at most {VERCEL_SCHEDULE_MAX}"
     fields = schedule.split()
     if len(fields) != 5:
         return f"'{schedule}' is not a five-field cron schedule (minute hour day month weekday), all Vercel takes"
@@ -168,6 +172,12 @@ def vercel_schedule_problem(schedule: str) -> str | None:
         return f"'{schedule}': Vercel takes numbers only (no MON or JAN, no @daily): MON-FRI is 1-5, JAN is 1"
     if fields[2] != "*" and fields[4] != "*":
         return f"'{schedule}': Vercel takes a day of month or a day of week, not both; make one of them *"
+    # pg_cron reads 22-2 as wrapping round; Vercel refuses a range whose start is past its end
+    for (name, first, last, _), field in zip(CRON_FIELDS, fields):
+        for low, high in VERCEL_RANGE.findall(field):
+            if int(low) > int(high):
+                return (f"'{schedule}': Vercel refuses the range {low}-{high} in the {name} field (its start is past"
+                        f" its end); write it as two: {low}-{last},{first}-{high}")
     return schedule_problem(schedule)  # ranges and steps, as any cron reads them
 
 
