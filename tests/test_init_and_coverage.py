@@ -157,6 +157,16 @@ def test_a_project_with_other_environment_files_is_a_project_already_made(tmp_pa
                                     "environments/prod.yaml"]
 
 
+@pytest.mark.parametrize("name", ["environments/local.yml", "checklists/shop.yml"])
+def test_a_yml_file_is_a_project_already_made_too(tmp_path, capsys, name):
+    """init wrote local.yaml beside a local.yml (or shop.yaml beside shop.yml), which the first run then refused as
+    twins to merge."""
+    (tmp_path / name).parent.mkdir()
+    (tmp_path / name).write_text("mine\n")
+    assert f"is an opsverify project already ({name})" in refused(capsys, tmp_path, "--system", "shop")
+    assert everything(tmp_path) == [str(Path(name).parent), name]
+
+
 def test_empty_checklists_and_environments_folders_are_no_project_yet(tmp_path, capsys):
     (tmp_path / "checklists").mkdir()
     (tmp_path / "environments").mkdir()
