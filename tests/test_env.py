@@ -699,6 +699,32 @@ def test_equal_on_values_written_as_unset_fails_as_required_does(web, api_value,
     assert SECRET not in repr(outcome) + message(check, outcome)
 
 
+KEPT = "(quotes round nothing: a reader that keeps an env file's quotes, such as docker --env-file"
+
+
+@pytest.mark.parametrize("params, values, seen", [
+    (api(required=["K"]), {"K": '""'}, f'K is "" {KEPT}'),
+    (api(required=["K"]), {"K": " '' "}, "K is '' (quotes round nothing"),
+    (api(required=["K"]), {"K": '"undefined"'}, 'K is "undefined" (quotes round an unset value\'s word'),
+    (api(min_length={"K": 2}), {"K": '""'}, f'K is "" {KEPT}'),
+    (api(not_equal={"K": "changeme"}), {"K": "' '"}, "K is ' ' (quotes round nothing"),
+])
+def test_a_value_of_quotes_a_reader_kept_round_nothing_is_unset(params, values, seen):
+    """`KEY=""` reaches a service as two quote characters where its reader keeps quotes (docker --env-file): it
+    passed `required` and `min_length: 2` as a value of its own."""
+    _, outcome = judge(params, values)
+    assert outcome.status is Status.FAILED and seen in outcome.observed, outcome.observed
+
+
+def test_a_quoted_value_of_its_own_is_set_and_never_shown():
+    _, outcome = judge(api(required=["K"], min_length={"K": 8}), {"K": f'"{SECRET}"'})
+    assert outcome.status is Status.PASSED, outcome
+    check = make_check("env", {"equal": {"names": ["K"], "services": ["web", "api"]}})
+    outcome = env.judge(check, {"services": {"web": {"K": '""'}, "api": {"K": f'"{SECRET}"'}}})
+    assert outcome.status is Status.FAILED and 'K is "" (quotes a reader kept round no value) on web' in outcome.observed
+    assert SECRET not in repr(outcome) + message(check, outcome)
+
+
 def test_equal_fails_undefined_on_both_services_read_from_env_files(tmp_path):
     """The probe's case end to end: both dotenv files say API_JWT_SECRET=undefined; `required` on the same value
     already failed it."""

@@ -561,16 +561,34 @@ def _unset(name: str, value: str | None) -> str | None:
 
 def is_unset(value: str | None) -> bool:
     """Not set as a required value must be: missing, blank, a word an unset variable is written as, or holding a NUL
-    byte (no service gets it as written; the repo family's .env.example keys read it so too)."""
-    return is_blank(value) or value.strip() in UNSET_WORDS or NUL in value
+    byte (no service gets it as written; the repo family's .env.example keys read it so too); any of these inside
+    quotes a reader kept (`""`)."""
+    if is_blank(value) or NUL in value:
+        return True
+    inner = quotes_kept(value)
+    return value.strip() in UNSET_WORDS or (inner is not None and (is_blank(inner) or inner.strip() in UNSET_WORDS))
+
+
+def quotes_kept(value: str) -> str | None:
+    """What is inside a value that is one pair of matching quotes round the rest (`""`, `'changeme'`), else None:
+    an env file's `KEY=""` reaches a service as those two characters where its reader keeps quotes (`docker run
+    --env-file`, `kubectl create secret --from-env-file`, a CI variable pasted with them)."""
+    text = value.strip()
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" else None
 
 
 def _required_unset(name: str, value: str | None) -> str | None:
     """`_unset`, and for a value required to be set — by `required`, and by the rules that ask a value of its own
     (min_length, not_equal, not_placeholder: `undefined` is 9 characters, and no placeholder) — the words an unset
-    value is written as (UNSET_WORDS)."""
+    value is written as (UNSET_WORDS), and either inside quotes a reader kept."""
     if value is not None and value.strip() in UNSET_WORDS:
         return f"{name} is '{value.strip()}' ({UNSET_WORDS[value.strip()]})"
+    inner = quotes_kept(value) if value is not None and NUL not in value else None
+    if inner is not None and (is_blank(inner) or inner.strip() in UNSET_WORDS):
+        kept = value.strip()
+        what = f"an unset value's word ({UNSET_WORDS[inner.strip()]})" if inner.strip() in UNSET_WORDS else "nothing"
+        return (f"{name} is {kept} (quotes round {what}: a reader that keeps an env file's quotes, such as docker"
+                " --env-file, hands a service these characters)")
     return _unset(name, value)
 
 
@@ -906,6 +924,9 @@ def _judge_not_placeholder(p: Params, env: dict[str, str], examples: dict[str, A
             f.cannot(f"{file} {where} {name}: no placeholder to compare with")
         elif value == placeholders[name]:
             f.problem("not_placeholder", name, f"{name} is still the placeholder from {file} ({fingerprint(value)})")
+        elif quotes_kept(value) == placeholders[name]:
+            f.problem("not_placeholder", name, f"{name} is still the placeholder from {file}, inside quotes a reader"
+                                               f" kept ({fingerprint(value)})")
 
 
 def _when_text(p: Params) -> str:
@@ -989,6 +1010,9 @@ def _unset_where(values: dict[str, str | None]) -> str:
         elif value.strip() in UNSET_WORDS:
             word = value.strip()
             where.setdefault(f"'{word}' ({UNSET_WORDS[word]})", []).append(service)
+        elif (inner := quotes_kept(value)) is not None and (is_blank(inner) or inner.strip() in UNSET_WORDS):
+            # only these are shown: a quoted value that is set is someone's secret
+            where.setdefault(f"{value.strip()} (quotes a reader kept round no value)", []).append(service)
     return " and ".join(f"{how} on {', '.join(services)}" for how, services in where.items() if services)
 
 
