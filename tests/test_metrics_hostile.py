@@ -643,6 +643,28 @@ def test_a_comma_after_a_label_passes(labels):
     assert outcome.status is Status.PASSED, outcome.observed
 
 
+@pytest.mark.parametrize("name", ["worker.queue.depth", "my-app_requests_total", "1x", "é", '"my.metric"'])
+def test_a_metric_name_prometheus_cannot_read_before_labels_is_malformed(name):
+    """Prometheus's lexer reads a name `[a-zA-Z_:][a-zA-Z0-9_:]*` before `{` (a quoted one only inside it): `worker`
+    then `.queue.depth` as the value, and it refuses the whole scrape — the other families' samples too. The text
+    parser checks a name only where no label set follows it."""
+    line = f'{name}{{queue="default"}} 3'
+    outcome = judged(f"# TYPE jobs counter\njobs_total 5\n{line}\n", {"jobs": "counter"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == (f"malformed exposition: {line}: {name} is no metric name Prometheus reads unquoted "
+                                "([a-zA-Z_:][a-zA-Z0-9_:]*): it refuses the scrape — name it so, or quote it alone "
+                                'in its label set (`{"name",…}`)'), outcome.observed
+    if name.isascii():
+        assert judged(f"# TYPE jobs counter\njobs_total 5\n{name} 3\n", {"jobs": "counter"}).status is Status.FAILED
+
+
+@pytest.mark.parametrize("line", ['{"my.metric", queue="default"} 3', '{"é"} 3', 'some:rate5m{queue="a"} 3',
+                                  '_x {queue="a"} 3', 'x\t{queue="a"} 3'])
+def test_a_metric_name_prometheus_reads_before_or_in_labels_passes(line):
+    outcome = judged(f"# TYPE jobs counter\njobs_total 5\n{line}\n", {"jobs": "counter"})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
 # -- a NUL byte, as Prometheus's text lexer reads it (promlex.l, and promlexer.next) ---------------------------------
 # In its first state the lexer reads a NUL as the end of the input: at a line's start, and through a comment whose `#`
 # no blank follows (consumeComment), or right after `#` and its blanks. Samples after it are lost, though the scrape

@@ -28,7 +28,8 @@ An endpoint that gives no HTTP answer at all (refused, timed out, reset) — or 
 large to read whole, or one whose parse runs past PARSE_S (ours, said so: never "no answer") — leaves the item
 unchecked: *error*. An answer other than 200, a body under `Content-Encoding: gzip` that is no gzip stream (Go's
 gzip reader refuses it, the scrape fails every time), or text the parser rejects, fails it: exposing metrics is what it
-checks. So does a label set opening with a comma (`x{,a="1"}`), holding a label without a value (`x{a=}`) or naming
+checks. So does a metric name before `{` Prometheus's lexer cannot read (`x.y{a="1"}`: the parser checks it only
+without labels), a label set opening with a comma (`x{,a="1"}`), holding a label without a value (`x{a=}`) or naming
 no metric (`{__name__="x"}`: a label to Prometheus; `{"x",a="1"}` names it), a NUL byte Prometheus's text parser
 reads as the end of the exposition (at a line's start, or in a comment whose `#` no blank follows), a sample line
 with more than a timestamp after its value, or a timestamp of another form (text: int64 milliseconds in digits
@@ -163,6 +164,7 @@ ODD_SPACES = "\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f
 UNSKIPPED_SPACE = {"text": re.compile(f"[{ODD_SPACES}]"), "openmetrics": re.compile(f"[\t{ODD_SPACES}]")}
 SPACE_NAMES = {"\t": "tab", "\v": "vertical tab", "\f": "form feed", "\r": "carriage return", "\x85": "next line"}
 LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")  # an unquoted label name, as both of Prometheus's lexers read one
+METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")  # …and an unquoted metric name (a quoted one stands in `{}`)
 VALUE = re.compile(r"[ \t]*([^ \t]*)")  # as Prometheus reads it: up to a blank or a tab
 TIMESTAMP_MS = re.compile(r"[0-9]+")  # Prometheus's lexer reads a text-format timestamp as digits alone (promlex.l)
 # a value Go's ParseFloat reads as Python does: digits, a point and a sign, too few to leave float64's range
@@ -968,14 +970,19 @@ def _bad_tail(text: str, *, openmetrics: bool, clock: Clock = UNBOUNDED) -> str:
     beyond float64's range, a NaN with a sign — an OpenMetrics exemplar's value alike; in the text format also one
     with more than a timestamp after its value, or a timestamp that is not int64 milliseconds in digits: the parser
     reads the first token as the value and the last as the timestamp, ignoring the rest (the OpenMetrics parser
-    refuses these itself); and one whose labels open with a comma, which the text parser skips. Prometheus refuses
-    the scrape."""
+    refuses these itself); one whose name before `{` Prometheus's lexer cannot read (`worker.queue.depth{…}`), which
+    the text parser checks only without labels; and one whose labels open with a comma, which the text parser skips.
+    Prometheus refuses the scrape."""
     all_ascii = text.isascii()  # then every value is
     for line in clock.each(text.split("\n")):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         name, labels, tail = SAMPLE_TAIL.match(line).groups()
+        if name and not METRIC_NAME.fullmatch(name):  # the text parser checks it only where no `{` follows
+            return (f"{cut(line)}: {cut(name, 40)} is no metric name Prometheus reads unquoted "
+                    "([a-zA-Z_:][a-zA-Z0-9_:]*): it refuses the scrape — name it so, or quote it alone in its label "
+                    'set (`{"name",…}`)')
         if labels and (refused := _bad_label_set(labels, named=bool(name))):
             return f"{cut(line)}: {refused}"
         value = VALUE.match(tail).group(1)
