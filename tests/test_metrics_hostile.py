@@ -665,6 +665,41 @@ def test_a_metric_name_prometheus_reads_before_or_in_labels_passes(line):
     assert outcome.status is Status.PASSED, outcome.observed
 
 
+@pytest.mark.parametrize("labels", ['{queue="default" shard="1"}', '{ quantile = "2.0" a = "b" }', '{a="1"b="2"}',
+                                    '{queue="default"\tshard="1",}', '{queue="a" "shard"="1"}',
+                                    '{"queue_depth" , queue="a" shard="1"}',
+                                    '{queue="a=\\" b" c="2"}'])
+def test_labels_apart_by_blanks_without_a_comma_pass(labels):
+    """Prometheus's text parser takes a comma after a label's value if there is one (promparse.go, parseLVals: its own
+    TestPromParse reads `{ quantile = "2.0" a = "b" }`); the client library's parser wants commas."""
+    name = "" if labels.startswith('{"queue_depth"') else "queue_depth"
+    outcome = judged(f"# TYPE queue_depth gauge\n{name}{labels} 3\n", {"queue_depth": "gauge"})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.observed == "all 1 present with their types (1 exposed)", outcome.observed
+
+
+def test_labels_apart_by_blanks_are_read_as_labels():
+    families, problem = metrics.parse('# TYPE q gauge\nq{a="1" b="2"} 3\nq{a="1" b="3"} 4\nq{a="1"  b="2"} 5\n')
+    assert problem == 'q{a="1",b="2"} exposed twice', problem
+
+
+@pytest.mark.parametrize("labels, why", [
+    ('{"x" queue="a"}', "Invalid labels"),  # a quoted name is one only before a comma or `}`
+    ('{queue="a" shard=}', "the label shard has no value"),
+    ('{queue="a" k8s:ns="b"}', "k8s:ns is no label name Prometheus reads unquoted"),
+    ('{queue="a" 9="b"}', "Invalid labels"),
+])
+def test_labels_apart_by_blanks_prometheus_refuses_still_fail(labels, why):
+    outcome = judged(f"# TYPE queue_depth gauge\nqueue_depth{labels} 3\n", {"queue_depth": "gauge"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith("malformed exposition: ") and why in outcome.observed, outcome.observed
+
+
+def test_labels_apart_by_blanks_still_fail_in_openmetrics():
+    outcome = om('# TYPE queue_depth gauge\nqueue_depth{queue="default" shard="1"} 3\n', {"queue_depth": "gauge"})
+    assert outcome.status is Status.FAILED and outcome.observed.startswith("malformed exposition: "), outcome.observed
+
+
 # -- a NUL byte, as Prometheus's text lexer reads it (promlex.l, and promlexer.next) ---------------------------------
 # In its first state the lexer reads a NUL as the end of the input: at a line's start, and through a comment whose `#`
 # no blank follows (consumeComment), or right after `#` and its blanks. Samples after it are lost, though the scrape

@@ -30,7 +30,8 @@ unchecked: *error*. An answer other than 200, a body under `Content-Encoding: gz
 gzip reader refuses it, the scrape fails every time), or text the parser rejects, fails it: exposing metrics is what it
 checks. So does a metric name before `{` Prometheus's lexer cannot read (`x.y{a="1"}`: the parser checks it only
 without labels), a label set opening with a comma (`x{,a="1"}`), holding a label without a value (`x{a=}`) or naming
-no metric (`{__name__="x"}`: a label to Prometheus; `{"x",a="1"}` names it), a NUL byte Prometheus's text parser
+no metric (`{__name__="x"}`: a label to Prometheus; `{"x",a="1"}` names it; labels apart by blanks alone, `x{a="1"
+b="2"}`, are two, as Prometheus's text parser reads them), a NUL byte Prometheus's text parser
 reads as the end of the exposition (at a line's start, or in a comment whose `#` no blank follows), a sample line
 with more than a timestamp after its value, or a timestamp of another form (text: int64 milliseconds in digits
 alone; OpenMetrics: seconds Go's ParseFloat reads, an exemplar's too), a value Go's ParseFloat refuses where Python
@@ -149,6 +150,12 @@ TYPE_START = re.compile(r"[ \t]*#[ \t]+TYPE[ \t]")  # Prometheus reads the rest 
 # spaces; blanks may stand before and inside them, which Prometheus's lexer skips), then what follows them
 SAMPLE_TAIL = re.compile(r'([^{\s]*)[ \t]*(\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?(.*)')
 QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+# two labels of a text-format label set with no comma between (`{a="1" b="2"}`, `{a="1"b="2"}`): Prometheus's text
+# parser takes a comma after a label's value if there is one (promparse.go, parseLVals), the client library's parser
+# wants it. A label's value, then (looked at, not taken) blanks and a label name, plain or quoted; any other quoted
+# string is taken whole (the second branch), so no `=` inside one starts a match
+LABEL_APART = re.compile(r'(=[ \t]*"(?:[^"\\]|\\.)*")(?=[ \t]*[a-zA-Z_"])|"(?:[^"\\]|\\.)*"')
+MAYBE_APART = re.compile(r'=[ \t]*"(?:[^"\\\n]|\\.)*"[ \t]*[a-zA-Z_"]')  # a quick look: most expositions have none
 # a `# HELP` or `# TYPE` line's keyword and name (plain or quoted), and a sample line's name (plain, or quoted first in
 # its label set): what ties each metadata line and sample to its family (`_hoisted`)
 METADATA = re.compile(r'[ \t]*#[ \t]+(HELP|TYPE)[ \t]+("(?:[^"\\]|\\.)*"|[^\s"]+)[ \t]*(.*)')
@@ -513,7 +520,7 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
     parsed = 0
     try:
         # the parser reads lines from a file: given them one by one, it is stopped at the deadline
-        read = text if openmetrics else _hoisted(text, clock)
+        read = text if openmetrics else _hoisted(_commas_between_labels(text, clock), clock)
         families = list(parser.text_fd_to_metric_families(clock.each(io.StringIO(read))))
         if openmetrics:
             _signed(families, clock)
@@ -633,6 +640,26 @@ def _hoisted(text: str, clock: Clock = UNBOUNDED) -> str:
         if i not in gone:
             hoisted.append(line)
     return "\n".join(hoisted)
+
+
+def _commas_between_labels(text: str, clock: Clock = UNBOUNDED) -> str:
+    """`text` with a comma between two labels of a sample's label set that only blanks, or nothing, keep apart
+    (`q{a="1" b="2"}`): Prometheus reads them as two labels (LABEL_APART), the text parser refuses the line. The
+    same `text` when there are none."""
+    if not MAYBE_APART.search(text):
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(clock.each(lines)):
+        start = len(line) - len(line.lstrip(" \t"))
+        if line.startswith("#", start) or not (labels := SAMPLE_TAIL.match(line, start)) or not labels[2]:
+            continue
+        lines[i] = line[:labels.start(2)] + _with_commas(labels[2]) + line[labels.end(2):]
+    return "\n".join(lines)
+
+
+def _with_commas(labels: str) -> str:
+    """A label set with a comma after each label's value that a label name follows without one (LABEL_APART)."""
+    return LABEL_APART.sub(lambda term: term[1] + "," if term[1] else term[0], labels)
 
 
 def _followed_by_its_samples(lines: list[str], at: int, family: str, owned: dict[str, str]) -> bool:
@@ -983,7 +1010,7 @@ def _bad_tail(text: str, *, openmetrics: bool, clock: Clock = UNBOUNDED) -> str:
             return (f"{cut(line)}: {cut(name, 40)} is no metric name Prometheus reads unquoted "
                     "([a-zA-Z_:][a-zA-Z0-9_:]*): it refuses the scrape — name it so, or quote it alone in its label "
                     'set (`{"name",…}`)')
-        if labels and (refused := _bad_label_set(labels, named=bool(name))):
+        if labels and (refused := _bad_label_set(_with_commas(labels), named=bool(name))):
             return f"{cut(line)}: {refused}"
         value = VALUE.match(tail).group(1)
         if not all_ascii and not value.isascii():
