@@ -1055,16 +1055,47 @@ def test_a_counter_after_all_the_metadata_is_judged_as_a_counter():
 @pytest.mark.parametrize("text, observed", [
     # a family's samples split by another family's, all metadata first or not
     ("# TYPE a gauge\n# TYPE b gauge\na 1\nb 1\na 2\n", "a exposed in two groups"),
-    # a # TYPE line after the family's first sample: expfmt refuses it ("TYPE reported after samples")
-    ("a 1\n# TYPE a gauge\na 2\n", "a exposed in two groups"),
-    ("# TYPE b gauge\na 1\nb 1\n# TYPE a gauge\n", "a exposed in two groups"),
+    ('a{x="1"} 1\nb 1\na{x="2"} 2\n# TYPE a gauge\n', "a exposed in two groups"),
     # two # HELP lines of one family apart: expfmt refuses the second ("second HELP line for metric name")
     ("# HELP a x\n# HELP b y\n# HELP a z\n# TYPE a gauge\n# TYPE b gauge\na 1\nb 1\n", "a exposed in two groups"),
 ])
-def test_metadata_apart_still_fails_what_prometheus_clients_refuse(text, observed):
+def test_metadata_apart_still_fails_what_prometheus_refuses_or_splits(text, observed):
     outcome = judged(text, {"a": "gauge"})
     assert outcome.status is Status.FAILED, outcome.observed
     assert outcome.observed.startswith(f"malformed exposition: {observed}"), outcome.observed
+
+
+@pytest.mark.parametrize("text", [
+    'queue_depth{queue="default"} 3\n# TYPE queue_depth gauge\n',  # no HELP: the parser made two groups of it
+    'queue_depth{queue="default"} 3\n# HELP queue_depth Depth.\n# TYPE queue_depth gauge\n',
+    'queue_depth{queue="a"} 3\n# TYPE queue_depth gauge\nqueue_depth{queue="b"} 4\n',  # between its samples
+    '# TYPE b gauge\nqueue_depth 3\nb 1\n# TYPE queue_depth gauge\n',  # after another family's too
+    '# HELP queue_depth Depth.\nqueue_depth 3\n# TYPE queue_depth gauge\n',  # (passed already: one group)
+])
+def test_a_type_line_after_its_familys_samples_is_read_as_prometheus_reads_it(text):
+    """Prometheus's scrape records a # TYPE line by its name wherever it stands (textparse, the scrape cache's
+    setType) and ingests every sample: the family is one group, of the type declared."""
+    families = {"queue_depth": "gauge", **({"b": "gauge"} if "b 1" in text else {})}
+    outcome = judged(text, families)
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.observed.startswith(f"all {len(families)} present with their types"), outcome.observed
+
+
+def test_counters_whose_type_lines_are_moved_keep_their_own_names():
+    """`x`'s TYPE line, moved before its sample, is read before `y`'s: its samples stay `x`, apart from the gauge
+    `x_total`'s (the counters' spellings are taken in the order the parser reads their TYPE lines)."""
+    text = 'x{a="1"} 1\n# TYPE y counter\ny 1\n# TYPE x counter\n# TYPE x_total gauge\nx_total{a="1"} 2\n'
+    outcome = judged(text, {"x": "counter", "y": "counter", "x_total": "gauge"})
+    assert outcome.observed == "all 3 present with their types (3 exposed)", outcome.observed
+
+
+@pytest.mark.parametrize("histogram", [HISTOGRAM_SAMPLES, HISTOGRAM_SAMPLES.replace('+Inf"} 3', '+Inf"} 0')])
+def test_samples_before_their_type_line_are_judged_as_its_type(histogram):
+    grouped = judged(HISTOGRAM_FIRST + histogram, {"h": "histogram"})
+    outcome = judged(histogram + HISTOGRAM_FIRST, {"h": "histogram"})
+    assert (outcome.status, outcome.observed) == (grouped.status, grouped.observed), outcome.observed
+    counter = judged("jobs_total -1\n# TYPE jobs_total counter\n", {"jobs": "counter"})
+    assert counter.observed == "counter jobs: jobs_total is -1", counter.observed
 
 
 def test_a_histogram_split_by_another_familys_sample_after_all_the_metadata_still_fails():

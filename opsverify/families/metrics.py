@@ -45,9 +45,9 @@ or `# HELP` line whose tokens are apart by other than blanks and tabs (the parse
 Prometheus reads a comment), a type Prometheus does not read as written (`# TYPE x  counter`, a blank after it;
 in the text format an OpenMetrics type: `unknown`, `info`, `stateset`, `gaugehistogram`), a name declared (`# TYPE`,
 plain or quoted) twice or a family exposed in two groups, its samples split by another family's (the parser would
-keep one by order; a `# HELP` or `# TYPE` line apart from its family's samples — all of them first, or one between
-another family's samples — splits none: it is read before its family's first sample, as Prometheus reads it wherever
-it stands, and the samples are judged as the type it declares), a series exposed twice (Prometheus keeps one
+keep one by order; a `# HELP` or `# TYPE` line apart from its family's samples — all of them first, one between
+another family's samples, or one after or among its own — splits none: it is read before its family's first sample,
+as Prometheus reads it wherever it stands, and the samples are judged as the type it declares), a series exposed twice (Prometheus keeps one
 sample: which value counts would be luck), a family declared with no sample, a counter, histogram or summary — any
 label set of it — missing part of itself (a counter's `_total`; `_bucket`, `_count`, `_sum`): a name or a `_created`
 alone measures nothing (a histogram's label set with a negative bucket needs no `_sum`: OpenMetrics wants none there,
@@ -524,7 +524,8 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
         families = list(parser.text_fd_to_metric_families(clock.each(io.StringIO(read))))
         if openmetrics:
             _signed(families, clock)
-        named = _named(families, declared, openmetrics=openmetrics)
+        # the `# TYPE` lines in the order the parser read them: `_hoisted` may have moved one before another's
+        named = _named(families, declared if read is text else declarations(read, clock)[0], openmetrics=openmetrics)
         for family, key, exposed_as in named:
             if any(getattr(sample, "native_histogram", None) is not None for sample in family.samples):
                 return {}, native_histogram(text, family.name)  # a sample with neither labels nor value
@@ -581,14 +582,13 @@ def _named(families: list, declared: list[tuple[str, str, str]], *, openmetrics:
 
 
 def _hoisted(text: str, clock: Clock = UNBOUNDED) -> str:
-    """`text` with each family's `# HELP` and `# TYPE` lines that stand apart before its first sample (all of them
-    first, then the samples; or another family's between two of a family's samples) moved to just before that sample,
-    in their order: Prometheus reads metadata wherever it stands (textparse), client_golang's expfmt finds a family by
-    its name, and the text parser would make untyped families of the samples, and a family in two groups. Narrow on
-    purpose, what expfmt refuses kept as it is: a family whose samples another family's split, one with a metadata line
-    after its first sample ("TYPE reported after samples"), or one whose sample names another family declares too,
-    keeps its lines where they stood; an exposition with two HELP lines of one name ("second HELP line") is read as
-    written."""
+    """`text` with each family's `# HELP` and `# TYPE` lines that stand apart from its first sample (all of them
+    first, then the samples; another family's between two of a family's samples; or one after its samples, or among
+    them) moved to just before that sample, in their order: Prometheus's scrape reads metadata wherever it stands
+    (textparse; its cache records a type by name), and the text parser would make untyped families of the samples, and
+    a family in two groups. Narrow on purpose: a family whose samples another family's split, or one whose sample names
+    another family declares too, keeps its lines where they stood; an exposition with two HELP lines of one name
+    (client_golang's expfmt: "second HELP line") is read as written."""
     lines = text.split("\n")
     metadata: dict[str, list[int]] = {}  # family name → its HELP and TYPE lines
     kinds: dict[str, list[str]] = {}
@@ -610,7 +610,7 @@ def _hoisted(text: str, clock: Clock = UNBOUNDED) -> str:
             owned[name + suffix] = name
         if types.get(name) == "counter" and not name.endswith("_total"):  # may take `x_total` back (`_regrouped`)
             owners.setdefault(name + "_total", set()).add(name)
-    if all(_followed_by_its_samples(lines, i, name, owned) for name, lines_of in metadata.items() for i in lines_of):
+    if all(_right_before_its_samples(lines, i, name, owned) for name, lines_of in metadata.items() for i in lines_of):
         return text  # each family's metadata right before its samples: most expositions, read without another pass
     samples: dict[str, list[int]] = {}  # family → the places of its samples among all samples
     place_of: list[int] = []  # each sample's line
@@ -626,10 +626,12 @@ def _hoisted(text: str, clock: Clock = UNBOUNDED) -> str:
         first, lines_of = place_of[places[0]], metadata[name]
         split = places[-1] - places[0] + 1 != len(places)
         ambiguous = any(len(owners[name + suffix]) > 1 for suffix in OWNED_SUFFIXES.get(types.get(name, ""), ("",)))
-        if split or ambiguous or lines_of[-1] > first:
+        if split or ambiguous:
             continue
-        between = range(lines_of[0], first)  # apart: a line not its own metadata, a comment or blank stands there
-        if any(i not in lines_of and lines[i].strip(" \t") and not _comment(lines[i]) for i in between):
+        # apart: one after its first sample, or before it a line not its own metadata, a comment or blank
+        between = range(lines_of[0], first)
+        if lines_of[-1] > first or any(i not in lines_of and lines[i].strip(" \t") and not _comment(lines[i])
+                                       for i in between):
             moved[first] = lines_of
     if not moved:
         return text
@@ -662,10 +664,17 @@ def _with_commas(labels: str) -> str:
     return LABEL_APART.sub(lambda term: term[1] + "," if term[1] else term[0], labels)
 
 
-def _followed_by_its_samples(lines: list[str], at: int, family: str, owned: dict[str, str]) -> bool:
+def _right_before_its_samples(lines: list[str], at: int, family: str, owned: dict[str, str]) -> bool:
     """Whether the metadata line at `at` is followed, past its family's other metadata lines, comments and blanks, by
-    a sample the text parser gives that family."""
-    for i in range(at + 1, len(lines)):
+    a sample the text parser gives that family — and not preceded so by one (a `# TYPE` line among its samples)."""
+    return (_next_sample_is_its(lines, range(at + 1, len(lines)), family, owned)
+            and not _next_sample_is_its(lines, range(at - 1, -1, -1), family, owned))
+
+
+def _next_sample_is_its(lines: list[str], where: range, family: str, owned: dict[str, str]) -> bool:
+    """Whether the first line in `where` other than the family's own metadata lines, comments and blanks is a sample
+    the text parser gives that family."""
+    for i in where:
         line = lines[i]
         if not line.strip(" \t") or _comment(line):
             continue
