@@ -5,6 +5,7 @@ is no job's value."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
@@ -19,9 +20,10 @@ from opsverify.secrets import Redactor
 from opsverify.transports.http import Reply
 
 from .kit import handler_server, make_target, route_server
-from .test_provider import (GROUP, NOW, NO_SECRETS, _dated, addons, backups, cron_events, deploys, gh, iso, listed,
-                            make_check, ms, ok, own_env, service)
-from .test_provider_hostile import _listed
+from .test_provider import (GROUP, NEW, NOW, NO_SECRETS, StubTarget, _dated, _group, addons, backups, cron_events,
+                            deploys, gh, iso, jwt_age, listed, make_check, ms, ok, own_env, render_groups, run_render,
+                            service)
+from .test_provider_hostile import VercelPagesStub, _listed
 
 FRESH = (NOW - timedelta(days=3)).isoformat().replace("+00:00", "Z")
 STALE_400 = (NOW - timedelta(days=400)).isoformat().replace("+00:00", "Z")
@@ -377,6 +379,84 @@ def test_a_failure_of_age_beside_a_replayed_state_still_fails():
     assert outcome.status is Status.FAILED, outcome
     assert "newest backup is 45.0 h old" in outcome.observed
     assert "pitr_enabled not judged" in outcome.observed, outcome.observed
+
+
+# -- a cache stands before each page's URL alone: a replayed later page proves no more than a replayed first --------
+class _ReplaysPages:
+    """`inner`, but each answer to a URL holding `marker` comes dated 3 h behind the runner's clock: a cache replaying
+    that page as it stored it then."""
+
+    def __init__(self, inner, marker: str) -> None:
+        self.inner, self.marker = inner, marker
+        self.date = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=3)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def fetch_all(self, probes):
+        replies = self.inner.fetch_all(probes)
+        stale = {"date": formatdate(self.date.timestamp(), usegmt=True)}
+        return [replace(r, headers={**{k: v for k, v in r.headers.items() if k.lower() != "date"}, **stale})
+                if self.marker in probe.url else r for probe, r in zip(probes, replies, strict=True)]
+
+    def replayed(self, what: str, label: str, url: str) -> str:
+        """The error a state read from the replayed page at `url` is: that page's URL and Date named."""
+        return (f"{what} not judged: {label} answered GET {url} with Date {self.date:%Y-%m-%dT%H:%M:%SZ}, 3.0 h "
+                "behind this runner's clock as it asked")
+
+
+GITHUB_PAGE_2_NAMES = [f"S{n:03d}" for n in range(149)] + ["DEPLOY_KEY"]  # DEPLOY_KEY on page 2 only
+
+
+@pytest.mark.parametrize("stale_page", [1, 2])
+def test_a_replayed_page_of_a_github_list_is_not_judged_whichever_page(stale_page):
+    """150 Actions secrets, DEPLOY_KEY on page 2 only: page 2 replayed from a cache (DEPLOY_KEY since deleted) is as
+    unjudgeable as page 1 replayed; the error names that page's URL and Date."""
+    check = make_check(platform="github", required=["DEPLOY_KEY"])
+    live = judge(check, provider.gather(StubTarget(GITHUB_PAGE_2_NAMES), [check]))
+    assert live.status is Status.PASSED, live
+    target = _ReplaysPages(StubTarget(GITHUB_PAGE_2_NAMES), f"/actions/secrets?per_page=100&page={stale_page}")
+    outcome = judge(check, provider.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    page = f"https://gh.example/repos/o/r/actions/secrets?per_page=100&page={stale_page}"
+    assert target.replayed("DEPLOY_KEY present", "GitHub API", page) in outcome.observed, outcome.observed
+    aged = make_check(platform="github", secret_age={"names": ["DEPLOY_KEY"], "max_days": 30})
+    outcome = judge(aged, provider.gather(_ReplaysPages(StubTarget(GITHUB_PAGE_2_NAMES), "page=2"), [aged]))
+    assert outcome.status is Status.ERROR and "DEPLOY_KEY present not judged" in outcome.observed, outcome
+
+
+def test_a_replayed_later_page_of_a_vercel_list_is_not_judged():
+    check = make_check(platform="vercel", required=["CRON_SECRET", "PAGE2_VAR"])
+    live = judge(check, provider.gather(VercelPagesStub([["CRON_SECRET"], ["PAGE2_VAR"]]), [check]))
+    assert live.status is Status.PASSED, live
+    target = _ReplaysPages(VercelPagesStub([["CRON_SECRET"], ["PAGE2_VAR"]]), "until=")
+    outcome = judge(check, provider.gather(target, [check]))
+    assert outcome.status is Status.ERROR, outcome
+    assert target.asked[1].endswith("until=1700000000000"), target.asked
+    assert target.replayed("CRON_SECRET, PAGE2_VAR set", "Vercel API", target.asked[1]) in outcome.observed, \
+        outcome.observed
+
+
+def test_a_replayed_later_page_of_renders_env_groups_is_not_judged():
+    """Which groups are linked to web is a state: page 2 replayed may list as unlinked a group linked since."""
+    others = [_group(f"evg-{n:03d}", f"g{n}", 400, ("API_JWT_SECRET",), links=("srv-other",)) for n in range(99)]
+    unlinked = _group("evg-late", "late", 400, ("API_JWT_SECRET",), links=("srv-other",))
+    routes = render_groups([NEW, *others, unlinked], pages=[[NEW, *others], [unlinked]])
+    (live,) = run_render(routes, jwt_age())
+    assert live.status is Status.PASSED, live
+    with route_server(routes) as url:
+        target = _ReplaysPages(make_target({"providers": {"render": {
+            "base_url": url, "token": "rnd-token-0123456789", "service.web": "srv-web", "env_group": "evg-new"}}}),
+            "cursor=")
+        try:
+            check = jwt_age()
+            outcome = judge(check, provider.gather(target, [check]))
+        finally:
+            target.close()
+    assert outcome.status is Status.ERROR, outcome
+    page = f"{url}/env-groups?limit=100&cursor=cur-evg-098"
+    assert target.replayed("which env groups are linked to web", "Render API", page) in outcome.observed, \
+        outcome.observed
 
 
 # -- GitHub: the repository's value shadows the organisation's --------------------------------------------------

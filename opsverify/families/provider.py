@@ -23,7 +23,8 @@ more than CLOCK_SKEW. A state, though — a deploy's status, a suspension, how a
 and its add-on, a name set (`required`, and each name `secret_age` ages; on Render, the env group holding the names
 and linked to the services, which other groups are linked and set them, a service setting one itself) — can look
 healthier from a replay (live, before today's failed deploy): one read from an answer whose Date is behind the
-runner's clock as it asked by more than CLOCK_SKEW is an error naming both, never judged. An age read beside it keeps
+runner's clock as it asked by more than CLOCK_SKEW (of a list read in pages, any page's: a cache stands before each
+page's URL alone) is an error naming both and that page, never judged. An age read beside it keeps
 the rule: a run or a secret too old still fails (unless renewed in the gap the outcome names, it is that old now). A time later
 than the platform's own Date is a lie or a bug (unknown, never a pass).
 A Date more than DATE_TRUST (a day) from the runner's clock is a platform answering nonsense (a cache
@@ -318,6 +319,15 @@ def bound(target, checks) -> float:
 
 # -- facts ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class PageClock:
+    """One page of a list read from several: its request, its Date and when it was asked. A cache stands before each
+    page's URL alone, so a later page may be a replay where the first is live."""
+    request: str
+    platform_now: datetime
+    sent: datetime
+
+
+@dataclass(frozen=True)
 class Answer:
     request: str  # "GET <url>"
     data: Any  # the parsed, value-free JSON
@@ -326,6 +336,7 @@ class Answer:
     pages: tuple[str, ...] = ()  # every request it was read from, when more than one (GitHub's further pages)
     # the runner's clock as it was asked (its first page's): a live answer is dated after it, whatever the wave took
     sent: datetime | None = None
+    page_clocks: tuple[PageClock, ...] = ()  # each page's clocks, when read from more than one: each may be a replay
 
     def __post_init__(self) -> None:
         if self.received is None:
@@ -346,6 +357,10 @@ class Trouble:
     reason: str  # one sentence naming the platform and the fix
     pages: tuple[str, ...] = ()  # every request of the list it stands for, when more than one (GitHub's pages)
     status: int | None = None  # the HTTP status of a refusal
+
+
+def _page_clocks(pages: list[Answer]) -> tuple[PageClock, ...]:
+    return tuple(PageClock(p.request, p.platform_now, p.sent) for p in pages) if len(pages) > 1 else ()
 
 
 def _asked_for(answer: Answer | Trouble) -> list[str]:
@@ -585,7 +600,8 @@ def _github_more_pages(target, answers: dict, calls: set[Call]) -> dict[Call, An
             extra[call] = replace(_unexpected_shape(call, exc), pages=asked)
             continue
         extra[call] = Answer(first.request, {"total_count": first.data["total_count"], "secrets": secrets},
-                             first.platform_now, max(page.received for page in pages), pages=asked, sent=first.sent)
+                             first.platform_now, max(page.received for page in pages), pages=asked, sent=first.sent,
+                             page_clocks=_page_clocks(pages))
     return extra
 
 
@@ -655,7 +671,7 @@ def _vercel_pages(pages: list[Answer], asked: list[str], *, more: bool, repeated
     data = {"envs": [e for page in pages for e in page.data["envs"]], "next": pages[-1].data["next"],
             "more": more, "pages": len(pages), "repeated": repeated}
     return Answer(first.request, data, first.platform_now, max(page.received for page in pages),
-                  pages=tuple(asked) if len(asked) > 1 else (), sent=first.sent)
+                  pages=tuple(asked) if len(asked) > 1 else (), sent=first.sent, page_clocks=_page_clocks(pages))
 
 
 def _render_pages(pages: list[Answer], asked: list[str], *, more: bool, repeated: bool) -> Answer:
@@ -668,7 +684,7 @@ def _render_pages(pages: list[Answer], asked: list[str], *, more: bool, repeated
     first = pages[0]
     return Answer(first.request, {"groups": list(groups.values()), "more": more, "pages": len(pages)},
                   first.platform_now, max(page.received for page in pages), pages=tuple(asked) if len(asked) > 1 else (),
-                  sent=first.sent)
+                  sent=first.sent, page_clocks=_page_clocks(pages))
 
 
 # Vercel: `until` = the previous page's `pagination.next`, until `next` is null.
@@ -1237,8 +1253,10 @@ def _replayed(v: _Verdict, what: str, *answers: Answer) -> bool:
     """A state (a deploy live, a service not suspended, PITR on, a name set) read from an answer dated before it was
     asked, past the skew allowance: a cached or replayed answer shows it as it was then — from before today's failed
     deploy, say — so it is unknown, never judged either way. (An age only looks older from it.) Measured from when it
-    was asked, not when the wave ended: a slow wave makes no live answer look replayed."""
-    answer = max(answers, key=lambda a: a.sent - a.platform_now)
+    was asked, not when the wave ended: a slow wave makes no live answer look replayed. A list read from several pages
+    is weighed page by page, and the error names the page."""
+    dated = [page for a in answers for page in (a.page_clocks or (a,))]
+    answer = max(dated, key=lambda a: a.sent - a.platform_now)
     behind = answer.sent - answer.platform_now
     if behind <= CLOCK_SKEW:
         return False
