@@ -1010,6 +1010,7 @@ HISTOGRAM_SAMPLES = 'h_bucket{le="0.5"} 1\nh_bucket{le="+Inf"} 3\nh_count 3\nh_s
 SUMMARY_FIRST = '# HELP s Size.\n# TYPE s summary\n'
 SUMMARY_SAMPLES = 's{quantile="0.5"} 2\ns_count 4\ns_sum 8\n'
 COUNTER_FIRST = '# HELP jobs_total Jobs.\n# TYPE jobs_total counter\n'
+BARE_COUNTER_FIRST = '# HELP jobs Jobs.\n# TYPE jobs counter\n'  # declared without `_total`, exposed as jobs_total
 ALL_TYPES = {"h": "histogram", "s": "summary", "jobs": "counter", "g": "gauge"}
 
 
@@ -1021,6 +1022,13 @@ ALL_TYPES = {"h": "histogram", "s": "summary", "jobs": "counter", "g": "gauge"}
     ("# HELP a Jobs.\n# TYPE a gauge\n# HELP b Depth.\n# TYPE b gauge\na 1\nb 2\n", {"a": "gauge", "b": "gauge"}),
     (HISTOGRAM_FIRST + SUMMARY_FIRST + COUNTER_FIRST + "# TYPE g gauge\n" + HISTOGRAM_SAMPLES + SUMMARY_SAMPLES
      + "jobs_total 7\ng 1\n", ALL_TYPES),
+    (HISTOGRAM_FIRST + SUMMARY_FIRST + BARE_COUNTER_FIRST + "# TYPE g gauge\n" + HISTOGRAM_SAMPLES + SUMMARY_SAMPLES
+     + "jobs_total 7\ng 1\n", ALL_TYPES),
+    # a counter declared without `_total`, its samples `jobs_total` after another family's
+    (BARE_COUNTER_FIRST + "# HELP depth Queue depth.\n# TYPE depth gauge\ndepth 3\njobs_total 7\n",
+     {"jobs": "counter", "depth": "gauge"}),
+    ('# TYPE "jobs" counter\n# TYPE g gauge\ng 1\n{"jobs_total",a="1"} 7\njobs_total{a="2"} 8\n',
+     {"jobs": "counter", "g": "gauge"}),
     # ... in another order than the samples', a family's samples undeclared between
     ("# TYPE g gauge\n" + COUNTER_FIRST + SUMMARY_FIRST + HISTOGRAM_FIRST + "other 5\ng 1\n" + HISTOGRAM_SAMPLES
      + "jobs_total 7\n" + SUMMARY_SAMPLES, ALL_TYPES),
@@ -1047,9 +1055,41 @@ def test_samples_after_all_the_metadata_are_judged_as_their_declared_type(histog
     assert (outcome.status, outcome.observed) == (grouped.status, grouped.observed), outcome.observed
 
 
-def test_a_counter_after_all_the_metadata_is_judged_as_a_counter():
-    outcome = judged(COUNTER_FIRST + "# TYPE g gauge\njobs_total -1\ng 1\n", {"jobs": "counter", "g": "gauge"})
+@pytest.mark.parametrize("declared", [COUNTER_FIRST, BARE_COUNTER_FIRST], ids=["jobs_total", "jobs"])
+def test_a_counter_after_all_the_metadata_is_judged_as_a_counter(declared):
+    outcome = judged(declared + "# TYPE g gauge\njobs_total -1\ng 1\n", {"jobs": "counter", "g": "gauge"})
     assert outcome.status is Status.FAILED and outcome.observed == "counter jobs: jobs_total is -1", outcome.observed
+
+
+@pytest.mark.parametrize("declared, samples, family", [
+    (BARE_COUNTER_FIRST, "jobs_total 7\n", "counter"),
+    (BARE_COUNTER_FIRST, "jobs_total 7\njobs_created 1700000000\n", "counter"),
+    (COUNTER_FIRST, "jobs_total 7\njobs_created 1700000000\n", "counter"),
+    ("# TYPE jobs histogram\n", 'jobs_bucket{le="0.5"} 1\njobs_bucket{le="+Inf"} 3\njobs_count 3\njobs_sum 1.5\n'
+                                 "jobs_created 1700000000\n", "histogram"),
+    ("# TYPE jobs summary\n", 'jobs{quantile="0.5"} 2\njobs_count 4\njobs_sum 8\njobs_created 1700000000\n', "summary"),
+], ids=["counter", "counter-created", "counter-total-created", "histogram-created", "summary-created"])
+def test_all_the_metadata_first_reads_as_each_family_grouped(declared, samples, family):
+    """A family's series by every suffix its type gives (`_total`, `_bucket`, `_sum`, `_count`; `_created`, a family
+    of its own in the text format): read the same whether its metadata stands right before them or first of all."""
+    families = {"jobs": family, "depth": "gauge"}
+    other = "# HELP depth Queue depth.\n# TYPE depth gauge\n"
+    grouped = judged(other + "depth 3\n" + declared + samples, families)
+    apart = judged(declared + other + "depth 3\n" + samples, families)
+    assert grouped.status is Status.PASSED, grouped.observed
+    assert (apart.status, apart.observed) == (grouped.status, grouped.observed), apart.observed
+
+
+@pytest.mark.parametrize("declared, samples", [
+    (BARE_COUNTER_FIRST, "jobs_total 7\n"), (HISTOGRAM_FIRST, HISTOGRAM_SAMPLES), (SUMMARY_FIRST, SUMMARY_SAMPLES)])
+def test_openmetrics_with_all_the_metadata_first_stays_malformed(declared, samples):
+    """OpenMetrics: "MetricFamilies MUST NOT be interleaved" — a family's metadata then another family is no family
+    resumed later (grouped, the same lines pass)."""
+    families = {declared.split()[2].removesuffix("_total"): declared.split()[-1], "depth": "gauge"}
+    other = "# TYPE depth gauge\n"
+    assert om(other + "depth 3\n" + declared + samples, families).status is Status.PASSED
+    outcome = om(declared + other + "depth 3\n" + samples, families)
+    assert outcome.status is Status.FAILED and outcome.observed.startswith("malformed exposition:"), outcome.observed
 
 
 @pytest.mark.parametrize("text, observed", [

@@ -603,13 +603,16 @@ def _hoisted(text: str, clock: Clock = UNBOUNDED) -> str:
     if not metadata or any(said.count("HELP") > 1 for said in kinds.values()):
         return text
     owners: dict[str, set[str]] = {}  # sample name → the families it may belong to
-    owned: dict[str, str] = {}  # sample name → the family the text parser gives it (where it stands after its TYPE)
+    # sample name → the family it is read into where it stands after its TYPE: by the text parser, or (a counter `x`'s
+    # `x_total`) by `_regrouped` — unless a family of that name declares it
+    owned: dict[str, str] = {}
     for name in metadata:
         for suffix in OWNED_SUFFIXES.get(types.get(name, ""), ("",)):
             owners.setdefault(name + suffix, set()).add(name)
             owned[name + suffix] = name
-        if types.get(name) == "counter" and not name.endswith("_total"):  # may take `x_total` back (`_regrouped`)
+        if types.get(name) == "counter" and not name.endswith("_total"):  # takes `x_total` back (`_regrouped`)
             owners.setdefault(name + "_total", set()).add(name)
+            owned.setdefault(name + "_total", name)
     if all(_right_before_its_samples(lines, i, name, owned) for name, lines_of in metadata.items() for i in lines_of):
         return text  # each family's metadata right before its samples: most expositions, read without another pass
     samples: dict[str, list[int]] = {}  # family → the places of its samples among all samples
