@@ -508,7 +508,8 @@ def gather(target, checks) -> dict[str, list]:
                                                           mutating=True, **sent)))
         else:  # no exemption for an expected rejection: a job that checks no secret runs on these too
             wrong = wrong_secret(target.secret(p.secret))  # as long: no other length but the cut ones
-            refused = {**sent, "mutating": c.mutating, "judged_by_status": True}  # a 2xx head alone fails the item
+            # a 2xx head alone fails the item; none carries the URL's user and password, which the job may take
+            refused = {**sent, "mutating": c.mutating, "judged_by_status": True, "anonymous": True}
 
             def without(headers: dict[str, str]) -> Probe:  # made as the scheduler's call: anyone can send that
                 return Probe(p.method, url, _as_the_scheduler(headers, p.schedule), **refused)

@@ -29,6 +29,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidatorFunctionWr
 from .. import display
 from ..checklist import WrittenNumber
 from ..outcome import Outcome, error, failed, passed
+from ..secrets import without_userinfo
 from ..target import SECRET_REF
 from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, END_READ_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
 from ._common import StrictParams, UrlPath, holds_non_finite, reference_problem
@@ -38,6 +39,7 @@ NAME = "http"
 
 JsonType = Literal["object", "array", "string", "number", "integer", "boolean", "null"]
 DEFAULT_STATUS = "2xx (default status)"
+AUTH_REQUIRED = frozenset({401, 403})  # an item expecting only these shows a path refuses callers without credentials
 
 
 def _exact_path(value: str) -> str:
@@ -221,6 +223,11 @@ class Params(StrictParams):
             return dict(self.json_has)
         return {path: None for path in self.json_has}
 
+    @property
+    def expects_auth_required(self) -> bool:
+        """Every accepted status asks for credentials (401, 403): the item shows the path refuses anonymous callers."""
+        return self.statuses is not None and set(self.statuses) <= AUTH_REQUIRED
+
     def accepts(self, status: int) -> bool:
         return 200 <= status < 300 if self.statuses is None else status in self.statuses
 
@@ -250,6 +257,7 @@ def gather(target, checks) -> dict[str, Reply]:
             mutating=c.mutating,
             verify=target.verify_tls(c.params.service),
             connect_s=target.timeouts.connect_s,
+            anonymous=c.params.expects_auth_required,  # refused for the URL's user and password, it proved nothing
             # a body past the bytes read is read on to its end (counted, not kept) for as long as the bound allows
             end_within_s=None if c.params.max_latency_ms is None else c.params.max_latency_ms / 1000,
         )
@@ -463,7 +471,7 @@ def status_said(reply: Reply) -> str:
 
 def describe_reply(url: str, method: str, reply: Reply, read_limit: int = BODY_LIMIT) -> dict[str, Any]:
     return {
-        "request": f"{method} {url}",
+        "request": f"{method} {without_userinfo(url)}",  # never the user and password the service's URL holds
         "status": reply.status,
         **({"location": to} if (to := redirected_to(reply)) else {}),
         "elapsed_ms": reply.elapsed_ms,

@@ -516,8 +516,10 @@ def gather(target, checks) -> dict:
             # the others signed with the endpoint's secret: one missing the very check they test acts on them,
             # so they are never sent twice either (`_retry.asked_again`)
             acted_on = (genuine and c.mutating) or how in SIGNED_REFUSALS
+            # one it must refuse carries no user and password of the URL: refused for those, it proved nothing
             plans.append((c.key, how, Probe("POST", url, headers, body, mutating=acted_on,
                                             expect_rejection=not genuine, judged_by_status=not genuine,
+                                            anonymous=not genuine,
                                             verify=target.verify_tls(p.service), connect_s=target.timeouts.connect_s)))
     replies = fetch_retrying(target, plans)
     facts: dict = {}

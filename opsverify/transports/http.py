@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     import httpx
 
 from ..errors import GatherError, Refused
+from ..secrets import without_userinfo
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_LIMIT = 64 * 1024  # read at most this much of a body unless the probe asks for more
@@ -58,6 +59,9 @@ class Probe:
     body: bytes | None = None
     mutating: bool = False
     expect_rejection: bool = False  # e.g. an unsigned webhook: a correct target changes nothing
+    # sent without credentials but its own headers: never the user and password its URL holds, which httpx sends as
+    # `Authorization: Basic …` (a request showing the endpoint refuses callers without credentials must carry none)
+    anonymous: bool = False
     verify: bool | str = True  # False, True (system trust store) or a CA bundle file trusted instead
     body_limit: int = BODY_LIMIT  # bytes read; the rest of a longer body is not downloaded
     raw: bool = False  # the body kept as bytes (Reply.content), not decoded: for a scan of ASCII tokens
@@ -387,7 +391,7 @@ def _unique_keys(twice: dict[str, None], pairs: list[tuple[str, Any]]) -> dict[s
 def guard(probe: Probe) -> None:
     method = probe.method.upper()
     if method not in SAFE_METHODS and not (probe.mutating or probe.expect_rejection):
-        raise Refused(f"{method} {probe.url}: only GET/HEAD/OPTIONS are sent unless the item is marked mutating")
+        raise Refused(f"{method} {without_userinfo(probe.url)}: only GET/HEAD/OPTIONS are sent unless the item is marked mutating")
 
 
 def fetch_all(probes: list[Probe], *, timeout_s: float, concurrency: int = 16) -> list[Reply]:
@@ -611,9 +615,9 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
     except Exception as exc:  # ValueError (UnicodeEncodeError is one), httpx.InvalidURL, or anything else it refuses
         return Reply(None, _ms(started), failure=_unbuildable(probe, exc), sent=False), False
     try:
-        # the item's own Authorization header is what it sends: httpx would put a Basic one, made from a user and
-        # password in the service's URL, in its place (httpx.Auth() itself changes nothing)
-        if any(name.lower() == "authorization" for name in probe.headers):
+        # the item's own Authorization header is what it sends, and an anonymous probe sends none: httpx would put a
+        # Basic one, made from a user and password in the service's URL, there (httpx.Auth() itself changes nothing)
+        if probe.anonymous or any(name.lower() == "authorization" for name in probe.headers):
             response = await client.send(request, stream=True, auth=httpx.Auth())
         else:
             response = await client.send(request, stream=True)
