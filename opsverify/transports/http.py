@@ -391,7 +391,8 @@ def _unique_keys(twice: dict[str, None], pairs: list[tuple[str, Any]]) -> dict[s
 def guard(probe: Probe) -> None:
     method = probe.method.upper()
     if method not in SAFE_METHODS and not (probe.mutating or probe.expect_rejection):
-        raise Refused(f"{method} {without_userinfo(probe.url)}: only GET/HEAD/OPTIONS are sent unless the item is marked mutating")
+        raise Refused(f"{method} {without_userinfo(probe.url)}: only GET/HEAD/OPTIONS are sent unless the item is "
+                      "marked mutating")
 
 
 def fetch_all(probes: list[Probe], *, timeout_s: float, concurrency: int = 16) -> list[Reply]:
