@@ -1657,6 +1657,50 @@ def _holds_archives(folder: Path) -> bool:
             or bool(prune_leftovers(folder)))
 
 
+def _env_like(folder: Path) -> bool:
+    """It holds what only an env folder holds: a folder under an archive's name (an archive, or one that lost its
+    manifest.json), chain.jsonl, .pruned/, or what an interrupted prune left."""
+    return (bool(archive_dirs(folder)) or any(os.path.lexists(folder / name) for name in (CHAIN, PRUNED))
+            or bool(prune_leftovers(folder)))
+
+
+def _env_folders(path: Path) -> list[Path]:
+    """The env folders of `reports/`: each folder in it that is not itself an archive (nor under an archive's name)
+    and holds what an env folder holds — every archive in it lost its manifest.json, say."""
+    return [p for p in subfolders(path) if not archive_named(p.name) and not is_archive(p) and _env_like(p)]
+
+
+def _not_in_reports(path: Path) -> list[tuple[Path, str]]:
+    """What stands in `reports/` itself that belongs in an env folder, and what it is."""
+    try:
+        entries = sorted(path.iterdir())
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        what = (f"an env's {CHAIN}" if entry.name == CHAIN else f"an env's {PRUNED}/" if entry.name == PRUNED
+                else "named as an interrupted prune leaves an archive" if leftover_of(entry) is not None
+                else "under an archive's name" if archive_named(entry.name) and not entry.name.endswith(".html")
+                else "an archive under another name" if not entry.is_symlink() and entry.is_dir() and is_archive(entry)
+                else "")
+        if what:
+            found.append((entry, what))
+    return found
+
+
+def _say_not_in_reports(path: Path, envs: list[Path], verdict: Verdict) -> None:
+    """`tampered`: what belongs in an env folder, standing in `reports/` beside them — an empty chain.jsonl there
+    once made verify take reports/ for the env folder, and pass without verifying one of them. Every env folder is
+    verified all the same; nothing in the entry is."""
+    shown = ", ".join(p.name for p in envs[:NOT_ARCHIVES_SHOWN])
+    shown += f", … {len(envs) - NOT_ARCHIVES_SHOWN} more" if len(envs) > NOT_ARCHIVES_SHOWN else ""
+    for entry, what in _not_in_reports(path):
+        verdict.findings.append(Finding("tampered", entry.name, f"{what} ({_entry_kind(entry)}) in {path.name}/ "
+                                        f"itself, beside its env folders {shown}: it belongs in an env folder, and "
+                                        f"nothing in it is verified; move it into its env's folder, or out of "
+                                        f"{path.name}/ (or, were {path.name}/ an env folder, those folders out of it)"))
+
+
 # What a run writes beside its manifest: a folder under an archive's name holding one lost its manifest
 RUN_FILES = ("results.json", "allure-results", SIGNATURE, "junit.xml", "coverage.json")
 
@@ -1701,38 +1745,44 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
     if lost:
         verdict.findings.append(Finding("tampered", f"{path.name}/{MANIFEST}", lost))
         return verdict
-    envs = [p for p in subfolders(path) if not is_archive(p) and _holds_archives(p)]
-    if not (envs and not _holds_archives(path)):
-        folders = archive_dirs(path)
-        if not folders and not os.path.lexists(path / CHAIN) and not prune_leftovers(path):
-            verdict.findings.append(Finding("not-an-archive", str(path), "neither an archive (no manifest.json) "
-                                                                         "nor a reports/<env> folder holding archives"))
-            return verdict
+    envs = _env_folders(path)
+    if envs:  # reports/: what else stands in it may not make it pass for an env folder, dropping theirs
+        _say_not_in_reports(path, envs, verdict)
+    elif _env_like(path):
         envs = [path]
+    else:
+        verdict.findings.append(Finding("not-an-archive", str(path), "neither an archive (no manifest.json) "
+                                                                     "nor a reports/<env> folder holding archives"))
+        return verdict
     hashes: set[str] = set()
     for env_dir in envs:
-        in_chain: list[Finding] = []  # what chain.jsonl holds that is not an entry: said after the archives
-        nodes = chain_nodes(env_dir, in_chain)
-        covered = before_signing(env_dir, trusted, nodes)
-        manifests = [verify_archive(folder, trusted, verdict, covered=covered) for folder in archive_dirs(env_dir)]
-        remembered = {entry["manifest_sha256"] for entry in read_pruned(env_dir)}
-        manifests += [verify_leftover(folder, trusted, verdict, remembered, covered)
-                      for folder in prune_leftovers(env_dir)]
-        _say_strays(env_dir, verdict)
-        _say_not_archives(env_dir, verdict)
-        if pages:
-            _say_pages(env_dir, verdict)
-        verdict.findings += in_chain
-        verify_chain(env_dir, verdict, nodes=nodes)
-        if trusted is None:  # with a key, check_seal already finds both, as not signed by it
-            SigningHistory(env_dir, nodes).judge(verdict)
-        manifests += verify_pruned(env_dir, trusted, verdict, covered=covered)[0]
-        env_hashes = {n.manifest_sha256 for n in nodes}
-        asked = any(digest.startswith(prefix) for prefix in expect for digest in env_hashes)
-        _one_env(env_dir, [m for m in manifests if m is not None], verdict, asked)
-        hashes |= env_hashes
+        hashes |= _verify_env(env_dir, trusted, expect, verdict, pages)
     _expected(path, expect, hashes, verdict)
     return verdict
+
+
+def _verify_env(env_dir: Path, trusted: Ed25519PublicKey | None, expect: tuple[str, ...], verdict: Verdict,
+                pages: bool) -> set[str]:
+    """Every archive of the env, its chain and its pruned entries; the manifest hashes in its chain."""
+    in_chain: list[Finding] = []  # what chain.jsonl holds that is not an entry: said after the archives
+    nodes = chain_nodes(env_dir, in_chain)
+    covered = before_signing(env_dir, trusted, nodes)
+    manifests = [verify_archive(folder, trusted, verdict, covered=covered) for folder in archive_dirs(env_dir)]
+    remembered = {entry["manifest_sha256"] for entry in read_pruned(env_dir)}
+    manifests += [verify_leftover(folder, trusted, verdict, remembered, covered) for folder in prune_leftovers(env_dir)]
+    _say_strays(env_dir, verdict)
+    _say_not_archives(env_dir, verdict)
+    if pages:
+        _say_pages(env_dir, verdict)
+    verdict.findings += in_chain
+    verify_chain(env_dir, verdict, nodes=nodes)
+    if trusted is None:  # with a key, check_seal already finds both, as not signed by it
+        SigningHistory(env_dir, nodes).judge(verdict)
+    manifests += verify_pruned(env_dir, trusted, verdict, covered=covered)[0]
+    env_hashes = {n.manifest_sha256 for n in nodes}
+    asked = any(digest.startswith(prefix) for prefix in expect for digest in env_hashes)
+    _one_env(env_dir, [m for m in manifests if m is not None], verdict, asked)
+    return env_hashes
 
 
 class EnvChain:

@@ -382,3 +382,62 @@ def test_planted_heads_over_edited_archives_verify_each_archive_once(tmp_path, m
     head = seal.choose_head(env, key.public_key())
     assert head.link["archive"] == made[-13].name, head.link
     assert counts["verified"] <= 12 + 13, counts
+
+
+# -- reports/: every env folder under it is verified, whatever else stands beside them ---------------------------
+def _two_envs(tmp_path: Path) -> tuple[Path, list[Path]]:
+    """reports/ with env fx (two archives) and env fy (one): fx's newest then edited after sealing."""
+    reports = tmp_path / "reports"
+    (reports / "fx").mkdir(parents=True)
+    (reports / "fy").mkdir()
+    archives = chained(reports / "fx", ["20261125T104620Z_a", "20261125T104621Z_b"]) + \
+        chained(reports / "fy", ["20261125T104622Z_c"])
+    return reports, archives
+
+
+def _stray(reports: Path, kind: str) -> str:
+    """What belongs in an env folder, put in reports/ itself: its name."""
+    if kind == "chain-file":
+        (reports / seal.CHAIN).write_text("")
+        return seal.CHAIN
+    if kind == "prune-leftover":
+        (reports / f"{seal.PRUNING}x-1").mkdir()
+        return f"{seal.PRUNING}x-1"
+    if kind == "pruned-folder":
+        (reports / seal.PRUNED).mkdir()
+        return seal.PRUNED
+    return make_archive(reports, "20261125T104623Z_d").name  # an archive under an archive's name
+
+
+@pytest.mark.parametrize("kind", ["chain-file", "prune-leftover", "pruned-folder", "archive"])
+def test_what_belongs_in_an_env_folder_in_reports_itself_drops_no_env(tmp_path, capsys, kind):
+    """An empty chain.jsonl in reports/ made `verify reports` take reports/ for the env folder: every env beside it
+    dropped, "OK: 0 archives verified", exit 0, over an archive edited after sealing. Every env is verified, and the
+    stray entry is a finding of its own."""
+    reports, archives = _two_envs(tmp_path)
+    stray = _stray(reports, kind)
+    verdict = seal.verify(reports)
+    assert sorted(verdict.checked) == sorted(a.name for a in archives) and verdict.envs == {"fx", "fy"}, verdict
+    code, out, _ = run(capsys, "verify", str(reports))
+    assert code == exitcodes.TAMPERED, out
+    assert f"tampered       {stray}: " in out and "beside its env folders fx, fy" in out, out
+
+    (archives[1] / "results.json").write_text(json.dumps({"env": "fx", "checks": [], "edited": True}))
+    code, out, _ = run(capsys, "verify", str(reports))
+    assert code == exitcodes.TAMPERED, out
+    assert f"tampered       {archives[1].name}/results.json: " in out, out
+
+
+def test_an_env_whose_archives_all_lost_their_manifests_is_verified_with_the_others(tmp_path, capsys):
+    """An env folder is one for holding folders under an archive's name, manifest or not: `verify reports` passed
+    over fy (no manifest left in it) and said OK, while `verify reports/fy` found each archive tampered."""
+    reports, archives = _two_envs(tmp_path)
+    lost = archives[2]
+    (lost / seal.MANIFEST).unlink()
+    code, out, _ = run(capsys, "verify", str(reports / "fy"))
+    assert code == exitcodes.TAMPERED, out
+    code, out, _ = run(capsys, "verify", str(reports))
+    assert code == exitcodes.TAMPERED, out
+    assert f"tampered       {lost.name}/{seal.MANIFEST}: missing (deleted" in out, out
+    assert sorted(seal.verify(reports).checked) == sorted(a.name for a in archives[:2])
+
