@@ -1701,6 +1701,18 @@ def _say_not_in_reports(path: Path, envs: list[Path], verdict: Verdict) -> None:
                                         f"{path.name}/ (or, were {path.name}/ an env folder, those folders out of it)"))
 
 
+def _say_empty(path: Path, empty: list[str], nothing: bool, verdict: Verdict) -> None:
+    """The env folders in which nothing was verified nor found (an empty chain.jsonl, say): a note, and no OK when
+    `nothing` was verified at all — evidence emptied out of every folder is no pass."""
+    if not empty:
+        return
+    what = f"{', '.join(empty)}: nothing verified: no archive, and no pruned archive's entry in {CHAIN}"
+    if nothing:
+        verdict.findings.append(Finding("not-an-archive", str(path), what))
+    else:
+        verdict.notes.append(what)
+
+
 # What a run writes beside its manifest: a folder under an archive's name holding one lost its manifest
 RUN_FILES = ("results.json", "allure-results", SIGNATURE, "junit.xml", "coverage.json")
 
@@ -1755,8 +1767,14 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
                                                                      "nor a reports/<env> folder holding archives"))
         return verdict
     hashes: set[str] = set()
+    empty: list[str] = []  # env folders in which nothing was verified, nor found
     for env_dir in envs:
-        hashes |= _verify_env(env_dir, trusted, expect, verdict, pages)
+        found = len(verdict.findings)
+        env_hashes = _verify_env(env_dir, trusted, expect, verdict, pages)
+        if not env_hashes and len(verdict.findings) == found:
+            empty.append(env_dir.name)
+        hashes |= env_hashes
+    _say_empty(path, empty, not hashes and not verdict.findings, verdict)
     _expected(path, expect, hashes, verdict)
     return verdict
 

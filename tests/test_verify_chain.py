@@ -441,3 +441,20 @@ def test_an_env_whose_archives_all_lost_their_manifests_is_verified_with_the_oth
     assert f"tampered       {lost.name}/{seal.MANIFEST}: missing (deleted" in out, out
     assert sorted(seal.verify(reports).checked) == sorted(a.name for a in archives[:2])
 
+
+def test_env_folders_holding_nothing_to_verify_are_no_quiet_ok(tmp_path, capsys):
+    """An env folder holding only an empty chain.jsonl (no archive, no pruned archive's entry) verifies nothing:
+    not an OK when nothing at all was verified, and a note beside the envs that were."""
+    reports = tmp_path / "reports"
+    (reports / "fy").mkdir(parents=True)
+    (reports / "fy" / seal.CHAIN).write_text("")
+    for path in (reports, reports / "fy"):
+        code, out, _ = run(capsys, "verify", str(path))
+        assert code == exitcodes.NOT_AN_ARCHIVE, out
+        assert "fy: nothing verified: no archive, and no pruned archive's entry" in out, out
+    (reports / "fx").mkdir()
+    chained(reports / "fx", ["20261125T104620Z_a"])
+    code, out, _ = run(capsys, "verify", str(reports))
+    assert code == exitcodes.OK, out
+    assert "note           fy: nothing verified: no archive, and no pruned archive's entry" in out, out
+    assert "OK: 1 archive of env fx verified" in out, out
