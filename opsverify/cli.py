@@ -243,6 +243,7 @@ def report(args: argparse.Namespace) -> int:
 def prune(args: argparse.Namespace) -> int:
     from .report import NotAnArchive
     from .retention import env_dirs, linked_env_dirs, prune_env
+    from .seal import not_in_reports
 
     keep = _keep_count(args.keep)
     _looked_at(args.path, "", NotAnArchive, "give reports/ or a reports/<env> folder")
@@ -253,6 +254,10 @@ def prune(args: argparse.Namespace) -> int:
     for env_dir in linked:
         _tell(f"{env_dir.name}: left the env folder alone: a symlink, to a folder outside {args.path} (prune it by "
               "its own path if it is yours: opsverify prune <that folder>)")
+    if envs != [args.path]:  # reports/: what stands in it that belongs in an env folder is no env to prune
+        for entry, what in not_in_reports(args.path):
+            _tell(f"{entry.name}: left alone: {what}, in {args.path.name}/ itself beside its env folders (it belongs"
+                  f" in an env folder; opsverify verify {args.path} names it)")
     failed = 0
     for env_dir in envs:
         result = prune_env(env_dir, keep, force=args.force, dry_run=args.dry_run)

@@ -29,9 +29,9 @@ from .errors import StopRun
 from .folders import remove_tree
 from .report import _not_replaceable  # what `report -o` would not replace is not a report of ours
 from .seal import CHAIN, FOUND, MANIFEST, MANIFEST_LIMIT, PRUNED, PRUNING, SIGNATURE, EnvChain, Finding, Malformed, \
-    archive_contents, archive_dirs, archives_oldest_first, env_lock, forced_reason, found_record, keeps_evidence, \
-    kept_manifest, leftover_manifest, leftover_of, parse_manifest, prune_leftovers, read_manifest_bytes, read_pruned, \
-    read_regular, read_signature_bytes, sha256_bytes, sha256_file, subfolders
+    archive_contents, archive_dirs, archive_named, archives_oldest_first, env_lock, forced_reason, found_record, \
+    keeps_evidence, kept_manifest, leftover_manifest, leftover_of, parse_manifest, prune_leftovers, read_manifest_bytes, \
+    read_pruned, read_regular, read_signature_bytes, sha256_bytes, sha256_file, subfolders
 
 
 @dataclass
@@ -52,19 +52,25 @@ def _is_env(path: Path) -> bool:
 
 def env_dirs(path: Path) -> list[Path]:
     """`reports/<env>` itself, or every env folder under `reports/` (the same test for both, so that `prune
-    reports` takes in each env `prune reports/<env>` would) but those that are symlinks (linked_env_dirs)."""
-    if _is_env(path):
+    reports` takes in each env `prune reports/<env>` would) but those that are symlinks (linked_env_dirs). A folder
+    holding env folders is `reports/`, whatever else stands in it (a chain.jsonl, an archive: `seal.not_in_reports`),
+    as verify reads it: such an entry made prune take reports/ for an env, prune none of its envs, and write an env's
+    files into reports/."""
+    inside = _envs_in(path)
+    if not inside and _is_env(path):
         return [path]
-    return [p for p in subfolders(path) if not p.is_symlink() and _is_env(p)]
+    return [p for p in inside if not p.is_symlink()]
 
 
 def linked_env_dirs(path: Path) -> list[Path]:
     """The env folders under `reports/` that are symlinks: `prune reports` leaves each alone, as it does an archive
     folder that is one — it would delete archives outside reports/. Named itself (`prune reports/<env>`), an env is
     pruned where the user says it is."""
-    if _is_env(path):
-        return []
-    return [p for p in subfolders(path) if p.is_symlink() and _is_env(p)]
+    return [p for p in _envs_in(path) if p.is_symlink()]
+
+
+def _envs_in(path: Path) -> list[Path]:
+    return [p for p in subfolders(path) if not archive_named(p.name) and _is_env(p)]
 
 
 class ChainUnreadable(StopRun):

@@ -1670,7 +1670,7 @@ def _env_folders(path: Path) -> list[Path]:
     return [p for p in subfolders(path) if not archive_named(p.name) and not is_archive(p) and _env_like(p)]
 
 
-def _not_in_reports(path: Path) -> list[tuple[Path, str]]:
+def not_in_reports(path: Path) -> list[tuple[Path, str]]:
     """What stands in `reports/` itself that belongs in an env folder, and what it is."""
     try:
         entries = sorted(path.iterdir())
@@ -1694,7 +1694,7 @@ def _say_not_in_reports(path: Path, envs: list[Path], verdict: Verdict) -> None:
     verified all the same; nothing in the entry is."""
     shown = ", ".join(p.name for p in envs[:NOT_ARCHIVES_SHOWN])
     shown += f", … {len(envs) - NOT_ARCHIVES_SHOWN} more" if len(envs) > NOT_ARCHIVES_SHOWN else ""
-    for entry, what in _not_in_reports(path):
+    for entry, what in not_in_reports(path):
         verdict.findings.append(Finding("tampered", entry.name, f"{what} ({_entry_kind(entry)}) in {path.name}/ "
                                         f"itself, beside its env folders {shown}: it belongs in an env folder, and "
                                         f"nothing in it is verified; move it into its env's folder, or out of "

@@ -192,3 +192,23 @@ def test_prune_that_could_not_keep_a_manifest_ends_with_26(env_dir, tmp_path, ca
     assert f"left {first.name} alone: its manifest cannot be kept in .pruned/" in out
     assert "1 archive could not be removed" in err
     assert first.is_dir() and not list((tmp_path / "elsewhere").iterdir())
+
+
+@pytest.mark.parametrize("stray", ["chain", "archive"])
+def test_prune_reports_prunes_every_env_whatever_else_stands_in_reports(tmp_path, capsys, stray):
+    """A chain.jsonl (or an archive) standing in reports/ itself made prune take reports/ for the env folder: no env
+    was pruned, and an archive there would have been pruned with an env's files written into reports/."""
+    reports = tmp_path / "reports"
+    own = chained(reports / "fx", ["20261125T104620Z_a", "20261125T104621Z_b"])
+    if stray == "chain":
+        (reports / seal.CHAIN).write_text("")
+        name = seal.CHAIN
+    else:
+        name = chained(tmp_path / "other" / "fy", ["20261125T104622Z_c", "20261125T104623Z_d"])[0].name
+        (tmp_path / "other" / "fy" / name).rename(reports / name)
+    before = sorted(p.name for p in reports.iterdir())
+    code, out, _ = run(capsys, "prune", str(reports), "--keep", "1")
+    assert code == exitcodes.OK, out
+    assert not own[0].exists() and own[1].is_dir(), out
+    assert f"{name}: left alone: " in out and "in reports/ itself beside its env folders" in out, out
+    assert sorted(p.name for p in reports.iterdir()) == before, out  # nothing written into reports/ itself
