@@ -1750,6 +1750,7 @@ class _Index:
             self.longest = max(self.longest, len(secret))
             self.shortest = min(self.shortest, len(secret)) if self.shortest else len(secret)
             self._add_inner_runs(secret)
+            self._add_separated_runs(secret)
         for secret in targets:
             self._add_anchor(secret)
             for word in _byte_run_hints(secret):  # where to read bytes written a number a byte; no form's place
@@ -1778,6 +1779,21 @@ class _Index:
                 if (piece not in self.words or self.words[piece][3] == _BYTE_RUN_HINT) and _short_key(piece):
                     # whether the base is the secret itself: all of it found is then the whole secret
                     self.words[piece] = (length, mark, 0, (base, offset, base == secret))
+
+    def _add_separated_runs(self, secret: str) -> None:
+        """The secret written with a separator between its characters or groups (`_separated_forms`): each form's first
+        and last runs (as many of its characters as `_inner_run` masks), widened along the form as far as the
+        text agrees — a copy whole is masked whole, a cut one as a part. Two words a form, not the form itself: a
+        32-character token's 48 forms would add 2,000 characters to the automaton, its 96 runs 1,250, and no more for
+        a longer one; each text is read in the one pass as before."""
+        mark = self.mark(secret)
+        for size, forms in _separated_forms(secret):
+            runs = _separated_runs(secret, size)  # the same places in each separator's form
+            for form in forms:
+                for start, end in runs:
+                    piece = form[start:end]
+                    if piece not in self.words or self.words[piece][3] == _BYTE_RUN_HINT:
+                        self.words[piece] = (end - start, mark, 0, (form, start, True))
 
     def _add_anchor(self, secret: str) -> None:
         if _ANCHOR_RUN.fullmatch(secret):
@@ -2152,6 +2168,43 @@ def _inner_run(length: int) -> int:
     24-character key) to 12 (from 36) — a few characters of a long key give nothing away, and half of one gave
     half of it away (11 of a 24-character token, or all of it cut into three 8-character fields)."""
     return max(Redactor.MIN_RUN, min(12, length // 3))
+
+
+# A separator a page or a job's output puts between a secret's characters, or between its groups of 2 to 8, to make it
+# readable (`Kq7v-R2mX-…`, `K q 7 v …`, `Kq:7v:R2`); a tab or a line break there is `_Unbroken`'s, which reads the
+# text without them
+_SEPARATORS = " -_.:/"
+_GROUP_SIZES = range(1, 9)
+
+
+def _separated_forms(secret: str) -> list[tuple[int, list[str]]]:
+    """Per size of group, the secret with one separator after each of its groups (the last maybe shorter), a form per
+    separator: as `_inner_bases`, of the secret as written (not of a URL, a pair, a value of several lines or JSON:
+    their keys are secrets of their own), of one up to SMALL_SECRET_BYTES. Three groups at least: two joined once are
+    as often two words (`Summer 2024` of a password `Summer2024`). Not of digits alone: digits at regular places are
+    times, versions and addresses (a PIN `123456` is not the time 12:34:56), as digits on two lines are two numbers."""
+    if _inner_bases(secret) != [secret] or len(_bytes(secret)) > SMALL_SECRET_BYTES or secret.isdigit():
+        return []
+    forms = []
+    for size in _GROUP_SIZES:
+        if 2 * size < len(secret):
+            groups = [secret[at:at + size] for at in range(0, len(secret), size)]
+            forms.append((size, [separator.join(groups) for separator in _SEPARATORS]))
+    return forms
+
+
+def _separated_runs(secret: str, size: int) -> set[tuple[int, int]]:
+    """Where the secret's first and last runs are in its form of groups of `size` (`_separated_forms`): as many of its
+    characters as `_inner_run` masks quoted inside a text, a group and one more at least (a separator among them, so
+    that no run is one of the secret's own). All of the form where the secret is that short, or where a run reads as
+    words (`_short_key`): a few letters of a passphrase spaced out may be a word spaced out."""
+    length = len(secret)
+    run = max(_inner_run(length), size + 1)
+    whole = (0, length + (length - 1) // size)
+    if run >= length:
+        return {whole}
+    return {(at + at // size, at + run - 1 + (at + run - 1) // size + 1) if _short_key(secret[at:at + run]) else whole
+            for at in (0, length - run)}
 
 
 def _chunk_starts(length: int) -> list[int]:

@@ -484,3 +484,56 @@ def test_a_percent_escape_beside_a_secret_is_never_cut(text, kept):
     redactor = Redactor()
     redactor.add_declared("s3cr3tT0kenVal")
     assert redactor.text(text).startswith(kept + "[redacted"), redactor.text(text)
+
+
+DISPLAYED = "Kq7vR2mX9pL4wT8nB3cZ6hJ1fD5sG0yQ"  # a cron secret a job echoes formatted for reading
+
+
+def _grouped(secret: str, separator: str, size: int) -> str:
+    return separator.join(secret[i:i + size] for i in range(0, len(secret), size))
+
+
+@pytest.mark.parametrize("size", range(1, 9))
+@pytest.mark.parametrize("separator", [" ", "\t", "-", "_", ".", ":", "/", "\n"],
+                         ids=["blank", "tab", "dash", "underscore", "dot", "colon", "slash", "lf"])
+def test_a_secret_echoed_with_a_separator_between_its_characters_or_groups_is_masked(separator, size):
+    """A job echoing its token formatted for display (`Kq7v-R2mX-…`, `K q 7 v …`) put it readable into results.json
+    and the Allure results: one separator repeated between its characters or its groups of 2 to 8 still tells it."""
+    redactor = Redactor()
+    redactor.add_declared(DISPLAYED)
+    mark = f"[redacted {fingerprint(DISPLAYED)}]"
+    shown = _grouped(DISPLAYED, separator, size)
+    body = f'{{"ran": true, "token": "{shown}"}}'
+    assert redactor.text(body) == f'{{"ran": true, "token": "{mark}"}}', (shown, redactor.text(body))
+    as_json = json.dumps({"reply": body})  # results.json: the reply's body in a JSON string
+    assert redactor.text(as_json) == json.dumps({"reply": f'{{"ran": true, "token": "{mark}"}}'}), (
+        shown, redactor.text(as_json))
+
+
+@pytest.mark.parametrize("excerpt, cleaned", [
+    ("token K q 7 v R 2 m X 9 p L 4…", "token {}…"),  # a copy cut by an excerpt: its first 12 characters
+    ("token Kq7v-R2mX-9pL4-wT8n-…", "token {}…"),  # its first 16, and the separator after them
+    ("…cZ-6h-J1-fD-5s-G0-yQ rejected", "…{} rejected"),  # its last 14
+])
+def test_a_secret_echoed_grouped_and_cut_short_is_masked_as_a_part(excerpt, cleaned):
+    """A run of a third of the secret (`_inner_run`), so written, is masked as a part, as far as the copy goes."""
+    redactor = Redactor()
+    redactor.add_declared(DISPLAYED)
+    assert redactor.text(excerpt) == cleaned.format(f"[redacted part of {fingerprint(DISPLAYED)}]")
+
+
+def test_ordinary_text_with_regular_separators_stays_readable():
+    """Times, versions, addresses and spaced words are written with a separator at regular places too: only a secret's
+    own characters so written are masked, never digits alone (a PIN `123456` is not the time 12:34:56), a few
+    characters of a key, or the words of a secret made of words."""
+    redactor = Redactor()
+    redactor.add_declared(DISPLAYED)
+    redactor.add_declared("123456")
+    redactor.add_declared("mypassword12345")
+    redactor.add_declared("Summer2024")
+    for text in ("started 12:34:56, pin set 12-34-56", "the Summer 2024 release, Summer-2024", "version 1.2.3.4.5.6 at 10.20.30.40", "K q 7 v R 2 m",
+                 "Kq7v-R2mX is not all", "p a s s w o r d 1 2 authentication failed", "my-pa-ss-wo-rd",
+                 "id 3f2504e0-4f89-11d3-9a0c-0305e82c3301 in eu-west-1", "a b c d e f g h i j k l m n o p"):
+        assert redactor.text(text) == text
+    mark = f"[redacted {fingerprint('mypassword12345')}]"
+    assert redactor.text("pw: m y p a s s w o r d 1 2 3 4 5.") == f"pw: {mark}."

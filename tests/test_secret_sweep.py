@@ -773,3 +773,53 @@ def test_a_cron_secrets_near_miss_echoed_back_stays_out(tmp_path):
                           "NEARCUT": changed_inside(cut_short(canary), canary, at_end=True), "ENDING": cut_at_start(canary),
                           "NEARENDING": changed_inside(cut_at_start(canary), canary, at_end=False)}),
                   {"console": ran.output}, [tmp_path], inputs=set()) == []
+
+
+def test_a_cron_secret_echoed_formatted_for_display_stays_out(tmp_path):
+    """A job echoes the secret it was given formatted for reading — in groups of four joined by `-` (`Kq7v-R2mX-…`),
+    each character spaced, in pairs joined by `:` — into its JSON answer: neither form, nor a piece of one, is in the
+    console or any file the run wrote (the archive's results.json, the Allure results, junit, the log file)."""
+    from http.server import BaseHTTPRequestHandler
+
+    from .kit import handler_server
+
+    canary = f"Kq7vR2mX{random.token_hex(12)}"
+    shown = {"/dashed": "-".join(canary[i:i + 4] for i in range(0, len(canary), 4)), "/spaced": " ".join(canary),
+             "/paired": ":".join(canary[i:i + 2] for i in range(0, len(canary), 2))}
+
+    class Formats(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 — http.server's name
+            takes = self.headers.get("authorization", "") == f"Bearer {canary}"
+            body = json.dumps({"ran": takes, "token": shown[self.path] if takes else None}).encode()
+            self.send_response(200 if takes else 401)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    with handler_server(Formats) as url:
+        project = Project(tmp_path, {"WEB_URL": url, "CRON_SECRET": canary})
+        project.checklist("vault", "".join(f"""
+        - {{id: C{i}, name: {path[1:]}, section: Cron, title: the job echoes its secret {path[1:]}, family: cron,
+           cadence: postdeploy, mutating: true,
+           params: {{service: web, path: {path}, secret: CRON_SECRET, with_secret: true, json: {{ran: false}}}}}}
+        """ for i, path in enumerate(shown, 1)))
+        project.environment("""
+        allow_mutating: true
+        timeouts: {connect_s: 2, http_s: 3}
+        systems: {vault: {services: {web: {url: "${WEB_URL}"}}, secrets: {CRON_SECRET: "${CRON_SECRET}"}}}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local", "-rA", "--log-level=DEBUG", "-o", "log_cli=true",
+                          "-o", "log_cli_level=DEBUG", "-o", "junit_logging=all", "--junitxml=junit.xml",
+                          "-o", "log_file=run.log", "--log-file-level=DEBUG", "--alluredir=allure",
+                          every_plugin=True)
+    # each job ran (200), its answer's `ran` not the false asked: failed, its reply quoted in the evidence
+    assert ran.statuses() == {"C1-dashed": "failed", "C2-spaced": "failed", "C3-paired": "failed"}, ran.output[-3000:]
+    assert any((tmp_path / "allure").iterdir())  # the Allure results were written, and searched
+    forms = _forms({"CRON": canary})
+    for path, form in shown.items():
+        forms |= {f"CRON {path[1:]}": form, f"CRON {path[1:]}, its first third": form[:len(form) // 3]}
+    assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []
