@@ -181,3 +181,48 @@ def test_time_columns_from_postgresql_compare(demo_deployment):
         times, late = _judged(db["url"], items)
     assert times.status is Status.PASSED, _said("times", Status.PASSED, times)
     assert late.status is Status.FAILED, _said("late", Status.FAILED, late)
+
+
+# -- 4: a uuid, inet or cidr compares with the bound read as its type, as PostgreSQL reads a literal -------------
+U = "6f1c2a9e-3b1d-4c55-9a0e-2d3f4b5c6d7e"
+TYPED = [
+    # (name, select list, expect, status, said)
+    ("uuid-eq", f"'{U}'::uuid as id", {"id": {"eq": U}}, Status.PASSED, None),
+    ("uuid-eq-upper-braced", f"'{U}'::uuid as id", {"id": {"eq": "{" + U.upper() + "}"}}, Status.PASSED, None),
+    ("uuid-eq-other", f"'{U}'::uuid as id", {"id": {"eq": U.replace("6f", "00", 1)}}, Status.FAILED, None),
+    ("uuid-ne-other", f"'{U}'::uuid as id", {"id": {"ne": U.replace("6f", "00", 1)}}, Status.PASSED, None),
+    ("uuid-order", f"'{U}'::uuid as id", {"id": {"gt": "00000000-0000-0000-0000-000000000000",
+                                                 "lt": "ffffffff-ffff-ffff-ffff-ffffffffffff"}}, Status.PASSED, None),
+    ("uuid-array", f"array['{U}'::uuid] as ids", {"ids": {"eq": [U]}}, Status.PASSED, None),
+    ("uuid-not-a-uuid", f"'{U}'::uuid as id", {"id": {"eq": "main"}}, Status.ERROR,
+     "a uuid cannot be compared with 'main' (text PostgreSQL does not read as a uuid"),
+    ("uuid-urn", f"'{U}'::uuid as id", {"id": {"eq": f"urn:uuid:{U}"}}, Status.ERROR,  # Python reads it; PostgreSQL not
+     "text PostgreSQL does not read as a uuid"),
+    ("uuid-number", f"'{U}'::uuid as id", {"id": {"eq": 5}}, Status.ERROR, "a uuid cannot be compared with 5 (a number"),
+    ("inet-eq", "'10.0.0.1'::inet as ip", {"ip": {"eq": "10.0.0.1"}}, Status.PASSED, None),
+    ("inet-eq-masklen", "'10.0.0.1'::inet as ip", {"ip": {"eq": "10.0.0.1/32"}}, Status.PASSED, None),
+    ("inet-ne-prefix", "'10.0.0.1/24'::inet as ip", {"ip": {"eq": "10.0.0.1"}}, Status.FAILED, None),
+    ("inet-v4-before-v6", "'255.255.255.255'::inet as ip", {"ip": {"lt": "::1"}}, Status.PASSED, None),
+    # PostgreSQL orders by the network part both share, then the mask's length: 10.0.0.0/8 < 10.0.0.0/16 < 10.0.0.1
+    ("inet-order-network", "'10.0.0.0/8'::inet as ip", {"ip": {"lt": "10.0.0.0/16"}}, Status.PASSED, None),
+    ("inet-order-masklen", "'10.255.0.0/16'::inet as ip", {"ip": {"lt": "10.0.0.1"}}, Status.FAILED, None),
+    ("cidr-eq", "'10.0.0.0/8'::cidr as net", {"net": {"eq": "10.0.0.0/8"}}, Status.PASSED, None),
+    ("cidr-host-bits", "'10.0.0.0/8'::cidr as net", {"net": {"eq": "10.0.0.1/8"}}, Status.ERROR,
+     "a cidr cannot be compared with '10.0.0.1/8' (text PostgreSQL does not read as a cidr"),
+    ("inet-not-an-address", "'10.0.0.1'::inet as ip", {"ip": {"eq": "localhost"}}, Status.ERROR,
+     "an inet cannot be compared with 'localhost'"),
+]
+
+
+@pytest.mark.parametrize("name, select, expect, want, said", TYPED, ids=[t[0] for t in TYPED])
+def test_a_uuid_or_network_column_compares_with_its_bound_read_as_its_type(demo_deployment, name, select, expect,
+                                                                            want, said):
+    """PostgreSQL compares `id = '6f1c…'` by reading the literal as a uuid (an inet, a cidr): so does the judge, in
+    PostgreSQL's order (a network's by family, shared network part, mask length, address); text it cannot read as
+    the type is an error in PostgreSQL's type names, saying how to write one."""
+    items = [make_check("sql", {"query": f"select {select}", "expect": expect}, item="U1", name=name)]
+    with scratch_database(demo_deployment, "select 1", prefix="typed") as db:
+        (outcome,) = _judged(db["url"], items)
+    assert outcome.status is want, _said(name, want, outcome)
+    assert said is None or said in outcome.observed, _said(name, want, outcome)
+    assert "UUID" not in outcome.observed and "IPv4" not in outcome.observed, _said(name, want, outcome)

@@ -23,7 +23,8 @@ through any chain of views, is an error too (`_owner_problem`; a function's body
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
-ISO-8601; an aware one needs its offset), a bytea with a bytea. Anything else — text against a number, an interval
+ISO-8601; an aware one needs its offset), a bytea with a bytea, a uuid, inet or cidr with text read as
+that type (as PostgreSQL reads a literal), ordered as PostgreSQL orders it. Anything else — text against a number, an interval
 against anything, a column the query names twice — is an error: it cannot be compared. What Python does not compare
 exactly as PostgreSQL does — a value of a type the driver reads as text (an enum, citext, money), text's order (and
 its equality, where the database has a nondeterministic collation), a timetz — is asked of PostgreSQL in one more
@@ -48,9 +49,11 @@ import collections
 import datetime as dt
 import decimal
 import functools
+import ipaddress
 import json
 import math
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -1372,11 +1375,83 @@ def _kind(value: Any) -> str:
         return "array"
     if isinstance(value, dict):
         return "object"
+    if isinstance(value, uuid.UUID):
+        return "uuid"
+    if isinstance(value, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+        return "cidr"
+    if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address, ipaddress.IPv4Interface,
+                          ipaddress.IPv6Interface)):
+        return "inet"
     return type(value).__name__
 
 
 ORDERED = frozenset({"number", "text", "timestamp with time zone", "timestamp without time zone", "date",
-                     "time with time zone", "time without time zone"})
+                     "time with time zone", "time without time zone", "uuid", "inet", "cidr"})
+# a uuid as PostgreSQL's uuid_in reads one: 32 hex digits, a hyphen allowed after any group of four, in braces or not
+_UUID_TEXT = re.compile(r"(?P<open>\{)?[0-9a-fA-F]{4}(?:-?[0-9a-fA-F]{4}){7}(?(open)\})")
+_A_TYPED = {"uuid": "a uuid", "inet": "an inet", "cidr": "a cidr"}
+_TYPED_TEXT = {  # how to write a bound PostgreSQL reads as the type, for a message
+    "uuid": "32 hex digits, e.g. 6f1c2a9e-3b1d-4c55-9a0e-2d3f4b5c6d7e",
+    "inet": "an address with its netmask or without, e.g. 10.0.0.1 or 10.0.0.0/24 (IPv6 too)",
+    "cidr": "a network without host bits, e.g. 10.0.0.0/24 (IPv6 too)",
+}
+
+
+def _typed_bound(kind: str, text: str) -> Any:
+    """The bound's text read as a uuid, inet or cidr, as PostgreSQL reads a literal compared with such a column;
+    Uncomparable for text it would not read so (or written otherwise than here: abbreviated `10/8`)."""
+    try:
+        if kind == "uuid":
+            if not _UUID_TEXT.fullmatch(text):  # Python's reader takes more (`urn:uuid:…`, hyphens anywhere)
+                raise ValueError(text)
+            return uuid.UUID(text)
+        return ipaddress.ip_network(text) if kind == "cidr" else ipaddress.ip_interface(text)
+    except ValueError:
+        raise Uncomparable(f"{_A_TYPED[kind]} cannot be compared with {_text_shown(text)} (text PostgreSQL does not"
+                           f" read as {_A_TYPED[kind]}): write {_TYPED_TEXT[kind]}") from None
+
+
+@functools.total_ordering
+class _Network:
+    """An inet or cidr value as PostgreSQL compares it (network_cmp): IPv4 before IPv6, then by the network part both
+    share (the shorter netmask's), then by netmask length, then by the whole address. Python's ipaddress orders
+    otherwise and will not compare IPv4 with IPv6."""
+
+    def __init__(self, value: Any):
+        if isinstance(value, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+            address, self.bits = value.network_address, value.prefixlen
+        elif isinstance(value, (ipaddress.IPv4Interface, ipaddress.IPv6Interface)):
+            address, self.bits = value.ip, value.network.prefixlen
+        else:
+            address, self.bits = value, value.max_prefixlen
+        self.version, self.width, self.address = address.version, address.max_prefixlen, int(address)
+
+    def _order(self, other: "_Network") -> int:
+        if self.version != other.version:
+            return self.version - other.version
+        shift = self.width - min(self.bits, other.bits)
+        for mine, theirs in ((self.address >> shift, other.address >> shift), (self.bits, other.bits),
+                             (self.address, other.address)):
+            if mine != theirs:
+                return -1 if mine < theirs else 1
+        return 0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Network) and self._order(other) == 0
+
+    def __lt__(self, other: "_Network") -> bool:
+        return self._order(other) < 0
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _as_postgresql_orders(value: Any) -> Any:
+    """A value as compared: an inet or cidr as PostgreSQL orders it (`_Network`), in a list too; the rest as it is."""
+    if _kind(value) in ("inet", "cidr"):
+        return _Network(value)
+    if isinstance(value, list):
+        return [_as_postgresql_orders(item) for item in value]
+    return value
 
 
 class Uncomparable(Exception):
@@ -1737,6 +1812,12 @@ def _bound_like(value: Any, bound: Any) -> Any:
             raise Uncomparable(f"a JSON object's keys are text, and {written[0]!r} is not: quote it")
         return {key: b if value.get(key) is None or b is None else _bound_like(value[key], b)
                 for key, b in bound.items()}
+    if kind in _TYPED_TEXT:
+        if not isinstance(bound, str):
+            article = "an" if bound_kind[0] in "aeiou" else "a"
+            raise Uncomparable(f"{_A_TYPED[kind]} cannot be compared with {_bound_shown(bound)}"
+                               f" ({article} {bound_kind}): write it as text, quoted")
+        return _typed_bound(kind, bound)
     if kind == "interval":
         raise Uncomparable(f"an interval cannot be compared with {_bound_shown(bound)} (a {bound_kind}); compare"
                            " extract(epoch from …) in the query, in seconds")
@@ -1865,7 +1946,7 @@ def _holds(op: str, value: Any, bound: Any, column: _Typed = _Typed()) -> tuple[
     if compared is not value:
         shown += f" (a char(n): compared without its trailing blanks, as {_shown(compared)})"
     try:
-        return bool(test(compared, like)), shown
+        return bool(test(_as_postgresql_orders(compared), _as_postgresql_orders(like))), shown
     except (TypeError, decimal.InvalidOperation) as exc:
         raise Uncomparable(f"{_shown(value)} cannot be compared with {_bound_shown(bound)}: {exc}") from None
 
@@ -1902,8 +1983,8 @@ def _plain(value: Any) -> Any:
         if value.is_finite() and decimal.Decimal(repr(as_float)) == value:
             return as_float
         return str(value)
-    if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
-        return str(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)) or _kind(value) in _TYPED_TEXT:
+        return str(value)  # (a uuid, an inet, a cidr as PostgreSQL writes it)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return _bytea(value)[0]
     if isinstance(value, (list, tuple)):
