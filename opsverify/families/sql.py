@@ -20,6 +20,9 @@ those whose owner RLS applies to, each materialized view whose owner it applies 
 or calls a function of the database's own, whoever owns it now (its rows are its last refresh's, read with rights its
 owner had then), and the views (and SECURITY DEFINER functions) each view reads; a query reading one, directly or
 through any chain of views, is an error too (`_owner_problem`; a function's body is not followed).
+Catalog views that filter by the reading role's own privileges are an error where they hide rows from the checker,
+decided by what it holds (asked in the first round trip): information_schema's grant, routine, constraint and
+trigger views (`HIDDEN_BY_PRIVILEGES`): `shown_problem`.
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
@@ -169,6 +172,47 @@ _SUBJECT_OWNERS = (
     "select s.oid from pg_catalog.pg_roles s where not s.rolsuper and not s.rolbypassrls and exists (select 1"
     " from pg_catalog.pg_class t where t.relrowsecurity and (t.relforcerowsecurity"
     " or not pg_catalog.pg_has_role(s.oid, t.relowner, 'USAGE')))")
+# Whether some object is one a class of information_schema's views leaves out for the current role, by what that class
+# asks of it (PostgreSQL's information_schema.sql, 12 to 18): PostgreSQL's own objects too (a role that owns none
+# of them misses their rows). A member of the owning role (pg_has_role USAGE) is its owner there. Where a view also
+# accepts column privileges, only table-wide ones are counted: at worst an error, never a pass. (Only catalogs every
+# role may read: a checker with per-schema grants is asked this too; pg_user_mapping is refused to it.)
+_MEMBER = "pg_catalog.pg_has_role({}, 'USAGE')"
+_NOT_GRANTED = (  # an ACL item (a) of an object's, its grant neither made by nor to a role of the current role's
+    f"not {_MEMBER.format('a.grantor')} and case when a.grantee {_EQ} 0 then true"
+    f" else not {_MEMBER.format('a.grantee')} end")
+_PRIVILEGE_HIDES = {
+    "grants": " or ".join(
+        f"exists (select 1 from pg_catalog.{table} o, pg_catalog.aclexplode({acl}) a where {_NOT_GRANTED})"
+        for table, acl in (("pg_class", "coalesce(o.relacl, pg_catalog.acldefault('r', o.relowner))"),
+                           ("pg_proc", "coalesce(o.proacl, pg_catalog.acldefault('f', o.proowner))"),
+                           ("pg_type", "coalesce(o.typacl, pg_catalog.acldefault('T', o.typowner))"),
+                           ("pg_attribute", "o.attacl"),
+                           ("pg_foreign_data_wrapper", "coalesce(o.fdwacl, pg_catalog.acldefault('F', o.fdwowner))"),
+                           ("pg_foreign_server", "coalesce(o.srvacl, pg_catalog.acldefault('S', o.srvowner))"))),
+    "execute": ("exists (select 1 from pg_catalog.pg_proc p where not pg_catalog.pg_has_role(p.proowner, 'USAGE')"
+                " and not pg_catalog.has_function_privilege(p.oid, 'EXECUTE'))"),
+    "changes": ("exists (select 1 from pg_catalog.pg_class c"
+                f" where c.relkind {_EQ} any ('{{r,p,v,f,m}}'::pg_catalog.\"char\"[])"
+                " and not pg_catalog.pg_has_role(c.relowner, 'USAGE') and not pg_catalog.has_table_privilege(c.oid,"
+                " 'INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER'))"),
+    "owned": " or ".join(f"exists (select 1 from pg_catalog.{table} o where not {_MEMBER.format(f'o.{owner}')})"
+                         for table, owner in (("pg_class", "relowner"), ("pg_type", "typowner"),
+                                              ("pg_proc", "proowner"))),
+    "readable": ("exists (select 1 from pg_catalog.pg_class c"
+                 f" where c.relkind {_EQ} any ('{{r,p,v,f,m,S}}'::pg_catalog.\"char\"[])"
+                 " and not pg_catalog.pg_has_role(c.relowner, 'USAGE') and not pg_catalog.has_table_privilege(c.oid,"
+                 " 'SELECT, INSERT, UPDATE, REFERENCES'))"),
+    "types": ("exists (select 1 from pg_catalog.pg_type t where not pg_catalog.pg_has_role(t.typowner, 'USAGE')"
+              " and not pg_catalog.has_type_privilege(t.oid, 'USAGE'))"),
+    "schemas": ("exists (select 1 from pg_catalog.pg_namespace n where not pg_catalog.pg_has_role(n.nspowner, 'USAGE')"
+                " and not pg_catalog.has_schema_privilege(n.oid, 'CREATE, USAGE'))"),
+    "foreign": ("exists (select 1 from pg_catalog.pg_foreign_data_wrapper w where not"
+                " pg_catalog.pg_has_role(w.fdwowner, 'USAGE') and not"
+                " pg_catalog.has_foreign_data_wrapper_privilege(w.oid, 'USAGE'))"
+                " or exists (select 1 from pg_catalog.pg_foreign_server v where not"
+                " pg_catalog.pg_has_role(v.srvowner, 'USAGE') and not pg_catalog.has_server_privilege(v.oid, 'USAGE'))"),
+}
 _WHO_SEES_WHAT = (
     "select current_user as viewer, r.rolsuper or r.rolbypassrls as sees_all,"
     f" (select coalesce(pg_catalog.array_agg(n.nspname {_CAT} '.' {_CAT} c.relname), '{{}}')"
@@ -182,7 +226,15 @@ _WHO_SEES_WHAT = (
     # servers' lacks): only one a user made can be (initdb's are all deterministic), and under one 'A' = 'a' may hold
     " (select coalesce(pg_catalog.bool_or(pg_catalog.to_jsonb(k.*) operator(pg_catalog.->>) 'collisdeterministic'"
     f"  {_EQ} 'false'), false) from pg_catalog.pg_collation k"
-    "  where k.oid operator(pg_catalog.>=) '16384'::pg_catalog.oid) as loose_collations"
+    "  where k.oid operator(pg_catalog.>=) '16384'::pg_catalog.oid) as loose_collations,"
+    # which classes of information_schema's views leave rows out for the role (`HIDDEN_BY_PRIVILEGES`): none for a
+    # superuser (each class asked only otherwise); and its session's search_path (as the session began: this statement may run with it pinned), which may list
+    # information_schema, so that its views are named unqualified
+    " case when r.rolsuper then '{}'::pg_catalog.text[] else pg_catalog.array_remove(array["
+    + ", ".join(f"case when {condition} then '{name}'::pg_catalog.text end"
+                for name, condition in _PRIVILEGE_HIDES.items())
+    + "], null::pg_catalog.text) end as catalog_hidden,"
+    f" (select s.reset_val from pg_catalog.pg_settings s where s.name {_EQ} 'search_path') as search_path"
 )
 _OF_THE_CHECKER = f" from pg_catalog.pg_roles r where r.rolname {_EQ} current_user"
 VISIBILITY = Pinned(_WHO_SEES_WHAT + _OF_THE_CHECKER)
@@ -327,6 +379,53 @@ RESOLVED = (
 # in `c.relrowsecurity = false OR NOT row_security_active(c.oid)` — so a catalog read that RLS hides rows from; no
 # other view of pg_catalog or information_schema filters so (PostgreSQL 15 and 18)
 STATISTICS_HIDING_RLS = ("pg_stats", "pg_stats_ext", "pg_stats_ext_exprs")
+# information_schema's views that leave out (or show NULL) what the current role's own privileges do not reach, by
+# the class of `_PRIVILEGE_HIDES` that decides whether they do for the checker: (why, what to read instead, views).
+# Read from PostgreSQL's information_schema.sql (15; the same filters in 12 to 18). A superuser is shown every row;
+# the README's checker (pg_read_all_data, owning nothing, changing nothing) every table's and column's, but not
+# others' grants, the functions it may not EXECUTE, nor the constraints and triggers of tables it may not change.
+_CATALOG_INSTEAD = "; or the schema family's items (docs/checklists.md, `schema`)"
+HIDDEN_BY_PRIVILEGES = {
+    "grants": ("lists only grants made to or by a role the checker role is a member of",
+               "pg_class.relacl (pg_proc.proacl, pg_type.typacl, pg_attribute.attacl) read with"
+               " aclexplode(coalesce(relacl, acldefault('r', relowner)))",
+               ("table_privileges", "role_table_grants", "column_privileges", "role_column_grants",
+                "routine_privileges", "role_routine_grants", "udt_privileges", "role_udt_grants", "usage_privileges",
+                "role_usage_grants")),
+    "execute": ("lists only functions the checker role owns or may EXECUTE",
+                "pg_proc (prosecdef, proacl, pg_get_function_arguments(oid))",
+                ("routines", "parameters", "data_type_privileges", "element_types")),
+    "changes": ("lists only tables the checker role owns or may change (INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES,"
+                " TRIGGER), which a read-only role may not",
+                "pg_constraint (contype 'p', 'u', 'f', 'c'; conkey), pg_trigger (not tgisinternal)",
+                ("table_constraints", "key_column_usage", "referential_constraints", "triggers",
+                 "triggered_update_columns")),
+    "owned": ("leaves out (or shows NULL for) what belongs to roles the checker role is not a member of",
+              "pg_constraint, pg_depend, pg_attribute, pg_trigger, pg_proc (prosrc), pg_get_viewdef(oid)",
+              ("check_constraints", "check_constraint_routine_usage", "column_column_usage", "column_domain_usage",
+               "column_udt_usage", "constraint_column_usage", "constraint_table_usage", "domain_udt_usage",
+               "routine_column_usage", "routine_routine_usage", "routine_sequence_usage", "routine_table_usage",
+               "view_column_usage", "view_routine_usage", "view_table_usage", "views", "routines", "parameters",
+               "triggers")),
+    "readable": ("lists only tables, columns and sequences the checker role owns or holds a privilege on",
+                 "pg_class, pg_attribute; or grant pg_read_all_data to the checker role",
+                 ("tables", "columns", "views", "sequences", "column_options", "foreign_tables",
+                  "foreign_table_options", "_pg_foreign_tables", "_pg_foreign_table_columns", "data_type_privileges",
+                  "element_types")),
+    "types": ("lists only types the checker role owns or may USAGE", "pg_type",
+              ("domains", "domain_constraints", "user_defined_types", "attributes", "data_type_privileges",
+               "element_types")),
+    "schemas": ("lists only schemas the checker role owns or may use", "pg_namespace", ("schemata",)),
+    "foreign": ("lists only foreign-data wrappers and servers the checker role owns or may USAGE (and user mappings'"
+                " options only for its own)", "pg_foreign_data_wrapper, pg_foreign_server, pg_user_mappings",
+                ("foreign_data_wrappers", "foreign_data_wrapper_options", "foreign_servers", "foreign_server_options",
+                 "user_mappings", "user_mapping_options", "_pg_foreign_data_wrappers", "_pg_foreign_servers",
+                 "_pg_user_mappings")),
+}
+# a view of information_schema as the query writes it: qualified (a quote, a blank or a string around it as it
+# comes: in the SQL a string gives query_to_xml too)
+_IN_INFORMATION_SCHEMA = re.compile(r'(?:\binformation_schema\b|"information_schema")\s*\.\s*(?:"((?:[^"]|"")+)"|'
+                                    r"([A-Za-z_][A-Za-z0-9_$]*))", re.IGNORECASE)
 # (the SQL given as text to a function that runs it as the current role — PostgreSQL's query_to_xml or ts_stat,
 # tablefunc's crosstab and connectby, xml2's xpath_table — is read as the query's own: `sql_run_by`; PostgreSQL's
 # others that read what they are given, RUNS_UNFOLLOWED_SQL, are not followed)
@@ -1269,6 +1368,50 @@ def rls_problem(query: str, visibility: Any) -> str | None:
     return None
 
 
+def shown_problem(query: str, visibility: Any) -> str | None:
+    """Why a catalog view the query names may show the checker role fewer rows (or NULLs) than there are, whoever
+    owns the tables: one of information_schema's that filters by the role's own privileges where some object is out
+    of their reach (`HIDDEN_BY_PRIVILEGES`); None when it names none, or they hide nothing from it. Facts that do not say (not
+    asked) count as hiding. Read from the query's text (a view of the database's own that reads one is not
+    followed)."""
+    if isinstance(visibility, GatherError) or not visibility:
+        return None  # rls_problem says so
+    return _information_schema_problem(query, visibility[0])
+
+
+def _information_schema_problem(query: str, row: dict[str, Any]) -> str | None:
+    named = _information_schema_views(query, row.get("search_path"))
+    if not named:
+        return None
+    hidden = row.get("catalog_hidden")
+    said, told = [], set()
+    for kind, (why, instead, views) in HIDDEN_BY_PRIVILEGES.items():
+        these = sorted(view for view in named if view in views and view not in told)  # each by one reason
+        if these and (hidden is None or kind in hidden):
+            told.update(these)
+            shown = ", ".join(f"information_schema.{view}" for view in these)
+            said.append(f"the query names {shown}, which filters by the privileges of the role reading it (it {why})"
+                        f"{' and what they reach here could not be told' if hidden is None else ''}:"
+                        f" role {row.get('viewer')} is shown fewer rows than there are (a count read so may be"
+                        f" silently low, or what is there read as missing); read the pg_catalog tables"
+                        f" instead — {instead}{_CATALOG_INSTEAD}")
+    return "; and ".join(said) or None
+
+
+def _information_schema_views(query: str, search_path: Any) -> set[str]:
+    """The views of information_schema (of `HIDDEN_BY_PRIVILEGES`) the query names: qualified, quoted or not, also in
+    a string; unqualified too where the role's search_path lists information_schema (or could not be read)."""
+    known = {view for _, _, views in HIDDEN_BY_PRIVILEGES.values() for view in views}
+    named = {quoted.replace('""', '"') if quoted else fold_identifier(plain)
+             for quoted, plain in _IN_INFORMATION_SCHEMA.findall(query)}
+    words = _identifiers(query)
+    if isinstance(words, _AnyName) or not isinstance(search_path, str) or "information_schema" in {
+            part.strip()[1:-1] if part.strip().startswith('"') else part.strip().lower()
+            for part in search_path.split(",")}:
+        named |= {view for view in known if view in words}
+    return named & known
+
+
 def _owner_problem(query: str, under_rls: list[dict[str, Any]], view_reads: list[list[str]]) -> str | None:
     """Why a checker role that bypasses row level security may still not see every row: the query names a view (not
     security_invoker) or a SECURITY DEFINER function whose owner RLS applies to — PostgreSQL applies the policies as
@@ -2159,7 +2302,7 @@ def _judged(check, facts) -> Outcome:
         skewed = _clock_problem(facts)
         if skewed:
             return error(skewed, deployed_at=facts["deployed_at"])
-    why = rls_problem(p.query, facts["visibility"])
+    why = rls_problem(p.query, facts["visibility"]) or shown_problem(p.query, facts["visibility"])
     if why:
         return error(why)
     if len(rows) != 1:

@@ -1,0 +1,162 @@
+"""sql items over catalog views that show the checker only what its own privileges allow: information_schema's
+views (grants to or by its roles, functions it may EXECUTE, tables it may change). Each is an ERROR naming the view, why and the fix where
+the checker role is one they hide rows from — decided by what it holds, asked in the batched visibility query, no
+round trip more — and judged where they hide nothing (a superuser). On a real PostgreSQL, with the demo's checker
+(BYPASSRLS, pg_read_all_data)."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from psycopg import sql as pgsql
+
+from opsverify.engine import gather_and_judge
+from opsverify.families import sql
+from opsverify.outcome import Status
+from opsverify.transports import postgres
+
+from .kit import make_check, make_target
+from .project import scratch_database
+
+
+
+def _said(name: str, want: Status, outcome) -> str:
+    return (f"item {name}: expected {want.value}, saw {outcome.status.value}"
+            f" (expected: {outcome.expected!r}; observed: {outcome.observed!r})")
+
+
+def _judged(url: str, items: list) -> list:
+    target = make_target({"database": url})
+    try:
+        return gather_and_judge(target, sql, items)
+    finally:
+        target.close()
+
+
+@pytest.fixture
+def round_trips(monkeypatch):
+    """The conversations with the database, each a list of the statements sent in it."""
+    sent: list[list[bytes]] = []
+    real = postgres._Conversation.run
+    monkeypatch.setattr(postgres._Conversation, "run",
+                        lambda self, texts, pinned=(): sent.append(list(texts)) or real(self, texts, pinned))
+    return sent
+
+
+# -- information_schema: views that filter by the checker's own privileges ------------------------------------------
+CATALOG_DDL = """
+create role {anon} nologin;
+create table public.orders (id int primary key, total int check (total > 0));
+grant select, insert, update, delete on public.orders to {anon};
+create function public.admin_reset() returns int language sql security definer as 'select 1';
+revoke execute on function public.admin_reset() from public;
+create function public.audit() returns trigger language plpgsql as 'begin return new; end';
+create trigger orders_audit after insert on public.orders for each row execute function public.audit();
+create table public.triggers (id int);  -- the app's own table of that name: no view of information_schema
+"""
+GRANTS = "select count(*) as n from information_schema.role_table_grants where grantee = '{anon}'"
+PRIVILEGES = "select count(*) as n from information_schema.table_privileges where grantee = '{anon}'"
+DEFINERS = ("select count(*) as n from information_schema.routines"
+            " where routine_schema = 'public' and security_type = 'DEFINER'")
+PRIMARY_KEY = ("select count(*) as n from information_schema.table_constraints"
+               " where table_schema = 'public' and table_name = 'orders' and constraint_type = 'PRIMARY KEY'")
+TRIGGERS = 'select count(*) as n from "information_schema"."triggers" where event_object_table = \'orders\''
+COLUMNS = ("select count(*) as n from information_schema.columns"
+           " where table_schema = 'public' and table_name = 'orders' and column_name <> 'parameters'")
+OWN_TABLE = "select count(*) as n from public.triggers"
+CATALOG_ITEMS = [
+    # (name, query, expect, as the demo's checker, as a superuser, the view named, what the fix names)
+    ("no-anon-grants", GRANTS, {"n": {"eq": 0}}, Status.ERROR, Status.FAILED, "information_schema.role_table_grants",
+     "aclexplode"),
+    ("no-anon-privileges", PRIVILEGES, {"n": {"eq": 0}}, Status.ERROR, Status.FAILED,
+     "information_schema.table_privileges", "aclexplode"),
+    ("no-definer-fns", DEFINERS, {"n": {"eq": 0}}, Status.ERROR, Status.FAILED, "information_schema.routines",
+     "pg_proc"),
+    ("orders-has-pk", PRIMARY_KEY, {"n": {"eq": 1}}, Status.ERROR, Status.PASSED,
+     "information_schema.table_constraints", "pg_constraint"),
+    ("orders-audited", TRIGGERS, {"n": {"ge": 1}}, Status.ERROR, Status.PASSED, "information_schema.triggers",
+     "pg_trigger"),
+    # pg_read_all_data reads every table: the views listing what the role may SELECT hide nothing from it
+    ("orders-columns", COLUMNS, {"n": {"eq": 2}}, Status.PASSED, Status.PASSED, None, None),
+    ("own-table-named-triggers", OWN_TABLE, {"n": {"eq": 0}}, Status.PASSED, Status.PASSED, None, None),
+]
+
+
+def test_information_schema_views_hiding_rows_from_the_checker_are_an_error_not_a_count(demo_deployment,
+                                                                                        round_trips):
+    """The demo's checker owns nothing and may change nothing: role_table_grants shows it no grant to anon, routines
+    no function it may not EXECUTE, table_constraints and triggers no table it may not change — a count of 0 there
+    passed `eq: 0` with 4 grants and a SECURITY DEFINER function present, and failed a healthy table's primary key.
+    Each is an error naming the view, why and the pg_catalog table to read instead, in one round trip; a superuser
+    is shown every row, and its items are judged."""
+    anon = f"anon_{secrets.token_hex(4)}"
+    items = [make_check("sql", {"query": query.format(anon=anon), "expect": expect}, item=f"I{i}", name=name)
+             for i, (name, query, expect, *_) in enumerate(CATALOG_ITEMS)]
+    try:
+        with scratch_database(demo_deployment, CATALOG_DDL.format(anon=anon), prefix="hidden") as db:
+            as_checker = _judged(db["url"], items)
+            trips = len(round_trips)
+            as_superuser = _judged(db["admin"], items)
+    finally:
+        with demo_deployment.pg.admin() as conn:
+            conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(anon)))
+    assert trips == 1, f"round trips as the checker: expected 1 (the facts ride the batched query), saw {trips}"
+    wrong = []
+    for case, checker, superuser in zip(CATALOG_ITEMS, as_checker, as_superuser, strict=True):
+        name, _, _, want_checker, want_superuser, view, fix = case
+        if checker.status is not want_checker:
+            wrong.append("as the checker: " + _said(name, want_checker, checker))
+        elif view and not (view in checker.observed and fix in checker.observed
+                           and "privileges" in checker.observed):
+            wrong.append(f"as the checker: item {name}: expected the error to name {view}, why (the checker's own"
+                         f" privileges) and the fix ({fix}); saw {checker.observed!r}")
+        if superuser.status is not want_superuser:
+            wrong.append("as a superuser: " + _said(name, want_superuser, superuser))
+    assert not wrong, "\n".join(wrong)
+
+
+VIEWER = {"viewer": "checker", "sees_all": True, "rls_tables": [], "views": []}
+CATALOG_NAMED = [
+    # (query, the classes hidden from the role, its search_path, the view the error names or None for a verdict)
+    ("select count(*) as n from information_schema.key_column_usage", ["changes"], "public",
+     "information_schema.key_column_usage"),
+    ('select count(*) as n from INFORMATION_SCHEMA."check_constraints"', ["owned"], "public",
+     "information_schema.check_constraints"),
+    ("select length(query_to_xml('select * from information_schema.role_routine_grants', true, true, '')::text)"
+     " as n", ["grants"], "public", "information_schema.role_routine_grants"),
+    ("select count(*) as n from information_schema.parameters", ["execute"], "public",
+     "information_schema.parameters"),
+    ("select count(*) as n from triggers", ["changes"], '"$user", public, information_schema',
+     "information_schema.triggers"),  # found through the session's search_path
+    ("select count(*) as n from triggers", ["changes"], '"$user", public', None),  # the app's own table
+    ("select count(*) as n from information_schema.table_constraints", [], "public", None),  # a superuser's
+    ("select count(*) as n from information_schema.tables", ["changes", "owned", "grants", "execute"], "public",
+     None),  # pg_read_all_data: every table readable
+    ("select count(*) as n from information_schema.tables", ["readable"], "public", "information_schema.tables"),
+    ("select count(*) as n from information_schema.columns where column_name = 'parameters'", ["execute"], "public",
+     None),  # a word in a string names no view
+]
+
+
+@pytest.mark.parametrize("query, hidden, path, named", CATALOG_NAMED,
+                         ids=[f"{i}-{n or 'judged'}" for i, (_, _, _, n) in enumerate(CATALOG_NAMED)])
+def test_each_information_schema_view_hiding_rows_from_the_role_is_named(query, hidden, path, named):
+    check = make_check("sql", {"query": query, "expect": {"n": {"eq": 0}}}, name="catalog")
+    facts = {"visibility": [{**VIEWER, "catalog_hidden": hidden, "search_path": path}],
+             "deployed_at": None, "answers": {check.key: {"query": [{"n": 0}]}}}
+    outcome = sql.judge(check, facts)
+    want = Status.ERROR if named else Status.PASSED
+    assert outcome.status is want, _said(query, want, outcome)
+    assert named is None or named in outcome.observed, (
+        f"query {query!r}: expected the error to name {named}; saw {outcome.observed!r}")
+
+
+def test_facts_without_what_the_role_is_shown_are_an_error_for_a_view_that_may_hide():
+    """Visibility facts that do not say what the role is shown (not asked): a query naming such a view is an error,
+    never a count."""
+    check = make_check("sql", {"query": "select count(*) as n from information_schema.triggers",
+                               "expect": {"n": {"eq": 0}}}, name="unasked")
+    facts = {"visibility": [VIEWER], "deployed_at": None, "answers": {check.key: {"query": [{"n": 0}]}}}
+    outcome = sql.judge(check, facts)
+    assert outcome.status is Status.ERROR, _said("unasked", Status.ERROR, outcome)
