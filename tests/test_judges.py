@@ -123,7 +123,7 @@ def test_sql_rls_matters_only_for_tables_it_guards(query, rls_tables, views, sta
     """A checker role without BYPASSRLS may still run catalog-only (and RLS-free) measures."""
     check = make(sql, {"query": query, "expect": {"n": {"ge": 0}}})
     viewer = [{"viewer": "reader", "sees_all": False, "rls_tables": rls_tables, "views": views,
-               "catalog_hidden": [], "search_path": '"$user", public'}]  # as a superuser is shown
+               "catalog_hidden": [], "sees_stats": True, "search_path": '"$user", public'}]  # as a superuser is shown
     assert sql.judge(check, sql_facts(check, [{"n": 1}], visibility=viewer)).status is status
 
 

@@ -1,13 +1,15 @@
 """sql items over catalog views that show the checker only what its own privileges allow: information_schema's
-views (grants to or by its roles, functions it may EXECUTE, tables it may change). Each is an ERROR naming the view, why and the fix where
+views (grants to or by its roles, functions it may EXECUTE, tables it may change) and the statistics views that
+show other roles' sessions blank without pg_read_all_stats. Each is an ERROR naming the view, why and the fix where
 the checker role is one they hide rows from — decided by what it holds, asked in the batched visibility query, no
-round trip more — and judged where they hide nothing (a superuser). On a real PostgreSQL, with the demo's checker
-(BYPASSRLS, pg_read_all_data)."""
+round trip more — and judged where they hide nothing (a superuser, a member of pg_read_all_stats). On a real
+PostgreSQL, with the demo's checker (BYPASSRLS, pg_read_all_data) and the README's roles."""
 
 from __future__ import annotations
 
 import secrets
 
+import psycopg
 import pytest
 from psycopg import sql as pgsql
 
@@ -19,6 +21,7 @@ from opsverify.transports import postgres
 from .kit import make_check, make_target
 from .project import scratch_database
 
+WAITS = 2000  # polls of pg_stat_activity for the app's session, a hang guard only (each returns at once when seen)
 
 
 def _said(name: str, want: Status, outcome) -> str:
@@ -42,6 +45,21 @@ def round_trips(monkeypatch):
     monkeypatch.setattr(postgres._Conversation, "run",
                         lambda self, texts, pinned=(): sent.append(list(texts)) or real(self, texts, pinned))
     return sent
+
+
+@pytest.fixture
+def stats_reader(demo_deployment):
+    """A login role as README's "The checker role" writes it: BYPASSRLS, pg_read_all_data and pg_read_all_stats."""
+    role, password = f"stats_reader_{secrets.token_hex(4)}", secrets.token_hex(12)
+    with demo_deployment.pg.admin() as conn:
+        conn.execute(pgsql.SQL("create role {} login bypassrls password {} in role pg_read_all_data,"
+                               " pg_read_all_settings, pg_read_all_stats").format(
+            pgsql.Identifier(role), pgsql.Literal(password)))
+    try:
+        yield role, password
+    finally:
+        with demo_deployment.pg.admin() as conn:
+            conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(role)))
 
 
 # -- information_schema: views that filter by the checker's own privileges ------------------------------------------
@@ -116,7 +134,63 @@ def test_information_schema_views_hiding_rows_from_the_checker_are_an_error_not_
     assert not wrong, "\n".join(wrong)
 
 
+# -- statistics views: other roles' sessions blank without pg_read_all_stats ---------------------------------------
+IDLE = "select count(*) as n from pg_stat_activity where state = 'idle in transaction'"
+
+
+def test_session_views_without_pg_read_all_stats_are_an_error_not_a_count(demo_deployment, stats_reader):
+    """The app's session idles in a transaction: the demo's checker (no pg_read_all_stats) sees its state as NULL, so
+    `eq: 0` passed; it is an error naming pg_stat_activity and the grant to add. The README's checker role, a member
+    of pg_read_all_stats, sees the session and fails the item."""
+    role, password = stats_reader
+    items = [make_check("sql", {"query": IDLE, "expect": {"n": {"eq": 0}}}, item="A1", name="no-idle-in-tx")]
+    with scratch_database(demo_deployment, "create table public.jobs (id int)", prefix="activity") as db:
+        holder = psycopg.connect(db["admin"])  # the app's session: a transaction left open
+        try:
+            holder.execute("select 1")
+            with psycopg.connect(db["admin"], autocommit=True) as conn:  # until the server lists it so
+                seen = next((n for _ in range(WAITS) if (n := conn.execute(IDLE).fetchone()[0])), 0)
+            assert seen, "the app's session never showed as idle in transaction"
+            (blind,) = _judged(db["url"], items)
+            (reader,) = _judged(demo_deployment.pg.url(db["name"], role, password), items)
+        finally:
+            holder.close()
+    assert blind.status is Status.ERROR, _said("no-idle-in-tx (demo checker)", Status.ERROR, blind)
+    assert "pg_stat_activity" in blind.observed and "grant pg_read_all_stats to opsverify_checker" in blind.observed, (
+        f"item no-idle-in-tx: expected the error to name pg_stat_activity and the grant; saw {blind.observed!r}")
+    assert reader.status is Status.FAILED, _said("no-idle-in-tx (member of pg_read_all_stats)", Status.FAILED, reader)
+
+
 VIEWER = {"viewer": "checker", "sees_all": True, "rls_tables": [], "views": []}
+STATS_NAMED = [
+    # (query, sees other roles' sessions, the name the error gives or None for a verdict)
+    ("select count(*) as n from pg_catalog.pg_stat_replication where state <> 'streaming'", False,
+     "pg_stat_replication"),
+    ("select count(*) as n from pg_stat_progress_vacuum", False, "pg_stat_progress_vacuum"),
+    ("select count(*) as n from pg_stat_wal_receiver where status = 'streaming'", False, "pg_stat_wal_receiver"),
+    ("select count(*) as n from pg_stat_ssl where not ssl", False, "pg_stat_ssl"),
+    ("select count(*) as n from pg_stat_gssapi where gss_authenticated", False, "pg_stat_gssapi"),
+    ("select count(*) as n from pg_stat_statements where query like '%orders%'", False, "pg_stat_statements"),
+    ("select count(*) as n from pg_stat_get_activity(null) where state is null", False, "pg_stat_get_activity"),
+    ("select count(*) as n from pg_stat_activity", True, None),  # a member of pg_read_all_stats (or a superuser)
+    ("select count(*) as n from pg_stat_user_tables where n_dead_tup > 1000", False, None),  # no session shown
+    ("select count(*) as n from pg_stat_subscription", False, None),  # shown to every role
+]
+
+
+@pytest.mark.parametrize("query, sees_stats, named", STATS_NAMED, ids=[n or f"judged-{i}" for i, (_, _, n) in
+                                                                       enumerate(STATS_NAMED)])
+def test_each_view_showing_other_sessions_blank_is_named(query, sees_stats, named):
+    check = make_check("sql", {"query": query, "expect": {"n": {"eq": 0}}}, name="sessions")
+    facts = {"visibility": [{**VIEWER, "sees_stats": sees_stats, "catalog_hidden": [], "search_path": "public"}],
+             "deployed_at": None, "answers": {check.key: {"query": [{"n": 0}]}}}
+    outcome = sql.judge(check, facts)
+    want = Status.ERROR if named else Status.PASSED
+    assert outcome.status is want, _said(query, want, outcome)
+    assert named is None or (named in outcome.observed and "pg_read_all_stats" in outcome.observed), (
+        f"query {query!r}: expected the error to name {named} and pg_read_all_stats; saw {outcome.observed!r}")
+
+
 CATALOG_NAMED = [
     # (query, the classes hidden from the role, its search_path, the view the error names or None for a verdict)
     ("select count(*) as n from information_schema.key_column_usage", ["changes"], "public",
@@ -143,7 +217,7 @@ CATALOG_NAMED = [
                          ids=[f"{i}-{n or 'judged'}" for i, (_, _, _, n) in enumerate(CATALOG_NAMED)])
 def test_each_information_schema_view_hiding_rows_from_the_role_is_named(query, hidden, path, named):
     check = make_check("sql", {"query": query, "expect": {"n": {"eq": 0}}}, name="catalog")
-    facts = {"visibility": [{**VIEWER, "catalog_hidden": hidden, "search_path": path}],
+    facts = {"visibility": [{**VIEWER, "sees_stats": True, "catalog_hidden": hidden, "search_path": path}],
              "deployed_at": None, "answers": {check.key: {"query": [{"n": 0}]}}}
     outcome = sql.judge(check, facts)
     want = Status.ERROR if named else Status.PASSED
@@ -155,8 +229,7 @@ def test_each_information_schema_view_hiding_rows_from_the_role_is_named(query, 
 def test_facts_without_what_the_role_is_shown_are_an_error_for_a_view_that_may_hide():
     """Visibility facts that do not say what the role is shown (not asked): a query naming such a view is an error,
     never a count."""
-    check = make_check("sql", {"query": "select count(*) as n from information_schema.triggers",
-                               "expect": {"n": {"eq": 0}}}, name="unasked")
+    check = make_check("sql", {"query": IDLE, "expect": {"n": {"eq": 0}}}, name="unasked")
     facts = {"visibility": [VIEWER], "deployed_at": None, "answers": {check.key: {"query": [{"n": 0}]}}}
     outcome = sql.judge(check, facts)
     assert outcome.status is Status.ERROR, _said("unasked", Status.ERROR, outcome)

@@ -22,7 +22,8 @@ owner had then), and the views (and SECURITY DEFINER functions) each view reads;
 through any chain of views, is an error too (`_owner_problem`; a function's body is not followed).
 Catalog views that filter by the reading role's own privileges are an error where they hide rows from the checker,
 decided by what it holds (asked in the first round trip): information_schema's grant, routine, constraint and
-trigger views (`HIDDEN_BY_PRIVILEGES`): `shown_problem`.
+trigger views (`HIDDEN_BY_PRIVILEGES`), and without pg_read_all_stats the views of other roles' sessions
+(`SESSIONS_SHOWN_BLANK`): `shown_problem`.
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
@@ -228,12 +229,15 @@ _WHO_SEES_WHAT = (
     f"  {_EQ} 'false'), false) from pg_catalog.pg_collation k"
     "  where k.oid operator(pg_catalog.>=) '16384'::pg_catalog.oid) as loose_collations,"
     # which classes of information_schema's views leave rows out for the role (`HIDDEN_BY_PRIVILEGES`): none for a
-    # superuser (each class asked only otherwise); and its session's search_path (as the session began: this statement may run with it pinned), which may list
+    # superuser (each class asked only otherwise); whether it sees other roles' sessions (`SESSIONS_SHOWN_BLANK`); and
+    # its session's search_path (as the session began: this statement may run with it pinned), which may list
     # information_schema, so that its views are named unqualified
     " case when r.rolsuper then '{}'::pg_catalog.text[] else pg_catalog.array_remove(array["
     + ", ".join(f"case when {condition} then '{name}'::pg_catalog.text end"
                 for name, condition in _PRIVILEGE_HIDES.items())
     + "], null::pg_catalog.text) end as catalog_hidden,"
+    f" exists (select 1 from pg_catalog.pg_roles s where s.rolname {_EQ} 'pg_read_all_stats'"
+    "  and pg_catalog.pg_has_role(s.oid, 'USAGE')) as sees_stats,"
     f" (select s.reset_val from pg_catalog.pg_settings s where s.name {_EQ} 'search_path') as search_path"
 )
 _OF_THE_CHECKER = f" from pg_catalog.pg_roles r where r.rolname {_EQ} current_user"
@@ -426,6 +430,19 @@ HIDDEN_BY_PRIVILEGES = {
 # comes: in the SQL a string gives query_to_xml too)
 _IN_INFORMATION_SCHEMA = re.compile(r'(?:\binformation_schema\b|"information_schema")\s*\.\s*(?:"((?:[^"]|"")+)"|'
                                     r"([A-Za-z_][A-Za-z0-9_$]*))", re.IGNORECASE)
+# PostgreSQL's views and functions that show a role other roles' sessions with their state, query, times, client
+# and progress NULL ('<insufficient privilege>') — pg_stat_ssl and pg_stat_gssapi leave them out — unless it has the
+# privileges of pg_read_all_stats (pgstatfuncs.c's HAS_PGSTAT_PERMISSIONS; walsender.c, walreceiver.c;
+# pg_stat_statements' query text and queryid): a count over them reads another role's idle-in-transaction session
+# as no such session. Every pg_stat_progress_* view too (pg_stat_subscription checks nothing: any role sees it).
+SESSIONS_SHOWN_BLANK = frozenset({
+    "pg_stat_activity", "pg_stat_ssl", "pg_stat_gssapi", "pg_stat_replication", "pg_stat_wal_receiver",
+    "pg_stat_statements", "pg_stat_get_activity", "pg_stat_get_progress_info", "pg_stat_get_wal_senders",
+    "pg_stat_get_wal_receiver", "pg_stat_get_backend_activity", "pg_stat_get_backend_activity_start",
+    "pg_stat_get_backend_xact_start", "pg_stat_get_backend_start", "pg_stat_get_backend_client_addr",
+    "pg_stat_get_backend_client_port", "pg_stat_get_backend_wait_event", "pg_stat_get_backend_wait_event_type",
+    "pg_stat_get_backend_subxact"})
+_PROGRESS_VIEWS = "pg_stat_progress_"
 # (the SQL given as text to a function that runs it as the current role — PostgreSQL's query_to_xml or ts_stat,
 # tablefunc's crosstab and connectby, xml2's xpath_table — is read as the query's own: `sql_run_by`; PostgreSQL's
 # others that read what they are given, RUNS_UNFOLLOWED_SQL, are not followed)
@@ -1371,12 +1388,15 @@ def rls_problem(query: str, visibility: Any) -> str | None:
 def shown_problem(query: str, visibility: Any) -> str | None:
     """Why a catalog view the query names may show the checker role fewer rows (or NULLs) than there are, whoever
     owns the tables: one of information_schema's that filters by the role's own privileges where some object is out
-    of their reach (`HIDDEN_BY_PRIVILEGES`); None when it names none, or they hide nothing from it. Facts that do not say (not
+    of their reach (`HIDDEN_BY_PRIVILEGES`), or a view of other roles' sessions without pg_read_all_stats
+    (`SESSIONS_SHOWN_BLANK`); None when it names none, or they hide nothing from it. Facts that do not say (not
     asked) count as hiding. Read from the query's text (a view of the database's own that reads one is not
     followed)."""
     if isinstance(visibility, GatherError) or not visibility:
         return None  # rls_problem says so
-    return _information_schema_problem(query, visibility[0])
+    row = visibility[0]
+    problems = [_information_schema_problem(query, row), _sessions_problem(query, row)]
+    return "; and ".join(problem for problem in problems if problem) or None
 
 
 def _information_schema_problem(query: str, row: dict[str, Any]) -> str | None:
@@ -1410,6 +1430,25 @@ def _information_schema_views(query: str, search_path: Any) -> set[str]:
             for part in search_path.split(",")}:
         named |= {view for view in known if view in words}
     return named & known
+
+
+def _sessions_problem(query: str, row: dict[str, Any]) -> str | None:
+    if row.get("sees_stats") is True:
+        return None
+    words = _identifiers(query)
+    named = sorted(SESSIONS_SHOWN_BLANK) if isinstance(words, _AnyName) else sorted(
+        word for word in words if word in SESSIONS_SHOWN_BLANK or word.startswith(_PROGRESS_VIEWS))
+    if not named:
+        return None
+    viewer = row.get("viewer")
+    whether = "it may not" if row.get("sees_stats") is False else "whether it may could not be told"
+    grantee = viewer if re.fullmatch(r"[a-z_][a-z0-9_$]*", str(viewer)) else _quoted(str(viewer))
+    return (f"the query names {', '.join(named)}, which {'shows' if len(named) == 1 else 'show'} role {viewer} other"
+            " roles' sessions with their state, query, times and client as NULL ('<insufficient privilege>'), or"
+            " leaves them out (pg_stat_ssl, pg_stat_gssapi: no client port), unless"
+            f" it has the privileges of pg_read_all_stats, and {whether}: a count of such sessions would be silently"
+            f" low (an idle-in-transaction session read as none); grant pg_read_all_stats to {grantee} (README,"
+            " \"The checker role\")")
 
 
 def _owner_problem(query: str, under_rls: list[dict[str, Any]], view_reads: list[list[str]]) -> str | None:
