@@ -227,12 +227,15 @@ _WHO_SEES_WHAT = (
     # servers' lacks): only one a user made can be (initdb's are all deterministic), and under one 'A' = 'a' may hold
     " (select coalesce(pg_catalog.bool_or(pg_catalog.to_jsonb(k.*) operator(pg_catalog.->>) 'collisdeterministic'"
     f"  {_EQ} 'false'), false) from pg_catalog.pg_collation k"
-    "  where k.oid operator(pg_catalog.>=) '16384'::pg_catalog.oid) as loose_collations,"
-    # which classes of information_schema's views leave rows out for the role (`HIDDEN_BY_PRIVILEGES`): none for a
-    # superuser (each class asked only otherwise); whether it sees other roles' sessions (`SESSIONS_SHOWN_BLANK`); and
-    # its session's search_path (as the session began: this statement may run with it pinned), which may list
-    # information_schema, so that its views are named unqualified
-    " case when r.rolsuper then '{}'::pg_catalog.text[] else pg_catalog.array_remove(array["
+    "  where k.oid operator(pg_catalog.>=) '16384'::pg_catalog.oid) as loose_collations"
+)
+# which classes of information_schema's views leave rows out for the role (`HIDDEN_BY_PRIVILEGES`): none for a
+# superuser (each class asked only otherwise); whether it sees other roles' sessions (`SESSIONS_SHOWN_BLANK`); and
+# its session's search_path (as the session began: this statement may run with it pinned), which may list
+# information_schema, so that its views are named unqualified. Asked only where a query's words name such a view
+# (`_names_shown_views`): in a cold session it costs the server four times the rest of the question
+_SHOWN_VIEWS = (
+    ", case when r.rolsuper then '{}'::pg_catalog.text[] else pg_catalog.array_remove(array["
     + ", ".join(f"case when {condition} then '{name}'::pg_catalog.text end"
                 for name, condition in _PRIVILEGE_HIDES.items())
     + "], null::pg_catalog.text) end as catalog_hidden,"
@@ -242,6 +245,7 @@ _WHO_SEES_WHAT = (
 )
 _OF_THE_CHECKER = f" from pg_catalog.pg_roles r where r.rolname {_EQ} current_user"
 VISIBILITY = Pinned(_WHO_SEES_WHAT + _OF_THE_CHECKER)
+VISIBILITY_OF_SHOWN_VIEWS = Pinned(_WHO_SEES_WHAT + _SHOWN_VIEWS + _OF_THE_CHECKER)
 # PostgreSQL applies RLS as a view's owner (unless it is security_invoker) and as a SECURITY DEFINER function's owner,
 # whatever the checker's BYPASSRLS: each of the database's own whose owner is subject to RLS on some table — neither
 # superuser nor BYPASSRLS, and no owner of that table (by membership too, as PostgreSQL tells) unless it is FORCE ROW
@@ -339,8 +343,8 @@ _CALLED_WITH_ONE = (
 # `to_regclass` finds, its kind, whether row level security applies to the current role on it
 # (`row_security_active`) and whether it is PostgreSQL's own; and which of the functions named may read the app's
 # tables: none of `_TRUSTED_FUNCTION`. Not pinned (see above): the names are resolved as the app's query resolves them.
-RESOLVED = (
-    _WHO_SEES_WHAT + ","
+_RESOLVED_REST = (
+    ","
     # the relation named as SQL writes it (quote_ident), so "billing.v2".invoices and billing."v2.invoices" differ
     " (select coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('name', w.name,"
     f"   'relation', pg_catalog.quote_ident(n.nspname) {_CAT} '.' {_CAT} pg_catalog.quote_ident(c.relname),"
@@ -379,6 +383,8 @@ RESOLVED = (
     " as own_value_functions"
     + _OF_THE_CHECKER
 )
+RESOLVED = _WHO_SEES_WHAT + _RESOLVED_REST
+RESOLVED_OF_SHOWN_VIEWS = _WHO_SEES_WHAT + _SHOWN_VIEWS + _RESOLVED_REST
 # PostgreSQL's views that leave out every row of a table RLS applies to for the current role — their definitions end
 # in `c.relrowsecurity = false OR NOT row_security_active(c.oid)` — so a catalog read that RLS hides rows from; no
 # other view of pg_catalog or information_schema filters so (PostgreSQL 15 and 18)
@@ -788,7 +794,7 @@ def _plan(target, checks) -> tuple[list[tuple[str, str]], list[Any]]:
     ("", "clock")."""
     deployed_at = target.deployed_at
     asked: list[tuple[str, str]] = []
-    statements: list[Any] = [VISIBILITY]
+    statements: list[Any] = [VISIBILITY_OF_SHOWN_VIEWS if _names_shown_views(checks) else VISIBILITY]
     # every word that may name a function (not parsed: sqlglot loads only where RLS makes it matter, `_owner_problem`)
     called = sorted(set().union(*(_identifiers(check.params.query) for check in checks))) if checks else []
     if called:
@@ -819,7 +825,8 @@ def _resolution(checks) -> tuple[str, dict[str, list[str]]]:
             functions.update(found.functions)
             attributes.update(found.attributes, found.values)
     ordered, written = sorted(functions), sorted(tables)
-    return RESOLVED, {"tables": written, "table_schemas": [_schema_of(name) for name in written],
+    question = RESOLVED_OF_SHOWN_VIEWS if _names_shown_views(checks) else RESOLVED
+    return question, {"tables": written, "table_schemas": [_schema_of(name) for name in written],
                       "function_schemas": [schema for schema, _ in ordered],
                       "function_names": [name for _, name in ordered], "attribute_names": sorted(attributes)}
 
@@ -1430,6 +1437,17 @@ def _information_schema_views(query: str, search_path: Any) -> set[str]:
             for part in search_path.split(",")}:
         named |= {view for view in known if view in words}
     return named & known
+
+
+def _names_shown_views(checks) -> bool:
+    """Whether a query may name a view `shown_problem` judges (by its words, as the judge reads them, the search_path
+    not known yet: unqualified names count): then the facts it needs are asked (`_SHOWN_VIEWS`)."""
+    for check in checks:
+        words = _identifiers(check.params.query)
+        if isinstance(words, _AnyName) or _information_schema_views(check.params.query, None) or any(
+                word in SESSIONS_SHOWN_BLANK or word.startswith(_PROGRESS_VIEWS) for word in words):
+            return True
+    return False
 
 
 def _sessions_problem(query: str, row: dict[str, Any]) -> str | None:
