@@ -178,6 +178,23 @@ _SETTING_DEPENDENT = (
     "quote_ident",  # quote_all_identifiers
 )
 _SETTING_DEPENDENT_NAMES = ", ".join(f"'{name}'" for name in _SETTING_DEPENDENT)
+# The columns of the policy's table NOT NULL on every row its policies read, by name (schema reads `x IS NULL` of one
+# as FALSE, `x = x` as TRUE): NOT NULL there and on every table below it (an inheritance child may have dropped it
+# before PostgreSQL 18, and a query of the table reads the child's rows under the table's policies), validated (18's
+# NOT VALID leaves the NULLs already there), of a type tested by its value (not a composite one: `p IS NULL` is TRUE
+# where all p's fields are NULL, NOT NULL or not; not a domain, which may be one); none where a foreign table is
+# below it (its NOT NULL is not enforced).
+_NOT_NULL_COLUMNS = """(with recursive below(relid) as (
+              select p.polrelid union select i.inhrelid from pg_inherits i join below b on i.inhparent = b.relid)
+            select coalesce(json_agg(a.attname order by a.attnum), '[]'::json)
+            from pg_attribute a join pg_type ty on ty.oid = a.atttypid
+            where a.attrelid = p.polrelid and a.attnum > 0 and not a.attisdropped and ty.typtype in ('b', 'e', 'r', 'm')
+              and not exists (select from below b join pg_class c on c.oid = b.relid where c.relkind = 'f')
+              and not exists (
+                select from below b join pg_attribute ca on ca.attrelid = b.relid and ca.attname = a.attname
+                where not ca.attnotnull or exists (
+                  select from pg_constraint k where k.conrelid = b.relid and k.contype = 'n' and not k.convalidated
+                    and ca.attnum = any(k.conkey))))"""
 _SAFE_OIDS = rf"""(select coalesce(json_agg(distinct u.tag), '[]'::json)
           from (select concat_ws(' ', p.polqual::text, p.polwithcheck::text) as text) tree,
           lateral (
@@ -319,7 +336,8 @@ _RELATION_PARTS = {
                       from unnest(p.polroles) x),
             'using', pg_get_expr(p.polqual, p.polrelid), 'check', pg_get_expr(p.polwithcheck, p.polrelid),
             -- as stored, to tell its constant parts (schema asks PostgreSQL their values)
-            'using_tree', p.polqual::text, 'check_tree', p.polwithcheck::text, 'safe', {_SAFE_OIDS}
+            'using_tree', p.polqual::text, 'check_tree', p.polwithcheck::text, 'safe', {_SAFE_OIDS},
+            'not_null_columns', {_NOT_NULL_COLUMNS}
           ) order by p.polname), '[]'::json)
           from pg_policy p where p.polrelid = r.oid) end""",
     # of `publications_of`, joined to each relation read (see catalog_query)
