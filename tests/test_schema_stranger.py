@@ -3017,3 +3017,149 @@ def test_a_lock_waited_for_on_one_relation_is_said_as_one_held(server):
     expect(outcomes[-1:], [(Status.ERROR, f"public.orders has another session waiting for AccessExclusiveLock on it"
                                           f" (pid {waiter}: a migration?), which every read of it queues behind; its"
                                           " column defaults were not read")])
+
+
+# -- 13b: an expression compared with itself, and NULL tests of a NOT NULL column -----------------------------------
+# `x = x` (>=, <=, IN (x), BETWEEN x AND x) is TRUE where x is not NULL and NULL where it is; `x <> x` (<, >) FALSE
+# or NULL; `x IS NOT NULL` TRUE and `x IS NULL` FALSE where x is a NOT NULL column — through NOT, AND, OR and
+# IS [NOT] NULL / TRUE in three-valued logic. Read only as the `<>` at the top, `id = id` and `owner_id IS NOT NULL`
+# on a primary key had passed no_open_write_policies_for (anon updated every row), and `id IS NULL` or `NOT (id =
+# id)` had passed policies_for (anon saw no row). Columns: id (primary key), owner_id (NOT NULL), note (nullable).
+SELF_COMPARED = [  # (USING, always true, no row passes)
+    ("(id = id)", True, False),
+    ("(owner_id IS NOT NULL)", True, False),
+    ("(NOT (id IS NULL))", True, False),
+    ("(owner_id = owner_id)", True, False),
+    ("(id >= id)", True, False),
+    ("((id)::text = (id)::text)", True, False),
+    ("(id IN (id))", True, False),
+    ("(id BETWEEN id AND id)", True, False),
+    ("((id >= id) AND (id <= id))", True, False),             # BETWEEN as PostgreSQL prints it
+    ("((id = id) OR (id = 2))", True, False),                  # IN (id, 2) as printed
+    ("(COALESCE(note, 0) = COALESCE(note, 0))", True, False),  # COALESCE with a constant is never NULL
+    ("((id + 0) = (id + 0))", True, False),
+    ("((id = 1) IS NOT NULL)", True, False),                   # of two values never NULL: never NULL
+    ("((note = note) IS NOT FALSE)", True, False),
+    ("(id IS NULL)", False, True),
+    ("(NOT (id = id))", False, True),
+    ("(NOT (note = note))", False, True),                      # FALSE or NULL: no row passes, nullable or not
+    ("(id < id)", False, True),
+    ("((id = id) AND (owner_id IS NULL))", False, True),
+    ("((note IS NULL) AND (owner_id IS NULL))", False, True),
+    ("((id = 1) IS NULL)", False, True),
+    ("(note <> note)", False, True),
+    # a nullable column: TRUE where it is not NULL, not on every row (nor is `note IS NOT NULL`): not always true
+    ("(note = note)", False, False),
+    ("(note IS NOT NULL)", False, False),
+    ("((note = 1) IS NOT NULL)", False, False),
+    ("(COALESCE(note, note) = COALESCE(note, note))", False, False),
+    ("(note IS NULL)", False, False),
+    ("(NOT (note IS NULL))", False, False),
+    ("(id = owner_id)", False, False),                         # two columns
+    ("((id = id) OR (note = 1))", True, False),
+    ("((note = note) OR (note IS NULL))", False, False),       # TRUE either way, but read as parts free of each other
+    ("(random() = random())", False, False),                   # a function's two calls may differ
+]
+NOT_NULL_COLUMNS = ["id", "owner_id"]
+
+
+@pytest.mark.parametrize("using, always_true, no_row", SELF_COMPARED)
+def test_a_self_comparison_or_null_test_is_read_in_three_valued_logic(using, always_true, no_row):
+    notes = [column("id", "integer", not_null=True), column("owner_id", "integer", not_null=True),
+             column("note", "integer")]
+    for command, said in (("w", "UPDATE"), ("*", "ALL")):
+        write = {**policy("w", ["anon"], command, using=using), "not_null_columns": NOT_NULL_COLUMNS}
+        outcome = verdict({"table": "public.notes", "no_open_write_policies_for": ["anon"]},
+                          catalog(table("notes", columns=notes, policies=[write])), FAILED if always_true else PASSED)
+        if always_true:
+            assert f"table public.notes has {said} policy w that is always true for anon" in outcome.observed, outcome
+    read = {**policy("r", ["anon"], "r", using=using), "not_null_columns": NOT_NULL_COLUMNS}
+    outcome = verdict({"table": "public.notes", "policies_for": {"select": ["anon"]}},
+                      catalog(table("notes", columns=notes, policies=[read])), FAILED if no_row else PASSED)
+    if no_row:
+        assert ("table public.notes has no permissive SELECT policy for anon that grants a row: r has no USING"
+                " expression, or one that is always false") in outcome.observed, outcome.observed
+
+
+def test_a_column_not_known_to_be_not_null_is_taken_as_nullable():
+    """Without the catalog's word that a column is NOT NULL (facts written without it), `id = id` is not always
+    true, nor `id IS NULL` always false."""
+    verdict({"table": "public.notes", "no_open_write_policies_for": ["anon"]},
+            catalog(table("notes", policies=[policy("w", ["anon"], "w", using="(id = id)")])), PASSED)
+    verdict({"table": "public.notes", "policies_for": {"select": ["anon"]}},
+            catalog(table("notes", policies=[policy("r", ["anon"], "r", using="(id IS NULL)")])), PASSED)
+
+
+def _rows_as(admin_url: str, statement: str, role: str | None = "anon") -> int:
+    """The rows `statement` (a count, or a write, rolled back) reads or changes as `role` (None: the superuser); -1
+    where it is refused."""
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute("begin")
+        if role:
+            conn.execute(pgsql.SQL("set local role {}").format(pgsql.Identifier(role)))
+        try:
+            cursor = conn.execute(statement)
+        except psycopg.errors.NotNullViolation:  # a row it reaches holds NULL under NOT NULL ... NOT VALID
+            return -1
+        finally:
+            conn.execute("rollback")
+        return cursor.fetchone()[0] if statement.startswith("select") else cursor.rowcount
+
+
+def _where_taken(statement: str) -> str:
+    """A statement this server may refuse (PostgreSQL 18's NOT VALID NOT NULL; dropping an inherited NOT NULL before
+    18), made where it takes it: what PostgreSQL then does is the oracle either way."""
+    return f"do $$ begin execute {statement!r}; exception when others then null; end $$;"
+
+
+# tables whose NOT NULL column holds NULL on some row, or may (USING of both policies)
+NULL_UNDER_NOT_NULL = {"nv": "(x IS NULL)", "inh": "(x IS NULL)", "pr": "(p IS NULL)", "prs": "(NOT (p = p))"}
+
+
+def test_self_comparisons_and_null_tests_on_a_real_database_as_postgresql_applies_them(server):
+    """Each policy above made on a real server (rows holding NULL in the nullable column): read as written above, and
+    PostgreSQL agrees — anon updates every row where it is read as always true, sees none where no row passes it.
+    NOT NULL counts only where every row the table's policies read holds it: not a NOT VALID one (PostgreSQL 18), not
+    where an inheritance child dropped it (PostgreSQL 15: its rows are read through the parent), not a composite
+    column's (`p IS NULL` of a NOT NULL p is TRUE where all its fields are NULL): there the item says what PostgreSQL
+    does."""
+    _, fresh = server
+    cases = [case for case in SELF_COMPARED if "random" not in case[0]]
+    ddl = ["create type public.pair as (a int, b int);"]
+    for n, (using, _, _) in enumerate(cases):
+        ddl.append(f"create table public.t{n} (id int primary key, owner_id int not null, note int);"
+                   f" insert into public.t{n} values (1, 10, null), (2, 2, 2), (3, 30, null);")
+    ddl.append("create table public.nv (id int primary key, x int); insert into public.nv values (1, null), (2, 2);"
+               + _where_taken("alter table public.nv add constraint nv_x not null x not valid"))
+    ddl.append("create table public.inh (id int primary key, x int not null); insert into public.inh values (1, 1);"
+               " create table public.inh_child () inherits (public.inh);"
+               + _where_taken("alter table public.inh_child alter column x drop not null")
+               + _where_taken("insert into public.inh_child values (2, null)"))
+    ddl.append("create table public.pr (id int primary key, p public.pair not null);"
+               " insert into public.pr values (1, row(null, null)), (2, row(1, 2));"
+               " create table public.prs (id int primary key, p public.pair not null);"
+               " insert into public.prs values (1, row(1, null)), (2, row(1, 2));")
+    policies = {**{f"t{n}": using for n, (using, _, _) in enumerate(cases)}, **NULL_UNDER_NOT_NULL}
+    for name, using in policies.items():
+        ddl.append(f"alter table public.{name} enable row level security;"
+                   f" grant select, update on public.{name} to anon;"
+                   f" create policy w on public.{name} for update to anon using ({using});"
+                   f" create policy r on public.{name} for select to anon using ({using});")
+    with fresh("\n".join(ddl)) as url:
+        done = {name: (_rows_as(url.admin, f"update public.{name} set id = id"),
+                       _rows_as(url.admin, f"select count(*) from public.{name}"),
+                       _rows_as(url.admin, f"select count(*) from public.{name}", role=None)) for name in policies}
+        outcomes = judge_on(url, [{"table": f"public.{name}", "no_open_write_policies_for": ["anon"],
+                                   "policies_for": {"select": ["anon"]}} for name in policies])
+    read = {f"t{n}": (always_true, no_row) for n, (_, always_true, no_row) in enumerate(cases)}
+    wrong = []
+    for (name, using), outcome in zip(policies.items(), outcomes, strict=True):
+        updated, seen, rows = done[name]
+        said = ("always true for anon" in outcome.observed, "that grants a row" in outcome.observed)
+        # PostgreSQL bears out each reading written above; a special table's is what PostgreSQL does
+        does = (updated == rows, seen == 0)
+        if said != read.get(name, does) or (name in read and (said[0] and not does[0] or said[1] and not does[1])):
+            wrong.append(f"{name} USING {using}: anon updated {updated} and saw {seen} of {rows} rows; expected"
+                         f" (always true, no row) = {read.get(name, does)}, opsverify {outcome.status.name}:"
+                         f" {outcome.observed}")
+    assert not wrong, "\n".join(wrong)

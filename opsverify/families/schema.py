@@ -1676,34 +1676,40 @@ def _constant(policy: dict, key: str) -> str | None:
 def _always_true(policy: dict, key: str | None) -> bool:
     """The policy's `key` expression is TRUE whatever the row, as either reading says: PostgreSQL's value of it, or
     of its constant parts (`_ask_constants`); or its literal spellings, or what sqlglot's simplifier folds to TRUE
-    (`true OR owner_id = 1`, `x IS NULL OR x IS NOT NULL`). Either is enough: PostgreSQL's values of the parts are
-    taken as free of each other, so `x IS NULL OR x IS NOT NULL` is TRUE or FALSE to it (`not null`), TRUE here —
-    where x is a column of a scalar type: not where the catalog's tree says the expression tests a column of a row
-    type for NULL (`_row_column_tested`; unknown: any column is taken as scalar)."""
+    (`true OR owner_id = 1`, `x IS NULL OR x IS NOT NULL`), or `_possible_values` reads TRUE on every row (`id = id`
+    of a NOT NULL id). Either is enough: PostgreSQL's values of the parts are taken as free of each other, so `x IS
+    NULL OR x IS NOT NULL` is TRUE or FALSE to it (`not null`), TRUE here — where x is a column of a scalar type: not
+    where the catalog's tree says the expression tests a column of a row type for NULL (`_row_column_tested`;
+    unknown: any column is taken as scalar)."""
     expression = policy[key] if key else None
     if expression is None:
         return False
     return (_constant(policy, key) == "true" or re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_TRUE
-            or _folded(expression, row_columns=_row_columns(policy, key)) == "true")
+            or _folded(expression, _row_columns(policy, key), _not_null(policy)) == "true")
 
 
 def _always_false(policy: dict, key: str | None) -> bool:
     """No row passes the policy's `key` expression, as either reading says (see `_always_true`): PostgreSQL's value of
     it, or of its constant parts, is FALSE or NULL, or it raises (the statement fails); or it is FALSE or NULL as
-    written or as sqlglot's simplifier folds it (`false AND id > 0`, `x IS DISTINCT FROM x`), or one of its top-level
-    AND-ed terms compares a column with itself by `<>`, `<` or `>` (false, or NULL where it is NULL)."""
+    written or as sqlglot's simplifier folds it (`false AND id > 0`, `x IS DISTINCT FROM x`), or FALSE or NULL on
+    every row as `_possible_values` reads it (`NOT (x = x)`, `x IS NULL` of a NOT NULL column)."""
     expression = policy[key] if key else None
     if expression is None:
         return False
     return (_constant(policy, key) in ("false", "null", "not true", "raises")
             or re.sub(r"[\s()]", "", expression.lower()) in _ALWAYS_FALSE
-            or _folded(expression, row_columns=_row_columns(policy, key)) in ("false", "null")
-            or _never_itself(expression))
+            or _folded(expression, _row_columns(policy, key), _not_null(policy)) in ("false", "null", "not true"))
 
 
 def _row_columns(policy: dict, key: str) -> bool:
     """The policy's `key` expression tests a column of a row type for NULL, as the catalog's tree says (unknown: no)."""
     return policy.get(f"{key}_row_column_tested") is True
+
+
+def _not_null(policy: dict) -> frozenset[str]:
+    """The columns of the policy's table NOT NULL on every row its policies read, as the catalog says (see
+    `_catalog._NOT_NULL_COLUMNS`; unknown: none)."""
+    return frozenset(policy.get("not_null_columns") or ())
 
 
 def _undecided(policy: dict, keys: Iterable[str | None]) -> list[str]:
@@ -1713,12 +1719,13 @@ def _undecided(policy: dict, keys: Iterable[str | None]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _folded(expression: str, row_columns: bool = False) -> str | None:
+def _folded(expression: str, row_columns: bool = False, not_null: frozenset[str] = frozenset()) -> str | None:
     """What an expression is whatever the row: "true", "false" or "null" as sqlglot (PostgreSQL dialect) simplifies it
     (`true OR owner_id = 1`), with what it misses of one column read twice (`x IS NULL OR x IS NOT NULL`, `x IS
-    DISTINCT FROM x`) — a reading beside PostgreSQL's (see `_always_true`); None when it cannot be parsed, or does not
-    fold to one. The simplifier keeps SQL's NULL logic (`a OR NOT a` stays as it is). `row_columns`: some column it
-    tests for NULL is of a row type (see `_row_column_tested`)."""
+    DISTINCT FROM x`) — a reading beside PostgreSQL's (see `_always_true`); else what `_possible_values` says the
+    folded expression may be ("not true": FALSE or NULL, …); None when it cannot be parsed, or may be anything. The
+    simplifier keeps SQL's NULL logic (`a OR NOT a` stays as it is). `row_columns`: some column it tests for NULL is of
+    a row type (see `_row_column_tested`); `not_null`: the table's columns NULL on no row (see `_not_null`)."""
     try:
         sqlglot = lazy.load("sqlglot")
         exp = lazy.load("sqlglot.expressions")
@@ -1840,16 +1847,17 @@ def _folded(expression: str, row_columns: bool = False) -> str | None:
             return node if value is None else exp.Boolean(this=value)
 
         COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.GT, exp.LTE, exp.GTE)
-        if any(cast.to.is_type(*exp.DataType.TEMPORAL_TYPES) for cast in tree.find_all(exp.Cast)):
-            return None  # sqlglot's simplifier compares a date with a timestamp as text ('…' = '… 00:00:00': false)
-        folded = simplify(tree.transform(read))
-        if any(True for _ in folded.find_all(exp.Case)):
-            folded = simplify(folded.transform(same_branches))
+        folded = tree.transform(read)
+        # sqlglot's simplifier compares a date with a timestamp as text ('…' = '… 00:00:00': false): not run there
+        if not any(cast.to.is_type(*exp.DataType.TEMPORAL_TYPES) for cast in tree.find_all(exp.Cast)):
+            folded = simplify(folded)
+            if any(True for _ in folded.find_all(exp.Case)):
+                folded = simplify(folded.transform(same_branches))
         while isinstance(folded, exp.Paren):
             folded = folded.this
         if isinstance(folded, exp.Boolean):
             return "true" if folded.this is True else "false"
-        return "null" if null_constant(folded) else None
+        return "null" if null_constant(folded) else _named(_possible_values(folded, not_null))
     except Exception:  # noqa: BLE001 - an expression sqlglot cannot read is judged by its literal spelling alone
         return None
 
@@ -1870,27 +1878,108 @@ def _open_write(policy: dict) -> bool:
     return any(_always_true(policy, key) for key in _write_keys(policy))
 
 
-@functools.lru_cache(maxsize=1024)
-def _never_itself(expression: str) -> bool:
-    """A top-level AND-ed term `x <> x`, `x < x` or `x > x` of one column: no row passes it, so none passes the
-    whole (not said under NOT, where `NOT (x <> x)` passes every row whose x is not NULL)."""
-    try:
-        sqlglot = lazy.load("sqlglot")
-        exp = lazy.load("sqlglot.expressions")
-        tree = sqlglot.parse_one(expression, read="postgres")
-    except Exception:  # noqa: BLE001 - not readable: judged by its spelling alone
-        return False
-    terms, never = [tree], False
-    while terms and not never:
-        term = terms.pop()
-        while isinstance(term, exp.Paren):
-            term = term.this
-        if isinstance(term, exp.And):
-            terms += [term.this, term.expression]
-        elif isinstance(term, (exp.NEQ, exp.LT, exp.GT)) and isinstance(term.this, exp.Column) \
-                and term.this == term.expression:
-            never = True
-    return never
+# a comparison of a value with itself where it is not NULL (where it is: NULL); IN (…, x, …) and BETWEEN x AND x as =
+_COMPARED_WITH_ITSELF = {"EQ": "t", "GTE": "t", "LTE": "t", "In": "t", "Between": "t", "NEQ": "f", "LT": "f", "GT": "f"}
+
+
+def _possible_values(node, not_null: frozenset[str]) -> frozenset[str]:
+    """What a (sqlglot) boolean expression may be on some row, in three-valued logic (see `ANY`): `x = x` (>=, <=,
+    IN (…, x, …), BETWEEN x AND x) is TRUE where x is not NULL and NULL where it is, `x <> x` (<, >) FALSE or NULL;
+    `x IS NULL` FALSE where x is never NULL (a column in `not_null`, a constant …; of a boolean, by what it may be);
+    NOT, AND, OR, IS [NOT] TRUE / FALSE of what their parts may be. Anything else may be anything."""
+    exp = lazy.load("sqlglot.expressions")
+    node = node.unnest()
+    if isinstance(node, exp.Boolean):
+        return frozenset("t" if node.this else "f")
+    if isinstance(node, exp.Null):
+        return frozenset("n")
+    if isinstance(node, exp.Not):
+        return frozenset(_NOT[v] for v in _possible_values(node.this, not_null))
+    if isinstance(node, (exp.And, exp.Or)):
+        table = _AND if isinstance(node, exp.And) else _OR
+        left, right = (_possible_values(side, not_null) for side in (node.this, node.expression))
+        return frozenset(table[x, y] for x in left for y in right)
+    if isinstance(node, exp.Is) and isinstance(node.expression, (exp.Null, exp.Boolean)):
+        # IS NULL: TRUE of a NULL; IS TRUE (FALSE): TRUE of a TRUE (FALSE), FALSE of anything else; NOT: `negate`
+        tested = ({"n"} if isinstance(node.expression, exp.Null) else {"t" if node.expression.this else "f"})
+        found = _possible_values(node.this, not_null) if tested != {"n"} else _nullness(node.this, not_null)
+        value = frozenset(("t" if found & tested else "") + ("f" if found - tested else ""))
+        return frozenset(_NOT[v] for v in value) if node.args.get("negate") else value
+    if (itself := _itself(node)) is not None:
+        if isinstance(node, (exp.NullSafeEQ, exp.NullSafeNEQ)):  # IS [NOT] DISTINCT FROM: never NULL
+            return frozenset("t" if isinstance(node, exp.NullSafeEQ) else "f")
+        return frozenset(_COMPARED_WITH_ITSELF[type(node).__name__]) | (_nullness(itself, not_null) & {"n"})
+    if _same_value(node) or _compared(node):  # a boolean column, a comparison: NULL where a part is
+        return frozenset("tf") | (_nullness(node, not_null) & {"n"})
+    return ANY
+
+
+def _compared(node) -> list | None:
+    """The values a comparison compares (`a = b`, `a IN (b, c)`, `a BETWEEN b AND c`), each one value (`_same_value`);
+    None for another node, for one against ANY / ALL or a subquery, or one of other values."""
+    exp = lazy.load("sqlglot.expressions")
+    if isinstance(node, (exp.EQ, exp.NEQ, exp.LT, exp.GT, exp.LTE, exp.GTE, exp.NullSafeEQ, exp.NullSafeNEQ)):
+        sides = [node.this, node.expression]
+    elif isinstance(node, exp.In) and node.expressions and not node.args.get("query"):
+        sides = [node.this, *node.expressions]
+    elif isinstance(node, exp.Between):
+        sides = [node.this, node.args.get("low"), node.args.get("high")]
+    else:
+        return None
+    sides = [side.unnest() for side in sides]
+    return sides if all(map(_same_value, sides)) else None
+
+
+def _itself(node):
+    """The value a comparison compares with itself (`x = x`, `x IN (1, x)`, `x BETWEEN x AND x`, `x IS NOT DISTINCT
+    FROM x`), else None."""
+    sides = _compared(node)
+    if sides is None:
+        return None
+    first, others = sides[0], sides[1:]
+    same = (any if type(node).__name__ == "In" else all)(other == first for other in others)
+    return first if same else None
+
+
+def _same_value(node) -> bool:
+    """The expression is one value each time a row reads it: of the row's columns (bare: no subquery is read),
+    constants, casts, COALESCE, `+ - *` — no function, which may answer each call differently (`random()`)."""
+    exp = lazy.load("sqlglot.expressions")
+    node = node.unnest()
+    if isinstance(node, exp.Column):
+        return isinstance(node.this, exp.Identifier)
+    if isinstance(node, (exp.Literal, exp.Boolean, exp.Null)):
+        return True
+    if isinstance(node, (exp.Cast, exp.Neg)):
+        return _same_value(node.this)
+    if isinstance(node, exp.Coalesce):
+        return all(_same_value(part) for part in [node.this, *node.expressions])
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
+        return _same_value(node.this) and _same_value(node.expression)
+    return False
+
+
+def _nullness(node, not_null: frozenset[str]) -> frozenset[str]:
+    """Whether a value may be NULL ("n") and may be another ("v"): a column in `not_null` never NULL, a constant but
+    NULL never, a cast, `-` or `+ - *` where a part is, COALESCE where every argument is, a comparison of `_compared`
+    values too (PostgreSQL's own operators: NULL of NULL only); of a boolean, by what it may be; else either."""
+    exp = lazy.load("sqlglot.expressions")
+    node = node.unnest()
+    if isinstance(node, exp.Null):
+        return frozenset("n")
+    if isinstance(node, exp.Column) and isinstance(node.this, exp.Identifier):
+        return frozenset("v" if node.name in not_null and not node.table else "nv")
+    if isinstance(node, (exp.Literal, exp.Boolean, exp.NullSafeEQ, exp.NullSafeNEQ)):
+        return frozenset("v")
+    parts = ([node.this] if isinstance(node, (exp.Cast, exp.Neg)) else [node.this, node.expression]
+             if isinstance(node, (exp.Add, exp.Sub, exp.Mul)) else _compared(node))
+    if parts is not None:
+        return frozenset("v") | frozenset().union(*(_nullness(part, not_null) & {"n"} for part in parts))
+    if isinstance(node, exp.Coalesce):
+        parts = [_nullness(part, not_null) for part in [node.this, *node.expressions]]
+        return frozenset("v") | frozenset.intersection(*parts) & {"n"}
+    possible = _possible_values(node, not_null)
+    return frozenset(("n" if "n" in possible else "") + ("v" if possible - {"n"} else ""))
 
 
 def _effective(policy: dict, command: str) -> str | None:
