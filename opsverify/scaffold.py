@@ -174,10 +174,10 @@ def problems(root: Path, system: str) -> list[str]:
 
 
 def _yaml_files(root: Path, folder: str) -> list[str]:
-    """The YAML files (`folder/NAME.yaml` or `.yml`, which the loader reads too; hidden ones left out) in
+    """The YAML files (`folder/NAME.yaml` or `.yml`, in any case, as the loaders read them; hidden ones left out) in
     root/folder, sorted; [] when there is none."""
     try:
-        names = sorted(name for name in os.listdir(root / folder) if name.endswith((".yaml", ".yml"))
+        names = sorted(name for name in os.listdir(root / folder) if name.lower().endswith((".yaml", ".yml"))
                        and not name.startswith(".") and (root / folder / name).is_file())
     except OSError:
         return []

@@ -157,7 +157,8 @@ def test_a_project_with_other_environment_files_is_a_project_already_made(tmp_pa
                                     "environments/prod.yaml"]
 
 
-@pytest.mark.parametrize("name", ["environments/local.yml", "checklists/shop.yml"])
+@pytest.mark.parametrize("name", ["environments/local.yml", "checklists/shop.yml", "environments/local.YAML",
+                                  "checklists/shop.Yml"])
 def test_a_yml_file_is_a_project_already_made_too(tmp_path, capsys, name):
     """init wrote local.yaml beside a local.yml (or shop.yaml beside shop.yml), which the first run then refused as
     twins to merge."""

@@ -176,8 +176,10 @@ def vercel_schedule_problem(schedule: str) -> str | None:
     for (name, first, last, _), field in zip(CRON_FIELDS, fields):
         for low, high in VERCEL_RANGE.findall(field):
             if int(low) > int(high):
+                # 7 is Sunday too, 0 in the second range: `7-1` is `0-1`
+                hint = ",".join(([f"{low}-{last}"] if int(low) <= last else []) + [f"{first}-{high}"])
                 return (f"'{schedule}': Vercel refuses the range {low}-{high} in the {name} field (its start is past"
-                        f" its end); write it as two: {low}-{last},{first}-{high}")
+                        f" its end); write it as {hint}")
     return schedule_problem(schedule)  # ranges and steps, as any cron reads them
 
 
