@@ -651,7 +651,7 @@ def test_openmetrics_timestamps_are_seconds_and_nothing_else_follows(timestamp, 
 
 def test_a_series_given_twice_in_openmetrics_fails_even_unnamed(monkeypatch):
     """Naming the series uses a private helper of the parser; the verdict does not depend on it."""
-    monkeypatch.setattr(metrics, "_twice", lambda text: "")
+    monkeypatch.setattr(metrics, "_twice", lambda text, clock=None: "")
     outcome = om_judged(OM_HEALTHY.replace("q 2\n", "q 2\nq 3\n"), {"q": "gauge"})
     assert outcome.status is Status.FAILED
     assert outcome.observed == "malformed exposition: 1 of 9 samples exposed twice", outcome.observed

@@ -1157,3 +1157,23 @@ def test_a_counters_help_line_apart_named_with_total_is_no_family_of_its_own():
     text = "# HELP a_total Jobs.\n# TYPE b gauge\nb 1\n# TYPE a_total counter\na_total 1\n"
     outcome = judged(text, {"a_total": "counter", "b": "gauge"})
     assert outcome.observed == "all 2 present with their types (2 exposed)", outcome.observed
+
+
+def test_naming_a_series_given_twice_stops_at_the_parses_deadline(monkeypatch):
+    """The OpenMetrics parse's last step (naming a series given twice) read every sample again with no look at the
+    deadline: past it, one more whole parse before an answer. The module's clock is moved past any deadline right
+    after the last step before it, so nothing here hinges on this machine's speed."""
+    lines = 20_000
+    text = "# TYPE q gauge\n" + "".join(f'q{{a="{j}"}} 1\n' for j in range(lines)) + f'q{{a="{lines - 1}"}} 1\n# EOF\n'
+    real, late = time.monotonic, []
+    monkeypatch.setattr(metrics.time, "monotonic", lambda: real() + (10 ** 6 if late else 0))
+    tail = metrics._bad_tail
+
+    def then_late(*args, **kwargs):
+        found = tail(*args, **kwargs)
+        late.append(True)  # every deadline is past from here
+        return found
+
+    monkeypatch.setattr(metrics, "_bad_tail", then_late)
+    with pytest.raises(metrics.SlowParse):
+        metrics.parse(text, openmetrics=True, within=3600)

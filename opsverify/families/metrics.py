@@ -555,7 +555,7 @@ def parse(text: str, *, openmetrics: bool = False, within: float | None = None,
         return {}, bad
     if openmetrics and parsed < (lines := sum(1 for line in text.split("\n") if line and not line.startswith("#"))):
         # the OpenMetrics parser keeps the first sample of a series given twice in a group and drops the rest
-        return {}, f"{_twice(text) or f'{lines - parsed} of {lines} samples'} exposed twice"
+        return {}, f"{_twice(text, clock) or f'{lines - parsed} of {lines} samples'} exposed twice"
     return found, ""
 
 
@@ -753,18 +753,21 @@ def _label_set(sample, *leaving: str) -> tuple:
     return tuple(sorted((k, v) for k, v in sample.labels.items() if v != "" and k not in leaving))
 
 
-def _twice(text: str) -> str:
-    """The first series an OpenMetrics exposition gives twice, named as in messages ("" if it cannot be named)."""
+def _twice(text: str, clock: Clock = UNBOUNDED) -> str:
+    """The first series an OpenMetrics exposition gives twice, named as in messages ("" if it cannot be named); read
+    within the parse's deadline (a second pass over every sample)."""
     try:
         parse_sample = load("prometheus_client.openmetrics.parser")._parse_sample  # only to name it
         seen = set()
-        for line in text.split("\n"):
+        for line in clock.each(text.split("\n")):
             if line and not line.startswith("#"):
                 sample = parse_sample(line)
                 series = _identity(sample)
                 if series in seen:
                     return _series(sample)
                 seen.add(series)
+    except SlowParse:
+        raise
     except Exception:  # a private helper of the parser: the verdict never depends on it
         pass
     return ""
