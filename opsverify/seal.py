@@ -1681,7 +1681,9 @@ def not_in_reports(path: Path) -> list[tuple[Path, str]]:
         what = (f"an env's {CHAIN}" if entry.name == CHAIN else f"an env's {PRUNED}/" if entry.name == PRUNED
                 else "named as an interrupted prune leaves an archive" if leftover_of(entry) is not None
                 else "under an archive's name" if archive_named(entry.name) and not entry.name.endswith(".html")
-                else "an archive under another name" if not entry.is_symlink() and entry.is_dir() and is_archive(entry)
+                else "an archive under another name" if entry.is_dir() and is_archive(entry) and not entry.is_symlink()
+                # an env folder behind a link, made to look like an archive: _env_folders passes it by
+                else "a link to a folder holding a manifest.json" if entry.is_dir() and is_archive(entry)
                 else "")
         if what:
             found.append((entry, what))

@@ -428,6 +428,22 @@ def test_what_belongs_in_an_env_folder_in_reports_itself_drops_no_env(tmp_path, 
     assert f"tampered       {archives[1].name}/results.json: " in out, out
 
 
+def test_an_env_folder_behind_a_link_holding_a_manifest_is_no_quiet_ok(tmp_path, capsys):
+    """reports/fy a link to a folder that holds an (empty) manifest.json beside its archives: taken for an archive it
+    was no env, and being a link no stray either: `verify reports` said OK over fy's edited archive."""
+    reports = tmp_path / "reports"
+    (reports / "fx").mkdir(parents=True)
+    chained(reports / "fx", ["20261125T104620Z_a", "20261125T104621Z_b"])
+    real = tmp_path / "fy"
+    real.mkdir()
+    chained(real, ["20261125T104622Z_c"])
+    (reports / "fy").symlink_to(real, target_is_directory=True)
+    (real / seal.MANIFEST).write_text("")
+    code, out, _ = run(capsys, "verify", str(reports))
+    assert code == exitcodes.TAMPERED, out
+    assert "tampered       fy: a link to a folder holding a manifest.json" in out, out
+
+
 def test_an_env_whose_archives_all_lost_their_manifests_is_verified_with_the_others(tmp_path, capsys):
     """An env folder is one for holding folders under an archive's name, manifest or not: `verify reports` passed
     over fy (no manifest left in it) and said OK, while `verify reports/fy` found each archive tampered."""
