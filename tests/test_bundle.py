@@ -657,7 +657,8 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
 
 @pytest.mark.parametrize("pattern", bundle.TARGET_PATTERNS, ids=["JWT_SHAPE", "JS_REFERENCE", "IMPORTS", "VITE_DEPS",
                                                                  "SUPABASE_KEY", "CHUNK_URL", "CHUNK_URL_SET",
-                                                                 "WEBPACK_LOADER", "HTML_START", "IMPORT_PATH",
+                                                                 "WEBPACK_LOADER", "CHUNK_LOAD", "CHUNK_HASH",
+                                                                 "HTML_START", "IMPORT_PATH",
                                                                  "NOT_URL_TEXT", "DATA_URL", "NOT_BASE64",
                                                                  "ASCII_SPACES", "LINK_VALUES", "LINK_TARGET",
                                                                  "LINK_PARAMETER", "QUOTED_PAIR", "IMPORT_ARGUMENT",
@@ -1157,6 +1158,84 @@ def test_a_webpack_runtime_that_cannot_be_read_is_not_passed():
     assert outcome.status is Status.ERROR, outcome.observed
     assert outcome.observed.startswith("could not look at every script: /static/js/main.js: loads webpack chunks at"
                                        " run time"), outcome.observed
+
+# webpack's other chunk loaders never set ChunkLoadError: a Web Worker's `importScripts(n.p+n.u(e))`, node's
+# `require("./"+n.u(e))`, an ES module build's `import("./"+n.u(e))`; a chunk-URL function they call that cannot be
+# read leaves chunks unread whichever loader calls it
+@pytest.mark.parametrize("js", [
+    b't.u=e=>"static/js/"+e+".chunk.js";t.f.i=(r,o)=>{e[r]||importScripts(t.p+t.u(r))}',
+    b'n.u=e=>""+e+"."+n.h()+".js";n.f.i=(r,o)=>{a[r]||importScripts(n.p+n.u(r))}',  # [fullhash]
+    b'__webpack_require__.u = (chunkId) => {\n return "" + chunkId + "." + __webpack_require__.h() + ".js";\n};\n'
+    b'var chunk = require("./" + __webpack_require__.u(chunkId));',
+    b'n.u=e=>e+"."+n.h()+".mjs";n.f.j=(t,o)=>{r[t]||import("./"+n.u(t)).then(i)}',
+    # one read, a worker's other `.u` not
+    b'r.u=e=>"js/"+e+"."+{1:"aa"}[e]+".js";s.u=e=>"w/"+(e<9?"a":"b")+".js";importScripts(s.p+s.u(r))',
+])
+def test_a_webpack_loader_that_calls_the_chunk_url_function_loads_chunks(js):
+    names, unread = bundle.webpack_chunks(js)
+    assert unread.startswith("loads webpack chunks at run time"), (names, unread)
+
+
+def _worker_runtime(loads: str, hashed: str = ".9f8e7d6c") -> str:
+    """A webpack-built worker's entry chunk (123): importScripts chunk loading, one async chunk, loaded so."""
+    return ('(()=>{"use strict";var e={},r={};function t(o){return r[o]}t.m=e,t.f={},'
+            f't.u=e=>"static/js/"+e+"{hashed}.chunk.js",t.p="/",'
+            '(()=>{var e={123:1};t.f.i=(r,o)=>{e[r]||importScripts(t.p+t.u(r))}})(),'
+            'self.onmessage=()=>{' + loads + '}})();')
+
+
+@pytest.mark.parametrize("loads, names", [
+    # one async chunk: webpack writes its hash as a constant (a map only for two or more), so the one chunk the
+    # runtime's own `t.e(N)` loads is the only one there is
+    ("t.e(456).then(t.bind(t,456))", ["static/js/456.9f8e7d6c.chunk.js"]),
+    ('t.e("456").then(t.bind(t,456));t.e(456)', ["static/js/456.9f8e7d6c.chunk.js"]),
+])
+def test_a_single_chunks_url_function_is_read_by_the_runtimes_own_chunk_load(loads, names):
+    js = _worker_runtime(loads).encode()
+    assert bundle.webpack_chunks(js) == (names, "")
+
+
+@pytest.mark.parametrize("js", [
+    # no id this runtime loads by a literal: which chunk is not known
+    _worker_runtime("t.e(self.id)").encode(),
+    # two ids for one chunk's constant hash: no build writes so, not guessed
+    _worker_runtime("t.e(456);t.e(789)").encode(),
+    # another object's `.e(…)` is no chunk load of this runtime
+    _worker_runtime("x.e(456)").encode(),
+    # no hash in the file's name: any number of chunks may share the function
+    _worker_runtime("t.e(456)", hashed="").encode(),
+    # not webpack 5's `.u` (webpack 4 inlined its compilation hash as a constant for many chunks)
+    b'function u(e){return o.p+"js/"+e+".9f8e7d6c.js"}o.e(1);c.name="ChunkLoadError"',
+])
+def test_a_chunk_url_function_without_an_id_map_is_not_guessed(js):
+    names, unread = bundle.webpack_chunks(js)
+    assert names == [] and unread.startswith("loads webpack chunks at run time"), (names, unread)
+
+
+def _worker_site(loads: str) -> dict[str, str]:
+    """The probe's app: the page's main bundle starts a webpack-built worker (chunk 123) that lazily loads 456."""
+    main = ('(()=>{var e,r,t={},n={};function o(e){return t[e]}o.m=t,o.u=e=>"static/js/"+e+"."+{123:"aa11bb22"}[e]'
+            '+".chunk.js",o.p="/",(()=>{var e={179:0};o.f.j=(r,t)=>{var i=o.p+o.u(r),c=new Error;'
+            'c.name="ChunkLoadError"}})();const w=new Worker(new URL(o.p+o.u(123),o.b));w.postMessage("go")})();')
+    return {"/": '<html><script defer src="/static/js/main.1a2b3c4d.js"></script></html>',
+            "/static/js/main.1a2b3c4d.js": main,
+            "/static/js/123.aa11bb22.chunk.js": _worker_runtime(loads),
+            "/static/js/456.9f8e7d6c.chunk.js": f'(self.webpackChunkapp=self.webpackChunkapp||[]).push([[456],'
+                                                f'{{456:(e,r,t)=>{{const n=()=>fetch("/x",{{headers:{{apikey:'
+                                                f'"{SERVICE}"}}}})}}}}]);'}
+
+
+def test_a_key_in_a_chunk_a_webpack_worker_loads_fails():
+    outcome, _ = walked(_worker_site("t.e(456).then(t.bind(t,456))"))
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith("in /static/js/456.9f8e7d6c.chunk.js"), outcome.observed
+
+
+def test_a_webpack_workers_chunks_that_cannot_be_named_are_not_passed():
+    outcome, _ = walked(_worker_site("t.e(self.chunk)"))
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert outcome.observed.startswith("could not look at every script: /static/js/123.aa11bb22.chunk.js: loads"
+                                       " webpack chunks at run time"), outcome.observed
 
 
 # -- a key's role, read from its payload; Supabase's API keys ---------------------------------------------------

@@ -14,7 +14,8 @@ string argument of `importScripts`, a worker's `new URL(path, import.meta.url)` 
 URL), a script's file (`.js`, `.mjs`, `.cjs`) that `new URL(path, import.meta.url)` names anywhere else — kept in a
 variable, or `new Worker(""+new URL("worker-abc.js",import.meta.url).href)` as Vite writes it: the script's own URL's,
 and certain (a bundler emits the file beside the script), Vite's preload list, a Next.js build
-manifest, the files a webpack runtime's chunk-URL function names by its id map; a path relative, absolute or
+manifest, the files a webpack runtime's chunk-URL function names by its id map (one chunk's: by the id the runtime
+loads); a path relative, absolute or
 protocol-relative — within the limits below; a `data:` script is decoded (RFC 2397) and scanned in place, named
 "data: script #N", never by its content (one that cannot be decoded: an error that shows none of it). A
 script on another origin is not fetched (a check talks to its service only, never to hosts a page names): it is
@@ -218,9 +219,18 @@ MAP_ENTRY = re.compile(rb"""\s*+("[^"]*+"|'[^']*+'|[\w$]++)\s*+:\s*+("[^"]*+"|'[
 BLANK = re.compile(rb"\s*+\Z")
 # webpack 5 sets its chunk-URL function as `.u` (another `.u` set to a value is no such function)
 CHUNK_URL_SET = re.compile(rb"\.u\s*+=(?!=)\s*+(?=function\b|\(?\s*+" + _ID + rb"\s*+\)?\s*+=>)")
-# a runtime that loads chunks: naming the error its loader throws (minifiers keep it; an app's own
-# `e.name==="ChunkLoadError"` only compares), or the unminified setter
-WEBPACK_LOADER = re.compile(rb"""\.name\s*+=\s*+["']ChunkLoadError["']|__webpack_require__\.u\s*+=""")
+# a runtime that loads chunks: naming the error its JSONP loader throws (minifiers keep it; an app's own
+# `e.name==="ChunkLoadError"` only compares), the unminified setter, or a loader calling the chunk-URL function —
+# publicPath and the chunk's file (`o.p+o.u(r)`: JSONP's, a Web Worker's `importScripts(t.p+t.u(r))`, which sets no
+# ChunkLoadError), or a path and the file in node's `require("./"+n.u(e))`, an ES module build's `import("./"+n.u(e))`
+WEBPACK_LOADER = re.compile(rb"""\.name\s*+=\s*+["']ChunkLoadError["']|__webpack_require__\.u\s*+="""
+                            rb"|(?<![\w$.])(?P<runtime>" + _ID + rb")\.p\s*+\+\s*+(?P=runtime)\.u\s*+\("
+                            rb"|\b(?:importScripts|require|import)\s*+\(\s*+(?:\"[\w./-]*+\"|'[\w./-]*+')\s*+\+\s*+"
+                            + _ID + rb"\.u\s*+\(")
+# a runtime's own load of one chunk by its id (`t.e(456)`, `t.e("456")`): the receiver and the id
+CHUNK_LOAD = re.compile(rb"""(?<![\w$.])(""" + _ID + rb""")\.e\(\s*+(\d++|"[\w.@~+/-]*+"|'[\w.@~+/-]*+')\s*+\)""")
+# the one chunk's hash, where webpack writes it as a constant (see _single_chunk): `.9f8e7d6c.` after the id
+CHUNK_HASH = re.compile(rb"\.[0-9a-f]{8,}+\.")
 # WHATWG MIME sniffing's patterns for an HTML document sent without a type: after whitespace, one of these tags (in
 # any case) ended by a space or ">" — each a syntax error at a script's start, so no script a browser runs begins
 # with one. Sniffing's `<!--` is not among them: JavaScript reads it as a line comment (a legacy script's
@@ -257,7 +267,7 @@ HEADER_VALUE = re.compile(r"""(?:[^,"]++|"(?:[^"\\]++|\\.?)*+"?)*+""", re.S)
 MIME_TYPE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]++)/([!#$%&'*+.^_`|~0-9A-Za-z-]++)[\t\n\r ]*+(?:;|\Z)")
 # what runs on a target's bytes (or on its headers)
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
-                   HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
+                   CHUNK_LOAD, CHUNK_HASH, HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
                    LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
                    JSON_START, HEADER_VALUE, MIME_TYPE, IMPORT_ATTRIBUTES)
 
@@ -840,17 +850,21 @@ def webpack_chunks(js: bytes | bytearray) -> tuple[list[str], str]:
     """The chunk files webpack's chunk-URL functions in `js` name (`static/js/217.3c1f.chunk.js`, bare: resolved
     against the app's base), one for each id of their id maps, at most MAX_REFERENCES + 1 (more are not followed);
     and — where `js` holds webpack's chunk loader — why the chunks it loads were not all found ('' when they were):
-    a function of another shape (a ternary, no id map) names files this check cannot know without running the code."""
+    a function of another shape (a ternary, no id map and no single chunk's hash) names files this check cannot know
+    without running the code."""
     names: list[str] = []
     read: set[int] = set()  # where each function that was read starts
+    setters = {assigned.end(): assigned.start() for assigned in CHUNK_URL_SET.finditer(js)}
     for found in CHUNK_URL.finditer(js):
         named = _chunk_names(js, found, MAX_REFERENCES + 1 - len(names))
+        if named is None and found.start() in setters:
+            named = _single_chunk(js, found, _receiver(js, setters[found.start()]))
         if named is not None:
             names += named
             read.add(found.start())
     if WEBPACK_LOADER.search(js) is None:
         return names, ""
-    if not read or any(assigned.end() not in read for assigned in CHUNK_URL_SET.finditer(js)):
+    if not read or any(end not in read for end in setters):
         return names, ("loads webpack chunks at run time, by a chunk-URL function this check cannot read (not a sum"
                        " of path strings, the chunk id and {id: hash} maps): those chunks were not scanned")
     return names, ""
@@ -882,6 +896,34 @@ def _chunk_names(js: bytes | bytearray, found: re.Match, most: int) -> list[str]
     chunks = [chunk for chunk in ids[0] if all(chunk in table for table in ids)][:max(most, 0)]
     return ["".join(chunk if part is None else part if isinstance(part, str) else part[0].get(chunk, chunk)
                     for part in parts) for chunk in chunks]
+
+
+def _single_chunk(js: bytes | bytearray, found: re.Match, runtime: bytes) -> list[str] | None:
+    """The file of the one chunk a webpack 5 chunk-URL function without an id map names (`t.u=e=>"static/js/"+e+
+    ".9f8e7d6c.chunk.js"`): webpack writes a chunk's hash as a constant only when one chunk has one (two or more:
+    a map), so with a hash after the id there is one chunk, and the one id the runtime `runtime` (the `t` of `t.u=`)
+    loads by a literal in this script (`t.e(456)`) is it. None when there is no such hash, or not exactly one such
+    id: which chunks it names is not known."""
+    param = found["arrow"] or found["bare"] or found["arg"]
+    terms = list(CHUNK_TERM.finditer(js, found.start("sum"), found.end("sum")))
+    ids = [at for at, term in enumerate(terms) if term["text"] is None]
+    if len(ids) != 1 or terms[ids[0]]["id"] != param:  # a map, or a name other than the id
+        return None
+    if not CHUNK_HASH.search("".join(_unquoted(term["text"]) for term in terms[ids[0] + 1:]).encode()):
+        return None
+    loaded = {_unquoted(load[2]) for load in CHUNK_LOAD.finditer(js) if load[1] == runtime}
+    if len(loaded) != 1:
+        return None
+    chunk = loaded.pop()
+    return ["".join(chunk if term["text"] is None else _unquoted(term["text"]) for term in terms)]
+
+
+def _receiver(js: bytes | bytearray, dot: int) -> bytes:
+    """The name before `.u=` at `dot` (`t`, `__webpack_require__`): the runtime's object."""
+    start = dot
+    while start > max(dot - 64, 0) and (js[start - 1:start].isalnum() or js[start - 1:start] in (b"_", b"$")):
+        start -= 1
+    return bytes(js[start:dot])
 
 
 def _id_map(js: bytes | bytearray, start: int, end: int, most: int) -> dict[str, str] | None:
