@@ -664,7 +664,7 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
                                                                  "LINK_PARAMETER", "QUOTED_PAIR", "IMPORT_ARGUMENT",
                                                                  "IMPORT_META_URL", "NO_CODE_START", "PROSE",
                                                                  "JSON_START", "HEADER_VALUE", "MIME_TYPE",
-                                                                 "IMPORT_ATTRIBUTES"])
+                                                                 "IMPORT_ATTRIBUTES", "MARKUP_START"])
 def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
     """A repeat that gives back what it took, retried from every start, is what made "eyJ" × 80,000 take a minute:
     every unbounded repeat is possessive or atomic (that an attempt that scans far starts only where no earlier one
@@ -912,8 +912,8 @@ def test_only_the_first_base_with_an_href_counts_and_only_for_what_follows_it():
 
 
 @pytest.mark.parametrize("kind, body", [
-    (HTML, '<script src="/main.js"></script>'),  # by its type, whatever it starts with
-    ("text/html; charset=utf-8", "console.log(1)"),
+    (HTML, '<script src="/main.js"></script>'),  # by its type, and a body that starts as markup
+    ("text/html; charset=utf-8", "\ufeff\n  <app-root></app-root>"),
     (None, "\n  <!DOCTYPE html><html><body>app</body></html>"),  # no type: by how it starts, as a browser sniffs
     (None, "<html lang=en><title>App</title>"),
     (None, "<!-- built by vite -->\n<!DOCTYPE html><html><body>app</body></html>"),  # a comment before the page
@@ -931,6 +931,9 @@ def test_a_script_answered_with_a_page_is_no_script_scanned(kind, body):
     fact.take(f"{PAGE}worker.js", Reply(200, 1, headers, content=body.encode()), certain=False)
     assert fact.unresolved == [fact.incomplete[0].replace("/admin/main.js", "/worker.js")]
     assert len(fact.incomplete) == 1
+    # its bytes reach the browser all the same: a key in them is found
+    fact.take(f"{PAGE}x.js", Reply(200, 1, headers, content=f'{body}<script>"{SERVICE}"</script>'.encode()), False)
+    assert [(key["asset"], key["role"]) for key in fact.keys] == [("/x.js", "service_role")]
 
 
 LEGACY_JS = f'<!-- hide from old browsers\nvar k="{SERVICE}";\n//-->'  # JavaScript reads `<!--` as `//`

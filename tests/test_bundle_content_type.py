@@ -277,3 +277,76 @@ def test_a_script_only_preloaded_is_judged_as_today():
         "/legacy.js": ([("content-type", "text/plain")], "window.a = 1;")})
     assert outcome.status is Status.ERROR, outcome.observed
     assert "/legacy.js: answered with content-type text/plain, not JavaScript" in outcome.observed
+
+
+# Express's `res.send(string)` answers `text/html`: a browser still runs a classic script sent so (Fetch blocks only
+# image, audio, video and CSV types — or, under nosniff, any type that is no JavaScript's)
+@pytest.mark.parametrize("body", [KEY_JS, "\ufeff \n" + KEY_JS])
+def test_a_key_in_a_classic_script_sent_as_text_html_fails(body):
+    outcome = _classic([("content-type", "text/html; charset=utf-8")], body=body)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(" in /legacy.js") and "incomplete" not in outcome.evidence, outcome.evidence
+
+
+def test_a_classic_script_sent_as_text_html_is_scanned_and_followed():
+    outcome = _classic([("content-type", "text/html")], body='window.env={a:1};import("/assets/lazy.js");',
+                       more={"/assets/lazy.js": ([("content-type", "text/javascript")], "console.log(1)")})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["scanned"] == ["/legacy.js", "/assets/lazy.js"], outcome.evidence
+
+
+def test_a_classic_script_sent_as_text_html_under_nosniff_is_not_run():
+    headers = [("content-type", "text/html"), ("x-content-type-options", "nosniff")]
+    outcome = _classic(headers)
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert ("/legacy.js: answered with content-type text/html, not JavaScript (sent with X-Content-Type-Options:"
+            " nosniff, which makes a browser refuse a script of any other type)") in outcome.observed, outcome.observed
+    # its bytes reach the browser all the same
+    outcome = _classic(headers, body=KEY_JS)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.split("; and 1 could not be judged: ")[0].endswith(" in /legacy.js"), outcome.observed
+
+
+def test_a_module_script_sent_as_text_html_is_no_javascript():
+    """A module script needs JavaScript's type: a script's body sent `text/html` is no page, and no script a browser
+    runs as a module either."""
+    outcome = _classic([("content-type", "text/html")], tag='<script type="module" src="/legacy.js"></script>')
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert "/legacy.js: answered with content-type text/html, not JavaScript" in outcome.observed, outcome.observed
+
+
+LOADER_PAGE = ('<script>var s=document.createElement("script");s.src="/env.js";document.head.appendChild(s)</script>'
+               '<script type="module" src="/assets/index-3f2a.js"></script>')
+
+
+def _loaded(env: str) -> object:
+    """The probe's app: the page's own loader code adds /env.js (a guess to the crawl), sent as Express sends it."""
+    return walked_site({"/": ([("content-type", "text/html")], LOADER_PAGE),
+                        "/assets/index-3f2a.js": ([("content-type", "application/javascript")], 'console.log("a");'),
+                        "/env.js": ([("content-type", "text/html; charset=utf-8")], env)})
+
+
+def test_a_key_in_a_guessed_script_sent_as_text_html_fails():
+    outcome = _loaded(f'window.__env={{supabaseKey:"{SERVICE}"}};')
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(" in /env.js"), outcome.observed
+
+
+def test_a_guessed_script_sent_as_text_html_without_a_key_is_listed():
+    outcome = _loaded("window.__env={a:1};")
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["not_assets"] == [
+        "/env.js: answered with content-type text/html, not JavaScript: the script's path resolved to something"
+        " else, or the server sends the script with another type"], outcome.evidence
+
+
+def test_a_key_in_the_page_a_missing_script_is_answered_with_fails():
+    """The fallback an SPA answers for a missing script is scanned too: a key in it is shipped."""
+    page = '<!doctype html><html><script type="module" src="/main.js"></script></html>'
+    fallback = f'\n<!doctype html><html><script>var k="{SERVICE}"</script></html>'
+    outcome = walked_site({"/": ([("content-type", "text/html")], page),
+                           "/main.js": ([("content-type", "text/html")], fallback)})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.split("; and 1 could not be judged: ")[0].endswith(" in /main.js"), outcome.observed
+    assert outcome.evidence["incomplete"] == ["/main.js: answered with an HTML page (content-type text/html), not a"
+                                              " script: the script's path resolved to a page"], outcome.evidence

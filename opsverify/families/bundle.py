@@ -46,7 +46,8 @@ within the deadline, 408, 429) or asks for credentials (401: a signed-in browser
 a script `new URL(…, import.meta.url)` names)
 and refused with 404 or 403: a broken deploy
 or a path resolved wrongly, not looked at either way; so is one named for certain that is no URL
-(`http://[::1/x.js`), one answered with an HTML page instead of a script (an app's fallback for unknown paths) or
+(`http://[::1/x.js`), one answered with an HTML page instead of a script (an app's fallback for unknown paths: HTML's
+type and a body that starts as markup, scanned all the same) or
 with no JavaScript (a type that is no JavaScript's — an API's JSON catch-all, `text/plain`; read as a browser reads
 it, `mime_essence` —, or sent untyped or as
 bytes, a body that is empty, markup, JSON or words alone: a browser refuses a module script so sent; a key in it
@@ -248,6 +249,9 @@ JAVASCRIPT_TYPES = frozenset({"application/ecmascript", "application/javascript"
 # uploaded without one, an old nginx's for `.mjs`, Express's `application/node` for `.cjs`: a script if the body
 # reads as code (see _not_code)
 UNTYPED = ("", "binary/octet-stream", "application/octet-stream", "application/node")
+# an HTML document, by how a body sent as one starts: markup (a script sent `text/html`, Express's default for
+# `res.send(string)`, starts as code)
+MARKUP_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*+<")
 # what no script starts with: nothing at all, or markup (`<` not opening a legacy script's `<!--` line comment)
 NO_CODE_START = re.compile(rb"(?:\xef\xbb\xbf)?[\t\n\x0c\r ]*+(?:\Z|<(?!!--))")
 # words alone ("Not Found", "404: page not found"): no script is written without `(`, `=`, `;`, `{`, `/` …
@@ -269,7 +273,7 @@ MIME_TYPE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]++)/([!#$%&'*+.^_`|~0-9A-Za-
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    CHUNK_LOAD, CHUNK_HASH, HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
                    LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
-                   JSON_START, HEADER_VALUE, MIME_TYPE, IMPORT_ATTRIBUTES)
+                   JSON_START, HEADER_VALUE, MIME_TYPE, IMPORT_ATTRIBUTES, MARKUP_START)
 
 
 def _an_origin(value: str) -> str:
@@ -1095,6 +1099,7 @@ class Crawl:
         self.params = params
         self.learn = learn
         self.page: Reply | None = None  # its status and failure (the body is dropped once read)
+        self.page_digest = b""  # the page's body's sha256, once read
         self.seen: set[str] = {page_url}
         self.queue: list[tuple[str, bool]] = []  # (url, certain: the page or an import names it, not a guess)
         self.scanned: list[str] = []
@@ -1118,6 +1123,7 @@ class Crawl:
     def read_page(self, reply: Reply) -> None:
         """The page's own keys (inline scripts), and the scripts it loads."""
         self.page = replace(reply, content=b"")
+        self.page_digest = hashlib.sha256(reply.content).digest()  # an SPA answers it for a missing script: read once
         if reply.status != 200:
             self._redirected(reply)
             return
@@ -1221,6 +1227,8 @@ class Crawl:
             return
         data = views(reply.content, reply.charset)
         if page := _a_page(reply.headers, data[-1]):  # an SPA answers its page, 200, for any path it does not have
+            if hashlib.sha256(reply.content).digest() != self.page_digest:  # the page itself was scanned as the page
+                self.scan(path, [*data, *hinted(reply.content)])  # a key in any body the crawl holds is shipped
             self._not_a_script(url, f"{path}: answered with an HTML page ({page}), not a script: the script's path"
                                     " resolved to a page", certain)
             return
@@ -1411,11 +1419,12 @@ def mime_essence(content_type: str) -> str:
 
 
 def _a_page(headers: dict[str, str], body: bytes | bytearray) -> str:
-    """Why an answer is an HTML page, not a script ('' when nothing says so): its type, or — sent without one — how
-    it starts, as a browser sniffs it."""
+    """Why an answer is an HTML page, not a script ('' when nothing says so): its type, and a body that starts as
+    markup (one that starts as code is a script sent so: see _refused); or — sent without a type — how it starts, as
+    a browser sniffs it."""
     kind = mime_essence(headers.get("content-type", ""))
     if kind in ("text/html", "application/xhtml+xml"):
-        return f"content-type {kind}"
+        return f"content-type {kind}" if MARKUP_START.match(body) else ""
     if not kind and HTML_START.match(body):
         return "no content-type, and it starts as an HTML document"
     return ""
@@ -1431,19 +1440,26 @@ def _refused(loaded_as: set[str], headers: dict[str, str], body: bytes | bytearr
         if way == CLASSIC and not _blocked(headers):
             continue
         if way != module_type and (why := _not_javascript(headers, body)):
+            sniffing = (" (sent with X-Content-Type-Options: nosniff, which makes a browser refuse a script of any"
+                        " other type)") if way == CLASSIC and _nosniff(headers) else ""
             return f"{why}, not " + (f'{way.upper()} (its import says {{type: "{way}"}})' if way in ("json", "css")
-                                      else "JavaScript")
+                                      else f"JavaScript{sniffing}")
     return ""
 
 
 def _blocked(headers: dict[str, str]) -> bool:
     """Whether a browser refuses a classic script so answered (Fetch): an image, audio, video or CSV type; or, sent
-    with `X-Content-Type-Options: nosniff` (its first value), any type that is no JavaScript's."""
+    with `X-Content-Type-Options: nosniff`, any type that is no JavaScript's."""
     kind = mime_essence(headers.get("content-type", ""))
     if kind.startswith(("image/", "audio/", "video/")) or kind == "text/csv":
         return True
+    return _nosniff(headers) and kind not in JAVASCRIPT_TYPES
+
+
+def _nosniff(headers: dict[str, str]) -> bool:
+    """Whether the answer is sent with `X-Content-Type-Options: nosniff` (its first value, as Fetch reads it)."""
     options = HEADER_VALUE.match(headers.get("x-content-type-options", ""))[0]
-    return options.strip(" \t").lower() == "nosniff" and kind not in JAVASCRIPT_TYPES
+    return options.strip(" \t").lower() == "nosniff"
 
 
 def _module_type(headers: dict[str, str]) -> str:
