@@ -437,3 +437,22 @@ def test_import_map_scopes_written_twice_or_not_json_map_nothing_wrongly():
                                    ("not json", page)])
     assert imports.resolve("a", "https://a.example/x/i.js") in ("https://a.example/1.js", "https://a.example/2.js")
     assert imports.resolve("a", "https://a.example/i.js") is None
+
+
+@pytest.mark.parametrize("js, refs", [
+    # a worklet's module is a URL whatever its extension, resolved against the document, as a guess (as a `.js`
+    # file's name in code is)
+    (b'CSS.paintWorklet.addModule("/paint")', [("https://a.example/paint", False)]),
+    (b'await ctx.audioWorklet.addModule( \'worklets/noise\' );', [("https://a.example/worklets/noise", False)]),
+    (b"CSS.layoutWorklet.addModule(`./masonry?v=2`)", [("https://a.example/masonry?v=2", False)]),
+    (b'CSS.paintWorklet.addModule("/paint.js")', [("https://a.example/paint.js", False)]),  # once
+    (b'CSS.paintWorklet.addModule(`/paint-${v}`);w.addModule(url)', []),  # built at run time
+])
+def test_a_worklets_module_is_followed_whatever_its_extension(js, refs):
+    assert _refs(js) == refs
+
+
+def test_a_key_in_a_worklets_module_fails():
+    outcome, _ = walked({"/": ENTRY, "/main.js": 'CSS.paintWorklet.addModule("/paint");', "/paint": KEY_JS})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(" in /paint"), outcome.observed

@@ -7,7 +7,8 @@ import; resolved as a browser does, against the page's first `<base href>` from 
 dropped, `\\` read as `/` in an http(s) one (`as_url_parser_reads`); a preload without `as`, or `as` another
 destination, fetches no script and is not followed) and the same links in the page's HTTP `Link` header (RFC 8288:
 every header, every link of one, each resolved against the page's own URL) are fetched — and, as guesses, the
-`.js` and `.mjs` files any attribute names (`data-src="/assets/stats.js"`: a consent manager's, a lazy loader's) —
+`.js` and `.mjs` files any attribute names (`data-src="/assets/stats.js"`: a consent manager's, a lazy loader's) and
+a worklet's module whatever its extension (`CSS.paintWorklet.addModule("/paint")`) —
 then the chunks they import — imports (of a quoted path, whatever its extension; JS comments may stand wherever blanks may,
 `import(/* webpackChunkName: "admin" */ "./admin")`, unless one holds a word an import starts with: see _GAP), every
 string argument of `importScripts`, a worker's `new URL(path, import.meta.url)` (resolved against the script's own
@@ -162,6 +163,8 @@ IMPORTS = re.compile(rb"(?=[ifns])(?:\bimport" + _GAP + rb"(?:\(" + _GAP + rb")?
                      + rb"|(?:\bnew(?=[\s/])" + _GAP + rb"(?:(?:Shared)?Worker|(?P<built>URL))|\bserviceWorker" + _GAP
                      + rb"\." + _GAP + rb"register)" + _GAP + rb"\(" + _GAP + rb"(?P<url>new(?=[\s/])" + _GAP + rb"URL"
                      + _GAP + rb"\(" + _GAP + rb")?+)" + rb"""["'`](?P<path>[^"'`\s]++)["'`]""")
+# a worklet's module (`CSS.paintWorklet.addModule("/paint")`, an audio worklet's): a URL whatever its extension
+WORKLET_MODULE = re.compile(rb"""\baddModule\s*+\(\s*+["'`]([^"'`\s]++)["'`]""")
 # importScripts' next argument, when it is a string too
 IMPORT_ARGUMENT = re.compile(_GAP + rb"," + _GAP + rb"""["'`](?P<path>[^"'`\s]++)["'`]""")
 # `new URL(path, import.meta.url)`: the path is the script's own URL's
@@ -273,7 +276,7 @@ MIME_TYPE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]++)/([!#$%&'*+.^_`|~0-9A-Za-
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    CHUNK_LOAD, CHUNK_HASH, HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
                    LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
-                   JSON_START, HEADER_VALUE, MIME_TYPE, IMPORT_ATTRIBUTES, MARKUP_START)
+                   JSON_START, HEADER_VALUE, MIME_TYPE, IMPORT_ATTRIBUTES, MARKUP_START, WORKLET_MODULE)
 
 
 def _an_origin(value: str) -> str:
@@ -738,6 +741,21 @@ def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str,
         if an_import.quote != taken:
             yield from _imported(an_import, given, asset_url, page_url, import_map)
         an_import = next(imports, None)
+    yield from _worklet_modules(js, given, page_url)
+
+
+def _worklet_modules(js: bytes | bytearray, given: set[tuple[bytes, bool, bool, str]],
+                     page_url: str) -> Iterator[tuple[str, bool]]:
+    """Each worklet's module (`addModule("/paint")`) not named yet, whatever its extension: a URL resolved against
+    the document's base, as a browser resolves it; a guess, as a script's name in code is (`addModule` may be another
+    library's method). One built at run time (`${…}`) is not guessed at."""
+    for module in WORKLET_MODULE.finditer(js):
+        written = bytes(module[1])
+        if b"${" in written or any((written, certain, False, "") in given for certain in (True, False)):
+            continue
+        given.add((written, False, False, ""))
+        ref = NOT_URL_TEXT.sub(lambda byte: b"%%%02X" % byte[0][0], written).decode("ascii")
+        yield _reference(ref if DATA_URL.match(ref) else _joined(page_url, ref), False)
 
 
 def _reference(url: str, certain: bool, module_type: str = "") -> tuple[str, bool] | tuple[str, bool, str]:
