@@ -944,7 +944,7 @@ def load_environment(directory: Path, name: str, *, checks: list[Check] | None =
     if checks is not None:
         # an item's name no environment defines, near one this environment has, first: else the environment's name,
         # then used by no item, would be said to be the typo (`services.web: unknown service (checks use: wbe)`)
-        nowhere = _check_cited_names(path, model, checks)
+        nowhere = _check_cited_names(path, model, checks, raw)
         _check_references(path, model, _services_in_use(checks))
         _check_job_calls_by_value(path, model, checks)
     else:
@@ -1639,15 +1639,17 @@ def _job_secrets_in_urls(path: Path, model: EnvironmentModel, checks: list[Check
     return list(dict.fromkeys(problems))
 
 
-def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check]) -> tuple[str, ...]:
+def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check], raw: dict) -> tuple[str, ...]:
     """The other side of `_check_names`: an item naming a service, endpoint, secret or platform id that this
     environment lacks is skipped as "not configured", which is right where another environment has it
     (prod-only), and a typo where no environment file beside this one defines it and this one has a close name
     (refused). One no environment file defines, and near no name, is a warning (returned): it skips everywhere,
-    which a team writing items before configuring them means, and a green run must not hide."""
+    which a team writing items before configuring them means, and a green run must not hide. So is a setting it
+    needs (a database, a service's URL) that no environment file sets. `raw` is this file as written."""
     from .target import services_named  # target imports this module
 
-    defined = _defined_anywhere(path.parent, besides=path)  # this file's own names are `have`, from its model
+    # this file's own as written too: its `${VAR:-}`, empty in the model, is set (optional), not missing
+    defined = _defined_anywhere(path.parent, besides=path) | _defined_in(raw)
     problems, nowhere = [], []
     for check in checks:
         config = model.systems.get(check.system)
@@ -1669,6 +1671,7 @@ def _check_cited_names(path: Path, model: EnvironmentModel, checks: list[Check])
             cited += [(kind, name, f"{spelled(platform)} service '{spelled(name)}' ({kind}.{spelled(name)})")
                       for name in names]
         nowhere += _settings_set_nowhere(path, config, check, defined)
+        nowhere += _system_settings_set_nowhere(path, check, needs, defined)
         for kind, name, said in sorted(cited):
             if name in have[kind] or (check.system, kind, name) in defined:
                 continue
@@ -1703,6 +1706,23 @@ def _settings_set_nowhere(path: Path, config: Any, check: Check, defined: set[tu
     return said
 
 
+def _system_settings_set_nowhere(path: Path, check: Check, needs: set[str],
+                                 defined: set[tuple[str, str, str]]) -> list[str]:
+    """The system's database or repo checkout, or the URL or env source of a service the item names, when it needs
+    one that no environment file sets (`url: ''`, `web: {}`, no database): it skips "not configured" in every one. A
+    service no file names is said by its name instead (once)."""
+    from .target import services_named
+
+    settings = {need: need for need in ("database", "repo") if need in needs}
+    settings.update({f"services.{name}.{need}": f"services.{spelled(name)}.{need}"
+                     for need in ("url", "env") if need in needs for name in services_named(check.params)
+                     if (check.system, "service", name) in defined})
+    where = shown(Path(check.source)) if check.source else spelled(check.system)
+    return [f"{where}: {check.key}: systems.{spelled(check.system)}.{said} is set by no environment in "
+            f"{shown(path.parent)}: the item skips in every one until one sets it"
+            for setting, said in sorted(settings.items()) if (check.system, "setting", setting) not in defined]
+
+
 def _platform_ids(check: Check) -> dict[str, set[str]]:
     """Platform -> the names the item cites as `providers.<platform>.service.<name>` (its family says which)."""
     module = families.get(check.family)
@@ -1715,26 +1735,38 @@ def _ids(keys: Any) -> set[str]:
 
 
 def _defined_anywhere(directory: Path, besides: Path) -> set[tuple[str, str, str]]:
-    """(system, kind, name) for every service, endpoint, secret and platform id any environment file in the folder
-    but `besides` (loaded already: not read twice) defines, read as written (no ${VAR} resolved); a file that does
-    not read as one adds nothing."""
+    """What every environment file in the folder but `besides` (loaded already: not read twice) defines
+    (`_defined_in`); a file that does not read as one adds nothing."""
     defined: set[tuple[str, str, str]] = set()
     for other in sorted(directory.glob("*.yaml")):
-        if other == besides:
-            continue
-        raw = _read_yaml(other, [])
-        systems = raw.get("systems") if isinstance(raw, dict) else None
-        for system, config in (systems.items() if isinstance(systems, dict) else ()):
-            config = config if isinstance(config, dict) else {}
-            for kind in ("service", "endpoint", "secret"):
-                names = config.get(f"{kind}s")
-                defined.update((str(system), kind, str(name)) for name in (names if isinstance(names, dict) else ()))
-            providers = config.get("providers")
-            for platform, settings in (providers.items() if isinstance(providers, dict) else ()):
-                names = _ids(settings) if isinstance(settings, dict) else set()
-                defined.update((str(system), f"providers.{platform}.service", name) for name in names)
-                defined.update((str(system), f"providers.{platform}", str(key))  # a setting given (env_group)
-                               for key, value in (settings.items() if isinstance(settings, dict) else ()) if value)
+        if other != besides:
+            defined |= _defined_in(_read_yaml(other, []))
+    return defined
+
+
+def _defined_in(raw: Any) -> set[tuple[str, str, str]]:
+    """(system, kind, name) for every service, endpoint, secret and platform id an environment file's data defines,
+    each `providers.<platform>` setting it gives, and (system, "setting", name) for each of `database`, `repo`,
+    `services.<name>.url` and `services.<name>.env` it gives a value: read as written (no ${VAR} resolved, so an
+    optional `${VAR:-}` is set); an empty value (`url: ''`) sets nothing."""
+    defined: set[tuple[str, str, str]] = set()
+    systems = raw.get("systems") if isinstance(raw, dict) else None
+    for system, config in (systems.items() if isinstance(systems, dict) else ()):
+        system, config = str(system), config if isinstance(config, dict) else {}
+        for kind in ("service", "endpoint", "secret"):
+            names = config.get(f"{kind}s")
+            defined.update((system, kind, str(name)) for name in (names if isinstance(names, dict) else ()))
+        defined.update((system, "setting", key) for key in ("database", "repo") if config.get(key))
+        services = config.get("services")
+        for name, service in (services.items() if isinstance(services, dict) else ()):
+            defined.update((system, "setting", f"services.{name}.{key}") for key in ("url", "env")
+                           if isinstance(service, dict) and service.get(key))
+        providers = config.get("providers")
+        for platform, settings in (providers.items() if isinstance(providers, dict) else ()):
+            names = _ids(settings) if isinstance(settings, dict) else set()
+            defined.update((system, f"providers.{platform}.service", name) for name in names)
+            defined.update((system, f"providers.{platform}", str(key))  # a setting given (env_group)
+                           for key, value in (settings.items() if isinstance(settings, dict) else ()) if value)
     return defined
 
 

@@ -1221,3 +1221,78 @@ def test_a_cron_secrets_value_sent_to_the_jobs_url_from_another_system_or_servic
                     f"  shop2:\n    services: {{web: {{url: 'https://{other_host}'}}}}\n    secrets: {{JOB: '${{OPSV_SAME}}'}}\n")
         with pytest.raises(ConfigError, match="H1-probe sends it to /api/cron/run"):
             load_environment(tmp_path, "local", checks=[cron, http("shop2", "web", "/api/cron/run", "JOB")])
+
+
+SQL_ITEM = _check("Q1", "sql", {"query": "select 1 as one", "expect": {"one": {"eq": 1}}})
+MIGRATIONS_ITEM = _check("M1", "migrations", {"tool": "prisma", "from_repo": "prisma/migrations"})
+DATABASE = "'postgresql://checker@127.0.0.1:1/shop'"
+
+
+def _set_nowhere(tmp_path: Path, item: Check, setting: str) -> str:
+    return (f"shop: {item.key}: systems.shop.{setting} is set by no environment in {tmp_path}: the item skips in "
+            f"every one until one sets it")
+
+
+@pytest.mark.parametrize("text, item, setting", [
+    ("  shop: {services: {web: {url: ''}}}\n", HTTP_ITEM, "services.web.url"),
+    ("  shop: {services: {web: {}}}\n", HTTP_ITEM, "services.web.url"),
+    ("  shop: {services: {web: {verify_tls: true}}}\n", HTTP_ITEM, "services.web.url"),
+    ("  shop: {services: {web: {url: 'http://x'}}}\n", ENV_ITEM, "services.web.env"),
+    ("  shop: {database: ''}\n", SQL_ITEM, "database"),
+    ("  shop: {endpoints: {redis: 'redis://127.0.0.1:1/0'}}\n", SQL_ITEM, "database"),
+    (f"  shop: {{database: {DATABASE}}}\n", MIGRATIONS_ITEM, "repo"),
+    (f"  shop: {{database: {DATABASE}, repo: ''}}\n", MIGRATIONS_ITEM, "repo"),
+])
+def test_a_setting_no_environment_sets_is_warned_of(tmp_path, monkeypatch, text, item, setting):
+    """A service written without its URL (or env source), a system without a database or repo checkout: the item
+    skips "not configured" in every environment, as one naming a service none defines does, which a green run must
+    not hide. An empty value in another file sets nothing either."""
+    checks = [item, REDIS_ITEM] if "redis" in text else [item]
+    env = _load(tmp_path, monkeypatch, text, checks=checks)
+    assert _set_nowhere(tmp_path, item, setting) in env.warnings, env.warnings
+    (tmp_path / "prod.yaml").write_text("name: prod\nsystems:\n  shop: {database: '', repo: '', services: {web: "
+                                        "{url: '', env: null}}}\n")
+    env = _load(tmp_path, monkeypatch, text, checks=checks)
+    assert _set_nowhere(tmp_path, item, setting) in env.warnings, env.warnings
+
+
+@pytest.mark.parametrize("text, item", [
+    ("  shop: {services: {web: {url: ''}}}\n", HTTP_ITEM),
+    ("  shop: {services: {web: {}}}\n", HTTP_ITEM),
+    ("  shop: {services: {web: {url: 'http://x'}}}\n", ENV_ITEM),
+    ("  shop: {database: ''}\n", SQL_ITEM),
+    ("  shop: {endpoints: {redis: 'redis://127.0.0.1:1/0'}}\n", SQL_ITEM),
+    (f"  shop: {{database: {DATABASE}}}\n", MIGRATIONS_ITEM),
+])
+def test_a_setting_another_environment_sets_is_not_warned_of(tmp_path, monkeypatch, text, item):
+    """Set in prod only (its ${VAR}s read as written: not needed to load this one): this environment rightly skips
+    the item, and says nothing more than the skip."""
+    (tmp_path / "prod.yaml").write_text("name: prod\nsystems:\n  shop:\n    database: ${PROD_DATABASE_URL}\n"
+                                        "    repo: ${PROD_REPO:-}\n    services: {web: {url: 'https://shop.example',"
+                                        " env: {process_prefix: WEB_}}}\n")
+    checks = [item, REDIS_ITEM] if "redis" in text else [item]
+    env = _load(tmp_path, monkeypatch, text, checks=checks)
+    assert not [w for w in env.warnings if "set by no environment" in w], env.warnings
+
+
+@pytest.mark.parametrize("text, item", [
+    ("  shop: {services: {web: {url: '${WEB_URL:-}'}}}\n", HTTP_ITEM),
+    ("  shop: {services: {web: {env: {dotenv: '${WEB_ENV:-}'}}}}\n", ENV_ITEM),
+    ("  shop: {database: '${SHOP_DATABASE_URL:-}'}\n", SQL_ITEM),
+    (f"  shop: {{database: {DATABASE}, repo: '${{SHOP_REPO:-}}'}}\n", MIGRATIONS_ITEM),
+])
+def test_an_optional_setting_left_unset_is_not_warned_of(tmp_path, monkeypatch, text, item):
+    """`${VAR:-}` is written to be optional (README): empty here, set where the variable is (a CI job): the file is
+    judged as written, though the variable's empty value makes the item skip in this run."""
+    for variable in ("WEB_URL", "WEB_ENV", "SHOP_DATABASE_URL", "SHOP_REPO"):
+        monkeypatch.delenv(variable, raising=False)
+    env = _load(tmp_path, monkeypatch, text, checks=[item])
+    assert not [w for w in env.warnings if "set by no environment" in w], env.warnings
+
+
+def test_a_service_no_environment_names_is_warned_of_once(tmp_path, monkeypatch):
+    """The service is missing, not only its URL: said once, by its name."""
+    env = _load(tmp_path, monkeypatch, f"  shop: {{database: {DATABASE}}}\n", checks=[HTTP_ITEM, SQL_ITEM])
+    said = [w for w in env.warnings if "by no environment" in w]
+    assert said == [f"shop: H9-h9: service 'web' is defined for shop by no environment in {tmp_path}: the item skips"
+                    " in every one until one defines it"], said
