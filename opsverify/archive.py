@@ -938,6 +938,15 @@ class ArchiveReporter:
         are none: counted as items, they would stand in for the items a stopped run never reached."""
         return len({(c.system, c.key) for c in self.selected()})
 
+    def skipped_every_item(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records of a run that ended 0 with every selected item skipped ("not configured", a mutating item
+        refused): green, having checked nothing, which its counts alone do not say. Else none (a run that ended
+        otherwise says why: no check selected, interrupted, failed)."""
+        items = [r for r in records if r.get("key")]
+        if self.exit_code != exitcodes.OK or not items or any(r["status"] != "skipped" for r in items):
+            return []
+        return items
+
     @staticmethod
     def items_ran(records: list[dict[str, Any]]) -> int:
         """How many of the selected checklist items have a result (a team's own test is no item)."""
@@ -1638,6 +1647,10 @@ class ArchiveReporter:
         given = deploy_id_as_given(terminalreporter.config, state.deploy)
         as_given = f" (given as {given!r}; archive names hold letters, digits, '.', '_' and '-')" if given else ""
         write(f"env {state.env.name}, deploy {state.deploy}{as_given}: {summary}")
+        skipped_all = self.skipped_every_item(records)
+        if skipped_all:
+            write(f"nothing was checked: each of the {len(skipped_all)} selected items skipped — "
+                  f"{_reasons(skipped_all)}", yellow=True, bold=True)
         selected = self.selected_count()
         twice = self.ran_twice(records)
         if twice:
@@ -2125,6 +2138,14 @@ def _grouped(records: list[dict[str, Any]], status: str, describe) -> list[str]:
             system = record.get("system")
             by_system.setdefault(None if system is None else str(system), []).append(describe(record))
     return [_of_system(system) + ", ".join(items) for system, items in by_system.items()]
+
+
+def _reasons(records: list[dict[str, Any]]) -> str:
+    """`why (a, b); why (c)`: the records' reasons, each with the items it holds for (the first _IDS_SHOWN of them)."""
+    by_reason: dict[str, list[str]] = {}
+    for record in records:
+        by_reason.setdefault(str(record.get("observed") or "no reason given"), []).append(str(record["key"]))
+    return "; ".join(f"{reason} ({_some(keys)})" for reason, keys in sorted(by_reason.items()))
 
 
 def _of_system(system: str | None) -> str:

@@ -323,3 +323,55 @@ def test_an_item_citing_a_name_no_environment_defines_is_warned_of(tmp_path):
     said = "Q1-dead-letter: endpoint 'queue' is defined for shop by no environment in environments"
     assert said in ran.output and "the item skips in every one until one defines it" in ran.output, ran.output[-2000:]
     assert ran.statuses() == {"E1-stripe": "passed", "Q1-dead-letter": "skipped"}
+
+
+SKIPPING_ITEMS = ("- {id: W1, name: health, section: Web, title: health answers, family: http, cadence: postdeploy, "
+                  "params: {service: web, path: /health, status: 200}}\n"
+                  "- {id: D1, name: tables, section: Database, title: tables there, family: sql, cadence: postdeploy, "
+                  "params: {query: 'select 1 as one', expect: {one: {eq: 1}}}}\n")
+
+
+def test_a_run_whose_settings_no_environment_sets_is_warned_of(tmp_path):
+    """A service written without its URL and an empty database: every item skips, here and in every environment;
+    the run ends 0 as skips do, but warns of each setting and says at its end that it checked nothing."""
+    from .project import Project
+
+    project = Project(tmp_path / "p")
+    project.checklist("shop", SKIPPING_ITEMS)
+    project.environment("systems:\n  shop:\n    database: ''\n    services:\n      web: {url: ''}\n")
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.OK, ran.output[-2000:]
+    assert ran.statuses() == {"W1-health": "skipped", "D1-tables": "skipped"}
+    for item, setting in (("W1-health", "services.web.url"), ("D1-tables", "database")):
+        said = (f"{item}: systems.shop.{setting} is set by no environment in environments: the item skips in every "
+                "one until one sets it")
+        assert said in ran.output, ran.output[-2000:]
+    assert "nothing was checked: each of the 2 selected items skipped" in ran.output, ran.output[-2000:]
+
+
+def test_a_run_that_skipped_every_item_says_it_checked_nothing(tmp_path):
+    """Prod sets what local lacks (prod-only settings): no warning, but a run that skipped every item it selected
+    says so at its end, with why, rather than only counting the skips (its exit code stays 0)."""
+    from .project import Project
+
+    project = Project(tmp_path / "p")
+    project.checklist("shop", SKIPPING_ITEMS)
+    project.environment("systems:\n  shop: {services: {web: {}}}\n")
+    project.environment("systems:\n  shop:\n    database: ${PROD_DATABASE_URL}\n    services: {web: {url: "
+                        "'https://shop.example'}}\n", name="prod")
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.OK, ran.output[-2000:]
+    assert "set by no environment" not in ran.output, ran.output[-2000:]
+    said = ("nothing was checked: each of the 2 selected items skipped — no URL for service 'web' of shop in local "
+            "(W1-health); no database configured for shop in local (D1-tables)")
+    assert said in ran.output, ran.output[-2000:]
+
+
+def test_a_run_that_checked_an_item_does_not_say_it_checked_nothing(tmp_path):
+    project = _one_item_project(tmp_path)
+    project.checklist("shop", "- {id: E1, name: stripe, section: Config, title: stripe key set, family: env, cadence: "
+                              "postdeploy, params: {service: web, required: [STRIPE_SECRET_KEY]}}\n" + SKIPPING_ITEMS)
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.OK, ran.output[-2000:]
+    assert ran.statuses() == {"E1-stripe": "passed", "W1-health": "skipped", "D1-tables": "skipped"}
+    assert "nothing was checked" not in ran.output, ran.output[-2000:]
