@@ -1189,14 +1189,15 @@ def _worker_runtime(loads: str, hashed: str = ".9f8e7d6c") -> str:
 
 
 @pytest.mark.parametrize("loads, names", [
-    # one async chunk: webpack writes its hash as a constant (a map only for two or more), so the one chunk the
-    # runtime's own `t.e(N)` loads is the only one there is
+    # the one chunk the runtime's own `t.e(N)` loads is scanned; the function still counts as unread: a constant after
+    # the id is one chunk's content hash, or a build id every chunk shares, and that chunk may load others
     ("t.e(456).then(t.bind(t,456))", ["static/js/456.9f8e7d6c.chunk.js"]),
     ('t.e("456").then(t.bind(t,456));t.e(456)', ["static/js/456.9f8e7d6c.chunk.js"]),
 ])
-def test_a_single_chunks_url_function_is_read_by_the_runtimes_own_chunk_load(loads, names):
+def test_a_single_chunks_url_function_names_the_runtimes_own_chunk_load_and_no_more(loads, names):
     js = _worker_runtime(loads).encode()
-    assert bundle.webpack_chunks(js) == (names, "")
+    found, why = bundle.webpack_chunks(js)
+    assert found == names and "those chunks were not scanned" in why, (found, why)
 
 
 @pytest.mark.parametrize("js", [
@@ -1232,7 +1233,22 @@ def _worker_site(loads: str) -> dict[str, str]:
 def test_a_key_in_a_chunk_a_webpack_worker_loads_fails():
     outcome, _ = walked(_worker_site("t.e(456).then(t.bind(t,456))"))
     assert outcome.status is Status.FAILED, outcome.observed
-    assert outcome.observed.endswith("in /static/js/456.9f8e7d6c.chunk.js"), outcome.observed
+    assert "service_role key hmac:" in outcome.observed and " in /static/js/456.9f8e7d6c.chunk.js;" in outcome.observed
+    assert "those chunks were not scanned" in outcome.observed, outcome.observed  # what 456 may load is not known
+
+
+def test_a_chunk_a_build_ids_chunk_loads_is_not_passed_unscanned():
+    """chunkFilename with a build id (a git SHA): every chunk's name ends in that one constant, no map. Read as one
+    chunk's content hash, chunk 456 was all there was: 789, which 456 loads and which holds the key, was never
+    fetched and the item passed."""
+    site = _worker_site("t.e(456).then(t.bind(t,456))")
+    site["/static/js/456.9f8e7d6c.chunk.js"] = ('(self.webpackChunkapp=self.webpackChunkapp||[]).push([[456],'
+                                                 '{456:(e,r,t)=>{t.e(789)}}]);')
+    site["/static/js/789.9f8e7d6c.chunk.js"] = ('(self.webpackChunkapp=self.webpackChunkapp||[]).push([[789],'
+                                                 f'{{789:()=>fetch("/x",{{headers:{{apikey:"{SERVICE}"}}}})}}]);')
+    outcome, _ = walked(site)
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert "those chunks were not scanned" in outcome.observed, outcome.observed
 
 
 def test_a_webpack_workers_chunks_that_cannot_be_named_are_not_passed():

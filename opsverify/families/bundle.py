@@ -880,8 +880,10 @@ def webpack_chunks(js: bytes | bytearray) -> tuple[list[str], str]:
     for found in CHUNK_URL.finditer(js):
         named = _chunk_names(js, found, MAX_REFERENCES + 1 - len(names))
         if named is None and found.start() in setters:
-            named = _single_chunk(js, found, _receiver(js, setters[found.start()]))
-        if named is not None:
+            # the one chunk a runtime loads by a literal is scanned, but the function is not read whole: a build id
+            # (a git SHA) in chunkFilename is one constant for every chunk, and a chunk may load another (`r.e(789)`)
+            names += _single_chunk(js, found, _receiver(js, setters[found.start()])) or []
+        elif named is not None:
             names += named
             read.add(found.start())
     if WEBPACK_LOADER.search(js) is None:
@@ -921,11 +923,11 @@ def _chunk_names(js: bytes | bytearray, found: re.Match, most: int) -> list[str]
 
 
 def _single_chunk(js: bytes | bytearray, found: re.Match, runtime: bytes) -> list[str] | None:
-    """The file of the one chunk a webpack 5 chunk-URL function without an id map names (`t.u=e=>"static/js/"+e+
-    ".9f8e7d6c.chunk.js"`): webpack writes a chunk's hash as a constant only when one chunk has one (two or more:
-    a map), so with a hash after the id there is one chunk, and the one id the runtime `runtime` (the `t` of `t.u=`)
-    loads by a literal in this script (`t.e(456)`) is it. None when there is no such hash, or not exactly one such
-    id: which chunks it names is not known."""
+    """The file of the chunk a webpack 5 chunk-URL function without an id map names for the one id the runtime
+    `runtime` (the `t` of `t.u=`) loads by a literal in this script (`t.e(456)`): `t.u=e=>"static/js/"+e+
+    ".9f8e7d6c.chunk.js"`. A constant after the id is a content hash where one chunk has one, but a build id
+    (chunkFilename with a git SHA) is one for every chunk, and that chunk may load others: it is scanned, and the
+    function still counts as unread. None when there is no such constant, or not exactly one such id."""
     param = found["arrow"] or found["bare"] or found["arg"]
     terms = list(CHUNK_TERM.finditer(js, found.start("sum"), found.end("sum")))
     ids = [at for at, term in enumerate(terms) if term["text"] is None]
