@@ -210,6 +210,11 @@ CATALOG_NAMED = [
     ("select count(*) as n from information_schema.tables", ["readable"], "public", "information_schema.tables"),
     ("select count(*) as n from information_schema.columns where column_name = 'parameters'", ["execute"], "public",
      None),  # a word in a string names no view
+    # a comment between the schema and its dot is SQL's blank: the same view
+    ("select count(*) as n from information_schema/**/.role_table_grants", ["grants"], "public",
+     "information_schema.role_table_grants"),
+    ("select count(*) as n from information_schema -- x\n .role_table_grants", ["grants"], "public",
+     "information_schema.role_table_grants"),
 ]
 
 
@@ -252,3 +257,18 @@ def test_what_the_role_is_shown_is_asked_only_where_a_query_names_such_a_view(qu
     assert ("catalog_hidden" in first) is asked
     question, _ = sql._resolution([check])
     assert ("catalog_hidden" in question) is asked
+
+
+@pytest.mark.parametrize("sees_settings, status", [(False, Status.ERROR), (None, Status.ERROR), (True, Status.PASSED)])
+def test_pg_settings_without_pg_read_all_settings_is_an_error_not_a_count(sees_settings, status):
+    """pg_settings leaves out the superuser-only settings (shared_preload_libraries, cron.*) for a role without
+    pg_read_all_settings: `count(*) … where name = 'shared_preload_libraries'` {eq: 0} passed with the row there."""
+    query = "select count(*) as n from pg_settings where name = 'shared_preload_libraries'"
+    check = make_check("sql", {"query": query, "expect": {"n": {"eq": 0}}}, name="settings")
+    seen = {} if sees_settings is None else {"sees_settings": sees_settings}
+    facts = {"visibility": [{**VIEWER, "sees_stats": True, "catalog_hidden": [], "search_path": "public", **seen}],
+             "deployed_at": None, "answers": {check.key: {"query": [{"n": 0}]}}}
+    outcome = sql.judge(check, facts)
+    assert outcome.status is status, outcome
+    assert status is Status.PASSED or "grant pg_read_all_settings to checker" in outcome.observed, outcome.observed
+    assert sql.database_statements(make_target({}), [check])[0] is sql.VISIBILITY_OF_SHOWN_VIEWS

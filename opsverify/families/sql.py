@@ -241,6 +241,8 @@ _SHOWN_VIEWS = (
     + "], null::pg_catalog.text) end as catalog_hidden,"
     f" exists (select 1 from pg_catalog.pg_roles s where s.rolname {_EQ} 'pg_read_all_stats'"
     "  and pg_catalog.pg_has_role(s.oid, 'USAGE')) as sees_stats,"
+    f" exists (select 1 from pg_catalog.pg_roles s where s.rolname {_EQ} 'pg_read_all_settings'"
+    "  and pg_catalog.pg_has_role(s.oid, 'USAGE')) as sees_settings,"
     f" (select s.reset_val from pg_catalog.pg_settings s where s.name {_EQ} 'search_path') as search_path"
 )
 _OF_THE_CHECKER = f" from pg_catalog.pg_roles r where r.rolname {_EQ} current_user"
@@ -449,6 +451,10 @@ SESSIONS_SHOWN_BLANK = frozenset({
     "pg_stat_get_backend_client_port", "pg_stat_get_backend_wait_event", "pg_stat_get_backend_wait_event_type",
     "pg_stat_get_backend_subxact"})
 _PROGRESS_VIEWS = "pg_stat_progress_"
+# PostgreSQL's view and function of the server's settings, which leave out those marked superuser-only
+# (shared_preload_libraries, data_directory, pg_cron's cron.*) unless the role has the privileges of
+# pg_read_all_settings (guc.c, ConfigOptionIsVisible): a count of such a setting reads 0 (current_setting refuses)
+SETTINGS_SHOWN = frozenset({"pg_settings", "pg_show_all_settings"})
 # (the SQL given as text to a function that runs it as the current role — PostgreSQL's query_to_xml or ts_stat,
 # tablefunc's crosstab and connectby, xml2's xpath_table — is read as the query's own: `sql_run_by`; PostgreSQL's
 # others that read what they are given, RUNS_UNFOLLOWED_SQL, are not followed)
@@ -1402,8 +1408,24 @@ def shown_problem(query: str, visibility: Any) -> str | None:
     if isinstance(visibility, GatherError) or not visibility:
         return None  # rls_problem says so
     row = visibility[0]
-    problems = [_information_schema_problem(query, row), _sessions_problem(query, row)]
+    problems = [_information_schema_problem(query, row), _sessions_problem(query, row), _settings_problem(query, row)]
     return "; and ".join(problem for problem in problems if problem) or None
+
+
+def _settings_problem(query: str, row: dict[str, Any]) -> str | None:
+    if row.get("sees_settings") is True:
+        return None
+    words = _identifiers(query)
+    named = sorted(SETTINGS_SHOWN) if isinstance(words, _AnyName) else sorted(SETTINGS_SHOWN & words)
+    if not named:
+        return None
+    viewer = row.get("viewer")
+    whether = "it may not" if row.get("sees_settings") is False else "whether it may could not be told"
+    grantee = viewer if re.fullmatch(r"[a-z_][a-z0-9_$]*", str(viewer)) else _quoted(str(viewer))
+    return (f"the query names {', '.join(named)}, which leaves out the settings marked superuser-only"
+            " (shared_preload_libraries, data_directory, cron.*) for a role without the privileges of"
+            f" pg_read_all_settings, and {whether}: such a setting would read as missing; grant pg_read_all_settings"
+            f" to {grantee} (README, \"The checker role\")")
 
 
 def _information_schema_problem(query: str, row: dict[str, Any]) -> str | None:
@@ -1436,6 +1458,9 @@ def _information_schema_views(query: str, search_path: Any) -> set[str]:
             part.strip()[1:-1] if part.strip().startswith('"') else part.strip().lower()
             for part in search_path.split(",")}:
         named |= {view for view in known if view in words}
+    lexed = set(_lexed_words(query))  # the query's own names: a comment may stand before the dot (`x/**/.y`)
+    if "information_schema" in lexed:
+        named |= {view for view in known if view in lexed}
     return named & known
 
 
@@ -1445,7 +1470,8 @@ def _names_shown_views(checks) -> bool:
     for check in checks:
         words = _identifiers(check.params.query)
         if isinstance(words, _AnyName) or _information_schema_views(check.params.query, None) or any(
-                word in SESSIONS_SHOWN_BLANK or word.startswith(_PROGRESS_VIEWS) for word in words):
+                word in SESSIONS_SHOWN_BLANK or word in SETTINGS_SHOWN or word.startswith(_PROGRESS_VIEWS)
+                for word in words):
             return True
     return False
 
