@@ -2196,14 +2196,16 @@ def _separated_forms(secret: str) -> list[tuple[int, list[str]]]:
 def _separated_runs(secret: str, size: int) -> set[tuple[int, int]]:
     """Where the secret's first and last runs are in its form of groups of `size` (`_separated_forms`): as many of its
     characters as `_inner_run` masks quoted inside a text, a group and one more at least (a separator among them, so
-    that no run is one of the secret's own). All of the form where the secret is that short, or where a run reads as
-    words (`_short_key`): a few letters of a passphrase spaced out may be a word spaced out."""
+    that no run is one of the secret's own). All of the form where the secret is that short, or where a run may read
+    as words (no `_short_key`, or letters alone): a few letters of a passphrase spaced out may be words spaced out."""
     length = len(secret)
     run = max(_inner_run(length), size + 1)
     whole = (0, length + (length - 1) // size)
     if run >= length:
         return {whole}
-    return {(at + at // size, at + run - 1 + (at + run - 1) // size + 1) if _short_key(secret[at:at + run]) else whole
+    # letters alone may be words cut anywhere (`CorrectH` of CorrectHorseBatteryStaple, written `Correct Horse`)
+    return {(at + at // size, at + run - 1 + (at + run - 1) // size + 1)
+            if _short_key(piece := secret[at:at + run]) and not piece.isalpha() else whole
             for at in (0, length - run)}
 
 

@@ -537,3 +537,8 @@ def test_ordinary_text_with_regular_separators_stays_readable():
         assert redactor.text(text) == text
     mark = f"[redacted {fingerprint('mypassword12345')}]"
     assert redactor.text("pw: m y p a s s w o r d 1 2 3 4 5.") == f"pw: {mark}."
+    # a passphrase of capitalized words: its first letters cut anywhere read as those words written apart
+    redactor.add_declared("CorrectHorseBatteryStaple")
+    redactor.add_declared("WelcomeHome2024")
+    for text in ("<h1>Correct Horse Battery</h1>", "<title>Welcome Home | Acme</title>"):
+        assert redactor.text(text) == text
