@@ -3059,6 +3059,13 @@ SELF_COMPARED = [  # (USING, always true, no row passes)
     ("((id = id) OR (note = 1))", True, False),
     ("((note = note) OR (note IS NULL))", False, False),       # TRUE either way, but read as parts free of each other
     ("(random() = random())", False, False),                   # a function's two calls may differ
+    # ANY of an array holding the value itself: IN's reading (PostgreSQL keeps it written so)
+    ("(id = ANY (ARRAY[id]))", True, False),
+    ("(id = ANY (ARRAY[0, id]))", True, False),
+    ("(note = ANY (ARRAY[note]))", False, False),
+    ("(id = ANY (ARRAY[0, 1]))", False, False),
+    ("(NOT (id = ANY (ARRAY[id])))", False, True),
+    ("(id <> ALL (ARRAY[0, id]))", False, True),
 ]
 NOT_NULL_COLUMNS = ["id", "owner_id"]
 

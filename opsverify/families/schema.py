@@ -1918,7 +1918,9 @@ def _compared(node) -> list | None:
     """The values a comparison compares (`a = b`, `a IN (b, c)`, `a BETWEEN b AND c`), each one value (`_same_value`);
     None for another node, for one against ANY / ALL or a subquery, or one of other values."""
     exp = lazy.load("sqlglot.expressions")
-    if isinstance(node, (exp.EQ, exp.NEQ, exp.LT, exp.GT, exp.LTE, exp.GTE, exp.NullSafeEQ, exp.NullSafeNEQ)):
+    if _any_of_array(node) is not None:  # `x = ANY (ARRAY[a, x])`: IN's own reading, as PostgreSQL keeps it written
+        sides = [node.this, *_any_of_array(node).expressions]
+    elif isinstance(node, (exp.EQ, exp.NEQ, exp.LT, exp.GT, exp.LTE, exp.GTE, exp.NullSafeEQ, exp.NullSafeNEQ)):
         sides = [node.this, node.expression]
     elif isinstance(node, exp.In) and node.expressions and not node.args.get("query"):
         sides = [node.this, *node.expressions]
@@ -1937,8 +1939,25 @@ def _itself(node):
     if sides is None:
         return None
     first, others = sides[0], sides[1:]
-    same = (any if type(node).__name__ == "In" else all)(other == first for other in others)
+    one_of = type(node).__name__ == "In" or _any_of_array(node) is not None
+    same = (any if one_of else all)(other == first for other in others)
     return first if same else None
+
+
+def _any_of_array(node):
+    """The array of `x = ANY (ARRAY[…])` (an equality with any of its elements, as IN) or of `x <> ALL (ARRAY[…])`
+    (NOT IN: as NOT of the first is simplified), else None."""
+    exp = lazy.load("sqlglot.expressions")
+    quantifier = node.expression if isinstance(node, (exp.EQ, exp.NEQ)) else None
+    if isinstance(quantifier, exp.Anonymous) and str(quantifier.this).upper() == "ALL" and len(
+            quantifier.expressions) == 1:  # sqlglot reads `<> ALL (ARRAY[…])` as a call of a function ALL
+        array = quantifier.expressions[0].unnest()
+    elif isinstance(node, exp.EQ) and isinstance(quantifier, exp.Any) or (
+            isinstance(node, exp.NEQ) and isinstance(quantifier, exp.All)):
+        array = quantifier.this.unnest()
+    else:
+        return None
+    return array if isinstance(array, exp.Array) and array.expressions else None
 
 
 def _same_value(node) -> bool:
