@@ -1419,13 +1419,22 @@ def _settings_problem(query: str, row: dict[str, Any]) -> str | None:
     named = sorted(SETTINGS_SHOWN) if isinstance(words, _AnyName) else sorted(SETTINGS_SHOWN & words)
     if not named:
         return None
-    viewer = row.get("viewer")
-    whether = "it may not" if row.get("sees_settings") is False else "whether it may could not be told"
-    grantee = viewer if re.fullmatch(r"[a-z_][a-z0-9_$]*", str(viewer)) else _quoted(str(viewer))
     return (f"the query names {', '.join(named)}, which leaves out the settings marked superuser-only"
             " (shared_preload_libraries, data_directory, cron.*) for a role without the privileges of"
-            f" pg_read_all_settings, and {whether}: such a setting would read as missing; grant pg_read_all_settings"
-            f" to {grantee} (README, \"The checker role\")")
+            f" pg_read_all_settings, and {_whether(row, 'sees_settings')}: such a setting would read as missing;"
+            f" {_grant('pg_read_all_settings', row)}")
+
+
+def _whether(row: dict[str, Any], fact: str) -> str:
+    """Whether the role has a predefined role's privileges, as the facts say (not asked: not told)."""
+    return "it may not" if row.get(fact) is False else "whether it may could not be told"
+
+
+def _grant(role: str, row: dict[str, Any]) -> str:
+    """The grant that gives the checker role `role`'s privileges, its name quoted where SQL needs it."""
+    viewer = str(row.get("viewer"))
+    grantee = viewer if re.fullmatch(r"[a-z_][a-z0-9_$]*", viewer) else _quoted(viewer)
+    return f"grant {role} to {grantee} (README, \"The checker role\")"
 
 
 def _information_schema_problem(query: str, row: dict[str, Any]) -> str | None:
@@ -1484,15 +1493,11 @@ def _sessions_problem(query: str, row: dict[str, Any]) -> str | None:
         word for word in words if word in SESSIONS_SHOWN_BLANK or word.startswith(_PROGRESS_VIEWS))
     if not named:
         return None
-    viewer = row.get("viewer")
-    whether = "it may not" if row.get("sees_stats") is False else "whether it may could not be told"
-    grantee = viewer if re.fullmatch(r"[a-z_][a-z0-9_$]*", str(viewer)) else _quoted(str(viewer))
-    return (f"the query names {', '.join(named)}, which {'shows' if len(named) == 1 else 'show'} role {viewer} other"
-            " roles' sessions with their state, query, times and client as NULL ('<insufficient privilege>'), or"
-            " leaves them out (pg_stat_ssl, pg_stat_gssapi: no client port), unless"
-            f" it has the privileges of pg_read_all_stats, and {whether}: a count of such sessions would be silently"
-            f" low (an idle-in-transaction session read as none); grant pg_read_all_stats to {grantee} (README,"
-            " \"The checker role\")")
+    return (f"the query names {', '.join(named)}, which {'shows' if len(named) == 1 else 'show'} role"
+            f" {row.get('viewer')} other roles' sessions with their state, query, times and client as NULL"
+            " ('<insufficient privilege>'), or leaves them out (pg_stat_ssl, pg_stat_gssapi: no client port), unless"
+            f" it has the privileges of pg_read_all_stats, and {_whether(row, 'sees_stats')}: a count of such sessions"
+            f" would be silently low (an idle-in-transaction session read as none); {_grant('pg_read_all_stats', row)}")
 
 
 def _owner_problem(query: str, under_rls: list[dict[str, Any]], view_reads: list[list[str]]) -> str | None:
