@@ -674,7 +674,10 @@ def test_a_redis_error_reply_to_ping_is_quoted_as_the_server_said_it():
     ("redis://127.0.0.1:{port}/20", {"SELECT": b"-ERR DB index is out of range\r\n"}, "ERR DB index is out of range"),
     ("redis://:s3cretpass@127.0.0.1:{port}/0", {"AUTH": b"-ERR unknown command 'AUTH', with args beginning with: \r\n"},
      "ERR unknown command 'AUTH'"),
-], ids=["select", "auth"])
+    # an ACL user without +select: redis-py raises NoPermissionError, a ResponseError of its own (said as PING's)
+    ("redis://127.0.0.1:{port}/3",
+     {"SELECT": b"-NOPERM this user has no permissions to run the 'select' command\r\n"}, "NOPERM this user"),
+], ids=["select", "auth", "select-noperm"])
 def test_a_refused_connection_setup_is_the_checkers_error_not_the_servers_failure(url, replies, words):
     """redis-py sends SELECT (a database the URL names) or AUTH (a password in it) before PING: refused, PING was
     never sent, and nothing is known of the server's health — as the redis family says of the same URL. It had

@@ -178,8 +178,9 @@ def test_shake_reads_the_verified_chain_above_the_leaf(ca, ca_file):
     assert [c.subject == c.issuer for c in fact.chain] == [False, True]  # the intermediate, then the root
 
 
-def _reissued_root(ca, days: float) -> bytes:
-    """The CA's root again (same subject, same key), valid for `days` from now: a renewal."""
+def _reissued_root(ca, days: float, path_length: int | None = None) -> bytes:
+    """The CA's root again (same subject, same key), valid for `days` from now: a renewal (`path_length`: one whose
+    basic constraints allow that many CAs below it, no other change)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
 
@@ -188,7 +189,10 @@ def _reissued_root(ca, days: float) -> bytes:
                .public_key(ca._private_key.public_key()).serial_number(x509.random_serial_number())
                .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=days)))
     for extension in root.extensions:
-        builder = builder.add_extension(extension.value, extension.critical)
+        value = extension.value
+        if path_length is not None and isinstance(value, x509.BasicConstraints):
+            value = x509.BasicConstraints(ca=True, path_length=path_length)
+        builder = builder.add_extension(value, extension.critical)
     return builder.sign(ca._private_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
 
 
@@ -207,6 +211,28 @@ def test_a_root_renewed_in_the_bundle_is_judged_by_its_longest_lived_copy(tmp_pa
     assert outcome.status is status, outcome.observed
     if status is Status.FAILED:
         assert "the chain's certificate" in outcome.observed and "in 2.9 days" in outcome.observed, outcome.observed
+
+
+def test_a_renewed_copy_that_cannot_verify_the_chain_is_not_judged_in_its_place(tmp_path):
+    """A copy of the root (same subject and key) valid ten years but with `pathLenConstraint 0` cannot verify a leaf
+    issued by an intermediate: taken in place of the root OpenSSL used (3 days left), min_days passed for a chain
+    every client refuses once that root expires."""
+    ca = trustme.CA()
+    intermediate = ca.create_child_ca()
+    now = datetime.now(timezone.utc)
+    leaf = intermediate.issue_cert("127.0.0.1", not_before=now - timedelta(days=1), not_after=now + timedelta(days=365))
+    (tmp_path / "bundle.pem").write_bytes(_reissued_root(ca, 3) + _reissued_root(ca, 3650, path_length=0))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    leaf.configure_cert(context)
+
+    def handle(sock):
+        with context.wrap_socket(sock, server_side=True) as tls_sock:
+            tls_sock.recv(1)
+
+    with server(handle) as port:
+        fact = tls.shake("127.0.0.1", port, str(tmp_path / "bundle.pem"), 5)
+    outcome = tls.judge(check(), {check().key: fact})
+    assert outcome.status is Status.FAILED and "in 2.9 days" in outcome.observed, outcome.observed
 
 
 def test_shake_expired_is_rejected_but_still_described(ca, ca_file):

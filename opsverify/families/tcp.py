@@ -331,9 +331,10 @@ async def probe_redis(value: str, replies: dict[str, Any], target) -> None:
         if not _error_reply(exc):
             raise
         ping = exc  # raised on connecting (AUTH), or at once by redis-py (LOADING is a ConnectionError to it)
-        if type(exc) is load("redis").ResponseError and not _credentials_refused(exc):
-            # a plain error reply raised, not returned as PING's: the SELECT (a database the server does not have)
-            # or AUTH redis-py sends first was refused, so PING was never sent — the URL's, not the server's state
+        if isinstance(exc, load("redis").ResponseError) and not _credentials_refused(exc):
+            # an error reply raised, not returned as PING's: the SELECT (a database the server does not have, or an
+            # ACL user without +select: NoPermissionError) or AUTH redis-py sends first was refused, so PING was never
+            # sent — the URL's, not the server's state
             replies["setup"] = _server_words(exc)
             return
     if isinstance(ping, Exception):  # in the pipeline, PING's own error reply comes back as its reply

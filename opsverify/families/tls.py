@@ -323,7 +323,7 @@ def shake(host: str, port: int, cafile: str | None, timeout_s: float) -> Handsha
 
 def _with_longest_lived_root(chain: list[bytes] | None, context: ssl.SSLContext) -> list[bytes] | None:
     """The verified chain with its root replaced by the longest-lived certificate of the trust store with the same
-    subject and key, when there is one. While a root is renewed a bundle holds both copies, and OpenSSL builds the
+    subject, key and extensions, when there is one. While a root is renewed a bundle holds both copies, and OpenSSL builds the
     chain with whichever it reads first: the one expiring in 3 days failed `min_days`, though the renewed copy
     verifies the same chain (same key) for ten years more — the verdict hung on the order of the bundle."""
     if not chain:
@@ -332,9 +332,12 @@ def _with_longest_lived_root(chain: list[bytes] | None, context: ssl.SSLContext)
     serialization = load("cryptography.hazmat.primitives.serialization")
 
     def identity(cert):
+        # its extensions too: a copy with another path length, CA flag, key usage or name constraints may not verify
+        # the chain OpenSSL built (a leaf below an intermediate under `pathLenConstraint 0` passed for ten years)
         key = cert.public_key().public_bytes(serialization.Encoding.DER,
                                              serialization.PublicFormat.SubjectPublicKeyInfo)
-        return cert.subject.public_bytes(), key
+        extensions = sorted((e.oid.dotted_string, e.critical, e.value.public_bytes()) for e in cert.extensions)
+        return cert.subject.public_bytes(), key, extensions
 
     try:
         root = x509.load_der_x509_certificate(chain[-1])
@@ -350,7 +353,7 @@ def _with_longest_lived_root(chain: list[bytes] | None, context: ssl.SSLContext)
             if other.not_valid_after_utc > best_until and other.not_valid_before_utc <= datetime.now(timezone.utc) \
                     and identity(other) == wanted:
                 best, best_until = der, other.not_valid_after_utc
-    except (ValueError, TypeError):  # a certificate cryptography cannot read: the chain as OpenSSL built it
+    except (ValueError, TypeError, NotImplementedError):  # one cryptography cannot read: the chain as OpenSSL built it
         return chain
     return [*chain[:-1], best]
 
