@@ -1785,15 +1785,22 @@ class _Index:
         and last runs (as many of its characters as `_inner_run` masks), widened along the form as far as the
         text agrees — a copy whole is masked whole, a cut one as a part. Two words a form, not the form itself: a
         32-character token's 48 forms would add 2,000 characters to the automaton, its 96 runs 1,250, and no more for
-        a longer one; each text is read in the one pass as before."""
+        a longer one; each text is read in the one pass as before. So of its respellings (`_respellings`): a UUID's 13
+        add 860 characters, a 32-digit hex key's other case 600 (its byte groups' 48 runs)."""
         mark = self.mark(secret)
-        for size, forms in _separated_forms(secret):
-            runs = _separated_runs(secret, size)  # the same places in each separator's form
+        for spelling, size, forms in _separated_forms(secret):
+            runs = _separated_runs(spelling, size)  # the same places in each separator's form
             for form in forms:
-                for start, end in runs:
-                    piece = form[start:end]
-                    if piece not in self.words or self.words[piece][3] == _BYTE_RUN_HINT:
-                        self.words[piece] = (end - start, mark, 0, (form, start, True))
+                self._add_runs(form, runs, mark)
+        for form in _respellings(secret):  # a UUID without its hyphens, a hex key upper-cased: two words each too
+            self._add_runs(form, _respelled_runs(form), mark)
+
+    def _add_runs(self, form: str, runs: set[tuple[int, int]], mark: str) -> None:
+        """Runs of a form of the secret, each found widened along the form (`_stretched`): all of it is the secret."""
+        for start, end in runs:
+            piece = form[start:end]
+            if piece not in self.words or self.words[piece][3] == _BYTE_RUN_HINT:
+                self.words[piece] = (end - start, mark, 0, (form, start, True))
 
     def _add_anchor(self, secret: str) -> None:
         if _ANCHOR_RUN.fullmatch(secret):
@@ -2177,20 +2184,67 @@ _SEPARATORS = " -_.:/"
 _GROUP_SIZES = range(1, 9)
 
 
-def _separated_forms(secret: str) -> list[tuple[int, list[str]]]:
+def _separated_forms(secret: str) -> list[tuple[str, int, list[str]]]:
     """Per size of group, the secret with one separator after each of its groups (the last maybe shorter), a form per
     separator: as `_inner_bases`, of the secret as written (not of a URL, a pair, a value of several lines or JSON:
     their keys are secrets of their own), of one up to SMALL_SECRET_BYTES. Three groups at least: two joined once are
     as often two words (`Summer 2024` of a password `Summer2024`). Not of digits alone: digits at regular places are
-    times, versions and addresses (a PIN `123456` is not the time 12:34:56), as digits on two lines are two numbers."""
+    times, versions and addresses (a PIN `123456` is not the time 12:34:56), as digits on two lines are two numbers.
+    Of a key of hex digits alone, its other case too, in groups of whole bytes (2 to 8 digits): a program prints a key's
+    bytes upper-cased (.NET's `9F-86-D0-…`) where `openssl rand -hex` wrote it lower-cased. (spelling, size, forms)"""
     if _inner_bases(secret) != [secret] or len(_bytes(secret)) > SMALL_SECRET_BYTES or secret.isdigit():
         return []
     forms = []
-    for size in _GROUP_SIZES:
-        if 2 * size < len(secret):
-            groups = [secret[at:at + size] for at in range(0, len(secret), size)]
-            forms.append((size, [separator.join(groups) for separator in _SEPARATORS]))
+    for spelling in (secret, *(_other_cases(secret) if secret.isalnum() else ())):  # (a UUID's: `_respellings`)
+        for size in _GROUP_SIZES if spelling == secret else _BYTE_GROUP_SIZES:
+            if 2 * size < len(secret):
+                groups = [spelling[at:at + size] for at in range(0, len(spelling), size)]
+                forms.append((spelling, size, [separator.join(groups) for separator in _SEPARATORS]))
     return forms
+
+
+_BYTE_GROUP_SIZES = range(2, 9, 2)
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*")  # a letter among them: a case to change
+# groups of letters and digits joined by one separator, the same each time, three groups at least (a UUID's `-`)
+_GROUPS = re.compile(rf"[A-Za-z0-9]+([{re.escape(_SEPARATORS)}])[A-Za-z0-9]+(?:\1[A-Za-z0-9]+)+")
+
+
+def _other_cases(secret: str) -> list[str]:
+    """Of a secret of hex digits (its groups' separators aside), its other case, or both of a mixed one."""
+    groups = _GROUPS.fullmatch(secret)
+    if not _HEX_DIGITS.fullmatch(secret.replace(groups[1], "") if groups else secret):
+        return []
+    return [case for case in dict.fromkeys((secret.lower(), secret.upper())) if case != secret]
+
+
+def _respellings(secret: str) -> list[str]:
+    """The secret as a program prints the same value otherwise, whole: of hex digits, in its other case (`_other_cases`:
+    a hex key upper-cased, or a UUID); of groups joined by one separator (`_GROUPS`: a UUID, `Kq7v-R2mX-…`), joined
+    by none (Python's `uuid.hex`, `.replace('-', '')`) or by another of `_SEPARATORS`, in either case of hex. As
+    `_separated_forms`, of the secret as written up to SMALL_SECRET_BYTES, and not of digits alone (`12-34-56` is no
+    `123456`, no `12:34:56`); none shorter than a secret may be."""
+    if _inner_bases(secret) != [secret] or len(_bytes(secret)) > SMALL_SECRET_BYTES:
+        return []
+    groups = _GROUPS.fullmatch(secret)
+    if groups is None:
+        return _other_cases(secret)
+    separator = groups[1]
+    if secret.replace(separator, "").isdigit():
+        return []
+    spellings = {case.replace(separator, joiner) for case in (secret, *_other_cases(secret))
+                 for joiner in ("", *_SEPARATORS)}
+    return sorted(form for form in spellings - {secret} if len(form) >= Redactor.MIN_LENGTH)
+
+
+def _respelled_runs(form: str) -> set[tuple[int, int]]:
+    """Where a respelling's first and last runs are (as many of its characters as `_inner_run` masks), or all of it
+    where it is that short or a run may read as words or a number (letters alone, no `_short_key`: a UUID's last group
+    of digits)."""
+    run, whole = _inner_run(len(form)), (0, len(form))
+    if run >= len(form):
+        return {whole}
+    return {(at, at + run) if _short_key(piece := form[at:at + run]) and not piece.isalpha() else whole
+            for at in (0, len(form) - run)}
 
 
 def _separated_runs(secret: str, size: int) -> set[tuple[int, int]]:

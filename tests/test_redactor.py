@@ -542,3 +542,62 @@ def test_ordinary_text_with_regular_separators_stays_readable():
     redactor.add_declared("WelcomeHome2024")
     for text in ("<h1>Correct Horse Battery</h1>", "<title>Welcome Home | Acme</title>"):
         assert redactor.text(text) == text
+
+
+HEX_KEY = "9f86d081884c7d659a2feaa0c55ad015"  # an HMAC key as `openssl rand -hex 16` writes it: lower case
+
+
+@pytest.mark.parametrize("secret, shown", [
+    (HEX_KEY, _grouped(HEX_KEY.upper(), "-", 2)),  # .NET's BitConverter.ToString of its bytes
+    (HEX_KEY, _grouped(HEX_KEY.upper(), " ", 2)),
+    (HEX_KEY, _grouped(HEX_KEY.upper(), " ", 4)),
+    (HEX_KEY, _grouped(HEX_KEY.upper(), ":", 8)),
+    (HEX_KEY.upper(), _grouped(HEX_KEY, ":", 2)),  # registered upper case, printed as openssl's `-c` digests
+], ids=["dotnet", "blank-pairs", "blank-fours", "colon-eights", "upper-registered"])
+def test_a_hex_key_echoed_in_its_other_case_and_grouped_is_masked(secret, shown):
+    """A key of hex digits that an app logs as its bytes, upper-cased and grouped (`9F-86-D0-…`): the upper-cased
+    key whole and the lower-case grouped forms were masked, not the two together — all 32 digits stayed readable."""
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    mark = fingerprint(secret)
+    assert redactor.text(f"loaded signing key {shown} from vault") == f"loaded signing key [redacted {mark}] from vault"
+    cut = shown[:len(shown) // 2]  # an excerpt's first half: a run of it, masked as a part
+    assert redactor.text(f"key {cut}…") == f"key [redacted part of {mark}]…", (shown, redactor.text(f"key {cut}…"))
+
+
+UUID_KEY = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"  # a Heroku API key: a UUID
+
+
+@pytest.mark.parametrize("secret, shown", [
+    (UUID_KEY, UUID_KEY.replace("-", "")),  # Python's uuid.UUID(key).hex
+    (UUID_KEY, UUID_KEY.replace("-", "").upper()),
+    (UUID_KEY, UUID_KEY.upper()),
+    (UUID_KEY, UUID_KEY.replace("-", ":")),
+    (UUID_KEY, UUID_KEY.replace("-", "_").upper()),
+    ("3f2504e0-4f89-11d3-9a0c-030512345678", "3f2504e04f8911d39a0c030512345678"),  # its last group of digits alone
+    ("Kq7v-R2mX-9pL4-wT8n", "Kq7vR2mX9pL4wT8n"),  # not hex: no other case, its groups joined
+    ("Kq7v-R2mX-9pL4-wT8n", "Kq7v.R2mX.9pL4.wT8n"),
+], ids=["hex", "hex-upper", "upper", "colons", "underscores-upper", "digits-last", "groups-joined", "groups-dotted"])
+def test_a_secret_of_groups_echoed_without_its_separators_or_with_others_is_masked(secret, shown):
+    """A secret registered as groups joined by one separator (a UUID) that a job prints without them (`uuid.hex`,
+    `.replace('-', '')`) or with another: 19 of a UUID's 32 digits stayed readable, all 32 upper-cased or where its
+    last group is digits alone."""
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    mark = fingerprint(secret)
+    assert redactor.text(f"token={shown} ok") == f"token=[redacted {mark}] ok", (shown, redactor.text(shown))
+    cut = shown[:len(shown) // 2]
+    assert redactor.text(f"token={cut}…") == f"token=[redacted part of {mark}]…", (shown, redactor.text(cut + "…"))
+
+
+def test_other_ids_and_numbers_stay_readable_beside_a_secret_of_groups():
+    """Only the secret's own characters are masked: another UUID (with or without hyphens, upper-cased), a hex digest,
+    and digits alone (a PIN of groups `12-34-56` gives no `123456`, a time `12:34:56`) stay."""
+    redactor = Redactor()
+    redactor.add_declared(UUID_KEY)
+    redactor.add_declared(HEX_KEY)
+    redactor.add_declared("12-34-56-78")
+    for text in ("id 6ba7b810-9dad-11d1-80b4-00c04fd430c8 in eu-west-1", "id 6ba7b8109dad11d180b400c04fd430c8",
+                 "ID 6BA7B810-9DAD-11D1-80B4-00C04FD430C8", "sha 0CC175B9C0F1B6A831C399E269772661",
+                 "started 12:34:56, user 12345678, at 12.34.56.78"):
+        assert redactor.text(text) == text
