@@ -1007,8 +1007,8 @@ class ArchiveReporter:
         state = self.state
         scope = [c for c in state.checks if state.chosen(c)]  # however the command line narrowed it
         try:
-            scope = _matching_marks(config.option.markexpr, scope)
-        except Exception:  # a mark only pytest knows of, or pytest's expression API moved: say nothing wrong
+            scope = _matching_marks(config.option.markexpr, scope, others_absent=True)
+        except Exception:  # pytest's expression API moved, or one it refuses: say nothing wrong
             self._left_out = ()
             return None
         chosen = {(c.system, c.key) for c in self.selected()}
@@ -2231,14 +2231,17 @@ def _why_item_not_selected(config: pytest.Config, state, item: str, systems: tup
     return f"--item {shown_item} was left out by {visible(' '.join(narrowed)[:300]) or 'the command line'}"
 
 
-def _matching_marks(markexpr: str, checks: list[Check]) -> list[Check]:
-    """The checks an -m expression takes in, judged on the marks each item carries (cadence, manual, mutating)."""
+def _matching_marks(markexpr: str, checks: list[Check], *, others_absent: bool = False) -> list[Check]:
+    """The checks an -m expression takes in, judged on the marks each item carries (cadence, manual, mutating). A
+    mark of the project's own raises LookupError — or, `others_absent`, counts as one no runbook item carries (a
+    team's `smoke` tests beside them: `-m "postdeploy or smoke"`), so a scope is known (at worst wider than pytest's,
+    where a hook marks items: a run said partial, never a partial one read as whole)."""
     if not markexpr:
         return checks
     from .checklist import Cadence
 
     ours = {c.value for c in Cadence} | {"manual", "mutating"}
-    if set(re.findall(r"[A-Za-z_][\w]*", markexpr)) - {"and", "or", "not"} - ours:
+    if not others_absent and set(re.findall(r"[A-Za-z_][\w]*", markexpr)) - {"and", "or", "not"} - ours:
         raise LookupError("a mark of the project's own: which items carry it is pytest's to know")
     from _pytest.mark import MarkMatcher
     from _pytest.mark.expression import Expression

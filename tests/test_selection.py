@@ -195,9 +195,10 @@ def test_folder_options_as_separate_words_point_outside_the_project(tmp_path):
     assert collected.code == 0 and not (project.root / "reports").exists()  # --collect-only begins no archive
 
 
-def test_a_mark_the_project_adds_is_not_read_as_narrowing(tmp_path):
-    """`-m "postdeploy and not slow"` with a `slow` mark a conftest adds: which items carry it is pytest's to know,
-    so the run is not called partial (nor given a scope it cannot know)."""
+def test_a_mark_the_project_adds_that_leaves_items_out_makes_the_run_partial(tmp_path):
+    """`-m "postdeploy and not slow"` with a `slow` mark a conftest adds to S10: S10 is a postdeploy item of the
+    runbook the run never checked. A mark of the project's own counts as one no runbook item carries, so the run
+    is partial, said so (it was read as whole: with any such word in -m, a --deselect's partial run was too)."""
     with MisbehavingHttp() as web:
         project = _fleet(tmp_path, web)
         (project.root / "conftest.py").write_text(
@@ -211,8 +212,27 @@ def test_a_mark_the_project_adds_is_not_read_as_narrowing(tmp_path):
         ran = project.run("--env", "local", "-m", "postdeploy and not slow", "--system", "alpha")
     assert ran.code == 0, ran.output[-2000:]
     manifest, _, properties = _selection(ran)
-    assert "in_scope" not in manifest and "left_out" not in manifest and "partial" not in properties
-    assert "partial run" not in ran.done.stdout
+    assert (manifest["in_scope"], manifest["left_out"]) == (2, ["alpha S10-up-again"]), manifest
+    assert "— partial: 1 of 2 items in scope left out" in properties
+    assert "partial run: 1 of the 2 items in scope not selected" in ran.done.stdout, ran.output[-2000:]
+
+
+@pytest.mark.parametrize("markexpr", ["postdeploy or smoke", "postdeploy and not quarantined"])
+def test_a_deselect_is_partial_whatever_else_m_names(tmp_path, markexpr):
+    """-m naming a word besides the cadences, manual and mutating (a team's `smoke` tests beside the runbook) lost
+    the partial label: a --deselect's run read as the whole checklist, exit 0 with an item unchecked."""
+    with MisbehavingHttp() as web:
+        project = _fleet(tmp_path, web)
+        (project.root / "conftest.py").write_text(
+            "def pytest_configure(config):\n"
+            "    config.addinivalue_line('markers', 'smoke: smoke tests')\n"
+            "    config.addinivalue_line('markers', 'quarantined: left aside')\n")
+        ran = project.run("--env", "local", "-m", markexpr, "--system", "alpha",
+                          "--deselect", "checklists/alpha.yaml::S10-up-again")
+    assert ran.code == 0, ran.output[-2000:]
+    manifest, _, properties = _selection(ran)
+    assert (manifest["in_scope"], manifest["left_out"]) == (2, ["alpha S10-up-again"]), manifest
+    assert "partial run: 1 of the 2 items in scope not selected" in ran.done.stdout, ran.output[-2000:]
 
 
 def test_an_item_or_system_that_is_not_there_is_spelled_out(tmp_path):
