@@ -259,13 +259,29 @@ def test_what_the_role_is_shown_is_asked_only_where_a_query_names_such_a_view(qu
     assert ("catalog_hidden" in question) is asked
 
 
-@pytest.mark.parametrize("sees_settings, status", [(False, Status.ERROR), (None, Status.ERROR), (True, Status.PASSED)])
-def test_pg_settings_without_pg_read_all_settings_is_an_error_not_a_count(sees_settings, status):
+SEEN = ["max_prepared_transactions", "max_connections", "fsync"]
+
+
+@pytest.mark.parametrize("query, sees_settings, status", [
+    ("select count(*) as n from pg_settings where name = 'shared_preload_libraries'", False, Status.ERROR),
+    ("select count(*) as n from pg_settings where name = 'shared_preload_libraries'", None, Status.ERROR),
+    ("select count(*) as n from pg_settings where name = 'shared_preload_libraries'", True, Status.PASSED),
+    ("select count(*) as n from pg_settings where name like 'cron.%'", False, Status.ERROR),
+    ("select count(*) as n from pg_settings where name = 'cron.use_background_workers'", False, Status.ERROR),
+    ("select count(*) as n from pg_settings", False, Status.ERROR),  # a count over every setting may be low
+    # a setting the role is shown, asked by name: judged
+    ("select count(*) as n from pg_settings where name = 'max_prepared_transactions' and setting <> 'off'", False,
+     Status.PASSED),
+    ("select count(*) as n from pg_settings where name in ('max_connections', 'shared_preload_libraries')", False,
+     Status.ERROR),
+])
+def test_pg_settings_without_pg_read_all_settings_is_an_error_not_a_count(query, sees_settings, status):
     """pg_settings leaves out the superuser-only settings (shared_preload_libraries, cron.*) for a role without
-    pg_read_all_settings: `count(*) … where name = 'shared_preload_libraries'` {eq: 0} passed with the row there."""
-    query = "select count(*) as n from pg_settings where name = 'shared_preload_libraries'"
+    pg_read_all_settings: `count(*) … where name = 'shared_preload_libraries'` {eq: 0} passed with the row there. A
+    setting it is shown, asked by name, is judged."""
     check = make_check("sql", {"query": query, "expect": {"n": {"eq": 0}}}, name="settings")
-    seen = {} if sees_settings is None else {"sees_settings": sees_settings}
+    seen = {"settings_seen": SEEN} if sees_settings is None else {"sees_settings": sees_settings,
+                                                                   "settings_seen": SEEN}
     facts = {"visibility": [{**VIEWER, "sees_stats": True, "catalog_hidden": [], "search_path": "public", **seen}],
              "deployed_at": None, "answers": {check.key: {"query": [{"n": 0}]}}}
     outcome = sql.judge(check, facts)

@@ -243,6 +243,7 @@ _SHOWN_VIEWS = (
     "  and pg_catalog.pg_has_role(s.oid, 'USAGE')) as sees_stats,"
     f" exists (select 1 from pg_catalog.pg_roles s where s.rolname {_EQ} 'pg_read_all_settings'"
     "  and pg_catalog.pg_has_role(s.oid, 'USAGE')) as sees_settings,"
+    " (select coalesce(pg_catalog.array_agg(s.name), '{}') from pg_catalog.pg_settings s) as settings_seen,"
     f" (select s.reset_val from pg_catalog.pg_settings s where s.name {_EQ} 'search_path') as search_path"
 )
 _OF_THE_CHECKER = f" from pg_catalog.pg_roles r where r.rolname {_EQ} current_user"
@@ -1412,17 +1413,38 @@ def shown_problem(query: str, visibility: Any) -> str | None:
     return "; and ".join(problem for problem in problems if problem) or None
 
 
+# settings PostgreSQL marks superuser-only (guc_tables.c GUC_SUPERUSER_ONLY), as a query may name them
+SUPERUSER_ONLY_SETTINGS = frozenset({
+    "shared_preload_libraries", "session_preload_libraries", "dynamic_library_path", "data_directory", "config_file",
+    "hba_file", "ident_file", "external_pid_file", "archive_command", "restore_command", "archive_cleanup_command",
+    "recovery_end_command", "primary_conninfo", "primary_slot_name", "unix_socket_directories", "log_directory"})
+
+
 def _settings_problem(query: str, row: dict[str, Any]) -> str | None:
     if row.get("sees_settings") is True:
         return None
     words = _identifiers(query)
     named = sorted(SETTINGS_SHOWN) if isinstance(words, _AnyName) else sorted(SETTINGS_SHOWN & words)
-    if not named:
+    if not named or _asks_settings_it_sees(query, row.get("settings_seen")):
         return None
     return (f"the query names {', '.join(named)}, which leaves out the settings marked superuser-only"
             " (shared_preload_libraries, data_directory, cron.*) for a role without the privileges of"
             f" pg_read_all_settings, and {_whether(row, 'sees_settings')}: such a setting would read as missing;"
             f" {_grant('pg_read_all_settings', row)}")
+
+
+def _asks_settings_it_sees(query: str, seen: Any) -> bool:
+    """Whether the query asks for settings by name, each one the role is shown (`where name =
+    'max_prepared_transactions'`): no name a role without pg_read_all_settings is not shown (superuser-only, an
+    extension's `cron.…`), no pattern (`like 'cron.%'`), and one name at least — a count over every setting may be
+    low."""
+    if not isinstance(seen, list):
+        return False
+    shown = set(seen)
+    texts = [text.replace("''", "'") for text in re.findall(r"'((?:[^']|'')*)'", query)]
+    hidden = [text for text in texts if text not in shown and (
+        "%" in text or "." in text or text in SUPERUSER_ONLY_SETTINGS)]
+    return not hidden and any(text in shown for text in texts)
 
 
 def _whether(row: dict[str, Any], fact: str) -> str:
