@@ -13,13 +13,13 @@ import psycopg
 import pytest
 from psycopg import sql as pgsql
 
-from opsverify.engine import gather_and_judge
 from opsverify.families import sql
 from opsverify.outcome import Status
 from opsverify.transports import postgres
 
 from .kit import make_check, make_target
 from .project import scratch_database
+from .test_sql_bounds import _judged
 
 WAITS = 2000  # polls of pg_stat_activity for the app's session, a hang guard only (each returns at once when seen)
 
@@ -27,14 +27,6 @@ WAITS = 2000  # polls of pg_stat_activity for the app's session, a hang guard on
 def _said(name: str, want: Status, outcome) -> str:
     return (f"item {name}: expected {want.value}, saw {outcome.status.value}"
             f" (expected: {outcome.expected!r}; observed: {outcome.observed!r})")
-
-
-def _judged(url: str, items: list) -> list:
-    target = make_target({"database": url})
-    try:
-        return gather_and_judge(target, sql, items)
-    finally:
-        target.close()
 
 
 @pytest.fixture

@@ -135,6 +135,13 @@ def ca():
 def https(ca, *, days: float = 90, names=("127.0.0.1", "localhost"), **subject):
     now = datetime.now(timezone.utc)
     leaf = ca.issue_cert(*names, not_before=now - timedelta(days=400), not_after=now + timedelta(days=days), **subject)
+    with serving(leaf) as port:
+        yield port
+
+
+@contextmanager
+def serving(leaf):
+    """A TLS server on 127.0.0.1 sending `leaf` and the chain it was issued with (trustme's LeafCert)."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     leaf.configure_cert(context)
 
@@ -165,14 +172,7 @@ def test_shake_reads_the_verified_chain_above_the_leaf(ca, ca_file):
     intermediate = ca.create_child_ca()
     now = datetime.now(timezone.utc)
     leaf = intermediate.issue_cert("127.0.0.1", not_before=now - timedelta(days=1), not_after=now + timedelta(days=90))
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    leaf.configure_cert(context)  # the leaf, then the intermediate: the chain a server sends
-
-    def handle(sock):
-        with context.wrap_socket(sock, server_side=True) as tls_sock:
-            tls_sock.recv(1)
-
-    with server(handle) as port:
+    with serving(leaf) as port:  # the leaf, then the intermediate: the chain a server sends
         fact = tls.shake("127.0.0.1", port, ca_file, 5)
     assert fact.certificate is not None and fact.chain is not None, fact
     assert [c.subject == c.issuer for c in fact.chain] == [False, True]  # the intermediate, then the root
@@ -222,14 +222,7 @@ def test_a_renewed_copy_that_cannot_verify_the_chain_is_not_judged_in_its_place(
     now = datetime.now(timezone.utc)
     leaf = intermediate.issue_cert("127.0.0.1", not_before=now - timedelta(days=1), not_after=now + timedelta(days=365))
     (tmp_path / "bundle.pem").write_bytes(_reissued_root(ca, 3) + _reissued_root(ca, 3650, path_length=0))
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    leaf.configure_cert(context)
-
-    def handle(sock):
-        with context.wrap_socket(sock, server_side=True) as tls_sock:
-            tls_sock.recv(1)
-
-    with server(handle) as port:
+    with serving(leaf) as port:
         fact = tls.shake("127.0.0.1", port, str(tmp_path / "bundle.pem"), 5)
     outcome = tls.judge(check(), {check().key: fact})
     assert outcome.status is Status.FAILED and "in 2.9 days" in outcome.observed, outcome.observed
