@@ -3066,6 +3066,10 @@ SELF_COMPARED = [  # (USING, always true, no row passes)
     ("(id = ANY (ARRAY[0, 1]))", False, False),
     ("(NOT (id = ANY (ARRAY[id])))", False, True),
     ("(id <> ALL (ARRAY[0, id]))", False, True),
+    # ALL with `=` is TRUE only where every element equals the value (`id = 1` here), its NOT so too: neither is IN
+    ("(id = ALL (ARRAY[1, id]))", False, False),
+    ("(NOT (id = ALL (ARRAY[1, id])))", False, False),
+    ("(id <> ANY (ARRAY[1, id]))", False, False),
 ]
 NOT_NULL_COLUMNS = ["id", "owner_id"]
 

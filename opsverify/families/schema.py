@@ -1730,7 +1730,11 @@ def _folded(expression: str, row_columns: bool = False, not_null: frozenset[str]
         sqlglot = lazy.load("sqlglot")
         exp = lazy.load("sqlglot.expressions")
         simplify = lazy.load("sqlglot.optimizer.simplify").simplify
-        tree = sqlglot.parse_one(expression, read="postgres")
+        # sqlglot reads `ALL (…)` as a call of a function ALL, which its simplifier negates as a value (NOT (x = ALL
+        # a) as x <> ALL a, where it is x <> ANY a): read as the quantifier it is, negated as it negates ANY
+        tree = sqlglot.parse_one(expression, read="postgres").transform(
+            lambda node: exp.All(this=exp.Paren(this=node.expressions[0])) if isinstance(node, exp.Anonymous)
+            and str(node.this).upper() == "ALL" and len(node.expressions) == 1 else node)
 
         def text_literal(node) -> bool:  # 'a'::text, as PostgreSQL prints a string constant
             return (isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string
@@ -1949,10 +1953,7 @@ def _any_of_array(node):
     (NOT IN: as NOT of the first is simplified), else None."""
     exp = lazy.load("sqlglot.expressions")
     quantifier = node.expression if isinstance(node, (exp.EQ, exp.NEQ)) else None
-    if isinstance(quantifier, exp.Anonymous) and str(quantifier.this).upper() == "ALL" and len(
-            quantifier.expressions) == 1:  # sqlglot reads `<> ALL (ARRAY[…])` as a call of a function ALL
-        array = quantifier.expressions[0].unnest()
-    elif isinstance(node, exp.EQ) and isinstance(quantifier, exp.Any) or (
+    if isinstance(node, exp.EQ) and isinstance(quantifier, exp.Any) or (
             isinstance(node, exp.NEQ) and isinstance(quantifier, exp.All)):
         array = quantifier.this.unnest()
     else:
