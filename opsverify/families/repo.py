@@ -144,6 +144,16 @@ GITHUB_EVENTS = frozenset({
 JOB_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")  # GitHub's workflow docs: jobs.<job_id>
 # where a workflow runs from: GitHub reads no subfolder and no other extension (Gitea and Forgejo read their own too)
 WORKFLOW_FILE = re.compile(r"\.(?:github|gitea|forgejo)/workflows/[^/]+\.ya?ml")
+
+
+def workflow_file_problem(path: str) -> str | None:
+    """Why no workflow runs from `path` (a repository path, as `file` is read), or None. Moved to a subfolder or
+    renamed `.yml.off` is a common way to turn a workflow off: judged as if it ran, it would pass."""
+    if WORKFLOW_FILE.fullmatch(path):
+        return None
+    return f"{path} is not where GitHub reads a workflow: only a .yml or .yaml file directly in .github/workflows/ runs"
+
+
 VERCEL_CRON_FIELD = re.compile(r"[0-9*,/-]+")  # numbers, `*`, lists, ranges and steps: nothing else
 VERCEL_RANGE = re.compile(r"([0-9]+)-([0-9]+)")
 VERCEL_SCHEDULE_MAX = 256
@@ -251,10 +261,8 @@ class Params(StrictParams):
                 raise ValueError("not_empty/newer_than_deploy need `folder` (and no `file`)")
         elif not self.file or self.folder:
             raise ValueError(f"{kinds[0]} checks need `file` (and no `folder`)")
-        if kinds[0] == "workflow" and not WORKFLOW_FILE.fullmatch(self.file or ""):
-            # moved to a subfolder or renamed `.yml.off`: a common way to turn a workflow off, never run
-            raise ValueError(f"{self.file} is not where GitHub reads a workflow: only a .yml or .yaml file directly "
-                             f"in .github/workflows/ runs (Gitea and Forgejo: .gitea/ or .forgejo/workflows/)")
+        if kinds[0] == "workflow" and (problem := workflow_file_problem(self.file or "")):
+            raise ValueError(f"{problem} (Gitea and Forgejo: .gitea/ or .forgejo/workflows/)")
         if kinds[0] == "env" and not self.services:
             raise ValueError("the .env.example check needs `services`, where each key must be set")
         for key, services in self.per_key.items():
