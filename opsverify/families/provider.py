@@ -20,8 +20,9 @@ answer, or one in another shape, said after the failure as could not be judged (
 error, never a guess) and the runner's, when the answer came. A stale or replayed answer (a Date behind) can
 only make things look older, never fresher; the outcome shows both clocks, and says so when they differ by
 more than CLOCK_SKEW. A state, though — a deploy's status, a suspension, how a cron job's newest run ended, PITR on
-and its add-on, a name set (`required`, and each name `secret_age` ages; on Render, the env group holding the names
-and linked to the services, which other groups are linked and set them, a service setting one itself) — can look
+and its add-on, a workflow's state (or 404), a name set (`required`, and each name `secret_age` ages; on Render, the
+env group holding the names and linked to the services, which other groups are linked and set them, a service setting
+one itself) — can look
 healthier from a replay (live, before today's failed deploy): one read from an answer whose Date is behind the
 runner's clock as it asked by more than CLOCK_SKEW (of a list read in pages, any page's: a cache stands before each
 page's URL alone) is an error naming both and that page, never judged. An age read beside it keeps
@@ -44,6 +45,7 @@ Checks (one or more per item; `platform` says which API):
     platform: github    required: [CRON_SECRET]          Actions secret names exist (names only)
                         secret_age: {names, max_days}     …and were updated within max_days
                         environment: production           the deployment environment the workflow's job runs in
+                        workflows_active: [poller-cron.yml]  each workflow's GitHub state is active, not disabled
     platform: vercel    required / secret_age             env vars of `target`: production (default),
                                                           preview, development or a custom environment's
                                                           id (env_…); age from each var's `updatedAt`
@@ -71,6 +73,12 @@ the organisation's. Every GitHub item reads the three: `required` holds when the
 has the name (or the item's `environment`); `secret_age` ages the value a job of `environment` sees, and without
 one every value a job could see (the repository's, the organisation's where the repository has no value of that name
 to shadow it, and each environment's): a stale one anywhere fails, naming where.
+
+A workflow GitHub has disabled (after 60 days without activity in a public repository, by hand, in a fork) never
+runs, though its file is unchanged: `workflows_active` reads `GET …/actions/workflows/{file}` (a GET each) and fails
+any `state` but "active", naming it; a state that is none GitHub documents, or none, is unknown. GitHub's 404 there
+fails the item (no such workflow on the default branch) only where the repository's list of workflows, asked beside
+them, answered: else the repository may be what GitHub does not show, and the item is an error.
 
 Honest limits of the platforms:
 - Render keeps no change time per env var. `secret_age` on Render reads the env group
@@ -120,6 +128,7 @@ from ..errors import NotConfigured
 from ..transports.http import NotStrictJson, Probe, Reply, UnreadableJson, location_shown
 from . import REQUESTS_AT_ONCE
 from ._common import StrictParams, plural
+from .repo import Params as RepoParams, workflow_file_problem  # the repo family's rule of where a workflow runs
 
 NAME = "provider"
 LEARNS_SECRETS = True  # env values the APIs return: the engine reports no item before this family has ended
@@ -144,17 +153,26 @@ LABELS = {"github": "GitHub API", "vercel": "Vercel API", "render": "Render API"
           "supabase": "Supabase Management API"}
 TOKEN_HINTS = {
     "github": ("a GitHub token that may read the repository's Actions secrets, the organisation secrets shared "
-               "with it, its environments and each one's secrets (fine-grained: Secrets, Actions and Environments: "
-               "read; the repo family's files, with the same token: Contents: read)"),
+               "with it, its environments and each one's secrets, and its workflows (fine-grained: Secrets, Actions "
+               "and Environments: read; the repo family's files, with the same token: Contents: read)"),
     "vercel": "a Vercel access token with access to the project (and its team)",
     "render": "a Render API key of the workspace that owns the services",
     "supabase": "a Supabase access token with access to the project",
 }
 # the fine-grained repository permission GitHub documents for each call, by the call's reader: "List repository
 # secrets" and "List repository organization secrets" need Secrets, "List environments" Actions (not Environments),
-# "List environment secrets" Environments (docs.github.com/rest/actions/secrets, /rest/deployments/environments)
+# "List environment secrets" Environments (docs.github.com/rest/actions/secrets, /rest/deployments/environments);
+# "Get a workflow" and "List repository workflows" Actions (/rest/actions/workflows)
 GITHUB_PERMISSIONS = {"github-secrets": "Secrets", "github-environments": "Actions",
-                      "github-env-secrets": "Environments"}
+                      "github-env-secrets": "Environments", "github-workflow": "Actions",
+                      "github-workflows": "Actions"}
+# a workflow's `state` other than "active", as GitHub documents them (the Workflow schema), and what each means
+WORKFLOW_STATES = {
+    "disabled_inactivity": "disabled after 60 days without activity, its schedule never fires; enable it in Actions",
+    "disabled_manually": "disabled by hand, it never runs; enable it in Actions",
+    "disabled_fork": "disabled because the repository is a fork, it never runs; enable workflows in its Actions tab",
+    "deleted": "its file is gone from the default branch, it never runs",
+}
 GITHUB_PAGE = 100
 GITHUB_MAX_PAGES = 10  # 1000 secrets: far beyond any repository; keeps the walk bounded
 # a repository's environments and each one's secrets are read one page each (100): more is not read, and what is
@@ -219,7 +237,7 @@ _CUSTOM_ENVIRONMENT = re.compile(r"env_[A-Za-z0-9]+")  # a custom environment's 
 
 
 ALLOWED: dict[str, set[str]] = {
-    "github": {"required", "secret_age", "environment"},
+    "github": {"required", "secret_age", "environment", "workflows_active"},
     "vercel": {"required", "secret_age", "target"},
     "render": {"services", "deploy_status", "cron_jobs", "secret_age"},
     "supabase": {"required", "secret_age", "backups", "pitr_days"},
@@ -237,6 +255,27 @@ class Params(StrictParams):
     backups: MaxAge | None = None
     pitr_days: int | None = Field(default=None, gt=0, le=CENTURY_DAYS)
     environment: str | None = Field(default=None, min_length=1, max_length=255)
+    workflows_active: list[str] = []  # file names in .github/workflows/, as GitHub's API names a workflow
+
+    @field_validator("workflows_active")
+    @classmethod
+    def _where_github_runs_them(cls, names: list[str]) -> list[str]:
+        """Each as its file name: `poller-cron.yml`, or its path `.github/workflows/poller-cron.yml`; refused where
+        the repo family's `file` is (a subfolder, `.yml.off`: GitHub runs no workflow there)."""
+        files = []
+        for name in names:
+            path = RepoParams._inside_repo(name)  # as the repo family reads a path: `./a.yml` is `a.yml`
+            path = path if "/" in path else f".github/workflows/{path}"
+            if not name.isprintable() or path.startswith((".gitea/", ".forgejo/")):  # no GitHub Actions workflow
+                raise ValueError(f"{visible(cut(name, 60))} is not a GitHub Actions workflow: name a file directly in "
+                                 f".github/workflows/")
+            if problem := workflow_file_problem(path):
+                raise ValueError(problem)
+            files.append(path.rsplit("/", 1)[1])
+        twice = sorted({name for name in files if files.count(name) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(twice)} named twice in workflows_active: give each workflow once")
+        return files
 
     @field_validator("environment")
     @classmethod
@@ -263,9 +302,13 @@ class Params(StrictParams):
         if stray:
             raise ValueError(f"{', '.join(stray)} not used with platform {self.platform} "
                              f"(use {', '.join(sorted(ALLOWED[self.platform]))})")
-        empty = sorted(name for name in given & {"required", "services", "cron_jobs"} if not getattr(self, name))
+        empty = sorted(name for name in given & {"required", "services", "cron_jobs", "workflows_active"}
+                       if not getattr(self, name))
         if empty:
             raise ValueError(f"{', '.join(empty)} is empty: name at least one, or leave it out")
+        if self.environment is not None and not (self.required or self.secret_age):  # a workflow's state is the
+            # repository's, whatever environment its jobs run in
+            raise ValueError("environment is used with required or secret_age")
         if self.platform == "render" and self.deploy_status and not self.services:
             raise ValueError("deploy_status needs services")
         if self.platform == "render" and self.secret_age and not self.services:  # what the group must feed, and
@@ -275,9 +318,9 @@ class Params(StrictParams):
         if self.platform == "render" and self.services and not (self.deploy_status or self.secret_age):
             raise ValueError("services is used with deploy_status or secret_age")
         if not (self.required or self.secret_age or self.deploy_status or self.cron_jobs or self.backups
-                or self.pitr_days):
-            raise ValueError("give something to check: required, secret_age, deploy_status, cron_jobs, "
-                             "backups or pitr_days")
+                or self.pitr_days or self.workflows_active):
+            raise ValueError("give something to check: required, secret_age, workflows_active, deploy_status, "
+                             "cron_jobs, backups or pitr_days")
         return self
 
 
@@ -287,8 +330,9 @@ def needs(params: Params) -> tuple[str, ...]:
 
 def calls_at_most(p: Params) -> int:
     """How many GETs one item sends at most (before GitHub's and Vercel's further pages)."""
-    if p.platform == "github":
-        return 3  # the repository's secrets, the organisation's shared with it, the environments (or the one's)
+    if p.platform == "github":  # the repository's secrets, the organisation's shared with it, the environments (or
+        # the one's); each workflow, and the repository's list of workflows (is a 404 a missing workflow?)
+        return (3 if p.required or p.secret_age else 0) + (1 + len(p.workflows_active) if p.workflows_active else 0)
     if p.platform == "vercel":
         return 1
     if p.platform == "render":  # each service's newest deploy and the service itself (suspended?); the env group,
@@ -303,7 +347,7 @@ def bound(target, checks) -> float:
     page of every list a wave (each asks for the page its previous one named), Render's env groups' alike, then the
     groups linked to the items' services; REQUESTS_AT_ONCE at a time, each within http_s."""
     first = sum(calls_at_most(c.params) for c in checks)
-    github = [c for c in checks if c.params.platform == "github"]
+    github = [c for c in checks if c.params.platform == "github" and (c.params.required or c.params.secret_age)]
     environments = GITHUB_PAGE * sum(1 for c in github if c.params.environment is None)  # each one's secrets
     pages = (GITHUB_MAX_PAGES - 1) * 2 * len(github)  # the repository's list and the organisation's
     vercel_lists = sum(1 for c in checks if c.params.platform == "vercel")
@@ -430,12 +474,20 @@ def _plan(target, p: Params, asked_at: datetime) -> dict[str, Call | NotConfigur
     calls: dict[str, Call] = {}
     if platform == "github":
         repo = _setting(settings, platform, "repo", target)
-        calls["secrets"] = call(_github_page(base, repo, "actions/secrets"), "github-secrets")
-        calls["org_secrets"] = call(_github_page(base, repo, "actions/organization-secrets"), "github-secrets")
-        if p.environment is not None:
+        if p.required or p.secret_age:
+            calls["secrets"] = call(_github_page(base, repo, "actions/secrets"), "github-secrets")
+            calls["org_secrets"] = call(_github_page(base, repo, "actions/organization-secrets"), "github-secrets")
+        if (p.required or p.secret_age) and p.environment is not None:
             calls["env_secrets"] = call(_github_environment_page(base, repo, p.environment), "github-env-secrets")
-        else:
+        elif p.required or p.secret_age:
             calls["environments"] = call(_github_page(base, repo, "environments"), "github-environments")
+        if p.workflows_active:  # GitHub answers 404 alike for a missing workflow and a repository it does not show:
+            # its list of workflows, answered, tells them apart
+            calls["workflows"] = call(f"{_github_repo(base, repo)}/actions/workflows?{urlencode({'per_page': 1})}",
+                                      "github-workflows")
+        for name in p.workflows_active:
+            calls[f"workflow:{name}"] = call(f"{_github_repo(base, repo)}/actions/workflows/{_segment(name)}",
+                                             "github-workflow")
     elif platform == "vercel":
         project = _setting(settings, platform, "project", target)
         query = f"?{urlencode({'teamId': settings['team']})}" if settings.get("team") else ""
@@ -476,10 +528,14 @@ def _plan(target, p: Params, asked_at: datetime) -> dict[str, Call | NotConfigur
     return calls
 
 
+def _github_repo(base: str, repo: str) -> str:
+    owner, _, name = repo.partition("/")
+    return f"{base}/repos/{quote(owner)}/{quote(name)}"
+
+
 def _github_page(base: str, repo: str, path: str) -> str:
     """The first page of one of the repository's lists; further pages replace the `page=1` it ends with."""
-    owner, _, name = repo.partition("/")
-    return f"{base}/repos/{quote(owner)}/{quote(name)}/{path}?{urlencode({'per_page': GITHUB_PAGE, 'page': 1})}"
+    return f"{_github_repo(base, repo)}/{path}?{urlencode({'per_page': GITHUB_PAGE, 'page': 1})}"
 
 
 def _github_environment_page(base: str, repo: str, environment: str) -> str:
@@ -732,6 +788,10 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime, *, sent: d
     if reply.status in (401, 403):
         return Trouble(request, f"{label} refused the token with {reply.status} for {request}: set "
                                 f"providers.{call.platform}.token to {TOKEN_HINTS[call.platform]}{_needs(call, reply)}")
+    if reply.status == 404 and call.sanitize == "github-workflow":  # no such workflow, or a repository not shown:
+        # the judge tells which by the repository's list of workflows; dated as any answer, a replay too
+        now = _platform_now(call, reply, received)
+        return now if isinstance(now, Trouble) else Answer(request, {"missing": True}, now, received, sent=sent)
     if reply.status == 404 and call.sanitize == "github-env-secrets":  # the item's `environment`, or one listed
         return Trouble(request, f"{label} answered 404 for {request}: check the item's environment (a deployment "
                                 f"environment's name as the repository's settings list it), providers.github's repo,"
@@ -755,14 +815,9 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime, *, sent: d
         return Trouble(request, f"{label} answered {request} with a body that is not JSON ({exc})")
     except ValueError:
         return Trouble(request, f"{label} answered {request} with a body that is not JSON")
-    now = _date_header(reply)
-    if now is None:
-        return Trouble(request, f"{label} sent no usable Date header with {request}; ages are measured "
-                                f"by the platform's clock, so they cannot be judged")
-    if abs(now - received) > DATE_TRUST:
-        return Trouble(request, f"{label} answered {request} with Date {_stamp(now)}, {_days(abs(now - received))} "
-                                f"from this runner's clock ({_stamp(received)}): ages are measured by the "
-                                f"platform's clock, and one this far off is not believed")
+    now = _platform_now(call, reply, received)
+    if isinstance(now, Trouble):
+        return now
     try:
         data = SANITIZERS[call.sanitize](data, redactor)
     except SHAPE_ERRORS as exc:
@@ -771,6 +826,21 @@ def interpret(call: Call, reply: Reply, redactor, received: datetime, *, sent: d
         return Trouble(request, f"{label} answered {request} with an answer that quotes part of the token sent: "
                                 f"not judged, as what it says cannot be shown")
     return Answer(request, data, now, received, sent=sent)
+
+
+def _platform_now(call: Call, reply: Reply, received: datetime) -> datetime | Trouble:
+    """The platform's time, from the answer's Date header: none, or one too far from the runner's clock to believe,
+    is why the answer cannot be used."""
+    label, request = LABELS[call.platform], call.request
+    now = _date_header(reply)
+    if now is None:
+        return Trouble(request, f"{label} sent no usable Date header with {request}; ages are measured "
+                                f"by the platform's clock, so they cannot be judged")
+    if abs(now - received) > DATE_TRUST:
+        return Trouble(request, f"{label} answered {request} with Date {_stamp(now)}, {_days(abs(now - received))} "
+                                f"from this runner's clock ({_stamp(received)}): ages are measured by the "
+                                f"platform's clock, and one this far off is not believed")
+    return now
 
 
 def _needs(call: Call, reply: Reply) -> str:
@@ -936,6 +1006,21 @@ def _github_environments_list(data: Any, redactor) -> dict:
     # a page holds GITHUB_PAGE at most: a longer one is read that far (each name is one more request), the rest
     # counted as not read
     return {"total_count": max(total, len(names)), "names": names[:GITHUB_PAGE]}
+
+
+def _github_workflow(data: Any, redactor) -> dict:
+    """A workflow (`GET …/actions/workflows/{file}`): what is judged and shown, its state, name and path."""
+    if not isinstance(data, dict):
+        raise TypeError(f"the workflow is {_json_kind(data)}, not an object")
+    return {name: data[name] for name in ("state", "name", "path") if name in data}
+
+
+def _github_workflows(data: Any, redactor) -> dict:
+    """The repository's list of workflows, asked only to show the repository is there: its count."""
+    total = data["total_count"]
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        raise ValueError(f"total_count is {cut(json.dumps(total), 40)}, not a count")
+    return {"total_count": total}
 
 
 def _field_list(data: Any, name: str) -> list:
@@ -1104,7 +1189,8 @@ def _supabase_secrets(data: Any, redactor) -> list[dict]:
 SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, OverflowError, OSError)
 
 SANITIZERS = {"plain": _keep_plain, "github-secrets": _github_secrets, "github-env-secrets": _github_secrets,
-              "github-environments": _github_environments_list, "vercel-env": _vercel_env,
+              "github-environments": _github_environments_list, "github-workflow": _github_workflow,
+              "github-workflows": _github_workflows, "vercel-env": _vercel_env,
               "render-env-group": _render_env_group, "render-env-groups": _render_env_groups,
               "render-service-env": _render_service_env,
               "render-service": _render_service, "supabase-secrets": _supabase_secrets}
@@ -1342,7 +1428,7 @@ def judge(check, facts) -> Outcome:
     found = facts.get(check.key)
     if isinstance(found, NotConfigured):
         raise found
-    troubles = [a for a in found.values() if isinstance(a, Trouble)]
+    troubles = [a for role, a in found.items() if isinstance(a, Trouble) and _needed(role, found)]
     requests = [r for a in found.values() if isinstance(a, (Answer, Trouble)) for r in _asked_for(a)]
     # every answer that came is judged: a call that gave none leaves its part unjudged, said beside any failure
     v = _Verdict(p.platform, list(dict.fromkeys(t.reason for t in troubles)))
@@ -1353,6 +1439,13 @@ def judge(check, facts) -> Outcome:
     with v.part():  # what a platform's judge does not split into parts is one
         JUDGES[p.platform](p, found, v)
     return v.outcome()
+
+
+def _needed(role: str, found: dict) -> bool:
+    """Whether a call's answer is judged. The repository's list of workflows only tells a missing workflow from a
+    repository GitHub does not show: where no workflow answered 404, its failure leaves nothing unjudged."""
+    return role != "workflows" or any(isinstance(answer, Answer) and answer.data.get("missing")
+                                      for name, answer in found.items() if name.startswith("workflow:"))
 
 
 @dataclass
@@ -1379,6 +1472,52 @@ def _github_scope(label: str, answer: Answer | Trouble, v: _Verdict) -> _Scope |
 
 
 def _judge_github(p: Params, found: dict, v: _Verdict) -> None:
+    if p.required or p.secret_age:
+        with v.part():  # the secrets' places and the workflows are read by calls of their own
+            _judge_github_secrets(p, found, v)
+    if p.workflows_active:
+        _judge_workflows(p, found, v)
+
+
+def _judge_workflows(p: Params, found: dict, v: _Verdict) -> None:
+    """Each workflow in the state GitHub gives it: active. A disabled one never runs, though its file is unchanged."""
+    v.expected.append(f"GitHub Actions {'workflow' if len(p.workflows_active) == 1 else 'workflows'} "
+                      f"{', '.join(p.workflows_active)} active (not disabled)")
+    v.evidence["workflows"] = {}
+    for name in p.workflows_active:
+        with v.part():  # each workflow is its own call
+            _judge_workflow(v, name, _read(found, f"workflow:{name}"), found["workflows"])
+    v.notes.append(f"{plural(len(p.workflows_active), 'workflow')} active ({', '.join(p.workflows_active)})")
+
+
+def _judge_workflow(v: _Verdict, name: str, answer: Answer, listing: Answer | Trouble) -> None:
+    seen = v.evidence["workflows"]
+    if _replayed(v, f"workflow {name}'s state", answer):  # enabled, disabled or added since: not known
+        seen[name] = "not judged: the answer's Date is behind this runner's clock"
+        return
+    workflow = answer.data
+    if workflow.get("missing") and isinstance(listing, Trouble):  # the repository may be what is not there
+        seen[name] = "404, the repository's workflows not listed"
+        v.unknown.append(f"workflow {name}: GitHub answered 404, and the repository's workflows could not be listed: "
+                         f"whether the workflow or the repository is missing is not known")
+        return
+    if workflow.get("missing"):
+        seen[name] = "no such workflow"
+        v.problems.append(f"workflow {name}: GitHub answered 404, no such workflow on the default branch (where a "
+                          f"schedule runs from)")
+        return
+    state = workflow.get("state")
+    seen[name] = {field: _kept(workflow.get(field)) for field in ("state", "name", "path")}
+    if not _a_word(state):  # neither active nor disabled: never a pass
+        v.unknown.append(f"workflow {name}: GitHub's answer holds no readable state ({_held(workflow, 'state')})")
+    elif state in WORKFLOW_STATES:
+        v.problems.append(f"workflow {name} is {state}: {WORKFLOW_STATES[state]}")
+    elif state != "active":
+        v.unknown.append(f"workflow {name}: state {cut(json.dumps(state), 40)} is none GitHub documents (active, "
+                         f"{', '.join(WORKFLOW_STATES)})")
+
+
+def _judge_github_secrets(p: Params, found: dict, v: _Verdict) -> None:
     repo = _github_scope("the repository", found["secrets"], v)
     org = _github_scope("the organisation", found["org_secrets"], v)
     envs: list[_Scope | None] = []

@@ -28,7 +28,10 @@ BY_PLATFORM = {
                "org_secrets": answer({"total_count": 0, "secrets": []}),
                "environments": answer({"total_count": 0, "names": []}),
                # what a job of environment production sees over the repository's
-               "env_secrets": answer({"total_count": 1, "secrets": [{"name": "CRON_SECRET", "updated_at": ago(days=1)}]})},
+               "env_secrets": answer({"total_count": 1, "secrets": [{"name": "CRON_SECRET", "updated_at": ago(days=1)}]}),
+               "workflows": answer({"total_count": 1}),
+               "workflow:nightly.yml": answer({"state": "disabled_inactivity", "name": "Nightly",
+                                               "path": ".github/workflows/nightly.yml"})},
     "vercel": {"env": answer({"envs": [{"key": "CRON_SECRET", "type": "encrypted", "updatedAt": ago(days=1),
                                         "target": ["preview"]}], "more": False})},
     "render": {
@@ -78,4 +81,5 @@ CASES = {
     "backups": Flips(SUPABASE, {**SUPABASE, "backups": {"max_age_hours": 5}}, found),
     "pitr_days": Flips(SUPABASE, {**SUPABASE, "pitr_days": 14}, found),
     "environment": Flips({**GITHUB_AGE, "environment": "production"}, GITHUB_AGE, found),
+    "workflows_active": Flips(GITHUB, {**GITHUB, "workflows_active": ["nightly.yml"]}, found),
 }
