@@ -276,7 +276,18 @@ def test_a_checkout_at_the_deployed_ref_names_its_head(tmp_path):
     assert not isinstance(example, GatherError) and not isinstance(listing, GatherError), (example, listing)
     named, *_ = _outcome(checkout, "main", file=POLL, triggers_present=["schedule"])
     assert named.status.name == "PASSED", named  # a branch name: said not compared, never guessed
-    assert "providers.github.ref main is no full commit SHA" in named.evidence["deployed_ref_not_compared"]
+    assert "providers.github.ref main is no commit SHA" in named.evidence["deployed_ref_not_compared"]
+    short, *_ = _outcome(checkout, deployed[:7], file=POLL, triggers_present=["schedule"])
+    assert short.status.name == "PASSED" and "deployed_ref_not_compared" not in short.evidence, short
+
+
+def test_an_abbreviated_deployed_sha_is_compared_with_head(tmp_path):
+    """A short SHA (`git rev-parse --short`, as CI passes one) was "not compared": a stale checkout passed."""
+    checkout, deployed, stale = _lagging(tmp_path)
+    for ref in (deployed[:7], deployed[:12].upper()):
+        outcome, *_ = _outcome(checkout, ref)
+        assert outcome.status.name == "ERROR", outcome
+        assert f"HEAD is commit {stale}, not {ref}, the deployed commit" in outcome.observed, outcome
 
 
 # -- what a second probe of the hardening found ----------------------------------------------------------------------

@@ -514,6 +514,18 @@ def deployed_ref(target) -> str | None:
 
 
 FULL_SHA = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
+# an abbreviated one, as CI and platforms often pass it (`git rev-parse --short`: 7 digits at least): HEAD starts with it
+SHORT_SHA = re.compile(r"[0-9a-fA-F]{7,39}")
+
+
+def names_commit(ref: str, head: str) -> bool | None:
+    """Whether the deployed ref names HEAD's commit: its full SHA, or one abbreviated; None for a ref that is no SHA
+    (a branch's name), which is not compared."""
+    if FULL_SHA.fullmatch(ref):
+        return head.lower() == ref.lower()
+    if SHORT_SHA.fullmatch(ref):
+        return head.lower().startswith(ref.lower())
+    return None
 
 
 class Checkout:
@@ -536,8 +548,8 @@ class Checkout:
     def evidence(self) -> dict[str, str]:
         """HEAD's commit, and whether the deployed ref was compared with it."""
         said = {"checkout_head": self.head} if self.head else {}
-        if self.head and self.ref and not FULL_SHA.fullmatch(self.ref):
-            said["deployed_ref_not_compared"] = (f"providers.github.ref {self.ref} is no full commit SHA: HEAD was not"
+        if self.head and self.ref and names_commit(self.ref, self.head) is None:
+            said["deployed_ref_not_compared"] = (f"providers.github.ref {self.ref} is no commit SHA: HEAD was not"
                                                  " compared with it")
         return said
 
@@ -648,7 +660,7 @@ class Checkout:
         if outside := self._outside_its_commit(prefix):
             return outside
         self.head = head
-        if self.ref and FULL_SHA.fullmatch(self.ref) and head.lower() != self.ref.lower():
+        if self.ref and names_commit(self.ref, head) is False:
             return GatherError(f"the checkout's HEAD is commit {head}, not {self.ref}, the deployed commit"
                                f" (providers.github.ref): its files are not the deploy's; check out {self.ref[:12]}")
         return prefix
