@@ -7,6 +7,7 @@ PostgreSQL, with the demo's checker (BYPASSRLS, pg_read_all_data) and the README
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import psycopg
@@ -19,6 +20,7 @@ from opsverify.transports import postgres
 
 from .kit import make_check, make_target
 from .project import scratch_database
+from .test_schema_lints import _debian_pg15
 from .test_sql_bounds import _judged
 
 WAITS = 2000  # polls of pg_stat_activity for the app's session, a hang guard only (each returns at once when seen)
@@ -64,6 +66,7 @@ revoke execute on function public.admin_reset() from public;
 create function public.audit() returns trigger language plpgsql as 'begin return new; end';
 create trigger orders_audit after insert on public.orders for each row execute function public.audit();
 create table public.triggers (id int);  -- the app's own table of that name: no view of information_schema
+create role {anon}_svc nologin in role {anon};  -- a membership of a role the checker is no member of
 """
 GRANTS = "select count(*) as n from information_schema.role_table_grants where grantee = '{anon}'"
 PRIVILEGES = "select count(*) as n from information_schema.table_privileges where grantee = '{anon}'"
@@ -75,6 +78,10 @@ TRIGGERS = 'select count(*) as n from "information_schema"."triggers" where even
 COLUMNS = ("select count(*) as n from information_schema.columns"
            " where table_schema = 'public' and table_name = 'orders' and column_name <> 'parameters'")
 OWN_TABLE = "select count(*) as n from public.triggers"
+MEMBERS = "select count(*) as n from information_schema.applicable_roles where role_name = '{anon}'"
+# information_schema.tables, which pg_read_all_data shows whole, its count written `as views`: no view `views` read
+VIEW_COUNT = ("select count(*) as views from information_schema.tables"
+              " where table_schema = 'public' and table_type = 'VIEW'")
 CATALOG_ITEMS = [
     # (name, query, expect, as the demo's checker, as a superuser, the view named, what the fix names)
     ("no-anon-grants", GRANTS, {"n": {"eq": 0}}, Status.ERROR, Status.FAILED, "information_schema.role_table_grants",
@@ -90,6 +97,10 @@ CATALOG_ITEMS = [
     # pg_read_all_data reads every table: the views listing what the role may SELECT hide nothing from it
     ("orders-columns", COLUMNS, {"n": {"eq": 2}}, Status.PASSED, Status.PASSED, None, None),
     ("own-table-named-triggers", OWN_TABLE, {"n": {"eq": 0}}, Status.PASSED, Status.PASSED, None, None),
+    # applicable_roles lists only the memberships of roles the checker role is a member of: anon's member hidden
+    ("no-anon-members", MEMBERS, {"n": {"eq": 0}}, Status.ERROR, Status.FAILED, "information_schema.applicable_roles",
+     "pg_auth_members"),
+    ("no-views", VIEW_COUNT, {"views": {"eq": 0}}, Status.PASSED, Status.PASSED, None, None),
 ]
 
 
@@ -110,7 +121,8 @@ def test_information_schema_views_hiding_rows_from_the_checker_are_an_error_not_
             as_superuser = _judged(db["admin"], items)
     finally:
         with demo_deployment.pg.admin() as conn:
-            conn.execute(pgsql.SQL("drop role if exists {}").format(pgsql.Identifier(anon)))
+            conn.execute(pgsql.SQL("drop role if exists {}, {}").format(pgsql.Identifier(f"{anon}_svc"),
+                                                                        pgsql.Identifier(anon)))
     assert trips == 1, f"round trips as the checker: expected 1 (the facts ride the batched query), saw {trips}"
     wrong = []
     for case, checker, superuser in zip(CATALOG_ITEMS, as_checker, as_superuser, strict=True):
@@ -167,6 +179,17 @@ STATS_NAMED = [
     ("select count(*) as n from pg_stat_activity", True, None),  # a member of pg_read_all_stats (or a superuser)
     ("select count(*) as n from pg_stat_user_tables where n_dead_tup > 1000", False, None),  # no session shown
     ("select count(*) as n from pg_stat_subscription", False, None),  # shown to every role
+    # named as a relation only: quoted, qualified, or in the SQL a function runs as the role
+    ('select count(*) as n from "pg_stat_activity" where state is null', False, "pg_stat_activity"),
+    ("select count(*) as n from pg_catalog . pg_stat_activity", False, "pg_stat_activity"),
+    ("select length(query_to_xml('select * from pg_stat_activity', true, true, '')::text) as n", False,
+     "pg_stat_activity"),
+    # a string or a comment names no view: is the extension installed?
+    ("select count(*) as n from pg_catalog.pg_extension where extname = 'pg_stat_statements'", False, None),
+    ("select count(*) as n from pg_stat_user_tables -- not pg_stat_activity\n where n_dead_tup > 1000", False,
+     None),
+    ("select count(*) as n from pg_class /* pg_stat_ssl */ where relname = $$pg_stat_progress_vacuum$$", False,
+     None),
 ]
 
 
@@ -207,6 +230,31 @@ CATALOG_NAMED = [
      "information_schema.role_table_grants"),
     ("select count(*) as n from information_schema -- x\n .role_table_grants", ["grants"], "public",
      "information_schema.role_table_grants"),
+    ('select count(*) as n from information_schema . "role_table_grants"', ["grants"], "public",
+     "information_schema.role_table_grants"),
+    ("select count(*) as n from information_schema.enabled_roles", ["roles"], "public",
+     "information_schema.enabled_roles"),
+    ("select count(*) as n from information_schema.administrable_role_authorizations", ["roles"], "public",
+     "information_schema.administrable_role_authorizations"),
+    # a column alias, a string or a comment names no view, information_schema named elsewhere or not
+    ("select count(*) as views from information_schema.tables where table_type = 'VIEW'", ["owned"], "public",
+     None),
+    ("select count(*) as routines from information_schema.tables t join information_schema.columns c"
+     " using (table_name)", ["owned", "execute"], "public", None),
+    ("select count(*) as n from information_schema.tables where table_name <> 'triggers' -- not routines",
+     ["changes", "execute"], "public", None),
+    ("select count(*) as n from pg_class where relname = 'information_schema.role_table_grants'", ["grants"],
+     "public", None),
+    # unqualified, on a search_path listing information_schema: a relation the query reads, not any word
+    ("select count(*) as triggers from pg_class", ["changes"], '"$user", public, information_schema', None),
+    ("select count(*) as n from pg_class c join triggers t on true", ["changes"],
+     '"$user", public, information_schema', "information_schema.triggers"),
+    # a name spelled in escapes, not decoded: any view
+    ('select count(*) as n from information_schema.U&"\\0074riggers"', ["changes"], "public",
+     "information_schema.triggers"),
+    # a function given a relation by name, not followed: read as any word naming it
+    ("select length(table_to_xml('information_schema.role_table_grants'::regclass, true, true, '')::text) as n",
+     ["grants"], "public", "information_schema.role_table_grants"),
 ]
 
 
@@ -239,6 +287,8 @@ def test_facts_without_what_the_role_is_shown_are_an_error_for_a_view_that_may_h
     ("select count(*) from routines", True),  # unqualified: the search_path may list information_schema
     ("select count(*) from pg_stat_activity where state = 'idle in transaction'", True),
     ("select count(*) from pg_stat_progress_vacuum", True),
+    ("select count(*) from pg_extension where extname = 'pg_stat_statements'", False),  # a string names no view
+    ("select count(*) from app.jobs -- not pg_settings", False),
 ])
 def test_what_the_role_is_shown_is_asked_only_where_a_query_names_such_a_view(query, asked):
     """In a cold session those questions cost the server about four times the rest of the visibility question (a
@@ -251,7 +301,7 @@ def test_what_the_role_is_shown_is_asked_only_where_a_query_names_such_a_view(qu
     assert ("catalog_hidden" in question) is asked
 
 
-SEEN = ["max_prepared_transactions", "max_connections", "fsync"]
+SEEN = ["max_prepared_transactions", "max_connections", "fsync", "port"]
 
 
 @pytest.mark.parametrize("query, sees_settings, status", [
@@ -266,6 +316,31 @@ SEEN = ["max_prepared_transactions", "max_connections", "fsync"]
      Status.PASSED),
     ("select count(*) as n from pg_settings where name in ('max_connections', 'shared_preload_libraries')", False,
      Status.ERROR),
+    # rows read by anything but equality with shown names, conjunctively, may be hidden ones
+    ("select count(*) as n from pg_settings where pending_restart and name <> 'max_connections'", False,
+     Status.ERROR),
+    ("select count(*) as n from pg_settings where name not in ('max_connections', 'fsync')", False, Status.ERROR),
+    ("select count(*) as n from pg_settings where name = 'max_connections' or pending_restart", False, Status.ERROR),
+    ("select count(*) as n from pg_settings s join pg_settings t on t.name = 'fsync' where s.setting = t.setting",
+     False, Status.ERROR),  # s: every setting
+    ("select count(*) as n from pg_settings where lower(name) = 'fsync'", False, Status.ERROR),
+    ("select count(*) as n from pg_settings where name = 'max_connections' and pending_restart"
+     " -- shared_preload_libraries is not asked", False, Status.PASSED),
+    ("select count(*) as n from pg_catalog.pg_settings s where s.name in ('max_connections', 'fsync')"
+     " and s.setting <> s.boot_val", False, Status.PASSED),
+    ("select count(*) as n from pg_settings s join pg_settings t on t.name = 'fsync'"
+     " where s.name = 'max_connections' and s.setting = t.setting", False, Status.PASSED),
+    ("select (select setting from pg_settings where name = 'max_connections')::int - 100 as n", False,
+     Status.PASSED),
+    # a setting PostgreSQL 15 and 18 show only with pg_read_all_settings, missing from the list before
+    ("select count(*) as n from pg_settings where (name = 'ssl_min_protocol_version' and setting = 'TLSv1')"
+     " or (name = 'password_encryption' and setting = 'md5')", False, Status.ERROR),
+    ("select count(*) as n from pg_settings where name = 'ssl_min_protocol_version'", False, Status.ERROR),
+    # sourcefile and sourceline: NULL for every setting, shown ones too
+    ("select count(*) as n from pg_settings where name = 'port' and sourcefile is not null", False, Status.ERROR),
+    ("select count(*) as n from pg_settings where name = 'port' and sourceline > 0", False, Status.ERROR),
+    ("select count(*) as n from pg_settings where name = 'port' and sourcefile is not null", True, Status.PASSED),
+    ("select *, 0 as n from pg_settings where name = 'port'", False, Status.ERROR),  # its sourcefile too
 ])
 def test_pg_settings_without_pg_read_all_settings_is_an_error_not_a_count(query, sees_settings, status):
     """pg_settings leaves out the superuser-only settings (shared_preload_libraries, cron.*) for a role without
@@ -280,3 +355,83 @@ def test_pg_settings_without_pg_read_all_settings_is_an_error_not_a_count(query,
     assert outcome.status is status, outcome
     assert status is Status.PASSED or "grant pg_read_all_settings to checker" in outcome.observed, outcome.observed
     assert sql.database_statements(make_target({}), [check])[0] is sql.VISIBILITY_OF_SHOWN_VIEWS
+
+
+@pytest.mark.parametrize("query, said", [
+    ("select count(*) as n from pg_settings where name = 'port' and sourcefile is not null", "sourcefile"),
+    ("select count(*) as n from pg_settings where name = 'ssl_min_protocol_version'", "ssl_min_protocol_version"),
+    ("select count(*) as n from pg_settings where pending_restart and name <> 'max_connections'", "pg_settings"),
+])
+def test_the_pg_settings_error_says_what_may_read_wrong(query, said):
+    check = make_check("sql", {"query": query, "expect": {"n": {"eq": 0}}}, name="settings")
+    facts = {"visibility": [{**VIEWER, "sees_stats": True, "catalog_hidden": [], "search_path": "public",
+                             "sees_settings": False, "settings_seen": SEEN}],
+             "deployed_at": None, "answers": {check.key: {"query": [{"n": 0}]}}}
+    outcome = sql.judge(check, facts)
+    assert outcome.status is Status.ERROR and said in outcome.observed, (
+        f"query {query!r}: expected an error naming {said}; saw {outcome.status.value}: {outcome.observed!r}")
+
+
+# -- what the lists above hold, re-derived on the servers the tests run ----------------------------------------------
+@pytest.fixture(scope="module", params=["demo-pg18", pytest.param("debian-pg15", marks=pytest.mark.needs_real_server)])
+def superuser_url(request):
+    """A superuser's URL of the demo's PostgreSQL 18, and of Debian's PostgreSQL 15 where installed."""
+    if request.param == "demo-pg18":
+        yield request.getfixturevalue("demo_deployment").pg.url()
+        return
+    for pg15 in _debian_pg15():
+        yield pg15.admin_url("postgres")
+
+
+def test_the_settings_hidden_without_pg_read_all_settings_are_those_listed(superuser_url):
+    """The settings pg_settings lists to a superuser and not to a role holding nothing, compared with
+    HIDDEN_SETTINGS of that major version: a version whose list differs (a new setting hidden) is caught here."""
+    plain = f"plain_{secrets.token_hex(4)}"
+    with psycopg.connect(superuser_url, autocommit=True, connect_timeout=10) as conn:
+        major = int(conn.execute("show server_version_num").fetchone()[0]) // 10000
+        every = {name for (name,) in conn.execute("select name from pg_catalog.pg_settings")}
+        conn.execute(pgsql.SQL("create role {}").format(pgsql.Identifier(plain)))
+        try:
+            with conn.transaction():
+                conn.execute(pgsql.SQL("set local role {}").format(pgsql.Identifier(plain)))
+                shown = {name for (name,) in conn.execute("select name from pg_catalog.pg_settings")}
+        finally:
+            conn.execute(pgsql.SQL("drop role {}").format(pgsql.Identifier(plain)))
+    hidden = {name for name in every - shown if "." not in name}  # an extension's: any dotted name counts as hidden
+    listed = sql.HIDDEN_SETTINGS.get(major)
+    assert listed is not None, f"PostgreSQL {major}: expected HIDDEN_SETTINGS to list it; hidden here: {sorted(hidden)}"
+    assert hidden == listed, (f"PostgreSQL {major}: hidden without pg_read_all_settings but not listed:"
+                              f" {sorted(hidden - listed)}; listed but shown: {sorted(listed - hidden)}")
+    assert listed <= sql.SUPERUSER_ONLY_SETTINGS
+
+
+# a filter by the reading role's own privileges, as information_schema.sql writes one
+_PRIVILEGE_FILTER = re.compile(r"\b(?:pg_has_role|has_[a-z_]+_privilege)\(")
+
+
+def test_every_information_schema_view_filtering_by_the_role_is_listed(superuser_url):
+    """Each view of information_schema whose definition filters by the reading role's privileges (pg_has_role,
+    has_*_privilege), or that reads such a view (role_table_grants through enabled_roles), is in
+    HIDDEN_BY_PRIVILEGES — applicable_roles and enabled_roles were not, and 'anon is no member of service_role'
+    passed — and none listed is free of such a filter."""
+    with psycopg.connect(superuser_url, autocommit=True, connect_timeout=10) as conn:
+        major = int(conn.execute("show server_version_num").fetchone()[0]) // 10000
+        definitions = dict(conn.execute(
+            "select c.relname, pg_catalog.pg_get_viewdef(c.oid) from pg_catalog.pg_class c"
+            " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+            " where n.nspname = 'information_schema' and c.relkind = 'v'").fetchall())
+        reads = conn.execute(
+            "select distinct v.relname, r.relname from pg_catalog.pg_rewrite w"
+            " join pg_catalog.pg_class v on v.oid = w.ev_class"
+            " join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::regclass and d.objid = w.oid"
+            "  and d.refclassid = 'pg_catalog.pg_class'::regclass"
+            " join pg_catalog.pg_class r on r.oid = d.refobjid and r.relkind = 'v' and r.oid <> v.oid"
+            " join pg_catalog.pg_namespace n on n.oid = v.relnamespace and n.oid = r.relnamespace"
+            " where n.nspname = 'information_schema'").fetchall()
+    filtering = {name for name, text in definitions.items() if _PRIVILEGE_FILTER.search(text)}
+    while more := {view for view, read in reads if read in filtering} - filtering:
+        filtering |= more
+    listed = {view for _, _, views in sql.HIDDEN_BY_PRIVILEGES.values() for view in views}
+    assert filtering == listed, (f"PostgreSQL {major}: information_schema views filtering by the role's privileges"
+                                 f" but not listed: {sorted(filtering - listed)}; listed but not filtering:"
+                                 f" {sorted(listed - filtering)}")
