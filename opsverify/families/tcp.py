@@ -5,6 +5,8 @@ params:
   endpoint: clamav                  # systems.<system>.endpoints.<name>
   protocol: clamd                   # clamd (host:port, default 3310) | smtp (host:port, default 25;
                                     # smtps://host:465 for implicit TLS) | redis (a redis:// URL)
+  max_signature_age_days: 3         # clamd only, optional: zVERSION names a daily signature database built within
+                                    # 3 days (its date in clamd's unnamed local zone: read in the one kindest to it)
 ```
 A server that does not answer in its protocol — refused, timed out, reset, closed (a clean close, told from a
 reset), silent, dripping, or sending bytes that are not its protocol — was not checked: the item is an *error* with
@@ -34,8 +36,11 @@ import select
 import ssl
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+
+from pydantic import Field, model_validator
 
 from ..display import cut
 from ..errors import GatherError
@@ -64,6 +69,16 @@ CLIENT_NAME = b"opsverify.localdomain"
 SMTP_EXCHANGE = (("EHLO", 250), ("NOOP", 250), ("QUIT", 221))
 # `ClamAV 1.0.3/27105/Mon Nov 30 09:33:14 2023`: printable ASCII on one line, NUL-ended
 CLAMD_VERSION = re.compile(rb"ClamAV \d[\x20-\x7e]*\0")
+# what follows the engine's version (clamd/session.c print_ver): the daily signature database's version and build
+# time, ctime'd in clamd's own local time zone, which it does not name; nothing when no daily database is loaded
+CLAMD_DATABASE = re.compile(r"(?P<version>\d+)/(?P<built>.*)")
+CTIME = re.compile(r"(?P<weekday>[A-Z][a-z]{2}) (?P<month>[A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\d{4})")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # ctime's, whatever the runner's locale
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# the UTC offsets a clock may be set to (UTC-12 … UTC+14): clamd's date, read as UTC, is the instant up to 12 h
+# later or 14 h earlier, so an age is judged in the zone kindest to clamd, and only a certain one fails
+ZONE_WEST, ZONE_EAST = timedelta(hours=12), timedelta(hours=14)
+CLOCK_SKEW = timedelta(hours=1)  # a date further ahead than the zones explain: libclamav warns past an hour too
 # what SMTP's reply text may hold (RFC 5321 4.2: printable ASCII and tab; RFC 6531's UTF-8 beyond it): no other control
 _SMTP_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
@@ -71,6 +86,15 @@ _SMTP_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 class Params(StrictParams):
     endpoint: str
     protocol: Literal["clamd", "smtp", "redis"]
+    # clamd: its daily signature database loaded, and built within this many days (a decade past that is a typo)
+    max_signature_age_days: Annotated[float, Field(gt=0, le=3650)] | None = None
+
+    @model_validator(mode="after")
+    def _signatures_are_clamds(self) -> "Params":
+        if self.max_signature_age_days is not None and self.protocol != "clamd":
+            raise ValueError(f"max_signature_age_days: only a clamd item has a signature database, not a"
+                             f" {self.protocol} one")
+        return self
 
 
 def needs(params: Params) -> tuple[str, ...]:
@@ -462,7 +486,7 @@ def judge(check, facts) -> Outcome:
                 **({"failure": answer.failure} if answer.failure else {})}
     where = f"{p.protocol} at {answer.address}"
     if p.protocol == "clamd":
-        return _judge_clamd(where, answer, evidence)
+        return _judge_clamd(where, answer, evidence, p.max_signature_age_days)
     if p.protocol == "smtp":
         return _judge_smtp(where, answer, evidence)
     return _judge_redis(where, answer, evidence)
@@ -480,8 +504,10 @@ def _clamd_unread(reply: bytes | None, command: str = "") -> str:
     return ""
 
 
-def _judge_clamd(where: str, answer: Answer, evidence: dict) -> Outcome:
+def _judge_clamd(where: str, answer: Answer, evidence: dict, max_age_days: float | None) -> Outcome:
     expected = f"{where} answers zPING with PONG and zVERSION with its ClamAV version"
+    if max_age_days is not None:
+        expected += f" and a signature database built within {max_age_days:g} days (max_signature_age_days)"
     ping = answer.replies.get("PING")
     if ping is None:
         return _no_answer(where, answer, evidence)
@@ -494,8 +520,64 @@ def _judge_clamd(where: str, answer: Answer, evidence: dict) -> Outcome:
         return _no_answer(where, answer, evidence, unread + (f": {answer.failure}" if answer.failure else ""))
     if not CLAMD_VERSION.fullmatch(version):  # UNKNOWN COMMAND, or PONG to anything: not a clamd that works
         return failed(expected, f"PONG, but zVERSION answered {quoted(version)}", **evidence)
-    shown_version = cut(version.rstrip(b"\0").decode("utf-8", "replace"), 120)
-    return passed(expected, f"PONG ({shown_version})", **evidence)
+    said = version.rstrip(b"\0").decode("ascii")  # printable ASCII: CLAMD_VERSION matched
+    _, named, database = said.partition("/")  # `ClamAV 1.4.6` `/` `27345/Mon Dec  2 08:26:29 2024`
+    evidence["signature_database"] = _database_evidence(database) if named else "none named by zVERSION"
+    if max_age_days is None:  # the database is shown, not judged
+        return passed(expected, f"PONG ({cut(said, 120)})", **evidence)
+    if not named:  # clamd names no daily database: it scans, and detects nothing real
+        return failed(expected, f"PONG, but no signature database loaded: zVERSION answered {quoted(said)} (no"
+                                " /<database version>/<date>)", **evidence)
+    return _judge_signature_age(expected, said, database, max_age_days, evidence)
+
+
+def _database_evidence(database: str) -> dict[str, str] | str:
+    if match := CLAMD_DATABASE.fullmatch(database):
+        return {"version": cut(match["version"], 20),
+                "built": f"{cut(match['built'], 60)} (clamd's local time; its zone is not named)"}
+    return f"unread: {quoted('/' + database)}"
+
+
+def _judge_signature_age(expected: str, said: str, database: str, max_age_days: float, evidence: dict) -> Outcome:
+    """The daily database's build time against max_age_days, in the time zone kindest to clamd: clamd names none."""
+    unjudged = f"could not judge the signature database's age (max_signature_age_days: {max_age_days:g})"
+    match = CLAMD_DATABASE.fullmatch(database)
+    if not match:  # never a pass: the age is not known
+        return error(f"{unjudged}: zVERSION's database part {quoted('/' + database)} is not /<version>/<date>",
+                     **evidence)
+    built = _ctime(match["built"])
+    if built is None:
+        return error(f"{unjudged}: its date {quoted(match['built'])} is not one as clamd writes it (Mon Dec  2"
+                     " 08:26:29 2024)", **evidence)
+    now = datetime.now(timezone.utc)
+    named = f"signature database {cut(match['version'], 20)} of {cut(match['built'], 60)} (clamd's local time)"
+    ahead = built - ZONE_EAST - now  # read in UTC+14, the earliest instant the date may be
+    if ahead > CLOCK_SKEW:
+        return error(f"{unjudged}: {named} is ahead of the runner's clock ({now:%Y-%m-%dT%H:%M:%SZ}) by at least"
+                     f" {ahead // timedelta(minutes=6) / 10} h, more than any time zone (UTC-12 … UTC+14) and an hour"
+                     " of clock skew explain: clamd's or the runner's clock is wrong", **evidence)
+    age = now - (built + ZONE_WEST)  # read in UTC-12, the latest instant the date may be
+    if age > timedelta(days=max_age_days):
+        return failed(expected, f"PONG, but {named} is at least {age // timedelta(hours=2.4) / 10} days old (read in"
+                                f" UTC-12, the zone kindest to it), more than {max_age_days:g}", **evidence)
+    return passed(expected, f"PONG ({cut(said, 120)}; signature database built within {max_age_days:g} days)",
+                  **evidence)
+
+
+def _ctime(text: str) -> datetime | None:
+    """clamd's `Mon Dec  2 08:26:29 2024` as that wall clock in UTC, or None for what ctime does not write: another
+    form, a weekday that is not the date's, 30 February, cli_ctime's `invalid timestamp` (cut to `…timestam`)."""
+    match = CTIME.fullmatch(text)
+    if not match or match["weekday"] not in WEEKDAYS or match["month"] not in MONTHS:
+        return None
+    day, hour, minute, second, year = (int(number) for number in match.groups()[2:])
+    if not 1969 <= year <= 9998:  # no time_t clamd holds (1970 in UTC, 1969 west of it); and room for the zones
+        return None
+    try:
+        wall = datetime(year, MONTHS.index(match["month"]) + 1, day, hour, minute, second, tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    return wall if WEEKDAYS[wall.weekday()] == match["weekday"] else None
 
 
 def _judge_smtp(where: str, answer: Answer, evidence: dict) -> Outcome:

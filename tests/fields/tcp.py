@@ -19,4 +19,7 @@ CASES = {
     "endpoint": Flips({"endpoint": "clamav", "protocol": "clamd"}, {"endpoint": "clamav-replica", "protocol": "clamd"},
                       answers),
     "protocol": Flips({"endpoint": "clamav", "protocol": "clamd"}, {"endpoint": "clamav", "protocol": "smtp"}, answers),
+    # the clamav endpoint names no signature database: passed unasked, failed once an age is asked
+    "max_signature_age_days": Flips({"endpoint": "clamav", "protocol": "clamd"},
+                                    {"endpoint": "clamav", "protocol": "clamd", "max_signature_age_days": 3}, answers),
 }
