@@ -14,6 +14,7 @@ import ipaddress
 import os
 import re
 import ssl
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +51,8 @@ _CREDENTIAL = re.compile(r"token|secret|password|private", re.IGNORECASE)
 PLATFORMS = ("github", "vercel", "render", "supabase", "s3")  # providers.<platform>: the provider and s3 families
 _LONG_PASSWORD = 8  # a URL password shorter than this is likely a word found elsewhere in the reports
 _SHORTEST_URL_PASSWORD = 4  # shorter, it is not redacted (it would mask letters of ordinary words): refused
-_ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")  # also a folder under reports/
+# also a folder under reports/; not `-` first: `--env -x` is read by pytest as its own option -x
+_ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,99}")
 _HTTP_FAMILIES = ("rpc", "s3")  # families that send HTTP requests to their endpoint (others speak TCP, Redis)
 
 
@@ -721,7 +723,7 @@ def known_environments(directory: Path) -> list[str]:
 def environment_path(directory: Path, name: str) -> Path:
     if not _ENVIRONMENT_NAME.fullmatch(name or ""):
         raise UnknownEnvironment(f"--env: '{spelled(name[:100])}' is not an environment name (letters, digits, _ "
-                                 f"and -; known: {', '.join(known_environments(directory)) or 'none'})"
+                                 f"and -, not first; known: {', '.join(known_environments(directory)) or 'none'})"
                                  f"{_rename_hint(directory, name)}")
     if directory.is_file():  # else "unknown environment; known: none" would send the operator looking for a name
         raise ConfigError(f"--environments-dir {shown(directory)} is a file, not a folder: name the folder holding "
@@ -768,7 +770,9 @@ def _rename_hint(directory: Path, name: str) -> str:
         return ""
     if not there:
         return ""
-    fixed = re.sub(r"[^A-Za-z0-9_-]", "-", name)
+    # a letter with a mark as the letter (Ü as U), any other character as -, never first (pytest's option)
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    fixed = re.sub(r"[^A-Za-z0-9_-]", "-", ascii_name).lstrip("-")[:100] or "env"
     return (f"; {shown(directory / f'{name}.yaml')} cannot be named: rename it {fixed}.yaml, with name: {fixed} "
             f"in it")
 

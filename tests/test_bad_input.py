@@ -677,8 +677,17 @@ def _edit_fx(old: str, new: str):
      "environments/fx.yaml: the file is empty; an environment needs name and systems"),
     # a file --env cannot name is not offered as one
     (_write("environments/my.env.yaml", "name: my.env\nsystems: {}\n"), ("--env", "my.env"),
-     UnknownEnvironment.exit_code, "'my.env' is not an environment name (letters, digits, _ and -; known: fx); "
+     UnknownEnvironment.exit_code, "'my.env' is not an environment name (letters, digits, _ and -, not first; known: fx); "
                                    "environments/my.env.yaml cannot be named: rename it my-env.yaml"),
+    # the name offered must be one --env takes as written: `--env -hidden` is pytest's -h (a usage error, exit 4)
+    (_write("environments/.hidden.yaml", "name: .hidden\nsystems: {}\n"), ("--env=.hidden",),
+     UnknownEnvironment.exit_code, "environments/.hidden.yaml cannot be named: rename it hidden.yaml, with name: "
+                                   "hidden in it"),
+    (_write("environments/\u00dcBER.yaml", "name: x\nsystems: {}\n"), ("--env=\u00dcBER",),
+     UnknownEnvironment.exit_code, "cannot be named: rename it UBER.yaml, with name: UBER in it"),
+    (_write("environments/-x.yaml", "name: -x\nsystems: {}\n"), ("--env=-x",), UnknownEnvironment.exit_code,
+     "'-x' is not an environment name (letters, digits, _ and -, not first; known: fx); environments/-x.yaml cannot "
+     "be named: rename it x.yaml"),
     # every system commented out (a bad merge): each item would skip "not configured", and the run end 0
     (_write("environments/fx.yaml", "name: fx\nsystems: {}\n#  shop:\n#    services: {}\n"), (), ConfigError.exit_code,
      "environments/fx.yaml: systems: names no system, so every item would skip and the run check nothing; name at "
@@ -688,7 +697,8 @@ def _edit_fx(old: str, new: str):
      "environments/fx.yml beside environments/fx.yaml: one environment, one file: merge it into fx.yaml and remove "
      "fx.yml"),
 ], ids=["service-url-no-scheme", "base-url-plain-http", "short-url-password", "no-as-system", "yes-at-top",
-        "escape-in-system", "empty-file", "dotted-file-name", "no-system", "yml-beside-yaml"])
+        "escape-in-system", "empty-file", "dotted-file-name", "dot-first-file-name", "letter-not-ascii",
+        "dash-first-name", "no-system", "yml-beside-yaml"])
 def test_an_environment_file_mistake_is_one_line_with_its_own_code(tmp_path, setup, args, code, fragment):
     runbook, result = _run_edited_runbook(tmp_path, setup, args)
     line = _assert_one_clear_line(result, code, fragment)
