@@ -1585,6 +1585,28 @@ def without_userinfo(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
+def without_secret_parameters(url: str, holds_secret: Callable[[str], bool]) -> tuple[str, tuple[str, ...]]:
+    """`url` without each query parameter that `holds_secret` as written or decoded (`?token=…`, `?auth=Bearer%20…`,
+    a bare `?Zk3mQ9…`), and the names of those left off — never a value: one without a name, or whose name holds the
+    secret, is said so. The others stay as written (`?region=eu`), and so does the rest of the URL."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url, ()
+    kept, left_off = [], []
+    for piece in parts.query.split("&"):
+        if not any(holds_secret(form) for form in {piece, unquote(piece), unquote_plus(piece)}):
+            kept.append(piece)
+            continue
+        name, equals, _ = piece.partition("=")
+        name = unquote_plus(name)
+        left_off.append(name if equals and name and not holds_secret(name) else
+                        "one whose name holds a secret" if equals and name else "one without a name")
+    if not left_off:
+        return url, ()
+    return urlunsplit(parts._replace(query="&".join(kept))), tuple(dict.fromkeys(left_off))
+
+
 def url_passwords(value: str) -> list[str]:
     """A URL's password as the URL parser reads it, and as written up to the last '@' (a password holding an
     unescaped '/' or '@' is read otherwise by each parser: both readings are kept out of the output), each also

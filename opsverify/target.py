@@ -16,7 +16,7 @@ from .checklist import shown
 from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
 from .lazy import load
 from .limits import database_total_s
-from .secrets import Redactor
+from .secrets import Redactor, without_secret_parameters
 
 if TYPE_CHECKING:  # drivers load when a target is first asked something, not when a run starts
     from .environment import Environment, SystemModel
@@ -89,6 +89,17 @@ class Target:
         query = "&".join(part for part in (base.query, item_query) if part)
         joined = base.path.rstrip("/") + item_path
         return urlunsplit((base.scheme, base.netloc, joined or ("/" if query else ""), query, ""))
+
+    def anonymous_url(self, service: str, path: str = "") -> tuple[str, tuple[str, ...]]:
+        """`url(service, path)` as a request meant to go without credentials sends it, and the names of the query
+        parameters it leaves off: each holding a secret the run knows (`?token=${API_TOKEN}`, Azure's `?code=`) —
+        behind a gate letting callers with no key in, a 401 to a stale one proved nothing. Parameters holding none
+        stay (`?region=eu`), and the path. (The URL's user and password the transport leaves off: `Probe.anonymous`.)"""
+        url = self.url(service, path)
+        configured = self.config.services[service].url
+        # the keys a run learns from every configured URL before any item (`learn_secrets`), known to a lone target too
+        self.redactor.add_url_parts(configured, from_secret=configured in self.env.secret_values)
+        return without_secret_parameters(url, lambda text: self.redactor.text(text) != text)
 
     def service_url(self, service: Any) -> str | None:
         config = self.config.services.get(service) if isinstance(service, str) else None

@@ -91,8 +91,8 @@ from ..transports.http import SAFE_METHODS, Probe, Reply
 from . import REQUESTS_AT_ONCE
 from ._common import SecretName, StrictParams, UrlPath
 from .repo import vercel_schedule_problem
-from .http import HTTP_TOKEN, READ_BY_HTTP, ExactPath, JsonBound, JsonHas, body_problems, describe_reply, \
-    expectations, status_said
+from .http import HTTP_TOKEN, LEFT_OFF, READ_BY_HTTP, ExactPath, JsonBound, JsonHas, body_problems, describe_reply, \
+    expectations, saying_left_off, status_said
 from .http import Params as HttpParams
 from ._retry import (ASKED_AGAIN, crashed_on_length_alone, fetch_retrying, retries_bound, retry_after_said,
                      retry_wait_s, took_the_cut)
@@ -499,6 +499,7 @@ def _carried(value: str) -> bool:
 
 def gather(target, checks) -> dict[str, list]:
     plans: list[tuple[str, str, Probe]] = []
+    facts: dict = {}  # and by (an item's key, LEFT_OFF) the query parameters its calls without the secret left off
     for c in checks:
         p: Params = c.params
         url = target.url(p.service, p.path)
@@ -508,8 +509,12 @@ def gather(target, checks) -> dict[str, list]:
                                                           mutating=True, **sent)))
         else:  # no exemption for an expected rejection: a job that checks no secret runs on these too
             wrong = wrong_secret(target.secret(p.secret))  # as long: no other length but the cut ones
-            # a 2xx head alone fails the item; none carries the URL's user and password, which the job may take
+            # a 2xx head alone fails the item; none carries the URL's user and password, which the job may take, nor
+            # a key its query holds (the job's own secret there is refused at load: `_job_secrets_in_urls`)
             refused = {**sent, "mutating": c.mutating, "judged_by_status": True, "anonymous": True}
+            url, left_off = target.anonymous_url(p.service, p.path)
+            if left_off:
+                facts[(c.key, LEFT_OFF)] = left_off
 
             def without(headers: dict[str, str]) -> Probe:  # made as the scheduler's call: anyone can send that
                 return Probe(p.method, url, _as_the_scheduler(headers, p.schedule), **refused)
@@ -543,7 +548,6 @@ def gather(target, checks) -> dict[str, list]:
                       for how, value in unset_values(p.header).items()]
     # a rate limit that turned some away for now: asked again, once — a mutating item's never (they may run the job)
     replies = fetch_retrying(target, plans)
-    facts: dict[str, list] = {}
     for (key, how, probe), reply in zip(plans, replies):
         facts.setdefault(key, []).append((how, probe.url, reply))
     return facts
@@ -581,8 +585,11 @@ CRASHED_ON_LENGTH_AT_START = ("a server error to these two, shorter than the sec
 
 
 def judge(check, facts) -> Outcome:
+    return saying_left_off(_judge(check, facts[check.key]), facts.get((check.key, LEFT_OFF), ()))
+
+
+def _judge(check, attempts: list) -> Outcome:
     p: Params = check.params
-    attempts = facts[check.key]
     evidence = {how: describe_reply(url, p.method, reply) for how, url, reply in attempts}
     if p.with_secret:
         return _judge_with_secret(p, attempts[0], evidence)

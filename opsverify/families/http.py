@@ -28,7 +28,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidatorFunctionWr
 
 from .. import display
 from ..checklist import WrittenNumber
-from ..outcome import Outcome, error, failed, passed
+from ..outcome import Outcome, Status, error, failed, passed
 from ..secrets import without_userinfo
 from ..target import SECRET_REF
 from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, END_READ_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
@@ -248,23 +248,51 @@ def validate_item(params: Params, mutating: bool) -> list[str]:
     return []  # (a method a header or `_method=` names is every family's rule: checklist._method_overrides)
 
 
-def gather(target, checks) -> dict[str, Reply]:
-    probes = [
-        Probe(
+def gather(target, checks) -> dict:
+    """Each item's (url sent, reply) by its key; and by (its key, LEFT_OFF) the query parameters its request, sent
+    without credentials, left off (`Target.anonymous_url`), where it left any."""
+    probes, facts = [], {}
+    for c in checks:
+        # refused for the URL's user and password, or a key in its query, such a request proved nothing
+        anonymous = c.params.expects_auth_required
+        if anonymous:
+            url, left_off = target.anonymous_url(c.params.service, c.params.path)
+            if left_off:
+                facts[(c.key, LEFT_OFF)] = left_off
+        else:
+            url = target.url(c.params.service, c.params.path)
+        probes.append(Probe(
             method=c.params.method,
-            url=target.url(c.params.service, c.params.path),
+            url=url,
             headers=target.fill_secrets(c.params.headers),
             mutating=c.mutating,
             verify=target.verify_tls(c.params.service),
             connect_s=target.timeouts.connect_s,
-            anonymous=c.params.expects_auth_required,  # refused for the URL's user and password, it proved nothing
+            anonymous=anonymous,
             # a body past the bytes read is read on to its end (counted, not kept) for as long as the bound allows
             end_within_s=None if c.params.max_latency_ms is None else c.params.max_latency_ms / 1000,
-        )
-        for c in checks
-    ]
+        ))
     replies = target.fetch_all(probes)
-    return {c.key: (probe.url, reply) for c, probe, reply in zip(checks, probes, replies)}
+    return facts | {c.key: (probe.url, reply) for c, probe, reply in zip(checks, probes, replies)}
+
+
+LEFT_OFF = "left off"  # the facts' key, beside an item's, of the query parameters its anonymous requests left off
+
+
+def left_off_said(names: tuple[str, ...]) -> str:
+    """What an item says of the query parameters its requests without credentials left off (names, never values)."""
+    listed = f"parameters {', '.join(names)}: each holds" if len(names) > 1 else f"parameter {names[0]}: it holds"
+    return f"sent without the URL's query {listed} a secret, and a request meant to go without credentials carries none"
+
+
+def saying_left_off(outcome: Outcome, names: tuple[str, ...]) -> Outcome:
+    """`outcome` saying in its evidence, and a failure in what it observed as well, the query parameters its requests
+    without credentials left off: a reader of a 200 to such a request must know what it lacked."""
+    if not names:
+        return outcome
+    said = left_off_said(names)
+    observed = f"{outcome.observed}; {said}" if outcome.status is Status.FAILED else outcome.observed
+    return dataclasses.replace(outcome, observed=observed, evidence={**outcome.evidence, "sent_without": said})
 
 
 # -- JSON ------------------------------------------------------------------------------------
@@ -710,8 +738,11 @@ def latency_judged(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
 
 
 def judge(check, facts) -> Outcome:
+    return saying_left_off(_judge(check, *facts[check.key]), facts.get((check.key, LEFT_OFF), ()))
+
+
+def _judge(check, url: str, reply: Reply) -> Outcome:
     p: Params = check.params
-    url, reply = facts[check.key]
     expected = ", ".join(expectations(p))
     evidence = describe_reply(url, p.method, reply)
     if reply.status is None:  # a target that does not answer is not checked: error, never failed or passed

@@ -91,7 +91,7 @@ from ._common import UrlPath, a_secret_name
 from ._retry import (ASKED_AGAIN, RETRY_WAIT_CAP_S, crashed_on_length_alone, fetch_retrying, retries_bound,
                      retry_after_said, retry_wait_s, took_the_cut)
 from .cron import AnswerBodyRules
-from .http import body_problems, describe_reply, expectations, status_said
+from .http import LEFT_OFF, body_problems, describe_reply, expectations, saying_left_off, status_said
 
 NAME = "webhook"
 
@@ -501,9 +501,13 @@ def gather(target, checks) -> dict:
     valid signature of their body that they were not sent with (signed_with only: known with the secret alone)."""
     plans: list[tuple[str, str, Probe]] = []
     unsent: list[list[str]] = []  # each delivery's valid signatures it does not carry, in the forms masked
+    facts: dict = {}  # and by (its key, LEFT_OFF) the query parameters the deliveries it must refuse left off
     for c in checks:
         p: Params = c.params
         url = target.url(p.service, p.path)
+        unsigned_url, left_off = target.anonymous_url(p.service, p.path)
+        if left_off:
+            facts[(c.key, LEFT_OFF)] = left_off
         secret = target.secret(p.secret_name) if p.secret_name else None
         for how, headers, body in deliveries(p, secret):
             valid = _valid_signatures(p.scheme, secret.encode(), headers, body) if secret is not None else []
@@ -516,13 +520,13 @@ def gather(target, checks) -> dict:
             # the others signed with the endpoint's secret: one missing the very check they test acts on them,
             # so they are never sent twice either (`_retry.asked_again`)
             acted_on = (genuine and c.mutating) or how in SIGNED_REFUSALS
-            # one it must refuse carries no user and password of the URL: refused for those, it proved nothing
-            plans.append((c.key, how, Probe("POST", url, headers, body, mutating=acted_on,
+            # one it must refuse carries no user and password of the URL, nor a key its query holds: refused for
+            # those, it proved nothing
+            plans.append((c.key, how, Probe("POST", url if genuine else unsigned_url, headers, body, mutating=acted_on,
                                             expect_rejection=not genuine, judged_by_status=not genuine,
                                             anonymous=not genuine,
                                             verify=target.verify_tls(p.service), connect_s=target.timeouts.connect_s)))
     replies = fetch_retrying(target, plans)
-    facts: dict = {}
     for (key, how, probe), reply, signatures in zip(plans, replies, unsent, strict=True):
         facts.setdefault(key, []).append((how, probe.url, reply))
         if _hands_out(reply, signatures):  # looked for before the evidence is masked
@@ -649,6 +653,10 @@ def not_ruled_out(params: Params) -> str:
 
 
 def judge(check, facts) -> Outcome:
+    return saying_left_off(_judge(check, facts), facts.get((check.key, LEFT_OFF), ()))
+
+
+def _judge(check, facts) -> Outcome:
     p: Params = check.params
     attempts = facts[check.key]
     refusals = [(how, url, reply) for how, url, reply in attempts if how not in SIGNED_AS_SENT]

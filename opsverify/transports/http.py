@@ -60,7 +60,8 @@ class Probe:
     mutating: bool = False
     expect_rejection: bool = False  # e.g. an unsigned webhook: a correct target changes nothing
     # sent without credentials but its own headers: never the user and password its URL holds, which httpx sends as
-    # `Authorization: Basic …` (a request showing the endpoint refuses callers without credentials must carry none)
+    # `Authorization: Basic …` (a request showing the endpoint refuses callers without credentials must carry none;
+    # the keys its URL's query held, its family left off: `Target.anonymous_url`)
     anonymous: bool = False
     verify: bool | str = True  # False, True (system trust store) or a CA bundle file trusted instead
     body_limit: int = BODY_LIMIT  # bytes read; the rest of a longer body is not downloaded

@@ -1,0 +1,158 @@
+"""A key the service URL holds in its query (`?token=${API_TOKEN}`, Azure Functions' `?code=`) is sent, as its user and
+password are (tests/test_url_userinfo.py), only by requests meant to carry credentials. Those that show an endpoint
+refuses callers without them (an http item expecting only 401/403, cron's calls without its secret, webhook deliveries
+it must refuse) leave off every query parameter holding a secret the run knows, and say which (names, never values);
+parameters holding none stay (`?region=eu`). Behind a gate refusing a stale key with 401 and letting callers with no
+key in, such an item passed on an endpoint open to anyone."""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qsl, urlsplit
+
+from opsverify.engine import gather_and_judge, learn_secrets
+from opsverify.families import cron, http, webhook
+from opsverify.outcome import Status
+
+from .kit import handler_server, make_check, make_target
+
+TOKEN = "stale-7f3e9a1c5b2d4e6f8a0b"  # refused by the gate: the item's 401 came from the key, not from its absence
+KEY = "fnkey-7Qw3Zr9XbT2mKp8sLd4V"
+CRON_SECRET = "cron-0123456789abcdef0123456789abcdef"
+
+
+def gate(seen: list, answer):
+    """A server keeping each request's (method, path, query pairs) in `seen`; `answer(query) -> (status, text)`."""
+    class Gate(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            parts = urlsplit(self.path)
+            query = dict(parse_qsl(parts.query, keep_blank_values=True))
+            seen.append((self.command, parts.path, query))
+            status, text = answer(query)
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(text)))
+            self.end_headers()
+            self.wfile.write(text.encode())
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args) -> None:
+            pass
+
+    return handler_server(Gate)
+
+
+def stale_key_refused(query: dict) -> tuple[int, str]:
+    """Optional auth: a key it does not take -> 401; none -> anyone's, let in."""
+    return (401, '{"error": "invalid token"}') if "token" in query else (200, '{"admin": "open to anyone"}')
+
+
+def judged(family, url: str, params: dict, *, mutating: bool = False, secrets: dict | None = None, learn=True):
+    target = make_target({"services": {"app": {"url": url}}, "secrets": secrets or {}})
+    if learn:  # as a run does before any item: the environment's secrets and its URLs' keys
+        learn_secrets(target.redactor, target.env)
+    try:
+        outcome, = gather_and_judge(target, family, [make_check(family.__name__.rsplit(".")[-1], params,
+                                                                mutating=mutating)])
+    finally:
+        target.close()
+    return outcome
+
+
+def shows_no_key(outcome, *keys: str) -> str:
+    shown = outcome.expected + outcome.observed + json.dumps(outcome.evidence)
+    assert not any(key in shown for key in keys), shown
+    return shown
+
+
+# -- http ---------------------------------------------------------------------------------------------------------
+def test_an_http_item_expecting_auth_required_leaves_off_the_urls_query_key():
+    seen: list = []
+    with gate(seen, stale_key_refused) as base:
+        outcome = judged(http, f"{base}/?region=eu&token={TOKEN}", {"service": "app", "path": "/admin",
+                                                                    "status": [401, 403]},
+                         secrets={"API_TOKEN": TOKEN})
+    assert seen == [("GET", "/admin", {"region": "eu"})], seen  # the routing parameter stays
+    assert outcome.status is Status.FAILED, outcome
+    assert "status 200" in outcome.observed, outcome
+    assert "sent without the URL's query parameter token" in outcome.observed, outcome
+    assert "token" in outcome.evidence["sent_without"], outcome.evidence
+    assert outcome.evidence["request"].endswith("/admin?region=eu"), outcome.evidence  # what was sent
+    shows_no_key(outcome, TOKEN)
+
+
+def test_an_http_item_expecting_a_success_still_sends_the_urls_query_key():
+    seen: list = []
+    with gate(seen, lambda q: (200 if q.get("token") == TOKEN else 401, '{"ok": true}')) as base:
+        outcome = judged(http, f"{base}/?token={TOKEN}", {"service": "app", "path": "/health"},
+                         secrets={"API_TOKEN": TOKEN})
+    assert outcome.status is Status.PASSED, outcome
+    assert seen == [("GET", "/health", {"token": TOKEN})], seen
+    assert "sent_without" not in outcome.evidence, outcome.evidence
+
+
+def test_an_azure_code_in_a_configured_url_is_left_off_even_by_a_lone_target():
+    """`?code=` is a key by its name (the redactor masks it): a target asked without a run's learning knows it too."""
+    seen: list = []
+    with gate(seen, lambda q: (200, '{"ok": true}') if q.get("code") == KEY else (401, '{"error": "unauthorized"}')) \
+            as base:
+        outcome = judged(http, f"{base}/api?code={KEY}", {"service": "app", "path": "/admin", "status": [401]},
+                         learn=False)
+    assert seen == [("GET", "/api/admin", {})], seen
+    assert outcome.status is Status.PASSED, outcome
+    assert "code" in outcome.evidence["sent_without"], outcome.evidence
+    shows_no_key(outcome, KEY)
+
+
+def test_a_parameter_holding_a_secret_inside_is_left_off_and_one_without_a_name_not_named():
+    target = make_target({"services": {"app": {"url": f"http://127.0.0.1:9/api?auth=Bearer%20{TOKEN}&{KEY}"
+                                                      "&page=2&lang=en"}},
+                          "secrets": {"API_TOKEN": TOKEN, "FUNC_KEY": KEY}})
+    learn_secrets(target.redactor, target.env)
+    url, left_off = target.anonymous_url("app", "/x?debug=1")
+    assert url == "http://127.0.0.1:9/api/x?page=2&lang=en&debug=1", url
+    assert left_off == ("auth", "one without a name"), left_off
+    assert target.anonymous_url("app", "/x") != (target.url("app", "/x"), ())
+    plain = make_target({"services": {"app": {"url": "http://127.0.0.1:9/?region=eu-west-1&provider=google"}}})
+    assert plain.anonymous_url("app", "/y") == ("http://127.0.0.1:9/y?region=eu-west-1&provider=google", ())
+
+
+# -- cron ---------------------------------------------------------------------------------------------------------
+CRON = {"service": "app", "path": "/api/cron/publish", "secret": "CRON_SECRET", "header": "x-cron-secret"}
+
+
+def test_cron_calls_without_the_secret_leave_off_the_urls_query_key():
+    seen: list = []
+    with gate(seen, stale_key_refused) as base:
+        outcome = judged(cron, f"{base}/?token={TOKEN}", CRON,
+                         secrets={"CRON_SECRET": CRON_SECRET, "API_TOKEN": TOKEN})
+    assert seen and all(query == {} for _, _, query in seen), seen
+    assert outcome.status is Status.FAILED, outcome
+    assert "without a secret: accepted with 200" in outcome.observed, outcome
+    assert "sent without the URL's query parameter token" in outcome.observed, outcome
+    shows_no_key(outcome, TOKEN, CRON_SECRET)
+
+
+def test_cron_with_the_secret_still_sends_the_urls_query_key():
+    seen: list = []
+    with gate(seen, lambda q: (200, '{"ran": true}')) as base:
+        outcome = judged(cron, f"{base}/?token={TOKEN}", {**CRON, "with_secret": True}, mutating=True,
+                         secrets={"CRON_SECRET": CRON_SECRET, "API_TOKEN": TOKEN})
+    assert outcome.status is Status.PASSED, outcome
+    assert [query for _, _, query in seen] == [{"token": TOKEN}], seen
+
+
+# -- webhook ------------------------------------------------------------------------------------------------------
+def test_webhook_deliveries_to_refuse_leave_off_the_urls_query_key():
+    seen: list = []
+    with gate(seen, stale_key_refused) as base:
+        outcome = judged(webhook, f"{base}/?token={TOKEN}", {"service": "app", "path": "/webhooks/stripe",
+                                                             "scheme": "stripe"},
+                         secrets={"API_TOKEN": TOKEN})
+    assert seen and all(query == {} for _, _, query in seen), seen
+    assert outcome.status is Status.FAILED, outcome
+    assert "sent without the URL's query parameter token" in outcome.observed, outcome
+    shows_no_key(outcome, TOKEN)
