@@ -837,14 +837,15 @@ def _gzip_bomb(inflated_mib: int) -> bytes:
     return b"".join(packer.compress(zeros) for _ in range(inflated_mib)) + packer.flush()
 
 
-def _read(raw: bytes, coding: str, limit: int = BODY_LIMIT, chunk: int = 65536) -> tuple[bytes, bool]:
+def _read(raw: bytes, coding: str, limit: int = BODY_LIMIT, chunk: int = 65536, *,
+          as_go: bool = False) -> tuple[bytes, bool]:
     async def chunks():
         for start in range(0, len(raw), chunk):
             yield raw[start:start + chunk]
 
     response = httpx.Response(200, headers={"content-encoding": coding}, content=chunks(),
                               request=httpx.Request("GET", "http://x/"))
-    return asyncio.run(_read_at_most(response, limit))
+    return asyncio.run(_read_at_most(response, limit, as_go=as_go))
 
 
 def test_a_compressed_body_is_inflated_no_further_than_the_read_limit():
@@ -874,10 +875,27 @@ TEXT = b'{"ok": true, "pad": "' + b"x" * 3000 + b'"}'
     ("none", TEXT),  # a server's way of saying identity
     # two gzip members are one body, as browsers and curl read it: the second is not dropped
     ("gzip", gzip.compress(TEXT[:1000]) + gzip.compress(TEXT[1000:])),
-], ids=["gzip", "gzip-identity", "deflate", "raw-deflate", "identity", "none", "gzip-members"])
+    # NUL bytes padding the body after its last member, which GNU gzip, Python's gzip and Node's zlib ignore
+    ("gzip", gzip.compress(TEXT) + bytes(8)),
+    ("gzip", gzip.compress(TEXT[:1000]) + gzip.compress(TEXT[1000:]) + bytes(20)),
+], ids=["gzip", "gzip-identity", "deflate", "raw-deflate", "identity", "none", "gzip-members", "gzip-zero-padding",
+        "gzip-members-zero-padding"])
 def test_a_compressed_body_that_fits_is_read_whole(coding, raw):
     assert _read(raw, coding, chunk=7) == (TEXT, False)
     assert _read(raw, coding, limit=100, chunk=7) == (TEXT[:100], True)
+
+
+@pytest.mark.parametrize("chunk", [7, 65536])  # the padding split over reads, and in the member's own
+def test_zero_padding_after_a_gzip_body_is_ignored_and_anything_else_is_not(chunk):
+    packed = gzip.compress(TEXT)
+    assert _read(packed + bytes(8), "gzip", chunk=chunk) == (TEXT, False)
+    with pytest.raises(httpx.DecodingError, match="gzip: bytes after the zero padding that followed its end"):
+        _read(packed + bytes(8) + b"junk", "gzip", chunk=chunk)
+    with pytest.raises(httpx.DecodingError, match="gzip: bytes after the zero padding that followed its end"):
+        _read(packed + bytes(8) + gzip.compress(b"more"), "gzip", chunk=chunk)  # GNU gzip reads no member there
+    # as Prometheus reads a scrape: Go's gzip reader takes the padding for a member with no valid header
+    with pytest.raises(httpx.DecodingError, match="incorrect header check"):
+        _read(packed + bytes(8), "gzip", chunk=chunk, as_go=True)
 
 
 @pytest.mark.parametrize("coding, raw, problem", [
@@ -886,12 +904,35 @@ def test_a_compressed_body_that_fits_is_read_whole(coding, raw):
     ("gzip, gzip", gzip.compress(gzip.compress(TEXT)), "content-encoding 'gzip, gzip' is not read"),
     # the part never read could hold what an item looks for
     ("gzip", gzip.compress(TEXT)[:-40], "gzip: the body ends before its compressed stream does"),
-    ("gzip", gzip.compress(TEXT) + b"trailing garbage", "gzip: Error -3"),
+    ("gzip", gzip.compress(TEXT) + b"trailing garbage", "gzip: bytes after the end of its compressed stream are"
+                                                        " neither zero padding nor another gzip member \\(Error -3"),
     ("deflate", zlib.compress(TEXT) + zlib.compress(TEXT), "deflate: bytes after the end"),
 ], ids=["not-gzip", "br", "gzip-twice", "gzip-cut-short", "gzip-then-garbage", "deflate-then-more"])
 def test_a_body_that_cannot_be_inflated_is_no_answer(coding, raw, problem):
     with pytest.raises(httpx.DecodingError, match=problem):
         _read(raw, coding)
+
+
+def test_an_http_item_reads_a_zero_padded_gzip_body_and_names_the_answer_whose_body_is_no_gzip():
+    """A health endpoint behind an encoder padding its gzip with NULs passes, as every gzip reader but Go's takes it;
+    bytes after the stream that are no padding are an ERROR saying what came (200, its body unread), never "no
+    answer"."""
+    packed = gzip.compress(b'{"status":"ok"}')
+    replies = {("GET", "/padded"): raw_reply(200, packed + bytes(8), content_encoding="gzip"),
+               ("GET", "/garbage"): raw_reply(200, packed + b"trailing garbage", content_encoding="gzip")}
+    with KeepAliveHttp(replies) as server:
+        target = make_target({"services": {"api": {"url": server.url}}})
+        checks = [make_check("http", {"service": "api", "path": path, "json": {"status": "ok"}}, item=item)
+                  for item, path in (("H1", "/padded"), ("H2", "/garbage"))]
+        try:
+            padded, garbage = gather_and_judge(target, http, checks)
+        finally:
+            target.close()
+    assert padded.status is Status.PASSED, padded
+    assert garbage.status is Status.ERROR, garbage
+    assert "no answer" not in garbage.observed, garbage.observed
+    assert garbage.observed.startswith("api answered 200, but its body could not be read: "), garbage.observed
+    assert "neither zero padding nor another gzip member" in garbage.observed, garbage.observed
 
 
 @pytest.mark.parametrize("coding", ["br", "gzip", "zstd, gzip"])

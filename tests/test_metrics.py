@@ -1039,7 +1039,8 @@ def _gzip_then(tail: bytes) -> bytes:
     (b"\x1f\x8b\x08\x00garbage", "gzip: "),  # the magic, then no gzip stream
     (_gzip_then(b"trailing garbage"), "incorrect header check"),  # bytes after the stream Go reads as a member
     (_gzip_then(b"\x1f\x8b"), "cut short"),  # the start of a member that never comes
-], ids=["plain", "magic-then-garbage", "trailing-garbage", "a-second-member-cut-short"])
+    (_gzip_then(bytes(8)), "incorrect header check"),  # NUL padding, which other gzip readers ignore: Go's does not
+], ids=["plain", "magic-then-garbage", "trailing-garbage", "a-second-member-cut-short", "zero-padding"])
 def test_a_whole_body_that_is_not_the_gzip_its_header_says_fails(body, why):
     """The body came whole, and Go's gzip reader cannot read it (invalid header, or a member it reads after the
     first: multistream): Prometheus fails this scrape every time (up == 0). opsverify looked: failed, not could not

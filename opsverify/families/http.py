@@ -747,6 +747,8 @@ def _judge(check, url: str, reply: Reply) -> Outcome:
     evidence = describe_reply(url, p.method, reply)
     if reply.status is None:  # a target that does not answer is not checked: error, never failed or passed
         said = f"no answer from {p.service}: " if reply.sent else f"{p.method} {p.path} of {p.service}: "
+        if reply.head_status is not None:  # an answer came, its body no coding it names: nothing to judge either
+            said = f"{p.service} answered {reply.head_status}, but its body could not be read: "
         return error(said + reply.failure, **evidence)
     problems = [] if p.accepts(reply.status) else [status_said(reply)]
     body, unknown = body_problems(p, reply)

@@ -102,6 +102,9 @@ class Reply:
     # with a status (a head kept): why its body's content-coding could not be undone — the bytes came, and are not the
     # coding its header names (a plain body under `gzip`, bytes after the stream): the target's, not the transfer's
     undecodable: str = ""
+    # a probe not judged by its status whose body's content-coding could not be undone: the status its head said
+    # (`status` stays None, no answer to judge — but one came, and a message says so)
+    head_status: int | None = None
     # the body's other clean reading, where it has one: its declared charset's where it was read as the UTF-8 it
     # cleanly is (a browser shows that: `異常` in UTF-16LE is the ASCII `pu8^`), UTF-8's where it was read as
     # declared (what fetch().text() and JSON readers take); and how it was read so
@@ -649,6 +652,8 @@ async def _send(client: httpx.AsyncClient, probe: Probe, timeout: httpx.Timeout,
         # it does not undo: `coding_unread`)
         failure = Reply(None, _ms(started), failure=_protocol_failure(exc, replied=True))
         kept = _head_kept(probe, response, failure)
+        if kept.status is None and response is not None:
+            kept = replace(kept, head_status=response.status_code)
         undecodable = kept.status is not None and not getattr(exc, "coding_unread", False)
         return (replace(kept, undecodable=str(exc)) if undecodable else kept), False
     except httpx.HTTPError as exc:
@@ -1055,8 +1060,9 @@ PIECE = 64 * 1024  # inflated at a time: what one compressed chunk inflates to i
 
 class _Inflater:
     """A body's content-coding undone chunk by chunk, each chunk's output cut at what is still wanted.
-    Read as browsers and curl read it: every gzip member in turn; a stream cut short, or bytes after a
-    deflate stream, are an error — the part never read could hold the very text an item looks for."""
+    Read as browsers and curl read it: every gzip member in turn, and NUL bytes padding the body after the last
+    (GNU gzip, Python's gzip and Node's zlib ignore them; Go's reader, `as_go`, does not); a stream cut short, or
+    other bytes after a stream, are an error — the part never read could hold the very text an item looks for."""
 
     def __init__(self, response: httpx.Response, *, as_go: bool = False) -> None:
         if as_go:  # the first header alone, compared with `gzip` as written; any other leaves the bytes as they came
@@ -1072,6 +1078,9 @@ class _Inflater:
         self.zlib = zlib.decompressobj(_WBITS[self.coding]) if self.coding in _WBITS else None
         self.fed = False
         self.raw_tried = False  # deflate without its zlib header is tried once, never again
+        self.pads = not as_go  # zero padding after a gzip stream is ignored, as all but Go's reader ignore it
+        self.padding = False  # past a gzip stream's end, in its zero padding: only more of it may follow
+        self.next_member = False  # past a gzip member's end, reading what follows as the next one
 
     def inflate(self, data: bytes, room: int) -> Iterator[bytes]:
         """Pieces of at most PIECE bytes, together at most `room` (> 0) bytes when inflating; more input than
@@ -1081,6 +1090,9 @@ class _Inflater:
         if self.zlib is None:
             if data:
                 yield data
+            return
+        if self.padding:
+            self._padded(data)
             return
         while data and room > 0:
             try:
@@ -1093,16 +1105,30 @@ class _Inflater:
                 if self.raw_tried and not self.fed:
                     self._fail(f"deflate: invalid body, neither zlib-wrapped nor raw deflate "
                                f"({str(exc).rpartition(': ')[2]})")
+                if self.next_member and self.pads:  # (Go's reading says its own words: the metrics family quotes them)
+                    self._fail(f"{self.coding}: bytes after the end of its compressed stream are neither zero padding"
+                               f" nor another gzip member ({exc})")
                 self._fail(f"{self.coding}: {exc}")
             self.fed = True
+            self.next_member = self.next_member and not piece
             room -= len(piece)
             if piece:
                 yield piece
             data = self.zlib.unconsumed_tail or self.zlib.unused_data
-            if self.zlib.eof and data:  # past a stream's end: the next gzip member, or garbage
+            if self.zlib.eof and data:  # past a stream's end: the next gzip member, zero padding, or garbage
                 if self.coding == "deflate":
                     self._fail("deflate: bytes after the end of the compressed stream")
+                if self.pads and data[:1] == b"\0":  # no member starts so: its magic is 1f 8b
+                    self.padding = True
+                    self._padded(data)
+                    return
                 self.zlib = zlib.decompressobj(_WBITS[self.coding])
+                self.next_member = True
+
+    def _padded(self, data: bytes) -> None:
+        """Bytes of a gzip body's zero padding: NULs alone, or an error (GNU gzip reads no member after it)."""
+        if data.strip(b"\0"):
+            self._fail(f"{self.coding}: bytes after the zero padding that followed its end, which are not NULs")
 
     def finish(self) -> None:
         """The body has ended: so must its compressed stream."""
