@@ -263,6 +263,22 @@ def test_rejected(params, problem):
         load_item_params("http", {"service": "api", "path": "/h", **params})
 
 
+@pytest.mark.parametrize("method, problem", [
+    (" GET", "' GET' has a blank before or after the method's name: write GET"),
+    ("HEAD\t", "'HEAD\\t' has a blank before or after the method's name: write HEAD"),
+    ("\u00a0post", "'\\xa0post' has a blank before or after the method's name: write POST"),
+    ("G ET", "'G ET' is no HTTP method's name"),
+    ("P@ST", "'P@ST' is no HTTP method's name"),
+    ("\u200bGET", "'\\u200bGET' is no HTTP method's name"),
+])
+@pytest.mark.parametrize("mutating", [False, True])
+def test_a_method_with_blanks_or_no_method_name_says_so(method, problem, mutating):
+    """Not "not a safe method; mark the item mutating" (the blank invisible, the advice wrong): what is wrong."""
+    with pytest.raises(ValueError) as refused:
+        load_item_params("http", {"service": "api", "path": "/h", "method": method}, mutating=mutating)
+    assert problem in str(refused.value) and "mutating" not in str(refused.value), refused.value
+
+
 def test_a_method_override_naming_a_safe_method_or_marked_mutating_is_taken():
     load_item_params("http", {"service": "api", "path": "/h?_method=get", "headers": {"X-HTTP-Method-Override": "HEAD"}})
     load_item_params("http", {"service": "api", "path": "/h", "headers": {"X-HTTP-Method-Override": "DELETE"}},

@@ -166,6 +166,12 @@ class Params(StrictParams):
     @field_validator("method")
     @classmethod
     def _upper(cls, value: str) -> str:
+        """A method's name (an HTTP token: GET, PROPFIND), read in capitals. One with a blank around it is said so:
+        refused later as an unsafe method, the blank unseen, it read as a method the item must mark mutating."""
+        if value.strip() != value and re.fullmatch(HTTP_TOKEN, value.strip()):
+            raise ValueError(f"{value!r} has a blank before or after the method's name: write {value.strip().upper()}")
+        if not re.fullmatch(HTTP_TOKEN, value):
+            raise ValueError(f"{value!r} is no HTTP method's name: write one word, as GET, HEAD or POST")
         return value.upper()
 
     @field_validator("headers")
