@@ -176,13 +176,14 @@ class ReadOnlyRedis:
         # the default trust store (SSL_CERT_FILE for a private CA), read now too: once per process, not per endpoint
         self._tls_context = shared_client_context() if urlsplit(url).scheme == "rediss" else None
 
-    def pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
-        """Replies in order; a command's own error (e.g. WRONGTYPE) comes back as its reply.
+    def pipeline(self, commands: list[tuple[Any, ...]], *, verbatim: bool = False) -> list[Any]:
+        """Replies in order; a command's own error (e.g. WRONGTYPE) comes back as its reply; `verbatim`: each
+        as the server sent it (INFO's text, not the dict redis-py's reader builds, or raises on).
         Raises `NoAnswer` when the server does not answer within the deadline or not in RESP,
         and `Refusal` when it answers with one (a wrong password)."""
         for command in commands:
             guard(command)
-        return _run(self.ask(commands), self.deadline_s)
+        return _run(self.ask(commands, verbatim=verbatim), self.deadline_s)
 
     def command(self, *command: Any) -> Any:
         guard(command)
@@ -191,7 +192,7 @@ class ReadOnlyRedis:
             raise reply
         return reply
 
-    async def ask(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+    async def ask(self, commands: list[tuple[Any, ...]], *, verbatim: bool = False) -> list[Any]:
         """`pipeline` for a caller that runs its own event loop and deadline; redis-py's errors as raised, but a
         refused certificate as `CertificateRejected`."""
         for command in commands:
@@ -217,6 +218,8 @@ class ReadOnlyRedis:
         ))
         # PING's reply as the server sent it: redis-py reads anything but PONG as False, hiding what was said
         client.response_callbacks.pop("PING", None)
+        if verbatim:  # a reader raising (INFO's, on a reply that is no text) would lose the whole pipeline's replies
+            client.response_callbacks.clear()
         try:
             batch = client.pipeline(transaction=False)
             for command in commands:
