@@ -112,11 +112,7 @@ def _demo_redis(demo) -> RedisServer:
 
 
 def test_a_key_typed_none_yet_counted_is_could_not_look():
-    class Lying:
-        def pipeline(self, commands):
-            return ["none", 999, 0, 0, 0]
-
-    (problem,) = family.measure(Lying(), ["jobs"]).values()
+    (problem,) = family.measured(["jobs"], ["none", 999, 0, 0, 0]).values()
     assert isinstance(problem, GatherError)
     assert str(problem) == "TYPE jobs answered none, yet LLEN jobs answered 999, not 0"
 
@@ -181,12 +177,9 @@ def test_a_type_reply_that_is_no_type_is_could_not_look_for_its_endpoint_only(re
     ("lists", Status.ERROR, "TYPE jobs answered 'lists', not a Redis type"),
 ])
 def test_module_types_are_types_and_other_words_are_not(kind, status, observed):
-    class Answering:
-        def pipeline(self, commands):
-            return [kind, *[Exception("WRONGTYPE")] * 4]
-
     check = make_check("redis", {"keys": {"jobs": {"max": 10}}})
-    outcome = family.judge(check, {"redis": {"server": "s", "keys": family.measure(Answering(), ["jobs"])}})
+    keys = family.measured(["jobs"], [kind, *[Exception("WRONGTYPE")] * 4])
+    outcome = family.judge(check, {"redis": {"server": "s", "keys": keys}})
     assert outcome.status is status and observed in outcome.observed, outcome
 
 
@@ -213,11 +206,7 @@ def test_a_key_over_its_limit_fails_even_when_another_is_unreadable():
 def test_a_length_that_is_not_one_is_could_not_look(length):
     """A server that lies (a negative count, a string, nothing, more than Redis can count): never read as a
     queue length."""
-    class Lying:
-        def pipeline(self, commands):
-            return ["list", length, 0, 0, 0]
-
-    (problem,) = family.measure(Lying(), ["jobs"]).values()
+    (problem,) = family.measured(["jobs"], ["list", length, 0, 0, 0]).values()
     assert isinstance(problem, GatherError) and re.fullmatch("LLEN jobs answered .*, not a length", str(problem))
 
 
@@ -573,6 +562,9 @@ def test_a_least_privilege_acl_user_reads_a_backlog_and_an_absent_dead_letter():
                               commands=["+type", "+llen", "+ping"])
         outcome = _queue_outcome(f"redis://checker:{reader}@127.0.0.1:{server.port}/0", QUEUES["keys"])
         assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs holds 3, jobs:dead absent (0)"), outcome
+        # no +info: whether this is a replica reading a stale copy is not known, and said; the lengths are judged
+        assert outcome.evidence["role"].startswith("could not be asked: NOPERM"), outcome.evidence
+        assert "needs +info" in outcome.evidence["role"], outcome.evidence
     finally:
         server.stop()
 
@@ -706,3 +698,99 @@ def test_a_rediss_certificate_naming_its_host_only_in_its_common_name_is_rejecte
                                                             f"{reason}"), queue
     assert answers.status is Status.ERROR and reason in answers.observed, answers
     assert "CertificateRejected" not in answers.observed, answers  # said in words, not by an exception's name
+
+
+# -- a replica whose link to its master is down answers from a stale copy: its lengths are not judged ---------------
+@contextmanager
+def real_redis():
+    """A Debian redis-server on 127.0.0.1 with a password, stopped at the end."""
+    server = RedisProcess(real_binary("/usr/bin/redis-server", "redis-server"), free_port(), secrets.token_urlsafe(18))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _replication(*lines: str) -> bytes:
+    """INFO replication's reply, as a bulk string."""
+    text = "\r\n".join(("# Replication", *lines, "")).encode()
+    return b"$%d\r\n%s\r\n" % (len(text), text)
+
+
+@pytest.mark.needs_real_server
+def test_a_replica_whose_link_to_its_master_is_down_is_an_error_not_its_stale_copy_judged():
+    """With `replica-serve-stale-data yes` (the default) a replica that lost its master answers reads from its last
+    copy: `jobs: {max: 100}` passed as "jobs absent (0)" while the master held 500."""
+    with real_redis() as replica:
+        dead = refused_port()
+        with replica.admin() as admin:
+            admin.replicaof("127.0.0.1", dead)  # nothing listens there: the link is down at once, and stays down
+        outcome = _queue_outcome(replica.url, {"jobs": {"max": 100}})
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed == (
+        f"Redis at endpoint 'redis' is a replica whose link to its master 127.0.0.1:{dead} is down (never up: "
+        "master_link_down_since_seconds -1): the keys it holds are a stale copy, not judged — point the endpoint at "
+        "the master, or mend the replica's link"), outcome.observed
+    assert outcome.evidence == {"server": f"redis://127.0.0.1:{replica.port}/0",
+                                "role": f"replica of 127.0.0.1:{dead}, its link down"}, outcome.evidence
+
+
+def test_a_replica_down_for_a_while_says_how_long_from_the_same_pipeline_as_the_lengths(monkeypatch):
+    """INFO replication goes out in the keys' one pipeline, first: no round trip more."""
+    info = _replication("role:slave", "master_host:10.0.0.5", "master_port:6379", "master_link_status:down",
+                        "master_last_io_seconds_ago:-1", "master_link_down_since_seconds:42")
+    pipelines = []
+    sent = transport.ReadOnlyRedis.pipeline
+    monkeypatch.setattr(transport.ReadOnlyRedis, "pipeline",
+                        lambda self, commands, **kwargs: pipelines.append(commands) or sent(self, commands, **kwargs))
+    with redis5({"jobs": 3}, overrides={"INFO": info}) as (port, received):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith("Redis at endpoint 'redis' is a replica whose link to its master 10.0.0.5:6379 "
+                                       "is down (for 42 s: master_link_down_since_seconds): "), outcome.observed
+    assert pipelines == [[("INFO", "replication"), ("TYPE", "jobs"), ("LLEN", "jobs"), ("XLEN", "jobs"),
+                          ("ZCARD", "jobs"), ("SCARD", "jobs")]]
+    assert received[0] == ["INFO", "replication"], received
+
+
+@pytest.mark.parametrize("lines, seen", [
+    (("role:slave", "master_host:10.0.0.5", "master_port:6379", "master_link_status:connecting"),
+     "a replica whose link to its master 10.0.0.5:6379 is connecting (not up: master_link_status connecting)"),
+    (("role:slave", "master_host:10.0.0.5", "master_port:6379"),
+     "a replica whose link to its master 10.0.0.5:6379 is not said (not up: no master_link_status)"),
+], ids=["connecting", "no-link-status"])
+def test_a_replica_whose_link_is_not_said_up_is_an_error(lines, seen):
+    with redis5({"jobs": 3}, overrides={"INFO": _replication(*lines)}) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith(f"Redis at endpoint 'redis' is {seen}: "), outcome.observed
+
+
+@pytest.mark.needs_real_server
+def test_a_replica_whose_link_is_up_is_judged_and_said_to_be_a_replica(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a syncing replica writes dump.rdb where it runs; a later server there loads it
+    with real_redis() as master, real_redis() as replica:
+        with master.admin() as admin:
+            admin.rpush("jobs", "j1", "j2", "j3")
+        with replica.admin() as admin:
+            admin.config_set("masterauth", master.password)
+            admin.replicaof("127.0.0.1", master.port)
+            wait_until(lambda: admin.info("replication")["master_link_status"] == "up" and admin.llen("jobs") == 3,
+                       "the replica in sync", timeout_s=60)  # a hang guard
+        outcome = _queue_outcome(replica.url, {"jobs": {"max": 100}})
+    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs holds 3"), outcome
+    assert outcome.evidence["role"] == f"replica of 127.0.0.1:{master.port}, its link up", outcome.evidence
+
+
+@pytest.mark.parametrize("info, role", [
+    (_replication("role:master", "connected_slaves:0"), "master"),
+    (b"-ERR unknown command 'INFO'\r\n", "could not be asked: ERR unknown command 'INFO'"),  # renamed away, a proxy
+    (b":5\r\n", "could not be read: INFO replication answered '5' (int), not its text"),
+    (_replication("connected_slaves:0"), "could not be read: INFO replication named no role"),
+], ids=["master", "refused", "a-number", "no-role"])
+def test_a_role_that_is_not_a_replica_s_leaves_the_lengths_judged_as_read(info, role):
+    with redis5({"jobs": 3}, overrides={"INFO": info}) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
+    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs holds 3"), outcome
+    assert outcome.evidence["role"] == role, outcome.evidence

@@ -19,7 +19,11 @@ answer 0 — an error reply is never read as 0): its items are errors naming wha
 every other key is judged as usual. The URL's ACL user needs +type and, for each key, the length command of its
 type (+llen for a list …): a NOPERM to the others is the user's, not the key's, and is not read as disagreement
 (an absent key needs one length command that answers 0). A NOPERM that leaves a key unread is an error naming the
-permission. The URL says no more than its evidence shows: a query option (`?db=3`, `?protocol=3`,
+permission. INFO replication goes out first in the same pipeline: a replica whose link to its master is not up
+answers reads from its last copy (replica-serve-stale-data yes, the default), so its items are errors saying for how
+long the link is down; a replica whose link is up is judged, and its evidence says it is one. Where INFO is refused
+(a user without +info) the keys are judged as read, and the evidence says the role could not be asked.
+The URL says no more than its evidence shows: a query option (`?db=3`, `?protocol=3`,
 `?ssl_cert_reqs=none` …) is refused before anything is sent (a unix:// socket's `?db=` alone is taken, and shown);
 a conversation's replies are read up to 4 MiB.
 """
@@ -117,17 +121,30 @@ def connect(target, endpoint: str) -> ReadOnlyRedis:
                          read_timeout_s=target.timeouts.statement_ms / 1000, deadline_s=conversation_s(target))
 
 
-def measure(client: ReadOnlyRedis, keys: list[str]) -> dict[str, tuple[str, int | None] | GatherError]:
-    """(type, length) per key from one pipeline: TYPE plus every length command; the
-    ones that do not fit the type answer WRONGTYPE and are ignored. A key whose answers
-    are nonsense gets a GatherError of its own: the other keys' answers still count."""
+REPLICATION = ("INFO", "replication")  # asked first, in the keys' pipeline: is this a replica's stale copy?
+
+
+def read(client: ReadOnlyRedis, keys: list[str]) -> dict[str, Any]:
+    """{"replication": what INFO replication says (`replication`), "keys": `measured`}, from one pipeline."""
+    commands = [REPLICATION, *length_commands(keys)]
+    replies = client.pipeline(commands, verbatim=True)  # INFO's text: redis-py's reader raises on a reply that is none
+    if len(replies) != len(commands):
+        raise GatherError(f"{len(replies)} replies to {len(commands)} commands")
+    return {"replication": replication(replies[0]), "keys": measured(keys, replies[1:])}
+
+
+def length_commands(keys: list[str]) -> list[tuple[str, ...]]:
+    """TYPE plus every length command, per key: the ones that do not fit the type answer WRONGTYPE."""
     commands: list[tuple[str, ...]] = []
     for key in keys:
         commands.append(("TYPE", key))
         commands.extend((measure_command, key) for measure_command in _MEASURES)
-    replies = client.pipeline(commands)
-    if len(replies) != len(commands):
-        raise GatherError(f"{len(replies)} replies to {len(commands)} commands")
+    return commands
+
+
+def measured(keys: list[str], replies: list[Any]) -> dict[str, tuple[str, int | None] | GatherError]:
+    """(type, length) per key from its replies to `length_commands`. A key whose answers are nonsense gets a
+    GatherError of its own: the other keys' answers still count."""
     out: dict[str, tuple[str, int | None] | GatherError] = {}
     step = 1 + len(_MEASURES)
     for index, key in enumerate(keys):
@@ -136,6 +153,21 @@ def measure(client: ReadOnlyRedis, keys: list[str]) -> dict[str, tuple[str, int 
         except GatherError as exc:
             out[key] = exc
     return out
+
+
+def replication(reply: Any) -> dict[str, str]:
+    """INFO replication's fields (role, master_host, master_link_status …), or {"unknown": why} when it was refused
+    (an ACL user without +info, INFO renamed away) or is not its text: the role is then not known, and said."""
+    if isinstance(reply, Exception):
+        said = cut(_said(reply))
+        needs = " (the endpoint URL's ACL user needs +info to tell a replica's stale copy from its master's data)"
+        return {"unknown": f"could not be asked: {said}{needs if _not_permitted(reply) else ''}"}
+    if not isinstance(reply, str):
+        return {"unknown": f"could not be read: INFO replication answered {_seen(reply)}, not its text"}
+    fields = dict(line.split(":", 1) for line in reply.splitlines() if ":" in line and not line.startswith("#"))
+    if "role" not in fields:
+        return {"unknown": "could not be read: INFO replication named no role"}
+    return fields
 
 
 def _measured(key: str, kind: Any, *lengths: Any) -> tuple[str, int | None]:
@@ -227,7 +259,7 @@ def gather(target, checks) -> dict[str, Any]:
         try:
             with connect(target, endpoint) as client:
                 server = shown(client.url)
-                facts[endpoint] = {"server": server, "keys": measure(client, list(dict.fromkeys(keys)))}
+                facts[endpoint] = {"server": server, **read(client, list(dict.fromkeys(keys)))}
         except GatherError as exc:
             facts[endpoint] = Unread(f"Redis at endpoint '{endpoint}': {unbytes(str(exc))}", server)
     return facts
@@ -247,7 +279,14 @@ def judge(check, facts) -> Outcome:
     if isinstance(seen, GatherError):  # the server asked (its URL without the password), when there was one
         server = getattr(seen, "server", "")
         return error(f"could not read the keys: {seen}", **({"server": server} if server else {}))
+    replicated = seen.get("replication", {})  # facts as `gather` keys them always hold it
+    if stale := _stale_copy(replicated):  # its keys are its master's as they were when the link went down
+        return error(f"Redis at endpoint '{p.endpoint}' is {stale}: the keys it holds are a stale copy, not judged — "
+                     "point the endpoint at the master, or mend the replica's link",
+                     server=seen["server"], role=_role(replicated))
     wanted, problems, fine, evidence = [], [], [], {"server": seen["server"], "keys": {}}
+    if replicated:
+        evidence["role"] = _role(replicated)
     unreadable = []
     for key, limit in p.keys.items():
         wanted.append(f"{key} empty" if limit.max == 0 else f"{key} holds ≤ {limit.max}")
@@ -274,3 +313,45 @@ def judge(check, facts) -> Outcome:
         undecided = [f"could not read: {why}" for why in unreadable]
         return failed(", ".join(wanted), "; ".join(problems), undecided=undecided, **evidence)
     return passed(", ".join(wanted), ", ".join(fine), **evidence)
+
+
+def _stale_copy(fields: dict[str, str]) -> str | None:
+    """What a replica whose link to its master is not up is (Redis serves reads from its last copy then, by
+    default: replica-serve-stale-data yes), with for how long; None for any other server."""
+    if fields.get("role") != "slave" or fields.get("master_link_status") == "up":
+        return None
+    status = fields.get("master_link_status")
+    if status is None:
+        state, why = "not said", "not up: no master_link_status"
+    elif status != "down":
+        state = cut(status, 40)
+        why = f"not up: master_link_status {state}"
+    else:
+        state, why = "down", _down_for(fields)
+    return f"a replica whose link to its master {_master(fields)} is {state} ({why})"
+
+
+def _down_for(fields: dict[str, str]) -> str:
+    """For how long the link is down, as the replica counts it: -1 when it was never up since it was made one."""
+    for field in ("master_link_down_since_seconds", "master_last_io_seconds_ago"):
+        seconds = fields.get(field, "").strip()
+        if seconds.isascii() and seconds.isdigit():
+            return f"for {seconds} s: {field}"
+    if fields.get("master_link_down_since_seconds", "").strip() == "-1":
+        return "never up: master_link_down_since_seconds -1"
+    return "master_link_status down"
+
+
+def _master(fields: dict[str, str]) -> str:
+    host, port = cut(fields.get("master_host", "?"), 100), cut(fields.get("master_port", "?"), 10)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _role(fields: dict[str, str]) -> str:
+    """The server's role as evidence says it; or why it is not known."""
+    if "unknown" in fields:
+        return fields["unknown"]
+    if fields["role"] != "slave":
+        return cut(fields["role"], 40)  # master, or what a Redis-like server calls itself
+    link = fields.get("master_link_status")
+    return f"replica of {_master(fields)}, its link {link if link in ('up', 'down') else 'not up'}"
