@@ -772,7 +772,10 @@ def _rename_hint(directory: Path, name: str) -> str:
         return ""
     # a letter with a mark as the letter (Ü as U), any other character as -, never first (pytest's option)
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    fixed = re.sub(r"[^A-Za-z0-9_-]", "-", ascii_name).lstrip("-")[:100] or "env"
+    fixed = re.sub(r"[^A-Za-z0-9_-]", "-", ascii_name).lstrip("-")[:96] or "env"
+    taken, number = fixed, 2
+    while (directory / f"{fixed}.yaml").exists():  # another environment's file: never offered to overwrite
+        fixed, number = f"{taken}-{number}", number + 1
     return (f"; {shown(directory / f'{name}.yaml')} cannot be named: rename it {fixed}.yaml, with name: {fixed} "
             f"in it")
 

@@ -688,6 +688,9 @@ def _edit_fx(old: str, new: str):
     (_write("environments/-x.yaml", "name: -x\nsystems: {}\n"), ("--env=-x",), UnknownEnvironment.exit_code,
      "'-x' is not an environment name (letters, digits, _ and -, not first; known: fx); environments/-x.yaml cannot "
      "be named: rename it x.yaml"),
+    # the name offered is free: fx.yaml is another environment's file
+    (_write("environments/-fx.yaml", "name: -fx\nsystems: {}\n"), ("--env=-fx",), UnknownEnvironment.exit_code,
+     "environments/-fx.yaml cannot be named: rename it fx-2.yaml, with name: fx-2 in it"),
     # every system commented out (a bad merge): each item would skip "not configured", and the run end 0
     (_write("environments/fx.yaml", "name: fx\nsystems: {}\n#  shop:\n#    services: {}\n"), (), ConfigError.exit_code,
      "environments/fx.yaml: systems: names no system, so every item would skip and the run check nothing; name at "
@@ -698,7 +701,7 @@ def _edit_fx(old: str, new: str):
      "fx.yml"),
 ], ids=["service-url-no-scheme", "base-url-plain-http", "short-url-password", "no-as-system", "yes-at-top",
         "escape-in-system", "empty-file", "dotted-file-name", "dot-first-file-name", "letter-not-ascii",
-        "dash-first-name", "no-system", "yml-beside-yaml"])
+        "dash-first-name", "offered-name-taken", "no-system", "yml-beside-yaml"])
 def test_an_environment_file_mistake_is_one_line_with_its_own_code(tmp_path, setup, args, code, fragment):
     runbook, result = _run_edited_runbook(tmp_path, setup, args)
     line = _assert_one_clear_line(result, code, fragment)

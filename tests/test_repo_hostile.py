@@ -281,6 +281,18 @@ def test_a_checkout_at_the_deployed_ref_names_its_head(tmp_path):
     assert short.status.name == "PASSED" and "deployed_ref_not_compared" not in short.evidence, short
 
 
+def test_a_ref_of_hex_digits_naming_heads_commit_is_read_as_git_reads_it(tmp_path):
+    """A release tag `20241207` at HEAD was taken for an abbreviated SHA HEAD does not begin with: an ERROR on a
+    checkout of the deployed commit (git reads a ref's name before an abbreviation)."""
+    checkout, deployed, stale = _lagging(tmp_path)
+    _git(checkout, "tag", "20241207", stale)
+    outcome, *_ = _outcome(checkout, "20241207", file=POLL, triggers_absent=["schedule"])
+    assert outcome.status.name == "PASSED", outcome
+    _git(checkout, "tag", "20241208", deployed)  # a tag of another commit: HEAD is not it
+    outcome, *_ = _outcome(checkout, "20241208")
+    assert outcome.status.name == "ERROR" and "not 20241208, the deployed commit" in outcome.observed, outcome
+
+
 def test_an_abbreviated_deployed_sha_is_compared_with_head(tmp_path):
     """A short SHA (`git rev-parse --short`, as CI passes one) was "not compared": a stale checkout passed."""
     checkout, deployed, stale = _lagging(tmp_path)

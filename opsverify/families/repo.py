@@ -660,11 +660,21 @@ class Checkout:
         if outside := self._outside_its_commit(prefix):
             return outside
         self.head = head
-        if self.ref and names_commit(self.ref, head) is False:
+        if self.ref and names_commit(self.ref, head) is False and not self._names_head(self.ref, head):
             return GatherError(f"the checkout's HEAD is commit {head}, not {self.ref}, the deployed commit"
                                f" (providers.github.ref): its files are not the deploy's; check out {self.ref[:12]}")
         return prefix
 
+
+    def _names_head(self, ref: str, head: str) -> bool:
+        """Whether git reads an abbreviated-SHA-like ref as HEAD's commit: a tag or branch of hex digits (`20241207`,
+        a date's release tag) is read as that ref before any abbreviation, as git reads it."""
+        if FULL_SHA.fullmatch(ref):
+            return False
+        env = self._safe_env()
+        said = self._answer(("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"), env, none_found=True) \
+            if isinstance(env, dict) else None
+        return isinstance(said, str) and said.strip().lower() == head.lower()
 
     def _outside_its_commit(self, prefix: str) -> GatherError | None:
         """An error where the checkout lies inside a repository whose commit does not hold it (an app's export in an
