@@ -190,6 +190,9 @@ STATS_NAMED = [
      None),
     ("select count(*) as n from pg_class /* pg_stat_ssl */ where relname = $$pg_stat_progress_vacuum$$", False,
      None),
+    # a `--` comment ends at a carriage return too (PostgreSQL's scan.l): what follows is read
+    ("-- stuck sessions\rselect count(*) as n from pg_stat_activity where state = 'idle in transaction'", False,
+     "pg_stat_activity"),
 ]
 
 
@@ -229,6 +232,8 @@ CATALOG_NAMED = [
     ("select count(*) as n from information_schema/**/.role_table_grants", ["grants"], "public",
      "information_schema.role_table_grants"),
     ("select count(*) as n from information_schema -- x\n .role_table_grants", ["grants"], "public",
+     "information_schema.role_table_grants"),
+    ("-- grants\rselect count(*) as n from information_schema.role_table_grants", ["grants"], "public",
      "information_schema.role_table_grants"),
     ('select count(*) as n from information_schema . "role_table_grants"', ["grants"], "public",
      "information_schema.role_table_grants"),

@@ -1084,7 +1084,7 @@ def _identifiers(query: str) -> frozenset[str]:
     return frozenset(as_postgres_stores_a_name(word) for word in words)
 
 
-_LEXEME = re.compile(r"""(?P<line>--[^\n]*)|(?P<block>/\*)|(?P<estring>[eE]'(?:[^'\\]|\\.|'')*'?)
+_LEXEME = re.compile(r"""(?P<line>--[^\n\r]*)|(?P<block>/\*)|(?P<estring>[eE]'(?:[^'\\]|\\.|'')*'?)
     |(?P<string>'(?:[^']|'')*'?)|(?P<dollar>\$(?:[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_\u0080-\U0010ffff]*)?\$)
     |(?P<quoted>"(?:[^"]|"")*"?)|(?P<word>[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*)|(?P<other>\S)""",
                      re.VERBOSE | re.DOTALL)
