@@ -3070,6 +3070,18 @@ SELF_COMPARED = [  # (USING, always true, no row passes)
     ("(id = ALL (ARRAY[1, id]))", False, False),
     ("(NOT (id = ALL (ARRAY[1, id])))", False, False),
     ("(id <> ANY (ARRAY[1, id]))", False, False),
+    # every element the value itself: `x op x`, against ANY or ALL alike
+    ("(id = ALL (ARRAY[id]))", True, False),
+    ("(id >= ALL (ARRAY[id, id]))", True, False),
+    ("(id <> ANY (ARRAY[id]))", False, True),
+    ("(NOT (id = ALL (ARRAY[id])))", False, True),
+    ("(id > ALL (ARRAY[id]))", False, True),
+    ("(id < ANY (ARRAY[id]))", False, True),
+    # one element the value decides where `x op x` does: TRUE in ANY's OR, FALSE in ALL's AND
+    ("(id <= ANY (ARRAY[0, id]))", True, False),
+    ("(id < ALL (ARRAY[0, id]))", False, True),
+    ("(id < ANY (ARRAY[0, id]))", False, False),               # TRUE where id < 0
+    ("(note = ALL (ARRAY[note]))", False, False),              # NULL where note is
 ]
 NOT_NULL_COLUMNS = ["id", "owner_id"]
 

@@ -1919,11 +1919,12 @@ def _possible_values(node, not_null: frozenset[str]) -> frozenset[str]:
 
 
 def _compared(node) -> list | None:
-    """The values a comparison compares (`a = b`, `a IN (b, c)`, `a BETWEEN b AND c`), each one value (`_same_value`);
-    None for another node, for one against ANY / ALL or a subquery, or one of other values."""
+    """The values a comparison compares (`a = b`, `a IN (b, c)`, `a BETWEEN b AND c`, `a < ANY (ARRAY[b, c])`), each
+    one value (`_same_value`); None for another node, for one against ANY / ALL of a subquery or of no ARRAY[…], or one
+    of other values."""
     exp = lazy.load("sqlglot.expressions")
-    if _any_of_array(node) is not None:  # `x = ANY (ARRAY[a, x])`: IN's own reading, as PostgreSQL keeps it written
-        sides = [node.this, *_any_of_array(node).expressions]
+    if (quantified := _quantified(node)) is not None:  # as PostgreSQL keeps it written
+        sides = [node.this, *quantified[1].expressions]
     elif isinstance(node, (exp.EQ, exp.NEQ, exp.LT, exp.GT, exp.LTE, exp.GTE, exp.NullSafeEQ, exp.NullSafeNEQ)):
         sides = [node.this, node.expression]
     elif isinstance(node, exp.In) and node.expressions and not node.args.get("query"):
@@ -1938,27 +1939,34 @@ def _compared(node) -> list | None:
 
 def _itself(node):
     """The value a comparison compares with itself (`x = x`, `x IN (1, x)`, `x BETWEEN x AND x`, `x IS NOT DISTINCT
-    FROM x`), else None."""
+    FROM x`, `x = ANY (ARRAY[1, x])`, `x <> ALL (ARRAY[1, x])`, `x < ALL (ARRAY[x])`), else None. Against ANY one
+    element x decides where `x op x` is TRUE (an OR of TRUE), against ALL where it is FALSE; else every element must
+    be x (`x = ALL (ARRAY[1, x])` is TRUE only where x is 1)."""
     sides = _compared(node)
     if sides is None:
         return None
     first, others = sides[0], sides[1:]
-    one_of = type(node).__name__ == "In" or _any_of_array(node) is not None
+    quantified = _quantified(node)
+    itself = _COMPARED_WITH_ITSELF.get(type(node).__name__)
+    one_of = type(node).__name__ == "In" or (quantified is not None and (quantified[0], itself) in (
+        ("any", "t"), ("all", "f")))
     same = (any if one_of else all)(other == first for other in others)
     return first if same else None
 
 
-def _any_of_array(node):
-    """The array of `x = ANY (ARRAY[…])` (an equality with any of its elements, as IN) or of `x <> ALL (ARRAY[…])`
-    (NOT IN: as NOT of the first is simplified), else None."""
+def _quantified(node):
+    """("any" or "all", the ARRAY[…]) of a comparison with ANY / ALL of an array written out (`x = ANY (ARRAY[a,
+    b])`, as PostgreSQL keeps IN), else None."""
     exp = lazy.load("sqlglot.expressions")
-    quantifier = node.expression if isinstance(node, (exp.EQ, exp.NEQ)) else None
-    if isinstance(node, exp.EQ) and isinstance(quantifier, exp.Any) or (
-            isinstance(node, exp.NEQ) and isinstance(quantifier, exp.All)):
-        array = quantifier.this.unnest()
-    else:
+    if not isinstance(node, (exp.EQ, exp.NEQ, exp.LT, exp.GT, exp.LTE, exp.GTE)):
         return None
-    return array if isinstance(array, exp.Array) and array.expressions else None
+    quantifier = node.expression
+    if not isinstance(quantifier, (exp.Any, exp.All)):
+        return None
+    array = quantifier.this.unnest()
+    if not (isinstance(array, exp.Array) and array.expressions):
+        return None
+    return ("any" if isinstance(quantifier, exp.Any) else "all"), array
 
 
 def _same_value(node) -> bool:
