@@ -25,7 +25,9 @@ decided by what it holds (asked in the first round trip): information_schema's g
 trigger and role views (`HIDDEN_BY_PRIVILEGES`), without pg_read_all_stats the views of other roles' sessions
 (`SESSIONS_SHOWN_BLANK`), and without pg_read_all_settings pg_settings but where read only by names the checker is
 shown (`_settings_read`): `shown_problem`. Each is found by the names the query reads (`_references`: not in its
-strings nor comments; in the SQL it gives a function to run).
+strings nor comments; in the SQL it gives a function to run). A query reading a setting the checker's session sets
+itself (statement_timeout, DateStyle …: the transport's SESSION_PINS) is an error whoever the checker is: it reads
+the session's value, not the server's (`pinned_problem`: by the query's strings, where setting names are written).
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
@@ -70,7 +72,7 @@ from ..display import cut
 from ..errors import GatherError
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, Status, error, failed, verdict
-from ..transports.pgvalues import BlankPadded, InZone, Pinned
+from ..transports.pgvalues import SESSION_PINS, BlankPadded, InZone, Pinned
 from ._catalog import _RULE_READS, fold_identifier
 from ._common import (CATALOG_SCHEMAS, NAME_BYTES, NUL_SAID, RUNS_UNFOLLOWED_SQL, StrictParams,
                       as_postgres_stores_a_name, holds_non_finite, read_only_query, sql_run_by, sql_statements)
@@ -1098,8 +1100,9 @@ def _lexed_words(query: str) -> list[str]:
 @functools.lru_cache(maxsize=1024)
 def _lexemes(query: str) -> tuple[tuple[str, str], ...]:
     """The tokens of `query` as PostgreSQL's lexer reads them (standard_conforming_strings on, as the session sets it),
-    each ("name", the name: folded, or as quoted) or (the character, "") for any other: `'…'` and `E'…'` strings,
-    `$tag$…$tag$` bodies, `--` and nested `/* */` comments and blanks are passed over."""
+    each ("name", the name: folded, or as quoted), ("string", its text: of a `'…'` or `E'…'` string — a backslash
+    escape read as the character after it — or a `$tag$…$tag$` body) or (the character, "") for any other: `--` and
+    nested `/* */` comments and blanks are passed over."""
     tokens, at = [], 0
     while at < len(query):
         match = _LEXEME.match(query, at)
@@ -1119,7 +1122,13 @@ def _lexemes(query: str) -> tuple[tuple[str, str], ...]:
                     depth, at = depth - 1, closing + 2
         elif kind == "dollar":
             end = query.find(match.group(), at)
+            tokens.append(("string", query[at:] if end < 0 else query[at:end]))
             at = len(query) if end < 0 else end + len(match.group())
+        elif kind in ("string", "estring"):
+            text = match.group()[1 if kind == "string" else 2:]
+            text = text[:-1] if text.endswith("'") else text
+            text = re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL) if kind == "estring" else text
+            tokens.append(("string", text.replace("''", "'")))
         elif kind == "quoted":
             text = match.group()
             tokens.append(("name", text[1:-1].replace('""', '"') if text.endswith('"') and len(text) > 1
@@ -1646,6 +1655,101 @@ def _names_equal(condition, alias: str, alone: bool, exp) -> set[str] | None:
         if None not in values:
             return set(values)
     return None
+
+
+# what reads a setting's value as the session has it: pg_settings (its setting, reset_val, source …) and current_setting()
+_READ_AS_SESSION_HAS_IT = SETTINGS_SHOWN | {"current_setting"}
+# calls whose strings may be regular expressions (regexp_match(name, 'timeout'), substring(x from 'pattern'))
+_MATCHING_BY_PATTERN = ("regexp_", "textregex", "texticregex", "substring")
+
+
+@functools.lru_cache(maxsize=256)
+def pinned_problem(query: str) -> str | None:
+    """Why the query reads a setting the checker's session sets itself (SESSION_PINS: statement_timeout, DateStyle …):
+    pg_settings and current_setting() show the session's value, not the server's — found by a string of the query (or
+    of the SQL it gives a function to run) naming one in any case, or matching one as a LIKE or regular-expression
+    pattern; or by current_setting() given a name it builds (`current_setting(v.p || 'timeout')`). None where the
+    query reads no setting so, or none of those."""
+    words = _references(query)
+    if not isinstance(words, _AnyName) and not _READ_AS_SESSION_HAS_IT & words:
+        return None
+    texts = _sql_read(query)
+    strings = {text.lower() for source in texts or (query,) for kind, text in _lexemes(source) if kind == "string"}
+    if texts is None and not isinstance(words, _AnyName):  # SQL it runs that cannot be read: any word of it too
+        strings |= {word.lower() for word in words}
+    patterns = {text.lower() for source in texts or (query,) for text in _patterns(_lexemes(source))}
+    pinned = [name for name in SESSION_PINS if any(_names_setting(text, name.lower()) for text in strings)
+              or any(_matches_setting(pattern, name.lower()) for pattern in patterns)]
+    said = []
+    if pinned:
+        why = SESSION_PINS[pinned[0]][1] if len(pinned) == 1 else "; ".join(
+            f"{name}: {SESSION_PINS[name][1]}" for name in pinned)
+        said.append(f"the query reads {', '.join(pinned)}, which the checker's session sets itself ({why}): its value"
+                    " there — pg_settings' setting, reset_val and source ('client'), current_setting() — is the"
+                    " session's, not the server's nor the app's sessions'")
+    if any(_builds_setting_name(source) for source in texts or (query,)):
+        said.append("the query gives current_setting() a setting's name it builds (not one string): it may read one"
+                    f" the checker's session sets itself ({', '.join(SESSION_PINS)}), whose value there is the"
+                    " session's, not the server's; name each setting in a string")
+    if not said:
+        return None
+    return (f"{'; and '.join(said)}; read what the app's sessions get from pg_db_role_setting (ALTER ROLE / ALTER"
+            " DATABASE … SET: the checker may read it) or pg_file_settings (postgresql.conf and ALTER SYSTEM:"
+            " superuser-only unless granted); pg_settings' boot_val is only the compiled default")
+
+
+def _names_setting(text: str, name: str) -> bool:
+    """Whether a string of the query (lower case) names the setting `name` (lower case, as settings match in any
+    case): equal to it, or matching it as a LIKE pattern (`'%timeout'`)."""
+    like = "".join(".*" if part == "%" else "." if part == "_" else re.escape(part[-1])
+                   for part in re.findall(r"\\.|.", text, re.DOTALL))
+    return text == name or re.fullmatch(like, name, re.DOTALL) is not None
+
+
+def _matches_setting(pattern: str, name: str) -> bool:
+    """Whether a regular expression of the query (lower case) matches the setting `name` somewhere, `%` and `_`
+    read as SIMILAR TO reads them; one Python cannot compile counts as matching."""
+    try:
+        return re.search(pattern.replace("%", ".*").replace("_", "."), name) is not None
+    except (re.error, RecursionError, OverflowError):
+        return True
+
+
+def _patterns(tokens) -> list[str]:
+    """The strings a query's tokens match by regular expression: after `~` (`~*`, `!~`), after SIMILAR TO, and
+    within the parentheses of a regexp_…() or substring() call."""
+    found = []
+    for at, (kind, text) in enumerate(tokens):
+        if kind == "string" and at and (tokens[at - 1][0] == "~" or tokens[at - 1][0] == "*" and at > 1 and tokens[
+                at - 2][0] == "~" or tokens[at - 1] == ("name", "to") and at > 1 and tokens[at - 2] == (
+                "name", "similar")):
+            found.append(text)
+        elif kind == "name" and text.startswith(_MATCHING_BY_PATTERN) and tokens[at + 1:at + 2] == (("(", ""),):
+            depth = 0
+            for inside in range(at + 1, len(tokens)):
+                depth += {"(": 1, ")": -1}.get(tokens[inside][0], 0)
+                if tokens[inside][0] == "string":
+                    found.append(tokens[inside][1])
+                if depth == 0:
+                    break
+    return found
+
+
+def _builds_setting_name(text: str) -> bool:
+    """Whether `text` calls current_setting() with other than a string (cast or not) for the setting's name."""
+    tokens = _lexemes(text)
+    for at, token in enumerate(tokens):
+        if token != ("name", "current_setting") or tokens[at + 1:at + 2] != (("(", ""),):
+            continue
+        after = at + 3
+        if tokens[at + 2:at + 3] and tokens[at + 2][0] == "string":
+            while tokens[after:after + 2] == ((":", ""), (":", "")) and tokens[after + 2:after + 3] and tokens[
+                    after + 2][0] == "name":
+                after += 3  # a cast: `'jit'::text`
+            if tokens[after:after + 1] and tokens[after][0] in (")", ","):
+                continue
+        return True
+    return False
 
 
 def _whether(row: dict[str, Any], fact: str) -> str:
@@ -2617,7 +2721,8 @@ def _judged(check, facts) -> Outcome:
         skewed = _clock_problem(facts)
         if skewed:
             return error(skewed, deployed_at=facts["deployed_at"])
-    why = rls_problem(p.query, facts["visibility"]) or shown_problem(p.query, facts["visibility"])
+    why = (pinned_problem(p.query) or rls_problem(p.query, facts["visibility"])
+           or shown_problem(p.query, facts["visibility"]))
     if why:
         return error(why)
     if len(rows) != 1:

@@ -40,3 +40,26 @@ class InZone(str):
         made = super().__new__(cls, text)
         made.zone = zone
         return made
+
+
+# The settings the checker's session sets at its start (`-c`, after the URL's own options, whatever the role or the
+# database sets): each name as PostgreSQL spells it, the value (`{statement_ms}` …: the transport's bounds) and why.
+# The one list: the transport sends these (`session_options`), and the sql family reads an item asking one of them as
+# the session's, not the server's (`pinned_problem`). TimeZone is set later, by the session's first conversation
+# (transports.postgres: SESSION_ZONE), after reading the app's; the sql family reads each query in that zone too.
+SESSION_PINS = {
+    "default_transaction_read_only": ("on", "read-only safety"),
+    "statement_timeout": ("{statement_ms}", "each statement bounded"),
+    "lock_timeout": ("{lock_ms}", "no wait on the app's locks"),
+    "idle_in_transaction_session_timeout": ("{idle_ms}", "no transaction left open"),
+    # dates and intervals in forms the client reads
+    "DateStyle": ("ISO,MDY", "dates in the form the checker reads"),
+    "IntervalStyle": ("postgres", "intervals in the form the checker reads"),
+    # every value as it is: a float to its last digit (-14 would read 1234.5 as 1000), and strings as the checklists'
+    # tokenizer reads them (a backslash ends nothing), so a call it finds is the server's call
+    "extra_float_digits": ("3", "each float read to its last digit"),
+    "standard_conforming_strings": ("on", "strings read as the checker's tokenizer reads them"),
+    # no JIT compilation: a catalog query naming a thousand relations is estimated dear (rightly) and would be
+    # compiled for longer than it runs (PostgreSQL 11+, as every supported server is)
+    "jit": ("off", "no JIT compilation of the checker's catalog queries"),
+}

@@ -52,7 +52,7 @@ from ..environment import LIBPQ_KEYWORDS
 from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..limits import READ_GRACE_S, database_total_s
 from .loops import DaemonExecutor
-from .pgvalues import BlankPadded, Bounded, InZone, Pinned
+from .pgvalues import SESSION_PINS, BlankPadded, Bounded, InZone, Pinned
 
 Rows = list[dict[str, Any]]
 Statement = str | tuple[str, Mapping[str, Any] | Sequence[Any] | None]  # a Pinned text, or a tuple's, is pinned
@@ -240,21 +240,8 @@ class Database:
             raise self._unavailable
         if self._conn is not None:
             return
-        options = (
-            f"{_url_options(self.url)} -c default_transaction_read_only=on"
-            f" -c statement_timeout={self.statement_timeout_ms}"
-            f" -c lock_timeout={min(self.statement_timeout_ms, 2000)}"
-            f" -c idle_in_transaction_session_timeout={self.statement_timeout_ms * 2}"
-            # dates and intervals in forms the client reads, whatever the role or database sets (TimeZone is
-            # pinned to UTC by the session's first conversation, once it has read the database's: SESSION_ZONE)
-            " -c DateStyle=ISO,MDY -c IntervalStyle=postgres"
-            # and every value as it is: a float to its last digit (-14 would read 1234.5 as 1000), and strings as the
-            # checklists' tokenizer reads them (a backslash ends nothing), so a call it finds is the server's call
-            " -c extra_float_digits=3 -c standard_conforming_strings=on"
-            # no JIT compilation: a catalog query naming a thousand relations is estimated dear (rightly) and would be
-            # compiled for longer than it runs (PostgreSQL 11+, as every supported server is)
-            " -c jit=off"
-        )
+        # the URL's own, then the settings the session pins (SESSION_PINS: why each), which win
+        options = f"{_url_options(self.url)} {session_options(self.statement_timeout_ms)}"
         self._zone_pinned = False
         # libpq sends the runner's PGTZ and PGDATESTYLE as the session's TimeZone and DateStyle, after `options`: the
         # one SESSION_ZONE would take for the app's zone, the other would undo the DateStyle pinned above (a timestamptz
@@ -664,6 +651,14 @@ _AS_WRITTEN_LOADERS = {
     "float8": _as_written("float8", _FLOAT),
     "float4": _as_written("float4", _FLOAT, _Float4Loader),
 }
+
+
+def session_options(statement_timeout_ms: int) -> str:
+    """The `-c` options a session starts with: SESSION_PINS, each with its value for these bounds (the waits for a
+    lock and in an open transaction bounded by the statement's)."""
+    bounds = {"statement_ms": statement_timeout_ms, "lock_ms": min(statement_timeout_ms, 2000),
+              "idle_ms": statement_timeout_ms * 2}
+    return " ".join(f"-c {name}={value.format(**bounds)}" for name, (value, _) in SESSION_PINS.items())
 
 
 def _url_options(url: str) -> str:
