@@ -346,6 +346,21 @@ SEEN = ["max_prepared_transactions", "max_connections", "fsync", "port"]
     ("select count(*) as n from pg_settings where name = 'port' and sourceline > 0", False, Status.ERROR),
     ("select count(*) as n from pg_settings where name = 'port' and sourcefile is not null", True, Status.PASSED),
     ("select *, 0 as n from pg_settings where name = 'port'", False, Status.ERROR),  # its sourcefile too
+    # a column alias list renames name: a bare `name` is then an outer query's column, restricting nothing
+    ("select count(*) as n from (values ('max_connections')) v(name) where exists (select 1 from pg_settings"
+     " as s(setting_name) where name = 'max_connections' and s.pending_restart)", False, Status.ERROR),
+    ("select count(*) as n from pg_settings as s(a, name) where name = 'max_connections' and pending_restart", False,
+     Status.ERROR),  # (`name` is setting here)
+    ("select count(*) as n from pg_settings as s(setting_name) where setting_name = 'max_connections'"
+     " and s.pending_restart", False, Status.PASSED),  # the renamed column, mapped
+    ("select count(*) as n from pg_settings as s(setting_name) where s.setting_name = 'max_connections'"
+     " and s.pending_restart", False, Status.PASSED),
+    # an alias as PostgreSQL compares it: quoted as written, unquoted folded
+    ("select count(*) as n from pg_settings as \"S\" where \"S\".name = 'max_connections' and \"S\".pending_restart",
+     False, Status.PASSED),
+    ("select count(*) as n from pg_settings as S where s.name = 'max_connections' and S.pending_restart", False,
+     Status.PASSED),
+    ("select count(*) as n from pg_settings as \"S\" where s.name = 'max_connections'", False, Status.ERROR),
 ])
 def test_pg_settings_without_pg_read_all_settings_is_an_error_not_a_count(query, sees_settings, status):
     """pg_settings leaves out the superuser-only settings (shared_preload_libraries, cron.*) for a role without

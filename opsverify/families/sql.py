@@ -1583,7 +1583,7 @@ def _settings_read(query: str) -> _SettingsRead:
         for table in references:
             asked = _asked_by_name(table, exp)
             names = None if asked is None or names is None else names | asked
-        aliases = {_folded(table.alias_or_name) for table in references}
+        aliases = {_reference_name(table, exp) for table in references}
         whole = whole or bool(references) and any(
             (isinstance(node, exp.Star) and not isinstance(node.parent, exp.Count))
             or (isinstance(node, exp.Column) and not node.table and _folded(node.this) in aliases)
@@ -1597,11 +1597,31 @@ def _reads_settings(table, exp) -> bool:
     return isinstance(name, (str, exp.Identifier)) and _folded(name) in SETTINGS_SHOWN
 
 
+def _reference_name(table, exp) -> str:
+    """The name a reference's columns are qualified by, as PostgreSQL compares it (quoted: as written; unquoted:
+    folded): its alias, else its relation's (or function's) name."""
+    alias = table.args.get("alias")
+    if isinstance(alias, exp.TableAlias) and isinstance(alias.this, exp.Identifier):
+        return _folded(alias.this)
+    return _folded(table.this.this if isinstance(table.this, exp.Anonymous) else table.this)
+
+
+def _name_column(table, exp) -> str | None:
+    """What a reference calls pg_settings' column `name`, its first: `name`, or the first of a column alias list
+    (`pg_settings as s(setting_name)`); None where the list is not plain names."""
+    alias = table.args.get("alias")
+    columns = alias.args.get("columns") if isinstance(alias, exp.TableAlias) else None
+    if not columns:
+        return "name"
+    return _folded(columns[0]) if isinstance(columns[0], exp.Identifier) else None
+
+
 def _asked_by_name(table, exp) -> set[str] | None:
     """The names a reference's rows are read by: the strings of each `name = '…'` or `name IN ('…', …)` ANDed at the
     top of its SELECT's WHERE, or of its JOIN's ON where the join keeps no other of its rows (inner, or it is on a
-    LEFT JOIN's right) — `name` qualified by the reference's alias, or bare where it is the SELECT's only relation;
-    None where none restricts it (`name <> 'x'`, `not name in (…)`, an OR: it may read any)."""
+    LEFT JOIN's right) — `name` (or what a column alias list renames it to: `_name_column`) qualified by the
+    reference's alias, or bare where it is the SELECT's only relation; None where none restricts it (`name <> 'x'`,
+    `not name in (…)`, an OR: it may read any)."""
     holder, join = table.parent, None
     if isinstance(holder, exp.Join) and holder.this is table:
         holder, join = holder.parent, holder
@@ -1618,8 +1638,11 @@ def _asked_by_name(table, exp) -> set[str] | None:
     if join is not None and join.args.get("on") is not None and (join.side or "") in ("", "LEFT") and (
             join.kind or "") in ("", "INNER"):
         conditions += _conjuncts(join.args["on"], exp)
-    alias = _folded(table.alias_or_name)
-    asked = [_names_equal(condition, alias, alone, exp) for condition in conditions]
+    column = _name_column(table, exp)
+    if column is None:
+        return None
+    alias = _reference_name(table, exp)
+    asked = [_names_equal(condition, alias, column, alone, exp) for condition in conditions]
     found = [names for names in asked if names is not None]
     return set.intersection(*found) if found else None
 
@@ -1633,11 +1656,11 @@ def _conjuncts(node, exp) -> list:
     return [node]
 
 
-def _names_equal(condition, alias: str, alone: bool, exp) -> set[str] | None:
+def _names_equal(condition, alias: str, column: str, alone: bool, exp) -> set[str] | None:
     """The names `condition` reads a setting's row by (`name = '…'`, `'…' = name`, `name IN ('…', …)`, a string
-    cast or not), else None."""
+    cast or not; `name` as the reference calls it: `column`), else None."""
     def is_name(node) -> bool:
-        return (isinstance(node, exp.Column) and _folded(node.this) == "name" and not node.args.get("db")
+        return (isinstance(node, exp.Column) and _folded(node.this) == column and not node.args.get("db")
                 and (_folded(node.args["table"]) == alias if node.args.get("table") else alone))
 
     def text(node) -> str | None:
@@ -1646,8 +1669,8 @@ def _names_equal(condition, alias: str, alone: bool, exp) -> set[str] | None:
         return node.this if isinstance(node, exp.Literal) and node.is_string else None
 
     if isinstance(condition, exp.EQ):
-        for column, value in ((condition.this, condition.expression), (condition.expression, condition.this)):
-            if is_name(column) and text(value) is not None:
+        for side, value in ((condition.this, condition.expression), (condition.expression, condition.this)):
+            if is_name(side) and text(value) is not None:
                 return {text(value)}
     if isinstance(condition, exp.In) and is_name(condition.this) and condition.expressions and not (
             condition.args.get("query") or condition.args.get("unnest") or condition.args.get("field")):
