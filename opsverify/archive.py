@@ -45,7 +45,7 @@ import yaml
 
 from . import __version__, archive_writer, exitcodes, seal
 from .jsontext import readable as _json
-from .checklist import Check, _yaml_loader, shown
+from .checklist import Cadence, Check, _yaml_loader, shown
 from .items import ITEM_MARK, check_fields, marks_for
 from .display import spelled, visible
 from .environment import Environment
@@ -644,6 +644,8 @@ CAUSE_KINDS = ("credentials", "unreachable", "stopped", "budget", "deadline")
 # what left items out where no option, path or node id on the command line did: a hook deselecting them
 NARROWED_ELSEWHERE = "a plugin or conftest (pytest_collection_modifyitems), not the command line"
 _IDS_SHOWN = 12  # a summary line names this many items of one reason, then counts the rest
+# an xdist worker's word to its controller, which collects nothing: whether -m took in each item by its marks
+MARKS_TOOK = "opsverify_marks_took"
 CALL_MAY_HAVE_BEEN_SENT = "its call may have been sent (not repeated)"  # a mutating item interrupted as it ran
 
 
@@ -723,6 +725,12 @@ class ArchiveReporter:
         from .plugin import FAMILY_TESTS
 
         self.family_tests = session.config.stash.get(FAMILY_TESTS, {})  # empty where nothing was collected (xdist)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error) -> None:
+        """An xdist worker's word on -m and its items' marks (see marks_taken): the controller collects nothing."""
+        took = (getattr(node, "workeroutput", None) or {}).get(MARKS_TOOK, ())
+        merge_marks_taken(self.state.marks_took, {(str(system), str(key)): t for system, key, t in took})
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self.begun.add(nodeid)
@@ -1007,7 +1015,7 @@ class ArchiveReporter:
         state = self.state
         scope = [c for c in state.checks if state.chosen(c)]  # however the command line narrowed it
         try:
-            scope = _matching_marks(config.option.markexpr, scope, others_absent=True)
+            scope = _in_m_scope(config.option.markexpr, scope, self.state.marks_took)
         except Exception:  # pytest's expression API moved, or one it refuses: say nothing wrong
             self._left_out = ()
             return None
@@ -2231,17 +2239,15 @@ def _why_item_not_selected(config: pytest.Config, state, item: str, systems: tup
     return f"--item {shown_item} was left out by {visible(' '.join(narrowed)[:300]) or 'the command line'}"
 
 
-def _matching_marks(markexpr: str, checks: list[Check], *, others_absent: bool = False) -> list[Check]:
+def _matching_marks(markexpr: str, checks: list[Check]) -> list[Check]:
     """The checks an -m expression takes in, judged on the marks each item carries (cadence, manual, mutating). A
-    mark of the project's own raises LookupError — or, `others_absent`, counts as one no runbook item carries (a
-    team's `smoke` tests beside them: `-m "postdeploy or smoke"`), so a scope is known (at worst wider than pytest's,
-    where a hook marks items: a run said partial, never a partial one read as whole)."""
+    mark of the project's own raises LookupError."""
     if not markexpr:
         return checks
     from .checklist import Cadence
 
     ours = {c.value for c in Cadence} | {"manual", "mutating"}
-    if not others_absent and set(re.findall(r"[A-Za-z_][\w]*", markexpr)) - {"and", "or", "not"} - ours:
+    if set(re.findall(r"[A-Za-z_][\w]*", markexpr)) - {"and", "or", "not"} - ours:
         raise LookupError("a mark of the project's own: which items carry it is pytest's to know")
     from _pytest.mark import MarkMatcher
     from _pytest.mark.expression import Expression
@@ -2256,6 +2262,91 @@ def _matching_marks(markexpr: str, checks: list[Check], *, others_absent: bool =
         return taken[kind]
 
     return [c for c in checks if takes(c)]
+
+
+def marks_taken(markexpr: str | None, items: list[pytest.Item]) -> dict[tuple[str, str], bool]:
+    """Whether -m takes in each runbook item of `items`, by its marks as pytest sees them (a conftest hook's
+    `critical` too): the run's scope (see _in_m_scope). None known where pytest's expression API moved."""
+    from .plugin import item_check
+
+    took: dict[tuple[str, str], bool] = {}
+    if not markexpr:
+        return took
+    try:
+        from _pytest.mark import MarkMatcher
+        from _pytest.mark.expression import Expression
+
+        expression = Expression.compile(markexpr)
+        for item in items:
+            check = item_check(item)
+            if check is not None:  # any test standing for it (a copy the run dropped as a duplicate too)
+                place = (check.system, check.key)
+                took[place] = took.get(place, False) or expression.evaluate(
+                    MarkMatcher.from_markers(item.iter_markers()))
+    except Exception:  # not known: each item's scope is then _in_m_scope's guess, at worst wider
+        return {}
+    return took
+
+
+def merge_marks_taken(took: dict[tuple[str, str], bool], more: dict[tuple[str, str], bool]) -> None:
+    """-m took an item in if it took it in any worker's collection."""
+    for place, taken in more.items():
+        took[place] = took.get(place, False) or bool(taken)
+
+
+_RUNBOOK_MARKS = frozenset({c.value for c in Cadence} | {"manual", "mutating"})  # what marks_for puts on items
+_MARKS_TRIED = 10  # an item whose marks are not known, asked of more marks of the project's than this: in scope
+
+
+class _Unasked(Exception):
+    """-m asked of a mark of the project's own, on an item whose marks are not known, not yet tried."""
+
+
+def _in_m_scope(markexpr: str, checks: list[Check], marks_took: dict[tuple[str, str], bool]) -> list[Check]:
+    """The checks -m takes in, as the run's scope: by the marks pytest saw on each item collected (`marks_took`: a
+    hook's included, `-m "postdeploy and critical"`), and by the runbook's own marks with none of the project's (a
+    hook's mark that left a runbook item out, `-m "postdeploy and not slow"`, leaves it in scope: the run is
+    partial). An item never collected (a node id, --ignore) has marks no one saw: in scope if any marks of the
+    project's could take it in. At worst wider than pytest's: a run said partial, never a partial one read as whole."""
+    if not markexpr:
+        return checks
+    from _pytest.mark import MarkMatcher
+    from _pytest.mark.expression import Expression
+
+    expression = Expression.compile(markexpr)
+    could: dict[tuple, bool] = {}  # by the runbook's marks: cadence, manual and mutating, a few kinds per run
+
+    def takes(check: Check) -> bool:
+        took = marks_took.get((check.system, check.key))
+        kind = (check.cadence, check.manual, check.mutating, took is None)
+        if kind not in could:
+            ours = MarkMatcher.from_markers(m.mark for m in marks_for(check))
+            could[kind] = _could_take(expression, ours, others_unknown=took is None)
+        return bool(took) or could[kind]
+
+    return [c for c in checks if takes(c)]
+
+
+def _could_take(expression: Any, ours: Any, *, others_unknown: bool, given: dict | None = None) -> bool:
+    """Whether -m takes in an item with the runbook's marks (`ours`) and none of the project's own — or,
+    `others_unknown`, with any: each such mark -m asks of (name and arguments) tried present and absent."""
+    given = given or {}
+
+    def matches(name: str, /, **kwargs: Any) -> bool:
+        if name in _RUNBOOK_MARKS:
+            return ours(name, **kwargs)
+        asked = (name, tuple(sorted(kwargs.items())))
+        if asked in given or not others_unknown:
+            return given.get(asked, False)
+        raise _Unasked(asked)
+
+    try:
+        return bool(expression.evaluate(matches))
+    except _Unasked as unasked:
+        if len(given) >= _MARKS_TRIED:
+            return True
+        return any(_could_take(expression, ours, others_unknown=True, given={**given, unasked.args[0]: present})
+                   for present in (True, False))
 
 
 

@@ -105,6 +105,9 @@ class State:
     # under xdist, in the controller: each worker's id, as it was started, and whether it was started sharing `shared`
     # (`started_sharing`, read once from its --tx spec: a spec is an object a conftest may change later)
     workers_sharing: dict[str, bool] = field(default_factory=dict)
+    # each runbook item collected -> whether -m takes it in by its marks as pytest saw them (archive.marks_taken);
+    # under xdist, in the controller: as its workers said
+    marks_took: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def in_scope(self, check: Check) -> bool:
         return (not self.systems or check.system in self.systems) and (
@@ -157,6 +160,7 @@ class State:
 
 
 STATE = pytest.StashKey[State]()
+DESELECTED = pytest.StashKey[list[pytest.Item]]()  # while collecting: what was deselected (see below)
 FAMILY_TESTS = pytest.StashKey[dict[str, str]]()  # family -> the node id of the test that stands for its items
 BAD_TEST_MODULE = pytest.StashKey[bool]()  # a checks/ module was refused while collecting: bad input, exit 20
 REFUSED = "opsverify: "  # how a refused module's collection error begins: xdist's controller tells it by this
@@ -1493,6 +1497,31 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         # imports are frozen already, see _start_demo). Every collection of the oldest generation walked it all;
         # frozen, they walk only what the run has made since
         gc.freeze()
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    """Kept until collection is over: -m's word on them by their final marks (a later hook may add some)."""
+    if items and items[0].config.stash.get(STATE, None) is not None and items[0].config.option.markexpr:
+        items[0].config.stash.setdefault(DESELECTED, []).extend(items)
+
+
+# a second collection_finish (specname: a module holds one function of a name), run after every other
+@pytest.hookimpl(trylast=True, specname="pytest_collection_finish")
+def pytest_collection_finish_marks(session: pytest.Session) -> None:
+    """Whether -m takes in each runbook item collected, selected or deselected, by its marks once every collection
+    hook is done: the run's scope (archive.left_out). An xdist worker hands it to the controller, which collects
+    nothing."""
+    from .archive import MARKS_TOOK, marks_taken
+
+    config = session.config
+    deselected = config.stash.get(DESELECTED, [])
+    config.stash[DESELECTED] = []
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return
+    state.marks_took = marks_taken(config.option.markexpr, [*session.items, *deselected])
+    if hasattr(config, "workeroutput"):
+        config.workeroutput[MARKS_TOOK] = [[system, key, took] for (system, key), took in state.marks_took.items()]
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -235,6 +235,66 @@ def test_a_deselect_is_partial_whatever_else_m_names(tmp_path, markexpr):
     assert "partial run: 1 of the 2 items in scope not selected" in ran.done.stdout, ran.output[-2000:]
 
 
+_CRITICAL = ("def pytest_configure(config):\n"
+             "    config.addinivalue_line('markers', 'critical: the items we gate on')\n"
+             "def pytest_collection_modifyitems(items):\n"
+             "    import pytest\n"
+             "    for item in items:\n"
+             "        if {which}:\n"
+             "            item.add_marker(pytest.mark.critical)\n")
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")])
+def test_a_deselect_is_partial_where_m_takes_items_in_by_a_mark_a_hook_adds(tmp_path, workers):
+    """`-m "postdeploy and critical"`, `critical` a mark a conftest hook puts on every item: S10 is an item -m takes
+    in, and --deselect left it unchecked. Counted as a mark no item carries, the scope was empty and the run read
+    as whole (exit 0, in_scope 0, "partial" nowhere); the scope is the items' marks as pytest saw them — the same
+    under xdist, whose controller collects nothing — so every record says partial."""
+    with MisbehavingHttp() as web:
+        project = _fleet(tmp_path, web)
+        (project.root / "conftest.py").write_text(_CRITICAL.format(which="True"))
+        ran = project.run("--env", "local", "-m", "postdeploy and critical", "--system", "alpha", *workers,
+                          "--deselect", "checklists/alpha.yaml::S10-up-again")
+    assert ran.code == 0, ran.output[-2000:]
+    manifest, results, properties = _selection(ran)
+    assert manifest == results
+    assert (manifest["in_scope"], manifest["left_out"]) == (2, ["alpha S10-up-again"]), manifest
+    assert "— partial: 1 of 2 items in scope left out" in properties
+    assert ("partial run: 1 of the 2 items in scope not selected (--deselect checklists/alpha.yaml::S10-up-again): "
+            "alpha S10-up-again" in ran.done.stdout), ran.output[-2000:]
+    _, junit_properties = _junit_suite(ran.archive() / "junit.xml")
+    assert (junit_properties["partial"], junit_properties["in_scope"], junit_properties["left_out"]) == (
+        "true", "2", "1"), junit_properties
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")])
+def test_a_mark_a_hook_adds_to_some_items_gives_the_scope_exactly(tmp_path, workers):
+    """`critical` on S1 only: -m "postdeploy and critical" takes in S1 alone, so the run that checked it is whole
+    (the items' real marks, not a guess that would call every run naming such a mark partial)."""
+    with MisbehavingHttp() as web:
+        project = _fleet(tmp_path, web)
+        (project.root / "conftest.py").write_text(_CRITICAL.format(which="'S1-' in item.name"))
+        ran = project.run("--env", "local", "-m", "postdeploy and critical", "--system", "alpha", *workers)
+    assert ran.code == 0, ran.output[-2000:]
+    manifest, _, properties = _selection(ran)
+    assert (manifest["in_scope"], manifest["left_out"]) == (1, []), manifest
+    assert "partial" not in properties and "partial run" not in ran.done.stdout, ran.output[-2000:]
+
+
+def test_an_item_never_collected_counts_in_scope_if_a_hook_mark_could_take_it_in(tmp_path):
+    """A node id on the command line: S10 is never collected, so its marks are not known; -m naming a mark of the
+    project's own could take it in, so it counts as in scope and the run is partial, never read as whole."""
+    with MisbehavingHttp() as web:
+        project = _fleet(tmp_path, web)
+        (project.root / "conftest.py").write_text(_CRITICAL.format(which="True"))
+        ran = project.run("--env", "local", "-m", "postdeploy and critical", "--system", "alpha",
+                          "checklists/alpha.yaml::S1-up")
+    assert ran.code == 0, ran.output[-2000:]
+    manifest, _, _ = _selection(ran)
+    assert (manifest["in_scope"], manifest["left_out"]) == (2, ["alpha S10-up-again"]), manifest
+    assert "partial run: 1 of the 2 items in scope not selected" in ran.done.stdout, ran.output[-2000:]
+
+
 def test_an_item_or_system_that_is_not_there_is_spelled_out(tmp_path):
     """`S1` followed by a zero-width space is no item: the message shows the character, not an `S1` that is there."""
     with MisbehavingHttp() as web:
