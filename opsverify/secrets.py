@@ -1585,26 +1585,41 @@ def without_userinfo(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
-def without_secret_parameters(url: str, holds_secret: Callable[[str], bool]) -> tuple[str, tuple[str, ...]]:
+# A hosting platform's own gate key in a URL's query: it lets a request past the platform's protection to the app, it
+# is no credential of the app's. Left off a request meant to go without the app's credentials, the platform's gate
+# answers it 401, never the app. Vercel's Protection Bypass for Automation, its secret and the switch asking for it as
+# a cookie: https://vercel.com/docs/deployment-protection/methods-to-bypass-deployment-protection/protection-bypass-automation
+# (None found documented for Netlify, Render or Cloudflare Access, whose service tokens are headers.)
+PLATFORM_GATE_PARAMETERS = {"x-vercel-protection-bypass": "Vercel's Deployment Protection bypass",
+                            "x-vercel-set-bypass-cookie": "Vercel's Deployment Protection bypass"}
+
+
+def without_secret_parameters(url: str, holds_secret: Callable[[str], bool]) \
+        -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """`url` without each query parameter that `holds_secret` as written or decoded (`?token=…`, `?auth=Bearer%20…`,
-    a bare `?Zk3mQ9…`), and the names of those left off — never a value: one without a name, or whose name holds the
-    secret, is said so. The others stay as written (`?region=eu`), and so does the rest of the URL."""
+    a bare `?Zk3mQ9…`), the names of those left off — never a value: one without a name, or whose name holds the
+    secret, is said so — and the names of those kept for being a platform's gate key (`PLATFORM_GATE_PARAMETERS`).
+    The others stay as written (`?region=eu`), and so does the rest of the URL."""
     try:
         parts = urlsplit(url)
     except ValueError:
-        return url, ()
-    kept, left_off = [], []
+        return url, (), ()
+    kept, left_off, gate_kept = [], [], []
     for piece in parts.query.split("&"):
-        if not any(holds_secret(form) for form in {piece, unquote(piece), unquote_plus(piece)}):
-            kept.append(piece)
-            continue
         name, equals, _ = piece.partition("=")
         name = unquote_plus(name)
-        left_off.append(name if equals and name and not holds_secret(name) else
-                        "one whose name holds a secret" if equals and name else "one without a name")
+        if not any(holds_secret(form) for form in {piece, unquote(piece), unquote_plus(piece)}):
+            kept.append(piece)
+        elif equals and name in PLATFORM_GATE_PARAMETERS:
+            kept.append(piece)
+            gate_kept.append(name)
+        else:
+            left_off.append(name if equals and name and not holds_secret(name) else
+                            "one whose name holds a secret" if equals and name else "one without a name")
     if not left_off:
-        return url, ()
-    return urlunsplit(parts._replace(query="&".join(kept))), tuple(dict.fromkeys(left_off))
+        return url, (), tuple(dict.fromkeys(gate_kept))
+    return urlunsplit(parts._replace(query="&".join(kept))), tuple(dict.fromkeys(left_off)), \
+        tuple(dict.fromkeys(gate_kept))
 
 
 def url_passwords(value: str) -> list[str]:

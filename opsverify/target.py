@@ -90,11 +90,13 @@ class Target:
         joined = base.path.rstrip("/") + item_path
         return urlunsplit((base.scheme, base.netloc, joined or ("/" if query else ""), query, ""))
 
-    def anonymous_url(self, service: str, path: str = "") -> tuple[str, tuple[str, ...]]:
-        """`url(service, path)` as a request meant to go without credentials sends it, and the names of the query
+    def anonymous_url(self, service: str, path: str = "") -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        """`url(service, path)` as a request meant to go without credentials sends it, the names of the query
         parameters it leaves off: each holding a secret the run knows (`?token=${API_TOKEN}`, Azure's `?code=`) —
-        behind a gate letting callers with no key in, a 401 to a stale one proved nothing. Parameters holding none
-        stay (`?region=eu`), and the path. (The URL's user and password the transport leaves off: `Probe.anonymous`.)"""
+        behind a gate letting callers with no key in, a 401 to a stale one proved nothing — and of those holding one it
+        keeps: a hosting platform's gate key (Vercel's `?x-vercel-protection-bypass=`), without which the platform,
+        not the app, refuses the request. Parameters holding none stay (`?region=eu`), and the path. (The URL's user
+        and password the transport leaves off: `Probe.anonymous`.)"""
         url = self.url(service, path)
         configured = self.config.services[service].url
         # the keys a run learns from every configured URL before any item (`learn_secrets`), known to a lone target too

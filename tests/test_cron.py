@@ -110,7 +110,7 @@ def test_the_requests_without_the_secret_are_as_mutating_as_the_item(method, mut
 
     sent: list[Probe] = []
     target = SimpleNamespace(url=lambda service, path: "http://127.0.0.1:9/" + path, verify_tls=lambda service: True,
-                             anonymous_url=lambda service, path: ("http://127.0.0.1:9/" + path, ()), timeouts=SimpleNamespace(connect_s=1.5), secret=lambda name: "cron-9f3e7a1c5b2d",
+                             anonymous_url=lambda service, path: ("http://127.0.0.1:9/" + path, (), ()), timeouts=SimpleNamespace(connect_s=1.5), secret=lambda name: "cron-9f3e7a1c5b2d",
                              clear_text_route=lambda url: None, redactor=Redactor(),
                              fetch_all=lambda probes: [sent.extend(probes), [Reply(401, 1.0) for _ in probes]][1])
     check = make_check("cron", {**GUARDED, "method": method}, mutating=mutating)
@@ -1154,7 +1154,7 @@ def test_the_wrong_secret_sent_is_one_of_its_own_each_run():
 
     sent: list[Probe] = []
     target = SimpleNamespace(url=lambda service, path: "http://127.0.0.1:9/" + path, verify_tls=lambda service: True,
-                             anonymous_url=lambda service, path: ("http://127.0.0.1:9/" + path, ()), timeouts=SimpleNamespace(connect_s=1.5), secret=lambda name: HEX_KEY,
+                             anonymous_url=lambda service, path: ("http://127.0.0.1:9/" + path, (), ()), timeouts=SimpleNamespace(connect_s=1.5), secret=lambda name: HEX_KEY,
                              clear_text_route=lambda url: None, redactor=Redactor(),
                              fetch_all=lambda probes: [sent.extend(probes), [Reply(401, 1.0) for _ in probes]][1])
     for _ in range(2):

@@ -11,6 +11,8 @@ import json
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
+
 from opsverify.engine import gather_and_judge, learn_secrets
 from opsverify.families import cron, http, webhook
 from opsverify.outcome import Status
@@ -112,12 +114,12 @@ def test_a_parameter_holding_a_secret_inside_is_left_off_and_one_without_a_name_
                                                       "&page=2&lang=en"}},
                           "secrets": {"API_TOKEN": TOKEN, "FUNC_KEY": KEY}})
     learn_secrets(target.redactor, target.env)
-    url, left_off = target.anonymous_url("app", "/x?debug=1")
+    url, left_off, _ = target.anonymous_url("app", "/x?debug=1")
     assert url == "http://127.0.0.1:9/api/x?page=2&lang=en&debug=1", url
     assert left_off == ("auth", "one without a name"), left_off
-    assert target.anonymous_url("app", "/x") != (target.url("app", "/x"), ())
+    assert target.anonymous_url("app", "/x")[0] != target.url("app", "/x")
     plain = make_target({"services": {"app": {"url": "http://127.0.0.1:9/?region=eu-west-1&provider=google"}}})
-    assert plain.anonymous_url("app", "/y") == ("http://127.0.0.1:9/y?region=eu-west-1&provider=google", ())
+    assert plain.anonymous_url("app", "/y") == ("http://127.0.0.1:9/y?region=eu-west-1&provider=google", (), ())
 
 
 # -- cron ---------------------------------------------------------------------------------------------------------
@@ -156,3 +158,46 @@ def test_webhook_deliveries_to_refuse_leave_off_the_urls_query_key():
     assert outcome.status is Status.FAILED, outcome
     assert "sent without the URL's query parameter token" in outcome.observed, outcome
     shows_no_key(outcome, TOKEN)
+
+
+# -- a hosting platform's gate key stays: it lets the request reach the app, it is not the app's credential --------
+BYPASS = "Qm7xZ2kLp9RtV4wYb8NcD3fGh6JsA1eU"  # Vercel's Protection Bypass for Automation secret
+
+
+def vercel_protected(query: dict) -> tuple[int, str]:
+    """Vercel's Deployment Protection in front (401 without its bypass), and behind it an app open to anyone."""
+    if query.get("x-vercel-protection-bypass") != BYPASS:
+        return 401, '{"error": "Authentication Required"}'
+    return (401, '{"error": "invalid token"}') if "token" in query else (200, '{"admin": "open to anyone"}')
+
+
+VERCEL_SECRETS = {"VERCEL_AUTOMATION_BYPASS_SECRET": BYPASS, "API_TOKEN": TOKEN, "CRON_SECRET": CRON_SECRET}
+BYPASSED = f"?x-vercel-protection-bypass={BYPASS}&x-vercel-set-bypass-cookie=true&token={TOKEN}"
+KEPT = {"x-vercel-protection-bypass": BYPASS, "x-vercel-set-bypass-cookie": "true"}
+
+
+def test_vercels_protection_bypass_is_kept_and_the_app_key_left_off():
+    target = make_target({"services": {"app": {"url": f"http://127.0.0.1:9/{BYPASSED}"}}, "secrets": VERCEL_SECRETS})
+    learn_secrets(target.redactor, target.env)
+    url, left_off, gate_kept = target.anonymous_url("app", "/x")
+    assert url == (f"http://127.0.0.1:9/x?x-vercel-protection-bypass={BYPASS}&x-vercel-set-bypass-cookie=true"), url
+    assert left_off == ("token",) and gate_kept == ("x-vercel-protection-bypass",), (left_off, gate_kept)
+
+
+@pytest.mark.parametrize("family, params", [
+    (http, {"service": "app", "path": "/api/admin", "status": [401, 403]}),
+    (cron, CRON),
+    (webhook, {"service": "app", "path": "/webhooks/stripe", "scheme": "stripe"}),
+], ids=["http", "cron", "webhook"])
+def test_behind_vercels_protection_a_request_without_credentials_reaches_the_app(family, params):
+    """Left off, the bypass made Vercel's own gate answer 401, and the item passed on a route open to anyone past it."""
+    seen: list = []
+    with gate(seen, vercel_protected) as base:
+        outcome = judged(family, f"{base}/{BYPASSED}", params, secrets=VERCEL_SECRETS)
+    assert seen and all(query == KEPT for _, _, query in seen), seen
+    assert outcome.status is Status.FAILED, outcome
+    said = ("sent with the URL's query parameter x-vercel-protection-bypass: the hosting platform's gate key "
+            "(Vercel's Deployment Protection bypass), not the app's credential")
+    assert said in outcome.evidence["sent_with"] and said in outcome.observed, outcome
+    assert "sent without the URL's query parameter token" in outcome.observed, outcome
+    shows_no_key(outcome, TOKEN, CRON_SECRET)  # the bypass, sent, is masked where reported as any declared secret

@@ -499,7 +499,7 @@ def _carried(value: str) -> bool:
 
 def gather(target, checks) -> dict[str, list]:
     plans: list[tuple[str, str, Probe]] = []
-    facts: dict = {}  # and by (an item's key, LEFT_OFF) the query parameters its calls without the secret left off
+    facts: dict = {}  # and by (an item's key, LEFT_OFF) what its secretless calls left off the query, and kept
     for c in checks:
         p: Params = c.params
         url = target.url(p.service, p.path)
@@ -512,9 +512,9 @@ def gather(target, checks) -> dict[str, list]:
             # a 2xx head alone fails the item; none carries the URL's user and password, which the job may take, nor
             # a key its query holds (the job's own secret there is refused at load: `_job_secrets_in_urls`)
             refused = {**sent, "mutating": c.mutating, "judged_by_status": True, "anonymous": True}
-            url, left_off = target.anonymous_url(p.service, p.path)
-            if left_off:
-                facts[(c.key, LEFT_OFF)] = left_off
+            url, left_off, gate_kept = target.anonymous_url(p.service, p.path)
+            if left_off or gate_kept:
+                facts[(c.key, LEFT_OFF)] = (left_off, gate_kept)
 
             def without(headers: dict[str, str]) -> Probe:  # made as the scheduler's call: anyone can send that
                 return Probe(p.method, url, _as_the_scheduler(headers, p.schedule), **refused)
@@ -585,7 +585,7 @@ CRASHED_ON_LENGTH_AT_START = ("a server error to these two, shorter than the sec
 
 
 def judge(check, facts) -> Outcome:
-    return saying_left_off(_judge(check, facts[check.key]), facts.get((check.key, LEFT_OFF), ()))
+    return saying_left_off(_judge(check, facts[check.key]), *facts.get((check.key, LEFT_OFF), ()))
 
 
 def _judge(check, attempts: list) -> Outcome:

@@ -29,7 +29,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidatorFunctionWr
 from .. import display
 from ..checklist import WrittenNumber
 from ..outcome import Outcome, Status, error, failed, passed
-from ..secrets import without_userinfo
+from ..secrets import PLATFORM_GATE_PARAMETERS, without_userinfo
 from ..target import SECRET_REF
 from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, END_READ_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
 from ._common import StrictParams, UrlPath, holds_non_finite, reference_problem
@@ -256,15 +256,15 @@ def validate_item(params: Params, mutating: bool) -> list[str]:
 
 def gather(target, checks) -> dict:
     """Each item's (url sent, reply) by its key; and by (its key, LEFT_OFF) the query parameters its request, sent
-    without credentials, left off (`Target.anonymous_url`), where it left any."""
+    without credentials, left off and the platform's gate keys it kept (`Target.anonymous_url`), where there are any."""
     probes, facts = [], {}
     for c in checks:
         # refused for the URL's user and password, or a key in its query, such a request proved nothing
         anonymous = c.params.expects_auth_required
         if anonymous:
-            url, left_off = target.anonymous_url(c.params.service, c.params.path)
-            if left_off:
-                facts[(c.key, LEFT_OFF)] = left_off
+            url, left_off, gate_kept = target.anonymous_url(c.params.service, c.params.path)
+            if left_off or gate_kept:
+                facts[(c.key, LEFT_OFF)] = (left_off, gate_kept)
         else:
             url = target.url(c.params.service, c.params.path)
         probes.append(Probe(
@@ -283,6 +283,7 @@ def gather(target, checks) -> dict:
 
 
 LEFT_OFF = "left off"  # the facts' key, beside an item's, of the query parameters its anonymous requests left off
+# (and of the platform's gate keys they kept)
 
 
 def left_off_said(names: tuple[str, ...]) -> str:
@@ -291,14 +292,25 @@ def left_off_said(names: tuple[str, ...]) -> str:
     return f"sent without the URL's query {listed} a secret, and a request meant to go without credentials carries none"
 
 
-def saying_left_off(outcome: Outcome, names: tuple[str, ...]) -> Outcome:
+def gate_kept_said(names: tuple[str, ...]) -> str:
+    """What an item says of the platform's gate keys its requests without credentials kept (names, never values)."""
+    listed = f"parameters {', '.join(names)}" if len(names) > 1 else f"parameter {names[0]}"
+    platforms = ", ".join(dict.fromkeys(PLATFORM_GATE_PARAMETERS[name] for name in names))
+    return (f"sent with the URL's query {listed}: the hosting platform's gate key ({platforms}), not the app's "
+            "credential; without it the platform, not the app, would refuse the request")
+
+
+def saying_left_off(outcome: Outcome, left_off: tuple[str, ...] = (), gate_kept: tuple[str, ...] = ()) -> Outcome:
     """`outcome` saying in its evidence, and a failure in what it observed as well, the query parameters its requests
-    without credentials left off: a reader of a 200 to such a request must know what it lacked."""
-    if not names:
+    without credentials left off, and the platform's gate keys they kept: a reader of a 200 to such a request must
+    know what it lacked, and what it carried."""
+    said = {key: text for key, text in (("sent_without", left_off and left_off_said(left_off)),
+                                        ("sent_with", gate_kept and gate_kept_said(gate_kept))) if text}
+    if not said:
         return outcome
-    said = left_off_said(names)
-    observed = f"{outcome.observed}; {said}" if outcome.status is Status.FAILED else outcome.observed
-    return dataclasses.replace(outcome, observed=observed, evidence={**outcome.evidence, "sent_without": said})
+    observed = ("; ".join((outcome.observed, *said.values())) if outcome.status is Status.FAILED
+                else outcome.observed)
+    return dataclasses.replace(outcome, observed=observed, evidence={**outcome.evidence, **said})
 
 
 # -- JSON ------------------------------------------------------------------------------------
@@ -744,7 +756,7 @@ def latency_judged(p: Params, reply: Reply) -> tuple[list[str], list[str]]:
 
 
 def judge(check, facts) -> Outcome:
-    return saying_left_off(_judge(check, *facts[check.key]), facts.get((check.key, LEFT_OFF), ()))
+    return saying_left_off(_judge(check, *facts[check.key]), *facts.get((check.key, LEFT_OFF), ()))
 
 
 def _judge(check, url: str, reply: Reply) -> Outcome:

@@ -501,13 +501,13 @@ def gather(target, checks) -> dict:
     valid signature of their body that they were not sent with (signed_with only: known with the secret alone)."""
     plans: list[tuple[str, str, Probe]] = []
     unsent: list[list[str]] = []  # each delivery's valid signatures it does not carry, in the forms masked
-    facts: dict = {}  # and by (its key, LEFT_OFF) the query parameters the deliveries it must refuse left off
+    facts: dict = {}  # and by (its key, LEFT_OFF) what the deliveries it must refuse left off of the query, and kept
     for c in checks:
         p: Params = c.params
         url = target.url(p.service, p.path)
-        unsigned_url, left_off = target.anonymous_url(p.service, p.path)
-        if left_off:
-            facts[(c.key, LEFT_OFF)] = left_off
+        unsigned_url, left_off, gate_kept = target.anonymous_url(p.service, p.path)
+        if left_off or gate_kept:
+            facts[(c.key, LEFT_OFF)] = (left_off, gate_kept)
         secret = target.secret(p.secret_name) if p.secret_name else None
         for how, headers, body in deliveries(p, secret):
             valid = _valid_signatures(p.scheme, secret.encode(), headers, body) if secret is not None else []
@@ -653,7 +653,7 @@ def not_ruled_out(params: Params) -> str:
 
 
 def judge(check, facts) -> Outcome:
-    return saying_left_off(_judge(check, facts), facts.get((check.key, LEFT_OFF), ()))
+    return saying_left_off(_judge(check, facts), *facts.get((check.key, LEFT_OFF), ()))
 
 
 def _judge(check, facts) -> Outcome:
