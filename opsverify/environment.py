@@ -34,8 +34,8 @@ from .checklist import (_ENVIRONMENT_NUMBERS, _MERGE, Check, Unquoted, WordKeepi
                         _location, _number_read_as_text, _read_yaml, _summarise, file_errors, only_boolean, shown)
 from .display import cut, spelled, visible
 from .errors import ConfigError, MissingVariable, UnknownEnvironment
-from .secrets import (Redactor, database_passwords, dsn_passwords, looks_secret, may_be_a_key, query_passwords,
-                      url_passwords)
+from .secrets import (Redactor, database_passwords, dsn_passwords, looks_secret, may_be_a_key, names_a_query_key,
+                      names_a_secret, query_passwords, reads_as_a_key, url_passwords)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PLAIN_WORD = re.compile(r"[a-z]+")
@@ -348,6 +348,36 @@ def _check_lines(local_file: Path, text: str) -> dict[str, int]:
                               f"{first_line[binding.key]} and {line}); keep one")
         first_line[binding.key] = line
     return first_line
+
+
+def _short_query_key(where: tuple, value: str, match: re.Match[str], found: str) -> str | None:
+    """The name (or "without a name") of the query parameter of a service's or endpoint's URL that ${VAR} `match`
+    sets to a key too short to mask: one the variable's or the parameter's name says is secret (ADMIN_PIN, `?token=`,
+    Azure's `?code=`), or shaped as a key (`a8F3`). Neither masked nor known to the run, it would be in the reports and
+    sent by the requests meant to go without credentials (`Target.anonymous_url`), a gate's 401 to it passing an item
+    on an endpoint open to anyone. `?password=` keeps the URL password's rule (`_short_url_password`)."""
+    url = (len(where) == 5 and where[2:5:2] == ("services", "url")) or (len(where) == 4 and where[2] == "endpoints")
+    if where[:1] != ("systems",) or not url or len(found) >= Redactor.MIN_LENGTH:
+        return None
+    name = _query_parameter_at(value, match.start(), match.end())
+    if name is None or name.lower() == "password":
+        return None
+    if not (names_a_secret(match.group(1)) or names_a_query_key(name) or reads_as_a_key(found)):
+        return None  # a setting (`?region=${REGION}`, `?v=2`): no key, sent and shown as it is
+    return spelled(name) if name else "without a name"
+
+
+def _query_parameter_at(value: str, start: int, end: int) -> str | None:
+    """The name, decoded, of the query parameter of URL `value` whose value holds `value[start:end]` ('' for a bare
+    `?${KEY}`); None where that is not in a parameter's value (the host, the path, a name, the fragment)."""
+    scheme = value.find("://")
+    query = value.find("?", scheme + 3) if scheme != -1 else -1
+    if query == -1 or start < query or "#" in value[query:start]:
+        return None
+    name, equals, _ = value[query + 1:start].rpartition("&")[2].partition("=")
+    if not equals and (name or "=" in value[end:].partition("&")[0]):
+        return None  # in a parameter's name (`?${NAME}=x`)
+    return urllib.parse.unquote_plus(name)
 
 
 def _in_url_path(value: str, at: int) -> bool:
@@ -873,6 +903,12 @@ def _substituted(raw: Any, local: dict[str, str]) -> tuple[Any, _Substitution]:
                         if from_default else "is")
                 garbled.append((_location(where), var, f"{what} {len(found)} characters: {_TOO_SHORT}; use one "
                                 f"of at least {Redactor.MIN_LENGTH}"))
+                return ""
+            parameter = _short_query_key(where, value, match, found)
+            if parameter is not None:  # said as the URL password's rule says its own, never the value
+                too_short.append(f"{_location(where)}: the URL's query parameter {parameter}, set from ${{{var}}}, is "
+                                 f"{len(found)} characters: {_TOO_SHORT}; use one of at least {Redactor.MIN_LENGTH} "
+                                 "characters, or take it out of the URL")
                 return ""
             return found
 

@@ -1662,11 +1662,23 @@ def looks_like_token(segment: str, shortest: int = 16) -> bool:
 
 
 def _short_key(segment: str) -> bool:
-    """A piece of a URL that makes it look secret (`T0CANARY1`, `CANARYshort9`): 8 or more characters, a letter and
-    a digit or a capital past the first letter. Words (`services`, `Production`), slugs (`eu-west-1`) and numbers
-    (an id) stay."""
-    return (len(segment) >= 8 and bool(re.search(r"[A-Za-z]", segment))
-            and bool(re.search(r"\d|.[A-Z]", segment)) and not _PLAIN_PIECE.fullmatch(segment))
+    """A piece of a URL that makes it look secret (`T0CANARY1`, `CANARYshort9`): 8 or more characters, and
+    `reads_as_a_key`."""
+    return len(segment) >= 8 and reads_as_a_key(segment)
+
+
+def reads_as_a_key(piece: str) -> bool:
+    """A piece shaped as a key, whatever its length (`a8F3`, `CANARYshort9`): a letter, and a digit or a capital past
+    the first letter. Words (`services`, `Production`), slugs (`eu-west-1`) and numbers (an id) are none."""
+    return (bool(re.search(r"[A-Za-z]", piece)) and bool(re.search(r"\d|.[A-Z]", piece))
+            and not _PLAIN_PIECE.fullmatch(piece))
+
+
+def names_a_query_key(name: str) -> bool:
+    """A query parameter whose name says its value is a key: `?token=`, `?api_key=`, `?sig=`, Azure's `?code=`,
+    `?pin=` (not `?keyword=`, nor `?region=`)."""
+    return bool(names_a_secret_url(name) or _SECRET_QUERY_KEY.fullmatch(name)
+                or any(_SECRET_SHORT_WORD.fullmatch(word) for word in _name_words(name)))
 
 
 def key_of_a_secret_url(segment: str) -> bool:

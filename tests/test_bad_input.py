@@ -709,6 +709,22 @@ def test_an_environment_file_mistake_is_one_line_with_its_own_code(tmp_path, set
     _no_archive(runbook.reports)
 
 
+def test_a_short_key_set_into_a_service_urls_query_is_refused_as_a_short_password_is(tmp_path):
+    """`?pin=${ADMIN_PIN}` of 4 characters: never masked nor known to the run, it was in the reports and sent by the
+    request meant to go without credentials (a gate's 401 to it passed the item). One line, the password's code."""
+    def setup(runbook) -> None:
+        _edit_fx("      web:\n        env:", "      web:\n        url: 'https://127.0.0.1:18431/?pin=${ADMIN_PIN}'\n"
+                 "        env:")(runbook)
+        (runbook.root / "environments" / "fx.secrets.env").write_text("ADMIN_PIN=4821\n")
+
+    runbook, result = _run_edited_runbook(tmp_path, setup, ())
+    line = _assert_one_clear_line(result, MissingVariable.exit_code,
+                                  "fx.yaml: systems.shop.services.web.url: the URL's query parameter pin, set from "
+                                  "${ADMIN_PIN}, is 4 characters", "or take it out of the URL")
+    assert "4821" not in result.stdout + result.stderr, line
+    _no_archive(runbook.reports)
+
+
 @pytest.mark.parametrize("link", ["reports", "reports/fx"])
 def test_a_reports_folder_linked_to_nothing_names_the_link_and_its_target(tmp_path, link):
     """An evidence volume not mounted: `reports` (or the env's folder) a symbolic link to a folder that is not

@@ -718,6 +718,48 @@ def test_a_url_password_of_four_characters_loads_with_the_warning(tmp_path, monk
     assert any("a URL's password is 4 characters" in warning for warning in env.warnings)
 
 
+# -- a key of 1-5 characters set into a URL's query is refused: never masked, nor known to leave it off -------------
+@pytest.mark.parametrize("systems, variables, said", [
+    ('  shop: {services: {web: {url: "https://127.0.0.1/?pin=${ADMIN_PIN}"}}}\n', {"ADMIN_PIN": "4821"},
+     "systems.shop.services.web.url: the URL's query parameter pin, set from ${ADMIN_PIN}, is 4 characters"),
+    ('  shop: {endpoints: {rpc: "https://127.0.0.1/rpc?region=eu&token=${API_TOKEN}"}}\n', {"API_TOKEN": "Zk3m9"},
+     "systems.shop.endpoints.rpc: the URL's query parameter token, set from ${API_TOKEN}, is 5 characters"),
+    # a key by the parameter's name (Azure's ?code=), or by its shape, whatever the variable is called
+    ('  shop: {services: {web: {url: "https://127.0.0.1/api?code=${FN}"}}}\n', {"FN": "k3Q9a"},
+     "systems.shop.services.web.url: the URL's query parameter code, set from ${FN}, is 5 characters"),
+    ('  shop: {services: {web: {url: "https://127.0.0.1/?v=${X}"}}}\n', {"X": "a8F3"},
+     "systems.shop.services.web.url: the URL's query parameter v, set from ${X}, is 4 characters"),
+    ('  shop: {services: {web: {url: "https://127.0.0.1/?${X}"}}}\n', {"X": "a8F3"},
+     "systems.shop.services.web.url: the URL's query parameter without a name, set from ${X}, is 4 characters"),
+], ids=["pin-by-its-variable", "endpoint-token", "code-by-its-parameter", "key-by-its-shape", "no-name"])
+def test_a_short_key_set_into_a_urls_query_is_refused(tmp_path, monkeypatch, systems, variables, said):
+    with pytest.raises(MissingVariable) as raised:
+        _load(tmp_path, monkeypatch, systems, variables=variables)
+    message = raised.value.message
+    assert raised.value.exit_code == 22 and "\n" not in message
+    assert message.startswith(f"{tmp_path / 'local.yaml'}: {said}: a secret this short would be found inside "
+                              "ordinary words, so it cannot be kept out of the output; use one of at least 6 "
+                              "characters, or take it out of the URL"), message
+    assert not any(value in message for value in variables.values()), message
+
+
+@pytest.mark.parametrize("url, variables", [
+    ("https://127.0.0.1/?region=${REGION}&v=${V}&lang=${LANG_CODE}", {"REGION": "eu", "V": "2", "LANG_CODE": "de-CH"}),
+    ("https://127.0.0.1/${ADMIN_PIN}/x?page=1", {"ADMIN_PIN": "4821"}),  # in the path: the query's rule only
+    ("https://127.0.0.1/?pin=${ADMIN_PIN}", {"ADMIN_PIN": "482193"}),  # long enough to be masked and left off
+], ids=["plain-settings", "in-the-path", "long-enough"])
+def test_a_short_plain_value_or_a_long_key_in_a_urls_query_loads(tmp_path, monkeypatch, url, variables):
+    env = _load(tmp_path, monkeypatch, f'  shop: {{services: {{web: {{url: "{url}"}}}}}}\n', variables=variables)
+    assert env.model.systems["shop"].services["web"].url.startswith("https://127.0.0.1/")
+
+
+def test_a_short_password_in_a_urls_query_keeps_the_password_rule(tmp_path, monkeypatch):
+    """`?password=` of 4-7 characters is masked (`SHORTEST_PASSWORD`) and said with a warning, not refused."""
+    env = _load(tmp_path, monkeypatch, '  shop: {endpoints: {rpc: "https://127.0.0.1/rpc?password=${RPC_PW}"}}\n',
+                variables={"RPC_PW": "qz7w"})
+    assert env.model.systems["shop"].endpoints["rpc"].endswith("password=qz7w")
+
+
 def test_an_unknown_service_beside_one_the_items_use_and_the_file_lacks_says_the_item_may_be_the_typo(
         tmp_path, monkeypatch):
     """An item's `service: api` meant the environment's `metrics`: the refusal named only the environment's service,
