@@ -90,7 +90,9 @@ SIGNATURES_PER_CALL = 256  # getSignatureStatuses limit
 ACCOUNTS_PER_CALL = 100  # getMultipleAccounts limit
 LISTED = 5  # offending rows named in the message; evidence keeps up to 20
 EVIDENCE_CHARS = 2048  # a node's value kept in evidence as it came up to this much JSON
-DB_NOW = Pinned("select extract(epoch from now())::float8 as now_epoch")
+# the database's clock as this statement runs (clock_timestamp()): now() is its transaction's start, earlier by what
+# the round trip ran before it, by which a block would seem younger
+DB_NOW = Pinned("select extract(epoch from clock_timestamp())::float8 as now_epoch")
 LAMPORTS_PER_SOL = 1_000_000_000
 LATEST_BLOCK_TIME = 2 ** 34  # seconds since 1970 (year 2514): a larger block time is a node's lie
 # 2018-01-01, before the genesis of any Solana cluster: an earlier block time (0: 1970) is a node's lie too
