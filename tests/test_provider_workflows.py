@@ -5,7 +5,6 @@ GitHub's own: `GET /repos/{owner}/{repo}/actions/workflows/{file name}` → `sta
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
