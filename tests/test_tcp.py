@@ -587,26 +587,35 @@ def test_demo_clamd_speaks_all_three_command_forms():
 # -- a real clamd (Debian clamav-daemon) with a signature database made here -----------------
 @pytest.mark.needs_real_server
 def test_against_real_clamd(tmp_path):
+    with real_clamd(tmp_path, None) as port:
+        target = make_target({"endpoints": {"clamav": f"127.0.0.1:{port}"}})
+        check = make_check("tcp", CLAMD)
+        outcome = family.judge(check, family.gather(target, [check]))
+        assert outcome.status is Status.PASSED, outcome.observed
+        assert outcome.observed.startswith("PONG (ClamAV 1.")
+
+
+@contextmanager
+def real_clamd(tmp_path, daily: bytes | None, zone: str = "UTC"):
+    """clamd on 127.0.0.1 in time zone `zone`, loading `daily` as its daily database, or none (a local hash
+    of a marker made now, so that it starts: no test virus on disk); the port it listens on."""
     binary = real_binary("/usr/sbin/clamd", "clamav-daemon clamav")
-    # clamd refuses to start without signatures: one for a marker made now (no test virus on disk)
     marker = b"opsverify local marker " + os.urandom(16).hex().encode()
+    hdb = f"{hashlib.md5(marker).hexdigest()}:{len(marker)}:Local.Opsverify.Marker\n".encode()
     database = tmp_path / "db"
     database.mkdir()
-    (database / "local.hdb").write_text(f"{hashlib.md5(marker).hexdigest()}:{len(marker)}:Local.Opsverify.Marker\n")
+    (database / ("daily.cud" if daily else "local.hdb")).write_bytes(daily or hdb)
     port = free_port()
     config = tmp_path / "clamd.conf"
     config.write_text("\n".join([
         "Foreground yes", f"LogFile {tmp_path / 'clamd.log'}", f"DatabaseDirectory {database}",
         f"TCPSocket {port}", "TCPAddr 127.0.0.1", f"User {getpass.getuser()}", "",
     ]))
-    process = subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "TZ": zone})
     try:
         wait_until(lambda: _ping(port) == b"PONG\0", "clamd", timeout_s=30, interval_s=0.05)
-        target = make_target({"endpoints": {"clamav": f"127.0.0.1:{port}"}})
-        check = make_check("tcp", CLAMD)
-        outcome = family.judge(check, family.gather(target, [check]))
-        assert outcome.status is Status.PASSED, outcome.observed
-        assert outcome.observed.startswith("PONG (ClamAV 1.")
+        yield port
     finally:
         process.terminate()
         try:

@@ -6,14 +6,11 @@ database's version and build time, ctime'd in clamd's own local time zone, which
 
 from __future__ import annotations
 
-import getpass
 import gzip
 import hashlib
 import io
 import os
-import subprocess
 import tarfile
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -25,10 +22,9 @@ from opsverify.checklist import load_item_params
 from opsverify.families import tcp as family
 from opsverify.families.tcp import Answer
 from opsverify.outcome import Status
-from opsverify_demo.support import free_port, wait_until
 
-from .kit import make_check, make_target, real_binary
-from .test_tcp import _ping
+from .kit import make_check, make_target
+from .test_tcp import real_clamd
 
 CLAMD = {"endpoint": "clamav", "protocol": "clamd"}
 AGED = {**CLAMD, "max_signature_age_days": 3}
@@ -149,36 +145,6 @@ def _daily_cud(version: int, built: datetime, hdb: bytes) -> bytes:
     body = gzip.compress(raw.getvalue())
     header = f"ClamAV-VDB:{stamp}:{version}:1:216:{hashlib.md5(body).hexdigest()}:X:opsverify:{epoch}"
     return header.encode().ljust(512, b" ") + body
-
-
-@contextmanager
-def real_clamd(tmp_path, daily: bytes | None, zone: str = "UTC"):
-    """clamd on 127.0.0.1 in time zone `zone`, loading `daily` as its daily database, or none (a local hash
-    of a marker made now, so that it starts: no test virus on disk); the port it listens on."""
-    binary = real_binary("/usr/sbin/clamd", "clamav-daemon clamav")
-    marker = b"opsverify local marker " + os.urandom(16).hex().encode()
-    hdb = f"{hashlib.md5(marker).hexdigest()}:{len(marker)}:Local.Opsverify.Marker\n".encode()
-    database = tmp_path / "db"
-    database.mkdir()
-    (database / ("daily.cud" if daily else "local.hdb")).write_bytes(daily or hdb)
-    port = free_port()
-    config = tmp_path / "clamd.conf"
-    config.write_text("\n".join([
-        "Foreground yes", f"LogFile {tmp_path / 'clamd.log'}", f"DatabaseDirectory {database}",
-        f"TCPSocket {port}", "TCPAddr 127.0.0.1", f"User {getpass.getuser()}", "",
-    ]))
-    process = subprocess.Popen([binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "TZ": zone})
-    try:
-        wait_until(lambda: _ping(port) == b"PONG\0", "clamd", timeout_s=30, interval_s=0.05)
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def _real_outcome(port: int, params: dict):
