@@ -1014,6 +1014,16 @@ class _Kept(_Unbroken):
         return self._map
 
 
+class _Squeezed(_Unbroken):
+    """A text read as its ASCII letters and digits alone, all else left out (`_Matcher._found_regrouped`): by bytes,
+    a twentieth of what the pattern's substitution costs (a text's other characters are bytes above 0x7F in UTF-8)."""
+
+    def __init__(self, text: str) -> None:
+        self.original, self.breaks, self._map = text, _NOT_ALNUM, None
+        self.text = text.encode("utf-8", "surrogatepass").translate(None, _NOT_ALNUM_BYTES).decode("ascii")
+
+
+_NOT_ALNUM_BYTES = bytes(byte for byte in range(256) if not chr(byte).isascii() or not chr(byte).isalnum())
 _NOT_BLANK = re.compile(r"\S+")
 _NEVER = re.compile(r"(?!)")
 # A hexdump's line (`hexdump -C`, `xxd`, tcpdump's `-X`): an offset, the bytes in hex one or two at a time spaced by
@@ -2009,6 +2019,7 @@ class _Matcher:
         words = _word_dumps(text) if _WORD_DUMP_START in text else None
         if words is not None:  # hexdump's and od's 16-bit words: their bytes' hex, in order across their lines
             spans += self._found(words.text, head=False, tail=False, within=words, cuts=False)[0]
+        spans += self._found_regrouped(text)
         listed = _Bytes.of(text, sorted(hints)) if hints else None
         if listed is not None:  # bytes written a number a byte (`[75 113 …]`, od's columns): their hex, across lines
             spans += self._found(listed.text, head=False, tail=False, within=listed, cuts=False)[0]
@@ -2017,6 +2028,18 @@ class _Matcher:
                 if cut is not None:
                     spans.append((listed.start(began + cut[0]), listed.end(ended), f"[redacted part of {cut[1]}]"))
         return spans, near
+
+    def _found_regrouped(self, text: str) -> list[tuple[int, int, str]]:
+        """A secret written in groups with any short separator between them, not only `_SEPARATORS`' (`K,q,7,…`,
+        `Kq7v|R2mX|…`, Python's `['K', 'q', …]`), or of hex digits grouped anew (a UUID key as its bytes `3F 25 04 …`,
+        a hex key as a UUID): found in the text read without its blanks and punctuation, by the forms that find it
+        written whole (a UUID's joined, a hex key's other case), kept where its characters were written so
+        (`_written_in_groups`). One more pass of the automaton, over a text of letters and digits alone."""
+        squeezed = _Squeezed(text)
+        if len(squeezed.text) == len(text):
+            return []
+        found = self._found(squeezed.text, head=False, tail=False, within=squeezed, cuts=False)[0]
+        return [(start, end, label) for start, end, label in found if _written_in_groups(text, start, end, label)]
 
     # how many times a text is read escape by escape: a repr of a repr escapes a quote twice (`\\\'`), a repr of that
     # three times
@@ -2228,7 +2251,7 @@ def _inner_run(length: int) -> int:
 
 # A separator a page or a job's output puts between a secret's characters, or between its groups of 2 to 8, to make it
 # readable (`Kq7v-R2mX-…`, `K q 7 v …`, `Kq:7v:R2`); a tab or a line break there is `_Unbroken`'s, which reads the
-# text without them
+# text without them; any other, `_Matcher._found_regrouped`'s
 _SEPARATORS = " -_.:/"
 _GROUP_SIZES = range(1, 9)
 
@@ -2250,6 +2273,40 @@ def _separated_forms(secret: str) -> list[tuple[str, int, list[str]]]:
                 groups = [spelling[at:at + size] for at in range(0, len(spelling), size)]
                 forms.append((spelling, size, [separator.join(groups) for separator in _SEPARATORS]))
     return forms
+
+
+# any other separator between a secret's groups (`_Matcher._found_regrouped`): a run of characters that are no ASCII
+# letter or digit, the same each time, this long at most — Python's `', '` between a list's characters, a JSON array's
+# `", "` escaped in a JSON string (`\", \"`)
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+_LONGEST_SEPARATOR = 6
+_LONGEST_GROUP = 64  # how far a group is read on beyond a secret's characters found in it
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9]*")
+_ALNUM_RUN_TO_END = re.compile(r"[A-Za-z0-9]*\Z")
+_HEX = re.compile(r"[0-9A-Fa-f]+")
+
+
+def _written_in_groups(text: str, start: int, end: int, label: str) -> bool:
+    """Whether a secret's characters found at text[start:end], read without what is between them, were written in
+    groups with one short separator between each two: of hex digits in any groups, two at least (a key's bytes, a
+    UUID's 8-4-4-4-12 of a key that was none, two halves) — hex digits are one secret whatever their grouping; else in
+    groups of one size, the first and last maybe shorter (a cut), three at least: a passphrase's words are of many
+    sizes, two joined once as often two words (`Summer 2024`). A run of letters alone is no part of one (`CorrectH`
+    of a heading's `Correct Horse`), nor digits alone any (`_a_number_part`: 12:34:56 is a time); all of it found
+    with nothing between is the plain reading's."""
+    separators = set(_NOT_ALNUM.findall(text, start, end))
+    if len(separators) != 1 or len(separator := separators.pop()) > _LONGEST_SEPARATOR:
+        return False
+    if label.startswith("[redacted part") and text[start:end].replace(separator, "").isalpha():
+        return False
+    first = _ALNUM_RUN_TO_END.search(text, max(0, start - _LONGEST_GROUP), start).start()  # the groups it touches,
+    last = _ALNUM_RUN.match(text, end, end + _LONGEST_GROUP).end()  # whole
+    groups = text[first:last].split(separator)
+    if _HEX.fullmatch("".join(groups)):
+        return len(groups) >= 2
+    size = len(groups[1])
+    return (len(groups) >= 3 and all(len(group) == size for group in groups[1:-1])
+            and len(groups[0]) <= size and len(groups[-1]) <= size)
 
 
 _BYTE_GROUP_SIZES = range(2, 9, 2)

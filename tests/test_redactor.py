@@ -601,3 +601,94 @@ def test_other_ids_and_numbers_stay_readable_beside_a_secret_of_groups():
                  "ID 6BA7B810-9DAD-11D1-80B4-00C04FD430C8", "sha 0CC175B9C0F1B6A831C399E269772661",
                  "started 12:34:56, user 12345678, at 12.34.56.78"):
         assert redactor.text(text) == text
+
+
+def _secret_masked(shown: str, secret: str, mark: str) -> str:
+    """`shown` with the secret's characters, from its first to its last, replaced by `mark` (a list's brackets and
+    quotes around them stay)."""
+    first, last = shown.index(secret[0]), shown.rindex(secret[-1]) + 1
+    return shown[:first] + mark + shown[last:]
+
+
+@pytest.mark.parametrize("shown", [
+    ",".join(DISPLAYED),  # JavaScript's [...token].toString()
+    _grouped(DISPLAYED, ",", 4),  # token.match(/.{1,4}/g) + ''
+    _grouped(DISPLAYED, ", ", 4),
+    _grouped(DISPLAYED, "|", 4),
+    _grouped(DISPLAYED, " | ", 2),
+    _grouped(DISPLAYED, "--", 4),
+    _grouped(DISPLAYED, ";", 8),
+    _grouped(DISPLAYED, "+", 3),
+    str(list(DISPLAYED)),  # Python's print(list(token)): ['K', 'q', '7', …]
+    json.dumps(list(DISPLAYED)),  # a JSON array of its characters
+    json.dumps([DISPLAYED[i:i + 4] for i in range(0, len(DISPLAYED), 4)]),
+], ids=["chars-comma", "comma", "comma-blank", "pipe", "blank-pipe-blank", "double-dash", "semicolon-eights", "plus",
+        "python-list", "json-array", "json-array-fours"])
+def test_a_secret_echoed_with_any_short_separator_between_its_characters_or_groups_is_masked(shown):
+    """Not only the six separators a page uses most: any short run of punctuation or blanks, the same between each
+    of the secret's characters or groups (`K,q,7,v,…`, `Kq7v|R2mX|…`, `['K', 'q', …]`), still tells it — a job
+    echoing its token so put it readable into results.json and the Allure results. Masked whole, in its reply and in
+    that reply quoted in JSON."""
+    redactor = Redactor()
+    redactor.add_declared(DISPLAYED)
+    mark = f"[redacted {fingerprint(DISPLAYED)}]"
+    body = json.dumps({"ran": True, "token": shown})
+    cleaned = json.dumps({"ran": True, "token": _secret_masked(shown, DISPLAYED, mark)})
+    assert redactor.text(body) == cleaned, (shown, redactor.text(body))
+    assert redactor.text(json.dumps({"reply": body})) == json.dumps({"reply": cleaned}), (
+        shown, redactor.text(json.dumps({"reply": body})))
+    cut = shown[:2 * len(shown) // 3]  # an excerpt's first two thirds (three groups at least): a part, none of it left
+    part = f"[redacted part of {fingerprint(DISPLAYED)}]"
+    cleaned_cut = redactor.text(f"token {cut}…")
+    assert part in cleaned_cut and re.findall("[A-Za-z0-9]", cleaned_cut.replace(part, "")) == list("token"), (
+        cut, cleaned_cut)
+
+
+def test_ordinary_text_with_other_regular_separators_stays_readable():
+    """Lists, tables and headings put one separator between words and numbers too: only a secret's own characters in
+    groups of one size (the last maybe shorter) are masked — not a passphrase's words of other lengths, not a run of
+    letters alone cut from it, not digits alone (a PIN's in a time or a list of numbers)."""
+    redactor = Redactor()
+    redactor.add_declared(DISPLAYED)
+    redactor.add_declared("123456")
+    redactor.add_declared("CorrectHorseBatteryStaple")
+    redactor.add_declared("WelcomeHome2024")
+    for text in ("<h1>Correct | Horse | Battery</h1>", "['Correct', 'Horse', 'Battery']", "Correct, Horse, Battery",
+                 "<title>Welcome | Home | 2024</title>", "C,o,r,r,e,c,t,H,o,r,s,e was the hint", "1, 2, 3, 4, 5, 6",
+                 "[12, 34, 56]", "12|34|56", "K|q|7|v|R|2|m", "Kq7v,R2mX is not all", "a; b; c; d; e; f; g; h; i; j"):
+        assert redactor.text(text) == text, (text, redactor.text(text))
+
+
+@pytest.mark.parametrize("secret, shown", [
+    (UUID_KEY, _grouped(UUID_KEY.replace("-", "").upper(), " ", 2)),  # a hexdump of the key, upper-cased
+    (UUID_KEY, _grouped(UUID_KEY.replace("-", ""), " ", 2)),
+    (UUID_KEY, _grouped(UUID_KEY.replace("-", ""), " ", 8)),  # four 8-digit groups
+    (UUID_KEY, _grouped(UUID_KEY.replace("-", "").upper(), ", ", 4)),
+    (HEX_KEY, f"{HEX_KEY[:8]}-{HEX_KEY[8:12]}-{HEX_KEY[12:16]}-{HEX_KEY[16:20]}-{HEX_KEY[20:]}"),  # in UUID form
+    (HEX_KEY, f"{HEX_KEY[:8]}-{HEX_KEY[8:12]}-{HEX_KEY[12:16]}-{HEX_KEY[16:20]}-{HEX_KEY[20:]}".upper()),
+    (HEX_KEY, _grouped(HEX_KEY, " ", 16)),
+], ids=["uuid-byte-pairs-upper", "uuid-byte-pairs", "uuid-eights", "uuid-fours-comma-upper", "hex-as-uuid",
+        "hex-as-uuid-upper", "hex-two-halves"])
+def test_a_hex_or_uuid_secret_regrouped_is_masked(secret, shown):
+    """Hex digits are one secret whatever their grouping and case: a UUID key written as its bytes (`3F 25 04 E0 …`)
+    or four 8-digit groups, a 32-digit key written as a UUID — all 32 digits stayed readable. Whole, and a half of it
+    (two groups of eight at least) as a part."""
+    redactor = Redactor()
+    redactor.add_declared(secret)
+    mark = fingerprint(secret)
+    assert redactor.text(f"key {shown} loaded") == f"key [redacted {mark}] loaded", (shown, redactor.text(shown))
+    for half in (shown[:len(shown) // 2 + 1].rstrip(", -"), shown[len(shown) // 2:].lstrip(", -")):
+        assert redactor.text(f"key {half}… loaded") == f"key [redacted part of {mark}]… loaded", (
+            half, redactor.text(f"key {half}… loaded"))
+
+
+def test_other_hex_regrouped_stays_readable_beside_a_hex_secret():
+    """Another UUID as bytes, a MAC address, a digest in groups, digits alone: none of the secret's digits in order."""
+    redactor = Redactor()
+    redactor.add_declared(UUID_KEY)
+    redactor.add_declared(HEX_KEY)
+    other = "6ba7b8109dad11d180b400c04fd430c8"
+    for text in (_grouped(other.upper(), " ", 2), _grouped(other, " ", 8), "mac 00:1a:2b:3c:4d:5e",
+                 f"{other[:8]}-{other[8:12]}-{other[12:16]}-{other[16:20]}-{other[20:]}", "3f 25 04 e0 was the prefix",
+                 "sha 0CC1 75B9 C0F1 B6A8 31C3 99E2 6977 2661", "1234 5678 9012 3456"):
+        assert redactor.text(text) == text, (text, redactor.text(text))
