@@ -12,6 +12,7 @@ import os
 import secrets as random
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -822,4 +823,64 @@ def test_a_cron_secret_echoed_formatted_for_display_stays_out(tmp_path):
     forms = _forms({"CRON": canary})
     for path, form in shown.items():
         forms |= {f"CRON {path[1:]}": form, f"CRON {path[1:]}, its first third": form[:len(form) // 3]}
+    assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []
+
+
+def test_secrets_echoed_with_other_separators_or_hex_regrouped_stay_out(tmp_path):
+    """A job echoes its token with a separator other than the six a page uses most — JavaScript's `[...token] + ''`
+    (`K,q,7,…`), groups joined by `,` or `|`, Python's `print(list(token))` — and a UUID key as its hex bytes
+    upper-cased (`3F 25 04 E0 …`) or the last half of its four 8-digit groups: no form, nor a piece of one, is in the
+    console or any file the run wrote."""
+    from http.server import BaseHTTPRequestHandler
+
+    from .kit import handler_server
+
+    canary, key = f"Kq7vR2mX{random.token_hex(12)}", str(uuid.uuid4())
+    digits = key.replace("-", "")
+    shown = {"/chars": (canary, ",".join(canary)),
+             "/comma": (canary, ",".join(canary[i:i + 4] for i in range(0, len(canary), 4))),
+             "/pipe": (canary, "|".join(canary[i:i + 4] for i in range(0, len(canary), 4))),
+             "/pylist": (canary, str(list(canary))),
+             "/pairs": (key, " ".join(digits[i:i + 2] for i in range(0, 32, 2)).upper()),
+             "/eights": (key, " ".join(digits[i:i + 8] for i in range(0, 32, 8))[-17:])}
+
+    class Formats(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 — http.server's name
+            secret, form = shown[self.path]
+            takes = self.headers.get("authorization", "") == f"Bearer {secret}"
+            body = json.dumps({"ran": takes, "token": form if takes else None}).encode()
+            self.send_response(200 if takes else 401)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    with handler_server(Formats) as url:
+        project = Project(tmp_path, {"WEB_URL": url, "CRON_SECRET": canary, "HEROKU_API_KEY": key})
+        project.checklist("vault", "".join(f"""
+        - {{id: C{i}, name: {path[1:]}, section: Cron, title: the job echoes its secret {path[1:]}, family: cron,
+           cadence: postdeploy, mutating: true,
+           params: {{service: web, path: {path}, secret: {"CRON_SECRET" if secret == canary else "HEROKU_API_KEY"},
+                     with_secret: true, json: {{ran: false}}}}}}
+        """ for i, (path, (secret, _)) in enumerate(shown.items(), 1)))
+        project.environment("""
+        allow_mutating: true
+        timeouts: {connect_s: 2, http_s: 3}
+        systems: {vault: {services: {web: {url: "${WEB_URL}"}},
+                          secrets: {CRON_SECRET: "${CRON_SECRET}", HEROKU_API_KEY: "${HEROKU_API_KEY}"}}}
+        """)
+        ran = project.run("-m", "postdeploy", "--env", "local", "-rA", "-o", "junit_logging=all",
+                          "--junitxml=junit.xml", "--alluredir=allure", every_plugin=True)
+    # each job ran (200), its answer's `ran` not the false asked: failed, its reply quoted in the evidence
+    assert set(ran.statuses().values()) == {"failed"} and len(ran.statuses()) == len(shown), ran.output[-3000:]
+    assert any((tmp_path / "allure").iterdir())  # the Allure results were written, and searched
+    forms = _forms({"CRON": canary, "HEROKU": key})
+    for path, (_, form) in shown.items():
+        forms[path[1:]] = form
+        if len(form) // 3 >= 10:  # (a shorter piece of hex may be in a random file name by chance)
+            forms |= {f"{path[1:]}, its first third": form[:len(form) // 3],
+                      f"{path[1:]}, its last third": form[-(len(form) // 3):]}
     assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []
