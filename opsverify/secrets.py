@@ -2019,7 +2019,7 @@ class _Matcher:
         words = _word_dumps(text) if _WORD_DUMP_START in text else None
         if words is not None:  # hexdump's and od's 16-bit words: their bytes' hex, in order across their lines
             spans += self._found(words.text, head=False, tail=False, within=words, cuts=False)[0]
-        spans += self._found_regrouped(text)
+        spans += self._found_regrouped(text, unbroken)
         listed = _Bytes.of(text, sorted(hints)) if hints else None
         if listed is not None:  # bytes written a number a byte (`[75 113 …]`, od's columns): their hex, across lines
             spans += self._found(listed.text, head=False, tail=False, within=listed, cuts=False)[0]
@@ -2029,17 +2029,20 @@ class _Matcher:
                     spans.append((listed.start(began + cut[0]), listed.end(ended), f"[redacted part of {cut[1]}]"))
         return spans, near
 
-    def _found_regrouped(self, text: str) -> list[tuple[int, int, str]]:
+    def _found_regrouped(self, text: str, unbroken: "_Unbroken | None") -> list[tuple[int, int, str]]:
         """A secret written in groups with any short separator between them, not only `_SEPARATORS`' (`K,q,7,…`,
         `Kq7v|R2mX|…`, Python's `['K', 'q', …]`), or of hex digits grouped anew (a UUID key as its bytes `3F 25 04 …`,
         a hex key as a UUID): found in the text read without its blanks and punctuation, by the forms that find it
         written whole (a UUID's joined, a hex key's other case), kept where its characters were written so
-        (`_written_in_groups`). One more pass of the automaton, over a text of letters and digits alone."""
-        squeezed = _Squeezed(text)
-        if len(squeezed.text) == len(text):
+        (`_written_in_groups`). One more pass of the automaton, over a text of letters and digits alone. Of a text with
+        line breaks, its reading without them (`unbroken`): a pretty-printed array's indentation is no separator."""
+        read = text if unbroken is None else unbroken.text
+        squeezed = _Squeezed(read)
+        if len(squeezed.text) == len(read):
             return []
         found = self._found(squeezed.text, head=False, tail=False, within=squeezed, cuts=False)[0]
-        return [(start, end, label) for start, end, label in found if _written_in_groups(text, start, end, label)]
+        return [(start, end, label) if unbroken is None else (unbroken.start(start), unbroken.end(end), label)
+                for start, end, label in found if _written_in_groups(read, start, end, label)]
 
     # how many times a text is read escape by escape: a repr of a repr escapes a quote twice (`\\\'`), a repr of that
     # three times

@@ -692,3 +692,21 @@ def test_other_hex_regrouped_stays_readable_beside_a_hex_secret():
                  f"{other[:8]}-{other[8:12]}-{other[12:16]}-{other[16:20]}-{other[20:]}", "3f 25 04 e0 was the prefix",
                  "sha 0CC1 75B9 C0F1 B6A8 31C3 99E2 6977 2661", "1234 5678 9012 3456"):
         assert redactor.text(text) == text, (text, redactor.text(text))
+
+
+def test_a_secret_as_a_pretty_printed_json_array_of_its_characters_is_masked():
+    """A reply pretty-printed (`json.dumps(…, indent=4)`): between each two characters a quote, a comma, a line break
+    and the indentation — read without its line breaks (`"K","q",…`), whatever its depth."""
+    redactor = Redactor()
+    redactor.add_declared(DISPLAYED)
+    mark = f"[redacted {fingerprint(DISPLAYED)}]"
+    for depth in (1, 3):
+        body = json.dumps(_nested({"token": list(DISPLAYED)}, depth), indent=4)
+        cleaned = redactor.text(body)
+        assert mark in cleaned and not re.search(r'"[A-Za-z0-9]",', cleaned), (depth, cleaned)
+
+
+def _nested(data: dict, depth: int) -> dict:
+    for _ in range(depth - 1):
+        data = {"reply": data}
+    return data
