@@ -2287,26 +2287,32 @@ _LONGEST_GROUP = 64  # how far a group is read on beyond a secret's characters f
 _ALNUM_RUN = re.compile(r"[A-Za-z0-9]*")
 _ALNUM_RUN_TO_END = re.compile(r"[A-Za-z0-9]*\Z")
 _HEX = re.compile(r"[0-9A-Fa-f]+")
+_HEX_KEY_DIGITS = 16  # a 64-bit key's, half a UUID's
+_NO_SEPARATOR = re.compile(r"…|\.\.\.|['\"].*:|:.*['\"]")  # an excerpt's cut; a key and its value
 
 
 def _written_in_groups(text: str, start: int, end: int, label: str) -> bool:
     """Whether a secret's characters found at text[start:end], read without what is between them, were written in
-    groups with one short separator between each two: of hex digits in any groups, two at least (a key's bytes, a
-    UUID's 8-4-4-4-12 of a key that was none, two halves) — hex digits are one secret whatever their grouping; else in
-    groups of one size, the first and last maybe shorter (a cut), three at least: a passphrase's words are of many
-    sizes, two joined once as often two words (`Summer 2024`). A run of letters alone is no part of one (`CorrectH`
-    of a heading's `Correct Horse`), nor digits alone any (`_a_number_part`: 12:34:56 is a time); all of it found
-    with nothing between is the plain reading's."""
+    groups with one short separator between each two: 16 hex digits or more in any groups, two at least (a key's
+    bytes, a UUID's 8-4-4-4-12 of a key that was none, two halves) — a key's hex digits are one secret whatever their
+    grouping; else in groups of one size, the first and last maybe shorter (a cut), three at least: a passphrase's
+    words are of many sizes, two joined once as often two words (`Summer 2024`, `AB3D EF9` of a short `Ab3dEf9`). A
+    run of letters alone is no part of one (`CorrectH` of a heading's `Correct Horse`), nor digits alone any
+    (`_a_number_part`: 12:34:56 is a time); all of it found with nothing between is the plain reading's. No separator
+    is an excerpt's cut (`…": "…` between two excerpts of a key), nor a mapping's key and value (`': '`): masked,
+    the JSON or repr around it would break."""
     separators = set(_NOT_ALNUM.findall(text, start, end))
-    if len(separators) != 1 or len(separator := separators.pop()) > _LONGEST_SEPARATOR:
+    separator = separators.pop() if len(separators) == 1 else ""
+    if not separator or len(separator) > _LONGEST_SEPARATOR or _NO_SEPARATOR.search(separator):
         return False
-    if label.startswith("[redacted part") and text[start:end].replace(separator, "").isalpha():
+    characters = text[start:end].replace(separator, "")
+    if label.startswith("[redacted part") and characters.isalpha():
         return False
     first = _ALNUM_RUN_TO_END.search(text, max(0, start - _LONGEST_GROUP), start).start()  # the groups it touches,
     last = _ALNUM_RUN.match(text, end, end + _LONGEST_GROUP).end()  # whole
     groups = text[first:last].split(separator)
-    if _HEX.fullmatch("".join(groups)):
-        return len(groups) >= 2
+    if len(characters) >= _HEX_KEY_DIGITS and _HEX.fullmatch("".join(groups)):
+        return True
     size = len(groups[1])
     return (len(groups) >= 3 and all(len(group) == size for group in groups[1:-1])
             and len(groups[0]) <= size and len(groups[-1]) <= size)
