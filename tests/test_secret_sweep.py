@@ -776,22 +776,19 @@ def test_a_cron_secrets_near_miss_echoed_back_stays_out(tmp_path):
                   {"console": ran.output}, [tmp_path], inputs=set()) == []
 
 
-def test_a_cron_secret_echoed_formatted_for_display_stays_out(tmp_path):
-    """A job echoes the secret it was given formatted for reading — in groups of four joined by `-` (`Kq7v-R2mX-…`),
-    each character spaced, in pairs joined by `:` — into its JSON answer: neither form, nor a piece of one, is in the
-    console or any file the run wrote (the archive's results.json, the Allure results, junit, the log file)."""
+def _echoing_jobs(tmp_path, shown: dict[str, tuple[str, str]], secrets: dict[str, str], *options: str):
+    """A cron job at each path of `shown` that, given its secret (the variable named beside the path) as a bearer
+    token, runs and echoes it in the form beside it into its JSON answer (its `ran` not the false each item asks: the
+    item fails, quoting the reply); run with `options`, every plugin on."""
     from http.server import BaseHTTPRequestHandler
 
     from .kit import handler_server
 
-    canary = f"Kq7vR2mX{random.token_hex(12)}"
-    shown = {"/dashed": "-".join(canary[i:i + 4] for i in range(0, len(canary), 4)), "/spaced": " ".join(canary),
-             "/paired": ":".join(canary[i:i + 2] for i in range(0, len(canary), 2))}
-
     class Formats(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 — http.server's name
-            takes = self.headers.get("authorization", "") == f"Bearer {canary}"
-            body = json.dumps({"ran": takes, "token": shown[self.path] if takes else None}).encode()
+            variable, form = shown[self.path]
+            takes = self.headers.get("authorization", "") == f"Bearer {secrets[variable]}"
+            body = json.dumps({"ran": takes, "token": form if takes else None}).encode()
             self.send_response(200 if takes else 401)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(body)))
@@ -802,21 +799,32 @@ def test_a_cron_secret_echoed_formatted_for_display_stays_out(tmp_path):
             pass
 
     with handler_server(Formats) as url:
-        project = Project(tmp_path, {"WEB_URL": url, "CRON_SECRET": canary})
+        project = Project(tmp_path, {"WEB_URL": url, **secrets})
         project.checklist("vault", "".join(f"""
         - {{id: C{i}, name: {path[1:]}, section: Cron, title: the job echoes its secret {path[1:]}, family: cron,
            cadence: postdeploy, mutating: true,
-           params: {{service: web, path: {path}, secret: CRON_SECRET, with_secret: true, json: {{ran: false}}}}}}
-        """ for i, path in enumerate(shown, 1)))
-        project.environment("""
+           params: {{service: web, path: {path}, secret: {variable}, with_secret: true, json: {{ran: false}}}}}}
+        """ for i, (path, (variable, _)) in enumerate(shown.items(), 1)))
+        held = ", ".join(f'{variable}: "${{{variable}}}"' for variable in secrets)
+        project.environment(f"""
         allow_mutating: true
-        timeouts: {connect_s: 2, http_s: 3}
-        systems: {vault: {services: {web: {url: "${WEB_URL}"}}, secrets: {CRON_SECRET: "${CRON_SECRET}"}}}
+        timeouts: {{connect_s: 5, http_s: 10}}  # (a loaded machine answers slowly: no verdict hinges on it)
+        systems: {{vault: {{services: {{web: {{url: "${{WEB_URL}}"}}}}, secrets: {{{held}}}}}}}
         """)
-        ran = project.run("-m", "postdeploy", "--env", "local", "-rA", "--log-level=DEBUG", "-o", "log_cli=true",
-                          "-o", "log_cli_level=DEBUG", "-o", "junit_logging=all", "--junitxml=junit.xml",
-                          "-o", "log_file=run.log", "--log-file-level=DEBUG", "--alluredir=allure",
-                          every_plugin=True)
+        return project.run("-m", "postdeploy", "--env", "local", *options, every_plugin=True)
+
+
+def test_a_cron_secret_echoed_formatted_for_display_stays_out(tmp_path):
+    """A job echoes the secret it was given formatted for reading — in groups of four joined by `-` (`Kq7v-R2mX-…`),
+    each character spaced, in pairs joined by `:` — into its JSON answer: neither form, nor a piece of one, is in the
+    console or any file the run wrote (the archive's results.json, the Allure results, junit, the log file)."""
+    canary = f"Kq7vR2mX{random.token_hex(12)}"
+    shown = {"/dashed": "-".join(canary[i:i + 4] for i in range(0, len(canary), 4)), "/spaced": " ".join(canary),
+             "/paired": ":".join(canary[i:i + 2] for i in range(0, len(canary), 2))}
+    ran = _echoing_jobs(tmp_path, {path: ("CRON_SECRET", form) for path, form in shown.items()},
+                        {"CRON_SECRET": canary}, "-rA", "--log-level=DEBUG", "-o", "log_cli=true",
+                        "-o", "log_cli_level=DEBUG", "-o", "junit_logging=all", "--junitxml=junit.xml",
+                        "-o", "log_file=run.log", "--log-file-level=DEBUG", "--alluredir=allure")
     # each job ran (200), its answer's `ran` not the false asked: failed, its reply quoted in the evidence
     assert ran.statuses() == {"C1-dashed": "failed", "C2-spaced": "failed", "C3-paired": "failed"}, ran.output[-3000:]
     assert any((tmp_path / "allure").iterdir())  # the Allure results were written, and searched
@@ -831,49 +839,16 @@ def test_secrets_echoed_with_other_separators_or_hex_regrouped_stay_out(tmp_path
     (`K,q,7,…`), groups joined by `,` or `|`, Python's `print(list(token))` — and a UUID key as its hex bytes
     upper-cased (`3F 25 04 E0 …`) or the last half of its four 8-digit groups: no form, nor a piece of one, is in the
     console or any file the run wrote."""
-    from http.server import BaseHTTPRequestHandler
-
-    from .kit import handler_server
-
     canary, key = f"Kq7vR2mX{random.token_hex(12)}", str(uuid.uuid4())
     digits = key.replace("-", "")
-    shown = {"/chars": (canary, ",".join(canary)),
-             "/comma": (canary, ",".join(canary[i:i + 4] for i in range(0, len(canary), 4))),
-             "/pipe": (canary, "|".join(canary[i:i + 4] for i in range(0, len(canary), 4))),
-             "/pylist": (canary, str(list(canary))),
-             "/pairs": (key, " ".join(digits[i:i + 2] for i in range(0, 32, 2)).upper()),
-             "/eights": (key, " ".join(digits[i:i + 8] for i in range(0, 32, 8))[-17:])}
-
-    class Formats(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 — http.server's name
-            secret, form = shown[self.path]
-            takes = self.headers.get("authorization", "") == f"Bearer {secret}"
-            body = json.dumps({"ran": takes, "token": form if takes else None}).encode()
-            self.send_response(200 if takes else 401)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    with handler_server(Formats) as url:
-        project = Project(tmp_path, {"WEB_URL": url, "CRON_SECRET": canary, "HEROKU_API_KEY": key})
-        project.checklist("vault", "".join(f"""
-        - {{id: C{i}, name: {path[1:]}, section: Cron, title: the job echoes its secret {path[1:]}, family: cron,
-           cadence: postdeploy, mutating: true,
-           params: {{service: web, path: {path}, secret: {"CRON_SECRET" if secret == canary else "HEROKU_API_KEY"},
-                     with_secret: true, json: {{ran: false}}}}}}
-        """ for i, (path, (secret, _)) in enumerate(shown.items(), 1)))
-        project.environment("""
-        allow_mutating: true
-        timeouts: {connect_s: 2, http_s: 3}
-        systems: {vault: {services: {web: {url: "${WEB_URL}"}},
-                          secrets: {CRON_SECRET: "${CRON_SECRET}", HEROKU_API_KEY: "${HEROKU_API_KEY}"}}}
-        """)
-        ran = project.run("-m", "postdeploy", "--env", "local", "-rA", "-o", "junit_logging=all",
-                          "--junitxml=junit.xml", "--alluredir=allure", every_plugin=True)
+    shown = {"/chars": ("CRON_SECRET", ",".join(canary)),
+             "/comma": ("CRON_SECRET", ",".join(canary[i:i + 4] for i in range(0, len(canary), 4))),
+             "/pipe": ("CRON_SECRET", "|".join(canary[i:i + 4] for i in range(0, len(canary), 4))),
+             "/pylist": ("CRON_SECRET", str(list(canary))),
+             "/pairs": ("HEROKU_API_KEY", " ".join(digits[i:i + 2] for i in range(0, 32, 2)).upper()),
+             "/eights": ("HEROKU_API_KEY", " ".join(digits[i:i + 8] for i in range(0, 32, 8))[-17:])}
+    ran = _echoing_jobs(tmp_path, shown, {"CRON_SECRET": canary, "HEROKU_API_KEY": key}, "-rA",
+                        "-o", "junit_logging=all", "--junitxml=junit.xml", "--alluredir=allure")
     # each job ran (200), its answer's `ran` not the false asked: failed, its reply quoted in the evidence
     assert set(ran.statuses().values()) == {"failed"} and len(ran.statuses()) == len(shown), ran.output[-3000:]
     assert any((tmp_path / "allure").iterdir())  # the Allure results were written, and searched
