@@ -1651,6 +1651,9 @@ def test_the_schedule_sent_is_the_items_own():
 @pytest.mark.parametrize("params, said", [
     ({"schedule": "every minute"}, "schedule"),
     ({"schedule": "* * * * *", "with_secret": True}, "schedule is sent with with_secret: false only"),
+    # a YAML `|` block ends it with a line break, which no header carries: refused here, not a run-time error
+    ({"schedule": "0 0 * * *\n"}, "has a blank at an end, which the scheduler's x-vercel-cron-schedule header"),
+    ({"schedule": " 0 0 * * *"}, "write it as '0 0 * * *'"),
 ])
 def test_a_schedule_vercel_would_not_take_is_refused_at_load(params, said):
     with pytest.raises(ValidationError, match=re.escape(said)):

@@ -302,6 +302,9 @@ class Params(AnswerBodyRules):
             if self.with_secret:
                 raise ValueError("schedule is sent with with_secret: false only (in the scheduler's headers, which "
                                  "anyone can send); the job's call with the secret keeps the suite's own")
+            if self.schedule != self.schedule.strip():  # a YAML `|` block leaves a line break: no header carries it
+                raise ValueError(f"schedule: {self.schedule!r} has a blank at an end, which the scheduler's"
+                                 f" {SCHEDULE_HEADER} header cannot carry; write it as '{self.schedule.strip()}'")
             if problem := vercel_schedule_problem(self.schedule):
                 raise ValueError(f"schedule: {problem}")
         given = self.given_body_rules
