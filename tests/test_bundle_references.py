@@ -147,8 +147,10 @@ def test_blanks_around_a_script_url_are_stripped_as_a_browser_does(page):
       "/wk/app.js": 'new Worker("/wk/worker", {type: "module"})', "/wk/worker": KEY_JS}, "/wk/worker"),
     ({"/": '<html><script src="/sw.js"></script></html>',
       "/sw.js": 'navigator.serviceWorker.register("/service-worker")', "/service-worker": KEY_JS}, "/service-worker"),
-    ({"/": '<html><script>self.__next_f.push([1,"3:I[\\"4521\\",[\\"/static/chunks/app/admin/page-1.js\\"],\\"\\"]"])'
-           '</script></html>', "/static/chunks/app/admin/page-1.js": KEY_JS}, "/static/chunks/app/admin/page-1.js"),
+    ({"/": '<html><script src="/_next/static/chunks/main-app-1.js"></script><script>self.__next_f.push([1,"3:I[4521,'
+           '[\\"931\\",\\"static/chunks/app/page-1.js\\"],\\"default\\"]"])</script></html>',
+      "/_next/static/chunks/main-app-1.js": "self.a=1;", "/_next/static/chunks/app/page-1.js": KEY_JS},
+     "/_next/static/chunks/app/page-1.js"),
 ], ids=["import-map", "import-map-scope", "module-worker", "service-worker", "json-escaped-path"])
 def test_a_module_the_page_loads_by_another_name_is_scanned(site, where):
     """A bare import an import map on the page maps, a worker's script without an extension, a path inside JSON in a
@@ -156,6 +158,47 @@ def test_a_module_the_page_loads_by_another_name_is_scanned(site, where):
     outcome, _ = walked(site)
     assert outcome.status is Status.FAILED, outcome.observed
     assert outcome.observed.endswith(f"in {where}"), outcome.observed
+
+
+NEXT_14 = 'self.__next_f.push([1,"3:I[4521,[\\"931\\",\\"static/chunks/app/widget/page-1.js\\"],\\"default\\"]"])'
+NEXT_13 = ('self.__next_f.push([1,"5:I{\\"id\\":\\"4521\\",\\"chunks\\":[\\"931:static/chunks/app/widget/page-1.js\\"],'
+           '\\"name\\":\\"\\",\\"async\\":false}"])')
+
+
+@pytest.mark.parametrize("flight", [NEXT_14, NEXT_13], ids=["next-14-15", "next-13"])
+@pytest.mark.parametrize("route, prefix", [("/", "/_next/"), ("/widget/settings", "/_next/"),
+                                           ("/widget/settings", "/shop-assets/_next/")],
+                         ids=["root", "deep-route", "asset-prefix"])
+def test_a_flight_chunk_loads_from_where_the_page_loads_its_chunks(flight, route, prefix):
+    """Next's App Router names a page's client chunks only in its flight data, without a leading slash
+    (`[\\"931\\",\\"static/chunks/app/page-….js\\"]`; Next 13: `\\"931:static/chunks/…\\"`): the browser loads
+    them from webpack's publicPath (`/_next/`, or the app's assetPrefix before it), where the page loads its own
+    `static/chunks/` — not from the page's folder."""
+    chunk = f"{prefix}static/chunks/app/widget/page-1.js"
+    outcome, _ = walked({route: f'<html><script src="{prefix}static/chunks/main-app-1.js" async></script>'
+                                f'<script>{flight}</script></html>',
+                         f"{prefix}static/chunks/main-app-1.js": "self.a=1;", chunk: KEY_JS}, path=route)
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(f"in {chunk}"), outcome.observed
+
+
+def test_a_flight_chunk_on_the_pages_cdn_is_named_where_the_browser_loads_it():
+    """With assetPrefix on a CDN the page's scripts load from there, and so do its flight chunks: named on that
+    origin (a check talks to its service only), not guessed at on the page's own."""
+    page = ('<html><script src="https://cdn.example/_next/static/chunks/main-app-1.js"></script>'
+            f'<script>{NEXT_14}</script></html>')
+    outcome, _ = walked({"/": page}, third_party=["https://cdn.example"])
+    assert outcome.evidence.get("named_elsewhere_not_imported") == [
+        "https://cdn.example/_next/static/chunks/app/widget/page-1.js"], outcome.evidence
+    assert "not_assets" not in outcome.evidence, outcome.evidence
+
+
+def test_a_flight_path_no_page_script_shares_is_read_as_before():
+    """No script of the page loads `static/chunks/`: the path is the page's base's, as a bare path in a page is."""
+    page = f'<html><script src="/app.js"></script><script>{NEXT_14}</script></html>'
+    outcome, _ = walked({"/": page, "/app.js": "self.a=1;", "/static/chunks/app/widget/page-1.js": KEY_JS})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith("in /static/chunks/app/widget/page-1.js"), outcome.observed
 
 
 def test_an_import_written_in_text_inside_a_string_is_no_script_the_page_must_have():

@@ -185,6 +185,9 @@ NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")  # what a data: URL's base64 may not
 ASCII_SPACES = re.compile(rb"[\t\n\x0c\r ]++")  # a data: URL's base64 may be wrapped: a browser drops these
 VITE_DEPS = re.compile(rb"""(?:\bm\.f\s*+=\s*+|__vite__mapDeps\s*+\(\s*+)\[([^\[\]]*+)\]""")  # a list of strings
 NEXT_MANIFEST = b"__BUILD_MANIFEST"
+# a chunk's id before its path in one string, as Next 13's flight data writes a client component's chunks
+# (`"chunks":["931:static/chunks/app/page-1.js"]`; Next 14 and 15 write them apart: `["931","static/chunks/…"]`)
+CHUNK_ID_BEFORE_PATH = re.compile(rb'"[\w-]++:(?!//)')
 # Supabase's API keys: a secret one acts as service_role, a publishable one as anon; as for a JWT, only the start of
 # a run of key characters can start one (looked behind once "sb_" is found, so that the search starts from that
 # literal): a longer name holding the prefix (`is_sb_secret_key_valid…`) is none, and neither is a bare "sb_secret_"
@@ -276,7 +279,8 @@ MIME_TYPE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]++)/([!#$%&'*+.^_`|~0-9A-Za-
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    CHUNK_LOAD, CHUNK_HASH, HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
                    LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
-                   JSON_START, HEADER_VALUE, MIME_TYPE, IMPORT_ATTRIBUTES, MARKUP_START, WORKLET_MODULE)
+                   JSON_START, HEADER_VALUE, MIME_TYPE, IMPORT_ATTRIBUTES, MARKUP_START, WORKLET_MODULE,
+                   CHUNK_ID_BEFORE_PATH)
 
 
 def _an_origin(value: str) -> str:
@@ -695,12 +699,13 @@ def page_scripts(html: str) -> list[str]:
     return [src for src, *_ in _script_links(html).found]
 
 
-def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str,
-                     import_map: ImportMap | None = None) -> Iterator[tuple[str, bool] | tuple[str, bool, str]]:
+def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str, import_map: ImportMap | None = None,
+                     folders: ScriptFolders | None = None) -> Iterator[tuple[str, bool] | tuple[str, bool, str]]:
     """(url, certain) of each module path in `js`, each once, in order. A path from `./` or `/` is the importing
     module's (an inline script's module is the page); a bare one (`assets/x.js`, Next's `static/chunks/x.js`) is the
     app's base's: the importing asset's path up to where the reference's first folder begins (`/assets/index.js` →
-    `/`, `/_next/static/<id>/_buildManifest.js` → `/_next/`), else `/_next/` in a Next.js asset, else the page; an
+    `/`, `/_next/static/<id>/_buildManifest.js` → `/_next/`), else `/_next/` in a Next.js asset, else the page (given the
+    page's script `folders`, first where the page's scripts load its first folders from: see ScriptFolders); an
     absolute or protocol-relative one names its origin; a bare name an import loads (`import "admin"`) is what the
     page's `import_map` maps it to, for the script at `asset_url`. `certain`: an import, Vite's preload list or a
     Next build manifest names it — not a string that only looks like a file name. An import that loads a JSON or CSS
@@ -735,8 +740,8 @@ def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str,
             # `import "lib/x.js"` the import map maps: the browser loads the map's URL
             yield _reference(mapped, True, module_type)
         else:
-            yield _reference(_joined(asset_url, ref) if own_url else _resolved(ref, asset_url, page_url), certain,
-                             module_type)
+            yield _reference(_joined(asset_url, ref) if own_url else _resolved(ref, asset_url, page_url, folders),
+                             certain, module_type)
     while an_import is not None:  # the imports after the last file-like string
         if an_import.quote != taken:
             yield from _imported(an_import, given, asset_url, page_url, import_map)
@@ -841,10 +846,10 @@ def _imported(an_import: _Import, given: set[tuple[bytes, bool, bool, str]], ass
         yield _reference(_joined(asset_url, ref) if own_url else _resolved(ref, asset_url, page_url), True, module_type)
 
 
-def _resolved(ref: str, asset_url: str, page_url: str) -> str:
+def _resolved(ref: str, asset_url: str, page_url: str, folders: ScriptFolders | None = None) -> str:
     ref = as_url_parser_reads(ref, asset_url)  # `.\x.js` is `./x.js`, relative to the script as that is
-    base = asset_url if ref.startswith(("./", "../", "/")) or "://" in ref else _base(ref, asset_url, page_url)
-    return _joined(base, ref)
+    bare = not ref.startswith(("./", "../", "/")) and "://" not in ref
+    return _joined(_base(ref, asset_url, page_url, folders) if bare else asset_url, ref)
 
 
 def _joined(base: str, ref: str) -> str:
@@ -858,7 +863,9 @@ def _joined(base: str, ref: str) -> str:
         return ref
 
 
-def _base(ref: str, asset_url: str, page_url: str) -> str:
+def _base(ref: str, asset_url: str, page_url: str, folders: ScriptFolders | None = None) -> str:
+    if folders is not None and (shared := folders.base(ref)) is not None:
+        return shared
     path = urlsplit(asset_url).path
     folder = ref.split("/", 1)[0] if "/" in ref else ""
     if folder and (at := path.find(f"/{folder}/")) >= 0:
@@ -866,6 +873,42 @@ def _base(ref: str, asset_url: str, page_url: str) -> str:
     if (at := path.find("/_next/")) >= 0:
         return _joined(asset_url, path[:at + len("/_next/")])
     return page_url
+
+
+class ScriptFolders:
+    """Where the page loads its scripts' folders from. A bare path a page names in data rather than in code (Next's
+    flight data: `static/chunks/app/page-1.js`) is loaded from the bundler's public path, which the page's own
+    scripts show: `<script src="/_next/static/chunks/main-app.js">` loads `static/chunks/` from `/_next/` (an
+    assetPrefix's folder, or a CDN's origin, before it)."""
+
+    DEPTH = 16  # a script's first folders indexed: a public path is a few folders deep
+
+    def __init__(self, urls: Iterable[str]) -> None:
+        # (a folder, the next one) and (a folder,) -> (the first script's URL, where that folder starts in its path)
+        self._at: dict[tuple[str, ...], tuple[str, int]] = {}
+        for url in urls:
+            try:
+                path = "" if DATA_URL.match(url) else urlsplit(url).path  # a data: script has no folders
+            except ValueError:  # no URL (`http://[::1/x.js`): named as such by enqueue
+                continue
+            folders = path.split("/", self.DEPTH + 1)[:-1]
+            start = 0
+            for index, folder in enumerate(folders):
+                if index and folder:
+                    self._at.setdefault((folder,), (url, start))
+                    if index + 1 < len(folders) and folders[index + 1]:
+                        self._at.setdefault((folder, folders[index + 1]), (url, start))
+                start += len(folder) + 1
+
+    def base(self, ref: str) -> str | None:
+        """Where the first script that loads `ref`'s first two folders (else its first) loads them from; None when
+        no script of the page does."""
+        folders = ref.split("/", 2)[:-1]
+        for run in (tuple(folders), tuple(folders[:1])):
+            if run and (found := self._at.get(run)) is not None:
+                url, start = found
+                return _joined(url, urlsplit(url).path[:start])
+        return None
 
 
 def webpack_chunks(js: bytes | bytearray) -> tuple[list[str], str]:
@@ -1161,21 +1204,26 @@ class Crawl:
         self.incomplete += [f"{where}: {why}" for why in links.unread]
         # the page's Link header preloads as its <link>s do, before the body is read; a link's target is resolved
         # against the page's own URL (RFC 8288: not against a base the body sets)
-        self.enqueue([(_joined(self.page_url, target.strip(URL_EDGES)), True, _preloaded_as(parameters))
-                      for target, parameters in header_links(headers.get("link", ""))
-                      if _loads_a_script({**parameters, "href": target})], f"{where} (its Link header)")
+        linked = [(_joined(self.page_url, target.strip(URL_EDGES)), True, _preloaded_as(parameters))
+                  for target, parameters in header_links(headers.get("link", ""))
+                  if _loads_a_script({**parameters, "href": target})]
+        self.enqueue(linked, f"{where} (its Link header)")
         self.base_url = self._document_base(links.base)
         if links.import_maps:
             self.import_map = ImportMap.of((links.inline[index][1], self._document_base(base))
                                            for base, index in links.import_maps)
-        self.enqueue([(_joined(self._document_base(base), src), True, how) for src, base, how in links.found], where)
+        loaded = [(_joined(self._document_base(base), src), True, how) for src, base, how in links.found]
+        self.enqueue(loaded, where)
+        folders = ScriptFolders(url for url, *_ in [*linked, *loaded][:MAX_ASSETS])
         for base, code in links.inline:  # an inline module's imports are the document's: resolved against its base
             js, base_url = code.encode("utf-8", errors="replace"), self._document_base(base)
             self.enqueue(chunk_references(js, base_url, base_url, self.import_map), where)
             if b'\\"' in js:  # JSON inside a string (Next's flight data: `[\"static/chunks/x.js\"]`): its paths too,
-                # as guesses: such a string may be text (a docs page's code block) naming what no one loads
-                unescaped = js.replace(b'\\"', b'"')
-                self.enqueue(((url, False) for url, _ in chunk_references(unescaped, base_url, base_url)), where)
+                # as guesses: such a string may be text (a docs page's code block) naming what no one loads. A bare
+                # one loads from where the page's scripts load its folders (Next's `/_next/`), not the page's folder
+                unescaped = CHUNK_ID_BEFORE_PATH.sub(b'"', js.replace(b'\\"', b'"'))
+                self.enqueue(((url, False) for url, _ in chunk_references(unescaped, base_url, base_url,
+                                                                          folders=folders)), where)
             self.run_time_chunks(js, base_url, where)
         if self.import_map is not None:  # what a bare import resolves to: a module the app may load; certain once a
             # script imports its name (chunk_references)
