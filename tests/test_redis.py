@@ -794,3 +794,94 @@ def test_a_role_that_is_not_a_replica_s_leaves_the_lengths_judged_as_read(info, 
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
     assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs holds 3"), outcome
     assert outcome.evidence["role"] == role, outcome.evidence
+
+
+# -- a replica whose link is up but whose master has said nothing for long is serving a stale copy too -------------
+def _ages_until_a_ping(admin) -> list[int]:
+    """master_last_io_seconds_ago as read until it falls: a word (a PING, at the least) came from the master."""
+    ages: list[int] = []
+
+    def pinged() -> bool:
+        ages.append(admin.info("replication")["master_last_io_seconds_ago"])
+        return len(ages) > 1 and ages[-1] < ages[-2]
+
+    wait_until(pinged, "a PING from the master", timeout_s=120, interval_s=0.2)  # a hang guard
+    return ages
+
+
+@pytest.mark.needs_real_server
+def test_a_replica_of_a_replica_whose_top_master_is_gone_is_an_error_though_its_own_link_is_up(tmp_path, monkeypatch):
+    """B → A → M: when M goes, A's link is down, but B's stays up until B's repl-timeout (A relays M's stream and PINGs
+    nothing of its own) while B serves A's frozen copy: `jobs: {max: 100}` passed as "jobs holds 3". Only the silence
+    tells it: no word from its master for more than three of a master's PING periods."""
+    monkeypatch.chdir(tmp_path)  # a syncing replica writes dump.rdb where it runs; a later server there loads it
+    with real_redis() as top, real_redis() as middle, real_redis() as replica:
+        with top.admin() as admin:
+            admin.rpush("jobs", "j1", "j2", "j3")
+        for below, above in ((middle, top), (replica, middle)):
+            with below.admin() as admin:
+                admin.config_set("masterauth", above.password)
+                admin.replicaof("127.0.0.1", above.port)
+        with replica.admin() as admin:
+            wait_until(lambda: admin.info("replication")["master_link_status"] == "up" and admin.llen("jobs") == 3,
+                       "the chain in sync", timeout_s=60)  # a hang guard
+            admin.config_set("repl-timeout", 3600)  # B drops a silent link itself after 60 s: never before this test
+            ages = _ages_until_a_ping(admin)  # idle and healthy, B hears M's PINGs through A
+        assert max(ages) <= 30, ages  # the bound: a healthy idle link never reaches it
+        healthy = _queue_outcome(replica.url, {"jobs": {"max": 100}})
+        assert (healthy.status, healthy.observed) == (Status.PASSED, "jobs holds 3"), healthy
+
+        top.stop()  # M is gone: whatever its queue holds now, nobody below sees it
+        with middle.admin() as admin:
+            wait_until(lambda: admin.info("replication")["master_link_status"] != "up", "A's link down", timeout_s=60)
+        with replica.admin() as admin:
+            wait_until(lambda: admin.info("replication")["master_last_io_seconds_ago"] > 30, "B's master silent",
+                       timeout_s=120, interval_s=0.5)  # read, not timed: a hang guard
+            assert admin.info("replication")["master_link_status"] == "up"  # B's own link says nothing is wrong
+        outcome = _queue_outcome(replica.url, {"jobs": {"max": 100}})
+    assert outcome.status is Status.ERROR, outcome
+    assert re.fullmatch(
+        rf"Redis at endpoint 'redis' is a replica whose link to its master 127\.0\.0\.1:{middle.port} is up but silent: "
+        r"no word from it for (\d+) s \(master_last_io_seconds_ago, over 30 s: .*\): the keys it holds are a stale "
+        r"copy, not judged — point the endpoint at the master, or mend the replica's link", outcome.observed), outcome
+    assert outcome.evidence == {"server": f"redis://127.0.0.1:{replica.port}/0",
+                                "role": f"replica of 127.0.0.1:{middle.port}, its link up"}, outcome.evidence
+
+
+def _up(*lines: str) -> bytes:
+    return _replication("role:slave", "master_host:10.0.0.5", "master_port:6379", "master_link_status:up", *lines)
+
+
+@pytest.mark.parametrize("last_io, bound, status, observed", [
+    ("master_last_io_seconds_ago:0", {}, Status.PASSED, "jobs holds 3"),  # just synced, or PINGed
+    ("master_last_io_seconds_ago:30", {}, Status.PASSED, "jobs holds 3"),  # three PINGs' time
+    ("master_last_io_seconds_ago:31", {}, Status.ERROR,
+     "Redis at endpoint 'redis' is a replica whose link to its master 10.0.0.5:6379 is up but silent: no word from it "
+     "for 31 s (master_last_io_seconds_ago, over 30 s: a master PINGs its replicas every repl-ping-replica-period, "
+     "10 s by default, and a replica relays its own master's PINGs, so its master or one above it is gone or stuck; "
+     "raised there? widen master_last_io_max_s): the keys it holds are a stale copy, not judged — point the endpoint "
+     "at the master, or mend the replica's link"),
+    ("master_last_io_seconds_ago:31", {"master_last_io_max_s": 60}, Status.PASSED,
+     "jobs holds 3"),  # a master PINGing every 20 s: the checklist widened the bound
+    ("master_last_io_seconds_ago:61", {"master_last_io_max_s": 60}, Status.ERROR,
+     "no word from it for 61 s (master_last_io_seconds_ago, over 60 s: "),
+    ("master_sync_in_progress:0", {}, Status.ERROR,
+     "Redis at endpoint 'redis' is a replica whose link to its master 10.0.0.5:6379 is up, its master's last word not "
+     "said (no master_last_io_seconds_ago): the keys it holds"),
+    ("master_last_io_seconds_ago:-1", {}, Status.ERROR,
+     "is up, its master's last word not said (master_last_io_seconds_ago '-1'): "),
+    ("master_last_io_seconds_ago:" + "9" * 5000, {}, Status.ERROR, "is up but silent: no word from it for 99999"),
+], ids=["0", "30", "31", "31-widened", "61-widened", "not-said", "-1", "5000-digits"])
+def test_a_replica_whose_link_is_up_is_judged_only_while_its_master_is_heard(last_io, bound, status, observed):
+    with redis5({"jobs": 3}, overrides={"INFO": _up(last_io)}) as (port, _):
+        target = make_target({"endpoints": {"redis": f"redis://127.0.0.1:{port}/0"}},
+                             timeouts={"connect_s": 2, "statement_ms": 2000})
+        check = make_check("redis", {"keys": {"jobs": {"max": 100}}, **bound})
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is status and observed in outcome.observed, outcome
+
+
+@pytest.mark.parametrize("bound", [0, -1, 1.5, "soon", 86401])
+def test_the_master_s_silence_bound_is_a_whole_number_of_seconds(bound):
+    with pytest.raises(ValueError):
+        make_check("redis", {"keys": {"jobs": {"max": 1}}, "master_last_io_max_s": bound})

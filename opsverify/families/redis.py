@@ -6,6 +6,7 @@ params:
   keys:
     jobs: {max: 100}                # the backlog
     "jobs:dead": {max: 0}           # the dead letter must be empty
+  master_last_io_max_s: 30          # on a replica: the longest its master may have said nothing (default 30)
 ```
 Each key's type is detected (TYPE) and measured with LLEN, XLEN, ZCARD or SCARD; a missing
 key holds nothing and counts as 0 (Redis deletes an emptied list), and is reported as absent. Keys are exact
@@ -21,7 +22,10 @@ type (+llen for a list …): a NOPERM to the others is the user's, not the key's
 (an absent key needs one length command that answers 0). A NOPERM that leaves a key unread is an error naming the
 permission. INFO replication goes out first in the same pipeline: a replica whose link to its master is not up
 answers reads from its last copy (replica-serve-stale-data yes, the default), so its items are errors saying for how
-long the link is down; a replica whose link is up is judged, and its evidence says it is one. Where INFO is refused
+long the link is down. So are those of a replica whose link is up but whose master has said nothing for more than
+master_last_io_max_s (a master PINGs its replicas every repl-ping-replica-period, 10 s by default, and a replica
+relays its master's PINGs: a replica of a replica whose top master is gone keeps its link up on a frozen copy until
+its repl-timeout). A replica whose link is up and heard is judged, and its evidence says it is one. Where INFO is refused
 (a user without +info) the keys are judged as read, and the evidence says the role could not be asked.
 The URL says no more than its evidence shows: a query option (`?db=3`, `?protocol=3`,
 `?ssl_cert_reqs=none` …) is refused before anything is sent (a unix:// socket's `?db=` alone is taken, and shown);
@@ -73,9 +77,15 @@ class Limit(StrictParams):
     max: int = Field(ge=0)
 
 
+# Three of a master's PINGs missed: it PINGs its replicas every repl-ping-replica-period (10 s by default), so a healthy
+# idle link reads 0 to 10 here; the replica cannot read its master's setting, so one raised there widens it by hand.
+MASTER_LAST_IO_MAX_S = 30
+
+
 class Params(StrictParams):
     endpoint: str = "redis"
     keys: dict[str, Limit] = Field(min_length=1)
+    master_last_io_max_s: int = Field(default=MASTER_LAST_IO_MAX_S, gt=0, le=86400)
 
     @field_validator("keys")
     @classmethod
@@ -280,7 +290,7 @@ def judge(check, facts) -> Outcome:
         server = getattr(seen, "server", "")
         return error(f"could not read the keys: {seen}", **({"server": server} if server else {}))
     replicated = seen.get("replication", {})  # facts as `gather` keys them always hold it
-    if stale := _stale_copy(replicated):  # its keys are its master's as they were when the link went down
+    if stale := _stale_copy(replicated, p.master_last_io_max_s):  # its master's keys as they were when last heard
         return error(f"Redis at endpoint '{p.endpoint}' is {stale}: the keys it holds are a stale copy, not judged — "
                      "point the endpoint at the master, or mend the replica's link",
                      server=seen["server"], role=_role(replicated))
@@ -315,11 +325,14 @@ def judge(check, facts) -> Outcome:
     return passed(", ".join(wanted), ", ".join(fine), **evidence)
 
 
-def _stale_copy(fields: dict[str, str]) -> str | None:
+def _stale_copy(fields: dict[str, str], last_io_max_s: int) -> str | None:
     """What a replica whose link to its master is not up is (Redis serves reads from its last copy then, by
-    default: replica-serve-stale-data yes), with for how long; None for any other server."""
-    if fields.get("role") != "slave" or fields.get("master_link_status") == "up":
+    default: replica-serve-stale-data yes), with for how long, or one whose link is up but silent; None for any
+    other server."""
+    if fields.get("role") != "slave":
         return None
+    if fields.get("master_link_status") == "up":
+        return _silent(fields, last_io_max_s)
     status = fields.get("master_link_status")
     if status is None:
         state, why = "not said", "not up: no master_link_status"
@@ -329,6 +342,25 @@ def _stale_copy(fields: dict[str, str]) -> str | None:
     else:
         state, why = "down", _down_for(fields)
     return f"a replica whose link to its master {_master(fields)} is {state} ({why})"
+
+
+def _silent(fields: dict[str, str], last_io_max_s: int) -> str | None:
+    """What a replica whose link is up is when its master has said nothing for longer than last_io_max_s; None while
+    it is heard. The link stays up until the replica's repl-timeout (60 s by default): a master gone silent without
+    closing the connection, or a replica's master whose own master is gone (it relays that one's stream and PINGs,
+    and sends none of its own), leave it up on a frozen copy."""
+    link = f"a replica whose link to its master {_master(fields)} is up"
+    last_io = fields.get("master_last_io_seconds_ago", "").strip()
+    if not (last_io.isascii() and last_io.isdigit()):
+        said = f"master_last_io_seconds_ago {quoted(last_io)}" if last_io else "no master_last_io_seconds_ago"
+        return f"{link}, its master's last word not said ({said})"
+    seconds = last_io.lstrip("0") or "0"
+    if len(seconds) <= 18 and int(seconds) <= last_io_max_s:  # a lying server's 5,000 digits are no int() to Python
+        return None
+    return (f"{link} but silent: no word from it for {cut(seconds, 40)} s (master_last_io_seconds_ago, over "
+            f"{last_io_max_s} s: "
+            "a master PINGs its replicas every repl-ping-replica-period, 10 s by default, and a replica relays its own "
+            "master's PINGs, so its master or one above it is gone or stuck; raised there? widen master_last_io_max_s)")
 
 
 def _down_for(fields: dict[str, str]) -> str:
