@@ -429,9 +429,9 @@ def unix_redis(folder, replies: dict[str, bytes]):
         listener.close()
 
 
-def _queue_outcome(url: str, keys: dict | None = None):
+def _queue_outcome(url: str, keys: dict | None = None, **params):
     target = make_target({"endpoints": {"redis": url}}, timeouts={"connect_s": 2, "statement_ms": 2000})
-    check = make_check("redis", {"endpoint": "redis", "keys": keys or {"jobs": {"max": 10}}})
+    check = make_check("redis", {"endpoint": "redis", "keys": keys or {"jobs": {"max": 10}}, **params})
     return family.judge(check, family.gather(target, [check]))
 
 
@@ -813,12 +813,16 @@ def _ages_until_a_ping(admin) -> list[int]:
 def test_a_replica_of_a_replica_whose_top_master_is_gone_is_an_error_though_its_own_link_is_up(tmp_path, monkeypatch):
     """B → A → M: when M goes, A's link is down, but B's stays up until B's repl-timeout (A relays M's stream and PINGs
     nothing of its own) while B serves A's frozen copy: `jobs: {max: 100}` passed as "jobs holds 3". Only the silence
-    tells it: no word from its master for more than three of a master's PING periods."""
+    tells it: no word from its master for more than three of a master's PING periods. M PINGs every second here, and
+    the item's bound is 3 s (the default's 10 s and 30 s, scaled): the same reading, in seconds instead of a minute."""
     monkeypatch.chdir(tmp_path)  # a syncing replica writes dump.rdb where it runs; a later server there loads it
     with real_redis() as top, real_redis() as middle, real_redis() as replica:
         with top.admin() as admin:
             admin.rpush("jobs", "j1", "j2", "j3")
+            admin.config_set("repl-ping-replica-period", 1)
         for below, above in ((middle, top), (replica, middle)):
+            with above.admin() as admin:
+                admin.config_set("repl-diskless-sync-delay", 0)  # each full sync at once, not after 5 s
             with below.admin() as admin:
                 admin.config_set("masterauth", above.password)
                 admin.replicaof("127.0.0.1", above.port)
@@ -827,22 +831,22 @@ def test_a_replica_of_a_replica_whose_top_master_is_gone_is_an_error_though_its_
                        "the chain in sync", timeout_s=60)  # a hang guard
             admin.config_set("repl-timeout", 3600)  # B drops a silent link itself after 60 s: never before this test
             ages = _ages_until_a_ping(admin)  # idle and healthy, B hears M's PINGs through A
-        assert max(ages) <= 30, ages  # the bound: a healthy idle link never reaches it
-        healthy = _queue_outcome(replica.url, {"jobs": {"max": 100}})
+        assert max(ages) <= 3, ages  # the bound: a healthy idle link never reaches it
+        healthy = _queue_outcome(replica.url, {"jobs": {"max": 100}}, master_last_io_max_s=3)
         assert (healthy.status, healthy.observed) == (Status.PASSED, "jobs holds 3"), healthy
 
         top.stop()  # M is gone: whatever its queue holds now, nobody below sees it
         with middle.admin() as admin:
             wait_until(lambda: admin.info("replication")["master_link_status"] != "up", "A's link down", timeout_s=60)
         with replica.admin() as admin:
-            wait_until(lambda: admin.info("replication")["master_last_io_seconds_ago"] > 30, "B's master silent",
-                       timeout_s=120, interval_s=0.5)  # read, not timed: a hang guard
+            wait_until(lambda: admin.info("replication")["master_last_io_seconds_ago"] > 3, "B's master silent",
+                       timeout_s=120, interval_s=0.2)  # read, not timed: a hang guard
             assert admin.info("replication")["master_link_status"] == "up"  # B's own link says nothing is wrong
-        outcome = _queue_outcome(replica.url, {"jobs": {"max": 100}})
+        outcome = _queue_outcome(replica.url, {"jobs": {"max": 100}}, master_last_io_max_s=3)
     assert outcome.status is Status.ERROR, outcome
     assert re.fullmatch(
         rf"Redis at endpoint 'redis' is a replica whose link to its master 127\.0\.0\.1:{middle.port} is up but silent: "
-        r"no word from it for (\d+) s \(master_last_io_seconds_ago, over 30 s: .*\): the keys it holds are a stale "
+        r"no word from it for (\d+) s \(master_last_io_seconds_ago, over 3 s: .*\): the keys it holds are a stale "
         r"copy, not judged — point the endpoint at the master, or mend the replica's link", outcome.observed), outcome
     assert outcome.evidence == {"server": f"redis://127.0.0.1:{replica.port}/0",
                                 "role": f"replica of 127.0.0.1:{middle.port}, its link up"}, outcome.evidence
