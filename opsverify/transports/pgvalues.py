@@ -63,3 +63,16 @@ SESSION_PINS = {
     # compiled for longer than it runs (PostgreSQL 11+, as every supported server is)
     "jit": ("off", "no JIT compilation of the checker's catalog queries"),
 }
+# The settings the checker's connection names at its start beside the -c options (libpq's own parameters): the
+# transport sends these, and reading one reads the checker's value too.
+SESSION_PARAMETERS = {
+    "client_encoding": ("UTF8", "every text read as UTF-8 (SQL_ASCII would make it bytes)"),
+    "application_name": ("opsverify", "the checker's sessions named as its own"),
+}
+# The settings the session implies, set by no option: what every statement the checker runs reads as their value.
+SESSION_IMPLIED = {
+    "transaction_read_only": ("on", "every statement runs in its own BEGIN READ ONLY transaction"),
+}
+# every setting whose value in the checker's session is the session's own (TimeZone aside: the sql family reads each
+# query in the app's zone too), each with why
+SESSION_SETTINGS = {**SESSION_PINS, **SESSION_PARAMETERS, **SESSION_IMPLIED}

@@ -52,7 +52,7 @@ from ..environment import LIBPQ_KEYWORDS
 from ..errors import DatabaseUnavailable, GatherError, QueryFailed
 from ..limits import READ_GRACE_S, database_total_s
 from .loops import DaemonExecutor
-from .pgvalues import SESSION_PINS, BlankPadded, Bounded, InZone, Pinned
+from .pgvalues import SESSION_PARAMETERS, SESSION_PINS, BlankPadded, Bounded, InZone, Pinned
 
 Rows = list[dict[str, Any]]
 Statement = str | tuple[str, Mapping[str, Any] | Sequence[Any] | None]  # a Pinned text, or a tuple's, is pinned
@@ -256,8 +256,8 @@ class Database:
                 # by `_connected`, all of them together
                 connect_timeout=max(2, math.ceil(self.bounds.connect_s)),
                 options=options,
-                client_encoding="UTF8",  # SQL_ASCII would make every text read as bytes
-                application_name="opsverify",
+                # client_encoding, application_name (SESSION_PARAMETERS: why each)
+                **{name: value for name, (value, _) in SESSION_PARAMETERS.items()},
                 # a peer that vanishes without a word is noticed by the kernel, too
                 keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
                 tcp_user_timeout=int(self.bounds.answer_s * 1000),
