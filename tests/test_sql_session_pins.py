@@ -53,12 +53,58 @@ def _judged(query: str):
     ("select count(*) as n from (values ('statement_'), ('lock_')) v(p) where current_setting(v.p || 'timeout') = '0'",
      "statement_timeout"),
     ("select count(*) as n from pg_settings s where current_setting(s.name) <> s.boot_val", "current_setting"),
+    # a string current_setting() is given, read as PostgreSQL reads it (escapes decoded)
+    (r"select (current_setting(E'statement\x5ftimeout') = '0')::int as n", "statement_timeout"),
+    (r"select (current_setting(e'lock\137timeout') = '0')::int as n", "lock_timeout"),
+    (r"select (current_setting(U&'statement\005ftimeout') = '0')::int as n", "statement_timeout"),
+    (r"select (current_setting(u&'j!0069t' UESCAPE '!') = 'off')::int as n", "jit"),
+    # settings the session implies: every statement runs in BEGIN READ ONLY, the connection names its encoding
+    ("select (current_setting('transaction_read_only') = 'on')::int as n", "transaction_read_only"),
+    ("select count(*) as n from pg_settings where name = 'transaction_read_only' and setting = 'off'",
+     "transaction_read_only"),
+    ("select (current_setting('client_encoding') <> 'UTF8')::int as n", "client_encoding"),
 ])
 def test_a_setting_the_session_pins_is_an_error_not_the_servers(query, setting):
     outcome = _judged(query)
     assert outcome.status is Status.ERROR and setting in outcome.observed and "session" in outcome.observed, (
         f"item pins: query {query!r}: expected an ERROR naming {setting} (the checker's session sets it); saw"
         f" {outcome.status.value}: {outcome.observed!r}")
+
+
+# pg_settings' rows read by other than `name = '…'` / `name in ('…')` of plain strings: any may be a pinned one
+@pytest.mark.parametrize("query", [
+    "select count(*) as n from pg_settings where name = any('{statement_timeout,idle_in_transaction_session_timeout}')"
+    " and setting <> '0'",
+    "select count(*) as n from pg_settings where name = any(string_to_array('statement_timeout,lock_timeout', ','))"
+    " and setting <> '0'",
+    "select count(*) as n from pg_settings where '[\"statement_timeout\"]'::jsonb ? name and setting = '0'",
+    r"select count(*) as n from pg_settings where name = E'statement\x5ftimeout' and setting = '0'",
+    r"select count(*) as n from pg_settings where name = U&'statement\005ftimeout' and setting = '0'",
+    "select count(*) as n from pg_settings where name = 'statement' || '_timeout' and setting = '0'",
+    "select count(*) as n from pg_settings where name = 'statement' || chr(95) || 'timeout' and setting = '0'",
+    "select count(*) as n from pg_settings where name = replace('statement-timeout', '-', '_') and setting = '0'",
+    "select count(*) as n from pg_settings where name = reverse('tuoemit_tnemetats') and setting = '0'",
+    "select count(*) as n from pg_settings where starts_with(name, 'statement_t') and setting = '0'",
+    "select count(*) as n from pg_settings where left(name, 11) = 'statement_t' and reset_val = '0'",
+    "select count(*) as n from pg_settings where name > 'statement' and name < 'statementz' and setting = '0'",
+    "select count(*) as n from pg_settings where source = 'client'",
+    "select count(*) as n from pg_settings s where row_to_json(s)::text like '%\"statement_timeout\"%\"0\"%'",
+    "select count(*) as n from (select * from pg_settings) s where s.name = 'jit' and s.setting = 'off'",
+    "select count(*) as n from pg_show_all_settings() s where s.name = any('{jit}') and s.setting = 'off'",
+    "select count(*) as n from pg_settings as s(setting_name, value) where setting_name = any('{jit}')"
+    " and value = 'off'",
+    'select count(*) as n from U&"pg\\005fsettings" where setting = \'0\'',  # a U& name decoded
+    "select count(*) as n from pg_catalog.pg_settings where name like 'statement%'"
+    " and pg_catalog.pg_settings.setting = '0'",
+    "select (select s.setting from pg_settings s where s.name = 'max_connections') as x,"
+    " (select count(*) from pg_settings p where p.name ~ 'time' and p.sourcefile is null) as n",
+])
+def test_settings_read_by_other_than_literal_names_are_an_error(query):
+    outcome = _judged(query)
+    assert outcome.status is Status.ERROR and "statement_timeout" in outcome.observed and (
+        "name in ('" in outcome.observed), (
+        f"item pins: query {query!r}: expected an ERROR naming the pinned settings and how to name the ones read"
+        f" (name in ('…')); saw {outcome.status.value}: {outcome.observed!r}")
 
 
 @pytest.mark.parametrize("query", [
@@ -69,6 +115,19 @@ def test_a_setting_the_session_pins_is_an_error_not_the_servers(query, setting):
     "select count(*) as n from pg_db_role_setting d, unnest(d.setconfig) c where c like 'statement_timeout=%'",
     "select count(*) as n from app_jobs where state = 'jit'",  # no setting read: a string is only a string
     "select count(*) as n from pg_settings where name = 'max_connections' -- not statement_timeout",
+    # rows read by any name, but none of the columns the session's settings change
+    "select count(*) as n from pg_settings where pending_restart and context = 'postmaster'",
+    "select count(*) as n from (select name, unit, vartype, min_val, max_val, enumvals, short_desc, boot_val"
+    " from pg_settings where pending_restart) p",
+    "select count(*) as n from pg_show_all_settings() where pending_restart",
+    "select count(*) as n from pg_settings where name in ('max_connections', 'shared_buffers') and source <> 'default'",
+    "select count(*) as n from pg_settings s join pg_settings w on w.name = 'work_mem'"
+    " where s.name = 'max_connections' and s.setting::int < w.setting::int",
+    # a string naming a pinned setting that no setting is read by
+    "select sum(c) as n from (select count(*) as c from pg_settings where name = 'max_connections'"
+    " and setting::int < 100 union all select count(*) from app_jobs where state = 'jit') u",
+    "select (current_setting('server_version_num')::int < 150000 and 'statement_timeout' = 'x')::int as n",
+    'select count(*) as n from app_jobs where state = U&"st\\0061te"',  # a U& name that is no pg_settings
 ])
 def test_settings_the_session_does_not_pin_are_judged(query):
     outcome = _judged(query)
@@ -121,3 +180,90 @@ def test_on_postgresql_15_the_pinned_settings_read_as_the_sessions():
             f"statement_timeout in the checker's session: expected setting = reset_val = the pin, boot_val 0, source"
             f" client; saw {row}")
         assert isinstance(counted, list), f"pg_db_role_setting: expected the checker may read it; saw {counted}"
+
+
+def _readme_checker(srv) -> str:
+    """The server's checker role with the README's grants (every setting shown): only the pinned rule may make an
+    item reading settings an error."""
+    with psycopg.connect(srv.admin_url("postgres"), autocommit=True) as conn:
+        conn.execute("grant pg_read_all_settings, pg_read_all_stats to checker")
+    return srv.checker_url("postgres")
+
+
+@pytest.mark.needs_real_server
+def test_on_postgresql_15_settings_named_otherwise_and_the_read_only_transaction_are_the_sessions():
+    """A read-write primary with no timeouts: pinned settings named in an array literal (`eq: 2` passed), escaped in
+    current_setting()'s argument, and transaction_read_only (on in every checker statement: 'replica refuses writes'
+    passed, 'primary writable' failed) are ERRORs; an item reading only columns the pins leave alone is judged."""
+    for srv in _debian_pg15():
+        url = _readme_checker(srv)
+        wrong = {
+            "timeouts": ("select count(*) as n from pg_settings where name ="
+                         " any('{statement_timeout,idle_in_transaction_session_timeout}') and setting <> '0'", 2),
+            "escaped": (r"select (current_setting(E'statement\x5ftimeout') <> '0')::int as n", 1),
+            "replica_read_only": ("select (current_setting('transaction_read_only') = 'on')::int as n", 1),
+            "primary_writable": ("select count(*) as n from pg_settings where name = 'transaction_read_only'"
+                                 " and setting = 'off'", 1),
+        }
+        judged = {
+            "none_pending": ("select count(*) as n from pg_settings where pending_restart", 0),
+            "connections": ("select count(*) as n from pg_settings where name in ('max_connections')"
+                            " and setting::int > 0", 1),
+        }
+        checks = [make_check("sql", {"query": q, "expect": {"n": {"eq": n}}}, item=f"P{i}", name=name)
+                  for i, (name, (q, n)) in enumerate({**wrong, **judged}.items())]
+        target = make_target({"database": url})
+        try:
+            outcomes = dict(zip((c.name for c in checks), gather_and_judge(target, sql, checks)))
+        finally:
+            target.close()
+        with psycopg.connect(url, autocommit=True) as conn:
+            plain = conn.execute("select current_setting('transaction_read_only'), pg_is_in_recovery(),"
+                                 " current_setting('statement_timeout')").fetchone()
+        assert plain == ("off", False, "0"), f"the server, in a plain session: expected a read-write primary, no" \
+                                             f" statement timeout; saw {plain}"
+        for name in wrong:
+            outcome = outcomes[name]
+            assert outcome.status is Status.ERROR and "checker's session" in outcome.observed, (
+                f"item {name}: expected ERROR (reads a setting the checker's session sets); saw"
+                f" {outcome.status.value}: {outcome.observed!r}")
+        for name in ("replica_read_only", "primary_writable"):
+            assert "transaction_read_only" in outcomes[name].observed and "pg_is_in_recovery()" in outcomes[
+                name].observed, f"item {name}: expected the message to name transaction_read_only and" \
+                                f" pg_is_in_recovery(); saw {outcomes[name].observed!r}"
+        for name in judged:
+            assert outcomes[name].status is Status.PASSED, (
+                f"item {name}: expected PASSED (no column the session changes read); saw"
+                f" {outcomes[name].status.value}: {outcomes[name].observed!r}")
+
+
+@pytest.mark.needs_real_server
+def test_on_postgresql_15_the_settings_and_columns_the_session_changes_are_the_ones_judged():
+    """Every row and column of pg_settings in a session the transport makes, against a plain session's in a
+    transaction, as the same role: the settings that differ are the ones the sql family reads as the session's
+    (SESSION_SETTINGS; TimeZone is the zone rule's: each query is read in the app's zone too), and the columns that
+    differ are the ones it holds changed (pending_restart, boot_val, context … are the server's)."""
+    columns = ", ".join(f"{column}::text as {column}" for column in sql.PG_SETTINGS_COLUMNS)
+    query = f"select {columns} from pg_settings order by name"
+    for srv in _debian_pg15():
+        url = _readme_checker(srv)
+        with psycopg.connect(url, autocommit=True) as conn:
+            listed = [d.name for d in conn.execute("select * from pg_settings limit 0").description]
+            with conn.transaction():
+                plain = {row[0]: row for row in conn.execute(query).fetchall()}
+        target = make_target({"database": url})
+        try:
+            (rows,) = target.database.query_many([query])
+        finally:
+            target.close()
+        session = {row["name"]: tuple(row.values()) for row in rows}
+        assert listed == list(sql.PG_SETTINGS_COLUMNS), f"pg_settings' columns: expected {sql.PG_SETTINGS_COLUMNS}" \
+                                                        f" in order; saw {listed}"
+        differ = {(name, column) for name in plain for at, column in enumerate(sql.PG_SETTINGS_COLUMNS)
+                  if plain[name][at] != session.get(name, (None,) * len(listed))[at]}
+        assert {name for name, _ in differ} == set(pgvalues.SESSION_SETTINGS) | {"TimeZone"}, (
+            f"settings read otherwise in the checker's session: expected SESSION_SETTINGS and TimeZone; saw"
+            f" {sorted(differ)}")
+        assert {column for _, column in differ} == sql.SESSION_VALUE_COLUMNS, (
+            f"pg_settings' columns the checker's session changes: expected {sorted(sql.SESSION_VALUE_COLUMNS)};"
+            f" saw {sorted(differ)}")

@@ -26,8 +26,9 @@ trigger and role views (`HIDDEN_BY_PRIVILEGES`), without pg_read_all_stats the v
 (`SESSIONS_SHOWN_BLANK`), and without pg_read_all_settings pg_settings but where read only by names the checker is
 shown (`_settings_read`): `shown_problem`. Each is found by the names the query reads (`_references`: not in its
 strings nor comments; in the SQL it gives a function to run). A query reading a setting the checker's session sets
-itself (statement_timeout, DateStyle …: the transport's SESSION_PINS) is an error whoever the checker is: it reads
-the session's value, not the server's (`pinned_problem`: by the query's strings, where setting names are written).
+itself (statement_timeout, DateStyle, transaction_read_only …: the transport's SESSION_SETTINGS) is an error whoever
+the checker is: it reads the session's value, not the server's (`pinned_problem`: current_setting()'s strings, and
+pg_settings parsed — read by names naming one, or by other than names where it reads a value the session changes).
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
@@ -72,7 +73,7 @@ from ..display import cut
 from ..errors import GatherError
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, Status, error, failed, verdict
-from ..transports.pgvalues import SESSION_PINS, BlankPadded, InZone, Pinned
+from ..transports.pgvalues import SESSION_SETTINGS, BlankPadded, InZone, Pinned
 from ._catalog import _RULE_READS, fold_identifier
 from ._common import (CATALOG_SCHEMAS, NAME_BYTES, NUL_SAID, RUNS_UNFOLLOWED_SQL, StrictParams,
                       as_postgres_stores_a_name, holds_non_finite, read_only_query, sql_run_by, sql_statements)
@@ -1087,6 +1088,7 @@ def _identifiers(query: str) -> frozenset[str]:
 
 
 _LEXEME = re.compile(r"""(?P<line>--[^\n\r]*)|(?P<block>/\*)|(?P<estring>[eE]'(?:[^'\\]|\\.|'')*'?)
+    |(?P<ustring>[uU]&'(?:[^']|'')*'?)|(?P<uquoted>[uU]&"(?:[^"]|"")*"?)
     |(?P<string>'(?:[^']|'')*'?)|(?P<dollar>\$(?:[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_\u0080-\U0010ffff]*)?\$)
     |(?P<quoted>"(?:[^"]|"")*"?)|(?P<word>[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*)|(?P<other>\S)""",
                      re.VERBOSE | re.DOTALL)
@@ -1100,10 +1102,12 @@ def _lexed_words(query: str) -> list[str]:
 @functools.lru_cache(maxsize=1024)
 def _lexemes(query: str) -> tuple[tuple[str, str], ...]:
     """The tokens of `query` as PostgreSQL's lexer reads them (standard_conforming_strings on, as the session sets it),
-    each ("name", the name: folded, or as quoted), ("string", its text: of a `'…'` or `E'…'` string — a backslash
-    escape read as the character after it — or a `$tag$…$tag$` body) or (the character, "") for any other: `--` and
-    nested `/* */` comments and blanks are passed over."""
+    each ("name", the name: folded, or as quoted, a `U&"…"` one decoded), ("string", its text: of a `'…'`, `E'…'` or
+    `U&'…'` string, its escapes decoded — `U&` by its UESCAPE character where one follows — or a `$tag$…$tag$` body),
+    ("escaped", the text as written) for a `U&` string or name whose escapes PostgreSQL would refuse, or (the
+    character, "") for any other: `--` and nested `/* */` comments and blanks are passed over."""
     tokens, at = [], 0
+    unicode_at, escaping = None, None  # the last U& token (where, its kind, as written); one a UESCAPE follows
     while at < len(query):
         match = _LEXEME.match(query, at)
         if match is None:
@@ -1124,20 +1128,86 @@ def _lexemes(query: str) -> tuple[tuple[str, str], ...]:
             end = query.find(match.group(), at)
             tokens.append(("string", query[at:] if end < 0 else query[at:end]))
             at = len(query) if end < 0 else end + len(match.group())
-        elif kind in ("string", "estring"):
-            text = match.group()[1 if kind == "string" else 2:]
+        elif kind == "string" and escaping is not None:  # `U&'…' UESCAPE '!'`: the first read by its escape
+            where, unicode, written = escaping
+            escape, escaping = match.group()[1:-1], None
+            decoded = _unicode_decoded(written, escape) if len(escape) == 1 else None
+            tokens[where] = (unicode, decoded) if decoded is not None else ("escaped", written)
+        elif kind in ("string", "estring", "ustring"):
+            text = match.group()[{"string": 1, "estring": 2, "ustring": 3}[kind]:]
             text = text[:-1] if text.endswith("'") else text
-            text = re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL) if kind == "estring" else text
-            tokens.append(("string", text.replace("''", "'")))
+            if kind == "estring":
+                tokens.append(("string", _escapes_decoded(text)))
+            elif kind == "ustring":
+                text = text.replace("''", "'")
+                decoded, unicode_at = _unicode_decoded(text, "\\"), (len(tokens), "string", text)
+                tokens.append(("string", decoded) if decoded is not None else ("escaped", text))
+            else:
+                tokens.append(("string", text.replace("''", "'")))
+        elif kind == "uquoted":
+            text = match.group()[3:]
+            text = (text[:-1] if text.endswith('"') else text).replace('""', '"')
+            decoded, unicode_at = _unicode_decoded(text, "\\"), (len(tokens), "name", text)
+            tokens.append(("name", decoded) if decoded is not None else ("escaped", text))
         elif kind == "quoted":
             text = match.group()
             tokens.append(("name", text[1:-1].replace('""', '"') if text.endswith('"') and len(text) > 1
                            else text[1:]))
         elif kind == "word":
-            tokens.append(("name", fold_identifier(match.group())))
+            word = fold_identifier(match.group())
+            if word == "uescape" and unicode_at is not None and unicode_at[0] == len(tokens) - 1:
+                escaping = unicode_at  # its escape character is the string next
+            else:
+                tokens.append(("name", word))
         elif kind == "other":
             tokens.append((match.group(), ""))
     return tuple(tokens)
+
+
+# an E'…' string's escapes (and its doubled quotes), as PostgreSQL reads them
+_ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{1,2})|([0-7]{1,3})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))|('')", re.DOTALL)
+_ESCAPED_LETTERS = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _escapes_decoded(text: str) -> str:
+    """An `E'…'` string's text as PostgreSQL reads it: `\\x5f`, `\\137`, `\\u005f`, `\\n` … decoded, any other
+    character after a backslash read as itself."""
+    def decoded(match) -> str:
+        hexa, octal, short, long, other, quotes = match.groups()
+        if quotes:
+            return "'"
+        if other is not None:
+            return _ESCAPED_LETTERS.get(other, other)
+        number = int(hexa or short or long, 16) if octal is None else int(octal, 8) & 0xFF
+        return chr(number) if number <= 0x10FFFF else ""
+    return _ESCAPE.sub(decoded, text)
+
+
+def _unicode_decoded(text: str, escape: str) -> str | None:
+    """A `U&'…'` string's (or `U&"…"` name's) text as PostgreSQL reads it, `escape` (`\\`, or its UESCAPE) before 4
+    hex digits, `+` and 6, or itself; None where PostgreSQL would refuse it (an escape otherwise, a lone surrogate)."""
+    if escape in "+'\"0123456789abcdefABCDEF \t\n\r":
+        return None  # an escape character PostgreSQL refuses
+    pattern = re.escape(escape) + r"(?:([0-9a-fA-F]{4})|\+([0-9a-fA-F]{6})|(" + re.escape(escape) + r")|(.?))"
+    ok = True
+
+    def decoded(match) -> str:
+        nonlocal ok
+        short, long, doubled, bad = match.groups()
+        if doubled:
+            return escape
+        if bad is not None:
+            ok = False
+            return ""
+        number = int(short or long, 16)
+        return chr(number) if number <= 0x10FFFF else ""
+    units = re.sub(pattern, decoded, text, flags=re.DOTALL)
+    if not ok:
+        return None
+    try:  # a surrogate pair is one character, as PostgreSQL joins it
+        return units.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        return None
 
 
 class _AnyName(frozenset):
@@ -1547,9 +1617,19 @@ class _SettingsRead:
     """How a query reads pg_settings (or pg_show_all_settings())."""
     names: frozenset[str] | None  # the settings it reads the rows of; None: any
     whole_rows: bool  # whether it reads every column (`*` but count's, a row itself): sourcefile too
+    asked: frozenset[str]  # the names its references that read rows by name read them by
+    # whether a reference reading rows by other than names reads a column the checker's session changes (or all)
+    session_values: bool
 
 
-_ANY_SETTINGS = _SettingsRead(None, True)
+_ANY_SETTINGS = _SettingsRead(None, True, frozenset(), True)
+# pg_settings' columns in order (pg_show_all_settings()'s too: a column alias list renames them by place), and those
+# whose value in the checker's session is its own for a setting it sets (SESSION_SETTINGS): the value, its reset
+# value, and where it came from ('client', no file); test_sql_session_pins derives both on PostgreSQL 15
+PG_SETTINGS_COLUMNS = ("name", "setting", "unit", "category", "short_desc", "extra_desc", "context", "vartype",
+                       "source", "min_val", "max_val", "enumvals", "boot_val", "reset_val", "sourcefile",
+                       "sourceline", "pending_restart")
+SESSION_VALUE_COLUMNS = frozenset({"setting", "reset_val", "source", "sourcefile", "sourceline"})
 
 
 @functools.lru_cache(maxsize=256)
@@ -1557,8 +1637,8 @@ def _settings_read(query: str) -> _SettingsRead:
     """The settings the query reads the rows of where every reference to pg_settings (or pg_show_all_settings())
     reads them only by name — `name = 'x'` or `name in ('x', 'y')`, strings each, ANDed at the top of that reference's
     WHERE or of the ON of the join that brings it (`_asked_by_name`) — also in the SQL it gives a function to run
-    (`_sql_read`); parsed with sqlglot, only for a checker without pg_read_all_settings. SQL it cannot read, or a name
-    of them used otherwise (`select pg_settings from pg_settings`), reads any row, whole."""
+    (`_sql_read`); parsed with sqlglot, only where the query names them. SQL it cannot read, or a name of them used
+    otherwise (`select pg_settings from pg_settings`), reads any row, whole."""
     import sqlglot
     from sqlglot import exp
 
@@ -1566,7 +1646,8 @@ def _settings_read(query: str) -> _SettingsRead:
     if texts is None:
         return _ANY_SETTINGS
     names: set[str] | None = set()
-    whole = False
+    whole = session_values = False
+    asked_all: set[str] = set()
     for text in texts:
         try:
             tree = sqlglot.parse_one(text, read="postgres")
@@ -1580,15 +1661,38 @@ def _settings_read(query: str) -> _SettingsRead:
                        and tokens[at + 1:at + 2] != ((".", ""),))  # (a qualifier: `pg_settings.name`)
         if mentions > len(references):
             return _ANY_SETTINGS
+        unrestricted = []
         for table in references:
             asked = _asked_by_name(table, exp)
             names = None if asked is None or names is None else names | asked
+            asked_all |= asked or set()
+            if asked is None:
+                unrestricted.append(table)
         aliases = {_reference_name(table, exp) for table in references}
-        whole = whole or bool(references) and any(
+        whole_here = bool(references) and any(
             (isinstance(node, exp.Star) and not isinstance(node.parent, exp.Count))
             or (isinstance(node, exp.Column) and not node.table and _folded(node.this) in aliases)
             for node in tree.walk())
-    return _SettingsRead(None if names is None else frozenset(names), whole)
+        whole = whole or whole_here
+        session_values = session_values or any(whole_here or _reads_session_values(tree, table, exp)
+                                               for table in unrestricted)
+    return _SettingsRead(None if names is None else frozenset(names), whole, frozenset(asked_all), session_values)
+
+
+def _reads_session_values(tree, table, exp) -> bool:
+    """Whether the query reads a column of the reference that the checker's session changes (`SESSION_VALUE_COLUMNS`,
+    by the name a column alias list gives it), qualified by the reference's name (a schema before it or not) or bare
+    (any relation's, at worst)."""
+    alias = table.args.get("alias")
+    renamed = list(alias.args.get("columns") or []) if isinstance(alias, exp.TableAlias) else []
+    if not all(isinstance(column, exp.Identifier) for column in renamed):
+        return True
+    called = [_folded(column) for column in renamed] + list(PG_SETTINGS_COLUMNS[len(renamed):])
+    values = {name for name, column in zip(called, PG_SETTINGS_COLUMNS) if column in SESSION_VALUE_COLUMNS}
+    reference = _reference_name(table, exp)
+    return any(_folded(node.this) in values and (
+        not node.args.get("table") or _folded(node.args["table"]) == reference)
+        for node in tree.find_all(exp.Column) if isinstance(node.this, exp.Identifier))
 
 
 def _reads_settings(table, exp) -> bool:
@@ -1682,97 +1786,76 @@ def _names_equal(condition, alias: str, column: str, alone: bool, exp) -> set[st
 
 # what reads a setting's value as the session has it: pg_settings (its setting, reset_val, source …) and current_setting()
 _READ_AS_SESSION_HAS_IT = SETTINGS_SHOWN | {"current_setting"}
-# calls whose strings may be regular expressions (regexp_match(name, 'timeout'), substring(x from 'pattern'))
-_MATCHING_BY_PATTERN = ("regexp_", "textregex", "texticregex", "substring")
+# the settings whose value says whether the server takes writes (`transaction_read_only` is what libpq's
+# target_session_attrs=read-write asks): the question pg_is_in_recovery() answers
+_READ_ONLY_SETTINGS = frozenset({"transaction_read_only", "default_transaction_read_only"})
 
 
 @functools.lru_cache(maxsize=256)
 def pinned_problem(query: str) -> str | None:
-    """Why the query reads a setting the checker's session sets itself (SESSION_PINS: statement_timeout, DateStyle …):
-    pg_settings and current_setting() show the session's value, not the server's — found by a string of the query (or
-    of the SQL it gives a function to run) naming one in any case, or matching one as a LIKE or regular-expression
-    pattern; or by current_setting() given a name it builds (`current_setting(v.p || 'timeout')`). None where the
-    query reads no setting so, or none of those."""
-    words = _references(query)
+    """Why the query reads a setting the checker's session sets itself (SESSION_SETTINGS: statement_timeout, DateStyle,
+    transaction_read_only …): pg_settings and current_setting() show the session's value, not the server's. Found
+    by what the query reads (also in the SQL it gives a function to run): current_setting() given one (a string, its
+    escapes decoded, in any case) or a name it builds; pg_settings (or pg_show_all_settings()) read by `name = '…'` /
+    `name in ('…')` naming one, or read by other than such names where it reads a column the session changes
+    (`SESSION_VALUE_COLUMNS`, whole rows: `_settings_read`). None where the query reads no setting so."""
+    words, texts = _references(query), _sql_read(query)
+    if isinstance(words, _AnyName) and texts is not None and not any(
+            kind == "escaped" for text in texts for kind, _ in _lexemes(text)):
+        words = frozenset(as_postgres_stores_a_name(word) for text in texts for word in _lexed_words(text))
     if not isinstance(words, _AnyName) and not _READ_AS_SESSION_HAS_IT & words:
         return None
-    texts = _sql_read(query)
-    strings = {text.lower() for source in texts or (query,) for kind, text in _lexemes(source) if kind == "string"}
-    if texts is None and not isinstance(words, _AnyName):  # SQL it runs that cannot be read: any word of it too
-        strings |= {word.lower() for word in words}
-    patterns = {text.lower() for source in texts or (query,) for text in _patterns(_lexemes(source))}
-    pinned = [name for name in SESSION_PINS if any(_names_setting(text, name.lower()) for text in strings)
-              or any(_matches_setting(pattern, name.lower()) for pattern in patterns)]
+    given = None if texts is None else _setting_arguments(texts)
+    shown = sorted(SETTINGS_SHOWN) if isinstance(words, _AnyName) else sorted(SETTINGS_SHOWN & words)
+    # a name not read (a `U&"…"` one PostgreSQL would refuse) may be either
+    read = (_ANY_SETTINGS if isinstance(words, _AnyName) else _settings_read(query)) if shown else None
+    named = {name.lower() for name in (given or set()) | (read.asked if read else set())}
+    pinned = [name for name in SESSION_SETTINGS if name.lower() in named]
     said = []
     if pinned:
-        why = SESSION_PINS[pinned[0]][1] if len(pinned) == 1 else "; ".join(
-            f"{name}: {SESSION_PINS[name][1]}" for name in pinned)
+        why = SESSION_SETTINGS[pinned[0]][1] if len(pinned) == 1 else "; ".join(
+            f"{name}: {SESSION_SETTINGS[name][1]}" for name in pinned)
         said.append(f"the query reads {', '.join(pinned)}, which the checker's session sets itself ({why}): its value"
                     " there — pg_settings' setting, reset_val and source ('client'), current_setting() — is the"
                     " session's, not the server's nor the app's sessions'")
-    if any(_builds_setting_name(source) for source in texts or (query,)):
+    if given is None and "current_setting" in words:
         said.append("the query gives current_setting() a setting's name it builds (not one string): it may read one"
-                    f" the checker's session sets itself ({', '.join(SESSION_PINS)}), whose value there is the"
+                    f" the checker's session sets itself ({', '.join(SESSION_SETTINGS)}), whose value there is the"
                     " session's, not the server's; name each setting in a string")
+    if read and read.session_values:
+        said.append("the query reads the setting, reset_val, source, sourcefile or sourceline (or whole rows) of"
+                    f" {', '.join(shown)} rows it does not choose by name: any may be a setting the"
+                    f" checker's session sets itself ({', '.join(SESSION_SETTINGS)}), whose values there are the"
+                    " session's, not the server's; name the settings it reads with `name in ('…')` (plain strings,"
+                    " ANDed in the WHERE), none of those")
     if not said:
         return None
+    recovery = ("; whether the server is a primary that takes writes or a replica is pg_is_in_recovery()"
+                if _READ_ONLY_SETTINGS & {name.lower() for name in pinned} else "")
     return (f"{'; and '.join(said)}; read what the app's sessions get from pg_db_role_setting (ALTER ROLE / ALTER"
             " DATABASE … SET: the checker may read it) or pg_file_settings (postgresql.conf and ALTER SYSTEM:"
-            " superuser-only unless granted); pg_settings' boot_val is only the compiled default")
+            f" superuser-only unless granted); pg_settings' boot_val is only the compiled default{recovery}")
 
 
-def _names_setting(text: str, name: str) -> bool:
-    """Whether a string of the query (lower case) names the setting `name` (lower case, as settings match in any
-    case): equal to it, or matching it as a LIKE pattern (`'%timeout'`)."""
-    like = "".join(".*" if part == "%" else "." if part == "_" else re.escape(part[-1])
-                   for part in re.findall(r"\\.|.", text, re.DOTALL))
-    return text == name or re.fullmatch(like, name, re.DOTALL) is not None
-
-
-def _matches_setting(pattern: str, name: str) -> bool:
-    """Whether a regular expression of the query (lower case) matches the setting `name` somewhere, `%` and `_`
-    read as SIMILAR TO reads them; one Python cannot compile counts as matching."""
-    try:
-        return re.search(pattern.replace("%", ".*").replace("_", "."), name) is not None
-    except (re.error, RecursionError, OverflowError):
-        return True
-
-
-def _patterns(tokens) -> list[str]:
-    """The strings a query's tokens match by regular expression: after `~` (`~*`, `!~`), after SIMILAR TO, and
-    within the parentheses of a regexp_…() or substring() call."""
-    found = []
-    for at, (kind, text) in enumerate(tokens):
-        if kind == "string" and at and (tokens[at - 1][0] == "~" or tokens[at - 1][0] == "*" and at > 1 and tokens[
-                at - 2][0] == "~" or tokens[at - 1] == ("name", "to") and at > 1 and tokens[at - 2] == (
-                "name", "similar")):
-            found.append(text)
-        elif kind == "name" and text.startswith(_MATCHING_BY_PATTERN) and tokens[at + 1:at + 2] == (("(", ""),):
-            depth = 0
-            for inside in range(at + 1, len(tokens)):
-                depth += {"(": 1, ")": -1}.get(tokens[inside][0], 0)
-                if tokens[inside][0] == "string":
-                    found.append(tokens[inside][1])
-                if depth == 0:
-                    break
-    return found
-
-
-def _builds_setting_name(text: str) -> bool:
-    """Whether `text` calls current_setting() with other than a string (cast or not) for the setting's name."""
-    tokens = _lexemes(text)
-    for at, token in enumerate(tokens):
-        if token != ("name", "current_setting") or tokens[at + 1:at + 2] != (("(", ""),):
-            continue
-        after = at + 3
-        if tokens[at + 2:at + 3] and tokens[at + 2][0] == "string":
+def _setting_arguments(texts: tuple[str, ...]) -> set[str] | None:
+    """The names the texts give current_setting(), as PostgreSQL reads each string (`_lexemes`: escapes decoded); None
+    where some call is given other than a string (cast or not) for the setting's name."""
+    given = set()
+    for text in texts:
+        tokens = _lexemes(text)
+        for at, token in enumerate(tokens):
+            if token != ("name", "current_setting") or tokens[at + 1:at + 2] != (("(", ""),):
+                continue
+            after = at + 3
+            if not (tokens[at + 2:at + 3] and tokens[at + 2][0] == "string"):
+                return None
             while tokens[after:after + 2] == ((":", ""), (":", "")) and tokens[after + 2:after + 3] and tokens[
                     after + 2][0] == "name":
                 after += 3  # a cast: `'jit'::text`
-            if tokens[after:after + 1] and tokens[after][0] in (")", ","):
-                continue
-        return True
-    return False
+            if not (tokens[after:after + 1] and tokens[after][0] in (")", ",")):
+                return None
+            given.add(tokens[at + 2][1])
+    return given
 
 
 def _whether(row: dict[str, Any], fact: str) -> str:
@@ -2744,8 +2827,9 @@ def _judged(check, facts) -> Outcome:
         skewed = _clock_problem(facts)
         if skewed:
             return error(skewed, deployed_at=facts["deployed_at"])
-    why = (pinned_problem(p.query) or rls_problem(p.query, facts["visibility"])
-           or shown_problem(p.query, facts["visibility"]))
+    # a pinned setting read and what the checker is not shown, each said: fixing one leaves the other
+    why = "; and ".join(problem for problem in (pinned_problem(p.query), rls_problem(p.query, facts["visibility"])
+                                                or shown_problem(p.query, facts["visibility"])) if problem)
     if why:
         return error(why)
     if len(rows) != 1:
