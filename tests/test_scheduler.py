@@ -205,10 +205,13 @@ def test_a_cron_timezone_hidden_from_the_checker_errors_only_the_items_that_need
     assert zoned.status is Status.ERROR, zoned
     assert "pg_read_all_settings" in zoned.observed and "checker" in zoned.observed
     assert _judge({"job": "m", "active": True, "schedule": "0 5 * * *"}, hidden).status is Status.PASSED
-    # before 1.5 pg_cron runs in GMT whatever the setting says: nothing to read
-    old = {**hidden, "version": "1.4-1"}
+    # before 1.5 pg_cron runs in GMT whatever a placeholder says, which any role may read: nothing to read
+    old = {**_facts(_job(1, "m", "0 5 * * *"), timezone="Europe/Berlin"), "version": "1.4-1"}
     assert _judge({"job": "m", "active": True, "schedule": "0 0 * * *", "timezone": "America/Bogota"},
                   old).status is Status.PASSED
+    # refused on extversion 1.4-1, it is a 1.5+ library's (a placeholder never is): see the tests of a library ahead
+    assert _judge({"job": "m", "active": True, "schedule": "0 0 * * *", "timezone": "America/Bogota"},
+                  {**hidden, "version": "1.4-1"}).status is Status.ERROR
 
 
 class _Answers:
@@ -1511,3 +1514,80 @@ def test_gather_counts_only_the_background_workers_that_hold_a_slot_for_good():
                                                [DAY_FIELDS_ROW], refused))
     facts = scheduler.gather(target, [])
     assert facts["worker_slots_unread"] and facts["jobs"][0]["jobname"] == "m"
+
+
+# -- a pg_cron library newer than its extension's SQL objects (no ALTER EXTENSION pg_cron UPDATE) ------------------
+# pg_extension.extversion is the version of the extension's SQL objects, not of the loaded library: a package
+# upgraded to 1.5 or later without ALTER EXTENSION pg_cron UPDATE still says 1.4-1. The library's own sign is
+# cron.timezone, which it defines from 1.5 on (superuser-only: refused to a checker without pg_read_all_settings,
+# shown in pg_settings to one with it) and a placeholder never is.
+def _ahead(*jobs: dict, **settings) -> dict:
+    return {**_facts(*jobs, version="1.4-1"), "timezone_defined": True, **settings}
+
+
+def test_a_library_ahead_of_its_extension_is_no_licence_to_read_the_zone_as_gmt():
+    """Extversion 1.4-1 alone would read the job in GMT: 05:00 London in January is '0 5 * 1 *' there, which the
+    job stores — but the 1.5+ library loaded runs it at 05:00 New York (cron.timezone), 10:00 in London."""
+    item = {"job": "m", "active": True, "schedule": "0 5 * 1 *", "timezone": "Europe/London"}
+    outcome = _judge(item, _ahead(_job(1, "m", "0 5 * 1 *"), timezone="America/New_York"))
+    assert outcome.status is Status.ERROR, outcome
+    for said in ("1.4-1", "defines cron.timezone", "'America/New_York'", "ALTER EXTENSION pg_cron UPDATE",
+                 "timezone: Europe/London"):
+        assert said in outcome.observed, outcome.observed
+    assert outcome.evidence["pg_cron_library"].startswith("1.5 or later"), outcome.evidence
+    # the same facts with no library sign (a placeholder cron.timezone on a 1.4 library): GMT, as before
+    placeholder = {**_ahead(_job(1, "m", "0 5 * 1 *"), timezone="America/New_York"), "timezone_defined": False}
+    assert _judge(item, placeholder).status is Status.PASSED
+    # extversion 1.5 agrees with the library: its cron.timezone is read, and the job is 5 hours off
+    agreed = {**_ahead(_job(1, "m", "0 5 * 1 *"), timezone="America/New_York"), "version": "1.5"}
+    assert _judge(item, agreed).status is Status.FAILED
+
+
+def test_a_cron_timezone_refused_to_the_checker_is_a_library_that_defines_it():
+    """A placeholder is readable by any role: 42501 means a library defines cron.timezone, so pg_cron is 1.5 or
+    later whatever extversion says."""
+    refused = {**_facts(_job(1, "m", "0 5 * * *"), version="1.4-1", timezone_unreadable=True),
+               "timezone_defined": True}
+    outcome = _judge({"job": "m", "active": True, "schedule": "0 0 * * *", "timezone": "America/Bogota"}, refused)
+    assert outcome.status is Status.ERROR, outcome
+    assert "ALTER EXTENSION pg_cron UPDATE" in outcome.observed and "checker" in outcome.observed, outcome.observed
+
+
+@pytest.mark.parametrize("stored, wanted", [
+    ("30 seconds", None),  # 1.4 cannot read it: it would fail as never running; a 1.5 library runs it
+    ("0 5 $ * *", None),
+    ("0 22-2 * * *", None),  # before 1.6 nothing, from 1.6 22-23 and 0-2
+    ("0 22-23,0-2 * * *", "0 22-2 * * *"),
+    ("@yearly", None),  # 1 January before 1.6, no date from 1.6
+])
+def test_a_schedule_pg_cron_versions_read_differently_is_an_error_under_a_library_ahead(stored, wanted):
+    item = {"job": "j", "active": True, **({"schedule": wanted} if wanted else {})}
+    outcome = _judge(item, _ahead(_job(7, "j", stored)))
+    assert outcome.status is Status.ERROR, outcome
+    assert "ALTER EXTENSION pg_cron UPDATE" in outcome.observed and "1.4-1" in outcome.observed, outcome.observed
+
+
+def test_a_library_ahead_leaves_the_items_its_version_does_not_decide_judged():
+    facts = _ahead(_job(1, "m", "0 5 * * *"), _job(2, "off", "30 seconds", active=False),
+                   _job(3, "jan", "0 5 * 1 *"), timezone="GMT")
+    assert _judge({"job": "m", "active": True, "schedule": "0 5 * * *"}, facts).status is Status.PASSED
+    assert _judge({"job": "m", "active": True, "schedule": "0 6 * * *"}, facts).status is Status.FAILED
+    assert _judge({"job": "off", "active": False}, facts).status is Status.PASSED
+    # cron.timezone at its default, GMT: the zone is the same either way
+    zoned = _judge({"job": "jan", "active": True, "schedule": "0 5 * 1 *", "timezone": "Europe/London"}, facts)
+    assert zoned.status is Status.PASSED, zoned
+
+
+def test_gather_reads_whether_a_library_defines_cron_timezone_with_its_value():
+    """In the time zone's own statement (no round trip more): pg_settings shows a library's cron.timezone to a
+    checker allowed to read it, never a placeholder; refused it (42501), a library defines it."""
+    assert "pg_settings" in scheduler.TIMEZONE and "cron.timezone" in scheduler.TIMEZONE
+    assert len(scheduler.database_statements(None, [])) == 10
+
+    def gathered(answer):
+        return scheduler.gather(SimpleNamespace(database=_Answers(
+            [_job(1, "m", "0 5 * * *")], [SETTINGS_ROW], [SCHEDULER_ROW], answer, [WORKERS_ROW], *LAUNCHER_ROWS,
+            [SOCKETS_ROW], [DAY_FIELDS_ROW], [SLOTS_ROW])), [])
+    assert gathered([{"timezone": "Europe/Berlin", "defined": False}])["timezone_defined"] is False
+    assert gathered([{"timezone": "Europe/Berlin", "defined": True}])["timezone_defined"] is True
+    assert gathered(QueryFailed('permission denied to examine "cron.timezone"', "42501"))["timezone_defined"] is True

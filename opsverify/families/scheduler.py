@@ -68,6 +68,13 @@ is refused it. That is read apart from the other settings, so only an item that 
 `timezone:` on pg_cron >= 1.5) ends as *error*, naming the grant. PostgreSQL matches zone names ignoring case
 (`europe/london`), and so does the conversion; a zone the tz database has no name for (a POSIX one, `UTC+3`) cannot be
 converted to: *error*, naming it.
+
+The version read is pg_extension's extversion, that of the extension's SQL objects, not of the loaded library: a
+package upgraded without `ALTER EXTENSION pg_cron UPDATE` runs a later one. A library of 1.5 on defines cron.timezone
+(superuser-only: refused to a checker without pg_read_all_settings, a pg_settings row to one with it; a placeholder is
+neither). Where it does and extversion is below 1.5, an item whose verdict the version decides (its `timezone:`, unless
+cron.timezone is GMT; an interval, `$`, a range written high-to-low or `@yearly` in its schedule or a job's) is
+*error*, naming both and `ALTER EXTENSION pg_cron UPDATE`: which release runs it is not known.
 """
 
 from __future__ import annotations
@@ -150,8 +157,12 @@ SCHEDULER = Pinned(
     " order by 1) as scheduler_elsewhere"
 )
 # its own statement: refused (superuser-only from pg_cron 1.5) it must not take the other settings with it.
-# Not pg_settings: that hides a placeholder (a cron.timezone no loaded library defines) as well.
-TIMEZONE = Pinned("select current_setting('cron.timezone', true) as timezone")
+# Its value not from pg_settings: that hides a placeholder (a cron.timezone no loaded library defines) as well. Whether
+# a library defines it is the loaded pg_cron's own sign of 1.5 on, which extversion (its SQL objects') need not be:
+# pg_settings shows the library's row to a checker allowed to read it, never a placeholder's (GUC_NO_SHOW_ALL);
+# a checker not allowed is refused the whole statement (42501), which a placeholder never is.
+TIMEZONE = Pinned("select current_setting('cron.timezone', true) as timezone,"
+                  " exists (select from pg_catalog.pg_settings where name = 'cron.timezone') as defined")
 # its own statement too: superuser-only (without pg_read_all_settings it is refused), NULL where no pg_cron library
 # is loaded to define it (no launcher either then). Not pg_settings: that hides the one and the other alike.
 BACKGROUND_WORKERS = Pinned("select current_setting('cron.use_background_workers', true) as use_background_workers")
@@ -494,6 +505,37 @@ def _value(field: str, at: int, position: int) -> tuple[int, str | None]:
     return at + len(word), None
 
 
+def library_ahead(facts: dict) -> bool:
+    """Whether the loaded pg_cron library is 1.5 or later while pg_extension's extversion (the version of the
+    extension's SQL objects, which a package upgrade leaves until ALTER EXTENSION pg_cron UPDATE) names one before: the
+    library defines cron.timezone (refused to the checker role, or shown in pg_settings), which a placeholder is not."""
+    parsed = _version(facts.get("version"))
+    defined = facts.get("timezone_defined") or facts.get("timezone_unreadable")
+    return parsed is not None and parsed < FIRST_WITH_TIMEZONE and bool(defined)
+
+
+def read_by_version(schedule: str) -> bool:
+    """Whether pg_cron releases read `schedule` differently: an interval or `$` (1.5 on), a range written high-to-low
+    or `@yearly` / `@annually` (1.6 on)."""
+    written = _normal(schedule)
+    return (re.search(r"second|\$", written, re.IGNORECASE) is not None or written.split(" ")[0] in YEARLY_MACROS
+            or bool(ranges_high_to_low(written, None)))
+
+
+def _decided_by_version(p: "Params", facts: dict, stored: list[str]) -> list[str]:
+    """What of the item a pg_cron library ahead of its extension may read otherwise than extversion says: its
+    `timezone:` (unless cron.timezone is GMT, the one zone either way), and the schedules compared or run."""
+    zone = facts.get("timezone")
+    decided = []
+    if p.timezone and (facts.get("timezone_unreadable") or str(zone or "GMT").upper() != "GMT"):
+        zone_said = "which the checker role may not read" if facts.get("timezone_unreadable") else f"'{zone}'"
+        decided.append(f"the item's `timezone: {p.timezone}` (from 1.5 pg_cron runs schedules in cron.timezone,"
+                       f" {zone_said}; before, in GMT)")
+    schedules = [*stored, *([p.schedule] if p.schedule else [])]
+    decided += [f"'{schedule}'" for schedule in dict.fromkeys(schedules) if read_by_version(schedule)]
+    return decided
+
+
 def _before_1_5(version: Any) -> bool:
     """A pg_cron below 1.5 (no intervals, no `$`); an unknown version is taken as a later one."""
     return (_version(version) or FIRST_WITH_TIMEZONE) < FIRST_WITH_TIMEZONE
@@ -672,12 +714,14 @@ def _scheduler(answer: Any) -> dict[str, Any]:
 
 
 def _timezone(answer: Any) -> dict[str, Any]:
-    """cron.timezone, or that the checker role may not read it."""
+    """cron.timezone, or that the checker role may not read it; and whether a loaded library defines it (refused,
+    one does: a placeholder is any role's to read)."""
     if isinstance(answer, GatherError):
         if getattr(answer, "sqlstate", "") == INSUFFICIENT_PRIVILEGE:
-            return {"timezone": None, "timezone_unreadable": True}
+            return {"timezone": None, "timezone_unreadable": True, "timezone_defined": True}
         raise answer
-    return {"timezone": answer[0]["timezone"], "timezone_unreadable": False}
+    row = answer[0]
+    return {"timezone": row["timezone"], "timezone_unreadable": False, "timezone_defined": bool(row.get("defined"))}
 
 
 def _background_workers(answer: Any) -> dict[str, Any]:
@@ -1001,6 +1045,9 @@ def judge(check, facts) -> Outcome:
                   "database": j.get("database"), "username": j.get("username")} for j in named],
         "scheduler_running": facts.get("scheduler_running"),
     }
+    if library_ahead(facts):
+        evidence["pg_cron_library"] = (f"1.5 or later: it defines cron.timezone, while extversion is"
+                                       f" {facts['version']}")
     if stored_as != p.job:
         evidence["jobname_as_stored"] = (f"'{stored_as}': cron.job.jobname is a name, of which PostgreSQL keeps the"
                                          f" first {NAME_BYTES} bytes (whole UTF-8 characters)")
@@ -1076,6 +1123,16 @@ def judge(check, facts) -> Outcome:
     version = facts["version"]
     # pg_cron reads a stored schedule's first five fields (or its macro's word) and ignores what follows
     runs_on = {j["jobid"]: pg_cron_reads_of(j["schedule"]) for j in active}
+    if library_ahead(facts) and (decided := _decided_by_version(p, facts, [read for read, _ in runs_on.values()])):
+        # which pg_cron runs them is not known (1.5 or later, but which?), and a library run on SQL objects older
+        # than its own is what its maintainers tell to update: no verdict read from either version
+        refused = (f", which the checker role {facts['viewer']} is refused: PostgreSQL refuses a library's"
+                   f" superuser-only setting, never a placeholder" if facts.get("timezone_unreadable") else "")
+        return error(f"cannot tell how pg_cron runs '{p.job}': the loaded pg_cron library is 1.5 or later (it"
+                     f" defines cron.timezone{refused}), but the extension's version (pg_extension.extversion) is"
+                     f" {version} — the package was upgraded without ALTER EXTENSION pg_cron UPDATE; pg_cron's"
+                     f" releases read {', '.join(decided)} differently; run ALTER EXTENSION pg_cron UPDATE in"
+                     f" database {facts.get('current_database')}", **evidence)
     ignored = [f"jobid {jobid}: '{rest}' after {'its macro' if read.startswith('@') else 'the fifth field'}"
                for jobid, (read, rest) in runs_on.items() if rest]
     if ignored:
