@@ -883,3 +883,42 @@ def test_an_active_job_with_no_background_worker_slot_left_for_its_runs_fails(tm
             " replication launcher, pg_cron launcher)") in full.observed, full.observed
     assert unseen.status is Status.ERROR and "grant pg_read_all_stats to checker" in unseen.observed, unseen
     assert free.status is Status.PASSED, free
+
+
+def test_a_placeholder_cron_timezone_on_pg_cron_before_1_5_is_no_sign_of_a_later_library(tmp_path):
+    """A loaded pg_cron library of 1.5 on defines cron.timezone (superuser-only) whatever pg_extension's extversion
+    says: refused to a checker, or a row of pg_settings, it is taken for a library ahead of its extension. On the
+    1.4 here `cron.timezone` set for the server (a line of postgresql.conf: PostgreSQL 15's ALTER SYSTEM refuses a
+    parameter no library defines) is a placeholder: readable by any role, in no pg_settings row — no such sign for
+    the checker, allowed to read settings or not, nor for a superuser. The items are judged in GMT (05:00 Berlin in
+    January is 04:00 there), never an error."""
+    cluster = _Cluster()
+    items = (_item("K1", "{job: berlin-five, active: true, schedule: '0 5 * 1 *', timezone: Europe/Berlin}")
+             + _item("K2", "{job: berlin-four, active: true, schedule: '0 5 * 1 *', timezone: Europe/Berlin}"))
+    try:
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:
+            conn.execute("create extension pg_cron")
+            version = _version_of(conn)
+            if version >= (1, 5):
+                pytest.skip(f"pg_cron {version} defines cron.timezone: no placeholder to read")
+            conn.execute("create role owner_role login")  # not a superuser's jobs: enable_superuser_jobs aside
+            conn.execute("create role bare login bypassrls in role pg_read_all_data")  # as the suite's checker
+            conn.execute("create role reader login bypassrls in role pg_read_all_data, pg_read_all_settings")
+            for name, schedule in (("berlin-five", "0 5 * 1 *"), ("berlin-four", "0 4 * 1 *")):
+                conn.execute("select cron.schedule_in_database(%s, %s, 'select 1', 'postgres', 'owner_role')",
+                             (name, schedule))
+        cluster.restart_with("cron.timezone = 'Europe/Berlin'")  # read at server start, as pg_cron 1.5 on reads it
+        cluster.wait_for_launcher("postgres")
+        seen, outcomes = {}, {}
+        for user in ("postgres", "bare", "reader"):
+            with psycopg.connect(cluster.url(user=user), autocommit=True) as conn:
+                seen[user] = conn.execute(scheduler.TIMEZONE).fetchone()
+            (tmp_path / user).mkdir()
+            outcomes[user] = _own_outcomes(cluster.url(user=user), tmp_path / user, items)
+    finally:
+        cluster.stop()
+    assert seen == dict.fromkeys(("postgres", "bare", "reader"), ("Europe/Berlin", False)), seen
+    for user, judged in outcomes.items():
+        assert {k: o.status for k, o in judged.items()} == {"K1": Status.FAILED, "K2": Status.PASSED}, (user, judged)
+        assert judged["K1"].evidence["server_timezone"] == "GMT", (user, judged["K1"].evidence)
+        assert "pg_cron_library" not in judged["K1"].evidence, (user, judged["K1"].evidence)
