@@ -41,7 +41,7 @@ cron.use_background_workers off pg_cron opens each run to the job's nodename:nod
 fails (see `_connects_elsewhere`: a socket directory none of unix_socket_directories — an *error* where the checker
 may not read that setting —, a name padded with blanks); where the checker may not read that setting, such a job is
 *error*. A job a superuser owns never runs with cron.enable_superuser_jobs off (pg_cron 1.4 on skips it), nor any
-active job with cron.launch_active_jobs off (1.5 on): it fails, or is *error* where the checker may not read the
+active job with cron.launch_active_jobs off (1.6 on): it fails, or is *error* where the checker may not read the
 setting. With cron.use_background_workers on each run needs a free slot of max_worker_processes: where the background
 workers pg_stat_activity shows holding one fill them all, an active job fails ('could not start background
 process'), or is *error* where other roles' sessions the checker is not shown the backend_type of (no
@@ -1432,7 +1432,7 @@ def days_rule_matters(schedule: str, version: Any = None) -> bool:
 
 
 def _launches_active_jobs(facts: dict) -> bool | None:
-    """Whether pg_cron's launcher starts active jobs: not with cron.launch_active_jobs off (1.5 on); None where the
+    """Whether pg_cron's launcher starts active jobs: not with cron.launch_active_jobs off (1.6 on); None where the
     checker role may not read that setting."""
     return None if facts.get("launch_active_jobs_unreadable") else not _is_off(facts.get("launch_active_jobs"))
 
