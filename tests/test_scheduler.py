@@ -1591,3 +1591,25 @@ def test_gather_reads_whether_a_library_defines_cron_timezone_with_its_value():
     assert gathered([{"timezone": "Europe/Berlin", "defined": False}])["timezone_defined"] is False
     assert gathered([{"timezone": "Europe/Berlin", "defined": True}])["timezone_defined"] is True
     assert gathered(QueryFailed('permission denied to examine "cron.timezone"', "42501"))["timezone_defined"] is True
+
+
+def test_a_library_of_1_6_on_extversion_1_5_is_no_licence_to_read_ranges_as_1_5():
+    """pg_cron 1.6.0 kept extversion 1.5 (1.6.1 "requires ALTER EXTENSION pg_cron UPDATE"): its sign is
+    cron.launch_active_jobs, which it defines (1.6.0's changelog). Where only 1.6 reads a schedule otherwise (a range
+    written high-to-low, @yearly) the item is an error; what 1.5 and 1.6 read alike (an interval, a zone) is judged."""
+    ahead = {**_facts(_job(7, "j", "0 22-2 * * *"), _job(8, "tick", "30 seconds"), version="1.5", timezone="GMT"),
+             "timezone_defined": True, "launch_active_jobs": "on"}
+    outcome = _judge({"job": "j", "active": True}, ahead)
+    assert outcome.status is Status.ERROR, outcome
+    for said in ("1.6 or later (it defines cron.launch_active_jobs)", "is 1.5", "'0 22-2 * * *'",
+                 "ALTER EXTENSION pg_cron UPDATE"):
+        assert said in outcome.observed, outcome.observed
+    assert outcome.evidence["pg_cron_library"] == "1.6 or later: it defines cron.launch_active_jobs, while extversion" \
+                                                  " is 1.5", outcome.evidence
+    assert _judge({"job": "tick", "active": True, "schedule": "30 seconds"}, ahead).status is Status.PASSED
+    # refused to the checker: a library defines it too (a placeholder is any role's to read)
+    refused = {**ahead, "launch_active_jobs": None, "launch_active_jobs_unreadable": True}
+    assert _judge({"job": "j", "active": True}, refused).status is Status.ERROR
+    # no sign (1.6's setting a placeholder, or a 1.5 library): read as extversion says, as before
+    for unsigned in ({**ahead, "launch_active_jobs": None}, {**ahead, "version": "1.6"}):
+        assert _judge({"job": "j", "active": True}, unsigned).status is not Status.ERROR

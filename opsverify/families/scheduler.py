@@ -74,7 +74,9 @@ package upgraded without `ALTER EXTENSION pg_cron UPDATE` runs a later one. A li
 (superuser-only: refused to a checker without pg_read_all_settings, a pg_settings row to one with it; a placeholder is
 neither). Where it does and extversion is below 1.5, an item whose verdict the version decides (its `timezone:`, unless
 cron.timezone is GMT; an interval, `$`, a range written high-to-low or `@yearly` in its schedule or a job's) is
-*error*, naming both and `ALTER EXTENSION pg_cron UPDATE`: which release runs it is not known.
+*error*, naming both and `ALTER EXTENSION pg_cron UPDATE`: which release runs it is not known. So from 1.6, whose
+library defines cron.launch_active_jobs (1.6.0 kept extversion 1.5): a range written high-to-low or `@yearly` where
+extversion is below 1.6.
 """
 
 from __future__ import annotations
@@ -505,35 +507,50 @@ def _value(field: str, at: int, position: int) -> tuple[int, str | None]:
     return at + len(word), None
 
 
-def library_ahead(facts: dict) -> bool:
-    """Whether the loaded pg_cron library is 1.5 or later while pg_extension's extversion (the version of the
-    extension's SQL objects, which a package upgrade leaves until ALTER EXTENSION pg_cron UPDATE) names one before: the
-    library defines cron.timezone (refused to the checker role, or shown in pg_settings), which a placeholder is not."""
-    parsed = _version(facts.get("version"))
-    defined = facts.get("timezone_defined") or facts.get("timezone_unreadable")
-    return parsed is not None and parsed < FIRST_WITH_TIMEZONE and bool(defined)
+def library_floor(facts: dict) -> tuple[tuple[int, ...], str] | None:
+    """The release the loaded pg_cron library is at least, by the setting it defines (a placeholder is none: any role
+    reads one, and pg_settings shows none), with that setting's name: cron.launch_active_jobs from 1.6, cron.timezone
+    from 1.5 (each superuser-only: refused to the checker role, or a pg_settings row to one allowed); None: no sign."""
+    if facts.get("launch_active_jobs") is not None or facts.get("launch_active_jobs_unreadable"):
+        return FIRST_WITH_BIT_NSET, "cron.launch_active_jobs"
+    if facts.get("timezone_defined") or facts.get("timezone_unreadable"):
+        return FIRST_WITH_TIMEZONE, "cron.timezone"
+    return None
 
 
-def read_by_version(schedule: str) -> bool:
-    """Whether pg_cron releases read `schedule` differently: an interval or `$` (1.5 on), a range written high-to-low
-    or `@yearly` / `@annually` (1.6 on)."""
+def library_ahead(facts: dict) -> tuple[tuple[int, ...], str] | None:
+    """library_floor where pg_extension's extversion (the version of the extension's SQL objects, which a package
+    upgrade leaves until ALTER EXTENSION pg_cron UPDATE) names a release before it; else None."""
+    parsed, floor = _version(facts.get("version")), library_floor(facts)
+    return floor if parsed is not None and floor is not None and parsed < floor[0] else None
+
+
+def read_by_version(schedule: str, since: tuple[int, ...] = (0,)) -> bool:
+    """Whether pg_cron releases from `since` on read `schedule` differently: an interval or `$` (1.5 on), a range
+    written high-to-low or `@yearly` / `@annually` (1.6 on)."""
     written = _normal(schedule)
-    return (re.search(r"second|\$", written, re.IGNORECASE) is not None or written.split(" ")[0] in YEARLY_MACROS
-            or bool(ranges_high_to_low(written, None)))
+    by_1_6 = written.split(" ")[0] in YEARLY_MACROS or bool(ranges_high_to_low(written, None))
+    return by_1_6 or since < FIRST_WITH_TIMEZONE and re.search(r"second|\$", written, re.IGNORECASE) is not None
 
 
 def _decided_by_version(p: "Params", facts: dict, stored: list[str]) -> list[str]:
     """What of the item a pg_cron library ahead of its extension may read otherwise than extversion says: its
-    `timezone:` (unless cron.timezone is GMT, the one zone either way), and the schedules compared or run."""
-    zone = facts.get("timezone")
+    `timezone:` (unless cron.timezone is GMT, the one zone either way; not where extversion is 1.5 already), and the
+    schedules compared or run."""
+    zone, since = facts.get("timezone"), _version(facts.get("version")) or (0,)
     decided = []
-    if p.timezone and (facts.get("timezone_unreadable") or str(zone or "GMT").upper() != "GMT"):
+    if p.timezone and since < FIRST_WITH_TIMEZONE and (
+            facts.get("timezone_unreadable") or str(zone or "GMT").upper() != "GMT"):
         zone_said = "which the checker role may not read" if facts.get("timezone_unreadable") else f"'{zone}'"
         decided.append(f"the item's `timezone: {p.timezone}` (from 1.5 pg_cron runs schedules in cron.timezone,"
                        f" {zone_said}; before, in GMT)")
     schedules = [*stored, *([p.schedule] if p.schedule else [])]
-    decided += [f"'{schedule}'" for schedule in dict.fromkeys(schedules) if read_by_version(schedule)]
+    decided += [f"'{schedule}'" for schedule in dict.fromkeys(schedules) if read_by_version(schedule, since)]
     return decided
+
+
+def _dotted(version: tuple[int, ...]) -> str:
+    return ".".join(map(str, version))
 
 
 def _before_1_5(version: Any) -> bool:
@@ -1045,8 +1062,8 @@ def judge(check, facts) -> Outcome:
                   "database": j.get("database"), "username": j.get("username")} for j in named],
         "scheduler_running": facts.get("scheduler_running"),
     }
-    if library_ahead(facts):
-        evidence["pg_cron_library"] = (f"1.5 or later: it defines cron.timezone, while extversion is"
+    if ahead := library_ahead(facts):
+        evidence["pg_cron_library"] = (f"{_dotted(ahead[0])} or later: it defines {ahead[1]}, while extversion is"
                                        f" {facts['version']}")
     if stored_as != p.job:
         evidence["jobname_as_stored"] = (f"'{stored_as}': cron.job.jobname is a name, of which PostgreSQL keeps the"
@@ -1123,13 +1140,16 @@ def judge(check, facts) -> Outcome:
     version = facts["version"]
     # pg_cron reads a stored schedule's first five fields (or its macro's word) and ignores what follows
     runs_on = {j["jobid"]: pg_cron_reads_of(j["schedule"]) for j in active}
-    if library_ahead(facts) and (decided := _decided_by_version(p, facts, [read for read, _ in runs_on.values()])):
+    if (ahead := library_ahead(facts)) and (
+            decided := _decided_by_version(p, facts, [read for read, _ in runs_on.values()])):
         # which pg_cron runs them is not known (1.5 or later, but which?), and a library run on SQL objects older
         # than its own is what its maintainers tell to update: no verdict read from either version
+        floor, setting = ahead
+        unreadable = facts.get(f"{setting.removeprefix('cron.')}_unreadable")
         refused = (f", which the checker role {facts['viewer']} is refused: PostgreSQL refuses a library's"
-                   f" superuser-only setting, never a placeholder" if facts.get("timezone_unreadable") else "")
-        return error(f"cannot tell how pg_cron runs '{p.job}': the loaded pg_cron library is 1.5 or later (it"
-                     f" defines cron.timezone{refused}), but the extension's version (pg_extension.extversion) is"
+                   f" superuser-only setting, never a placeholder" if unreadable else "")
+        return error(f"cannot tell how pg_cron runs '{p.job}': the loaded pg_cron library is {_dotted(floor)} or"
+                     f" later (it defines {setting}{refused}), but the extension's version (pg_extension.extversion) is"
                      f" {version} — the package was upgraded without ALTER EXTENSION pg_cron UPDATE; pg_cron's"
                      f" releases read {', '.join(decided)} differently; run ALTER EXTENSION pg_cron UPDATE in"
                      f" database {facts.get('current_database')}", **evidence)
