@@ -112,10 +112,27 @@ def describe(value: str | None) -> dict[str, Any]:
     return {"present": True, "length": len(value), "fingerprint": fingerprint(value)}
 
 
-_SECRET_NAME = re.compile(
-    r"(KEY|SECRET|TOKEN|PASS|PASSWORD|PWD|DSN|CREDENTIAL|PRIVATE|AUTH|SALT|SIGNING|COOKIE|SESSION|WEBHOOK)",
-    re.IGNORECASE,
-)
+# words of a name that make any value a secret, a plain word too (DB_PASSWORD=sunshine), wherever they are in it
+# (MYSQLPASSWORD, STRIPESECRET)
+_SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PWD|DSN|CREDENTIAL|PRIVATE|SALT|SIGNING", re.IGNORECASE)
+# as strong (APIKEY, DBPASS, PASSWD), but for the ordinary words holding them (KEYCLOAK_REALM, PASSENGER_*)
+_KEY_NAME = re.compile(r"KEY|PASS", re.IGNORECASE)
+# a secret alone or last (SESSION, BASIC_AUTH, SLACK_WEBHOOK), a plain setting when the words after it name one
+# (Laravel's SESSION_DRIVER=database, AUTH_PROVIDER=github, COOKIE_DOMAIN=example.com)
+_SETTING_NAME = re.compile(r"AUTH|SESSION|COOKIE|WEBHOOK", re.IGNORECASE)
+_ORDINARY_WORDS = frozenset({"KEYCLOAK", "KEYBOARD", "KEYWORD", "KEYWORDS", "KEYSPACE", "KEYNOTE", "MONKEY", "TURKEY",
+                             "DONKEY", "HOCKEY", "JOCKEY", "WHISKEY", "AUTHOR", "AUTHORS", "PASSENGER", "PASSENGERS",
+                             "COMPASS", "PASSPORT", "PASSIVE", "PASSTHROUGH"})  # not BYPASS: Vercel's is a secret
+# what the settings of Laravel's .env.example and config, Django's SESSION_* and CSRF_COOKIE_*, NextAuth's and
+# Firebase's end in; not ID, USER, HEADER, VALUE or STRING (a session's id, a connection string hold secrets)
+_PLAIN_SETTING_WORDS = frozenset({
+    "DRIVER", "DOMAIN", "PROVIDER", "PROVIDERS", "STORE", "SAME", "SITE", "SAMESITE", "SECURE", "HTTP", "ONLY",
+    "HTTPONLY", "LIFETIME", "PATH", "FILE", "NAME", "TTL", "EXPIRE", "EXPIRES", "EXPIRY", "EXPIRATION", "AGE", "MAX",
+    "MODE", "TABLE", "CONNECTION", "PREFIX", "ENABLED", "ENABLE", "DISABLED", "DISABLE", "ENCRYPT", "ENGINE",
+    "BACKEND", "SERIALIZER", "STRATEGY", "GUARD", "MODEL", "TIMEOUT", "TYPE", "REALM", "METHOD", "FORMAT", "EVENTS",
+    "RETRIES", "PARTITIONED"})
+_WEBHOOK_SETTING_WORDS = _PLAIN_SETTING_WORDS - {"PATH"}  # a webhook's path may be its key (/hook/Zk3mQ9wx…)
+_NAME_CHUNK = re.compile(r"[A-Z]*[a-z0-9]*")  # SESSION, Driver, APIKey: a camel word's capitals stay with it
 
 
 # words of a name that say the whole value is a secret, a URL too (SLACK_WEBHOOK_URL, zapierWebhookUrl,
@@ -146,10 +163,49 @@ def names_a_secret_url(name: str) -> bool:
 
 
 def names_a_secret(name: str) -> bool:
-    """Whether an env var's name says its value is a secret: KEY, SECRET, TOKEN, PASS… in it, a secret URL's words
-    (ALERT_HOOK), or the short words PW, PIN, SEED… as words of their own."""
-    return bool(_SECRET_NAME.search(name) or names_a_secret_url(name)
-                or any(_SECRET_SHORT_WORD.fullmatch(word) for word in _name_words(name)))
+    """Whether an env var's name says its value is a secret: SECRET, TOKEN, PASSWORD… in it, KEY or PASS but in an
+    ordinary word (KEYCLOAK), SESSION, COOKIE, AUTH or WEBHOOK but before words naming a plain setting
+    (SESSION_DRIVER), a secret URL's words (ALERT_HOOK), or the short words PW, PIN, SEED… as words of their own."""
+    words = _name_words(name)
+    return bool(_SECRET_NAME.search(name) or _names_a_key(name) or _names_a_session_secret(name)
+                or any(_SECRET_URL_WORD.fullmatch(word) and not _SETTING_NAME.fullmatch(word.removesuffix("S"))
+                       for word in words)  # WEBHOOK(S) alone is `_names_a_session_secret`'s
+                or any(_SECRET_SHORT_WORD.fullmatch(word) for word in words))
+
+
+def _name_chunks(name: str) -> list[re.Match[str]]:
+    return [chunk for chunk in _NAME_CHUNK.finditer(name) if chunk.group()]
+
+
+def _chunk_at(chunks: list[re.Match[str]], found: re.Match[str]) -> int | None:
+    """Which chunk holds all of `found`; None where it spans two (`sesSion`): read as the secret's word."""
+    return next((at for at, chunk in enumerate(chunks)
+                 if chunk.start() <= found.start() and found.end() <= chunk.end()), None)
+
+
+def _names_a_key(name: str) -> bool:
+    chunks = _name_chunks(name)
+    return any((at := _chunk_at(chunks, found)) is None or chunks[at].group().upper() not in _ORDINARY_WORDS
+               for found in _KEY_NAME.finditer(name))
+
+
+def _names_a_session_secret(name: str) -> bool:
+    """SESSION, COOKIE, AUTH or WEBHOOK in a name, and what follows it is not a plain setting's words: each of them
+    one (or another such word) and the last one (SESSION_COOKIE_NAME; SESSION_CONNECTION_STRING is no setting)."""
+    chunks = _name_chunks(name)
+    words = [chunk.group().upper() for chunk in chunks]
+    for found in _SETTING_NAME.finditer(name):
+        at = _chunk_at(chunks, found)
+        if at is None:
+            return True
+        if words[at] in _ORDINARY_WORDS:  # AUTHOR_NAME
+            continue
+        settings = _WEBHOOK_SETTING_WORDS if "WEBHOOK" in words[at] else _PLAIN_SETTING_WORDS
+        after = words[at + 1:]
+        if not (after and after[-1] in settings
+                and all(word in settings or _SETTING_NAME.search(word) for word in after)):
+            return True
+    return False
 
 
 def looks_secret(name: str, value: str) -> bool:
