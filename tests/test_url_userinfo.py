@@ -1,8 +1,8 @@
 """A service URL's user and password (`http://user:pw@host`, a /metrics behind Basic auth) are sent, as the HTTP
 client's `Authorization: Basic …`, only by requests meant to carry credentials: never by those that show an endpoint
-refuses callers without them (cron's without the right secret, webhook deliveries it must refuse, an http item
-expecting only 401/403). Behind an optional-auth gate (a bad Authorization -> 401, none -> anonymous) those were
-refused for the credentials opsverify added, and passed on endpoints open to anyone. Nor do the user and password
+refuses callers without them (cron's without the right secret, webhook deliveries it must refuse without signed_with, an
+http item expecting only 401/403). Behind an optional-auth gate (a bad Authorization -> 401, none -> anonymous) those
+were refused for the credentials opsverify added, and passed on endpoints open to anyone. Nor do the user and password
 appear in what an item says."""
 
 from __future__ import annotations
@@ -104,17 +104,41 @@ def test_webhook_taking_any_delivery_fails_though_the_url_holds_a_login():
     shows_no_login(outcome)
 
 
-def test_webhook_genuine_deliveries_alone_send_the_urls_login():
-    """A delivery signed with the endpoint's secret is the sender's: it goes as the sender is configured, the URL's
-    login with it; every delivery that must be refused goes without."""
-    key = "whsec_0123456789abcdef0123456789abcdef"
-    params = {**STRIPE, "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}
+def login_required(app, seen: list):
+    """A gate wanting the URL's Basic login (401 to anyone else); past it, `app`. Every Authorization kept in `seen`."""
+    def answer(headers, body):
+        seen.append(headers.get("authorization"))
+        return app(headers, body) if headers.get("authorization") == BASIC else (401, '{"error": "login required"}')
+    return answer
+
+
+STRIPE_KEY = "whsec_0123456789abcdef0123456789abcdef"
+STRIPE_SIGNED = {**STRIPE, "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}
+
+
+def test_with_signed_with_every_delivery_sends_the_urls_login_as_the_genuine_one():
+    """Behind a gate wanting the URL's login, a handler verifying no signature: the genuine delivery went with the
+    login, the forged ones without, so the gate's 401 refused every forgery and the item passed. Every delivery now
+    goes as the genuine one (the login shown taken by its 2xx): the forgeries are taken, and the item fails."""
     seen: list = []
-    judged(webhook, {("POST", "/webhooks/stripe"): gated(lambda h, b: (400, '{"error": "bad signature"}'), seen)},
-           params, mutating=True, secrets={"STRIPE_WEBHOOK_SECRET": key})
-    genuine = sum(how in webhook.SIGNED_AS_SENT for how, _, _ in webhook.deliveries(webhook.Params(**params), key))
-    assert genuine and seen.count(BASIC) == genuine, seen
-    assert seen.count(None) == len(seen) - genuine, seen
+    outcome = judged(webhook, {("POST", "/webhooks/stripe"): login_required(lambda h, b: (200, '{"ok": true}'), seen)},
+                     STRIPE_SIGNED, mutating=True, secrets={"STRIPE_WEBHOOK_SECRET": STRIPE_KEY})
+    assert seen and set(seen) == {BASIC}, seen
+    assert outcome.status is Status.FAILED, outcome
+    assert "unsigned: accepted with 200" in outcome.observed, outcome.observed
+    assert "user and password" in outcome.evidence["credentials"], outcome.evidence
+    shows_no_login(outcome)
+
+
+def test_without_signed_with_a_pass_behind_a_login_says_the_refusals_may_be_the_gates():
+    seen: list = []
+    outcome = judged(webhook, {("POST", "/webhooks/stripe"): login_required(lambda h, b: (200, '{"ok": true}'), seen)},
+                     STRIPE)
+    assert seen and set(seen) == {None}, seen
+    assert outcome.status is Status.PASSED, outcome
+    assert ("and so would a gate's refusal of callers without the URL's user and password, which these deliveries "
+            "were sent without" in outcome.observed), outcome.observed
+    shows_no_login(outcome)
 
 
 # -- http ---------------------------------------------------------------------------------------------------------

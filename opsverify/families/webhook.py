@@ -48,8 +48,12 @@ check one of them tests acts on it: like the genuine one, none is ever sent twic
 error, not asked again). Fal signs with its own ed25519 key, which no secret of the endpoint can reproduce: no
 `signed_with` for fal. With the secret, an answer quoting the valid signature of the body sent, one the delivery
 did not carry (`{"expected": "<signature>"}`, a debug message), fails: anyone can POST a body and read back a
-signature of it (a signing oracle); each such signature is masked. No delivery is signed with a near miss of the
-secret (as cron sends one): HMAC reads its whole key, so a verifier that takes one refuses no random key either.
+signature of it (a signing oracle); each such signature is masked. With the secret, every delivery goes as the genuine
+one, with the URL's user and password and query keys: a refusal shows a signature check only where it comes from what
+the genuine delivery reached (sent without them, a gate wanting the key refused every forgery of an endpoint verifying
+none). Without it, none carries them (a stale one refused proved nothing), and a pass says a gate's refusal would read
+the same. No delivery is signed with a near miss of the secret (as cron sends one): HMAC reads its whole key, so a
+verifier that takes one refuses no random key either.
 
 ```yaml
 params:
@@ -84,6 +88,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from ..display import visible
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
+from ..secrets import without_userinfo
 from ..target import SECRET_REF
 from ..transports.http import Probe, Reply
 from . import REQUESTS_AT_ONCE
@@ -496,6 +501,24 @@ def bound(target, checks) -> float:
     return target.timeouts.connect_s + target.timeouts.http_s * waves + retries_bound(target, resent)
 
 
+CREDENTIALS = "credentials"  # the facts' key, beside an item's, of the URL's credentials (`url_credentials`)
+
+
+def url_credentials(target, service: str, path: str) -> tuple[str, ...]:
+    """The credentials the service's URL holds, as an item names them (never their values): its user and password,
+    and each query parameter holding a secret the run knows (`Target.anonymous_url`)."""
+    url = target.url(service, path)
+    _, left_off, _ = target.anonymous_url(service, path)
+    login = ("user and password",) if without_userinfo(url) != url else ()
+    return (*login, *(f"query parameter {name}" for name in left_off))
+
+
+def credentials_said(credentials: tuple[str, ...]) -> str:
+    """What a signed_with item's deliveries did with the URL's credentials (names, never values)."""
+    return (f"every delivery sent as the correctly signed one, with the URL's {' and '.join(credentials)}: each "
+            "refusal came from what the correctly signed delivery reached, past any gate wanting them")
+
+
 def gather(target, checks) -> dict:
     """Each item's (how, url, reply) by its key; and by (its key, HANDED_OUT) the deliveries whose answer quoted a
     valid signature of their body that they were not sent with (signed_with only: known with the secret alone)."""
@@ -505,9 +528,16 @@ def gather(target, checks) -> dict:
     for c in checks:
         p: Params = c.params
         url = target.url(p.service, p.path)
-        unsigned_url, left_off, gate_kept = target.anonymous_url(p.service, p.path)
-        if left_off or gate_kept:
-            facts[(c.key, LEFT_OFF)] = (left_off, gate_kept)
+        if credentials := url_credentials(target, p.service, p.path):
+            facts[(c.key, CREDENTIALS)] = credentials
+        if p.signed_with:  # a refusal shows a signature check only where the genuine delivery, taken, got to: sent as
+            # it is, with the URL's credentials (its 2xx shows them taken: none is sent that the sender does not send)
+            refused_url, anonymous = url, False
+        else:  # none carries the URL's credentials: refused for a stale one, it proved nothing
+            refused_url, left_off, gate_kept = target.anonymous_url(p.service, p.path)
+            anonymous = True
+            if left_off or gate_kept:
+                facts[(c.key, LEFT_OFF)] = (left_off, gate_kept)
         secret = target.secret(p.secret_name) if p.secret_name else None
         for how, headers, body in deliveries(p, secret):
             valid = _valid_signatures(p.scheme, secret.encode(), headers, body) if secret is not None else []
@@ -520,11 +550,9 @@ def gather(target, checks) -> dict:
             # the others signed with the endpoint's secret: one missing the very check they test acts on them,
             # so they are never sent twice either (`_retry.asked_again`)
             acted_on = (genuine and c.mutating) or how in SIGNED_REFUSALS
-            # one it must refuse carries no user and password of the URL, nor a key its query holds: refused for
-            # those, it proved nothing
-            plans.append((c.key, how, Probe("POST", url if genuine else unsigned_url, headers, body, mutating=acted_on,
+            plans.append((c.key, how, Probe("POST", url if genuine else refused_url, headers, body, mutating=acted_on,
                                             expect_rejection=not genuine, judged_by_status=not genuine,
-                                            anonymous=not genuine,
+                                            anonymous=anonymous and not genuine,
                                             verify=target.verify_tls(p.service), connect_s=target.timeouts.connect_s)))
     replies = fetch_retrying(target, plans)
     for (key, how, probe), reply, signatures in zip(plans, replies, unsent, strict=True):
@@ -630,8 +658,9 @@ def rewritten_problem(genuine: Reply | None, rewritten: Reply | None) -> str | N
             " sent: it refuses every real delivery")
 
 
-def genuine_unseen(params: Params, reply: Reply) -> str | None:
-    """Why the correctly signed delivery shows nothing of a signature check: not answered, or refused as well."""
+def genuine_unseen(params: Params, reply: Reply, credentials: tuple[str, ...] = ()) -> str | None:
+    """Why the correctly signed delivery shows nothing of a signature check: not answered, or refused as well (by a
+    gate refusing the URL's `credentials` too, a stale key say)."""
     if reply.status is None:
         return f"{GENUINE}: no answer ({reply.failure})" if reply.sent else f"{GENUINE}: {reply.failure}"
     if reply.status in TURNED_AWAY or retry_wait_s(reply) is not None:  # a 503 saying when to come back too
@@ -641,15 +670,19 @@ def genuine_unseen(params: Params, reply: Reply) -> str | None:
     if 400 <= reply.status < 500:
         return (f"{GENUINE}: refused with {reply.status} as well: its refusals may be about the content, not the "
                 f"signature; that it checks signatures was not shown (or {params.secret_name} is not the secret "
-                "it verifies with)")
+                "it verifies with" + (f", or the URL's {' and '.join(credentials)} is refused" if credentials else "")
+                + ")")
     return None
 
 
-def not_ruled_out(params: Params) -> str:
-    """What a pass on refusals alone leaves open, and how to close it."""
+def not_ruled_out(params: Params, credentials: tuple[str, ...] = ()) -> str:
+    """What a pass on refusals alone leaves open, and how to close it: sent without the URL's credentials, a gate
+    wanting them refuses the deliveries before any handler reads one."""
     how = ("a Fal signature cannot be made to tell them apart" if params.scheme == "fal"
            else "signed_with would show the signature is what it checks")
-    return f"not ruled out: a refusal of the probe's content would read the same ({how})"
+    gate = (f", and so would a gate's refusal of callers without the URL's {' and '.join(credentials)}, which these"
+            " deliveries were sent without" if credentials else "")
+    return f"not ruled out: a refusal of the probe's content would read the same{gate} ({how})"
 
 
 def judge(check, facts) -> Outcome:
@@ -691,6 +724,9 @@ def _judge(check, facts) -> Outcome:
         if rules:
             expected += ", its answer " + ", ".join(expectations(rules)[1:])  # the first is http's status
     evidence = {how: describe_reply(url, "POST", reply) for how, url, reply in attempts}
+    credentials = facts.get((check.key, CREDENTIALS), ())
+    if credentials and p.signed_with:  # (without it, `sent_without` names what the deliveries left off)
+        evidence[CREDENTIALS] = credentials_said(credentials)
     unseen = [text for how, _, reply in refusals if (text := not_judged(how, reply))]
     checks_a_key = not any(how not in UNSET_KEYS and how not in SIGNED_REFUSALS and how not in FORGERY_TAKEN
                            and reply.status is not None and 200 <= reply.status < 300 for how, _, reply in refusals)
@@ -727,7 +763,7 @@ def _judge(check, facts) -> Outcome:
         # not seen said beside it (whether a genuine delivery is taken is moot once a forged one is)
         return failed(expected, "; ".join(problems), undecided=unseen + [f"{GENUINE}: {text}" for text in unread],
                       **evidence)
-    if genuine is not None and (text := genuine_unseen(p, genuine)):
+    if genuine is not None and (text := genuine_unseen(p, genuine, credentials)):
         unseen.append(text)
     unseen += routed_elsewhere(attempts, genuine)
     if unseen:  # each turned away for now says whether it was asked again (only those signed with another key are)
@@ -743,4 +779,4 @@ def _judge(check, facts) -> Outcome:
     crash_said = {wrong: said_after[wrong] for _, wrong in crashed}
     seen = " and ".join(f"{how}: {reply.status}" + (f" ({crash_said[how]})" if how in crash_said else "")
                         for how, _, reply in attempts)
-    return passed(expected, seen if genuine is not None else f"{seen}; {not_ruled_out(p)}", **evidence)
+    return passed(expected, seen if genuine is not None else f"{seen}; {not_ruled_out(p, credentials)}", **evidence)
