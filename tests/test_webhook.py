@@ -1637,12 +1637,12 @@ def _verifies_the_body_rewritten(key: bytes):
 @pytest.mark.parametrize("params, as_sent", [
     (STRIPE_SIGNED, "as Stripe signs it (its body pretty-printed JSON)"),
     ({**SHOPIFY, "service": "app", "path": "/hook", "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"},
-     "as Shopify signs it (its body compact JSON, / written \\/)"),
+     "as Shopify signs it (its body compact JSON, / written \\/ and & \\u0026)"),
 ], ids=["stripe", "shopify"])
 def test_an_endpoint_verifying_the_body_rewritten_from_its_json_fails(params, as_sent):
-    """The genuine delivery's bytes are its sender's: Stripe's pretty-printed, Shopify's compact with `/` escaped.
-    An endpoint verifying the signature over the body re-serialized refuses it — and takes the same delivery whose
-    bytes JSON.stringify writes alike: the item fails, naming both answers."""
+    """The genuine delivery's bytes are its sender's: Stripe's pretty-printed, Shopify's compact with `/` and `&`
+    escaped. An endpoint verifying the signature over the body re-serialized refuses it — and takes the same delivery
+    whose bytes JSON.stringify writes alike: the item fails, naming both answers."""
     outcome, _ = _judged_on({("POST", "/hook"): _verifies_the_body_rewritten(STRIPE_SECRET.encode())}, params)
     assert outcome.status is Status.FAILED, outcome
     assert outcome.expected.endswith(f"and accepts one signed with STRIPE_WEBHOOK_SECRET {as_sent} with 2xx"), \
@@ -1677,3 +1677,104 @@ def test_the_genuine_deliverys_bytes_are_its_senders():
     assert b'"test":true' in shopify[webhook.GENUINE] and b"\n" not in shopify[webhook.GENUINE]
     assert shopify[webhook.REWRITTEN] == _js_stringify(shopify[webhook.REWRITTEN])
     assert b'"gid://shopify/Order/' in shopify[webhook.REWRITTEN]
+
+
+# -- no common re-serializer writes the genuine delivery's bytes again ------------------------------------------------
+def _php_json_encode(body: bytes) -> bytes:
+    """`json_encode(json_decode($raw, true))` with PHP's defaults: compact, `/` written `\\/`, non-ASCII `\\uXXXX`, `&`
+    as it is; an object decoded as an array, so an empty one is written `[]`."""
+    def as_array(value):
+        if isinstance(value, dict):
+            return {key: as_array(inner) for key, inner in value.items()} if value else []
+        return [as_array(inner) for inner in value] if isinstance(value, list) else value
+    return json.dumps(as_array(json.loads(body)), separators=(",", ":")).replace("/", "\\/").encode()
+
+
+def _integral_floats_as_ints(value):
+    """JavaScript has one number type: 1.0 is written 1."""
+    if isinstance(value, dict):
+        return {key: _integral_floats_as_ints(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_integral_floats_as_ints(inner) for inner in value]
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _js(body: bytes) -> bytes:
+    """`JSON.stringify(JSON.parse(raw))`: compact, `/`, `&` and non-ASCII as they are, 1.0 as 1."""
+    return json.dumps(_integral_floats_as_ints(json.loads(body)), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _rails_to_json(body: bytes) -> bytes:
+    """ActiveSupport's `to_json`: compact, `&`, `<`, `>` written `\\u0026`, `\\u003c`, `\\u003e`, `/` as it is."""
+    text = json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e").encode()
+
+
+def _go_marshal(body: bytes) -> bytes:
+    """Go's `json.Marshal` of a `map[string]any`: keys sorted, compact, `&<>` escaped, non-ASCII as it is."""
+    text = json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e").encode()
+
+
+# (not `JSON.stringify(body, null, 2)`: it writes a body as Stripe pretty-prints it, and no body Stripe is known to
+# send tells the two apart)
+RESERIALIZERS = {
+    "PHP json_encode(json_decode($raw, true))": _php_json_encode,
+    "JSON.stringify": _js,
+    "Python json.dumps": lambda body: json.dumps(json.loads(body)).encode(),
+    "Python json.dumps(indent=2)": lambda body: json.dumps(json.loads(body), indent=2).encode(),
+    "Ruby to_json": lambda body: json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=False).encode(),
+    "Rails to_json": _rails_to_json,
+    "Go json.Marshal": _go_marshal,
+}
+SHOPIFY_SIGNED = {**SHOPIFY, "service": "app", "path": "/hook", "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}
+
+
+@pytest.mark.parametrize("params", [STRIPE_SIGNED, SHOPIFY_SIGNED], ids=["stripe", "shopify"])
+def test_no_common_reserializer_writes_the_genuine_body_again(params):
+    """A verifier over the body re-serialized takes a delivery only if its re-serializer writes the bytes sent: PHP's
+    json_encode wrote the Shopify body byte for byte (no `&`, no non-ASCII, no empty object in it), the item passed,
+    and every real delivery (Shopify writes `&` as `\\u0026`) was refused. The genuine body holds what each changes."""
+    genuine = {how: body for how, _, body in webhook.deliveries(webhook.Params(**params), STRIPE_SECRET)}[
+        webhook.GENUINE]
+    written_again = [name for name, rewrite in RESERIALIZERS.items() if rewrite(genuine) == genuine]
+    assert not written_again, (written_again, genuine)
+
+
+def test_the_genuine_body_holds_what_re_serializers_change_as_its_sender_writes_it():
+    """Shopify (Rails) writes compact JSON, `/` as `\\/`, `&` as `\\u0026`, non-ASCII as UTF-8 (Shopify/shopify-api-js
+    #320, Shopify/shopify-express #15); Stripe pretty-prints, non-ASCII as UTF-8 (stripe/stripe-node #371), `/` as it
+    is, and writes empty objects (`"metadata": {}`). Neither's keys are sorted."""
+    shop = {how: body for how, _, body in webhook.deliveries(webhook.Params(**SHOPIFY_SIGNED), STRIPE_SECRET)}
+    body = shop[webhook.GENUINE]
+    assert b"\\u0026" in body and b"&" not in body and b"\\/" in body, body
+    assert "—".encode() in body and b"\\u2014" not in body and b"\n" not in body, body
+    stripe = {how: body for how, _, body in webhook.deliveries(webhook.Params(**STRIPE_SIGNED), STRIPE_SECRET)}
+    body = stripe[webhook.GENUINE]
+    assert "—".encode() in body and b"\\u" not in body and b"\\/" not in body and b"/" in body, body
+    assert b'"metadata": {}' in body and body.startswith(b'{\n  "id": "evt_opsverify_'), body
+    for document in (json.loads(shop[webhook.GENUINE]), json.loads(body)):
+        assert list(document) != sorted(document), list(document)
+
+
+def _verifies_as_php_re_encodes_it(key: bytes):
+    """A PHP receiver HMAC-ing `json_encode(json_decode($raw, true))`, not the bytes sent (Shopify's header)."""
+    def answer(headers, body):
+        try:
+            again = _php_json_encode(body)
+        except ValueError:
+            return 400, '{"error": "bad json"}'
+        mac = base64.b64encode(hmac.new(key, again, hashlib.sha256).digest()).decode()
+        return (200, '{"received": true}') if hmac.compare_digest(
+            mac, headers.get("x-shopify-hmac-sha256", "")) else (401, '{"error": "bad hmac"}')
+    return answer
+
+
+def test_a_php_receiver_verifying_the_body_re_encoded_never_passes():
+    """It passed, taking the genuine delivery; a real one holding `&` it refuses. Now it refuses the genuine one too:
+    nothing shows it checks signatures, and a re-serialized body is among the causes said."""
+    outcome, _ = _judged_on({("POST", "/hook"): _verifies_as_php_re_encodes_it(STRIPE_SECRET.encode())},
+                            SHOPIFY_SIGNED)
+    assert outcome.status is not Status.PASSED, outcome
+    assert "correctly signed: refused with 401 as well" in outcome.observed, outcome.observed
+    assert "or it verifies the signature over the body re-serialized" in outcome.observed, outcome.observed

@@ -22,7 +22,8 @@ taken another first), the one sent as text/plain aside (the randomly signed one 
 A 4xx does not show by itself that the signature was refused: an endpoint that checks none but refuses the
 probe's content (an event type it does not handle) answers the same, and a pass says so. `signed_with` cites the
 endpoint's signing secret: a third delivery, correctly signed, its body's bytes as its sender writes them (Stripe's
-pretty-printed, Shopify's compact with `/` escaped), must then not be refused (2xx; a 4xx leaves signature checking
+pretty-printed, Shopify's compact with `/` and `&` escaped; holding what common re-serializers change, so none writes
+it again), must then not be refused (2xx; a 4xx leaves signature checking
 unshown: error — but fails where the same delivery with its body re-serialized as JSON.stringify writes it was taken:
 the signature is checked over the body re-parsed and written again, and every real delivery is refused; a 5xx fails). That delivery is a real one, so the item must be
 marked mutating, and it is never sent twice: turned away for now, it is an error, not asked again. Its answer's body
@@ -115,7 +116,7 @@ REWRITTEN = "correctly signed, its body re-serialized (compact JSON, as JSON.str
 # the deliveries signed over their body as sent, which a correct endpoint acts on: sent once, never asked again
 SIGNED_AS_SENT = (GENUINE, REWRITTEN)
 # how each sender writes a delivery's body, as `expected` names it (`_as_sent`)
-AS_SENT = {"stripe": "its body pretty-printed JSON", "shopify": "its body compact JSON, / written \\/"}
+AS_SENT = {"stripe": "its body pretty-printed JSON", "shopify": "its body compact JSON, / written \\/ and & \\u0026"}
 # signed with the endpoint's own secret too, yet to be refused: what a correct signature check also rules out
 REPLAYED = "correctly signed an hour ago"  # a captured delivery sent again (schemes whose signature has a time)
 OTHER_BODY = "correctly signed for another body"  # a signature moved onto a body it was not made for
@@ -280,19 +281,32 @@ class Params(AnswerBodyRules):
 PROBE_NOTE = "opsverify signature probe, not a real order"
 
 
+# what the common re-serializers of a parsed body change, in each sender's body: written again by PHP's json_encode
+# (`/` as `\/`, non-ASCII as `\uXXXX`, `&` as it is, `{}` as `[]`), JSON.stringify or Ruby's to_json (`/` and `&` as
+# they are), Python's json.dumps (`, ` and `: `, non-ASCII as `\uXXXX`) or Go's json.Marshal (keys sorted), none is the
+# bytes sent, so a verifier over the body re-serialized refuses the genuine delivery, as it refuses every real one
+PROBE_SITE = "https://opsverify.example/?utm_source=opsverify&utm_medium=signature-probe"  # a `/` and an `&`
+PROBE_NOTE_ATTRIBUTE = "opsverify — not a real order"  # non-ASCII: an em dash
+
+
 def _body(scheme: str, note: str = PROBE_NOTE, at: int | None = None, rewritten: bool = False) -> bytes:
     """A delivery's body, with an id of its own (an order's, an event's, a request's); `at`: when its event happened
     (now by default): a captured delivery's is as old as its signature. Its bytes as its sender writes them
-    (`_as_sent`), or `rewritten` as JSON.stringify would (`_rewritten`)."""
+    (`_as_sent`), or `rewritten` as JSON.stringify would (`_rewritten`). Shopify's and Stripe's hold a `/` and a
+    non-ASCII character, Shopify's an `&` too, Stripe's an empty object (its `metadata`), their keys unsorted: no
+    common re-serializer writes them again as their sender does (the note above PROBE_SITE)."""
     at = int(time.time()) if at is None else at
     if scheme == "shopify":  # 13 digits, as Shopify's order ids now have: exact in a JavaScript number (< 2**53)
         order = 10 ** 12 + _random.randbelow(9 * 10 ** 12)
         document = {"id": order, "admin_graphql_api_id": f"gid://shopify/Order/{order}", "name": "#OPSVERIFY",
                     "email": "opsverify@example.com", "test": True, "currency": "AUD", "total_price": "0.00",
-                    "line_items": [], "note": note}
-    elif scheme == "stripe":
+                    "referring_site": PROBE_SITE, "line_items": [], "note": note,
+                    "note_attributes": [{"name": "opsverify", "value": PROBE_NOTE_ATTRIBUTE}]}
+    elif scheme == "stripe":  # (no `&`: whether Stripe writes it as it is or as \u0026 was not found)
         document = {"id": f"evt_opsverify_{_random.token_hex(8)}", "object": "event", "type": "opsverify.probe",
-                    "livemode": False, "created": at, "data": {"object": {}}}
+                    "livemode": False, "created": at,
+                    "data": {"object": {"object": "opsverify.probe", "description": "opsverify — not a real event",
+                                        "url": "/v1/opsverify", "metadata": {}}}}
     else:
         request_id = str(uuid.uuid4())
         document = {"request_id": request_id, "gateway_request_id": request_id, "status": "OK",
@@ -302,12 +316,13 @@ def _body(scheme: str, note: str = PROBE_NOTE, at: int | None = None, rewritten:
 
 def _as_sent(scheme: str, document: dict) -> bytes:
     """The bytes its sender sends: Stripe pretty-prints its events (two-space indents, `": "`, as its deliveries and
-    the Stripe CLI show them); Shopify writes compact JSON with `/` escaped as `\\/` and `&` as `\\u0026`
-    (`"gid:\\/\\/shopify\\/Order\\/…"`). So a verifier over the body re-serialized refuses it, as it refuses every
-    real delivery. Fal's bytes are not known here (no delivery of it is signed with the endpoint's key): compact."""
+    the Stripe CLI show them), non-ASCII as UTF-8; Shopify writes compact JSON with `/` escaped as `\\/` and `&` as
+    `\\u0026` (`"gid:\\/\\/shopify\\/Order\\/…"`), non-ASCII as UTF-8. So a verifier over the body re-serialized
+    refuses it, as it refuses every real delivery. Fal's bytes are not known here (no delivery of it is signed with the
+    endpoint's key): compact."""
     if scheme == "stripe":
-        return json.dumps(document, indent=2).encode()
-    text = json.dumps(document, separators=(",", ":"))
+        return json.dumps(document, indent=2, ensure_ascii=False).encode()
+    text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
     return (text.replace("/", "\\/").replace("&", "\\u0026") if scheme == "shopify" else text).encode()
 
 
@@ -668,10 +683,13 @@ def genuine_unseen(params: Params, reply: Reply, credentials: tuple[str, ...] = 
         return (f"{GENUINE}: {reply.status} ({why}): whether it takes a genuine delivery was not seen"
                 + (f"; {NOT_ASKED_AGAIN}" if retry_wait_s(reply) is not None else ""))
     if 400 <= reply.status < 500:
+        # the genuine body holds what re-serializers change: one verifying the body written again refuses it too
+        causes = [f"{params.secret_name} is not the secret it verifies with",
+                  *([f"the URL's {' and '.join(credentials)} is refused"] if credentials else []),
+                  "it verifies the signature over the body re-serialized from its JSON (as PHP's json_encode writes "
+                  "it, say), not over the bytes sent"]
         return (f"{GENUINE}: refused with {reply.status} as well: its refusals may be about the content, not the "
-                f"signature; that it checks signatures was not shown (or {params.secret_name} is not the secret "
-                "it verifies with" + (f", or the URL's {' and '.join(credentials)} is refused" if credentials else "")
-                + ")")
+                f"signature; that it checks signatures was not shown (or {', or '.join(causes)})")
     return None
 
 
