@@ -578,6 +578,43 @@ def not_archives(env_dir: Path) -> list[Path]:
     return sorted(p for p in entries if not p.name.startswith(".") and not archive_named(p.name) and p.name != CHAIN)
 
 
+# a run's working folders (archive.py): its partial holds a manifest only as it seals
+RUN_WORK = (".partial-", ".making-")
+
+
+def hidden_archives(env_dir: Path) -> list[Path]:
+    """Folders (not links) of an env under a dot-name holding an archive's manifest.json or manifest.sig, sorted by
+    name: a dot-name is no way out of the chain. A prune's leftover (`.pruning-<name>-<pid>`) is none: verified where
+    it is (verify_leftover)."""
+    try:
+        entries = list(env_dir.iterdir())
+    except OSError:
+        return []
+    return sorted(p for p in entries if p.name.startswith(".") and leftover_of(p) is None and not p.is_symlink()
+                  and p.is_dir() and sealed_files(p))
+
+
+def sealed_files(folder: Path) -> list[str]:
+    """Which of an archive's seal files (manifest.json, manifest.sig) `folder` holds."""
+    return [name for name in (MANIFEST, SIGNATURE) if os.path.lexists(folder / name)]
+
+
+def held_by_a_run(folder: Path) -> bool:
+    """A live run holds its working folder locked (archive.hold_partial); a shared lock, tried and let go at once,
+    tells without waiting."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        return isinstance(exc, BlockingIOError)
+    finally:
+        os.close(fd)
+    return False
+
+
 def _strays(env_dir: Path) -> list[Path]:
     """What stands in an env under an archive's name (`<UTC start>_<deploy id>`) and is no folder: a symlink that
     leads to none, a file, a FIFO. `archive_dirs` lists none of them; a run names its archive around each. A report
@@ -1703,6 +1740,23 @@ def _say_not_in_reports(path: Path, envs: list[Path], verdict: Verdict) -> None:
                                         f"{path.name}/ (or, were {path.name}/ an env folder, those folders out of it)"))
 
 
+def _say_hidden_envs(path: Path, verdict: Verdict) -> None:
+    """`tampered`: a dot-named folder in `reports/` holding what an env folder holds — `verify reports` passes over
+    hidden folders, so an env folder renamed to one (`.prod`) would drop out of it unsaid. A `.pruned/` or a prune's
+    leftover standing in reports/ itself is `_say_not_in_reports`'s to say."""
+    try:
+        entries = sorted(path.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if (entry.name.startswith(".") and entry.name != PRUNED and leftover_of(entry) is None
+                and not entry.is_symlink() and entry.is_dir() and _env_like(entry)):
+            verdict.findings.append(Finding("tampered", entry.name, f"a hidden folder holding an env's archives in "
+                                            f"{path.name}/: an env folder renamed out of sight, whose archives "
+                                            f"`verify {path.name}` does not verify; rename it back (or verify it by "
+                                            "its own path)"))
+
+
 def _say_empty(path: Path, empty: list[str], nothing: bool, verdict: Verdict) -> None:
     """The env folders in which nothing was verified nor found (an empty chain.jsonl, say): a note, and no OK when
     `nothing` was verified at all — evidence emptied out of every folder is no pass."""
@@ -1762,9 +1816,11 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
     envs = _env_folders(path)
     if envs:  # reports/: what else stands in it may not make it pass for an env folder, dropping theirs
         _say_not_in_reports(path, envs, verdict)
+        _say_hidden_envs(path, verdict)
     elif _env_like(path):
         envs = [path]
     else:
+        _say_hidden_envs(path, verdict)
         verdict.findings.append(Finding("not-an-archive", str(path), "neither an archive (no manifest.json) "
                                                                      "nor a reports/<env> folder holding archives"))
         return verdict
@@ -1905,18 +1961,36 @@ def _say_not_archives(env_dir: Path, verdict: Verdict) -> None:
     """What is in an env folder not under an archive's name, in one note: not a finding, nothing in it verified — but
     a folder (not a link) holding a manifest.json there is an archive renamed out of its name, the newest one too
     (which nothing links to yet): `tampered`."""
+    _say_hidden_archives(env_dir, verdict)
     others = not_archives(env_dir)
     if not others:
         return
     for path in others:
         if not path.is_symlink() and path.is_dir() and is_archive(path):
-            verdict.findings.append(Finding("tampered", path.name, "holds an archive's manifest.json under a name that"
-                                            " is not an archive's (<UTC start>_<deploy id>): an archive renamed out of"
-                                            " the chain"))
+            verdict.findings.append(Finding("tampered", path.name, _RENAMED_OUT.format(MANIFEST)))
     shown = [f"{p.name} ({_entry_kind(p)})" for p in others[:NOT_ARCHIVES_SHOWN]]
     more = f", … {len(others) - NOT_ARCHIVES_SHOWN} more" if len(others) > NOT_ARCHIVES_SHOWN else ""
     verdict.notes.append(f"{env_dir.name}: not under an archive's name (<UTC start>_<deploy id>), so not verified as "
                          f"archives: {', '.join(shown)}{more}")
+
+
+_RENAMED_OUT = "holds an archive's {} under a name that is not an archive's (<UTC start>_<deploy id>): an archive " \
+               "renamed out of the chain"
+
+
+def _say_hidden_archives(env_dir: Path, verdict: Verdict) -> None:
+    """A dot-named folder holding an archive's seal is tampered as under a plain name — but for a live run's partial
+    folder, which holds its manifest for the moment it takes to rename it: a note."""
+    for path in hidden_archives(env_dir):
+        if path.name.startswith(RUN_WORK) and held_by_a_run(path):
+            verdict.notes.append(f"{path.name}: a live run's working folder, sealing its archive (renamed to the "
+                                 "archive's name next): not verified; verify again once the run ends")
+            continue
+        what = _RENAMED_OUT.format(MANIFEST if is_archive(path) else f"{SIGNATURE} (its {MANIFEST} gone)")
+        if path.name.startswith(RUN_WORK):
+            what += " (named as a run's working folder, but no live run holds it; a run killed as it sealed leaves one"\
+                    " so too: look at it)"
+        verdict.findings.append(Finding("tampered", path.name, what))
 
 
 def _entry_kind(path: Path) -> str:

@@ -7,6 +7,8 @@ name whose manifest.json was deleted is tampered (30), not "not an archive"."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -152,3 +154,54 @@ def test_prune_leaves_a_latest_link_alone_and_unnamed(three, tmp_path, capsys):
     assert [p.name for p in seal.archive_dirs(env_dir)] == [newest.name]
     assert (env_dir / "latest").is_symlink()
     assert _verify(capsys, env_dir)[0] == exitcodes.OK
+
+
+# -- a dot-name hides nothing --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("hidden", [".notes", ".old", ".partial-x", ".making-x", ".pruning-x"])
+def test_the_newest_archive_renamed_to_a_dot_name_is_tampered(three, tmp_path, capsys, hidden):
+    """A dot-name is no way out of the chain: renamed to one (a run's working folder's `.partial-x` too), the
+    folder holding the newest archive's manifest is tampered as under a plain name."""
+    env_dir = _copy(three, tmp_path)
+    seal.archives_oldest_first(env_dir)[-1].rename(env_dir / hidden)
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.TAMPERED, out
+    assert f"tampered       {hidden}: holds an archive's manifest.json under a name that is not an archive's" in out, out
+
+
+def _held(folder: Path) -> subprocess.Popen:
+    """Another process, holding the lock a live run holds on its working folder (archive.hold_partial)."""
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time\n"
+                               "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)\n"
+                               "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(folder)],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_live_runs_partial_holding_its_manifest_as_it_seals_is_no_finding(three, tmp_path, capsys):
+    """A run writes its manifest into its `.partial-*` folder, under its lock, just before renaming it: met then,
+    it is said in a note, not taken for a renamed archive."""
+    env_dir = _copy(three, tmp_path)
+    sealing = env_dir / ".partial-20990101T000000Z-1-cafebabe"
+    sealing.mkdir()
+    shutil.copy(seal.archives_oldest_first(env_dir)[-1] / seal.MANIFEST, sealing / seal.MANIFEST)
+    holder = _held(sealing)
+    try:
+        code, out = _verify(capsys, env_dir)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == exitcodes.OK, out
+    assert f"{sealing.name}: a live run's working folder, sealing its archive" in out, out
+
+
+def test_an_env_folder_renamed_to_a_dot_name_in_reports_is_tampered(three, tmp_path, capsys):
+    """`verify reports` passes over hidden folders: an env folder renamed to a dot-name (here a second copy of fx's,
+    beside it) is found, not dropped unsaid."""
+    env_dir = _copy(three, tmp_path)
+    shutil.copytree(env_dir, env_dir.parent / ".fx", symlinks=True)
+    code, out = _verify(capsys, env_dir.parent)
+    assert code == exitcodes.TAMPERED, out
+    assert "tampered       .fx: a hidden folder holding an env's archives" in out, out
+
