@@ -6,7 +6,8 @@ expected, observed, severity, section, evidence, duration), `junit.xml`, `allure
 the run used; `manifest.json` says what was asked and by whom, hashes every file, links to the previous
 archive of the env, and is signed when a key is configured (see `seal`). Every file passes through the
 run's redactor on its way to disk. Files go into a hidden `.partial-*` folder, locked by the run while it
-lives, renamed only when complete; a partial no live run holds (its run was killed) is removed by the next one.
+lives, renamed only when complete; a partial no live run holds (its run was killed) is removed by the next one,
+unless it holds a manifest.json or manifest.sig: that is evidence, left for `verify` to report.
 
 Each item's Allure result is built and written as soon as the item ends, by a writer process
 (`archive_writer`), while later items still run: pytest's thread only hands it the item's record. At the end
@@ -162,18 +163,26 @@ def remove_if_unheld(folder: Path, marked: bool = False) -> bool:
     return True
 
 
-def remove_stale_partials(env_dir: Path) -> tuple[list[str], list[tuple[str, str]]]:
+def remove_stale_partials(env_dir: Path) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]]:
     """`.partial-*` folders no live run holds (see hold_partial): their run was killed, or the machine stopped.
-    The names of those removed, and (name, why) of those that could not be: left, said, never stopping the run."""
+    The names of those removed, and (name, why) of those that could not be: left, said, never stopping the run.
+    One holding an archive's manifest.json or manifest.sig is kept, (name, the files): a run writes them into its
+    partial under the env lock this sweep holds, so it is a sealed archive renamed there (or a run killed as it
+    sealed) — evidence, which `verify` reports, never a run's to delete."""
     removed: list[str] = []
     left: list[tuple[str, str]] = []
+    kept: list[tuple[str, str]] = []
     for partial in sorted([*env_dir.glob(".partial-*"), *env_dir.glob(".making-*")]):
+        sealed = seal.sealed_files(partial) if partial.is_dir() and not partial.is_symlink() else []
+        if sealed:
+            kept.append((partial.name, " and ".join(sealed)))
+            continue
         try:
             if remove_if_unheld(partial):
                 removed.append(partial.name)
         except OSError as exc:
             left.append((partial.name, exc.strerror or str(exc)))
-    return removed, left
+    return removed, left, kept
 
 
 NAME_MAX = 255  # bytes of one file name on the file systems reports live on (Linux's, macOS's)
@@ -204,6 +213,7 @@ class Archive:
     signing_key: Any = None  # an ed25519 private key, or None (not signed)
     stale_removed: list[str] = field(default_factory=list)
     stale_left: list[tuple[str, str]] = field(default_factory=list)  # (name, why): stale, but could not be removed
+    stale_kept: list[tuple[str, str]] = field(default_factory=list)  # (name, seal files): so named, but evidence
     final: Path | None = None
     manifest_sha256: str = ""  # of the sealed manifest, once final
     chain_warning: str = ""  # the chain heads it did not link to, and why; chain.jsonl's unread lines (seal.choose_head)
@@ -245,7 +255,7 @@ class Archive:
         try:
             env_dir.mkdir(parents=True, exist_ok=True)
             with seal.env_lock(env_dir):  # another run's sweep never meets a folder made but not yet locked
-                stale, stale_left = remove_stale_partials(env_dir)
+                stale, stale_left, stale_kept = remove_stale_partials(env_dir)
                 making.mkdir()
                 held = hold_partial(making)
                 os.rename(making, partial)
@@ -257,7 +267,7 @@ class Archive:
         except BaseException:  # Ctrl-C, SIGTERM: the run archives nothing, so it leaves nothing, as discard() does
             _unmake(held, (making, partial), (env_dir, *made))
             raise
-        return cls(reports, env, deploy, commit, started, partial, redactor, key, stale, stale_left,
+        return cls(reports, env, deploy, commit, started, partial, redactor, key, stale, stale_left, stale_kept,
                    _held=held, _made=made)
 
     @property
@@ -1693,6 +1703,9 @@ class ArchiveReporter:
         for name, why in (archive.stale_left if archive is not None else []):
             write(f"warning: a stale partial archive {visible(name)} (its run is gone) could not be removed ({why}): "
                   "delete it by hand", yellow=True)
+        for name, held in (archive.stale_kept if archive is not None else []):
+            write(f"warning: {visible(name)} is named as a stale partial archive but holds a sealed archive's files "
+                  f"({held}): left as it is (`opsverify verify` reports it)", yellow=True)
         if self.not_written:
             failed = self.not_written.startswith("archive not written")
             write(f"opsverify: {self.not_written}", red=failed, bold=failed)

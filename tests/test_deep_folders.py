@@ -74,8 +74,8 @@ def test_a_stale_partial_that_cannot_be_removed_is_left_and_said(tmp_path, monke
     gone.mkdir()
     real = archive.remove_tree
     monkeypatch.setattr(archive, "remove_tree", lambda folder: _refused() if folder == stale else real(folder))
-    removed, left = archive.remove_stale_partials(tmp_path)
-    assert removed == [gone.name] and left == [(stale.name, "Permission denied")]
+    removed, left, kept = archive.remove_stale_partials(tmp_path)
+    assert removed == [gone.name] and left == [(stale.name, "Permission denied")] and kept == []
     assert stale.is_dir() and not gone.exists()
 
 

@@ -205,3 +205,26 @@ def test_an_env_folder_renamed_to_a_dot_name_in_reports_is_tampered(three, tmp_p
     assert code == exitcodes.TAMPERED, out
     assert "tampered       .fx: a hidden folder holding an env's archives" in out, out
 
+
+def test_a_run_never_deletes_a_sealed_archive_renamed_to_a_stale_partials_name(tmp_path, capsys):
+    """A `.partial-*` folder no run holds is swept by the next run — but not one holding a manifest.json (or a
+    signature): that is evidence. It is left, said in one line, and verify reports it."""
+    runbook = make_runbook(tmp_path / "runbook")
+    for deploy in ("first", "second"):
+        assert runbook.run("--item", "S1", "--deploy-id", deploy).returncode == exitcodes.OK
+    hidden = runbook.env_dir / ".partial-zz"
+    runbook.newest().rename(hidden)
+    signed_only = runbook.env_dir / ".partial-sig"
+    signed_only.mkdir()
+    (signed_only / seal.SIGNATURE).write_text("a signature\n")
+    ran = runbook.run("--item", "S1", "--deploy-id", "third")
+    assert ran.returncode == exitcodes.OK, ran.stdout[-2000:]
+    assert (hidden / seal.MANIFEST).is_file() and (signed_only / seal.SIGNATURE).is_file()
+    for kept, held in ((hidden, seal.MANIFEST), (signed_only, seal.SIGNATURE)):
+        assert (f"warning: {kept.name} is named as a stale partial archive but holds a sealed archive's files "
+                f"({held}): left as it is (`opsverify verify` reports it)") in ran.stdout, ran.stdout[-2000:]
+    assert "removed a stale partial archive" not in ran.stdout
+    code, out = _verify(capsys, runbook.env_dir)
+    assert code == exitcodes.TAMPERED, out
+    assert "tampered       .partial-zz: holds an archive's manifest.json under a name that is not" in out, out
+    assert "tampered       .partial-sig: holds an archive's manifest.sig (its manifest.json gone) under" in out, out
