@@ -665,7 +665,8 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
                                                                  "IMPORT_META_URL", "NO_CODE_START", "PROSE",
                                                                  "JSON_START", "HEADER_VALUE", "MIME_TYPE",
                                                                  "IMPORT_ATTRIBUTES", "MARKUP_START",
-                                                                 "WORKLET_MODULE", "CHUNK_ID_BEFORE_PATH"])
+                                                                 "WORKLET_MODULE", "CHUNK_ID_BEFORE_PATH",
+                                                                 "NEXT_FLIGHT_PUSH"])
 def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
     """A repeat that gives back what it took, retried from every start, is what made "eyJ" × 80,000 take a minute:
     every unbounded repeat is possessive or atomic (that an attempt that scans far starts only where no earlier one

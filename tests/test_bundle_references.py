@@ -182,6 +182,43 @@ def test_a_flight_chunk_loads_from_where_the_page_loads_its_chunks(flight, route
     assert outcome.observed.endswith(f"in {chunk}"), outcome.observed
 
 
+# Next cuts its RSC stream at buffer boundaries, one push per piece: a chunk path may be split between two pushes,
+# with another inline script (React's `$RC(…)`) between them
+SPLIT_FLIGHT = ('<script>self.__next_f.push([1,"3:I[4521,[\\"931\\",\\"static/chunks/app/pa"])</script>'
+                '<script>$RC("B:0","S:0")</script>'
+                '<script>self.__next_f.push([1,"ge-1.js\\"],\\"default\\"]\\n"])</script>')
+
+
+@pytest.mark.parametrize("flight", [SPLIT_FLIGHT, SPLIT_FLIGHT.replace("static/", "static\\u002f")],
+                         ids=["cut-mid-path", "cut-with-an-escape"])
+def test_a_flight_chunk_path_cut_between_two_pushes_is_read_whole(flight):
+    """The browser joins every `self.__next_f.push([1,"…"])` string into one stream before reading it: a client
+    chunk's path cut between two pushes is the path the browser loads."""
+    chunk = "/_next/static/chunks/app/page-1.js"
+    outcome, _ = walked({"/": f'<html><script src="/_next/static/chunks/main-app-1.js" async></script>{flight}</html>',
+                         "/_next/static/chunks/main-app-1.js": "self.a=1;", chunk: KEY_JS})
+    assert outcome.status is Status.FAILED, f"expected the key in {chunk} found, saw: {outcome.observed}"
+    assert outcome.observed.endswith(f"in {chunk}"), outcome.observed
+
+
+@pytest.mark.parametrize("first", ['<script src="https://widget.example/_next/static/chunks/embed.js"></script>',
+                                   '<script src="/static/chunks/polyfill.js"></script>'],
+                         ids=["third-party-widget-first", "own-polyfill-first"])
+def test_a_flight_chunk_is_tried_under_every_prefix_the_page_loads_its_folders_from(first):
+    """A third party's Next widget, or a script of the app's own under another prefix, loading `static/chunks/`
+    before the app's `/_next/` scripts: the flight chunk is tried under each prefix, the page's own origin's first
+    (guesses: the ones not there are not_assets), and the one that is there is read."""
+    chunk = "/_next/static/chunks/app/page-1.js"
+    page = (f'<html>{first}<script src="/_next/static/chunks/main-app-1.js" async></script>'
+            '<script>self.__next_f.push([1,"3:I[4521,[\\"931\\",\\"static/chunks/app/page-1.js\\"],\\"default\\"]"])'
+            '</script></html>')
+    outcome, _ = walked({"/": page, "/static/chunks/polyfill.js": "self.p=1;",
+                         "/_next/static/chunks/main-app-1.js": "self.a=1;", chunk: KEY_JS},
+                        third_party=["https://widget.example"])
+    assert outcome.status is Status.FAILED, f"expected the key in {chunk} found, saw: {outcome.observed}"
+    assert outcome.observed.endswith(f"in {chunk}"), outcome.observed
+
+
 def test_a_flight_chunk_on_the_pages_cdn_is_named_where_the_browser_loads_it():
     """With assetPrefix on a CDN the page's scripts load from there, and so do its flight chunks: named on that
     origin (a check talks to its service only), not guessed at on the page's own."""

@@ -188,6 +188,8 @@ NEXT_MANIFEST = b"__BUILD_MANIFEST"
 # a chunk's id before its path in one string, as Next 13's flight data writes a client component's chunks
 # (`"chunks":["931:static/chunks/app/page-1.js"]`; Next 14 and 15 write them apart: `["931","static/chunks/…"]`)
 CHUNK_ID_BEFORE_PATH = re.compile(rb'"[\w-]++:(?!//)')
+# an inline script that is one piece of Next's flight stream: a JSON string, cut wherever the stream's buffer was
+NEXT_FLIGHT_PUSH = re.compile(rb'\s*+self\.__next_f\.push\(\[1,("(?:[^"\\]++|\\.)*+")\]\)[\s;]*+', re.S)
 # Supabase's API keys: a secret one acts as service_role, a publishable one as anon; as for a JWT, only the start of
 # a run of key characters can start one (looked behind once "sb_" is found, so that the search starts from that
 # literal): a longer name holding the prefix (`is_sb_secret_key_valid…`) is none, and neither is a bare "sb_secret_"
@@ -280,7 +282,7 @@ TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, CH
                    CHUNK_LOAD, CHUNK_HASH, HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
                    LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
                    JSON_START, HEADER_VALUE, MIME_TYPE, IMPORT_ATTRIBUTES, MARKUP_START, WORKLET_MODULE,
-                   CHUNK_ID_BEFORE_PATH)
+                   CHUNK_ID_BEFORE_PATH, NEXT_FLIGHT_PUSH)
 
 
 def _an_origin(value: str) -> str:
@@ -705,7 +707,7 @@ def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str, impor
     module's (an inline script's module is the page); a bare one (`assets/x.js`, Next's `static/chunks/x.js`) is the
     app's base's: the importing asset's path up to where the reference's first folder begins (`/assets/index.js` →
     `/`, `/_next/static/<id>/_buildManifest.js` → `/_next/`), else `/_next/` in a Next.js asset, else the page (given the
-    page's script `folders`, first where the page's scripts load its first folders from: see ScriptFolders); an
+    page's script `folders`, first each place the page's scripts load its first folders from: see ScriptFolders); an
     absolute or protocol-relative one names its origin; a bare name an import loads (`import "admin"`) is what the
     page's `import_map` maps it to, for the script at `asset_url`. `certain`: an import, Vite's preload list or a
     Next build manifest names it — not a string that only looks like a file name. An import that loads a JSON or CSS
@@ -740,8 +742,9 @@ def chunk_references(js: bytes | bytearray, asset_url: str, page_url: str, impor
             # `import "lib/x.js"` the import map maps: the browser loads the map's URL
             yield _reference(mapped, True, module_type)
         else:
-            yield _reference(_joined(asset_url, ref) if own_url else _resolved(ref, asset_url, page_url, folders),
-                             certain, module_type)
+            urls = [_joined(asset_url, ref)] if own_url else _resolutions(ref, asset_url, page_url, folders)
+            # a path tried under several prefixes is a guess under each: only one of them need be there
+            yield from (_reference(url, certain and len(urls) == 1, module_type) for url in urls)
     while an_import is not None:  # the imports after the last file-like string
         if an_import.quote != taken:
             yield from _imported(an_import, given, asset_url, page_url, import_map)
@@ -846,10 +849,18 @@ def _imported(an_import: _Import, given: set[tuple[bytes, bool, bool, str]], ass
         yield _reference(_joined(asset_url, ref) if own_url else _resolved(ref, asset_url, page_url), True, module_type)
 
 
-def _resolved(ref: str, asset_url: str, page_url: str, folders: ScriptFolders | None = None) -> str:
+def _resolved(ref: str, asset_url: str, page_url: str) -> str:
+    return _resolutions(ref, asset_url, page_url)[0]
+
+
+def _resolutions(ref: str, asset_url: str, page_url: str, folders: ScriptFolders | None = None) -> list[str]:
+    """Where `ref` loads from: one URL, or for a bare path whose folders the page's scripts load from several
+    prefixes, one under each (ScriptFolders.bases)."""
     ref = as_url_parser_reads(ref, asset_url)  # `.\x.js` is `./x.js`, relative to the script as that is
-    bare = not ref.startswith(("./", "../", "/")) and "://" not in ref
-    return _joined(_base(ref, asset_url, page_url, folders) if bare else asset_url, ref)
+    if ref.startswith(("./", "../", "/")) or "://" in ref:
+        return [_joined(asset_url, ref)]
+    bases = folders.bases(ref) if folders is not None else []
+    return [_joined(base, ref) for base in bases or [_base(ref, asset_url, page_url)]]
 
 
 def _joined(base: str, ref: str) -> str:
@@ -863,9 +874,7 @@ def _joined(base: str, ref: str) -> str:
         return ref
 
 
-def _base(ref: str, asset_url: str, page_url: str, folders: ScriptFolders | None = None) -> str:
-    if folders is not None and (shared := folders.base(ref)) is not None:
-        return shared
+def _base(ref: str, asset_url: str, page_url: str) -> str:
     path = urlsplit(asset_url).path
     folder = ref.split("/", 1)[0] if "/" in ref else ""
     if folder and (at := path.find(f"/{folder}/")) >= 0:
@@ -879,36 +888,45 @@ class ScriptFolders:
     """Where the page loads its scripts' folders from. A bare path a page names in data rather than in code (Next's
     flight data: `static/chunks/app/page-1.js`) is loaded from the bundler's public path, which the page's own
     scripts show: `<script src="/_next/static/chunks/main-app.js">` loads `static/chunks/` from `/_next/` (an
-    assetPrefix's folder, or a CDN's origin, before it)."""
+    assetPrefix's folder, or a CDN's origin, before it). Another script may load the same folders from elsewhere (a
+    third party's Next widget, the app's own polyfills under `/static/`), so each distinct place is kept."""
 
     DEPTH = 16  # a script's first folders indexed: a public path is a few folders deep
+    PLACES = 4  # places one folder run is tried under: a page loads its chunks from one or two
 
-    def __init__(self, urls: Iterable[str]) -> None:
-        # (a folder, the next one) and (a folder,) -> (the first script's URL, where that folder starts in its path)
-        self._at: dict[tuple[str, ...], tuple[str, int]] = {}
+    def __init__(self, urls: Iterable[str], page_url: str) -> None:
+        # (a folder, the next one) and (a folder,) -> ([places on the page's origin], [places on others]), in order
+        self._at: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
+        own = _origin(page_url)
         for url in urls:
             try:
                 path = "" if DATA_URL.match(url) else urlsplit(url).path  # a data: script has no folders
+                mine = _origin(url) == own
             except ValueError:  # no URL (`http://[::1/x.js`): named as such by enqueue
                 continue
             folders = path.split("/", self.DEPTH + 1)[:-1]
             start = 0
             for index, folder in enumerate(folders):
                 if index and folder:
-                    self._at.setdefault((folder,), (url, start))
+                    self._add((folder,), url, path[:start], mine)
                     if index + 1 < len(folders) and folders[index + 1]:
-                        self._at.setdefault((folder, folders[index + 1]), (url, start))
+                        self._add((folder, folders[index + 1]), url, path[:start], mine)
                 start += len(folder) + 1
 
-    def base(self, ref: str) -> str | None:
-        """Where the first script that loads `ref`'s first two folders (else its first) loads them from; None when
-        no script of the page does."""
+    def _add(self, run: tuple[str, ...], url: str, path: str, mine: bool) -> None:
+        places = self._at.setdefault(run, ([], []))[0 if mine else 1]
+        if len(places) < self.PLACES and (place := _joined(url, path)) not in places:
+            places.append(place)
+
+    def bases(self, ref: str) -> list[str]:
+        """Each place the page's scripts load `ref`'s first two folders (else its first) from, the page's own
+        origin's first, at most PLACES: never a third party's alone when the app's own scripts load them too; none
+        when no script of the page does."""
         folders = ref.split("/", 2)[:-1]
         for run in (tuple(folders), tuple(folders[:1])):
             if run and (found := self._at.get(run)) is not None:
-                url, start = found
-                return _joined(url, urlsplit(url).path[:start])
-        return None
+                return [*found[0], *found[1]][:self.PLACES]
+        return []
 
 
 def webpack_chunks(js: bytes | bytearray) -> tuple[list[str], str]:
@@ -1147,6 +1165,14 @@ def _absolute(url: str) -> str:
     return url
 
 
+def _json_string(written: bytes) -> list[str]:
+    """A JSON string literal's text (Next writes its flight pushes with JSON.stringify); none when it is no JSON."""
+    try:
+        return [json.loads(written)]
+    except ValueError:  # a JS-only escape (`\x41`): this piece is read alone, as every inline script is
+        return []
+
+
 def _path(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
@@ -1214,23 +1240,33 @@ class Crawl:
                                            for base, index in links.import_maps)
         loaded = [(_joined(self._document_base(base), src), True, how) for src, base, how in links.found]
         self.enqueue(loaded, where)
-        folders = ScriptFolders(url for url, *_ in [*linked, *loaded][:MAX_ASSETS])
+        folders = ScriptFolders((url for url, *_ in [*linked, *loaded][:MAX_ASSETS]), self.page_url)
+        flight: list[str] = []  # Next's flight stream, each push's string in order: the browser reads them joined
         for base, code in links.inline:  # an inline module's imports are the document's: resolved against its base
             js, base_url = code.encode("utf-8", errors="replace"), self._document_base(base)
             self.enqueue(chunk_references(js, base_url, base_url, self.import_map), where)
-            if b'\\"' in js:  # JSON inside a string (Next's flight data: `[\"static/chunks/x.js\"]`): its paths too,
-                # as guesses: such a string may be text (a docs page's code block) naming what no one loads. A bare
-                # one loads from where the page's scripts load its folders (Next's `/_next/`), not the page's folder
-                unescaped = CHUNK_ID_BEFORE_PATH.sub(b'"', js.replace(b'\\"', b'"'))
-                self.enqueue(((url, False) for url, _ in chunk_references(unescaped, base_url, base_url,
-                                                                          folders=folders)), where)
+            if b'\\"' in js:  # JSON inside a string (Next's flight data: `[\"static/chunks/x.js\"]`): its paths too
+                self._json_paths(js.replace(b'\\"', b'"'), base_url, folders, where)
+            if (push := NEXT_FLIGHT_PUSH.fullmatch(js)) is not None:
+                flight += _json_string(push[1])
             self.run_time_chunks(js, base_url, where)
+        if flight:  # a path the stream's buffer cut between two pushes (`static/chunks/app/pa` + `ge-1.js`) is whole
+            # here; the stream is no longer than the page (PAGE_LIMIT)
+            self._json_paths("".join(flight).encode("utf-8", errors="replace"), self.base_url, folders, where)
         if self.import_map is not None:  # what a bare import resolves to: a module the app may load; certain once a
             # script imports its name (chunk_references)
             self.enqueue([(url, False) for url in self.import_map.targets()], where)
         # a script's file an attribute names (`<script type="text/plain" data-src="/assets/stats.js">`, which a
         # consent manager turns into a script): a guess, as a file-like string in code is
         self.enqueue([(_joined(self._document_base(base), ref), False) for ref, base in links.named], where)
+
+    def _json_paths(self, json_text: bytes, base_url: str, folders: ScriptFolders, where: str) -> None:
+        """The paths in JSON the page holds as data (Next's flight data), as guesses: such a string may be text (a
+        docs page's code block) naming what no one loads. A bare one loads from where the page's scripts load its
+        folders (Next's `/_next/`), not the page's folder."""
+        unescaped = CHUNK_ID_BEFORE_PATH.sub(b'"', json_text)
+        self.enqueue(((url, False) for url, *_ in chunk_references(unescaped, base_url, base_url, folders=folders)),
+                     where)
 
     def _redirected(self, reply: Reply) -> None:
         """Where a redirecting page points, to be named without its user and password (`location_shown`); its
