@@ -1117,7 +1117,12 @@ def test_a_header_value_of_references_or_plain_text_loads(value):
 
 @pytest.mark.parametrize("name, value", [("authorization", "Bearer Zk3q9TvLm2Xw8RpQ4sNa"), ("x-api-key", "abc123"),
                                          ("Cookie", "session=9f8e7d6c"), ("x-auth-token", "t0k3n"),
-                                         ("proxy-authorization", "Basic ZGVwbG95Olpx")])
+                                         ("proxy-authorization", "Basic ZGVwbG95Olpx"),
+                                         # an identity proxy's assertion, by its name or by a JWT's shape
+                                         ("x-goog-iap-jwt-assertion", "x.y.z"), ("x-bearer", "Zk3q9TvLm2"),
+                                         ("cf-access-jwt-assertion", "eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl"),
+                                         ("x-forwarded-user-id", "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYWRtaW4ifQ.sig"),
+                                         ("x-upstream", "Bearer Zk3q9TvLm2Xw8RpQ4sNa")])
 def test_a_credential_written_into_a_header_is_refused(name, value):
     """The environment refuses a token written into its file; a checklist's header alike: it would be sent, shown in
     the archive's copy of the checklist and echoed back as written. Cited as {secret:NAME}, it loads."""

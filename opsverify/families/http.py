@@ -115,8 +115,14 @@ def _header_value(value: str) -> str:
     return value
 
 
-# a header whose name says it carries a credential (authorization, x-api-key, cookie, x-session-token, …)
-CREDENTIAL_HEADER = re.compile(r"auth|key|token|secret|pass|pwd|credential|cookie|session|signature", re.IGNORECASE)
+# a header whose name says it carries a credential (authorization, x-api-key, cookie, x-session-token, an identity
+# proxy's x-goog-iap-jwt-assertion, …)
+CREDENTIAL_HEADER = re.compile(r"auth|key|token|secret|pass|pwd|credential|cookie|session|signature|jwt|bearer"
+                               r"|assertion", re.IGNORECASE)
+# a value shaped as a credential whatever its header's name: a JWT (three base64url parts, the first `eyJ`: `{"`), or
+# Bearer or Basic and its token
+CREDENTIAL_VALUE = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*|\b(?:Bearer|Basic)\s+[\w~+/.=-]{6,}",
+                              re.IGNORECASE)
 HeaderName = Annotated[str, AfterValidator(_header_name)]
 HeaderValue = Annotated[str, AfterValidator(_header_value)]
 ExactPath = Annotated[str, AfterValidator(_exact_path)]
@@ -180,7 +186,7 @@ class Params(StrictParams):
         """A credential written into the checklist would be sent, shown and archived as written (the environment
         refuses one written into its file alike): a header that carries one cites it as {secret:NAME}."""
         for name, text in value.items():
-            if CREDENTIAL_HEADER.search(name) and not SECRET_REF.search(text):
+            if (CREDENTIAL_HEADER.search(name) or CREDENTIAL_VALUE.search(text)) and not SECRET_REF.search(text):
                 raise ValueError(f"{name}: a credential written into the checklist would be sent, shown and archived "
                                  "as written; cite it from the environment's secrets: {secret:NAME} (e.g. "
                                  f"'{name}: Bearer {{secret:API_TOKEN}}')")
