@@ -889,3 +889,21 @@ def test_a_replica_whose_link_is_up_is_judged_only_while_its_master_is_heard(las
 def test_the_master_s_silence_bound_is_a_whole_number_of_seconds(bound):
     with pytest.raises(ValueError):
         make_check("redis", {"keys": {"jobs": {"max": 1}}, "master_last_io_max_s": bound})
+
+
+@pytest.mark.parametrize("lines, status, seen", [
+    (("master_link_status:down", "master_last_io_seconds_ago:-1", "master_link_down_since_seconds:3600"), Status.ERROR,
+     "is an active replica (KeyDB) whose link to its master 10.0.0.5:6379 is down (for 3600 s: "
+     "master_link_down_since_seconds): the keys it holds are a stale copy"),
+    (("master_link_status:up", "master_last_io_seconds_ago:45"), Status.ERROR,
+     "is an active replica (KeyDB) whose link to its master 10.0.0.5:6379 is up but silent: no word from it for 45 s"),
+    (("master_link_status:up", "master_last_io_seconds_ago:2"), Status.PASSED, "jobs holds 3"),
+], ids=["down", "silent", "heard"])
+def test_a_keydb_active_replica_whose_link_to_its_peer_is_down_is_an_error(lines, status, seen):
+    """KeyDB's `active-replica yes` says `role:active-replica`: it takes writes of its own, but while its link is
+    down it lacks every write made on its peer — judged as a replica's stale copy (it passed as "jobs holds 3")."""
+    info = _replication("role:active-replica", "master_host:10.0.0.5", "master_port:6379", *lines)
+    with redis5({"jobs": 3}, overrides={"INFO": info}) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
+    assert outcome.status is status and seen in outcome.observed, outcome
+    assert outcome.evidence["role"].startswith("active replica (KeyDB) of 10.0.0.5:6379"), outcome.evidence

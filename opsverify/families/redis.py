@@ -325,12 +325,20 @@ def judge(check, facts) -> Outcome:
     return passed(", ".join(wanted), ", ".join(fine), **evidence)
 
 
+# the roles INFO names a server that serves a copy of another's keys: Redis's (and Valkey's) replica; KeyDB's active
+# replica (`active-replica yes`), which takes writes too but lacks its peer's while their link is down
+ACTIVE_REPLICA = "active-replica"
+REPLICA_ROLES = ("slave", ACTIVE_REPLICA)
+
+
 def _stale_copy(fields: dict[str, str], last_io_max_s: int) -> str | None:
     """What a replica whose link to its master is not up is (Redis serves reads from its last copy then, by
     default: replica-serve-stale-data yes), with for how long, or one whose link is up but silent; None for any
     other server."""
-    if fields.get("role") != "slave":
+    if fields.get("role") not in REPLICA_ROLES:
         return None
+    if fields.get("role") == ACTIVE_REPLICA and "master_link_status" not in fields:
+        return None  # a multi-master KeyDB's own shape, not read here: its role is in the evidence
     if fields.get("master_link_status") == "up":
         return _silent(fields, last_io_max_s)
     status = fields.get("master_link_status")
@@ -341,7 +349,11 @@ def _stale_copy(fields: dict[str, str], last_io_max_s: int) -> str | None:
         why = f"not up: master_link_status {state}"
     else:
         state, why = "down", _down_for(fields)
-    return f"a replica whose link to its master {_master(fields)} is {state} ({why})"
+    return f"{_a_replica(fields)} whose link to its master {_master(fields)} is {state} ({why})"
+
+
+def _a_replica(fields: dict[str, str]) -> str:
+    return "an active replica (KeyDB)" if fields.get("role") == ACTIVE_REPLICA else "a replica"
 
 
 def _silent(fields: dict[str, str], last_io_max_s: int) -> str | None:
@@ -349,7 +361,7 @@ def _silent(fields: dict[str, str], last_io_max_s: int) -> str | None:
     it is heard. The link stays up until the replica's repl-timeout (60 s by default): a master gone silent without
     closing the connection, or a replica's master whose own master is gone (it relays that one's stream and PINGs,
     and sends none of its own), leave it up on a frozen copy."""
-    link = f"a replica whose link to its master {_master(fields)} is up"
+    link = f"{_a_replica(fields)} whose link to its master {_master(fields)} is up"
     last_io = fields.get("master_last_io_seconds_ago", "").strip()
     if not (last_io.isascii() and last_io.isdigit()):
         said = f"master_last_io_seconds_ago {quoted(last_io)}" if last_io else "no master_last_io_seconds_ago"
@@ -383,7 +395,8 @@ def _role(fields: dict[str, str]) -> str:
     """The server's role as evidence says it; or why it is not known."""
     if "unknown" in fields:
         return fields["unknown"]
-    if fields["role"] != "slave":
+    if fields["role"] not in REPLICA_ROLES or fields["role"] == ACTIVE_REPLICA and "master_link_status" not in fields:
         return cut(fields["role"], 40)  # master, or what a Redis-like server calls itself
     link = fields.get("master_link_status")
-    return f"replica of {_master(fields)}, its link {link if link in ('up', 'down') else 'not up'}"
+    kind = "active replica (KeyDB)" if fields["role"] == ACTIVE_REPLICA else "replica"
+    return f"{kind} of {_master(fields)}, its link {link if link in ('up', 'down') else 'not up'}"
