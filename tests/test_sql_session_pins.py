@@ -63,6 +63,13 @@ def _judged(query: str):
     ("select count(*) as n from pg_settings where name = 'transaction_read_only' and setting = 'off'",
      "transaction_read_only"),
     ("select (current_setting('client_encoding') <> 'UTF8')::int as n", "client_encoding"),
+    # a name cast so PostgreSQL trims or cuts it (to bpchar, char(n), varchar(n)) is no plain name: built
+    ("select (current_setting('statement_timeout '::bpchar) <> '0')::int as n", "statement_timeout"),
+    ("select (current_setting('statement_timeoutXX'::varchar(17)) <> '0')::int as n", "statement_timeout"),
+    # current_setting in attribute notation: PostgreSQL runs (x).current_setting as current_setting(x)
+    ("select (('statement_timeout'::text).current_setting <> '0')::int as n", "statement_timeout"),
+    ("select ((('lock_timeout'::text)).\"current_setting\" <> '0')::int as n", "lock_timeout"),
+    ("select count(*) as n from (values ('jit'::text)) v(p) where (v.p).current_setting = 'off'", "current_setting"),
 ])
 def test_a_setting_the_session_pins_is_an_error_not_the_servers(query, setting):
     outcome = _judged(query)
@@ -98,6 +105,11 @@ def test_a_setting_the_session_pins_is_an_error_not_the_servers(query, setting):
     " and pg_catalog.pg_settings.setting = '0'",
     "select (select s.setting from pg_settings s where s.name = 'max_connections') as x,"
     " (select count(*) from pg_settings p where p.name ~ 'time' and p.sourcefile is null) as n",
+    # names cast so PostgreSQL trims or cuts them: not the strings as written
+    "select count(*) as n from pg_settings where name = 'statement_timeout '::bpchar and setting <> '0'",
+    "select count(*) as n from pg_settings where name = 'statement_timeoutXX'::varchar(17) and setting <> '0'",
+    "select count(*) as n from pg_settings where name in ('max_connections', 'statement_timeout '::char(18))"
+    " and name <> 'max_connections' and setting <> '0'",
 ])
 def test_settings_read_by_other_than_literal_names_are_an_error(query):
     outcome = _judged(query)
@@ -128,6 +140,10 @@ def test_settings_read_by_other_than_literal_names_are_an_error(query):
     " and setting::int < 100 union all select count(*) from app_jobs where state = 'jit') u",
     "select (current_setting('server_version_num')::int < 150000 and 'statement_timeout' = 'x')::int as n",
     'select count(*) as n from app_jobs where state = U&"st\\0061te"',  # a U& name that is no pg_settings
+    # casts that keep the name as written; attribute notation given one; a join by name alone
+    "select count(*) as n from pg_settings where name = 'max_connections'::text and setting::int < 100",
+    "select count(*) as n from pg_settings where name in ('max_connections'::name) and setting::int < 100",
+    "select (('server_version_num'::text).current_setting::int < 150000)::int as n",
 ])
 def test_settings_the_session_does_not_pin_are_judged(query):
     outcome = _judged(query)
@@ -204,6 +220,9 @@ def test_on_postgresql_15_settings_named_otherwise_and_the_read_only_transaction
             "replica_read_only": ("select (current_setting('transaction_read_only') = 'on')::int as n", 1),
             "primary_writable": ("select count(*) as n from pg_settings where name = 'transaction_read_only'"
                                  " and setting = 'off'", 1),
+            # the probe's: a trimmed name, attribute notation (each passed on this server)
+            "padded": ("select (current_setting('statement_timeout '::bpchar) <> '0')::int as n", 1),
+            "attribute": ("select (('statement_timeout'::text).current_setting <> '0')::int as n", 1),
         }
         judged = {
             "none_pending": ("select count(*) as n from pg_settings where pending_restart", 0),

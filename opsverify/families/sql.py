@@ -1762,13 +1762,15 @@ def _conjuncts(node, exp) -> list:
 
 def _names_equal(condition, alias: str, column: str, alone: bool, exp) -> set[str] | None:
     """The names `condition` reads a setting's row by (`name = '…'`, `'…' = name`, `name IN ('…', …)`, a string
-    cast or not; `name` as the reference calls it: `column`), else None."""
+    cast to text or name or not — bpchar, char(n), varchar(n) trim or cut it; `name` as the reference calls it:
+    `column`), else None."""
     def is_name(node) -> bool:
         return (isinstance(node, exp.Column) and _folded(node.this) == column and not node.args.get("db")
                 and (_folded(node.args["table"]) == alias if node.args.get("table") else alone))
 
     def text(node) -> str | None:
-        while isinstance(node, exp.Cast) and not node.args.get("format"):
+        while isinstance(node, exp.Cast) and not node.args.get("format") and node.to.this in (
+                exp.DataType.Type.TEXT, exp.DataType.Type.NAME) and not node.to.expressions:
             node = node.this
         return node.this if isinstance(node, exp.Literal) and node.is_string else None
 
@@ -1838,24 +1840,52 @@ def pinned_problem(query: str) -> str | None:
 
 
 def _setting_arguments(texts: tuple[str, ...]) -> set[str] | None:
-    """The names the texts give current_setting(), as PostgreSQL reads each string (`_lexemes`: escapes decoded); None
-    where some call is given other than a string (cast or not) for the setting's name."""
+    """The names the texts give current_setting() — `current_setting('…')` or in attribute notation
+    `('…'::text).current_setting`, which PostgreSQL runs alike — as PostgreSQL reads each string (`_lexemes`: escapes
+    decoded); None where some call is given other than a string, cast to text or name or not, for the setting's name
+    (bpchar, char(n), varchar(n) trim or cut it)."""
     given = set()
     for text in texts:
         tokens = _lexemes(text)
         for at, token in enumerate(tokens):
-            if token != ("name", "current_setting") or tokens[at + 1:at + 2] != (("(", ""),):
+            if token != ("name", "current_setting"):
                 continue
-            after = at + 3
-            if not (tokens[at + 2:at + 3] and tokens[at + 2][0] == "string"):
+            if tokens[at + 1:at + 2] == (("(", ""),):
+                name = _plain_name(tokens, at + 2, (")", ","))
+            elif at and tokens[at - 1] == (".", ""):
+                name = _attribute_of(tokens, at - 1)
+            else:
+                continue  # a column or alias so named
+            if name is None:
                 return None
-            while tokens[after:after + 2] == ((":", ""), (":", "")) and tokens[after + 2:after + 3] and tokens[
-                    after + 2][0] == "name":
-                after += 3  # a cast: `'jit'::text`
-            if not (tokens[after:after + 1] and tokens[after][0] in (")", ",")):
-                return None
-            given.add(tokens[at + 2][1])
+            given.add(name)
     return given
+
+
+def _plain_name(tokens, at: int, ends: tuple[str, ...]) -> str | None:
+    """The string at token `at` where only casts to text or name follow it up to one of `ends`; else None."""
+    if not (tokens[at:at + 1] and tokens[at][0] == "string"):
+        return None
+    after = at + 1
+    while tokens[after:after + 2] == ((":", ""), (":", "")) and tokens[after + 2:after + 3] in (
+            (("name", "text"),), (("name", "name"),)):
+        after += 3  # a cast keeping it as written: `'jit'::text`
+    return tokens[at][1] if tokens[after:after + 1] and tokens[after][0] in ends else None
+
+
+def _attribute_of(tokens, dot: int) -> str | None:
+    """The string a name after the dot at `dot` is called on in attribute notation (`(('jit'::text)).f`); None where
+    that value is no parenthesized plain string (`t.f`, `(v.p).f`)."""
+    depth, opening = 0, None
+    for at in range(dot - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(tokens[at][0], 0)
+        if depth == 0:
+            opening = at
+            break
+    if opening is None or tokens[opening][0] != "(":
+        return None
+    inside = tuple(token for token in tokens[opening:dot] if token[0] not in "()") + ((")", ""),)
+    return _plain_name(inside, 0, (")",))
 
 
 def _whether(row: dict[str, Any], fact: str) -> str:
