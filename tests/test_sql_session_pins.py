@@ -110,6 +110,12 @@ def test_a_setting_the_session_pins_is_an_error_not_the_servers(query, setting):
     "select count(*) as n from pg_settings where name = 'statement_timeoutXX'::varchar(17) and setting <> '0'",
     "select count(*) as n from pg_settings where name in ('max_connections', 'statement_timeout '::char(18))"
     " and name <> 'max_connections' and setting <> '0'",
+    # setting compared by the join itself, no column of it written
+    "select count(*) as n from pg_settings natural join (values ('statement_timeout', '0')) v(name, setting)",
+    "select count(*) as n from pg_settings join (values ('statement_timeout', '0')) v(name, setting)"
+    " using (name, setting)",
+    "select count(*) as n from pg_settings s(n, value) join (values ('statement_timeout', '0')) v(n, value)"
+    " using (n, value)",
 ])
 def test_settings_read_by_other_than_literal_names_are_an_error(query):
     outcome = _judged(query)
@@ -144,6 +150,8 @@ def test_settings_read_by_other_than_literal_names_are_an_error(query):
     "select count(*) as n from pg_settings where name = 'max_connections'::text and setting::int < 100",
     "select count(*) as n from pg_settings where name in ('max_connections'::name) and setting::int < 100",
     "select (('server_version_num'::text).current_setting::int < 150000)::int as n",
+    "select count(*) as n from pg_settings join (values ('max_connections')) v(name) using (name)"
+    " where pending_restart",
 ])
 def test_settings_the_session_does_not_pin_are_judged(query):
     outcome = _judged(query)
@@ -220,9 +228,11 @@ def test_on_postgresql_15_settings_named_otherwise_and_the_read_only_transaction
             "replica_read_only": ("select (current_setting('transaction_read_only') = 'on')::int as n", 1),
             "primary_writable": ("select count(*) as n from pg_settings where name = 'transaction_read_only'"
                                  " and setting = 'off'", 1),
-            # the probe's: a trimmed name, attribute notation (each passed on this server)
+            # the probe's: a trimmed name, attribute notation, a NATURAL join (each passed on this server)
             "padded": ("select (current_setting('statement_timeout '::bpchar) <> '0')::int as n", 1),
             "attribute": ("select (('statement_timeout'::text).current_setting <> '0')::int as n", 1),
+            "natural": ("select count(*) as n from pg_settings natural join (values ('statement_timeout', '0'))"
+                        " v(name, setting)", 0),
         }
         judged = {
             "none_pending": ("select count(*) as n from pg_settings where pending_restart", 0),

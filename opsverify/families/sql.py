@@ -1682,17 +1682,27 @@ def _settings_read(query: str) -> _SettingsRead:
 def _reads_session_values(tree, table, exp) -> bool:
     """Whether the query reads a column of the reference that the checker's session changes (`SESSION_VALUE_COLUMNS`,
     by the name a column alias list gives it), qualified by the reference's name (a schema before it or not) or bare
-    (any relation's, at worst)."""
+    (any relation's, at worst); or compares one by a join of its SELECT (NATURAL, or a USING list naming one)."""
     alias = table.args.get("alias")
     renamed = list(alias.args.get("columns") or []) if isinstance(alias, exp.TableAlias) else []
     if not all(isinstance(column, exp.Identifier) for column in renamed):
         return True
     called = [_folded(column) for column in renamed] + list(PG_SETTINGS_COLUMNS[len(renamed):])
     values = {name for name, column in zip(called, PG_SETTINGS_COLUMNS) if column in SESSION_VALUE_COLUMNS}
+    if any(join.args.get("method") == "NATURAL" or any(
+            not isinstance(column, exp.Identifier) or _folded(column) in values
+            for column in join.args.get("using") or []) for join in _joins_beside(table, exp)):
+        return True  # the join compares them itself: `natural join`, `using (name, setting)`
     reference = _reference_name(table, exp)
     return any(_folded(node.this) in values and (
         not node.args.get("table") or _folded(node.args["table"]) == reference)
         for node in tree.find_all(exp.Column) if isinstance(node.this, exp.Identifier))
+
+
+def _joins_beside(table, exp) -> list:
+    """The joins of the SELECT whose FROM brings the reference (any of them may join it, at worst)."""
+    holder = table.parent.parent if isinstance(table.parent, (exp.Join, exp.From)) else None
+    return list(holder.args.get("joins") or []) if isinstance(holder, exp.Select) else []
 
 
 def _reads_settings(table, exp) -> bool:
