@@ -130,7 +130,7 @@ _PLAIN_SETTING_WORDS = frozenset({
     "HTTPONLY", "LIFETIME", "PATH", "FILE", "NAME", "TTL", "EXPIRE", "EXPIRES", "EXPIRY", "EXPIRATION", "AGE", "MAX",
     "MODE", "TABLE", "CONNECTION", "PREFIX", "ENABLED", "ENABLE", "DISABLED", "DISABLE", "ENCRYPT", "ENGINE",
     "BACKEND", "SERIALIZER", "STRATEGY", "GUARD", "MODEL", "TIMEOUT", "TYPE", "REALM", "METHOD", "FORMAT", "EVENTS",
-    "RETRIES", "PARTITIONED"})
+    "RETRIES", "PARTITIONED", "CACHE", "ALIAS", "HOST", "EMULATOR", "BACKENDS", "SAVE"})
 _WEBHOOK_SETTING_WORDS = _PLAIN_SETTING_WORDS - {"PATH"}  # a webhook's path may be its key (/hook/Zk3mQ9wx…)
 _NAME_CHUNK = re.compile(r"[A-Z]*[a-z0-9]*")  # SESSION, Driver, APIKey: a camel word's capitals stay with it
 
@@ -1420,6 +1420,9 @@ class Redactor:
                      named=marked_secret or names_a_secret(name))
         elif "://" in value:  # an address: a key in its path or query (a webhook's), its host readable
             self.add_url_parts(value)
+        # a connection string's password under any name (.NET's ConnectionStrings__DefaultConnection, a DB_CONNECTION
+        # in libpq's key=value form): its host and database stay readable, as a database URL's do
+        self.add_passwords(connection_string_passwords(value))
 
     def add_declared(self, value: str | None) -> None:
         """A value the environment declares secret: registered whatever it looks like — a webhook URL (and the
@@ -1781,6 +1784,19 @@ def dsn_passwords(dsn: str) -> list[str]:
             for quoted, bare in (match.groups() for match in _DSN_PASSWORD.finditer(dsn))]
 
 
+def connection_string_passwords(value: str) -> list[str]:
+    """The passwords a connection string holds: libpq's key=value `password=` (`dsn_passwords`), and the
+    `Password=` / `Pwd=` of the `;`-separated form of ADO.NET, ODBC and JDBC-like drivers (any case, a value quoted
+    with " or ' and its quote doubled inside, or up to the next `;`)."""
+    if "=" not in value:
+        return []
+    found = [quoted.replace('""', '"') if quoted is not None else single.replace("''", "'") if single is not None
+             else bare.strip() for quoted, single, bare in (m.groups() for m in _KEYED_PASSWORD.finditer(value))]
+    return [p for p in dict.fromkeys([*found, *dsn_passwords(value)]) if p]
+
+
+_KEYED_PASSWORD = re.compile(r"""(?:^|;)\s*+(?:password|pwd)\s*+=\s*+(?:"((?:[^"]|"")*+)"|'((?:[^']|'')*+)'|([^;]*+))""",
+                             re.IGNORECASE)
 _DSN_PASSWORD = re.compile(r"(?:^|\s)password\s*=\s*(?:'((?:[^'\\]|\\.)*)'|((?:\\.|[^\s\\])+))")
 SHORTEST_PASSWORD = 4  # a password shorter is refused at load: it would mask letters of ordinary words
 

@@ -31,6 +31,9 @@ PLAIN_SETTINGS = {
     "PASSENGER_LOG_LEVEL": "verbose",
     "COMPASS_THEME": "midnight",
     "KEYWORDS": "storefront",
+    "SESSION_CACHE_ALIAS": "default",  # Django
+    "FIREBASE_AUTH_EMULATOR_HOST": "localhost:9099",
+    "SESSION_SAVE_PATH": "/var/lib/php/sessions",
 }
 
 # a secret under a name that says so, however plain the value: each must stay masked
@@ -130,3 +133,21 @@ def test_a_run_shows_plain_settings_and_hides_secrets_of_one_env_file(tmp_path):
     text = json.dumps(rows) + ran.output
     for name, value in STRONG_SECRETS.items():
         assert value not in text, f"{name}: expected its value masked everywhere, seen it in the run's output"
+
+
+@pytest.mark.parametrize("name, value, password", [
+    ("ConnectionStrings__DefaultConnection",
+     "Server=tcp:db.example.net,1433;Initial Catalog=shop;User ID=app;Password=Lantern 42;", "Lantern 42"),
+    ("ConnectionStrings__AuthConnection", "Data Source=db;Pwd='it''s blue';", "it's blue"),
+    ("SESSION_CONNECTION", 'Host=db;Username=app;PASSWORD="say ""hi""";', 'say "hi"'),
+    ("DB_CONNECTION", "host=db dbname=shop user=app password=harbourlights", "harbourlights"),
+])
+def test_a_connection_strings_password_is_masked_under_any_name(name, value, password):
+    """A connection string with spaces (`User ID=…;Password=…`) is no secret by its shape, and CONNECTION names a
+    plain setting after SESSION (Laravel's SESSION_CONNECTION=sessions): its password, echoed by a target, was shown.
+    Its password is one under any name; its host stays readable."""
+    redactor = Redactor()
+    redactor.add_env_var(name, value)
+    shown = redactor.text(f"echo: {value} / {password}")
+    assert password not in shown, f"{name}: expected its password masked, seen {shown!r}"
+    assert "db" in shown, f"{name}: expected its host readable, seen {shown!r}"
