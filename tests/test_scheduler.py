@@ -209,9 +209,9 @@ def test_a_cron_timezone_hidden_from_the_checker_errors_only_the_items_that_need
     old = {**_facts(_job(1, "m", "0 5 * * *"), timezone="Europe/Berlin"), "version": "1.4-1"}
     assert _judge({"job": "m", "active": True, "schedule": "0 0 * * *", "timezone": "America/Bogota"},
                   old).status is Status.PASSED
-    # refused on extversion 1.4-1, it is a 1.5+ library's (a placeholder never is): see the tests of a library ahead
+    # refused on extversion 1.4-1, it is a 1.5+ library's (a placeholder never is): see the tests of the library
     assert _judge({"job": "m", "active": True, "schedule": "0 0 * * *", "timezone": "America/Bogota"},
-                  {**hidden, "version": "1.4-1"}).status is Status.ERROR
+                  {**hidden, "version": "1.4-1", "timezone_defined": True}).status is Status.ERROR
 
 
 class _Answers:
@@ -391,14 +391,15 @@ def test_a_stored_schedule_pg_cron_cannot_read_fails(stored, problem):
     assert _judge({"job": "weekly", "active": True}, facts).status is Status.FAILED  # no schedule named: still
 
 
-@pytest.mark.parametrize("stored", ["30 seconds", "0 5 $ * *"])
-def test_a_stored_schedule_that_only_a_later_pg_cron_reads_fails_on_an_earlier_one(stored):
-    """pg_cron 1.4 logs "invalid pg_cron schedule" for an interval or `$` (both arrived in 1.5)."""
-    old = _facts(_job(3, "sec", stored), version="1.4-1")
+@pytest.mark.parametrize("stored, before, since", [("30 seconds", "1.4-1", "1.5.2"), ("0 5 $ * *", "1.5.2", "1.6")])
+def test_a_stored_schedule_that_only_a_later_pg_cron_reads_fails_on_an_earlier_one(stored, before, since):
+    """pg_cron logs "invalid pg_cron schedule" for an interval before 1.5, for `$` before 1.6 (1.6.0's changelog:
+    "Adds scheduling on the last day of the month"; this test once passed `$` on 1.5.2)."""
+    old = _facts(_job(3, "sec", stored), version=before)
     outcome = _judge({"job": "sec", "active": True}, old)
     assert outcome.status is Status.FAILED, outcome
-    assert "from 1.5 on" in outcome.observed and "the job never runs" in outcome.observed
-    assert _judge({"job": "sec", "active": True}, _facts(_job(3, "sec", stored), version="1.5.2")).status \
+    assert f"from {since[:3]} on" in outcome.observed and "the job never runs" in outcome.observed, outcome.observed
+    assert _judge({"job": "sec", "active": True}, _facts(_job(3, "sec", stored), version=since)).status \
         is Status.PASSED
 
 
@@ -741,7 +742,7 @@ def test_a_stored_schedule_whose_days_never_come_fails(stored, shown):
     ("0 0 29 2 *", "1.6"),  # in leap years
     ("0 0 31 2,3 *", "1.6"), ("0 0 */30 2 *", "1.6"),  # the 1st of February
     ("0 0 30 2 1", "1.6"),  # neither day field a *: Mondays of February fire
-    ("0 0 $ 2 *", "1.5"),  # the last day, which every month has
+    ("0 0 $ 2 *", "1.6"),  # the last day, which every month has
     ("0 0 31-1 2 *", "1.6"),  # bit_nset: the 31st and the 1st
 ])
 def test_a_stored_schedule_with_a_date_there_is_passes(stored, version):
@@ -1516,66 +1517,122 @@ def test_gather_counts_only_the_background_workers_that_hold_a_slot_for_good():
     assert facts["worker_slots_unread"] and facts["jobs"][0]["jobname"] == "m"
 
 
-# -- a pg_cron library newer than its extension's SQL objects (no ALTER EXTENSION pg_cron UPDATE) ------------------
-# pg_extension.extversion is the version of the extension's SQL objects, not of the loaded library: a package
-# upgraded to 1.5 or later without ALTER EXTENSION pg_cron UPDATE still says 1.4-1. The library's own sign is
-# cron.timezone, which it defines from 1.5 on (superuser-only: refused to a checker without pg_read_all_settings,
-# shown in pg_settings to one with it) and a placeholder never is.
-def _ahead(*jobs: dict, **settings) -> dict:
-    return {**_facts(*jobs, version="1.4-1"), "timezone_defined": True, **settings}
+# -- schedules read as the LOADED pg_cron library reads them, not as extversion says -------------------------------
+# pg_extension.extversion is the version of the extension's SQL objects, not of the library that reads the schedules:
+# a package upgraded without ALTER EXTENSION pg_cron UPDATE runs a later library than it says, one updated without a
+# restart an earlier one, and pg_cron 1.6.0's own extversion is 1.5. The library's signs: it defines cron.timezone
+# from 1.5 and cron.launch_active_jobs from 1.6.0 (superuser-only: refused to a checker without pg_read_all_settings,
+# a pg_settings row to one with it; a placeholder is neither). (These tests used to want an ERROR telling to run
+# ALTER EXTENSION pg_cron UPDATE wherever the library was ahead: a no-op on 1.6.0, and blind to a library behind.)
+def _library(*jobs: dict, version: str, release: str, **settings) -> dict:
+    """Facts of a server whose extversion is `version` and whose loaded library is of `release` ('1.4', '1.5',
+    '1.6'), by the settings it defines."""
+    return {**_facts(*jobs, version=version), "enable_superuser_jobs": "on", "enable_superuser_jobs_unreadable": False,
+            "timezone_defined": release >= "1.5", "launch_active_jobs": "on" if release >= "1.6" else None,
+            "launch_active_jobs_unreadable": False, **settings}
 
 
-def test_a_library_ahead_of_its_extension_is_no_licence_to_read_the_zone_as_gmt():
+def test_a_library_ahead_of_its_extension_is_read_as_it_runs_with_the_update_advised():
     """Extversion 1.4-1 alone would read the job in GMT: 05:00 London in January is '0 5 * 1 *' there, which the
-    job stores — but the 1.5+ library loaded runs it at 05:00 New York (cron.timezone), 10:00 in London."""
+    job stores — but the 1.5 library loaded runs it at 05:00 New York (cron.timezone), 10:00 in London: it fails."""
     item = {"job": "m", "active": True, "schedule": "0 5 * 1 *", "timezone": "Europe/London"}
-    outcome = _judge(item, _ahead(_job(1, "m", "0 5 * 1 *"), timezone="America/New_York"))
-    assert outcome.status is Status.ERROR, outcome
-    for said in ("1.4-1", "defines cron.timezone", "'America/New_York'", "ALTER EXTENSION pg_cron UPDATE",
-                 "timezone: Europe/London"):
-        assert said in outcome.observed, outcome.observed
-    assert outcome.evidence["pg_cron_library"].startswith("1.5 or later"), outcome.evidence
-    # the same facts with no library sign (a placeholder cron.timezone on a 1.4 library): GMT, as before
-    placeholder = {**_ahead(_job(1, "m", "0 5 * 1 *"), timezone="America/New_York"), "timezone_defined": False}
+    ahead = _library(_job(1, "m", "0 5 * 1 *"), _job(2, "tick", "30 seconds"), version="1.4-1", release="1.5",
+                     timezone="America/New_York")
+    outcome = _judge(item, ahead)
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.evidence["server_timezone"] == "America/New_York", outcome.evidence
+    assert outcome.evidence["pg_cron_library"] == (
+        "1.5 (defines cron.timezone, not cron.launch_active_jobs); extversion 1.4-1: run ALTER EXTENSION pg_cron"
+        " UPDATE in database app (the package was upgraded without it)"), outcome.evidence
+    assert _judge({"job": "m", "active": True, "schedule": "0 10 * 1 *", "timezone": "Europe/London"},
+                  ahead).status is Status.PASSED
+    # the 1.5 library runs an interval, which 1.4 refuses
+    assert _judge({"job": "tick", "active": True, "schedule": "30 seconds"}, ahead).status is Status.PASSED
+    # the same facts with no library sign (a placeholder cron.timezone on a 1.4 library): GMT, and no evidence
+    placeholder = {**ahead, "timezone_defined": False}
     assert _judge(item, placeholder).status is Status.PASSED
-    # extversion 1.5 agrees with the library: its cron.timezone is read, and the job is 5 hours off
-    agreed = {**_ahead(_job(1, "m", "0 5 * 1 *"), timezone="America/New_York"), "version": "1.5"}
-    assert _judge(item, agreed).status is Status.FAILED
+    assert "pg_cron_library" not in _judge(item, placeholder).evidence
+
+
+@pytest.mark.parametrize("zone", ["GMT", "UTC", "Etc/UTC", "utc"])
+def test_every_name_of_utc_is_one_zone_under_a_library_ahead(zone):
+    """Read by the library (1.5: cron.timezone), a job in January London time is where GMT would have it, whichever
+    name of UTC the setting holds (only GMT was spared the ERROR that stood here)."""
+    facts = _library(_job(1, "jan", "0 5 * 1 *"), version="1.4-1", release="1.5", timezone=zone)
+    outcome = _judge({"job": "jan", "active": True, "schedule": "0 5 * 1 *", "timezone": "Europe/London"}, facts)
+    assert outcome.status is Status.PASSED, outcome
 
 
 def test_a_cron_timezone_refused_to_the_checker_is_a_library_that_defines_it():
-    """A placeholder is readable by any role: 42501 means a library defines cron.timezone, so pg_cron is 1.5 or
-    later whatever extversion says."""
-    refused = {**_facts(_job(1, "m", "0 5 * * *"), version="1.4-1", timezone_unreadable=True),
-               "timezone_defined": True}
+    """A placeholder is readable by any role: 42501 means a library defines cron.timezone, so pg_cron reads it
+    whatever extversion says — an item with `timezone:` is an ERROR naming the grant, not read in GMT."""
+    refused = {**_library(_job(1, "m", "0 5 * * *"), version="1.4-1", release="1.5"), "timezone_unreadable": True}
     outcome = _judge({"job": "m", "active": True, "schedule": "0 0 * * *", "timezone": "America/Bogota"}, refused)
     assert outcome.status is Status.ERROR, outcome
-    assert "ALTER EXTENSION pg_cron UPDATE" in outcome.observed and "checker" in outcome.observed, outcome.observed
+    assert "grant pg_read_all_settings to checker" in outcome.observed, outcome.observed
+    assert "ALTER EXTENSION" not in outcome.observed, outcome.observed
 
 
-@pytest.mark.parametrize("stored, wanted", [
-    ("30 seconds", None),  # 1.4 cannot read it: it would fail as never running; a 1.5 library runs it
-    ("0 5 $ * *", None),
-    ("0 22-2 * * *", None),  # before 1.6 nothing, from 1.6 22-23 and 0-2
-    ("0 22-23,0-2 * * *", "0 22-2 * * *"),
-    ("@yearly", None),  # 1 January before 1.6, no date from 1.6
-])
-def test_a_schedule_pg_cron_versions_read_differently_is_an_error_under_a_library_ahead(stored, wanted):
-    item = {"job": "j", "active": True, **({"schedule": wanted} if wanted else {})}
-    outcome = _judge(item, _ahead(_job(7, "j", stored)))
-    assert outcome.status is Status.ERROR, outcome
-    assert "ALTER EXTENSION pg_cron UPDATE" in outcome.observed and "1.4-1" in outcome.observed, outcome.observed
+def test_a_library_behind_its_extension_is_read_as_it_runs():
+    """ALTER EXTENSION pg_cron UPDATE run, PostgreSQL not restarted: extversion names the new release, the
+    postmaster still runs the old library (shared_preload_libraries is read at start), which reads the schedules."""
+    # a 1.5 library (cron.timezone, no cron.launch_active_jobs) on extversion 1.6: it sets nothing from '22-2'
+    behind = _library(_job(7, "j", "0 22-2 * * *"), version="1.6", release="1.5", timezone="GMT")
+    outcome = _judge({"job": "j", "active": True, "schedule": "0 22-2 * * *"}, behind)
+    assert outcome.status is Status.FAILED, outcome
+    assert "from which pg_cron 1.5 sets nothing" in outcome.observed, outcome.observed
+    stored = _judge({"job": "j", "active": True}, behind)
+    assert stored.status is Status.FAILED and "from which pg_cron 1.5 sets nothing" in stored.observed, stored
+    assert stored.evidence["pg_cron_library"] == (
+        "1.5 (defines cron.timezone, not cron.launch_active_jobs); extversion 1.6: the server runs an older pg_cron"
+        " library than its extension (a restart pending: PostgreSQL loads it at start)"), stored.evidence
+    # a 1.4 library (cron.enable_superuser_jobs, not cron.timezone) on extversion 1.5: it refuses '30 seconds', and
+    # runs in GMT
+    old = _library(_job(3, "tick", "30 seconds"), _job(4, "m", "0 5 * 1 *"), version="1.5", release="1.4",
+                   timezone="America/New_York")
+    interval = _judge({"job": "tick", "active": True, "schedule": "30 seconds"}, old)
+    assert interval.status is Status.FAILED, interval
+    assert "pg_cron 1.4 has no interval schedules (from 1.5 on)" in interval.observed, interval.observed
+    zoned = _judge({"job": "m", "active": True, "schedule": "0 5 * 1 *", "timezone": "Europe/London"}, old)
+    assert zoned.status is Status.PASSED and zoned.evidence["server_timezone"] == "GMT", zoned
+    # no pg_cron library loaded at all (none of its settings defined): nothing to read but extversion
+    unloaded = {**old, "enable_superuser_jobs": None}
+    assert _judge({"job": "tick", "active": True, "schedule": "30 seconds"}, unloaded).status is Status.PASSED
+    assert "pg_cron_library" not in _judge({"job": "tick", "active": True}, unloaded).evidence
 
 
-def test_a_library_ahead_leaves_the_items_its_version_does_not_decide_judged():
-    facts = _ahead(_job(1, "m", "0 5 * * *"), _job(2, "off", "30 seconds", active=False),
-                   _job(3, "jan", "0 5 * 1 *"), timezone="GMT")
-    assert _judge({"job": "m", "active": True, "schedule": "0 5 * * *"}, facts).status is Status.PASSED
-    assert _judge({"job": "m", "active": True, "schedule": "0 6 * * *"}, facts).status is Status.FAILED
-    assert _judge({"job": "off", "active": False}, facts).status is Status.PASSED
-    # cron.timezone at its default, GMT: the zone is the same either way
-    zoned = _judge({"job": "jan", "active": True, "schedule": "0 5 * 1 *", "timezone": "Europe/London"}, facts)
-    assert zoned.status is Status.PASSED, zoned
+def test_pg_cron_1_6_0_on_its_own_extversion_1_5_is_judged_as_1_6():
+    """pg_cron 1.6.0's default extversion is 1.5 (1.6.1: "Fix the schema version to 1.6"): its library defines
+    cron.launch_active_jobs. A range written high-to-low is read as 1.6 reads it, @yearly never fires there, and
+    no ALTER EXTENSION pg_cron UPDATE is advised: on 1.6.0 it does nothing."""
+    own = _library(_job(7, "j", "0 22-2 * * *"), _job(8, "year", "@yearly"), _job(9, "tick", "30 seconds"),
+                   version="1.5", release="1.6", timezone="GMT")
+    for schedule in ("0 22-2 * * *", "0 22-23,0-2 * * *"):
+        outcome = _judge({"job": "j", "active": True, "schedule": schedule}, own)
+        assert outcome.status is Status.PASSED, outcome
+    assert outcome.evidence["pg_cron_library"] == (
+        "1.6 or later (defines cron.launch_active_jobs); extversion 1.5, pg_cron 1.6.0's own"), outcome.evidence
+    yearly = _judge({"job": "year", "active": True}, own)
+    assert yearly.status is Status.FAILED and "pg_cron 1.6 or later sets no month from '@yearly'" in \
+        yearly.observed, yearly
+    assert _judge({"job": "tick", "active": True, "schedule": "30 seconds"}, own).status is Status.PASSED
+    # refused to the checker: a library defines it too (a placeholder is any role's to read)
+    refused = {**own, "launch_active_jobs": None, "launch_active_jobs_unreadable": True}
+    assert _judge({"job": "j", "active": True}, refused).evidence["pg_cron_library"].startswith("1.6 or later")
+    assert "ALTER EXTENSION" not in _judge({"job": "j", "active": True}, own).observed
+
+
+def test_dollar_is_pg_cron_1_6s():
+    """`$` (the month's last day) arrived in pg_cron 1.6.0 (its changelog: "Adds scheduling on the last day of the
+    month", PR #273, after 1.5.2): a 1.5 library never runs '0 5 $ * *' ("invalid pg_cron schedule")."""
+    on_1_5 = _library(_job(3, "eom", "0 5 $ * *"), version="1.5", release="1.5", timezone="GMT")
+    outcome = _judge({"job": "eom", "active": True, "schedule": "0 5 $ * *"}, on_1_5)
+    assert outcome.status is Status.FAILED, outcome
+    assert "has '$', which pg_cron reads from 1.6 on" in outcome.observed, outcome.observed
+    for on_1_6 in ({**on_1_5, "launch_active_jobs": "on"}, {**on_1_5, "version": "1.6", "launch_active_jobs": "on"}):
+        assert _judge({"job": "eom", "active": True, "schedule": "0 5 $ * *"}, on_1_6).status is Status.PASSED
+    assert "from 1.6 on" in scheduler.schedule_problem("0 5 $ * *", "1.5.2")
+    assert scheduler.schedule_problem("0 5 $ * *", "1.6") is None
 
 
 def test_gather_reads_whether_a_library_defines_cron_timezone_with_its_value():
@@ -1591,25 +1648,3 @@ def test_gather_reads_whether_a_library_defines_cron_timezone_with_its_value():
     assert gathered([{"timezone": "Europe/Berlin", "defined": False}])["timezone_defined"] is False
     assert gathered([{"timezone": "Europe/Berlin", "defined": True}])["timezone_defined"] is True
     assert gathered(QueryFailed('permission denied to examine "cron.timezone"', "42501"))["timezone_defined"] is True
-
-
-def test_a_library_of_1_6_on_extversion_1_5_is_no_licence_to_read_ranges_as_1_5():
-    """pg_cron 1.6.0 kept extversion 1.5 (1.6.1 "requires ALTER EXTENSION pg_cron UPDATE"): its sign is
-    cron.launch_active_jobs, which it defines (1.6.0's changelog). Where only 1.6 reads a schedule otherwise (a range
-    written high-to-low, @yearly) the item is an error; what 1.5 and 1.6 read alike (an interval, a zone) is judged."""
-    ahead = {**_facts(_job(7, "j", "0 22-2 * * *"), _job(8, "tick", "30 seconds"), version="1.5", timezone="GMT"),
-             "timezone_defined": True, "launch_active_jobs": "on"}
-    outcome = _judge({"job": "j", "active": True}, ahead)
-    assert outcome.status is Status.ERROR, outcome
-    for said in ("1.6 or later (it defines cron.launch_active_jobs)", "is 1.5", "'0 22-2 * * *'",
-                 "ALTER EXTENSION pg_cron UPDATE"):
-        assert said in outcome.observed, outcome.observed
-    assert outcome.evidence["pg_cron_library"] == "1.6 or later: it defines cron.launch_active_jobs, while extversion" \
-                                                  " is 1.5", outcome.evidence
-    assert _judge({"job": "tick", "active": True, "schedule": "30 seconds"}, ahead).status is Status.PASSED
-    # refused to the checker: a library defines it too (a placeholder is any role's to read)
-    refused = {**ahead, "launch_active_jobs": None, "launch_active_jobs_unreadable": True}
-    assert _judge({"job": "j", "active": True}, refused).status is Status.ERROR
-    # no sign (1.6's setting a placeholder, or a 1.5 library): read as extversion says, as before
-    for unsigned in ({**ahead, "launch_active_jobs": None}, {**ahead, "version": "1.6"}):
-        assert _judge({"job": "j", "active": True}, unsigned).status is not Status.ERROR

@@ -69,14 +69,15 @@ is refused it. That is read apart from the other settings, so only an item that 
 (`europe/london`), and so does the conversion; a zone the tz database has no name for (a POSIX one, `UTC+3`) cannot be
 converted to: *error*, naming it.
 
-The version read is pg_extension's extversion, that of the extension's SQL objects, not of the loaded library: a
-package upgraded without `ALTER EXTENSION pg_cron UPDATE` runs a later one. A library of 1.5 on defines cron.timezone
-(superuser-only: refused to a checker without pg_read_all_settings, a pg_settings row to one with it; a placeholder is
-neither). Where it does and extversion is below 1.5, an item whose verdict the version decides (its `timezone:`, unless
-cron.timezone is GMT; an interval, `$`, a range written high-to-low or `@yearly` in its schedule or a job's) is
-*error*, naming both and `ALTER EXTENSION pg_cron UPDATE`: which release runs it is not known. So from 1.6, whose
-library defines cron.launch_active_jobs (1.6.0 kept extversion 1.5): a range written high-to-low or `@yearly` where
-extversion is below 1.6.
+Schedules are read as the LOADED pg_cron library reads them, not by pg_extension's extversion (the version of the
+extension's SQL objects): a package upgraded without `ALTER EXTENSION pg_cron UPDATE` runs a later library, one
+updated without a restart an earlier one, and 1.6.0's own extversion is 1.5. The library's release is told by the
+superuser-only settings it defines (refused to a checker without pg_read_all_settings, a pg_settings row to one with
+it; a placeholder is neither): 1.6 on with cron.launch_active_jobs, else 1.5 with cron.timezone, else 1.4 with
+cron.enable_superuser_jobs (`library_release`). That decides every version-dependent reading: the zone (cron.timezone
+from 1.5, else GMT), intervals (1.5 on), `$` (1.6 on), ranges written high-to-low and `@yearly` (1.6 on). Where
+extversion names another release the evidence's pg_cron_library says both, and what to do (ALTER EXTENSION pg_cron
+UPDATE, or a restart for a library behind). With no library loaded (none of those settings) extversion is read.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ SCHEDULER = Pinned(
 )
 # its own statement: refused (superuser-only from pg_cron 1.5) it must not take the other settings with it.
 # Its value not from pg_settings: that hides a placeholder (a cron.timezone no loaded library defines) as well. Whether
-# a library defines it is the loaded pg_cron's own sign of 1.5 on, which extversion (its SQL objects') need not be:
+# a library defines it is the loaded pg_cron's own sign of 1.5 on (`library_release`), which extversion need not be:
 # pg_settings shows the library's row to a checker allowed to read it, never a placeholder's (GUC_NO_SHOW_ALL);
 # a checker not allowed is refused the whole statement (42501), which a placeholder never is.
 TIMEZONE = Pinned("select current_setting('cron.timezone', true) as timezone,"
@@ -191,7 +192,7 @@ WORKER_SLOTS = Pinned(
 # (pg_read_all_settings reads it): its own statement
 SOCKETS = Pinned("select current_setting('unix_socket_directories') as unix_socket_directories")
 # Off, pg_cron's launcher skips every job a superuser owns (1.4 on: LoadCronJobList), or starts no active job at all
-# (1.5 on: RefreshTaskHash). Superuser-only as well, each in its own statement. Set at server start or reload, so the
+# (1.6 on: RefreshTaskHash). Superuser-only as well, each in its own statement. Set at server start or reload, so the
 # checker's session shows the launcher's value. Where this pg_cron defines no such setting, a line of postgresql.conf
 # is a placeholder pg_cron never reads (any role may read it; pg_settings hides it): its default, on, holds.
 SUPERUSER_JOBS = Pinned(
@@ -228,7 +229,7 @@ _FIELD = re.compile(r"([^ \t\n]*)[ \t]*")
 
 def schedule_problem(schedule: str, version: Any = None) -> str | None:
     """Why pg_cron would not take `schedule` (five cron fields, a macro, or `N seconds`), else None; given the
-    version of a pg_cron below 1.5, an interval or `$` (which that one cannot read) too. The rule for what a
+    version of a pg_cron below 1.5, an interval, below 1.6 `$` (which that one cannot read) too. The rule for what a
     checklist may write: stricter than what pg_cron reads from cron.job (see `stored_schedule_problem`)."""
     written = " ".join(schedule.split())
     before_1_5 = _before_1_5(version)
@@ -242,9 +243,9 @@ def schedule_problem(schedule: str, version: Any = None) -> str | None:
         return f"'{schedule}' is not a cron schedule (five fields: minute hour day month weekday)"
     for position, (field, (low, high)) in enumerate(zip(fields, _RANGES)):
         for part in field.split(","):
-            if position == 2 and part == "$":  # pg_cron 1.5+: the month's last day
-                if before_1_5:
-                    return f"'{schedule}': pg_cron {version} has no '$' (last day of month, from 1.5 on)"
+            if position == 2 and part == "$":  # pg_cron 1.6+: the month's last day
+                if not _has_last_day(version):
+                    return f"'{schedule}': pg_cron {version} has no '$' (last day of month, from 1.6 on)"
                 continue
             match = _PART.fullmatch(part)
             if not match:
@@ -387,7 +388,7 @@ def _idle_macro(macro: str, version: Any) -> tuple[str, str] | None:
     """(why a macro fires on no minute on the `version` of pg_cron, how to write it instead), else None: from 1.6.0
     (vixie cron's set_element, PR #271) entry.c sets @yearly's and @annually's month with set_element(e->month,
     FIRST_MONTH, LAST_MONTH, FIRST_MINUTE): 0 is below the first month, so no month bit is set, and ShouldRunTask
-    wants one (no release through 1.6.7 says it fixed that; 1.6.x all report extversion 1.6). Before 1.6 bit 0 is
+    wants one (no release through 1.6.7 says it fixed that). Before 1.6 bit 0 is
     set: January. An unknown version is read as before 1.6."""
     if macro not in YEARLY_MACROS or not _sets_by_bytes(version):
         return None
@@ -445,7 +446,7 @@ def _past_comments(schedule: str) -> str:
 _WORD = re.compile(r"[A-Za-z0-9]*")  # what pg_cron reads as one number or name (C's isalnum, ASCII)
 
 
-LAST_DAY = 32  # `$` in the day-of-month field (pg_cron 1.5+): the month's last day, which every month has
+LAST_DAY = 32  # `$` in the day-of-month field (pg_cron 1.6+): the month's last day, which every month has
 
 
 def _read_field(schedule: str, position: int, field: str, version: Any) -> tuple[str | None, set[int]]:
@@ -453,7 +454,7 @@ def _read_field(schedule: str, position: int, field: str, version: Any) -> tuple
     (get_list, get_range, get_number): a range written high-to-low sets what `range_values` says the version sets;
     `$` sets LAST_DAY."""
     if position == 2 and field.startswith("$"):
-        return ("has '$', which pg_cron reads from 1.5 on" if _before_1_5(version) else None), {LAST_DAY}
+        return (None if _has_last_day(version) else "has '$', which pg_cron reads from 1.6 on"), {LAST_DAY}
     at, sets = 0, set()
     while True:
         if field.startswith("*", at):
@@ -507,55 +508,79 @@ def _value(field: str, at: int, position: int) -> tuple[int, str | None]:
     return at + len(word), None
 
 
-def library_floor(facts: dict) -> tuple[tuple[int, ...], str] | None:
-    """The release the loaded pg_cron library is at least, by the setting it defines (a placeholder is none: any role
-    reads one, and pg_settings shows none), with that setting's name: cron.launch_active_jobs from 1.6, cron.timezone
-    from 1.5 (each superuser-only: refused to the checker role, or a pg_settings row to one allowed); None: no sign."""
+# the releases a loaded pg_cron library is told apart by: the superuser-only settings it defines (a placeholder is
+# none: any role reads one, and pg_settings shows none). Each label reads as its release (`_version`) in messages.
+LIBRARY_RELEASES = (((1, 6), "1.6 or later", "defines cron.launch_active_jobs"),
+                    ((1, 5), "1.5", "defines cron.timezone, not cron.launch_active_jobs"),
+                    ((1, 4), "1.4", "defines cron.enable_superuser_jobs, not cron.timezone"))
+
+
+def library_release(facts: dict) -> tuple[tuple[int, ...], str, str] | None:
+    """(release, label, sign) of LIBRARY_RELEASES the loaded pg_cron library is at: 1.6 on where it defines
+    cron.launch_active_jobs, else 1.5 where it defines cron.timezone, else 1.4 where it defines
+    cron.enable_superuser_jobs (each refused to the checker role, or a pg_settings row to one allowed). A checker
+    refused pg_settings itself is refused each statement, which reads as 1.6: taken so (PostgreSQL grants pg_settings
+    to every role). None where no pg_cron library is loaded (no launcher runs anything then; a library before 1.4
+    defines none of the three either) or the signs were not read (facts not from `gather`): extversion is all there
+    is to go by."""
+    if "timezone_defined" not in facts:
+        return None
     if facts.get("launch_active_jobs") is not None or facts.get("launch_active_jobs_unreadable"):
-        return FIRST_WITH_BIT_NSET, "cron.launch_active_jobs"
-    if facts.get("timezone_defined") or facts.get("timezone_unreadable"):
-        return FIRST_WITH_TIMEZONE, "cron.timezone"
+        return LIBRARY_RELEASES[0]
+    if facts["timezone_defined"] or facts.get("timezone_unreadable"):
+        return LIBRARY_RELEASES[1]
+    if facts.get("enable_superuser_jobs") is not None or facts.get("enable_superuser_jobs_unreadable"):
+        return LIBRARY_RELEASES[2]
     return None
 
 
-def library_ahead(facts: dict) -> tuple[tuple[int, ...], str] | None:
-    """library_floor where pg_extension's extversion (the version of the extension's SQL objects, which a package
-    upgrade leaves until ALTER EXTENSION pg_cron UPDATE) names a release before it; else None."""
-    parsed, floor = _version(facts.get("version")), library_floor(facts)
-    return floor if parsed is not None and floor is not None and parsed < floor[0] else None
+def _release_of(parsed: tuple[int, ...]) -> tuple[int, ...]:
+    """The release of LIBRARY_RELEASES a version is of (before 1.5: the last)."""
+    return next((release for release, _, _ in LIBRARY_RELEASES[:-1] if parsed >= release), LIBRARY_RELEASES[-1][0])
 
 
-def read_by_version(schedule: str, since: tuple[int, ...] = (0,)) -> bool:
-    """Whether pg_cron releases from `since` on read `schedule` differently: an interval or `$` (1.5 on), a range
-    written high-to-low or `@yearly` / `@annually` (1.6 on)."""
-    written = _normal(schedule)
-    by_1_6 = written.split(" ")[0] in YEARLY_MACROS or bool(ranges_high_to_low(written, None))
-    return by_1_6 or since < FIRST_WITH_TIMEZONE and re.search(r"second|\$", written, re.IGNORECASE) is not None
+def _extversion_disagrees(facts: dict) -> tuple[tuple[int, ...], str, str] | None:
+    """library_release where pg_extension's extversion (the version of the extension's SQL objects) names another
+    release, or none known here; else None."""
+    release, parsed = library_release(facts), _version(facts.get("version"))
+    if release is None or (parsed is not None and _release_of(parsed) == release[0]):
+        return None
+    return release
 
 
-def _decided_by_version(p: "Params", facts: dict, stored: list[str]) -> list[str]:
-    """What of the item a pg_cron library ahead of its extension may read otherwise than extversion says: its
-    `timezone:` (unless cron.timezone is GMT, the one zone either way; not where extversion is 1.5 already), and the
-    schedules compared or run."""
-    zone, since = facts.get("timezone"), _version(facts.get("version")) or (0,)
-    decided = []
-    if p.timezone and since < FIRST_WITH_TIMEZONE and (
-            facts.get("timezone_unreadable") or str(zone or "GMT").upper() != "GMT"):
-        zone_said = "which the checker role may not read" if facts.get("timezone_unreadable") else f"'{zone}'"
-        decided.append(f"the item's `timezone: {p.timezone}` (from 1.5 pg_cron runs schedules in cron.timezone,"
-                       f" {zone_said}; before, in GMT)")
-    schedules = [*stored, *([p.schedule] if p.schedule else [])]
-    decided += [f"'{schedule}'" for schedule in dict.fromkeys(schedules) if read_by_version(schedule, since)]
-    return decided
+def read_by(facts: dict) -> Any:
+    """The version the schedules are read by: that of the loaded library, which reads them — extversion where it
+    names the library's release, else the library's label (`library_release`)."""
+    release = _extversion_disagrees(facts)
+    return release[1] if release else facts["version"]
 
 
-def _dotted(version: tuple[int, ...]) -> str:
-    return ".".join(map(str, version))
+def _library_said(facts: dict, release: tuple[tuple[int, ...], str, str]) -> str:
+    """The loaded library beside an extversion that names another release, and what to do about it."""
+    said = f"{release[1]} ({release[2]}); extversion {facts['version']}"
+    parsed = _version(facts["version"])
+    if parsed is None:
+        return f"{said}, a version not known here: the library's is read"
+    if _release_of(parsed) > release[0]:
+        return (f"{said}: the server runs an older pg_cron library than its extension (a restart pending: PostgreSQL"
+                f" loads it at start)")
+    if release[0] == (1, 6) and _release_of(parsed) == (1, 5):
+        return f"{said}, pg_cron 1.6.0's own"  # (ALTER EXTENSION pg_cron UPDATE does nothing there)
+    return (f"{said}: run ALTER EXTENSION pg_cron UPDATE in database {facts.get('current_database')} (the package was"
+            f" upgraded without it)")
 
 
 def _before_1_5(version: Any) -> bool:
-    """A pg_cron below 1.5 (no intervals, no `$`); an unknown version is taken as a later one."""
+    """A pg_cron below 1.5 (no intervals); an unknown version is taken as a later one."""
     return (_version(version) or FIRST_WITH_TIMEZONE) < FIRST_WITH_TIMEZONE
+
+
+FIRST_WITH_LAST_DAY = (1, 6)  # `$`: pg_cron 1.6.0 (its changelog: "Adds scheduling on the last day of the month")
+
+
+def _has_last_day(version: Any) -> bool:
+    """A pg_cron that reads `$` (1.6 on); an unknown version is taken as a later one."""
+    return (_version(version) or FIRST_WITH_LAST_DAY) >= FIRST_WITH_LAST_DAY
 
 
 FIRST_WITH_BIT_NSET = (1, 6)  # pg_cron 1.6.0 took vixie cron's set_range (PR #271): a range's bits set by bit_nset
@@ -1062,9 +1087,8 @@ def judge(check, facts) -> Outcome:
                   "database": j.get("database"), "username": j.get("username")} for j in named],
         "scheduler_running": facts.get("scheduler_running"),
     }
-    if ahead := library_ahead(facts):
-        evidence["pg_cron_library"] = (f"{_dotted(ahead[0])} or later: it defines {ahead[1]}, while extversion is"
-                                       f" {facts['version']}")
+    if release := _extversion_disagrees(facts):
+        evidence["pg_cron_library"] = _library_said(facts, release)
     if stored_as != p.job:
         evidence["jobname_as_stored"] = (f"'{stored_as}': cron.job.jobname is a name, of which PostgreSQL keeps the"
                                          f" first {NAME_BYTES} bytes (whole UTF-8 characters)")
@@ -1137,22 +1161,9 @@ def judge(check, facts) -> Outcome:
                                     "sessions_unseen": facts.get("sessions_unseen")}
     if no_slot:
         return failed(expected, f"'{p.job}' is active, but {no_slot}", **evidence)
-    version = facts["version"]
+    version = read_by(facts)  # the loaded library reads the schedules, whatever extversion says
     # pg_cron reads a stored schedule's first five fields (or its macro's word) and ignores what follows
     runs_on = {j["jobid"]: pg_cron_reads_of(j["schedule"]) for j in active}
-    if (ahead := library_ahead(facts)) and (
-            decided := _decided_by_version(p, facts, [read for read, _ in runs_on.values()])):
-        # which pg_cron runs them is not known (1.5 or later, but which?), and a library run on SQL objects older
-        # than its own is what its maintainers tell to update: no verdict read from either version
-        floor, setting = ahead
-        unreadable = facts.get(f"{setting.removeprefix('cron.')}_unreadable")
-        refused = (f", which the checker role {facts['viewer']} is refused: PostgreSQL refuses a library's"
-                   f" superuser-only setting, never a placeholder" if unreadable else "")
-        return error(f"cannot tell how pg_cron runs '{p.job}': the loaded pg_cron library is {_dotted(floor)} or"
-                     f" later (it defines {setting}{refused}), but the extension's version (pg_extension.extversion) is"
-                     f" {version} — the package was upgraded without ALTER EXTENSION pg_cron UPDATE; pg_cron's"
-                     f" releases read {', '.join(decided)} differently; run ALTER EXTENSION pg_cron UPDATE in"
-                     f" database {facts.get('current_database')}", **evidence)
     ignored = [f"jobid {jobid}: '{rest}' after {'its macro' if read.startswith('@') else 'the fifth field'}"
                for jobid, (read, rest) in runs_on.items() if rest]
     if ignored:
@@ -1269,7 +1280,7 @@ def _on_schedule(p: Params, facts: dict, expected: str, active: list[dict], runs
                  evidence: dict, days_and: bool) -> Outcome:
     """The item's `schedule` against what pg_cron runs each active job on, its day fields read by `days_and`
     (cron.dom_dow_and_logic): both wanted, or either where neither starts with `*`."""
-    version = facts["version"]
+    version = read_by(facts)
     if never := _idle_fields(p.schedule, version, days_and):
         # no job can run on it here, whatever runs: the item asks what this pg_cron cannot do
         why, instead = never
@@ -1280,9 +1291,9 @@ def _on_schedule(p: Params, facts: dict, expected: str, active: list[dict], runs
         parsed = _version(version)
         if parsed is None:
             return error(f"cannot tell which zone pg_cron runs '{p.job}' in: its version reads"
-                         f" {facts['version']!r}", **evidence)
+                         f" {version!r}", **evidence)
         if parsed >= FIRST_WITH_TIMEZONE and facts.get("timezone_unreadable"):
-            return error(f"cannot tell which zone pg_cron runs '{p.job}' in: pg_cron {facts['version']} keeps"
+            return error(f"cannot tell which zone pg_cron runs '{p.job}' in: pg_cron {version} keeps"
                          f" cron.timezone from roles without pg_read_all_settings, and the checker role"
                          f" {facts['viewer']} is one; grant pg_read_all_settings to {facts['viewer']}", **evidence)
         # before 1.5 pg_cron runs in GMT; a cron.timezone set there is a placeholder nothing reads
