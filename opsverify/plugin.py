@@ -868,7 +868,33 @@ def _junit_writable(config: pytest.Config, is_worker: bool, own_env: Path) -> ju
     problem = writable_through(target) if resolved.through else writable_folder(target)
     if problem:
         raise ArchiveFailed(f"--junitxml {shown_path(shown(target))}: {problem}")
+    _not_an_input("--junitxml", config, target, resolved.real)
     return resolved
+
+
+def _not_an_input(option: str, config: pytest.Config, target: Path, real: Path) -> None:
+    """A report file over one of the run's own inputs is refused before any check (exit 20, a bad option value): in
+    the checklists, environments or waivers folders, or an existing file that is no JUnit report (a checklist named
+    by mistake, conftest.py, pyproject.toml). pytest's writer replaces whatever the path names: `--junitxml
+    checklists/shop.yaml` turned the checklist into XML, and the next run stopped on it."""
+    from .checklist import shown
+
+    inputs = [(folder(config, "ov_checklists", "checklists"), "the checklists"),
+              (folder(config, "ov_environments", "environments"), "the environments (and their untracked secrets)"),
+              (folder(config, "ov_waivers", "waivers"), "the waivers")]
+    why = next((f"it is in {what} ({shown(place)})" for place, what in inputs
+                if Path(os.path.realpath(place)) in real.parents), "")
+    if not why:
+        try:  # a regular file only: opening a FIFO to read would wait for a writer
+            with real.open("rb") if real.is_file() else contextlib.nullcontext(None) as file:
+                start = file.read(512).lstrip(b"\xef\xbb\xbf \t\r\n") if file else b""
+        except OSError:  # one that cannot be read is the writer's to say
+            start = b""
+        if not start.startswith((b"<?xml", b"<testsuite")) and start:
+            why = "it names an existing file that is no JUnit report, which the report would replace"
+    if why:
+        raise ConfigError(f"{option} {shown(target)}: {why} — fix: give the report a path of its own (e.g. "
+                          f"{option}=junit.xml)")
 
 
 def _alluredir_taken_over(config: pytest.Config, is_worker: bool, own_env: Path) -> allureresults.Destination | None:
