@@ -413,7 +413,9 @@ PRISMA_URL_PARAMETERS = frozenset(("pgbouncer", "schema", "connection_limit", "p
 _PRISMA_ONLY = (" (it is Prisma's, which libpq refuses: give opsverify the URL without it — a read-only checker "
                 "role's, README: The checker role)")
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-_DATABASE_URL_FORMS = "write postgresql://user:password@host:5432/db, or libpq's key=value form"
+# placeholders in <…>: a value written without its scheme (`127.0.0.1:5432/db`) is a secret, and the redactor would
+# mask the run of it an example shared (`:5432/db`), hiding the fix
+_DATABASE_URL_FORMS = "write postgresql://<user>:<password>@<host>:<port>/<database>, or libpq's key=value form"
 _SAYABLE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}")  # a key or a value read as a word, quoted in a message
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _C_SPACE = " \t\n\r\f\v"  # what libpq's key=value form reads as a space (C's isspace)

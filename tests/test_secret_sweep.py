@@ -148,6 +148,19 @@ def test_a_database_url_libpq_would_misread_is_refused_without_quoting_it(tmp_pa
     assert problem in lines[0]
     assert not any(part in ran.output for part in ("Hx+3kPz9", "TailSecret99", "Kanary")), ran.output
     assert not (tmp_path / "reports").exists()
+    assert "[redacted" not in lines[0], lines[0]  # the fix it gives is readable, whatever run of it the URL shares
+
+
+def test_the_fix_for_a_database_url_without_its_scheme_is_not_masked(tmp_path):
+    """`127.0.0.1:5432/db` is a secret (the value is no URL the redactor can tell a password in), and the example of
+    the fix shared `:5432/db` with it: `write postgresql://user:password@host[redacted part of hmac:…]`."""
+    project = Project(tmp_path, {"DATABASE_URL": "127.0.0.1:5432/db"})
+    project.checklist("vault", ITEMS.split("- {id: V1")[0] + "- {id: V5" + ITEMS.split("- {id: V5")[1])
+    project.environment('systems: {vault: {database: "${DATABASE_URL}"}}\n')
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
+    assert ("not a database URL: write postgresql://<user>:<password>@<host>:<port>/<database>, or libpq's key=value"
+            " form") in ran.output, ran.output[-3000:]
 
 
 def test_a_declared_secret_too_short_to_redact_is_refused(tmp_path):

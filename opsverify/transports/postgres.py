@@ -294,7 +294,7 @@ class Database:
         except (psycopg.ProgrammingError, psycopg.InterfaceError, ValueError) as exc:  # malformed: never echo it
             self._unavailable = _refused_option(exc, self.label) or DatabaseUnavailable(
                 f"{self.label}: the database URL is not valid; write it as"
-                " postgresql://user:password@host:5432/dbname", "config")
+                " postgresql://<user>:<password>@<host>:<port>/<database>", "config")
             raise self._unavailable from None
 
     def _role_warning(self, answer: Rows | GatherError) -> str | None:
@@ -1206,7 +1206,7 @@ def _refused_option(exc: Exception, label: str) -> DatabaseUnavailable | None:
     reason = re.sub(r'after "[^"]*"', "after a word", line)
     reason = _QUOTED.sub(lambda m: f' "{m[1]}"' if m[1] in _SAID_AS_QUOTED else "", reason).strip()
     return DatabaseUnavailable(f"{label}: libpq refuses the database URL: {reason}; fix it in the environment file "
-                               "(postgresql://user:password@host:5432/dbname, or libpq's key=value form)", "config")
+                               "(postgresql://<user>:<password>@<host>:<port>/<database>, or libpq's key=value form)", "config")
 
 
 # what PostgreSQL's FATAL message says when it was reached and refused the URL's user (English messages); matched at
