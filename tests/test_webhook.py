@@ -1704,6 +1704,12 @@ def _js(body: bytes) -> bytes:
     return json.dumps(_integral_floats_as_ints(json.loads(body)), separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def _js_pretty(body: bytes) -> bytes:
+    """`JSON.stringify(req.body, null, 2)`: two-space indents, `{}` and `[]` for empty ones, `/`, `&` and non-ASCII as
+    they are (stripe-node's README testing example writes its payload so; copied into a receiver, stripe-node #1504)."""
+    return json.dumps(_integral_floats_as_ints(json.loads(body)), indent=2, ensure_ascii=False).encode()
+
+
 def _rails_to_json(body: bytes) -> bytes:
     """ActiveSupport's `to_json`: compact, `&`, `<`, `>` written `\\u0026`, `\\u003c`, `\\u003e`, `/` as it is."""
     text = json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=False)
@@ -1716,11 +1722,10 @@ def _go_marshal(body: bytes) -> bytes:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e").encode()
 
 
-# (not `JSON.stringify(body, null, 2)`: it writes a body as Stripe pretty-prints it, and no body Stripe is known to
-# send tells the two apart)
 RESERIALIZERS = {
     "PHP json_encode(json_decode($raw, true))": _php_json_encode,
     "JSON.stringify": _js,
+    "JSON.stringify(body, null, 2)": _js_pretty,
     "Python json.dumps": lambda body: json.dumps(json.loads(body)).encode(),
     "Python json.dumps(indent=2)": lambda body: json.dumps(json.loads(body), indent=2).encode(),
     "Ruby to_json": lambda body: json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=False).encode(),
@@ -1744,15 +1749,18 @@ def test_no_common_reserializer_writes_the_genuine_body_again(params):
 def test_the_genuine_body_holds_what_re_serializers_change_as_its_sender_writes_it():
     """Shopify (Rails) writes compact JSON, `/` as `\\/`, `&` as `\\u0026`, non-ASCII as UTF-8 (Shopify/shopify-api-js
     #320, Shopify/shopify-express #15); Stripe pretty-prints, non-ASCII as UTF-8 (stripe/stripe-node #371), `/` as it
-    is, and writes empty objects (`"metadata": {}`). Neither's keys are sorted."""
+    is, `&` as `\\u0026`, an empty object as `{\\n<indent>}` and an empty array as `[\\n\\n<indent>]`. Neither's keys
+    are sorted."""
     shop = {how: body for how, _, body in webhook.deliveries(webhook.Params(**SHOPIFY_SIGNED), STRIPE_SECRET)}
     body = shop[webhook.GENUINE]
     assert b"\\u0026" in body and b"&" not in body and b"\\/" in body, body
     assert "—".encode() in body and b"\\u2014" not in body and b"\n" not in body, body
     stripe = {how: body for how, _, body in webhook.deliveries(webhook.Params(**STRIPE_SIGNED), STRIPE_SECRET)}
     body = stripe[webhook.GENUINE]
-    assert "—".encode() in body and b"\\u" not in body and b"\\/" not in body and b"/" in body, body
-    assert b'"metadata": {}' in body and body.startswith(b'{\n  "id": "evt_opsverify_'), body
+    assert "—".encode() in body and b"\\u2014" not in body and b"\\/" not in body and b"/" in body, body
+    assert b"\\u0026" in body and b"&" not in body, body
+    assert b'"metadata": {\n      }' in body and b'[\n\n      ]' in body, body
+    assert body.startswith(b'{\n  "id": "evt_opsverify_'), body
     for document in (json.loads(shop[webhook.GENUINE]), json.loads(body)):
         assert list(document) != sorted(document), list(document)
 
@@ -1778,3 +1786,43 @@ def test_a_php_receiver_verifying_the_body_re_encoded_never_passes():
     assert outcome.status is not Status.PASSED, outcome
     assert "correctly signed: refused with 401 as well" in outcome.observed, outcome.observed
     assert "or it verifies the signature over the body re-serialized" in outcome.observed, outcome.observed
+
+
+# -- Stripe's bytes, as its Ruby JSON generator writes them -------------------------------------------------------------
+def _verifies_the_body_written_again_pretty(key: bytes):
+    """`stripe.webhooks.constructEvent(JSON.stringify(req.body, null, 2), sig, secret)`: the signature checked over
+    the body parsed and pretty-printed again, not over the bytes sent."""
+    def answer(headers, body):
+        try:
+            again = _js_pretty(body)
+        except ValueError:
+            return 400, '{"error": "bad json"}'
+        return _verifies_stripe(key)(headers, again)
+    return answer
+
+
+def test_stripe_writes_empty_objects_and_arrays_and_an_ampersand_as_its_deliveries_show():
+    """Captured Stripe deliveries, their signatures checked against their secrets (Stripe CLI's, 2017 and 2021): an
+    empty object is `{\\n<indent>}`, an empty array `[\\n\\n<indent>]`; `&` is `\\u0026`, `/` and non-ASCII as they
+    are."""
+    document = {"id": "evt_1", "object": "event", "data": {"object": {
+        "metadata": {}, "tax_ids": [], "cancel_url": "https://example.com/?a=1&b=2", "note": "—", "types": ["card"],
+        "total_details": {"amount_tax": 0}}}, "livemode": False, "request": {"id": None}}
+    assert webhook._as_sent("stripe", document) == (
+        b'{\n  "id": "evt_1",\n  "object": "event",\n  "data": {\n    "object": {\n      "metadata": {\n      },\n'
+        b'      "tax_ids": [\n\n      ],\n      "cancel_url": "https://example.com/?a=1\\u0026b=2",\n'
+        b'      "note": "\xe2\x80\x94",\n      "types": [\n        "card"\n      ],\n'
+        b'      "total_details": {\n        "amount_tax": 0\n      }\n    }\n  },\n  "livemode": false,\n'
+        b'  "request": {\n    "id": null\n  }\n}')
+
+
+def test_a_receiver_verifying_the_body_pretty_printed_again_never_passes():
+    """It passed: the genuine Stripe body was what JSON.stringify(body, null, 2) writes (`"metadata": {}`), so a
+    receiver verifying that took it — and refuses every real delivery (`"metadata": {\\n      }`). Now it refuses the
+    genuine one too: nothing shows it checks signatures, and a re-serialized body is among the causes said."""
+    outcome, _ = _judged_on({("POST", "/hook"): _verifies_the_body_written_again_pretty(STRIPE_SECRET.encode())},
+                            STRIPE_SIGNED)
+    assert outcome.status is not Status.PASSED, outcome
+    assert "correctly signed: refused with 401 as well" in outcome.observed, outcome.observed
+    assert "or it verifies the signature over the body re-serialized" in outcome.observed, outcome.observed
+

@@ -19,15 +19,16 @@ an unknown Fal request id), so a broken target that does accept it has nothing r
 its own (its own order, event or request id, and Shopify webhook id: a handler keyed on one fails on none for having
 taken another first), the one sent as text/plain aside (the randomly signed one as it is but for its type).
 
-A 4xx does not show by itself that the signature was refused: an endpoint that checks none but refuses the
-probe's content (an event type it does not handle) answers the same, and a pass says so. `signed_with` cites the
-endpoint's signing secret: a third delivery, correctly signed, its body's bytes as its sender writes them (Stripe's
-pretty-printed, Shopify's compact with `/` and `&` escaped; holding what common re-serializers change, so none writes
-it again), must then not be refused (2xx; a 4xx leaves signature checking
-unshown: error — but fails where the same delivery with its body re-serialized as JSON.stringify writes it was taken:
-the signature is checked over the body re-parsed and written again, and every real delivery is refused; a 5xx fails). That delivery is a real one, so the item must be
-marked mutating, and it is never sent twice: turned away for now, it is an error, not asked again. Its answer's body
-may be judged by the http family's body rules, as cron judges a job run's. With the secret, deliveries a correct
+A 4xx does not show by itself that the signature was refused: an endpoint that checks none but refuses the probe's
+content (an event type it does not handle) answers the same, and a pass says so. `signed_with` cites the endpoint's
+signing secret: a third delivery, correctly signed, its body's bytes as its sender writes them (Stripe's
+pretty-printed as its Ruby generator writes it, Shopify's compact with `/` escaped, `&` escaped in both; holding
+what common re-serializers change, so none writes it again), must then not be refused (2xx; a 4xx leaves signature
+checking unshown: error — but fails where the same delivery with its body re-serialized as JSON.stringify writes it
+was taken: the signature is checked over the body re-parsed and written again, and every real delivery is refused; a
+5xx fails). That delivery is a real one, so the item must be marked mutating, and it is never sent twice: turned
+away for now, it is an error, not asked again. Its answer's body may be judged by the http family's body rules, as
+cron judges a job run's. With the secret, deliveries a correct
 endpoint refuses though they carry the right signature: one signed for another body (the signature must bind the
 body), one whose signature is cut short by whole bytes (Stripe's hex without its last 2 characters, 31 bytes;
 Shopify's base64 without its last 4, padding with them, 30 bytes: still what the right one begins with, and still
@@ -292,21 +293,22 @@ PROBE_NOTE_ATTRIBUTE = "opsverify — not a real order"  # non-ASCII: an em dash
 def _body(scheme: str, note: str = PROBE_NOTE, at: int | None = None, rewritten: bool = False) -> bytes:
     """A delivery's body, with an id of its own (an order's, an event's, a request's); `at`: when its event happened
     (now by default): a captured delivery's is as old as its signature. Its bytes as its sender writes them
-    (`_as_sent`), or `rewritten` as JSON.stringify would (`_rewritten`). Shopify's and Stripe's hold a `/` and a
-    non-ASCII character, Shopify's an `&` too, Stripe's an empty object (its `metadata`), their keys unsorted: no
-    common re-serializer writes them again as their sender does (the note above PROBE_SITE)."""
+    (`_as_sent`), or `rewritten` as JSON.stringify would (`_rewritten`). Shopify's and Stripe's hold a `/`, an `&` and
+    a non-ASCII character, Stripe's an empty object and an empty array, their keys unsorted: no common re-serializer
+    writes them again as their sender does (the note above PROBE_SITE)."""
     at = int(time.time()) if at is None else at
     if scheme == "shopify":  # 13 digits, as Shopify's order ids now have: exact in a JavaScript number (< 2**53)
         order = 10 ** 12 + _random.randbelow(9 * 10 ** 12)
-        document = {"id": order, "admin_graphql_api_id": f"gid://shopify/Order/{order}", "name": "#OPSVERIFY",
-                    "email": "opsverify@example.com", "test": True, "currency": "AUD", "total_price": "0.00",
-                    "referring_site": PROBE_SITE, "line_items": [], "note": note,
-                    "note_attributes": [{"name": "opsverify", "value": PROBE_NOTE_ATTRIBUTE}]}
-    elif scheme == "stripe":  # (no `&`: whether Stripe writes it as it is or as \u0026 was not found)
+        document = {"id": order, "admin_graphql_api_id": f"gid://shopify/Order/{order}",
+                    "name": "#OPSVERIFY", "email": "opsverify@example.com", "test": True,
+                    "currency": "AUD", "total_price": "0.00", "referring_site": PROBE_SITE, "line_items": [],
+                    "note": note, "note_attributes": [{"name": "opsverify", "value": PROBE_NOTE_ATTRIBUTE}]}
+    elif scheme == "stripe":
         document = {"id": f"evt_opsverify_{_random.token_hex(8)}", "object": "event", "type": "opsverify.probe",
                     "livemode": False, "created": at,
-                    "data": {"object": {"object": "opsverify.probe", "description": "opsverify — not a real event",
-                                        "url": "/v1/opsverify", "metadata": {}}}}
+                    "data": {"object": {"object": "opsverify.probe",
+                                        "description": "opsverify — not a real event", "url": "/v1/opsverify",
+                                        "return_url": PROBE_SITE, "metadata": {}, "lines": []}}}
     else:
         request_id = str(uuid.uuid4())
         document = {"request_id": request_id, "gateway_request_id": request_id, "status": "OK",
@@ -315,15 +317,28 @@ def _body(scheme: str, note: str = PROBE_NOTE, at: int | None = None, rewritten:
 
 
 def _as_sent(scheme: str, document: dict) -> bytes:
-    """The bytes its sender sends: Stripe pretty-prints its events (two-space indents, `": "`, as its deliveries and
-    the Stripe CLI show them), non-ASCII as UTF-8; Shopify writes compact JSON with `/` escaped as `\\/` and `&` as
-    `\\u0026` (`"gid:\\/\\/shopify\\/Order\\/…"`), non-ASCII as UTF-8. So a verifier over the body re-serialized
-    refuses it, as it refuses every real delivery. Fal's bytes are not known here (no delivery of it is signed with the
-    endpoint's key): compact."""
+    """The bytes its sender sends: Stripe pretty-prints its events as its Ruby JSON generator does (`_stripe_json`);
+    Shopify writes compact JSON with `/` escaped as `\\/` and `&` as `\\u0026` (`"gid:\\/\\/shopify\\/Order\\/…"`),
+    non-ASCII as UTF-8. So a verifier over the body re-serialized refuses it, as it refuses every real delivery. Fal's
+    bytes are not known here (no delivery of it is signed with the endpoint's key): compact."""
     if scheme == "stripe":
-        return json.dumps(document, indent=2, ensure_ascii=False).encode()
+        return _stripe_json(document).encode()
     text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
     return (text.replace("/", "\\/").replace("&", "\\u0026") if scheme == "shopify" else text).encode()
+
+
+def _stripe_json(value: Any, depth: int = 0) -> str:
+    """JSON as Stripe writes a delivery (its captured deliveries, signatures checked, show it): two-space indents,
+    `": "`, an empty object `{\\n<indent>}` and an empty array `[\\n\\n<indent>]` (JSON.stringify(body, null, 2) and
+    json.dumps(indent=2) write `{}`, `[]`), `&` as `\\u0026`, `/` and non-ASCII as they are."""
+    inner, closing = "  " * (depth + 1), "  " * depth
+    if isinstance(value, dict):
+        members = ",\n".join(f"{inner}{_stripe_json(key)}: {_stripe_json(item, depth + 1)}"
+                              for key, item in value.items())
+        return f"{{\n{members}\n{closing}}}" if members else f"{{\n{closing}}}"
+    if isinstance(value, list):
+        return "[\n" + ",\n".join(f"{inner}{_stripe_json(item, depth + 1)}" for item in value) + f"\n{closing}]"
+    return json.dumps(value, ensure_ascii=False).replace("&", "\\u0026")
 
 
 def _rewritten(document: dict) -> bytes:
