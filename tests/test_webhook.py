@@ -1826,3 +1826,57 @@ def test_a_receiver_verifying_the_body_pretty_printed_again_never_passes():
     assert "correctly signed: refused with 401 as well" in outcome.observed, outcome.observed
     assert "or it verifies the signature over the body re-serialized" in outcome.observed, outcome.observed
 
+
+# -- no two deliveries share what a handler may key on ------------------------------------------------------------------
+NATURAL_KEYS = {"shopify": {"order id": lambda doc: doc["id"], "order name": lambda doc: doc["name"],
+                            "email": lambda doc: doc["email"]},
+                "stripe": {"event id": lambda doc: doc["id"], "object id": lambda doc: doc["data"]["object"].get("id")}}
+
+
+@pytest.mark.parametrize("params", [STRIPE_SIGNED, SHOPIFY_SIGNED], ids=["stripe", "shopify"])
+def test_no_two_deliveries_share_what_a_handler_may_key_on(params):
+    """An order recorded once by its name (Shopify's order number) or its email, an event's object by its id: the
+    deliveries shared `"name": "#OPSVERIFY"` and an email, and Stripe's object had no id (every one keyed alike)."""
+    p = webhook.Params(**params)
+    bodies = [json.loads(body) for how, _, body in webhook.deliveries(p, STRIPE_SECRET) if how != webhook.OTHER_TYPE]
+    for key, read in NATURAL_KEYS[p.scheme].items():
+        values = [read(doc) for doc in bodies]
+        assert None not in values and len(set(values)) == len(values), (key, values)
+
+
+def _records_once_keyed_on(read, rewritten_first: threading.Event):
+    """A correct receiver (the signature over the bytes sent, Stripe's within 300 s) recording each order once, keyed
+    on `read(document)`: 409 to one already recorded. It holds the genuine delivery back until the re-serialized one
+    (compact, as JSON.stringify writes it) was recorded: the order is fixed, not raced."""
+    lock, recorded = threading.Lock(), set()
+
+    def answer(headers, body):
+        status, text = _verifies_stripe_and_shopify(headers, body)
+        if status != 200:
+            return status, text
+        rewritten = body == _js_stringify(body)
+        if not rewritten:
+            rewritten_first.wait(10)
+        with lock:
+            key = json.dumps(read(json.loads(body)))
+            taken = key in recorded
+            recorded.add(key)
+        if rewritten:
+            rewritten_first.set()
+        return (409, '{"error": "order already recorded"}') if taken else (200, '{"received": true}')
+    return answer
+
+
+@pytest.mark.parametrize("params, key", [(SHOPIFY_SIGNED, "order name"), (SHOPIFY_SIGNED, "email"),
+                                         (STRIPE_SIGNED, "object id")], ids=["shopify-name", "shopify-email",
+                                                                             "stripe-object-id"])
+def test_a_receiver_keyed_on_a_natural_key_passes_whichever_delivery_came_first(params, key):
+    """The re-serialized delivery recorded first, the genuine one got 409 and the item failed, saying the receiver
+    verifies a re-serialized body."""
+    rewritten_first = threading.Event()
+    scheme = params["scheme"]
+    outcome, _ = _judged_on({("POST", "/hook"): _records_once_keyed_on(NATURAL_KEYS[scheme][key], rewritten_first)},
+                            params)
+    assert rewritten_first.is_set(), outcome  # the re-serialized one was taken, first
+    assert outcome.status is Status.PASSED, outcome
+    assert "correctly signed: 200" in outcome.observed, outcome.observed

@@ -16,8 +16,9 @@ read: not judged (an error, never a pass), so no `status` may name one; nor is a
 came whole. One turned away for now (a 429, or a 503 with Retry-After) is sent again once, after the wait it names
 (at most RETRY_WAIT_CAP_S). The body is small, realistic and harmless (a test order, an unknown Stripe event type,
 an unknown Fal request id), so a broken target that does accept it has nothing real to act on; each delivery's is
-its own (its own order, event or request id, and Shopify webhook id: a handler keyed on one fails on none for having
-taken another first), the one sent as text/plain aside (the randomly signed one as it is but for its type).
+its own (its own order, event or request id, Shopify's order name and email, a Stripe event's object id, and Shopify
+webhook id: a handler keyed on one fails on none for having taken another first), the one sent as text/plain aside
+(the randomly signed one as it is but for its type).
 
 A 4xx does not show by itself that the signature was refused: an endpoint that checks none but refuses the probe's
 content (an event type it does not handle) answers the same, and a pass says so. `signed_with` cites the endpoint's
@@ -291,7 +292,8 @@ PROBE_NOTE_ATTRIBUTE = "opsverify — not a real order"  # non-ASCII: an em dash
 
 
 def _body(scheme: str, note: str = PROBE_NOTE, at: int | None = None, rewritten: bool = False) -> bytes:
-    """A delivery's body, with an id of its own (an order's, an event's, a request's); `at`: when its event happened
+    """A delivery's body, with ids of its own (an order's and its name and email, an event's and its object's, a
+    request's: a handler keyed on any fails on none for having taken another first); `at`: when its event happened
     (now by default): a captured delivery's is as old as its signature. Its bytes as its sender writes them
     (`_as_sent`), or `rewritten` as JSON.stringify would (`_rewritten`). Shopify's and Stripe's hold a `/`, an `&` and
     a non-ASCII character, Stripe's an empty object and an empty array, their keys unsorted: no common re-serializer
@@ -300,13 +302,14 @@ def _body(scheme: str, note: str = PROBE_NOTE, at: int | None = None, rewritten:
     if scheme == "shopify":  # 13 digits, as Shopify's order ids now have: exact in a JavaScript number (< 2**53)
         order = 10 ** 12 + _random.randbelow(9 * 10 ** 12)
         document = {"id": order, "admin_graphql_api_id": f"gid://shopify/Order/{order}",
-                    "name": "#OPSVERIFY", "email": "opsverify@example.com", "test": True,
+                    "name": f"#OPSVERIFY-{order}", "email": f"opsverify+{order}@example.com", "test": True,
                     "currency": "AUD", "total_price": "0.00", "referring_site": PROBE_SITE, "line_items": [],
                     "note": note, "note_attributes": [{"name": "opsverify", "value": PROBE_NOTE_ATTRIBUTE}]}
     elif scheme == "stripe":
-        document = {"id": f"evt_opsverify_{_random.token_hex(8)}", "object": "event", "type": "opsverify.probe",
+        probe = _random.token_hex(8)
+        document = {"id": f"evt_opsverify_{probe}", "object": "event", "type": "opsverify.probe",
                     "livemode": False, "created": at,
-                    "data": {"object": {"object": "opsverify.probe",
+                    "data": {"object": {"id": f"opsverify_{probe}", "object": "opsverify.probe",
                                         "description": "opsverify — not a real event", "url": "/v1/opsverify",
                                         "return_url": PROBE_SITE, "metadata": {}, "lines": []}}}
     else:
@@ -439,7 +442,7 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
                  "x-shopify-api-version": "2024-10"}
 
     def delivery(note: str = PROBE_NOTE, at: int = int(now), rewritten: bool = False) -> tuple[dict[str, str], bytes]:
-        """A body of its own — its own order, event or request id, so a handler keyed on it (an order inserted once)
+        """A body of its own — its own ids (`_body`), so a handler keyed on one (an order inserted once)
         fails on none for having taken another first — and the headers its sender sends with it (Shopify's webhook
         id, each delivery's own too)."""
         body = _body(params.scheme, note, at, rewritten)
