@@ -130,7 +130,8 @@ _PLAIN_SETTING_WORDS = frozenset({
     "HTTPONLY", "LIFETIME", "PATH", "FILE", "NAME", "TTL", "EXPIRE", "EXPIRES", "EXPIRY", "EXPIRATION", "AGE", "MAX",
     "MODE", "TABLE", "CONNECTION", "PREFIX", "ENABLED", "ENABLE", "DISABLED", "DISABLE", "ENCRYPT", "ENGINE",
     "BACKEND", "SERIALIZER", "STRATEGY", "GUARD", "MODEL", "TIMEOUT", "TYPE", "REALM", "METHOD", "FORMAT", "EVENTS",
-    "RETRIES", "PARTITIONED", "CACHE", "ALIAS", "HOST", "EMULATOR", "BACKENDS", "SAVE"})
+    "RETRIES", "PARTITIONED", "CACHE", "ALIAS", "HOST", "EMULATOR", "BACKENDS"})
+# (not SAVE: PHP's SESSION_SAVE_PATH holds phpredis's `tcp://redis:6379?auth=<password>`)
 _WEBHOOK_SETTING_WORDS = _PLAIN_SETTING_WORDS - {"PATH"}  # a webhook's path may be its key (/hook/Zk3mQ9wx…)
 _NAME_CHUNK = re.compile(r"[A-Z]*[a-z0-9]*")  # SESSION, Driver, APIKey: a camel word's capitals stay with it
 
@@ -1418,8 +1419,8 @@ class Redactor:
             # a value its source marks secret is one whatever it looks like: a Zapier hook's URL is its credential
             self.add(value, even_if_plain=marked_secret or names_a_secret_url(name),
                      named=marked_secret or names_a_secret(name))
-        elif "://" in value:  # an address: a key in its path or query (a webhook's), its host readable
-            self.add_url_parts(value)
+        if "://" in value:  # an address: a key in its path or query (a webhook's, phpredis's `?auth=`), its host
+            self.add_url_parts(value)  # readable — and each on its own where the whole value is a secret too
         # a connection string's password under any name (.NET's ConnectionStrings__DefaultConnection, a DB_CONNECTION
         # in libpq's key=value form): its host and database stay readable, as a database URL's do
         self.add_passwords(connection_string_passwords(value))
@@ -1785,18 +1786,27 @@ def dsn_passwords(dsn: str) -> list[str]:
 
 
 def connection_string_passwords(value: str) -> list[str]:
-    """The passwords a connection string holds: libpq's key=value `password=` (`dsn_passwords`), and the
-    `Password=` / `Pwd=` of the `;`-separated form of ADO.NET, ODBC and JDBC-like drivers (any case, a value quoted
-    with " or ' and its quote doubled inside, or up to the next `;`)."""
-    if "=" not in value:
+    """The passwords a connection string or a command line holds: libpq's key=value `password=` (`dsn_passwords`);
+    the `;`-separated pairs of ADO.NET, ODBC, OLE DB and JDBC drivers, whose key ends in Password or Pwd (any case:
+    `Pwd=`, `User Password=`, `Jet OLEDB:Database Password=`), the value quoted with " or ' (the quote doubled
+    inside), braced as ODBC writes one holding a `;` (`{a;b}`, `}}` inside), or up to the next `;`, `"` or line end (a
+    connection string inside a JSON value); and a server's flag (`--requirepass pw`, redis-stack's REDIS_ARGS)."""
+    if "=" not in value and "--" not in value:
         return []
-    found = [quoted.replace('""', '"') if quoted is not None else single.replace("''", "'") if single is not None
-             else bare.strip() for quoted, single, bare in (m.groups() for m in _KEYED_PASSWORD.finditer(value))]
-    return [p for p in dict.fromkeys([*found, *dsn_passwords(value)]) if p]
+    found = [next(group for group in (
+        quoted.replace('""', '"') if quoted is not None else None,
+        single.replace("''", "'") if single is not None else None,
+        braced.replace("}}", "}") if braced is not None else None,
+        (bare or "").strip()) if group is not None)
+        for quoted, single, braced, bare in (m.groups() for m in _KEYED_PASSWORD.finditer(value))]
+    flags = [m.group(1) for m in _PASSWORD_FLAG.finditer(value)]
+    return [p for p in dict.fromkeys([*found, *flags, *dsn_passwords(value)]) if p]
 
 
-_KEYED_PASSWORD = re.compile(r"""(?:^|;)\s*+(?:password|pwd)\s*+=\s*+(?:"((?:[^"]|"")*+)"|'((?:[^']|'')*+)'|([^;]*+))""",
+_KEYED_PASSWORD = re.compile(r"""(?:^|;)[^;=]*?(?<![A-Za-z])(?:password|pwd)\s*+=\s*+"""
+                             r"""(?:"((?:[^"]|"")*+)"|'((?:[^']|'')*+)'|\{((?:[^}]|\}\})*+)\}|([^;"\r\n]*+))""",
                              re.IGNORECASE)
+_PASSWORD_FLAG = re.compile(r"""--(?:requirepass|masterauth|password)(?:=|\s++)([^\s"']++)""", re.IGNORECASE)
 _DSN_PASSWORD = re.compile(r"(?:^|\s)password\s*=\s*(?:'((?:[^'\\]|\\.)*)'|((?:\\.|[^\s\\])+))")
 SHORTEST_PASSWORD = 4  # a password shorter is refused at load: it would mask letters of ordinary words
 
@@ -1811,7 +1821,8 @@ def database_passwords(database: str) -> list[str]:
 
 
 _PATH = re.compile(r"(?:/[\w.@+-]+){2,}/?")
-_SECRET_QUERY_KEY = re.compile(r"sig|signature|code|apikey|api_key|access_token|x-amz-.*|jwt", re.IGNORECASE)
+# (auth: phpredis's save path, `tcp://redis:6379?auth=<password>`)
+_SECRET_QUERY_KEY = re.compile(r"sig|signature|code|apikey|api_key|access_token|x-amz-.*|jwt|auth", re.IGNORECASE)
 _NOT_A_KEY = re.compile(r"v\d+|\d{4}-\d{2}-\d{2}")  # an API version, a date
 _WORD = re.compile(r"[a-z]+(?:[-_.][a-z]+)*")
 # what reads as words, not as a key: words in any case and camelCase (`EUROPE`, `getUserProfile`), a word with a
