@@ -1109,7 +1109,9 @@ def test_a_misspelt_secret_reference_in_a_header_is_refused(value, said):
 
 
 @pytest.mark.parametrize("value", ["{secret:KEY}", "Bearer {secret:KEY}", "{secret:A}:{secret:B}", '{"secret": 1}',
-                                   "$Version=1", "price $5"])
+                                   "$Version=1", "price $5", "Basic Healthcheck Bot/1.0", "Basic subscription",
+                                   "basic checkout", "Bearer tokens are disabled here", "Mozilla/5.0 (X11; Linux x86_64)",
+                                   "6f1c2b9e-8d1a-4f0e-9b7c-2a1d3e4f5a6b", '"33a64df551425fcc55e4d42a148795d9f25f89d4"'])
 def test_a_header_value_of_references_or_plain_text_loads(value):
     assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"x-note": value}}).headers == {
         "x-note": value}
@@ -1122,7 +1124,10 @@ def test_a_header_value_of_references_or_plain_text_loads(value):
                                          ("x-goog-iap-jwt-assertion", "x.y.z"), ("x-bearer", "Zk3q9TvLm2"),
                                          ("cf-access-jwt-assertion", "eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl"),
                                          ("x-forwarded-user-id", "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYWRtaW4ifQ.sig"),
-                                         ("x-upstream", "Bearer Zk3q9TvLm2Xw8RpQ4sNa")])
+                                         ("x-upstream", "Bearer Zk3q9TvLm2Xw8RpQ4sNa"),
+                                         # a {secret:…} beside it leaves the literal one sent as written
+                                         ("cookie", "session=9f8e7d6c5b4a; csrf={secret:CSRF}"),
+                                         ("x-upstream", "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYWRtaW4ifQ.c2ln;{secret:X}")])
 def test_a_credential_written_into_a_header_is_refused(name, value):
     """The environment refuses a token written into its file; a checklist's header alike: it would be sent, shown in
     the archive's copy of the checklist and echoed back as written. Cited as {secret:NAME}, it loads."""

@@ -119,10 +119,26 @@ def _header_value(value: str) -> str:
 # proxy's x-goog-iap-jwt-assertion, …)
 CREDENTIAL_HEADER = re.compile(r"auth|key|token|secret|pass|pwd|credential|cookie|session|signature|jwt|bearer"
                                r"|assertion", re.IGNORECASE)
-# a value shaped as a credential whatever its header's name: a JWT (three base64url parts, the first `eyJ`: `{"`), or
-# Bearer or Basic and its token
-CREDENTIAL_VALUE = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*|\b(?:Bearer|Basic)\s+[\w~+/.=-]{6,}",
+# a value shaped as a credential whatever its header's name: a JWT (three base64url parts, the first `eyJ`: `{"`)
+# anywhere in it, or the whole value an authorization scheme and its token (`Bearer eyJ…`, `Basic dXNlcjpwdw==`:
+# RFC 9110's `scheme SP token68`, nothing after it — `Basic plan` or `bearer of bad news` is prose)
+CREDENTIAL_VALUE = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*|^\s*(?:Bearer|Basic)\s+[\w~+/.-]*\d[\w~+/.-]*=*\s*$",
                               re.IGNORECASE)
+# what is left of a credential header's value, its {secret:…} references taken out, that is itself a credential: a
+# run of 6 or more token characters holding a digit (`session=9f8e7d6c…; csrf={secret:CSRF}` sent the session as
+# written); words and separators (`Bearer `, `session=`, `; `) are not
+LITERAL_TOKEN = re.compile(r"[\w~+/.-]*\d[\w~+/.-]*")
+
+
+def _literal_credential(name: str, text: str) -> bool:
+    """Whether a header's value, its {secret:…} references aside, carries a credential as written."""
+    rest = SECRET_REF.sub(" ", text)
+    if CREDENTIAL_VALUE.search(rest):
+        return True
+    return bool(CREDENTIAL_HEADER.search(name)) and (
+        not SECRET_REF.search(text) or any(len(run) >= 6 for run in LITERAL_TOKEN.findall(rest)))
+
+
 HeaderName = Annotated[str, AfterValidator(_header_name)]
 HeaderValue = Annotated[str, AfterValidator(_header_value)]
 ExactPath = Annotated[str, AfterValidator(_exact_path)]
@@ -186,7 +202,7 @@ class Params(StrictParams):
         """A credential written into the checklist would be sent, shown and archived as written (the environment
         refuses one written into its file alike): a header that carries one cites it as {secret:NAME}."""
         for name, text in value.items():
-            if (CREDENTIAL_HEADER.search(name) or CREDENTIAL_VALUE.search(text)) and not SECRET_REF.search(text):
+            if _literal_credential(name, text):
                 raise ValueError(f"{name}: a credential written into the checklist would be sent, shown and archived "
                                  "as written; cite it from the environment's secrets: {secret:NAME} (e.g. "
                                  f"'{name}: Bearer {{secret:API_TOKEN}}')")
