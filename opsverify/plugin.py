@@ -884,17 +884,30 @@ def _not_an_input(option: str, config: pytest.Config, target: Path, real: Path) 
               (folder(config, "ov_waivers", "waivers"), "the waivers")]
     why = next((f"it is in {what} ({shown(place)})" for place, what in inputs
                 if Path(os.path.realpath(place)) in real.parents), "")
-    if not why:
-        try:  # a regular file only: opening a FIFO to read would wait for a writer
-            with real.open("rb") if real.is_file() else contextlib.nullcontext(None) as file:
-                start = file.read(512).lstrip(b"\xef\xbb\xbf \t\r\n") if file else b""
-        except OSError:  # one that cannot be read is the writer's to say
-            start = b""
-        if not start.startswith((b"<?xml", b"<testsuite")) and start:
-            why = "it names an existing file that is no JUnit report, which the report would replace"
+    if not why and _not_a_junit_report(real):
+        why = "it names an existing file that is no JUnit report, which the report would replace"
     if why:
-        raise ConfigError(f"{option} {shown(target)}: {why} — fix: give the report a path of its own (e.g. "
-                          f"{option}=junit.xml)")
+        raise ConfigError(f"{option} {shown(target)}: {why} — fix: give the report a path of its own (a new file"
+                          " outside the checklists, environments and waivers folders)")
+
+
+def _not_a_junit_report(path: Path) -> bool:
+    """Whether `path` is an existing regular file whose XML root is no `testsuites`/`testsuite` (a checklist, a
+    pom.xml, conftest.py): read up to its first element, in any encoding XML allows, past its comments. An empty
+    file, none there, or one that cannot be read is no input to guard (the writer says what it must)."""
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    try:
+        if not path.is_file() or path.stat().st_size == 0:  # a FIFO is never opened: reading would wait for a writer
+            return False
+        with path.open("rb") as file:
+            for _, element in iterparse(file, events=("start",)):
+                return element.tag.rpartition("}")[2] not in ("testsuites", "testsuite")
+    except ParseError:
+        return True  # no XML before its first element (YAML, Python, text)
+    except OSError:
+        return False
+    return True
 
 
 def _alluredir_taken_over(config: pytest.Config, is_worker: bool, own_env: Path) -> allureresults.Destination | None:
