@@ -31,6 +31,7 @@ import json
 import os
 import re
 import stat
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -352,6 +353,48 @@ def env_lock(env_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+# How long verify waits for the env lock. A run holds it only to sweep stale partials and make its own, and to link
+# and rename its sealed archive — well under this; a prune holds it for all its work (it verifies each archive it
+# removes), which may take minutes: verify then goes on without it, and says so, rather than wait on it unbounded.
+ENV_LOCK_WAIT = 5.0
+LOCK_POLL = 0.05  # s between tries while it waits
+
+
+@contextlib.contextmanager
+def env_read_lock(env_dir: Path) -> Iterator[str]:
+    """The env lock, shared (verifies read side by side; a run or a prune waits for them), for verify to read the env
+    as no run is sealing into it nor prune moving archives out. Yields '' when held, or when no lock can be had there
+    (a copy on a file system that takes none, a folder not opened: read as it is, as before); else a note that it was
+    read without it."""
+    try:
+        fd = os.open(env_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        yield ""
+        return
+    try:
+        held = _shared_lock(fd, ENV_LOCK_WAIT)
+        yield "" if held is not False else (
+            f"{env_dir.name}: verified without the env lock: a run or a prune of the env held it past "
+            f"{ENV_LOCK_WAIT:g} s, so what it changed meanwhile may show as findings: verify again once it is done")
+    finally:
+        os.close(fd)  # lets go of the lock
+
+
+def _shared_lock(fd: int, seconds: float) -> bool | None:
+    """A shared lock on `fd` within `seconds`: True; False when still held by another; None where none can be had."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(LOCK_POLL)
+        except OSError:  # ENOLCK, EOPNOTSUPP: a file system without locks
+            return None
 
 
 @dataclass(frozen=True)
@@ -1095,6 +1138,13 @@ def verify_archive(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verd
                                                                                   f"writes it: {exc}"))
         return None
     except OSError as exc:  # under an archive's name (archive_dirs): destroyed evidence, not "no archive"
+        claimant = _claimed_by(folder) if isinstance(exc, FileNotFoundError) else None
+        if claimant is not None:
+            verdict.notes.append(f"{folder.name}: an empty folder under an archive's name, claimed by the run whose "
+                                 f"sealed archive is in {claimant} (a run claims its archive's name so, then renames "
+                                 "its folder onto it; killed in between, it leaves both): nothing in it to verify; "
+                                 f"see {claimant}")
+            return None
         verdict.findings.append(Finding("tampered", f"{folder.name}/{MANIFEST}", _manifest_lost(exc, IN_ENV)))
         return None
     verdict.checked.append(folder.name)
@@ -1112,6 +1162,25 @@ def verify_archive(folder: Path, trusted: Ed25519PublicKey | None, verdict: Verd
 
 
 IN_ENV = "the folder stands under an archive's name in an env folder"
+
+
+def _claimed_by(folder: Path) -> str | None:
+    """The run's working folder beside `folder` whose sealed manifest names it, when `folder` holds nothing at all:
+    the name a run claims (archive.Archive._moved_to) before renaming its partial onto it — its run killed in between.
+    An emptied archive no partial claims is none: its deleted manifest stays a finding."""
+    try:
+        if os.listdir(folder):
+            return None
+        partials = sorted(p for p in folder.parent.iterdir() if p.name.startswith(RUN_WORK))
+    except OSError:
+        return None
+    for partial in partials:
+        try:
+            if not partial.is_symlink() and read_manifest(partial)[1].get("archive") == folder.name:
+                return partial.name
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def _manifest_lost(exc: OSError, where: str) -> str:
@@ -1805,7 +1874,9 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         verdict.findings.append(Finding("not-an-archive", str(path), what))
         return verdict
     if is_archive(path):
-        verdict = EnvChain(path.parent, trusted).verify(path, expect)
+        with env_read_lock(path.parent) as unlocked:
+            verdict = EnvChain(path.parent, trusted).verify(path, expect)
+        verdict.notes += [unlocked] if unlocked else []
         if pages:
             _say_pages(path.parent, verdict, only=path.name)
         return verdict
@@ -1828,7 +1899,9 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
     empty: list[str] = []  # env folders in which nothing was verified, nor found
     for env_dir in envs:
         found = len(verdict.findings)
-        env_hashes = _verify_env(env_dir, trusted, expect, verdict, pages)
+        with env_read_lock(env_dir) as unlocked:  # no run seals into it, no prune moves archives out, as it is read
+            verdict.notes += [unlocked] if unlocked else []
+            env_hashes = _verify_env(env_dir, trusted, expect, verdict, pages)
         if not env_hashes and len(verdict.findings) == found:
             empty.append(env_dir.name)
         hashes |= env_hashes
@@ -1985,6 +2058,10 @@ def _say_hidden_archives(env_dir: Path, verdict: Verdict) -> None:
         if path.name.startswith(RUN_WORK) and held_by_a_run(path):
             verdict.notes.append(f"{path.name}: a live run's working folder, sealing its archive (renamed to the "
                                  "archive's name next): not verified; verify again once the run ends")
+            continue
+        if not os.path.isdir(path):  # a live run renamed it into place since the listing (with the lock, none can)
+            verdict.notes.append(f"{path.name}: gone while verify read the env (a run renamed its working folder "
+                                 "into place, most likely): verify again")
             continue
         what = _RENAMED_OUT.format(MANIFEST if is_archive(path) else f"{SIGNATURE} (its {MANIFEST} gone)")
         if path.name.startswith(RUN_WORK):

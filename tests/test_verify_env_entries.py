@@ -228,3 +228,186 @@ def test_a_run_never_deletes_a_sealed_archive_renamed_to_a_stale_partials_name(t
     assert code == exitcodes.TAMPERED, out
     assert "tampered       .partial-zz: holds an archive's manifest.json under a name that is not" in out, out
     assert "tampered       .partial-sig: holds an archive's manifest.sig (its manifest.json gone) under" in out, out
+
+
+# -- verify reads an env under its lock ----------------------------------------------------------------------------
+
+def _locked(env_dir: Path) -> int:
+    """The env lock as a run or a prune holds it (seal.env_lock), taken here without waiting: the descriptor."""
+    import fcntl
+    import os
+
+    fd = os.open(env_dir, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def test_a_prune_of_the_env_waits_while_verify_reads_it(three, tmp_path, monkeypatch):
+    """A prune beside an audit: verify listed the archives, prune moved the oldest out and into chain.jsonl, verify
+    found its folder gone — `tampered` on a healthy env. verify reads under the env lock prune takes: the prune
+    (tried here at the moment verify reads its first archive) cannot start until verify is done."""
+    import os
+
+    from opsverify import retention
+
+    env_dir = _copy(three, tmp_path)
+    real, tried = seal.verify_archive, []
+
+    def prune_meanwhile(folder, *args, **kwargs):
+        if not tried:
+            try:
+                os.close(_locked(env_dir))
+            except BlockingIOError:
+                tried.append("waited")  # held by verify: the prune would wait for it
+            else:
+                tried.append("pruned")
+                retention.prune_env(env_dir, 1, force=True)
+        return real(folder, *args, **kwargs)
+
+    monkeypatch.setattr(seal, "verify_archive", prune_meanwhile)
+    verdict = seal.verify(env_dir)
+    assert tried == ["waited"], tried
+    assert verdict.findings == [] and verdict.exit_code == exitcodes.OK, verdict.findings
+
+
+def test_verify_waits_a_bounded_time_for_the_env_lock_then_says_it_verified_without_it(three, tmp_path, monkeypatch,
+                                                                                      capsys):
+    """A prune holds the env lock for all its work: verify waits for it only so long, then verifies all the same and
+    says so in a note — never hangs behind it."""
+    import os
+
+    env_dir = _copy(three, tmp_path)
+    monkeypatch.setattr(seal, "ENV_LOCK_WAIT", 0)
+    held = _locked(env_dir)
+    try:
+        code, out = _verify(capsys, env_dir)
+        reports_code, reports_out = _verify(capsys, env_dir.parent)
+    finally:
+        os.close(held)
+    for code, out in ((code, out), (reports_code, reports_out)):
+        assert code == exitcodes.OK, out
+        assert "note           fx: verified without the env lock: a run or a prune of the env held it" in out, out
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.OK and "without the env lock" not in out, out
+
+
+def test_an_env_whose_lock_cannot_be_taken_is_verified_as_it_is(three, tmp_path, monkeypatch, capsys):
+    """A copy on a file system that takes no lock (flock refused: ENOLCK) is verified as it is, with no word of it."""
+    import errno
+
+    env_dir = _copy(three, tmp_path)
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(seal.fcntl, "flock", no_locks)
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.OK and "env lock" not in out, out
+
+
+_PAUSE_AT_RENAME = r'''
+import os, time
+_real = os.replace
+def _paused(src, dst, *a, **k):
+    if os.path.basename(str(src)).startswith(".partial-") and os.environ.get("PAUSE_DIR"):
+        d = os.environ["PAUSE_DIR"]
+        open(os.path.join(d, "claimed"), "w").close()
+        end = time.monotonic() + 120
+        while not os.path.exists(os.path.join(d, "go")) and time.monotonic() < end:
+            time.sleep(0.02)
+    return _real(src, dst, *a, **k)
+os.replace = _paused
+'''
+
+
+def test_verify_meeting_a_run_as_it_claims_its_archives_name_waits_for_the_rename(tmp_path, monkeypatch):
+    """A run seals under the env lock: it claims its archive's name with an empty folder, then renames its partial
+    onto it. A verify in between read "manifest.json missing (deleted)", `tampered`. Here the run is paused right
+    there (holding the lock) and let go only once verify asks for the lock: verify then reads the env as sealed."""
+    import os
+    import time
+
+    runbook = make_runbook(tmp_path / "runbook")
+    assert runbook.run("--item", "S1", "--deploy-id", "first").returncode == exitcodes.OK
+    (runbook.root / "conftest.py").write_text(_PAUSE_AT_RENAME)
+    pause = tmp_path / "pause"
+    pause.mkdir()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPSVERIFY_", "GITHUB_", "CI"))}
+    run = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "checklists", "--env", "fx",
+                            "--reports-dir", str(runbook.reports), "-m", "postdeploy or manual", "--item", "S1",
+                            "--deploy-id", "second"], cwd=runbook.root, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True,
+                           env={**clean, **runbook.variables(), "PAUSE_DIR": str(pause)})
+    try:
+        end = time.monotonic() + 180  # a hang guard only
+        while not (pause / "claimed").exists():
+            assert run.poll() is None and time.monotonic() < end, "the run never reached its sealing"
+            time.sleep(0.02)
+        real = seal._shared_lock
+
+        def let_the_run_go(fd, seconds):  # verify asks for the lock the paused run holds: the run goes on now
+            (pause / "go").touch()
+            return real(fd, 120)  # a hang guard: the run lets go of it as soon as its rename is done
+
+        monkeypatch.setattr(seal, "_shared_lock", let_the_run_go, raising=False)
+        verdict = seal.verify(runbook.env_dir)
+    finally:
+        (pause / "go").touch()
+        out = run.communicate(timeout=180)[0]
+    assert run.returncode == exitcodes.OK, out[-2000:]
+    assert verdict.findings == [], verdict.findings
+    assert len(verdict.checked) == 2 and not any("lock" in note for note in verdict.notes), verdict.notes
+
+
+def test_a_run_killed_between_claiming_its_name_and_renaming_onto_it_leaves_an_empty_folder_said_as_such(
+        three, tmp_path, capsys):
+    """Killed between the two steps of its rename, a run leaves an empty folder under its archive's name and its
+    sealed partial beside it: the empty folder is that run's leftover (a note naming the partial), not a deleted
+    manifest; the partial no run holds stays tampered (the archive is not in its place). An emptied folder no
+    partial claims stays a deleted manifest."""
+    env_dir = _copy(three, tmp_path)
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    partial = env_dir / ".partial-20990101T000000Z-1-cafebabe"
+    newest.rename(partial)
+    newest.mkdir()
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.TAMPERED, out
+    assert f"{newest.name}/manifest.json" not in out, out
+    assert (f"note           {newest.name}: an empty folder under an archive's name, claimed by the run whose sealed "
+            f"archive is in {partial.name}") in out, out
+    assert f"tampered       {partial.name}: holds an archive's manifest.json under a name" in out, out
+    shutil.rmtree(partial)
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.TAMPERED, out
+    assert f"tampered       {newest.name}/manifest.json: missing (deleted" in out, out
+
+
+def test_a_live_runs_partial_renamed_into_place_while_verify_looks_at_it_is_no_finding(three, tmp_path, monkeypatch):
+    """verify lists a live run's partial holding its sealed files, then asks whether a run holds it: renamed into
+    place meanwhile, it is gone — no run holds what is not there, and it was read as a renamed-out archive
+    (`manifest.sig (its manifest.json gone)` of an unsigned run). Gone is no finding: a note to verify again."""
+    import os
+
+    env_dir = _copy(three, tmp_path)
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    partial = env_dir / ".partial-20990101T000000Z-1-cafebabe"
+    newest.rename(partial)
+    fd = os.open(partial, os.O_RDONLY | os.O_DIRECTORY)
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_EX)  # the run's hold (archive.hold_partial)
+    real = seal.held_by_a_run
+
+    def renamed_meanwhile(folder):
+        if folder == partial and not newest.exists():
+            os.rename(partial, newest)  # the run's next step: its archive is in place
+            os.close(fd)  # and the run ends
+        return real(folder)
+
+    monkeypatch.setattr(seal, "held_by_a_run", renamed_meanwhile)
+    verdict = seal.verify(env_dir)
+    assert not [f for f in verdict.findings if f.where.startswith(partial.name)], verdict.findings
+    assert any(note.startswith(f"{partial.name}: gone while verify read the env") for note in verdict.notes), \
+        verdict.notes
+    assert seal.verify(env_dir).exit_code == exitcodes.OK
+
