@@ -7,7 +7,8 @@ the run used; `manifest.json` says what was asked and by whom, hashes every file
 archive of the env, and is signed when a key is configured (see `seal`). Every file passes through the
 run's redactor on its way to disk. Files go into a hidden `.partial-*` folder, locked by the run while it
 lives, renamed only when complete; a partial no live run holds (its run was killed) is removed by the next one,
-unless it holds a manifest.json or manifest.sig: that is evidence, left for `verify` to report.
+unless it holds a manifest.json or manifest.sig (at its top or a few folders down): that is evidence, left for
+`verify` to report.
 
 Each item's Allure result is built and written as soon as the item ends, by a writer process
 (`archive_writer`), while later items still run: pytest's thread only hands it the item's record. At the end
@@ -48,7 +49,7 @@ from . import __version__, archive_writer, exitcodes, seal
 from .jsontext import readable as _json
 from .checklist import Cadence, Check, _yaml_loader, shown
 from .items import ITEM_MARK, check_fields, marks_for
-from .display import spelled, visible
+from .display import one_line, spelled, visible
 from .environment import Environment
 from .errors import ArchiveFailed
 from .folders import remove_tree
@@ -166,16 +167,17 @@ def remove_if_unheld(folder: Path, marked: bool = False) -> bool:
 def remove_stale_partials(env_dir: Path) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]]:
     """`.partial-*` folders no live run holds (see hold_partial): their run was killed, or the machine stopped.
     The names of those removed, and (name, why) of those that could not be: left, said, never stopping the run.
-    One holding an archive's manifest.json or manifest.sig is kept, (name, the files): a run writes them into its
-    partial under the env lock this sweep holds, so it is a sealed archive renamed there (or a run killed as it
-    sealed) — evidence, which `verify` reports, never a run's to delete."""
+    One holding an archive's manifest.json or manifest.sig, at its top or a folder or more down (seal.sealed_within),
+    is kept, (name, why): a run writes them into its partial's top under the env lock this sweep holds, so it is a
+    sealed archive moved there (or a run killed as it sealed) — evidence, which `verify` reports, never a run's to
+    delete; so is one with more folders than can be looked through."""
     removed: list[str] = []
     left: list[tuple[str, str]] = []
     kept: list[tuple[str, str]] = []
     for partial in sorted([*env_dir.glob(".partial-*"), *env_dir.glob(".making-*")]):
-        sealed = seal.sealed_files(partial) if partial.is_dir() and not partial.is_symlink() else []
-        if sealed:
-            kept.append((partial.name, " and ".join(sealed)))
+        evidence = _sealed_in(partial) if partial.is_dir() and not partial.is_symlink() else ""
+        if evidence:
+            kept.append((partial.name, evidence))
             continue
         try:
             if remove_if_unheld(partial):
@@ -183,6 +185,17 @@ def remove_stale_partials(env_dir: Path) -> tuple[list[str], list[tuple[str, str
         except OSError as exc:
             left.append((partial.name, exc.strerror or str(exc)))
     return removed, left, kept
+
+
+def _sealed_in(partial: Path) -> str:
+    """What a stale partial holds that is no run's to delete ('' when none): a sealed archive's files, where."""
+    found, whole = seal.sealed_within(partial)
+    if found:
+        said = [" and ".join(files) + (f" in {where}" if where else "") for where, files in found]
+        return f"holds a sealed archive's files ({'; '.join(said)})"
+    if not whole:
+        return f"holds more than {seal.SEARCH_FOLDERS} folders, too many to look through for a sealed archive's files"
+    return ""
 
 
 NAME_MAX = 255  # bytes of one file name on the file systems reports live on (Linux's, macOS's)
@@ -213,7 +226,7 @@ class Archive:
     signing_key: Any = None  # an ed25519 private key, or None (not signed)
     stale_removed: list[str] = field(default_factory=list)
     stale_left: list[tuple[str, str]] = field(default_factory=list)  # (name, why): stale, but could not be removed
-    stale_kept: list[tuple[str, str]] = field(default_factory=list)  # (name, seal files): so named, but evidence
+    stale_kept: list[tuple[str, str]] = field(default_factory=list)  # (name, why): so named, but evidence
     final: Path | None = None
     manifest_sha256: str = ""  # of the sealed manifest, once final
     chain_warning: str = ""  # the chain heads it did not link to, and why; chain.jsonl's unread lines (seal.choose_head)
@@ -1703,9 +1716,9 @@ class ArchiveReporter:
         for name, why in (archive.stale_left if archive is not None else []):
             write(f"warning: a stale partial archive {visible(name)} (its run is gone) could not be removed ({why}): "
                   "delete it by hand", yellow=True)
-        for name, held in (archive.stale_kept if archive is not None else []):
-            write(f"warning: {visible(name)} is named as a stale partial archive but holds a sealed archive's files "
-                  f"({held}): left as it is (`opsverify verify` reports it)", yellow=True)
+        for name, why in (archive.stale_kept if archive is not None else []):
+            write(f"warning: {visible(name)} is named as a stale partial archive but {one_line(why)}: left as it is "
+                  "(`opsverify verify` reports it)", yellow=True)
         if self.not_written:
             failed = self.not_written.startswith("archive not written")
             write(f"opsverify: {self.not_written}", red=failed, bold=failed)

@@ -625,16 +625,51 @@ def not_archives(env_dir: Path) -> list[Path]:
 RUN_WORK = (".partial-", ".making-")
 
 
-def hidden_archives(env_dir: Path) -> list[Path]:
-    """Folders (not links) of an env under a dot-name holding an archive's manifest.json or manifest.sig, sorted by
-    name: a dot-name is no way out of the chain. A prune's leftover (`.pruning-<name>-<pid>`) is none: verified where
-    it is (verify_leftover)."""
+def other_folders(env_dir: Path) -> list[Path]:
+    """The folders (not links) of an env that are none of its archives, sorted by name: a folder of notes, a hidden
+    one (a dot-name is no way out of the chain), a run's working folder, `.pruned/`. A prune's leftover
+    (`.pruning-<name>-<pid>`) is none: verified where it is (verify_leftover)."""
     try:
         entries = list(env_dir.iterdir())
     except OSError:
         return []
-    return sorted(p for p in entries if p.name.startswith(".") and leftover_of(p) is None and not p.is_symlink()
-                  and p.is_dir() and sealed_files(p))
+    return sorted(p for p in entries if not archive_named(p.name) and leftover_of(p) is None and not p.is_symlink()
+                  and p.is_dir())
+
+
+# An archive moved down into another folder of its env is looked for so far below it, among so many folders at most:
+# what a hostile tree costs verify (and a run's sweep) is bounded
+SEARCH_DEPTH = 3
+SEARCH_FOLDERS = 1000
+
+
+def sealed_within(folder: Path) -> tuple[list[tuple[str, list[str]]], bool]:
+    """The folders at or below `folder` (SEARCH_DEPTH levels down, never through a link, nor into a folder holding
+    them) holding an archive's seal files: (its path from `folder`, '' for itself; those files), breadth first; and
+    whether every folder within the bound was looked in (False: more than SEARCH_FOLDERS of them)."""
+    found: list[tuple[str, list[str]]] = []
+    level, looked = [folder], 0
+    for depth in range(SEARCH_DEPTH + 1):
+        below: list[Path] = []
+        for current in level:
+            looked += 1
+            if looked > SEARCH_FOLDERS:
+                return found, False
+            files = sealed_files(current)
+            if files:
+                found.append(("" if current == folder else current.relative_to(folder).as_posix(), files))
+            elif depth < SEARCH_DEPTH:
+                below += _folders_in(current)
+        level = below
+    return found, True
+
+
+def _folders_in(folder: Path) -> list[Path]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))
+    except OSError:  # gone, or not to be read: nothing found in it
+        return []
 
 
 def sealed_files(folder: Path) -> list[str]:
@@ -2032,15 +2067,11 @@ NOT_ARCHIVES_SHOWN = 12  # the note names this many, then counts the rest
 
 def _say_not_archives(env_dir: Path, verdict: Verdict) -> None:
     """What is in an env folder not under an archive's name, in one note: not a finding, nothing in it verified — but
-    a folder (not a link) holding a manifest.json there is an archive renamed out of its name, the newest one too
-    (which nothing links to yet): `tampered`."""
-    _say_hidden_archives(env_dir, verdict)
+    an archive moved out of its name there is `tampered` (_say_moved_archives)."""
+    _say_moved_archives(env_dir, verdict)
     others = not_archives(env_dir)
     if not others:
         return
-    for path in others:
-        if not path.is_symlink() and path.is_dir() and is_archive(path):
-            verdict.findings.append(Finding("tampered", path.name, _RENAMED_OUT.format(MANIFEST)))
     shown = [f"{p.name} ({_entry_kind(p)})" for p in others[:NOT_ARCHIVES_SHOWN]]
     more = f", … {len(others) - NOT_ARCHIVES_SHOWN} more" if len(others) > NOT_ARCHIVES_SHOWN else ""
     verdict.notes.append(f"{env_dir.name}: not under an archive's name (<UTC start>_<deploy id>), so not verified as "
@@ -2051,23 +2082,41 @@ _RENAMED_OUT = "holds an archive's {} under a name that is not an archive's (<UT
                "renamed out of the chain"
 
 
-def _say_hidden_archives(env_dir: Path, verdict: Verdict) -> None:
-    """A dot-named folder holding an archive's seal is tampered as under a plain name — but for a live run's partial
-    folder, which holds its manifest for the moment it takes to rename it: a note."""
-    for path in hidden_archives(env_dir):
-        if path.name.startswith(RUN_WORK) and held_by_a_run(path):
-            verdict.notes.append(f"{path.name}: a live run's working folder, sealing its archive (renamed to the "
-                                 "archive's name next): not verified; verify again once the run ends")
+def _say_moved_archives(env_dir: Path, verdict: Verdict) -> None:
+    """A folder of the env that is no archive (under a dot-name too) holding an archive's seal, or holding a folder
+    that does (SEARCH_DEPTH down), is an archive renamed or moved out of the chain, the newest one too (which nothing
+    links to yet): `tampered` — but for a live run's working folder, which holds its manifest for the moment it takes
+    to rename it, and whose files are its own: a note."""
+    for holder in other_folders(env_dir):
+        working = holder.name.startswith(RUN_WORK)
+        if working and held_by_a_run(holder):
+            if sealed_files(holder):
+                verdict.notes.append(f"{holder.name}: a live run's working folder, sealing its archive (renamed to "
+                                     "the archive's name next): not verified; verify again once the run ends")
             continue
-        if not os.path.isdir(path):  # a live run renamed it into place since the listing (with the lock, none can)
-            verdict.notes.append(f"{path.name}: gone while verify read the env (a run renamed its working folder "
+        if not os.path.isdir(holder):  # a live run renamed it into place since the listing (with the lock, none can)
+            verdict.notes.append(f"{holder.name}: gone while verify read the env (a run renamed its working folder "
                                  "into place, most likely): verify again")
             continue
-        what = _RENAMED_OUT.format(MANIFEST if is_archive(path) else f"{SIGNATURE} (its {MANIFEST} gone)")
-        if path.name.startswith(RUN_WORK):
-            what += " (named as a run's working folder, but no live run holds it; a run killed as it sealed leaves one"\
-                    " so too: look at it)"
-        verdict.findings.append(Finding("tampered", path.name, what))
+        found, whole = sealed_within(holder)
+        for where, files in found:
+            verdict.findings.append(_moved_out(holder, where, files, working))
+        if not whole:
+            verdict.notes.append(f"{holder.name}: holds more than {SEARCH_FOLDERS} folders: only the first "
+                                 f"{SEARCH_FOLDERS} were looked in for an archive moved there")
+
+
+def _moved_out(holder: Path, where: str, files: list[str], working: bool) -> Finding:
+    seal_file = MANIFEST if MANIFEST in files else f"{SIGNATURE} (its {MANIFEST} gone)"
+    if where:
+        return Finding("tampered", f"{holder.name}/{where}", f"holds an archive's {seal_file} inside {holder.name}/, "
+                                                             "not under an archive's name in the env folder: an "
+                                                             "archive moved out of the chain")
+    what = _RENAMED_OUT.format(seal_file)
+    if working:
+        what += (" (named as a run's working folder, but no live run holds it; a run killed as it sealed leaves one "
+                 "so too: look at it)")
+    return Finding("tampered", holder.name, what)
 
 
 def _entry_kind(path: Path) -> str:

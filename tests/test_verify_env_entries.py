@@ -411,3 +411,60 @@ def test_a_live_runs_partial_renamed_into_place_while_verify_looks_at_it_is_no_f
         verdict.notes
     assert seal.verify(env_dir).exit_code == exitcodes.OK
 
+
+# -- an archive moved down into a folder of its env ----------------------------------------------------------------
+
+@pytest.mark.parametrize("holder", [".old", "old", ".partial-x/keep", "a/b/c", ".pruned/x"])
+def test_the_newest_archive_moved_into_a_folder_of_its_env_is_tampered(three, tmp_path, capsys, holder):
+    """Renamed, the newest archive is found; moved one level down or more (`mkdir .old; mv <newest> .old/`) it was
+    gone from verify without a word (nothing links to it yet). Folders of the env that are no archive are looked in,
+    three levels down: one holding an archive's manifest.json is tampered, in `verify reports/<env>` and `verify
+    reports` alike."""
+    env_dir = _copy(three, tmp_path)
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    (env_dir / holder).mkdir(parents=True, exist_ok=True)
+    newest.rename(env_dir / holder / newest.name)
+    moved = f"tampered       {holder}/{newest.name}: holds an archive's manifest.json inside "
+    for path in (env_dir, env_dir.parent):
+        code, out = _verify(capsys, path)
+        assert code == exitcodes.TAMPERED, out
+        if path == env_dir.parent or not holder[0].isalpha():  # plain `old/` makes reports/fx look like reports/
+            assert moved in out, out
+
+
+def test_an_archive_moved_deeper_than_verify_looks_is_not_looked_for(three, tmp_path, capsys, monkeypatch):
+    """The bounds: three levels down, and so many folders below each of the env's folders (then a note says not all
+    were looked in)."""
+    env_dir = _copy(three, tmp_path)
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    (env_dir / ".a" / "b" / "c" / "d").mkdir(parents=True)
+    newest.rename(env_dir / ".a" / "b" / "c" / "d" / newest.name)
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.OK, out
+    monkeypatch.setattr(seal, "SEARCH_FOLDERS", 3)
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.OK, out
+    assert "note           .a: holds more than 3 folders: only the first 3 were looked in for an archive moved " \
+           "there" in out, out
+
+
+def test_a_runs_sweep_keeps_a_stale_partial_holding_a_sealed_archive_further_down(three, tmp_path, monkeypatch):
+    """The sweep kept a `.partial-*` holding manifest.json at its top only: one holding a sealed archive a folder or
+    more down (`.partial-x/keep/<archive>/`) was deleted. Kept now, said, as at the top; so is one too large to look
+    through; a plain stale one still goes."""
+    from opsverify import archive
+
+    env_dir = _copy(three, tmp_path)
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    (env_dir / ".partial-x" / "keep").mkdir(parents=True)
+    newest.rename(env_dir / ".partial-x" / "keep" / newest.name)
+    for name in ("a", "b", "c", "d"):
+        (env_dir / ".partial-wide" / name).mkdir(parents=True)
+    (env_dir / ".partial-stale" / "allure-results").mkdir(parents=True)
+    monkeypatch.setattr(seal, "SEARCH_FOLDERS", 4)
+    removed, left, kept = archive.remove_stale_partials(env_dir)
+    assert removed == [".partial-stale"] and left == [], (removed, left)
+    assert kept == [(".partial-wide", "holds more than 4 folders, too many to look through for a sealed archive's "
+                                      "files"),
+                    (".partial-x", f"holds a sealed archive's files (manifest.json in keep/{newest.name})")], kept
+    assert (env_dir / ".partial-x" / "keep" / newest.name / seal.MANIFEST).is_file()
