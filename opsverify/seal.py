@@ -1909,9 +1909,11 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         verdict.findings.append(Finding("not-an-archive", str(path), what))
         return verdict
     if is_archive(path):
-        with env_read_lock(path.parent) as unlocked:
-            verdict = EnvChain(path.parent, trusted).verify(path, expect)
-        verdict.notes += [unlocked] if unlocked else []
+        verdict = EnvChain(path.parent, trusted).verify(path, expect)
+        if verdict.findings:  # confirmed under the lock: a run sealing beside it, a prune, may have been met
+            with env_read_lock(path.parent) as unlocked:
+                verdict = EnvChain(path.parent, trusted).verify(path, expect)
+            verdict.notes += [unlocked] if unlocked else []
         if pages:
             _say_pages(path.parent, verdict, only=path.name)
         return verdict
@@ -1934,9 +1936,7 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
     empty: list[str] = []  # env folders in which nothing was verified, nor found
     for env_dir in envs:
         found = len(verdict.findings)
-        with env_read_lock(env_dir) as unlocked:  # no run seals into it, no prune moves archives out, as it is read
-            verdict.notes += [unlocked] if unlocked else []
-            env_hashes = _verify_env(env_dir, trusted, expect, verdict, pages)
+        env_hashes = _verify_env_confirmed(env_dir, trusted, expect, verdict, pages)
         if not env_hashes and len(verdict.findings) == found:
             empty.append(env_dir.name)
         hashes |= env_hashes
@@ -2063,6 +2063,24 @@ def _say_strays(env_dir: Path, verdict: Verdict) -> None:
 
 
 NOT_ARCHIVES_SHOWN = 12  # the note names this many, then counts the rest
+
+
+def _verify_env_confirmed(env_dir: Path, trusted: Ed25519PublicKey | None, expect: tuple[str, ...],
+                          verdict: Verdict, pages: bool) -> set[str]:
+    """_verify_env, read without the env lock; where that found anything, read again under it (shared, waited for
+    ENV_LOCK_WAIT at most), as no run seals into the env and no prune moves archives out: a run claiming its name
+    or a prune met midway is then no finding. Only then: a verify holding the lock for the whole read would keep a run
+    from sealing (or a CI job's prune) for as long as a large env takes to hash, and verifies in a loop could keep it
+    waiting for good."""
+    before = (len(verdict.checked), len(verdict.findings), len(verdict.notes), set(verdict.envs))
+    env_hashes = _verify_env(env_dir, trusted, expect, verdict, pages)
+    if len(verdict.findings) == before[1]:
+        return env_hashes
+    del verdict.checked[before[0]:], verdict.findings[before[1]:], verdict.notes[before[2]:]
+    verdict.envs = before[3]
+    with env_read_lock(env_dir) as unlocked:
+        verdict.notes += [unlocked] if unlocked else []
+        return _verify_env(env_dir, trusted, expect, verdict, pages)
 
 
 def _say_not_archives(env_dir: Path, verdict: Verdict) -> None:
