@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
@@ -1880,3 +1881,88 @@ def test_a_receiver_keyed_on_a_natural_key_passes_whichever_delivery_came_first(
     assert rewritten_first.is_set(), outcome  # the re-serialized one was taken, first
     assert outcome.status is Status.PASSED, outcome
     assert "correctly signed: 200" in outcome.observed, outcome.observed
+
+
+# -- a Stripe event carries the endpoint's API version ----------------------------------------------------------------
+def _constructs_event_pinned_to(pinned: str, key: bytes):
+    """stripe-go's webhook.ConstructEvent (v73 on) and stripe-dotnet's EventUtility.ConstructEvent with their defaults:
+    the signature verified over the bytes sent, then the event's api_version must be the library's pinned one — its
+    release train (`.basil`) where the pin has one, the very date where not: every real event carries the endpoint's
+    version, set to match; one of another, or of none, is refused with 400."""
+    verify = _verifies_stripe(key)
+
+    def answer(headers, body):
+        status, text = verify(headers, body)
+        if status != 200:
+            return status, text
+        version = json.loads(body).get("api_version") or ""
+        train = pinned.partition(".")[2]
+        same = version.partition(".")[2] == train and "." in version if train else version == pinned
+        return (200, '{"received": true}') if same else (400, '{"error": "received event with API version '
+                                                               f'{version}, but the library expects {pinned}"}}')
+    return answer
+
+
+API_VERSION_CAUSE = "stripe-go and stripe-dotnet refuse an event of another API version"
+
+
+@pytest.mark.parametrize("pinned, given", [("2024-06-20", "2024-06-20"), ("2025-03-31.basil", "2025-06-30.basil")],
+                         ids=["exact", "release-train"])
+def test_a_receiver_refusing_events_of_another_api_version_passes_given_the_endpoints(pinned, given):
+    """Every real Stripe event carries api_version; stripe-go and stripe-dotnet refuse one whose version is not theirs.
+    Without api_version the genuine delivery carries none: refused, an ERROR naming that cause among the others; with
+    the endpoint's, it is taken and the item passes."""
+    routes = {("POST", "/hook"): _constructs_event_pinned_to(pinned, STRIPE_SECRET.encode())}
+    outcome, _ = _judged_on(routes, STRIPE_SIGNED)
+    assert outcome.status is Status.ERROR, outcome
+    assert "correctly signed: refused with 400 as well" in outcome.observed, outcome.observed
+    assert f"{API_VERSION_CAUSE}: give the endpoint's as api_version" in outcome.observed, outcome.observed
+    outcome, _ = _judged_on(routes, {**STRIPE_SIGNED, "api_version": given})
+    assert outcome.status is Status.PASSED, outcome
+    assert "correctly signed: 200" in outcome.observed, outcome.observed
+    assert f"(its body pretty-printed JSON, its event of API version {given}) with 2xx" in outcome.expected
+
+
+def test_an_api_version_given_and_still_refused_is_named_as_maybe_not_the_endpoints():
+    routes = {("POST", "/hook"): _constructs_event_pinned_to("2025-03-31.basil", STRIPE_SECRET.encode())}
+    outcome, _ = _judged_on(routes, {**STRIPE_SIGNED, "api_version": "2024-06-20"})
+    assert outcome.status is Status.ERROR, outcome
+    assert f"{API_VERSION_CAUSE}: 2024-06-20 may not be the endpoint's" in outcome.observed, outcome.observed
+
+
+def test_every_stripe_event_carries_the_api_version_given_where_stripe_writes_it():
+    """Stripe writes it after `object`; without api_version no event carries one (any version would be a guess)."""
+    given = webhook.deliveries(webhook.Params(**STRIPE_SIGNED, api_version="2025-03-31.basil"), STRIPE_SECRET)
+    assert all(list(json.loads(body))[:3] == ["id", "object", "api_version"]
+               and json.loads(body)["api_version"] == "2025-03-31.basil" for _, _, body in given), given
+    genuine = {how: body for how, _, body in given}[webhook.GENUINE]
+    assert re.match(rb'\{\n  "id": "evt_opsverify_[0-9a-f]+",\n  "object": "event",\n  "api_version": '
+                    rb'"2025-03-31.basil",\n  "type"', genuine), genuine
+    assert not any(b"api_version" in body for _, _, body in webhook.deliveries(webhook.Params(**STRIPE_SIGNED),
+                                                                               STRIPE_SECRET))
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("latest", "not a Stripe API version"),
+    ("2024-6-20", "not a Stripe API version"),
+    ("2024-06-20.Basil", "not a Stripe API version"),
+    ("2025-03-31.basil\n", "not a Stripe API version"),
+    ("2024-02-30", "not a Stripe API version .*a date that does not exist"),
+    (20240620, "valid string"),
+])
+def test_an_api_version_not_of_stripes_form_is_refused(value, problem):
+    with pytest.raises(ValidationError, match=problem):
+        webhook.Params(**STRIPE_SIGNED, api_version=value)
+
+
+@pytest.mark.parametrize("params", [SHOPIFY, {"service": "app", "path": "/hook", "scheme": "fal"}],
+                         ids=["shopify", "fal"])
+def test_an_api_version_is_stripes_only(params):
+    with pytest.raises(ValidationError, match="api_version applies to scheme stripe only"):
+        webhook.Params(**params, api_version="2024-06-20")
+
+
+def test_an_api_version_written_unquoted_is_the_date_yaml_reads():
+    """`api_version: 2024-06-20` is a YAML date: one line of YAML, as the endpoint's page shows it, is taken."""
+    loaded = load_item_params("webhook", {**STRIPE_SIGNED, "api_version": datetime.date(2024, 6, 20)}, mutating=True)
+    assert loaded.api_version == "2024-06-20"

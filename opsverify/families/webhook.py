@@ -75,10 +75,12 @@ params:
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
 import math
+import re
 import secrets as _random
 import time
 import uuid
@@ -237,6 +239,36 @@ def _cites_a_secret(value: str) -> str:
 
 SecretReference = Annotated[str, BeforeValidator(_unquoted_reference), AfterValidator(_cites_a_secret)]
 
+# a Stripe API version: a date (`2024-06-20`), and since 2024-09-30 its release's name after it (`2025-03-31.basil`)
+_STRIPE_API_VERSION = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(\.[a-z]+)?")
+
+
+def _as_written(value: Any) -> Any:
+    """YAML reads `2024-06-20` unquoted as a date: the version as written (one line of YAML, unquoted, will do)."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+def _a_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _stripe_api_version(value: str) -> str:
+    found = _STRIPE_API_VERSION.fullmatch(value)
+    if not found or not _a_date(found.group(1)):
+        why = " (a date that does not exist)" if found else ""
+        raise ValueError(f"{visible(repr(value))} is not a Stripe API version{why}: write the endpoint's as Stripe "
+                         "shows it, 2024-06-20 or 2025-03-31.basil")
+    return value
+
+
+StripeApiVersion = Annotated[str, BeforeValidator(_as_written), AfterValidator(_stripe_api_version)]
+
 
 class Params(AnswerBodyRules):
     ANSWERED_WITH = "POST"  # the body rules judge the answer to the correctly signed delivery
@@ -247,6 +279,9 @@ class Params(AnswerBodyRules):
     shop_domain: Annotated[str, AfterValidator(_shop_domain)] | None = None
     status: Rejection | Annotated[list[Rejection], Field(min_length=1)] | None = None
     signed_with: SecretReference | None = None  # the endpoint's signing secret: adds a correctly signed delivery
+    # the API version of the endpoint's events, in every Stripe event as Stripe writes each (stripe-go and
+    # stripe-dotnet refuse an event of another); none without it: any version written unasked would be a guess
+    api_version: StripeApiVersion | None = None
 
     @model_validator(mode="after")
     def _shop_domain_for_shopify(self) -> "Params":
@@ -254,6 +289,9 @@ class Params(AnswerBodyRules):
             raise ValueError("shop_domain is required for scheme shopify (the store whose deliveries are simulated)")
         if self.scheme != "shopify" and self.shop_domain:
             raise ValueError(f"shop_domain applies to scheme shopify only, not {self.scheme}")
+        if self.scheme != "stripe" and self.api_version:
+            raise ValueError(f"api_version applies to scheme stripe only, not {self.scheme}: only a Stripe event "
+                             "carries its API version")
         if self.scheme == "fal" and self.signed_with:
             raise ValueError("signed_with applies to shopify and stripe: Fal signs its deliveries with its own "
                              "ed25519 key, which no secret of the endpoint can reproduce; leave it out")
@@ -291,13 +329,15 @@ PROBE_SITE = "https://opsverify.example/?utm_source=opsverify&utm_medium=signatu
 PROBE_NOTE_ATTRIBUTE = "opsverify — not a real order"  # non-ASCII: an em dash
 
 
-def _body(scheme: str, note: str = PROBE_NOTE, at: int | None = None, rewritten: bool = False) -> bytes:
+def _body(scheme: str, note: str = PROBE_NOTE, at: int | None = None, rewritten: bool = False,
+          api_version: str | None = None) -> bytes:
     """A delivery's body, with ids of its own (an order's and its name and email, an event's and its object's, a
     request's: a handler keyed on any fails on none for having taken another first); `at`: when its event happened
     (now by default): a captured delivery's is as old as its signature. Its bytes as its sender writes them
     (`_as_sent`), or `rewritten` as JSON.stringify would (`_rewritten`). Shopify's and Stripe's hold a `/`, an `&` and
     a non-ASCII character, Stripe's an empty object and an empty array, their keys unsorted: no common re-serializer
-    writes them again as their sender does (the note above PROBE_SITE)."""
+    writes them again as their sender does (the note above PROBE_SITE). A Stripe event carries `api_version`, where
+    Stripe writes it, when one is given."""
     at = int(time.time()) if at is None else at
     if scheme == "shopify":  # 13 digits, as Shopify's order ids now have: exact in a JavaScript number (< 2**53)
         order = 10 ** 12 + _random.randbelow(9 * 10 ** 12)
@@ -307,7 +347,8 @@ def _body(scheme: str, note: str = PROBE_NOTE, at: int | None = None, rewritten:
                     "note": note, "note_attributes": [{"name": "opsverify", "value": PROBE_NOTE_ATTRIBUTE}]}
     elif scheme == "stripe":
         probe = _random.token_hex(8)
-        document = {"id": f"evt_opsverify_{probe}", "object": "event", "type": "opsverify.probe",
+        version = {"api_version": api_version} if api_version else {}
+        document = {"id": f"evt_opsverify_{probe}", "object": "event", **version, "type": "opsverify.probe",
                     "livemode": False, "created": at,
                     "data": {"object": {"id": f"opsverify_{probe}", "object": "opsverify.probe",
                                         "description": "opsverify — not a real event", "url": "/v1/opsverify",
@@ -445,7 +486,7 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
         """A body of its own — its own ids (`_body`), so a handler keyed on one (an order inserted once)
         fails on none for having taken another first — and the headers its sender sends with it (Shopify's webhook
         id, each delivery's own too)."""
-        body = _body(params.scheme, note, at, rewritten)
+        body = _body(params.scheme, note, at, rewritten, params.api_version)
         own = {"x-shopify-webhook-id": str(uuid.uuid4())} if params.scheme == "shopify" else {}
         return base | own, body
 
@@ -705,10 +746,20 @@ def genuine_unseen(params: Params, reply: Reply, credentials: tuple[str, ...] = 
         causes = [f"{params.secret_name} is not the secret it verifies with",
                   *([f"the URL's {' and '.join(credentials)} is refused"] if credentials else []),
                   "it verifies the signature over the body re-serialized from its JSON (as PHP's json_encode writes "
-                  "it, say), not over the bytes sent"]
+                  "it, say), not over the bytes sent",
+                  *([_api_version_cause(params)] if params.scheme == "stripe" else [])]
         return (f"{GENUINE}: refused with {reply.status} as well: its refusals may be about the content, not the "
                 f"signature; that it checks signatures was not shown (or {', or '.join(causes)})")
     return None
+
+
+def _api_version_cause(params: Params) -> str:
+    """stripe-go (v73 on) and stripe-dotnet refuse, by default, an event whose api_version is not the one they are
+    pinned to (its release, `.basil`, for the newer): every real event carries the endpoint's."""
+    mismatch = "stripe-go and stripe-dotnet refuse an event of another API version"
+    if params.api_version:
+        return f"{mismatch}: {params.api_version} may not be the endpoint's"
+    return f"{mismatch}: give the endpoint's as api_version"
 
 
 def not_ruled_out(params: Params, credentials: tuple[str, ...] = ()) -> str:
@@ -755,8 +806,9 @@ def _judge(check, facts) -> Outcome:
         expected += f", refuses {listed}, with 4xx"
     rules = p.body_rules
     if p.signed_with:
+        version = f", its event of API version {p.api_version}" if p.api_version else ""
         expected += (f", and accepts one signed with {p.secret_name} as {p.scheme.capitalize()} signs it"
-                     f" ({AS_SENT[p.scheme]}) with 2xx")
+                     f" ({AS_SENT[p.scheme]}{version}) with 2xx")
         if rules:
             expected += ", its answer " + ", ".join(expectations(rules)[1:])  # the first is http's status
     evidence = {how: describe_reply(url, "POST", reply) for how, url, reply in attempts}
