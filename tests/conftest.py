@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import gc
+import hashlib
+import hmac
+import json
+import time
 
 import pytest
 
@@ -58,6 +62,15 @@ def _field_routes() -> dict:
             return 500, ""  # an unknown store crashes the handler
         return 401, ""
 
+    def pinned_stripe(headers, body):  # stripe-go's ConstructEvent: the signature, then the event's API version
+        found = dict(part.split("=", 1) for part in headers.get("stripe-signature", "").split(",") if "=" in part)
+        stamp = found.get("t", "")
+        mac = hmac.new(CRON_SECRET.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        fresh = stamp.isdigit() and abs(time.time() - int(stamp)) <= 300
+        if not (fresh and hmac.compare_digest(mac, found.get("v1", ""))):
+            return 400, ""
+        return (200, "{}") if json.loads(body).get("api_version") == "2024-06-20" else (400, "")
+
     return {
         ("GET", "/ok"): lambda h, b: (200, '{"ok": true}'),
         ("GET", "/guarded"): lambda h, b: (200, "{}") if h.get("x-key") == f"Key {CRON_SECRET}" else (401, ""),
@@ -67,6 +80,7 @@ def _field_routes() -> dict:
         ("GET", "/cron-every-5"): lambda h, b: (
             (200, "{}") if h.get("x-vercel-cron-schedule") == "*/5 * * * *" else cron(h, b)),
         ("POST", "/hook"): webhook,
+        ("POST", "/hook-pinned"): pinned_stripe,
     }
 
 

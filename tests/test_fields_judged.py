@@ -42,7 +42,8 @@ def test_every_field_is_judged(family, field, request):
     elif isinstance(case, Live):
         target = request.getfixturevalue(case.target)
         module = families.get(family)
-        outcomes = [gather_and_judge(target, module, [make_check(family, p)])[0] for p in (case.base, case.changed)]
+        outcomes = [gather_and_judge(target, module, [make_check(family, p, mutating=case.mutating)])[0]
+                    for p in (case.base, case.changed)]
         assert outcomes[0].status is not outcomes[1].status, outcomes
     else:  # pragma: no cover
         raise AssertionError(f"unknown case kind {case!r}")

@@ -56,7 +56,9 @@ one, with the URL's user and password and query keys: a refusal shows a signatur
 the genuine delivery reached (sent without them, a gate wanting the key refused every forgery of an endpoint verifying
 none). Without it, none carries them (a stale one refused proved nothing), and a pass says a gate's refusal would read
 the same. No delivery is signed with a near miss of the secret (as cron sends one): HMAC reads its whole key, so a
-verifier that takes one refuses no random key either.
+verifier that takes one refuses no random key either. Every real Stripe event carries its endpoint's API version,
+and stripe-go and stripe-dotnet refuse one of another: `api_version` gives the endpoint's, written into every Stripe
+event sent; without it none carries one (a version unasked would be a guess those refuse all the same).
 
 ```yaml
 params:
@@ -69,6 +71,7 @@ params:
                                     # (turned away before a signature was read: "not judged", an error)
   signed_with: "{secret:SHOPIFY_WEBHOOK_SECRET}"  # optional, shopify and stripe: mark the item mutating: true
   json: {received: true}            # signed_with only, optional: http's body rules on the genuine delivery's answer
+  api_version: 2024-06-20           # stripe only, optional: the endpoint's API version, in every event sent
 ```
 """
 

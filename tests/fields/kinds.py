@@ -24,6 +24,7 @@ class Live:
     base: dict
     changed: dict
     target: str
+    mutating: bool = False  # the item's: its unsafe requests (a genuine webhook delivery) are sent
 
 
 @dataclass(frozen=True)

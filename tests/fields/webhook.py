@@ -25,6 +25,8 @@ def genuine_refused_too(check):
 
 
 SIGNED = {**STRIPE, "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}
+# a receiver pinned to API version 2024-06-20 (stripe-go's ConstructEvent): it refuses an event of none
+PINNED = {**STRIPE, "path": "/hook-pinned", "signed_with": "{secret:CRON_SECRET}"}
 
 
 def genuine_answers(text: str):
@@ -41,6 +43,7 @@ CASES = {
     "shop_domain": Live(SHOPIFY, {**SHOPIFY, "shop_domain": "unknown.myshopify.com"}, LOCAL),
     "status": Flips(FAL, {**FAL, "status": [401]}, refused_with(403)),
     "signed_with": Flips(STRIPE, {**STRIPE, "signed_with": "{secret:STRIPE_WEBHOOK_SECRET}"}, genuine_refused_too),
+    "api_version": Live(PINNED, {**PINNED, "api_version": "2024-06-20"}, LOCAL, mutating=True),
     "json_fields": Flips(SIGNED, {**SIGNED, "json": {"received": True}}, genuine_answers('{"received": false}')),
     "json_has": Flips(SIGNED, {**SIGNED, "json_has": ["id"]}, genuine_answers('{"received": true}')),
     "json_min": Flips(SIGNED, {**SIGNED, "json_min": {"processed": 1}}, genuine_answers('{"processed": 0}')),
