@@ -364,8 +364,8 @@ LOCK_POLL = 0.05  # s between tries while it waits
 
 @contextlib.contextmanager
 def env_read_lock(env_dir: Path) -> Iterator[str]:
-    """The env lock, shared (verifies read side by side; a run or a prune waits for them), for verify to read the env
-    as no run is sealing into it nor prune moving archives out. Yields '' when held, or when no lock can be had there
+    """The env lock, shared (verifies side by side; a run or a prune waits for them), for verify to wait until no run
+    is sealing into the env nor prune moving archives out. Yields '' when held, or when no lock can be had there
     (a copy on a file system that takes none, a folder not opened: read as it is, as before); else a note that it was
     read without it."""
     try:
@@ -1910,9 +1910,10 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
         return verdict
     if is_archive(path):
         verdict = EnvChain(path.parent, trusted).verify(path, expect)
-        if verdict.findings:  # confirmed under the lock: a run sealing beside it, a prune, may have been met
+        if verdict.findings:  # read again once a run sealing beside it, or a prune, let go of the env lock
             with env_read_lock(path.parent) as unlocked:
-                verdict = EnvChain(path.parent, trusted).verify(path, expect)
+                pass
+            verdict = EnvChain(path.parent, trusted).verify(path, expect)
             verdict.notes += [unlocked] if unlocked else []
         if pages:
             _say_pages(path.parent, verdict, only=path.name)
@@ -2067,26 +2068,28 @@ NOT_ARCHIVES_SHOWN = 12  # the note names this many, then counts the rest
 
 def _verify_env_confirmed(env_dir: Path, trusted: Ed25519PublicKey | None, expect: tuple[str, ...],
                           verdict: Verdict, pages: bool) -> set[str]:
-    """_verify_env, read without the env lock; where that found anything, read again under it (shared, waited for
-    ENV_LOCK_WAIT at most), as no run seals into the env and no prune moves archives out: a run claiming its name
-    or a prune met midway is then no finding. Only then: a verify holding the lock for the whole read would keep a run
-    from sealing (or a CI job's prune) for as long as a large env takes to hash, and verifies in a loop could keep it
-    waiting for good."""
+    """_verify_env, read without the env lock; where that found anything, read again once no run seals into the env
+    and no prune moves archives out: the env lock is taken (shared, waited for ENV_LOCK_WAIT at most) and let go at
+    once — so a run claiming its name or a prune met midway is no finding. The lock is never held for a read: a verify
+    holding it while it hashes a large env would keep a run from sealing (and a CI job's prune) that long, and verifies
+    in a loop could keep it waiting for good (flock lets new shared holders in past a waiting exclusive one)."""
     before = (len(verdict.checked), len(verdict.findings), len(verdict.notes), set(verdict.envs))
     env_hashes = _verify_env(env_dir, trusted, expect, verdict, pages)
     if len(verdict.findings) == before[1]:
         return env_hashes
     del verdict.checked[before[0]:], verdict.findings[before[1]:], verdict.notes[before[2]:]
     verdict.envs = before[3]
-    with env_read_lock(env_dir) as unlocked:
-        verdict.notes += [unlocked] if unlocked else []
-        return _verify_env(env_dir, trusted, expect, verdict, pages)
+    with env_read_lock(env_dir) as unlocked:  # what held it is done: its archive sealed, its prune over
+        pass
+    verdict.notes += [unlocked] if unlocked else []
+    return _verify_env(env_dir, trusted, expect, verdict, pages)
 
 
 def _say_not_archives(env_dir: Path, verdict: Verdict) -> None:
     """What is in an env folder not under an archive's name, in one note: not a finding, nothing in it verified — but
     an archive moved out of its name there is `tampered` (_say_moved_archives)."""
     _say_moved_archives(env_dir, verdict)
+    _say_leftovers_holding_archives(env_dir, verdict)
     others = not_archives(env_dir)
     if not others:
         return
@@ -2111,6 +2114,7 @@ def _say_moved_archives(env_dir: Path, verdict: Verdict) -> None:
             if sealed_files(holder):
                 verdict.notes.append(f"{holder.name}: a live run's working folder, sealing its archive (renamed to "
                                      "the archive's name next): not verified; verify again once the run ends")
+            _say_sealed_below(holder, verdict, working)  # its own files hold no seal below its top
             continue
         if not os.path.isdir(holder):  # a live run renamed it into place since the listing (with the lock, none can)
             verdict.notes.append(f"{holder.name}: gone while verify read the env (a run renamed its working folder "
@@ -2122,6 +2126,30 @@ def _say_moved_archives(env_dir: Path, verdict: Verdict) -> None:
         if not whole:
             verdict.notes.append(f"{holder.name}: holds more than {SEARCH_FOLDERS} folders: only the first "
                                  f"{SEARCH_FOLDERS} were looked in for an archive moved there")
+
+
+def _say_leftovers_holding_archives(env_dir: Path, verdict: Verdict) -> None:
+    """A prune's leftover (`.pruning-<name>-<pid>`: an archive moved aside) is verified where it is by its own top
+    manifest (verify_leftover); below its top an archive holds no seal file, so one there is an archive moved out of
+    the chain (`.pruning-zz-1/<archive>` verified OK, and the leftover's note said to delete it by hand)."""
+    try:
+        entries = sorted(env_dir.iterdir())
+    except OSError:
+        return
+    for holder in entries:
+        if leftover_of(holder) is not None and not holder.is_symlink() and holder.is_dir():
+            _say_sealed_below(holder, verdict, False)
+
+
+def _say_sealed_below(holder: Path, verdict: Verdict, working: bool) -> None:
+    """What of `holder`'s folders (not itself) holds an archive's seal, SEARCH_DEPTH down: each `tampered`."""
+    for sub in _folders_in(holder):
+        found, whole = sealed_within(sub)
+        for where, files in found:
+            verdict.findings.append(_moved_out(holder, f"{sub.name}/{where}".rstrip("/"), files, working))
+        if not whole:
+            verdict.notes.append(f"{holder.name}/{sub.name}: holds more than {SEARCH_FOLDERS} folders: only the "
+                                 f"first {SEARCH_FOLDERS} were looked in for an archive moved there")
 
 
 def _moved_out(holder: Path, where: str, files: list[str], working: bool) -> Finding:

@@ -418,7 +418,7 @@ def test_a_live_runs_partial_renamed_into_place_while_verify_looks_at_it_is_no_f
 
 # -- an archive moved down into a folder of its env ----------------------------------------------------------------
 
-@pytest.mark.parametrize("holder", [".old", "old", ".partial-x/keep", "a/b/c", ".pruned/x"])
+@pytest.mark.parametrize("holder", [".old", "old", ".partial-x/keep", "a/b/c", ".pruned/x", ".pruning-zz-1"])
 def test_the_newest_archive_moved_into_a_folder_of_its_env_is_tampered(three, tmp_path, capsys, holder):
     """Renamed, the newest archive is found; moved one level down or more (`mkdir .old; mv <newest> .old/`) it was
     gone from verify without a word (nothing links to it yet). Folders of the env that are no archive are looked in,
@@ -472,3 +472,31 @@ def test_a_runs_sweep_keeps_a_stale_partial_holding_a_sealed_archive_further_dow
                                       "files"),
                     (".partial-x", f"holds a sealed archive's files (manifest.json in keep/{newest.name})")], kept
     assert (env_dir / ".partial-x" / "keep" / newest.name / seal.MANIFEST).is_file()
+
+
+def test_verify_never_holds_the_env_lock_while_it_reads(three, tmp_path, monkeypatch):
+    """Its second read (what the first found) waits for the env lock and lets go of it: an old tampered archive,
+    verified by cron, held up every run's sealing (and prunes) for as long as the env took to hash, and overlapping
+    verifies could keep them waiting for good."""
+    import fcntl
+    import os
+
+    env_dir = _copy(three, tmp_path)
+    oldest = seal.archives_oldest_first(env_dir)[0]
+    (oldest / "results.json").write_bytes((oldest / "results.json").read_bytes() + b" ")
+    real, held_while_reading = seal.verify_archive, []
+
+    def verify_archive(folder, *args, **kwargs):
+        fd = os.open(env_dir, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a run's own lock, tried: free unless verify holds it
+        except BlockingIOError:
+            held_while_reading.append(folder.name)
+        finally:
+            os.close(fd)
+        return real(folder, *args, **kwargs)
+
+    monkeypatch.setattr(seal, "verify_archive", verify_archive)
+    verdict = seal.verify(env_dir)
+    assert verdict.exit_code == exitcodes.TAMPERED, verdict.findings
+    assert held_while_reading == [], held_while_reading
