@@ -1111,7 +1111,8 @@ def test_a_misspelt_secret_reference_in_a_header_is_refused(value, said):
 @pytest.mark.parametrize("value", ["{secret:KEY}", "Bearer {secret:KEY}", "{secret:A}:{secret:B}", '{"secret": 1}',
                                    "$Version=1", "price $5", "Basic Healthcheck Bot/1.0", "Basic subscription",
                                    "basic checkout", "Bearer tokens are disabled here", "Mozilla/5.0 (X11; Linux x86_64)",
-                                   "6f1c2b9e-8d1a-4f0e-9b7c-2a1d3e4f5a6b", '"33a64df551425fcc55e4d42a148795d9f25f89d4"'])
+                                   "6f1c2b9e-8d1a-4f0e-9b7c-2a1d3e4f5a6b", '"33a64df551425fcc55e4d42a148795d9f25f89d4"',
+                                   "Bearer tokens"])
 def test_a_header_value_of_references_or_plain_text_loads(value):
     assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"x-note": value}}).headers == {
         "x-note": value}
@@ -1127,7 +1128,13 @@ def test_a_header_value_of_references_or_plain_text_loads(value):
                                          ("x-upstream", "Bearer Zk3q9TvLm2Xw8RpQ4sNa"),
                                          # a {secret:…} beside it leaves the literal one sent as written
                                          ("cookie", "session=9f8e7d6c5b4a; csrf={secret:CSRF}"),
-                                         ("x-upstream", "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYWRtaW4ifQ.c2ln;{secret:X}")])
+                                         ("x-upstream", "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYWRtaW4ifQ.c2ln;{secret:X}"),
+                                         # a token without a digit, a JWT with an empty payload, fused names
+                                         ("x-upstream", "Basic dXNlcjpwYXNz"),
+                                         ("x-upstream", "Bearer abcdefghijklmnopqrstuvwxyzABCDEF"),
+                                         ("x-upstream", "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"),
+                                         ("x-authtoken", "t0k3n"), ("x-vercel-protection-bypass", "Zk3q9TvLm2"),
+                                         ("apikey", "anonkey1"), ("Authorization", "Basic {secret:U}:hunter2pass")])
 def test_a_credential_written_into_a_header_is_refused(name, value):
     """The environment refuses a token written into its file; a checklist's header alike: it would be sent, shown in
     the archive's copy of the checklist and echoed back as written. Cited as {secret:NAME}, it loads."""
@@ -1259,3 +1266,16 @@ def test_a_path_a_yaml_block_ends_with_a_line_break_is_bad_input_in_one_line(tmp
     said = ran.output.replace("Value error, ", "")
     line = next((line for line in said.splitlines() if "H1-health: params.path:" in line), "")
     assert "holds a line break ('\\n') at character 7" in line, said[-3000:]
+
+
+@pytest.mark.parametrize("name, value", [
+    ("cookie", "app_version=2024.06.1; session={secret:S}"), ("cookie", "consent=1700000000; session={secret:S}"),
+    ("cookie", "_ga=GA1.2.123456789.1700000000; session={secret:S}"), ("cookie", "locale=en_US2; session={secret:S}"),
+    ("x-bypass-cache", "1"), ("x-author", "deploy-bot"), ("idempotency-key", "6f1c2b9e-8d1a-4f0e-9b7c-2a1d3e4f5a6b"),
+    ("x-cache-key", "home"), ("x-passenger-count", "2"),
+])
+def test_a_header_that_only_seems_to_carry_a_credential_loads(name, value):
+    """A cookie's public pairs beside a cited one, and names that only hold a credential's word (bypass in
+    x-bypass-cache, auth in x-author, key in Stripe's idempotency-key) were refused as credentials written in."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}

@@ -14,6 +14,8 @@ holding an integer too long for Python to read — a text holding any quoted str
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import decimal
 import fnmatch
@@ -29,7 +31,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidatorFunctionWr
 from .. import display
 from ..checklist import WrittenNumber
 from ..outcome import Outcome, Status, error, failed, passed
-from ..secrets import PLATFORM_GATE_PARAMETERS, without_userinfo
+from ..secrets import PLATFORM_GATE_PARAMETERS, names_a_secret, without_userinfo
 from ..target import SECRET_REF
 from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, END_READ_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
 from ._common import StrictParams, UrlPath, holds_non_finite, reference_problem
@@ -116,27 +118,64 @@ def _header_value(value: str) -> str:
 
 
 # a header whose name says it carries a credential (authorization, x-api-key, cookie, x-session-token, an identity
-# proxy's x-goog-iap-jwt-assertion, …)
-CREDENTIAL_HEADER = re.compile(r"auth|key|token|secret|pass|pwd|credential|cookie|session|signature|jwt|bearer"
-                               r"|assertion", re.IGNORECASE)
+# proxy's x-goog-iap-jwt-assertion, …), read by its words: any of these, or a word of 5 letters or more of them
+# beginning or ending another (x-authtoken) …
+CREDENTIAL_WORDS = frozenset({"auth", "authorization", "authentication", "token", "secret", "secrets", "password",
+                              "passwd", "passphrase", "pwd", "credential", "credentials", "cookie", "session",
+                              "signature", "jwt", "bearer", "assertion", "apikey", "hmac"})
+# … or these as its last word (x-api-key, x-functions-key, x-vercel-protection-bypass) — not idempotency-key or
+# x-cache-key, nor x-bypass-cache or x-author, whose words only hold them
+LAST_CREDENTIAL_WORDS = frozenset({"key", "pass", "bypass", "sig"})
+NOT_CREDENTIAL_KEYS = frozenset({"idempotency", "cache"})
 # a value shaped as a credential whatever its header's name: a JWT (three base64url parts, the first `eyJ`: `{"`)
-# anywhere in it, or the whole value an authorization scheme and its token (`Bearer eyJ…`, `Basic dXNlcjpwdw==`:
-# RFC 9110's `scheme SP token68`, nothing after it — `Basic plan` or `bearer of bad news` is prose)
-CREDENTIAL_VALUE = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*|^\s*(?:Bearer|Basic)\s+[\w~+/.-]*\d[\w~+/.-]*=*\s*$",
-                              re.IGNORECASE)
+# anywhere in it, or the whole value an authorization scheme and its token (RFC 9110's `scheme SP token68`, nothing
+# after it): Basic and base64 of `user:password`, Bearer and a token of 16 characters or one holding a digit —
+# `Basic plan` or `bearer of bad news` is prose
+JWT = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{2,}\.[\w-]*")
+SCHEME_TOKEN = re.compile(r"\s*+(Bearer|Basic)\s++([\w~+/.-]++=*+)\s*+", re.IGNORECASE)
 # what is left of a credential header's value, its {secret:…} references taken out, that is itself a credential: a
-# run of 6 or more token characters holding a digit (`session=9f8e7d6c…; csrf={secret:CSRF}` sent the session as
-# written); words and separators (`Bearer `, `session=`, `; `) are not
+# run of 6 or more token characters holding a digit (`Basic {secret:U}:hunter2pass`); words and separators
+# (`Bearer `, `; `) are not. A cookie's pairs are judged by their names (`session=9f8e…; csrf={secret:CSRF}`)
 LITERAL_TOKEN = re.compile(r"[\w~+/.-]*\d[\w~+/.-]*")
+
+
+def _names_a_credential(name: str) -> bool:
+    words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
+    if any(word in CREDENTIAL_WORDS or any(len(strong) >= 5 and (word.startswith(strong) or word.endswith(strong))
+                                           for strong in CREDENTIAL_WORDS) for word in words):
+        return True
+    return bool(words) and words[-1] in LAST_CREDENTIAL_WORDS and not (
+        len(words) > 1 and words[-2] in NOT_CREDENTIAL_KEYS)
+
+
+def _shaped_as_a_credential(text: str) -> bool:
+    if JWT.search(text):
+        return True
+    whole = SCHEME_TOKEN.fullmatch(text)
+    if whole is None:
+        return False
+    scheme, token = whole.group(1).lower(), whole.group(2)
+    if scheme == "bearer":
+        return len(token) >= 16 or any(c.isdigit() for c in token)
+    try:
+        return b":" in base64.b64decode(token, validate=True)
+    except (ValueError, binascii.Error):
+        return False
 
 
 def _literal_credential(name: str, text: str) -> bool:
     """Whether a header's value, its {secret:…} references aside, carries a credential as written."""
     rest = SECRET_REF.sub(" ", text)
-    if CREDENTIAL_VALUE.search(rest):
+    if _shaped_as_a_credential(rest):
         return True
-    return bool(CREDENTIAL_HEADER.search(name)) and (
-        not SECRET_REF.search(text) or any(len(run) >= 6 for run in LITERAL_TOKEN.findall(rest)))
+    if not _names_a_credential(name):
+        return False
+    if not SECRET_REF.search(text):
+        return True
+    if name.lower() in ("cookie", "set-cookie"):  # each pair by its name: `_ga=GA1.2.…` is none, `session=…` one
+        return any(names_a_secret(pair.partition("=")[0].strip()) for pair in text.split(";")
+                   if "=" in pair and not SECRET_REF.search(pair))
+    return any(len(run) >= 6 for run in LITERAL_TOKEN.findall(rest))
 
 
 HeaderName = Annotated[str, AfterValidator(_header_name)]
