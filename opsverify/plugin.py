@@ -891,23 +891,31 @@ def _not_an_input(option: str, config: pytest.Config, target: Path, real: Path) 
                           " outside the checklists, environments and waivers folders)")
 
 
+JUNIT_PROLOG = 64 * 1024  # bytes of an existing --junitxml file read for its root element
+
+
 def _not_a_junit_report(path: Path) -> bool:
     """Whether `path` is an existing regular file whose XML root is no `testsuites`/`testsuite` (a checklist, a
-    pom.xml, conftest.py): read up to its first element, in any encoding XML allows, past its comments. An empty
-    file, none there, or one that cannot be read is no input to guard (the writer says what it must)."""
-    from xml.etree.ElementTree import ParseError, iterparse
+    pom.xml, conftest.py): its first JUNIT_PROLOG bytes read up to its first element, in any encoding the XML parser
+    reads, past its comments (a report's root comes well within them; a file whose does not is none). An empty file,
+    none there, or one that cannot be read is no input to guard (the writer says what it must)."""
+    from xml.etree.ElementTree import ParseError, XMLPullParser
 
     try:
         if not path.is_file() or path.stat().st_size == 0:  # a FIFO is never opened: reading would wait for a writer
             return False
         with path.open("rb") as file:
-            for _, element in iterparse(file, events=("start",)):
-                return element.tag.rpartition("}")[2] not in ("testsuites", "testsuite")
-    except ParseError:
-        return True  # no XML before its first element (YAML, Python, text)
+            prolog = file.read(JUNIT_PROLOG)
     except OSError:
         return False
-    return True
+    parser = XMLPullParser(events=("start",))
+    try:  # bounded: expat takes time past linear on a long comment before the root
+        parser.feed(prolog)
+        for _, element in parser.read_events():
+            return element.tag.rpartition("}")[2] not in ("testsuites", "testsuite")
+    except (ParseError, ValueError, LookupError):  # no XML (YAML, Python), or an encoding it cannot read (Shift_JIS)
+        return True
+    return True  # no element within the prolog read
 
 
 def _alluredir_taken_over(config: pytest.Config, is_worker: bool, own_env: Path) -> allureresults.Destination | None:

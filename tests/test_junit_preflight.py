@@ -113,3 +113,18 @@ def test_an_existing_junit_report_or_an_empty_file_is_no_input_to_guard(tmp_path
     assert not _not_a_junit_report(report)
     (tmp_path / "pom.xml").write_text('<?xml version="1.0"?><project/>', encoding="utf-8")
     assert _not_a_junit_report(tmp_path / "pom.xml")
+
+
+@pytest.mark.parametrize("written", [
+    '<?xml version="1.0" encoding="Shift_JIS"?><project/>'.encode("shift_jis"),  # expat reads no multi-byte one
+    b'<?xml version="1.0" encoding="x-unknown"?><project/>',
+    b"<?xml version='1.0'?><!--" + b"x" * (8 * 1024 * 1024) + b"--><testsuites/>",  # a root past the prolog read
+], ids=["shift-jis", "unknown-encoding", "long-comment"])
+def test_an_existing_file_the_guard_cannot_read_as_a_report_is_refused_in_bounded_time(tmp_path, written):
+    """A traceback (ValueError: multi-byte encodings are not supported; LookupError) before any check, or minutes in
+    expat on a long comment before the root: now a refusal, reading at most JUNIT_PROLOG bytes."""
+    from opsverify.plugin import _not_a_junit_report
+
+    target = tmp_path / "pom.xml"
+    target.write_bytes(written)
+    assert _not_a_junit_report(target)
