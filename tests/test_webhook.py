@@ -1966,3 +1966,11 @@ def test_an_api_version_written_unquoted_is_the_date_yaml_reads():
     """`api_version: 2024-06-20` is a YAML date: one line of YAML, as the endpoint's page shows it, is taken."""
     loaded = load_item_params("webhook", {**STRIPE_SIGNED, "api_version": datetime.date(2024, 6, 20)}, mutating=True)
     assert loaded.api_version == "2024-06-20"
+
+
+def test_an_api_version_without_signed_with_is_refused():
+    """Only the correctly signed delivery reaches a receiver's version check (every other one is refused on its
+    signature first): given without signed_with, api_version was accepted and judged nothing."""
+    unsigned = {key: value for key, value in STRIPE_SIGNED.items() if key != "signed_with"}
+    with pytest.raises(ValidationError, match="api_version is judged with signed_with only"):
+        webhook.Params(**unsigned, api_version="2024-06-20")

@@ -71,7 +71,7 @@ params:
                                     # (turned away before a signature was read: "not judged", an error)
   signed_with: "{secret:SHOPIFY_WEBHOOK_SECRET}"  # optional, shopify and stripe: mark the item mutating: true
   json: {received: true}            # signed_with only, optional: http's body rules on the genuine delivery's answer
-  api_version: 2024-06-20           # stripe only, optional: the endpoint's API version, in every event sent
+  api_version: 2024-06-20           # stripe and signed_with only, optional: the endpoint's API version, in every event
 ```
 """
 
@@ -295,6 +295,10 @@ class Params(AnswerBodyRules):
         if self.scheme != "stripe" and self.api_version:
             raise ValueError(f"api_version applies to scheme stripe only, not {self.scheme}: only a Stripe event "
                              "carries its API version")
+        if self.api_version and not self.signed_with:  # only a correctly signed event reaches a version check
+            raise ValueError("api_version is judged with signed_with only: a receiver refuses every other delivery on"
+                             " its signature, before it reads the event's API version; give signed_with too, or leave"
+                             " api_version out")
         if self.scheme == "fal" and self.signed_with:
             raise ValueError("signed_with applies to shopify and stripe: Fal signs its deliveries with its own "
                              "ed25519 key, which no secret of the endpoint can reproduce; leave it out")
