@@ -4,8 +4,10 @@ folder is tried by making a file there, and that file never stays."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -35,15 +37,13 @@ def test_a_writable_folder_passes_and_keeps_no_trace(tmp_path):
     assert not (tmp_path / "junit.xml").exists()
 
 
-@needs_proc
-def test_an_unwritable_junitxml_path_stops_the_run_before_any_check(tmp_path):
-    asked = []
-
+@contextlib.contextmanager
+def _health_project(tmp_path: Path, asked: list[int]) -> Iterator[Project]:
+    """A project of one http item against a health route that counts its requests in `asked`."""
     def health(headers, body):
         asked.append(1)
         return 200, "{}"
 
-    target = Path("/proc") / f"opsverify-{secrets.token_hex(6)}.xml"
     with route_server({("GET", "/health"): health}) as base:
         project = Project(tmp_path, {"WEB_URL": base})
         project.checklist("site", """
@@ -55,6 +55,14 @@ def test_an_unwritable_junitxml_path_stops_the_run_before_any_check(tmp_path):
           site:
             services: {web: {url: "${WEB_URL}"}}
         """)
+        yield project
+
+
+@needs_proc
+def test_an_unwritable_junitxml_path_stops_the_run_before_any_check(tmp_path):
+    asked: list[int] = []
+    target = Path("/proc") / f"opsverify-{secrets.token_hex(6)}.xml"
+    with _health_project(tmp_path, asked) as project:
         ran = project.run("-m", "postdeploy", "--env", "local", "--junitxml", str(target), timeout=120)
     assert ran.code == exitcodes.ARCHIVE, ran.output[-3000:]
     assert f"--junitxml {target}: folder not writable" in ran.output, ran.output[-3000:]
@@ -68,23 +76,8 @@ def test_a_junitxml_path_over_one_of_the_runs_inputs_is_refused_before_any_check
     """pytest's writer replaces whatever `--junitxml` names: `--junitxml checklists/site.yaml` turned the checklist
     into XML (the run ended 1 as any, and the next stopped on the checklist). Refused as a bad option value, the file
     untouched; a JUnit report of an earlier run is replaced as before."""
-    asked = []
-
-    def health(headers, body):
-        asked.append(1)
-        return 200, "{}"
-
-    with route_server({("GET", "/health"): health}) as base:
-        project = Project(tmp_path, {"WEB_URL": base})
-        project.checklist("site", """
-        - {id: S1, name: health, section: Web, title: up, family: http, cadence: postdeploy,
-           params: {service: web, path: /health}}
-        """)
-        project.environment("""
-        systems:
-          site:
-            services: {web: {url: "${WEB_URL}"}}
-        """)
+    asked: list[int] = []
+    with _health_project(tmp_path, asked) as project:
         (tmp_path / "conftest.py").write_text("# the project's own\n", encoding="utf-8")
         (tmp_path / "pom.xml").write_text('<?xml version="1.0"?>\n<project><modelVersion>4.0.0</modelVersion></project>',
                                           encoding="utf-8")
