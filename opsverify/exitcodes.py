@@ -41,7 +41,8 @@ TABLE: tuple[ExitCode, ...] = (
                                     "(`could not check — …`)"),
     ExitCode(20, "bad-config", "invalid checklist or environment file (bad YAML, not UTF-8, unknown key, "
                                "wrong value; an environment that names no system, or has a `.yml` twin), a "
-                               "`checks/` module naming no family or a second test of one, or a bad option value"),
+                               "`checks/` module naming no family or a second test of one, or none for a family "
+                               "the run's items need (`checks/test_tcp.py` is missing), or a bad option value"),
     ExitCode(21, "unknown-env", "unknown environment name"),
     ExitCode(22, "missing-variable", "a ${VAR} of the environment is not set, or holds a control character or "
                                      "bytes that are not UTF-8"),

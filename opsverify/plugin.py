@@ -1710,8 +1710,8 @@ def pytest_sessionfinish_refused(session: pytest.Session) -> None:
     state = config.stash.get(STATE, None)
     if state is None or hasattr(config, "workerinput") or not _refused_modules(config):
         return
-    _refuse_archive(session, state, "no archive: a test module is bad input (see above); nothing was checked",
-                    exitcodes.BAD_CONFIG)
+    _refuse_archive(session, state, "no archive: a test module is bad input or missing (see above); nothing was "
+                    "checked", exitcodes.BAD_CONFIG)
 
 
 def _refuse_archive(session: pytest.Session, state: State, why: str, exit_code: int) -> None:
@@ -1766,6 +1766,11 @@ def pytest_collection_modifyitems_once(config: pytest.Config, items: list[pytest
     id deselects the item."""
     if config.stash.get(STATE, None) is None:
         return
+    missing = _modules_missing(config, items)
+    if missing:  # refused as a module naming no family is: its collection error (xdist's controller reads it)
+        config.hook.pytest_collectreport(report=pytest.CollectReport(
+            missing[0][0], "failed", REFUSED + "; ".join(said for _, said in missing), []))
+        config.stash[BAD_TEST_MODULE] = True
     if config.stash.get(BAD_TEST_MODULE, False):  # bad input: no check runs (xdist would run the other modules')
         _deselect(config, items, list(items))
         return
@@ -1779,6 +1784,41 @@ def pytest_collection_modifyitems_once(config: pytest.Config, items: list[pytest
         twice += [i for i in items if (c := item_check(i)) is not None and (c.system, c.key) in named
                   and i not in twice]
     _deselect(config, items, twice)
+
+
+def _modules_missing(config: pytest.Config, items: list[pytest.Item]) -> list[tuple[str, str]]:
+    """(the node id of the folder, what is missing) for each family of the run's scope (--system, --item, -m) whose
+    items no collected test stands for, where the family modules' folder was collected whole (`testpaths = checks`)
+    and holds no `test_<family>.py`: its items would never be collected, and the run would read as narrowed by a hook.
+    Modules named one by one on the command line narrow the run instead (partial, said so)."""
+    state = config.stash.get(STATE, None)
+    standing = config.stash.get(FAMILY_TESTS, {})
+    if state is None or not standing:  # no `checks/` layout: the checklist files collect every item
+        return []
+    modules = [Path(test.split("::", 1)[0]) for test in standing.values()]
+    home = max(sorted({m.parent for m in modules}), key=lambda f: sum(m.parent == f for m in modules))
+    where = (Path(config.rootpath) / home).resolve()
+    collected = [(Path(config.invocation_params.dir) / arg).resolve() for arg in config.args if "::" not in arg]
+    if not any(where == path or where.is_relative_to(path) for path in collected if path.is_dir()):
+        return []
+    held = set(standing) | {c.family for item in items if (c := item_check(item)) is not None}
+    wanted = set(config.getoption("ov_items") or ())
+    unheld = [c for c in state.checks if c.family not in held and not c.manual and state.chosen(c)
+              and (not wanted or c.id in wanted)]
+    with contextlib.suppress(Exception):  # an -m pytest cannot read here: every cadence counts
+        from .archive import _in_m_scope
+
+        unheld = _in_m_scope(config.option.markexpr, unheld, {})
+    found = []
+    for family in sorted({c.family for c in unheld}):
+        module = (home / f"test_{family}.py").as_posix()
+        if not (where / module.rpartition("/")[2]).exists():  # one there, but --ignore'd: the command line narrowed
+            from .archive import _some
+
+            ids = _some([f"{c.system} {c.key}" for c in unheld if c.family == family])
+            found.append((home.as_posix(), f"{module} is missing: the {family} items ({ids}) were never collected; "
+                                           f"add it (FAMILY = {family!r}, one test taking `check`, as the others)"))
+    return found
 
 
 def _stands_for_no_item(item: pytest.Item) -> bool:

@@ -236,3 +236,45 @@ def test_a_module_whose_tests_take_an_item_and_that_names_no_family_is_bad_input
     assert ran.code == 20, ran.output[-3000:]
     assert ("opsverify: checks/test_mine.py: its tests take a checklist item (`check`), and it sets no FAMILY: name"
             " the family of its items, e.g. FAMILY = 'http' (the families: bundle, " in ran.output), ran.output[-3000:]
+
+
+def _with_a_family_without_its_module(project):
+    """modules_fleet plus a system whose tcp item no `checks/` module holds (there is no checks/test_tcp.py)."""
+    project.checklist("charlie", """
+    - {id: C1, name: antivirus, section: Scanning, title: clamd answers, family: tcp, cadence: postdeploy,
+       params: {endpoint: clamd, protocol: clamd}}
+    """)
+    project.environment('systems:\n' + "".join(f'  {s}: {{services: {{web: {{url: "${{WEB_URL}}"}}}}}}\n'
+                                              for s in ("alpha", "bravo"))
+                        + "  charlie: {endpoints: {clamd: '127.0.0.1:9'}}\n")
+    return project
+
+
+@pytest.mark.parametrize("args", [[], ["checks"], ["-n", "2"]])
+def test_a_family_with_no_module_among_the_collected_ones_is_bad_input(tmp_path, args):
+    """testpaths = checks, and no checks/test_tcp.py: charlie's tcp item was never collected. Not a partial run blamed
+    on a hook that does not exist, exit 0: the layout is missing the module (exit 20, no check run, no archive)."""
+    with MisbehavingHttp() as web:
+        project = _with_a_family_without_its_module(modules_fleet(tmp_path, web))
+        ran = project.run("--env", "local", "-m", "postdeploy", *args)
+    assert ran.code == 20, ran.output[-3000:]
+    assert ("checks/test_tcp.py is missing: the tcp items (charlie C1-antivirus) were never collected; add it"
+            in ran.output), ran.output[-3000:]
+    assert "pytest_collection_modifyitems" not in ran.output, ran.output[-3000:]
+    assert not (project.root / "reports" / "local").exists() or not any(
+        p for p in (project.root / "reports" / "local").iterdir() if not p.name.startswith("."))
+
+
+@pytest.mark.parametrize("args", [["checks/test_http.py"], ["checks", "checklists"], ["-m", "daily"]])
+def test_a_family_without_a_module_is_no_error_where_nothing_asked_for_it(tmp_path, args):
+    """Modules named one by one narrow the run (partial, by the command line), the checklist files collect the tcp item
+    themselves, and -m daily takes in no tcp item: none of these is refused."""
+    with MisbehavingHttp() as web:
+        project = _with_a_family_without_its_module(modules_fleet(tmp_path, web))
+        ran = project.run("--env", "local", *(["-m", "postdeploy"] if "-m" not in args else []), *args)
+    assert ran.code in (0, 5, 23, 10), ran.output[-3000:]
+    assert "is missing" not in ran.output, ran.output[-3000:]
+    if args == ["checks/test_http.py"]:
+        manifest = json.loads((ran.archive() / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["selection"]["left_out"] == ["charlie C1-antivirus"], manifest["selection"]
+        assert manifest["selection"]["narrowed_by"] == ["checks/test_http.py"], manifest["selection"]
