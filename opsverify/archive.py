@@ -651,6 +651,7 @@ class _Row:
     info: dict[str, Any] | None = None
     longrepr: str = ""
     altered: str = ""  # what pytest reported, where a marker or hook made it differ from the check's verdict
+    skipped_by: str = ""  # what skipped its pytest test before its check ran (a marker), with its reason
     beside: str = ""  # the check's verdict, where pytest's failure (a hook's, a marker's) stands beside it
     after: str = ""  # what went wrong after a failed check (its teardown): said beside the failure, which stands
     phases: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)  # pytest's word for each phase:
@@ -666,6 +667,7 @@ class _Row:
 CAUSE_KINDS = ("credentials", "unreachable", "stopped", "budget", "deadline")
 # what left items out where no option, path or node id on the command line did: a hook deselecting them
 NARROWED_ELSEWHERE = "a plugin or conftest (pytest_collection_modifyitems), not the command line"
+SKIPPED_BY = "opsverify-skipped-by"  # a report's user property: what skipped an item's test before its check ran
 _IDS_SHOWN = 12  # a summary line names this many items of one reason, then counts the rest
 # an xdist worker's word to its controller, which collects nothing: whether -m took in each item by its marks
 MARKS_TOOK = "opsverify_marks_took"
@@ -772,7 +774,7 @@ class ArchiveReporter:
         elif row.record is not None and not crash:  # reported again after it ended (a rerun plugin): not final
             # after all, and the new attempt's word and verdict are what counts
             self._forget_written(row)
-            row.record, row.info, row.phases, row.crashed = None, None, {}, ""
+            row.record, row.info, row.phases, row.crashed, row.skipped_by = None, None, {}, "", ""
         row.pytest_s += report.duration
         if not crash:  # a worker's own report (xdist's of its crash names no item)
             row.item = self._item_of(report, row.item)
@@ -790,6 +792,8 @@ class ArchiveReporter:
             self._crashed(row, report)
             return
         row.phases[report.when] = (report.outcome, _cause(report), getattr(report, "wasxfail", None))
+        if report.when == "setup" and report.skipped:
+            row.skipped_by = next((str(value) for key, value in report.user_properties if key == SKIPPED_BY), "")
         if report.when == "teardown":
             self._settle(row)
             row.record = _record(row)
@@ -952,6 +956,30 @@ class ArchiveReporter:
             if kept is not None:
                 row = self.rows[nodeid] = _Row(nodeid)
                 row.info = json.loads(kept)
+
+    def _take_verdicts_of_skipped(self, config: pytest.Config) -> None:
+        """An item whose pytest test a marker skipped before its check ran, while a sibling's check asked for their
+        group (system, family): the engine judged it with them, and its verdict is the item's — a marker changes what
+        pytest prints, never that (as an xfail's of an item that ran), and is no waiver. Taken once the run is over:
+        its group may be judged after its test was skipped. A group no check asked for judged nothing (whatever the
+        engine gathered ahead in the background: that is timing), and a mutating item's call was never sent."""
+        from .items import judged
+
+        asked = {(check.system, check.family) for row in self.rows.values() if (row.info or {}).get("status")
+                 and (check := self._check_of_node(row.nodeid)) is not None and not check.mutating}
+        for row in self.rows.values():
+            check = self._check_of_node(row.nodeid) if row.info is not None else None
+            if (check is None or check.mutating or row.info.get("status") is not None
+                    or (check.system, check.family) not in asked
+                    or not any(word[0] == "skipped" for word in row.phases.values())):
+                continue
+            outcome = self.state.run.held(check, shared=self.state.shared)
+            if outcome is not None:
+                row.info = json.loads(judged(config, check, outcome)[2])
+                self._forget_written(row)
+                self._settle(row)
+                row.record = _record(row)
+                self._write_early(row)
 
     def selected(self) -> list:
         """The run's selected checks. An xdist master collects nothing itself (its `state.selected` is empty):
@@ -1192,6 +1220,7 @@ class ArchiveReporter:
         config = session.config
         pytest_exit = int(session.exitstatus)
         self._records = None  # every row settled now, however far pytest got (see records)
+        self._take_verdicts_of_skipped(config)
         records = self.records()
         # -x or --maxfail ends the run with items never asked: as much an interruption as Ctrl-C to an auditor
         self.stopped_by = str(session.shouldfail or session.shouldstop or _xdist_stop(config))
@@ -1924,6 +1953,11 @@ def _record(row: _Row) -> dict[str, Any]:
     if row.altered and verdict is None:  # pytest's word for an item whose check never ran
         message = (f"not checked: pytest reported it {row.altered}{f' ({row.longrepr})' if row.longrepr else ''}, but"
                    " its check never ran (a marker or hook changed pytest's report; only a waivers file waives)")
+    elif verdict is None and row.info is not None and row.status == "skipped":  # skipped before its check ran
+        message = f"not checked: pytest skipped its test by {row.skipped_by or f'a marker or hook ({message})'}"
+    elif row.skipped_by and verdict is not None:  # ... while its group was judged, with it
+        message += (f" (pytest skipped its test by {row.skipped_by} before its check ran, and its group was judged "
+                    "with it: a marker changes what pytest prints, not this verdict; a waiver is a waivers file's)")
     elif row.altered:
         message += (f" (pytest reported it {row.altered}: a marker or hook changed pytest's report, not this verdict;"
                     " a waiver is a waivers file's)")
@@ -2388,6 +2422,19 @@ def _cause(report: pytest.TestReport) -> str:
     said = crash.strip() if isinstance(crash, str) and crash.strip() else _text(report)
     said = said.removeprefix("Failed: ")  # pytest.fail's own message, as written
     return f"teardown failed: {said}" if report.failed and report.when == "teardown" else said
+
+
+def skipped_by(item: pytest.Item, report: pytest.TestReport) -> str:
+    """What skipped a checklist item's pytest test before its check ran, and its reason: `a skip marker (flaky)`."""
+    wasxfail = getattr(report, "wasxfail", None)
+    reason = str(wasxfail).removeprefix("[NOTRUN] ") if wasxfail is not None else _text(report)
+    xfail = item.get_closest_marker("xfail")
+    if wasxfail is not None and xfail is not None and xfail.kwargs.get("run", True) is False:
+        what = "an xfail(run=False) marker"
+    else:
+        what = next((f"a {name} marker" for name in ("skip", "skipif") if item.get_closest_marker(name) is not None),
+                    "an xfail" if wasxfail is not None else "a skip of a fixture or hook")
+    return f"{what} ({reason})" if reason else what
 
 
 def _text(report: pytest.TestReport) -> str:

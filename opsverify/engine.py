@@ -155,6 +155,18 @@ class Run:
                 self._redacted_at[key] = self.redactor.version
             return outcome
 
+    def held(self, check: Check, *, shared: Path | None = None) -> Outcome | None:
+        """The outcome the engine already holds of a read-only check no one asked for (a marker skipped its pytest
+        test, while a sibling's ask gathered its group): here, or published by the xdist worker that evaluated its
+        group. Never asks a target; None where it holds none."""
+        key = self._key(check)
+        with self._lock:
+            outcome = self._outcomes.get(key)
+        if outcome is None and shared is not None and not check.mutating:
+            answer = shared / f"{_SharedGroups._name(check)}.json"
+            outcome = _SharedGroups._read(answer, [check]).get(key) if answer.exists() else None
+        return outcome.redacted(self.redactor) if outcome is not None else None
+
     def _stream(self, check: Check, selected: Iterable[Check]) -> None:
         key = self._key(check)
         if self._schedule is None or key not in self._schedule.keys:

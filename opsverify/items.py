@@ -80,7 +80,6 @@ def checked_outcome(node: pytest.Item, check: Check) -> Checked:
     """The item's outcome, recorded for the reporters; an *error* is raised here, in setup, so pytest
     reports ERROR (could not check); a skip is a skip with its reason; a failure with an active waiver
     is reported *waived* (an xfail whose reason starts 'waived: '), which does not fail the run."""
-    from .engine import message
     from .plugin import STATE
 
     state = node.config.stash[STATE]
@@ -90,14 +89,7 @@ def checked_outcome(node: pytest.Item, check: Check) -> Checked:
         outcome = error(state.inputs_changed)
     else:
         outcome = state.run.outcome(check, state.selected, shared=state.shared)
-    result = Checked(check, outcome, state.run.redactor.text(message(check, outcome)))
-    waivers = getattr(state, "waivers", None)
-    runxfail = getattr(node.config.option, "runxfail", False)  # every xfail reported as the failure it is
-    # a waiver covers a failure, never what could not be judged beside it (outcome.evidence["undecided"]); one
-    # --runxfail ignores is not applied, so not recorded as applied either
-    waiver = (waivers.active_for(check) if waivers is not None and outcome.status is Status.FAILED and not runxfail
-              and not outcome.evidence.get("undecided") else None)
-    record = _record(check, outcome, result.message, waiver.record() if waiver else None)
+    result, waiver, record = judged(node.config, check, outcome)
     node.user_properties.append(("opsverify", record))
     state.verdicts.keep(node.nodeid, record)  # what the archive reads, whatever a hook makes of the reports
     if outcome.status is Status.ERROR:
@@ -107,6 +99,22 @@ def checked_outcome(node: pytest.Item, check: Check) -> Checked:
     if waiver is not None:  # a person's words (-v prints them): redacted and shown, never obeyed, as in the summary
         pytest.xfail(visible(state.run.redactor.text(f"waived: {waiver.describe()} — {result.message}")))
     return result
+
+
+def judged(config: pytest.Config, check: Check, outcome: Outcome) -> tuple[Checked, Any, str]:
+    """The item's result, the waiver that applies to it (or None) and its record, from its check's outcome."""
+    from .engine import message
+    from .plugin import STATE
+
+    state = config.stash[STATE]
+    result = Checked(check, outcome, state.run.redactor.text(message(check, outcome)))
+    waivers = getattr(state, "waivers", None)
+    runxfail = getattr(config.option, "runxfail", False)  # every xfail reported as the failure it is
+    # a waiver covers a failure, never what could not be judged beside it (outcome.evidence["undecided"]); one
+    # --runxfail ignores is not applied, so not recorded as applied either
+    waiver = (waivers.active_for(check) if waivers is not None and outcome.status is Status.FAILED and not runxfail
+              and not outcome.evidence.get("undecided") else None)
+    return result, waiver, _record(check, outcome, result.message, waiver.record() if waiver else None)
 
 
 ITEM_MARK = "opsverify-item"  # a report's user property naming the checklist item it is of (`system/key`)

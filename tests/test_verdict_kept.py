@@ -103,18 +103,53 @@ def test_an_error_after_the_check_is_told_by_its_own_cause(project):
     assert "(its check had ended passed)" in row["message"]
 
 
-def test_an_item_a_marker_skipped_is_still_its_checklists_item(project):
-    """Never judged, it is named, placed and weighed as any other: its id, system, section and severity."""
-    (project.root / "conftest.py").write_text("""
+def _skipping(node: str, mark: str) -> str:
+    """A conftest adding `mark` (written as pytest.mark.…) to the items whose node id holds `node`."""
+    return f"""
 import pytest
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "F1-" in item.nodeid:
-            item.add_marker(pytest.mark.skip(reason="the team skips it"))
-""", encoding="utf-8")
-    ran = project.run("--env", "local")
+        if {node!r} in item.nodeid:
+            item.add_marker({mark})
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+@pytest.mark.parametrize("mark, said", [
+    ('pytest.mark.skip(reason="the team skips it")', "a skip marker (the team skips it)"),
+    ('pytest.mark.xfail(run=False, reason="known")', "an xfail(run=False) marker (known)"),
+], ids=["skip", "xfail-not-run"])
+def test_a_marker_skipping_an_item_its_group_judged_keeps_the_checks_verdict(project, mark, said, workers):
+    """F1's test is skipped by a marker, but P1 asked for their group (site, http), which judged F1 failed with it: the
+    archive, JUnit, Allure and the exit code carry that failure, saying that a marker skipped its pytest test — a
+    marker is no waiver. F1 comes first: its group is judged only after its test was skipped."""
+    (project.root / "conftest.py").write_text(_skipping("F1-", mark), encoding="utf-8")
+    ran = project.run("--env", "local", *workers)
+    assert ran.code == 1, ran.output[-3000:]
     row = ran.rows()["F1-broken"]
-    assert row["status"] == "skipped" and "the team skips it" in row["message"], row
+    assert row["status"] == "failed", row
+    assert (row["id"], row["system"], row["section"], row["severity"]) == ("F1", "site", "S", "critical"), row
+    assert "saw HTTP 500" in row["message"] or "500" in row["observed"], row
+    assert f"pytest skipped its test by {said}" in row["message"], row["message"]
+    assert ran.rows()["P1-healthy"]["status"] == "passed"
+    junit = (ran.archive() / "junit.xml").read_text(encoding="utf-8")
+    assert junit.count("<failure") == 1 and "<skipped" not in junit, junit
+    allure = [json.loads(p.read_text(encoding="utf-8")) for p in (ran.archive() / "allure-results").glob("*-result.json")]
+    assert sorted(r["status"] for r in allure) == ["failed", "passed"], [r["status"] for r in allure]
+    assert "1 failed" in ran.done.stdout and "partial" not in ran.done.stdout, ran.output[-3000:]
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_an_item_a_marker_skipped_that_nothing_judged_is_skipped_not_checked(project, workers):
+    """Both items skipped by a marker: no check asked for their group, so nothing was judged — each stays skipped with
+    the marker's reason, said as not checked, and still its checklist's item (id, system, section, severity)."""
+    (project.root / "conftest.py").write_text(_skipping("site", 'pytest.mark.skip(reason="the team skips it")'),
+                                              encoding="utf-8")
+    ran = project.run("--env", "local", *workers)
+    assert ran.code == 0, ran.output[-3000:]
+    row = ran.rows()["F1-broken"]
+    assert row["status"] == "skipped", row
+    assert row["message"].startswith("not checked: ") and "the team skips it" in row["message"], row["message"]
     assert (row["id"], row["system"], row["section"], row["severity"]) == ("F1", "site", "S", "critical"), row
 
 
