@@ -2433,7 +2433,7 @@ def skipped_by(item: pytest.Item, report: pytest.TestReport) -> str:
         what = "an xfail(run=False) marker"
     else:
         what = next((f"a {name} marker" for name in ("skip", "skipif") if item.get_closest_marker(name) is not None),
-                    "an xfail" if wasxfail is not None else "a skip of a fixture or hook")
+                    f"{'an xfail' if wasxfail is not None else 'a skip'} of a fixture or hook")
     return f"{what} ({reason})" if reason else what
 
 
