@@ -2005,11 +2005,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     check = item_check(item)  # every report of a checklist item names it, its check run or not: xdist's controller
     if check is not None and not any(prop[0] == ITEM_MARK for prop in report.user_properties):  # tells by it
         report.user_properties = [*report.user_properties, (ITEM_MARK, f"{check.system}/{check.key}")]
-    if check is not None and report.skipped and report.when == "setup" and not ours:  # skipped before its check ran
-        from .archive import SKIPPED_BY, skipped_by
-
-        report.user_properties = [*report.user_properties, (SKIPPED_BY, skipped_by(item, report))]
     state = item.config.stash.get(STATE, None)
+    if check is not None and report.skipped and report.when == "setup" and not ours and state is not None:
+        from .archive import SKIPPED_BY, skipped_by  # skipped before its check ran: by what (a reason may quote one)
+
+        said = state.run.redactor.text(skipped_by(item, report))
+        report.user_properties = [*report.user_properties, (SKIPPED_BY, said)]
     if check is None and state is not None:  # a team's own test: its assertion, locals and output may quote a secret
         _redact_report(report, state.run.redactor)
     return report
