@@ -1134,7 +1134,12 @@ def test_a_header_value_of_references_or_plain_text_loads(value):
                                          ("x-upstream", "Bearer abcdefghijklmnopqrstuvwxyzABCDEF"),
                                          ("x-upstream", "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"),
                                          ("x-authtoken", "t0k3n"), ("x-vercel-protection-bypass", "Zk3q9TvLm2"),
-                                         ("apikey", "anonkey1"), ("Authorization", "Basic {secret:U}:hunter2pass")])
+                                         ("apikey", "anonkey1"), ("Authorization", "Basic {secret:U}:hunter2pass"),
+                                         # key or pass fused or not last (the word rule first missed them)
+                                         *((name, "9f8e7d6c5b4a3f2e1d0c") for name in (
+                                             "x-accesskey", "X-AppKey", "x-privatekey", "x-passkey", "x-passcode",
+                                             "x-api-keys", "x-api-key-id", "x-api-key-v2", "x-access-key-id",
+                                             "x-clientkey", "x-userpass", "x-key-id", "x-devkey"))])
 def test_a_credential_written_into_a_header_is_refused(name, value):
     """The environment refuses a token written into its file; a checklist's header alike: it would be sent, shown in
     the archive's copy of the checklist and echoed back as written. Cited as {secret:NAME}, it loads."""

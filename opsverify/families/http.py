@@ -123,9 +123,14 @@ def _header_value(value: str) -> str:
 CREDENTIAL_WORDS = frozenset({"auth", "authorization", "authentication", "token", "secret", "secrets", "password",
                               "passwd", "passphrase", "pwd", "credential", "credentials", "cookie", "session",
                               "signature", "jwt", "bearer", "assertion", "apikey", "hmac"})
-# … or these as its last word (x-api-key, x-functions-key, x-vercel-protection-bypass) — not idempotency-key or
-# x-cache-key, nor x-bypass-cache or x-author, whose words only hold them
-LAST_CREDENTIAL_WORDS = frozenset({"key", "pass", "bypass", "sig"})
+# … key or pass as a word of it or at an end of one (x-api-key, x-api-key-id, x-accesskey, x-passcode, x-userpass) —
+# not in an ordinary word (keyboard, passenger, compass), nor idempotency-key or x-cache-key —, or bypass or sig as its
+# last word (x-vercel-protection-bypass; not x-bypass-cache)
+KEY_WORDS = ("key", "keys", "pass")
+ORDINARY_WORDS = frozenset({"keyboard", "keyword", "keywords", "keyspace", "keynote", "monkey", "turkey", "donkey",
+                            "hockey", "jockey", "whiskey", "passenger", "passengers", "compass", "passport", "passive",
+                            "passthrough", "bypass"})
+LAST_CREDENTIAL_WORDS = frozenset({"bypass", "sig"})
 NOT_CREDENTIAL_KEYS = frozenset({"idempotency", "cache"})
 # a value shaped as a credential whatever its header's name: a JWT (three base64url parts, the first `eyJ`: `{"`)
 # anywhere in it, or the whole value an authorization scheme and its token (RFC 9110's `scheme SP token68`, nothing
@@ -141,11 +146,16 @@ LITERAL_TOKEN = re.compile(r"[\w~+/.-]*\d[\w~+/.-]*")
 
 def _names_a_credential(name: str) -> bool:
     words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
-    if any(word in CREDENTIAL_WORDS or any(len(strong) >= 5 and (word.startswith(strong) or word.endswith(strong))
-                                           for strong in CREDENTIAL_WORDS) for word in words):
-        return True
-    return bool(words) and words[-1] in LAST_CREDENTIAL_WORDS and not (
-        len(words) > 1 and words[-2] in NOT_CREDENTIAL_KEYS)
+    for at, word in enumerate(words):
+        if word in CREDENTIAL_WORDS or any(len(strong) >= 5 and (word.startswith(strong) or word.endswith(strong))
+                                           for strong in CREDENTIAL_WORDS):
+            return True
+        if word in KEY_WORDS:
+            if not (at and words[at - 1] in NOT_CREDENTIAL_KEYS):
+                return True
+        elif word not in ORDINARY_WORDS and (word.startswith(KEY_WORDS) or word.endswith(KEY_WORDS)):
+            return True
+    return bool(words) and words[-1] in LAST_CREDENTIAL_WORDS
 
 
 def _shaped_as_a_credential(text: str) -> bool:
