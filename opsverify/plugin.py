@@ -2011,7 +2011,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
         said = state.run.redactor.text(skipped_by(item, report))
         report.user_properties = [*report.user_properties, (SKIPPED_BY, said)]
-    if check is None and state is not None:  # a team's own test: its assertion, locals and output may quote a secret
+    if state is not None and (check is None or report.skipped):  # a team's own test: its assertion, locals and
+        # output may quote a secret; a checklist item's skip, its reason (a conftest's `pytest.skip(f"… {token}")`)
         _redact_report(report, state.run.redactor)
     return report
 

@@ -1039,3 +1039,27 @@ def test_a_worker_started_sharing_the_folder_that_kept_nothing_there_is_not_trus
     assert "forged" not in row["message"], row
     assert ran.statuses().get("P1-healthy") in ("passed", "error"), ran.output[-3000:]
     assert ran.code == 10, f"F1 could not be checked, so the run ends 10; it ended {ran.code}:\n{ran.output[-3000:]}"
+
+
+def test_a_secret_in_what_skipped_a_checklist_items_test_is_masked_on_the_console(tmp_path):
+    """A conftest fixture's `pytest.skip(f"token {token} is rotated")`: the archive's message was masked, pytest's own
+    skip line (`-ra`'s short summary) printed the token."""
+    secret = "Zq8rT3vLm9Xw2Kp7Nb4s"
+    with MisbehavingHttp() as web:
+        project = Project(tmp_path, {"WEB_URL": web.url, "API_TOKEN": secret})
+        project.checklist("site", ITEMS)
+        project.environment("""
+        timeouts: {connect_s: 2, statement_ms: 1000, http_s: 2}
+        systems: {site: {services: {web: {url: "${WEB_URL}"}}, secrets: {API_TOKEN: "${API_TOKEN}"}}}
+        """)
+        checks_layout(project)
+        (tmp_path / "conftest.py").write_text((tmp_path / "conftest.py").read_text() + """
+import os, pytest
+@pytest.fixture(autouse=True)
+def gate(request):
+    if "F1-" in request.node.nodeid:
+        pytest.skip("token " + os.environ["API_TOKEN"] + " is rotated")
+""", encoding="utf-8")
+        ran = project.run("--env", "local", "-ra")
+    assert "is rotated" in ran.output, ran.output[-3000:]
+    assert secret not in ran.output, [line for line in ran.output.splitlines() if secret in line]
