@@ -17,6 +17,7 @@ from opsverify import exitcodes, seal
 from opsverify.cli import main
 
 from .runbook import make_runbook
+from .test_evidence import _holding
 from .test_report_html import _needed, _renderer_installed
 
 
@@ -169,16 +170,6 @@ def test_the_newest_archive_renamed_to_a_dot_name_is_tampered(three, tmp_path, c
     assert f"tampered       {hidden}: holds an archive's manifest.json under a name that is not an archive's" in out, out
 
 
-def _held(folder: Path) -> subprocess.Popen:
-    """Another process, holding the lock a live run holds on its working folder (archive.hold_partial)."""
-    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time\n"
-                               "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)\n"
-                               "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(folder)],
-                              stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "held"
-    return holder
-
-
 def test_a_live_runs_partial_holding_its_manifest_as_it_seals_is_no_finding(three, tmp_path, capsys):
     """A run writes its manifest into its `.partial-*` folder, under its lock, just before renaming it: met then,
     it is said in a note, not taken for a renamed archive."""
@@ -186,7 +177,7 @@ def test_a_live_runs_partial_holding_its_manifest_as_it_seals_is_no_finding(thre
     sealing = env_dir / ".partial-20990101T000000Z-1-cafebabe"
     sealing.mkdir()
     shutil.copy(seal.archives_oldest_first(env_dir)[-1] / seal.MANIFEST, sealing / seal.MANIFEST)
-    holder = _held(sealing)
+    holder = _holding(sealing)
     try:
         code, out = _verify(capsys, env_dir)
     finally:
