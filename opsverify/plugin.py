@@ -872,6 +872,13 @@ def _junit_writable(config: pytest.Config, is_worker: bool, own_env: Path) -> ju
     return resolved
 
 
+def _input_folders(config: pytest.Config) -> list[tuple[Path, str]]:
+    """The folders of the run's own inputs, each with what it is, as a refusal names it."""
+    return [(folder(config, "ov_checklists", "checklists"), "the checklists"),
+            (folder(config, "ov_environments", "environments"), "the environments (and their untracked secrets)"),
+            (folder(config, "ov_waivers", "waivers"), "the waivers")]
+
+
 def _not_an_input(option: str, config: pytest.Config, target: Path, real: Path) -> None:
     """A report file over one of the run's own inputs is refused before any check (exit 20, a bad option value): in
     the checklists, environments or waivers folders, or an existing file that is no JUnit report (a checklist named
@@ -879,10 +886,7 @@ def _not_an_input(option: str, config: pytest.Config, target: Path, real: Path) 
     checklists/shop.yaml` turned the checklist into XML, and the next run stopped on it."""
     from .checklist import shown
 
-    inputs = [(folder(config, "ov_checklists", "checklists"), "the checklists"),
-              (folder(config, "ov_environments", "environments"), "the environments (and their untracked secrets)"),
-              (folder(config, "ov_waivers", "waivers"), "the waivers")]
-    why = next((f"it is in {what} ({shown(place)})" for place, what in inputs
+    why = next((f"it is in {what} ({shown(place)})" for place, what in _input_folders(config)
                 if Path(os.path.realpath(place)) in real.parents), "")
     if not why and _not_a_junit_report(real):
         why = "it names an existing file that is no JUnit report, which the report would replace"
@@ -960,10 +964,7 @@ def _clean_alluredir_harmless(config: pytest.Config, target: Path) -> None:
     real = Path(os.path.realpath(target))
     places = [(Path("/"), "the whole file system"), (Path(os.path.expanduser("~")), "your home folder"),
               (project_root(config), "the project"), (Path(config.rootpath), "the project (pytest's rootdir)"),
-              (config.invocation_params.dir, "the folder the run started in"),
-              (folder(config, "ov_checklists", "checklists"), "the checklists"),
-              (folder(config, "ov_environments", "environments"), "the environments (and their untracked secrets)"),
-              (folder(config, "ov_waivers", "waivers"), "the waivers")]
+              (config.invocation_params.dir, "the folder the run started in"), *_input_folders(config)]
     places = [(Path(os.path.realpath(place)), shown(place), what) for place, what in places]
     why = next((f"it is {what} ({named})" for place, named, what in places if real == place), "")
     why = why or next((f"it holds {what} ({named})" for place, named, what in places if real in place.parents), "")
