@@ -335,10 +335,8 @@ def _stale_copy(fields: dict[str, str], last_io_max_s: int) -> str | None:
     """What a replica whose link to its master is not up is (Redis serves reads from its last copy then, by
     default: replica-serve-stale-data yes), with for how long, or one whose link is up but silent; None for any
     other server."""
-    if fields.get("role") not in REPLICA_ROLES:
+    if not _a_copy(fields):
         return None
-    if fields.get("role") == ACTIVE_REPLICA and "master_link_status" not in fields:
-        return None  # a multi-master KeyDB's own shape, not read here: its role is in the evidence
     if fields.get("master_link_status") == "up":
         return _silent(fields, last_io_max_s)
     status = fields.get("master_link_status")
@@ -350,6 +348,13 @@ def _stale_copy(fields: dict[str, str], last_io_max_s: int) -> str | None:
     else:
         state, why = "down", _down_for(fields)
     return f"{_a_replica(fields)} whose link to its master {_master(fields)} is {state} ({why})"
+
+
+def _a_copy(fields: dict[str, str]) -> bool:
+    """Whether INFO says the server serves a copy of another's keys, in a shape read here (a multi-master KeyDB's,
+    without master_link_status, is not: its role is in the evidence)."""
+    role = fields.get("role")
+    return role in REPLICA_ROLES and not (role == ACTIVE_REPLICA and "master_link_status" not in fields)
 
 
 def _a_replica(fields: dict[str, str]) -> str:
@@ -395,7 +400,7 @@ def _role(fields: dict[str, str]) -> str:
     """The server's role as evidence says it; or why it is not known."""
     if "unknown" in fields:
         return fields["unknown"]
-    if fields["role"] not in REPLICA_ROLES or fields["role"] == ACTIVE_REPLICA and "master_link_status" not in fields:
+    if not _a_copy(fields):
         return cut(fields["role"], 40)  # master, or what a Redis-like server calls itself
     link = fields.get("master_link_status")
     kind = "active replica (KeyDB)" if fields["role"] == ACTIVE_REPLICA else "replica"
