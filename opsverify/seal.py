@@ -2120,12 +2120,7 @@ def _say_moved_archives(env_dir: Path, verdict: Verdict) -> None:
             verdict.notes.append(f"{holder.name}: gone while verify read the env (a run renamed its working folder "
                                  "into place, most likely): verify again")
             continue
-        found, whole = sealed_within(holder)
-        for where, files in found:
-            verdict.findings.append(_moved_out(holder, where, files, working))
-        if not whole:
-            verdict.notes.append(f"{holder.name}: holds more than {SEARCH_FOLDERS} folders: only the first "
-                                 f"{SEARCH_FOLDERS} were looked in for an archive moved there")
+        _say_sealed_in(holder, holder, verdict, working)
 
 
 def _say_leftovers_holding_archives(env_dir: Path, verdict: Verdict) -> None:
@@ -2144,12 +2139,20 @@ def _say_leftovers_holding_archives(env_dir: Path, verdict: Verdict) -> None:
 def _say_sealed_below(holder: Path, verdict: Verdict, working: bool) -> None:
     """What of `holder`'s folders (not itself) holds an archive's seal, SEARCH_DEPTH down: each `tampered`."""
     for sub in _folders_in(holder):
-        found, whole = sealed_within(sub)
-        for where, files in found:
-            verdict.findings.append(_moved_out(holder, f"{sub.name}/{where}".rstrip("/"), files, working))
-        if not whole:
-            verdict.notes.append(f"{holder.name}/{sub.name}: holds more than {SEARCH_FOLDERS} folders: only the "
-                                 f"first {SEARCH_FOLDERS} were looked in for an archive moved there")
+        _say_sealed_in(holder, sub, verdict, working)
+
+
+def _say_sealed_in(holder: Path, searched: Path, verdict: Verdict, working: bool) -> None:
+    """What of `searched` (`holder` or a folder of it) holds an archive's seal, SEARCH_DEPTH down: each `tampered`,
+    named from `holder`; and a note where there were more folders than were looked in."""
+    prefix = "" if searched == holder else searched.name
+    found, whole = sealed_within(searched)
+    for where, files in found:
+        verdict.findings.append(_moved_out(holder, "/".join(part for part in (prefix, where) if part), files, working))
+    if not whole:
+        verdict.notes.append(f"{'/'.join(part for part in (holder.name, prefix) if part)}: holds more than "
+                             f"{SEARCH_FOLDERS} folders: only the first {SEARCH_FOLDERS} were looked in for an archive"
+                             " moved there")
 
 
 def _moved_out(holder: Path, where: str, files: list[str], working: bool) -> Finding:
