@@ -1829,9 +1829,13 @@ def test_a_receiver_verifying_the_body_pretty_printed_again_never_passes():
 
 
 # -- no two deliveries share what a handler may key on ------------------------------------------------------------------
-NATURAL_KEYS = {"shopify": {"order id": lambda doc: doc["id"], "order name": lambda doc: doc["name"],
-                            "email": lambda doc: doc["email"]},
-                "stripe": {"event id": lambda doc: doc["id"], "object id": lambda doc: doc["data"]["object"].get("id")}}
+NATURAL_KEYS = {"shopify": {"order id": lambda doc, _: doc["id"], "order name": lambda doc, _: doc["name"],
+                            "email": lambda doc, _: doc["email"],
+                            # Shopify's own advice on duplicates: key on the event id header
+                            "event id": lambda _, headers: headers.get("x-shopify-event-id"),
+                            "webhook id": lambda _, headers: headers.get("x-shopify-webhook-id")},
+                "stripe": {"event id": lambda doc, _: doc["id"],
+                           "object id": lambda doc, _: doc["data"]["object"].get("id")}}
 
 
 @pytest.mark.parametrize("params", [STRIPE_SIGNED, SHOPIFY_SIGNED], ids=["stripe", "shopify"])
@@ -1839,9 +1843,10 @@ def test_no_two_deliveries_share_what_a_handler_may_key_on(params):
     """An order recorded once by its name (Shopify's order number) or its email, an event's object by its id: the
     deliveries shared `"name": "#OPSVERIFY"` and an email, and Stripe's object had no id (every one keyed alike)."""
     p = webhook.Params(**params)
-    bodies = [json.loads(body) for how, _, body in webhook.deliveries(p, STRIPE_SECRET) if how != webhook.OTHER_TYPE]
+    sent = [(json.loads(body), {k.lower(): v for k, v in headers.items()})
+            for how, headers, body in webhook.deliveries(p, STRIPE_SECRET) if how != webhook.OTHER_TYPE]
     for key, read in NATURAL_KEYS[p.scheme].items():
-        values = [read(doc) for doc in bodies]
+        values = [read(doc, headers) for doc, headers in sent]
         assert None not in values and len(set(values)) == len(values), (key, values)
 
 
@@ -1859,7 +1864,7 @@ def _records_once_keyed_on(read, rewritten_first: threading.Event):
         if not rewritten:
             rewritten_first.wait(10)
         with lock:
-            key = json.dumps(read(json.loads(body)))
+            key = json.dumps(read(json.loads(body), {k.lower(): v for k, v in headers.items()}))
             taken = key in recorded
             recorded.add(key)
         if rewritten:
@@ -1869,8 +1874,8 @@ def _records_once_keyed_on(read, rewritten_first: threading.Event):
 
 
 @pytest.mark.parametrize("params, key", [(SHOPIFY_SIGNED, "order name"), (SHOPIFY_SIGNED, "email"),
-                                         (STRIPE_SIGNED, "object id")], ids=["shopify-name", "shopify-email",
-                                                                             "stripe-object-id"])
+                                         (SHOPIFY_SIGNED, "event id"), (STRIPE_SIGNED, "object id")],
+                         ids=["shopify-name", "shopify-email", "shopify-event-id", "stripe-object-id"])
 def test_a_receiver_keyed_on_a_natural_key_passes_whichever_delivery_came_first(params, key):
     """The re-serialized delivery recorded first, the genuine one got 409 and the item failed, saying the receiver
     verifies a re-serialized body."""

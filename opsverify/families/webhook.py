@@ -491,10 +491,15 @@ def deliveries(params: Params, signing_secret: str | None = None) -> list[tuple[
 
     def delivery(note: str = PROBE_NOTE, at: int = int(now), rewritten: bool = False) -> tuple[dict[str, str], bytes]:
         """A body of its own — its own ids (`_body`), so a handler keyed on one (an order inserted once)
-        fails on none for having taken another first — and the headers its sender sends with it (Shopify's webhook
-        id, each delivery's own too)."""
+        fails on none for having taken another first — and the headers its sender sends with it, each delivery's own
+        too: Shopify's webhook id, and its event id (what Shopify tells receivers to drop duplicates by) and the time
+        it was triggered, as Shopify writes them."""
         body = _body(params.scheme, note, at, rewritten, params.api_version)
-        own = {"x-shopify-webhook-id": str(uuid.uuid4())} if params.scheme == "shopify" else {}
+        own = {}
+        if params.scheme == "shopify":
+            triggered = datetime.datetime.fromtimestamp(at, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            own = {"x-shopify-webhook-id": str(uuid.uuid4()), "x-shopify-event-id": str(uuid.uuid4()),
+                   "x-shopify-triggered-at": triggered}
         return base | own, body
 
     def randomly_signed(headers: dict[str, str], body: bytes) -> dict[str, str]:
