@@ -1542,3 +1542,15 @@ def test_render_env_group_values_a_list_would_hold_go_to_the_redactor():
     answer = interpret(call, Reply(200, 1.0, DATE, body), redactor, NOW)
     assert isinstance(answer, Answer) and "listed-jwt" not in json.dumps(answer.data), answer
     assert "listed-jwt-secret-value-4410" not in redactor.text("x listed-jwt-secret-value-4410 y")
+
+
+def test_a_name_both_required_and_aged_that_is_missing_is_said_once():
+    """An item naming one missing secret in `required` and in `secret_age` said "CRON_SECRET is not set in the Vercel
+    project's production env" twice: each part finds it missing."""
+    v = provider._Verdict("vercel", [])
+    v.expected.append("CRON_SECRET set")
+    for _ in range(2):
+        v.absent("CRON_SECRET", None, "is not set in the Vercel project's production env")
+    outcome = v.outcome()
+    assert outcome.status is Status.FAILED, outcome
+    assert outcome.observed.count("CRON_SECRET is not set") == 1, outcome.observed

@@ -1279,6 +1279,8 @@ class _Verdict:
                                    f"({type(exc).__name__}: {cut(str(exc), 160)})")
 
     def outcome(self) -> Outcome:
+        # a name both `required` and aged is found missing by each part: said once
+        self.problems, self.unknown = list(dict.fromkeys(self.problems)), list(dict.fromkeys(self.unknown))
         expected = "; ".join(self.expected)
         unset = self.not_configured  # said with whatever the rest shows; never passed for what was not checked
         if unset:
