@@ -113,6 +113,7 @@ import difflib
 import json
 import math
 import re
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -2060,10 +2061,23 @@ def _judge_backups(v: _Verdict, p: Params, answer: Answer) -> None:
                 # a time not read may be the newest: an older backup must not fail in its place
                 v.unknown += [f"the newest backup read is {_hours(age)} old ({_stamp(newest)})", *unreadable]
             elif age > timedelta(hours=p.backups.max_age_hours):
-                v.problems.append(f"newest backup is {_hours(age)} old ({_stamp(newest)})")
+                v.problems.append(f"newest backup is {_hours(age)} old ({_stamp(newest)})"
+                                  + _not_completed_since(listed, newest))
             v.notes.append(f"newest backup {_hours(age)} old")
     if p.pitr_days and not _replayed(v, "pitr_enabled", answer) and not _flag(data, "pitr_enabled"):
         v.problems.append("pitr_enabled is false")
+
+
+def _not_completed_since(listed: list, newest: datetime) -> str:
+    """The backups listed after the newest completed one, by how they ended (`; since then 2 FAILED, the latest
+    2026-12-07T03:00:00Z`): why there is none newer is the on-call's first question."""
+    later = [(moment, str(b.get("status"))) for b in listed if _a_word(b.get("status"))
+             and b["status"].upper() != "COMPLETED" and (moment := parse_time(b.get("inserted_at"))) is not None
+             and moment > newest]
+    if not later:
+        return ""
+    counts = ", ".join(f"{n} {cut(status, 40)}" for status, n in sorted(Counter(s for _, s in later).items()))
+    return f"; since then {counts}, the latest {_stamp(max(m for m, _ in later))}"
 
 
 def _judge_pitr_addon(v: _Verdict, p: Params, answer: Answer) -> None:
