@@ -341,6 +341,13 @@ SERVER = 'connection to server at "127.0.0.1", port 5432 failed: '
     # turned away for the server's own reason: said in its words
     ("FATAL:  sorry, too many clients already", "unreachable", "refused the connection: sorry, too many clients"),
     ("FATAL:  the database system is starting up", "unreachable", "refused the connection: the database system is"),
+    # a setting the URL asks for at start-up (options=-c …): the URL's fault, not the server's state
+    ('FATAL:  invalid value for parameter "TimeZone": "Europe/Berln"', "config",
+     "refused a setting the database URL asks for at start-up: invalid value for parameter"),
+    ('FATAL:  unrecognized configuration parameter "statment_timeout"', "config", "fix it in the environment file"),
+    ('FATAL:  parameter "wal_level" cannot be changed without restarting the server', "config",
+     "the database URL asks for at start-up"),
+    ('FATAL:  permission denied to set parameter "log_statement"', "config", "the database URL asks for"),
 ])
 def test_a_server_that_refuses_the_login_is_told_from_one_not_reached(fatal, kind, said):
     """The server was reached and refused the URL's user: the credentials (exit 24), said as such — a role missing,

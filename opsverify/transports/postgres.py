@@ -1222,6 +1222,11 @@ _LOGIN_REFUSALS = tuple((re.compile(pattern), why) for pattern, why in (
     (rf"FATAL:\s+permission denied for database {_NAME}", "the role lacks CONNECT on the database"),
 ))
 _NO_DATABASE = re.compile(rf"FATAL:\s+database {_NAME} does not exist")
+# the server refusing a setting the URL asks for at start-up (`options=-c TimeZone=…`, a parameter such as
+# application_name): the URL's fault, not the server's state
+_SETTING_REFUSED = re.compile(r"FATAL:\s+(?:invalid value for parameter|unrecognized configuration parameter"
+                              r"|parameter \"[^\"]*\" cannot be (?:changed|set)|permission denied to set parameter"
+                              r"|invalid command-line argument)")
 
 
 def _classify(exc: psycopg.OperationalError, label: str, where: str, connect_s: float) -> DatabaseUnavailable:
@@ -1246,6 +1251,11 @@ def _classify(exc: psycopg.OperationalError, label: str, where: str, connect_s: 
             " server lets it log in (its role's LOGIN and CONNECT, pg_hba.conf)", "credentials")
     if _NO_DATABASE.match(server_said):
         return DatabaseUnavailable(f"{label}: database {where} does not exist; check the database name", "unreachable")
+    if _SETTING_REFUSED.match(server_said):
+        reason = cut(one_line(server_said.removeprefix("FATAL:").strip().splitlines()[0]), 160)
+        return DatabaseUnavailable(f"{label}: database {where} refused a setting the database URL asks for at "
+                                   f"start-up: {reason}; fix it in the environment file (the URL's options= or "
+                                   "its other parameters)", "config")
     if server_said:  # reached, and turned away for its own reason: too many clients, starting up, shutting down
         reason = cut(one_line(server_said.removeprefix("FATAL:").strip().splitlines()[0]), 160)
         return DatabaseUnavailable(f"{label}: database {where} refused the connection: {reason}; see the server's"
