@@ -1,7 +1,7 @@
 """What a database says is bounded like what any target says, and so is the time it takes to connect: a server that
 quotes a 20 MB value in its error, or sends a value the client cannot read, gives the item a message of a few hundred
-characters; a URL of many hosts that never answer ends within connect_s, and closing the session stops a connect in
-progress."""
+characters; a URL of many hosts that never answer ends within connect_s, closing the session stops a connect in progress, and
+a server streaming a message while the connection opens is stopped at STARTUP_LIMIT."""
 
 from __future__ import annotations
 
@@ -245,6 +245,57 @@ def test_a_run_with_many_silent_hosts_ends_within_its_printed_bound(tmp_path):
     assert took <= bound, (took, bound)
     # the process itself, summary printed: not the 60 attempts × 2 s (libpq's least connect_timeout) it took
     assert ran.wall_s < bound + HANG_GUARD_S, (ran.wall_s, bound)
+
+
+# -- what a server sends while the connection opens is bounded too ----------------------------------------------------
+STREAMED_AT_MOST = 256 << 20  # the fake's own stop, far past the start-up bound: the client is to stop well before
+
+
+def _endless_notice(sent: list[int], done: threading.Event) -> Callable[[socket.socket, threading.Event], None]:
+    """Logs the client in (trust), then sends a NoticeResponse declared 1 GiB long and streams its body, adding to
+    `sent` each chunk the socket took (up to STREAMED_AT_MOST, then it holds), until the client hangs up. libpq keeps
+    a message whole while it arrives; `done` is set once the server stops sending."""
+
+    def handle(conn: socket.socket, stopping: threading.Event) -> None:
+        try:
+            reader = conn.makefile("rb")
+            while True:  # SSLRequest and GSSENCRequest: no
+                length, code = struct.unpack("!II", reader.read(8))
+                reader.read(length - 8)
+                if code not in (80877103, 80877104):
+                    break
+                conn.sendall(b"N")
+            conn.sendall(_message(b"R", struct.pack("!I", 0)) + b"N" + struct.pack("!I", 4 + (1 << 30)) + b"M")
+            chunk = b"x" * (64 << 10)
+            while sent[0] < STREAMED_AT_MOST and not stopping.is_set():
+                conn.sendall(chunk)
+                sent[0] += len(chunk)
+        finally:
+            done.set()
+        stopping.wait(HANG_GUARD_S)
+
+    return handle
+
+
+def test_a_server_streaming_a_message_while_the_connection_opens_is_stopped_at_the_startup_limit():
+    """The answer bound was applied only once the session was open: a server that sent AuthenticationOk and then a
+    notice declared 1 GiB long was read on while the connect waited for its deadline (one such database took the
+    run to 1 GiB). What the connection receives while it opens is counted too, and the connect given up past
+    STARTUP_LIMIT: the server could send only what fits in the sockets' buffers past it."""
+    sent, done = [0], threading.Event()
+    with serving(_endless_notice(sent, done)) as port:
+        database = Database(f"postgresql://checker:pw-hostile-1@127.0.0.1:{port}/shop?sslmode=disable",
+                            connect_timeout_s=20, statement_timeout_ms=5000, label="shop")
+        try:
+            (answer,) = database.query_many(["select 1 as x"])
+        finally:
+            database.close(abort=True)
+        assert done.wait(HANG_GUARD_S), "the server was still sending after the client gave up"
+    assert isinstance(answer, postgres.DatabaseUnavailable) and answer.kind == "stopped", answer
+    assert "the server sent more than 1 MiB while the connection was opening; not read further" in str(answer), answer
+    assert "pw-hostile" not in str(answer), answer
+    # the bound, what libpq reads in one go past it and what the sockets' buffers hold: far short of all it offered
+    assert sent[0] < STREAMED_AT_MOST // 2, f"the server sent {sent[0] >> 20} MiB before the client gave up"
 
 
 CANCEL_REQUEST_CODE = 80877102  # the startup code of PostgreSQL's CancelRequest

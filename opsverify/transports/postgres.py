@@ -281,6 +281,14 @@ class Database:
         except _Stopped as stop:  # the run is ending (`close`): the database did nothing wrong, nothing is remembered
             where = one_line(self.where)
             raise DatabaseUnavailable(f"{self.label}: database {where}: {stop.phase}", stop.kind) from None
+        except _StartupFlood as flood:  # not PostgreSQL, or a broken pooler or proxy: remembered, not asked again
+            where, host = one_line(self.where), cut(str(flood), 160)
+            self._unavailable = DatabaseUnavailable(
+                f"{self.label}: database {where}: the server sent more than {STARTUP_LIMIT >> 20} MiB while the"
+                f" connection was opening; not read further (host {host}; a PostgreSQL sends a few KB then — TLS,"
+                " authentication, its settings —: check that the URL names PostgreSQL, and any pooler or proxy in"
+                " front of it)", "stopped")
+            raise self._unavailable from None
         except _NotResolved as late:  # a silent name server: libpq's own lookup would have held every thread
             where, names = one_line(self.where), one_line(str(late))
             self._unavailable = DatabaseUnavailable(
@@ -696,6 +704,11 @@ CLOSED = "closed"  # a conversation given up because its session was closed (the
 # by its query (`limit`). A source that never stops sending rows (a broken pooler, an impostor) is stopped here,
 # never read into memory whole.
 ANSWER_LIMIT = 256 << 20
+# bytes one attempt to connect (a host, an address of a name) may be sent while the connection opens, TLS included.
+# A real server sends a few KB then: its certificates (OpenSSL takes a list of at most 100 KiB), GSSAPI tokens (64 KiB
+# each at most), SCRAM's messages, a ParameterStatus per reported setting, BackendKeyData, a login trigger's notice.
+# libpq keeps each message whole while it arrives: a server sending a notice declared 1 GiB long is stopped here.
+STARTUP_LIMIT = 1 << 20
 CLOSING_POLL_S = 0.2  # how soon a conversation waiting for an answer notices its session being closed
 
 
@@ -734,6 +747,7 @@ def _connected(conninfo: str, ends: float, closing: threading.Event) -> psycopg.
     waits for the lock this connect holds."""
     conninfo, unknown = _with_addresses(conninfo, ends, closing)
     pgconn = pq.PGconn.connect_start(conninfo.encode())
+    received = _StartupBytes()
     try:
         while True:  # psycopg's own connect, polled with this deadline
             if pgconn.status == pq.ConnStatus.BAD:  # a connection string libpq refuses before trying any host
@@ -743,13 +757,40 @@ def _connected(conninfo: str, ends: float, closing: threading.Event) -> psycopg.
                 break
             if status == pq.PollingStatus.FAILED:  # the hosts left out as not found are named too
                 raise psycopg.OperationalError(f"connection failed: {''.join(unknown)}{_libpq_said(pgconn)}")
+            # libpq reads on while more arrives (a long message): counted after it, and again before it reads more
+            received.check(pgconn, woken=False)
             events = selectors.EVENT_READ if status == pq.PollingStatus.READING else selectors.EVENT_WRITE
             _wait_to_connect(pgconn.socket, events, ends, closing)
+            received.check(pgconn, woken=events == selectors.EVENT_READ)
     except BaseException:
         pgconn.finish()
         raise
     pgconn.nonblocking = 1
     return psycopg.Connection(pgconn)
+
+
+class _StartupFlood(Exception):
+    """A server that sent more than STARTUP_LIMIT while the connection was opening (the message: where it is)."""
+
+
+class _StartupBytes:
+    """What the server of the attempt under way has sent while the connection opens, against STARTUP_LIMIT. On Linux
+    over TCP the kernel's count for the attempt's socket (`_kernel_received`: a new socket's starts at 0), exact;
+    elsewhere the bytes waiting at each wake-up, summed over all attempts, as `_Conversation._count_received` does."""
+
+    def __init__(self) -> None:
+        self.waited = 0
+
+    def check(self, pgconn: pq.PGconn, woken: bool) -> None:
+        fd = pgconn.socket
+        received = _kernel_received(fd)
+        if received is None:
+            if woken:
+                self.waited += _waiting_bytes(fd)
+            received = self.waited
+        if received > STARTUP_LIMIT:
+            host, port = (one_line((value or b"").decode(errors="replace")) for value in (pgconn.host, pgconn.port))
+            raise _StartupFlood(f"{host}:{port}" if port else host)
 
 
 _LOOKUPS = DaemonExecutor()  # name lookups nobody waits for past their connect's deadline
