@@ -907,3 +907,66 @@ def test_a_keydb_active_replica_whose_link_to_its_peer_is_down_is_an_error(lines
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
     assert outcome.status is status and seen in outcome.observed, outcome
     assert outcome.evidence["role"].startswith("active replica (KeyDB) of 10.0.0.5:6379"), outcome.evidence
+
+
+# -- a KeyDB multi-master replica has a link per master: each is judged --------------------------------------------
+# KeyDB 6.3 (multi-master yes, several replicaof): the first master's fields unprefixed, the next ones master_1_…,
+# and master_global_link_status down when any link is; KeyDB 6.0: a `Master N: ` block per master, its fields unprefixed
+KEYDB_63_SECOND_DOWN = (
+    "role:active-replica", "master_global_link_status:down", "connected_masters:1", "master_host:10.0.0.5",
+    "master_port:6379", "master_link_status:up", "master_last_io_seconds_ago:2", "master_sync_in_progress:0",
+    "slave_read_repl_offset:51", "slave_repl_offset:51", "master_1_host:10.0.0.6", "master_1_port:6379",
+    "master_1_link_status:down", "master_1_last_io_seconds_ago:-1", "master_1_sync_in_progress:0",
+    "slave_read_repl_offset:1", "slave_repl_offset:1", "master_1_link_down_since_seconds:7200", "slave_priority:100",
+    "slave_read_only:0", "connected_slaves:0")
+KEYDB_60_FIRST_DOWN = (
+    "role:active-replica", "Master 0: ", "master_host:10.0.0.5", "master_port:6379", "master_link_status:down",
+    "master_last_io_seconds_ago:-1", "master_sync_in_progress:0", "slave_repl_offset:1",
+    "master_link_down_since_seconds:7200", "Master 1: ", "master_host:10.0.0.6", "master_port:6379",
+    "master_link_status:up", "master_last_io_seconds_ago:2", "master_sync_in_progress:0", "slave_repl_offset:51",
+    "slave_priority:100", "slave_read_only:0", "connected_slaves:0")
+KEYDB_63_SECOND_SILENT = tuple(line.replace("master_1_link_status:down", "master_1_link_status:up")
+                               .replace("master_1_last_io_seconds_ago:-1", "master_1_last_io_seconds_ago:300")
+                               .replace("master_global_link_status:down", "master_global_link_status:up")
+                               for line in KEYDB_63_SECOND_DOWN if "link_down_since" not in line)
+
+
+@pytest.mark.parametrize("lines, seen", [
+    (KEYDB_63_SECOND_DOWN, "is an active replica (KeyDB) whose link to its master 10.0.0.6:6379 (master 1 of 2) is down "
+                           "(for 7200 s: master_link_down_since_seconds)"),
+    (KEYDB_60_FIRST_DOWN, "is an active replica (KeyDB) whose link to its master 10.0.0.5:6379 (master 0 of 2) is down "
+                          "(for 7200 s: master_link_down_since_seconds)"),
+    (KEYDB_63_SECOND_SILENT, "is an active replica (KeyDB) whose link to its master 10.0.0.6:6379 (master 1 of 2) is up "
+                             "but silent: no word from it for 300 s"),
+], ids=["keydb-6.3-second-down", "keydb-6.0-first-down", "keydb-6.3-second-silent"])
+def test_a_keydb_multi_master_replica_with_any_master_s_link_down_is_an_error(lines, seen):
+    """A peer down for two hours passed as "jobs holds 3": only the first master's link (6.3) or the last block's
+    (6.0, a dict's last value winning) was read, and every write made on the other peer was missing."""
+    with redis5({"jobs": 3}, overrides={"INFO": _replication(*lines)}) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
+    assert outcome.status is Status.ERROR, outcome
+    assert seen in outcome.observed, outcome.observed
+    assert outcome.observed.endswith("the keys it holds are a stale copy, not judged — point the endpoint at the "
+                                     "master, or mend the replica's link"), outcome.observed
+
+
+def test_a_keydb_multi_master_replica_whose_links_are_all_up_and_heard_is_judged_naming_each():
+    lines = tuple(line.replace("master_1_last_io_seconds_ago:300", "master_1_last_io_seconds_ago:4")
+                  for line in KEYDB_63_SECOND_SILENT)
+    with redis5({"jobs": 3}, overrides={"INFO": _replication(*lines)}) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
+    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs holds 3"), outcome
+    assert outcome.evidence["role"] == ("active replica (KeyDB) of 2 masters: 10.0.0.5:6379, its link up; "
+                                        "10.0.0.6:6379, its link up"), outcome.evidence
+
+
+def test_a_keydb_global_link_status_down_is_an_error_though_each_link_read_says_up():
+    """master_global_link_status is KeyDB's own sum of every link: down while the links read say up means one was
+    not read (a shape not known here) — not a pass."""
+    lines = ("role:active-replica", "master_global_link_status:down", "master_host:10.0.0.5", "master_port:6379",
+             "master_link_status:up", "master_last_io_seconds_ago:2")
+    with redis5({"jobs": 3}, overrides={"INFO": _replication(*lines)}) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
+    assert outcome.status is Status.ERROR, outcome
+    assert ("is an active replica (KeyDB) whose links to its masters are down by master_global_link_status "
+            "(each link read says up: one not read here is down)") in outcome.observed, outcome.observed

@@ -25,7 +25,9 @@ answers reads from its last copy (replica-serve-stale-data yes, the default), so
 long the link is down. So are those of a replica whose link is up but whose master has said nothing for more than
 master_last_io_max_s (a master PINGs its replicas every repl-ping-replica-period, 10 s by default, and a replica
 relays its master's PINGs: a replica of a replica whose top master is gone keeps its link up on a frozen copy until
-its repl-timeout). A replica whose link is up and heard is judged, and its evidence says it is one. Where INFO is refused
+its repl-timeout). A KeyDB replica of several masters (multi-master) has a link per master, each judged so (KeyDB 6.3's
+numbered master_1_… fields, 6.0's `Master N:` blocks), and master_global_link_status too. A replica whose links are up
+and heard is judged, and its evidence says it is one. Where INFO is refused
 (a user without +info) the keys are judged as read, and the evidence says the role could not be asked.
 The URL says no more than its evidence shows: a query option (`?db=3`, `?protocol=3`,
 `?ssl_cert_reqs=none` …) is refused before anything is sent (a unix:// socket's `?db=` alone is taken, and shown);
@@ -165,19 +167,51 @@ def measured(keys: list[str], replies: list[Any]) -> dict[str, tuple[str, int | 
     return out
 
 
-def replication(reply: Any) -> dict[str, str]:
-    """INFO replication's fields (role, master_host, master_link_status …), or {"unknown": why} when it was refused
-    (an ACL user without +info, INFO renamed away) or is not its text: the role is then not known, and said."""
+def replication(reply: Any) -> dict[str, Any]:
+    """INFO replication's fields (role, master_host, master_link_status …), each master's link apart in `masters`
+    (`links`), or {"unknown": why} when it was refused (an ACL user without +info, INFO renamed away) or is not its
+    text: the role is then not known, and said."""
     if isinstance(reply, Exception):
         said = cut(_said(reply))
         needs = " (the endpoint URL's ACL user needs +info to tell a replica's stale copy from its master's data)"
         return {"unknown": f"could not be asked: {said}{needs if _not_permitted(reply) else ''}"}
     if not isinstance(reply, str):
         return {"unknown": f"could not be read: INFO replication answered {_seen(reply)}, not its text"}
-    fields = dict(line.split(":", 1) for line in reply.splitlines() if ":" in line and not line.startswith("#"))
+    lines = [line for line in reply.splitlines() if ":" in line and not line.startswith("#")]
+    fields: dict[str, Any] = dict(line.split(":", 1) for line in lines if not _BLOCK.fullmatch(line.strip()))
     if "role" not in fields:
         return {"unknown": "could not be read: INFO replication named no role"}
+    fields["masters"] = links(lines)
     return fields
+
+
+# what INFO says of each master's link. A KeyDB replica of several masters (multi-master yes) says them all: 6.3 the
+# first master's unprefixed, the next ones numbered (master_1_link_status …); 6.0 a `Master N: ` line before each
+# master's block, its fields unprefixed, each block's names the same as the others'
+LINK_FIELDS = ("host", "port", "link_status", "last_io_seconds_ago", "link_down_since_seconds")
+_NUMBERED = re.compile(rf"master_(\d{{1,4}})_({'|'.join(LINK_FIELDS)})")
+_BLOCK = re.compile(r"Master (\d{1,4}):")
+
+
+def links(lines: list[str]) -> list[dict[str, str]]:
+    """Each master's link fields, in the master's order, by their unprefixed names (master_link_status …): a field
+    numbered (master_1_…) is that master's, an unprefixed one the master of the block it is in (the first, outside
+    any)."""
+    by_master: dict[int, dict[str, str]] = {}
+    block = 0
+    for line in lines:
+        if header := _BLOCK.fullmatch(line.strip()):
+            block = int(header[1])
+            continue
+        name, _, value = line.partition(":")
+        if numbered := _NUMBERED.fullmatch(name):
+            index, field = int(numbered[1]), numbered[2]
+        elif name.startswith("master_") and name[len("master_"):] in LINK_FIELDS:
+            index, field = block, name[len("master_"):]
+        else:
+            continue
+        by_master.setdefault(index, {})[f"master_{field}"] = value
+    return [by_master[index] for index in sorted(by_master)]
 
 
 def _measured(key: str, kind: Any, *lengths: Any) -> tuple[str, int | None]:
@@ -331,43 +365,65 @@ ACTIVE_REPLICA = "active-replica"
 REPLICA_ROLES = ("slave", ACTIVE_REPLICA)
 
 
-def _stale_copy(fields: dict[str, str], last_io_max_s: int) -> str | None:
-    """What a replica whose link to its master is not up is (Redis serves reads from its last copy then, by
-    default: replica-serve-stale-data yes), with for how long, or one whose link is up but silent; None for any
-    other server."""
+def _stale_copy(fields: dict[str, Any], last_io_max_s: int) -> str | None:
+    """What a replica is when a link to one of its masters is not up (Redis serves reads from its last copy then, by
+    default: replica-serve-stale-data yes), with for how long, or is up but silent; None for any other server. A KeyDB
+    replica of several masters lacks each one's writes while that link is down: every link is judged, and KeyDB's
+    own sum of them, master_global_link_status."""
     if not _a_copy(fields):
         return None
-    if fields.get("master_link_status") == "up":
-        return _silent(fields, last_io_max_s)
-    status = fields.get("master_link_status")
+    views = _views(fields)
+    found = [problem for view in views if (problem := _link_problem(view, last_io_max_s))]
+    if found:
+        more = f", and {len(found) - 3} more masters' links" if len(found) > 3 else ""
+        return f"{_a_replica(fields)} {', and '.join(found[:3])}{more}"
+    overall = fields.get("master_global_link_status")
+    if overall is not None and overall != "up":
+        return (f"{_a_replica(fields)} whose links to its masters are {cut(overall, 40)} by master_global_link_status "
+                f"(each link read says up: one not read here is {cut(overall, 40)})")
+    return None
+
+
+def _views(fields: dict[str, Any]) -> list[dict[str, str]]:
+    """One view per master, in the fields `_link_problem` reads (role, master_host, master_link_status …), each
+    naming which master it is when there are several; one of nothing said when no master's link is."""
+    masters = fields.get("masters") or [{}]
+    which = (lambda index: f" (master {index} of {len(masters)})") if len(masters) > 1 else (lambda index: "")
+    return [{"role": fields["role"], **link, "which": which(index)} for index, link in enumerate(masters)]
+
+
+def _link_problem(view: dict[str, str], last_io_max_s: int) -> str | None:
+    """Why one master's link leaves a stale copy ("whose link to its master … is down (…)"); None when it is up and
+    heard."""
+    status = view.get("master_link_status")
+    if status == "up":
+        return _silent(view, last_io_max_s)
     if status is None:
         state, why = "not said", "not up: no master_link_status"
     elif status != "down":
         state = cut(status, 40)
         why = f"not up: master_link_status {state}"
     else:
-        state, why = "down", _down_for(fields)
-    return f"{_a_replica(fields)} whose link to its master {_master(fields)} is {state} ({why})"
+        state, why = "down", _down_for(view)
+    return f"whose link to its master {_master(view)}{view['which']} is {state} ({why})"
 
 
-def _a_copy(fields: dict[str, str]) -> bool:
-    """Whether INFO says the server serves a copy of another's keys, in a shape read here (a multi-master KeyDB's,
-    without master_link_status, is not: its role is in the evidence)."""
-    role = fields.get("role")
-    return role in REPLICA_ROLES and not (role == ACTIVE_REPLICA and "master_link_status" not in fields)
+def _a_copy(fields: dict[str, Any]) -> bool:
+    """Whether INFO says the server serves a copy of another's keys: a replica's, or a KeyDB active replica's."""
+    return fields.get("role") in REPLICA_ROLES
 
 
-def _a_replica(fields: dict[str, str]) -> str:
+def _a_replica(fields: dict[str, Any]) -> str:
     return "an active replica (KeyDB)" if fields.get("role") == ACTIVE_REPLICA else "a replica"
 
 
-def _silent(fields: dict[str, str], last_io_max_s: int) -> str | None:
-    """What a replica whose link is up is when its master has said nothing for longer than last_io_max_s; None while
-    it is heard. The link stays up until the replica's repl-timeout (60 s by default): a master gone silent without
+def _silent(view: dict[str, str], last_io_max_s: int) -> str | None:
+    """What a link that is up is when its master has said nothing for longer than last_io_max_s; None while it is
+    heard. The link stays up until the replica's repl-timeout (60 s by default): a master gone silent without
     closing the connection, or a replica's master whose own master is gone (it relays that one's stream and PINGs,
     and sends none of its own), leave it up on a frozen copy."""
-    link = f"{_a_replica(fields)} whose link to its master {_master(fields)} is up"
-    last_io = fields.get("master_last_io_seconds_ago", "").strip()
+    link = f"whose link to its master {_master(view)}{view['which']} is up"
+    last_io = view.get("master_last_io_seconds_ago", "").strip()
     if not (last_io.isascii() and last_io.isdigit()):
         said = f"master_last_io_seconds_ago {quoted(last_io)}" if last_io else "no master_last_io_seconds_ago"
         return f"{link}, its master's last word not said ({said})"
@@ -396,12 +452,19 @@ def _master(fields: dict[str, str]) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _role(fields: dict[str, str]) -> str:
-    """The server's role as evidence says it; or why it is not known."""
+def _role(fields: dict[str, Any]) -> str:
+    """The server's role as evidence says it, each master's link named; or why it is not known."""
     if "unknown" in fields:
         return fields["unknown"]
     if not _a_copy(fields):
         return cut(fields["role"], 40)  # master, or what a Redis-like server calls itself
-    link = fields.get("master_link_status")
     kind = "active replica (KeyDB)" if fields["role"] == ACTIVE_REPLICA else "replica"
-    return f"{kind} of {_master(fields)}, its link {link if link in ('up', 'down') else 'not up'}"
+    said = [f"{_master(view)}, its link {_link_said(view)}" for view in _views(fields)]
+    if len(said) == 1:
+        return f"{kind} of {said[0]}"
+    return cut(f"{kind} of {len(said)} masters: {'; '.join(said)}", 400)
+
+
+def _link_said(view: dict[str, str]) -> str:
+    link = view.get("master_link_status")
+    return link if link in ("up", "down") else "not up"
