@@ -39,9 +39,10 @@ def test_write_commands_are_refused(command):
 
 
 def test_allow_list_holds_only_reads():
-    assert READ_ONLY == {"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD"}
-    for command in READ_ONLY:
+    assert READ_ONLY == {"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD", "XINFO"}
+    for command in READ_ONLY - {"XINFO"}:
         guard((command.lower(), "key"))
+    guard(("xinfo", "groups", "key"))  # its one read-only subcommand sent: the others are refused (below)
 
 
 def test_refusal_comes_before_any_connection():
@@ -222,7 +223,8 @@ def test_gather_detects_each_type_in_one_pipeline(demo):
     keys = ["jobs", "events", "delayed", "workers", "config", "nothing-here"]
     check = make_check("redis", {"keys": {k: {"max": 10} for k in keys}})
     facts = family.gather(target, [check])
-    assert facts["redis"]["keys"] == {"jobs": ("list", 3), "events": ("stream", 2), "delayed": ("zset", 3),
+    # a stream with no consumer group: XLEN, and no group's backlog (())
+    assert facts["redis"]["keys"] == {"jobs": ("list", 3), "events": ("stream", 2, ()), "delayed": ("zset", 3),
                                       "workers": ("set", 1), "config": ("string", None), "nothing-here": ("none", 0)}
     assert server.password not in str(family.judge(check, facts).redacted(target.redactor))
 
@@ -750,7 +752,7 @@ def test_a_replica_down_for_a_while_says_how_long_from_the_same_pipeline_as_the_
     assert outcome.observed.startswith("Redis at endpoint 'redis' is a replica whose link to its master 10.0.0.5:6379 "
                                        "is down (for 42 s: master_link_down_since_seconds): "), outcome.observed
     assert pipelines == [[("INFO", "replication"), ("TYPE", "jobs"), ("LLEN", "jobs"), ("XLEN", "jobs"),
-                          ("ZCARD", "jobs"), ("SCARD", "jobs")]]
+                          ("ZCARD", "jobs"), ("SCARD", "jobs"), ("XINFO", "GROUPS", "jobs")]]
     assert received[0] == ["INFO", "replication"], received
 
 
@@ -970,3 +972,130 @@ def test_a_keydb_global_link_status_down_is_an_error_though_each_link_read_says_
     assert outcome.status is Status.ERROR, outcome
     assert ("is an active replica (KeyDB) whose links to its masters are down by master_global_link_status "
             "(each link read says up: one not read here is down)") in outcome.observed, outcome.observed
+
+
+# -- a stream's backlog is its consumer groups', not XLEN: acknowledged entries stay in the stream ----------------
+@pytest.mark.needs_real_server
+def test_a_stream_with_a_consumer_group_is_judged_by_the_group_s_backlog_not_xlen():
+    """XLEN counts what the group read and acknowledged too: a stream fully consumed failed `max: 10` at XLEN 50,
+    and a group stuck behind 435 entries of a MAXLEN-40 stream passed `max: 100` at XLEN 40."""
+    with real_redis() as server:
+        with server.admin() as admin:
+            for n in range(50):
+                admin.xadd("events", {"n": n})
+            admin.xgroup_create("events", "workers", id="0")
+            read = admin.xreadgroup("workers", "w1", {"events": ">"}, count=100)
+            admin.xack("events", "workers", *[entry_id for entry_id, _ in read[0][1]])
+            admin.xgroup_create("events", "audit", id="0")  # a second group, 2 behind: the largest backlog is judged
+            read = admin.xreadgroup("audit", "a1", {"events": ">"}, count=48)
+            admin.xack("events", "audit", *[entry_id for entry_id, _ in read[0][1]])
+            for n in range(40):
+                admin.xadd("jobs", {"n": n}, maxlen=40)
+            admin.xgroup_create("jobs", "workers", id="0")
+            read = admin.xreadgroup("workers", "w1", {"jobs": ">"}, count=5)
+            admin.xack("jobs", "workers", *[entry_id for entry_id, _ in read[0][1][:3]])  # 2 delivered, not acked
+            for n in range(400):
+                admin.xadd("jobs", {"n": n}, maxlen=40)  # the group reads none of them
+        consumed = _queue_outcome(server.url, {"events": {"max": 10}})
+        stuck = _queue_outcome(server.url, {"jobs": {"max": 100}})
+    assert (consumed.status, consumed.observed) == (Status.PASSED, "events backlog 2 (group 'audit')"), consumed
+    assert consumed.evidence["keys"]["events"] == {
+        "type": "stream", "length": 50, "backlog": 2, "group": "audit", "lag": 2, "pending": 0, "groups": 2,
+        "measure": "the largest consumer group's backlog (lag + pending, XINFO GROUPS), not XLEN: acknowledged "
+                   "entries stay in a stream"}, consumed.evidence
+    assert stuck.status is Status.FAILED, stuck
+    assert stuck.observed == "jobs backlog 437 in group 'workers' (435 not yet delivered + 2 pending; stream)", stuck
+
+
+@pytest.mark.needs_real_server
+def test_a_stream_without_a_consumer_group_is_judged_by_xlen_and_says_so():
+    with real_redis() as server:
+        with server.admin() as admin:
+            for n in range(3):
+                admin.xadd("events", {"n": n})
+        outcome = _queue_outcome(server.url, {"events": {"max": 2}})
+    assert (outcome.status, outcome.observed) == (Status.FAILED, "events holds 3 (stream)"), outcome
+    assert outcome.evidence["keys"]["events"] == {"type": "stream", "length": 3,
+                                                  "measure": "XLEN: the stream has no consumer group"}
+
+
+@pytest.mark.needs_real_server
+def test_a_group_whose_lag_redis_cannot_count_is_an_error_not_a_pass():
+    """After an XDEL in the middle of the stream Redis 7 answers lag nil: the group's backlog is not known."""
+    with real_redis() as server:
+        with server.admin() as admin:
+            ids = [admin.xadd("jobs", {"n": n}) for n in range(10)]
+            admin.xgroup_create("jobs", "workers", id="0")
+            admin.xdel("jobs", ids[4])
+        outcome = _queue_outcome(server.url, {"jobs": {"max": 100}})
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed == (
+        "could not read the keys: Redis at endpoint 'redis': XINFO GROUPS jobs: the backlog of group 'workers' is not "
+        "known (lag nil: Redis cannot count what is not yet delivered to it, after an XDEL or for a group set at an "
+        "entry mid-stream until it reads to the end; 0 pending) — XLEN 9 counts acknowledged entries too"), outcome
+
+
+XINFO_6 = b"*1\r\n*8\r\n$4\r\nname\r\n$7\r\nworkers\r\n$9\r\nconsumers\r\n:1\r\n$7\r\npending\r\n:0\r\n" \
+          b"$17\r\nlast-delivered-id\r\n$3\r\n5-0\r\n"
+
+
+@pytest.mark.parametrize("xinfo, seen", [
+    (NOPERM % b"xinfo|groups",
+     "XINFO GROUPS jobs refused: NOPERM this user has no permissions to run the 'xinfo|groups' command; the endpoint "
+     "URL's ACL user needs +xinfo|groups and access to this key: a stream's backlog is its consumer groups' (XLEN 7 "
+     "counts acknowledged entries too)"),
+    (XINFO_6, "XINFO GROUPS jobs: the backlog of group 'workers' is not known (no lag named (Redis before 7.0 does "
+              "not give it); 0 pending) — XLEN 7 counts acknowledged entries too"),
+    (b":3\r\n", "XINFO GROUPS jobs answered '3' (int), not a list of consumer groups"),
+], ids=["noperm", "redis-6", "nonsense"])
+def test_a_stream_whose_groups_cannot_be_read_is_an_error_naming_why(xinfo, seen):
+    overrides = {"TYPE": b"+stream\r\n", "LLEN": b"-WRONGTYPE x\r\n", "XLEN": b":7\r\n", "ZCARD": b"-WRONGTYPE x\r\n",
+                 "SCARD": b"-WRONGTYPE x\r\n", "XINFO": xinfo}
+    with redis5({}, overrides=overrides) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed == f"could not read the keys: Redis at endpoint 'redis': {seen}", outcome.observed
+
+
+def test_xinfo_is_allowed_for_its_groups_alone():
+    guard(("XINFO", "GROUPS", "jobs"))
+    for command in (("XINFO", "STREAM", "jobs", "FULL"), ("XINFO", "CONSUMERS", "jobs", "g"), ("XINFO",)):
+        with pytest.raises(Refused, match="refused"):
+            guard(command)
+
+
+def test_a_group_whose_lag_is_not_known_fails_when_its_pending_alone_is_over_the_limit():
+    """Redis 6 names no lag: what the group holds delivered and unacknowledged is the least its backlog can be."""
+    xinfo = XINFO_6.replace(b"$7\r\npending\r\n:0\r\n", b"$7\r\npending\r\n:150\r\n")
+    overrides = {"TYPE": b"+stream\r\n", "LLEN": b"-WRONGTYPE x\r\n", "XLEN": b":7\r\n", "ZCARD": b"-WRONGTYPE x\r\n",
+                 "SCARD": b"-WRONGTYPE x\r\n", "XINFO": xinfo}
+    with redis5({}, overrides=overrides) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
+    assert (outcome.status, outcome.observed) == (
+        Status.FAILED, "jobs backlog at least 150 in group 'workers' (lag not known: no lag named (Redis before 7.0 "
+                       "does not give it) + 150 pending; stream)"), outcome
+
+
+@pytest.mark.needs_real_server
+def test_a_group_that_never_read_a_capped_stream_is_not_judged_by_redis_s_estimate_of_its_lag():
+    """A group set at `$` that reads nothing while 400 entries are produced on a MAXLEN-40 stream: Redis's lag is 40,
+    estimated from the stream's length (its entries-read nil), the 360 trimmed unread not counted — `max: 100` passed
+    as "backlog 40". The least it can be is not a pass; over the limit, it fails."""
+    with real_redis() as server:
+        with server.admin() as admin:
+            for n in range(40):
+                admin.xadd("jobs", {"n": n}, maxlen=40)
+            admin.xgroup_create("jobs", "workers", id="$")
+            for n in range(400):
+                admin.xadd("jobs", {"n": n}, maxlen=40)
+        unknown = _queue_outcome(server.url, {"jobs": {"max": 100}})
+        over = _queue_outcome(server.url, {"jobs": {"max": 10}})
+    assert unknown.status is Status.ERROR, unknown
+    assert unknown.observed == (
+        "could not read the keys: Redis at endpoint 'redis': XINFO GROUPS jobs: the backlog of group 'workers' is not "
+        "known (lag 40 is Redis's estimate, its entries-read nil: entries trimmed (MAXLEN, MINID) before the group "
+        "read them are not counted; 0 pending) — XLEN 40 counts acknowledged entries too"), unknown
+    assert (over.status, over.observed) == (
+        Status.FAILED, "jobs backlog at least 40 in group 'workers' (lag not known: lag 40 is Redis's estimate, its "
+                       "entries-read nil: entries trimmed (MAXLEN, MINID) before the group read them are not counted "
+                       "+ 0 pending; stream)"), over

@@ -9,7 +9,11 @@ params:
   master_last_io_max_s: 30          # on a replica: the longest its master may have said nothing (default 30)
 ```
 Each key's type is detected (TYPE) and measured with LLEN, XLEN, ZCARD or SCARD; a missing
-key holds nothing and counts as 0 (Redis deletes an emptied list), and is reported as absent. Keys are exact
+key holds nothing and counts as 0 (Redis deletes an emptied list), and is reported as absent. A stream's backlog is
+not its XLEN (acknowledged entries stay; a capped stream never counts past its cap): one with consumer groups is
+judged by its largest group's lag + pending (XINFO GROUPS, in the same pipeline), named; one without, by XLEN, said
+so. A group whose lag is not known (Redis before 7.0, lag nil, or only Redis's estimate) fails when its known part is
+over the limit, and is an error otherwise. Keys are exact
 names, never patterns: as a missing key passes, an empty name or one holding `*`, `?` or `[` (a glob that
 names no key) is refused when the checklist loads. All keys of an endpoint go
 out in one pipeline, within one total deadline of connect_s + statement_ms. A Redis that does not
@@ -18,7 +22,7 @@ unread: the item is an *error*, never a pass. So does a key whose answers are no
 that is no Redis type, a length that is not one, a key TYPE calls none whose length commands do not all
 answer 0 — an error reply is never read as 0): its items are errors naming what was said, cut short, and
 every other key is judged as usual. The URL's ACL user needs +type and, for each key, the length command of its
-type (+llen for a list …): a NOPERM to the others is the user's, not the key's, and is not read as disagreement
+type (+llen for a list …; a stream +xlen and +xinfo|groups): a NOPERM to the others is the user's, not the key's, and is not read as disagreement
 (an absent key needs one length command that answers 0). A NOPERM that leaves a key unread is an error naming the
 permission. INFO replication goes out first in the same pipeline: a replica whose link to its master is not up
 answers reads from its last copy (replica-serve-stale-data yes, the default), so its items are errors saying for how
@@ -37,6 +41,7 @@ a conversation's replies are read up to 4 MiB.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -137,12 +142,89 @@ REPLICATION = ("INFO", "replication")  # asked first, in the keys' pipeline: is 
 
 
 def read(client: ReadOnlyRedis, keys: list[str]) -> dict[str, Any]:
-    """{"replication": what INFO replication says (`replication`), "keys": `measured`}, from one pipeline."""
-    commands = [REPLICATION, *length_commands(keys)]
+    """{"replication": what INFO replication says (`replication`), "keys": `measured`, a stream's with its consumer
+    groups' backlog (`with_backlogs`)}, from one pipeline."""
+    lengths = length_commands(keys)
+    commands = [REPLICATION, *lengths, *group_commands(keys)]
     replies = client.pipeline(commands, verbatim=True)  # INFO's text: redis-py's reader raises on a reply that is none
     if len(replies) != len(commands):
         raise GatherError(f"{len(replies)} replies to {len(commands)} commands")
-    return {"replication": replication(replies[0]), "keys": measured(keys, replies[1:])}
+    measures = measured(keys, replies[1 : 1 + len(lengths)])
+    return {"replication": replication(replies[0]),
+            "keys": with_backlogs(measures, dict(zip(keys, replies[1 + len(lengths) :], strict=True)))}
+
+
+def group_commands(keys: list[str]) -> list[tuple[str, ...]]:
+    """XINFO GROUPS per key, after every key's lengths: a key that is no stream answers an error, passed over."""
+    return [("XINFO", "GROUPS", key) for key in keys]
+
+
+def with_backlogs(measures: dict[str, Any], groups: dict[str, Any]) -> dict[str, Any]:
+    """`measures`, a stream's as ("stream", XLEN, each consumer group's `Backlog`: none when it has no group)."""
+    out: dict[str, Any] = {}
+    for key, measure in measures.items():
+        if isinstance(measure, GatherError) or measure[0] != "stream":
+            out[key] = measure
+            continue
+        try:
+            out[key] = ("stream", measure[1], backlogs(key, measure[1], groups[key]))
+        except GatherError as exc:
+            out[key] = exc
+    return out
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """A consumer group's backlog: lag (entries not yet delivered to it) plus pending (delivered, not acknowledged);
+    a lag not known (None), or only estimated, is said why (`unknown`): the backlog is then the least it can be."""
+
+    group: str
+    lag: int | None
+    pending: int
+    unknown: str = ""
+
+    @property
+    def total(self) -> int:
+        """The backlog; with its lag not known, the part that is: the least it can be."""
+        return (self.lag or 0) + self.pending
+
+
+def backlogs(key: str, xlen: int, reply: Any) -> tuple[Backlog, ...]:
+    """Each of the stream's consumer groups' backlog, from XINFO GROUPS; none when it has no group (XLEN is then all
+    there is)."""
+    if _not_permitted(reply):
+        raise GatherError(f"XINFO GROUPS {key} refused: {cut(_said(reply))}; the endpoint URL's ACL user needs "
+                          f"+xinfo|groups and access to this key: a stream's backlog is its consumer groups' (XLEN "
+                          f"{xlen} counts acknowledged entries too)")
+    if isinstance(reply, Exception):
+        raise GatherError(f"XINFO GROUPS {key} failed: {cut(_said(reply))}; a stream's backlog is its consumer "
+                          f"groups' (XLEN {xlen} counts acknowledged entries too)")
+    if not isinstance(reply, list):
+        raise GatherError(f"XINFO GROUPS {key} answered {_seen(reply)}, not a list of consumer groups")
+    return tuple(_group(key, said) for said in reply)
+
+
+def _group(key: str, said: Any) -> Backlog:
+    """One group of XINFO GROUPS's reply (name, consumers, pending, last-delivered-id …, lag from Redis 7.0)."""
+    if not (isinstance(said, list) and len(said) % 2 == 0 and all(isinstance(name, str) for name in said[::2])):
+        raise GatherError(f"XINFO GROUPS {key} answered a group {_seen(said)}, not its fields")
+    fields = dict(zip(said[::2], said[1::2]))
+    name, pending = fields.get("name"), fields.get("pending")
+    if not isinstance(name, str) or not _is_length(pending):
+        raise GatherError(f"XINFO GROUPS {key} answered a group without a name and a pending count: {_seen(said)}")
+    if "lag" not in fields:
+        return Backlog(name, None, pending, "no lag named (Redis before 7.0 does not give it)")
+    lag = fields["lag"]
+    if lag is None:  # Redis counts it only from where the group's entries-read is known: not after an XDEL, nor
+        # for a group created or set at an entry in the middle of the stream until it reads up to the last entry
+        return Backlog(name, None, pending, "lag nil: Redis cannot count what is not yet delivered to it, after an "
+                                            "XDEL or for a group set at an entry mid-stream until it reads to the end")
+    if not _is_length(lag):
+        raise GatherError(f"XINFO GROUPS {key} answered lag {_seen(lag)} for group {quoted(name)}, not a count")
+    if lag and fields.get("entries-read", 0) is None:  # estimated from the stream's length: the least it can be
+        return Backlog(name, lag, pending, f"lag {lag} is Redis's estimate, its entries-read nil: entries trimmed "
+                                           "(MAXLEN, MINID) before the group read them are not counted")
+    return Backlog(name, lag, pending)
 
 
 def length_commands(keys: list[str]) -> list[tuple[str, ...]]:
@@ -339,13 +421,16 @@ def judge(check, facts) -> Outcome:
             unreadable.append(str(measured))
             evidence["keys"][key] = {"unreadable": str(measured)}
             continue
-        kind, length = measured
+        kind, length, *stream = measured
         if kind == "none":
             evidence["keys"][key] = {"type": "none", "length": 0, "note": "key does not exist; counted as 0"}
             fine.append(f"{key} absent (0)")
             continue
         evidence["keys"][key] = {"type": kind, "length": length}
-        if length is None:
+        if stream:  # a stream: its consumer groups' backlog, or XLEN when it has none
+            if unknown := _judge_stream(key, limit.max, stream[0], evidence["keys"][key], problems, fine):
+                unreadable.append(unknown)
+        elif length is None:
             problems.append(f"{key} is a {kind}, not a list, stream, sorted set or set")
         elif length > limit.max:
             problems.append(f"{key} holds {length} ({kind})")
@@ -357,6 +442,42 @@ def judge(check, facts) -> Outcome:
         undecided = [f"could not read: {why}" for why in unreadable]
         return failed(", ".join(wanted), "; ".join(problems), undecided=undecided, **evidence)
     return passed(", ".join(wanted), ", ".join(fine), **evidence)
+
+
+STREAM_BACKLOG = ("the largest consumer group's backlog (lag + pending, XINFO GROUPS), not XLEN: acknowledged entries "
+                  "stay in a stream")
+
+
+def _judge_stream(key: str, limit: int, groups: tuple[Backlog, ...], seen: dict[str, Any], problems: list[str],
+                  fine: list[str]) -> str | None:
+    """A stream against its limit: its largest group's backlog, named; XLEN, said so, when it has no group. A group
+    whose lag is not known fails on its pending alone when that is over the limit, else leaves the key unread: what
+    it says why is returned."""
+    if not groups:
+        seen["measure"] = "XLEN: the stream has no consumer group"
+        if seen["length"] > limit:
+            problems.append(f"{key} holds {seen['length']} (stream)")
+        else:
+            fine.append(f"{key} holds {seen['length']}")
+        return None
+    largest = max(groups, key=lambda group: (group.total, bool(group.unknown)))
+    seen.update(backlog=largest.total, group=largest.group, lag=largest.lag, pending=largest.pending,
+                groups=len(groups), measure=STREAM_BACKLOG)
+    name = quoted(largest.group)
+    if largest.total > limit:
+        least = "at least " if largest.unknown else ""
+        lag = f"lag not known: {largest.unknown}" if largest.unknown else f"{largest.lag} not yet delivered"
+        problems.append(f"{key} backlog {least}{largest.total} in group {name} ({lag} + {largest.pending} pending; "
+                        "stream)")
+        return None
+    if unknown := [group for group in groups if group.unknown]:
+        group = unknown[0]
+        why = (f"XINFO GROUPS {key}: the backlog of group {quoted(group.group)} is not known ({group.unknown}; "
+               f"{group.pending} pending) — XLEN {seen['length']} counts acknowledged entries too")
+        seen["unreadable"] = why
+        return why
+    fine.append(f"{key} backlog {largest.total} (group {name})")
+    return None
 
 
 # the roles INFO names a server that serves a copy of another's keys: Redis's (and Valkey's) replica; KeyDB's active

@@ -29,7 +29,10 @@ from . import loops
 from .tlscontext import alert_refusal, rejected_leaf, rejection_reason, shared_client_context
 
 # commands that read and never change data or server state
-READ_ONLY = frozenset({"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD"})
+READ_ONLY = frozenset({"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD", "XINFO"})
+# a command of several subcommands is sent with the ones named here alone: XINFO STREAM FULL reads every entry's
+# fields (a job's payload), XINFO GROUPS only each consumer group's counts
+SUBCOMMANDS = {"XINFO": frozenset({"GROUPS"})}
 REPLY_LIMIT = 4 * 2 ** 20  # bytes of one conversation's replies: INFO server is a few KiB, a key's five ~250 bytes
 DATABASE_PATH = re.compile(r"(/[0-9]*)?")  # redis-py reads /0/3 (and /%33) as database 3
 UNIX_OPTIONS = frozenset({"db"})  # a socket's path is its URL's path: its database can only be the query's
@@ -39,6 +42,11 @@ def guard(command: tuple[Any, ...]) -> None:
     name = str(command[0]).upper() if command else ""
     if name not in READ_ONLY:
         raise Refused(f"Redis command {name or '(empty)'} refused: only {', '.join(sorted(READ_ONLY))} are sent")
+    if name in SUBCOMMANDS:
+        sub = str(command[1]).upper() if len(command) > 1 else ""
+        if sub not in SUBCOMMANDS[name]:
+            raise Refused(f"Redis command {name} {sub or '(no subcommand)'} refused: only {name} "
+                          f"{', '.join(sorted(SUBCOMMANDS[name]))} is sent")
 
 
 def shown(url: str) -> str:
