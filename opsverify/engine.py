@@ -43,7 +43,7 @@ from .display import one_line
 from .environment import Environment
 from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
 from .outcome import Outcome, Status, error, skipped
-from .secrets import Redactor, database_passwords, sealed, unsealed
+from .secrets import Redactor, database_passwords, run_keys, sealed, unsealed
 from .target import Target, services_named
 
 JUDGE_SLACK_S = 1.0  # judging and bookkeeping after the last answer
@@ -82,6 +82,10 @@ def learn_secrets(redactor: Redactor, env: Environment) -> None:
         redactor.add_url_parts(url, from_secret=url in env.secret_values)
     for proxy in proxy_urls():  # its user and password, and their Basic form: Proxy-Authorization's
         redactor.add_url_parts(proxy)
+    # the run's own keys, handed to its xdist workers in the environment (in them too: each learns these), which a
+    # team test's `dict(os.environ)` holds, printed by --showlocals
+    for key in run_keys():
+        redactor.add_declared(key)
 
 
 class Run:

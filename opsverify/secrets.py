@@ -85,6 +85,13 @@ def use_sharing_key(environ: Any = os.environ, *, worker: bool = False) -> None:
         environ[SHARING_KEY_ENV] = _sharing_key.hex()
 
 
+def run_keys() -> list[str]:
+    """The run's fingerprint and sharing keys as its processes hand them on (hex, in the environment xdist workers
+    inherit): secrets of every run, which a team test's `dict(os.environ)` under --showlocals prints — and with the
+    fingerprint key, a PIN's `hmac:` fingerprint is found by hashing the candidates."""
+    return [_fingerprint_key.hex(), _sharing_key.hex()]
+
+
 def _aead() -> Any:
     return lazy.load("cryptography.hazmat.primitives.ciphers.aead").AESGCM(_sharing_key)
 

@@ -983,3 +983,23 @@ def test_an_escaped_copy_cut_mid_secret_leaves_no_piece_of_it(secret, quoting):
         for text in (ending, starting):
             cleaned = redactor.text(text)
             assert pieces_shown(secret, cleaned) == [], (text, cleaned)
+
+
+def test_the_runs_own_keys_in_its_environment_are_secrets(tmp_path, monkeypatch):
+    """The run hands its fingerprint and sharing keys to its xdist workers through the environment they inherit: a
+    team test's `dict(os.environ)` under --showlocals printed both raw, and with the fingerprint key a 6-digit PIN's
+    `hmac:` fingerprint in the archive is found by hashing the million candidates."""
+    from opsverify import secrets
+
+    environ: dict[str, str] = {}
+    monkeypatch.setattr(secrets, "_fingerprint_key", secrets._fingerprint_key)  # restored after the test
+    monkeypatch.setattr(secrets, "_sharing_key", secrets._sharing_key)
+    secrets.use_fingerprint_key(environ)
+    secrets.use_sharing_key(environ)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    env = _environment(tmp_path, monkeypatch, 'systems: {shop: {services: {web: {url: "https://shop.example"}}}}\n')
+    shown = engine.Run(env).redactor.text(repr(environ))
+    assert sorted(environ) == ["OPSVERIFY_FINGERPRINT_KEY", "OPSVERIFY_SHARING_KEY"]
+    assert not any(value in shown or value[:16] in shown for value in environ.values()), shown
+
