@@ -2,7 +2,8 @@
 the password libpq takes from PGPASSWORD, a service file or a password file when a database's URL holds none, and an
 HTTP proxy's credentials (HTTP_PROXY's `user:password@`). A target that quotes what it was sent (a server's error, a
 pooler's, a proxy's error page echoing Proxy-Authorization) shows them, so the run registers them before its first
-item, as it does a URL's own password."""
+item, as it does a URL's own password. And the runner's variables whose names say secret (GITHUB_TOKEN), which a
+team test's dump of os.environ shows."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from .environment import conninfo_settings
+from .secrets import names_a_secret
 
 _LIBPQ_URL_PREFIXES = ("postgresql://", "postgres://")
 _DEFAULT_PORT = "5432"
@@ -28,6 +30,22 @@ def proxy_urls(environ: Mapping[str, str] = os.environ) -> list[str]:
     case, which httpx and the other clients read), each as a URL: one without a scheme is http's, as httpx reads it."""
     return [value if "://" in value else f"http://{value}" for name, value in environ.items()
             if name.lower().endswith("_proxy") and name.lower() != "no_proxy" and value.strip()]
+
+
+def named_secrets(environ: Mapping[str, str] = os.environ) -> list[tuple[str, str]]:
+    """The runner's own variables whose names say they hold a secret (a CI job's GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY,
+    a *_PASSWORD or *_API_KEY), cited by no environment file: a team test that hands a subprocess `dict(os.environ)`
+    and fails under --showlocals prints them all. Named by the env source's rule (`names_a_secret`: SESSION_DRIVER
+    stays a setting); not a folder or file that exists (PWD, OLDPWD, XAUTHORITY, SSH_AUTH_SOCK name the project's
+    folder and the runner's files, which messages name; a key that starts with `/` is no file)."""
+    return [(name, value) for name, value in environ.items() if names_a_secret(name) and not _existing_path(value)]
+
+
+def _existing_path(value: str) -> bool:
+    try:
+        return os.path.isabs(value) and os.path.lexists(value)
+    except (OSError, ValueError):  # too long a name, or one the system cannot take: no file
+        return False
 
 
 def libpq_passwords(database: str, environ: Mapping[str, str] = os.environ) -> list[str]:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from . import families
-from .ambient import libpq_passwords, proxy_urls
+from .ambient import libpq_passwords, named_secrets, proxy_urls
 from .checklist import Check
 from .display import one_line
 from .environment import Environment
@@ -82,8 +82,10 @@ def learn_secrets(redactor: Redactor, env: Environment) -> None:
         redactor.add_url_parts(url, from_secret=url in env.secret_values)
     for proxy in proxy_urls():  # its user and password, and their Basic form: Proxy-Authorization's
         redactor.add_url_parts(proxy)
-    # the run's own keys, handed to its xdist workers in the environment (in them too: each learns these), which a
-    # team test's `dict(os.environ)` holds, printed by --showlocals
+    # what a team test's `dict(os.environ)` holds, printed by --showlocals: the runner's GITHUB_TOKEN and such, by
+    # the env source's rule, and the run's own keys handed to its xdist workers there (in them too: each learns these)
+    for name, value in named_secrets():
+        redactor.add_env_var(name, value)
     for key in run_keys():
         redactor.add_declared(key)
 

@@ -490,9 +490,12 @@ def test_the_password_of_a_service_in_libpqs_own_system_folder_is_a_secret(tmp_p
 
 
 def test_a_password_in_the_url_leaves_the_runners_libpq_passwords_unread(tmp_path, monkeypatch):
-    """libpq sends the URL's own password then: PGPASSWORD is no secret of this run's (a word stays readable)."""
+    """libpq sends the URL's own password then: its password file's is no secret of this run's (a word stays
+    readable). (The runner's PGPASSWORD is one all the same: its name says so, as a GITHUB_TOKEN's does.)"""
+    passfile = tmp_path / "pgpass"
+    passfile.write_text("*:*:*:*:otherword\n", encoding="utf-8")
     env = _ambient_environment(tmp_path, monkeypatch, "postgresql://checker:Zq81vTx3Lm0pQr@127.0.0.1:5433/app",
-                               {"PGPASSWORD": "otherword"})
+                               {"PGPASSFILE": str(passfile)})
     assert engine.Run(env).redactor.text("otherword") == "otherword"
 
 
@@ -1003,3 +1006,23 @@ def test_the_runs_own_keys_in_its_environment_are_secrets(tmp_path, monkeypatch)
     assert sorted(environ) == ["OPSVERIFY_FINGERPRINT_KEY", "OPSVERIFY_SHARING_KEY"]
     assert not any(value in shown or value[:16] in shown for value in environ.values()), shown
 
+
+def test_the_runners_own_secrets_are_secrets_and_its_settings_and_folders_stay_readable(tmp_path, monkeypatch):
+    """A CI job's GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY (one that starts like a path too), a *_PASSWORD or *_API_KEY
+    that no environment file cites are in the runner's environment all the same: a team test's `dict(os.environ)`
+    printed them. Judged by the env source's names: a plain setting (SESSION_DRIVER=database) and a flag stay
+    readable, and so do the folders and files a secret-sounding name holds (PWD, OLDPWD, XAUTHORITY), which
+    messages name."""
+    token, aws = f"ghs_{random.token_hex(18)}", f"/wJalrXUtnFEMI/K7MDENG/{random.token_hex(8)}"
+    password, api_key = f"pw{random.token_hex(6)}", f"ak{random.token_hex(12)}"
+    folder = tmp_path / "checkout" / "shop"
+    folder.mkdir(parents=True)
+    variables = {"GITHUB_TOKEN": token, "AWS_SECRET_ACCESS_KEY": aws, "DEPLOY_PASSWORD": password,
+                 "MAPS_API_KEY": api_key, "SESSION_DRIVER": "database", "TOKENIZERS_PARALLELISM": "false",
+                 "PWD": str(folder), "OLDPWD": str(tmp_path / "checkout"), "XAUTHORITY": str(tmp_path)}
+    env = _environment(tmp_path, monkeypatch, 'systems: {shop: {services: {web: {url: "https://shop.example"}}}}\n',
+                       variables)
+    shown = engine.Run(env).redactor.text(repr(variables))
+    assert not any(secret in shown for secret in (token, aws, password, api_key)), shown
+    assert all(f"'{name}': '{variables[name]}'" in shown
+               for name in ("SESSION_DRIVER", "TOKENIZERS_PARALLELISM", "PWD", "OLDPWD", "XAUTHORITY")), shown

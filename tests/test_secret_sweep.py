@@ -872,3 +872,31 @@ def test_secrets_echoed_with_other_separators_or_hex_regrouped_stay_out(tmp_path
             forms |= {f"{path[1:]}, its first third": form[:len(form) // 3],
                       f"{path[1:]}, its last third": form[-(len(form) // 3):]}
     assert _leaks(forms, {"console": ran.output}, [tmp_path], inputs=set()) == []
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_team_test_holding_the_runners_environment_shows_no_secret_of_it(tmp_path, tmp_path_factory, workers):
+    """A team test that hands a subprocess `dict(os.environ)` and fails under -vv --showlocals prints the runner's
+    whole environment: the run's fingerprint and sharing keys (handed to xdist workers there) and a CI job's
+    GITHUB_TOKEN and AWS_SECRET_ACCESS_KEY, which no environment file cites, were shown raw. Masked on the console
+    and in every file of the project; a plain setting stays readable."""
+    token, aws = f"ghs_{random.token_hex(18)}", f"wJalr{random.token_hex(16)}/K7MDENG"
+    keys_file = tmp_path_factory.mktemp("keys") / "keys.json"  # the run's keys, as the team test saw them
+    project = _team_project(tmp_path, {"SHOP_API_KEY": f"Kq7{random.token_hex(10)}", "GITHUB_TOKEN": token,
+                                       "AWS_SECRET_ACCESS_KEY": aws, "SESSION_DRIVER": "database",
+                                       "KEYS_FILE": str(keys_file)})
+    (tmp_path / "tests" / "test_tool.py").write_text(
+        "import json, os, subprocess, sys\n\n\n"
+        "def test_tool_runs():\n"
+        "    env = dict(os.environ)  # the usual way to hand a subprocess the environment\n"
+        "    with open(env['KEYS_FILE'], 'w') as keys:\n"
+        "        json.dump({name: env.get(name, '') for name in ('OPSVERIFY_FINGERPRINT_KEY',"
+        " 'OPSVERIFY_SHARING_KEY')}, keys)\n"
+        "    assert subprocess.run([sys.executable, '-c', 'raise SystemExit(3)'], env=env).returncode == 0\n")
+    ran = project.run("--env", "local", "tests", "-vv", "--showlocals", *workers)
+    assert "test_tool_runs" in ran.output and "FAILED" in ran.output, ran.output[-3000:]
+    keys = json.loads(keys_file.read_text())
+    assert all(len(value) == 64 for value in keys.values()), keys
+    assert "'SESSION_DRIVER': 'database'" in ran.output, ran.output[-3000:]
+    assert _leaks(_forms({**keys, "GITHUB_TOKEN": token, "AWS_SECRET_ACCESS_KEY": aws}), {"console": ran.output},
+                  [tmp_path], inputs=set()) == []
