@@ -11,8 +11,9 @@ import pytest
 
 from opsverify.families import bundle
 from opsverify.outcome import Status
+from opsverify.secrets import fingerprint
 
-from .test_bundle import KEY_JS, SERVICE, walked, walked_site
+from .test_bundle import ANON, KEY_JS, SERVICE, walked, walked_site
 
 ASSET = "https://a.example/assets/index-0.js"
 ENTRY = '<html><script type="module" src="/main.js"></script></html>'
@@ -199,6 +200,48 @@ def test_a_flight_chunk_path_cut_between_two_pushes_is_read_whole(flight):
                          "/_next/static/chunks/main-app-1.js": "self.a=1;", chunk: KEY_JS})
     assert outcome.status is Status.FAILED, f"expected the key in {chunk} found, saw: {outcome.observed}"
     assert outcome.observed.endswith(f"in {chunk}"), outcome.observed
+
+
+def _flight_pushes(row: str, cut: int) -> str:
+    """`row` of Next's flight stream cut at `cut` into two `self.__next_f.push([1,"…"])` scripts, as React's Flight
+    writer cuts its output wherever its buffer ends, with another inline script between them."""
+    return "".join(f'<script>self.__next_f.push([1,{json.dumps(piece)}])</script>' + between
+                   for piece, between in ((row[:cut], '<script>$RC("B:0","S:0")</script>'), (row[cut:], "")))
+
+
+FLIGHT_PAGE = '<html><script src="/_next/static/chunks/main-app-1.js" async></script>{}</html>'
+
+
+@pytest.mark.parametrize("at", [20, len(SERVICE) - 5, SERVICE.index(".") + 1], ids=["header", "signature", "dot"])
+def test_a_key_cut_between_two_flight_pushes_fails_as_the_pages(at):
+    """A server component passing the service_role key to a client component as a prop ships it in the page's
+    flight data; cut between two pushes, no piece holds the whole key, but the browser joins them: it is shipped."""
+    row = '4:["$","$L5",null,{"supabaseKey":"' + SERVICE + '","url":"https://abcdefghijklmnop.supabase.co"}]\n'
+    cut = row.index(SERVICE) + at
+    outcome, _ = walked({"/": FLIGHT_PAGE.format(_flight_pushes(row, cut)),
+                         "/_next/static/chunks/main-app-1.js": "self.a=1;"})
+    assert outcome.status is Status.FAILED, f"expected the key in the flight data found, saw: {outcome.observed}"
+    whole = f"service_role key {fingerprint(SERVICE)} in / (the page's flight data)"
+    # cut in its signature, the first piece is a JWT of its own (shorter): the page's, named too
+    assert outcome.observed == whole if at != len(SERVICE) - 5 else whole in outcome.observed, outcome.observed
+    assert SERVICE not in json.dumps(outcome.evidence) + outcome.observed
+
+
+def test_a_key_whole_in_one_flight_push_is_named_once_as_the_pages():
+    """A key one push holds whole is the page's, found there: the joined stream does not name it a second time."""
+    row = '4:["$","$L5",null,{"supabaseKey":"' + SERVICE + '"}]\n'
+    outcome, _ = walked({"/": FLIGHT_PAGE.format(_flight_pushes(row, len(row) - 3)),
+                         "/_next/static/chunks/main-app-1.js": "self.a=1;"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == f"service_role key {fingerprint(SERVICE)} in /", outcome.observed
+
+
+def test_an_anon_key_cut_between_flight_pushes_passes_and_is_counted_once():
+    row = '4:["$","$L5",null,{"supabaseKey":"' + ANON + '"}]\n'
+    outcome, _ = walked({"/": FLIGHT_PAGE.format(_flight_pushes(row, row.index(ANON) + 30)),
+                         "/_next/static/chunks/main-app-1.js": "self.a=1;"})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.observed == "1 script scanned, 1 JWT (role anon)", outcome.observed
 
 
 @pytest.mark.parametrize("first", ['<script src="https://widget.example/_next/static/chunks/embed.js"></script>',

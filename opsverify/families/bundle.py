@@ -1250,15 +1250,26 @@ class Crawl:
             if (push := NEXT_FLIGHT_PUSH.fullmatch(js)) is not None:
                 flight += _json_string(push[1])
             self.run_time_chunks(js, base_url, where)
-        if flight:  # a path the stream's buffer cut between two pushes (`static/chunks/app/pa` + `ge-1.js`) is whole
-            # here; the stream is no longer than the page (PAGE_LIMIT)
-            self._json_paths("".join(flight).encode("utf-8", errors="replace"), self.base_url, folders, where)
+        if flight:  # a path or a key the stream's buffer cut between two pushes (`static/chunks/app/pa` + `ge-1.js`)
+            # is whole here; the stream is no longer than the page (PAGE_LIMIT)
+            stream = "".join(flight).encode("utf-8", errors="replace")
+            self._flight_keys(stream, where)
+            self._json_paths(stream, self.base_url, folders, where)
         if self.import_map is not None:  # what a bare import resolves to: a module the app may load; certain once a
             # script imports its name (chunk_references)
             self.enqueue([(url, False) for url in self.import_map.targets()], where)
         # a script's file an attribute names (`<script type="text/plain" data-src="/assets/stats.js">`, which a
         # consent manager turns into a script): a guess, as a file-like string in code is
         self.enqueue([(_joined(self._document_base(base), ref), False) for ref, base in links.named], where)
+
+    def _flight_keys(self, stream: bytes, where: str) -> None:
+        """The keys in Next's flight stream as the browser reads it, its pushes joined and their JSON strings decoded:
+        a server component's prop (`{"supabaseKey":"eyJ…"}`) cut between two pushes is whole only here. Named as the
+        page's flight data; a key the page itself showed whole (one push held it) is named once, as the page's."""
+        on_page = {key["fingerprint"] for key in self.keys}
+        found = len(self.keys)
+        self._keys(f"{where} (the page's flight data)", [stream])
+        self.keys[found:] = [key for key in self.keys[found:] if key["fingerprint"] not in on_page]
 
     def _json_paths(self, json_text: bytes, base_url: str, folders: ScriptFolders, where: str) -> None:
         """The paths in JSON the page holds as data (Next's flight data), as guesses: such a string may be text (a
@@ -1294,6 +1305,10 @@ class Crawl:
         """Its keys; and whether it names a source map (a comment, or `map_header`): not read, so a pass says so."""
         if map_header or any(marker in view for view in data for marker in SOURCE_MAP_COMMENTS):
             self.source_maps.append(path)
+        self._keys(path, data)
+
+    def _keys(self, path: str, data: list[bytes | bytearray]) -> None:
+        """The keys in an asset's views, each named with `path`."""
         jwts = self._distinct(path, data, JWT_SHAPE, "JWT-shaped strings; the rest not decoded")
         api_keys = self._distinct(path, data, SUPABASE_KEY, "Supabase API keys; the rest not read")
         self.keys += [{"asset": path, **_key(token)} for token in jwts]
