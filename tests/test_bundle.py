@@ -656,7 +656,9 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
 
 
 @pytest.mark.parametrize("pattern", bundle.TARGET_PATTERNS, ids=["JWT_SHAPE", "JS_REFERENCE", "IMPORTS", "VITE_DEPS",
-                                                                 "SUPABASE_KEY", "CHUNK_URL", "CHUNK_URL_SET",
+                                                                 "SUPABASE_KEY", "STRIPE_KEY", "PRIVATE_KEY",
+                                                                 "PEM_HEADER", "PEM_ESCAPE", "NOT_PEM_BASE64",
+                                                                 "CHUNK_URL", "CHUNK_URL_SET",
                                                                  "WEBPACK_LOADER", "CHUNK_LOAD", "CHUNK_HASH",
                                                                  "HTML_START", "IMPORT_PATH",
                                                                  "NOT_URL_TEXT", "DATA_URL", "NOT_BASE64",
@@ -676,7 +678,8 @@ def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
     assert _backtracking_repeats(_parser.parse(pattern.pattern, pattern.flags)) == []
 
 
-WORST = ("eyJ", "ewogICAg", "%22sb_secret_", "__vite__mapDeps([", "m.f=[", 'import("', '"a', "a.", "'./a/", 'e=>"a"+',
+WORST = ("eyJ", "ewogICAg", "%22sb_secret_", "%22sk_live_", "-----BEGIN PRIVATE KEY-----\\n", "__vite__mapDeps([",
+         "m.f=[", 'import("', '"a', "a.", "'./a/", 'e=>"a"+',
          "(e)=>{//", "import(/*", "new Worker(new URL(//", 'new URL("a",/*',
          'from"a"with{"type":/*', 'import("a",{with:{type://')  # what each pattern could retry on
 
@@ -1330,6 +1333,107 @@ def test_a_supabase_secret_key_right_after_an_escape_is_found(code):
 ])
 def test_a_name_that_merely_holds_the_prefix_is_no_supabase_key(code):
     assert bundle.keys_in(code.encode()) == ([], False)
+
+
+# -- other vendors' secrets a browser must never get: Stripe's secret and restricted keys, PEM private keys ---------
+SK_LIVE = "sk_live_51HqLyjWDarjtT1zdp7dc4eC39HqLyjWDarjtT1zdp7dcXq2LmN0vB8rT5yU"
+RK_LIVE = "rk_live_51HqLyjWDarjtT1zdp7dcA9zRt5Vb8Nk4Hj6Wd2Kp9Lx4Mz6RtY3uQ1a"
+SK_TEST = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+PK_LIVE = "pk_live_51HqLyjWDarjtT1zdp7dcTYooMQauvdEDq54NiTphI7jx"
+
+
+@pytest.mark.parametrize("key, kind", [
+    (SK_LIVE, "Stripe secret key (sk_live_, live mode)"),
+    (RK_LIVE, "Stripe restricted key (rk_live_, live mode)"),
+    (SK_TEST, "Stripe secret key (sk_test_, test mode)"),
+], ids=["sk_live", "rk_live", "sk_test"])
+def test_a_stripe_secret_key_fails_whatever_the_forbidden_roles(key, kind):
+    """A Stripe secret or restricted key in a browser's script lets anyone act as the account (a test-mode one: on
+    its test data, and it says the deploy talks to Stripe in test mode): it fails, its mode named, whatever roles
+    the item forbids — it carries none."""
+    for roles in (["service_role"], ["supabase_admin"]):
+        outcome, _ = walked({"/": '<script src="/app.js"></script>',
+                             "/app.js": f'const s=Stripe("{PK_LIVE}");fetch(u,{{headers:{{a:"Bearer {key}"}}}})'},
+                            forbidden_roles=roles)
+        assert outcome.status is Status.FAILED, outcome.observed
+        assert outcome.observed == f"{kind} {fingerprint(key)} in /app.js"
+        assert "Stripe secret or restricted key (sk_, rk_)" in outcome.expected, outcome.expected
+        assert key not in json.dumps(outcome.evidence) + outcome.observed  # a fingerprint, never the key
+
+
+@pytest.mark.parametrize("code", [
+    f'const s=Stripe("{PK_LIVE}")',  # a publishable key is meant for the browser
+    'const placeholder="sk_live_XXXXXXXXXXXXXXXXXXXXXXXX"',  # one kind of character: no key
+    'const hint="sk_live_your_secret_key_goes_here"',
+    'if(k.startsWith("sk_live_"))throw Error("a secret key in the browser")',
+    'const task_live_51HqLyjWDarjtT1zdp7dc4eC39HqLyjWDar=1',  # a longer name holding the prefix
+    'const sk_live_short=1',
+], ids=["publishable", "placeholder-x", "placeholder-words", "bare-prefix", "longer-name", "short"])
+def test_a_stripe_publishable_key_or_a_placeholder_passes(code):
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["keys"] == [], outcome.evidence
+
+
+@pytest.mark.parametrize("code", ['const k="x%22{key}"', 'const k="\\u0022{key}"', 'const k="a\\n{key}"'],
+                         ids=["percent-22", "u0022", "newline"])
+def test_a_stripe_secret_key_right_after_an_escape_is_found(code):
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code.format(key=SK_LIVE)})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == f"Stripe secret key (sk_live_, live mode) {fingerprint(SK_LIVE)} in /app.js"
+
+
+def _pem(form: str) -> str:
+    """A freshly made private key, PEM-armoured in `form`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024) if form == "rsa" else \
+        ec.generate_private_key(ec.SECP256R1())
+    formats = {"pkcs8": (serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+               "rsa": (serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()),
+               "ec": (serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()),
+               "ec-encrypted": (serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.BestAvailableEncryption(b"pass phrase")),
+               "encrypted": (serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pass phrase")),
+               "openssh": (serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())}
+    private_format, encryption = formats[form]
+    return key.private_bytes(serialization.Encoding.PEM, private_format, encryption).decode()
+
+
+def _pem_body(pem: str) -> str:
+    """What a PEM key is named by: its base64, its armour, headers (`Proc-Type: …`) and line breaks left out."""
+    return "".join(line for line in pem.splitlines()[1:-1] if ":" not in line)
+
+
+@pytest.mark.parametrize("form, armour", [("pkcs8", "PRIVATE KEY"), ("rsa", "RSA PRIVATE KEY"),
+                                          ("ec", "EC PRIVATE KEY"), ("ec-encrypted", "EC PRIVATE KEY"),
+                                          ("encrypted", "ENCRYPTED PRIVATE KEY"),
+                                          ("openssh", "OPENSSH PRIVATE KEY")])
+def test_a_pem_private_key_in_a_script_fails_however_it_is_written(form, armour):
+    """A private key (a service account's, a JWT signer's) bundled into client code is leaked: as a JSON string
+    (`\\n` for its line breaks), a template literal (line breaks as they are) or in Next's flight data (escaped
+    twice): one key, one fingerprint, never the key itself."""
+    pem = _pem(form)
+    named = f"private key (PEM, -----BEGIN {armour}-----) {fingerprint(_pem_body(pem))} in"
+    for code in (f"const k={json.dumps(pem)};", f"const k=`{pem}`;",
+                 f'self.__next_f.push([1,{json.dumps(json.dumps({"key": pem}))}])'):
+        outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+        assert outcome.status is Status.FAILED, (code[:40], outcome.observed)
+        assert outcome.observed == f"{named} /app.js", outcome.observed
+        assert _pem_body(pem)[:40] not in json.dumps(outcome.evidence) + outcome.observed
+
+
+@pytest.mark.parametrize("code", [
+    'const h="-----BEGIN PRIVATE KEY-----",t="-----END PRIVATE KEY-----";',  # a PEM library's armour: no key
+    'pem=`-----BEGIN ${type}-----\\n${body}\\n-----END ${type}-----`',
+    'const doc="-----BEGIN RSA PRIVATE KEY-----\\n...\\n-----END RSA PRIVATE KEY-----"',  # a docs page's elision
+    'const c="-----BEGIN CERTIFICATE-----\\nMIIBszCCAVmgAwIBAgIUYk9mP3dDkB0wCgYIKoZIzj0EAwIwDzENMAsGA1UEAwwE\\n'
+    '-----END CERTIFICATE-----"',  # a certificate is public
+], ids=["armour-constants", "template", "elided", "certificate"])
+def test_pem_armour_without_a_private_key_passes(code):
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.PASSED, outcome.observed
 
 
 def _spaced_token(header_json: bytes, claims: dict) -> str:

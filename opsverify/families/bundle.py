@@ -27,8 +27,10 @@ is decoded (payload only: no signature check, and its header is not read) and a 
 bundle is leaked; a JWT-shaped string whose payload is no JSON object leaves its role unknown: an error. Supabase's
 API keys count by the role they act as: a secret key (`sb_secret_…`) as service_role, a publishable one
 (`sb_publishable_…`) as anon; one is found right after an escape too (`%22`, `\\u0022`, `\\n`), never inside a
-longer name.
-Evidence names the asset, the role and a fingerprint, never the token.
+longer name. Whatever roles are forbidden, a Stripe secret or restricted key (`sk_live_…`, `rk_live_…`, test mode's
+`sk_test_…` too, its mode named; a publishable `pk_live_…` is none) and a PEM private key (armour to armour, its lines
+broken by `\\n` or as they are) fail: no browser may hold one.
+Evidence names the asset, the role (or what the key is) and a fingerprint, never the token.
 
 ```yaml
 params:
@@ -190,15 +192,41 @@ NEXT_MANIFEST = b"__BUILD_MANIFEST"
 CHUNK_ID_BEFORE_PATH = re.compile(rb'"[\w-]++:(?!//)')
 # an inline script that is one piece of Next's flight stream: a JSON string, cut wherever the stream's buffer was
 NEXT_FLIGHT_PUSH = re.compile(rb'\s*+self\.__next_f\.push\(\[1,("(?:[^"\\]++|\\.)*+")\]\)[\s;]*+', re.S)
+
+
+def _key_start(prefix: bytes) -> bytes:
+    """Where a key starting with `prefix` may start, looked behind once the prefix is found (so that the search
+    starts from that literal): not inside a run of key characters, or right after an escape ending in a key
+    character (`%22`, `\\x22`, `\\u0022`, `\\n`: the escape's `%` or `\\` is no key character, so that start is near
+    its run's beginning too)."""
+    return (rb"(?:(?<![A-Za-z0-9_-]%s)|(?<=%%[0-9A-Fa-f]{2}%s)|(?<=\\x[0-9A-Fa-f]{2}%s)|(?<=\\u[0-9A-Fa-f]{4}%s)"
+            rb"|(?<=\\[0bfnrtv]%s))" % ((prefix,) * 5))
+
+
 # Supabase's API keys: a secret one acts as service_role, a publishable one as anon; as for a JWT, only the start of
-# a run of key characters can start one (looked behind once "sb_" is found, so that the search starts from that
-# literal): a longer name holding the prefix (`is_sb_secret_key_valid…`) is none, and neither is a bare "sb_secret_"
-# in a library's check of a key. A key also starts right after an escape ending in a key character (`%22`,
-# `\x22`, `\u0022`, `\n`): the escape's `%` or `\` is no key character, so that start is near its run's beginning too.
-_AFTER_AN_ESCAPE = rb"(?<=%[0-9A-Fa-f]{2}sb_)|(?<=\\x[0-9A-Fa-f]{2}sb_)|(?<=\\u[0-9A-Fa-f]{4}sb_)|(?<=\\[0bfnrtv]sb_)"
-SUPABASE_KEY = re.compile(rb"(sb_(?:(?<![A-Za-z0-9_-]sb_)|" + _AFTER_AN_ESCAPE
-                          + rb")(?:secret|publishable)_[A-Za-z0-9_-]{16,}+)")
+# a run of key characters can start one: a longer name holding the prefix (`is_sb_secret_key_valid…`) is none, and
+# neither is a bare "sb_secret_" in a library's check of a key.
+SUPABASE_KEY = re.compile(rb"(sb_" + _key_start(b"sb_") + rb"(?:secret|publishable)_[A-Za-z0-9_-]{16,}+)")
 SUPABASE_KEY_ROLES = {"secret": "service_role", "publishable": "anon"}
+# Keys that are secret whatever role an item forbids — no browser may hold one: Stripe's secret and restricted keys
+# (`sk_live_…`, `rk_live_…`; a test-mode `sk_test_…` too: it acts on the account's test data, and in a deployed
+# app says it talks to Stripe in test mode), found as Supabase's are; a publishable `pk_live_…` is meant for the
+# browser. Their random part is letters and digits, 24 of them (older keys) or 99.
+STRIPE_KEY = re.compile(rb"([rs]k_" + _key_start(b"[rs]k_") + rb"(?:live|test)_[A-Za-z0-9]{20,}+)")
+STRIPE_KINDS = {"sk": "Stripe secret key", "rk": "Stripe restricted key"}
+# A PEM private key (PKCS#8, PKCS#1's RSA, SEC 1's EC, DSA, OpenSSH's, an encrypted one — still a leak: its pass
+# phrase is as near), armour to armour: its base64 in lines broken as they are, as a JS or JSON string writes them
+# (`\n`, `\\n` escaped twice, `\/`), or with blanks, and an encrypted PEM's headers (`Proc-Type: 4,ENCRYPTED`,
+# `DEK-Info: AES-256-CBC,…`). Armour alone (a PEM library's constants, a template's `${body}`, a docs page's `...`)
+# is no key. Linear: an attempt starts at a BEGIN armour and its body stops at the next `-----`, which the next one
+# holds.
+PRIVATE_KEY = re.compile(rb"(-----BEGIN (?P<armour>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY)-----"
+                         rb"(?P<body>(?:[A-Za-z0-9+/=:,\s]++|\\++[nrt/]|-(?!----))*+)"
+                         rb"-----END (?P=armour)-----)")
+PEM_HEADER = re.compile(rb"(?:Proc-Type|DEK-Info):[ \t]*+[A-Za-z0-9,-]*+")
+PEM_ESCAPE = re.compile(rb"\\++([nrt/])")
+NOT_PEM_BASE64 = re.compile(rb"[^A-Za-z0-9+/=]++")
+PEM_SHORTEST = 40  # base64 characters: an Ed25519 key, the shortest, has 64
 # a script's source map comment (`//# sourceMappingURL=app.js.map`, `//@ …` of older builds): the map is not read
 SOURCE_MAP_COMMENTS = (b"# sourceMappingURL=", b"@ sourceMappingURL=")
 
@@ -278,7 +306,8 @@ QUOTED_PAIR = re.compile(r"\\(.)")
 HEADER_VALUE = re.compile(r"""(?:[^,"]++|"(?:[^"\\]++|\\.?)*+"?)*+""", re.S)
 MIME_TYPE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]++)/([!#$%&'*+.^_`|~0-9A-Za-z-]++)[\t\n\r ]*+(?:;|\Z)")
 # what runs on a target's bytes (or on its headers)
-TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
+TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, STRIPE_KEY, PRIVATE_KEY, PEM_HEADER,
+                   PEM_ESCAPE, NOT_PEM_BASE64, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    CHUNK_LOAD, CHUNK_HASH, HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
                    LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
                    JSON_START, HEADER_VALUE, MIME_TYPE, IMPORT_ATTRIBUTES, MARKUP_START, WORKLET_MODULE,
@@ -1039,7 +1068,7 @@ def tokens_in(data: bytes | bytearray, pattern: re.Pattern = JWT_SHAPE) -> tuple
     found: dict[bytes, None] = {}
     at = 0
     while (token := pattern.search(data, at)) is not None:
-        if pattern is not SUPABASE_KEY or _random_looking(token.group(1)):
+        if pattern not in (SUPABASE_KEY, STRIPE_KEY) or _random_looking(token.group(1)):
             found[bytes(token.group(1))] = None
         if len(found) > MAX_TOKENS:
             return list(found)[:MAX_TOKENS], True
@@ -1055,8 +1084,12 @@ def _random_looking(key: bytes) -> bool:
     """A Supabase API key's random part mixes kinds of characters (lower and upper case, digits); a text of one
     kind is a placeholder (`sb_secret_your_key_goes_here`, `sb_secret_XXXXXXXXXXXXXXXX`), no key: a random part of
     16 characters is all lower case (the likeliest) once in 2 million, a real key's 30-odd once in 10¹²."""
-    body = key.split(b"_", 2)[2]
-    return sum(1 for kind in _KEY_CHARACTER_KINDS if kind.search(body)) >= 2
+    return _mixed(key.split(b"_", 2)[2])
+
+
+def _mixed(text: bytes) -> bool:
+    """Whether `text` mixes kinds of characters (two of lower case, upper case, digits), as a random key does."""
+    return sum(1 for kind in _KEY_CHARACTER_KINDS if kind.search(text)) >= 2
 
 
 def keys_in(data: bytes | bytearray) -> tuple[list[dict], bool]:
@@ -1082,6 +1115,26 @@ def _key(token: str) -> dict:
         return {"role": None, "fingerprint": fingerprint(token), "decodable": False}
     return {"role": claims.get("role"), "issuer": claims.get("iss"), "fingerprint": fingerprint(token),
             "decodable": True}
+
+
+def _stripe_key(key: str) -> dict:
+    """A Stripe secret or restricted key: which, and its mode (`sk_live_`: a live secret key)."""
+    kind, mode, _ = key.split("_", 2)
+    return {"secret": STRIPE_KINDS[kind], "form": f"{kind}_{mode}_", "mode": mode, "fingerprint": fingerprint(key)}
+
+
+def _pem_body(pem: str) -> str:
+    """A PEM private key's base64 alone — its armour, headers, escapes and line breaks left out —: one key, one
+    fingerprint, however it was written."""
+    found = PRIVATE_KEY.fullmatch(pem.encode("ascii"))
+    body = PEM_HEADER.sub(b"", PEM_ESCAPE.sub(lambda escape: b"/" if escape[1] == b"/" else b"\n", found["body"]))
+    return NOT_PEM_BASE64.sub(b"", body).decode("ascii")
+
+
+def _private_key(pem: str, body: str) -> dict:
+    """A PEM private key: its armour, and a fingerprint of its base64 `body` (never the key)."""
+    armour = PRIVATE_KEY.fullmatch(pem.encode("ascii"))["armour"].decode("ascii")
+    return {"secret": "private key", "form": f"-----BEGIN {armour}-----", "fingerprint": fingerprint(body)}
 
 
 def _api_key(key: str) -> dict:
@@ -1311,8 +1364,16 @@ class Crawl:
         """The keys in an asset's views, each named with `path`."""
         jwts = self._distinct(path, data, JWT_SHAPE, "JWT-shaped strings; the rest not decoded")
         api_keys = self._distinct(path, data, SUPABASE_KEY, "Supabase API keys; the rest not read")
+        stripe_keys = self._distinct(path, data, STRIPE_KEY, "Stripe secret keys; the rest not read")
+        private_keys = self._distinct(path, data, PRIVATE_KEY, "PEM private keys; the rest not read")
         self.keys += [{"asset": path, **_key(token)} for token in jwts]
         self.keys += [{"asset": path, **_api_key(key)} for key in api_keys]
+        self.keys += [{"asset": path, **_stripe_key(key)} for key in stripe_keys]
+        for pem in private_keys:
+            body = _pem_body(pem)
+            self.learn(body)  # the key however its lines were broken
+            if len(body) >= PEM_SHORTEST and _mixed(body.encode("ascii")):  # else a placeholder's `XXXX…`
+                self.keys.append({"asset": path, **_private_key(pem, body)})
 
     def _distinct(self, path: str, data: list[bytes | bytearray], pattern: re.Pattern, more_of: str) -> list[str]:
         """The distinct strings `pattern` finds in an asset's views, at most MAX_TOKENS; each is known to the run
@@ -1684,7 +1745,8 @@ def judge(check, facts) -> Outcome:
     forbidden = " or ".join(p.forbidden_roles)
     api_keys = "".join(f" and no Supabase {kind} key (sb_{kind}_)" for kind, role in SUPABASE_KEY_ROLES.items()
                        if role in p.forbidden_roles)
-    expected = f"no JWT with role {forbidden}{api_keys} in the scripts {p.path} loads"
+    expected = (f"no JWT with role {forbidden}{api_keys}, no Stripe secret or restricted key (sk_, rk_) and no"
+                f" private key (PEM) in the scripts {p.path} loads")
     page = crawl.page
     if page is None or page.status != 200:
         why = f"status {page.status}" if page is not None and page.status is not None else (
@@ -1703,7 +1765,8 @@ def judge(check, facts) -> Outcome:
         **({"named_elsewhere_not_imported": [cut(u, 120) for u in crawl.mentioned]} if crawl.mentioned else {}),
         **({"source_maps_not_read": crawl.source_maps} if crawl.source_maps else {}),
     }
-    leaked = [key for key in crawl.keys if key["role"] in p.forbidden_roles]
+    # a Stripe secret key or a private key carries no role: no browser may hold one
+    leaked = [key for key in crawl.keys if "secret" in key or key["role"] in p.forbidden_roles]
     # a JWT-shaped string whose payload cannot be read may be any role's key: not a pass
     unread = [f"{key['fingerprint']} in {key['asset']}" for key in crawl.keys if key.get("decodable") is False]
     problems = ([f"could not look at every script: {'; '.join(crawl.incomplete)}"] if crawl.incomplete else []) + (
@@ -1730,7 +1793,11 @@ def judge(check, facts) -> Outcome:
 
 
 def _kind(key: dict) -> str:
-    """`service_role key`, or for a Supabase API key also which: `service_role key (a Supabase secret key, …)`."""
+    """`service_role key`, or for a Supabase API key also which: `service_role key (a Supabase secret key, …)`; a
+    Stripe key with its mode (`Stripe secret key (sk_live_, live mode)`), a private key with its armour."""
+    if "secret" in key:
+        return (f"{key['secret']} ({key['form']}, {key['mode']} mode)" if "mode" in key
+                else f"{key['secret']} (PEM, {key['form']})")
     if "prefix" not in key:
         return f"{key['role']} key"
     return f"{key['role']} key (a Supabase {key['prefix'][3:-1]} key, {key['prefix']})"
