@@ -296,3 +296,55 @@ def test_on_postgresql_15_the_settings_and_columns_the_session_changes_are_the_o
         assert {column for _, column in differ} == sql.SESSION_VALUE_COLUMNS, (
             f"pg_settings' columns the checker's session changes: expected {sorted(sql.SESSION_VALUE_COLUMNS)};"
             f" saw {sorted(differ)}")
+
+
+# pg_show_all_settings() as a function of ROWS FROM (…): the ROWS FROM's alias names its columns (sqlglot holds the
+# function inside a Table of its own, the alias outside it); pg_settings inside a parenthesised join read by the join's
+# alias (`(pg_settings join …) as j`, `j.setting`): each passed, reading the checker's own statement_timeout
+@pytest.mark.parametrize("query", [
+    "select count(*) as n from rows from (pg_show_all_settings()) s where s.name = 'statement_timeout'"
+    " and s.setting <> '0'",
+    "select count(*) as n from rows from (pg_show_all_settings()) with ordinality s where s.name = 'statement_timeout'"
+    " and s.setting <> '0'",
+    "select count(*) as n from rows from (pg_catalog.pg_show_all_settings()) as s where s.name = 'statement_timeout'"
+    " and s.setting <> '0'",
+    "select count(*) as n from rows from (pg_show_all_settings(), generate_series(1, 1)) s"
+    " where s.name = 'statement_timeout' and s.setting <> '0'",
+    "select count(*) as n from rows from (pg_show_all_settings()) s(k, v) where s.k = 'statement_timeout'"
+    " and s.v <> '0'",
+    "select count(*) as n from rows from (generate_series(1, 1), pg_show_all_settings()) s(a, b, c)"
+    " where s.b = 'statement_timeout' and s.c <> '0'",
+    "select count(*) as n from rows from (pg_show_all_settings()) s where s.name like 'statement%' and s.source = 'client'",
+    "select count(*) as n from (pg_settings join (values ('statement_timeout')) v(name) using (name)) as j"
+    " where j.setting <> '0'",
+    "select count(*) as n from (pg_settings s cross join (values (1)) v(x)) as j where j.name = 'statement_timeout'"
+    " and j.setting <> '0'",
+    "select count(*) as n from (values (1)) w(y) join (pg_settings cross join (values (1)) v(x)) j on true"
+    " where j.name = 'statement_timeout' and j.reset_val <> '0'",
+    "select count(*) as n from ((pg_settings join (values ('statement_timeout')) v(name) using (name))"
+    " cross join (values (1)) w(y)) as j where j.setting <> '0'",
+    "select count(*) as n from (pg_settings join (values ('statement_timeout')) v(name) using (name)) j(a, b)"
+    " where j.b <> '0'",
+    "select count(*) as n from (pg_settings join (values ('statement_timeout')) v(name) using (name)) j"
+    " join (values ('0')) w(setting) using (setting)",
+])
+def test_settings_read_through_rows_from_or_a_joins_alias_are_an_error(query):
+    outcome = _judged(query)
+    assert outcome.status is Status.ERROR and "statement_timeout" in outcome.observed and (
+        "checker's session" in outcome.observed), (
+        f"item pins: query {query!r}: expected an ERROR naming statement_timeout (read through ROWS FROM or a join's"
+        f" alias: the checker's session's value); saw {outcome.status.value}: {outcome.observed!r}")
+
+
+@pytest.mark.parametrize("query", [
+    "select count(*) as n from rows from (pg_show_all_settings()) s where s.name = 'max_connections'"
+    " and s.setting::int < 0",
+    "select count(*) as n from rows from (pg_show_all_settings()) s where s.pending_restart",
+    "select count(*) as n from (pg_settings join (values ('max_connections')) v(name) using (name)) as j"
+    " where j.pending_restart",
+])
+def test_settings_through_rows_from_or_a_joins_alias_the_session_does_not_pin_are_judged(query):
+    outcome = _judged(query)
+    assert outcome.status is Status.PASSED, (
+        f"item pins: query {query!r}: expected PASSED (no pinned setting read); saw {outcome.status.value}:"
+        f" {outcome.observed!r}")

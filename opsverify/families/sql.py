@@ -1668,7 +1668,8 @@ def _settings_read(query: str) -> _SettingsRead:
             asked_all |= asked or set()
             if asked is None:
                 unrestricted.append(table)
-        aliases = {_reference_name(table, exp) for table in references}
+        aliases = {_reference_name(table, exp) for table in references} | {
+            alias for table in references for alias in _join_aliases(table, exp) or ()}  # `select j from (… join …) j`
         whole_here = bool(references) and any(
             (isinstance(node, exp.Star) and not isinstance(node.parent, exp.Count))
             or (isinstance(node, exp.Column) and not node.table and _folded(node.this) in aliases)
@@ -1681,28 +1682,65 @@ def _settings_read(query: str) -> _SettingsRead:
 
 def _reads_session_values(tree, table, exp) -> bool:
     """Whether the query reads a column of the reference that the checker's session changes (`SESSION_VALUE_COLUMNS`,
-    by the name a column alias list gives it), qualified by the reference's name (a schema before it or not) or bare
-    (any relation's, at worst); or compares one by a join of its SELECT (NATURAL, or a USING list naming one)."""
-    alias = table.args.get("alias")
-    renamed = list(alias.args.get("columns") or []) if isinstance(alias, exp.TableAlias) else []
-    if not all(isinstance(column, exp.Identifier) for column in renamed):
+    by the name a column alias list gives it), qualified by the reference's name (a schema before it or not), by the
+    alias of a parenthesised join it is inside (`(pg_settings join …) as j`: `j.setting`) or bare (any relation's, at
+    worst); or compares one by a join (NATURAL, or a USING list naming one). Where which column is which cannot be
+    told (a join's own column alias list), it reads them, at worst."""
+    called, joined = _column_names(table, exp), _join_aliases(table, exp)
+    if called is None or joined is None:
         return True
-    called = [_folded(column) for column in renamed] + list(PG_SETTINGS_COLUMNS[len(renamed):])
     values = {name for name, column in zip(called, PG_SETTINGS_COLUMNS) if column in SESSION_VALUE_COLUMNS}
     if any(join.args.get("method") == "NATURAL" or any(
             not isinstance(column, exp.Identifier) or _folded(column) in values
             for column in join.args.get("using") or []) for join in _joins_beside(table, exp)):
         return True  # the join compares them itself: `natural join`, `using (name, setting)`
     reference = _reference_name(table, exp)
+    qualifiers = {reference, *joined}
     return any(_folded(node.this) in values and (
-        not node.args.get("table") or _folded(node.args["table"]) == reference)
+        not node.args.get("table") or not reference or _folded(node.args["table"]) in qualifiers)
         for node in tree.find_all(exp.Column) if isinstance(node.this, exp.Identifier))
 
 
+def _rows_from(table, exp):
+    """The ROWS FROM (…) the reference is a function of, or None: sqlglot holds each function in a relation of its
+    own inside it, and the alias — naming the columns of all its functions — on it."""
+    outer = table.parent
+    if isinstance(outer, exp.Table) and any(member is table for member in outer.args.get("rows_from") or []):
+        return outer
+    return None
+
+
+def _standing(table, exp):
+    """What stands in FROM for the reference: the ROWS FROM (…) it is a function of, else itself."""
+    return _rows_from(table, exp) or table
+
+
+def _join_aliases(table, exp) -> list[str] | None:
+    """The aliases of the parenthesised joins the reference is inside, up to its SELECT (`(pg_settings join …) as j`:
+    `j.setting` may be pg_settings' — any relation's of the join, at worst); None where one has a column alias list
+    (`… as j(a, b)`: which of them renames which column is not told here)."""
+    aliases, node = [], _standing(table, exp)
+    while node.parent is not None and not isinstance(node.parent, exp.Select):
+        node = node.parent
+        alias = node.args.get("alias") if isinstance(node, exp.Subquery) else None
+        if isinstance(alias, exp.TableAlias):
+            if alias.args.get("columns"):
+                return None
+            if isinstance(alias.this, exp.Identifier):
+                aliases.append(_folded(alias.this))
+    return aliases
+
+
 def _joins_beside(table, exp) -> list:
-    """The joins of the SELECT whose FROM brings the reference (any of them may join it, at worst)."""
-    holder = table.parent.parent if isinstance(table.parent, (exp.Join, exp.From)) else None
-    return list(holder.args.get("joins") or []) if isinstance(holder, exp.Select) else []
+    """The joins that may join the reference (any of them, at worst): those of the SELECT whose FROM brings it, and
+    of each parenthesised join it is inside (whose first relation holds them)."""
+    joins, node = [], _standing(table, exp)
+    while node is not None:
+        joins += node.args.get("joins") or []
+        if isinstance(node, exp.Select):
+            break
+        node = node.parent
+    return joins
 
 
 def _reads_settings(table, exp) -> bool:
@@ -1713,21 +1751,40 @@ def _reads_settings(table, exp) -> bool:
 
 def _reference_name(table, exp) -> str:
     """The name a reference's columns are qualified by, as PostgreSQL compares it (quoted: as written; unquoted:
-    folded): its alias, else its relation's (or function's) name."""
-    alias = table.args.get("alias")
+    folded): its alias (a ROWS FROM's, for a function of one), else its relation's (or function's) name — an unaliased
+    ROWS FROM's first function's; "" where that is not told (a function sqlglot reads as its own: any qualifier may be
+    it)."""
+    standing = _standing(table, exp)
+    alias = standing.args.get("alias")
     if isinstance(alias, exp.TableAlias) and isinstance(alias.this, exp.Identifier):
         return _folded(alias.this)
-    return _folded(table.this.this if isinstance(table.this, exp.Anonymous) else table.this)
+    first = standing.args["rows_from"][0] if standing is not table else table
+    if isinstance(first.this, exp.Anonymous):
+        return _folded(first.this.this)
+    return _folded(first.this) if isinstance(first.this, (str, exp.Identifier)) else ""
+
+
+def _column_names(table, exp) -> list[str] | None:
+    """What the reference calls pg_settings' columns, in order (`PG_SETTINGS_COLUMNS`): a column alias list renames
+    them by place, a ROWS FROM's its first function's columns first; None where that cannot be told (a list not of
+    plain names, or one over a ROWS FROM whose first function is another: how many columns that has is not known)."""
+    standing = _standing(table, exp)
+    alias = standing.args.get("alias")
+    renamed = list(alias.args.get("columns") or []) if isinstance(alias, exp.TableAlias) else []
+    if not renamed:
+        return list(PG_SETTINGS_COLUMNS)
+    if (standing is not table and standing.args["rows_from"][0] is not table) or not all(
+            isinstance(column, exp.Identifier) for column in renamed):
+        return None
+    return [_folded(column) for column in renamed][:len(PG_SETTINGS_COLUMNS)] + list(
+        PG_SETTINGS_COLUMNS[len(renamed):])
 
 
 def _name_column(table, exp) -> str | None:
     """What a reference calls pg_settings' column `name`, its first: `name`, or the first of a column alias list
-    (`pg_settings as s(setting_name)`); None where the list is not plain names."""
-    alias = table.args.get("alias")
-    columns = alias.args.get("columns") if isinstance(alias, exp.TableAlias) else None
-    if not columns:
-        return "name"
-    return _folded(columns[0]) if isinstance(columns[0], exp.Identifier) else None
+    (`pg_settings as s(setting_name)`); None where that cannot be told (`_column_names`)."""
+    called = _column_names(table, exp)
+    return called[0] if called else None
 
 
 def _asked_by_name(table, exp) -> set[str] | None:
@@ -1736,10 +1793,11 @@ def _asked_by_name(table, exp) -> set[str] | None:
     LEFT JOIN's right) — `name` (or what a column alias list renames it to: `_name_column`) qualified by the
     reference's alias, or bare where it is the SELECT's only relation; None where none restricts it (`name <> 'x'`,
     `not name in (…)`, an OR: it may read any)."""
-    holder, join = table.parent, None
-    if isinstance(holder, exp.Join) and holder.this is table:
+    standing = _standing(table, exp)  # a function of ROWS FROM (…) stands there as it
+    holder, join = standing.parent, None
+    if isinstance(holder, exp.Join) and holder.this is standing:
         holder, join = holder.parent, holder
-    elif not isinstance(holder, exp.From) or holder.this is not table:
+    elif not isinstance(holder, exp.From) or holder.this is not standing:
         return None
     select = holder if join is not None else holder.parent
     if not isinstance(select, exp.Select):
