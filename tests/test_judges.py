@@ -136,6 +136,23 @@ def test_sql_failure_shows_the_first_offending_rows():
     assert len(outcome.evidence["detail"]) == 4
 
 
+def test_sql_a_detail_the_checker_may_be_shown_too_little_of_says_so_not_its_rows():
+    """A detail is held to the query's rules: rows RLS may hide from the checker, or a view showing it other roles'
+    sessions blank, are evidence that misleads — the evidence says why instead, as a detail whose window was NULL."""
+    under_rls = [{"viewer": "reader", "sees_all": False, "rls_tables": ["public.jobs"], "views": [],
+                  "catalog_hidden": [], "sees_stats": False, "search_path": "public"}]
+    for detail, said in (("select id from public.jobs where state = 'stuck'", "public.jobs"),
+                         ("select pid, state from pg_stat_activity where state = 'idle in transaction'",
+                          "pg_read_all_stats")):
+        check = make(sql, {"query": "select count(*) as n from pg_catalog.pg_class", "expect": {"n": {"eq": 0}},
+                           "detail": detail})
+        outcome = sql.judge(check, sql_facts(check, [{"n": 2}], detail=[{"id": 7, "pid": None, "state": None}],
+                                             visibility=under_rls))
+        shown = outcome.evidence.get("detail")
+        assert outcome.status is Status.FAILED and "id=7" not in outcome.observed and isinstance(shown, str) and (
+            said in shown), f"detail {detail!r}: saw {outcome.status.value}: {outcome.observed!r}, detail {shown!r}"
+
+
 @pytest.mark.parametrize("query", ["select ';' as n", "select $$a;b$$ as n", "select 1 as n -- a; comment",
                                    "with x as (select 1 as n) select n from x;"])
 def test_sql_single_statement_guard_reads_sql_not_characters(query):

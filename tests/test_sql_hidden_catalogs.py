@@ -306,6 +306,22 @@ def test_what_the_role_is_shown_is_asked_only_where_a_query_names_such_a_view(qu
     assert ("catalog_hidden" in question) is asked
 
 
+@pytest.mark.parametrize("detail, tables", [
+    ("select name, setting from pg_settings where pending_restart", ()),
+    ("select pid, state from pg_stat_activity where state = 'idle in transaction'", ()),
+    ("select id from app.jobs where state = 'stuck'", ("app.jobs",)),
+])
+def test_what_the_role_is_shown_is_asked_for_a_detail_too(detail, tables):
+    """A detail is held to the same rules as the query (its rows are evidence): the facts they need are asked for the
+    names it reads too."""
+    check = make_check("sql", {"query": "select count(*) as n from app.plain", "expect": {"n": {"eq": 0}},
+                               "detail": detail})
+    first = sql.database_statements(make_target({}), [check])[0]
+    assert (first is sql.VISIBILITY_OF_SHOWN_VIEWS) is (not tables), f"detail {detail!r}: the shown views not asked"
+    _, asked = sql._resolution([check])
+    assert set(tables) <= {name.replace('"', "") for name in asked["tables"]}, f"detail {detail!r}: {asked}"
+
+
 SEEN = ["max_prepared_transactions", "max_connections", "fsync", "port"]
 
 

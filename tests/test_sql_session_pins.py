@@ -348,3 +348,74 @@ def test_settings_through_rows_from_or_a_joins_alias_the_session_does_not_pin_ar
     assert outcome.status is Status.PASSED, (
         f"item pins: query {query!r}: expected PASSED (no pinned setting read); saw {outcome.status.value}:"
         f" {outcome.observed!r}")
+
+
+# a detail is evidence only: where it reads a pinned setting its rows are the checker's own value (statement_timeout
+# 2000, source client, on a server with none), shown as the server's in the evidence and the failure's message
+PINNED_DETAIL = "select name, setting, source from pg_settings where name in ('statement_timeout')"
+SESSION_ROWS = [{"name": "statement_timeout", "setting": "2000", "source": "client"}]
+
+
+@pytest.mark.parametrize("detail, n, status", [
+    (PINNED_DETAIL, 0, Status.FAILED),
+    (PINNED_DETAIL, 1, Status.PASSED),
+    ("select s.name, s.setting from rows from (pg_show_all_settings()) s where s.name = 'statement_timeout'", 0,
+     Status.FAILED),
+])
+def test_a_detail_reading_a_pinned_setting_shows_why_not_the_sessions_rows(detail, n, status):
+    check = make_check("sql", {"query": "select count(*) as n from pg_db_role_setting where setrole = 0",
+                               "expect": {"n": {"eq": 1}}, "detail": detail}, name="pins")
+    facts = {"visibility": [SEES_ALL], "deployed_at": None,
+             "answers": {check.key: {"query": [{"n": n}], "detail": SESSION_ROWS}}}
+    outcome = sql.judge(check, facts)
+    shown = outcome.evidence.get("detail")
+    assert outcome.status is status and "2000" not in outcome.observed and isinstance(shown, str) and (
+        "detail" in shown and "statement_timeout" in shown and "checker's session" in shown), (
+        f"item pins: detail {detail!r}: expected {status.value} with the detail's rows replaced by why (the checker's"
+        f" session's own statement_timeout); saw {outcome.status.value}: {outcome.observed!r}, detail {shown!r}")
+
+
+def test_a_detail_reading_settings_the_session_leaves_alone_is_shown():
+    rows = [{"name": "max_connections", "setting": "100"}]
+    check = make_check("sql", {"query": "select 1 as n", "expect": {"n": {"eq": 0}},
+                               "detail": "select name, setting from pg_settings where name = 'max_connections'"},
+                       name="pins")
+    facts = {"visibility": [SEES_ALL], "deployed_at": None, "answers": {check.key: {"query": [{"n": 1}],
+                                                                                    "detail": rows}}}
+    outcome = sql.judge(check, facts)
+    assert outcome.status is Status.FAILED and outcome.evidence["detail"] == rows and (
+        "name=max_connections" in outcome.observed), f"saw {outcome.status.value}: {outcome.observed!r}"
+
+
+@pytest.mark.needs_real_server
+def test_on_postgresql_15_rows_from_a_joins_alias_and_a_detail_read_as_the_sessions():
+    """The probe's, on a server with no statement timeout: ROWS FROM (pg_show_all_settings()) s and
+    (pg_settings join … using (name)) as j, each reading the checker's own statement_timeout, passed `n eq 1`; a detail
+    showed `setting=2000, source=client` as the server's. Items are ERRORs; the detail's rows are replaced by why."""
+    for srv in _debian_pg15():
+        url = _readme_checker(srv)
+        items = [
+            {"query": "select count(*) as n from rows from (pg_show_all_settings()) s"
+                      " where s.name = 'statement_timeout' and s.setting <> '0'", "expect": {"n": {"eq": 1}}},
+            {"query": "select count(*) as n from (pg_settings join (values ('statement_timeout')) v(name)"
+                      " using (name)) as j where j.setting <> '0'", "expect": {"n": {"eq": 1}}},
+            {"query": "select count(*) as n from pg_db_role_setting where setrole = 0 and setdatabase = 0",
+             "expect": {"n": {"eq": 1}}, "detail": PINNED_DETAIL},
+        ]
+        checks = [make_check("sql", params, item=f"P{i}", name=f"probe{i}") for i, params in enumerate(items)]
+        target = make_target({"database": url}, timeouts={"statement_ms": 2000})
+        try:
+            rows_from, joined, detailed = gather_and_judge(target, sql, checks)
+        finally:
+            target.close()
+        with psycopg.connect(url, autocommit=True) as conn:
+            plain = conn.execute("select current_setting('statement_timeout')").fetchone()[0]
+        assert plain == "0", f"the server, in a plain session: expected no statement timeout; saw {plain}"
+        for name, outcome in (("rows_from", rows_from), ("joined", joined)):
+            assert outcome.status is Status.ERROR and "statement_timeout" in outcome.observed, (
+                f"item {name}: expected ERROR (reads the checker's session's statement_timeout); saw"
+                f" {outcome.status.value}: {outcome.observed!r}")
+        shown = detailed.evidence.get("detail")
+        assert detailed.status is Status.FAILED and "2000" not in detailed.observed and isinstance(shown, str) and (
+            "statement_timeout" in shown), (f"item detailed: expected FAILED, the detail's rows replaced by why; saw"
+                                           f" {detailed.status.value}: {detailed.observed!r}, detail {shown!r}")

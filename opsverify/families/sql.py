@@ -504,6 +504,12 @@ def render(query: str, deployed_at: dt.datetime | None) -> str:
 CLOCK = Pinned("select statement_timestamp() as database_now")
 
 
+def _statements_of(check) -> tuple[str, ...]:
+    """What an item asks the database: its query, and its detail where it has one — held to the same rules (a pinned
+    setting, rows hidden from the checker: `_detail_problem`), so the facts those need are asked for its names too."""
+    return (check.params.query, check.params.detail) if check.params.detail else (check.params.query,)
+
+
 def _cites_deploy_time(check) -> bool:
     """Its query does (a `detail` is evidence only: its window decides nothing)."""
     return DEPLOYED_AT in check.params.query
@@ -815,7 +821,8 @@ def _plan(target, checks) -> tuple[list[tuple[str, str]], list[Any]]:
     asked: list[tuple[str, str]] = []
     statements: list[Any] = [VISIBILITY_OF_SHOWN_VIEWS if _names_shown_views(checks) else VISIBILITY]
     # every word that may name a function (not parsed: sqlglot loads only where RLS makes it matter, `_owner_problem`)
-    called = sorted(set().union(*(_identifiers(check.params.query) for check in checks))) if checks else []
+    called = sorted(set().union(*(_identifiers(text) for check in checks for text in _statements_of(check)))) \
+        if checks else []
     if called:
         asked.append(("", "definers"))
         statements.append((DEFINERS, {"names": called}))
@@ -837,8 +844,8 @@ def _resolution(checks) -> tuple[str, dict[str, list[str]]]:
     tables: set[str] = set()
     functions: set[tuple[str, str]] = set()
     attributes: set[str] = set()
-    for check in checks:
-        found = names_read(check.params.query)
+    for text in (text for check in checks for text in _statements_of(check)):
+        found = names_read(text)
         if found is not None:
             tables.update(found.tables)
             functions.update(found.functions)
@@ -875,7 +882,7 @@ def gather(target, checks) -> dict[str, Any]:
     definers = next((answer for (_, kind), answer in zip(asked, rest) if kind == "definers"), [])
     if _bypasses_where_rls_is(visibility):
         visibility = [{**visibility[0], "definers": _definer_names(definers)}]
-        if any(_reads_as_owner(check.params.query, visibility[0]) for check in checks):
+        if any(_reads_as_owner(text, visibility[0]) for check in checks for text in _statements_of(check)):
             second.append(OWNERS_UNDER_RLS)
     zones = _zones_read(target.database)
     second += [InZone(bounded(render(check.params.query, deployed_at), MEASURED_ROWS), zone)
@@ -2011,8 +2018,7 @@ def _information_schema_views(query: str, search_path: Any) -> set[str]:
 def _names_shown_views(checks) -> bool:
     """Whether a query may name a view `shown_problem` judges (by its names, as the judge reads them, the search_path
     not known yet: unqualified ones count): then the facts it needs are asked (`_SHOWN_VIEWS`)."""
-    for check in checks:
-        words = _references(check.params.query)
+    for words in (_references(text) for check in checks for text in _statements_of(check)):
         if isinstance(words, _AnyName) or any(
                 word in _INFORMATION_SCHEMA_VIEWS or word in SESSIONS_SHOWN_BLANK or word in SETTINGS_SHOWN
                 or word.startswith(_PROGRESS_VIEWS) for word in words):
@@ -2896,6 +2902,13 @@ def _judged_in(check, facts: dict[str, Any], zoned) -> tuple[Outcome, bool]:
     return other, asked_differs
 
 
+def _read_wrong(query: str, visibility: Any) -> str | None:
+    """Why what the query reads would not be what the app's sessions read: a setting the checker's session pins, and
+    rows the checker is not shown — each said, as fixing one leaves the other."""
+    return "; and ".join(problem for problem in (pinned_problem(query), rls_problem(query, visibility)
+                                                 or shown_problem(query, visibility)) if problem) or None
+
+
 def _judged(check, facts) -> Outcome:
     p: Params = check.params
     answers = facts["answers"][check.key]
@@ -2925,9 +2938,7 @@ def _judged(check, facts) -> Outcome:
         skewed = _clock_problem(facts)
         if skewed:
             return error(skewed, deployed_at=facts["deployed_at"])
-    # a pinned setting read and what the checker is not shown, each said: fixing one leaves the other
-    why = "; and ".join(problem for problem in (pinned_problem(p.query), rls_problem(p.query, facts["visibility"])
-                                                or shown_problem(p.query, facts["visibility"])) if problem)
+    why = _read_wrong(p.query, facts["visibility"])
     if why:
         return error(why)
     if len(rows) != 1:
@@ -2977,6 +2988,11 @@ def _judged(check, facts) -> Outcome:
             evidence["detail"] = f"detail query failed: {_null_window_said(null_window, 'detail query', given)}"
         elif isinstance(detail, GatherError):
             evidence["detail"] = f"detail query failed: {detail}"
+        elif misread := _read_wrong(p.detail, facts["visibility"]):
+            # its rows would be the checker's session's values, or what the checker is shown: said, not shown
+            evidence["detail"] = f"the detail query's rows are not shown: {misread}"
+            if problems:
+                problems.append("the detail query's rows are not shown (the evidence's detail says why)")
         else:
             evidence["detail"] = [{k: _kept(_plain(v)) for k, v in r.items()} for r in (detail or [])[:KEPT_ROWS]]
             beyond = detail is not None and len(detail) > KEPT_ROWS  # only KEPT_ROWS + 1 are fetched
