@@ -1284,3 +1284,95 @@ def test_a_header_that_only_seems_to_carry_a_credential_loads(name, value):
     x-bypass-cache, auth in x-author, key in Stripe's idempotency-key) were refused as credentials written in."""
     assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
         name: value}
+
+
+# -- a Cookie header's pairs are judged by their names, as a browser's session cookies are named ----------------------
+LITERAL = "q1w2e3r4t5LITSESS6u7i8o9p0"
+
+
+def _messages(raised: ValidationError) -> str:
+    return "; ".join(problem["msg"] for problem in raised.errors())
+
+
+@pytest.mark.parametrize("pair", [f"{name}={LITERAL}" for name in (
+    "PHPSESSID", "connect.sid", "sid", "SID", "jwt", "_gh_sess", "SSESS3f2e1d0c9b8a", "wordpress_logged_in_59ba1c",
+    "KEYCLOAK_IDENTITY", "CloudFront-Signature", "_pomerium", "remember_web_59ba36addc2b", "JSESSIONID",
+    "ASP.NET_SessionId", "__Secure-3PSID", ".AspNetCore.Cookies", "csrftoken")] + [
+    "PHPSESSID={secret:S}deadbeef1234"])  # a token written beside the cited one
+def test_a_session_cookie_written_beside_a_cited_pair_is_refused(pair):
+    """`PHPSESSID=…; csrf={secret:CSRF}` loaded: the pair's name was read as an env var's (names_a_secret), which
+    knows no cookie's session names, and a token after a pair's reference was not looked for."""
+    with pytest.raises(ValidationError, match="Cookie: a credential written into the checklist"):
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": f"{pair}; csrf={{secret:C}}"}})
+    with pytest.raises(ValidationError, match="Cookie: a credential written into the checklist"):
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": pair}})
+
+
+@pytest.mark.parametrize("value", ["NEXT_LOCALE=de", "feature_beta=1; ab_bucket=B", "cookieconsent_status=dismiss",
+                                   "sidebar_state=open; theme=dark", "_ga=GA1.2.123456789.1700000000; _gid=GA1.2.9",
+                                   "NEXT_LOCALE=de; PHPSESSID={secret:PHP_SESSION}"])
+def test_a_cookie_of_public_pairs_loads(value):
+    """`Cookie: NEXT_LOCALE=de` was refused as a credential (the header's name holds `cookie`), though the same pair
+    loaded beside a cited one."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": value}}).headers == {
+        "Cookie": value}
+
+
+def test_a_refused_cookie_is_shown_cited_as_a_cookie():
+    """The fix offered for a cookie was `Cookie: Bearer {secret:API_TOKEN}`, which no server reads as a cookie."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": f"PHPSESSID={LITERAL}"}})
+    said = _messages(raised.value)  # pydantic's own text shows the input; the loader shows the message alone
+    assert "'Cookie: session={secret:SESSION}'" in said and "Bearer" not in said and LITERAL not in said, said
+
+
+def test_a_literal_session_cookie_is_bad_input_and_never_sent(tmp_path):
+    """End to end: the session cookie written beside a cited pair is refused at load (exit 20), the item named, and
+    no request goes out, so it reaches no output."""
+    project = Project(tmp_path, {"WEB_URL": "http://127.0.0.1:9", "SHOP_CSRF": "csrfVALUEcited0042"})
+    project.checklist("site", f"""
+    - id: C1
+      name: logged-in-page
+      section: Web
+      title: the account page answers for a logged-in user
+      family: http
+      cadence: postdeploy
+      params:
+        service: web
+        path: /account
+        headers: {{Cookie: "PHPSESSID={LITERAL}; csrf={{secret:CSRF}}"}}
+    """)
+    project.environment('systems: {site: {services: {web: {url: "${WEB_URL}"}}, secrets: {CSRF: "${SHOP_CSRF}"}}}\n')
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
+    line = next((line for line in ran.output.splitlines() if "C1-logged-in-page: params.headers" in line), "")
+    assert "Cookie: a credential written into the checklist" in line, ran.output[-3000:]
+    assert LITERAL not in ran.output, ran.output[-3000:]
+
+
+# -- credential headers by a vendor's name, a British spelling, or a one-time code ------------------------------------
+@pytest.mark.parametrize("name, value", [
+    ("X-Honeycomb-Team", LITERAL), ("X-JFrog-Art-Api", "AKCp8" + LITERAL), ("Authorisation", f"Bearer {LITERAL}x"),
+    ("Authorisation", "abc"), ("Apiauth", LITERAL), ("API-Sign", LITERAL), ("X-Csrf", "a8f9d0e1c2b3"),
+    ("X-Xsrf", "a8f9d0e1c2b3"), ("X-OTP", "123456"), ("X-Pin", "4821"),
+    # a vendor's token, whatever the header's name
+    ("X-Upstream", "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"), ("X-Upstream", "github_pat_11ABCDEFG0" + "x" * 30),
+    ("X-Upstream", "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"), ("X-Upstream", "rk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"),
+    ("X-Upstream", "xoxb-" + "1234567890-abcdefghijkl"), ("X-Upstream", "glpat-" + "aB3dE5fG7hJ9kL1mN3pQ"),
+    ("X-Upstream", "AKIA" + "IOSFODNN7EXAMPLE"), ("X-Upstream", "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+    ("X-Upstream", "Token " + "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"),
+])
+def test_a_credential_header_the_word_rule_missed_is_refused(name, value):
+    with pytest.raises(ValidationError, match=f"{name}: a credential written into the checklist"):
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
+
+
+@pytest.mark.parametrize("name, value", [
+    ("X-CSRF", "1"), ("X-Requested-With", "XMLHttpRequest"), ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-"
+     "00f067aa0ba902b7-01"), ("Idempotency-Key", "8e03978e-40d5-43e8-bc93-6894a57f9324"), ("X-Cache-Key", "page-123456"),
+    ("X-Authored-By", "bob2024"), ("X-Authorised-User", "bob"), ("X-Design", "v2"), ("X-Pinned", "1"),
+    ("X-Upstream", "Token tokens are off"), ("X-Partition-Key", "eu-west-1"), ("X-Sort-Keys", "name123"),
+])
+def test_an_ordinary_header_near_those_words_loads(name, value):
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}

@@ -14,8 +14,6 @@ holding an integer too long for Python to read — a text holding any quoted str
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import decimal
 import fnmatch
@@ -31,10 +29,12 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidatorFunctionWr
 from .. import display
 from ..checklist import WrittenNumber
 from ..outcome import Outcome, Status, error, failed, passed
-from ..secrets import PLATFORM_GATE_PARAMETERS, names_a_secret, without_userinfo
+from ..secrets import PLATFORM_GATE_PARAMETERS, without_userinfo
 from ..target import SECRET_REF
 from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, END_READ_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
 from ._common import StrictParams, UrlPath, holds_non_finite, reference_problem
+from ._credentials import holds_a_token, names_a_credential, names_a_login_cookie, names_a_token, \
+    shaped_as_a_credential
 
 NAME = "http"
 
@@ -117,75 +117,41 @@ def _header_value(value: str) -> str:
     return value
 
 
-# a header whose name says it carries a credential (authorization, x-api-key, cookie, x-session-token, an identity
-# proxy's x-goog-iap-jwt-assertion, …), read by its words: any of these, or a word of 5 letters or more of them
-# beginning or ending another (x-authtoken) …
-CREDENTIAL_WORDS = frozenset({"auth", "authorization", "authentication", "token", "secret", "secrets", "password",
-                              "passwd", "passphrase", "pwd", "credential", "credentials", "cookie", "session",
-                              "signature", "jwt", "bearer", "assertion", "apikey", "hmac"})
-# … key or pass as a word of it or at an end of one (x-api-key, x-api-key-id, x-accesskey, x-passcode, x-userpass) —
-# not in an ordinary word (keyboard, passenger, compass), nor idempotency-key or x-cache-key —, or bypass or sig as its
-# last word (x-vercel-protection-bypass; not x-bypass-cache)
-KEY_WORDS = ("key", "keys", "pass")
-ORDINARY_WORDS = frozenset({"keyboard", "keyword", "keywords", "keyspace", "keynote", "monkey", "turkey", "donkey",
-                            "hockey", "jockey", "whiskey", "passenger", "passengers", "compass", "passport", "passive",
-                            "passthrough", "bypass"})
-LAST_CREDENTIAL_WORDS = frozenset({"bypass", "sig"})
-NOT_CREDENTIAL_KEYS = frozenset({"idempotency", "cache"})
-# a value shaped as a credential whatever its header's name: a JWT (three base64url parts, the first `eyJ`: `{"`)
-# anywhere in it, or the whole value an authorization scheme and its token (RFC 9110's `scheme SP token68`, nothing
-# after it): Basic and base64 of `user:password`, Bearer and a token of 16 characters or one holding a digit —
-# `Basic plan` or `bearer of bad news` is prose
-JWT = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{2,}\.[\w-]*")
-SCHEME_TOKEN = re.compile(r"\s*+(Bearer|Basic)\s++([\w~+/.-]++=*+)\s*+", re.IGNORECASE)
-# what is left of a credential header's value, its {secret:…} references taken out, that is itself a credential: a
-# run of 6 or more token characters holding a digit (`Basic {secret:U}:hunter2pass`); words and separators
-# (`Bearer `, `; `) are not. A cookie's pairs are judged by their names (`session=9f8e…; csrf={secret:CSRF}`)
-LITERAL_TOKEN = re.compile(r"[\w~+/.-]*\d[\w~+/.-]*")
+COOKIE_HEADERS = ("cookie", "set-cookie")
 
 
-def _names_a_credential(name: str) -> bool:
-    words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
-    for at, word in enumerate(words):
-        if word in CREDENTIAL_WORDS or any(len(strong) >= 5 and (word.startswith(strong) or word.endswith(strong))
-                                           for strong in CREDENTIAL_WORDS):
+def _literal_cookie(text: str) -> bool:
+    """Whether a cookie header carries a login as written: a pair whose name is a login's (`PHPSESSID=…`), or a token
+    beside a pair's or a bare value's {secret:…} (`PHPSESSID={secret:S}deadbeef1234`). Its own name, cookie, says
+    nothing: `NEXT_LOCALE=de` or `_ga=GA1.2.…` is none."""
+    for pair in text.split(";"):
+        name, equals, value = pair.partition("=")
+        cited = SECRET_REF.search(pair)
+        if equals and not cited and value.strip() and names_a_login_cookie(name.strip()):
             return True
-        if word in KEY_WORDS:
-            if not (at and words[at - 1] in NOT_CREDENTIAL_KEYS):
-                return True
-        elif word not in ORDINARY_WORDS and (word.startswith(KEY_WORDS) or word.endswith(KEY_WORDS)):
+        if (cited or not equals) and holds_a_token(SECRET_REF.sub(" ", value if equals else pair)):
             return True
-    return bool(words) and words[-1] in LAST_CREDENTIAL_WORDS
-
-
-def _shaped_as_a_credential(text: str) -> bool:
-    if JWT.search(text):
-        return True
-    whole = SCHEME_TOKEN.fullmatch(text)
-    if whole is None:
-        return False
-    scheme, token = whole.group(1).lower(), whole.group(2)
-    if scheme == "bearer":
-        return len(token) >= 16 or any(c.isdigit() for c in token)
-    try:
-        return b":" in base64.b64decode(token, validate=True)
-    except (ValueError, binascii.Error):
-        return False
+    return False
 
 
 def _literal_credential(name: str, text: str) -> bool:
     """Whether a header's value, its {secret:…} references aside, carries a credential as written."""
     rest = SECRET_REF.sub(" ", text)
-    if _shaped_as_a_credential(rest):
+    if shaped_as_a_credential(rest):
         return True
-    if not _names_a_credential(name):
+    if name.lower() in COOKIE_HEADERS:  # each pair by its name: `_ga=GA1.2.…` is none, `session=…` one
+        return _literal_cookie(text)
+    if names_a_token(name) and holds_a_token(rest):
+        return True
+    if not names_a_credential(name):
         return False
-    if not SECRET_REF.search(text):
-        return True
-    if name.lower() in ("cookie", "set-cookie"):  # each pair by its name: `_ga=GA1.2.…` is none, `session=…` one
-        return any(names_a_secret(pair.partition("=")[0].strip()) for pair in text.split(";")
-                   if "=" in pair and not SECRET_REF.search(pair))
-    return any(len(run) >= 6 for run in LITERAL_TOKEN.findall(rest))
+    return not SECRET_REF.search(text) or holds_a_token(rest)
+
+
+def _cited_example(name: str) -> str:
+    if name.lower() in COOKIE_HEADERS:
+        return f"'{name}: session={{secret:SESSION}}'"
+    return f"'{name}: Bearer {{secret:API_TOKEN}}'"
 
 
 HeaderName = Annotated[str, AfterValidator(_header_name)]
@@ -254,7 +220,7 @@ class Params(StrictParams):
             if _literal_credential(name, text):
                 raise ValueError(f"{name}: a credential written into the checklist would be sent, shown and archived "
                                  "as written; cite it from the environment's secrets: {secret:NAME} (e.g. "
-                                 f"'{name}: Bearer {{secret:API_TOKEN}}')")
+                                 f"{_cited_example(name)})")
         return value
 
     @model_validator(mode="after")

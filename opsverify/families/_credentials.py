@@ -1,0 +1,106 @@
+"""What reads as a credential written into a checklist: a header's or a query parameter's name (x-api-key,
+?access_token=), a cookie's (PHPSESSID), or a value's shape whatever its name (a JWT, `Bearer <token>`, a vendor's
+key: ghp_…, sk_live_…, AKIA…). An http item's headers and every family's URL path are judged by these at load: a
+credential written in would be sent, shown and archived as written."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+# a name that says it carries a credential (authorization, x-api-key, cookie, x-session-token, an identity proxy's
+# x-goog-iap-jwt-assertion, …), read by its words: any of these, or a word of 5 letters or more of them beginning or
+# ending another (x-authtoken, Authorisation) …
+CREDENTIAL_WORDS = frozenset({"auth", "authorization", "authorisation", "authentication", "token", "secret", "secrets",
+                              "password", "passwd", "passphrase", "pwd", "credential", "credentials", "cookie",
+                              "session", "signature", "jwt", "bearer", "assertion", "apikey", "hmac", "otp", "pin"})
+# … auth at a word's end (Apiauth, x-oauth; not x-author) …
+FUSED_LAST_WORDS = ("auth",)
+# … key or pass as a word of it or at an end of one (x-api-key, x-api-key-id, x-accesskey, x-passcode, x-userpass) —
+# not in an ordinary word (keyboard, passenger, compass), nor a key that names data, not access (idempotency-key,
+# x-cache-key, x-partition-key, x-sort-keys) —, or bypass, sig or sign as its last word (x-vercel-protection-bypass,
+# Kraken's API-Sign; not x-bypass-cache)
+KEY_WORDS = ("key", "keys", "pass")
+ORDINARY_WORDS = frozenset({"keyboard", "keyword", "keywords", "keyspace", "keynote", "monkey", "turkey", "donkey",
+                            "hockey", "jockey", "whiskey", "passenger", "passengers", "compass", "passport", "passive",
+                            "passthrough", "bypass"})
+LAST_CREDENTIAL_WORDS = frozenset({"bypass", "sig", "sign"})
+NOT_CREDENTIAL_KEYS = frozenset({"idempotency", "cache", "sort", "primary", "partition", "routing", "shard"})
+# vendors' credential headers no word rule reads (Honeycomb's team key, Artifactory's API key)
+VENDOR_CREDENTIAL_NAMES = frozenset({"x-honeycomb-team", "x-jfrog-art-api"})
+# a CSRF token: a credential when its value is a token (`X-XSRF: a8f9d0…`), not the marker some frameworks ask for
+# (`X-CSRF: 1`, Duende BFF's)
+TOKEN_VALUED_WORDS = frozenset({"csrf", "xsrf"})
+
+# a value shaped as a credential whatever its name: a JWT (three base64url parts, the first `eyJ`: `{"`) anywhere in
+# it, or the whole value an authorization scheme and its token (RFC 9110's `scheme SP token68`, nothing after it):
+# Basic and base64 of `user:password`, Bearer and a token of 16 characters or one holding a digit —
+# `Basic plan` or `bearer of bad news` is prose —, or Token and one of 16 characters or more (Django REST's,
+# PagerDuty's `Token token=…`)
+JWT = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{2,}\.[\w-]*")
+SCHEME_TOKEN = re.compile(r"\s*+(Bearer|Basic)\s++([\w~+/.-]++=*+)\s*+", re.IGNORECASE)
+TOKEN_SCHEME = re.compile(r"\s*Token\s+(?:token=)?[\w~+/.-]{16,}=*\s*", re.IGNORECASE)
+# … or a vendor's key, by the prefix it is issued with: GitHub's, Stripe's secret and restricted keys and webhook
+# secrets, Slack's, GitLab's, an AWS access key id
+VENDOR_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:gh[opsur]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|[sr]k_(?:live|test)_\w{10,}"
+                          r"|whsec_[A-Za-z0-9+/=]{16,}|xox[abpors]-[A-Za-z0-9-]{10,}|glpat-[\w-]{16,}"
+                          r"|AKIA[0-9A-Z]{16}(?![A-Za-z0-9]))")
+# what is left of a value, its {secret:…} references taken out, that is itself a credential: a run of 6 or more token
+# characters holding a digit (`Basic {secret:U}:hunter2pass`); words and separators (`Bearer `, `; `) are not
+LITERAL_TOKEN = re.compile(r"[\w~+/.-]*\d[\w~+/.-]*")
+
+# a cookie that carries a login, by its name: a session's (PHPSESSID, JSESSIONID, ASP.NET_SessionId, _gh_sess,
+# Drupal's SSESS…; not assess), sid as a word's end (connect.sid, SID, __Secure-3PSID; not sidebar), remember
+# (Laravel's remember_web_…), identity (KEYCLOAK_IDENTITY), logged_in (wordpress_logged_in_…), a CSRF token's,
+# an identity proxy's (_pomerium) or ASP.NET Core's (.AspNetCore.Cookies) — or by the header rule's words, cookie
+# aside (every cookie is one: cookieconsent_status is none)
+LOGIN_COOKIE = re.compile(r"(?<!as)(?<!ob)(?<!pos)sess|sid(?![a-z])|remember|identity|logged[^a-z0-9]?in|csrf|xsrf"
+                          r"|pomerium|aspnetcore\.cookies")
+
+
+def names_a_credential(name: str) -> bool:
+    """Whether a header's or a query parameter's name says it carries a credential."""
+    if name.lower() in VENDOR_CREDENTIAL_NAMES:
+        return True
+    words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
+    for at, word in enumerate(words):
+        if word in CREDENTIAL_WORDS or any(len(strong) >= 5 and (word.startswith(strong) or word.endswith(strong))
+                                           for strong in CREDENTIAL_WORDS) or word.endswith(FUSED_LAST_WORDS):
+            return True
+        if word in KEY_WORDS:
+            if not (at and words[at - 1] in NOT_CREDENTIAL_KEYS):
+                return True
+        elif word not in ORDINARY_WORDS and (word.startswith(KEY_WORDS) or word.endswith(KEY_WORDS)):
+            return True
+    return bool(words) and words[-1] in LAST_CREDENTIAL_WORDS
+
+
+def names_a_token(name: str) -> bool:
+    """Whether a name says it carries a credential when its value is a token (`X-XSRF`), not a marker."""
+    return any(word in TOKEN_VALUED_WORDS for word in re.split(r"[^a-z0-9]+", name.lower()))
+
+
+def names_a_login_cookie(name: str) -> bool:
+    lower = name.lower()
+    return bool(LOGIN_COOKIE.search(lower)) or names_a_credential(lower.replace("cookie", " "))
+
+
+def holds_a_token(text: str) -> bool:
+    """Whether text (references taken out) holds a run that is itself a credential: `deadbeef1234`, not `Bearer `."""
+    return any(len(run) >= 6 for run in LITERAL_TOKEN.findall(text))
+
+
+def shaped_as_a_credential(text: str) -> bool:
+    if JWT.search(text) or VENDOR_TOKEN.search(text) or TOKEN_SCHEME.fullmatch(text):
+        return True
+    whole = SCHEME_TOKEN.fullmatch(text)
+    if whole is None:
+        return False
+    scheme, token = whole.group(1).lower(), whole.group(2)
+    if scheme == "bearer":
+        return len(token) >= 16 or any(c.isdigit() for c in token)
+    try:
+        return b":" in base64.b64decode(token, validate=True)
+    except (ValueError, binascii.Error):
+        return False
