@@ -1376,3 +1376,27 @@ def test_a_credential_header_the_word_rule_missed_is_refused(name, value):
 def test_an_ordinary_header_near_those_words_loads(name, value):
     assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
         name: value}
+
+
+# -- a credential in a path's query is refused at load: a path is sent, shown and archived as written ---------------
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path, name", [
+    (f"/account?api_key={LITERAL}", "api_key"), (f"/a?page=2&token={LITERAL}", "token"), (f"/maps?key={LITERAL}", "key"),
+    (f"/api/HttpTrigger?code={LITERAL}", "code"), (f"/me?access_token={LITERAL}", "access_token"),
+    (f"/blob?sv=2024&sig={LITERAL}", "sig"), (f"/x?x-vercel-protection-bypass={LITERAL}", "x-vercel-protection-bypass"),
+    (f"/x?apiKey={LITERAL}#top", "apiKey"), (f"/x?api%5Fkey={LITERAL}", "api_key"),
+])
+def test_a_credential_in_a_path_query_is_refused(family, path, name):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+    said = _messages(raised.value)
+    assert f"?{name}=" in said and "written into the checklist" in said and LITERAL not in said, said
+    assert "service's URL" in said and "header" in said, said
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", ["/x?page=2", "/x?keyword=deploy", "/x?cache_key=home", "/x?token=",
+                                  "/x?country_code=DE&promo_code=SUMMER", "/x?author=bob", "/x?sort_key=name",
+                                  "/api/sora/poller?limit=5", "/x?q=a&b"])
+def test_an_ordinary_path_query_loads(family, path):
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path

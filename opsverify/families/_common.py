@@ -11,11 +11,13 @@ import types
 from collections import abc
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
+from urllib.parse import unquote_plus
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .. import display
 from ..checklist import WrittenNumber, only_boolean
+from ._credentials import names_a_credential, shaped_as_a_credential
 
 if TYPE_CHECKING:  # for the annotation only: outcome is imported where it is used
     from ..outcome import Outcome
@@ -1041,7 +1043,29 @@ def _absolute_path(value: str) -> str:
                          f"never filled in (neither ${{VAR}} nor {{secret:NAME}}), and a key in a URL would be "
                          "written to the logs of servers and proxies on the way; send the key in a request header "
                          f'instead (an http item: headers: {{x-api-key: "{fixed}"}})')
+    credential = _credential_in_query(value)
+    if credential:
+        shown = display.visible(display.cut(credential, 60))
+        raise ValueError(f"?{shown}=… is a credential written into the checklist: a path is sent, shown and archived "
+                         "as written (and written to the logs of servers and proxies on the way), and never filled in; "
+                         "put it in the service's URL in the environment file "
+                         f'(url: "https://…?{shown}=${{NAME}}", '
+                         "left out of the output) or send it in a request header (an http item's, citing "
+                         "{secret:NAME})")
     return value
+
+
+def _credential_in_query(path: str) -> str | None:
+    """The name of the first query parameter of a path holding a credential as written: by its name (`?api_key=`,
+    `?access_token=`, `?sig=`, Azure Functions' `?code=`) or its value's shape (a JWT, `ghp_…`); `?page=2`,
+    `?keyword=x`, `?cache_key=home` and an empty `?token=` are none."""
+    query = path.partition("?")[2].partition("#")[0]
+    for piece in query.split("&"):
+        name, equals, value = piece.partition("=")
+        name, value = unquote_plus(name), unquote_plus(value)
+        if equals and value and (names_a_credential(name) or name.lower() == "code" or shaped_as_a_credential(value)):
+            return name
+    return None
 
 
 # the path part of a URL on a service, as checklists write it: "/health", "/api/cron/publish?limit=5"
