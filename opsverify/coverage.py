@@ -38,7 +38,10 @@ def coverage_report(checks: list[Check]) -> dict[str, Any]:
         entry = systems.setdefault(system, {state: [] for state in STATES})
         state = item_state(members)
         if state == "manual":
-            entry["manual"].append({"id": item_id, "reason": members[0].reason})
+            said = {"id": item_id, "reason": members[0].reason}
+            if len(members) > 1:  # several hand checks under one id (each signed off apart): each its own reason
+                said["entries"] = [{"name": c.name, "reason": c.reason} for c in members]
+            entry["manual"].append(said)
         elif state == "partly manual":
             entry["partly manual"].append({"id": item_id, "manual": [{"name": c.name, "reason": c.reason}
                                                                       for c in members if c.manual]})
@@ -100,7 +103,11 @@ def format_coverage(report: dict[str, Any]) -> str:
                 lines.append(f"  {'partly manual':<14} {visible(item['id']):<4} {visible(part['name'])}: "
                              f"{visible(part['reason'])}")
         for item in entry["manual"]:
-            lines.append(f"  {'manual':<14} {visible(item['id']):<4} {visible(item['reason'])}")
+            if "entries" not in item:
+                lines.append(f"  {'manual':<14} {visible(item['id']):<4} {visible(item['reason'])}")
+            for part in item.get("entries", ()):
+                lines.append(f"  {'manual':<14} {visible(item['id']):<4} {visible(part['name'])}: "
+                             f"{visible(part['reason'])}")
         for item in entry["not built"]:
             lines.append(f"  {'not built':<14} {visible(item['id']):<4} needs family "
                          f"{visible(', '.join(item['families']))}")

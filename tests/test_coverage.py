@@ -15,7 +15,7 @@ from opsverify_demo.components import FAULTS as COMPONENT_FAULTS
 from opsverify import families
 from opsverify.checklist import load_checklists
 from opsverify.cli import main
-from opsverify.coverage import STATES, coverage_report
+from opsverify.coverage import STATES, coverage_report, format_coverage
 
 from .helpers import CHECKS, ROOT
 
@@ -153,3 +153,17 @@ def test_python_dash_m_opsverify_runs_the_same_command():
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert re.search(r"^total\s+\d+\s+\d+\s+\d+\s+\d+$", done.stdout, re.M)
+
+
+def test_a_manual_item_of_several_entries_lists_each_entrys_reason():
+    """Two hand checks under one id, each signed off apart: coverage listed the first's reason alone."""
+    from dataclasses import replace
+
+    first = next(c for c in CHECKS if c.manual)
+    second = replace(first, name="second-sign-off", reason="the finance lead signs the refund run off")
+    report = coverage_report([first, second])
+    [item] = report["systems"][first.system]["manual"]
+    assert item["entries"] == [{"name": first.name, "reason": first.reason},
+                               {"name": "second-sign-off", "reason": "the finance lead signs the refund run off"}]
+    text = format_coverage(report)
+    assert first.reason in text and "second-sign-off: the finance lead signs the refund run off" in text, text
