@@ -29,8 +29,9 @@ from . import lazy
 from .display import shown_forms
 
 # flags, ports, and deployment stage names (NODE_ENV, VERCEL_ENV): never secrets, and masking a stage name would
-# hide, in every message of the run, which environment an item is about
-_FLAGS_AND_STAGES = "true|false|yes|no|on|off|production|staging|development|preview"
+# hide, in every message of the run, which environment an item is about; nor what a template writes of a value never
+# set (`undefined`), which env's rules name as such
+_FLAGS_AND_STAGES = "true|false|yes|no|on|off|production|staging|development|preview|undefined"
 _NOT_SECRET = re.compile(rf"^(?:{_FLAGS_AND_STAGES}|\d{{1,7}})$", re.IGNORECASE)
 # the words alone: under a name that says it is secret (ADMIN_PIN) a number of digits is one, a PIN
 _NOT_SECRET_WORD = re.compile(rf"^(?:{_FLAGS_AND_STAGES})$", re.IGNORECASE)

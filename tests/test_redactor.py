@@ -710,3 +710,16 @@ def _nested(data: dict, depth: int) -> dict:
     for _ in range(depth - 1):
         data = {"reply": data}
     return data
+
+
+@pytest.mark.parametrize("placeholder", ["undefined", "Undefined"])
+def test_what_a_template_writes_of_an_unset_value_is_no_secret(placeholder):
+    """JWT_SECRET=undefined (a `${{ secrets.X }}` templated from nothing): env's `equal` says "JWT_SECRET is
+    'undefined' (what JavaScript writes of a variable that was never set)", and the word was masked in it and in
+    every other message of the run."""
+    redactor = Redactor()
+    redactor.add_env_var("JWT_SECRET", placeholder)
+    said = f"JWT_SECRET is '{placeholder}' (what JavaScript writes of a variable that was never set) on web, api"
+    assert redactor.text(said) == said
+    redactor.add_env_var("API_TOKEN", f"{placeholder}-Xk29fQ0p")
+    assert f"{placeholder}-Xk29fQ0p" not in redactor.text(f"saw {placeholder}-Xk29fQ0p")
