@@ -189,10 +189,15 @@ def remove_stale_partials(env_dir: Path) -> tuple[list[str], list[tuple[str, str
 
 def _sealed_in(partial: Path) -> str:
     """What a stale partial holds that is no run's to delete ('' when none): a sealed archive's files, where."""
-    found, whole = seal.sealed_within(partial)
+    found, whole, unlisted = seal.sealed_within(partial)
     if found:
         said = [" and ".join(files) + (f" in {where}" if where else "") for where, files in found]
         return f"holds a sealed archive's files ({'; '.join(said)})"
+    if unlisted:  # as one too large to look through: what it holds is unknown
+        if unlisted[0][0] == "":
+            return f"could not be listed ({unlisted[0][1]}), so may hold a sealed archive's files"
+        said = "; ".join(f"{where}: {why}" for where, why in unlisted)
+        return f"holds a folder that could not be listed ({said}), which may hold a sealed archive's files"
     if not whole:
         return f"holds more than {seal.SEARCH_FOLDERS} folders, too many to look through for a sealed archive's files"
     return ""

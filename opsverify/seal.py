@@ -643,38 +643,59 @@ SEARCH_DEPTH = 3
 SEARCH_FOLDERS = 1000
 
 
-def sealed_within(folder: Path) -> tuple[list[tuple[str, list[str]]], bool]:
+def sealed_within(folder: Path) -> tuple[list[tuple[str, list[str]]], bool, list[tuple[str, str]]]:
     """The folders at or below `folder` (SEARCH_DEPTH levels down, never through a link, nor into a folder holding
-    them) holding an archive's seal files: (its path from `folder`, '' for itself; those files), breadth first; and
-    whether every folder within the bound was looked in (False: more than SEARCH_FOLDERS of them)."""
+    them) holding an archive's seal files: (its path from `folder`, '' for itself; those files), breadth first;
+    whether every folder within the bound was looked in (False: more than SEARCH_FOLDERS of them); and those that
+    could not be listed (its path; why): an archive may be in one, unseen."""
     found: list[tuple[str, list[str]]] = []
+    unlisted: list[tuple[str, str]] = []
     level, looked = [folder], 0
     for depth in range(SEARCH_DEPTH + 1):
         below: list[Path] = []
         for current in level:
             looked += 1
             if looked > SEARCH_FOLDERS:
-                return found, False
-            files = sealed_files(current)
+                return found, False, unlisted
+            where = "" if current == folder else current.relative_to(folder).as_posix()
+            try:
+                names, folders = _listing(current)
+            except OSError as exc:  # one may enter a folder one cannot list: its seal files are still found by name
+                names, folders = set(), []
+                if not sealed_files(current):
+                    unlisted.append((where, exc.strerror or str(exc)))
+            files = sealed_files(current, names)
             if files:
-                found.append(("" if current == folder else current.relative_to(folder).as_posix(), files))
+                found.append((where, files))
             elif depth < SEARCH_DEPTH:
-                below += _folders_in(current)
+                below += folders
         level = below
-    return found, True
+    return found, True, unlisted
+
+
+def _listing(folder: Path) -> tuple[set[str], list[Path]]:
+    """The names in `folder` and its folders (not links), sorted. Gone (or no folder now: a run renamed its working
+    folder, a prune removed one) is nothing in it; OSError when it is there but cannot be listed."""
+    try:
+        with os.scandir(folder) as entries:
+            listed = list(entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return set(), []
+    return {e.name for e in listed}, sorted(Path(e.path) for e in listed if e.is_dir(follow_symlinks=False))
 
 
 def _folders_in(folder: Path) -> list[Path]:
+    """Its folders (not links), sorted; none where it cannot be listed (its search says so: sealed_within)."""
     try:
-        with os.scandir(folder) as entries:
-            return sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))
-    except OSError:  # gone, or not to be read: nothing found in it
+        return _listing(folder)[1]
+    except OSError:
         return []
 
 
-def sealed_files(folder: Path) -> list[str]:
-    """Which of an archive's seal files (manifest.json, manifest.sig) `folder` holds."""
-    return [name for name in (MANIFEST, SIGNATURE) if os.path.lexists(folder / name)]
+def sealed_files(folder: Path, names: set[str] = frozenset()) -> list[str]:
+    """Which of an archive's seal files (manifest.json, manifest.sig) `folder` holds: among `names` (its listing:
+    a folder one may list but not enter shows them only so), or found by name."""
+    return [name for name in (MANIFEST, SIGNATURE) if name in names or os.path.lexists(folder / name)]
 
 
 def held_by_a_run(folder: Path) -> bool:
@@ -2146,9 +2167,13 @@ def _say_sealed_in(holder: Path, searched: Path, verdict: Verdict, working: bool
     """What of `searched` (`holder` or a folder of it) holds an archive's seal, SEARCH_DEPTH down: each `tampered`,
     named from `holder`; and a note where there were more folders than were looked in."""
     prefix = "" if searched == holder else searched.name
-    found, whole = sealed_within(searched)
+    found, whole, unlisted = sealed_within(searched)
     for where, files in found:
         verdict.findings.append(_moved_out(holder, "/".join(part for part in (prefix, where) if part), files, working))
+    for where, why in unlisted:  # as a folder inside an archive that cannot be listed (archive_contents)
+        named = "/".join(part for part in (holder.name, prefix, where) if part)
+        verdict.findings.append(Finding("tampered", named, f"could not be listed ({why}): an archive may have been "
+                                                           "moved there"))
     if not whole:
         verdict.notes.append(f"{'/'.join(part for part in (holder.name, prefix) if part)}: holds more than "
                              f"{SEARCH_FOLDERS} folders: only the first {SEARCH_FOLDERS} were looked in for an archive"

@@ -6,6 +6,7 @@ name whose manifest.json was deleted is tampered (30), not "not an archive"."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -491,3 +492,67 @@ def test_verify_never_holds_the_env_lock_while_it_reads(three, tmp_path, monkeyp
     verdict = seal.verify(env_dir)
     assert verdict.exit_code == exitcodes.TAMPERED, verdict.findings
     assert held_while_reading == [], held_while_reading
+
+
+# -- a folder of the env verify cannot list -------------------------------------------------------------------------
+
+def _unlistable(monkeypatch, folder: Path) -> None:
+    """`folder` cannot be listed, as a folder of mode 0700 owned by another user is to verify (root lists any, so
+    the refusal is made here): os.scandir refuses it with EACCES."""
+    real = os.scandir
+
+    def scandir(path=".", *args, **kwargs):
+        if not isinstance(path, int) and Path(os.fsdecode(path)) == folder:  # an fd: a removal's own listing
+            raise PermissionError(13, "Permission denied", os.fsdecode(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+@pytest.mark.parametrize("holder, unlisted", [(".old", ".old"), ("old/a", "old/a"), ("a/b/c/d", "a/b/c/d"),
+                                              (".pruning-zz-1/x", ".pruning-zz-1/x")])
+def test_a_folder_of_the_env_that_cannot_be_listed_is_tampered(three, tmp_path, capsys, monkeypatch, holder, unlisted):
+    """`mkdir .old; mv <newest> .old/; chmod 700 .old` (another owner): verify could not look in `.old`, read that as
+    nothing found, and ended 0 with `.old` never named. A folder of the env that cannot be listed, at any level the
+    search for a moved archive looks at, is `tampered`, as a folder inside an archive that cannot be listed is."""
+    env_dir = _copy(three, tmp_path)
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    (env_dir / holder).mkdir(parents=True)
+    newest.rename(env_dir / holder / newest.name)
+    _unlistable(monkeypatch, env_dir / unlisted)
+    said = (f"tampered       {unlisted}: could not be listed (Permission denied): an archive may have been moved "
+            "there")
+    for path in (env_dir, env_dir.parent):
+        code, out = _verify(capsys, path)
+        assert code == exitcodes.TAMPERED, out
+        assert said in out, out
+
+
+def test_a_folder_of_the_env_that_is_gone_as_it_is_searched_is_no_finding(three, tmp_path, capsys, monkeypatch):
+    """Gone between its listing and its search (a run's working folder renamed, a prune's removed) is no folder
+    hidden from verify: nothing found in it, as before."""
+    env_dir = _copy(three, tmp_path)
+    (env_dir / "notes" / "old").mkdir(parents=True)
+    real = os.scandir
+
+    def scandir(path=".", *args, **kwargs):
+        if not isinstance(path, int) and Path(os.fsdecode(path)) == env_dir / "notes" / "old":
+            raise FileNotFoundError(2, "No such file or directory", os.fsdecode(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.OK, out
+
+
+def test_a_runs_sweep_keeps_a_stale_partial_holding_a_folder_it_cannot_list(three, tmp_path, monkeypatch):
+    """A sealed archive may be in it: kept and said, as one too large to look through is."""
+    from opsverify import archive
+
+    env_dir = _copy(three, tmp_path)
+    (env_dir / ".partial-x" / "keep").mkdir(parents=True)
+    _unlistable(monkeypatch, env_dir / ".partial-x" / "keep")
+    removed, left, kept = archive.remove_stale_partials(env_dir)
+    assert removed == [] and left == [], (removed, left)
+    assert kept == [(".partial-x", "holds a folder that could not be listed (keep: Permission denied), which may "
+                                   "hold a sealed archive's files")], kept
