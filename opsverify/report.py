@@ -8,8 +8,8 @@ not inside it, so its seal holds. Nothing is fetched at render time: no registry
 The page is titled with the env and deploy; results are grouped system → runbook section → item id in
 the runbook's order; categories name the outcomes as the README does; History and the trend chart come
 from the previous archives of the same env (built from their `results.json`); the metadata panel opens with how
-the archive verified when the page was rendered (render_check). A previous report stays in place until the new one
-is complete.
+the archive verified when the page was rendered, and which earlier archives its history leaves out
+(render_check). A previous report stays in place until the new one is complete.
 """
 
 from __future__ import annotations
@@ -256,9 +256,10 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
            stop: Callable[[], bool] | None = None) -> Path:
     """Render `archive` into one HTML file (default: `<archive>.html` beside it); returns its path. It must
     verify (signed by `trusted`, an ed25519 public key, when given), and so must every earlier archive its
-    history shows; those left out are named in `left_out`. How it was sealed goes to `notes`. A run's `redactor`
-    cleans what the page shows of earlier archives. Once `stop()` holds (a Ctrl-C the ending run only noted), the
-    renderer is stopped and KeyboardInterrupt raised: a page of thousands of items takes many seconds."""
+    history shows; those left out are named in `left_out`, and on the page (render_check). How it was sealed goes
+    to `notes`. A run's `redactor` cleans what the page shows of earlier archives. Once `stop()` holds (a Ctrl-C the
+    ending run only noted), the renderer is stopped and KeyboardInterrupt raised: a page of thousands of items takes
+    many seconds."""
     archive = Path(os.path.abspath(archive))  # not resolve(): an archive that is a symlink is verify's to report
     if not seal.is_archive(archive):
         raise NotAnArchive(f"{archive}: not a run archive (no manifest.json)")
@@ -281,11 +282,15 @@ def render(archive: Path, *, out: Path | None = None, redactor: Any = None,
     title = report_title(manifest)
     with tempfile.TemporaryDirectory(prefix="opsverify-report-") as tmp:
         work = Path(tmp)
-        copy_results(archive / "allure-results", work / "results",
-                     checked=render_check(archive.name, verified_at, manifest_bytes, sealed), listed=manifest["files"])
-        points = history_points(archive, left_out, trusted)
+        left: list[str] = []  # said on the page too: the console's note is gone once the job's log is
+        points = history_points(archive, left, trusted)
+        if left_out is not None:
+            left_out += left
         if redactor is not None:  # earlier archives were cleaned of their own runs' secrets, not of this run's
-            points = redactor.data(points, keys=False)
+            points, left = redactor.data(points, keys=False), redactor.data(left, keys=False)
+        copy_results(archive / "allure-results", work / "results",
+                     checked=render_check(archive.name, verified_at, manifest_bytes, sealed, left),
+                     listed=manifest["files"])
         history = work / "history.jsonl"
         history.write_text("".join(json.dumps(point) + "\n" for point in points), encoding="utf-8")
         config = {
@@ -524,20 +529,25 @@ def copy_results(source: Path, target: Path, checked: dict[str, str] | None = No
 
 
 # What the environment panel says of the check `render` made, under keys of its own: an archive's words are in the
-# sealed files, this is not — a page is written outside the archive, after the fact.
-RENDER_CHECK = ("verified_at_render", "manifest_sha256_at_render", "seal_at_render")
+# sealed files, this is not — a page is written outside the archive, after the fact. The last is there only when the
+# history leaves an earlier archive out (an archive's own line under any of them is never passed on).
+RENDER_CHECK = ("verified_at_render", "manifest_sha256_at_render", "seal_at_render", "history_left_out_at_render")
 
 
-def render_check(name: str, verified_at: dt.datetime, manifest_bytes: bytes, sealed: list[str]) -> dict[str, str]:
+def render_check(name: str, verified_at: dt.datetime, manifest_bytes: bytes, sealed: list[str],
+                 left_out: list[str] | None = None) -> dict[str, str]:
     """How the archive verified when its page was rendered: when, its manifest's sha256 and how it was sealed
-    (verify's note: signed by which key, or not signed). Said as a statement of that moment, for the page itself
-    is outside the seal."""
+    (verify's note: signed by which key, or not signed); and the earlier archives its history leaves out
+    (history_points), which the page would otherwise pass over in silence. Said as a statement of that moment, for
+    the page itself is outside the seal."""
     return dict(zip(RENDER_CHECK, (
         f"{verified_at:%Y-%m-%dT%H:%M:%SZ} by opsverify {__version__}: {name} verified (its files as its manifest lists "
         "them, its seal, its links in the chain) when this page was rendered; the page itself is outside the seal: "
         f"`opsverify verify {name}` checks the archive as it is now",
         seal.sha256_bytes(manifest_bytes),
-        "; ".join(sealed) or "as `opsverify verify` says")))
+        "; ".join(sealed) or "as `opsverify verify` says",
+        # "" is no line (environment_properties), but the key still keeps an archive's own line claiming it out
+        f"{', '.join(left_out)}: left out of this page's history, {_LEFT_OUT_WHY}" if left_out else "")))
 
 
 # A line of environment.properties as allureresults.environment_properties writes it: `key=value`, each backslash
@@ -769,9 +779,13 @@ def _rival_start(name: str, nodes: list[seal.Node]) -> bool:
             and any(n is not node and n.readable and n.previous_sha256 is None for n in nodes))
 
 
+# why an earlier archive is not in the history, as the console and the page say it
+_LEFT_OUT_WHY = ("not an archive this one links back to through archives that verify, or not as sealed (opsverify "
+                 "verify says why)")
+
+
 def left_out_note(name: str) -> str:
-    return (f"note: its history leaves out {name}: not an archive this one links back to through archives that "
-            "verify, or not as sealed (opsverify verify says why)")
+    return f"note: its history leaves out {name}: {_LEFT_OUT_WHY}"
 
 
 def history_point(archive: Path) -> dict[str, Any]:

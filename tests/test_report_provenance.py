@@ -124,6 +124,7 @@ def test_an_archive_cannot_write_the_render_check_itself(tmp_path, capsys):
         f"seal_at_render={forged}\n"
         f"seal\\u005fat_render={forged}\n"
         f"note=trailing \\\nseal_at_render={forged}\n"
+        f"history_left_out_at_render={forged}\n"
         f"last=open \\").encode())
     manifest = read_json(archive / "manifest.json")
     manifest["files"]["allure-results/environment.properties"] = seal.sha256_file(properties)
@@ -131,7 +132,7 @@ def test_an_archive_cannot_write_the_render_check_itself(tmp_path, capsys):
     assert main(["verify", str(archive)]) == exitcodes.OK, capsys.readouterr().out
     panel = _environment_panel(render(archive))
     assert panel["seal_at_render"].startswith("not signed"), panel
-    assert forged not in json.dumps(panel), panel
+    assert forged not in json.dumps(panel) and "history_left_out_at_render" not in panel, panel
     assert panel["env"] == "fx" and panel["deploy_id"] == "local", panel
 
 
@@ -168,3 +169,80 @@ def test_an_archive_changed_between_its_check_and_its_copy_is_not_rendered(tmp_p
     assert stopped.value.exit_code == exitcodes.TAMPERED, stopped.value
     assert "not rendered" in str(stopped.value)
     assert not report.report_path(archive).exists()
+
+
+def _second_edited(tmp_path: Path, second: str = "second") -> tuple[Path, Path, Path]:
+    """Three archives of env fx; the second's results.json edited since sealing (a pass made to read failed)."""
+    runbook = make_runbook(tmp_path / "rb")
+    for deploy in ("first", second, "third"):
+        assert runbook.run("--item", "S1", "--deploy-id", deploy).returncode == exitcodes.OK
+    first, second, third = runbook.archives()
+    results = second / "results.json"
+    results.write_bytes(results.read_bytes().replace(b'"passed"', b'"failed"', 1))
+    return first, second, third
+
+
+def _handed_to_the_renderer(monkeypatch) -> dict[str, str]:
+    """The environment panel's lines as render hands them to the renderer, which is not run: a stand-in writes a
+    page in its place."""
+    from opsverify import report
+
+    handed: dict[str, str] = {}
+
+    def renderer(command, cwd, stop):
+        for line in (Path(cwd) / "results" / "environment.properties").read_text(encoding="ascii").splitlines():
+            key, _, value = line.partition("=")
+            handed[report._unescaped(key)] = report._unescaped(value)
+        (Path(cwd) / "out").mkdir()
+        (Path(cwd) / "out" / "index.html").write_text("<html><head></head><body></body></html>", encoding="utf-8")
+        return __import__("subprocess").CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(report, "_run_renderer", renderer)
+    monkeypatch.setattr(report, "node_executable", lambda: "node")
+    monkeypatch.setattr(report, "allure_cli", lambda: Path("cli.js"))
+    return handed
+
+
+def test_the_page_names_an_earlier_archive_its_history_leaves_out(tmp_path, monkeypatch):
+    """An earlier archive edited since sealing is left out of the history: the console said so, the page (what the
+    auditor keeps and opens) did not — its history simply began before it. The environment panel says it now, beside
+    the render check; a page whose history leaves nothing out has no such line."""
+    from opsverify.report import render
+
+    first, second, third = _second_edited(tmp_path)
+    handed = _handed_to_the_renderer(monkeypatch)
+    left_out: list[str] = []
+    render(third, left_out=left_out, out=tmp_path / "third.html")
+    assert left_out == [second.name]
+    said = handed["history_left_out_at_render"]
+    assert said.startswith(f"{second.name}: left out of this page's history"), said
+    assert "opsverify verify" in said and first.name not in said, said
+    assert list(handed)[:4] == [*AT_RENDER, "history_left_out_at_render"], handed
+    handed.clear()
+    render(first, out=tmp_path / "first.html")
+    assert "history_left_out_at_render" not in handed and handed["env"] == "fx", handed
+
+
+def test_the_rendered_page_names_an_earlier_archive_its_history_leaves_out(tmp_path):
+    from opsverify.report import render
+
+    _needed(_renderer_installed(), "the HTML renderer is not installed (make setup)")
+    _, second, third = _second_edited(tmp_path)
+    panel = _environment_panel(render(third))
+    assert panel["history_left_out_at_render"].startswith(f"{second.name}: left out of this page's history"), panel
+
+
+def test_the_page_says_no_secret_of_the_run_in_an_archive_it_leaves_out(tmp_path, monkeypatch):
+    """A run's --html page is cleaned of the run's secrets (its redactor): the names of the archives its history
+    leaves out too, as the history's own points are."""
+    from opsverify.report import render
+    from opsverify.secrets import Redactor
+
+    secret = "Zq7pW3xK9vR2mT5s"
+    _, second, third = _second_edited(tmp_path, second=secret)
+    handed = _handed_to_the_renderer(monkeypatch)
+    redactor = Redactor()
+    redactor.add(secret)
+    render(third, redactor=redactor, out=tmp_path / "third.html")
+    said = handed["history_left_out_at_render"]
+    assert secret not in said and said.startswith(second.name.split("_")[0] + "_"), said
