@@ -348,6 +348,9 @@ SERVER = 'connection to server at "127.0.0.1", port 5432 failed: '
     ('FATAL:  parameter "wal_level" cannot be changed without restarting the server', "config",
      "the database URL asks for at start-up"),
     ('FATAL:  permission denied to set parameter "log_statement"', "config", "the database URL asks for"),
+    ('FATAL:  -1 ms is outside the valid range for parameter "lock_timeout" (0 .. 2147483647)', "config",
+     "the database URL asks for at start-up: -1 ms is outside the valid range"),
+    ("FATAL:  -c work_mem requires a value", "config", "the database URL asks for at start-up: -c work_mem"),
 ])
 def test_a_server_that_refuses_the_login_is_told_from_one_not_reached(fatal, kind, said):
     """The server was reached and refused the URL's user: the credentials (exit 24), said as such — a role missing,

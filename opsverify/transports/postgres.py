@@ -1267,7 +1267,8 @@ _NO_DATABASE = re.compile(rf"FATAL:\s+database {_NAME} does not exist")
 # application_name): the URL's fault, not the server's state
 _SETTING_REFUSED = re.compile(r"FATAL:\s+(?:invalid value for parameter|unrecognized configuration parameter"
                               r"|parameter \"[^\"]*\" cannot be (?:changed|set)|permission denied to set parameter"
-                              r"|invalid command-line argument)")
+                              r"|invalid command-line argument|.{0,200}? is outside the valid range for parameter"
+                              r"|-c \S+ requires a value|--\S+ requires a value)", re.DOTALL)
 
 
 def _classify(exc: psycopg.OperationalError, label: str, where: str, connect_s: float) -> DatabaseUnavailable:
