@@ -36,9 +36,22 @@ def named_secrets(environ: Mapping[str, str] = os.environ) -> list[tuple[str, st
     """The runner's own variables whose names say they hold a secret (a CI job's GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY,
     a *_PASSWORD or *_API_KEY), cited by no environment file: a team test that hands a subprocess `dict(os.environ)`
     and fails under --showlocals prints them all. Named by the env source's rule (`names_a_secret`: SESSION_DRIVER
-    stays a setting); not a folder or file that exists (PWD, OLDPWD, XAUTHORITY, SSH_AUTH_SOCK name the project's
-    folder and the runner's files, which messages name; a key that starts with `/` is no file)."""
-    return [(name, value) for name, value in environ.items() if names_a_secret(name) and not _existing_path(value)]
+    stays a setting) and shaped as a credential (`_token_shaped`): a runner holds many variables a secret-sounding
+    name does not make secret (CACHE_KEY_PREFIX=shop, SECRET_NAME=shop-prod, REFRESH_TOKEN_TTL=604800,
+    DESKTOP_SESSION=ubuntu), and masking one would hide that word in every message of the run — a system's name, which
+    the run then refuses as an item's. Not a folder or file that exists (PWD, OLDPWD, XAUTHORITY, SSH_AUTH_SOCK name
+    the project's folder and the runner's files; a key that starts with `/` is no file), nor an address (a URL's own
+    credentials are its user and password, not its path)."""
+    return [(name, value) for name, value in environ.items()
+            if names_a_secret(name) and _token_shaped(value) and not _existing_path(value)]
+
+
+def _token_shaped(value: str) -> bool:
+    """A token, key or generated password: 12 characters or more, one word, letters and digits both; or a PEM key."""
+    if "PRIVATE KEY-----" in value:
+        return True
+    return (len(value) >= 12 and not any(c.isspace() for c in value) and "://" not in value
+            and any(c.isalpha() for c in value) and any(c.isdigit() for c in value))
 
 
 def _existing_path(value: str) -> bool:

@@ -1026,3 +1026,19 @@ def test_the_runners_own_secrets_are_secrets_and_its_settings_and_folders_stay_r
     assert not any(secret in shown for secret in (token, aws, password, api_key)), shown
     assert all(f"'{name}': '{variables[name]}'" in shown
                for name in ("SESSION_DRIVER", "TOKENIZERS_PARALLELISM", "PWD", "OLDPWD", "XAUTHORITY")), shown
+
+
+@pytest.mark.parametrize("name, value", [
+    ("CACHE_KEY_PREFIX", "cheersai"), ("SECRET_NAME", "shop-prod"), ("KEY_VAULT_NAME", "health"),
+    ("SECRETS_MANAGER_REGION", "eu-west-1"), ("SEED_DATA", "enabled"), ("REFRESH_TOKEN_TTL", "604800"),
+    ("DESKTOP_SESSION", "ubuntu"), ("ACTIONS_ID_TOKEN_REQUEST_URL",
+                                    "https://pipelines.actions.example/00000000-0000-0000-0000-000000000000/idtoken"),
+])
+def test_a_runner_setting_under_a_secret_sounding_name_stays_readable(name, value, tmp_path, monkeypatch):
+    """A runner's CACHE_KEY_PREFIX=cheersai (Django's, the app's name) masked that word in every message, and the run
+    was refused (exit 20) for an item whose system held it; REFRESH_TOKEN_TTL=604800 hid a TTL, DESKTOP_SESSION=ubuntu
+    the word ubuntu. Only a value shaped as a credential is learned from the runner's environment."""
+    env = _environment(tmp_path, monkeypatch, 'systems: {shop: {services: {web: {url: "https://shop.example"}}}}\n',
+                       {name: value})
+    said = f"{name} is {value}; the cheersai web answers on ubuntu in eu-west-1"
+    assert engine.Run(env).redactor.text(said) == said
