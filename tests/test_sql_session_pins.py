@@ -419,3 +419,34 @@ def test_on_postgresql_15_rows_from_a_joins_alias_and_a_detail_read_as_the_sessi
         assert detailed.status is Status.FAILED and "2000" not in detailed.observed and isinstance(shown, str) and (
             "statement_timeout" in shown), (f"item detailed: expected FAILED, the detail's rows replaced by why; saw"
                                            f" {detailed.status.value}: {detailed.observed!r}, detail {shown!r}")
+
+
+# a dollar-quoted string ($$…$$, $tag$…$tag$) is a plain string, its body as written: a name chosen by one is a name
+@pytest.mark.parametrize("query", [
+    "select count(*) as n from pg_settings where name = $$max_connections$$ and setting::int < 100",
+    "select count(*) as n from pg_settings where name = $q$max_connections$q$ and setting::int < 100",
+    "select count(*) as n from pg_settings where name in ($$max_connections$$, $x$shared_buffers$x$)"
+    " and source = 'default'",
+    "select count(*) as n from pg_settings where $$max_connections$$::text = name and setting::int < 100",
+    "select max_conn - used - res as n from (select count(*) used from pg_stat_activity) t1,"
+    " (select setting::int res from pg_settings where name=$$superuser_reserved_connections$$) t2,"
+    " (select setting::int max_conn from pg_settings where name=$$max_connections$$) t3",
+])
+def test_settings_chosen_by_dollar_quoted_names_are_judged(query):
+    outcome = _judged(query)
+    assert outcome.status is Status.PASSED, (
+        f"item pins: query {query!r}: expected PASSED (rows chosen by dollar-quoted names of settings the session"
+        f" leaves alone); saw {outcome.status.value}: {outcome.observed!r}")
+
+
+@pytest.mark.parametrize("query, setting", [
+    ("select count(*) as n from pg_settings where name = $$statement_timeout$$ and setting = '0'",
+     "statement_timeout"),
+    ("select count(*) as n from pg_settings where name in ($$max_connections$$, $t$lock_timeout$t$)"
+     " and setting = '0'", "lock_timeout"),
+])
+def test_a_pinned_setting_chosen_by_a_dollar_quoted_name_is_named(query, setting):
+    outcome = _judged(query)
+    assert outcome.status is Status.ERROR and f"the query reads {setting}, which" in outcome.observed, (
+        f"item pins: query {query!r}: expected an ERROR naming {setting} as read; saw {outcome.status.value}:"
+        f" {outcome.observed!r}")

@@ -1836,9 +1836,9 @@ def _conjuncts(node, exp) -> list:
 
 
 def _names_equal(condition, alias: str, column: str, alone: bool, exp) -> set[str] | None:
-    """The names `condition` reads a setting's row by (`name = '…'`, `'…' = name`, `name IN ('…', …)`, a string
-    cast to text or name or not — bpchar, char(n), varchar(n) trim or cut it; `name` as the reference calls it:
-    `column`), else None."""
+    """The names `condition` reads a setting's row by (`name = '…'`, `'…' = name`, `name IN ('…', …)`, a string —
+    dollar-quoted too, `$$…$$`, `$tag$…$tag$`, its body as written — cast to text or name or not — bpchar, char(n),
+    varchar(n) trim or cut it; `name` as the reference calls it: `column`), else None."""
     def is_name(node) -> bool:
         return (isinstance(node, exp.Column) and _folded(node.this) == column and not node.args.get("db")
                 and (_folded(node.args["table"]) == alias if node.args.get("table") else alone))
@@ -1847,6 +1847,8 @@ def _names_equal(condition, alias: str, column: str, alone: bool, exp) -> set[st
         while isinstance(node, exp.Cast) and not node.args.get("format") and node.to.this in (
                 exp.DataType.Type.TEXT, exp.DataType.Type.NAME) and not node.to.expressions:
             node = node.this
+        if isinstance(node, exp.RawString):  # sqlglot's dollar-quoted string (postgres has no other raw string)
+            return node.this
         return node.this if isinstance(node, exp.Literal) and node.is_string else None
 
     if isinstance(condition, exp.EQ):
