@@ -450,3 +450,13 @@ def test_a_pinned_setting_chosen_by_a_dollar_quoted_name_is_named(query, setting
     assert outcome.status is Status.ERROR and f"the query reads {setting}, which" in outcome.observed, (
         f"item pins: query {query!r}: expected an ERROR naming {setting} as read; saw {outcome.status.value}:"
         f" {outcome.observed!r}")
+
+
+def test_a_detail_breaking_a_rule_is_said_as_the_details_not_the_querys():
+    check = make_check("sql", {"query": "select 1 as n", "expect": {"n": {"eq": 0}}, "detail": PINNED_DETAIL},
+                       name="pins")
+    facts = {"visibility": [SEES_ALL], "deployed_at": None,
+             "answers": {check.key: {"query": [{"n": 1}], "detail": SESSION_ROWS}}}
+    shown = sql.judge(check, facts).evidence.get("detail")
+    assert isinstance(shown, str) and "the detail reads statement_timeout" in shown and "the query" not in shown, (
+        f"item pins: detail {PINNED_DETAIL!r}: expected why its rows are not shown said of the detail; saw {shown!r}")

@@ -2904,6 +2904,11 @@ def _judged_in(check, facts: dict[str, Any], zoned) -> tuple[Outcome, bool]:
     return other, asked_differs
 
 
+def _of_the_detail(said: str) -> str:
+    """What the rules say of a query (`_read_wrong`: "the query names …"), said of the detail it was."""
+    return re.sub(r"\bthe query\b", "the detail", said)
+
+
 def _read_wrong(query: str, visibility: Any) -> str | None:
     """Why what the query reads would not be what the app's sessions read: a setting the checker's session pins, and
     rows the checker is not shown — each said, as fixing one leaves the other."""
@@ -2992,7 +2997,7 @@ def _judged(check, facts) -> Outcome:
             evidence["detail"] = f"detail query failed: {detail}"
         elif misread := _read_wrong(p.detail, facts["visibility"]):
             # its rows would be the checker's session's values, or what the checker is shown: said, not shown
-            evidence["detail"] = f"the detail query's rows are not shown: {misread}"
+            evidence["detail"] = f"the detail query's rows are not shown: {_of_the_detail(misread)}"
             if problems:
                 problems.append("the detail query's rows are not shown (the evidence's detail says why)")
         else:
