@@ -270,8 +270,8 @@ def test_on_postgresql_15_settings_named_otherwise_and_the_read_only_transaction
 def test_on_postgresql_15_the_settings_and_columns_the_session_changes_are_the_ones_judged():
     """Every row and column of pg_settings in a session the transport makes, against a plain session's in a
     transaction, as the same role: the settings that differ are the ones the sql family reads as the session's
-    (SESSION_SETTINGS; TimeZone is the zone rule's: each query is read in the app's zone too), and the columns that
-    differ are the ones it holds changed (pending_restart, boot_val, context … are the server's)."""
+    (SESSION_SETTINGS, and TimeZone, set once the session started: SESSION_SET_LATER), and the columns that differ are
+    the ones it holds changed (pending_restart, boot_val, context … are the server's; TimeZone's reset_val too)."""
     columns = ", ".join(f"{column}::text as {column}" for column in sql.PG_SETTINGS_COLUMNS)
     query = f"select {columns} from pg_settings order by name"
     for srv in _debian_pg15():
@@ -290,12 +290,16 @@ def test_on_postgresql_15_the_settings_and_columns_the_session_changes_are_the_o
                                                         f" in order; saw {listed}"
         differ = {(name, column) for name in plain for at, column in enumerate(sql.PG_SETTINGS_COLUMNS)
                   if plain[name][at] != session.get(name, (None,) * len(listed))[at]}
-        assert {name for name, _ in differ} == set(pgvalues.SESSION_SETTINGS) | {"TimeZone"}, (
+        assert {name for name, _ in differ} == set(pgvalues.SESSION_SETTINGS) | set(pgvalues.SESSION_SET_LATER), (
             f"settings read otherwise in the checker's session: expected SESSION_SETTINGS and TimeZone; saw"
             f" {sorted(differ)}")
         assert {column for _, column in differ} == sql.SESSION_VALUE_COLUMNS, (
             f"pg_settings' columns the checker's session changes: expected {sorted(sql.SESSION_VALUE_COLUMNS)};"
             f" saw {sorted(differ)}")
+        zone = {column for name, column in differ if name == "TimeZone"}
+        assert "source" in zone and zone <= sql.LATER_VALUE_COLUMNS, (
+            f"TimeZone's columns the checker's session changes (set once it started): expected source among them,"
+            f" reset_val not (the zone the session started with); saw {sorted(zone)}")
 
 
 # pg_show_all_settings() as a function of ROWS FROM (…): the ROWS FROM's alias names its columns (sqlglot holds the
@@ -460,3 +464,104 @@ def test_a_detail_breaking_a_rule_is_said_as_the_details_not_the_querys():
     shown = sql.judge(check, facts).evidence.get("detail")
     assert isinstance(shown, str) and "the detail reads statement_timeout" in shown and "the query" not in shown, (
         f"item pins: detail {PINNED_DETAIL!r}: expected why its rows are not shown said of the detail; saw {shown!r}")
+
+
+# TimeZone: the session sets it to UTC after it starts (set_config(…, false), transports.postgres SESSION_ZONE), so its
+# setting, source ('session'), sourcefile and sourceline — and current_setting('TimeZone') — are the session's on every
+# server (no second reading where the app's zone reads as UTC: Etc/UTC, Atlantic/Reykjavik); reset_val is still the
+# zone the session started with
+@pytest.mark.parametrize("query", [
+    "select (current_setting('TimeZone') in ('UTC', 'Etc/UTC'))::int as n",
+    "select (current_setting('timezone') = 'UTC')::int as n",
+    "select (current_setting($$TimeZone$$) <> 'UTC')::int as n",
+    "select (setting = 'Etc/UTC')::int as n from pg_settings where name = 'TimeZone'",
+    "select count(*) as n from pg_settings where name = 'TimeZone' and source = 'configuration file'",
+    "select count(*) as n from pg_settings where name in ('TimeZone', 'max_connections') and sourcefile is null",
+    "select count(*) as n from pg_settings s where s.name = 'TimeZone' and s.sourceline is not null",
+    "select count(*) as n from (select * from pg_settings where name = 'TimeZone') s where s.setting = 'UTC'",
+    "select count(*) as n from pg_settings where source = 'session'",  # any row: TimeZone's among them
+])
+def test_timezone_as_the_session_set_it_is_an_error_naming_reset_val(query):
+    outcome = _judged(query)
+    assert outcome.status is Status.ERROR and "TimeZone" in outcome.observed and (
+        "checker's session" in outcome.observed), (
+        f"item pins: query {query!r}: expected an ERROR naming TimeZone (the checker's session sets it to UTC); saw"
+        f" {outcome.status.value}: {outcome.observed!r}")
+    if "source = 'session'" not in query:  # a read of TimeZone by name: the message says what reads the app's zone
+        assert "reset_val" in outcome.observed and "pg_file_settings" in outcome.observed, (
+            f"item pins: query {query!r}: expected the message to name reset_val and pg_file_settings (what reads"
+            f" the zone the app's sessions start with); saw {outcome.observed!r}")
+
+
+@pytest.mark.parametrize("query", [
+    "select (reset_val = 'Etc/UTC')::int as n from pg_settings where name = 'TimeZone'",
+    "select count(*) as n from pg_settings where name = 'TimeZone' and boot_val <> 'GMT'",
+    "select count(*) as n from pg_settings s(k, v) where s.k = 'TimeZone' and s.reset_val = 'UTC'",
+    "select count(*) as n from pg_db_role_setting d, unnest(d.setconfig) c where c like 'TimeZone=%'",
+    "select count(*) as n from pg_file_settings where name = 'timezone' and applied and setting <> 'UTC'",
+])
+def test_timezone_read_by_what_the_session_leaves_alone_is_judged(query):
+    outcome = _judged(query)
+    assert outcome.status is Status.PASSED, (
+        f"item pins: query {query!r}: expected PASSED (reset_val, boot_val, pg_db_role_setting, pg_file_settings: the"
+        f" zone the app's sessions start with); saw {outcome.status.value}: {outcome.observed!r}")
+
+
+@pytest.mark.needs_real_server
+def test_on_postgresql_15_timezone_reads_as_the_sessions_and_reset_val_as_the_servers():
+    """The probe's: on a server in Atlantic/Reykjavik (UTC all year: no second reading), 'TimeZone is UTC' passed
+    reading the checker's own 'UTC'; on one in Etc/UTC `setting = 'Etc/UTC'` failed; `source = 'configuration file'`
+    failed on every server (the session's is 'session'); on a database in Asia/Tokyo, `current_setting('TimeZone') =
+    'UTC'` was an error blaming a `timestamp without time zone`. Each is an ERROR naming TimeZone now, and what its
+    message says reads the app's zone does: reset_val (the server's, then the database's), pg_file_settings,
+    pg_db_role_setting."""
+    for srv in _debian_pg15():
+        with psycopg.connect(srv.admin_url("postgres"), autocommit=True) as conn:
+            conn.execute("grant select on pg_file_settings to checker")
+            conn.execute("grant execute on function pg_show_all_file_settings() to checker")
+        url = _readme_checker(srv)
+        wrong = {
+            "is_utc": "select (current_setting('TimeZone') in ('UTC', 'Etc/UTC'))::int as n",
+            "from_file": "select count(*) as n from pg_settings where name = 'TimeZone'"
+                         " and source = 'configuration file'",
+            "utc_now": "select (current_setting('TimeZone') = 'UTC')::int as n",
+        }
+        rounds = [  # the zone set, how; what reset_val and a setting file read; the ones an item of its own expects
+            ("alter system set timezone = 'Atlantic/Reykjavik'", "Atlantic/Reykjavik", {
+                **wrong, "set": "select (setting = 'Atlantic/Reykjavik')::int as n from pg_settings"
+                                " where name = 'TimeZone'"}),
+            ("alter system set timezone = 'Etc/UTC'", "Etc/UTC", {
+                **wrong, "set": "select (setting = 'Etc/UTC')::int as n from pg_settings where name = 'TimeZone'"}),
+            ("alter database postgres set timezone = 'Asia/Tokyo'", "Asia/Tokyo", wrong),
+        ]
+        for change, zone, items in rounds:
+            with psycopg.connect(srv.admin_url("postgres"), autocommit=True) as conn:
+                conn.execute(change)
+                conn.execute("select pg_reload_conf()")
+            right = {
+                "reset_val": f"select (reset_val = '{zone}')::int as n from pg_settings where name = 'TimeZone'",
+                "file": "select count(*) as n from pg_file_settings where name = 'timezone' and applied"
+                        f" and setting = '{'Etc/UTC' if zone == 'Asia/Tokyo' else zone}'",
+                "role_setting": "select (count(*) = 1)::int as n from pg_db_role_setting d, unnest(d.setconfig) c"
+                                f" where c = 'TimeZone={zone}'" if zone == "Asia/Tokyo" else "select 1 as n",
+            }
+            checks = [make_check("sql", {"query": q, "expect": {"n": {"eq": 1}}}, item=f"P{i}", name=name)
+                      for i, (name, q) in enumerate({**items, **right}.items())]
+            with psycopg.connect(url, autocommit=True) as conn:
+                plain = conn.execute("select current_setting('TimeZone')").fetchone()[0]
+            assert plain == zone, f"{change}: expected the checker's plain session in {zone}; saw {plain}"
+            target = make_target({"database": url})
+            try:
+                outcomes = dict(zip((c.name for c in checks), gather_and_judge(target, sql, checks)))
+            finally:
+                target.close()
+            for name in items:
+                outcome = outcomes[name]
+                assert outcome.status is Status.ERROR and "TimeZone" in outcome.observed and (
+                    "reset_val" in outcome.observed and "timestamp without time zone" not in outcome.observed), (
+                    f"{change}: item {name}: expected ERROR naming TimeZone (the checker's session set it to UTC) and"
+                    f" reset_val; saw {outcome.status.value}: {outcome.observed!r}")
+            for name in right:
+                assert outcomes[name].status is Status.PASSED, (
+                    f"{change}: item {name}: expected PASSED (reads the zone the app's sessions start with); saw"
+                    f" {outcomes[name].status.value}: {outcomes[name].observed!r}")

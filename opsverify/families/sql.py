@@ -26,9 +26,10 @@ trigger and role views (`HIDDEN_BY_PRIVILEGES`), without pg_read_all_stats the v
 (`SESSIONS_SHOWN_BLANK`), and without pg_read_all_settings pg_settings but where read only by names the checker is
 shown (`_settings_read`): `shown_problem`. Each is found by the names the query reads (`_references`: not in its
 strings nor comments; in the SQL it gives a function to run). A query reading a setting the checker's session sets
-itself (statement_timeout, DateStyle, transaction_read_only …: the transport's SESSION_SETTINGS) is an error whoever
-the checker is: it reads the session's value, not the server's (`pinned_problem`: current_setting()'s strings, and
-pg_settings parsed — read by names naming one, or by other than names where it reads a value the session changes).
+itself (statement_timeout, DateStyle, transaction_read_only …: the transport's SESSION_SETTINGS; TimeZone, set once
+the session started, SESSION_SET_LATER, but for its reset_val) is an error whoever the checker is: it reads the
+session's value, not the server's (`pinned_problem`: current_setting()'s strings, and pg_settings parsed — read by
+names naming one, or by other than names where it reads a value the session changes).
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
@@ -73,7 +74,7 @@ from ..display import cut
 from ..errors import GatherError
 from ..limits import CLOCK_SKEW
 from ..outcome import Outcome, Status, error, failed, verdict
-from ..transports.pgvalues import SESSION_SETTINGS, BlankPadded, InZone, Pinned
+from ..transports.pgvalues import SESSION_SET_LATER, SESSION_SETTINGS, BlankPadded, InZone, Pinned
 from ._catalog import _RULE_READS, fold_identifier
 from ._common import (CATALOG_SCHEMAS, NAME_BYTES, NUL_SAID, RUNS_UNFOLLOWED_SQL, StrictParams,
                       as_postgres_stores_a_name, holds_non_finite, read_only_query, sql_run_by, sql_statements)
@@ -1627,6 +1628,8 @@ class _SettingsRead:
     asked: frozenset[str]  # the names its references that read rows by name read them by
     # whether a reference reading rows by other than names reads a column the checker's session changes (or all)
     session_values: bool
+    # the settings of SESSION_SET_LATER whose rows a reference reads by name, reading a column the session changes
+    later_values: frozenset[str] = frozenset()
 
 
 _ANY_SETTINGS = _SettingsRead(None, True, frozenset(), True)
@@ -1637,6 +1640,11 @@ PG_SETTINGS_COLUMNS = ("name", "setting", "unit", "category", "short_desc", "ext
                        "source", "min_val", "max_val", "enumvals", "boot_val", "reset_val", "sourcefile",
                        "sourceline", "pending_restart")
 SESSION_VALUE_COLUMNS = frozenset({"setting", "reset_val", "source", "sourcefile", "sourceline"})
+# those for a setting the session sets after it starts (SESSION_SET_LATER: TimeZone): reset_val is the value it started
+# with, the server's or the database's (test_sql_session_pins reads it so on PostgreSQL 15)
+LATER_VALUE_COLUMNS = SESSION_VALUE_COLUMNS - {"reset_val"}
+# every setting the checker's session sets itself, as PostgreSQL spells it
+SESSION_SET = (*SESSION_SETTINGS, *SESSION_SET_LATER)
 
 
 @functools.lru_cache(maxsize=256)
@@ -1655,6 +1663,7 @@ def _settings_read(query: str) -> _SettingsRead:
     names: set[str] | None = set()
     whole = session_values = False
     asked_all: set[str] = set()
+    later: set[str] = set()
     for text in texts:
         try:
             tree = sqlglot.parse_one(text, read="postgres")
@@ -1668,13 +1677,15 @@ def _settings_read(query: str) -> _SettingsRead:
                        and tokens[at + 1:at + 2] != ((".", ""),))  # (a qualifier: `pg_settings.name`)
         if mentions > len(references):
             return _ANY_SETTINGS
-        unrestricted = []
+        unrestricted, by_name = [], []
         for table in references:
             asked = _asked_by_name(table, exp)
             names = None if asked is None or names is None else names | asked
             asked_all |= asked or set()
             if asked is None:
                 unrestricted.append(table)
+            else:
+                by_name.append((table, {name.lower() for name in asked}))
         aliases = {_reference_name(table, exp) for table in references} | {
             alias for table in references for alias in _join_aliases(table, exp) or ()}  # `select j from (… join …) j`
         whole_here = bool(references) and any(
@@ -1684,11 +1695,14 @@ def _settings_read(query: str) -> _SettingsRead:
         whole = whole or whole_here
         session_values = session_values or any(whole_here or _reads_session_values(tree, table, exp)
                                                for table in unrestricted)
-    return _SettingsRead(None if names is None else frozenset(names), whole, frozenset(asked_all), session_values)
+        later |= {setting for table, asked in by_name for setting in SESSION_SET_LATER if setting.lower() in asked
+                  and (whole_here or _reads_session_values(tree, table, exp, LATER_VALUE_COLUMNS))}
+    return _SettingsRead(None if names is None else frozenset(names), whole, frozenset(asked_all), session_values,
+                         frozenset(later))
 
 
-def _reads_session_values(tree, table, exp) -> bool:
-    """Whether the query reads a column of the reference that the checker's session changes (`SESSION_VALUE_COLUMNS`,
+def _reads_session_values(tree, table, exp, columns: frozenset[str] = SESSION_VALUE_COLUMNS) -> bool:
+    """Whether the query reads a column of the reference that the checker's session changes (`columns`,
     by the name a column alias list gives it), qualified by the reference's name (a schema before it or not), by the
     alias of a parenthesised join it is inside (`(pg_settings join …) as j`: `j.setting`) or bare (any relation's, at
     worst); or compares one by a join (NATURAL, or a USING list naming one). Where which column is which cannot be
@@ -1696,7 +1710,7 @@ def _reads_session_values(tree, table, exp) -> bool:
     called, joined = _column_names(table, exp), _join_aliases(table, exp)
     if called is None or joined is None:
         return True
-    values = {name for name, column in zip(called, PG_SETTINGS_COLUMNS) if column in SESSION_VALUE_COLUMNS}
+    values = {name for name, column in zip(called, PG_SETTINGS_COLUMNS) if column in columns}
     if any(join.args.get("method") == "NATURAL" or any(
             not isinstance(column, exp.Identifier) or _folded(column) in values
             for column in join.args.get("using") or []) for join in _joins_beside(table, exp)):
@@ -1877,7 +1891,9 @@ def pinned_problem(query: str) -> str | None:
     by what the query reads (also in the SQL it gives a function to run): current_setting() given one (a string, its
     escapes decoded, in any case) or a name it builds; pg_settings (or pg_show_all_settings()) read by `name = '…'` /
     `name in ('…')` naming one, or read by other than such names where it reads a column the session changes
-    (`SESSION_VALUE_COLUMNS`, whole rows: `_settings_read`). None where the query reads no setting so."""
+    (`SESSION_VALUE_COLUMNS`, whole rows: `_settings_read`). One it sets once started (SESSION_SET_LATER: TimeZone,
+    UTC) likewise, but for pg_settings' reset_val, the value the session started with (`LATER_VALUE_COLUMNS`). None
+    where the query reads no setting so."""
     words, texts = _references(query), _sql_read(query)
     if isinstance(words, _AnyName) and texts is not None and not any(
             kind == "escaped" for text in texts for kind, _ in _lexemes(text)):
@@ -1890,6 +1906,9 @@ def pinned_problem(query: str) -> str | None:
     read = (_ANY_SETTINGS if isinstance(words, _AnyName) else _settings_read(query)) if shown else None
     named = {name.lower() for name in (given or set()) | (read.asked if read else set())}
     pinned = [name for name in SESSION_SETTINGS if name.lower() in named]
+    # one set after the session starts: current_setting() reads the session's value, pg_settings all but reset_val
+    called = {name.lower() for name in given or ()}
+    later = [name for name in SESSION_SET_LATER if name.lower() in called or (read and name in read.later_values)]
     said = []
     if pinned:
         why = SESSION_SETTINGS[pinned[0]][1] if len(pinned) == 1 else "; ".join(
@@ -1897,14 +1916,15 @@ def pinned_problem(query: str) -> str | None:
         said.append(f"the query reads {', '.join(pinned)}, which the checker's session sets itself ({why}): its value"
                     " there — pg_settings' setting, reset_val and source ('client'), current_setting() — is the"
                     " session's, not the server's nor the app's sessions'")
+    said += [_set_later_said(name) for name in later]
     if given is None and "current_setting" in words:
         said.append("the query gives current_setting() a setting's name it builds (not one string): it may read one"
-                    f" the checker's session sets itself ({', '.join(SESSION_SETTINGS)}), whose value there is the"
+                    f" the checker's session sets itself ({', '.join(SESSION_SET)}), whose value there is the"
                     " session's, not the server's; name each setting in a string")
     if read and read.session_values:
         said.append("the query reads the setting, reset_val, source, sourcefile or sourceline (or whole rows) of"
                     f" {', '.join(shown)} rows it does not choose by name: any may be a setting the"
-                    f" checker's session sets itself ({', '.join(SESSION_SETTINGS)}), whose values there are the"
+                    f" checker's session sets itself ({', '.join(SESSION_SET)}), whose values there are the"
                     " session's, not the server's; name the settings it reads with `name in ('…')` (plain strings,"
                     " ANDed in the WHERE), none of those")
     if not said:
@@ -1914,6 +1934,17 @@ def pinned_problem(query: str) -> str | None:
     return (f"{'; and '.join(said)}; read what the app's sessions get from pg_db_role_setting (ALTER ROLE / ALTER"
             " DATABASE … SET: the checker may read it) or pg_file_settings (postgresql.conf and ALTER SYSTEM:"
             f" superuser-only unless granted); pg_settings' boot_val is only the compiled default{recovery}")
+
+
+def _set_later_said(name: str) -> str:
+    """Why reading a setting the checker's session sets after it starts (SESSION_SET_LATER: TimeZone) reads the
+    session's, and what reads the value the app's sessions start with: reset_val, which the later SET leaves."""
+    value, why = SESSION_SET_LATER[name]
+    return (f"the query reads {name}, which the checker's session sets itself once started ('{value}': {why}): its"
+            " value there — current_setting() and pg_settings' setting, source ('session'), sourcefile and"
+            " sourceline — is the session's, not the server's nor the app's sessions'; the value a session starts"
+            " with — the server's, ALTER ROLE ALL's or the database's (the checker role's own where it sets"
+            f" one) — is pg_settings' reset_val: `select reset_val from pg_settings where name = '{name}'`")
 
 
 def _setting_arguments(texts: tuple[str, ...]) -> set[str] | None:

@@ -46,7 +46,7 @@ class InZone(str):
 # database sets): each name as PostgreSQL spells it, the value (`{statement_ms}` …: the transport's bounds) and why.
 # The one list: the transport sends these (`session_options`), and the sql family reads an item asking one of them as
 # the session's, not the server's (`pinned_problem`). TimeZone is set later, by the session's first conversation
-# (transports.postgres: SESSION_ZONE), after reading the app's; the sql family reads each query in that zone too.
+# (transports.postgres: SESSION_ZONE), after reading the app's: SESSION_SET_LATER.
 SESSION_PINS = {
     "default_transaction_read_only": ("on", "read-only safety"),
     "statement_timeout": ("{statement_ms}", "each statement bounded"),
@@ -73,6 +73,12 @@ SESSION_PARAMETERS = {
 SESSION_IMPLIED = {
     "transaction_read_only": ("on", "every statement runs in its own BEGIN READ ONLY transaction"),
 }
-# every setting whose value in the checker's session is the session's own (TimeZone aside: the sql family reads each
-# query in the app's zone too), each with why
+# every setting whose value in the checker's session is the session's own from its start, each with why
 SESSION_SETTINGS = {**SESSION_PINS, **SESSION_PARAMETERS, **SESSION_IMPLIED}
+# The settings the session sets after it starts (SESSION_ZONE's set_config(…, false), as SET does): their value, source
+# ('session'), sourcefile and sourceline are the session's — also where the sql family reads a query in the app's
+# zone once more, which it does not where that zone reads as UTC (Etc/UTC, Atlantic/Reykjavik) — while reset_val
+# stays the value the session started with: the server's, ALTER ROLE ALL's, the database's (or the checker role's own)
+SESSION_SET_LATER = {
+    "TimeZone": ("UTC", "time read in UTC whatever the database sets"),
+}
