@@ -1815,8 +1815,20 @@ def is_archive(path: Path) -> bool:
 
 
 def _holds_archives(folder: Path) -> bool:
-    return (any(is_archive(p) for p in archive_dirs(folder)) or os.path.lexists(folder / CHAIN)
-            or bool(prune_leftovers(folder)))
+    return (not unlisted(folder) and any(is_archive(p) for p in archive_dirs(folder))
+            or os.path.lexists(folder / CHAIN) or bool(prune_leftovers(folder)))
+
+
+def unlisted(folder: Path) -> str:
+    """Why `folder` cannot be listed ('' when it can, or is gone): one of mode 0700 and another owner, or 0711 (its
+    entries are found by name, never listed). What it holds is unseen, so verify says so (`tampered`)."""
+    try:
+        with os.scandir(folder):
+            return ""
+    except (FileNotFoundError, NotADirectoryError):
+        return ""
+    except OSError as exc:
+        return exc.strerror or str(exc)
 
 
 def _env_like(folder: Path) -> bool:
@@ -1829,7 +1841,8 @@ def _env_like(folder: Path) -> bool:
 def _env_folders(path: Path) -> list[Path]:
     """The env folders of `reports/`: each folder in it that is not itself an archive (nor under an archive's name)
     and holds what an env folder holds — every archive in it lost its manifest.json, say."""
-    return [p for p in subfolders(path) if not archive_named(p.name) and not is_archive(p) and _env_like(p)]
+    return [p for p in subfolders(path) if not archive_named(p.name) and not is_archive(p) and not unlisted(p)
+            and _env_like(p)]
 
 
 def not_in_reports(path: Path) -> list[tuple[Path, str]]:
@@ -1875,11 +1888,29 @@ def _say_hidden_envs(path: Path, verdict: Verdict) -> None:
         return
     for entry in entries:
         if (entry.name.startswith(".") and entry.name != PRUNED and leftover_of(entry) is None
-                and not entry.is_symlink() and entry.is_dir() and _env_like(entry)):
+                and not entry.is_symlink() and entry.is_dir() and not unlisted(entry) and _env_like(entry)):
             verdict.findings.append(Finding("tampered", entry.name, f"a hidden folder holding an env's archives in "
                                             f"{path.name}/: an env folder renamed out of sight, whose archives "
                                             f"`verify {path.name}` does not verify; rename it back (or verify it by "
                                             "its own path)"))
+
+
+def _say_unlisted_in_reports(path: Path, verdict: Verdict) -> None:
+    """`tampered`: a folder of `reports/` that cannot be listed (another env's, of mode 0700 and another owner): an
+    env folder may be it or in it, and `verify reports` would pass over its archives unsaid. (In an env folder, such
+    a folder is `_say_moved_archives`' to say.)"""
+    try:
+        entries = sorted(path.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name == PRUNED or leftover_of(entry) is not None or not entry.is_dir():  # said as not in reports/
+            continue
+        why = unlisted(entry)
+        if why:
+            verdict.findings.append(Finding("tampered", entry.name, f"could not be listed ({why}), in {path.name}/: "
+                                            "it may be (or hold) an env folder, whose archives are not verified; run "
+                                            f"verify as a user who can read the whole of {path.name}/"))
 
 
 def _say_empty(path: Path, empty: list[str], nothing: bool, verdict: Verdict) -> None:
@@ -1929,7 +1960,18 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
                 else "no such folder")
         verdict.findings.append(Finding("not-an-archive", str(path), what))
         return verdict
+    why = unlisted(path)
+    if why:  # read as holding nothing, it passed for no archive, or crashed on what it may hold
+        verdict.findings.append(Finding("tampered", str(path), f"could not be listed ({why}): nothing in it can be "
+                                                               "verified; run verify as a user who can read it"))
+        return verdict
     if is_archive(path):
+        why = unlisted(path.parent)
+        if why:  # the env's other archives, by which its links are checked, cannot be seen
+            verdict.findings.append(Finding("tampered", str(path.parent), f"could not be listed ({why}): "
+                                            f"{path.name}'s place in its env's chain cannot be verified; run verify "
+                                            "as a user who can read it"))
+            return verdict
         verdict = EnvChain(path.parent, trusted).verify(path, expect)
         if verdict.findings:  # read again once a run sealing beside it, or a prune, let go of the env lock
             with env_read_lock(path.parent) as unlocked:
@@ -1947,10 +1989,12 @@ def verify(path: Path, trusted: Ed25519PublicKey | None = None, expect: tuple[st
     if envs:  # reports/: what else stands in it may not make it pass for an env folder, dropping theirs
         _say_not_in_reports(path, envs, verdict)
         _say_hidden_envs(path, verdict)
+        _say_unlisted_in_reports(path, verdict)
     elif _env_like(path):
         envs = [path]
     else:
         _say_hidden_envs(path, verdict)
+        _say_unlisted_in_reports(path, verdict)
         verdict.findings.append(Finding("not-an-archive", str(path), "neither an archive (no manifest.json) "
                                                                      "nor a reports/<env> folder holding archives"))
         return verdict

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -496,20 +497,25 @@ def test_verify_never_holds_the_env_lock_while_it_reads(three, tmp_path, monkeyp
 
 # -- a folder of the env verify cannot list -------------------------------------------------------------------------
 
-def _unlistable(monkeypatch, folder: Path) -> None:
-    """`folder` cannot be listed, as a folder of mode 0700 owned by another user is to verify (root lists any, so
-    the refusal is made here): os.scandir refuses it with EACCES."""
-    real = os.scandir
+def _unlistable(monkeypatch, *folders: Path) -> None:
+    """`folders` cannot be listed, as a folder of mode 0700 owned by another user is to verify (root lists any, so
+    the refusal is made here): os.scandir and os.listdir (Path.iterdir's, glob's and scandir's routes alike) refuse
+    each with EACCES. (test_unlistable_folders_as_another_user makes the real refusal, where it can.)"""
+    for name in ("scandir", "listdir"):
+        monkeypatch.setattr(os, name, _refusing(getattr(os, name), set(folders)))
 
-    def scandir(path=".", *args, **kwargs):
-        if not isinstance(path, int) and Path(os.fsdecode(path)) == folder:  # an fd: a removal's own listing
+
+def _refusing(real, folders: set[Path]):
+    def listing(path=".", *args, **kwargs):
+        if not isinstance(path, int) and Path(os.fsdecode(path)) in folders:  # an fd: a removal's own listing
             raise PermissionError(13, "Permission denied", os.fsdecode(path))
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(os, "scandir", scandir)
+    return listing
 
 
-@pytest.mark.parametrize("holder, unlisted", [(".old", ".old"), ("old/a", "old/a"), ("a/b/c/d", "a/b/c/d"),
+@pytest.mark.parametrize("holder, unlisted", [(".old", ".old"), ("old", "old"), ("old/a", "old/a"),
+                                              ("old/a", "old"), ("a/b/c/d", "a/b/c/d"), ("a/b/c/d", "a"),
                                               (".pruning-zz-1/x", ".pruning-zz-1/x")])
 def test_a_folder_of_the_env_that_cannot_be_listed_is_tampered(three, tmp_path, capsys, monkeypatch, holder, unlisted):
     """`mkdir .old; mv <newest> .old/; chmod 700 .old` (another owner): verify could not look in `.old`, read that as
@@ -556,3 +562,119 @@ def test_a_runs_sweep_keeps_a_stale_partial_holding_a_folder_it_cannot_list(thre
     assert removed == [] and left == [], (removed, left)
     assert kept == [(".partial-x", "holds a folder that could not be listed (keep: Permission denied), which may "
                                    "hold a sealed archive's files")], kept
+    _unlistable(monkeypatch, env_dir / ".partial-x")  # itself: the sweep's listings both refused
+    removed, left, kept = archive.remove_stale_partials(env_dir)
+    assert removed == [] and left == [], (removed, left)
+    assert kept == [(".partial-x", "could not be listed (Permission denied), so may hold a sealed archive's "
+                                   "files")], kept
+
+
+def test_an_empty_folder_of_the_env_that_cannot_be_listed_is_tampered(three, tmp_path, capsys, monkeypatch):
+    """`mkdir old; chmod 700 old` (another owner): verify ended in a PermissionError traceback, exit 1, taking `old`
+    for a possible env folder of reports/ before it verified the env. What it holds cannot be seen: tampered."""
+    env_dir = _copy(three, tmp_path)
+    (env_dir / "old").mkdir()
+    _unlistable(monkeypatch, env_dir / "old")
+    for path in (env_dir, env_dir.parent):
+        code, out = _verify(capsys, path)
+        assert code == exitcodes.TAMPERED, out
+        assert ("tampered       old: could not be listed (Permission denied): an archive may have been moved there"
+                in out), out
+
+
+@pytest.mark.parametrize("name", ["staging", ".staging"])
+def test_a_folder_of_reports_that_cannot_be_listed_is_tampered_and_the_envs_are_verified(three, tmp_path, capsys,
+                                                                                       monkeypatch, name):
+    """`verify reports/` beside another env's folder it cannot list crashed (PermissionError, exit 1): an env folder
+    may be in it, whose archives go unverified. It is named, tampered; every env folder it can list is verified."""
+    env_dir = _copy(three, tmp_path)
+    (env_dir.parent / name).mkdir()
+    _unlistable(monkeypatch, env_dir.parent / name)
+    code, out = _verify(capsys, env_dir.parent)
+    assert code == exitcodes.TAMPERED, out
+    assert (f"tampered       {name}: could not be listed (Permission denied), in reports/: it may be (or hold) an env "
+            "folder, whose archives are not verified; run verify as a user who can read the whole of reports/") in out, out
+    assert [line for line in out.splitlines() if line.startswith("tampered")] == [f"tampered       {name}: could "
+            "not be listed (Permission denied), in reports/: it may be (or hold) an env folder, whose archives are not "
+            "verified; run verify as a user who can read the whole of reports/"], out  # fx's 3 archives verify
+    (env_dir.parent / "fx").rename(env_dir.parent / "gone")  # reports/ holding nothing else it can see
+    shutil.rmtree(env_dir.parent / "gone")
+    code, out = _verify(capsys, env_dir.parent)
+    assert code == exitcodes.TAMPERED, out
+    assert f"tampered       {name}: could not be listed (Permission denied), in reports/" in out, out
+
+
+def test_an_env_folder_or_an_archives_env_that_cannot_be_listed_is_tampered(three, tmp_path, capsys, monkeypatch):
+    """verify reports/fx (or an archive in it) where fx itself cannot be listed (mode 0711: its chain.jsonl is found
+    by name, its archives cannot be): what it holds, an archive's place in its chain, cannot be verified."""
+    env_dir = _copy(three, tmp_path)
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    _unlistable(monkeypatch, env_dir)
+    code, out = _verify(capsys, env_dir)
+    assert code == exitcodes.TAMPERED, out
+    assert (f"tampered       {env_dir}: could not be listed (Permission denied): nothing in it can be verified; run "
+            "verify as a user who can read it") in out, out
+    code, out = _verify(capsys, newest)
+    assert code == exitcodes.TAMPERED, out
+    assert (f"tampered       {env_dir}: could not be listed (Permission denied): {newest.name}'s place in its env's "
+            "chain cannot be verified; run verify as a user who can read it") in out, out
+
+
+def test_report_of_an_env_holding_a_folder_it_cannot_list_is_not_rendered(three, tmp_path, capsys, monkeypatch):
+    """report reports/fx said a PermissionError as an opsverify bug (exit 27): the env does not verify (30)."""
+    env_dir = _copy(three, tmp_path)
+    (env_dir / "old").mkdir()
+    _unlistable(monkeypatch, env_dir / "old")
+    code = main(["report", str(env_dir)])
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    assert code == exitcodes.TAMPERED, said
+    assert (f"{env_dir}: not rendered, the env does not verify: old: could not be listed (Permission denied)"
+            in said), said
+    assert "bug" not in said and "Traceback" not in said, said
+
+
+# A real refusal: root lists any folder, so the verify runs as `nobody`, its folders root's of mode 0700. The child
+# imports all it needs as root (the interpreter's own files may be root's alone), then drops to nobody for good.
+_AS_NOBODY = """
+import os, sys
+import opsverify.cli, opsverify.report, opsverify.seal
+os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)
+sys.exit(opsverify.cli.main(["verify", sys.argv[1]]))
+"""
+
+
+def _as_nobody(path: Path) -> tuple[int, str]:
+    pythonpath = str(Path(seal.__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "-c", _AS_NOBODY, str(path)], capture_output=True, text=True, timeout=60,
+                          cwd="/", env={**os.environ, "PYTHONPATH": pythonpath})
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="makes another user's refusal: root only")
+def test_unlistable_folders_as_another_user(three, capsys):
+    """The repro: `mkdir old; mv <newest> old/; chmod 700 old` as root, then verify as another user: a traceback,
+    exit 1. Now tampered, `old` named; so is another env's folder of reports/ it cannot list."""
+    top = Path(tempfile.mkdtemp(prefix="opsverify-unlistable-"))
+    try:
+        env_dir = top / "reports" / "fx"
+        shutil.copytree(three.env_dir, env_dir, symlinks=True)
+        for folder in [top, *(p for p in top.rglob("*") if p.is_dir() and not p.is_symlink())]:
+            os.chmod(folder, 0o755)
+        code, out = _as_nobody(env_dir)
+        if code != exitcodes.OK:
+            pytest.skip(f"verify as nobody did not run here: {out[-300:]}")
+        newest = seal.archives_oldest_first(env_dir)[-1]
+        (env_dir / "old").mkdir(mode=0o700)
+        newest.rename(env_dir / "old" / newest.name)
+        (env_dir.parent / "staging").mkdir(mode=0o700)
+        code, out = _as_nobody(env_dir)
+        assert code == exitcodes.TAMPERED, out
+        assert "tampered       old: could not be listed (Permission denied)" in out, out
+        code, out = _as_nobody(env_dir.parent)
+        assert code == exitcodes.TAMPERED, out
+        assert "tampered       old: could not be listed (Permission denied)" in out, out
+        assert "tampered       staging: could not be listed (Permission denied), in reports/" in out, out
+        assert "Traceback" not in out, out
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
