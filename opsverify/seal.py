@@ -2124,8 +2124,9 @@ def _say_strays(env_dir: Path, verdict: Verdict) -> None:
                                             "archive folder (opsverify makes none; a folder made where it leads would "
                                             "stand for an archive): remove it"))
         else:
-            verdict.notes.append(f"{stray.name}: under an archive's name, but a file, not an archive folder: "
-                                 "nothing in it is verified (opsverify writes none; runs name their archives around it)")
+            verdict.notes.append(f"{stray.name}: under an archive's name, but {_not_a_folder(stray)}, not an archive "
+                                 "folder: nothing in it is verified (opsverify writes none; runs name their archives "
+                                 "around it)")
 
 
 NOT_ARCHIVES_SHOWN = 12  # the note names this many, then counts the rest
@@ -2242,7 +2243,17 @@ def _entry_kind(path: Path) -> str:
         return "a symlink"
     if path.is_dir():
         return "a folder holding a manifest.json" if is_archive(path) else "a folder"
-    return "a file"
+    return _not_a_folder(path)
+
+
+def _not_a_folder(path: Path) -> str:
+    """What an entry that is no folder nor symlink is: a FIFO or a socket is no file one could read as evidence."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:  # gone since its listing: it was none of the others
+        return "a file"
+    return ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a file")
 
 
 def _say_pages(env_dir: Path, verdict: Verdict, only: str | None = None) -> None:

@@ -131,6 +131,24 @@ def test_a_file_under_an_archives_name_is_said_and_a_page_as_a_page(env_dir, cap
     assert f"note           {archive.name}.html: not a page opsverify rendered: nothing it shows is verified" in out
 
 
+def test_a_fifo_a_socket_are_said_as_what_they_are_not_a_file(env_dir, capsys, monkeypatch):
+    """A FIFO or Unix socket in the env, named as an archive or not, was said to be "a file"."""
+    import socket
+
+    chained(env_dir, ["20261125T104620Z_a"])
+    os.mkfifo(env_dir / "20261125T104630Z_pipe")
+    os.mkfifo(env_dir / "pipe")
+    monkeypatch.chdir(env_dir)  # a socket's path is bound to 107 bytes: a deep tmp_path may be longer
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind("sock")
+    code, out, _ = run(capsys, "verify", str(env_dir))
+    assert code == exitcodes.OK, out
+    assert ("note           20261125T104630Z_pipe: under an archive's name, but a FIFO, not an archive folder: "
+            "nothing in it is verified") in out, out
+    assert "archives: pipe (a FIFO), sock (a socket)" in out, out
+    assert seal._entry_kind(Path("/dev/null")) == "a device"
+
+
 # -- names are shown with every character they hold -----------------------------------------------------------------
 FAKE_OK = "OK: 5 archives of env fx verified: files, seals and chain hold"
 
