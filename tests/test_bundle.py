@@ -657,7 +657,9 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
 
 @pytest.mark.parametrize("pattern", bundle.TARGET_PATTERNS, ids=["JWT_SHAPE", "JS_REFERENCE", "IMPORTS", "VITE_DEPS",
                                                                  "SUPABASE_KEY", "STRIPE_KEY", "PRIVATE_KEY",
-                                                                 "PEM_HEADER", "PEM_ESCAPE", "NOT_PEM_BASE64",
+                                                                 "PEM_HEADER", "PGP_HEADER", "PGP_CHECKSUM",
+                                                                 "PEM_ESCAPE", "PEM_PIECES", "NOT_PEM_BASE64",
+                                                                 "ENCODED_PEM",
                                                                  "CHUNK_URL", "CHUNK_URL_SET",
                                                                  "WEBPACK_LOADER", "CHUNK_LOAD", "CHUNK_HASH",
                                                                  "HTML_START", "IMPORT_PATH",
@@ -678,7 +680,8 @@ def test_no_pattern_run_on_a_targets_bytes_can_backtrack(pattern):
     assert _backtracking_repeats(_parser.parse(pattern.pattern, pattern.flags)) == []
 
 
-WORST = ("eyJ", "ewogICAg", "%22sb_secret_", "%22sk_live_", "-----BEGIN PRIVATE KEY-----\\n", "__vite__mapDeps([",
+WORST = ("eyJ", "ewogICAg", "%22sb_secret_", "%22sk_live_", "-----BEGIN PRIVATE KEY-----\\n", '-----BEGIN PGP '
+         'PRIVATE KEY BLOCK-----","', "LS0tLS1CRUdJTi", "__vite__mapDeps([",
          "m.f=[", 'import("', '"a', "a.", "'./a/", 'e=>"a"+',
          "(e)=>{//", "import(/*", "new Worker(new URL(//", 'new URL("a",/*',
          'from"a"with{"type":/*', 'import("a",{with:{type://')  # what each pattern could retry on
@@ -1430,8 +1433,75 @@ def test_a_pem_private_key_in_a_script_fails_however_it_is_written(form, armour)
     'const doc="-----BEGIN RSA PRIVATE KEY-----\\n...\\n-----END RSA PRIVATE KEY-----"',  # a docs page's elision
     'const c="-----BEGIN CERTIFICATE-----\\nMIIBszCCAVmgAwIBAgIUYk9mP3dDkB0wCgYIKoZIzj0EAwIwDzENMAsGA1UEAwwE\\n'
     '-----END CERTIFICATE-----"',  # a certificate is public
-], ids=["armour-constants", "template", "elided", "certificate"])
+    'placeholder:"-----BEGIN OPENSSH PRIVATE KEY-----\\nPaste the private key of your GitHub deploy key here\\n'
+    '-----END OPENSSH PRIVATE KEY-----"',  # a settings form's hint
+    'x:"-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\\n'
+    '-----END RSA PRIVATE KEY-----"',  # a docs page's start of a key, then x's: no DER of that length
+    'x:"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\\n'
+    'MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\\n-----END PRIVATE KEY-----"',  # two lines of one
+    'x:"-----BEGIN EC PRIVATE KEY-----\\nProc-Type: 4,ENCRYPTED\\nDEK-Info: AES-128-CBC,0123456789ABCDEF\\n\\n'
+    + "AAAA" * 40 + '\\n-----END EC PRIVATE KEY-----"',  # an encrypted key's headers over a run of A's
+    'x:"-----BEGIN PGP PRIVATE KEY BLOCK-----\\n\\nPaste your armoured private key block here to sign releases '
+    'with it, then press Save to keep it in this browser only\\n-----END PGP PRIVATE KEY BLOCK-----"',
+], ids=["armour-constants", "template", "elided", "certificate", "prose", "der-placeholder", "der-cut",
+        "encrypted-run", "pgp-prose"])
 def test_pem_armour_without_a_private_key_passes(code):
+    """Armour around what is no key — a hint's words, a docs page's start of a key padded with x's, a run of A's —
+    is no leak: the body must be a key's (DER of its own length, OpenSSH's magic, or an encrypted key's random
+    bytes)."""
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["keys"] == [], outcome.evidence
+
+
+def _pgp_block() -> str:
+    """An ASCII-armoured OpenPGP private key block's shape: random bytes (a key's packets), 64 to a line, a checksum."""
+    import base64
+    import os
+
+    body = base64.b64encode(os.urandom(300)).decode()
+    lines = "\n".join(body[i:i + 64] for i in range(0, len(body), 64))
+    return f"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{lines}\n=Ab3d\n-----END PGP PRIVATE KEY BLOCK-----\n"
+
+
+def test_a_pgp_private_key_block_fails():
+    """openpgp.js apps keep a private key block as a string: as leaked as a PEM key."""
+    block = _pgp_block()
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f"const k={json.dumps(block)};"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.startswith("private key (OpenPGP, -----BEGIN PGP PRIVATE KEY BLOCK-----) hmac:"), \
+        outcome.observed
+
+
+@pytest.mark.parametrize("separator", ['","', '", "', "','", "', '"], ids=["json", "json-spaced", "single", "spaced"])
+def test_a_pem_key_written_as_lines_joined_at_run_time_fails(separator):
+    """`["-----BEGIN PRIVATE KEY-----","MIIB…",…].join("\\n")`: terser and esbuild leave such an array as written."""
+    pem = _pem("pkcs8")
+    quote = separator[0]
+    code = f"const k=[{quote}{separator.join(pem.strip().splitlines())}{quote}].join(\"\\n\");"
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == f"private key (PEM, -----BEGIN PRIVATE KEY-----) {fingerprint(_pem_body(pem))} in /app.js"
+
+
+def test_a_base64_encoded_pem_key_fails():
+    """A *_PRIVATE_KEY_BASE64 variable's value inlined into client code (`atob("LS0tLS1CRUdJTi…")`) is the key."""
+    import base64
+
+    pem = _pem("rsa")
+    encoded = base64.b64encode(pem.encode()).decode()
+    for code in (f'const k=atob("{encoded}");', f'const k=atob("{encoded[:200]}\\n{encoded[200:]}");'):
+        outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+        assert outcome.status is Status.FAILED, outcome.observed
+        assert outcome.observed == (f"private key (PEM, base64-encoded, -----BEGIN RSA PRIVATE KEY-----) "
+                                    f"{fingerprint(_pem_body(pem))} in /app.js"), outcome.observed
+        assert encoded[:40] not in json.dumps(outcome.evidence)
+
+
+def test_base64_of_armour_alone_passes():
+    import base64
+
+    code = f'const h=atob("{base64.b64encode(b"-----BEGIN PRIVATE KEY-----").decode()}");'
     outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
     assert outcome.status is Status.PASSED, outcome.observed
 

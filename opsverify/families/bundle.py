@@ -29,7 +29,9 @@ API keys count by the role they act as: a secret key (`sb_secret_…`) as servic
 (`sb_publishable_…`) as anon; one is found right after an escape too (`%22`, `\\u0022`, `\\n`), never inside a
 longer name. Whatever roles are forbidden, a Stripe secret or restricted key (`sk_live_…`, `rk_live_…`, test mode's
 `sk_test_…` too, its mode named; a publishable `pk_live_…` is none) and a PEM private key (armour to armour, its lines
-broken by `\\n` or as they are) fail: no browser may hold one.
+broken by `\\n`, as they are or as an array of lines joined at run time; an OpenPGP private key block too; a PEM
+written base64-encoded, `LS0tLS1CRUdJTi…`, is decoded; the body must be a key's: see _a_key_body) fail: no browser
+may hold one.
 Evidence names the asset, the role (or what the key is) and a fingerprint, never the token.
 
 ```yaml
@@ -68,7 +70,7 @@ path are ASCII), REQUESTS_AT_ONCE at a time, each dropped once scanned: see MAX_
 Honest limits — not looked at, so a pass does not cover them: source maps (`//# sourceMappingURL`, a SourceMap
 header; a pass names the scripts that name one, `source_maps_not_read`), JSON or config files the app fetches at
 run time (`fetch("./config.json")`, `<link rel=preload as=fetch>`), iframes' pages, strings built at run time
-(concatenation, base64 and atob, escapes such as `\\u002e`), imports whose path is a template literal, an import
+(concatenation, base64 and atob — a base64-encoded PEM key aside —, escapes such as `\\u002e`), imports whose path is a template literal, an import
 behind a comment holding a word an import starts with (`import(/* from the server */ "./x")`), an `importScripts`
 argument after one that is no string, a worker's `new URL(…)` whose path is no string (webpack's
 `new URL(__webpack_require__.p + …)`: its chunk map is read instead), a file outside a worker's constructor that
@@ -215,18 +217,34 @@ SUPABASE_KEY_ROLES = {"secret": "service_role", "publishable": "anon"}
 STRIPE_KEY = re.compile(rb"([rs]k_" + _key_start(b"[rs]k_") + rb"(?:live|test)_[A-Za-z0-9]{20,}+)")
 STRIPE_KINDS = {"sk": "Stripe secret key", "rk": "Stripe restricted key"}
 # A PEM private key (PKCS#8, PKCS#1's RSA, SEC 1's EC, DSA, OpenSSH's, an encrypted one — still a leak: its pass
-# phrase is as near), armour to armour: its base64 in lines broken as they are, as a JS or JSON string writes them
-# (`\n`, `\\n` escaped twice, `\/`), or with blanks, and an encrypted PEM's headers (`Proc-Type: 4,ENCRYPTED`,
-# `DEK-Info: AES-256-CBC,…`). Armour alone (a PEM library's constants, a template's `${body}`, a docs page's `...`)
-# is no key. Linear: an attempt starts at a BEGIN armour and its body stops at the next `-----`, which the next one
-# holds.
-PRIVATE_KEY = re.compile(rb"(-----BEGIN (?P<armour>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY)-----"
-                         rb"(?P<body>(?:[A-Za-z0-9+/=:,\s]++|\\++[nrt/]|-(?!----))*+)"
+# phrase is as near — and an OpenPGP private key block), armour to armour: its base64 in lines broken as they are, as
+# a JS or JSON string writes them (`\n`, `\\n` escaped twice, `\/`), with blanks, or as the pieces of an array of
+# lines joined at run time (`["-----BEGIN …-----","MIIB…"].join("\n")`: terser and esbuild keep it), and an encrypted
+# PEM's headers (`Proc-Type: 4,ENCRYPTED`, `DEK-Info: AES-256-CBC,…`). Armour alone (a PEM library's constants, a
+# template's `${body}`) is no key, and neither is armour around what is no key's body (a form's hint, a docs page's
+# `MIIEpAIBAAKCAQEAxxxx…`): see _a_key_body. Linear: an attempt starts at a BEGIN armour and its body stops at the
+# next `-----`, which the next one holds.
+_PIECES = rb"""["'`]\s*+[,+]\s*+["'`]"""  # `","`, `', '`, `"+"`: where one string piece ends and the next starts
+PRIVATE_KEY = re.compile(rb"(-----BEGIN (?P<armour>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY"
+                         rb"|PGP PRIVATE KEY BLOCK)-----"
+                         rb"(?P<body>(?:[A-Za-z0-9+/=:,.\s]++|\\++[nrt/]|" + _PIECES + rb"|-(?!----))*+)"
                          rb"-----END (?P=armour)-----)")
 PEM_HEADER = re.compile(rb"(?:Proc-Type|DEK-Info):[ \t]*+[A-Za-z0-9,-]*+")
+# an OpenPGP armour's headers (`Version: OpenPGP.js v4.10`, `Comment: …`), each a line of its own
+PGP_HEADER = re.compile(rb"(?m)^[ \t]*+(?:Version|Comment|Charset|Hash|MessageID):[^\n]*+")
+PGP_CHECKSUM = re.compile(rb"\n[ \t]*+=[A-Za-z0-9+/]{4}[ \t]*+\Z")  # the armour's last line: `=Ab3d`
 PEM_ESCAPE = re.compile(rb"\\++([nrt/])")
+PEM_PIECES = re.compile(_PIECES)
 NOT_PEM_BASE64 = re.compile(rb"[^A-Za-z0-9+/=]++")
 PEM_SHORTEST = 40  # base64 characters: an Ed25519 key, the shortest, has 64
+ENCRYPTED_SHORTEST = 64  # bytes: an encrypted key's, or a PGP key block's, at least (an EC key's has 128)
+RANDOM_BITS = 4.5  # bits a byte, at least, of 64 random bytes' (about 5.7; a run of `xxxx`'s: under 2)
+OPENSSH_MAGIC = b"openssh-key-v1\0"
+# a PEM written base64-encoded (a *_PRIVATE_KEY_BASE64 variable's value, `atob("LS0tLS1CRUdJTi…")`): the base64 of
+# "-----BEGIN", at most ENCODED_PEM_LONGEST characters after it (lines broken by `\n` too); an attempt that starts
+# always matches, so the search goes on from its end: linear
+ENCODED_PEM_LONGEST = 16384  # an RSA 8192 key's PEM is about 6.4 KB: 8.6 KB in base64
+ENCODED_PEM = re.compile(rb"(LS0tLS1CRUdJTi(?:[A-Za-z0-9+/=]|\\[nr]|[\r\n]){0,%d}+)" % ENCODED_PEM_LONGEST)
 # a script's source map comment (`//# sourceMappingURL=app.js.map`, `//@ …` of older builds): the map is not read
 SOURCE_MAP_COMMENTS = (b"# sourceMappingURL=", b"@ sourceMappingURL=")
 
@@ -307,7 +325,7 @@ HEADER_VALUE = re.compile(r"""(?:[^,"]++|"(?:[^"\\]++|\\.?)*+"?)*+""", re.S)
 MIME_TYPE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]++)/([!#$%&'*+.^_`|~0-9A-Za-z-]++)[\t\n\r ]*+(?:;|\Z)")
 # what runs on a target's bytes (or on its headers)
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, STRIPE_KEY, PRIVATE_KEY, PEM_HEADER,
-                   PEM_ESCAPE, NOT_PEM_BASE64, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
+                   PGP_HEADER, PGP_CHECKSUM, PEM_ESCAPE, PEM_PIECES, NOT_PEM_BASE64, ENCODED_PEM, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    CHUNK_LOAD, CHUNK_HASH, HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
                    LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
                    JSON_START, HEADER_VALUE, MIME_TYPE, IMPORT_ATTRIBUTES, MARKUP_START, WORKLET_MODULE,
@@ -1123,18 +1141,75 @@ def _stripe_key(key: str) -> dict:
     return {"secret": STRIPE_KINDS[kind], "form": f"{kind}_{mode}_", "mode": mode, "fingerprint": fingerprint(key)}
 
 
+def _pem_lines(pem: str) -> bytes:
+    """A PEM private key's body as lines: its escapes and the seams of its string pieces read as line breaks, its
+    headers (`Proc-Type: …`, a PGP armour's `Version: …`) and a PGP armour's checksum line left out."""
+    found = PRIVATE_KEY.fullmatch(pem.encode("ascii"))
+    body = PEM_PIECES.sub(b"\n", PEM_ESCAPE.sub(lambda escape: b"/" if escape[1] == b"/" else b"\n", found["body"]))
+    if found["armour"] == b"PGP PRIVATE KEY BLOCK":
+        body = PGP_CHECKSUM.sub(b"", PGP_HEADER.sub(b"", body.rstrip()))
+    return PEM_HEADER.sub(b"", body)
+
+
 def _pem_body(pem: str) -> str:
     """A PEM private key's base64 alone — its armour, headers, escapes and line breaks left out —: one key, one
     fingerprint, however it was written."""
-    found = PRIVATE_KEY.fullmatch(pem.encode("ascii"))
-    body = PEM_HEADER.sub(b"", PEM_ESCAPE.sub(lambda escape: b"/" if escape[1] == b"/" else b"\n", found["body"]))
-    return NOT_PEM_BASE64.sub(b"", body).decode("ascii")
+    return NOT_PEM_BASE64.sub(b"", _pem_lines(pem)).decode("ascii")
 
 
-def _private_key(pem: str, body: str) -> dict:
-    """A PEM private key: its armour, and a fingerprint of its base64 `body` (never the key)."""
+def _a_key_body(pem: str) -> bool:
+    """Whether what stands between the armour is a key's, not a form's hint or a docs page's placeholder: base64
+    that decodes to DER of its own length (a SEQUENCE: PKCS#8, PKCS#1, SEC 1, DSA, an encrypted PKCS#8), OpenSSH's
+    format (its magic first), or — for a traditional encrypted PEM (`Proc-Type: 4,ENCRYPTED`) and a PGP block,
+    whose bytes have no shape to check — lines of base64 of one width holding at least ENCRYPTED_SHORTEST random
+    looking bytes."""
+    armour = PRIVATE_KEY.fullmatch(pem.encode("ascii"))["armour"]
+    lines = _pem_lines(pem).split()
+    data = _base64_bytes(b"".join(lines))
+    if data is None or len(b"".join(lines)) < PEM_SHORTEST:
+        return False
+    if armour == b"OPENSSH PRIVATE KEY":
+        return data.startswith(OPENSSH_MAGIC)
+    if armour == b"PGP PRIVATE KEY BLOCK" or b"Proc-Type:" in pem.encode("ascii"):
+        return (len({len(line) for line in lines[:-1]}) <= 1 and len(data) >= ENCRYPTED_SHORTEST
+                and _bits_per_byte(data) >= RANDOM_BITS)
+    return _der_length(data) == len(data)
+
+
+def _base64_bytes(text: bytes) -> bytes | None:
+    """`text` decoded as padded base64, or None where it is none."""
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:  # binascii.Error
+        return None
+
+
+def _der_length(data: bytes) -> int | None:
+    """The length a DER SEQUENCE at the start of `data` says it has, its tag and length bytes counted; None when
+    `data` starts with no SEQUENCE."""
+    if len(data) < 2 or data[0] != 0x30:
+        return None
+    if data[1] < 0x80:
+        return 2 + data[1]
+    size = data[1] & 0x7F
+    if not 1 <= size <= 4 or len(data) < 2 + size:
+        return None
+    return 2 + size + int.from_bytes(data[2:2 + size], "big")
+
+
+def _bits_per_byte(data: bytes) -> float:
+    """The Shannon entropy of `data`'s bytes: random bytes' nears 8 (of 64 of them: about 5.7), a repeated text's
+    is low."""
+    counts = [data.count(byte) for byte in set(data)]
+    return -sum(count / len(data) * math.log2(count / len(data)) for count in counts)
+
+
+def _private_key(pem: str, body: str, written: str | None = None) -> dict:
+    """A PEM private key: its armour, and a fingerprint of its base64 `body` (never the key); `written` how the
+    script holds it when not as PEM (`base64-encoded`)."""
     armour = PRIVATE_KEY.fullmatch(pem.encode("ascii"))["armour"].decode("ascii")
-    return {"secret": "private key", "form": f"-----BEGIN {armour}-----", "fingerprint": fingerprint(body)}
+    return {"secret": "private key", "form": f"-----BEGIN {armour}-----", "written": written,
+            "fingerprint": fingerprint(body)}
 
 
 def _api_key(key: str) -> dict:
@@ -1370,10 +1445,26 @@ class Crawl:
         self.keys += [{"asset": path, **_api_key(key)} for key in api_keys]
         self.keys += [{"asset": path, **_stripe_key(key)} for key in stripe_keys]
         for pem in private_keys:
-            body = _pem_body(pem)
-            self.learn(body)  # the key however its lines were broken
-            if len(body) >= PEM_SHORTEST and _mixed(body.encode("ascii")):  # else a placeholder's `XXXX…`
-                self.keys.append({"asset": path, **_private_key(pem, body)})
+            if _a_key_body(pem):  # else a hint's words or a placeholder's `MIIE…xxxx`
+                self._private_key(path, pem)
+        for encoded in self._distinct(path, data, ENCODED_PEM, "base64-encoded PEM texts; the rest not read"):
+            self._encoded_private_keys(path, encoded)
+
+    def _private_key(self, path: str, pem: str, written: str | None = None) -> None:
+        body = _pem_body(pem)
+        self.learn(body)  # the key however its lines were broken
+        self.keys.append({"asset": path, **_private_key(pem, body, written)})
+
+    def _encoded_private_keys(self, path: str, encoded: str) -> None:
+        """The PEM private keys in a base64-encoded text (its whole groups of four; line breaks left out)."""
+        text = NOT_PEM_BASE64.sub(b"", PEM_ESCAPE.sub(lambda escape: b"/" if escape[1] == b"/" else b"", encoded.encode("ascii")))
+        decoded = _base64_bytes(text[:len(text) // 4 * 4])
+        if decoded is None:
+            return
+        found, _ = tokens_in(decoded, PRIVATE_KEY)
+        for pem in (token.decode("ascii") for token in found):
+            if _a_key_body(pem):
+                self._private_key(path, pem, "base64-encoded")
 
     def _distinct(self, path: str, data: list[bytes | bytearray], pattern: re.Pattern, more_of: str) -> list[str]:
         """The distinct strings `pattern` finds in an asset's views, at most MAX_TOKENS; each is known to the run
@@ -1796,8 +1887,9 @@ def _kind(key: dict) -> str:
     """`service_role key`, or for a Supabase API key also which: `service_role key (a Supabase secret key, …)`; a
     Stripe key with its mode (`Stripe secret key (sk_live_, live mode)`), a private key with its armour."""
     if "secret" in key:
+        written = f"{key['written']}, " if key.get("written") else ""
         return (f"{key['secret']} ({key['form']}, {key['mode']} mode)" if "mode" in key
-                else f"{key['secret']} (PEM, {key['form']})")
+                else f"{key['secret']} ({'OpenPGP' if 'PGP' in key['form'] else 'PEM'}, {written}{key['form']})")
     if "prefix" not in key:
         return f"{key['role']} key"
     return f"{key['role']} key (a Supabase {key['prefix'][3:-1]} key, {key['prefix']})"
