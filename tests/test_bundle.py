@@ -20,6 +20,8 @@ from .helpers import by_id, evaluate
 
 ANON = supabase_key("test-secret-0123456789abcdef0123", "anon")
 SERVICE = supabase_key("test-secret-0123456789abcdef0123", "service_role")
+# what a pass says when no key of any kind was found
+NO_KEY = "no key (JWT, Supabase API key, Stripe-form secret key, private key)"
 PAGE = "https://bakery.example/"
 
 
@@ -384,7 +386,7 @@ def crawl(*, page_status: int = 200, keys=(), scanned=("/assets/index-1.js",), i
 
 @pytest.mark.parametrize("kwargs, status, observed", [
     ({"keys": [("/assets/index-1.js", "anon")]}, Status.PASSED, "1 script scanned, 1 JWT (role anon)"),
-    ({"keys": []}, Status.PASSED, "1 script scanned, no JWT"),
+    ({"keys": []}, Status.PASSED, "1 script scanned, " + NO_KEY),
     ({"keys": [("/assets/index-1.js", "anon"), ("/assets/Admin-2.js", "service_role")]}, Status.FAILED,
      "service_role key hmac:00000001 in /assets/Admin-2.js"),
     ({"keys": [("/assets/a.js", "authenticated")], "forbidden_roles": ["service_role", "authenticated"]},
@@ -396,7 +398,7 @@ def crawl(*, page_status: int = 200, keys=(), scanned=("/assets/index-1.js",), i
     # a page that loads no script file: nothing was scanned
     ({"scanned": ()}, Status.ERROR,
      "no script files found in the page GET / of app; nothing was checked (set allow_empty: true"),
-    ({"scanned": (), "allow_empty": True}, Status.PASSED, "0 scripts scanned, no JWT"),
+    ({"scanned": (), "allow_empty": True}, Status.PASSED, "0 scripts scanned, " + NO_KEY),
     ({"scanned": (), "keys": [("/", "service_role")]}, Status.FAILED, "service_role key"),  # an inline leak
 ])
 def test_judge(kwargs, status, observed):
@@ -553,7 +555,7 @@ def test_an_origin_the_runbook_declares_third_party_is_named_not_fetched():
                  '<script src="https://cdn.example.net/x.js"></script></html>', "/assets/a.js": 'console.log("a")'}
     outcome, _ = walked(page, third_party=["https://js.stripe.com", "https://cdn.example.net"])
     assert outcome.status is Status.PASSED, outcome.observed
-    assert outcome.observed == "1 script scanned, no JWT; 2 third-party scripts not scanned"
+    assert outcome.observed == f"1 script scanned, {NO_KEY}; 2 third-party scripts not scanned"
     assert outcome.evidence["third_party_not_scanned"] == ["https://js.stripe.com/v3/", "https://cdn.example.net/x.js"]
     outcome, _ = walked(page, third_party=["https://js.stripe.com"])
     assert outcome.status is Status.ERROR and "cdn.example.net/x.js: on another origin, not fetched" in outcome.observed
@@ -659,7 +661,7 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
                                                                  "SUPABASE_KEY", "STRIPE_KEY", "PRIVATE_KEY",
                                                                  "PEM_HEADER", "PGP_HEADER", "PGP_CHECKSUM",
                                                                  "PEM_ESCAPE", "PEM_PIECES", "NOT_PEM_BASE64",
-                                                                 "ENCODED_PEM",
+                                                                 "ENCODED_PEM", "PLACEHOLDER_WORDS",
                                                                  "CHUNK_URL", "CHUNK_URL_SET",
                                                                  "WEBPACK_LOADER", "CHUNK_LOAD", "CHUNK_HASH",
                                                                  "HTML_START", "IMPORT_PATH",
@@ -1309,7 +1311,7 @@ def test_a_supabase_secret_api_key_fails_and_a_publishable_one_passes():
     outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f'const p="{SB_PUBLISHABLE}";'
                                                                            'if(k.startsWith("sb_secret_"))throw 1'})
     assert outcome.status is Status.PASSED, outcome.observed
-    assert outcome.observed == "1 script scanned, no JWT, 1 Supabase publishable key (role anon)"
+    assert outcome.observed == "1 script scanned, 1 Supabase publishable key (role anon)"
     assert outcome.evidence["keys"] == [{"asset": "/app.js", "prefix": "sb_publishable_", "role": "anon",
                                          "fingerprint": fingerprint(SB_PUBLISHABLE)}]
 
@@ -1341,14 +1343,14 @@ def test_a_name_that_merely_holds_the_prefix_is_no_supabase_key(code):
 # -- other vendors' secrets a browser must never get: Stripe's secret and restricted keys, PEM private keys ---------
 SK_LIVE = "sk_live_51HqLyjWDarjtT1zdp7dc4eC39HqLyjWDarjtT1zdp7dcXq2LmN0vB8rT5yU"
 RK_LIVE = "rk_live_51HqLyjWDarjtT1zdp7dcA9zRt5Vb8Nk4Hj6Wd2Kp9Lx4Mz6RtY3uQ1a"
-SK_TEST = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+SK_TEST = "sk_test_51Nq8ZtLmR3vK7pXw2YhJc9Ub4Ge6Fd0Sa"  # random: not one of Stripe's documentation samples
 PK_LIVE = "pk_live_51HqLyjWDarjtT1zdp7dcTYooMQauvdEDq54NiTphI7jx"
 
 
 @pytest.mark.parametrize("key, kind", [
-    (SK_LIVE, "Stripe secret key (sk_live_, live mode)"),
-    (RK_LIVE, "Stripe restricted key (rk_live_, live mode)"),
-    (SK_TEST, "Stripe secret key (sk_test_, test mode)"),
+    (SK_LIVE, "secret key of Stripe's form (sk_live_, live mode)"),
+    (RK_LIVE, "restricted key of Stripe's form (rk_live_, live mode)"),
+    (SK_TEST, "secret key of Stripe's form (sk_test_, test mode)"),
 ], ids=["sk_live", "rk_live", "sk_test"])
 def test_a_stripe_secret_key_fails_whatever_the_forbidden_roles(key, kind):
     """A Stripe secret or restricted key in a browser's script lets anyone act as the account (a test-mode one: on
@@ -1360,7 +1362,7 @@ def test_a_stripe_secret_key_fails_whatever_the_forbidden_roles(key, kind):
                             forbidden_roles=roles)
         assert outcome.status is Status.FAILED, outcome.observed
         assert outcome.observed == f"{kind} {fingerprint(key)} in /app.js"
-        assert "Stripe secret or restricted key (sk_, rk_)" in outcome.expected, outcome.expected
+        assert "secret or restricted key of Stripe's form (sk_, rk_)" in outcome.expected, outcome.expected
         assert key not in json.dumps(outcome.evidence) + outcome.observed  # a fingerprint, never the key
 
 
@@ -1371,11 +1373,32 @@ def test_a_stripe_secret_key_fails_whatever_the_forbidden_roles(key, kind):
     'if(k.startsWith("sk_live_"))throw Error("a secret key in the browser")',
     'const task_live_51HqLyjWDarjtT1zdp7dc4eC39HqLyjWDar=1',  # a longer name holding the prefix
     'const sk_live_short=1',
-], ids=["publishable", "placeholder-x", "placeholder-words", "bare-prefix", "longer-name", "short"])
+    'const hint="sk_test_YourStripeSecretKeyHere"',  # words, no digit: a placeholder
+    'const hint="sk_live_yourSecretKeyGoesHere"',
+], ids=["publishable", "placeholder-x", "placeholder-words", "bare-prefix", "longer-name", "short", "camel-case",
+        "camel-case-lower"])
 def test_a_stripe_publishable_key_or_a_placeholder_passes(code):
     outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
     assert outcome.status is Status.PASSED, outcome.observed
     assert outcome.evidence["keys"] == [], outcome.evidence
+
+
+STRIPE_SAMPLES = ["sk_test_4eC39HqLyjWDarjtT1zdp7dc", "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+                  "sk_test_Hrs6SAopgFPF0bZXSN3f6ELN", "sk_test_26PHem9AhJZvU623DfE1x4sd"]
+
+
+def test_stripes_documentation_sample_keys_are_noted_not_failed():
+    """Stripe's docs print the same test keys to everyone (a docs site built with Docusaurus or Nextra quotes them in
+    its chunks): public, no leak — named in the evidence as what they are, and the item passes."""
+    js = "".join(f'e("code",null,"curl https://api.stripe.com/v1/charges -u {k}:");' for k in STRIPE_SAMPLES)
+    outcome, _ = walked({"/": '<script src="/docs.js"></script>', "/docs.js": js})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert [key.get("sample") for key in outcome.evidence["keys"]] == ["Stripe's documentation sample key"] * 4
+    assert "4 of Stripe's documentation sample keys (public)" in outcome.observed, outcome.observed
+    js += f'const s="{SK_LIVE}";'  # a real key beside them still fails
+    outcome, _ = walked({"/": '<script src="/docs.js"></script>', "/docs.js": js})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == f"secret key of Stripe's form (sk_live_, live mode) {fingerprint(SK_LIVE)} in /docs.js"
 
 
 @pytest.mark.parametrize("code", ['const k="x%22{key}"', 'const k="\\u0022{key}"', 'const k="a\\n{key}"'],
@@ -1383,7 +1406,7 @@ def test_a_stripe_publishable_key_or_a_placeholder_passes(code):
 def test_a_stripe_secret_key_right_after_an_escape_is_found(code):
     outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code.format(key=SK_LIVE)})
     assert outcome.status is Status.FAILED, outcome.observed
-    assert outcome.observed == f"Stripe secret key (sk_live_, live mode) {fingerprint(SK_LIVE)} in /app.js"
+    assert outcome.observed == f"secret key of Stripe's form (sk_live_, live mode) {fingerprint(SK_LIVE)} in /app.js"
 
 
 def _pem(form: str) -> str:
@@ -1481,7 +1504,8 @@ def test_a_pem_key_written_as_lines_joined_at_run_time_fails(separator):
     code = f"const k=[{quote}{separator.join(pem.strip().splitlines())}{quote}].join(\"\\n\");"
     outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
     assert outcome.status is Status.FAILED, outcome.observed
-    assert outcome.observed == f"private key (PEM, -----BEGIN PRIVATE KEY-----) {fingerprint(_pem_body(pem))} in /app.js"
+    named = f"private key (PEM, -----BEGIN PRIVATE KEY-----) {fingerprint(_pem_body(pem))}"
+    assert outcome.observed == f"{named} in /app.js"
 
 
 def test_a_base64_encoded_pem_key_fails():
@@ -1574,7 +1598,7 @@ def test_a_pass_says_a_source_map_was_seen_and_not_read(comment):
     outcome, _ = walked({"/": '<script src="/app.js"></script><script src="/b.js"></script>',
                          "/app.js": f"const a=1;\n{comment}\n", "/b.js": "const b=2;"})
     assert outcome.status is Status.PASSED, outcome.observed
-    assert outcome.observed == "2 scripts scanned, no JWT; 1 source map named, not read"
+    assert outcome.observed == f"2 scripts scanned, {NO_KEY}; 1 source map named, not read"
     assert outcome.evidence["source_maps_not_read"] == ["/app.js"]
 
 
@@ -1595,7 +1619,7 @@ def test_a_source_map_header_is_named_too():
         finally:
             target.close()
     assert outcome.status is Status.PASSED, outcome.observed
-    assert outcome.observed == "1 script scanned, no JWT; 1 source map named, not read"
+    assert outcome.observed == f"1 script scanned, {NO_KEY}; 1 source map named, not read"
     assert outcome.evidence["source_maps_not_read"] == ["/app.js"]
 
 

@@ -27,8 +27,9 @@ is decoded (payload only: no signature check, and its header is not read) and a 
 bundle is leaked; a JWT-shaped string whose payload is no JSON object leaves its role unknown: an error. Supabase's
 API keys count by the role they act as: a secret key (`sb_secret_…`) as service_role, a publishable one
 (`sb_publishable_…`) as anon; one is found right after an escape too (`%22`, `\\u0022`, `\\n`), never inside a
-longer name. Whatever roles are forbidden, a Stripe secret or restricted key (`sk_live_…`, `rk_live_…`, test mode's
-`sk_test_…` too, its mode named; a publishable `pk_live_…` is none) and a PEM private key (armour to armour, its lines
+longer name. Whatever roles are forbidden, a secret or restricted key of Stripe's form (`sk_live_…`, `rk_live_…`, test
+mode's `sk_test_…` too, its mode named; a publishable `pk_live_…`, a placeholder and Stripe's documentation samples,
+public, are none) and a PEM private key (armour to armour, its lines
 broken by `\\n`, as they are or as an array of lines joined at run time; an OpenPGP private key block too; a PEM
 written base64-encoded, `LS0tLS1CRUdJTi…`, is decoded; the body must be a key's: see _a_key_body) fail: no browser
 may hold one.
@@ -70,8 +71,9 @@ path are ASCII), REQUESTS_AT_ONCE at a time, each dropped once scanned: see MAX_
 Honest limits — not looked at, so a pass does not cover them: source maps (`//# sourceMappingURL`, a SourceMap
 header; a pass names the scripts that name one, `source_maps_not_read`), JSON or config files the app fetches at
 run time (`fetch("./config.json")`, `<link rel=preload as=fetch>`), iframes' pages, strings built at run time
-(concatenation, base64 and atob — a base64-encoded PEM key aside —, escapes such as `\\u002e`), imports whose path is a template literal, an import
-behind a comment holding a word an import starts with (`import(/* from the server */ "./x")`), an `importScripts`
+(concatenation, base64 and atob — a base64-encoded PEM key aside —, escapes such as `\\u002e`), imports whose path
+is a template literal, an import behind a comment holding a word an import starts with (`import(/* from the server
+*/ "./x")`), an `importScripts`
 argument after one that is no string, a worker's `new URL(…)` whose path is no string (webpack's
 `new URL(__webpack_require__.p + …)`: its chunk map is read instead), a file outside a worker's constructor that
 `new URL(path, import.meta.url)` names without a script's extension (`./worker`; `./logo.svg` is no script).
@@ -210,12 +212,22 @@ def _key_start(prefix: bytes) -> bytes:
 # neither is a bare "sb_secret_" in a library's check of a key.
 SUPABASE_KEY = re.compile(rb"(sb_" + _key_start(b"sb_") + rb"(?:secret|publishable)_[A-Za-z0-9_-]{16,}+)")
 SUPABASE_KEY_ROLES = {"secret": "service_role", "publishable": "anon"}
-# Keys that are secret whatever role an item forbids — no browser may hold one: Stripe's secret and restricted keys
-# (`sk_live_…`, `rk_live_…`; a test-mode `sk_test_…` too: it acts on the account's test data, and in a deployed
-# app says it talks to Stripe in test mode), found as Supabase's are; a publishable `pk_live_…` is meant for the
-# browser. Their random part is letters and digits, 24 of them (older keys) or 99.
+# Keys that are secret whatever role an item forbids — no browser may hold one: secret and restricted keys of
+# Stripe's form (`sk_live_…`, `rk_live_…`; a test-mode `sk_test_…` too: it acts on the account's test data, and in
+# a deployed app says it talks to the provider in test mode), found as Supabase's are; a publishable `pk_live_…` is
+# meant for the browser. Stripe's random part is letters and digits, 24 of them (older keys) or 99; Clerk and Paystack
+# issue keys of the same form, so a key is named by its form, not as Stripe's.
 STRIPE_KEY = re.compile(rb"([rs]k_" + _key_start(b"[rs]k_") + rb"(?:live|test)_[A-Za-z0-9]{20,}+)")
-STRIPE_KINDS = {"sk": "Stripe secret key", "rk": "Stripe restricted key"}
+STRIPE_KINDS = {"sk": "secret key of Stripe's form", "rk": "restricted key of Stripe's form"}
+# The test keys Stripe's documentation prints to every reader (its code samples, its API reference): public, so a docs
+# site quoting them leaks nothing; named in the evidence as what they are
+STRIPE_DOC_SAMPLES = frozenset({"sk_test_4eC39HqLyjWDarjtT1zdp7dc", "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+                                "sk_test_Hrs6SAopgFPF0bZXSN3f6ELN", "sk_test_26PHem9AhJZvU623DfE1x4sd",
+                                "sk_test_Y17KokhC3SRYCQTLYiU5ZCD2", "sk_test_tR3PYbcVNZZ796tH88S4VQ2u"})
+STRIPE_SAMPLE = "Stripe's documentation sample key"
+# a placeholder written as words run together, no digit: `YourStripeSecretKeyHere`, `yourSecretKeyGoesHere` (24
+# random letters and digits read so about once in 200,000; 99 of them never)
+PLACEHOLDER_WORDS = re.compile(rb"(?:[a-z]{2,}+)?+(?:[A-Z][a-z]{2,}+)*+")
 # A PEM private key (PKCS#8, PKCS#1's RSA, SEC 1's EC, DSA, OpenSSH's, an encrypted one — still a leak: its pass
 # phrase is as near — and an OpenPGP private key block), armour to armour: its base64 in lines broken as they are, as
 # a JS or JSON string writes them (`\n`, `\\n` escaped twice, `\/`), with blanks, or as the pieces of an array of
@@ -325,7 +337,8 @@ HEADER_VALUE = re.compile(r"""(?:[^,"]++|"(?:[^"\\]++|\\.?)*+"?)*+""", re.S)
 MIME_TYPE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]++)/([!#$%&'*+.^_`|~0-9A-Za-z-]++)[\t\n\r ]*+(?:;|\Z)")
 # what runs on a target's bytes (or on its headers)
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, STRIPE_KEY, PRIVATE_KEY, PEM_HEADER,
-                   PGP_HEADER, PGP_CHECKSUM, PEM_ESCAPE, PEM_PIECES, NOT_PEM_BASE64, ENCODED_PEM, CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
+                   PGP_HEADER, PGP_CHECKSUM, PEM_ESCAPE, PEM_PIECES, NOT_PEM_BASE64, ENCODED_PEM, PLACEHOLDER_WORDS,
+                   CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    CHUNK_LOAD, CHUNK_HASH, HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
                    LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
                    JSON_START, HEADER_VALUE, MIME_TYPE, IMPORT_ATTRIBUTES, MARKUP_START, WORKLET_MODULE,
@@ -1086,7 +1099,7 @@ def tokens_in(data: bytes | bytearray, pattern: re.Pattern = JWT_SHAPE) -> tuple
     found: dict[bytes, None] = {}
     at = 0
     while (token := pattern.search(data, at)) is not None:
-        if pattern not in (SUPABASE_KEY, STRIPE_KEY) or _random_looking(token.group(1)):
+        if pattern not in (SUPABASE_KEY, STRIPE_KEY) or _random_looking(token.group(1), pattern is STRIPE_KEY):
             found[bytes(token.group(1))] = None
         if len(found) > MAX_TOKENS:
             return list(found)[:MAX_TOKENS], True
@@ -1098,11 +1111,20 @@ def tokens_in(data: bytes | bytearray, pattern: re.Pattern = JWT_SHAPE) -> tuple
 _KEY_CHARACTER_KINDS = (re.compile(rb"[a-z]"), re.compile(rb"[A-Z]"), re.compile(rb"[0-9]"))
 
 
-def _random_looking(key: bytes) -> bool:
+def _random_looking(key: bytes, words: bool = False) -> bool:
     """A Supabase API key's random part mixes kinds of characters (lower and upper case, digits); a text of one
     kind is a placeholder (`sb_secret_your_key_goes_here`, `sb_secret_XXXXXXXXXXXXXXXX`), no key: a random part of
-    16 characters is all lower case (the likeliest) once in 2 million, a real key's 30-odd once in 10¹²."""
-    return _mixed(key.split(b"_", 2)[2])
+    16 characters is all lower case (the likeliest) once in 2 million, a real key's 30-odd once in 10¹². With
+    `words` (a key of Stripe's form, whose part is letters and digits only), words run together are one too."""
+    part = key.split(b"_", 2)[2]
+    return _mixed(part) and not (words and _placeholder_words(part))
+
+
+def _placeholder_words(text: bytes) -> bool:
+    """Whether `text` is words run together (`YourStripeSecretKeyHere`): letters only, each word of two lower-case
+    letters or more after one capital, each with a vowel."""
+    return PLACEHOLDER_WORDS.fullmatch(text) is not None and all(
+        re.search(rb"[aeiouy]", word) for word in re.findall(rb"[A-Z]?[a-z]++", text))
 
 
 def _mixed(text: bytes) -> bool:
@@ -1136,9 +1158,11 @@ def _key(token: str) -> dict:
 
 
 def _stripe_key(key: str) -> dict:
-    """A Stripe secret or restricted key: which, and its mode (`sk_live_`: a live secret key)."""
+    """A secret or restricted key of Stripe's form: which, and its mode (`sk_live_`: a live secret key); one of
+    Stripe's documentation samples is named as one (public: no leak)."""
     kind, mode, _ = key.split("_", 2)
-    return {"secret": STRIPE_KINDS[kind], "form": f"{kind}_{mode}_", "mode": mode, "fingerprint": fingerprint(key)}
+    return {"secret": STRIPE_KINDS[kind], "form": f"{kind}_{mode}_", "mode": mode, "fingerprint": fingerprint(key),
+            "sample": STRIPE_SAMPLE if key in STRIPE_DOC_SAMPLES else None}
 
 
 def _pem_lines(pem: str) -> bytes:
@@ -1439,7 +1463,7 @@ class Crawl:
         """The keys in an asset's views, each named with `path`."""
         jwts = self._distinct(path, data, JWT_SHAPE, "JWT-shaped strings; the rest not decoded")
         api_keys = self._distinct(path, data, SUPABASE_KEY, "Supabase API keys; the rest not read")
-        stripe_keys = self._distinct(path, data, STRIPE_KEY, "Stripe secret keys; the rest not read")
+        stripe_keys = self._distinct(path, data, STRIPE_KEY, "secret keys of Stripe's form; the rest not read")
         private_keys = self._distinct(path, data, PRIVATE_KEY, "PEM private keys; the rest not read")
         self.keys += [{"asset": path, **_key(token)} for token in jwts]
         self.keys += [{"asset": path, **_api_key(key)} for key in api_keys]
@@ -1457,7 +1481,8 @@ class Crawl:
 
     def _encoded_private_keys(self, path: str, encoded: str) -> None:
         """The PEM private keys in a base64-encoded text (its whole groups of four; line breaks left out)."""
-        text = NOT_PEM_BASE64.sub(b"", PEM_ESCAPE.sub(lambda escape: b"/" if escape[1] == b"/" else b"", encoded.encode("ascii")))
+        unescaped = PEM_ESCAPE.sub(lambda escape: b"/" if escape[1] == b"/" else b"", encoded.encode("ascii"))
+        text = NOT_PEM_BASE64.sub(b"", unescaped)
         decoded = _base64_bytes(text[:len(text) // 4 * 4])
         if decoded is None:
             return
@@ -1836,8 +1861,8 @@ def judge(check, facts) -> Outcome:
     forbidden = " or ".join(p.forbidden_roles)
     api_keys = "".join(f" and no Supabase {kind} key (sb_{kind}_)" for kind, role in SUPABASE_KEY_ROLES.items()
                        if role in p.forbidden_roles)
-    expected = (f"no JWT with role {forbidden}{api_keys}, no Stripe secret or restricted key (sk_, rk_) and no"
-                f" private key (PEM) in the scripts {p.path} loads")
+    expected = (f"no JWT with role {forbidden}{api_keys}, no secret or restricted key of Stripe's form (sk_, rk_) and"
+                f" no private key (PEM) in the scripts {p.path} loads")
     page = crawl.page
     if page is None or page.status != 200:
         why = f"status {page.status}" if page is not None and page.status is not None else (
@@ -1856,8 +1881,10 @@ def judge(check, facts) -> Outcome:
         **({"named_elsewhere_not_imported": [cut(u, 120) for u in crawl.mentioned]} if crawl.mentioned else {}),
         **({"source_maps_not_read": crawl.source_maps} if crawl.source_maps else {}),
     }
-    # a Stripe secret key or a private key carries no role: no browser may hold one
-    leaked = [key for key in crawl.keys if "secret" in key or key["role"] in p.forbidden_roles]
+    # a secret key of Stripe's form or a private key carries no role: no browser may hold one (Stripe's documentation
+    # samples are public)
+    leaked = [key for key in crawl.keys if "secret" in key and not key.get("sample")
+              or key.get("role") in p.forbidden_roles]
     # a JWT-shaped string whose payload cannot be read may be any role's key: not a pass
     unread = [f"{key['fingerprint']} in {key['asset']}" for key in crawl.keys if key.get("decodable") is False]
     problems = ([f"could not look at every script: {'; '.join(crawl.incomplete)}"] if crawl.incomplete else []) + (
@@ -1871,21 +1898,34 @@ def judge(check, facts) -> Outcome:
     if not crawl.scanned and not p.allow_empty:
         outcome = nothing_found("script files", f"the page GET {p.path} of {p.service}")
         return error(outcome.observed, **evidence)
-    jwts = [key for key in crawl.keys if "prefix" not in key]
-    roles = ", ".join(sorted({str(key["role"]) for key in jwts}))
-    found = f"{plural(len(jwts), 'JWT')} (role {roles})" if jwts else "no JWT"
-    for prefix, role in sorted({(key["prefix"], key["role"]) for key in crawl.keys if "prefix" in key}):
-        count = sum(key.get("prefix") == prefix for key in crawl.keys)
-        found += f", {plural(count, f'Supabase {prefix[3:-1]} key')} (role {role})"
+    found = ", ".join(_keys_passed(crawl.keys)) or NO_KEY
     more = f" (and {crawl.unlisted['third_party']} more references)" if crawl.unlisted["third_party"] else ""
     others = f"; {plural(len(crawl.third_party), 'third-party script')} not scanned{more}" if crawl.third_party else ""
     maps = f"; {plural(len(crawl.source_maps), 'source map')} named, not read" if crawl.source_maps else ""
     return passed(expected, f"{plural(len(crawl.scanned), 'script')} scanned, {found}{others}{maps}", **evidence)
 
 
+NO_KEY = "no key (JWT, Supabase API key, Stripe-form secret key, private key)"
+
+
+def _keys_passed(keys: list[dict]) -> list[str]:
+    """What a pass found, each kind counted: JWTs of roles not forbidden, Supabase API keys, Stripe's documentation
+    samples."""
+    jwts = [key for key in keys if "prefix" not in key and "secret" not in key]
+    roles = ", ".join(sorted({str(key["role"]) for key in jwts}))
+    found = [f"{plural(len(jwts), 'JWT')} (role {roles})"] if jwts else []
+    for prefix, role in sorted({(key["prefix"], key["role"]) for key in keys if "prefix" in key}):
+        count = sum(key.get("prefix") == prefix for key in keys)
+        found.append(f"{plural(count, f'Supabase {prefix[3:-1]} key')} (role {role})")
+    if samples := sum(1 for key in keys if key.get("sample")):
+        found.append(f"{samples} of Stripe's documentation sample keys (public)" if samples > 1
+                     else "1 Stripe documentation sample key (public)")
+    return found
+
+
 def _kind(key: dict) -> str:
     """`service_role key`, or for a Supabase API key also which: `service_role key (a Supabase secret key, …)`; a
-    Stripe key with its mode (`Stripe secret key (sk_live_, live mode)`), a private key with its armour."""
+    Stripe-form key with its mode (`secret key of Stripe's form (sk_live_, live mode)`), a private key with its armour."""
     if "secret" in key:
         written = f"{key['written']}, " if key.get("written") else ""
         return (f"{key['secret']} ({key['form']}, {key['mode']} mode)" if "mode" in key
