@@ -262,7 +262,8 @@ class Target:
         return replies
 
     def close(self) -> None:
-        """The run is over with this target (or ending early): a statement still in flight is not waited for."""
+        """The run is over with this target (or ending early): a statement still in flight is not waited for, and
+        its database is closed for good (a job still running opens no new session for its next question)."""
         if self._http is not None:
             self._http.close()
             self._http = None

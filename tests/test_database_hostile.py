@@ -226,7 +226,96 @@ def test_closing_the_session_stops_a_connect_in_progress():
         assert not closing.is_alive() and not asking.is_alive(), "close waited for the connect (connect_s 600 s)"
     (answer,) = answers
     assert isinstance(answer, postgres.DatabaseUnavailable) and answer.kind == postgres.CLOSED, answer
-    assert database.unavailable is None  # the database did nothing wrong: a later question may connect again
+    assert database.unavailable is None  # the database did nothing wrong: nothing is remembered against it
+
+
+def _counted(seen: dict) -> Callable[[socket.socket, threading.Event], None]:
+    """`_fake_postgres` answering `select v …` with 1, counting the sessions it takes (`seen["connections"]`), the
+    cancel requests (`seen["cancels"]`), the connections that ended (`seen["ended"]`) and every statement executed
+    (`seen["statements"]`)."""
+    lock = threading.Lock()
+
+    def own(query: bytes) -> bytes | None:  # asked first for every statement the server executes
+        with lock:
+            seen["statements"] += 1
+        return _suites_own(query)
+
+    handle = _fake_postgres(lambda _query: _columns(("v", 23)) + _row(b"1"), own)
+
+    def counting(conn: socket.socket, stopping: threading.Event) -> None:
+        length, code = struct.unpack("!II", conn.recv(8, socket.MSG_PEEK | socket.MSG_WAITALL))
+        with lock:
+            seen["cancels" if code == CANCEL_REQUEST_CODE else "connections"] += 1
+        try:
+            if code != CANCEL_REQUEST_CODE:  # a cancel request: taken, and its connection closed
+                handle(conn, stopping)
+        finally:
+            with lock:
+                seen["ended"] += 1
+
+    return counting
+
+
+def _all_ended(seen: dict) -> None:
+    deadline = time.monotonic() + HANG_GUARD_S  # only a guard: the client closes its sockets at once
+    while seen["ended"] < seen["connections"] + seen["cancels"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert seen["ended"] == seen["connections"] + seen["cancels"], f"a connection still open {HANG_GUARD_S} s on: {seen}"
+
+
+def test_a_session_closed_as_the_run_ends_opens_no_new_one():
+    """close(abort=True) is the run ending (Ctrl-C, SIGTERM, -x): a job still running went on to its next family's
+    question, which opened a brand-new session and sent the statement again — left running on the server once the
+    process was gone, its cancel never sent. The session is closed for good: a later question is answered as cut
+    short by the run's end, and nothing reaches the server."""
+    seen = {"connections": 0, "cancels": 0, "statements": 0, "ended": 0}
+    with serving(_counted(seen)) as port:
+        database = _session(port)
+        assert database.query_many(["select v from measured"]) == [[{"v": 1}]]
+        database.close(abort=True)
+        asked = seen["statements"]
+        (answer,) = database.query_many(["select v from measured"])
+        database.prefetch(["select v from other"])
+        (kept,) = database.query_many(["select v from other"])
+        database.close()  # a session opened meanwhile, closed: its statements counted, the test not held up
+        _all_ended(seen)
+    assert isinstance(answer, postgres.DatabaseUnavailable) and answer.kind == postgres.CLOSED, answer
+    assert "the run ended" in str(answer) and "pw-hostile" not in str(answer), answer
+    assert isinstance(kept, postgres.DatabaseUnavailable) and kept.kind == postgres.CLOSED, kept
+    assert seen["connections"] == 1, f"expected no session opened once the run ended, saw {seen['connections']}"
+    assert seen["statements"] == asked, f"expected no statement sent once the run ended: {seen}"
+    assert database.unavailable is None  # the database did nothing wrong: nothing is remembered against it
+
+
+def test_a_connect_that_completes_as_the_run_ends_is_not_used():
+    """The run's end came while a connect was under way, and the connect got through before it noticed: that
+    session is dropped unused — no statement is sent on it."""
+    seen = {"connections": 0, "cancels": 0, "statements": 0, "ended": 0}
+    with serving(_counted(seen)) as port:
+        database = _session(port)
+        connected = postgres._connected
+        closing: list[threading.Thread] = []
+
+        def connected_as_the_run_ends(*args, **kwargs):
+            conn = connected(*args, **kwargs)
+            # the run's end (Target.close, from another thread): it marks the session closing, then waits for
+            # the lock this connect holds
+            closing.append(threading.Thread(target=database.close, kwargs={"abort": True}, daemon=True))
+            closing[0].start()
+            assert database._closing.wait(HANG_GUARD_S), "close(abort=True) never said the session is closing"
+            return conn
+
+        postgres._connected = connected_as_the_run_ends
+        try:
+            (answer,) = database.query_many(["select v from measured"])
+        finally:
+            postgres._connected = connected
+        closing[0].join(HANG_GUARD_S)
+        assert not closing[0].is_alive(), "close(abort=True) still waiting for the session's lock"
+        _all_ended(seen)
+    assert isinstance(answer, postgres.DatabaseUnavailable) and answer.kind == postgres.CLOSED, answer
+    assert seen["connections"] == 1 and seen["statements"] == 0, \
+        f"expected the session opened as the run ended dropped before any statement was sent: {seen}"
 
 
 def test_a_run_with_many_silent_hosts_ends_within_its_printed_bound(tmp_path):

@@ -19,7 +19,7 @@ from opsverify.errors import GatherError
 from opsverify.outcome import Status
 from opsverify.transports.http import Probe, guard
 from opsverify.errors import Refused
-from opsverify.transports.postgres import Database
+from opsverify.transports.postgres import CLOSED, Database, DatabaseUnavailable
 
 from .helpers import CHECKS, ROOT, evaluate, interruptible, run_pytest
 from .project import Project, scratch_database
@@ -50,7 +50,7 @@ def test_database_statement_timeout(demo):
 def test_closing_a_session_stops_the_statement_in_flight_and_cancels_it_on_the_server(demo):
     """Ctrl-C (or -x) closes the run's sessions while a slow statement is in flight: the close must not wait for it
     (up to timeouts.database_s, every further Ctrl-C ignored meanwhile), and the server must not go on running it
-    for the checker, up to its statement_timeout, once the run is gone. A later question opens a new session."""
+    for the checker, up to its statement_timeout, once the run is gone; nor may a later question open a new session."""
     import threading
     import time
 
@@ -91,10 +91,10 @@ def test_closing_a_session_stops_the_statement_in_flight_and_cancels_it_on_the_s
     while running() and time.monotonic() < deadline:  # cancelled, not left to its 600 s statement_timeout
         time.sleep(0.2)
     assert running() == 0
-    try:
-        assert database.query("select 1 as one") == [{"one": 1}]  # the database did nothing wrong
-    finally:
-        database.close()
+    assert database.unavailable is None  # the database did nothing wrong
+    with pytest.raises(DatabaseUnavailable, match="the run ended before it was sent") as ended:
+        database.query("select 1 as one")  # the run is over: no session is opened for a job still running
+    assert ended.value.kind == CLOSED
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
@@ -141,6 +141,54 @@ def test_a_run_interrupted_while_a_statement_runs_has_it_cancelled_before_it_exi
 
 
 HANG_GUARD_S = 60  # only a guard against hanging: well below the statement's own 120 s statement_timeout
+
+
+def test_a_run_interrupted_opens_no_new_session_and_leaves_no_checker_backend(demo, tmp_path):
+    """Ctrl-C while several systems' statements run: each was cancelled, but a job still running went on to its next
+    question and opened a brand-new session for it — the run's end had reopened the database — and sent the statement
+    again, left running on the server (up to its 120 s statement_timeout) once the process was gone. Once the run has
+    exited, no backend of the checker's is left in the database. (The hang guard is only that: far below 120 s.)"""
+    from opsverify_demo.deployment import CHECKER
+
+    marker = f"opsverify_reopened_{secrets.token_hex(4)}"
+    systems = 4  # each its own session: every one a chance to reopen
+    with scratch_database(demo, "select 1") as db:
+        project = Project(tmp_path, {"DB_URL": db["url"]})
+        for i in range(systems):
+            project.checklist(f"s{i}", f"""
+            - {{id: D1, name: slow, section: S, title: slow, family: sql, cadence: postdeploy,
+               params: {{query: "select count(*) as n from pg_sleep(300) as {marker}", expect: {{n: {{eq: 1}}}}}}}}
+            """)
+        project.environment("timeouts: {connect_s: 5, statement_ms: 120000, database_s: 600}\nsystems:\n"
+                            + "".join(f"  s{i}: {{database: \"${{DB_URL}}\"}}\n" for i in range(systems)))
+        command, env = project.command("-m", "postdeploy", "--env", "local")
+        active = ("select count(*) from pg_stat_activity where state = 'active' and pid <> pg_backend_pid()"
+                  f" and query like '%{marker}%'")
+        checkers = f"select count(*) from pg_stat_activity where datname = %s and usename = '{CHECKER}'"
+        run = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, preexec_fn=interruptible)
+        try:
+            with psycopg.connect(db["admin"], autocommit=True) as conn:
+                deadline = time.monotonic() + HANG_GUARD_S
+                while (run.poll() is None and conn.execute(active).fetchone()[0] < systems
+                       and time.monotonic() < deadline):
+                    time.sleep(0.1)
+                assert run.poll() is None and conn.execute(active).fetchone()[0] == systems, \
+                    f"expected the {systems} statements running before the signal, saw exit {run.poll()}"
+                run.send_signal(signal.SIGINT)
+                output, _ = run.communicate(timeout=HANG_GUARD_S)
+                assert run.returncode == exitcodes.INTERRUPTED, (run.returncode, output[-3000:])
+                deadline = time.monotonic() + HANG_GUARD_S
+                while conn.execute(checkers, (db["name"],)).fetchone()[0] and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                left = conn.execute("select state, left(query, 60) from pg_stat_activity where datname = %s and"
+                                    f" usename = '{CHECKER}'", (db["name"],)).fetchall()
+            assert not left, (f"expected no checker backend once the run exited (Ctrl-C), saw {len(left)}"
+                              f" {HANG_GUARD_S} s later: {left}")
+        finally:
+            if run.poll() is None:
+                run.kill()
+                run.communicate()
 
 
 def test_http_transport_sends_only_safe_methods():

@@ -220,8 +220,10 @@ class Database:
         self._unavailable: DatabaseUnavailable | None = None
         self._kept: dict[Any, list[Rows | GatherError]] = {}  # answers asked ahead, by statement; each used once
         self._lock = threading.Lock()
-        # set by `close` from another thread: a conversation in flight stops waiting (Ctrl-C must not wait for a
-        # slow statement, up to timeouts.database_s, holding the lock `close` needs)
+        # set by `close(abort=True)` from another thread, for good (the run is ending): a conversation in flight
+        # stops waiting (Ctrl-C must not wait for a slow statement, up to timeouts.database_s, holding the lock
+        # `close` needs), and no session is opened again — a job still running would send its next statement on
+        # a new one, left running on the server once the process is gone
         self._closing = threading.Event()
         self._cancels: list[threading.Thread] = []  # cancel requests sent on threads of their own (`_abandon`)
 
@@ -238,6 +240,9 @@ class Database:
     def _connect_locked(self) -> None:
         if self._unavailable is not None:
             raise self._unavailable
+        if self._closing.is_set():  # the run is ending (`close(abort=True)`): nothing more is sent, on any session
+            raise DatabaseUnavailable(f"{self.label}: database {one_line(self.where)}: not asked: the run ended"
+                                      " before it was sent", CLOSED)
         if self._conn is not None:
             return
         # the URL's own, then the settings the session pins (SESSION_PINS: why each), which win
@@ -262,7 +267,11 @@ class Database:
                 keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
                 tcp_user_timeout=int(self.bounds.answer_s * 1000),
             )
-            self._conn = _connected(conninfo, time.monotonic() + self.bounds.connect_s, self._closing)
+            conn = _connected(conninfo, time.monotonic() + self.bounds.connect_s, self._closing)
+            if self._closing.is_set():  # the run ended as the connect got through (`close` waits for this lock)
+                conn.pgconn.finish()
+                raise _Stopped("not waited for: the run ended before it connected", CLOSED)
+            self._conn = conn
             self._conn.autocommit = True
             self._conn.prepare_threshold = None
             # a JSON number as the number it is: 9007199254740993.0 is not 2^53, as a float would have it
@@ -487,17 +496,14 @@ class Database:
     def close(self, *, abort: bool = False) -> None:
         """Close the session; a later question opens a new one (what was learnt — a failure, the
         budget, the role warning — stays). A conversation in flight is waited for (another job may share the
-        session), unless `abort` (the run is ending: Ctrl-C, -x): then it stops waiting at once, and its
-        statement is cancelled on the server."""
+        session), unless `abort` (the run is ending: Ctrl-C, SIGTERM, -x, or simply over): then it stops waiting
+        at once, its statement is cancelled on the server, and the database is closed for good — a job still
+        running asks its next question in vain (an answer of kind CLOSED), no session is opened for it."""
         if abort:
-            self._closing.set()
-        try:
-            with self._lock:
-                conn, self._conn = self._conn, None
-                self._kept.clear()
-        finally:
-            if abort:
-                self._closing.clear()
+            self._closing.set()  # never cleared: see __init__
+        with self._lock:
+            conn, self._conn = self._conn, None
+            self._kept.clear()
         if conn is not None:
             try:
                 conn.close()
