@@ -934,16 +934,17 @@ KEYDB_63_SECOND_SILENT = tuple(line.replace("master_1_link_status:down", "master
 
 
 @pytest.mark.parametrize("lines, seen", [
-    (KEYDB_63_SECOND_DOWN, "is an active replica (KeyDB) whose link to its master 10.0.0.6:6379 (master 1 of 2) is down "
+    (KEYDB_63_SECOND_DOWN, "is an active replica (KeyDB) whose link to its master 10.0.0.6:6379 (master 2 of 2) is down "
                            "(for 7200 s: master_link_down_since_seconds)"),
-    (KEYDB_60_FIRST_DOWN, "is an active replica (KeyDB) whose link to its master 10.0.0.5:6379 (master 0 of 2) is down "
+    (KEYDB_60_FIRST_DOWN, "is an active replica (KeyDB) whose link to its master 10.0.0.5:6379 (master 1 of 2) is down "
                           "(for 7200 s: master_link_down_since_seconds)"),
-    (KEYDB_63_SECOND_SILENT, "is an active replica (KeyDB) whose link to its master 10.0.0.6:6379 (master 1 of 2) is up "
+    (KEYDB_63_SECOND_SILENT, "is an active replica (KeyDB) whose link to its master 10.0.0.6:6379 (master 2 of 2) is up "
                              "but silent: no word from it for 300 s"),
 ], ids=["keydb-6.3-second-down", "keydb-6.0-first-down", "keydb-6.3-second-silent"])
 def test_a_keydb_multi_master_replica_with_any_master_s_link_down_is_an_error(lines, seen):
     """A peer down for two hours passed as "jobs holds 3": only the first master's link (6.3) or the last block's
-    (6.0, a dict's last value winning) was read, and every write made on the other peer was missing."""
+    (6.0, a dict's last value winning) was read, and every write made on the other peer was missing. Masters are
+    numbered for people, from 1 (6.3's master_1_… is the second; 6.0's `Master 0:` the first: it was "master 0 of 2")."""
     with redis5({"jobs": 3}, overrides={"INFO": _replication(*lines)}) as (port, _):
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
     assert outcome.status is Status.ERROR, outcome

@@ -507,10 +507,11 @@ def _stale_copy(fields: dict[str, Any], last_io_max_s: int) -> str | None:
 
 def _views(fields: dict[str, Any]) -> list[dict[str, str]]:
     """One view per master, in the fields `_link_problem` reads (role, master_host, master_link_status …), each
-    naming which master it is when there are several; one of nothing said when no master's link is."""
+    naming which master it is when there are several, counted from 1 for people (6.0's `Master 0:` is master 1);
+    one of nothing said when no master's link is."""
     masters = fields.get("masters") or [{}]
     which = (lambda index: f" (master {index} of {len(masters)})") if len(masters) > 1 else (lambda index: "")
-    return [{"role": fields["role"], **link, "which": which(index)} for index, link in enumerate(masters)]
+    return [{"role": fields["role"], **link, "which": which(index)} for index, link in enumerate(masters, start=1)]
 
 
 def _link_problem(view: dict[str, str], last_io_max_s: int) -> str | None:
