@@ -978,8 +978,11 @@ def test_a_keydb_global_link_status_down_is_an_error_though_each_link_read_says_
 # -- a stream's backlog is its consumer groups', not XLEN: acknowledged entries stay in the stream ----------------
 @pytest.mark.needs_real_server
 def test_a_stream_with_a_consumer_group_is_judged_by_the_group_s_backlog_not_xlen():
-    """XLEN counts what the group read and acknowledged too: a stream fully consumed failed `max: 10` at XLEN 50,
-    and a group stuck behind 435 entries of a MAXLEN-40 stream passed `max: 100` at XLEN 40."""
+    """XLEN counts what the group read and acknowledged too: a stream fully consumed failed `max: 10` at XLEN 50.
+    A group stuck behind a MAXLEN-40 stream holds at most the 40 entries there + its 2 pending: Redis 7.0's lag 435
+    counts the 395 trimmed unread, which no threshold can judge — nor tell from Redis 7.0–7.2's count after a trim
+    past a group that then read everything (redis#13957): below the cap (`max: 30`) it is an ERROR saying both, above
+    it (`max: 100`) a pass "at most 42"; its 2 pending alone over `max: 1` fail."""
     with real_redis() as server:
         with server.admin() as admin:
             for n in range(50):
@@ -998,14 +1001,27 @@ def test_a_stream_with_a_consumer_group_is_judged_by_the_group_s_backlog_not_xle
             for n in range(400):
                 admin.xadd("jobs", {"n": n}, maxlen=40)  # the group reads none of them
         consumed = _queue_outcome(server.url, {"events": {"max": 10}})
-        stuck = _queue_outcome(server.url, {"jobs": {"max": 100}})
+        stuck = _queue_outcome(server.url, {"jobs": {"max": 30}})
+        above_cap = _queue_outcome(server.url, {"jobs": {"max": 100}})
+        pending = _queue_outcome(server.url, {"jobs": {"max": 1}})
     assert (consumed.status, consumed.observed) == (Status.PASSED, "events backlog 2 (group 'audit')"), consumed
     assert consumed.evidence["keys"]["events"] == {
         "type": "stream", "length": 50, "backlog": 2, "group": "audit", "lag": 2, "pending": 0, "groups": 2,
         "measure": "the largest consumer group's backlog (lag + pending, XINFO GROUPS), not XLEN: acknowledged "
                    "entries stay in a stream"}, consumed.evidence
-    assert stuck.status is Status.FAILED, stuck
-    assert stuck.observed == "jobs backlog 437 in group 'workers' (435 not yet delivered + 2 pending; stream)", stuck
+    beyond = ("lag 435 exceeds the stream's length 40: entries trimmed before this group read them, or Redis 7.0–7.2's "
+              "count after a trim (redis#13957)")
+    assert stuck.status is Status.ERROR, stuck
+    assert stuck.observed == (
+        f"could not read the keys: Redis at endpoint 'redis': XINFO GROUPS jobs: the backlog of group 'workers' is not "
+        f"known ({beyond}): between 2 (2 pending) and 42 (XLEN 40 + 2 pending), against a limit of 30"), stuck
+    assert (above_cap.status, above_cap.observed) == (
+        Status.PASSED, f"jobs backlog at most 42 (group 'workers': XLEN 40 + 2 pending; {beyond})"), above_cap
+    assert {key: above_cap.evidence["keys"]["jobs"][key] for key in ("backlog_at_least", "backlog_at_most", "lag",
+                                                                      "lag_not_known")} == {
+        "backlog_at_least": 2, "backlog_at_most": 42, "lag": 435, "lag_not_known": beyond}, above_cap.evidence
+    assert (pending.status, pending.observed) == (
+        Status.FAILED, f"jobs backlog at least 2 in group 'workers' (lag not known: {beyond} + 2 pending; stream)"), pending
 
 
 @pytest.mark.needs_real_server
@@ -1021,19 +1037,25 @@ def test_a_stream_without_a_consumer_group_is_judged_by_xlen_and_says_so():
 
 
 @pytest.mark.needs_real_server
-def test_a_group_whose_lag_redis_cannot_count_is_an_error_not_a_pass():
-    """After an XDEL in the middle of the stream Redis 7 answers lag nil: the group's backlog is not known."""
+def test_a_group_whose_lag_redis_cannot_count_is_judged_within_the_stream_s_length():
+    """After an XDEL in the middle of the stream Redis 7 answers lag nil: the group's backlog is not known, but the
+    entries not yet processed that still exist are at most XLEN 9: `max: 100` passes "at most 9" (it was an ERROR on
+    every run), `max: 5` is an ERROR saying what is known."""
     with real_redis() as server:
         with server.admin() as admin:
             ids = [admin.xadd("jobs", {"n": n}) for n in range(10)]
             admin.xgroup_create("jobs", "workers", id="0")
             admin.xdel("jobs", ids[4])
-        outcome = _queue_outcome(server.url, {"jobs": {"max": 100}})
-    assert outcome.status is Status.ERROR, outcome
-    assert outcome.observed == (
-        "could not read the keys: Redis at endpoint 'redis': XINFO GROUPS jobs: the backlog of group 'workers' is not "
-        "known (lag nil: Redis cannot count what is not yet delivered to it, after an XDEL or for a group set at an "
-        "entry mid-stream until it reads to the end; 0 pending) — XLEN 9 counts acknowledged entries too"), outcome
+        within = _queue_outcome(server.url, {"jobs": {"max": 100}})
+        unknown = _queue_outcome(server.url, {"jobs": {"max": 5}})
+    nil = ("lag nil: Redis cannot count what is not yet delivered to it, after an XDEL or for a group set at an entry "
+           "mid-stream until it reads to the end")
+    assert (within.status, within.observed) == (
+        Status.PASSED, f"jobs backlog at most 9 (group 'workers': XLEN 9 + 0 pending; {nil})"), within
+    assert unknown.status is Status.ERROR, unknown
+    assert unknown.observed == (
+        f"could not read the keys: Redis at endpoint 'redis': XINFO GROUPS jobs: the backlog of group 'workers' is not "
+        f"known ({nil}): between 0 (0 pending) and 9 (XLEN 9 + 0 pending), against a limit of 5"), unknown
 
 
 XINFO_6 = b"*1\r\n*8\r\n$4\r\nname\r\n$7\r\nworkers\r\n$9\r\nconsumers\r\n:1\r\n$7\r\npending\r\n:0\r\n" \
@@ -1043,17 +1065,17 @@ XINFO_6 = b"*1\r\n*8\r\n$4\r\nname\r\n$7\r\nworkers\r\n$9\r\nconsumers\r\n:1\r\n
 @pytest.mark.parametrize("xinfo, seen", [
     (NOPERM % b"xinfo|groups",
      "XINFO GROUPS jobs refused: NOPERM this user has no permissions to run the 'xinfo|groups' command; the endpoint "
-     "URL's ACL user needs +xinfo|groups and access to this key: a stream's backlog is its consumer groups' (XLEN 7 "
-     "counts acknowledged entries too)"),
+     "URL's ACL user needs +xinfo|groups and access to this key: a stream with consumer groups is judged by their "
+     "backlog, and XLEN 7 alone does not tell whether it has any"),
     (XINFO_6, "XINFO GROUPS jobs: the backlog of group 'workers' is not known (no lag named (Redis before 7.0 does "
-              "not give it); 0 pending) — XLEN 7 counts acknowledged entries too"),
+              "not give it)): between 0 (0 pending) and 7 (XLEN 7 + 0 pending), against a limit of 5"),
     (b":3\r\n", "XINFO GROUPS jobs answered '3' (int), not a list of consumer groups"),
 ], ids=["noperm", "redis-6", "nonsense"])
 def test_a_stream_whose_groups_cannot_be_read_is_an_error_naming_why(xinfo, seen):
     overrides = {"TYPE": b"+stream\r\n", "LLEN": b"-WRONGTYPE x\r\n", "XLEN": b":7\r\n", "ZCARD": b"-WRONGTYPE x\r\n",
                  "SCARD": b"-WRONGTYPE x\r\n", "XINFO": xinfo}
     with redis5({}, overrides=overrides) as (port, _):
-        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 5}})
     assert outcome.status is Status.ERROR, outcome
     assert outcome.observed == f"could not read the keys: Redis at endpoint 'redis': {seen}", outcome.observed
 
@@ -1078,10 +1100,10 @@ def test_a_group_whose_lag_is_not_known_fails_when_its_pending_alone_is_over_the
 
 
 @pytest.mark.needs_real_server
-def test_a_group_that_never_read_a_capped_stream_is_not_judged_by_redis_s_estimate_of_its_lag():
+def test_a_group_that_never_read_a_capped_stream_is_judged_within_the_stream_s_length():
     """A group set at `$` that reads nothing while 400 entries are produced on a MAXLEN-40 stream: Redis's lag is 40,
-    estimated from the stream's length (its entries-read nil), the 360 trimmed unread not counted — `max: 100` passed
-    as "backlog 40". The least it can be is not a pass; over the limit, it fails."""
+    estimated from the stream's length (its entries-read nil), the 360 trimmed unread not counted. What still exists
+    is at most XLEN 40: `max: 100` (above the cap: never crossed) passes "at most 40", `max: 10` fails."""
     with real_redis() as server:
         with server.admin() as admin:
             for n in range(40):
@@ -1091,12 +1113,90 @@ def test_a_group_that_never_read_a_capped_stream_is_not_judged_by_redis_s_estima
                 admin.xadd("jobs", {"n": n}, maxlen=40)
         unknown = _queue_outcome(server.url, {"jobs": {"max": 100}})
         over = _queue_outcome(server.url, {"jobs": {"max": 10}})
-    assert unknown.status is Status.ERROR, unknown
-    assert unknown.observed == (
-        "could not read the keys: Redis at endpoint 'redis': XINFO GROUPS jobs: the backlog of group 'workers' is not "
-        "known (lag 40 is Redis's estimate, its entries-read nil: entries trimmed (MAXLEN, MINID) before the group "
-        "read them are not counted; 0 pending) — XLEN 40 counts acknowledged entries too"), unknown
+    assert (unknown.status, unknown.observed) == (
+        Status.PASSED, "jobs backlog at most 40 (group 'workers': XLEN 40 + 0 pending; lag 40 is Redis's estimate, its "
+                       "entries-read nil: entries trimmed (MAXLEN, MINID) before the group read them are not counted)"), \
+        unknown
     assert (over.status, over.observed) == (
         Status.FAILED, "jobs backlog at least 40 in group 'workers' (lag not known: lag 40 is Redis's estimate, its "
                        "entries-read nil: entries trimmed (MAXLEN, MINID) before the group read them are not counted "
                        "+ 0 pending; stream)"), over
+
+
+@pytest.mark.needs_real_server
+def test_a_group_that_drained_a_stream_trimmed_past_it_is_not_failed_for_redis_s_lag_beyond_the_stream():
+    """Redis 7.0–7.2 (redis#13957): a group down while 90 entries were trimmed unread from a MAXLEN-10 stream, then
+    back and reading to its last entry, keeps lag 90 for ever — `max: 50` failed "90 not yet delivered" on every run
+    for a healthy queue. No more than the stream's 10 entries can be waiting."""
+    def drain(admin):
+        read = admin.xreadgroup("workers", "w1", {"jobs": ">"})
+        admin.xack("jobs", "workers", *[entry_id for entry_id, _ in read[0][1]])
+
+    with real_redis() as server:
+        with server.admin() as admin:
+            for n in range(10):
+                admin.xadd("jobs", {"n": n}, maxlen=10, approximate=False)
+            admin.xgroup_create("jobs", "workers", id="0")
+            drain(admin)
+            for n in range(100):
+                admin.xadd("jobs", {"n": n}, maxlen=10, approximate=False)
+            drain(admin)
+            (group,) = admin.xinfo_groups("jobs")
+        outcome = _queue_outcome(server.url, {"jobs": {"max": 50}})
+    assert outcome.status is Status.PASSED, outcome
+    if group["lag"] > 10:  # Redis 7.0–7.2; from 7.4 on the lag is 0
+        assert outcome.observed == (
+            f"jobs backlog at most 10 (group 'workers': XLEN 10 + 0 pending; lag {group['lag']} exceeds the stream's "
+            "length 10: entries trimmed before this group read them, or Redis 7.0–7.2's count after a trim "
+            "(redis#13957))"), outcome
+
+
+@pytest.mark.needs_real_server
+def test_a_group_made_with_its_stream_before_its_first_read_is_judged_by_what_the_stream_holds():
+    """`XGROUP CREATE jobs workers $ MKSTREAM`, then 5 entries: Redis 7 answers entries-read nil and lag 5, its
+    estimate — an ERROR on every run until the group's first read. All 5 exist, none delivered: 5 it holds."""
+    with real_redis() as server:
+        with server.admin() as admin:
+            admin.xgroup_create("jobs", "workers", id="$", mkstream=True)
+            for n in range(5):
+                admin.xadd("jobs", {"n": n})
+        within = _queue_outcome(server.url, {"jobs": {"max": 100}})
+        over = _queue_outcome(server.url, {"jobs": {"max": 3}})
+    assert within.status is Status.PASSED and within.observed.startswith("jobs backlog at most 5 (group 'workers': "
+                                                                         "XLEN 5 + 0 pending; "), within
+    assert over.status is Status.FAILED and over.observed.startswith("jobs backlog at least 5 in group 'workers'"), over
+
+
+def test_a_redis_6_group_whose_stream_holds_nothing_passes_though_its_lag_is_not_named():
+    """Redis 6 and KeyDB name no lag: a stream trimmed empty, its group's entries all acknowledged (XLEN 0, 0 pending)
+    was an ERROR on every run — nothing can be waiting."""
+    overrides = {"TYPE": b"+stream\r\n", "LLEN": b"-WRONGTYPE x\r\n", "XLEN": b":0\r\n", "ZCARD": b"-WRONGTYPE x\r\n",
+                 "SCARD": b"-WRONGTYPE x\r\n", "XINFO": XINFO_6}
+    with redis5({}, overrides=overrides) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
+    assert (outcome.status, outcome.observed) == (
+        Status.PASSED, "jobs backlog at most 0 (group 'workers': XLEN 0 + 0 pending; no lag named (Redis before 7.0 "
+                       "does not give it))"), outcome
+    assert outcome.evidence["keys"]["jobs"]["backlog_at_most"] == 0, outcome.evidence
+
+
+def _bulk(text: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(text), text)
+
+
+def test_a_group_behind_a_capped_stream_fails_a_limit_below_the_cap_on_redis_8_s_lag():
+    """Redis 8 (redis#13473) answers a group whose last-delivered-id is behind the stream's first entry with lag =
+    XLEN and its entries-read: the entries trimmed unread are counted nowhere, so `max` kept below the MAXLEN cap
+    (40) is what catches a stuck group (above it, 42 passes: no threshold there can be crossed)."""
+    group = b"*1\r\n*12\r\n" + b"".join(map(_bulk, (b"name", b"workers", b"consumers"))) + b":1\r\n" + \
+            _bulk(b"pending") + b":2\r\n" + _bulk(b"last-delivered-id") + _bulk(b"1700000000000-4") + \
+            _bulk(b"entries-read") + b":5\r\n" + _bulk(b"lag") + b":40\r\n"
+    overrides = {"TYPE": b"+stream\r\n", "LLEN": b"-WRONGTYPE x\r\n", "XLEN": b":40\r\n", "ZCARD": b"-WRONGTYPE x\r\n",
+                 "SCARD": b"-WRONGTYPE x\r\n", "XINFO": group}
+    with redis5({}, overrides=overrides) as (port, _):
+        below = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 30}})
+        above = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
+    assert (below.status, below.observed) == (
+        Status.FAILED, "jobs backlog 42 in group 'workers' (40 not yet delivered + 2 pending; stream)"), below
+    assert (above.status, above.observed) == (Status.PASSED, "jobs backlog 42 (group 'workers')"), above
+

@@ -12,8 +12,11 @@ Each key's type is detected (TYPE) and measured with LLEN, XLEN, ZCARD or SCARD;
 key holds nothing and counts as 0 (Redis deletes an emptied list), and is reported as absent. A stream's backlog is
 not its XLEN (acknowledged entries stay; a capped stream never counts past its cap): one with consumer groups is
 judged by its largest group's lag + pending (XINFO GROUPS, in the same pipeline), named; one without, by XLEN, said
-so. A group whose lag is not known (Redis before 7.0, lag nil, or only Redis's estimate) fails when its known part is
-over the limit, and is an error otherwise. Keys are exact
+so. What is not yet delivered and still exists is at most XLEN: entries trimmed unread are not judged (a max above a
+MAXLEN cap can never be crossed: keep it below). A group whose backlog is not known exactly (Redis before 7.0 and
+KeyDB name no lag; lag nil; Redis's estimate; a lag above XLEN, which Redis 7.0–7.2 can keep after a trim,
+redis#13957) passes "at most" when XLEN + its pending is within the limit, fails when what it holds for certain is
+over it, and is an error between. Keys are exact
 names, never patterns: as a missing key passes, an empty name or one holding `*`, `?` or `[` (a glob that
 names no key) is refused when the checklist loads. All keys of an endpoint go
 out in one pipeline, within one total deadline of connect_s + statement_ms. A Redis that does not
@@ -175,36 +178,45 @@ def with_backlogs(measures: dict[str, Any], groups: dict[str, Any]) -> dict[str,
 
 @dataclass(frozen=True)
 class Backlog:
-    """A consumer group's backlog: lag (entries not yet delivered to it) plus pending (delivered, not acknowledged);
-    a lag not known (None), or only estimated, is said why (`unknown`): the backlog is then the least it can be."""
+    """A consumer group's backlog: lag (entries not yet delivered to it) plus pending (delivered, not acknowledged),
+    within what the stream holds: the entries not yet delivered that still exist are at most its XLEN. A lag not
+    known (None), only estimated, or beyond XLEN is said why (`unknown`): the backlog is then between `least` and
+    `most`."""
 
     group: str
     lag: int | None
     pending: int
+    xlen: int
     unknown: str = ""
 
     @property
-    def total(self) -> int:
-        """The backlog; with its lag not known, the part that is: the least it can be."""
-        return (self.lag or 0) + self.pending
+    def least(self) -> int:
+        """What the group holds for certain: its pending, and its lag when that is within the stream's length (a lag
+        beyond it may be Redis's miscount, redis#13957)."""
+        return self.pending + (self.lag if self.lag is not None and self.lag <= self.xlen else 0)
+
+    @property
+    def most(self) -> int:
+        """The most it can hold: its lag not known, every entry of the stream may be waiting for it."""
+        return self.pending + (self.xlen if self.unknown else self.lag or 0)
 
 
 def backlogs(key: str, xlen: int, reply: Any) -> tuple[Backlog, ...]:
     """Each of the stream's consumer groups' backlog, from XINFO GROUPS; none when it has no group (XLEN is then all
     there is)."""
+    unjudged = (f"a stream with consumer groups is judged by their backlog, and XLEN {xlen} alone does not tell whether "
+                "it has any")
     if _not_permitted(reply):
         raise GatherError(f"XINFO GROUPS {key} refused: {cut(_said(reply))}; the endpoint URL's ACL user needs "
-                          f"+xinfo|groups and access to this key: a stream's backlog is its consumer groups' (XLEN "
-                          f"{xlen} counts acknowledged entries too)")
+                          f"+xinfo|groups and access to this key: {unjudged}")
     if isinstance(reply, Exception):
-        raise GatherError(f"XINFO GROUPS {key} failed: {cut(_said(reply))}; a stream's backlog is its consumer "
-                          f"groups' (XLEN {xlen} counts acknowledged entries too)")
+        raise GatherError(f"XINFO GROUPS {key} failed: {cut(_said(reply))}; {unjudged}")
     if not isinstance(reply, list):
         raise GatherError(f"XINFO GROUPS {key} answered {_seen(reply)}, not a list of consumer groups")
-    return tuple(_group(key, said) for said in reply)
+    return tuple(_group(key, xlen, said) for said in reply)
 
 
-def _group(key: str, said: Any) -> Backlog:
+def _group(key: str, xlen: int, said: Any) -> Backlog:
     """One group of XINFO GROUPS's reply (name, consumers, pending, last-delivered-id …, lag from Redis 7.0)."""
     if not (isinstance(said, list) and len(said) % 2 == 0 and all(isinstance(name, str) for name in said[::2])):
         raise GatherError(f"XINFO GROUPS {key} answered a group {_seen(said)}, not its fields")
@@ -212,19 +224,25 @@ def _group(key: str, said: Any) -> Backlog:
     name, pending = fields.get("name"), fields.get("pending")
     if not isinstance(name, str) or not _is_length(pending):
         raise GatherError(f"XINFO GROUPS {key} answered a group without a name and a pending count: {_seen(said)}")
-    if "lag" not in fields:
-        return Backlog(name, None, pending, "no lag named (Redis before 7.0 does not give it)")
+    if "lag" not in fields:  # Redis 6, KeyDB
+        return Backlog(name, None, pending, xlen, "no lag named (Redis before 7.0 does not give it)")
     lag = fields["lag"]
     if lag is None:  # Redis counts it only from where the group's entries-read is known: not after an XDEL, nor
         # for a group created or set at an entry in the middle of the stream until it reads up to the last entry
-        return Backlog(name, None, pending, "lag nil: Redis cannot count what is not yet delivered to it, after an "
-                                            "XDEL or for a group set at an entry mid-stream until it reads to the end")
+        return Backlog(name, None, pending, xlen, "lag nil: Redis cannot count what is not yet delivered to it, after "
+                                                  "an XDEL or for a group set at an entry mid-stream until it reads "
+                                                  "to the end")
     if not _is_length(lag):
         raise GatherError(f"XINFO GROUPS {key} answered lag {_seen(lag)} for group {quoted(name)}, not a count")
-    if lag and fields.get("entries-read", 0) is None:  # estimated from the stream's length: the least it can be
-        return Backlog(name, lag, pending, f"lag {lag} is Redis's estimate, its entries-read nil: entries trimmed "
-                                           "(MAXLEN, MINID) before the group read them are not counted")
-    return Backlog(name, lag, pending)
+    if lag > xlen:  # no more than the stream holds can be waiting: a stuck group's trimmed entries, or a miscount
+        # Redis 7.0–7.2 keeps for ever once a trim passed a group that then read everything (redis#13957)
+        return Backlog(name, lag, pending, xlen, f"lag {lag} exceeds the stream's length {xlen}: entries trimmed "
+                                                 "before this group read them, or Redis 7.0–7.2's count after a trim "
+                                                 "(redis#13957)")
+    if lag and fields.get("entries-read", 0) is None:  # estimated from the stream's length
+        return Backlog(name, lag, pending, xlen, f"lag {lag} is Redis's estimate, its entries-read nil: entries "
+                                                 "trimmed (MAXLEN, MINID) before the group read them are not counted")
+    return Backlog(name, lag, pending, xlen)
 
 
 def length_commands(keys: list[str]) -> list[tuple[str, ...]]:
@@ -451,8 +469,8 @@ STREAM_BACKLOG = ("the largest consumer group's backlog (lag + pending, XINFO GR
 def _judge_stream(key: str, limit: int, groups: tuple[Backlog, ...], seen: dict[str, Any], problems: list[str],
                   fine: list[str]) -> str | None:
     """A stream against its limit: its largest group's backlog, named; XLEN, said so, when it has no group. A group
-    whose lag is not known fails on its pending alone when that is over the limit, else leaves the key unread: what
-    it says why is returned."""
+    whose backlog is not known exactly fails when the least it holds is over the limit and passes, "at most", when the
+    most it can hold is within it; between the two it leaves the key unread: what says why is returned."""
     if not groups:
         seen["measure"] = "XLEN: the stream has no consumer group"
         if seen["length"] > limit:
@@ -460,24 +478,40 @@ def _judge_stream(key: str, limit: int, groups: tuple[Backlog, ...], seen: dict[
         else:
             fine.append(f"{key} holds {seen['length']}")
         return None
-    largest = max(groups, key=lambda group: (group.total, bool(group.unknown)))
-    seen.update(backlog=largest.total, group=largest.group, lag=largest.lag, pending=largest.pending,
-                groups=len(groups), measure=STREAM_BACKLOG)
-    name = quoted(largest.group)
-    if largest.total > limit:
-        least = "at least " if largest.unknown else ""
-        lag = f"lag not known: {largest.unknown}" if largest.unknown else f"{largest.lag} not yet delivered"
-        problems.append(f"{key} backlog {least}{largest.total} in group {name} ({lag} + {largest.pending} pending; "
-                        "stream)")
+    over = max(groups, key=lambda group: (group.least, not group.unknown))
+    if over.least > limit:
+        _said_backlog(seen, over, len(groups))
+        least = "at least " if over.unknown else ""
+        lag = f"lag not known: {over.unknown}" if over.unknown else f"{over.lag} not yet delivered"
+        problems.append(f"{key} backlog {least}{over.least} in group {quoted(over.group)} ({lag} + {over.pending} "
+                        "pending; stream)")
         return None
-    if unknown := [group for group in groups if group.unknown]:
-        group = unknown[0]
-        why = (f"XINFO GROUPS {key}: the backlog of group {quoted(group.group)} is not known ({group.unknown}; "
-               f"{group.pending} pending) — XLEN {seen['length']} counts acknowledged entries too")
+    largest = max(groups, key=lambda group: (group.most, bool(group.unknown)))
+    _said_backlog(seen, largest, len(groups))
+    name = quoted(largest.group)
+    if largest.most > limit:  # not known: over the limit at most, within it at least
+        counted = f"lag {largest.lag} + " if largest.least > largest.pending else ""
+        why = (f"XINFO GROUPS {key}: the backlog of group {name} is not known ({largest.unknown}): between "
+               f"{largest.least} ({counted}{largest.pending} pending) and {largest.most} (XLEN {largest.xlen} + "
+               f"{largest.pending} pending), against a limit of {limit}")
         seen["unreadable"] = why
         return why
-    fine.append(f"{key} backlog {largest.total} (group {name})")
+    if largest.unknown:
+        fine.append(f"{key} backlog at most {largest.most} (group {name}: XLEN {largest.xlen} + {largest.pending} "
+                    f"pending; {largest.unknown})")
+    else:
+        fine.append(f"{key} backlog {largest.most} (group {name})")
     return None
+
+
+def _said_backlog(seen: dict[str, Any], group: Backlog, groups: int) -> None:
+    """The evidence of the group judged: its backlog, or when that is not known exactly, the least and the most it
+    can be and why."""
+    if group.unknown:
+        seen.update(backlog_at_least=group.least, backlog_at_most=group.most, lag_not_known=group.unknown)
+    else:
+        seen["backlog"] = group.most
+    seen.update(group=group.group, lag=group.lag, pending=group.pending, groups=groups, measure=STREAM_BACKLOG)
 
 
 # the roles INFO names a server that serves a copy of another's keys: Redis's (and Valkey's) replica; KeyDB's active
