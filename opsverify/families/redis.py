@@ -24,7 +24,8 @@ answer — refused, silent, dripping, not speaking RESP — or refuses the passw
 unread: the item is an *error*, never a pass. So does a key whose answers are nonsense (a TYPE reply
 that is no Redis type, a length that is not one, a key TYPE calls none whose length commands do not all
 answer 0 — an error reply is never read as 0): its items are errors naming what was said, cut short, and
-every other key is judged as usual. The URL's ACL user needs +type and, for each key, the length command of its
+every other key is judged as usual. Bytes no UTF-8 reads (a group's name is any) are shown escaped, not the whole
+pipeline lost. The URL's ACL user needs +type and, for each key, the length command of its
 type (+llen for a list …; a stream +xlen and +xinfo|groups): a NOPERM to the others is the user's, not the key's, and is not read as disagreement
 (an absent key needs one length command that answers 0). A NOPERM that leaves a key unread is an error naming the
 permission. INFO replication goes out first in the same pipeline: a replica whose link to its master is not up
@@ -137,8 +138,11 @@ def connect(target, endpoint: str) -> ReadOnlyRedis:
     if password(url):  # a URL without one is an address, shown as such
         target.redactor.add(url)
         target.redactor.add(password(url))
+    # names in replies are any bytes (XINFO GROUPS's group names): one not UTF-8 is shown escaped, and every reply is
+    # judged by what it says (a TYPE of such bytes is no Redis type): strict decoding lost the whole pipeline
     return ReadOnlyRedis(url, connect_timeout_s=target.timeouts.connect_s,
-                         read_timeout_s=target.timeouts.statement_ms / 1000, deadline_s=conversation_s(target))
+                         read_timeout_s=target.timeouts.statement_ms / 1000, deadline_s=conversation_s(target),
+                         decode_errors="backslashreplace")
 
 
 REPLICATION = ("INFO", "replication")  # asked first, in the keys' pipeline: is this a replica's stale copy?
@@ -204,8 +208,8 @@ class Backlog:
 def backlogs(key: str, xlen: int, reply: Any) -> tuple[Backlog, ...]:
     """Each of the stream's consumer groups' backlog, from XINFO GROUPS; none when it has no group (XLEN is then all
     there is)."""
-    unjudged = (f"a stream with consumer groups is judged by their backlog, and XLEN {xlen} alone does not tell whether "
-                "it has any")
+    unjudged = (f"a stream with consumer groups is judged by their backlog, and XLEN {xlen} alone does not tell "
+                "whether it has any")
     if _not_permitted(reply):
         raise GatherError(f"XINFO GROUPS {key} refused: {cut(_said(reply))}; the endpoint URL's ACL user needs "
                           f"+xinfo|groups and access to this key: {unjudged}")

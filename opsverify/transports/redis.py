@@ -165,10 +165,12 @@ class CertificateRejected(Exception):
 class ReadOnlyRedis:
     """One Redis; `pipeline` sends a batch of allowed commands in one round trip, on its own
     connection, within `deadline_s` (default: connect + read timeout) from start to last reply, reading at most
-    `reply_limit` bytes of replies on it."""
+    `reply_limit` bytes of replies on it. Replies are decoded as UTF-8; `decode_errors` "backslashreplace" shows the
+    bytes that are not (a consumer group named in Latin-1) escaped, instead of losing every reply of the conversation
+    ("strict", the default: not a Redis reply)."""
 
     def __init__(self, url: str, *, connect_timeout_s: float, read_timeout_s: float, deadline_s: float | None = None,
-                 reply_limit: int = REPLY_LIMIT):
+                 reply_limit: int = REPLY_LIMIT, decode_errors: str = "strict"):
         self.url = url
         if (problem := url_problem(url)) == _UNPARSED:  # said before the scheme: a word of it may be the password
             raise GatherError(problem)
@@ -180,6 +182,7 @@ class ReadOnlyRedis:
         self.read_timeout_s = read_timeout_s
         self.deadline_s = deadline_s if deadline_s is not None else connect_timeout_s + read_timeout_s
         self.reply_limit = reply_limit
+        self.decode_errors = decode_errors
         load("redis.asyncio")  # imported now, not on the conversation's clock
         # the default trust store (SSL_CERT_FILE for a private CA), read now too: once per process, not per endpoint
         self._tls_context = shared_client_context() if urlsplit(url).scheme == "rediss" else None
@@ -222,6 +225,7 @@ class ReadOnlyRedis:
             driver_info=None,  # no CLIENT SETINFO: the suite changes nothing, not even its connection name
             protocol=2,  # RESP2: no HELLO (a Redis before 6 refuses it) and no maintenance-notification setup
             decode_responses=True,
+            encoding_errors=self.decode_errors,
             parser_class=_bounded_parser(self.reply_limit),
         ))
         # PING's reply as the server sent it: redis-py reads anything but PONG as False, hiding what was said
