@@ -1169,7 +1169,8 @@ def test_a_secret_holding_the_cron_secrets_value_runs_the_job_all_the_same(tmp_p
 @pytest.mark.parametrize("service_url, path", [
     ("https://shop.example/?key=${OPSV_SAME}", "/api/cron/run"),  # the service's query, which every request keeps
     ("https://shop.example/?auth=Bearer%20${OPSV_SAME}", "/api/cron/run"),  # inside a query value
-    ("https://shop.example", "/api/cron/run?key=CronSecretVal9f8eZZk3mQ"),  # written into an item's path
+    # written into an item's path (under a credential's name, `?key=`, a token is refused when the checklist loads)
+    ("https://shop.example", "/api/cron/run?run=CronSecretVal9f8eZZk3mQ"),
 ], ids=["service-query", "inside-a-value", "item-path"])
 def test_a_cron_secret_written_into_the_jobs_url_is_refused(tmp_path, monkeypatch, service_url, path):
     """Every request to that URL carries the secret: a plain http item ran the job in prod, and the cron item's own
