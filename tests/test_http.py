@@ -1400,3 +1400,31 @@ def test_a_credential_in_a_path_query_is_refused(family, path, name):
                                   "/api/sora/poller?limit=5", "/x?q=a&b"])
 def test_an_ordinary_path_query_loads(family, path):
     assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+TELEGRAM = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+# -- vendors' keys by their prefixes, whatever the header's name ------------------------------------------------------
+@pytest.mark.parametrize("value", [
+    "sk-proj-" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1eF", "sk-" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1eFgHiJ",
+    "sk-ant-api03-" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5v", "SG." + "Ab3dEf5gHi7jKl9mNo1pQr" + "." + "Ab3dEf5gHi7jKl9mNo1pQr3"
+    "sTu5vWx7yZa9bCd1eF", "npm_" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9b", "hf_" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa",
+    "shpat_" + "0123456789abcdef0123456789abcdef", "shpss_" + "0123456789abcdef0123456789abcdef",
+    "shpca_" + "0123456789abcdef0123456789abcdef", "ASIA" + "IOSFODNN7EXAMPLE",
+    "AIza" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q", TELEGRAM,
+])
+def test_a_vendors_key_by_its_prefix_is_refused(value):
+    with pytest.raises(ValidationError, match="X-Upstream: a credential written into the checklist"):
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"X-Upstream": value}})
+
+
+@pytest.mark.parametrize("name, value", [
+    ("X-Upstream", "sk-learn"), ("X-Upstream", "risk-assessment-2024"), ("X-Upstream", "ASIA-pacific"),
+    ("X-Upstream", "SG.eu"), ("X-Upstream", "hf_model"), ("x-ms-documentdb-partitionkey", '["eu"]'),
+    ("X-Sortkey", "name123"), ("X-RowKey", "row-0042"), ("X-Public-Key", "pk_live_51HqLyjWDarjtT1zdp7dc"),
+])
+def test_a_value_near_a_vendors_prefix_or_a_fused_data_key_loads(name, value):
+    """Cosmos DB's x-ms-documentdb-partitionkey was refused as a credential while X-Partition-Key loaded."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}

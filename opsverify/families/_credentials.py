@@ -26,7 +26,9 @@ ORDINARY_WORDS = frozenset({"keyboard", "keyword", "keywords", "keyspace", "keyn
                             "hockey", "jockey", "whiskey", "passenger", "passengers", "compass", "passport", "passive",
                             "passthrough", "bypass"})
 LAST_CREDENTIAL_WORDS = frozenset({"bypass", "sig", "sign"})
-NOT_CREDENTIAL_KEYS = frozenset({"idempotency", "cache", "sort", "primary", "partition", "routing", "shard"})
+# (a public key, a Stripe publishable key, is given out: no secret)
+NOT_CREDENTIAL_KEYS = frozenset({"idempotency", "cache", "sort", "primary", "partition", "routing", "shard", "row",
+                                 "public", "publishable"})
 # vendors' credential headers no word rule reads (Honeycomb's team key, Artifactory's API key)
 VENDOR_CREDENTIAL_NAMES = frozenset({"x-honeycomb-team", "x-jfrog-art-api"})
 # a CSRF token: a credential when its value is a token (`X-XSRF: a8f9d0…`), not the marker some frameworks ask for
@@ -42,10 +44,14 @@ JWT = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{2,}\.[\w-]*")
 SCHEME_TOKEN = re.compile(r"\s*+(Bearer|Basic)\s++([\w~+/.-]++=*+)\s*+", re.IGNORECASE)
 TOKEN_SCHEME = re.compile(r"\s*Token\s+(?:token=)?[\w~+/.-]{16,}=*\s*", re.IGNORECASE)
 # … or a vendor's key, by the prefix it is issued with: GitHub's, Stripe's secret and restricted keys and webhook
-# secrets, Slack's, GitLab's, an AWS access key id
+# secrets, Slack's, GitLab's, an AWS access key id (a long-lived AKIA…, a temporary ASIA…), OpenAI's (sk-proj-…, or
+# sk- and 40 letters and digits: `sk-learn` is a word), Anthropic's, SendGrid's, npm's, Hugging Face's, Shopify's, a
+# Google API key, a Telegram bot's (`bot123456789:AA…`, as its API's paths hold it)
 VENDOR_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:gh[opsur]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|[sr]k_(?:live|test)_\w{10,}"
                           r"|whsec_[A-Za-z0-9+/=]{16,}|xox[abpors]-[A-Za-z0-9-]{10,}|glpat-[\w-]{16,}"
-                          r"|AKIA[0-9A-Z]{16}(?![A-Za-z0-9]))")
+                          r"|A[KS]IA[0-9A-Z]{16}(?![A-Za-z0-9])|sk-(?:proj|svcacct|admin|ant)-[\w-]{20,}"
+                          r"|sk-[A-Za-z0-9]{40,}|SG\.[\w-]{20,}\.[\w-]{40,}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{34}"
+                          r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|AIza[\w-]{35}|(?:bot\d{5,}|\d{5,}(?=:AA)):[\w-]{30,})")
 # what is left of a value, its {secret:…} references taken out, that is itself a credential: a run of 6 or more token
 # characters holding a digit (`Basic {secret:U}:hunter2pass`); words and separators (`Bearer `, `; `) are not
 LITERAL_TOKEN = re.compile(r"[\w~+/.-]*\d[\w~+/.-]*")
@@ -71,9 +77,15 @@ def names_a_credential(name: str) -> bool:
         if word in KEY_WORDS:
             if not (at and words[at - 1] in NOT_CREDENTIAL_KEYS):
                 return True
-        elif word not in ORDINARY_WORDS and (word.startswith(KEY_WORDS) or word.endswith(KEY_WORDS)):
+        elif word not in ORDINARY_WORDS and (word.startswith(KEY_WORDS) or word.endswith(KEY_WORDS)) and \
+                not _a_data_key(word):
             return True
     return bool(words) and words[-1] in LAST_CREDENTIAL_WORDS
+
+
+def _a_data_key(word: str) -> bool:
+    """A key naming data written as one word (Cosmos DB's partitionkey, sortkey, Azure Tables' rowkey)."""
+    return any(word in (f"{data}key", f"{data}keys") for data in NOT_CREDENTIAL_KEYS)
 
 
 def names_a_token(name: str) -> bool:
