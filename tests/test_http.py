@@ -1402,7 +1402,95 @@ def test_an_ordinary_path_query_loads(family, path):
     assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
 
 
+# -- a query parameter is judged by its value, under its name: a credential's name holding a word, a number or a path
+# carries none; a token under it, or a value shaped as one under any name, is refused ------------------------------
+AZURE_CODE = "aZ3kQ9vX2mP7rT1wY5uB8nC4dE6fG0hJ_LkMnOpQrStUvWx-yz12345AB=="  # a Functions key's length and alphabet
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", [
+    "/api/coupons?code=SUMMER", "/api/currency?code=EUR", "/health?code=200", "/oauth/callback?code=abc",
+    "/api/coupons?code=SUMMER2024", "/api/flags?key=new_checkout", "/api/config?keys=a,b", "/s3?Key=photos/x.jpg",
+    "/x?token_type=bearer", "/x?auth_mode=public", "/x?signature_version=2", "/v1/models?max_tokens=16",
+    "/api/items?pageToken=CAUQAA", "/api/items?pageToken=CAESBggDEAEYAQ", "/x?public_key=pk_live_51H",
+    "/x?public_key=pk_live_51HqLyjWDarjtT1zdp7dcAbCdEf", "/x?key_id=3", "/x?secret=false", "/x?token=none",
+    "/x?session=current", "/x?pass_rate=0.9", "/x?hmac=sha256", "/x?signature_method=HMAC-SHA1", "/x?sid=2",
+    "/x?p=2", "/blog?p=hello-world", "/x?sortkey=ts", "/x?partitionkey=eu", "/x?a=1;b=2",
+    "/x?key=8e03-40d5", "/app;jsessionid=", "/x?token_type=refresh_token&grant_type=client_credentials",
+])
+def test_a_query_parameter_named_as_a_credential_holding_none_loads(family, path):
+    """Every one of these was refused at load by its parameter's name alone (`?code=SUMMER`, `?key=new_checkout`,
+    `?max_tokens=16`), whatever its value: a healthy runbook could not be loaded."""
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path, name", [
+    (f"/api/HttpTrigger?code={AZURE_CODE}", "code"), ("/account?api_key=abc123def456", "api_key"),
+    (f"/index.php?PHPSESSID={LITERAL}", "PHPSESSID"), (f"/x?sid={LITERAL}", "sid"),
+    ("/rest/ping.view?u=admin&p=hunter2pass&v=1.16.1&c=ov", "p"), ("/x?pw=hunter2pass", "pw"),
+    ("/x?pwd=hunter2pass", "pwd"), (f"/x?a=1;token={LITERAL}", "token"),
+    ("/x?password=correcthorsebatterystaple", "password"), ("/x?token=8e03978e-40d5-43e8-bc93-6894a57f9324", "token"),
+    ("/x?q=" + "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8", "q"),
+])
+def test_a_token_in_a_path_query_is_refused(family, path, name):
+    """A literal session id under a name only the cookie rule knew (`?PHPSESSID=`, `?sid=`), Subsonic's `?p=`, and a
+    pair after `;` loaded."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+    said = _messages(raised.value)
+    assert f"?{name}=" in said and "written into the checklist" in said, said
+    assert LITERAL not in said and AZURE_CODE not in said and "hunter2pass" not in said, said
+
+
+# -- a path's segments and its `;name=value` parameters are sent, shown and archived as its query is ------------------
 TELEGRAM = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path, shown", [
+    (f"/bot{TELEGRAM}/getMe", "the path's segment 1"),
+    ("/hooks/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "the path's segment 2"),
+    ("/mirror/ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8/status", "the path's segment 2"),
+    ("/proxy/sk_live_4eC39HqLyjWDarjtT1zdp7dc/ping", "the path's segment 2"),
+    (f"/app/home;jsessionid={LITERAL}", ";jsessionid="), (f"/app;jsessionid={LITERAL}?page=2", ";jsessionid="),
+])
+def test_a_credential_in_a_path_segment_is_refused(family, path, shown):
+    """A token shaped as one (a Telegram bot's, a JWT, ghp_…) was refused in `?q=` but loaded as a segment of the
+    path, and a servlet's `;jsessionid=` was never read."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+    said = _messages(raised.value)
+    assert shown in said and "written into the checklist" in said and "service's URL" in said, said
+    for secret in (TELEGRAM.split(":")[1], "eyJhbGciOiJIUzI1NiJ9", "ghp_A1b2", "sk_live_4e", LITERAL):
+        assert secret not in said, said
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", ["/bot/status", "/api/v2/users/8e03978e-40d5-43e8-bc93-6894a57f9324",
+                                  "/sk-learn/docs", "/api/tasks/abc123def456", "/matrix;a=1;b=2/x"])
+def test_an_ordinary_path_segment_loads(family, path):
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+# -- login cookies by their products' names; a login cookie holding a flag or a number carries none --------------------
+@pytest.mark.parametrize("name", ["_oauth2_proxy", "_oauth2_proxy_csrf", "wordpress_sec_59ba1c2f0e8d7a6b",
+                                  "wordpress_59ba1c2f0e8d7a6b", "i_like_gitea", "gitea_incredible", "VouchCookie",
+                                  "jupyterhub-hub-login", "jupyterhub-session-id", "FedAuth", "rtFa", "_t",
+                                  "ocq8l3ps2kd9"])
+def test_a_products_login_cookie_is_refused(name):
+    """Each product's default login cookie loaded written as a literal: no session word is in its name."""
+    with pytest.raises(ValidationError, match="Cookie: a credential written into the checklist"):
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": f"{name}={LITERAL}"}})
+
+
+@pytest.mark.parametrize("value", ["mage-cache-sessid=true", "grafana_session_expiry=1700000000", "remember_me=false",
+                                   "visid_incap_1=x1", "wordpress_test_cookie=WP%20Cookie%20check", "_t=",
+                                   "remember_me=1; theme=dark", "csrf_enabled=yes"])
+def test_a_login_cookie_holding_a_flag_or_a_number_loads(value):
+    """A login cookie's name was refused whatever its value: `remember_me=false` carries no login."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": value}}).headers == {
+        "Cookie": value}
 
 
 # -- vendors' keys by their prefixes, whatever the header's name ------------------------------------------------------

@@ -11,13 +11,14 @@ import types
 from collections import abc
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
-from urllib.parse import unquote_plus
+from urllib.parse import unquote, unquote_plus
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .. import display
 from ..checklist import WrittenNumber, only_boolean
-from ._credentials import names_a_credential, shaped_as_a_credential
+from ._credentials import QUERY_PASSWORD_NAMES, could_be_a_token, names_a_credential, names_a_session, \
+    shaped_as_a_credential
 
 if TYPE_CHECKING:  # for the annotation only: outcome is imported where it is used
     from ..outcome import Outcome
@@ -1043,28 +1044,51 @@ def _absolute_path(value: str) -> str:
                          f"never filled in (neither ${{VAR}} nor {{secret:NAME}}), and a key in a URL would be "
                          "written to the logs of servers and proxies on the way; send the key in a request header "
                          f'instead (an http item: headers: {{x-api-key: "{fixed}"}})')
-    credential = _credential_in_query(value)
+    credential = _credential_in_path(value)
     if credential:
-        shown = display.visible(display.cut(credential, 60))
-        raise ValueError(f"?{shown}=… is a credential written into the checklist: a path is sent, shown and archived "
+        where, example = credential
+        raise ValueError(f"{where} is a credential written into the checklist: a path is sent, shown and archived "
                          "as written (and written to the logs of servers and proxies on the way), and never filled in; "
-                         "put it in the service's URL in the environment file "
-                         f'(url: "https://…?{shown}=${{NAME}}", '
-                         "left out of the output) or send it in a request header (an http item's, citing "
-                         "{secret:NAME})")
+                         f'put it in the service\'s URL in the environment file (url: "{example}", left out of the '
+                         "output) or send it in a request header (an http item's, citing {secret:NAME})")
     return value
 
 
-def _credential_in_query(path: str) -> str | None:
-    """The name of the first query parameter of a path holding a credential as written: by its name (`?api_key=`,
-    `?access_token=`, `?sig=`, Azure Functions' `?code=`) or its value's shape (a JWT, `ghp_…`); `?page=2`,
-    `?keyword=x`, `?cache_key=home` and an empty `?token=` are none."""
-    query = path.partition("?")[2].partition("#")[0]
-    for piece in query.split("&"):
-        name, equals, value = piece.partition("=")
-        name, value = unquote_plus(name), unquote_plus(value)
-        if equals and value and (names_a_credential(name) or name.lower() == "code" or shaped_as_a_credential(value)):
-            return name
+def _credential_in_path(path: str) -> tuple[str, str] | None:
+    """Where a path holds a credential as written, named without its value, and the service's URL that would carry it
+    from a variable instead: a segment shaped as one (a JWT, `ghp_…`, a Telegram bot's `bot123:AA…`), or a parameter
+    of its query or of a segment (`;jsessionid=`) that could be one (`_credential_pair`)."""
+    written, _, query = path.partition("#")[0].partition("?")
+    for at, segment in enumerate(written.split("/")[1:], start=1):
+        segment, *parameters = segment.split(";")
+        if shaped_as_a_credential(unquote(segment)):
+            return f"the path's segment {at}", "https://…/${NAME}"
+        for pair in parameters:
+            name = _credential_pair(pair)
+            if name is not None:
+                return f";{name}=…", f"https://…/;{name}=${{NAME}}"
+    for pair in re.split(r"[&;]", query):  # `;` separates them too (HTML 4's advice, servlets read it)
+        name = _credential_pair(pair, plus=True)
+        if name is not None:
+            return f"?{name}=…", f"https://…?{name}=${{NAME}}"
+    return None
+
+
+def _credential_pair(pair: str, *, plus: bool = False) -> str | None:
+    """The name of a parameter (`name=value`) holding a credential as written, shown visible: a value shaped as one
+    under any name (a JWT, `ghp_…`), or what could be a token under a name that reads as a credential's (`?api_key=`,
+    `?access_token=`, `?sig=`), a session's (`?PHPSESSID=`, `;jsessionid=`, `?sid=`) or a password's (Subsonic's
+    `?p=`); Azure Functions' `?code=` when as long as its keys. `?code=SUMMER`, `?key=new_checkout`, `?max_tokens=16`,
+    `?secret=false` and an empty `?token=` hold none."""
+    decode = unquote_plus if plus else unquote
+    name, equals, value = (decode(part) for part in pair.partition("="))
+    if not (equals and value):
+        return None
+    lower = name.lower()
+    if shaped_as_a_credential(value) or (lower == "code" and could_be_a_token(value, shortest=16)) or (
+            (names_a_credential(name) or names_a_session(name) or lower in QUERY_PASSWORD_NAMES)
+            and could_be_a_token(value)):
+        return display.visible(display.cut(name, 60))
     return None
 
 

@@ -63,6 +63,19 @@ LITERAL_TOKEN = re.compile(r"[\w~+/.-]*\d[\w~+/.-]*")
 # aside (every cookie is one: cookieconsent_status is none)
 LOGIN_COOKIE = re.compile(r"(?<!as)(?<!ob)(?<!pos)sess|sid(?![a-z])|remember|identity|logged[^a-z0-9]?in|csrf|xsrf"
                           r"|pomerium|aspnetcore\.cookies")
+# … or a product's own, named by no such word: OAuth2 Proxy's (_oauth2_proxy), WordPress's (wordpress_<hash>,
+# wordpress_sec_<hash>; not wordpress_test_cookie), Gitea's (i_like_gitea, gitea_incredible), Vouch Proxy's
+# (VouchCookie), JupyterHub's (jupyterhub-hub-login), SharePoint's (FedAuth, rtFa), Discourse's (_t), Nextcloud's
+# (oc and its instance id)
+PRODUCT_LOGIN_COOKIE = re.compile(r"oauth2_proxy|wordpress_(?!test_cookie$)|i_like_gitea|gitea_incredible|^vouchcookie"
+                                  r"|(?<![a-z])login(?![a-z])|^(?:fedauth|rtfa|_t|oc[a-z0-9]{10})$")
+# a query parameter that carries a password by its short name (Subsonic's and Navidrome's ?u=admin&p=…)
+QUERY_PASSWORD_NAMES = frozenset({"p", "pw", "pwd"})
+
+# what could be a credential written as a value: a run of 8 letters and digits or more holding both (q1w2e3r4,
+# abc123def456, a UUID's 8e03978e), or of 16 letters or more (a password of words, correcthorsebatterystaple); a
+# word, a number, a flag (true, none, current), an algorithm (sha256, HMAC-SHA1) or a path (photos/x.jpg) carries none
+TOKEN_RUN = re.compile(r"[A-Za-z0-9]+")
 
 
 def names_a_credential(name: str) -> bool:
@@ -93,9 +106,21 @@ def names_a_token(name: str) -> bool:
     return any(word in TOKEN_VALUED_WORDS for word in re.split(r"[^a-z0-9]+", name.lower()))
 
 
-def names_a_login_cookie(name: str) -> bool:
+def names_a_session(name: str) -> bool:
+    """Whether a name is a login's session id's, as cookies and servlets' URLs carry it (PHPSESSID, sid)."""
     lower = name.lower()
     return bool(LOGIN_COOKIE.search(lower)) or names_a_credential(lower.replace("cookie", " "))
+
+
+def names_a_login_cookie(name: str) -> bool:
+    return names_a_session(name) or bool(PRODUCT_LOGIN_COOKIE.search(name.lower()))
+
+
+def could_be_a_token(value: str, shortest: int = 8) -> bool:
+    """Whether a value, under a name that carries a credential, could be one: a run of `shortest` letters and digits
+    or more holding both, or one of 16 or more; never a word, a number, a flag or a path of words."""
+    return any(not run.isdigit() and (len(run) >= 16 or (len(run) >= shortest and not run.isalpha()))
+               for run in TOKEN_RUN.findall(value))
 
 
 def holds_a_token(text: str) -> bool:

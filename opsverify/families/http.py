@@ -33,8 +33,8 @@ from ..secrets import PLATFORM_GATE_PARAMETERS, without_userinfo
 from ..target import SECRET_REF
 from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, END_READ_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
 from ._common import StrictParams, UrlPath, holds_non_finite, reference_problem
-from ._credentials import holds_a_token, names_a_credential, names_a_login_cookie, names_a_token, \
-    shaped_as_a_credential
+from ._credentials import could_be_a_token, holds_a_token, names_a_credential, names_a_login_cookie, \
+    names_a_token, shaped_as_a_credential
 
 NAME = "http"
 
@@ -121,13 +121,14 @@ COOKIE_HEADERS = ("cookie", "set-cookie")
 
 
 def _literal_cookie(text: str) -> bool:
-    """Whether a cookie header carries a login as written: a pair whose name is a login's (`PHPSESSID=…`), or a token
-    beside a pair's or a bare value's {secret:…} (`PHPSESSID={secret:S}deadbeef1234`). Its own name, cookie, says
-    nothing: `NEXT_LOCALE=de` or `_ga=GA1.2.…` is none."""
+    """Whether a cookie header carries a login as written: a pair whose name is a login's (`PHPSESSID=…`) holding what
+    could be a token (`remember_me=false` holds none), or a token beside a pair's or a bare value's {secret:…}
+    (`PHPSESSID={secret:S}deadbeef1234`). Its own name, cookie, says nothing: `NEXT_LOCALE=de` or `_ga=GA1.2.…` is
+    none."""
     for pair in text.split(";"):
         name, equals, value = pair.partition("=")
         cited = SECRET_REF.search(pair)
-        if equals and not cited and value.strip() and names_a_login_cookie(name.strip()):
+        if equals and not cited and could_be_a_token(value) and names_a_login_cookie(name.strip()):
             return True
         if (cited or not equals) and holds_a_token(SECRET_REF.sub(" ", value if equals else pair)):
             return True
