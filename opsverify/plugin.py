@@ -34,7 +34,7 @@ import pytest
 
 from . import __version__, exitcodes
 from .console import Stderr, Stdout
-from .display import cannot_look, cut, shown_path, spelled, visible
+from .display import cannot_look, cut, one_line, shown_path, spelled, visible
 from .errors import ConfigError, CouldNotCheck, DemoFailed, StopRun, UsageError
 from .heap import collect_less, collector_paused
 from .items import CADENCES, ITEM_MARK, ChecklistFile, ChecklistItem, marks_for
@@ -163,6 +163,7 @@ STATE = pytest.StashKey[State]()
 DESELECTED = pytest.StashKey[list[pytest.Item]]()  # while collecting: what was deselected (see below)
 FAMILY_TESTS = pytest.StashKey[dict[str, str]]()  # family -> the node id of the test that stands for its items
 BAD_TEST_MODULE = pytest.StashKey[bool]()  # a checks/ module was refused while collecting: bad input, exit 20
+SKIPPED_MODULES = pytest.StashKey[dict[Path, str]]()  # a test module that skipped itself at import -> why (redacted)
 REFUSED = "opsverify: "  # how a refused module's collection error begins: xdist's controller tells it by this
 SESSION = pytest.StashKey[pytest.Session]()
 CONSOLE = pytest.StashKey[tuple[Stdout, Any]]()  # the terminal reporter's stdout, and the one it stood in for
@@ -1767,11 +1768,13 @@ def pytest_collection_modifyitems_once(config: pytest.Config, items: list[pytest
     id deselects the item."""
     if config.stash.get(STATE, None) is None:
         return
-    missing = _modules_missing(config, items)
+    missing, skipped = _modules_unheld(config, items)
     if missing:  # refused as a module naming no family is: its collection error (xdist's controller reads it)
         config.hook.pytest_collectreport(report=pytest.CollectReport(
             missing[0][0], "failed", REFUSED + "; ".join(said for _, said in missing), []))
         config.stash[BAD_TEST_MODULE] = True
+    for module, said in skipped:  # not collected, as a module that fails to import: a collection error, not bad input
+        config.hook.pytest_collectreport(report=pytest.CollectReport(module, "failed", said, []))
     if config.stash.get(BAD_TEST_MODULE, False):  # bad input: no check runs (xdist would run the other modules')
         _deselect(config, items, list(items))
         return
@@ -1787,21 +1790,27 @@ def pytest_collection_modifyitems_once(config: pytest.Config, items: list[pytest
     _deselect(config, items, twice)
 
 
-def _modules_missing(config: pytest.Config, items: list[pytest.Item]) -> list[tuple[str, str]]:
-    """(the node id of the folder, what is missing) for each family of the run's scope (--system, --item, -m) whose
-    items no collected test stands for, where the family modules' folder was collected whole (`testpaths = checks`)
-    and holds no `test_<family>.py`: its items would never be collected, and the run would read as narrowed by a hook.
-    Modules named one by one on the command line narrow the run instead (partial, said so)."""
+def _modules_unheld(config: pytest.Config, items: list[pytest.Item]) -> tuple[list[tuple[str, str]],
+                                                                            list[tuple[str, str]]]:
+    """(node id, what is said) for each family of the run's scope (--system, --item, -m) whose items no collected test
+    stands for, where the family modules' folder was collected whole (`testpaths = checks`): first those whose
+    `test_<family>.py` is not there (bad input), then those whose module skipped itself at import (an
+    `importorskip` of an optional dependency: not collected, so not checked, as a module that fails to import). Either
+    way its items would never be collected, and the run would read as narrowed by a hook. Modules named one by one on
+    the command line narrow the run instead (partial, said so)."""
     state = config.stash.get(STATE, None)
     standing = config.stash.get(FAMILY_TESTS, {})
-    if state is None or not standing:  # no `checks/` layout: the checklist files collect every item
-        return []
+    skipped = _family_modules_skipped(config)
+    if state is None or not (standing or skipped):  # no `checks/` layout: the checklist files collect every item
+        return [], []
+    root = Path(config.rootpath)
     modules = [Path(test.split("::", 1)[0]) for test in standing.values()]
+    modules += [Path(os.path.relpath(path, root)) for path in skipped]
     home = max(sorted({m.parent for m in modules}), key=lambda f: sum(m.parent == f for m in modules))
-    where = (Path(config.rootpath) / home).resolve()
+    where = (root / home).resolve()
     collected = [(Path(config.invocation_params.dir) / arg).resolve() for arg in config.args if "::" not in arg]
     if not any(where == path or where.is_relative_to(path) for path in collected if path.is_dir()):
-        return []
+        return [], []
     held = set(standing) | {c.family for item in items if (c := item_check(item)) is not None}
     wanted = set(config.getoption("ov_items") or ())
     unheld = [c for c in state.checks if c.family not in held and not c.manual and state.chosen(c)
@@ -1810,16 +1819,29 @@ def _modules_missing(config: pytest.Config, items: list[pytest.Item]) -> list[tu
         from .archive import _in_m_scope
 
         unheld = _in_m_scope(config.option.markexpr, unheld, {})
-    found = []
+    from .archive import _some
+
+    missing, skipping = [], []
     for family in sorted({c.family for c in unheld}):
         module = (home / f"test_{family}.py").as_posix()
-        if not (where / module.rpartition("/")[2]).exists():  # one there, but --ignore'd: the command line narrowed
-            from .archive import _some
+        ids = _some([f"{c.system} {c.key}" for c in unheld if c.family == family])
+        path = where / module.rpartition("/")[2]
+        if path in skipped:
+            skipping.append((module, f"{module} skipped at import ({skipped[path]}): the {family} items ({ids}) were "
+                                     "never collected; make it import here, or leave them out of the run (--system, "
+                                     "--item, -m)"))
+        elif not path.exists():  # one there, but --ignore'd: the command line narrowed
+            missing.append((home.as_posix(), f"{module} is missing: the {family} items ({ids}) were never collected; "
+                                             f"add it (FAMILY = {family!r}, one test taking `check`, as the others)"))
+    return missing, skipping
 
-            ids = _some([f"{c.system} {c.key}" for c in unheld if c.family == family])
-            found.append((home.as_posix(), f"{module} is missing: the {family} items ({ids}) were never collected; "
-                                           f"add it (FAMILY = {family!r}, one test taking `check`, as the others)"))
-    return found
+
+def _family_modules_skipped(config: pytest.Config) -> dict[Path, str]:
+    """The modules named as a family's (`test_<family>.py`) that skipped themselves at import -> why."""
+    from .families import FAMILY_NAMES
+
+    names = {f"test_{family}.py" for family in FAMILY_NAMES}
+    return {path: why for path, why in config.stash.get(SKIPPED_MODULES, {}).items() if path.name in names}
 
 
 def _stands_for_no_item(item: pytest.Item) -> bool:
@@ -2188,6 +2210,9 @@ def pytest_make_collect_report(collector: pytest.Collector):
     elif report.skipped and state is not None and isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
         path, line, reason = report.longrepr  # a module's own skip (allow_module_level): its reason may quote one
         report.longrepr = (path, line, state.run.redactor.text(str(reason)))
+        if isinstance(collector, pytest.Module):  # a family module's items it leaves uncollected: _modules_unheld
+            skipped = collector.config.stash.setdefault(SKIPPED_MODULES, {})
+            skipped[Path(collector.path).resolve()] = cut(one_line(report.longrepr[2].removeprefix("Skipped: ")), 200)
     return report
 
 

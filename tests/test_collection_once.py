@@ -278,3 +278,68 @@ def test_a_family_without_a_module_is_no_error_where_nothing_asked_for_it(tmp_pa
         manifest = json.loads((ran.archive() / "manifest.json").read_text(encoding="utf-8"))
         assert manifest["selection"]["left_out"] == ["charlie C1-antivirus"], manifest["selection"]
         assert manifest["selection"]["narrowed_by"] == ["checks/test_http.py"], manifest["selection"]
+
+
+SKIPS_AT_IMPORT = {  # what a team writes at the top of a family module, for an optional dependency
+    "importorskip": 'pytest.importorskip("a_client_this_runner_lacks")',
+    "module-level skip": 'pytest.skip("the api client is not configured here", allow_module_level=True)',
+}
+
+
+def _skipping_at_import(project, skip: str, module: str = "test_http.py"):
+    """project, its checks/<module> skipping itself at import (before its FAMILY and test are reached)."""
+    path = project.root / "checks" / module
+    path.write_text("import pytest\n" + SKIPS_AT_IMPORT[skip] + "\n" + path.read_text(encoding="utf-8")
+                    if path.exists() else "import pytest\n" + SKIPS_AT_IMPORT[skip] + "\n", encoding="utf-8")
+    return project
+
+
+def _with_a_tcp_module(project):
+    (project.root / "checks" / "test_tcp.py").write_text(
+        "from opsverify.items import verdict\n\nFAMILY = 'tcp'\n\n\ndef test_tcp(checked):\n    verdict(checked)\n",
+        encoding="utf-8")
+    return _with_a_family_without_its_module(project)
+
+
+@pytest.mark.parametrize("skip", sorted(SKIPS_AT_IMPORT))
+@pytest.mark.parametrize("args", [[], ["-n", "2"]])
+def test_a_family_module_skipped_at_import_is_not_checked_and_said_so(tmp_path, skip, args):
+    """checks/test_tcp.py skips itself at import (an optional dependency missing): the tcp item of the run's scope was
+    never collected. It was a run that ended 0, with no row for it, blamed on a pytest_collection_modifyitems hook
+    that did not exist; it is now what a module that fails to import is: a row of the module, not collected, so not
+    checked, and exit 10 — the other families checked and archived (--continue-on-collection-errors)."""
+    with MisbehavingHttp() as web:
+        project = _skipping_at_import(_with_a_tcp_module(modules_fleet(tmp_path, web)), skip, "test_tcp.py")
+        ran = project.run("--env", "local", "-m", "postdeploy", "--continue-on-collection-errors", *args)
+    assert ran.code == 10, ran.output[-3000:]
+    assert "not collected, so not checked: checks/test_tcp.py" in ran.output, ran.output[-3000:]
+    results = json.loads((ran.archive() / "results.json").read_text(encoding="utf-8"))
+    (row,) = [row for row in results["checks"] if row["nodeid"] == "checks/test_tcp.py"]
+    assert row["status"] == "error", row
+    assert row["message"].startswith("not collected, so not checked: checks/test_tcp.py skipped at import ("), row
+    assert "the tcp items (charlie C1-antivirus) were never collected" in row["message"], row
+    assert ran.statuses() == dict.fromkeys(ITEMS, "passed"), ran.statuses()  # the other families were checked
+
+
+def test_a_family_module_skipped_at_import_stops_the_run_as_one_that_fails_to_import(tmp_path):
+    """Without --continue-on-collection-errors pytest stops at a collection error: so it does here, exit 10, never 0."""
+    with MisbehavingHttp() as web:
+        project = _skipping_at_import(modules_fleet(tmp_path, web), "importorskip")
+        ran = project.run("--env", "local", "-m", "postdeploy")
+    assert ran.code == 10, ran.output[-3000:]
+    assert "checks/test_http.py skipped at import (" in ran.output, ran.output[-3000:]
+    assert "Interrupted: 1 error during collection" in ran.output, ran.output[-3000:]
+
+
+def test_a_module_skipped_at_import_that_no_item_in_scope_needs_is_a_skip(tmp_path):
+    """A team's own module and a family module whose family has no item in the run's scope (no tcp item here) skip
+    as pytest's do: the run is whole and passes."""
+    with MisbehavingHttp() as web:
+        project = modules_fleet(tmp_path, web)
+        (project.root / "checks" / "test_tcp.py").write_text("FAMILY = 'tcp'\n", encoding="utf-8")
+        project = _skipping_at_import(_skipping_at_import(project, "importorskip", "test_tcp.py"),
+                                      "module-level skip", "test_mine.py")
+        ran = project.run("--env", "local", "-m", "postdeploy")
+    assert ran.code == 0, ran.output[-3000:]
+    assert "skipped at import" not in ran.output, ran.output[-3000:]
+    assert set(ran.statuses()) == ITEMS, ran.statuses()
