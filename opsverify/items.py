@@ -76,6 +76,18 @@ class _CouldNotDecide(CouldNotCheck, pytest.fail.Exception):
         self.msg, self.pytrace = message, False
 
 
+class _Failed(pytest.fail.Exception):
+    """A failed verdict as `pytest.fail(message, pytrace=False)` renders it: its message alone."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, pytrace=False)
+
+
+# what the engine's own verdict raises: its message was redacted when it was made (see `judged`), so pytest's report
+# of it is printed as it is; anything else a checklist item's test raised (a conftest hook's error) is masked first
+VERDICT_RAISES = (_CouldNotDecide, _Failed)
+
+
 def checked_outcome(node: pytest.Item, check: Check) -> Checked:
     """The item's outcome, recorded for the reporters; an *error* is raised here, in setup, so pytest
     reports ERROR (could not check); a skip is a skip with its reason; a failure with an active waiver
@@ -125,7 +137,7 @@ NOT_RUN = "not run: its setup did not end passed (a hook rewrote pytest's report
 def verdict(result: Checked) -> None:
     """Turn an outcome into the pytest result: passed, or failed with the one message pattern."""
     if result.outcome.status is Status.FAILED:
-        pytest.fail(result.message, pytrace=False)
+        raise _Failed(result.message)
     assert result.outcome.status is Status.PASSED, result.message
 
 

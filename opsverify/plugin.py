@@ -2034,10 +2034,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
         said = state.run.redactor.text(skipped_by(item, report))
         report.user_properties = [*report.user_properties, (SKIPPED_BY, said)]
-    if state is not None and (check is None or report.skipped):  # a team's own test: its assertion, locals and
-        # output may quote a secret; a checklist item's skip, its reason (a conftest's `pytest.skip(f"… {token}")`)
+    if state is not None and (check is None or report.skipped or not _says_its_verdict(call)):  # a team's own test:
+        # its assertion, locals and output may quote a secret; a checklist item's skip, its reason (a conftest's
+        # `pytest.skip(f"… {token}")`); and what else failed it, a conftest hook's error (`RuntimeError(f"… {token}")`)
         _redact_report(report, state.run.redactor)
+    elif state is not None and report.sections:  # the verdict was masked when made, not what a hook printed beside it
+        report.sections = _masked_sections(report.sections, state.run.redactor)
     return report
+
+
+def _says_its_verdict(call: pytest.CallInfo) -> bool:
+    """Whether a checklist item's report is the engine's verdict alone: passed, or failed or an error by the
+    verdict's own exception, whose message was redacted when it was made (see items.judged): left as it reads."""
+    from .items import VERDICT_RAISES
+
+    return call.excinfo is None or isinstance(call.excinfo.value, VERDICT_RAISES)
 
 
 def _redact_report(report: pytest.TestReport, redactor: Redactor) -> None:
@@ -2054,7 +2065,12 @@ def _redact_report(report: pytest.TestReport, redactor: Redactor) -> None:
         _masked_in_place(longrepr, redactor)
     if isinstance(getattr(report, "wasxfail", None), str):
         report.wasxfail = redactor.text(report.wasxfail)
-    report.sections = [(title, redactor.text(content)) for title, content in report.sections]
+    report.sections = _masked_sections(report.sections, redactor)
+
+
+def _masked_sections(sections: list[tuple[str, str]], redactor: Redactor) -> list[tuple[str, str]]:
+    """What a test's run captured (stdout, stderr, log), each secret masked."""
+    return [(title, redactor.text(content)) for title, content in sections]
 
 
 def _masked_in_place(repr_: object, redactor: Redactor) -> None:

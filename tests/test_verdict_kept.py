@@ -1063,3 +1063,33 @@ def gate(request):
         ran = project.run("--env", "local", "-ra")
     assert "is rotated" in ran.output, ran.output[-3000:]
     assert secret not in ran.output, [line for line in ran.output.splitlines() if secret in line]
+
+
+@pytest.mark.parametrize("layout", ["checklists", "checks"])
+@pytest.mark.parametrize("when", ["setup", "call", "teardown"])
+def test_a_secret_in_what_a_hook_raised_for_a_checklist_item_is_masked_on_the_console(tmp_path, when, layout):
+    """A conftest's `pytest_runtest_<when>` raising for a checklist item, its message quoting a declared secret: the
+    archive masked it, pytest's report of it printed it (the `E   RuntimeError: …` line, -rA's short summary, -l's
+    locals), as a team test's failure no longer does. The engine's own verdict of the failing item reads as before."""
+    secret = "Zq9vK3mT7pLx2Wb8Rn4Y"
+    with MisbehavingHttp() as web:
+        project = Project(tmp_path, {"WEB_URL": web.url, "API_TOKEN": secret})
+        project.checklist("site", ITEMS)
+        project.environment("""
+        timeouts: {connect_s: 2, statement_ms: 1000, http_s: 2}
+        systems: {site: {services: {web: {url: "${WEB_URL}"}}, secrets: {API_TOKEN: "${API_TOKEN}"}}}
+        """)
+        if layout == "checks":
+            checks_layout(project)
+        conftest = tmp_path / "conftest.py"
+        conftest.write_text((conftest.read_text() if conftest.exists() else "") + f"""
+import os
+def pytest_runtest_{when}(item):
+    token = os.environ["API_TOKEN"]
+    if "P1-" in item.nodeid:
+        raise RuntimeError(f"cleanup call https://api.example/v1/reset?token={{token}} failed")
+""", encoding="utf-8")
+        ran = project.run("--env", "local", "-rA", "-l")
+    assert "cleanup call https://api.example/v1/reset?token=" in ran.output, ran.output[-3000:]
+    assert secret not in ran.output, [line for line in ran.output.splitlines() if secret in line]
+    assert "F1-broken the broken page answers: expected " in ran.output, ran.output[-3000:]
