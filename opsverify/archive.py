@@ -670,8 +670,10 @@ class _Row:
 
 
 CAUSE_KINDS = ("credentials", "unreachable", "stopped", "budget", "deadline")
-# what left items out where no option, path or node id on the command line did: a hook deselecting them
-NARROWED_ELSEWHERE = "a plugin or conftest (pytest_collection_modifyitems), not the command line"
+# what left items out where no option, path or node id on the command line did: a conftest or plugin ignoring their
+# file, or a hook deselecting them (which of them is not told to the plugin); a collection error is named apart
+NARROWED_ELSEWHERE = ("a plugin or conftest (collect_ignore, pytest_ignore_collect or pytest_collection_modifyitems), "
+                      "not the command line")
 SKIPPED_BY = "opsverify-skipped-by"  # a report's user property: what skipped an item's test before its check ran
 _IDS_SHOWN = 12  # a summary line names this many items of one reason, then counts the rest
 # an xdist worker's word to its controller, which collects nothing: whether -m took in each item by its marks
@@ -1115,10 +1117,19 @@ class ArchiveReporter:
                 asked["narrowed_by"] += [p for p in _test_files_named(config, state.checklists)
                                          if p not in asked["narrowed_by"]]
                 if not asked["narrowed_by"]:  # nothing asked on the command line left them out
-                    asked["narrowed_by"].append(NARROWED_ELSEWHERE)
+                    asked["narrowed_by"] += self._narrowed_elsewhere(known[1])
         if asked["items"]:  # an --item asked for and never checked: an auditor must not read it as checked
             asked["items_not_selected"] = self.items_not_selected(config)
         return asked
+
+    def _narrowed_elsewhere(self, left_out: list[Check]) -> list[str]:
+        """What left these items out, the command line not: the modules or checklist files that could not be collected
+        (a module failing or skipped at import), for the items they would have held; else a plugin or conftest."""
+        errors = [e for e in self.collection_errors if e != "?"]
+        names = {Path(e).name for e in errors}
+        uncollected = [c for c in left_out if {f"test_{c.family}.py", Path(c.source).name} & names]
+        said = [f"not collected ({', '.join(errors)}), not the command line"] if uncollected else []
+        return said + ([NARROWED_ELSEWHERE] if len(uncollected) < len(left_out) else [])
 
     def selection_text(self, config: pytest.Config) -> str:
         """The selection in one line (the report's environment panel): -m, --system, --shard, then what narrowed

@@ -319,6 +319,10 @@ def test_a_family_module_skipped_at_import_is_not_checked_and_said_so(tmp_path, 
     assert row["message"].startswith("not collected, so not checked: checks/test_tcp.py skipped at import ("), row
     assert "the tcp items (charlie C1-antivirus) were never collected" in row["message"], row
     assert ran.statuses() == dict.fromkeys(ITEMS, "passed"), ran.statuses()  # the other families were checked
+    manifest = json.loads((ran.archive() / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["selection"]["narrowed_by"] == ["not collected (checks/test_tcp.py), not the command line"], \
+        manifest["selection"]  # it had blamed a pytest_collection_modifyitems hook that did not exist
+    assert "pytest_collection_modifyitems" not in ran.output, ran.output[-3000:]
 
 
 def test_a_family_module_skipped_at_import_stops_the_run_as_one_that_fails_to_import(tmp_path):

@@ -152,6 +152,27 @@ def test_a_run_the_command_line_narrowed_says_it_is_partial(tmp_path, narrowing,
             in ran.done.stdout), ran.output[-2000:]
 
 
+@pytest.mark.parametrize("conftest, names", [
+    ('collect_ignore = ["checklists/bravo.yaml"]\n', "collect_ignore"),
+    ('def pytest_ignore_collect(collection_path, config):\n    return collection_path.name == "bravo.yaml" or None\n',
+     "pytest_ignore_collect"),
+], ids=["collect_ignore", "pytest_ignore_collect"])
+def test_a_conftest_that_ignores_a_checklist_is_named_among_what_narrowed(tmp_path, conftest, names):
+    """A conftest's collect_ignore or pytest_ignore_collect leaving a checklist out: the partial run's cause named
+    only pytest_collection_modifyitems, a hook the conftest did not have."""
+    from opsverify.archive import NARROWED_ELSEWHERE
+
+    with MisbehavingHttp() as web:
+        project = _fleet(tmp_path, web)
+        (project.root / "conftest.py").write_text(conftest, encoding="utf-8")
+        ran = project.run("--env", "local", "-m", "postdeploy")
+    manifest, _, _ = _selection(ran)
+    assert manifest["narrowed_by"] == [NARROWED_ELSEWHERE], manifest
+    assert names in NARROWED_ELSEWHERE
+    assert f"not selected ({NARROWED_ELSEWHERE}): bravo S1-up, bravo S10-up-again" in ran.done.stdout, \
+        ran.output[-2000:]
+
+
 def test_a_run_a_conftest_narrowed_says_so_not_the_command_line(tmp_path):
     """A conftest's pytest_collection_modifyitems dropping an item: the run is partial, said as narrowed by a plugin
     or conftest (it had named "the command line", which asked for no such thing)."""
