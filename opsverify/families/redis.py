@@ -546,8 +546,11 @@ def _stale_copy(fields: dict[str, Any], last_io_max_s: int) -> str | None:
 def _views(fields: dict[str, Any]) -> list[dict[str, str]]:
     """One view per master, in the fields `_link_problem` reads (role, master_host, master_link_status …), each
     naming which master it is when there are several, counted from 1 for people (6.0's `Master 0:` is master 1);
-    one of nothing said when no master's link is."""
-    masters = fields.get("masters") or [{}]
+    one of nothing said when no master's link is. Fields not split by master (INFO read by another hand than
+    `replication`) are the one master's."""
+    masters = fields["masters"] if "masters" in fields else [
+        {name: value for name, value in fields.items() if name.startswith("master_")}]
+    masters = masters or [{}]
     which = (lambda index: f" (master {index} of {len(masters)})") if len(masters) > 1 else (lambda index: "")
     return [{"role": fields["role"], **link, "which": which(index)} for index, link in enumerate(masters, start=1)]
 
