@@ -31,7 +31,7 @@ from .report import _not_replaceable  # what `report -o` would not replace is no
 from .seal import CHAIN, FOUND, MANIFEST, MANIFEST_LIMIT, PRUNED, PRUNING, SIGNATURE, EnvChain, Finding, Malformed, \
     archive_contents, archive_dirs, archive_named, archives_oldest_first, env_lock, forced_reason, found_record, \
     keeps_evidence, kept_manifest, leftover_manifest, leftover_of, parse_manifest, prune_leftovers, read_manifest_bytes, \
-    read_pruned, read_regular, read_signature_bytes, sha256_bytes, sha256_file, subfolders
+    read_pruned, read_regular, read_signature_bytes, sha256_bytes, sha256_file, subfolders, unlisted
 
 
 @dataclass
@@ -70,7 +70,8 @@ def linked_env_dirs(path: Path) -> list[Path]:
 
 
 def _envs_in(path: Path) -> list[Path]:
-    return [p for p in subfolders(path) if not archive_named(p.name) and _is_env(p)]
+    """The env folders in `path`; one it cannot list (0700, another owner) is none it can prune — verify names it."""
+    return [p for p in subfolders(path) if not archive_named(p.name) and not unlisted(p) and _is_env(p)]
 
 
 class ChainUnreadable(StopRun):

@@ -678,3 +678,19 @@ def test_unlistable_folders_as_another_user(three, capsys):
         assert "Traceback" not in out, out
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.mark.parametrize("where", ["env", "reports"])
+def test_prune_beside_a_folder_it_cannot_list_prunes_and_leaves_it(three, tmp_path, capsys, monkeypatch, where):
+    """`old/` of mode 0700 and another owner in reports/<env> (or another env's folder in reports/): prune ended in a
+    PermissionError traceback looking for env folders in it. It prunes the env and leaves that folder alone (verify
+    names it)."""
+    env_dir = _copy(three, tmp_path)
+    newest = seal.archives_oldest_first(env_dir)[-1]
+    holder = env_dir / "old" if where == "env" else env_dir.parent / "staging"
+    holder.mkdir()
+    _unlistable(monkeypatch, holder)
+    assert main(["prune", str(env_dir if where == "env" else env_dir.parent), "--keep", "1", "--force"]) == \
+        exitcodes.OK, capsys.readouterr()
+    assert [p.name for p in seal.archive_dirs(env_dir)] == [newest.name]
+    assert holder.is_dir()
