@@ -63,6 +63,18 @@ def _suites_own(query: bytes) -> bytes | None:
     return None
 
 
+def _started_in_the_clear(conn: socket.socket):
+    """The client's start-up read off `conn`, its SSLRequest and GSSENCRequest each answered no: the reader, past the
+    StartupMessage."""
+    reader = conn.makefile("rb")
+    while True:
+        length, code = struct.unpack("!II", reader.read(8))
+        reader.read(length - 8)
+        if code not in (80877103, 80877104):
+            return reader
+        conn.sendall(b"N")
+
+
 def _fake_postgres(answer: Callable[[bytes], bytes], own: Callable[[bytes], bytes | None] = _suites_own
                    ) -> Callable[[socket.socket, threading.Event], None]:
     """A server speaking enough of PostgreSQL's protocol to be logged in to (trust) and asked pipelined statements:
@@ -72,13 +84,7 @@ def _fake_postgres(answer: Callable[[bytes], bytes], own: Callable[[bytes], byte
 
     def handle(conn: socket.socket, stopping: threading.Event) -> None:
         conn.settimeout(30)
-        reader = conn.makefile("rb")
-        while True:  # SSLRequest and GSSENCRequest: no
-            length, code = struct.unpack("!II", reader.read(8))
-            reader.read(length - 8)
-            if code not in (80877103, 80877104):
-                break
-            conn.sendall(b"N")
+        reader = _started_in_the_clear(conn)
         hello = _message(b"R", struct.pack("!I", 0))
         for name, value in ((b"server_version", b"15.4"), (b"server_encoding", b"UTF8"), (b"client_encoding", b"UTF8"),
                             (b"DateStyle", b"ISO, MDY"), (b"IntervalStyle", b"postgres"), (b"integer_datetimes", b"on"),
@@ -347,13 +353,7 @@ def _endless_notice(sent: list[int], done: threading.Event) -> Callable[[socket.
 
     def handle(conn: socket.socket, stopping: threading.Event) -> None:
         try:
-            reader = conn.makefile("rb")
-            while True:  # SSLRequest and GSSENCRequest: no
-                length, code = struct.unpack("!II", reader.read(8))
-                reader.read(length - 8)
-                if code not in (80877103, 80877104):
-                    break
-                conn.sendall(b"N")
+            reader = _started_in_the_clear(conn)
             conn.sendall(_message(b"R", struct.pack("!I", 0)) + b"N" + struct.pack("!I", 4 + (1 << 30)) + b"M")
             chunk = b"x" * (64 << 10)
             while sent[0] < STREAMED_AT_MOST and not stopping.is_set():

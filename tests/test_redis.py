@@ -1062,6 +1062,13 @@ XINFO_6 = b"*1\r\n*8\r\n$4\r\nname\r\n$7\r\nworkers\r\n$9\r\nconsumers\r\n:1\r\n
           b"$17\r\nlast-delivered-id\r\n$3\r\n5-0\r\n"
 
 
+def _stream_replies(xlen: int, xinfo: bytes) -> dict[str, bytes]:
+    """A fake server's answers for a key that is a stream of `xlen` entries: the other length commands refuse its
+    type, XINFO GROUPS answers `xinfo`."""
+    return {"TYPE": b"+stream\r\n", "LLEN": b"-WRONGTYPE x\r\n", "XLEN": f":{xlen}\r\n".encode(),
+            "ZCARD": b"-WRONGTYPE x\r\n", "SCARD": b"-WRONGTYPE x\r\n", "XINFO": xinfo}
+
+
 @pytest.mark.parametrize("xinfo, seen", [
     (NOPERM % b"xinfo|groups",
      "XINFO GROUPS jobs refused: NOPERM this user has no permissions to run the 'xinfo|groups' command; the endpoint "
@@ -1072,8 +1079,7 @@ XINFO_6 = b"*1\r\n*8\r\n$4\r\nname\r\n$7\r\nworkers\r\n$9\r\nconsumers\r\n:1\r\n
     (b":3\r\n", "XINFO GROUPS jobs answered '3' (int), not a list of consumer groups"),
 ], ids=["noperm", "redis-6", "nonsense"])
 def test_a_stream_whose_groups_cannot_be_read_is_an_error_naming_why(xinfo, seen):
-    overrides = {"TYPE": b"+stream\r\n", "LLEN": b"-WRONGTYPE x\r\n", "XLEN": b":7\r\n", "ZCARD": b"-WRONGTYPE x\r\n",
-                 "SCARD": b"-WRONGTYPE x\r\n", "XINFO": xinfo}
+    overrides = _stream_replies(7, xinfo)
     with redis5({}, overrides=overrides) as (port, _):
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 5}})
     assert outcome.status is Status.ERROR, outcome
@@ -1090,8 +1096,7 @@ def test_xinfo_is_allowed_for_its_groups_alone():
 def test_a_group_whose_lag_is_not_known_fails_when_its_pending_alone_is_over_the_limit():
     """Redis 6 names no lag: what the group holds delivered and unacknowledged is the least its backlog can be."""
     xinfo = XINFO_6.replace(b"$7\r\npending\r\n:0\r\n", b"$7\r\npending\r\n:150\r\n")
-    overrides = {"TYPE": b"+stream\r\n", "LLEN": b"-WRONGTYPE x\r\n", "XLEN": b":7\r\n", "ZCARD": b"-WRONGTYPE x\r\n",
-                 "SCARD": b"-WRONGTYPE x\r\n", "XINFO": xinfo}
+    overrides = _stream_replies(7, xinfo)
     with redis5({}, overrides=overrides) as (port, _):
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
     assert (outcome.status, outcome.observed) == (
@@ -1170,8 +1175,7 @@ def test_a_group_made_with_its_stream_before_its_first_read_is_judged_by_what_th
 def test_a_redis_6_group_whose_stream_holds_nothing_passes_though_its_lag_is_not_named():
     """Redis 6 and KeyDB name no lag: a stream trimmed empty, its group's entries all acknowledged (XLEN 0, 0 pending)
     was an ERROR on every run — nothing can be waiting."""
-    overrides = {"TYPE": b"+stream\r\n", "LLEN": b"-WRONGTYPE x\r\n", "XLEN": b":0\r\n", "ZCARD": b"-WRONGTYPE x\r\n",
-                 "SCARD": b"-WRONGTYPE x\r\n", "XINFO": XINFO_6}
+    overrides = _stream_replies(0, XINFO_6)
     with redis5({}, overrides=overrides) as (port, _):
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
     assert (outcome.status, outcome.observed) == (
@@ -1191,8 +1195,7 @@ def test_a_group_behind_a_capped_stream_fails_a_limit_below_the_cap_on_redis_8_s
     group = b"*1\r\n*12\r\n" + b"".join(map(_bulk, (b"name", b"workers", b"consumers"))) + b":1\r\n" + \
             _bulk(b"pending") + b":2\r\n" + _bulk(b"last-delivered-id") + _bulk(b"1700000000000-4") + \
             _bulk(b"entries-read") + b":5\r\n" + _bulk(b"lag") + b":40\r\n"
-    overrides = {"TYPE": b"+stream\r\n", "LLEN": b"-WRONGTYPE x\r\n", "XLEN": b":40\r\n", "ZCARD": b"-WRONGTYPE x\r\n",
-                 "SCARD": b"-WRONGTYPE x\r\n", "XINFO": group}
+    overrides = _stream_replies(40, group)
     with redis5({}, overrides=overrides) as (port, _):
         below = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 30}})
         above = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
@@ -1222,8 +1225,7 @@ def test_a_group_name_that_is_not_utf8_is_shown_escaped_and_its_stream_judged():
     group = b"*1\r\n*12\r\n" + b"".join(map(_bulk, (b"name", b"caf\xe9", b"consumers"))) + b":0\r\n" + \
             _bulk(b"pending") + b":0\r\n" + _bulk(b"last-delivered-id") + _bulk(b"3-0") + \
             _bulk(b"entries-read") + b":3\r\n" + _bulk(b"lag") + b":0\r\n"
-    overrides = {"TYPE": b"+stream\r\n", "LLEN": b"-WRONGTYPE x\r\n", "XLEN": b":3\r\n", "ZCARD": b"-WRONGTYPE x\r\n",
-                 "SCARD": b"-WRONGTYPE x\r\n", "XINFO": group}
+    overrides = _stream_replies(3, group)
     with redis5({}, overrides=overrides) as (port, _):
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"events": {"max": 10}})
     assert (outcome.status, outcome.observed) == (Status.PASSED, "events backlog 0 (group 'caf\\\\xe9')"), outcome

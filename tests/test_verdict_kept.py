@@ -1041,17 +1041,23 @@ def test_a_worker_started_sharing_the_folder_that_kept_nothing_there_is_not_trus
     assert ran.code == 10, f"F1 could not be checked, so the run ends 10; it ended {ran.code}:\n{ran.output[-3000:]}"
 
 
+def _declaring_a_token(tmp_path, web, secret: str) -> Project:
+    """A project of ITEMS against `web` whose environment declares `secret` as the system's API_TOKEN."""
+    project = Project(tmp_path, {"WEB_URL": web.url, "API_TOKEN": secret})
+    project.checklist("site", ITEMS)
+    project.environment("""
+    timeouts: {connect_s: 2, statement_ms: 1000, http_s: 2}
+    systems: {site: {services: {web: {url: "${WEB_URL}"}}, secrets: {API_TOKEN: "${API_TOKEN}"}}}
+    """)
+    return project
+
+
 def test_a_secret_in_what_skipped_a_checklist_items_test_is_masked_on_the_console(tmp_path):
     """A conftest fixture's `pytest.skip(f"token {token} is rotated")`: the archive's message was masked, pytest's own
     skip line (`-ra`'s short summary) printed the token."""
     secret = "Zq8rT3vLm9Xw2Kp7Nb4s"
     with MisbehavingHttp() as web:
-        project = Project(tmp_path, {"WEB_URL": web.url, "API_TOKEN": secret})
-        project.checklist("site", ITEMS)
-        project.environment("""
-        timeouts: {connect_s: 2, statement_ms: 1000, http_s: 2}
-        systems: {site: {services: {web: {url: "${WEB_URL}"}}, secrets: {API_TOKEN: "${API_TOKEN}"}}}
-        """)
+        project = _declaring_a_token(tmp_path, web, secret)
         checks_layout(project)
         (tmp_path / "conftest.py").write_text((tmp_path / "conftest.py").read_text() + """
 import os, pytest
@@ -1073,12 +1079,7 @@ def test_a_secret_in_what_a_hook_raised_for_a_checklist_item_is_masked_on_the_co
     locals), as a team test's failure no longer does. The engine's own verdict of the failing item reads as before."""
     secret = "Zq9vK3mT7pLx2Wb8Rn4Y"
     with MisbehavingHttp() as web:
-        project = Project(tmp_path, {"WEB_URL": web.url, "API_TOKEN": secret})
-        project.checklist("site", ITEMS)
-        project.environment("""
-        timeouts: {connect_s: 2, statement_ms: 1000, http_s: 2}
-        systems: {site: {services: {web: {url: "${WEB_URL}"}}, secrets: {API_TOKEN: "${API_TOKEN}"}}}
-        """)
+        project = _declaring_a_token(tmp_path, web, secret)
         if layout == "checks":
             checks_layout(project)
         conftest = tmp_path / "conftest.py"
