@@ -354,7 +354,8 @@ def _ensure_roles(url: str, checker: str | None = None) -> None:
                 sql.Identifier(checker), sql.Identifier(checker)))
 
 
-def _debian_pg15() -> Iterator[Server]:
+def _debian_pg15(conf_extra: str = "") -> Iterator[Server]:
+    """Debian's PostgreSQL 15, a server of its own (`conf_extra`: more postgresql.conf lines)."""
     real_binary(f"{PG15}/postgres", "postgresql-15")
     user = "postgres" if os.geteuid() == 0 else None
     root = Path(tempfile.mkdtemp(prefix="opsverify-schema-pg15-"))
@@ -369,7 +370,8 @@ def _debian_pg15() -> Iterator[Server]:
     run(f"{PG15}/initdb", "-D", str(root / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8",
         "--locale=C.UTF-8", "--no-sync")
     with open(root / "data" / "postgresql.conf", "a") as conf:
-        conf.write(f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\nfsync = off\n")
+        conf.write(f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\nfsync = off\n"
+                   f"{conf_extra}\n")
     run(f"{PG15}/pg_ctl", "-D", str(root / "data"), "-l", str(root / "log"), "-w", "-t", "30", "start")
     try:
         url = lambda db, who="postgres": f"postgresql://{who}@127.0.0.1:{port}/{db}"  # noqa: E731

@@ -1745,6 +1745,27 @@ def test_the_databases_own_time_settings_decide_nothing(demo_deployment, setting
     assert outcome.status is Status.FAILED and "failed = 2" in outcome.observed, outcome
 
 
+@pytest.mark.needs_real_server
+def test_a_date_literal_is_read_in_the_servers_own_order():
+    """initdb of an en_GB, de_DE or fr_FR cluster writes datestyle = 'iso, dmy': the app's sessions read a query's
+    '01/12/2026' as 1 December. The checker pins DateStyle's output form only and reads it so too; pinned as ISO,MDY
+    it read 12 January, and an invoice unpaid since June passed "none unpaid before 01/12/2026"."""
+    from .test_schema_lints import _debian_pg15
+    servers = _debian_pg15("datestyle = 'iso, dmy'")
+    server = next(servers)
+    try:
+        with psycopg.connect(server.admin_url("postgres"), autocommit=True, connect_timeout=10) as conn:
+            conn.execute("create table public.invoices (issued_on date, paid boolean);"
+                         " insert into public.invoices values ('2026-06-01', false)")
+        overdue = make_check("sql", {"query": "select count(*) as n from public.invoices"
+                                              " where not paid and issued_on < '01/12/2026'",
+                                     "expect": {"n": {"eq": 0}}}, item="B1", name="overdue")
+        (outcome,) = _judged(server.checker_url("postgres"), [overdue])
+    finally:
+        servers.close()
+    assert outcome.status is Status.FAILED and "n = 1" in outcome.observed, outcome
+
+
 _FAILED_SINCE = make_check("sql", {"query": "select count(*) as failed, max(created_at) as last,"
                                             " interval '1 day 2 hours' as span,"
                                             " (select max(created_at) from public.app_errors) as last_error"

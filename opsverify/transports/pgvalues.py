@@ -52,8 +52,9 @@ SESSION_PINS = {
     "statement_timeout": ("{statement_ms}", "each statement bounded"),
     "lock_timeout": ("{lock_ms}", "no wait on the app's locks"),
     "idle_in_transaction_session_timeout": ("{idle_ms}", "no transaction left open"),
-    # dates and intervals in forms the client reads
-    "DateStyle": ("ISO,MDY", "dates in the form the checker reads"),
+    # dates and intervals in forms the client reads. DateStyle's output form only: its input order (a query's
+    # '01/12/2026' is 1 December under DMY, 12 January under MDY) stays the server's, as the app's sessions read it
+    "DateStyle": ("ISO", "dates in the form the checker reads"),
     "IntervalStyle": ("postgres", "intervals in the form the checker reads"),
     # every value as it is: a float to its last digit (-14 would read 1234.5 as 1000), and strings as the checklists'
     # tokenizer reads them (a backslash ends nothing), so a call it finds is the server's call
