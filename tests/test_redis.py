@@ -39,10 +39,11 @@ def test_write_commands_are_refused(command):
 
 
 def test_allow_list_holds_only_reads():
-    assert READ_ONLY == {"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD", "XINFO"}
-    for command in READ_ONLY - {"XINFO"}:
+    assert READ_ONLY == {"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD", "XINFO", "XREVRANGE"}
+    for command in READ_ONLY - {"XINFO", "XREVRANGE"}:
         guard((command.lower(), "key"))
     guard(("xinfo", "groups", "key"))  # its one read-only subcommand sent: the others are refused (below)
+    guard(("xrevrange", "key", "+", "-", "count", "1"))  # its one shape: the stream's last entry, for its id
 
 
 def test_refusal_comes_before_any_connection():
@@ -215,7 +216,7 @@ def test_gather_detects_each_type_in_one_pipeline(demo):
     server = _demo_redis(demo).server
     with server.admin() as admin:
         admin.xadd("events", {"a": "1"})
-        admin.xadd("events", {"a": "2"})
+        last = admin.xadd("events", {"a": "2"}).decode()
         admin.zadd("delayed", {"j1": 1, "j2": 2, "j3": 3})
         admin.sadd("workers", "w1")
         admin.set("config", "x")
@@ -223,8 +224,9 @@ def test_gather_detects_each_type_in_one_pipeline(demo):
     keys = ["jobs", "events", "delayed", "workers", "config", "nothing-here"]
     check = make_check("redis", {"keys": {k: {"max": 10} for k in keys}})
     facts = family.gather(target, [check])
-    # a stream with no consumer group: XLEN, and no group's backlog (())
-    assert facts["redis"]["keys"] == {"jobs": ("list", 3), "events": ("stream", 2, ()), "delayed": ("zset", 3),
+    # a stream with no consumer group: XLEN, and no group's backlog (()), its last entry's id
+    assert facts["redis"]["keys"] == {"jobs": ("list", 3), "events": ("stream", 2, (), family.LastEntry(last)),
+                                      "delayed": ("zset", 3),
                                       "workers": ("set", 1), "config": ("string", None), "nothing-here": ("none", 0)}
     assert server.password not in str(family.judge(check, facts).redacted(target.redactor))
 
@@ -752,7 +754,8 @@ def test_a_replica_down_for_a_while_says_how_long_from_the_same_pipeline_as_the_
     assert outcome.observed.startswith("Redis at endpoint 'redis' is a replica whose link to its master 10.0.0.5:6379 "
                                        "is down (for 42 s: master_link_down_since_seconds): "), outcome.observed
     assert pipelines == [[("INFO", "replication"), ("TYPE", "jobs"), ("LLEN", "jobs"), ("XLEN", "jobs"),
-                          ("ZCARD", "jobs"), ("SCARD", "jobs"), ("XINFO", "GROUPS", "jobs")]]
+                          ("ZCARD", "jobs"), ("SCARD", "jobs"), ("XREVRANGE", "jobs", "+", "-", "COUNT", "1"),
+                          ("XINFO", "GROUPS", "jobs")]]
     assert received[0] == ["INFO", "replication"], received
 
 
@@ -981,8 +984,9 @@ def test_a_stream_with_a_consumer_group_is_judged_by_the_group_s_backlog_not_xle
     """XLEN counts what the group read and acknowledged too: a stream fully consumed failed `max: 10` at XLEN 50.
     A group stuck behind a MAXLEN-40 stream holds at most the 40 entries there + its 2 pending: Redis 7.0's lag 435
     counts the 395 trimmed unread, which no threshold can judge — nor tell from Redis 7.0–7.2's count after a trim
-    past a group that then read everything (redis#13957): below the cap (`max: 30`) it is an ERROR saying both, above
-    it (`max: 100`) a pass "at most 42"; its 2 pending alone over `max: 1` fail."""
+    past a group that then read everything (redis#13957), but for its last-delivered-id, before the stream's last
+    entry: at least 1 not yet delivered. Below the cap (`max: 30`) it is an ERROR saying both, above it (`max: 100`) a
+    pass "at most 42"; its 2 pending and the 1 alone over `max: 1` fail."""
     with real_redis() as server:
         with server.admin() as admin:
             for n in range(50):
@@ -993,6 +997,7 @@ def test_a_stream_with_a_consumer_group_is_judged_by_the_group_s_backlog_not_xle
             admin.xgroup_create("events", "audit", id="0")  # a second group, 2 behind: the largest backlog is judged
             read = admin.xreadgroup("audit", "a1", {"events": ">"}, count=48)
             admin.xack("events", "audit", *[entry_id for entry_id, _ in read[0][1]])
+            audit_at, events_last = read[0][1][-1][0].decode(), admin.xrevrange("events", count=1)[0][0].decode()
             for n in range(40):
                 admin.xadd("jobs", {"n": n}, maxlen=40)
             admin.xgroup_create("jobs", "workers", id="0")
@@ -1000,6 +1005,7 @@ def test_a_stream_with_a_consumer_group_is_judged_by_the_group_s_backlog_not_xle
             admin.xack("jobs", "workers", *[entry_id for entry_id, _ in read[0][1][:3]])  # 2 delivered, not acked
             for n in range(400):
                 admin.xadd("jobs", {"n": n}, maxlen=40)  # the group reads none of them
+            workers_at, jobs_last = read[0][1][-1][0].decode(), admin.xrevrange("jobs", count=1)[0][0].decode()
         consumed = _queue_outcome(server.url, {"events": {"max": 10}})
         stuck = _queue_outcome(server.url, {"jobs": {"max": 30}})
         above_cap = _queue_outcome(server.url, {"jobs": {"max": 100}})
@@ -1008,20 +1014,23 @@ def test_a_stream_with_a_consumer_group_is_judged_by_the_group_s_backlog_not_xle
     assert consumed.evidence["keys"]["events"] == {
         "type": "stream", "length": 50, "backlog": 2, "group": "audit", "lag": 2, "pending": 0, "groups": 2,
         "measure": "the largest consumer group's backlog (lag + pending, XINFO GROUPS), not XLEN: acknowledged "
-                   "entries stay in a stream"}, consumed.evidence
+                   "entries stay in a stream", "last_delivered_id": audit_at, "last_entry_id": events_last}, \
+        consumed.evidence
     beyond = ("lag 435 exceeds the stream's length 40: entries trimmed before this group read them, or Redis 7.0–7.2's "
-              "count after a trim (redis#13957)")
+              f"count after a trim (redis#13957); last-delivered-id {workers_at} is before the stream's last entry "
+              f"{jobs_last}: at least 1 not yet delivered")
     assert stuck.status is Status.ERROR, stuck
     assert stuck.observed == (
         f"could not read the keys: Redis at endpoint 'redis': XINFO GROUPS jobs: the backlog of group 'workers' is not "
-        f"known ({beyond}): between 2 (2 pending) and 42 (XLEN 40 + 2 pending), against a limit of 30"), stuck
+        f"known ({beyond}): between 3 (1 not yet delivered + 2 pending) and 42 (XLEN 40 + 2 pending), against a limit "
+        "of 30"), stuck
     assert (above_cap.status, above_cap.observed) == (
         Status.PASSED, f"jobs backlog at most 42 (group 'workers': XLEN 40 + 2 pending; {beyond})"), above_cap
     assert {key: above_cap.evidence["keys"]["jobs"][key] for key in ("backlog_at_least", "backlog_at_most", "lag",
                                                                       "lag_not_known")} == {
-        "backlog_at_least": 2, "backlog_at_most": 42, "lag": 435, "lag_not_known": beyond}, above_cap.evidence
+        "backlog_at_least": 3, "backlog_at_most": 42, "lag": 435, "lag_not_known": beyond}, above_cap.evidence
     assert (pending.status, pending.observed) == (
-        Status.FAILED, f"jobs backlog at least 2 in group 'workers' (lag not known: {beyond} + 2 pending; stream)"), pending
+        Status.FAILED, f"jobs backlog at least 3 in group 'workers' (lag not known: {beyond} + 2 pending; stream)"), pending
 
 
 @pytest.mark.needs_real_server
@@ -1040,7 +1049,7 @@ def test_a_stream_without_a_consumer_group_is_judged_by_xlen_and_says_so():
 def test_a_group_whose_lag_redis_cannot_count_is_judged_within_the_stream_s_length():
     """After an XDEL in the middle of the stream Redis 7 answers lag nil: the group's backlog is not known, but the
     entries not yet processed that still exist are at most XLEN 9: `max: 100` passes "at most 9" (it was an ERROR on
-    every run), `max: 5` is an ERROR saying what is known."""
+    every run), `max: 5` is an ERROR saying what is known — at least 1, its last-delivered-id before the last entry."""
     with real_redis() as server:
         with server.admin() as admin:
             ids = [admin.xadd("jobs", {"n": n}) for n in range(10)]
@@ -1049,13 +1058,15 @@ def test_a_group_whose_lag_redis_cannot_count_is_judged_within_the_stream_s_leng
         within = _queue_outcome(server.url, {"jobs": {"max": 100}})
         unknown = _queue_outcome(server.url, {"jobs": {"max": 5}})
     nil = ("lag nil: Redis cannot count what is not yet delivered to it, after an XDEL or for a group set at an entry "
-           "mid-stream until it reads to the end")
+           f"mid-stream until it reads to the end; last-delivered-id 0-0 is before the stream's last entry "
+           f"{ids[-1].decode()}: at least 1 not yet delivered")
     assert (within.status, within.observed) == (
         Status.PASSED, f"jobs backlog at most 9 (group 'workers': XLEN 9 + 0 pending; {nil})"), within
     assert unknown.status is Status.ERROR, unknown
     assert unknown.observed == (
         f"could not read the keys: Redis at endpoint 'redis': XINFO GROUPS jobs: the backlog of group 'workers' is not "
-        f"known ({nil}): between 0 (0 pending) and 9 (XLEN 9 + 0 pending), against a limit of 5"), unknown
+        f"known ({nil}): between 1 (1 not yet delivered + 0 pending) and 9 (XLEN 9 + 0 pending), against a limit of "
+        "5"), unknown
 
 
 XINFO_6 = b"*1\r\n*8\r\n$4\r\nname\r\n$7\r\nworkers\r\n$9\r\nconsumers\r\n:1\r\n$7\r\npending\r\n:0\r\n" \
@@ -1132,7 +1143,7 @@ def test_a_group_that_never_read_a_capped_stream_is_judged_within_the_stream_s_l
 def test_a_group_that_drained_a_stream_trimmed_past_it_is_not_failed_for_redis_s_lag_beyond_the_stream():
     """Redis 7.0–7.2 (redis#13957): a group down while 90 entries were trimmed unread from a MAXLEN-10 stream, then
     back and reading to its last entry, keeps lag 90 for ever — `max: 50` failed "90 not yet delivered" on every run
-    for a healthy queue. No more than the stream's 10 entries can be waiting."""
+    for a healthy queue. Its last-delivered-id is the stream's last entry: nothing is waiting."""
     def drain(admin):
         read = admin.xreadgroup("workers", "w1", {"jobs": ">"})
         admin.xack("jobs", "workers", *[entry_id for entry_id, _ in read[0][1]])
@@ -1147,13 +1158,14 @@ def test_a_group_that_drained_a_stream_trimmed_past_it_is_not_failed_for_redis_s
                 admin.xadd("jobs", {"n": n}, maxlen=10, approximate=False)
             drain(admin)
             (group,) = admin.xinfo_groups("jobs")
+            last = admin.xrevrange("jobs", count=1)[0][0].decode()
         outcome = _queue_outcome(server.url, {"jobs": {"max": 50}})
     assert outcome.status is Status.PASSED, outcome
     if group["lag"] > 10:  # Redis 7.0–7.2; from 7.4 on the lag is 0
         assert outcome.observed == (
-            f"jobs backlog at most 10 (group 'workers': XLEN 10 + 0 pending; lag {group['lag']} exceeds the stream's "
-            "length 10: entries trimmed before this group read them, or Redis 7.0–7.2's count after a trim "
-            "(redis#13957))"), outcome
+            f"jobs backlog 0 (group 'workers': lag {group['lag']} set aside: last-delivered-id {last} is at or past the "
+            f"stream's last entry {last}, so nothing is waiting (Redis 7.0–7.2 keeps a lag after a trim, "
+            "redis#13957))"), outcome
 
 
 @pytest.mark.needs_real_server
@@ -1229,3 +1241,157 @@ def test_a_group_name_that_is_not_utf8_is_shown_escaped_and_its_stream_judged():
     with redis5({}, overrides=overrides) as (port, _):
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"events": {"max": 10}})
     assert (outcome.status, outcome.observed) == (Status.PASSED, "events backlog 0 (group 'caf\\\\xe9')"), outcome
+
+
+# -- a group's position settles what its lag cannot: last-delivered-id against the stream's last entry -------------
+def _drain(admin, key: str) -> None:
+    """Read and acknowledge every entry not yet delivered to `workers`."""
+    while read := admin.xreadgroup("workers", "w1", {key: ">"}, count=100):
+        if not read[0][1]:
+            return
+        admin.xack(key, "workers", *[entry_id for entry_id, _ in read[0][1]])
+
+
+@pytest.mark.needs_real_server
+def test_a_drained_group_passes_though_redis_7_0_keeps_a_lag_after_a_trim():
+    """Redis 7.0–7.2 (redis#13957): a trim past a group that then reads everything leaves it a lag for ever. Below
+    XLEN (`q`: lag 5 of 20) it was read as 5 not yet delivered, and `max: 0` failed on every run; above XLEN (`t`:
+    lag 100 of 20) it was an ERROR on every run below the cap. Each group's last-delivered-id is its stream's last
+    entry, and nothing is pending: its backlog is 0 for certain, whatever the lag says."""
+    with real_redis() as server:
+        with server.admin() as admin:
+            for n in range(20):
+                admin.xadd("q", {"n": n}, maxlen=20, approximate=False)
+            admin.xgroup_create("q", "workers", id="0")
+            read = admin.xreadgroup("workers", "w1", {"q": ">"}, count=10)
+            admin.xack("q", "workers", *[entry_id for entry_id, _ in read[0][1]])
+            for n in range(15):
+                admin.xadd("q", {"n": n}, maxlen=20, approximate=False)  # trims 5 the group never read
+            _drain(admin, "q")
+            for n in range(30):
+                admin.xadd("t", {"n": n})
+            admin.xgroup_create("t", "workers", id="0")
+            _drain(admin, "t")
+            for n in range(100):
+                admin.xadd("t", {"n": n}, maxlen=20, approximate=False)
+            _drain(admin, "t")
+            for n in range(5):
+                admin.xadd("t", {"n": n}, maxlen=20, approximate=False)
+            _drain(admin, "t")
+            lags = {key: admin.xinfo_groups(key)[0]["lag"] for key in ("q", "t")}
+            last = {key: admin.xrevrange(key, count=1)[0][0].decode() for key in ("q", "t")}
+        within = _queue_outcome(server.url, {"q": {"max": 0}})
+        beyond = _queue_outcome(server.url, {"t": {"max": 5}})
+    assert within.status is Status.PASSED, within
+    assert beyond.status is Status.PASSED, beyond
+    for outcome, key in ((within, "q"), (beyond, "t")):
+        seen = outcome.evidence["keys"][key]
+        assert (seen["backlog"], seen["lag"], seen["last_delivered_id"], seen["last_entry_id"]) == (
+            0, 0, last[key], last[key]), seen
+        if lags[key]:  # Redis 7.0–7.2; from 7.4 on the lag is 0
+            said = (f"lag {lags[key]} set aside: last-delivered-id {last[key]} is at or past the stream's last entry "
+                    f"{last[key]}, so nothing is waiting (Redis 7.0–7.2 keeps a lag after a trim, redis#13957)")
+            assert outcome.observed == f"{key} backlog 0 (group 'workers': {said})", outcome
+            assert seen["lag_set_aside"] == said, seen
+
+
+@pytest.mark.needs_real_server
+def test_a_group_whose_entries_read_was_set_as_told_is_not_passed_on_its_lag_0():
+    """`XGROUP CREATE e workers 0 ENTRIESREAD 50` on a 50-entry stream: Redis trusts the count and answers lag 0,
+    yet the group's last-delivered-id 0-0 is before every entry — all 50 undelivered passed `max: 10` as "backlog 0".
+    The lag contradicts the position: not known, at least 1 and at most XLEN 50 waiting."""
+    with real_redis() as server:
+        with server.admin() as admin:
+            for n in range(50):
+                admin.xadd("e", {"n": n})
+            admin.execute_command("XGROUP", "CREATE", "e", "workers", "0", "ENTRIESREAD", "50")
+            last = admin.xrevrange("e", count=1)[0][0].decode()
+        between = _queue_outcome(server.url, {"e": {"max": 10}})
+        empty = _queue_outcome(server.url, {"e": {"max": 0}})
+        above = _queue_outcome(server.url, {"e": {"max": 100}})
+    why = (f"lag 0, yet last-delivered-id 0-0 is before the stream's last entry {last}: Redis counts the lag from the "
+           "group's entries-read, which XGROUP CREATE or SETID … ENTRIESREAD sets as told")
+    assert between.status is Status.ERROR, between
+    assert between.observed == (
+        f"could not read the keys: Redis at endpoint 'redis': XINFO GROUPS e: the backlog of group 'workers' is not "
+        f"known ({why}): between 1 (1 not yet delivered + 0 pending) and 50 (XLEN 50 + 0 pending), against a limit "
+        "of 10"), between
+    assert (empty.status, empty.observed) == (
+        Status.FAILED, f"e backlog at least 1 in group 'workers' (lag not known: {why} + 0 pending; stream)"), empty
+    assert (above.status, above.observed) == (
+        Status.PASSED, f"e backlog at most 50 (group 'workers': XLEN 50 + 0 pending; {why})"), above
+
+
+def _group_reply(last_delivered: bytes, *lag: bytes, pending: int = 0) -> bytes:
+    """XINFO GROUPS's reply of one group `workers`: with entries-read and lag (Redis 7) when `lag` is given."""
+    fields = [_bulk(b"name"), _bulk(b"workers"), _bulk(b"consumers"), b":1\r\n", _bulk(b"pending"),
+              b":%d\r\n" % pending, _bulk(b"last-delivered-id"), _bulk(last_delivered)]
+    if lag:
+        fields += [_bulk(b"entries-read"), b":9\r\n", _bulk(b"lag"), lag[0]]
+    return b"*1\r\n*%d\r\n" % (len(fields)) + b"".join(fields)
+
+
+def _last_entry(entry_id: bytes) -> bytes:
+    """XREVRANGE … COUNT 1's reply: the stream's last entry, its fields a job's (never shown)."""
+    return b"*1\r\n*2\r\n" + _bulk(entry_id) + b"*2\r\n" + _bulk(b"card") + _bulk(b"4111-secret-payload") + b""
+
+
+@pytest.mark.parametrize("last_delivered, lag, last, status, observed", [
+    # ids compared as (ms, seq) numbers: as text, "-10" sorts before "-9" and "999-" after "1000-"
+    (b"1700000000000-10", b":0\r\n", b"1700000000000-9", Status.PASSED, "jobs backlog 0 (group 'workers')"),
+    (b"1000-0", b":0\r\n", b"999-5", Status.PASSED, "jobs backlog 0 (group 'workers')"),
+    (b"999-5", b":0\r\n", b"1000-0", Status.FAILED, "jobs backlog at least 1 in group 'workers' (lag not known: lag 0, "
+     "yet last-delivered-id 999-5 is before the stream's last entry 1000-0: Redis counts the lag from the group's "
+     "entries-read, which XGROUP CREATE or SETID … ENTRIESREAD sets as told + 0 pending; stream)"),
+    # Redis 6 and KeyDB name no lag: a group at the stream's last entry has nothing waiting
+    (b"5-0", None, b"5-0", Status.PASSED, "jobs backlog 0 (group 'workers': no lag named; last-delivered-id 5-0 is at "
+     "or past the stream's last entry 5-0, so nothing is waiting)"),
+    (b"4-0", None, b"5-0", Status.FAILED, "jobs backlog at least 1 in group 'workers' (lag not known: no lag named "
+     "(Redis before 7.0 does not give it); last-delivered-id 4-0 is before the stream's last entry 5-0: at least 1 "
+     "not yet delivered + 0 pending; stream)"),
+], ids=["seq-as-number", "ms-as-number", "lag-0-behind", "redis-6-caught-up", "redis-6-behind"])
+def test_a_group_s_position_is_its_last_delivered_id_against_the_stream_s_last_entry(last_delivered, lag, last,
+                                                                                       status, observed):
+    overrides = {**_stream_replies(7, _group_reply(last_delivered, *([lag] if lag else []))),
+                 "XREVRANGE": _last_entry(last)}
+    with redis5({}, overrides=overrides) as (port, received):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 0}})
+    assert (outcome.status, outcome.observed) == (status, observed), outcome
+    assert ["XREVRANGE", "jobs", "+", "-", "COUNT", "1"] in received, received
+    assert "4111" not in repr(outcome), outcome  # the entry's fields are read for its id alone, never shown
+
+
+def test_a_stream_whose_last_entry_cannot_be_read_is_judged_on_redis_s_lag_and_says_why():
+    """A least-privilege user without +xrevrange: the group is judged by its lag, as Redis says it, and the evidence
+    says what would settle it."""
+    overrides = {**_stream_replies(7, _group_reply(b"5-0", b":2\r\n")), "XREVRANGE": NOPERM % b"xrevrange"}
+    with redis5({}, overrides=overrides) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 10}})
+    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 2 (group 'workers')"), outcome
+    assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == (
+        "XREVRANGE jobs + - COUNT 1 refused: NOPERM this user has no permissions to run the 'xrevrange' command; the "
+        "endpoint URL's ACL user needs +xrevrange to tell a group that read to the stream's end from Redis's lag"), \
+        outcome.evidence
+
+
+@pytest.mark.parametrize("reply, seen", [
+    (b":3\r\n", "'3' (int)"),
+    (b"*1\r\n*2\r\n" + _bulk(b"latest") + b"*2\r\n" + _bulk(b"card") + _bulk(b"4111-secret-payload"),
+     "an entry whose id is 'latest'"),
+], ids=["not-a-list", "not-an-id"])
+def test_a_last_entry_that_is_nonsense_is_an_error_naming_it(reply, seen):
+    overrides = {**_stream_replies(7, _group_reply(b"5-0", b":2\r\n")), "XREVRANGE": reply}
+    with redis5({}, overrides=overrides) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 10}})
+    assert (outcome.status, outcome.observed) == (
+        Status.ERROR, f"could not read the keys: Redis at endpoint 'redis': XREVRANGE jobs + - COUNT 1 answered "
+                      f"{seen}, not the stream's last entry"), outcome
+    assert "4111" not in repr(outcome), outcome
+
+
+def test_xrevrange_is_allowed_for_the_last_entry_alone():
+    guard(("XREVRANGE", "jobs", "+", "-", "COUNT", "1"))
+    for command in (("XREVRANGE", "jobs", "+", "-"), ("XREVRANGE", "jobs", "+", "-", "COUNT", "1000"),
+                    ("XRANGE", "jobs", "-", "+", "COUNT", "1"), ("XREVRANGE",)):
+        with pytest.raises(Refused, match="refused"):
+            guard(command)

@@ -13,10 +13,13 @@ key holds nothing and counts as 0 (Redis deletes an emptied list), and is report
 not its XLEN (acknowledged entries stay; a capped stream never counts past its cap): one with consumer groups is
 judged by its largest group's lag + pending (XINFO GROUPS, in the same pipeline), named; one without, by XLEN, said
 so. What is not yet delivered and still exists is at most XLEN: entries trimmed unread are not judged (a max above a
-MAXLEN cap can never be crossed: keep it below). A group whose backlog is not known exactly (Redis before 7.0 and
-KeyDB name no lag; lag nil; Redis's estimate; a lag above XLEN, which Redis 7.0–7.2 can keep after a trim,
-redis#13957) passes "at most" when XLEN + its pending is within the limit, fails when what it holds for certain is
-over it, and is an error between. Keys are exact
+MAXLEN cap can never be crossed: keep it below). Where a group stands settles what its lag cannot: its
+last-delivered-id at or past the stream's last entry (XREVRANGE … COUNT 1, read before XINFO GROUPS for its id alone)
+leaves nothing waiting, whatever the lag says (Redis 7.0–7.2 keeps one after a trim, redis#13957); before it, at
+least 1 is (a lag 0 then is not known: ENTRIESREAD set as told). A group whose backlog is not known exactly (Redis
+before 7.0 and KeyDB name no lag; lag nil; Redis's estimate; a lag above XLEN; lag 0 behind the last entry) passes
+"at most" when XLEN + its pending is within the limit, fails when what it holds for certain is over it, and is an
+error between. Keys are exact
 names, never patterns: as a missing key passes, an empty name or one holding `*`, `?` or `[` (a glob that
 names no key) is refused when the checklist loads. All keys of an endpoint go
 out in one pipeline, within one total deadline of connect_s + statement_ms. A Redis that does not
@@ -25,9 +28,10 @@ unread: the item is an *error*, never a pass. So does a key whose answers are no
 that is no Redis type, a length that is not one, a key TYPE calls none whose length commands do not all
 answer 0 — an error reply is never read as 0): its items are errors naming what was said, cut short, and
 every other key is judged as usual. Bytes no UTF-8 reads (a group's name is any) are shown escaped, not the whole
-pipeline lost. The URL's ACL user needs +type and, for each key, the length command of its
-type (+llen for a list …; a stream +xlen and +xinfo|groups): a NOPERM to the others is the user's, not the key's, and is not read as disagreement
-(an absent key needs one length command that answers 0). A NOPERM that leaves a key unread is an error naming the
+pipeline lost. The URL's ACL user needs +type and, for each key, the length command of its type (+llen for a list
+…; a stream +xlen, +xinfo|groups and +xrevrange, without which a group's lag is taken as said): a NOPERM to the
+others is the user's, not the key's, and is not read as disagreement (an absent key needs one length command that
+answers 0). A NOPERM that leaves a key unread is an error naming the
 permission. INFO replication goes out first in the same pipeline: a replica whose link to its master is not up
 answers reads from its last copy (replica-serve-stale-data yes, the default), so its items are errors saying for how
 long the link is down. So are those of a replica whose link is up but whose master has said nothing for more than
@@ -45,7 +49,7 @@ a conversation's replies are read up to 4 MiB.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -152,13 +156,21 @@ def read(client: ReadOnlyRedis, keys: list[str]) -> dict[str, Any]:
     """{"replication": what INFO replication says (`replication`), "keys": `measured`, a stream's with its consumer
     groups' backlog (`with_backlogs`)}, from one pipeline."""
     lengths = length_commands(keys)
-    commands = [REPLICATION, *lengths, *group_commands(keys)]
+    commands = [REPLICATION, *lengths, *last_entry_commands(keys), *group_commands(keys)]
     replies = client.pipeline(commands, verbatim=True)  # INFO's text: redis-py's reader raises on a reply that is none
     if len(replies) != len(commands):
         raise GatherError(f"{len(replies)} replies to {len(commands)} commands")
     measures = measured(keys, replies[1 : 1 + len(lengths)])
+    lasts = replies[1 + len(lengths) : 1 + len(lengths) + len(keys)]
     return {"replication": replication(replies[0]),
-            "keys": with_backlogs(measures, dict(zip(keys, replies[1 + len(lengths) :], strict=True)))}
+            "keys": with_backlogs(measures, dict(zip(keys, lasts, strict=True)),
+                                  dict(zip(keys, replies[1 + len(lengths) + len(keys) :], strict=True)))}
+
+
+def last_entry_commands(keys: list[str]) -> list[tuple[str, ...]]:
+    """XREVRANGE … COUNT 1 per key (the stream's last entry, for its id), before the groups are asked: an entry added
+    between the two is then after the last one read, never taken for one a group has not been given."""
+    return [("XREVRANGE", key, "+", "-", "COUNT", "1") for key in keys]
 
 
 def group_commands(keys: list[str]) -> list[tuple[str, ...]]:
@@ -166,18 +178,72 @@ def group_commands(keys: list[str]) -> list[tuple[str, ...]]:
     return [("XINFO", "GROUPS", key) for key in keys]
 
 
-def with_backlogs(measures: dict[str, Any], groups: dict[str, Any]) -> dict[str, Any]:
-    """`measures`, a stream's as ("stream", XLEN, each consumer group's `Backlog`: none when it has no group)."""
+def with_backlogs(measures: dict[str, Any], lasts: dict[str, Any], groups: dict[str, Any]) -> dict[str, Any]:
+    """`measures`, a stream's as ("stream", XLEN, each consumer group's `Backlog`: none when it has no group, its
+    `LastEntry`)."""
     out: dict[str, Any] = {}
     for key, measure in measures.items():
         if isinstance(measure, GatherError) or measure[0] != "stream":
             out[key] = measure
             continue
         try:
-            out[key] = ("stream", measure[1], backlogs(key, measure[1], groups[key]))
+            last = last_entry(key, lasts[key])
+            out[key] = ("stream", measure[1], backlogs(key, measure[1], groups[key], last), last)
         except GatherError as exc:
             out[key] = exc
     return out
+
+
+StreamId = tuple[int, int]
+STREAM_ID = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
+
+
+def stream_id(said: Any) -> StreamId | None:
+    """A stream entry's id as Redis orders them, (milliseconds, sequence) — as text `1000-0` sorts before `999-5`."""
+    found = STREAM_ID.fullmatch(said) if isinstance(said, str) else None
+    return (int(found[1]), int(found[2])) if found else None
+
+
+@dataclass(frozen=True)
+class LastEntry:
+    """What XREVRANGE … COUNT 1 said of the stream's last entry: its id (`said`, None when the stream holds none), or
+    why it was not read (`unread`): a group's lag is then taken as Redis says it."""
+
+    said: str | None = None
+    unread: str = ""
+
+    @property
+    def id(self) -> StreamId | None:
+        return stream_id(self.said)
+
+
+def last_entry(key: str, reply: Any) -> LastEntry:
+    """The stream's last entry's id; its fields (a job's payload) are never kept. An error (a user without +xrevrange)
+    leaves it unread, said; a reply that is no entry is nonsense, and an error of the key."""
+    command = f"XREVRANGE {key} + - COUNT 1"
+    if _not_permitted(reply):
+        return LastEntry(unread=f"{command} refused: {cut(_said(reply))}; the endpoint URL's ACL user needs +xrevrange "
+                                "to tell a group that read to the stream's end from Redis's lag")
+    if isinstance(reply, Exception):
+        return LastEntry(unread=f"{command} failed: {cut(_said(reply))}; each group's lag is taken as Redis says it")
+    if reply == []:  # no entry: an empty stream
+        return LastEntry()
+    entry = reply[0] if isinstance(reply, list) and len(reply) == 1 else None
+    if not (isinstance(entry, list) and len(entry) == 2 and stream_id(entry[0])):
+        raise GatherError(f"{command} answered {_entry_seen(reply)}, not the stream's last entry")
+    return LastEntry(entry[0])
+
+
+def _entry_seen(reply: Any) -> str:
+    """A reply to XREVRANGE as a message names it: an entry's fields (a job's payload) never shown."""
+    if not isinstance(reply, list):
+        return _seen(reply)
+    if len(reply) != 1:
+        return f"{len(reply)} entries"
+    entry = reply[0]
+    if isinstance(entry, list):
+        return f"an entry whose id is {_seen(entry[0])}" if entry else "an empty entry"
+    return f"an entry {_seen(entry)}"
 
 
 @dataclass(frozen=True)
@@ -192,12 +258,20 @@ class Backlog:
     pending: int
     xlen: int
     unknown: str = ""
+    behind: bool = False  # an entry after its last-delivered-id: at least 1 not yet delivered, whatever lag says
+    set_aside: str = ""  # Redis's lag not taken, and why: nothing after its last-delivered-id (lag is then 0)
+    last_delivered: str | None = None
+
+    @property
+    def counted(self) -> int:
+        """What is not yet delivered for certain: its lag when that is within the stream's length (a lag beyond it may
+        be Redis's miscount, redis#13957), at least 1 when an entry is after its last-delivered-id."""
+        return max(_lag_counted(self), int(self.behind))
 
     @property
     def least(self) -> int:
-        """What the group holds for certain: its pending, and its lag when that is within the stream's length (a lag
-        beyond it may be Redis's miscount, redis#13957)."""
-        return self.pending + (self.lag if self.lag is not None and self.lag <= self.xlen else 0)
+        """What the group holds for certain: its pending, and what is not yet delivered for certain."""
+        return self.pending + self.counted
 
     @property
     def most(self) -> int:
@@ -205,7 +279,7 @@ class Backlog:
         return self.pending + (self.xlen if self.unknown else self.lag or 0)
 
 
-def backlogs(key: str, xlen: int, reply: Any) -> tuple[Backlog, ...]:
+def backlogs(key: str, xlen: int, reply: Any, last: LastEntry) -> tuple[Backlog, ...]:
     """Each of the stream's consumer groups' backlog, from XINFO GROUPS; none when it has no group (XLEN is then all
     there is)."""
     unjudged = (f"a stream with consumer groups is judged by their backlog, and XLEN {xlen} alone does not tell "
@@ -217,36 +291,87 @@ def backlogs(key: str, xlen: int, reply: Any) -> tuple[Backlog, ...]:
         raise GatherError(f"XINFO GROUPS {key} failed: {cut(_said(reply))}; {unjudged}")
     if not isinstance(reply, list):
         raise GatherError(f"XINFO GROUPS {key} answered {_seen(reply)}, not a list of consumer groups")
-    return tuple(_group(key, xlen, said) for said in reply)
+    return tuple(_group(key, xlen, said, last) for said in reply)
 
 
-def _group(key: str, xlen: int, said: Any) -> Backlog:
-    """One group of XINFO GROUPS's reply (name, consumers, pending, last-delivered-id …, lag from Redis 7.0)."""
+def _group(key: str, xlen: int, said: Any, last: LastEntry) -> Backlog:
+    """One group of XINFO GROUPS's reply (name, consumers, pending, last-delivered-id …, lag from Redis 7.0). Its
+    last-delivered-id against the stream's last entry settles what the lag cannot: at or past it, nothing is waiting;
+    before it, at least 1 is."""
     if not (isinstance(said, list) and len(said) % 2 == 0 and all(isinstance(name, str) for name in said[::2])):
         raise GatherError(f"XINFO GROUPS {key} answered a group {_seen(said)}, not its fields")
     fields = dict(zip(said[::2], said[1::2]))
     name, pending = fields.get("name"), fields.get("pending")
     if not isinstance(name, str) or not _is_length(pending):
         raise GatherError(f"XINFO GROUPS {key} answered a group without a name and a pending count: {_seen(said)}")
+    lag = fields.get("lag")
+    if lag is not None and not _is_length(lag):
+        raise GatherError(f"XINFO GROUPS {key} answered lag {_seen(lag)} for group {quoted(name)}, not a count")
+    delivered = fields.get("last-delivered-id")
+    if delivered is not None and stream_id(delivered) is None:
+        raise GatherError(f"XINFO GROUPS {key} answered last-delivered-id {_seen(delivered)} for group {quoted(name)}, "
+                          "not a stream entry's id")
+    position = _position(delivered, last)
+    if position is not None and not position[0]:  # nothing after its last-delivered-id: what lag says is not waiting
+        return Backlog(name, 0, pending, xlen, set_aside=_set_aside(fields, position[1]), last_delivered=delivered)
+    behind = position is not None
+    found = Backlog(name, lag, pending, xlen, behind=behind, last_delivered=delivered)
     if "lag" not in fields:  # Redis 6, KeyDB
-        return Backlog(name, None, pending, xlen, "no lag named (Redis before 7.0 does not give it)")
-    lag = fields["lag"]
+        return _unknown(found, "no lag named (Redis before 7.0 does not give it)", position)
     if lag is None:  # Redis counts it only from where the group's entries-read is known: not after an XDEL, nor
         # for a group created or set at an entry in the middle of the stream until it reads up to the last entry
-        return Backlog(name, None, pending, xlen, "lag nil: Redis cannot count what is not yet delivered to it, after "
-                                                  "an XDEL or for a group set at an entry mid-stream until it reads "
-                                                  "to the end")
-    if not _is_length(lag):
-        raise GatherError(f"XINFO GROUPS {key} answered lag {_seen(lag)} for group {quoted(name)}, not a count")
+        return _unknown(found, "lag nil: Redis cannot count what is not yet delivered to it, after an XDEL or for a "
+                               "group set at an entry mid-stream until it reads to the end", position)
+    if lag == 0 and behind:  # Redis trusts the entries-read it was told (XGROUP CREATE … ENTRIESREAD 50)
+        return _unknown(found, f"lag 0, yet {position[1]}: Redis counts the lag from the group's entries-read, which "
+                               "XGROUP CREATE or SETID … ENTRIESREAD sets as told")
     if lag > xlen:  # no more than the stream holds can be waiting: a stuck group's trimmed entries, or a miscount
         # Redis 7.0–7.2 keeps for ever once a trim passed a group that then read everything (redis#13957)
-        return Backlog(name, lag, pending, xlen, f"lag {lag} exceeds the stream's length {xlen}: entries trimmed "
-                                                 "before this group read them, or Redis 7.0–7.2's count after a trim "
-                                                 "(redis#13957)")
+        return _unknown(found, f"lag {lag} exceeds the stream's length {xlen}: entries trimmed before this group read "
+                               "them, or Redis 7.0–7.2's count after a trim (redis#13957)", position)
     if lag and fields.get("entries-read", 0) is None:  # estimated from the stream's length
-        return Backlog(name, lag, pending, xlen, f"lag {lag} is Redis's estimate, its entries-read nil: entries "
-                                                 "trimmed (MAXLEN, MINID) before the group read them are not counted")
-    return Backlog(name, lag, pending, xlen)
+        return _unknown(found, f"lag {lag} is Redis's estimate, its entries-read nil: entries trimmed (MAXLEN, MINID) "
+                               "before the group read them are not counted")
+    return found
+
+
+def _set_aside(fields: dict[str, Any], position: str) -> str:
+    """Why a group with nothing after its last-delivered-id is not judged by what XINFO GROUPS said of its lag; "" when
+    that said 0."""
+    if "lag" not in fields:  # Redis 6, KeyDB
+        return f"no lag named; {position}, so nothing is waiting"
+    lag = fields["lag"]
+    if lag is None:
+        return f"lag nil; {position}, so nothing is waiting"
+    if lag == 0:
+        return ""
+    why = ("Redis's estimate, its entries-read nil" if fields.get("entries-read", 0) is None
+           else "Redis 7.0–7.2 keeps a lag after a trim, redis#13957")
+    return f"lag {lag} set aside: {position}, so nothing is waiting ({why})"
+
+
+def _position(delivered: str | None, last: LastEntry) -> tuple[bool, str] | None:
+    """(whether an entry is after the group's last-delivered-id, said), or None when not known: the stream's last
+    entry unread, or no last-delivered-id named."""
+    if last.unread or delivered is None:
+        return None
+    if last.said is None:
+        return (False, f"the stream holds no entry past last-delivered-id {delivered}")
+    if stream_id(delivered) < last.id:
+        return (True, f"last-delivered-id {delivered} is before the stream's last entry {last.said}")
+    return (False, f"last-delivered-id {delivered} is at or past the stream's last entry {last.said}")
+
+
+def _unknown(found: Backlog, why: str, position: tuple[bool, str] | None = None) -> Backlog:
+    """`found`, its lag not known for `why`; its position said when that alone makes 1 not yet delivered certain."""
+    if position is not None and position[0] and not _lag_counted(found):
+        why = f"{why}; {position[1]}: at least 1 not yet delivered"
+    return replace(found, unknown=why)
+
+
+def _lag_counted(group: Backlog) -> int:
+    """The group's lag, when it is within the stream's length: beyond it, it may be Redis's miscount (redis#13957)."""
+    return group.lag if group.lag is not None and group.lag <= group.xlen else 0
 
 
 def length_commands(keys: list[str]) -> list[tuple[str, ...]]:
@@ -450,7 +575,7 @@ def judge(check, facts) -> Outcome:
             continue
         evidence["keys"][key] = {"type": kind, "length": length}
         if stream:  # a stream: its consumer groups' backlog, or XLEN when it has none
-            if unknown := _judge_stream(key, limit.max, stream[0], evidence["keys"][key], problems, fine):
+            if unknown := _judge_stream(key, limit.max, *stream, evidence["keys"][key], problems, fine):
                 unreadable.append(unknown)
         elif length is None:
             problems.append(f"{key} is a {kind}, not a list, stream, sorted set or set")
@@ -470,8 +595,8 @@ STREAM_BACKLOG = ("the largest consumer group's backlog (lag + pending, XINFO GR
                   "stay in a stream")
 
 
-def _judge_stream(key: str, limit: int, groups: tuple[Backlog, ...], seen: dict[str, Any], problems: list[str],
-                  fine: list[str]) -> str | None:
+def _judge_stream(key: str, limit: int, groups: tuple[Backlog, ...], last: LastEntry, seen: dict[str, Any],
+                  problems: list[str], fine: list[str]) -> str | None:
     """A stream against its limit: its largest group's backlog, named; XLEN, said so, when it has no group. A group
     whose backlog is not known exactly fails when the least it holds is over the limit and passes, "at most", when the
     most it can hold is within it; between the two it leaves the key unread: what says why is returned."""
@@ -484,17 +609,18 @@ def _judge_stream(key: str, limit: int, groups: tuple[Backlog, ...], seen: dict[
         return None
     over = max(groups, key=lambda group: (group.least, not group.unknown))
     if over.least > limit:
-        _said_backlog(seen, over, len(groups))
+        _said_backlog(seen, over, len(groups), last)
         least = "at least " if over.unknown else ""
         lag = f"lag not known: {over.unknown}" if over.unknown else f"{over.lag} not yet delivered"
         problems.append(f"{key} backlog {least}{over.least} in group {quoted(over.group)} ({lag} + {over.pending} "
                         "pending; stream)")
         return None
     largest = max(groups, key=lambda group: (group.most, bool(group.unknown)))
-    _said_backlog(seen, largest, len(groups))
+    _said_backlog(seen, largest, len(groups), last)
     name = quoted(largest.group)
     if largest.most > limit:  # not known: over the limit at most, within it at least
-        counted = f"lag {largest.lag} + " if largest.least > largest.pending else ""
+        counted = (f"lag {largest.lag} + " if _lag_counted(largest) else "1 not yet delivered + " if largest.behind
+                   else "")
         why = (f"XINFO GROUPS {key}: the backlog of group {name} is not known ({largest.unknown}): between "
                f"{largest.least} ({counted}{largest.pending} pending) and {largest.most} (XLEN {largest.xlen} + "
                f"{largest.pending} pending), against a limit of {limit}")
@@ -504,18 +630,28 @@ def _judge_stream(key: str, limit: int, groups: tuple[Backlog, ...], seen: dict[
         fine.append(f"{key} backlog at most {largest.most} (group {name}: XLEN {largest.xlen} + {largest.pending} "
                     f"pending; {largest.unknown})")
     else:
-        fine.append(f"{key} backlog {largest.most} (group {name})")
+        aside = f": {largest.set_aside}" if largest.set_aside else ""
+        fine.append(f"{key} backlog {largest.most} (group {name}{aside})")
     return None
 
 
-def _said_backlog(seen: dict[str, Any], group: Backlog, groups: int) -> None:
+def _said_backlog(seen: dict[str, Any], group: Backlog, groups: int, last: LastEntry) -> None:
     """The evidence of the group judged: its backlog, or when that is not known exactly, the least and the most it
-    can be and why."""
+    can be and why; where it stands in the stream (its last-delivered-id, the stream's last entry), or why that is
+    not known."""
     if group.unknown:
         seen.update(backlog_at_least=group.least, backlog_at_most=group.most, lag_not_known=group.unknown)
     else:
         seen["backlog"] = group.most
     seen.update(group=group.group, lag=group.lag, pending=group.pending, groups=groups, measure=STREAM_BACKLOG)
+    if group.set_aside:
+        seen["lag_set_aside"] = group.set_aside
+    if group.last_delivered is not None:
+        seen["last_delivered_id"] = group.last_delivered
+    if last.unread:
+        seen["last_entry_unread"] = last.unread
+    else:
+        seen["last_entry_id"] = last.said  # None: the stream holds no entry
 
 
 # the roles INFO names a server that serves a copy of another's keys: Redis's (and Valkey's) replica; KeyDB's active

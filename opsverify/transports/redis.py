@@ -29,10 +29,13 @@ from . import loops
 from .tlscontext import alert_refusal, rejected_leaf, rejection_reason, shared_client_context
 
 # commands that read and never change data or server state
-READ_ONLY = frozenset({"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD", "XINFO"})
+READ_ONLY = frozenset({"PING", "INFO", "EXISTS", "TYPE", "LLEN", "XLEN", "ZCARD", "SCARD", "XINFO", "XREVRANGE"})
 # a command of several subcommands is sent with the ones named here alone: XINFO STREAM FULL reads every entry's
 # fields (a job's payload), XINFO GROUPS only each consumer group's counts
 SUBCOMMANDS = {"XINFO": frozenset({"GROUPS"})}
+# a command sent in one shape alone, after its key: XREVRANGE reads entries with their fields (jobs' payloads), so
+# only the stream's last one, for its id
+SHAPES = {"XREVRANGE": ("+", "-", "COUNT", "1")}
 REPLY_LIMIT = 4 * 2 ** 20  # bytes of one conversation's replies: INFO server is a few KiB, a key's five ~250 bytes
 DATABASE_PATH = re.compile(r"(/[0-9]*)?")  # redis-py reads /0/3 (and /%33) as database 3
 UNIX_OPTIONS = frozenset({"db"})  # a socket's path is its URL's path: its database can only be the query's
@@ -47,6 +50,10 @@ def guard(command: tuple[Any, ...]) -> None:
         if sub not in SUBCOMMANDS[name]:
             raise Refused(f"Redis command {name} {sub or '(no subcommand)'} refused: only {name} "
                           f"{', '.join(sorted(SUBCOMMANDS[name]))} is sent")
+    if name in SHAPES and (len(command) != 2 + len(SHAPES[name])
+                           or tuple(str(part).upper() for part in command[2:]) != SHAPES[name]):
+        raise Refused(f"Redis command {name} refused: only {name} <key> {' '.join(SHAPES[name])} is sent (a stream's "
+                      "last entry, for its id: more would read the stream's payloads)")
 
 
 def shown(url: str) -> str:
