@@ -759,6 +759,22 @@ def test_a_replica_down_for_a_while_says_how_long_from_the_same_pipeline_as_the_
     assert received[0] == ["INFO", "replication"], received
 
 
+@pytest.mark.parametrize("down_since, seen", [
+    # Redis before 7.0 (redis#7840) and KeyDB count from 0 for a link never up: the "duration" is the unix time now
+    ("1796651183", "never up: master_link_down_since_seconds 1796651183 is a unix time, not a duration (Redis before "
+                   "7.0 and KeyDB count a link never up from 1970)"),
+    ("315360000", "for 315360000 s: master_link_down_since_seconds"),  # 10 years: still a duration
+], ids=["unix-time", "ten-years"])
+def test_a_replica_whose_link_was_never_up_on_redis_6_is_said_never_up_not_down_for_decades(down_since, seen):
+    info = _replication("role:slave", "master_host:10.0.0.5", "master_port:6379", "master_link_status:down",
+                        "master_last_io_seconds_ago:-1", f"master_link_down_since_seconds:{down_since}")
+    with redis5({"jobs": 3}, overrides={"INFO": info}) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed.startswith("Redis at endpoint 'redis' is a replica whose link to its master 10.0.0.5:6379 "
+                                       f"is down ({seen}): the keys it holds are a stale copy"), outcome.observed
+
+
 @pytest.mark.parametrize("lines, seen", [
     (("role:slave", "master_host:10.0.0.5", "master_port:6379", "master_link_status:connecting"),
      "a replica whose link to its master 10.0.0.5:6379 is connecting (not up: master_link_status connecting)"),

@@ -735,12 +735,22 @@ def _silent(view: dict[str, str], last_io_max_s: int) -> str | None:
             "master's PINGs, so its master or one above it is gone or stuck; raised there? widen master_last_io_max_s)")
 
 
+# more seconds than any link is down for: Redis before 7.0 (redis#7840) and KeyDB say master_link_down_since_seconds
+# of a link never up as the unix time itself (now less 0), decades of it
+NEVER_UP_S = 10 * 365 * 86400
+
+
 def _down_for(fields: dict[str, str]) -> str:
-    """For how long the link is down, as the replica counts it: -1 when it was never up since it was made one."""
+    """For how long the link is down, as the replica counts it: -1 when it was never up since it was made one (Redis
+    before 7.0 and KeyDB: the unix time)."""
     for field in ("master_link_down_since_seconds", "master_last_io_seconds_ago"):
         seconds = fields.get(field, "").strip()
-        if seconds.isascii() and seconds.isdigit():
-            return f"for {seconds} s: {field}"
+        if not (seconds.isascii() and seconds.isdigit()):
+            continue
+        if field == "master_link_down_since_seconds" and len(seconds) <= 10 and int(seconds) > NEVER_UP_S:
+            return (f"never up: {field} {seconds} is a unix time, not a duration (Redis before 7.0 and KeyDB count a "
+                    "link never up from 1970)")
+        return f"for {cut(seconds, 40)} s: {field}"
     if fields.get("master_link_down_since_seconds", "").strip() == "-1":
         return "never up: master_link_down_since_seconds -1"
     return "master_link_status down"
