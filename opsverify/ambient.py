@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from .environment import conninfo_settings
-from .secrets import names_a_secret
+from .secrets import names_a_secret, names_a_secret_outright
 
 _LIBPQ_URL_PREFIXES = ("postgresql://", "postgres://")
 _DEFAULT_PORT = "5432"
@@ -36,14 +36,25 @@ def named_secrets(environ: Mapping[str, str] = os.environ) -> list[tuple[str, st
     """The runner's own variables whose names say they hold a secret (a CI job's GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY,
     a *_PASSWORD or *_API_KEY), cited by no environment file: a team test that hands a subprocess `dict(os.environ)`
     and fails under --showlocals prints them all. Named by the env source's rule (`names_a_secret`: SESSION_DRIVER
-    stays a setting) and shaped as a credential (`_token_shaped`): a runner holds many variables a secret-sounding
-    name does not make secret (CACHE_KEY_PREFIX=shop, SECRET_NAME=shop-prod, REFRESH_TOKEN_TTL=604800,
-    DESKTOP_SESSION=ubuntu), and masking one would hide that word in every message of the run — a system's name, which
-    the run then refuses as an item's. Not a folder or file that exists (PWD, OLDPWD, XAUTHORITY, SSH_AUTH_SOCK name
-    the project's folder and the runner's files; a key that starts with `/` is no file), nor an address (a URL's own
-    credentials are its user and password, not its path)."""
+    stays a setting). A name whose last word is the secret's (`names_a_secret_outright`: SMTP_PASSWORD, PGPASSWORD,
+    SENTRY_DSN, SLACK_WEBHOOK_URL) holds one whatever its value looks like — a passphrase, an 8-character password,
+    an address; any other only when its value is shaped as a credential (`_token_shaped`): a runner holds many
+    variables a secret-sounding word does not make secret (CACHE_KEY_PREFIX=shop, SECRET_NAME=shop-prod,
+    REFRESH_TOKEN_TTL=604800, DESKTOP_SESSION=ubuntu), and masking one would hide that word in every message of the
+    run — a system's name, which the run then refuses as an item's (an address under such a name gives up only its
+    user info's password: `named_addresses`). Not a folder or file that exists (PWD, OLDPWD, XAUTHORITY,
+    SSH_AUTH_SOCK name the project's folder and the runner's files; a key that starts with `/` is no file)."""
     return [(name, value) for name, value in environ.items()
-            if names_a_secret(name) and _token_shaped(value) and not _existing_path(value)]
+            if names_a_secret(name) and (names_a_secret_outright(name) or _token_shaped(value))
+            and not _existing_path(value)]
+
+
+def named_addresses(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The URLs the runner's variables hold under a name that says secret but not outright (CACHE_KEY_URL,
+    ACTIONS_ID_TOKEN_REQUEST_URL): the address is no secret (its path may hold an id, the nil UUID), but the
+    password in its user info is one whatever its shape — a client sends it as it is."""
+    return [value for name, value in environ.items()
+            if "://" in value and names_a_secret(name) and not names_a_secret_outright(name)]
 
 
 def _token_shaped(value: str) -> bool:

@@ -182,6 +182,33 @@ def names_a_secret(name: str) -> bool:
                 or any(_SECRET_SHORT_WORD.fullmatch(word) for word in words))
 
 
+# the last word of a name that says its value is the secret itself, whatever it looks like (SMTP_PASSWORD=correct-
+# horse-battery-staple, PGPASSWORD, SENTRY_DSN, STRIPESECRET); not KEY, AUTH, SESSION or API, which end a prefix's, an
+# id's or a setting's name as often (CACHE_KEY, DESKTOP_SESSION), nor any of these before another word (SECRET_NAME,
+# REFRESH_TOKEN_TTL, OPENAI_MAX_TOKENS: what they name is no secret)
+_SECRET_LAST_WORD = re.compile(r"[A-Z0-9]*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|DSN|CREDENTIALS?)|PWD|PASS|PW"
+                               r"|MNEMONIC")
+_SECRET_ADDRESS_LAST_WORD = re.compile(r"[A-Z0-9]*(?:WEBHOOK|HOOK)")  # before URL or URI (ALERT_HOOK_URL) or alone
+_SECRET_KEY_QUALIFIERS = frozenset({"SECRET", "PRIVATE", "SIGNING", "ENCRYPTION"})  # DJANGO_SECRET_KEY, SSH_PRIVATE_KEY
+_ADDRESS_WORDS = frozenset({"URL", "URI"})
+
+
+def names_a_secret_outright(name: str) -> bool:
+    """Whether a name says its value is the secret itself: its last word, a URL or URI after it aside, is PASSWORD,
+    PASSWD, PWD, PASS, PW, PASSPHRASE, SECRET, TOKEN, DSN, CREDENTIAL(S), MNEMONIC (ending one: PGPASSWORD too), a
+    WEBHOOK (SLACK_WEBHOOK_URL; a HOOK only before URL: POST_DEPLOY_HOOK may name a script), or a KEY a word before
+    calls secret, private, signing or encryption. The shell's PWD is its working folder."""
+    words = _name_words(name)
+    address = bool(words) and words[-1] in _ADDRESS_WORDS
+    words = words[:-1] if address else words
+    if not words or words == ["PWD"]:
+        return False
+    last = words[-1]
+    return bool(_SECRET_LAST_WORD.fullmatch(last)
+                or (_SECRET_ADDRESS_LAST_WORD.fullmatch(last) and (address or "WEBHOOK" in last))
+                or (last in ("KEY", "KEYS") and _SECRET_KEY_QUALIFIERS.intersection(words[:-1])))
+
+
 def _name_chunks(name: str) -> list[re.Match[str]]:
     return [chunk for chunk in _NAME_CHUNK.finditer(name) if chunk.group()]
 
@@ -1432,6 +1459,11 @@ class Redactor:
         # a connection string's password under any name (.NET's ConnectionStrings__DefaultConnection, a DB_CONNECTION
         # in libpq's key=value form): its host and database stay readable, as a database URL's do
         self.add_passwords(connection_string_passwords(value))
+
+    def add_url_credentials(self, url: str) -> None:
+        """What a URL's client sends as its credentials (its user info's password and their pair, a `?password=`),
+        whatever they look like; its host, path and query stay readable: the address itself is no secret."""
+        self._register(_url_credentials(url))
 
     def add_declared(self, value: str | None) -> None:
         """A value the environment declares secret: registered whatever it looks like — a webhook URL (and the

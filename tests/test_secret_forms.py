@@ -1033,6 +1033,8 @@ def test_the_runners_own_secrets_are_secrets_and_its_settings_and_folders_stay_r
     ("SECRETS_MANAGER_REGION", "eu-west-1"), ("SEED_DATA", "enabled"), ("REFRESH_TOKEN_TTL", "604800"),
     ("DESKTOP_SESSION", "ubuntu"), ("ACTIONS_ID_TOKEN_REQUEST_URL",
                                     "https://pipelines.actions.example/00000000-0000-0000-0000-000000000000/idtoken"),
+    ("OPENAI_MAX_TOKENS", "100000"), ("PASSWORD_RESET_TIMEOUT", "259200"), ("DEPLOY_TOKEN", "undefined"),
+    ("DB_PASSWORD", "production"), ("POST_DEPLOY_HOOK", "scripts-notify"),
 ])
 def test_a_runner_setting_under_a_secret_sounding_name_stays_readable(name, value, tmp_path, monkeypatch):
     """A runner's CACHE_KEY_PREFIX=cheersai (Django's, the app's name) masked that word in every message, and the run
@@ -1042,3 +1044,47 @@ def test_a_runner_setting_under_a_secret_sounding_name_stays_readable(name, valu
                        {name: value})
     said = f"{name} is {value}; the cheersai web answers on ubuntu in eu-west-1"
     assert engine.Run(env).redactor.text(said) == said
+
+
+@pytest.mark.parametrize("name, value", [
+    ("SMTP_PASSWORD", "correct-horse-battery-staple"), ("ADMIN_PASSWORD", "Summer2024!"),
+    ("DB_PASSWORD", "Tr0ub4dor&3"), ("PGPASSWORD", "s3cr3tpw"), ("WALLET_MNEMONIC", "abandon ability able about"),
+    ("STRIPE_CLIENT_SECRET", "sunshine"), ("NPM_TOKEN", "hunter2"), ("DJANGO_SECRET_KEY", "changeme-please"),
+    ("DB_PASS", "letmein"),
+])
+def test_a_runner_variable_named_a_password_or_secret_is_one_whatever_its_shape(name, value, tmp_path, monkeypatch):
+    """A runner's ADMIN_PASSWORD=Summer2024! (11 characters), SMTP_PASSWORD=correct-horse-battery-staple (no digit)
+    or PGPASSWORD=s3cr3tpw was shown whole in a team test's `dict(os.environ)` under --showlocals: only a value shaped
+    as a token was learned. A name ending in PASSWORD, SECRET, TOKEN, a secret KEY… names the secret itself."""
+    env = _environment(tmp_path, monkeypatch, 'systems: {shop: {services: {web: {url: "https://shop.example"}}}}\n',
+                       {name: value})
+    shown = engine.Run(env).redactor.text(repr({name: value}))
+    assert value not in shown, shown
+
+
+@pytest.mark.parametrize("name, value, secret", [
+    ("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/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",
+     "Zk3mQ9wx2pCaB7dE1fG4hJ6k"),
+    ("SENTRY_DSN", "https://4f9a2c1e8b7d6a5f3e2d1c0b9a8f7e6d@o123456.ingest.sentry.io/7654321",
+     "4f9a2c1e8b7d6a5f3e2d1c0b9a8f7e6d"),
+    ("REPLICA_PASSWORD_URL", "postgresql://reporter:Tr0ub4dorPa55w0rdX@db.internal:5432/app", "Tr0ub4dorPa55w0rdX"),
+    ("PGPASSWORD", "postgres://reporter:short1@db.internal/app", "short1"),
+])
+def test_a_runner_variable_named_a_secret_holding_a_url_is_one_whole(name, value, secret, tmp_path, monkeypatch):
+    """A URL was never shaped as a token, so a runner's SLACK_WEBHOOK_URL (its key in the path), SENTRY_DSN (its key
+    as the user) and REPLICA_PASSWORD_URL were printed whole by a team test's dump of os.environ. Under a name that
+    says secret the whole address is the secret, its key or password in it too."""
+    env = _environment(tmp_path, monkeypatch, 'systems: {shop: {services: {web: {url: "https://shop.example"}}}}\n',
+                       {name: value})
+    shown = engine.Run(env).redactor.text(f"{name}={value} and then {secret}")
+    assert value not in shown and secret not in shown, shown
+
+
+def test_a_url_password_under_a_key_name_is_masked_and_its_host_stays_readable(tmp_path, monkeypatch):
+    """A weak secret word (KEY, AUTH, SESSION) names prefixes and ids as often as credentials: the address under it is
+    no secret, but the password in its user info is one whatever its shape (`default:r3dis` is sent as it is)."""
+    value = "redis://default:r3dispw@cache.internal:6379/0"
+    env = _environment(tmp_path, monkeypatch, 'systems: {shop: {services: {web: {url: "https://shop.example"}}}}\n',
+                       {"CACHE_KEY_URL": value})
+    shown = engine.Run(env).redactor.text(f"CACHE_KEY_URL={value}")
+    assert "r3dispw" not in shown and "cache.internal:6379/0" in shown, shown
