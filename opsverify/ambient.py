@@ -45,8 +45,23 @@ def named_secrets(environ: Mapping[str, str] = os.environ) -> list[tuple[str, st
     user info's password: `named_addresses`). Not a folder or file that exists (PWD, OLDPWD, XAUTHORITY,
     SSH_AUTH_SOCK name the project's folder and the runner's files; a key that starts with `/` is no file)."""
     return [(name, value) for name, value in environ.items()
-            if names_a_secret(name) and (names_a_secret_outright(name) or _token_shaped(value))
-            and not _existing_path(value)]
+            if names_a_secret(name) and not _existing_path(value)
+            and (_token_shaped(value) or names_a_secret_outright(name) and not _a_known_default(name, value))]
+
+
+# what a CI job's service containers are given as their password by custom (POSTGRES_PASSWORD=postgres,
+# DB_PASSWORD=password, RABBITMQ_DEFAULT_PASS=guest): it guards nothing anyone could not guess, and masked it would
+# hide that word in every message of the run ("the [redacted] of …") and refuse an item named with it
+_KNOWN_DEFAULTS = frozenset({"password", "passwd", "postgres", "postgresql", "root", "admin", "secret", "changeme",
+                             "example", "test", "testing", "guest", "default", "mysql", "mariadb", "redis", "mongo",
+                             "mongodb", "rabbitmq", "user", "pass", "dev", "local"})
+
+
+def _a_known_default(name: str, value: str) -> bool:
+    """Whether a value under a name that says password is a service's default, or a word of its own name
+    (MYSQL_PASSWORD=mysql, KEYCLOAK_ADMIN_PASSWORD=keycloak)."""
+    word = value.strip().lower()
+    return word in _KNOWN_DEFAULTS or word in {part.lower() for part in name.replace("-", "_").split("_") if part}
 
 
 def named_addresses(environ: Mapping[str, str] = os.environ) -> list[str]:

@@ -1047,6 +1047,20 @@ def test_a_runner_setting_under_a_secret_sounding_name_stays_readable(name, valu
 
 
 @pytest.mark.parametrize("name, value", [
+    ("POSTGRES_PASSWORD", "postgres"), ("DB_PASSWORD", "password"), ("RABBITMQ_DEFAULT_PASS", "guest"),
+    ("MYSQL_ROOT_PASSWORD", "Secret"), ("KEYCLOAK_ADMIN_PASSWORD", "keycloak"),
+])
+def test_a_service_containers_default_password_stays_readable(name, value, tmp_path, monkeypatch):
+    """A CI job's service container is given POSTGRES_PASSWORD=postgres or DB_PASSWORD=password by custom: masked as
+    the runner's secret, "postgres" and "password" were hidden in every message of the run, and an item named with
+    the word was refused. A value anyone could guess guards nothing: it stays readable."""
+    env = _environment(tmp_path, monkeypatch, 'systems: {shop: {services: {web: {url: "https://shop.example"}}}}\n',
+                       {name: value})
+    said = f"the password of the postgres role; {name} is {value}"
+    assert engine.Run(env).redactor.text(said) == said
+
+
+@pytest.mark.parametrize("name, value", [
     ("SMTP_PASSWORD", "correct-horse-battery-staple"), ("ADMIN_PASSWORD", "Summer2024!"),
     ("DB_PASSWORD", "Tr0ub4dor&3"), ("PGPASSWORD", "s3cr3tpw"), ("WALLET_MNEMONIC", "abandon ability able about"),
     ("STRIPE_CLIENT_SECRET", "sunshine"), ("NPM_TOKEN", "hunter2"), ("DJANGO_SECRET_KEY", "changeme-please"),
