@@ -507,6 +507,29 @@ def test_timezone_read_by_what_the_session_leaves_alone_is_judged(query):
         f" zone the app's sessions start with); saw {outcome.status.value}: {outcome.observed!r}")
 
 
+_OWN_ZONE = ("its role's own setting (ALTER ROLE checker SET timezone)", "ALTER ROLE checker RESET timezone")
+
+
+@pytest.mark.parametrize("query, checkers_own", [
+    ("select reset_val as zone from pg_settings where name = 'TimeZone'", True),
+    ("select count(*) as n from pg_settings s(k, v) where s.k = 'TimeZone' and s.reset_val = 'UTC'", True),
+    ("select s from pg_settings s where name in ('TimeZone', 'max_connections')", True),  # whole rows
+    ("select count(*) as n from pg_settings where name = 'TimeZone' and boot_val <> 'GMT'", False),
+    ("select reset_val as v from pg_settings where name = 'max_connections'", False),
+])
+def test_timezones_reset_val_where_the_checkers_own_setting_gave_it_is_the_checkers(query, checkers_own):
+    """Where the checker's own setting (its role's, its URL's: the transport's own_zone) gave its session its zone,
+    TimeZone's reset_val is that, not the app's sessions': read by name, an error saying whence and how to drop it."""
+    said = sql.pinned_problem(query, _OWN_ZONE)
+    if not checkers_own:
+        assert said is None, f"query {query!r}: reads no reset_val of TimeZone; saw {said!r}"
+        return
+    assert said and "reset_val" in said and "the checker's own" in said and _OWN_ZONE[0] in said, (
+        f"query {query!r}: expected an error saying reset_val is the checker's own, from {_OWN_ZONE[0]}; saw {said!r}")
+    assert _OWN_ZONE[1] in said and "pg_db_role_setting" in said and "pg_file_settings" in said, said
+    assert "select reset_val from pg_settings" not in said, f"query {query!r}: recommends reset_val: {said!r}"
+
+
 @pytest.mark.needs_real_server
 def test_on_postgresql_15_timezone_reads_as_the_sessions_and_reset_val_as_the_servers():
     """The probe's: on a server in Atlantic/Reykjavik (UTC all year: no second reading), 'TimeZone is UTC' passed

@@ -1884,6 +1884,40 @@ def test_the_checkers_own_zone_does_not_pass_for_the_apps(demo_deployment, how):
     assert alive.status is Status.PASSED, _said("heartbeat-alive", Status.PASSED, alive)
 
 
+_RESET_VAL = "select reset_val as zone from pg_settings where name = 'TimeZone'"
+
+
+@pytest.mark.parametrize("how", ["role", "role in database", "url options"])
+def test_timezones_reset_val_is_an_error_where_it_is_the_checkers_own(demo_deployment, how):
+    """TimeZone's reset_val is the zone a session starts with: where the checker's own setting (its role's, its role's
+    in the database, its URL's options) gave its session UTC, it is the checker's, not the app's: on a database in
+    Asia/Tokyo "reset_val is UTC" passed and "reset_val is Asia/Tokyo" failed (the role's setting outranks the
+    database's), and a detail reading it showed UTC. Each is an ERROR (the detail's rows replaced by why) naming
+    whence the checker's zone came, how to drop it, and what reads the app's; a plain checker's reading is judged."""
+    items = [make_check("sql", {"query": _RESET_VAL, "expect": {"zone": {"eq": "UTC"}}}, item="R1", name="utc"),
+             make_check("sql", {"query": _RESET_VAL, "expect": {"zone": {"eq": "Asia/Tokyo"}}}, item="R2",
+                        name="tokyo"),
+             make_check("sql", {"query": "select * from pg_settings where name = 'TimeZone'",
+                                "expect": {"reset_val": {"eq": "UTC"}}}, item="R3", name="whole-row"),
+             make_check("sql", {"query": "select 0 as n", "detail": _RESET_VAL, "expect": {"n": {"eq": 1}}},
+                        item="R4", name="detail")]
+    with _checker_with_its_own_zone(demo_deployment, _IN_TOKYO, how) as (db, url):
+        utc, tokyo, whole_row, detail = _judged(url, items)
+        plain = _judged(db["url"], items[1:2])[0]
+    for name, outcome in (("utc", utc), ("tokyo", tokyo), ("whole-row", whole_row)):
+        assert outcome.status is Status.ERROR, _said(name, Status.ERROR, outcome)
+        said = outcome.observed
+        assert "reset_val" in said and "the checker's own" in said and "pg_db_role_setting" in said, said
+        assert "pg_file_settings" in said, said
+        whence = {"role": "ALTER ROLE checker_tz_", "role in database": f"IN DATABASE {db['name']} SET timezone",
+                  "url options": "the database URL's options"}[how]
+        assert whence in said, f"{how}: expected whence the checker's zone came ({whence!r}); saw {said!r}"
+    assert detail.status is Status.FAILED, _said("detail", Status.FAILED, detail)
+    shown = detail.evidence["detail"]
+    assert isinstance(shown, str) and "the detail reads" in shown and "the checker's own" in shown, shown
+    assert plain.status is Status.PASSED, _said("tokyo (a checker with no zone of its own)", Status.PASSED, plain)
+
+
 def test_alter_role_all_gives_the_apps_zone_where_the_database_sets_none(demo_deployment):
     """ALTER ROLE ALL SET timezone is every session's default where the database sets none (and the database's wins
     over it): the app's zone for a checker whose own zone is not the app's. (This worker's own server: reset after.)"""

@@ -29,7 +29,8 @@ strings nor comments; in the SQL it gives a function to run). A query reading a 
 itself (statement_timeout, DateStyle, transaction_read_only …: the transport's SESSION_SETTINGS; TimeZone, set once
 the session started, SESSION_SET_LATER, but for its reset_val) is an error whoever the checker is: it reads the
 session's value, not the server's (`pinned_problem`: current_setting()'s strings, and pg_settings parsed — read by
-names naming one, or by other than names where it reads a value the session changes).
+names naming one, or by other than names where it reads a value the session changes); TimeZone's reset_val too where
+the checker's own setting (its role's, its URL's: the transport's `own_zone`) gave its session the zone it started with.
 
 Only values of one kind compare: a number with a number (a numeric exactly), text with text, a
 boolean with a boolean (eq/ne), a timestamp with a timestamp, a time with a time (a string bound is read as
@@ -907,6 +908,9 @@ def gather(target, checks) -> dict[str, Any]:
     unknown_zone = getattr(target.database, "unknown_zone", None)
     if unknown_zone:
         facts["unknown_zone"] = unknown_zone
+    own_zone = getattr(target.database, "own_zone", None)
+    if own_zone:  # whence the checker's session got its own TimeZone, and how to drop it: its reset_val is its own
+        facts["own_zone"] = tuple(own_zone)
     if zones:  # each zone's answers, in the order asked
         facts["in_zone"] = [{"zone": zone, "answers": {check.key: resolved[n * len(checks) + i]
                                                        for i, check in enumerate(checks)}}
@@ -1630,6 +1634,8 @@ class _SettingsRead:
     session_values: bool
     # the settings of SESSION_SET_LATER whose rows a reference reads by name, reading a column the session changes
     later_values: frozenset[str] = frozenset()
+    # those whose reset_val (or whole row) a reference reads by name: the checker's own where its setting gave it
+    later_reset: frozenset[str] = frozenset()
 
 
 _ANY_SETTINGS = _SettingsRead(None, True, frozenset(), True)
@@ -1643,6 +1649,8 @@ SESSION_VALUE_COLUMNS = frozenset({"setting", "reset_val", "source", "sourcefile
 # those for a setting the session sets after it starts (SESSION_SET_LATER: TimeZone): reset_val is the value it started
 # with, the server's or the database's (test_sql_session_pins reads it so on PostgreSQL 15)
 LATER_VALUE_COLUMNS = SESSION_VALUE_COLUMNS - {"reset_val"}
+# and that one, which is the checker's own where its own setting (its role's, its URL's) gave the session its value
+RESET_VALUE_COLUMNS = frozenset({"reset_val"})
 # every setting the checker's session sets itself, as PostgreSQL spells it
 SESSION_SET = (*SESSION_SETTINGS, *SESSION_SET_LATER)
 
@@ -1664,6 +1672,7 @@ def _settings_read(query: str) -> _SettingsRead:
     whole = session_values = False
     asked_all: set[str] = set()
     later: set[str] = set()
+    reset: set[str] = set()
     for text in texts:
         try:
             tree = sqlglot.parse_one(text, read="postgres")
@@ -1697,8 +1706,10 @@ def _settings_read(query: str) -> _SettingsRead:
                                                for table in unrestricted)
         later |= {setting for table, asked in by_name for setting in SESSION_SET_LATER if setting.lower() in asked
                   and (whole_here or _reads_session_values(tree, table, exp, LATER_VALUE_COLUMNS))}
+        reset |= {setting for table, asked in by_name for setting in SESSION_SET_LATER if setting.lower() in asked
+                  and (whole_here or _reads_session_values(tree, table, exp, RESET_VALUE_COLUMNS))}
     return _SettingsRead(None if names is None else frozenset(names), whole, frozenset(asked_all), session_values,
-                         frozenset(later))
+                         frozenset(later), frozenset(reset))
 
 
 def _reads_session_values(tree, table, exp, columns: frozenset[str] = SESSION_VALUE_COLUMNS) -> bool:
@@ -1885,15 +1896,16 @@ _READ_ONLY_SETTINGS = frozenset({"transaction_read_only", "default_transaction_r
 
 
 @functools.lru_cache(maxsize=256)
-def pinned_problem(query: str) -> str | None:
+def pinned_problem(query: str, own_zone: tuple[str, str] | None = None) -> str | None:
     """Why the query reads a setting the checker's session sets itself (SESSION_SETTINGS: statement_timeout, DateStyle,
     transaction_read_only …): pg_settings and current_setting() show the session's value, not the server's. Found
     by what the query reads (also in the SQL it gives a function to run): current_setting() given one (a string, its
     escapes decoded, in any case) or a name it builds; pg_settings (or pg_show_all_settings()) read by `name = '…'` /
     `name in ('…')` naming one, or read by other than such names where it reads a column the session changes
     (`SESSION_VALUE_COLUMNS`, whole rows: `_settings_read`). One it sets once started (SESSION_SET_LATER: TimeZone,
-    UTC) likewise, but for pg_settings' reset_val, the value the session started with (`LATER_VALUE_COLUMNS`). None
-    where the query reads no setting so."""
+    UTC) likewise, but for pg_settings' reset_val, the value the session started with (`LATER_VALUE_COLUMNS`) — unless
+    the checker's own setting gave it that (`own_zone`: whence, and how to drop it; the transport's), read by name:
+    then its reset_val is the checker's too. None where the query reads no setting so."""
     words, texts = _references(query), _sql_read(query)
     if isinstance(words, _AnyName) and texts is not None and not any(
             kind == "escaped" for text in texts for kind, _ in _lexemes(text)):
@@ -1909,6 +1921,8 @@ def pinned_problem(query: str) -> str | None:
     # one set after the session starts: current_setting() reads the session's value, pg_settings all but reset_val
     called = {name.lower() for name in given or ()}
     later = [name for name in SESSION_SET_LATER if name.lower() in called or (read and name in read.later_values)]
+    # its reset_val: the zone the checker's session started with, which its own setting gave it where `own_zone`
+    own = [name for name in SESSION_SET_LATER if own_zone and read and name in read.later_reset and name not in later]
     said = []
     if pinned:
         why = SESSION_SETTINGS[pinned[0]][1] if len(pinned) == 1 else "; ".join(
@@ -1916,7 +1930,9 @@ def pinned_problem(query: str) -> str | None:
         said.append(f"the query reads {', '.join(pinned)}, which the checker's session sets itself ({why}): its value"
                     " there — pg_settings' setting, reset_val and source ('client'), current_setting() — is the"
                     " session's, not the server's nor the app's sessions'")
-    said += [_set_later_said(name) for name in later]
+    said += [_set_later_said(name, own_zone) for name in later]
+    said += [f"the query reads {name}'s reset_val, the value a session starts with, which here is the checker's own:"
+             f" {_started_with_own(own_zone)}" for name in own]
     if given is None and "current_setting" in words:
         said.append("the query gives current_setting() a setting's name it builds (not one string): it may read one"
                     f" the checker's session sets itself ({', '.join(SESSION_SET)}), whose value there is the"
@@ -1936,15 +1952,28 @@ def pinned_problem(query: str) -> str | None:
             f" superuser-only unless granted); pg_settings' boot_val is only the compiled default{recovery}")
 
 
-def _set_later_said(name: str) -> str:
+def _set_later_said(name: str, own_zone: tuple[str, str] | None = None) -> str:
     """Why reading a setting the checker's session sets after it starts (SESSION_SET_LATER: TimeZone) reads the
-    session's, and what reads the value the app's sessions start with: reset_val, which the later SET leaves."""
+    session's, and what reads the value the app's sessions start with: reset_val, which the later SET leaves — but
+    where the checker's own setting gave its session the value it started with (`own_zone`), not that either."""
     value, why = SESSION_SET_LATER[name]
-    return (f"the query reads {name}, which the checker's session sets itself once started ('{value}': {why}): its"
-            " value there — current_setting() and pg_settings' setting, source ('session'), sourcefile and"
-            " sourceline — is the session's, not the server's nor the app's sessions'; the value a session starts"
-            " with — the server's, ALTER ROLE ALL's or the database's (the checker role's own where it sets"
-            f" one) — is pg_settings' reset_val: `select reset_val from pg_settings where name = '{name}'`")
+    session = (f"the query reads {name}, which the checker's session sets itself once started ('{value}': {why}): its"
+               " value there — current_setting() and pg_settings' setting, source ('session'), sourcefile and"
+               " sourceline — is the session's, not the server's nor the app's sessions'")
+    if own_zone:
+        return (f"{session}; and the value the session started with, pg_settings' reset_val, is the checker's own"
+                f" here: {_started_with_own(own_zone)}")
+    return (f"{session}; the value a session starts with — the server's, ALTER ROLE ALL's or the database's — is"
+            f" pg_settings' reset_val: `select reset_val from pg_settings where name = '{name}'`")
+
+
+def _started_with_own(own_zone: tuple[str, str]) -> str:
+    """Why the zone the checker's session started with (pg_settings' reset_val) is not the app's sessions': whence it
+    came (the transport's `own_zone`, its words), and how to drop it."""
+    whence, undo = own_zone
+    return (f"the checker's session got its TimeZone from {whence}, which the app's sessions do not get, and which"
+            f" outranks the database's and the server's ({undo}, and reset_val is the zone the app's sessions start"
+            " with)")
 
 
 def _setting_arguments(texts: tuple[str, ...]) -> set[str] | None:
@@ -2940,11 +2969,14 @@ def _of_the_detail(said: str) -> str:
     return re.sub(r"\bthe query\b", "the detail", said)
 
 
-def _read_wrong(query: str, visibility: Any) -> str | None:
-    """Why what the query reads would not be what the app's sessions read: a setting the checker's session pins, and
-    rows the checker is not shown — each said, as fixing one leaves the other."""
-    return "; and ".join(problem for problem in (pinned_problem(query), rls_problem(query, visibility)
-                                                 or shown_problem(query, visibility)) if problem) or None
+def _read_wrong(query: str, facts: dict[str, Any]) -> str | None:
+    """Why what the query reads would not be what the app's sessions read: a setting the checker's session pins (or
+    the zone its own setting gave it: `own_zone`), and rows the checker is not shown — each said, as fixing one
+    leaves the other."""
+    visibility, own_zone = facts["visibility"], facts.get("own_zone")
+    return "; and ".join(problem for problem in (pinned_problem(query, tuple(own_zone) if own_zone else None),
+                                                 rls_problem(query, visibility) or shown_problem(query, visibility))
+                         if problem) or None
 
 
 def _judged(check, facts) -> Outcome:
@@ -2976,7 +3008,7 @@ def _judged(check, facts) -> Outcome:
         skewed = _clock_problem(facts)
         if skewed:
             return error(skewed, deployed_at=facts["deployed_at"])
-    why = _read_wrong(p.query, facts["visibility"])
+    why = _read_wrong(p.query, facts)
     if why:
         return error(why)
     if len(rows) != 1:
@@ -3026,7 +3058,7 @@ def _judged(check, facts) -> Outcome:
             evidence["detail"] = f"detail query failed: {_null_window_said(null_window, 'detail query', given)}"
         elif isinstance(detail, GatherError):
             evidence["detail"] = f"detail query failed: {detail}"
-        elif misread := _read_wrong(p.detail, facts["visibility"]):
+        elif misread := _read_wrong(p.detail, facts):
             # its rows would be the checker's session's values, or what the checker is shown: said, not shown
             evidence["detail"] = f"the detail query's rows are not shown: {_of_the_detail(misread)}"
             if problems:

@@ -79,7 +79,8 @@ SESSION_SETTINGS = {**SESSION_PINS, **SESSION_PARAMETERS, **SESSION_IMPLIED}
 # The settings the session sets after it starts (SESSION_ZONE's set_config(…, false), as SET does): their value, source
 # ('session'), sourcefile and sourceline are the session's — also where the sql family reads a query in the app's
 # zone once more, which it does not where that zone reads as UTC (Etc/UTC, Atlantic/Reykjavik) — while reset_val
-# stays the value the session started with: the server's, ALTER ROLE ALL's, the database's (or the checker role's own)
+# stays the value the session started with: the server's, ALTER ROLE ALL's, the database's (or the checker's own,
+# where its role or URL sets one: then not the app's either, sql's `pinned_problem`)
 SESSION_SET_LATER = {
     "TimeZone": ("UTC", "time read in UTC whatever the database sets"),
 }

@@ -9,8 +9,8 @@ will send asks them all at once (`prefetch`); each answer is kept for the one la
 that asks exactly that statement (same text, same bound values), so the families' conversations
 cost one round trip together, and a statement nobody foresaw is asked on its own. The one statement outside a
 transaction is the session's first: it reads the TimeZone the app's sessions get (`default_zone`: the session's own,
-unless the checker's role or URL set it, then the database's; `unknown_zone` where it cannot be read) and sets UTC for
-the rest of the session (`SESSION_ZONE`).
+unless the checker's role or URL set it, then the database's; `unknown_zone` where it cannot be read; `own_zone`: whence
+the checker's own came, where it has one) and sets UTC for the rest of the session (`SESSION_ZONE`).
 
 Time is bounded on the client too: `statement_timeout` only helps while the server is alive, so
 the conversation waits at most `statement_timeout + grace` for each next answer. A database that
@@ -145,6 +145,10 @@ def _zone_lacks(row: Mapping[str, Any]) -> str | None:
         lacks = _lacking(row, ("own", "checker_zone", "role", "db"))
         if lacks is None and row["own"] not in _OWN_ZONE:  # NULL only where the zone is the checker's: never NULL
             return f"names no zone and no source of the checker's own (own: {row['own']!r})"
+    elif lacks is None and row.get("own") is not None:  # `_own_zone` says whence, with the role's and db's names
+        lacks = _lacking(row, ("role", "db"))
+        if lacks is None and row["own"] not in _OWN_ZONE:
+            return f"names a source of the checker's own zone that no PostgreSQL gives (own: {row['own']!r})"
     return lacks
 
 
@@ -155,9 +159,16 @@ _OWN_ZONE = {"user": ("its role's own setting (ALTER ROLE {role} SET timezone)",
              "client": ("the database URL's options (-c timezone=…)", "drop it from the URL's options")}
 
 
+def _own_zone(row: Mapping[str, Any]) -> tuple[str, str] | None:
+    """Whence the checker's session got its own TimeZone (SESSION_ZONE's `own`), and how to drop it, said with the
+    role's and database's names; None where its zone is the one the app's sessions get too."""
+    own = row.get("own")
+    return None if own is None else tuple(text.format(role=row["role"], db=row["db"]) for text in _OWN_ZONE[own])
+
+
 def _unknown_zone(row: Mapping[str, Any]) -> str:
     """Why the zone the app's sessions read time in is not known (SESSION_ZONE found none), and how to make it so."""
-    whence, undo = (text.format(role=row["role"], db=row["db"]) for text in _OWN_ZONE[row["own"]])
+    whence, undo = _own_zone(row)
     return (f"the zone the app's sessions read time in is not known: the checker's session got its TimeZone"
             f" ('{row['checker_zone']}') from {whence}, which the app's sessions do not get, and neither the database"
             " (ALTER DATABASE … SET timezone) nor ALTER ROLE ALL sets one: the app's sessions get the server's"
@@ -214,6 +225,9 @@ class Database:
         # the TimeZone the app's sessions get (see SESSION_ZONE) and whether it reads as UTC; None until read
         self.default_zone: tuple[str, bool] | None = None
         self.unknown_zone: str | None = None  # why the app's zone is not known, where it is not (see SESSION_ZONE)
+        # whence the checker's session got its own TimeZone, and how to drop it (`_own_zone`): its reset_val is then
+        # the checker's, not the app's sessions'; None where no setting of its own gave it
+        self.own_zone: tuple[str, str] | None = None
         self._zone_pinned = False  # this session's TimeZone is UTC (a new session pins it again)
         self.statement_timeout_ms = statement_timeout_ms
         self._conn: psycopg.Connection | None = None
@@ -430,6 +444,7 @@ class Database:
             known = row["zone"] is not None
             self.default_zone = (str(row["zone"]), bool(row["utc"])) if known else None
             self.unknown_zone = None if known else _unknown_zone(row)
+            self.own_zone = _own_zone(row)
             return answers
         unpinned = GatherError(f"database {self.where}: could not set the session's TimeZone to UTC:"
                                f" {zone or 'no answer'}")
