@@ -1918,6 +1918,18 @@ def test_timezones_reset_val_is_an_error_where_it_is_the_checkers_own(demo_deplo
     assert plain.status is Status.PASSED, _said("tokyo (a checker with no zone of its own)", Status.PASSED, plain)
 
 
+def test_the_zone_errors_readings_write_text_alike(demo_deployment):
+    """The zone ERROR wrote a passed reading's text bare (`z = UTC`) and a failed one's quoted (`z = 'JST'`): each
+    reading's values are written alike, text quoted."""
+    items = [make_check("sql", {"query": "select to_char(now(), 'TZ') as z", "expect": {"z": {"eq": "UTC"}}},
+                        item="Z2", name="zone-abbreviation")]
+    with scratch_database(demo_deployment, _IN_TOKYO, prefix="quoted") as db:
+        (outcome,) = _judged(db["url"], items)
+    assert outcome.status is Status.ERROR, _said("zone-abbreviation", Status.ERROR, outcome)
+    assert "it passed (z = 'UTC')" in outcome.observed and "it failed (z = 'JST')" in outcome.observed, (
+        f"expected both readings' text quoted alike; saw {outcome.observed!r}")
+
+
 def test_alter_role_all_gives_the_apps_zone_where_the_database_sets_none(demo_deployment):
     """ALTER ROLE ALL SET timezone is every session's default where the database sets none (and the database's wins
     over it): the app's zone for a checker whose own zone is not the app's. (This worker's own server: reset after.)"""

@@ -2910,17 +2910,19 @@ def _zone_decides(check, facts: dict[str, Any], outcome: Outcome) -> Outcome | N
         return None
     answers = [(reading["zone"], reading["answers"][check.key])
                for reading in facts.get("in_zone", ()) if check.key in reading["answers"]]
-    in_utc = f"in UTC (the checker's session) it {outcome.status.value} ({cut(outcome.observed, SHOWN_CHARS)})"
+    seen = _seen_in(check, outcome, facts["answers"][check.key]["query"])
+    in_utc = f"in UTC (the checker's session) it {outcome.status.value} ({cut(seen, SHOWN_CHARS)})"
     unread = [(zone, answer) for zone, answer in answers if isinstance(answer, GatherError)]
     if unread:
         return _zone_unread(facts, outcome, in_utc, unread)
     readings = [(zone, _judged_in(check, facts, answer)) for zone, answer in answers]
+    seen_there = {zone: _seen_in(check, other, answer) for (zone, answer), (_, (other, _)) in zip(answers, readings)}
     if all(other.status is outcome.status and not asked_differs for _, (other, asked_differs) in readings):
         return None
     depends = ("the verdict depends" if any(other.status is not outcome.status for _, (other, _) in readings) else
                "a value compared depends (PostgreSQL compared the one read in UTC)")
     if facts.get("unknown_zone"):
-        read = "; ".join(f"at {EXTREME_ZONES.get(zone, zone)} ({zone}) it {_ended(other)}"
+        read = "; ".join(f"at {EXTREME_ZONES.get(zone, zone)} ({zone}) it {_ended(other, seen_there[zone])}"
                          for zone, (other, _) in readings)
         return error(f"{depends} on the time zone the query is read in: {in_utc}; {read} — a `timestamp"
                      " without time zone` (or a date or time of now()) reads otherwise in each, and"
@@ -2928,7 +2930,7 @@ def _zone_decides(check, facts: dict[str, Any], outcome: Outcome) -> Outcome | N
                      at_extremes={zone: other.observed for zone, (other, _) in readings})
     ((zone, (other, _)),) = readings
     return error(f"{depends} on the time zone the query is read in: {in_utc}, in {zone} (the database's default, as"
-                 f" the app's sessions read it) it {_ended(other)} — a"
+                 f" the app's sessions read it) it {_ended(other, seen_there[zone])} — a"
                  " `timestamp without time zone` (or a date or time of now()) reads otherwise in each, and in which"
                  " zone the app stamps it cannot be told; write the zone in the query: compare such a column with"
                  f" now() at time zone '{zone}' where the app stamps it by the database's clock (default now()),"
@@ -2936,10 +2938,20 @@ def _zone_decides(check, facts: dict[str, Any], outcome: Outcome) -> Outcome | N
                  utc=outcome.observed, in_zone=other.observed, zone=zone)
 
 
-def _ended(other: Outcome) -> str:
-    """How the item ended read in another zone, with what it saw there: `passed (n = 1)`, `was an error (…)`."""
+def _ended(other: Outcome, seen: str) -> str:
+    """How the item ended read in another zone, with what it saw there (`_seen_in`): `passed (n = 1)`, `was an error
+    (…)`."""
     said = "was an error" if other.status is Status.ERROR else other.status.value
-    return f"{said} ({cut(other.observed, SHOWN_CHARS)})"
+    return f"{said} ({cut(seen, SHOWN_CHARS)})"
+
+
+def _seen_in(check, outcome: Outcome, rows) -> str:
+    """What a reading saw, for the zone ERROR that sets readings side by side: a passed one's values written as a
+    failed one's are (`_shown`: text quoted — `z = 'UTC'` beside `z = 'JST'`, not `z = UTC`); a failed one's, or an
+    error's, as it said them."""
+    if outcome.status is not Status.PASSED or not isinstance(rows, list) or len(rows) != 1:
+        return outcome.observed
+    return ", ".join(f"{column} = {_shown(rows[0][column])}" for column in check.params.expect if column in rows[0])
 
 
 def _zone_unread(facts: dict[str, Any], outcome: Outcome, in_utc: str, unread: list) -> Outcome:
