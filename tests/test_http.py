@@ -1516,3 +1516,53 @@ def test_a_value_near_a_vendors_prefix_or_a_fused_data_key_loads(name, value):
     """Cosmos DB's x-ms-documentdb-partitionkey was refused as a credential while X-Partition-Key loaded."""
     assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
         name: value}
+
+
+# -- a path's fragment is shown and archived as its query is: a token in it is refused though it is never sent -------
+JWT_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlMTIz"
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path, shown", [
+    (f"/health#access_token={JWT_TOKEN}&token_type=bearer", "#access_token="),
+    (f"/callback#state=1&id_token={LITERAL}", "#id_token="), (f"/app#/reset/{JWT_TOKEN}", "the path's fragment"),
+    (f"/app#/login?token={LITERAL}", "#token="),
+])
+def test_a_credential_in_a_path_fragment_is_refused(family, path, shown):
+    """`/health#access_token=<JWT>` (an OAuth implicit flow's answer, pasted) loaded: the fragment was cut off before
+    the path was judged, and the token reached results.json and Allure whole."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+    said = _messages(raised.value)
+    assert shown in said and "written into the checklist" in said and "never sent" in said, said
+    assert "eyJhbGciOiJIUzI1NiJ9" not in said and LITERAL not in said, said
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", ["/docs#top", "/docs#section-2", "/app#/settings/profile", "/x?a=1#token_type=bearer",
+                                  "/app#/items/8e03-40d5"])
+def test_an_ordinary_path_fragment_loads(family, path):
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+# -- Subsonic's token login (?u=&t=&s=): the token and its salt are a reusable login, as its ?p= is -------------------
+SUBSONIC_TOKEN = "26719a1196d2a940705a59634eb18eab"  # md5(password + salt)
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", [f"/rest/ping.view?u=admin&t={SUBSONIC_TOKEN}&s=c19b2d&v=1.16.1&c=ov",
+                                  f"/rest/ping?s=c19b2d&t={SUBSONIC_TOKEN}&f=json"])
+def test_a_subsonic_token_login_in_a_path_query_is_refused(family, path):
+    """Subsonic's and Navidrome's `?t=<md5>&s=<salt>` loaded and was echoed: the pair logs in as its `?p=` does."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+    said = _messages(raised.value)
+    assert "?t=" in said and "written into the checklist" in said and SUBSONIC_TOKEN not in said, said
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", [f"/x?t={SUBSONIC_TOKEN}", "/x?t=1700000000&s=5", "/x?s=c19b2d&t=",
+                                  "/search?s=shoes&t=dark"])
+def test_a_t_parameter_without_a_salt_or_holding_no_token_loads(family, path):
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+

@@ -1045,6 +1045,9 @@ def _absolute_path(value: str) -> str:
                          "written to the logs of servers and proxies on the way; send the key in a request header "
                          f'instead (an http item: headers: {{x-api-key: "{fixed}"}})')
     credential = _credential_in_path(value)
+    if credential and credential[1] is None:  # in the fragment: never sent, so nothing to send it from instead
+        raise ValueError(f"{credential[0]} is a credential written into the checklist: a path's fragment is never "
+                         "sent, yet it is shown and archived as written; leave the fragment out")
     if credential:
         where, example = credential
         raise ValueError(f"{where} is a credential written into the checklist: a path is sent, shown and archived "
@@ -1054,11 +1057,13 @@ def _absolute_path(value: str) -> str:
     return value
 
 
-def _credential_in_path(path: str) -> tuple[str, str] | None:
+def _credential_in_path(path: str) -> tuple[str, str | None] | None:
     """Where a path holds a credential as written, named without its value, and the service's URL that would carry it
-    from a variable instead: a segment shaped as one (a JWT, `ghp_…`, a Telegram bot's `bot123:AA…`), or a parameter
-    of its query or of a segment (`;jsessionid=`) that could be one (`_credential_pair`)."""
-    written, _, query = path.partition("#")[0].partition("?")
+    from a variable instead (None for the fragment, never sent): a segment shaped as one (a JWT, `ghp_…`, a Telegram
+    bot's `bot123:AA…`), or a parameter of its query, of a segment (`;jsessionid=`) or of its fragment
+    (`#access_token=`, an OAuth implicit flow's answer pasted) that could be one (`_credential_pair`)."""
+    sent, _, fragment = path.partition("#")
+    written, _, query = sent.partition("?")
     for at, segment in enumerate(written.split("/")[1:], start=1):
         segment, *parameters = segment.split(";")
         if shaped_as_a_credential(unquote(segment)):
@@ -1067,14 +1072,34 @@ def _credential_in_path(path: str) -> tuple[str, str] | None:
             name = _credential_pair(pair)
             if name is not None:
                 return f";{name}=…", f"https://…/;{name}=${{NAME}}"
-    for pair in re.split(r"[&;]", query):  # `;` separates them too (HTML 4's advice, servlets read it)
-        name = _credential_pair(pair, plus=True)
-        if name is not None:
-            return f"?{name}=…", f"https://…?{name}=${{NAME}}"
+    name = _credential_in_query(query)
+    if name is not None:
+        return f"?{name}=…", f"https://…?{name}=${{NAME}}"
+    return _credential_in_fragment(fragment)
+
+
+def _credential_in_query(query: str, separators: str = "&;") -> str | None:
+    """The name of a query's parameter holding a credential as written (`&` and `;` separate them: HTML 4's advice,
+    servlets read it); Subsonic's token `?t=` beside its salt `?s=` is a password's (it logs in as `?p=` does)."""
+    pairs = [pair for pair in re.split(f"[{separators}]", query) if pair]
+    names = {unquote_plus(pair.partition("=")[0]) for pair in pairs}
+    passwords = QUERY_PASSWORD_NAMES | ({"t"} if {"t", "s"} <= names else set())
+    return next(filter(None, (_credential_pair(pair, plus=True, passwords=passwords) for pair in pairs)), None)
+
+
+def _credential_in_fragment(fragment: str) -> tuple[str, None] | None:
+    """Where a fragment (`#access_token=…`, a single-page app's `#/reset/<token>` or `#/login?token=…`) holds a
+    credential: never sent, it is shown and archived with the path all the same."""
+    name = _credential_in_query(fragment, separators="&;?/")
+    if name is not None:
+        return f"#{name}=…", None
+    if any(shaped_as_a_credential(unquote(piece)) for piece in re.split(r"[/?&;]", fragment)):
+        return "the path's fragment", None
     return None
 
 
-def _credential_pair(pair: str, *, plus: bool = False) -> str | None:
+def _credential_pair(pair: str, *, plus: bool = False, passwords: frozenset[str] | set[str] = QUERY_PASSWORD_NAMES
+                     ) -> str | None:
     """The name of a parameter (`name=value`) holding a credential as written, shown visible: a value shaped as one
     under any name (a JWT, `ghp_…`), or what could be a token under a name that reads as a credential's (`?api_key=`,
     `?access_token=`, `?sig=`), a session's (`?PHPSESSID=`, `;jsessionid=`, `?sid=`) or a password's (Subsonic's
@@ -1086,7 +1111,7 @@ def _credential_pair(pair: str, *, plus: bool = False) -> str | None:
         return None
     lower = name.lower()
     if shaped_as_a_credential(value) or (lower == "code" and could_be_a_token(value, shortest=16)) or (
-            (names_a_credential(name) or names_a_session(name) or lower in QUERY_PASSWORD_NAMES)
+            (names_a_credential(name) or names_a_session(name) or lower in passwords)
             and could_be_a_token(value)):
         return display.visible(display.cut(name, 60))
     return None
