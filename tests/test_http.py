@@ -1566,3 +1566,55 @@ def test_a_subsonic_token_login_in_a_path_query_is_refused(family, path):
 def test_a_t_parameter_without_a_salt_or_holding_no_token_loads(family, path):
     assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
 
+
+# -- a header named as a credential's whose value says it is none: a negative check, a flag, a type, a key's id -------
+@pytest.mark.parametrize("name, value", [
+    ("Authorization", "Bearer invalid"), ("Authorization", "Bearer expired-token"), ("Authorization", "bearer"),
+    ("Authorization", "Basic invalid"), ("Authorization", "invalid"), ("X-Api-Key", "none"), ("X-Api-Key", "wrong"),
+    ("Authorization", "Bearer wrong_password"), ("X-Token-Type", "bearer"), ("X-Session-Affinity", "sticky"),
+    ("X-Key-Id", "2024-01"), ("X-Auth-Request-Redirect", "https://app.example.com/health"),
+    ("X-Auth-Request-Redirect", "/health?next=2"),
+    ("x-vercel-set-bypass-cookie", "true"), ("x-vercel-set-bypass-cookie", "samesitenone"),
+])
+def test_a_credential_header_holding_no_credential_loads(name, value):
+    """`Authorization: Bearer invalid`, a negative check expecting 401, was refused at load (exit 20) by the header's
+    name whatever its value, and so were Vercel's documented `x-vercel-set-bypass-cookie: true`, a token's type, a
+    session's affinity, a key's id and oauth2-proxy's redirect."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}
+
+
+@pytest.mark.parametrize("name, value", [
+    ("Authorization", "Bearer test"), ("Authorization", "Bearer secret"), ("Authorization", "Bearer changeme"),
+    ("Authorization", "Bearer invalid hunter2"), ("Authorization", "hunter2"), ("X-Api-Key", "admin"),
+    ("X-Password", "hunter2"), ("X-Pin", "4821"), ("Authorization", "Basic dXNlcjpwYXNz"),
+    ("X-Key-Id", "9f8e7d6c5b4a3f2e1d0c"), ("X-Session-Affinity", "9f8e7d6c5b4a"), ("X-Auth-Type", "hunter2"),
+    ("X-Auth-Type", "deploy:hunter2"), ("X-Session-Id", "sticky"),
+    ("X-Auth-Request-Redirect", "https://deploy:hunter2@app.example.com/health"),
+    ("X-Auth-Request-Redirect", "https://app.example.com/cb?access_token=abc123def456"),
+    ("X-Auth-Request-Redirect", f"https://app.example.com/cb#access_token={JWT_TOKEN}"),
+    ("x-vercel-set-bypass-cookie", "Zk3q9TvLm2Xw8RpQ4sNa"), ("x-vercel-set-bypass-cookie", "yes-please"),
+])
+def test_a_credential_header_holding_what_could_be_one_is_still_refused(name, value):
+    with pytest.raises(ValidationError, match=f"{name}: a credential written into the checklist"):
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
+
+
+def test_a_negative_auth_check_with_a_bogus_bearer_runs(tmp_path):
+    """End to end: `Authorization: Bearer invalid` expecting 401 loads and runs (it was refused at load, exit 20)."""
+    replies = {("GET", "/private"): raw_reply(401, b'{"error": "unauthorized"}', "application/json")}
+    with KeepAliveHttp(replies) as server:
+        project = Project(tmp_path, {"WEB_URL": server.url})
+        project.checklist("site", """
+        - id: A1
+          name: private-refuses-a-bad-token
+          section: Web
+          title: the private API refuses a bad token
+          family: http
+          cadence: postdeploy
+          params: {service: web, path: /private, status: 401, headers: {Authorization: "Bearer invalid"}}
+        """)
+        project.environment('systems: {site: {services: {web: {url: "${WEB_URL}"}}}}\n')
+        ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.OK, ran.output[-3000:]
+

@@ -35,6 +35,23 @@ VENDOR_CREDENTIAL_NAMES = frozenset({"x-honeycomb-team", "x-jfrog-art-api"})
 # (`X-CSRF: 1`, Duende BFF's)
 TOKEN_VALUED_WORDS = frozenset({"csrf", "xsrf"})
 
+# a value under a credential's name that says it is none: an authorization scheme alone (`X-Token-Type: bearer`), or
+# words of a closed list saying a credential is wrong or missing, after a scheme or not (`Authorization: Bearer
+# invalid`, a negative check expecting 401; `Bearer expired-token`, `X-Api-Key: none`) — never a password's words
+# (test, admin, changeme, secret alone)
+AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "digest", "negotiate", "apikey", "dpop"})
+NO_CREDENTIAL_WORDS = frozenset({"invalid", "wrong", "bad", "bogus", "expired", "revoked", "fake", "dummy", "none",
+                                 "null", "nil", "undefined", "empty", "true", "false", "malformed", "incorrect",
+                                 "unknown", "missing", "garbage", "forged", "tampered", "nonexistent"})
+# … beside which these say what it is not (`not-a-real-token`, `wrong_password`)
+BESIDE_NO_CREDENTIAL = frozenset({"not", "a", "an", "real", "valid", "token", "key", "jwt", "secret", "password",
+                                  "credential", "credentials", "signature", "session", "cookie", "auth", "value"})
+# a name whose last word says its value describes a credential, not carries one (X-Token-Type, X-Session-Affinity,
+# oauth2-proxy's X-Auth-Request-Redirect; a key's id after key: X-Key-Id — a session's id is one)
+DESCRIBING_WORDS = frozenset({"type", "affinity", "redirect", "algorithm", "method", "mode", "version", "scheme"})
+# vendors' headers named as credentials that take flags alone (Vercel's, beside its protection bypass)
+VENDOR_FLAGS = {"x-vercel-set-bypass-cookie": frozenset({"true", "samesitenone"})}
+
 # a value shaped as a credential whatever its name: a JWT (three base64url parts, the first `eyJ`: `{"`) anywhere in
 # it, or the whole value an authorization scheme and its token (RFC 9110's `scheme SP token68`, nothing after it):
 # Basic and base64 of `user:password`, Bearer and a token of 16 characters or one holding a digit —
@@ -141,3 +158,27 @@ def shaped_as_a_credential(text: str) -> bool:
         return b":" in base64.b64decode(token, validate=True)
     except (ValueError, binascii.Error):
         return False
+
+
+def says_no_credential(text: str) -> bool:
+    """Whether a value says it is no credential: a scheme alone (`bearer`), or the closed list's words after one or
+    not (`Bearer invalid`, `Bearer not-a-real-token`, `none`) — `Bearer test` or `Bearer invalid hunter2` is none."""
+    scheme, _, rest = text.strip().partition(" ")
+    if scheme.lower() not in AUTH_SCHEMES:
+        rest = text
+    words = [word for word in re.split(r"[\s_.-]+", rest.lower()) if word]
+    if not words:
+        return scheme.lower() in AUTH_SCHEMES
+    return set(words) <= NO_CREDENTIAL_WORDS | BESIDE_NO_CREDENTIAL and bool(set(words) & NO_CREDENTIAL_WORDS)
+
+
+def names_a_description(name: str) -> bool:
+    """Whether a credential's name says its value describes one (X-Token-Type, X-Key-Id), not carries it."""
+    words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
+    return bool(words) and (words[-1] in DESCRIBING_WORDS or (words[-1] == "id" and words[-2:-1] == ["key"]))
+
+
+def a_vendors_flag(name: str, text: str) -> bool:
+    """Whether a vendor's header named as a credential holds one of the flags it takes (`x-vercel-set-bypass-cookie:
+    true`, as Vercel documents it)."""
+    return text.lower() in VENDOR_FLAGS.get(name.lower(), ())

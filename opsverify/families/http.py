@@ -32,9 +32,9 @@ from ..outcome import Outcome, Status, error, failed, passed
 from ..secrets import PLATFORM_GATE_PARAMETERS, without_userinfo
 from ..target import SECRET_REF
 from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, END_READ_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
-from ._common import StrictParams, UrlPath, holds_non_finite, reference_problem
-from ._credentials import could_be_a_token, holds_a_token, names_a_credential, names_a_login_cookie, \
-    names_a_token, shaped_as_a_credential
+from ._common import StrictParams, UrlPath, _credential_in_path, holds_non_finite, reference_problem
+from ._credentials import a_vendors_flag, could_be_a_token, holds_a_token, names_a_credential, names_a_description, \
+    names_a_login_cookie, names_a_token, says_no_credential, shaped_as_a_credential
 
 NAME = "http"
 
@@ -146,7 +146,27 @@ def _literal_credential(name: str, text: str) -> bool:
         return True
     if not names_a_credential(name):
         return False
-    return not SECRET_REF.search(text) or holds_a_token(rest)
+    if SECRET_REF.search(text):
+        return holds_a_token(rest)
+    return not (a_vendors_flag(name, text) or says_no_credential(text) or _a_description(name, text))
+
+
+def _a_description(name: str, text: str) -> bool:
+    """Whether a value under a name saying it describes a credential (X-Token-Type, X-Session-Affinity, X-Key-Id,
+    X-Auth-Request-Redirect) carries none: nothing that could be a token (as a path's query is judged, but from 6
+    letters and digits holding both: `hunter2` could be a password), and, a URL, no user or password in it and no
+    credential in its path, query or fragment. Anything else with a `:` or `@` (`deploy:hunter2`) could be a login."""
+    if not names_a_description(name) or could_be_a_token(text, shortest=6):
+        return False
+    if text.startswith("/"):
+        return _credential_in_path(text) is None
+    scheme, separator, rest = text.partition("://")
+    if not separator:
+        return ":" not in text and "@" not in text
+    authority, slash, path = rest.partition("/")
+    authority = re.split(r"[?#]", authority)[0]
+    return re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme, re.IGNORECASE) is not None and "@" not in authority and \
+        _credential_in_path("/" + path if slash else "/" + rest[len(authority):]) is None
 
 
 def _cited_example(name: str) -> str:
