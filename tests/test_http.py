@@ -1618,3 +1618,12 @@ def test_a_negative_auth_check_with_a_bogus_bearer_runs(tmp_path):
         ran = project.run("-m", "postdeploy", "--env", "local")
     assert ran.code == exitcodes.OK, ran.output[-3000:]
 
+
+# -- an analytics product's cookie named with a session's word carries no login ---------------------------------------
+@pytest.mark.parametrize("value", ["_hjSession_123456=eyJpZCI6IjEyMyIsImMiOjE3MDAwMDAwMDB9",
+                                   "_hjSessionUser_123456=eyJpZCI6IjEyMyIsImNyZWF0ZWQiOjE3MDB9"])
+def test_hotjars_session_cookies_load(value):
+    """Hotjar's `_hjSession_<site>` and `_hjSessionUser_<site>` were refused as login cookies: they hold an
+    analytics visit's id, no login."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": value}}).headers == {
+        "Cookie": value}

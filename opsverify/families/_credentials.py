@@ -86,6 +86,9 @@ LOGIN_COOKIE = re.compile(r"(?<!as)(?<!ob)(?<!pos)sess|sid(?![a-z])|remember|ide
 # (oc and its instance id)
 PRODUCT_LOGIN_COOKIE = re.compile(r"oauth2_proxy|wordpress_(?!test_cookie$)|i_like_gitea|gitea_incredible|^vouchcookie"
                                   r"|(?<![a-z])login(?![a-z])|^(?:fedauth|rtfa|_t|oc[a-z0-9]{10})$")
+# … but not an analytics product's, named with a session's word: Hotjar's visit and visitor ids (_hjSession_<site>,
+# _hjSessionUser_<site>)
+ANALYTICS_COOKIE = re.compile(r"_hjsession(?:user)?_\d+")
 # a query parameter that carries a password by its short name (Subsonic's and Navidrome's ?u=admin&p=…)
 QUERY_PASSWORD_NAMES = frozenset({"p", "pw", "pwd"})
 
@@ -130,6 +133,8 @@ def names_a_session(name: str) -> bool:
 
 
 def names_a_login_cookie(name: str) -> bool:
+    if ANALYTICS_COOKIE.fullmatch(name.lower()):
+        return False
     return names_a_session(name) or bool(PRODUCT_LOGIN_COOKIE.search(name.lower()))
 
 
