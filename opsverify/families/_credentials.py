@@ -43,7 +43,7 @@ AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "digest", "negotiate", "ap
 NO_CREDENTIAL_WORDS = frozenset({"invalid", "wrong", "bad", "bogus", "expired", "revoked", "fake", "dummy", "none",
                                  "null", "nil", "undefined", "empty", "true", "false", "malformed", "incorrect",
                                  "unknown", "missing", "garbage", "forged", "tampered", "nonexistent"})
-# … beside which these say what it is not (`not-a-real-token`, `wrong_password`)
+# … beside which these may stand (`invalid-token`, `wrong_password`, `expired_jwt`)
 BESIDE_NO_CREDENTIAL = frozenset({"not", "a", "an", "real", "valid", "token", "key", "jwt", "secret", "password",
                                   "credential", "credentials", "signature", "session", "cookie", "auth", "value"})
 # a name whose last word says its value describes a credential, not carries one (X-Token-Type, X-Session-Affinity,
@@ -167,7 +167,7 @@ def shaped_as_a_credential(text: str) -> bool:
 
 def says_no_credential(text: str) -> bool:
     """Whether a value says it is no credential: a scheme alone (`bearer`), or the closed list's words after one or
-    not (`Bearer invalid`, `Bearer not-a-real-token`, `none`) — `Bearer test` or `Bearer invalid hunter2` is none."""
+    not (`Bearer invalid`, `Bearer expired-token`, `none`); `Bearer test` or `Bearer invalid hunter2` does not."""
     scheme, _, rest = text.strip().partition(" ")
     if scheme.lower() not in AUTH_SCHEMES:
         rest = text
