@@ -1375,12 +1375,40 @@ def test_a_stripe_secret_key_fails_whatever_the_forbidden_roles(key, kind):
     'const sk_live_short=1',
     'const hint="sk_test_YourStripeSecretKeyHere"',  # words, no digit: a placeholder
     'const hint="sk_live_yourSecretKeyGoesHere"',
+    'const hint="sk_test_ReplaceMeWithYourSecretKey"',  # short words between: Me, To, A
+    'const hint="sk_live_AddYourKeyToTheEnvFile"',
+    'const hint="sk_test_PutASecretKeyHereForTesting"',
 ], ids=["publishable", "placeholder-x", "placeholder-words", "bare-prefix", "longer-name", "short", "camel-case",
-        "camel-case-lower"])
+        "camel-case-lower", "short-word-me", "short-word-to", "short-word-a"])
 def test_a_stripe_publishable_key_or_a_placeholder_passes(code):
     outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
     assert outcome.status is Status.PASSED, outcome.observed
     assert outcome.evidence["keys"] == [], outcome.evidence
+
+
+@pytest.mark.parametrize("key", [
+    SK_LIVE, SK_TEST,
+    "sk_live_HqLyjWDarjtTzdpdcXqLmNvB",  # letters only, random: no words
+    "sk_live_ToMeAnIsByUsWeOfOrNoGoDo",  # short words alone: no placeholder is made of them only
+    "sk_live_AbCdEfGhIjKlMnOpQrStUvWx",
+], ids=["sk_live", "sk_test", "letters-only", "short-words-only", "pairs"])
+def test_a_random_key_of_stripes_form_is_not_read_as_placeholder_words(key):
+    """Short words (`Me`, `To`, `A`) may stand between a placeholder's words; a random part of mixed case (and
+    digits) is still a key."""
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f'const s="{key}";'})
+    assert outcome.status is Status.FAILED, (key[:12], outcome.observed)
+
+
+def test_random_keys_of_letters_are_seldom_read_as_words():
+    """Of 50,000 random 24-character parts of letters and digits (a fixed seed: the same strings every run), none is
+    read as words run together (the expected rate is about one in a million)."""
+    import random
+    import string
+
+    chosen = random.Random(205)
+    alphabet = (string.ascii_letters + string.digits).encode()
+    parts = (bytes(chosen.choices(alphabet, k=24)) for _ in range(50_000))
+    assert [part for part in parts if bundle._placeholder_words(part)] == []
 
 
 STRIPE_SAMPLES = ["sk_test_4eC39HqLyjWDarjtT1zdp7dc", "sk_test_BQokikJOvBiI2HlWgH4olfQ2",

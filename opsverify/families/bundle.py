@@ -225,9 +225,12 @@ STRIPE_DOC_SAMPLES = frozenset({"sk_test_4eC39HqLyjWDarjtT1zdp7dc", "sk_test_BQo
                                 "sk_test_Hrs6SAopgFPF0bZXSN3f6ELN", "sk_test_26PHem9AhJZvU623DfE1x4sd",
                                 "sk_test_Y17KokhC3SRYCQTLYiU5ZCD2", "sk_test_tR3PYbcVNZZ796tH88S4VQ2u"})
 STRIPE_SAMPLE = "Stripe's documentation sample key"
-# a placeholder written as words run together, no digit: `YourStripeSecretKeyHere`, `yourSecretKeyGoesHere` (24
-# random letters and digits read so about once in 200,000; 99 of them never)
-PLACEHOLDER_WORDS = re.compile(rb"(?:[a-z]{2,}+)?+(?:[A-Z][a-z]{2,}+)*+")
+# a placeholder written as words run together, no digit: `YourStripeSecretKeyHere`, `yourSecretKeyGoesHere`, with
+# short English words between (`ReplaceMeWithYourSecretKey`, `PutASecretKeyHere`): a word is a capital and two
+# lower-case letters or more, or one of these short words, never followed by a lower-case letter (24 random letters
+# and digits read so about once in a million, of 2 million simulated; 99 of them never)
+_SHORT_WORDS = rb"(?:A[nst]?+|I[fnst]?+|B[ey]|Do|Go|M[ey]|No|O[fnr]|So|To|U[ps]|We)(?![a-z])"
+PLACEHOLDER_WORDS = re.compile(rb"(?:[a-z]{2,}+)?+(?:[A-Z][a-z]{2,}+|" + _SHORT_WORDS + rb")*+")
 # A PEM private key (PKCS#8, PKCS#1's RSA, SEC 1's EC, DSA, OpenSSH's, an encrypted one — still a leak: its pass
 # phrase is as near — and an OpenPGP private key block), armour to armour: its base64 in lines broken as they are, as
 # a JS or JSON string writes them (`\n`, `\\n` escaped twice, `\/`), with blanks, or as the pieces of an array of
@@ -1121,10 +1124,13 @@ def _random_looking(key: bytes, words: bool = False) -> bool:
 
 
 def _placeholder_words(text: bytes) -> bool:
-    """Whether `text` is words run together (`YourStripeSecretKeyHere`): letters only, each word of two lower-case
-    letters or more after one capital, each with a vowel."""
-    return PLACEHOLDER_WORDS.fullmatch(text) is not None and all(
-        re.search(rb"[aeiouy]", word) for word in re.findall(rb"[A-Z]?[a-z]++", text))
+    """Whether `text` is words run together (`YourStripeSecretKeyHere`, `ReplaceMeWithYourSecretKey`): letters only,
+    each word of two lower-case letters or more after one capital, or a short word (`A`, `Me`, `To`: see
+    PLACEHOLDER_WORDS), each with a vowel (`Env`'s is its capital), and one word at least of three letters (short words alone are a random
+    part's as likely as a placeholder's)."""
+    words = re.findall(rb"[A-Z]?[a-z]++", text)
+    return (PLACEHOLDER_WORDS.fullmatch(text) is not None and all(re.search(rb"[AEIOUYaeiouy]", word) for word in words)
+            and any(len(word) >= 3 for word in words))
 
 
 def _mixed(text: bytes) -> bool:
