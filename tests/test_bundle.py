@@ -1442,13 +1442,15 @@ def _pem(form: str) -> str:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=1024) if form == "rsa" else \
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024) if form.startswith("rsa") else \
         ec.generate_private_key(ec.SECP256R1())
     formats = {"pkcs8": (serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
                "rsa": (serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()),
                "ec": (serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()),
                "ec-encrypted": (serialization.PrivateFormat.TraditionalOpenSSL,
                                 serialization.BestAvailableEncryption(b"pass phrase")),
+               "rsa-encrypted": (serialization.PrivateFormat.TraditionalOpenSSL,
+                                 serialization.BestAvailableEncryption(b"pass phrase")),
                "encrypted": (serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pass phrase")),
                "openssh": (serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())}
     private_format, encryption = formats[form]
@@ -1505,6 +1507,69 @@ def test_pem_armour_without_a_private_key_passes(code):
     assert outcome.evidence["keys"] == [], outcome.evidence
 
 
+@pytest.mark.parametrize("escaped", [("/", "\\u002F"), ("+", "\\u002B"), ("/", "\\u002f"), ("+", "\\x2B")],
+                         ids=["devalue-slash", "dotnet-plus", "lower-case", "x-escape"])
+def test_a_pem_private_key_written_with_unicode_escapes_fails(escaped):
+    """SvelteKit's devalue writes `/` as `\\u002F`, .NET's System.Text.Json `+` as `\\u002B`: the string is the same
+    key once read, and named by the same fingerprint."""
+    character, escape = escaped
+    pem = _pem("rsa")
+    body = _pem_body(pem)
+    assert character in body  # 1024-bit RSA's ~840 base64 characters: each of `/` and `+` is there
+    code = "window.__config=" + json.dumps({"signingKey": pem}).replace(character, escape) + ";"
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == f"private key (PEM, -----BEGIN RSA PRIVATE KEY-----) {fingerprint(body)} in /app.js"
+    assert body[:40] not in json.dumps(outcome.evidence) + outcome.observed
+
+
+def test_a_pem_private_key_whose_line_breaks_are_unicode_escapes_fails():
+    """A serializer escaping every control character writes a line break as `\\u000A` (or `\\u000a`)."""
+    pem = _pem("ec")
+    code = 'const k="' + "\\u000A".join(pem.strip().splitlines()) + '";'
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.FAILED, outcome.observed
+    named = f"private key (PEM, -----BEGIN EC PRIVATE KEY-----) {fingerprint(_pem_body(pem))}"
+    assert outcome.observed == f"{named} in /app.js"
+
+
+@pytest.mark.parametrize("continued", ["\\n\\\n", "\\n\\\r\n", "\\\n"], ids=["newline-lf", "newline-crlf", "bare"])
+def test_a_pem_private_key_written_with_line_continuations_fails(continued):
+    """A hand-written multi-line JS string ends each line in `\\n\\` and a line break (ECMAScript's line
+    continuation: the backslash and the break are no part of the string)."""
+    pem = _pem("pkcs8")
+    code = 'var SIGNING_KEY = "' + continued.join(pem.strip().splitlines()) + '";\n'
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.FAILED, outcome.observed
+    named = f"private key (PEM, -----BEGIN PRIVATE KEY-----) {fingerprint(_pem_body(pem))}"
+    assert outcome.observed == f"{named} in /app.js"
+
+
+def _des_encrypted_pem() -> str:
+    """A traditional PEM encrypted with DES-EDE3-CBC (an older OpenSSL's default): an 8-byte IV, 16 hex digits."""
+    import base64
+    import os
+
+    body = base64.b64encode(os.urandom(600)).decode()
+    lines = "\n".join(body[i:i + 64] for i in range(0, len(body), 64))
+    return (f"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"
+            f"DEK-Info: DES-EDE3-CBC,{os.urandom(8).hex().upper()}\n\n{lines}\n-----END RSA PRIVATE KEY-----\n")
+
+
+@pytest.mark.parametrize("form", ["ec-encrypted", "rsa-encrypted", "des"])
+@pytest.mark.parametrize("joined", ["", " "], ids=["flat", "spaced"])
+def test_an_encrypted_traditional_pem_flattened_to_one_line_fails(form, joined):
+    """`pem.replace(/\\n/g, "")` (an env var flattened to one line) runs `DEK-Info: AES-256-CBC,<IV>` into the
+    base64: the headers' values are bounded (RFC 1421's Proc-Type values, an IV of its cipher's length), so the body
+    is still read."""
+    pem = _des_encrypted_pem() if form == "des" else _pem(form)
+    code = "const k=" + json.dumps(pem.replace("\n", joined)) + ";"
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.FAILED, outcome.observed
+    armour = "EC PRIVATE KEY" if form == "ec-encrypted" else "RSA PRIVATE KEY"
+    assert outcome.observed == f"private key (PEM, -----BEGIN {armour}-----) {fingerprint(_pem_body(pem))} in /app.js"
+
+
 def _pgp_block() -> str:
     """An ASCII-armoured OpenPGP private key block's shape: random bytes (a key's packets), 64 to a line, a checksum."""
     import base64
@@ -1530,6 +1595,21 @@ def test_a_pem_key_written_as_lines_joined_at_run_time_fails(separator):
     pem = _pem("pkcs8")
     quote = separator[0]
     code = f"const k=[{quote}{separator.join(pem.strip().splitlines())}{quote}].join(\"\\n\");"
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.FAILED, outcome.observed
+    named = f"private key (PEM, -----BEGIN PRIVATE KEY-----) {fingerprint(_pem_body(pem))}"
+    assert outcome.observed == f"{named} in /app.js"
+
+
+@pytest.mark.parametrize("separator", ['","', '"+"'], ids=["array", "concatenation"])
+def test_a_pem_key_joined_at_run_time_inside_webpacks_eval_fails(separator):
+    """webpack's `devtool: eval` (a development build served to production) wraps each module in `eval("…")`: the
+    seams of the key's pieces are escaped (`\\",\\"`)."""
+    pem = _pem("pkcs8")
+    lines = pem.strip().splitlines()
+    module = (f'const k=["{separator.join(lines)}"].join("\\n");' if separator == '","' else
+              f'const k="{separator.join(line + chr(92) + "n" for line in lines)}";')
+    code = f"eval({json.dumps(module + '//# sourceURL=webpack://app/./src/keys.js?')});"
     outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
     assert outcome.status is Status.FAILED, outcome.observed
     named = f"private key (PEM, -----BEGIN PRIVATE KEY-----) {fingerprint(_pem_body(pem))}"

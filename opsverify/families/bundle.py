@@ -29,8 +29,10 @@ API keys count by the role they act as: a secret key (`sb_secret_…`) as servic
 (`sb_publishable_…`) as anon; one is found right after an escape too (`%22`, `\\u0022`, `\\n`), never inside a
 longer name. Whatever roles are forbidden, a secret or restricted key of Stripe's form (`sk_live_…`, `rk_live_…`, test
 mode's `sk_test_…` too, its mode named; a publishable `pk_live_…`, a placeholder and Stripe's documentation samples,
-public, are none) and a PEM private key (armour to armour, its lines
-broken by `\\n`, as they are or as an array of lines joined at run time; an OpenPGP private key block too; a PEM
+public, are none; words run together may hold short ones, `ReplaceMeWithYourKey`) and a PEM private key (armour to
+armour, its lines broken by `\\n`, as they are or as an array of lines joined at run time — inside webpack's
+`eval("…")` too —, its escapes read as a string reads them: `\\u002F`, `\\x2B`, a line continuation; an encrypted
+one's headers even on its body's line; an OpenPGP private key block too; a PEM
 written base64-encoded, `LS0tLS1CRUdJTi…`, is decoded; the body must be a key's: see _a_key_body) fail: no browser
 may hold one.
 Evidence names the asset, the role (or what the key is) and a fingerprint, never the token.
@@ -71,7 +73,8 @@ path are ASCII), REQUESTS_AT_ONCE at a time, each dropped once scanned: see MAX_
 Honest limits — not looked at, so a pass does not cover them: source maps (`//# sourceMappingURL`, a SourceMap
 header; a pass names the scripts that name one, `source_maps_not_read`), JSON or config files the app fetches at
 run time (`fetch("./config.json")`, `<link rel=preload as=fetch>`), iframes' pages, strings built at run time
-(concatenation, base64 and atob — a base64-encoded PEM key aside —, escapes such as `\\u002e`), imports whose path
+(concatenation, base64 and atob — a base64-encoded PEM key aside —, escapes such as `\\u002e` — in a PEM key's
+body aside), imports whose path
 is a template literal, an import behind a comment holding a word an import starts with (`import(/* from the server
 */ "./x")`), an `importScripts`
 argument after one that is no string, a worker's `new URL(…)` whose path is no string (webpack's
@@ -239,16 +242,30 @@ PLACEHOLDER_WORDS = re.compile(rb"(?:[a-z]{2,}+)?+(?:[A-Z][a-z]{2,}+|" + _SHORT_
 # template's `${body}`) is no key, and neither is armour around what is no key's body (a form's hint, a docs page's
 # `MIIEpAIBAAKCAQEAxxxx…`): see _a_key_body. Linear: an attempt starts at a BEGIN armour and its body stops at the
 # next `-----`, which the next one holds.
-_PIECES = rb"""["'`]\s*+[,+]\s*+["'`]"""  # `","`, `', '`, `"+"`: where one string piece ends and the next starts
+# `","`, `', '`, `"+"`: where one string piece ends and the next starts; its quotes escaped inside a string
+# (`\",\"`: webpack's `devtool: eval` wraps each module in `eval("…")`)
+_PIECES = rb"""\\*+["'`]\s*+[,+]\s*+\\*+["'`]"""
+# a JS or JSON string's escape (backslashes: a string escaped once or twice, as Next's flight data is): `\n`, `\/`;
+# a character by its code (`\u002F` as SvelteKit's devalue writes `/`, `\u002B` as .NET's System.Text.Json writes
+# `+`, `\u000A`, `\x2B`); or a line continuation (`\` and a line break: ECMAScript's, nothing of the string)
+_ESCAPE = (rb"\\++(?:(?P<character>[nrt/])|(?P<continuation>\r\n|[\r\n])|u00(?P<code>[0-9A-Fa-f]{2})"
+           rb"|x(?P<x>[0-9A-Fa-f]{2}))")
+_ESCAPE_UNNAMED = re.sub(rb"\(\?P<\w++>", b"(?:", _ESCAPE)  # inside PRIVATE_KEY's possessive repeat: see _TERM_UNNAMED
 PRIVATE_KEY = re.compile(rb"(-----BEGIN (?P<armour>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY"
                          rb"|PGP PRIVATE KEY BLOCK)-----"
-                         rb"(?P<body>(?:[A-Za-z0-9+/=:,.\s]++|\\++[nrt/]|" + _PIECES + rb"|-(?!----))*+)"
+                         rb"(?P<body>(?:[A-Za-z0-9+/=:,.\s]++|" + _ESCAPE_UNNAMED + rb"|" + _PIECES + rb"|-(?!----))*+)"
                          rb"-----END (?P=armour)-----)")
-PEM_HEADER = re.compile(rb"(?:Proc-Type|DEK-Info):[ \t]*+[A-Za-z0-9,-]*+")
+# an encrypted PEM's headers (RFC 1421): `Proc-Type: 4,ENCRYPTED`, `DEK-Info: <cipher>,<IV in hex>`. Each value is
+# bounded, for a PEM flattened to one line (`pem.replace(/\n/g, "")`) runs it into the next header and the base64:
+# Proc-Type's is one of RFC 1421's words, an IV on its own line is all its hex digits, one run on is its cipher's
+# length (a 16-byte block's — AES, Camellia, ARIA, SEED, SM4 —: 32 digits; DES's and the like's: 16)
+PEM_HEADER = re.compile(rb"Proc-Type:[ \t]*+[0-9]++,(?:ENCRYPTED|MIC-ONLY|MIC-CLEAR|CRL)"
+                        rb"|DEK-Info:[ \t]*+(?:(?:AES|CAMELLIA|ARIA|SEED|SM4)[A-Za-z0-9-]*+,[0-9A-Fa-f]{32}"
+                        rb"|[A-Za-z0-9-]++,[0-9A-Fa-f]{16})(?:[0-9A-Fa-f]++(?=\s|\\|\Z))?+")
 # an OpenPGP armour's headers (`Version: OpenPGP.js v4.10`, `Comment: …`), each a line of its own
 PGP_HEADER = re.compile(rb"(?m)^[ \t]*+(?:Version|Comment|Charset|Hash|MessageID):[^\n]*+")
 PGP_CHECKSUM = re.compile(rb"\n[ \t]*+=[A-Za-z0-9+/]{4}[ \t]*+\Z")  # the armour's last line: `=Ab3d`
-PEM_ESCAPE = re.compile(rb"\\++([nrt/])")
+PEM_ESCAPE = re.compile(_ESCAPE)
 PEM_PIECES = re.compile(_PIECES)
 NOT_PEM_BASE64 = re.compile(rb"[^A-Za-z0-9+/=]++")
 PEM_SHORTEST = 40  # base64 characters: an Ed25519 key, the shortest, has 64
@@ -1175,10 +1192,21 @@ def _pem_lines(pem: str) -> bytes:
     """A PEM private key's body as lines: its escapes and the seams of its string pieces read as line breaks, its
     headers (`Proc-Type: …`, a PGP armour's `Version: …`) and a PGP armour's checksum line left out."""
     found = PRIVATE_KEY.fullmatch(pem.encode("ascii"))
-    body = PEM_PIECES.sub(b"\n", PEM_ESCAPE.sub(lambda escape: b"/" if escape[1] == b"/" else b"\n", found["body"]))
+    body = PEM_PIECES.sub(b"\n", PEM_ESCAPE.sub(_unescaped, found["body"]))
     if found["armour"] == b"PGP PRIVATE KEY BLOCK":
         body = PGP_CHECKSUM.sub(b"", PGP_HEADER.sub(b"", body.rstrip()))
     return PEM_HEADER.sub(b"", body)
+
+
+def _unescaped(escape: re.Match) -> bytes:
+    """What a PEM_ESCAPE stands for in a key's body: `/` for `\\/`, a line break for `\\n` (and for a blank written
+    by its code, `\\u000A`), nothing for a line continuation, the character for its code (`\\u002F`: `/`)."""
+    if escape["continuation"] is not None:
+        return b""
+    if escape["character"] is not None:
+        return b"/" if escape["character"] == b"/" else b"\n"
+    character = bytes([int(escape["code"] or escape["x"], 16)])
+    return b"\n" if character.isspace() else character
 
 
 def _pem_body(pem: str) -> str:
@@ -1487,8 +1515,7 @@ class Crawl:
 
     def _encoded_private_keys(self, path: str, encoded: str) -> None:
         """The PEM private keys in a base64-encoded text (its whole groups of four; line breaks left out)."""
-        unescaped = PEM_ESCAPE.sub(lambda escape: b"/" if escape[1] == b"/" else b"", encoded.encode("ascii"))
-        text = NOT_PEM_BASE64.sub(b"", unescaped)
+        text = NOT_PEM_BASE64.sub(b"", PEM_ESCAPE.sub(_unescaped, encoded.encode("ascii")))  # `\n`s left out
         decoded = _base64_bytes(text[:len(text) // 4 * 4])
         if decoded is None:
             return
