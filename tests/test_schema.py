@@ -985,6 +985,29 @@ def test_no_definer_functions_is_an_error_unless_allowed():
             facts, PASSED)
 
 
+# Named functions narrowed by security_definer_only: a named one that is SECURITY INVOKER was found and judged — an
+# error naming it (never a vacuous pass), whose advice (allow_empty) the loader accepts; with it, a pass saying so
+def test_named_functions_none_security_definer_is_an_error_whose_advice_is_accepted():
+    facts = catalog(functions=[function("inv", definer=False, args=""), function("inv", definer=False, args="integer"),
+                               function("other", definer=True)])
+    item = {"functions_in": "public", "functions": ["inv"], "security_definer_only": True, "no_grants_to": ["anon"]}
+    outcome = verdict(item, facts, ERROR, "no SECURITY DEFINER functions among those named: public.inv(),"
+                                          " public.inv(integer) are SECURITY INVOKER; nothing was checked (set"
+                                          " allow_empty: true if none is expected)")
+    assert set(outcome.evidence["left_out"]) == {"public.inv()", "public.inv(integer)"}, outcome.evidence
+    outcome = verdict({**item, "allow_empty": True}, facts, PASSED,
+                      "no SECURITY DEFINER functions among those named: public.inv(), public.inv(integer) are"
+                      " SECURITY INVOKER, as allow_empty permits")
+    assert outcome.evidence["checked"] == []
+
+
+def test_named_functions_all_excepted_give_no_advice_the_loader_refuses():
+    facts = catalog(functions=[function("f")])
+    outcome = verdict({"functions_in": "public", "functions": ["f"], "except_functions": ["f"]}, facts, ERROR,
+                      "nothing was checked")
+    assert "allow_empty" not in outcome.observed, outcome.observed
+
+
 # -- extensions ------------------------------------------------------------------------------------
 EXTENSIONS = [extension("plpgsql", "1.0", schema="pg_catalog"), extension("pg_cron", "1.4.2", schema="pg_catalog"),
               extension("pg_trgm", "1.3", schema="public", default="1.6")]

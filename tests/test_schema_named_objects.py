@@ -11,6 +11,7 @@ PostgreSQL 15 as the read-only checker role.
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from opsverify.families import schema
 from opsverify.outcome import Status
@@ -94,6 +95,58 @@ READERS = catalog(view("emails", reads=["auth.users"], grants_=[("anon", "SELECT
 def test_a_relation_reading_names_that_does_not_exist_is_an_error(reading, status, seen):
     verdict({"views_in": "public", "reading": reading, "no_grants_to": ["anon"], "allow_empty": True}, READERS,
             status, seen)
+
+
+# Named views narrowed by `reading`: a named view that reads none of the tables was found and its reads judged — an
+# error naming it and what it reads (never a vacuous pass), whose advice (allow_empty) the loader accepts; with it, a
+# pass saying so. The advice had been refused: "allow_empty applies to a whole schema".
+NAMED_NOT_READING = catalog(view("v", reads=["public.other"], grants_=[("anon", "SELECT")]), table("other"),
+                            view("w", reads=[], grants_=[("anon", "SELECT")]), table("users", schema="auth"))
+NAMED_ITEM = {"views_in": "public", "views": ["v"], "reading": ["auth.users"], "no_grants_to": ["anon"]}
+
+
+def test_a_named_view_reading_none_of_the_tables_is_an_error_whose_advice_is_accepted():
+    outcome = verdict(NAMED_ITEM, NAMED_NOT_READING, ERROR,
+                      "no views reading auth.users among those named: public.v reads none of them (it reads"
+                      " public.other); nothing was checked (set allow_empty: true if none is expected)")
+    assert outcome.evidence["left_out"] == {"public.v": {"reads": ["public.other"]}}, outcome.evidence
+    make_check("schema", {**NAMED_ITEM, "allow_empty": True})  # the advice given is one the loader takes
+
+
+def test_a_named_view_reading_none_of_the_tables_passes_as_allow_empty_permits():
+    outcome = verdict({**NAMED_ITEM, "views": ["v", "w"], "allow_empty": True}, NAMED_NOT_READING, PASSED,
+                      "no views reading auth.users among those named: public.v, public.w read none of them, as"
+                      " allow_empty permits")
+    assert outcome.evidence["checked"] == [] and set(outcome.evidence["left_out"]) == {"public.v", "public.w"}
+    # a named view that does not exist still fails, allow_empty or not: it was not checked
+    verdict({**NAMED_ITEM, "views": ["v", "gone"], "allow_empty": True}, NAMED_NOT_READING, FAILED,
+            "view public.gone does not exist")
+
+
+def test_named_ones_not_of_the_filters_kind_on_a_real_database(server):
+    _, fresh = server
+    ddl = """create schema app; create table app.users(id int); create table app.other(id int);
+             create view app.v as select * from app.other; grant select on app.v to anon;
+             create function app.inv() returns int language sql as 'select 1';"""
+    view_item = {"views_in": "app", "views": ["v"], "reading": ["app.users"], "no_grants_to": ["anon"]}
+    function_item = {"functions_in": "app", "functions": ["inv"], "security_definer_only": True,
+                     "no_grants_to": ["anon"]}
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [view_item, {**view_item, "allow_empty": True},
+                                  function_item, {**function_item, "allow_empty": True}])
+    expect(outcomes, [
+        (ERROR, "no views reading app.users among those named: app.v reads none of them (it reads app.other);"
+                " nothing was checked (set allow_empty: true if none is expected)"),
+        (PASSED, "no views reading app.users among those named: app.v reads none of them (it reads app.other), as"
+                 " allow_empty permits"),
+        (ERROR, "no SECURITY DEFINER functions among those named: app.inv() is SECURITY INVOKER; nothing was checked"),
+        (PASSED, "app.inv() is SECURITY INVOKER, as allow_empty permits"),
+    ])
+
+
+def test_allow_empty_with_named_views_needs_reading():
+    with pytest.raises(ValidationError, match="allow_empty applies to a whole schema"):
+        schema.Params.model_validate({"views_in": "public", "views": ["v"], "allow_empty": True})
 
 
 def test_the_relations_reading_names_are_read_by_name():

@@ -1130,9 +1130,11 @@ def first_few(names: list[str] | tuple[str, ...], limit: int = 3) -> str:
     return f"{', '.join(names[:limit])}, … (+{len(names) - limit})"
 
 
-def nothing_found(what: str, where: str) -> Outcome:
+def nothing_found(what: str, where: str, advise: bool = True) -> Outcome:
     """A check over a set that turned out empty has checked nothing: an *error* naming where it
-    looked, never a pass. Items that expect emptiness say `allow_empty: true`."""
+    looked, never a pass. Items that expect emptiness say `allow_empty: true` (`advise`: false where
+    the item may not, so the message offers no advice the loader refuses)."""
     from ..outcome import error
 
-    return error(f"no {what} found in {where}; nothing was checked (set allow_empty: true if none is expected)")
+    advice = " (set allow_empty: true if none is expected)" if advise else ""
+    return error(f"no {what} found in {where}; nothing was checked{advice}")

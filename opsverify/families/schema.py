@@ -339,8 +339,10 @@ class Params(StrictParams):
                 raise ValueError(f"privileges on a {kind} are {', '.join(sorted(allowed))}; got {', '.join(unknown)}")
         if self.security_invoker and self.materialized:
             raise ValueError("security_invoker applies to plain views; materialized views have none")
-        if self.allow_empty and (self.functions or self.views):
-            raise ValueError("allow_empty applies to a whole schema; named functions or views must exist")
+        if self.allow_empty and not self._may_be_empty():
+            raise ValueError("allow_empty applies to a whole schema, or to named views with reading and named"
+                             " functions with security_definer_only (none of them need be of that kind); named"
+                             " functions or views must exist")
         if not self.installed and (self.min_versions or self.up_to_date or self.not_in_schemas):
             raise ValueError("installed: false cannot be combined with min_versions, up_to_date or not_in_schemas")
         stray = sorted(set(self.min_versions) - set(self.extensions or []))
@@ -350,6 +352,11 @@ class Params(StrictParams):
         if bad:
             raise ValueError(f"min_versions: {', '.join(bad)} is not a dotted number like 1.5")
         return self
+
+    def _may_be_empty(self) -> bool:
+        """Whether allow_empty may be given: named ones must exist, but a filter after them (`reading`,
+        `security_definer_only`) may leave none — each was found and judged not of that kind."""
+        return (self.functions is None or bool(self.security_definer_only)) and (self.views is None or bool(self.reading))
 
     @property
     def subject(self) -> str:
@@ -791,7 +798,18 @@ def _empty(p: Params, what: str, where: str, expected: str, exists: bool) -> Out
     place = where if exists else f"{where} (which does not exist)"
     if p.allow_empty and exists:
         return passed(expected, f"no {what} in {where}, as allow_empty permits", checked=[])
-    return nothing_found(what, place)
+    return nothing_found(what, place, advise=p._may_be_empty())
+
+
+def _named_left_out(p: Params, what: str, why: str, expected: str, left_out: dict[str, dict]) -> Outcome:
+    """Every named one exists, but the filter after the names (`reading`, `security_definer_only`) left none: each
+    was found and judged not of that kind — said so, naming them (`why`). Nothing else of them was judged, so an error
+    unless allow_empty says none need be (a pass naming them, never a bare "as expected")."""
+    said = f"no {what} among those named: {why}"
+    if p.allow_empty:
+        return passed(expected, f"{said}, as allow_empty permits", checked=[], left_out=left_out)
+    return error(f"{said}; nothing was checked (set allow_empty: true if none is expected)", checked=[],
+                 left_out=left_out)
 
 
 # -- judge ---------------------------------------------------------------------------------------
@@ -2273,8 +2291,11 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
     if p.reading:  # what a view reads through other views, parents and children too (see _catalog.ViewGraph)
         through, ancestors, descendants = _read_through_views(found, [split_name(n) for n in p.reading],
                                                               facts.view_graph)
-        found = [r for r in found if _qualified(r) in through]
+        named_found, found = found, [r for r in found if _qualified(r) in through]
     _check_named_objects(p, facts, findings)
+    if not found and not findings.groups and not findings.errors and p.views is not None and p.reading:
+        return _named_left_out(p, f"{noun}s reading {', '.join(p.reading)}", _reading_none(named_found), expected,
+                               {_qualified(r): {"reads": [qualified(*x) for x in r["reads"]]} for r in named_found})
     if not found and not findings.groups and not findings.errors:
         what = f"{noun}s" + (f" reading {', '.join(p.reading)}" if p.reading else "")
         return _empty(p, what, f"schema {quote_ident(schema)}", expected, schema in facts.schemas)
@@ -2313,6 +2334,15 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
                                                  if _qualified(r) in definer_paths else {}),
                                               "grants": _grant_list(r["grants"], r["columns"])}
                               for r in found})
+
+
+def _reading_none(views: list[dict]) -> str:
+    """`public.v reads none of them (it reads public.other)`: what one reads is said, many are only named (their
+    evidence has what each reads)."""
+    if len(views) > 1:
+        return f"{first_few([_qualified(r) for r in views])} read none of them"
+    reads = [qualified(*x) for x in views[0]["reads"]]
+    return f"{_qualified(views[0])} reads none of them (it reads {first_few(reads) if reads else 'no relation'})"
 
 
 def _read_through_views(views: list[dict], reading: list[tuple[str, str]], graph) -> tuple[
@@ -2517,7 +2547,12 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
                                                        if n not in {f["name"] for f in found}])
     found = [f for f in found if f["name"] not in p.except_functions]
     if p.security_definer_only:
-        found = [f for f in found if f["security_definer"]]
+        named_found, found = found, [f for f in found if f["security_definer"]]
+        if not found and not findings.groups and p.functions is not None and named_found:
+            names = [_signature(f) for f in named_found]
+            return _named_left_out(p, "SECURITY DEFINER functions",
+                                   f"{first_few(names)} {'is' if len(names) == 1 else 'are'} SECURITY INVOKER",
+                                   expected, {name: {"security_definer": False} for name in names})
     if not found and not findings.groups:
         what = "SECURITY DEFINER functions" if p.security_definer_only else "functions"
         return _empty(p, what, f"schema {quote_ident(p.functions_in)}", expected, p.functions_in in facts.schemas)
