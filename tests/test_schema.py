@@ -673,6 +673,30 @@ def test_policies(params, policies, status, seen):
     verdict({"table": "jobs", **params}, catalog(table(policies=policies)), status, seen)
 
 
+# An UPDATE or DELETE that reads a column sees only the rows the SELECT policies grant: where a permissive one grants
+# rows but a restrictive SELECT policy always false closes them, that policy is named (it had been "no permissive
+# SELECT policy", though one exists); the article is the command's ("a DELETE", "an UPDATE")
+OPEN_ALL = policy("allp", command="*", using="true")
+CLOSED_SELECT = policy("r", command="r", permissive=False, using="false")
+
+
+@pytest.mark.parametrize("command, policies, seen", [
+    ("update", [OPEN_ALL, CLOSED_SELECT],
+     "table public.jobs has restrictive SELECT policy r always false for authenticated: an UPDATE that reads a column"
+     " (WHERE, RETURNING) sees no row, so it updates none"),
+    ("delete", [OPEN_ALL, CLOSED_SELECT],
+     "table public.jobs has restrictive SELECT policy r always false for authenticated: a DELETE that reads a column"
+     " (WHERE, RETURNING) sees no row, so it deletes none"),
+    ("delete", [policy("d", command="d", using="true")],
+     "table public.jobs has no permissive SELECT policy for authenticated that grants a row: a DELETE that reads a"
+     " column (WHERE, RETURNING) sees no row, so it deletes none"),
+])
+def test_a_write_that_sees_no_row_names_why(command, policies, seen):
+    outcome = verdict({"table": "jobs", "policies_for": {command: ["authenticated"]}}, catalog(table(policies=policies)),
+                      FAILED, seen)
+    assert outcome.observed == seen, outcome.observed
+
+
 # A role that bypasses row level security (its own BYPASSRLS, or a superuser) reads and writes every row: no policy,
 # nor the lack of one, says what it may do
 BYPASSING = [role("postgres", superuser=True), role("anon", bypass_rls=True), role("authenticated"),

@@ -1760,6 +1760,29 @@ def test_a_policy_that_grants_no_row_does_not_count_for_policies_for(server):
     ])
 
 
+def test_a_restrictive_select_policy_hiding_rows_from_a_write_is_named_on_a_real_database(server):
+    """A FOR ALL policy grants every row, a restrictive SELECT one none: PostgreSQL's UPDATE or DELETE that reads a
+    column sees no row, and the restrictive policy is why (the message had blamed a missing permissive one)."""
+    _, fresh = server
+    ddl = """create table public.c (id int, owner text); alter table public.c enable row level security;
+             create policy allp on public.c for all to authenticated using (true);
+             create policy r on public.c as restrictive for select to authenticated using (false);
+             grant all on public.c to authenticated;
+             insert into public.c values (1, 'a');"""
+    with fresh(ddl) as url:
+        outcomes = judge_on(url, [{"table": "public.c", "policies_for": {"update": ["authenticated"]}},
+                                  {"table": "public.c", "policies_for": {"delete": ["authenticated"]}}])
+        with psycopg.connect(url.admin, autocommit=True, connect_timeout=10) as conn:  # PostgreSQL's own say: the write sees no row
+            conn.execute("set role authenticated")
+            assert conn.execute("delete from public.c where id = 1").rowcount == 0
+    expect(outcomes, [
+        (FAILED, "table public.c has restrictive SELECT policy r always false for authenticated: an UPDATE that reads"
+                 " a column (WHERE, RETURNING) sees no row, so it updates none"),
+        (FAILED, "table public.c has restrictive SELECT policy r always false for authenticated: a DELETE that reads a"
+                 " column (WHERE, RETURNING) sees no row, so it deletes none"),
+    ])
+
+
 # (USING of a SELECT policy, status of `policies_for: {select: [...]}`): no row passes one always false or NULL
 NO_ROW_CASES = [
     ("(1 = 2)", FAILED), ("(NOT true)", FAILED), ("(false AND (id > 0))", FAILED), ("(NULL::boolean AND true)", FAILED),

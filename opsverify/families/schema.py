@@ -2062,11 +2062,22 @@ def _covering(policies: list[dict], command: str, role: str, roles: Roles) -> li
             and roles.covers(role, pol["roles"] or [PUBLIC])]
 
 
-def _sees_rows(policies: list[dict], role: str, roles: Roles) -> bool:
-    """Whether a permissive SELECT (or ALL) policy for the role grants a row, and no restrictive one closes them."""
+def _why_unseen(policies: list[dict], role: str, roles: Roles) -> str | None:
+    """Why the role's SELECT policies grant it no row (None: they grant some): no permissive SELECT (or ALL) policy
+    for it grants one, or a restrictive one closes them — that one named, for a permissive one exists."""
     covering = _covering(policies, "select", role, roles)
-    return (any(pol["permissive"] and _grants_rows(pol, "select") for pol in covering)
-            and not any(not pol["permissive"] and _closes_all(pol, "select") for pol in covering))
+    if not any(pol["permissive"] and _grants_rows(pol, "select") for pol in covering):
+        return f"no permissive SELECT policy for {role_label(role)} that grants a row"
+    closed = [pol["name"] for pol in covering if not pol["permissive"] and _closes_all(pol, "select")]
+    if closed:
+        return (f"restrictive SELECT polic{'ies' if len(closed) > 1 else 'y'} {first_few(closed)} always false for"
+                f" {role_label(role)}")
+    return None
+
+
+def _a(word: str) -> str:
+    """`a DELETE`, `an UPDATE`, `an INSERT`: the article by the word's sound (SQL's commands: by their first letter)."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, findings: Findings,
@@ -2114,11 +2125,10 @@ def _judge_policies(p: Params, name: str, policies: list[dict], roles: Roles, fi
                 findings.add(name, *_verb("has", "have", f"restrictive {command.upper()} polic"
                                                         f"{'ies' if len(closed) > 1 else 'y'} {first_few(closed)}"
                                                         f" always false for {role_label(role)}: no row is granted"))
-            elif command in ("update", "delete") and not _sees_rows(policies, role, roles):
+            elif command in ("update", "delete") and (unseen := _why_unseen(policies, role, roles)):
                 # PostgreSQL applies the SELECT policies too where the statement reads a column (its WHERE,
                 # RETURNING, `SET n = n + 1`): an UPDATE or DELETE that picks its rows sees none, and changes none
-                findings.add(name, *_verb("has", "have", f"no permissive SELECT policy for {role_label(role)} that "
-                                                        f"grants a row: an {command.upper()} that reads a column "
+                findings.add(name, *_verb("has", "have", f"{unseen}: {_a(command.upper())} that reads a column "
                                                         f"(WHERE, RETURNING) sees no row, so it {command}s none"))
     for role in p.no_policies_for:
         if not roles.exists(role):
