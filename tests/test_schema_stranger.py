@@ -1841,11 +1841,13 @@ def test_an_update_or_delete_policy_without_a_select_one_changes_no_row_it_picks
     none, `UPDATE … WHERE id = 1` changes nothing. Such a table had passed `policies_for: {update: [...]}`."""
     own = policy("p_own", command={"update": "w", "delete": "d"}[command], using="(owner_id = 1)")
     alone = catalog(table("notes", policies=[own]))
+    write = {"update": "an UPDATE", "delete": "a DELETE"}[command]
     verdict({"table": "public.notes", "policies_for": {command: ["authenticated"]}}, alone, FAILED,
-            f"no permissive SELECT policy for authenticated that grants a row: an {command.upper()} that reads")
+            f"no permissive SELECT policy for authenticated that grants a row: {write} that reads")
     closed = catalog(table("notes", policies=[own, policy("p_read", command="r", using="true"),
                                               policy("r_none", command="r", permissive=False, using="false")]))
-    verdict({"table": "public.notes", "policies_for": {command: ["authenticated"]}}, closed, FAILED, "SELECT policy")
+    verdict({"table": "public.notes", "policies_for": {command: ["authenticated"]}}, closed, FAILED,
+            "restrictive SELECT policy r_none always false for authenticated")
     seen = catalog(table("notes", policies=[own, policy("p_read", command="r", using="(owner_id = 1)")]))
     verdict({"table": "public.notes", "policies_for": {command: ["authenticated"]}}, seen, PASSED, "1 table")
 
