@@ -12,9 +12,10 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from .environment import conninfo_settings
+from .families._credentials import shaped_as_a_credential
 from .secrets import names_a_secret, names_a_secret_outright
 
 _LIBPQ_URL_PREFIXES = ("postgresql://", "postgres://")
@@ -33,20 +34,34 @@ def proxy_urls(environ: Mapping[str, str] = os.environ) -> list[str]:
 
 
 def named_secrets(environ: Mapping[str, str] = os.environ) -> list[tuple[str, str]]:
-    """The runner's own variables whose names say they hold a secret (a CI job's GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY,
-    a *_PASSWORD or *_API_KEY), cited by no environment file: a team test that hands a subprocess `dict(os.environ)`
-    and fails under --showlocals prints them all. Named by the env source's rule (`names_a_secret`: SESSION_DRIVER
-    stays a setting). A name whose last word is the secret's (`names_a_secret_outright`: SMTP_PASSWORD, PGPASSWORD,
-    SENTRY_DSN, SLACK_WEBHOOK_URL) holds one whatever its value looks like — a passphrase, an 8-character password,
-    an address; any other only when its value is shaped as a credential (`_token_shaped`): a runner holds many
-    variables a secret-sounding word does not make secret (CACHE_KEY_PREFIX=shop, SECRET_NAME=shop-prod,
+    """The runner's own variables that hold a secret (a CI job's GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY, a *_PASSWORD or
+    *_API_KEY), cited by no environment file: a team test that hands a subprocess `dict(os.environ)` and fails under
+    --showlocals prints them all. A value shaped as a credential whatever its name (`ghp_…` in GH_PAT, GitLab's
+    CI_JOB_JWT, `squ_…`). Else by name, the env source's rule (`names_a_secret`: SESSION_DRIVER stays a setting): one
+    whose last word is the secret's (`names_the_value`: SMTP_PASSWORD, PGPASSWORD, SENTRY_DSN, SLACK_WEBHOOK_URL)
+    holds one whatever its value looks like — a passphrase, an 8-character password, an address — but a password
+    anyone could guess (`_guessable`); any other only when its value is shaped as a token (`_token_shaped`): a runner
+    holds many variables a secret-sounding word does not make secret (CACHE_KEY_PREFIX=shop, SECRET_NAME=shop-prod,
     REFRESH_TOKEN_TTL=604800, DESKTOP_SESSION=ubuntu), and masking one would hide that word in every message of the
-    run — a system's name, which the run then refuses as an item's (an address under such a name gives up only its
-    user info's password: `named_addresses`). Not a folder or file that exists (PWD, OLDPWD, XAUTHORITY,
-    SSH_AUTH_SOCK name the project's folder and the runner's files; a key that starts with `/` is no file)."""
+    run — a system's name, which the run then refuses as an item's (an address gives up only its user info's
+    password: `named_addresses`). Not a folder or file that exists (PWD, OLDPWD, XAUTHORITY, SSH_AUTH_SOCK name the
+    project's folder and the runner's files; a key that starts with `/` is no file)."""
     return [(name, value) for name, value in environ.items()
-            if names_a_secret(name) and not _existing_path(value)
-            and (_token_shaped(value) or names_a_secret_outright(name) and not _a_known_default(name, value))]
+            if not _existing_path(value) and (shaped_as_a_credential(value) or names_a_secret(name) and (
+                _token_shaped(value) or names_the_value(name, value) and not _guessable(value, name, environ)))]
+
+
+def masked_whole(name: str, value: str) -> bool:
+    """Whether a runner's secret (`named_secrets`) is masked whole whatever it looks like, not by its shape alone."""
+    return names_the_value(name, value) or shaped_as_a_credential(value)
+
+
+def names_the_value(name: str, value: str) -> bool:
+    """Whether the name says its value is the secret itself (`names_a_secret_outright`) — but a DSN that is no
+    address, which names an ODBC data source (ODBC_DSN=warehouse), not a Sentry key."""
+    if not names_a_secret_outright(name):
+        return False
+    return not (re.search(r"DSN$", name, re.IGNORECASE) and "://" not in value and "@" not in value)
 
 
 # what a CI job's service containers are given as their password by custom (POSTGRES_PASSWORD=postgres,
@@ -57,19 +72,45 @@ _KNOWN_DEFAULTS = frozenset({"password", "passwd", "postgres", "postgresql", "ro
                              "mongodb", "rabbitmq", "user", "pass", "dev", "local"})
 
 
-def _a_known_default(name: str, value: str) -> bool:
-    """Whether a value under a name that says password is a service's default, or a word of its own name
-    (MYSQL_PASSWORD=mysql, KEYCLOAK_ADMIN_PASSWORD=keycloak)."""
-    word = value.strip().lower()
-    return word in _KNOWN_DEFAULTS or word in {part.lower() for part in name.replace("-", "_").split("_") if part}
+def _guessable(password: str, name: str, environ: Mapping[str, str], *beside: str) -> bool:
+    """Whether a password is one anyone could guess: a service's default, a word of its variable's own name
+    (MYSQL_PASSWORD=mysql, KEYCLOAK_ADMIN_PASSWORD=keycloak), what stands beside it in its URL (its user, its
+    database: postgres://bakery:bakery@…/bakery), or what the runner shows under a name that says nothing secret
+    (POSTGRES_USER=bakery beside POSTGRES_PASSWORD=bakery, the service container's custom)."""
+    word = password.strip().lower()
+    if word in _KNOWN_DEFAULTS or word in {part.lower() for part in re.split(r"[-_]", name) if part}:
+        return True
+    if word in {part.lower() for part in beside}:
+        return True
+    return any(value.strip().lower() == word for other, value in environ.items()
+               if other != name and not names_a_secret(other))
 
 
 def named_addresses(environ: Mapping[str, str] = os.environ) -> list[str]:
-    """The URLs the runner's variables hold under a name that says secret but not outright (CACHE_KEY_URL,
-    ACTIONS_ID_TOKEN_REQUEST_URL): the address is no secret (its path may hold an id, the nil UUID), but the
-    password in its user info is one whatever its shape — a client sends it as it is."""
-    return [value for name, value in environ.items()
-            if "://" in value and names_a_secret(name) and not names_a_secret_outright(name)]
+    """The URLs the runner's variables hold whose user info carries a password (DATABASE_URL=postgres://app:…@…,
+    REDIS_URL, a CACHE_KEY_URL), under a name that does not mask them whole: the address is no secret (its path may
+    hold an id, the nil UUID), but the password is one whatever its shape — a client sends it as it is — unless
+    anyone could guess it (`_guessable`: postgres://postgres:postgres@localhost/postgres)."""
+    found = []
+    for name, value in environ.items():
+        if "://" not in value or "@" not in value or masked_whole(name, value) and names_a_secret(name):
+            continue
+        user, password, database = _userinfo_and_database(value)
+        if password and not _guessable(password, name, environ, user, database):
+            found.append(value)
+    return found
+
+
+def _userinfo_and_database(url: str) -> tuple[str, str, str]:
+    """A URL's user, password and first path segment (a database URL's database), each unquoted; "" where none."""
+    try:
+        parts = urlsplit(url.strip())
+        return (unquote(parts.username or ""), unquote(parts.password or ""),
+                unquote(parts.path.lstrip("/").split("/")[0]))
+    except ValueError:  # a port that is no number, a bracket unclosed: what is before the `@` is its user info
+        userinfo = url.partition("://")[2].rpartition("@")[0]
+        user, _, password = userinfo.partition(":")
+        return unquote(user), unquote(password), ""
 
 
 def _token_shaped(value: str) -> bool:

@@ -37,13 +37,13 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from . import families
-from .ambient import libpq_passwords, named_addresses, named_secrets, proxy_urls
+from .ambient import libpq_passwords, masked_whole, named_addresses, named_secrets, proxy_urls
 from .checklist import Check
 from .display import one_line
 from .environment import Environment
 from .errors import DatabaseUnavailable, GatherError, NotConfigured, OpsverifyError
 from .outcome import Outcome, Status, error, skipped
-from .secrets import Redactor, database_passwords, names_a_secret_outright, run_keys, sealed, unsealed
+from .secrets import Redactor, database_passwords, run_keys, sealed, unsealed
 from .target import Target, services_named
 
 JUDGE_SLACK_S = 1.0  # judging and bookkeeping after the last answer
@@ -84,9 +84,9 @@ def learn_secrets(redactor: Redactor, env: Environment) -> None:
         redactor.add_url_parts(proxy)
     # what a team test's `dict(os.environ)` holds, printed by --showlocals: the runner's GITHUB_TOKEN and such, by
     # the env source's rule, and the run's own keys handed to its xdist workers there (in them too: each learns these)
-    for name, value in named_secrets():  # SMTP_PASSWORD, SENTRY_DSN: the value whole, whatever it looks like
-        redactor.add_env_var(name, value, marked_secret=names_a_secret_outright(name))
-    for url in named_addresses():  # CACHE_KEY_URL: its user info's password, its host and path readable
+    for name, value in named_secrets():  # SMTP_PASSWORD, SENTRY_DSN, GH_PAT=ghp_…: the value whole, whatever it looks like
+        redactor.add_env_var(name, value, marked_secret=masked_whole(name, value))
+    for url in named_addresses():  # DATABASE_URL: its user info's password, its host and path readable
         redactor.add_url_credentials(url)
     for key in run_keys():
         redactor.add_declared(key)

@@ -1570,7 +1570,7 @@ def test_a_t_parameter_without_a_salt_or_holding_no_token_loads(family, path):
 # -- a header named as a credential's whose value says it is none: a negative check, a flag, a type, a key's id -------
 @pytest.mark.parametrize("name, value", [
     ("Authorization", "Bearer invalid"), ("Authorization", "Bearer expired-token"), ("Authorization", "bearer"),
-    ("Authorization", "Basic invalid"), ("Authorization", "invalid"), ("X-Api-Key", "none"), ("X-Api-Key", "wrong"),
+    ("Authorization", "Bearer\tinvalid"), ("Authorization", "Basic invalid"), ("Authorization", "invalid"), ("X-Api-Key", "none"), ("X-Api-Key", "wrong"),
     ("Authorization", "Bearer wrong_password"), ("X-Token-Type", "bearer"), ("X-Session-Affinity", "sticky"),
     ("X-Key-Id", "2024-01"), ("X-Auth-Request-Redirect", "https://app.example.com/health"),
     ("X-Auth-Request-Redirect", "/health?next=2"),

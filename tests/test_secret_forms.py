@@ -1102,3 +1102,47 @@ def test_a_url_password_under_a_key_name_is_masked_and_its_host_stays_readable(t
                        {"CACHE_KEY_URL": value})
     shown = engine.Run(env).redactor.text(f"CACHE_KEY_URL={value}")
     assert "r3dispw" not in shown and "cache.internal:6379/0" in shown, shown
+
+
+_SHOP = 'systems: {shop: {services: {web: {url: "https://shop.example"}}}}\n'
+
+
+@pytest.mark.parametrize("name, value", [
+    ("GH_PAT", "ghp_" + "k3X9mQ2wZp7LrT4vB8nC1dF6gH0jY5sA2eR7"),
+    ("CI_JOB_JWT", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJqb2JfMTIzIn0.c2lnbmF0dXJlX29mX3RoZV9qb2JzX3Rva2Vu"),
+    ("SONAR_LOGIN", "squ_" + "4f9a2c1e8b7d6a5f3e2d1c0b9a8f7e6d5c4b3a29"),
+])
+def test_a_runner_variable_shaped_as_a_credential_is_one_whatever_its_name(name, value, tmp_path, monkeypatch):
+    """GH_PAT (the common name of a GitHub token kept as a CI secret), GitLab's CI_JOB_JWT, SonarQube's SONAR_LOGIN:
+    no secret word in the name, so a team test's dump of os.environ printed the token. Its shape says what it is."""
+    env = _environment(tmp_path, monkeypatch, _SHOP, {name: value})
+    shown = engine.Run(env).redactor.text(repr({name: value}))
+    assert value not in shown, shown
+
+
+@pytest.mark.parametrize("name, value, password", [
+    ("DATABASE_URL", "postgres://app:Pa55w0rd-prod-7@db.internal:5432/app", "Pa55w0rd-prod-7"),
+    ("REDIS_URL", "redis://default:happylittlecloud@cache.internal:6379/0", "happylittlecloud"),
+])
+def test_a_runner_address_gives_up_its_password_whatever_its_name(name, value, password, tmp_path, monkeypatch):
+    """Heroku's DATABASE_URL and REDIS_URL, cited by no environment file, were shown with their passwords: the
+    password of any runner address is masked, its host and database readable."""
+    env = _environment(tmp_path, monkeypatch, _SHOP, {name: value})
+    shown = engine.Run(env).redactor.text(f"{name}={value}")
+    assert password not in shown and ".internal:" in shown, shown
+
+
+@pytest.mark.parametrize("variables, word", [
+    ({"POSTGRES_USER": "bakery", "POSTGRES_PASSWORD": "bakery", "POSTGRES_DB": "bakery"}, "bakery"),
+    ({"DATABASE_URL": "postgres://postgres:postgres@localhost:5432/postgres"}, "postgres"),
+    ({"DATABASE_URL": "postgresql://bakery:bakery@127.0.0.1/bakery_test"}, "bakery"),
+    ({"ODBC_DSN": "warehouse"}, "warehouse"),
+])
+def test_a_runner_password_anyone_could_guess_stays_readable(variables, word, tmp_path, monkeypatch):
+    """A CI job's service container, POSTGRES_USER=bakery POSTGRES_PASSWORD=bakery: 'bakery' was learned as a secret,
+    hidden in every message, and a run of the system bakery refused (exit 20). A password that stands beside it as
+    its user or database, or that the runner shows under a name saying nothing secret, guards nothing; an ODBC
+    data source's name (ODBC_DSN=warehouse) is no key."""
+    env = _environment(tmp_path, monkeypatch, _SHOP, variables)
+    said = f"the {word} system's items; {variables}"
+    assert engine.Run(env).redactor.text(said) == said

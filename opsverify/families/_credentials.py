@@ -68,7 +68,8 @@ VENDOR_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:gh[opsur]_[A-Za-z0-9]{20,}|github
                           r"|whsec_[A-Za-z0-9+/=]{16,}|xox[abpors]-[A-Za-z0-9-]{10,}|glpat-[\w-]{16,}"
                           r"|A[KS]IA[0-9A-Z]{16}(?![A-Za-z0-9])|sk-(?:proj|svcacct|admin|ant)-[\w-]{20,}"
                           r"|sk-[A-Za-z0-9]{40,}|SG\.[\w-]{20,}\.[\w-]{40,}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{34}"
-                          r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|AIza[\w-]{35}|(?:bot\d{5,}|\d{5,}(?=:AA)):[\w-]{30,})")
+                          r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|AIza[\w-]{35}|(?:bot\d{5,}|\d{5,}(?=:AA)):[\w-]{30,}"
+                          r"|sq[upa]_[a-f0-9]{40})")  # SonarQube's user, project and analysis tokens
 # what is left of a value, its {secret:…} references taken out, that is itself a credential: a run of 6 or more token
 # characters holding a digit (`Basic {secret:U}:hunter2pass`); words and separators (`Bearer `, `; `) are not
 LITERAL_TOKEN = re.compile(r"[\w~+/.-]*\d[\w~+/.-]*")
@@ -168,7 +169,7 @@ def shaped_as_a_credential(text: str) -> bool:
 def says_no_credential(text: str) -> bool:
     """Whether a value says it is no credential: a scheme alone (`bearer`), or the closed list's words after one or
     not (`Bearer invalid`, `Bearer expired-token`, `none`); `Bearer test` or `Bearer invalid hunter2` does not."""
-    scheme, _, rest = text.strip().partition(" ")
+    scheme, _, rest = text.strip().partition(next(iter(re.findall(r"\s", text.strip())), " "))  # a space or a tab
     if scheme.lower() not in AUTH_SCHEMES:
         rest = text
     words = [word for word in re.split(r"[\s_.-]+", rest.lower()) if word]
