@@ -38,7 +38,9 @@ TABLE: tuple[ExitCode, ...] = (
                                     "--fail-on lets pass could not decide a part of it or erred after its check (its "
                                     "teardown, its worker): a target misbehaved — among them a database that kept "
                                     "answering, too slowly for timeouts.database_s; the summary names each cause "
-                                    "(`could not check — …`)"),
+                                    "(`could not check — …`). Also a family module or a conftest that skipped itself "
+                                    "at import (`pytest.importorskip` of what this runner lacks): its items were never "
+                                    "collected (a conftest: no test below it, the run stops before any check)"),
     ExitCode(20, "bad-config", "invalid checklist or environment file (bad YAML, not UTF-8, unknown key, "
                                "wrong value; an environment that names no system, or has a `.yml` twin), a "
                                "`checks/` module naming no family or a second test of one, or none for a family "

@@ -164,6 +164,7 @@ DESELECTED = pytest.StashKey[list[pytest.Item]]()  # while collecting: what was 
 FAMILY_TESTS = pytest.StashKey[dict[str, str]]()  # family -> the node id of the test that stands for its items
 BAD_TEST_MODULE = pytest.StashKey[bool]()  # a checks/ module was refused while collecting: bad input, exit 20
 SKIPPED_MODULES = pytest.StashKey[dict[Path, str]]()  # a test module that skipped itself at import -> why (redacted)
+SKIPPED_CONFTEST = pytest.StashKey[tuple[str, str]]()  # an initial conftest that skipped itself at import: where, why
 REFUSED = "opsverify: "  # how a refused module's collection error begins: xdist's controller tells it by this
 SESSION = pytest.StashKey[pytest.Session]()
 CONSOLE = pytest.StashKey[tuple[Stdout, Any]]()  # the terminal reporter's stdout, and the one it stood in for
@@ -346,7 +347,28 @@ def pytest_load_initial_conftests(early_config: pytest.Config):
         if sys.stderr is None:
             sys.stderr = Stderr(None)
         early_config.stash[STDERR] = sys.stderr if isinstance(sys.stderr, Stderr) else Stderr(sys.stderr)
-    return (yield)
+    try:
+        return (yield)
+    except pytest.skip.Exception as exc:  # a conftest's importorskip: pytest lets it out as a traceback, exit 1
+        if getattr(early_config.known_args_namespace, "ov_env", None) is None:
+            raise
+        # said by pytest_cmdline_main, once the environment is known to mask the reason by (it may quote a secret)
+        early_config.stash[SKIPPED_CONFTEST] = (_skipping_conftest(exc), cut(one_line(str(exc.msg or "")), 200))
+        return None
+
+
+def _skipping_conftest(exc: BaseException) -> str:
+    """The conftest.py whose import raised `exc`: the innermost one on its traceback (it may skip through a helper
+    it imports)."""
+    from .checklist import shown
+
+    found = "a conftest.py"
+    tb = exc.__traceback__
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename).name == "conftest.py":
+            found = shown(Path(tb.tb_frame.f_code.co_filename))
+        tb = tb.tb_next
+    return found
 
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_configure")
@@ -484,6 +506,13 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     name = config.getoption("ov_env")
     if name is None or _help_only(config.option):
         return None
+    skipped = config.stash.get(SKIPPED_CONFTEST, None)
+    if skipped is not None:  # no test below it was loaded: before the demo starts, nothing to check nor to write
+        conftest, why = skipped
+        said = (f"{conftest} skipped at import ({why}): pytest loads no test below it, so no item was checked; make it "
+                "import here, or skip in the fixtures or tests that need what it lacks")
+        stderr_line(config, f"opsverify: {visible(_masked_by_the_environment(config, name, said))}")
+        return exitcodes.COULD_NOT_CHECK  # as a family module skipped at import: the runner lacks it, no file is bad
     INTERRUPTIONS.install()  # from the start: the demo starting, the checklists loading
     # and to the very end: the first cleanup registered is the last to run, after the demo and the run have stopped
     config.add_cleanup(lambda: _run_over(config))

@@ -347,3 +347,25 @@ def test_a_module_skipped_at_import_that_no_item_in_scope_needs_is_a_skip(tmp_pa
     assert ran.code == 0, ran.output[-3000:]
     assert "skipped at import" not in ran.output, ran.output[-3000:]
     assert set(ran.statuses()) == ITEMS, ran.statuses()
+
+
+@pytest.mark.parametrize("skip", sorted(SKIPS_AT_IMPORT))
+@pytest.mark.parametrize("where", ["checks/conftest.py", "conftest.py"])
+def test_a_conftest_skipped_at_import_stops_the_run_in_one_line(tmp_path, skip, where):
+    """A team's conftest that skips itself at import (`pytest.importorskip` of a client this runner lacks): pytest
+    loads no test below it, so no item in scope is collected. It ended the run in a ~40-frame `Skipped:` traceback and
+    exit 1 ("a check failed"); it is one line naming the conftest and its reason, exit 10 as a family module skipped
+    at import (the runner lacks what it needs: not a bad file), before any check and with nothing written."""
+    with MisbehavingHttp() as web:
+        project = modules_fleet(tmp_path, web)
+        (project.root / where).write_text("import pytest\n" + SKIPS_AT_IMPORT[skip] + "\n", encoding="utf-8")
+        ran = project.run("--env", "local", "-m", "postdeploy")
+    reason = {"importorskip": "could not import 'a_client_this_runner_lacks': No module named "
+                              "'a_client_this_runner_lacks'",
+              "module-level skip": "the api client is not configured here"}[skip]
+    assert ran.code == 10, ran.output[-3000:]
+    assert "Traceback" not in ran.output, ran.output[-3000:]
+    assert ran.done.stderr.strip() == (
+        f"opsverify: {where} skipped at import ({reason}): pytest loads no test below it, so no item was checked; "
+        "make it import here, or skip in the fixtures or tests that need what it lacks"), ran.output[-3000:]
+    assert not (project.root / "reports").exists() or not any((project.root / "reports").iterdir())
