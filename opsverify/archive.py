@@ -1120,15 +1120,22 @@ class ArchiveReporter:
                     asked["narrowed_by"] += self._narrowed_elsewhere(known[1])
         if asked["items"]:  # an --item asked for and never checked: an auditor must not read it as checked
             asked["items_not_selected"] = self.items_not_selected(config)
+            # one a hook left out (an --item is what narrowed the others): named among what narrowed the run too
+            whys = " ".join(entry["why"] for entry in asked["items_not_selected"])
+            asked["narrowed_by"] += [said for said in (*self._uncollected_said(), NARROWED_ELSEWHERE)
+                                     if said in whys and said not in asked["narrowed_by"]]
         return asked
+
+    def _uncollected_said(self) -> list[str]:
+        errors = [e for e in self.collection_errors if e != "?"]
+        return [f"not collected ({', '.join(errors)}), not the command line"] if errors else []
 
     def _narrowed_elsewhere(self, left_out: list[Check]) -> list[str]:
         """What left these items out, the command line not: the modules or checklist files that could not be collected
         (a module failing or skipped at import), for the items they would have held; else a plugin or conftest."""
-        errors = [e for e in self.collection_errors if e != "?"]
-        names = {Path(e).name for e in errors}
+        names = {Path(e).name for e in self.collection_errors if e != "?"}
         uncollected = [c for c in left_out if {f"test_{c.family}.py", Path(c.source).name} & names]
-        said = [f"not collected ({', '.join(errors)}), not the command line"] if uncollected else []
+        said = self._uncollected_said() if uncollected else []
         return said + ([NARROWED_ELSEWHERE] if len(uncollected) < len(left_out) else [])
 
     def selection_text(self, config: pytest.Config) -> str:
@@ -2312,7 +2319,18 @@ def _why_item_not_selected(config: pytest.Config, state, item: str, systems: tup
     given = config.args_source == pytest.Config.ArgsSource.ARGS
     narrowed += provenance.narrowing(config.option, [shown(Path(a)) for a in config.args] if given else [], [])
     narrowed += _test_files_named(config, state.checklists)
-    return f"--item {shown_item} was left out by {visible(' '.join(narrowed)[:300]) or 'the command line'}"
+    if narrowed:
+        return f"--item {shown_item} was left out by {visible(' '.join(narrowed)[:300])}"
+    return f"--item {shown_item} was left out by {' and '.join(_left_out_elsewhere(config, chosen))}"
+
+
+def _left_out_elsewhere(config: pytest.Config, checks: list[Check]) -> list[str]:
+    """What left these checks out where the command line did not, as the run's selection.narrowed_by says it: a
+    module or checklist that could not be collected, else a plugin or conftest."""
+    reporter = config.pluginmanager.get_plugin("opsverify-archive")
+    if not isinstance(reporter, ArchiveReporter) or not checks:
+        return [NARROWED_ELSEWHERE]
+    return reporter._narrowed_elsewhere(checks)
 
 
 def _matching_marks(markexpr: str, checks: list[Check]) -> list[Check]:

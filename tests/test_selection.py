@@ -190,6 +190,27 @@ def pytest_collection_modifyitems(config, items):
     assert f"not selected ({NARROWED_ELSEWHERE}): alpha S10-up-again" in ran.done.stdout, ran.output[-2000:]
 
 
+def test_an_item_a_conftest_dropped_is_said_as_the_conftest_s_not_the_command_line(tmp_path):
+    """`--item S1 --item S10` and a conftest's pytest_collection_modifyitems dropping S10: the summary and the
+    manifest's items_not_selected said "--item S10 was left out by the command line" while the same run's narrowed_by
+    said a plugin or conftest. Both say the same now."""
+    from opsverify.archive import NARROWED_ELSEWHERE
+
+    with MisbehavingHttp() as web:
+        project = _fleet(tmp_path, web)
+        (project.root / "conftest.py").write_text("""
+def pytest_collection_modifyitems(config, items):
+    items[:] = [item for item in items if "S10-" not in item.nodeid]
+""", encoding="utf-8")
+        ran = project.run("--env", "local", "-m", "postdeploy", "--system", "alpha", "--item", "S1", "--item", "S10")
+    manifest, _, _ = _selection(ran)
+    why = f"--item S10 was left out by {NARROWED_ELSEWHERE}"
+    assert manifest["narrowed_by"] == ["--item S1", "--item S10", NARROWED_ELSEWHERE], manifest
+    assert manifest["items_not_selected"] == [{"item": "S10", "why": why}], manifest
+    assert f"not selected, so not checked: {why}" in ran.done.stdout, ran.output[-2000:]
+    assert "by the command line" not in ran.output, ran.output[-2000:]
+
+
 @pytest.mark.parametrize("options", [[], ["--shard", "1/2"], ["-n", "2"], ["checklists/alpha.yaml"], ["checklists"]])
 def test_a_whole_run_or_a_shard_is_not_partial(tmp_path, options):
     with MisbehavingHttp() as web:
