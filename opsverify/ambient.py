@@ -8,6 +8,7 @@ team test's dump of os.environ shows."""
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -98,6 +99,47 @@ def named_addresses(environ: Mapping[str, str] = os.environ) -> list[str]:
         user, password, database = _userinfo_and_database(value)
         if password and not _guessable(password, name, environ, user, database):
             found.append(value)
+    return found
+
+
+def named_passwords(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Passwords the runner's variables hold inside a value that is not one whole, under a name that says secret
+    (`names_a_secret`): a `user:password` pair (BASIC_AUTH=deploy:happylittlehorse, what an htpasswd or a curl -u
+    takes), and, in a JSON object, what a key naming a secret holds (GitLab's DOCKER_AUTH_CONFIG, written over
+    lines: `"auth": "<base64 of user:password>"`) — each whatever its shape, but one anyone could guess."""
+    found = []
+    for name, value in environ.items():
+        if not names_a_secret(name) or masked_whole(name, value):
+            continue
+        pair = None if "://" in value else USER_PASSWORD.fullmatch(value.strip())  # an address: named_addresses
+        if pair and not _guessable(pair["password"], name, environ, pair["user"]):
+            found += [pair["password"], value.strip()]
+        found += [inner for key, inner in _json_strings(value)
+                  if names_a_secret(key) and not _guessable(inner, key, environ)]
+    return found
+
+
+USER_PASSWORD = re.compile(r"(?P<user>[^\s:/@]{1,64}):(?P<password>[^\s:]{6,})")
+
+
+def _json_strings(value: str) -> list[tuple[str, str]]:
+    """Each string a JSON object holds under a key, at any depth, with its key; none where the value is no object."""
+    if not value.lstrip().startswith("{"):
+        return []
+    try:
+        document = json.loads(value)
+    except (ValueError, RecursionError):
+        return []
+    found: list[tuple[str, str]] = []
+    pending = [document]
+    while pending and len(found) < 1000:
+        node = pending.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, inner in items:
+            if isinstance(inner, str) and isinstance(key, str):
+                found.append((key, inner))
+            elif isinstance(inner, (dict, list)):
+                pending.append(inner)
     return found
 
 

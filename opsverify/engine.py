@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from . import families
-from .ambient import libpq_passwords, masked_whole, named_addresses, named_secrets, proxy_urls
+from .ambient import libpq_passwords, masked_whole, named_addresses, named_passwords, named_secrets, proxy_urls
 from .checklist import Check
 from .display import one_line
 from .environment import Environment
@@ -86,6 +86,7 @@ def learn_secrets(redactor: Redactor, env: Environment) -> None:
     # the env source's rule, and the run's own keys handed to its xdist workers there (in them too: each learns these)
     for name, value in named_secrets():  # SMTP_PASSWORD, SENTRY_DSN, GH_PAT=ghp_…: the value whole, whatever it looks like
         redactor.add_env_var(name, value, marked_secret=masked_whole(name, value))
+    redactor.add_passwords(named_passwords())  # BASIC_AUTH=deploy:…, DOCKER_AUTH_CONFIG's "auth" over lines
     for url in named_addresses():  # DATABASE_URL: its user info's password, its host and path readable
         redactor.add_url_credentials(url)
     for key in run_keys():

@@ -1146,3 +1146,18 @@ def test_a_runner_password_anyone_could_guess_stays_readable(variables, word, tm
     env = _environment(tmp_path, monkeypatch, _SHOP, variables)
     said = f"the {word} system's items; {variables}"
     assert engine.Run(env).redactor.text(said) == said
+
+
+@pytest.mark.parametrize("name, value, secret", [
+    ("BASIC_AUTH", "deploy:happylittlehorse", "happylittlehorse"),
+    ("DOCKER_AUTH_CONFIG", '{\n  "auths": {\n    "registry.example.com:5000": {\n'
+                           '      "auth": "ZGVwbG95OmhhcHB5bGl0dGxlaG9yc2U="\n    }\n  }\n}',
+     "ZGVwbG95OmhhcHB5bGl0dGxlaG9yc2U="),
+])
+def test_a_password_inside_a_runner_variable_named_as_a_secret_is_masked(name, value, secret, tmp_path, monkeypatch):
+    """BASIC_AUTH=deploy:happylittlehorse (no digit: not token-shaped) and GitLab's DOCKER_AUTH_CONFIG written over
+    lines (spaces: not one word) were shown whole: a `user:password` pair's password, and what a JSON object holds
+    under a key naming a secret, are masked."""
+    env = _environment(tmp_path, monkeypatch, _SHOP, {name: value})
+    shown = engine.Run(env).redactor.text(repr({name: value}))
+    assert secret not in shown, shown
