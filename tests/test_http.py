@@ -1501,6 +1501,10 @@ def test_a_login_cookie_holding_a_flag_or_a_number_loads(value):
     "shpat_" + "0123456789abcdef0123456789abcdef", "shpss_" + "0123456789abcdef0123456789abcdef",
     "shpca_" + "0123456789abcdef0123456789abcdef", "ASIA" + "IOSFODNN7EXAMPLE",
     "AIza" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q", TELEGRAM,
+    "squ_" + "4f9a2c1e8b7d6a5f3e2d1c0b9a8f7e6d5c4b3a29", "sb_secret_" + "N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz",
+    "lin_api_" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1e", "dop_v1_" + "0123456789abcdef" * 4,
+    "xapp-1-" + "A0123456789-1234567890123-abcdef", "SSWS " + "00QCjAl4MlV-WPXM-ABCDEFGHIJKLMN",
+    "ApiKey " + "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==",
 ])
 def test_a_vendors_key_by_its_prefix_is_refused(value):
     with pytest.raises(ValidationError, match="X-Upstream: a credential written into the checklist"):
@@ -1511,6 +1515,7 @@ def test_a_vendors_key_by_its_prefix_is_refused(value):
     ("X-Upstream", "sk-learn"), ("X-Upstream", "risk-assessment-2024"), ("X-Upstream", "ASIA-pacific"),
     ("X-Upstream", "SG.eu"), ("X-Upstream", "hf_model"), ("x-ms-documentdb-partitionkey", '["eu"]'),
     ("X-Sortkey", "name123"), ("X-RowKey", "row-0042"), ("X-Public-Key", "pk_live_51HqLyjWDarjtT1zdp7dc"),
+    ("X-Upstream", "sb_secret_"), ("X-Upstream", "ApiKey rotation"), ("X-Upstream", "xapp-store"),
 ])
 def test_a_value_near_a_vendors_prefix_or_a_fused_data_key_loads(name, value):
     """Cosmos DB's x-ms-documentdb-partitionkey was refused as a credential while X-Partition-Key loaded."""

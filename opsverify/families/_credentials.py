@@ -59,7 +59,8 @@ VENDOR_FLAGS = {"x-vercel-set-bypass-cookie": frozenset({"true", "samesitenone"}
 # PagerDuty's `Token token=…`)
 JWT = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{2,}\.[\w-]*")
 SCHEME_TOKEN = re.compile(r"\s*+(Bearer|Basic)\s++([\w~+/.-]++=*+)\s*+", re.IGNORECASE)
-TOKEN_SCHEME = re.compile(r"\s*Token\s+(?:token=)?[\w~+/.-]{16,}=*\s*", re.IGNORECASE)
+# `Token …` (Django REST framework's, GitHub's old form), Okta's `SSWS …`, Elasticsearch's `ApiKey <base64>`
+TOKEN_SCHEME = re.compile(r"\s*(?:Token|SSWS|ApiKey)\s+(?:token=)?[\w~+/.-]{16,}=*\s*", re.IGNORECASE)
 # … or a vendor's key, by the prefix it is issued with: GitHub's, Stripe's secret and restricted keys and webhook
 # secrets, Slack's, GitLab's, an AWS access key id (a long-lived AKIA…, a temporary ASIA…), OpenAI's (sk-proj-…, or
 # sk- and 40 letters and digits: `sk-learn` is a word), Anthropic's, SendGrid's, npm's, Hugging Face's, Shopify's, a
@@ -69,7 +70,9 @@ VENDOR_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:gh[opsur]_[A-Za-z0-9]{20,}|github
                           r"|A[KS]IA[0-9A-Z]{16}(?![A-Za-z0-9])|sk-(?:proj|svcacct|admin|ant)-[\w-]{20,}"
                           r"|sk-[A-Za-z0-9]{40,}|SG\.[\w-]{20,}\.[\w-]{40,}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{34}"
                           r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|AIza[\w-]{35}|(?:bot\d{5,}|\d{5,}(?=:AA)):[\w-]{30,}"
-                          r"|sq[upa]_[a-f0-9]{40})")  # SonarQube's user, project and analysis tokens
+                          r"|sq[upa]_[a-f0-9]{40}"  # SonarQube's user, project and analysis tokens
+                          # Supabase's new secret keys, Linear's, DigitalOcean's, Slack's app-level tokens
+                          r"|sb_secret_[\w-]{20,}|lin_api_[A-Za-z0-9]{32,}|dop_v1_[a-f0-9]{64}|xapp-[\w-]{10,})")
 # what is left of a value, its {secret:…} references taken out, that is itself a credential: a run of 6 or more token
 # characters holding a digit (`Basic {secret:U}:hunter2pass`); words and separators (`Bearer `, `; `) are not
 LITERAL_TOKEN = re.compile(r"[\w~+/.-]*\d[\w~+/.-]*")
