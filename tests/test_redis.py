@@ -216,7 +216,7 @@ def test_gather_detects_each_type_in_one_pipeline(demo):
     server = _demo_redis(demo).server
     with server.admin() as admin:
         admin.xadd("events", {"a": "1"})
-        last = admin.xadd("events", {"a": "2"}).decode()
+        admin.xadd("events", {"a": "2"})
         admin.zadd("delayed", {"j1": 1, "j2": 2, "j3": 3})
         admin.sadd("workers", "w1")
         admin.set("config", "x")
@@ -224,8 +224,9 @@ def test_gather_detects_each_type_in_one_pipeline(demo):
     keys = ["jobs", "events", "delayed", "workers", "config", "nothing-here"]
     check = make_check("redis", {"keys": {k: {"max": 10} for k in keys}})
     facts = family.gather(target, [check])
-    # a stream with no consumer group: XLEN, and no group's backlog (()), its last entry's id
-    assert facts["redis"]["keys"] == {"jobs": ("list", 3), "events": ("stream", 2, (), family.LastEntry(last)),
+    # a stream with no consumer group: XLEN, and no group's backlog (()); its last entry is not asked
+    assert facts["redis"]["keys"] == {"jobs": ("list", 3),
+                                      "events": ("stream", 2, (), family.LastEntry(unread="not asked: no consumer group")),
                                       "delayed": ("zset", 3),
                                       "workers": ("set", 1), "config": ("string", None), "nothing-here": ("none", 0)}
     assert server.password not in str(family.judge(check, facts).redacted(target.redactor))
@@ -741,7 +742,8 @@ def test_a_replica_whose_link_to_its_master_is_down_is_an_error_not_its_stale_co
 
 
 def test_a_replica_down_for_a_while_says_how_long_from_the_same_pipeline_as_the_lengths(monkeypatch):
-    """INFO replication goes out in the keys' one pipeline, first: no round trip more."""
+    """INFO replication goes out in the keys' pipeline, first: no round trip more (a list needs no second one, for a
+    stream's last entry)."""
     info = _replication("role:slave", "master_host:10.0.0.5", "master_port:6379", "master_link_status:down",
                         "master_last_io_seconds_ago:-1", "master_link_down_since_seconds:42")
     pipelines = []
@@ -754,8 +756,7 @@ def test_a_replica_down_for_a_while_says_how_long_from_the_same_pipeline_as_the_
     assert outcome.observed.startswith("Redis at endpoint 'redis' is a replica whose link to its master 10.0.0.5:6379 "
                                        "is down (for 42 s: master_link_down_since_seconds): "), outcome.observed
     assert pipelines == [[("INFO", "replication"), ("TYPE", "jobs"), ("LLEN", "jobs"), ("XLEN", "jobs"),
-                          ("ZCARD", "jobs"), ("SCARD", "jobs"), ("XREVRANGE", "jobs", "+", "-", "COUNT", "1"),
-                          ("XINFO", "GROUPS", "jobs")]]
+                          ("ZCARD", "jobs"), ("SCARD", "jobs"), ("XINFO", "GROUPS", "jobs")]]
     assert received[0] == ["INFO", "replication"], received
 
 
@@ -1411,3 +1412,93 @@ def test_xrevrange_is_allowed_for_the_last_entry_alone():
                     ("XRANGE", "jobs", "-", "+", "COUNT", "1"), ("XREVRANGE",)):
         with pytest.raises(Refused, match="refused"):
             guard(command)
+
+
+# -- the last entries are asked apart, after XINFO GROUPS, of the streams with groups alone ------------------------
+def _captured_pipelines(monkeypatch) -> list[tuple[list, dict]]:
+    """Each pipeline the family sends, with the keywords it is sent with (its deadline), as it goes out."""
+    pipelines: list[tuple[list, dict]] = []
+    sent = transport.ReadOnlyRedis.pipeline
+    monkeypatch.setattr(transport.ReadOnlyRedis, "pipeline", lambda self, commands, **kwargs: pipelines.append(
+        (commands, kwargs)) or sent(self, commands, **kwargs))
+    return pipelines
+
+
+def test_the_last_entry_is_asked_after_xinfo_groups_of_a_stream_with_groups_alone(monkeypatch):
+    """The last entry read before XINFO GROUPS could be older than where a group stood when XINFO GROUPS answered: a
+    group that moved on meanwhile, past it, had its real lag (49) set aside as Redis's miscount. Read after it, a later
+    last entry can only make a group look behind. It goes out in a pipeline of its own, and only for a stream with
+    consumer groups: a list, an absent key or a stream without groups needs no last entry."""
+    pipelines = _captured_pipelines(monkeypatch)
+    overrides = {**_stream_replies(7, _group_reply(b"5-0", b":2\r\n")), "XREVRANGE": _last_entry(b"7-0")}
+    with redis5({}, overrides=overrides) as (port, received):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 10}})
+    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 2 (group 'workers')"), outcome
+    names = [parts[0].upper() for parts in received]
+    assert names.index("XREVRANGE") > names.index("XINFO"), received
+    assert [commands for commands, _ in pipelines] == [
+        [("INFO", "replication"), ("TYPE", "jobs"), ("LLEN", "jobs"), ("XLEN", "jobs"), ("ZCARD", "jobs"),
+         ("SCARD", "jobs"), ("XINFO", "GROUPS", "jobs")],
+        [("XREVRANGE", "jobs", "+", "-", "COUNT", "1")]], pipelines
+    with redis5({}, overrides=_stream_replies(7, b"*0\r\n")) as (port, received):  # a stream without groups
+        alone = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 10}})
+    assert (alone.status, alone.observed) == (Status.PASSED, "jobs holds 7"), alone
+    assert "XREVRANGE" not in {parts[0].upper() for parts in received}, received
+
+
+def test_a_last_entry_over_the_reply_limit_is_unread_and_its_groups_judged_on_redis_s_lag():
+    """XREVRANGE reads the last entry's fields, a job's payload: one of 5 MiB went past the endpoint's one 4 MiB
+    budget, and every item of the endpoint was an ERROR naming no key. Asked in its own pipeline, it is unread alone,
+    said with its key, and the group judged by its lag, as Redis says it."""
+    overrides = {**_stream_replies(7, _group_reply(b"5-0", b":2\r\n")), "XREVRANGE": b"$%d\r\n" % (5 * 2 ** 20)}
+    with redis5({}, overrides=overrides) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 10}})
+    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 2 (group 'workers')"), outcome
+    assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == (
+        "XREVRANGE jobs + - COUNT 1 unread: replies of more than 4 MiB: read no further (the last entry is read with "
+        "its fields, a job's payload); each group's lag is taken as Redis says it"), outcome.evidence
+
+
+@pytest.mark.needs_real_server
+def test_a_stream_s_last_entry_too_long_to_read_leaves_the_endpoint_s_other_keys_judged():
+    """A 5 MiB job last in `uploads` made a list of 120 over its `max: 100` on the same endpoint an ERROR, not a
+    failure."""
+    with real_redis() as server:
+        with server.admin() as admin:
+            admin.rpush("jobs", *range(120))
+            admin.xadd("uploads", {"n": 1})
+            admin.xgroup_create("uploads", "workers", id="0")
+            _drain(admin, "uploads")
+            admin.xadd("uploads", {"doc": "x" * (5 * 2 ** 20)})
+        target = make_target({"endpoints": {"redis": server.url}}, timeouts={"connect_s": 2, "statement_ms": 2000})
+        jobs = make_check("redis", {"endpoint": "redis", "keys": {"jobs": {"max": 100}}}, item="J1")
+        uploads = make_check("redis", {"endpoint": "redis", "keys": {"uploads": {"max": 10}}}, item="J2")
+        facts = family.gather(target, [jobs, uploads])
+    listed, streamed = family.judge(jobs, facts), family.judge(uploads, facts)
+    assert (listed.status, listed.observed) == (Status.FAILED, "jobs holds 120 (list)"), listed
+    assert (streamed.status, streamed.observed) == (Status.PASSED, "uploads backlog 1 (group 'workers')"), streamed
+    assert streamed.evidence["keys"]["uploads"]["last_entry_unread"].startswith(
+        "XREVRANGE uploads + - COUNT 1 unread: replies of more than 4 MiB: read no further"), streamed.evidence
+    assert "xxxx" not in repr(streamed), "the entry's payload is never shown"
+
+
+@pytest.mark.parametrize("elapsed, sent", [(3.5, True), (4.0, False)], ids=["time-left", "deadline-spent"])
+def test_the_last_entries_are_asked_within_what_is_left_of_the_endpoint_s_deadline(monkeypatch, elapsed, sent):
+    """Both pipelines together within connect_s + statement_ms (4 s): the second gets what the first left of it, and
+    none is sent once nothing is left; its groups are then judged on Redis's lag, said so."""
+    pipelines = _captured_pipelines(monkeypatch)
+    clock = iter([100.0, 100.0 + elapsed])
+    monkeypatch.setattr(family, "monotonic", lambda: next(clock))
+    overrides = {**_stream_replies(7, _group_reply(b"5-0", b":2\r\n")), "XREVRANGE": _last_entry(b"7-0")}
+    with redis5({}, overrides=overrides) as (port, received):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 10}})
+    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 2 (group 'workers')"), outcome
+    assert pipelines[0][1].get("deadline_s") is None, pipelines  # the first: the client's whole deadline
+    if sent:
+        assert pipelines[1][1]["deadline_s"] == pytest.approx(0.5), pipelines
+        assert outcome.evidence["keys"]["jobs"]["last_entry_id"] == "7-0", outcome.evidence
+    else:
+        assert len(pipelines) == 1 and "XREVRANGE" not in {parts[0] for parts in received}, pipelines
+        assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == (
+            "XREVRANGE jobs + - COUNT 1 not sent: the endpoint's deadline (4 s, connect_s + statement_ms) was spent "
+            "on the lengths; each group's lag is taken as Redis says it"), outcome.evidence

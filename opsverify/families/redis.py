@@ -14,15 +14,16 @@ not its XLEN (acknowledged entries stay; a capped stream never counts past its c
 judged by its largest group's lag + pending (XINFO GROUPS, in the same pipeline), named; one without, by XLEN, said
 so. What is not yet delivered and still exists is at most XLEN: entries trimmed unread are not judged (a max above a
 MAXLEN cap can never be crossed: keep it below). Where a group stands settles what its lag cannot: its
-last-delivered-id at or past the stream's last entry (XREVRANGE … COUNT 1, read before XINFO GROUPS for its id alone)
-leaves nothing waiting, whatever the lag says (Redis 7.0–7.2 keeps one after a trim, redis#13957); before it, at
+last-delivered-id at or past the stream's last entry (XREVRANGE … COUNT 1, for its id alone, read after XINFO GROUPS
+answered: an entry added meanwhile can only make a group look behind) leaves nothing waiting, whatever the lag says (Redis 7.0–7.2 keeps one after a trim, redis#13957); before it, at
 least 1 is (a lag 0 then is not known: ENTRIESREAD set as told). A group whose backlog is not known exactly (Redis
 before 7.0 and KeyDB name no lag; lag nil; Redis's estimate; a lag above XLEN; lag 0 behind the last entry) passes
 "at most" when XLEN + its pending is within the limit, fails when what it holds for certain is over it, and is an
 error between. Keys are exact
 names, never patterns: as a missing key passes, an empty name or one holding `*`, `?` or `[` (a glob that
 names no key) is refused when the checklist loads. All keys of an endpoint go
-out in one pipeline, within one total deadline of connect_s + statement_ms. A Redis that does not
+out in one pipeline, and the last entries of its streams with consumer groups in a second one (a round trip more, for
+those alone), both within one total deadline of connect_s + statement_ms. A Redis that does not
 answer — refused, silent, dripping, not speaking RESP — or refuses the password leaves the keys
 unread: the item is an *error*, never a pass. So does a key whose answers are nonsense (a TYPE reply
 that is no Redis type, a length that is not one, a key TYPE calls none whose length commands do not all
@@ -43,13 +44,16 @@ and heard is judged, and its evidence says it is one. Where INFO is refused
 (a user without +info) the keys are judged as read, and the evidence says the role could not be asked.
 The URL says no more than its evidence shows: a query option (`?db=3`, `?protocol=3`,
 `?ssl_cert_reqs=none` …) is refused before anything is sent (a unix:// socket's `?db=` alone is taken, and shown);
-a conversation's replies are read up to 4 MiB.
+each pipeline's replies are read up to 4 MiB: a last entry comes with its fields (a job's payload), and one too
+long to read (or a deadline spent before it is asked) leaves its stream's groups judged on their lag as Redis says it,
+said, every key's length judged all the same.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from time import monotonic
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -127,7 +131,8 @@ def needs(params: Params) -> tuple[str, ...]:
 
 
 def conversation_s(target) -> float:
-    """One endpoint's whole conversation: connect, then every reply of its one pipeline."""
+    """One endpoint's whole conversation: connect, then every reply of its pipelines (the keys', then their streams'
+    last entries)."""
     return target.timeouts.connect_s + target.timeouts.statement_ms / 1000
 
 
@@ -154,23 +159,24 @@ REPLICATION = ("INFO", "replication")  # asked first, in the keys' pipeline: is 
 
 def read(client: ReadOnlyRedis, keys: list[str]) -> dict[str, Any]:
     """{"replication": what INFO replication says (`replication`), "keys": `measured`, a stream's with its consumer
-    groups' backlog (`with_backlogs`)}, from one pipeline."""
+    groups' backlog (`with_backlogs`)}: from one pipeline, then one more for the last entries of the streams with
+    consumer groups (`last_entries`), both within the client's one deadline."""
     lengths = length_commands(keys)
-    commands = [REPLICATION, *lengths, *last_entry_commands(keys), *group_commands(keys)]
+    commands = [REPLICATION, *lengths, *group_commands(keys)]
+    started = monotonic()
     replies = client.pipeline(commands, verbatim=True)  # INFO's text: redis-py's reader raises on a reply that is none
     if len(replies) != len(commands):
         raise GatherError(f"{len(replies)} replies to {len(commands)} commands")
     measures = measured(keys, replies[1 : 1 + len(lengths)])
-    lasts = replies[1 + len(lengths) : 1 + len(lengths) + len(keys)]
-    return {"replication": replication(replies[0]),
-            "keys": with_backlogs(measures, dict(zip(keys, lasts, strict=True)),
-                                  dict(zip(keys, replies[1 + len(lengths) + len(keys) :], strict=True)))}
+    groups = dict(zip(keys, replies[1 + len(lengths) :], strict=True))
+    grouped = [key for key in keys if _has_groups(measures[key], groups[key])]
+    lasts = last_entries(client, grouped, client.deadline_s - (monotonic() - started))
+    return {"replication": replication(replies[0]), "keys": with_backlogs(measures, lasts, groups)}
 
 
-def last_entry_commands(keys: list[str]) -> list[tuple[str, ...]]:
-    """XREVRANGE … COUNT 1 per key (the stream's last entry, for its id), before the groups are asked: an entry added
-    between the two is then after the last one read, never taken for one a group has not been given."""
-    return [("XREVRANGE", key, "+", "-", "COUNT", "1") for key in keys]
+def _has_groups(measure: Any, groups: Any) -> bool:
+    """Whether a key is a stream XINFO GROUPS names consumer groups of: only theirs need its last entry."""
+    return not isinstance(measure, GatherError) and measure[0] == "stream" and isinstance(groups, list) and bool(groups)
 
 
 def group_commands(keys: list[str]) -> list[tuple[str, ...]]:
@@ -178,16 +184,55 @@ def group_commands(keys: list[str]) -> list[tuple[str, ...]]:
     return [("XINFO", "GROUPS", key) for key in keys]
 
 
+def last_entry_commands(keys: list[str]) -> list[tuple[str, ...]]:
+    """XREVRANGE … COUNT 1 per key: the stream's last entry, for its id."""
+    return [("XREVRANGE", key, "+", "-", "COUNT", "1") for key in keys]
+
+
+LAG_AS_SAID = "each group's lag is taken as Redis says it"
+
+
+def last_entries(client: ReadOnlyRedis, keys: list[str], left_s: float) -> dict[str, Any]:
+    """Each stream's reply to XREVRANGE … COUNT 1, in a pipeline of its own sent after XINFO GROUPS answered: an entry
+    added since is after where every group stood, so a later last entry can only make a group look behind, never past
+    it. Its own conversation, read up to its own limit: the last entry comes with its fields (a job's payload, of any
+    size), and were it too long, the keys' lengths are judged all the same. Within what the first pipeline left of
+    the endpoint's deadline (`left_s`); when none is left, or the pipeline fails, each stream's last entry is unread,
+    said (a `LastEntry`)."""
+    if not keys:
+        return {}
+    if left_s <= 0:
+        spent = (f"not sent: the endpoint's deadline ({client.deadline_s:g} s, connect_s + statement_ms) was spent on "
+                 "the lengths")
+        return {key: LastEntry(unread=f"{_last_entry_command(key)} {spent}; {LAG_AS_SAID}") for key in keys}
+    commands = last_entry_commands(keys)
+    try:
+        replies = client.pipeline(commands, verbatim=True, deadline_s=left_s)
+        if len(replies) != len(commands):
+            raise GatherError(f"{len(replies)} replies to {len(commands)} commands")
+    except GatherError as exc:
+        asked = ("the last entry is read with its fields, a job's payload" if len(keys) == 1 else
+                 f"the last entries of {len(keys)} streams are asked together, each read with its fields, a job's "
+                 "payload")
+        return {key: LastEntry(unread=f"{_last_entry_command(key)} unread: {unbytes(str(exc))} ({asked}); "
+                                      f"{LAG_AS_SAID}") for key in keys}
+    return dict(zip(keys, replies, strict=True))
+
+
+def _last_entry_command(key: str) -> str:
+    return " ".join(last_entry_commands([key])[0])
+
+
 def with_backlogs(measures: dict[str, Any], lasts: dict[str, Any], groups: dict[str, Any]) -> dict[str, Any]:
     """`measures`, a stream's as ("stream", XLEN, each consumer group's `Backlog`: none when it has no group, its
-    `LastEntry`)."""
+    `LastEntry`). `lasts`: the replies to XREVRANGE … COUNT 1 of the streams with groups, or why they are unread."""
     out: dict[str, Any] = {}
     for key, measure in measures.items():
         if isinstance(measure, GatherError) or measure[0] != "stream":
             out[key] = measure
             continue
         try:
-            last = last_entry(key, lasts[key])
+            last = last_entry(key, lasts[key]) if key in lasts else LastEntry(unread="not asked: no consumer group")
             out[key] = ("stream", measure[1], backlogs(key, measure[1], groups[key], last), last)
         except GatherError as exc:
             out[key] = exc
@@ -219,13 +264,16 @@ class LastEntry:
 
 def last_entry(key: str, reply: Any) -> LastEntry:
     """The stream's last entry's id; its fields (a job's payload) are never kept. An error (a user without +xrevrange)
-    leaves it unread, said; a reply that is no entry is nonsense, and an error of the key."""
-    command = f"XREVRANGE {key} + - COUNT 1"
+    leaves it unread, said, as does a pipeline that failed (a `LastEntry` already); a reply that is no entry is
+    nonsense, and an error of the key."""
+    if isinstance(reply, LastEntry):
+        return reply
+    command = _last_entry_command(key)
     if _not_permitted(reply):
         return LastEntry(unread=f"{command} refused: {cut(_said(reply))}; the endpoint URL's ACL user needs +xrevrange "
                                 "to tell a group that read to the stream's end from Redis's lag")
     if isinstance(reply, Exception):
-        return LastEntry(unread=f"{command} failed: {cut(_said(reply))}; each group's lag is taken as Redis says it")
+        return LastEntry(unread=f"{command} failed: {cut(_said(reply))}; {LAG_AS_SAID}")
     if reply == []:  # no entry: an empty stream
         return LastEntry()
     entry = reply[0] if isinstance(reply, list) and len(reply) == 1 else None

@@ -37,6 +37,7 @@ SUBCOMMANDS = {"XINFO": frozenset({"GROUPS"})}
 # only the stream's last one, for its id
 SHAPES = {"XREVRANGE": ("+", "-", "COUNT", "1")}
 REPLY_LIMIT = 4 * 2 ** 20  # bytes of one conversation's replies: INFO server is a few KiB, a key's five ~250 bytes
+# (a stream's last entry is a job's fields: the redis family asks for those in a conversation of their own)
 DATABASE_PATH = re.compile(r"(/[0-9]*)?")  # redis-py reads /0/3 (and /%33) as database 3
 UNIX_OPTIONS = frozenset({"db"})  # a socket's path is its URL's path: its database can only be the query's
 
@@ -194,14 +195,18 @@ class ReadOnlyRedis:
         # the default trust store (SSL_CERT_FILE for a private CA), read now too: once per process, not per endpoint
         self._tls_context = shared_client_context() if urlsplit(url).scheme == "rediss" else None
 
-    def pipeline(self, commands: list[tuple[Any, ...]], *, verbatim: bool = False) -> list[Any]:
+    def pipeline(self, commands: list[tuple[Any, ...]], *, verbatim: bool = False,
+                 deadline_s: float | None = None) -> list[Any]:
         """Replies in order; a command's own error (e.g. WRONGTYPE) comes back as its reply; `verbatim`: each
-        as the server sent it (INFO's text, not the dict redis-py's reader builds, or raises on).
+        as the server sent it (INFO's text, not the dict redis-py's reader builds, or raises on); `deadline_s`: a
+        shorter deadline than the client's (what an earlier pipeline left of it). Each pipeline is a connection of its
+        own, its replies read up to `reply_limit`.
         Raises `NoAnswer` when the server does not answer within the deadline or not in RESP,
         and `Refusal` when it answers with one (a wrong password)."""
         for command in commands:
             guard(command)
-        return _run(self.ask(commands, verbatim=verbatim), self.deadline_s)
+        deadline = self.deadline_s if deadline_s is None else min(deadline_s, self.deadline_s)
+        return _run(self.ask(commands, verbatim=verbatim), deadline)
 
     def command(self, *command: Any) -> Any:
         guard(command)
