@@ -1180,9 +1180,8 @@ def test_a_group_that_drained_a_stream_trimmed_past_it_is_not_failed_for_redis_s
     assert outcome.status is Status.PASSED, outcome
     if group["lag"] > 10:  # Redis 7.0–7.2; from 7.4 on the lag is 0
         assert outcome.observed == (
-            f"jobs backlog 0 (group 'workers': lag {group['lag']} set aside: last-delivered-id {last} is at or past the "
-            f"stream's last entry {last}, so nothing is waiting (Redis 7.0–7.2 keeps a lag after a trim, "
-            "redis#13957))"), outcome
+            f"jobs backlog 0 (group 'workers': lag {group['lag']} set aside: last-delivered-id {last} is the stream's "
+            "last entry, so nothing is waiting (Redis 7.0–7.2 keeps a lag after a trim, redis#13957))"), outcome
 
 
 @pytest.mark.needs_real_server
@@ -1306,8 +1305,8 @@ def test_a_drained_group_passes_though_redis_7_0_keeps_a_lag_after_a_trim():
         assert (seen["backlog"], seen["lag"], seen["last_delivered_id"], seen["last_entry_id"]) == (
             0, 0, last[key], last[key]), seen
         if lags[key]:  # Redis 7.0–7.2; from 7.4 on the lag is 0
-            said = (f"lag {lags[key]} set aside: last-delivered-id {last[key]} is at or past the stream's last entry "
-                    f"{last[key]}, so nothing is waiting (Redis 7.0–7.2 keeps a lag after a trim, redis#13957)")
+            said = (f"lag {lags[key]} set aside: last-delivered-id {last[key]} is the stream's last entry, so "
+                    f"nothing is waiting (Redis 7.0–7.2 keeps a lag after a trim, redis#13957)")
             assert outcome.observed == f"{key} backlog 0 (group 'workers': {said})", outcome
             assert seen["lag_set_aside"] == said, seen
 
@@ -1327,7 +1326,8 @@ def test_a_group_whose_entries_read_was_set_as_told_is_not_passed_on_its_lag_0()
         empty = _queue_outcome(server.url, {"e": {"max": 0}})
         above = _queue_outcome(server.url, {"e": {"max": 100}})
     why = (f"lag 0, yet last-delivered-id 0-0 is before the stream's last entry {last}: Redis counts the lag from the "
-           "group's entries-read, which XGROUP CREATE or SETID … ENTRIESREAD sets as told")
+           "group's entries-read, which XGROUP CREATE or SETID … ENTRIESREAD sets as told (or the entry came after XINFO "
+           "GROUPS answered)")
     assert between.status is Status.ERROR, between
     assert between.observed == (
         f"could not read the keys: Redis at endpoint 'redis': XINFO GROUPS e: the backlog of group 'workers' is not "
@@ -1359,14 +1359,25 @@ def _last_entry(entry_id: bytes) -> bytes:
     (b"1000-0", b":0\r\n", b"999-5", Status.PASSED, "jobs backlog 0 (group 'workers')"),
     (b"999-5", b":0\r\n", b"1000-0", Status.FAILED, "jobs backlog at least 1 in group 'workers' (lag not known: lag 0, "
      "yet last-delivered-id 999-5 is before the stream's last entry 1000-0: Redis counts the lag from the group's "
-     "entries-read, which XGROUP CREATE or SETID … ENTRIESREAD sets as told + 0 pending; stream)"),
+     "entries-read, which XGROUP CREATE or SETID … ENTRIESREAD sets as told (or the entry came after XINFO GROUPS "
+     "answered) + 0 pending; stream)"),
     # Redis 6 and KeyDB name no lag: a group at the stream's last entry has nothing waiting
-    (b"5-0", None, b"5-0", Status.PASSED, "jobs backlog 0 (group 'workers': no lag named; last-delivered-id 5-0 is at "
-     "or past the stream's last entry 5-0, so nothing is waiting)"),
+    (b"5-0", None, b"5-0", Status.PASSED, "jobs backlog 0 (group 'workers': no lag named; last-delivered-id 5-0 is the "
+     "stream's last entry, so nothing is waiting)"),
     (b"4-0", None, b"5-0", Status.FAILED, "jobs backlog at least 1 in group 'workers' (lag not known: no lag named "
      "(Redis before 7.0 does not give it); last-delivered-id 4-0 is before the stream's last entry 5-0: at least 1 "
      "not yet delivered + 0 pending; stream)"),
-], ids=["seq-as-number", "ms-as-number", "lag-0-behind", "redis-6-caught-up", "redis-6-behind"])
+    # past the last entry (the last one XDEL'd, or a group set ahead of the ids produced): nothing after it exists,
+    # but what is produced before it is never delivered: only a lag of 0 says nothing is waiting
+    (b"6-0", b":3\r\n", b"5-0", Status.FAILED, "jobs backlog at least 3 in group 'workers' (lag not known: lag 3, yet "
+     "last-delivered-id 6-0 is past the stream's last entry 5-0: an entry before it is never delivered to the group "
+     "+ 0 pending; stream)"),
+    (b"6-0", None, b"5-0", Status.ERROR, "could not read the keys: Redis at endpoint 'redis': XINFO GROUPS jobs: the "
+     "backlog of group 'workers' is not known (no lag named (Redis before 7.0 does not give it); last-delivered-id 6-0 "
+     "is past the stream's last entry 5-0: an entry before it is never delivered to the group): between 0 (0 pending) "
+     "and 7 (XLEN 7 + 0 pending), against a limit of 0"),
+], ids=["seq-as-number", "ms-as-number", "lag-0-behind", "redis-6-caught-up", "redis-6-behind", "past-lag-3",
+        "redis-6-past"])
 def test_a_group_s_position_is_its_last_delivered_id_against_the_stream_s_last_entry(last_delivered, lag, last,
                                                                                        status, observed):
     overrides = {**_stream_replies(7, _group_reply(last_delivered, *([lag] if lag else []))),
@@ -1502,3 +1513,76 @@ def test_the_last_entries_are_asked_within_what_is_left_of_the_endpoint_s_deadli
         assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == (
             "XREVRANGE jobs + - COUNT 1 not sent: the endpoint's deadline (4 s, connect_s + statement_ms) was spent "
             "on the lengths; each group's lag is taken as Redis says it"), outcome.evidence
+
+
+@pytest.mark.parametrize("xlen, reply, seen", [
+    (50, b"*0\r\n", "answered no entry, yet XLEN 50 counted entries (deleted or trimmed since, or the "
+                     "server's answers disagree)"),
+    (50, _last_entry(b"0-0"), "answered an entry whose id is 0-0, an id Redis gives no entry"),
+], ids=["empty-yet-xlen", "id-0-0"])
+def test_a_last_entry_that_contradicts_xlen_is_unread_not_an_empty_stream(xlen, reply, seen):
+    """XREVRANGE `[]` was read as a stream holding no entry whatever XLEN said: lag 50 of a group at 0-0 was set
+    aside, and 50 undelivered passed `max: 10` as backlog 0. The last entry is then not known, said, as is one whose id
+    is 0-0 (XADD refuses it)."""
+    overrides = {**_stream_replies(xlen, _group_reply(b"0-0", b":50\r\n")), "XREVRANGE": reply}
+    with redis5({}, overrides=overrides) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 10}})
+    assert (outcome.status, outcome.observed) == (
+        Status.FAILED, "jobs backlog 50 in group 'workers' (50 not yet delivered + 0 pending; stream)"), outcome
+    assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == (
+        f"XREVRANGE jobs + - COUNT 1 {seen}; each group's lag is taken as Redis says it"), outcome.evidence
+    assert "4111" not in repr(outcome), outcome
+
+
+def test_an_empty_stream_s_group_has_nothing_waiting():
+    """XLEN 0 and no last entry: nothing exists to be delivered, whatever Redis 6's missing lag."""
+    overrides = {**_stream_replies(0, XINFO_6), "XREVRANGE": b"*0\r\n"}
+    with redis5({}, overrides=overrides) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 0}})
+    assert (outcome.status, outcome.observed) == (
+        Status.PASSED, "jobs backlog 0 (group 'workers': no lag named; the stream holds no entry past "
+                       "last-delivered-id 5-0, so nothing is waiting)"), outcome
+
+
+@pytest.mark.needs_real_server
+def test_a_group_set_past_the_stream_s_last_entry_is_not_passed_as_having_nothing_waiting():
+    """`XGROUP SETID jobs workers <microseconds>-0` (a millisecond id mistyped): every entry produced after it is
+    before the group's last-delivered-id, never delivered to it; Redis answers lag nil. "At or past the last entry"
+    passed the 50 produced since as backlog 0; past it, only a lag of 0 says nothing is waiting."""
+    with real_redis() as server:
+        with server.admin() as admin:
+            for n in range(5):
+                admin.xadd("jobs", {"n": n})
+            admin.xgroup_create("jobs", "workers", id="0")
+            _drain(admin, "jobs")
+            future = f"{int(admin.xrevrange('jobs', count=1)[0][0].decode().split('-')[0]) * 1000}-0"
+            admin.execute_command("XGROUP", "SETID", "jobs", "workers", future)
+            for n in range(50):
+                admin.xadd("jobs", {"n": n})
+            lag = admin.xinfo_groups("jobs")[0]["lag"]
+            last = admin.xrevrange("jobs", count=1)[0][0].decode()
+        outcome = _queue_outcome(server.url, {"jobs": {"max": 10}})
+    assert lag is None, lag
+    assert outcome.status is Status.ERROR, outcome
+    assert outcome.observed == (
+        "could not read the keys: Redis at endpoint 'redis': XINFO GROUPS jobs: the backlog of group 'workers' is not "
+        "known (lag nil: Redis cannot count what is not yet delivered to it, after an XDEL or for a group set at an "
+        f"entry mid-stream until it reads to the end; last-delivered-id {future} is past the stream's last entry "
+        f"{last}: an entry before it is never delivered to the group): between 0 (0 pending) and 55 (XLEN 55 + 0 "
+        "pending), against a limit of 10"), outcome
+
+
+@pytest.mark.needs_real_server
+def test_a_drained_group_whose_last_entry_was_deleted_passes():
+    """XDEL of the last entry a group read leaves its last-delivered-id past the stream's last entry: Redis 7.0
+    answers lag 0, and nothing is waiting."""
+    with real_redis() as server:
+        with server.admin() as admin:
+            ids = [admin.xadd("jobs", {"n": n}) for n in range(5)]
+            admin.xgroup_create("jobs", "workers", id="0")
+            _drain(admin, "jobs")
+            admin.xdel("jobs", ids[-1])
+        outcome = _queue_outcome(server.url, {"jobs": {"max": 0}})
+    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 0 (group 'workers')"), outcome
+    seen = outcome.evidence["keys"]["jobs"]
+    assert (seen["last_delivered_id"], seen["last_entry_id"]) == (ids[-1].decode(), ids[-2].decode()), seen

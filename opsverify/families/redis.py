@@ -14,10 +14,14 @@ not its XLEN (acknowledged entries stay; a capped stream never counts past its c
 judged by its largest group's lag + pending (XINFO GROUPS, in the same pipeline), named; one without, by XLEN, said
 so. What is not yet delivered and still exists is at most XLEN: entries trimmed unread are not judged (a max above a
 MAXLEN cap can never be crossed: keep it below). Where a group stands settles what its lag cannot: its
-last-delivered-id at or past the stream's last entry (XREVRANGE … COUNT 1, for its id alone, read after XINFO GROUPS
-answered: an entry added meanwhile can only make a group look behind) leaves nothing waiting, whatever the lag says (Redis 7.0–7.2 keeps one after a trim, redis#13957); before it, at
-least 1 is (a lag 0 then is not known: ENTRIESREAD set as told). A group whose backlog is not known exactly (Redis
-before 7.0 and KeyDB name no lag; lag nil; Redis's estimate; a lag above XLEN; lag 0 behind the last entry) passes
+last-delivered-id at the stream's last entry (XREVRANGE … COUNT 1, for its id alone, read after XINFO GROUPS answered:
+an entry added meanwhile can only make a group look behind) leaves nothing waiting, whatever the lag says (Redis
+7.0–7.2 keeps one after a trim, redis#13957); before it, at least 1 is (a lag 0 then is not known: ENTRIESREAD set as
+told); past it (an id set ahead, a last entry deleted), nothing after it exists but an entry added before it is never
+delivered, so only a lag of 0 says nothing is waiting. No last entry while XLEN counts some, or one whose id is 0-0,
+settles nothing: the lag is then taken as said. A group whose backlog is not known exactly (Redis
+before 7.0 and KeyDB name no lag; lag nil; Redis's estimate; a lag above XLEN; lag 0 behind the last entry, or any but
+0 past it) passes
 "at most" when XLEN + its pending is within the limit, fails when what it holds for certain is over it, and is an
 error between. Keys are exact
 names, never patterns: as a missing key passes, an empty name or one holding `*`, `?` or `[` (a glob that
@@ -232,7 +236,8 @@ def with_backlogs(measures: dict[str, Any], lasts: dict[str, Any], groups: dict[
             out[key] = measure
             continue
         try:
-            last = last_entry(key, lasts[key]) if key in lasts else LastEntry(unread="not asked: no consumer group")
+            last = (last_entry(key, lasts[key], measure[1]) if key in lasts
+                    else LastEntry(unread="not asked: no consumer group"))
             out[key] = ("stream", measure[1], backlogs(key, measure[1], groups[key], last), last)
         except GatherError as exc:
             out[key] = exc
@@ -262,10 +267,11 @@ class LastEntry:
         return stream_id(self.said)
 
 
-def last_entry(key: str, reply: Any) -> LastEntry:
+def last_entry(key: str, reply: Any, xlen: int) -> LastEntry:
     """The stream's last entry's id; its fields (a job's payload) are never kept. An error (a user without +xrevrange)
-    leaves it unread, said, as does a pipeline that failed (a `LastEntry` already); a reply that is no entry is
-    nonsense, and an error of the key."""
+    leaves it unread, said, as does a pipeline that failed (a `LastEntry` already), no entry while XLEN counted some,
+    and an entry whose id is 0-0 (XADD refuses it): what settles nothing is never taken for an empty stream. A reply
+    that is no entry is nonsense, and an error of the key."""
     if isinstance(reply, LastEntry):
         return reply
     command = _last_entry_command(key)
@@ -274,11 +280,17 @@ def last_entry(key: str, reply: Any) -> LastEntry:
                                 "to tell a group that read to the stream's end from Redis's lag")
     if isinstance(reply, Exception):
         return LastEntry(unread=f"{command} failed: {cut(_said(reply))}; {LAG_AS_SAID}")
+    if reply == [] and xlen:  # asked after XLEN: its entries deleted or trimmed since, or a server that disagrees
+        return LastEntry(unread=f"{command} answered no entry, yet XLEN {xlen} counted entries (deleted or trimmed "
+                                f"since, or the server's answers disagree); {LAG_AS_SAID}")
     if reply == []:  # no entry: an empty stream
         return LastEntry()
     entry = reply[0] if isinstance(reply, list) and len(reply) == 1 else None
     if not (isinstance(entry, list) and len(entry) == 2 and stream_id(entry[0])):
         raise GatherError(f"{command} answered {_entry_seen(reply)}, not the stream's last entry")
+    if stream_id(entry[0]) == (0, 0):  # XADD refuses 0-0: every group would stand at or past it, whatever is waiting
+        return LastEntry(unread=f"{command} answered an entry whose id is 0-0, an id Redis gives no entry; "
+                                f"{LAG_AS_SAID}")
     return LastEntry(entry[0])
 
 
@@ -344,8 +356,9 @@ def backlogs(key: str, xlen: int, reply: Any, last: LastEntry) -> tuple[Backlog,
 
 def _group(key: str, xlen: int, said: Any, last: LastEntry) -> Backlog:
     """One group of XINFO GROUPS's reply (name, consumers, pending, last-delivered-id …, lag from Redis 7.0). Its
-    last-delivered-id against the stream's last entry settles what the lag cannot: at or past it, nothing is waiting;
-    before it, at least 1 is."""
+    last-delivered-id against the stream's last entry settles what the lag cannot: at it, nothing is waiting; before
+    it, at least 1 is; past it, nothing after it exists, but an entry added before it is never delivered to the group,
+    so only a lag of 0 says nothing is waiting."""
     if not (isinstance(said, list) and len(said) % 2 == 0 and all(isinstance(name, str) for name in said[::2])):
         raise GatherError(f"XINFO GROUPS {key} answered a group {_seen(said)}, not its fields")
     fields = dict(zip(said[::2], said[1::2]))
@@ -360,9 +373,10 @@ def _group(key: str, xlen: int, said: Any, last: LastEntry) -> Backlog:
         raise GatherError(f"XINFO GROUPS {key} answered last-delivered-id {_seen(delivered)} for group {quoted(name)}, "
                           "not a stream entry's id")
     position = _position(delivered, last)
-    if position is not None and not position[0]:  # nothing after its last-delivered-id: what lag says is not waiting
-        return Backlog(name, 0, pending, xlen, set_aside=_set_aside(fields, position[1]), last_delivered=delivered)
-    behind = position is not None
+    if position is not None and (position.where == AT or position.where == PAST and lag == 0):
+        # nothing after its last-delivered-id, and nothing said to be before it: what lag says is not waiting
+        return Backlog(name, 0, pending, xlen, set_aside=_set_aside(fields, position.said), last_delivered=delivered)
+    behind = position is not None and position.where == BEFORE
     found = Backlog(name, lag, pending, xlen, behind=behind, last_delivered=delivered)
     if "lag" not in fields:  # Redis 6, KeyDB
         return _unknown(found, "no lag named (Redis before 7.0 does not give it)", position)
@@ -371,15 +385,18 @@ def _group(key: str, xlen: int, said: Any, last: LastEntry) -> Backlog:
         return _unknown(found, "lag nil: Redis cannot count what is not yet delivered to it, after an XDEL or for a "
                                "group set at an entry mid-stream until it reads to the end", position)
     if lag == 0 and behind:  # Redis trusts the entries-read it was told (XGROUP CREATE … ENTRIESREAD 50)
-        return _unknown(found, f"lag 0, yet {position[1]}: Redis counts the lag from the group's entries-read, which "
-                               "XGROUP CREATE or SETID … ENTRIESREAD sets as told")
+        return _unknown(found, f"lag 0, yet {position.said}: Redis counts the lag from the group's entries-read, "
+                               "which XGROUP CREATE or SETID … ENTRIESREAD sets as told (or the entry came after XINFO "
+                               "GROUPS answered)")
     if lag > xlen:  # no more than the stream holds can be waiting: a stuck group's trimmed entries, or a miscount
         # Redis 7.0–7.2 keeps for ever once a trim passed a group that then read everything (redis#13957)
         return _unknown(found, f"lag {lag} exceeds the stream's length {xlen}: entries trimmed before this group read "
                                "them, or Redis 7.0–7.2's count after a trim (redis#13957)", position)
     if lag and fields.get("entries-read", 0) is None:  # estimated from the stream's length
         return _unknown(found, f"lag {lag} is Redis's estimate, its entries-read nil: entries trimmed (MAXLEN, MINID) "
-                               "before the group read them are not counted")
+                               "before the group read them are not counted", position)
+    if position is not None and position.where == PAST:  # entries added before it, or Redis 7.0–7.2's miscount
+        return _unknown(found, f"lag {lag}, yet {position.said}")
     return found
 
 
@@ -398,22 +415,41 @@ def _set_aside(fields: dict[str, Any], position: str) -> str:
     return f"lag {lag} set aside: {position}, so nothing is waiting ({why})"
 
 
-def _position(delivered: str | None, last: LastEntry) -> tuple[bool, str] | None:
-    """(whether an entry is after the group's last-delivered-id, said), or None when not known: the stream's last
-    entry unread, or no last-delivered-id named."""
+BEFORE, AT, PAST = "before", "at", "past"
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a group's last-delivered-id stands against the stream's last entry (BEFORE, AT it or the stream holding
+    none, PAST it), `said` in words."""
+
+    where: str
+    said: str
+
+
+def _position(delivered: str | None, last: LastEntry) -> Position | None:
+    """Where the group stands, or None when not known: the stream's last entry unread, or no last-delivered-id named.
+    Past the last entry is no place a group reaches by reading: its id was set ahead (XGROUP SETID, a millisecond id
+    mistyped), or the last entry was deleted (XDEL) after it was read."""
     if last.unread or delivered is None:
         return None
     if last.said is None:
-        return (False, f"the stream holds no entry past last-delivered-id {delivered}")
+        return Position(AT, f"the stream holds no entry past last-delivered-id {delivered}")
     if stream_id(delivered) < last.id:
-        return (True, f"last-delivered-id {delivered} is before the stream's last entry {last.said}")
-    return (False, f"last-delivered-id {delivered} is at or past the stream's last entry {last.said}")
+        return Position(BEFORE, f"last-delivered-id {delivered} is before the stream's last entry {last.said}")
+    if stream_id(delivered) == last.id:
+        return Position(AT, f"last-delivered-id {delivered} is the stream's last entry")
+    return Position(PAST, f"last-delivered-id {delivered} is past the stream's last entry {last.said}: an entry before "
+                          "it is never delivered to the group")
 
 
-def _unknown(found: Backlog, why: str, position: tuple[bool, str] | None = None) -> Backlog:
-    """`found`, its lag not known for `why`; its position said when that alone makes 1 not yet delivered certain."""
-    if position is not None and position[0] and not _lag_counted(found):
-        why = f"{why}; {position[1]}: at least 1 not yet delivered"
+def _unknown(found: Backlog, why: str, position: Position | None = None) -> Backlog:
+    """`found`, its lag not known for `why`; its position said when past the last entry, or when that alone makes 1
+    not yet delivered certain."""
+    if position is not None and position.where == PAST:
+        why = f"{why}; {position.said}"
+    elif position is not None and position.where == BEFORE and not _lag_counted(found):
+        why = f"{why}; {position.said}: at least 1 not yet delivered"
     return replace(found, unknown=why)
 
 
