@@ -1009,20 +1009,19 @@ def test_no_definer_functions_is_an_error_unless_allowed():
             facts, PASSED)
 
 
-# Named functions narrowed by security_definer_only: a named one that is SECURITY INVOKER was found and judged — an
-# error naming it (never a vacuous pass), whose advice (allow_empty) the loader accepts; with it, a pass saying so
-def test_named_functions_none_security_definer_is_an_error_whose_advice_is_accepted():
+# Named functions narrowed by security_definer_only: a named one that is SECURITY INVOKER (or an aggregate, whose
+# support functions run as their owner) leaves nothing judged — an error naming it, never a pass, and allow_empty is
+# refused with named functions
+def test_named_functions_none_security_definer_is_an_error_naming_them():
     facts = catalog(functions=[function("inv", definer=False, args=""), function("inv", definer=False, args="integer"),
                                function("other", definer=True)])
     item = {"functions_in": "public", "functions": ["inv"], "security_definer_only": True, "no_grants_to": ["anon"]}
     outcome = verdict(item, facts, ERROR, "no SECURITY DEFINER functions among those named: public.inv(),"
-                                          " public.inv(integer) are SECURITY INVOKER; nothing was checked (set"
-                                          " allow_empty: true if none is expected)")
+                                          " public.inv(integer) are SECURITY INVOKER; nothing was checked (name the"
+                                          " ones that are, or drop the filter to judge these)")
     assert set(outcome.evidence["left_out"]) == {"public.inv()", "public.inv(integer)"}, outcome.evidence
-    outcome = verdict({**item, "allow_empty": True}, facts, PASSED,
-                      "no SECURITY DEFINER functions among those named: public.inv(), public.inv(integer) are"
-                      " SECURITY INVOKER, as allow_empty permits")
-    assert outcome.evidence["checked"] == []
+    with pytest.raises(ValidationError, match="allow_empty applies to a whole schema"):
+        schema.Params.model_validate({**item, "allow_empty": True})
 
 
 def test_named_functions_all_excepted_give_no_advice_the_loader_refuses():

@@ -97,50 +97,54 @@ def test_a_relation_reading_names_that_does_not_exist_is_an_error(reading, statu
             status, seen)
 
 
-# Named views narrowed by `reading`: a named view that reads none of the tables was found and its reads judged — an
-# error naming it and what it reads (never a vacuous pass), whose advice (allow_empty) the loader accepts; with it, a
-# pass saying so. The advice had been refused: "allow_empty applies to a whole schema".
+# Named views narrowed by `reading`: a named view that reads none of the tables, as the catalog shows it, leaves
+# nothing judged — an error naming it and what it reads, never a pass (a view over a function reading auth.users reads
+# "no relation" there), and allow_empty is refused with named views
 NAMED_NOT_READING = catalog(view("v", reads=["public.other"], grants_=[("anon", "SELECT")]), table("other"),
                             view("w", reads=[], grants_=[("anon", "SELECT")]), table("users", schema="auth"))
 NAMED_ITEM = {"views_in": "public", "views": ["v"], "reading": ["auth.users"], "no_grants_to": ["anon"]}
 
 
-def test_a_named_view_reading_none_of_the_tables_is_an_error_whose_advice_is_accepted():
+def test_a_named_view_reading_none_of_the_tables_is_an_error_naming_what_it_reads():
     outcome = verdict(NAMED_ITEM, NAMED_NOT_READING, ERROR,
                       "no views reading auth.users among those named: public.v reads none of them (it reads"
-                      " public.other); nothing was checked (set allow_empty: true if none is expected)")
+                      " public.other); nothing was checked (name the ones that are, or drop the filter to judge"
+                      " these)")
     assert outcome.evidence["left_out"] == {"public.v": {"reads": ["public.other"]}}, outcome.evidence
-    make_check("schema", {**NAMED_ITEM, "allow_empty": True})  # the advice given is one the loader takes
+    verdict({**NAMED_ITEM, "views": ["v", "w"]}, NAMED_NOT_READING, ERROR,
+            "public.v, public.w read none of them; nothing was checked")
+    # a named view that does not exist fails: it was not checked
+    verdict({**NAMED_ITEM, "views": ["v", "gone"]}, NAMED_NOT_READING, FAILED, "view public.gone does not exist")
 
 
-def test_a_named_view_reading_none_of_the_tables_passes_as_allow_empty_permits():
-    outcome = verdict({**NAMED_ITEM, "views": ["v", "w"], "allow_empty": True}, NAMED_NOT_READING, PASSED,
-                      "no views reading auth.users among those named: public.v, public.w read none of them, as"
-                      " allow_empty permits")
-    assert outcome.evidence["checked"] == [] and set(outcome.evidence["left_out"]) == {"public.v", "public.w"}
-    # a named view that does not exist still fails, allow_empty or not: it was not checked
-    verdict({**NAMED_ITEM, "views": ["v", "gone"], "allow_empty": True}, NAMED_NOT_READING, FAILED,
-            "view public.gone does not exist")
+@pytest.mark.parametrize("item", [{**NAMED_ITEM, "allow_empty": True},
+                                  {"functions_in": "public", "functions": ["f"], "security_definer_only": True,
+                                   "allow_empty": True}])
+def test_allow_empty_is_refused_with_named_views_or_functions(item):
+    """A view selecting from a SECURITY DEFINER function that returns auth.users rows reads "no relation" in the
+    catalog; an aggregate whose state function is SECURITY DEFINER is no SECURITY DEFINER function itself: with
+    allow_empty they passed "reads none of them" / "is SECURITY INVOKER" while anon read the rows."""
+    with pytest.raises(ValidationError, match="allow_empty applies to a whole schema"):
+        schema.Params.model_validate(item)
 
 
 def test_named_ones_not_of_the_filters_kind_on_a_real_database(server):
     _, fresh = server
     ddl = """create schema app; create table app.users(id int); create table app.other(id int);
              create view app.v as select * from app.other; grant select on app.v to anon;
-             create function app.inv() returns int language sql as 'select 1';"""
+             create function app.inv() returns int language sql as 'select 1';
+             create function app.step(int, int) returns int language sql security definer as 'select $1 + $2';
+             create aggregate app.total(int) (sfunc = app.step, stype = int, initcond = '0');"""
     view_item = {"views_in": "app", "views": ["v"], "reading": ["app.users"], "no_grants_to": ["anon"]}
     function_item = {"functions_in": "app", "functions": ["inv"], "security_definer_only": True,
                      "no_grants_to": ["anon"]}
     with fresh(ddl) as url:
-        outcomes = judge_on(url, [view_item, {**view_item, "allow_empty": True},
-                                  function_item, {**function_item, "allow_empty": True}])
+        outcomes = judge_on(url, [view_item, function_item, {**function_item, "functions": ["total"]}])
     expect(outcomes, [
         (ERROR, "no views reading app.users among those named: app.v reads none of them (it reads app.other);"
-                " nothing was checked (set allow_empty: true if none is expected)"),
-        (PASSED, "no views reading app.users among those named: app.v reads none of them (it reads app.other), as"
-                 " allow_empty permits"),
+                " nothing was checked"),
         (ERROR, "no SECURITY DEFINER functions among those named: app.inv() is SECURITY INVOKER; nothing was checked"),
-        (PASSED, "app.inv() is SECURITY INVOKER, as allow_empty permits"),
+        (ERROR, "app.total(integer) is an aggregate (its support functions run as theirs); nothing was checked"),
     ])
 
 

@@ -340,9 +340,8 @@ class Params(StrictParams):
         if self.security_invoker and self.materialized:
             raise ValueError("security_invoker applies to plain views; materialized views have none")
         if self.allow_empty and not self._may_be_empty():
-            raise ValueError("allow_empty applies to a whole schema, or to named views with reading and named"
-                             " functions with security_definer_only (none of them need be of that kind); named"
-                             " functions or views must exist")
+            raise ValueError("allow_empty applies to a whole schema; named functions or views must exist and be of"
+                             " the kind the item judges")
         if not self.installed and (self.min_versions or self.up_to_date or self.not_in_schemas):
             raise ValueError("installed: false cannot be combined with min_versions, up_to_date or not_in_schemas")
         stray = sorted(set(self.min_versions) - set(self.extensions or []))
@@ -354,9 +353,11 @@ class Params(StrictParams):
         return self
 
     def _may_be_empty(self) -> bool:
-        """Whether allow_empty may be given: named ones must exist, but a filter after them (`reading`,
-        `security_definer_only`) may leave none — each was found and judged not of that kind."""
-        return (self.functions is None or bool(self.security_definer_only)) and (self.views is None or bool(self.reading))
+        """Whether allow_empty may be given: to a whole schema only. Named ones must exist, and a filter after them
+        (`reading`, `security_definer_only`) that leaves none is no pass either: what the catalog shows of them is not
+        all they do (a view over a function reading auth.users reads "no relation"; an aggregate runs its support
+        functions as their owner)."""
+        return self.functions is None and self.views is None
 
     @property
     def subject(self) -> str:
@@ -802,14 +803,11 @@ def _empty(p: Params, what: str, where: str, expected: str, exists: bool) -> Out
 
 
 def _named_left_out(p: Params, what: str, why: str, expected: str, left_out: dict[str, dict]) -> Outcome:
-    """Every named one exists, but the filter after the names (`reading`, `security_definer_only`) left none: each
-    was found and judged not of that kind — said so, naming them (`why`). Nothing else of them was judged, so an error
-    unless allow_empty says none need be (a pass naming them, never a bare "as expected")."""
-    said = f"no {what} among those named: {why}"
-    if p.allow_empty:
-        return passed(expected, f"{said}, as allow_empty permits", checked=[], left_out=left_out)
-    return error(f"{said}; nothing was checked (set allow_empty: true if none is expected)", checked=[],
-                 left_out=left_out)
+    """Every named one exists, but the filter after the names (`reading`, `security_definer_only`) left none: an
+    error naming each and what the catalog shows of it (`why`) — never a pass: that is not all it does (a function a
+    view selects from reads what it reads; an aggregate runs its support functions as their owner)."""
+    return error(f"no {what} among those named: {why}; nothing was checked (name the ones that are, or drop the"
+                 " filter to judge these)", checked=[], left_out=left_out)
 
 
 # -- judge ---------------------------------------------------------------------------------------
@@ -2560,9 +2558,12 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
         named_found, found = found, [f for f in found if f["security_definer"]]
         if not found and not findings.groups and p.functions is not None and named_found:
             names = [_signature(f) for f in named_found]
+            kinds = sorted({"an aggregate (its support functions run as theirs)" if f["kind"] == "a" else
+                            "SECURITY INVOKER" for f in named_found})
             return _named_left_out(p, "SECURITY DEFINER functions",
-                                   f"{first_few(names)} {'is' if len(names) == 1 else 'are'} SECURITY INVOKER",
-                                   expected, {name: {"security_definer": False} for name in names})
+                                   f"{first_few(names)} {'is' if len(names) == 1 else 'are'} {' or '.join(kinds)}",
+                                   expected, {_signature(f): {"security_definer": False, "kind": f["kind"]}
+                                              for f in named_found})
     if not found and not findings.groups:
         what = "SECURITY DEFINER functions" if p.security_definer_only else "functions"
         return _empty(p, what, f"schema {quote_ident(p.functions_in)}", expected, p.functions_in in facts.schemas)
