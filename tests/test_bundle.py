@@ -1556,18 +1556,39 @@ def _des_encrypted_pem() -> str:
             f"DEK-Info: DES-EDE3-CBC,{os.urandom(8).hex().upper()}\n\n{lines}\n-----END RSA PRIVATE KEY-----\n")
 
 
-@pytest.mark.parametrize("form", ["ec-encrypted", "rsa-encrypted", "des"])
+@pytest.mark.parametrize("form", ["ec-encrypted", "rsa-encrypted", "des", "lower-case-cipher"])
 @pytest.mark.parametrize("joined", ["", " "], ids=["flat", "spaced"])
 def test_an_encrypted_traditional_pem_flattened_to_one_line_fails(form, joined):
     """`pem.replace(/\\n/g, "")` (an env var flattened to one line) runs `DEK-Info: AES-256-CBC,<IV>` into the
-    base64: the headers' values are bounded (RFC 1421's Proc-Type values, an IV of its cipher's length), so the body
-    is still read."""
-    pem = _des_encrypted_pem() if form == "des" else _pem(form)
+    base64: the headers' values are bounded (RFC 1421's Proc-Type values, an IV of its cipher's length, its name in
+    either case), so the body is still read — one key, one fingerprint."""
+    pem = (_des_encrypted_pem() if form == "des" else
+           _pem("rsa-encrypted").replace("DEK-Info: AES-256-CBC", "DEK-Info: aes-256-cbc") if form == "lower-case-cipher"
+           else _pem(form))
     code = "const k=" + json.dumps(pem.replace("\n", joined)) + ";"
     outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
     assert outcome.status is Status.FAILED, outcome.observed
     armour = "EC PRIVATE KEY" if form == "ec-encrypted" else "RSA PRIVATE KEY"
     assert outcome.observed == f"private key (PEM, -----BEGIN {armour}-----) {fingerprint(_pem_body(pem))} in /app.js"
+
+
+def test_a_key_body_of_escapes_and_seams_costs_linear_time():
+    """A body of backslashes ending at a string piece's seam (`-----BEGIN PRIVATE KEY-----\\\\…\\","-----END …`):
+    each escape and seam was tried from every backslash of the run, its end sought again each time — 64,000 of them
+    took seconds, a script at the size limit hours, with no deadline around the scan. Measured as a ratio in one
+    process: 16 times the run costs about 16 times the CPU, not 256."""
+    import time
+
+    def cpu_to_judge(n: int) -> float:
+        pem = "-----BEGIN PRIVATE KEY-----" + "\\" * n + '","' + "-----END PRIVATE KEY-----"
+        start = time.process_time()
+        bundle._a_key_body(pem)
+        bundle.PEM_ESCAPE.sub(b"", pem.encode())
+        return time.process_time() - start
+
+    small = min(cpu_to_judge(8_000) for _ in range(3))
+    whole = cpu_to_judge(128_000)
+    assert whole < 64 * max(small, 0.001), (whole, small)
 
 
 def _pgp_block() -> str:

@@ -244,11 +244,11 @@ PLACEHOLDER_WORDS = re.compile(rb"(?:[a-z]{2,}+)?+(?:[A-Z][a-z]{2,}+|" + _SHORT_
 # next `-----`, which the next one holds.
 # `","`, `', '`, `"+"`: where one string piece ends and the next starts; its quotes escaped inside a string
 # (`\",\"`: webpack's `devtool: eval` wraps each module in `eval("…")`)
-_PIECES = rb"""\\*+["'`]\s*+[,+]\s*+\\*+["'`]"""
+_PIECES = rb"""(?<!\\)\\*+["'`]\s*+[,+]\s*+\\*+["'`]"""  # from a run of backslashes' start alone: linear
 # a JS or JSON string's escape (backslashes: a string escaped once or twice, as Next's flight data is): `\n`, `\/`;
 # a character by its code (`\u002F` as SvelteKit's devalue writes `/`, `\u002B` as .NET's System.Text.Json writes
 # `+`, `\u000A`, `\x2B`); or a line continuation (`\` and a line break: ECMAScript's, nothing of the string)
-_ESCAPE = (rb"\\++(?:(?P<character>[nrt/])|(?P<continuation>\r\n|[\r\n])|u00(?P<code>[0-9A-Fa-f]{2})"
+_ESCAPE = (rb"(?<!\\)\\++(?:(?P<character>[nrt/])|(?P<continuation>\r\n|[\r\n])|u00(?P<code>[0-9A-Fa-f]{2})"
            rb"|x(?P<x>[0-9A-Fa-f]{2}))")
 _ESCAPE_UNNAMED = re.sub(rb"\(\?P<\w++>", b"(?:", _ESCAPE)  # inside PRIVATE_KEY's possessive repeat: see _TERM_UNNAMED
 PRIVATE_KEY = re.compile(rb"(-----BEGIN (?P<armour>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY"
@@ -260,7 +260,7 @@ PRIVATE_KEY = re.compile(rb"(-----BEGIN (?P<armour>(?:RSA |EC |DSA |OPENSSH |ENC
 # Proc-Type's is one of RFC 1421's words, an IV on its own line is all its hex digits, one run on is its cipher's
 # length (a 16-byte block's — AES, Camellia, ARIA, SEED, SM4 —: 32 digits; DES's and the like's: 16)
 PEM_HEADER = re.compile(rb"Proc-Type:[ \t]*+[0-9]++,(?:ENCRYPTED|MIC-ONLY|MIC-CLEAR|CRL)"
-                        rb"|DEK-Info:[ \t]*+(?:(?:AES|CAMELLIA|ARIA|SEED|SM4)[A-Za-z0-9-]*+,[0-9A-Fa-f]{32}"
+                        rb"|DEK-Info:[ \t]*+(?:(?i:AES|CAMELLIA|ARIA|SEED|SM4)[A-Za-z0-9-]*+,[0-9A-Fa-f]{32}"
                         rb"|[A-Za-z0-9-]++,[0-9A-Fa-f]{16})(?:[0-9A-Fa-f]++(?=\s|\\|\Z))?+")
 # an OpenPGP armour's headers (`Version: OpenPGP.js v4.10`, `Comment: …`), each a line of its own
 PGP_HEADER = re.compile(rb"(?m)^[ \t]*+(?:Version|Comment|Charset|Hash|MessageID):[^\n]*+")
