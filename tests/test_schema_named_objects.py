@@ -117,6 +117,29 @@ def test_a_named_view_reading_none_of_the_tables_is_an_error_naming_what_it_read
     verdict({**NAMED_ITEM, "views": ["v", "gone"]}, NAMED_NOT_READING, FAILED, "view public.gone does not exist")
 
 
+def test_a_named_view_left_out_beside_one_kept_is_an_error_never_a_pass_of_the_other():
+    """views [direct, via_fn] with reading auth.users: via_fn selects from a SECURITY DEFINER function returning
+    auth.users rows ("reads no relation" in the catalog) and anon reads them; it was dropped without a word and the
+    item passed "1 view as expected" on direct alone."""
+    facts = catalog(view("direct", reads=["auth.users"]), view("via_fn", reads=[], grants_=[("anon", "SELECT")]),
+                    table("users", schema="auth"))
+    outcome = verdict({**NAMED_ITEM, "views": ["direct", "via_fn"]}, facts, ERROR,
+                      "not all named are views reading auth.users: public.via_fn reads none of them (it reads no"
+                      " relation); nothing was checked, not even the 1 other")
+    assert outcome.evidence["left_out"] == {"public.via_fn": {"reads": []}}, outcome.evidence
+    assert outcome.evidence["kept_by_the_filter"] == ["public.direct"], outcome.evidence
+
+
+def test_a_named_aggregate_left_out_beside_a_definer_function_is_an_error_never_a_pass_of_the_other():
+    """functions [step, whoami] with security_definer_only: whoami, an aggregate whose state function is SECURITY
+    DEFINER, was dropped without a word and the item passed "1 function as expected" on step alone."""
+    outcome = verdict({"functions_in": "public", "functions": ["step", "whoami"], "security_definer_only": True,
+                       "no_grants_to": ["anon"]}, AGGREGATES, ERROR,
+                      "not all named are SECURITY DEFINER functions: public.whoami(integer) is an aggregate (its"
+                      " support functions run as theirs); nothing was checked, not even the 1 other")
+    assert outcome.evidence["kept_by_the_filter"] == ["public.step(s text, x integer)"], outcome.evidence
+
+
 @pytest.mark.parametrize("item", [{**NAMED_ITEM, "allow_empty": True},
                                   {"functions_in": "public", "functions": ["f"], "security_definer_only": True,
                                    "allow_empty": True}])
@@ -139,12 +162,15 @@ def test_named_ones_not_of_the_filters_kind_on_a_real_database(server):
     function_item = {"functions_in": "app", "functions": ["inv"], "security_definer_only": True,
                      "no_grants_to": ["anon"]}
     with fresh(ddl) as url:
-        outcomes = judge_on(url, [view_item, function_item, {**function_item, "functions": ["total"]}])
+        outcomes = judge_on(url, [view_item, function_item, {**function_item, "functions": ["total"]},
+                                  {**function_item, "functions": ["step", "inv"]}])
     expect(outcomes, [
         (ERROR, "no views reading app.users among those named: app.v reads none of them (it reads app.other);"
                 " nothing was checked"),
         (ERROR, "no SECURITY DEFINER functions among those named: app.inv() is SECURITY INVOKER; nothing was checked"),
         (ERROR, "app.total(integer) is an aggregate (its support functions run as theirs); nothing was checked"),
+        (ERROR, "not all named are SECURITY DEFINER functions: app.inv() is SECURITY INVOKER; nothing was checked,"
+                " not even the 1 other"),
     ])
 
 

@@ -802,12 +802,18 @@ def _empty(p: Params, what: str, where: str, expected: str, exists: bool) -> Out
     return nothing_found(what, place, advise=p._may_be_empty())
 
 
-def _named_left_out(p: Params, what: str, why: str, expected: str, left_out: dict[str, dict]) -> Outcome:
-    """Every named one exists, but the filter after the names (`reading`, `security_definer_only`) left none: an
-    error naming each and what the catalog shows of it (`why`) — never a pass: that is not all it does (a function a
-    view selects from reads what it reads; an aggregate runs its support functions as their owner)."""
-    return error(f"no {what} among those named: {why}; nothing was checked (name the ones that are, or drop the"
-                 " filter to judge these)", checked=[], left_out=left_out)
+def _named_left_out(p: Params, what: str, why: str, expected: str, left_out: dict[str, dict],
+                    kept: list[str]) -> Outcome:
+    """Every named one exists, but the filter after the names (`reading`, `security_definer_only`) left some out: an
+    error naming each and what the catalog shows of it (`why`) — never a pass, nor a pass of those it kept: that is
+    not all a left-out one does (a function a view selects from reads what it reads; an aggregate runs its support
+    functions as their owner), and it was named to be judged."""
+    if not kept:
+        return error(f"no {what} among those named: {why}; nothing was checked (name the ones that are, or drop the"
+                     " filter to judge these)", checked=[], left_out=left_out)
+    return error(f"not all named are {what}: {why}; nothing was checked, not even the {plural(len(kept), 'other')}"
+                 " (name only the ones that are, or drop the filter to judge them all)", checked=[],
+                 left_out=left_out, kept_by_the_filter=kept)
 
 
 # -- judge ---------------------------------------------------------------------------------------
@@ -2293,6 +2299,7 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
     else:
         found = [r for (s, _), r in facts.relations.items()
                  if s == schema and r["kind"] in kinds and not r["extension_member"]]
+    named_found: list[dict] = []
     through: dict[str, list[str]] = {}  # view -> what of `reading` it reads only through other views
     ancestors: dict[str, dict[str, list[str]]] = {}  # view -> what of `reading` it reads through which parents
     descendants: dict[str, dict[str, list[str]]] = {}  # view -> what of `reading` it reads through which children
@@ -2301,9 +2308,11 @@ def _judge_relations(p: Params, facts: Catalog) -> Outcome:
                                                               facts.view_graph)
         named_found, found = found, [r for r in found if _qualified(r) in through]
     _check_named_objects(p, facts, findings)
-    if not found and not findings.groups and not findings.errors and p.views is not None and p.reading:
-        return _named_left_out(p, f"{noun}s reading {', '.join(p.reading)}", _reading_none(named_found), expected,
-                               {_qualified(r): {"reads": [qualified(*x) for x in r["reads"]]} for r in named_found})
+    left = [r for r in named_found if r not in found] if p.views is not None and p.reading else []
+    if left and not findings.groups and not findings.errors:
+        return _named_left_out(p, f"{noun}s reading {', '.join(p.reading)}", _reading_none(left), expected,
+                               {_qualified(r): {"reads": [qualified(*x) for x in r["reads"]]} for r in left},
+                               kept=[_qualified(r) for r in found])
     if not found and not findings.groups and not findings.errors:
         what = f"{noun}s" + (f" reading {', '.join(p.reading)}" if p.reading else "")
         return _empty(p, what, f"schema {quote_ident(schema)}", expected, schema in facts.schemas)
@@ -2556,14 +2565,15 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
     found = [f for f in found if f["name"] not in p.except_functions]
     if p.security_definer_only:
         named_found, found = found, [f for f in found if f["security_definer"]]
-        if not found and not findings.groups and p.functions is not None and named_found:
-            names = [_signature(f) for f in named_found]
+        left = [f for f in named_found if not f["security_definer"]] if p.functions is not None else []
+        if left and not findings.groups:
+            names = [_signature(f) for f in left]
             kinds = sorted({"an aggregate (its support functions run as theirs)" if f["kind"] == "a" else
-                            "SECURITY INVOKER" for f in named_found})
+                            "SECURITY INVOKER" for f in left})
             return _named_left_out(p, "SECURITY DEFINER functions",
                                    f"{first_few(names)} {'is' if len(names) == 1 else 'are'} {' or '.join(kinds)}",
                                    expected, {_signature(f): {"security_definer": False, "kind": f["kind"]}
-                                              for f in named_found})
+                                              for f in left}, kept=[_signature(f) for f in found])
     if not found and not findings.groups:
         what = "SECURITY DEFINER functions" if p.security_definer_only else "functions"
         return _empty(p, what, f"schema {quote_ident(p.functions_in)}", expected, p.functions_in in facts.schemas)
