@@ -189,7 +189,7 @@ def remove_stale_partials(env_dir: Path) -> tuple[list[str], list[tuple[str, str
 
 def _sealed_in(partial: Path) -> str:
     """What a stale partial holds that is no run's to delete ('' when none): a sealed archive's files, where."""
-    found, whole, unlisted = seal.sealed_within(partial)
+    found, whole, unlisted, _deeper = seal.sealed_within(partial)  # a run's inputs may nest deeper
     if found:
         said = [" and ".join(files) + (f" in {where}" if where else "") for where, files in found]
         return f"holds a sealed archive's files ({'; '.join(said)})"

@@ -643,20 +643,22 @@ SEARCH_DEPTH = 3
 SEARCH_FOLDERS = 1000
 
 
-def sealed_within(folder: Path) -> tuple[list[tuple[str, list[str]]], bool, list[tuple[str, str]]]:
+def sealed_within(folder: Path) -> tuple[list[tuple[str, list[str]]], bool, list[tuple[str, str]], list[str]]:
     """The folders at or below `folder` (SEARCH_DEPTH levels down, never through a link, nor into a folder holding
     them) holding an archive's seal files: (its path from `folder`, '' for itself; those files), breadth first;
-    whether every folder within the bound was looked in (False: more than SEARCH_FOLDERS of them); and those that
-    could not be listed (its path; why): an archive may be in one, unseen."""
+    whether every folder within the bound was looked in (False: more than SEARCH_FOLDERS of them); those that could
+    not be listed (its path; why): an archive may be in one, unseen; and the folders SEARCH_DEPTH down that hold
+    folders of their own, never looked in."""
     found: list[tuple[str, list[str]]] = []
     unlisted: list[tuple[str, str]] = []
+    deeper: list[str] = []
     level, looked = [folder], 0
     for depth in range(SEARCH_DEPTH + 1):
         below: list[Path] = []
         for current in level:
             looked += 1
             if looked > SEARCH_FOLDERS:
-                return found, False, unlisted
+                return found, False, unlisted, deeper
             where = "" if current == folder else current.relative_to(folder).as_posix()
             try:
                 names, folders = _listing(current)
@@ -669,8 +671,10 @@ def sealed_within(folder: Path) -> tuple[list[tuple[str, list[str]]], bool, list
                 found.append((where, files))
             elif depth < SEARCH_DEPTH:
                 below += folders
+            elif folders:
+                deeper.append(where)
         level = below
-    return found, True, unlisted
+    return found, True, unlisted, deeper
 
 
 def _listing(folder: Path) -> tuple[set[str], list[Path]]:
@@ -2212,7 +2216,7 @@ def _say_sealed_in(holder: Path, searched: Path, verdict: Verdict, working: bool
     """What of `searched` (`holder` or a folder of it) holds an archive's seal, SEARCH_DEPTH down: each `tampered`,
     named from `holder`; and a note where there were more folders than were looked in."""
     prefix = "" if searched == holder else searched.name
-    found, whole, unlisted = sealed_within(searched)
+    found, whole, unlisted, deeper = sealed_within(searched)
     for where, files in found:
         verdict.findings.append(_moved_out(holder, "/".join(part for part in (prefix, where) if part), files, working))
     for where, why in unlisted:  # as a folder inside an archive that cannot be listed (archive_contents)
@@ -2223,6 +2227,12 @@ def _say_sealed_in(holder: Path, searched: Path, verdict: Verdict, working: bool
         verdict.notes.append(f"{'/'.join(part for part in (holder.name, prefix) if part)}: holds more than "
                              f"{SEARCH_FOLDERS} folders: only the first {SEARCH_FOLDERS} were looked in for an archive"
                              " moved there")
+    if deeper:  # an archive moved further down is not found: the auditor is told where the search stopped
+        more = f" and {len(deeper) - 1} more" if len(deeper) > 1 else ""
+        verdict.notes.append(f"{'/'.join(part for part in (holder.name, prefix, deeper[0]) if part)}{more}: hold"
+                             f"{'s' if not more else ''} folders more than {SEARCH_DEPTH} levels below"
+                             f" {'/'.join(part for part in (holder.name, prefix) if part)}, never looked in for an"
+                             " archive moved there: look in them by hand")
 
 
 def _moved_out(holder: Path, where: str, files: list[str], working: bool) -> Finding:

@@ -430,14 +430,16 @@ def test_the_newest_archive_moved_into_a_folder_of_its_env_is_tampered(three, tm
 
 
 def test_an_archive_moved_deeper_than_verify_looks_is_not_looked_for(three, tmp_path, capsys, monkeypatch):
-    """The bounds: three levels down, and so many folders below each of the env's folders (then a note says not all
-    were looked in)."""
+    """The bounds: three levels down (a note names the folders holding more, never looked in: it said nothing), and
+    so many folders below each of the env's folders (then a note says not all were looked in)."""
     env_dir = _copy(three, tmp_path)
     newest = seal.archives_oldest_first(env_dir)[-1]
     (env_dir / ".a" / "b" / "c" / "d").mkdir(parents=True)
     newest.rename(env_dir / ".a" / "b" / "c" / "d" / newest.name)
     code, out = _verify(capsys, env_dir)
     assert code == exitcodes.OK, out
+    assert ("note           .a/b/c/d: holds folders more than 3 levels below .a, never looked in for an archive moved"
+            " there: look in them by hand") in out, out
     monkeypatch.setattr(seal, "SEARCH_FOLDERS", 3)
     code, out = _verify(capsys, env_dir)
     assert code == exitcodes.OK, out
