@@ -100,6 +100,7 @@ class State:
     inputs_changed: str | None = None  # an xdist worker that read other inputs than the run: it judges nothing
     _by_source: dict[str, list[Check]] | None = None
     whole_secrets: tuple[str, ...] | None = None  # see _leaking_node
+    teardown_failed: tuple[str, str] | None = None  # the last item's teardown that raised: its name, what it raised
     # each item's verdict by node id, where a hook rewriting its reports cannot reach (under xdist: in `shared`)
     verdicts: Verdicts = field(default_factory=lambda: Verdicts(None))
     # under xdist, in the controller: each worker's id, as it was started, and whether it was started sharing `shared`
@@ -818,7 +819,8 @@ def _no_secret_in_node_ids(checks: list[Check], redactor: Redactor) -> None:
         if redactor.text(words) != words:
             where = shown(Path(check.source)) if check.source else check.system
             where += f":{check.line}" if check.line else ""
-            raise ConfigError(f"{where}: an item's id or name holds the value of a secret the environment declares;"
+            raise ConfigError(f"{where}: an item's id or name holds the value of a secret (the environment's or"
+                              " the runner's own);"
                               " pytest prints both as written (its node id: -v, failure headers, its cache):"
                               " rename the item")
 
@@ -831,7 +833,8 @@ def _no_secret_in_deploy_id(explicit: str | None, redactor: Redactor) -> None:
     for given in (archive.given_deploy_id(explicit), archive.deploy_id(explicit)):
         if redactor.text(given) != given:
             source = "--deploy-id" if explicit else archive.deploy_id_variable() or "the deploy id"
-            raise ConfigError(f"{source}: the deploy id holds the value of a secret the environment declares; it names"
+            raise ConfigError(f"{source}: the deploy id holds the value of a secret (the environment's or the"
+                              " runner's own); it names"
                               " the run's archive folder, its report and its entry in the chain, where no redactor"
                               " reaches: give another deploy id (a commit, a release tag)")
 
@@ -2058,6 +2061,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if check is not None and not any(prop[0] == ITEM_MARK for prop in report.user_properties):  # tells by it
         report.user_properties = [*report.user_properties, (ITEM_MARK, f"{check.system}/{check.key}")]
     state = item.config.stash.get(STATE, None)
+    if state is not None:
+        _name_a_teardown_left_undone(item, call, report, state)
     if check is not None and report.skipped and report.when == "setup" and not ours and state is not None:
         from .archive import SKIPPED_BY, skipped_by  # skipped before its check ran: by what (a reason may quote one)
 
@@ -2070,6 +2075,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     elif state is not None and report.sections:  # the verdict was masked when made, not what a hook printed beside it
         report.sections = _masked_sections(report.sections, state.run.redactor)
     return report
+
+
+# pytest's SetupState, setting an item up while the one before it is still set up: a hook of that item's teardown
+# raised before pytest's own teardown ran (a team's conftest), and this item is failed for it, naming neither
+NOT_TORN_DOWN = "previous item was not torn down properly"
+
+
+def _name_a_teardown_left_undone(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport,
+                                 state: State) -> None:
+    """An item's teardown that failed is remembered (which item, what it raised); the next item's setup failing for
+    it says so in its own words, where pytest's assertion named neither."""
+    if report.when == "teardown":
+        state.teardown_failed = None
+        if report.failed and call.excinfo is not None:
+            check = item_check(item)
+            state.teardown_failed = (check.key if check is not None else item.nodeid, call.excinfo.exconly().strip())
+    elif (report.when == "setup" and report.failed and state.teardown_failed is not None
+          and call.excinfo is not None and call.excinfo.errisinstance(AssertionError)
+          and NOT_TORN_DOWN in str(call.excinfo.value)):
+        before, cause = state.teardown_failed
+        report.longrepr = (f"could not check: pytest did not set it up, the item before it ({before}) was never torn"
+                           f" down: its teardown failed ({cause})")
 
 
 def _says_its_verdict(call: pytest.CallInfo) -> bool:

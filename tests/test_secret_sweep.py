@@ -219,7 +219,7 @@ def test_an_item_whose_name_holds_a_secret_is_refused_without_saying_it(tmp_path
     project.environment('systems: {vault: {services: {web: {url: "http://127.0.0.1:1"}}, secrets: {API_TOKEN: "${API_TOKEN}"}}}\n')
     ran = project.run("-m", "postdeploy", "--env", "local", "-v")
     assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
-    assert "checklists/vault.yaml:5: an item's id or name holds the value of a secret the environment declares" in ran.output, \
+    assert "checklists/vault.yaml:5: an item's id or name holds the value of a secret (the environment's or the runner's own)" in ran.output, \
         ran.output[-3000:]
     assert token not in ran.output and not (tmp_path / ".pytest_cache").exists()
     written = {tmp_path / "checklists" / "vault.yaml"}  # the runbook itself, as its author wrote it
@@ -240,7 +240,7 @@ def test_a_deploy_id_that_holds_a_secret_is_refused_without_saying_it(tmp_path, 
     ran = project.run("-m", "postdeploy", "--env", "local", *options)
     assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
     source = "--deploy-id" if given == "option" else "GITHUB_SHA"
-    assert f"{source}: the deploy id holds the value of a secret the environment declares" in ran.output, ran.output
+    assert f"{source}: the deploy id holds the value of a secret (the environment's or the runner's own)" in ran.output, ran.output
     assert token not in ran.output and not (tmp_path / "reports").exists()
 
 

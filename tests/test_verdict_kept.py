@@ -1094,3 +1094,20 @@ def pytest_runtest_{when}(item):
     assert "cleanup call https://api.example/v1/reset?token=" in ran.output, ran.output[-3000:]
     assert secret not in ran.output, [line for line in ran.output.splitlines() if secret in line]
     assert "F1-broken the broken page answers: expected " in ran.output, ran.output[-3000:]
+
+
+def test_an_item_pytest_left_unset_up_after_the_items_teardown_before_it_failed_says_why(project):
+    """A team's teardown hook raising on F1 leaves pytest's setup stack up: pytest fails the next item's setup with
+    its bare 'previous item was not torn down properly'. The error names the item before it and its teardown's
+    cause, so an on-call engineer knows which hook to look at."""
+    (project.root / "conftest.py").write_text("""
+def pytest_runtest_teardown(item, nextitem):
+    if "F1-" in item.nodeid:
+        raise RuntimeError("the team's fixture broke in teardown")
+""", encoding="utf-8")
+    ran = project.run("--env", "local")
+    row = ran.rows()["P1-healthy"]
+    assert row["status"] == "error", row
+    assert "F1-broken" in row["message"] and "the team's fixture broke in teardown" in row["message"], row["message"]
+    line = next(line for line in ran.output.splitlines() if "could not check" in line and "P1" in line)
+    assert "F1-broken" in line, line
