@@ -1632,3 +1632,57 @@ def test_hotjars_session_cookies_load(value):
     analytics visit's id, no login."""
     assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": value}}).headers == {
         "Cookie": value}
+
+
+# -- under a query name that says its value is a secret (a password's, a token's, an API key's), any value is one but a
+# word of the closed list saying none, a short number or nothing: words joined by `-` or `_` are a password too ------
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path, name", [
+    ("/x?password=correct-horse-battery-staple", "password"), ("/x?pass=Tr0ub4dor_and-3", "pass"),
+    ("/x?api_key=abcd-efgh-ijkl-mnop", "api_key"), ("/x?apiKey=abcd-efgh", "apiKey"), ("/x?secret=hunter", "secret"),
+    ("/x?client_secret=blue-whale-42", "client_secret"), ("/x?access_token=abc-def", "access_token"),
+    ("/x?token=sunshine", "token"), ("/x?pwd=letmein", "pwd"), ("/x?signature=abc-def-ghi", "signature"),
+    ("/x?sig=abc_def", "sig"), ("/x?x-api-key=blue-whale", "x-api-key"), ("/x?passwd=123456", "passwd"),
+    ("/app#/login?password=correct-horse", "password"),
+])
+def test_a_password_of_words_under_a_secrets_query_name_is_refused(family, path, name):
+    """`?password=correct-horse-battery-staple` loaded and was echoed into results.json and Allure: a value under a
+    secret's name was judged by its runs of letters and digits alone, and none of a password's words reached 8
+    letters and a digit or 16 letters."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+    said = _messages(raised.value)
+    assert f"{name}=" in said and "written into the checklist" in said, said
+    value = re.split(r"[?#&]" + re.escape(name) + "=", path)[1]
+    assert value not in said, said
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", ["/x?pass=1", "/x?page=2", "/x?key=users", "/x?token=", "/x?token=none",
+                                  "/x?secret=false", "/x?password=invalid", "/x?api_key=wrong-key", "/x?pwd=0",
+                                  "/x?pageToken=CAUQAA", "/x?page_token=next-page", "/x?next_token=abc-def",
+                                  "/x?key=new_checkout", "/x?public_key=pk-demo", "/x?token_type=refresh_token",
+                                  "/x?signature_version=2", "/x?pass_rate=0.9", "/x?passenger=adult-one"])
+def test_a_secrets_query_name_holding_no_secret_loads(family, path):
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+def test_a_query_password_of_words_is_bad_input_and_never_sent(tmp_path):
+    """End to end: the checklist is refused at load (exit 20), the item and the parameter named, the password in no
+    output."""
+    project = Project(tmp_path, {"WEB_URL": "http://127.0.0.1:9"})
+    project.checklist("site", """
+    - id: Q1
+      name: login-page
+      section: Web
+      title: the login page answers
+      family: http
+      cadence: postdeploy
+      params: {service: web, path: "/login?user=ops&password=correct-horse-battery-staple"}
+    """)
+    project.environment('systems: {site: {services: {web: {url: "${WEB_URL}"}}}}\n')
+    ran = project.run("-m", "postdeploy", "--env", "local")
+    assert ran.code == exitcodes.BAD_CONFIG, ran.output[-3000:]
+    line = next((line for line in ran.output.splitlines() if "Q1-login-page: params.path" in line), "")
+    assert "?password=" in line and "written into the checklist" in line, ran.output[-3000:]
+    assert "correct-horse-battery-staple" not in ran.output, ran.output[-3000:]

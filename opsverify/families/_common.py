@@ -17,8 +17,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from .. import display
 from ..checklist import WrittenNumber, only_boolean
-from ._credentials import QUERY_PASSWORD_NAMES, could_be_a_token, names_a_credential, names_a_session, \
-    shaped_as_a_credential
+from ._credentials import QUERY_PASSWORD_NAMES, could_be_a_token, holds_no_secret, names_a_credential, \
+    names_a_secret_value, names_a_session, shaped_as_a_credential
 
 if TYPE_CHECKING:  # for the annotation only: outcome is imported where it is used
     from ..outcome import Outcome
@@ -1103,8 +1103,10 @@ def _credential_pair(pair: str, *, plus: bool = False, passwords: frozenset[str]
     """The name of a parameter (`name=value`) holding a credential as written, shown visible: a value shaped as one
     under any name (a JWT, `ghp_…`), or what could be a token under a name that reads as a credential's (`?api_key=`,
     `?access_token=`, `?sig=`), a session's (`?PHPSESSID=`, `;jsessionid=`, `?sid=`) or a password's (Subsonic's
-    `?p=`); Azure Functions' `?code=` when as long as its keys. `?code=SUMMER`, `?key=new_checkout`, `?max_tokens=16`,
-    `?secret=false` and an empty `?token=` hold none."""
+    `?p=`); Azure Functions' `?code=` when as long as its keys; and anything but a short number or a word saying none
+    under a name whose value is a secret outright (`?password=correct-horse-battery-staple`, `?api_key=abcd-efgh`).
+    `?code=SUMMER`, `?key=new_checkout`, `?max_tokens=16`, `?secret=false`, `?pass=1` and an empty `?token=` hold
+    none."""
     decode = unquote_plus if plus else unquote
     name, equals, value = (decode(part) for part in pair.partition("="))
     if not (equals and value):
@@ -1112,7 +1114,7 @@ def _credential_pair(pair: str, *, plus: bool = False, passwords: frozenset[str]
     lower = name.lower()
     if shaped_as_a_credential(value) or (lower == "code" and could_be_a_token(value, shortest=16)) or (
             (names_a_credential(name) or names_a_session(name) or lower in passwords)
-            and could_be_a_token(value)):
+            and could_be_a_token(value)) or (names_a_secret_value(name) and not holds_no_secret(value)):
         return display.visible(display.cut(name, 60))
     return None
 

@@ -96,6 +96,20 @@ ANALYTICS_COOKIE = re.compile(r"_hjsession(?:user)?_\d+")
 # a query parameter that carries a password by its short name (Subsonic's and Navidrome's ?u=admin&p=…)
 QUERY_PASSWORD_NAMES = frozenset({"p", "pw", "pwd"})
 
+# a query parameter's name whose value is a secret outright: its last word a password's, a secret's, a token's or a
+# signature's (`?password=`, `?client_secret=`, `?access_token=`, `?sig=`), or a key after a word of access
+# (`?api_key=`, `?x-api-key=`, fused: `?apiKey=`) — not a key alone (`?key=new_checkout`, `?Key=photos/x.jpg`), a
+# pagination cursor's token (`?page_token=`, `?pageToken=`) nor a word after (`?token_type=`, `?pass_rate=`)
+SECRET_VALUED_WORDS = frozenset({"password", "passwd", "passphrase", "pass", "pwd", "pw", "secret", "token", "sig",
+                                 "signature", "apikey", "accesskey", "secretkey", "privatekey", "accesstoken",
+                                 "apitoken", "authtoken", "clientsecret"})
+ACCESS_KEY_WORDS = frozenset({"api", "access", "secret", "private", "client", "app", "auth", "master", "admin",
+                              "signing", "subscription"})
+CURSOR_WORDS = frozenset({"page", "next", "continuation", "sync", "resume", "cursor"})
+# … under which only nothing, a number shorter than the shortest secret an environment declares (`?pass=1`) or the
+# closed list's words saying none (`?token=none`, `?secret=false`, `?api_key=wrong-key`) carry none
+SHORTEST_SECRET = 6
+
 # what could be a credential written as a value: a run of 8 letters and digits or more holding both (q1w2e3r4,
 # abc123def456, a UUID's 8e03978e), or of 16 letters or more (a password of words, correcthorsebatterystaple); a
 # word, a number, a flag (true, none, current), an algorithm (sha256, HMAC-SHA1) or a path (photos/x.jpg) carries none
@@ -140,6 +154,23 @@ def names_a_login_cookie(name: str) -> bool:
     if ANALYTICS_COOKIE.fullmatch(name.lower()):
         return False
     return names_a_session(name) or bool(PRODUCT_LOGIN_COOKIE.search(name.lower()))
+
+
+def names_a_secret_value(name: str) -> bool:
+    """Whether a query parameter's name says whatever it holds is a secret (`?password=`, `?api_key=`)."""
+    words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
+    if not words:
+        return False
+    before = words[-2] if len(words) > 1 else ""
+    if words[-1] in ("key", "keys"):
+        return before in ACCESS_KEY_WORDS
+    return words[-1] in SECRET_VALUED_WORDS and before not in CURSOR_WORDS
+
+
+def holds_no_secret(value: str) -> bool:
+    """Whether a value under a secret's name carries none: a short number (`1`), or the closed list's words saying
+    none (`none`, `false`, `invalid-token`); `correct-horse-battery-staple` or `hunter` is a password."""
+    return (value.isdigit() and len(value) < SHORTEST_SECRET) or says_no_credential(value)
 
 
 def could_be_a_token(value: str, shortest: int = 8) -> bool:
