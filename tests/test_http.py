@@ -1686,3 +1686,52 @@ def test_a_query_password_of_words_is_bad_input_and_never_sent(tmp_path):
     line = next((line for line in ran.output.splitlines() if "Q1-login-page: params.path" in line), "")
     assert "?password=" in line and "written into the checklist" in line, ran.output[-3000:]
     assert "correct-horse-battery-staple" not in ran.output, ran.output[-3000:]
+
+
+# -- a webhook's URL whose path is its key: Slack's, Discord's, Microsoft Teams' -------------------------------------
+SLACK_KEY = "abcdEFGHijklMNOPqrst1234"
+DISCORD_KEY = "aB3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1eFgHiJkLmNoPqRsTuVwXyZa1b2c3d"  # 68 characters
+DISCORD_WORDS = "abcdefghij-klmnopqrstuvwxyz_ABCDEFGHIJ-KLMNOPQRSTUVWXYZ_abcdefghij-kl"
+TEAMS_KEY = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path, vendor, secret", [
+    (f"/services/T0123ABCD/B0456EFGH/{SLACK_KEY}", "Slack", SLACK_KEY),
+    (f"/services/TH7FEDVUH/B018WQN0D2Z/{SLACK_KEY}?x=1", "Slack", SLACK_KEY),
+    (f"/triggers/T0123ABCD/1234567890123/{TEAMS_KEY}", "Slack", TEAMS_KEY),
+    (f"/api/webhooks/123456789012345678/{DISCORD_KEY}", "Discord", DISCORD_KEY),
+    (f"/api/v10/webhooks/1234567890123456789/{DISCORD_WORDS}?wait=true", "Discord", DISCORD_WORDS),
+    ("/webhookb2/8e03978e-40d5-43e8-bc93-6894a57f9324@2f2b54b7-0141-4ba7-8fcd-ab7d17a60547/IncomingWebhook/"
+     f"{TEAMS_KEY}/4361420b-8fde-48eb-b62a-0e34fec63f5c", "Microsoft Teams", TEAMS_KEY),
+    ("/webhook/8e03978e-40d5-43e8-bc93-6894a57f9324@2f2b54b7-0141-4ba7-8fcd-ab7d17a60547/IncomingWebhook/"
+     f"{TEAMS_KEY}/4361420b-8fde-48eb-b62a-0e34fec63f5c", "Microsoft Teams", TEAMS_KEY),
+])
+def test_a_webhooks_key_in_a_path_is_refused(family, path, vendor, secret):
+    """A Slack, Discord or Teams webhook's URL path loaded and was echoed: whoever reads it posts as the integration,
+    and no segment of it is shaped as a token on its own (Discord's may be words joined by `-` and `_`)."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+    said = _messages(raised.value)
+    assert f"the path's {vendor} webhook key" in said and "written into the checklist" in said, said
+    assert secret not in said, said
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", [
+    "/services/status", "/services/T0123ABCD/B0456EFGH", "/services/api/v2/health", "/api/webhooks",
+    "/api/webhooks/123456789012345678", "/api/webhooks/stripe/events", "/api/webhooks/123/retry",
+    "/webhookb2/health", "/triggers/nightly/run", "/bot/status",
+])
+def test_a_path_near_a_webhooks_loads(family, path):
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", [
+    "/workflows/0123456789abcdef0123456789abcdef/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers"
+    "%2Fmanual%2Frun&sv=1.0&sig=AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGhIjKlMnOpQ", f"/bot{TELEGRAM}/sendMessage"])
+def test_a_power_automate_signature_or_a_telegram_bots_token_is_refused(family, path):
+    """Power Automate's `?sig=` and a Telegram bot's token already were: kept so."""
+    with pytest.raises(ValidationError, match="written into the checklist"):
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})

@@ -17,8 +17,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from .. import display
 from ..checklist import WrittenNumber, only_boolean
-from ._credentials import QUERY_PASSWORD_NAMES, could_be_a_token, holds_no_secret, names_a_credential, \
-    names_a_secret_value, names_a_session, shaped_as_a_credential
+from ._credentials import QUERY_PASSWORD_NAMES, a_webhooks_key, could_be_a_token, holds_no_secret, \
+    names_a_credential, names_a_secret_value, names_a_session, shaped_as_a_credential
 
 if TYPE_CHECKING:  # for the annotation only: outcome is imported where it is used
     from ..outcome import Outcome
@@ -1059,11 +1059,15 @@ def _absolute_path(value: str) -> str:
 
 def _credential_in_path(path: str) -> tuple[str, str | None] | None:
     """Where a path holds a credential as written, named without its value, and the service's URL that would carry it
-    from a variable instead (None for the fragment, never sent): a segment shaped as one (a JWT, `ghp_…`, a Telegram
-    bot's `bot123:AA…`), or a parameter of its query, of a segment (`;jsessionid=`) or of its fragment
-    (`#access_token=`, an OAuth implicit flow's answer pasted) that could be one (`_credential_pair`)."""
+    from a variable instead (None for the fragment, never sent): a webhook's key by its vendor's path (Slack's
+    `/services/T…/B…/…`, Discord's, Teams'), a segment shaped as one (a JWT, `ghp_…`, a Telegram bot's `bot123:AA…`),
+    or a parameter of its query, of a segment (`;jsessionid=`) or of its fragment (`#access_token=`, an OAuth implicit
+    flow's answer pasted) that could be one (`_credential_pair`)."""
     sent, _, fragment = path.partition("#")
     written, _, query = sent.partition("?")
+    vendor = a_webhooks_key(unquote(written))
+    if vendor:  # no one segment of it is shaped as a key: its place and its neighbours' shapes say it
+        return f"the path's {vendor} webhook key", "https://…/${NAME}"
     for at, segment in enumerate(written.split("/")[1:], start=1):
         segment, *parameters = segment.split(";")
         if shaped_as_a_credential(unquote(segment)):

@@ -73,6 +73,17 @@ VENDOR_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:gh[opsur]_[A-Za-z0-9]{20,}|github
                           r"|sq[upa]_[a-f0-9]{40}"  # SonarQube's user, project and analysis tokens
                           # Supabase's new secret keys, Linear's, DigitalOcean's, Slack's app-level tokens
                           r"|sb_secret_[\w-]{20,}|lin_api_[A-Za-z0-9]{32,}|dop_v1_[a-f0-9]{64}|xapp-[\w-]{10,})")
+# a webhook's URL whose path is its key (whoever reads it posts as the integration), by the shape its vendor issues:
+# Slack's (/services/T…/B…/<24 letters and digits>, a workflow's /triggers/T…/<id>/<key> or
+# /workflows/T…/A…/<id>/<key>), Discord's (/api/webhooks/<snowflake id>/<68-character token>), Microsoft Teams'
+# (/webhookb2/<guid>@<tenant guid>/IncomingWebhook/<32 hex>/…); a Telegram bot's is a vendor's token above, Power
+# Automate's a `?sig=`
+WEBHOOK_PATHS = {
+    "Slack": re.compile(r"/(?:services|triggers|workflows)/T[A-Z0-9]{8,}/(?:[A-Z0-9]+/)+[A-Za-z0-9]{16,}(?![\w-])"),
+    "Discord": re.compile(r"/api(?:/v\d+)?/webhooks/\d{17,20}/[\w-]{30,}"),
+    "Microsoft Teams": re.compile(r"/webhook(?:b2)?/[0-9a-f-]{36}@[0-9a-f-]{36}/IncomingWebhook/[0-9a-f]{32}",
+                                  re.IGNORECASE),
+}
 # what is left of a value, its {secret:…} references taken out, that is itself a credential: a run of 6 or more token
 # characters holding a digit (`Basic {secret:U}:hunter2pass`); words and separators (`Bearer `, `; `) are not
 LITERAL_TOKEN = re.compile(r"[\w~+/.-]*\d[\w~+/.-]*")
@@ -154,6 +165,11 @@ def names_a_login_cookie(name: str) -> bool:
     if ANALYTICS_COOKIE.fullmatch(name.lower()):
         return False
     return names_a_session(name) or bool(PRODUCT_LOGIN_COOKIE.search(name.lower()))
+
+
+def a_webhooks_key(path: str) -> str | None:
+    """The vendor whose webhook key a path holds (`/services/T…/B…/…`: Slack), None where it holds none."""
+    return next((vendor for vendor, shape in WEBHOOK_PATHS.items() if shape.search(path)), None)
 
 
 def names_a_secret_value(name: str) -> bool:
