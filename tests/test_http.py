@@ -1735,3 +1735,28 @@ def test_a_power_automate_signature_or_a_telegram_bots_token_is_refused(family, 
     """Power Automate's `?sig=` and a Telegram bot's token already were: kept so."""
     with pytest.raises(ValidationError, match="written into the checklist"):
         load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+
+
+# -- a header naming a description of a credential (X-Auth-Mode, X-Token-Type) holding a password of one run ------------
+@pytest.mark.parametrize("name, value", [
+    ("X-Auth-Mode", "correcthorsebat"), ("X-Auth-Mode", "sunshine"), ("X-Token-Type", "Opensesame"),
+    ("X-Session-Affinity", "letmeinnow"), ("X-Auth-Method", "12345678"), ("X-Key-Id", "swordfishes"),
+])
+def test_a_password_under_a_describing_credential_header_is_refused(name, value):
+    """`X-Auth-Mode: correcthorsebat` loaded: a describing name's value was judged by its runs (a digit and 6, or 16
+    letters), and a password of 8 to 15 letters, or of digits alone, is neither."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
+    said = _messages(raised.value)
+    assert f"{name}: a credential written into the checklist" in said and value not in said, said
+
+
+@pytest.mark.parametrize("name, value", [
+    ("X-Auth-Mode", "oauth"), ("X-Auth-Mode", "optional"), ("X-Auth-Mode", "Required"), ("X-Auth-Type", "password"),
+    ("X-Auth-Method", "kerberos"), ("X-Auth-Method", "negotiate"), ("X-Token-Type", "refresh_token"),
+    ("X-Session-Affinity", "sourceip"), ("X-Auth-Mode", "anonymous"), ("X-Key-Id", "20240101"),
+    ("X-Auth-Version", "20240101"), ("X-Token-Type", "bearer"), ("X-Session-Affinity", "sticky"),
+])
+def test_a_describing_credential_headers_word_loads(name, value):
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}

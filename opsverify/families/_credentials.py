@@ -49,6 +49,14 @@ BESIDE_NO_CREDENTIAL = frozenset({"not", "a", "an", "real", "valid", "token", "k
 # a name whose last word says its value describes a credential, not carries one (X-Token-Type, X-Session-Affinity,
 # oauth2-proxy's X-Auth-Request-Redirect; a key's id after key: X-Key-Id — a session's id is one)
 DESCRIBING_WORDS = frozenset({"type", "affinity", "redirect", "algorithm", "method", "mode", "version", "scheme"})
+# … a value of one run of 8 letters or digits or more under it is a password (`X-Auth-Mode: correcthorsebat`) but a
+# scheme, a word of the closed list above or one of these (`X-Auth-Method: kerberos`), or digits under a key's id or a
+# version (`X-Key-Id: 20240101`)
+DESCRIBING_VALUES = frozenset({"password", "passwordless", "kerberos", "anonymous", "optional", "required", "disabled",
+                               "internal", "external", "implicit", "explicit", "persistent", "temporary", "permanent",
+                               "webauthn", "oauthbearer", "sourceip", "clientip", "consistent", "roundrobin",
+                               "certificate", "standard", "strict"})
+LONGEST_DESCRIBING_RUN = 7
 # vendors' headers named as credentials that take flags alone (Vercel's, beside its protection bypass)
 VENDOR_FLAGS = {"x-vercel-set-bypass-cookie": frozenset({"true", "samesitenone"})}
 
@@ -232,6 +240,16 @@ def names_a_description(name: str) -> bool:
     """Whether a credential's name says its value describes one (X-Token-Type, X-Key-Id), not carries it."""
     words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
     return bool(words) and (words[-1] in DESCRIBING_WORDS or (words[-1] == "id" and words[-2:-1] == ["key"]))
+
+
+def a_password_run(name: str, text: str) -> bool:
+    """Whether a describing name's value is one run that could be a password (`correcthorsebat`, `12345678`), not a
+    word of the closed lists (`kerberos`, `bearer`) nor a key's id or a version in digits (`20240101`)."""
+    if len(text) <= LONGEST_DESCRIBING_RUN or not text.isalnum() or not text.isascii():
+        return False
+    if text.isdigit():
+        return re.split(r"[^a-z0-9]+", name.lower())[-1] not in ("id", "version")
+    return text.lower() not in DESCRIBING_VALUES | AUTH_SCHEMES | NO_CREDENTIAL_WORDS
 
 
 def a_vendors_flag(name: str, text: str) -> bool:

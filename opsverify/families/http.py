@@ -33,8 +33,8 @@ from ..secrets import PLATFORM_GATE_PARAMETERS, without_userinfo
 from ..target import SECRET_REF
 from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, END_READ_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
 from ._common import StrictParams, UrlPath, _credential_in_path, holds_non_finite, reference_problem
-from ._credentials import a_vendors_flag, could_be_a_token, holds_a_token, names_a_credential, names_a_description, \
-    names_a_login_cookie, names_a_token, says_no_credential, shaped_as_a_credential
+from ._credentials import a_password_run, a_vendors_flag, could_be_a_token, holds_a_token, names_a_credential, \
+    names_a_description, names_a_login_cookie, names_a_token, says_no_credential, shaped_as_a_credential
 
 NAME = "http"
 
@@ -154,9 +154,10 @@ def _literal_credential(name: str, text: str) -> bool:
 def _a_description(name: str, text: str) -> bool:
     """Whether a value under a name saying it describes a credential (X-Token-Type, X-Session-Affinity, X-Key-Id,
     X-Auth-Request-Redirect) carries none: nothing that could be a token (as a path's query is judged, but from 6
-    letters and digits holding both: `hunter2` could be a password), and, a URL, no user or password in it and no
+    letters and digits holding both: `hunter2` could be a password), no one run of 8 or more but a word of a closed list
+    (`correcthorsebat` is refused, `kerberos` loads), and, a URL, no user or password in it and no
     credential in its path, query or fragment. Anything else with a `:` or `@` (`deploy:hunter2`) could be a login."""
-    if not names_a_description(name) or could_be_a_token(text, shortest=6):
+    if not names_a_description(name) or could_be_a_token(text, shortest=6) or a_password_run(name, text):
         return False
     if text.startswith("/"):
         return _credential_in_path(text) is None
