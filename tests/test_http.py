@@ -1760,3 +1760,21 @@ def test_a_password_under_a_describing_credential_header_is_refused(name, value)
 def test_a_describing_credential_headers_word_loads(name, value):
     assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
         name: value}
+
+
+# -- login cookies of Gogs, Gerrit, Bugzilla, symfony 1 and CakePHP, named by no session word ---------------------------
+@pytest.mark.parametrize("name", ["i_like_gogs", "gogs_incredible", "GerritAccount", "Bugzilla_logincookie", "symfony",
+                                  "CAKEPHP"])
+def test_another_products_login_cookie_is_refused(name):
+    """Each loaded written as a literal (Gitea's i_like_gitea was refused, Gogs' own i_like_gogs not)."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": f"lang=en; {name}={LITERAL}"}})
+    said = _messages(raised.value)
+    assert "Cookie: a credential written into the checklist" in said and LITERAL not in said, said
+
+
+@pytest.mark.parametrize("value", ["gogs_awesome=deploy-bot", "lang=en-US; i_like_gogs=", "symfony_theme=darkmode1",
+                                   "bugzilla_lang=en; GerritAccount={secret:GERRIT}", "cakephp_locale=en_US2"])
+def test_a_cookie_near_those_products_loads(value):
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": value}}).headers == {
+        "Cookie": value}

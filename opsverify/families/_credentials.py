@@ -106,9 +106,12 @@ LOGIN_COOKIE = re.compile(r"(?<!as)(?<!ob)(?<!pos)sess|sid(?![a-z])|remember|ide
 # … or a product's own, named by no such word: OAuth2 Proxy's (_oauth2_proxy), WordPress's (wordpress_<hash>,
 # wordpress_sec_<hash>; not wordpress_test_cookie), Gitea's (i_like_gitea, gitea_incredible), Vouch Proxy's
 # (VouchCookie), JupyterHub's (jupyterhub-hub-login), SharePoint's (FedAuth, rtFa), Discourse's (_t), Nextcloud's
-# (oc and its instance id)
-PRODUCT_LOGIN_COOKIE = re.compile(r"oauth2_proxy|wordpress_(?!test_cookie$)|i_like_gitea|gitea_incredible|^vouchcookie"
-                                  r"|(?<![a-z])login(?![a-z])|^(?:fedauth|rtfa|_t|oc[a-z0-9]{10})$")
+# (oc and its instance id), Gogs' (i_like_gogs, gogs_incredible), Gerrit's (GerritAccount), Bugzilla's
+# (Bugzilla_logincookie), symfony 1's (symfony) and CakePHP's (CAKEPHP)
+PRODUCT_LOGIN_COOKIE = re.compile(r"oauth2_proxy|wordpress_(?!test_cookie$)|i_like_(?:gitea|gogs)"
+                                  r"|(?:gitea|gogs)_incredible|^vouchcookie|(?<![a-z])login(?![a-z])"
+                                  r"|^(?:fedauth|rtfa|_t|oc[a-z0-9]{10})$"
+                                  r"|^(?:gerritaccount|bugzilla_logincookie|symfony|cakephp)$")
 # … but not an analytics product's, named with a session's word: Hotjar's visit and visitor ids (_hjSession_<site>,
 # _hjSessionUser_<site>)
 ANALYTICS_COOKIE = re.compile(r"_hjsession(?:user)?_\d+")
