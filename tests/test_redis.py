@@ -306,10 +306,12 @@ def test_an_endpoint_that_is_not_a_redis_url_is_could_not_look():
 @contextmanager
 def redis5(lengths: dict[str, int], answer: bytes | None = None, overrides: dict[str, bytes] | None = None):
     """A Redis as 5.x answers (no HELLO, so no RESP3), over RESP2 by hand — or `answer` to every command but AUTH,
-    or `overrides` by command name; yields its port and the commands it received."""
+    or `overrides` by command name; the commands between MULTI and EXEC are answered QUEUED, their replies in EXEC's
+    (unless `overrides` answers MULTI). Yields its port and the commands it received."""
     received: list[list[str]] = []
 
     def serve(conn: socket.socket, _stopping) -> None:
+        queued: list[bytes] | None = None
         with conn.makefile("rb") as reader:
             while (head := reader.readline()).startswith(b"*"):
                 parts = []
@@ -322,6 +324,13 @@ def redis5(lengths: dict[str, int], answer: bytes | None = None, overrides: dict
                          "AUTH": b"+OK\r\n", "TYPE": b"+list\r\n" if key in lengths else b"+none\r\n",
                          "LLEN": b":%d\r\n" % lengths.get(key, 0), **(overrides or {})}.get(
                     name, b"-ERR unknown command\r\n")
+                if name == "MULTI" and "MULTI" not in (overrides or {}):
+                    queued, reply = [], b"+OK\r\n"
+                elif queued is not None and name == "EXEC":
+                    queued, reply = None, b"*%d\r\n" % len(queued) + b"".join(queued)
+                elif queued is not None:
+                    queued.append(reply)
+                    reply = b"+QUEUED\r\n"
                 conn.sendall(answer if answer is not None and name != "AUTH" else reply)
 
     with serving(serve) as port:
@@ -1326,8 +1335,7 @@ def test_a_group_whose_entries_read_was_set_as_told_is_not_passed_on_its_lag_0()
         empty = _queue_outcome(server.url, {"e": {"max": 0}})
         above = _queue_outcome(server.url, {"e": {"max": 100}})
     why = (f"lag 0, yet last-delivered-id 0-0 is before the stream's last entry {last}: Redis counts the lag from the "
-           "group's entries-read, which XGROUP CREATE or SETID … ENTRIESREAD sets as told (or the entry came after XINFO "
-           "GROUPS answered)")
+           "group's entries-read, which XGROUP CREATE or SETID … ENTRIESREAD sets as told")
     assert between.status is Status.ERROR, between
     assert between.observed == (
         f"could not read the keys: Redis at endpoint 'redis': XINFO GROUPS e: the backlog of group 'workers' is not "
@@ -1359,8 +1367,7 @@ def _last_entry(entry_id: bytes) -> bytes:
     (b"1000-0", b":0\r\n", b"999-5", Status.PASSED, "jobs backlog 0 (group 'workers')"),
     (b"999-5", b":0\r\n", b"1000-0", Status.FAILED, "jobs backlog at least 1 in group 'workers' (lag not known: lag 0, "
      "yet last-delivered-id 999-5 is before the stream's last entry 1000-0: Redis counts the lag from the group's "
-     "entries-read, which XGROUP CREATE or SETID … ENTRIESREAD sets as told (or the entry came after XINFO GROUPS "
-     "answered) + 0 pending; stream)"),
+     "entries-read, which XGROUP CREATE or SETID … ENTRIESREAD sets as told + 0 pending; stream)"),
     # Redis 6 and KeyDB name no lag: a group at the stream's last entry has nothing waiting
     (b"5-0", None, b"5-0", Status.PASSED, "jobs backlog 0 (group 'workers': no lag named; last-delivered-id 5-0 is the "
      "stream's last entry, so nothing is waiting)"),
@@ -1426,31 +1433,38 @@ def test_xrevrange_is_allowed_for_the_last_entry_alone():
 
 
 # -- the last entries are asked apart, after XINFO GROUPS, of the streams with groups alone ------------------------
+# a stream's groups and its last entry as of one moment: what the family sends for `jobs` after the keys' pipeline
+SNAPSHOT = [("MULTI",), ("XINFO", "GROUPS", "jobs"), ("XREVRANGE", "jobs", "+", "-", "COUNT", "1"), ("EXEC",)]
+
+
 def _captured_pipelines(monkeypatch) -> list[tuple[list, dict]]:
-    """Each pipeline the family sends, with the keywords it is sent with (its deadline), as it goes out."""
+    """Each pipeline the family sends, with the keywords it is sent with (its deadline), as it goes out; snapshots
+    (`ReadOnlyRedis.snapshots`) as the list of their pipelines, with their deadline."""
     pipelines: list[tuple[list, dict]] = []
-    sent = transport.ReadOnlyRedis.pipeline
+    sent, snapped = transport.ReadOnlyRedis.pipeline, transport.ReadOnlyRedis.snapshots
     monkeypatch.setattr(transport.ReadOnlyRedis, "pipeline", lambda self, commands, **kwargs: pipelines.append(
         (commands, kwargs)) or sent(self, commands, **kwargs))
+    monkeypatch.setattr(transport.ReadOnlyRedis, "snapshots", lambda self, batches, **kwargs: pipelines.append(
+        (batches, {"deadline_s": kwargs.get("deadline_s")})) or snapped(self, batches, **kwargs))
     return pipelines
 
 
 def test_the_last_entry_is_asked_after_xinfo_groups_of_a_stream_with_groups_alone(monkeypatch):
     """The last entry read before XINFO GROUPS could be older than where a group stood when XINFO GROUPS answered: a
-    group that moved on meanwhile, past it, had its real lag (49) set aside as Redis's miscount. Read after it, a later
-    last entry can only make a group look behind. It goes out in a pipeline of its own, and only for a stream with
-    consumer groups: a list, an absent key or a stream without groups needs no last entry."""
+    group that moved on meanwhile, past it, had its real lag (49) set aside as Redis's miscount; read after it, a job
+    added between put a caught-up group behind. It goes out with XINFO GROUPS again, in one MULTI … EXEC, and only for
+    a stream with consumer groups: a list, an absent key or a stream without groups needs no last entry."""
     pipelines = _captured_pipelines(monkeypatch)
     overrides = {**_stream_replies(7, _group_reply(b"5-0", b":2\r\n")), "XREVRANGE": _last_entry(b"7-0")}
     with redis5({}, overrides=overrides) as (port, received):
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 10}})
     assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 2 (group 'workers')"), outcome
-    names = [parts[0].upper() for parts in received]
-    assert names.index("XREVRANGE") > names.index("XINFO"), received
+    assert [parts[0].upper() for parts in received][-4:] == ["MULTI", "XINFO", "XREVRANGE", "EXEC"], received
     assert [commands for commands, _ in pipelines] == [
         [("INFO", "replication"), ("TYPE", "jobs"), ("LLEN", "jobs"), ("XLEN", "jobs"), ("ZCARD", "jobs"),
          ("SCARD", "jobs"), ("XINFO", "GROUPS", "jobs")],
-        [("XREVRANGE", "jobs", "+", "-", "COUNT", "1")]], pipelines
+        [SNAPSHOT]], pipelines
+    assert "last_entry_apart" not in outcome.evidence["keys"]["jobs"], outcome.evidence
     with redis5({}, overrides=_stream_replies(7, b"*0\r\n")) as (port, received):  # a stream without groups
         alone = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 10}})
     assert (alone.status, alone.observed) == (Status.PASSED, "jobs holds 7"), alone
@@ -1586,3 +1600,183 @@ def test_a_drained_group_whose_last_entry_was_deleted_passes():
     assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 0 (group 'workers')"), outcome
     seen = outcome.evidence["keys"]["jobs"]
     assert (seen["last_delivered_id"], seen["last_entry_id"]) == (ids[-1].decode(), ids[-2].decode()), seen
+
+
+# -- a grouped stream's groups and last entry are one snapshot (MULTI … EXEC), each key's read up to its own limit --
+@pytest.mark.needs_real_server
+def test_a_caught_up_group_on_a_busy_stream_is_judged_on_one_snapshot_not_two_reads(monkeypatch):
+    """A producer and a consumer at work (20–1000 jobs/s): a job added and acknowledged between XINFO GROUPS (the
+    keys' pipeline) and the last entry (a pipeline after it) put a caught-up group 'before the last entry', its lag 0
+    distrusted — an ERROR against `max: 2`, a failure of `max: 0`, on 10–29 runs of 30. The job is added here, at that
+    very moment, every run: the group's state and the last entry are read together, in one MULTI … EXEC."""
+    with real_redis() as server:
+        with server.admin() as admin:
+            for n in range(5):
+                admin.xadd("jobs", {"n": n})
+            admin.xgroup_create("jobs", "workers", id="0")
+            _drain(admin, "jobs")
+            asked = family.last_entries
+
+            def busy(client, keys, left_s):  # a job produced and consumed between the two reads
+                admin.xadd("jobs", {"n": "late"})
+                _drain(admin, "jobs")
+                return asked(client, keys, left_s)
+
+            monkeypatch.setattr(family, "last_entries", busy)
+            outcomes = []
+            for limit in (0, 2):
+                outcomes.append((_queue_outcome(server.url, {"jobs": {"max": limit}}),
+                                 admin.xrevrange("jobs", count=1)[0][0].decode()))
+    for outcome, last in outcomes:
+        assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 0 (group 'workers')"), outcome
+        seen = outcome.evidence["keys"]["jobs"]
+        assert (seen["last_delivered_id"], seen["last_entry_id"]) == (last, last), seen
+        assert "last_entry_apart" not in seen, seen
+
+
+@pytest.mark.needs_real_server
+def test_one_stream_s_huge_last_entry_leaves_its_own_last_entry_unread_never_another_item_s():
+    """Every grouped stream of an endpoint shared one 4 MiB budget for its last entry: another item's streams with big
+    jobs left a drained `q` unread too, and Redis 7.0's lag after a trim (redis#13957) then failed `max: 0` — a pass
+    when checked alone. Each key's snapshot is read up to its own limit: only the 5 MiB one is unread, named."""
+    with real_redis() as server:
+        with server.admin() as admin:
+            for n in range(20):
+                admin.xadd("q", {"n": n}, maxlen=20, approximate=False)
+            admin.xgroup_create("q", "workers", id="0")
+            read = admin.xreadgroup("workers", "w1", {"q": ">"}, count=10)
+            admin.xack("q", "workers", *[entry_id for entry_id, _ in read[0][1]])
+            for n in range(15):
+                admin.xadd("q", {"n": n}, maxlen=20, approximate=False)
+            _drain(admin, "q")
+            for key, size in (("uploads", 3 * 2 ** 20), ("scans", 3 * 2 ** 20), ("videos", 5 * 2 ** 20)):
+                admin.xadd(key, {"doc": "x" * size})
+                admin.xgroup_create(key, "workers", id="0")
+            last = {key: admin.xrevrange(key, count=1)[0][0].decode() for key in ("q", "uploads", "scans")}
+        target = make_target({"endpoints": {"redis": server.url}}, timeouts={"connect_s": 2, "statement_ms": 3000})
+        queue = make_check("redis", {"endpoint": "redis", "keys": {"q": {"max": 0}}}, item="J1")
+        streams = {key: {"max": 10} for key in ("uploads", "scans", "videos")}
+        big = make_check("redis", {"endpoint": "redis", "keys": streams}, item="J2")
+        facts = family.gather(target, [queue, big])
+    drained, loaded = family.judge(queue, facts), family.judge(big, facts)
+    assert drained.status is Status.PASSED and drained.observed.startswith("q backlog 0 (group 'workers'"), drained
+    assert drained.evidence["keys"]["q"]["last_entry_id"] == last["q"], drained.evidence
+    assert loaded.status is Status.PASSED, loaded
+    for key in ("uploads", "scans"):
+        assert loaded.evidence["keys"][key]["last_entry_id"] == last[key], loaded.evidence
+    assert loaded.evidence["keys"]["videos"]["last_entry_unread"].startswith(
+        "XREVRANGE videos + - COUNT 1 unread: replies of more than 4 MiB: read no further"), loaded.evidence
+    assert "xxxx" not in repr(loaded), "an entry's payload is never shown"
+
+
+@pytest.mark.needs_real_server
+def test_an_acl_user_without_multi_reads_the_last_entry_apart_and_says_so():
+    """A user without +multi (or a proxy that does not pass MULTI on): XINFO GROUPS and the last entry are read one
+    after the other, as before, and the evidence says the snapshot was refused and what it would take."""
+    with real_redis() as server:
+        reader = secrets.token_urlsafe(18)
+        with server.admin() as admin:
+            for n in range(5):
+                admin.xadd("jobs", {"n": n})
+            admin.xgroup_create("jobs", "workers", id="0")
+            _drain(admin, "jobs")
+            admin.acl_setuser("checker", enabled=True, passwords=[f"+{reader}"], keys=["jobs*"],
+                              commands=["+type", "+llen", "+xlen", "+xinfo|groups", "+xrevrange"])
+        outcome = _queue_outcome(f"redis://checker:{reader}@127.0.0.1:{server.port}/0", {"jobs": {"max": 0}})
+    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 0 (group 'workers')"), outcome
+    seen = outcome.evidence["keys"]["jobs"]
+    assert seen["last_entry_apart"] == (
+        "MULTI refused: NOPERM this user has no permissions to run the 'multi' command (the endpoint URL's ACL user "
+        "needs +multi and +exec): XINFO GROUPS and the last entry were read one after the other, not as one "
+        "snapshot — an entry added between the two can make a caught-up group look behind"), seen
+
+
+@pytest.mark.needs_real_server
+def test_an_acl_user_without_xrevrange_inside_multi_is_judged_on_redis_s_lag_and_says_why():
+    """MULTI allowed, XREVRANGE not: Redis refuses the transaction (EXECABORT); the groups are judged as the keys'
+    pipeline read them, on Redis's lag, and the evidence names the permission."""
+    with real_redis() as server:
+        reader = secrets.token_urlsafe(18)
+        with server.admin() as admin:
+            for n in range(5):
+                admin.xadd("jobs", {"n": n})
+            admin.xgroup_create("jobs", "workers", id="0")
+            _drain(admin, "jobs")
+            for n in range(3):
+                admin.xadd("jobs", {"n": n})
+            admin.acl_setuser("checker", enabled=True, passwords=[f"+{reader}"], keys=["jobs*"],
+                              commands=["+type", "+llen", "+xlen", "+xinfo|groups", "+multi", "+exec"])
+        outcome = _queue_outcome(f"redis://checker:{reader}@127.0.0.1:{server.port}/0", {"jobs": {"max": 10}})
+    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 3 (group 'workers')"), outcome
+    assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == (
+        "XREVRANGE jobs + - COUNT 1 refused: NOPERM this user has no permissions to run the 'xrevrange' command; the "
+        "endpoint URL's ACL user needs +xrevrange to tell a group that read to the stream's end from Redis's lag"), \
+        outcome.evidence
+
+
+@pytest.mark.parametrize("batch", [
+    [("MULTI",), ("SET", "jobs", "1"), ("EXEC",)],
+    [("MULTI",), ("XINFO", "GROUPS", "jobs"), ("EXEC",), ("DEL", "jobs")],
+    [("DEL", "jobs"), *SNAPSHOT],
+    [("MULTI",), *SNAPSHOT, ("EXEC",)],
+    [("MULTI",), ("XINFO", "STREAM", "jobs", "FULL"), ("EXEC",)],
+    [("MULTI",), ("XREVRANGE", "jobs", "+", "-"), ("EXEC",)],
+    [("MULTI",), ("EVAL", "return 1", "0"), ("EXEC",)],
+    [("MULTI",), ("XINFO", "GROUPS", "jobs")],
+    [("XINFO", "GROUPS", "jobs"), ("EXEC",)],
+    [("MULTI",), ("EXEC",)],
+    [],
+], ids=["set", "del-after", "del-before", "nested", "xinfo-full", "xrevrange-all", "eval", "no-exec", "no-multi",
+        "empty-transaction", "nothing"])
+def test_a_snapshot_is_reads_alone_between_one_multi_and_one_exec(batch):
+    with pytest.raises(Refused, match="refused"):
+        transport.snapshot_guard(batch)
+
+
+def test_a_snapshot_s_multi_and_exec_go_out_around_reads_alone():
+    transport.snapshot_guard(SNAPSHOT)
+    for command in (("MULTI",), ("EXEC",), ("DISCARD",), ("WATCH", "jobs")):  # never alone, in a pipeline
+        with pytest.raises(Refused, match="refused"):
+            guard(command)
+    client = ReadOnlyRedis(f"redis://127.0.0.1:{refused_port()}/0", connect_timeout_s=1, read_timeout_s=1)
+    with pytest.raises(Refused):  # nothing listens: a ConnectionError would mean something went out
+        client.snapshots([SNAPSHOT, [("MULTI",), ("SET", "jobs", "1"), ("EXEC",)]])
+    with pytest.raises(Refused):
+        client.pipeline(SNAPSHOT)
+
+
+def test_a_proxy_that_refuses_multi_has_the_groups_read_apart_and_a_lag_0_behind_said_as_maybe_later():
+    """A proxy that does not pass MULTI on: XINFO GROUPS and the last entry ran one after the other, as sent; a lag 0
+    behind the last entry may then be an entry added between the two, and the evidence says why they were apart."""
+    overrides = {**_stream_replies(7, _group_reply(b"6-0", b":0\r\n")), "XREVRANGE": _last_entry(b"7-0"),
+                 "MULTI": b"-ERR unknown command 'MULTI'\r\n", "EXEC": b"-ERR EXEC without MULTI\r\n"}
+    with redis5({}, overrides=overrides) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 0}})
+    assert (outcome.status, outcome.observed) == (
+        Status.FAILED, "jobs backlog at least 1 in group 'workers' (lag not known: lag 0, yet last-delivered-id 6-0 "
+        "is before the stream's last entry 7-0: Redis counts the lag from the group's entries-read, which XGROUP "
+        "CREATE or SETID … ENTRIESREAD sets as told (or the entry came after XINFO GROUPS answered) + 0 pending; "
+        "stream)"), outcome
+    assert outcome.evidence["keys"]["jobs"]["last_entry_apart"] == (
+        "MULTI refused: ERR unknown command 'MULTI': XINFO GROUPS and the last entry were read one after the other, "
+        "not as one snapshot — an entry added between the two can make a caught-up group look behind"), \
+        outcome.evidence
+    assert "4111" not in repr(outcome), outcome
+
+
+@pytest.mark.parametrize("done, status, seen", [
+    (b":2\r\n", Status.ERROR, "could not read the keys: Redis at endpoint 'redis': EXEC answered '2' (int), not the "
+                              "replies of XINFO GROUPS jobs and XREVRANGE jobs + - COUNT 1"),
+    (b"-EXECABORT Transaction discarded because of previous errors.\r\n", Status.PASSED,
+     "jobs backlog 2 (group 'workers')"),
+], ids=["nonsense", "discarded"])
+def test_an_exec_that_answers_no_snapshot_is_named_or_leaves_the_last_entry_unread(done, status, seen):
+    overrides = {**_stream_replies(7, _group_reply(b"5-0", b":2\r\n")), "XREVRANGE": _last_entry(b"7-0"),
+                 "MULTI": b"+OK\r\n", "EXEC": done}
+    with redis5({}, overrides=overrides) as (port, _):
+        outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 10}})
+    assert (outcome.status, outcome.observed) == (status, seen), outcome
+    if status is Status.PASSED:  # the keys' pipeline's groups, judged on Redis's lag
+        assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == (
+            "XREVRANGE jobs + - COUNT 1 unread: EXEC answered EXECABORT Transaction discarded because of previous "
+            "errors.; each group's lag is taken as Redis says it"), outcome.evidence

@@ -11,11 +11,11 @@ params:
 Each key's type is detected (TYPE) and measured with LLEN, XLEN, ZCARD or SCARD; a missing
 key holds nothing and counts as 0 (Redis deletes an emptied list), and is reported as absent. A stream's backlog is
 not its XLEN (acknowledged entries stay; a capped stream never counts past its cap): one with consumer groups is
-judged by its largest group's lag + pending (XINFO GROUPS, in the same pipeline), named; one without, by XLEN, said
+judged by its largest group's lag + pending (XINFO GROUPS), named; one without, by XLEN, said
 so. What is not yet delivered and still exists is at most XLEN: entries trimmed unread are not judged (a max above a
 MAXLEN cap can never be crossed: keep it below). Where a group stands settles what its lag cannot: its
-last-delivered-id at the stream's last entry (XREVRANGE … COUNT 1, for its id alone, read after XINFO GROUPS answered:
-an entry added meanwhile can only make a group look behind) leaves nothing waiting, whatever the lag says (Redis
+last-delivered-id at the stream's last entry (XREVRANGE … COUNT 1, for its id alone, read with XINFO GROUPS in one
+MULTI … EXEC: as of one moment, whatever a busy producer adds meanwhile) leaves nothing waiting, whatever the lag says (Redis
 7.0–7.2 keeps one after a trim, redis#13957); before it, at least 1 is (a lag 0 then is not known: ENTRIESREAD set as
 told); past it (an id set ahead, a last entry deleted), nothing after it exists but an entry added before it is never
 delivered, so only a lag of 0 says nothing is waiting. No last entry while XLEN counts some, or one whose id is 0-0,
@@ -26,15 +26,17 @@ before 7.0 and KeyDB name no lag; lag nil; Redis's estimate; a lag above XLEN; l
 error between. Keys are exact
 names, never patterns: as a missing key passes, an empty name or one holding `*`, `?` or `[` (a glob that
 names no key) is refused when the checklist loads. All keys of an endpoint go
-out in one pipeline, and the last entries of its streams with consumer groups in a second one (a round trip more, for
-those alone), both within one total deadline of connect_s + statement_ms. A Redis that does not
+out in one pipeline; then each stream with consumer groups is read again, its groups and its last entry in one
+snapshot (MULTI, XINFO GROUPS, XREVRANGE, EXEC: a round trip more per such stream, on the same connection), all within
+one total deadline of connect_s + statement_ms. A Redis that does not
 answer — refused, silent, dripping, not speaking RESP — or refuses the password leaves the keys
 unread: the item is an *error*, never a pass. So does a key whose answers are nonsense (a TYPE reply
 that is no Redis type, a length that is not one, a key TYPE calls none whose length commands do not all
 answer 0 — an error reply is never read as 0): its items are errors naming what was said, cut short, and
 every other key is judged as usual. Bytes no UTF-8 reads (a group's name is any) are shown escaped, not the whole
 pipeline lost. The URL's ACL user needs +type and, for each key, the length command of its type (+llen for a list
-…; a stream +xlen, +xinfo|groups and +xrevrange, without which a group's lag is taken as said): a NOPERM to the
+…; a stream +xlen, +xinfo|groups and +xrevrange, without which a group's lag is taken as said, and +multi and +exec,
+without which its groups and last entry are read one after the other, said): a NOPERM to the
 others is the user's, not the key's, and is not read as disagreement (an absent key needs one length command that
 answers 0). A NOPERM that leaves a key unread is an error naming the
 permission. INFO replication goes out first in the same pipeline: a replica whose link to its master is not up
@@ -48,9 +50,9 @@ and heard is judged, and its evidence says it is one. Where INFO is refused
 (a user without +info) the keys are judged as read, and the evidence says the role could not be asked.
 The URL says no more than its evidence shows: a query option (`?db=3`, `?protocol=3`,
 `?ssl_cert_reqs=none` …) is refused before anything is sent (a unix:// socket's `?db=` alone is taken, and shown);
-each pipeline's replies are read up to 4 MiB: a last entry comes with its fields (a job's payload), and one too
-long to read (or a deadline spent before it is asked) leaves its stream's groups judged on their lag as Redis says it,
-said, every key's length judged all the same.
+the keys' pipeline's replies are read up to 4 MiB, and each stream's snapshot up to 4 MiB of its own: a last entry
+comes with its fields (a job's payload), and one too long to read (or a deadline spent before it is asked) leaves that
+stream's groups judged on their lag as Redis says it, said, every other stream's and key's judged all the same.
 """
 
 from __future__ import annotations
@@ -163,8 +165,8 @@ REPLICATION = ("INFO", "replication")  # asked first, in the keys' pipeline: is 
 
 def read(client: ReadOnlyRedis, keys: list[str]) -> dict[str, Any]:
     """{"replication": what INFO replication says (`replication`), "keys": `measured`, a stream's with its consumer
-    groups' backlog (`with_backlogs`)}: from one pipeline, then one more for the last entries of the streams with
-    consumer groups (`last_entries`), both within the client's one deadline."""
+    groups' backlog (`with_backlogs`)}: from one pipeline, then a snapshot of each stream with consumer groups (its
+    groups and its last entry as of one moment: `last_entries`), all within the client's one deadline."""
     lengths = length_commands(keys)
     commands = [REPLICATION, *lengths, *group_commands(keys)]
     started = monotonic()
@@ -174,8 +176,8 @@ def read(client: ReadOnlyRedis, keys: list[str]) -> dict[str, Any]:
     measures = measured(keys, replies[1 : 1 + len(lengths)])
     groups = dict(zip(keys, replies[1 + len(lengths) :], strict=True))
     grouped = [key for key in keys if _has_groups(measures[key], groups[key])]
-    lasts = last_entries(client, grouped, client.deadline_s - (monotonic() - started))
-    return {"replication": replication(replies[0]), "keys": with_backlogs(measures, lasts, groups)}
+    snapshots = last_entries(client, grouped, client.deadline_s - (monotonic() - started))
+    return {"replication": replication(replies[0]), "keys": with_backlogs(measures, snapshots, groups)}
 
 
 def _has_groups(measure: Any, groups: Any) -> bool:
@@ -193,52 +195,110 @@ def last_entry_commands(keys: list[str]) -> list[tuple[str, ...]]:
     return [("XREVRANGE", key, "+", "-", "COUNT", "1") for key in keys]
 
 
+def snapshot_commands(key: str) -> list[tuple[str, ...]]:
+    """MULTI, XINFO GROUPS, XREVRANGE … COUNT 1, EXEC: a stream's consumer groups and its last entry as of one moment,
+    Redis running nothing between the two."""
+    return [("MULTI",), *group_commands([key]), *last_entry_commands([key]), ("EXEC",)]
+
+
 LAG_AS_SAID = "each group's lag is taken as Redis says it"
 
 
-def last_entries(client: ReadOnlyRedis, keys: list[str], left_s: float) -> dict[str, Any]:
-    """Each stream's reply to XREVRANGE … COUNT 1, in a pipeline of its own sent after XINFO GROUPS answered: an entry
-    added since is after where every group stood, so a later last entry can only make a group look behind, never past
-    it. Its own conversation, read up to its own limit: the last entry comes with its fields (a job's payload, of any
-    size), and were it too long, the keys' lengths are judged all the same. Within what the first pipeline left of
-    the endpoint's deadline (`left_s`); when none is left, or the pipeline fails, each stream's last entry is unread,
-    said (a `LastEntry`)."""
+@dataclass(frozen=True)
+class Snapshot:
+    """What the read after the keys' pipeline said of a stream with consumer groups: XINFO GROUPS's reply (None: the
+    keys' pipeline's is judged), XREVRANGE … COUNT 1's (its entry's fields dropped) or why it is unread (a
+    `LastEntry`), and why the two were not read as one (`apart`, "" when they were)."""
+
+    groups: Any
+    last: Any
+    apart: str = ""
+
+
+def last_entries(client: ReadOnlyRedis, keys: list[str], left_s: float) -> dict[str, Snapshot | GatherError]:
+    """A snapshot of each stream with consumer groups (`snapshot_commands`), sent after the keys' pipeline: read
+    apart, an entry added between XINFO GROUPS and the last entry put a caught-up group 'before' it (a busy stream: a
+    job produced and consumed meanwhile). Each stream's is a pipeline of its own, read up to its own limit: the last
+    entry comes with its fields (a job's payload, of any size), and one too long leaves that stream's last entry
+    unread alone. Within what the keys' pipeline left of the endpoint's deadline (`left_s`); when none is left, or a
+    snapshot is not answered, its stream's last entry is unread, said (a `LastEntry`)."""
     if not keys:
         return {}
     if left_s <= 0:
         spent = (f"not sent: the endpoint's deadline ({client.deadline_s:g} s, connect_s + statement_ms) was spent on "
                  "the lengths")
-        return {key: LastEntry(unread=f"{_last_entry_command(key)} {spent}; {LAG_AS_SAID}") for key in keys}
-    commands = last_entry_commands(keys)
-    try:
-        replies = client.pipeline(commands, verbatim=True, deadline_s=left_s)
-        if len(replies) != len(commands):
-            raise GatherError(f"{len(replies)} replies to {len(commands)} commands")
-    except GatherError as exc:
-        asked = ("the last entry is read with its fields, a job's payload" if len(keys) == 1 else
-                 f"the last entries of {len(keys)} streams are asked together, each read with its fields, a job's "
-                 "payload")
-        return {key: LastEntry(unread=f"{_last_entry_command(key)} unread: {unbytes(str(exc))} ({asked}); "
-                                      f"{LAG_AS_SAID}") for key in keys}
-    return dict(zip(keys, replies, strict=True))
+        return {key: Snapshot(None, LastEntry(unread=f"{_last_entry_command(key)} {spent}; {LAG_AS_SAID}"))
+                for key in keys}
+    answered = client.snapshots([snapshot_commands(key) for key in keys], deadline_s=left_s, keep=_without_fields)
+    return {key: snapshot(key, replies) for key, replies in zip(keys, answered, strict=True)}
+
+
+def snapshot(key: str, replies: Any) -> Snapshot | GatherError:
+    """A stream's `Snapshot` from its replies to `snapshot_commands`, or why they were not read. MULTI refused (an ACL
+    user without +multi, a proxy): XINFO GROUPS and XREVRANGE ran one after the other, as sent, and are judged so,
+    said. The transaction discarded (EXECABORT: a command refused as it was queued, a NOPERM) or EXEC failed: the
+    keys' pipeline's XINFO GROUPS is judged, the last entry unread for what refused it."""
+    if isinstance(replies, GatherError):  # not answered: the deadline spent, the connection lost, a reply too long
+        return Snapshot(None, LastEntry(unread=f"{_last_entry_command(key)} unread: {unbytes(str(replies))} (the last "
+                                               f"entry is read with its fields, a job's payload); {LAG_AS_SAID}"))
+    multi, groups, last, done = replies
+    if isinstance(multi, Exception):
+        return Snapshot(groups, last, apart=_apart(multi))
+    if isinstance(done, list) and len(done) == 2:
+        return Snapshot(*done)
+    if isinstance(last, Exception):  # refused as it was queued: the transaction was discarded for it
+        return Snapshot(None, last)
+    if isinstance(done, Exception):
+        return Snapshot(None, LastEntry(unread=f"{_last_entry_command(key)} unread: EXEC answered {cut(_said(done))}; "
+                                               f"{LAG_AS_SAID}"))
+    return GatherError(f"EXEC answered {_seen(done)}, not the replies of XINFO GROUPS {key} and "
+                       f"{_last_entry_command(key)}")
+
+
+def _apart(multi: Exception) -> str:
+    """Why a stream's groups and last entry were read one after the other, and what that can do."""
+    needs = " (the endpoint URL's ACL user needs +multi and +exec)" if _not_permitted(multi) else ""
+    return (f"MULTI refused: {cut(_said(multi))}{needs}: XINFO GROUPS and the last entry were read one after the "
+            "other, not as one snapshot — an entry added between the two can make a caught-up group look behind")
+
+
+def _without_fields(replies: list[Any]) -> list[Any]:
+    """A snapshot's replies as soon as read, its last entry's fields (a job's payload) dropped: the id is all that is
+    kept, and no more than one stream's payload is ever held."""
+    multi, groups, last, done = replies
+    if isinstance(done, list) and len(done) == 2:
+        done = [done[0], _ids_alone(done[1])]
+    return [multi, groups, _ids_alone(last), done]
+
+
+def _ids_alone(reply: Any) -> Any:
+    """XREVRANGE's reply, each entry's fields None: what is no list of entries is left as it is, for what it says."""
+    if not isinstance(reply, list):
+        return reply
+    return [entry[:1] + [None] * (len(entry) - 1) if isinstance(entry, list) else entry for entry in reply]
 
 
 def _last_entry_command(key: str) -> str:
     return " ".join(last_entry_commands([key])[0])
 
 
-def with_backlogs(measures: dict[str, Any], lasts: dict[str, Any], groups: dict[str, Any]) -> dict[str, Any]:
+def with_backlogs(measures: dict[str, Any], snapshots: dict[str, Any], groups: dict[str, Any]) -> dict[str, Any]:
     """`measures`, a stream's as ("stream", XLEN, each consumer group's `Backlog`: none when it has no group, its
-    `LastEntry`). `lasts`: the replies to XREVRANGE … COUNT 1 of the streams with groups, or why they are unread."""
+    `LastEntry`). `snapshots`: the streams with groups' `Snapshot`s (their groups judged from it, as of their last
+    entry), or what made one nonsense; `groups`: every key's reply to XINFO GROUPS in the keys' pipeline."""
     out: dict[str, Any] = {}
     for key, measure in measures.items():
         if isinstance(measure, GatherError) or measure[0] != "stream":
             out[key] = measure
             continue
         try:
-            last = (last_entry(key, lasts[key], measure[1]) if key in lasts
-                    else LastEntry(unread="not asked: no consumer group"))
-            out[key] = ("stream", measure[1], backlogs(key, measure[1], groups[key], last), last)
+            said, last = groups[key], LastEntry(unread="not asked: no consumer group")
+            if isinstance(seen := snapshots.get(key), GatherError):
+                raise seen
+            if seen is not None:
+                said = said if seen.groups is None else seen.groups
+                last = replace(last_entry(key, seen.last, measure[1]), apart=seen.apart)
+            out[key] = ("stream", measure[1], backlogs(key, measure[1], said, last), last)
         except GatherError as exc:
             out[key] = exc
     return out
@@ -261,6 +321,7 @@ class LastEntry:
 
     said: str | None = None
     unread: str = ""
+    apart: str = ""  # why it was read after XINFO GROUPS, not with it as one snapshot ("" when it was)
 
     @property
     def id(self) -> StreamId | None:
@@ -385,9 +446,9 @@ def _group(key: str, xlen: int, said: Any, last: LastEntry) -> Backlog:
         return _unknown(found, "lag nil: Redis cannot count what is not yet delivered to it, after an XDEL or for a "
                                "group set at an entry mid-stream until it reads to the end", position)
     if lag == 0 and behind:  # Redis trusts the entries-read it was told (XGROUP CREATE … ENTRIESREAD 50)
+        later = " (or the entry came after XINFO GROUPS answered)" if last.apart else ""
         return _unknown(found, f"lag 0, yet {position.said}: Redis counts the lag from the group's entries-read, "
-                               "which XGROUP CREATE or SETID … ENTRIESREAD sets as told (or the entry came after XINFO "
-                               "GROUPS answered)")
+                               f"which XGROUP CREATE or SETID … ENTRIESREAD sets as told{later}")
     if lag > xlen:  # no more than the stream holds can be waiting: a stuck group's trimmed entries, or a miscount
         # Redis 7.0–7.2 keeps for ever once a trim passed a group that then read everything (redis#13957)
         return _unknown(found, f"lag {lag} exceeds the stream's length {xlen}: entries trimmed before this group read "
@@ -736,6 +797,8 @@ def _said_backlog(seen: dict[str, Any], group: Backlog, groups: int, last: LastE
         seen["last_entry_unread"] = last.unread
     else:
         seen["last_entry_id"] = last.said  # None: the stream holds no entry
+    if last.apart:
+        seen["last_entry_apart"] = last.apart
 
 
 # the roles INFO names a server that serves a copy of another's keys: Redis's (and Valkey's) replica; KeyDB's active

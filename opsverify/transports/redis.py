@@ -7,8 +7,9 @@ timeout alone would let a server that drips a byte a second hold the run for eve
 evidence shows (`shown`): redis-py would apply a query option over the checker's own settings (another database,
 HELLO 3, CLIENT SETNAME, certificates unchecked), so one is refused before anything is sent (`url_problem`). What a
 conversation reads is bounded too (REPLY_LIMIT, or a caller's lower `reply_limit`): a server answering PING with
-400 MiB is not read to its end. A rediss:// certificate is verified as the `tls` family verifies one (`tlscontext`),
-not by the context redis-py builds, which still matches a host against the certificate's common name.
+400 MiB is not read to its end. MULTI and EXEC go out only around reads (`snapshot_guard`), in `snapshots`, each
+reply of theirs read up to the limit of its own (EXEC's holds the snapshot's reads). A rediss:// certificate is
+verified as the `tls` family verifies one (`tlscontext`), not by the context redis-py builds, which still matches a host against the certificate's common name.
 redis-py is imported only when a conversation starts, so loading a checklist stays cheap.
 """
 
@@ -19,7 +20,7 @@ import functools
 import inspect
 import re
 import ssl
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..display import cut
@@ -36,8 +37,11 @@ SUBCOMMANDS = {"XINFO": frozenset({"GROUPS"})}
 # a command sent in one shape alone, after its key: XREVRANGE reads entries with their fields (jobs' payloads), so
 # only the stream's last one, for its id
 SHAPES = {"XREVRANGE": ("+", "-", "COUNT", "1")}
+# what a snapshot (`snapshots`) wraps its reads in, so that Redis answers them as of one moment; never sent alone, nor
+# around anything `guard` refuses
+TRANSACTION = ("MULTI", "EXEC")
 REPLY_LIMIT = 4 * 2 ** 20  # bytes of one conversation's replies: INFO server is a few KiB, a key's five ~250 bytes
-# (a stream's last entry is a job's fields: the redis family asks for those in a conversation of their own)
+# (a stream's last entry is a job's fields: the redis family asks for those in snapshots, each read up to the limit)
 DATABASE_PATH = re.compile(r"(/[0-9]*)?")  # redis-py reads /0/3 (and /%33) as database 3
 UNIX_OPTIONS = frozenset({"db"})  # a socket's path is its URL's path: its database can only be the query's
 
@@ -55,6 +59,16 @@ def guard(command: tuple[Any, ...]) -> None:
                            or tuple(str(part).upper() for part in command[2:]) != SHAPES[name]):
         raise Refused(f"Redis command {name} refused: only {name} <key> {' '.join(SHAPES[name])} is sent (a stream's "
                       "last entry, for its id: more would read the stream's payloads)")
+
+
+def snapshot_guard(commands: list[tuple[Any, ...]]) -> None:
+    """A snapshot is MULTI, reads `guard` allows (one at least), EXEC: nothing before, between or after but those."""
+    names = [str(command[0]).upper() if command else "" for command in commands]
+    if len(commands) < 3 or (names[0], names[-1]) != TRANSACTION:
+        raise Refused(f"Redis snapshot refused: only MULTI, then reads ({', '.join(sorted(READ_ONLY))}), then EXEC "
+                      f"are sent as one (was: {' '.join(names) or 'nothing'})")
+    for command in commands[1:-1]:  # MULTI or EXEC among them is refused here: neither is a read
+        guard(command)
 
 
 def shown(url: str) -> str:
@@ -215,11 +229,50 @@ class ReadOnlyRedis:
             raise reply
         return reply
 
+    def snapshots(self, batches: list[list[tuple[Any, ...]]], *, deadline_s: float | None = None,
+                  keep: Callable[[list[Any]], Any] = lambda replies: replies) -> list[Any]:
+        """Each batch (MULTI, reads, EXEC: `snapshot_guard`) in a pipeline of its own, one after the other on one
+        connection, within `deadline_s` for them all (as `pipeline`'s). Each reply is read up to `reply_limit` alone,
+        and each batch's replies are given to `keep` as soon as read (it keeps what its caller needs of them, and must
+        not raise): one batch's long reply leaves that batch unread alone, and no more than one batch's replies are
+        held at once. Returns, per batch, what `keep` made of its replies, or the `NoAnswer` or `Refusal` that left it
+        unread (the deadline spent, the connection lost: that batch and the ones after it)."""
+        for batch in batches:
+            snapshot_guard(batch)
+        deadline = self.deadline_s if deadline_s is None else min(deadline_s, self.deadline_s)
+        kept: list[Any] = []
+
+        async def each() -> None:
+            client = self._client(verbatim=True, per_reply=True)
+            try:
+                for batch in batches:
+                    try:
+                        kept.append(keep(await _sent(client, batch, self.url)))
+                    except ReplyTooLong as exc:  # redis-py closed the connection mid-reply: the next one opens anew
+                        kept.append(NoAnswer(str(exc)))
+            finally:
+                await client.aclose()
+
+        try:
+            _run(each(), deadline)
+        except GatherError as exc:
+            kept.extend([exc] * (len(batches) - len(kept)))
+        return kept
+
     async def ask(self, commands: list[tuple[Any, ...]], *, verbatim: bool = False) -> list[Any]:
         """`pipeline` for a caller that runs its own event loop and deadline; redis-py's errors as raised, but a
         refused certificate as `CertificateRejected`."""
         for command in commands:
             guard(command)
+        client = self._client(verbatim=verbatim)
+        try:
+            return await _sent(client, commands, self.url)
+        finally:
+            await client.aclose()
+
+    def _client(self, *, verbatim: bool, per_reply: bool = False) -> Any:
+        """A redis-py client of one connection pool, for one conversation: its replies read up to `reply_limit` in
+        all, or each up to it alone (`per_reply`)."""
         Redis = load("redis.asyncio").Redis
         connection = load("redis.asyncio.connection")
         Retry = load("redis.asyncio.retry").Retry
@@ -238,28 +291,13 @@ class ReadOnlyRedis:
             protocol=2,  # RESP2: no HELLO (a Redis before 6 refuses it) and no maintenance-notification setup
             decode_responses=True,
             encoding_errors=self.decode_errors,
-            parser_class=_bounded_parser(self.reply_limit),
+            parser_class=_bounded_parser(self.reply_limit, per_reply),
         ))
         # PING's reply as the server sent it: redis-py reads anything but PONG as False, hiding what was said
         client.response_callbacks.pop("PING", None)
         if verbatim:  # a reader raising (INFO's, on a reply that is no text) would lose the whole pipeline's replies
             client.response_callbacks.clear()
-        try:
-            batch = client.pipeline(transaction=False)
-            for command in commands:
-                batch.execute_command(*command)
-            return await batch.execute(raise_on_error=False)
-        except load("redis").ConnectionError as exc:
-            # over a unix socket redis-py sends AUTH while connecting, and wraps what came back (WRONGPASS, a reply
-            # too long) in a ConnectionError: raised as itself, as over TCP
-            if isinstance(exc.__cause__, (load("redis").RedisError, ReplyTooLong)):
-                raise exc.__cause__ from None
-            if refused := _refused_certificate(exc):
-                raise CertificateRejected(rejection_reason(refused, rejected_leaf(refused),
-                                                           urlsplit(self.url).hostname or "?")) from None
-            raise
-        finally:
-            await client.aclose()
+        return client
 
     def close(self) -> None:
         """Nothing stays open between conversations."""
@@ -269,6 +307,25 @@ class ReadOnlyRedis:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+async def _sent(client: Any, commands: list[tuple[Any, ...]], url: str) -> list[Any]:
+    """`commands` (guarded by the caller) in one pipeline of `client`'s: their replies, a command's error as its reply
+    (MULTI and EXEC too: sent as commands, not as redis-py's transaction, which keeps MULTI's refusal to itself)."""
+    try:
+        batch = client.pipeline(transaction=False)
+        for command in commands:
+            batch.execute_command(*command)
+        return await batch.execute(raise_on_error=False)
+    except load("redis").ConnectionError as exc:
+        # over a unix socket redis-py sends AUTH while connecting, and wraps what came back (WRONGPASS, a reply
+        # too long) in a ConnectionError: raised as itself, as over TCP
+        if isinstance(exc.__cause__, (load("redis").RedisError, ReplyTooLong)):
+            raise exc.__cause__ from None
+        if refused := _refused_certificate(exc):
+            raise CertificateRejected(rejection_reason(refused, rejected_leaf(refused),
+                                                       urlsplit(url).hostname or "?")) from None
+        raise
 
 
 def _refused_certificate(exc: BaseException) -> ssl.SSLCertVerificationError | None:
@@ -315,6 +372,10 @@ class _BoundedStream:
         self._limit = limit
         self._left = limit
 
+    def renew(self) -> None:
+        """A new reply begins, read up to the limit alone."""
+        self._left = self._limit
+
     def _take(self, size: int) -> None:
         if size > self._left:
             raise ReplyTooLong(self._limit)
@@ -334,15 +395,20 @@ class _BoundedStream:
 
 
 @functools.cache
-def _bounded_parser(limit: int) -> type:
-    """redis-py's RESP2 parser (a connection's `parser_class`), reading through a _BoundedStream of `limit` bytes:
-    redis-py has no limit of its own on what it reads."""
+def _bounded_parser(limit: int, per_reply: bool = False) -> type:
+    """redis-py's RESP2 parser (a connection's `parser_class`), reading through a _BoundedStream of `limit` bytes in
+    all, or of `limit` for each reply (`per_reply`): redis-py has no limit of its own on what it reads."""
     base = load("redis._parsers")._AsyncRESP2Parser
 
     class BoundedParser(base):
         def on_connect(self, connection) -> None:
             super().on_connect(connection)
             self._stream = _BoundedStream(self._stream, limit)
+
+        async def read_response(self, *args: Any, **kwargs: Any) -> Any:
+            if per_reply and isinstance(self._stream, _BoundedStream):  # None once disconnected: said by the base
+                self._stream.renew()
+            return await super().read_response(*args, **kwargs)
 
     return BoundedParser
 
