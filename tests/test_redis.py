@@ -1670,6 +1670,44 @@ def test_one_stream_s_huge_last_entry_leaves_its_own_last_entry_unread_never_ano
 
 
 @pytest.mark.needs_real_server
+def test_small_snapshots_go_together_in_one_round_trip_and_big_ones_each_alone(monkeypatch):
+    """The usual endpoint's grouped streams, whose last entries are small, cost one round trip together, not one
+    each (a link of 100 ms and 20 streams: 2 s of an endpoint's deadline); where their replies together pass the
+    limit, each is sent again alone, read up to its own limit."""
+    from opsverify.transports import redis as transport
+
+    sent: list[int] = []
+    real_sent = transport._sent
+
+    async def counted(client, commands, url):
+        sent.append(len(commands))
+        return await real_sent(client, commands, url)
+
+    monkeypatch.setattr(transport, "_sent", counted)
+    with real_redis() as server:
+        with server.admin() as admin:
+            for key in ("a", "b", "c"):
+                admin.xadd(key, {"n": 1})
+                admin.xgroup_create(key, "workers", id="0")
+                _drain(admin, key)
+        target = make_target({"endpoints": {"redis": server.url}})
+        check = make_check("redis", {"endpoint": "redis", "keys": {key: {"max": 0} for key in "abc"}})
+        outcome = family.judge(check, family.gather(target, [check]))
+        assert outcome.status is Status.PASSED, outcome
+        assert sent[1:] == [12], sent  # after the keys' pipeline: the three snapshots (4 commands each) as one
+        sent.clear()
+        with server.admin() as admin:
+            admin.xadd("b", {"doc": "x" * (3 * 2 ** 20)})
+            admin.xadd("c", {"doc": "x" * (3 * 2 ** 20)})
+            _drain(admin, "b")
+            _drain(admin, "c")
+        outcome = family.judge(check, family.gather(target, [check]))
+    assert outcome.status is Status.PASSED, outcome
+    assert sent[1:] == [12, 4, 4, 4], sent  # 6 MiB together: each again alone, each within 4 MiB
+    assert all("last_entry_unread" not in outcome.evidence["keys"][key] for key in "abc"), outcome.evidence
+
+
+@pytest.mark.needs_real_server
 def test_an_acl_user_without_multi_reads_the_last_entry_apart_and_says_so():
     """A user without +multi (or a proxy that does not pass MULTI on): XINFO GROUPS and the last entry are read one
     after the other, as before, and the evidence says the snapshot was refused and what it would take."""

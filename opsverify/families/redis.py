@@ -27,7 +27,8 @@ error between. Keys are exact
 names, never patterns: as a missing key passes, an empty name or one holding `*`, `?` or `[` (a glob that
 names no key) is refused when the checklist loads. All keys of an endpoint go
 out in one pipeline; then each stream with consumer groups is read again, its groups and its last entry in one
-snapshot (MULTI, XINFO GROUPS, XREVRANGE, EXEC: a round trip more per such stream, on the same connection), all within
+snapshot (MULTI, XINFO GROUPS, XREVRANGE, EXEC: one round trip more for them all, or one each where their replies
+together are too long), all within
 one total deadline of connect_s + statement_ms. A Redis that does not
 answer — refused, silent, dripping, not speaking RESP — or refuses the password leaves the keys
 unread: the item is an *error*, never a pass. So does a key whose answers are nonsense (a TYPE reply
@@ -218,9 +219,9 @@ class Snapshot:
 def last_entries(client: ReadOnlyRedis, keys: list[str], left_s: float) -> dict[str, Snapshot | GatherError]:
     """A snapshot of each stream with consumer groups (`snapshot_commands`), sent after the keys' pipeline: read
     apart, an entry added between XINFO GROUPS and the last entry put a caught-up group 'before' it (a busy stream: a
-    job produced and consumed meanwhile). Each stream's is a pipeline of its own, read up to its own limit: the last
-    entry comes with its fields (a job's payload, of any size), and one too long leaves that stream's last entry
-    unread alone. Within what the keys' pipeline left of the endpoint's deadline (`left_s`); when none is left, or a
+    job produced and consumed meanwhile). All go out in one pipeline, read up to the limit together; past it, each
+    again in a pipeline of its own, read up to its own limit: the last entry comes with its fields (a job's payload,
+    of any size), and one too long leaves that stream's last entry unread alone. Within what the keys' pipeline left of the endpoint's deadline (`left_s`); when none is left, or a
     snapshot is not answered, its stream's last entry is unread, said (a `LastEntry`)."""
     if not keys:
         return {}

@@ -231,18 +231,36 @@ class ReadOnlyRedis:
 
     def snapshots(self, batches: list[list[tuple[Any, ...]]], *, deadline_s: float | None = None,
                   keep: Callable[[list[Any]], Any] = lambda replies: replies) -> list[Any]:
-        """Each batch (MULTI, reads, EXEC: `snapshot_guard`) in a pipeline of its own, one after the other on one
-        connection, within `deadline_s` for them all (as `pipeline`'s). Each reply is read up to `reply_limit` alone,
-        and each batch's replies are given to `keep` as soon as read (it keeps what its caller needs of them, and must
-        not raise): one batch's long reply leaves that batch unread alone, and no more than one batch's replies are
-        held at once. Returns, per batch, what `keep` made of its replies, or the `NoAnswer` or `Refusal` that left it
+        """Every batch (MULTI, reads, EXEC: `snapshot_guard`) in one pipeline, their replies read up to `reply_limit`
+        together; past it, each batch in a pipeline of its own, one after the other on one connection — all within
+        `deadline_s` (as `pipeline`'s). Then each reply is read up to `reply_limit` alone, and each batch's replies are
+        given to `keep` as soon as read (it keeps what its caller needs of them, and must not raise): one batch's long
+        reply leaves that batch unread alone, and no more than one batch's replies are held at once. Returns, per batch, what `keep` made of its replies, or the `NoAnswer` or `Refusal` that left it
         unread (the deadline spent, the connection lost: that batch and the ones after it)."""
         for batch in batches:
             snapshot_guard(batch)
         deadline = self.deadline_s if deadline_s is None else min(deadline_s, self.deadline_s)
         kept: list[Any] = []
 
+        async def together() -> bool:
+            """Every batch in one pipeline, each reply within the limit and all of them within it too: one round
+            trip for the usual streams, whose last entries are small. Any too long: none kept, each is sent alone."""
+            client = self._client(verbatim=True, per_reply=True, in_all=self.reply_limit)
+            try:
+                replies = await _sent(client, [command for batch in batches for command in batch], self.url)
+            except ReplyTooLong:
+                return False
+            finally:
+                await client.aclose()
+            at = 0
+            for batch in batches:
+                kept.append(keep(replies[at:at + len(batch)]))
+                at += len(batch)
+            return True
+
         async def each() -> None:
+            if len(batches) > 1 and await together():
+                return
             client = self._client(verbatim=True, per_reply=True)
             try:
                 for batch in batches:
@@ -270,7 +288,7 @@ class ReadOnlyRedis:
         finally:
             await client.aclose()
 
-    def _client(self, *, verbatim: bool, per_reply: bool = False) -> Any:
+    def _client(self, *, verbatim: bool, per_reply: bool = False, in_all: int | None = None) -> Any:
         """A redis-py client of one connection pool, for one conversation: its replies read up to `reply_limit` in
         all, or each up to it alone (`per_reply`)."""
         Redis = load("redis.asyncio").Redis
@@ -291,7 +309,7 @@ class ReadOnlyRedis:
             protocol=2,  # RESP2: no HELLO (a Redis before 6 refuses it) and no maintenance-notification setup
             decode_responses=True,
             encoding_errors=self.decode_errors,
-            parser_class=_bounded_parser(self.reply_limit, per_reply),
+            parser_class=_bounded_parser(self.reply_limit, per_reply, in_all),
         ))
         # PING's reply as the server sent it: redis-py reads anything but PONG as False, hiding what was said
         client.response_callbacks.pop("PING", None)
@@ -367,10 +385,12 @@ class _BoundedStream:
     refusing past `limit` bytes in all: an announced length too long is refused before any of it is read; a line
     is cut by asyncio at 64 KiB (a ValueError: not a Redis reply)."""
 
-    def __init__(self, stream: asyncio.StreamReader, limit: int) -> None:
+    def __init__(self, stream: asyncio.StreamReader, limit: int, in_all: int | None = None) -> None:
         self._stream = stream
         self._limit = limit
         self._left = limit
+        self._in_all = in_all  # for all replies together, which renewing a reply's limit never renews (None: no bound)
+        self._all_left = in_all
 
     def renew(self) -> None:
         """A new reply begins, read up to the limit alone."""
@@ -379,6 +399,10 @@ class _BoundedStream:
     def _take(self, size: int) -> None:
         if size > self._left:
             raise ReplyTooLong(self._limit)
+        if self._all_left is not None:
+            if size > self._all_left:
+                raise ReplyTooLong(self._in_all)
+            self._all_left -= size
         self._left -= size
 
     async def readexactly(self, size: int) -> bytes:
@@ -395,15 +419,16 @@ class _BoundedStream:
 
 
 @functools.cache
-def _bounded_parser(limit: int, per_reply: bool = False) -> type:
+def _bounded_parser(limit: int, per_reply: bool = False, in_all: int | None = None) -> type:
     """redis-py's RESP2 parser (a connection's `parser_class`), reading through a _BoundedStream of `limit` bytes in
-    all, or of `limit` for each reply (`per_reply`): redis-py has no limit of its own on what it reads."""
+    all, or of `limit` for each reply (`per_reply`) and, given, `in_all` for them all: redis-py has no limit of its
+    own on what it reads."""
     base = load("redis._parsers")._AsyncRESP2Parser
 
     class BoundedParser(base):
         def on_connect(self, connection) -> None:
             super().on_connect(connection)
-            self._stream = _BoundedStream(self._stream, limit)
+            self._stream = _BoundedStream(self._stream, limit, in_all if per_reply else None)
 
         async def read_response(self, *args: Any, **kwargs: Any) -> Any:
             if per_reply and isinstance(self._stream, _BoundedStream):  # None once disconnected: said by the base
