@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 import zlib
 
 import pytest
@@ -1657,6 +1658,65 @@ def test_base64_of_armour_alone_passes():
     code = f'const h=atob("{base64.b64encode(b"-----BEGIN PRIVATE KEY-----").decode()}");'
     outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
     assert outcome.status is Status.PASSED, outcome.observed
+
+# -- probe 268: keys the scan missed, placeholders it failed, public labels it masked -------------------------------
+def _scan_cpu(text: str) -> float:
+    """CPU one asset's scan for keys takes (every key pattern, as a fetched script is scanned)."""
+    import time
+
+    crawl = bundle.Crawl("http://127.0.0.1/", bundle.Params(service="app"))
+    start = time.process_time()
+    crawl.scan("/app.js", [text.encode()])
+    return time.process_time() - start
+
+
+def _scans_linearly(make) -> None:
+    """4 times the bytes cost about 4 times the CPU (a quadratic scan: 16 times), measured in one process, the
+    fastest of a few runs of each."""
+    small = min(_scan_cpu(make(60_000)) for _ in range(3))
+    big = min(_scan_cpu(make(240_000)) for _ in range(2))
+    assert big < 10 * max(small, 0.002), (big, small)
+
+
+def _service_account(pem: str, pad: int) -> str:
+    """A service account's JSON as FIREBASE_SERVICE_ACCOUNT_BASE64 holds it: base64, its key at any offset."""
+    import base64
+
+    account = {"type": "service_account", "project_id": "shop-prod" + "x" * pad, "private_key_id": "0f1e2d",
+               "private_key": pem, "client_email": "ci@shop-prod.iam.gserviceaccount.com"}
+    return base64.b64encode(json.dumps(account, indent=2).encode()).decode()
+
+
+@pytest.mark.parametrize("pad", [0, 1, 2])
+def test_a_base64_encoded_service_account_fails_wherever_its_key_starts(pad):
+    """Inside base64 of a JSON document the PEM's `-----BEGIN` falls on any of the three byte offsets a base64 group
+    has: each is found, decoded from its own alignment, and named by the key's fingerprint."""
+    pem = _pem("pkcs8")
+    encoded = _service_account(pem, pad)
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f'const sa=JSON.parse(atob("{encoded}"));'})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == (f"private key (PEM, base64-encoded, -----BEGIN PRIVATE KEY-----) "
+                                f"{fingerprint(_pem_body(pem))} in /app.js"), outcome.observed
+
+
+@pytest.mark.parametrize("pad", [0, 1, 2])
+def test_base64_of_a_document_without_a_key_passes_at_every_offset(pad):
+    """Base64 of armour alone, or of a service account's JSON whose key is a placeholder, is no key at any offset."""
+    import base64
+
+    armour = base64.b64encode(b"x" * pad + b"-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----").decode()
+    code = f'const a=atob("{armour}"),b=atob("{_service_account("-----BEGIN PRIVATE KEY-----", pad)}");'
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.PASSED, outcome.observed
+
+
+@pytest.mark.parametrize("shape", ["starts", "shifted-starts", "long-run"])
+def test_encoded_pem_starts_at_every_offset_scan_linearly(shape):
+    starts = ["LS0tLS1CRUdJTi", "0tLS0tQkVHSU4g", "tLS0tLUJFR0lOI"]
+    make = {"starts": lambda n: "".join(starts) * (n // 42),
+            "shifted-starts": lambda n: ("0tLS0tQkVHSU4g" + "tLS0tLUJFR0lOI") * (n // 28),
+            "long-run": lambda n: ("tLS0tLUJFR0lOI" + "A" * 20_000 + '"') * (n // 20_016)}[shape]
+    _scans_linearly(make)
 
 
 def _spaced_token(header_json: bytes, claims: dict) -> str:

@@ -33,7 +33,8 @@ public, are none; words run together may hold short ones, `ReplaceMeWithYourKey`
 armour, its lines broken by `\\n`, as they are or as an array of lines joined at run time — inside webpack's
 `eval("…")` too —, its escapes read as a string reads them: `\\u002F`, `\\x2B`, a line continuation; an encrypted
 one's headers even on its body's line; an OpenPGP private key block too; a PEM
-written base64-encoded, `LS0tLS1CRUdJTi…`, is decoded; the body must be a key's: see _a_key_body) fail: no browser
+written base64-encoded, `LS0tLS1CRUdJTi…` — or inside base64 of a document, a service account's JSON, wherever
+it starts —, is decoded; the body must be a key's: see _a_key_body) fail: no browser
 may hold one.
 Evidence names the asset, the role (or what the key is) and a fingerprint, never the token.
 
@@ -272,11 +273,19 @@ PEM_SHORTEST = 40  # base64 characters: an Ed25519 key, the shortest, has 64
 ENCRYPTED_SHORTEST = 64  # bytes: an encrypted key's, or a PGP key block's, at least (an EC key's has 128)
 RANDOM_BITS = 4.5  # bits a byte, at least, of 64 random bytes' (about 5.7; a run of `xxxx`'s: under 2)
 OPENSSH_MAGIC = b"openssh-key-v1\0"
-# a PEM written base64-encoded (a *_PRIVATE_KEY_BASE64 variable's value, `atob("LS0tLS1CRUdJTi…")`): the base64 of
-# "-----BEGIN", at most ENCODED_PEM_LONGEST characters after it (lines broken by `\n` too); an attempt that starts
-# always matches, so the search goes on from its end: linear
+# a PEM written base64-encoded (a *_PRIVATE_KEY_BASE64 variable's value, `atob("LS0tLS1CRUdJTi…")`, a service
+# account's JSON so encoded, FIREBASE_SERVICE_ACCOUNT_BASE64, the key inside): the base64 of "-----BEGIN " where it
+# stands at any of a group's three byte offsets — the characters the bytes before it or after it change left out —,
+# at most ENCODED_PEM_LONGEST characters after it (lines broken by `\n` too); an attempt that starts always
+# matches, so the search goes on from its end: linear
 ENCODED_PEM_LONGEST = 16384  # an RSA 8192 key's PEM is about 6.4 KB: 8.6 KB in base64
-ENCODED_PEM = re.compile(rb"(LS0tLS1CRUdJTi(?:[A-Za-z0-9+/=]|\\[nr]|[\r\n]){0,%d}+)" % ENCODED_PEM_LONGEST)
+# each start: the characters of its group before it (that the text is decoded from the next group's start) and the
+# dashes of "-----" those characters held (put back before the decoded bytes)
+ENCODED_PEM_STARTS = {b"LS0tLS1CRUdJTi": (0, b""),  # "-----BEGIN " at a group's first byte
+                      b"0tLS0tQkVHSU4g": (2, b"--"),  # at its second: "x-----BEGIN " is "eC0tLS0tQkVHSU4g"
+                      b"tLS0tLUJFR0lOI": (3, b"-")}  # at its third: "xx-----BEGIN " is "eHgtLS0tLUJFR0lOI…"
+ENCODED_PEM = re.compile(rb"((?:%s)(?:[A-Za-z0-9+/=]|\\[nr]|[\r\n]){0,%d}+)"
+                         % (b"|".join(ENCODED_PEM_STARTS), ENCODED_PEM_LONGEST))
 # a script's source map comment (`//# sourceMappingURL=app.js.map`, `//@ …` of older builds): the map is not read
 SOURCE_MAP_COMMENTS = (b"# sourceMappingURL=", b"@ sourceMappingURL=")
 
@@ -1516,9 +1525,12 @@ class Crawl:
     def _encoded_private_keys(self, path: str, encoded: str) -> None:
         """The PEM private keys in a base64-encoded text (its whole groups of four; line breaks left out)."""
         text = NOT_PEM_BASE64.sub(b"", PEM_ESCAPE.sub(_unescaped, encoded.encode("ascii")))  # `\n`s left out
+        before, dashes = next(shift for start, shift in ENCODED_PEM_STARTS.items() if text.startswith(start))
+        text = text[(4 - before) % 4:]  # from the next group's start: decoded as the whole text was encoded
         decoded = _base64_bytes(text[:len(text) // 4 * 4])
         if decoded is None:
             return
+        decoded = dashes + decoded
         found, _ = tokens_in(decoded, PRIVATE_KEY)
         for pem in (token.decode("ascii") for token in found):
             if _a_key_body(pem):
