@@ -663,6 +663,7 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
                                                                  "PEM_HEADER", "PGP_HEADER", "PGP_CHECKSUM",
                                                                  "PEM_ESCAPE", "PEM_PIECES", "NOT_PEM_BASE64",
                                                                  "ENCODED_PEM", "PLACEHOLDER_WORDS",
+                                                                 "JWK_OBJECT", "JWK_TYPE", "JWK_D",
                                                                  "CHUNK_URL", "CHUNK_URL_SET",
                                                                  "WEBPACK_LOADER", "CHUNK_LOAD", "CHUNK_HASH",
                                                                  "HTML_START", "IMPORT_PATH",
@@ -1716,6 +1717,83 @@ def test_encoded_pem_starts_at_every_offset_scan_linearly(shape):
     make = {"starts": lambda n: "".join(starts) * (n // 42),
             "shifted-starts": lambda n: ("0tLS0tQkVHSU4g" + "tLS0tLUJFR0lOI") * (n // 28),
             "long-run": lambda n: ("tLS0tLUJFR0lOI" + "A" * 20_000 + '"') * (n // 20_016)}[shape]
+    _scans_linearly(make)
+
+
+def _jwk(kty: str) -> dict:
+    """A freshly made private key as a JWK (what jose's exportJWK gives): its private `d` with the public members."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    def b64(number: int, size: int) -> str:
+        return base64.urlsafe_b64encode(number.to_bytes(size, "big")).rstrip(b"=").decode()
+
+    if kty == "EC":
+        numbers = ec.generate_private_key(ec.SECP256R1()).private_numbers()
+        return {"kty": "EC", "crv": "P-256", "x": b64(numbers.public_numbers.x, 32),
+                "y": b64(numbers.public_numbers.y, 32), "d": b64(numbers.private_value, 32)}
+    if kty == "OKP":
+        from cryptography.hazmat.primitives import serialization
+
+        key = ed25519.Ed25519PrivateKey.generate()
+        raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                serialization.NoEncryption())
+        public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return {"kty": "OKP", "crv": "Ed25519", "x": b64(int.from_bytes(public, "big"), 32),
+                "d": b64(int.from_bytes(raw, "big"), 32)}
+    numbers = rsa.generate_private_key(public_exponent=65537, key_size=1024).private_numbers()
+    return {"kty": "RSA", "n": b64(numbers.public_numbers.n, 128), "e": "AQAB", "d": b64(numbers.d, 128),
+            "p": b64(numbers.p, 64), "q": b64(numbers.q, 64), "dp": b64(numbers.dmp1, 64),
+            "dq": b64(numbers.dmq1, 64), "qi": b64(numbers.iqmp, 64)}
+
+
+def _js_object(members: dict) -> str:
+    """`members` as a minifier writes an object literal: names unquoted."""
+    return "{" + ",".join(f"{name}:{json.dumps(value)}" for name, value in members.items()) + "}"
+
+
+@pytest.mark.parametrize("kty", ["EC", "RSA", "OKP"])
+@pytest.mark.parametrize("written", ["json", "js-object", "d-first", "escaped-json"])
+def test_a_jwk_private_key_fails(kty, written):
+    """A private key shipped as a JWK (jose's `importJWK({kty, crv, x, y, d}, "ES256")`, WebCrypto's exported key,
+    whose members come in alphabetical order): any member order, names quoted or not, inside a JSON string too;
+    named by the fingerprint of its `d`, never shown."""
+    jwk = _jwk(kty)
+    reordered = {"d": jwk["d"], **{name: value for name, value in jwk.items() if name != "d"}}
+    code = {"json": f"const k=await importJWK({json.dumps(jwk)},'ES256');",
+            "js-object": f"const k=await importJWK({_js_object(jwk)},'ES256');",
+            "d-first": f"const k={json.dumps(reordered, sort_keys=True)};",
+            "escaped-json": f"const k=JSON.parse({json.dumps(json.dumps(jwk))});"}[written]
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == f"private key (JWK, kty {kty}) {fingerprint(jwk['d'])} in /app.js", outcome.observed
+    assert jwk["d"] not in json.dumps(outcome.evidence) + outcome.observed
+
+
+@pytest.mark.parametrize("code", [
+    "const pub={jwk};",  # a public key: no `d`
+    'const k={kty:"EC",crv:"P-256",d:key.d,x:"a",y:"b"};',  # `d` from elsewhere: no key in the script
+    'const k={kty:"EC",crv:"P-256",d:"YOUR_PRIVATE_KEY_D_PARAMETER_GOES_HERE_PLEASE"};',  # a placeholder
+    'const k={kty:"EC",d:"short"};',
+    'const k={kty:"oct",k:"GawgguFyGrWKav7AX4VKUg"};',  # a symmetric key is no JWK of EC, RSA or OKP
+    'const o={kind:"EC",d:"AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfG"};',  # no kty: no JWK
+], ids=["public", "d-elsewhere", "placeholder", "short-d", "oct", "no-kty"])
+def test_a_public_jwk_or_a_look_alike_passes(code):
+    public = {name: value for name, value in _jwk("EC").items() if name != "d"}
+    outcome, _ = walked({"/": '<script src="/app.js"></script>',
+                         "/app.js": code.replace("{jwk}", json.dumps(public))})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["keys"] == [], outcome.evidence
+
+
+@pytest.mark.parametrize("shape", ["object-starts", "kty-runs", "one-long-object", "long-d", "quote-runs"])
+def test_jwk_objects_scan_linearly(shape):
+    make = {"object-starts": lambda n: "{kty" * (n // 4),
+            "kty-runs": lambda n: "{" + "kty:'EC'," * (n // 9),
+            "one-long-object": lambda n: '{kty:"EC",' + 'd:"a",' * (n // 6) + "}",
+            "long-d": lambda n: '{kty:"EC",d:"' + "Ab1" * (n // 3) + '"}',
+            "quote-runs": lambda n: "{kty " + '\\"' * (n // 2) + "}"}[shape]
     _scans_linearly(make)
 
 

@@ -34,7 +34,8 @@ armour, its lines broken by `\\n`, as they are or as an array of lines joined at
 `eval("…")` too —, its escapes read as a string reads them: `\\u002F`, `\\x2B`, a line continuation; an encrypted
 one's headers even on its body's line; an OpenPGP private key block too; a PEM
 written base64-encoded, `LS0tLS1CRUdJTi…` — or inside base64 of a document, a service account's JSON, wherever
-it starts —, is decoded; the body must be a key's: see _a_key_body) fail: no browser
+it starts —, is decoded; the body must be a key's: see _a_key_body) and a private key as a JWK (`kty` EC, RSA or
+OKP and a private `d`, in an object literal or JSON: see JWK_OBJECT; a public JWK is none) fail: no browser
 may hold one.
 Evidence names the asset, the role (or what the key is) and a fingerprint, never the token.
 
@@ -286,6 +287,27 @@ ENCODED_PEM_STARTS = {b"LS0tLS1CRUdJTi": (0, b""),  # "-----BEGIN " at a group's
                       b"tLS0tLUJFR0lOI": (3, b"-")}  # at its third: "xx-----BEGIN " is "eHgtLS0tLUJFR0lOI…"
 ENCODED_PEM = re.compile(rb"((?:%s)(?:[A-Za-z0-9+/=]|\\[nr]|[\r\n]){0,%d}+)"
                          % (b"|".join(ENCODED_PEM_STARTS), ENCODED_PEM_LONGEST))
+# A private key as a JWK (RFC 7517: jose's `importJWK({kty: "EC", crv, x, y, d}, "ES256")`, WebCrypto's exported key,
+# whose members come in alphabetical order, `d` first): an object literal of no nested object that names `kty` — its
+# members in any order, their names quoted or not, its quotes escaped inside a string (`JSON.parse("{\\"kty\\"…")`) —,
+# of type EC, RSA or OKP, with a private `d` (a public JWK has none). Linear: an attempt starts at a `{` and its
+# lookahead and body stop at the next brace, where the next attempt starts.
+_JWK_CHARACTER = rb"[^{}\x80-\xff]"
+JWK_OBJECT = re.compile(rb"(\{(?=(?:[^{}\x80-\xffk]++|k(?!ty))*+kty)" + _JWK_CHARACTER + rb"*+\})")
+
+
+def _jwk_member(name: bytes) -> bytes:
+    """A JWK member's name and its string value's opening quote: `d:"`, `"d": "`, `\\"d\\":\\"` (escaped in a string);
+    never a longer name ending in it (`dp`, `od`), and backslashes from their run's start alone (linear)."""
+    return (rb"(?:(?<![\w$\\])%s(?![\w$])|(?<!\\)\\*+(?P<quote>[\"'])%s\\*+(?P=quote))\s*+:\s*+\\*+[\"']"
+            % (name, name))
+
+
+JWK_TYPE = re.compile(_jwk_member(b"kty") + rb"(?P<kty>EC|RSA|OKP)\\*+[\"']")
+JWK_D = re.compile(_jwk_member(b"d") + rb"(?P<d>[A-Za-z0-9_-]++)\\*+[\"']")
+# a private value's base64url characters at least: EC P-256's and Ed25519's `d` is 32 bytes, 43 characters (one
+# with a leading zero dropped, 42); an RSA key's, of 512 bits at the least, 86
+JWK_D_SHORTEST = {b"EC": 40, b"OKP": 40, b"RSA": 80}
 # a script's source map comment (`//# sourceMappingURL=app.js.map`, `//@ …` of older builds): the map is not read
 SOURCE_MAP_COMMENTS = (b"# sourceMappingURL=", b"@ sourceMappingURL=")
 
@@ -367,6 +389,7 @@ MIME_TYPE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]++)/([!#$%&'*+.^_`|~0-9A-Za-
 # what runs on a target's bytes (or on its headers)
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, STRIPE_KEY, PRIVATE_KEY, PEM_HEADER,
                    PGP_HEADER, PGP_CHECKSUM, PEM_ESCAPE, PEM_PIECES, NOT_PEM_BASE64, ENCODED_PEM, PLACEHOLDER_WORDS,
+                   JWK_OBJECT, JWK_TYPE, JWK_D,
                    CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    CHUNK_LOAD, CHUNK_HASH, HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
                    LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
@@ -1279,6 +1302,25 @@ def _private_key(pem: str, body: str, written: str | None = None) -> dict:
             "fingerprint": fingerprint(body)}
 
 
+def _jwk_private(jwk: str) -> tuple[str, str] | None:
+    """A JWK object's type and private value `d`, where it is a private key's: its `kty` EC, RSA or OKP, its `d`
+    base64url of a key's length at least, mixing kinds of characters as random bytes' base64 does (a placeholder,
+    `YOUR_PRIVATE_KEY_D_GOES_HERE`, does not); else None."""
+    text = jwk.encode("ascii")
+    kty, d = JWK_TYPE.search(text), JWK_D.search(text)
+    if kty is None or d is None or len(d["d"]) < JWK_D_SHORTEST[kty["kty"]] or len(d["d"]) % 4 == 1:
+        return None
+    if not _mixed(d["d"]):
+        return None
+    return kty["kty"].decode("ascii"), d["d"].decode("ascii")
+
+
+def _jwk_private_value(jwk: str) -> str | None:
+    """What of a JWK-like object is secret: a private key's `d`, and nothing of any other object."""
+    private = _jwk_private(jwk)
+    return private[1] if private is not None else None
+
+
 def _api_key(key: str) -> dict:
     """A Supabase API key: the role it acts as, by its prefix (`sb_secret_`: service_role)."""
     kind = key.split("_", 2)[1]
@@ -1516,11 +1558,21 @@ class Crawl:
                 self._private_key(path, pem)
         for encoded in self._distinct(path, data, ENCODED_PEM, "base64-encoded PEM texts; the rest not read"):
             self._encoded_private_keys(path, encoded)
+        # a JWK's public members (`x`, `n`) are no secret: only its `d` is learned
+        for jwk in self._distinct(path, data, JWK_OBJECT, "JWK-like objects; the rest not read", _jwk_private_value):
+            self._jwk(path, jwk)
 
     def _private_key(self, path: str, pem: str, written: str | None = None) -> None:
         body = _pem_body(pem)
         self.learn(body)  # the key however its lines were broken
         self.keys.append({"asset": path, **_private_key(pem, body, written)})
+
+    def _jwk(self, path: str, jwk: str) -> None:
+        """A private key written as a JWK: named by its type and the fingerprint of its `d`."""
+        if (private := _jwk_private(jwk)) is not None:
+            kty, d = private
+            self.keys.append({"asset": path, "secret": "private key", "format": "JWK", "form": f"kty {kty}",
+                              "fingerprint": fingerprint(d)})
 
     def _encoded_private_keys(self, path: str, encoded: str) -> None:
         """The PEM private keys in a base64-encoded text (its whole groups of four; line breaks left out)."""
@@ -1536,14 +1588,16 @@ class Crawl:
             if _a_key_body(pem):
                 self._private_key(path, pem, "base64-encoded")
 
-    def _distinct(self, path: str, data: list[bytes | bytearray], pattern: re.Pattern, more_of: str) -> list[str]:
-        """The distinct strings `pattern` finds in an asset's views, at most MAX_TOKENS; each is known to the run
-        before it is decoded: whatever fails next."""
+    def _distinct(self, path: str, data: list[bytes | bytearray], pattern: re.Pattern, more_of: str,
+                  secret: Callable[[str], str | None] = lambda token: token) -> list[str]:
+        """The distinct strings `pattern` finds in an asset's views, at most MAX_TOKENS; what of each is `secret` is
+        known to the run before it is decoded: whatever fails next."""
         tokens: dict[str, None] = {}
         for view in data:
             found, more = tokens_in(view, pattern)
             for token in found:
-                self.learn(token.decode("ascii"))
+                if (value := secret(token.decode("ascii"))) is not None:
+                    self.learn(value)
             tokens.update(dict.fromkeys(token.decode("ascii") for token in found))
             if more:
                 self.incomplete.append(f"{path}: more than {MAX_TOKENS} {more_of}")
@@ -1907,7 +1961,7 @@ def judge(check, facts) -> Outcome:
     api_keys = "".join(f" and no Supabase {kind} key (sb_{kind}_)" for kind, role in SUPABASE_KEY_ROLES.items()
                        if role in p.forbidden_roles)
     expected = (f"no JWT with role {forbidden}{api_keys}, no secret or restricted key of Stripe's form (sk_, rk_) and"
-                f" no private key (PEM) in the scripts {p.path} loads")
+                f" no private key (PEM, JWK) in the scripts {p.path} loads")
     page = crawl.page
     if page is None or page.status != 200:
         why = f"status {page.status}" if page is not None and page.status is not None else (
@@ -1970,7 +2024,10 @@ def _keys_passed(keys: list[dict]) -> list[str]:
 
 def _kind(key: dict) -> str:
     """`service_role key`, or for a Supabase API key also which: `service_role key (a Supabase secret key, …)`; a
-    Stripe-form key with its mode (`secret key of Stripe's form (sk_live_, live mode)`), a private key with its armour."""
+    Stripe-form key with its mode (`secret key of Stripe's form (sk_live_, live mode)`), a private key with its armour
+    (or as a JWK, its type: `private key (JWK, kty EC)`)."""
+    if "format" in key:  # a private key as a JWK
+        return f"{key['secret']} ({key['format']}, {key['form']})"
     if "secret" in key:
         written = f"{key['written']}, " if key.get("written") else ""
         return (f"{key['secret']} ({key['form']}, {key['mode']} mode)" if "mode" in key
