@@ -29,7 +29,8 @@ API keys count by the role they act as: a secret key (`sb_secret_…`) as servic
 (`sb_publishable_…`) as anon; one is found right after an escape too (`%22`, `\\u0022`, `\\n`), never inside a
 longer name. Whatever roles are forbidden, a secret or restricted key of Stripe's form (`sk_live_…`, `rk_live_…`, test
 mode's `sk_test_…` too, its mode named; a publishable `pk_live_…`, a placeholder and Stripe's documentation samples,
-public, are none; words run together may hold short ones, `ReplaceMeWithYourKey`) and a PEM private key (armour to
+public, are none; words run together may hold short ones, `ReplaceMeWithYourKey`, and acronyms of a closed
+list, `InsertYourAPIKeyHere`) and a PEM private key (armour to
 armour, its lines broken by `\\n`, as they are or as an array of lines joined at run time — inside webpack's
 `eval("…")` too —, its escapes read as a string reads them: `\\u002F`, `\\x2B`, a line continuation; an encrypted
 one's headers even on its body's line; an OpenPGP private key block too; a PEM
@@ -231,11 +232,14 @@ STRIPE_DOC_SAMPLES = frozenset({"sk_test_4eC39HqLyjWDarjtT1zdp7dc", "sk_test_BQo
                                 "sk_test_Y17KokhC3SRYCQTLYiU5ZCD2", "sk_test_tR3PYbcVNZZ796tH88S4VQ2u"})
 STRIPE_SAMPLE = "Stripe's documentation sample key"
 # a placeholder written as words run together, no digit: `YourStripeSecretKeyHere`, `yourSecretKeyGoesHere`, with
-# short English words between (`ReplaceMeWithYourSecretKey`, `PutASecretKeyHere`): a word is a capital and two
-# lower-case letters or more, or one of these short words, never followed by a lower-case letter (24 random letters
-# and digits read so about once in a million, of 2 million simulated; 99 of them never)
-_SHORT_WORDS = rb"(?:A[nst]?+|I[fnst]?+|B[ey]|Do|Go|M[ey]|No|O[fnr]|So|To|U[ps]|We)(?![a-z])"
-PLACEHOLDER_WORDS = re.compile(rb"(?:[a-z]{2,}+)?+(?:[A-Z][a-z]{2,}+|" + _SHORT_WORDS + rb")*+")
+# short English words between (`ReplaceMeWithYourSecretKey`, `PutASecretKeyHere`) and acronyms or shouted words
+# (`InsertYourAPIKeyHere`, `YourSecretKeyGoesHERE`, `YourStripeSecretKeyId`): a word is a capital and two lower-case
+# letters or more, one of these all-caps words (a closed list: any run of capitals would make random parts words) or
+# short words, never followed by a lower-case letter (24 random letters and digits read so about once in a million,
+# of 4 million simulated; 99 of them never)
+_CAPS_WORDS = rb"(?:API|URL|ID|KEY|HERE|SECRET|STRIPE|TOKEN|YOUR|ENV)(?![a-z])"
+_SHORT_WORDS = rb"(?:A[nst]?+|I[dfnst]?+|B[ey]|Do|Go|M[ey]|No|O[fnr]|So|To|U[ps]|We)(?![a-z])"
+PLACEHOLDER_WORDS = re.compile(rb"(?:[a-z]{2,}+)?+(?:[A-Z][a-z]{2,}+|" + _CAPS_WORDS + rb"|" + _SHORT_WORDS + rb")*+")
 # A PEM private key (PKCS#8, PKCS#1's RSA, SEC 1's EC, DSA, OpenSSH's, an encrypted one — still a leak: its pass
 # phrase is as near — and an OpenPGP private key block), armour to armour: its base64 in lines broken as they are, as
 # a JS or JSON string writes them (`\n`, `\\n` escaped twice, `\/`), with blanks, or as the pieces of an array of
@@ -1174,8 +1178,8 @@ def _random_looking(key: bytes, words: bool = False) -> bool:
 
 def _placeholder_words(text: bytes) -> bool:
     """Whether `text` is words run together (`YourStripeSecretKeyHere`, `ReplaceMeWithYourSecretKey`): letters only,
-    each word of two lower-case letters or more after one capital, or a short word (`A`, `Me`, `To`: see
-    PLACEHOLDER_WORDS), each with a vowel (`Env`'s is its capital), and one word at least of three letters (short words alone are a random
+    each word of two lower-case letters or more after one capital, a short word (`A`, `Me`, `To`, `Id`) or an
+    all-caps one of a closed list (`API`, `HERE`: see PLACEHOLDER_WORDS), each with a vowel (`Env`'s is its capital), and one word at least of three letters (short words alone are a random
     part's as likely as a placeholder's)."""
     words = re.findall(rb"[A-Z]?[a-z]++", text)
     return (PLACEHOLDER_WORDS.fullmatch(text) is not None and all(re.search(rb"[AEIOUYaeiouy]", word) for word in words)
