@@ -1827,6 +1827,48 @@ def test_random_keys_are_seldom_read_as_words_with_all_caps_ones():
     assert [part for part in parts if bundle._placeholder_words(part)] == []
 
 
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_a_pem_body_inside_a_template_literals_seam_fails(quote):
+    """An unminified build's template literal around a constant inlined at build time:
+    `` `-----BEGIN PRIVATE KEY-----\\n${"MIGH…"}\\n-----END PRIVATE KEY-----` ``."""
+    pem = _pem("pkcs8")
+    lines = pem.strip().splitlines()
+    body = "\\n".join(lines[1:-1])
+    code = f"const k=`{lines[0]}\\n${{{quote}{body}{quote}}}\\n{lines[-1]}`;"
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == f"private key (PEM, -----BEGIN PRIVATE KEY-----) {fingerprint(_pem_body(pem))} in /app.js"
+
+
+@pytest.mark.parametrize("shape", ["opening-seams", "closing-seams", "backslashes-then-seam", "code-point-escapes",
+                                   "code-point-zeros", "octal-escapes"])
+def test_template_seams_and_escapes_in_a_key_body_scan_linearly(shape):
+    begin, end = "-----BEGIN PRIVATE KEY-----", "-----END PRIVATE KEY-----"
+    make = {"opening-seams": lambda n: begin + '${"' * (n // 3) + end,
+            "closing-seams": lambda n: begin + '"}' * (n // 2) + end,
+            "backslashes-then-seam": lambda n: begin + "\\" * n + '"}' + end,
+            "code-point-escapes": lambda n: begin + "\\u{" * (n // 3) + end,
+            "code-point-zeros": lambda n: begin + "\\u{" + "0" * n + end,
+            "octal-escapes": lambda n: begin + "\\5" * (n // 2) + end}[shape]
+    _scans_linearly(make)
+
+
+@pytest.mark.parametrize("written", ["code-point", "code-point-zeros", "code-point-line-breaks", "octal"])
+def test_a_pem_private_key_written_with_es2015_or_octal_escapes_fails(written):
+    """ES2015's code-point escapes (`\\u{2F}`, `\\u{00002B}`, `\\u{A}`) and a sloppy-mode string's octal ones
+    (`\\57`, `\\053`, `\\012`) are the same key once read: one fingerprint."""
+    pem = _pem("rsa")
+    text = json.dumps(pem)
+    code = {"code-point": text.replace("/", "\\u{2F}").replace("+", "\\u{2B}"),
+            "code-point-zeros": text.replace("/", "\\u{00002f}").replace("+", "\\u{0002B}"),
+            "code-point-line-breaks": text.replace("\\n", "\\u{A}"),
+            "octal": text.replace("/", "\\57").replace("+", "\\053").replace("\\n", "\\012")}[written]
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f"const k={code};"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == (f"private key (PEM, -----BEGIN RSA PRIVATE KEY-----) {fingerprint(_pem_body(pem))}"
+                                " in /app.js"), outcome.observed
+
+
 def _spaced_token(header_json: bytes, claims: dict) -> str:
     from jwt.utils import base64url_encode
 

@@ -32,7 +32,8 @@ mode's `sk_test_…` too, its mode named; a publishable `pk_live_…`, a placeho
 public, are none; words run together may hold short ones, `ReplaceMeWithYourKey`, and acronyms of a closed
 list, `InsertYourAPIKeyHere`) and a PEM private key (armour to
 armour, its lines broken by `\\n`, as they are or as an array of lines joined at run time — inside webpack's
-`eval("…")` too —, its escapes read as a string reads them: `\\u002F`, `\\x2B`, a line continuation; an encrypted
+`eval("…")` too —, or its body a string in a template literal's `${"…"}`, its escapes read as a string reads them:
+`\\u002F`, `\\x2B`, `\\u{2F}`, an octal `\\57`, a line continuation; an encrypted
 one's headers even on its body's line; an OpenPGP private key block too; a PEM
 written base64-encoded, `LS0tLS1CRUdJTi…` — or inside base64 of a document, a service account's JSON, wherever
 it starts —, is decoded; the body must be a key's: see _a_key_body) and a private key as a JWK (`kty` EC, RSA or
@@ -249,13 +250,17 @@ PLACEHOLDER_WORDS = re.compile(rb"(?:[a-z]{2,}+)?+(?:[A-Z][a-z]{2,}+|" + _CAPS_W
 # `MIIEpAIBAAKCAQEAxxxx…`): see _a_key_body. Linear: an attempt starts at a BEGIN armour and its body stops at the
 # next `-----`, which the next one holds.
 # `","`, `', '`, `"+"`: where one string piece ends and the next starts; its quotes escaped inside a string
-# (`\",\"`: webpack's `devtool: eval` wraps each module in `eval("…")`)
-_PIECES = rb"""(?<!\\)\\*+["'`]\s*+[,+]\s*+\\*+["'`]"""  # from a run of backslashes' start alone: linear
+# (`\",\"`: webpack's `devtool: eval` wraps each module in `eval("…")`); and a template literal's seams around a
+# string in its `${…}` (`${"MIGH…"}`: an unminified build's constant inlined into a template)
+_PIECES = (rb"""(?<!\\)\\*+["'`](?:\s*+[,+]\s*+\\*+["'`]|\s*+\})"""  # from a run of backslashes' start alone: linear
+           rb"""|\$\{\s*+\\*+["'`]""")
 # a JS or JSON string's escape (backslashes: a string escaped once or twice, as Next's flight data is): `\n`, `\/`;
 # a character by its code (`\u002F` as SvelteKit's devalue writes `/`, `\u002B` as .NET's System.Text.Json writes
-# `+`, `\u000A`, `\x2B`); or a line continuation (`\` and a line break: ECMAScript's, nothing of the string)
+# `+`, `\u000A`, `\x2B`, ES2015's code point `\u{2F}`, `\u{A}`, a sloppy-mode string's octal `\57`, `\012`: as
+# JS reads one, three digits at most, two after a 4 to 7); or a line continuation (`\` and a line break:
+# ECMAScript's, nothing of the string)
 _ESCAPE = (rb"(?<!\\)\\++(?:(?P<character>[nrt/])|(?P<continuation>\r\n|[\r\n])|u00(?P<code>[0-9A-Fa-f]{2})"
-           rb"|x(?P<x>[0-9A-Fa-f]{2}))")
+           rb"|x(?P<x>[0-9A-Fa-f]{2})|u\{0*+(?P<point>[0-9A-Fa-f]{1,2}+)\}|(?P<octal>[0-3][0-7]{0,2}+|[4-7][0-7]?+))")
 _ESCAPE_UNNAMED = re.sub(rb"\(\?P<\w++>", b"(?:", _ESCAPE)  # inside PRIVATE_KEY's possessive repeat: see _TERM_UNNAMED
 PRIVATE_KEY = re.compile(rb"(-----BEGIN (?P<armour>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY"
                          rb"|PGP PRIVATE KEY BLOCK)-----"
@@ -1236,12 +1241,14 @@ def _pem_lines(pem: str) -> bytes:
 
 def _unescaped(escape: re.Match) -> bytes:
     """What a PEM_ESCAPE stands for in a key's body: `/` for `\\/`, a line break for `\\n` (and for a blank written
-    by its code, `\\u000A`), nothing for a line continuation, the character for its code (`\\u002F`: `/`)."""
+    by its code, `\\u000A`), nothing for a line continuation, the character for its code (`\\u002F`, `\\u{2F}`,
+    `\\57`: `/`)."""
     if escape["continuation"] is not None:
         return b""
     if escape["character"] is not None:
         return b"/" if escape["character"] == b"/" else b"\n"
-    character = bytes([int(escape["code"] or escape["x"], 16)])
+    character = bytes([int(escape["octal"], 8) if escape["octal"] is not None
+                       else int(escape["code"] or escape["x"] or escape["point"], 16)])
     return b"\n" if character.isspace() else character
 
 
