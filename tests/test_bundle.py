@@ -1363,7 +1363,7 @@ def test_a_stripe_secret_key_fails_whatever_the_forbidden_roles(key, kind):
                              "/app.js": f'const s=Stripe("{PK_LIVE}");fetch(u,{{headers:{{a:"Bearer {key}"}}}})'},
                             forbidden_roles=roles)
         assert outcome.status is Status.FAILED, outcome.observed
-        assert outcome.observed == f"{kind} {fingerprint(key)} in /app.js"
+        assert outcome.observed == f"{kind} {fingerprint(key[8:])} in /app.js"  # its random part's
         assert "secret or restricted key of Stripe's form (sk_, rk_)" in outcome.expected, outcome.expected
         assert key not in json.dumps(outcome.evidence) + outcome.observed  # a fingerprint, never the key
 
@@ -1428,7 +1428,7 @@ def test_stripes_documentation_sample_keys_are_noted_not_failed():
     js += f'const s="{SK_LIVE}";'  # a real key beside them still fails
     outcome, _ = walked({"/": '<script src="/docs.js"></script>', "/docs.js": js})
     assert outcome.status is Status.FAILED, outcome.observed
-    assert outcome.observed == f"secret key of Stripe's form (sk_live_, live mode) {fingerprint(SK_LIVE)} in /docs.js"
+    assert outcome.observed == f"secret key of Stripe's form (sk_live_, live mode) {fingerprint(SK_LIVE[8:])} in /docs.js"
 
 
 @pytest.mark.parametrize("code", ['const k="x%22{key}"', 'const k="\\u0022{key}"', 'const k="a\\n{key}"'],
@@ -1436,7 +1436,7 @@ def test_stripes_documentation_sample_keys_are_noted_not_failed():
 def test_a_stripe_secret_key_right_after_an_escape_is_found(code):
     outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code.format(key=SK_LIVE)})
     assert outcome.status is Status.FAILED, outcome.observed
-    assert outcome.observed == f"secret key of Stripe's form (sk_live_, live mode) {fingerprint(SK_LIVE)} in /app.js"
+    assert outcome.observed == f"secret key of Stripe's form (sk_live_, live mode) {fingerprint(SK_LIVE[8:])} in /app.js"
 
 
 def _pem(form: str) -> str:
@@ -1867,6 +1867,40 @@ def test_a_pem_private_key_written_with_es2015_or_octal_escapes_fails(written):
     assert outcome.status is Status.FAILED, outcome.observed
     assert outcome.observed == (f"private key (PEM, -----BEGIN RSA PRIVATE KEY-----) {fingerprint(_pem_body(pem))}"
                                 " in /app.js"), outcome.observed
+
+
+def _redacting_walk(code: str):
+    """The item's outcome on a site serving `code`, as the engine shows it: cleaned by the run's redactor."""
+    from .kit import make_target, route_server
+
+    routes = {("GET", "/"): (200, '<script src="/app.js"></script>', {"content-type": "text/html"}),
+              ("GET", "/app.js"): (200, code, {"content-type": "text/javascript"})}
+    with route_server({route: (lambda h, b, reply=reply: reply) for route, reply in routes.items()}) as base:
+        target = make_target({"services": {"app": {"url": base}}})
+        c = check()
+        return bundle.judge(c, bundle.gather(target, [c])).redacted(target.redactor), target.redactor
+
+
+def test_a_keys_public_armour_and_form_stay_readable_once_redacted():
+    """What the run learns of a key is its secret part alone — a PEM's base64, a Stripe-form key's random part, a
+    JWK's `d` —: the armour and form the verdict names are no part of a secret, and the key written anywhere is
+    masked under the fingerprint the verdict names it by."""
+    import base64
+
+    pem, encoded_pem = _pem("ec"), _pem("rsa")
+    jwk = _jwk("EC")
+    code = (f"const k={json.dumps(pem)},s=\"{SK_TEST}\",j={json.dumps(jwk)},"
+            f"b=atob(\"{base64.b64encode(encoded_pem.encode()).decode()}\");")
+    outcome, redactor = _redacting_walk(code)
+    shown = outcome.observed + json.dumps(outcome.evidence)
+    assert "[redacted" not in shown, shown
+    assert [key["form"] for key in outcome.evidence["keys"]] == ["sk_test_", "-----BEGIN EC PRIVATE KEY-----",
+                                                                 "-----BEGIN RSA PRIVATE KEY-----", "kty EC"]
+    key_fingerprints = {key["fingerprint"] for key in outcome.evidence["keys"]}
+    masked = redactor.text(f"{pem} {SK_TEST} {jwk['d']}")
+    assert {f"hmac:{mark}" for mark in re.findall(r"\[redacted hmac:([0-9a-f]{8})\]", masked)} <= key_fingerprints, \
+        masked
+    assert _pem_body(pem)[:20] not in masked and SK_TEST[8:] not in masked and jwk["d"] not in masked
 
 
 def _spaced_token(header_json: bytes, claims: dict) -> str:

@@ -1222,11 +1222,18 @@ def _key(token: str) -> dict:
 
 
 def _stripe_key(key: str) -> dict:
-    """A secret or restricted key of Stripe's form: which, and its mode (`sk_live_`: a live secret key); one of
-    Stripe's documentation samples is named as one (public: no leak)."""
+    """A secret or restricted key of Stripe's form: which, its mode (`sk_live_`: a live secret key) and the
+    fingerprint of its random part (what the run learns of it: see Crawl._keys); one of Stripe's documentation
+    samples is named as one (public: no leak)."""
     kind, mode, _ = key.split("_", 2)
-    return {"secret": STRIPE_KINDS[kind], "form": f"{kind}_{mode}_", "mode": mode, "fingerprint": fingerprint(key),
+    return {"secret": STRIPE_KINDS[kind], "form": f"{kind}_{mode}_", "mode": mode,
+            "fingerprint": fingerprint(_stripe_random_part(key)),
             "sample": STRIPE_SAMPLE if key in STRIPE_DOC_SAMPLES else None}
+
+
+def _stripe_random_part(key: str) -> str:
+    """What of a key of Stripe's form is secret: its random part, after `sk_live_` (the form is public)."""
+    return key.split("_", 2)[2]
 
 
 def _pem_lines(pem: str) -> bytes:
@@ -1559,8 +1566,11 @@ class Crawl:
         """The keys in an asset's views, each named with `path`."""
         jwts = self._distinct(path, data, JWT_SHAPE, "JWT-shaped strings; the rest not decoded")
         api_keys = self._distinct(path, data, SUPABASE_KEY, "Supabase API keys; the rest not read")
-        stripe_keys = self._distinct(path, data, STRIPE_KEY, "secret keys of Stripe's form; the rest not read")
-        private_keys = self._distinct(path, data, PRIVATE_KEY, "PEM private keys; the rest not read")
+        # of a Stripe-form key and a PEM key only the random part and the base64 are learned: their form and armour,
+        # named in the verdict, are no secret (learned, the redactor masks them there as a secret's edge)
+        stripe_keys = self._distinct(path, data, STRIPE_KEY, "secret keys of Stripe's form; the rest not read",
+                                     _stripe_random_part)
+        private_keys = self._distinct(path, data, PRIVATE_KEY, "PEM private keys; the rest not read", _pem_body)
         self.keys += [{"asset": path, **_key(token)} for token in jwts]
         self.keys += [{"asset": path, **_api_key(key)} for key in api_keys]
         self.keys += [{"asset": path, **_stripe_key(key)} for key in stripe_keys]
