@@ -197,9 +197,15 @@ def last_entry_commands(keys: list[str]) -> list[tuple[str, ...]]:
 
 
 def snapshot_commands(key: str) -> list[tuple[str, ...]]:
-    """MULTI, XINFO GROUPS, XREVRANGE … COUNT 1, EXEC: a stream's consumer groups and its last entry as of one moment,
-    Redis running nothing between the two."""
-    return [("MULTI",), *group_commands([key]), *last_entry_commands([key]), ("EXEC",)]
+    """MULTI, XLEN, XINFO GROUPS, XREVRANGE … COUNT 1, EXEC: a stream's length, consumer groups and last entry as of
+    one moment, Redis running nothing between them (`apart_commands` inside the transaction)."""
+    return [("MULTI",), *apart_commands(key), ("EXEC",)]
+
+
+def apart_commands(key: str) -> list[tuple[str, ...]]:
+    """XLEN, XINFO GROUPS, XREVRANGE … COUNT 1: a group's lag is judged against the length read with it (a length read
+    a round trip earlier, before a producer's burst, would make a real lag look larger than the stream)."""
+    return [("XLEN", key), *group_commands([key]), *last_entry_commands([key])]
 
 
 LAG_AS_SAID = "each group's lag is taken as Redis says it"
@@ -214,6 +220,8 @@ class Snapshot:
     groups: Any
     last: Any
     apart: str = ""
+    length: Any = None  # XLEN read with them (None: the keys' pipeline's is judged)
+    discarded: str = ""  # why Redis ran none of the snapshot (EXECABORT, EXEC refused): read apart, time left
 
 
 def last_entries(client: ReadOnlyRedis, keys: list[str], left_s: float) -> dict[str, Snapshot | GatherError]:
@@ -230,8 +238,35 @@ def last_entries(client: ReadOnlyRedis, keys: list[str], left_s: float) -> dict[
                  "the lengths")
         return {key: Snapshot(None, LastEntry(unread=f"{_last_entry_command(key)} {spent}; {LAG_AS_SAID}"))
                 for key in keys}
+    started = monotonic()
     answered = client.snapshots([snapshot_commands(key) for key in keys], deadline_s=left_s, keep=_without_fields)
-    return {key: snapshot(key, replies) for key, replies in zip(keys, answered, strict=True)}
+    found = {key: snapshot(key, replies) for key, replies in zip(keys, answered, strict=True)}
+    discarded = [key for key, seen in found.items() if isinstance(seen, Snapshot) and seen.discarded]
+    left = left_s - (monotonic() - started)
+    if discarded and left > 0:  # a user with +multi but not +exec, a read refused as queued: read apart, said
+        found.update(read_apart(client, discarded, {key: found[key] for key in discarded}, left))
+    return found
+
+
+def read_apart(client: ReadOnlyRedis, keys: list[str], discarded: dict[str, Snapshot],
+               left_s: float) -> dict[str, Snapshot]:
+    """The streams whose snapshot Redis discarded, read as one pipeline without MULTI (`apart_commands`), within what
+    is left of the deadline: their groups judged on it, said; not answered, each keeps what its discarded snapshot
+    said (the last entry unread, the keys' pipeline's groups on Redis's lag)."""
+    commands = [command for key in keys for command in apart_commands(key)]
+    try:
+        replies = client.pipeline(commands, verbatim=True, deadline_s=left_s)
+    except GatherError:
+        return {}
+    if len(replies) != len(commands):
+        return {}
+    out = {}
+    for at, key in enumerate(keys):
+        length, groups, last = replies[3 * at : 3 * at + 3]
+        why = (f"{discarded[key].discarded}: XLEN, XINFO GROUPS and the last entry were read one after the other, not"
+               " as one snapshot — an entry added between them can make a caught-up group look behind")
+        out[key] = Snapshot(groups, _ids_alone(last), apart=why, length=length)
+    return out
 
 
 def snapshot(key: str, replies: Any) -> Snapshot | GatherError:
@@ -242,18 +277,34 @@ def snapshot(key: str, replies: Any) -> Snapshot | GatherError:
     if isinstance(replies, GatherError):  # not answered: the deadline spent, the connection lost, a reply too long
         return Snapshot(None, LastEntry(unread=f"{_last_entry_command(key)} unread: {unbytes(str(replies))} (the last "
                                                f"entry is read with its fields, a job's payload); {LAG_AS_SAID}"))
-    multi, groups, last, done = replies
+    multi, length, groups, last, done = replies
     if isinstance(multi, Exception):
-        return Snapshot(groups, last, apart=_apart(multi))
-    if isinstance(done, list) and len(done) == 2:
-        return Snapshot(*done)
-    if isinstance(last, Exception):  # refused as it was queued: the transaction was discarded for it
-        return Snapshot(None, last)
+        return Snapshot(groups, last, apart=_apart(multi), length=length)
+    if isinstance(done, list) and len(done) == 3:
+        return Snapshot(done[1], done[2], length=done[0])
+    queued = next((reply for reply in (length, groups, last) if isinstance(reply, Exception)), None)
+    if queued is not None:  # refused as it was queued: the transaction was discarded for it
+        return Snapshot(None, last if queued is last else LastEntry(
+            unread=f"{_last_entry_command(key)} unread: the snapshot was discarded ({cut(_said(queued))}); "
+                   f"{LAG_AS_SAID}"), discarded=f"the snapshot was discarded ({cut(_said(queued))})")
     if isinstance(done, Exception):
-        return Snapshot(None, LastEntry(unread=f"{_last_entry_command(key)} unread: EXEC answered {cut(_said(done))}; "
-                                               f"{LAG_AS_SAID}"))
-    return GatherError(f"EXEC answered {_seen(done)}, not the replies of XINFO GROUPS {key} and "
+        # EXEC refused as it ran (Redis 7: `EXECABORT … because of: NOPERM …`, the command cut off by `cut`)
+        needs = " (the endpoint URL's ACL user needs +multi and +exec)" if "NOPERM" in _said(done) else ""
+        return Snapshot(None, LastEntry(unread=f"{_last_entry_command(key)} unread: EXEC answered {cut(_said(done))}"
+                                               f"{needs}; {LAG_AS_SAID}"),
+                        discarded=f"EXEC answered {cut(_said(done))}{needs}")
+    return GatherError(f"EXEC answered {_shape(done)}, not the replies of XLEN {key}, XINFO GROUPS {key} and "
                        f"{_last_entry_command(key)}")
+
+
+def _shape(reply: Any) -> str:
+    """What a reply is, never what it holds (an entry's fields are a job's payload): nil, a number, a text of so many
+    characters, a list of so many replies."""
+    if reply is None or isinstance(reply, (int, float)):
+        return _seen(reply)
+    if isinstance(reply, list):
+        return f"a list of {len(reply)} replies"
+    return f"a {type(reply).__name__} of {len(reply) if hasattr(reply, '__len__') else '?'} characters"
 
 
 def _apart(multi: Exception) -> str:
@@ -266,10 +317,10 @@ def _apart(multi: Exception) -> str:
 def _without_fields(replies: list[Any]) -> list[Any]:
     """A snapshot's replies as soon as read, its last entry's fields (a job's payload) dropped: the id is all that is
     kept, and no more than one stream's payload is ever held."""
-    multi, groups, last, done = replies
-    if isinstance(done, list) and len(done) == 2:
-        done = [done[0], _ids_alone(done[1])]
-    return [multi, groups, _ids_alone(last), done]
+    multi, length, groups, last, done = replies
+    if isinstance(done, list) and len(done) == 3:
+        done = [done[0], done[1], _ids_alone(done[2])]
+    return [multi, length, groups, _ids_alone(last), done]
 
 
 def _ids_alone(reply: Any) -> Any:
@@ -296,10 +347,15 @@ def with_backlogs(measures: dict[str, Any], snapshots: dict[str, Any], groups: d
             said, last = groups[key], LastEntry(unread="not asked: no consumer group")
             if isinstance(seen := snapshots.get(key), GatherError):
                 raise seen
+            length = measure[1]
             if seen is not None:
                 said = said if seen.groups is None else seen.groups
-                last = replace(last_entry(key, seen.last, measure[1]), apart=seen.apart)
-            out[key] = ("stream", measure[1], backlogs(key, measure[1], said, last), last)
+                # the length read with the groups, where it was: a producer's burst since the keys' pipeline would
+                # make their lag look larger than the stream, and not known
+                if isinstance(seen.length, int) and not isinstance(seen.length, bool) and seen.length >= 0:
+                    length = seen.length
+                last = replace(last_entry(key, seen.last, length), apart=seen.apart)
+            out[key] = ("stream", length, backlogs(key, length, said, last), last)
         except GatherError as exc:
             out[key] = exc
     return out
