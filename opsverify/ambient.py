@@ -109,13 +109,15 @@ def named_passwords(environ: Mapping[str, str] = os.environ) -> list[str]:
     lines: `"auth": "<base64 of user:password>"`) — each whatever its shape, but one anyone could guess."""
     found = []
     for name, value in environ.items():
-        if not names_a_secret(name) or masked_whole(name, value):
+        if not names_a_secret(name):
             continue
+        # a pair under a name masked whole too (Jenkins' X_CREDS=user:password): its password stands alone elsewhere
         pair = None if "://" in value else USER_PASSWORD.fullmatch(value.strip())  # an address: named_addresses
         if pair and not _guessable(pair["password"], name, environ, pair["user"]):
             found += [pair["password"], value.strip()]
-        found += [inner for key, inner in _json_strings(value)
-                  if names_a_secret(key) and not _guessable(inner, key, environ)]
+        if not masked_whole(name, value):
+            found += [inner for key, inner in _json_strings(value)
+                      if names_a_secret(key) and not _guessable(inner, key, environ)]
     return found
 
 

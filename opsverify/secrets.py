@@ -152,8 +152,9 @@ _SECRET_URL_WORD = re.compile(r"(?:API|CLIENT|ACCESS|PRIVATE|SIGNING)?(?:KEY|SEC
 
 
 # words of a name too short to look for inside other words (SPINNER, UPWARD): SMTP_PW, ADMIN_PIN, TOTP_SEED,
-# RELAY_HMAC (not PK: ORDERS_PK names a primary key; a wallet's key in hex is one by its shape, _LONG_HEX)
-_SECRET_SHORT_WORD = re.compile(r"PW|PIN|SEED|OTP|TOTP|MNEMONIC|PRIV|HMAC")
+# RELAY_HMAC, and Jenkins' `X = credentials('id')`, which sets X_CREDS=user:password and X_CREDS_PSW (not PK:
+# ORDERS_PK names a primary key; a wallet's key in hex is one by its shape, _LONG_HEX)
+_SECRET_SHORT_WORD = re.compile(r"PW|PSW|CREDS|PIN|SEED|OTP|TOTP|MNEMONIC|PRIV|HMAC")
 
 # a key written in hex (an Ethereum private key is 0x and 64 hex digits, an HMAC key 64 of them): two classes of
 # characters, so no `classes >= 3`; unless its name says it is a public digest or address (a SHA-256, a block hash,
@@ -187,7 +188,7 @@ def names_a_secret(name: str) -> bool:
 # id's or a setting's name as often (CACHE_KEY, DESKTOP_SESSION), nor any of these before another word (SECRET_NAME,
 # REFRESH_TOKEN_TTL, OPENAI_MAX_TOKENS: what they name is no secret)
 _SECRET_LAST_WORD = re.compile(r"[A-Z0-9]*(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|DSN|CREDENTIALS?)|PWD|PASS|PW"
-                               r"|MNEMONIC")
+                               r"|PSW|CREDS|MNEMONIC")
 _SECRET_ADDRESS_LAST_WORD = re.compile(r"[A-Z0-9]*(?:WEBHOOK|HOOK)")  # before URL or URI (ALERT_HOOK_URL) or alone
 _SECRET_KEY_QUALIFIERS = frozenset({"SECRET", "PRIVATE", "SIGNING", "ENCRYPTION"})  # DJANGO_SECRET_KEY, SSH_PRIVATE_KEY
 _ADDRESS_WORDS = frozenset({"URL", "URI"})
@@ -195,7 +196,8 @@ _ADDRESS_WORDS = frozenset({"URL", "URI"})
 
 def names_a_secret_outright(name: str) -> bool:
     """Whether a name says its value is the secret itself: its last word, a URL or URI after it aside, is PASSWORD,
-    PASSWD, PWD, PASS, PW, PASSPHRASE, SECRET, TOKEN, DSN, CREDENTIAL(S), MNEMONIC (ending one: PGPASSWORD too), a
+    PASSWD, PWD, PASS, PW, PSW, PASSPHRASE, SECRET, TOKEN, DSN, CREDENTIAL(S), CREDS (Jenkins' X_CREDS, X_CREDS_PSW),
+    MNEMONIC (ending one: PGPASSWORD too), a
     WEBHOOK (SLACK_WEBHOOK_URL; a HOOK only before URL: POST_DEPLOY_HOOK may name a script), or a KEY a word before
     calls secret, private, signing or encryption. The shell's PWD is its working folder."""
     words = _name_words(name)

@@ -1161,3 +1161,23 @@ def test_a_password_inside_a_runner_variable_named_as_a_secret_is_masked(name, v
     env = _environment(tmp_path, monkeypatch, _SHOP, {name: value})
     shown = engine.Run(env).redactor.text(repr({name: value}))
     assert secret not in shown, shown
+
+
+@pytest.mark.parametrize("variables, secrets", [
+    ({"BITBUCKET_CREDS": "jenkins-bot:SunnyMeadowRiver", "BITBUCKET_CREDS_USR": "jenkins-bot",
+      "BITBUCKET_CREDS_PSW": "SunnyMeadowRiver"}, ["SunnyMeadowRiver"]),
+    ({"DEPLOY_CREDS_PSW": "bluebird"}, ["bluebird"]),
+    ({"REGISTRY_LOGIN": "dckr_pat_" + "2Fq8sLkXbWmVnTrYzAa1Cd3EfGh"}, ["dckr_pat_2Fq8sLkXbWmVnTrYzAa1Cd3EfGh"]),
+    ({"TWINE_UPLOAD": "pypi-AgEIcHlwaS5vcmc" + "CJGQ3ZjE5NmFhLTM0ZWMtNGJhZi1hZDVkLTFmMmQ1YjQ3YjY0NwACKlsz"},
+     ["pypi-AgEIcHlwaS5vcmcCJGQ3ZjE5NmFhLTM0ZWMtNGJhZi1hZDVkLTFmMmQ1YjQ3YjY0NwACKlsz"]),
+])
+def test_jenkins_credentials_variables_and_vendor_tokens_of_the_runner_are_masked(variables, secrets, tmp_path,
+                                                                                   monkeypatch):
+    """Jenkins' `X = credentials('id')` sets X=user:password, X_USR and X_PSW: CREDS and PSW were no secret words,
+    so a team test's dump of os.environ printed the password three times; a Docker Hub token (dckr_pat_…) and a PyPI
+    token (pypi-AgE…) under a plain name were no vendor's key. The user's name stays readable."""
+    env = _environment(tmp_path, monkeypatch, _SHOP, variables)
+    shown = engine.Run(env).redactor.text(repr(variables))
+    assert not any(secret in shown for secret in secrets), shown
+    assert all("jenkins-bot" in shown for name in variables if name.endswith("_USR")), shown
+

@@ -72,11 +72,13 @@ TOKEN_SCHEME = re.compile(r"\s*(?:Token|SSWS|ApiKey)\s+(?:token=)?[\w~+/.-]{16,}
 # … or a vendor's key, by the prefix it is issued with: GitHub's, Stripe's secret and restricted keys and webhook
 # secrets, Slack's, GitLab's, an AWS access key id (a long-lived AKIA…, a temporary ASIA…), OpenAI's (sk-proj-…, or
 # sk- and 40 letters and digits: `sk-learn` is a word), Anthropic's, SendGrid's, npm's, Hugging Face's, Shopify's, a
-# Google API key, a Telegram bot's (`bot123456789:AA…`, as its API's paths hold it)
+# Google API key, a Telegram bot's (`bot123456789:AA…`, as its API's paths hold it), Docker Hub's personal access
+# tokens, PyPI's and TestPyPI's (a macaroon in base64: `pypi-AgEIcHlwaS5vcmc…`, `AgE` its fixed first bytes)
 VENDOR_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:gh[opsur]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|[sr]k_(?:live|test)_\w{10,}"
                           r"|whsec_[A-Za-z0-9+/=]{16,}|xox[abpors]-[A-Za-z0-9-]{10,}|glpat-[\w-]{16,}"
                           r"|A[KS]IA[0-9A-Z]{16}(?![A-Za-z0-9])|sk-(?:proj|svcacct|admin|ant)-[\w-]{20,}"
                           r"|sk-[A-Za-z0-9]{40,}|SG\.[\w-]{20,}\.[\w-]{40,}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{34}"
+                          r"|dckr_pat_[\w-]{20,}|pypi-AgE[\w-]{50,}"
                           r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|AIza[\w-]{35}|(?:bot\d{5,}|\d{5,}(?=:AA)):[\w-]{30,}"
                           r"|sq[upa]_[a-f0-9]{40}"  # SonarQube's user, project and analysis tokens
                           # Supabase's new secret keys, Linear's, DigitalOcean's, Slack's app-level tokens
