@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from .environment import conninfo_settings
 from .families._credentials import shaped_as_a_credential
-from .secrets import names_a_secret, names_a_secret_outright
+from .secrets import connection_string_passwords, names_a_secret, names_a_secret_outright
 
 _LIBPQ_URL_PREFIXES = ("postgresql://", "postgres://")
 _DEFAULT_PORT = "5432"
@@ -119,6 +119,18 @@ def named_passwords(environ: Mapping[str, str] = os.environ) -> list[str]:
             found += [inner for key, inner in _json_strings(value)
                       if names_a_secret(key) and not _guessable(inner, key, environ)]
     return found
+
+
+def named_connection_passwords(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The passwords of the connection strings the runner's variables hold, under any name (.NET's
+    ConnectionStrings__DefaultConnection=`Server=…;Password=…`, libpq's key=value in a DATABASE_CONNECTION), as the
+    env source masks them (`connection_string_passwords`): its host and database stay readable; but one anyone could
+    guess. Only a value that says `password=` or `pwd=` is read."""
+    return [password for name, value in environ.items() if _PASSWORD_KEY.search(value)
+            for password in connection_string_passwords(value) if not _guessable(password, name, environ)]
+
+
+_PASSWORD_KEY = re.compile(r"(?:password|pwd)\s*=", re.IGNORECASE)  # what a connection string's password follows
 
 
 USER_PASSWORD = re.compile(r"(?P<user>[^\s:/@]{1,64}):(?P<password>[^\s:]{6,})")

@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from . import families
-from .ambient import libpq_passwords, masked_whole, named_addresses, named_passwords, named_secrets, proxy_urls
+from .ambient import (libpq_passwords, masked_whole, named_addresses, named_connection_passwords, named_passwords,
+                      named_secrets, proxy_urls)
 from .checklist import Check
 from .display import one_line
 from .environment import Environment
@@ -89,6 +90,8 @@ def learn_secrets(redactor: Redactor, env: Environment) -> None:
     redactor.add_passwords(named_passwords())  # BASIC_AUTH=deploy:…, DOCKER_AUTH_CONFIG's "auth" over lines
     for url in named_addresses():  # DATABASE_URL: its user info's password, its host and path readable
         redactor.add_url_credentials(url)
+    # a connection string's password under any name (ConnectionStrings__DefaultConnection), as the env source's
+    redactor.add_passwords(named_connection_passwords())
     for key in run_keys():
         redactor.add_declared(key)
 

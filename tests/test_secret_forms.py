@@ -1181,3 +1181,27 @@ def test_jenkins_credentials_variables_and_vendor_tokens_of_the_runner_are_maske
     assert not any(secret in shown for secret in secrets), shown
     assert all("jenkins-bot" in shown for name in variables if name.endswith("_USR")), shown
 
+
+@pytest.mark.parametrize("name, value, password", [
+    ("ConnectionStrings__DefaultConnection",
+     "Server=tcp:acme.database.windows.net,1433;Database=shop;User ID=app;Password=BlueSky2024x;Encrypt=True",
+     "BlueSky2024x"),
+    ("DATABASE_CONNECTION", "host=db.internal user=app password=bluebird99z dbname=shop", "bluebird99z"),
+    ("LEGACY_DB", "Driver={ODBC Driver 18};Server=db;Database=shop;Uid=app;Pwd={sun;flower};", "sun;flower"),
+])
+def test_a_connection_string_of_the_runner_under_a_plain_name_gives_up_its_password(name, value, password,
+                                                                                      tmp_path, monkeypatch):
+    """.NET's ConnectionStrings__DefaultConnection and a libpq key=value DATABASE_CONNECTION name no secret: the env
+    source masks a connection string's password under any name, the runner's environment did not. Its host and
+    database stay readable."""
+    env = _environment(tmp_path, monkeypatch, _SHOP, {name: value})
+    shown = engine.Run(env).redactor.text(repr({name: value}))
+    assert password not in shown and "shop" in shown, shown
+
+
+def test_a_connection_strings_password_anyone_could_guess_stays_readable(tmp_path, monkeypatch):
+    variables = {"ConnectionStrings__Default": "Host=localhost;Username=postgres;Password=postgres;Database=shop"}
+    env = _environment(tmp_path, monkeypatch, _SHOP, variables)
+    said = f"the postgres role; {variables}"
+    assert engine.Run(env).redactor.text(said) == said
+
