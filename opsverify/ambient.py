@@ -7,6 +7,7 @@ team test's dump of os.environ shows."""
 
 from __future__ import annotations
 
+import base64
 import getpass
 import json
 import os
@@ -131,6 +132,83 @@ def named_connection_passwords(environ: Mapping[str, str] = os.environ) -> list[
 
 
 _PASSWORD_KEY = re.compile(r"(?:password|pwd)\s*=", re.IGNORECASE)  # what a connection string's password follows
+
+
+def named_credential_files(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """What a credential file the runner holds in a variable under any name says is a credential, found by its
+    content: a Docker config's `"auth"` (k8s' .dockerconfigjson), a kubeconfig's token, key or password, a netrc's
+    password, an .npmrc's `_authToken`, `_auth` or `_password` — each as written and, where it is base64 of a
+    password or `user:password`, that password too; in a value that is base64 of such a file (kubectl actions'
+    KUBE_CONFIG_DATA), the whole value as well. Hosts, users and the rest stay readable; a value holding none of the
+    markers of such a file is not parsed."""
+    found = []
+    for name, value in environ.items():
+        text, wrapped = _unwrapped(value)
+        secrets = [secret for secret in _file_secrets(text) if not _guessable(secret, name, environ)]
+        found += [*secrets, *_decoded_passwords(secrets)]
+        if secrets and wrapped:  # the file's base64 is its credentials too, as given and without its line breaks
+            found += [value.strip(), "".join(value.split())]
+    return found
+
+
+def _unwrapped(value: str) -> tuple[str, bool]:
+    """A value as written, or the text its base64 holds and True (a file in base64, wrapped over lines or not)."""
+    compact = "".join(value.split())
+    text = _base64_text(compact) if len(compact) >= 24 else ""
+    return (text, True) if text else (value, False)
+
+
+def _base64_text(value: str) -> str:
+    """The printable text base64 holds; "" where it is no base64 of text."""
+    try:
+        text = base64.b64decode(value, validate=True).decode("utf-8")
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        return ""
+    return text if text.replace("\n", "").replace("\t", "").isprintable() else ""
+
+
+def _file_secrets(text: str) -> list[str]:
+    found = []
+    if '"auths"' in text:  # a Docker config: what a registry's entry holds as its credential
+        found += [inner for key, inner in _json_strings(text) if key.lower() in _DOCKER_SECRET_KEYS]
+    if "users:" in text and ("clusters:" in text or "apiVersion:" in text):  # a kubeconfig
+        found += _KUBECONFIG_SECRET.findall(text)
+    if re.match(r"\s*(?:machine|default)\s", text):
+        found += _netrc_passwords(text)
+    if "_auth" in text or "_password" in text:  # an .npmrc (its `_password` is the password's base64)
+        found += [secret for key, secret in _NPMRC_SECRET.findall(text)
+                  for secret in (secret, _base64_text(secret) if key == "_password" else "")]
+    return [secret for secret in found if secret and not secret.startswith("${")]  # a reference is no secret
+
+
+_DOCKER_SECRET_KEYS = frozenset({"auth", "password", "identitytoken", "registrytoken"})
+_KUBECONFIG_SECRET = re.compile(r"^[ \t-]*(?:token|client-key-data|password|id-token|refresh-token|client-secret)"
+                                r"[ \t]*:[ \t]*[\"']?([^\s\"'#]+)", re.MULTILINE)
+_NPMRC_SECRET = re.compile(r"^[ \t]*(?:\S*:)?(_authToken|_auth|_password)[ \t]*=[ \t]*\"?([^\s\"]+)", re.MULTILINE)
+_NETRC_WORDS = frozenset({"machine", "login", "password", "account", "port"})  # each followed by its value
+
+
+def _netrc_passwords(text: str) -> list[str]:
+    """A netrc's passwords and accounts, where the text is one: its words keywords each followed by a value (a
+    sentence that starts with `machine` is none)."""
+    words, found, at = text.split(), [], 0
+    while at < len(words) and words[at] != "macdef":  # a macro runs to a blank line: no more entries are read
+        if words[at] == "default":
+            at += 1
+            continue
+        if words[at] not in _NETRC_WORDS or at + 1 >= len(words):
+            return []
+        if words[at] in ("password", "account"):
+            found.append(words[at + 1])
+        at += 2
+    return found
+
+
+def _decoded_passwords(secrets: list[str]) -> list[str]:
+    """The password of each secret that is base64 of `user:password` (a Docker `auth`, an .npmrc `_auth`): a registry
+    that refuses it may quote it decoded."""
+    pairs = [_base64_text(secret) if len(secret) % 4 == 0 else "" for secret in secrets]
+    return [password for _, colon, password in (pair.partition(":") for pair in pairs) if colon and password]
 
 
 USER_PASSWORD = re.compile(r"(?P<user>[^\s:/@]{1,64}):(?P<password>[^\s:]{6,})")

@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from . import families
-from .ambient import (libpq_passwords, masked_whole, named_addresses, named_connection_passwords, named_passwords,
-                      named_secrets, proxy_urls)
+from .ambient import (libpq_passwords, masked_whole, named_addresses, named_connection_passwords,
+                      named_credential_files, named_passwords, named_secrets, proxy_urls)
 from .checklist import Check
 from .display import one_line
 from .environment import Environment
@@ -92,6 +92,8 @@ def learn_secrets(redactor: Redactor, env: Environment) -> None:
         redactor.add_url_credentials(url)
     # a connection string's password under any name (ConnectionStrings__DefaultConnection), as the env source's
     redactor.add_passwords(named_connection_passwords())
+    # a Docker config, kubeconfig, netrc or .npmrc under any name (KUBE_CONFIG_DATA): its credentials, by content
+    redactor.add_passwords(named_credential_files())
     for key in run_keys():
         redactor.add_declared(key)
 

@@ -1205,3 +1205,39 @@ def test_a_connection_strings_password_anyone_could_guess_stays_readable(tmp_pat
     said = f"the postgres role; {variables}"
     assert engine.Run(env).redactor.text(said) == said
 
+
+_DOCKER_AUTH = base64.b64encode(b"ci-bot:RegistryPassw0rdX").decode()
+_KUBECONFIG = ("apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster:\n    server: https://k8s.example\n"
+               "users:\n- name: ci\n  user:\n    token: kubetokenQ7x9Zr2LmN4p\n    client-key-data: LS0tS2V5RGF0YQ==\n")
+
+
+@pytest.mark.parametrize("name, value, secrets", [
+    ("DOCKER_CONFIG_JSON", '{"auths": {"ghcr.io": {"auth": "%s"}}}' % _DOCKER_AUTH,
+     [_DOCKER_AUTH, "RegistryPassw0rdX"]),
+    ("DOCKER_CONFIG_B64", base64.b64encode(b'{"auths": {"ghcr.io": {"auth": "%s"}}}' % _DOCKER_AUTH.encode()).decode(),
+     [_DOCKER_AUTH, "RegistryPassw0rdX"]),
+    ("KUBE_CONFIG", _KUBECONFIG, ["kubetokenQ7x9Zr2LmN4p", "LS0tS2V5RGF0YQ=="]),
+    ("KUBE_CONFIG_DATA", base64.b64encode(_KUBECONFIG.encode()).decode(), ["kubetokenQ7x9Zr2LmN4p"]),
+    ("NETRC", "machine api.heroku.com login me@acme.io password 5a7c1d2e-3f40-4b5c-8d6e-7f8091a2b3c4",
+     ["5a7c1d2e-3f40-4b5c-8d6e-7f8091a2b3c4"]),
+    ("NPMRC", "registry=https://npm.acme.io/\n//npm.acme.io/:_authToken=quietriverstone\n"
+              "//old.acme.io/:_auth=" + _DOCKER_AUTH + "\n", ["quietriverstone", _DOCKER_AUTH, "RegistryPassw0rdX"]),
+])
+def test_a_credential_file_in_a_runner_variable_is_read_by_its_content(name, value, secrets, tmp_path, monkeypatch):
+    """A Docker config (raw or in base64), a kubeconfig (raw or in base64, as kubectl actions take it), a netrc and
+    an .npmrc in a variable whose name says nothing secret were printed whole by a team test's dump of os.environ:
+    what each holds as a credential is masked, and a value in base64 whole; its hosts stay readable."""
+    env = _environment(tmp_path, monkeypatch, _SHOP, {name: value})
+    shown = engine.Run(env).redactor.text(f"{name}={value}\n{base64.b64decode(_DOCKER_AUTH).decode()}\n"
+                                          f"{value.encode('unicode_escape').decode()}")
+    assert not any(secret in shown for secret in [*secrets, value]), shown
+
+
+@pytest.mark.parametrize("said", [
+    "machine learning: the password reset page answers", "login with user admin password: see the vault",
+    "users: 3, token: none", '{"auths": {}, "theme": "dark"}',
+])
+def test_text_merely_naming_credential_files_words_stays_readable(said, tmp_path, monkeypatch):
+    env = _environment(tmp_path, monkeypatch, _SHOP, {"MOTD": said})
+    assert engine.Run(env).redactor.text(said) == said
+
