@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from .environment import conninfo_settings
 from .families._credentials import shaped_as_a_credential
-from .secrets import connection_string_passwords, names_a_secret, names_a_secret_outright
+from .secrets import connection_string_passwords, name_words, names_a_secret, names_a_secret_outright
 
 _LIBPQ_URL_PREFIXES = ("postgresql://", "postgres://")
 _DEFAULT_PORT = "5432"
@@ -49,8 +49,23 @@ def named_secrets(environ: Mapping[str, str] = os.environ) -> list[tuple[str, st
     password: `named_addresses`). Not a folder or file that exists (PWD, OLDPWD, XAUTHORITY, SSH_AUTH_SOCK name the
     project's folder and the runner's files; a key that starts with `/` is no file)."""
     return [(name, value) for name, value in environ.items()
-            if not _existing_path(value) and (shaped_as_a_credential(value) or names_a_secret(name) and (
+            if not _existing_path(value) and (shaped_as_a_credential(value) or _names_a_held_secret(name) and (
                 _token_shaped(value) or names_the_value(name, value) and not _guessable(value, name, environ)))]
+
+
+# a name's last word saying its value describes a secret, not holds it: what it may do (GITHUB_TOKEN_SCOPE=read:metrics,
+# TOKEN_SCOPES), what runs it (AUTH_IMAGE=keycloak:24.0.1, its TAG, VERSION), where it is kept (KEY_VAULT_NAME,
+# DB_SECRET_ARN; a key's id: KMS_KEY_ID) — read as a secret, its word vanished from every message and an item named
+# with it was refused; a vendor's key under such a name is one all the same (`shaped_as_a_credential`)
+_DESCRIBING_LAST_WORDS = frozenset({"SCOPE", "SCOPES", "IMAGE", "TAG", "VERSION", "NAME", "ARN"})
+
+
+def _names_a_held_secret(name: str) -> bool:
+    """Whether a name says secret (`names_a_secret`) and not that its value only describes one (a session's id is
+    one: SESSION_ID; a key's is not: KMS_KEY_ID)."""
+    words = name_words(name)
+    describes = bool(words) and (words[-1] in _DESCRIBING_LAST_WORDS or words[-2:] == ["KEY", "ID"])
+    return names_a_secret(name) and not describes
 
 
 def masked_whole(name: str, value: str) -> bool:
@@ -110,11 +125,12 @@ def named_passwords(environ: Mapping[str, str] = os.environ) -> list[str]:
     lines: `"auth": "<base64 of user:password>"`) — each whatever its shape, but one anyone could guess."""
     found = []
     for name, value in environ.items():
-        if not names_a_secret(name):
+        if not _names_a_held_secret(name):
             continue
         # a pair under a name masked whole too (Jenkins' X_CREDS=user:password): its password stands alone elsewhere
         pair = None if "://" in value else USER_PASSWORD.fullmatch(value.strip())  # an address: named_addresses
-        if pair and not _guessable(pair["password"], name, environ, pair["user"]):
+        if pair and not _VERSION_TAG.fullmatch(pair["password"]) and \
+                not _guessable(pair["password"], name, environ, pair["user"]):
             found += [pair["password"], value.strip()]
         if not masked_whole(name, value):
             found += [inner for key, inner in _json_strings(value)
@@ -212,6 +228,8 @@ def _decoded_passwords(secrets: list[str]) -> list[str]:
 
 
 USER_PASSWORD = re.compile(r"(?P<user>[^\s:/@]{1,64}):(?P<password>[^\s:]{6,})")
+# an image's tag, no password: keycloak:24.0.1, redis:7.2.4-alpine, app:v1.12
+_VERSION_TAG = re.compile(r"v?\d+(?:\.\d+)+(?:[-+_.][\w.]+)?")
 
 
 def _json_strings(value: str) -> list[tuple[str, str]]:

@@ -168,6 +168,11 @@ def _name_words(name: str) -> list[str]:
     return [word.upper() for word in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+|[0-9]+", name)]  # snake, camel
 
 
+def name_words(name: str) -> list[str]:
+    """A variable's name's words in capitals, snake_case or camelCase alike (KMS_KEY_ID, tokenScope)."""
+    return _name_words(name)
+
+
 def names_a_secret_url(name: str) -> bool:
     return any(_SECRET_URL_WORD.fullmatch(word) for word in _name_words(name))
 

@@ -1241,3 +1241,24 @@ def test_text_merely_naming_credential_files_words_stays_readable(said, tmp_path
     env = _environment(tmp_path, monkeypatch, _SHOP, {"MOTD": said})
     assert engine.Run(env).redactor.text(said) == said
 
+
+@pytest.mark.parametrize("name, value, word", [
+    ("GITHUB_TOKEN_SCOPE", "read:metrics", "metrics"), ("AUTH_IMAGE", "keycloak:24.0.1", "24.0.1"),
+    ("TOKEN_SCOPES", "repo:read_packages", "read_packages"), ("SESSION_STORE", "redis:7.2.4-alpine", "7.2.4-alpine"),
+    ("KEY_VAULT_NAME", "acme-kv-prod01", "acme-kv-prod01"), ("AWS_SECRET_NAME", "shop-prod-2024", "shop-prod-2024"),
+    ("KMS_KEY_ID", "8e03978e-40d5-43e8-bc93-6894a57f9324", "8e03978e"),
+    ("DB_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop-db-a1B2c3", "shop-db-a1B2c3"),
+])
+def test_a_runner_variable_describing_a_secret_is_no_password(name, value, word, tmp_path, monkeypatch):
+    """GITHUB_TOKEN_SCOPE=read:metrics was read as user:password: 'metrics' masked in every message and an item named
+    metrics-up refused (exit 20); AUTH_IMAGE=keycloak:24.0.1 hid an image's tag. A name ending in SCOPE(S), IMAGE,
+    TAG, VERSION, NAME, ARN or a KEY's ID describes a secret, and an image's version tag is no password."""
+    env = _environment(tmp_path, monkeypatch, _SHOP, {name: value})
+    said = f"{name}={value}; the {word} item"
+    assert engine.Run(env).redactor.text(said) == said
+
+
+def test_a_describing_name_still_masks_a_vendors_key(tmp_path, monkeypatch):
+    value = "ghp_" + "k3X9mQ2wZp7LrT4vB8nC1dF6gH0jY5sA2eR7"
+    env = _environment(tmp_path, monkeypatch, _SHOP, {"DEPLOY_TOKEN_NAME": value})
+    assert value not in engine.Run(env).redactor.text(f"DEPLOY_TOKEN_NAME={value}")
