@@ -6,6 +6,7 @@ a secret travels in."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 
@@ -900,3 +901,32 @@ def test_a_team_test_holding_the_runners_environment_shows_no_secret_of_it(tmp_p
     assert "'SESSION_DRIVER': 'database'" in ran.output, ran.output[-3000:]
     assert _leaks(_forms({**keys, "GITHUB_TOKEN": token, "AWS_SECRET_ACCESS_KEY": aws}), {"console": ran.output},
                   [tmp_path], inputs=set()) == []
+
+
+def test_a_team_test_holding_the_runners_credential_variables_shows_none_of_them(tmp_path):
+    """A failing team test's dump of os.environ printed what a CI runner holds under names that are no secret words:
+    Jenkins' X_CREDS=user:password and X_CREDS_PSW, a Docker Hub token, .NET's ConnectionStrings__… and a libpq
+    key=value connection string's password, a kubeconfig in base64, a netrc, a Docker config. Masked on the console
+    and in every file; a token's scope (read:metrics) stays readable."""
+    password, pat = f"Meadow{random.token_hex(6)}", f"dckr_pat_{random.token_hex(14)}"
+    dotnet, libpq, kube_token = f"Sky{random.token_hex(6)}", f"bird{random.token_hex(6)}", random.token_hex(12)
+    netrc, docker = f"{uuid.uuid4()}", f"Reg{random.token_hex(8)}"
+    auth = base64.b64encode(f"ci-bot:{docker}".encode()).decode()
+    kubeconfig = base64.b64encode(f"apiVersion: v1\nclusters: []\nusers:\n- name: ci\n  user:\n    token: {kube_token}\n"
+                                  .encode()).decode()
+    project = _team_project(tmp_path, {
+        "SHOP_API_KEY": f"Kq7{random.token_hex(10)}", "BITBUCKET_CREDS": f"jenkins-bot:{password}",
+        "BITBUCKET_CREDS_USR": "jenkins-bot", "BITBUCKET_CREDS_PSW": password, "DOCKERHUB_CREDS": f"acme:{pat}",
+        "ConnectionStrings__DefaultConnection": f"Server=db.internal;Database=shop;User ID=app;Password={dotnet}",
+        "DATABASE_CONNECTION": f"host=db.internal user=app password={libpq} dbname=shop", "KUBE_CONFIG_DATA": kubeconfig,
+        "NETRC": f"machine api.heroku.com login me@acme.io password {netrc}",
+        "DOCKER_CONFIG_JSON": '{"auths": {"ghcr.io": {"auth": "%s"}}}' % auth, "GITHUB_TOKEN_SCOPE": "read:metrics"})
+    (tmp_path / "tests" / "test_tool.py").write_text(
+        "import os\n\n\ndef test_tool_runs():\n    env = dict(os.environ)\n    print('environment:', env)\n"
+        "    assert env.get('NOT_SET') == 'x', env\n")
+    ran = project.run("--env", "local", "tests", "-vv", "--showlocals", "-rA")
+    assert "test_tool_runs" in ran.output and "FAILED" in ran.output, ran.output[-3000:]
+    assert "'GITHUB_TOKEN_SCOPE': 'read:metrics'" in ran.output, ran.output[-3000:]
+    planted = {"CREDS_PSW": password, "DOCKERHUB": pat, "DOTNET": dotnet, "LIBPQ": libpq, "KUBE_TOKEN": kube_token,
+               "KUBECONFIG": kubeconfig, "NETRC": netrc, "DOCKER_AUTH": auth, "DOCKER_PASSWORD": docker}
+    assert _leaks(_forms(planted), {"console": ran.output}, [tmp_path], inputs=set()) == []
