@@ -1505,6 +1505,22 @@ def test_a_login_cookie_holding_a_flag_or_a_number_loads(value):
     "lin_api_" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1e", "dop_v1_" + "0123456789abcdef" * 4,
     "xapp-1-" + "A0123456789-1234567890123-abcdef", "SSWS " + "00QCjAl4MlV-WPXM-ABCDEFGHIJKLMN",
     "ApiKey " + "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==",
+    # probe 267: real formats that loaded under a neutral header name
+    "ATATT3xFfGF0" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1e" * 3, "figd_" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1e",
+    "secret_" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1eFgH", "ntn_" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1e",
+    "HRKU-" + "AAb3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bC", "dp.st." + "prd_" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1e",
+    "hvs." + "CAESI" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1e" * 3, "dapi" + "0123456789abcdef" * 2,
+    "PMAK-" + "0123456789abcdef01234567" + "-" + "0123456789abcdef0123456789abcdef01",
+    "sntrys_" + "eyJpYXQiOjE2OTQwMDAwMDAuMCwidXJsIjoiaHR0cHM6Ly9zZW50cnkuaW8ifQ==" + "_Ab3dEf5gHi7jKl9mNo1pQr",
+    "glsa_" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7y" + "_0123abcd", "gldt-" + "Ab3dEf5gHi7jKl9mNo1p",
+    "glrt-" + "Ab3dEf5gHi7jKl9mNo1p", "key-" + "0123456789abcdef" * 2,
+    "sk.eyJ1IjoiZXhhbXBsZSIsImEiOiJjbGV4YW1wbGUwMDAwMDAwMDAwMDAwMDAwMDAifQ" + "." + "Ab3dEf5gHi7jKl9mNo1pQr",
+    "tskey-auth-" + "kAb3dEf5gHi7CNTRL-Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZ", "xoxe.xoxp-1-" + "Ab3dEf5gHi7jKl9mNo1p" * 4,
+    "ops_eyJ" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1e" * 3, "pul-" + "0123456789abcdef0123456789abcdef01234567",
+    "sbp_" + "0123456789abcdef0123456789abcdef01234567", "gsk_" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1eFgHiJkLm",
+    "xai-" + "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7yZa9bCd1e" * 2,
+    "dt0c01." + "ABCDEFGHIJKLMNOPQRSTUVWX" + "." + "0123456789ABCDEF" * 4,
+    "pat-na1-" + "01234567-89ab-cdef-0123-456789abcdef",
 ])
 def test_a_vendors_key_by_its_prefix_is_refused(value):
     with pytest.raises(ValidationError, match="X-Upstream: a credential written into the checklist"):
@@ -1516,6 +1532,8 @@ def test_a_vendors_key_by_its_prefix_is_refused(value):
     ("X-Upstream", "SG.eu"), ("X-Upstream", "hf_model"), ("x-ms-documentdb-partitionkey", '["eu"]'),
     ("X-Sortkey", "name123"), ("X-RowKey", "row-0042"), ("X-Public-Key", "pk_live_51HqLyjWDarjtT1zdp7dc"),
     ("X-Upstream", "sb_secret_"), ("X-Upstream", "ApiKey rotation"), ("X-Upstream", "xapp-store"),
+    ("X-Upstream", "secret_santa"), ("X-Upstream", "key-rotation-2024"), ("X-Upstream", "dapi-v2"),
+    ("X-Upstream", "pat-na1"), ("X-Upstream", "figd_"), ("X-Upstream", "glsa_read"),
 ])
 def test_a_value_near_a_vendors_prefix_or_a_fused_data_key_loads(name, value):
     """Cosmos DB's x-ms-documentdb-partitionkey was refused as a credential while X-Partition-Key loaded."""

@@ -82,7 +82,21 @@ VENDOR_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:gh[opsur]_[A-Za-z0-9]{20,}|github
                           r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|AIza[\w-]{35}|(?:bot\d{5,}|\d{5,}(?=:AA)):[\w-]{30,}"
                           r"|sq[upa]_[a-f0-9]{40}"  # SonarQube's user, project and analysis tokens
                           # Supabase's new secret keys, Linear's, DigitalOcean's, Slack's app-level tokens
-                          r"|sb_secret_[\w-]{20,}|lin_api_[A-Za-z0-9]{32,}|dop_v1_[a-f0-9]{64}|xapp-[\w-]{10,})")
+                          r"|sb_secret_[\w-]{20,}|lin_api_[A-Za-z0-9]{32,}|dop_v1_[a-f0-9]{64}|xapp-[\w-]{10,}"
+                          # Atlassian's API tokens, Figma's, Notion's (old and new), Heroku's, Doppler's, Vault's
+                          # service and batch tokens, Databricks', Postman's, Sentry's org and user tokens, Grafana's
+                          # service-account and cloud tokens, GitLab's deploy/runner/trigger/feed tokens, Mailgun's,
+                          # Mapbox's secret tokens, Tailscale's, Slack's rotating ones, 1Password's service accounts,
+                          # Pulumi's, Supabase's management tokens, Groq's, xAI's, Dynatrace's, HubSpot's private apps
+                          r"|ATATT[\w=-]{100,}|figd_[\w-]{40,}|secret_[A-Za-z0-9]{43}|ntn_[A-Za-z0-9]{40,}"
+                          r"|HRKU-[\w-]{30,}|dp\.(?:st|ct|sa|scim|audit)\.[\w-]{40,}|hv[sb]\.[\w-]{90,}"
+                          r"|dapi[a-f0-9]{32}|PMAK-[a-f0-9]{24}-[a-f0-9]{34}|sntry[su]_[\w=+/]{60,}"
+                          r"|glsa_[A-Za-z0-9]{32}_[a-f0-9]{8}|glc_[A-Za-z0-9+/]{32,}"
+                          r"|gl(?:dt|rt|ptt|ft|soat|imt)-[\w-]{20,}|key-[a-f0-9]{32}(?![A-Za-z0-9])"
+                          r"|sk\.eyJ[\w-]{50,}\.[\w-]{20,}|tskey-(?:auth|api|client|scim|webhook)-[\w-]{20,}"
+                          r"|xoxe(?:\.xox[bp])?-\d-[A-Za-z0-9]{60,}|ops_eyJ[\w-]{100,}|pul-[a-f0-9]{40}|sbp_[a-f0-9]{40}"
+                          r"|gsk_[A-Za-z0-9]{48,}|xai-[A-Za-z0-9]{70,}|dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}"
+                          r"|pat-(?:na|eu)\d-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})")
 # a webhook's URL whose path is its key (whoever reads it posts as the integration), by the shape its vendor issues:
 # Slack's (/services/T…/B…/<24 letters and digits>, a workflow's /triggers/T…/<id>/<key> or
 # /workflows/T…/A…/<id>/<key>), Discord's (/api/webhooks/<snowflake id>/<68-character token>), Microsoft Teams'
