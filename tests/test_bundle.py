@@ -663,7 +663,7 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
                                                                  "PEM_HEADER", "PGP_HEADER", "PGP_CHECKSUM",
                                                                  "PEM_ESCAPE", "PEM_PIECES", "NOT_PEM_BASE64",
                                                                  "ENCODED_PEM", "PLACEHOLDER_WORDS",
-                                                                 "JWK_OBJECT", "JWK_TYPE", "JWK_D",
+                                                                 "JWK_OBJECT", "JWK_TYPE", "JWK_D", "X_RUN",
                                                                  "CHUNK_URL", "CHUNK_URL_SET",
                                                                  "WEBPACK_LOADER", "CHUNK_LOAD", "CHUNK_HASH",
                                                                  "HTML_START", "IMPORT_PATH",
@@ -1414,7 +1414,8 @@ def test_random_keys_of_letters_are_seldom_read_as_words():
 
 
 STRIPE_SAMPLES = ["sk_test_4eC39HqLyjWDarjtT1zdp7dc", "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
-                  "sk_test_Hrs6SAopgFPF0bZXSN3f6ELN", "sk_test_26PHem9AhJZvU623DfE1x4sd"]
+                  "sk_test_Hrs6SAopgFPF0bZXSN3f6ELN", "sk_test_26PHem9AhJZvU623DfE1x4sd",
+                  "sk_test_VePHdqKTYQjKNInc7u56JBrQ"]  # probe 274: printed by Stripe's samples too, and failed
 
 
 def test_stripes_documentation_sample_keys_are_noted_not_failed():
@@ -1423,8 +1424,8 @@ def test_stripes_documentation_sample_keys_are_noted_not_failed():
     js = "".join(f'e("code",null,"curl https://api.stripe.com/v1/charges -u {k}:");' for k in STRIPE_SAMPLES)
     outcome, _ = walked({"/": '<script src="/docs.js"></script>', "/docs.js": js})
     assert outcome.status is Status.PASSED, outcome.observed
-    assert [key.get("sample") for key in outcome.evidence["keys"]] == ["Stripe's documentation sample key"] * 4
-    assert "4 of Stripe's documentation sample keys (public)" in outcome.observed, outcome.observed
+    assert [key.get("sample") for key in outcome.evidence["keys"]] == ["Stripe's documentation sample key"] * 5
+    assert "5 of Stripe's documentation sample keys (public)" in outcome.observed, outcome.observed
     js += f'const s="{SK_LIVE}";'  # a real key beside them still fails
     outcome, _ = walked({"/": '<script src="/docs.js"></script>', "/docs.js": js})
     assert outcome.status is Status.FAILED, outcome.observed
@@ -1799,7 +1800,12 @@ def test_jwk_objects_scan_linearly(shape):
 
 @pytest.mark.parametrize("placeholder", ["sk_live_InsertYourAPIKeyHere", "sk_live_YourStripeAPIKeyHere",
                                          "sk_test_YourSecretKeyGoesHERE", "sk_test_YourStripeSecretKeyId",
-                                         "sk_live_PasteYourSECRETKeyHere", "sk_test_YourAPISecretKeyFromTheDashboard"])
+                                         "sk_live_PasteYourSECRETKeyHere", "sk_test_YourAPISecretKeyFromTheDashboard",
+                                         # probe 274: x'd-out tutorial keys, more shouted words
+                                         "sk_test_51Hxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                                         "sk_live_51XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", "sk_test_InsertYourSecretJWTKeyHere",
+                                         "sk_test_YourOAuthClientSecretHere", "sk_test_PLACEHOLDERSecretKey",
+                                         "sk_test_YourTestSecretKeyXXXXXX"])
 def test_a_placeholder_with_an_all_caps_word_passes(placeholder):
     """Words run together with an acronym or a shouted word (`API`, `HERE`, `Id`) are a placeholder too."""
     outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f'const help="{placeholder}";'})
@@ -1808,8 +1814,8 @@ def test_a_placeholder_with_an_all_caps_word_passes(placeholder):
 
 
 @pytest.mark.parametrize("key", ["sk_live_APIKEYHEREqLyjWDarjtTzdpd", "sk_live_IDAPIURLKEYHEREa9XqLmNvB8",
-                                 "sk_live_YourAPIKeyHere4eC39HqLyjW"], ids=["caps-then-random", "caps-words-then-random",
-                                                                          "words-and-a-digit"])
+                                 "sk_live_YourAPIKeyHere4eC39HqLyjW", "sk_live_51HqLyjWDarjtT1zdp7dcxxxxQ2"],
+                         ids=["caps-then-random", "caps-words-then-random", "words-and-a-digit", "four-xs"])
 def test_all_caps_words_before_a_random_part_are_still_a_key(key):
     outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f'const s="{key}";'})
     assert outcome.status is Status.FAILED, (key[:12], outcome.observed)

@@ -230,7 +230,8 @@ STRIPE_KINDS = {"sk": "secret key of Stripe's form", "rk": "restricted key of St
 # site quoting them leaks nothing; named in the evidence as what they are
 STRIPE_DOC_SAMPLES = frozenset({"sk_test_4eC39HqLyjWDarjtT1zdp7dc", "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
                                 "sk_test_Hrs6SAopgFPF0bZXSN3f6ELN", "sk_test_26PHem9AhJZvU623DfE1x4sd",
-                                "sk_test_Y17KokhC3SRYCQTLYiU5ZCD2", "sk_test_tR3PYbcVNZZ796tH88S4VQ2u"})
+                                "sk_test_Y17KokhC3SRYCQTLYiU5ZCD2", "sk_test_tR3PYbcVNZZ796tH88S4VQ2u",
+                                "sk_test_VePHdqKTYQjKNInc7u56JBrQ"})
 STRIPE_SAMPLE = "Stripe's documentation sample key"
 # a placeholder written as words run together, no digit: `YourStripeSecretKeyHere`, `yourSecretKeyGoesHere`, with
 # short English words between (`ReplaceMeWithYourSecretKey`, `PutASecretKeyHere`) and acronyms or shouted words
@@ -238,7 +239,10 @@ STRIPE_SAMPLE = "Stripe's documentation sample key"
 # letters or more, one of these all-caps words (a closed list: any run of capitals would make random parts words) or
 # short words, never followed by a lower-case letter (24 random letters and digits read so about once in a million,
 # of 4 million simulated; 99 of them never)
-_CAPS_WORDS = rb"(?:API|URL|ID|KEY|HERE|SECRET|STRIPE|TOKEN|YOUR|ENV)(?![a-z])"
+_CAPS_WORDS = rb"(?:API|URL|ID|KEY|HERE|SECRET|STRIPE|TOKEN|YOUR|ENV|JWT|PLACEHOLDER|OAuth)(?![a-z])"
+# a part x'd out (`sk_test_51Hxxxxxxxx…`: a real key's start, the rest hidden; `…KeyXXXXXX`): six x's in a row, which
+# a random part holds about once in 50 million
+X_RUN = re.compile(rb"[xX]{6}")
 _SHORT_WORDS = rb"(?:A[nst]?+|I[dfnst]?+|B[ey]|Do|Go|M[ey]|No|O[fnr]|So|To|U[ps]|We)(?![a-z])"
 PLACEHOLDER_WORDS = re.compile(rb"(?:[a-z]{2,}+)?+(?:[A-Z][a-z]{2,}+|" + _CAPS_WORDS + rb"|" + _SHORT_WORDS + rb")*+")
 # A PEM private key (PKCS#8, PKCS#1's RSA, SEC 1's EC, DSA, OpenSSH's, an encrypted one — still a leak: its pass
@@ -398,7 +402,7 @@ MIME_TYPE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]++)/([!#$%&'*+.^_`|~0-9A-Za-
 # what runs on a target's bytes (or on its headers)
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, STRIPE_KEY, PRIVATE_KEY, PEM_HEADER,
                    PGP_HEADER, PGP_CHECKSUM, PEM_ESCAPE, PEM_PIECES, NOT_PEM_BASE64, ENCODED_PEM, PLACEHOLDER_WORDS,
-                   JWK_OBJECT, JWK_TYPE, JWK_D,
+                   JWK_OBJECT, JWK_TYPE, JWK_D, X_RUN,
                    CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    CHUNK_LOAD, CHUNK_HASH, HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
                    LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
@@ -1178,7 +1182,7 @@ def _random_looking(key: bytes, words: bool = False) -> bool:
     16 characters is all lower case (the likeliest) once in 2 million, a real key's 30-odd once in 10¹². With
     `words` (a key of Stripe's form, whose part is letters and digits only), words run together are one too."""
     part = key.split(b"_", 2)[2]
-    return _mixed(part) and not (words and _placeholder_words(part))
+    return _mixed(part) and not (words and (_placeholder_words(part) or X_RUN.search(part) is not None))
 
 
 def _placeholder_words(text: bytes) -> bool:
