@@ -1796,3 +1796,61 @@ def test_another_products_login_cookie_is_refused(name):
 def test_a_cookie_near_those_products_loads(value):
     assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": value}}).headers == {
         "Cookie": value}
+
+
+# -- values vendors document under a credential's name that carry none: SAP's CSRF fetch, Atlassian's XSRF opt-out, an
+# account's e-mail, a negative check's fused word, a pagination cursor -------------------------------------------------
+@pytest.mark.parametrize("name, value", [
+    ("X-CSRF-Token", "Fetch"), ("x-csrf-token", "fetch"), ("X-Atlassian-Token", "no-check"),
+    ("X-Atlassian-Token", "nocheck"), ("X-Auth-Email", "ops@example.com"), ("X-Auth-Email", "first.last+ci@corp.co.uk"),
+    ("Authorization", "Bearer invalidtoken"), ("Authorization", "Bearer badtoken"), ("X-Api-Key", "expiredkey"),
+    ("Authorization", "Bearer notatoken"), ("Authorization", "Bearer not-a-token"), ("X-Auth-Token", "fakejwt"),
+])
+def test_a_documented_harmless_value_under_a_credentials_name_loads(name, value):
+    """Each was refused at load (exit 20): `X-CSRF-Token: Fetch` is how SAP Gateway asks for a token, `no-check` how
+    Atlassian's REST API is told a call needs no XSRF token, an e-mail is Cloudflare's account name, `invalidtoken` a
+    negative check's bogus token written as one word."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}
+
+
+@pytest.mark.parametrize("name, value", [
+    ("X-CSRF-Token", "Fetch4u2day"), ("X-CSRF-Token", "a8f9d0c1e2b3"), ("X-Atlassian-Token", "no-check-q1w2e3r4"),
+    ("X-Atlassian-Token", "ATATT3xFfGF0q1w2e3r4t5y6"), ("X-Auth-Email", "hunter2pass"),
+    ("X-Auth-Email", "ops@example.com:Tr0ub4dor3"), ("X-Auth-Key", "ops@example.com"),
+    ("Authorization", "Bearer invalidtokenq1w2"), ("Authorization", "Bearer invalidhunter"), ("X-Api-Key", "aaaabad"),
+])
+def test_a_credential_beside_those_harmless_values_is_refused(name, value):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
+    said = _messages(raised.value)
+    assert f"{name}: a credential written into the checklist" in said and value not in said, said
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", [
+    "/v1/items?next_page_token=eyJvZmZzZXQiOjEwMH0",  # base64 of {"offset":100}
+    "/v1/items?pageToken=eyJwYWdlIjogMywgImN1cnNvciI6ICJhYmMxMjMifQ==",  # {"page": 3, "cursor": "abc123"}
+    "/odata/Items?$skiptoken=abc123def456", "/odata/Items?%24skiptoken=abc123def456",
+    "/x?access_token=invalidtoken",
+])
+def test_a_pagination_cursor_under_a_tokens_query_name_loads(family, path):
+    """`?next_page_token=` holding base64 of `{"offset":100}`, and OData's `$skiptoken` (its server's paging option),
+    were refused as tokens."""
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path, name", [
+    # a JWT's payload ({"sub":"1234567890","name":"ops"}) and a whole JWT under a cursor's name
+    ("/v1/items?next_page_token=eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6Im9wcyJ9", "next_page_token"),
+    ("/v1/items?next_page_token=eyJhbGciOiJIUzI1NiJ9.eyJvZmZzZXQiOjEwMH0.c2lnbmF0dXJlMTIz", "next_page_token"),
+    ("/v1/items?page_token=q1w2e3r4t5y6u7i8", "page_token"),
+    ("/odata/Items?$skiptoken=ghp_q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8", "$skiptoken"),
+    ("/odata/Items?skiptoken=abc123def456", "skiptoken"),
+])
+def test_a_token_under_a_cursors_query_name_is_refused(family, path, name):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+    said = _messages(raised.value)
+    assert "written into the checklist" in said and path.rpartition("=")[2] not in said, said

@@ -17,8 +17,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from .. import display
 from ..checklist import WrittenNumber, only_boolean
-from ._credentials import QUERY_PASSWORD_NAMES, a_webhooks_key, could_be_a_token, holds_no_secret, \
-    names_a_credential, names_a_secret_value, names_a_session, shaped_as_a_credential
+from ._credentials import QUERY_PASSWORD_NAMES, a_pagination_cursor, a_webhooks_key, could_be_a_token, \
+    holds_no_secret, names_a_credential, names_a_secret_value, names_a_session, shaped_as_a_credential
 
 if TYPE_CHECKING:  # for the annotation only: outcome is imported where it is used
     from ..outcome import Outcome
@@ -1116,10 +1116,15 @@ def _credential_pair(pair: str, *, plus: bool = False, passwords: frozenset[str]
     if not (equals and value):
         return None
     lower = name.lower()
-    if shaped_as_a_credential(value) or (lower == "code" and could_be_a_token(value, shortest=16)) or (
+    shown = display.visible(display.cut(name, 60))
+    if shaped_as_a_credential(value):
+        return shown
+    if a_pagination_cursor(name, value):  # named as a token, it says where a page starts
+        return None
+    if (lower == "code" and could_be_a_token(value, shortest=16)) or (
             (names_a_credential(name) or names_a_session(name) or lower in passwords)
             and could_be_a_token(value)) or (names_a_secret_value(name) and not holds_no_secret(value)):
-        return display.visible(display.cut(name, 60))
+        return shown
     return None
 
 

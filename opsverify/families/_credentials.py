@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 
 # a name that says it carries a credential (authorization, x-api-key, cookie, x-session-token, an identity proxy's
@@ -57,8 +58,18 @@ DESCRIBING_VALUES = frozenset({"password", "passwordless", "kerberos", "anonymou
                                "webauthn", "oauthbearer", "sourceip", "clientip", "consistent", "roundrobin",
                                "certificate", "standard", "strict"})
 LONGEST_DESCRIBING_RUN = 7
-# vendors' headers named as credentials that take flags alone (Vercel's, beside its protection bypass)
-VENDOR_FLAGS = {"x-vercel-set-bypass-cookie": frozenset({"true", "samesitenone"})}
+# vendors' headers named as credentials that take flags alone (Vercel's, beside its protection bypass; SAP Gateway's
+# `X-CSRF-Token: Fetch`, asking for a token; Atlassian's `X-Atlassian-Token: no-check`, saying a call needs none)
+VENDOR_FLAGS = {"x-vercel-set-bypass-cookie": frozenset({"true", "samesitenone"}),
+                "x-csrf-token": frozenset({"fetch"}), "x-atlassian-token": frozenset({"no-check", "nocheck"})}
+# an account's e-mail address under a name saying so (Cloudflare's X-Auth-Email): an address is no secret
+EMAIL_WORDS = frozenset({"email", "mail"})
+EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# the closed lists' words a value may fuse into one (`invalidtoken`, `expiredkey`, `notatoken`); a and an only after
+# not, lest a run of a's and one word (`aaaabad`) read as words
+FUSED_WORDS = (NO_CREDENTIAL_WORDS | BESIDE_NO_CREDENTIAL) - {"a", "an"} | {"nota", "notan"}
+# … of which these say it is none, the others only beside them (`not-a-token`, `notarealkey` say so; `token` alone not)
+SAYING_NONE = NO_CREDENTIAL_WORDS | {"not", "nota", "notan"}
 
 # a value shaped as a credential whatever its name: a JWT (three base64url parts, the first `eyJ`: `{"`) anywhere in
 # it, or the whole value an authorization scheme and its token (RFC 9110's `scheme SP token68`, nothing after it):
@@ -144,6 +155,11 @@ SECRET_VALUED_WORDS = frozenset({"password", "passwd", "passphrase", "pass", "pw
 ACCESS_KEY_WORDS = frozenset({"api", "access", "secret", "private", "client", "app", "auth", "master", "admin",
                               "signing", "subscription"})
 CURSOR_WORDS = frozenset({"page", "next", "continuation", "sync", "resume", "cursor"})
+# a pagination cursor, no credential though its name says token: OData's `$skiptoken` (its server's paging option),
+# whatever it holds but a credential's shape, and under a cursor's token (`?next_page_token=`, `?pageToken=`) base64
+# of a JSON object saying where a page starts, no more (`{"offset":100}`); a JWT's payload (`{"sub":…}`) is none
+SKIP_TOKEN_NAMES = frozenset({"$skiptoken"})
+CURSOR_KEYS = frozenset({"offset", "page", "cursor", "limit"})
 # … under which only nothing, a number shorter than the shortest secret an environment declares (`?pass=1`) or the
 # closed list's words saying none (`?token=none`, `?secret=false`, `?api_key=wrong-key`) carry none
 SHORTEST_SECRET = 6
@@ -245,14 +261,25 @@ def shaped_as_a_credential(text: str) -> bool:
 
 def says_no_credential(text: str) -> bool:
     """Whether a value says it is no credential: a scheme alone (`bearer`), or the closed list's words after one or
-    not (`Bearer invalid`, `Bearer expired-token`, `none`); `Bearer test` or `Bearer invalid hunter2` does not."""
+    not, apart or fused (`Bearer invalid`, `Bearer expired-token`, `Bearer invalidtoken`, `not-a-token`, `none`);
+    `Bearer test` or `Bearer invalid hunter2` does not."""
     scheme, _, rest = text.strip().partition(next(iter(re.findall(r"\s", text.strip())), " "))  # a space or a tab
     if scheme.lower() not in AUTH_SCHEMES:
         rest = text
-    words = [word for word in re.split(r"[\s_.-]+", rest.lower()) if word]
+    words = [piece for word in re.split(r"[\s_.-]+", rest.lower()) if word for piece in _fused_pieces(word) or [word]]
     if not words:
         return scheme.lower() in AUTH_SCHEMES
-    return set(words) <= NO_CREDENTIAL_WORDS | BESIDE_NO_CREDENTIAL and bool(set(words) & NO_CREDENTIAL_WORDS)
+    return set(words) <= NO_CREDENTIAL_WORDS | BESIDE_NO_CREDENTIAL | FUSED_WORDS and bool(set(words) & SAYING_NONE)
+
+
+def _fused_pieces(word: str) -> list[str] | None:
+    """The closed lists' words one word is fused of (`invalidtoken`: invalid, token), None where it is not."""
+    reached = {0: []}
+    for at in range(len(word)):
+        for piece in FUSED_WORDS if at in reached else ():
+            if word.startswith(piece, at) and at + len(piece) not in reached:
+                reached[at + len(piece)] = [*reached[at], piece]
+    return reached.get(len(word)) or None
 
 
 def names_a_description(name: str) -> bool:
@@ -275,3 +302,32 @@ def a_vendors_flag(name: str, text: str) -> bool:
     """Whether a vendor's header named as a credential holds one of the flags it takes (`x-vercel-set-bypass-cookie:
     true`, as Vercel documents it)."""
     return text.lower() in VENDOR_FLAGS.get(name.lower(), ())
+
+
+def an_email_address(name: str, text: str) -> bool:
+    """Whether a header named as an e-mail's (X-Auth-Email) holds an address alone (`ops@example.com`)."""
+    words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
+    return bool(words) and words[-1] in EMAIL_WORDS and EMAIL_ADDRESS.fullmatch(text) is not None
+
+
+def a_pagination_cursor(name: str, value: str) -> bool:
+    """Whether a query parameter named as a token holds a pagination cursor (`?$skiptoken=`, `?next_page_token=` of
+    base64 `{"offset":100}`), not a credential; a value shaped as one is judged before."""
+    if name.lower() in SKIP_TOKEN_NAMES:
+        return True
+    words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
+    cursors_token = bool(words) and (words[-2:-1] and words[-2] in CURSOR_WORDS and words[-1] == "token" or
+                                     words[-1] in {f"{word}token" for word in CURSOR_WORDS})
+    return cursors_token and _where_a_page_starts(value)
+
+
+def _where_a_page_starts(value: str) -> bool:
+    """Whether a value is base64 of a JSON object of a page's offset, number, cursor or limit alone."""
+    try:
+        said = json.loads(base64.urlsafe_b64decode(value.replace("+", "-").replace("/", "_") + "=" * (-len(value) % 4)))
+    except (ValueError, binascii.Error):
+        return False
+    return isinstance(said, dict) and bool(said) and set(said) <= CURSOR_KEYS and all(
+        (isinstance(part, int) and not isinstance(part, bool)) or (isinstance(part, str) and not
+                                                                   shaped_as_a_credential(part))
+        for part in said.values())

@@ -33,8 +33,9 @@ from ..secrets import PLATFORM_GATE_PARAMETERS, without_userinfo
 from ..target import SECRET_REF
 from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, END_READ_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
 from ._common import StrictParams, UrlPath, _credential_in_path, holds_non_finite, reference_problem
-from ._credentials import a_password_run, a_vendors_flag, could_be_a_token, holds_a_token, names_a_credential, \
-    names_a_description, names_a_login_cookie, names_a_token, says_no_credential, shaped_as_a_credential
+from ._credentials import a_password_run, a_vendors_flag, an_email_address, could_be_a_token, holds_a_token, \
+    names_a_credential, names_a_description, names_a_login_cookie, names_a_token, says_no_credential, \
+    shaped_as_a_credential
 
 NAME = "http"
 
@@ -148,7 +149,8 @@ def _literal_credential(name: str, text: str) -> bool:
         return False
     if SECRET_REF.search(text):
         return holds_a_token(rest)
-    return not (a_vendors_flag(name, text) or says_no_credential(text) or _a_description(name, text))
+    return not (a_vendors_flag(name, text) or an_email_address(name, text) or says_no_credential(text) or
+                _a_description(name, text))
 
 
 def _a_description(name: str, text: str) -> bool:
