@@ -1854,3 +1854,43 @@ def test_a_token_under_a_cursors_query_name_is_refused(family, path, name):
         load_item_params(family, {**PATH_FAMILIES[family], "path": path})
     said = _messages(raised.value)
     assert "written into the checklist" in said and path.rpartition("=")[2] not in said, said
+
+
+# -- a password in Subsonic's login query (`?u=…&p=…`, its hex form `?p=enc:…`) or a cookie named as a password -----
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", ["/rest/ping.view?u=admin&p=enc:736563726574&v=1.16.1&c=ov",
+                                  "/rest/ping.view?u=admin&p=Sup3r-S3cret!&v=1.16.1", "/x?p=enc:68756e74657232",
+                                  "/rest/ping.view?p=hunter&u=admin", "/x?p=ENC%3A736563726574"])
+def test_a_subsonic_password_in_a_query_is_refused(family, path):
+    """`?p=enc:736563726574` (Subsonic's documented hex form of a password: its runs are digits alone) and
+    `?u=admin&p=Sup3r-S3cret!` (no run of 8) loaded and were echoed into results.json and Allure."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+    said = _messages(raised.value)
+    assert "?p=…" in said and "written into the checklist" in said, said
+    assert re.search(r"[?&]p=([^&]*)", path).group(1) not in said, said
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", ["/?p=123", "/?p=1234567", "/x?u=admin&p=1", "/blog?p=hello-world", "/x?p=encore",
+                                  "/x?u=admin&p=none", "/x?p=enc:", "/x?user=ops&page=enc:2"])
+def test_a_p_parameter_holding_no_password_loads(family, path):
+    """WordPress's `?p=<post id>` and a page's slug are no password; a short number under Subsonic's `?p=` says none."""
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+@pytest.mark.parametrize("pair, value", [("bb_password=P@ssw0rd!", "P@ssw0rd!"), ("UserPassword=hunter", "hunter"),
+                                         ("wiki_pass=letmein", "letmein"), ("app_passwd=correct-horse", "correct-horse")])
+def test_a_cookie_named_as_a_password_is_refused(pair, value):
+    """`bb_password=P@ssw0rd!` loaded: a cookie's value was judged by its runs (8 letters and digits holding both)."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": f"lang=en; {pair}"}})
+    said = _messages(raised.value)
+    assert "Cookie: a credential written into the checklist" in said and value not in said, said
+
+
+@pytest.mark.parametrize("value", ["remember_password=1", "save_password=false", "password_reset_seen=1",
+                                   "passenger=adult-one", "bypass=cdn", "wiki_pass=", "bb_password={secret:BB}"])
+def test_a_cookie_near_a_passwords_name_loads(value):
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": value}}).headers == {
+        "Cookie": value}

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from .. import display
 from ..checklist import WrittenNumber, only_boolean
-from ._credentials import QUERY_PASSWORD_NAMES, a_pagination_cursor, a_webhooks_key, could_be_a_token, \
+from ._credentials import HEX_PASSWORD, QUERY_PASSWORD_NAMES, a_pagination_cursor, a_webhooks_key, could_be_a_token, \
     holds_no_secret, names_a_credential, names_a_secret_value, names_a_session, shaped_as_a_credential
 
 if TYPE_CHECKING:  # for the annotation only: outcome is imported where it is used
@@ -1084,11 +1084,15 @@ def _credential_in_path(path: str) -> tuple[str, str | None] | None:
 
 def _credential_in_query(query: str, separators: str = "&;") -> str | None:
     """The name of a query's parameter holding a credential as written (`&` and `;` separate them: HTML 4's advice,
-    servlets read it); Subsonic's token `?t=` beside its salt `?s=` is a password's (it logs in as `?p=` does)."""
+    servlets read it); Subsonic's token `?t=` beside its salt `?s=` is a password's (it logs in as `?p=` does), and
+    its `?p=` beside its user `?u=` a password outright (`?u=admin&p=Sup3r-S3cret!`; WordPress's `?p=123` has no
+    `?u=`)."""
     pairs = [pair for pair in re.split(f"[{separators}]", query) if pair]
     names = {unquote_plus(pair.partition("=")[0]) for pair in pairs}
     passwords = QUERY_PASSWORD_NAMES | ({"t"} if {"t", "s"} <= names else set())
-    return next(filter(None, (_credential_pair(pair, plus=True, passwords=passwords) for pair in pairs)), None)
+    outright = {"p"} if {"u", "p"} <= names else set()
+    return next(filter(None, (_credential_pair(pair, plus=True, passwords=passwords, outright=outright)
+                              for pair in pairs)), None)
 
 
 def _credential_in_fragment(fragment: str) -> tuple[str, None] | None:
@@ -1102,13 +1106,14 @@ def _credential_in_fragment(fragment: str) -> tuple[str, None] | None:
     return None
 
 
-def _credential_pair(pair: str, *, plus: bool = False, passwords: frozenset[str] | set[str] = QUERY_PASSWORD_NAMES
-                     ) -> str | None:
+def _credential_pair(pair: str, *, plus: bool = False, passwords: frozenset[str] | set[str] = QUERY_PASSWORD_NAMES,
+                     outright: frozenset[str] | set[str] = frozenset()) -> str | None:
     """The name of a parameter (`name=value`) holding a credential as written, shown visible: a value shaped as one
     under any name (a JWT, `ghp_…`), or what could be a token under a name that reads as a credential's (`?api_key=`,
     `?access_token=`, `?sig=`), a session's (`?PHPSESSID=`, `;jsessionid=`, `?sid=`) or a password's (Subsonic's
-    `?p=`); Azure Functions' `?code=` when as long as its keys; and anything but a short number or a word saying none
-    under a name whose value is a secret outright (`?password=correct-horse-battery-staple`, `?api_key=abcd-efgh`).
+    `?p=`, and its hex form `?p=enc:…` whatever its runs); Azure Functions' `?code=` when as long as its keys; and
+    anything but a short number or a word saying none under a name whose value is a secret outright
+    (`?password=correct-horse-battery-staple`, `?api_key=abcd-efgh`, or one of `outright`: Subsonic's `?p=` by `?u=`).
     `?code=SUMMER`, `?key=new_checkout`, `?max_tokens=16`, `?secret=false`, `?pass=1` and an empty `?token=` hold
     none."""
     decode = unquote_plus if plus else unquote
@@ -1123,7 +1128,8 @@ def _credential_pair(pair: str, *, plus: bool = False, passwords: frozenset[str]
         return None
     if (lower == "code" and could_be_a_token(value, shortest=16)) or (
             (names_a_credential(name) or names_a_session(name) or lower in passwords)
-            and could_be_a_token(value)) or (names_a_secret_value(name) and not holds_no_secret(value)):
+            and could_be_a_token(value)) or (lower in passwords and HEX_PASSWORD.fullmatch(value)) or (
+            (names_a_secret_value(name) or lower in outright) and not holds_no_secret(value)):
         return shown
     return None
 

@@ -142,8 +142,14 @@ PRODUCT_LOGIN_COOKIE = re.compile(r"oauth2_proxy|wordpress_(?!test_cookie$)|i_li
 # … but not an analytics product's, named with a session's word: Hotjar's visit and visitor ids (_hjSession_<site>,
 # _hjSessionUser_<site>)
 ANALYTICS_COOKIE = re.compile(r"_hjsession(?:user)?_\d+")
-# a query parameter that carries a password by its short name (Subsonic's and Navidrome's ?u=admin&p=…)
+# a query parameter that carries a password by its short name (Subsonic's and Navidrome's ?u=admin&p=…), or in the
+# hex form Subsonic documents (`?p=enc:736563726574`: its runs are digits, as often as not)
 QUERY_PASSWORD_NAMES = frozenset({"p", "pw", "pwd"})
+HEX_PASSWORD = re.compile(r"enc:[0-9a-f]+", re.IGNORECASE)
+# a cookie named as a password (`bb_password`, `UserPassword`, `wiki_pass`): any value is one but the closed list's
+# words saying none, a short number or nothing (`remember_password=1`), as a query's password is judged
+PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "pass", "pwd"})
+FUSED_PASSWORD_WORDS = ("password", "passwd", "passphrase")
 
 # a query parameter's name whose value is a secret outright: its last word a password's, a secret's, a token's or a
 # signature's (`?password=`, `?client_secret=`, `?access_token=`, `?sig=`), or a key after a word of access
@@ -224,6 +230,12 @@ def names_a_secret_value(name: str) -> bool:
     if words[-1] in ("key", "keys"):
         return before in ACCESS_KEY_WORDS
     return words[-1] in SECRET_VALUED_WORDS and before not in CURSOR_WORDS
+
+
+def names_a_password(name: str) -> bool:
+    """Whether a cookie's name says it holds a password (`bb_password`, `UserPassword`; not `password_reset_seen`)."""
+    words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
+    return bool(words) and (words[-1] in PASSWORD_WORDS or words[-1].endswith(FUSED_PASSWORD_WORDS))
 
 
 def holds_no_secret(value: str) -> bool:

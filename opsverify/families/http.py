@@ -34,8 +34,8 @@ from ..target import SECRET_REF
 from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, END_READ_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
 from ._common import StrictParams, UrlPath, _credential_in_path, holds_non_finite, reference_problem
 from ._credentials import a_password_run, a_vendors_flag, an_email_address, could_be_a_token, holds_a_token, \
-    names_a_credential, names_a_description, names_a_login_cookie, names_a_token, says_no_credential, \
-    shaped_as_a_credential
+    holds_no_secret, names_a_credential, names_a_description, names_a_login_cookie, names_a_password, names_a_token, \
+    says_no_credential, shaped_as_a_credential
 
 NAME = "http"
 
@@ -123,13 +123,17 @@ COOKIE_HEADERS = ("cookie", "set-cookie")
 
 def _literal_cookie(text: str) -> bool:
     """Whether a cookie header carries a login as written: a pair whose name is a login's (`PHPSESSID=…`) holding what
-    could be a token (`remember_me=false` holds none), or a token beside a pair's or a bare value's {secret:…}
-    (`PHPSESSID={secret:S}deadbeef1234`). Its own name, cookie, says nothing: `NEXT_LOCALE=de` or `_ga=GA1.2.…` is
-    none."""
+    could be a token (`remember_me=false` holds none), one named as a password's holding anything but a short number
+    or words saying none (`bb_password=P@ssw0rd!`; `remember_password=1` holds none), or a token beside a pair's or a
+    bare value's {secret:…} (`PHPSESSID={secret:S}deadbeef1234`). Its own name, cookie, says nothing:
+    `NEXT_LOCALE=de` or `_ga=GA1.2.…` is none."""
     for pair in text.split(";"):
         name, equals, value = pair.partition("=")
         cited = SECRET_REF.search(pair)
         if equals and not cited and could_be_a_token(value) and names_a_login_cookie(name.strip()):
+            return True
+        if equals and not cited and value.strip() and names_a_password(name.strip()) and \
+                not holds_no_secret(value.strip()):
             return True
         if (cited or not equals) and holds_a_token(SECRET_REF.sub(" ", value if equals else pair)):
             return True
