@@ -1894,3 +1894,29 @@ def test_a_cookie_named_as_a_password_is_refused(pair, value):
 def test_a_cookie_near_a_passwords_name_loads(value):
     assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": value}}).headers == {
         "Cookie": value}
+
+
+# -- login cookies of OWIN, Redmine, MantisBT, JupyterHub, Confluence and Jira, UniFi, Splunk, phpMyAdmin, Adminer,
+# XenForo and phpBB, named by no session word -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", [".AspNet.ApplicationCookie", ".AspNet.ExternalCookie", ".AspNet.Cookies",
+                                  "autologin", "MANTIS_STRING_COOKIE", "BUGS_STRING_COOKIE", "jupyterhub-user-admin",
+                                  "seraph.confluence", "seraph.rememberme.cookie", "unifises", "splunkd_8000",
+                                  "phpMyAdmin", "phpMyAdmin_https", "adminer_permanent", "xf_user", "phpbb3_abc_k"])
+def test_more_products_login_cookies_are_refused(name):
+    """Each loaded written as a literal and was sent and archived as written: no session word is in its name."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": f"lang=en; {name}={LITERAL}"}})
+    said = _messages(raised.value)
+    assert "Cookie: a credential written into the checklist" in said and LITERAL not in said, said
+
+
+@pytest.mark.parametrize("value", [
+    ".AspNetCore.Culture=c%3Den-US%7Cuic%3Den-US", ".AspNet.Culture=en-US2024", "autologin_hint=shown2024",
+    "MANTIS_VIEW_ALL_COOKIE=12345678a", "MANTIS_PROJECT_COOKIE=0;q=abc12345", "jupyterhub-hub-theme=darkmode1",
+    "seraphim=angel2024x", "unifi_theme=darkmode1", "splunkweb_uid=A1B2C3D4-5E6F", "pma_lang=en; phpMyAdmin={secret:P}",
+    "adminer_version=4.8.1", "xf_notice_dismiss=12345678a", "xf_user=", "phpbb3_abc_u=2", "mybb_k=abc12345",
+    "autologin=false",
+])
+def test_a_cookie_near_those_products_login_cookies_loads(value):
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": value}}).headers == {
+        "Cookie": value}

@@ -134,11 +134,19 @@ LOGIN_COOKIE = re.compile(r"(?<!as)(?<!ob)(?<!pos)sess|sid(?![a-z])|remember|ide
 # wordpress_sec_<hash>; not wordpress_test_cookie), Gitea's (i_like_gitea, gitea_incredible), Vouch Proxy's
 # (VouchCookie), JupyterHub's (jupyterhub-hub-login), SharePoint's (FedAuth, rtFa), Discourse's (_t), Nextcloud's
 # (oc and its instance id), Gogs' (i_like_gogs, gogs_incredible), Gerrit's (GerritAccount), Bugzilla's
-# (Bugzilla_logincookie), symfony 1's (symfony) and CakePHP's (CAKEPHP)
+# (Bugzilla_logincookie), symfony 1's (symfony), CakePHP's (CAKEPHP), OWIN's (.AspNet.ApplicationCookie,
+# .AspNet.ExternalCookie, .AspNet.Cookies; not .AspNet.Culture), Redmine's (autologin), MantisBT's
+# (<prefix>_STRING_COOKIE; not its _PROJECT_COOKIE), JupyterHub's per-user server's (jupyterhub-user-<name>),
+# Confluence's (seraph.confluence; Jira's seraph.rememberme.cookie says remember), UniFi's (unifises), Splunk Web's
+# (splunkd_<port>), phpMyAdmin's (phpMyAdmin, phpMyAdmin_https), Adminer's (adminer_permanent), XenForo's (xf_user)
+# and phpBB's autologin key (phpbb…_k; its user's id, _u, is none)
 PRODUCT_LOGIN_COOKIE = re.compile(r"oauth2_proxy|wordpress_(?!test_cookie$)|i_like_(?:gitea|gogs)"
                                   r"|(?:gitea|gogs)_incredible|^vouchcookie|(?<![a-z])login(?![a-z])"
                                   r"|^(?:fedauth|rtfa|_t|oc[a-z0-9]{10})$"
-                                  r"|^(?:gerritaccount|bugzilla_logincookie|symfony|cakephp)$")
+                                  r"|^(?:gerritaccount|bugzilla_logincookie|symfony|cakephp)$"
+                                  r"|^\.aspnet\.(?:\w*cookie|cookies)$|_string_cookie$|^jupyterhub-user-|^seraph\."
+                                  r"|^(?:autologin|unifises|phpmyadmin(?:_https)?|adminer_permanent|xf_user)$"
+                                  r"|^splunkd_\d+$|^phpbb\w*_k$")
 # … but not an analytics product's, named with a session's word: Hotjar's visit and visitor ids (_hjSession_<site>,
 # _hjSessionUser_<site>)
 ANALYTICS_COOKIE = re.compile(r"_hjsession(?:user)?_\d+")
