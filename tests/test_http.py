@@ -1920,3 +1920,41 @@ def test_more_products_login_cookies_are_refused(name):
 def test_a_cookie_near_those_products_login_cookies_loads(value):
     assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": value}}).headers == {
         "Cookie": value}
+
+
+# -- a key under an app's id (OpenWeather's ?appid=), a token in a redirect's own query, a percent-encoded fragment -----
+OPENWEATHER_KEY = "0123456789abcdef0123456789abcdef"
+NESTED_TOKEN = "Ab3dEf5gHi7jKl9mNo1pQr3sTu5vWx7y"
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path, shown, value", [
+    (f"/data/2.5/weather?q=London&appid={OPENWEATHER_KEY}", "?appid=…", OPENWEATHER_KEY),
+    (f"/x?APPID={OPENWEATHER_KEY}", "?APPID=…", OPENWEATHER_KEY),
+    (f"/x?app_id={OPENWEATHER_KEY}", "?app_id=…", OPENWEATHER_KEY),
+    (f"/login?next=/cb?access_token={NESTED_TOKEN}", "?next=…?access_token=…", NESTED_TOKEN),
+    (f"/login?next=/cb?x=1%26access_token={NESTED_TOKEN}", "?next=…?access_token=…", NESTED_TOKEN),
+    (f"/login?redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Fsid%3D{NESTED_TOKEN}", "?redirect_uri=…?sid=…",
+     NESTED_TOKEN),
+    (f"/login?next=/cb%23access_token%3D{NESTED_TOKEN}", "?next=…#access_token=…", NESTED_TOKEN),
+    (f"/x#access_token%3D{NESTED_TOKEN}", "#access_token=…", NESTED_TOKEN),
+    (f"/app#%2Flogin%3Ftoken%3D{NESTED_TOKEN}", "#token=…", NESTED_TOKEN),
+])
+def test_a_key_under_an_apps_id_or_nested_in_a_redirect_or_an_encoded_fragment_is_refused(family, path, shown, value):
+    """Each loaded and was echoed: `?appid=` names no credential by its words, a redirect's value was judged whole
+    (`/cb?access_token=…` under `?next=`), and a fragment's `%3D` hid its `=`."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+    said = _messages(raised.value)
+    assert f"{shown} is a credential written into the checklist" in said and value not in said, said
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", [
+    "/x?appid=com.example.app", "/x?app_id=1234567890123", "/x?appid=8e03978e-40d5-43e8-bc93-6894a57f9324",
+    "/x?appid=wx1234567890abcdef", "/login?next=/dashboard", "/login?next=/search?q=tokens&page=2",
+    "/login?next=/cb?page_token=next-page", "/login?next=/cb?access_token=invalid",
+    "/login?next=https://app.example/cb?lang=en", "/x#section%3Dintro", "/x#%2Fdocs%2Ftoken-types",
+])
+def test_an_apps_id_a_redirect_or_an_encoded_fragment_holding_no_credential_loads(family, path):
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path

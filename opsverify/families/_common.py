@@ -17,8 +17,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from .. import display
 from ..checklist import WrittenNumber, only_boolean
-from ._credentials import HEX_PASSWORD, QUERY_PASSWORD_NAMES, a_pagination_cursor, a_webhooks_key, could_be_a_token, \
-    holds_no_secret, names_a_credential, names_a_secret_value, names_a_session, shaped_as_a_credential
+from ._credentials import HEX_PASSWORD, QUERY_PASSWORD_NAMES, a_key_as_an_apps_id, a_pagination_cursor, \
+    a_webhooks_key, could_be_a_token, holds_no_secret, names_a_credential, names_a_secret_value, names_a_session, shaped_as_a_credential
 
 if TYPE_CHECKING:  # for the annotation only: outcome is imported where it is used
     from ..outcome import Outcome
@@ -1082,25 +1082,47 @@ def _credential_in_path(path: str) -> tuple[str, str | None] | None:
     return _credential_in_fragment(fragment)
 
 
-def _credential_in_query(query: str, separators: str = "&;") -> str | None:
+def _credential_in_query(query: str, separators: str = "&;", nested: bool = True) -> str | None:
     """The name of a query's parameter holding a credential as written (`&` and `;` separate them: HTML 4's advice,
     servlets read it); Subsonic's token `?t=` beside its salt `?s=` is a password's (it logs in as `?p=` does), and
     its `?p=` beside its user `?u=` a password outright (`?u=admin&p=Sup3r-S3cret!`; WordPress's `?p=123` has no
-    `?u=`)."""
+    `?u=`). A value that is itself a path or URL (`?next=/cb?access_token=…`) is judged too, once (`nested`)."""
     pairs = [pair for pair in re.split(f"[{separators}]", query) if pair]
     names = {unquote_plus(pair.partition("=")[0]) for pair in pairs}
     passwords = QUERY_PASSWORD_NAMES | ({"t"} if {"t", "s"} <= names else set())
     outright = {"p"} if {"u", "p"} <= names else set()
-    return next(filter(None, (_credential_pair(pair, plus=True, passwords=passwords, outright=outright)
-                              for pair in pairs)), None)
+    return next(filter(None, (_credential_pair(pair, plus=True, passwords=passwords, outright=outright) or
+                              (_credential_in_redirect(pair) if nested else None) for pair in pairs)), None)
+
+
+# a query's value that is itself a path or a URL (a login's `?next=/cb?…`, `?redirect_uri=https://…`)
+_REDIRECT = re.compile(r"(?:[a-z][a-z0-9+.-]*:)?/", re.IGNORECASE)
+
+
+def _credential_in_redirect(pair: str) -> str | None:
+    """Where a parameter whose value is a path or URL holds a credential in that URL's own query or fragment
+    (`?next=/cb?access_token=…`: `next=…?access_token`), judged once: a redirect's redirect is not read."""
+    name, equals, value = (unquote_plus(part) for part in pair.partition("="))
+    if not (equals and _REDIRECT.match(value)):
+        return None
+    sent, hashed, fragment = value.partition("#")
+    _, asked, query = sent.partition("?")
+    outer = display.visible(display.cut(name, 60))
+    inner = _credential_in_query(query, nested=False) if asked else None
+    if inner is not None:
+        return f"{outer}=…?{inner}"
+    inner = _credential_in_query(fragment, separators="&;?/", nested=False) if hashed else None
+    return f"{outer}=…#{inner}" if inner is not None else None
 
 
 def _credential_in_fragment(fragment: str) -> tuple[str, None] | None:
     """Where a fragment (`#access_token=…`, a single-page app's `#/reset/<token>` or `#/login?token=…`) holds a
-    credential: never sent, it is shown and archived with the path all the same."""
-    name = _credential_in_query(fragment, separators="&;?/")
-    if name is not None:
-        return f"#{name}=…", None
+    credential: never sent, it is shown and archived with the path all the same. It is read as written and once
+    decoded (`#access_token%3D…` says `#access_token=…` to the page's script that decodes it)."""
+    for text in dict.fromkeys((fragment, unquote(fragment))):
+        name = _credential_in_query(text, separators="&;?/")
+        if name is not None:
+            return f"#{name}=…", None
     if any(shaped_as_a_credential(unquote(piece)) for piece in re.split(r"[/?&;]", fragment)):
         return "the path's fragment", None
     return None
@@ -1111,11 +1133,11 @@ def _credential_pair(pair: str, *, plus: bool = False, passwords: frozenset[str]
     """The name of a parameter (`name=value`) holding a credential as written, shown visible: a value shaped as one
     under any name (a JWT, `ghp_…`), or what could be a token under a name that reads as a credential's (`?api_key=`,
     `?access_token=`, `?sig=`), a session's (`?PHPSESSID=`, `;jsessionid=`, `?sid=`) or a password's (Subsonic's
-    `?p=`, and its hex form `?p=enc:…` whatever its runs); Azure Functions' `?code=` when as long as its keys; and
-    anything but a short number or a word saying none under a name whose value is a secret outright
-    (`?password=correct-horse-battery-staple`, `?api_key=abcd-efgh`, or one of `outright`: Subsonic's `?p=` by `?u=`).
-    `?code=SUMMER`, `?key=new_checkout`, `?max_tokens=16`, `?secret=false`, `?pass=1` and an empty `?token=` hold
-    none."""
+    `?p=`, and its hex form `?p=enc:…` whatever its runs); Azure Functions' `?code=` when as long as its keys, and
+    OpenWeather's `?appid=` as long as its key; and anything but a short number or a word saying none under a name
+    whose value is a secret outright (`?password=correct-horse-battery-staple`, `?api_key=abcd-efgh`, or one of
+    `outright`: Subsonic's `?p=` by `?u=`). `?code=SUMMER`, `?key=new_checkout`, `?max_tokens=16`, `?secret=false`,
+    `?pass=1`, an empty `?token=` and a pagination cursor (`?$skiptoken=`) hold none."""
     decode = unquote_plus if plus else unquote
     name, equals, value = (decode(part) for part in pair.partition("="))
     if not (equals and value):
@@ -1126,10 +1148,13 @@ def _credential_pair(pair: str, *, plus: bool = False, passwords: frozenset[str]
         return shown
     if a_pagination_cursor(name, value):  # named as a token, it says where a page starts
         return None
-    if (lower == "code" and could_be_a_token(value, shortest=16)) or (
-            (names_a_credential(name) or names_a_session(name) or lower in passwords)
-            and could_be_a_token(value)) or (lower in passwords and HEX_PASSWORD.fullmatch(value)) or (
-            (names_a_secret_value(name) or lower in outright) and not holds_no_secret(value)):
+    if (lower == "code" and could_be_a_token(value, shortest=16)) or a_key_as_an_apps_id(name, value):
+        return shown  # a key as long as its vendor's, under a name saying no credential by its words
+    if (names_a_credential(name) or names_a_session(name) or lower in passwords) and could_be_a_token(value):
+        return shown
+    if lower in passwords and HEX_PASSWORD.fullmatch(value):  # Subsonic's `enc:736563726574`: digits, as often
+        return shown
+    if (names_a_secret_value(name) or lower in outright) and not holds_no_secret(value):
         return shown
     return None
 

@@ -159,6 +159,11 @@ HEX_PASSWORD = re.compile(r"enc:[0-9a-f]+", re.IGNORECASE)
 PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "pass", "pwd"})
 FUSED_PASSWORD_WORDS = ("password", "passwd", "passphrase")
 
+# an app's id that is its API key (OpenWeather's `?appid=` of 32 hex): a run of 24 letters and digits or more holding
+# both; WeChat's `?appid=wx…` (18), a GUID's runs or a package's name (`com.example.app`) are ids
+APP_ID_NAMES = frozenset({"appid", "app_id"})
+SHORTEST_APP_KEY = 24
+
 # a query parameter's name whose value is a secret outright: its last word a password's, a secret's, a token's or a
 # signature's (`?password=`, `?client_secret=`, `?access_token=`, `?sig=`), or a key after a word of access
 # (`?api_key=`, `?x-api-key=`, fused: `?apiKey=`) — not a key alone (`?key=new_checkout`, `?Key=photos/x.jpg`), a
@@ -351,3 +356,9 @@ def _where_a_page_starts(value: str) -> bool:
         (isinstance(part, int) and not isinstance(part, bool)) or (isinstance(part, str) and not
                                                                    shaped_as_a_credential(part))
         for part in said.values())
+
+
+def a_key_as_an_apps_id(name: str, value: str) -> bool:
+    """Whether an app's id holds a key (`?appid=<32 hex>`, OpenWeather's), not an id (`wx…`, a GUID, `com.example`)."""
+    return name.lower() in APP_ID_NAMES and any(len(run) >= SHORTEST_APP_KEY and not run.isdigit() and not run.isalpha()
+                                                for run in TOKEN_RUN.findall(value))
