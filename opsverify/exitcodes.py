@@ -24,7 +24,9 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(1, "failed", "at least one check failed: the target is not as the runbook says"),
     ExitCode(2, "interrupted", "pytest: the run was interrupted (Ctrl-C, SIGTERM), or `-x`/`--maxfail` stopped it on a "
                                "failure below --fail-on (a blocking one is 1) with items never checked; its archive "
-                               "says `interrupted` and how many of the selected items ran"),
+                               "says `interrupted` and how many of the selected items ran. Also a conftest that calls "
+                               "`pytest.exit` as it imports (no code given, or one this table does not give: "
+                               "a code it does give is kept, never 0), before any check"),
     ExitCode(3, "internal", "pytest: internal error"),
     ExitCode(4, "usage", "pytest: command-line usage error (e.g. a bad -k or -m expression, or runbook checks "
                          "without --env); no archive"),
@@ -39,12 +41,14 @@ TABLE: tuple[ExitCode, ...] = (
                                     "teardown, its worker): a target misbehaved — among them a database that kept "
                                     "answering, too slowly for timeouts.database_s; the summary names each cause "
                                     "(`could not check — …`). Also a family module or a conftest that skipped itself "
-                                    "at import (`pytest.importorskip` of what this runner lacks): its items were never "
-                                    "collected (a conftest: no test below it, the run stops before any check)"),
+                                    "at import (`pytest.importorskip` of what this runner lacks; a conftest's "
+                                    "`pytest.fail` too): its items were never collected (a conftest: no test below "
+                                    "it, the run stops before any check)"),
     ExitCode(20, "bad-config", "invalid checklist or environment file (bad YAML, not UTF-8, unknown key, "
                                "wrong value; an environment that names no system, or has a `.yml` twin), a "
                                "`checks/` module naming no family or a second test of one, or none for a family "
-                               "the run's items need (`checks/test_tcp.py` is missing), or a bad option value"),
+                               "the run's items need (`checks/test_tcp.py` is missing), a conftest that raises as it "
+                               "imports (pytest said a usage error, 4), or a bad option value"),
     ExitCode(21, "unknown-env", "unknown environment name"),
     ExitCode(22, "missing-variable", "a ${VAR} of the environment is not set, or holds a control character or "
                                      "bytes that are not UTF-8"),

@@ -165,7 +165,9 @@ DESELECTED = pytest.StashKey[list[pytest.Item]]()  # while collecting: what was 
 FAMILY_TESTS = pytest.StashKey[dict[str, str]]()  # family -> the node id of the test that stands for its items
 BAD_TEST_MODULE = pytest.StashKey[bool]()  # a checks/ module was refused while collecting: bad input, exit 20
 SKIPPED_MODULES = pytest.StashKey[dict[Path, str]]()  # a test module that skipped itself at import -> why (redacted)
-SKIPPED_CONFTEST = pytest.StashKey[tuple[str, str]]()  # an initial conftest that skipped itself at import: where, why
+# an initial conftest that stopped the run as it imported: what it did, in words not yet masked, and the exit code
+STOPPED_CONFTEST = pytest.StashKey[tuple[str, int]]()
+CONFTEST_PRINTED = pytest.StashKey[tuple[str, str]]()  # what initial conftests printed at import: stdout, stderr
 REFUSED = "opsverify: "  # how a refused module's collection error begins: xdist's controller tells it by this
 SESSION = pytest.StashKey[pytest.Session]()
 CONSOLE = pytest.StashKey[tuple[Stdout, Any]]()  # the terminal reporter's stdout, and the one it stood in for
@@ -348,17 +350,101 @@ def pytest_load_initial_conftests(early_config: pytest.Config):
         if sys.stderr is None:
             sys.stderr = Stderr(None)
         early_config.stash[STDERR] = sys.stderr if isinstance(sys.stderr, Stderr) else Stderr(sys.stderr)
+    return (yield)
+
+
+# trylast: inside pytest's capture wrapper, which writes out what it captured, as printed, when this hook raises
+@pytest.hookimpl(wrapper=True, trylast=True, specname="pytest_load_initial_conftests")
+def pytest_load_initial_conftests_held(early_config: pytest.Config):
+    """What a team's conftest printed as it imported (a password it connects with too), and what stopped the run if
+    it did (a skip, pytest.fail or pytest.exit, an error — its words may quote a secret), are taken from pytest
+    before it writes them out as they were: said masked by the environment's secrets once it is known
+    (pytest_cmdline_main), what was printed given back to pytest's capture masked (pytest_configure)."""
+    if getattr(early_config.known_args_namespace, "ov_env", None) is None:
+        return (yield)
     try:
         return (yield)
-    except pytest.skip.Exception as exc:  # a conftest's importorskip: pytest lets it out as a traceback, exit 1
-        if getattr(early_config.known_args_namespace, "ov_env", None) is None:
-            raise
-        # said by pytest_cmdline_main, once the environment is known to mask the reason by (it may quote a secret)
-        early_config.stash[SKIPPED_CONFTEST] = (_skipping_conftest(exc), cut(one_line(str(exc.msg or "")), 200))
+    except (pytest.skip.Exception, pytest.fail.Exception, _ConftestImportFailure) as exc:
+        early_config.stash[STOPPED_CONFTEST] = _conftest_stopped(exc)
         return None
+    finally:
+        _hold_what_conftests_printed(early_config)
 
 
-def _skipping_conftest(exc: BaseException) -> str:
+def _conftest_import_failure() -> type[BaseException]:
+    try:
+        from _pytest.config import ConftestImportFailure
+    except ImportError:  # pytest moved it: its own report stands
+        return type("NoConftestImportFailure", (Exception,), {})
+    return ConftestImportFailure
+
+
+_ConftestImportFailure = _conftest_import_failure()
+NO_TEST_BELOW = "pytest loads no test below it, so no item was checked"
+
+
+def _conftest_stopped(exc: BaseException) -> tuple[str, int]:
+    """How a conftest stopped the run as it imported, in one line (its words not yet masked), and the exit code: a
+    skip or pytest.fail, the runner lacking what it needs (10, as a family module skipped at import); pytest.exit,
+    the code it gives where the exit codes' table has one (never 0: nothing was checked), else 2 as pytest's own; an
+    error, a broken file of the project (20, bad input; pytest said a usage error, 4)."""
+    from .checklist import shown
+
+    if isinstance(exc, pytest.skip.Exception):
+        return (f"{_stopping_conftest(exc)} skipped at import ({_words(exc.msg)}): {NO_TEST_BELOW}; make it import "
+                "here, or skip in the fixtures or tests that need what it lacks", exitcodes.COULD_NOT_CHECK)
+    if isinstance(exc, pytest.fail.Exception):
+        return (f"{_stopping_conftest(exc)} failed at import (pytest.fail: {_words(exc.msg)}): {NO_TEST_BELOW}; make "
+                "it import here, or fail in the fixtures or tests that need what it lacks", exitcodes.COULD_NOT_CHECK)
+    where, cause = shown(Path(exc.path)), exc.cause
+    if isinstance(cause, pytest.exit.Exception):
+        given = cause.returncode
+        code = given if given in {e.code for e in exitcodes.TABLE} - {exitcodes.OK} else exitcodes.INTERRUPTED
+        return f"{where} ended the run at import (pytest.exit: {_words(cause.msg)}): {NO_TEST_BELOW}", code
+    return (f"{where} failed at import ({type(cause).__name__}: {_words(str(cause))}): {NO_TEST_BELOW}; make it "
+            "import here", exitcodes.BAD_CONFIG)
+
+
+def _words(text: Any) -> str:
+    return cut(one_line(str(text or "")), 200)
+
+
+def _hold_what_conftests_printed(config: pytest.Config) -> None:
+    """Taken from pytest's capture: it writes out what a conftest printed, as printed, where the run stops (a
+    conftest that stopped it, inputs refused) or as it ends (xdist's controller collects nothing to take it)."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if capture is None or not capture.is_globally_capturing():  # -s: it went straight to the terminal
+        return
+    out, err = capture.read_global_capture()
+    if out or err:
+        config.stash[CONFTEST_PRINTED] = (out, err)
+
+
+def _give_back_what_conftests_printed(config: pytest.Config, mask, *, to_capture: bool) -> None:
+    """What the initial conftests printed, masked: given back to pytest's capture, where a module's collection or
+    the run's end takes it as pytest would have; or, where the run stops before any check, written out now."""
+    out, err = config.stash.get(CONFTEST_PRINTED, ("", ""))
+    config.stash[CONFTEST_PRINTED] = ("", "")  # once
+    if not (out or err):
+        return
+    capture = config.pluginmanager.get_plugin("capturemanager") if to_capture else None
+    if capture is not None and capture.is_globally_capturing():
+        capture.resume_global_capture()
+        try:
+            for stream, text in ((sys.stdout, out), (sys.stderr, err)):
+                stream.write(mask(text))
+                stream.flush()
+        finally:
+            capture.suspend_global_capture()
+        return
+    console = sys.stdout if isinstance(sys.stdout, Stdout) else Stdout(sys.stdout)
+    console.write(mask(out))
+    console.flush()
+    if err:
+        stderr_line(config, mask(err).removesuffix("\n"))
+
+
+def _stopping_conftest(exc: BaseException) -> str:
     """The conftest.py whose import raised `exc`: the innermost one on its traceback (it may skip through a helper
     it imports)."""
     from .checklist import shown
@@ -391,6 +477,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if console is not None and sys.stdout is console:
         sys.stdout = before  # the reporter is made: a print of anyone's is as it was
     state = config.stash.get(STATE, None)
+    if config.stash.get(CONFTEST_PRINTED, ("", "")) != ("", ""):  # as pytest would have it: masked
+        mask = state.run.redactor.text if state is not None else (
+            lambda text: _masked_by_the_environment(config, config.getoption("ov_env") or "", text))
+        _give_back_what_conftests_printed(config, mask, to_capture=True)
     if state is not None:
         redact_logging(config, state.run.redactor)
         config.pluginmanager.register(PrintedByPytestRedacted(state.run.redactor), "opsverify-printed-redacted")
@@ -507,13 +597,13 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     name = config.getoption("ov_env")
     if name is None or _help_only(config.option):
         return None
-    skipped = config.stash.get(SKIPPED_CONFTEST, None)
-    if skipped is not None:  # no test below it was loaded: before the demo starts, nothing to check nor to write
-        conftest, why = skipped
-        said = (f"{conftest} skipped at import ({why}): pytest loads no test below it, so no item was checked; make it "
-                "import here, or skip in the fixtures or tests that need what it lacks")
-        stderr_line(config, f"opsverify: {visible(_masked_by_the_environment(config, name, said))}")
-        return exitcodes.COULD_NOT_CHECK  # as a family module skipped at import: the runner lacks it, no file is bad
+    masked = lambda text: _masked_by_the_environment(config, name, text)  # noqa: E731 — the run's redactor is not made yet
+    stopped = config.stash.get(STOPPED_CONFTEST, None)
+    if stopped is not None:  # no test below it was loaded: before the demo starts, nothing to check nor to write
+        said, code = stopped
+        _give_back_what_conftests_printed(config, masked, to_capture=False)
+        stderr_line(config, f"opsverify: {visible(masked(said))}")
+        return code
     INTERRUPTIONS.install()  # from the start: the demo starting, the checklists loading
     # and to the very end: the first cleanup registered is the last to run, after the demo and the run have stopped
     config.add_cleanup(lambda: _run_over(config))
@@ -521,10 +611,12 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         with collector_paused():  # the checklists' nodes and values, pydantic's models: see heap
             state = _prepare(config, name)
     except StopRun as exc:
+        _give_back_what_conftests_printed(config, masked, to_capture=False)
         # (visible: a path or a file name in it is the command line's or the repository's: shown, never obeyed)
-        stderr_line(config, f"opsverify: {visible(_masked_by_the_environment(config, name, exc.message))}")
+        stderr_line(config, f"opsverify: {visible(masked(exc.message))}")
         return exc.exit_code
     except KeyboardInterrupt as exc:  # Ctrl-C while the demo starts or the inputs load: nothing ran, nothing is written
+        _give_back_what_conftests_printed(config, masked, to_capture=False)
         phase = getattr(exc, "phase", "loading the checklists and environment")
         stderr_line(config, f"opsverify: interrupted while {phase}: nothing was checked")
         return exitcodes.INTERRUPTED

@@ -369,3 +369,96 @@ def test_a_conftest_skipped_at_import_stops_the_run_in_one_line(tmp_path, skip, 
         f"opsverify: {where} skipped at import ({reason}): pytest loads no test below it, so no item was checked; "
         "make it import here, or skip in the fixtures or tests that need what it lacks"), ran.output[-3000:]
     assert not (project.root / "reports").exists() or not any((project.root / "reports").iterdir())
+
+
+CONFTEST_SECRET = "sk_live_51HxQz9Pq8Rr7Tt6Uu5Vv4Ww3"  # the environment's database password, as a conftest may quote it
+
+
+def _fleet_with_a_secret(root, web, conftest: str, where: str = "checks/conftest.py"):
+    """modules_fleet whose environment holds a database password (a secret the run masks), and a conftest of the
+    team's that quotes it at import."""
+    project = modules_fleet(root, web)
+    project.variables["DB_PASSWORD"] = CONFTEST_SECRET
+    env = project.root / "environments" / "local.yaml"
+    env.write_text(env.read_text(encoding="utf-8").replace(
+        'services: {web: {url: "${WEB_URL}"}}}',
+        'services: {web: {url: "${WEB_URL}"}}, database: "postgresql://app:${DB_PASSWORD}@127.0.0.1:5/app"}', 1),
+        encoding="utf-8")
+    path = project.root / where
+    path.write_text(conftest + ("\n" + path.read_text(encoding="utf-8") if path.exists() else ""), encoding="utf-8")
+    return project
+
+
+def _nothing_leaked(project, ran) -> None:
+    assert CONFTEST_SECRET not in ran.output, ran.output[-3000:].replace(CONFTEST_SECRET, "<SECRET>")
+    reports = project.root / "reports"
+    for path in (reports.rglob("*") if reports.exists() else ()):
+        assert not path.is_file() or CONFTEST_SECRET.encode() not in path.read_bytes(), path
+
+
+PRINTS_THE_PASSWORD = ('import os, sys\nprint("connecting with", os.environ["DB_PASSWORD"])\n'
+                       'print("also on stderr", os.environ["DB_PASSWORD"], file=sys.stderr)\n')
+
+
+@pytest.mark.parametrize("then, args, code", [
+    ('import pytest\npytest.skip("no client", allow_module_level=True)\n', [], 10),  # pytest's capture wrote it out
+    ("", ["-n", "2"], 0),  # xdist's controller collects nothing: its capture wrote it out as the run ended
+    ("", ["--waivers-dir", "no/such/folder"], 20),  # a run refused before any check: likewise
+    ("", [], 0),  # the first module's collection takes it: shown where that module's collection fails
+])
+def test_what_a_conftest_printed_at_import_is_masked(tmp_path, then, args, code):
+    """A team's conftest that prints the database password as it imports: pytest's capture holds it and writes it
+    out, as printed, where the run stops (a skip at import, a refused input) or, under xdist, as the run ends.
+    What it printed is masked by the environment's secrets before pytest has it."""
+    with MisbehavingHttp() as web:
+        project = _fleet_with_a_secret(tmp_path, web, PRINTS_THE_PASSWORD + then)
+        ran = project.run("--env", "local", "-m", "postdeploy", *args)
+    assert ran.code == code, ran.output[-3000:].replace(CONFTEST_SECRET, "<SECRET>")
+    _nothing_leaked(project, ran)
+    if args or then:  # pytest writes what was captured out here: masked, never dropped in silence
+        assert "connecting with" in ran.done.stdout and "also on stderr" in ran.done.stderr, ran.output[-3000:]
+
+
+def test_a_conftest_that_raises_at_import_stops_the_run_in_one_line(tmp_path):
+    """A conftest raising at import with the password in its words: pytest printed `ImportError while loading
+    conftest` and the secret as raised, and exit 4 (a usage error). One line now naming the conftest and its error,
+    masked, exit 20 (bad input: a broken file of the project), before any check and with nothing written."""
+    with MisbehavingHttp() as web:
+        project = _fleet_with_a_secret(
+            tmp_path, web, 'import os\nraise RuntimeError("cannot reach db with password " + os.environ["DB_PASSWORD"])\n')
+        ran = project.run("--env", "local", "-m", "postdeploy")
+    assert ran.code == 20, ran.output[-3000:].replace(CONFTEST_SECRET, "<SECRET>")
+    _nothing_leaked(project, ran)
+    assert "Traceback" not in ran.output and "ImportError while loading" not in ran.output, ran.output[-3000:]
+    [line] = ran.done.stderr.strip().splitlines()
+    assert line.startswith("opsverify: checks/conftest.py failed at import (RuntimeError: cannot reach db with "
+                           "password "), line
+    assert line.endswith("): pytest loads no test below it, so no item was checked; make it import here"), line
+    assert not (project.root / "reports").exists() or not any((project.root / "reports").iterdir())
+
+
+@pytest.mark.parametrize("stop, code, said", [
+    ('pytest.fail("no client with " + os.environ["DB_PASSWORD"], pytrace=False)', 10, "failed at import (pytest.fail:"),
+    ('pytest.exit("no client with " + os.environ["DB_PASSWORD"])', 2, "ended the run at import (pytest.exit:"),
+    ('pytest.exit("no client with " + os.environ["DB_PASSWORD"], returncode=25)', 25,
+     "ended the run at import (pytest.exit:"),
+    ('pytest.exit("no client with " + os.environ["DB_PASSWORD"], returncode=7)', 2,
+     "ended the run at import (pytest.exit:"),  # a code the table does not give: as pytest.exit's own, interrupted
+    ('pytest.exit("no client with " + os.environ["DB_PASSWORD"], returncode=0)', 2,
+     "ended the run at import (pytest.exit:"),  # no check ran: never 0, every check passed
+])
+def test_a_conftest_that_fails_or_exits_at_import_stops_the_run_in_one_line(tmp_path, stop, code, said):
+    """`pytest.fail(...)` in a conftest at import ended the run in an 86-line traceback, exit 1 (a check failed) with
+    none run; `pytest.exit(...)` in pytest's `ImportError while loading conftest`, exit 4. One line each, masked, as
+    a conftest skipped at import: pytest.fail exit 10, pytest.exit the code it gives where the table has it (not 0:
+    nothing was checked), else 2 as pytest.exit's own."""
+    with MisbehavingHttp() as web:
+        project = _fleet_with_a_secret(tmp_path, web, f"import os, pytest\n{stop}\n")
+        ran = project.run("--env", "local", "-m", "postdeploy")
+    assert ran.code == code, ran.output[-3000:].replace(CONFTEST_SECRET, "<SECRET>")
+    _nothing_leaked(project, ran)
+    assert "Traceback" not in ran.output and "ImportError while loading" not in ran.output, ran.output[-3000:]
+    [line] = ran.done.stderr.strip().splitlines()
+    assert line.startswith(f"opsverify: checks/conftest.py {said} no client with "), line
+    assert "pytest loads no test below it, so no item was checked" in line, line
+    assert not (project.root / "reports").exists() or not any((project.root / "reports").iterdir())
