@@ -672,12 +672,14 @@ class _Row:
 CAUSE_KINDS = ("credentials", "unreachable", "stopped", "budget", "deadline")
 # what left items out where no option, path or node id on the command line did: a conftest or plugin ignoring their
 # file, or a hook deselecting them (which of them is not told to the plugin); a collection error is named apart
-NARROWED_ELSEWHERE = ("a plugin or conftest (collect_ignore, pytest_ignore_collect or pytest_collection_modifyitems), "
-                      "not the command line")
+NOT_THE_COMMAND_LINE = ", not the command line"
+NARROWED_ELSEWHERE = ("a plugin or conftest (collect_ignore, pytest_ignore_collect or pytest_collection_modifyitems)"
+                      + NOT_THE_COMMAND_LINE)
 SKIPPED_BY = "opsverify-skipped-by"  # a report's user property: what skipped an item's test before its check ran
 _IDS_SHOWN = 12  # a summary line names this many items of one reason, then counts the rest
 # an xdist worker's word to its controller, which collects nothing: whether -m took in each item by its marks
 MARKS_TOOK = "opsverify_marks_took"
+OPTIONS_LEFT_OUT = "opsverify_options_left_out"  # and which of -k and --deselect left each item it deselected out
 CALL_MAY_HAVE_BEEN_SENT = "its call may have been sent (not repeated)"  # a mutating item interrupted as it ran
 
 
@@ -763,6 +765,13 @@ class ArchiveReporter:
         """An xdist worker's word on -m and its items' marks (see marks_taken): the controller collects nothing."""
         took = (getattr(node, "workeroutput", None) or {}).get(MARKS_TOOK, ())
         merge_marks_taken(self.state.marks_took, {(str(system), str(key)): t for system, key, t in took})
+        left = (getattr(node, "workeroutput", None) or {}).get(OPTIONS_LEFT_OUT, ())
+        if left is None or self.state.options_left_out is None:  # a worker could not judge: each option is named
+            self.state.options_left_out = None
+        else:
+            for system, key, by in left:
+                known = self.state.options_left_out.setdefault((str(system), str(key)), [])
+                known += [str(said) for said in by if str(said) not in known]
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self.begun.add(nodeid)
@@ -1128,7 +1137,7 @@ class ArchiveReporter:
 
     def _uncollected_said(self) -> list[str]:
         errors = [e for e in self.collection_errors if e != "?"]
-        return [f"not collected ({', '.join(errors)}), not the command line"] if errors else []
+        return [f"not collected ({', '.join(errors)}){NOT_THE_COMMAND_LINE}"] if errors else []
 
     def _narrowed_elsewhere(self, left_out: list[Check]) -> list[str]:
         """What left these items out, the command line not: the modules or checklist files that could not be collected
@@ -1148,7 +1157,8 @@ class ArchiveReporter:
         parts += [path for path in asked.get("paths") or () if path.endswith(".yaml") and path not in parts]
         parts += [f"--shard {asked['shard'].replace('of', '/')}"] if asked["shard"] else []
         partial = bool(asked.get("left_out"))  # else a path given that holds every item is no news
-        parts += [n for n in asked["narrowed_by"] if partial or n.startswith(("-k ", "--item "))]
+        narrowed = [n for n in asked["narrowed_by"] if partial or n.startswith(("-k ", "--item "))]
+        parts += [narrowed_said(narrowed)] if narrowed else []
         text = " ".join(parts) or "everything collected"
         if partial:
             text += f" — partial: {len(asked['left_out'])} of {asked['in_scope']} items in scope left out"
@@ -1755,7 +1765,7 @@ class ArchiveReporter:
         partial = self.left_out(terminalreporter.config) if not terminalreporter.config.option.collectonly else None
         if partial is not None and partial[1]:
             in_scope, left = partial
-            narrowed = " ".join(self.selection(terminalreporter.config)["narrowed_by"])
+            narrowed = narrowed_said(self.selection(terminalreporter.config)["narrowed_by"])
             write(f"partial run: {len(left)} of the {in_scope} items in scope not selected ({narrowed}): "
                   f"{_some([f'{c.system} {c.key}' for c in left])}", yellow=True)
         if selected:
@@ -2318,10 +2328,58 @@ def _why_item_not_selected(config: pytest.Config, state, item: str, systems: tup
                 return said
     given = config.args_source == pytest.Config.ArgsSource.ARGS
     narrowed += provenance.narrowing(config.option, [shown(Path(a)) for a in config.args] if given else [], [])
+    narrowed = _those_that_left_out(narrowed, chosen, getattr(state, "options_left_out", None))
     narrowed += _test_files_named(config, state.checklists)
     if narrowed:
         return f"--item {shown_item} was left out by {visible(' '.join(narrowed)[:300])}"
     return f"--item {shown_item} was left out by {' and '.join(_left_out_elsewhere(config, chosen))}"
+
+
+def narrowed_said(narrowed_by: list[str]) -> str:
+    """`narrowed_by` in words: the command line's options as given; what narrowed the run beyond them (a plugin or
+    conftest, a module not collected) said after them as that, not read as one more option of theirs."""
+    given = [n for n in narrowed_by if not n.endswith(NOT_THE_COMMAND_LINE)]
+    elsewhere = [n.removesuffix(NOT_THE_COMMAND_LINE) for n in narrowed_by if n.endswith(NOT_THE_COMMAND_LINE)]
+    if not (given and elsewhere):
+        return " ".join(narrowed_by)
+    return f"{' '.join(given)} given, and {' and '.join(elsewhere)} narrowed further"
+
+
+def _those_that_left_out(narrowed: list[str], checks: list[Check],
+                         left_out: dict[tuple[str, str], list[str]] | None) -> list[str]:
+    """The command line's narrowing, -k and --deselect kept only where they left one of these checks out (a -k that
+    takes an item in did not leave it out, whatever else did); each kept where that is not known (`left_out` None)."""
+    if left_out is None:
+        return narrowed
+    did = {said for c in checks for said in left_out.get((c.system, c.key), ())}
+    return [n for n in narrowed if not n.startswith(("-k ", "--deselect ")) or n in did]
+
+
+def options_left_out(option: Any, items: list[pytest.Item]) -> dict[tuple[str, str], list[str]] | None:
+    """Which of -k and --deselect left each runbook item of `items` (those deselected) out, judged as pytest judges
+    it: -k's expression on the item's keywords (pytest's KeywordMatcher), --deselect by its node id's prefix; said as
+    `narrowed_by` says them. None where pytest's expression API moved (each option is then named, at worst wider)."""
+    from .plugin import item_check
+
+    keyword = getattr(option, "keyword", "") or ""
+    prefixes = list(getattr(option, "deselect", None) or ())
+    left: dict[tuple[str, str], list[str]] = {}
+    try:
+        from _pytest.mark import KeywordMatcher
+        from _pytest.mark.expression import Expression
+
+        expression = Expression.compile(keyword.lstrip()) if keyword.strip() else None  # as pytest's -k reads it
+        for item in items:
+            check = item_check(item)
+            if check is None:
+                continue
+            said = [f"-k {keyword!r}"] if expression and not expression.evaluate(KeywordMatcher.from_item(item)) else []
+            said += [f"--deselect {prefix}" for prefix in prefixes if item.nodeid.startswith(prefix)]
+            known = left.setdefault((check.system, check.key), [])
+            known += [s for s in said if s not in known]
+    except Exception:  # noqa: BLE001 — pytest's private API moved: not known
+        return None
+    return {place: said for place, said in left.items() if said}
 
 
 def _left_out_elsewhere(config: pytest.Config, checks: list[Check]) -> list[str]:

@@ -109,6 +109,9 @@ class State:
     # each runbook item collected -> whether -m takes it in by its marks as pytest saw them (archive.marks_taken);
     # under xdist, in the controller: as its workers said
     marks_took: dict[tuple[str, str], bool] = field(default_factory=dict)
+    # each runbook item deselected -> which of -k and --deselect left it out (archive.options_left_out); None where
+    # pytest's expression API moved; under xdist, in the controller: as its workers said
+    options_left_out: dict[tuple[str, str], list[str]] | None = field(default_factory=dict)
 
     def in_scope(self, check: Check) -> bool:
         return (not self.systems or check.system in self.systems) and (
@@ -1673,8 +1676,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_deselected(items: list[pytest.Item]) -> None:
-    """Kept until collection is over: -m's word on them by their final marks (a later hook may add some)."""
-    if items and items[0].config.stash.get(STATE, None) is not None and items[0].config.option.markexpr:
+    """Kept until collection is over: -m's and -k's word on them by their final marks and keywords (a later hook may
+    add some), --deselect's by their node ids."""
+    option = items[0].config.option if items else None
+    if (option is not None and items[0].config.stash.get(STATE, None) is not None
+            and (option.markexpr or option.keyword or option.deselect)):
         items[0].config.stash.setdefault(DESELECTED, []).extend(items)
 
 
@@ -1684,7 +1690,7 @@ def pytest_collection_finish_marks(session: pytest.Session) -> None:
     """Whether -m takes in each runbook item collected, selected or deselected, by its marks once every collection
     hook is done: the run's scope (archive.left_out). An xdist worker hands it to the controller, which collects
     nothing."""
-    from .archive import MARKS_TOOK, marks_taken
+    from .archive import MARKS_TOOK, OPTIONS_LEFT_OUT, marks_taken, options_left_out
 
     config = session.config
     deselected = config.stash.get(DESELECTED, [])
@@ -1693,8 +1699,11 @@ def pytest_collection_finish_marks(session: pytest.Session) -> None:
     if state is None:
         return
     state.marks_took = marks_taken(config.option.markexpr, [*session.items, *deselected])
+    state.options_left_out = options_left_out(config.option, deselected)
     if hasattr(config, "workeroutput"):
         config.workeroutput[MARKS_TOOK] = [[system, key, took] for (system, key), took in state.marks_took.items()]
+        left = state.options_left_out
+        config.workeroutput[OPTIONS_LEFT_OUT] = None if left is None else [[*place, by] for place, by in left.items()]
 
 
 @pytest.hookimpl(optionalhook=True)

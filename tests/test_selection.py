@@ -211,6 +211,46 @@ def pytest_collection_modifyitems(config, items):
     assert "by the command line" not in ran.output, ran.output[-2000:]
 
 
+A2_NODE = "checks/test_http.py::test_http[A2-up-again[local]]"
+
+
+@pytest.mark.parametrize("narrowing, by", [
+    (["-k", "up"], None),  # -k takes A2-up-again in: the conftest left it out
+    (["-k", "up", "-n", "2"], None),  # xdist's workers collect: they tell the controller
+    (["-k", "not again"], "-k 'not again'"),
+    (["-k", "up", "--deselect", A2_NODE], f"--deselect {A2_NODE}"),  # -k took it in, --deselect took it out
+    (["-k", "not again", "--deselect", "checks/test_http.py::test_http[B"], "-k 'not again'"),
+])
+def test_an_item_not_selected_is_said_as_left_out_by_what_did_leave_it_out(tmp_path, narrowing, by):
+    """`--item A1 --item A2 -k up` and a conftest's hook dropping A2: the summary and items_not_selected said
+    "--item A2 was left out by -k 'up'", which takes A2-up-again in. -k and --deselect are named only where they
+    left the item out (-k judged as pytest judges it, on the item's keywords; --deselect by its node id's prefix),
+    else the plugin or conftest; and where a hook narrowed beside the --items, the partial line says the --items were
+    given and a hook narrowed further."""
+    from opsverify.archive import NARROWED_ELSEWHERE
+
+    with MisbehavingHttp() as web:
+        project = modules_fleet(tmp_path, web)
+        if by is None:  # beside what the layout's own conftest holds
+            conftest = project.root / "conftest.py"
+            conftest.write_text(conftest.read_text(encoding="utf-8") + """
+def pytest_collection_modifyitems(config, items):
+    items[:] = [item for item in items if "A2-" not in item.nodeid]
+""", encoding="utf-8")
+        ran = project.run("--env", "local", "-m", "postdeploy", "--item", "A1", "--item", "A2", *narrowing)
+    assert ran.code == 5, ran.output[-2000:]
+    manifest, _, _ = _selection(ran)
+    why = f"--item A2 was left out by {by or NARROWED_ELSEWHERE}"
+    assert manifest["items_not_selected"] == [{"item": "A2", "why": why}], manifest
+    assert f"not selected, so not checked: {why}" in ran.done.stdout, ran.output[-2000:]
+    if by is None:
+        assert "left out by -k" not in ran.output, ran.output[-2000:]
+        assert manifest["narrowed_by"] == ["-k 'up'", "--item A1", "--item A2", NARROWED_ELSEWHERE], manifest
+        elsewhere = NARROWED_ELSEWHERE.removesuffix(", not the command line")
+        assert (f"not selected (-k 'up' --item A1 --item A2 given, and {elsewhere} narrowed further): "
+                in ran.done.stdout), ran.output[-2000:]
+
+
 @pytest.mark.parametrize("options", [[], ["--shard", "1/2"], ["-n", "2"], ["checklists/alpha.yaml"], ["checklists"]])
 def test_a_whole_run_or_a_shard_is_not_partial(tmp_path, options):
     with MisbehavingHttp() as web:
