@@ -405,7 +405,7 @@ PRINTS_THE_PASSWORD = ('import os, sys\nprint("connecting with", os.environ["DB_
     ("", ["-n", "2"], 0),  # xdist's controller collects nothing: its capture wrote it out as the run ended
     ("", ["--waivers-dir", "no/such/folder"], 20),  # a run refused before any check: likewise
     ("", [], 0),  # the first module's collection takes it: shown where that module's collection fails
-])
+], ids=["skipped-at-import", "xdist", "inputs-refused", "collected"])
 def test_what_a_conftest_printed_at_import_is_masked(tmp_path, then, args, code):
     """A team's conftest that prints the database password as it imports: pytest's capture holds it and writes it
     out, as printed, where the run stops (a skip at import, a refused input) or, under xdist, as the run ends.
@@ -446,7 +446,7 @@ def test_a_conftest_that_raises_at_import_stops_the_run_in_one_line(tmp_path):
      "ended the run at import (pytest.exit:"),  # a code the table does not give: as pytest.exit's own, interrupted
     ('pytest.exit("no client with " + os.environ["DB_PASSWORD"], returncode=0)', 2,
      "ended the run at import (pytest.exit:"),  # no check ran: never 0, every check passed
-])
+], ids=["fail", "exit", "exit-25", "exit-7", "exit-0"])
 def test_a_conftest_that_fails_or_exits_at_import_stops_the_run_in_one_line(tmp_path, stop, code, said):
     """`pytest.fail(...)` in a conftest at import ended the run in an 86-line traceback, exit 1 (a check failed) with
     none run; `pytest.exit(...)` in pytest's `ImportError while loading conftest`, exit 4. One line each, masked, as
