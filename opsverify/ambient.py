@@ -18,7 +18,8 @@ from urllib.parse import unquote, urlsplit
 
 from .environment import conninfo_settings
 from .families._credentials import shaped_as_a_credential
-from .secrets import connection_string_passwords, name_words, names_a_secret, names_a_secret_outright
+from .secrets import (connection_string_passwords, holds_a_private_key, name_words, names_a_secret,
+                      names_a_secret_outright, query_passwords)
 
 _LIBPQ_URL_PREFIXES = ("postgresql://", "postgres://")
 _DEFAULT_PORT = "5432"
@@ -49,7 +50,8 @@ def named_secrets(environ: Mapping[str, str] = os.environ) -> list[tuple[str, st
     password: `named_addresses`). Not a folder or file that exists (PWD, OLDPWD, XAUTHORITY, SSH_AUTH_SOCK name the
     project's folder and the runner's files; a key that starts with `/` is no file)."""
     return [(name, value) for name, value in environ.items()
-            if not _existing_path(value) and (shaped_as_a_credential(value) or _names_a_held_secret(name) and (
+            if not _existing_path(value) and (shaped_as_a_credential(value) or holds_a_private_key(value)
+                                              or _names_a_held_secret(name) and (
                 _token_shaped(value) or names_the_value(name, value) and not _guessable(value, name, environ)))]
 
 
@@ -57,14 +59,19 @@ def named_secrets(environ: Mapping[str, str] = os.environ) -> list[tuple[str, st
 # TOKEN_SCOPES), what runs it (AUTH_IMAGE=keycloak:24.0.1, its TAG, VERSION), where it is kept (KEY_VAULT_NAME,
 # DB_SECRET_ARN; a key's id: KMS_KEY_ID) — read as a secret, its word vanished from every message and an item named
 # with it was refused; a vendor's key under such a name is one all the same (`shaped_as_a_credential`)
-_DESCRIBING_LAST_WORDS = frozenset({"SCOPE", "SCOPES", "IMAGE", "TAG", "VERSION", "NAME", "ARN"})
+_DESCRIBING_LAST_WORDS = frozenset({"SCOPE", "SCOPES", "IMAGE", "TAG", "VERSION", "NAME", "ARN", "AUDIENCE",
+                                    "ISSUER", "STORE", "SERVICE", "MOUNT", "PROVIDER", "ALGORITHM", "TYPE", "ENDPOINT"})
+# … and a token's endpoint (Spring's …_PROVIDER_KEYCLOAK_TOKEN_URI, OAUTH_TOKEN_URL): where a token is asked, public;
+# a webhook's URL, or a password's, is the secret itself
+_DESCRIBING_LAST_PAIRS = frozenset({("TOKEN", "URI"), ("TOKEN", "URL")})
 
 
 def _names_a_held_secret(name: str) -> bool:
     """Whether a name says secret (`names_a_secret`) and not that its value only describes one (a session's id is
     one: SESSION_ID; a key's is not: KMS_KEY_ID)."""
     words = name_words(name)
-    describes = bool(words) and (words[-1] in _DESCRIBING_LAST_WORDS or words[-2:] == ["KEY", "ID"])
+    describes = bool(words) and (words[-1] in _DESCRIBING_LAST_WORDS or words[-2:] == ["KEY", "ID"]
+                                 or tuple(words[-2:]) in _DESCRIBING_LAST_PAIRS)
     return names_a_secret(name) and not describes
 
 
@@ -110,11 +117,14 @@ def named_addresses(environ: Mapping[str, str] = os.environ) -> list[str]:
     anyone could guess it (`_guessable`: postgres://postgres:postgres@localhost/postgres)."""
     found = []
     for name, value in environ.items():
-        if "://" not in value or "@" not in value or masked_whole(name, value) and names_a_secret(name):
+        if "://" not in value or masked_whole(name, value) and _names_a_held_secret(name):
             continue
-        user, password, database = _userinfo_and_database(value)
-        if password and not _guessable(password, name, environ, user, database):
-            found.append(value)
+        if "@" in value:
+            user, password, database = _userinfo_and_database(value)
+            if password and not _guessable(password, name, environ, user, database):
+                found.append(value)
+        elif any(not _guessable(password, name, environ) for password in query_passwords(value)):
+            found.append(value)  # a JDBC URL's ?user=shop&password=…, libpq's too: its query's password
     return found
 
 
@@ -143,11 +153,25 @@ def named_connection_passwords(environ: Mapping[str, str] = os.environ) -> list[
     ConnectionStrings__DefaultConnection=`Server=…;Password=…`, libpq's key=value in a DATABASE_CONNECTION), as the
     env source masks them (`connection_string_passwords`): its host and database stay readable; but one anyone could
     guess. Only a value that says `password=` or `pwd=` is read."""
-    return [password for name, value in environ.items() if _PASSWORD_KEY.search(value)
+    return [password for name, value in environ.items() if _a_connection_string(value)
             for password in connection_string_passwords(value) if not _guessable(password, name, environ)]
 
 
 _PASSWORD_KEY = re.compile(r"(?:password|pwd)\s*=", re.IGNORECASE)  # what a connection string's password follows
+# … beside what says where it connects (a commit message saying `password = None` is prose, no connection string:
+# read so, it masked 'None' in every message and refused an item named with a word of it, by the last commit pushed)
+_CONNECTION_KEY = re.compile(r"(?:^|[;\s])(?:server|host|hostaddr|data\s+source|address|addr|database|dbname"
+                             r"|initial\s+catalog|user\s+id|uid|user|username|port)\s*=", re.IGNORECASE)
+
+
+def _a_connection_string(value: str) -> bool:
+    """Whether a value is a connection string holding a password: one line, its password's key beside a key of where
+    it connects (`Server=…;Password=…`, `host=db password=…`), or a server's flags (`--requirepass …`)."""
+    if "\n" in value or "\r" in value:
+        return False
+    if value.lstrip().startswith("--"):
+        return bool(re.search(r"--(?:requirepass|masterauth|password)", value, re.IGNORECASE))
+    return bool(_PASSWORD_KEY.search(value)) and _CONNECTION_KEY.search(value) is not None
 
 
 def named_credential_files(environ: Mapping[str, str] = os.environ) -> list[str]:

@@ -271,6 +271,11 @@ def looks_secret(name: str, value: str) -> bool:
 _KEY_INSIDE = re.compile(r"PRIVATE KEY-----|\"private_key\"\s*:")
 
 
+def holds_a_private_key(value: str) -> bool:
+    """Whether a value holds a private key (a PEM's, a service-account JSON's `private_key`): a secret under any name."""
+    return _KEY_INSIDE.search(value) is not None
+
+
 def _may_hold_a_key(url: str) -> bool:
     """A path piece or query value shaped like a key (`/hook/CANARYshort9`, `?k=Zx81Kq0a`); `redis://host:6379/0`
     and `/api/auth/callback?provider=google` hold none."""

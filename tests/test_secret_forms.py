@@ -1262,3 +1262,44 @@ def test_a_describing_name_still_masks_a_vendors_key(tmp_path, monkeypatch):
     value = "ghp_" + "k3X9mQ2wZp7LrT4vB8nC1dF6gH0jY5sA2eR7"
     env = _environment(tmp_path, monkeypatch, _SHOP, {"DEPLOY_TOKEN_NAME": value})
     assert value not in engine.Run(env).redactor.text(f"DEPLOY_TOKEN_NAME={value}")
+
+
+# -- probe 276: the runner's values after the rules above ----------------------------------------------------------
+_PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7Vq3vXk9sZ2m"
+
+
+@pytest.mark.parametrize("name, value, secret", [
+    ("SPRING_DATASOURCE_URL", "jdbc:postgresql://db:5432/shop?user=shop&password=Zq8vLr2mWx", "Zq8vLr2mWx"),
+    ("DATABASE_URL", "postgresql://db/shop?user=shop&password=Zq8vLr2mWx", "Zq8vLr2mWx"),
+    ("GCP_SERVICE_ACCOUNT", '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\n'
+                            + _PEM_BODY + '\\n-----END PRIVATE KEY-----\\n"}', _PEM_BODY),
+])
+def test_a_query_password_or_a_private_key_of_the_runner_under_a_plain_name_is_masked(name, value, secret, tmp_path,
+                                                                                      monkeypatch):
+    """A JDBC (or libpq) URL's ?password= and a service-account JSON's private key under a name saying no secret were
+    printed whole by a team test's dump of os.environ: the env source's rules (a URL's query password, a private key
+    under any name) apply to the runner's variables too; a URL's host stays readable."""
+    env = _environment(tmp_path, monkeypatch, _SHOP, {name: value})
+    shown = engine.Run(env).redactor.text(f"{name}={value}\n{secret}")
+    assert secret not in shown, shown
+    if "://" in value:
+        assert "db" in shown and "shop" in shown, shown
+
+
+@pytest.mark.parametrize("name, value, word", [
+    ("CI_COMMIT_MESSAGE", "cli: replace the --password flag with a prompt\n\nWith password = None the deploy CLI now "
+                          "asks interactively.", "None"),
+    ("BUILDKITE_MESSAGE", "fix: password = None handling in the flag parser", "None"),
+    ("AUTH_AUDIENCE", "api:bakery", "bakery"), ("TOKEN_ISSUER", "urn:bakery", "bakery"),
+    ("TOKEN_STORE", "redis:tokens", "tokens"),
+    ("SPRING_SECURITY_OAUTH2_CLIENT_PROVIDER_KEYCLOAK_TOKEN_URI",
+     "https://sso.example.com/realms/shop/protocol/openid-connect/token", "sso.example.com"),
+])
+def test_a_runner_value_that_only_mentions_a_password_or_describes_a_token_stays_readable(name, value, word, tmp_path,
+                                                                                        monkeypatch):
+    """A commit message saying `password = None` (GitLab's CI_COMMIT_MESSAGE, Buildkite's) was read as a connection
+    string: 'None' masked in every message and an item named with a word of it refused, by whichever commit was pushed
+    last; a token's audience, issuer, store or endpoint masked a system's name or a public URL."""
+    env = _environment(tmp_path, monkeypatch, _SHOP, {name: value})
+    said = f"got {word} from {value}"
+    assert engine.Run(env).redactor.text(said) == said
