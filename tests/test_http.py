@@ -1958,3 +1958,35 @@ def test_a_key_under_an_apps_id_or_nested_in_a_redirect_or_an_encoded_fragment_i
 ])
 def test_an_apps_id_a_redirect_or_an_encoded_fragment_holding_no_credential_loads(family, path):
     assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+# -- a negative signature check in its vendor's own format: the scheme's labels read as labels, the words after them -------
+SIGNATURE_HEX = "5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"
+
+
+@pytest.mark.parametrize("name, value", [
+    ("X-Hub-Signature-256", "sha256=invalid"), ("X-Hub-Signature", "sha1=invalid"), ("X-Slack-Signature", "v0=invalid"),
+    ("Stripe-Signature", "t=1492774577,v1=invalid"), ("webhook-signature", "v1,invalid"),
+    ("Paddle-Signature", "ts=1700000000;h1=invalid"), ("X-Signature-Timestamp", "1700000000"),
+    ("Stripe-Signature", "t=1492774577, v1=bad-signature"),
+])
+def test_a_bad_signature_in_its_vendors_format_loads(name, value):
+    """`X-Hub-Signature-256: sha256=invalid`, a negative check expecting 401, was refused at load (exit 20): the
+    label before the words saying none (`sha256=`, Stripe's `t=…,v1=`, Svix's `v1,`) was read as part of a token,
+    and Discord's timestamp header, named with signature, as a PIN."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}
+
+
+@pytest.mark.parametrize("name, value", [
+    ("X-Hub-Signature-256", f"sha256={SIGNATURE_HEX}"), ("X-Slack-Signature", f"v0={SIGNATURE_HEX}"),
+    ("Stripe-Signature", f"t=1492774577,v1={SIGNATURE_HEX}"), ("webhook-signature", "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="),
+    ("Paddle-Signature", f"ts=1700000000;h1={SIGNATURE_HEX}"), ("Stripe-Signature", "t=1492774577,v1=invalid hunter2"),
+    ("Stripe-Signature", "t=sunshine,v1=invalid"), ("X-Hub-Signature-256", "sha256=letmein"),
+    ("X-Signature-Timestamp", "correcthorsebat"), ("X-Signature-Timestamp", "hunter2"),
+])
+def test_a_signature_in_its_vendors_format_is_still_refused(name, value):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
+    said = _messages(raised.value)
+    assert f"{name}: a credential written into the checklist" in said and value not in said, said

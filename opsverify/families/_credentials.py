@@ -47,12 +47,22 @@ NO_CREDENTIAL_WORDS = frozenset({"invalid", "wrong", "bad", "bogus", "expired", 
 # … beside which these may stand (`invalid-token`, `wrong_password`, `expired_jwt`)
 BESIDE_NO_CREDENTIAL = frozenset({"not", "a", "an", "real", "valid", "token", "key", "jwt", "secret", "password",
                                   "credential", "credentials", "signature", "session", "cookie", "auth", "value"})
+# a signature written in its vendor's format: `key=value` pieces apart by `,` or `;` (or Svix's `v1,<signature>`)
+# whose keys label a scheme, a version or a timestamp (GitHub's `sha256=…`, Slack's `v0=…`, Stripe's `t=…,v1=…`,
+# Paddle's `ts=…;h1=…`): the words after the labels are the value's (`sha256=invalid`, a negative check), a
+# timestamp's digits are none
+SIGNATURE_LABEL = re.compile(r"sha(?:1|256|512)|v\d|h1|ts?", re.IGNORECASE)
+TIMESTAMP_LABELS = frozenset({"t", "ts"})
 # a name whose last word says its value describes a credential, not carries one (X-Token-Type, X-Session-Affinity,
-# oauth2-proxy's X-Auth-Request-Redirect; a key's id after key: X-Key-Id — a session's id is one)
-DESCRIBING_WORDS = frozenset({"type", "affinity", "redirect", "algorithm", "method", "mode", "version", "scheme"})
+# oauth2-proxy's X-Auth-Request-Redirect, Discord's X-Signature-Timestamp; a key's id after key: X-Key-Id — a
+# session's id is one)
+DESCRIBING_WORDS = frozenset({"type", "affinity", "redirect", "algorithm", "method", "mode", "version", "scheme",
+                              "timestamp"})
+# … of which these take digits of any length (`X-Key-Id: 20240101`, `X-Signature-Timestamp: 1700000000`)
+DIGITS_DESCRIBING_WORDS = frozenset({"id", "version", "timestamp"})
 # … a value of one run of 8 letters or digits or more under it is a password (`X-Auth-Mode: correcthorsebat`) but a
-# scheme, a word of the closed list above or one of these (`X-Auth-Method: kerberos`), or digits under a key's id or a
-# version (`X-Key-Id: 20240101`)
+# scheme, a word of the closed list above or one of these (`X-Auth-Method: kerberos`), or digits under a key's id, a
+# version or a timestamp (`X-Key-Id: 20240101`)
 DESCRIBING_VALUES = frozenset({"password", "passwordless", "kerberos", "anonymous", "optional", "required", "disabled",
                                "internal", "external", "implicit", "explicit", "persistent", "temporary", "permanent",
                                "webauthn", "oauthbearer", "sourceip", "clientip", "consistent", "roundrobin",
@@ -287,7 +297,9 @@ def shaped_as_a_credential(text: str) -> bool:
 def says_no_credential(text: str) -> bool:
     """Whether a value says it is no credential: a scheme alone (`bearer`), or the closed list's words after one or
     not, apart or fused (`Bearer invalid`, `Bearer expired-token`, `Bearer invalidtoken`, `not-a-token`, `none`);
-    `Bearer test` or `Bearer invalid hunter2` does not."""
+    `Bearer test` or `Bearer invalid hunter2` does not. A signature in its vendor's format is read by the words after
+    its labels (`sha256=invalid`, `t=1492774577,v1=invalid`)."""
+    text = _after_signature_labels(text)
     scheme, _, rest = text.strip().partition(next(iter(re.findall(r"\s", text.strip())), " "))  # a space or a tab
     if scheme.lower() not in AUTH_SCHEMES:
         rest = text
@@ -295,6 +307,24 @@ def says_no_credential(text: str) -> bool:
     if not words:
         return scheme.lower() in AUTH_SCHEMES
     return set(words) <= NO_CREDENTIAL_WORDS | BESIDE_NO_CREDENTIAL | FUSED_WORDS and bool(set(words) & SAYING_NONE)
+
+
+def _after_signature_labels(text: str) -> str:
+    """A value's words with a signature's labels taken out (`t=1492774577,v1=invalid`: `invalid`; Svix's `v1,invalid`
+    too), the value as it is where no piece of it is labelled so. A timestamp's digits go with its label; anything
+    else under it (`t=sunshine`) stays to be judged."""
+    pieces = [piece for piece in re.split(r"[,;\s]+", text.strip()) if piece]
+    kept, labelled = [], False
+    for piece in pieces:
+        label, equals, value = piece.partition("=")
+        timestamp = label.lower() in TIMESTAMP_LABELS
+        if not SIGNATURE_LABEL.fullmatch(label) or (timestamp and not equals):  # a bare `t` is a word
+            kept.append(piece)
+            continue
+        labelled = True
+        if value and not (timestamp and value.isdigit()):
+            kept.append(value)
+    return " ".join(kept) if labelled else text
 
 
 def _fused_pieces(word: str) -> list[str] | None:
@@ -319,7 +349,7 @@ def a_password_run(name: str, text: str) -> bool:
     if len(text) <= LONGEST_DESCRIBING_RUN or not text.isalnum() or not text.isascii():
         return False
     if text.isdigit():
-        return re.split(r"[^a-z0-9]+", name.lower())[-1] not in ("id", "version")
+        return re.split(r"[^a-z0-9]+", name.lower())[-1] not in DIGITS_DESCRIBING_WORDS
     return text.lower() not in DESCRIBING_VALUES | AUTH_SCHEMES | NO_CREDENTIAL_WORDS
 
 
