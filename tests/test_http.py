@@ -1990,3 +1990,35 @@ def test_a_signature_in_its_vendors_format_is_still_refused(name, value):
         load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
     said = _messages(raised.value)
     assert f"{name}: a credential written into the checklist" in said and value not in said, said
+
+
+# -- a negative check's value of the closed lists' words alone, however long: judged before a Bearer token's length ------
+@pytest.mark.parametrize("name, value", [
+    ("Authorization", "Bearer not-a-valid-token"), ("Authorization", "Bearer expired-session-token"),
+    ("Authorization", "Bearer invalid-access-token"), ("X-Api-Key", "invalid-api-key"),
+    ("Authorization", "Token invalid-api-token-value"), ("Authorization", "Bearer invalidaccesstoken"),
+])
+def test_a_long_negative_value_of_the_closed_words_loads(name, value):
+    """`Authorization: Bearer not-a-valid-token` was refused at load (exit 20): a Bearer token of 16 characters was a
+    credential's shape before its words were read, and api or access was no word of the closed lists."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", ["/api/v1/me?api_key=invalid-api-key", "/x?access_token=expired-access-token"])
+def test_a_long_negative_value_of_the_closed_words_in_a_query_loads(family, path):
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+@pytest.mark.parametrize("name, value", [
+    ("Authorization", "Bearer invalid-access-token-9f8e7d6c"), ("Authorization", "Bearer api-access-session-auth"),
+    ("Authorization", f"Bearer invalid {JWT_TOKEN}"), ("Authorization", "Bearer invalid-ghp_" + "a" * 36),
+    ("X-Api-Key", "api-access-key"), ("Authorization", "Bearer correcthorsebatterystaple"),
+    ("Authorization", "Token api-access-secret-session"),
+])
+def test_a_long_value_beside_the_closed_words_is_still_refused(name, value):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
+    said = _messages(raised.value)
+    assert f"{name}: a credential written into the checklist" in said and value not in said, said

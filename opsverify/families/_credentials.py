@@ -44,9 +44,11 @@ AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "digest", "negotiate", "ap
 NO_CREDENTIAL_WORDS = frozenset({"invalid", "wrong", "bad", "bogus", "expired", "revoked", "fake", "dummy", "none",
                                  "null", "nil", "undefined", "empty", "true", "false", "malformed", "incorrect",
                                  "unknown", "missing", "garbage", "forged", "tampered", "nonexistent"})
-# … beside which these may stand (`invalid-token`, `wrong_password`, `expired_jwt`)
+# … beside which these may stand (`invalid-token`, `wrong_password`, `expired_jwt`, `invalid-api-key`,
+# `expired-access-token`): words no secret is made of alone
 BESIDE_NO_CREDENTIAL = frozenset({"not", "a", "an", "real", "valid", "token", "key", "jwt", "secret", "password",
-                                  "credential", "credentials", "signature", "session", "cookie", "auth", "value"})
+                                  "credential", "credentials", "signature", "session", "cookie", "auth", "value",
+                                  "api", "access"})
 # a signature written in its vendor's format: `key=value` pieces apart by `,` or `;` (or Svix's `v1,<signature>`)
 # whose keys label a scheme, a version or a timestamp (GitHub's `sha256=…`, Slack's `v0=…`, Stripe's `t=…,v1=…`,
 # Paddle's `ts=…;h1=…`): the words after the labels are the value's (`sha256=invalid`, a negative check), a
@@ -85,7 +87,8 @@ SAYING_NONE = NO_CREDENTIAL_WORDS | {"not", "nota", "notan"}
 # it, or the whole value an authorization scheme and its token (RFC 9110's `scheme SP token68`, nothing after it):
 # Basic and base64 of `user:password`, Bearer and a token of 16 characters or one holding a digit —
 # `Basic plan` or `bearer of bad news` is prose —, or Token and one of 16 characters or more (Django REST's,
-# PagerDuty's `Token token=…`)
+# PagerDuty's `Token token=…`); a Bearer's or a Token's of the closed lists' words alone says it is none, however long
+# (`Bearer not-a-valid-token`, a negative check), where a vendor's prefix or a JWT does not
 JWT = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{2,}\.[\w-]*")
 SCHEME_TOKEN = re.compile(r"\s*+(Bearer|Basic)\s++([\w~+/.-]++=*+)\s*+", re.IGNORECASE)
 # `Token …` (Django REST framework's, GitHub's old form), Okta's `SSWS …`, Elasticsearch's `ApiKey <base64>`
@@ -280,14 +283,16 @@ def holds_a_token(text: str) -> bool:
 
 
 def shaped_as_a_credential(text: str) -> bool:
-    if JWT.search(text) or VENDOR_TOKEN.search(text) or TOKEN_SCHEME.fullmatch(text):
+    if JWT.search(text) or VENDOR_TOKEN.search(text):
         return True
+    if TOKEN_SCHEME.fullmatch(text):
+        return not says_no_credential(text)
     whole = SCHEME_TOKEN.fullmatch(text)
     if whole is None:
         return False
     scheme, token = whole.group(1).lower(), whole.group(2)
     if scheme == "bearer":
-        return len(token) >= 16 or any(c.isdigit() for c in token)
+        return (len(token) >= 16 or any(c.isdigit() for c in token)) and not says_no_credential(token)
     try:
         return b":" in base64.b64decode(token, validate=True)
     except (ValueError, binascii.Error):
