@@ -2022,3 +2022,29 @@ def test_a_long_value_beside_the_closed_words_is_still_refused(name, value):
         load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
     said = _messages(raised.value)
     assert f"{name}: a credential written into the checklist" in said and value not in said, said
+
+
+# -- an identity proxy's user, groups and project, a session's timeout: a short plain value describes, not carries --------
+@pytest.mark.parametrize("name, value", [
+    ("X-Auth-Request-User", "admin"), ("X-Auth-Request-Groups", "admins"),
+    ("X-Auth-Request-Preferred-Username", "alice"), ("X-Auth-Project-Id", "42"), ("X-Session-Timeout", "3600"),
+    ("X-Token-Expires-In", "3600"), ("X-Auth-Roles", "viewer,editor"), ("X-Session-Ttl", "900"),
+    ("X-Token-Expires-At", "2030-01-01"),
+])
+def test_an_identity_or_a_lifetime_under_a_credentials_name_loads(name, value):
+    """`X-Auth-Request-User: admin`, an oauth2-proxy spoofing check, and `X-Session-Timeout: 3600` were refused at
+    load (exit 20) by the auth or session in their names, though `X-Auth-Request-Email: admin@example.com` loaded."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}
+
+
+@pytest.mark.parametrize("name, value", [
+    ("X-Auth-Request-User", "hunter2"), ("X-Auth-Request-User", "correcthorsebat"),
+    ("X-Auth-Request-Groups", "9f8e7d6c5b4a"), ("X-Auth-Project-Id", "deploy:hunter2"),
+    ("X-Session-Timeout", "12345678"), ("X-Token-Expires-In", f"{JWT_TOKEN}"), ("X-Auth-User", "admin:admin"),
+])
+def test_a_token_or_a_password_under_an_identity_or_a_lifetime_name_is_still_refused(name, value):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
+    said = _messages(raised.value)
+    assert f"{name}: a credential written into the checklist" in said and value not in said, said

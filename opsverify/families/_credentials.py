@@ -56,10 +56,13 @@ BESIDE_NO_CREDENTIAL = frozenset({"not", "a", "an", "real", "valid", "token", "k
 SIGNATURE_LABEL = re.compile(r"sha(?:1|256|512)|v\d|h1|ts?", re.IGNORECASE)
 TIMESTAMP_LABELS = frozenset({"t", "ts"})
 # a name whose last word says its value describes a credential, not carries one (X-Token-Type, X-Session-Affinity,
-# oauth2-proxy's X-Auth-Request-Redirect, Discord's X-Signature-Timestamp; a key's id after key: X-Key-Id — a
-# session's id is one)
+# oauth2-proxy's X-Auth-Request-Redirect and its identity headers, X-Auth-Request-User, -Groups, -Preferred-Username,
+# Discord's X-Signature-Timestamp, a lifetime: X-Session-Timeout, X-Token-Expires-In; a key's or a project's id after
+# it: X-Key-Id, X-Auth-Project-Id — a session's id is one)
 DESCRIBING_WORDS = frozenset({"type", "affinity", "redirect", "algorithm", "method", "mode", "version", "scheme",
-                              "timestamp"})
+                              "timestamp", "user", "username", "group", "groups", "role", "roles", "project",
+                              "timeout", "expires", "ttl"})
+IDS_OF = frozenset({"key", "project"})
 # … of which these take digits of any length (`X-Key-Id: 20240101`, `X-Signature-Timestamp: 1700000000`)
 DIGITS_DESCRIBING_WORDS = frozenset({"id", "version", "timestamp"})
 # … a value of one run of 8 letters or digits or more under it is a password (`X-Auth-Mode: correcthorsebat`) but a
@@ -343,9 +346,13 @@ def _fused_pieces(word: str) -> list[str] | None:
 
 
 def names_a_description(name: str) -> bool:
-    """Whether a credential's name says its value describes one (X-Token-Type, X-Key-Id), not carries it."""
+    """Whether a credential's name says its value describes one (X-Token-Type, X-Key-Id, X-Auth-Request-User,
+    X-Token-Expires-In), not carries it."""
     words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
-    return bool(words) and (words[-1] in DESCRIBING_WORDS or (words[-1] == "id" and words[-2:-1] == ["key"]))
+    if words[-2:] in (["expires", "in"], ["expires", "at"]):  # X-Token-Expires-In: a lifetime's
+        words.pop()
+    return bool(words) and (words[-1] in DESCRIBING_WORDS or (words[-1] == "id" and words[-2:-1] and
+                                                               words[-2] in IDS_OF))
 
 
 def a_password_run(name: str, text: str) -> bool:
