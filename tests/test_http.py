@@ -2048,3 +2048,20 @@ def test_a_token_or_a_password_under_an_identity_or_a_lifetime_name_is_still_ref
         load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
     said = _messages(raised.value)
     assert f"{name}: a credential written into the checklist" in said and value not in said, said
+
+
+# -- a cursor's token named in camelCase is read word by word, as its snake_case spelling ---------------------------------
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", ["/api/v1/items?nextPageToken=eyJvZmZzZXQiOjEwMH0",
+                                  "/api/v1/items?NextPageToken=eyJvZmZzZXQiOjEwMH0",
+                                  "/api/v1/items?next_page_token=eyJvZmZzZXQiOjEwMH0"])
+def test_a_camelcase_cursors_token_of_a_pages_offset_loads(family, path):
+    """`?next_page_token=<base64 {"offset":100}>` loaded and `?nextPageToken=` of the same was refused."""
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+def test_a_camelcase_cursors_token_holding_a_jwts_payload_is_still_refused(family):
+    payload = "eyJzdWIiOiIxMjM0NTY3ODkwIn0"  # {"sub":"1234567890"}
+    with pytest.raises(ValidationError, match=r"\?nextPageToken=… is a credential written into the checklist"):
+        load_item_params(family, {**PATH_FAMILIES[family], "path": f"/x?nextPageToken={payload}"})

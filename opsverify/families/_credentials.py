@@ -378,11 +378,12 @@ def an_email_address(name: str, text: str) -> bool:
 
 
 def a_pagination_cursor(name: str, value: str) -> bool:
-    """Whether a query parameter named as a token holds a pagination cursor (`?$skiptoken=`, `?next_page_token=` of
-    base64 `{"offset":100}`), not a credential; a value shaped as one is judged before."""
+    """Whether a query parameter named as a token holds a pagination cursor (`?$skiptoken=`, `?next_page_token=` or
+    `?nextPageToken=` of base64 `{"offset":100}`), not a credential; a value shaped as one is judged before."""
     if name.lower() in SKIP_TOKEN_NAMES:
         return True
-    words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
+    camel_apart = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)  # nextPageToken as next_page_token
+    words = [word for word in re.split(r"[^a-z0-9]+", camel_apart.lower()) if word]
     cursors_token = bool(words) and (words[-2:-1] and words[-2] in CURSOR_WORDS and words[-1] == "token" or
                                      words[-1] in {f"{word}token" for word in CURSOR_WORDS})
     return cursors_token and _where_a_page_starts(value)
