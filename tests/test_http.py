@@ -2065,3 +2065,36 @@ def test_a_camelcase_cursors_token_holding_a_jwts_payload_is_still_refused(famil
     payload = "eyJzdWIiOiIxMjM0NTY3ODkwIn0"  # {"sub":"1234567890"}
     with pytest.raises(ValidationError, match=r"\?nextPageToken=… is a credential written into the checklist"):
         load_item_params(family, {**PATH_FAMILIES[family], "path": f"/x?nextPageToken={payload}"})
+
+
+# -- a chat's or an applet's webhook whose path is its key: Mattermost's, Rocket.Chat's, IFTTT's -------------------------
+MATTERMOST_KEY = "xi3jb8n5oprqze9y1m4fa6ocgh"  # 26 lowercase letters and digits
+ROCKETCHAT_KEY = "4fKz9Lq2Xw8NvB3hT7cR1dE6mJ0sY5aU9iO4pG2lF8kH3jD7"  # 48
+IFTTT_KEY = "dQw4w9WgXcQabcdEFGH12z"
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path, vendor, secret", [
+    (f"/hooks/{MATTERMOST_KEY}", "Mattermost", MATTERMOST_KEY),
+    (f"/chat/hooks/{MATTERMOST_KEY}?x=1", "Mattermost", MATTERMOST_KEY),
+    (f"/hooks/ZsMx8N5rB6kY2q7pW/{ROCKETCHAT_KEY}", "Rocket.Chat", ROCKETCHAT_KEY),
+    (f"/trigger/deploy_done/with/key/{IFTTT_KEY}", "IFTTT", IFTTT_KEY),
+    (f"/trigger/deploy_done/json/with/key/{IFTTT_KEY}", "IFTTT", IFTTT_KEY),
+])
+def test_a_chat_or_applet_webhooks_key_in_a_path_is_refused(family, path, vendor, secret):
+    """Each loaded and was echoed into results.json and Allure: whoever reads the path posts as the integration."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+    said = _messages(raised.value)
+    assert f"the path's {vendor} webhook key" in said and "written into the checklist" in said, said
+    assert secret not in said, said
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", [
+    "/hooks", "/hooks/status", "/hooks/abcdefghijklmnopqrstuvwxyz", "/api/v4/hooks/incoming",
+    "/repos/o/r/hooks/12345678/deliveries", "/hooks/ZsMx8N5rB6kY2q7pW", "/hooks/ZsMx8N5rB6kY2q7pW/status",
+    "/trigger/deploy_done", "/trigger/deploy_done/with/key/", "/trigger/deploy_done/with/key/{id}",
+])
+def test_a_path_near_a_chat_or_applet_webhooks_loads(family, path):
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path

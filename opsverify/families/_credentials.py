@@ -127,13 +127,18 @@ VENDOR_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:gh[opsur]_[A-Za-z0-9]{20,}|github
 # a webhook's URL whose path is its key (whoever reads it posts as the integration), by the shape its vendor issues:
 # Slack's (/services/T…/B…/<24 letters and digits>, a workflow's /triggers/T…/<id>/<key> or
 # /workflows/T…/A…/<id>/<key>), Discord's (/api/webhooks/<snowflake id>/<68-character token>), Microsoft Teams'
-# (/webhookb2/<guid>@<tenant guid>/IncomingWebhook/<32 hex>/…); a Telegram bot's is a vendor's token above, Power
-# Automate's a `?sig=`
+# (/webhookb2/<guid>@<tenant guid>/IncomingWebhook/<32 hex>/…), Mattermost's (/hooks/<26 lowercase letters and
+# digits>), Rocket.Chat's (/hooks/<17-character id>/<48-character token>), IFTTT's Webhooks
+# (/trigger/<event>/with/key/<key>, /trigger/<event>/json/with/key/<key>); a Telegram bot's is a vendor's token above,
+# Power Automate's a `?sig=`
 WEBHOOK_PATHS = {
     "Slack": re.compile(r"/(?:services|triggers|workflows)/T[A-Z0-9]{8,}/(?:[A-Z0-9]+/)+[A-Za-z0-9]{16,}(?![\w-])"),
     "Discord": re.compile(r"/api(?:/v\d+)?/webhooks/\d{17,20}/[\w-]{30,}"),
     "Microsoft Teams": re.compile(r"/webhook(?:b2)?/[0-9a-f-]{36}@[0-9a-f-]{36}/IncomingWebhook/[0-9a-f]{32}",
                                   re.IGNORECASE),
+    "Mattermost": re.compile(r"/hooks/(?=[a-z]*[0-9])[a-z0-9]{26}(?![\w-])"),
+    "Rocket.Chat": re.compile(r"/hooks/[A-Za-z0-9]{17}/[A-Za-z0-9]{40,}(?![\w-])"),
+    "IFTTT": re.compile(r"/trigger/[^/]+/(?:json/)?with/key/[\w-]{16,}"),
 }
 # what is left of a value, its {secret:…} references taken out, that is itself a credential: a run of 6 or more token
 # characters holding a digit (`Basic {secret:U}:hunter2pass`); words and separators (`Bearer `, `; `) are not
