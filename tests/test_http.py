@@ -2098,3 +2098,31 @@ def test_a_chat_or_applet_webhooks_key_in_a_path_is_refused(family, path, vendor
 ])
 def test_a_path_near_a_chat_or_applet_webhooks_loads(family, path):
     assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+# -- login cookies of Synology DSM, Cockpit, Jupyter, SAP, Magento's admin and Apereo CAS, named by no session word -----
+@pytest.mark.parametrize("pair, value", [
+    ("id=Xyz8fhT3kLmN0pQrStUv1234", "Xyz8fhT3kLmN0pQrStUv1234"),
+    ("cockpit=dj0yO2s9YTg5ZjBkMWMyZTNmNGE1YjZjN2Q4ZQ==", "dj0yO2s9YTg5ZjBkMWMyZTNmNGE1YjZjN2Q4ZQ"),
+    ("username-localhost-8888=2|1:0|10:1700000000|23:username-localhost-8888|44:ZmQ5YzAxYmUyMw==|8a7b6c5d4e3f",
+     "ZmQ5YzAxYmUyMw"),
+    ("username-127-0-0-1-8888=2|1:0|10:1700000000|44:ZmQ5YzAxYmUyMw==|8a7b6c5d4e3f", "ZmQ5YzAxYmUyMw"),
+    ("MYSAPSSO2=AjQxMDMBABhKAEEASwBFAEwAUwBUAEUAUgAgACAgIAIAAQ", "AjQxMDMBABhKAEEASwBFAEwAUwBUAEUAUgAgACAgIAIAAQ"),
+    ("admin=8f14e45fceea167a5a36dedd4b", "8f14e45fceea167a5a36dedd4b"),
+    ("CASTGC=TGT-1-abcdefghijklmnop0123456789-cas01", "abcdefghijklmnop0123456789"),
+])
+def test_a_nas_console_notebook_sso_shop_or_cas_login_cookie_is_refused(pair, value):
+    """Each loaded and was archived: Synology DSM's `id`, Cockpit's `cockpit`, Jupyter's `username-<host>-<port>`,
+    SAP's logon ticket `MYSAPSSO2`, Magento's backend `admin` and CAS's ticket-granting `CASTGC` carry a login."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": f"lang=en; {pair}"}})
+    said = _messages(raised.value)
+    assert "Cookie: a credential written into the checklist" in said and value not in said, said
+
+
+@pytest.mark.parametrize("value", ["id=1", "id=8e03978e-40d5-43e8-bc93-6894a57f9324", "id=abc123def456",
+                                   "admin=1", "admin=true", "cockpit=", "username=alice", "user-theme-8888=dark",
+                                   "castgc_seen=1", "ids=Xyz8fhT3kLmN0pQrStUv1234"])
+def test_a_cookie_near_those_login_cookies_loads(value):
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": value}}).headers == {
+        "Cookie": value}

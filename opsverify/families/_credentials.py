@@ -159,15 +159,22 @@ LOGIN_COOKIE = re.compile(r"(?<!as)(?<!ob)(?<!pos)sess|sid(?![a-z])|remember|ide
 # .AspNet.ExternalCookie, .AspNet.Cookies; not .AspNet.Culture), Redmine's (autologin), MantisBT's
 # (<prefix>_STRING_COOKIE; not its _PROJECT_COOKIE), JupyterHub's per-user server's (jupyterhub-user-<name>),
 # Confluence's (seraph.confluence; Jira's seraph.rememberme.cookie says remember), UniFi's (unifises), Splunk Web's
-# (splunkd_<port>), phpMyAdmin's (phpMyAdmin, phpMyAdmin_https), Adminer's (adminer_permanent), XenForo's (xf_user)
-# and phpBB's autologin key (phpbb…_k; its user's id, _u, is none)
+# (splunkd_<port>), phpMyAdmin's (phpMyAdmin, phpMyAdmin_https), Adminer's (adminer_permanent), XenForo's (xf_user),
+# phpBB's autologin key (phpbb…_k; its user's id, _u, is none), Cockpit's (cockpit), Jupyter's
+# (username-<host>-<port>), SAP's logon ticket (MYSAPSSO2), Magento's backend (admin) and Apereo CAS's ticket-granting
+# ticket (CASTGC)
 PRODUCT_LOGIN_COOKIE = re.compile(r"oauth2_proxy|wordpress_(?!test_cookie$)|i_like_(?:gitea|gogs)"
                                   r"|(?:gitea|gogs)_incredible|^vouchcookie|(?<![a-z])login(?![a-z])"
                                   r"|^(?:fedauth|rtfa|_t|oc[a-z0-9]{10})$"
                                   r"|^(?:gerritaccount|bugzilla_logincookie|symfony|cakephp)$"
                                   r"|^\.aspnet\.(?:\w*cookie|cookies)$|_string_cookie$|^jupyterhub-user-|^seraph\."
                                   r"|^(?:autologin|unifises|phpmyadmin(?:_https)?|adminer_permanent|xf_user)$"
-                                  r"|^splunkd_\d+$|^phpbb\w*_k$")
+                                  r"|^splunkd_\d+$|^phpbb\w*_k$"
+                                  r"|^(?:cockpit|mysapsso2|admin|castgc)$|^username-[a-z0-9.-]+-\d+$")
+# … or Synology DSM's `id`, named as any record's is: a login where it holds a run of 20 letters and digits or more
+# holding both, as its session ids are (`id=1`, a UUID's or a short hex id's runs are a record's or a visitor's)
+TOKEN_ID_COOKIES = frozenset({"id"})
+SHORTEST_ID_TOKEN = 20
 # … but not an analytics product's, named with a session's word: Hotjar's visit and visitor ids (_hjSession_<site>,
 # _hjSessionUser_<site>)
 ANALYTICS_COOKIE = re.compile(r"_hjsession(?:user)?_\d+")
@@ -248,6 +255,19 @@ def names_a_login_cookie(name: str) -> bool:
     if ANALYTICS_COOKIE.fullmatch(name.lower()):
         return False
     return names_a_session(name) or bool(PRODUCT_LOGIN_COOKIE.search(name.lower()))
+
+
+def a_login_pair(name: str, value: str) -> bool:
+    """Whether a cookie's pair carries a login as written: a login cookie's name (`PHPSESSID`) and what could be a
+    token, or Synology's `id` and a token as long as its session ids (`id=1` is none)."""
+    if name.lower() in TOKEN_ID_COOKIES:
+        return _a_long_key(value, SHORTEST_ID_TOKEN)
+    return could_be_a_token(value) and names_a_login_cookie(name)
+
+
+def _a_long_key(value: str, shortest: int) -> bool:
+    """Whether a value holds a run of `shortest` letters and digits or more holding both: a key's, not a word's."""
+    return any(len(run) >= shortest and not run.isdigit() and not run.isalpha() for run in TOKEN_RUN.findall(value))
 
 
 def a_webhooks_key(path: str) -> str | None:
@@ -408,5 +428,4 @@ def _where_a_page_starts(value: str) -> bool:
 
 def a_key_as_an_apps_id(name: str, value: str) -> bool:
     """Whether an app's id holds a key (`?appid=<32 hex>`, OpenWeather's), not an id (`wx…`, a GUID, `com.example`)."""
-    return name.lower() in APP_ID_NAMES and any(len(run) >= SHORTEST_APP_KEY and not run.isdigit() and not run.isalpha()
-                                                for run in TOKEN_RUN.findall(value))
+    return name.lower() in APP_ID_NAMES and _a_long_key(value, SHORTEST_APP_KEY)

@@ -33,8 +33,8 @@ from ..secrets import PLATFORM_GATE_PARAMETERS, without_userinfo
 from ..target import SECRET_REF
 from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, END_READ_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
 from ._common import StrictParams, UrlPath, _credential_in_path, holds_non_finite, reference_problem
-from ._credentials import a_password_run, a_vendors_flag, an_email_address, could_be_a_token, holds_a_token, \
-    holds_no_secret, names_a_credential, names_a_description, names_a_login_cookie, names_a_password, names_a_token, \
+from ._credentials import a_login_pair, a_password_run, a_vendors_flag, an_email_address, could_be_a_token, \
+    holds_a_token, holds_no_secret, names_a_credential, names_a_description, names_a_password, names_a_token, \
     says_no_credential, shaped_as_a_credential
 
 NAME = "http"
@@ -130,7 +130,7 @@ def _literal_cookie(text: str) -> bool:
     for pair in text.split(";"):
         name, equals, value = pair.partition("=")
         cited = SECRET_REF.search(pair)
-        if equals and not cited and could_be_a_token(value) and names_a_login_cookie(name.strip()):
+        if equals and not cited and a_login_pair(name.strip(), value):
             return True
         if equals and not cited and value.strip() and names_a_password(name.strip()) and \
                 not holds_no_secret(value.strip()):
