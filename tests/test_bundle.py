@@ -663,7 +663,8 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
                                                                  "PEM_HEADER", "PGP_HEADER", "PGP_CHECKSUM",
                                                                  "PEM_ESCAPE", "PEM_PIECES", "NOT_PEM_BASE64",
                                                                  "ENCODED_PEM", "PLACEHOLDER_WORDS",
-                                                                 "JWK_OBJECT", "JWK_TYPE", "JWK_D", "X_RUN",
+                                                                 "JWK_OBJECT", "JWK_TYPE", "JWK_D", "JWK_K",
+                                                                 "JWK_PRIVATE_MEMBER", "X_RUN",
                                                                  "CHUNK_URL", "CHUNK_URL_SET",
                                                                  "WEBPACK_LOADER", "CHUNK_LOAD", "CHUNK_HASH",
                                                                  "HTML_START", "IMPORT_PATH",
@@ -1777,9 +1778,10 @@ def test_a_jwk_private_key_fails(kty, written):
     'const k={kty:"EC",crv:"P-256",d:key.d,x:"a",y:"b"};',  # `d` from elsewhere: no key in the script
     'const k={kty:"EC",crv:"P-256",d:"YOUR_PRIVATE_KEY_D_PARAMETER_GOES_HERE_PLEASE"};',  # a placeholder
     'const k={kty:"EC",d:"short"};',
-    'const k={kty:"oct",k:"GawgguFyGrWKav7AX4VKUg"};',  # a symmetric key is no JWK of EC, RSA or OKP
+    'const k={kty:"oct",k:"GawgguFyGr8"};',  # a symmetric key of 8 bytes: no key's length
     'const o={kind:"EC",d:"AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfG"};',  # no kty: no JWK
-], ids=["public", "d-elsewhere", "placeholder", "short-d", "oct", "no-kty"])
+    'const k={kty:"oct",k:"YOUR_HMAC_SECRET_GOES_HERE"};',  # a placeholder of one kind of character
+], ids=["public", "d-elsewhere", "placeholder", "short-d", "short-oct", "no-kty", "oct-placeholder"])
 def test_a_public_jwk_or_a_look_alike_passes(code):
     public = {name: value for name, value in _jwk("EC").items() if name != "d"}
     outcome, _ = walked({"/": '<script src="/app.js"></script>',
@@ -1788,14 +1790,95 @@ def test_a_public_jwk_or_a_look_alike_passes(code):
     assert outcome.evidence["keys"] == [], outcome.evidence
 
 
-@pytest.mark.parametrize("shape", ["object-starts", "kty-runs", "one-long-object", "long-d", "quote-runs"])
+@pytest.mark.parametrize("shape", ["object-starts", "kty-runs", "one-long-object", "long-d", "quote-runs",
+                                   "escape-runs", "non-ascii-object", "public-objects", "private-objects"])
 def test_jwk_objects_scan_linearly(shape):
     make = {"object-starts": lambda n: "{kty" * (n // 4),
             "kty-runs": lambda n: "{" + "kty:'EC'," * (n // 9),
             "one-long-object": lambda n: '{kty:"EC",' + 'd:"a",' * (n // 6) + "}",
             "long-d": lambda n: '{kty:"EC",d:"' + "Ab1" * (n // 3) + '"}',
-            "quote-runs": lambda n: "{kty " + '\\"' * (n // 2) + "}"}[shape]
+            "quote-runs": lambda n: "{kty " + '\\"' * (n // 2) + "}",
+            "escape-runs": lambda n: "{kty " + "\\u0022" * (n // 6) + "}",
+            "non-ascii-object": lambda n: '{kty:"EC",kid:"' + "é" * (n // 2) + '"}',
+            "public-objects": lambda n: '{kty:"EC",x:"Ab1",y:"Cd2"},' * (n // 26),
+            "private-objects": lambda n: '{kty:"EC",d:"Ab1"},' * (n // 19)}[shape]
     _scans_linearly(make)
+
+
+def _jwk_written(kty: str, written: str) -> tuple[dict, str]:
+    """A private JWK and a script holding it `written` so: in a JWKS (the `keys.json` generated with its private
+    parts), under a member, with a non-ASCII `kid`, with `use` and an `x5c` chain, inside a string whose quotes are
+    `\\u0022` (what .NET's JSON encoder writes for a quote inside a string)."""
+    jwk = _jwk(kty)
+    code = {"jwks": f"const jwks={json.dumps({'keys': [{'kty': 'EC', 'x': 'a', 'y': 'b'}, jwk]})};",
+            "jwks-js": "const jwks={keys:[" + _js_object(jwk) + "]};",
+            "member": "const c={jwk:" + _js_object(jwk) + "};",
+            "non-ascii-kid": 'const k={kid:"clé-1",' + _js_object(jwk)[1:] + ";",
+            "x5c": "const k=" + _js_object({**jwk, "use": "sig", "x5c": ["MIIBszCCAVmgAwIBAgIU+/=="]}) + ";",
+            "u0022": "const k=JSON.parse(\"" + json.dumps(jwk).replace('"', "\\u0022") + "\");"}[written]
+    return jwk, code
+
+
+@pytest.mark.parametrize("kty", ["EC", "RSA"])
+@pytest.mark.parametrize("written", ["jwks", "jwks-js", "member", "non-ascii-kid", "x5c", "u0022"])
+def test_a_jwk_private_key_written_otherwise_fails(kty, written):
+    jwk, code = _jwk_written(kty, written)
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == f"private key (JWK, kty {kty}) {fingerprint(jwk['d'])} in /app.js", outcome.observed
+    assert jwk["d"] not in json.dumps(outcome.evidence) + outcome.observed
+
+
+@pytest.mark.parametrize("size", [16, 32, 64])
+@pytest.mark.parametrize("written", ["js-object", "json", "u0022"])
+def test_a_symmetric_jwk_key_fails(size, written):
+    """A `kty: "oct"` JWK of 16 bytes or more is a symmetric key (an HMAC secret, an AES key): secret by
+    definition, so no browser may hold one; named by the fingerprint of its `k`."""
+    import base64
+    import os
+
+    jwk = {"kty": "oct", "alg": "HS256", "k": base64.urlsafe_b64encode(os.urandom(size)).rstrip(b"=").decode()}
+    code = {"js-object": "const k=await importJWK(" + _js_object(jwk) + ",'HS256');",
+            "json": f"const k={json.dumps(jwk)};",
+            "u0022": "const k=JSON.parse(\"" + json.dumps(jwk).replace('"', "\\u0022") + "\");"}[written]
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == f"symmetric key (JWK, kty oct) {fingerprint(jwk['k'])} in /app.js", outcome.observed
+    assert jwk["k"] not in json.dumps(outcome.evidence) + outcome.observed
+
+
+def _public_jwks(count: int) -> dict:
+    """A JWKS of `count` distinct public keys (an identity provider's, served as a script's constant)."""
+    public = {name: value for name, value in _jwk("EC").items() if name != "d"}
+    return {"keys": [{**public, "kid": f"key-{n}", "use": "sig"} for n in range(count)]}
+
+
+def test_a_jwks_of_many_public_keys_passes():
+    """Public JWKs are no key and cost little to pass over: 150 of them are no more than a JWKS, not an error."""
+    outcome, _ = walked({"/": '<script src="/app.js"></script>',
+                         "/app.js": f"const jwks={json.dumps(_public_jwks(150))};"})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert outcome.evidence["keys"] == [] and "incomplete" not in outcome.evidence, outcome.evidence
+
+
+def test_a_private_jwk_after_many_public_ones_fails_with_nothing_left_unread():
+    jwks = _public_jwks(150)
+    jwk = _jwk("EC")
+    jwks["keys"].append(jwk)
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f"const jwks={json.dumps(jwks)};"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == f"private key (JWK, kty EC) {fingerprint(jwk['d'])} in /app.js", outcome.observed
+    assert "incomplete" not in outcome.evidence, outcome.evidence
+
+
+def test_more_possibly_private_jwks_than_are_read_is_an_error():
+    """Objects holding a private member (`d`, `k`, `p`, …) are read, at most MAX_TOKENS distinct ones: past them a
+    key may be left unread."""
+    objects = ",".join(f'{{kty:"EC",kid:"{n}",d:"short"}}' for n in range(bundle.MAX_TOKENS + 1))
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f"const many=[{objects}];"})
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert (f"/app.js: more than {bundle.MAX_TOKENS} JWK-like objects holding a private member (d, k, p, q, dp, dq,"
+            " qi); the rest not read") in outcome.observed, outcome.observed
 
 
 @pytest.mark.parametrize("placeholder", ["sk_live_InsertYourAPIKeyHere", "sk_live_YourStripeAPIKeyHere",

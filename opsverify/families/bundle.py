@@ -37,8 +37,8 @@ armour, its lines broken by `\\n`, as they are or as an array of lines joined at
 one's headers even on its body's line; an OpenPGP private key block too; a PEM
 written base64-encoded, `LS0tLS1CRUdJTi…` — or inside base64 of a document, a service account's JSON, wherever
 it starts —, is decoded; the body must be a key's: see _a_key_body) and a private key as a JWK (`kty` EC, RSA or
-OKP and a private `d`, in an object literal or JSON: see JWK_OBJECT; a public JWK is none) fail: no browser
-may hold one.
+OKP and a private `d`, in an object literal or JSON, a JWKS's keys too: see JWK_OBJECT; a public JWK is none) or a
+symmetric one (`kty` oct, a `k` of 16 bytes or more) fail: no browser may hold one.
 Evidence names the asset, the role (or what the key is) and a fingerprint, never the token.
 
 ```yaml
@@ -301,26 +301,36 @@ ENCODED_PEM_STARTS = {b"LS0tLS1CRUdJTi": (0, b""),  # "-----BEGIN " at a group's
 ENCODED_PEM = re.compile(rb"((?:%s)(?:[A-Za-z0-9+/=]|\\[nr]|[\r\n]){0,%d}+)"
                          % (b"|".join(ENCODED_PEM_STARTS), ENCODED_PEM_LONGEST))
 # A private key as a JWK (RFC 7517: jose's `importJWK({kty: "EC", crv, x, y, d}, "ES256")`, WebCrypto's exported key,
-# whose members come in alphabetical order, `d` first): an object literal of no nested object that names `kty` — its
-# members in any order, their names quoted or not, its quotes escaped inside a string (`JSON.parse("{\\"kty\\"…")`) —,
-# of type EC, RSA or OKP, with a private `d` (a public JWK has none). Linear: an attempt starts at a `{` and its
+# whose members come in alphabetical order, `d` first; a JWKS's `{keys: [{…}]}`, each key its own object): an object
+# literal of no nested object that names `kty` — its members in any order, their names quoted or not, any text in
+# their values but braces (`kid: "clé-1"`), its quotes escaped inside a string (`JSON.parse("{\\"kty\\"…")`, or
+# `\\u0022` as .NET's JSON encoder writes a quote inside a string) —, of type EC, RSA or OKP with a private `d` (a
+# public JWK has none), or a symmetric key (`oct`) with its `k`. Linear: an attempt starts at a `{` and its
 # lookahead and body stop at the next brace, where the next attempt starts.
-_JWK_CHARACTER = rb"[^{}\x80-\xff]"
-JWK_OBJECT = re.compile(rb"(\{(?=(?:[^{}\x80-\xffk]++|k(?!ty))*+kty)" + _JWK_CHARACTER + rb"*+\})")
+JWK_OBJECT = re.compile(rb"(\{(?=(?:[^{}k]++|k(?!ty))*+kty)[^{}]*+\})")
+# a quote, as written or escaped inside a string: `"`, `\\"`, `\\u0022`
+_JWK_QUOTE = rb"""(?:\\*+["']|\\u0022)"""
 
 
 def _jwk_member(name: bytes) -> bytes:
-    """A JWK member's name and its string value's opening quote: `d:"`, `"d": "`, `\\"d\\":\\"` (escaped in a string);
-    never a longer name ending in it (`dp`, `od`), and backslashes from their run's start alone (linear)."""
-    return (rb"(?:(?<![\w$\\])%s(?![\w$])|(?<!\\)\\*+(?P<quote>[\"'])%s\\*+(?P=quote))\s*+:\s*+\\*+[\"']"
-            % (name, name))
+    """A JWK member's name and its string value's opening quote: `d:"`, `"d": "`, `\\"d\\":\\"` or `\\u0022d\\u0022:`
+    (escaped in a string); never a longer name ending in it (`dp`, `od`), and backslashes from their run's start
+    alone (linear)."""
+    return (rb"(?:(?<![\w$\\])%s(?![\w$])|(?<!\\)(?:\\*+(?P<quote>[\"'])%s\\*+(?P=quote)|\\u0022%s\\u0022))\s*+:\s*+%s"
+            % (name, name, name, _JWK_QUOTE))
 
 
-JWK_TYPE = re.compile(_jwk_member(b"kty") + rb"(?P<kty>EC|RSA|OKP)\\*+[\"']")
-JWK_D = re.compile(_jwk_member(b"d") + rb"(?P<d>[A-Za-z0-9_-]++)\\*+[\"']")
-# a private value's base64url characters at least: EC P-256's and Ed25519's `d` is 32 bytes, 43 characters (one
-# with a leading zero dropped, 42); an RSA key's, of 512 bits at the least, 86
-JWK_D_SHORTEST = {b"EC": 40, b"OKP": 40, b"RSA": 80}
+JWK_TYPE = re.compile(_jwk_member(b"kty") + rb"(?P<kty>EC|RSA|OKP|oct)" + _JWK_QUOTE)
+JWK_D = re.compile(_jwk_member(b"d") + rb"(?P<value>[A-Za-z0-9_-]++)" + _JWK_QUOTE)
+JWK_K = re.compile(_jwk_member(b"k") + rb"(?P<value>[A-Za-z0-9_-]++)" + _JWK_QUOTE)
+# what makes a JWK-like object possibly a private (or symmetric) key's: a private member holding a string. An object
+# without one (a JWKS's public keys) is passed over uncounted: only these are counted against MAX_TOKENS.
+JWK_PRIVATE_MEMBER = re.compile(_jwk_member(rb"(?:d|k|p|q|dp|dq|qi)"))
+JWK_PRIVATE_NAMES = "d, k, p, q, dp, dq, qi"
+# each type's secret member, and its base64url characters at least: EC P-256's and Ed25519's `d` is 32 bytes, 43
+# characters (one with a leading zero dropped, 42); an RSA key's, of 512 bits at the least, 86; a symmetric key's `k`
+# of 16 bytes (AES-128, the least HMAC key anyone uses), 22
+JWK_SECRET = {b"EC": (JWK_D, 40), b"OKP": (JWK_D, 40), b"RSA": (JWK_D, 80), b"oct": (JWK_K, 22)}
 # a script's source map comment (`//# sourceMappingURL=app.js.map`, `//@ …` of older builds): the map is not read
 SOURCE_MAP_COMMENTS = (b"# sourceMappingURL=", b"@ sourceMappingURL=")
 
@@ -402,7 +412,7 @@ MIME_TYPE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]++)/([!#$%&'*+.^_`|~0-9A-Za-
 # what runs on a target's bytes (or on its headers)
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, STRIPE_KEY, PRIVATE_KEY, PEM_HEADER,
                    PGP_HEADER, PGP_CHECKSUM, PEM_ESCAPE, PEM_PIECES, NOT_PEM_BASE64, ENCODED_PEM, PLACEHOLDER_WORDS,
-                   JWK_OBJECT, JWK_TYPE, JWK_D, X_RUN,
+                   JWK_OBJECT, JWK_TYPE, JWK_D, JWK_K, JWK_PRIVATE_MEMBER, X_RUN,
                    CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    CHUNK_LOAD, CHUNK_HASH, HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
                    LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
@@ -1324,23 +1334,18 @@ def _private_key(pem: str, body: str, written: str | None = None) -> dict:
             "fingerprint": fingerprint(body)}
 
 
-def _jwk_private(jwk: str) -> tuple[str, str] | None:
-    """A JWK object's type and private value `d`, where it is a private key's: its `kty` EC, RSA or OKP, its `d`
-    base64url of a key's length at least, mixing kinds of characters as random bytes' base64 does (a placeholder,
-    `YOUR_PRIVATE_KEY_D_GOES_HERE`, does not); else None."""
-    text = jwk.encode("ascii")
-    kty, d = JWK_TYPE.search(text), JWK_D.search(text)
-    if kty is None or d is None or len(d["d"]) < JWK_D_SHORTEST[kty["kty"]] or len(d["d"]) % 4 == 1:
+def _jwk_private(jwk: bytes) -> tuple[str, str] | None:
+    """A JWK object's type and secret value, where it is a private or symmetric key's: its `kty` EC, RSA or OKP and
+    its `d`, or `oct` and its `k`, base64url of a key's length at least, mixing kinds of characters as random bytes'
+    base64 does (a placeholder, `YOUR_PRIVATE_KEY_D_GOES_HERE`, does not); else None."""
+    kty = JWK_TYPE.search(jwk)
+    if kty is None:
         return None
-    if not _mixed(d["d"]):
+    member, shortest = JWK_SECRET[kty["kty"]]
+    value = member.search(jwk)
+    if value is None or len(value["value"]) < shortest or len(value["value"]) % 4 == 1 or not _mixed(value["value"]):
         return None
-    return kty["kty"].decode("ascii"), d["d"].decode("ascii")
-
-
-def _jwk_private_value(jwk: str) -> str | None:
-    """What of a JWK-like object is secret: a private key's `d`, and nothing of any other object."""
-    private = _jwk_private(jwk)
-    return private[1] if private is not None else None
+    return kty["kty"].decode("ascii"), value["value"].decode("ascii")
 
 
 def _api_key(key: str) -> dict:
@@ -1583,21 +1588,40 @@ class Crawl:
                 self._private_key(path, pem)
         for encoded in self._distinct(path, data, ENCODED_PEM, "base64-encoded PEM texts; the rest not read"):
             self._encoded_private_keys(path, encoded)
-        # a JWK's public members (`x`, `n`) are no secret: only its `d` is learned
-        for jwk in self._distinct(path, data, JWK_OBJECT, "JWK-like objects; the rest not read", _jwk_private_value):
-            self._jwk(path, jwk)
+        self._jwks(path, data)
 
     def _private_key(self, path: str, pem: str, written: str | None = None) -> None:
         body = _pem_body(pem)
         self.learn(body)  # the key however its lines were broken
         self.keys.append({"asset": path, **_private_key(pem, body, written)})
 
-    def _jwk(self, path: str, jwk: str) -> None:
-        """A private key written as a JWK: named by its type and the fingerprint of its `d`."""
+    def _jwks(self, path: str, data: list[bytes | bytearray]) -> None:
+        """The private and symmetric keys written as JWKs in an asset's views. A JWK-like object holding no private
+        member (JWK_PRIVATE_MEMBER) is passed over as it is found — a JWKS of any number of public keys is read to
+        its end —; at most MAX_TOKENS distinct ones holding one are read, past them the rest are not: said."""
+        private: dict[bytes, None] = {}
+        for view in data:
+            for found in JWK_OBJECT.finditer(view):
+                if JWK_PRIVATE_MEMBER.search(view, found.start(), found.end()) is None:
+                    continue
+                jwk = bytes(found[1])
+                if jwk in private:
+                    continue
+                if len(private) == MAX_TOKENS:
+                    self.incomplete.append(f"{path}: more than {MAX_TOKENS} JWK-like objects holding a private member"
+                                           f" ({JWK_PRIVATE_NAMES}); the rest not read")
+                    return
+                private[jwk] = None
+                self._jwk(path, jwk)
+
+    def _jwk(self, path: str, jwk: bytes) -> None:
+        """A private or symmetric key written as a JWK: named by its type and the fingerprint of its secret value
+        (`d`, an `oct` key's `k`), the only part of it learned (`x`, `n` are public)."""
         if (private := _jwk_private(jwk)) is not None:
-            kty, d = private
-            self.keys.append({"asset": path, "secret": "private key", "format": "JWK", "form": f"kty {kty}",
-                              "fingerprint": fingerprint(d)})
+            kty, value = private
+            self.learn(value)
+            self.keys.append({"asset": path, "secret": "symmetric key" if kty == "oct" else "private key",
+                              "format": "JWK", "form": f"kty {kty}", "fingerprint": fingerprint(value)})
 
     def _encoded_private_keys(self, path: str, encoded: str) -> None:
         """The PEM private keys in a base64-encoded text (its whole groups of four; line breaks left out)."""
@@ -1986,7 +2010,7 @@ def judge(check, facts) -> Outcome:
     api_keys = "".join(f" and no Supabase {kind} key (sb_{kind}_)" for kind, role in SUPABASE_KEY_ROLES.items()
                        if role in p.forbidden_roles)
     expected = (f"no JWT with role {forbidden}{api_keys}, no secret or restricted key of Stripe's form (sk_, rk_) and"
-                f" no private key (PEM, JWK) in the scripts {p.path} loads")
+                f" no private key (PEM, JWK) or symmetric JWK (kty oct) in the scripts {p.path} loads")
     page = crawl.page
     if page is None or page.status != 200:
         why = f"status {page.status}" if page is not None and page.status is not None else (
