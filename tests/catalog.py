@@ -97,12 +97,16 @@ def constraint(name: str, type_: str, columns: list[str], *, validated: bool = T
 
 def function(name: str, *, schema: str = "public", args: str = "uuid", definer: bool = True,
              config: Iterable[str] | None = ("search_path=public, pg_temp",), grants_: Iterable[tuple[str, str]] | None = None,
-             extension_member: bool = False, owner: str = "postgres", kind: str = "f") -> dict:
-    """`kind`: pg_proc.prokind (f function, p procedure, a aggregate, w window function)."""
+             extension_member: bool = False, owner: str = "postgres", kind: str = "f",
+             definer_support: Iterable[tuple[str, dict]] = ()) -> dict:
+    """`kind`: pg_proc.prokind (f function, p procedure, a aggregate, w window function). `definer_support`: an
+    aggregate's SECURITY DEFINER support functions, (role, function(...)) — `("state", function("step"))`."""
     acl = grants(*(grants_ if grants_ is not None else [("postgres", "EXECUTE")]))
     return {"schema": schema, "name": name, "args": args, "kind": kind, "security_definer": definer,
             "owner": role_name(owner),
-            "config": list(config) if config else None, "grants": acl, "extension_member": extension_member}
+            "config": list(config) if config else None, "grants": acl, "extension_member": extension_member,
+            "definer_support": [{"role": r, **{k: s[k] for k in ("schema", "name", "args", "config", "owner")}}
+                                for r, s in definer_support]}
 
 
 def extension(name: str, version: str = "1.6", *, schema: str = "extensions", default: str | None = None) -> dict:

@@ -11,6 +11,7 @@ PostgreSQL 15 as the read-only checker role.
 from __future__ import annotations
 
 import pytest
+import psycopg
 from pydantic import ValidationError
 
 from opsverify.families import schema
@@ -80,6 +81,87 @@ def test_aggregates_on_a_real_database(server):
     assert outcomes[0].evidence["functions"]["public.step(s text, x integer)"]["kind"] == "function"
 
 
+
+# An aggregate calls its support functions by oid, and a SECURITY DEFINER one runs as its owner for whoever may
+# EXECUTE the aggregate (PostgreSQL checks the aggregate's owner's EXECUTE on it, not the caller's): the aggregate is an
+# entry point to definer code, and the support function is judged as a definer function wherever it lives, named with
+# the aggregate reaching it. Before, `security_definer_only` left every aggregate out and a support function in
+# another schema was judged by no item of this one: a pass while anon ran a definer function of a mutable search_path.
+def reaching(search_path: str | None, role: str = "state") -> object:
+    step = function("step", schema="private", args="s text, x integer", config=search_path and [search_path],
+                    grants_=[("postgres", "EXECUTE")])
+    return catalog(functions=[
+        function("other", args="", config=['search_path=""'], grants_=[("postgres", "EXECUTE")]),
+        function("whoami", args="integer", kind="a", definer=False, config=None,
+                 grants_=[("PUBLIC", "EXECUTE"), ("postgres", "EXECUTE")], definer_support=[(role, step)]),
+    ])
+
+
+REACHED = "function private.step(s text, x integer) (state function of aggregate public.whoami(integer))"
+
+
+@pytest.mark.parametrize("params", [{"security_definer_only": True, "fixed_search_path": True},
+                                    {"fixed_search_path": True},
+                                    {"functions": ["whoami"], "fixed_search_path": True},
+                                    {"functions": ["whoami"], "security_definer_only": True,
+                                     "fixed_search_path": True}])
+def test_an_aggregates_definer_support_function_elsewhere_is_judged_for_its_search_path(params):
+    item = {"functions_in": "public", **params}
+    healthy = verdict(item, reaching("search_path=pg_catalog, pg_temp"), PASSED)
+    assert "public.whoami(integer)" in healthy.evidence["checked"], healthy.evidence
+    outcome = verdict(item, reaching(None), FAILED, f"{REACHED} has a mutable search_path")
+    assert "fixed search_path" in outcome.expected or "search_path" in outcome.expected, outcome.expected
+    assert outcome.evidence["functions"]["public.whoami(integer)"]["definer_support"] == [
+        {"role": "state", "function": "private.step(s text, x integer)", "config": [], "owner": "postgres"}]
+
+
+def test_an_aggregate_reaching_a_definer_function_is_an_entry_point_security_definer_only_keeps():
+    """The step is revoked from PUBLIC, the aggregate is not: anon runs the step as its owner through it."""
+    item = {"functions_in": "public", "security_definer_only": True, "no_grants_to": ["anon"]}
+    verdict(item, reaching('search_path=""'), FAILED, "function public.whoami(integer) grants EXECUTE to PUBLIC")
+    verdict({**item, "except_functions": ["whoami"]}, reaching('search_path=""'), PASSED, "1 function as expected")
+
+
+@pytest.mark.parametrize("role", ["final", "combine", "moving state"])
+def test_any_definer_support_function_of_an_aggregate_is_reached(role):
+    verdict({"functions_in": "public", "security_definer_only": True, "fixed_search_path": True}, reaching(None, role),
+            FAILED, f"function private.step(s text, x integer) ({role} function of aggregate public.whoami(integer))")
+
+
+def test_an_aggregate_reaching_a_definer_function_elsewhere_on_a_real_database(server):
+    """private.step (state) and private.fin (final) are SECURITY DEFINER and revoked from PUBLIC; public's aggregates
+    over them are not, and anon runs them as their owner: judged by public's items, healthy (search_path set) and
+    broken (none)."""
+    _, fresh = server
+    ddl = """create schema private;
+             create function private.step(s text, x int) returns text language sql security definer {path}
+               as $$ select current_user::text $$;
+             create function private.fin(s int) returns text language sql security definer {path}
+               as $$ select s::text $$;
+             revoke execute on all functions in schema private from public;
+             create aggregate public.whoami(int) (sfunc = private.step, stype = text);
+             create aggregate public.tally(int) (sfunc = pg_catalog.int4pl, stype = int, finalfunc = private.fin);
+             create function public.other() returns int language sql security definer set search_path = ''
+               as 'select 1';
+             revoke execute on function public.other() from public;"""
+    items = [{"functions_in": "public", "security_definer_only": True, "fixed_search_path": True},
+             {"functions_in": "public", "fixed_search_path": True},
+             {"functions_in": "public", "security_definer_only": True, "no_grants_to": ["anon"]}]
+    entry = "2 functions grant EXECUTE to PUBLIC: public.tally(integer), public.whoami(integer)"
+    with fresh(ddl.format(path="set search_path = ''")) as url:
+        with psycopg.connect(url.admin, autocommit=True) as conn:  # what the verdict rests on
+            conn.execute("set role anon")
+            assert conn.execute("select public.whoami(1)").fetchone()[0] != "anon"
+        expect(judge_on(url, items), [(PASSED, "3 functions as expected"), (PASSED, "3 functions as expected"),
+                                      (FAILED, entry)])
+    with fresh(ddl.format(path="")) as url:
+        outcomes = judge_on(url, items)
+    mutable = ("2 functions have a mutable search_path: private.fin(s integer) (final function of aggregate"
+               " public.tally(integer)), private.step(s text, x integer) (state function of aggregate"
+               " public.whoami(integer))")
+    expect(outcomes, [(FAILED, mutable), (FAILED, mutable), (FAILED, entry)])
+
+
 # -- a relation `reading` names must exist ------------------------------------------------------------
 READERS = catalog(view("emails", reads=["auth.users"], grants_=[("anon", "SELECT")]),
                   table("users", schema="auth"), table("sessions", schema="auth"))
@@ -131,12 +213,13 @@ def test_a_named_view_left_out_beside_one_kept_is_an_error_never_a_pass_of_the_o
 
 
 def test_a_named_aggregate_left_out_beside_a_definer_function_is_an_error_never_a_pass_of_the_other():
-    """functions [step, whoami] with security_definer_only: whoami, an aggregate whose state function is SECURITY
-    DEFINER, was dropped without a word and the item passed "1 function as expected" on step alone."""
+    """functions [step, whoami] with security_definer_only: whoami, an aggregate calling no SECURITY DEFINER support
+    function (an aggregate that calls one is kept: it runs it as its owner), was dropped without a word and the item
+    passed "1 function as expected" on step alone."""
     outcome = verdict({"functions_in": "public", "functions": ["step", "whoami"], "security_definer_only": True,
                        "no_grants_to": ["anon"]}, AGGREGATES, ERROR,
-                      "not all named are SECURITY DEFINER functions: public.whoami(integer) is an aggregate (its"
-                      " support functions run as theirs); nothing was checked, not even the 1 other")
+                      "not all named are SECURITY DEFINER functions: public.whoami(integer) is an aggregate with no"
+                      " SECURITY DEFINER support function; nothing was checked, not even the 1 other")
     assert outcome.evidence["kept_by_the_filter"] == ["public.step(s text, x integer)"], outcome.evidence
 
 
@@ -157,20 +240,25 @@ def test_named_ones_not_of_the_filters_kind_on_a_real_database(server):
              create view app.v as select * from app.other; grant select on app.v to anon;
              create function app.inv() returns int language sql as 'select 1';
              create function app.step(int, int) returns int language sql security definer as 'select $1 + $2';
-             create aggregate app.total(int) (sfunc = app.step, stype = int, initcond = '0');"""
+             create function app.plus(int, int) returns int language sql as 'select $1 + $2';
+             create aggregate app.total(int) (sfunc = app.plus, stype = int, initcond = '0');
+             create aggregate app.definer_total(int) (sfunc = app.step, stype = int, initcond = '0');"""
     view_item = {"views_in": "app", "views": ["v"], "reading": ["app.users"], "no_grants_to": ["anon"]}
     function_item = {"functions_in": "app", "functions": ["inv"], "security_definer_only": True,
                      "no_grants_to": ["anon"]}
     with fresh(ddl) as url:
         outcomes = judge_on(url, [view_item, function_item, {**function_item, "functions": ["total"]},
-                                  {**function_item, "functions": ["step", "inv"]}])
+                                  {**function_item, "functions": ["step", "inv"]},
+                                  {**function_item, "functions": ["definer_total"]}])
     expect(outcomes, [
         (ERROR, "no views reading app.users among those named: app.v reads none of them (it reads app.other);"
                 " nothing was checked"),
         (ERROR, "no SECURITY DEFINER functions among those named: app.inv() is SECURITY INVOKER; nothing was checked"),
-        (ERROR, "app.total(integer) is an aggregate (its support functions run as theirs); nothing was checked"),
+        (ERROR, "app.total(integer) is an aggregate with no SECURITY DEFINER support function; nothing was checked"),
         (ERROR, "not all named are SECURITY DEFINER functions: app.inv() is SECURITY INVOKER; nothing was checked,"
                 " not even the 1 other"),
+        # its state function runs as its owner for whoever may EXECUTE it: kept, and judged
+        (FAILED, "function app.definer_total(integer) grants EXECUTE to PUBLIC"),
     ])
 
 

@@ -682,13 +682,29 @@ _FILTER_TEXT = """case when not exists (select from held_locks k where k.relatio
                                          then pg_get_expr(f.qual, f.as_relid) end"""
 
 
+# An aggregate's SECURITY DEFINER support functions, in any schema: it calls each by oid, and PostgreSQL checks only the
+# aggregate's owner's EXECUTE on it, so whoever may EXECUTE the aggregate runs them as their owner (asked of
+# aggregates alone: pg_catalog's thousands of functions have no pg_aggregate row to look for)
+_DEFINER_SUPPORT = """(select coalesce(json_agg(json_build_object(
+        'role', s.role, 'schema', sn.nspname, 'name', sp.proname, 'args', pg_get_function_identity_arguments(sp.oid),
+        'config', sp.proconfig, 'owner', pg_get_userbyid(sp.proowner)) order by s.n), '[]'::json)
+      from pg_aggregate a
+      cross join lateral (values (1, 'state', a.aggtransfn), (2, 'final', a.aggfinalfn), (3, 'combine', a.aggcombinefn),
+                                 (4, 'serial', a.aggserialfn), (5, 'deserial', a.aggdeserialfn),
+                                 (6, 'moving state', a.aggmtransfn), (7, 'moving inverse', a.aggminvtransfn),
+                                 (8, 'moving final', a.aggmfinalfn)) s(n, role, fn)
+      join pg_proc sp on sp.oid = s.fn::oid join pg_namespace sn on sn.oid = sp.pronamespace
+      where a.aggfnoid = p.oid and sp.prosecdef)"""
+
+
 _TOP_PARTS = {
     "functions": f"""(select coalesce(json_agg(json_build_object(
       'schema', n.nspname, 'name', p.proname, 'args', pg_get_function_identity_arguments(p.oid), 'kind', p.prokind,
       'security_definer', p.prosecdef, 'config', p.proconfig, 'owner', pg_get_userbyid(p.proowner),
       'grants', {_acl("coalesce(p.proacl, acldefault('f', p.proowner))")},
       'extension_member', exists (select from pg_depend d where d.classid = 'pg_proc'::regclass
-                                  and d.objid = p.oid and d.deptype = 'e')
+                                  and d.objid = p.oid and d.deptype = 'e'),
+      'definer_support', case when p.prokind = 'a' then {_DEFINER_SUPPORT} else '[]'::json end
     ) order by n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)), '[]'::json)
     from pg_proc p join pg_namespace n on n.oid = p.pronamespace
     -- aggregates and window functions too: ALL FUNCTIONS IN SCHEMA grants on them, and PUBLIC may EXECUTE them

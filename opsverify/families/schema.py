@@ -2564,11 +2564,11 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
                                                        if n not in {f["name"] for f in found}])
     found = [f for f in found if f["name"] not in p.except_functions]
     if p.security_definer_only:
-        named_found, found = found, [f for f in found if f["security_definer"]]
-        left = [f for f in named_found if not f["security_definer"]] if p.functions is not None else []
+        named_found, found = found, [f for f in found if _runs_as_owner(f)]
+        left = [f for f in named_found if not _runs_as_owner(f)] if p.functions is not None else []
         if left and not findings.groups:
             names = [_signature(f) for f in left]
-            kinds = sorted({"an aggregate (its support functions run as theirs)" if f["kind"] == "a" else
+            kinds = sorted({"an aggregate with no SECURITY DEFINER support function" if f["kind"] == "a" else
                             "SECURITY INVOKER" for f in left})
             return _named_left_out(p, "SECURITY DEFINER functions",
                                    f"{first_few(names)} {'is' if len(names) == 1 else 'are'} {' or '.join(kinds)}",
@@ -2587,18 +2587,38 @@ def _judge_functions(p: Params, facts: Catalog) -> Outcome:
                                                                           " its own)"))
         elif p.security_definer is not None and f["security_definer"] != p.security_definer:
             findings.add(name, *_verb("is", "are", "SECURITY DEFINER" if f["security_definer"] else "SECURITY INVOKER"))
-        # an aggregate has no search_path of its own (no SET): it calls its support functions by oid, and each of
-        # those is judged as a function where its schema is an item's
-        if p.fixed_search_path and not aggregate:
-            problem = _search_path_problem(f["config"] or []) or _open_path_problem(p, f, facts)
-            if problem:
-                findings.add(name, *_verb("has", "have", problem))
+        # an aggregate has no search_path of its own (no SET): it calls its support functions by oid — an invoker
+        # one is judged as a function where its schema is an item's, a SECURITY DEFINER one here too, wherever it
+        # lives: it runs as its owner for whoever may EXECUTE the aggregate
+        if p.fixed_search_path:
+            for label, g in ([(_reached(f, s), {**s, "security_definer": True}) for s in f["definer_support"]]
+                             if aggregate else [(name, f)]):
+                problem = _search_path_problem(g["config"] or []) or _open_path_problem(p, g, facts)
+                if problem:
+                    findings.add(label, *_verb("has", "have", problem))
         _judge_grants(p, name, f["grants"], f["owner"], facts, "function", findings)
     return _finish(expected, findings, [_signature(f) for f in found],
-                   functions={_signature(f): {"kind": FUNCTION_KINDS[f["kind"]],
-                                              "security_definer": f["security_definer"], "config": f["config"] or [],
-                                              "grants": _grant_list(f["grants"]), "owner": role_label(f["owner"])}
-                              for f in found}, **unmatched)
+                   functions={_signature(f): _function_evidence(f) for f in found}, **unmatched)
+
+
+def _runs_as_owner(f: dict) -> bool:
+    """SECURITY DEFINER, or an aggregate calling a SECURITY DEFINER support function (PostgreSQL checks only the
+    aggregate's owner's EXECUTE on it): either runs as its owner for whoever may EXECUTE it."""
+    return f["security_definer"] or bool(f["definer_support"])
+
+
+def _reached(aggregate: dict, support: dict) -> str:
+    """A SECURITY DEFINER support function as judged through the aggregate of the item's schema that calls it."""
+    return f"{_signature(support)} ({support['role']} function of aggregate {_signature(aggregate)})"
+
+
+def _function_evidence(f: dict) -> dict:
+    shown = {"kind": FUNCTION_KINDS[f["kind"]], "security_definer": f["security_definer"], "config": f["config"] or [],
+             "grants": _grant_list(f["grants"]), "owner": role_label(f["owner"])}
+    if f["definer_support"]:
+        shown["definer_support"] = [{"role": s["role"], "function": _signature(s), "config": s["config"] or [],
+                                     "owner": role_label(s["owner"])} for s in f["definer_support"]]
+    return shown
 
 
 # -- extensions ------------------------------------------------------------------------------------
