@@ -172,6 +172,11 @@ class NoAnswer(GatherError):
     """Redis did not answer in its protocol: refused, timed out, reset, or bytes that are not RESP."""
 
 
+class TooLong(NoAnswer):
+    """The server answered in its protocol, at more length than is read (`ReplyTooLong`): unlike a broken conversation,
+    a stream's last entry of a big job's fields, which its caller can judge without."""
+
+
 class Refusal(GatherError):
     """Redis answered, with a refusal (wrong password, NOAUTH, LOADING ...)."""
 
@@ -235,8 +240,10 @@ class ReadOnlyRedis:
         together; past it, each batch in a pipeline of its own, one after the other on one connection — all within
         `deadline_s` (as `pipeline`'s). Then each reply is read up to `reply_limit` alone, and each batch's replies are
         given to `keep` as soon as read (it keeps what its caller needs of them, and must not raise): one batch's long
-        reply leaves that batch unread alone, and no more than one batch's replies are held at once. Returns, per batch, what `keep` made of its replies, or the `NoAnswer` or `Refusal` that left it
-        unread (the deadline spent, the connection lost: that batch and the ones after it)."""
+        reply leaves that batch unread alone, and no more than one batch's replies are held at once. Returns, per
+        batch, what `keep` made of its replies, or the `NoAnswer` or `Refusal` that left it unread: a `TooLong` for a
+        batch whose replies pass the limit (that batch alone), any other for the deadline spent, the connection lost,
+        bytes that are not RESP (that batch and the ones after it)."""
         for batch in batches:
             snapshot_guard(batch)
         deadline = self.deadline_s if deadline_s is None else min(deadline_s, self.deadline_s)
@@ -267,7 +274,7 @@ class ReadOnlyRedis:
                     try:
                         kept.append(keep(await _sent(client, batch, self.url)))
                     except ReplyTooLong as exc:  # redis-py closed the connection mid-reply: the next one opens anew
-                        kept.append(NoAnswer(str(exc)))
+                        kept.append(TooLong(str(exc)))
             finally:
                 await client.aclose()
 
@@ -461,4 +468,4 @@ def _run(conversation, deadline_s: float) -> Any:
     except (redis.RedisError, OSError) as exc:  # a TLS alert said as every item says it (not redis-py's wrapping)
         raise NoAnswer(alert_refusal(exc) or f"{type(exc).__name__}: {exc}") from None
     except ReplyTooLong as exc:
-        raise NoAnswer(str(exc)) from None
+        raise TooLong(str(exc)) from None
