@@ -304,11 +304,14 @@ def test_an_endpoint_that_is_not_a_redis_url_is_could_not_look():
     assert "not a redis://, rediss:// or unix:// URL" in outcome.observed
 
 
+HANG_UP = b"(the connection closed instead of a reply)"  # an `overrides` reply: the fake closes the connection
+
+
 @contextmanager
 def redis5(lengths: dict[str, int], answer: bytes | None = None, overrides: dict[str, bytes] | None = None):
     """A Redis as 5.x answers (no HELLO, so no RESP3), over RESP2 by hand — or `answer` to every command but AUTH,
-    or `overrides` by command name; the commands between MULTI and EXEC are answered QUEUED, their replies in EXEC's
-    (unless `overrides` answers MULTI). Yields its port and the commands it received."""
+    or `overrides` by command name (HANG_UP: the connection closed instead; b"": no answer); the commands between MULTI
+    and EXEC are answered QUEUED, their replies in EXEC's (unless `overrides` answers MULTI). Yields its port and the commands it received."""
     received: list[list[str]] = []
 
     def serve(conn: socket.socket, _stopping) -> None:
@@ -332,6 +335,8 @@ def redis5(lengths: dict[str, int], answer: bytes | None = None, overrides: dict
                 elif queued is not None:
                     queued.append(reply)
                     reply = b"+QUEUED\r\n"
+                if reply is HANG_UP:
+                    return
                 conn.sendall(answer if answer is not None and name != "AUTH" else reply)
 
     with serving(serve) as port:
@@ -1113,7 +1118,8 @@ def _stream_replies(xlen: int, xinfo: bytes) -> dict[str, bytes]:
      "URL's ACL user needs +xinfo|groups and access to this key: a stream with consumer groups is judged by their "
      "backlog, and XLEN 7 alone does not tell whether it has any"),
     (XINFO_6, "XINFO GROUPS jobs: the backlog of group 'workers' is not known (no lag named (Redis before 7.0 does "
-              "not give it)): between 0 (0 pending) and 7 (XLEN 7 + 0 pending), against a limit of 5"),
+              "not give it); last entry unread: XREVRANGE jobs + - COUNT 1 failed: ERR unknown command): between 0 (0 pending) and 7 (XLEN 7 + "
+              "0 pending), against a limit of 5"),
     (b":3\r\n", "XINFO GROUPS jobs answered '3' (int), not a list of consumer groups"),
 ], ids=["noperm", "redis-6", "nonsense"])
 def test_a_stream_whose_groups_cannot_be_read_is_an_error_naming_why(xinfo, seen):
@@ -1139,7 +1145,7 @@ def test_a_group_whose_lag_is_not_known_fails_when_its_pending_alone_is_over_the
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
     assert (outcome.status, outcome.observed) == (
         Status.FAILED, "jobs backlog at least 150 in group 'workers' (lag not known: no lag named (Redis before 7.0 "
-                       "does not give it) + 150 pending; stream)"), outcome
+                       "does not give it); last entry unread: XREVRANGE jobs + - COUNT 1 failed: ERR unknown command + 150 pending; stream)"), outcome
 
 
 @pytest.mark.needs_real_server
@@ -1218,7 +1224,7 @@ def test_a_redis_6_group_whose_stream_holds_nothing_passes_though_its_lag_is_not
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
     assert (outcome.status, outcome.observed) == (
         Status.PASSED, "jobs backlog at most 0 (group 'workers': XLEN 0 + 0 pending; no lag named (Redis before 7.0 "
-                       "does not give it))"), outcome
+                       "does not give it); last entry unread: XREVRANGE jobs + - COUNT 1 failed: ERR unknown command)"), outcome
     assert outcome.evidence["keys"]["jobs"]["backlog_at_most"] == 0, outcome.evidence
 
 
@@ -1233,7 +1239,7 @@ def test_a_group_behind_a_capped_stream_fails_a_limit_below_the_cap_on_redis_8_s
     group = b"*1\r\n*12\r\n" + b"".join(map(_bulk, (b"name", b"workers", b"consumers"))) + b":1\r\n" + \
             _bulk(b"pending") + b":2\r\n" + _bulk(b"last-delivered-id") + _bulk(b"1700000000000-4") + \
             _bulk(b"entries-read") + b":5\r\n" + _bulk(b"lag") + b":40\r\n"
-    overrides = _stream_replies(40, group)
+    overrides = {**_stream_replies(40, group), "XREVRANGE": _last_entry(b"1700000000000-44")}
     with redis5({}, overrides=overrides) as (port, _):
         below = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 30}})
         above = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 100}})
@@ -1263,7 +1269,7 @@ def test_a_group_name_that_is_not_utf8_is_shown_escaped_and_its_stream_judged():
     group = b"*1\r\n*12\r\n" + b"".join(map(_bulk, (b"name", b"caf\xe9", b"consumers"))) + b":0\r\n" + \
             _bulk(b"pending") + b":0\r\n" + _bulk(b"last-delivered-id") + _bulk(b"3-0") + \
             _bulk(b"entries-read") + b":3\r\n" + _bulk(b"lag") + b":0\r\n"
-    overrides = _stream_replies(3, group)
+    overrides = {**_stream_replies(3, group), "XREVRANGE": _last_entry(b"3-0")}
     with redis5({}, overrides=overrides) as (port, _):
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"events": {"max": 10}})
     assert (outcome.status, outcome.observed) == (Status.PASSED, "events backlog 0 (group 'caf\\\\xe9')"), outcome
@@ -1397,13 +1403,17 @@ def test_a_group_s_position_is_its_last_delivered_id_against_the_stream_s_last_e
     assert "4111" not in repr(outcome), outcome  # the entry's fields are read for its id alone, never shown
 
 
-def test_a_stream_whose_last_entry_cannot_be_read_is_judged_on_redis_s_lag_and_says_why():
-    """A least-privilege user without +xrevrange: the group is judged by its lag, as Redis says it, and the evidence
-    says what would settle it."""
+def test_a_stream_whose_last_entry_cannot_be_read_has_its_groups_lag_not_known_and_says_why():
+    """A least-privilege user without +xrevrange: where the group stands is not known, nor its lag (Redis's may be set
+    as told, or kept after a trim): it passes at most XLEN + pending, the verdict saying what would settle it."""
     overrides = {**_stream_replies(7, _group_reply(b"5-0", b":2\r\n")), "XREVRANGE": NOPERM % b"xrevrange"}
     with redis5({}, overrides=overrides) as (port, _):
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 10}})
-    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 2 (group 'workers')"), outcome
+    unread = ("XREVRANGE jobs + - COUNT 1 refused: NOPERM this user has no permissions to run the 'xrevrange' command; the "
+        "endpoint URL's ACL user needs +xrevrange to tell a group that read to the stream's end from Redis's lag")
+    assert (outcome.status, outcome.observed) == (
+        Status.PASSED, f"jobs backlog at most 7 (group 'workers': XLEN 7 + 0 pending; last entry unread: {unread})"), \
+        outcome
     assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == (
         "XREVRANGE jobs + - COUNT 1 refused: NOPERM this user has no permissions to run the 'xrevrange' command; the "
         "endpoint URL's ACL user needs +xrevrange to tell a group that read to the stream's end from Redis's lag"), \
@@ -1473,17 +1483,19 @@ def test_the_last_entry_is_asked_after_xinfo_groups_of_a_stream_with_groups_alon
     assert "XREVRANGE" not in {parts[0].upper() for parts in received}, received
 
 
-def test_a_last_entry_over_the_reply_limit_is_unread_and_its_groups_judged_on_redis_s_lag():
+def test_a_last_entry_over_the_reply_limit_is_unread_and_its_groups_lag_not_known():
     """XREVRANGE reads the last entry's fields, a job's payload: one of 5 MiB went past the endpoint's one 4 MiB
     budget, and every item of the endpoint was an ERROR naming no key. Asked in its own pipeline, it is unread alone,
-    said with its key, and the group judged by its lag, as Redis says it."""
+    said with its key, and the group's lag not known: within the limit at most, it passes."""
     overrides = {**_stream_replies(7, _group_reply(b"5-0", b":2\r\n")), "XREVRANGE": b"$%d\r\n" % (5 * 2 ** 20)}
     with redis5({}, overrides=overrides) as (port, _):
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 10}})
-    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 2 (group 'workers')"), outcome
-    assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == (
-        "XREVRANGE jobs + - COUNT 1 unread: replies of more than 4 MiB: read no further (the last entry is read with "
-        "its fields, a job's payload); each group's lag is taken as Redis says it"), outcome.evidence
+    unread = ("XREVRANGE jobs + - COUNT 1 unread: replies of more than 4 MiB: read no further (the last entry is read "
+              "with its fields, a job's payload)")
+    assert (outcome.status, outcome.observed) == (
+        Status.PASSED, f"jobs backlog at most 7 (group 'workers': XLEN 7 + 0 pending; last entry unread: {unread})"), \
+        outcome
+    assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == unread, outcome.evidence
 
 
 @pytest.mark.needs_real_server
@@ -1503,7 +1515,10 @@ def test_a_stream_s_last_entry_too_long_to_read_leaves_the_endpoint_s_other_keys
         facts = family.gather(target, [jobs, uploads])
     listed, streamed = family.judge(jobs, facts), family.judge(uploads, facts)
     assert (listed.status, listed.observed) == (Status.FAILED, "jobs holds 120 (list)"), listed
-    assert (streamed.status, streamed.observed) == (Status.PASSED, "uploads backlog 1 (group 'workers')"), streamed
+    assert streamed.status is Status.PASSED, streamed  # its lag not known: at most XLEN 2, within the limit
+    assert streamed.observed.startswith("uploads backlog at most 2 (group 'workers': XLEN 2 + 0 pending; last entry "
+                                        "unread: XREVRANGE uploads + - COUNT 1 unread: replies of more than 4 MiB"), \
+        streamed
     assert streamed.evidence["keys"]["uploads"]["last_entry_unread"].startswith(
         "XREVRANGE uploads + - COUNT 1 unread: replies of more than 4 MiB: read no further"), streamed.evidence
     assert "xxxx" not in repr(streamed), "the entry's payload is never shown"
@@ -1512,23 +1527,25 @@ def test_a_stream_s_last_entry_too_long_to_read_leaves_the_endpoint_s_other_keys
 @pytest.mark.parametrize("elapsed, sent", [(3.5, True), (4.0, False)], ids=["time-left", "deadline-spent"])
 def test_the_last_entries_are_asked_within_what_is_left_of_the_endpoint_s_deadline(monkeypatch, elapsed, sent):
     """Both pipelines together within connect_s + statement_ms (4 s): the second gets what the first left of it, and
-    none is sent once nothing is left; its groups are then judged on Redis's lag, said so."""
+    none is sent once nothing is left: the stream is then unread, an ERROR saying why (its groups were judged on
+    Redis's lag alone, and a group 30 behind at lag 0 passed)."""
     pipelines = _captured_pipelines(monkeypatch)
     clock = itertools.chain([100.0], itertools.repeat(100.0 + elapsed))
     monkeypatch.setattr(family, "monotonic", lambda: next(clock))
     overrides = {**_stream_replies(7, _group_reply(b"5-0", b":2\r\n")), "XREVRANGE": _last_entry(b"7-0")}
     with redis5({}, overrides=overrides) as (port, received):
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 10}})
-    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 2 (group 'workers')"), outcome
     assert pipelines[0][1].get("deadline_s") is None, pipelines  # the first: the client's whole deadline
     if sent:
+        assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 2 (group 'workers')"), outcome
         assert pipelines[1][1]["deadline_s"] == pytest.approx(0.5), pipelines
         assert outcome.evidence["keys"]["jobs"]["last_entry_id"] == "7-0", outcome.evidence
     else:
         assert len(pipelines) == 1 and "XREVRANGE" not in {parts[0] for parts in received}, pipelines
-        assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == (
-            "XREVRANGE jobs + - COUNT 1 not sent: the endpoint's deadline (4 s, connect_s + statement_ms) was spent "
-            "on the lengths; each group's lag is taken as Redis says it"), outcome.evidence
+        assert (outcome.status, outcome.observed) == (
+            Status.ERROR, "could not read the keys: Redis at endpoint 'redis': the snapshot of jobs (MULTI, XLEN, "
+            "XINFO GROUPS, XREVRANGE jobs + - COUNT 1, EXEC) was not sent: the endpoint's deadline (4 s, connect_s + "
+            "statement_ms) was spent on the lengths"), outcome
 
 
 @pytest.mark.parametrize("xlen, reply, seen", [
@@ -1539,14 +1556,16 @@ def test_the_last_entries_are_asked_within_what_is_left_of_the_endpoint_s_deadli
 def test_a_last_entry_that_contradicts_xlen_is_unread_not_an_empty_stream(xlen, reply, seen):
     """XREVRANGE `[]` was read as a stream holding no entry whatever XLEN said: lag 50 of a group at 0-0 was set
     aside, and 50 undelivered passed `max: 10` as backlog 0. The last entry is then not known, said, as is one whose id
-    is 0-0 (XADD refuses it)."""
+    is 0-0 (XADD refuses it), and so the group's lag (Redis 7.0–7.2 keeps one after a trim, redis#13957)."""
     overrides = {**_stream_replies(xlen, _group_reply(b"0-0", b":50\r\n")), "XREVRANGE": reply}
     with redis5({}, overrides=overrides) as (port, _):
         outcome = _queue_outcome(f"redis://127.0.0.1:{port}/0", {"jobs": {"max": 10}})
     assert (outcome.status, outcome.observed) == (
-        Status.FAILED, "jobs backlog 50 in group 'workers' (50 not yet delivered + 0 pending; stream)"), outcome
-    assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == (
-        f"XREVRANGE jobs + - COUNT 1 {seen}; each group's lag is taken as Redis says it"), outcome.evidence
+        Status.ERROR, "could not read the keys: Redis at endpoint 'redis': XINFO GROUPS jobs: the backlog of group "
+        f"'workers' is not known (last entry unread: XREVRANGE jobs + - COUNT 1 {seen}): between 0 (0 pending) and 50 "
+        "(XLEN 50 + 0 pending), against a limit of 10"), outcome
+    assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == f"XREVRANGE jobs + - COUNT 1 {seen}", \
+        outcome.evidence
     assert "4111" not in repr(outcome), outcome
 
 
@@ -1782,9 +1801,9 @@ def test_an_acl_user_without_multi_reads_the_last_entry_apart_and_says_so():
 
 
 @pytest.mark.needs_real_server
-def test_an_acl_user_without_xrevrange_inside_multi_is_judged_on_redis_s_lag_and_says_why():
-    """MULTI allowed, XREVRANGE not: Redis refuses the transaction (EXECABORT); the groups are judged as the keys'
-    pipeline read them, on Redis's lag, and the evidence names the permission."""
+def test_an_acl_user_without_xrevrange_inside_multi_has_its_groups_lag_not_known_and_says_why():
+    """MULTI allowed, XREVRANGE not: Redis refuses the transaction (EXECABORT), and the reads again apart have the last
+    entry refused: the group's lag is not known, and the verdict names the permission."""
     with real_redis() as server:
         reader = secrets.token_urlsafe(18)
         with server.admin() as admin:
@@ -1797,11 +1816,12 @@ def test_an_acl_user_without_xrevrange_inside_multi_is_judged_on_redis_s_lag_and
             admin.acl_setuser("checker", enabled=True, passwords=[f"+{reader}"], keys=["jobs*"],
                               commands=["+type", "+llen", "+xlen", "+xinfo|groups", "+multi", "+exec"])
         outcome = _queue_outcome(f"redis://checker:{reader}@127.0.0.1:{server.port}/0", {"jobs": {"max": 10}})
-    assert (outcome.status, outcome.observed) == (Status.PASSED, "jobs backlog 3 (group 'workers')"), outcome
-    assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == (
-        "XREVRANGE jobs + - COUNT 1 refused: NOPERM this user has no permissions to run the 'xrevrange' command; the "
-        "endpoint URL's ACL user needs +xrevrange to tell a group that read to the stream's end from Redis's lag"), \
-        outcome.evidence
+    unread = ("XREVRANGE jobs + - COUNT 1 refused: NOPERM this user has no permissions to run the 'xrevrange' command; the "
+        "endpoint URL's ACL user needs +xrevrange to tell a group that read to the stream's end from Redis's lag")
+    assert (outcome.status, outcome.observed) == (
+        Status.PASSED, f"jobs backlog at most 8 (group 'workers': XLEN 8 + 0 pending; last entry unread: {unread})"), \
+        outcome
+    assert outcome.evidence["keys"]["jobs"]["last_entry_unread"] == unread, outcome.evidence
 
 
 @pytest.mark.parametrize("batch", [
@@ -1884,3 +1904,180 @@ def test_an_exec_that_answers_no_snapshot_is_named_or_leaves_the_last_entry_unre
         assert seen["last_entry_apart"].startswith(
             "EXEC answered EXECABORT Transaction discarded because of previous errors.: XLEN, XINFO GROUPS and the "
             "last entry were read one after the other"), seen
+
+
+# -- a stream's last entry left unread never lets Redis's own lag pass (or fail) a group ------------------------------
+# a group Redis says is at lag 0 (its entries-read set as told) whose last-delivered-id is before all 30 entries
+BEHIND_AT_LAG_0 = {**_stream_replies(30, _group_reply(b"0-0", b":0\r\n")), "XREVRANGE": _last_entry(b"30-0")}
+
+
+def _short_outcome(port: int, keys: dict) -> tuple:
+    """The item's outcome against the fake on `port`, within a deadline of 1.5 s (connect_s 1 + statement_ms 500)."""
+    target = make_target({"endpoints": {"redis": f"redis://127.0.0.1:{port}/0"}},
+                         timeouts={"connect_s": 1, "statement_ms": 500})
+    check = make_check("redis", {"endpoint": "redis", "keys": keys})
+    return family.judge(check, family.gather(target, [check]))
+
+
+@pytest.mark.parametrize("done, said", [
+    (b"%1\r\n+xlen\r\n:30\r\n", "not a Redis reply"),  # a RESP3 map, to a client speaking RESP2
+    (b"hello\r\n", "not a Redis reply"),
+    (HANG_UP, "Connection closed by server"),
+    # EXEC never answered: a read's timeout (statement_ms), or the endpoint's deadline, whichever a slow machine ends
+    (b"", "Timeout reading from|no complete answer within"),
+], ids=["resp3-map", "not-resp", "closed", "silent"])
+def test_a_snapshot_not_answered_in_redis_s_protocol_is_an_error_never_the_lag_as_said(done, said):
+    """The keys' pipeline answered, then the snapshot's EXEC came back as bytes that are no RESP2 (or the connection
+    closed, or nothing came): the group 30 behind whose lag Redis says is 0 passed 'backlog 0', judged on the lag as
+    said. A server not answering in its protocol leaves the stream unread: an ERROR naming what it did."""
+    with redis5({}, overrides={**BEHIND_AT_LAG_0, "MULTI": b"+OK\r\n", "EXEC": done}) as (port, received):
+        outcome = _short_outcome(port, {"jobs": {"max": 10}})
+    assert outcome.status is Status.ERROR, outcome
+    assert ["EXEC"] in received, received
+    assert outcome.observed.startswith(
+        "could not read the keys: Redis at endpoint 'redis': the snapshot of jobs (MULTI, XLEN, XINFO GROUPS, "
+        "XREVRANGE jobs + - COUNT 1, EXEC) was not answered: "), outcome.observed
+    assert re.search(said, outcome.observed), outcome.observed
+
+
+def test_a_snapshot_answered_in_redis_s_protocol_still_judges_the_group_on_its_position():
+    """The healthy twin of the above: EXEC answered, the group 30 behind at lag 0 is not known (an ERROR saying
+    between what), and one at the last entry passes."""
+    with redis5({}, overrides=BEHIND_AT_LAG_0) as (port, _):
+        behind = _short_outcome(port, {"jobs": {"max": 10}})
+    caught_up = {**_stream_replies(30, _group_reply(b"30-0", b":0\r\n")), "XREVRANGE": _last_entry(b"30-0")}
+    with redis5({}, overrides=caught_up) as (port, _):
+        drained = _short_outcome(port, {"jobs": {"max": 0}})
+    assert behind.status is Status.ERROR and "between 1 (1 not yet delivered + 0 pending) and 30" in behind.observed, \
+        behind
+    assert (drained.status, drained.observed) == (Status.PASSED, "jobs backlog 0 (group 'workers')"), drained
+
+
+UNREAD_LAST = [
+    (NOPERM % b"xrevrange", "XREVRANGE jobs + - COUNT 1 refused: NOPERM this user has no permissions to run the "
+                            "'xrevrange' command; the endpoint URL's ACL user needs +xrevrange to tell a group that read "
+                            "to the stream's end from Redis's lag"),
+    (b"-ERR some other failure\r\n", "XREVRANGE jobs + - COUNT 1 failed: ERR some other failure"),
+    (b"*0\r\n", "XREVRANGE jobs + - COUNT 1 answered no entry, yet XLEN 30 counted entries (deleted or trimmed since, "
+                "or the server's answers disagree)"),
+    (b"$%d\r\n" % (5 * 2 ** 20), "XREVRANGE jobs + - COUNT 1 unread: replies of more than 4 MiB: read no further (the "
+                                 "last entry is read with its fields, a job's payload)"),
+]
+UNREAD_IDS = ["noperm", "error", "no-entry", "past-4-mib"]
+
+
+@pytest.mark.parametrize("last, unread", UNREAD_LAST, ids=UNREAD_IDS)
+def test_a_group_whose_stream_s_last_entry_is_unread_has_its_lag_not_known_and_the_verdict_says_why(last, unread):
+    """The last entry unread (an error at its slot in EXEC, no entry while XLEN counts 30, a reply past 4 MiB), a
+    group 30 behind at lag 0 as Redis says it passed 'backlog 0' against max 10: its lag is not known now, between its
+    pending and XLEN + pending, and the verdict line says why."""
+    with redis5({}, overrides={**BEHIND_AT_LAG_0, "XREVRANGE": last}) as (port, _):
+        outcome = _short_outcome(port, {"jobs": {"max": 10}})
+    why = f"last entry unread: {unread}"
+    assert (outcome.status, outcome.observed) == (
+        Status.ERROR, "could not read the keys: Redis at endpoint 'redis': XINFO GROUPS jobs: the backlog of group "
+        f"'workers' is not known ({why}): between 0 (0 pending) and 30 (XLEN 30 + 0 pending), against a limit of "
+        "10"), outcome
+    seen = outcome.evidence["keys"]["jobs"]
+    assert (seen["last_entry_unread"], seen["lag_not_known"]) == (unread, why), seen
+
+
+@pytest.mark.parametrize("last, unread", UNREAD_LAST, ids=UNREAD_IDS)
+def test_a_lag_not_known_for_an_unread_last_entry_passes_within_xlen_and_fails_on_its_pending(last, unread):
+    """Redis 7.0–7.2 keeps a lag after a trim (redis#13957): a drained group at lag 5 of 10 failed `max: 0` whenever
+    its last entry was unread; now it is an ERROR saying between what. A stream within its limit still passes (the
+    most, XLEN + pending, within it), and a group whose pending alone is over it fails: both said with why."""
+    def outcome(xlen: int, lag: bytes, pending: int, limit: int):
+        replies = {**_stream_replies(xlen, _group_reply(b"30-0", lag, pending=pending)), "XREVRANGE": last}
+        with redis5({}, overrides=replies) as (port, _):
+            return _short_outcome(port, {"jobs": {"max": limit}})
+
+    drained, within, over = outcome(10, b":5\r\n", 0, 0), outcome(3, b":2\r\n", 0, 3), outcome(3, b":0\r\n", 4, 3)
+    why = f"last entry unread: {unread}"
+    assert (drained.status, drained.observed) == (
+        Status.ERROR, "could not read the keys: Redis at endpoint 'redis': XINFO GROUPS jobs: the backlog of group "
+        f"'workers' is not known ({why.replace('XLEN 30', 'XLEN 10')}): between 0 (0 pending) and 10 (XLEN 10 + 0 "
+        "pending), against a limit of 0"), drained
+    why = why.replace("XLEN 30", "XLEN 3")
+    assert (within.status, within.observed) == (
+        Status.PASSED, f"jobs backlog at most 3 (group 'workers': XLEN 3 + 0 pending; {why})"), within
+    assert (over.status, over.observed) == (
+        Status.FAILED, f"jobs backlog at least 4 in group 'workers' (lag not known: {why} + 4 pending; stream)"), over
+
+
+@pytest.mark.needs_real_server
+def test_an_acl_user_without_xrevrange_never_turns_redis_s_lag_into_a_verdict():
+    """A user lacking +xrevrange: a group 30 behind at lag 0 (ENTRIESREAD set as told) passed 'backlog 0' where a
+    complete user's item is an ERROR, and a drained group Redis 7.0 keeps a lag 5 for after a trim failed `max: 0`
+    where a complete user's passes. Its lag is not known now, said in the verdict with the permission to give; the
+    complete user's verdicts are as they were."""
+    with real_redis() as server:
+        with server.admin() as admin:
+            for n in range(30):
+                admin.xadd("jobs", {"n": n})
+            admin.execute_command("XGROUP", "CREATE", "jobs", "workers", "0", "ENTRIESREAD", "30")
+            for n in range(20):
+                admin.xadd("q", {"n": n})
+            admin.xgroup_create("q", "workers", id="0")
+            read = admin.xreadgroup("workers", "w1", {"q": ">"}, count=5)
+            admin.xack("q", "workers", *[entry_id for entry_id, _ in read[0][1]])
+            admin.xtrim("q", maxlen=10, approximate=False)
+            _drain(admin, "q")
+            lag = admin.xinfo_groups("q")[0]["lag"]
+            full = ["+type", "+llen", "+xlen", "+zcard", "+scard", "+xinfo|groups", "+xrevrange", "+multi", "+exec",
+                    "+info"]
+            words = {user: secrets.token_urlsafe(18) for user in ("full", "short")}
+            admin.acl_setuser("full", enabled=True, passwords=[f"+{words['full']}"], keys=["jobs*", "q*"],
+                              commands=full)
+            admin.acl_setuser("short", enabled=True, passwords=[f"+{words['short']}"], keys=["jobs*", "q*"],
+                              commands=[command for command in full if command != "+xrevrange"])
+        got = {(user, key): _queue_outcome(f"redis://{user}:{words[user]}@127.0.0.1:{server.port}/0", {key: limit})
+               for user in ("full", "short") for key, limit in (("jobs", {"max": 10}), ("q", {"max": 0}))}
+    assert got["full", "jobs"].status is Status.ERROR, got["full", "jobs"]
+    assert got["full", "q"].status is Status.PASSED, got["full", "q"]
+    needs = "the endpoint URL's ACL user needs +xrevrange"
+    behind, drained = got["short", "jobs"], got["short", "q"]
+    assert behind.status is Status.ERROR, behind
+    assert "between 0 (0 pending) and 30 (XLEN 30 + 0 pending), against a limit of 10" in behind.observed, behind
+    assert "last entry unread: XREVRANGE jobs + - COUNT 1 refused: NOPERM" in behind.observed, behind
+    assert needs in behind.observed, behind
+    if lag:  # Redis 7.0–7.2 keeps the lag 5 after the trim; from 7.4 on it is 0, and the group judged the same
+        assert drained.status is Status.ERROR, drained
+        assert "between 0 (0 pending) and 10 (XLEN 10 + 0 pending), against a limit of 0" in drained.observed, drained
+        assert needs in drained.observed, drained
+    else:
+        assert drained.status is not Status.PASSED, drained
+
+
+@pytest.mark.parametrize("broken, status, said", [
+    (transport.NoAnswer("not a Redis reply (InvalidResponse: Protocol Error)"), Status.ERROR,
+     "could not read the keys: Redis at endpoint 'redis': the snapshot of jobs (MULTI, XLEN, XINFO GROUPS, XREVRANGE "
+     "jobs + - COUNT 1, EXEC): EXEC answered EXECABORT Transaction discarded because of previous errors.; not a "
+     "Redis reply (InvalidResponse: Protocol Error)"),
+    (transport.TooLong("replies of more than 4 MiB: read no further"), Status.ERROR,
+     "could not read the keys: Redis at endpoint 'redis': XINFO GROUPS jobs: the backlog of group 'workers' is not "
+     "known (last entry unread: XREVRANGE jobs + - COUNT 1 unread: EXEC answered EXECABORT Transaction discarded "
+     "because of previous errors., and read again apart: replies of more than 4 MiB: read no further): between 0 (0 "
+     "pending) and 30 (XLEN 30 + 0 pending), against a limit of 10"),
+], ids=["not-resp", "past-4-mib"])
+def test_a_discarded_snapshot_whose_reads_apart_go_unanswered_is_never_judged_on_redis_s_lag(monkeypatch, broken,
+                                                                                             status, said):
+    """EXEC discarded (EXECABORT), then the reads again apart not answered in Redis's protocol: the discarded
+    snapshot's groups were judged on Redis's lag, and a group 30 behind at lag 0 passed. A broken conversation is an
+    ERROR of the key; replies too long leave its lag not known."""
+    sent = transport.ReadOnlyRedis.pipeline
+    calls: list[int] = []
+
+    def second_breaks(self, commands, **kwargs):
+        calls.append(len(commands))
+        if len(calls) == 2:  # the first is the keys' pipeline; the second the reads again apart
+            raise broken
+        return sent(self, commands, **kwargs)
+
+    monkeypatch.setattr(transport.ReadOnlyRedis, "pipeline", second_breaks)
+    overrides = {**BEHIND_AT_LAG_0, "MULTI": b"+OK\r\n",
+                 "EXEC": b"-EXECABORT Transaction discarded because of previous errors.\r\n"}
+    with redis5({}, overrides=overrides) as (port, _):
+        outcome = _short_outcome(port, {"jobs": {"max": 10}})
+    assert len(calls) == 2, calls
+    assert (outcome.status, outcome.observed) == (status, said), outcome

@@ -18,10 +18,11 @@ last-delivered-id at the stream's last entry (XREVRANGE … COUNT 1, for its id 
 MULTI … EXEC: as of one moment, whatever a busy producer adds meanwhile) leaves nothing waiting, whatever the lag says (Redis
 7.0–7.2 keeps one after a trim, redis#13957); before it, at least 1 is (a lag 0 then is not known: ENTRIESREAD set as
 told); past it (an id set ahead, a last entry deleted), nothing after it exists but an entry added before it is never
-delivered, so only a lag of 0 says nothing is waiting. No last entry while XLEN counts some, or one whose id is 0-0,
-settles nothing: the lag is then taken as said. A group whose backlog is not known exactly (Redis
-before 7.0 and KeyDB name no lag; lag nil; Redis's estimate; a lag above XLEN; lag 0 behind the last entry, or any but
-0 past it) passes
+delivered, so only a lag of 0 says nothing is waiting. A last entry unread (XREVRANGE refused — +xrevrange — or
+failed, no entry while XLEN counts some, one whose id is 0-0, one too long to read) settles nothing, and Redis's lag
+alone cannot be taken (set as told, or kept after a trim): the lag is then not known, said in the verdict. A group
+whose backlog is not known exactly (Redis before 7.0 and KeyDB name no lag; lag nil; Redis's estimate; a lag above
+XLEN; lag 0 behind the last entry, or any but 0 past it; its stream's last entry unread) passes
 "at most" when XLEN + its pending is within the limit, fails when what it holds for certain is over it, and is an
 error between. Keys are exact
 names, never patterns: as a missing key passes, an empty name or one holding `*`, `?` or `[` (a glob that
@@ -36,7 +37,7 @@ that is no Redis type, a length that is not one, a key TYPE calls none whose len
 answer 0 — an error reply is never read as 0): its items are errors naming what was said, cut short, and
 every other key is judged as usual. Bytes no UTF-8 reads (a group's name is any) are shown escaped, not the whole
 pipeline lost. The URL's ACL user needs +type and, for each key, the length command of its type (+llen for a list
-…; a stream +xlen, +xinfo|groups and +xrevrange, without which a group's lag is taken as said, and +multi and +exec,
+…; a stream +xlen, +xinfo|groups and +xrevrange, without which a group's lag is not known, and +multi and +exec,
 without which its groups and last entry are read one after the other, said): a NOPERM to the
 others is the user's, not the key's, and is not read as disagreement (an absent key needs one length command that
 answers 0). A NOPERM that leaves a key unread is an error naming the
@@ -52,8 +53,10 @@ and heard is judged, and its evidence says it is one. Where INFO is refused
 The URL says no more than its evidence shows: a query option (`?db=3`, `?protocol=3`,
 `?ssl_cert_reqs=none` …) is refused before anything is sent (a unix:// socket's `?db=` alone is taken, and shown);
 the keys' pipeline's replies are read up to 4 MiB, and each stream's snapshot up to 4 MiB of its own: a last entry
-comes with its fields (a job's payload), and one too long to read (or a deadline spent before it is asked) leaves that
-stream's groups judged on their lag as Redis says it, said, every other stream's and key's judged all the same.
+comes with its fields (a job's payload), and one too long to read leaves that stream's groups' lag not known, said,
+every other stream's and key's judged all the same. A snapshot not answered in Redis's protocol (the deadline spent
+before it is sent or answered, the connection lost, bytes that are not RESP2) leaves its stream unread: an error of
+its key, as the keys' pipeline's would be, never a verdict on Redis's lag alone.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ from ..display import cut
 from ..errors import GatherError
 from ..lazy import load
 from ..outcome import Outcome, error, failed, passed
-from ..transports.redis import ReadOnlyRedis, password, shown
+from ..transports.redis import ReadOnlyRedis, TooLong, password, shown
 from ._common import StrictParams
 from .tcp import quoted, unbytes
 
@@ -208,7 +211,9 @@ def apart_commands(key: str) -> list[tuple[str, ...]]:
     return [("XLEN", key), *group_commands([key]), *last_entry_commands([key])]
 
 
-LAG_AS_SAID = "each group's lag is taken as Redis says it"
+def _snapshot_named(key: str) -> str:
+    """A stream's snapshot as a message names it: the commands it is."""
+    return f"the snapshot of {key} (MULTI, XLEN, XINFO GROUPS, {_last_entry_command(key)}, EXEC)"
 
 
 @dataclass(frozen=True)
@@ -229,38 +234,48 @@ def last_entries(client: ReadOnlyRedis, keys: list[str], left_s: float) -> dict[
     apart, an entry added between XINFO GROUPS and the last entry put a caught-up group 'before' it (a busy stream: a
     job produced and consumed meanwhile). All go out in one pipeline, read up to the limit together; past it, each
     again in a pipeline of its own, read up to its own limit: the last entry comes with its fields (a job's payload,
-    of any size), and one too long leaves that stream's last entry unread alone. Within what the keys' pipeline left of the endpoint's deadline (`left_s`); when none is left, or a
-    snapshot is not answered, its stream's last entry is unread, said (a `LastEntry`)."""
+    of any size), and one too long leaves that stream's last entry unread alone (`snapshot`). Within what the keys'
+    pipeline left of the endpoint's deadline (`left_s`): when none is left, or a snapshot is not answered in Redis's
+    protocol (the deadline spent, the connection lost, bytes that are not RESP), its stream is unread, an error of its
+    key — as the keys' pipeline's would be — never judged on Redis's lag alone."""
     if not keys:
         return {}
     if left_s <= 0:
-        spent = (f"not sent: the endpoint's deadline ({client.deadline_s:g} s, connect_s + statement_ms) was spent on "
-                 "the lengths")
-        return {key: Snapshot(None, LastEntry(unread=f"{_last_entry_command(key)} {spent}; {LAG_AS_SAID}"))
-                for key in keys}
+        spent = (f"was not sent: the endpoint's deadline ({client.deadline_s:g} s, connect_s + statement_ms) was spent "
+                 "on the lengths")
+        return {key: GatherError(f"{_snapshot_named(key)} {spent}") for key in keys}
     started = monotonic()
     answered = client.snapshots([snapshot_commands(key) for key in keys], deadline_s=left_s, keep=_without_fields)
     found = {key: snapshot(key, replies) for key, replies in zip(keys, answered, strict=True)}
     discarded = [key for key, seen in found.items() if isinstance(seen, Snapshot) and seen.discarded]
     left = left_s - (monotonic() - started)
-    if discarded and left > 0:  # a user with +multi but not +exec, a read refused as queued: read apart, said
+    if discarded:  # a user with +multi but not +exec, a read refused as queued: read apart, said
         found.update(read_apart(client, discarded, {key: found[key] for key in discarded}, left))
     return found
 
 
 def read_apart(client: ReadOnlyRedis, keys: list[str], discarded: dict[str, Snapshot],
-               left_s: float) -> dict[str, Snapshot]:
+               left_s: float) -> dict[str, Snapshot | GatherError]:
     """The streams whose snapshot Redis discarded, read as one pipeline without MULTI (`apart_commands`), within what
-    is left of the deadline: their groups judged on it, said; not answered, each keeps what its discarded snapshot
-    said (the last entry unread, the keys' pipeline's groups on Redis's lag)."""
+    is left of the deadline: their groups judged on it, said. Replies too long to read leave each its discarded
+    snapshot (the last entry unread: each group's lag not known); no time left, or no answer in Redis's protocol,
+    leave each stream unread, an error of its key."""
     commands = [command for key in keys for command in apart_commands(key)]
     try:
+        if left_s <= 0:
+            raise GatherError(f"not read again apart: the endpoint's deadline ({client.deadline_s:g} s, connect_s + "
+                              "statement_ms) was spent")
         replies = client.pipeline(commands, verbatim=True, deadline_s=left_s)
-    except GatherError:
-        return {}
-    if len(replies) != len(commands):
-        return {}
-    out = {}
+        if len(replies) != len(commands):
+            raise GatherError(f"read again apart, {len(replies)} replies to {len(commands)} commands")
+    except TooLong as exc:
+        return {key: replace(discarded[key], last=LastEntry(
+            unread=f"{_last_entry_command(key)} unread: {discarded[key].discarded}, and read again apart: {exc}"))
+            for key in keys}
+    except GatherError as exc:
+        return {key: GatherError(f"{_snapshot_named(key)}: {discarded[key].discarded}; {unbytes(str(exc))}")
+                for key in keys}
+    out: dict[str, Snapshot | GatherError] = {}
     for at, key in enumerate(keys):
         length, groups, last = replies[3 * at : 3 * at + 3]
         why = (f"{discarded[key].discarded}: XLEN, XINFO GROUPS and the last entry were read one after the other, not"
@@ -273,10 +288,14 @@ def snapshot(key: str, replies: Any) -> Snapshot | GatherError:
     """A stream's `Snapshot` from its replies to `snapshot_commands`, or why they were not read. MULTI refused (an ACL
     user without +multi, a proxy): XINFO GROUPS and XREVRANGE ran one after the other, as sent, and are judged so,
     said. The transaction discarded (EXECABORT: a command refused as it was queued, a NOPERM) or EXEC failed: the
-    keys' pipeline's XINFO GROUPS is judged, the last entry unread for what refused it."""
-    if isinstance(replies, GatherError):  # not answered: the deadline spent, the connection lost, a reply too long
+    keys' pipeline's XINFO GROUPS is judged, the last entry unread for what refused it. Replies too long to read (the
+    last entry's fields, a job's payload) leave the last entry unread; any other failure to answer (the deadline spent,
+    the connection lost, bytes that are not RESP) leaves the stream unread, as the keys' pipeline's would."""
+    if isinstance(replies, TooLong):
         return Snapshot(None, LastEntry(unread=f"{_last_entry_command(key)} unread: {unbytes(str(replies))} (the last "
-                                               f"entry is read with its fields, a job's payload); {LAG_AS_SAID}"))
+                                               "entry is read with its fields, a job's payload)"))
+    if isinstance(replies, GatherError):  # a broken conversation is never a stream judged on Redis's lag alone
+        return GatherError(f"{_snapshot_named(key)} was not answered: {unbytes(str(replies))}")
     multi, length, groups, last, done = replies
     if isinstance(multi, Exception):
         return Snapshot(groups, last, apart=_apart(multi), length=length)
@@ -285,13 +304,13 @@ def snapshot(key: str, replies: Any) -> Snapshot | GatherError:
     queued = next((reply for reply in (length, groups, last) if isinstance(reply, Exception)), None)
     if queued is not None:  # refused as it was queued: the transaction was discarded for it
         return Snapshot(None, last if queued is last else LastEntry(
-            unread=f"{_last_entry_command(key)} unread: the snapshot was discarded ({cut(_said(queued))}); "
-                   f"{LAG_AS_SAID}"), discarded=f"the snapshot was discarded ({cut(_said(queued))})")
+            unread=f"{_last_entry_command(key)} unread: the snapshot was discarded ({cut(_said(queued))})"),
+            discarded=f"the snapshot was discarded ({cut(_said(queued))})")
     if isinstance(done, Exception):
         # EXEC refused as it ran (Redis 7: `EXECABORT … because of: NOPERM …`, the command cut off by `cut`)
         needs = " (the endpoint URL's ACL user needs +multi and +exec)" if "NOPERM" in _said(done) else ""
         return Snapshot(None, LastEntry(unread=f"{_last_entry_command(key)} unread: EXEC answered {cut(_said(done))}"
-                                               f"{needs}; {LAG_AS_SAID}"),
+                                               f"{needs}"),
                         discarded=f"EXEC answered {cut(_said(done))}{needs}")
     return GatherError(f"EXEC answered {_shape(done)}, not the replies of XLEN {key}, XINFO GROUPS {key} and "
                        f"{_last_entry_command(key)}")
@@ -374,7 +393,7 @@ def stream_id(said: Any) -> StreamId | None:
 @dataclass(frozen=True)
 class LastEntry:
     """What XREVRANGE … COUNT 1 said of the stream's last entry: its id (`said`, None when the stream holds none), or
-    why it was not read (`unread`): a group's lag is then taken as Redis says it."""
+    why it was not read (`unread`): where a group stands is then not known, nor its lag (`_unplaced`)."""
 
     said: str | None = None
     unread: str = ""
@@ -397,18 +416,17 @@ def last_entry(key: str, reply: Any, xlen: int) -> LastEntry:
         return LastEntry(unread=f"{command} refused: {cut(_said(reply))}; the endpoint URL's ACL user needs +xrevrange "
                                 "to tell a group that read to the stream's end from Redis's lag")
     if isinstance(reply, Exception):
-        return LastEntry(unread=f"{command} failed: {cut(_said(reply))}; {LAG_AS_SAID}")
+        return LastEntry(unread=f"{command} failed: {cut(_said(reply))}")
     if reply == [] and xlen:  # asked after XLEN: its entries deleted or trimmed since, or a server that disagrees
         return LastEntry(unread=f"{command} answered no entry, yet XLEN {xlen} counted entries (deleted or trimmed "
-                                f"since, or the server's answers disagree); {LAG_AS_SAID}")
+                                "since, or the server's answers disagree)")
     if reply == []:  # no entry: an empty stream
         return LastEntry()
     entry = reply[0] if isinstance(reply, list) and len(reply) == 1 else None
     if not (isinstance(entry, list) and len(entry) == 2 and stream_id(entry[0])):
         raise GatherError(f"{command} answered {_entry_seen(reply)}, not the stream's last entry")
     if stream_id(entry[0]) == (0, 0):  # XADD refuses 0-0: every group would stand at or past it, whatever is waiting
-        return LastEntry(unread=f"{command} answered an entry whose id is 0-0, an id Redis gives no entry; "
-                                f"{LAG_AS_SAID}")
+        return LastEntry(unread=f"{command} answered an entry whose id is 0-0, an id Redis gives no entry")
     return LastEntry(entry[0])
 
 
@@ -439,6 +457,9 @@ class Backlog:
     behind: bool = False  # an entry after its last-delivered-id: at least 1 not yet delivered, whatever lag says
     set_aside: str = ""  # Redis's lag not taken, and why: nothing after its last-delivered-id (lag is then 0)
     last_delivered: str | None = None
+    # the stream's last entry unread: its lag is not counted even within XLEN, where Redis 7.0–7.2's miscount after a
+    # trim (redis#13957) cannot be told from a real one
+    unplaced: bool = False
 
     @property
     def counted(self) -> int:
@@ -469,7 +490,17 @@ def backlogs(key: str, xlen: int, reply: Any, last: LastEntry) -> tuple[Backlog,
         raise GatherError(f"XINFO GROUPS {key} failed: {cut(_said(reply))}; {unjudged}")
     if not isinstance(reply, list):
         raise GatherError(f"XINFO GROUPS {key} answered {_seen(reply)}, not a list of consumer groups")
-    return tuple(_group(key, xlen, said, last) for said in reply)
+    return tuple(_unplaced(_group(key, xlen, said, last), last) for said in reply)
+
+
+def _unplaced(group: Backlog, last: LastEntry) -> Backlog:
+    """`group`, its lag not known when the stream's last entry is unread: where the group stands is then not known,
+    and Redis's lag alone settles nothing — a lag 0 set as told (ENTRIESREAD) hides entries waiting, and Redis 7.0–7.2
+    keeps a lag after a trim (redis#13957) — so its backlog is between its pending and XLEN + pending, said why."""
+    if not last.unread:
+        return group
+    why = f"last entry unread: {last.unread}"
+    return replace(group, unknown=f"{group.unknown}; {why}" if group.unknown else why, unplaced=True)
 
 
 def _group(key: str, xlen: int, said: Any, last: LastEntry) -> Backlog:
@@ -572,8 +603,9 @@ def _unknown(found: Backlog, why: str, position: Position | None = None) -> Back
 
 
 def _lag_counted(group: Backlog) -> int:
-    """The group's lag, when it is within the stream's length: beyond it, it may be Redis's miscount (redis#13957)."""
-    return group.lag if group.lag is not None and group.lag <= group.xlen else 0
+    """The group's lag, when it is within the stream's length and the group's place in it is known: beyond it, or
+    with the last entry unread, it may be Redis's miscount (redis#13957)."""
+    return group.lag if group.lag is not None and group.lag <= group.xlen and not group.unplaced else 0
 
 
 def length_commands(keys: list[str]) -> list[tuple[str, ...]]:
