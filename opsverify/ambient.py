@@ -69,7 +69,7 @@ _DESCRIBING_LAST_PAIRS = frozenset({("TOKEN", "URI"), ("TOKEN", "URL")})
 def _names_a_held_secret(name: str) -> bool:
     """Whether a name says secret (`names_a_secret`) and not that its value only describes one (a session's id is
     one: SESSION_ID; a key's is not: KMS_KEY_ID)."""
-    words = name_words(name)
+    words = _without_stage(name_words(name))  # SECRET_NAME_PROD describes as SECRET_NAME does
     describes = bool(words) and (words[-1] in _DESCRIBING_LAST_WORDS or words[-2:] == ["KEY", "ID"]
                                  or tuple(words[-2:]) in _DESCRIBING_LAST_PAIRS)
     return names_a_secret(name) and not describes
@@ -82,10 +82,47 @@ def masked_whole(name: str, value: str) -> bool:
 
 def names_the_value(name: str, value: str) -> bool:
     """Whether the name says its value is the secret itself (`names_a_secret_outright`) — but a DSN that is no
-    address, which names an ODBC data source (ODBC_DSN=warehouse), not a Sentry key."""
-    if not names_a_secret_outright(name):
+    address, which names an ODBC data source (ODBC_DSN=warehouse), not a Sentry key. A stage's or a role's word
+    after the name says the same (DB_PASSWORD_PROD, POSTGRES_PASSWORD_RO, API_TOKEN_V2), and so do the tools' own
+    names for a password (`_TOOL_PASSWORDS`) and an Erlang cookie (`_an_erlang_cookie`)."""
+    if not _names_the_value_outright(name, value):
         return False
     return not (re.search(r"DSN$", name, re.IGNORECASE) and "://" not in value and "@" not in value)
+
+
+# words after a secret's name that say which stage, role or rotation it is for (DB_PASSWORD_PROD,
+# POSTGRES_PASSWORD_RO, API_TOKEN_STAGING, DB_PASSWORD_OLD, DEPLOY_SECRET_1, SMTP_PASSWORD_V2): the name still ends
+# in the secret's word; a describing word before them still describes (DB_PASSWORD_FILE_PROD, TOKEN_URL_PROD)
+_STAGE_WORDS = frozenset({"PROD", "PRODUCTION", "PRD", "STAGING", "STAGE", "STG", "DEV", "DEVELOPMENT", "TEST",
+                          "TESTING", "QA", "UAT", "PREVIEW", "SANDBOX", "LOCAL", "CI", "LIVE", "RO", "RW",
+                          "READONLY", "READWRITE", "READER", "WRITER", "REPLICA", "PRIMARY", "SECONDARY", "BACKUP",
+                          "OLD", "NEW", "PREV", "PREVIOUS", "CURRENT", "NEXT", "LEGACY"})
+# the variables tools read a password from whose names end in no secret word: sshpass -e, redis-cli
+_TOOL_PASSWORDS = frozenset({"SSHPASS", "REDISCLI_AUTH"})
+_SHORTEST_COOKIE = 16  # what erl generates is 20 capitals; a shorter one is a CI's placeholder as often
+
+
+def _without_stage(words: list[str]) -> list[str]:
+    """A name's words without the stage, role or version words that end it (`_STAGE_WORDS`, 1, V2 — which
+    `name_words` reads as V and 2); never none."""
+    end = len(words)
+    while end > 1 and (words[end - 1] in _STAGE_WORDS or words[end - 1].isdigit()
+                       or (words[end - 1] == "V" and end < len(words) and words[end].isdigit())):
+        end -= 1
+    return words[:end]
+
+
+def _names_the_value_outright(name: str, value: str) -> bool:
+    return (names_a_secret_outright("_".join(_without_stage(name_words(name))))
+            or name.upper() in _TOOL_PASSWORDS or _an_erlang_cookie(name, value))
+
+
+def _an_erlang_cookie(name: str, value: str) -> bool:
+    """RabbitMQ's RABBITMQ_ERLANG_COOKIE, an Elixir release's RELEASE_COOKIE, an ERLANG_COOKIE: what lets a node join
+    the cluster, as erl generates it 20 capitals (no digit: no token's shape)."""
+    words = name_words(name)
+    return (words[-1:] == ["COOKIE"] and ("ERLANG" in words or words == ["RELEASE", "COOKIE"])
+            and len(value.strip()) >= _SHORTEST_COOKIE)
 
 
 # what a CI job's service containers are given as their password by custom (POSTGRES_PASSWORD=postgres,
@@ -158,20 +195,47 @@ def named_connection_passwords(environ: Mapping[str, str] = os.environ) -> list[
 
 
 _PASSWORD_KEY = re.compile(r"(?:password|pwd)\s*=", re.IGNORECASE)  # what a connection string's password follows
-# … beside what says where it connects (a commit message saying `password = None` is prose, no connection string:
-# read so, it masked 'None' in every message and refused an item named with a word of it, by the last commit pushed)
-_CONNECTION_KEY = re.compile(r"(?:^|[;\s])(?:server|host|hostaddr|data\s+source|address|addr|database|dbname"
-                             r"|initial\s+catalog|user\s+id|uid|user|username|port)\s*=", re.IGNORECASE)
+# … beside what says where it connects, as a key of its own (a commit message saying `password = None`, or `with
+# host= set, password= prompt replaces the --password flag`, is prose, no connection string: read so, it masked
+# 'None', 'prompt' and 'flag' in every message and refused an item named with a word of them)
+_CONNECTION_KEY = re.compile(r"server|host|hostaddr|data\s+source|address|addr|database|dbname|initial\s+catalog"
+                             r"|user\s+id|uid|user|username|port", re.IGNORECASE)
+# a pair's key ending in a password's word (Password, Pwd, `Jet OLEDB:Database Password`)
+_KEYED_PASSWORD_KEY = re.compile(r"(?:.*(?<![A-Za-z]))?(?:password|pwd)", re.IGNORECASE)
+# a Kafka client's SASL JAAS configuration (`…PlainLoginModule required username="…" password="…";`)
+_JAAS_LOGIN = re.compile(r"LoginModule\s+(?:required|requisite|sufficient|optional)\b")
 
 
 def _a_connection_string(value: str) -> bool:
     """Whether a value is a connection string holding a password: one line, its password's key beside a key of where
-    it connects (`Server=…;Password=…`, `host=db password=…`), or a server's flags (`--requirepass …`)."""
+    it connects, as its pairs (`Server=…;Password=…`, libpq's `host=db password=…` with every word a pair, a JAAS
+    login's `username="…" password="…"`), or a server's flags (`--requirepass …`)."""
     if "\n" in value or "\r" in value:
         return False
     if value.lstrip().startswith("--"):
         return bool(re.search(r"--(?:requirepass|masterauth|password)", value, re.IGNORECASE))
-    return bool(_PASSWORD_KEY.search(value)) and _CONNECTION_KEY.search(value) is not None
+    if _PASSWORD_KEY.search(value) is None:
+        return False
+    return _keyed_pairs(value) or _libpq_pairs(value) or _JAAS_LOGIN.search(value) is not None
+
+
+def _keyed_pairs(value: str) -> bool:
+    """`;`-separated pairs (ADO.NET, ODBC, OLE DB, a JDBC URL's properties) of which one is a password's and one
+    says where it connects (a braced or quoted password holding a `;` leaves its key a pair's all the same)."""
+    if ";" not in value:
+        return False
+    keys = [piece.partition("=")[0].strip() for piece in value.split(";") if "=" in piece]
+    return (any(_KEYED_PASSWORD_KEY.fullmatch(key) for key in keys)
+            and any(_CONNECTION_KEY.fullmatch(key) for key in keys))
+
+
+def _libpq_pairs(value: str) -> bool:
+    """libpq's key=value form, every word of it a pair, one a password and one where it connects."""
+    settings = conninfo_settings(value)
+    if isinstance(settings, str):  # a word that is no pair: prose
+        return False
+    keys = [key for key, _ in settings]
+    return "password" in keys and any(_CONNECTION_KEY.fullmatch(key) for key in keys)
 
 
 def named_credential_files(environ: Mapping[str, str] = os.environ) -> list[str]:
