@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from .environment import conninfo_settings
 from .families._credentials import shaped_as_a_credential
 from .secrets import (connection_string_passwords, holds_a_private_key, name_words, names_a_secret,
-                      names_a_secret_outright, query_passwords)
+                      names_a_secret_outright, query_passwords, without_userinfo)
 
 _LIBPQ_URL_PREFIXES = ("postgresql://", "postgres://")
 _DEFAULT_PORT = "5432"
@@ -130,7 +130,8 @@ def _an_erlang_cookie(name: str, value: str) -> bool:
 # hide that word in every message of the run ("the [redacted] of …") and refuse an item named with it
 _KNOWN_DEFAULTS = frozenset({"password", "passwd", "postgres", "postgresql", "root", "admin", "secret", "changeme",
                              "example", "test", "testing", "guest", "default", "mysql", "mariadb", "redis", "mongo",
-                             "mongodb", "rabbitmq", "user", "pass", "dev", "local"})
+                             "mongodb", "rabbitmq", "user", "pass", "dev", "local",
+                             "changeit"})  # Java's truststore's (-Djavax.net.ssl.trustStorePassword=changeit)
 
 
 def _guessable(password: str, name: str, environ: Mapping[str, str], *beside: str) -> bool:
@@ -236,6 +237,128 @@ def _libpq_pairs(value: str) -> bool:
         return False
     keys = [key for key, _ in settings]
     return "password" in keys and any(_CONNECTION_KEY.fullmatch(key) for key in keys)
+
+
+def named_embedded_passwords(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The secrets a runner's value holds inside it under any name, each by its own form's rule (its other parts —
+    hosts, accounts, flags, settings — stay readable): an Azure connection string's key (`_azure_keys`), a JVM
+    system property named as a secret (`_system_property_secrets`), a StackExchange.Redis configuration's password
+    (`_redis_configuration_passwords`), a JSON configuration's member named as a secret (`_json_member_secrets`:
+    SPRING_APPLICATION_JSON), a Kafka JAAS login's password unquoted (`_jaas_passwords`). A runner's variables are
+    not judged by the env source's broad `looks_secret`: it holds many long harmless values (GITHUB_SHA, a cache's
+    key, a digest) its evidence must keep readable."""
+    found = []
+    for name, value in environ.items():
+        found += [*_azure_keys(value), *_system_property_secrets(value, environ),
+                  *_redis_configuration_passwords(name, value, environ), *_json_member_secrets(value, environ),
+                  *_jaas_passwords(name, value, environ)]
+    return found
+
+
+def named_key_urls(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The runner's values that are one web address (http, https, ws, wss: MAINNET_RPC_URL, ALERTS_URL), without
+    their user info (`named_addresses` judges a password there), for the env source's rule of a URL's keys
+    (`Redactor.add_url_parts`: an RPC's `/v2/<key>`, a webhook's path, `?sig=`, `?code=`, `?key=`); a plain
+    address (https://github.com/org/repo, GITHUB_SERVER_URL) gives up nothing."""
+    return [without_userinfo(value.strip()) for value in environ.values() if _ONE_WEB_URL.fullmatch(value.strip())]
+
+
+_ONE_WEB_URL = re.compile(r"(?:https?|wss?)://\S+", re.IGNORECASE)
+# Azure Storage's and Cosmos DB's AccountKey, Service Bus', Event Hubs' and IoT Hub's SharedAccessKey, a SAS
+# connection string's SharedAccessSignature: each up to the next `;` (base64 holds none)
+_AZURE_KEY = re.compile(r"(?:^|;)\s*(?:AccountKey|SharedAccessKey|SharedAccessSignature)\s*=\s*([^;]+)",
+                        re.IGNORECASE)
+_SAS_SIGNATURE = re.compile(r"(?:^|[&\s])sig=([^&\s;]+)")
+
+
+def _azure_keys(value: str) -> list[str]:
+    """An Azure connection string's key, and a shared access signature's `sig` on its own (a URL carries it too)."""
+    if "=" not in value:
+        return []
+    keys = [match.group(1).strip() for match in _AZURE_KEY.finditer(value)]
+    return [*keys, *(match.group(1) for key in keys for match in _SAS_SIGNATURE.finditer(key))]
+
+
+# `-D<name>=<value>` (JAVA_TOOL_OPTIONS, MAVEN_OPTS, JAVA_OPTS, _JAVA_OPTIONS, GRADLE_OPTS, any value of such flags)
+_SYSTEM_PROPERTY = re.compile(r"""(?:^|\s)["']?-D([^\s="']+)=(?:"([^"]*)"|'([^']*)'|([^\s"']*))""")
+
+
+def _system_property_secrets(value: str, environ: Mapping[str, str]) -> list[str]:
+    """The value of each JVM system property whose name says it holds a secret as a variable's would
+    (`_secret_by_its_name`: javax.net.ssl.trustStorePassword, spring.datasource.password, sonar.token); a token's
+    URL, a secret's name, the truststore's path and Java's default `changeit` stay readable."""
+    if "-D" not in value:
+        return []
+    found = []
+    for match in _SYSTEM_PROPERTY.finditer(value):
+        secret = next(group for group in match.groups()[1:] if group is not None)
+        if _secret_by_its_name(match.group(1), secret, environ):
+            found.append(secret)
+    return found
+
+
+# StackExchange.Redis' configuration (`host:port,password=…,ssl=True,abortConnect=False`): endpoints, then options
+_REDIS_ENDPOINT = re.compile(r"(?:[A-Za-z0-9][\w-]*(?:\.[\w-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?")
+_REDIS_OPTION = re.compile(r"[$A-Za-z][\w$.-]*")
+
+
+def _redis_configuration_passwords(name: str, value: str, environ: Mapping[str, str]) -> list[str]:
+    """The password of a StackExchange.Redis configuration string: one line, `,`-separated, its first piece an
+    endpoint with a port or a domain (`cache.example.com:6380`), every other an endpoint or an `option=value`."""
+    if "," not in value or "password" not in value.lower() or "\n" in value:
+        return []
+    first, *rest = (piece.strip() for piece in value.split(","))
+    if not _REDIS_ENDPOINT.fullmatch(first) or not re.search(r"[.:]", first):
+        return []
+    found = []
+    for piece in rest:
+        option, equals, setting = piece.partition("=")
+        if not equals:
+            if not _REDIS_ENDPOINT.fullmatch(piece):
+                return []  # prose, not a configuration
+        elif not _REDIS_OPTION.fullmatch(option.strip()):
+            return []
+        elif option.strip().lower() == "password" and not _guessable(setting.strip(), name, environ):
+            found.append(setting.strip())
+    return found
+
+
+# the most one variable holds on Linux (MAX_ARG_STRLEN, 32 pages): a longer value is not parsed as JSON
+_LONGEST_JSON = 131_072
+
+
+def _json_member_secrets(value: str, environ: Mapping[str, str]) -> list[str]:
+    """In a value that is a JSON object (SPRING_APPLICATION_JSON, an APP_CONFIG), each string a member named as a
+    secret holds, by the rule of a variable's name (`_secret_by_its_name`: "password", "clientSecret" whatever its
+    shape, an "apiKey" shaped as a key), or one shaped as a credential; "max_tokens", "token_type", "secret_name"
+    describe, and stay readable."""
+    if len(value) > _LONGEST_JSON:
+        return []
+    return [inner for key, inner in _json_strings(value) if shaped_as_a_credential(inner)
+            or _JSON_MEMBER_NAME.fullmatch(key) and _secret_by_its_name(key, inner, environ)]
+
+
+# a member's name that names, as a variable's does; a map's key is data (the run's own OPSVERIFY_INPUTS maps each
+# input file's path, `…/test_a_secret…/shop.yaml`, to its SHA-256: read as names, the digests were masked)
+_JSON_MEMBER_NAME = re.compile(r"[A-Za-z_$][\w$.-]{0,127}")
+
+
+_JAAS_PASSWORD = re.compile(r'(?:^|\s)password\s*=\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _jaas_passwords(name: str, value: str, environ: Mapping[str, str]) -> list[str]:
+    """A JAAS login's password without its quotes (`named_connection_passwords` masks it as written, `"…";`)."""
+    if _JAAS_LOGIN.search(value) is None:
+        return []
+    return [secret for secret in _JAAS_PASSWORD.findall(value) if not _guessable(secret, name, environ)]
+
+
+def _secret_by_its_name(name: str, value: str, environ: Mapping[str, str]) -> bool:
+    """Whether a value is a secret by the name it is given, as a runner's variable is (`named_secrets`): a name
+    saying secret and not describing one, and a value shaped as a token, or named as the secret itself and not
+    anyone's guess."""
+    return _names_a_held_secret(name) and (
+        _token_shaped(value) or names_the_value(name, value) and not _guessable(value, name, environ))
 
 
 def named_credential_files(environ: Mapping[str, str] = os.environ) -> list[str]:

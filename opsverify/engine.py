@@ -38,7 +38,8 @@ from typing import IO, Any, Callable, Iterable, Iterator
 
 from . import families
 from .ambient import (libpq_passwords, masked_whole, named_addresses, named_connection_passwords,
-                      named_credential_files, named_passwords, named_secrets, proxy_urls)
+                      named_credential_files, named_embedded_passwords, named_key_urls, named_passwords,
+                      named_secrets, proxy_urls)
 from .checklist import Check
 from .display import one_line
 from .environment import Environment
@@ -92,6 +93,11 @@ def learn_secrets(redactor: Redactor, env: Environment) -> None:
         redactor.add_url_credentials(url)
     # a connection string's password under any name (ConnectionStrings__DefaultConnection), as the env source's
     redactor.add_passwords(named_connection_passwords())
+    # what a value holds inside it under any name: an Azure connection string's key, a JVM property's password, a
+    # StackExchange.Redis configuration's, SPRING_APPLICATION_JSON's; and a key in a URL's path or query (an RPC's)
+    redactor.add_passwords(named_embedded_passwords())
+    for url in named_key_urls():
+        redactor.add_url_parts(url)
     # a Docker config, kubeconfig, netrc or .npmrc under any name (KUBE_CONFIG_DATA): its credentials, by content
     redactor.add_passwords(named_credential_files())
     for key in run_keys():
