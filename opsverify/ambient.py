@@ -260,10 +260,27 @@ def named_key_urls(environ: Mapping[str, str] = os.environ) -> list[str]:
     their user info (`named_addresses` judges a password there), for the env source's rule of a URL's keys
     (`Redactor.add_url_parts`: an RPC's `/v2/<key>`, a webhook's path, `?sig=`, `?code=`, `?key=`); a plain
     address (https://github.com/org/repo, GITHUB_SERVER_URL) gives up nothing."""
-    return [without_userinfo(value.strip()) for value in environ.values() if _ONE_WEB_URL.fullmatch(value.strip())]
+    return [_without_object_ids(without_userinfo(value.strip())) for value in environ.values()
+            if _ONE_WEB_URL.fullmatch(value.strip())]
 
 
 _ONE_WEB_URL = re.compile(r"(?:https?|wss?)://\S+", re.IGNORECASE)
+# a git object id (a commit's SHA-1 or SHA-256), an image's digest, a compare range of two commits: what a runner's
+# addresses name a build by (CIRCLE_COMPARE_URL's .../compare/<sha>...<sha>, a registry's manifests/sha256:<hex>).
+# The run's commit is its deploy id and its evidence: never a key (an Infura key's 32 hex is still one)
+_OBJECT_ID = re.compile(r"(?:sha256:)?(?:[0-9a-f]{40}|[0-9a-f]{64})|[0-9a-f]{7,64}\.\.\.?[0-9a-f]{7,64}")
+
+
+def _without_object_ids(url: str) -> str:
+    """`url` with the path segments naming a commit or an image digest left out: no key is read from them."""
+    head, slash, path = url.partition("://")[2].partition("/")
+    if not slash:
+        return url
+    query = re.search(r"[?#]", path)
+    tail = path[query.start():] if query else ""
+    segments = [segment for segment in (path[:query.start()] if query else path).split("/")
+                if not _OBJECT_ID.fullmatch(segment)]
+    return f"{url.partition('://')[0]}://{head}/{'/'.join(segments)}{tail}"
 # Azure Storage's and Cosmos DB's AccountKey, Service Bus', Event Hubs' and IoT Hub's SharedAccessKey, a SAS
 # connection string's SharedAccessSignature: each up to the next `;` (base64 holds none)
 _AZURE_KEY = re.compile(r"(?:^|;)\s*(?:AccountKey|SharedAccessKey|SharedAccessSignature)\s*=\s*([^;]+)",

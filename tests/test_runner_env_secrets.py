@@ -77,6 +77,11 @@ def test_a_key_in_a_runner_urls_path_or_query_is_masked_under_a_plain_name(name,
     ("CI_JOB_URL", "https://gitlab.com/acme/shop/-/jobs/6543210987"),
     ("DOCS_URL", "https://docs.example.com/guides/deploying?section=rollback&lang=en"),
     ("ELASTIC_URL", "http://elastic:elastic@localhost:9200/"),
+    # a build's commit and image digest: the deploy id and the evidence name them
+    ("CIRCLE_COMPARE_URL", "https://github.com/acme/shop/compare/3f2c9a1b7e4d...9e8d7c6b5a4f"),
+    ("COMMIT_URL", "https://github.com/acme/shop/commit/3f2c9a1b7e4d5c6b8a9f0e1d2c3b4a5968776655"),
+    ("IMAGE_URL", "https://ghcr.io/v2/acme/shop/manifests/"
+                  "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
 ])
 def test_a_plain_runner_url_stays_readable(name, value, tmp_path, monkeypatch):
     said = f"{name}={value}; the storefront-api rollback item"
