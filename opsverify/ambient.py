@@ -381,7 +381,8 @@ def _secret_by_its_name(name: str, value: str, environ: Mapping[str, str]) -> bo
 def named_credential_files(environ: Mapping[str, str] = os.environ) -> list[str]:
     """What a credential file the runner holds in a variable under any name says is a credential, found by its
     content: a Docker config's `"auth"` (k8s' .dockerconfigjson), a kubeconfig's token, key or password, a netrc's
-    password, an .npmrc's `_authToken`, `_auth` or `_password` — each as written and, where it is base64 of a
+    password, an .npmrc's `_authToken`, `_auth` or `_password`, a Composer auth.json's tokens and passwords
+    (COMPOSER_AUTH) — each as written and, where it is base64 of a
     password or `user:password`, that password too; in a value that is base64 of such a file (kubectl actions'
     KUBE_CONFIG_DATA), the whole value as well. Hosts, users and the rest stay readable; a value holding none of the
     markers of such a file is not parsed."""
@@ -422,7 +423,36 @@ def _file_secrets(text: str) -> list[str]:
     if "_auth" in text or "_password" in text:  # an .npmrc (its `_password` is the password's base64)
         found += [secret for key, secret in _NPMRC_SECRET.findall(text)
                   for secret in (secret, _base64_text(secret) if key == "_password" else "")]
+    if text.lstrip().startswith("{") and any(f'"{section}"' in text for section in _COMPOSER_SECTIONS):
+        found += _composer_secrets(text)  # Composer's auth.json (COMPOSER_AUTH)
     return [secret for secret in found if secret and not secret.startswith("${")]  # a reference is no secret
+
+
+# Composer's auth.json, which COMPOSER_AUTH holds whole: under each section a host's credential — a token as a string
+# under the host's name (github-oauth, gitlab-token, gitlab-oauth, bearer: no key names it a secret), or an object
+# (http-basic's password, gitlab-token's token, bitbucket-oauth's consumer key and secret), or custom headers
+_COMPOSER_SECTIONS = frozenset({"http-basic", "github-oauth", "gitlab-token", "gitlab-oauth", "bearer",
+                                "bitbucket-oauth", "forgejo-token", "custom-headers"})
+
+
+def _composer_secrets(text: str) -> list[str]:
+    """What a Composer auth.json holds as its hosts' credentials: each string under a host but a user's name, and
+    of a custom header the value of one whose name says secret (`API-TOKEN: …`)."""
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        return []
+    found: list[str] = []
+    for section, hosts in document.items() if isinstance(document, dict) else ():
+        for credential in hosts.values() if section in _COMPOSER_SECTIONS and isinstance(hosts, dict) else ():
+            if isinstance(credential, str):
+                found.append(credential)
+            elif isinstance(credential, dict):
+                found += [inner for key, inner in credential.items() if isinstance(inner, str) and key != "username"]
+            elif isinstance(credential, list):  # custom-headers: ["API-TOKEN: …", "X-Client: shop"]
+                found += [header.partition(":")[2].strip() for header in credential
+                          if isinstance(header, str) and names_a_secret(header.partition(":")[0])]
+    return found
 
 
 _DOCKER_SECRET_KEYS = frozenset({"auth", "password", "identitytoken", "registrytoken"})

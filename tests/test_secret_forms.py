@@ -1303,3 +1303,31 @@ def test_a_runner_value_that_only_mentions_a_password_or_describes_a_token_stays
     env = _environment(tmp_path, monkeypatch, _SHOP, {name: value})
     said = f"got {word} from {value}"
     assert engine.Run(env).redactor.text(said) == said
+
+
+# -- fix 220: credential formats of the runner's environment still printed whole ----------------------------------
+_GITHUB_CLASSIC = "4f9a2c1e8b7d6a5f3e2d1c0b9a8f7e6d5c4b3a29"  # a classic token's 40 hex digits, no prefix
+_COMPOSER_AUTH = json.dumps({
+    "http-basic": {"repo.packagist.com": {"username": "ci-bot", "password": "sunnymeadowriver"}},
+    "github-oauth": {"github.com": _GITHUB_CLASSIC},
+    "gitlab-token": {"gitlab.example.com": "quietriverstone", "gitlab.com": {"username": "ci-bot", "token": "glvalleyfog"}},
+    "gitlab-oauth": {"gitlab.org": "oauthmistymoor"}, "bearer": {"repo.example.org": "bearerstillwater"},
+    "bitbucket-oauth": {"bitbucket.org": {"consumer-key": "ckeyamberhill", "consumer-secret": "csecretbluelake"}},
+})
+_COMPOSER_SECRETS = [_GITHUB_CLASSIC, "sunnymeadowriver", "quietriverstone", "glvalleyfog", "oauthmistymoor",
+                     "bearerstillwater", "ckeyamberhill", "csecretbluelake"]
+
+
+@pytest.mark.parametrize("name", ["COMPOSER_AUTH", "PHP_REPOSITORIES"])
+def test_composer_auth_json_in_a_runner_variable_gives_up_every_credential(name, tmp_path, monkeypatch):
+    """Composer reads COMPOSER_AUTH as its auth.json: an http-basic password, a github-oauth, gitlab-token,
+    gitlab-oauth or bearer token (a string under the host's name: no key names it a secret), a bitbucket-oauth
+    consumer's key and secret. Each was printed whole by a team test that printed one of them (under a plain name,
+    the whole file too); the hosts and the user stay readable."""
+    env = _environment(tmp_path, monkeypatch, _SHOP, {name: _COMPOSER_AUTH})
+    shown = engine.Run(env).redactor.text(f"{name}={_COMPOSER_AUTH}\n" + " ".join(_COMPOSER_SECRETS))
+    assert [secret for secret in _COMPOSER_SECRETS if secret in shown] == [], shown
+    said = "ci-bot on repo.packagist.com, github.com, gitlab.example.com, bitbucket.org"
+    assert engine.Run(env).redactor.text(said) == said
+
+
