@@ -150,7 +150,8 @@ def _guessable(password: str, name: str, environ: Mapping[str, str], *beside: st
 
 def named_addresses(environ: Mapping[str, str] = os.environ) -> list[str]:
     """The URLs the runner's variables hold whose user info carries a password (DATABASE_URL=postgres://app:…@…,
-    REDIS_URL, a CACHE_KEY_URL), under a name that does not mask them whole: the address is no secret (its path may
+    REDIS_URL, a CACHE_KEY_URL) or is a token with none (`_token_user`: REPO_URL=https://<token>@github.com/…),
+    under a name that does not mask them whole: the address is no secret (its path may
     hold an id, the nil UUID), but the password is one whatever its shape — a client sends it as it is — unless
     anyone could guess it (`_guessable`: postgres://postgres:postgres@localhost/postgres)."""
     found = []
@@ -159,11 +160,19 @@ def named_addresses(environ: Mapping[str, str] = os.environ) -> list[str]:
             continue
         if "@" in value:
             user, password, database = _userinfo_and_database(value)
-            if password and not _guessable(password, name, environ, user, database):
+            if password and not _guessable(password, name, environ, user, database) or \
+                    not password and _token_user(user):
                 found.append(value)
         elif any(not _guessable(password, name, environ) for password in query_passwords(value)):
             found.append(value)  # a JDBC URL's ?user=shop&password=…, libpq's too: its query's password
     return found
+
+
+def _token_user(user: str) -> bool:
+    """Whether a URL's user, with no password, is a token (GitHub takes one so: `https://<token>@github.com/…`, a
+    classic token's 40 hex digits): a vendor's key, or 20 characters or more of one word mixing letters and digits —
+    not a name (`git`, `deploy-bot`)."""
+    return shaped_as_a_credential(user) or len(user) >= 20 and _token_shaped(user)
 
 
 def named_passwords(environ: Mapping[str, str] = os.environ) -> list[str]:

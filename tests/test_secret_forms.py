@@ -1331,3 +1331,24 @@ def test_composer_auth_json_in_a_runner_variable_gives_up_every_credential(name,
     assert engine.Run(env).redactor.text(said) == said
 
 
+@pytest.mark.parametrize("user", [_GITHUB_CLASSIC, "ghp_" + "k3X9mQ2wZp7LrT4vB8nC1dF6gH0jY5sA2eR7"])
+def test_a_token_as_a_runner_urls_user_is_masked_and_the_host_stays_readable(user, tmp_path, monkeypatch):
+    """GitHub takes a token as a URL's user with no password (`https://<token>@github.com/org/repo.git`): a classic
+    token's 40 hex digits, no vendor's prefix, was printed whole under a plain name (REPO_URL)."""
+    value = f"https://{user}@github.com/acme/shop.git"
+    env = _environment(tmp_path, monkeypatch, _SHOP, {"REPO_URL": value})
+    redactor = engine.Run(env).redactor
+    shown = redactor.text(f"REPO_URL={value}\ncloning with {user}")
+    assert user not in shown, shown
+    said = "pushed to https://github.com/acme/shop.git"
+    assert redactor.text(said) == said
+
+
+@pytest.mark.parametrize("value", ["https://git@github.com/acme/shop.git", "https://deploy-bot@git.example.com/shop",
+                                   "ssh://git@github.com/acme/shop.git"])
+def test_a_plain_user_of_a_runner_url_stays_readable(value, tmp_path, monkeypatch):
+    env = _environment(tmp_path, monkeypatch, _SHOP, {"REPO_URL": value})
+    said = f"REPO_URL={value}"
+    assert engine.Run(env).redactor.text(said) == said
+
+
