@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .environment import conninfo_settings
-from .families._credentials import shaped_as_a_credential
+from .families._credentials import AUTH_SCHEMES, says_no_credential, shaped_as_a_credential
 from .secrets import (connection_string_passwords, holds_a_private_key, name_words, names_a_secret,
                       names_a_secret_outright, query_passwords, without_userinfo)
 
@@ -391,9 +391,9 @@ def named_credential_files(environ: Mapping[str, str] = os.environ) -> list[str]
     """What a credential file the runner holds in a variable under any name says is a credential, found by its
     content: a Docker config's `"auth"` (k8s' .dockerconfigjson), a kubeconfig's token, key or password, a netrc's
     password, an .npmrc's `_authToken`, `_auth` or `_password`, a Composer auth.json's tokens and passwords
-    (COMPOSER_AUTH) — each as written and, where it is base64 of a
-    password or `user:password`, that password too; in a value that is base64 of such a file (kubectl actions'
-    KUBE_CONFIG_DATA), the whole value as well. Hosts, users and the rest stay readable; a value holding none of the
+    (COMPOSER_AUTH), an HTTP Authorization header's credential (git's http.extraheader in GIT_CONFIG_VALUE_n) —
+    each as written and, where it is base64 of a password or `user:password`, that password too; in a value that
+    is base64 of such a file (kubectl actions' KUBE_CONFIG_DATA), the whole value as well. Hosts, users and the rest stay readable; a value holding none of the
     markers of such a file is not parsed."""
     found = []
     for name, value in environ.items():
@@ -432,6 +432,10 @@ def _file_secrets(text: str) -> list[str]:
     if "_auth" in text or "_password" in text:  # an .npmrc (its `_password` is the password's base64)
         found += [secret for key, secret in _NPMRC_SECRET.findall(text)
                   for secret in (secret, _base64_text(secret) if key == "_password" else "")]
+    # an HTTP header (git's http.extraheader in GIT_CONFIG_VALUE_n: `AUTHORIZATION: basic <base64>`, as
+    # actions/checkout persists it): its credential, a scheme's own word aside (`basic ***`, `Bearer invalid`)
+    found += [credential for scheme, credential in _AUTHORIZATION_HEADER.findall(text)
+              if scheme.lower() in AUTH_SCHEMES and not says_no_credential(credential)]
     if text.lstrip().startswith("{") and any(f'"{section}"' in text for section in _COMPOSER_SECTIONS):
         found += _composer_secrets(text)  # Composer's auth.json (COMPOSER_AUTH)
     return [secret for secret in found if secret and not secret.startswith("${")]  # a reference is no secret
@@ -464,6 +468,8 @@ def _composer_secrets(text: str) -> list[str]:
     return found
 
 
+_AUTHORIZATION_HEADER = re.compile(r"(?<![\w-])(?:proxy-)?authorization[ \t]*+:[ \t]*+([a-z]++)[ \t]++"
+                                   r"([\w~+/.-]++=*+)", re.IGNORECASE)
 _DOCKER_SECRET_KEYS = frozenset({"auth", "password", "identitytoken", "registrytoken"})
 _KUBECONFIG_SECRET = re.compile(r"^[ \t-]*(?:token|client-key-data|password|id-token|refresh-token|client-secret)"
                                 r"[ \t]*:[ \t]*[\"']?([^\s\"'#]+)", re.MULTILINE)

@@ -1352,3 +1352,24 @@ def test_a_plain_user_of_a_runner_url_stays_readable(value, tmp_path, monkeypatc
     assert engine.Run(env).redactor.text(said) == said
 
 
+_CHECKOUT_BASIC = base64.b64encode(b"x-access-token:sunnymeadowriver").decode()
+
+
+@pytest.mark.parametrize("header, secrets", [
+    (f"AUTHORIZATION: basic {_CHECKOUT_BASIC}", [_CHECKOUT_BASIC, "sunnymeadowriver"]),
+    ("Authorization: Bearer quietriverstone", ["quietriverstone"]),
+    ("Proxy-Authorization: Basic " + base64.b64encode(b"ci:bluelakestone").decode(), ["bluelakestone"]),
+])
+def test_an_authorization_header_in_a_runners_git_config_gives_up_its_credential(header, secrets, tmp_path,
+                                                                                  monkeypatch):
+    """Git reads GIT_CONFIG_COUNT, GIT_CONFIG_KEY_n and GIT_CONFIG_VALUE_n as its config: an http.extraheader of
+    `AUTHORIZATION: basic <base64>` (what actions/checkout persists) or `Authorization: Bearer …` was printed whole
+    by a dump of os.environ; its credential is masked, a Basic pair's password too. The key stays readable."""
+    variables = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.https://github.com/.extraheader",
+                 "GIT_CONFIG_VALUE_0": header}
+    env = _environment(tmp_path, monkeypatch, _SHOP, variables)
+    shown = engine.Run(env).redactor.text(f"{variables}\n" + " ".join(secrets))
+    assert [secret for secret in secrets if secret in shown] == [], shown
+    assert "'GIT_CONFIG_KEY_0': 'http.https://github.com/.extraheader'" in shown, shown
+
+
