@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .environment import conninfo_settings
-from .families._credentials import AUTH_SCHEMES, says_no_credential, shaped_as_a_credential
+from .families._credentials import AUTH_SCHEMES, NO_CREDENTIAL_WORDS, says_no_credential, shaped_as_a_credential
 from .secrets import (connection_string_passwords, holds_a_private_key, name_words, names_a_secret,
                       names_a_secret_outright, query_passwords, without_userinfo)
 
@@ -391,7 +391,9 @@ def named_credential_files(environ: Mapping[str, str] = os.environ) -> list[str]
     """What a credential file the runner holds in a variable under any name says is a credential, found by its
     content: a Docker config's `"auth"` (k8s' .dockerconfigjson), a kubeconfig's token, key or password, a netrc's
     password, an .npmrc's `_authToken`, `_auth` or `_password`, a Composer auth.json's tokens and passwords
-    (COMPOSER_AUTH), an HTTP Authorization header's credential (git's http.extraheader in GIT_CONFIG_VALUE_n) —
+    (COMPOSER_AUTH), an HTTP Authorization header's credential (git's http.extraheader in GIT_CONFIG_VALUE_n), a
+    Maven settings.xml's passwords, a .pgpass's, what Helm values or Gradle properties hold under a key naming a
+    password or token —
     each as written and, where it is base64 of a password or `user:password`, that password too; in a value that
     is base64 of such a file (kubectl actions' KUBE_CONFIG_DATA), the whole value as well. Hosts, users and the rest stay readable; a value holding none of the
     markers of such a file is not parsed."""
@@ -436,6 +438,12 @@ def _file_secrets(text: str) -> list[str]:
     # actions/checkout persists it): its credential, a scheme's own word aside (`basic ***`, `Bearer invalid`)
     found += [credential for scheme, credential in _AUTHORIZATION_HEADER.findall(text)
               if scheme.lower() in AUTH_SCHEMES and not says_no_credential(credential)]
+    if "<server" in text:  # a Maven settings.xml: a server's password or its key's passphrase
+        found += [secret.strip() for secret in _MAVEN_SECRET.findall(text)]
+    if text.count(":") >= 4:
+        found += _pgpass_passwords(text)
+    if ":" in text or "=" in text:  # Helm values (YAML), Gradle or Java properties, a dotenv
+        found += _settings_secrets(text)
     if text.lstrip().startswith("{") and any(f'"{section}"' in text for section in _COMPOSER_SECTIONS):
         found += _composer_secrets(text)  # Composer's auth.json (COMPOSER_AUTH)
     return [secret for secret in found if secret and not secret.startswith("${")]  # a reference is no secret
@@ -466,6 +474,60 @@ def _composer_secrets(text: str) -> list[str]:
                 found += [header.partition(":")[2].strip() for header in credential
                           if isinstance(header, str) and names_a_secret(header.partition(":")[0])]
     return found
+
+
+_MAVEN_SECRET = re.compile(r"<(?:password|passphrase)>([^<]*+)</")
+# one line of a settings file: YAML's `key: value` (a list's `- key: value` too), a properties file's `key=value`
+_SETTING_LINE = re.compile(r"[ \t]*+(?:-[ \t]++)?+[\"']?+([\w.-]++)[\"']?+[ \t]*+(:(?=[ \t]|$)|=)[ \t]*+(.*)")
+_QUOTED = re.compile(r"\"([^\"]*+)\"|'([^']*+)'")
+_PORT = re.compile(r"\d{1,5}|\*")
+
+
+def _pgpass_passwords(text: str) -> list[str]:
+    """A .pgpass's passwords, where each of its lines (but comments) is one of `host:port:database:user:password`
+    (its port a number or `*`): each as libpq reads it and as written (`\\:` for a ':' in it)."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    entries = [_passfile_fields(line) for line in lines]
+    if not entries or not all(len(fields) >= 5 and _PORT.fullmatch(fields[1]) for fields in entries):
+        return []
+    return [form for fields in entries
+            for form in (fields[4], fields[4].replace("\\", "\\\\").replace(":", "\\:"))]
+
+
+def _settings_secrets(text: str) -> list[str]:
+    """What a settings file (Helm's values, gradle.properties, a dotenv) holds under a key naming the secret itself
+    (`password:`, `token:`, `signing.password=`, `mavenPassword=`; `apiKey`, `accessKey`), where the text is such a
+    file: two of its lines settings, or one line `key=value`. A YAML value is one word or quoted (`token: none is
+    sent now` is prose); not a reference (`${…}`, `{{ … }}`), a Secret's name (`existingSecret`), nor a word
+    saying none (`null`, `false`)."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith(("#", "!"))]
+    settings = [found for found in map(_SETTING_LINE.fullmatch, lines) if found]
+    if not (len(settings) >= 2 or len(lines) == 1 and settings and settings[0][2] == "="):
+        return []
+    return [value for key, separator, rest in (found.groups() for found in settings)
+            if _names_the_secret(key) and (value := _setting_value(separator, rest))]
+
+
+def _names_the_secret(key: str) -> bool:
+    words = name_words(key)
+    return bool(words) and words[0] != "EXISTING" and (names_a_secret_outright(key)
+                                                       or words[-2:] in (["API", "KEY"], ["ACCESS", "KEY"]))
+
+
+def _setting_value(separator: str, rest: str) -> str:
+    """A setting's value as its file means it: a quoted one's inside, YAML's first word before a comment, a
+    property's whole rest; "" where it holds no secret (a reference, a block's start, `null`, `***`)."""
+    quoted = _QUOTED.match(rest)
+    if quoted:
+        value = quoted[1] if quoted[1] is not None else quoted[2]
+    elif separator == ":":
+        words = rest.split(" #", 1)[0].split()
+        value = words[0] if len(words) == 1 else ""
+    else:
+        value = rest.strip()
+    if value.startswith(("${", "{{", "$(", "<", "|", ">", "&", "*")) or value.lower() in NO_CREDENTIAL_WORDS:
+        return ""
+    return value if any(c.isalnum() for c in value) else ""
 
 
 _AUTHORIZATION_HEADER = re.compile(r"(?<![\w-])(?:proxy-)?authorization[ \t]*+:[ \t]*+([a-z]++)[ \t]++"

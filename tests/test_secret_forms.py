@@ -1373,3 +1373,80 @@ def test_an_authorization_header_in_a_runners_git_config_gives_up_its_credential
     assert "'GIT_CONFIG_KEY_0': 'http.https://github.com/.extraheader'" in shown, shown
 
 
+_MAVEN_SETTINGS = ("<settings>\n  <servers>\n    <server>\n      <id>nexus-releases</id>\n"
+                   "      <username>deploy</username>\n      <password>sunnymeadowriver</password>\n    </server>\n"
+                   "    <server><id>signing</id><passphrase>quietriverstone</passphrase></server>\n"
+                   "    <server><id>env</id><password>${env.NEXUS_PASSWORD}</password></server>\n"
+                   "  </servers>\n</settings>\n")
+_HELM_VALUES = ("postgresql:\n  auth:\n    username: shop\n    password: \"sunnymeadowriver\"  # rotated\n"
+                "    existingSecret: shop-postgres\napi:\n  token: quietriverstone\n  replicas: 2\n"
+                "redis:\n  auth:\n    enabled: true\n    password: ${REDIS_PASSWORD}\n")
+_GRADLE_PROPERTIES = ("signing.keyId=24875D73\nsigning.password=sunnymeadowriver\n"
+                      "signing.secretKeyRingFile=/home/ci/.gnupg/secring.gpg\nossrhUsername=acme\n"
+                      "mavenPassword=quietriverstone\n")
+_PGPASS = "# the replicas\ndb.internal:5432:shop:app:sunnymeadowriver\n*:*:*:reporter:quiet\\:riverstone\n"
+
+
+@pytest.mark.parametrize("name, value, secrets, readable", [
+    ("MAVEN_SETTINGS", _MAVEN_SETTINGS, ["sunnymeadowriver", "quietriverstone"], ["nexus-releases", "deploy"]),
+    ("MAVEN_SETTINGS_B64", base64.b64encode(_MAVEN_SETTINGS.encode()).decode(),
+     ["sunnymeadowriver", "quietriverstone"], ["nexus-releases"]),
+    ("HELM_VALUES", _HELM_VALUES, ["sunnymeadowriver", "quietriverstone"], ["shop-postgres", "shop"]),
+    ("GRADLE_PROPERTIES", _GRADLE_PROPERTIES, ["sunnymeadowriver", "quietriverstone"], ["24875D73", "acme"]),
+    ("GRADLE_PROPERTIES_B64", base64.b64encode(_GRADLE_PROPERTIES.encode()).decode(),
+     ["sunnymeadowriver", "quietriverstone"], ["24875D73"]),
+    ("PGPASS_FILE_CONTENT", _PGPASS, ["sunnymeadowriver", "quiet:riverstone", "quiet\\:riverstone"],
+     ["db.internal", "reporter"]),
+])
+def test_a_settings_file_in_a_runner_variable_gives_up_its_passwords(name, value, secrets, readable, tmp_path,
+                                                                     monkeypatch):
+    """A Maven settings.xml (a server's password or passphrase), Helm values (a `password:` or `token:`), Gradle
+    properties (`signing.password=`, `mavenPassword=`) and a .pgpass's lines in a variable whose name says nothing
+    secret, raw or in base64, were printed whole by a dump of os.environ: found by content as the other credential
+    files are, their passwords are masked (the base64 whole); a reference (`${env.X}`), hosts, ids and users stay
+    readable."""
+    env = _environment(tmp_path, monkeypatch, _SHOP, {name: value})
+    redactor = engine.Run(env).redactor
+    shown = redactor.text(f"{name}={value}\n" + " ".join(secrets))
+    assert [secret for secret in [*secrets, value] if secret in shown] == [], shown
+    said = "the " + ", ".join(readable) + " items; ${env.NEXUS_PASSWORD}, ${REDIS_PASSWORD}"
+    assert redactor.text(said) == said
+
+
+@pytest.mark.parametrize("name, value, word", [
+    ("CI_COMMIT_MESSAGE", "deploy: rotate the token\n\ntoken: none is sent now\nReviewed-by: Ann", "none"),
+    ("HELM_VALUES", "auth:\n  enabled: true\n  existingSecret: bakery\n  password: \"\"\n", "bakery"),
+    ("HELM_VALUES", "auth:\n  token: false\n  password: changeme\n", "changeme"),
+    ("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:/opt/bakery", "bakery"),
+    ("BUILD_STAMP", "ci:2024:bakery:x:y", "bakery"),
+    ("GIT_CONFIG_VALUE_0", "AUTHORIZATION: basic ***", "***"),
+    ("GIT_CONFIG_VALUE_1", "Authorization: see the vault", "vault"),
+    ("POM_NOTE", "<settings><password> is read from the vault</settings>", "vault"),
+])
+def test_a_runner_value_shaped_like_a_settings_file_without_a_credential_stays_readable(name, value, word, tmp_path,
+                                                                                         monkeypatch):
+    env = _environment(tmp_path, monkeypatch, _SHOP, {name: value})
+    said = f"the {word} item; {value}"
+    assert engine.Run(env).redactor.text(said) == said
+
+
+@pytest.mark.parametrize("value", [
+    "a: b\n" * 20_000, "password: " + " " * 80_000 + "x", "<server><password>" + " " * 80_000,
+    "authorization: basic" + " " * 80_000, "- " * 40_000 + "password: x", ":" * 80_000, "\\" * 80_000,
+    '{"bearer": ' + "[" * 40_000,
+])
+def test_reading_a_runner_variable_for_credential_files_costs_linear_time(value):
+    """Each file's markers, then its parse, once over the value: 16 times the value costs about 16 times the CPU,
+    not 256. Measured as a ratio in one process, so a slow or loaded machine decides nothing."""
+    import time
+
+    from opsverify import ambient
+
+    def cpu_to_read(text: str) -> float:
+        start = time.process_time()
+        ambient.named_credential_files({"SOME_VALUE": text})
+        return time.process_time() - start
+
+    small = min(cpu_to_read(value[:len(value) // 16]) for _ in range(3))
+    whole = cpu_to_read(value)
+    assert whole < 64 * max(small, 0.002), (whole, small)
