@@ -393,10 +393,9 @@ def named_credential_files(environ: Mapping[str, str] = os.environ) -> list[str]
     password, an .npmrc's `_authToken`, `_auth` or `_password`, a Composer auth.json's tokens and passwords
     (COMPOSER_AUTH), an HTTP Authorization header's credential (git's http.extraheader in GIT_CONFIG_VALUE_n), a
     Maven settings.xml's passwords, a .pgpass's, what Helm values or Gradle properties hold under a key naming a
-    password or token —
-    each as written and, where it is base64 of a password or `user:password`, that password too; in a value that
-    is base64 of such a file (kubectl actions' KUBE_CONFIG_DATA), the whole value as well. Hosts, users and the rest stay readable; a value holding none of the
-    markers of such a file is not parsed."""
+    password or token — each as written and, where it is base64 of a password or `user:password`, that password
+    too; in a value that is base64 of such a file (kubectl actions' KUBE_CONFIG_DATA), the whole value as well.
+    Hosts, users and the rest stay readable; a value holding none of the markers of such a file is not parsed."""
     found = []
     for name, value in environ.items():
         text, wrapped = _unwrapped(value)

@@ -1310,7 +1310,8 @@ _GITHUB_CLASSIC = "4f9a2c1e8b7d6a5f3e2d1c0b9a8f7e6d5c4b3a29"  # a classic token'
 _COMPOSER_AUTH = json.dumps({
     "http-basic": {"repo.packagist.com": {"username": "ci-bot", "password": "sunnymeadowriver"}},
     "github-oauth": {"github.com": _GITHUB_CLASSIC},
-    "gitlab-token": {"gitlab.example.com": "quietriverstone", "gitlab.com": {"username": "ci-bot", "token": "glvalleyfog"}},
+    "gitlab-token": {"gitlab.example.com": "quietriverstone",
+                     "gitlab.com": {"username": "ci-bot", "token": "glvalleyfog"}},
     "gitlab-oauth": {"gitlab.org": "oauthmistymoor"}, "bearer": {"repo.example.org": "bearerstillwater"},
     "bitbucket-oauth": {"bitbucket.org": {"consumer-key": "ckeyamberhill", "consumer-secret": "csecretbluelake"}},
 })
