@@ -4,9 +4,11 @@ finite bounds, body text and latency — each passes on a healthy answer and fai
 from __future__ import annotations
 
 import asyncio
+import base64
 import codecs
 import datetime as dt
 import gzip
+import json
 import math
 import re
 import sys
@@ -2044,7 +2046,7 @@ def test_an_identity_or_a_lifetime_under_a_credentials_name_loads(name, value):
 
 
 @pytest.mark.parametrize("name, value", [
-    ("X-Auth-Request-User", "hunter2"), ("X-Auth-Request-User", "correcthorsebat"),
+    ("X-Auth-Request-User", "hunter2"), ("X-Auth-Request-Groups", "correcthorsebat"),
     ("X-Auth-Request-Groups", "9f8e7d6c5b4a"), ("X-Auth-Project-Id", "deploy:hunter2"),
     ("X-Session-Timeout", "12345678"), ("X-Token-Expires-In", f"{JWT_TOKEN}"), ("X-Auth-User", "admin:admin"),
 ])
@@ -2127,3 +2129,117 @@ def test_a_nas_console_notebook_sso_shop_or_cas_login_cookie_is_refused(pair, va
 def test_a_cookie_near_those_login_cookies_loads(value):
     assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": value}}).headers == {
         "Cookie": value}
+
+
+# -- a negative check's Basic pair of the closed words: read by its password, as a Bearer's token is ---------------------
+def _basic(pair: str) -> str:
+    return "Basic " + base64.b64encode(pair.encode()).decode()
+
+
+@pytest.mark.parametrize("pair", ["wrong:wrong", "invalid:invalid", "bad:bad", "nope:nope", "admin:wrong",
+                                  "deploy:invalid-password", "fake:fake", "wrong:"])
+def test_a_basic_pair_whose_password_says_none_loads(pair):
+    """`Authorization: Basic d3Jvbmc6d3Jvbmc=` (wrong:wrong), a negative check expecting 401, was refused at load
+    (exit 20) where `Bearer invalid-token` loaded: any base64 of `user:password` was a credential."""
+    value = _basic(pair)
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Authorization": value}}).headers == {
+        "Authorization": value}
+
+
+@pytest.mark.parametrize("pair", ["deploy:hunter2", "wrong:hunter2pass", "admin:test", "test:test", "admin:changeme",
+                                  "ghp_q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8:invalid", "q1w2e3r4t5y6:wrong",
+                                  "sk_live_q1w2e3r4t5y6u7i8o9p0:", "wrong:invalid hunter2"])
+def test_a_basic_pair_holding_a_password_or_a_key_is_still_refused(pair):
+    value = _basic(pair)
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"Authorization": value}})
+    said = _messages(raised.value)
+    assert "Authorization: a credential written into the checklist" in said and value.split()[1] not in said, said
+
+
+# -- keys their vendors give out: Mapbox's public token, Supabase's publishable key, Stripe's publishable key ------------
+def _b64url_json(said: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(said, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+MAPBOX_PAYLOAD = _b64url_json({"u": "example-team", "a": "clk0abcd1234efgh5678ijkl"})
+MAPBOX_PUBLIC = f"pk.{MAPBOX_PAYLOAD}.Q2xhc3NpY1NpZ25hdHVyZQ1x2"
+MAPBOX_SECRET = f"sk.{MAPBOX_PAYLOAD}.Q2xhc3NpY1NpZ25hdHVyZQ1x2"
+SUPABASE_PUBLISHABLE = "sb_publishable_AbCdEf012345GhIjKl6789Mn_OpQrSt"
+SUPABASE_SECRET = "sb_secret_AbCdEf012345GhIjKl6789Mn_OpQrSt"
+STRIPE_PUBLISHABLE = "pk_live_51HxYzAbCdEfGhIjKlMnOpQr"
+
+
+@pytest.mark.parametrize("name, value", [
+    ("apikey", SUPABASE_PUBLISHABLE), ("Authorization", f"Bearer {SUPABASE_PUBLISHABLE}"),
+    ("Authorization", f"Bearer {MAPBOX_PUBLIC}"), ("Authorization", f"Bearer {STRIPE_PUBLISHABLE}"),
+    ("Authorization", "Bearer pk_test_51HxYzAbCdEfGhIjKlMnOpQr"), ("x-api-key", MAPBOX_PUBLIC),
+])
+def test_a_public_key_under_a_credentials_name_loads(name, value):
+    """`apikey: sb_publishable_…` (Supabase's key for browsers, role anon) and Mapbox's `pk.eyJ…` token were refused
+    at load (exit 20) as credentials: each is given out to every visitor of the page that uses it."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", [f"/styles/v1/mapbox/streets-v12?access_token={MAPBOX_PUBLIC}",
+                                  f"/v1/tokens?key={STRIPE_PUBLISHABLE}", f"/rest/v1/items?apikey={SUPABASE_PUBLISHABLE}"])
+def test_a_public_key_in_a_query_loads(family, path):
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+@pytest.mark.parametrize("name, value, secret", [
+    ("apikey", SUPABASE_SECRET, SUPABASE_SECRET), ("Authorization", f"Bearer {MAPBOX_SECRET}", MAPBOX_SECRET),
+    ("x-api-key", MAPBOX_SECRET, MAPBOX_SECRET),
+    # pk. and a JWT's payload (not Mapbox's {"u":…}), a publishable key with a secret beside it
+    ("x-api-key", f"pk.{_b64url_json({'sub': 'admin', 'role': 'service'})}.c2lnbmF0dXJlMTIz", "c2lnbmF0dXJlMTIz"),
+    ("apikey", f"{SUPABASE_PUBLISHABLE} q1w2e3r4t5y6", "q1w2e3r4t5y6"),
+    ("Authorization", f"Bearer {STRIPE_PUBLISHABLE}:hunter2pass", "hunter2pass"),
+])
+def test_a_secret_beside_the_public_keys_is_still_refused(name, value, secret):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
+    said = _messages(raised.value)
+    assert f"{name}: a credential written into the checklist" in said and secret not in said, said
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+def test_a_mapbox_secret_token_in_a_query_is_still_refused(family):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": f"/styles/v1?access_token={MAPBOX_SECRET}"})
+    said = _messages(raised.value)
+    assert "written into the checklist" in said and MAPBOX_SECRET not in said, said
+
+
+# -- what an identity's user, a lifetime's end and a signature's algorithm are written as: a name, a time, a name -------
+@pytest.mark.parametrize("name, value", [
+    ("X-Auth-Request-User", "deployer"), ("X-Auth-Request-User", "alice.smith"),
+    ("X-Auth-Request-User", "ci-bot@example.com"), ("X-Auth-Request-Preferred-Username", "administrator"),
+    ("X-Token-Expires-At", "2026-12-31T23:59:59Z"), ("X-Session-Expires-At", "2026-12-31T23:59:59+02:00"),
+    ("X-Token-Expires-At", "2026-12-31T23:59:59.123Z"), ("Expires-At", "2026-12-31T23:59:59Z"),
+    ("X-Signature-Algorithm", "HMAC-SHA256"), ("X-Hub-Signature-Algorithm", "sha256"),
+    ("X-Signature-Algorithm", "ES256"), ("X-Signature-Algorithm", "RS256"), ("X-Signature-Algorithm", "Ed25519"),
+    ("X-Signature-Algorithm", "rsa-pss-sha512"), ("X-Auth-Algorithm", "AWS4-HMAC-SHA256"),
+])
+def test_a_user_a_time_or_an_algorithm_under_a_describing_name_loads(name, value):
+    """Each was refused at load (exit 20): `deployer` as one run of 8 letters (a password's), `ci-bot@example.com` by
+    its `@`, an ISO 8601 time by its `:`, and `HMAC-SHA256`, `sha256` or `Ed25519` as runs holding a digit."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}
+
+
+@pytest.mark.parametrize("name, value", [
+    ("X-Auth-Request-User", "hunter2pass"), ("X-Auth-Request-User", "correcthorsebatterystaple"),
+    ("X-Auth-Request-User", "deploy:hunter2"), ("X-Auth-Request-User", "ops@example.com:Tr0ub4dor3"),
+    ("X-Auth-Request-User", "P@ssw0rd!"), ("X-Auth-Mode", "correcthorsebat"),
+    ("X-Token-Expires-At", "2026-12-31T23:59:59Z hunter2pass"), ("X-Token-Expires-At", "correcthorsebat"),
+    ("X-Signature-Algorithm", "HMAC-SHA256:9f8e7d6c5b4a"), ("X-Signature-Algorithm", "sha256=9f8e7d6c5b4a3f2e"),
+    ("X-Signature-Algorithm", "hunter2"), ("X-Signature-Timestamp", "2026-12-31T23:59:59Z hunter2"),
+])
+def test_a_password_beside_a_user_a_time_or_an_algorithm_is_still_refused(name, value):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
+    said = _messages(raised.value)
+    assert f"{name}: a credential written into the checklist" in said and value not in said, said
+

@@ -18,7 +18,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from .. import display
 from ..checklist import WrittenNumber, only_boolean
 from ._credentials import HEX_PASSWORD, QUERY_PASSWORD_NAMES, a_key_as_an_apps_id, a_pagination_cursor, \
-    a_webhooks_key, could_be_a_token, holds_no_secret, names_a_credential, names_a_secret_value, names_a_session, shaped_as_a_credential
+    a_public_key, a_webhooks_key, could_be_a_token, holds_no_secret, names_a_credential, \
+    names_a_secret_value, names_a_session, shaped_as_a_credential
 
 if TYPE_CHECKING:  # for the annotation only: outcome is imported where it is used
     from ..outcome import Outcome
@@ -1140,7 +1141,7 @@ def _credential_pair(pair: str, *, plus: bool = False, passwords: frozenset[str]
     `?pass=1`, an empty `?token=` and a pagination cursor (`?$skiptoken=`) hold none."""
     decode = unquote_plus if plus else unquote
     name, equals, value = (decode(part) for part in pair.partition("="))
-    if not (equals and value):
+    if not (equals and value) or a_public_key(value):  # a key its vendor gives out (`?key=pk_live_…`) is none
         return None
     lower = name.lower()
     shown = display.visible(display.cut(name, 60))

@@ -41,8 +41,8 @@ TOKEN_VALUED_WORDS = frozenset({"csrf", "xsrf"})
 # invalid`, a negative check expecting 401; `Bearer expired-token`, `X-Api-Key: none`) — never a password's words
 # (test, admin, changeme, secret alone)
 AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "digest", "negotiate", "apikey", "dpop"})
-NO_CREDENTIAL_WORDS = frozenset({"invalid", "wrong", "bad", "bogus", "expired", "revoked", "fake", "dummy", "none",
-                                 "null", "nil", "undefined", "empty", "true", "false", "malformed", "incorrect",
+NO_CREDENTIAL_WORDS = frozenset({"invalid", "wrong", "bad", "nope", "bogus", "expired", "revoked", "fake", "dummy",
+                                 "none", "null", "nil", "undefined", "empty", "true", "false", "malformed", "incorrect",
                                  "unknown", "missing", "garbage", "forged", "tampered", "nonexistent"})
 # … beside which these may stand (`invalid-token`, `wrong_password`, `expired_jwt`, `invalid-api-key`,
 # `expired-access-token`): words no secret is made of alone
@@ -59,7 +59,8 @@ TIMESTAMP_LABELS = frozenset({"t", "ts"})
 # oauth2-proxy's X-Auth-Request-Redirect and its identity headers, X-Auth-Request-User, -Groups, -Preferred-Username,
 # Discord's X-Signature-Timestamp, a lifetime: X-Session-Timeout, X-Token-Expires-In; a key's or a project's id after
 # it: X-Key-Id, X-Auth-Project-Id — a session's id is one)
-DESCRIBING_WORDS = frozenset({"type", "affinity", "redirect", "algorithm", "method", "mode", "version", "scheme",
+DESCRIBING_WORDS = frozenset({"type", "affinity", "redirect", "algorithm", "algorithms", "alg", "method", "mode",
+                              "version", "scheme",
                               "timestamp", "user", "username", "group", "groups", "role", "roles", "project",
                               "timeout", "expires", "ttl"})
 IDS_OF = frozenset({"key", "project"})
@@ -77,6 +78,20 @@ LONGEST_DESCRIBING_RUN = 7
 # `X-CSRF-Token: Fetch`, asking for a token; Atlassian's `X-Atlassian-Token: no-check`, saying a call needs none)
 VENDOR_FLAGS = {"x-vercel-set-bypass-cookie": frozenset({"true", "samesitenone"}),
                 "x-csrf-token": frozenset({"fetch"}), "x-atlassian-token": frozenset({"no-check", "nocheck"})}
+# … and a value written as what the name's last word says it is: an identity's user as a name or an e-mail address
+# (`deployer`, `alice.smith`, `ci-bot@example.com`; one holding a run of 6 or more with a digit, or of 16 letters, is
+# judged as before), a lifetime's end or a timestamp as an ISO 8601 time (`2026-12-31T23:59:59Z`), an algorithm as
+# algorithms' names (`HMAC-SHA256`, `sha256`, `ES256`, `Ed25519`, `rsa-pss-sha512`, `AWS4-HMAC-SHA256`)
+USER_WORDS = frozenset({"user", "username"})
+USER_NAME = re.compile(r"[A-Za-z]+(?:[._-][A-Za-z]+)*")
+TIME_WORDS = frozenset({"expires", "timestamp"})
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?",
+                      re.IGNORECASE)
+ALGORITHM_WORDS = frozenset({"algorithm", "algorithms", "alg"})
+ALGORITHM_PARTS = frozenset({"hmac", "sha", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3", "md5", "rsa",
+                             "rsassa", "pkcs1", "pss", "ecdsa", "eddsa", "ed25519", "ed448", "p256", "p384", "p521",
+                             "aws4", "hs256", "hs384", "hs512", "rs256", "rs384", "rs512", "es256", "es256k", "es384",
+                             "es512", "ps256", "ps384", "ps512", "v1", "1", "5", "224", "256", "384", "512"})
 # an account's e-mail address under a name saying so (Cloudflare's X-Auth-Email): an address is no secret
 EMAIL_WORDS = frozenset({"email", "mail"})
 EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
@@ -124,6 +139,11 @@ VENDOR_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:gh[opsur]_[A-Za-z0-9]{20,}|github
                           r"|xoxe(?:\.xox[bp])?-\d-[A-Za-z0-9]{60,}|ops_eyJ[\w-]{100,}|pul-[a-f0-9]{40}|sbp_[a-f0-9]{40}"
                           r"|gsk_[A-Za-z0-9]{48,}|xai-[A-Za-z0-9]{70,}|dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}"
                           r"|pat-(?:na|eu)\d-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})")
+# keys their vendors give out to every visitor of a page, no secret whatever their name: Stripe's publishable keys,
+# Supabase's publishable key (role anon), Mapbox's public token (`pk.`, base64url of `{"u": <account>, "a": <id>}`, a
+# signature; its secret token is `sk.eyJ…`, a vendor's key above)
+PUBLIC_KEY = re.compile(r"pk_(?:live|test)_[A-Za-z0-9]{10,}|sb_publishable_[\w-]{20,}|pk\.(eyJ[\w-]+)\.[\w-]{10,}")
+MAPBOX_PAYLOAD_KEYS = frozenset({"u", "a"})
 # a webhook's URL whose path is its key (whoever reads it posts as the integration), by the shape its vendor issues:
 # Slack's (/services/T…/B…/<24 letters and digits>, a workflow's /triggers/T…/<id>/<key> or
 # /workflows/T…/A…/<id>/<key>), Discord's (/api/webhooks/<snowflake id>/<68-character token>), Microsoft Teams'
@@ -275,6 +295,23 @@ def a_webhooks_key(path: str) -> str | None:
     return next((vendor for vendor, shape in WEBHOOK_PATHS.items() if shape.search(path)), None)
 
 
+def a_public_key(text: str) -> bool:
+    """Whether a value is a key its vendor gives out, alone or after `Bearer` (`pk_live_…`, `sb_publishable_…`,
+    Mapbox's `pk.eyJ…`): none of a JWT's payloads after `pk.`, nothing beside it."""
+    match = PUBLIC_KEY.fullmatch(re.sub(r"\ABearer\s+", "", text.strip(), flags=re.IGNORECASE))
+    return match is not None and (match.group(1) is None or _mapbox_payload(match.group(1)))
+
+
+def _mapbox_payload(part: str) -> bool:
+    """Whether base64url text is Mapbox's token payload: a JSON object of its account (`u`) and an id (`a`)."""
+    try:
+        said = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (ValueError, binascii.Error):
+        return False
+    return isinstance(said, dict) and "u" in said and set(said) <= MAPBOX_PAYLOAD_KEYS and \
+        all(isinstance(part, str) for part in said.values())
+
+
 def names_a_secret_value(name: str) -> bool:
     """Whether a query parameter's name says whatever it holds is a secret (`?password=`, `?api_key=`)."""
     words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
@@ -321,10 +358,27 @@ def shaped_as_a_credential(text: str) -> bool:
     scheme, token = whole.group(1).lower(), whole.group(2)
     if scheme == "bearer":
         return (len(token) >= 16 or any(c.isdigit() for c in token)) and not says_no_credential(token)
+    pair = _basic_pair(token)
+    return pair is not None and not _a_pair_saying_none(*pair)
+
+
+def _basic_pair(token: str) -> tuple[str, str] | None:
+    """Basic's `user:password` as its base64 says it (`d3Jvbmc6d3Jvbmc=`: wrong, wrong), None where it says none
+    (bytes beyond ASCII read one character each: no word of the closed lists)."""
     try:
-        return b":" in base64.b64decode(token, validate=True)
+        said = base64.b64decode(token, validate=True)
     except (ValueError, binascii.Error):
-        return False
+        return None
+    user, colon, password = said.decode("latin-1").partition(":")
+    return (user, password) if colon else None
+
+
+def _a_pair_saying_none(user: str, password: str) -> bool:
+    """Whether a Basic pair says it is none, as a Bearer's token does: its password empty or of the closed lists'
+    words (`wrong:wrong`, `admin:invalid-password`, a negative check), its user no token (`q1w2e3r4t5y6:wrong` is a
+    key sent as the user, Stripe's way); `test:test` or `admin:changeme` is a password's."""
+    return (not password or says_no_credential(password)) and not could_be_a_token(user, shortest=6) and \
+        not shaped_as_a_credential(user)
 
 
 def says_no_credential(text: str) -> bool:
@@ -334,6 +388,8 @@ def says_no_credential(text: str) -> bool:
     its labels (`sha256=invalid`, `t=1492774577,v1=invalid`)."""
     text = _after_signature_labels(text)
     scheme, _, rest = text.strip().partition(next(iter(re.findall(r"\s", text.strip())), " "))  # a space or a tab
+    if scheme.lower() == "basic" and (pair := _basic_pair(rest.strip())):  # read by its password (`wrong:wrong`)
+        return _a_pair_saying_none(*pair)
     if scheme.lower() not in AUTH_SCHEMES:
         rest = text
     words = [piece for word in re.split(r"[\s_.-]+", rest.lower()) if word for piece in _fused_pieces(word) or [word]]
@@ -388,6 +444,23 @@ def a_password_run(name: str, text: str) -> bool:
     if text.isdigit():
         return re.split(r"[^a-z0-9]+", name.lower())[-1] not in DIGITS_DESCRIBING_WORDS
     return text.lower() not in DESCRIBING_VALUES | AUTH_SCHEMES | NO_CREDENTIAL_WORDS
+
+
+def written_as_described(name: str, text: str) -> bool:
+    """Whether a describing name's value is written as what its last word says: a user's name or e-mail address
+    (`X-Auth-Request-User: deployer`), an ISO 8601 time (`X-Token-Expires-At: 2026-12-31T23:59:59Z`), algorithms'
+    names (`X-Signature-Algorithm: HMAC-SHA256`); a run that could be a password under a user's stays one."""
+    words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
+    if words[-2:] in (["expires", "in"], ["expires", "at"]):
+        words.pop()
+    last = words[-1] if words else ""
+    if last in ALGORITHM_WORDS:
+        parts = [part for part in re.split(r"[\s,_-]+", text.lower()) if part]
+        return bool(parts) and set(parts) <= ALGORITHM_PARTS
+    if last in TIME_WORDS:
+        return ISO_TIME.fullmatch(text) is not None
+    return last in USER_WORDS and (USER_NAME.fullmatch(text) is not None or EMAIL_ADDRESS.fullmatch(text) is not None) \
+        and not could_be_a_token(text, shortest=6)
 
 
 def a_vendors_flag(name: str, text: str) -> bool:

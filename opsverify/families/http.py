@@ -33,9 +33,9 @@ from ..secrets import PLATFORM_GATE_PARAMETERS, without_userinfo
 from ..target import SECRET_REF
 from ..transports.http import NotStrictJson, UnreadableJson, BODY_LIMIT, END_READ_LIMIT, SAFE_METHODS, Probe, Reply, key_twice_said, location_shown
 from ._common import StrictParams, UrlPath, _credential_in_path, holds_non_finite, reference_problem
-from ._credentials import a_login_pair, a_password_run, a_vendors_flag, an_email_address, could_be_a_token, \
-    holds_a_token, holds_no_secret, names_a_credential, names_a_description, names_a_password, names_a_token, \
-    says_no_credential, shaped_as_a_credential
+from ._credentials import a_login_pair, a_password_run, a_public_key, a_vendors_flag, an_email_address, \
+    could_be_a_token, holds_a_token, holds_no_secret, names_a_credential, names_a_description, names_a_password, \
+    names_a_token, says_no_credential, shaped_as_a_credential, written_as_described
 
 NAME = "http"
 
@@ -141,8 +141,11 @@ def _literal_cookie(text: str) -> bool:
 
 
 def _literal_credential(name: str, text: str) -> bool:
-    """Whether a header's value, its {secret:…} references aside, carries a credential as written."""
+    """Whether a header's value, its {secret:…} references aside, carries a credential as written: a key its vendor
+    gives out (`pk_live_…`) is none."""
     rest = SECRET_REF.sub(" ", text)
+    if a_public_key(text):
+        return False
     if shaped_as_a_credential(rest):
         return True
     if name.lower() in COOKIE_HEADERS:  # each pair by its name: `_ga=GA1.2.…` is none, `session=…` one
@@ -162,8 +165,13 @@ def _a_description(name: str, text: str) -> bool:
     X-Auth-Request-Redirect) carries none: nothing that could be a token (as a path's query is judged, but from 6
     letters and digits holding both: `hunter2` could be a password), no one run of 8 or more but a word of a closed list
     (`correcthorsebat` is refused, `kerberos` loads), and, a URL, no user or password in it and no
-    credential in its path, query or fragment. Anything else with a `:` or `@` (`deploy:hunter2`) could be a login."""
-    if not names_a_description(name) or could_be_a_token(text, shortest=6) or a_password_run(name, text):
+    credential in its path, query or fragment. Anything else with a `:` or `@` (`deploy:hunter2`) could be a login —
+    but a value written as the name says (a user's address, an ISO 8601 time: `written_as_described`)."""
+    if not names_a_description(name):
+        return False
+    if written_as_described(name, text):
+        return True
+    if could_be_a_token(text, shortest=6) or a_password_run(name, text):
         return False
     if text.startswith("/"):
         return _credential_in_path(text) is None
