@@ -2243,3 +2243,57 @@ def test_a_password_beside_a_user_a_time_or_an_algorithm_is_still_refused(name, 
     said = _messages(raised.value)
     assert f"{name}: a credential written into the checklist" in said and value not in said, said
 
+
+# -- a Google Chat webhook: its token is in the URL's query, where every Chat webhook shares one API key ---------------
+GOOGLE_CHAT_KEY = "AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI"
+GOOGLE_CHAT_TOKEN = "q1W2e3R4t5Y6u7I8o9P0a-S_d3F4g5H6j7K8l9Z0x1c"
+GOOGLE_CHAT_PATH = f"/v1/spaces/AAAA1234567/messages?key={GOOGLE_CHAT_KEY}&token={GOOGLE_CHAT_TOKEN}%3D"
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", [
+    GOOGLE_CHAT_PATH, f"/v1/spaces/AAAA1234567/messages?token={GOOGLE_CHAT_TOKEN}%3D",
+    f"/v1/spaces/AAAA1234567/messages?threadKey=deploys&messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"
+    f"&key={GOOGLE_CHAT_KEY}&token={GOOGLE_CHAT_TOKEN}%3D",
+    f"/v1/spaces/AAAA1234567/messages%3Fkey%3D{GOOGLE_CHAT_KEY}%26token%3D{GOOGLE_CHAT_TOKEN}%3D",
+])
+def test_a_google_chat_webhooks_token_in_a_path_is_refused_by_its_vendors_shape(family, path):
+    """Named as the Google Chat webhook token, never with it (it was named `?key=…`, the API key every Chat webhook
+    shares, and its percent-encoded query loaded)."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params(family, {**PATH_FAMILIES[family], "path": path})
+    said = _messages(raised.value)
+    assert "the Google Chat webhook token is a credential written into the checklist" in said, said
+    assert GOOGLE_CHAT_TOKEN not in said, said
+
+
+@pytest.mark.parametrize("value, secret", [
+    (f"https://chat.googleapis.com{GOOGLE_CHAT_PATH}", GOOGLE_CHAT_TOKEN),
+    (f"https://chat.googleapis.com/v1/spaces/AAAA1234567/messages?token={GOOGLE_CHAT_TOKEN}%3D", GOOGLE_CHAT_TOKEN),
+    ("https://hooks.slack.com/services/T00000000/B00000000/Zk3q9TvLm2Xw8RpQ4sNa1b2c", "Zk3q9TvLm2Xw8RpQ4sNa1b2c"),
+    ("<https://app.example/cb?access_token=Zk3q9TvLm2Xw8RpQ4sNa>; rel=next", "Zk3q9TvLm2Xw8RpQ4sNa"),
+])
+def test_a_webhooks_url_in_any_header_is_refused(value, secret):
+    """A Google Chat webhook's URL under a header named as no credential (a callback's `X-Notify-Url`) loaded and
+    was sent, shown and archived: a URL in a header's value is judged as a path is."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"X-Notify-Url": value}})
+    said = _messages(raised.value)
+    assert "X-Notify-Url: a credential written into the checklist" in said and secret not in said, said
+
+
+@pytest.mark.parametrize("value", [
+    "https://chat.googleapis.com/v1/spaces/AAAA1234567/messages?token={secret:GCHAT_TOKEN}",
+    "https://app.example/health?page=2", "<https://api.example/items?page=3>; rel=next",
+    "https://hooks.slack.com/services/status",
+])
+def test_a_url_holding_no_credential_in_a_header_loads(value):
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"X-Notify-Url": value}}).headers == {
+        "X-Notify-Url": value}
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+@pytest.mark.parametrize("path", ["/v1/spaces/AAAA1234567/messages", "/v1/spaces/AAAA1234567/messages?threadKey=x",
+                                  "/v1/spaces/AAAA1234567/messages?token=invalid"])
+def test_a_path_near_a_google_chat_webhook_loads(family, path):
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from .. import display
 from ..checklist import WrittenNumber, only_boolean
 from ._credentials import HEX_PASSWORD, QUERY_PASSWORD_NAMES, a_key_as_an_apps_id, a_pagination_cursor, \
-    a_public_key, a_webhooks_key, could_be_a_token, holds_no_secret, names_a_credential, \
+    a_public_key, a_webhooks_key, a_webhooks_token, could_be_a_token, holds_no_secret, names_a_credential, \
     names_a_secret_value, names_a_session, shaped_as_a_credential
 
 if TYPE_CHECKING:  # for the annotation only: outcome is imported where it is used
@@ -1066,6 +1066,9 @@ def _credential_in_path(path: str) -> tuple[str, str | None] | None:
     flow's answer pasted) that could be one (`_credential_pair`)."""
     sent, _, fragment = path.partition("#")
     written, _, query = sent.partition("?")
+    vendor = a_webhooks_token(unquote(sent))
+    if vendor:  # its query's token, read decoded (`messages%3Fkey%3D…%26token%3D…` is the same URL written out)
+        return f"the {vendor} webhook token", "https://…?token=${NAME}"
     vendor = a_webhooks_key(unquote(written))
     if vendor:  # no one segment of it is shaped as a key: its place and its neighbours' shapes say it
         return f"the path's {vendor} webhook key", "https://…/${NAME}"

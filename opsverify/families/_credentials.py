@@ -144,6 +144,10 @@ VENDOR_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:gh[opsur]_[A-Za-z0-9]{20,}|github
 # signature; its secret token is `sk.eyJ…`, a vendor's key above)
 PUBLIC_KEY = re.compile(r"pk_(?:live|test)_[A-Za-z0-9]{10,}|sb_publishable_[\w-]{20,}|pk\.(eyJ[\w-]+)\.[\w-]{10,}")
 MAPBOX_PAYLOAD_KEYS = frozenset({"u", "a"})
+# a webhook's URL whose key is its query's token, by the shape its vendor issues, read percent-decoded: Google Chat's
+# (/v1/spaces/<space>/messages?key=<the API key every Chat webhook shares>&token=<43 base64url characters, its `=`
+# written %3D>)
+WEBHOOK_TOKENS = {"Google Chat": re.compile(r"/v1/spaces/[\w-]+/messages\?(?:[^#]*?[&;])?token=[\w-]{40,}")}
 # a webhook's URL whose path is its key (whoever reads it posts as the integration), by the shape its vendor issues:
 # Slack's (/services/T…/B…/<24 letters and digits>, a workflow's /triggers/T…/<id>/<key> or
 # /workflows/T…/A…/<id>/<key>), Discord's (/api/webhooks/<snowflake id>/<68-character token>), Microsoft Teams'
@@ -293,6 +297,12 @@ def _a_long_key(value: str, shortest: int) -> bool:
 def a_webhooks_key(path: str) -> str | None:
     """The vendor whose webhook key a path holds (`/services/T…/B…/…`: Slack), None where it holds none."""
     return next((vendor for vendor, shape in WEBHOOK_PATHS.items() if shape.search(path)), None)
+
+
+def a_webhooks_token(path: str) -> str | None:
+    """The vendor whose webhook token a path's query holds (`/v1/spaces/…/messages?…&token=…`: Google Chat), None
+    where it holds none."""
+    return next((vendor for vendor, shape in WEBHOOK_TOKENS.items() if shape.search(path)), None)
 
 
 def a_public_key(text: str) -> bool:

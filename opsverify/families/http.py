@@ -140,13 +140,17 @@ def _literal_cookie(text: str) -> bool:
     return False
 
 
+# a URL written in a header's value (a callback's `X-Notify-Url`, a `Link`'s `<…>`)
+URL_IN_TEXT = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"']+", re.IGNORECASE)
+
+
 def _literal_credential(name: str, text: str) -> bool:
     """Whether a header's value, its {secret:…} references aside, carries a credential as written: a key its vendor
     gives out (`pk_live_…`) is none."""
     rest = SECRET_REF.sub(" ", text)
     if a_public_key(text):
         return False
-    if shaped_as_a_credential(rest):
+    if shaped_as_a_credential(rest) or any(map(_credential_in_url, URL_IN_TEXT.findall(rest))):
         return True
     if name.lower() in COOKIE_HEADERS:  # each pair by its name: `_ga=GA1.2.…` is none, `session=…` one
         return _literal_cookie(text)
@@ -158,6 +162,15 @@ def _literal_credential(name: str, text: str) -> bool:
         return holds_a_token(rest)
     return not (a_vendors_flag(name, text) or an_email_address(name, text) or says_no_credential(text) or
                 _a_description(name, text))
+
+
+def _credential_in_url(url: str) -> bool:
+    """Whether a URL holds a credential as written, whatever header it is under: a password in its user info, or one
+    in its path, query or fragment as a path's is judged (a webhook's key, Google Chat's `?token=…`)."""
+    rest = url.partition("://")[2]
+    authority = re.split(r"[/?#]", rest)[0]
+    path = "/" + rest[len(authority):].lstrip("/")
+    return ":" in authority.rpartition("@")[0] or _credential_in_path(path) is not None
 
 
 def _a_description(name: str, text: str) -> bool:
