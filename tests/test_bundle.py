@@ -663,7 +663,7 @@ def _backtracking_repeats(parsed, committed: bool = False) -> list[str]:
                                                                  "PEM_HEADER", "PGP_HEADER", "PGP_CHECKSUM",
                                                                  "PEM_ESCAPE", "PEM_PIECES", "NOT_PEM_BASE64",
                                                                  "ENCODED_PEM", "PLACEHOLDER_WORDS",
-                                                                 "JWK_OBJECT", "JWK_TYPE", "JWK_D", "JWK_K",
+                                                                 "ENCODED_JSON", "JWK_OBJECT", "JWK_TYPE", "JWK_D", "JWK_K",
                                                                  "JWK_PRIVATE_MEMBER", "X_RUN",
                                                                  "CHUNK_URL", "CHUNK_URL_SET",
                                                                  "WEBPACK_LOADER", "CHUNK_LOAD", "CHUNK_HASH",
@@ -1879,6 +1879,96 @@ def test_more_possibly_private_jwks_than_are_read_is_an_error():
     assert outcome.status is Status.ERROR, outcome.observed
     assert (f"/app.js: more than {bundle.MAX_TOKENS} JWK-like objects holding a private member (d, k, p, q, dp, dq,"
             " qi); the rest not read") in outcome.observed, outcome.observed
+
+
+# -- fix 226: a JWK written base64-encoded (`JSON.parse(atob("eyJ…"))`, a build-time env var baked in) ---------------
+def _oct_jwk() -> dict:
+    import base64
+    import os
+
+    return {"kty": "oct", "alg": "HS256", "k": base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()}
+
+
+def _encoded(members: dict, order: str, alphabet: str) -> str:
+    """`members` as JSON, its members in `order` (as written, WebCrypto's alphabetical, or `{ "…` with a blank),
+    base64-encoded with `alphabet` (standard, or base64url without padding)."""
+    import base64
+
+    text = {"as-written": json.dumps(members, separators=(",", ":")),
+            "alphabetical": json.dumps(members, sort_keys=True),
+            "blank": "{ " + json.dumps(members)[1:]}[order]
+    if alphabet == "base64":
+        return base64.b64encode(text.encode()).decode()
+    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("alphabet", ["base64", "base64url"])
+@pytest.mark.parametrize("order", ["as-written", "alphabetical", "blank"])
+@pytest.mark.parametrize("kty", ["EC", "oct"])
+def test_a_base64_encoded_private_or_symmetric_jwk_fails(kty, order, alphabet):
+    """`importJWK(JSON.parse(atob("eyJrdHki…")))`: a JWK kept on one env line base64-encoded and baked in at build
+    time is read as the plain text is, in any member order and either alphabet; named by its secret's fingerprint,
+    never shown."""
+    jwk = _jwk("EC") if kty == "EC" else _oct_jwk()
+    secret = jwk["d"] if kty == "EC" else jwk["k"]
+    code = f'const k=await importJWK(JSON.parse(atob("{_encoded(jwk, order, alphabet)}")));'
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.FAILED, outcome.observed
+    kind = "private key" if kty == "EC" else "symmetric key"
+    assert outcome.observed == f"{kind} (JWK, base64-encoded, kty {kty}) {fingerprint(secret)} in /app.js", \
+        outcome.observed
+    assert secret not in json.dumps(outcome.evidence) + outcome.observed
+
+
+def test_a_base64_encoded_jwks_with_a_private_key_fails():
+    jwk = _jwk("RSA")
+    jwks = {"keys": [{"kty": "EC", "x": "a", "y": "b"}, jwk]}
+    code = f'const jwks=JSON.parse(atob("{_encoded(jwks, "as-written", "base64")}"));'
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": code})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed == f"private key (JWK, base64-encoded, kty RSA) {fingerprint(jwk['d'])} in /app.js"
+
+
+@pytest.mark.parametrize("written", ["public-jwk", "public-jwks", "config", "config-url", "jwt"])
+def test_base64_of_a_public_jwk_or_a_config_passes(written):
+    """Base64 of a public JWK or JWKS, or of an ordinary JSON config, is no key; a JWT (dot-separated) is judged by
+    its role as before."""
+    public = {name: value for name, value in _jwk("EC").items() if name != "d"}
+    config = {"apiUrl": "https://api.bakery.example", "release": "2024.06.1", "features": {"beta": False}}
+    encoded = {"public-jwk": _encoded(public, "alphabetical", "base64"),
+               "public-jwks": _encoded(_public_jwks(3), "as-written", "base64url"),
+               "config": _encoded(config, "as-written", "base64"),
+               "config-url": _encoded(config, "blank", "base64url"),
+               "jwt": ANON}[written]
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f'const c=JSON.parse(atob("{encoded}"));'})
+    assert outcome.status is Status.PASSED, outcome.observed
+    assert [key for key in outcome.evidence["keys"] if "secret" in key] == [], outcome.evidence
+    assert "incomplete" not in outcome.evidence, outcome.evidence
+
+
+def test_more_base64_encoded_json_texts_than_are_read_is_an_error():
+    """At most MAX_TOKENS distinct base64-encoded JSON texts are decoded: past them a key may be left unread."""
+    import base64
+
+    texts = ",".join('"' + base64.b64encode(json.dumps({"apiUrl": f"https://api{n}.example"}).encode()).decode()
+                     + '"' for n in range(bundle.MAX_TOKENS + 1))
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f"const many=[{texts}];"})
+    assert outcome.status is Status.ERROR, outcome.observed
+    assert f"/app.js: more than {bundle.MAX_TOKENS} base64-encoded JSON texts; the rest not read" in outcome.observed
+
+
+@pytest.mark.parametrize("shape", ["object-starts", "blank-starts", "one-long-run", "jwt-like-runs", "encoded-jwks"])
+def test_base64_json_texts_scan_linearly(shape):
+    import base64
+
+    public = base64.b64encode(json.dumps(_public_jwks(1)).encode()).decode()
+    make = {"object-starts": lambda n: "eyJ" * (n // 3),
+            "blank-starts": lambda n: "ewogICAg" * (n // 8),
+            "one-long-run": lambda n: '"eyJ' + "A" * n + '"',
+            "jwt-like-runs": lambda n: ("eyJhbGciOiJI" + "A" * 40 + ".") * (n // 53),
+            "encoded-jwks": lambda n: (f'"{public}",') * (n // (len(public) + 3))}[shape]
+    _scans_linearly(make)
+
 
 
 @pytest.mark.parametrize("placeholder", ["sk_live_InsertYourAPIKeyHere", "sk_live_YourStripeAPIKeyHere",

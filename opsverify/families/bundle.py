@@ -38,7 +38,8 @@ one's headers even on its body's line; an OpenPGP private key block too; a PEM
 written base64-encoded, `LS0tLS1CRUdJTi…` — or inside base64 of a document, a service account's JSON, wherever
 it starts —, is decoded; the body must be a key's: see _a_key_body) and a private key as a JWK (`kty` EC, RSA or
 OKP and a private `d`, in an object literal or JSON, a JWKS's keys too: see JWK_OBJECT; a public JWK is none) or a
-symmetric one (`kty` oct, a `k` of 16 bytes or more) fail: no browser may hold one.
+symmetric one (`kty` oct, a `k` of 16 bytes or more) — base64 of its JSON, `JSON.parse(atob("eyJrdHki…"))`, is
+decoded: see ENCODED_JSON — fail: no browser may hold one.
 Evidence names the asset, the role (or what the key is) and a fingerprint, never the token.
 
 ```yaml
@@ -300,6 +301,15 @@ ENCODED_PEM_STARTS = {b"LS0tLS1CRUdJTi": (0, b""),  # "-----BEGIN " at a group's
                       b"tLS0tLUJFR0lOI": (3, b"-")}  # at its third: "xx-----BEGIN " is "eHgtLS0tLUJFR0lOI…"
 ENCODED_PEM = re.compile(rb"((?:%s)(?:[A-Za-z0-9+/=]|\\[nr]|[\r\n]){0,%d}+)"
                          % (b"|".join(ENCODED_PEM_STARTS), ENCODED_PEM_LONGEST))
+# a JSON text written base64-encoded (a JWK kept on one env line and baked in at build time:
+# `importJWK(JSON.parse(atob("eyJrdHki…")))`): a run of base64 or base64url characters starting with the base64 of a
+# JSON object's start (_JSON_OBJECT_START: `{"`, or `{` and blanks and `"`, any first member: `eyJrdHki`, `eyJjcnYi`,
+# `eyAi…`), the whole run — never a JWT's segment: a run with a `.` before or after it is one, judged as a JWT —,
+# its padding too. Linear: an attempt starts only where a run does (the lookbehind), and its run is possessive.
+_BASE64_CHARACTER = rb"[A-Za-z0-9+/_-]"
+ENCODED_JSON_SHORTEST = 40  # characters after the start: a private JWK's JSON is 60 bytes at least
+ENCODED_JSON = re.compile(rb"(?<![A-Za-z0-9+/_.=-])((?:%s)%s{%d,}+={0,2}+)(?![A-Za-z0-9+/_.=-])"
+                          % (_JSON_OBJECT_START, _BASE64_CHARACTER, ENCODED_JSON_SHORTEST))
 # A private key as a JWK (RFC 7517: jose's `importJWK({kty: "EC", crv, x, y, d}, "ES256")`, WebCrypto's exported key,
 # whose members come in alphabetical order, `d` first; a JWKS's `{keys: [{…}]}`, each key its own object): an object
 # literal of no nested object that names `kty` — its members in any order, their names quoted or not, any text in
@@ -412,7 +422,7 @@ MIME_TYPE = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]++)/([!#$%&'*+.^_`|~0-9A-Za-
 # what runs on a target's bytes (or on its headers)
 TARGET_PATTERNS = (JWT_SHAPE, JS_REFERENCE, IMPORTS, VITE_DEPS, SUPABASE_KEY, STRIPE_KEY, PRIVATE_KEY, PEM_HEADER,
                    PGP_HEADER, PGP_CHECKSUM, PEM_ESCAPE, PEM_PIECES, NOT_PEM_BASE64, ENCODED_PEM, PLACEHOLDER_WORDS,
-                   JWK_OBJECT, JWK_TYPE, JWK_D, JWK_K, JWK_PRIVATE_MEMBER, X_RUN,
+                   ENCODED_JSON, JWK_OBJECT, JWK_TYPE, JWK_D, JWK_K, JWK_PRIVATE_MEMBER, X_RUN,
                    CHUNK_URL, CHUNK_URL_SET, WEBPACK_LOADER,
                    CHUNK_LOAD, CHUNK_HASH, HTML_START, IMPORT_PATH, NOT_URL_TEXT, DATA_URL, NOT_BASE64, ASCII_SPACES, LINK_VALUES, LINK_TARGET,
                    LINK_PARAMETER, QUOTED_PAIR, IMPORT_ARGUMENT, IMPORT_META_URL, NO_CODE_START, PROSE,
@@ -1306,6 +1316,15 @@ def _base64_bytes(text: bytes) -> bytes | None:
         return None
 
 
+def _encoded_json(encoded: str) -> bytes | None:
+    """The text a base64 or base64url run (ENCODED_JSON) holds: its padding put back as a decoder does, or None
+    where it is none (a length no encoding gives)."""
+    text = encoded.rstrip("=").replace("-", "+").replace("_", "/").encode("ascii")
+    if len(text) % 4 == 1:
+        return None
+    return _base64_bytes(text + b"=" * (-len(text) % 4))
+
+
 def _der_length(data: bytes) -> int | None:
     """The length a DER SEQUENCE at the start of `data` says it has, its tag and length bytes counted; None when
     `data` starts with no SEQUENCE."""
@@ -1588,19 +1607,24 @@ class Crawl:
                 self._private_key(path, pem)
         for encoded in self._distinct(path, data, ENCODED_PEM, "base64-encoded PEM texts; the rest not read"):
             self._encoded_private_keys(path, encoded)
-        self._jwks(path, data)
+        encoded_json = self._distinct(path, data, ENCODED_JSON, "base64-encoded JSON texts; the rest not read",
+                                      lambda token: None)  # no secret as a whole: a key inside is learned alone
+        decoded = [text for text in map(_encoded_json, encoded_json) if text is not None]
+        self._jwks(path, [(view, None) for view in data] + [(text, "base64-encoded") for text in decoded])
 
     def _private_key(self, path: str, pem: str, written: str | None = None) -> None:
         body = _pem_body(pem)
         self.learn(body)  # the key however its lines were broken
         self.keys.append({"asset": path, **_private_key(pem, body, written)})
 
-    def _jwks(self, path: str, data: list[bytes | bytearray]) -> None:
-        """The private and symmetric keys written as JWKs in an asset's views. A JWK-like object holding no private
+    def _jwks(self, path: str, data: list[tuple[bytes | bytearray, str | None]]) -> None:
+        """The private and symmetric keys written as JWKs in an asset's views and the texts decoded from it, each
+        with how it was `written` (`base64-encoded`, or None as it stands). A JWK-like object holding no private
         member (JWK_PRIVATE_MEMBER) is passed over as it is found — a JWKS of any number of public keys is read to
-        its end —; at most MAX_TOKENS distinct ones holding one are read, past them the rest are not: said."""
+        its end —; at most MAX_TOKENS distinct ones holding one, of all texts together, are read, past them the rest
+        are not: said."""
         private: dict[bytes, None] = {}
-        for view in data:
+        for view, written in data:
             for found in JWK_OBJECT.finditer(view):
                 if JWK_PRIVATE_MEMBER.search(view, found.start(), found.end()) is None:
                     continue
@@ -1612,16 +1636,18 @@ class Crawl:
                                            f" ({JWK_PRIVATE_NAMES}); the rest not read")
                     return
                 private[jwk] = None
-                self._jwk(path, jwk)
+                self._jwk(path, jwk, written)
 
-    def _jwk(self, path: str, jwk: bytes) -> None:
+    def _jwk(self, path: str, jwk: bytes, written: str | None = None) -> None:
         """A private or symmetric key written as a JWK: named by its type and the fingerprint of its secret value
-        (`d`, an `oct` key's `k`), the only part of it learned (`x`, `n` are public)."""
+        (`d`, an `oct` key's `k`), the only part of it learned (`x`, `n` are public); `written` how the script holds
+        it when not as it stands (`base64-encoded`)."""
         if (private := _jwk_private(jwk)) is not None:
             kty, value = private
             self.learn(value)
             self.keys.append({"asset": path, "secret": "symmetric key" if kty == "oct" else "private key",
-                              "format": "JWK", "form": f"kty {kty}", "fingerprint": fingerprint(value)})
+                              "format": "JWK", "form": f"kty {kty}", "written": written,
+                              "fingerprint": fingerprint(value)})
 
     def _encoded_private_keys(self, path: str, encoded: str) -> None:
         """The PEM private keys in a base64-encoded text (its whole groups of four; line breaks left out)."""
@@ -2076,7 +2102,8 @@ def _kind(key: dict) -> str:
     Stripe-form key with its mode (`secret key of Stripe's form (sk_live_, live mode)`), a private key with its armour
     (or as a JWK, its type: `private key (JWK, kty EC)`)."""
     if "format" in key:  # a private key as a JWK
-        return f"{key['secret']} ({key['format']}, {key['form']})"
+        written = f"{key['written']}, " if key.get("written") else ""
+        return f"{key['secret']} ({key['format']}, {written}{key['form']})"
     if "secret" in key:
         written = f"{key['written']}, " if key.get("written") else ""
         return (f"{key['secret']} ({key['form']}, {key['mode']} mode)" if "mode" in key
