@@ -1970,6 +1970,23 @@ def test_base64_json_texts_scan_linearly(shape):
     _scans_linearly(make)
 
 
+@pytest.mark.parametrize("padding", ["=", "=="])
+@pytest.mark.parametrize("kty", ["EC", "oct"])
+def test_a_jwk_secret_with_base64_padding_fails(kty, padding):
+    """RFC 7515 forbids padding in a JWK's base64url, but some encoders add it: `d:"…="` is the same key, named by
+    the same fingerprint as without it."""
+    import base64
+    import os
+
+    raw = base64.urlsafe_b64encode(os.urandom(32 if padding == "=" else 31)).decode()  # 32 bytes: one `=`; 31: two
+    assert raw.endswith(padding) and not raw.endswith("=" + padding)
+    secret = raw.rstrip("=")
+    jwk = {"kty": kty, "crv": "P-256", "x": "a", "y": "b", "d": raw} if kty == "EC" else {"kty": "oct", "k": raw}
+    outcome, _ = walked({"/": '<script src="/app.js"></script>', "/app.js": f"const k={json.dumps(jwk)};"})
+    assert outcome.status is Status.FAILED, outcome.observed
+    assert outcome.observed.endswith(f") {fingerprint(secret)} in /app.js"), outcome.observed
+    assert secret not in json.dumps(outcome.evidence) + outcome.observed
+
 
 @pytest.mark.parametrize("placeholder", ["sk_live_InsertYourAPIKeyHere", "sk_live_YourStripeAPIKeyHere",
                                          "sk_test_YourSecretKeyGoesHERE", "sk_test_YourStripeSecretKeyId",

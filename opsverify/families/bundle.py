@@ -331,8 +331,9 @@ def _jwk_member(name: bytes) -> bytes:
 
 
 JWK_TYPE = re.compile(_jwk_member(b"kty") + rb"(?P<kty>EC|RSA|OKP|oct)" + _JWK_QUOTE)
-JWK_D = re.compile(_jwk_member(b"d") + rb"(?P<value>[A-Za-z0-9_-]++)" + _JWK_QUOTE)
-JWK_K = re.compile(_jwk_member(b"k") + rb"(?P<value>[A-Za-z0-9_-]++)" + _JWK_QUOTE)
+# a secret member's base64url value, its padding left out (RFC 7515 forbids it, some encoders add it: the same key)
+JWK_D = re.compile(_jwk_member(b"d") + rb"(?P<value>[A-Za-z0-9_-]++)={0,2}+" + _JWK_QUOTE)
+JWK_K = re.compile(_jwk_member(b"k") + rb"(?P<value>[A-Za-z0-9_-]++)={0,2}+" + _JWK_QUOTE)
 # what makes a JWK-like object possibly a private (or symmetric) key's: a private member holding a string. An object
 # without one (a JWKS's public keys) is passed over uncounted: only these are counted against MAX_TOKENS.
 JWK_PRIVATE_MEMBER = re.compile(_jwk_member(rb"(?:d|k|p|q|dp|dq|qi)"))
