@@ -22,7 +22,7 @@ from .helpers import by_id, evaluate
 ANON = supabase_key("test-secret-0123456789abcdef0123", "anon")
 SERVICE = supabase_key("test-secret-0123456789abcdef0123", "service_role")
 # what a pass says when no key of any kind was found
-NO_KEY = "no key (JWT, Supabase API key, Stripe-form secret key, private key)"
+NO_KEY = "no key (JWT, Supabase API key, Stripe-form secret key, private key or symmetric JWK)"
 PAGE = "https://bakery.example/"
 
 

@@ -2080,7 +2080,7 @@ def judge(check, facts) -> Outcome:
     return passed(expected, f"{plural(len(crawl.scanned), 'script')} scanned, {found}{others}{maps}", **evidence)
 
 
-NO_KEY = "no key (JWT, Supabase API key, Stripe-form secret key, private key)"
+NO_KEY = "no key (JWT, Supabase API key, Stripe-form secret key, private key or symmetric JWK)"
 
 
 def _keys_passed(keys: list[dict]) -> list[str]:
