@@ -476,8 +476,9 @@ def _composer_secrets(text: str) -> list[str]:
 
 
 _MAVEN_SECRET = re.compile(r"<(?:password|passphrase)>([^<]*+)</")
-# one line of a settings file: YAML's `key: value` (a list's `- key: value` too), a properties file's `key=value`
-_SETTING_LINE = re.compile(r"[ \t]*+(?:-[ \t]++)?+[\"']?+([\w.-]++)[\"']?+[ \t]*+(:(?=[ \t]|$)|=)[ \t]*+(.*)")
+# one line of a settings file: YAML's `key: value` (a list's `- key: value` too), a properties file's `key=value`;
+# a key starts with a word's character (`-Dkey=…` is a JVM flag, read as one: _system_property_secrets)
+_SETTING_LINE = re.compile(r"[ \t]*+(?:-[ \t]++)?+[\"']?+(\w[\w.-]*+)[\"']?+[ \t]*+(:(?=[ \t]|$)|=)[ \t]*+(.*)")
 _QUOTED = re.compile(r"\"([^\"]*+)\"|'([^']*+)'")
 _PORT = re.compile(r"\d{1,5}|\*")
 
