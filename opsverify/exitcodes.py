@@ -48,7 +48,10 @@ TABLE: tuple[ExitCode, ...] = (
                                "wrong value; an environment that names no system, or has a `.yml` twin), a "
                                "`checks/` module naming no family or a second test of one, or none for a family "
                                "the run's items need (`checks/test_tcp.py` is missing), a conftest that raises as it "
-                               "imports (pytest said a usage error, 4), or a bad option value"),
+                               "imports (pytest said a usage error, 4), or a bad option value. Also a conftest's "
+                               "`pytest_sessionfinish` or "
+                               "`pytest_terminal_summary` that raised where every check passed (the archive is sealed as the "
+                               "checks left it, its manifest's exit code theirs; pytest said 1, in a traceback)"),
     ExitCode(21, "unknown-env", "unknown environment name"),
     ExitCode(22, "missing-variable", "a ${VAR} of the environment is not set, or holds a control character or "
                                      "bytes that are not UTF-8"),
@@ -95,7 +98,9 @@ TABLE: tuple[ExitCode, ...] = (
 PRECEDENCE = ("A run that checked items ends with the first code that holds, interrupted or not: 1, then 24, 23, 10, "
               "then 26 (its archive, --junitxml file or --alluredir folder could not be written: one line says why), "
               "then 2, then 27, then 5 (an `--item` it names was not selected), else 0 — a run stopped by Ctrl-C or "
-              "SIGTERM after a check failed exits 1, and its archive says it was interrupted.")
+              "SIGTERM after a check failed exits 1, and its archive says it was interrupted. A conftest's "
+              "`pytest_sessionfinish` or `pytest_terminal_summary` that raised makes it 20 where it would end 0 (one "
+              "line says what it raised).")
 
 BY_NAME = {entry.name: entry.code for entry in TABLE}
 OK, FAILED, INTERRUPTED, INTERNAL, USAGE, NO_CHECKS = (BY_NAME[n] for n in (

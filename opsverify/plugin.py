@@ -1868,6 +1868,91 @@ def _refused_modules(config: pytest.Config) -> bool:
     return any(isinstance(r, pytest.CollectReport) and str(r.longrepr).startswith(REFUSED) for r in errors)
 
 
+# -- a team's conftest hook raising ---------------------------------------------------------
+# pluggy stops a hook's chain at the first implementation that raises. A team's conftest is registered after pytest's
+# and the plugin's, so its plain impl runs before theirs: raising there (a pool that will not close, a Slack post
+# failing) cost the run the archive's sessionfinish, pytest's teardown of the session's
+# fixtures, xdist's of its workers, the run's summary — and printed its words, a password too, in a traceback. A hook
+# wrapper would see the error, but never run what pluggy skipped: so the team's impl itself says what it raises.
+TEAM_HOOK_RAISED = pytest.StashKey[list[tuple[str, str]]]()  # (hook, what it raised: masked, naming the conftest)
+RAISED_OUTPUT = "opsverify_team_hooks_raised"  # an xdist worker's, told to its controller (workeroutput)
+
+
+def _guard_team_hooks(config: pytest.Config, *hooks: str) -> None:
+    """Each conftest's plain impl of `hooks` made to note what it raises and return, as if it had: the hooks after
+    it run as they would have. pytest.exit and a UsageError are the hook's word on the run: let through."""
+    for hook in hooks:
+        for impl in getattr(config.hook, hook).get_hookimpls():
+            if (impl.wrapper or impl.hookwrapper or getattr(impl.function, "_opsverify_guarded", False)
+                    or Path(getattr(impl.plugin, "__file__", None) or "").name != "conftest.py"):
+                continue
+            impl.function = _noting_what_it_raises(config, hook, impl.function, Path(impl.plugin.__file__))
+
+
+def _noting_what_it_raises(config: pytest.Config, hook: str, function, conftest: Path):
+    def guarded(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (pytest.exit.Exception, pytest.UsageError):
+            raise
+        except Exception as exc:  # noqa: BLE001 — a team's hook: whatever it raises is said, never a traceback
+            _note_team_hook_raised(config, hook, conftest, exc)
+            return None
+
+    guarded._opsverify_guarded = True
+    return guarded
+
+
+def _note_team_hook_raised(config: pytest.Config, hook: str, conftest: Path, exc: Exception) -> None:
+    from .checklist import shown
+
+    # masked before it is cut: a secret cut in two would no longer be known
+    words = cut(one_line(config.stash[STATE].run.redactor.text(str(exc))), 200)
+    said = visible(f"{shown(conftest)}: its {hook} raised ({type(exc).__name__}: {words})")
+    raised = config.stash.setdefault(TEAM_HOOK_RAISED, [])
+    if (hook, said) not in raised:  # each xdist worker and the controller may say the same
+        raised.append((hook, said))
+    if hasattr(config, "workeroutput"):  # sent as the worker finishes, after its sessionfinish hooks
+        config.workeroutput[RAISED_OUTPUT] = [list(entry) for entry in raised]
+
+
+def _team_hooks_raised(config: pytest.Config, hook: str | None = None) -> list[str]:
+    return [said for name, said in config.stash.get(TEAM_HOOK_RAISED, []) if hook is None or name == hook]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """An xdist worker's team hooks that raised: the controller says them, and ends the run by them."""
+    config = node.config
+    raised = config.stash.setdefault(TEAM_HOOK_RAISED, [])
+    for hook, said in (getattr(node, "workeroutput", None) or {}).get(RAISED_OUTPUT, ()):
+        if (str(hook), str(said)) not in raised:
+            raised.append((str(hook), str(said)))
+
+
+# outermost (tryfirst): around pytest's terminal reporter, whose own sessionfinish calls pytest_terminal_summary
+@pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_sessionfinish")
+def pytest_sessionfinish_guarded(session: pytest.Session):
+    """A team's pytest_sessionfinish or pytest_terminal_summary that raised: the run's archive and summary are whole,
+    its error one masked line after them, and the run ends 20 (bad config: the project's hook) where its checks
+    would end it 0 — their own code (1 a check failed, ...) says more, and stands."""
+    config = session.config
+    if config.stash.get(STATE, None) is None:
+        return (yield)
+    _guard_team_hooks(config, "pytest_sessionfinish", "pytest_terminal_summary")
+    result = yield
+    if hasattr(config, "workerinput"):  # the controller says it
+        return result
+    raised = _team_hooks_raised(config)
+    ends = session.exitstatus == exitcodes.OK and bool(raised)
+    for said in raised:
+        stderr_line(config, f"opsverify: {said}: the checks' verdicts stand as they ended; fix the hook"
+                            + (" (exit 20: a hook of the project is broken)" if ends else ""))
+    if ends:
+        session.exitstatus = exitcodes.BAD_CONFIG
+    return result
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
