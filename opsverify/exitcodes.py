@@ -49,9 +49,11 @@ TABLE: tuple[ExitCode, ...] = (
                                "`checks/` module naming no family or a second test of one, or none for a family "
                                "the run's items need (`checks/test_tcp.py` is missing), a conftest that raises as it "
                                "imports (pytest said a usage error, 4), or a bad option value. Also a conftest's "
-                               "`pytest_sessionfinish` or "
-                               "`pytest_terminal_summary` that raised where every check passed (the archive is sealed as the "
-                               "checks left it, its manifest's exit code theirs; pytest said 1, in a traceback)"),
+                               "`pytest_collection_modifyitems` that raised (which items it meant to run is unknown: "
+                               "none is checked, no archive), or its `pytest_sessionfinish` or "
+                               "`pytest_terminal_summary` that raised where every check passed (the archive is "
+                               "sealed as the checks left it, its manifest's exit code theirs; pytest said 3 or 1, "
+                               "in a traceback)"),
     ExitCode(21, "unknown-env", "unknown environment name"),
     ExitCode(22, "missing-variable", "a ${VAR} of the environment is not set, or holds a control character or "
                                      "bytes that are not UTF-8"),

@@ -1840,13 +1840,19 @@ def pytest_sessionfinish_learned(session: pytest.Session) -> None:
 @pytest.hookimpl(tryfirst=True, specname="pytest_sessionfinish")
 def pytest_sessionfinish_refused(session: pytest.Session) -> None:
     """A checks/ module refused while collecting (_stands_for_its_family) is bad input, as a checklist's typo is:
-    exit 20, no check run and no archive (the controller of xdist's workers knows it from their reports)."""
+    exit 20, no check run and no archive (the controller of xdist's workers knows it from their reports). So is a
+    team's pytest_collection_modifyitems that raised (see pytest_collection_modifyitems_guarded)."""
     config = session.config
     state = config.stash.get(STATE, None)
-    if state is None or hasattr(config, "workerinput") or not _refused_modules(config):
+    if state is None or hasattr(config, "workerinput"):
         return
-    _refuse_archive(session, state, "no archive: a test module is bad input or missing (see above); nothing was "
-                    "checked", exitcodes.BAD_CONFIG)
+    modifying = _team_hooks_raised(config, "pytest_collection_modifyitems")
+    if modifying:  # which items it meant to run is unknown: none ran, and an archive of none would read as a run
+        _refuse_archive(session, state, f"{'; '.join(modifying)}: which items it meant to run is unknown, so no item "
+                        "was checked; no archive", exitcodes.BAD_CONFIG)
+    elif _refused_modules(config):
+        _refuse_archive(session, state, "no archive: a test module is bad input or missing (see above); nothing was "
+                        "checked", exitcodes.BAD_CONFIG)
 
 
 def _refuse_archive(session: pytest.Session, state: State, why: str, exit_code: int) -> None:
@@ -1871,9 +1877,10 @@ def _refused_modules(config: pytest.Config) -> bool:
 # -- a team's conftest hook raising ---------------------------------------------------------
 # pluggy stops a hook's chain at the first implementation that raises. A team's conftest is registered after pytest's
 # and the plugin's, so its plain impl runs before theirs: raising there (a pool that will not close, a Slack post
-# failing) cost the run the archive's sessionfinish, pytest's teardown of the session's
-# fixtures, xdist's of its workers, the run's summary — and printed its words, a password too, in a traceback. A hook
-# wrapper would see the error, but never run what pluggy skipped: so the team's impl itself says what it raises.
+# failing) cost the run the archive's sessionfinish, pytest's teardown of the session's fixtures, xdist's of its
+# workers, the run's summary (a marker it expected missing: the selection, in an INTERNALERROR) — and printed its
+# words, a password too, in a traceback. A hook wrapper would see the error, but never run what pluggy skipped: so the
+# team's impl itself says what it raises.
 TEAM_HOOK_RAISED = pytest.StashKey[list[tuple[str, str]]]()  # (hook, what it raised: masked, naming the conftest)
 RAISED_OUTPUT = "opsverify_team_hooks_raised"  # an xdist worker's, told to its controller (workeroutput)
 
@@ -1930,6 +1937,21 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
             raised.append((str(hook), str(said)))
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_guarded(config: pytest.Config, items: list[pytest.Item]):
+    """A team's pytest_collection_modifyitems that raised left the selection it meant unknown: no item runs (the
+    run is refused as bad input, pytest_sessionfinish_refused)."""
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return (yield)
+    _guard_team_hooks(config, "pytest_collection_modifyitems")
+    result = yield
+    if _team_hooks_raised(config, "pytest_collection_modifyitems"):
+        _deselect(config, items, list(items))
+        state.selected = []
+    return result
+
+
 # outermost (tryfirst): around pytest's terminal reporter, whose own sessionfinish calls pytest_terminal_summary
 @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_sessionfinish")
 def pytest_sessionfinish_guarded(session: pytest.Session):
@@ -1943,7 +1965,8 @@ def pytest_sessionfinish_guarded(session: pytest.Session):
     result = yield
     if hasattr(config, "workerinput"):  # the controller says it
         return result
-    raised = _team_hooks_raised(config)
+    raised = [said for hook, said in config.stash.get(TEAM_HOOK_RAISED, [])
+              if hook != "pytest_collection_modifyitems"]  # said as the run's refusal: no archive
     ends = session.exitstatus == exitcodes.OK and bool(raised)
     for said in raised:
         stderr_line(config, f"opsverify: {said}: the checks' verdicts stand as they ended; fix the hook"

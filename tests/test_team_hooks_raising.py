@@ -1,8 +1,9 @@
 """A team's conftest hook that raises late in the run — a pool that will not close as the session ends, a Slack post
-that fails in its terminal summary — is the project's bug, not
-the target's: the checks' verdicts stand (the archive written and sealed all the same), the error is one line naming
-the conftest and the hook, masked by the environment's secrets (its words may quote a password), never a traceback,
-and the exit code is 20 (bad config) where the run would end 0 — a failed check's 1 is never faked, nor hidden."""
+that fails in its terminal summary, a marker its pytest_collection_modifyitems expected — is the project's bug, not
+the target's: the checks' verdicts stand (the archive written and sealed all the same; where the hook chose the
+items, none is checked), the error is one line naming the conftest and the hook, masked by the environment's secrets
+(its words may quote a password), never a traceback, and the exit code is 20 (bad config) where the run would end 0 —
+a failed check's 1 is never faked, nor hidden."""
 
 from __future__ import annotations
 
@@ -90,3 +91,22 @@ def test_a_conftest_terminal_summary_that_raises_leaves_the_summary_and_the_arch
     manifest = json.loads((ran.archive() / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["exit_code"] == 0, manifest["exit_code"]
     _verifies(project)
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["in-process", "xdist"])
+def test_a_conftest_modifyitems_that_raises_checks_nothing_and_says_so(tmp_path, workers):
+    """The team's pytest_collection_modifyitems raised (a marker it expected is missing): pytest's INTERNALERROR
+    traceback printed the password, exit 3. Which items the hook meant to run is unknown, so none is checked: one
+    masked line naming the conftest and its error, exit 20 (a broken file of the project), and no archive — never a
+    sealed one of no item that verifies as a run."""
+    with MisbehavingHttp() as web:
+        project = _fleet_with_a_secret(tmp_path, web, _raising_in(
+            "pytest_collection_modifyitems", "items", "no owner marker, looked it up with"), "conftest.py")
+        ran = project.run("--env", "local", "-m", "postdeploy", *workers)
+    assert ran.code == 20, _hidden(ran)
+    _nothing_leaked(project, ran)
+    line = _said_once(ran, "collection_modifyitems", "no owner marker, looked it up with")
+    assert "no item was checked" in line, line
+    reports = project.root / "reports" / "local"
+    assert not reports.exists() or not [p for p in reports.iterdir() if not p.name.startswith(".")], _hidden(ran)
+    assert "passed" not in ran.done.stdout.strip().splitlines()[-1], _hidden(ran)
