@@ -737,6 +737,8 @@ class ArchiveReporter:
         self.not_run: list[dict[str, Any]] = []  # an interrupted run's selected items that never ran, as records
         self.interrupted = False
         self.stopped_by = ""  # pytest's reason when -x or --maxfail stopped the run
+        # who called pytest.exit and its words (masked), and the code it ends a run with where nothing was selected
+        self.exited: tuple[str, int] | None = None
         self._records: list[dict[str, Any]] | None = None
         self._order: dict[tuple[str, str], int] | None = None
         self.xdist_collected: set[str] = set()  # under xdist, in the master: the node ids the workers collected
@@ -760,9 +762,23 @@ class ArchiveReporter:
 
         self.family_tests = session.config.stash.get(FAMILY_TESTS, {})  # empty where nothing was collected (xdist)
 
+    def pytest_keyboard_interrupt(self, excinfo) -> None:
+        from .plugin import exit_said
+
+        stopped = excinfo.value
+        if isinstance(stopped, pytest.exit.Exception) and self.exited is None:
+            self.exited = exit_said(stopped, self.state.run.redactor), stopped.returncode or exitcodes.INTERRUPTED
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:
-        """An xdist worker's word on -m and its items' marks (see marks_taken): the controller collects nothing."""
+        """An xdist worker's word on -m and its items' marks (see marks_taken): the controller collects nothing. And
+        a worker a conftest's pytest.exit stopped as it collected, which sent no item (plugin's
+        pytest_collection_modifyitems_exited)."""
+        from .plugin import EXITED_COLLECTING
+
+        exited = (getattr(node, "workeroutput", None) or {}).get(EXITED_COLLECTING)
+        if exited and self.exited is None:
+            self.exited = str(exited[0]), int(exited[1])
         took = (getattr(node, "workeroutput", None) or {}).get(MARKS_TOOK, ())
         merge_marks_taken(self.state.marks_took, {(str(system), str(key)): t for system, key, t in took})
         left = (getattr(node, "workeroutput", None) or {}).get(OPTIONS_LEFT_OUT, ())
@@ -1260,6 +1276,10 @@ class ArchiveReporter:
         if self.stopped_by and pytest_exit == exitcodes.INTERRUPTED:
             pytest_exit = exitcodes.FAILED  # xdist stops -x by interrupting its workers; serial pytest says 1
         # under xdist, also a test its workers collected that never reported (an item the controller cannot name)
+        if self.exited is not None and not self.selected() and not config.option.collectonly:
+            # a conftest's pytest.exit before any item was selected, however it ended pytest's status: 0 with its
+            # returncode=0, or, under xdist, where it stopped the workers only (see exited). Never 0: nothing ran
+            pytest_exit = self.exited[1]
         unreported = bool(self.xdist_collected - set(self.rows))
         missing = (self.items_ran(records) < self.selected_count() or unreported) and not config.option.collectonly
         if missing and not self.stopped_by and pytest_exit in (exitcodes.OK, exitcodes.FAILED):
@@ -1751,7 +1771,8 @@ class ArchiveReporter:
             write(f"engine bug: {results} results for {selected} selected items ({_some(twice)}); the archive "
                   "records every result: please report it", red=True, bold=True)
         if self.interrupted and not selected:
-            write("interrupted before any check was selected: nothing was checked", red=True, bold=True)
+            why = f" ({self.exited[0]})" if self.exited is not None else ""
+            write(f"interrupted before any check was selected{why}: nothing was checked", red=True, bold=True)
         elif self.interrupted:
             why = f" ({self.stopped_by})" if self.stopped_by else ""
             write(f"interrupted{why}: {self.items_ran(records)} of {selected} selected items ran; the others"

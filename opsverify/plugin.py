@@ -401,11 +401,23 @@ def _conftest_stopped(exc: BaseException) -> tuple[str, int]:
                 "it import here, or fail in the fixtures or tests that need what it lacks", exitcodes.COULD_NOT_CHECK)
     where, cause = shown(Path(exc.path)), exc.cause
     if isinstance(cause, pytest.exit.Exception):
-        given = cause.returncode
-        code = given if given in {e.code for e in exitcodes.TABLE} - {exitcodes.OK} else exitcodes.INTERRUPTED
-        return f"{where} ended the run at import (pytest.exit: {_words(cause.msg)}): {NO_TEST_BELOW}", code
+        return (f"{where} ended the run at import (pytest.exit: {_words(cause.msg)}): {NO_TEST_BELOW}",
+                _exit_code_before_any_check(cause.returncode))
     return (f"{where} failed at import ({type(cause).__name__}: {_words(str(cause))}): {NO_TEST_BELOW}; make it "
             "import here", exitcodes.BAD_CONFIG)
+
+
+def _exit_code_before_any_check(given: Any) -> int:
+    """pytest.exit's code where it stopped the run before any check: the one it gives where the exit codes' table has
+    one, never 0 (nothing was checked), else 2 as pytest's own."""
+    return given if given in {e.code for e in exitcodes.TABLE} - {exitcodes.OK} else exitcodes.INTERRUPTED
+
+
+def exit_said(exc: BaseException, redactor: Redactor) -> str:
+    """Who called pytest.exit and its words, masked, in one line: `conftest.py called pytest.exit: <its words>`."""
+    who = _stopping_conftest(exc)
+    words = visible(redactor.text(_words(getattr(exc, "msg", exc))))
+    return f"{'a hook' if who == 'a conftest.py' else who} called pytest.exit: {words}"
 
 
 def _words(text: Any) -> str:
@@ -1998,6 +2010,28 @@ def _why_none_ran_without_an_archive(session: pytest.Session) -> None:
             or config.option.collectonly or session.exitstatus != exitcodes.NO_CHECKS):
         return
     reporter.not_written = _no_archive_reason(exitcodes.NO_CHECKS, config, state)
+
+
+EXITED_COLLECTING = "opsverify_exited_collecting"  # a worker's workeroutput: what pytest.exit stopped it with
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_exited(config: pytest.Config, items: list[pytest.Item]):
+    """A conftest's pytest.exit here, in an xdist worker, stopped only that worker, once it had sent the controller
+    its items (pytest says its collection finished all the same): the controller gave it items it never ran, and
+    ended in xdist's INTERNALERROR (`assert not crashitem`, exit 3), or, no code given, restarted worker after worker
+    for a minute. The worker now sends no item and tells the controller who stopped it and with what code (the
+    archive's `exited`): the run ends as it does without xdist."""
+    state = config.stash.get(STATE, None)
+    if state is None or not hasattr(config, "workerinput"):
+        return (yield)
+    try:
+        return (yield)
+    except pytest.exit.Exception as exc:
+        items[:] = []
+        config.workeroutput[EXITED_COLLECTING] = [exit_said(exc, state.run.redactor),
+                                                  exc.returncode or exitcodes.INTERRUPTED]
+        return None
 
 
 # pytest takes hooks only from names starting pytest_; specname makes this a second modifyitems, run first
