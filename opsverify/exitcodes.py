@@ -25,8 +25,10 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(2, "interrupted", "pytest: the run was interrupted (Ctrl-C, SIGTERM), or `-x`/`--maxfail` stopped it on a "
                                "failure below --fail-on (a blocking one is 1) with items never checked; its archive "
                                "says `interrupted` and how many of the selected items ran. Also a conftest that calls "
-                               "`pytest.exit` as it imports (no code given, or one this table does not give: "
-                               "a code it does give is kept, never 0), before any check"),
+                               "`pytest.exit` as it imports, in pytest_configure or in pytest_sessionstart (no code "
+                               "given, or one this table does not give: a code it does give is kept, never 0), before "
+                               "any check; or as the run collects, before any item was selected (no code given, or 0: "
+                               "\"interrupted before any check was selected\", no archive)"),
     ExitCode(3, "internal", "pytest: internal error"),
     ExitCode(4, "usage", "pytest: command-line usage error (e.g. a bad -k or -m expression, or runbook checks "
                          "without --env); no archive"),

@@ -607,6 +607,79 @@ def project_root(config: pytest.Config) -> Path:
     return Path(config.rootpath) if config.inipath is not None else Path(config.invocation_params.dir)
 
 
+EXITED_STARTING = pytest.StashKey[tuple[str, int]]()  # a conftest's pytest.exit as the run started: said, code
+STARTING_HOOKS = ("pytest_configure", "pytest_sessionstart")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_cmdline_main")
+def pytest_cmdline_main_exited(config: pytest.Config):
+    """A conftest's pytest.exit in pytest_configure or pytest_sessionstart (before the session: no archive, nothing
+    checked) ended the run with the code it gave, 0 too, and pytest wrote `Exit: <its words>` on stderr as they were,
+    a secret they quote too. Watched while the run starts (_StartWatch): it ends in one masked line naming the
+    conftest and the hook, with the code a conftest exiting at import gives (never 0)."""
+    if config.getoption("ov_env") is None or _help_only(config.option):
+        return (yield)
+    watch = _StartWatch(config)
+    try:
+        code = yield
+    finally:
+        watch.undo()
+    stopped = config.stash.get(EXITED_STARTING, None)
+    if stopped is None:
+        return code
+    said, code = stopped
+    stderr_line(config, f"opsverify: {said}")
+    return code
+
+
+class _StartWatch:
+    """pytest_configure is historic (pluggy lets no wrapper round it) and pytest_sessionstart runs before the
+    session's own handling, so pluggy's hook-call monitoring watches the two until the session has started (not
+    every hook call of the run after). A pytest.exit out of either is noted and turned into pytest's quiet stop
+    (`Failed`: its status is replaced as the run ends), so pytest never writes its words as given."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self._undo = config.pluginmanager.add_hookcall_monitoring(self._before, self._after)
+
+    def _before(self, hook_name: str, hook_impls: Any, kwargs: Any) -> None:
+        return None
+
+    def _after(self, outcome: Any, hook_name: str, hook_impls: Any, kwargs: Any) -> None:
+        if hook_name not in STARTING_HOOKS:
+            return
+        if hook_name == "pytest_sessionstart":
+            self.undo()  # the session has started, or stops now: the rest of the run is not watched
+        stopped, quiet = outcome.exception, _quiet_stop()
+        if isinstance(stopped, pytest.exit.Exception) and quiet is not None:
+            self.config.stash[EXITED_STARTING] = _exited_starting(self.config, stopped, hook_name)
+            outcome.force_exception(quiet)
+
+    def undo(self) -> None:
+        if self._undo is not None:
+            self._undo()
+            self._undo = None
+
+
+def _quiet_stop() -> BaseException | None:
+    """pytest's own quiet end of a run (exit 1, nothing written); None where pytest moved it (its own report then
+    stands, as before)."""
+    try:
+        from _pytest.main import Failed
+    except ImportError:
+        return None
+    return Failed()
+
+
+def _exited_starting(config: pytest.Config, stopped: BaseException, hook: str) -> tuple[str, int]:
+    state = config.stash.get(STATE, None)
+    mask = state.run.redactor.text if state is not None else (
+        lambda text: _masked_by_the_environment(config, config.getoption("ov_env") or "", text))
+    words = visible(mask(_words(getattr(stopped, "msg", stopped))))
+    return (f"{_stopping_conftest(stopped)} ended the run in {hook} (pytest.exit: {words}): no item was checked",
+            _exit_code_before_any_check(getattr(stopped, "returncode", None)))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     name = config.getoption("ov_env")

@@ -46,3 +46,29 @@ def test_a_conftest_exiting_while_collecting_ends_interrupted_with_nothing_selec
     assert line.endswith("): nothing was checked"), line
     assert "opsverify: no archive: interrupted before any check was selected (while collecting)" in ran.output, shown
     _no_archive(project)
+
+
+@pytest.mark.parametrize("hook, code, args, exit_code", [
+    ("pytest_sessionstart(session)", ", returncode=0", [], 2),
+    ("pytest_configure(config)", ", returncode=0", [], 2),
+    ("pytest_sessionstart(session)", "", [], 2),
+    ("pytest_configure(config)", "", [], 2),
+    ("pytest_sessionstart(session)", ", returncode=25", [], 25),  # a code the table gives is kept
+    ("pytest_sessionstart(session)", ", returncode=0", ["-n", "2"], 2),
+], ids=["sessionstart-0", "configure-0", "sessionstart", "configure", "sessionstart-25", "sessionstart-0-xdist"])
+def test_a_conftest_exiting_as_the_run_starts_stops_it_in_one_masked_line(tmp_path, hook, code, args, exit_code):
+    """`pytest.exit(..., returncode=0)` in pytest_sessionstart or pytest_configure ended 0, nothing checked, no
+    archive; with or without a code, pytest wrote `Exit: <its words>` unmasked on stderr. One line now, masked,
+    naming the conftest and the hook, the code as one exiting at import gives it (never 0), nothing written."""
+    with MisbehavingHttp() as web:
+        project = _exiting(tmp_path, web, hook, code)
+        ran = project.run("--env", "local", "-m", "postdeploy", *args, timeout=60)
+    shown = ran.output[-3000:].replace(CONFTEST_SECRET, "<SECRET>")
+    assert ran.code == exit_code, shown
+    _nothing_leaked(project, ran)
+    assert "Traceback" not in ran.output and "!!!" not in ran.output, shown
+    [line] = ran.done.stderr.strip().splitlines()
+    name = hook.partition("(")[0]
+    assert line.startswith(f"opsverify: conftest.py ended the run in {name} (pytest.exit: no flags [redacted"), line
+    assert line.endswith("): no item was checked"), line
+    assert not (project.root / "reports").exists() or not any((project.root / "reports").iterdir())
