@@ -1275,11 +1275,11 @@ class ArchiveReporter:
         self.stopped_by = str(session.shouldfail or session.shouldstop or _xdist_stop(config))
         if self.stopped_by and pytest_exit == exitcodes.INTERRUPTED:
             pytest_exit = exitcodes.FAILED  # xdist stops -x by interrupting its workers; serial pytest says 1
-        # under xdist, also a test its workers collected that never reported (an item the controller cannot name)
         if self.exited is not None and not self.selected() and not config.option.collectonly:
             # a conftest's pytest.exit before any item was selected, however it ended pytest's status: 0 with its
             # returncode=0, or, under xdist, where it stopped the workers only (see exited). Never 0: nothing ran
             pytest_exit = self.exited[1]
+        # under xdist, also a test its workers collected that never reported (an item the controller cannot name)
         unreported = bool(self.xdist_collected - set(self.rows))
         missing = (self.items_ran(records) < self.selected_count() or unreported) and not config.option.collectonly
         if missing and not self.stopped_by and pytest_exit in (exitcodes.OK, exitcodes.FAILED):
