@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from .environment import conninfo_settings
 from .families._credentials import AUTH_SCHEMES, NO_CREDENTIAL_WORDS, says_no_credential, shaped_as_a_credential
-from .secrets import (connection_string_passwords, holds_a_private_key, name_words, names_a_secret,
+from .secrets import (connection_string_passwords, holds_a_private_key, name_words, names_a_query_key, names_a_secret,
                       names_a_secret_outright, query_passwords, without_userinfo)
 
 _LIBPQ_URL_PREFIXES = ("postgresql://", "postgres://")
@@ -266,30 +266,37 @@ def named_embedded_passwords(environ: Mapping[str, str] = os.environ) -> list[st
 
 def named_key_urls(environ: Mapping[str, str] = os.environ) -> list[str]:
     """The runner's values that are one web address (http, https, ws, wss: MAINNET_RPC_URL, ALERTS_URL), without
-    their user info (`named_addresses` judges a password there), for the env source's rule of a URL's keys
-    (`Redactor.add_url_parts`: an RPC's `/v2/<key>`, a webhook's path, `?sig=`, `?code=`, `?key=`); a plain
-    address (https://github.com/org/repo, GITHUB_SERVER_URL) gives up nothing."""
-    return [_without_object_ids(without_userinfo(value.strip())) for value in environ.values()
+    their user info (`named_addresses` judges a password there), each kept to what may be a key there
+    (`_runner_url_keys`), for the env source's rule of a URL's keys (`Redactor.add_url_parts`: an RPC's `/v2/<key>`,
+    a webhook's path, `?sig=`, `?code=`, `?key=`); a plain address (https://github.com/org/repo, GITHUB_SERVER_URL)
+    gives up nothing."""
+    return [_runner_url_keys(without_userinfo(value.strip())) for value in environ.values()
             if _ONE_WEB_URL.fullmatch(value.strip())]
 
 
 _ONE_WEB_URL = re.compile(r"(?:https?|wss?)://\S+", re.IGNORECASE)
-# a git object id (a commit's SHA-1 or SHA-256), an image's digest, a compare range of two commits: what a runner's
-# addresses name a build by (CIRCLE_COMPARE_URL's .../compare/<sha>...<sha>, a registry's manifests/sha256:<hex>).
-# The run's commit is its deploy id and its evidence: never a key (an Infura key's 32 hex is still one)
-_OBJECT_ID = re.compile(r"(?:sha256:)?(?:[0-9a-f]{40}|[0-9a-f]{64})|[0-9a-f]{7,64}\.\.\.?[0-9a-f]{7,64}")
+# hex alone: a git object id (a commit's SHA, short or whole), a digest, a compare range of two commits — what a
+# runner's addresses name a build by (CIRCLE_COMPARE_URL's .../compare/<sha>...<sha>, ?sha=<commit>)
+_HEX_NAME = re.compile(r"(?:sha256:)?[0-9a-f]{7,64}(?:\.\.\.?[0-9a-f]{7,64})?")
+_API_VERSION = re.compile(r"v\d{1,2}")
 
 
-def _without_object_ids(url: str) -> str:
-    """`url` with the path segments naming a commit or an image digest left out: no key is read from them."""
-    head, slash, path = url.partition("://")[2].partition("/")
-    if not slash:
-        return url
-    query = re.search(r"[?#]", path)
-    tail = path[query.start():] if query else ""
-    segments = [segment for segment in (path[:query.start()] if query else path).split("/")
-                if not _OBJECT_ID.fullmatch(segment)]
-    return f"{url.partition('://')[0]}://{head}/{'/'.join(segments)}{tail}"
+def _runner_url_keys(url: str) -> str:
+    """`url` kept to the pieces that may be a key in a runner's address: a path segment but a file's name (a dot in it:
+    `app-<sha>.tar.gz`, `main.3f2c9a1b.js`) or hex alone (a commit, a digest) unless it follows an API's version (an
+    RPC key, Infura's `/v3/<32 hex>`); a query pair whose name says a key (`?sig=`, `?token=`; not `?sha=`, `?ref=`),
+    and a piece alone (`?<key>`).
+    The run's commit is its deploy id and its evidence: a build's address names it, and must not make it a secret."""
+    parts = urlsplit(url)
+    segments = parts.path.split("/")
+    kept = [segment for at, segment in enumerate(segments)
+            if "." not in segment and (not _HEX_NAME.fullmatch(segment)
+                                       or (at > 0 and _API_VERSION.fullmatch(segments[at - 1])))]
+    query = "&".join(piece for piece in re.split(r"[&;]", parts.query)
+                     if "=" not in piece or names_a_query_key(unquote(piece.partition("=")[0])))
+    return parts._replace(path="/".join(kept), query=query).geturl()
+
+
 # Azure Storage's and Cosmos DB's AccountKey, Service Bus', Event Hubs' and IoT Hub's SharedAccessKey, a SAS
 # connection string's SharedAccessSignature: each up to the next `;` (base64 holds none)
 _AZURE_KEY = re.compile(r"(?:^|;)\s*(?:AccountKey|SharedAccessKey|SharedAccessSignature)\s*=\s*([^;]+)",
@@ -399,7 +406,8 @@ def named_credential_files(environ: Mapping[str, str] = os.environ) -> list[str]
     found = []
     for name, value in environ.items():
         text, wrapped = _unwrapped(value)
-        secrets = [secret for secret in _file_secrets(text) if not _guessable(secret, name, environ)]
+        secrets = [secret for secret in _file_secrets(text, settings=not _names_prose(name))
+                   if not _guessable(secret, name, environ)]
         found += [*secrets, *_decoded_passwords(secrets)]
         if secrets and wrapped:  # the file's base64 is its credentials too, as given and without its line breaks
             found += [value.strip(), "".join(value.split())]
@@ -422,7 +430,19 @@ def _base64_text(value: str) -> str:
     return text if text.replace("\n", "").replace("\t", "").isprintable() else ""
 
 
-def _file_secrets(text: str) -> list[str]:
+# a variable holding what people write (CI_COMMIT_MESSAGE, CI_MERGE_REQUEST_DESCRIPTION, BUILDKITE_MESSAGE): a commit
+# quoting a setting (`secret: optional`) is no settings file
+_PROSE_WORDS = frozenset({"MESSAGE", "TITLE", "DESCRIPTION", "BODY", "SUBJECT", "COMMENT", "NOTES", "CHANGELOG",
+                          "SUMMARY"})
+
+
+def _names_prose(name: str) -> bool:
+    return any(word in _PROSE_WORDS for word in name_words(name))
+
+
+def _file_secrets(text: str, settings: bool = True) -> list[str]:
+    """What a credential file says is a credential (`named_credential_files`); `settings`: Helm values, properties
+    and dotenv read too (not in what people write: a commit message quoting settings)."""
     found = []
     if '"auths"' in text:  # a Docker config: what a registry's entry holds as its credential
         found += [inner for key, inner in _json_strings(text) if key.lower() in _DOCKER_SECRET_KEYS]
@@ -441,7 +461,7 @@ def _file_secrets(text: str) -> list[str]:
         found += [secret.strip() for secret in _MAVEN_SECRET.findall(text)]
     if text.count(":") >= 4:
         found += _pgpass_passwords(text)
-    if ":" in text or "=" in text:  # Helm values (YAML), Gradle or Java properties, a dotenv
+    if settings and (":" in text or "=" in text):  # Helm values (YAML), Gradle or Java properties, a dotenv
         found += _settings_secrets(text)
     if text.lstrip().startswith("{") and any(f'"{section}"' in text for section in _COMPOSER_SECTIONS):
         found += _composer_secrets(text)  # Composer's auth.json (COMPOSER_AUTH)
@@ -568,7 +588,8 @@ _VERSION_TAG = re.compile(r"v?\d+(?:\.\d+)+(?:[-+_.][\w.]+)?")
 
 
 def _json_strings(value: str) -> list[tuple[str, str]]:
-    """Each string a JSON object holds under a key, at any depth, with its key; none where the value is no object."""
+    """Each string a JSON object holds under a key (a list's strings under its key too), at any depth, with its key;
+    none where the value is no object."""
     if not value.lstrip().startswith("{"):
         return []
     try:
@@ -583,6 +604,9 @@ def _json_strings(value: str) -> list[tuple[str, str]]:
         for key, inner in items:
             if isinstance(inner, str) and isinstance(key, str):
                 found.append((key, inner))
+            elif isinstance(inner, list) and isinstance(key, str):  # `"apiKeys": ["…", "…"]`: each is the key's
+                found += [(key, each) for each in inner if isinstance(each, str)]
+                pending += [each for each in inner if isinstance(each, (dict, list))]
             elif isinstance(inner, (dict, list)):
                 pending.append(inner)
     return found

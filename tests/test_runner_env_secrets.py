@@ -82,6 +82,12 @@ def test_a_key_in_a_runner_urls_path_or_query_is_masked_under_a_plain_name(name,
     ("COMMIT_URL", "https://github.com/acme/shop/commit/3f2c9a1b7e4d5c6b8a9f0e1d2c3b4a5968776655"),
     ("IMAGE_URL", "https://ghcr.io/v2/acme/shop/manifests/"
                   "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+    # a build's artifacts named by its commit, a deploy hook told the commit (probe 282)
+    ("ARTIFACT_URL", "https://artifacts.example.com/shop/app-3f2c9a1b7e4d5c6b8a9f0e1d2c3b4a5968776655.tar.gz"),
+    ("SOURCE_MAP_URL", "https://cdn.example.com/assets/main.3f2c9a1b.js.map"),
+    ("STATUS_URL", "https://deploy.example.com/status?sha=3f2c9a1b7e4d5c6b8a9f0e1d2c3b4a5968776655&ref=main"),
+    ("MR_DIFF_URL", "https://gitlab.com/acme/shop/-/merge_requests/42/diffs?commit_id=3f2c9a1b7e4d5c6b8a9f"
+                    "0e1d2c3b4a5968776655"),
 ])
 def test_a_plain_runner_url_stays_readable(name, value, tmp_path, monkeypatch):
     said = f"{name}={value}; the storefront-api rollback item"
@@ -191,6 +197,23 @@ def test_a_commit_title_mentioning_connection_keys_masks_nothing(name, value, tm
     string: 'prompt' and 'flag' were masked in every message, and an item named login-prompt refused (exit 20)."""
     said = f"{value}; cli/login-prompt-the login prompt appears; the flag"
     assert _shown(tmp_path, monkeypatch, {name: value}, said) == said
+
+
+@pytest.mark.parametrize("name", ["CI_COMMIT_MESSAGE", "CI_MERGE_REQUEST_DESCRIPTION", "BUILDKITE_MESSAGE"])
+def test_a_commit_message_quoting_settings_masks_nothing(name, tmp_path, monkeypatch):
+    """A commit message quoting the settings it changes (`metrics.token: required`, `secret: optional`) was read as
+    Helm values: 'required' and 'optional' were masked in every message, and an item login-required refused
+    (probe 282)."""
+    value = "chore: make the metrics token mandatory\n\nmetrics.token: required\nsecret: optional\n"
+    said = "the login-required item: required, optional"
+    assert _shown(tmp_path, monkeypatch, {name: value}, said) == said
+
+
+def test_a_list_of_keys_under_a_json_configurations_secret_member_is_masked(tmp_path, monkeypatch):
+    """`"apiKeys": ["…", "…"]` (keys being rotated) was printed whole: a list's strings are its member's."""
+    value = '{"auth": {"apiKeys": ["Zq8vLr2mWx77Ab", "Yp3kTn9wQv44Cd"]}, "region": "eu-west-1"}'
+    shown = _shown(tmp_path, monkeypatch, {"APP_CONFIG": value})
+    assert "Zq8vLr2mWx77Ab" not in shown and "Yp3kTn9wQv44Cd" not in shown and "eu-west-1" in shown, shown
 
 
 @pytest.mark.parametrize("name, value, password", [
