@@ -2297,3 +2297,35 @@ def test_a_url_holding_no_credential_in_a_header_loads(value):
                                   "/v1/spaces/AAAA1234567/messages?token=invalid"])
 def test_a_path_near_a_google_chat_webhook_loads(family, path):
     assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+# -- login cookies named by a credential's word and a version (LtpaToken2, auth0) or an access manager's own -----------
+LTPA = "K3jP2fQ8vL1mN5bR7tY9wZ0xC4dE6gH8jK2lM4nP6qR8sT0uV2wX4yZ6aB8cD0eF"
+AM_TOKEN = "AQIC5wM2LY4SfczntBbXvEAOuECbqMY3J4NW3byH6xwgkGE"
+
+
+@pytest.mark.parametrize("pair, secret", [
+    (f"LtpaToken2={LTPA}", LTPA), (f"auth0=s%3A{LTPA}", LTPA),
+    (f"iPlanetDirectoryPro={AM_TOKEN}.*AAJTSQACMDE.*", AM_TOKEN),
+    (f"ObSSOCookie={LITERAL}", LITERAL), (f"OAMAuthnCookie_app.example.com_443={LITERAL}", LITERAL),
+    (f"OAM_ID={LITERAL}", LITERAL),
+])
+def test_a_versioned_or_an_access_managers_login_cookie_is_refused(pair, secret):
+    """Each loaded and was sent and archived: IBM's LtpaToken2 (the 2 hid token; LtpaToken was refused), Auth0's
+    auth0, ForgeRock/OpenAM's iPlanetDirectoryPro and Oracle Access Manager's ObSSOCookie, OAMAuthnCookie_<host>_<port>
+    and OAM_ID carry a login."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": f"lang=en; {pair}"}})
+    said = _messages(raised.value)
+    assert "Cookie: a credential written into the checklist" in said and secret not in said, said
+
+
+@pytest.mark.parametrize("cookie", ["LtpaToken2=", "LtpaToken2=invalid", "iPlanetDirectoryPro=",
+                                    "ObSSOCookie=loggedout", "OAMAuthnCookie_app.example.com_443=",
+                                    "auth0.is.authenticated=true", "OAMAuthnHintCookie=1", "amlbcookie=01",
+                                    "iPlanetDirectoryPro={secret:AM_SSO}"])
+def test_an_access_managers_cookie_holding_no_token_loads(cookie):
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Cookie": cookie}}).headers == {
+        "Cookie": cookie}
+
+

@@ -12,7 +12,7 @@ import re
 
 # a name that says it carries a credential (authorization, x-api-key, cookie, x-session-token, an identity proxy's
 # x-goog-iap-jwt-assertion, …), read by its words: any of these, or a word of 5 letters or more of them beginning or
-# ending another (x-authtoken, Authorisation) …
+# ending another (x-authtoken, Authorisation), a version's digits after it aside (IBM's LtpaToken2, Auth0's auth0) …
 CREDENTIAL_WORDS = frozenset({"auth", "authorization", "authorisation", "authentication", "token", "secret", "secrets",
                               "password", "passwd", "passphrase", "pwd", "credential", "credentials", "cookie",
                               "session", "signature", "jwt", "bearer", "assertion", "apikey", "hmac", "otp", "pin"})
@@ -186,7 +186,8 @@ LOGIN_COOKIE = re.compile(r"(?<!as)(?<!ob)(?<!pos)sess|sid(?![a-z])|remember|ide
 # (splunkd_<port>), phpMyAdmin's (phpMyAdmin, phpMyAdmin_https), Adminer's (adminer_permanent), XenForo's (xf_user),
 # phpBB's autologin key (phpbb…_k; its user's id, _u, is none), Cockpit's (cockpit), Jupyter's
 # (username-<host>-<port>), SAP's logon ticket (MYSAPSSO2), Magento's backend (admin) and Apereo CAS's ticket-granting
-# ticket (CASTGC)
+# ticket (CASTGC), ForgeRock/OpenAM's SSO token (iPlanetDirectoryPro) and Oracle Access Manager's (ObSSOCookie,
+# OAMAuthnCookie_<host>_<port>, OAM_ID; not its OAMAuthnHintCookie)
 PRODUCT_LOGIN_COOKIE = re.compile(r"oauth2_proxy|wordpress_(?!test_cookie$)|i_like_(?:gitea|gogs)"
                                   r"|(?:gitea|gogs)_incredible|^vouchcookie|(?<![a-z])login(?![a-z])"
                                   r"|^(?:fedauth|rtfa|_t|oc[a-z0-9]{10})$"
@@ -194,7 +195,8 @@ PRODUCT_LOGIN_COOKIE = re.compile(r"oauth2_proxy|wordpress_(?!test_cookie$)|i_li
                                   r"|^\.aspnet\.(?:\w*cookie|cookies)$|_string_cookie$|^jupyterhub-user-|^seraph\."
                                   r"|^(?:autologin|unifises|phpmyadmin(?:_https)?|adminer_permanent|xf_user)$"
                                   r"|^splunkd_\d+$|^phpbb\w*_k$"
-                                  r"|^(?:cockpit|mysapsso2|admin|castgc)$|^username-[a-z0-9.-]+-\d+$")
+                                  r"|^(?:cockpit|mysapsso2|admin|castgc)$|^username-[a-z0-9.-]+-\d+$"
+                                  r"|^(?:iplanetdirectorypro|obssocookie|oam_id)$|^oamauthncookie(?:_|$)")
 # … or Synology DSM's `id`, named as any record's is: a login where it holds a run of 20 letters and digits or more
 # holding both, as its session ids are (`id=1`, a UUID's or a short hex id's runs are a record's or a visitor's)
 TOKEN_ID_COOKIES = frozenset({"id"})
@@ -245,7 +247,7 @@ def names_a_credential(name: str) -> bool:
     """Whether a header's or a query parameter's name says it carries a credential."""
     if name.lower() in VENDOR_CREDENTIAL_NAMES:
         return True
-    words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
+    words = [_unversioned(word) for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
     for at, word in enumerate(words):
         if word in CREDENTIAL_WORDS or any(len(strong) >= 5 and (word.startswith(strong) or word.endswith(strong))
                                            for strong in CREDENTIAL_WORDS) or word.endswith(FUSED_LAST_WORDS):
@@ -257,6 +259,12 @@ def names_a_credential(name: str) -> bool:
                 not _a_data_key(word):
             return True
     return bool(words) and words[-1] in LAST_CREDENTIAL_WORDS
+
+
+def _unversioned(word: str) -> str:
+    """A word without the version's digits after its letters (IBM's LtpaToken2: ltpatoken, auth0: auth), lest a digit
+    hide the credential's word; digits alone stay as they are."""
+    return re.sub(r"(?<=[a-z])\d+$", "", word)
 
 
 def _a_data_key(word: str) -> bool:
