@@ -2329,3 +2329,42 @@ def test_an_access_managers_cookie_holding_no_token_loads(cookie):
         "Cookie": cookie}
 
 
+# -- OVH's consumer key, a literal beside a reference, Kubernetes' token in a WebSocket subprotocol, Docker's registry
+# config ---------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, value, secret", [
+    ("X-Ovh-Consumer", "MtSwSrPpNjqfVSmJhLbPyr2i45lSwPU1", "MtSwSrPpNjqfVSmJhLbPyr2i45lSwPU1"),
+    ("X-Ovh-Signature", "$1$" + "a3f1" * 10, "a3f1" * 10),
+    ("X-Api-Key", "{secret:K}:correcthorsebatterystaple", "correcthorsebatterystaple"),
+    ("Authorization", "Basic {secret:U}:correcthorsebatterystaple", "correcthorsebatterystaple"),
+    ("X-Api-Key", "{secret:K}correcthorsebatterystaple", "correcthorsebatterystaple"),
+    ("Sec-WebSocket-Protocol", "base64url.bearer.authorization.k8s.io.ZXlKaGJHY2lPaUpTVXpJMU5pSXNJbXRwWkNJNkluUmxj",
+     "ZXlKaGJHY2lPaUpTVXpJMU5pSXNJbXRwWkNJNkluUmxj"),
+    ("Sec-WebSocket-Protocol", "v4.channel.k8s.io, base64url.bearer.authorization.k8s.io.ZXlKaGJHY2lPaUpTVXpJMU5p",
+     "ZXlKaGJHY2lPaUpTVXpJMU5p"),
+    ("X-Registry-Config", "eyJyZWdpc3RyeS5leGFtcGxlIjp7InVzZXJuYW1lIjoiY2kiLCJwYXNzd29yZCI6Imh1bnRlcjIifX0=",
+     "eyJyZWdpc3RyeS5leGFtcGxlIjp7InVzZXJuYW1lIjoiY2kiLCJwYXNzd29yZCI6Imh1bnRlcjIifX0"),
+    ("X-Registry-Auth", "eyJ1c2VybmFtZSI6ImNpIiwicGFzc3dvcmQiOiJodW50ZXIyIn0=", "eyJ1c2VybmFtZSI6ImNpIiwicGFzc3dvcmQi"),
+])
+def test_a_vendors_key_header_a_literal_beside_a_reference_or_a_subprotocols_token_is_refused(name, value, secret):
+    """Each loaded and was sent and archived: OVH's consumer key (X-Ovh-Consumer, named by no credential word), a
+    password of words beside a reference (a digit-less run was not judged there), Kubernetes' bearer token as a
+    WebSocket subprotocol, Docker's registry config (base64 JSON of users and passwords)."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
+    said = _messages(raised.value)
+    assert f"{name}: a credential written into the checklist" in said and secret not in said, said
+
+
+@pytest.mark.parametrize("name, value", [
+    ("X-Ovh-Consumer", "{secret:OVH_CK}"), ("X-Ovh-Application", "7kbG7Bk7S9Nt7ZSV"), ("X-Ovh-Timestamp", "1700000000"),
+    ("X-Api-Key", "{secret:K}"), ("Authorization", "Basic {secret:BASIC}"), ("X-Auth", "{secret:U}:{secret:P}"),
+    ("Authorization", "Token token={secret:T}"), ("Sec-WebSocket-Protocol", "v4.channel.k8s.io"),
+    ("Sec-WebSocket-Protocol", "v4.channel.k8s.io, base64url.bearer.authorization.k8s.io.{secret:K8S_TOKEN_B64URL}"),
+    ("X-Registry-Config", "{secret:REGISTRY_CONFIG}"),
+])
+def test_a_cited_credential_or_a_vendors_id_beside_them_loads(name, value):
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}
+
+
+# -- probe 277's wrong refusals: an id in an id's shape, a user's numeric id or Swift's account:user, an ISO time under

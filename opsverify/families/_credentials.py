@@ -30,8 +30,10 @@ LAST_CREDENTIAL_WORDS = frozenset({"bypass", "sig", "sign"})
 # (a public key, a Stripe publishable key, is given out: no secret)
 NOT_CREDENTIAL_KEYS = frozenset({"idempotency", "cache", "sort", "primary", "partition", "routing", "shard", "row",
                                  "public", "publishable"})
-# vendors' credential headers no word rule reads (Honeycomb's team key, Artifactory's API key)
-VENDOR_CREDENTIAL_NAMES = frozenset({"x-honeycomb-team", "x-jfrog-art-api"})
+# vendors' credential headers no word rule reads (Honeycomb's team key, Artifactory's API key, OVH's consumer key —
+# its application key, X-Ovh-Application, is an app's id, useless without the secret that signs X-Ovh-Signature —,
+# Docker's registry config: base64 JSON of each registry's user and password)
+VENDOR_CREDENTIAL_NAMES = frozenset({"x-honeycomb-team", "x-jfrog-art-api", "x-ovh-consumer", "x-registry-config"})
 # a CSRF token: a credential when its value is a token (`X-XSRF: a8f9d0…`), not the marker some frameworks ask for
 # (`X-CSRF: 1`, Duende BFF's)
 TOKEN_VALUED_WORDS = frozenset({"csrf", "xsrf"})
@@ -129,7 +131,8 @@ VENDOR_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:gh[opsur]_[A-Za-z0-9]{20,}|github
                           # service and batch tokens, Databricks', Postman's, Sentry's org and user tokens, Grafana's
                           # service-account and cloud tokens, GitLab's deploy/runner/trigger/feed tokens, Mailgun's,
                           # Mapbox's secret tokens, Tailscale's, Slack's rotating ones, 1Password's service accounts,
-                          # Pulumi's, Supabase's management tokens, Groq's, xAI's, Dynatrace's, HubSpot's private apps
+                          # Pulumi's, Supabase's management tokens, Groq's, xAI's, Dynatrace's, HubSpot's private apps, a Kubernetes API
+                          # token as a WebSocket subprotocol (`base64url.bearer.authorization.k8s.io.<base64url>`)
                           r"|ATATT[\w=-]{100,}|figd_[\w-]{40,}|secret_[A-Za-z0-9]{43}|ntn_[A-Za-z0-9]{40,}"
                           r"|HRKU-[\w-]{30,}|dp\.(?:st|ct|sa|scim|audit)\.[\w-]{40,}|hv[sb]\.[\w-]{90,}"
                           r"|dapi[a-f0-9]{32}|PMAK-[a-f0-9]{24}-[a-f0-9]{34}|sntry[su]_[\w=+/]{60,}"
@@ -138,7 +141,8 @@ VENDOR_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:gh[opsur]_[A-Za-z0-9]{20,}|github
                           r"|sk\.eyJ[\w-]{50,}\.[\w-]{20,}|tskey-(?:auth|api|client|scim|webhook)-[\w-]{20,}"
                           r"|xoxe(?:\.xox[bp])?-\d-[A-Za-z0-9]{60,}|ops_eyJ[\w-]{100,}|pul-[a-f0-9]{40}|sbp_[a-f0-9]{40}"
                           r"|gsk_[A-Za-z0-9]{48,}|xai-[A-Za-z0-9]{70,}|dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}"
-                          r"|pat-(?:na|eu)\d-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})")
+                          r"|pat-(?:na|eu)\d-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}"
+                          r"|base64url\.bearer\.authorization\.k8s\.io\.[\w-]{16,})")
 # keys their vendors give out to every visitor of a page, no secret whatever their name: Stripe's publishable keys,
 # Supabase's publishable key (role anon), Mapbox's public token (`pk.`, base64url of `{"u": <account>, "a": <id>}`, a
 # signature; its secret token is `sk.eyJ…`, a vendor's key above)
@@ -165,7 +169,9 @@ WEBHOOK_PATHS = {
     "IFTTT": re.compile(r"/trigger/[^/]+/(?:json/)?with/key/[\w-]{16,}"),
 }
 # what is left of a value, its {secret:…} references taken out, that is itself a credential: a run of 6 or more token
-# characters holding a digit (`Basic {secret:U}:hunter2pass`); words and separators (`Bearer `, `; `) are not
+# characters holding a digit (`Basic {secret:U}:hunter2pass`), or of 16 letters or more, a password of words
+# (`{secret:K}:correcthorsebatterystaple`), as it would be without the reference; words and separators (`Bearer `,
+# `; `, an account's name: `SharedKey myaccount:`) are not
 LITERAL_TOKEN = re.compile(r"[\w~+/.-]*\d[\w~+/.-]*")
 
 # a cookie that carries a login, by its name: a session's (PHPSESSID, JSESSIONID, ASP.NET_SessionId, _gh_sess,
@@ -361,8 +367,10 @@ def could_be_a_token(value: str, shortest: int = 8) -> bool:
 
 
 def holds_a_token(text: str) -> bool:
-    """Whether text (references taken out) holds a run that is itself a credential: `deadbeef1234`, not `Bearer `."""
-    return any(len(run) >= 6 for run in LITERAL_TOKEN.findall(text))
+    """Whether text (references taken out) holds a run that is itself a credential: `deadbeef1234` or
+    `correcthorsebatterystaple`, not `Bearer `."""
+    return any(len(run) >= 6 for run in LITERAL_TOKEN.findall(text)) or \
+        any(len(run) >= 16 for run in TOKEN_RUN.findall(text))
 
 
 def shaped_as_a_credential(text: str) -> bool:
