@@ -2048,7 +2048,7 @@ def test_an_identity_or_a_lifetime_under_a_credentials_name_loads(name, value):
 @pytest.mark.parametrize("name, value", [
     ("X-Auth-Request-User", "hunter2"), ("X-Auth-Request-Groups", "correcthorsebat"),
     ("X-Auth-Request-Groups", "9f8e7d6c5b4a"), ("X-Auth-Project-Id", "deploy:hunter2"),
-    ("X-Session-Timeout", "12345678"), ("X-Token-Expires-In", f"{JWT_TOKEN}"), ("X-Auth-User", "admin:admin"),
+    ("X-Session-Timeout", "12345678"), ("X-Token-Expires-In", f"{JWT_TOKEN}"), ("X-Auth-User", "admin:hunter2"),
 ])
 def test_a_token_or_a_password_under_an_identity_or_a_lifetime_name_is_still_refused(name, value):
     with pytest.raises(ValidationError) as raised:
@@ -2368,3 +2368,44 @@ def test_a_cited_credential_or_a_vendors_id_beside_them_loads(name, value):
 
 
 # -- probe 277's wrong refusals: an id in an id's shape, a user's numeric id or Swift's account:user, an ISO time under
+# a lifetime, a consent's word, S3's continuation token ------------------------------------------------------------
+@pytest.mark.parametrize("name, value", [
+    ("X-Auth-Project-Id", "6e1b5b8ad7c4457fa5e2c8c7d0c6a0d9"), ("X-Key-Id", "8e03978e-40d5-43e8-bc93-6894a57f9324"),
+    ("X-Auth-Project-Id", "8e03978e-40d5-43e8-bc93-6894a57f9324"), ("X-Auth-Request-User", "118234567890123456789"),
+    ("X-Auth-User", "test:tester"), ("X-Auth-User", "admin:admin"), ("X-Session-Timeout", "2026-12-31T23:59:59Z"),
+    ("X-Session-Ttl", "2026-12-31"), ("X-Cookie-Consent", "accepted"), ("X-Cookie-Consent", "rejected"),
+])
+def test_an_id_a_users_id_or_name_a_time_or_a_consent_under_a_credentials_name_loads(name, value):
+    """Each was refused at load (exit 20): Keystone's project id (32 hex, as Keystone writes every id), a key's UUID,
+    Google's 21-digit OIDC subject under oauth2-proxy's user, Swift TempAuth's account:user (its key goes in
+    X-Auth-Key), an ISO time under a session's timeout, a cookie consent's answer."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}
+
+
+@pytest.mark.parametrize("name, value", [
+    ("X-Key-Id", "6e1b5b8ad7c4457fa5e2c8c7d0c6a0d9"), ("X-Auth-Project-Id", "6e1b5b8ad7c4457fa5e2c8c7d0c6a0d9x"),
+    ("X-Auth-Request-User", "1182345678901234567a"), ("X-Auth-User", "test:hunter22"),
+    ("X-Auth-User", "test:P@ssw0rd!"),
+    ("X-Auth-Key", "testing"), ("X-Storage-Pass", "testing"), ("X-Session-Timeout", "2026-12-31T23:59:59Z hunter22"),
+    ("X-Cookie-Consent", "correcthorsebat"),
+])
+def test_a_key_or_a_password_beside_those_is_still_refused(name, value):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
+    said = _messages(raised.value)
+    assert f"{name}: a credential written into the checklist" in said and value not in said, said
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+def test_an_s3_continuation_token_loads(family):
+    """S3's ListObjectsV2 `?continuation-token=` (its documented example, base64 of opaque bytes) was refused at load
+    as a token: a server's paging option, as OData's `$skiptoken` is."""
+    path = "/bucket?list-type=2&continuation-token=1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM="
+    assert load_item_params(family, {**PATH_FAMILIES[family], "path": path}).path == path
+
+
+@pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
+def test_a_jwt_as_an_s3_continuation_token_is_still_refused(family):
+    with pytest.raises(ValidationError, match=r"\?continuation-token=… is a credential written into the checklist"):
+        load_item_params(family, {**PATH_FAMILIES[family], "path": f"/bucket?continuation-token={JWT_TOKEN}"})

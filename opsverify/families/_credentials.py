@@ -59,12 +59,12 @@ SIGNATURE_LABEL = re.compile(r"sha(?:1|256|512)|v\d|h1|ts?", re.IGNORECASE)
 TIMESTAMP_LABELS = frozenset({"t", "ts"})
 # a name whose last word says its value describes a credential, not carries one (X-Token-Type, X-Session-Affinity,
 # oauth2-proxy's X-Auth-Request-Redirect and its identity headers, X-Auth-Request-User, -Groups, -Preferred-Username,
-# Discord's X-Signature-Timestamp, a lifetime: X-Session-Timeout, X-Token-Expires-In; a key's or a project's id after
-# it: X-Key-Id, X-Auth-Project-Id — a session's id is one)
+# Discord's X-Signature-Timestamp, a lifetime: X-Session-Timeout, X-Token-Expires-In; a cookie banner's answer:
+# X-Cookie-Consent; a key's or a project's id after it: X-Key-Id, X-Auth-Project-Id — a session's id is one)
 DESCRIBING_WORDS = frozenset({"type", "affinity", "redirect", "algorithm", "algorithms", "alg", "method", "mode",
                               "version", "scheme",
                               "timestamp", "user", "username", "group", "groups", "role", "roles", "project",
-                              "timeout", "expires", "ttl"})
+                              "timeout", "expires", "ttl", "consent"})
 IDS_OF = frozenset({"key", "project"})
 # … of which these take digits of any length (`X-Key-Id: 20240101`, `X-Signature-Timestamp: 1700000000`)
 DIGITS_DESCRIBING_WORDS = frozenset({"id", "version", "timestamp"})
@@ -74,19 +74,23 @@ DIGITS_DESCRIBING_WORDS = frozenset({"id", "version", "timestamp"})
 DESCRIBING_VALUES = frozenset({"password", "passwordless", "kerberos", "anonymous", "optional", "required", "disabled",
                                "internal", "external", "implicit", "explicit", "persistent", "temporary", "permanent",
                                "webauthn", "oauthbearer", "sourceip", "clientip", "consistent", "roundrobin",
-                               "certificate", "standard", "strict"})
+                               "certificate", "standard", "strict", "accepted", "rejected", "dismissed", "necessary"})
 LONGEST_DESCRIBING_RUN = 7
 # vendors' headers named as credentials that take flags alone (Vercel's, beside its protection bypass; SAP Gateway's
 # `X-CSRF-Token: Fetch`, asking for a token; Atlassian's `X-Atlassian-Token: no-check`, saying a call needs none)
 VENDOR_FLAGS = {"x-vercel-set-bypass-cookie": frozenset({"true", "samesitenone"}),
                 "x-csrf-token": frozenset({"fetch"}), "x-atlassian-token": frozenset({"no-check", "nocheck"})}
-# … and a value written as what the name's last word says it is: an identity's user as a name or an e-mail address
-# (`deployer`, `alice.smith`, `ci-bot@example.com`; one holding a run of 6 or more with a digit, or of 16 letters, is
-# judged as before), a lifetime's end or a timestamp as an ISO 8601 time (`2026-12-31T23:59:59Z`), an algorithm as
-# algorithms' names (`HMAC-SHA256`, `sha256`, `ES256`, `Ed25519`, `rsa-pss-sha512`, `AWS4-HMAC-SHA256`)
+# … and a value written as what the name's last word says it is: an identity's user as a name, Swift TempAuth's
+# account:user, an e-mail address or a numeric id (`deployer`, `alice.smith`, `test:tester`, `ci-bot@example.com`,
+# Google's 21-digit OIDC subject; one holding a run of 6 or more with a digit, or of 16 letters, is judged as before),
+# a lifetime or a timestamp as an ISO 8601 time (`2026-12-31T23:59:59Z`), an algorithm as algorithms' names
+# (`HMAC-SHA256`, `sha256`, `ES256`, `Ed25519`, `rsa-pss-sha512`, `AWS4-HMAC-SHA256`), a key's or a project's id as a
+# UUID, a project's also as Keystone writes every id (32 lowercase hex) — a key's 32 hex could be the key itself
 USER_WORDS = frozenset({"user", "username"})
-USER_NAME = re.compile(r"[A-Za-z]+(?:[._-][A-Za-z]+)*")
-TIME_WORDS = frozenset({"expires", "timestamp"})
+USER_NAME = re.compile(r"[A-Za-z]+(?:[._-][A-Za-z]+)*(?::[A-Za-z]+(?:[._-][A-Za-z]+)*)?")
+TIME_WORDS = frozenset({"expires", "timestamp", "timeout", "ttl"})
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+KEYSTONE_ID = re.compile(r"[0-9a-f]{32}")
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?",
                       re.IGNORECASE)
 ALGORITHM_WORDS = frozenset({"algorithm", "algorithms", "alg"})
@@ -234,10 +238,11 @@ SECRET_VALUED_WORDS = frozenset({"password", "passwd", "passphrase", "pass", "pw
 ACCESS_KEY_WORDS = frozenset({"api", "access", "secret", "private", "client", "app", "auth", "master", "admin",
                               "signing", "subscription"})
 CURSOR_WORDS = frozenset({"page", "next", "continuation", "sync", "resume", "cursor"})
-# a pagination cursor, no credential though its name says token: OData's `$skiptoken` (its server's paging option),
+# a pagination cursor, no credential though its name says token: OData's `$skiptoken` and S3's `continuation-token`
+# (their servers' paging options, S3's opaque base64),
 # whatever it holds but a credential's shape, and under a cursor's token (`?next_page_token=`, `?pageToken=`) base64
 # of a JSON object saying where a page starts, no more (`{"offset":100}`); a JWT's payload (`{"sub":…}`) is none
-SKIP_TOKEN_NAMES = frozenset({"$skiptoken"})
+SKIP_TOKEN_NAMES = frozenset({"$skiptoken", "continuation-token"})
 CURSOR_KEYS = frozenset({"offset", "page", "cursor", "limit"})
 # … under which only nothing, a number shorter than the shortest secret an environment declares (`?pass=1`) or the
 # closed list's words saying none (`?token=none`, `?secret=false`, `?api_key=wrong-key`) carry none
@@ -473,9 +478,11 @@ def a_password_run(name: str, text: str) -> bool:
 
 
 def written_as_described(name: str, text: str) -> bool:
-    """Whether a describing name's value is written as what its last word says: a user's name or e-mail address
-    (`X-Auth-Request-User: deployer`), an ISO 8601 time (`X-Token-Expires-At: 2026-12-31T23:59:59Z`), algorithms'
-    names (`X-Signature-Algorithm: HMAC-SHA256`); a run that could be a password under a user's stays one."""
+    """Whether a describing name's value is written as what its last word says: a user's name, account:user, e-mail
+    address or numeric id (`X-Auth-Request-User: deployer`, `X-Auth-User: test:tester`), an ISO 8601 time
+    (`X-Token-Expires-At: 2026-12-31T23:59:59Z`), algorithms' names (`X-Signature-Algorithm: HMAC-SHA256`), an id's
+    UUID or Keystone's project id (`X-Auth-Project-Id: <32 hex>`); a run that could be a password under a user's stays
+    one."""
     words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
     if words[-2:] in (["expires", "in"], ["expires", "at"]):
         words.pop()
@@ -485,8 +492,15 @@ def written_as_described(name: str, text: str) -> bool:
         return bool(parts) and set(parts) <= ALGORITHM_PARTS
     if last in TIME_WORDS:
         return ISO_TIME.fullmatch(text) is not None
-    return last in USER_WORDS and (USER_NAME.fullmatch(text) is not None or EMAIL_ADDRESS.fullmatch(text) is not None) \
-        and not could_be_a_token(text, shortest=6)
+    if last == "id":  # a key's or a project's, as names_a_description reads them
+        keystones = words[-2:-1] == ["project"] and KEYSTONE_ID.fullmatch(text) is not None
+        return keystones or UUID.fullmatch(text) is not None
+    if last not in USER_WORDS:
+        return False
+    if text.isascii() and text.isdigit():  # a user's numeric id, an OIDC subject
+        return True
+    return (USER_NAME.fullmatch(text) is not None or EMAIL_ADDRESS.fullmatch(text) is not None) and \
+        not could_be_a_token(text, shortest=6)
 
 
 def a_vendors_flag(name: str, text: str) -> bool:
