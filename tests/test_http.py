@@ -2156,6 +2156,27 @@ def test_a_basic_pair_holding_a_password_or_a_key_is_still_refused(pair):
     said = _messages(raised.value)
     assert "Authorization: a credential written into the checklist" in said and value.split()[1] not in said, said
 
+@pytest.mark.parametrize("pair", ["correct-horse-battery-staple:wrong", "p@ss-w0rd!:wrong", "correct-horse-battery:",
+                                  "pa$$word:invalid", "Tr0ub4dor&3:", "hunter two:wrong"])
+def test_a_basic_pair_whose_user_could_be_a_password_is_still_refused(pair):
+    """`Basic base64(correct-horse-battery-staple:wrong)` loaded and was sent and archived: a pair whose password
+    says none was let through by a user that is no token, yet a passphrase or a punctuated password sent as the user
+    is a password all the same. Only a plain user name (letters apart by `.`, `-` or `_`) or an e-mail is one."""
+    value = _basic(pair)
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"Authorization": value}})
+    said = _messages(raised.value)
+    assert "Authorization: a credential written into the checklist" in said and value.split()[1] not in said, said
+
+
+@pytest.mark.parametrize("pair", ["alice.smith:wrong", "deploy_bot:invalid", "ci-bot@example.com:wrong",
+                                  "ci-bot:", ":wrong"])
+def test_a_basic_pair_of_a_plain_user_and_no_password_loads(pair):
+    value = _basic(pair)
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"Authorization": value}}).headers == {
+        "Authorization": value}
+
+
 
 # -- keys their vendors give out: Mapbox's public token, Supabase's publishable key, Stripe's publishable key ------------
 def _b64url_json(said: dict) -> str:

@@ -406,10 +406,24 @@ def _basic_pair(token: str) -> tuple[str, str] | None:
 
 def _a_pair_saying_none(user: str, password: str) -> bool:
     """Whether a Basic pair says it is none, as a Bearer's token does: its password empty or of the closed lists'
-    words (`wrong:wrong`, `admin:invalid-password`, a negative check), its user no token (`q1w2e3r4t5y6:wrong` is a
+    words (`wrong:wrong`, `admin:invalid-password`, a negative check), its user a plain one (`q1w2e3r4t5y6:wrong` is a
     key sent as the user, Stripe's way); `test:test` or `admin:changeme` is a password's."""
-    return (not password or says_no_credential(password)) and not could_be_a_token(user, shortest=6) and \
-        not shaped_as_a_credential(user)
+    return (not password or says_no_credential(password)) and _a_plain_user(user)
+
+
+# a Basic pair's user beside a password saying none: a name of one or two words of letters apart by `.`, `-` or `_`
+# (`admin`, `alice.smith`, `ci-bot`), an e-mail address, or none — a passphrase (`correct-horse-battery`) or a
+# punctuated password (`p@ss-w0rd!`) sent as the user is a password all the same
+PLAIN_USER = re.compile(r"[A-Za-z]+(?:[._-][A-Za-z]+)?")
+
+
+def _a_plain_user(user: str) -> bool:
+    """Whether a Basic pair's user is a plain user's name or e-mail address (or empty), with no run that could be a
+    token (`q1w2e3r4t5y6`, 16 letters) and no credential's shape."""
+    if not user:
+        return True
+    return (PLAIN_USER.fullmatch(user) is not None or EMAIL_ADDRESS.fullmatch(user) is not None) and \
+        not could_be_a_token(user, shortest=6) and not shaped_as_a_credential(user)
 
 
 def says_no_credential(text: str) -> bool:
