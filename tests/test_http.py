@@ -2313,6 +2313,47 @@ def test_a_url_holding_no_credential_in_a_header_loads(value):
         "X-Notify-Url": value}
 
 
+# -- a URL in a header is refused for a credential's shape or a secret query name's value, not for a session's name ----
+@pytest.mark.parametrize("name, value", [
+    ("Referer", "https://shop.example.com/products/widget?_pos=1&_sid=3f2c9a1b7&_ss=r"),
+    ("Referer", "https://api.example.com/v1/items?page_token=CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA"),
+    ("Link", "<https://api.example.com/v1/items?next_token=eyAibGFzdCI6IDQyIH0x7Rq9>; rel=next"),
+    ("X-Next-Url", "https://api.example.com/v1/items?continuation_token=1%2FChQKEgoMbmFtZTk4NzY1NDMyMQ"),
+    ("X-Callback-Url", "https://app.example.com/oauth/callback?state=abc123&code_challenge_method=S256"),
+    ("Origin", "https://app.example.com"), ("X-Asset-Url", "https://cdn.example.com/assets/app.3f2c9a1b.js?v=9f8e7d6c"),
+    ("Referer", "https://login.example.com/.well-known/openid-configuration?client_id=web1a2b3c4d"),
+])
+def test_a_harmless_url_in_any_header_loads(name, value):
+    """A Shopify storefront's Referer (`?_sid=3f2c9a1b7`, a search session's short id) and an opaque page cursor in a
+    URL (`?page_token=`, `?next_token=`, `?continuation_token=`) were refused at load (exit 20): a URL in a header was
+    judged as a path, where a session's name or a token's word holding letters and digits is one."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}
+
+
+@pytest.mark.parametrize("value, secret", [
+    ("https://bucket.s3.amazonaws.com/a.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=9f8e7d6c5b4a39281706",
+     "9f8e7d6c5b4a39281706"),
+    ("https://acct.blob.core.windows.net/c/a.txt?sv=2022-11-02&sig=Zk3q9TvLm2Xw8RpQ4sNa%3D", "Zk3q9TvLm2Xw8RpQ4sNa"),
+    ("https://deploy:hunter2pass@proxy.internal:3128/", "hunter2pass"),
+    ("https://app.example/cb?password=correct-horse-battery-staple", "correct-horse-battery-staple"),
+    ("https://app.example/cb?api_key=abcd-efgh-ijkl", "abcd-efgh-ijkl"),
+    ("https://app.example/cb#access_token=Zk3q9TvLm2Xw8RpQ4sNa", "Zk3q9TvLm2Xw8RpQ4sNa"),
+    ("https://app.example/app;jsessionid=1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6D", "1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6D"),
+    ("https://app.example/login?next=/cb%3Faccess_token%3DZk3q9TvLm2Xw8RpQ4sNa", "Zk3q9TvLm2Xw8RpQ4sNa"),
+    ("https://discord.com/api/webhooks/123456789012345678/Zk3q9TvLm2Xw8RpQ4sNa1b2cZk3q9TvLm2Xw8RpQ4sNa1b2c",
+     "Zk3q9TvLm2Xw8RpQ4sNa1b2cZk3q9TvLm2Xw8RpQ4sNa1b2c"),
+    ("https://app.example/v1/items?page_token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJl", "c2lnbmF0dXJl"),
+])
+def test_a_credential_in_a_url_in_a_referer_is_still_refused(value, secret):
+    """Named without the secret, and cited as a URL is — not as `Referer: Bearer {secret:…}`."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"Referer": value}})
+    said = _messages(raised.value)
+    assert "Referer: a credential written into the checklist" in said and secret not in said, said
+    assert "Bearer" not in said and "'Referer: {secret:" in said, said
+
+
 @pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
 @pytest.mark.parametrize("path", ["/v1/spaces/AAAA1234567/messages", "/v1/spaces/AAAA1234567/messages?threadKey=x",
                                   "/v1/spaces/AAAA1234567/messages?token=invalid"])

@@ -21,7 +21,7 @@ import json
 import math
 import re
 from typing import Annotated, Any, Iterable, Iterator, Literal
-from urllib.parse import quote
+from urllib.parse import quote, unquote, unquote_plus
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidatorFunctionWrapHandler, WrapValidator, \
     field_validator, model_validator
@@ -36,6 +36,8 @@ from ._common import StrictParams, UrlPath, _credential_in_path, holds_non_finit
 from ._credentials import a_login_pair, a_password_run, a_public_key, a_vendors_flag, an_email_address, \
     could_be_a_token, holds_a_token, holds_no_secret, names_a_credential, names_a_description, names_a_password, \
     names_a_token, says_no_credential, shaped_as_a_credential, written_as_described
+from ._credentials import CURSOR_WORDS, LOGIN_COOKIE, _a_long_key, a_pagination_cursor, a_webhooks_key, \
+    a_webhooks_token, names_a_secret_value
 
 NAME = "http"
 
@@ -144,13 +146,18 @@ def _literal_cookie(text: str) -> bool:
 URL_IN_TEXT = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"']+", re.IGNORECASE)
 
 
+def _urls_in(text: str) -> list[str]:
+    """The URLs a header's value holds."""
+    return URL_IN_TEXT.findall(text)
+
+
 def _literal_credential(name: str, text: str) -> bool:
     """Whether a header's value, its {secret:…} references aside, carries a credential as written: a key its vendor
     gives out (`pk_live_…`) is none."""
     rest = SECRET_REF.sub(" ", text)
     if a_public_key(text):
         return False
-    if shaped_as_a_credential(rest) or any(map(_credential_in_url, URL_IN_TEXT.findall(rest))):
+    if shaped_as_a_credential(rest) or any(map(_credential_in_url, _urls_in(rest))):
         return True
     if name.lower() in COOKIE_HEADERS:  # each pair by its name: `_ga=GA1.2.…` is none, `session=…` one
         return _literal_cookie(text)
@@ -164,13 +171,69 @@ def _literal_credential(name: str, text: str) -> bool:
                 _a_description(name, text))
 
 
+# a URL in a header's value is another's address, not this request's path (a Referer's, a Link's, a callback's): it
+# holds a credential by a credential's shape (a webhook's key, a JWT, `ghp_…`), a password in its user info, a value
+# under a name saying its value is a secret (`?password=`, `?access_token=`, a presigned URL's `?X-Amz-Signature=` or
+# `?sig=`, `?api_key=`), a key or a credential's word holding a run of 20 letters and digits (`?key=…`, `?auth=…`) or a
+# session's name holding one as long as a session's id (`;jsessionid=<32 hex>`) — not a storefront's short
+# `?_sid=3f2c9a1b7` nor a page's cursor (`?page_token=`, `?next_token=`: opaque base64, yet no credential's shape)
+SHORTEST_KEY_IN_URL = 20
+
+
 def _credential_in_url(url: str) -> bool:
     """Whether a URL holds a credential as written, whatever header it is under: a password in its user info, or one
-    in its path, query or fragment as a path's is judged (a webhook's key, Google Chat's `?token=…`)."""
-    rest = url.partition("://")[2]
+    in its path, query or fragment by its shape or by a secret's name (a webhook's key, Google Chat's `?token=…`,
+    `?access_token=…`); a session's short id or a page's cursor is none."""
+    user_info, path = _user_info_and_path(url.partition("://")[2])
+    if ":" in user_info:
+        return True
+    sent, hashed, fragment = path.partition("#")
+    written, _, query = sent.partition("?")
+    if a_webhooks_token(unquote(sent)) or a_webhooks_key(unquote(written)):
+        return True
+    for segment in written.split("/"):
+        segment, *parameters = segment.split(";")
+        if shaped_as_a_credential(unquote(segment)) or any(map(_secret_in_pair, parameters)):
+            return True
+    pieces = re.split(r"[&;]", query) + ([*re.split(r"[&;?/]", fragment), *re.split(r"[&;?/]", unquote(fragment))]
+                                         if hashed else [])
+    return any(_secret_in_pair(piece) or shaped_as_a_credential(unquote(piece)) for piece in pieces)
+
+
+def _user_info_and_path(rest: str) -> tuple[str, str]:
+    """A URL's user info and what follows its host, the scheme taken off."""
     authority = re.split(r"[/?#]", rest)[0]
-    path = "/" + rest[len(authority):].lstrip("/")
-    return ":" in authority.rpartition("@")[0] or _credential_in_path(path) is not None
+    return authority.rpartition("@")[0], rest[len(authority):]
+
+
+def _names_a_cursor(name: str) -> bool:
+    """Whether a query parameter is a page's cursor by its name: a cursor's word and token or cursor last
+    (`page_token`, `nextPageToken`, `continuation-token`, `cursor`; `next` alone is a redirect's)."""
+    camel_apart = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)  # pageToken as page_token
+    words = [word for word in re.split(r"[^a-z0-9]+", camel_apart.lower()) if word]
+    return bool(words) and words[-1] in ("token", "cursor") and bool(set(words) & CURSOR_WORDS)
+
+
+def _secret_in_pair(pair: str, nested: bool = True) -> bool:
+    """Whether a URL's `name=value` holds a secret (`access_token=…`, `X-Amz-Signature=…`, `;jsessionid=<32 hex>`), or,
+    its value a path or URL (`next=/cb?access_token=…`), that one's query or fragment does, read once."""
+    name, equals, value = (unquote_plus(part) for part in pair.partition("="))
+    if not (equals and value) or a_public_key(value):
+        return False
+    if shaped_as_a_credential(value):
+        return True
+    if a_pagination_cursor(name, value) or _names_a_cursor(name):
+        return False  # a page's cursor, opaque but for its shape
+    if names_a_secret_value(name) and not holds_no_secret(value):
+        return True
+    long_key = _a_long_key(value, SHORTEST_KEY_IN_URL)
+    if long_key and (name.lower() == "key" or names_a_credential(name) or LOGIN_COOKIE.search(name.lower())):
+        return True
+    if nested and re.match(r"(?:[a-z][a-z0-9+.-]*:)?/", value, re.IGNORECASE):
+        sent, hashed, fragment = value.partition("#")
+        inner = re.split(r"[&;]", sent.partition("?")[2]) + (re.split(r"[&;?/]", fragment) if hashed else [])
+        return any(_secret_in_pair(piece, nested=False) for piece in inner)
+    return False
 
 
 def _a_description(name: str, text: str) -> bool:
@@ -197,9 +260,11 @@ def _a_description(name: str, text: str) -> bool:
         _credential_in_path("/" + path if slash else "/" + rest[len(authority):]) is None
 
 
-def _cited_example(name: str) -> str:
+def _cited_example(name: str, text: str) -> str:
     if name.lower() in COOKIE_HEADERS:
         return f"'{name}: session={{secret:SESSION}}'"
+    if _urls_in(SECRET_REF.sub(" ", text)):  # a URL is cited whole, as an environment keeps one (no `Bearer` in it)
+        return f"'{name}: {{secret:URL}}'"
     return f"'{name}: Bearer {{secret:API_TOKEN}}'"
 
 
@@ -269,7 +334,7 @@ class Params(StrictParams):
             if _literal_credential(name, text):
                 raise ValueError(f"{name}: a credential written into the checklist would be sent, shown and archived "
                                  "as written; cite it from the environment's secrets: {secret:NAME} (e.g. "
-                                 f"{_cited_example(name)})")
+                                 f"{_cited_example(name, text)})")
         return value
 
     @model_validator(mode="after")
