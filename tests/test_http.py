@@ -2354,6 +2354,25 @@ def test_a_credential_in_a_url_in_a_referer_is_still_refused(value, secret):
     assert "Bearer" not in said and "'Referer: {secret:" in said, said
 
 
+@pytest.mark.parametrize("value, secret", [
+    ("https://deploy:Xy7#kLm9Qz@proxy.internal:3128/", "kLm9Qz"), ("mysql://root:My$ecret#2024@db/app", "ecret#2024"),
+    ("https://deploy:ab/cd?e5f6@proxy.internal/", "cd?e5f6"), ("<https://ci:Xy7#kLm9Qz@git.example/x.git>", "kLm9Qz"),
+])
+def test_a_url_whose_password_holds_a_hash_a_slash_or_a_question_mark_is_refused(value, secret):
+    """`https://deploy:Xy7#kLm9Qz@proxy…` loaded and was sent and archived: its user info was read up to the `#`
+    (`deploy:Xy7`, no `@`), where lenient clients read it to the last `@`, the password whole."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"X-Upstream": value}})
+    said = _messages(raised.value)
+    assert "X-Upstream: a credential written into the checklist" in said and secret not in said, said
+
+
+@pytest.mark.parametrize("value", ["https://app.example:8443/users/alice@example.com", "https://app.example/a@b",
+                                   "https://app.example/#/u/alice@example.com", "https://[::1]:8080/x@y"])
+def test_a_url_with_an_at_sign_after_its_host_loads(value):
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"X-Upstream": value}}).headers == {
+        "X-Upstream": value}
+
 @pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
 @pytest.mark.parametrize("path", ["/v1/spaces/AAAA1234567/messages", "/v1/spaces/AAAA1234567/messages?threadKey=x",
                                   "/v1/spaces/AAAA1234567/messages?token=invalid"])

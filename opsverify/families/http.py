@@ -178,6 +178,10 @@ def _literal_credential(name: str, text: str) -> bool:
 # session's name holding one as long as a session's id (`;jsessionid=<32 hex>`) — not a storefront's short
 # `?_sid=3f2c9a1b7` nor a page's cursor (`?page_token=`, `?next_token=`: opaque base64, yet no credential's shape)
 SHORTEST_KEY_IN_URL = 20
+# an authority as URLs write a host: a name or an IPv6 address, and a port of digits; one that is none (`deploy:Xy7`
+# of `https://deploy:Xy7#kLm9Qz@proxy:3128/`) is a user's and a password cut at a `#`, `/` or `?` it holds unescaped,
+# which lenient clients read to the last `@`
+HOST_AND_PORT = re.compile(r"(?:[\w.~%-]*|\[[0-9a-f:.]+\])(?::\d*)?", re.IGNORECASE)
 
 
 def _credential_in_url(url: str) -> bool:
@@ -201,9 +205,14 @@ def _credential_in_url(url: str) -> bool:
 
 
 def _user_info_and_path(rest: str) -> tuple[str, str]:
-    """A URL's user info and what follows its host, the scheme taken off."""
+    """A URL's user info and what follows its host, the scheme taken off: the user info ends at the last `@` of the
+    authority, or, the authority no host (`deploy:Xy7` of `deploy:Xy7#kLm9Qz@proxy:3128/`), at the last `@` of all."""
     authority = re.split(r"[/?#]", rest)[0]
-    return authority.rpartition("@")[0], rest[len(authority):]
+    if "@" in authority or "@" not in rest or HOST_AND_PORT.fullmatch(authority):
+        return authority.rpartition("@")[0], rest[len(authority):]
+    at = rest.rindex("@")
+    host = re.split(r"[/?#]", rest[at + 1:])[0]
+    return rest[:at], rest[at + 1 + len(host):]
 
 
 def _names_a_cursor(name: str) -> bool:
