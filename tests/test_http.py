@@ -2373,6 +2373,26 @@ def test_a_url_with_an_at_sign_after_its_host_loads(value):
     assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"X-Upstream": value}}).headers == {
         "X-Upstream": value}
 
+
+@pytest.mark.parametrize("value, secret", [
+    ("https%3A%2F%2Fhooks.slack.com%2Fservices%2FT00000000%2FB00000000%2FZk3q9TvLm2Xw8RpQ4sNa1b2c",
+     "Zk3q9TvLm2Xw8RpQ4sNa1b2c"),
+    ("https%3a%2f%2fapp.example%2fcb%3faccess_token%3dZk3q9TvLm2Xw8RpQ4sNa", "Zk3q9TvLm2Xw8RpQ4sNa"),
+])
+def test_a_percent_encoded_url_in_a_header_is_judged_decoded(value, secret):
+    """A Slack webhook's URL written percent-encoded whole (as a query would carry it) loaded: no `://` was seen."""
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {"X-Notify-Url": value}})
+    said = _messages(raised.value)
+    assert "X-Notify-Url: a credential written into the checklist" in said and secret not in said, said
+
+
+def test_a_percent_encoded_url_holding_no_credential_loads():
+    value = "https%3A%2F%2Fapp.example%2Fhealth%3Fpage%3D2"
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {"X-Notify-Url": value}}).headers == {
+        "X-Notify-Url": value}
+
+
 @pytest.mark.parametrize("family", sorted(PATH_FAMILIES))
 @pytest.mark.parametrize("path", ["/v1/spaces/AAAA1234567/messages", "/v1/spaces/AAAA1234567/messages?threadKey=x",
                                   "/v1/spaces/AAAA1234567/messages?token=invalid"])

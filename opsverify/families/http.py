@@ -147,8 +147,10 @@ URL_IN_TEXT = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"']+", re.IGNORECASE)
 
 
 def _urls_in(text: str) -> list[str]:
-    """The URLs a header's value holds."""
-    return URL_IN_TEXT.findall(text)
+    """The URLs a header's value holds, as written and, written percent-encoded whole (`https%3A%2F%2Fhooks…`, a
+    callback's URL as a query would carry it), decoded once."""
+    decoded = unquote(text) if re.search(r"%3A%2F%2F", text, re.IGNORECASE) else ""
+    return URL_IN_TEXT.findall(text) + URL_IN_TEXT.findall(decoded)
 
 
 def _literal_credential(name: str, text: str) -> bool:
