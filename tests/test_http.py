@@ -2265,6 +2265,29 @@ def test_a_password_beside_a_user_a_time_or_an_algorithm_is_still_refused(name, 
     assert f"{name}: a credential written into the checklist" in said and value not in said, said
 
 
+@pytest.mark.parametrize("name, value", [
+    ("X-Token-Expires-At", "Thu, 31 Dec 2026 23:59:59 GMT"), ("X-Token-Expires-At", "1798761599"),
+    ("X-Session-Expires-At", "2026-12-31 23:59:59Z"), ("X-Token-Expiry", "2026-12-31T23:59:59Z"),
+    ("X-Token-Expiry", "Thu, 31 Dec 2026 23:59:59 GMT"), ("X-Signature-Timestamp", "2026-12-31 23:59:59+02:00"),
+])
+def test_an_http_date_epoch_seconds_or_a_spaced_time_under_an_expiry_loads(name, value):
+    """`X-Token-Expires-At: Thu, 31 Dec 2026 23:59:59 GMT` (RFC 9110's IMF-fixdate) or epoch seconds were refused at
+    load (exit 20): only ISO 8601 was read as a time."""
+    assert load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}}).headers == {
+        name: value}
+
+
+@pytest.mark.parametrize("name, value", [
+    ("X-Token-Expires-At", "Thu, 31 Dec 2026 23:59:59 GMT hunter2pass"), ("X-Token-Expires-At", "17987615991"),
+    ("X-Token-Expiry", "hunter2pass"), ("X-Token-Expiry", "2026-12-31 hunter2pass"),
+])
+def test_a_password_beside_an_expiry_is_still_refused(name, value):
+    with pytest.raises(ValidationError) as raised:
+        load_item_params("http", {"service": "api", "path": "/h", "headers": {name: value}})
+    said = _messages(raised.value)
+    assert f"{name}: a credential written into the checklist" in said and value not in said, said
+
+
 # -- a Google Chat webhook: its token is in the URL's query, where every Chat webhook shares one API key ---------------
 GOOGLE_CHAT_KEY = "AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI"
 GOOGLE_CHAT_TOKEN = "q1W2e3R4t5Y6u7I8o9P0a-S_d3F4g5H6j7K8l9Z0x1c"

@@ -556,3 +556,21 @@ def _where_a_page_starts(value: str) -> bool:
 def a_key_as_an_apps_id(name: str, value: str) -> bool:
     """Whether an app's id holds a key (`?appid=<32 hex>`, OpenWeather's), not an id (`wx…`, a GUID, `com.example`)."""
     return name.lower() in APP_ID_NAMES and _a_long_key(value, SHORTEST_APP_KEY)
+
+
+# a lifetime's end or a timestamp as HTTP and Unix write one too, under expires (-at), expiry or timestamp: RFC 9110's
+# IMF-fixdate (`Thu, 31 Dec 2026 23:59:59 GMT`), epoch seconds (10 digits), ISO 8601 with RFC 3339's space for its T
+# (`2026-12-31 23:59:59Z`)
+EXPIRY_WORDS = frozenset({"expires", "expiry", "timestamp"})
+WRITTEN_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+                          r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+                          r" \d{4} \d{2}:\d{2}:\d{2} GMT|\d{10}", re.IGNORECASE)
+
+
+def written_as_a_time(name: str, text: str) -> bool:
+    """Whether a name saying a lifetime's end or a timestamp (X-Token-Expires-At, X-Token-Expiry) holds a time alone,
+    as ISO 8601, an HTTP date or epoch seconds; `Thu, 31 Dec 2026 23:59:59 GMT hunter2pass` is none."""
+    words = [word for word in re.split(r"[^a-z0-9]+", name.lower()) if word]
+    if words[-1:] == ["at"]:
+        words.pop()
+    return bool(words) and words[-1] in EXPIRY_WORDS and WRITTEN_TIME.fullmatch(text) is not None

@@ -37,7 +37,7 @@ from ._credentials import a_login_pair, a_password_run, a_public_key, a_vendors_
     could_be_a_token, holds_a_token, holds_no_secret, names_a_credential, names_a_description, names_a_password, \
     names_a_token, says_no_credential, shaped_as_a_credential, written_as_described
 from ._credentials import CURSOR_WORDS, LOGIN_COOKIE, _a_long_key, a_pagination_cursor, a_webhooks_key, \
-    a_webhooks_token, names_a_secret_value
+    a_webhooks_token, names_a_secret_value, written_as_a_time
 
 NAME = "http"
 
@@ -254,6 +254,8 @@ def _a_description(name: str, text: str) -> bool:
     (`correcthorsebat` is refused, `kerberos` loads), and, a URL, no user or password in it and no
     credential in its path, query or fragment. Anything else with a `:` or `@` (`deploy:hunter2`) could be a login —
     but a value written as the name says (a user's address, an ISO 8601 time: `written_as_described`)."""
+    if written_as_a_time(name, text):  # an expiry as HTTP or Unix writes one too (`Thu, 31 Dec 2026 23:59:59 GMT`)
+        return True
     if not names_a_description(name):
         return False
     if written_as_described(name, text):
